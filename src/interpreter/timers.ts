@@ -1,0 +1,202 @@
+// Timers and the event loop. Timers are plain records (JS-Interpreter's habit) so that a snapshot can
+// write them out; the loop runs one timer callback per turn and drains the microtask queue after it,
+// as Node does since v11, and counts turns so that a snapshot can be taken "after turn N".
+import type { Realm } from './realm';
+import type { JobQueue } from './jobs';
+import { toGuestError } from './promise';
+
+export interface TimerRecord {
+  /** The number setTimeout/setInterval returned. */
+  id: number;
+  callback: Function;
+  args: unknown[];
+  /** Clock time (ms, Timers.now()) at which it is due. */
+  due: number;
+  /** The delay after clamping (Node: 1 ≤ delay ≤ 2^31-1, else 1). */
+  interval: number;
+  repeat: boolean;
+  /** Insertion order; breaks ties between equal `due` (Node runs equal delays in insertion order). */
+  seq: number;
+}
+
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+export class Timers {
+  /** Live timers by id. */
+  readonly timers = new Map<number, TimerRecord>();
+  nextId = 1;
+  nextSeq = 1;
+  /** Real time (performance.now()) or a virtual clock that the event loop jumps forward. */
+  realTime = true;
+  virtualTime = 0;
+
+  now(): number {
+    return this.realTime ? performance.now() : this.virtualTime;
+  }
+
+  /** Node's clamp: a delay that is not a number in [1, 2^31-1] becomes 1 (so setTimeout(f, 0) waits 1 ms). */
+  static clampDelay(delay: number): number {
+    return delay >= 1 && delay <= TIMEOUT_MAX ? Math.trunc(delay) : 1;
+  }
+
+  add(callback: Function, args: unknown[], delay: number, repeat: boolean): number {
+    const id = this.nextId++;
+    const interval = Timers.clampDelay(delay);
+    this.timers.set(id, { id, callback, args, due: this.now() + interval, interval, repeat, seq: this.nextSeq++ });
+    return id;
+  }
+
+  clear(id: number): void {
+    this.timers.delete(id);
+  }
+
+  get size(): number {
+    return this.timers.size;
+  }
+
+  /** The timer to run next: earliest due, then earliest inserted. */
+  next(): TimerRecord | undefined {
+    let best: TimerRecord | undefined;
+    for (const t of this.timers.values()) {
+      if (!best || t.due < best.due || (t.due === best.due && t.seq < best.seq)) best = t;
+    }
+    return best;
+  }
+
+  /**
+   * Take `timer` out for running: a timeout is removed, an interval is rescheduled from now (Node
+   * reschedules from the start of the callback) and goes behind the timers already waiting.
+   */
+  take(timer: TimerRecord): void {
+    if (timer.repeat) {
+      timer.due = this.now() + timer.interval;
+      timer.seq = this.nextSeq++;
+    } else {
+      this.timers.delete(timer.id);
+    }
+  }
+}
+
+/** Define setTimeout, setInterval, clearTimeout, clearInterval and queueMicrotask on the realm's global. */
+export function installTimers(realm: Realm, timers: Timers, queue: JobQueue): void {
+  const g = realm.global;
+  const schedule = (name: string, repeat: boolean) =>
+    realm.defineNative(g, name, 1, (_this, args) => {
+      const callback = args[0];
+      if (typeof callback !== 'function') {
+        realm.throw('TypeError', `The "callback" argument must be of type function. Received ${describeArg(callback)}`);
+      }
+      // ToNumber may run a guest valueOf: that is the guest's own code, as in Node.
+      let delay = 0;
+      try {
+        if (args.length > 1) delay = Number(args[1]);
+      } catch (e) {
+        throw toGuestError(realm, e);
+      }
+      const rest: unknown[] = [];
+      for (let i = 2; i < args.length; i++) rest.push(args[i]);
+      return timers.add(callback, rest, delay, repeat);
+    });
+  schedule('setTimeout', false);
+  schedule('setInterval', true);
+  const clear = (_this: unknown, args: ArrayLike<unknown>) => {
+    const id = args[0];
+    // Like Node: a number or a numeric string names a timer; anything else is ignored.
+    if (typeof id === 'number' || typeof id === 'string') timers.clear(Number(id));
+    return undefined;
+  };
+  realm.defineNative(g, 'clearTimeout', 1, clear);
+  realm.defineNative(g, 'clearInterval', 1, clear);
+  realm.defineNative(g, 'queueMicrotask', 1, (_this, args) => {
+    const callback = args[0];
+    if (typeof callback !== 'function') {
+      realm.throw('TypeError', `The "callback" argument must be of type function. Received ${describeArg(callback)}`);
+    }
+    queue.enqueue({ kind: 'microtask', callback });
+    return undefined;
+  });
+}
+
+/** Node's ERR_INVALID_ARG_TYPE wording for the received value, without running guest code. */
+function describeArg(v: unknown): string {
+  if (v === undefined || v === null) return String(v);
+  if (typeof v === 'string') return `type string ('${v.length > 25 ? v.slice(0, 25) + '...' : v}')`;
+  if (typeof v === 'object') return 'an instance of Object';
+  if (typeof v === 'symbol') return `type symbol (${v.toString()})`;
+  return `type ${typeof v} (${String(v)})`;
+}
+
+export interface EventLoopOptions {
+  /** Wait real time between timers (default), or jump a virtual clock to the next due time. */
+  realTime?: boolean;
+  /** A timer callback threw; default: the queue's onUncaught. */
+  onUncaught?: (error: unknown) => void;
+}
+
+export class EventLoop {
+  /** Turns completed: a turn is one timer callback and the microtasks it led to. */
+  turn = 0;
+  private readonly onUncaught: (error: unknown) => void;
+
+  constructor(
+    readonly queue: JobQueue,
+    readonly timers: Timers,
+    opts: EventLoopOptions = {},
+  ) {
+    timers.realTime = opts.realTime ?? true;
+    this.onUncaught = opts.onUncaught ?? ((error) => queue.onUncaught(error));
+  }
+
+  /** Drain the microtask queue. */
+  runJobs(): void {
+    this.queue.runJobs();
+  }
+
+  /** Whether anything is left to run. */
+  get idle(): boolean {
+    return this.queue.size === 0 && this.timers.size === 0;
+  }
+
+  /**
+   * Run the next turn now, without waiting (the virtual clock jumps to the timer's due time).
+   * False when no timer is left.
+   */
+  runTurn(): boolean {
+    this.runJobs();
+    const timer = this.timers.next();
+    if (!timer) return false;
+    if (!this.timers.realTime && this.timers.virtualTime < timer.due) this.timers.virtualTime = timer.due;
+    this.timers.take(timer);
+    try {
+      Reflect.apply(timer.callback, undefined, timer.args);
+    } catch (error) {
+      this.onUncaught(error);
+    }
+    this.runJobs();
+    this.turn++;
+    return true;
+  }
+
+  /** Run turns until no timers and no jobs remain, waiting real time between timers when realTime. */
+  async run(onTurn?: (turn: number) => void): Promise<void> {
+    this.runJobs();
+    for (;;) {
+      const timer = this.timers.next();
+      if (!timer) {
+        if (this.queue.size === 0) return;
+        this.runJobs();
+        continue;
+      }
+      if (this.timers.realTime) {
+        const wait = timer.due - this.timers.now();
+        if (wait > 0) {
+          await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait)));
+          // Something may have changed while waiting (host services); pick again.
+          continue;
+        }
+      }
+      this.runTurn();
+      onTurn?.(this.turn);
+    }
+  }
+}
