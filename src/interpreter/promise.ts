@@ -13,8 +13,9 @@ export type { AwaitHandler, PromiseCapability, PromiseReaction, ReactionHandler 
 export interface PromiseRecord {
   state: 'pending' | 'fulfilled' | 'rejected';
   result: unknown;
-  fulfillReactions: PromiseReaction[];
-  rejectReactions: PromiseReaction[];
+  /** NON-SPEC (allocation): `undefined` stands for an empty List, and for the spec's undefined once settled. */
+  fulfillReactions: PromiseReaction[] | undefined;
+  rejectReactions: PromiseReaction[] | undefined;
   isHandled: boolean;
 }
 
@@ -305,7 +306,7 @@ export class PromiseIntrinsics {
   /** A pending promise of the given prototype (default %Promise.prototype%), or one with a given record (restore). */
   createPromise(proto: object = this.PromisePrototype, record?: PromiseRecord): object {
     const promise = this.realm.intrinsics.objectCreate(proto);
-    promiseRecords.set(promise, record ?? { state: 'pending', result: undefined, fulfillReactions: [], rejectReactions: [], isHandled: false });
+    promiseRecords.set(promise, record ?? { state: 'pending', result: undefined, fulfillReactions: undefined, rejectReactions: undefined, isHandled: false });
     return promise;
   }
 
@@ -402,10 +403,10 @@ export class PromiseIntrinsics {
     const record = this.pendingRecord(promise);
     const reactions = record.fulfillReactions;
     record.result = value;
-    record.fulfillReactions = [];
-    record.rejectReactions = [];
+    record.fulfillReactions = undefined;
+    record.rejectReactions = undefined;
     record.state = 'fulfilled';
-    this.triggerPromiseReactions(reactions, value);
+    if (reactions) this.triggerPromiseReactions(reactions, value);
   }
 
   /** https://tc39.es/ecma262/#sec-rejectpromise */
@@ -413,11 +414,11 @@ export class PromiseIntrinsics {
     const record = this.pendingRecord(promise);
     const reactions = record.rejectReactions;
     record.result = reason;
-    record.fulfillReactions = [];
-    record.rejectReactions = [];
+    record.fulfillReactions = undefined;
+    record.rejectReactions = undefined;
     record.state = 'rejected';
     if (!record.isHandled) this.hooks.rejectionTracker?.(promise, 'reject');
-    this.triggerPromiseReactions(reactions, reason);
+    if (reactions) this.triggerPromiseReactions(reactions, reason);
   }
 
   private pendingRecord(promise: object): PromiseRecord {
@@ -525,8 +526,11 @@ export class PromiseIntrinsics {
     const fulfillReaction: PromiseReaction = { capability: resultCapability, type: 'fulfill', handler: onFulfilled };
     const rejectReaction: PromiseReaction = { capability: resultCapability, type: 'reject', handler: onRejected };
     if (record.state === 'pending') {
-      record.fulfillReactions.push(fulfillReaction);
-      record.rejectReactions.push(rejectReaction);
+      // Array literals of one element: most promises get one reaction, and push() would allocate 17 slots.
+      if (record.fulfillReactions) record.fulfillReactions.push(fulfillReaction);
+      else record.fulfillReactions = [fulfillReaction];
+      if (record.rejectReactions) record.rejectReactions.push(rejectReaction);
+      else record.rejectReactions = [rejectReaction];
     } else if (record.state === 'fulfilled') {
       this.queue.enqueue({ kind: 'promiseReaction', reaction: fulfillReaction, argument: record.result });
     } else {

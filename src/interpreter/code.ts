@@ -1,0 +1,95 @@
+// Compiled code: what the compiler produces and the VM runs. Plain records, so that the snapshot
+// room can name a function by its code and a suspended frame by (code, pc, registers).
+
+export type FunctionKind = 'normal' | 'arrow' | 'method' | 'getter' | 'setter' | 'classConstructor' | 'derivedConstructor' | 'generator' | 'async' | 'asyncArrow' | 'asyncGenerator' | 'script' | 'module' | 'eval' | 'fieldInit' | 'staticBlock';
+
+/** A scope's runtime environment layout: slot names and which slots start in TDZ. */
+export class ScopeDesc {
+  readonly index = new Map<string, number>();
+  constructor(
+    readonly names: string[],
+    /** 1 for lexical (TDZ until initialized), 2 for const, 0 otherwise. */
+    readonly kinds: number[],
+    readonly kind: string,
+  ) {
+    names.forEach((n, i) => this.index.set(n, i));
+  }
+}
+
+export interface Code {
+  readonly name: string;
+  readonly kind: FunctionKind;
+  readonly strict: boolean;
+  readonly ops: Int32Array;
+  readonly consts: unknown[];
+  /** Registers (frame locals) below the operand stack. */
+  readonly nregs: number;
+  /** [start, end, handler, register] quads: register holds the saved sp, register+1 the saved env. */
+  readonly handlers: Int32Array;
+  /** `length` of the function object. */
+  readonly length: number;
+  /** Source text of the function (Function.prototype.toString). */
+  readonly sourceText: string;
+  readonly file: string;
+  /** Full source the positions refer to. */
+  readonly source: SourceFile;
+  /** [pc, offset] pairs, ascending by pc: source positions for stacks. */
+  readonly positions: number[];
+  readonly flags: number;
+  /** Register holding a script's completion value (-1 if none). */
+  readonly completionReg: number;
+  readonly paramNames: string[];
+  /** Register holding a derived constructor's `this` binding (-1: none, or in the function env). */
+  readonly thisReg: number;
+}
+
+export const enum CodeFlag {
+  UsesThis = 1,
+  SloppyThis = 2,
+  Arrow = 4,
+  ClassConstructor = 8,
+  Derived = 16,
+  Generator = 32,
+  Async = 64,
+  Constructor = 128,
+  HasFields = 256,
+}
+
+export class SourceFile {
+  private lineStarts: number[] | null = null;
+  constructor(
+    readonly name: string,
+    readonly text: string,
+  ) {}
+  /** 1-based line and column of an offset. */
+  position(offset: number): { line: number; column: number } {
+    if (!this.lineStarts) {
+      const starts = [0];
+      for (let i = 0; i < this.text.length; i++) {
+        const c = this.text.charCodeAt(i);
+        if (c === 10 || (c === 13 && this.text.charCodeAt(i + 1) !== 10) || c === 0x2028 || c === 0x2029) starts.push(i + 1);
+      }
+      this.lineStarts = starts;
+    }
+    const starts = this.lineStarts;
+    let lo = 0,
+      hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]! + 1 };
+  }
+}
+
+/** Source offset of the instruction at pc. */
+export function offsetAt(code: Code, pc: number): number {
+  const p = code.positions;
+  let best = -1;
+  for (let i = 0; i < p.length; i += 2) {
+    if (p[i]! <= pc) best = p[i + 1]!;
+    else break;
+  }
+  return best;
+}

@@ -1,0 +1,1935 @@
+// AST → bytecode. One FunctionCompiler per function body; the scope analysis (scope.ts) decides
+// where each name lives: a register of the frame, a slot of a heap environment (captured or under
+// eval), the global object / global lexical record, or a by-name lookup (`with`, sloppy eval).
+import { Op } from './opcodes';
+import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
+import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile } from './code';
+
+class Label {
+  pos = -1;
+  readonly refs: number[] = [];
+}
+
+/** A constant describing a template literal site: cooked and raw strings. */
+export class TemplateSite {
+  cache: unknown = undefined;
+  constructor(
+    readonly cooked: (string | undefined)[],
+    readonly raw: string[],
+  ) {}
+}
+
+export class PrivateNameDesc {
+  constructor(readonly description: string) {}
+}
+
+/** What a class element needs at run time. */
+export interface ClassElementInfo {
+  kind: 'method' | 'getter' | 'setter' | 'field' | 'staticBlock';
+  isStatic: boolean;
+  isPrivate: boolean;
+}
+
+/** Names that a global declaration instantiation creates. */
+export interface GlobalDecls {
+  vars: string[];
+  functions: string[];
+  lexical: { name: string; isConst: boolean }[];
+}
+
+type Cleanup =
+  | { type: 'env' }
+  | { type: 'iter'; reg: number; async: boolean }
+  | { type: 'finally'; rec: FinallyRecord };
+
+interface FinallyRecord {
+  entry: Label;
+  kindReg: number;
+  valueReg: number;
+  jumps: { target: JumpTarget | null; isContinue: boolean }[];
+}
+
+interface JumpTarget {
+  labels: string[];
+  breakLabel: Label;
+  continueLabel: Label | null;
+  cleanupDepth: number;
+  /** Cleanups a `continue` leaves (a for-of keeps its iterator open on continue). */
+  continueDepth: number;
+  /** A plain block/label target that only `break label` can reach. */
+  labelOnly: boolean;
+}
+
+export interface CompileOptions {
+  file: SourceFile;
+  /** Direct eval: free names are looked up by name in the caller's environments. */
+  dynamicOuter?: boolean;
+}
+
+export class CompileError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const IDENT = /^[A-Za-z_$][\w$]*$/;
+
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions): Code {
+  const analysis = new Analysis(program, kind, strict);
+  const top = analysis.scopes.get(program)!;
+  const fc = new FunctionCompiler(analysis, top, program, kind, opts, null, '');
+  return fc.compileTop();
+}
+
+class FunctionCompiler {
+  private readonly ops: number[] = [];
+  private readonly consts: unknown[] = [];
+  private readonly constIndex = new Map<unknown, number>();
+  private nregs = 0;
+  private readonly handlers: number[] = [];
+  private readonly positions: number[] = [];
+  private scope: Scope;
+  private readonly cleanups: Cleanup[] = [];
+  private readonly targets: JumpTarget[] = [];
+  private completionReg = -1;
+  private retReg = -1;
+  private pendingLabels: string[] = [];
+  private flags = 0;
+
+  constructor(
+    private readonly analysis: Analysis,
+    private readonly fnScope: Scope,
+    private readonly node: Node,
+    private readonly kind: FunctionKind,
+    private readonly opts: CompileOptions,
+    private readonly parent: FunctionCompiler | null,
+    private readonly name: string,
+  ) {
+    this.scope = fnScope;
+  }
+
+  // ---- emission helpers ----
+  private emit(op: number, ...operands: number[]): void {
+    this.ops.push(op, ...operands);
+  }
+  private k(value: unknown): number {
+    if (typeof value === 'object' && value !== null) {
+      this.consts.push(value);
+      return this.consts.length - 1;
+    }
+    const key = typeof value === 'number' && Object.is(value, -0) ? '-0' : typeof value === 'bigint' ? `${value}n` : value;
+    let i = this.constIndex.get(key);
+    if (i === undefined) {
+      i = this.consts.length;
+      this.consts.push(value);
+      this.constIndex.set(key, i);
+    }
+    return i;
+  }
+  private reg(): number {
+    return this.nregs++;
+  }
+  private label(): Label {
+    return new Label();
+  }
+  private place(l: Label): void {
+    l.pos = this.ops.length;
+    for (const r of l.refs) this.ops[r] = l.pos;
+  }
+  private jump(op: number, l: Label): void {
+    this.ops.push(op);
+    if (l.pos >= 0) this.ops.push(l.pos);
+    else {
+      l.refs.push(this.ops.length);
+      this.ops.push(-1);
+    }
+  }
+  private pos(node: Node): void {
+    const p = this.positions;
+    if (p.length && p[p.length - 2] === this.ops.length) p[p.length - 1] = node.start;
+    else p.push(this.ops.length, node.start);
+  }
+  private error(message: string, node: Node): never {
+    throw new CompileError(message, node.start);
+  }
+
+  // ---- scopes ----
+  /** Assign registers / env slots to a scope's declarations and emit its environment. */
+  private enterScope(s: Scope, emitPush = true): void {
+    const envNames: string[] = [];
+    const envKinds: number[] = [];
+    const forceEnv = s.kind === 'module' || (s.fn.containsEval && s.kind !== 'script');
+    for (const d of s.decls.values()) {
+      if (s.kind === 'script' && !this.opts.dynamicOuter) continue; // global object / global lexical record
+      if (d.captured || forceEnv) {
+        d.captured = true;
+        d.index = envNames.length;
+        envNames.push(d.name);
+        envKinds.push(d.kind === 'const' || d.kind === 'import' ? 3 : d.lexical ? 1 : d.kind === 'fname' ? 4 : 0);
+      } else {
+        d.index = this.reg();
+      }
+    }
+    s.materialized = envNames.length > 0 || (s.isFunction && s.directEval) || (s.kind === 'eval' && this.opts.dynamicOuter === true);
+    s.envSize = envNames.length;
+    if (s.materialized && emitPush) {
+      this.emit(Op.PushEnv, this.k(new ScopeDesc(envNames, envKinds, s.kind)));
+      this.cleanups.push({ type: 'env' });
+    } else if (s.materialized) (s as any).desc = new ScopeDesc(envNames, envKinds, s.kind);
+    // Lexical registers start in TDZ; in loops a block is entered many times.
+    for (const d of s.decls.values()) {
+      if (!d.captured && d.index >= 0 && (d.lexical)) this.emit(Op.Hole), this.emit(Op.SetReg, d.index);
+    }
+  }
+  private leaveScope(s: Scope): void {
+    if (s.materialized) {
+      this.emit(Op.PopEnv);
+      this.cleanups.pop();
+    }
+  }
+
+  private topKind(): string {
+    let s: Scope = this.scope;
+    while (s.parent) s = s.parent;
+    return s.kind;
+  }
+
+  private resolve(name: string): { decl: Decl; depth: number } | 'global' | 'dynamic' {
+    let depth = 0;
+    for (let s: Scope | null = this.scope; s; s = s.parent) {
+      if (s.kind === 'with') return 'dynamic';
+      const d = s.decls.get(name);
+      if (d && !(s.kind === 'script' && !this.opts.dynamicOuter)) {
+        if (!d.captured) return { decl: d, depth: -1 };
+        return { decl: d, depth };
+      }
+      if (d) return 'global';
+      if (s.isFunction && s.directEval && !s.strict && s.kind !== 'eval') return 'dynamic';
+      if (s.materialized) depth++;
+    }
+    return this.opts.dynamicOuter ? 'dynamic' : 'global';
+  }
+
+  private getVar(name: string, node?: Node): void {
+    const r = this.resolve(name);
+    if (name.startsWith('%') && r === 'global') {
+      // `this` of a script is the global object, of a module undefined; others are absent there.
+      if (name === THIS && this.topKind() === 'script') this.ops.push(OpGlobalThis);
+      else this.emit(Op.Undef);
+      return;
+    }
+    if (r === 'global') this.emit(Op.GetGlobal, this.k(name));
+    else if (r === 'dynamic') this.emit(Op.GetName, this.k(name));
+    else if (r.depth < 0) {
+      if (r.decl.lexical || r.decl.kind === 'pseudo' && name === THIS) this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
+      else this.emit(Op.GetReg, r.decl.index);
+    } else if (r.decl.lexical || r.decl.kind === 'import' || (r.decl.kind === 'pseudo' && name === THIS)) this.emit(Op.GetEnvChecked, r.depth, r.decl.index, this.k(name));
+    else this.emit(Op.GetEnv, r.depth, r.decl.index);
+    void node;
+  }
+
+  /** Store the value on top of the stack (consumed) into a variable. `init` for declarations. */
+  private setVar(name: string, init: boolean): void {
+    const r = this.resolve(name);
+    if (r === 'global') {
+      if (init && this.scope.kind === 'script') this.emit(Op.InitName, this.k(name));
+      else this.emit(Op.SetGlobal, this.k(name), this.scope.strict ? 1 : 0);
+      return;
+    }
+    if (r === 'dynamic') {
+      if (init) this.emit(Op.InitName, this.k(name));
+      else this.emit(Op.SetName, this.k(name), this.scope.strict ? 1 : 0);
+      return;
+    }
+    const d = r.decl;
+    if (!init && (d.kind === 'const' || d.kind === 'import')) {
+      // Reading first keeps the TDZ error ahead of the const error.
+      if (r.depth < 0) this.emit(Op.GetRegChecked, d.index, this.k(name));
+      else this.emit(Op.GetEnvChecked, r.depth, d.index, this.k(name));
+      this.emit(Op.Pop);
+      this.emit(Op.ThrowConstAssign, this.k(name));
+      return;
+    }
+    if (!init && d.kind === 'fname') {
+      if (this.scope.strict) this.emit(Op.ThrowConstAssign, this.k(name));
+      else this.emit(Op.Pop);
+      return;
+    }
+    const checked = !init && d.lexical;
+    if (r.depth < 0) this.emit(checked ? Op.SetRegChecked : Op.SetReg, d.index, ...(checked ? [this.k(name)] : []));
+    else if (checked) this.emit(Op.SetEnvChecked, r.depth, d.index, this.k(name));
+    else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth, d.index);
+  }
+
+  // ---- functions ----
+  compileTop(): Code {
+    const program = this.node;
+    const top = this.fnScope;
+    if (this.kind === 'script' || (this.kind === 'eval' && !top.strict && !this.opts.dynamicOuter)) {
+      // Global declaration instantiation.
+      this.completionReg = this.reg();
+      this.enterScope(top, false);
+      const decls = this.globalDecls(top);
+      this.emit(Op.DeclareGlobals, this.k(decls));
+      this.hoistFunctions(top, true);
+    } else if (this.kind === 'eval') {
+      this.completionReg = this.reg();
+      if (!top.strict) {
+        // Sloppy direct eval: vars and functions go to the caller's variable environment.
+        const vars: string[] = [];
+        const fns: string[] = [];
+        for (const d of top.decls.values()) if (d.kind === 'var' || d.kind === 'function') (d.kind === 'var' ? vars : fns).push(d.name);
+        for (const n of [...vars, ...fns]) top.decls.delete(n);
+        this.emit(Op.DeclareEvalVars, this.k({ vars, functions: fns, lexical: [] }));
+        this.enterScope(top);
+        for (const f of top.functions) {
+          this.emit(Op.Closure, this.k(this.compileFunction(f, f.id.name)));
+          this.emit(Op.SetName, this.k(f.id.name), 0);
+        }
+      } else {
+        this.enterScope(top);
+        this.hoistFunctions(top, false);
+      }
+    } else {
+      this.enterScope(top);
+      this.hoistFunctions(top, false);
+    }
+    if (top.usesThis || top.decls.has(THIS)) {
+      const d = top.decls.get(THIS);
+      if (d) {
+        this.emit(Op.This);
+        this.storeDecl(d);
+      }
+    }
+    for (const s of program.body) this.statement(s);
+    if (this.completionReg >= 0) this.emit(Op.GetReg, this.completionReg);
+    else this.emit(Op.Undef);
+    this.emit(Op.Return);
+    return this.finish(this.kind, program.body.length ? program : program, 0, []);
+  }
+
+  private globalDecls(top: Scope): GlobalDecls {
+    const decls: GlobalDecls = { vars: [], functions: [], lexical: [] };
+    for (const d of top.decls.values()) {
+      if (d.kind === 'var') decls.vars.push(d.name);
+      else if (d.kind === 'function') decls.functions.push(d.name);
+      else if (d.lexical) decls.lexical.push({ name: d.name, isConst: d.kind === 'const' });
+    }
+    return decls;
+  }
+
+  private storeDecl(d: Decl): void {
+    if (!d.captured) this.emit(Op.SetReg, d.index);
+    else this.emit(Op.InitEnv, 0, d.index);
+  }
+
+  private hoistFunctions(s: Scope, global: boolean): void {
+    for (const f of s.functions) {
+      const name = f.id ? f.id.name : '*default*';
+      this.emit(Op.Closure, this.k(this.compileFunction(f, f.id ? f.id.name : 'default')));
+      if (global) this.emit(Op.InitName, this.k(name));
+      else this.setVar(name, true);
+    }
+  }
+
+  compileFunction(node: Node, name: string, kindOverride?: FunctionKind): Code {
+    const scope = this.analysis.scopes.get(node)!;
+    let kind: FunctionKind = kindOverride ?? 'normal';
+    if (!kindOverride) {
+      if (node.type === 'ArrowFunctionExpression') kind = node.async ? 'asyncArrow' : 'arrow';
+      else if (node.generator) kind = node.async ? 'asyncGenerator' : 'generator';
+      else if (node.async) kind = 'async';
+    } else if (kindOverride === 'method' || kindOverride === 'getter' || kindOverride === 'setter') {
+      if (node.generator) kind = node.async ? 'asyncGenerator' : 'generator';
+      else if (node.async) kind = 'async';
+    }
+    const fc = new FunctionCompiler(this.analysis, scope, node, kind, this.opts, this, name);
+    if (kindOverride === 'method' || kindOverride === 'getter' || kindOverride === 'setter') fc.flags |= 0;
+    return fc.compileBody(kindOverride);
+  }
+
+  private compileBody(methodKind?: FunctionKind): Code {
+    const node = this.node;
+    const s = this.fnScope;
+    const kind = this.kind;
+    if (kind === 'classConstructor' || kind === 'derivedConstructor') this.flags |= CodeFlag.ClassConstructor | CodeFlag.Constructor;
+    if (kind === 'derivedConstructor') this.flags |= CodeFlag.Derived;
+    if (kind === 'normal' && !methodKind) this.flags |= CodeFlag.Constructor;
+    if (kind === 'arrow' || kind === 'asyncArrow') this.flags |= CodeFlag.Arrow;
+    if (kind === 'generator' || kind === 'asyncGenerator') this.flags |= CodeFlag.Generator;
+    if (kind === 'async' || kind === 'asyncArrow' || kind === 'asyncGenerator') this.flags |= CodeFlag.Async;
+    if (!s.strict) this.flags |= CodeFlag.SloppyThis;
+    this.retReg = this.reg();
+    // Parameters and body share one scope here (NON-SPEC: no separate var environment when
+    // parameters have expressions).
+    this.enterScope(s);
+    this.pos(node);
+    // Pseudo variables first: parameter defaults may use them.
+    const pseudo: [string, Op][] = [[THIS, Op.This], [NEW_TARGET, Op.NewTarget], [HOME, Op.HomeObject], [FN, Op.ActiveFunction]];
+    for (const [n, op] of pseudo) {
+      const d = s.decls.get(n);
+      if (d && d.kind === 'pseudo') {
+        if (n === THIS && kind === 'derivedConstructor') this.emit(Op.Hole);
+        else this.emit(op);
+        this.storeDecl(d);
+      }
+    }
+    const argsDecl = s.decls.get(ARGUMENTS);
+    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments) {
+      this.emit(Op.Arguments);
+      this.storeDecl(argsDecl);
+    }
+    this.hoistFunctions(s, false);
+    const params: Node[] = node.params ?? [];
+    const simple = hasSimpleParams(params);
+    let length = 0;
+    let seenDefault = false;
+    params.forEach((p, i) => {
+      if (p.type === 'RestElement') {
+        this.ops.push(OpRest, i);
+        this.bindPattern(p.argument, true);
+        seenDefault = true;
+        return;
+      }
+      this.emitArg(i);
+      if (p.type === 'AssignmentPattern') {
+        seenDefault = true;
+        const skip = this.label();
+        this.jump(Op.JumpIfUndefined, skip);
+        const done = this.label();
+        this.jump(Op.Jump, done);
+        this.place(skip);
+        this.emit(Op.Pop);
+        this.namedExpression(p.right, p.left.type === 'Identifier' ? p.left.name : '');
+        this.place(done);
+        this.bindPattern(p.left, true);
+      } else {
+        if (!seenDefault) length++;
+        this.bindPattern(p, true);
+      }
+    });
+    void simple;
+    if (kind === 'generator' || kind === 'asyncGenerator') this.emit(Op.GenStart);
+    if (node.body.type === 'BlockStatement') {
+      for (const st of node.body.body) this.statement(st);
+      this.emitReturnValue(() => this.emit(Op.Undef));
+    } else {
+      this.expression(node.body);
+      this.emit(Op.Return);
+    }
+    return this.finish(kind, node, length, params.map((p: Node) => (p.type === 'Identifier' ? p.name : '')));
+  }
+
+  /** Push argument i of the frame (undefined when absent). */
+  private emitArg(i: number): void {
+    this.ops.push(OpArg, i);
+  }
+
+  private finish(kind: FunctionKind, node: Node, length: number, paramNames: string[]): Code {
+    const text = this.opts.file.text;
+    let name = this.name;
+    return {
+      name,
+      kind,
+      strict: this.fnScope.strict,
+      ops: Int32Array.from(this.ops),
+      consts: this.consts,
+      nregs: this.nregs,
+      handlers: Int32Array.from(this.handlers),
+      length,
+      sourceText: kind === 'script' || kind === 'module' || kind === 'eval' ? '' : text.slice(node.start, node.end),
+      file: this.opts.file.name,
+      source: this.opts.file,
+      positions: this.positions,
+      flags: this.flags | (this.fnScope.usesThis ? CodeFlag.UsesThis : 0),
+      completionReg: this.completionReg,
+      paramNames,
+      thisReg: (() => {
+        const d = this.fnScope.decls.get(THIS);
+        return d && !d.captured && d.index >= 0 ? d.index : -1;
+      })(),
+    };
+  }
+
+  // ---- statements ----
+  private statement(s: Node): void {
+    switch (s.type) {
+      case 'ExpressionStatement':
+        this.pos(s);
+        this.expression(s.expression);
+        if (this.completionReg >= 0) this.emit(Op.SetReg, this.completionReg);
+        else this.emit(Op.Pop);
+        return;
+      case 'VariableDeclaration':
+        return this.varDeclaration(s);
+      case 'FunctionDeclaration':
+        if (s.annexB) {
+          // Annex B.3.3: when the declaration is evaluated, copy the block binding to the var.
+          this.getVar(s.id.name);
+          const saved = this.scope;
+          this.scope = this.scope.fn;
+          this.setVar(s.id.name, false);
+          this.scope = saved;
+        }
+        return;
+      case 'ClassDeclaration':
+        this.classExpression(s, s.id.name);
+        this.setVar(s.id.name, true);
+        return;
+      case 'ReturnStatement':
+        this.pos(s);
+        if (s.argument) {
+          const arg = s.argument;
+          this.emitReturnValue(() => {
+            this.expression(arg);
+            if (this.kind === 'async' || this.kind === 'asyncArrow') {
+              /* the VM resolves the promise with the value */
+            }
+          });
+        } else this.emitReturnValue(() => this.emit(Op.Undef));
+        return;
+      case 'IfStatement': {
+        this.setCompletionUndefined();
+        this.expression(s.test);
+        const elseL = this.label();
+        this.jump(Op.JumpIfFalse, elseL);
+        this.statement(s.consequent);
+        if (s.alternate) {
+          const end = this.label();
+          this.jump(Op.Jump, end);
+          this.place(elseL);
+          this.statement(s.alternate);
+          this.place(end);
+        } else this.place(elseL);
+        return;
+      }
+      case 'BlockStatement':
+        return this.block(s, () => {
+          for (const t of s.body) this.statement(t);
+        });
+      case 'EmptyStatement':
+        return;
+      case 'DebuggerStatement':
+        return;
+      case 'ThrowStatement':
+        this.pos(s);
+        this.expression(s.argument);
+        this.emit(Op.Throw);
+        return;
+      case 'WhileStatement': {
+        this.setCompletionUndefined();
+        const t = this.pushTarget(true);
+        this.place(t.continueLabel!);
+        this.expression(s.test);
+        this.jump(Op.JumpIfFalse, t.breakLabel);
+        this.statement(s.body);
+        this.jump(Op.Jump, t.continueLabel!);
+        this.popTarget(t);
+        return;
+      }
+      case 'DoWhileStatement': {
+        this.setCompletionUndefined();
+        const t = this.pushTarget(true);
+        const top = this.label();
+        this.place(top);
+        this.statement(s.body);
+        this.place(t.continueLabel!);
+        this.expression(s.test);
+        this.jump(Op.JumpIfTrue, top);
+        this.popTarget(t);
+        return;
+      }
+      case 'ForStatement':
+        return this.forStatement(s);
+      case 'ForInStatement':
+        return this.forInOf(s, 'in');
+      case 'ForOfStatement':
+        return this.forInOf(s, s.await ? 'await' : 'of');
+      case 'BreakStatement':
+      case 'ContinueStatement':
+        return this.breakContinue(s);
+      case 'LabeledStatement': {
+        this.pendingLabels.push(s.label.name);
+        const body = s.body;
+        if (body.type === 'ForStatement' || body.type === 'WhileStatement' || body.type === 'DoWhileStatement' || body.type === 'ForInStatement' || body.type === 'ForOfStatement') {
+          this.statement(body);
+        } else {
+          const labels = this.pendingLabels;
+          this.pendingLabels = [];
+          const t: JumpTarget = { labels, breakLabel: this.label(), continueLabel: null, cleanupDepth: this.cleanups.length, continueDepth: this.cleanups.length, labelOnly: true };
+          this.targets.push(t);
+          this.statement(body);
+          this.targets.pop();
+          this.place(t.breakLabel);
+        }
+        return;
+      }
+      case 'TryStatement':
+        return this.tryStatement(s);
+      case 'SwitchStatement':
+        return this.switchStatement(s);
+      case 'WithStatement': {
+        this.setCompletionUndefined();
+        this.expression(s.object);
+        this.emit(OpPushWith);
+        this.cleanups.push({ type: 'env' });
+        const ws = this.analysis.scopes.get(s)!;
+        ws.materialized = true;
+        const saved = this.scope;
+        this.scope = ws;
+        this.statement(s.body);
+        this.scope = saved;
+        this.cleanups.pop();
+        this.emit(Op.PopEnv);
+        return;
+      }
+      case 'ImportDeclaration':
+        return;
+      case 'ExportNamedDeclaration':
+        if (s.declaration) this.statement(s.declaration);
+        return;
+      case 'ExportDefaultDeclaration': {
+        const d = s.declaration;
+        if (d.type === 'FunctionDeclaration') return;
+        if (d.type === 'ClassDeclaration') {
+          this.classExpression(d, d.id ? d.id.name : 'default');
+          this.setVar(d.id ? d.id.name : '*default*', true);
+          return;
+        }
+        this.namedExpression(d, 'default');
+        this.setVar('*default*', true);
+        return;
+      }
+      case 'ExportAllDeclaration':
+        return;
+      default:
+        this.error(`unsupported statement ${s.type}`, s);
+    }
+  }
+
+  private setCompletionUndefined(): void {
+    if (this.completionReg >= 0) {
+      this.emit(Op.Undef);
+      this.emit(Op.SetReg, this.completionReg);
+    }
+  }
+
+  private block(node: Node, body: () => void): void {
+    const s = this.analysis.scopes.get(node);
+    if (!s) return body();
+    const saved = this.scope;
+    this.scope = s;
+    this.enterScope(s);
+    this.hoistFunctions(s, false);
+    body();
+    this.leaveScope(s);
+    this.scope = saved;
+  }
+
+  private varDeclaration(s: Node): void {
+    for (const d of s.declarations) {
+      if (!d.init) {
+        if (s.kind === 'var') continue;
+        this.emit(Op.Undef);
+        this.bindPattern(d.id, true);
+        continue;
+      }
+      this.pos(d);
+      this.namedExpression(d.init, d.id.type === 'Identifier' ? d.id.name : '');
+      this.bindPattern(d.id, s.kind !== 'var');
+    }
+  }
+
+  private pushTarget(loop: boolean): JumpTarget {
+    const t: JumpTarget = { labels: this.pendingLabels, breakLabel: this.label(), continueLabel: loop ? this.label() : null, cleanupDepth: this.cleanups.length, continueDepth: this.cleanups.length, labelOnly: false };
+    this.pendingLabels = [];
+    this.targets.push(t);
+    return t;
+  }
+  private popTarget(t: JumpTarget): void {
+    this.targets.pop();
+    this.place(t.breakLabel);
+  }
+
+  private breakContinue(s: Node): void {
+    const isContinue = s.type === 'ContinueStatement';
+    let target: JumpTarget | undefined;
+    for (let i = this.targets.length - 1; i >= 0; i--) {
+      const t = this.targets[i]!;
+      if (s.label) {
+        if (t.labels.includes(s.label.name)) {
+          target = t;
+          break;
+        }
+      } else if (!t.labelOnly && (!isContinue || t.continueLabel)) {
+        target = t;
+        break;
+      }
+    }
+    if (!target) this.error('Illegal break/continue', s);
+    this.jumpOut(this.cleanups.length, target, isContinue);
+  }
+
+  /** Leave through the cleanups above `target` (or all, for return), then jump or return. */
+  private jumpOut(from: number, target: JumpTarget | null, isContinue: boolean): void {
+    const until = target ? (isContinue ? target.continueDepth : target.cleanupDepth) : 0;
+    for (let i = from - 1; i >= until; i--) {
+      const c = this.cleanups[i]!;
+      if (c.type === 'env') this.emit(Op.PopEnv);
+      else if (c.type === 'iter') {
+        this.emit(Op.GetReg, c.reg);
+        this.emit(c.async ? OpAsyncIterClose : Op.IterClose);
+      } else {
+        const rec = c.rec;
+        rec.jumps.push({ target, isContinue });
+        this.emit(Op.Int, 3 + rec.jumps.length - 1);
+        this.emit(Op.SetReg, rec.kindReg);
+        this.jump(Op.Jump, rec.entry);
+        return;
+      }
+    }
+    if (target) this.jump(Op.Jump, isContinue ? target.continueLabel! : target.breakLabel);
+    else {
+      this.emit(Op.GetReg, this.retReg);
+      this.emit(Op.Return);
+    }
+  }
+
+  private emitReturnValue(value: () => void): void {
+    value();
+    if (this.kind === 'asyncGenerator') this.emit(Op.Await);
+    if (this.cleanups.some((c) => c.type !== 'env')) {
+      this.emit(Op.SetReg, this.retReg);
+      this.jumpOut(this.cleanups.length, null, false);
+    } else this.emit(Op.Return);
+  }
+
+  private forStatement(s: Node): void {
+    this.setCompletionUndefined();
+    const ls = this.analysis.scopes.get(s);
+    const saved = this.scope;
+    if (ls) {
+      this.scope = ls;
+      this.enterScope(ls);
+    }
+    if (s.init) {
+      if (s.init.type === 'VariableDeclaration') this.varDeclaration(s.init);
+      else {
+        this.expression(s.init);
+        this.emit(Op.Pop);
+      }
+    }
+    const perIteration = ls && ls.materialized && s.init.kind === 'let';
+    if (perIteration) this.emit(Op.CopyEnv);
+    const t = this.pushTarget(true);
+    const top = this.label();
+    this.place(top);
+    if (s.test) {
+      this.expression(s.test);
+      this.jump(Op.JumpIfFalse, t.breakLabel);
+    }
+    this.statement(s.body);
+    this.place(t.continueLabel!);
+    if (perIteration) this.emit(Op.CopyEnv);
+    if (s.update) {
+      this.expression(s.update);
+      this.emit(Op.Pop);
+    }
+    this.jump(Op.Jump, top);
+    this.popTarget(t);
+    if (ls) {
+      this.leaveScope(ls);
+      this.scope = saved;
+    }
+  }
+
+  private forInOf(s: Node, mode: 'in' | 'of' | 'await'): void {
+    this.setCompletionUndefined();
+    const ls = this.analysis.scopes.get(s);
+    const saved = this.scope;
+    // The head expression is evaluated with the loop's lexical names in TDZ.
+    if (ls) {
+      this.scope = ls;
+      this.enterScope(ls);
+    }
+    this.expression(s.right);
+    if (ls) {
+      this.leaveScope(ls);
+      this.scope = saved;
+    }
+    const iterReg = this.reg();
+    if (mode === 'in') this.emit(Op.ForInPrepare);
+    else this.emit(mode === 'await' ? Op.GetAsyncIterator : Op.GetIterator);
+    this.emit(Op.SetReg, iterReg);
+    const tryReg = this.reg();
+    this.reg();
+    if (mode !== 'in') this.emit(OpTrySave, tryReg);
+    const t = this.pushTarget(true);
+    this.place(t.continueLabel!);
+    this.emit(Op.GetReg, iterReg);
+    if (mode === 'in') this.jump(Op.ForInStep, t.breakLabel);
+    else if (mode === 'await') {
+      this.emit(OpAsyncIterNext);
+      this.emitAwait();
+      this.jump(OpAsyncIterStep, t.breakLabel);
+    } else this.jump(Op.IterStep, t.breakLabel);
+    if (mode !== 'in') this.cleanups.push({ type: 'iter', reg: iterReg, async: mode === 'await' });
+    t.continueDepth = this.cleanups.length;
+    const start = this.ops.length;
+    if (ls) {
+      this.scope = ls;
+      this.enterScope(ls);
+    }
+    if (s.left.type === 'VariableDeclaration') this.bindPattern(s.left.declarations[0].id, s.left.kind !== 'var');
+    else this.assignTo(s.left);
+    this.statement(s.body);
+    if (ls) {
+      this.leaveScope(ls);
+      this.scope = saved;
+    }
+    const end = this.ops.length;
+    if (mode !== 'in') this.cleanups.pop();
+    this.jump(Op.Jump, t.continueLabel!);
+    if (mode !== 'in') {
+      this.handlers.push(start, end, this.ops.length, tryReg);
+      this.emit(Op.GetReg, iterReg);
+      this.emit(mode === 'await' ? OpAsyncIterCloseThrow : OpIterCloseThrow);
+    }
+    this.popTarget(t);
+  }
+
+  private tryStatement(s: Node): void {
+    this.setCompletionUndefined();
+    const r = this.reg();
+    this.reg();
+    this.emit(OpTrySave, r);
+    let fin: FinallyRecord | null = null;
+    if (s.finalizer) {
+      fin = { entry: this.label(), kindReg: this.reg(), valueReg: this.reg(), jumps: [] };
+      this.cleanups.push({ type: 'finally', rec: fin });
+    }
+    const start = this.ops.length;
+    this.block(s.block, () => {
+      for (const t of s.block.body) this.statement(t);
+    });
+    if (s.handler) {
+      const end = this.ops.length;
+      const after = this.label();
+      this.jump(Op.Jump, after);
+      this.handlers.push(start, end, this.ops.length, r);
+      // exception value on the stack
+      const cs = this.analysis.scopes.get(s.handler)!;
+      const saved = this.scope;
+      this.scope = cs;
+      this.enterScope(cs);
+      if (s.handler.param) this.bindPattern(s.handler.param, true);
+      else this.emit(Op.Pop);
+      this.block(s.handler.body, () => {
+        for (const t of s.handler.body.body) this.statement(t);
+      });
+      this.leaveScope(cs);
+      this.scope = saved;
+      this.place(after);
+    }
+    if (fin) {
+      this.cleanups.pop();
+      const end = this.ops.length;
+      this.emit(Op.Int, 0);
+      this.emit(Op.SetReg, fin.kindReg);
+      this.jump(Op.Jump, fin.entry);
+      this.handlers.push(start, end, this.ops.length, r);
+      this.emit(Op.SetReg, fin.valueReg);
+      this.emit(Op.Int, 1);
+      this.emit(Op.SetReg, fin.kindReg);
+      this.place(fin.entry);
+      // The finally block's own completion must not replace the try's completion value.
+      const savedCompletion = this.completionReg;
+      let keep = -1;
+      if (savedCompletion >= 0) {
+        keep = this.reg();
+        this.emit(Op.GetReg, savedCompletion);
+        this.emit(Op.SetReg, keep);
+      }
+      this.block(s.finalizer, () => {
+        for (const t of s.finalizer.body) this.statement(t);
+      });
+      if (keep >= 0) {
+        this.emit(Op.GetReg, keep);
+        this.emit(Op.SetReg, savedCompletion);
+      }
+      // Dispatch on how the protected part completed.
+      const done = this.label();
+      const notThrow = this.label();
+      this.emit(Op.GetReg, fin.kindReg);
+      this.emit(Op.Int, 1);
+      this.emit(Op.StrictNe);
+      this.jump(Op.JumpIfTrue, notThrow);
+      this.emit(Op.GetReg, fin.valueReg);
+      this.emit(Op.Throw);
+      this.place(notThrow);
+      fin.jumps.forEach((j, i) => {
+        const next = this.label();
+        this.emit(Op.GetReg, fin!.kindReg);
+        this.emit(Op.Int, 3 + i);
+        this.emit(Op.StrictNe);
+        this.jump(Op.JumpIfTrue, next);
+        this.jumpOut(this.cleanups.length, j.target, j.isContinue);
+        this.place(next);
+      });
+      this.place(done);
+    }
+  }
+
+  private switchStatement(s: Node): void {
+    this.setCompletionUndefined();
+    this.expression(s.discriminant);
+    const v = this.reg();
+    this.emit(Op.SetReg, v);
+    const t = this.pushTarget(false);
+    const bs = this.analysis.scopes.get(s);
+    const saved = this.scope;
+    if (bs) {
+      this.scope = bs;
+      this.enterScope(bs);
+      this.hoistFunctions(bs, false);
+    }
+    const bodies = s.cases.map(() => this.label());
+    let defaultIdx = -1;
+    s.cases.forEach((c: Node, i: number) => {
+      if (!c.test) {
+        defaultIdx = i;
+        return;
+      }
+      this.emit(Op.GetReg, v);
+      this.expression(c.test);
+      this.emit(Op.StrictEq);
+      this.jump(Op.JumpIfTrue, bodies[i]!);
+    });
+    const end = this.label();
+    this.jump(Op.Jump, defaultIdx >= 0 ? bodies[defaultIdx]! : end);
+    s.cases.forEach((c: Node, i: number) => {
+      this.place(bodies[i]!);
+      for (const st of c.consequent) this.statement(st);
+    });
+    this.place(end);
+    if (bs) {
+      this.leaveScope(bs);
+      this.scope = saved;
+    }
+    // break jumps past the PopEnv: the target depth was taken before the env was pushed
+    const after = this.label();
+    this.jump(Op.Jump, after);
+    this.popTarget(t);
+    this.place(after);
+  }
+
+  // ---- patterns and assignment targets ----
+  /** Bind the value on top of the stack (consumed) to a declaration pattern. */
+  private bindPattern(p: Node, init: boolean): void {
+    if (p.type === 'Identifier') return this.setVar(p.name, init);
+    this.destructure(p, (target) => this.bindPattern(target, init));
+  }
+
+  /** Assign the value on top of the stack (consumed) to an assignment target. */
+  private assignTo(p: Node): void {
+    switch (p.type) {
+      case 'Identifier':
+        return this.setVar(p.name, false);
+      case 'MemberExpression': {
+        // value on stack: evaluate the reference then rotate.
+        if (p.object.type === 'Super') {
+          this.emit(Op.HomeObject);
+          this.superHome();
+          this.propertyKey(p);
+          this.getVar(THIS);
+          this.emit(Op.Rot4);
+          this.emit(Op.SetSuper);
+          this.emit(Op.Pop);
+          return;
+        }
+        this.expression(p.object);
+        if (p.property.type === 'PrivateIdentifier') {
+          this.getVar('#' + p.property.name);
+          this.emit(Op.Rot3);
+          this.emit(Op.SetPrivate);
+        } else if (p.computed) {
+          this.expression(p.property);
+          this.emit(Op.ToPropertyKey);
+          this.emit(Op.Rot3);
+          this.emit(Op.SetElem);
+        } else {
+          this.emit(Op.Swap);
+          this.emit(Op.SetProp, this.k(p.property.name));
+        }
+        this.emit(Op.Pop);
+        return;
+      }
+      case 'ObjectPattern':
+      case 'ArrayPattern':
+        return this.destructure(p, (t) => this.assignTo(t));
+      case 'AssignmentPattern':
+        this.error('Invalid destructuring assignment target', p);
+        break;
+      case 'ParenthesizedExpression':
+        return this.assignTo(p.expression);
+      default:
+        this.error('Invalid assignment target', p);
+    }
+  }
+
+  /** Destructure the value on top of the stack (consumed); `sink` stores the value on top into a target. */
+  private destructure(p: Node, sink: (target: Node) => void): void {
+    if (p.type === 'AssignmentPattern') this.error('unexpected default', p);
+    if (p.type === 'ObjectPattern') {
+      this.emit(OpRequireObjectCoercible);
+      const keys: number[] = [];
+      const hasRest = p.properties.some((q: Node) => q.type === 'RestElement');
+      for (const prop of p.properties) {
+        if (prop.type === 'RestElement') {
+          // stack: obj ; build a copy without the listed keys
+          const arr = this.reg();
+          this.emit(Op.NewArray);
+          for (const kr of keys) {
+            this.emit(Op.GetReg, kr);
+            this.emit(Op.ArrayPush);
+          }
+          this.emit(Op.SetReg, arr);
+          this.emit(Op.GetReg, arr);
+          this.emit(OpObjectRest);
+          this.targetWithDefault(prop.argument, sink);
+          return;
+        }
+        this.emit(Op.Dup);
+        if (prop.computed) {
+          this.expression(prop.key);
+          this.emit(Op.ToPropertyKey);
+        } else this.emit(Op.Const, this.k(prop.key.type === 'Identifier' ? prop.key.name : String(prop.key.value)));
+        if (hasRest) {
+          const kr = this.reg();
+          this.emit(Op.Dup);
+          this.emit(Op.SetReg, kr);
+          keys.push(kr);
+        }
+        this.emit(Op.GetElem);
+        this.targetWithDefault(prop.value, sink);
+      }
+      this.emit(Op.Pop);
+      return;
+    }
+    if (p.type === 'ArrayPattern') {
+      const it = this.reg();
+      this.emit(Op.GetIterator);
+      this.emit(Op.SetReg, it);
+      const tryReg = this.reg();
+      this.reg();
+      this.emit(OpTrySave, tryReg);
+      const start = this.ops.length;
+      for (const e of p.elements) {
+        this.emit(Op.GetReg, it);
+        if (e?.type === 'RestElement') {
+          this.emit(Op.IterRest);
+          this.targetWithDefault(e.argument, sink);
+          continue;
+        }
+        this.emit(Op.IterValue);
+        if (!e) {
+          this.emit(Op.Pop);
+          continue;
+        }
+        this.targetWithDefault(e, sink);
+      }
+      const end = this.ops.length;
+      this.emit(Op.GetReg, it);
+      this.emit(Op.IterClose);
+      const after = this.label();
+      this.jump(Op.Jump, after);
+      this.handlers.push(start, end, this.ops.length, tryReg);
+      this.emit(Op.GetReg, it);
+      this.emit(OpIterCloseThrow);
+      this.place(after);
+      return;
+    }
+    sink(p);
+  }
+
+  private targetWithDefault(t: Node, sink: (target: Node) => void): void {
+    if (t.type === 'AssignmentPattern') {
+      const skip = this.label();
+      this.jump(Op.JumpIfUndefined, skip);
+      const done = this.label();
+      this.jump(Op.Jump, done);
+      this.place(skip);
+      this.emit(Op.Pop);
+      this.namedExpression(t.right, t.left.type === 'Identifier' ? t.left.name : '');
+      this.place(done);
+      t = t.left;
+    }
+    if (t.type === 'ObjectPattern' || t.type === 'ArrayPattern') this.destructure(t, sink);
+    else sink(t);
+  }
+
+  // ---- expressions ----
+  /** An expression whose anonymous function or class value takes `name` (NamedEvaluation). */
+  private namedExpression(e: Node, name: string): void {
+    if (name && isAnonymousFunction(e)) {
+      if (e.type === 'ClassExpression') this.classExpression(e, name);
+      else this.emit(Op.Closure, this.k(this.compileFunction(e, name)));
+    } else this.expression(e);
+  }
+
+  private expression(e: Node): void {
+    switch (e.type) {
+      case 'Literal':
+        return this.literal(e);
+      case 'Identifier':
+        if (e.name === 'undefined' && this.resolve('undefined') === 'global') return this.emit(Op.Undef);
+        return this.getVar(e.name, e);
+      case 'ThisExpression':
+        return this.getVar(THIS);
+      case 'TemplateLiteral': {
+        this.emit(Op.Const, this.k(e.quasis[0].value.cooked));
+        e.expressions.forEach((x: Node, i: number) => {
+          this.expression(x);
+          this.emit(Op.ToString);
+          this.emit(Op.Add);
+          const q = e.quasis[i + 1].value.cooked;
+          if (q) {
+            this.emit(Op.Const, this.k(q));
+            this.emit(Op.Add);
+          }
+        });
+        return;
+      }
+      case 'TaggedTemplateExpression': {
+        this.pos(e);
+        this.callee(e.tag);
+        const site = new TemplateSite(
+          e.quasi.quasis.map((q: Node) => q.value.cooked ?? undefined),
+          e.quasi.quasis.map((q: Node) => q.value.raw),
+        );
+        this.emit(Op.TemplateObject, this.k(site));
+        for (const x of e.quasi.expressions) this.expression(x);
+        this.emit(Op.Call, 1 + e.quasi.expressions.length);
+        return;
+      }
+      case 'ArrayExpression': {
+        this.emit(Op.NewArray);
+        for (const el of e.elements) {
+          if (!el) this.emit(Op.ArrayHole);
+          else if (el.type === 'SpreadElement') {
+            this.expression(el.argument);
+            this.emit(Op.ArraySpread);
+          } else {
+            this.expression(el);
+            this.emit(Op.ArrayPush);
+          }
+        }
+        return;
+      }
+      case 'ObjectExpression':
+        return this.objectExpression(e);
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        this.emit(Op.Closure, this.k(this.compileFunction(e, e.id ? e.id.name : '')));
+        return;
+      case 'ClassExpression':
+        return this.classExpression(e, e.id ? e.id.name : '');
+      case 'UnaryExpression':
+        return this.unary(e);
+      case 'UpdateExpression':
+        return this.update(e);
+      case 'BinaryExpression':
+        if (e.left.type === 'PrivateIdentifier') {
+          this.getVar('#' + e.left.name);
+          this.expression(e.right);
+          this.emit(Op.HasPrivate);
+          return;
+        }
+        this.expression(e.left);
+        this.expression(e.right);
+        this.emit(binaryOp(e.operator));
+        return;
+      case 'LogicalExpression': {
+        this.expression(e.left);
+        const end = this.label();
+        this.jump(e.operator === '&&' ? Op.JumpIfFalseKeep : e.operator === '||' ? Op.JumpIfTrueKeep : Op.JumpIfNotNullishKeep, end);
+        this.emit(Op.Pop);
+        this.expression(e.right);
+        this.place(end);
+        return;
+      }
+      case 'ConditionalExpression': {
+        this.expression(e.test);
+        const elseL = this.label();
+        const end = this.label();
+        this.jump(Op.JumpIfFalse, elseL);
+        this.expression(e.consequent);
+        this.jump(Op.Jump, end);
+        this.place(elseL);
+        this.expression(e.alternate);
+        this.place(end);
+        return;
+      }
+      case 'AssignmentExpression':
+        return this.assignment(e);
+      case 'SequenceExpression':
+        e.expressions.forEach((x: Node, i: number) => {
+          this.expression(x);
+          if (i < e.expressions.length - 1) this.emit(Op.Pop);
+        });
+        return;
+      case 'MemberExpression':
+        return this.member(e, null);
+      case 'ChainExpression': {
+        const exit = { stubs: [] as { label: Label; pops: number }[] };
+        this.chain = exit;
+        if (e.expression.type === 'CallExpression') this.call(e.expression);
+        else this.member(e.expression, null);
+        this.chain = null;
+        if (exit.stubs.length) {
+          const end = this.label();
+          this.jump(Op.Jump, end);
+          for (const s of exit.stubs) {
+            this.place(s.label);
+            for (let i = 0; i < s.pops; i++) this.emit(Op.Pop);
+            this.emit(Op.Undef);
+            this.jump(Op.Jump, end);
+          }
+          this.place(end);
+        }
+        return;
+      }
+      case 'CallExpression': {
+        const saved = this.chain;
+        this.chain = null;
+        this.call(e);
+        this.chain = saved;
+        return;
+      }
+      case 'NewExpression': {
+        this.pos(e);
+        this.expression(e.callee);
+        if (e.arguments.some((a: Node) => a.type === 'SpreadElement')) {
+          this.argumentArray(e.arguments);
+          this.pos(e);
+          this.emit(Op.NewSpread);
+        } else {
+          for (const a of e.arguments) this.expression(a);
+          this.pos(e);
+          this.emit(Op.New, e.arguments.length);
+        }
+        return;
+      }
+      case 'MetaProperty':
+        if (e.meta.name === 'new') return this.getVar(NEW_TARGET);
+        this.emit(OpImportMeta);
+        return;
+      case 'YieldExpression':
+        return this.yieldExpression(e);
+      case 'AwaitExpression':
+        this.expression(e.argument);
+        this.emitAwait();
+        return;
+      case 'ImportExpression':
+        this.pos(e);
+        this.expression(e.source);
+        this.emit(OpDynamicImport);
+        return;
+      case 'ParenthesizedExpression':
+        return this.expression(e.expression);
+      case 'Super':
+        this.error("'super' keyword unexpected here", e);
+        break;
+      default:
+        this.error(`unsupported expression ${e.type}`, e);
+    }
+  }
+
+  private chain: { stubs: { label: Label; pops: number }[] } | null = null;
+
+  private optionalCheck(pops: number): void {
+    if (!this.chain) throw new Error('optional outside chain');
+    const l = this.label();
+    this.chain.stubs.push({ label: l, pops });
+    this.jump(OpJumpIfNullish, l);
+  }
+
+  private literal(e: Node): void {
+    const v = e.value;
+    if (e.regex) {
+      this.emit(Op.RegExpLiteral, this.k({ pattern: e.regex.pattern, flags: e.regex.flags }));
+      return;
+    }
+    if (e.bigint !== undefined) {
+      this.emit(Op.Const, this.k(BigInt(e.bigint)));
+      return;
+    }
+    if (v === null) this.emit(Op.Null);
+    else if (v === true) this.emit(Op.True);
+    else if (v === false) this.emit(Op.False);
+    else if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) this.emit(Op.Int, v);
+    else this.emit(Op.Const, this.k(v));
+  }
+
+  private propertyKey(e: Node): void {
+    if (e.computed) {
+      this.expression(e.property);
+      this.emit(Op.ToPropertyKey);
+    } else this.emit(Op.Const, this.k(e.property.name));
+  }
+
+  private superHome(): void {
+    // HomeObject is on the stack; the VM resolves [[Prototype]] of it in GetSuper/SetSuper.
+  }
+
+  /** Member expression; when `keep`, leaves `obj value` (for calls). */
+  private member(e: Node, keep: 'keep' | null): void {
+    if (e.object.type === 'Super') {
+      this.getVar(HOME);
+      this.propertyKey(e);
+      this.getVar(THIS);
+      this.emit(Op.GetSuper);
+      if (keep) {
+        this.getVar(THIS);
+        this.emit(Op.Swap);
+      }
+      return;
+    }
+    this.expression(e.object);
+    if (e.optional) this.optionalCheck(1);
+    this.pos(e);
+    if (e.property.type === 'PrivateIdentifier') {
+      if (keep) this.emit(Op.Dup);
+      this.getVar('#' + e.property.name);
+      this.emit(Op.GetPrivate);
+    } else if (e.computed) {
+      this.expression(e.property);
+      this.emit(keep ? Op.GetElemKeep : Op.GetElem);
+    } else this.emit(keep ? Op.GetPropKeep : Op.GetProp, this.k(e.property.name));
+  }
+
+  /** Push `f this` for a call. */
+  private callee(c: Node): void {
+    if (c.type === 'MemberExpression') {
+      this.member(c, 'keep');
+      this.emit(Op.Swap);
+      return;
+    }
+    if (c.type === 'Identifier') {
+      const r = this.resolve(c.name);
+      if (r === 'dynamic') {
+        this.emit(Op.GetNameWithThis, this.k(c.name));
+        return;
+      }
+    }
+    if (c.type === 'ParenthesizedExpression') return this.callee(c.expression);
+    this.expression(c);
+    this.emit(Op.Undef);
+  }
+
+  private call(e: Node): void {
+    if (e.callee.type === 'Super') return this.superCall(e);
+    const spread = e.arguments.some((a: Node) => a.type === 'SpreadElement');
+    const isEval = e.callee.type === 'Identifier' && e.callee.name === 'eval' && !e.optional;
+    if (e.callee.type === 'ChainExpression') {
+      this.expression(e.callee);
+      this.emit(Op.Undef);
+    } else this.callee(e.callee);
+    if (e.optional) {
+      // stack: f this
+      this.emit(Op.Swap);
+      this.optionalCheck(2);
+      this.emit(Op.Swap);
+    }
+    if (spread) {
+      this.argumentArray(e.arguments);
+      this.pos(e);
+      this.emit(Op.CallSpread);
+      return;
+    }
+    for (const a of e.arguments) this.expression(a);
+    this.pos(e);
+    if (isEval) this.emit(Op.DirectEval, e.arguments.length, this.scope.strict ? 1 : 0);
+    else this.emit(Op.Call, e.arguments.length);
+  }
+
+  private argumentArray(args: Node[]): void {
+    this.emit(Op.NewArray);
+    for (const a of args) {
+      if (a.type === 'SpreadElement') {
+        this.expression(a.argument);
+        this.emit(Op.ArraySpread);
+      } else {
+        this.expression(a);
+        this.emit(Op.ArrayPush);
+      }
+    }
+  }
+
+  private superCall(e: Node): void {
+    this.getVar(FN);
+    this.getVar(NEW_TARGET);
+    if (e.arguments.some((a: Node) => a.type === 'SpreadElement')) {
+      this.argumentArray(e.arguments);
+      this.pos(e);
+      this.emit(Op.SuperCallSpread);
+    } else {
+      for (const a of e.arguments) this.expression(a);
+      this.pos(e);
+      this.emit(Op.SuperCall, e.arguments.length);
+    }
+    // Bind `this` (ReferenceError if already bound), then initialize fields.
+    const r = this.resolve(THIS);
+    if (r === 'global' || r === 'dynamic') {
+      this.emit(Op.Dup);
+      this.emit(OpBindThisDynamic);
+    } else {
+      this.emit(Op.Dup);
+      if (r.depth < 0) this.emit(OpBindThisReg, r.decl.index);
+      else this.emit(OpBindThisEnv, r.depth, r.decl.index);
+    }
+    this.emit(Op.Dup);
+    this.getVar(FN);
+    this.emit(Op.RunFieldInit);
+  }
+
+  private unary(e: Node): void {
+    const op = e.operator;
+    if (op === 'typeof' && e.argument.type === 'Identifier') {
+      const r = this.resolve(e.argument.name);
+      if (r === 'global') return this.emit(Op.TypeofGlobal, this.k(e.argument.name));
+      if (r === 'dynamic') return this.emit(Op.TypeofName, this.k(e.argument.name));
+    }
+    if (op === 'delete') {
+      const a = e.argument;
+      if (a.type === 'MemberExpression' && a.object.type !== 'Super') {
+        this.expression(a.object);
+        if (a.computed) {
+          this.expression(a.property);
+          this.emit(Op.DeleteElem, this.scope.strict ? 1 : 0);
+        } else this.emit(Op.DeleteProp, this.k(a.property.name), this.scope.strict ? 1 : 0);
+        return;
+      }
+      if (a.type === 'ChainExpression') {
+        const exit = { stubs: [] as { label: Label; pops: number }[] };
+        this.chain = exit;
+        const m = a.expression;
+        if (m.type === 'MemberExpression') {
+          this.expression(m.object);
+          if (m.optional) this.optionalCheck(1);
+          if (m.computed) {
+            this.expression(m.property);
+            this.emit(Op.DeleteElem, this.scope.strict ? 1 : 0);
+          } else this.emit(Op.DeleteProp, this.k(m.property.name), this.scope.strict ? 1 : 0);
+        } else {
+          this.expression(m);
+          this.emit(Op.Pop);
+          this.emit(Op.True);
+        }
+        this.chain = null;
+        const end = this.label();
+        this.jump(Op.Jump, end);
+        for (const s of exit.stubs) {
+          this.place(s.label);
+          for (let i = 0; i < s.pops; i++) this.emit(Op.Pop);
+          this.emit(Op.True);
+          this.jump(Op.Jump, end);
+        }
+        this.place(end);
+        return;
+      }
+      if (a.type === 'MemberExpression') {
+        // delete super.x: evaluate then throw ReferenceError
+        this.emit(Op.ThrowError, this.k('ReferenceError'), this.k('Unsupported reference to \'super\''));
+        return;
+      }
+      if (a.type === 'Identifier') {
+        const r = this.resolve(a.name);
+        if (r === 'dynamic' || r === 'global') this.emit(Op.DeleteName, this.k(a.name));
+        else this.emit(Op.False);
+        return;
+      }
+      this.expression(a);
+      this.emit(Op.Pop);
+      this.emit(Op.True);
+      return;
+    }
+    this.expression(e.argument);
+    switch (op) {
+      case '-':
+        return this.emit(Op.Neg);
+      case '+':
+        return this.emit(Op.Plus);
+      case '!':
+        return this.emit(Op.Not);
+      case '~':
+        return this.emit(Op.BitNot);
+      case 'typeof':
+        return this.emit(Op.Typeof);
+      case 'void':
+        this.emit(Op.Pop);
+        return this.emit(Op.Undef);
+    }
+    this.error(`unknown unary ${op}`, e);
+  }
+
+  /** Evaluate a reference for read-modify-write: pushes the state `ref` returns to `store`. */
+  private reference(t: Node): { load: () => void; store: () => void } {
+    if (t.type === 'Identifier') {
+      return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
+    }
+    if (t.type === 'ParenthesizedExpression') return this.reference(t.expression);
+    if (t.type === 'MemberExpression') {
+      if (t.object.type === 'Super') {
+        const home = this.reg(), key = this.reg();
+        this.getVar(HOME);
+        this.emit(Op.SetReg, home);
+        this.propertyKey(t);
+        this.emit(Op.SetReg, key);
+        return {
+          load: () => {
+            this.emit(Op.GetReg, home);
+            this.emit(Op.GetReg, key);
+            this.getVar(THIS);
+            this.emit(Op.GetSuper);
+          },
+          store: () => {
+            const v = this.reg();
+            this.emit(Op.SetReg, v);
+            this.emit(Op.GetReg, home);
+            this.emit(Op.GetReg, key);
+            this.getVar(THIS);
+            this.emit(Op.GetReg, v);
+            this.emit(Op.SetSuper);
+          },
+        };
+      }
+      const obj = this.reg();
+      this.expression(t.object);
+      this.emit(Op.SetReg, obj);
+      if (t.property.type === 'PrivateIdentifier') {
+        const name = '#' + t.property.name;
+        return {
+          load: () => {
+            this.emit(Op.GetReg, obj);
+            this.getVar(name);
+            this.emit(Op.GetPrivate);
+          },
+          store: () => {
+            const v = this.reg();
+            this.emit(Op.SetReg, v);
+            this.emit(Op.GetReg, obj);
+            this.getVar(name);
+            this.emit(Op.GetReg, v);
+            this.emit(Op.SetPrivate);
+          },
+        };
+      }
+      const key = this.reg();
+      if (t.computed) {
+        this.expression(t.property);
+        this.emit(Op.ToPropertyKey);
+      } else this.emit(Op.Const, this.k(t.property.name));
+      this.emit(Op.SetReg, key);
+      return {
+        load: () => {
+          this.emit(Op.GetReg, obj);
+          this.emit(Op.GetReg, key);
+          this.pos(t);
+          this.emit(Op.GetElem);
+        },
+        store: () => {
+          const v = this.reg();
+          this.emit(Op.SetReg, v);
+          this.emit(Op.GetReg, obj);
+          this.emit(Op.GetReg, key);
+          this.emit(Op.GetReg, v);
+          this.emit(Op.SetElem);
+        },
+      };
+    }
+    this.error('Invalid left-hand side in assignment', t);
+  }
+
+  private update(e: Node): void {
+    const arg = e.argument;
+    if (arg.type === 'Identifier' && !e.prefix === false) {
+      /* fallthrough to generic */
+    }
+    const ref = this.reference(arg);
+    ref.load();
+    this.emit(Op.ToNumeric);
+    if (e.prefix) {
+      this.emit(e.operator === '++' ? Op.Inc : Op.Dec);
+      this.emit(Op.Dup);
+      ref.store();
+    } else {
+      this.emit(Op.Dup);
+      this.emit(e.operator === '++' ? Op.Inc : Op.Dec);
+      ref.store();
+    }
+  }
+
+  private assignment(e: Node): void {
+    const op = e.operator;
+    if (op === '=') {
+      const t = e.left;
+      if (t.type === 'ObjectPattern' || t.type === 'ArrayPattern') {
+        this.expression(e.right);
+        this.emit(Op.Dup);
+        this.assignTo(t);
+        return;
+      }
+      if (t.type === 'Identifier') {
+        // The reference is resolved before the value (matters under `with`).
+        this.namedExpression(e.right, t.name);
+        this.emit(Op.Dup);
+        this.setVar(t.name, false);
+        return;
+      }
+      if (t.type === 'MemberExpression' && t.object.type !== 'Super') {
+        this.expression(t.object);
+        if (t.property.type === 'PrivateIdentifier') {
+          this.getVar('#' + t.property.name);
+          this.expression(e.right);
+          this.emit(Op.SetPrivate);
+        } else if (t.computed) {
+          this.expression(t.property);
+          this.expression(e.right);
+          this.emit(OpSetElemRaw);
+        } else {
+          this.expression(e.right);
+          this.pos(e);
+          this.emit(Op.SetProp, this.k(t.property.name));
+        }
+        return;
+      }
+      const ref = this.reference(t);
+      this.expression(e.right);
+      this.emit(Op.Dup);
+      ref.store();
+      return;
+    }
+    const ref = this.reference(e.left);
+    if (op === '&&=' || op === '||=' || op === '??=') {
+      ref.load();
+      const end = this.label();
+      this.jump(op === '&&=' ? Op.JumpIfFalseKeep : op === '||=' ? Op.JumpIfTrueKeep : Op.JumpIfNotNullishKeep, end);
+      this.emit(Op.Pop);
+      this.namedExpression(e.right, e.left.type === 'Identifier' ? e.left.name : '');
+      this.emit(Op.Dup);
+      ref.store();
+      this.place(end);
+      return;
+    }
+    ref.load();
+    this.expression(e.right);
+    this.emit(binaryOp(op.slice(0, -1)));
+    this.emit(Op.Dup);
+    ref.store();
+  }
+
+  private emitAwait(): void {
+    this.emit(Op.Await);
+    const normal = this.label();
+    this.jump(Op.Resume, normal);
+    // an await never resumes with `return`
+    this.emit(Op.Return);
+    this.place(normal);
+  }
+
+  private yieldExpression(e: Node): void {
+    if (e.delegate) {
+      this.expression(e.argument);
+      this.emit(this.kind === 'asyncGenerator' ? Op.GetAsyncIterator : Op.GetIterator);
+      // received value starts as undefined, mode normal
+      const it = this.reg(), received = this.reg(), mode = this.reg();
+      this.emit(Op.SetReg, it);
+      this.emit(Op.Undef);
+      this.emit(Op.SetReg, received);
+      this.emit(Op.Int, 0);
+      this.emit(Op.SetReg, mode);
+      const loop = this.label(), done = this.label(), ret = this.label();
+      this.place(loop);
+      this.emit(Op.GetReg, it);
+      this.emit(Op.GetReg, received);
+      this.emit(Op.GetReg, mode);
+      // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value)
+      this.emit(Op.YieldStarStep, this.kind === 'asyncGenerator' ? 1 : 0);
+      if (this.kind === 'asyncGenerator') {
+        // The step pushed a promise-ish result to await, then checks
+        this.emit(Op.Await);
+        const ok = this.label();
+        this.jump(Op.Resume, ok);
+        this.emit(Op.Return);
+        this.place(ok);
+        this.emit(OpYieldStarCheck);
+      }
+      // stack: value flag
+      const notDone = this.label();
+      this.emit(Op.Dup);
+      this.emit(Op.Int, 1);
+      this.emit(Op.StrictNe);
+      this.jump(Op.JumpIfTrue, notDone);
+      this.emit(Op.Pop);
+      this.jump(Op.Jump, done);
+      this.place(notDone);
+      this.emit(Op.Int, 2);
+      this.emit(Op.StrictEq);
+      this.jump(Op.JumpIfTrue, ret);
+      // yield the inner result object as is (sync) / value (async)
+      this.emit(OpYieldRaw, this.kind === 'asyncGenerator' ? 1 : 0);
+      // resumed: value kind
+      this.emit(Op.SetReg, mode);
+      this.emit(Op.SetReg, received);
+      this.jump(Op.Jump, loop);
+      this.place(ret);
+      this.emitReturnValue(() => {});
+      this.place(done);
+      return;
+    }
+    if (e.argument) this.expression(e.argument);
+    else this.emit(Op.Undef);
+    if (this.kind === 'asyncGenerator') this.emit(Op.Await);
+    this.emit(Op.Yield);
+    const normal = this.label();
+    this.jump(Op.Resume, normal);
+    // return requested: run finally blocks and return the value
+    if (this.kind === 'asyncGenerator') this.emit(Op.Await);
+    this.emitReturnValue(() => {});
+    this.place(normal);
+  }
+
+  private objectExpression(e: Node): void {
+    this.emit(Op.NewObject);
+    for (const p of e.properties) {
+      if (p.type === 'SpreadElement') {
+        this.expression(p.argument);
+        this.emit(Op.CopyDataProps);
+        continue;
+      }
+      if (!p.computed && !p.method && p.kind === 'init' && !p.shorthand && ((p.key.type === 'Identifier' && p.key.name === '__proto__') || (p.key.type === 'Literal' && p.key.value === '__proto__'))) {
+        this.expression(p.value);
+        this.emit(Op.SetProtoLiteral);
+        continue;
+      }
+      const staticName = p.computed ? null : p.key.type === 'Identifier' ? p.key.name : String(p.key.value);
+      if (p.computed) {
+        this.expression(p.key);
+        this.emit(Op.ToPropertyKey);
+      } else this.emit(Op.Const, this.k(staticName));
+      if (p.kind === 'get' || p.kind === 'set' || p.method) {
+        const kind = p.kind === 'get' ? 'getter' : p.kind === 'set' ? 'setter' : 'method';
+        const fname = staticName === null ? '' : p.kind === 'get' ? `get ${staticName}` : p.kind === 'set' ? `set ${staticName}` : staticName;
+        this.emit(Op.Closure, this.k(this.compileFunction(p.value, fname, kind)));
+        if (staticName === null) this.emit(Op.SetFunctionName, this.k(p.kind === 'get' ? 'get' : p.kind === 'set' ? 'set' : ''));
+        this.emit(Op.DefineMethod, p.kind === 'get' ? 1 : p.kind === 'set' ? 2 : 0, 1);
+        continue;
+      }
+      if (staticName !== null) this.namedExpression(p.value, staticName);
+      else {
+        this.expression(p.value);
+        if (isAnonymousFunction(p.value)) this.emit(Op.SetFunctionName, this.k(''));
+      }
+      this.emit(Op.DefineField);
+    }
+  }
+
+  // ---- classes ----
+  private classExpression(c: Node, name: string): void {
+    const cs = this.analysis.scopes.get(c)!;
+    const saved = this.scope;
+    this.scope = cs;
+    this.enterScope(cs);
+    // Private names are fresh for every evaluation of the class.
+    for (const d of cs.decls.values()) {
+      if (!d.name.startsWith('#')) continue;
+      this.emit(Op.NewPrivateName, this.k(new PrivateNameDesc(d.name)));
+      this.setVar(d.name, true);
+    }
+    if (c.superClass) this.expression(c.superClass);
+    const ctorNode = c.body.body.find((m: Node) => m.type === 'MethodDefinition' && m.kind === 'constructor');
+    const derived = !!c.superClass;
+    let ctorCode: Code;
+    if (ctorNode) ctorCode = this.compileFunction(ctorNode.value, name, derived ? 'derivedConstructor' : 'classConstructor');
+    else ctorCode = this.defaultConstructor(c, name, derived);
+    (ctorCode as { sourceText: string }).sourceText = this.opts.file.text.slice(c.start, c.end);
+    this.emit(Op.MakeClass, this.k(ctorCode), derived ? 1 : 0);
+    // stack: proto ctor
+    const proto = this.reg(), ctor = this.reg();
+    this.emit(Op.SetReg, ctor);
+    this.emit(Op.SetReg, proto);
+    for (const el of c.body.body) {
+      if (el.type === 'MethodDefinition' && el.kind === 'constructor') continue;
+      const isPrivate = el.key?.type === 'PrivateIdentifier';
+      const staticName = el.type === 'StaticBlock' ? '' : isPrivate ? '#' + el.key.name : el.computed ? null : el.key.type === 'Identifier' ? el.key.name : String(el.key.value);
+      this.emit(Op.GetReg, el.static || el.type === 'StaticBlock' ? ctor : proto);
+      if (el.type === 'StaticBlock') {
+        this.emit(Op.Undef);
+        this.emit(Op.Closure, this.k(this.compileStaticBlock(el)));
+        this.emit(OpClassElement, 2);
+        continue;
+      }
+      if (isPrivate) this.getVar(staticName!);
+      else if (el.computed) {
+        this.expression(el.key);
+        this.emit(Op.ToPropertyKey);
+      } else this.emit(Op.Const, this.k(staticName));
+      if (el.type === 'MethodDefinition') {
+        const kind = el.kind === 'get' ? 'getter' : el.kind === 'set' ? 'setter' : 'method';
+        const fname = staticName === null ? '' : el.kind === 'get' ? `get ${staticName}` : el.kind === 'set' ? `set ${staticName}` : staticName;
+        this.emit(Op.Closure, this.k(this.compileFunction(el.value, fname, kind)));
+        if (staticName === null) this.emit(Op.SetFunctionName, this.k(el.kind === 'get' ? 'get' : el.kind === 'set' ? 'set' : ''));
+        if (isPrivate) this.emit(OpDefinePrivateMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, el.static ? 1 : 0);
+        else this.emit(Op.DefineMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, 0);
+        this.emit(Op.Pop);
+      } else {
+        // field: its initializer is a function of its own, run with the instance as `this`
+        if (el.value) {
+          const fs = this.analysis.scopes.get(el)!;
+          const fc = new FunctionCompiler(this.analysis, fs, el, 'fieldInit', this.opts, this, staticName ?? '');
+          this.emit(Op.Closure, this.k(fc.compileField(el, staticName)));
+        } else this.emit(Op.Undef);
+        this.emit(OpClassElement, el.static ? 1 : 0);
+      }
+    }
+    this.emit(Op.GetReg, ctor);
+    if (c.id) {
+      this.emit(Op.Dup);
+      this.setVar(c.id.name, true);
+    }
+    this.emit(OpClassFinish);
+    this.leaveScope(cs);
+    this.scope = saved;
+  }
+
+  compileField(el: Node, name: string | null): Code {
+    this.enterScope(this.fnScope);
+    const pseudo: [string, Op][] = [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]];
+    for (const [n, op] of pseudo) {
+      const d = this.fnScope.decls.get(n);
+      if (d) {
+        this.emit(op);
+        this.storeDecl(d);
+      }
+    }
+    const anon = isAnonymousFunction(el.value);
+    if (name !== null && anon) this.namedExpression(el.value, name);
+    else {
+      this.expression(el.value);
+      if (anon) {
+        // computed key: the VM passes the key as the first argument
+        this.ops.push(OpArg, 0);
+        this.emit(Op.SetFunctionName, this.k(''));
+        this.emit(Op.Pop);
+      }
+    }
+    this.emit(Op.Return);
+    return this.finish('fieldInit', el, 0, []);
+  }
+
+  private compileStaticBlock(el: Node): Code {
+    const fs = this.analysis.scopes.get(el)!;
+    const fc = new FunctionCompiler(this.analysis, fs, el, 'staticBlock', this.opts, this, '');
+    fc.enterScope(fs);
+    for (const [n, op] of [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]] as [string, Op][]) {
+      const d = fs.decls.get(n);
+      if (d) {
+        fc.emit(op);
+        fc.storeDecl(d);
+      }
+    }
+    fc.hoistFunctions(fs, false);
+    fc.retReg = fc.reg();
+    for (const s of el.body) fc.statement(s);
+    fc.emit(Op.Undef);
+    fc.emit(Op.Return);
+    return fc.finish('staticBlock', el, 0, []);
+  }
+
+  private defaultConstructor(c: Node, name: string, derived: boolean): Code {
+    return {
+      name,
+      kind: derived ? 'derivedConstructor' : 'classConstructor',
+      strict: true,
+      ops: Int32Array.from(derived ? [OpDefaultDerivedCtor] : [Op.Undef, Op.Return]),
+      consts: [],
+      nregs: 0,
+      handlers: new Int32Array(0),
+      length: 0,
+      sourceText: this.opts.file.text.slice(c.start, c.end),
+      file: this.opts.file.name,
+      source: this.opts.file,
+      positions: [0, c.start],
+      flags: CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0),
+      completionReg: -1,
+      paramNames: [],
+      thisReg: -1,
+    };
+  }
+}
+
+// Opcodes that the compiler uses beyond the core table get numbers after it.
+export const OpArg = 1000,
+  OpRest = 1001,
+  OpPushWith = 1002,
+  OpTrySave = 1003,
+  OpIterCloseThrow = 1004,
+  OpRequireObjectCoercible = 1005,
+  OpObjectRest = 1006,
+  OpJumpIfNullish = 1007,
+  OpSetElemRaw = 1008,
+  OpBindThisReg = 1009,
+  OpBindThisEnv = 1010,
+  OpBindThisDynamic = 1011,
+  OpClassElement = 1012,
+  OpClassFinish = 1013,
+  OpDefinePrivateMethod = 1014,
+  OpDefaultDerivedCtor = 1015,
+  OpImportMeta = 1016,
+  OpDynamicImport = 1017,
+  OpAsyncIterNext = 1018,
+  OpAsyncIterStep = 1019,
+  OpAsyncIterClose = 1020,
+  OpAsyncIterCloseThrow = 1021,
+  OpYieldRaw = 1022,
+  OpYieldStarCheck = 1023,
+  OpGlobalThis = 1024,
+  OpGetImport = 1025;
+
+function isAnonymousFunction(e: Node): boolean {
+  return (e.type === 'FunctionExpression' || e.type === 'ClassExpression' || e.type === 'ArrowFunctionExpression') && !e.id;
+}
+
+function binaryOp(op: string): Op {
+  switch (op) {
+    case '+': return Op.Add;
+    case '-': return Op.Sub;
+    case '*': return Op.Mul;
+    case '/': return Op.Div;
+    case '%': return Op.Mod;
+    case '**': return Op.Exp;
+    case '&': return Op.BitAnd;
+    case '|': return Op.BitOr;
+    case '^': return Op.BitXor;
+    case '<<': return Op.Shl;
+    case '>>': return Op.Shr;
+    case '>>>': return Op.UShr;
+    case '==': return Op.Eq;
+    case '!=': return Op.Ne;
+    case '===': return Op.StrictEq;
+    case '!==': return Op.StrictNe;
+    case '<': return Op.Lt;
+    case '<=': return Op.Le;
+    case '>': return Op.Gt;
+    case '>=': return Op.Ge;
+    case 'in': return Op.In;
+    case 'instanceof': return Op.InstanceOf;
+  }
+  throw new Error(`unknown operator ${op}`);
+}
+
+export { boundNames };

@@ -1,0 +1,243 @@
+// The embedding API: one Engine owns a realm, a VM, the job queue, timers and the module map.
+// Two engines in one process share nothing (STYLE.md, habit 6).
+import * as acorn from 'acorn';
+import * as path from 'node:path';
+import { formatWithOptions } from 'node:util';
+import { Realm } from './realm';
+import { VM, Frame, GuestThrow } from './vm';
+import { compileProgram, CompileError } from './compiler';
+import { SourceFile, Code } from './code';
+import { JobQueue } from './jobs';
+import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
+import { Timers, EventLoop, installTimers } from './timers';
+import { EngineOptions, GuestError, ConsoleLevel } from './api';
+import { THIS, NEW_TARGET } from './scope';
+import { installIntrinsics } from './intrinsics';
+import { ModuleLoader } from './modules';
+
+export class Engine {
+  readonly realm: Realm;
+  readonly vm: VM;
+  readonly queue: JobQueue;
+  readonly timers: Timers;
+  readonly loop: EventLoop;
+  readonly promises: PromiseIntrinsics;
+  readonly rejections = new RejectionTracker();
+  readonly modules: ModuleLoader;
+  private readonly options: EngineOptions;
+  /** The first uncaught error of the current turn (reported by runEventLoop). */
+  private uncaught: GuestError | null = null;
+
+  constructor(options: EngineOptions = {}) {
+    this.options = options;
+    this.realm = new Realm();
+    this.vm = new VM(this.realm, options.frameLimit ?? 100_000);
+    this.queue = new JobQueue({ onUncaught: (e) => this.reportUncaught(e) });
+    this.timers = new Timers();
+    this.promises = installPromise(this.realm, this.queue, {
+      resumeAwait: (frame, value, rejected) => {
+        this.vm.resume(frame as Frame, value, rejected ? 1 : 0);
+      },
+      rejectionTracker: this.rejections.track,
+    });
+    installTimers(this.realm, this.timers, this.queue);
+    this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e) });
+    this.modules = new ModuleLoader(this);
+    const promises = this.promises;
+    const vm = this.vm;
+    this.vm.host = {
+      newPromiseCapability: () => {
+        const c = promises.newPromise();
+        return { promise: c.promise, resolve: (v) => c.resolve(v), reject: (r) => c.reject(r) };
+      },
+      promiseResolve: (v) => promises.promiseResolve(promises.Promise, v),
+      awaitValue: (frame, value) => {
+        const p = promises.promiseResolve(promises.Promise, value);
+        promises.performPromiseThen(p, { kind: 'await', continuation: frame, rejected: false }, { kind: 'await', continuation: frame, rejected: true });
+      },
+      directEval: (_vm, frame, source, strict) => this.directEval(frame, source, strict),
+      importMeta: (module) => this.modules.importMeta(module),
+      dynamicImport: (module, specifier) => this.modules.dynamicImport(module, specifier),
+    };
+    installIntrinsics(this, vm, options);
+  }
+
+  /** Console output: the options' sink, or the process's stdout/stderr. */
+  console(level: ConsoleLevel, args: unknown[]): void {
+    if (this.options.onConsole) this.options.onConsole(level, args);
+    else {
+      const line = this.format(args) + '\n';
+      if (level === 'error' || level === 'warn') process.stderr.write(line);
+      else process.stdout.write(line);
+    }
+  }
+
+  /** Format guest values as Node's console does, without running guest code (no custom inspect, no getters). */
+  format(args: unknown[]): string {
+    return formatWithOptions({ customInspect: false, getters: false, showProxy: false, colors: false }, ...args);
+  }
+
+  // ---- scripts ----
+  parse(source: string, file: string, sourceType: 'script' | 'module'): acorn.Node {
+    try {
+      return acorn.parse(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true, locations: false });
+    } catch (e) {
+      throw this.syntaxError(e, file, source);
+    }
+  }
+
+  private syntaxError(e: unknown, file: string, source: string): GuestError {
+    const err = e as { message: string; pos?: number; raisedAt?: number };
+    const pos = err.pos ?? 0;
+    const { line, column } = new SourceFile(file, source).position(pos);
+    const message = err.message.replace(/ \(\d+:\d+\)$/, '');
+    const value = this.realm.error('SyntaxError', message);
+    const stack = `SyntaxError: ${message}\n    at ${file}:${line}:${column}`;
+    Object.defineProperty(value, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
+    return new GuestError(value, `SyntaxError: ${message}`, stack, 'syntax');
+  }
+
+  compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false): Code {
+    const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script');
+    try {
+      return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter });
+    } catch (e) {
+      if (e instanceof CompileError) throw this.syntaxError({ message: e.message, pos: e.offset }, file, source);
+      throw e;
+    }
+  }
+
+  /** Run a script in the global scope; returns its completion value. Throws GuestError. */
+  evaluateScript(source: string, file = '<script>'): unknown {
+    const code = this.compile(source, file, 'script');
+    return this.guard(() => this.vm.runCode(code, null, this.realm.global));
+  }
+
+  /** Script evaluation for guest callers ($262.evalScript): throws guest values. */
+  evaluateScriptGuest(source: string, file = '<evalScript>'): unknown {
+    let code: Code;
+    try {
+      code = this.compile(source, file, 'script');
+    } catch (e) {
+      if (e instanceof GuestError) throw e.value;
+      throw e;
+    }
+    return this.vm.runCode(code, null, this.realm.global);
+  }
+
+  /** Load, link and evaluate an ES module from a file (its completion may be async: run the loop). */
+  evaluateModule(file: string): void {
+    this.guard(() => this.modules.evaluateEntry(path.resolve(file)));
+  }
+
+  /** Drain the microtask queue. */
+  runJobs(): void {
+    this.queue.runJobs();
+    this.checkTurn();
+  }
+
+  /** Run microtasks and timers until nothing is left. Rejects with the first uncaught error. */
+  async runEventLoop(): Promise<void> {
+    this.runJobs();
+    await this.loop.run(() => this.checkTurn());
+    this.checkTurn();
+  }
+
+  /** End of a turn: report an uncaught exception or unhandled rejection. */
+  private checkTurn(): void {
+    if (!this.uncaught) {
+      const unhandled = this.rejections.takeUnhandled();
+      if (unhandled.length) this.uncaught = this.guestError(unhandled[0]!.reason, 'unhandled-rejection');
+    }
+    if (this.uncaught) {
+      const e = this.uncaught;
+      this.uncaught = null;
+      throw e;
+    }
+  }
+
+  private reportUncaught(e: unknown): void {
+    if (e instanceof GuestError) {
+      if (!this.uncaught) this.uncaught = e;
+      return;
+    }
+    if (!this.uncaught) this.uncaught = this.guestError(e instanceof GuestThrow ? e.value : this.vm.toGuest(e), 'uncaught');
+  }
+
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof GuestError) throw e;
+      if (e instanceof GuestThrow) throw this.guestError(e.value, 'uncaught');
+      throw this.guestError(this.vm.toGuest(e), 'uncaught');
+    }
+  }
+
+  /** Wrap a thrown guest value for the host, with its summary and guest stack. */
+  guestError(value: unknown, kind: GuestError['kind']): GuestError {
+    let summary: string;
+    let stack: string;
+    if (value !== null && typeof value === 'object' && value instanceof this.realm.intrinsics.Error) {
+      const name = safeGet(value, 'name');
+      const message = safeGet(value, 'message');
+      summary = message ? `${name}: ${message}` : String(name);
+      const s = safeGet(value, 'stack');
+      stack = typeof s === 'string' ? s : summary;
+    } else {
+      summary = `Uncaught ${this.format([value])}`;
+      stack = summary;
+    }
+    return new GuestError(value, summary, stack, kind);
+  }
+
+  // ---- eval ----
+  private directEval(frame: Frame, source: unknown, strict: boolean): unknown {
+    if (typeof source !== 'string') return source;
+    const code = this.compileGuest(source, 'eval', strict, true);
+    const env = frame.env;
+    const binding = (name: string, fallback: unknown) => {
+      const r = this.vm.lookup(env, name);
+      return r && 'env' in r ? r.env.vars[r.slot] : fallback;
+    };
+    const evalFrame = new Frame(code, frame.closure, new Array(code.nregs).fill(undefined), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
+    evalFrame.boundary = true;
+    evalFrame.caller = frame;
+    if ((frame as any).module) (evalFrame as any).module = (frame as any).module;
+    return this.vm.run(evalFrame);
+  }
+
+  /** Compile guest-provided source (eval, Function): syntax errors become guest SyntaxErrors. */
+  compileGuest(source: string, kind: 'script' | 'eval', strict: boolean, dynamicOuter: boolean, file = '<eval>'): Code {
+    try {
+      return this.compile(source, file, kind, strict, dynamicOuter);
+    } catch (e) {
+      if (e instanceof GuestError) throw new GuestThrow(e.value);
+      throw e;
+    }
+  }
+
+  /** Indirect eval: global code. */
+  indirectEval(source: unknown): unknown {
+    if (typeof source !== 'string') return source;
+    const code = this.compileGuest(source, 'eval', false, false);
+    return this.vm.runCode(code, null, this.realm.global);
+  }
+}
+
+function safeGet(o: object, key: string): unknown {
+  try {
+    const d = Object.getOwnPropertyDescriptor(o, key);
+    if (d && 'value' in d) return d.value;
+    let p = Object.getPrototypeOf(o);
+    while (p) {
+      const pd = Object.getOwnPropertyDescriptor(p, key);
+      if (pd) return 'value' in pd ? pd.value : undefined;
+      p = Object.getPrototypeOf(p);
+    }
+  } catch {
+    /* proxies */
+  }
+  return undefined;
+}
+

@@ -1,0 +1,348 @@
+// Built-ins the engine owns in the guest realm (DESIGN.md, principle 2): the function constructors
+// and eval (their code is interpreted), generator objects (saved frames), Function.prototype.toString
+// (source text of interpreted functions), console, and test262's host hooks.
+import type { Engine } from './engine';
+import type { EngineOptions } from './api';
+import { VM, GeneratorState } from './vm';
+import { CodeFlag } from './code';
+
+export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions): void {
+  const realm = engine.realm;
+  const g = realm.global as any;
+  const I = realm.intrinsics;
+  const run = <T>(src: string) => realm.realmEval<T>(src);
+
+  // Generator and async function prototypes: V8's objects, with the engine's behaviour.
+  vm.generatorFunctionPrototype = run('Object.getPrototypeOf(function* () {})');
+  vm.asyncFunctionPrototype = run('Object.getPrototypeOf(async function () {})');
+  vm.asyncGeneratorFunctionPrototype = run('Object.getPrototypeOf(async function* () {})');
+  vm.generatorPrototype = (vm.generatorFunctionPrototype as any).prototype;
+  vm.asyncGeneratorPrototype = (vm.asyncGeneratorFunctionPrototype as any).prototype;
+
+  const genResume = (thisArg: unknown, value: unknown, mode: number, method: string): unknown => {
+    const st = vm.generators.get(thisArg);
+    if (!st || st.async) vm.throwError('TypeError', `${method} method called on incompatible receiver ${String(typeof thisArg === 'object' ? '#<Object>' : thisArg)}`);
+    return resumeGenerator(vm, st, value, mode);
+  };
+  const gp = vm.generatorPrototype;
+  realm.defineNative(gp, 'next', 1, (t, a) => genResume(t, a[0], 0, 'Generator.prototype.next'));
+  realm.defineNative(gp, 'return', 1, (t, a) => genResume(t, a[0], 2, 'Generator.prototype.return'));
+  realm.defineNative(gp, 'throw', 1, (t, a) => genResume(t, a[0], 1, 'Generator.prototype.throw'));
+  installAsyncGenerators(engine, vm);
+
+  // Function constructors: the source is parsed and interpreted.
+  const makeCtor = (name: string, prefix: string, proto: object) => {
+    const ctor = realm.native(
+      name,
+      1,
+      (_t, args) => createDynamicFunction(engine, prefix, Array.prototype.slice.call(args)),
+      true,
+    );
+    Object.defineProperty(ctor, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+    Object.defineProperty(proto, 'constructor', { value: ctor, writable: false, enumerable: false, configurable: true });
+    return ctor;
+  };
+  const FunctionCtor = makeCtor('Function', 'function', I.FunctionPrototype);
+  Object.defineProperty(I.FunctionPrototype, 'constructor', { value: FunctionCtor, writable: true, enumerable: false, configurable: true });
+  Object.setPrototypeOf(FunctionCtor, I.FunctionPrototype);
+  g.Function = FunctionCtor;
+  Object.defineProperty(g, 'Function', { enumerable: false });
+  const GenFn = makeCtor('GeneratorFunction', 'function*', vm.generatorFunctionPrototype);
+  Object.setPrototypeOf(GenFn, FunctionCtor);
+  const AsyncFn = makeCtor('AsyncFunction', 'async function', vm.asyncFunctionPrototype);
+  Object.setPrototypeOf(AsyncFn, FunctionCtor);
+  const AsyncGenFn = makeCtor('AsyncGeneratorFunction', 'async function*', vm.asyncGeneratorFunctionPrototype);
+  Object.setPrototypeOf(AsyncGenFn, FunctionCtor);
+
+  // eval
+  const evalFn = realm.native('eval', 1, (_t, args) => engine.indirectEval(args[0]));
+  vm.evalFunction = evalFn;
+  Object.defineProperty(g, 'eval', { value: evalFn, writable: true, enumerable: false, configurable: true });
+
+  // Function.prototype.toString: source text for interpreted functions.
+  const originalToString = (I.FunctionPrototype as any).toString as Function;
+  realm.defineNative(I.FunctionPrototype, 'toString', 0, (t) => {
+    const rec = vm.closureOf(t);
+    if (rec) return rec.code.sourceText || `function ${rec.code.name}() { [native code] }`;
+    const nat = realm.natives.get(t);
+    if (nat) return `function ${nat.name}() { [native code] }`;
+    if (typeof t !== 'function') vm.throwError('TypeError', 'Function.prototype.toString requires that \'this\' be a Function');
+    return Reflect.apply(originalToString, t, []);
+  });
+
+  // console
+  const consoleObj = I.newObject() as any;
+  for (const level of ['log', 'info', 'debug', 'warn', 'error'] as const) {
+    realm.defineNative(consoleObj, level, 0, (_t, args) => {
+      engine.console(level, Array.prototype.slice.call(args));
+      return undefined;
+    });
+  }
+  Object.defineProperty(g, 'console', { value: consoleObj, writable: true, enumerable: false, configurable: true });
+
+  if (options.test262Host) installTest262Host(engine, options);
+}
+
+export function resumeGenerator(vm: VM, st: GeneratorState, value: unknown, mode: number): unknown {
+  if (st.state === 'executing') vm.throwError('TypeError', 'Generator is already running');
+  if (st.state === 'completed') {
+    if (mode === 1) throw value;
+    return vm.iterResult(mode === 2 ? value : undefined, true);
+  }
+  const f = st.frame!;
+  if (st.state === 'suspendedStart') {
+    if (mode !== 0) {
+      st.state = 'completed';
+      st.frame = null;
+      if (mode === 1) throw value;
+      return vm.iterResult(value, true);
+    }
+    st.state = 'executing';
+    f.boundary = true;
+    f.caller = vm.current;
+    try {
+      return vm.run(f);
+    } catch (e) {
+      st.state = 'completed';
+      st.frame = null;
+      throw e;
+    }
+  }
+  st.state = 'executing';
+  try {
+    return vm.resume(f, value, mode);
+  } catch (e) {
+    st.state = 'completed';
+    st.frame = null;
+    throw e;
+  }
+}
+
+/** CreateDynamicFunction: `new Function(p…, body)` and the generator/async variants. */
+function createDynamicFunction(engine: Engine, prefix: string, args: unknown[]): unknown {
+  const vm = engine.vm;
+  const toStr = (v: unknown) => {
+    if (typeof v === 'symbol') vm.throwError('TypeError', 'Cannot convert a Symbol value to a string');
+    return `${v as string}`;
+  };
+  const params = args.slice(0, -1).map(toStr).join(',');
+  const body = args.length ? toStr(args[args.length - 1]) : '';
+  const source = `(${prefix} anonymous(${params}\n) {\n${body}\n})`;
+  // Parameters and body must each parse on their own: no `}) , (function () {` splicing.
+  let ast: any;
+  try {
+    ast = engine.parse(source, '<anonymous>', 'script');
+    const st = ast.body;
+    if (st.length !== 1 || st[0].type !== 'ExpressionStatement' || st[0].expression.type !== 'FunctionExpression' || st[0].expression.start !== 1 || st[0].expression.end !== source.length - 1)
+      throw Object.assign(new Error('Arguments of Function do not form a function'), { pos: 0 });
+    const fnNode = st[0].expression;
+    const bodyStart = source.indexOf('\n) {\n') ;
+    if (fnNode.body.start !== bodyStart + 3) throw Object.assign(new Error('Unexpected token in parameter list'), { pos: 0 });
+  } catch (e) {
+    const msg = (e as any)?.value !== undefined ? null : (e as Error).message;
+    if (msg !== null) vm.throwError('SyntaxError', msg);
+    throw (e as any).value;
+  }
+  const code = engine.compileGuest(source.slice(1, -1) === '' ? source : source, 'script', false, false, '<anonymous>');
+  const fn = vm.runCode(code, null, engine.realm.global) as Function;
+  const rec = vm.closureOf(fn);
+  if (rec) (rec.code as { sourceText: string }).sourceText = source.slice(1, -1);
+
+  return fn;
+}
+
+/** Async generators (ecma262 §27.6): a request queue in front of a saved frame. */
+function installAsyncGenerators(engine: Engine, vm: VM): void {
+  const realm = engine.realm;
+  const promises = () => engine.promises;
+  const host = vm.host as any;
+
+  const drain = (st: GeneratorState) => {
+    // AsyncGeneratorDrainQueue / resume next
+    while (st.queue.length) {
+      const req = st.queue[0]!;
+      if (st.state === 'executing') return;
+      if (st.state === 'completed') {
+        if (req.kind === 0) {
+          st.queue.shift();
+          req.capability.resolve(vm.iterResult(undefined, true));
+          continue;
+        }
+        if (req.kind === 1) {
+          st.queue.shift();
+          req.capability.reject(req.value);
+          continue;
+        }
+        // return: await the value, then resolve {value, done: true}
+        st.state = 'executing';
+        const p = promises().promiseResolve(promises().Promise, req.value);
+        const onF = realm.native('', 1, (_t, a) => {
+          st.state = 'completed';
+          st.queue.shift();
+          req.capability.resolve(vm.iterResult(a[0], true));
+          drain(st);
+          return undefined;
+        });
+        const onR = realm.native('', 1, (_t, a) => {
+          st.state = 'completed';
+          st.queue.shift();
+          req.capability.reject(a[0]);
+          drain(st);
+          return undefined;
+        });
+        promises().performPromiseThen(p, onF, onR);
+        return;
+      }
+      if (st.state === 'suspendedStart' && req.kind !== 0) {
+        st.state = 'completed';
+        st.frame = null;
+        continue;
+      }
+      const f = st.frame!;
+      const start = st.state === 'suspendedStart';
+      st.state = 'executing';
+      if (start) {
+        f.boundary = true;
+        f.caller = vm.current;
+        vm.run(f);
+      } else vm.resume(f, req.value, req.kind);
+      return;
+    }
+  };
+
+  host.asyncGeneratorYield = (st: GeneratorState, value: unknown) => {
+    st.state = 'suspendedYield';
+    const req = st.queue.shift()!;
+    req.capability.resolve(vm.iterResult(value, false));
+    // the next request resumes after the current job (its own resolution ordering is preserved)
+    if (st.queue.length) engine.queue.enqueue({ kind: 'microtask', callback: realm.native('', 0, () => (drain(st), undefined)) });
+  };
+  host.asyncGeneratorComplete = (st: GeneratorState, value: unknown, isThrow: boolean) => {
+    st.state = 'completed';
+    const req = st.queue.shift();
+    if (req) {
+      if (isThrow) req.capability.reject(value);
+      else req.capability.resolve(vm.iterResult(value, true));
+    }
+    if (st.queue.length) engine.queue.enqueue({ kind: 'microtask', callback: realm.native('', 0, () => (drain(st), undefined)) });
+  };
+  host.createAsyncFromSyncIterator = (sync: { iterator: any; next: any; done: boolean }) => {
+    const obj = realm.intrinsics.objectCreate(realm.intrinsics.AsyncIteratorPrototype) as any;
+    const wrap = (r: any) => {
+      const cap = promises().newPromise();
+      try {
+        if (r === null || (typeof r !== 'object' && typeof r !== 'function')) vm.throwError('TypeError', 'iterator result is not an object');
+        const done = !!r.done;
+        const p = promises().promiseResolve(promises().Promise, r.value);
+        const onF = realm.native('', 1, (_t, a) => vm.iterResult(a[0], done));
+        const onR = done
+          ? undefined
+          : realm.native('', 1, (_t, a) => {
+              try {
+                vm.iteratorCloseOnThrow(sync);
+              } catch {
+                /* ignore */
+              }
+              throw a[0];
+            });
+        const chained = promises().performPromiseThen(p, onF, onR, promises().newPromiseCapability(promises().Promise, false));
+        cap.resolve(chained);
+      } catch (e) {
+        cap.reject(vm.toGuest(e));
+      }
+      return cap.promise;
+    };
+    realm.defineNative(obj, 'next', 1, (_t, a) => {
+      try {
+        return wrap(Reflect.apply(sync.next, sync.iterator, a.length ? [a[0]] : []));
+      } catch (e) {
+        const cap = promises().newPromise();
+        cap.reject(vm.toGuest(e));
+        return cap.promise;
+      }
+    });
+    realm.defineNative(obj, 'return', 1, (_t, a) => {
+      try {
+        const ret = vm.getV(sync.iterator, 'return');
+        if (ret === undefined || ret === null) {
+          const cap = promises().newPromise();
+          cap.resolve(vm.iterResult(a[0], true));
+          return cap.promise;
+        }
+        return wrap(Reflect.apply(ret as Function, sync.iterator, a.length ? [a[0]] : []));
+      } catch (e) {
+        const cap = promises().newPromise();
+        cap.reject(vm.toGuest(e));
+        return cap.promise;
+      }
+    });
+    realm.defineNative(obj, 'throw', 1, (_t, a) => {
+      try {
+        const th = vm.getV(sync.iterator, 'throw');
+        if (th === undefined || th === null) {
+          vm.iteratorCloseOnThrow(sync);
+          vm.throwError('TypeError', "The iterator does not provide a 'throw' method");
+        }
+        return wrap(Reflect.apply(th as Function, sync.iterator, a.length ? [a[0]] : []));
+      } catch (e) {
+        const cap = promises().newPromise();
+        cap.reject(vm.toGuest(e));
+        return cap.promise;
+      }
+    });
+    return { iterator: obj, next: obj.next, done: false };
+  };
+
+  const enqueue = (thisArg: unknown, value: unknown, kind: number, method: string) => {
+    const cap = promises().newPromise();
+    const st = vm.generators.get(thisArg);
+    if (!st || !st.async) {
+      cap.reject(vm.error('TypeError', `${method} method called on incompatible receiver`));
+      return cap.promise;
+    }
+    st.queue.push({ kind, value, capability: { promise: cap.promise, resolve: (v) => cap.resolve(v), reject: (r) => cap.reject(r) } });
+    if (st.state !== 'executing') {
+      try {
+        drain(st);
+      } catch (e) {
+        /* errors are delivered through the request promises */
+        void e;
+      }
+    }
+    return cap.promise;
+  };
+  const agp = vm.asyncGeneratorPrototype;
+  realm.defineNative(agp, 'next', 1, (t, a) => enqueue(t, a[0], 0, 'AsyncGenerator.prototype.next'));
+  realm.defineNative(agp, 'return', 1, (t, a) => enqueue(t, a[0], 2, 'AsyncGenerator.prototype.return'));
+  realm.defineNative(agp, 'throw', 1, (t, a) => enqueue(t, a[0], 1, 'AsyncGenerator.prototype.throw'));
+}
+
+/** test262's INTERPRETING.md host hooks. */
+function installTest262Host(engine: Engine, options: EngineOptions): void {
+  const realm = engine.realm;
+  const g = realm.global as any;
+  const print = realm.native('print', 1, (_t, args) => {
+    const text = engine.format(Array.prototype.slice.call(args));
+    if (options.onPrint) options.onPrint(text);
+    else engine.console('log', Array.prototype.slice.call(args));
+    return undefined;
+  });
+  Object.defineProperty(g, 'print', { value: print, writable: true, enumerable: false, configurable: true });
+  const $262 = realm.intrinsics.newObject() as any;
+  $262.global = g;
+  realm.defineNative($262, 'evalScript', 1, (_t, args) => engine.evaluateScriptGuest(String(args[0])));
+  realm.defineNative($262, 'detachArrayBuffer', 1, (_t, args) => {
+    structuredClone(args[0], { transfer: [args[0] as ArrayBuffer] });
+    return null;
+  });
+  realm.defineNative($262, 'gc', 0, () => undefined);
+  realm.defineNative($262, 'createRealm', 0, () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Engine } = require('./engine') as typeof import('./engine');
+    const other = new Engine({ ...options, test262Host: true });
+    return (other.realm.global as any).$262;
+  });
+  $262.agent = undefined;
+  delete $262.agent;
+  Object.defineProperty(g, '$262', { value: $262, writable: true, enumerable: false, configurable: true });
+}

@@ -1,0 +1,174 @@
+// The guest realm: a node:vm context whose V8 built-ins serve guest code, an ordinary global object
+// (the context's own global sits behind slow interceptors, DESIGN.md), and the means to make
+// functions that live in that realm while their behaviour is the host's (natives) or the VM's (closures).
+import * as vm from 'node:vm';
+
+/** How a native behaves: receives the raw `this`, the guest arguments and `new.target`. */
+export type NativeImpl = (thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
+
+export type ErrorType = 'Error' | 'TypeError' | 'RangeError' | 'ReferenceError' | 'SyntaxError' | 'EvalError' | 'URIError';
+
+/** Built-ins taken from the context before guest code can change them. */
+export interface Intrinsics {
+  Object: ObjectConstructor;
+  Function: FunctionConstructor;
+  Array: ArrayConstructor;
+  ObjectPrototype: object;
+  FunctionPrototype: object;
+  ArrayPrototype: object;
+  IteratorPrototype: object;
+  AsyncIteratorPrototype: object;
+  ArrayIteratorPrototype: object;
+  Error: ErrorConstructor;
+  TypeError: ErrorConstructor;
+  RangeError: ErrorConstructor;
+  ReferenceError: ErrorConstructor;
+  SyntaxError: ErrorConstructor;
+  EvalError: ErrorConstructor;
+  URIError: ErrorConstructor;
+  AggregateError: AggregateErrorConstructor;
+  Symbol: SymbolConstructor;
+  RegExp: RegExpConstructor;
+  /** Array.prototype[Symbol.iterator] as the realm has it (for fast array spread / destructuring). */
+  ArrayValues: Function;
+  ArrayIteratorNext: Function;
+  /** Functions made in the realm that the VM uses to build guest values without host objects. */
+  newObject: () => object;
+  newArray: () => unknown[];
+  objectCreate: (proto: object | null) => object;
+}
+
+/** Stamps a hidden record on a realm object. Private fields are invisible to guest reflection and proxies. */
+class Stamp<T> {
+  static make<T>(): { set(o: object, v: T): void; get(o: unknown): T | undefined } {
+    class Base {
+      constructor(o: object) {
+        return o;
+      }
+    }
+    class Stamped extends Base {
+      #v: T;
+      constructor(o: object, v: T) {
+        super(o);
+        this.#v = v;
+      }
+      static get(o: unknown): T | undefined {
+        return (typeof o === 'function' || (typeof o === 'object' && o !== null)) && #v in (o as object) ? (o as Stamped).#v : undefined;
+      }
+    }
+    return { set: (o, v) => void new Stamped(o, v), get: Stamped.get };
+  }
+  private constructor(readonly v: T) {}
+}
+export const makeStamp = Stamp.make;
+
+export class Realm {
+  readonly context: vm.Context;
+  /** The guest's global object: an ordinary object of the realm holding the built-ins. */
+  readonly global: Record<PropertyKey, unknown>;
+  readonly intrinsics: Intrinsics;
+  /** Records of native functions, so that the snapshot room can name them. */
+  readonly natives = makeStamp<{ name: string; impl: NativeImpl }>();
+  private readonly nativeFactories = new Map<string, (impl: NativeImpl) => Function>();
+  private readonly evalInRealm: (src: string) => any;
+
+  constructor() {
+    this.context = vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: true } });
+    const run = (src: string) => vm.runInContext(src, this.context);
+    this.evalInRealm = run;
+    const ctxGlobal = run('globalThis');
+    const ArrayValues = run('Array.prototype[Symbol.iterator]');
+    this.intrinsics = {
+      Object: ctxGlobal.Object,
+      Function: ctxGlobal.Function,
+      Array: ctxGlobal.Array,
+      ObjectPrototype: ctxGlobal.Object.prototype,
+      FunctionPrototype: ctxGlobal.Function.prototype,
+      ArrayPrototype: ctxGlobal.Array.prototype,
+      IteratorPrototype: run('Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()))'),
+      AsyncIteratorPrototype: run('Object.getPrototypeOf(Object.getPrototypeOf(Object.getPrototypeOf((async function*(){})())))'),
+      ArrayIteratorPrototype: run('Object.getPrototypeOf([][Symbol.iterator]())'),
+      Error: ctxGlobal.Error,
+      TypeError: ctxGlobal.TypeError,
+      RangeError: ctxGlobal.RangeError,
+      ReferenceError: ctxGlobal.ReferenceError,
+      SyntaxError: ctxGlobal.SyntaxError,
+      EvalError: ctxGlobal.EvalError,
+      URIError: ctxGlobal.URIError,
+      AggregateError: ctxGlobal.AggregateError,
+      Symbol: ctxGlobal.Symbol,
+      RegExp: ctxGlobal.RegExp,
+      ArrayValues,
+      ArrayIteratorNext: run('Object.getPrototypeOf([][Symbol.iterator]()).next'),
+      newObject: run('(function newObject() { return {}; })'),
+      newArray: run('(function newArray() { return []; })'),
+      objectCreate: run('Object.create'),
+    };
+    // The guest global: an ordinary object with every built-in of the context, same attributes.
+    const global = run('({})') as Record<PropertyKey, unknown>;
+    for (const key of Reflect.ownKeys(ctxGlobal)) {
+      if (key === 'console' || key === 'globalThis') continue;
+      Object.defineProperty(global, key, Object.getOwnPropertyDescriptor(ctxGlobal, key)!);
+    }
+    Object.defineProperty(global, 'globalThis', { value: global, writable: true, enumerable: false, configurable: true });
+    this.global = global;
+    this.harden();
+  }
+
+  /** Remove built-ins through which host objects leak into a context (DESIGN.md, principle 3). */
+  private harden(): void {
+    const g = this.global as any;
+    const wasm = g.WebAssembly;
+    if (wasm) {
+      delete wasm.compileStreaming;
+      delete wasm.instantiateStreaming;
+    }
+    // V8 consults Error.prepareStackTrace / captureStackTrace hand structured frames (host functions) out.
+    this.evalInRealm('delete Error.captureStackTrace; delete Error.prepareStackTrace; delete Error.stackTraceLimit;');
+  }
+
+  /** Run realm-side source (engine-written only, never guest text). */
+  realmEval<T = unknown>(src: string): T {
+    return this.evalInRealm(src) as T;
+  }
+
+  /**
+   * A function of the realm whose behaviour is `impl`. `length` parameters, `name` as given; a
+   * constructor (`construct: true`) is made with `function`, anything else as a method (no
+   * `prototype`, not constructible), as built-ins are.
+   */
+  native(name: string, length: number, impl: NativeImpl, construct = false): Function {
+    const key = `${construct ? 'c' : 'm'}${length}`;
+    let factory = this.nativeFactories.get(key);
+    if (!factory) {
+      const params = Array.from({ length }, (_, i) => `a${i}`).join(', ');
+      factory = this.evalInRealm(
+        construct
+          ? `(function (impl) { 'use strict'; return function native(${params}) { return impl(this, arguments, new.target); }; })`
+          : `(function (impl) { 'use strict'; return { native(${params}) { return impl(this, arguments, undefined); } }.native; })`,
+      ) as (impl: NativeImpl) => Function;
+      this.nativeFactories.set(key, factory);
+    }
+    const fn = factory(impl);
+    Object.defineProperty(fn, 'name', { value: name, configurable: true });
+    this.natives.set(fn, { name, impl });
+    return fn;
+  }
+
+  /** Define a native method on `target` (non-enumerable, like built-ins). */
+  defineNative(target: object, name: string, length: number, impl: NativeImpl, key: PropertyKey = name): Function {
+    const fn = this.native(name, length, impl);
+    Object.defineProperty(target, key, { value: fn, writable: true, enumerable: false, configurable: true });
+    return fn;
+  }
+
+  /** A guest-realm error object of the given type. */
+  error(type: ErrorType, message: string): Error {
+    return new this.intrinsics[type](message);
+  }
+
+  /** Throw a guest-realm error. */
+  throw(type: ErrorType, message: string): never {
+    throw this.error(type, message);
+  }
+}

@@ -1,0 +1,1894 @@
+// The virtual machine: frames, environments and handlers are plain records; a guest→guest call pushes
+// a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
+import { Op } from './opcodes';
+import { Code, CodeFlag, ScopeDesc, offsetAt } from './code';
+import {
+  OpArg, OpRest, OpPushWith, OpTrySave, OpIterCloseThrow, OpRequireObjectCoercible, OpObjectRest, OpJumpIfNullish, OpSetElemRaw,
+  OpBindThisReg, OpBindThisEnv, OpBindThisDynamic, OpClassElement, OpClassFinish, OpDefinePrivateMethod, OpDefaultDerivedCtor,
+  OpImportMeta, OpDynamicImport, OpGlobalThis, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
+  TemplateSite, PrivateNameDesc, GlobalDecls,
+} from './compiler';
+import { Realm, makeStamp, ErrorType } from './realm';
+import { THIS } from './scope';
+
+/** The value of a binding in its temporal dead zone. */
+export const HOLE: unique symbol = Symbol('hole') as never;
+
+export class Env {
+  extra: Map<string, { value: unknown }> | null = null;
+  constructor(
+    public vars: unknown[],
+    public readonly desc: ScopeDesc | null,
+    public readonly parent: Env | null,
+    /** A `with` statement's object environment. */
+    public readonly object: object | null,
+  ) {}
+}
+
+export interface ClassInfo {
+  fields: { key: unknown; init: Function | undefined; isPrivate: boolean }[];
+  privateMethods: PrivateName[];
+  staticElements: { kind: 'field' | 'block'; key: unknown; init: Function | undefined; isPrivate: boolean }[];
+}
+
+/** A guest function's record: its code and the environment it closes over. */
+export interface Closure {
+  code: Code;
+  env: Env | null;
+  home: object | undefined;
+  fn: Function;
+  classInfo: ClassInfo | null;
+  /** Module of the function (for import.meta and dynamic import). */
+  module: unknown;
+}
+
+export class PrivateName {
+  kind: 'field' | 'method' | 'accessor' = 'field';
+  value: Function | undefined = undefined;
+  getter: Function | undefined = undefined;
+  setter: Function | undefined = undefined;
+  constructor(readonly description: string) {}
+}
+
+export type GeneratorStateName = 'suspendedStart' | 'suspendedYield' | 'executing' | 'completed';
+
+export interface GeneratorState {
+  frame: Frame | null;
+  state: GeneratorStateName;
+  async: boolean;
+  /** Async generators: queued requests. */
+  queue: { kind: number; value: unknown; capability: PromiseCapability }[];
+}
+
+export interface PromiseCapability {
+  promise: object;
+  resolve: (v: unknown) => void;
+  reject: (v: unknown) => void;
+}
+
+export class Frame {
+  pc = 0;
+  sp: number;
+  env: Env | null;
+  fnEnv: Env | null = null;
+  caller: Frame | null = null;
+  /** Entered from host code: finishing it returns from `run`. */
+  boundary = false;
+  construct = false;
+  gen: GeneratorState | null = null;
+  asyncCap: PromiseCapability | null = null;
+  /** An async frame has handed its promise to the caller (later completions go nowhere). */
+  delivered = false;
+  argsObj: object | undefined = undefined;
+  depth = 0;
+  constructor(
+    readonly code: Code,
+    readonly closure: Closure | null,
+    readonly stack: unknown[],
+    env: Env | null,
+    public thisValue: unknown,
+    readonly newTarget: unknown,
+    readonly args: unknown[],
+  ) {
+    this.env = env;
+    this.sp = code.nregs;
+  }
+}
+
+interface IteratorRecord {
+  iterator: any;
+  next: any;
+  done: boolean;
+}
+
+interface ForInState {
+  keys: string[];
+  i: number;
+  object: any;
+}
+
+/** Host services the VM needs from the engine (promises, modules, eval, console). */
+export interface VMHost {
+  newPromiseCapability(): PromiseCapability;
+  promiseResolve(value: unknown): object;
+  awaitValue(frame: Frame, value: unknown): void;
+  directEval(vm: VM, frame: Frame, source: unknown, strict: boolean): unknown;
+  importMeta(module: unknown): object;
+  dynamicImport(module: unknown, specifier: unknown): object;
+  asyncGeneratorYield?(frame: Frame, value: unknown): void;
+}
+
+const enum Resume {
+  Normal = 0,
+  Throw = 1,
+  Return = 2,
+}
+
+export class GuestThrow {
+  constructor(readonly value: unknown) {}
+}
+
+export class VM {
+  readonly closures = makeStamp<Closure>();
+  readonly generators = makeStamp<GeneratorState>();
+  readonly privates = makeStamp<Map<PrivateName, unknown>>();
+  readonly globalLex = new Map<string, { value: unknown; isConst: boolean }>();
+  depth = 0;
+  current: Frame | null = null;
+  readonly factories = new Map<string, Function>();
+  readonly enterFromHost: (rec: Closure, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
+  host!: VMHost;
+  readonly I: Realm['intrinsics'];
+  readonly global: any;
+  generatorPrototype!: object;
+  evalFunction: unknown = undefined;
+  generatorFunctionPrototype!: object;
+  asyncFunctionPrototype!: object;
+  asyncGeneratorFunctionPrototype!: object;
+  asyncGeneratorPrototype!: object;
+  private readonly iterResultFactory: (value: unknown, done: boolean) => object;
+  private readonly argumentsFactory: (...args: unknown[]) => object;
+  private readonly strictArgumentsFactory: (...args: unknown[]) => object;
+  readonly protoOf: Record<string, object>;
+
+  constructor(
+    readonly realm: Realm,
+    readonly frameLimit: number,
+  ) {
+    this.I = realm.intrinsics;
+    this.global = realm.global;
+    this.enterFromHost = (rec, thisArg, args, newTarget) => this.callFromHost(rec, thisArg, Array.prototype.slice.call(args), newTarget);
+    // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
+    this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
+    this.argumentsFactory = realm.realmEval('(function () { return arguments; })');
+    this.strictArgumentsFactory = realm.realmEval('(function () { "use strict"; return arguments; })');
+    const g = realm.global as any;
+    this.protoOf = {
+      string: g.String.prototype,
+      number: g.Number.prototype,
+      boolean: g.Boolean.prototype,
+      symbol: g.Symbol.prototype,
+      bigint: g.BigInt.prototype,
+    };
+  }
+
+  iterResult(value: unknown, done: boolean): object {
+    return this.iterResultFactory(value, done);
+  }
+
+  // ---- errors ----
+  /** A guest error of `type`; its stack is the guest stack. */
+  error(type: ErrorType, message: string): Error {
+    const e = this.realm.error(type, message);
+    this.setGuestStack(e);
+    return e;
+  }
+  throwError(type: ErrorType, message: string): never {
+    throw this.error(type, message);
+  }
+  setGuestStack(e: object): void {
+    try {
+      const head = `${(e as Error).name}: ${(e as Error).message}`;
+      Object.defineProperty(e, 'stack', { value: head + this.stackTrace(), writable: true, enumerable: false, configurable: true });
+    } catch {
+      /* frozen or exotic error object: keep what it has */
+    }
+  }
+  /** `\n    at name (file:line:col)` for each guest frame, innermost first. */
+  stackTrace(limit = 10): string {
+    let out = '';
+    let n = 0;
+    for (let f = this.current; f && n < limit; f = f.caller, n++) {
+      const off = offsetAt(f.code, f.pc - 1);
+      const { line, column } = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
+      const name = f.code.kind === 'script' || f.code.kind === 'module' ? '' : f.code.name || '<anonymous>';
+      const loc = `${f.code.file}:${line}:${column}`;
+      out += name ? `\n    at ${name} (${loc})` : `\n    at ${loc}`;
+    }
+    return out;
+  }
+
+  /** Errors raised by host operations (V8 created them in the host realm) become guest errors. */
+  toGuest(e: unknown): unknown {
+    if (e instanceof GuestThrow) return e.value;
+    if (e instanceof Error) {
+      if (process.env.SNAPVM_DEBUG) process.stderr.write(`snapvm host error: ${e.stack}\n`);
+      // A host-realm error: never hand it to guest code (its constructor leads to the host Function).
+      const name = e.name as ErrorType;
+      const type: ErrorType = ['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError'].includes(name) ? name : 'Error';
+      const msg = (e as any).code === 'ERR_STACK_OVERFLOW' || /Maximum call stack/.test(e.message) ? 'Maximum call stack size exceeded' : e.message;
+      return this.error(type, msg);
+    }
+    return e;
+  }
+
+  // ---- functions ----
+  makeFunction(code: Code, env: Env | null, home: object | undefined, module: unknown): Function {
+    const flags = code.flags;
+    const constructible = (flags & CodeFlag.Constructor) !== 0;
+    const key = `${constructible ? 'c' : 'm'}${code.length}`;
+    let factory = this.factories.get(key) as any;
+    if (!factory) {
+      const params = Array.from({ length: code.length }, (_, i) => `p${i}`).join(', ');
+      factory = this.realm.realmEval(
+        constructible
+          ? `(function (enter, rec, name) { 'use strict'; return { [name]: function (${params}) { return enter(rec, this, arguments, new.target); } }[name]; })`
+          : `(function (enter, rec, name) { 'use strict'; return { [name](${params}) { return enter(rec, this, arguments, undefined); } }[name]; })`,
+      );
+      this.factories.set(key, factory);
+    }
+    const rec: Closure = { code, env, home, fn: undefined as never, classInfo: null, module };
+    const fn = factory(this.enterFromHost, rec, code.name) as Function;
+    rec.fn = fn;
+    this.closures.set(fn, rec);
+    if (flags & (CodeFlag.Generator | CodeFlag.Async)) {
+      Object.setPrototypeOf(fn, flags & CodeFlag.Generator ? (flags & CodeFlag.Async ? this.asyncGeneratorFunctionPrototype : this.generatorFunctionPrototype) : this.asyncFunctionPrototype);
+    }
+    if (flags & CodeFlag.Generator) {
+      const proto = this.I.objectCreate(flags & CodeFlag.Async ? this.asyncGeneratorPrototype : this.generatorPrototype);
+      Object.defineProperty(fn, 'prototype', { value: proto, writable: true, enumerable: false, configurable: false });
+    }
+    return fn;
+  }
+
+  closureOf(f: unknown): Closure | undefined {
+    return this.closures.get(f);
+  }
+
+  // ---- entry points ----
+  /** Run a top-level code (script, eval, module body) with the given environment and this. */
+  runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
+    const frame = new Frame(code, null, new Array(code.nregs).fill(undefined), env, thisValue, undefined, []);
+    frame.boundary = true;
+    frame.caller = caller ?? this.current;
+    if (module) (frame as any).module = module;
+    return this.run(frame);
+  }
+
+  callFromHost(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown): unknown {
+    const frame = this.prepareCall(rec, thisArg, args, newTarget, newTarget !== undefined);
+    if (frame === null) return this.lastResult;
+    frame.boundary = true;
+    frame.caller = this.current;
+    return this.run(frame);
+  }
+
+  private lastResult: unknown = undefined;
+
+  /**
+   * Build the frame for a call to a guest closure. Returns null when the call completed without a
+   * frame (class constructor errors are thrown).
+   */
+  prepareCall(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean): Frame | null {
+    const code = rec.code;
+    const flags = code.flags;
+    if (construct) {
+      if (!(flags & CodeFlag.Constructor)) this.throwError('TypeError', `${code.name || 'anonymous'} is not a constructor`);
+      if (flags & CodeFlag.Derived) thisArg = HOLE;
+      else {
+        if (thisArg === undefined || typeof thisArg !== 'object' || thisArg === null || this.closures.get(newTarget) === undefined && false) {
+          thisArg = this.ordinaryCreateFromConstructor(newTarget);
+        }
+      }
+    } else if (flags & CodeFlag.ClassConstructor) {
+      this.throwError('TypeError', `Class constructor ${code.name} cannot be invoked without 'new'`);
+    } else if (flags & CodeFlag.SloppyThis && !(flags & CodeFlag.Arrow)) {
+      if (thisArg === undefined || thisArg === null) thisArg = this.global;
+      else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
+    }
+    if (this.depth >= this.frameLimit) this.throwError('RangeError', 'Maximum call stack size exceeded');
+    const stack = new Array(code.nregs).fill(undefined);
+    const frame = new Frame(code, rec, stack, rec.env, thisArg, newTarget, args);
+    frame.construct = construct;
+    if (flags & CodeFlag.Async && !(flags & CodeFlag.Generator)) frame.asyncCap = this.host.newPromiseCapability();
+    if (construct && flags & CodeFlag.ClassConstructor && !(flags & CodeFlag.Derived)) {
+      this.initializeInstanceElements(thisArg as object, rec);
+    }
+    return frame;
+  }
+
+  ordinaryCreateFromConstructor(newTarget: unknown, fallback: object = this.I.ObjectPrototype): object {
+    let proto = (newTarget as any).prototype;
+    if (proto === null || (typeof proto !== 'object' && typeof proto !== 'function')) proto = fallback;
+    return this.I.objectCreate(proto);
+  }
+
+  initializeInstanceElements(obj: object, rec: Closure): void {
+    const info = rec.classInfo;
+    if (!info) return;
+    for (const pn of info.privateMethods) this.privateAdd(obj, pn, pn.value);
+    for (const f of info.fields) {
+      const value = f.init ? Reflect.apply(f.init, obj, [f.key]) : undefined;
+      if (f.isPrivate) this.privateAdd(obj, f.key as PrivateName, value);
+      else this.createDataPropertyOrThrow(obj, f.key as PropertyKey, value);
+    }
+  }
+
+  createDataPropertyOrThrow(obj: object, key: PropertyKey, value: unknown): void {
+    if (!Reflect.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })) {
+      this.throwError('TypeError', `Cannot define property ${String(key)}`);
+    }
+  }
+
+  privateAdd(obj: object, pn: PrivateName, value: unknown): void {
+    let m = this.privates.get(obj);
+    if (!m) {
+      m = new Map();
+      this.privates.set(obj, m);
+    }
+    if (m.has(pn)) this.throwError('TypeError', `Cannot initialize ${pn.description} twice on the same object`);
+    m.set(pn, value);
+  }
+
+  privateGet(obj: unknown, pn: PrivateName): unknown {
+    const m = this.privates.get(obj);
+    if (!m || !m.has(pn)) this.throwError('TypeError', `Cannot read private member ${pn.description} from an object whose class did not declare it`);
+    if (pn.kind === 'accessor') {
+      if (!pn.getter) this.throwError('TypeError', `'${pn.description}' was defined without a getter`);
+      return Reflect.apply(pn.getter, obj, []);
+    }
+    return m.get(pn);
+  }
+
+  privateSet(obj: unknown, pn: PrivateName, value: unknown): void {
+    const m = this.privates.get(obj);
+    if (!m || !m.has(pn)) this.throwError('TypeError', `Cannot write private member ${pn.description} to an object whose class did not declare it`);
+    if (pn.kind === 'accessor') {
+      if (!pn.setter) this.throwError('TypeError', `'${pn.description}' was defined without a setter`);
+      Reflect.apply(pn.setter, obj, [value]);
+      return;
+    }
+    if (pn.kind === 'method') this.throwError('TypeError', `Private method '${pn.description}' is not writable`);
+    m.set(pn, value);
+  }
+
+  // ---- property access on any value ----
+  getV(o: any, key: any): unknown {
+    if (o !== null && (typeof o === 'object' || typeof o === 'function')) return o[key];
+    return this.getPrimitive(o, key);
+  }
+  getPrimitive(o: any, key: any): unknown {
+    if (o === undefined || o === null) {
+      const k = typeof key === 'symbol' ? key.toString() : String(key);
+      this.throwError('TypeError', `Cannot read properties of ${o} (reading '${k}')`);
+    }
+    if (typeof o === 'string') {
+      if (key === 'length') return o.length;
+      if (typeof key === 'number' && key >= 0 && key < o.length && (key | 0) === key) return o[key];
+    }
+    const proto = this.protoOf[typeof o]!;
+    return Reflect.get(proto, key, o);
+  }
+  setV(o: any, key: any, v: unknown, strict: boolean): void {
+    if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+      if (strict) {
+        if (!Reflect.set(o, key, v)) this.failedAssignment(o, key);
+      } else Reflect.set(o, key, v);
+      return;
+    }
+    if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+    const ok = Reflect.set(this.protoOf[typeof o]!, key, v, o);
+    if (!ok && strict) this.throwError('TypeError', `Cannot create property '${String(key)}' on ${typeof o} '${String(o)}'`);
+  }
+  private failedAssignment(o: any, key: any): never {
+    const k = typeof key === 'symbol' ? key.toString() : String(key);
+    const desc = Reflect.getOwnPropertyDescriptor(o, key);
+    if (desc && desc.set === undefined && desc.get !== undefined) this.throwError('TypeError', `Cannot set property ${k} of ${'#<Object>'} which has only a getter`);
+    if (!Reflect.isExtensible(o) && !desc) this.throwError('TypeError', `Cannot add property ${k}, object is not extensible`);
+    this.throwError('TypeError', `Cannot assign to read only property '${k}' of object`);
+  }
+  toObject(o: any): object {
+    if (o === undefined || o === null) this.throwError('TypeError', `Cannot convert undefined or null to object`);
+    return typeof o === 'object' || typeof o === 'function' ? o : this.I.Object(o);
+  }
+  toPropertyKey(k: unknown): PropertyKey {
+    if (typeof k === 'string' || typeof k === 'symbol') return k;
+    if (typeof k === 'number') return String(k);
+    if (k !== null && (typeof k === 'object' || typeof k === 'function')) {
+      const p = this.toPrimitive(k, 'string');
+      return typeof p === 'symbol' ? p : String(p);
+    }
+    return String(k);
+  }
+  toPrimitive(v: any, hint: 'string' | 'number' | 'default'): unknown {
+    // Host ToPrimitive with a hint: a computed-key object literal does it for us.
+    if (hint === 'string') return `${v}` === undefined ? v : (v as any)[Symbol.toPrimitive] !== undefined || true ? hostToPrimitiveString(v) : v;
+    return v;
+  }
+
+  isConstructor(f: unknown): boolean {
+    if (typeof f !== 'function') return false;
+    const rec = this.closures.get(f);
+    if (rec) return (rec.code.flags & CodeFlag.Constructor) !== 0;
+    try {
+      Reflect.construct(String, [], f);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // ---- iteration ----
+  getIterator(obj: any, async: boolean): IteratorRecord {
+    if (async) {
+      const m = this.getV(obj, Symbol.asyncIterator);
+      if (m === undefined || m === null) {
+        const sync = this.getIterator(obj, false);
+        return this.createAsyncFromSyncIterator(sync);
+      }
+      if (typeof m !== 'function') this.throwError('TypeError', 'object is not async iterable');
+      const it = Reflect.apply(m, obj, []);
+      if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.asyncIterator method is not an object');
+      return { iterator: it, next: (it as any).next, done: false };
+    }
+    const m = this.getV(obj, Symbol.iterator);
+    if (typeof m !== 'function') this.throwError('TypeError', `${describe(obj)} is not iterable`);
+    const it = Reflect.apply(m, obj, []);
+    if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.iterator method is not an object');
+    return { iterator: it, next: (it as any).next, done: false };
+  }
+  createAsyncFromSyncIterator(sync: IteratorRecord): IteratorRecord {
+    return (this.host as any).createAsyncFromSyncIterator(sync);
+  }
+  iteratorStep(rec: IteratorRecord): { done: boolean; value: unknown } {
+    if (typeof rec.next !== 'function') this.throwError('TypeError', `${describe(rec.next)} is not a function`);
+    const r = Reflect.apply(rec.next, rec.iterator, []);
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
+    if ((r as any).done) {
+      rec.done = true;
+      return { done: true, value: undefined };
+    }
+    return { done: false, value: (r as any).value };
+  }
+  iteratorClose(rec: IteratorRecord): void {
+    const ret = this.getV(rec.iterator, 'return');
+    if (ret === undefined || ret === null) return;
+    if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
+    const r = Reflect.apply(ret, rec.iterator, []);
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', 'iterator.return() did not return an object');
+  }
+  iteratorCloseOnThrow(rec: IteratorRecord): void {
+    try {
+      const ret = this.getV(rec.iterator, 'return');
+      if (ret !== undefined && ret !== null) Reflect.apply(ret as Function, rec.iterator, []);
+    } catch {
+      /* the original throw wins */
+    }
+  }
+  iterableToList(v: unknown): unknown[] {
+    if (Array.isArray(v) && (v as any)[Symbol.iterator] === this.I.ArrayValues && this.arrayIteratorIntact()) return Array.prototype.slice.call(v);
+    const rec = this.getIterator(v, false);
+    const out: unknown[] = [];
+    for (;;) {
+      const s = this.iteratorStep(rec);
+      if (s.done) return out;
+      out.push(s.value);
+    }
+  }
+  private arrayIteratorIntact(): boolean {
+    return (this.I.ArrayIteratorPrototype as any).next === this.I.ArrayIteratorNext;
+  }
+
+  forInKeys(o: any): ForInState {
+    const keys: string[] = [];
+    if (o !== null && o !== undefined) {
+      const obj = this.toObject(o);
+      const seen = new Set<string>();
+      for (let cur: any = obj; cur !== null; cur = Reflect.getPrototypeOf(cur)) {
+        for (const k of Reflect.ownKeys(cur)) {
+          if (typeof k !== 'string') continue;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          const d = Reflect.getOwnPropertyDescriptor(cur, k);
+          if (d && d.enumerable) keys.push(k);
+        }
+      }
+      return { keys, i: 0, object: obj };
+    }
+    return { keys, i: 0, object: null };
+  }
+
+  // ---- global and dynamic names ----
+  declareGlobals(d: GlobalDecls): void {
+    const g = this.global;
+    for (const { name } of d.lexical) {
+      if (this.globalLex.has(name)) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
+      const desc = Reflect.getOwnPropertyDescriptor(g, name);
+      if (desc && !desc.configurable) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
+    }
+    for (const name of [...d.vars, ...d.functions]) {
+      if (this.globalLex.has(name)) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
+    }
+    for (const name of d.functions) {
+      const desc = Reflect.getOwnPropertyDescriptor(g, name);
+      if (desc && !desc.configurable && !(desc.writable && desc.enumerable) && !('value' in desc && desc.writable && desc.enumerable))
+        this.throwError('TypeError', `Cannot redefine global function ${name}`);
+      if (!desc && !Reflect.isExtensible(g)) this.throwError('TypeError', `Cannot define global function ${name}`);
+    }
+    for (const name of d.vars) {
+      if (!Reflect.getOwnPropertyDescriptor(g, name) && !Reflect.isExtensible(g)) this.throwError('TypeError', `Cannot define global variable ${name}`);
+    }
+    for (const { name, isConst } of d.lexical) this.globalLex.set(name, { value: HOLE, isConst });
+    for (const name of d.vars) {
+      if (!Object.prototype.hasOwnProperty.call(g, name)) Object.defineProperty(g, name, { value: undefined, writable: true, enumerable: true, configurable: false });
+    }
+  }
+
+  /** Initialize a name: global lexical binding, global function, or a by-name binding. */
+  initName(env: Env | null, name: string, value: unknown, frame: Frame): void {
+    for (let e = env; e; e = e.parent) {
+      if (e.object) continue;
+      if (e.desc) {
+        const i = e.desc.index.get(name);
+        if (i !== undefined) {
+          e.vars[i] = value;
+          return;
+        }
+      }
+      if (e.extra?.has(name)) {
+        e.extra.get(name)!.value = value;
+        return;
+      }
+    }
+    const lex = this.globalLex.get(name);
+    if (lex) {
+      lex.value = value;
+      return;
+    }
+    const g = this.global;
+    const desc = Reflect.getOwnPropertyDescriptor(g, name);
+    if (frame.code.kind === 'eval' && !desc) {
+      Object.defineProperty(g, name, { value, writable: true, enumerable: true, configurable: true });
+    } else if (typeof value === 'function' && (!desc || desc.configurable)) {
+      Object.defineProperty(g, name, { value, writable: true, enumerable: true, configurable: frame.code.kind === 'eval' });
+    } else g[name] = value;
+  }
+
+  getGlobal(name: string): unknown {
+    const lex = this.globalLex.get(name);
+    if (lex) {
+      if (lex.value === HOLE) this.throwError('ReferenceError', `Cannot access '${name}' before initialization`);
+      return lex.value;
+    }
+    const g = this.global;
+    if (name in g) return g[name];
+    return this.throwError('ReferenceError', `${name} is not defined`);
+  }
+  setGlobal(name: string, v: unknown, strict: boolean): void {
+    const lex = this.globalLex.get(name);
+    if (lex) {
+      if (lex.value === HOLE) this.throwError('ReferenceError', `Cannot access '${name}' before initialization`);
+      if (lex.isConst) this.throwError('TypeError', 'Assignment to constant variable.');
+      lex.value = v;
+      return;
+    }
+    const g = this.global;
+    if (strict && !(name in g)) this.throwError('ReferenceError', `${name} is not defined`);
+    this.setV(g, name, v, strict);
+  }
+
+  /** Find a binding by name through the environment chain. */
+  lookup(env: Env | null, name: string): { env: Env; slot: number } | { object: any } | { cell: { value: unknown } } | null {
+    for (let e = env; e; e = e.parent) {
+      if (e.object) {
+        const o: any = e.object;
+        if (name in o) {
+          const uns = o[Symbol.unscopables];
+          if (uns !== null && (typeof uns === 'object' || typeof uns === 'function') && uns[name]) continue;
+          return { object: o };
+        }
+        continue;
+      }
+      if (e.desc) {
+        const i = e.desc.index.get(name);
+        if (i !== undefined) return { env: e, slot: i };
+      }
+      if (e.extra) {
+        const c = e.extra.get(name);
+        if (c) return { cell: c };
+      }
+    }
+    return null;
+  }
+
+  getName(env: Env | null, name: string, frame: Frame): unknown {
+    const r = this.lookup(env, name);
+    if (r === null) {
+      if (name === THIS) return frame.thisValue;
+      if (name.startsWith('%')) return undefined;
+      return this.getGlobal(name);
+    }
+    if ('object' in r) {
+      return r.object[name];
+    }
+    if ('cell' in r) return r.cell.value;
+    const v = r.env.vars[r.slot];
+    if (v === HOLE) this.throwError('ReferenceError', name === THIS ? "Must call super constructor in derived class before accessing 'this' or returning from derived constructor" : `Cannot access '${name}' before initialization`);
+    return v;
+  }
+
+  setName(env: Env | null, name: string, v: unknown, strict: boolean): void {
+    const r = this.lookup(env, name);
+    if (r === null) return this.setGlobal(name, v, strict);
+    if ('object' in r) {
+      if (strict && !(name in r.object)) this.throwError('ReferenceError', `${name} is not defined`);
+      this.setV(r.object, name, v, strict);
+      return;
+    }
+    if ('cell' in r) {
+      r.cell.value = v;
+      return;
+    }
+    const kinds = r.env.desc!.kinds;
+    const kind = kinds[r.slot];
+    if (r.env.vars[r.slot] === HOLE) this.throwError('ReferenceError', `Cannot access '${name}' before initialization`);
+    if (kind === 3) this.throwError('TypeError', 'Assignment to constant variable.');
+    if (kind === 4) {
+      if (strict) this.throwError('TypeError', 'Assignment to constant variable.');
+      return;
+    }
+    r.env.vars[r.slot] = v;
+  }
+
+  // ---- the interpreter loop ----
+  /** Run `entry` (a boundary frame) until it completes; returns its completion value. */
+  run(entry: Frame): unknown {
+    const saved = this.current;
+    entry.depth = this.depth;
+    let frame = entry;
+    this.current = frame;
+    this.depth++;
+    try {
+      for (;;) {
+        try {
+          return this.loop(frame);
+        } catch (err) {
+          const thrown = this.toGuest(err);
+          // unwind to a handler
+          let f: Frame | null = this.current;
+          let handled = false;
+          while (f) {
+            const h = f.code.handlers;
+            const pc = f.pc - 1;
+            for (let i = 0; i < h.length; i += 4) {
+              if (pc >= h[i]! && pc < h[i + 1]!) {
+                const r = h[i + 3]!;
+                f.sp = f.stack[r] as number;
+                f.env = f.stack[r + 1] as Env;
+                f.stack[f.sp++] = thrown;
+                f.pc = h[i + 2]!;
+                handled = true;
+                break;
+              }
+            }
+            if (handled) break;
+            // no handler in f: the frame ends abruptly
+            const done = this.abruptEnd(f, thrown);
+            if (done === 'delivered') {
+              // an async frame turned the throw into a rejected promise
+              if (f.boundary) return this.lastResult;
+              f = this.current;
+              handled = true;
+              break;
+            }
+            if (f.boundary) {
+              this.current = f.caller;
+              throw thrown;
+            }
+            f = f.caller;
+            this.current = f;
+            this.depth--;
+          }
+          if (!handled) throw thrown;
+          frame = f!;
+          this.current = frame;
+        }
+      }
+    } finally {
+      this.current = saved;
+      this.depth = entry.depth;
+    }
+  }
+
+  /** A frame ends with a throw. Async frames reject their promise instead. */
+  private abruptEnd(f: Frame, thrown: unknown): 'delivered' | 'propagate' {
+    if (f.gen) {
+      f.gen.state = 'completed';
+      f.gen.frame = null;
+      if (f.gen.async) {
+        (this.host as any).asyncGeneratorComplete(f.gen, thrown, true);
+        this.deliverSuspend(f, undefined);
+        return 'delivered';
+      }
+      return 'propagate';
+    }
+    if (f.asyncCap) {
+      f.asyncCap.reject(thrown);
+      this.deliverSuspend(f, f.delivered ? undefined : f.asyncCap.promise);
+      return 'delivered';
+    }
+    return 'propagate';
+  }
+
+  /** A frame leaves the VM stack (suspends or completes): hand `value` to its resumer. */
+  private deliverSuspend(f: Frame, value: unknown): void {
+    if (f.asyncCap) f.delivered = true;
+    this.depth--;
+    if (f.boundary) {
+      this.lastResult = value;
+      this.current = f.caller;
+      f.boundary = false;
+      return;
+    }
+    const caller = f.caller!;
+    caller.stack[caller.sp++] = value;
+    this.current = caller;
+  }
+
+  /** Resume a suspended frame (generator or await) from host code. */
+  resume(f: Frame, value: unknown, mode: number): unknown {
+    f.boundary = true;
+    f.caller = this.current;
+    f.stack[f.sp++] = value;
+    f.stack[f.sp++] = mode;
+    if (f.caller === null && this.depth === 0) f.depth = 0;
+    return this.run(f);
+  }
+
+  private loop(frame: Frame): unknown {
+    let code = frame.code;
+    let ops = code.ops;
+    let consts = code.consts;
+    let stack = frame.stack;
+    let sp = frame.sp;
+    let pc = frame.pc;
+    let env = frame.env;
+    let strict = code.strict;
+    // Save the frame's registers before anything that may throw or switch frames.
+    for (;;) {
+      const op = ops[pc++]!;
+      frame.pc = pc;
+      switch (op) {
+        case Op.Undef: stack[sp++] = undefined; break;
+        case Op.Null: stack[sp++] = null; break;
+        case Op.True: stack[sp++] = true; break;
+        case Op.False: stack[sp++] = false; break;
+        case Op.Hole: stack[sp++] = HOLE; break;
+        case Op.Const: stack[sp++] = consts[ops[pc++]!]; break;
+        case Op.Int: stack[sp++] = ops[pc++]; break;
+        case Op.Pop: sp--; break;
+        case Op.Dup: stack[sp] = stack[sp - 1]; sp++; break;
+        case Op.Dup2: stack[sp] = stack[sp - 2]; stack[sp + 1] = stack[sp - 1]; sp += 2; break;
+        case Op.Swap: { const t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; break; }
+        case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
+        case Op.Rot4: { const d = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = stack[sp - 4]; stack[sp - 4] = d; break; }
+        case Op.GetReg: stack[sp++] = stack[ops[pc++]!]; break;
+        case Op.SetReg: stack[ops[pc++]!] = stack[--sp]; break;
+        case Op.GetRegChecked: {
+          const v = stack[ops[pc++]!];
+          const k = ops[pc++]!;
+          if (v === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
+          stack[sp++] = v;
+          break;
+        }
+        case Op.SetRegChecked: {
+          const r = ops[pc++]!;
+          const k = ops[pc++]!;
+          if (stack[r] === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
+          stack[r] = stack[--sp];
+          break;
+        }
+        case Op.Init: stack[ops[pc++]!] = stack[--sp]; break;
+        case Op.GetEnv: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          stack[sp++] = e.vars[ops[pc++]!];
+          break;
+        }
+        case Op.SetEnv: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          e.vars[ops[pc++]!] = stack[--sp];
+          break;
+        }
+        case Op.InitEnv: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          e.vars[ops[pc++]!] = stack[--sp];
+          break;
+        }
+        case Op.GetEnvChecked: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          const v = e.vars[ops[pc++]!];
+          const k = ops[pc++]!;
+          if (v === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
+          stack[sp++] = v;
+          break;
+        }
+        case Op.SetEnvChecked: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          const slot = ops[pc++]!;
+          const k = ops[pc++]!;
+          if (e.vars[slot] === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
+          e.vars[slot] = stack[--sp];
+          break;
+        }
+        case Op.PushEnv: {
+          const desc = consts[ops[pc++]!] as ScopeDesc;
+          const vars = new Array(desc.names.length);
+          const kinds = desc.kinds;
+          for (let i = 0; i < vars.length; i++) vars[i] = kinds[i] === 1 || kinds[i] === 3 ? HOLE : undefined;
+          env = new Env(vars, desc, env, null);
+          frame.env = env;
+          if (frame.fnEnv === null && desc.kind === 'function') frame.fnEnv = env;
+          break;
+        }
+        case Op.PopEnv: env = env!.parent; frame.env = env; break;
+        case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
+        case OpPushWith: {
+          frame.sp = sp;
+          const o = this.toObject(stack[--sp]);
+          env = new Env([], null, env, o);
+          frame.env = env;
+          break;
+        }
+        case OpTrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
+        case Op.GetGlobal: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const lex = this.globalLex.get(name);
+          const g = this.global;
+          if (lex === undefined && name in g) stack[sp++] = g[name];
+          else stack[sp++] = this.getGlobal(name);
+          break;
+        }
+        case Op.SetGlobal: {
+          const name = consts[ops[pc++]!] as string;
+          const s = ops[pc++]! === 1;
+          frame.sp = sp;
+          this.setGlobal(name, stack[--sp], s);
+          break;
+        }
+        case Op.TypeofGlobal: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const lex = this.globalLex.get(name);
+          if (lex) stack[sp++] = typeOf(this.getGlobal(name));
+          else stack[sp++] = name in this.global ? typeOf(this.global[name]) : 'undefined';
+          break;
+        }
+        case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
+        case Op.SetName: {
+          const name = consts[ops[pc++]!] as string;
+          const s = ops[pc++]! === 1;
+          frame.sp = sp;
+          this.setName(env, name, stack[--sp], s);
+          break;
+        }
+        case Op.InitName: frame.sp = sp; this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame); break;
+        case Op.TypeofName: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const r = this.lookup(env, name);
+          if (r === null && !this.globalLex.has(name) && !(name in this.global)) stack[sp++] = 'undefined';
+          else stack[sp++] = typeOf(this.getName(env, name, frame));
+          break;
+        }
+        case Op.DeleteName: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const r = this.lookup(env, name);
+          if (r === null) stack[sp++] = this.globalLex.has(name) ? false : Reflect.deleteProperty(this.global, name);
+          else if ('object' in r) stack[sp++] = Reflect.deleteProperty(r.object, name);
+          else if ('cell' in r) {
+            for (let e = env; e; e = e.parent) if (e.extra?.get(name) === r.cell) e.extra.delete(name);
+            stack[sp++] = true;
+          } else stack[sp++] = false;
+          break;
+        }
+        case Op.GetNameWithThis: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const r = this.lookup(env, name);
+          if (r !== null && 'object' in r) {
+            stack[sp++] = r.object[name];
+            stack[sp++] = r.object;
+          } else {
+            stack[sp++] = this.getName(env, name, frame);
+            stack[sp++] = undefined;
+          }
+          break;
+        }
+        case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls); break;
+        case Op.DeclareEvalVars: frame.sp = sp; this.declareEvalVars(env, consts[ops[pc++]!] as GlobalDecls, frame); break;
+        case Op.ThrowConstAssign: frame.sp = sp; pc++; this.throwError('TypeError', 'Assignment to constant variable.');
+        // properties
+        case Op.GetProp: {
+          const o = stack[sp - 1] as any;
+          const key = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          stack[sp - 1] = o !== null && (typeof o === 'object' || typeof o === 'function') ? o[key] : this.getPrimitive(o, key);
+          break;
+        }
+        case Op.GetPropKeep: {
+          const o = stack[sp - 1] as any;
+          const key = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          stack[sp++] = o !== null && (typeof o === 'object' || typeof o === 'function') ? o[key] : this.getPrimitive(o, key);
+          break;
+        }
+        case Op.SetProp: {
+          const v = stack[--sp];
+          const o = stack[sp - 1] as any;
+          frame.sp = sp;
+          this.setV(o, consts[ops[pc++]!], v, strict);
+          stack[sp - 1] = v;
+          break;
+        }
+        case Op.GetElem: {
+          const key = stack[--sp] as any;
+          const o = stack[sp - 1] as any;
+          frame.sp = sp + 1;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = o[key];
+          else {
+            if (o === undefined || o === null) this.getPrimitive(o, key);
+            stack[sp - 1] = this.getPrimitive(o, this.toPropertyKey(key));
+          }
+          break;
+        }
+        case Op.GetElemKeep: {
+          const key = stack[sp - 1] as any;
+          const o = stack[sp - 2] as any;
+          frame.sp = sp;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = o[key];
+          else {
+            if (o === undefined || o === null) this.getPrimitive(o, key);
+            stack[sp - 1] = this.getPrimitive(o, this.toPropertyKey(key));
+          }
+          break;
+        }
+        case Op.SetElem: {
+          const v = stack[--sp];
+          const key = stack[--sp];
+          const o = stack[sp - 1];
+          frame.sp = sp + 2;
+          this.setV(o, key, v, strict);
+          stack[sp - 1] = v;
+          break;
+        }
+        case OpSetElemRaw: {
+          // o key v -> v ; the key is converted after the value is evaluated (spec order quirk)
+          const v = stack[--sp];
+          const key = stack[--sp];
+          const o = stack[sp - 1] as any;
+          frame.sp = sp + 2;
+          if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+          this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
+          stack[sp - 1] = v;
+          break;
+        }
+        case Op.DeleteProp: {
+          const key = consts[ops[pc++]!] as string;
+          const s = ops[pc++]! === 1;
+          frame.sp = sp;
+          stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
+          break;
+        }
+        case Op.DeleteElem: {
+          const s = ops[pc++]! === 1;
+          const key = stack[--sp];
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
+          break;
+        }
+        case Op.In: {
+          const o = stack[--sp] as any;
+          const key = stack[sp - 1] as any;
+          frame.sp = sp + 1;
+          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
+          stack[sp - 1] = key in o;
+          break;
+        }
+        case Op.InstanceOf: {
+          const c = stack[--sp] as any;
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.instanceOf(stack[sp - 1], c);
+          break;
+        }
+        case Op.ToPropertyKey: frame.sp = sp; stack[sp - 1] = this.toPropertyKey(stack[sp - 1]); break;
+        case Op.DefineField: {
+          const v = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          frame.sp = sp + 2;
+          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
+          break;
+        }
+        case Op.DefineMethod: {
+          const kind = ops[pc++]!;
+          const enumerable = ops[pc++]! === 1;
+          const f = stack[--sp] as Function;
+          const key = stack[--sp] as PropertyKey;
+          const target = stack[sp - 1] as object;
+          frame.sp = sp + 2;
+          const rec = this.closures.get(f);
+          if (rec) rec.home = target;
+          if (kind === 0) Object.defineProperty(target, key, { value: f, writable: true, enumerable, configurable: true });
+          else if (kind === 1) Object.defineProperty(target, key, { get: f as () => unknown, enumerable, configurable: true });
+          else Object.defineProperty(target, key, { set: f as (v: unknown) => void, enumerable, configurable: true });
+          break;
+        }
+        case Op.CopyDataProps: {
+          const src = stack[--sp] as any;
+          frame.sp = sp + 1;
+          this.copyDataProperties(stack[sp - 1] as object, src, null);
+          break;
+        }
+        case OpObjectRest: {
+          const excluded = stack[--sp] as PropertyKey[];
+          const src = stack[--sp];
+          frame.sp = sp + 2;
+          const target = this.I.newObject();
+          this.copyDataProperties(target, src, excluded);
+          stack[sp++] = target;
+          break;
+        }
+        case OpRequireObjectCoercible: {
+          const v = stack[sp - 1];
+          frame.sp = sp;
+          if (v === undefined || v === null) this.throwError('TypeError', `Cannot destructure '${v}' as it is ${v}.`);
+          break;
+        }
+        case Op.SetProtoLiteral: {
+          const v = stack[--sp];
+          if (v === null || typeof v === 'object' || typeof v === 'function') Object.setPrototypeOf(stack[sp - 1] as object, v as object | null);
+          break;
+        }
+        case Op.SetFunctionName: {
+          const prefix = consts[ops[pc++]!] as string;
+          const f = stack[sp - 1] as Function;
+          const key = stack[sp - 2];
+          const base = typeof key === 'symbol' ? (key.description === undefined ? '' : `[${key.description}]`) : String(key);
+          const name = prefix ? `${prefix} ${base}` : base;
+          frame.sp = sp;
+          const own = Reflect.getOwnPropertyDescriptor(f, 'name');
+          if (!own || own.configurable && (this.closures.get(f) || own.value === '')) {
+            if (!(typeof f === 'function' && this.closures.get(f)?.code.kind === 'classConstructor' && own && own.value !== '' && !own.writable && false))
+              Object.defineProperty(f, 'name', { value: name, writable: false, enumerable: false, configurable: true });
+          }
+          break;
+        }
+        case Op.GetSuper: {
+          const thisv = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          const home = stack[sp - 1] as object;
+          frame.sp = sp + 2;
+          const proto = Reflect.getPrototypeOf(home);
+          if (proto === null) this.throwError('TypeError', `Cannot read properties of null (reading '${String(key)}')`);
+          stack[sp - 1] = Reflect.get(proto, key, thisv);
+          break;
+        }
+        case Op.SetSuper: {
+          const v = stack[--sp];
+          const thisv = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          const home = stack[sp - 1] as object;
+          frame.sp = sp + 3;
+          const proto = Reflect.getPrototypeOf(home);
+          if (proto === null) this.throwError('TypeError', `Cannot set properties of null`);
+          const ok = Reflect.set(proto, key, v, thisv);
+          if (!ok && strict) this.throwError('TypeError', `Cannot assign to read only property '${String(key)}' of object`);
+          stack[sp - 1] = v;
+          break;
+        }
+        case Op.GetPrivate: {
+          const pn = stack[--sp] as PrivateName;
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.privateGet(stack[sp - 1], pn);
+          break;
+        }
+        case Op.SetPrivate: {
+          const v = stack[--sp];
+          const pn = stack[--sp] as PrivateName;
+          frame.sp = sp + 2;
+          this.privateSet(stack[sp - 1], pn, v);
+          stack[sp - 1] = v;
+          break;
+        }
+        case Op.HasPrivate: {
+          const o = stack[--sp];
+          const pn = stack[sp - 1] as PrivateName;
+          frame.sp = sp + 1;
+          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', "Cannot use 'in' operator to search for a private field in a non-object");
+          stack[sp - 1] = this.privates.get(o)?.has(pn) ?? false;
+          break;
+        }
+        case Op.NewPrivateName: stack[sp++] = new PrivateName((consts[ops[pc++]!] as PrivateNameDesc).description); break;
+        // operators
+        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; frame.sp = sp + 1; stack[sp - 1] = a + b; break; }
+        case Op.Sub: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) - b; break; }
+        case Op.Mul: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) * b; break; }
+        case Op.Div: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) / b; break; }
+        case Op.Mod: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) % b; break; }
+        case Op.Exp: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) ** b; break; }
+        case Op.BitAnd: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) & b; break; }
+        case Op.BitOr: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) | b; break; }
+        case Op.BitXor: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) ^ b; break; }
+        case Op.Shl: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) << b; break; }
+        case Op.Shr: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) >> b; break; }
+        case Op.UShr: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) >>> b; break; }
+        case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] == b; break; }
+        case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] != b; break; }
+        case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
+        case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
+        case Op.Lt: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) < b; break; }
+        case Op.Le: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) <= b; break; }
+        case Op.Gt: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) > b; break; }
+        case Op.Ge: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) >= b; break; }
+        case Op.Neg: frame.sp = sp; stack[sp - 1] = -(stack[sp - 1] as any); break;
+        case Op.Plus: frame.sp = sp; stack[sp - 1] = +(stack[sp - 1] as any); break;
+        case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
+        case Op.BitNot: frame.sp = sp; stack[sp - 1] = ~(stack[sp - 1] as any); break;
+        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
+        case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'bigint' ? v + 1n : v + 1; break; }
+        case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'bigint' ? v - 1n : v - 1; break; }
+        case Op.ToNumeric: {
+          const v = stack[sp - 1] as any;
+          if (typeof v !== 'number' && typeof v !== 'bigint') {
+            frame.sp = sp;
+            const p = v !== null && (typeof v === 'object' || typeof v === 'function') ? toPrimitiveNumber(v) : v;
+            stack[sp - 1] = typeof p === 'bigint' ? p : +(p as any);
+          }
+          break;
+        }
+        case Op.ToString: {
+          const v = stack[sp - 1];
+          if (typeof v !== 'string') {
+            frame.sp = sp;
+            if (typeof v === 'symbol') this.throwError('TypeError', 'Cannot convert a Symbol value to a string');
+            stack[sp - 1] = `${v as any}`;
+          }
+          break;
+        }
+        // control
+        case Op.Jump: pc = ops[pc]!; break;
+        case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfTrueKeep: if (stack[sp - 1]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; if (v !== undefined && v !== null) pc = ops[pc]!; else pc++; break; }
+        case Op.JumpIfNullishKeep: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
+        case OpJumpIfNullish: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
+        case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
+        case Op.Throw: frame.sp = sp; throw stack[--sp];
+        case Op.ThrowError: {
+          const type = consts[ops[pc++]!] as ErrorType;
+          const msg = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          this.throwError(type, msg);
+        }
+        // eslint-disable-next-line no-fallthrough
+        case Op.Nop: case Op.Debugger: break;
+        case Op.Return: {
+          let value = stack[--sp];
+          const f = frame;
+          f.sp = sp;
+          f.pc = pc;
+          if (f.construct) {
+            if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+              if (code.flags & CodeFlag.Derived) {
+                if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+                value = this.derivedThis(f);
+              } else value = f.thisValue;
+            }
+          }
+          let result: unknown = value;
+          if (f.gen) {
+            f.gen.state = 'completed';
+            f.gen.frame = null;
+            if (f.gen.async) {
+              (this.host as any).asyncGeneratorComplete(f.gen, value, false);
+              result = undefined;
+            } else result = this.iterResult(value, true);
+          } else if (f.asyncCap) {
+            f.asyncCap.resolve(value);
+            result = f.delivered ? undefined : f.asyncCap.promise;
+            f.delivered = true;
+          }
+          this.depth--;
+          if (f.boundary) {
+            this.current = f.caller;
+            return result;
+          }
+          frame = f.caller!;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          stack[sp++] = result;
+          break;
+        }
+        // calls
+        case Op.Call:
+        case Op.New:
+        case Op.CallSpread:
+        case Op.NewSpread:
+        case Op.SuperCall:
+        case Op.SuperCallSpread:
+        case OpDefaultDerivedCtor: {
+          let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
+          frame.sp = sp;
+          if (op === Op.Call) {
+            const argc = ops[pc++]!;
+            args = stack.slice(sp - argc, sp);
+            sp -= argc;
+            thisArg = stack[--sp];
+            fn = stack[--sp];
+            construct = false;
+            newTarget = undefined;
+          } else if (op === Op.CallSpread) {
+            args = stack[--sp] as unknown[];
+            thisArg = stack[--sp];
+            fn = stack[--sp];
+            construct = false;
+            newTarget = undefined;
+          } else if (op === Op.New || op === Op.NewSpread) {
+            if (op === Op.New) {
+              const argc = ops[pc++]!;
+              args = stack.slice(sp - argc, sp);
+              sp -= argc;
+            } else args = stack[--sp] as unknown[];
+            fn = stack[--sp];
+            newTarget = fn;
+            thisArg = undefined;
+            construct = true;
+            if (!this.isConstructor(fn)) this.throwError('TypeError', `${describe(fn)} is not a constructor`);
+          } else {
+            // super(...): the parent of the active function, with this frame's new.target
+            if (op === OpDefaultDerivedCtor) {
+              args = frame.args;
+              fn = frame.closure!.fn;
+              newTarget = frame.newTarget;
+            } else {
+              if (op === Op.SuperCall) {
+                const argc = ops[pc++]!;
+                args = stack.slice(sp - argc, sp);
+                sp -= argc;
+              } else args = stack[--sp] as unknown[];
+              newTarget = stack[--sp];
+              fn = stack[--sp];
+            }
+            fn = Reflect.getPrototypeOf(fn);
+            if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
+            thisArg = undefined;
+            construct = true;
+          }
+          frame.sp = sp;
+          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+          if (rec !== undefined) {
+            const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
+            if (nf === null) { stack[sp++] = this.lastResult; break; }
+            if (op === OpDefaultDerivedCtor) (nf as any).defaultDerivedOf = frame;
+            nf.caller = frame;
+            nf.depth = this.depth;
+            frame.pc = pc;
+            this.depth++;
+            frame = nf;
+            this.current = frame;
+            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+            break;
+          }
+          if (typeof fn !== 'function') {
+            this.throwError('TypeError', `${this.calleeDescription(frame, pc)} is not a function`);
+          }
+          frame.pc = pc;
+          const result = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
+          if (op === OpDefaultDerivedCtor) {
+            // bind this and initialize fields, then return it
+            this.initializeInstanceElements(result as object, frame.closure!);
+            stack[sp++] = result;
+            stack[sp++] = undefined;
+            // fall into a return of `result`: emulate Return with the bound this
+            frame.thisValue = result;
+            sp--;
+            const f = frame;
+            this.depth--;
+            if (f.boundary) { this.current = f.caller; return result; }
+            frame = f.caller!;
+            this.current = frame;
+            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+            stack[sp++] = result;
+            break;
+          }
+          stack[sp++] = result;
+          break;
+        }
+        case Op.DirectEval: {
+          const argc = ops[pc++]!;
+          const s = ops[pc++]! === 1;
+          const args = stack.slice(sp - argc, sp);
+          sp -= argc;
+          const thisArg = stack[--sp];
+          const fn = stack[--sp] as any;
+          frame.sp = sp;
+          frame.pc = pc;
+          if (fn === this.evalFunction) {
+            stack[sp++] = argc === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
+          } else {
+            if (typeof fn !== 'function') this.throwError('TypeError', 'eval is not a function');
+            stack[sp++] = Reflect.apply(fn, thisArg, args);
+          }
+          break;
+        }
+        case Op.TemplateObject: {
+          const site = consts[ops[pc++]!] as TemplateSite;
+          if (site.cache === undefined) site.cache = this.templateObject(site);
+          stack[sp++] = site.cache;
+          break;
+        }
+        // functions
+        case Op.Closure: {
+          const c = consts[ops[pc++]!] as Code;
+          const home = frame.closure?.home;
+          stack[sp++] = this.makeFunction(c, env, home, frame.closure?.module ?? (frame as any).module ?? null);
+          break;
+        }
+        case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
+        case OpRest: { const i = ops[pc++]!; stack[sp++] = this.arrayFrom(frame.args.slice(i)); break; }
+        case Op.Arguments: stack[sp++] = this.createArguments(frame); break;
+        case Op.This: stack[sp++] = frame.thisValue; break;
+        case Op.NewTarget: stack[sp++] = frame.newTarget; break;
+        case Op.HomeObject: stack[sp++] = frame.closure?.home; break;
+        case Op.ActiveFunction: stack[sp++] = frame.closure?.fn; break;
+        case OpBindThisReg: {
+          const r = ops[pc++]!;
+          frame.sp = sp;
+          if (stack[r] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
+          stack[r] = stack[--sp];
+          break;
+        }
+        case OpBindThisEnv: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          const slot = ops[pc++]!;
+          frame.sp = sp;
+          if (e.vars[slot] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
+          e.vars[slot] = stack[--sp];
+          break;
+        }
+        case OpBindThisDynamic: {
+          frame.sp = sp;
+          const r = this.lookup(env, THIS);
+          const v = stack[--sp];
+          if (r && 'env' in r) {
+            if (r.env.vars[r.slot] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
+            r.env.vars[r.slot] = v;
+          }
+          break;
+        }
+        case Op.RunFieldInit: {
+          const f = stack[--sp];
+          const obj = stack[--sp] as object;
+          frame.sp = sp;
+          const rec = this.closures.get(f);
+          if (rec) this.initializeInstanceElements(obj, rec);
+          break;
+        }
+        case Op.MakeClass: {
+          const c = consts[ops[pc++]!] as Code;
+          const hasHeritage = ops[pc++]! === 1;
+          frame.sp = sp;
+          let protoParent: object | null = this.I.ObjectPrototype;
+          let ctorParent: object = this.I.FunctionPrototype;
+          if (hasHeritage) {
+            const sup = stack[--sp] as any;
+            if (sup === null) {
+              protoParent = null;
+            } else {
+              if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${describe(sup)} is not a constructor or null`);
+              const pp = sup.prototype;
+              if (pp !== null && typeof pp !== 'object' && typeof pp !== 'function') this.throwError('TypeError', 'Class extends value does not have valid prototype property');
+              protoParent = pp;
+              ctorParent = sup;
+            }
+          }
+          const proto = this.I.objectCreate(protoParent);
+          const F = this.makeFunction(c, env, proto, frame.closure?.module ?? (frame as any).module ?? null);
+          const rec = this.closures.get(F)!;
+          rec.classInfo = { fields: [], privateMethods: [], staticElements: [] };
+          Object.setPrototypeOf(F, ctorParent);
+          Object.defineProperty(F, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+          Object.defineProperty(proto, 'constructor', { value: F, writable: true, enumerable: false, configurable: true });
+          stack[sp++] = proto;
+          stack[sp++] = F;
+          break;
+        }
+        case OpClassElement: {
+          // target key fn|undefined ; kind 0 instance field, 1 static field, 2 static block
+          const kind = ops[pc++]!;
+          const init = stack[--sp] as Function | undefined;
+          const key = stack[--sp];
+          const target = stack[--sp] as any;
+          const F = kind === 0 ? target.constructor : target;
+          void F;
+          const ctorRec = this.findClassRec(frame);
+          const isPrivate = key instanceof PrivateName;
+          if (init) {
+            const r = this.closures.get(init);
+            if (r) r.home = target;
+          }
+          if (kind === 0) ctorRec.classInfo!.fields.push({ key, init, isPrivate });
+          else ctorRec.classInfo!.staticElements.push({ kind: kind === 2 ? 'block' : 'field', key, init, isPrivate });
+          break;
+        }
+        case OpDefinePrivateMethod: {
+          const kind = ops[pc++]!;
+          const isStatic = ops[pc++]! === 1;
+          const f = stack[--sp] as Function;
+          const pn = stack[--sp] as PrivateName;
+          const target = stack[sp - 1] as object;
+          const r = this.closures.get(f);
+          if (r) r.home = target;
+          if (kind === 0) {
+            pn.kind = 'method';
+            pn.value = f;
+          } else {
+            pn.kind = 'accessor';
+            if (kind === 1) pn.getter = f;
+            else pn.setter = f;
+          }
+          const ctorRec = this.findClassRec(frame);
+          const list = isStatic ? ((ctorRec as any).staticPrivate ??= []) : ctorRec.classInfo!.privateMethods;
+          if (!list.includes(pn)) list.push(pn);
+          stack[sp++] = undefined;
+          break;
+        }
+        case OpClassFinish: {
+          const F = stack[sp - 1] as Function;
+          frame.sp = sp;
+          const rec = this.closures.get(F)!;
+          this.pendingClass.pop();
+          for (const pn of ((rec as any).staticPrivate ?? []) as PrivateName[]) this.privateAdd(F, pn, pn.value);
+          for (const el of rec.classInfo!.staticElements) {
+            if (el.kind === 'block') Reflect.apply(el.init!, F, []);
+            else {
+              const v = el.init ? Reflect.apply(el.init, F, [el.key]) : undefined;
+              if (el.isPrivate) this.privateAdd(F, el.key as PrivateName, v);
+              else this.createDataPropertyOrThrow(F, el.key as PropertyKey, v);
+            }
+          }
+          break;
+        }
+        // arrays and objects
+        case Op.NewArray: stack[sp++] = this.I.newArray(); break;
+        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
+        case Op.ArrayPush: { const v = stack[--sp]; const a = stack[sp - 1] as unknown[]; a[a.length] = v; break; }
+        case Op.ArrayHole: { const a = stack[sp - 1] as unknown[]; a.length++; break; }
+        case Op.ArraySpread: {
+          const v = stack[--sp];
+          frame.sp = sp + 1;
+          const a = stack[sp - 1] as unknown[];
+          for (const x of this.iterableToList(v)) a[a.length] = x;
+          break;
+        }
+        case Op.RegExpLiteral: {
+          const r = consts[ops[pc++]!] as { pattern: string; flags: string };
+          stack[sp++] = new this.I.RegExp(r.pattern, r.flags);
+          break;
+        }
+        // iteration
+        case Op.GetIterator: frame.sp = sp; stack[sp - 1] = this.getIterator(stack[sp - 1], false); break;
+        case Op.GetAsyncIterator: frame.sp = sp; stack[sp - 1] = this.getIterator(stack[sp - 1], true); break;
+        case Op.IterStep: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          const r = this.iteratorStep(it);
+          if (r.done) pc = ops[pc]!;
+          else { pc++; stack[sp++] = r.value; }
+          break;
+        }
+        case Op.IterValue: {
+          const it = stack[sp - 1] as IteratorRecord;
+          frame.sp = sp;
+          if (it.done) stack[sp - 1] = undefined;
+          else {
+            try {
+              stack[sp - 1] = this.iteratorStep(it).value;
+            } catch (e) {
+              it.done = true;
+              throw e;
+            }
+          }
+          break;
+        }
+        case Op.IterRest: {
+          const it = stack[sp - 1] as IteratorRecord;
+          frame.sp = sp;
+          const out = this.I.newArray();
+          while (!it.done) {
+            let r;
+            try {
+              r = this.iteratorStep(it);
+            } catch (e) {
+              it.done = true;
+              throw e;
+            }
+            if (r.done) break;
+            out.push(r.value);
+          }
+          stack[sp - 1] = out;
+          break;
+        }
+        case Op.IterClose: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          if (!it.done) this.iteratorClose(it);
+          break;
+        }
+        case OpIterCloseThrow: {
+          const it = stack[--sp] as IteratorRecord;
+          const exc = stack[--sp];
+          frame.sp = sp;
+          if (!it.done) this.iteratorCloseOnThrow(it);
+          throw exc;
+        }
+        case OpAsyncIterNext: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          stack[sp++] = Reflect.apply(it.next, it.iterator, []);
+          break;
+        }
+        case OpAsyncIterStep: {
+          const r = stack[--sp] as any;
+          frame.sp = sp;
+          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
+          if (r.done) pc = ops[pc]!;
+          else { pc++; stack[sp++] = r.value; }
+          break;
+        }
+        case OpAsyncIterClose: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          const ret = this.getV(it.iterator, 'return');
+          if (ret !== undefined && ret !== null) {
+            const p = Reflect.apply(ret as Function, it.iterator, []);
+            // NON-SPEC: the awaited close result is not awaited here (needs a suspend point)
+            void p;
+          }
+          break;
+        }
+        case OpAsyncIterCloseThrow: {
+          const it = stack[--sp] as IteratorRecord;
+          const exc = stack[--sp];
+          frame.sp = sp;
+          this.iteratorCloseOnThrow(it);
+          throw exc;
+        }
+        case Op.ForInPrepare: frame.sp = sp; stack[sp - 1] = this.forInKeys(stack[sp - 1]); break;
+        case Op.ForInStep: {
+          const st = stack[--sp] as ForInState;
+          frame.sp = sp;
+          let found = false;
+          while (st.i < st.keys.length) {
+            const k = st.keys[st.i++]!;
+            if (k in st.object) { stack[sp++] = k; found = true; break; }
+          }
+          if (found) pc++;
+          else pc = ops[pc]!;
+          break;
+        }
+        // generators and async
+        case Op.GenStart: {
+          frame.sp = sp;
+          frame.pc = pc;
+          const f = frame;
+          const isAsync = (code.flags & CodeFlag.Async) !== 0;
+          const state: GeneratorState = { frame: f, state: 'suspendedStart', async: isAsync, queue: [] };
+          f.gen = state;
+          const proto = (f.closure!.fn as any).prototype;
+          const obj = this.I.objectCreate(proto !== null && typeof proto === 'object' ? proto : isAsync ? this.asyncGeneratorPrototype : this.generatorPrototype);
+          this.generators.set(obj, state);
+          this.depth--;
+          if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
+          frame = f.caller!;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          stack[sp++] = obj;
+          break;
+        }
+        case Op.Yield:
+        case OpYieldRaw: {
+          const value = stack[--sp];
+          if (op === OpYieldRaw) pc++;
+          frame.sp = sp;
+          frame.pc = pc;
+          const f = frame;
+          f.gen!.state = 'suspendedYield';
+          this.depth--;
+          let result: unknown;
+          if (f.gen!.async) {
+            (this.host as any).asyncGeneratorYield(f.gen, value);
+            result = undefined;
+          } else result = op === OpYieldRaw ? value : this.iterResult(value, false);
+          // generator frames are always resumed from host code (next/throw/return)
+          this.current = f.caller;
+          f.boundary = false;
+          return result;
+        }
+        case Op.Await: {
+          const value = stack[--sp];
+          frame.sp = sp;
+          frame.pc = pc;
+          const f = frame;
+          this.host.awaitValue(f, value);
+          // leave the VM stack; the promise job resumes the frame later
+          const wasBoundary = f.boundary;
+          const delivered = f.delivered;
+          this.depth--;
+          if (f.asyncCap) f.delivered = true;
+          if (wasBoundary) {
+            this.current = f.caller;
+            f.boundary = false;
+            return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          }
+          frame = f.caller!;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          stack[sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          break;
+        }
+        case Op.Resume: {
+          const mode = stack[--sp] as number;
+          if (mode === Resume.Normal) pc = ops[pc]!;
+          else if (mode === Resume.Throw) { frame.sp = sp; throw stack[--sp]; }
+          else pc++;
+          break;
+        }
+        case Op.YieldStarStep: {
+          const isAsync = ops[pc++]! === 1;
+          const mode = stack[--sp] as number;
+          const received = stack[--sp];
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          const r = this.yieldStarStep(it, received, mode, isAsync);
+          if (isAsync) {
+            stack[sp++] = r.value; // a promise-like result to await
+            (frame as any).yieldStarMode = r.flag;
+          } else {
+            stack[sp++] = r.value;
+            stack[sp++] = r.flag;
+          }
+          break;
+        }
+        case OpYieldStarCheck: {
+          const res = stack[--sp] as any;
+          frame.sp = sp;
+          const mode = (frame as any).yieldStarMode as number;
+          if (res === null || (typeof res !== 'object' && typeof res !== 'function')) this.throwError('TypeError', 'iterator result is not an object');
+          if (mode === -1) {
+            // throw() was missing: the iterator was closed; protocol violation
+            this.throwError('TypeError', 'The iterator does not provide a \'throw\' method');
+          }
+          const done = !!res.done;
+          stack[sp++] = done ? res.value : res.value;
+          stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
+          break;
+        }
+        case OpGlobalThis: stack[sp++] = this.global; break;
+        case OpImportMeta: stack[sp++] = this.host.importMeta(frame.closure?.module ?? (frame as any).module); break;
+        case OpDynamicImport: {
+          frame.sp = sp;
+          const spec = stack[--sp];
+          stack[sp++] = this.host.dynamicImport(frame.closure?.module ?? (frame as any).module, spec);
+          break;
+        }
+        default:
+          throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
+      }
+    }
+  }
+
+  private readonly pendingClass: Closure[] = [];
+
+  /** The class being defined: the constructor most recently made by MakeClass in this frame. */
+  private findClassRec(frame: Frame): Closure {
+    // the constructor sits in a register written right after MakeClass; scan the stack
+    for (let i = frame.sp - 1; i >= 0; i--) {
+      const v = frame.stack[i];
+      if (typeof v === 'function') {
+        const r = this.closures.get(v);
+        if (r && r.classInfo) return r;
+      }
+    }
+    throw new Error('snapvm: class element outside a class definition');
+  }
+
+  yieldStarStep(it: IteratorRecord, received: unknown, mode: number, isAsync: boolean): { value: unknown; flag: number } {
+    const iterator = it.iterator;
+    let r: any;
+    if (mode === Resume.Normal) {
+      r = Reflect.apply(it.next, iterator, [received]);
+    } else if (mode === Resume.Throw) {
+      const t = this.getV(iterator, 'throw');
+      if (t === undefined || t === null) {
+        // close the iterator, then it's a protocol error
+        if (isAsync) {
+          const ret = this.getV(iterator, 'return');
+          if (ret !== undefined && ret !== null) Reflect.apply(ret as Function, iterator, []);
+        } else this.iteratorClose(it);
+        this.throwError('TypeError', "The iterator does not provide a 'throw' method");
+      }
+      r = Reflect.apply(t as Function, iterator, [received]);
+    } else {
+      const ret = this.getV(iterator, 'return');
+      if (ret === undefined || ret === null) {
+        if (isAsync) return { value: this.host.promiseResolve(this.iterResult(received, true)), flag: 2 };
+        return { value: received, flag: 2 };
+      }
+      r = Reflect.apply(ret as Function, iterator, [received]);
+    }
+    if (isAsync) return { value: r, flag: mode === Resume.Return ? 2 : 0 };
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
+    if (r.done) return { value: r.value, flag: mode === Resume.Return ? 2 : 1 };
+    return { value: r, flag: 0 };
+  }
+
+  private derivedThis(f: Frame): unknown {
+    const code = f.code;
+    let v: unknown = HOLE;
+    // find the this binding: a register named in the frame's code, or the function env
+    const envThis = f.fnEnv?.desc?.index.get(THIS);
+    if (envThis !== undefined) v = f.fnEnv!.vars[envThis];
+    else {
+      if (code.thisReg >= 0) v = f.stack[code.thisReg];
+    }
+    if (v === HOLE) this.throwError('ReferenceError', "Must call super constructor in derived class before accessing 'this' or returning from derived constructor");
+    return v;
+  }
+
+  private tdz(name: string): never {
+    if (name === THIS) this.throwError('ReferenceError', "Must call super constructor in derived class before accessing 'this' or returning from derived constructor");
+    this.throwError('ReferenceError', `Cannot access '${name}' before initialization`);
+  }
+
+  private calleeDescription(frame: Frame, pc: number): string {
+    void frame;
+    void pc;
+    return 'callee';
+  }
+
+  instanceOf(v: unknown, c: any): boolean {
+    if (c === null || (typeof c !== 'object' && typeof c !== 'function')) this.throwError('TypeError', "Right-hand side of 'instanceof' is not callable");
+    return v instanceof c;
+  }
+
+  deleteProperty(o: any, key: unknown, strict: boolean): boolean {
+    if (o === undefined || o === null) this.throwError('TypeError', `Cannot convert undefined or null to object`);
+    const obj = typeof o === 'object' || typeof o === 'function' ? o : this.I.Object(o);
+    const k = this.toPropertyKey(key);
+    const ok = Reflect.deleteProperty(obj, k);
+    if (!ok && strict) this.throwError('TypeError', `Cannot delete property '${String(k)}' of ${describe(o)}`);
+    return ok;
+  }
+
+  copyDataProperties(target: object, src: any, excluded: PropertyKey[] | null): void {
+    if (src === null || src === undefined) return;
+    const from = this.toObject(src);
+    for (const k of Reflect.ownKeys(from)) {
+      if (excluded && excluded.includes(k)) continue;
+      const d = Reflect.getOwnPropertyDescriptor(from, k);
+      if (d && d.enumerable) {
+        Object.defineProperty(target, k, { value: (from as any)[k], writable: true, enumerable: true, configurable: true });
+      }
+    }
+  }
+
+  arrayFrom(list: unknown[]): unknown[] {
+    const a = this.I.newArray();
+    for (let i = 0; i < list.length; i++) a[i] = list[i];
+    return a;
+  }
+
+  templateObject(site: TemplateSite): unknown {
+    const raw = this.arrayFrom(site.raw);
+    const cooked = this.arrayFrom(site.cooked);
+    Object.freeze(raw);
+    Object.defineProperty(cooked, 'raw', { value: raw, writable: false, enumerable: false, configurable: false });
+    return Object.freeze(cooked);
+  }
+
+  createArguments(frame: Frame): object {
+    const code = frame.code;
+    let a: any;
+    if (code.strict || code.paramNames.some((n) => n === '')) {
+      a = Reflect.apply(this.strictArgumentsFactory, undefined, frame.args);
+    } else {
+      a = Reflect.apply(this.argumentsFactory, undefined, frame.args);
+      Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
+    }
+    frame.argsObj = a;
+    return a;
+  }
+
+  declareEvalVars(env: Env | null, d: GlobalDecls, frame: Frame): void {
+    // The caller's variable environment: the nearest function env (or global).
+    let varEnv: Env | null = env;
+    while (varEnv && !(varEnv.desc && (varEnv.desc.kind === 'function' || varEnv.desc.kind === 'arrow'))) varEnv = varEnv.parent;
+    const names = [...d.vars, ...d.functions];
+    // A var may not hoist over a lexical declaration of the same name.
+    for (let e = env; e && e !== varEnv; e = e.parent) {
+      if (e.desc) for (const n of names) {
+        const i = e.desc.index.get(n);
+        if (i !== undefined && e.desc.kinds[i] !== 0 && e.desc.kind !== 'catch') this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+      }
+    }
+    if (!varEnv) {
+      for (const n of names) if (this.globalLex.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+      for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
+      return;
+    }
+    for (const n of names) {
+      if (varEnv.desc!.index.has(n)) continue;
+      if (!varEnv.extra) varEnv.extra = new Map();
+      if (!varEnv.extra.has(n)) varEnv.extra.set(n, { value: undefined });
+    }
+    void frame;
+  }
+}
+
+function hostToPrimitiveString(v: any): unknown {
+  // `${v}` would stringify a symbol-returning @@toPrimitive with a TypeError; use a computed key.
+  let out: unknown;
+  const probe = { [v]: 0 };
+  for (const k of Reflect.ownKeys(probe)) out = k;
+  return out;
+}
+
+function toPrimitiveNumber(v: any): unknown {
+  // Unary plus would also convert; we want the primitive itself (BigInt must survive).
+  const t = v[Symbol.toPrimitive];
+  if (t !== undefined && t !== null) return Reflect.apply(t, v, ['number']);
+  const vo = v.valueOf;
+  if (typeof vo === 'function') {
+    const r = Reflect.apply(vo, v, []);
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
+  }
+  const ts = v.toString;
+  if (typeof ts === 'function') {
+    const r = Reflect.apply(ts, v, []);
+    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
+  }
+  return +v;
+}
+
+export function typeOf(v: unknown): string {
+  return typeof v;
+}
+
+export function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'function') return (v as Function).name ? `function ${(v as Function).name}` : 'function';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return Array.isArray(v) ? 'array' : 'object';
+  if (typeof v === 'symbol') return v.toString();
+  return String(v);
+}
