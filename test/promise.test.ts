@@ -266,7 +266,7 @@ t.test('promise records and the host API', async (t) => {
   t.ok(isPromise(p));
   t.notOk(isPromise(s.run('({ then() {} })')));
   t.notOk(isPromise(s.run('new Proxy(Promise.resolve(), {})')), 'a proxy of a promise is not a promise');
-  t.same(getPromiseRecord(p), { state: 'fulfilled', result: 7, fulfillReactions: [], rejectReactions: [], isHandled: false });
+  t.same(getPromiseRecord(p), { state: 'fulfilled', result: 7, fulfillReactions: undefined, rejectReactions: undefined, isHandled: false });
   t.equal(promiseResolve(s.realm, s.promises.Promise, p), p, 'PromiseResolve returns a promise of C itself');
   const wrapped = promiseResolve(s.realm, s.promises.Promise, 8);
   t.equal(getPromiseRecord(wrapped)?.result, 8);
@@ -287,6 +287,24 @@ t.test('promise records and the host API', async (t) => {
   s.queue.runJobs();
   t.same(s.resumed, [{ continuation: k1, value: 'why', rejected: true }]);
   t.equal(s.tracker.pending.length, 0, 'an awaited rejection is handled');
+
+  // performAwait: one tick for a native promise, three for a thenable (as V8's await), values as given.
+  s.run(`Promise.resolve().then(() => log(1)).then(() => log(2)).then(() => log(3)).then(() => log(4));`);
+  s.promises.performAwait(s.run('Promise.resolve("native")'), 'k-native');
+  s.promises.performAwait(s.run('({ then(r) { r("thenable"); } })'), 'k-thenable');
+  s.promises.performAwait(42, 'k-plain');
+  const order: unknown[] = [];
+  const hooks = s.promises.hooks;
+  const saved = hooks.resumeAwait;
+  hooks.resumeAwait = (c, v) => {
+    order.push(`${String(c)}=${String(v)}`);
+    s.log.push(c);
+  };
+  s.queue.runJobs();
+  hooks.resumeAwait = saved;
+  t.same(s.log, [1, 'k-native', 'k-plain', 2, 'k-thenable', 3, 4], 'await ticks');
+  t.same(order, ['k-native=native', 'k-plain=42', 'k-thenable=thenable']);
+  t.throws(() => s.promises.performAwait(s.run('(() => { const p = Promise.resolve(); Object.defineProperty(p, "constructor", { get() { throw 7; } }); return p; })()'), 'k'));
 
   // An `await` job resumes directly.
   s.queue.enqueue({ kind: 'await', continuation: 'k2', value: 5, rejected: false });

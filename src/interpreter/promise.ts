@@ -541,6 +541,15 @@ export class PromiseIntrinsics {
     return resultCapability?.promise;
   }
 
+  /**
+   * https://tc39.es/ecma262/#sec-await steps 2-7: the VM then suspends its frame; the queue later calls
+   * hooks.resumeAwait(continuation, value, rejected). Throws (a guest value) where PromiseResolve does.
+   */
+  performAwait(value: unknown, continuation: unknown): void {
+    const promise = this.promiseResolve(this.Promise, value);
+    this.performPromiseThenRaw(promise, { kind: 'await', continuation, rejected: false }, { kind: 'await', continuation, rejected: true }, undefined);
+  }
+
   /** https://tc39.es/ecma262/#sec-newpromisereactionjob (the job's body) */
   private promiseReactionJob(job: PromiseReactionJob): void {
     const { capability, type, handler } = job.reaction;
