@@ -700,7 +700,7 @@ class FunctionCompiler {
 
   private emitReturnValue(value: () => void): void {
     value();
-    if (this.kind === 'asyncGenerator') this.emit(Op.Await);
+    if (this.kind === 'asyncGenerator') this.emitAwait();
     if (this.cleanups.some((c) => c.type !== 'env')) {
       this.emit(Op.SetReg, this.retReg);
       this.jumpOut(this.cleanups.length, null, false);
@@ -1693,12 +1693,12 @@ class FunctionCompiler {
     }
     if (e.argument) this.expression(e.argument);
     else this.emit(Op.Undef);
-    if (this.kind === 'asyncGenerator') this.emit(Op.Await);
+    if (this.kind === 'asyncGenerator') this.emitAwait();
     this.emit(Op.Yield);
     const normal = this.label();
     this.jump(Op.Resume, normal);
     // return requested: run finally blocks and return the value
-    if (this.kind === 'asyncGenerator') this.emit(Op.Await);
+    if (this.kind === 'asyncGenerator') this.emitAwait();
     this.emitReturnValue(() => {});
     this.place(normal);
   }
@@ -1873,32 +1873,32 @@ class FunctionCompiler {
 }
 
 // Opcodes that the compiler uses beyond the core table get numbers after it.
-export const OpArg = 1000,
-  OpRest = 1001,
-  OpPushWith = 1002,
-  OpTrySave = 1003,
-  OpIterCloseThrow = 1004,
-  OpRequireObjectCoercible = 1005,
-  OpObjectRest = 1006,
-  OpJumpIfNullish = 1007,
-  OpSetElemRaw = 1008,
-  OpBindThisReg = 1009,
-  OpBindThisEnv = 1010,
-  OpBindThisDynamic = 1011,
-  OpClassElement = 1012,
-  OpClassFinish = 1013,
-  OpDefinePrivateMethod = 1014,
-  OpDefaultDerivedCtor = 1015,
-  OpImportMeta = 1016,
-  OpDynamicImport = 1017,
-  OpAsyncIterNext = 1018,
-  OpAsyncIterStep = 1019,
-  OpAsyncIterClose = 1020,
-  OpAsyncIterCloseThrow = 1021,
-  OpYieldRaw = 1022,
-  OpYieldStarCheck = 1023,
-  OpGlobalThis = 1024,
-  OpGetImport = 1025;
+export const OpArg = 160,
+  OpRest = 161,
+  OpPushWith = 162,
+  OpTrySave = 163,
+  OpIterCloseThrow = 164,
+  OpRequireObjectCoercible = 165,
+  OpObjectRest = 166,
+  OpJumpIfNullish = 167,
+  OpSetElemRaw = 168,
+  OpBindThisReg = 169,
+  OpBindThisEnv = 170,
+  OpBindThisDynamic = 171,
+  OpClassElement = 172,
+  OpClassFinish = 173,
+  OpDefinePrivateMethod = 174,
+  OpDefaultDerivedCtor = 175,
+  OpImportMeta = 176,
+  OpDynamicImport = 177,
+  OpAsyncIterNext = 178,
+  OpAsyncIterStep = 179,
+  OpAsyncIterClose = 180,
+  OpAsyncIterCloseThrow = 181,
+  OpYieldRaw = 182,
+  OpYieldStarCheck = 183,
+  OpGlobalThis = 184,
+  OpGetImport = 185;
 
 function isAnonymousFunction(e: Node): boolean {
   return (e.type === 'FunctionExpression' || e.type === 'ClassExpression' || e.type === 'ArrowFunctionExpression') && !e.id;

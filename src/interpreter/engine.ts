@@ -4,7 +4,7 @@ import * as acorn from 'acorn';
 import * as path from 'node:path';
 import { formatWithOptions } from 'node:util';
 import { Realm } from './realm';
-import { VM, Frame, GuestThrow } from './vm';
+import { VM, Frame, GuestThrow, packedArray } from './vm';
 import { compileProgram, CompileError } from './compiler';
 import { SourceFile, Code } from './code';
 import { JobQueue } from './jobs';
@@ -200,7 +200,7 @@ export class Engine {
       const r = this.vm.lookup(env, name);
       return r && 'env' in r ? r.env.vars[r.slot] : fallback;
     };
-    const evalFrame = new Frame(code, frame.closure, new Array(code.nregs).fill(undefined), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
+    const evalFrame = new Frame(code, frame.closure, packedArray(code.nregs), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
     evalFrame.boundary = true;
     evalFrame.caller = frame;
     if ((frame as any).module) (evalFrame as any).module = (frame as any).module;

@@ -258,7 +258,7 @@ export class VM {
   // ---- entry points ----
   /** Run a top-level code (script, eval, module body) with the given environment and this. */
   runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
-    const frame = new Frame(code, null, new Array(code.nregs).fill(undefined), env, thisValue, undefined, []);
+    const frame = new Frame(code, null, packedArray(code.nregs), env, thisValue, undefined, []);
     frame.boundary = true;
     frame.caller = caller ?? this.current;
     if (module) (frame as any).module = module;
@@ -297,7 +297,7 @@ export class VM {
       else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
     }
     if (this.depth >= this.frameLimit) this.throwError('RangeError', 'Maximum call stack size exceeded');
-    const stack = new Array(code.nregs).fill(undefined);
+    const stack = packedArray(code.nregs);
     const frame = new Frame(code, rec, stack, rec.env, thisArg, newTarget, args);
     frame.construct = construct;
     if (flags & CodeFlag.Async && !(flags & CodeFlag.Generator)) frame.asyncCap = this.host.newPromiseCapability();
@@ -1126,33 +1126,33 @@ export class VM {
         }
         case Op.NewPrivateName: stack[sp++] = new PrivateName((consts[ops[pc++]!] as PrivateNameDesc).description); break;
         // operators
-        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; frame.sp = sp + 1; stack[sp - 1] = a + b; break; }
-        case Op.Sub: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) - b; break; }
-        case Op.Mul: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) * b; break; }
-        case Op.Div: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) / b; break; }
-        case Op.Mod: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) % b; break; }
+        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = a + b; } break; }
+        case Op.Sub: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b; else { frame.sp = sp + 1; stack[sp - 1] = a - b; } break; }
+        case Op.Mul: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b; else { frame.sp = sp + 1; stack[sp - 1] = a * b; } break; }
+        case Op.Div: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b; else { frame.sp = sp + 1; stack[sp - 1] = a / b; } break; }
+        case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = a % b; } break; }
         case Op.Exp: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) ** b; break; }
-        case Op.BitAnd: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) & b; break; }
-        case Op.BitOr: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) | b; break; }
-        case Op.BitXor: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) ^ b; break; }
-        case Op.Shl: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) << b; break; }
-        case Op.Shr: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) >> b; break; }
-        case Op.UShr: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) >>> b; break; }
+        case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = a & b; } break; }
+        case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = a | b; } break; }
+        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = a ^ b; } break; }
+        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = a << b; } break; }
+        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = a >> b; } break; }
+        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = a >>> b; } break; }
         case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] == b; break; }
         case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] != b; break; }
         case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
         case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
-        case Op.Lt: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) < b; break; }
-        case Op.Le: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) <= b; break; }
-        case Op.Gt: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) > b; break; }
-        case Op.Ge: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) >= b; break; }
+        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = a < b; } break; }
+        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = a <= b; } break; }
+        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = a > b; } break; }
+        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = a >= b; } break; }
         case Op.Neg: frame.sp = sp; stack[sp - 1] = -(stack[sp - 1] as any); break;
         case Op.Plus: frame.sp = sp; stack[sp - 1] = +(stack[sp - 1] as any); break;
         case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
         case Op.BitNot: frame.sp = sp; stack[sp - 1] = ~(stack[sp - 1] as any); break;
         case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
-        case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'bigint' ? v + 1n : v + 1; break; }
-        case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'bigint' ? v - 1n : v - 1; break; }
+        case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
+        case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n; break; }
         case Op.ToNumeric: {
           const v = stack[sp - 1] as any;
           if (typeof v !== 'number' && typeof v !== 'bigint') {
@@ -1878,6 +1878,13 @@ function toPrimitiveNumber(v: any): unknown {
     if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
   }
   return +v;
+}
+
+/** A PACKED_ELEMENTS array of n undefineds (a filled `new Array(n)` stays HOLEY in V8). */
+export function packedArray(n: number): unknown[] {
+  const a: unknown[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
 }
 
 export function typeOf(v: unknown): string {

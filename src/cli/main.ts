@@ -1,0 +1,164 @@
+// The snapvm command. It uses only the interpreter room's door (src/interpreter/index.ts) and
+// compiled JavaScript, so that `node bin/snapvm.js` starts without transpiling anything.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { Engine, GuestError } from '../interpreter/index';
+
+/** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
+export const enum Exit {
+  Ok = 0,
+  GuestFailed = 1,
+  Usage = 2,
+}
+
+export interface RunOptions {
+  test262Host?: boolean;
+}
+
+/** Where the command writes; tests and embedders can swap these. */
+export interface Streams {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const processStreams: Streams = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+/** `snapvm run FILE [args…]`: a `.mjs` file as a module, anything else as a script; then the event loop until idle. */
+export async function runFile(file: string, args: string[], options: RunOptions = {}, io: Streams = processStreams): Promise<Exit> {
+  const abs = path.resolve(file);
+  let source: string;
+  try {
+    if (!fs.statSync(abs).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    source = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : (e as Error).message;
+    io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
+    return Exit.Usage;
+  }
+  const engine = new Engine({
+    argv: [abs, ...args],
+    test262Host: options.test262Host === true,
+    onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
+    onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
+  });
+  try {
+    if (path.extname(abs) === '.mjs') engine.evaluateModule(abs);
+    else engine.evaluateScript(source, abs);
+    await engine.runEventLoop();
+  } catch (e) {
+    if (!(e instanceof GuestError)) throw e;
+    io.stderr(describeGuestError(e, { [abs]: source }));
+    return Exit.GuestFailed;
+  }
+  return Exit.Ok;
+}
+
+/**
+ * Node's shape for an uncaught error: `file:line`, the source line with a caret under the column,
+ * a blank line, then the stack. The excerpt comes from the first `file:line:col` in the guest stack.
+ */
+export function describeGuestError(e: GuestError, sources: Record<string, string> = {}): string {
+  const stack = e.guestStack || e.summary;
+  let excerpt = '';
+  const at = /\(?((?:[A-Za-z]:)?[^\s():][^():]*):(\d+):(\d+)\)?$/m.exec(stack.split('\n').slice(1).join('\n'));
+  if (at) {
+    const [, file, line, col] = at;
+    const text = sources[file!] ?? readQuietly(file!);
+    const srcLine = text?.split(/\r\n|[\n\r\u2028\u2029]/)[Number(line) - 1];
+    if (srcLine !== undefined && srcLine.length <= 500) {
+      excerpt = `${file}:${line}\n${srcLine}\n${' '.repeat(Math.max(0, Number(col) - 1))}^\n\n`;
+    }
+  }
+  const note = e.kind === 'unhandled-rejection' && !/^\w*Error\b/.test(stack) ? ' (unhandled promise rejection)' : '';
+  return `${excerpt}${stack}${note}\n`;
+}
+
+function readQuietly(file: string): string | undefined {
+  try {
+    return path.isAbsolute(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function packageVersion(): string {
+  // dist/src/cli/main.js and src/cli/main.ts both sit under the package root.
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'package.json');
+    if (fs.existsSync(candidate)) {
+      const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'snapvm') return pkg.version ?? '0.0.0';
+    }
+    if (path.dirname(dir) === dir) return '0.0.0';
+  }
+}
+
+export function buildProgram(io: Streams, setExit: (code: Exit) => void): Command {
+  const program = new Command();
+  program
+    .name('snapvm')
+    .description('A JavaScript engine whose whole running state is data it can read.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .helpCommand('help [command]', 'show help for a command')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run snapvm --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run a script (.js) or an ES module (.mjs) until its event loop is idle')
+    .argument('<file>', 'the program to run')
+    .argument('[args...]', 'arguments handed to the program as snapvm.argv')
+    .option('--test262-host', "define test262's host hooks: print (to stdout) and $262")
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      `
+Console output goes to stdout (log, info, debug) and stderr (warn, error), as in Node.
+Exit status: 0 when the program and its event loop finish, 1 on an uncaught exception,
+an unhandled promise rejection or a syntax error (the guest stack goes to stderr),
+2 when the file cannot be read or the command line is wrong.`,
+    )
+    .action(async (file: string, args: string[], opts: { test262Host?: boolean }) => {
+      setExit(await runFile(file, args, { test262Host: opts.test262Host }, io));
+    });
+
+  return program;
+}
+
+/** Parse argv (without `node` and the script) and run; resolves to the exit code. */
+export async function main(argv: string[], io: Streams = processStreams): Promise<Exit> {
+  let code: Exit = Exit.Ok;
+  const program = buildProgram(io, (c) => (code = c));
+  if (argv.length === 0) {
+    program.outputHelp();
+    return Exit.Usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? Exit.Ok : Exit.Usage;
+    throw e;
+  }
+  return code;
+}
+
+if (require.main === module || process.env.SNAPVM_BIN === '1') {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      // An engine bug, not a guest error: say so, with the host stack.
+      process.stderr.write(`snapvm: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}
