@@ -65,7 +65,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
 export function describeGuestError(e: GuestError, sources: Record<string, string> = {}): string {
   const stack = e.guestStack || e.summary;
   let excerpt = '';
-  const at = /\(?((?:[A-Za-z]:)?[^\s():][^():]*):(\d+):(\d+)\)?$/m.exec(stack.split('\n').slice(1).join('\n'));
+  // `    at name (file:line:col)` or `    at file:line:col`
+  const at = /^ {4}at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/m.exec(stack);
   if (at) {
     const [, file, line, col] = at;
     const text = sources[file!] ?? readQuietly(file!);
@@ -150,8 +151,9 @@ export async function main(argv: string[], io: Streams = processStreams): Promis
   return code;
 }
 
-if (require.main === module || process.env.SNAPVM_BIN === '1') {
-  main(process.argv.slice(2)).then(
+/** The process entry point (bin/snapvm.js): exit code into `process.exitCode`, so piped output drains first. */
+export function cli(argv: string[] = process.argv.slice(2)): void {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -162,3 +164,5 @@ if (require.main === module || process.env.SNAPVM_BIN === '1') {
     },
   );
 }
+
+if (require.main === module) cli();

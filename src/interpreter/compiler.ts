@@ -98,6 +98,7 @@ class FunctionCompiler {
   private retReg = -1;
   private pendingLabels: string[] = [];
   private flags = 0;
+  private moduleDesc: ScopeDesc | null = null;
 
   constructor(
     private readonly analysis: Analysis,
@@ -226,7 +227,8 @@ class FunctionCompiler {
     else if (r.depth < 0) {
       if (r.decl.lexical || r.decl.kind === 'pseudo' && name === THIS) this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
       else this.emit(Op.GetReg, r.decl.index);
-    } else if (r.decl.lexical || r.decl.kind === 'import' || (r.decl.kind === 'pseudo' && name === THIS)) this.emit(Op.GetEnvChecked, r.depth, r.decl.index, this.k(name));
+    } else if (r.decl.kind === 'import') this.emit(OpGetImport, r.depth, r.decl.index);
+    else if (r.decl.lexical || (r.decl.kind === 'pseudo' && name === THIS)) this.emit(Op.GetEnvChecked, r.depth, r.decl.index, this.k(name));
     else this.emit(Op.GetEnv, r.depth, r.decl.index);
     void node;
   }
@@ -294,7 +296,10 @@ class FunctionCompiler {
         this.hoistFunctions(top, false);
       }
     } else {
-      this.enterScope(top);
+      // A module's environment is made by the loader at link time (imports are bound into it).
+      this.enterScope(top, false);
+      this.moduleDesc = (top as any).desc ?? new ScopeDesc([], [], 'module');
+      if (containsTopLevelAwait(program)) this.flags |= CodeFlag.Async;
       this.hoistFunctions(top, false);
     }
     if (top.usesThis || top.decls.has(THIS)) {
@@ -447,6 +452,7 @@ class FunctionCompiler {
       flags: this.flags | (this.fnScope.usesThis ? CodeFlag.UsesThis : 0),
       completionReg: this.completionReg,
       paramNames,
+      moduleDesc: this.moduleDesc,
       thisReg: (() => {
         const d = this.fnScope.decls.get(THIS);
         return d && !d.captured && d.index >= 0 ? d.index : -1;
@@ -1867,6 +1873,7 @@ class FunctionCompiler {
       flags: CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0),
       completionReg: -1,
       paramNames: [],
+      moduleDesc: null,
       thisReg: -1,
     };
   }
@@ -1899,6 +1906,20 @@ export const OpArg = 160,
   OpYieldStarCheck = 183,
   OpGlobalThis = 184,
   OpGetImport = 185;
+
+/** Whether a module body awaits at its top level (outside any function). */
+function containsTopLevelAwait(n: Node): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await)) return true;
+  if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return false;
+  for (const key in n) {
+    const v = n[key];
+    if (Array.isArray(v)) {
+      for (const c of v) if (containsTopLevelAwait(c)) return true;
+    } else if (v && typeof v === 'object' && typeof v.type === 'string' && containsTopLevelAwait(v)) return true;
+  }
+  return false;
+}
 
 function isAnonymousFunction(e: Node): boolean {
   return (e.type === 'FunctionExpression' || e.type === 'ClassExpression' || e.type === 'ArrowFunctionExpression') && !e.id;

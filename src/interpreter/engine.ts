@@ -203,7 +203,7 @@ export class Engine {
     const evalFrame = new Frame(code, frame.closure, packedArray(code.nregs), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
     evalFrame.boundary = true;
     evalFrame.caller = frame;
-    if ((frame as any).module) (evalFrame as any).module = (frame as any).module;
+    evalFrame.module = frame.module;
     return this.vm.run(evalFrame);
   }
 

@@ -1,24 +1,335 @@
-// ES modules loaded from files: records, linking of live bindings, evaluation order, import().
+// ES modules loaded from files (ecma262 §16.2): module records, linking of live bindings through
+// ImportCells, evaluation in post-order (with top-level await chaining), namespaces, import().
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Engine } from './engine';
+import type { Code } from './code';
+import { Env, HOLE, ImportCell } from './vm';
+import { GuestError } from './api';
+import { boundNames } from './scope';
+
+type Node = any;
+
+interface ExportEntry {
+  exportName: string;
+  localName?: string;
+  module?: string;
+  importName?: string;
+}
+
+export interface ModuleRecord {
+  file: string;
+  code: Code;
+  env: Env;
+  status: 'linking' | 'linked' | 'evaluating' | 'evaluated' | 'error';
+  error: unknown;
+  requested: string[];
+  imports: { local: string; module: string; importName: string }[];
+  localExports: ExportEntry[];
+  indirectExports: ExportEntry[];
+  starExports: string[];
+  namespace: object | null;
+  meta: object | null;
+  /** The promise of an async (top-level await) evaluation, once started. */
+  promise: object | null;
+}
 
 export class ModuleLoader {
+  private readonly records = new Map<string, ModuleRecord>();
+
   constructor(private readonly engine: Engine) {}
 
+  get modules(): ReadonlyMap<string, ModuleRecord> {
+    return this.records;
+  }
+
+  /** Load, link and evaluate the entry module; an async evaluation settles through the event loop. */
   evaluateEntry(file: string): void {
-    void file;
-    this.engine.vm.throwError('SyntaxError', 'ES modules are not supported yet');
+    const m = this.load(file, null);
+    this.link(m);
+    const p = this.evaluate(m);
+    if (p) {
+      // A rejection of the entry's evaluation is an unhandled rejection of the program.
+      this.engine.promises.performPromiseThen(p, undefined, undefined);
+    }
+  }
+
+  private resolve(specifier: string, referrer: string | null): string {
+    if (!specifier.startsWith('./') && !specifier.startsWith('../') && !specifier.startsWith('/') && !specifier.startsWith('file:')) {
+      this.engine.vm.throwError('TypeError', `Cannot resolve module specifier '${specifier}' (only relative and absolute paths are supported)`);
+    }
+    const spec = specifier.startsWith('file:') ? new URL(specifier).pathname : specifier;
+    return path.resolve(referrer ? path.dirname(referrer) : process.cwd(), spec);
+  }
+
+  private load(file: string, referrer: string | null): ModuleRecord {
+    const existing = this.records.get(file);
+    if (existing) return existing;
+    let source: string;
+    try {
+      source = fs.readFileSync(file, 'utf8');
+    } catch {
+      this.engine.vm.throwError('Error', `Cannot find module '${file}'${referrer ? ` imported from ${referrer}` : ''}`);
+    }
+    let code: Code;
+    let ast: Node;
+    try {
+      ast = this.engine.parse(source, file, 'module');
+      code = this.engine.compile(source, file, 'module');
+    } catch (e) {
+      if (e instanceof GuestError) throw e.value;
+      throw e;
+    }
+    const desc = code.moduleDesc!;
+    const vars = desc.kinds.map((k) => (k === 1 || k === 3 ? HOLE : undefined));
+    const m: ModuleRecord = {
+      file,
+      code,
+      env: new Env(vars, desc, null, null),
+      status: 'linking',
+      error: undefined,
+      requested: [],
+      imports: [],
+      localExports: [],
+      indirectExports: [],
+      starExports: [],
+      namespace: null,
+      meta: null,
+      promise: null,
+    };
+    this.records.set(file, m);
+    for (const s of ast.body) this.collectEntries(m, s);
+    for (const r of m.requested) this.load(r, file);
+    return m;
+  }
+
+  private collectEntries(m: ModuleRecord, s: Node): void {
+    const req = (spec: string) => {
+      const f = this.resolve(spec, m.file);
+      if (!m.requested.includes(f)) m.requested.push(f);
+      return f;
+    };
+    const nameOf = (n: Node) => (n.type === 'Identifier' ? n.name : String(n.value));
+    switch (s.type) {
+      case 'ImportDeclaration': {
+        const mod = req(s.source.value);
+        for (const sp of s.specifiers) {
+          const importName = sp.type === 'ImportDefaultSpecifier' ? 'default' : sp.type === 'ImportNamespaceSpecifier' ? '*' : nameOf(sp.imported);
+          m.imports.push({ local: sp.local.name, module: mod, importName });
+        }
+        break;
+      }
+      case 'ExportNamedDeclaration':
+        if (s.source) {
+          const mod = req(s.source.value);
+          for (const sp of s.specifiers) m.indirectExports.push({ exportName: nameOf(sp.exported), module: mod, importName: nameOf(sp.local) });
+        } else if (s.declaration) {
+          const d = s.declaration;
+          const names: string[] = d.type === 'VariableDeclaration' ? d.declarations.flatMap((x: Node) => boundNames(x.id)) : [d.id.name];
+          for (const n of names) m.localExports.push({ exportName: n, localName: n });
+        } else {
+          for (const sp of s.specifiers) {
+            const local = nameOf(sp.local);
+            const imp = m.imports.find((i) => i.local === local);
+            if (imp && imp.importName !== '*') m.indirectExports.push({ exportName: nameOf(sp.exported), module: imp.module, importName: imp.importName });
+            else m.localExports.push({ exportName: nameOf(sp.exported), localName: local });
+          }
+        }
+        break;
+      case 'ExportDefaultDeclaration': {
+        const d = s.declaration;
+        const local = (d.type === 'FunctionDeclaration' || d.type === 'ClassDeclaration') && d.id ? d.id.name : '*default*';
+        m.localExports.push({ exportName: 'default', localName: local });
+        break;
+      }
+      case 'ExportAllDeclaration': {
+        const mod = req(s.source.value);
+        if (s.exported) m.indirectExports.push({ exportName: nameOf(s.exported), module: mod, importName: '*' });
+        else m.starExports.push(mod);
+        break;
+      }
+    }
+  }
+
+  /** ResolveExport: where an exported name lives; null if absent, 'ambiguous' for star conflicts. */
+  resolveExport(m: ModuleRecord, name: string, seen: Set<string> = new Set()): ImportCell | null | 'ambiguous' {
+    const key = `${m.file}\0${name}`;
+    if (seen.has(key)) return null;
+    seen.add(key);
+    for (const e of m.localExports) {
+      if (e.exportName === name) {
+        const slot = m.env.desc!.index.get(e.localName!);
+        if (slot === undefined) return null;
+        // a re-exported import is resolved through its own cell at link time
+        const imp = m.imports.find((i) => i.local === e.localName);
+        if (imp) return this.resolveImport(imp);
+        return { env: m.env, slot, name };
+      }
+    }
+    for (const e of m.indirectExports) {
+      if (e.exportName === name) {
+        const target = this.records.get(e.module!)!;
+        if (e.importName === '*') return { env: null, slot: -1, name, namespace: this.namespace(target) };
+        return this.resolveExport(target, e.importName!, seen);
+      }
+    }
+    if (name === 'default') return null;
+    let found: ImportCell | null = null;
+    for (const s of m.starExports) {
+      const r = this.resolveExport(this.records.get(s)!, name, seen);
+      if (r === 'ambiguous') return r;
+      if (r) {
+        if (found && !(found.env === r.env && found.slot === r.slot && found.namespace === r.namespace)) return 'ambiguous';
+        found = r;
+      }
+    }
+    return found;
+  }
+
+  private resolveImport(imp: { local: string; module: string; importName: string }): ImportCell {
+    const target = this.records.get(imp.module)!;
+    if (imp.importName === '*') return { env: null, slot: -1, name: imp.local, namespace: this.namespace(target) };
+    const r = this.resolveExport(target, imp.importName);
+    if (r === null) this.engine.vm.throwError('SyntaxError', `The requested module '${path.basename(imp.module)}' does not provide an export named '${imp.importName}'`);
+    if (r === 'ambiguous') this.engine.vm.throwError('SyntaxError', `The requested module '${path.basename(imp.module)}' contains conflicting star exports for name '${imp.importName}'`);
+    return r;
+  }
+
+  private link(m: ModuleRecord): void {
+    const order: ModuleRecord[] = [];
+    const visit = (r: ModuleRecord, seen: Set<ModuleRecord>) => {
+      if (seen.has(r)) return;
+      seen.add(r);
+      for (const f of r.requested) visit(this.records.get(f)!, seen);
+      order.push(r);
+    };
+    visit(m, new Set());
+    for (const r of order) {
+      if (r.status !== 'linking') continue;
+      for (const imp of r.imports) {
+        const slot = r.env.desc!.index.get(imp.local)!;
+        r.env.vars[slot] = this.resolveImport(imp);
+      }
+      r.status = 'linked';
+    }
+  }
+
+  /** The module namespace object: live read-only views of the exports. */
+  namespace(m: ModuleRecord): object {
+    if (m.namespace) return m.namespace;
+    const ns = this.engine.realm.intrinsics.objectCreate(null);
+    m.namespace = ns;
+    const names = [...this.exportedNames(m, new Set())].sort();
+    for (const name of names) {
+      const r = this.resolveExport(m, name);
+      if (!r || r === 'ambiguous') continue;
+      const cell = r;
+      const getter = this.engine.realm.native(name, 0, () => this.engine.vm.readImport(cell));
+      Object.defineProperty(ns, name, { get: getter as () => unknown, enumerable: true, configurable: false });
+    }
+    Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module', writable: false, enumerable: false, configurable: false });
+    Object.preventExtensions(ns);
+    return ns;
+  }
+
+  private exportedNames(m: ModuleRecord, seen: Set<ModuleRecord>): Set<string> {
+    const out = new Set<string>();
+    if (seen.has(m)) return out;
+    seen.add(m);
+    for (const e of m.localExports) out.add(e.exportName);
+    for (const e of m.indirectExports) out.add(e.exportName);
+    for (const s of m.starExports) for (const n of this.exportedNames(this.records.get(s)!, seen)) if (n !== 'default') out.add(n);
+    return out;
+  }
+
+  /**
+   * Evaluate a linked module graph in post-order. Returns a promise when some module of it awaits
+   * at top level (the rest of the order continues when it settles), else undefined.
+   */
+  evaluate(m: ModuleRecord): object | undefined {
+    const order: ModuleRecord[] = [];
+    const visit = (r: ModuleRecord, seen: Set<ModuleRecord>) => {
+      if (seen.has(r)) return;
+      seen.add(r);
+      for (const f of r.requested) visit(this.records.get(f)!, seen);
+      order.push(r);
+    };
+    visit(m, new Set());
+    return this.evaluateFrom(order, 0);
+  }
+
+  private evaluateFrom(order: ModuleRecord[], i: number): object | undefined {
+    const promises = this.engine.promises;
+    for (; i < order.length; i++) {
+      const r = order[i]!;
+      if (r.status === 'error') throw r.error;
+      if (r.status === 'evaluated' || r.status === 'evaluating') {
+        if (r.promise && r.status === 'evaluating') return this.continueAfter(r.promise, order, i + 1);
+        continue;
+      }
+      r.status = 'evaluating';
+      let result: unknown;
+      try {
+        result = this.engine.vm.runCode(r.code, r.env, undefined, r);
+      } catch (e) {
+        r.status = 'error';
+        r.error = e;
+        throw e;
+      }
+      if (r.code.flags & 64 /* CodeFlag.Async */) {
+        r.promise = result as object;
+        const done = this.engine.realm.native('', 1, () => {
+          r.status = 'evaluated';
+          return undefined;
+        });
+        const failed = this.engine.realm.native('', 1, (_t, a) => {
+          r.status = 'error';
+          r.error = a[0];
+          throw a[0];
+        });
+        const settled = promises.performPromiseThen(r.promise, done, failed, promises.newPromiseCapability(promises.Promise, false))!;
+        return this.continueAfter(settled, order, i + 1);
+      }
+      r.status = 'evaluated';
+    }
+    return undefined;
+  }
+
+  private continueAfter(p: object, order: ModuleRecord[], next: number): object {
+    const promises = this.engine.promises;
+    const cont = this.engine.realm.native('', 1, () => this.evaluateFrom(order, next));
+    return promises.performPromiseThen(p, cont, undefined, promises.newPromiseCapability(promises.Promise, false))!;
   }
 
   importMeta(module: unknown): object {
-    void module;
-    return this.engine.realm.intrinsics.newObject();
+    const m = module as ModuleRecord | null;
+    if (!m) return this.engine.realm.intrinsics.newObject();
+    if (!m.meta) {
+      const meta = this.engine.realm.intrinsics.objectCreate(null) as any;
+      meta.url = pathToFileURL(m.file).href;
+      m.meta = meta;
+    }
+    return m.meta!;
   }
 
+  /** import(specifier): a promise of the module's namespace. */
   dynamicImport(module: unknown, specifier: unknown): object {
-    void module;
-    void specifier;
-    const cap = this.engine.promises.newPromise();
-    cap.reject(this.engine.vm.error('SyntaxError', 'dynamic import() is not supported yet'));
+    const promises = this.engine.promises;
+    const cap = promises.newPromise();
+    try {
+      const spec = typeof specifier === 'string' ? specifier : `${specifier as string}`;
+      const referrer = (module as ModuleRecord | null)?.file ?? null;
+      const m = this.load(this.resolve(spec, referrer), referrer);
+      this.link(m);
+      const p = this.evaluate(m);
+      if (p) {
+        const ok = this.engine.realm.native('', 1, () => this.namespace(m));
+        cap.resolve(promises.performPromiseThen(p, ok, undefined, promises.newPromiseCapability(promises.Promise, false)));
+      } else cap.resolve(this.namespace(m));
+    } catch (e) {
+      cap.reject(this.engine.vm.toGuest(e));
+    }
     return cap.promise;
   }
 }

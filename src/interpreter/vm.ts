@@ -5,7 +5,7 @@ import { Code, CodeFlag, ScopeDesc, offsetAt } from './code';
 import {
   OpArg, OpRest, OpPushWith, OpTrySave, OpIterCloseThrow, OpRequireObjectCoercible, OpObjectRest, OpJumpIfNullish, OpSetElemRaw,
   OpBindThisReg, OpBindThisEnv, OpBindThisDynamic, OpClassElement, OpClassFinish, OpDefinePrivateMethod, OpDefaultDerivedCtor,
-  OpImportMeta, OpDynamicImport, OpGlobalThis, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
+  OpImportMeta, OpDynamicImport, OpGlobalThis, OpGetImport, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
   TemplateSite, PrivateNameDesc, GlobalDecls,
 } from './compiler';
 import { Realm, makeStamp, ErrorType } from './realm';
@@ -80,6 +80,8 @@ export class Frame {
   /** An async frame has handed its promise to the caller (later completions go nowhere). */
   delivered = false;
   argsObj: object | undefined = undefined;
+  /** The module whose body (or a function of which) runs in this frame. */
+  module: unknown = null;
   depth = 0;
   constructor(
     readonly code: Code,
@@ -122,6 +124,14 @@ const enum Resume {
   Normal = 0,
   Throw = 1,
   Return = 2,
+}
+
+/** An imported binding: a slot of another module's environment, or a namespace object. */
+export interface ImportCell {
+  env: Env | null;
+  slot: number;
+  name: string;
+  namespace?: object;
 }
 
 export class GuestThrow {
@@ -260,8 +270,9 @@ export class VM {
   runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
     const frame = new Frame(code, null, packedArray(code.nregs), env, thisValue, undefined, []);
     frame.boundary = true;
+    if (code.flags & CodeFlag.Async) frame.asyncCap = this.host.newPromiseCapability();
     frame.caller = caller ?? this.current;
-    if (module) (frame as any).module = module;
+    frame.module = module;
     return this.run(frame);
   }
 
@@ -300,6 +311,7 @@ export class VM {
     const stack = packedArray(code.nregs);
     const frame = new Frame(code, rec, stack, rec.env, thisArg, newTarget, args);
     frame.construct = construct;
+    frame.module = rec.module;
     if (flags & CodeFlag.Async && !(flags & CodeFlag.Generator)) frame.asyncCap = this.host.newPromiseCapability();
     if (construct && flags & CodeFlag.ClassConstructor && !(flags & CodeFlag.Derived)) {
       this.initializeInstanceElements(thisArg as object, rec);
@@ -1349,7 +1361,7 @@ export class VM {
         case Op.Closure: {
           const c = consts[ops[pc++]!] as Code;
           const home = frame.closure?.home;
-          stack[sp++] = this.makeFunction(c, env, home, frame.closure?.module ?? (frame as any).module ?? null);
+          stack[sp++] = this.makeFunction(c, env, home, frame.module);
           break;
         }
         case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
@@ -1412,7 +1424,7 @@ export class VM {
             }
           }
           const proto = this.I.objectCreate(protoParent);
-          const F = this.makeFunction(c, env, proto, frame.closure?.module ?? (frame as any).module ?? null);
+          const F = this.makeFunction(c, env, proto, frame.module);
           const rec = this.closures.get(F)!;
           rec.classInfo = { fields: [], privateMethods: [], staticElements: [] };
           Object.setPrototypeOf(F, ctorParent);
@@ -1693,12 +1705,20 @@ export class VM {
           stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
           break;
         }
+        case OpGetImport: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          const cell = e.vars[ops[pc++]!] as ImportCell;
+          frame.sp = sp;
+          stack[sp++] = this.readImport(cell);
+          break;
+        }
         case OpGlobalThis: stack[sp++] = this.global; break;
-        case OpImportMeta: stack[sp++] = this.host.importMeta(frame.closure?.module ?? (frame as any).module); break;
+        case OpImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
         case OpDynamicImport: {
           frame.sp = sp;
           const spec = stack[--sp];
-          stack[sp++] = this.host.dynamicImport(frame.closure?.module ?? (frame as any).module, spec);
+          stack[sp++] = this.host.dynamicImport(frame.module, spec);
           break;
         }
         default:
@@ -1708,6 +1728,13 @@ export class VM {
   }
 
   private readonly pendingClass: Closure[] = [];
+
+  readImport(cell: ImportCell): unknown {
+    if (cell.namespace) return cell.namespace;
+    const v = cell.env!.vars[cell.slot];
+    if (v === HOLE) this.throwError('ReferenceError', `Cannot access '${cell.name}' before initialization`);
+    return v;
+  }
 
   /** The class being defined: the constructor most recently made by MakeClass in this frame. */
   private findClassRec(frame: Frame): Closure {
