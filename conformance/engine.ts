@@ -1,0 +1,55 @@
+// The slice of the embedding API (src/interpreter/index.ts) the runner uses, and the loader that
+// picks the engine under test. The runner is written against this interface only, so the stand-in
+// native engine and snapvm are interchangeable.
+
+import * as path from 'node:path';
+import type { EngineOptions, GuestError } from '../src/interpreter/api';
+
+export interface EngineUnderTest {
+  evaluateScript(source: string, filename?: string): unknown;
+  evaluateModule(path: string): void;
+  runEventLoop(): Promise<void>;
+}
+
+export type EngineFactory = (options: EngineOptions) => EngineUnderTest;
+
+export type EngineName = 'snapvm' | 'native';
+
+/** Node flags the worker process needs for each engine (the stand-in uses vm.SourceTextModule). */
+export const workerExecArgv: Record<EngineName, string[]> = {
+  snapvm: ['--expose-gc'],
+  native: ['--experimental-vm-modules', '--expose-gc', '--no-warnings'],
+};
+
+/**
+ * Loads the engine by path at run time, so the runner compiles and runs (against the native
+ * stand-in) while src/interpreter/index.ts does not exist yet.
+ */
+export function loadEngine(name: EngineName): EngineFactory {
+  if (name === 'native') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NativeEngine } = require('./native-engine') as typeof import('./native-engine');
+    return (options) => new NativeEngine(options);
+  }
+  const entry = path.join(__dirname, '..', 'src', 'interpreter');
+  let mod: { Engine?: new (options: EngineOptions) => EngineUnderTest };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(entry) as typeof mod;
+  } catch (e) {
+    throw new Error(`cannot load the snapvm engine from ${entry}: ${(e as Error).message}`);
+  }
+  const Engine = mod.Engine;
+  if (typeof Engine !== 'function') throw new Error(`${entry} does not export a class Engine`);
+  return (options) => new Engine(options);
+}
+
+/** Duck-typed, so a GuestError from any copy of api.ts (dist or tsx) is recognised. */
+export function isGuestError(e: unknown): e is GuestError {
+  return (
+    e instanceof Error &&
+    e.name === 'GuestError' &&
+    typeof (e as Partial<GuestError>).summary === 'string' &&
+    typeof (e as Partial<GuestError>).kind === 'string'
+  );
+}

@@ -1,0 +1,2 @@
+// snapvm conformance fixture (MIT): deliberately not valid JavaScript.
+export const = ;
