@@ -429,6 +429,14 @@ class FunctionCompiler {
   }
 
   /** Push argument i of the frame (undefined when absent). */
+  /** A method's source text is its whole definition (with `async`, `*`, `get`), less `static`. */
+  private withSource(code: Code, def: Node): Code {
+    let text = this.opts.file.text.slice(def.start, def.end);
+    if (def.static) text = text.replace(/^static\s*/, '');
+    (code as { sourceText: string }).sourceText = text;
+    return code;
+  }
+
   private emitArg(i: number): void {
     this.ops.push(OpArg, i);
   }
@@ -1033,6 +1041,8 @@ class FunctionCompiler {
       this.reg();
       this.emit(OpTrySave, tryReg);
       const start = this.ops.length;
+      // a generator's return() while suspended inside the pattern closes the iterator
+      this.cleanups.push({ type: 'iter', reg: it, async: false });
       for (const e of p.elements) {
         this.emit(Op.GetReg, it);
         if (e?.type === 'RestElement') {
@@ -1047,6 +1057,7 @@ class FunctionCompiler {
         }
         this.targetWithDefault(e, sink);
       }
+      this.cleanups.pop();
       const end = this.ops.length;
       this.emit(Op.GetReg, it);
       this.emit(Op.IterClose);
@@ -1730,7 +1741,7 @@ class FunctionCompiler {
       if (p.kind === 'get' || p.kind === 'set' || p.method) {
         const kind = p.kind === 'get' ? 'getter' : p.kind === 'set' ? 'setter' : 'method';
         const fname = staticName === null ? '' : p.kind === 'get' ? `get ${staticName}` : p.kind === 'set' ? `set ${staticName}` : staticName;
-        this.emit(Op.Closure, this.k(this.compileFunction(p.value, fname, kind)));
+        this.emit(Op.Closure, this.k(this.withSource(this.compileFunction(p.value, fname, kind), p)));
         if (staticName === null) this.emit(Op.SetFunctionName, this.k(p.kind === 'get' ? 'get' : p.kind === 'set' ? 'set' : ''));
         this.emit(Op.DefineMethod, p.kind === 'get' ? 1 : p.kind === 'set' ? 2 : 0, 1);
         continue;
@@ -1787,7 +1798,7 @@ class FunctionCompiler {
       if (el.type === 'MethodDefinition') {
         const kind = el.kind === 'get' ? 'getter' : el.kind === 'set' ? 'setter' : 'method';
         const fname = staticName === null ? '' : el.kind === 'get' ? `get ${staticName}` : el.kind === 'set' ? `set ${staticName}` : staticName;
-        this.emit(Op.Closure, this.k(this.compileFunction(el.value, fname, kind)));
+        this.emit(Op.Closure, this.k(this.withSource(this.compileFunction(el.value, fname, kind), el)));
         if (staticName === null) this.emit(Op.SetFunctionName, this.k(el.kind === 'get' ? 'get' : el.kind === 'set' ? 'set' : ''));
         if (isPrivate) this.emit(OpDefinePrivateMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, el.static ? 1 : 0);
         else this.emit(Op.DefineMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, 0);
@@ -1814,6 +1825,7 @@ class FunctionCompiler {
 
   compileField(el: Node, name: string | null): Code {
     this.enterScope(this.fnScope);
+    this.pos(el.value);
     const pseudo: [string, Op][] = [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]];
     for (const [n, op] of pseudo) {
       const d = this.fnScope.decls.get(n);
@@ -1829,7 +1841,9 @@ class FunctionCompiler {
       if (anon) {
         // computed key: the VM passes the key as the first argument
         this.ops.push(OpArg, 0);
+        this.emit(Op.Swap);
         this.emit(Op.SetFunctionName, this.k(''));
+        this.emit(Op.Swap);
         this.emit(Op.Pop);
       }
     }
@@ -1861,7 +1875,7 @@ class FunctionCompiler {
       name,
       kind: derived ? 'derivedConstructor' : 'classConstructor',
       strict: true,
-      ops: Int32Array.from(derived ? [OpDefaultDerivedCtor] : [Op.Undef, Op.Return]),
+      ops: Int32Array.from(derived ? [OpDefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
       consts: [],
       nregs: 0,
       handlers: new Int32Array(0),

@@ -57,7 +57,7 @@ export class Engine {
       },
       directEval: (_vm, frame, source, strict) => this.directEval(frame, source, strict),
       importMeta: (module) => this.modules.importMeta(module),
-      dynamicImport: (module, specifier) => this.modules.dynamicImport(module, specifier),
+      dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
   }

@@ -72,15 +72,9 @@ export class ModuleLoader {
     } catch {
       this.engine.vm.throwError('Error', `Cannot find module '${file}'${referrer ? ` imported from ${referrer}` : ''}`);
     }
-    let code: Code;
-    let ast: Node;
-    try {
-      ast = this.engine.parse(source, file, 'module');
-      code = this.engine.compile(source, file, 'module');
-    } catch (e) {
-      if (e instanceof GuestError) throw e.value;
-      throw e;
-    }
+    // A syntax error stays a GuestError of kind 'syntax' (import() turns it into a rejection).
+    const ast: Node = this.engine.parse(source, file, 'module');
+    const code = this.engine.compile(source, file, 'module');
     const desc = code.moduleDesc!;
     const vars = desc.kinds.map((k) => (k === 1 || k === 3 ? HOLE : undefined));
     const m: ModuleRecord = {
@@ -314,12 +308,12 @@ export class ModuleLoader {
   }
 
   /** import(specifier): a promise of the module's namespace. */
-  dynamicImport(module: unknown, specifier: unknown): object {
+  dynamicImport(module: unknown, specifier: unknown, scriptFile: string): object {
     const promises = this.engine.promises;
     const cap = promises.newPromise();
     try {
       const spec = typeof specifier === 'string' ? specifier : `${specifier as string}`;
-      const referrer = (module as ModuleRecord | null)?.file ?? null;
+      const referrer = (module as ModuleRecord | null)?.file ?? (path.isAbsolute(scriptFile) ? scriptFile : null);
       const m = this.load(this.resolve(spec, referrer), referrer);
       this.link(m);
       const p = this.evaluate(m);
@@ -328,7 +322,7 @@ export class ModuleLoader {
         cap.resolve(promises.performPromiseThen(p, ok, undefined, promises.newPromiseCapability(promises.Promise, false)));
       } else cap.resolve(this.namespace(m));
     } catch (e) {
-      cap.reject(this.engine.vm.toGuest(e));
+      cap.reject(e instanceof GuestError ? e.value : this.engine.vm.toGuest(e));
     }
     return cap.promise;
   }

@@ -265,7 +265,9 @@ export class Analysis {
       parent.children.pop();
       nameScope.children.push(s);
     }
-    for (const p of node.params) for (const n of boundNames(p)) s.declare(n, 'param');
+    // With default values or patterns, parameters are in TDZ until bound (FunctionDeclarationInstantiation).
+    const paramKind = hasSimpleParams(node.params) ? 'param' : 'let';
+    for (const p of node.params) for (const n of boundNames(p)) s.declare(n, paramKind);
     for (const p of node.params) this.pattern(p, s);
     if (node.body.type === 'BlockStatement') {
       this.hoist(node.body.body, s, s);

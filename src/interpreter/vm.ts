@@ -116,7 +116,7 @@ export interface VMHost {
   awaitValue(frame: Frame, value: unknown): void;
   directEval(vm: VM, frame: Frame, source: unknown, strict: boolean): unknown;
   importMeta(module: unknown): object;
-  dynamicImport(module: unknown, specifier: unknown): object;
+  dynamicImport(module: unknown, specifier: unknown, scriptFile: string): object;
   asyncGeneratorYield?(frame: Frame, value: unknown): void;
 }
 
@@ -695,10 +695,11 @@ export class VM {
             }
             if (handled) break;
             // no handler in f: the frame ends abruptly
+            const wasBoundary = f.boundary;
             const done = this.abruptEnd(f, thrown);
             if (done === 'delivered') {
               // an async frame turned the throw into a rejected promise
-              if (f.boundary) return this.lastResult;
+              if (wasBoundary) return this.lastResult;
               f = this.current;
               handled = true;
               break;
@@ -1299,7 +1300,6 @@ export class VM {
           if (rec !== undefined) {
             const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
             if (nf === null) { stack[sp++] = this.lastResult; break; }
-            if (op === OpDefaultDerivedCtor) (nf as any).defaultDerivedOf = frame;
             nf.caller = frame;
             nf.depth = this.depth;
             frame.pc = pc;
@@ -1314,23 +1314,6 @@ export class VM {
           }
           frame.pc = pc;
           const result = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
-          if (op === OpDefaultDerivedCtor) {
-            // bind this and initialize fields, then return it
-            this.initializeInstanceElements(result as object, frame.closure!);
-            stack[sp++] = result;
-            stack[sp++] = undefined;
-            // fall into a return of `result`: emulate Return with the bound this
-            frame.thisValue = result;
-            sp--;
-            const f = frame;
-            this.depth--;
-            if (f.boundary) { this.current = f.caller; return result; }
-            frame = f.caller!;
-            this.current = frame;
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
-            stack[sp++] = result;
-            break;
-          }
           stack[sp++] = result;
           break;
         }
@@ -1718,7 +1701,7 @@ export class VM {
         case OpDynamicImport: {
           frame.sp = sp;
           const spec = stack[--sp];
-          stack[sp++] = this.host.dynamicImport(frame.module, spec);
+          stack[sp++] = this.host.dynamicImport(frame.module, spec, code.file);
           break;
         }
         default:
