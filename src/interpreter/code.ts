@@ -39,6 +39,8 @@ export interface Code {
   /** Register holding a script's completion value (-1 if none). */
   readonly completionReg: number;
   readonly paramNames: string[];
+  /** A frame's registers as first laid out (PACKED array of undefined), copied per call. */
+  template?: unknown[];
   /** A module body's environment layout (the loader creates the environment). */
   readonly moduleDesc: ScopeDesc | null;
   /** Register holding a derived constructor's `this` binding (-1: none, or in the function env). */

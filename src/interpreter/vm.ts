@@ -308,7 +308,7 @@ export class VM {
       else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
     }
     if (this.depth >= this.frameLimit) this.throwError('RangeError', 'Maximum call stack size exceeded');
-    const stack = packedArray(code.nregs);
+    const stack = (code.template ??= packedArray(code.nregs)).slice();
     const frame = new Frame(code, rec, stack, rec.env, thisArg, newTarget, args);
     frame.construct = construct;
     frame.module = rec.module;
@@ -860,13 +860,6 @@ export class VM {
         }
         case Op.PopEnv: env = env!.parent; frame.env = env; break;
         case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
-        case OpPushWith: {
-          frame.sp = sp;
-          const o = this.toObject(stack[--sp]);
-          env = new Env([], null, env, o);
-          frame.env = env;
-          break;
-        }
         case OpTrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
         case Op.GetGlobal: {
           const name = consts[ops[pc++]!] as string;
@@ -884,60 +877,6 @@ export class VM {
           this.setGlobal(name, stack[--sp], s);
           break;
         }
-        case Op.TypeofGlobal: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const lex = this.globalLex.get(name);
-          if (lex) stack[sp++] = typeOf(this.getGlobal(name));
-          else stack[sp++] = name in this.global ? typeOf(this.global[name]) : 'undefined';
-          break;
-        }
-        case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
-        case Op.SetName: {
-          const name = consts[ops[pc++]!] as string;
-          const s = ops[pc++]! === 1;
-          frame.sp = sp;
-          this.setName(env, name, stack[--sp], s);
-          break;
-        }
-        case Op.InitName: frame.sp = sp; this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame); break;
-        case Op.TypeofName: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const r = this.lookup(env, name);
-          if (r === null && !this.globalLex.has(name) && !(name in this.global)) stack[sp++] = 'undefined';
-          else stack[sp++] = typeOf(this.getName(env, name, frame));
-          break;
-        }
-        case Op.DeleteName: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const r = this.lookup(env, name);
-          if (r === null) stack[sp++] = this.globalLex.has(name) ? false : Reflect.deleteProperty(this.global, name);
-          else if ('object' in r) stack[sp++] = Reflect.deleteProperty(r.object, name);
-          else if ('cell' in r) {
-            for (let e = env; e; e = e.parent) if (e.extra?.get(name) === r.cell) e.extra.delete(name);
-            stack[sp++] = true;
-          } else stack[sp++] = false;
-          break;
-        }
-        case Op.GetNameWithThis: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const r = this.lookup(env, name);
-          if (r !== null && 'object' in r) {
-            stack[sp++] = r.object[name];
-            stack[sp++] = r.object;
-          } else {
-            stack[sp++] = this.getName(env, name, frame);
-            stack[sp++] = undefined;
-          }
-          break;
-        }
-        case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls); break;
-        case Op.DeclareEvalVars: frame.sp = sp; this.declareEvalVars(env, consts[ops[pc++]!] as GlobalDecls, frame); break;
-        case Op.ThrowConstAssign: frame.sp = sp; pc++; this.throwError('TypeError', 'Assignment to constant variable.');
-        // properties
         case Op.GetProp: {
           const o = stack[sp - 1] as any;
           const key = consts[ops[pc++]!] as string;
@@ -1002,6 +941,349 @@ export class VM {
           stack[sp - 1] = v;
           break;
         }
+        case Op.DefineField: {
+          const v = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          frame.sp = sp + 2;
+          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
+          break;
+        }
+        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = a + b; } break; }
+        case Op.Sub: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b; else { frame.sp = sp + 1; stack[sp - 1] = a - b; } break; }
+        case Op.Mul: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b; else { frame.sp = sp + 1; stack[sp - 1] = a * b; } break; }
+        case Op.Div: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b; else { frame.sp = sp + 1; stack[sp - 1] = a / b; } break; }
+        case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = a % b; } break; }
+        case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = a & b; } break; }
+        case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = a | b; } break; }
+        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = a ^ b; } break; }
+        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = a << b; } break; }
+        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = a >> b; } break; }
+        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = a >>> b; } break; }
+        case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] == b; break; }
+        case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] != b; break; }
+        case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
+        case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
+        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = a < b; } break; }
+        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = a <= b; } break; }
+        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = a > b; } break; }
+        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = a >= b; } break; }
+        case Op.Neg: frame.sp = sp; stack[sp - 1] = -(stack[sp - 1] as any); break;
+        case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
+        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
+        case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
+        case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n; break; }
+        case Op.ToNumeric: {
+          const v = stack[sp - 1] as any;
+          if (typeof v !== 'number' && typeof v !== 'bigint') {
+            frame.sp = sp;
+            const p = v !== null && (typeof v === 'object' || typeof v === 'function') ? toPrimitiveNumber(v) : v;
+            stack[sp - 1] = typeof p === 'bigint' ? p : +(p as any);
+          }
+          break;
+        }
+        case Op.Jump: pc = ops[pc]!; break;
+        case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfTrueKeep: if (stack[sp - 1]) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; if (v !== undefined && v !== null) pc = ops[pc]!; else pc++; break; }
+        case Op.JumpIfNullishKeep: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
+        case OpJumpIfNullish: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
+        case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
+        case Op.Throw: frame.sp = sp; throw stack[--sp];
+        case Op.Nop: case Op.Debugger: break;
+        case Op.Return: {
+          let value = stack[--sp];
+          const f = frame;
+          f.sp = sp;
+          f.pc = pc;
+          if (f.construct) {
+            if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+              if (code.flags & CodeFlag.Derived) {
+                if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+                value = this.derivedThis(f);
+              } else value = f.thisValue;
+            }
+          }
+          let result: unknown = value;
+          if (f.gen) {
+            f.gen.state = 'completed';
+            f.gen.frame = null;
+            if (f.gen.async) {
+              (this.host as any).asyncGeneratorComplete(f.gen, value, false);
+              result = undefined;
+            } else result = this.iterResult(value, true);
+          } else if (f.asyncCap) {
+            f.asyncCap.resolve(value);
+            result = f.delivered ? undefined : f.asyncCap.promise;
+            f.delivered = true;
+          }
+          this.depth--;
+          if (f.boundary) {
+            this.current = f.caller;
+            return result;
+          }
+          frame = f.caller!;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          stack[sp++] = result;
+          break;
+        }
+        case Op.Call:
+        case Op.New:
+        case Op.CallSpread:
+        case Op.NewSpread:
+        case Op.SuperCall:
+        case Op.SuperCallSpread:
+        case OpDefaultDerivedCtor: {
+          let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
+          frame.sp = sp;
+          if (op === Op.Call) {
+            const argc = ops[pc++]!;
+            args = stack.slice(sp - argc, sp);
+            sp -= argc;
+            thisArg = stack[--sp];
+            fn = stack[--sp];
+            construct = false;
+            newTarget = undefined;
+          } else if (op === Op.CallSpread) {
+            args = stack[--sp] as unknown[];
+            thisArg = stack[--sp];
+            fn = stack[--sp];
+            construct = false;
+            newTarget = undefined;
+          } else if (op === Op.New || op === Op.NewSpread) {
+            if (op === Op.New) {
+              const argc = ops[pc++]!;
+              args = stack.slice(sp - argc, sp);
+              sp -= argc;
+            } else args = stack[--sp] as unknown[];
+            fn = stack[--sp];
+            newTarget = fn;
+            thisArg = undefined;
+            construct = true;
+            if (!this.isConstructor(fn)) this.throwError('TypeError', `${describe(fn)} is not a constructor`);
+          } else {
+            // super(...): the parent of the active function, with this frame's new.target
+            if (op === OpDefaultDerivedCtor) {
+              args = frame.args;
+              fn = frame.closure!.fn;
+              newTarget = frame.newTarget;
+            } else {
+              if (op === Op.SuperCall) {
+                const argc = ops[pc++]!;
+                args = stack.slice(sp - argc, sp);
+                sp -= argc;
+              } else args = stack[--sp] as unknown[];
+              newTarget = stack[--sp];
+              fn = stack[--sp];
+            }
+            fn = Reflect.getPrototypeOf(fn);
+            if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
+            thisArg = undefined;
+            construct = true;
+          }
+          frame.sp = sp;
+          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+          if (rec !== undefined) {
+            const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
+            if (nf === null) { stack[sp++] = this.lastResult; break; }
+            nf.caller = frame;
+            nf.depth = this.depth;
+            frame.pc = pc;
+            this.depth++;
+            frame = nf;
+            this.current = frame;
+            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+            break;
+          }
+          if (typeof fn !== 'function') {
+            this.throwError('TypeError', `${this.calleeDescription(frame, pc)} is not a function`);
+          }
+          frame.pc = pc;
+          const result = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
+          stack[sp++] = result;
+          break;
+        }
+        case Op.Closure: {
+          const c = consts[ops[pc++]!] as Code;
+          const home = frame.closure?.home;
+          stack[sp++] = this.makeFunction(c, env, home, frame.module);
+          break;
+        }
+        case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
+        case Op.This: stack[sp++] = frame.thisValue; break;
+        case Op.NewArray: stack[sp++] = this.I.newArray(); break;
+        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
+        case Op.ArrayPush: { const v = stack[--sp]; const a = stack[sp - 1] as unknown[]; a[a.length] = v; break; }
+        case Op.IterStep: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          const r = this.iteratorStep(it);
+          if (r.done) pc = ops[pc]!;
+          else { pc++; stack[sp++] = r.value; }
+          break;
+        }
+        case Op.GenStart: {
+          frame.sp = sp;
+          frame.pc = pc;
+          const f = frame;
+          const isAsync = (code.flags & CodeFlag.Async) !== 0;
+          const state: GeneratorState = { frame: f, state: 'suspendedStart', async: isAsync, queue: [] };
+          f.gen = state;
+          const proto = (f.closure!.fn as any).prototype;
+          const obj = this.I.objectCreate(proto !== null && typeof proto === 'object' ? proto : isAsync ? this.asyncGeneratorPrototype : this.generatorPrototype);
+          this.generators.set(obj, state);
+          this.depth--;
+          if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
+          frame = f.caller!;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          stack[sp++] = obj;
+          break;
+        }
+        case Op.Yield:
+        case OpYieldRaw: {
+          const value = stack[--sp];
+          if (op === OpYieldRaw) pc++;
+          frame.sp = sp;
+          frame.pc = pc;
+          const f = frame;
+          f.gen!.state = 'suspendedYield';
+          this.depth--;
+          let result: unknown;
+          if (f.gen!.async) {
+            (this.host as any).asyncGeneratorYield(f.gen, value);
+            result = undefined;
+          } else result = op === OpYieldRaw ? value : this.iterResult(value, false);
+          // generator frames are always resumed from host code (next/throw/return)
+          this.current = f.caller;
+          f.boundary = false;
+          return result;
+        }
+        case Op.Await: {
+          const value = stack[--sp];
+          frame.sp = sp;
+          frame.pc = pc;
+          const f = frame;
+          this.host.awaitValue(f, value);
+          // leave the VM stack; the promise job resumes the frame later
+          const wasBoundary = f.boundary;
+          const delivered = f.delivered;
+          this.depth--;
+          if (f.asyncCap) f.delivered = true;
+          if (wasBoundary) {
+            this.current = f.caller;
+            f.boundary = false;
+            return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          }
+          frame = f.caller!;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          stack[sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          break;
+        }
+        case Op.Resume: {
+          const mode = stack[--sp] as number;
+          if (mode === Resume.Normal) pc = ops[pc]!;
+          else if (mode === Resume.Throw) { frame.sp = sp; throw stack[--sp]; }
+          else pc++;
+          break;
+        }
+        case OpGetImport: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          const cell = e.vars[ops[pc++]!] as ImportCell;
+          frame.sp = sp;
+          stack[sp++] = this.readImport(cell);
+          break;
+        }
+        case OpGlobalThis: stack[sp++] = this.global; break;
+        default:
+          // Rare instructions run out of line so that this loop stays small enough to optimize well.
+          frame.sp = sp;
+          frame.env = env;
+          this.coldOp(frame, op);
+          sp = frame.sp;
+          pc = frame.pc;
+          env = frame.env;
+          break;
+      }
+    }
+  }
+
+
+  /** Instructions that are rare in hot code: they work on the frame's saved registers. */
+  private coldOp(frame: Frame, op: number): void {
+    const code = frame.code;
+    const ops = code.ops;
+    const consts = code.consts;
+    const stack = frame.stack;
+    const strict = code.strict;
+    let sp = frame.sp;
+    let pc = frame.pc;
+    let env = frame.env;
+    switch (op) {
+        case OpPushWith: {
+          frame.sp = sp;
+          const o = this.toObject(stack[--sp]);
+          env = new Env([], null, env, o);
+          frame.env = env;
+          break;
+        }
+        case Op.TypeofGlobal: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const lex = this.globalLex.get(name);
+          if (lex) stack[sp++] = typeOf(this.getGlobal(name));
+          else stack[sp++] = name in this.global ? typeOf(this.global[name]) : 'undefined';
+          break;
+        }
+        case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
+        case Op.SetName: {
+          const name = consts[ops[pc++]!] as string;
+          const s = ops[pc++]! === 1;
+          frame.sp = sp;
+          this.setName(env, name, stack[--sp], s);
+          break;
+        }
+        case Op.InitName: frame.sp = sp; this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame); break;
+        case Op.TypeofName: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const r = this.lookup(env, name);
+          if (r === null && !this.globalLex.has(name) && !(name in this.global)) stack[sp++] = 'undefined';
+          else stack[sp++] = typeOf(this.getName(env, name, frame));
+          break;
+        }
+        case Op.DeleteName: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const r = this.lookup(env, name);
+          if (r === null) stack[sp++] = this.globalLex.has(name) ? false : Reflect.deleteProperty(this.global, name);
+          else if ('object' in r) stack[sp++] = Reflect.deleteProperty(r.object, name);
+          else if ('cell' in r) {
+            for (let e = env; e; e = e.parent) if (e.extra?.get(name) === r.cell) e.extra.delete(name);
+            stack[sp++] = true;
+          } else stack[sp++] = false;
+          break;
+        }
+        case Op.GetNameWithThis: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          const r = this.lookup(env, name);
+          if (r !== null && 'object' in r) {
+            stack[sp++] = r.object[name];
+            stack[sp++] = r.object;
+          } else {
+            stack[sp++] = this.getName(env, name, frame);
+            stack[sp++] = undefined;
+          }
+          break;
+        }
+        case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls); break;
+        case Op.DeclareEvalVars: frame.sp = sp; this.declareEvalVars(env, consts[ops[pc++]!] as GlobalDecls, frame); break;
+        case Op.ThrowConstAssign: frame.sp = sp; pc++; this.throwError('TypeError', 'Assignment to constant variable.');
         case Op.DeleteProp: {
           const key = consts[ops[pc++]!] as string;
           const s = ops[pc++]! === 1;
@@ -1031,13 +1313,6 @@ export class VM {
           break;
         }
         case Op.ToPropertyKey: frame.sp = sp; stack[sp - 1] = this.toPropertyKey(stack[sp - 1]); break;
-        case Op.DefineField: {
-          const v = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          frame.sp = sp + 2;
-          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
-          break;
-        }
         case Op.DefineMethod: {
           const kind = ops[pc++]!;
           const enumerable = ops[pc++]! === 1;
@@ -1138,43 +1413,9 @@ export class VM {
           break;
         }
         case Op.NewPrivateName: stack[sp++] = new PrivateName((consts[ops[pc++]!] as PrivateNameDesc).description); break;
-        // operators
-        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = a + b; } break; }
-        case Op.Sub: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b; else { frame.sp = sp + 1; stack[sp - 1] = a - b; } break; }
-        case Op.Mul: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b; else { frame.sp = sp + 1; stack[sp - 1] = a * b; } break; }
-        case Op.Div: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b; else { frame.sp = sp + 1; stack[sp - 1] = a / b; } break; }
-        case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = a % b; } break; }
         case Op.Exp: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) ** b; break; }
-        case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = a & b; } break; }
-        case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = a | b; } break; }
-        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = a ^ b; } break; }
-        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = a << b; } break; }
-        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = a >> b; } break; }
-        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = a >>> b; } break; }
-        case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] == b; break; }
-        case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] != b; break; }
-        case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
-        case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
-        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = a < b; } break; }
-        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = a <= b; } break; }
-        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = a > b; } break; }
-        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = a >= b; } break; }
-        case Op.Neg: frame.sp = sp; stack[sp - 1] = -(stack[sp - 1] as any); break;
         case Op.Plus: frame.sp = sp; stack[sp - 1] = +(stack[sp - 1] as any); break;
-        case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
         case Op.BitNot: frame.sp = sp; stack[sp - 1] = ~(stack[sp - 1] as any); break;
-        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
-        case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
-        case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n; break; }
-        case Op.ToNumeric: {
-          const v = stack[sp - 1] as any;
-          if (typeof v !== 'number' && typeof v !== 'bigint') {
-            frame.sp = sp;
-            const p = v !== null && (typeof v === 'object' || typeof v === 'function') ? toPrimitiveNumber(v) : v;
-            stack[sp - 1] = typeof p === 'bigint' ? p : +(p as any);
-          }
-          break;
-        }
         case Op.ToString: {
           const v = stack[sp - 1];
           if (typeof v !== 'string') {
@@ -1184,138 +1425,11 @@ export class VM {
           }
           break;
         }
-        // control
-        case Op.Jump: pc = ops[pc]!; break;
-        case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfTrueKeep: if (stack[sp - 1]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; if (v !== undefined && v !== null) pc = ops[pc]!; else pc++; break; }
-        case Op.JumpIfNullishKeep: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
-        case OpJumpIfNullish: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
-        case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
-        case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.ThrowError: {
           const type = consts[ops[pc++]!] as ErrorType;
           const msg = consts[ops[pc++]!] as string;
           frame.sp = sp;
           this.throwError(type, msg);
-        }
-        // eslint-disable-next-line no-fallthrough
-        case Op.Nop: case Op.Debugger: break;
-        case Op.Return: {
-          let value = stack[--sp];
-          const f = frame;
-          f.sp = sp;
-          f.pc = pc;
-          if (f.construct) {
-            if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-              if (code.flags & CodeFlag.Derived) {
-                if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
-                value = this.derivedThis(f);
-              } else value = f.thisValue;
-            }
-          }
-          let result: unknown = value;
-          if (f.gen) {
-            f.gen.state = 'completed';
-            f.gen.frame = null;
-            if (f.gen.async) {
-              (this.host as any).asyncGeneratorComplete(f.gen, value, false);
-              result = undefined;
-            } else result = this.iterResult(value, true);
-          } else if (f.asyncCap) {
-            f.asyncCap.resolve(value);
-            result = f.delivered ? undefined : f.asyncCap.promise;
-            f.delivered = true;
-          }
-          this.depth--;
-          if (f.boundary) {
-            this.current = f.caller;
-            return result;
-          }
-          frame = f.caller!;
-          this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
-          stack[sp++] = result;
-          break;
-        }
-        // calls
-        case Op.Call:
-        case Op.New:
-        case Op.CallSpread:
-        case Op.NewSpread:
-        case Op.SuperCall:
-        case Op.SuperCallSpread:
-        case OpDefaultDerivedCtor: {
-          let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
-          frame.sp = sp;
-          if (op === Op.Call) {
-            const argc = ops[pc++]!;
-            args = stack.slice(sp - argc, sp);
-            sp -= argc;
-            thisArg = stack[--sp];
-            fn = stack[--sp];
-            construct = false;
-            newTarget = undefined;
-          } else if (op === Op.CallSpread) {
-            args = stack[--sp] as unknown[];
-            thisArg = stack[--sp];
-            fn = stack[--sp];
-            construct = false;
-            newTarget = undefined;
-          } else if (op === Op.New || op === Op.NewSpread) {
-            if (op === Op.New) {
-              const argc = ops[pc++]!;
-              args = stack.slice(sp - argc, sp);
-              sp -= argc;
-            } else args = stack[--sp] as unknown[];
-            fn = stack[--sp];
-            newTarget = fn;
-            thisArg = undefined;
-            construct = true;
-            if (!this.isConstructor(fn)) this.throwError('TypeError', `${describe(fn)} is not a constructor`);
-          } else {
-            // super(...): the parent of the active function, with this frame's new.target
-            if (op === OpDefaultDerivedCtor) {
-              args = frame.args;
-              fn = frame.closure!.fn;
-              newTarget = frame.newTarget;
-            } else {
-              if (op === Op.SuperCall) {
-                const argc = ops[pc++]!;
-                args = stack.slice(sp - argc, sp);
-                sp -= argc;
-              } else args = stack[--sp] as unknown[];
-              newTarget = stack[--sp];
-              fn = stack[--sp];
-            }
-            fn = Reflect.getPrototypeOf(fn);
-            if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
-            thisArg = undefined;
-            construct = true;
-          }
-          frame.sp = sp;
-          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-          if (rec !== undefined) {
-            const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
-            if (nf === null) { stack[sp++] = this.lastResult; break; }
-            nf.caller = frame;
-            nf.depth = this.depth;
-            frame.pc = pc;
-            this.depth++;
-            frame = nf;
-            this.current = frame;
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
-            break;
-          }
-          if (typeof fn !== 'function') {
-            this.throwError('TypeError', `${this.calleeDescription(frame, pc)} is not a function`);
-          }
-          frame.pc = pc;
-          const result = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
-          stack[sp++] = result;
-          break;
         }
         case Op.DirectEval: {
           const argc = ops[pc++]!;
@@ -1340,17 +1454,8 @@ export class VM {
           stack[sp++] = site.cache;
           break;
         }
-        // functions
-        case Op.Closure: {
-          const c = consts[ops[pc++]!] as Code;
-          const home = frame.closure?.home;
-          stack[sp++] = this.makeFunction(c, env, home, frame.module);
-          break;
-        }
-        case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
         case OpRest: { const i = ops[pc++]!; stack[sp++] = this.arrayFrom(frame.args.slice(i)); break; }
         case Op.Arguments: stack[sp++] = this.createArguments(frame); break;
-        case Op.This: stack[sp++] = frame.thisValue; break;
         case Op.NewTarget: stack[sp++] = frame.newTarget; break;
         case Op.HomeObject: stack[sp++] = frame.closure?.home; break;
         case Op.ActiveFunction: stack[sp++] = frame.closure?.fn; break;
@@ -1473,10 +1578,6 @@ export class VM {
           }
           break;
         }
-        // arrays and objects
-        case Op.NewArray: stack[sp++] = this.I.newArray(); break;
-        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
-        case Op.ArrayPush: { const v = stack[--sp]; const a = stack[sp - 1] as unknown[]; a[a.length] = v; break; }
         case Op.ArrayHole: { const a = stack[sp - 1] as unknown[]; a.length++; break; }
         case Op.ArraySpread: {
           const v = stack[--sp];
@@ -1490,17 +1591,8 @@ export class VM {
           stack[sp++] = new this.I.RegExp(r.pattern, r.flags);
           break;
         }
-        // iteration
         case Op.GetIterator: frame.sp = sp; stack[sp - 1] = this.getIterator(stack[sp - 1], false); break;
         case Op.GetAsyncIterator: frame.sp = sp; stack[sp - 1] = this.getIterator(stack[sp - 1], true); break;
-        case Op.IterStep: {
-          const it = stack[--sp] as IteratorRecord;
-          frame.sp = sp;
-          const r = this.iteratorStep(it);
-          if (r.done) pc = ops[pc]!;
-          else { pc++; stack[sp++] = r.value; }
-          break;
-        }
         case Op.IterValue: {
           const it = stack[sp - 1] as IteratorRecord;
           frame.sp = sp;
@@ -1591,73 +1683,6 @@ export class VM {
           else pc = ops[pc]!;
           break;
         }
-        // generators and async
-        case Op.GenStart: {
-          frame.sp = sp;
-          frame.pc = pc;
-          const f = frame;
-          const isAsync = (code.flags & CodeFlag.Async) !== 0;
-          const state: GeneratorState = { frame: f, state: 'suspendedStart', async: isAsync, queue: [] };
-          f.gen = state;
-          const proto = (f.closure!.fn as any).prototype;
-          const obj = this.I.objectCreate(proto !== null && typeof proto === 'object' ? proto : isAsync ? this.asyncGeneratorPrototype : this.generatorPrototype);
-          this.generators.set(obj, state);
-          this.depth--;
-          if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
-          frame = f.caller!;
-          this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
-          stack[sp++] = obj;
-          break;
-        }
-        case Op.Yield:
-        case OpYieldRaw: {
-          const value = stack[--sp];
-          if (op === OpYieldRaw) pc++;
-          frame.sp = sp;
-          frame.pc = pc;
-          const f = frame;
-          f.gen!.state = 'suspendedYield';
-          this.depth--;
-          let result: unknown;
-          if (f.gen!.async) {
-            (this.host as any).asyncGeneratorYield(f.gen, value);
-            result = undefined;
-          } else result = op === OpYieldRaw ? value : this.iterResult(value, false);
-          // generator frames are always resumed from host code (next/throw/return)
-          this.current = f.caller;
-          f.boundary = false;
-          return result;
-        }
-        case Op.Await: {
-          const value = stack[--sp];
-          frame.sp = sp;
-          frame.pc = pc;
-          const f = frame;
-          this.host.awaitValue(f, value);
-          // leave the VM stack; the promise job resumes the frame later
-          const wasBoundary = f.boundary;
-          const delivered = f.delivered;
-          this.depth--;
-          if (f.asyncCap) f.delivered = true;
-          if (wasBoundary) {
-            this.current = f.caller;
-            f.boundary = false;
-            return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
-          }
-          frame = f.caller!;
-          this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
-          stack[sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
-          break;
-        }
-        case Op.Resume: {
-          const mode = stack[--sp] as number;
-          if (mode === Resume.Normal) pc = ops[pc]!;
-          else if (mode === Resume.Throw) { frame.sp = sp; throw stack[--sp]; }
-          else pc++;
-          break;
-        }
         case Op.YieldStarStep: {
           const isAsync = ops[pc++]! === 1;
           const mode = stack[--sp] as number;
@@ -1688,15 +1713,6 @@ export class VM {
           stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
           break;
         }
-        case OpGetImport: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          const cell = e.vars[ops[pc++]!] as ImportCell;
-          frame.sp = sp;
-          stack[sp++] = this.readImport(cell);
-          break;
-        }
-        case OpGlobalThis: stack[sp++] = this.global; break;
         case OpImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
         case OpDynamicImport: {
           frame.sp = sp;
@@ -1704,10 +1720,12 @@ export class VM {
           stack[sp++] = this.host.dynamicImport(frame.module, spec, code.file);
           break;
         }
-        default:
-          throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
-      }
+      default:
+        throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
     }
+    frame.sp = sp;
+    frame.pc = pc;
+    frame.env = env;
   }
 
   private readonly pendingClass: Closure[] = [];
