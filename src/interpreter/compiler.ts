@@ -473,9 +473,10 @@ class FunctionCompiler {
     switch (s.type) {
       case 'ExpressionStatement':
         this.pos(s);
-        this.expression(s.expression);
-        if (this.completionReg >= 0) this.emit(Op.SetReg, this.completionReg);
-        else this.emit(Op.Pop);
+        if (this.completionReg >= 0) {
+          this.expression(s.expression);
+          this.emit(Op.SetReg, this.completionReg);
+        } else this.effect(s.expression);
         return;
       case 'VariableDeclaration':
         return this.varDeclaration(s);
@@ -507,9 +508,8 @@ class FunctionCompiler {
         return;
       case 'IfStatement': {
         this.setCompletionUndefined();
-        this.expression(s.test);
         const elseL = this.label();
-        this.jump(Op.JumpIfFalse, elseL);
+        this.condition(s.test, elseL);
         this.statement(s.consequent);
         if (s.alternate) {
           const end = this.label();
@@ -537,8 +537,7 @@ class FunctionCompiler {
         this.setCompletionUndefined();
         const t = this.pushTarget(true);
         this.place(t.continueLabel!);
-        this.expression(s.test);
-        this.jump(Op.JumpIfFalse, t.breakLabel);
+        this.condition(s.test, t.breakLabel);
         this.statement(s.body);
         this.jump(Op.Jump, t.continueLabel!);
         this.popTarget(t);
@@ -622,6 +621,48 @@ class FunctionCompiler {
       default:
         this.error(`unsupported statement ${s.type}`, s);
     }
+  }
+
+  /** Evaluate a test and jump to `falseLabel` when it is falsy (comparisons fuse with the jump). */
+  private condition(e: Node, falseLabel: Label): void {
+    if (e.type === 'BinaryExpression' && e.left.type !== 'PrivateIdentifier') {
+      const fused = FUSED_JUMP[e.operator as string];
+      if (fused !== undefined) {
+        this.expression(e.left);
+        this.expression(e.right);
+        this.pos(e);
+        this.jump(fused, falseLabel);
+        return;
+      }
+    }
+    this.expression(e);
+    this.jump(Op.JumpIfFalse, falseLabel);
+  }
+
+  /** Evaluate an expression whose value is not used. */
+  private effect(e: Node): void {
+    if (e.type === 'UpdateExpression' && e.argument.type === 'Identifier') {
+      const r = this.resolve(e.argument.name);
+      if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'const' && r.decl.kind !== 'fname' && r.decl.kind !== 'import') {
+        this.emit(e.operator === '++' ? Op.IncReg : Op.DecReg, r.decl.index);
+        return;
+      }
+    }
+    if (e.type === 'AssignmentExpression' && e.left.type === 'Identifier' && (e.operator === '=' || !['&&=', '||=', '??='].includes(e.operator))) {
+      const r = this.resolve(e.left.name);
+      if (typeof r === 'object' && r.depth < 0 && !r.decl.lexical && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const') {
+        if (e.operator === '=') this.namedExpression(e.right, e.left.name);
+        else {
+          this.emit(Op.GetReg, r.decl.index);
+          this.expression(e.right);
+          this.emit(binaryOp(e.operator.slice(0, -1)));
+        }
+        this.emit(Op.SetReg, r.decl.index);
+        return;
+      }
+    }
+    this.expression(e);
+    this.emit(Op.Pop);
   }
 
   private setCompletionUndefined(): void {
@@ -741,17 +782,11 @@ class FunctionCompiler {
     const t = this.pushTarget(true);
     const top = this.label();
     this.place(top);
-    if (s.test) {
-      this.expression(s.test);
-      this.jump(Op.JumpIfFalse, t.breakLabel);
-    }
+    if (s.test) this.condition(s.test, t.breakLabel);
     this.statement(s.body);
     this.place(t.continueLabel!);
     if (perIteration) this.emit(Op.CopyEnv);
-    if (s.update) {
-      this.expression(s.update);
-      this.emit(Op.Pop);
-    }
+    if (s.update) this.effect(s.update);
     this.jump(Op.Jump, top);
     this.popTarget(t);
     if (ls) {
@@ -1179,10 +1214,9 @@ class FunctionCompiler {
         return;
       }
       case 'ConditionalExpression': {
-        this.expression(e.test);
         const elseL = this.label();
         const end = this.label();
-        this.jump(Op.JumpIfFalse, elseL);
+        this.condition(e.test, elseL);
         this.expression(e.consequent);
         this.jump(Op.Jump, end);
         this.place(elseL);
@@ -1938,6 +1972,17 @@ function containsTopLevelAwait(n: Node): boolean {
 function isAnonymousFunction(e: Node): boolean {
   return (e.type === 'FunctionExpression' || e.type === 'ClassExpression' || e.type === 'ArrowFunctionExpression') && !e.id;
 }
+
+const FUSED_JUMP: Record<string, Op> = {
+  '<': Op.JumpIfNotLt,
+  '<=': Op.JumpIfNotLe,
+  '>': Op.JumpIfNotGt,
+  '>=': Op.JumpIfNotGe,
+  '===': Op.JumpIfNotStrictEq,
+  '!==': Op.JumpIfStrictEq,
+  '==': Op.JumpIfNotEq,
+  '!=': Op.JumpIfEq,
+};
 
 function binaryOp(op: string): Op {
   switch (op) {

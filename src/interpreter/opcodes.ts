@@ -25,7 +25,9 @@ export const enum Op {
   Eq, Ne, StrictEq, StrictNe, Lt, Le, Gt, Ge,
   Neg, Plus, Not, BitNot, Typeof, Inc, Dec, ToNumeric, ToString,
   // fused: register op constant
-  IncReg /* r */, AddRegConst /* r k */, LtRegConstJump /* r k target: jump if !(reg < const) */,
+  IncReg /* r: statement-level ++ of a register */, DecReg /* r */,
+  JumpIfNotLt /* t: a b -> ; jump unless a < b */, JumpIfNotLe /* t */, JumpIfNotGt /* t */, JumpIfNotGe /* t */,
+  JumpIfNotStrictEq /* t */, JumpIfStrictEq /* t */, JumpIfNotEq /* t */, JumpIfEq /* t */,
   // control
   Jump /* t */, JumpIfFalse /* t */, JumpIfTrue /* t */, JumpIfFalseKeep /* t */, JumpIfTrueKeep /* t */,
   JumpIfNullishKeep /* t */, JumpIfNotNullishKeep /* t */, JumpIfUndefined /* t: pops only when jumping? no: peeks */,
@@ -62,7 +64,9 @@ export const operandCount: Partial<Record<Op, number>> = {
   [Op.DeclareGlobals]: 1, [Op.DeclareEvalVars]: 1, [Op.ThrowConstAssign]: 1,
   [Op.GetProp]: 1, [Op.GetPropKeep]: 1, [Op.SetProp]: 1, [Op.DeleteProp]: 2, [Op.DeleteElem]: 1,
   [Op.DefineMethod]: 2, [Op.SetFunctionName]: 1,
-  [Op.IncReg]: 1, [Op.AddRegConst]: 2, [Op.LtRegConstJump]: 3,
+  [Op.IncReg]: 1, [Op.DecReg]: 1,
+  [Op.JumpIfNotLt]: 1, [Op.JumpIfNotLe]: 1, [Op.JumpIfNotGt]: 1, [Op.JumpIfNotGe]: 1,
+  [Op.JumpIfNotStrictEq]: 1, [Op.JumpIfStrictEq]: 1, [Op.JumpIfNotEq]: 1, [Op.JumpIfEq]: 1,
   [Op.Jump]: 1, [Op.JumpIfFalse]: 1, [Op.JumpIfTrue]: 1, [Op.JumpIfFalseKeep]: 1, [Op.JumpIfTrueKeep]: 1,
   [Op.JumpIfNullishKeep]: 1, [Op.JumpIfNotNullishKeep]: 1, [Op.JumpIfUndefined]: 1,
   [Op.ThrowError]: 2,

@@ -981,6 +981,28 @@ export class VM {
           }
           break;
         }
+        case Op.IncReg: {
+          const r = ops[pc++]!;
+          const v = stack[r] as any;
+          if (typeof v === 'number') stack[r] = v + 1;
+          else stack[r] = this.incDecSlow(v, 1);
+          break;
+        }
+        case Op.DecReg: {
+          const r = ops[pc++]!;
+          const v = stack[r] as any;
+          if (typeof v === 'number') stack[r] = v - 1;
+          else stack[r] = this.incDecSlow(v, -1);
+          break;
+        }
+        case Op.JumpIfNotLt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a < b : a < b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotLe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a <= b : a <= b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotGt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a > b : a > b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotGe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a >= b : a >= b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a === b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a !== b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotEq: { const b = stack[--sp]; const a = stack[--sp]; if (a == b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfEq: { const b = stack[--sp]; const a = stack[--sp]; if (a != b) pc++; else pc = ops[pc]!; break; }
         case Op.Jump: pc = ops[pc]!; break;
         case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
         case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
@@ -1791,6 +1813,14 @@ export class VM {
     }
     if (v === HOLE) this.throwError('ReferenceError', "Must call super constructor in derived class before accessing 'this' or returning from derived constructor");
     return v;
+  }
+
+  /** `x++` / `x--` on a register that does not hold a number: TDZ, ToNumeric, BigInt. */
+  private incDecSlow(v: any, delta: number): unknown {
+    if (v === HOLE) this.throwError('ReferenceError', 'Cannot access a variable before initialization');
+    const n = v !== null && (typeof v === 'object' || typeof v === 'function') ? toPrimitiveNumber(v) : v;
+    if (typeof n === 'bigint') return delta > 0 ? n + 1n : n - 1n;
+    return +(n as any) + delta;
   }
 
   private tdz(name: string): never {
