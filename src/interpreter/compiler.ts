@@ -1184,9 +1184,23 @@ class FunctionCompiler {
       case 'ObjectExpression':
         return this.objectExpression(e);
       case 'FunctionExpression':
-      case 'ArrowFunctionExpression':
-        this.emit(Op.Closure, this.k(this.compileFunction(e, e.id ? e.id.name : '')));
+      case 'ArrowFunctionExpression': {
+        // A named function expression sees its own name in a scope between it and the outside.
+        const nameScope = e.id ? this.analysis.scopes.get(e.id) : undefined;
+        if (!nameScope) {
+          this.emit(Op.Closure, this.k(this.compileFunction(e, e.id ? e.id.name : '')));
+          return;
+        }
+        const saved = this.scope;
+        this.scope = nameScope;
+        this.enterScope(nameScope);
+        this.emit(Op.Closure, this.k(this.compileFunction(e, e.id.name)));
+        this.emit(Op.Dup);
+        this.setVar(e.id.name, true);
+        this.leaveScope(nameScope);
+        this.scope = saved;
         return;
+      }
       case 'ClassExpression':
         return this.classExpression(e, e.id ? e.id.name : '');
       case 'UnaryExpression':

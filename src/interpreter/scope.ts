@@ -96,6 +96,10 @@ export function boundNames(pattern: Node, out: string[] = []): string[] {
   return out;
 }
 
+function asBlock(f: Node): Node {
+  return { type: 'BlockStatement', body: [f], start: f.start, end: f.end };
+}
+
 export function isStrictBody(body: Node[]): boolean {
   for (const s of body) {
     if (s.type !== 'ExpressionStatement' || !s.directive) return false;
@@ -168,10 +172,11 @@ export class Analysis {
         for (const sp of s.specifiers) block.declare(sp.local.name, 'import');
         break;
       case 'IfStatement':
+        // Annex B.3.4: `if (x) function f() {}` behaves as if the declaration were in a block.
+        if (s.consequent?.type === 'FunctionDeclaration') s.consequent = asBlock(s.consequent);
+        if (s.alternate?.type === 'FunctionDeclaration') s.alternate = asBlock(s.alternate);
         this.hoistStatement(s.consequent, block, fnScope, false);
         this.hoistStatement(s.alternate, block, fnScope, false);
-        this.annexBIfFunction(s.consequent, fnScope);
-        this.annexBIfFunction(s.alternate, fnScope);
         break;
       case 'ForStatement':
         if (s.init?.type === 'VariableDeclaration') this.hoistStatement(s.init, block, fnScope, false);
@@ -202,15 +207,10 @@ export class Analysis {
     }
   }
 
-  /** `if (x) function f() {}` in sloppy code declares f as if in a block. */
-  private annexBIfFunction(s: Node, fnScope: Scope): void {
-    if (s?.type === 'FunctionDeclaration' && !fnScope.strict) this.declareVar(fnScope, s.id.name);
-  }
-
   private lexicallyDeclaredBetween(name: string, from: Scope | null, fnScope: Scope): boolean {
     for (let s = from; s && s !== fnScope; s = s.parent) {
       const d = s.decls.get(name);
-      if (d && d.kind !== 'var' && d.kind !== 'function') return true;
+      if (d && d.kind !== 'var' && d.kind !== 'function' && d.kind !== 'catch') return true;
     }
     const d = fnScope.decls.get(name);
     return !!d && (d.lexical || (d.kind === 'param' && false));

@@ -385,8 +385,10 @@ export class VM {
       this.throwError('TypeError', `Cannot read properties of ${o} (reading '${k}')`);
     }
     if (typeof o === 'string') {
+      // The String exotic object's own properties: length and the index properties.
       if (key === 'length') return o.length;
-      if (typeof key === 'number' && key >= 0 && key < o.length && (key | 0) === key) return o[key];
+      const idx = typeof key === 'number' ? key : typeof key === 'string' && String(+key) === key ? +key : -1;
+      if (idx >= 0 && idx < o.length && (idx | 0) === idx && !Object.is(idx, -0)) return o[idx];
     }
     const proto = this.protoOf[typeof o]!;
     return Reflect.get(proto, key, o);
