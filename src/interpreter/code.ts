@@ -41,6 +41,8 @@ export interface Code {
   readonly paramNames: string[];
   /** A frame's registers as first laid out (PACKED array of undefined), copied per call. */
   template?: unknown[];
+  /** [pc, const index] pairs: the source text of the callee of the call at pc. */
+  readonly calleeNames: number[];
   /** A module body's environment layout (the loader creates the environment). */
   readonly moduleDesc: ScopeDesc | null;
   /** Register holding a derived constructor's `this` binding (-1: none, or in the function env). */

@@ -99,6 +99,7 @@ class FunctionCompiler {
   private pendingLabels: string[] = [];
   private flags = 0;
   private moduleDesc: ScopeDesc | null = null;
+  private readonly calleeNames: number[] = [];
 
   constructor(
     private readonly analysis: Analysis,
@@ -461,6 +462,7 @@ class FunctionCompiler {
       completionReg: this.completionReg,
       paramNames,
       moduleDesc: this.moduleDesc,
+      calleeNames: this.calleeNames,
       thisReg: (() => {
         const d = this.fnScope.decls.get(THIS);
         return d && !d.captured && d.index >= 0 ? d.index : -1;
@@ -1280,10 +1282,12 @@ class FunctionCompiler {
         if (e.arguments.some((a: Node) => a.type === 'SpreadElement')) {
           this.argumentArray(e.arguments);
           this.pos(e);
+          this.nameCallee(e.callee);
           this.emit(Op.NewSpread);
         } else {
           for (const a of e.arguments) this.expression(a);
           this.pos(e);
+          this.nameCallee(e.callee);
           this.emit(Op.New, e.arguments.length);
         }
         return;
@@ -1412,13 +1416,23 @@ class FunctionCompiler {
     if (spread) {
       this.argumentArray(e.arguments);
       this.pos(e);
+      this.nameCallee(e.callee);
       this.emit(Op.CallSpread);
       return;
     }
     for (const a of e.arguments) this.expression(a);
     this.pos(e);
     if (isEval) this.emit(Op.DirectEval, e.arguments.length, this.scope.strict ? 1 : 0);
-    else this.emit(Op.Call, e.arguments.length);
+    else {
+      this.nameCallee(e.callee);
+      this.emit(Op.Call, e.arguments.length);
+    }
+  }
+
+  /** Remember the callee's source text for "x is not a function" errors at the next instruction. */
+  private nameCallee(callee: Node): void {
+    const text = this.opts.file.text.slice(callee.start, callee.end);
+    this.calleeNames.push(this.ops.length, this.k(text.length > 60 ? text.slice(0, 57) + '...' : text));
   }
 
   private argumentArray(args: Node[]): void {
@@ -1936,6 +1950,7 @@ class FunctionCompiler {
       completionReg: -1,
       paramNames: [],
       moduleDesc: null,
+      calleeNames: [],
       thisReg: -1,
     };
   }

@@ -167,7 +167,10 @@ export class VM {
   ) {
     this.I = realm.intrinsics;
     this.global = realm.global;
-    this.enterFromHost = (rec, thisArg, args, newTarget) => this.callFromHost(rec, thisArg, Array.prototype.slice.call(args), newTarget);
+    // A sloppy wrapper receives V8's coerced `this`: the context's own global stands for ours.
+    const contextGlobal = realm.realmEval('globalThis');
+    this.enterFromHost = (rec, thisArg, args, newTarget) =>
+      this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
     // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
     this.argumentsFactory = realm.realmEval('(function () { return arguments; })');
@@ -236,13 +239,16 @@ export class VM {
   makeFunction(code: Code, env: Env | null, home: object | undefined, module: unknown): Function {
     const flags = code.flags;
     const constructible = (flags & CodeFlag.Constructor) !== 0;
-    const key = `${constructible ? 'c' : 'm'}${code.length}`;
+    // Sloppy ordinary functions get V8's own `caller`/`arguments` properties from a sloppy wrapper.
+    const sloppy = constructible && !code.strict && !(flags & CodeFlag.ClassConstructor);
+    const key = `${sloppy ? 's' : constructible ? 'c' : 'm'}${code.length}`;
     let factory = this.factories.get(key) as any;
     if (!factory) {
       const params = Array.from({ length: code.length }, (_, i) => `p${i}`).join(', ');
+      const directive = sloppy ? '' : "'use strict'; ";
       factory = this.realm.realmEval(
         constructible
-          ? `(function (enter, rec, name) { 'use strict'; return { [name]: function (${params}) { return enter(rec, this, arguments, new.target); } }[name]; })`
+          ? `(function (enter, rec, name) { ${directive}return { [name]: function (${params}) { return enter(rec, this, arguments, new.target); } }[name]; })`
           : `(function (enter, rec, name) { 'use strict'; return { [name](${params}) { return enter(rec, this, arguments, undefined); } }[name]; })`,
       );
       this.factories.set(key, factory);
@@ -1086,7 +1092,7 @@ export class VM {
             newTarget = fn;
             thisArg = undefined;
             construct = true;
-            if (!this.isConstructor(fn)) this.throwError('TypeError', `${describe(fn)} is not a constructor`);
+            if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a constructor`);
           } else {
             // super(...): the parent of the active function, with this frame's new.target
             if (op === OpDefaultDerivedCtor) {
@@ -1122,7 +1128,7 @@ export class VM {
             break;
           }
           if (typeof fn !== 'function') {
-            this.throwError('TypeError', `${this.calleeDescription(frame, pc)} is not a function`);
+            this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a function`);
           }
           frame.pc = pc;
           const result = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
@@ -1830,10 +1836,11 @@ export class VM {
     this.throwError('ReferenceError', `Cannot access '${name}' before initialization`);
   }
 
+  /** The callee's source text of the call instruction that starts at `pc` (for error messages). */
   private calleeDescription(frame: Frame, pc: number): string {
-    void frame;
-    void pc;
-    return 'callee';
+    const names = frame.code.calleeNames;
+    for (let i = 0; i < names.length; i += 2) if (names[i] === pc) return frame.code.consts[names[i + 1]!] as string;
+    return 'expression';
   }
 
   instanceOf(v: unknown, c: any): boolean {
