@@ -78,7 +78,7 @@ export class CompileError extends Error {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions): Code {
-  const analysis = new Analysis(program, kind, strict);
+  const analysis = new Analysis(program, kind, strict, opts.dynamicOuter === true);
   const top = analysis.scopes.get(program)!;
   const fc = new FunctionCompiler(analysis, top, program, kind, opts, null, '');
   return fc.compileTop();

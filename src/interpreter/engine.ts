@@ -15,6 +15,13 @@ import { THIS, NEW_TARGET } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 
+/** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
+class FunctionEvalParser extends acorn.Parser {
+  get allowNewDotTarget(): boolean {
+    return true;
+  }
+}
+
 export class Engine {
   readonly realm: Realm;
   readonly vm: VM;
@@ -78,9 +85,16 @@ export class Engine {
   }
 
   // ---- scripts ----
-  parse(source: string, file: string, sourceType: 'script' | 'module'): acorn.Node {
+  parse(source: string, file: string, sourceType: 'script' | 'module', inFunction: { method: boolean } | null = null): acorn.Node {
     try {
-      return acorn.parse(source, { ecmaVersion: 'latest', sourceType, allowHashBang: true, locations: false });
+      return (inFunction ? FunctionEvalParser : acorn.Parser).parse(source, {
+        ecmaVersion: 'latest',
+        sourceType,
+        allowHashBang: true,
+        locations: false,
+        // direct eval inside a function may use new.target, and inside a method super.x
+        allowSuperOutsideMethod: inFunction?.method ?? false,
+      });
     } catch (e) {
       throw this.syntaxError(e, file, source);
     }
@@ -97,8 +111,8 @@ export class Engine {
     return new GuestError(value, `SyntaxError: ${message}`, stack, 'syntax');
   }
 
-  compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false): Code {
-    const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script');
+  compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null): Code {
+    const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction);
     try {
       return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter });
     } catch (e) {
@@ -194,8 +208,10 @@ export class Engine {
   // ---- eval ----
   private directEval(frame: Frame, source: unknown, strict: boolean): unknown {
     if (typeof source !== 'string') return source;
-    const code = this.compileGuest(source, 'eval', strict, true);
     const env = frame.env;
+    const home = this.vm.lookup(env, '%home');
+    const inFunction = this.vm.lookup(env, '%new.target') !== null ? { method: home !== null && 'env' in home && home.env.vars[home.slot] !== undefined } : null;
+    const code = this.compileGuest(source, 'eval', strict, true, '<eval>', inFunction);
     const binding = (name: string, fallback: unknown) => {
       const r = this.vm.lookup(env, name);
       return r && 'env' in r ? r.env.vars[r.slot] : fallback;
@@ -208,9 +224,9 @@ export class Engine {
   }
 
   /** Compile guest-provided source (eval, Function): syntax errors become guest SyntaxErrors. */
-  compileGuest(source: string, kind: 'script' | 'eval', strict: boolean, dynamicOuter: boolean, file = '<eval>'): Code {
+  compileGuest(source: string, kind: 'script' | 'eval', strict: boolean, dynamicOuter: boolean, file = '<eval>', inFunction: { method: boolean } | null = null): Code {
     try {
-      return this.compile(source, file, kind, strict, dynamicOuter);
+      return this.compile(source, file, kind, strict, dynamicOuter, inFunction);
     } catch (e) {
       if (e instanceof GuestError) throw new GuestThrow(e.value);
       throw e;

@@ -117,8 +117,14 @@ export class Analysis {
   readonly scopes = new Map<Node, Scope>();
   private readonly refs: { name: string; scope: Scope }[] = [];
 
-  constructor(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, outer: Scope | null = null) {
-    const top = new Scope(kind, program, outer, strict || kind === 'module' || isStrictBody(program.body));
+  constructor(
+    program: Node,
+    kind: 'script' | 'module' | 'eval',
+    strict: boolean,
+    /** Direct eval: `this`, `super`, `new.target` and `arguments` are the caller's, found by name. */
+    private readonly dynamicOuter = false,
+  ) {
+    const top = new Scope(kind, program, null, strict || kind === 'module' || isStrictBody(program.body));
     this.scopes.set(program, top);
     this.hoist(program.body, top, top);
     this.statements(program.body, top);
@@ -536,7 +542,7 @@ export class Analysis {
       owner.declare(ARGUMENTS, 'pseudo');
       return;
     }
-    if (owner.kind === 'script' || owner.kind === 'module') return;
+    if (owner.kind === 'script' || owner.kind === 'module' || (owner.kind === 'eval' && this.dynamicOuter)) return;
     if (!owner.decls.has(name)) owner.declare(name, 'pseudo');
     if (name === THIS) owner.usesThis = true;
   }
