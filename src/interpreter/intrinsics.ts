@@ -54,6 +54,28 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   const AsyncGenFn = makeCtor('AsyncGeneratorFunction', 'async function*', vm.asyncGeneratorFunctionPrototype);
   Object.setPrototypeOf(AsyncGenFn, FunctionCtor);
 
+  // Error constructors: V8 builds the error, the engine gives it a guest stack (V8 captures none:
+  // the realm has no Error.stackTraceLimit, so no host frame ever shows).
+  let ErrorWrapper: Function | null = null;
+  for (const name of ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError'] as const) {
+    const Orig = g[name] as Function;
+    const W: Function = realm.native(
+      name,
+      Orig.length,
+      (_t, args, newTarget) => {
+        const e = Reflect.construct(Orig, Array.prototype.slice.call(args), (newTarget ?? W) as Function) as object;
+        vm.setGuestStack(e);
+        return e;
+      },
+      true,
+    );
+    Object.defineProperty(W, 'prototype', { value: Orig.prototype, writable: false, enumerable: false, configurable: false });
+    Object.defineProperty(Orig.prototype, 'constructor', { value: W, writable: true, enumerable: false, configurable: true });
+    if (name === 'Error') ErrorWrapper = W;
+    else Object.setPrototypeOf(W, ErrorWrapper);
+    Object.defineProperty(g, name, { value: W, writable: true, enumerable: false, configurable: true });
+  }
+
   // eval
   const evalFn = realm.native('eval', 1, (_t, args) => engine.indirectEval(args[0]));
   vm.evalFunction = evalFn;
