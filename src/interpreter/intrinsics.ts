@@ -4,6 +4,7 @@
 import type { Engine } from './engine';
 import type { EngineOptions } from './api';
 import { VM, GeneratorState } from './vm';
+import { installModernBuiltins } from './builtins';
 import { CodeFlag } from './code';
 
 export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions): void {
@@ -102,6 +103,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   }
   Object.defineProperty(g, 'console', { value: consoleObj, writable: true, enumerable: false, configurable: true });
 
+  installModernBuiltins(engine);
   if (options.test262Host) installTest262Host(engine, options);
 }
 
