@@ -77,6 +77,46 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     Object.defineProperty(g, name, { value: W, writable: true, enumerable: false, configurable: true });
   }
 
+  // Proxy and bind keep records the engine can read (V8 hides a proxy's target and handler and a
+  // bound function's target, this and arguments).
+  const OrigProxy = g.Proxy as ProxyConstructor;
+  const origBindForProxy = (I.FunctionPrototype as any).bind as Function;
+  const ProxyImpl = realm.native(
+    'Proxy',
+    2,
+    (_t, args, newTarget) => {
+      if (newTarget === undefined) vm.throwError('TypeError', "Constructor Proxy requires 'new'");
+      const p = new OrigProxy(args[0] as object, args[1] as ProxyHandler<object>);
+      vm.proxies.set(p, { target: args[0] as object, handler: args[1] as object, revoked: false });
+      return p;
+    },
+    true,
+  );
+  // %Proxy% is a constructor without a `prototype`: a bound function is one.
+  const ProxyW = Reflect.apply(origBindForProxy, ProxyImpl, [undefined]) as Function;
+  Object.defineProperty(ProxyW, 'name', { value: 'Proxy', configurable: true });
+  realm.defineNative(ProxyW, 'revocable', 2, (_t, args) => {
+    const { proxy, revoke } = Reflect.apply(OrigProxy.revocable, OrigProxy, [args[0], args[1]]) as { proxy: object; revoke: () => void };
+    const record = { target: args[0] as object, handler: args[1] as object, revoked: false };
+    vm.proxies.set(proxy, record);
+    const result = I.newObject() as any;
+    result.proxy = proxy;
+    result.revoke = realm.native('', 0, () => {
+      record.revoked = true;
+      revoke();
+      return undefined;
+    });
+    return result;
+  });
+  Object.defineProperty(g, 'Proxy', { value: ProxyW, writable: true, enumerable: false, configurable: true });
+  const origBind = (I.FunctionPrototype as any).bind as Function;
+  realm.defineNative(I.FunctionPrototype, 'bind', 1, (t, args) => {
+    const list = Array.prototype.slice.call(args);
+    const bound = Reflect.apply(origBind, t, list) as Function;
+    vm.boundFunctions.set(bound, { target: t as Function, boundThis: list[0], boundArgs: list.slice(1) });
+    return bound;
+  });
+
   // eval
   const evalFn = realm.native('eval', 1, (_t, args) => engine.indirectEval(args[0]));
   vm.evalFunction = evalFn;

@@ -142,6 +142,9 @@ export class VM {
   readonly closures = makeStamp<Closure>();
   readonly generators = makeStamp<GeneratorState>();
   readonly privates = makeStamp<Map<PrivateName, unknown>>();
+  /** What V8 hides of proxies and bound functions, recorded when the guest makes them. */
+  readonly proxies = makeStamp<{ target: object; handler: object; revoked: boolean }>();
+  readonly boundFunctions = makeStamp<{ target: Function; boundThis: unknown; boundArgs: unknown[] }>();
   readonly globalLex = new Map<string, { value: unknown; isConst: boolean }>();
   depth = 0;
   current: Frame | null = null;
