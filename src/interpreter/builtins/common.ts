@@ -192,8 +192,8 @@ export class Ops {
   defineAccessor(target: object, key: PropertyKey, getter: NativeImpl | undefined, setter: NativeImpl | undefined, enumerable = false): void {
     const base = typeof key === 'symbol' ? `[${key.description}]` : key;
     Object.defineProperty(target, key, {
-      get: getter && this.realm.native(`get ${base}`, 0, getter),
-      set: setter && this.realm.native(`set ${base}`, 1, setter),
+      get: getter && (this.realm.native(`get ${base}`, 0, getter) as () => unknown),
+      set: setter && (this.realm.native(`set ${base}`, 1, setter) as (v: unknown) => void),
       enumerable,
       configurable: true,
     });

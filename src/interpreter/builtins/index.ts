@@ -1,6 +1,11 @@
 // Built-ins newer than Node 20's V8, added in the guest realm (the engine runs ES2025+ programs on Node 20).
+// Each is installed only where the realm lacks it, so a newer V8 keeps its own.
 import type { Engine } from '../engine';
+import { Ops } from './common';
+import { installIteratorHelpers } from './iterator';
 
 export function installModernBuiltins(engine: Engine): void {
-  void engine;
+  const ops = new Ops(engine);
+  const g = engine.realm.global as any;
+  if (g.Iterator === undefined) installIteratorHelpers(engine, ops);
 }

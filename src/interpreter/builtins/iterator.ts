@@ -1,0 +1,524 @@
+// Iterator helpers (ES2025, ecma262 §27.1.3) and Iterator.concat (iterator sequencing, ES2026).
+// An iterator helper is the spec's generator over an abstract closure; here the closure is a step
+// function over a plain IteratorHelper record (which kind, where it stands), so a snapshot can read
+// a suspended helper as data. Each `next()` runs the closure up to its next Yield.
+import type { Engine } from '../engine';
+import { makeStamp } from '../realm';
+import { DONE, Ops, isObject, describe, type IteratorRecord } from './common';
+
+type HelperState = 'suspendedStart' | 'suspendedYield' | 'executing' | 'completed';
+
+/** The record behind an object of %IteratorHelperPrototype%: the generator's state and its closure's captures. */
+export type IteratorHelper =
+  | { kind: 'map' | 'filter' | 'flatMap'; state: HelperState; underlying: IteratorRecord; fn: unknown; counter: number; inner: IteratorRecord | null }
+  | { kind: 'take' | 'drop'; state: HelperState; underlying: IteratorRecord; remaining: number }
+  | { kind: 'concat'; state: HelperState; iterables: { openMethod: unknown; iterable: unknown }[]; index: number; inner: IteratorRecord | null };
+
+/** The record behind an object of %WrapForValidIteratorPrototype%: [[Iterated]]. */
+export interface WrappedIterator {
+  iterated: IteratorRecord;
+}
+
+export function installIteratorHelpers(engine: Engine, ops: Ops): void {
+  const realm = engine.realm;
+  const vm = engine.vm;
+  const g = realm.global as any;
+  const IteratorPrototype = realm.intrinsics.IteratorPrototype as any;
+  const helpers = makeStamp<IteratorHelper>();
+  const wrappers = makeStamp<WrappedIterator>();
+
+  // ---- %Iterator% ----------------------------------------------------------------------------
+
+  /** https://tc39.es/ecma262/#sec-iterator-constructor */
+  const Iterator = realm.native(
+    'Iterator',
+    0,
+    (_t, _a, newTarget) => {
+      // 1. If NewTarget is either undefined or the active function object, throw a TypeError exception.
+      if (newTarget === undefined || newTarget === Iterator) ops.throwType('Abstract class Iterator not directly constructable');
+      // 2. Return ? OrdinaryCreateFromConstructor(NewTarget, "%Iterator.prototype%").
+      const proto = (newTarget as any).prototype;
+      return realm.intrinsics.objectCreate(isObject(proto) ? proto : IteratorPrototype);
+    },
+    true,
+  );
+  Object.defineProperty(Iterator, 'prototype', { value: IteratorPrototype, writable: false, enumerable: false, configurable: false });
+  ops.defineValue(g, 'Iterator', Iterator);
+
+  /** https://tc39.es/ecma262/#sec-SetterThatIgnoresPrototypeProperties */
+  const setterThatIgnoresPrototypeProperties = (thisValue: unknown, home: object, p: PropertyKey, v: unknown): void => {
+    // 1. If thisValue is not an Object, throw a TypeError exception.
+    if (!isObject(thisValue)) ops.throwType(`Cannot set ${String(p)} on ${describe(thisValue)}`);
+    // 2. If SameValue(thisValue, home) is true, throw a TypeError exception.
+    if (thisValue === home) ops.throwType(`Cannot assign to read only property '${String(p)}' of object`);
+    // 3. Let desc be ? thisValue.[[GetOwnProperty]](p).
+    const desc = Reflect.getOwnPropertyDescriptor(thisValue, p);
+    if (desc === undefined) {
+      // 4.a. Perform ? CreateDataPropertyOrThrow(thisValue, p, v).
+      if (!Reflect.defineProperty(thisValue, p, { value: v, writable: true, enumerable: true, configurable: true }))
+        ops.throwType(`Cannot define property ${String(p)}`);
+    } else if (!Reflect.set(thisValue, p, v)) {
+      // 5.a. Perform ? Set(thisValue, p, v, true).
+      ops.throwType(`Cannot assign to read only property '${String(p)}' of object`);
+    }
+  };
+
+  // https://tc39.es/ecma262/#sec-iterator.prototype.constructor
+  ops.defineAccessor(
+    IteratorPrototype,
+    'constructor',
+    () => Iterator,
+    (t, a) => (setterThatIgnoresPrototypeProperties(t, IteratorPrototype, 'constructor', a[0]), undefined),
+  );
+  // https://tc39.es/ecma262/#sec-iterator.prototype-%symbol.tostringtag%
+  ops.defineAccessor(
+    IteratorPrototype,
+    Symbol.toStringTag,
+    () => 'Iterator',
+    (t, a) => (setterThatIgnoresPrototypeProperties(t, IteratorPrototype, Symbol.toStringTag, a[0]), undefined),
+  );
+
+  /** https://tc39.es/ecma262/#sec-getiteratorflattenable */
+  const getIteratorFlattenable = (obj: unknown, primitiveHandling: 'iterate-string-primitives' | 'reject-primitives'): IteratorRecord => {
+    // 1. If obj is not an Object, then
+    if (!isObject(obj)) {
+      // a-c. reject-primitives, or a primitive that is not a String: TypeError
+      if (primitiveHandling === 'reject-primitives' || typeof obj !== 'string') ops.throwType(`${describe(obj)} is not an object`);
+    }
+    // 2. Let method be ? GetMethod(obj, %Symbol.iterator%).
+    const method = ops.getMethod(obj, Symbol.iterator);
+    // 3-4. Without a method, obj is the iterator itself.
+    const iterator = method === undefined ? obj : Reflect.apply(method, obj, []);
+    // 5. If iterator is not an Object, throw a TypeError exception.
+    if (!isObject(iterator)) ops.throwType(`${describe(iterator)} is not an object`);
+    // 6. Return ? GetIteratorDirect(iterator).
+    return ops.getIteratorDirect(iterator);
+  };
+
+  // ---- Iterator.from and %WrapForValidIteratorPrototype% ---------------------------------------
+
+  const WrapForValidIteratorPrototype = realm.intrinsics.objectCreate(IteratorPrototype);
+
+  /** https://tc39.es/ecma262/#sec-iterator.from */
+  realm.defineNative(Iterator, 'from', 1, (_t, a) => {
+    // 1. Let iteratorRecord be ? GetIteratorFlattenable(O, iterate-string-primitives).
+    const iteratorRecord = getIteratorFlattenable(a[0], 'iterate-string-primitives');
+    // 2. Let hasInstance be ? OrdinaryHasInstance(%Iterator%, iteratorRecord.[[Iterator]]).
+    // 3. If hasInstance is true, return iteratorRecord.[[Iterator]].
+    if (ordinaryHasInstance(IteratorPrototype, iteratorRecord.iterator)) return iteratorRecord.iterator;
+    // 4-6. A wrapper of %WrapForValidIteratorPrototype% with [[Iterated]].
+    const wrapper = realm.intrinsics.objectCreate(WrapForValidIteratorPrototype);
+    wrappers.set(wrapper, { iterated: iteratorRecord });
+    return wrapper;
+  });
+
+  /** https://tc39.es/ecma262/#sec-%wrapforvaliditeratorprototype%.next */
+  realm.defineNative(WrapForValidIteratorPrototype, 'next', 0, (t) => {
+    // 1-2. Perform ? RequireInternalSlot(O, [[Iterated]]).
+    const w = wrappers.get(t);
+    if (!w) ops.throwType('next method called on incompatible receiver');
+    // 3-4. Return ? Call(iteratorRecord.[[NextMethod]], iteratorRecord.[[Iterator]]).
+    return ops.call(w.iterated.next, w.iterated.iterator, []);
+  });
+
+  /** https://tc39.es/ecma262/#sec-%wrapforvaliditeratorprototype%.return */
+  realm.defineNative(WrapForValidIteratorPrototype, 'return', 0, (t) => {
+    // 1-2. Perform ? RequireInternalSlot(O, [[Iterated]]).
+    const w = wrappers.get(t);
+    if (!w) ops.throwType('return method called on incompatible receiver');
+    // 3. Let iterator be O.[[Iterated]].[[Iterator]].
+    const iterator = w.iterated.iterator;
+    // 5. Let returnMethod be ? GetMethod(iterator, "return").
+    const returnMethod = ops.getMethod(iterator, 'return');
+    // 6. If returnMethod is undefined, return CreateIteratorResultObject(undefined, true).
+    if (returnMethod === undefined) return vm.iterResult(undefined, true);
+    // 7. Return ? Call(returnMethod, iterator).
+    return Reflect.apply(returnMethod, iterator, []);
+  });
+
+  // ---- %IteratorHelperPrototype% ----------------------------------------------------------------
+
+  const IteratorHelperPrototype = realm.intrinsics.objectCreate(IteratorPrototype);
+
+  /** Run the helper's closure from where it stands up to its next Yield: the value, or DONE on return. */
+  const step = (h: IteratorHelper): unknown => {
+    switch (h.kind) {
+      // https://tc39.es/ecma262/#sec-iteratorprototype.map (closure, step 6)
+      case 'map': {
+        const iterated = h.underlying;
+        // b.i-ii. Let value be ? IteratorStepValue(iterated); if done, return.
+        const value = ops.iteratorStepValue(iterated);
+        if (value === DONE) return DONE;
+        // iii-iv. Let mapped be Completion(Call(mapper, undefined, « value, 𝔽(counter) »)); IfAbruptCloseIterator.
+        const mapped = ops.closeOnThrow(iterated, () => Reflect.apply(h.fn as Function, undefined, [value, h.counter]));
+        // vii. Set counter to counter + 1 (after the Yield; a helper resumed abruptly completes anyway).
+        h.counter++;
+        return mapped;
+      }
+      // https://tc39.es/ecma262/#sec-iteratorprototype.filter
+      case 'filter': {
+        const iterated = h.underlying;
+        for (;;) {
+          const value = ops.iteratorStepValue(iterated);
+          if (value === DONE) return DONE;
+          // iii-iv. Let selected be Completion(Call(predicate, undefined, « value, 𝔽(counter) »)).
+          const selected = ops.closeOnThrow(iterated, () => Reflect.apply(h.fn as Function, undefined, [value, h.counter]));
+          // vi. Set counter to counter + 1.
+          h.counter++;
+          // v. If ToBoolean(selected) is true, Yield(value).
+          if (selected) return value;
+        }
+      }
+      // https://tc39.es/ecma262/#sec-iteratorprototype.take
+      case 'take': {
+        // b.i. If remaining = 0, return ? IteratorClose(iterated, ReturnCompletion(undefined)).
+        if (h.remaining === 0) {
+          ops.iteratorClose(h.underlying);
+          return DONE;
+        }
+        // ii. If remaining ≠ +∞, set remaining to remaining - 1.
+        if (h.remaining !== Infinity) h.remaining--;
+        // iii-iv. Let value be ? IteratorStepValue(iterated); if done, return.
+        return ops.iteratorStepValue(h.underlying);
+      }
+      // https://tc39.es/ecma262/#sec-iteratorprototype.drop
+      case 'drop': {
+        // b. Repeat, while remaining > 0,
+        while (h.remaining > 0) {
+          if (h.remaining !== Infinity) h.remaining--;
+          // ii-iii. Let next be ? IteratorStep(iterated); if done, return.
+          if (ops.iteratorStep(h.underlying) === DONE) return DONE;
+        }
+        // c. Let value be ? IteratorStepValue(iterated); if done, return; Yield(value).
+        return ops.iteratorStepValue(h.underlying);
+      }
+      // https://tc39.es/ecma262/#sec-iteratorprototype.flatmap
+      case 'flatMap': {
+        const iterated = h.underlying;
+        for (;;) {
+          // viii. Repeat, while innerAlive is true,
+          if (h.inner) {
+            // 1-2. Let innerValue be Completion(IteratorStepValue(innerIterator)); IfAbruptCloseIterator(innerValue, iterated).
+            const inner = h.inner;
+            const innerValue = ops.closeOnThrow(iterated, () => ops.iteratorStepValue(inner));
+            // 3. If innerValue is done, set innerAlive to false (ix. and counter to counter + 1).
+            if (innerValue === DONE) {
+              h.inner = null;
+              h.counter++;
+              continue;
+            }
+            // 4.a. Yield(innerValue)
+            return innerValue;
+          }
+          // i-ii. Let value be ? IteratorStepValue(iterated); if done, return.
+          const value = ops.iteratorStepValue(iterated);
+          if (value === DONE) return DONE;
+          // iii-iv. Let mapped be Completion(Call(mapper, undefined, « value, 𝔽(counter) »)).
+          const mapped = ops.closeOnThrow(iterated, () => Reflect.apply(h.fn as Function, undefined, [value, h.counter]));
+          // v-vi. Let innerIterator be Completion(GetIteratorFlattenable(mapped, reject-primitives)).
+          h.inner = ops.closeOnThrow(iterated, () => getIteratorFlattenable(mapped, 'reject-primitives'));
+        }
+      }
+      // https://tc39.es/proposal-iterator-sequencing/#sec-iterator.concat (closure, step 3)
+      case 'concat': {
+        for (;;) {
+          if (!h.inner) {
+            // a. For each Record iterable of iterables, do
+            if (h.index >= h.iterables.length) return DONE;
+            const iterable = h.iterables[h.index++]!;
+            // i. Let iter be ? Call(iterable.[[OpenMethod]], iterable.[[Iterable]]).
+            const iter = Reflect.apply(iterable.openMethod as Function, iterable.iterable, []);
+            // ii. If iter is not an Object, throw a TypeError exception.
+            if (!isObject(iter)) ops.throwType(`${describe(iter)} is not an object`);
+            // iii. Let iteratorRecord be ? GetIteratorDirect(iter).
+            h.inner = ops.getIteratorDirect(iter);
+          }
+          // v.1. Let innerValue be ? IteratorStepValue(iteratorRecord).
+          const innerValue = ops.iteratorStepValue(h.inner);
+          // 2. If innerValue is done, set innerAlive to false.
+          if (innerValue === DONE) {
+            h.inner = null;
+            continue;
+          }
+          // 3.a. Yield(innerValue)
+          return innerValue;
+        }
+      }
+    }
+  };
+
+  /** Resume the closure suspended at a Yield with a return completion: the IfAbruptCloseIterator steps after that Yield. */
+  const resumeReturn = (h: IteratorHelper): void => {
+    switch (h.kind) {
+      case 'map':
+      case 'filter':
+      case 'take':
+      case 'drop':
+        // IfAbruptCloseIterator(completion, iterated)
+        ops.iteratorClose(h.underlying);
+        return;
+      case 'flatMap': {
+        // 4.b.i. Let backupCompletion be Completion(IteratorClose(innerIterator, completion)).
+        try {
+          ops.iteratorClose(h.inner!);
+        } catch (e) {
+          // ii. IfAbruptCloseIterator(backupCompletion, iterated).
+          ops.iteratorCloseThrow(h.underlying, e);
+        }
+        // iii. Return ? IteratorClose(iterated, completion).
+        ops.iteratorClose(h.underlying);
+        return;
+      }
+      case 'concat':
+        // 3.b.i. Return ? IteratorClose(iteratorRecord, completion).
+        ops.iteratorClose(h.inner!);
+        return;
+    }
+  };
+
+  /** GeneratorValidate(generator, "Iterator Helper"), the [[GeneratorBrand]] part. */
+  const validate = (t: unknown, method: string): IteratorHelper => {
+    const h = helpers.get(t);
+    if (!h) ops.throwType(`Iterator Helper.prototype.${method} method called on incompatible receiver ${describe(t)}`);
+    return h;
+  };
+
+  /** https://tc39.es/ecma262/#sec-%iteratorhelperprototype%.next: GeneratorResume(this value, undefined, "Iterator Helper"). */
+  realm.defineNative(IteratorHelperPrototype, 'next', 0, (t) => {
+    const h = validate(t, 'next');
+    if (h.state === 'executing') ops.throwType('Generator is already running');
+    if (h.state === 'completed') return vm.iterResult(undefined, true);
+    h.state = 'executing';
+    let value: unknown;
+    try {
+      value = step(h);
+    } catch (e) {
+      finish(h);
+      throw e;
+    }
+    if (value === DONE) {
+      finish(h);
+      return vm.iterResult(undefined, true);
+    }
+    h.state = 'suspendedYield';
+    return vm.iterResult(value, false);
+  });
+
+  /** https://tc39.es/ecma262/#sec-%iteratorhelperprototype%.return */
+  realm.defineNative(IteratorHelperPrototype, 'return', 0, (t) => {
+    // 1-2. Perform ? RequireInternalSlot(O, [[UnderlyingIterators]]).
+    const h = validate(t, 'return');
+    // 4. If O.[[GeneratorState]] is suspended-start, then
+    if (h.state === 'suspendedStart') {
+      // a. Set O.[[GeneratorState]] to completed.
+      finish(h);
+      // c. Perform ? IteratorCloseAll(O.[[UnderlyingIterators]], NormalCompletion(unused)).
+      if (h.kind !== 'concat') ops.iteratorClose(h.underlying);
+      // d. Return CreateIteratorResultObject(undefined, true).
+      return vm.iterResult(undefined, true);
+    }
+    // 5-6. Return ? GeneratorResumeAbrupt(O, C, "Iterator Helper") with a return completion.
+    if (h.state === 'executing') ops.throwType('Generator is already running');
+    if (h.state === 'completed') return vm.iterResult(undefined, true);
+    h.state = 'executing';
+    try {
+      resumeReturn(h);
+    } finally {
+      finish(h);
+    }
+    return vm.iterResult(undefined, true);
+  });
+
+  Object.defineProperty(IteratorHelperPrototype, Symbol.toStringTag, { value: 'Iterator Helper', writable: false, enumerable: false, configurable: true });
+
+  /** The generator completed: its closure's captures are no longer needed. */
+  const finish = (h: IteratorHelper): void => {
+    h.state = 'completed';
+    if (h.kind === 'flatMap' || h.kind === 'concat') h.inner = null;
+  };
+
+  /** CreateIteratorFromClosure(closure, "Iterator Helper", %IteratorHelperPrototype%, « [[UnderlyingIterators]] »). */
+  const createHelper = (record: IteratorHelper): object => {
+    const result = realm.intrinsics.objectCreate(IteratorHelperPrototype);
+    helpers.set(result, record);
+    return result;
+  };
+
+  /** Steps 1-2 of every prototype method: this value must be an Object. */
+  const thisObject = (t: unknown, method: string): object => {
+    if (!isObject(t)) ops.throwType(`Iterator.prototype.${method} called on non-object`);
+    return t;
+  };
+
+  /** Steps 3-4 of the methods taking a function: close `O` (not yet a full record) when fn is not callable. */
+  const requireCallable = (O: object, fn: unknown): void => {
+    if (typeof fn !== 'function') ops.iteratorCloseThrow({ iterator: O, next: undefined, done: false }, vm.error('TypeError', `${describe(fn)} is not a function`));
+  };
+
+  /** The helpers over a function argument: map, filter, flatMap. */
+  for (const kind of ['map', 'filter', 'flatMap'] as const) {
+    realm.defineNative(IteratorPrototype, kind, 1, (t, a) => {
+      // 1-2. Let O be the this value; if O is not an Object, throw a TypeError exception.
+      const O = thisObject(t, kind);
+      // 3-4. If IsCallable(fn) is false, return ? IteratorClose(iterated, ThrowCompletion(TypeError)).
+      requireCallable(O, a[0]);
+      // 5. Set iterated to ? GetIteratorDirect(O).
+      const iterated = ops.getIteratorDirect(O);
+      // 6-9. The helper over its closure, [[UnderlyingIterator]] iterated.
+      return createHelper({ kind, state: 'suspendedStart', underlying: iterated, fn: a[0], counter: 0, inner: null });
+    });
+  }
+
+  /** https://tc39.es/ecma262/#sec-iteratorprototype.take and .drop */
+  for (const kind of ['take', 'drop'] as const) {
+    realm.defineNative(IteratorPrototype, kind, 1, (t, a) => {
+      const O = thisObject(t, kind);
+      // 3. Let iterated be the Iterator Record { [[Iterator]]: O, [[NextMethod]]: undefined, [[Done]]: false }.
+      const partial: IteratorRecord = { iterator: O, next: undefined, done: false };
+      // 4-5. Let numLimit be Completion(ToNumber(limit)); IfAbruptCloseIterator(numLimit, iterated).
+      const numLimit = ops.closeOnThrow(partial, () => ops.toNumber(a[0]));
+      // 6. If numLimit is NaN, close with a RangeError.
+      if (Number.isNaN(numLimit)) ops.iteratorCloseThrow(partial, vm.error('RangeError', `${String(a[0])} must be a number`));
+      // 7. If numLimit is finite and numLimit > 𝔽(2**53 - 1), close with a RangeError.
+      if (Number.isFinite(numLimit) && numLimit > Number.MAX_SAFE_INTEGER) ops.iteratorCloseThrow(partial, vm.error('RangeError', `${numLimit} must be at most 2**53 - 1`));
+      // 8. Let integerLimit be ! ToIntegerOrInfinity(numLimit).
+      const integerLimit = ops.toIntegerOrInfinity(numLimit);
+      // 9. If integerLimit < 0, close with a RangeError.
+      if (integerLimit < 0) ops.iteratorCloseThrow(partial, vm.error('RangeError', `${String(a[0])} must be positive`));
+      // 10. Set iterated to ? GetIteratorDirect(O).
+      const iterated = ops.getIteratorDirect(O);
+      return createHelper({ kind, state: 'suspendedStart', underlying: iterated, remaining: integerLimit });
+    });
+  }
+
+  /** https://tc39.es/ecma262/#sec-iteratorprototype.reduce */
+  realm.defineNative(IteratorPrototype, 'reduce', 1, (t, a) => {
+    const O = thisObject(t, 'reduce');
+    const reducer = a[0];
+    // 3-4. If IsCallable(reducer) is false, close O with a TypeError.
+    requireCallable(O, reducer);
+    // 5. Set iterated to ? GetIteratorDirect(O).
+    const iterated = ops.getIteratorDirect(O);
+    let accumulator: unknown;
+    let counter: number;
+    // 6. If initialValue is not present, then
+    if (a.length < 2) {
+      // a-b. Let accumulator be ? IteratorStepValue(iterated); if done, throw a TypeError.
+      accumulator = ops.iteratorStepValue(iterated);
+      if (accumulator === DONE) ops.throwType('Reduce of empty iterator with no initial value');
+      // c. Let counter be 1.
+      counter = 1;
+    } else {
+      // 7. Let accumulator be initialValue; let counter be 0.
+      accumulator = a[1];
+      counter = 0;
+    }
+    // 8. Repeat,
+    for (;;) {
+      const value = ops.iteratorStepValue(iterated);
+      if (value === DONE) return accumulator;
+      // c-e. Let result be Completion(Call(reducer, undefined, « accumulator, value, 𝔽(counter) »)).
+      const acc = accumulator;
+      accumulator = ops.closeOnThrow(iterated, () => Reflect.apply(reducer as Function, undefined, [acc, value, counter]));
+      counter++;
+    }
+  });
+
+  /** https://tc39.es/ecma262/#sec-iteratorprototype.toarray */
+  realm.defineNative(IteratorPrototype, 'toArray', 0, (t) => {
+    const O = thisObject(t, 'toArray');
+    // 3. Let iterated be ? GetIteratorDirect(O).
+    const iterated = ops.getIteratorDirect(O);
+    // 4-5. Collect into a List, then CreateArrayFromList(items).
+    const items: unknown[] = [];
+    for (;;) {
+      const value = ops.iteratorStepValue(iterated);
+      if (value === DONE) return ops.arrayFromList(items);
+      items.push(value);
+    }
+  });
+
+  /**
+   * forEach, some, every, find (https://tc39.es/ecma262/#sec-iteratorprototype.foreach and after):
+   * call fn(value, counter) for each value; `stop` says, from the result, whether to close the
+   * iterator and return what it gives.
+   */
+  const consume = (name: string, stop: (result: unknown, value: unknown) => { value: unknown } | null, whenDone: unknown) => {
+    realm.defineNative(IteratorPrototype, name, 1, (t, a) => {
+      const O = thisObject(t, name);
+      const fn = a[0];
+      // 3-4. If IsCallable(fn) is false, close O with a TypeError.
+      requireCallable(O, fn);
+      // 5. Set iterated to ? GetIteratorDirect(O).
+      const iterated = ops.getIteratorDirect(O);
+      // 6. Let counter be 0.
+      let counter = 0;
+      // 7. Repeat,
+      for (;;) {
+        // a-b. Let value be ? IteratorStepValue(iterated); if done, return.
+        const value = ops.iteratorStepValue(iterated);
+        if (value === DONE) return whenDone;
+        // c-d. Let result be Completion(Call(fn, undefined, « value, 𝔽(counter) »)); IfAbruptCloseIterator.
+        const result = ops.closeOnThrow(iterated, () => Reflect.apply(fn as Function, undefined, [value, counter]));
+        // e. Return ? IteratorClose(iterated, NormalCompletion(…)) where the method stops early.
+        const out = stop(result, value);
+        if (out) {
+          ops.iteratorClose(iterated);
+          return out.value;
+        }
+        counter++;
+      }
+    });
+  };
+  consume('forEach', () => null, undefined);
+  consume('some', (r) => (r ? { value: true } : null), false);
+  consume('every', (r) => (r ? null : { value: false }), true);
+  consume('find', (r, v) => (r ? { value: v } : null), undefined);
+
+  /** https://tc39.es/proposal-iterator-sequencing/#sec-iterator.concat */
+  realm.defineNative(Iterator, 'concat', 0, (_t, a) => {
+    // 1. Let iterables be a new empty List.
+    const iterables: { openMethod: unknown; iterable: unknown }[] = [];
+    // 2. For each element item of items, do
+    for (let i = 0; i < a.length; i++) {
+      const item = a[i];
+      // a. If item is not an Object, throw a TypeError exception.
+      if (!isObject(item)) ops.throwType(`${describe(item)} is not an object`);
+      // b. Let method be ? GetMethod(item, %Symbol.iterator%).
+      const method = ops.getMethod(item, Symbol.iterator);
+      // c. If method is undefined, throw a TypeError exception.
+      if (method === undefined) ops.throwType(`${describe(item)} is not iterable`);
+      // d. Append the Record { [[OpenMethod]]: method, [[Iterable]]: item } to iterables.
+      iterables.push({ openMethod: method, iterable: item });
+    }
+    // 3-6. The helper over the closure, with an empty [[UnderlyingIterators]].
+    return createHelper({ kind: 'concat', state: 'suspendedStart', iterables, index: 0, inner: null });
+  });
+
+  // https://tc39.es/ecma262/#sec-%iteratorprototype%-%symbol.dispose% (explicit resource management)
+  const dispose = (g.Symbol as SymbolConstructor & { dispose?: symbol }).dispose;
+  if (typeof dispose === 'symbol' && !Object.prototype.hasOwnProperty.call(IteratorPrototype, dispose)) {
+    realm.defineNative(
+      IteratorPrototype,
+      '[Symbol.dispose]',
+      0,
+      (t) => {
+        // 1. Let O be the this value.
+        // 2. Let return be ? GetMethod(O, "return").
+        const ret = ops.getMethod(t, 'return');
+        // 3. If return is not undefined, perform ? Call(return, O, « »).
+        if (ret !== undefined) Reflect.apply(ret, t, []);
+        // 4. Return undefined.
+        return undefined;
+      },
+      dispose,
+    );
+  }
+}
+
+/** https://tc39.es/ecma262/#sec-ordinaryhasinstance with C = %Iterator% (its prototype is non-writable). */
+function ordinaryHasInstance(proto: object, O: unknown): boolean {
+  if (!isObject(O)) return false;
+  for (let p = Reflect.getPrototypeOf(O); p !== null; p = Reflect.getPrototypeOf(p)) if (p === proto) return true;
+  return false;
+}
