@@ -11,6 +11,9 @@ import {
 import { Realm, makeStamp, ErrorType } from './realm';
 import { THIS } from './scope';
 
+/** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
+const FAST_CALL_EXCLUDED = CodeFlag.ClassConstructor | CodeFlag.Generator | CodeFlag.Async;
+
 /** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
 
@@ -1062,80 +1065,70 @@ export class VM {
           stack[sp++] = result;
           break;
         }
-        case Op.Call:
+        case Op.Call: {
+          // Fast path: a plain guest function (no class, generator or async machinery).
+          const argc = ops[pc]!;
+          const fn = stack[sp - argc - 2];
+          if (typeof fn === 'function') {
+            const rec = this.closures.get(fn);
+            if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
+              const c2 = rec.code;
+              const args = stack.slice(sp - argc, sp);
+              sp -= argc + 2;
+              let thisArg = stack[sp + 1];
+              if (c2.flags & CodeFlag.SloppyThis && !(c2.flags & CodeFlag.Arrow)) {
+                if (thisArg === undefined || thisArg === null) thisArg = this.global;
+                else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
+              }
+              const nf = new Frame(c2, rec, (c2.template ??= packedArray(c2.nregs)).slice(), rec.env, thisArg, undefined, args);
+              nf.module = rec.module;
+              nf.caller = frame;
+              nf.depth = this.depth;
+              frame.pc = pc + 1;
+              frame.sp = sp;
+              this.depth++;
+              frame = nf;
+              this.current = frame;
+              code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+              break;
+            }
+          }
+          frame.sp = sp;
+          frame.pc = pc;
+          const nf = this.invoke(frame, op);
+          if (nf === null) {
+            sp = frame.sp;
+            pc = frame.pc;
+            break;
+          }
+          nf.caller = frame;
+          nf.depth = this.depth;
+          this.depth++;
+          frame = nf;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+          break;
+        }
         case Op.New:
         case Op.CallSpread:
         case Op.NewSpread:
         case Op.SuperCall:
         case Op.SuperCallSpread:
         case OpDefaultDerivedCtor: {
-          let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
           frame.sp = sp;
-          if (op === Op.Call) {
-            const argc = ops[pc++]!;
-            args = stack.slice(sp - argc, sp);
-            sp -= argc;
-            thisArg = stack[--sp];
-            fn = stack[--sp];
-            construct = false;
-            newTarget = undefined;
-          } else if (op === Op.CallSpread) {
-            args = stack[--sp] as unknown[];
-            thisArg = stack[--sp];
-            fn = stack[--sp];
-            construct = false;
-            newTarget = undefined;
-          } else if (op === Op.New || op === Op.NewSpread) {
-            if (op === Op.New) {
-              const argc = ops[pc++]!;
-              args = stack.slice(sp - argc, sp);
-              sp -= argc;
-            } else args = stack[--sp] as unknown[];
-            fn = stack[--sp];
-            newTarget = fn;
-            thisArg = undefined;
-            construct = true;
-            if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a constructor`);
-          } else {
-            // super(...): the parent of the active function, with this frame's new.target
-            if (op === OpDefaultDerivedCtor) {
-              args = frame.args;
-              fn = frame.closure!.fn;
-              newTarget = frame.newTarget;
-            } else {
-              if (op === Op.SuperCall) {
-                const argc = ops[pc++]!;
-                args = stack.slice(sp - argc, sp);
-                sp -= argc;
-              } else args = stack[--sp] as unknown[];
-              newTarget = stack[--sp];
-              fn = stack[--sp];
-            }
-            fn = Reflect.getPrototypeOf(fn);
-            if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
-            thisArg = undefined;
-            construct = true;
-          }
-          frame.sp = sp;
-          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-          if (rec !== undefined) {
-            const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
-            if (nf === null) { stack[sp++] = this.lastResult; break; }
-            nf.caller = frame;
-            nf.depth = this.depth;
-            frame.pc = pc;
-            this.depth++;
-            frame = nf;
-            this.current = frame;
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+          frame.pc = pc;
+          const nf = this.invoke(frame, op);
+          if (nf === null) {
+            sp = frame.sp;
+            pc = frame.pc;
             break;
           }
-          if (typeof fn !== 'function') {
-            this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a function`);
-          }
-          frame.pc = pc;
-          const result = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
-          stack[sp++] = result;
+          nf.caller = frame;
+          nf.depth = this.depth;
+          this.depth++;
+          frame = nf;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
           break;
         }
         case Op.Closure: {
@@ -1759,6 +1752,80 @@ export class VM {
     frame.sp = sp;
     frame.pc = pc;
     frame.env = env;
+  }
+
+  /**
+   * Every kind of call (call, new, spread, super, default derived constructor) with the frame's
+   * saved registers. Returns the frame to enter for a guest callee, or null when the result has
+   * been pushed (native callee).
+   */
+  private invoke(frame: Frame, op: number): Frame | null {
+    const ops = frame.code.ops;
+    const stack = frame.stack;
+    let pc = frame.pc;
+    let sp = frame.sp;
+      let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
+      if (op === Op.Call) {
+        const argc = ops[pc++]!;
+        args = stack.slice(sp - argc, sp);
+        sp -= argc;
+        thisArg = stack[--sp];
+        fn = stack[--sp];
+        construct = false;
+        newTarget = undefined;
+      } else if (op === Op.CallSpread) {
+        args = stack[--sp] as unknown[];
+        thisArg = stack[--sp];
+        fn = stack[--sp];
+        construct = false;
+        newTarget = undefined;
+      } else if (op === Op.New || op === Op.NewSpread) {
+        if (op === Op.New) {
+          const argc = ops[pc++]!;
+          args = stack.slice(sp - argc, sp);
+          sp -= argc;
+        } else args = stack[--sp] as unknown[];
+        fn = stack[--sp];
+        newTarget = fn;
+        thisArg = undefined;
+        construct = true;
+        if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a constructor`);
+      } else {
+        // super(...): the parent of the active function, with this frame's new.target
+        if (op === OpDefaultDerivedCtor) {
+          args = frame.args;
+          fn = frame.closure!.fn;
+          newTarget = frame.newTarget;
+        } else {
+          if (op === Op.SuperCall) {
+            const argc = ops[pc++]!;
+            args = stack.slice(sp - argc, sp);
+            sp -= argc;
+          } else args = stack[--sp] as unknown[];
+          newTarget = stack[--sp];
+          fn = stack[--sp];
+        }
+        fn = Reflect.getPrototypeOf(fn);
+        if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
+        thisArg = undefined;
+        construct = true;
+      }
+      frame.sp = sp;
+      frame.pc = pc;
+      const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+      if (rec !== undefined) {
+        const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
+        if (nf === null) {
+          stack[frame.sp++] = this.lastResult;
+          return null;
+        }
+        return nf;
+      }
+      if (typeof fn !== 'function') {
+        this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a function`);
+      }
+      stack[frame.sp++] = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
+      return null;
   }
 
   private readonly pendingClass: Closure[] = [];
