@@ -226,7 +226,9 @@ class FunctionCompiler {
     if (r === 'global') this.emit(Op.GetGlobal, this.k(name));
     else if (r === 'dynamic') this.emit(Op.GetName, this.k(name));
     else if (r.depth < 0) {
-      if (r.decl.lexical || r.decl.kind === 'pseudo' && name === THIS) this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
+      const mapped = (r.decl as { mapped?: number }).mapped;
+      if (mapped !== undefined) this.emit(OpMappedGet, mapped);
+      else if (r.decl.lexical || r.decl.kind === 'pseudo' && name === THIS) this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
       else this.emit(Op.GetReg, r.decl.index);
     } else if (r.decl.kind === 'import') this.emit(OpGetImport, r.depth, r.decl.index);
     else if (r.decl.lexical || (r.decl.kind === 'pseudo' && name === THIS)) this.emit(Op.GetEnvChecked, r.depth, r.decl.index, this.k(name));
@@ -262,7 +264,9 @@ class FunctionCompiler {
       return;
     }
     const checked = !init && d.lexical;
-    if (r.depth < 0) this.emit(checked ? Op.SetRegChecked : Op.SetReg, d.index, ...(checked ? [this.k(name)] : []));
+    const mapped = (d as { mapped?: number }).mapped;
+    if (r.depth < 0 && mapped !== undefined) this.emit(OpMappedSet, mapped);
+    else if (r.depth < 0) this.emit(checked ? Op.SetRegChecked : Op.SetReg, d.index, ...(checked ? [this.k(name)] : []));
     else if (checked) this.emit(Op.SetEnvChecked, r.depth, d.index, this.k(name));
     else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth, d.index);
   }
@@ -383,17 +387,27 @@ class FunctionCompiler {
         this.storeDecl(d);
       }
     }
-    const argsDecl = s.decls.get(ARGUMENTS);
-    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments) {
-      this.emit(Op.Arguments);
-      this.storeDecl(argsDecl);
-    }
-    this.hoistFunctions(s, false);
     const params: Node[] = node.params ?? [];
     const simple = hasSimpleParams(params);
+    const argsDecl = s.decls.get(ARGUMENTS);
+    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments) {
+      // A sloppy function with simple parameters has a mapped arguments object: arguments[i] and
+      // parameter i are one binding. V8 makes it (see VM.createMappedArguments); the parameters
+      // then live in V8's closure, so this needs parameters that no closure captures.
+      const mapped = !s.strict && simple && params.length > 0 && params.every((p) => !s.decls.get(p.name)!.captured);
+      if (mapped) {
+        params.forEach((p, i) => ((s.decls.get(p.name)! as Decl & { mapped?: number }).mapped = i));
+        this.emit(OpMappedArguments, params.length);
+      } else this.emit(Op.Arguments);
+      this.storeDecl(argsDecl);
+    }
     let length = 0;
     let seenDefault = false;
     params.forEach((p, i) => {
+      if ((s.decls.get(p.name) as { mapped?: number } | undefined)?.mapped !== undefined) {
+        if (!seenDefault) length++;
+        return;
+      }
       if (p.type === 'RestElement') {
         this.ops.push(OpRest, i);
         this.bindPattern(p.argument, true);
@@ -417,7 +431,8 @@ class FunctionCompiler {
         this.bindPattern(p, true);
       }
     });
-    void simple;
+    // Function declarations are instantiated after the parameters (one named like a parameter wins).
+    this.hoistFunctions(s, false);
     if (kind === 'generator' || kind === 'asyncGenerator') this.emit(Op.GenStart);
     if (node.body.type === 'BlockStatement') {
       for (const st of node.body.body) this.statement(st);
@@ -645,14 +660,14 @@ class FunctionCompiler {
   private effect(e: Node): void {
     if (e.type === 'UpdateExpression' && e.argument.type === 'Identifier') {
       const r = this.resolve(e.argument.name);
-      if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'const' && r.decl.kind !== 'fname' && r.decl.kind !== 'import') {
+      if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'const' && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && (r.decl as { mapped?: number }).mapped === undefined) {
         this.emit(e.operator === '++' ? Op.IncReg : Op.DecReg, r.decl.index);
         return;
       }
     }
     if (e.type === 'AssignmentExpression' && e.left.type === 'Identifier' && (e.operator === '=' || !['&&=', '||=', '??='].includes(e.operator))) {
       const r = this.resolve(e.left.name);
-      if (typeof r === 'object' && r.depth < 0 && !r.decl.lexical && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const') {
+      if (typeof r === 'object' && r.depth < 0 && !r.decl.lexical && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const' && (r.decl as { mapped?: number }).mapped === undefined) {
         if (e.operator === '=') this.namedExpression(e.right, e.left.name);
         else {
           this.emit(Op.GetReg, r.decl.index);
@@ -1982,7 +1997,10 @@ export const OpArg = 160,
   OpYieldRaw = 182,
   OpYieldStarCheck = 183,
   OpGlobalThis = 184,
-  OpGetImport = 185;
+  OpGetImport = 185,
+  OpMappedArguments = 186,
+  OpMappedGet = 187,
+  OpMappedSet = 188;
 
 /** Whether a module body awaits at its top level (outside any function). */
 function containsTopLevelAwait(n: Node): boolean {

@@ -5,7 +5,7 @@ import { Code, CodeFlag, ScopeDesc, offsetAt } from './code';
 import {
   OpArg, OpRest, OpPushWith, OpTrySave, OpIterCloseThrow, OpRequireObjectCoercible, OpObjectRest, OpJumpIfNullish, OpSetElemRaw,
   OpBindThisReg, OpBindThisEnv, OpBindThisDynamic, OpClassElement, OpClassFinish, OpDefinePrivateMethod, OpDefaultDerivedCtor,
-  OpImportMeta, OpDynamicImport, OpGlobalThis, OpGetImport, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
+  OpImportMeta, OpDynamicImport, OpGlobalThis, OpGetImport, OpMappedArguments, OpMappedGet, OpMappedSet, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
   TemplateSite, PrivateNameDesc, GlobalDecls,
 } from './compiler';
 import { Realm, makeStamp, ErrorType } from './realm';
@@ -83,6 +83,8 @@ export class Frame {
   /** An async frame has handed its promise to the caller (later completions go nowhere). */
   delivered = false;
   argsObj: object | undefined = undefined;
+  /** Parameters shared with a mapped arguments object: they live in V8's closure behind these. */
+  mappedParams: { get: (i: number) => unknown; set: (i: number, v: unknown) => void } | null = null;
   /** The module whose body (or a function of which) runs in this frame. */
   module: unknown = null;
   depth = 0;
@@ -1739,6 +1741,13 @@ export class VM {
           stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
           break;
         }
+        case OpMappedArguments: {
+          const n = ops[pc++]!;
+          stack[sp++] = this.createMappedArguments(frame, n);
+          break;
+        }
+        case OpMappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
+        case OpMappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
         case OpImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
         case OpDynamicImport: {
           frame.sp = sp;
@@ -1962,6 +1971,26 @@ export class VM {
       a = Reflect.apply(this.argumentsFactory, undefined, frame.args);
       Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
     }
+    frame.argsObj = a;
+    return a;
+  }
+
+  private readonly mappedFactories = new Map<number, Function>();
+
+  /** A sloppy mapped arguments object, made by V8 for a realm function with the same parameters. */
+  createMappedArguments(frame: Frame, n: number): object {
+    let factory = this.mappedFactories.get(n);
+    if (!factory) {
+      const ps = Array.from({ length: n }, (_, i) => `p${i}`);
+      const cases = (body: (p: string, i: number) => string) => ps.map((p, i) => `case ${i}: ${body(p, i)}`).join(' ');
+      factory = this.realm.realmEval<Function>(
+        `(function (${ps.join(', ')}) { return [arguments, function (i) { switch (i) { ${cases((p) => `return ${p};`)} } }, function (i, v) { switch (i) { ${cases((p) => `${p} = v; break;`)} } }]; })`,
+      );
+      this.mappedFactories.set(n, factory);
+    }
+    const [a, get, set] = Reflect.apply(factory, undefined, frame.args) as [object, (i: number) => unknown, (i: number, v: unknown) => void];
+    Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
+    frame.mappedParams = { get, set };
     frame.argsObj = a;
     return a;
   }
