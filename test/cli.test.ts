@@ -46,6 +46,12 @@ t.test('examples/hello.js prints what node prints', async (t) => {
   t.match(r.stdout, /done after 4 events/);
 });
 
+t.test("examples/embed.js (the README's embedding example) runs", async (t) => {
+  const r = spawnSync(process.execPath, [path.join(root, 'examples', 'embed.js')], { encoding: 'utf8', timeout: 60_000 });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, "2,4,6\n[guest log] later { n: 1 }\nTypeError: Cannot read properties of null (reading 'x')\n    at f (fails.js:1:16)\n    at fails.js:2:1\n");
+});
+
 t.test('uncaught exception: stack with file:line:col on stderr, exit 1', async (t) => {
   const file = write('throws.js', 'function inner() {\n  return null.boom;\n}\nfunction outer() { inner(); }\nconsole.log("before");\nouter();\nconsole.log("after");\n');
   const r = snapvm('run', file);
