@@ -4,10 +4,14 @@ import type { Engine } from '../engine';
 import { Ops } from './common';
 import { installIteratorHelpers } from './iterator';
 import { installSetMethods } from './set';
+import { installGroupBy } from './group-by';
+import { installMisc } from './misc';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
   const g = engine.realm.global as any;
   if (g.Iterator === undefined) installIteratorHelpers(engine, ops);
   if (g.Set.prototype.union === undefined) installSetMethods(engine, ops);
+  if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
+  installMisc(engine, ops);
 }
