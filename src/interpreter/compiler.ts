@@ -584,6 +584,8 @@ class FunctionCompiler {
       case 'LabeledStatement': {
         this.pendingLabels.push(s.label.name);
         const body = s.body;
+        // `a: b: while (…)`: every label of the chain names the loop
+        if (body.type === 'LabeledStatement') return this.statement(body);
         if (body.type === 'ForStatement' || body.type === 'WhileStatement' || body.type === 'DoWhileStatement' || body.type === 'ForInStatement' || body.type === 'ForOfStatement') {
           this.statement(body);
         } else {
@@ -1267,10 +1269,11 @@ class FunctionCompiler {
         return this.member(e, null);
       case 'ChainExpression': {
         const exit = { stubs: [] as { label: Label; pops: number }[] };
+        const outer = this.chain;
         this.chain = exit;
         if (e.expression.type === 'CallExpression') this.call(e.expression);
         else this.member(e.expression, null);
-        this.chain = null;
+        this.chain = outer;
         if (exit.stubs.length) {
           const end = this.label();
           this.jump(Op.Jump, end);
@@ -1418,7 +1421,25 @@ class FunctionCompiler {
     if (e.callee.type === 'Super') return this.superCall(e);
     const spread = e.arguments.some((a: Node) => a.type === 'SpreadElement');
     const isEval = e.callee.type === 'Identifier' && e.callee.name === 'eval' && !e.optional;
-    if (e.callee.type === 'ChainExpression') {
+    if (e.callee.type === 'ChainExpression' && e.callee.expression.type === 'MemberExpression') {
+      // `(o?.f)()` calls f with o as this; a short-circuit leaves undefined to call (a TypeError)
+      const exit = { stubs: [] as { label: Label; pops: number }[] };
+      const outer = this.chain;
+      this.chain = exit;
+      this.member(e.callee.expression, 'keep');
+      this.emit(Op.Swap);
+      this.chain = outer;
+      const end = this.label();
+      this.jump(Op.Jump, end);
+      for (const st of exit.stubs) {
+        this.place(st.label);
+        for (let i = 0; i < st.pops; i++) this.emit(Op.Pop);
+        this.emit(Op.Undef);
+        this.emit(Op.Undef);
+        this.jump(Op.Jump, end);
+      }
+      this.place(end);
+    } else if (e.callee.type === 'ChainExpression') {
       this.expression(e.callee);
       this.emit(Op.Undef);
     } else this.callee(e.callee);

@@ -198,6 +198,12 @@ export class Engine {
       summary = message ? `${name}: ${message}` : String(name);
       const s = safeGet(value, 'stack');
       stack = typeof s === 'string' ? s : summary;
+    } else if (value !== null && typeof value === 'object' && typeof safeGet(value, 'message') === 'string') {
+      // an error-like object (e.g. test262's Test262Error): Name: message
+      const ctor = safeGet(value, 'constructor') as { name?: unknown } | undefined;
+      const name = safeGet(value, 'name') ?? (typeof ctor?.name === 'string' ? ctor.name : 'Error');
+      summary = `${String(name)}: ${safeGet(value, 'message') as string}`;
+      stack = summary;
     } else {
       summary = `Uncaught ${this.format([value])}`;
       stack = summary;

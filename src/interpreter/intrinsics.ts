@@ -72,7 +72,16 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     );
     Object.defineProperty(W, 'prototype', { value: Orig.prototype, writable: false, enumerable: false, configurable: false });
     Object.defineProperty(Orig.prototype, 'constructor', { value: W, writable: true, enumerable: false, configurable: true });
-    if (name === 'Error') ErrorWrapper = W;
+    if (name === 'Error') {
+      ErrorWrapper = W;
+      // V8's Error.captureStackTrace(obj), with the guest stack (libraries use it).
+      realm.defineNative(W, 'captureStackTrace', 2, (_t, args) => {
+        const o = args[0];
+        if (o === null || (typeof o !== 'object' && typeof o !== 'function')) vm.throwError('TypeError', 'Invalid argument');
+        Object.defineProperty(o, 'stack', { value: `${vm.describeError(o as object)}${vm.stackTrace()}`, writable: true, enumerable: false, configurable: true });
+        return undefined;
+      });
+    }
     else Object.setPrototypeOf(W, ErrorWrapper);
     Object.defineProperty(g, name, { value: W, writable: true, enumerable: false, configurable: true });
   }

@@ -33,6 +33,8 @@ export class Scope {
   /** A direct eval appears directly in this function's body (not nested): vars may be added at run time. */
   directEval = false;
   usesArguments = false;
+  /** A `with` statement is inside: declarations added later in analysis are captured too. */
+  hasWith = false;
   usesThis = false;
   /** Function declarations hoisted to this scope's start. */
   readonly functions: Node[] = [];
@@ -62,6 +64,7 @@ export class Scope {
       return d;
     }
     d = new Decl(name, kind, this);
+    if (this.hasWith) d.captured = true;
     this.decls.set(name, d);
     return d;
   }
@@ -399,6 +402,12 @@ export class Analysis {
         return;
       }
       case 'WithStatement': {
+        // Names under `with` are looked up by name: every enclosing binding must live in an
+        // environment that knows its name.
+        for (let s: Scope | null = scope; s; s = s.parent) {
+          for (const d of s.decls.values()) d.captured = true;
+          s.hasWith = true;
+        }
         this.node(n.object, scope);
         const s = this.newScope('with', n, scope);
         this.node(n.body, s);

@@ -207,9 +207,15 @@ export class VM {
   throwError(type: ErrorType, message: string): never {
     throw this.error(type, message);
   }
+  /** `Name: message` of an error-like object, as V8 heads a stack (no message: just the name). */
+  describeError(e: object): string {
+    const name = (e as Error).name === undefined ? 'Error' : String((e as Error).name);
+    const message = (e as Error).message;
+    return message === undefined || message === '' ? name : `${name}: ${String(message)}`;
+  }
   setGuestStack(e: object): void {
     try {
-      const head = `${(e as Error).name}: ${(e as Error).message}`;
+      const head = this.describeError(e);
       Object.defineProperty(e, 'stack', { value: head + this.stackTrace(), writable: true, enumerable: false, configurable: true });
     } catch {
       /* frozen or exotic error object: keep what it has */
