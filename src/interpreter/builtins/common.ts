@@ -57,6 +57,24 @@ export class Ops {
     return Math.trunc(n) + 0;
   }
 
+  /** https://tc39.es/ecma262/#sec-tolength */
+  toLength(v: unknown): number {
+    const len = this.toIntegerOrInfinity(v);
+    return len <= 0 ? 0 : Math.min(len, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** https://tc39.es/ecma262/#sec-isconstructor, unobservably: a proxy's construct trap runs only if its target is a constructor. */
+  isConstructor(f: unknown): boolean {
+    if (typeof f !== 'function') return false;
+    try {
+      Reflect.construct(new Proxy(f, this.constructProbe), []);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  private readonly constructProbe: ProxyHandler<Function> = { construct: () => ({}) };
+
   /** https://tc39.es/ecma262/#sec-topropertykey */
   toPropertyKey(v: unknown): string | symbol {
     if (typeof v === 'symbol') return v;

@@ -6,6 +6,7 @@ import { installIteratorHelpers } from './iterator';
 import { installSetMethods } from './set';
 import { installGroupBy } from './group-by';
 import { installMisc } from './misc';
+import { installArrayFromAsync } from './array-from-async';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -14,4 +15,5 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Set.prototype.union === undefined) installSetMethods(engine, ops);
   if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
   installMisc(engine, ops);
+  if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
 }
