@@ -7,6 +7,7 @@ import { installSetMethods } from './set';
 import { installGroupBy } from './group-by';
 import { installMisc } from './misc';
 import { installArrayFromAsync } from './array-from-async';
+import { installArrayBufferTransfer } from './array-buffer';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -16,4 +17,5 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
   installMisc(engine, ops);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
+  if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
 }
