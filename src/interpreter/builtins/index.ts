@@ -8,6 +8,7 @@ import { installGroupBy } from './group-by';
 import { installMisc } from './misc';
 import { installArrayFromAsync } from './array-from-async';
 import { installArrayBufferTransfer } from './array-buffer';
+import { installBase64 } from './base64';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -18,4 +19,5 @@ export function installModernBuiltins(engine: Engine): void {
   installMisc(engine, ops);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
+  if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
 }
