@@ -39,6 +39,8 @@ export interface Code {
   /** Register holding a script's completion value (-1 if none). */
   readonly completionReg: number;
   readonly paramNames: string[];
+  /** Per-constant property accessors (load at k, store at k + consts.length), made on first use. */
+  accessors?: unknown[];
   /** A frame's registers as first laid out (PACKED array of undefined), copied per call. */
   template?: unknown[];
   /** [pc, const index] pairs: the source text of the callee of the call at pc. */

@@ -14,6 +14,39 @@ import { THIS } from './scope';
 /** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
 const FAST_CALL_EXCLUDED = CodeFlag.ClassConstructor | CodeFlag.Generator | CodeFlag.Async;
 
+/**
+ * One small host function per property name (and per strictness for stores), so that V8 gives each
+ * name its own inline cache instead of one megamorphic cache at the VM's single load site.
+ * These run on guest *objects* only (primitives go through the guest realm's prototypes).
+ */
+class PropertyAccessors {
+  private readonly loads = new Map<string, (o: any) => unknown>();
+  private readonly strictStores = new Map<string, (o: any, v: unknown) => void>();
+  private readonly sloppyStores = new Map<string, (o: any, v: unknown) => void>();
+  load(name: string): (o: any) => unknown {
+    let f = this.loads.get(name);
+    if (!f) {
+      f = new Function('o', `"use strict"; return o${member(name)};`) as (o: any) => unknown;
+      this.loads.set(name, f);
+    }
+    return f;
+  }
+  /** A strict store throws V8's own TypeError on failure; a sloppy one fails silently, as sloppy code must. */
+  store(name: string, strict: boolean): (o: any, v: unknown) => void {
+    const map = strict ? this.strictStores : this.sloppyStores;
+    let f = map.get(name);
+    if (!f) {
+      f = new Function('o', 'v', `${strict ? '"use strict"; ' : ''}o${member(name)} = v;`) as (o: any, v: unknown) => void;
+      map.set(name, f);
+    }
+    return f;
+  }
+}
+
+function member(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+
 /** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
 
@@ -151,6 +184,7 @@ export class VM {
   readonly proxies = makeStamp<{ target: object; handler: object; revoked: boolean }>();
   readonly boundFunctions = makeStamp<{ target: Function; boundThis: unknown; boundArgs: unknown[] }>();
   readonly globalLex = new Map<string, { value: unknown; isConst: boolean }>();
+  private readonly accessors = new PropertyAccessors();
   depth = 0;
   current: Frame | null = null;
   readonly factories = new Map<string, Function>();
@@ -799,6 +833,7 @@ export class VM {
     let pc = frame.pc;
     let env = frame.env;
     let strict = code.strict;
+    let accessors = (code.accessors ??= []);
     // Save the frame's registers before anything that may throw or switch frames.
     for (;;) {
       const op = ops[pc++]!;
@@ -901,23 +936,32 @@ export class VM {
         }
         case Op.GetProp: {
           const o = stack[sp - 1] as any;
-          const key = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          stack[sp - 1] = o !== null && (typeof o === 'object' || typeof o === 'function') ? o[key] : this.getPrimitive(o, key);
+          const k = ops[pc++]!;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp - 1] = load(o);
+          } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
           break;
         }
         case Op.GetPropKeep: {
           const o = stack[sp - 1] as any;
-          const key = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          stack[sp++] = o !== null && (typeof o === 'object' || typeof o === 'function') ? o[key] : this.getPrimitive(o, key);
+          const k = ops[pc++]!;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp++] = load(o);
+          } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
         case Op.SetProp: {
           const v = stack[--sp];
           const o = stack[sp - 1] as any;
+          const k = ops[pc++]!;
           frame.sp = sp;
-          this.setV(o, consts[ops[pc++]!], v, strict);
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            // stores live at the slot after the load of the same name
+            const store = (accessors[k + consts.length] ??= this.accessors.store(consts[k] as string, strict)) as (o: any, v: unknown) => void;
+            store(o, v);
+          } else this.setV(o, consts[k], v, strict);
           stack[sp - 1] = v;
           break;
         }
@@ -1069,7 +1113,7 @@ export class VM {
           }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           stack[sp++] = result;
           break;
         }
@@ -1097,7 +1141,7 @@ export class VM {
               this.depth++;
               frame = nf;
               this.current = frame;
-              code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+              code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
               break;
             }
           }
@@ -1114,7 +1158,7 @@ export class VM {
           this.depth++;
           frame = nf;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
         case Op.New:
@@ -1136,7 +1180,7 @@ export class VM {
           this.depth++;
           frame = nf;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
         case Op.Closure: {
@@ -1172,7 +1216,7 @@ export class VM {
           if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           stack[sp++] = obj;
           break;
         }
@@ -1213,7 +1257,7 @@ export class VM {
           }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           stack[sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
           break;
         }
