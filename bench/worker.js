@@ -9,6 +9,7 @@
 //   result   the check expression's string value (compared with the expected value by run.js)
 // or `BENCH-RESULT {"error": ...}` when the engine fails. Guest console output goes to stderr.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { findProgram, loadSources, driverSource } = require('./programs.js');
 
@@ -16,7 +17,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 function packageVersion(name) {
   const file = path.resolve(__dirname, '..', 'node_modules', name, 'package.json');
-  return `${name}@${JSON.parse(require('node:fs').readFileSync(file, 'utf8')).version}`;
+  return `${name}@${JSON.parse(fs.readFileSync(file, 'utf8')).version}`;
 }
 
 function guestLog(...args) {
@@ -182,7 +183,6 @@ const ADAPTERS = {
     // SNAPVM_DIST pins a build (a dist/ folder or its index.js) so that a measurement names a
     // commit; otherwise this checkout's dist/. package.json's main says dist/interpreter/, while
     // tsc with rootDir "." writes dist/src/interpreter/: take whichever exists.
-    const fs = require('node:fs');
     const pinned = process.env.SNAPVM_DIST && path.resolve(process.env.SNAPVM_DIST);
     const roots = pinned ? [pinned] : [path.resolve(__dirname, '..', 'dist')];
     const candidates = pinned && pinned.endsWith('.js')
