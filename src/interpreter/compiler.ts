@@ -228,7 +228,8 @@ class FunctionCompiler {
     else if (r.depth < 0) {
       const mapped = (r.decl as { mapped?: number }).mapped;
       if (mapped !== undefined) this.emit(OpMappedGet, mapped);
-      else if (r.decl.lexical || r.decl.kind === 'pseudo' && name === THIS) this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
+      else if ((r.decl.lexical && !(node && node.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) || (r.decl.kind === 'pseudo' && name === THIS))
+        this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
       else this.emit(Op.GetReg, r.decl.index);
     } else if (r.decl.kind === 'import') this.emit(OpGetImport, r.depth, r.decl.index);
     else if (r.decl.lexical || (r.decl.kind === 'pseudo' && name === THIS)) this.emit(Op.GetEnvChecked, r.depth, r.decl.index, this.k(name));
@@ -669,14 +670,17 @@ class FunctionCompiler {
     }
     if (e.type === 'AssignmentExpression' && e.left.type === 'Identifier' && (e.operator === '=' || !['&&=', '||=', '??='].includes(e.operator))) {
       const r = this.resolve(e.left.name);
-      if (typeof r === 'object' && r.depth < 0 && !r.decl.lexical && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const' && (r.decl as { mapped?: number }).mapped === undefined) {
+      if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'class' && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const' && (r.decl as { mapped?: number }).mapped === undefined) {
+        // a `let` written after its declaration (in its own function) is surely initialized
+        const checked = r.decl.lexical && !(e.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement');
         if (e.operator === '=') this.namedExpression(e.right, e.left.name);
         else {
-          this.emit(Op.GetReg, r.decl.index);
+          this.getVar(e.left.name, e.left);
           this.expression(e.right);
           this.emit(binaryOp(e.operator.slice(0, -1)));
         }
-        this.emit(Op.SetReg, r.decl.index);
+        if (checked) this.emit(Op.SetRegChecked, r.decl.index, this.k(e.left.name));
+        else this.emit(Op.SetReg, r.decl.index);
         return;
       }
     }

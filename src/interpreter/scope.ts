@@ -11,6 +11,11 @@ export const THIS = '%this', NEW_TARGET = '%new.target', HOME = '%home', FN = '%
 
 export class Decl {
   captured = false;
+  /**
+   * Source offset after which a lexical binding is surely initialized for code of its own function
+   * (reads there skip the TDZ check); Infinity when unknown (switch cases can jump past a declaration).
+   */
+  initEnd = Infinity;
   /** Register index, or slot in the scope's environment when captured. */
   index = -1;
   constructor(
@@ -146,7 +151,7 @@ export class Analysis {
         if (s.kind === 'var') {
           for (const d of s.declarations) for (const n of boundNames(d.id)) this.declareVar(fnScope, n);
         } else if (topLevel) {
-          for (const d of s.declarations) for (const n of boundNames(d.id)) block.declare(n, s.kind);
+          for (const d of s.declarations) for (const n of boundNames(d.id)) block.declare(n, s.kind).initEnd = d.end;
         }
         break;
       case 'FunctionDeclaration':
@@ -164,7 +169,7 @@ export class Analysis {
         }
         break;
       case 'ClassDeclaration':
-        if (topLevel) block.declare(s.id.name, 'class');
+        if (topLevel) block.declare(s.id.name, 'class').initEnd = s.end;
         break;
       case 'ExportNamedDeclaration':
       case 'ExportDefaultDeclaration':
@@ -248,8 +253,8 @@ export class Analysis {
   private blockScope(node: Node, body: Node[], parent: Scope): Scope {
     const s = this.newScope('block', node, parent);
     for (const st of body) {
-      if (st.type === 'VariableDeclaration' && st.kind !== 'var') for (const d of st.declarations) for (const n of boundNames(d.id)) s.declare(n, st.kind);
-      else if (st.type === 'ClassDeclaration') s.declare(st.id.name, 'class');
+      if (st.type === 'VariableDeclaration' && st.kind !== 'var') for (const d of st.declarations) for (const n of boundNames(d.id)) s.declare(n, st.kind).initEnd = d.end;
+      else if (st.type === 'ClassDeclaration') s.declare(st.id.name, 'class').initEnd = st.end;
       else if (st.type === 'FunctionDeclaration') {
         s.declare(st.id.name, 'let');
         s.functions.push(st);
@@ -374,7 +379,7 @@ export class Analysis {
         let s = scope;
         if (head?.type === 'VariableDeclaration' && head.kind !== 'var') {
           s = this.newScope('block', n, scope);
-          for (const d of head.declarations) for (const name of boundNames(d.id)) s.declare(name, head.kind);
+          for (const d of head.declarations) for (const name of boundNames(d.id)) s.declare(name, head.kind).initEnd = d.end;
         }
         if (n.type === 'ForStatement') {
           this.node(n.init, s);
