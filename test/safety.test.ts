@@ -42,10 +42,15 @@ const cases: Case[] = [
   { name: 'error stacks show no host paths', code: "let s; try { null.x; } catch (e) { s = e.stack; } [s.includes('node:'), s.includes('dist/'), s.includes('src/interpreter'), s.includes('case.js')].join()", expected: 'false,false,false,true' },
 
   // ---- V8 and Node hooks ----
-  { name: 'Error.prepareStackTrace, captureStackTrace and stackTraceLimit are absent', code: '[typeof Error.prepareStackTrace, typeof Error.captureStackTrace, typeof Error.stackTraceLimit].join()', expected: 'undefined,undefined,undefined' },
+  { name: "V8's Error.prepareStackTrace and stackTraceLimit are absent", code: '[typeof Error.prepareStackTrace, typeof Error.stackTraceLimit].join()', expected: 'undefined,undefined' },
+  {
+    name: 'Error.captureStackTrace, where present, is the engine\'s and writes a guest stack string',
+    code: `if (typeof Error.captureStackTrace !== 'function') 'absent'; else { const o = {}; Error.captureStackTrace(o); [typeof o.stack, Error.captureStackTrace.constructor === Function, ${probe('Error.captureStackTrace')}].join(); }`,
+    expected: 'string,true,undefined',
+  },
   {
     name: 'a guest Error.prepareStackTrace is never handed call sites',
-    code: "let seen = 'not called'; Error.prepareStackTrace = (e, frames) => { seen = Array.isArray(frames) && frames.length ? 'callsites' : 'called'; return 'custom'; }; function f() { return new Error('x').stack; } f(); try { null.x; } catch (e) { e.stack; } try { undefined(); } catch (e) { e.stack; } seen",
+    code: "let seen = 'not called'; Error.prepareStackTrace = (e, frames) => { seen = Array.isArray(frames) && frames.length ? 'callsites' : 'called'; return 'custom'; }; function f() { return new Error('x').stack; } f(); try { null.x; } catch (e) { e.stack; } try { undefined(); } catch (e) { e.stack; } if (Error.captureStackTrace) { const o = {}; Error.captureStackTrace(o); o.stack; } seen",
     expected: 'not called',
   },
   { name: 'WebAssembly streaming functions are absent', code: '[typeof WebAssembly.compileStreaming, typeof WebAssembly.instantiateStreaming].join()', expected: 'undefined,undefined' },
