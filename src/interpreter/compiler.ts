@@ -115,8 +115,20 @@ class FunctionCompiler {
 
   // ---- emission helpers ----
   private emit(op: number, ...operands: number[]): void {
+    // Peephole: `GetReg r; GetProp k` → `GetRegProp r k` unless a jump lands between them.
+    if ((op === Op.GetProp || op === Op.GetPropKeep) && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.GetReg && this.labelAt !== this.ops.length) {
+      const r = this.ops[this.lastOp + 1]!;
+      this.ops.length = this.lastOp;
+      this.ops.push(op === Op.GetProp ? Op.GetRegProp : Op.GetRegPropKeep, r, operands[0]!);
+      return;
+    }
+    this.lastOp = this.ops.length;
     this.ops.push(op, ...operands);
   }
+  /** Start of the last instruction emitted through emit() (for the peephole). */
+  private lastOp = -1;
+  /** Position of the last label placed: a jump target splits instructions the peephole would fuse. */
+  private labelAt = -1;
   private k(value: unknown): number {
     if (typeof value === 'object' && value !== null) {
       this.consts.push(value);
@@ -139,6 +151,7 @@ class FunctionCompiler {
   }
   private place(l: Label): void {
     l.pos = this.ops.length;
+    this.labelAt = l.pos;
     for (const r of l.refs) this.ops[r] = l.pos;
   }
   private jump(op: number, l: Label): void {
@@ -228,7 +241,7 @@ class FunctionCompiler {
     else if (r.depth < 0) {
       const mapped = (r.decl as { mapped?: number }).mapped;
       if (mapped !== undefined) this.emit(OpMappedGet, mapped);
-      else if ((r.decl.lexical && !(node && node.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) || (r.decl.kind === 'pseudo' && name === THIS))
+      else if ((r.decl.lexical && !(node && node.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) || (r.decl.kind === 'pseudo' && name === THIS && r.decl.scope.fn.node.kind === 'constructor' && false) || (name === THIS && this.kind === 'derivedConstructor'))
         this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
       else this.emit(Op.GetReg, r.decl.index);
     } else if (r.decl.kind === 'import') this.emit(OpGetImport, r.depth, r.decl.index);
@@ -1595,7 +1608,10 @@ class FunctionCompiler {
     this.error(`unknown unary ${op}`, e);
   }
 
-  /** Evaluate a reference for read-modify-write: pushes the state `ref` returns to `store`. */
+  /**
+   * Evaluate a reference for read-modify-write. `load` pushes its value; `store` consumes the
+   * value on top of the stack (every kind of reference leaves the stack as it found it).
+   */
   private reference(t: Node): { load: () => void; store: () => void } {
     if (t.type === 'Identifier') {
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
@@ -1623,6 +1639,7 @@ class FunctionCompiler {
             this.getVar(THIS);
             this.emit(Op.GetReg, v);
             this.emit(Op.SetSuper);
+            this.emit(Op.Pop);
           },
         };
       }
@@ -1644,6 +1661,7 @@ class FunctionCompiler {
             this.getVar(name);
             this.emit(Op.GetReg, v);
             this.emit(Op.SetPrivate);
+            this.emit(Op.Pop);
           },
         };
       }
@@ -1667,6 +1685,7 @@ class FunctionCompiler {
           this.emit(Op.GetReg, key);
           this.emit(Op.GetReg, v);
           this.emit(Op.SetElem);
+          this.emit(Op.Pop);
         },
       };
     }

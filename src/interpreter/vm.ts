@@ -943,6 +943,17 @@ export class VM {
           } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
           break;
         }
+        case Op.GetRegProp:
+        case Op.GetRegPropKeep: {
+          const o = stack[ops[pc++]!] as any;
+          const k = ops[pc++]!;
+          if (op === Op.GetRegPropKeep) stack[sp++] = o;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp++] = load(o);
+          } else stack[sp++] = this.getPrimitive(o, consts[k]);
+          break;
+        }
         case Op.GetPropKeep: {
           const o = stack[sp - 1] as any;
           const k = ops[pc++]!;

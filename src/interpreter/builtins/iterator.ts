@@ -12,7 +12,28 @@ type HelperState = 'suspendedStart' | 'suspendedYield' | 'executing' | 'complete
 export type IteratorHelper =
   | { kind: 'map' | 'filter' | 'flatMap'; state: HelperState; underlying: IteratorRecord; fn: unknown; counter: number; inner: IteratorRecord | null }
   | { kind: 'take' | 'drop'; state: HelperState; underlying: IteratorRecord; remaining: number }
-  | { kind: 'concat'; state: HelperState; iterables: { openMethod: unknown; iterable: unknown }[]; index: number; inner: IteratorRecord | null };
+  | { kind: 'concat'; state: HelperState; iterables: { openMethod: unknown; iterable: unknown }[]; index: number; inner: IteratorRecord | null }
+  | {
+      kind: 'chunks' | 'windows';
+      state: HelperState;
+      underlying: IteratorRecord;
+      size: number;
+      allowPartial: boolean;
+      buffer: unknown[];
+      /** Suspended at the last Yield, after the underlying iterator finished (a return() then closes nothing). */
+      exhausted: boolean;
+    }
+  | {
+      kind: 'zip';
+      state: HelperState;
+      /** null where a finished iterator is padded (mode "longest"). */
+      iters: (IteratorRecord | null)[];
+      openIters: IteratorRecord[];
+      mode: 'shortest' | 'longest' | 'strict';
+      padding: unknown[];
+      /** Iterator.zipKeyed's keys (results are null-prototype objects), or null for arrays (Iterator.zip). */
+      keys: PropertyKey[] | null;
+    };
 
 /** The record behind an object of %WrapForValidIteratorPrototype%: [[Iterated]]. */
 export interface WrappedIterator {
@@ -244,7 +265,124 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
           return innerValue;
         }
       }
+      // https://tc39.es/proposal-iterator-chunking/#sec-iterator.prototype.chunks and .windows (closure)
+      case 'chunks':
+      case 'windows': {
+        if (h.exhausted) return DONE;
+        for (;;) {
+          // b.i. Let value be ? IteratorStepValue(iterated).
+          const value = ops.iteratorStepValue(h.underlying);
+          // ii. If value is done: yield what the buffer holds (chunks: a non-empty rest; windows: only
+          // with "allow-partial", a buffer shorter than a window), then return.
+          if (value === DONE) {
+            h.exhausted = true;
+            const buffer = h.buffer;
+            h.buffer = [];
+            if (h.kind === 'chunks' ? buffer.length > 0 : h.allowPartial && buffer.length > 0 && buffer.length < h.size) return ops.arrayFromList(buffer);
+            return DONE;
+          }
+          // windows: if the buffer holds a whole window, remove its first element.
+          if (h.kind === 'windows' && h.buffer.length === h.size) h.buffer.shift();
+          // Append value to buffer.
+          h.buffer.push(value);
+          // If the buffer holds chunkSize / windowSize elements, Yield(CreateArrayFromList(buffer)).
+          if (h.buffer.length === h.size) {
+            const out = ops.arrayFromList(h.buffer);
+            if (h.kind === 'chunks') h.buffer = [];
+            return out;
+          }
+        }
+      }
+      // https://tc39.es/proposal-joint-iteration/#sec-IteratorZip (closure)
+      case 'zip': {
+        const iterCount = h.iters.length;
+        // a. If iterCount = 0, return ReturnCompletion(undefined).
+        if (iterCount === 0) return DONE;
+        // b.i. Let results be a new empty List.
+        const results: unknown[] = [];
+        // iii. For each integer i such that 0 ≤ i < iterCount, in ascending order, do
+        for (let i = 0; i < iterCount; i++) {
+          const iter = h.iters[i]!;
+          let result: unknown;
+          // 2. If iter is null, let result be padding[i].
+          if (iter === null) result = h.padding[i];
+          else {
+            // 3.a-b. Let result be Completion(IteratorStepValue(iter)); if abrupt, close the others.
+            try {
+              result = ops.iteratorStepValue(iter);
+            } catch (e) {
+              removeFrom(h.openIters, iter);
+              return iteratorCloseAll(h.openIters, { error: e });
+            }
+            // d. If result is done, then
+            if (result === DONE) {
+              removeFrom(h.openIters, iter);
+              // ii. "shortest": Return ? IteratorCloseAll(openIters, ReturnCompletion(undefined)).
+              if (h.mode === 'shortest') {
+                iteratorCloseAll(h.openIters, null);
+                return DONE;
+              }
+              // iii. "strict": every other iterator must be done at the same step.
+              if (h.mode === 'strict') {
+                if (i !== 0) iteratorCloseAll(h.openIters, { error: vm.error('TypeError', 'Iterator.zip: the iterables have different lengths') });
+                for (let k = 1; k < iterCount; k++) {
+                  const other = h.iters[k]!;
+                  let open: object | typeof DONE;
+                  try {
+                    open = ops.iteratorStep(other);
+                  } catch (e) {
+                    removeFrom(h.openIters, other);
+                    return iteratorCloseAll(h.openIters, { error: e });
+                  }
+                  if (open !== DONE) iteratorCloseAll(h.openIters, { error: vm.error('TypeError', 'Iterator.zip: the iterables have different lengths') });
+                  removeFrom(h.openIters, other);
+                }
+                return DONE;
+              }
+              // iv. "longest": pad from now on, until every iterator is done.
+              if (h.openIters.length === 0) return DONE;
+              h.iters[i] = null;
+              result = h.padding[i];
+            }
+          }
+          // 4. Append result to results.
+          results.push(result);
+        }
+        // iv. Set results to finishResults(results).
+        if (h.keys === null) return ops.arrayFromList(results);
+        const obj = realm.intrinsics.objectCreate(null);
+        for (let i = 0; i < iterCount; i++) Object.defineProperty(obj, h.keys[i]!, { value: results[i], writable: true, enumerable: true, configurable: true });
+        return obj;
+      }
     }
+  };
+
+  /** https://tc39.es/proposal-joint-iteration/#sec-closeall: close in reverse order; `abrupt` is a throw completion, null a normal one. */
+  const iteratorCloseAll = (iters: IteratorRecord[], abrupt: { error: unknown } | null): never | typeof DONE => {
+    let completion = abrupt;
+    for (let i = iters.length - 1; i >= 0; i--) {
+      // a. Set completion to Completion(IteratorClose(iter, completion)).
+      if (completion) {
+        try {
+          ops.iteratorCloseThrow(iters[i]!, completion.error);
+        } catch {
+          /* the throw completion stays */
+        }
+      } else {
+        try {
+          ops.iteratorClose(iters[i]!);
+        } catch (e) {
+          completion = { error: e };
+        }
+      }
+    }
+    // 2. Return ? completion.
+    if (completion) throw completion.error;
+    return DONE;
+  };
+  const removeFrom = (list: IteratorRecord[], rec: IteratorRecord): void => {
+    const i = list.indexOf(rec);
+    if (i >= 0) list.splice(i, 1);
   };
 
   /** Resume the closure suspended at a Yield with a return completion: the IfAbruptCloseIterator steps after that Yield. */
@@ -272,6 +410,15 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
       case 'concat':
         // 3.b.i. Return ? IteratorClose(iteratorRecord, completion).
         ops.iteratorClose(h.inner!);
+        return;
+      case 'chunks':
+      case 'windows':
+        // the last Yield, after exhaustion, is not followed by IfAbruptCloseIterator
+        if (!h.exhausted) ops.iteratorClose(h.underlying);
+        return;
+      case 'zip':
+        // vi.1. Return ? IteratorCloseAll(openIters, completion).
+        iteratorCloseAll(h.openIters, null);
         return;
     }
   };
@@ -313,7 +460,8 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
       // a. Set O.[[GeneratorState]] to completed.
       finish(h);
       // c. Perform ? IteratorCloseAll(O.[[UnderlyingIterators]], NormalCompletion(unused)).
-      if (h.kind !== 'concat') ops.iteratorClose(h.underlying);
+      if (h.kind === 'zip') iteratorCloseAll(h.openIters, null);
+      else if (h.kind !== 'concat') ops.iteratorClose(h.underlying);
       // d. Return CreateIteratorResultObject(undefined, true).
       return vm.iterResult(undefined, true);
     }
@@ -335,6 +483,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
   const finish = (h: IteratorHelper): void => {
     h.state = 'completed';
     if (h.kind === 'flatMap' || h.kind === 'concat') h.inner = null;
+    else if (h.kind === 'chunks' || h.kind === 'windows') h.buffer = [];
   };
 
   /** CreateIteratorFromClosure(closure, "Iterator Helper", %IteratorHelperPrototype%, « [[UnderlyingIterators]] »). */
