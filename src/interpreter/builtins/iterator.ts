@@ -644,6 +644,195 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     return createHelper({ kind: 'concat', state: 'suspendedStart', iterables, index: 0, inner: null });
   });
 
+  // ---- Proposals test262 covers: chunking, includes, join, joint iteration --------------------
+
+  /** https://tc39.es/proposal-iterator-chunking/#sec-iterator.prototype.chunks and .windows */
+  for (const kind of ['chunks', 'windows'] as const) {
+    realm.defineNative(IteratorPrototype, kind, 1, (t, a) => {
+      // 1-2. Let O be the this value; if O is not an Object, throw a TypeError exception.
+      const O = thisObject(t, kind);
+      // 3. Let iterated be the Iterator Record { [[Iterator]]: O, [[NextMethod]]: undefined, [[Done]]: false }.
+      const partial: IteratorRecord = { iterator: O, next: undefined, done: false };
+      const size = a[0];
+      // 4-5. A size that is not an integral Number closes O with a TypeError;
+      if (typeof size !== 'number' || !Number.isInteger(size)) ops.iteratorCloseThrow(partial, vm.error('TypeError', `${kind === 'chunks' ? 'chunkSize' : 'windowSize'} must be an integer`));
+      // 6. one outside [1, 2**32 - 1] with a RangeError.
+      if (size < 1 || size > 2 ** 32 - 1) ops.iteratorCloseThrow(partial, vm.error('RangeError', `${kind === 'chunks' ? 'chunkSize' : 'windowSize'} must be between 1 and 2**32 - 1`));
+      // windows: undersized is "only-full" (the default) or "allow-partial"; anything else closes O with a TypeError.
+      let allowPartial = false;
+      if (kind === 'windows') {
+        const undersized = a[1] === undefined ? 'only-full' : a[1];
+        if (undersized !== 'only-full' && undersized !== 'allow-partial') ops.iteratorCloseThrow(partial, vm.error('TypeError', 'undersized must be "only-full" or "allow-partial"'));
+        allowPartial = undersized === 'allow-partial';
+      }
+      // Set iterated to ? GetIteratorDirect(O).
+      const iterated = ops.getIteratorDirect(O);
+      return createHelper({ kind, state: 'suspendedStart', underlying: iterated, size, allowPartial, buffer: [], exhausted: false });
+    });
+  }
+
+  /** https://tc39.es/proposal-iterator-includes/#sec-iterator.prototype.includes */
+  realm.defineNative(IteratorPrototype, 'includes', 1, (t, a) => {
+    const O = thisObject(t, 'includes');
+    const searchElement = a[0];
+    const skippedElements = a[1];
+    // 3. Let iterated be the Iterator Record { [[Iterator]]: O, [[NextMethod]]: undefined, [[Done]]: false }.
+    const partial: IteratorRecord = { iterator: O, next: undefined, done: false };
+    let toSkip = 0;
+    // 4-5. skippedElements: undefined (0), ±∞ or an integral Number; anything else closes O with a TypeError.
+    if (skippedElements !== undefined) {
+      if (typeof skippedElements !== 'number' || Number.isNaN(skippedElements) || (Number.isFinite(skippedElements) && !Number.isInteger(skippedElements)))
+        ops.iteratorCloseThrow(partial, vm.error('TypeError', 'skippedElements must be an integer or ±Infinity'));
+      toSkip = skippedElements;
+    }
+    // 6. If toSkip < -0, close with a RangeError.
+    if (toSkip < 0) ops.iteratorCloseThrow(partial, vm.error('RangeError', 'skippedElements must not be negative'));
+    // 7. If toSkip is finite and toSkip > 2**53 - 1, close with a RangeError.
+    if (Number.isFinite(toSkip) && toSkip > Number.MAX_SAFE_INTEGER) ops.iteratorCloseThrow(partial, vm.error('RangeError', 'skippedElements must be at most 2**53 - 1'));
+    // 8. Let skipped be +0.
+    let skipped = 0;
+    // 9. Set iterated to ? GetIteratorDirect(O).
+    const iterated = ops.getIteratorDirect(O);
+    // 10. Repeat,
+    for (;;) {
+      const value = ops.iteratorStepValue(iterated);
+      if (value === DONE) return false;
+      if (skipped < toSkip) skipped++;
+      else if (value === searchElement || (value !== value && searchElement !== searchElement)) {
+        // SameValueZero(value, searchElement): return ? IteratorClose(iterated, NormalCompletion(true)).
+        ops.iteratorClose(iterated);
+        return true;
+      }
+    }
+  });
+
+  /** https://tc39.es/proposal-iterator-join/#sec-iterator.prototype.join */
+  realm.defineNative(IteratorPrototype, 'join', 1, (t, a) => {
+    const obj = thisObject(t, 'join');
+    // 3. Let iterated be the Iterator Record { [[Iterator]]: obj, [[NextMethod]]: undefined, [[Done]]: false }.
+    const partial: IteratorRecord = { iterator: obj, next: undefined, done: false };
+    // 4-5. Let sep be "," or Completion(ToString(separator)); IfAbruptCloseIterator(sep, iterated).
+    const sep = a[0] === undefined ? ',' : ops.closeOnThrow(partial, () => ops.toString(a[0]));
+    // 6. Set iterated to ? GetIteratorDirect(obj).
+    const iterated = ops.getIteratorDirect(obj);
+    // 7-9.
+    let result = '';
+    let first = true;
+    for (;;) {
+      const value = ops.iteratorStepValue(iterated);
+      if (value === DONE) return result;
+      if (first) first = false;
+      else result += sep;
+      // Nullish values are empty strings; ToString of the rest closes the iterator when it throws.
+      if (value !== undefined && value !== null) result += ops.closeOnThrow(iterated, () => ops.toString(value));
+    }
+  });
+
+  /** GetOptionsObject and Iterator.zip / zipKeyed's steps 2-7: the mode and the padding option. */
+  const zipOptions = (options: unknown): { mode: 'shortest' | 'longest' | 'strict'; paddingOption: unknown } => {
+    // GetOptionsObject(options)
+    if (options !== undefined && !isObject(options)) ops.throwType('options must be an object');
+    const opts = options === undefined ? realm.intrinsics.objectCreate(null) : (options as object);
+    // 3-5. Let mode be ? Get(options, "mode"); undefined is "shortest"; anything else but the three is a TypeError.
+    let mode = (opts as any).mode;
+    if (mode === undefined) mode = 'shortest';
+    if (mode !== 'shortest' && mode !== 'longest' && mode !== 'strict') ops.throwType('mode must be "shortest", "longest" or "strict"');
+    // 6-7. In mode "longest", paddingOption is ? Get(options, "padding"): undefined or an Object.
+    let paddingOption: unknown = undefined;
+    if (mode === 'longest') {
+      paddingOption = (opts as any).padding;
+      if (paddingOption !== undefined && !isObject(paddingOption)) ops.throwType('padding must be an object');
+    }
+    return { mode, paddingOption };
+  };
+  /** IfAbruptCloseIterators(value, iters) around `f`. */
+  const closeAllOnThrow = <T>(iters: IteratorRecord[], f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      return iteratorCloseAll(iters, { error: e }) as never;
+    }
+  };
+
+  /** https://tc39.es/proposal-joint-iteration/#sec-iterator.zip */
+  realm.defineNative(Iterator, 'zip', 1, (_t, a) => {
+    const iterables = a[0];
+    // 1. If iterables is not an Object, throw a TypeError exception.
+    if (!isObject(iterables)) ops.throwType('Iterator.zip: iterables must be an object');
+    const { mode, paddingOption } = zipOptions(a[1]);
+    // 8-9.
+    const iters: IteratorRecord[] = [];
+    const padding: unknown[] = [];
+    // 10. Let inputIter be ? GetIterator(iterables, sync).
+    const inputIter = ops.getIterator(iterables);
+    // 12. Repeat, while next is not done,
+    for (;;) {
+      // a-b. Set next to Completion(IteratorStepValue(inputIter)); IfAbruptCloseIterators(next, iters).
+      const next = closeAllOnThrow(iters, () => ops.iteratorStepValue(inputIter));
+      if (next === DONE) break;
+      // c.i-ii. Let iter be Completion(GetIteratorFlattenable(next, reject-strings)); close « inputIter » and iters when abrupt.
+      const iter = closeAllOnThrow([inputIter, ...iters], () => getIteratorFlattenable(next, 'reject-primitives'));
+      // iii. Append iter to iters.
+      iters.push(iter);
+    }
+    // 13-14. In mode "longest", the padding: undefined each, or taken from the padding iterable.
+    const iterCount = iters.length;
+    if (mode === 'longest') {
+      if (paddingOption === undefined) for (let i = 0; i < iterCount; i++) padding.push(undefined);
+      else {
+        const paddingIter = closeAllOnThrow(iters, () => ops.getIterator(paddingOption));
+        let usingIterator = true;
+        for (let i = 0; i < iterCount; i++) {
+          if (usingIterator) {
+            const next = closeAllOnThrow(iters, () => ops.iteratorStepValue(paddingIter));
+            if (next === DONE) usingIterator = false;
+            else padding.push(next);
+          }
+          if (!usingIterator) padding.push(undefined);
+        }
+        // v. If usingIterator is true, IteratorClose(paddingIter, NormalCompletion(unused)), closing iters when abrupt.
+        if (usingIterator) closeAllOnThrow(iters, () => ops.iteratorClose(paddingIter));
+      }
+    }
+    // 15-16. Return IteratorZip(iters, mode, padding, CreateArrayFromList).
+    return createHelper({ kind: 'zip', state: 'suspendedStart', iters, openIters: iters.slice(), mode, padding, keys: null });
+  });
+
+  /** https://tc39.es/proposal-joint-iteration/#sec-iterator.zipkeyed */
+  realm.defineNative(Iterator, 'zipKeyed', 1, (_t, a) => {
+    const iterables = a[0];
+    // 1. If iterables is not an Object, throw a TypeError exception.
+    if (!isObject(iterables)) ops.throwType('Iterator.zipKeyed: iterables must be an object');
+    const { mode, paddingOption } = zipOptions(a[1]);
+    const iters: IteratorRecord[] = [];
+    const padding: unknown[] = [];
+    // 10. Let allKeys be ? iterables.[[OwnPropertyKeys]]().
+    const allKeys = Reflect.ownKeys(iterables);
+    const keys: PropertyKey[] = [];
+    // 12. For each element key of allKeys, do
+    for (const key of allKeys) {
+      // a-b. Let desc be Completion(iterables.[[GetOwnProperty]](key)); IfAbruptCloseIterators(desc, iters).
+      const desc = closeAllOnThrow(iters, () => Reflect.getOwnPropertyDescriptor(iterables, key));
+      // c. If desc is not undefined and desc.[[Enumerable]] is true, then
+      if (desc === undefined || !desc.enumerable) continue;
+      // i-ii. Let value be Completion(Get(iterables, key)); IfAbruptCloseIterators(value, iters).
+      const value = closeAllOnThrow(iters, () => (iterables as any)[key]);
+      // iii. If value is not undefined, then
+      if (value === undefined) continue;
+      // 1-4. Append key to keys; Let iter be Completion(GetIteratorFlattenable(value, reject-strings)); append iter to iters.
+      const iter = closeAllOnThrow(iters, () => getIteratorFlattenable(value, 'reject-primitives'));
+      keys.push(key);
+      iters.push(iter);
+    }
+    // 13-14. In mode "longest", the padding: undefined each, or Get(paddingOption, key) for each key.
+    if (mode === 'longest') {
+      if (paddingOption === undefined) for (let i = 0; i < iters.length; i++) padding.push(undefined);
+      else for (const key of keys) padding.push(closeAllOnThrow(iters, () => (paddingOption as any)[key]));
+    }
+    // 15-16. Return IteratorZip(iters, mode, padding, finishResults) with null-prototype objects of keys.
+    return createHelper({ kind: 'zip', state: 'suspendedStart', iters, openIters: iters.slice(), mode, padding, keys });
+  });
+
   // https://tc39.es/ecma262/#sec-%iteratorprototype%-%symbol.dispose% (explicit resource management)
   const dispose = (g.Symbol as SymbolConstructor & { dispose?: symbol }).dispose;
   if (typeof dispose === 'symbol' && !Object.prototype.hasOwnProperty.call(IteratorPrototype, dispose)) {
