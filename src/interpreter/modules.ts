@@ -201,6 +201,13 @@ export class ModuleLoader {
     visit(m, new Set());
     for (const r of order) {
       if (r.status !== 'linking') continue;
+      // InitializeEnvironment: every indirect export must resolve (no cycle, no ambiguity)
+      for (const e of r.indirectExports) {
+        if (e.importName === '*') continue;
+        const res = this.resolveExport(r, e.exportName);
+        if (res === null || res === 'ambiguous')
+          this.engine.vm.throwError('SyntaxError', `The requested module '${path.basename(e.module!)}' ${res === null ? 'does not provide an export named' : 'contains conflicting star exports for name'} '${e.importName}'`);
+      }
       for (const imp of r.imports) {
         const slot = r.env.desc!.index.get(imp.local)!;
         r.env.vars[slot] = this.resolveImport(imp);
@@ -209,23 +216,57 @@ export class ModuleLoader {
     }
   }
 
-  /** The module namespace object: live read-only views of the exports. */
+  /**
+   * The module namespace exotic object (ecma262 §10.4.6): a proxy of the realm over a frozen-shape
+   * target, so that exports read as live data properties ({ writable: true, configurable: false }),
+   * TDZ bindings throw, and nothing can be set or added.
+   */
   namespace(m: ModuleRecord): object {
     if (m.namespace) return m.namespace;
-    const ns = this.engine.realm.intrinsics.objectCreate(null);
-    m.namespace = ns;
-    const names = [...this.exportedNames(m, new Set())].sort();
-    for (const name of names) {
+    const vm = this.engine.vm;
+    const cells = new Map<string, ImportCell>();
+    for (const name of [...this.exportedNames(m, new Set())].sort()) {
       const r = this.resolveExport(m, name);
-      if (!r || r === 'ambiguous') continue;
-      const cell = r;
-      const getter = this.engine.realm.native(name, 0, () => this.engine.vm.readImport(cell));
-      Object.defineProperty(ns, name, { get: getter as () => unknown, enumerable: true, configurable: false });
+      if (r && r !== 'ambiguous') cells.set(name, r);
     }
-    Object.defineProperty(ns, Symbol.toStringTag, { value: 'Module', writable: false, enumerable: false, configurable: false });
-    Object.preventExtensions(ns);
+    const target = this.engine.realm.intrinsics.objectCreate(null);
+    for (const name of cells.keys()) Object.defineProperty(target, name, { value: undefined, writable: true, enumerable: true, configurable: false });
+    Object.defineProperty(target, Symbol.toStringTag, { value: 'Module', writable: false, enumerable: false, configurable: false });
+    Object.preventExtensions(target);
+    const read = (key: string) => vm.readImport(cells.get(key)!);
+    const handler: ProxyHandler<object> = {
+      get: (t, key) => (typeof key === 'symbol' ? Reflect.get(t, key) : cells.has(key) ? read(key) : undefined),
+      getOwnPropertyDescriptor: (t, key) => {
+        if (typeof key === 'symbol') return Reflect.getOwnPropertyDescriptor(t, key);
+        if (!cells.has(key)) return undefined;
+        return { value: read(key), writable: true, enumerable: true, configurable: false };
+      },
+      defineProperty: (t, key, desc) => {
+        if (typeof key === 'symbol') return Reflect.defineProperty(t, key, desc);
+        if (!cells.has(key)) return false;
+        const value = read(key);
+        if (desc.configurable === true || desc.enumerable === false || desc.get || desc.set || desc.writable === false) return false;
+        return !('value' in desc) || Object.is(desc.value, value);
+      },
+      has: (t, key) => (typeof key === 'symbol' ? Reflect.has(t, key) : cells.has(key)),
+      set: () => false,
+      deleteProperty: (t, key) => (typeof key === 'symbol' ? Reflect.deleteProperty(t, key) : !cells.has(key)),
+      ownKeys: (t) => Reflect.ownKeys(t),
+      getPrototypeOf: () => null,
+      setPrototypeOf: (_t, proto) => proto === null,
+      isExtensible: () => false,
+      preventExtensions: () => true,
+    };
+    const ns = new this.RealmProxy(target, handler);
+    m.namespace = ns;
     return ns;
   }
+
+  /** The realm's own %Proxy% (the guest's Proxy records proxies; this one is the engine's). */
+  private get RealmProxy(): ProxyConstructor {
+    return (this.realmProxy ??= this.engine.realm.realmEval<ProxyConstructor>('Proxy'));
+  }
+  private realmProxy: ProxyConstructor | undefined;
 
   private exportedNames(m: ModuleRecord, seen: Set<ModuleRecord>): Set<string> {
     const out = new Set<string>();
