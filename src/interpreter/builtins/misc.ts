@@ -23,6 +23,17 @@ export function installMisc(engine: Engine, ops: Ops): void {
     realm.defineNative(g.Math, 'f16round', 1, (_t, a) => f16round(ops.toNumber(a[0])));
   }
   if (g.RegExp.escape === undefined) installRegExpEscape(engine, ops);
+  if (g.DataView.prototype.getFloat16 === undefined) installDataViewFloat16(engine, ops);
+  if (g.Atomics && g.Atomics.pause === undefined) {
+    // https://tc39.es/proposal-atomics-microwait/#Atomics.pause
+    realm.defineNative(g.Atomics, 'pause', 0, (_t, a) => {
+      // 1. If N is neither undefined nor an integral Number, throw a TypeError exception.
+      const N = a[0];
+      if (N !== undefined && !(typeof N === 'number' && Number.isInteger(N))) ops.throwType('Atomics.pause: the argument must be an integral Number');
+      // 2-3. (no spin-wait hint from a host function) Return undefined.
+      return undefined;
+    });
+  }
   if (g.Map.prototype.getOrInsert === undefined) installUpsert(engine, ops);
 }
 
@@ -120,6 +131,60 @@ export function f16round(x: number): number {
   else if (2 ** (e + 1) <= a) e++;
   const quantum = 2 ** (Math.max(e, -14) - 10);
   return sign * roundTiesEven(a / quantum) * quantum;
+}
+
+/** The binary16 encoding of f16round(x) (NaN as the quiet NaN 0x7e00). */
+export function f16Bits(x: number): number {
+  if (Number.isNaN(x)) return 0x7e00;
+  const r = f16round(x);
+  const sign = r < 0 || Object.is(r, -0) ? 0x8000 : 0;
+  const a = Math.abs(r);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a === 0) return sign;
+  // subnormal: a multiple of 2**-24 below 2**-14
+  if (a < 2 ** -14) return sign | (a / 2 ** -24);
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--;
+  else if (2 ** (e + 1) <= a) e++;
+  return sign | ((e + 15) << 10) | (a / 2 ** e - 1) * 1024;
+}
+
+/** The Number a binary16 encoding stands for. */
+export function f16FromBits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0x1f) return f ? NaN : sign * Infinity;
+  if (e === 0) return sign * f * 2 ** -24;
+  return sign * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * DataView.prototype.getFloat16 / setFloat16 (ES2025, https://tc39.es/ecma262/#sec-dataview.prototype.getfloat16):
+ * the realm's own getUint16 / setUint16 do GetViewValue's / SetViewValue's checks, in the same order.
+ */
+function installDataViewFloat16(engine: Engine, ops: Ops): void {
+  const realm = engine.realm;
+  const proto = (realm.global as any).DataView.prototype;
+  const getUint16 = proto.getUint16 as Function;
+  const setUint16 = proto.setUint16 as Function;
+  realm.defineNative(proto, 'getFloat16', 1, (t, a) => {
+    // GetViewValue(view, byteOffset, littleEndian, float16): ToIndex, ToBoolean, bounds, then the bytes.
+    const bits = Reflect.apply(getUint16, t, [a[0], a[1]]) as number;
+    return f16FromBits(bits);
+  });
+  realm.defineNative(proto, 'setFloat16', 2, (t, a) => {
+    // SetViewValue 1-2. Perform ? RequireInternalSlot(view, [[DataView]]) (getUint16's check, on a valid offset).
+    if (!isObject(t) || !types.isDataView(t)) ops.throwType('DataView.prototype.setFloat16 called on incompatible receiver');
+    // 3. Let getIndex be ? ToIndex(requestIndex).
+    const index = ops.toIntegerOrInfinity(a[0]);
+    if (index < 0 || index > Number.MAX_SAFE_INTEGER) engine.vm.throwError('RangeError', 'Offset is outside the bounds of the DataView');
+    // 4-5. Let numberValue be ? ToNumber(value).
+    const numberValue = ops.toNumber(a[1]);
+    // 6-. ToBoolean(littleEndian), the detached / bounds checks, and the store.
+    Reflect.apply(setUint16, t, [index, f16Bits(numberValue), a[2]]);
+    return undefined;
+  });
 }
 
 /** Round a non-negative double to an integer, ties to even (exact: a / quantum scales by a power of two). */
