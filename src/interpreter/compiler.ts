@@ -527,14 +527,10 @@ class FunctionCompiler {
         return;
       case 'ReturnStatement':
         this.pos(s);
-        if (s.argument) {
+        if (s.argument && this.inTailPosition()) this.tailReturn(s.argument);
+        else if (s.argument) {
           const arg = s.argument;
-          this.emitReturnValue(() => {
-            this.expression(arg);
-            if (this.kind === 'async' || this.kind === 'asyncArrow') {
-              /* the VM resolves the promise with the value */
-            }
-          });
+          this.emitReturnValue(() => this.expression(arg));
         } else this.emitReturnValue(() => this.emit(Op.Undef));
         return;
       case 'IfStatement': {
@@ -699,6 +695,58 @@ class FunctionCompiler {
     }
     this.expression(e);
     this.emit(Op.Pop);
+  }
+
+  /** ES2015 proper tail calls: strict code, not in a generator, async function or constructor,
+   *  not inside a try block or a for-of loop (their completions still have work to do). */
+  private inTailPosition(): boolean {
+    return (
+      this.fnScope.strict &&
+      (this.kind === 'normal' || this.kind === 'arrow' || this.kind === 'method' || this.kind === 'getter' || this.kind === 'setter') &&
+      this.noTail === 0 &&
+      this.cleanups.every((c) => c.type === 'env')
+    );
+  }
+  private noTail = 0;
+
+  /** `return <expr>` in tail position: calls in tail position replace this frame (TailCall). */
+  private tailReturn(e: Node): void {
+    if (e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !(e.callee.type === 'Identifier' && e.callee.name === 'eval') && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
+      this.callee(e.callee);
+      for (const a of e.arguments) this.expression(a);
+      this.pos(e);
+      this.nameCallee(e.callee);
+      this.emit(Op.TailCall, e.arguments.length);
+      this.emit(Op.Return);
+      return;
+    }
+    if (e.type === 'ConditionalExpression') {
+      const elseL = this.label();
+      this.condition(e.test, elseL);
+      this.tailReturn(e.consequent);
+      this.place(elseL);
+      this.tailReturn(e.alternate);
+      return;
+    }
+    if (e.type === 'LogicalExpression' && e.operator !== '??') {
+      this.expression(e.left);
+      const done = this.label();
+      this.jump(e.operator === '&&' ? Op.JumpIfFalseKeep : Op.JumpIfTrueKeep, done);
+      this.emit(Op.Pop);
+      this.tailReturn(e.right);
+      this.place(done);
+      this.emit(Op.Return);
+      return;
+    }
+    if (e.type === 'SequenceExpression') {
+      e.expressions.forEach((x: Node, i: number) => {
+        if (i < e.expressions.length - 1) this.effect(x);
+        else this.tailReturn(x);
+      });
+      return;
+    }
+    this.expression(e);
+    this.emit(Op.Return);
   }
 
   private setCompletionUndefined(): void {
@@ -897,9 +945,11 @@ class FunctionCompiler {
       this.cleanups.push({ type: 'finally', rec: fin });
     }
     const start = this.ops.length;
+    this.noTail++;
     this.block(s.block, () => {
       for (const t of s.block.body) this.statement(t);
     });
+    this.noTail--;
     if (s.handler) {
       const end = this.ops.length;
       const after = this.label();

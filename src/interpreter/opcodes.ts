@@ -33,7 +33,7 @@ export const enum Op {
   JumpIfNullishKeep /* t */, JumpIfNotNullishKeep /* t */, JumpIfUndefined /* t: pops only when jumping? no: peeks */,
   Throw, ThrowError /* type k(message) */, Return, Debugger, Nop,
   // calls
-  Call /* argc */, CallSpread, New /* argc */, NewSpread, SuperCall /* argc */, SuperCallSpread, DirectEval /* argc strict */,
+  Call /* argc */, TailCall /* argc: a call that replaces the frame */, CallSpread, New /* argc */, NewSpread, SuperCall /* argc */, SuperCallSpread, DirectEval /* argc strict */,
   TaggedTemplateObject /* k */,
   // functions and classes
   Closure /* k(Code) */, Arguments, This, NewTarget, HomeObject, ActiveFunction,
@@ -70,7 +70,7 @@ export const operandCount: Partial<Record<Op, number>> = {
   [Op.Jump]: 1, [Op.JumpIfFalse]: 1, [Op.JumpIfTrue]: 1, [Op.JumpIfFalseKeep]: 1, [Op.JumpIfTrueKeep]: 1,
   [Op.JumpIfNullishKeep]: 1, [Op.JumpIfNotNullishKeep]: 1, [Op.JumpIfUndefined]: 1,
   [Op.ThrowError]: 2,
-  [Op.Call]: 1, [Op.New]: 1, [Op.SuperCall]: 1, [Op.DirectEval]: 2, [Op.TaggedTemplateObject]: 1,
+  [Op.Call]: 1, [Op.TailCall]: 1, [Op.New]: 1, [Op.SuperCall]: 1, [Op.DirectEval]: 2, [Op.TaggedTemplateObject]: 1,
   [Op.Closure]: 1, [Op.MakeClass]: 2, [Op.InitClassFields]: 1, [Op.NewPrivateName]: 1,
   [Op.IterStep]: 1, [Op.ForInStep]: 1, [Op.RegExpLiteral]: 1, [Op.TemplateObject]: 1,
   [Op.Resume]: 1,

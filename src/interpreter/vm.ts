@@ -1172,6 +1172,47 @@ export class VM {
           code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
+        case Op.TailCall: {
+          // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
+          // boundary), so tail recursion runs in constant space.
+          const argc = ops[pc]!;
+          const fn = stack[sp - argc - 2];
+          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+          if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && !frame.construct && frame.gen === null && frame.asyncCap === null) {
+            const c2 = rec.code;
+            const args = stack.slice(sp - argc, sp);
+            sp -= argc + 2;
+            let thisArg = stack[sp + 1];
+            if (c2.flags & CodeFlag.SloppyThis && !(c2.flags & CodeFlag.Arrow)) {
+              if (thisArg === undefined || thisArg === null) thisArg = this.global;
+              else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
+            }
+            const nf = new Frame(c2, rec, (c2.template ??= packedArray(c2.nregs)).slice(), rec.env, thisArg, undefined, args);
+            nf.module = rec.module;
+            nf.caller = frame.caller;
+            nf.depth = frame.depth;
+            nf.boundary = frame.boundary;
+            frame = nf;
+            this.current = frame;
+            code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
+            break;
+          }
+          frame.sp = sp;
+          frame.pc = pc;
+          const nf = this.invoke(frame, Op.Call);
+          if (nf === null) {
+            sp = frame.sp;
+            pc = frame.pc;
+            break;
+          }
+          nf.caller = frame;
+          nf.depth = this.depth;
+          this.depth++;
+          frame = nf;
+          this.current = frame;
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
+          break;
+        }
         case Op.New:
         case Op.CallSpread:
         case Op.NewSpread:
