@@ -7,8 +7,7 @@ class Shape {
   static #count = 0;
   constructor(name) {
     this.name = name;
-    Shape.#count += 1;
-    this.#id = Shape.#count;
+    this.#id = ++Shape.#count;
   }
   get id() {
     return this.#id;
