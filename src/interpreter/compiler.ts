@@ -445,8 +445,21 @@ class FunctionCompiler {
         this.bindPattern(p, true);
       }
     });
-    // Function declarations are instantiated after the parameters (one named like a parameter wins).
-    this.hoistFunctions(s, false);
+    // The body's own environment when parameters have expressions: vars named like a parameter
+    // start with its value. Function declarations are instantiated after the parameters.
+    if (s.varScope !== s) {
+      const body = s.varScope;
+      this.scope = body;
+      this.enterScope(body);
+      for (const d of body.decls.values()) {
+        if (d.kind !== 'var' || !s.decls.has(d.name)) continue;
+        this.scope = s;
+        this.getVar(d.name);
+        this.scope = body;
+        this.setVar(d.name, true);
+      }
+      this.hoistFunctions(body, false);
+    } else this.hoistFunctions(s, false);
     if (kind === 'generator' || kind === 'asyncGenerator') this.emit(Op.GenStart);
     if (node.body.type === 'BlockStatement') {
       for (const st of node.body.body) this.statement(st);

@@ -41,6 +41,8 @@ export class Scope {
   /** A `with` statement is inside: declarations added later in analysis are captured too. */
   hasWith = false;
   usesThis = false;
+  /** Where `var` declarations of this function go: itself, or its body scope when parameters have expressions. */
+  varScope: Scope = this;
   /** Function declarations hoisted to this scope's start. */
   readonly functions: Node[] = [];
   /** Slots in this scope's runtime environment (set by the compiler). */
@@ -259,7 +261,7 @@ export class Analysis {
         s.declare(st.id.name, 'let');
         s.functions.push(st);
         if (!s.strict && !st.generator && !st.async && !this.lexicallyDeclaredBetween(st.id.name, parent, s.fn)) {
-          this.declareVar(s.fn, st.id.name);
+          this.declareVar(s.fn.varScope, st.id.name);
           st.annexB = true;
         }
       }
@@ -284,8 +286,15 @@ export class Analysis {
     for (const p of node.params) for (const n of boundNames(p)) s.declare(n, paramKind);
     for (const p of node.params) this.pattern(p, s);
     if (node.body.type === 'BlockStatement') {
-      this.hoist(node.body.body, s, s);
-      this.statements(node.body.body, s);
+      // With parameter expressions, the body's declarations live in an environment of their own,
+      // which closures in the parameter list cannot see (FunctionDeclarationInstantiation step 28).
+      let body = s;
+      if (paramKind === 'let') {
+        body = this.newScope('block', node.body, s, strict);
+        s.varScope = body;
+      }
+      this.hoist(node.body.body, body, body);
+      this.statements(node.body.body, body);
     } else this.node(node.body, s);
   }
 
