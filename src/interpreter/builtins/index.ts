@@ -9,6 +9,7 @@ import { installMisc } from './misc';
 import { installArrayFromAsync } from './array-from-async';
 import { installArrayBufferTransfer } from './array-buffer';
 import { installBase64 } from './base64';
+import { installResourceManagement } from './resource-management';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -20,4 +21,5 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
+  if (g.DisposableStack === undefined) installResourceManagement(engine, ops);
 }

@@ -832,26 +832,6 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     // 15-16. Return IteratorZip(iters, mode, padding, finishResults) with null-prototype objects of keys.
     return createHelper({ kind: 'zip', state: 'suspendedStart', iters, openIters: iters.slice(), mode, padding, keys });
   });
-
-  // https://tc39.es/ecma262/#sec-%iteratorprototype%-%symbol.dispose% (explicit resource management)
-  const dispose = (g.Symbol as SymbolConstructor & { dispose?: symbol }).dispose;
-  if (typeof dispose === 'symbol' && !Object.prototype.hasOwnProperty.call(IteratorPrototype, dispose)) {
-    realm.defineNative(
-      IteratorPrototype,
-      '[Symbol.dispose]',
-      0,
-      (t) => {
-        // 1. Let O be the this value.
-        // 2. Let return be ? GetMethod(O, "return").
-        const ret = ops.getMethod(t, 'return');
-        // 3. If return is not undefined, perform ? Call(return, O, « »).
-        if (ret !== undefined) Reflect.apply(ret, t, []);
-        // 4. Return undefined.
-        return undefined;
-      },
-      dispose,
-    );
-  }
 }
 
 /** https://tc39.es/ecma262/#sec-ordinaryhasinstance with C = %Iterator% (its prototype is non-writable). */

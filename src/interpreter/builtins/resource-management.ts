@@ -1,0 +1,446 @@
+// Explicit resource management, its built-ins (ES2026, https://tc39.es/proposal-explicit-resource-management/):
+// Symbol.dispose, Symbol.asyncDispose, SuppressedError, DisposableStack, AsyncDisposableStack, and the
+// dispose methods of %IteratorPrototype% and %AsyncIteratorPrototype%. (The `using` declarations are syntax:
+// the compiler's.) A stack's [[DisposeCapability]] is a plain list of DisposableResource records; an
+// asynchronous disposal is a DisposeJob record resumed by the engine's promise jobs, one per Await.
+import type { Engine } from '../engine';
+import type { HostCapability } from '../promise';
+import { makeStamp } from '../realm';
+import { Ops, isObject, describe } from './common';
+
+// The well-known symbols are one value for every realm of the process (an agent's realms share them).
+const symbolDispose: unique symbol = Symbol('Symbol.dispose') as never;
+const symbolAsyncDispose: unique symbol = Symbol('Symbol.asyncDispose') as never;
+
+type Hint = 'sync-dispose' | 'async-dispose';
+
+/**
+ * https://tc39.es/ecma262/#sec-disposableresource-records. `call` says how [[DisposeMethod]] is called:
+ * as `method.call(value)`, as adopt's closure (`method(value)`), or as GetDisposeMethod's closure around
+ * a synchronous @@dispose used for async-dispose (its result is a promise settled by the call).
+ */
+export interface DisposableResource {
+  value: unknown;
+  hint: Hint;
+  method: Function | undefined;
+  call: 'method' | 'adopt' | 'sync-as-async';
+}
+
+/** A DisposableStack's or AsyncDisposableStack's slots. */
+export interface DisposableStackRecord {
+  state: 'pending' | 'disposed';
+  /** [[DisposeCapability]].[[DisposableResourceStack]] */
+  resources: DisposableResource[];
+}
+
+/** DisposeResources suspended at an Await (async-dispose). */
+export interface DisposeJob {
+  resources: DisposableResource[];
+  /** The next resource to dispose (the list is walked in reverse). */
+  index: number;
+  /** The completion so far: a throw completion's value, or none. */
+  error: { value: unknown } | null;
+  needsAwait: boolean;
+  hasAwaited: boolean;
+  /** What the pending Await is: step 3.d's Await(undefined), a disposal's result, or step 4's. */
+  awaiting: 'beforeResource' | 'result' | 'end';
+  capability: HostCapability;
+  onFulfilled: Function | null;
+  onRejected: Function | null;
+}
+
+export function installResourceManagement(engine: Engine, ops: Ops): void {
+  const realm = engine.realm;
+  const vm = engine.vm;
+  const promises = engine.promises;
+  const g = realm.global as any;
+  const I = realm.intrinsics;
+  const syncStacks = makeStamp<DisposableStackRecord>();
+  const asyncStacks = makeStamp<DisposableStackRecord>();
+
+  // ---- Symbol.dispose, Symbol.asyncDispose ----------------------------------------------------
+  for (const [name, sym] of [
+    ['dispose', symbolDispose],
+    ['asyncDispose', symbolAsyncDispose],
+  ] as const) {
+    Object.defineProperty(g.Symbol, name, { value: sym, writable: false, enumerable: false, configurable: false });
+  }
+
+  // ---- SuppressedError -----------------------------------------------------------------------
+  const ErrorPrototype = I.Error.prototype;
+  const SuppressedErrorPrototype = I.objectCreate(ErrorPrototype);
+  /** An object with [[ErrorData]] of prototype `proto`, with the guest stack. */
+  const newErrorObject = (proto: object): object => {
+    const O = Reflect.construct(I.Error, []) as object;
+    Object.setPrototypeOf(O, proto);
+    vm.setGuestStack(O);
+    return O;
+  };
+  const defineHidden = (O: object, key: string, value: unknown) =>
+    Object.defineProperty(O, key, { value, writable: true, enumerable: false, configurable: true });
+  /** A newly created SuppressedError object (DisposeResources 3.e.iii.1.c-e), no user code runs. */
+  const newSuppressedError = (error: unknown, suppressed: unknown): object => {
+    const O = newErrorObject(SuppressedErrorPrototype);
+    defineHidden(O, 'error', error);
+    defineHidden(O, 'suppressed', suppressed);
+    return O;
+  };
+
+  /** https://tc39.es/proposal-explicit-resource-management/#sec-suppressederror-constructor */
+  const SuppressedError: Function = realm.native(
+    'SuppressedError',
+    3,
+    (_t, a, newTarget) => {
+      // 1. If NewTarget is undefined, let newTarget be the active function object.
+      const nt = (newTarget ?? SuppressedError) as any;
+      // 2. Let O be ? OrdinaryCreateFromConstructor(newTarget, "%SuppressedError.prototype%", « [[ErrorData]] »).
+      const proto = nt.prototype;
+      const O = newErrorObject(isObject(proto) ? proto : SuppressedErrorPrototype);
+      // 3. If message is not undefined, CreateNonEnumerableDataPropertyOrThrow(O, "message", ? ToString(message)).
+      if (a[2] !== undefined) defineHidden(O, 'message', ops.toString(a[2]));
+      // 4-5. "error" and "suppressed".
+      defineHidden(O, 'error', a[0]);
+      defineHidden(O, 'suppressed', a[1]);
+      return O;
+    },
+    true,
+  );
+  Object.setPrototypeOf(SuppressedError, g.Error);
+  Object.defineProperty(SuppressedError, 'prototype', { value: SuppressedErrorPrototype, writable: false, enumerable: false, configurable: false });
+  ops.defineValue(SuppressedErrorPrototype, 'constructor', SuppressedError);
+  ops.defineValue(SuppressedErrorPrototype, 'message', '');
+  ops.defineValue(SuppressedErrorPrototype, 'name', 'SuppressedError');
+  ops.defineValue(g, 'SuppressedError', SuppressedError);
+
+  // ---- the abstract operations ------------------------------------------------------------------
+
+  /** https://tc39.es/proposal-explicit-resource-management/#sec-getdisposemethod */
+  const getDisposeMethod = (V: unknown, hint: Hint): { method: Function | undefined; call: DisposableResource['call'] } => {
+    if (hint === 'async-dispose') {
+      // 1.a. Let method be ? GetMethod(V, @@asyncDispose).
+      const method = ops.getMethod(V, symbolAsyncDispose);
+      if (method !== undefined) return { method, call: 'method' };
+      // b. Else a synchronous @@dispose, called by a closure that turns its completion into a promise.
+      const syncMethod = ops.getMethod(V, symbolDispose);
+      return { method: syncMethod, call: 'sync-as-async' };
+    }
+    // 2.a. Let method be ? GetMethod(V, @@dispose).
+    return { method: ops.getMethod(V, symbolDispose), call: 'method' };
+  };
+
+  /** https://tc39.es/proposal-explicit-resource-management/#sec-adddisposableresource (without a method) */
+  const addResource = (stack: DisposableStackRecord, V: unknown, hint: Hint): void => {
+    // 1.a. If V is either null or undefined and hint is sync-dispose, return.
+    if ((V === null || V === undefined) && hint === 'sync-dispose') return;
+    // 1.c. Let resource be ? CreateDisposableResource(V, hint).
+    let resource: DisposableResource;
+    if (V === null || V === undefined) resource = { value: undefined, hint, method: undefined, call: 'method' };
+    else {
+      // CreateDisposableResource 1.b.i. If V is not an Object, throw a TypeError exception.
+      if (!isObject(V)) ops.throwType(`${describe(V)} is not an object`);
+      // ii-iii. Let method be ? GetDisposeMethod(V, hint); if undefined, throw a TypeError exception.
+      const { method, call } = getDisposeMethod(V, hint);
+      if (method === undefined) ops.throwType(`${describe(V)} is not disposable`);
+      resource = { value: V, hint, method, call };
+    }
+    // 3. Append resource to disposeCapability.[[DisposableResourceStack]].
+    stack.resources.push(resource);
+  };
+
+  /** Call(method, value) for a resource (for sync-as-async: the promise its closure returns). */
+  const callDispose = (r: DisposableResource): unknown => {
+    if (r.call === 'adopt') return Reflect.apply(r.method!, undefined, [r.value]);
+    if (r.call === 'method') return Reflect.apply(r.method!, r.value, []);
+    // GetDisposeMethod 1.b.ii.1: a promise of %Promise%, rejected when the call throws.
+    const capability = promises.newPromise();
+    try {
+      Reflect.apply(r.method!, r.value, []);
+      capability.resolve(undefined);
+    } catch (e) {
+      capability.reject(vm.toGuest(e));
+    }
+    return capability.promise;
+  };
+
+  /** DisposeResources 3.e.iii: a throw completion joins the completion so far. */
+  const recordError = (current: { value: unknown } | null, e: unknown): { value: unknown } =>
+    current ? { value: newSuppressedError(e, current.value) } : { value: e };
+
+  /** https://tc39.es/proposal-explicit-resource-management/#sec-disposeresources, where every hint is sync-dispose. */
+  const disposeResourcesSync = (stack: DisposableStackRecord): void => {
+    const resources = stack.resources;
+    // 6. Set disposeCapability.[[DisposableResourceStack]] to a new empty List.
+    stack.resources = [];
+    let error: { value: unknown } | null = null;
+    // 3. For each element resource, in reverse list order, do
+    for (let i = resources.length - 1; i >= 0; i--) {
+      const r = resources[i]!;
+      if (r.method === undefined) continue;
+      try {
+        callDispose(r);
+      } catch (e) {
+        error = recordError(error, vm.toGuest(e));
+      }
+    }
+    // 7. Return ? completion.
+    if (error) throw error.value;
+  };
+
+  // ---- asynchronous DisposeResources --------------------------------------------------------
+
+  const awaitValue = (job: DisposeJob, value: unknown): void => {
+    let promise: object;
+    try {
+      promise = promises.promiseResolve(promises.Promise, value);
+    } catch (e) {
+      return resumeDispose(job, vm.toGuest(e), true);
+    }
+    promises.performPromiseThen(promise, job.onFulfilled, job.onRejected);
+  };
+
+  /** Continue DisposeResources after an Await. */
+  const resumeDispose = (job: DisposeJob, value: unknown, rejected: boolean): void => {
+    switch (job.awaiting) {
+      case 'beforeResource':
+        // 3.d.i. Perform ! Await(undefined); the resource at job.index is disposed next.
+        return runDispose(job, true);
+      case 'result':
+        // 3.e.ii.1-2. Set result to Completion(Await(result)); set hasAwaited to true.
+        job.hasAwaited = true;
+        if (rejected) job.error = recordError(job.error, value);
+        job.index--;
+        return runDispose(job, false);
+      case 'end':
+        return finishDispose(job);
+    }
+  };
+
+  /** DisposeResources steps 3-4 from resource job.index down; `afterAwait`: step 3.d has just awaited for it. */
+  const runDispose = (job: DisposeJob, afterAwait: boolean): void => {
+    for (; job.index >= 0; job.index--, afterAwait = false) {
+      const r = job.resources[job.index]!;
+      // d. If hint is sync-dispose and needsAwait is true and hasAwaited is false, Await(undefined).
+      if (!afterAwait && r.hint === 'sync-dispose' && job.needsAwait && !job.hasAwaited) {
+        job.needsAwait = false;
+        job.awaiting = 'beforeResource';
+        return awaitValue(job, undefined);
+      }
+      // e. If method is not undefined, then
+      if (r.method !== undefined) {
+        let result: unknown;
+        try {
+          // i. Let result be Completion(Call(method, value)).
+          result = callDispose(r);
+        } catch (e) {
+          // iii. A throw completion joins the completion so far.
+          job.error = recordError(job.error, vm.toGuest(e));
+          continue;
+        }
+        // ii. If hint is async-dispose, Set result to Completion(Await(result)).
+        if (r.hint === 'async-dispose') {
+          job.awaiting = 'result';
+          return awaitValue(job, result);
+        }
+      } else {
+        // f. A null or undefined resource of `await using`: an Await is still needed.
+        job.needsAwait = true;
+      }
+    }
+    // 4. If needsAwait is true and hasAwaited is false, Perform ! Await(undefined).
+    if (job.needsAwait && !job.hasAwaited) {
+      job.needsAwait = false;
+      job.awaiting = 'end';
+      return awaitValue(job, undefined);
+    }
+    finishDispose(job);
+  };
+
+  /** Step 7. Return ? completion: settle disposeAsync's promise. */
+  const finishDispose = (job: DisposeJob): void => {
+    if (job.error) job.capability.reject(job.error.value);
+    else job.capability.resolve(undefined);
+  };
+
+  /** DisposeResources(disposeCapability, NormalCompletion(undefined)) settling `capability` when done. */
+  const disposeResourcesAsync = (stack: DisposableStackRecord, capability: HostCapability): void => {
+    const resources = stack.resources;
+    stack.resources = [];
+    const job: DisposeJob = {
+      resources,
+      index: resources.length - 1,
+      error: null,
+      needsAwait: false,
+      hasAwaited: false,
+      awaiting: 'result',
+      capability,
+      onFulfilled: null,
+      onRejected: null,
+    };
+    job.onFulfilled = realm.native('', 1, (_t, v) => resumeDispose(job, v[0], false));
+    job.onRejected = realm.native('', 1, (_t, v) => resumeDispose(job, v[0], true));
+    runDispose(job, false);
+  };
+
+  // ---- DisposableStack and AsyncDisposableStack ---------------------------------------------------
+
+  const makeStackClass = (async: boolean) => {
+    const name = async ? 'AsyncDisposableStack' : 'DisposableStack';
+    const stamp = async ? asyncStacks : syncStacks;
+    const hint: Hint = async ? 'async-dispose' : 'sync-dispose';
+    const proto = I.objectCreate(I.ObjectPrototype) as any;
+    const create = (newTarget: unknown): object => {
+      // OrdinaryCreateFromConstructor(NewTarget, "%DisposableStack.prototype%", « [[DisposableState]], [[DisposeCapability]] »)
+      const p = (newTarget as any).prototype;
+      const o = I.objectCreate(isObject(p) ? p : proto);
+      stamp.set(o, { state: 'pending', resources: [] });
+      return o;
+    };
+    const Ctor: Function = realm.native(
+      name,
+      0,
+      (_t, _a, newTarget) => {
+        // 1. If NewTarget is undefined, throw a TypeError exception.
+        if (newTarget === undefined) ops.throwType(`Constructor ${name} requires 'new'`);
+        // 2-5.
+        return create(newTarget);
+      },
+      true,
+    );
+    Object.defineProperty(Ctor, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+    ops.defineValue(proto, 'constructor', Ctor);
+    ops.defineValue(g, name, Ctor);
+
+    /** RequireInternalSlot(this, [[DisposableState]]) */
+    const slots = (t: unknown, method: string): DisposableStackRecord => {
+      const s = stamp.get(t);
+      if (!s) ops.throwType(`${name}.prototype.${method} called on incompatible receiver ${describe(t)}`);
+      return s;
+    };
+    const pending = (t: unknown, method: string): DisposableStackRecord => {
+      const s = slots(t, method);
+      // If [[DisposableState]] is disposed, throw a ReferenceError exception.
+      if (s.state === 'disposed') vm.throwError('ReferenceError', `${name} already disposed`);
+      return s;
+    };
+
+    // https://tc39.es/proposal-explicit-resource-management/#sec-disposablestack.prototype.adopt
+    realm.defineNative(proto, 'adopt', 2, (t, a) => {
+      const s = pending(t, 'adopt');
+      // 4. If IsCallable(onDispose) is false, throw a TypeError exception.
+      if (typeof a[1] !== 'function') ops.throwType(`${describe(a[1])} is not a function`);
+      // 5-7. AddDisposableResource(…, undefined, hint, F) where F calls onDispose(value).
+      s.resources.push({ value: a[0], hint, method: a[1], call: 'adopt' });
+      // 8. Return value.
+      return a[0];
+    });
+    // https://tc39.es/proposal-explicit-resource-management/#sec-disposablestack.prototype.defer
+    realm.defineNative(proto, 'defer', 1, (t, a) => {
+      const s = pending(t, 'defer');
+      if (typeof a[0] !== 'function') ops.throwType(`${describe(a[0])} is not a function`);
+      // 5. Perform ? AddDisposableResource(…, undefined, hint, onDispose).
+      s.resources.push({ value: undefined, hint, method: a[0], call: 'method' });
+      return undefined;
+    });
+    // https://tc39.es/proposal-explicit-resource-management/#sec-disposablestack.prototype.use
+    realm.defineNative(proto, 'use', 1, (t, a) => {
+      const s = pending(t, 'use');
+      // 4. Perform ? AddDisposableResource(…, value, hint).
+      addResource(s, a[0], hint);
+      return a[0];
+    });
+    // https://tc39.es/proposal-explicit-resource-management/#sec-disposablestack.prototype.move
+    realm.defineNative(proto, 'move', 0, (t) => {
+      const s = pending(t, 'move');
+      // 4-6. A new stack of %DisposableStack.prototype% holding this stack's resources.
+      const moved = create(Ctor);
+      stamp.get(moved)!.resources = s.resources;
+      // 7-8. This stack: a new empty capability, and disposed.
+      s.resources = [];
+      s.state = 'disposed';
+      return moved;
+    });
+    // https://tc39.es/proposal-explicit-resource-management/#sec-get-disposablestack.prototype.disposed
+    ops.defineAccessor(proto, 'disposed', (t) => slots(t, 'disposed').state === 'disposed', undefined);
+
+    let dispose: Function;
+    if (!async) {
+      // https://tc39.es/proposal-explicit-resource-management/#sec-disposablestack.prototype.dispose
+      dispose = realm.defineNative(proto, 'dispose', 0, (t) => {
+        const s = slots(t, 'dispose');
+        // 3. If disposed, return undefined.
+        if (s.state === 'disposed') return undefined;
+        // 4-5. Set state to disposed; Return ? DisposeResources(…, NormalCompletion(undefined)).
+        s.state = 'disposed';
+        disposeResourcesSync(s);
+        return undefined;
+      });
+    } else {
+      // https://tc39.es/proposal-explicit-resource-management/#sec-asyncdisposablestack.prototype.disposeAsync
+      dispose = realm.defineNative(proto, 'disposeAsync', 0, (t) => {
+        // 2. Let promiseCapability be ! NewPromiseCapability(%Promise%).
+        const capability = promises.newPromise();
+        const s = stamp.get(t);
+        // 3. Without [[AsyncDisposableState]], reject with a TypeError.
+        if (!s) capability.reject(vm.error('TypeError', `${name}.prototype.disposeAsync called on incompatible receiver ${describe(t)}`));
+        // 4. If disposed, resolve with undefined.
+        else if (s.state === 'disposed') capability.resolve(undefined);
+        else {
+          // 5-8. Set state to disposed; settle with DisposeResources' completion.
+          s.state = 'disposed';
+          disposeResourcesAsync(s, capability);
+        }
+        return capability.promise;
+      });
+    }
+    // DisposableStack.prototype[@@dispose] is dispose; AsyncDisposableStack.prototype[@@asyncDispose] is disposeAsync.
+    ops.defineValue(proto, async ? symbolAsyncDispose : symbolDispose, dispose);
+    Object.defineProperty(proto, Symbol.toStringTag, { value: name, writable: false, enumerable: false, configurable: true });
+  };
+  makeStackClass(false);
+  makeStackClass(true);
+
+  // ---- %IteratorPrototype%[@@dispose], %AsyncIteratorPrototype%[@@asyncDispose] -----------------
+
+  // https://tc39.es/proposal-explicit-resource-management/#sec-%iteratorprototype%-@@dispose
+  realm.defineNative(
+    I.IteratorPrototype,
+    '[Symbol.dispose]',
+    0,
+    (t) => {
+      // 2. Let return be ? GetMethod(O, "return").
+      const ret = ops.getMethod(t, 'return');
+      // 3. If return is not undefined, perform ? Call(return, O, « »).
+      if (ret !== undefined) Reflect.apply(ret, t, []);
+      return undefined;
+    },
+    symbolDispose,
+  );
+  // https://tc39.es/proposal-explicit-resource-management/#sec-%asynciteratorprototype%-@@asyncdispose
+  const unwrap = realm.native('', 1, () => undefined);
+  realm.defineNative(
+    I.AsyncIteratorPrototype,
+    '[Symbol.asyncDispose]',
+    0,
+    (t) => {
+      // 2. Let promiseCapability be ! NewPromiseCapability(%Promise%).
+      const capability = promises.newPromiseCapability(promises.Promise, false);
+      try {
+        // 3-4. Let return be Completion(GetMethod(O, "return")); IfAbruptRejectPromise.
+        const ret = ops.getMethod(t, 'return');
+        // 5. If return is undefined, resolve with undefined.
+        if (ret === undefined) promises.capabilityResolve(capability, undefined);
+        else {
+          // 6.a-d. Let result be Completion(Call(return, O)); PromiseResolve(%Promise%, result).
+          const result = Reflect.apply(ret, t, []);
+          const wrapper = promises.promiseResolve(promises.Promise, result);
+          // e-g. PerformPromiseThen(resultWrapper, unwrap (returns undefined), undefined, promiseCapability).
+          promises.performPromiseThen(wrapper, unwrap, undefined, capability);
+        }
+      } catch (e) {
+        promises.capabilityReject(capability, vm.toGuest(e));
+      }
+      return capability.promise;
+    },
+    symbolAsyncDispose,
+  );
+}
