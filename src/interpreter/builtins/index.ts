@@ -10,6 +10,7 @@ import { installArrayFromAsync } from './array-from-async';
 import { installArrayBufferTransfer } from './array-buffer';
 import { installBase64 } from './base64';
 import { installResourceManagement } from './resource-management';
+import { installPromiseKeyed } from './promise-keyed';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -22,4 +23,5 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
   if (g.DisposableStack === undefined) installResourceManagement(engine, ops);
+  if (engine.promises.Promise && (engine.promises.Promise as any).allKeyed === undefined) installPromiseKeyed(engine, ops);
 }
