@@ -51,6 +51,8 @@ export const enum Op {
   GenStart, Yield, Await, Resume /* t(return path): value kind -> value */, AsyncGenYield, YieldStarStep,
   // exceptions
   EnterFinally, Rethrow /* kind value */,
+  /** Numbers above this belong to the compiler's extended instructions (compiler.ts). */
+  Last,
 }
 
 /** Number of inline operands each opcode takes (the compiler and the disassembler read this). */

@@ -36,7 +36,7 @@ var triggers = [
   function () { $262.evalScript('}'); },
   function () { new Proxy(1, {}); },
   function () { JSON.parse('{'); },
-  function () { function f() { return f(); } f(); },
+  function () { function f() { return 1 + f(); } f(); },
 ];
 triggers.forEach(function (t) {
   try { t(); } catch (e) { if (e && typeof e === 'object') e.stack; }
