@@ -1089,23 +1089,28 @@ class FunctionCompiler {
       case 'MemberExpression': {
         // value on stack: evaluate the reference then rotate.
         if (p.object.type === 'Super') {
-          this.emit(Op.HomeObject);
-          this.superHome();
+          this.getVar(HOME);
           this.propertyKey(p);
           this.getVar(THIS);
+          // value home key this → home key this value
+          this.emit(Op.Rot4);
+          this.emit(Op.Rot4);
           this.emit(Op.Rot4);
           this.emit(Op.SetSuper);
           this.emit(Op.Pop);
           return;
         }
         this.expression(p.object);
+        // value obj key → obj key value (two right rotations)
         if (p.property.type === 'PrivateIdentifier') {
           this.getVar('#' + p.property.name);
+          this.emit(Op.Rot3);
           this.emit(Op.Rot3);
           this.emit(Op.SetPrivate);
         } else if (p.computed) {
           this.expression(p.property);
           this.emit(Op.ToPropertyKey);
+          this.emit(Op.Rot3);
           this.emit(Op.Rot3);
           this.emit(Op.SetElem);
         } else {

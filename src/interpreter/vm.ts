@@ -1871,6 +1871,7 @@ export class VM {
    * been pushed (native callee).
    */
   private invoke(frame: Frame, op: number): Frame | null {
+    const at = frame.pc - 1; // the call instruction (for error messages)
     const ops = frame.code.ops;
     const stack = frame.stack;
     let pc = frame.pc;
@@ -1900,7 +1901,7 @@ export class VM {
         newTarget = fn;
         thisArg = undefined;
         construct = true;
-        if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a constructor`);
+        if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a constructor`);
       } else {
         // super(...): the parent of the active function, with this frame's new.target
         if (op === OpDefaultDerivedCtor) {
@@ -1933,7 +1934,7 @@ export class VM {
         return nf;
       }
       if (typeof fn !== 'function') {
-        this.throwError('TypeError', `${this.calleeDescription(frame, frame.pc - 1)} is not a function`);
+        this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
       }
       stack[frame.sp++] = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
       return null;
