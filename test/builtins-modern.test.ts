@@ -35,6 +35,13 @@ const cases: Case[] = [
   { name: 'Iterator.prototype.constructor is an accessor', code: 'const d = Object.getOwnPropertyDescriptor(Iterator.prototype, "constructor"); [typeof d.get, typeof d.set, Iterator.prototype.constructor === Iterator].join()', expected: 'function,function,true' },
   { name: 'errors of the helpers are guest errors', code: 'let e; try { Iterator.prototype.map.call(null, (x) => x); } catch (x) { e = x; } [e instanceof TypeError, e.constructor.constructor === Function].join()', expected: 'true,true' },
 
+  // ---- Iterator proposals test262 covers ----
+  { name: 'chunks and windows', code: 'const d = () => [1, 2, 3, 4, 5].values(); [d().chunks(2).toArray(), d().windows(3).toArray(), [1].values().windows(2, "allow-partial").toArray()].map((a) => a.map((x) => x.join("")).join(" ")).join("|")', expected: '12 34 5|123 234 345|1' },
+  { name: 'chunks validates its size', code: 'let r = []; try { [].values().chunks(0); } catch (e) { r.push(e.name); } try { [].values().chunks("2"); } catch (e) { r.push(e.name); } r.join()', expected: 'RangeError,TypeError' },
+  { name: 'includes and join', code: '[[1, NaN, 3].values().includes(NaN), [1, 2, 3].values().includes(1, 1), ["a", null, 1].values().join("-")].join()', expected: 'true,false,a--1' },
+  { name: 'Iterator.zip and zipKeyed', code: 'const z = Iterator.zip([[1, 2], "ab".split("")]).toArray().map((p) => p.join("")).join(); const k = Iterator.zipKeyed({ x: [1, 2, 3], y: [4] }, { mode: "longest", padding: { y: 0 } }).toArray().map((o) => o.x + ":" + o.y).join(); z + "|" + k', expected: '1a,2b|1:4,2:0,3:0' },
+  { name: 'Iterator.zip strict mode throws on different lengths', code: 'Iterator.zip([[1], [1, 2]], { mode: "strict" }).toArray()', throws: /^TypeError/ },
+
   // ---- Set methods ----
   { name: 'union, intersection, difference, symmetricDifference', code: 'const a = new Set([1, 2, 3]), b = new Set([3, 4]); [a.union(b), a.intersection(b), a.difference(b), a.symmetricDifference(b)].map((s) => [...s].join("")).join()', expected: '1234,3,12,124' },
   { name: 'subset, superset, disjoint', code: 'const a = new Set([1, 2]); [a.isSubsetOf(new Set([1, 2, 3])), a.isSupersetOf(new Set([2])), a.isDisjointFrom(new Set([3]))].join()', expected: 'true,true,true' },
@@ -78,11 +85,34 @@ const cases: Case[] = [
   { name: 'transfer keeps resizability, transferToFixedLength drops it', code: 'const a = new ArrayBuffer(2, { maxByteLength: 16 }); const b = a.transfer(); const r = [b.resizable, b.maxByteLength]; const c = b.transferToFixedLength(); [...r, c.resizable, c.byteLength].join()', expected: 'true,16,false,2' },
   { name: 'transfer of a detached buffer', code: 'const a = new ArrayBuffer(1); a.transfer(); a.transfer()', throws: /^TypeError/ },
 
+  // ---- explicit resource management ----
+  { name: 'DisposableStack disposes in reverse order', code: 'const log = []; const s = new DisposableStack(); s.defer(() => log.push("a")); s.use({ [Symbol.dispose]() { log.push("b"); } }); s.adopt(1, (v) => log.push("c" + v)); s.dispose(); [log.join(""), s.disposed].join()', expected: 'c1ba,true' },
+  { name: 'DisposableStack reports a SuppressedError', code: 'const s = new DisposableStack(); s.defer(() => { throw 1; }); s.defer(() => { throw 2; }); let e; try { s.dispose(); } catch (x) { e = x; } [e instanceof SuppressedError, e.error, e.suppressed, Error.isError(e)].join()', expected: 'true,1,2,true' },
+  { name: 'a disposed stack refuses new resources', code: 'const s = new DisposableStack(); s.dispose(); s.defer(() => {})', throws: /^ReferenceError/ },
+  {
+    name: 'AsyncDisposableStack awaits each disposal',
+    code: `const log = []; const s = new AsyncDisposableStack();
+      s.defer(async () => { log.push("a"); }); s.use({ [Symbol.dispose]() { log.push("sync"); } }); s.defer(() => Promise.resolve().then(() => log.push("b")));
+      s.disposeAsync().then(() => console.log(log.join(), s.disposed));`,
+    logs: ['b,sync,a true'],
+  },
+  { name: 'Symbol.dispose is a well-known symbol', code: '[typeof Symbol.dispose, Symbol.dispose.description, Symbol.asyncDispose.description, typeof [].values()[Symbol.dispose]].join()', expected: 'symbol,Symbol.dispose,Symbol.asyncDispose,function' },
+
+  // ---- Promise.allKeyed ----
+  {
+    name: 'Promise.allKeyed and allSettledKeyed',
+    code: `Promise.allKeyed({ a: 1, b: Promise.resolve(2) }).then((r) => console.log(Object.getPrototypeOf(r), r.a, r.b));
+      Promise.allSettledKeyed({ x: Promise.reject(3) }).then((r) => console.log(r.x.status, r.x.reason));`,
+    logs: ['null 1 2', 'rejected 3'],
+  },
+
   // ---- small ones ----
   { name: 'Error.isError', code: 'class E extends Error {} [Error.isError(new E()), Error.isError(new TypeError()), Error.isError(Object.create(Error.prototype)), Error.isError({})].join()', expected: 'true,true,false,false' },
   { name: 'Math.sumPrecise', code: '[Math.sumPrecise([0.1, 0.2, 0.3]), Math.sumPrecise([1e308, 1e308, -1e308]), Object.is(Math.sumPrecise([]), -0), Math.sumPrecise([Infinity, -Infinity])].join()', expected: '0.6,1e+308,true,NaN' },
   { name: 'Math.sumPrecise rejects non-numbers', code: 'Math.sumPrecise([1, "2"])', throws: /^TypeError/ },
   { name: 'Math.f16round', code: '[Math.f16round(1.337), Math.f16round(65520), Math.f16round(5e-8)].join()', expected: '1.3369140625,Infinity,5.960464477539063e-8' },
+  { name: 'DataView Float16', code: 'const v = new DataView(new ArrayBuffer(4)); v.setFloat16(0, 1.337); v.setFloat16(2, 65520, true); [v.getFloat16(0), v.getUint16(0).toString(16), v.getFloat16(2, true)].join()', expected: '1.3369140625,3d59,Infinity' },
+  { name: 'Atomics.pause', code: 'let r; try { Atomics.pause(1.5); } catch (e) { r = e.name; } [Atomics.pause(), Atomics.pause(3), r].join()', expected: ',,TypeError' },
   { name: 'RegExp.escape', code: 'RegExp.escape("1.5+x/y z")', expected: '\\x31\\.5\\+x\\/y\\x20z' },
   { name: 'Map.prototype.getOrInsert(Computed)', code: 'const m = new Map([[1, "a"]]); [m.getOrInsert(1, "b"), m.getOrInsert(2, "c"), m.getOrInsertComputed(3, (k) => k * 2), m.size].join()', expected: 'a,c,6,3' },
   { name: 'WeakMap.prototype.getOrInsert rejects a registered symbol', code: 'new WeakMap().getOrInsert(Symbol.for("x"), 1)', throws: /^TypeError/ },
