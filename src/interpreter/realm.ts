@@ -62,6 +62,89 @@ class Stamp<T> {
 }
 export const makeStamp = Stamp.make;
 
+/**
+ * Operations on guest values that can run guest code (getters, proxy traps, valueOf, …) must run in
+ * the guest realm: V8 creates objects such as a Proxy `apply` trap's argument array in the realm of
+ * the code that triggers the call, and one made in the host realm leads to the host's Function.
+ * So the VM performs them through these functions, compiled inside the realm.
+ */
+export interface RealmOps {
+  get(o: unknown, k: unknown): unknown;
+  set(o: unknown, k: unknown, v: unknown): void;
+  setSloppy(o: unknown, k: unknown, v: unknown): void;
+  has(k: unknown, o: unknown): boolean;
+  instanceOf(v: unknown, c: unknown): boolean;
+  deleteStrict(o: unknown, k: unknown): boolean;
+  deleteSloppy(o: unknown, k: unknown): boolean;
+  add(a: unknown, b: unknown): unknown;
+  sub(a: unknown, b: unknown): unknown;
+  mul(a: unknown, b: unknown): unknown;
+  div(a: unknown, b: unknown): unknown;
+  mod(a: unknown, b: unknown): unknown;
+  exp(a: unknown, b: unknown): unknown;
+  band(a: unknown, b: unknown): unknown;
+  bor(a: unknown, b: unknown): unknown;
+  bxor(a: unknown, b: unknown): unknown;
+  shl(a: unknown, b: unknown): unknown;
+  shr(a: unknown, b: unknown): unknown;
+  ushr(a: unknown, b: unknown): unknown;
+  eq(a: unknown, b: unknown): boolean;
+  lt(a: unknown, b: unknown): boolean;
+  le(a: unknown, b: unknown): boolean;
+  gt(a: unknown, b: unknown): boolean;
+  ge(a: unknown, b: unknown): boolean;
+  neg(a: unknown): unknown;
+  plus(a: unknown): number;
+  bnot(a: unknown): unknown;
+  toStr(a: unknown): string;
+  toKey(a: unknown): PropertyKey;
+  toNumeric(a: unknown): number | bigint;
+  /** Array.prototype.slice of the realm (reads elements in the realm). */
+  slice: Function;
+}
+
+const REALM_OPS = `(function () {
+  'use strict';
+  const ownKeys = Reflect.ownKeys;
+  function toPrimitiveNumber(v) {
+    const t = v[Symbol.toPrimitive];
+    if (t !== undefined && t !== null) {
+      const r = Reflect.apply(t, v, ['number']);
+      if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
+      throw new TypeError('Cannot convert object to primitive value');
+    }
+    for (const m of ['valueOf', 'toString']) {
+      const f = v[m];
+      if (typeof f === 'function') {
+        const r = Reflect.apply(f, v, []);
+        if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
+      }
+    }
+    throw new TypeError('Cannot convert object to primitive value');
+  }
+  return {
+    get: (o, k) => o[k],
+    set: (o, k, v) => { o[k] = v; },
+    has: (k, o) => k in o,
+    instanceOf: (v, c) => v instanceof c,
+    deleteStrict: (o, k) => delete o[k],
+    add: (a, b) => a + b, sub: (a, b) => a - b, mul: (a, b) => a * b, div: (a, b) => a / b, mod: (a, b) => a % b,
+    exp: (a, b) => a ** b, band: (a, b) => a & b, bor: (a, b) => a | b, bxor: (a, b) => a ^ b,
+    shl: (a, b) => a << b, shr: (a, b) => a >> b, ushr: (a, b) => a >>> b,
+    eq: (a, b) => a == b, lt: (a, b) => a < b, le: (a, b) => a <= b, gt: (a, b) => a > b, ge: (a, b) => a >= b,
+    neg: (a) => -a, plus: (a) => +a, bnot: (a) => ~a,
+    toStr: (a) => \`\${a}\`,
+    toKey: (a) => ownKeys({ [a]: 0 })[0],
+    toNumeric: (a) => {
+      const p = a !== null && (typeof a === 'object' || typeof a === 'function') ? toPrimitiveNumber(a) : a;
+      return typeof p === 'bigint' ? p : +p;
+    },
+    slice: Array.prototype.slice,
+  };
+})()`;
+
+const REALM_SLOPPY_OPS = `({ setSloppy: function (o, k, v) { o[k] = v; }, deleteSloppy: function (o, k) { return delete o[k]; } })`;
+
 export class Realm {
   readonly context: vm.Context;
   /** The guest's global object: an ordinary object of the realm holding the built-ins. */
@@ -70,6 +153,9 @@ export class Realm {
   /** Records of native functions, so that the snapshot room can name them. */
   readonly natives = makeStamp<{ name: string; impl: NativeImpl }>();
   private readonly nativeFactories = new Map<string, (impl: NativeImpl) => Function>();
+  /** The realm's own Reflect (its functions run in the realm; see RealmOps). */
+  readonly R: typeof Reflect;
+  readonly ops: RealmOps;
   private readonly evalInRealm: (src: string) => any;
 
   constructor() {
@@ -112,6 +198,8 @@ export class Realm {
     }
     Object.defineProperty(global, 'globalThis', { value: global, writable: true, enumerable: false, configurable: true });
     this.global = global;
+    this.R = ctxGlobal.Reflect;
+    this.ops = Object.assign(run(REALM_OPS), run(REALM_SLOPPY_OPS)) as RealmOps;
     this.harden();
   }
 

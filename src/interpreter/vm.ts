@@ -8,7 +8,7 @@ import {
   OpImportMeta, OpDynamicImport, OpGlobalThis, OpGetImport, OpMappedArguments, OpMappedGet, OpMappedSet, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
   TemplateSite, PrivateNameDesc, GlobalDecls,
 } from './compiler';
-import { Realm, makeStamp, ErrorType } from './realm';
+import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
 
 /** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
@@ -23,10 +23,12 @@ class PropertyAccessors {
   private readonly loads = new Map<string, (o: any) => unknown>();
   private readonly strictStores = new Map<string, (o: any, v: unknown) => void>();
   private readonly sloppyStores = new Map<string, (o: any, v: unknown) => void>();
+  /** Compiles inside the guest realm, so that getters, setters and traps run there. */
+  constructor(private readonly compile: (src: string) => unknown) {}
   load(name: string): (o: any) => unknown {
     let f = this.loads.get(name);
     if (!f) {
-      f = new Function('o', `"use strict"; return o${member(name)};`) as (o: any) => unknown;
+      f = this.compile(`(function (o) { "use strict"; return o${member(name)}; })`) as (o: any) => unknown;
       this.loads.set(name, f);
     }
     return f;
@@ -36,7 +38,7 @@ class PropertyAccessors {
     const map = strict ? this.strictStores : this.sloppyStores;
     let f = map.get(name);
     if (!f) {
-      f = new Function('o', 'v', `${strict ? '"use strict"; ' : ''}o${member(name)} = v;`) as (o: any, v: unknown) => void;
+      f = this.compile(`(function (o, v) { ${strict ? '"use strict"; ' : ''}o${member(name)} = v; })`) as (o: any, v: unknown) => void;
       map.set(name, f);
     }
     return f;
@@ -184,7 +186,7 @@ export class VM {
   readonly proxies = makeStamp<{ target: object; handler: object; revoked: boolean }>();
   readonly boundFunctions = makeStamp<{ target: Function; boundThis: unknown; boundArgs: unknown[] }>();
   readonly globalLex = new Map<string, { value: unknown; isConst: boolean }>();
-  private readonly accessors = new PropertyAccessors();
+  private readonly accessors: PropertyAccessors;
   depth = 0;
   current: Frame | null = null;
   readonly factories = new Map<string, Function>();
@@ -202,6 +204,9 @@ export class VM {
   private readonly argumentsFactory: (...args: unknown[]) => object;
   private readonly strictArgumentsFactory: (...args: unknown[]) => object;
   readonly protoOf: Record<string, object>;
+  /** The realm's Reflect and operations: whatever may run guest code runs in the guest realm. */
+  private readonly R: typeof Reflect;
+  private readonly ops: RealmOps;
 
   constructor(
     readonly realm: Realm,
@@ -209,6 +214,9 @@ export class VM {
   ) {
     this.I = realm.intrinsics;
     this.global = realm.global;
+    this.R = realm.R;
+    this.ops = realm.ops;
+    this.accessors = new PropertyAccessors((src) => realm.realmEval(src));
     // A sloppy wrapper receives V8's coerced `this`: the context's own global stands for ours.
     const contextGlobal = realm.realmEval('globalThis');
     this.enterFromHost = (rec, thisArg, args, newTarget) =>
@@ -374,7 +382,7 @@ export class VM {
   }
 
   ordinaryCreateFromConstructor(newTarget: unknown, fallback: object = this.I.ObjectPrototype): object {
-    let proto = (newTarget as any).prototype;
+    let proto = this.ops.get(newTarget, 'prototype') as any;
     if (proto === null || (typeof proto !== 'object' && typeof proto !== 'function')) proto = fallback;
     return this.I.objectCreate(proto);
   }
@@ -384,14 +392,14 @@ export class VM {
     if (!info) return;
     for (const pn of info.privateMethods) this.privateAdd(obj, pn, pn.value);
     for (const f of info.fields) {
-      const value = f.init ? Reflect.apply(f.init, obj, [f.key]) : undefined;
+      const value = f.init ? this.R.apply(f.init, obj, [f.key]) : undefined;
       if (f.isPrivate) this.privateAdd(obj, f.key as PrivateName, value);
       else this.createDataPropertyOrThrow(obj, f.key as PropertyKey, value);
     }
   }
 
   createDataPropertyOrThrow(obj: object, key: PropertyKey, value: unknown): void {
-    if (!Reflect.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })) {
+    if (!this.R.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })) {
       this.throwError('TypeError', `Cannot define property ${String(key)}`);
     }
   }
@@ -411,7 +419,7 @@ export class VM {
     if (!m || !m.has(pn)) this.throwError('TypeError', `Cannot read private member ${pn.description} from an object whose class did not declare it`);
     if (pn.kind === 'accessor') {
       if (!pn.getter) this.throwError('TypeError', `'${pn.description}' was defined without a getter`);
-      return Reflect.apply(pn.getter, obj, []);
+      return this.R.apply(pn.getter, obj, []);
     }
     return m.get(pn);
   }
@@ -421,7 +429,7 @@ export class VM {
     if (!m || !m.has(pn)) this.throwError('TypeError', `Cannot write private member ${pn.description} to an object whose class did not declare it`);
     if (pn.kind === 'accessor') {
       if (!pn.setter) this.throwError('TypeError', `'${pn.description}' was defined without a setter`);
-      Reflect.apply(pn.setter, obj, [value]);
+      this.R.apply(pn.setter, obj, [value]);
       return;
     }
     if (pn.kind === 'method') this.throwError('TypeError', `Private method '${pn.description}' is not writable`);
@@ -430,7 +438,7 @@ export class VM {
 
   // ---- property access on any value ----
   getV(o: any, key: any): unknown {
-    if (o !== null && (typeof o === 'object' || typeof o === 'function')) return o[key];
+    if (o !== null && (typeof o === 'object' || typeof o === 'function')) return this.ops.get(o, key);
     return this.getPrimitive(o, key);
   }
   getPrimitive(o: any, key: any): unknown {
@@ -445,25 +453,18 @@ export class VM {
       if (idx >= 0 && idx < o.length && (idx | 0) === idx && !Object.is(idx, -0)) return o[idx];
     }
     const proto = this.protoOf[typeof o]!;
-    return Reflect.get(proto, key, o);
+    return this.R.get(proto, key, o);
   }
   setV(o: any, key: any, v: unknown, strict: boolean): void {
     if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-      if (strict) {
-        if (!Reflect.set(o, key, v)) this.failedAssignment(o, key);
-      } else Reflect.set(o, key, v);
+      // strict: V8's own TypeError on failure; sloppy: fails silently
+      if (strict) this.ops.set(o, key, v);
+      else this.ops.setSloppy(o, key, v);
       return;
     }
     if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
-    const ok = Reflect.set(this.protoOf[typeof o]!, key, v, o);
+    const ok = this.R.set(this.protoOf[typeof o]!, key, v, o);
     if (!ok && strict) this.throwError('TypeError', `Cannot create property '${String(key)}' on ${typeof o} '${String(o)}'`);
-  }
-  private failedAssignment(o: any, key: any): never {
-    const k = typeof key === 'symbol' ? key.toString() : String(key);
-    const desc = Reflect.getOwnPropertyDescriptor(o, key);
-    if (desc && desc.set === undefined && desc.get !== undefined) this.throwError('TypeError', `Cannot set property ${k} of ${'#<Object>'} which has only a getter`);
-    if (!Reflect.isExtensible(o) && !desc) this.throwError('TypeError', `Cannot add property ${k}, object is not extensible`);
-    this.throwError('TypeError', `Cannot assign to read only property '${k}' of object`);
   }
   toObject(o: any): object {
     if (o === undefined || o === null) this.throwError('TypeError', `Cannot convert undefined or null to object`);
@@ -472,24 +473,15 @@ export class VM {
   toPropertyKey(k: unknown): PropertyKey {
     if (typeof k === 'string' || typeof k === 'symbol') return k;
     if (typeof k === 'number') return String(k);
-    if (k !== null && (typeof k === 'object' || typeof k === 'function')) {
-      const p = this.toPrimitive(k, 'string');
-      return typeof p === 'symbol' ? p : String(p);
-    }
+    if (k !== null && (typeof k === 'object' || typeof k === 'function')) return this.ops.toKey(k);
     return String(k);
   }
-  toPrimitive(v: any, hint: 'string' | 'number' | 'default'): unknown {
-    // Host ToPrimitive with a hint: a computed-key object literal does it for us.
-    if (hint === 'string') return `${v}` === undefined ? v : (v as any)[Symbol.toPrimitive] !== undefined || true ? hostToPrimitiveString(v) : v;
-    return v;
-  }
-
   isConstructor(f: unknown): boolean {
     if (typeof f !== 'function') return false;
     const rec = this.closures.get(f);
     if (rec) return (rec.code.flags & CodeFlag.Constructor) !== 0;
     try {
-      Reflect.construct(String, [], f);
+      this.R.construct(String, [], f);
       return true;
     } catch {
       return false;
@@ -505,46 +497,46 @@ export class VM {
         return this.createAsyncFromSyncIterator(sync);
       }
       if (typeof m !== 'function') this.throwError('TypeError', 'object is not async iterable');
-      const it = Reflect.apply(m, obj, []);
+      const it = this.R.apply(m, obj, []);
       if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.asyncIterator method is not an object');
-      return { iterator: it, next: (it as any).next, done: false };
+      return { iterator: it, next: this.ops.get(it, 'next'), done: false };
     }
     const m = this.getV(obj, Symbol.iterator);
     if (typeof m !== 'function') this.throwError('TypeError', `${describe(obj)} is not iterable`);
-    const it = Reflect.apply(m, obj, []);
+    const it = this.R.apply(m, obj, []);
     if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.iterator method is not an object');
-    return { iterator: it, next: (it as any).next, done: false };
+    return { iterator: it, next: this.ops.get(it, 'next'), done: false };
   }
   createAsyncFromSyncIterator(sync: IteratorRecord): IteratorRecord {
     return (this.host as any).createAsyncFromSyncIterator(sync);
   }
   iteratorStep(rec: IteratorRecord): { done: boolean; value: unknown } {
     if (typeof rec.next !== 'function') this.throwError('TypeError', `${describe(rec.next)} is not a function`);
-    const r = Reflect.apply(rec.next, rec.iterator, []);
+    const r = this.R.apply(rec.next, rec.iterator, []);
     if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
-    if ((r as any).done) {
+    if (this.ops.get(r, 'done')) {
       rec.done = true;
       return { done: true, value: undefined };
     }
-    return { done: false, value: (r as any).value };
+    return { done: false, value: this.ops.get(r, 'value') };
   }
   iteratorClose(rec: IteratorRecord): void {
     const ret = this.getV(rec.iterator, 'return');
     if (ret === undefined || ret === null) return;
     if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
-    const r = Reflect.apply(ret, rec.iterator, []);
+    const r = this.R.apply(ret, rec.iterator, []);
     if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', 'iterator.return() did not return an object');
   }
   iteratorCloseOnThrow(rec: IteratorRecord): void {
     try {
       const ret = this.getV(rec.iterator, 'return');
-      if (ret !== undefined && ret !== null) Reflect.apply(ret as Function, rec.iterator, []);
+      if (ret !== undefined && ret !== null) this.R.apply(ret as Function, rec.iterator, []);
     } catch {
       /* the original throw wins */
     }
   }
   iterableToList(v: unknown): unknown[] {
-    if (Array.isArray(v) && (v as any)[Symbol.iterator] === this.I.ArrayValues && this.arrayIteratorIntact()) return Array.prototype.slice.call(v);
+    if (Array.isArray(v) && this.ops.get(v, Symbol.iterator) === this.I.ArrayValues && this.arrayIteratorIntact()) return this.R.apply(this.ops.slice, v, []) as unknown[];
     const rec = this.getIterator(v, false);
     const out: unknown[] = [];
     for (;;) {
@@ -554,7 +546,7 @@ export class VM {
     }
   }
   private arrayIteratorIntact(): boolean {
-    return (this.I.ArrayIteratorPrototype as any).next === this.I.ArrayIteratorNext;
+    return this.ops.get(this.I.ArrayIteratorPrototype, 'next') === this.I.ArrayIteratorNext;
   }
 
   forInKeys(o: any): ForInState {
@@ -562,12 +554,12 @@ export class VM {
     if (o !== null && o !== undefined) {
       const obj = this.toObject(o);
       const seen = new Set<string>();
-      for (let cur: any = obj; cur !== null; cur = Reflect.getPrototypeOf(cur)) {
-        for (const k of Reflect.ownKeys(cur)) {
+      for (let cur: any = obj; cur !== null; cur = this.R.getPrototypeOf(cur)) {
+        for (const k of this.R.ownKeys(cur)) {
           if (typeof k !== 'string') continue;
           if (seen.has(k)) continue;
           seen.add(k);
-          const d = Reflect.getOwnPropertyDescriptor(cur, k);
+          const d = this.R.getOwnPropertyDescriptor(cur, k);
           if (d && d.enumerable) keys.push(k);
         }
       }
@@ -581,20 +573,20 @@ export class VM {
     const g = this.global;
     for (const { name } of d.lexical) {
       if (this.globalLex.has(name)) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
-      const desc = Reflect.getOwnPropertyDescriptor(g, name);
+      const desc = this.R.getOwnPropertyDescriptor(g, name);
       if (desc && !desc.configurable) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
     }
     for (const name of [...d.vars, ...d.functions]) {
       if (this.globalLex.has(name)) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
     }
     for (const name of d.functions) {
-      const desc = Reflect.getOwnPropertyDescriptor(g, name);
+      const desc = this.R.getOwnPropertyDescriptor(g, name);
       if (desc && !desc.configurable && !(desc.writable && desc.enumerable) && !('value' in desc && desc.writable && desc.enumerable))
         this.throwError('TypeError', `Cannot redefine global function ${name}`);
-      if (!desc && !Reflect.isExtensible(g)) this.throwError('TypeError', `Cannot define global function ${name}`);
+      if (!desc && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot define global function ${name}`);
     }
     for (const name of d.vars) {
-      if (!Reflect.getOwnPropertyDescriptor(g, name) && !Reflect.isExtensible(g)) this.throwError('TypeError', `Cannot define global variable ${name}`);
+      if (!this.R.getOwnPropertyDescriptor(g, name) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot define global variable ${name}`);
     }
     for (const { name, isConst } of d.lexical) this.globalLex.set(name, { value: HOLE, isConst });
     for (const name of d.vars) {
@@ -624,12 +616,12 @@ export class VM {
       return;
     }
     const g = this.global;
-    const desc = Reflect.getOwnPropertyDescriptor(g, name);
+    const desc = this.R.getOwnPropertyDescriptor(g, name);
     if (frame.code.kind === 'eval' && !desc) {
       Object.defineProperty(g, name, { value, writable: true, enumerable: true, configurable: true });
     } else if (typeof value === 'function' && (!desc || desc.configurable)) {
       Object.defineProperty(g, name, { value, writable: true, enumerable: true, configurable: frame.code.kind === 'eval' });
-    } else g[name] = value;
+    } else this.ops.set(g, name, value);
   }
 
   getGlobal(name: string): unknown {
@@ -639,7 +631,7 @@ export class VM {
       return lex.value;
     }
     const g = this.global;
-    if (name in g) return g[name];
+    if (this.ops.has(name, g)) return this.ops.get(g, name);
     return this.throwError('ReferenceError', `${name} is not defined`);
   }
   setGlobal(name: string, v: unknown, strict: boolean): void {
@@ -651,7 +643,7 @@ export class VM {
       return;
     }
     const g = this.global;
-    if (strict && !(name in g)) this.throwError('ReferenceError', `${name} is not defined`);
+    if (strict && !this.ops.has(name, g)) this.throwError('ReferenceError', `${name} is not defined`);
     this.setV(g, name, v, strict);
   }
 
@@ -660,9 +652,9 @@ export class VM {
     for (let e = env; e; e = e.parent) {
       if (e.object) {
         const o: any = e.object;
-        if (name in o) {
-          const uns = o[Symbol.unscopables];
-          if (uns !== null && (typeof uns === 'object' || typeof uns === 'function') && uns[name]) continue;
+        if (this.ops.has(name, o)) {
+          const uns = this.ops.get(o, Symbol.unscopables);
+          if (uns !== null && (typeof uns === 'object' || typeof uns === 'function') && this.ops.get(uns, name)) continue;
           return { object: o };
         }
         continue;
@@ -687,7 +679,7 @@ export class VM {
       return this.getGlobal(name);
     }
     if ('object' in r) {
-      return r.object[name];
+      return this.ops.get(r.object, name);
     }
     if ('cell' in r) return r.cell.value;
     const v = r.env.vars[r.slot];
@@ -699,7 +691,7 @@ export class VM {
     const r = this.lookup(env, name);
     if (r === null) return this.setGlobal(name, v, strict);
     if ('object' in r) {
-      if (strict && !(name in r.object)) this.throwError('ReferenceError', `${name} is not defined`);
+      if (strict && !this.ops.has(name, r.object)) this.throwError('ReferenceError', `${name} is not defined`);
       this.setV(r.object, name, v, strict);
       return;
     }
@@ -923,7 +915,7 @@ export class VM {
           frame.sp = sp;
           const lex = this.globalLex.get(name);
           const g = this.global;
-          if (lex === undefined && name in g) stack[sp++] = g[name];
+          if (lex === undefined && this.ops.has(name, g)) stack[sp++] = this.ops.get(g, name);
           else stack[sp++] = this.getGlobal(name);
           break;
         }
@@ -980,7 +972,7 @@ export class VM {
           const key = stack[--sp] as any;
           const o = stack[sp - 1] as any;
           frame.sp = sp + 1;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = o[key];
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = this.ops.get(o, key);
           else {
             if (o === undefined || o === null) this.getPrimitive(o, key);
             stack[sp - 1] = this.getPrimitive(o, this.toPropertyKey(key));
@@ -991,7 +983,7 @@ export class VM {
           const key = stack[sp - 1] as any;
           const o = stack[sp - 2] as any;
           frame.sp = sp;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = o[key];
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = this.ops.get(o, key);
           else {
             if (o === undefined || o === null) this.getPrimitive(o, key);
             stack[sp - 1] = this.getPrimitive(o, this.toPropertyKey(key));
@@ -1025,26 +1017,26 @@ export class VM {
           Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
           break;
         }
-        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = a + b; } break; }
-        case Op.Sub: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b; else { frame.sp = sp + 1; stack[sp - 1] = a - b; } break; }
-        case Op.Mul: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b; else { frame.sp = sp + 1; stack[sp - 1] = a * b; } break; }
-        case Op.Div: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b; else { frame.sp = sp + 1; stack[sp - 1] = a / b; } break; }
-        case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = a % b; } break; }
-        case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = a & b; } break; }
-        case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = a | b; } break; }
-        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = a ^ b; } break; }
-        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = a << b; } break; }
-        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = a >> b; } break; }
-        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = a >>> b; } break; }
-        case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] == b; break; }
-        case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = stack[sp - 1] != b; break; }
+        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.add(a, b); } break; }
+        case Op.Sub: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.sub(a, b); } break; }
+        case Op.Mul: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.mul(a, b); } break; }
+        case Op.Div: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.div(a, b); } break; }
+        case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.mod(a, b); } break; }
+        case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.band(a, b); } break; }
+        case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bor(a, b); } break; }
+        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bxor(a, b); } break; }
+        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shl(a, b); } break; }
+        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shr(a, b); } break; }
+        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ushr(a, b); } break; }
+        case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = looseEquals(this.ops, stack[sp - 1], b); break; }
+        case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = !looseEquals(this.ops, stack[sp - 1], b); break; }
         case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
         case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
-        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = a < b; } break; }
-        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = a <= b; } break; }
-        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = a > b; } break; }
-        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = a >= b; } break; }
-        case Op.Neg: frame.sp = sp; stack[sp - 1] = -(stack[sp - 1] as any); break;
+        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.lt(a, b); } break; }
+        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.le(a, b); } break; }
+        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.gt(a, b); } break; }
+        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ge(a, b); } break; }
+        case Op.Neg: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? -a : this.ops.neg(a); break; }
         case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
         case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
         case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
@@ -1053,8 +1045,7 @@ export class VM {
           const v = stack[sp - 1] as any;
           if (typeof v !== 'number' && typeof v !== 'bigint') {
             frame.sp = sp;
-            const p = v !== null && (typeof v === 'object' || typeof v === 'function') ? toPrimitiveNumber(v) : v;
-            stack[sp - 1] = typeof p === 'bigint' ? p : +(p as any);
+            stack[sp - 1] = this.ops.toNumeric(v);
           }
           break;
         }
@@ -1072,14 +1063,14 @@ export class VM {
           else stack[r] = this.incDecSlow(v, -1);
           break;
         }
-        case Op.JumpIfNotLt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a < b : a < b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotLe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a <= b : a <= b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotGt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a > b : a > b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotGe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a >= b : a >= b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotLt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b)) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotLe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b)) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotGt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b)) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotGe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b)) pc++; else pc = ops[pc]!; break; }
         case Op.JumpIfNotStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a === b) pc++; else pc = ops[pc]!; break; }
         case Op.JumpIfStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a !== b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotEq: { const b = stack[--sp]; const a = stack[--sp]; if (a == b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfEq: { const b = stack[--sp]; const a = stack[--sp]; if (a != b) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotEq: { const b = stack[--sp]; const a = stack[--sp]; if (looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfEq: { const b = stack[--sp]; const a = stack[--sp]; if (!looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
         case Op.Jump: pc = ops[pc]!; break;
         case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
         case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
@@ -1250,8 +1241,8 @@ export class VM {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
           const r = this.iteratorStep(it);
-          if (r.done) pc = ops[pc]!;
-          else { pc++; stack[sp++] = r.value; }
+          if (this.ops.get(r, 'done')) pc = ops[pc]!;
+          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
           break;
         }
         case Op.GenStart: {
@@ -1366,7 +1357,7 @@ export class VM {
           frame.sp = sp;
           const lex = this.globalLex.get(name);
           if (lex) stack[sp++] = typeOf(this.getGlobal(name));
-          else stack[sp++] = name in this.global ? typeOf(this.global[name]) : 'undefined';
+          else stack[sp++] = this.ops.has(name, this.global) ? typeOf(this.ops.get(this.global, name)) : 'undefined';
           break;
         }
         case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
@@ -1382,7 +1373,7 @@ export class VM {
           const name = consts[ops[pc++]!] as string;
           frame.sp = sp;
           const r = this.lookup(env, name);
-          if (r === null && !this.globalLex.has(name) && !(name in this.global)) stack[sp++] = 'undefined';
+          if (r === null && !this.globalLex.has(name) && !this.ops.has(name, this.global)) stack[sp++] = 'undefined';
           else stack[sp++] = typeOf(this.getName(env, name, frame));
           break;
         }
@@ -1390,8 +1381,8 @@ export class VM {
           const name = consts[ops[pc++]!] as string;
           frame.sp = sp;
           const r = this.lookup(env, name);
-          if (r === null) stack[sp++] = this.globalLex.has(name) ? false : Reflect.deleteProperty(this.global, name);
-          else if ('object' in r) stack[sp++] = Reflect.deleteProperty(r.object, name);
+          if (r === null) stack[sp++] = this.globalLex.has(name) ? false : this.R.deleteProperty(this.global, name);
+          else if ('object' in r) stack[sp++] = this.R.deleteProperty(r.object, name);
           else if ('cell' in r) {
             for (let e = env; e; e = e.parent) if (e.extra?.get(name) === r.cell) e.extra.delete(name);
             stack[sp++] = true;
@@ -1403,7 +1394,7 @@ export class VM {
           frame.sp = sp;
           const r = this.lookup(env, name);
           if (r !== null && 'object' in r) {
-            stack[sp++] = r.object[name];
+            stack[sp++] = this.ops.get(r.object, name);
             stack[sp++] = r.object;
           } else {
             stack[sp++] = this.getName(env, name, frame);
@@ -1433,7 +1424,7 @@ export class VM {
           const key = stack[sp - 1] as any;
           frame.sp = sp + 1;
           if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
-          stack[sp - 1] = key in o;
+          stack[sp - 1] = this.ops.has(key, o);
           break;
         }
         case Op.InstanceOf: {
@@ -1490,7 +1481,7 @@ export class VM {
           const base = typeof key === 'symbol' ? (key.description === undefined ? '' : `[${key.description}]`) : String(key);
           const name = prefix ? `${prefix} ${base}` : base;
           frame.sp = sp;
-          const own = Reflect.getOwnPropertyDescriptor(f, 'name');
+          const own = this.R.getOwnPropertyDescriptor(f, 'name');
           if (!own || own.configurable && (this.closures.get(f) || own.value === '')) {
             if (!(typeof f === 'function' && this.closures.get(f)?.code.kind === 'classConstructor' && own && own.value !== '' && !own.writable && false))
               Object.defineProperty(f, 'name', { value: name, writable: false, enumerable: false, configurable: true });
@@ -1502,9 +1493,9 @@ export class VM {
           const key = stack[--sp] as PropertyKey;
           const home = stack[sp - 1] as object;
           frame.sp = sp + 2;
-          const proto = Reflect.getPrototypeOf(home);
+          const proto = this.R.getPrototypeOf(home);
           if (proto === null) this.throwError('TypeError', `Cannot read properties of null (reading '${String(key)}')`);
-          stack[sp - 1] = Reflect.get(proto, key, thisv);
+          stack[sp - 1] = this.R.get(proto, key, thisv);
           break;
         }
         case Op.SetSuper: {
@@ -1513,9 +1504,9 @@ export class VM {
           const key = stack[--sp] as PropertyKey;
           const home = stack[sp - 1] as object;
           frame.sp = sp + 3;
-          const proto = Reflect.getPrototypeOf(home);
+          const proto = this.R.getPrototypeOf(home);
           if (proto === null) this.throwError('TypeError', `Cannot set properties of null`);
-          const ok = Reflect.set(proto, key, v, thisv);
+          const ok = this.R.set(proto, key, v, thisv);
           if (!ok && strict) this.throwError('TypeError', `Cannot assign to read only property '${String(key)}' of object`);
           stack[sp - 1] = v;
           break;
@@ -1543,15 +1534,15 @@ export class VM {
           break;
         }
         case Op.NewPrivateName: stack[sp++] = new PrivateName((consts[ops[pc++]!] as PrivateNameDesc).description); break;
-        case Op.Exp: { const b = stack[--sp] as any; frame.sp = sp + 1; stack[sp - 1] = (stack[sp - 1] as any) ** b; break; }
-        case Op.Plus: frame.sp = sp; stack[sp - 1] = +(stack[sp - 1] as any); break;
-        case Op.BitNot: frame.sp = sp; stack[sp - 1] = ~(stack[sp - 1] as any); break;
+        case Op.Exp: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ** b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.exp(a, b); } break; }
+        case Op.Plus: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? a : this.ops.plus(a); break; }
+        case Op.BitNot: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? ~a : this.ops.bnot(a); break; }
         case Op.ToString: {
           const v = stack[sp - 1];
           if (typeof v !== 'string') {
             frame.sp = sp;
             if (typeof v === 'symbol') this.throwError('TypeError', 'Cannot convert a Symbol value to a string');
-            stack[sp - 1] = `${v as any}`;
+            stack[sp - 1] = this.ops.toStr(v);
           }
           break;
         }
@@ -1574,7 +1565,7 @@ export class VM {
             stack[sp++] = argc === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
           } else {
             if (typeof fn !== 'function') this.throwError('TypeError', 'eval is not a function');
-            stack[sp++] = Reflect.apply(fn, thisArg, args);
+            stack[sp++] = this.R.apply(fn, thisArg, args);
           }
           break;
         }
@@ -1635,7 +1626,7 @@ export class VM {
               protoParent = null;
             } else {
               if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${describe(sup)} is not a constructor or null`);
-              const pp = sup.prototype;
+              const pp = this.ops.get(sup, 'prototype') as any;
               if (pp !== null && typeof pp !== 'object' && typeof pp !== 'function') this.throwError('TypeError', 'Class extends value does not have valid prototype property');
               protoParent = pp;
               ctorParent = sup;
@@ -1699,9 +1690,9 @@ export class VM {
           this.pendingClass.pop();
           for (const pn of ((rec as any).staticPrivate ?? []) as PrivateName[]) this.privateAdd(F, pn, pn.value);
           for (const el of rec.classInfo!.staticElements) {
-            if (el.kind === 'block') Reflect.apply(el.init!, F, []);
+            if (el.kind === 'block') this.R.apply(el.init!, F, []);
             else {
-              const v = el.init ? Reflect.apply(el.init, F, [el.key]) : undefined;
+              const v = el.init ? this.R.apply(el.init, F, [el.key]) : undefined;
               if (el.isPrivate) this.privateAdd(F, el.key as PrivateName, v);
               else this.createDataPropertyOrThrow(F, el.key as PropertyKey, v);
             }
@@ -1771,15 +1762,15 @@ export class VM {
         case OpAsyncIterNext: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
-          stack[sp++] = Reflect.apply(it.next, it.iterator, []);
+          stack[sp++] = this.R.apply(it.next, it.iterator, []);
           break;
         }
         case OpAsyncIterStep: {
           const r = stack[--sp] as any;
           frame.sp = sp;
           if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
-          if (r.done) pc = ops[pc]!;
-          else { pc++; stack[sp++] = r.value; }
+          if (this.ops.get(r, 'done')) pc = ops[pc]!;
+          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
           break;
         }
         case OpAsyncIterClose: {
@@ -1787,7 +1778,7 @@ export class VM {
           frame.sp = sp;
           const ret = this.getV(it.iterator, 'return');
           if (ret !== undefined && ret !== null) {
-            const p = Reflect.apply(ret as Function, it.iterator, []);
+            const p = this.R.apply(ret as Function, it.iterator, []);
             // NON-SPEC: the awaited close result is not awaited here (needs a suspend point)
             void p;
           }
@@ -1807,7 +1798,7 @@ export class VM {
           let found = false;
           while (st.i < st.keys.length) {
             const k = st.keys[st.i++]!;
-            if (k in st.object) { stack[sp++] = k; found = true; break; }
+            if (this.ops.has(k, st.object)) { stack[sp++] = k; found = true; break; }
           }
           if (found) pc++;
           else pc = ops[pc]!;
@@ -1838,8 +1829,8 @@ export class VM {
             // throw() was missing: the iterator was closed; protocol violation
             this.throwError('TypeError', 'The iterator does not provide a \'throw\' method');
           }
-          const done = !!res.done;
-          stack[sp++] = done ? res.value : res.value;
+          const done = !!this.ops.get(res, 'done');
+          stack[sp++] = this.ops.get(res, 'value');
           stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
           break;
         }
@@ -1917,7 +1908,7 @@ export class VM {
           newTarget = stack[--sp];
           fn = stack[--sp];
         }
-        fn = Reflect.getPrototypeOf(fn);
+        fn = this.R.getPrototypeOf(fn);
         if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
         thisArg = undefined;
         construct = true;
@@ -1936,7 +1927,7 @@ export class VM {
       if (typeof fn !== 'function') {
         this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
       }
-      stack[frame.sp++] = construct ? Reflect.construct(fn, args, newTarget as Function) : Reflect.apply(fn, thisArg, args);
+      stack[frame.sp++] = construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
       return null;
   }
 
@@ -1966,29 +1957,29 @@ export class VM {
     const iterator = it.iterator;
     let r: any;
     if (mode === Resume.Normal) {
-      r = Reflect.apply(it.next, iterator, [received]);
+      r = this.R.apply(it.next, iterator, [received]);
     } else if (mode === Resume.Throw) {
       const t = this.getV(iterator, 'throw');
       if (t === undefined || t === null) {
         // close the iterator, then it's a protocol error
         if (isAsync) {
           const ret = this.getV(iterator, 'return');
-          if (ret !== undefined && ret !== null) Reflect.apply(ret as Function, iterator, []);
+          if (ret !== undefined && ret !== null) this.R.apply(ret as Function, iterator, []);
         } else this.iteratorClose(it);
         this.throwError('TypeError', "The iterator does not provide a 'throw' method");
       }
-      r = Reflect.apply(t as Function, iterator, [received]);
+      r = this.R.apply(t as Function, iterator, [received]);
     } else {
       const ret = this.getV(iterator, 'return');
       if (ret === undefined || ret === null) {
         if (isAsync) return { value: this.host.promiseResolve(this.iterResult(received, true)), flag: 2 };
         return { value: received, flag: 2 };
       }
-      r = Reflect.apply(ret as Function, iterator, [received]);
+      r = this.R.apply(ret as Function, iterator, [received]);
     }
     if (isAsync) return { value: r, flag: mode === Resume.Return ? 2 : 0 };
     if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
-    if (r.done) return { value: r.value, flag: mode === Resume.Return ? 2 : 1 };
+    if (this.ops.get(r, 'done')) return { value: this.ops.get(r, 'value'), flag: mode === Resume.Return ? 2 : 1 };
     return { value: r, flag: 0 };
   }
 
@@ -2008,9 +1999,9 @@ export class VM {
   /** `x++` / `x--` on a register that does not hold a number: TDZ, ToNumeric, BigInt. */
   private incDecSlow(v: any, delta: number): unknown {
     if (v === HOLE) this.throwError('ReferenceError', 'Cannot access a variable before initialization');
-    const n = v !== null && (typeof v === 'object' || typeof v === 'function') ? toPrimitiveNumber(v) : v;
+    const n = this.ops.toNumeric(v);
     if (typeof n === 'bigint') return delta > 0 ? n + 1n : n - 1n;
-    return +(n as any) + delta;
+    return n + delta;
   }
 
   private tdz(name: string): never {
@@ -2027,14 +2018,14 @@ export class VM {
 
   instanceOf(v: unknown, c: any): boolean {
     if (c === null || (typeof c !== 'object' && typeof c !== 'function')) this.throwError('TypeError', "Right-hand side of 'instanceof' is not callable");
-    return v instanceof c;
+    return this.ops.instanceOf(v, c);
   }
 
   deleteProperty(o: any, key: unknown, strict: boolean): boolean {
     if (o === undefined || o === null) this.throwError('TypeError', `Cannot convert undefined or null to object`);
     const obj = typeof o === 'object' || typeof o === 'function' ? o : this.I.Object(o);
     const k = this.toPropertyKey(key);
-    const ok = Reflect.deleteProperty(obj, k);
+    const ok = strict ? this.R.deleteProperty(obj, k) : this.R.deleteProperty(obj, k);
     if (!ok && strict) this.throwError('TypeError', `Cannot delete property '${String(k)}' of ${describe(o)}`);
     return ok;
   }
@@ -2042,11 +2033,11 @@ export class VM {
   copyDataProperties(target: object, src: any, excluded: PropertyKey[] | null): void {
     if (src === null || src === undefined) return;
     const from = this.toObject(src);
-    for (const k of Reflect.ownKeys(from)) {
+    for (const k of this.R.ownKeys(from)) {
       if (excluded && excluded.includes(k)) continue;
-      const d = Reflect.getOwnPropertyDescriptor(from, k);
+      const d = this.R.getOwnPropertyDescriptor(from, k);
       if (d && d.enumerable) {
-        Object.defineProperty(target, k, { value: (from as any)[k], writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(target, k, { value: this.ops.get(from, k), writable: true, enumerable: true, configurable: true });
       }
     }
   }
@@ -2069,9 +2060,9 @@ export class VM {
     const code = frame.code;
     let a: any;
     if (code.strict || code.paramNames.some((n) => n === '')) {
-      a = Reflect.apply(this.strictArgumentsFactory, undefined, frame.args);
+      a = this.R.apply(this.strictArgumentsFactory, undefined, frame.args);
     } else {
-      a = Reflect.apply(this.argumentsFactory, undefined, frame.args);
+      a = this.R.apply(this.argumentsFactory, undefined, frame.args);
       Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
     }
     frame.argsObj = a;
@@ -2091,7 +2082,7 @@ export class VM {
       );
       this.mappedFactories.set(n, factory);
     }
-    const [a, get, set] = Reflect.apply(factory, undefined, frame.args) as [object, (i: number) => unknown, (i: number, v: unknown) => void];
+    const [a, get, set] = this.R.apply(factory, undefined, frame.args) as [object, (i: number) => unknown, (i: number, v: unknown) => void];
     Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
     frame.mappedParams = { get, set };
     frame.argsObj = a;
@@ -2124,29 +2115,11 @@ export class VM {
   }
 }
 
-function hostToPrimitiveString(v: any): unknown {
-  // `${v}` would stringify a symbol-returning @@toPrimitive with a TypeError; use a computed key.
-  let out: unknown;
-  const probe = { [v]: 0 };
-  for (const k of Reflect.ownKeys(probe)) out = k;
-  return out;
-}
-
-function toPrimitiveNumber(v: any): unknown {
-  // Unary plus would also convert; we want the primitive itself (BigInt must survive).
-  const t = v[Symbol.toPrimitive];
-  if (t !== undefined && t !== null) return Reflect.apply(t, v, ['number']);
-  const vo = v.valueOf;
-  if (typeof vo === 'function') {
-    const r = Reflect.apply(vo, v, []);
-    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
-  }
-  const ts = v.toString;
-  if (typeof ts === 'function') {
-    const r = Reflect.apply(ts, v, []);
-    if (r === null || (typeof r !== 'object' && typeof r !== 'function')) return r;
-  }
-  return +v;
+/** `a == b`; objects go through the realm (ToPrimitive may run guest code). */
+function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
+  if (a === null || a === undefined || b === null || b === undefined) return a == b;
+  if ((typeof a !== 'object' && typeof a !== 'function') && (typeof b !== 'object' && typeof b !== 'function')) return a == b;
+  return ops.eq(a, b);
 }
 
 /** A PACKED_ELEMENTS array of n undefineds (a filled `new Array(n)` stays HOLEY in V8). */
