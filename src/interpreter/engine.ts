@@ -39,7 +39,7 @@ export class Engine {
     this.options = options;
     this.realm = new Realm();
     this.vm = new VM(this.realm, options.frameLimit ?? 100_000);
-    this.queue = new JobQueue({ onUncaught: (e) => this.reportUncaught(e) });
+    this.queue = new JobQueue({ onUncaught: (e) => this.reportUncaught(e), apply: this.realm.R.apply });
     this.timers = new Timers();
     this.promises = installPromise(this.realm, this.queue, {
       resumeAwait: (frame, value, rejected) => {
@@ -48,7 +48,7 @@ export class Engine {
       rejectionTracker: this.rejections.track,
     });
     installTimers(this.realm, this.timers, this.queue);
-    this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e) });
+    this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e), apply: this.realm.R.apply });
     this.modules = new ModuleLoader(this);
     const promises = this.promises;
     const vm = this.vm;

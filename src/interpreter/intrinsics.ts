@@ -64,7 +64,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
       name,
       Orig.length,
       (_t, args, newTarget) => {
-        const e = Reflect.construct(Orig, Array.prototype.slice.call(args), (newTarget ?? W) as Function) as object;
+        const e = realm.R.construct(Orig, Array.prototype.slice.call(args), (newTarget ?? W) as Function) as object;
         vm.setGuestStack(e);
         return e;
       },
@@ -105,7 +105,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   const ProxyW = Reflect.apply(origBindForProxy, ProxyImpl, [undefined]) as Function;
   Object.defineProperty(ProxyW, 'name', { value: 'Proxy', configurable: true });
   realm.defineNative(ProxyW, 'revocable', 2, (_t, args) => {
-    const { proxy, revoke } = Reflect.apply(OrigProxy.revocable, OrigProxy, [args[0], args[1]]) as { proxy: object; revoke: () => void };
+    const { proxy, revoke } = realm.R.apply(OrigProxy.revocable, OrigProxy, [args[0], args[1]]) as { proxy: object; revoke: () => void };
     const record = { target: args[0] as object, handler: args[1] as object, revoked: false };
     vm.proxies.set(proxy, record);
     const result = I.newObject() as any;
@@ -121,7 +121,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   const origBind = (I.FunctionPrototype as any).bind as Function;
   realm.defineNative(I.FunctionPrototype, 'bind', 1, (t, args) => {
     const list = Array.prototype.slice.call(args);
-    const bound = Reflect.apply(origBind, t, list) as Function;
+    const bound = realm.R.apply(origBind, t, list) as Function;
     vm.boundFunctions.set(bound, { target: t as Function, boundThis: list[0], boundArgs: list.slice(1) });
     return bound;
   });
@@ -139,7 +139,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     const nat = realm.natives.get(t);
     if (nat) return `function ${nat.name}() { [native code] }`;
     if (typeof t !== 'function') vm.throwError('TypeError', 'Function.prototype.toString requires that \'this\' be a Function');
-    return Reflect.apply(originalToString, t, []);
+    return realm.R.apply(originalToString, t, []);
   });
 
   // console
@@ -196,7 +196,7 @@ function createDynamicFunction(engine: Engine, prefix: string, args: unknown[]):
   const vm = engine.vm;
   const toStr = (v: unknown) => {
     if (typeof v === 'symbol') vm.throwError('TypeError', 'Cannot convert a Symbol value to a string');
-    return `${v as string}`;
+    return engine.realm.ops.toStr(v);
   };
   const params = args.slice(0, -1).map(toStr).join(',');
   const body = args.length ? toStr(args[args.length - 1]) : '';
@@ -305,8 +305,8 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
       const cap = promises().newPromise();
       try {
         if (r === null || (typeof r !== 'object' && typeof r !== 'function')) vm.throwError('TypeError', 'iterator result is not an object');
-        const done = !!r.done;
-        const p = promises().promiseResolve(promises().Promise, r.value);
+        const done = !!realm.ops.get(r, 'done');
+        const p = promises().promiseResolve(promises().Promise, realm.ops.get(r, 'value'));
         const onF = realm.native('', 1, (_t, a) => vm.iterResult(a[0], done));
         const onR = done
           ? undefined
@@ -327,7 +327,7 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
     };
     realm.defineNative(obj, 'next', 1, (_t, a) => {
       try {
-        return wrap(Reflect.apply(sync.next, sync.iterator, a.length ? [a[0]] : []));
+        return wrap(realm.R.apply(sync.next, sync.iterator, a.length ? [a[0]] : []));
       } catch (e) {
         const cap = promises().newPromise();
         cap.reject(vm.toGuest(e));
@@ -342,7 +342,7 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
           cap.resolve(vm.iterResult(a[0], true));
           return cap.promise;
         }
-        return wrap(Reflect.apply(ret as Function, sync.iterator, a.length ? [a[0]] : []));
+        return wrap(realm.R.apply(ret as Function, sync.iterator, a.length ? [a[0]] : []));
       } catch (e) {
         const cap = promises().newPromise();
         cap.reject(vm.toGuest(e));
@@ -356,7 +356,7 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
           vm.iteratorCloseOnThrow(sync);
           vm.throwError('TypeError', "The iterator does not provide a 'throw' method");
         }
-        return wrap(Reflect.apply(th as Function, sync.iterator, a.length ? [a[0]] : []));
+        return wrap(realm.R.apply(th as Function, sync.iterator, a.length ? [a[0]] : []));
       } catch (e) {
         const cap = promises().newPromise();
         cap.reject(vm.toGuest(e));

@@ -68,6 +68,8 @@ export type JobOfKind<K extends JobKind> = Extract<Job, { kind: K }>;
 type Runners = { [K in JobKind]?: (job: JobOfKind<K>) => void };
 
 export interface JobQueueOptions {
+  /** How a job calls guest code: the guest realm's Reflect.apply (guest code must be called from the realm). */
+  apply?: (f: Function, thisArg: unknown, args: unknown[]) => unknown;
   /** HostReportErrors: a job ended with an exception nobody catches. Default: rethrow. */
   onUncaught?: (error: unknown, job?: Job) => void;
 }
@@ -79,12 +81,14 @@ export class JobQueue {
   private running = false;
   private readonly runners: Runners = {
     microtask: (job) => {
-      Reflect.apply(job.callback, undefined, []);
+      this.apply(job.callback, undefined, []);
     },
   };
   onUncaught: (error: unknown, job?: Job) => void;
+  private readonly apply: (f: Function, thisArg: unknown, args: unknown[]) => unknown;
 
   constructor(options: JobQueueOptions = {}) {
+    this.apply = options.apply ?? Reflect.apply;
     this.onUncaught =
       options.onUncaught ??
       ((error) => {

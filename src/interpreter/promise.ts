@@ -127,6 +127,8 @@ function describe(v: unknown): string {
 }
 
 export class PromiseIntrinsics {
+  /** The realm's Reflect: guest code it triggers runs in the guest realm (see RealmOps in realm.ts). */
+  private readonly R: typeof Reflect;
   /** %Promise% and %Promise.prototype% of this realm. */
   readonly Promise: Function;
   readonly PromisePrototype: object;
@@ -142,6 +144,7 @@ export class PromiseIntrinsics {
     readonly queue: JobQueue,
     readonly hooks: PromiseHooks,
   ) {
+    this.R = realm.R;
     const dispatch = (rec: BuiltinClosure, a0: unknown, a1: unknown): unknown => {
       try {
         return this.callBuiltinClosure(rec, a0, a1);
@@ -228,7 +231,7 @@ export class PromiseIntrinsics {
       let value: unknown;
       try {
         if (typeof args[0] !== 'function') this.realm.throw('TypeError', `${describe(args[0])} is not a function`);
-        value = Reflect.apply(args[0], undefined, rest);
+        value = this.R.apply(args[0], undefined, rest);
       } catch (e) {
         this.capabilityReject(capability, this.guestError(e));
         return capability.promise;
@@ -288,7 +291,7 @@ export class PromiseIntrinsics {
     const { resolve, reject } = this.createResolvingFunctions(promise);
     // 9-10. Call the executor; an abrupt completion rejects through resolvingFunctions.[[Reject]].
     try {
-      Reflect.apply(executor, undefined, [resolve, reject]);
+      this.R.apply(executor, undefined, [resolve, reject]);
     } catch (e) {
       const rec = closureRecords.get(reject) as Extract<BuiltinClosure, { kind: 'reject' }>;
       this.rejectFunction(rec, this.guestError(e));
@@ -298,7 +301,7 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-getprototypefromconstructor */
   private getPrototypeFromConstructor(constructor: object): object {
-    const proto = Reflect.get(constructor, 'prototype');
+    const proto = this.R.get(constructor, 'prototype');
     // NON-SPEC: one realm, so GetFunctionRealm(constructor) is always this one.
     return isObject(proto) ? proto : this.PromisePrototype;
   }
@@ -385,7 +388,7 @@ export class PromiseIntrinsics {
     }
     let then: unknown;
     try {
-      then = Reflect.get(resolution, 'then');
+      then = this.R.get(resolution, 'then');
     } catch (e) {
       this.rejectPromise(promise, this.guestError(e));
       return;
@@ -455,7 +458,7 @@ export class PromiseIntrinsics {
     const resolvers: { resolve: unknown; reject: unknown } = { resolve: undefined, reject: undefined };
     const executor = this.makeBuiltinClosure({ kind: 'executor', capability: resolvers });
     // 5. Let promise be ? Construct(C, « executor »).
-    const promise = Reflect.construct(C as Function, [executor]) as object;
+    const promise = this.R.construct(C as Function, [executor]) as object;
     // 6-7.
     if (typeof resolvers.resolve !== 'function' || typeof resolvers.reject !== 'function') {
       this.realm.throw('TypeError', 'Promise resolve or reject function is not callable');
@@ -477,13 +480,13 @@ export class PromiseIntrinsics {
   /** Call(capability.[[Resolve]], undefined, « value »). */
   capabilityResolve(capability: PromiseCapability, value: unknown): void {
     if (capability.resolve === undefined) this.resolvePromise(capability.promise, value);
-    else Reflect.apply(capability.resolve, undefined, [value]);
+    else this.R.apply(capability.resolve, undefined, [value]);
   }
 
   /** Call(capability.[[Reject]], undefined, « reason »). */
   capabilityReject(capability: PromiseCapability, reason: unknown): void {
     if (capability.reject === undefined) this.rejectPromise(capability.promise, reason);
-    else Reflect.apply(capability.reject, undefined, [reason]);
+    else this.R.apply(capability.reject, undefined, [reason]);
   }
 
   /** A promise of %Promise% with host-side resolving functions (the VM's async functions, host services). */
@@ -566,7 +569,7 @@ export class PromiseIntrinsics {
       value = argument;
     } else {
       try {
-        value = Reflect.apply(handler, undefined, [argument]);
+        value = this.R.apply(handler, undefined, [argument]);
         ok = true;
       } catch (e) {
         value = this.guestError(e);
@@ -586,7 +589,7 @@ export class PromiseIntrinsics {
   private promiseResolveThenableJob(job: PromiseResolveThenableJob): void {
     const { resolve, reject } = this.createResolvingFunctions(job.promiseToResolve);
     try {
-      Reflect.apply(job.then, job.thenable, [resolve, reject]);
+      this.R.apply(job.then, job.thenable, [resolve, reject]);
     } catch (e) {
       this.rejectFunction(closureRecords.get(reject) as Extract<BuiltinClosure, { kind: 'reject' }>, this.guestError(e));
     }
@@ -601,7 +604,7 @@ export class PromiseIntrinsics {
   /** https://tc39.es/ecma262/#sec-promise-resolve */
   promiseResolve(C: object, x: unknown): object {
     if (isPromise(x)) {
-      const xConstructor = Reflect.get(x as object, 'constructor');
+      const xConstructor = this.R.get(x as object, 'constructor');
       if (xConstructor === C) return x as object;
     }
     const capability = this.newPromiseCapability(C, false);
@@ -611,10 +614,10 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-speciesconstructor */
   private speciesConstructor(O: object, defaultConstructor: Function): Function {
-    const C = Reflect.get(O, 'constructor');
+    const C = this.R.get(O, 'constructor');
     if (C === undefined) return defaultConstructor;
     if (!isObject(C)) this.realm.throw('TypeError', 'The .constructor property is not an object');
-    const S = Reflect.get(C, Symbol.species);
+    const S = this.R.get(C, Symbol.species);
     if (S === undefined || S === null) return defaultConstructor;
     if (this.isConstructor(S)) return S;
     this.realm.throw('TypeError', 'object.constructor[Symbol.species] is not a constructor');
@@ -622,7 +625,7 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-then-finally-functions and #sec-catch-finally-functions */
   private finallyFunction(rec: Extract<BuiltinClosure, { kind: 'thenFinally' | 'catchFinally' }>, valueOrReason: unknown): unknown {
-    const result = Reflect.apply(rec.onFinally, undefined, []);
+    const result = this.R.apply(rec.onFinally, undefined, []);
     const p = this.promiseResolve(rec.constructor, result);
     const next =
       rec.kind === 'thenFinally'
@@ -673,7 +676,7 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-getpromiseresolve */
   private getPromiseResolve(C: Function): Function {
-    const resolve = Reflect.get(C, 'resolve');
+    const resolve = this.R.get(C, 'resolve');
     if (typeof resolve !== 'function') this.realm.throw('TypeError', 'Promise resolve or reject function is not callable');
     return resolve;
   }
@@ -689,7 +692,7 @@ export class PromiseIntrinsics {
         return capability.promise;
       }
       values.push(undefined);
-      const nextPromise = Reflect.apply(promiseResolve, C, [next]);
+      const nextPromise = this.R.apply(promiseResolve, C, [next]);
       const onFulfilled = this.makeBuiltinClosure({ kind: 'allResolveElement', alreadyCalled: { value: false }, index, values, capability, remainingElements });
       remainingElements.value++;
       this.invoke(nextPromise, 'then', [onFulfilled, capability.reject]);
@@ -716,7 +719,7 @@ export class PromiseIntrinsics {
         return capability.promise;
       }
       values.push(undefined);
-      const nextPromise = Reflect.apply(promiseResolve, C, [next]);
+      const nextPromise = this.R.apply(promiseResolve, C, [next]);
       const alreadyCalled = { value: false };
       const common = { alreadyCalled, index, values, capability, remainingElements };
       const onFulfilled = this.makeBuiltinClosure({ kind: 'allSettledElement', status: 'fulfilled', ...common });
@@ -746,7 +749,7 @@ export class PromiseIntrinsics {
         return capability.promise;
       }
       errors.push(undefined);
-      const nextPromise = Reflect.apply(promiseResolve, C, [next]);
+      const nextPromise = this.R.apply(promiseResolve, C, [next]);
       const onRejected = this.makeBuiltinClosure({ kind: 'anyRejectElement', alreadyCalled: { value: false }, index, errors, capability, remainingElements });
       remainingElements.value++;
       this.invoke(nextPromise, 'then', [capability.resolve, onRejected]);
@@ -774,7 +777,7 @@ export class PromiseIntrinsics {
     for (;;) {
       const next = this.iteratorStepValue(iteratorRecord);
       if (next === DONE) return capability.promise;
-      const nextPromise = Reflect.apply(promiseResolve, C, [next]);
+      const nextPromise = this.R.apply(promiseResolve, C, [next]);
       this.invoke(nextPromise, 'then', [capability.resolve, capability.reject]);
     }
   }
@@ -795,16 +798,16 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-getv (primitives read through the realm's own wrappers) */
   private getV(v: unknown, key: PropertyKey): unknown {
-    if (isObject(v)) return Reflect.get(v, key);
+    if (isObject(v)) return this.R.get(v, key);
     if (v === undefined || v === null) this.realm.throw('TypeError', `Cannot read properties of ${v} (reading '${String(key)}')`);
-    return Reflect.get(this.realm.intrinsics.Object(v) as object, key, v);
+    return this.R.get(this.realm.intrinsics.Object(v) as object, key, v);
   }
 
   /** https://tc39.es/ecma262/#sec-invoke */
   private invoke(v: unknown, key: PropertyKey, args: unknown[]): unknown {
     const func = this.getV(v, key);
     if (typeof func !== 'function') this.realm.throw('TypeError', `${describe(func)} is not a function`);
-    return Reflect.apply(func, v, args);
+    return this.R.apply(func, v, args);
   }
 
   /** https://tc39.es/ecma262/#sec-getiterator (sync) */
@@ -813,9 +816,9 @@ export class PromiseIntrinsics {
     if (typeof method !== 'function') {
       this.realm.throw('TypeError', `${typeof obj === 'string' ? obj : describe(obj)} is not iterable (cannot read property Symbol(Symbol.iterator))`);
     }
-    const iterator = Reflect.apply(method, obj, []);
+    const iterator = this.R.apply(method, obj, []);
     if (!isObject(iterator)) this.realm.throw('TypeError', `Result of the Symbol.iterator method is not an object`);
-    const nextMethod = Reflect.get(iterator, 'next');
+    const nextMethod = this.R.get(iterator, 'next');
     return { iterator, nextMethod, done: false };
   }
 
@@ -825,9 +828,9 @@ export class PromiseIntrinsics {
     let done: boolean;
     try {
       if (typeof record.nextMethod !== 'function') this.realm.throw('TypeError', `${describe(record.nextMethod)} is not a function`);
-      result = Reflect.apply(record.nextMethod, record.iterator, []);
+      result = this.R.apply(record.nextMethod, record.iterator, []);
       if (!isObject(result)) this.realm.throw('TypeError', `Iterator result ${describe(result)} is not an object`);
-      done = Boolean(Reflect.get(result, 'done'));
+      done = Boolean(this.R.get(result, 'done'));
     } catch (e) {
       record.done = true;
       throw e;
@@ -837,7 +840,7 @@ export class PromiseIntrinsics {
       return DONE;
     }
     try {
-      return Reflect.get(result, 'value');
+      return this.R.get(result, 'value');
     } catch (e) {
       record.done = true;
       throw e;
@@ -847,10 +850,10 @@ export class PromiseIntrinsics {
   /** https://tc39.es/ecma262/#sec-iteratorclose for a throw completion: errors while closing are dropped. */
   private iteratorCloseOnThrow(record: IteratorRecord): void {
     try {
-      const ret = Reflect.get(record.iterator, 'return');
+      const ret = this.R.get(record.iterator, 'return');
       if (ret !== undefined && ret !== null) {
         if (typeof ret !== 'function') return;
-        Reflect.apply(ret, record.iterator, []);
+        this.R.apply(ret, record.iterator, []);
       }
     } catch {
       // The original throw completion wins.
@@ -859,7 +862,7 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-createarrayfromlist */
   private createArrayFromList(list: unknown[]): unknown[] {
-    if (list.length < 10000) return Reflect.apply(this.arrayOf, this.realm.intrinsics.Array, list) as unknown[];
+    if (list.length < 10000) return this.R.apply(this.arrayOf, this.realm.intrinsics.Array, list) as unknown[];
     const array = this.realm.intrinsics.newArray();
     for (let i = 0; i < list.length; i++) {
       Object.defineProperty(array, i, { value: list[i], writable: true, enumerable: true, configurable: true });

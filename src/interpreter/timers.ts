@@ -129,6 +129,8 @@ function describeArg(v: unknown): string {
 export interface EventLoopOptions {
   /** Wait real time between timers (default), or jump a virtual clock to the next due time. */
   realTime?: boolean;
+  /** How to call guest callbacks: the guest realm's Reflect.apply. */
+  apply?: (f: Function, thisArg: unknown, args: unknown[]) => unknown;
   /** A timer callback threw; default: the queue's onUncaught. */
   onUncaught?: (error: unknown) => void;
 }
@@ -137,12 +139,14 @@ export class EventLoop {
   /** Turns completed: a turn is one timer callback and the microtasks it led to. */
   turn = 0;
   private readonly onUncaught: (error: unknown) => void;
+  private readonly apply: (f: Function, thisArg: unknown, args: unknown[]) => unknown;
 
   constructor(
     readonly queue: JobQueue,
     readonly timers: Timers,
     opts: EventLoopOptions = {},
   ) {
+    this.apply = opts.apply ?? Reflect.apply;
     timers.realTime = opts.realTime ?? true;
     this.onUncaught = opts.onUncaught ?? ((error) => queue.onUncaught(error));
   }
@@ -168,7 +172,7 @@ export class EventLoop {
     if (!this.timers.realTime && this.timers.virtualTime < timer.due) this.timers.virtualTime = timer.due;
     this.timers.take(timer);
     try {
-      Reflect.apply(timer.callback, undefined, timer.args);
+      this.apply(timer.callback, undefined, timer.args);
     } catch (error) {
       this.onUncaught(error);
     }
