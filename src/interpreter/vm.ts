@@ -251,9 +251,12 @@ export class VM {
   }
   /** `Name: message` of an error-like object, as V8 heads a stack (no message: just the name). */
   describeError(e: object): string {
-    const name = (e as Error).name === undefined ? 'Error' : String((e as Error).name);
-    const message = (e as Error).message;
-    return message === undefined || message === '' ? name : `${name}: ${String(message)}`;
+    // read in the realm: name and message may be guest getters
+    const n = this.ops.get(e, 'name');
+    const m = this.ops.get(e, 'message');
+    const name = n === undefined ? 'Error' : this.ops.toStr(n);
+    const message = m === undefined ? '' : this.ops.toStr(m);
+    return message === '' ? name : `${name}: ${message}`;
   }
   setGuestStack(e: object): void {
     try {
