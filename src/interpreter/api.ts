@@ -6,6 +6,8 @@ export type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
 export interface EngineOptions {
   /** Maximum depth of guest frames before a guest RangeError (default 100 000). */
   frameLimit?: number;
+  /** Proper tail calls in strict code (ES2015): tail recursion in constant space, but tail-calling frames vanish from stack traces. Default false. */
+  properTailCalls?: boolean;
   /** Receives each console call: the level and the guest arguments (guest-realm values). */
   onConsole?: (level: ConsoleLevel, args: unknown[]) => void;
   /** `process.argv`-like list the CLI hands to the guest as `snapvm.argv` (not `process`). */

@@ -64,6 +64,8 @@ export interface CompileOptions {
   file: SourceFile;
   /** Direct eval: free names are looked up by name in the caller's environments. */
   dynamicOuter?: boolean;
+  /** ES2015 proper tail calls (off by default: they drop frames from stack traces, as in V8). */
+  properTailCalls?: boolean;
 }
 
 export class CompileError extends Error {
@@ -178,7 +180,7 @@ class FunctionCompiler {
     const envKinds: number[] = [];
     const forceEnv = s.kind === 'module' || (s.fn.containsEval && s.kind !== 'script');
     for (const d of s.decls.values()) {
-      if (s.kind === 'script' && !this.opts.dynamicOuter) continue; // global object / global lexical record
+      if (this.isGlobalDecl(s, d)) continue; // global object / global lexical record
       if (d.captured || forceEnv) {
         d.captured = true;
         d.index = envNames.length;
@@ -206,6 +208,12 @@ class FunctionCompiler {
     }
   }
 
+  /** Declarations that belong to the global environment: a script's, and sloppy indirect eval's vars and functions. */
+  private isGlobalDecl(s: Scope, d: Decl): boolean {
+    if (this.opts.dynamicOuter) return false;
+    return s.kind === 'script' || (s.kind === 'eval' && !s.strict && (d.kind === 'var' || d.kind === 'function'));
+  }
+
   private topKind(): string {
     let s: Scope = this.scope;
     while (s.parent) s = s.parent;
@@ -217,7 +225,7 @@ class FunctionCompiler {
     for (let s: Scope | null = this.scope; s; s = s.parent) {
       if (s.kind === 'with') return 'dynamic';
       const d = s.decls.get(name);
-      if (d && !(s.kind === 'script' && !this.opts.dynamicOuter)) {
+      if (d && !this.isGlobalDecl(s, d)) {
         if (!d.captured) return { decl: d, depth: -1 };
         return { decl: d, depth };
       }
@@ -340,7 +348,7 @@ class FunctionCompiler {
     for (const d of top.decls.values()) {
       if (d.kind === 'var') decls.vars.push(d.name);
       else if (d.kind === 'function') decls.functions.push(d.name);
-      else if (d.lexical) decls.lexical.push({ name: d.name, isConst: d.kind === 'const' });
+      else if (d.lexical && top.kind === 'script') decls.lexical.push({ name: d.name, isConst: d.kind === 'const' });
     }
     return decls;
   }
@@ -714,6 +722,7 @@ class FunctionCompiler {
    *  not inside a try block or a for-of loop (their completions still have work to do). */
   private inTailPosition(): boolean {
     return (
+      this.opts.properTailCalls === true &&
       this.fnScope.strict &&
       (this.kind === 'normal' || this.kind === 'arrow' || this.kind === 'method' || this.kind === 'getter' || this.kind === 'setter') &&
       this.noTail === 0 &&

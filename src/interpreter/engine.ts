@@ -2,7 +2,6 @@
 // Two engines in one process share nothing (STYLE.md, habit 6).
 import * as acorn from 'acorn';
 import * as path from 'node:path';
-import { formatWithOptions } from 'node:util';
 import { Realm } from './realm';
 import { VM, Frame, GuestThrow, packedArray } from './vm';
 import { compileProgram, CompileError } from './compiler';
@@ -14,9 +13,21 @@ import { EngineOptions, GuestError, ConsoleLevel } from './api';
 import { THIS, NEW_TARGET } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
+import { formatValues, describeThrown } from './inspect';
 
 /** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
 class FunctionEvalParser extends acorn.Parser {
+  get allowNewDotTarget(): boolean {
+    return true;
+  }
+}
+/** Eval code called from strict code is strict from its first token. */
+class StrictEvalParser extends acorn.Parser {
+  strictDirective(): boolean {
+    return true;
+  }
+}
+class StrictFunctionEvalParser extends StrictEvalParser {
   get allowNewDotTarget(): boolean {
     return true;
   }
@@ -79,15 +90,16 @@ export class Engine {
     }
   }
 
-  /** Format guest values as Node's console does, without running guest code (no custom inspect, no getters). */
+  /** Format guest values as Node's console does, without running guest code (inspect.ts). */
   format(args: unknown[]): string {
-    return formatWithOptions({ customInspect: false, getters: false, showProxy: false, colors: false }, ...args);
+    return formatValues(this.vm, this.realm, args);
   }
 
   // ---- scripts ----
-  parse(source: string, file: string, sourceType: 'script' | 'module', inFunction: { method: boolean } | null = null): acorn.Node {
+  parse(source: string, file: string, sourceType: 'script' | 'module', inFunction: { method: boolean } | null = null, strict = false): acorn.Node {
+    const parser = strict ? (inFunction ? StrictFunctionEvalParser : StrictEvalParser) : inFunction ? FunctionEvalParser : acorn.Parser;
     try {
-      return (inFunction ? FunctionEvalParser : acorn.Parser).parse(source, {
+      return parser.parse(source, {
         ecmaVersion: 'latest',
         sourceType,
         allowHashBang: true,
@@ -112,9 +124,9 @@ export class Engine {
   }
 
   compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null): Code {
-    const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction);
+    const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction, kind === 'eval' && strict);
     try {
-      return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter });
+      return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter, properTailCalls: this.options.properTailCalls });
     } catch (e) {
       if (e instanceof CompileError) throw this.syntaxError({ message: e.message, pos: e.offset }, file, source);
       throw e;
@@ -190,25 +202,10 @@ export class Engine {
 
   /** Wrap a thrown guest value for the host, with its summary and guest stack. */
   guestError(value: unknown, kind: GuestError['kind']): GuestError {
-    let summary: string;
-    let stack: string;
-    if (value !== null && typeof value === 'object' && value instanceof this.realm.intrinsics.Error) {
-      const name = safeGet(value, 'name');
-      const message = safeGet(value, 'message');
-      summary = message ? `${name}: ${message}` : String(name);
-      const s = safeGet(value, 'stack');
-      stack = typeof s === 'string' ? s : summary;
-    } else if (value !== null && typeof value === 'object' && typeof safeGet(value, 'message') === 'string') {
-      // an error-like object (e.g. test262's Test262Error): Name: message
-      const ctor = safeGet(value, 'constructor') as { name?: unknown } | undefined;
-      const name = safeGet(value, 'name') ?? (typeof ctor?.name === 'string' ? ctor.name : 'Error');
-      summary = `${String(name)}: ${safeGet(value, 'message') as string}`;
-      stack = summary;
-    } else {
-      summary = `Uncaught ${this.format([value])}`;
-      stack = summary;
-    }
-    return new GuestError(value, summary, stack, kind);
+    // read without running guest code: data properties only, no ToString on objects (inspect.ts)
+    const described = describeThrown(this.vm, this.realm, value);
+    const summary = described ? described.summary : `Uncaught ${this.format([value])}`;
+    return new GuestError(value, summary, described ? described.stack : summary, kind);
   }
 
   // ---- eval ----
@@ -246,20 +243,3 @@ export class Engine {
     return this.vm.runCode(code, null, this.realm.global);
   }
 }
-
-function safeGet(o: object, key: string): unknown {
-  try {
-    const d = Object.getOwnPropertyDescriptor(o, key);
-    if (d && 'value' in d) return d.value;
-    let p = Object.getPrototypeOf(o);
-    while (p) {
-      const pd = Object.getOwnPropertyDescriptor(p, key);
-      if (pd) return 'value' in pd ? pd.value : undefined;
-      p = Object.getPrototypeOf(p);
-    }
-  } catch {
-    /* proxies */
-  }
-  return undefined;
-}
-

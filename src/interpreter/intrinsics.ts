@@ -78,7 +78,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
       realm.defineNative(W, 'captureStackTrace', 2, (_t, args) => {
         const o = args[0];
         if (o === null || (typeof o !== 'object' && typeof o !== 'function')) vm.throwError('TypeError', 'Invalid argument');
-        Object.defineProperty(o, 'stack', { value: `${vm.describeError(o as object)}${vm.stackTrace()}`, writable: true, enumerable: false, configurable: true });
+        Object.defineProperty(o, 'stack', { value: `${vm.describeError(o as object)}${vm.stackTrace(10, args[1])}`, writable: true, enumerable: false, configurable: true });
         return undefined;
       });
     }

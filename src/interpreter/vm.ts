@@ -267,10 +267,20 @@ export class VM {
     }
   }
   /** `\n    at name (file:line:col)` for each guest frame, innermost first. */
-  stackTrace(limit = 10): string {
+  stackTrace(limit = 10, hideUntil?: unknown): string {
     let out = '';
     let n = 0;
-    for (let f = this.current; f && n < limit; f = f.caller, n++) {
+    let start = this.current;
+    if (hideUntil !== undefined) {
+      // Error.captureStackTrace(o, fn): frames up to and including fn's are left out
+      for (let f = start; f; f = f.caller) {
+        if (f.closure?.fn === hideUntil) {
+          start = f.caller;
+          break;
+        }
+      }
+    }
+    for (let f = start; f && n < limit; f = f.caller, n++) {
       const off = offsetAt(f.code, f.pc - 1);
       const { line, column } = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
       const name = f.code.kind === 'script' || f.code.kind === 'module' ? '' : f.code.name || '<anonymous>';
@@ -572,7 +582,8 @@ export class VM {
   }
 
   // ---- global and dynamic names ----
-  declareGlobals(d: GlobalDecls): void {
+  /** GlobalDeclarationInstantiation (script) or EvalDeclarationInstantiation at global level (eval: deletable vars). */
+  declareGlobals(d: GlobalDecls, isEval = false): void {
     const g = this.global;
     for (const { name } of d.lexical) {
       if (this.globalLex.has(name)) this.throwError('SyntaxError', `Identifier '${name}' has already been declared`);
@@ -593,7 +604,7 @@ export class VM {
     }
     for (const { name, isConst } of d.lexical) this.globalLex.set(name, { value: HOLE, isConst });
     for (const name of d.vars) {
-      if (!Object.prototype.hasOwnProperty.call(g, name)) Object.defineProperty(g, name, { value: undefined, writable: true, enumerable: true, configurable: false });
+      if (!Object.prototype.hasOwnProperty.call(g, name)) Object.defineProperty(g, name, { value: undefined, writable: true, enumerable: true, configurable: isEval });
     }
   }
 
@@ -1405,7 +1416,7 @@ export class VM {
           }
           break;
         }
-        case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls); break;
+        case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls, code.kind === 'eval'); break;
         case Op.DeclareEvalVars: frame.sp = sp; this.declareEvalVars(env, consts[ops[pc++]!] as GlobalDecls, frame); break;
         case Op.ThrowConstAssign: frame.sp = sp; pc++; this.throwError('TypeError', 'Assignment to constant variable.');
         case Op.DeleteProp: {
