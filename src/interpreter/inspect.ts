@@ -51,6 +51,7 @@ interface Pristine {
   booleanValueOf: Function;
   bigIntValueOf: Function;
   symbolValueOf: Function;
+  functionToString: Function;
   typedArrayLength: Function;
   typedArrayByteLength: Function;
   typedArrayByteOffset: Function;
@@ -91,6 +92,7 @@ const PRISTINE_SOURCE = `(() => {
     booleanValueOf: method(Boolean.prototype, 'valueOf'),
     bigIntValueOf: method(BigInt.prototype, 'valueOf'),
     symbolValueOf: method(Symbol.prototype, 'valueOf'),
+    functionToString: method(Function.prototype, 'toString'),
     typedArrayLength: getter(TA, 'length'),
     typedArrayByteLength: getter(TA, 'byteLength'),
     typedArrayByteOffset: getter(TA, 'byteOffset'),
@@ -212,6 +214,21 @@ class Env {
   dataGet(o: object, key: PropertyKey): unknown {
     const d = this.lookup(o, key);
     return d && 'value' in d ? d.value : undefined;
+  }
+
+  /**
+   * A function's `name` as [[Get]] reads it, from data properties only; for a getter, the name the
+   * engine compiled or created the function with. Undefined when only guest code could tell (or an object).
+   */
+  functionName(fn: object): string | undefined {
+    const d = this.lookup(fn, 'name');
+    if (d === undefined) return 'undefined';
+    if ('value' in d) return isObject(d.value) ? undefined : primitiveString(d.value);
+    const r = this.resolve(fn);
+    if (typeof r === 'symbol') return undefined;
+    const closure = this.vm.closureOf(r);
+    if (closure) return closure.code.name;
+    return this.realm.natives.get(r)?.name;
   }
 
   has(o: object, key: PropertyKey): boolean {
@@ -456,6 +473,7 @@ function formatPrimitive(value: unknown, ctx: Ctx): string {
   if (typeof value === 'bigint') return formatBigInt(value);
   if (typeof value === 'boolean') return `${value}`;
   if (typeof value === 'undefined') return 'undefined';
+  if (value === null) return 'null';
   return (value as symbol).toString();
 }
 
@@ -719,8 +737,8 @@ function getConstructorName(ctx: Ctx, obj: object, recurseTimes: number, protoPr
     }
     const descriptor = env.ownDesc(cur, 'constructor');
     if (descriptor !== undefined && typeof descriptor.value === 'function') {
-      const name = env.dataGet(descriptor.value, 'name');
-      if (name !== '' && !isObject(name) && env.isInstance(tmp, descriptor.value)) {
+      const name = env.functionName(descriptor.value);
+      if (name !== undefined && name !== '' && env.isInstance(tmp, descriptor.value)) {
         const nameStr = primitiveString(name)!;
         if (protoProps !== undefined && (firstProto !== cur || !env.builtInObjects.has(nameStr))) {
           addPrototypeProperties(ctx, tmp, firstProto || tmp, recurseTimes, protoProps);
@@ -755,8 +773,8 @@ function addPrototypeProperties(ctx: Ctx, main: object, obj: object, recurseTime
       if (cur === null) return;
       const descriptor = env.ownDesc(cur, 'constructor');
       if (descriptor !== undefined && typeof descriptor.value === 'function') {
-        const name = env.dataGet(descriptor.value, 'name');
-        if (typeof name === 'string' && env.builtInObjects.has(name)) return;
+        const name = env.functionName(descriptor.value);
+        if (name !== undefined && env.builtInObjects.has(name)) return;
       }
     }
     if (depth === 0) keySet = new Set();
@@ -800,9 +818,9 @@ function getFunctionBase(env: Env, value: Function, constructor: string | null, 
   if (closure ? flags & CodeFlag.Async : types.isAsyncFunction(value)) type = `Async${type}`;
   let base = `[${type}`;
   if (constructor === null) base += ' (null prototype)';
-  const name = env.dataGet(value, 'name');
-  if (name === '' || isObject(name)) base += ' (anonymous)';
-  else base += `: ${primitiveString(name)}`;
+  const name = env.functionName(value);
+  if (name === '' || name === undefined) base += ' (anonymous)';
+  else base += `: ${name}`;
   base += ']';
   if (constructor !== type && constructor !== null) base += ` ${constructor}`;
   if (tag !== '' && constructor !== tag) base += ` [${tag}]`;
@@ -810,16 +828,14 @@ function getFunctionBase(env: Env, value: Function, constructor: string | null, 
 }
 
 function getClassBase(env: Env, value: Function, constructor: string | null, tag: string): string {
-  const own = env.ownDesc(value, 'name');
-  const ownName = own && 'value' in own ? own.value : undefined;
-  const name = (ownName && primitiveString(ownName)) || '(anonymous)';
+  const name = (env.hasOwn(value, 'name') && env.functionName(value)) || '(anonymous)';
   let base = `class ${name}`;
   if (constructor !== 'Function' && constructor !== null) base += ` [${constructor}]`;
   if (tag !== '' && constructor !== tag) base += ` [${tag}]`;
   if (constructor !== null) {
     const superClass = env.protoOf(value);
-    const superName = superClass !== null ? env.dataGet(superClass, 'name') : undefined;
-    if (superName && !isObject(superName)) base += ` extends ${primitiveString(superName)}`;
+    const superName = superClass !== null ? env.functionName(superClass) : undefined;
+    if (superName && superName !== 'undefined') base += ` extends ${superName}`;
   } else {
     base += ' extends [null prototype]';
   }
@@ -1366,6 +1382,21 @@ function unboxSafe(env: Env, v: unknown): unknown {
   }
 }
 
+/** String(fn) as the built-in Function.prototype.toString gives it (the function's own toString is not called). */
+function functionSourceText(env: Env, fn: Function): string {
+  const r = env.resolve(fn);
+  if (typeof r !== 'function') return 'function () { [native code] }';
+  const closure = env.vm.closureOf(r);
+  if (closure) return closure.code.sourceText || `function ${closure.code.name}() { [native code] }`;
+  const native = env.realm.natives.get(r);
+  if (native) return `function ${native.name}() { [native code] }`;
+  try {
+    return env.call(env.P.functionToString, r) as string;
+  } catch {
+    return 'function () { [native code] }';
+  }
+}
+
 /** The string parseInt / parseFloat would see, or undefined where only guest code could say (NaN). */
 function toStringSafe(env: Env, v: unknown): string | undefined {
   const p = unboxSafe(env, v);
@@ -1457,6 +1488,7 @@ export function formatValues(vm: VM, realm: Realm, args: unknown[]): string {
             if (typeof arg === 'number') tempStr = formatNumber(arg);
             else if (typeof arg === 'bigint') tempStr = formatBigInt(arg);
             else if (!isObject(arg)) tempStr = primitiveString(arg)!;
+            else if (typeof arg === 'function') tempStr = functionSourceText(env, arg);
             else tempStr = inspect(arg, { compact: 3, depth: 0 });
             break;
           }
