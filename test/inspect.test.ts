@@ -99,7 +99,7 @@ const formats: string[] = [
   "['%j', { a: [1, 'x', null, undefined, () => 1], d: new Date(0), n: new Number(2) }]", "['%j', (() => { const o = {}; o.o = o; return o; })()]",
   "['%j', undefined]", "['%j', 'str']",
   "['%o', { a: 1 }]", "['%o', [1, 2]]", "['%O', { a: { b: { c: { d: 1 } } } }]", "['%o', { a: { b: { c: { d: { e: 1 } } } } }]",
-  "['%o', function foo(a, b) {}]", "['%o', new Map([[1, 2]])]",
+  "['%o', function foo(a, b) {}]", "['%o', new Map([[1, 2]])]", "['%o', new Proxy({ a: 1 }, { get() { return 1; } })]", "['%o', new Uint8Array(2)]",
   "['%c styled', 'color: red']", "['100%% sure', 1]", "['%x %s', 'a']", "['a', 'b', 1, { c: 2 }]", "['%s']", "['%s %s', 'only']",
   "[{ a: 1 }, 'str', 5]", '[]', "['%', 1]", "['multi\\nline', 'x']",
 ];
@@ -120,6 +120,14 @@ t.test('the engine\'s promises print as Node prints its own', async (t) => {
 
 t.test('formatValues matches util.format', async (t) => {
   for (const expr of formats) t.equal(formatValues(engine.vm, engine.realm, guest(expr) as unknown[]), util.format(...(native(expr) as unknown[])), expr);
+});
+
+t.test('inspectValue options', async (t) => {
+  const expr = '{ a: { b: { c: { d: { e: 1 } } } }, h: Object.defineProperty({}, "x", { value: 1 }) }';
+  for (const opts of [{ depth: 0 }, { depth: 4 }, { depth: null }, { showHidden: true }, { breakLength: 20 }, { compact: 1 }, { maxArrayLength: 1 }]) {
+    t.equal(inspectValue(engine.vm, engine.realm, guest(expr), opts), util.inspect(native(expr), opts), JSON.stringify(opts));
+  }
+  t.equal(inspectValue(engine.vm, engine.realm, guest('[1, 2, 3]'), { maxArrayLength: 1 }), util.inspect([1, 2, 3], { maxArrayLength: 1 }));
 });
 
 t.test('Engine.format and console output use the safe formatter', async (t) => {
