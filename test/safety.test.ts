@@ -61,7 +61,7 @@ const cases: Case[] = [
     code: "let called = false; const h = {}; for (const k of ['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf']) h[k] = (...a) => { called = true; return Reflect[k](...a); }; console.log(new Proxy({ a: 1 }, h)); String(called)",
     expected: 'false',
   },
-  { name: 'console.log does not call a Symbol.toStringTag getter', code: "let called = false; console.log({ get [Symbol.toStringTag]() { called = true; return 'T'; } }); String(called)", expected: 'false', todo: 'engine: format() (util.inspect) reads Symbol.toStringTag through getters, running guest code from host code' },
+  { name: 'console.log does not call a Symbol.toStringTag getter', code: "let called = false; console.log({ get [Symbol.toStringTag]() { called = true; return 'T'; } }); String(called)", expected: 'false' },
 
   // ---- import() ----
   ...['node:fs', 'fs', 'child_process', './does-not-exist.mjs'].map((spec) => ({
@@ -77,28 +77,24 @@ const cases: Case[] = [
     code: `var leaks = []; const err = new Error('m'); err.name = { toString: ${trap} }; throw err;`,
     read: leaksRead,
     expected: 'safe',
-    todo: "SECURITY engine bug: Engine.guestError builds `${name}: ${message}` in host code; a Proxy toString's apply trap gets a host-realm args array → args.constructor.constructor('return process')() is the host process",
   },
   {
     name: "an unhandled rejection's name is not stringified with host arguments",
     code: `var leaks = []; const err = new TypeError('m'); err.name = { toString: ${trap} }; Promise.reject(err);`,
     read: leaksRead,
     expected: 'safe',
-    todo: 'SECURITY engine bug: same route as above through the rejection report',
   },
   {
     name: 'console.log of an error with an object name does not leak host arguments',
     code: `var leaks = []; const err = new Error('m'); err.name = { toString: ${trap} }; console.log(err);`,
     read: leaksRead,
     expected: 'safe',
-    todo: 'SECURITY engine bug: Engine.format (util.inspect) stringifies error name/message/stack in host code, handing host args to a Proxy apply trap',
   },
   {
     name: "console.log('%s', obj) does not leak host arguments",
     code: `var leaks = []; console.log('%s', { toString: ${trap} });`,
     read: leaksRead,
     expected: 'safe',
-    todo: "SECURITY engine bug: formatWithOptions('%s') calls the guest toString from host code",
   },
   { name: 'a thrown non-error object is formatted without calling it', code: `var leaks = []; throw { toString: ${trap} };`, read: leaksRead, expected: 'safe' },
   { name: 'a thrown Symbol is reported without a host TypeError', code: "var done = 'yes'; throw Symbol('s');", read: 'done', expected: 'yes' },

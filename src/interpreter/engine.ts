@@ -3,7 +3,7 @@
 import * as acorn from 'acorn';
 import * as path from 'node:path';
 import { Realm } from './realm';
-import { VM, Frame, GuestThrow, packedArray } from './vm';
+import { VM, Frame, GuestThrow, packedArray, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
 import { SourceFile, Code } from './code';
 import { JobQueue } from './jobs';
@@ -145,7 +145,7 @@ export class Engine {
     try {
       code = this.compile(source, file, 'script');
     } catch (e) {
-      if (e instanceof GuestError) throw e.value;
+      if (isHost(e, GuestError)) throw e.value;
       throw e;
     }
     return this.vm.runCode(code, null, this.realm.global);
@@ -183,19 +183,19 @@ export class Engine {
   }
 
   private reportUncaught(e: unknown): void {
-    if (e instanceof GuestError) {
+    if (isHost(e, GuestError)) {
       if (!this.uncaught) this.uncaught = e;
       return;
     }
-    if (!this.uncaught) this.uncaught = this.guestError(e instanceof GuestThrow ? e.value : this.vm.toGuest(e), 'uncaught');
+    if (!this.uncaught) this.uncaught = this.guestError(isHost(e, GuestThrow) ? e.value : this.vm.toGuest(e), 'uncaught');
   }
 
   private guard<T>(f: () => T): T {
     try {
       return f();
     } catch (e) {
-      if (e instanceof GuestError) throw e;
-      if (e instanceof GuestThrow) throw this.guestError(e.value, 'uncaught');
+      if (isHost(e, GuestError)) throw e;
+      if (isHost(e, GuestThrow)) throw this.guestError(e.value, 'uncaught');
       throw this.guestError(this.vm.toGuest(e), 'uncaught');
     }
   }
@@ -231,7 +231,7 @@ export class Engine {
     try {
       return this.compile(source, file, kind, strict, dynamicOuter, inFunction);
     } catch (e) {
-      if (e instanceof GuestError) throw new GuestThrow(e.value);
+      if (isHost(e, GuestError)) throw new GuestThrow(e.value);
       throw e;
     }
   }

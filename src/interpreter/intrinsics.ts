@@ -109,12 +109,14 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     const record = { target: args[0] as object, handler: args[1] as object, revoked: false };
     vm.proxies.set(proxy, record);
     const result = I.newObject() as any;
-    result.proxy = proxy;
-    result.revoke = realm.native('', 0, () => {
+    // CreateDataProperty: an assignment could run a setter the guest put on Object.prototype
+    const revokeFn = realm.native('', 0, () => {
       record.revoked = true;
       revoke();
       return undefined;
     });
+    Object.defineProperty(result, 'proxy', { value: proxy, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(result, 'revoke', { value: revokeFn, writable: true, enumerable: true, configurable: true });
     return result;
   });
   Object.defineProperty(g, 'Proxy', { value: ProxyW, writable: true, enumerable: false, configurable: true });

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Engine } from './engine';
 import type { Code } from './code';
-import { Env, HOLE, ImportCell } from './vm';
+import { Env, HOLE, ImportCell, isHost } from './vm';
 import { GuestError } from './api';
 import { boundNames } from './scope';
 
@@ -363,7 +363,7 @@ export class ModuleLoader {
         cap.resolve(promises.performPromiseThen(p, ok, undefined, promises.newPromiseCapability(promises.Promise, false)));
       } else cap.resolve(this.namespace(m));
     } catch (e) {
-      cap.reject(e instanceof GuestError ? e.value : this.engine.vm.toGuest(e));
+      cap.reject(isHost(e, GuestError) ? e.value : this.engine.vm.toGuest(e));
     }
     return cap.promise;
   }

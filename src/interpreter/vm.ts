@@ -1,5 +1,6 @@
 // The virtual machine: frames, environments and handlers are plain records; a guest→guest call pushes
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
+import { types } from 'node:util';
 import { Op } from './opcodes';
 import { Code, CodeFlag, ScopeDesc, offsetAt } from './code';
 import {
@@ -292,8 +293,8 @@ export class VM {
 
   /** Errors raised by host operations (V8 created them in the host realm) become guest errors. */
   toGuest(e: unknown): unknown {
-    if (e instanceof GuestThrow) return e.value;
-    if (e instanceof Error) {
+    if (isHost(e, GuestThrow)) return e.value;
+    if (isHost(e, Error)) {
       if (process.env.SNAPVM_DEBUG) process.stderr.write(`snapvm host error: ${e.stack}\n`);
       // A host-realm error: never hand it to guest code (its constructor leads to the host Function).
       const name = e.name as ErrorType;
@@ -1666,7 +1667,7 @@ export class VM {
           const F = kind === 0 ? target.constructor : target;
           void F;
           const ctorRec = this.findClassRec(frame);
-          const isPrivate = key instanceof PrivateName;
+          const isPrivate = isHost(key, PrivateName);
           if (init) {
             const r = this.closures.get(init);
             if (r) r.home = target;
@@ -2141,6 +2142,14 @@ export function packedArray(n: number): unknown[] {
   const a: unknown[] = [];
   for (let i = 0; i < n; i++) a.push(undefined);
   return a;
+}
+
+/**
+ * `value instanceof C` for a host class, without running guest code: instanceof on a guest proxy
+ * would run its getPrototypeOf trap from host code.
+ */
+export function isHost<T>(value: unknown, C: abstract new (...args: any[]) => T): value is T {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && !types.isProxy(value) && value instanceof C;
 }
 
 export function typeOf(v: unknown): string {
