@@ -1292,6 +1292,8 @@ class FunctionCompiler {
             this.emit(Op.ArrayPush);
           }
         }
+        // the elements were gathered in an engine list; the guest array is made with CreateDataProperty
+        this.emit(Op.ArrayFinish);
         return;
       }
       case 'ObjectExpression':

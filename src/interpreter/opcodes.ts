@@ -45,7 +45,7 @@ export const enum Op {
   IterValue /* iter -> iter value (done→undefined) */, IterRest /* iter -> iter array */,
   IterNextRaw /* iter v -> iter result */, IterResultCheck /* result -> result (TypeError if not object) */,
   ForInPrepare, ForInStep /* t */,
-  ArrayPush /* arr v -> arr */, ArraySpread /* arr iterable -> arr */, ArrayHole /* arr -> arr */, NewArray, NewObject,
+  ArrayPush /* list v -> list */, ArrayFinish /* list -> guest array */, ArraySpread /* arr iterable -> arr */, ArrayHole /* arr -> arr */, NewArray /* an engine list (host array) */, NewObject,
   RegExpLiteral /* k */, TemplateObject /* k */,
   // generators and async
   GenStart, Yield, Await, Resume /* t(return path): value kind -> value */, AsyncGenYield, YieldStarStep,

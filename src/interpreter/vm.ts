@@ -201,6 +201,7 @@ export class VM {
   asyncFunctionPrototype!: object;
   asyncGeneratorFunctionPrototype!: object;
   asyncGeneratorPrototype!: object;
+  private readonly arrayOf: Function;
   private readonly iterResultFactory: (value: unknown, done: boolean) => object;
   private readonly argumentsFactory: (...args: unknown[]) => object;
   private readonly strictArgumentsFactory: (...args: unknown[]) => object;
@@ -223,6 +224,7 @@ export class VM {
     this.enterFromHost = (rec, thisArg, args, newTarget) =>
       this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
     // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
+    this.arrayOf = realm.realmEval('Array.of');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
     this.argumentsFactory = realm.realmEval('(function () { return arguments; })');
     this.strictArgumentsFactory = realm.realmEval('(function () { "use strict"; return arguments; })');
@@ -1249,9 +1251,10 @@ export class VM {
         }
         case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
         case Op.This: stack[sp++] = frame.thisValue; break;
-        case Op.NewArray: stack[sp++] = this.I.newArray(); break;
+        case Op.NewArray: stack[sp++] = []; break;
         case Op.NewObject: stack[sp++] = this.I.newObject(); break;
-        case Op.ArrayPush: { const v = stack[--sp]; const a = stack[sp - 1] as unknown[]; a[a.length] = v; break; }
+        case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
+        case Op.ArrayFinish: stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]); break;
         case Op.IterStep: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
@@ -1590,7 +1593,7 @@ export class VM {
           stack[sp++] = site.cache;
           break;
         }
-        case OpRest: { const i = ops[pc++]!; stack[sp++] = this.arrayFrom(frame.args.slice(i)); break; }
+        case OpRest: { const i = ops[pc++]!; stack[sp++] = this.createArrayFromList(frame.args.slice(i)); break; }
         case Op.Arguments: stack[sp++] = this.createArguments(frame); break;
         case Op.NewTarget: stack[sp++] = frame.newTarget; break;
         case Op.HomeObject: stack[sp++] = frame.closure?.home; break;
@@ -1714,7 +1717,7 @@ export class VM {
           }
           break;
         }
-        case Op.ArrayHole: { const a = stack[sp - 1] as unknown[]; a.length++; break; }
+        case Op.ArrayHole: (stack[sp - 1] as unknown[]).push(HOLE); break;
         case Op.ArraySpread: {
           const v = stack[--sp];
           frame.sp = sp + 1;
@@ -1746,7 +1749,7 @@ export class VM {
         case Op.IterRest: {
           const it = stack[sp - 1] as IteratorRecord;
           frame.sp = sp;
-          const out = this.I.newArray();
+          const out: unknown[] = [];
           while (!it.done) {
             let r;
             try {
@@ -1758,7 +1761,7 @@ export class VM {
             if (r.done) break;
             out.push(r.value);
           }
-          stack[sp - 1] = out;
+          stack[sp - 1] = this.createArrayFromList(out);
           break;
         }
         case Op.IterClose: {
@@ -2057,15 +2060,21 @@ export class VM {
     }
   }
 
-  arrayFrom(list: unknown[]): unknown[] {
+  /** CreateArrayFromList (HOLE entries stay holes): guest setters on Array.prototype never run. */
+  createArrayFromList(list: unknown[]): unknown[] {
+    if (!list.includes(HOLE)) return this.R.apply(this.arrayOf, this.I.Array, list) as unknown[];
     const a = this.I.newArray();
-    for (let i = 0; i < list.length; i++) a[i] = list[i];
+    for (let i = 0; i < list.length; i++) {
+      if (list[i] !== HOLE) Object.defineProperty(a, i, { value: list[i], writable: true, enumerable: true, configurable: true });
+    }
+    a.length = list.length;
     return a;
   }
 
+
   templateObject(site: TemplateSite): unknown {
-    const raw = this.arrayFrom(site.raw);
-    const cooked = this.arrayFrom(site.cooked);
+    const raw = this.createArrayFromList(site.raw);
+    const cooked = this.createArrayFromList(site.cooked);
     Object.freeze(raw);
     Object.defineProperty(cooked, 'raw', { value: raw, writable: false, enumerable: false, configurable: false });
     return Object.freeze(cooked);
