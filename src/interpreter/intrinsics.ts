@@ -155,6 +155,12 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   Object.defineProperty(g, 'console', { value: consoleObj, writable: true, enumerable: false, configurable: true });
 
   installModernBuiltins(engine);
+  if (options.argv) {
+    // the program's arguments (the CLI's `snapvm run FILE args…`), as guest strings
+    const host = I.newObject();
+    Object.defineProperty(host, 'argv', { value: vm.createArrayFromList(options.argv.map(String)), writable: false, enumerable: true, configurable: false });
+    Object.defineProperty(g, 'snapvm', { value: Object.freeze(host), writable: true, enumerable: false, configurable: true });
+  }
   if (options.test262Host) installTest262Host(engine, options);
 }
 
