@@ -45,6 +45,8 @@ export interface Code {
   template?: unknown[];
   /** [pc, const index] pairs: the source text of the callee of the call at pc. */
   readonly calleeNames: number[];
+  /** Registers of the parameters when the call writes arguments straight into them (else null). */
+  readonly paramRegs: number[] | null;
   /** A module body's environment layout (the loader creates the environment). */
   readonly moduleDesc: ScopeDesc | null;
   /** Register holding a derived constructor's `this` binding (-1: none, or in the function env). */

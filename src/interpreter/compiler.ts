@@ -101,6 +101,7 @@ class FunctionCompiler {
   private pendingLabels: string[] = [];
   private flags = 0;
   private moduleDesc: ScopeDesc | null = null;
+  private paramRegs: number[] | null = null;
   private readonly calleeNames: number[] = [];
 
   constructor(
@@ -425,7 +426,16 @@ class FunctionCompiler {
     }
     let length = 0;
     let seenDefault = false;
+    // Simple parameters kept in registers, with no arguments object to see them, are written into
+    // the registers by the call itself (Code.paramRegs): no argument list is allocated.
+    const usesArgumentsObject = !!argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments;
+    const names = params.map((p) => p.name);
+    if (simple && !usesArgumentsObject && new Set(names).size === names.length && params.every((p) => { const d = s.decls.get(p.name)!; return !d.captured && d.index >= 0 && d.kind === 'param'; })) {
+      this.paramRegs = params.map((p) => s.decls.get(p.name)!.index);
+      length = params.length;
+    }
     params.forEach((p, i) => {
+      if (this.paramRegs) return;
       if ((s.decls.get(p.name) as { mapped?: number } | undefined)?.mapped !== undefined) {
         if (!seenDefault) length++;
         return;
@@ -513,6 +523,7 @@ class FunctionCompiler {
       paramNames,
       moduleDesc: this.moduleDesc,
       calleeNames: this.calleeNames,
+      paramRegs: this.paramRegs,
       thisReg: (() => {
         const d = this.fnScope.decls.get(THIS);
         return d && !d.captured && d.index >= 0 ? d.index : -1;
@@ -2087,6 +2098,7 @@ class FunctionCompiler {
       flags: CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0),
       completionReg: -1,
       paramNames: [],
+      paramRegs: null,
       moduleDesc: null,
       calleeNames: [],
       thisReg: -1,

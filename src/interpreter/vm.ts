@@ -50,6 +50,9 @@ function member(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }
 
+/** The argument list of a frame whose arguments went straight into registers (never written). */
+const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
+
 /** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
 
@@ -387,6 +390,8 @@ export class VM {
     }
     if (this.depth >= this.frameLimit) this.throwError('RangeError', 'Maximum call stack size exceeded');
     const stack = (code.template ??= packedArray(code.nregs)).slice();
+    const regs = code.paramRegs;
+    if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) stack[regs[i]!] = args[i];
     const frame = new Frame(code, rec, stack, rec.env, thisArg, newTarget, args);
     frame.construct = construct;
     frame.module = rec.module;
@@ -1144,14 +1149,23 @@ export class VM {
             const rec = this.closures.get(fn);
             if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
-              const args = stack.slice(sp - argc, sp);
+              const regs = c2.paramRegs;
+              const nstack = (c2.template ??= packedArray(c2.nregs)).slice();
+              let args: unknown[];
+              if (regs !== null) {
+                // arguments go straight into the callee's parameter registers
+                const base = sp - argc;
+                const n = argc < regs.length ? argc : regs.length;
+                for (let i = 0; i < n; i++) nstack[regs[i]!] = stack[base + i];
+                args = NO_ARGS;
+              } else args = stack.slice(sp - argc, sp);
               sp -= argc + 2;
               let thisArg = stack[sp + 1];
               if (c2.flags & CodeFlag.SloppyThis && !(c2.flags & CodeFlag.Arrow)) {
                 if (thisArg === undefined || thisArg === null) thisArg = this.global;
                 else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
               }
-              const nf = new Frame(c2, rec, (c2.template ??= packedArray(c2.nregs)).slice(), rec.env, thisArg, undefined, args);
+              const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
               nf.module = rec.module;
               nf.caller = frame;
               nf.depth = this.depth;
@@ -1195,7 +1209,10 @@ export class VM {
               if (thisArg === undefined || thisArg === null) thisArg = this.global;
               else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
             }
-            const nf = new Frame(c2, rec, (c2.template ??= packedArray(c2.nregs)).slice(), rec.env, thisArg, undefined, args);
+            const nstack = (c2.template ??= packedArray(c2.nregs)).slice();
+            const regs = c2.paramRegs;
+            if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) nstack[regs[i]!] = args[i];
+            const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
             nf.module = rec.module;
             nf.caller = frame.caller;
             nf.depth = frame.depth;
