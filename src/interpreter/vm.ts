@@ -205,6 +205,9 @@ export class VM {
   asyncGeneratorFunctionPrototype!: object;
   asyncGeneratorPrototype!: object;
   private readonly arrayOf: Function;
+  /** The realm's Function.prototype.call / apply, recognised by the call instruction. */
+  private readonly fnCall: unknown;
+  private readonly fnApply: unknown;
   private readonly iterResultFactory: (value: unknown, done: boolean) => object;
   private readonly argumentsFactory: (...args: unknown[]) => object;
   private readonly strictArgumentsFactory: (...args: unknown[]) => object;
@@ -228,6 +231,8 @@ export class VM {
       this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
     // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
     this.arrayOf = realm.realmEval('Array.of');
+    this.fnCall = realm.realmEval('Function.prototype.call');
+    this.fnApply = realm.realmEval('Function.prototype.apply');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
     this.argumentsFactory = realm.realmEval('(function () { return arguments; })');
     this.strictArgumentsFactory = realm.realmEval('(function () { "use strict"; return arguments; })');
@@ -1143,8 +1148,39 @@ export class VM {
         }
         case Op.Call: {
           // Fast path: a plain guest function (no class, generator or async machinery).
-          const argc = ops[pc]!;
-          const fn = stack[sp - argc - 2];
+          let argc = ops[pc]!;
+          let fn = stack[sp - argc - 2];
+          if ((fn === this.fnCall || fn === this.fnApply) && argc <= 2) {
+            // f.call(t, …) / f.apply(t, list) of a guest function: a frame, not a trip through V8
+            const target = stack[sp - argc - 1];
+            const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
+            if (trec !== undefined && (trec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
+              if (fn === this.fnCall) {
+                // [call, f, t, a…] → [f, t, a…]
+                const base = sp - argc - 2;
+                stack[base] = target;
+                if (argc === 0) stack[base + 1] = undefined;
+                else {
+                  for (let i = 0; i < argc; i++) stack[base + 1 + i] = stack[base + 2 + i];
+                  sp--;
+                  argc--;
+                }
+                fn = target;
+              } else {
+                const list = argc === 2 ? stack[sp - 1] : undefined;
+                if (list === undefined || list === null || typeof list === 'object') {
+                  const items = list === undefined || list === null ? [] : (this.R.apply(this.ops.slice, list, []) as unknown[]);
+                  const base = sp - argc - 2;
+                  stack[base] = target;
+                  stack[base + 1] = argc >= 1 ? stack[base + 2] : undefined;
+                  sp = base + 2;
+                  for (let i = 0; i < items.length; i++) stack[sp++] = items[i];
+                  argc = items.length;
+                  fn = target;
+                }
+              }
+            }
+          }
           if (typeof fn === 'function') {
             const rec = this.closures.get(fn);
             if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
