@@ -1707,87 +1707,56 @@ class FunctionCompiler {
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
     }
     if (t.type === 'ParenthesizedExpression') return this.reference(t.expression);
-    if (t.type === 'MemberExpression') {
-      if (t.object.type === 'Super') {
-        const home = this.reg(), key = this.reg();
-        this.getVar(HOME);
-        this.emit(Op.SetReg, home);
-        this.propertyKey(t);
-        this.emit(Op.SetReg, key);
-        return {
-          load: () => {
-            this.emit(Op.GetReg, home);
-            this.emit(Op.GetReg, key);
-            this.getVar(THIS);
-            this.emit(Op.GetSuper);
-          },
-          store: () => {
-            const v = this.reg();
-            this.emit(Op.SetReg, v);
-            this.emit(Op.GetReg, home);
-            this.emit(Op.GetReg, key);
-            this.getVar(THIS);
-            this.emit(Op.GetReg, v);
-            this.emit(Op.SetSuper);
-            this.emit(Op.Pop);
-          },
-        };
-      }
-      const obj = this.reg();
-      this.expression(t.object);
-      this.emit(Op.SetReg, obj);
-      if (t.property.type === 'PrivateIdentifier') {
-        const name = '#' + t.property.name;
-        return {
-          load: () => {
-            this.emit(Op.GetReg, obj);
-            this.getVar(name);
-            this.emit(Op.GetPrivate);
-          },
-          store: () => {
-            const v = this.reg();
-            this.emit(Op.SetReg, v);
-            this.emit(Op.GetReg, obj);
-            this.getVar(name);
-            this.emit(Op.GetReg, v);
-            this.emit(Op.SetPrivate);
-            this.emit(Op.Pop);
-          },
-        };
-      }
-      const key = this.reg();
-      if (t.computed) {
-        this.expression(t.property);
-        this.emit(Op.ToPropertyKey);
-      } else this.emit(Op.Const, this.k(t.property.name));
+    if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
+    // A member reference is its parts in registers (evaluated once) and a get / set instruction.
+    const member = (pushParts: () => void, get: Op, set: Op) => ({
+      load: () => {
+        pushParts();
+        this.pos(t);
+        this.emit(get);
+      },
+      store: () => {
+        const v = this.reg();
+        this.emit(Op.SetReg, v);
+        pushParts();
+        this.emit(Op.GetReg, v);
+        this.emit(set);
+        this.emit(Op.Pop);
+      },
+    });
+    if (t.object.type === 'Super') {
+      const home = this.reg(), key = this.reg();
+      this.getVar(HOME);
+      this.emit(Op.SetReg, home);
+      this.propertyKey(t);
       this.emit(Op.SetReg, key);
-      return {
-        load: () => {
-          this.emit(Op.GetReg, obj);
-          this.emit(Op.GetReg, key);
-          this.pos(t);
-          this.emit(Op.GetElem);
-        },
-        store: () => {
-          const v = this.reg();
-          this.emit(Op.SetReg, v);
-          this.emit(Op.GetReg, obj);
-          this.emit(Op.GetReg, key);
-          this.emit(Op.GetReg, v);
-          this.emit(Op.SetElem);
-          this.emit(Op.Pop);
-        },
-      };
+      return member(() => {
+        this.emit(Op.GetReg, home);
+        this.emit(Op.GetReg, key);
+        this.getVar(THIS);
+      }, Op.GetSuper, Op.SetSuper);
     }
-    this.error('Invalid left-hand side in assignment', t);
+    const obj = this.reg();
+    this.expression(t.object);
+    this.emit(Op.SetReg, obj);
+    if (t.property.type === 'PrivateIdentifier') {
+      const name = '#' + t.property.name;
+      return member(() => {
+        this.emit(Op.GetReg, obj);
+        this.getVar(name);
+      }, Op.GetPrivate, Op.SetPrivate);
+    }
+    const key = this.reg();
+    this.propertyKey(t);
+    this.emit(Op.SetReg, key);
+    return member(() => {
+      this.emit(Op.GetReg, obj);
+      this.emit(Op.GetReg, key);
+    }, Op.GetElem, Op.SetElem);
   }
 
   private update(e: Node): void {
-    const arg = e.argument;
-    if (arg.type === 'Identifier' && !e.prefix === false) {
-      /* fallthrough to generic */
-    }
-    const ref = this.reference(arg);
+    const ref = this.reference(e.argument);
     ref.load();
     this.emit(Op.ToNumeric);
     if (e.prefix) {
