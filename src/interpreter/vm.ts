@@ -938,12 +938,19 @@ export class VM {
         case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
         case OpTrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
         case Op.GetGlobal: {
-          const name = consts[ops[pc++]!] as string;
+          const k = ops[pc++]!;
+          const name = consts[k] as string;
           frame.sp = sp;
-          const lex = this.globalLex.get(name);
-          const g = this.global;
-          if (lex === undefined && this.ops.has(name, g)) stack[sp++] = this.ops.get(g, name);
-          else stack[sp++] = this.getGlobal(name);
+          if (this.globalLex.get(name) === undefined) {
+            // one load through the name's own accessor; only `undefined` needs the `in` check
+            const g = this.global;
+            const v = ((accessors[k] ??= this.accessors.load(name)) as (o: any) => unknown)(g);
+            if (v !== undefined || this.ops.has(name, g)) {
+              stack[sp++] = v;
+              break;
+            }
+          }
+          stack[sp++] = this.getGlobal(name);
           break;
         }
         case Op.SetGlobal: {
