@@ -1374,26 +1374,11 @@ class FunctionCompiler {
         return;
       case 'MemberExpression':
         return this.member(e, null);
-      case 'ChainExpression': {
-        const exit = { stubs: [] as { label: Label; pops: number }[] };
-        const outer = this.chain;
-        this.chain = exit;
-        if (e.expression.type === 'CallExpression') this.call(e.expression);
-        else this.member(e.expression, null);
-        this.chain = outer;
-        if (exit.stubs.length) {
-          const end = this.label();
-          this.jump(Op.Jump, end);
-          for (const s of exit.stubs) {
-            this.place(s.label);
-            for (let i = 0; i < s.pops; i++) this.emit(Op.Pop);
-            this.emit(Op.Undef);
-            this.jump(Op.Jump, end);
-          }
-          this.place(end);
-        }
-        return;
-      }
+      case 'ChainExpression':
+        return this.optionalChain(
+          () => (e.expression.type === 'CallExpression' ? this.call(e.expression) : this.member(e.expression, null)),
+          () => this.emit(Op.Undef),
+        );
       case 'CallExpression': {
         const saved = this.chain;
         this.chain = null;
@@ -1443,6 +1428,28 @@ class FunctionCompiler {
   }
 
   private chain: { stubs: { label: Label; pops: number }[] } | null = null;
+
+  /**
+   * An optional chain: `body` compiles it, each `?.` in it jumps (after popping what the chain had
+   * pushed) to a stub that pushes the short-circuit result (`shortCircuit`), then to the end.
+   */
+  private optionalChain(body: () => void, shortCircuit: () => void): void {
+    const exit = { stubs: [] as { label: Label; pops: number }[] };
+    const outer = this.chain;
+    this.chain = exit;
+    body();
+    this.chain = outer;
+    if (!exit.stubs.length) return;
+    const end = this.label();
+    this.jump(Op.Jump, end);
+    for (const st of exit.stubs) {
+      this.place(st.label);
+      for (let i = 0; i < st.pops; i++) this.emit(Op.Pop);
+      shortCircuit();
+      this.jump(Op.Jump, end);
+    }
+    this.place(end);
+  }
 
   private optionalCheck(pops: number): void {
     if (!this.chain) throw new Error('optional outside chain');
@@ -1530,22 +1537,17 @@ class FunctionCompiler {
     const isEval = e.callee.type === 'Identifier' && e.callee.name === 'eval' && !e.optional;
     if (e.callee.type === 'ChainExpression' && e.callee.expression.type === 'MemberExpression') {
       // `(o?.f)()` calls f with o as this; a short-circuit leaves undefined to call (a TypeError)
-      const exit = { stubs: [] as { label: Label; pops: number }[] };
-      const outer = this.chain;
-      this.chain = exit;
-      this.member(e.callee.expression, 'keep');
-      this.emit(Op.Swap);
-      this.chain = outer;
-      const end = this.label();
-      this.jump(Op.Jump, end);
-      for (const st of exit.stubs) {
-        this.place(st.label);
-        for (let i = 0; i < st.pops; i++) this.emit(Op.Pop);
-        this.emit(Op.Undef);
-        this.emit(Op.Undef);
-        this.jump(Op.Jump, end);
-      }
-      this.place(end);
+      const member = e.callee.expression;
+      this.optionalChain(
+        () => {
+          this.member(member, 'keep');
+          this.emit(Op.Swap);
+        },
+        () => {
+          this.emit(Op.Undef);
+          this.emit(Op.Undef);
+        },
+      );
     } else if (e.callee.type === 'ChainExpression') {
       this.expression(e.callee);
       this.emit(Op.Undef);
@@ -1636,31 +1638,24 @@ class FunctionCompiler {
         return;
       }
       if (a.type === 'ChainExpression') {
-        const exit = { stubs: [] as { label: Label; pops: number }[] };
-        this.chain = exit;
         const m = a.expression;
-        if (m.type === 'MemberExpression') {
-          this.expression(m.object);
-          if (m.optional) this.optionalCheck(1);
-          if (m.computed) {
-            this.expression(m.property);
-            this.emit(Op.DeleteElem, this.scope.strict ? 1 : 0);
-          } else this.emit(Op.DeleteProp, this.k(m.property.name), this.scope.strict ? 1 : 0);
-        } else {
-          this.expression(m);
-          this.emit(Op.Pop);
-          this.emit(Op.True);
-        }
-        this.chain = null;
-        const end = this.label();
-        this.jump(Op.Jump, end);
-        for (const s of exit.stubs) {
-          this.place(s.label);
-          for (let i = 0; i < s.pops; i++) this.emit(Op.Pop);
-          this.emit(Op.True);
-          this.jump(Op.Jump, end);
-        }
-        this.place(end);
+        this.optionalChain(
+          () => {
+            if (m.type === 'MemberExpression') {
+              this.expression(m.object);
+              if (m.optional) this.optionalCheck(1);
+              if (m.computed) {
+                this.expression(m.property);
+                this.emit(Op.DeleteElem, this.scope.strict ? 1 : 0);
+              } else this.emit(Op.DeleteProp, this.k(m.property.name), this.scope.strict ? 1 : 0);
+            } else {
+              this.expression(m);
+              this.emit(Op.Pop);
+              this.emit(Op.True);
+            }
+          },
+          () => this.emit(Op.True),
+        );
         return;
       }
       if (a.type === 'MemberExpression') {

@@ -190,15 +190,22 @@ export class ModuleLoader {
     return r;
   }
 
-  private link(m: ModuleRecord): void {
+  /** The module graph under `m`, dependencies first (the order of linking and evaluation). */
+  private postOrder(m: ModuleRecord): ModuleRecord[] {
     const order: ModuleRecord[] = [];
-    const visit = (r: ModuleRecord, seen: Set<ModuleRecord>) => {
+    const seen = new Set<ModuleRecord>();
+    const visit = (r: ModuleRecord) => {
       if (seen.has(r)) return;
       seen.add(r);
-      for (const f of r.requested) visit(this.records.get(f)!, seen);
+      for (const f of r.requested) visit(this.records.get(f)!);
       order.push(r);
     };
-    visit(m, new Set());
+    visit(m);
+    return order;
+  }
+
+  private link(m: ModuleRecord): void {
+    const order = this.postOrder(m);
     for (const r of order) {
       if (r.status !== 'linking') continue;
       // InitializeEnvironment: every indirect export must resolve (no cycle, no ambiguity)
@@ -283,14 +290,7 @@ export class ModuleLoader {
    * at top level (the rest of the order continues when it settles), else undefined.
    */
   evaluate(m: ModuleRecord): object | undefined {
-    const order: ModuleRecord[] = [];
-    const visit = (r: ModuleRecord, seen: Set<ModuleRecord>) => {
-      if (seen.has(r)) return;
-      seen.add(r);
-      for (const f of r.requested) visit(this.records.get(f)!, seen);
-      order.push(r);
-    };
-    visit(m, new Set());
+    const order = this.postOrder(m);
     return this.evaluateFrom(order, 0);
   }
 

@@ -1229,11 +1229,7 @@ export class VM {
             pc = frame.pc;
             break;
           }
-          nf.caller = frame;
-          nf.depth = this.depth;
-          this.depth++;
-          frame = nf;
-          this.current = frame;
+          frame = this.push(frame, nf);
           code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
@@ -1273,11 +1269,7 @@ export class VM {
             pc = frame.pc;
             break;
           }
-          nf.caller = frame;
-          nf.depth = this.depth;
-          this.depth++;
-          frame = nf;
-          this.current = frame;
+          frame = this.push(frame, nf);
           code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
@@ -1295,11 +1287,7 @@ export class VM {
             pc = frame.pc;
             break;
           }
-          nf.caller = frame;
-          nf.depth = this.depth;
-          this.depth++;
-          frame = nf;
-          this.current = frame;
+          frame = this.push(frame, nf);
           code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
@@ -1932,6 +1920,15 @@ export class VM {
     frame.sp = sp;
     frame.pc = pc;
     frame.env = env;
+  }
+
+  /** Make `callee` the running frame, called from `caller`. */
+  private push(caller: Frame, callee: Frame): Frame {
+    callee.caller = caller;
+    callee.depth = this.depth;
+    this.depth++;
+    this.current = callee;
+    return callee;
   }
 
   /**
