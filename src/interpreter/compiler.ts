@@ -64,6 +64,8 @@ export interface CompileOptions {
   file: SourceFile;
   /** Direct eval: free names are looked up by name in the caller's environments. */
   dynamicOuter?: boolean;
+  /** Engine-written built-ins (selfhosted.ts): `callWithThis(f, t, …args)` calls f with this = t. */
+  selfHosted?: boolean;
   /** ES2015 proper tail calls (off by default: they drop frames from stack traces, as in V8). */
   properTailCalls?: boolean;
 }
@@ -1533,6 +1535,12 @@ class FunctionCompiler {
 
   private call(e: Node): void {
     if (e.callee.type === 'Super') return this.superCall(e);
+    if (this.opts.selfHosted && e.callee.type === 'Identifier' && e.callee.name === 'callWithThis') {
+      for (const a of e.arguments) this.expression(a);
+      this.pos(e);
+      this.emit(Op.Call, e.arguments.length - 2);
+      return;
+    }
     const spread = e.arguments.some((a: Node) => a.type === 'SpreadElement');
     const isEval = e.callee.type === 'Identifier' && e.callee.name === 'eval' && !e.optional;
     if (e.callee.type === 'ChainExpression' && e.callee.expression.type === 'MemberExpression') {

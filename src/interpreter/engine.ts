@@ -123,10 +123,10 @@ export class Engine {
     return new GuestError(value, `SyntaxError: ${message}`, stack, 'syntax');
   }
 
-  compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null): Code {
+  compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): Code {
     const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction, kind === 'eval' && strict);
     try {
-      return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter, properTailCalls: this.options.properTailCalls });
+      return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted });
     } catch (e) {
       if (e instanceof CompileError) throw this.syntaxError({ message: e.message, pos: e.offset }, file, source);
       throw e;

@@ -5,6 +5,7 @@ import type { Engine } from './engine';
 import type { EngineOptions } from './api';
 import { VM, GeneratorState } from './vm';
 import { installModernBuiltins } from './builtins';
+import { installSelfHosted } from './selfhosted';
 import { CodeFlag } from './code';
 
 export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions): void {
@@ -155,6 +156,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   Object.defineProperty(g, 'console', { value: consoleObj, writable: true, enumerable: false, configurable: true });
 
   installModernBuiltins(engine);
+  installSelfHosted(engine);
   if (options.argv) {
     // the program's arguments (the CLI's `snapvm run FILE args…`), as guest strings
     const host = I.newObject();
