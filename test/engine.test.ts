@@ -238,7 +238,6 @@ const cases: Case[] = [
     name: 'recursion through a built-in callback, 1000 deep',
     code: 'function d(n) { return n === 0 ? 0 : [n].map((x) => 1 + d(x - 1))[0]; } d(1000)',
     expected: 1000,
-    todo: 'engine: each VM re-entry from a built-in costs a large host frame; the host stack overflows between 300 and 500 levels since 98888fd (V8 alone manages this depth)',
   },
 ];
 
