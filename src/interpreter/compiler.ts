@@ -127,6 +127,17 @@ class FunctionCompiler {
       this.ops.push(op === Op.GetProp ? Op.GetRegProp : Op.GetRegPropKeep, r, operands[0]!);
       return;
     }
+    // `o.m` then `Swap` (a method call's `f this`) → one instruction pushing f and o.
+    if (op === Op.Swap && this.labelAt !== this.ops.length) {
+      if (this.lastOp === this.ops.length - 3 && this.ops[this.lastOp] === Op.GetRegPropKeep) {
+        this.ops[this.lastOp] = Op.GetRegPropMethod;
+        return;
+      }
+      if (this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.GetPropKeep) {
+        this.ops[this.lastOp] = Op.GetPropMethod;
+        return;
+      }
+    }
     this.lastOp = this.ops.length;
     this.ops.push(op, ...operands);
   }
@@ -407,6 +418,8 @@ class FunctionCompiler {
     for (const [n, op] of pseudo) {
       const d = s.decls.get(n);
       if (d && d.kind === 'pseudo') {
+        // `this` in a register is written by the call itself (Code.thisReg)
+        if (n === THIS && !d.captured) continue;
         if (n === THIS && kind === 'derivedConstructor') this.emit(Op.Hole);
         else this.emit(op);
         this.storeDecl(d);

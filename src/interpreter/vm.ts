@@ -397,6 +397,7 @@ export class VM {
     const stack = (code.template ??= packedArray(code.nregs)).slice();
     const regs = code.paramRegs;
     if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) stack[regs[i]!] = args[i];
+    if (code.thisReg >= 0) stack[code.thisReg] = thisArg;
     const frame = new Frame(code, rec, stack, rec.env, thisArg, newTarget, args);
     frame.construct = construct;
     frame.module = rec.module;
@@ -969,6 +970,26 @@ export class VM {
           } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
           break;
         }
+        case Op.GetRegPropMethod: {
+          const o = stack[ops[pc++]!] as any;
+          const k = ops[pc++]!;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp++] = load(o);
+          } else stack[sp++] = this.getPrimitive(o, consts[k]);
+          stack[sp++] = o;
+          break;
+        }
+        case Op.GetPropMethod: {
+          const o = stack[sp - 1] as any;
+          const k = ops[pc++]!;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp - 1] = load(o);
+          } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
+          stack[sp++] = o;
+          break;
+        }
         case Op.GetRegProp:
         case Op.GetRegPropKeep: {
           const o = stack[ops[pc++]!] as any;
@@ -1208,6 +1229,7 @@ export class VM {
                 if (thisArg === undefined || thisArg === null) thisArg = this.global;
                 else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
               }
+              if (c2.thisReg >= 0) nstack[c2.thisReg] = thisArg;
               const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
               nf.module = rec.module;
               nf.caller = frame;
@@ -1251,6 +1273,7 @@ export class VM {
             const nstack = (c2.template ??= packedArray(c2.nregs)).slice();
             const regs = c2.paramRegs;
             if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) nstack[regs[i]!] = args[i];
+            if (c2.thisReg >= 0) nstack[c2.thisReg] = thisArg;
             const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
             nf.module = rec.module;
             nf.caller = frame.caller;
