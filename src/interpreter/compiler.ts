@@ -127,6 +127,22 @@ class FunctionCompiler {
       this.ops.push(op === Op.GetProp ? Op.GetRegProp : Op.GetRegPropKeep, r, operands[0]!);
       return;
     }
+    // `Undef; Return` → ReturnUndef; `SetProp k; Pop` → SetPropPop k; `GetReg a; GetReg b` → GetReg2 a b
+    if (this.labelAt !== this.ops.length) {
+      if (op === Op.Return && this.lastOp === this.ops.length - 1 && this.ops[this.lastOp] === Op.Undef) {
+        this.ops[this.lastOp] = Op.ReturnUndef;
+        return;
+      }
+      if (op === Op.Pop && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.SetProp) {
+        this.ops[this.lastOp] = Op.SetPropPop;
+        return;
+      }
+      if (op === Op.GetReg && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.GetReg) {
+        this.ops[this.lastOp] = Op.GetReg2;
+        this.ops.push(operands[0]!);
+        return;
+      }
+    }
     // `o.m` then `Swap` (a method call's `f this`) → one instruction pushing f and o.
     if (op === Op.Swap && this.labelAt !== this.ops.length) {
       if (this.lastOp === this.ops.length - 3 && this.ops[this.lastOp] === Op.GetRegPropKeep) {
@@ -574,7 +590,7 @@ class FunctionCompiler {
         return;
       case 'ReturnStatement':
         this.pos(s);
-        if (s.argument && this.inTailPosition()) this.tailReturn(s.argument);
+        if (s.argument && (this.inTailPosition() || (this.kind !== 'asyncGenerator' && this.cleanups.every((c) => c.type === 'env')))) this.tailReturn(s.argument);
         else if (s.argument) {
           const arg = s.argument;
           this.emitReturnValue(() => this.expression(arg));
@@ -701,6 +717,11 @@ class FunctionCompiler {
 
   /** Evaluate a test and jump to `falseLabel` when it is falsy (comparisons fuse with the jump). */
   private condition(e: Node, falseLabel: Label): void {
+    if (e.type === 'UnaryExpression' && e.operator === '!') {
+      this.expression(e.argument);
+      this.jump(Op.JumpIfTrue, falseLabel);
+      return;
+    }
     if (e.type === 'BinaryExpression' && e.left.type !== 'PrivateIdentifier') {
       const fused = FUSED_JUMP[e.operator as string];
       if (fused !== undefined) {
@@ -757,9 +778,12 @@ class FunctionCompiler {
   }
   private noTail = 0;
 
-  /** `return <expr>` in tail position: calls in tail position replace this frame (TailCall). */
+  /**
+   * `return <expr>` with nothing to run on the way out: each branch of a conditional returns by
+   * itself, and calls in tail position replace this frame when proper tail calls are on.
+   */
   private tailReturn(e: Node): void {
-    if (e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !(e.callee.type === 'Identifier' && e.callee.name === 'eval') && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
+    if (this.inTailPosition() && e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !(e.callee.type === 'Identifier' && e.callee.name === 'eval') && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
       this.callee(e.callee);
       for (const a of e.arguments) this.expression(a);
       this.pos(e);

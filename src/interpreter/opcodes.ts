@@ -25,7 +25,7 @@ export const enum Op {
   Eq, Ne, StrictEq, StrictNe, Lt, Le, Gt, Ge,
   Neg, Plus, Not, BitNot, Typeof, Inc, Dec, ToNumeric, ToString,
   // fused: register op constant
-  IncReg /* r: statement-level ++ of a register */, DecReg /* r */, GetRegProp /* r k */, GetRegPropKeep /* r k: -> o v */, GetRegPropMethod /* r k: -> f o */, GetPropMethod /* k: o -> f o */,
+  IncReg /* r: statement-level ++ of a register */, DecReg /* r */, GetRegProp /* r k */, GetRegPropKeep /* r k: -> o v */, GetRegPropMethod /* r k: -> f o */, GetPropMethod /* k: o -> f o */, ReturnUndef, SetPropPop /* k: o v -> */, GetReg2 /* r1 r2 */,
   JumpIfNotLt /* t: a b -> ; jump unless a < b */, JumpIfNotLe /* t */, JumpIfNotGt /* t */, JumpIfNotGe /* t */,
   JumpIfNotStrictEq /* t */, JumpIfStrictEq /* t */, JumpIfNotEq /* t */, JumpIfEq /* t */,
   // control
@@ -66,7 +66,7 @@ export const operandCount: Partial<Record<Op, number>> = {
   [Op.DeclareGlobals]: 1, [Op.DeclareEvalVars]: 1, [Op.ThrowConstAssign]: 1,
   [Op.GetProp]: 1, [Op.GetPropKeep]: 1, [Op.SetProp]: 1, [Op.DeleteProp]: 2, [Op.DeleteElem]: 1,
   [Op.DefineMethod]: 2, [Op.SetFunctionName]: 1,
-  [Op.IncReg]: 1, [Op.DecReg]: 1, [Op.GetRegProp]: 2, [Op.GetRegPropKeep]: 2, [Op.GetRegPropMethod]: 2, [Op.GetPropMethod]: 1,
+  [Op.IncReg]: 1, [Op.DecReg]: 1, [Op.GetRegProp]: 2, [Op.GetRegPropKeep]: 2, [Op.GetRegPropMethod]: 2, [Op.GetPropMethod]: 1, [Op.SetPropPop]: 1, [Op.GetReg2]: 2,
   [Op.JumpIfNotLt]: 1, [Op.JumpIfNotLe]: 1, [Op.JumpIfNotGt]: 1, [Op.JumpIfNotGe]: 1,
   [Op.JumpIfNotStrictEq]: 1, [Op.JumpIfStrictEq]: 1, [Op.JumpIfNotEq]: 1, [Op.JumpIfEq]: 1,
   [Op.Jump]: 1, [Op.JumpIfFalse]: 1, [Op.JumpIfTrue]: 1, [Op.JumpIfFalseKeep]: 1, [Op.JumpIfTrueKeep]: 1,

@@ -1010,7 +1010,9 @@ export class VM {
           } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
-        case Op.SetProp: {
+        case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
+        case Op.SetProp:
+        case Op.SetPropPop: {
           const v = stack[--sp];
           const o = stack[sp - 1] as any;
           const k = ops[pc++]!;
@@ -1020,7 +1022,8 @@ export class VM {
             const store = (accessors[k + consts.length] ??= this.accessors.store(consts[k] as string, strict)) as (o: any, v: unknown) => void;
             store(o, v);
           } else this.setV(o, consts[k], v, strict);
-          stack[sp - 1] = v;
+          if (op === Op.SetProp) stack[sp - 1] = v;
+          else sp--;
           break;
         }
         case Op.GetElem: {
@@ -1137,8 +1140,9 @@ export class VM {
         case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
         case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.Nop: case Op.Debugger: break;
-        case Op.Return: {
-          let value = stack[--sp];
+        case Op.Return:
+        case Op.ReturnUndef: {
+          let value = op === Op.Return ? stack[--sp] : undefined;
           const f = frame;
           f.sp = sp;
           f.pc = pc;
