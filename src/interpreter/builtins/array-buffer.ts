@@ -17,7 +17,7 @@ export function installArrayBufferTransfer(engine: Engine, ops: Ops): void {
   const maxByteLength = getter('maxByteLength');
 
   /** RequireInternalSlot(O, [[ArrayBufferData]]) and IsSharedArrayBuffer(O) is false; O.[[ArrayBufferByteLength]]. */
-  const arrayBufferByteLength = (O: unknown): number => Reflect.apply(byteLength, O, []) as number;
+  const arrayBufferByteLength = (O: unknown): number => ops.R.apply(byteLength, O, []) as number;
 
   /** https://tc39.es/ecma262/#sec-isdetachedbuffer: a typed array over a detached buffer cannot be made (nothing guest-visible runs). */
   const isDetachedBuffer = (O: ArrayBuffer): boolean => {
@@ -46,7 +46,7 @@ export function installArrayBufferTransfer(engine: Engine, ops: Ops): void {
     // 5. If IsDetachedBuffer(arrayBuffer) is true, throw a TypeError exception.
     if (isDetachedBuffer(O)) ops.throwType('Cannot transfer a detached ArrayBuffer');
     // 6-7. newMaxByteLength: the buffer's own for a resizable buffer when resizability is preserved.
-    const newMaxByteLength = preserveResizability && Reflect.apply(resizable, O, []) ? (Reflect.apply(maxByteLength, O, []) as number) : undefined;
+    const newMaxByteLength = preserveResizability && ops.R.apply(resizable, O, []) ? (ops.R.apply(maxByteLength, O, []) as number) : undefined;
     // 9. Let newBuffer be ? AllocateArrayBuffer(%ArrayBuffer%, newByteLength, newMaxByteLength).
     const newBuffer = newMaxByteLength === undefined ? new ArrayBufferCtor(newByteLength) : new (ArrayBufferCtor as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(newByteLength, { maxByteLength: newMaxByteLength });
     // 8, 15. Detach; a buffer with an [[ArrayBufferDetachKey]] (WebAssembly.Memory's) is copied instead, and stays attached.

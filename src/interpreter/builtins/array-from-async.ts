@@ -47,11 +47,11 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
 
   /** https://tc39.es/ecma262/#sec-createdatapropertyorthrow */
   const createDataPropertyOrThrow = (A: object, key: string, value: unknown): void => {
-    if (!Reflect.defineProperty(A, key, { value, writable: true, enumerable: true, configurable: true })) ops.throwType(`Cannot add property ${key}`);
+    if (!ops.R.defineProperty(A, key, { value, writable: true, enumerable: true, configurable: true })) ops.throwType(`Cannot add property ${key}`);
   };
   /** Set(A, "length", 𝔽(len), true) */
   const setLength = (A: object, len: number): void => {
-    if (!Reflect.set(A, 'length', len)) ops.throwType(`Cannot assign to read only property 'length' of object`);
+    if (!ops.R.set(A, 'length', len)) ops.throwType(`Cannot assign to read only property 'length' of object`);
   };
 
   /**
@@ -66,7 +66,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
       const ret = ops.getMethod(iterator, 'return');
       if (ret === undefined) return job.capability.reject(error);
       // 4.c. Let innerResult be Completion(Call(return, iterator)).
-      innerResult = Reflect.apply(ret, iterator, []);
+      innerResult = ops.R.apply(ret, iterator, []);
     } catch {
       // 5. If completion is a throw completion, return ? completion.
       return job.capability.reject(error);
@@ -136,7 +136,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
           let mappedValue: unknown;
           try {
             // a. Let mappedValue be Call(mapper, thisArg, « nextValue, 𝔽(k) »).
-            mappedValue = Reflect.apply(job.mapper as Function, job.thisArg, [nextValue, job.k]);
+            mappedValue = ops.R.apply(job.mapper as Function, job.thisArg, [nextValue, job.k]);
           } catch (e) {
             // b. IfAbruptCloseAsyncIterator(mappedValue, iteratorRecord).
             return asyncIteratorCloseThrow(job, e);
@@ -162,7 +162,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
         // 4. If mapping is true, then
         if (job.mapping) {
           // a. Let mappedValue be ? Call(mapper, thisArg, « kValue, 𝔽(k) »).
-          const mappedValue = Reflect.apply(job.mapper as Function, job.thisArg, [value, job.k]);
+          const mappedValue = ops.R.apply(job.mapper as Function, job.thisArg, [value, job.k]);
           // b. Set mappedValue to ? Await(mappedValue).
           job.awaiting = 'mappedKValue';
           return awaitValue(job, mappedValue);
@@ -213,7 +213,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
     // h. If iteratorRecord is not undefined, then
     if (job.iteratorRecord) {
       // i-ii. If IsConstructor(C) is true, let A be ? Construct(C); else let A be ! ArrayCreate(0).
-      job.A = ops.isConstructor(job.C) ? (Reflect.construct(job.C as Function, []) as object) : new ArrayCtor();
+      job.A = ops.isConstructor(job.C) ? (ops.R.construct(job.C as Function, []) as object) : new ArrayCtor();
       // iii. Let k be 0.  iv. Repeat,
       job.k = 0;
       iterate(job);
@@ -225,7 +225,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
     // iii. Let len be ? LengthOfArrayLike(arrayLike).
     job.len = ops.toLength((arrayLike as any).length);
     // iv-v. If IsConstructor(C) is true, let A be ? Construct(C, « 𝔽(len) »); else let A be ? ArrayCreate(len).
-    if (ops.isConstructor(job.C)) job.A = Reflect.construct(job.C as Function, [job.len]) as object;
+    if (ops.isConstructor(job.C)) job.A = ops.R.construct(job.C as Function, [job.len]) as object;
     else {
       if (job.len > 2 ** 32 - 1) vm.throwError('RangeError', 'Invalid array length');
       job.A = new ArrayCtor(job.len);

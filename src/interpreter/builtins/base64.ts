@@ -34,11 +34,11 @@ export function installBase64(engine: Engine, ops: Ops): void {
   /** IsTypedArrayOutOfBounds(MakeTypedArrayWithBufferWitnessRecord(ta)) is a TypeError; else a host view of ta's bytes. */
   const bytesView = (ta: Uint8Array): Uint8Array => {
     try {
-      Reflect.apply(validateTypedArray, ta, []);
+      ops.R.apply(validateTypedArray, ta, []);
     } catch {
       ops.throwType('The typed array is detached or out of bounds');
     }
-    return new Uint8Array(Reflect.apply(bufferOf, ta, []) as ArrayBuffer, Reflect.apply(byteOffsetOf, ta, []) as number, Reflect.apply(lengthOf, ta, []) as number);
+    return new Uint8Array(ops.R.apply(bufferOf, ta, []) as ArrayBuffer, ops.R.apply(byteOffsetOf, ta, []) as number, ops.R.apply(lengthOf, ta, []) as number);
   };
   /** https://tc39.es/proposal-arraybuffer-base64/spec/#sec-getoptionsobject */
   const getOptionsObject = (options: unknown): object => {

@@ -21,11 +21,14 @@ export const isObject = (v: unknown): v is object => (typeof v === 'object' && v
 export class Ops {
   readonly vm: VM;
   readonly realm: Realm;
+  /** The realm's Reflect: guest code a built-in triggers must be triggered from the realm (realm.ts, RealmOps). */
+  readonly R: typeof Reflect;
   private readonly listToArray: (list: readonly unknown[]) => unknown[];
 
   constructor(readonly engine: Engine) {
     this.vm = engine.vm;
     this.realm = engine.realm;
+    this.R = engine.realm.R;
     // Array literal spread defines elements (CreateDataProperty): setters on Array.prototype stay out.
     this.listToArray = this.realm.realmEval("(function (list) { 'use strict'; return [...list]; })");
   }
@@ -46,7 +49,7 @@ export class Ops {
   /** https://tc39.es/ecma262/#sec-tonumber */
   toNumber(v: unknown): number {
     if (typeof v === 'number') return v;
-    return this.guard(() => +(v as number));
+    return this.guard(() => this.realm.ops.plus(v));
   }
 
   /** https://tc39.es/ecma262/#sec-tointegerorinfinity */
@@ -67,7 +70,7 @@ export class Ops {
   isConstructor(f: unknown): boolean {
     if (typeof f !== 'function') return false;
     try {
-      Reflect.construct(new Proxy(f, this.constructProbe), []);
+      this.R.construct(new Proxy(f, this.constructProbe), []);
       return true;
     } catch {
       return false;
@@ -80,14 +83,14 @@ export class Ops {
     if (typeof v === 'symbol') return v;
     if (!isObject(v)) return String(v);
     // the host's ToPropertyKey on a guest object runs the guest's own @@toPrimitive / toString / valueOf
-    return this.guard(() => Reflect.ownKeys({ [v as never]: 0 })[0] as string | symbol);
+    return this.guard(() => this.realm.ops.toKey(v) as string | symbol);
   }
 
   /** https://tc39.es/ecma262/#sec-tostring */
   toString(v: unknown): string {
     if (typeof v === 'string') return v;
     if (typeof v === 'symbol') this.throwType('Cannot convert a Symbol value to a string');
-    return this.guard(() => `${v as string}`);
+    return this.guard(() => this.realm.ops.toStr(v));
   }
 
   /** https://tc39.es/ecma262/#sec-getmethod */
@@ -100,13 +103,13 @@ export class Ops {
 
   call(f: unknown, thisArg: unknown, args: unknown[]): unknown {
     if (typeof f !== 'function') this.throwType(`${describe(f)} is not a function`);
-    return Reflect.apply(f, thisArg, args);
+    return this.R.apply(f, thisArg, args);
   }
 
   /** https://tc39.es/ecma262/#sec-getiteratordirect */
   getIteratorDirect(obj: object): IteratorRecord {
     // 1. Let nextMethod be ? Get(obj, "next").
-    const next = (obj as any).next;
+    const next = this.realm.ops.get(obj, 'next');
     // 2-3.
     return { iterator: obj, next, done: false };
   }
@@ -131,7 +134,7 @@ export class Ops {
     try {
       // 1-2. Call(next, iterator[, « value »])
       if (typeof rec.next !== 'function') this.throwType(`${describe(rec.next)} is not a function`);
-      result = Reflect.apply(rec.next, rec.iterator, value ? [value.value] : []);
+      result = this.R.apply(rec.next, rec.iterator, value ? [value.value] : []);
       // 5. If result is not an Object, throw a TypeError.
       if (!isObject(result)) this.throwType(`Iterator result ${describe(result)} is not an object`);
     } catch (e) {
@@ -147,7 +150,7 @@ export class Ops {
     const result = this.iteratorNext(rec);
     let done: boolean;
     try {
-      done = !!(result as any).done;
+      done = !!this.realm.ops.get(result, 'done');
     } catch (e) {
       rec.done = true;
       throw e;
@@ -164,7 +167,7 @@ export class Ops {
     const result = this.iteratorStep(rec);
     if (result === DONE) return DONE;
     try {
-      return (result as any).value;
+      return this.realm.ops.get(result, 'value');
     } catch (e) {
       rec.done = true;
       throw e;
@@ -181,7 +184,7 @@ export class Ops {
     // 4.b. If return is undefined, return ? completion.
     if (ret === undefined) return;
     // 4.c, 6. Call(return, iterator)
-    const inner = Reflect.apply(ret, rec.iterator, []);
+    const inner = this.R.apply(ret, rec.iterator, []);
     // 7. If innerResult.[[Value]] is not an Object, throw a TypeError exception.
     if (!isObject(inner)) this.throwType('iterator.return() did not return an object');
   }
@@ -190,7 +193,7 @@ export class Ops {
   iteratorCloseThrow(rec: IteratorRecord, error: unknown): never {
     try {
       const ret = this.getMethod(rec.iterator, 'return');
-      if (ret !== undefined) Reflect.apply(ret, rec.iterator, []);
+      if (ret !== undefined) this.R.apply(ret, rec.iterator, []);
     } catch {
       /* 5. If completion is a throw completion, return ? completion. */
     }

@@ -26,7 +26,7 @@ export function installGroupBy(engine: Engine, ops: Ops): void {
       const value = ops.iteratorStepValue(iteratorRecord);
       if (value === DONE) return groups;
       // e-f. Let key be Completion(Call(callback, undefined, « value, 𝔽(k) »)); IfAbruptCloseIterator.
-      let key = ops.closeOnThrow(iteratorRecord, () => Reflect.apply(callback, undefined, [value, k]));
+      let key = ops.closeOnThrow(iteratorRecord, () => ops.R.apply(callback, undefined, [value, k]));
       if (keyCoercion === 'property') {
         // g. Set key to Completion(ToPropertyKey(key)); IfAbruptCloseIterator.
         const raw = key;
@@ -62,7 +62,7 @@ export function installGroupBy(engine: Engine, ops: Ops): void {
     // 2. Let map be ! Construct(%Map%).
     const map = new MapCtor();
     // 3. For each Record g of groups: append { [[Key]], [[Value]]: CreateArrayFromList(elements) } to map.[[MapData]].
-    for (const [key, elements] of groups) Reflect.apply(mapSet, map, [key, ops.arrayFromList(elements)]);
+    for (const [key, elements] of groups) ops.R.apply(mapSet, map, [key, ops.arrayFromList(elements)]);
     return map;
   });
 }

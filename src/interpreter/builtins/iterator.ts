@@ -73,12 +73,12 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     // 2. If SameValue(thisValue, home) is true, throw a TypeError exception.
     if (thisValue === home) ops.throwType(`Cannot assign to read only property '${String(p)}' of object`);
     // 3. Let desc be ? thisValue.[[GetOwnProperty]](p).
-    const desc = Reflect.getOwnPropertyDescriptor(thisValue, p);
+    const desc = ops.R.getOwnPropertyDescriptor(thisValue, p);
     if (desc === undefined) {
       // 4.a. Perform ? CreateDataPropertyOrThrow(thisValue, p, v).
-      if (!Reflect.defineProperty(thisValue, p, { value: v, writable: true, enumerable: true, configurable: true }))
+      if (!ops.R.defineProperty(thisValue, p, { value: v, writable: true, enumerable: true, configurable: true }))
         ops.throwType(`Cannot define property ${String(p)}`);
-    } else if (!Reflect.set(thisValue, p, v)) {
+    } else if (!ops.R.set(thisValue, p, v)) {
       // 5.a. Perform ? Set(thisValue, p, v, true).
       ops.throwType(`Cannot assign to read only property '${String(p)}' of object`);
     }
@@ -109,7 +109,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     // 2. Let method be ? GetMethod(obj, %Symbol.iterator%).
     const method = ops.getMethod(obj, Symbol.iterator);
     // 3-4. Without a method, obj is the iterator itself.
-    const iterator = method === undefined ? obj : Reflect.apply(method, obj, []);
+    const iterator = method === undefined ? obj : ops.R.apply(method, obj, []);
     // 5. If iterator is not an Object, throw a TypeError exception.
     if (!isObject(iterator)) ops.throwType(`${describe(iterator)} is not an object`);
     // 6. Return ? GetIteratorDirect(iterator).
@@ -126,7 +126,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     const iteratorRecord = getIteratorFlattenable(a[0], 'iterate-string-primitives');
     // 2. Let hasInstance be ? OrdinaryHasInstance(%Iterator%, iteratorRecord.[[Iterator]]).
     // 3. If hasInstance is true, return iteratorRecord.[[Iterator]].
-    if (ordinaryHasInstance(IteratorPrototype, iteratorRecord.iterator)) return iteratorRecord.iterator;
+    if (ordinaryHasInstance(ops, IteratorPrototype, iteratorRecord.iterator)) return iteratorRecord.iterator;
     // 4-6. A wrapper of %WrapForValidIteratorPrototype% with [[Iterated]].
     const wrapper = realm.intrinsics.objectCreate(WrapForValidIteratorPrototype);
     wrappers.set(wrapper, { iterated: iteratorRecord });
@@ -154,7 +154,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     // 6. If returnMethod is undefined, return CreateIteratorResultObject(undefined, true).
     if (returnMethod === undefined) return vm.iterResult(undefined, true);
     // 7. Return ? Call(returnMethod, iterator).
-    return Reflect.apply(returnMethod, iterator, []);
+    return ops.R.apply(returnMethod, iterator, []);
   });
 
   // ---- %IteratorHelperPrototype% ----------------------------------------------------------------
@@ -171,7 +171,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
         const value = ops.iteratorStepValue(iterated);
         if (value === DONE) return DONE;
         // iii-iv. Let mapped be Completion(Call(mapper, undefined, « value, 𝔽(counter) »)); IfAbruptCloseIterator.
-        const mapped = ops.closeOnThrow(iterated, () => Reflect.apply(h.fn as Function, undefined, [value, h.counter]));
+        const mapped = ops.closeOnThrow(iterated, () => ops.R.apply(h.fn as Function, undefined, [value, h.counter]));
         // vii. Set counter to counter + 1 (after the Yield; a helper resumed abruptly completes anyway).
         h.counter++;
         return mapped;
@@ -183,7 +183,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
           const value = ops.iteratorStepValue(iterated);
           if (value === DONE) return DONE;
           // iii-iv. Let selected be Completion(Call(predicate, undefined, « value, 𝔽(counter) »)).
-          const selected = ops.closeOnThrow(iterated, () => Reflect.apply(h.fn as Function, undefined, [value, h.counter]));
+          const selected = ops.closeOnThrow(iterated, () => ops.R.apply(h.fn as Function, undefined, [value, h.counter]));
           // vi. Set counter to counter + 1.
           h.counter++;
           // v. If ToBoolean(selected) is true, Yield(value).
@@ -235,7 +235,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
           const value = ops.iteratorStepValue(iterated);
           if (value === DONE) return DONE;
           // iii-iv. Let mapped be Completion(Call(mapper, undefined, « value, 𝔽(counter) »)).
-          const mapped = ops.closeOnThrow(iterated, () => Reflect.apply(h.fn as Function, undefined, [value, h.counter]));
+          const mapped = ops.closeOnThrow(iterated, () => ops.R.apply(h.fn as Function, undefined, [value, h.counter]));
           // v-vi. Let innerIterator be Completion(GetIteratorFlattenable(mapped, reject-primitives)).
           h.inner = ops.closeOnThrow(iterated, () => getIteratorFlattenable(mapped, 'reject-primitives'));
         }
@@ -248,7 +248,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
             if (h.index >= h.iterables.length) return DONE;
             const iterable = h.iterables[h.index++]!;
             // i. Let iter be ? Call(iterable.[[OpenMethod]], iterable.[[Iterable]]).
-            const iter = Reflect.apply(iterable.openMethod as Function, iterable.iterable, []);
+            const iter = ops.R.apply(iterable.openMethod as Function, iterable.iterable, []);
             // ii. If iter is not an Object, throw a TypeError exception.
             if (!isObject(iter)) ops.throwType(`${describe(iter)} is not an object`);
             // iii. Let iteratorRecord be ? GetIteratorDirect(iter).
@@ -568,7 +568,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
       if (value === DONE) return accumulator;
       // c-e. Let result be Completion(Call(reducer, undefined, « accumulator, value, 𝔽(counter) »)).
       const acc = accumulator;
-      accumulator = ops.closeOnThrow(iterated, () => Reflect.apply(reducer as Function, undefined, [acc, value, counter]));
+      accumulator = ops.closeOnThrow(iterated, () => ops.R.apply(reducer as Function, undefined, [acc, value, counter]));
       counter++;
     }
   });
@@ -608,7 +608,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
         const value = ops.iteratorStepValue(iterated);
         if (value === DONE) return whenDone;
         // c-d. Let result be Completion(Call(fn, undefined, « value, 𝔽(counter) »)); IfAbruptCloseIterator.
-        const result = ops.closeOnThrow(iterated, () => Reflect.apply(fn as Function, undefined, [value, counter]));
+        const result = ops.closeOnThrow(iterated, () => ops.R.apply(fn as Function, undefined, [value, counter]));
         // e. Return ? IteratorClose(iterated, NormalCompletion(…)) where the method stops early.
         const out = stop(result, value);
         if (out) {
@@ -807,12 +807,12 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     const iters: IteratorRecord[] = [];
     const padding: unknown[] = [];
     // 10. Let allKeys be ? iterables.[[OwnPropertyKeys]]().
-    const allKeys = Reflect.ownKeys(iterables);
+    const allKeys = ops.R.ownKeys(iterables);
     const keys: PropertyKey[] = [];
     // 12. For each element key of allKeys, do
     for (const key of allKeys) {
       // a-b. Let desc be Completion(iterables.[[GetOwnProperty]](key)); IfAbruptCloseIterators(desc, iters).
-      const desc = closeAllOnThrow(iters, () => Reflect.getOwnPropertyDescriptor(iterables, key));
+      const desc = closeAllOnThrow(iters, () => ops.R.getOwnPropertyDescriptor(iterables, key));
       // c. If desc is not undefined and desc.[[Enumerable]] is true, then
       if (desc === undefined || !desc.enumerable) continue;
       // i-ii. Let value be Completion(Get(iterables, key)); IfAbruptCloseIterators(value, iters).
@@ -835,8 +835,8 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
 }
 
 /** https://tc39.es/ecma262/#sec-ordinaryhasinstance with C = %Iterator% (its prototype is non-writable). */
-function ordinaryHasInstance(proto: object, O: unknown): boolean {
+function ordinaryHasInstance(ops: Ops, proto: object, O: unknown): boolean {
   if (!isObject(O)) return false;
-  for (let p = Reflect.getPrototypeOf(O); p !== null; p = Reflect.getPrototypeOf(p)) if (p === proto) return true;
+  for (let p = ops.R.getPrototypeOf(O); p !== null; p = ops.R.getPrototypeOf(p)) if (p === proto) return true;
   return false;
 }

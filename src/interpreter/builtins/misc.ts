@@ -170,7 +170,7 @@ function installDataViewFloat16(engine: Engine, ops: Ops): void {
   const setUint16 = proto.setUint16 as Function;
   realm.defineNative(proto, 'getFloat16', 1, (t, a) => {
     // GetViewValue(view, byteOffset, littleEndian, float16): ToIndex, ToBoolean, bounds, then the bytes.
-    const bits = Reflect.apply(getUint16, t, [a[0], a[1]]) as number;
+    const bits = ops.R.apply(getUint16, t, [a[0], a[1]]) as number;
     return f16FromBits(bits);
   });
   realm.defineNative(proto, 'setFloat16', 2, (t, a) => {
@@ -182,7 +182,7 @@ function installDataViewFloat16(engine: Engine, ops: Ops): void {
     // 4-5. Let numberValue be ? ToNumber(value).
     const numberValue = ops.toNumber(a[1]);
     // 6-. ToBoolean(littleEndian), the detached / bounds checks, and the store.
-    Reflect.apply(setUint16, t, [index, f16Bits(numberValue), a[2]]);
+    ops.R.apply(setUint16, t, [index, f16Bits(numberValue), a[2]]);
     return undefined;
   });
 }
@@ -258,7 +258,7 @@ function installUpsert(engine: Engine, ops: Ops): void {
     const requireSlot = (M: unknown): void => {
       if (!isObject(M)) ops.throwType(`${name}.prototype method called on incompatible receiver ${String(M)}`);
       // has() on a non-map throws V8's TypeError for the missing internal slot
-      Reflect.apply(has, M, [undefined]);
+      ops.R.apply(has, M, [undefined]);
     };
     /** CanonicalizeKeyedCollectionKey for Map; CanBeHeldWeakly for WeakMap. */
     const checkKey = (key: unknown): unknown => {
@@ -272,9 +272,9 @@ function installUpsert(engine: Engine, ops: Ops): void {
       // 3. Set key to CanonicalizeKeyedCollectionKey(key) (WeakMap: if CanBeHeldWeakly(key) is false, throw a TypeError).
       const key = checkKey(a[0]);
       // 4. If M holds key, return its value.
-      if (Reflect.apply(has, M, [key])) return Reflect.apply(get, M, [key]);
+      if (ops.R.apply(has, M, [key])) return ops.R.apply(get, M, [key]);
       // 5-7. Append { key, value }; return value.
-      Reflect.apply(set, M, [key, a[1]]);
+      ops.R.apply(set, M, [key, a[1]]);
       return a[1];
     });
     realm.defineNative(proto, 'getOrInsertComputed', 2, (M, a) => {
@@ -286,11 +286,11 @@ function installUpsert(engine: Engine, ops: Ops): void {
       // 4. CanonicalizeKeyedCollectionKey(key), or for WeakMap CanBeHeldWeakly(key).
       const key = checkKey(a[0]);
       // 5. If M holds key, return its value.
-      if (Reflect.apply(has, M, [key])) return Reflect.apply(get, M, [key]);
+      if (ops.R.apply(has, M, [key])) return ops.R.apply(get, M, [key]);
       // 6. Let value be ? Call(callbackfn, undefined, « key »).
-      const value = Reflect.apply(callbackfn, undefined, [key]);
+      const value = ops.R.apply(callbackfn, undefined, [key]);
       // 7-10. Set the entry (overwriting one the callback added) and return value.
-      Reflect.apply(set, M, [key, value]);
+      ops.R.apply(set, M, [key, value]);
       return value;
     });
   }

@@ -50,7 +50,7 @@ export function installPromiseKeyed(engine: Engine, ops: Ops): void {
   /** https://tc39.es/proposal-await-dictionary/#sec-performpromiseallkeyed */
   const performPromiseAllKeyed = (variant: 'all' | 'all-settled', promisesObj: object, C: unknown, resultCapability: PromiseCapability, promiseResolve: Function): object => {
     // 1. Let allKeys be ? promises.[[OwnPropertyKeys]]().
-    const allKeys = Reflect.ownKeys(promisesObj);
+    const allKeys = ops.R.ownKeys(promisesObj);
     // 2-5.
     const keys: PropertyKey[] = [];
     const values: unknown[] = [];
@@ -59,7 +59,7 @@ export function installPromiseKeyed(engine: Engine, ops: Ops): void {
     // 6. For each element key of allKeys, do
     for (const key of allKeys) {
       // a. Let desc be ? promises.[[GetOwnProperty]](key).
-      const desc = Reflect.getOwnPropertyDescriptor(promisesObj, key);
+      const desc = ops.R.getOwnPropertyDescriptor(promisesObj, key);
       // b. If desc is not undefined and desc.[[Enumerable]] is true, then
       if (desc === undefined || !desc.enumerable) continue;
       // i. Let value be ? Get(promises, key).
@@ -68,7 +68,7 @@ export function installPromiseKeyed(engine: Engine, ops: Ops): void {
       keys.push(key);
       values.push(undefined);
       // iv. Let nextPromise be ? Call(promiseResolve, constructor, « value »).
-      const nextPromise = Reflect.apply(promiseResolve, C, [value]);
+      const nextPromise = ops.R.apply(promiseResolve, C, [value]);
       // v-xi. The element functions sharing alreadyCalled.
       const alreadyCalled = { value: false };
       const slots = { alreadyCalled, index, keys, values, capability: resultCapability, remainingElements };

@@ -71,7 +71,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
   const SuppressedErrorPrototype = I.objectCreate(ErrorPrototype);
   /** An object with [[ErrorData]] of prototype `proto`, with the guest stack. */
   const newErrorObject = (proto: object): object => {
-    const O = Reflect.construct(I.Error, []) as object;
+    const O = ops.R.construct(I.Error, []) as object;
     Object.setPrototypeOf(O, proto);
     vm.setGuestStack(O);
     return O;
@@ -149,12 +149,12 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
 
   /** Call(method, value) for a resource (for sync-as-async: the promise its closure returns). */
   const callDispose = (r: DisposableResource): unknown => {
-    if (r.call === 'adopt') return Reflect.apply(r.method!, undefined, [r.value]);
-    if (r.call === 'method') return Reflect.apply(r.method!, r.value, []);
+    if (r.call === 'adopt') return ops.R.apply(r.method!, undefined, [r.value]);
+    if (r.call === 'method') return ops.R.apply(r.method!, r.value, []);
     // GetDisposeMethod 1.b.ii.1: a promise of %Promise%, rejected when the call throws.
     const capability = promises.newPromise();
     try {
-      Reflect.apply(r.method!, r.value, []);
+      ops.R.apply(r.method!, r.value, []);
       capability.resolve(undefined);
     } catch (e) {
       capability.reject(vm.toGuest(e));
@@ -410,7 +410,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
       // 2. Let return be ? GetMethod(O, "return").
       const ret = ops.getMethod(t, 'return');
       // 3. If return is not undefined, perform ? Call(return, O, « »).
-      if (ret !== undefined) Reflect.apply(ret, t, []);
+      if (ret !== undefined) ops.R.apply(ret, t, []);
       return undefined;
     },
     symbolDispose,
@@ -431,7 +431,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
         if (ret === undefined) promises.capabilityResolve(capability, undefined);
         else {
           // 6.a-d. Let result be Completion(Call(return, O)); PromiseResolve(%Promise%, result).
-          const result = Reflect.apply(ret, t, []);
+          const result = ops.R.apply(ret, t, []);
           const wrapper = promises.promiseResolve(promises.Promise, result);
           // e-g. PerformPromiseThen(resultWrapper, unwrap (returns undefined), undefined, promiseCapability).
           promises.performPromiseThen(wrapper, unwrap, undefined, capability);

@@ -26,13 +26,13 @@ export function installSetMethods(engine: Engine, ops: Ops): void {
   const setAdd = SetPrototype.add as Function;
   const setDelete = SetPrototype.delete as Function;
   const setValues = SetPrototype.values as Function;
-  const setIteratorNext = Object.getPrototypeOf(Reflect.apply(setValues, new SetCtor(), [])).next as Function;
+  const setIteratorNext = Object.getPrototypeOf(ops.R.apply(setValues, new SetCtor(), [])).next as Function;
 
   /** SetDataSize(O.[[SetData]]); also RequireInternalSlot(O, [[SetData]]) (V8 throws its TypeError). */
-  const setDataSize = (O: unknown): number => Reflect.apply(sizeGetter, O, []) as number;
-  const setDataHas = (set: object, v: unknown): boolean => Reflect.apply(setHas, set, [v]) as boolean;
-  const append = (set: object, v: unknown): void => void Reflect.apply(setAdd, set, [v]);
-  const remove = (set: object, v: unknown): void => void Reflect.apply(setDelete, set, [v]);
+  const setDataSize = (O: unknown): number => ops.R.apply(sizeGetter, O, []) as number;
+  const setDataHas = (set: object, v: unknown): boolean => ops.R.apply(setHas, set, [v]) as boolean;
+  const append = (set: object, v: unknown): void => void ops.R.apply(setAdd, set, [v]);
+  const remove = (set: object, v: unknown): void => void ops.R.apply(setDelete, set, [v]);
   /** OrdinaryObjectCreate(%Set.prototype%, « [[SetData]] ») with an empty [[SetData]]. */
   const newSet = (): object => new SetCtor();
   /** A copy of O.[[SetData]], as a new set. */
@@ -52,9 +52,9 @@ export function installSetMethods(engine: Engine, ops: Ops): void {
    * V8's live set iterator. `f` returns true to stop early.
    */
   const forEachLive = (O: object, f: (e: unknown) => boolean): boolean => {
-    const it = Reflect.apply(setValues, O, []);
+    const it = ops.R.apply(setValues, O, []);
     for (;;) {
-      const r = Reflect.apply(setIteratorNext, it, []) as { value: unknown; done: boolean };
+      const r = ops.R.apply(setIteratorNext, it, []) as { value: unknown; done: boolean };
       if (r.done) return false;
       if (f(r.value)) return true;
     }
@@ -87,7 +87,7 @@ export function installSetMethods(engine: Engine, ops: Ops): void {
   };
 
   /** Call(otherRec.[[Has]], otherRec.[[SetObject]], « e ») as a Boolean. */
-  const otherHas = (rec: SetRecord, e: unknown): boolean => !!Reflect.apply(rec.has, rec.setObject, [e]);
+  const otherHas = (rec: SetRecord, e: unknown): boolean => !!ops.R.apply(rec.has, rec.setObject, [e]);
   /** GetIteratorFromMethod(otherRec.[[SetObject]], otherRec.[[Keys]]). */
   const keysIterator = (rec: SetRecord): IteratorRecord => ops.getIteratorFromMethod(rec.setObject, rec.keys);
   /** Each value of the keys iterator (IteratorStepValue until DONE); `f` returns true to stop (then the iterator is closed). */
