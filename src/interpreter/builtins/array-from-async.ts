@@ -94,7 +94,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
     // vii. Repeat, while k < len,
     if (job.k < job.len) {
       // 1-2. Let kValue be ? Get(arrayLike, Pk).
-      const kValue = (job.arrayLike as any)[String(job.k)];
+      const kValue = ops.realm.ops.get(job.arrayLike, String(job.k));
       // 3. Set kValue to ? Await(kValue).
       job.awaiting = 'kValue';
       awaitValue(job, kValue);
@@ -123,14 +123,14 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
         // 5. If nextResult is not an Object, throw a TypeError exception.
         if (!isObject(value)) ops.throwType(`Iterator result ${describe(value)} is not an object`);
         // 6. Let done be ? IteratorComplete(nextResult).
-        if ((value as any).done) {
+        if (ops.realm.ops.get(value, 'done')) {
           // 7.a. Perform ? Set(A, "length", 𝔽(k), true).  b. Return A.
           setLength(job.A!, job.k);
           job.capability.resolve(job.A);
           return;
         }
         // 8. Let nextValue be ? IteratorValue(nextResult).
-        const nextValue = (value as any).value;
+        const nextValue = ops.realm.ops.get(value, 'value');
         // 9. If mapping is true, then
         if (job.mapping) {
           let mappedValue: unknown;
@@ -223,7 +223,7 @@ export function installArrayFromAsync(engine: Engine, ops: Ops): void {
     const arrayLike = vm.toObject(asyncItems);
     job.arrayLike = arrayLike;
     // iii. Let len be ? LengthOfArrayLike(arrayLike).
-    job.len = ops.toLength((arrayLike as any).length);
+    job.len = ops.toLength(ops.realm.ops.get(arrayLike, 'length'));
     // iv-v. If IsConstructor(C) is true, let A be ? Construct(C, « 𝔽(len) »); else let A be ? ArrayCreate(len).
     if (ops.isConstructor(job.C)) job.A = ops.R.construct(job.C as Function, [job.len]) as object;
     else {

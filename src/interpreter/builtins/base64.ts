@@ -48,13 +48,13 @@ export function installBase64(engine: Engine, ops: Ops): void {
   };
   const getAlphabet = (opts: object): 'base64' | 'base64url' => {
     // Let alphabet be ? Get(opts, "alphabet"); undefined is "base64"; anything else but "base64url" is a TypeError.
-    const alphabet = (opts as any).alphabet;
+    const alphabet = ops.realm.ops.get(opts, 'alphabet');
     if (alphabet === undefined) return 'base64';
     if (alphabet !== 'base64' && alphabet !== 'base64url') ops.throwType('alphabet must be "base64" or "base64url"');
     return alphabet;
   };
   const getLastChunkHandling = (opts: object): 'loose' | 'strict' | 'stop-before-partial' => {
-    const v = (opts as any).lastChunkHandling;
+    const v = ops.realm.ops.get(opts, 'lastChunkHandling');
     if (v === undefined) return 'loose';
     if (v !== 'loose' && v !== 'strict' && v !== 'stop-before-partial') ops.throwType('lastChunkHandling must be "loose", "strict" or "stop-before-partial"');
     return v;
@@ -143,7 +143,7 @@ export function installBase64(engine: Engine, ops: Ops): void {
     const opts = getOptionsObject(a[0]);
     const alphabet = getAlphabet(opts);
     // 7. Let omitPadding be ToBoolean(? Get(opts, "omitPadding")).
-    const omitPadding = !!(opts as any).omitPadding;
+    const omitPadding = !!ops.realm.ops.get(opts, 'omitPadding');
     // 8. Let toEncode be ? GetUint8ArrayBytes(O).
     const toEncode = bytesView(O);
     // 9-11. RFC 4648 §4 (base64) or §5 (base64url), padded unless omitPadding.

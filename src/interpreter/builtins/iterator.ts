@@ -58,7 +58,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
       // 1. If NewTarget is either undefined or the active function object, throw a TypeError exception.
       if (newTarget === undefined || newTarget === Iterator) ops.throwType('Abstract class Iterator not directly constructable');
       // 2. Return ? OrdinaryCreateFromConstructor(NewTarget, "%Iterator.prototype%").
-      const proto = (newTarget as any).prototype;
+      const proto = ops.realm.ops.get(newTarget, 'prototype') as any;
       return realm.intrinsics.objectCreate(isObject(proto) ? proto : IteratorPrototype);
     },
     true,
@@ -734,13 +734,13 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     if (options !== undefined && !isObject(options)) ops.throwType('options must be an object');
     const opts = options === undefined ? realm.intrinsics.objectCreate(null) : (options as object);
     // 3-5. Let mode be ? Get(options, "mode"); undefined is "shortest"; anything else but the three is a TypeError.
-    let mode = (opts as any).mode;
+    let mode = ops.realm.ops.get(opts, 'mode');
     if (mode === undefined) mode = 'shortest';
     if (mode !== 'shortest' && mode !== 'longest' && mode !== 'strict') ops.throwType('mode must be "shortest", "longest" or "strict"');
     // 6-7. In mode "longest", paddingOption is ? Get(options, "padding"): undefined or an Object.
     let paddingOption: unknown = undefined;
     if (mode === 'longest') {
-      paddingOption = (opts as any).padding;
+      paddingOption = ops.realm.ops.get(opts, 'padding');
       if (paddingOption !== undefined && !isObject(paddingOption)) ops.throwType('padding must be an object');
     }
     return { mode, paddingOption };
@@ -816,7 +816,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
       // c. If desc is not undefined and desc.[[Enumerable]] is true, then
       if (desc === undefined || !desc.enumerable) continue;
       // i-ii. Let value be Completion(Get(iterables, key)); IfAbruptCloseIterators(value, iters).
-      const value = closeAllOnThrow(iters, () => (iterables as any)[key]);
+      const value = closeAllOnThrow(iters, () => ops.realm.ops.get(iterables, key));
       // iii. If value is not undefined, then
       if (value === undefined) continue;
       // 1-4. Append key to keys; Let iter be Completion(GetIteratorFlattenable(value, reject-strings)); append iter to iters.
@@ -827,7 +827,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     // 13-14. In mode "longest", the padding: undefined each, or Get(paddingOption, key) for each key.
     if (mode === 'longest') {
       if (paddingOption === undefined) for (let i = 0; i < iters.length; i++) padding.push(undefined);
-      else for (const key of keys) padding.push(closeAllOnThrow(iters, () => (paddingOption as any)[key]));
+      else for (const key of keys) padding.push(closeAllOnThrow(iters, () => ops.realm.ops.get(paddingOption, key)));
     }
     // 15-16. Return IteratorZip(iters, mode, padding, finishResults) with null-prototype objects of keys.
     return createHelper({ kind: 'zip', state: 'suspendedStart', iters, openIters: iters.slice(), mode, padding, keys });

@@ -63,7 +63,7 @@ export function installPromiseKeyed(engine: Engine, ops: Ops): void {
       // b. If desc is not undefined and desc.[[Enumerable]] is true, then
       if (desc === undefined || !desc.enumerable) continue;
       // i. Let value be ? Get(promises, key).
-      const value = (promisesObj as any)[key];
+      const value = ops.realm.ops.get(promisesObj, key);
       // ii-iii. Append key to keys; append undefined to values.
       keys.push(key);
       values.push(undefined);
@@ -99,7 +99,7 @@ export function installPromiseKeyed(engine: Engine, ops: Ops): void {
       // 3-4. Let promiseResolve be Completion(GetPromiseResolve(C)); IfAbruptRejectPromise.
       let promiseResolve: unknown;
       try {
-        promiseResolve = (C as any).resolve;
+        promiseResolve = ops.realm.ops.get(C, 'resolve') as any;
         if (typeof promiseResolve !== 'function') ops.throwType('Promise resolve is not a function');
       } catch (e) {
         ops.call(capability.reject, undefined, [vm.toGuest(e)]);

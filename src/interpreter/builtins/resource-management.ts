@@ -290,7 +290,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
     const proto = I.objectCreate(I.ObjectPrototype) as any;
     const create = (newTarget: unknown): object => {
       // OrdinaryCreateFromConstructor(NewTarget, "%DisposableStack.prototype%", « [[DisposableState]], [[DisposeCapability]] »)
-      const p = (newTarget as any).prototype;
+      const p = ops.realm.ops.get(newTarget, 'prototype') as any;
       const o = I.objectCreate(isObject(p) ? p : proto);
       stamp.set(o, { state: 'pending', resources: [] });
       return o;

@@ -67,7 +67,7 @@ export function installSetMethods(engine: Engine, ops: Ops): void {
     // 1. If obj is not an Object, throw a TypeError exception.
     if (!isObject(obj)) ops.throwType(`${describe(obj)} is not a set-like object`);
     // 2. Let rawSize be ? Get(obj, "size").
-    const rawSize = (obj as any).size;
+    const rawSize = ops.realm.ops.get(obj, 'size');
     // 3. Let numSize be ? ToNumber(rawSize).
     const numSize = ops.toNumber(rawSize);
     // 5. If numSize is NaN, throw a TypeError exception.
@@ -77,10 +77,10 @@ export function installSetMethods(engine: Engine, ops: Ops): void {
     // 7. If intSize < 0, throw a RangeError exception.
     if (intSize < 0) vm.throwError('RangeError', `The 'size' property of a set-like object must not be negative`);
     // 8-9. Let has be ? Get(obj, "has"); if IsCallable(has) is false, throw a TypeError exception.
-    const has = (obj as any).has;
+    const has = ops.realm.ops.get(obj, 'has') as any;
     if (typeof has !== 'function') ops.throwType(`The 'has' property of a set-like object must be a function`);
     // 10-11. Let keys be ? Get(obj, "keys"); if IsCallable(keys) is false, throw a TypeError exception.
-    const keys = (obj as any).keys;
+    const keys = ops.realm.ops.get(obj, 'keys') as any;
     if (typeof keys !== 'function') ops.throwType(`The 'keys' property of a set-like object must be a function`);
     // 12. Return a new Set Record.
     return { setObject: obj, size: intSize, has, keys };
