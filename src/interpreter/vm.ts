@@ -1300,7 +1300,33 @@ export class VM {
           code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
           break;
         }
-        case Op.New:
+        case Op.New: {
+          // Fast path: `new F(…)` of a plain guest constructor function (not a class)
+          const argc = ops[pc]!;
+          const fn = stack[sp - argc - 1];
+          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+          if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.ClassConstructor)) === CodeFlag.Constructor) {
+            const args = stack.slice(sp - argc, sp);
+            sp -= argc + 1;
+            frame.sp = sp;
+            frame.pc = pc + 1;
+            const nf = this.prepareCall(rec, undefined, args, fn, true)!;
+            frame = this.push(frame, nf);
+            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
+            break;
+          }
+          frame.sp = sp;
+          frame.pc = pc;
+          const nf = this.invoke(frame, op);
+          if (nf === null) {
+            sp = frame.sp;
+            pc = frame.pc;
+            break;
+          }
+          frame = this.push(frame, nf);
+          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
+          break;
+        }
         case Op.CallSpread:
         case Op.NewSpread:
         case Op.SuperCall:
