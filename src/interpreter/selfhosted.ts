@@ -5,7 +5,7 @@
 // form of self-hosted code: a call of f with this = t.
 import type { Engine } from './engine';
 
-const SOURCE = `(function (isConstructor) {
+const SOURCE = `(function (isConstructor, createDataProperty) {
   'use strict';
   const TypeErrorC = TypeError, RangeErrorC = RangeError, ObjectC = Object, ArrayC = Array;
   const isArray = Array.isArray, defineProperty = Reflect.defineProperty, species = Symbol.species, trunc = Math.trunc;
@@ -26,11 +26,6 @@ const SOURCE = `(function (isConstructor) {
   }
   function requireCallable(f) {
     if (typeof f !== 'function') throw new TypeErrorC(describe(f) + ' is not a function');
-  }
-  // https://tc39.es/ecma262/#sec-createdatapropertyorthrow
-  function createDataProperty(A, k, v) {
-    if (!defineProperty(A, k, { __proto__: null, value: v, writable: true, enumerable: true, configurable: true }))
-      throw new TypeErrorC('Cannot add property ' + k + ', object is not extensible');
   }
   // https://tc39.es/ecma262/#sec-arrayspeciescreate (NON-SPEC: no cross-realm %Array% check)
   function arraySpeciesCreate(O, len) {
@@ -142,7 +137,13 @@ export function installSelfHosted(engine: Engine): void {
   const code = engine.compile(SOURCE, '<native>', 'script', false, false, null, true);
   const factory = vm.runCode(code, null, realm.global) as Function;
   const isConstructor = realm.native('isConstructor', 1, (_t, args) => vm.isConstructor(args[0]));
-  const fns = realm.R.apply(factory, undefined, [isConstructor]) as Record<string, Function>;
+  // https://tc39.es/ecma262/#sec-createdatapropertyorthrow (through the realm's Reflect: A may be a proxy)
+  const createDataProperty = realm.native('createDataProperty', 3, (_t, args) => {
+    if (!realm.R.defineProperty(args[0] as object, args[1] as PropertyKey, { value: args[2], writable: true, enumerable: true, configurable: true }))
+      vm.throwError('TypeError', `Cannot add property ${String(args[1])}, object is not extensible`);
+    return undefined;
+  });
+  const fns = realm.R.apply(factory, undefined, [isConstructor, createDataProperty]) as Record<string, Function>;
   const proto = realm.intrinsics.ArrayPrototype;
   for (const name of Object.keys(fns)) {
     const fn = fns[name]!;

@@ -1010,6 +1010,14 @@ export class VM {
           } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
+        case Op.In: {
+          const o = stack[--sp] as any;
+          const key = stack[sp - 1] as any;
+          frame.sp = sp + 1;
+          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
+          stack[sp - 1] = this.ops.has(key, o);
+          break;
+        }
         case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetProp:
         case Op.SetPropPop: {
@@ -1536,14 +1544,6 @@ export class VM {
           const key = stack[--sp];
           frame.sp = sp + 1;
           stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
-          break;
-        }
-        case Op.In: {
-          const o = stack[--sp] as any;
-          const key = stack[sp - 1] as any;
-          frame.sp = sp + 1;
-          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
-          stack[sp - 1] = this.ops.has(key, o);
           break;
         }
         case Op.InstanceOf: {
