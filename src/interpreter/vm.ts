@@ -752,6 +752,11 @@ export class VM {
           return this.loop(frame);
         } catch (err) {
           const thrown = this.toGuest(err);
+          // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
+          if (isHost(thrown, this.I.Error)) {
+            const d = Object.getOwnPropertyDescriptor(thrown, 'stack');
+            if (!d || ('value' in d && d.value === undefined)) this.setGuestStack(thrown);
+          }
           // unwind to a handler
           let f: Frame | null = this.current;
           let handled = false;
@@ -1252,6 +1257,16 @@ export class VM {
               frame = nf;
               this.current = frame;
               code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
+              break;
+            }
+            if (rec === undefined) {
+              // a native function (a V8 built-in or an engine native): call it through the realm
+              const args = stack.slice(sp - argc, sp);
+              const thisArg = stack[sp - argc - 1];
+              sp -= argc + 2;
+              frame.sp = sp;
+              frame.pc = ++pc;
+              stack[sp++] = this.R.apply(fn as Function, thisArg, args);
               break;
             }
           }
