@@ -478,21 +478,9 @@ class FunctionCompiler {
         return;
       }
       this.emitArg(i);
-      if (p.type === 'AssignmentPattern') {
-        seenDefault = true;
-        const skip = this.label();
-        this.jump(Op.JumpIfUndefined, skip);
-        const done = this.label();
-        this.jump(Op.Jump, done);
-        this.place(skip);
-        this.emit(Op.Pop);
-        this.namedExpression(p.right, p.left.type === 'Identifier' ? p.left.name : '');
-        this.place(done);
-        this.bindPattern(p.left, true);
-      } else {
-        if (!seenDefault) length++;
-        this.bindPattern(p, true);
-      }
+      if (p.type === 'AssignmentPattern') seenDefault = true;
+      else if (!seenDefault) length++;
+      this.targetWithDefault(p, (t) => this.bindPattern(t, true));
     });
     // The body's own environment when parameters have expressions: vars named like a parameter
     // start with its value. Function declarations are instantiated after the parameters.

@@ -873,7 +873,6 @@ export class VM {
         case Op.Int: stack[sp++] = ops[pc++]; break;
         case Op.Pop: sp--; break;
         case Op.Dup: stack[sp] = stack[sp - 1]; sp++; break;
-        case Op.Dup2: stack[sp] = stack[sp - 2]; stack[sp + 1] = stack[sp - 1]; sp += 2; break;
         case Op.Swap: { const t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; break; }
         case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
         case Op.Rot4: { const d = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = stack[sp - 4]; stack[sp - 4] = d; break; }
@@ -893,7 +892,6 @@ export class VM {
           stack[r] = stack[--sp];
           break;
         }
-        case Op.Init: stack[ops[pc++]!] = stack[--sp]; break;
         case Op.GetEnv: {
           let e = env!;
           for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
@@ -1148,11 +1146,9 @@ export class VM {
         case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;
         case Op.JumpIfTrueKeep: if (stack[sp - 1]) pc = ops[pc]!; else pc++; break;
         case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; if (v !== undefined && v !== null) pc = ops[pc]!; else pc++; break; }
-        case Op.JumpIfNullishKeep: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
         case OpJumpIfNullish: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
         case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
         case Op.Throw: frame.sp = sp; throw stack[--sp];
-        case Op.Nop: case Op.Debugger: break;
         case Op.Return:
         case Op.ReturnUndef: {
           let value = op === Op.Return ? stack[--sp] : undefined;
@@ -1289,26 +1285,14 @@ export class VM {
           const fn = stack[sp - argc - 2];
           const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
           if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && !frame.construct && frame.gen === null && frame.asyncCap === null) {
-            const c2 = rec.code;
             const args = stack.slice(sp - argc, sp);
-            sp -= argc + 2;
-            let thisArg = stack[sp + 1];
-            if (c2.flags & CodeFlag.SloppyThis && !(c2.flags & CodeFlag.Arrow)) {
-              if (thisArg === undefined || thisArg === null) thisArg = this.global;
-              else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
-            }
-            const nstack = (c2.template ??= packedArray(c2.nregs)).slice();
-            const regs = c2.paramRegs;
-            if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) nstack[regs[i]!] = args[i];
-            if (c2.thisReg >= 0) nstack[c2.thisReg] = thisArg;
-            const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
-            nf.module = rec.module;
+            const nf = this.prepareCall(rec, stack[sp - argc - 1], args, undefined, false)!;
             nf.caller = frame.caller;
             nf.depth = frame.depth;
             nf.boundary = frame.boundary;
             frame = nf;
             this.current = frame;
-            code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
+            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
             break;
           }
           frame.sp = sp;
