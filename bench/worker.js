@@ -181,13 +181,12 @@ const ADAPTERS = {
 
   async snapvm() {
     // SNAPVM_DIST pins a build (a dist/ folder or its index.js) so that a measurement names a
-    // commit; otherwise this checkout's dist/. package.json's main says dist/interpreter/, while
-    // tsc with rootDir "." writes dist/src/interpreter/: take whichever exists.
+    // commit; otherwise this checkout's dist/ (tsc writes the door to dist/src/interpreter/).
     const pinned = process.env.SNAPVM_DIST && path.resolve(process.env.SNAPVM_DIST);
     const roots = pinned ? [pinned] : [path.resolve(__dirname, '..', 'dist')];
     const candidates = pinned && pinned.endsWith('.js')
       ? [pinned]
-      : roots.flatMap((d) => ['interpreter/index.js', 'src/interpreter/index.js'].map((p) => path.join(d, p)));
+      : roots.map((d) => path.join(d, 'src/interpreter/index.js'));
     const distIndex = candidates.find((p) => fs.existsSync(p));
     if (!distIndex) throw new Error(`snapvm is not built (no ${candidates.join(' or ')}): run \`npm run build\``);
     const api = require(distIndex);

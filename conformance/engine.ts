@@ -3,7 +3,7 @@
 // native engine and snapvm are interchangeable.
 
 import * as path from 'node:path';
-import type { EngineOptions, GuestError } from '../src/interpreter/api';
+import type { EngineOptions, GuestError } from '../src/interpreter';
 
 export interface EngineUnderTest {
   evaluateScript(source: string, filename?: string): unknown;

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as vm from 'node:vm';
-import { GuestError, type ConsoleLevel, type EngineOptions } from '../src/interpreter/api';
+import { GuestError, type ConsoleLevel, type EngineOptions } from '../src/interpreter';
 
 // node:vm's module classes are behind --experimental-vm-modules and absent from @types/node's
 // default surface in some versions; this is the part used here.
