@@ -1,11 +1,14 @@
 // Compiled code: what the compiler produces and the VM runs. Plain records, so that the snapshot
 // room can name a function by its code and a suspended frame by (code, pc, registers).
+import type { CompileUnit } from './state';
 
 export type FunctionKind = 'normal' | 'arrow' | 'method' | 'getter' | 'setter' | 'classConstructor' | 'derivedConstructor' | 'generator' | 'async' | 'asyncArrow' | 'asyncGenerator' | 'script' | 'module' | 'eval' | 'fieldInit' | 'staticBlock';
 
 /** A scope's runtime environment layout: slot names and which slots start in TDZ. */
 export class ScopeDesc {
   readonly index = new Map<string, number>();
+  /** The compile unit whose code holds this layout (set by the engine after compiling). */
+  file: SourceFile | null = null;
   constructor(
     readonly names: string[],
     /** 1 for lexical (TDZ until initialized), 2 for const, 0 otherwise. */
@@ -67,6 +70,9 @@ export const enum CodeFlag {
 
 export class SourceFile {
   private lineStarts: number[] | null = null;
+  /** How the engine compiled this text, and the resulting top-level code (for the snapshot room). */
+  unit: CompileUnit | null = null;
+  root: Code | null = null;
   constructor(
     readonly name: string,
     readonly text: string,

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Realm } from './realm';
 import { VM, Frame, GuestThrow, packedArray, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
-import { SourceFile, Code } from './code';
+import { SourceFile, Code, ScopeDesc } from './code';
 import { JobQueue } from './jobs';
 import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
 import { Timers, EventLoop, installTimers } from './timers';
@@ -14,6 +14,7 @@ import { THIS, NEW_TARGET } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
+import { builtinPaths, codeTree } from './state';
 
 /** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
 class FunctionEvalParser extends acorn.Parser {
@@ -42,7 +43,9 @@ export class Engine {
   readonly promises: PromiseIntrinsics;
   readonly rejections = new RejectionTracker();
   readonly modules: ModuleLoader;
-  private readonly options: EngineOptions;
+  readonly options: EngineOptions;
+  /** The realm's built-ins with the path that reaches each in a fresh engine (state.ts). */
+  readonly builtins: Map<object, string>;
   /** The first uncaught error of the current turn (reported by runEventLoop). */
   private uncaught: GuestError | null = null;
 
@@ -78,6 +81,7 @@ export class Engine {
       dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
+    this.builtins = builtinPaths(this.realm, vm);
   }
 
   /** Console output: the options' sink, or the process's stdout/stderr. */
@@ -126,7 +130,15 @@ export class Engine {
   compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): Code {
     const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction, kind === 'eval' && strict);
     try {
-      return compileProgram(ast, kind, strict, { file: new SourceFile(file, source), dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted });
+      const sourceFile = new SourceFile(file, source);
+      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted });
+      sourceFile.unit = { kind, strict, dynamicOuter, inFunction, selfHosted };
+      sourceFile.root = code;
+      for (const c of codeTree(code)) {
+        if (c.moduleDesc) c.moduleDesc.file = sourceFile;
+        for (const k of c.consts) if (k instanceof ScopeDesc) k.file = sourceFile;
+      }
+      return code;
     } catch (e) {
       if (e instanceof CompileError) throw this.syntaxError({ message: e.message, pos: e.offset }, file, source);
       throw e;

@@ -37,6 +37,10 @@ export interface ModuleRecord {
 
 export class ModuleLoader {
   private readonly records = new Map<string, ModuleRecord>();
+  /** How many modules are loaded. */
+  get size(): number {
+    return this.records.size;
+  }
 
   constructor(private readonly engine: Engine) {}
 

@@ -1,0 +1,106 @@
+// The interpreter's door for the snapshot room: how compiled code is named across engines, and which
+// realm objects are built-ins (named by the path that reaches them in a fresh engine). Everything a
+// snapshot reads beyond this is a plain record already exported by its own module (Env, Frame,
+// Closure, GeneratorState, PromiseRecord, TimerRecord, Job).
+import { Code, ScopeDesc } from './code';
+import type { Realm } from './realm';
+import type { VM } from './vm';
+
+/** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */
+export interface CompileUnit {
+  kind: 'script' | 'module' | 'eval';
+  strict: boolean;
+  dynamicOuter: boolean;
+  inFunction: { method: boolean } | null;
+  selfHosted: boolean;
+}
+
+function isCode(v: unknown): v is Code {
+  return typeof v === 'object' && v !== null && (v as Code).ops instanceof Int32Array && Array.isArray((v as Code).consts);
+}
+
+/** Every Code of a compile unit in a fixed pre-order: the index names a function across engines. */
+export function codeTree(root: Code): Code[] {
+  const out: Code[] = [];
+  const visit = (c: Code) => {
+    out.push(c);
+    for (const k of c.consts) if (isCode(k)) visit(k);
+  };
+  visit(root);
+  return out;
+}
+
+/** Where a scope layout lives: `[code index, const index]`, const index -1 for a module's own layout. */
+export function descTable(codes: Code[]): Map<ScopeDesc, [number, number]> {
+  const out = new Map<ScopeDesc, [number, number]>();
+  codes.forEach((c, i) => {
+    if (c.moduleDesc) out.set(c.moduleDesc, [i, -1]);
+    c.consts.forEach((k, j) => {
+      if (k instanceof ScopeDesc) out.set(k, [i, j]);
+    });
+  });
+  return out;
+}
+
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+function keyPath(base: string, k: string | symbol): string {
+  if (typeof k === 'symbol') {
+    const d = k.description ?? '';
+    return `${base}[Symbol.${d.startsWith('Symbol.') ? d.slice(7) : d}]`;
+  }
+  return /^[A-Za-z_$][\w$]*$/.test(k) ? `${base}.${k}` : `${base}[${JSON.stringify(k)}]`;
+}
+
+/**
+ * The realm's built-in objects, each with the path that reaches it: properties (data values and
+ * accessor functions, `get …`/`set …`), prototypes (`Object.getPrototypeOf(…)`) and a few hidden
+ * intrinsics reached through expressions. Breadth-first from the global, so each object gets its
+ * shortest path; the walk runs on a fresh realm, before any guest code.
+ */
+export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
+  const paths = new Map<object, string>();
+  const queue: [object, string][] = [];
+  const add = (v: unknown, p: string) => {
+    if (isObject(v) && !paths.has(v)) {
+      paths.set(v, p);
+      queue.push([v, p]);
+    }
+  };
+  add(realm.global, 'globalThis');
+  const hidden: [string, unknown][] = [
+    ['%GeneratorFunction.prototype%', vm.generatorFunctionPrototype],
+    ['%AsyncFunction.prototype%', vm.asyncFunctionPrototype],
+    ['%AsyncGeneratorFunction.prototype%', vm.asyncGeneratorFunctionPrototype],
+    ['%ThrowTypeError%', realm.realmEval('(function () { "use strict"; return Object.getOwnPropertyDescriptor(arguments, "callee").get; })()')],
+    ['%ArrayIteratorPrototype%', realm.intrinsics.ArrayIteratorPrototype],
+    ['%AsyncIteratorPrototype%', realm.intrinsics.AsyncIteratorPrototype],
+    ['%MapIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(new Map().entries())')],
+    ['%SetIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(new Set().values())')],
+    ['%StringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(""[Symbol.iterator]())')],
+    ['%RegExpStringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(/a/[Symbol.matchAll](""))')],
+    ['%TypedArray%', realm.realmEval('Object.getPrototypeOf(Int8Array)')],
+  ];
+  let i = 0;
+  const drain = () => {
+    for (; i < queue.length; i++) {
+      const [o, p] = queue[i]!;
+      for (const k of Reflect.ownKeys(o)) {
+        const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+        const kp = keyPath(p, k);
+        if ('value' in d) add(d.value, kp);
+        else {
+          add(d.get, `get ${kp}`);
+          add(d.set, `set ${kp}`);
+        }
+      }
+      add(Object.getPrototypeOf(o), `Object.getPrototypeOf(${p})`);
+    }
+  };
+  drain();
+  for (const [name, v] of hidden) {
+    add(v, name);
+    drain();
+  }
+  return paths;
+}

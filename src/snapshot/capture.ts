@@ -1,0 +1,690 @@
+// Capture: walk an engine's state from its roots and write it out as a JavaScript program.
+//
+// The program runs in a fresh engine (restore.ts gives it `$`, the restore interface) in four phases:
+//   1. create   every guest object with its identity (objects first need only what their creation
+//               needs: a closure its environment, a bound function its target, a typed array its buffer);
+//   2. records  the engine's own records (environments, frames, promise reactions, jobs, timers…) as
+//               `$.rec(id, kind, fields)`, whose references to other records are `$.ref(id)` tokens;
+//   3. fill     properties, prototypes, slots of environments, promise states, generator states,
+//               private fields, map and set entries, global bindings, modified built-ins;
+//   4. finish   integrity levels, then the job queue and timers, then the event loop continues.
+// Nothing here runs guest code: objects are read through host reflection on ordinary objects only;
+// proxies, promises, closures and the rest are read from the engine's records.
+import { types } from 'node:util';
+import type { Engine } from '../interpreter/engine';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState } from '../interpreter/vm';
+import type { Code } from '../interpreter/code';
+import { codeTree, descTable } from '../interpreter/state';
+import { TemplateSite } from '../interpreter/compiler';
+import { getPromiseRecord, getBuiltinClosureRecord } from '../interpreter/promise';
+import { FORMAT_VERSION, SnapshotError } from './format';
+import { pristineEngine } from './pristine';
+
+export interface SnapshotStats {
+  objects: number;
+  functions: number;
+  records: number;
+  frames: number;
+  units: number;
+  bytes: number;
+  captureMs: number;
+  byKind: Record<string, number>;
+}
+
+export interface Snapshot {
+  code: string;
+  stats: SnapshotStats;
+}
+
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+/** A JavaScript literal for a primitive. */
+function lit(v: unknown): string {
+  switch (typeof v) {
+    case 'undefined':
+      return 'void 0';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'number':
+      if (Number.isNaN(v)) return '0/0';
+      if (v === Infinity) return '1/0';
+      if (v === -Infinity) return '-1/0';
+      if (Object.is(v, -0)) return '-0';
+      return String(v);
+    case 'bigint':
+      return `${v}n`;
+    case 'string':
+      return JSON.stringify(v);
+    default:
+      if (v === null) return 'null';
+      throw new Error(`snapvm: not a primitive: ${typeof v}`);
+  }
+}
+
+const WELL_KNOWN = new Map<symbol, string>(
+  Object.getOwnPropertyNames(Symbol)
+    .filter((k) => typeof (Symbol as any)[k] === 'symbol')
+    .map((k) => [(Symbol as any)[k] as symbol, k]),
+);
+
+interface UnitInfo {
+  id: number;
+  codes: Map<Code, number>;
+  descs: ReturnType<typeof descTable>;
+}
+
+export class Capture {
+  private readonly creates: string[] = [];
+  private readonly records: string[] = [];
+  private readonly fills: string[] = [];
+  private readonly finals: string[] = [];
+  private readonly header: string[] = [];
+  /** Guest objects and unique symbols → index in `$o`. */
+  private readonly ids = new Map<unknown, number>();
+  /** Where each guest value was first met (for errors that name the path to a value). */
+  private readonly paths = new Map<unknown, string>();
+  /** Engine records → index in the record table. */
+  private readonly recIds = new Map<object, number>();
+  private readonly units = new Map<object, UnitInfo>();
+  private readonly fillQueue: object[] = [];
+  private readonly pristine: Engine;
+  private readonly pristineByPath: Map<string, object>;
+  private nextRec = 0;
+  private readonly creating = new Set<unknown>();
+  private readonly byKind: Record<string, number> = {};
+  private frames = 0;
+  private functions = 0;
+  private readonly vm;
+  private readonly realm;
+  private readonly hostObjectProto = Object.prototype;
+  private readonly hostArrayProto = Array.prototype;
+  private readonly hostFunctionProto = Function.prototype;
+
+  constructor(private readonly engine: Engine) {
+    this.vm = engine.vm;
+    this.realm = engine.realm;
+    this.pristine = pristineEngine(engine.options);
+    this.pristineByPath = new Map([...this.pristine.builtins].map(([o, p]) => [p, o]));
+  }
+
+  private count(kind: string): void {
+    this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+  }
+
+  private fail(what: string, v: unknown): never {
+    const path = this.paths.get(v) ?? '(engine state)';
+    throw new SnapshotError(`cannot write out ${what}, reached at ${path}`);
+  }
+
+  // ---- guest values ----
+
+  /** The expression for a guest value; objects are created (phase 1) on first use. */
+  value(v: unknown, path: string): string {
+    if (typeof v === 'symbol') return this.symbol(v, path);
+    if (!isObject(v)) {
+      if (v === undefined || v === null || typeof v !== 'object') return lit(v);
+    }
+    const id = this.ids.get(v);
+    if (id !== undefined) return `$o[${id}]`;
+    if (!this.paths.has(v)) this.paths.set(v, path);
+    return `$o[${this.create(v as object)}]`;
+  }
+
+  private symbol(s: symbol, path: string): string {
+    const wk = WELL_KNOWN.get(s);
+    if (wk) return `$S.${wk}`;
+    const key = Symbol.keyFor(s);
+    if (key !== undefined) return `$S.for(${lit(key)})`;
+    let id = this.ids.get(s);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(s, id);
+      this.paths.set(s, path);
+      this.creates.push(`$o[${id}] = ${s.description === undefined ? '$S()' : `$S(${lit(s.description)})`};`);
+      this.count('symbol');
+    }
+    return `$o[${id}]`;
+  }
+
+  private create(o: object): number {
+    if (this.creating.has(o)) this.fail('a cycle among values needed to create each other', o);
+    this.creating.add(o);
+    const expr = this.creation(o);
+    this.creating.delete(o);
+    // creation() may have met `o` again through a deferred edge: keep the first id
+    let id = this.ids.get(o);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(o, id);
+      this.creates.push(`$o[${id}] = ${expr};`);
+      this.fillQueue.push(o);
+    }
+    return id;
+  }
+
+  /** The expression that creates `o` (its dependencies created first). */
+  private creation(o: object): string {
+    const vm = this.vm;
+    const path = this.paths.get(o) ?? '?';
+    const builtin = this.engine.builtins.get(o);
+    if (builtin !== undefined) {
+      this.count('builtin');
+      return `$.builtin(${lit(builtin)})`;
+    }
+    const proxy = vm.proxies.get(o);
+    if (proxy) {
+      this.count('Proxy');
+      if (proxy.revoked) return `$.proxy(null, null, ${typeof o === 'function'})`;
+      return `$.proxy(${this.value(proxy.target, `${path}.<target>`)}, ${this.value(proxy.handler, `${path}.<handler>`)}, false)`;
+    }
+    if (typeof o === 'function') {
+      this.functions++;
+      const rec = vm.closures.get(o);
+      if (rec) return this.closure(rec, path);
+      const bound = vm.boundFunctions.get(o);
+      if (bound) {
+        this.count('bound function');
+        const args = [bound.target, bound.boundThis, ...bound.boundArgs].map((v, i) => this.value(v, `${path}.<bound ${i}>`));
+        return `$bind.call(${args.join(', ')})`;
+      }
+      const pc = getBuiltinClosureRecord(o);
+      if (pc) {
+        this.count('promise function');
+        return `$.promiseFunction(${this.record(pc)}, ${lit(pc.kind)})`;
+      }
+      const native = this.realm.natives.get(o);
+      this.fail(native ? `the engine function '${native.name}' (it holds host state)` : 'a function the engine did not make', o);
+    }
+    const promise = getPromiseRecord(o);
+    if (promise) {
+      this.count('Promise');
+      return `$.promise()`;
+    }
+    const gen = vm.generators.get(o);
+    if (gen) {
+      this.count(gen.async ? 'AsyncGenerator' : 'Generator');
+      return `$.generator()`;
+    }
+    if (types.isModuleNamespaceObject(o)) this.fail('a module namespace (modules are not captured yet)', o);
+    if (types.isWeakMap(o) || types.isWeakSet(o)) this.fail(`a ${types.isWeakMap(o) ? 'WeakMap' : 'WeakSet'} (V8 hides its entries)`, o);
+    if (types.isMapIterator(o) || types.isSetIterator(o) || types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
+    if (types.isArrayBuffer(o)) {
+      this.count('ArrayBuffer');
+      const b = o as ArrayBuffer;
+      if ((b as any).detached) return `$.arrayBuffer(null)`;
+      const resizable = (b as any).resizable ? `, ${(b as any).maxByteLength}` : '';
+      return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}${resizable})`;
+    }
+    if (types.isSharedArrayBuffer(o)) {
+      this.count('SharedArrayBuffer');
+      return `$.sharedArrayBuffer(${lit(Buffer.from(o as SharedArrayBuffer).toString('base64'))})`;
+    }
+    if (types.isTypedArray(o) || types.isDataView(o)) {
+      const view = o as DataView;
+      const C = types.isDataView(o) ? 'DataView' : (Object.prototype.toString.call(o).slice(8, -1) as string);
+      this.count(C);
+      const buf = this.value(view.buffer, `${path}.buffer`);
+      return `new (${this.builtinRef(C)})(${buf}, ${view.byteOffset}, ${types.isDataView(o) ? view.byteLength : (o as Uint8Array).length})`;
+    }
+    if (types.isDate(o)) {
+      this.count('Date');
+      return `new $Date(${lit(Date.prototype.getTime.call(o))})`;
+    }
+    if (types.isRegExp(o)) {
+      this.count('RegExp');
+      const source = (Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get as Function).call(o);
+      const flags = (Object.getOwnPropertyDescriptor(RegExp.prototype, 'flags')!.get as Function).call(o);
+      return `new $RegExp(${lit(source)}, ${lit(flags)})`;
+    }
+    if (types.isBoxedPrimitive(o)) {
+      this.count('boxed primitive');
+      const prim = types.isNumberObject(o)
+        ? Number.prototype.valueOf.call(o)
+        : types.isStringObject(o)
+          ? String.prototype.valueOf.call(o)
+          : types.isBooleanObject(o)
+            ? Boolean.prototype.valueOf.call(o)
+            : types.isBigIntObject(o)
+              ? BigInt.prototype.valueOf.call(o)
+              : Symbol.prototype.valueOf.call(o);
+      return `$Object(${this.value(prim, path)})`;
+    }
+    if (types.isNativeError(o)) {
+      this.count('Error');
+      return `$.error()`;
+    }
+    if (types.isArgumentsObject(o)) {
+      this.count('arguments');
+      return `$.arguments()`;
+    }
+    if (types.isMap(o)) {
+      this.count('Map');
+      return `new $Map()`;
+    }
+    if (types.isSet(o)) {
+      this.count('Set');
+      return `new $Set()`;
+    }
+    if (types.isProxy(o) || types.isExternal(o)) this.fail('an object with state V8 hides', o);
+    if (Array.isArray(o)) {
+      this.count('Array');
+      return '[]';
+    }
+    if (Object.getPrototypeOf(o) === this.hostObjectProto || Object.getPrototypeOf(o) === this.hostArrayProto) {
+      this.fail('a host object (a value from outside the guest realm)', o);
+    }
+    const hidden = this.hiddenIntrinsicKind(o);
+    if (hidden) this.fail(`${hidden} (V8 hides its state)`, o);
+    this.count('Object');
+    return '$cr(null)';
+  }
+
+  /** Objects whose prototype says they carry V8 internal slots we cannot read. */
+  private hiddenIntrinsicKind(o: object): string | null {
+    const proto = Object.getPrototypeOf(o);
+    const p = proto === null ? undefined : this.engine.builtins.get(proto);
+    if (p && /IteratorPrototype%$/.test(p) && p !== '%AsyncIteratorPrototype%') return `an iterator object (${p})`;
+    for (const name of ['WeakRef', 'FinalizationRegistry', 'Intl.Collator', 'Intl.DateTimeFormat', 'Intl.NumberFormat', 'Intl.PluralRules', 'Intl.Segmenter', 'Intl.ListFormat', 'Intl.RelativeTimeFormat', 'Intl.DisplayNames', 'Intl.Locale']) {
+      if (p === `globalThis.${name}.prototype`) return `a ${name}`;
+    }
+    return null;
+  }
+
+  private unit(code: Code): { unit: number; code: number } {
+    const info = this.unitInfo(code);
+    const idx = info.codes.get(code);
+    if (idx === undefined) this.fail(`a function missing from its compile unit (${code.name})`, code);
+    return { unit: info.id, code: idx };
+  }
+
+  private unitInfo(code: Code): UnitInfo {
+    const file = code.source;
+    if (!file.unit || !file.root) this.fail(`code compiled outside the engine (${code.name})`, code);
+    let info = this.units.get(file);
+    if (!info) {
+      const tree = codeTree(file.root);
+      info = { id: this.units.size, codes: new Map(tree.map((c, i) => [c, i])), descs: descTable(tree) };
+      this.units.set(file, info);
+      const u = file.unit;
+      const inFunction = u.inFunction ? (u.inFunction.method ? 2 : 1) : 0;
+      this.header.push(`$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
+      // tagged templates keep their cached template objects
+      tree.forEach((c, ci) =>
+        c.consts.forEach((k, ki) => {
+          if (k instanceof TemplateSite && k.cache !== undefined) this.fills.push(`$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
+        }),
+      );
+    }
+    return info;
+  }
+
+  private closure(rec: Closure, path: string): string {
+    this.count('function');
+    if (rec.module) this.fail('a function of an ES module (modules are not captured yet)', rec.fn);
+    const { unit, code } = this.unit(rec.code);
+    const env = rec.env ? this.env(rec.env, path) : -1;
+    return `$.closure(${unit}, ${code}, ${env})`;
+  }
+
+  // ---- engine records ----
+
+  /** Environments are created in phase 1 (closures need them); their slots are filled in phase 3. */
+  private env(e: Env, path: string): number {
+    let id = this.recIds.get(e);
+    if (id !== undefined) return id;
+    const parent = e.parent ? this.env(e.parent, path) : -1;
+    id = this.nextRec++;
+    this.recIds.set(e, id);
+    this.count('environment');
+    if (e.object) {
+      this.creates.push(`$.withEnv(${id}, ${parent}, ${this.value(e.object, `${path}.<with>`)});`);
+    } else {
+      const desc = e.desc!;
+      const info = desc.file?.root ? this.unitInfo(desc.file.root) : undefined;
+      const where = info?.descs.get(desc);
+      const unitId = info?.id ?? -1;
+      if (!where) this.fail(`an environment whose scope is unknown (${desc.names.join(', ')})`, e);
+      this.creates.push(`$.env(${id}, ${parent}, ${unitId}, ${where[0]}, ${where[1]});`);
+    }
+    this.fillQueue.push(e); // slots in phase 3: they may hold what is being created now
+    return id;
+  }
+
+  /**
+   * A value inside the engine's own records: a guest value, the TDZ marker, or another record
+   * (written as a `$.ref(id)` token that the restore resolves).
+   */
+  internal(v: unknown, path: string): string {
+    if (v === HOLE) return '$.hole';
+    if (!isObject(v)) return this.value(v, path);
+    if (v instanceof Env) return `$.ref(${this.env(v, path)})`;
+    if (v instanceof Frame || v instanceof PrivateName) return `$.ref(${this.record(v)})`;
+    const proto = Object.getPrototypeOf(v);
+    if (proto === this.hostObjectProto || proto === this.hostArrayProto) return `$.ref(${this.record(v)})`;
+    if (typeof v === 'function' && proto === this.hostFunctionProto) this.fail('a host function inside an engine record', v);
+    return this.value(v, path);
+  }
+
+  /** An engine record (phase 2): host plain objects and arrays, frames, private names. */
+  record(r: object): number {
+    let id = this.recIds.get(r);
+    if (id !== undefined) return id;
+    id = this.nextRec++;
+    this.recIds.set(r, id);
+    const path = `<record ${id}>`;
+    if (r instanceof Frame) return this.frame(r, id), id;
+    if (r instanceof PrivateName) {
+      this.count('private name');
+      this.records.push(`$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
+      return id;
+    }
+    if (Array.isArray(r)) {
+      this.count('list');
+      this.records.push(`$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
+      return id;
+    }
+    // A capability with host-side resolving functions (async functions, async generators): its promise says it all.
+    const cap = r as { promise?: unknown; resolve?: unknown; reject?: unknown };
+    if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === this.hostFunctionProto) {
+      this.count('capability');
+      this.records.push(`$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
+      return id;
+    }
+    this.count('record');
+    const fields: string[] = [];
+    for (const k of Object.keys(r)) {
+      const v = (r as any)[k];
+      if (typeof v === 'function' && Object.getPrototypeOf(v) === this.hostFunctionProto) this.fail(`a host function in an engine record (field ${k})`, r);
+      fields.push(lit(k), this.internal(v, `${path}.${k}`));
+    }
+    this.records.push(`$.rec(${id}, "object", [${fields.join(', ')}]);`);
+    return id;
+  }
+
+  private frame(f: Frame, id: number): void {
+    this.frames++;
+    this.count('frame');
+    if (f.mappedParams) this.fail('a suspended sloppy-mode function whose arguments object is mapped to its parameters', f);
+    if (f.module) this.fail('a suspended frame of an ES module (modules are not captured yet)', f);
+    const path = `<frame ${f.code.name || f.code.kind}>`;
+    const { unit, code } = this.unit(f.code);
+    const stack: string[] = [];
+    for (let i = 0; i < f.sp; i++) stack.push(this.internal(f.stack[i], `${path}.<register ${i}>`));
+    const fields = [
+      unit,
+      code,
+      f.closure ? this.value(f.closure.fn, path) : 'void 0',
+      f.pc,
+      f.sp,
+      `[${stack.join(', ')}]`,
+      f.env ? `$.ref(${this.env(f.env, path)})` : 'null',
+      f.fnEnv ? `$.ref(${this.env(f.fnEnv, path)})` : 'null',
+      this.internal(f.thisValue, `${path}.<this>`),
+      this.value(f.newTarget, `${path}.<new.target>`),
+      `$.ref(${this.record(f.args)})`,
+      this.value(f.argsObj, `${path}.<arguments>`),
+      f.gen ? `$.ref(${this.record(f.gen)})` : 'null',
+      f.asyncCap ? `$.ref(${this.record(f.asyncCap)})` : 'null',
+      f.construct,
+      f.delivered,
+    ];
+    this.records.push(`$.rec(${id}, "Frame", [${fields.join(', ')}]);`);
+  }
+
+  // ---- phase 3: what each object holds ----
+
+  private fillEnv(e: Env, id: number): void {
+    const path = `<scope ${id}>`;
+    if (e.desc) {
+      const names = e.desc.names;
+      this.fills.push(`$.slots(${id}, [${e.vars.map((v, i) => this.internal(v, `${path}.${names[i]}`)).join(', ')}]);`);
+    }
+    if (e.extra) {
+      for (const [name, cell] of e.extra) this.fills.push(`$.extra(${id}, ${lit(name)}, ${this.internal(cell.value, `${path}.${name}`)});`);
+    }
+  }
+
+  private fill(o: object): void {
+    if (o instanceof Env) return this.fillEnv(o, this.recIds.get(o)!);
+    const vm = this.vm;
+    const id = this.ids.get(o)!;
+    const ref = `$o[${id}]`;
+    const path = this.paths.get(o) ?? ref;
+    if (this.engine.builtins.has(o)) return; // diffed against a fresh engine in run()
+    const closure = typeof o === 'function' ? vm.closures.get(o) : undefined;
+    if (closure) this.fillClosure(closure, ref, path);
+    const promise = getPromiseRecord(o);
+    if (promise) this.fills.push(`$.promiseState(${ref}, $.ref(${this.record(promise)}));`);
+    const gen = vm.generators.get(o);
+    if (gen) this.fills.push(`$.generatorState(${ref}, $.ref(${this.record(gen as GeneratorState)}));`);
+    if (types.isMap(o)) {
+      const entries: string[] = [];
+      for (const [k, v] of Map.prototype.entries.call(o) as IterableIterator<[unknown, unknown]>) entries.push(this.value(k, `${path}.<key>`), this.value(v, `${path}.<value>`));
+      if (entries.length) this.fills.push(`$.mapEntries(${ref}, [${entries.join(', ')}]);`);
+    } else if (types.isSet(o)) {
+      const entries: string[] = [];
+      for (const k of Set.prototype.values.call(o) as IterableIterator<unknown>) entries.push(this.value(k, `${path}.<entry>`));
+      if (entries.length) this.fills.push(`$.setEntries(${ref}, [${entries.join(', ')}]);`);
+    }
+    const proxy = vm.proxies.get(o);
+    if (!proxy) {
+      this.fillPrototype(o, ref, path);
+      this.fillProperties(o, ref, path, null);
+      this.fillIntegrity(o, ref);
+    }
+    const priv = vm.privates.get(o);
+    if (priv) {
+      for (const [pn, v] of priv) this.fills.push(`$.privateField(${ref}, $.ref(${this.record(pn)}), ${this.internal(v, `${path}.#${pn.description}`)});`);
+    }
+  }
+
+  private fillClosure(rec: Closure, ref: string, path: string): void {
+    if (rec.home !== undefined) this.fills.push(`$.home(${ref}, ${this.value(rec.home, `${path}.<home>`)});`);
+    if (rec.classInfo) {
+      const info = rec.classInfo;
+      const el = (e: { key: unknown; init: Function | undefined; isPrivate: boolean }, kind?: string) =>
+        `[${kind ? lit(kind) + ', ' : ''}${this.internal(e.key, `${path}.<field>`)}, ${this.value(e.init, `${path}.<initializer>`)}, ${e.isPrivate}]`;
+      const staticPrivate = ((rec as any).staticPrivate ?? []) as PrivateName[];
+      this.fills.push(
+        `$.classInfo(${ref}, [${info.fields.map((e) => el(e)).join(', ')}], [${info.privateMethods.map((p) => `$.ref(${this.record(p)})`).join(', ')}], [${info.staticElements
+          .map((e) => el(e, e.kind))
+          .join(', ')}], [${staticPrivate.map((p) => `$.ref(${this.record(p)})`).join(', ')}]);`,
+      );
+    }
+  }
+
+  private defaultPrototype(o: object): object | null | undefined {
+    const vm = this.vm;
+    const I = this.realm.intrinsics;
+    const rec = typeof o === 'function' ? vm.closures.get(o) : undefined;
+    if (rec) {
+      return (rec.code.flags & 32 /* Generator */) ? ((rec.code.flags & 64) ? vm.asyncGeneratorFunctionPrototype : vm.generatorFunctionPrototype) : (rec.code.flags & 64) ? vm.asyncFunctionPrototype : I.FunctionPrototype;
+    }
+    if (vm.boundFunctions.get(o)) return Object.getPrototypeOf(vm.boundFunctions.get(o)!.target);
+    if (getBuiltinClosureRecord(o)) return I.FunctionPrototype;
+    if (Array.isArray(o)) return I.ArrayPrototype;
+    if (getPromiseRecord(o)) return (this.realm.global as any).Promise.prototype;
+    const gen = vm.generators.get(o);
+    if (gen) return undefined;
+    if (types.isArgumentsObject(o)) return I.ObjectPrototype;
+    return undefined; // always written
+  }
+
+  private fillPrototype(o: object, ref: string, path: string): void {
+    const proto = Object.getPrototypeOf(o);
+    const def = this.defaultPrototype(o);
+    if (def !== undefined && proto === def) return;
+    if (def === undefined && proto === null && this.creationGivesNull(o)) return;
+    this.fills.push(`$setp(${ref}, ${this.value(proto, `${path}.<prototype>`)});`);
+  }
+
+  private creationGivesNull(o: object): boolean {
+    return !Array.isArray(o) && typeof o !== 'function' && !types.isMap(o) && !types.isSet(o) && !types.isDate(o) && !types.isRegExp(o) && !types.isBoxedPrimitive(o) && !types.isNativeError(o) &&
+      !types.isArrayBuffer(o) && !types.isSharedArrayBuffer(o) && !types.isArrayBufferView(o) && !getPromiseRecord(o) && !this.vm.generators.get(o) && !types.isArgumentsObject(o);
+  }
+
+  /** Own properties in order. `pristine` (a built-in's twin in a fresh engine) limits them to what changed. */
+  private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
+    let ref = typeof refOf === 'string' ? refOf : '';
+    const keys = Reflect.ownKeys(o);
+    const plain: string[] = [];
+    const flushPlain = () => {
+      if (plain.length) this.fills.push(`$props(${ref}, [${plain.join(', ')}]);`);
+      plain.length = 0;
+    };
+    const isArr = Array.isArray(o);
+    const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
+    for (const k of keys) {
+      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+      if (isArr && k === 'length') continue;
+      const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
+      if (pristine) {
+        const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
+        if (pd && this.sameDescriptor(d, pd)) continue;
+      } else if (closure && (k === 'length' || k === 'name') && 'value' in d && !d.writable && !d.enumerable && d.configurable) {
+        if (k === 'length' ? d.value === closure.code.length : d.value === closure.code.name) continue;
+      } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
+        continue; // V8's own poison properties of sloppy functions, made again with the function
+      }
+      if (!ref) ref = (refOf as () => string)();
+      const key = typeof k === 'symbol' ? this.value(k, kpath) : lit(k);
+      if ('value' in d) {
+        const v = this.value(d.value, kpath);
+        if (d.writable && d.enumerable && d.configurable) {
+          plain.push(key, v);
+          continue;
+        }
+        flushPlain();
+        this.fills.push(`$dp(${ref}, ${key}, { value: ${v}, writable: ${d.writable}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
+      } else {
+        flushPlain();
+        this.fills.push(`$dp(${ref}, ${key}, { get: ${this.value(d.get, `get ${kpath}`)}, set: ${this.value(d.set, `set ${kpath}`)}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
+      }
+    }
+    flushPlain();
+    if (isArr && !(pristine && (pristine as unknown[]).length === (o as unknown[]).length)) {
+      if (!ref) ref = (refOf as () => string)();
+      const len = (o as unknown[]).length;
+      this.fills.push(`$dp(${ref}, "length", { value: ${len}, writable: ${Reflect.getOwnPropertyDescriptor(o, 'length')!.writable} });`);
+    }
+    if (pristine) {
+      for (const k of Reflect.ownKeys(pristine)) {
+        if (!Reflect.getOwnPropertyDescriptor(o, k)) {
+          if (!ref) ref = (refOf as () => string)();
+          this.fills.push(`$del(${ref}, ${typeof k === 'symbol' ? this.value(k, path) : lit(k)});`);
+        }
+      }
+    }
+  }
+
+  private fillIntegrity(o: object, refOf: string | (() => string)): void {
+    if (Object.isExtensible(o)) return;
+    const ref = typeof refOf === 'string' ? refOf : refOf();
+    if (Object.isFrozen(o)) this.finals.push(`$freeze(${ref});`);
+    else if (Object.isSealed(o)) this.finals.push(`$seal(${ref});`);
+    else this.finals.push(`$pe(${ref});`);
+  }
+
+  /** Do two values correspond: the same primitive, or the built-in at the same path in both engines? */
+  private corresponds(v: unknown, pv: unknown): boolean {
+    if (!isObject(v) || !isObject(pv)) {
+      if (typeof v === 'symbol' && typeof pv === 'symbol') return v === pv || (Symbol.keyFor(v) !== undefined && Symbol.keyFor(v) === Symbol.keyFor(pv));
+      return Object.is(v, pv);
+    }
+    const p = this.engine.builtins.get(v);
+    return p !== undefined && p === this.pristine.builtins.get(pv);
+  }
+
+  private sameDescriptor(d: PropertyDescriptor, pd: PropertyDescriptor): boolean {
+    if (d.enumerable !== pd.enumerable || d.configurable !== pd.configurable) return false;
+    if ('value' in d) return 'value' in pd && d.writable === pd.writable && this.corresponds(d.value, pd.value);
+    return !('value' in pd) && this.corresponds(d.get, pd.get) && this.corresponds(d.set, pd.set);
+  }
+
+  /** What a program changed in a built-in (the global object included): written against its fresh twin. */
+  private diffBuiltin(o: object, path: string): void {
+    const twin = this.pristineByPath.get(path);
+    if (!twin) throw new SnapshotError(`the built-in ${path} has no twin in a fresh engine`);
+    const ref = () => this.value(o, path);
+    if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) this.fills.push(`$setp(${ref()}, ${this.value(Object.getPrototypeOf(o), `${path}.<prototype>`)});`);
+    this.fillProperties(o, ref, path, twin);
+    if (Object.isExtensible(twin)) this.fillIntegrity(o, ref);
+  }
+
+  /** `$.builtin(path)` for a built-in named as from a fresh global (`Object.create`). */
+  private builtinRef(dotted: string): string {
+    let v: any = this.pristine.realm.global;
+    for (const k of dotted.split('.')) v = v[k];
+    const p = this.pristine.builtins.get(v);
+    if (p === undefined) throw new SnapshotError(`no built-in ${dotted}`);
+    return `$.builtin(${lit(p)})`;
+  }
+
+  // ---- roots ----
+
+  run(): Snapshot {
+    const t0 = performance.now();
+    const engine = this.engine;
+    const vm = this.vm;
+    if (vm.current) throw new SnapshotError('a snapshot is taken between event-loop turns (guest code is running)');
+    if (engine.modules.size > 0) throw new SnapshotError('the program uses ES modules, which snapshots do not capture yet');
+    // The global object and every built-in: only what differs from a fresh engine is written.
+    for (const [o, p] of engine.builtins) {
+      this.paths.set(o, p);
+      this.diffBuiltin(o, p);
+    }
+    for (const [name, b] of vm.globalLex) {
+      this.fills.push(`$.lexical(${lit(name)}, ${this.internal(b.value, name)}, ${b.isConst});`);
+    }
+    const jobs = engine.queue.jobs.map((j) => `$.ref(${this.record(j)})`);
+    const timers = [...engine.timers.timers.values()].map((t) => {
+      const remaining = Math.max(0, t.due - engine.timers.now());
+      return `[${t.id}, ${this.value(t.callback, `<timer ${t.id}>`)}, [${t.args.map((a, i) => this.value(a, `<timer ${t.id}>.<arg ${i}>`)).join(', ')}], ${lit(remaining)}, ${t.interval}, ${t.repeat}, ${t.seq}]`;
+    });
+    const pendingRejections = engine.rejections.pending.map((p) => this.value(p, '<unhandled rejection>'));
+    // Drain: filling an object may reach new objects.
+    for (let i = 0; i < this.fillQueue.length; i++) this.fill(this.fillQueue[i]!);
+    const t = engine.timers;
+    // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
+    const b = (dotted: string) => this.builtinRef(dotted);
+    const code = [
+      `// snapvm snapshot`,
+      `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null }))});`,
+      `var $o = [];`,
+      `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
+      `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
+      `var $Map = ${b('Map')}, $Set = ${b('Set')}, $Date = ${b('Date')}, $RegExp = ${b('RegExp')}, $bind = ${b('Function.prototype.bind')};`,
+      `var $props = $.props;`,
+      ...this.header,
+      `// 1. objects`,
+      ...this.creates,
+      `// 2. engine records`,
+      ...this.records,
+      `$.link();`,
+      `// 3. contents`,
+      ...this.fills,
+      `// 4. integrity, queues, clock`,
+      ...this.finals,
+      `$.jobs([${jobs.join(', ')}]);`,
+      `$.timers([${timers.join(', ')}], ${t.nextId}, ${t.nextSeq});`,
+      `$.rejections([${pendingRejections.join(', ')}]);`,
+      `$.turn(${engine.loop.turn});`,
+      '',
+    ].join('\n');
+    const stats: SnapshotStats = {
+      objects: this.ids.size,
+      functions: this.functions,
+      records: this.nextRec,
+      frames: this.frames,
+      units: this.units.size,
+      bytes: Buffer.byteLength(code),
+      captureMs: performance.now() - t0,
+      byKind: this.byKind,
+    };
+    return { code, stats };
+  }
+}
+
+export function capture(engine: Engine): Snapshot {
+  return new Capture(engine).run();
+}

@@ -1,0 +1,16 @@
+// A fresh engine per option set, kept for the process: the twin against which a snapshot tells
+// which built-ins a program changed.
+import { Engine } from '../interpreter/engine';
+import type { EngineOptions } from '../interpreter/api';
+
+const twins = new Map<string, Engine>();
+
+export function pristineEngine(options: EngineOptions): Engine {
+  const key = JSON.stringify({ test262Host: !!options.test262Host, argv: options.argv ?? null });
+  let e = twins.get(key);
+  if (!e) {
+    e = new Engine({ test262Host: options.test262Host, argv: options.argv, onConsole: () => {}, onPrint: () => {} });
+    twins.set(key, e);
+  }
+  return e;
+}

@@ -1,0 +1,389 @@
+// Restore: run a snapshot program in a fresh engine, giving it `$`, the restore interface that
+// rebuilds what plain JavaScript cannot express (closures over saved environments, suspended
+// frames, promise records, the job queue, timers). The program runs as guest code: a snapshot from
+// a stranger can do nothing a guest program could not.
+import { Engine } from '../interpreter/engine';
+import type { EngineOptions } from '../interpreter/api';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState } from '../interpreter/vm';
+import type { Code } from '../interpreter/code';
+import { codeTree } from '../interpreter/state';
+import { getPromiseRecord, type PromiseRecord, type BuiltinClosure } from '../interpreter/promise';
+import { TemplateSite } from '../interpreter/compiler';
+import type { Job } from '../interpreter/jobs';
+import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
+
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+type RawRecord = { kind: string; fields: unknown[] };
+
+class Restorer {
+  private readonly units: Code[][] = [];
+  /** Records by id: environments, frames, private names, host objects and lists. */
+  private readonly recs: unknown[] = [];
+  private readonly raw = new Map<number, RawRecord>();
+  private readonly tokens = new WeakMap<object, number>();
+  private readonly holeToken: object;
+  private readonly byPath: Map<string, object>;
+  private linked = false;
+
+  constructor(private readonly engine: Engine) {
+    this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
+    this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
+  }
+
+  private bad(what: string): never {
+    throw new SnapshotError(`damaged snapshot: ${what}`);
+  }
+
+  private num(v: unknown, what: string): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < -1) this.bad(`${what} is not an index`);
+    return v;
+  }
+
+  private code(u: unknown, c: unknown): Code {
+    const codes = this.units[this.num(u, 'a unit')];
+    const code = codes?.[this.num(c, 'a code index')];
+    if (!code) this.bad(`no function ${String(c)} in unit ${String(u)}`);
+    return code;
+  }
+
+  private envRec(id: unknown): Env | null {
+    if (id === -1) return null;
+    const e = this.recs[this.num(id, 'an environment')];
+    if (!(e instanceof Env)) this.bad(`record ${String(id)} is not an environment`);
+    return e;
+  }
+
+  /** A value written by `internal()`: tokens become records, the hole marker the TDZ value. */
+  private resolve(v: unknown): unknown {
+    if (!isObject(v)) return v;
+    if (v === this.holeToken) return HOLE;
+    const id = this.tokens.get(v);
+    if (id === undefined) return v;
+    if (!(id in this.recs)) this.bad(`reference to record ${id}, which the snapshot never made`);
+    return this.recs[id];
+  }
+
+  private list(v: unknown, what: string): unknown[] {
+    if (!Array.isArray(v)) this.bad(`${what} is not a list`);
+    return Array.prototype.slice.call(v);
+  }
+
+  // ---- records ----
+
+  private rec(id: number, kind: string, fields: unknown[]): void {
+    if (this.linked) this.bad('a record after link()');
+    this.raw.set(id, { kind, fields });
+    if (id in this.recs) return; // a placeholder made earlier (promise functions)
+    switch (kind) {
+      case 'object':
+        this.recs[id] = {};
+        break;
+      case 'list':
+        this.recs[id] = [];
+        break;
+      case 'PrivateName':
+        this.recs[id] = new PrivateName(String(fields[0]));
+        break;
+      case 'Frame':
+        this.recs[id] = Object.create(Frame.prototype);
+        break;
+      case 'hostCapability': {
+        const promise = fields[0] as object;
+        if (!getPromiseRecord(promise)) this.bad('a capability whose promise is not a promise');
+        const promises = this.engine.promises;
+        let done = false;
+        this.recs[id] = {
+          promise,
+          resolve: (v: unknown) => {
+            if (!done) (done = true), promises.resolvePromise(promise, v);
+          },
+          reject: (r: unknown) => {
+            if (!done) (done = true), promises.rejectPromise(promise, r);
+          },
+        };
+        break;
+      }
+      default:
+        this.bad(`unknown record kind '${kind}'`);
+    }
+  }
+
+  private link(): void {
+    this.linked = true;
+    for (const [id, { kind, fields }] of this.raw) {
+      const r = this.recs[id] as any;
+      switch (kind) {
+        case 'object':
+          for (let i = 0; i + 1 < fields.length; i += 2) r[String(fields[i])] = this.resolve(fields[i + 1]);
+          break;
+        case 'list':
+          for (const v of fields) r.push(this.resolve(v));
+          break;
+        case 'PrivateName': {
+          const pn = r as PrivateName;
+          pn.kind = fields[1] as PrivateName['kind'];
+          pn.value = fields[2] as Function | undefined;
+          pn.getter = fields[3] as Function | undefined;
+          pn.setter = fields[4] as Function | undefined;
+          break;
+        }
+        case 'Frame':
+          this.linkFrame(r as Frame, fields);
+          break;
+      }
+    }
+  }
+
+  private linkFrame(f: Frame, fields: unknown[]): void {
+    const [u, c, fn, pc, sp, stack, env, fnEnv, thisValue, newTarget, args, argsObj, gen, asyncCap, construct, delivered] = fields;
+    const code = this.code(u, c);
+    const closure = fn === undefined ? null : this.engine.vm.closures.get(fn);
+    if (fn !== undefined && !closure) this.bad('a frame whose function is not a guest function');
+    const values = this.list(stack, 'a frame stack').map((v) => this.resolve(v));
+    if (typeof pc !== 'number' || pc < 0 || pc >= code.ops.length) this.bad('a frame position outside its code');
+    if (values.length !== sp || (sp as number) < code.nregs) this.bad('a frame stack of the wrong size');
+    while (values.length < code.nregs) values.push(undefined);
+    const w = f as any;
+    w.code = code;
+    w.closure = closure ?? null;
+    w.stack = values;
+    w.pc = pc;
+    w.sp = sp;
+    w.env = this.resolve(env);
+    w.fnEnv = this.resolve(fnEnv);
+    w.thisValue = this.resolve(thisValue);
+    w.newTarget = newTarget;
+    w.args = this.resolve(args);
+    w.argsObj = argsObj;
+    w.gen = this.resolve(gen);
+    w.asyncCap = this.resolve(asyncCap);
+    w.construct = construct === true;
+    w.delivered = delivered === true;
+    w.caller = null;
+    w.boundary = false;
+    w.mappedParams = null;
+    w.module = null;
+    w.depth = 0;
+    if ((w.env !== null && !(w.env instanceof Env)) || !Array.isArray(w.args)) this.bad('a frame with a broken environment or argument list');
+  }
+
+  // ---- the `$` object the snapshot program calls ----
+
+  makeInterface(): object {
+    const engine = this.engine;
+    const realm = engine.realm;
+    const vm = engine.vm;
+    const I = realm.intrinsics;
+    const $ = I.objectCreate(null) as Record<string, unknown>;
+    const def = (name: string, length: number, impl: (...a: any[]) => unknown) => {
+      Object.defineProperty($, name, { value: realm.native(name, length, (_t, args) => impl(...Array.prototype.slice.call(args))), enumerable: true });
+    };
+    Object.defineProperty($, 'hole', { value: this.holeToken, enumerable: true });
+    def('format', 2, (v: unknown) => {
+      if (v !== FORMAT_VERSION) this.bad(`format ${String(v)}`);
+    });
+    def('builtin', 1, (path: unknown) => {
+      const o = this.byPath.get(String(path));
+      if (!o) this.bad(`no built-in ${String(path)} in this engine`);
+      return o;
+    });
+    def('unit', 8, (id: number, file: string, kind: 'script' | 'module' | 'eval', strict: boolean, dynamicOuter: boolean, inFunction: number, selfHosted: boolean, text: string) => {
+      if (typeof text !== 'string' || typeof file !== 'string') this.bad('a compile unit without source text');
+      if (kind !== 'script' && kind !== 'eval') this.bad(`a compile unit of kind '${String(kind)}'`);
+      const root = engine.compile(text, file, kind, strict === true, dynamicOuter === true, inFunction ? { method: inFunction === 2 } : null, selfHosted === true);
+      this.units[this.num(id, 'a unit')] = codeTree(root);
+    });
+    def('closure', 3, (u: unknown, c: unknown, env: unknown) => vm.makeFunction(this.code(u, c), this.envRec(env), undefined, null));
+    def('env', 5, (id: unknown, parent: unknown, u: unknown, c: unknown, k: unknown) => {
+      const code = this.code(u, c);
+      const desc = k === -1 ? code.moduleDesc : code.consts[this.num(k, 'a scope layout')];
+      if (!desc || !(desc as any).names) this.bad('an environment with an unknown scope layout');
+      const n = (desc as any).names.length;
+      const vars = new Array(n);
+      for (let i = 0; i < n; i++) vars[i] = undefined;
+      this.recs[this.num(id, 'an environment')] = new Env(vars, desc as any, this.envRec(parent), null);
+    });
+    def('withEnv', 3, (id: unknown, parent: unknown, object: unknown) => {
+      if (!isObject(object)) this.bad('a with environment without an object');
+      this.recs[this.num(id, 'an environment')] = new Env([], null, this.envRec(parent), object);
+    });
+    def('slots', 2, (id: unknown, values: unknown) => {
+      const e = this.envRec(id)!;
+      const list = this.list(values, 'environment slots');
+      if (list.length !== e.vars.length) this.bad('an environment with the wrong number of slots');
+      for (let i = 0; i < list.length; i++) e.vars[i] = this.resolve(list[i]);
+    });
+    def('extra', 3, (id: unknown, name: unknown, value: unknown) => {
+      const e = this.envRec(id)!;
+      (e.extra ??= new Map()).set(String(name), { value: this.resolve(value) });
+    });
+    def('ref', 1, (id: unknown) => {
+      const token = Object.freeze(I.objectCreate(null));
+      this.tokens.set(token, this.num(id, 'a record reference'));
+      return token;
+    });
+    def('rec', 3, (id: unknown, kind: unknown, fields: unknown) => this.rec(this.num(id, 'a record'), String(kind), this.list(fields, 'record fields')));
+    def('link', 0, () => this.link());
+    def('promiseFunction', 2, (id: unknown, kind: unknown) => {
+      const kinds = ['resolve', 'reject', 'executor', 'allResolveElement', 'allSettledElement', 'anyRejectElement', 'thenFinally', 'catchFinally', 'valueThunk', 'thrower'];
+      if (!kinds.includes(kind as string)) this.bad(`a promise function of kind ${String(kind)}`);
+      const placeholder = { kind } as BuiltinClosure;
+      this.recs[this.num(id, 'a record')] = placeholder;
+      return engine.promises.makeBuiltinClosure(placeholder);
+    });
+    def('promise', 0, () => engine.promises.createPromise());
+    def('promiseState', 2, (p: unknown, rec: unknown) => {
+      const target = getPromiseRecord(p);
+      const r = this.resolve(rec) as PromiseRecord;
+      if (!target || !isObject(r)) this.bad('a promise state for something that is not a promise');
+      Object.assign(target, r);
+    });
+    def('generator', 0, () => I.objectCreate(null));
+    def('generatorState', 2, (obj: unknown, rec: unknown) => {
+      const st = this.resolve(rec) as GeneratorState;
+      if (!isObject(obj) || !isObject(st)) this.bad('a generator state');
+      vm.generators.set(obj, st);
+    });
+    def('proxy', 3, (target: unknown, handler: unknown, revoked: unknown) => {
+      const P = this.byPath.get('globalThis.Proxy') as any;
+      if (revoked) {
+        const r = realm.R.apply(P.revocable, P, [revoked === true && typeof target === 'function' ? target : I.newObject(), I.newObject()]) as any;
+        realm.R.apply(r.revoke, undefined, []);
+        return r.proxy;
+      }
+      return realm.R.construct(P, [target, handler]);
+    });
+    def('arrayBuffer', 2, (b64: unknown, max: unknown) => {
+      const AB = this.byPath.get('globalThis.ArrayBuffer') as any;
+      if (b64 === null) {
+        const b = new AB(0);
+        structuredClone(b, { transfer: [b] });
+        return b;
+      }
+      const bytes = Buffer.from(String(b64), 'base64');
+      const buf = max === undefined ? new AB(bytes.length) : new AB(bytes.length, { maxByteLength: max });
+      new Uint8Array(buf).set(bytes);
+      return buf;
+    });
+    def('sharedArrayBuffer', 1, (b64: unknown) => {
+      const SAB = this.byPath.get('globalThis.SharedArrayBuffer') as any;
+      const bytes = Buffer.from(String(b64), 'base64');
+      const buf = new SAB(bytes.length);
+      new Uint8Array(buf).set(bytes);
+      return buf;
+    });
+    def('error', 0, () => new (this.byPath.get('globalThis.Error') as ErrorConstructor)());
+    const argumentsFactory = realm.realmEval<() => object>('(function () { return arguments; })');
+    def('arguments', 0, () => argumentsFactory());
+    def('props', 2, (o: unknown, kv: unknown) => {
+      const list = this.list(kv, 'properties');
+      for (let i = 0; i + 1 < list.length; i += 2) {
+        Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
+      }
+    });
+    def('mapEntries', 2, (m: unknown, kv: unknown) => {
+      const list = this.list(kv, 'map entries');
+      for (let i = 0; i + 1 < list.length; i += 2) Map.prototype.set.call(m, list[i], list[i + 1]);
+    });
+    def('setEntries', 2, (s: unknown, vs: unknown) => {
+      for (const v of this.list(vs, 'set entries')) Set.prototype.add.call(s, v);
+    });
+    def('home', 2, (fn: unknown, home: unknown) => {
+      const rec = vm.closures.get(fn);
+      if (!rec) this.bad('a home object for something that is not a guest function');
+      rec.home = home as object;
+    });
+    def('classInfo', 5, (fn: unknown, fields: unknown, privateMethods: unknown, staticElements: unknown, staticPrivate: unknown) => {
+      const rec = vm.closures.get(fn) as Closure | undefined;
+      if (!rec) this.bad('class elements for something that is not a guest function');
+      const el = (e: unknown) => {
+        const [key, init, isPrivate] = this.list(e, 'a class element');
+        return { key: this.resolve(key), init: init as Function | undefined, isPrivate: isPrivate === true };
+      };
+      rec.classInfo = {
+        fields: this.list(fields, 'class fields').map(el),
+        privateMethods: this.list(privateMethods, 'private methods').map((p) => this.resolve(p) as PrivateName),
+        staticElements: this.list(staticElements, 'static elements').map((e) => {
+          const [kind, ...rest] = this.list(e, 'a static element');
+          return { kind: kind === 'block' ? 'block' : 'field', ...el(rest) };
+        }),
+      };
+      const sp = this.list(staticPrivate, 'static private methods').map((p) => this.resolve(p));
+      if (sp.length) (rec as any).staticPrivate = sp;
+    });
+    def('privateField', 3, (obj: unknown, pn: unknown, value: unknown) => {
+      const name = this.resolve(pn);
+      if (!(name instanceof PrivateName) || !isObject(obj)) this.bad('a private field');
+      vm.privateAdd(obj, name, this.resolve(value));
+    });
+    def('template', 4, (u: unknown, c: unknown, k: unknown, obj: unknown) => {
+      const site = this.code(u, c).consts[this.num(k, 'a template site')];
+      if (!(site instanceof TemplateSite)) this.bad('a template object for something that is not a template');
+      site.cache = obj;
+    });
+    def('lexical', 3, (name: unknown, value: unknown, isConst: unknown) => {
+      vm.globalLex.set(String(name), { value: this.resolve(value), isConst: isConst === true });
+    });
+    def('jobs', 1, (list: unknown) => {
+      for (const j of this.list(list, 'jobs')) {
+        const job = this.resolve(j) as Job;
+        if (!isObject(job) || !['promiseReaction', 'promiseResolveThenable', 'microtask', 'await'].includes(job.kind)) this.bad('a job');
+        engine.queue.enqueue(job);
+      }
+    });
+    def('timers', 3, (list: unknown, nextId: unknown, nextSeq: unknown) => {
+      const timers = engine.timers;
+      for (const t of this.list(list, 'timers')) {
+        const [id, callback, args, remaining, interval, repeat, seq] = this.list(t, 'a timer');
+        if (typeof callback !== 'function') this.bad('a timer without a callback');
+        timers.timers.set(id as number, {
+          id: id as number,
+          callback,
+          args: this.list(args, 'timer arguments'),
+          due: timers.now() + (remaining as number),
+          interval: interval as number,
+          repeat: repeat === true,
+          seq: seq as number,
+        });
+      }
+      timers.nextId = nextId as number;
+      timers.nextSeq = nextSeq as number;
+    });
+    def('rejections', 1, (list: unknown) => {
+      for (const p of this.list(list, 'rejections')) engine.rejections.pending.push(p as object);
+    });
+    def('turn', 1, (n: unknown) => {
+      engine.loop.turn = this.num(n, 'a turn');
+    });
+    return $;
+  }
+}
+
+export interface RestoreOptions extends EngineOptions {}
+
+/** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
+export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
+  const header = readHeader(code);
+  const engine = new EngineClass({
+    ...options,
+    test262Host: options.test262Host ?? header.options.test262Host,
+    frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
+    argv: header.options.argv ?? options.argv,
+  });
+  const restorer = new Restorer(engine);
+  let program: unknown;
+  try {
+    program = engine.evaluateScript(`(function ($) {\n${code}\n})`, '<snapshot>');
+  } catch (e) {
+    throw new SnapshotError(`damaged snapshot: ${(e as Error).message}`);
+  }
+  try {
+    engine.realm.R.apply(program as Function, undefined, [restorer.makeInterface()]);
+  } catch (e) {
+    if (e instanceof SnapshotError) throw e;
+    const msg = isObject(e) && typeof (e as any).message === 'string' ? (e as any).message : engine.format([engine.vm.toGuest(e)]);
+    throw new SnapshotError(msg.startsWith('damaged snapshot') ? msg : `damaged snapshot: ${msg}`);
+  }
+  return engine;
+}
