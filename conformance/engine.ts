@@ -3,15 +3,22 @@
 // native engine and snapvm are interchangeable.
 
 import * as path from 'node:path';
-import type { EngineOptions, GuestError } from '../src/interpreter';
+import type { EngineOptions, GuestError } from '../src';
 
 export interface EngineUnderTest {
   evaluateScript(source: string, filename?: string): unknown;
   evaluateModule(path: string): void;
-  runEventLoop(): Promise<void>;
+  /** `afterTurn` returning true stops the loop after that turn (snapshot-transparency mode). */
+  runEventLoop(afterTurn?: (turn: number) => boolean | void): Promise<void>;
+  /** The program state as a snapshot's text (engines that can). */
+  snapshot?(): { code: string };
 }
 
-export type EngineFactory = (options: EngineOptions) => EngineUnderTest;
+export interface EngineFactory {
+  (options: EngineOptions): EngineUnderTest;
+  /** A fresh engine from a snapshot's text (engines that can). */
+  restore?: (code: string, options: EngineOptions) => EngineUnderTest;
+}
 
 export type EngineName = 'snapvm' | 'native';
 
@@ -31,8 +38,8 @@ export function loadEngine(name: EngineName): EngineFactory {
     const { NativeEngine } = require('./native-engine') as typeof import('./native-engine');
     return (options) => new NativeEngine(options);
   }
-  const entry = path.join(__dirname, '..', 'src', 'interpreter');
-  let mod: { Engine?: new (options: EngineOptions) => EngineUnderTest };
+  const entry = path.join(__dirname, '..', 'src');
+  let mod: { Engine?: (new (options: EngineOptions) => EngineUnderTest) & { restore?: (code: string, options: EngineOptions) => EngineUnderTest } };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(entry) as typeof mod;
@@ -41,7 +48,9 @@ export function loadEngine(name: EngineName): EngineFactory {
   }
   const Engine = mod.Engine;
   if (typeof Engine !== 'function') throw new Error(`${entry} does not export a class Engine`);
-  return (options) => new Engine(options);
+  const factory: EngineFactory = (options) => new Engine(options);
+  if (typeof Engine.restore === 'function') factory.restore = (code, options) => Engine.restore!(code, options);
+  return factory;
 }
 
 /** Duck-typed, so a GuestError from any copy of api.ts (dist or tsx) is recognised. */

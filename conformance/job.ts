@@ -17,6 +17,8 @@ export interface Job {
   negative?: { phase: Phase; type: string };
   /** Absolute paths of the harness files to evaluate first, in order. */
   harness: string[];
+  /** Snapshot-transparency mode: after every event-loop turn, snapshot and go on in a fresh engine restored from it. */
+  snapshot?: boolean;
 }
 
 export type Status = 'pass' | 'fail' | 'timeout' | 'skip';

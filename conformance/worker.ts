@@ -2,7 +2,8 @@
 // INTERPRETING.md requires) and reports pass or fail. The runner kills it on a timeout.
 
 import * as fs from 'node:fs';
-import { type EngineFactory, type EngineName, isGuestError, loadEngine } from './engine';
+import { type EngineFactory, type EngineName, type EngineUnderTest, isGuestError, loadEngine } from './engine';
+import type { EngineOptions } from '../src';
 import type { Job, JobResult, WorkerMessage } from './job';
 
 const ASYNC_COMPLETE = 'Test262:AsyncTestComplete';
@@ -15,7 +16,38 @@ class Worker {
   /** A host-level exception that escaped the engine while the current job ran. */
   hostError: unknown = undefined;
 
+  /** Why a snapshot or restore failed in snapshot-transparency mode. */
+  snapshotError: string | undefined = undefined;
+
   constructor(private readonly createEngine: EngineFactory) {}
+
+  /**
+   * Snapshot-transparency mode: after every turn, write the state out, restore it in a fresh
+   * engine, and go on there; the test must end as it does without the interruptions.
+   */
+  private async transparentLoop(first: EngineUnderTest, options: EngineOptions, isModule: boolean): Promise<void> {
+    this.snapshotError = undefined;
+    const restore = this.createEngine.restore;
+    if (!restore || !first.snapshot) throw new Error('this engine cannot snapshot');
+    let engine = first;
+    for (;;) {
+      let next: EngineUnderTest | null = null;
+      await drainEventLoop(
+        () =>
+          engine.runEventLoop(() => {
+            try {
+              next = restore(engine.snapshot!().code, options);
+            } catch (e) {
+              this.snapshotError = (e as Error).message;
+            }
+            return true;
+          }),
+        isModule,
+      );
+      if (this.snapshotError !== undefined || next === null) return;
+      engine = next;
+    }
+  }
 
   private harnessSource(file: string): string {
     let source = this.harnessCache.get(file);
@@ -30,9 +62,11 @@ class Worker {
     const fail = (message: string): JobResult => ({ id: job.id, status: 'fail', message });
     const prints: string[] = [];
     this.hostError = undefined;
+    this.snapshotError = undefined;
     let engine;
+    const options = { test262Host: true, onPrint: (text: string) => void prints.push(text), onConsole: () => undefined };
     try {
-      engine = this.createEngine({ test262Host: true, onPrint: (text) => prints.push(text), onConsole: () => undefined });
+      engine = this.createEngine(options);
     } catch (e) {
       return fail(`engine construction failed: ${describeHostError(e)}`);
     }
@@ -55,10 +89,12 @@ class Worker {
         const source = fs.readFileSync(job.file, 'utf8');
         engine.evaluateScript(job.variant === 'strict' && !job.raw ? `"use strict";\n${source}` : source, job.file);
       }
-      await drainEventLoop(engine.runEventLoop.bind(engine), job.variant === 'module');
+      if (job.snapshot) await this.transparentLoop(engine, options, job.variant === 'module');
+      else await drainEventLoop(engine.runEventLoop.bind(engine), job.variant === 'module');
     } catch (e) {
       thrown = { error: e };
     }
+    if (this.snapshotError !== undefined) return fail(`snapshot: ${this.snapshotError}`);
     if (this.hostError !== undefined) return fail(`host exception escaped the engine: ${describeHostError(this.hostError)}`);
 
     if (job.negative) {

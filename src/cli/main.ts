@@ -1,19 +1,110 @@
-// The snapvm command. It uses only the interpreter room's door (src/interpreter/index.ts) and
-// compiled JavaScript, so that `node bin/snapvm.js` starts without transpiling anything.
+// The snapvm command. It uses only the package's door (src/index.ts) and compiled JavaScript, so
+// that `node bin/snapvm.js` starts without transpiling anything.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { Engine, GuestError } from '../interpreter/index';
+import { Engine, GuestError, SnapshotError } from '../index';
+import { inspectSnapshot } from '../snapshot/inspect';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {
   Ok = 0,
   GuestFailed = 1,
   Usage = 2,
+  /** The program ended before the point where a snapshot was asked for. */
+  NoSnapshot = 3,
 }
 
-export interface RunOptions {
+export interface SnapshotOptions {
+  /** `turn:N` or `safepoint:N`. */
+  snapshotAt?: string;
+  out?: string;
+  stop?: boolean;
+}
+
+export interface RunOptions extends SnapshotOptions {
   test262Host?: boolean;
+}
+
+/** The turn after which to write a snapshot, or an error message. */
+function parseSnapshotAt(opts: SnapshotOptions): { turn: number } | { error: string } | null {
+  if (opts.snapshotAt === undefined) {
+    if (opts.out !== undefined || opts.stop) return { error: '--out and --stop need --snapshot-at' };
+    return null;
+  }
+  const m = /^(turn|safepoint):([1-9]\d*)$/.exec(opts.snapshotAt);
+  if (!m) return { error: `--snapshot-at takes turn:N or safepoint:N (N ≥ 1), not '${opts.snapshotAt}'` };
+  if (m[1] === 'safepoint') return { error: 'snapshots at safe points inside running code are not supported yet; use turn:N' };
+  if (opts.out === undefined) return { error: '--snapshot-at needs --out FILE' };
+  return { turn: Number(m[2]) };
+}
+
+/**
+ * Run the engine's event loop; with a snapshot point, write the snapshot after that turn (and stop
+ * there with `stop`). Returns the exit code for what happened to the snapshot.
+ */
+async function runLoop(engine: Engine, opts: SnapshotOptions, at: { turn: number } | null, io: Streams): Promise<Exit> {
+  let written = false;
+  let failure: Exit | null = null;
+  await engine.runEventLoop((turn) => {
+    if (!at || turn !== at.turn) return false;
+    try {
+      const snap = engine.snapshot();
+      fs.writeFileSync(opts.out!, snap.code);
+      written = true;
+      io.stderr(`snapvm: snapshot after turn ${turn} written to ${opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms)\n`);
+    } catch (e) {
+      if (!(e instanceof SnapshotError)) throw e;
+      io.stderr(`snapvm: cannot snapshot after turn ${turn}: ${e.message}\n`);
+      failure = Exit.GuestFailed;
+      return true;
+    }
+    return opts.stop === true;
+  });
+  if (failure !== null) return failure;
+  if (at && !written) {
+    io.stderr(`snapvm: the program ended after turn ${engine.loop.turn + 1}, before turn ${at.turn}: no snapshot written\n`);
+    return Exit.NoSnapshot;
+  }
+  return Exit.Ok;
+}
+
+function formatBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** `snapvm restore SNAP`: rebuild the program a snapshot holds and continue its event loop. */
+export async function restoreFile(file: string, opts: SnapshotOptions = {}, io: Streams = processStreams): Promise<Exit> {
+  const at = parseSnapshotAt(opts);
+  if (at && 'error' in at) {
+    io.stderr(`snapvm: ${at.error}\n`);
+    return Exit.Usage;
+  }
+  let code: string;
+  try {
+    code = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    io.stderr(`snapvm: cannot read snapshot '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return Exit.Usage;
+  }
+  let engine: Engine;
+  try {
+    engine = Engine.restore(code, {
+      onPrint: (text) => io.stdout(text + '\n'),
+      onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
+    });
+  } catch (e) {
+    if (!(e instanceof SnapshotError)) throw e;
+    io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
+    return Exit.Usage;
+  }
+  try {
+    return await runLoop(engine, opts, at, io);
+  } catch (e) {
+    if (!(e instanceof GuestError)) throw e;
+    io.stderr(describeGuestError(e));
+    return Exit.GuestFailed;
+  }
 }
 
 /** Where the command writes; tests and embedders can swap these. */
@@ -30,6 +121,11 @@ const processStreams: Streams = {
 /** `snapvm run FILE [args…]`: a `.mjs` file as a module, anything else as a script; then the event loop until idle. */
 export async function runFile(file: string, args: string[], options: RunOptions = {}, io: Streams = processStreams): Promise<Exit> {
   const abs = path.resolve(file);
+  const at = parseSnapshotAt(options);
+  if (at && 'error' in at) {
+    io.stderr(`snapvm: ${at.error}\n`);
+    return Exit.Usage;
+  }
   let source: string;
   try {
     if (!fs.statSync(abs).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
@@ -49,13 +145,12 @@ export async function runFile(file: string, args: string[], options: RunOptions 
   try {
     if (path.extname(abs) === '.mjs') engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
-    await engine.runEventLoop();
+    return await runLoop(engine, options, at, io);
   } catch (e) {
     if (!(e instanceof GuestError)) throw e;
     io.stderr(describeGuestError(e, { [abs]: source }));
     return Exit.GuestFailed;
   }
-  return Exit.Ok;
 }
 
 /**
@@ -118,17 +213,47 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .argument('<file>', 'the program to run')
     .argument('[args...]', 'arguments handed to the program as snapvm.argv')
     .option('--test262-host', "define test262's host hooks: print (to stdout) and $262")
-    .passThroughOptions()
+    .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks)')
+    .option('--out <file>', 'where --snapshot-at writes the snapshot')
+    .option('--stop', 'exit right after writing the snapshot')
+    .allowUnknownOption()
     .addHelpText(
       'after',
       `
 Console output goes to stdout (log, info, debug) and stderr (warn, error), as in Node.
 Exit status: 0 when the program and its event loop finish, 1 on an uncaught exception,
 an unhandled promise rejection or a syntax error (the guest stack goes to stderr),
-2 when the file cannot be read or the command line is wrong.`,
+2 when the file cannot be read or the command line is wrong, 3 when the program ended
+before the turn --snapshot-at names.`,
     )
-    .action(async (file: string, args: string[], opts: { test262Host?: boolean }) => {
-      setExit(await runFile(file, args, { test262Host: opts.test262Host }, io));
+    .action(async (file: string, args: string[], opts: RunOptions) => {
+      setExit(await runFile(file, args, opts, io));
+    });
+
+  program
+    .command('restore')
+    .description('restore a snapshot in a fresh engine and continue the program')
+    .argument('<snapshot>', 'a file written by run --snapshot-at … --out')
+    .option('--snapshot-at <when>', 'write a new snapshot after turn N, counted as in the original run')
+    .option('--out <file>', 'where --snapshot-at writes the snapshot')
+    .option('--stop', 'exit right after writing the snapshot')
+    .action(async (file: string, opts: SnapshotOptions) => {
+      setExit(await restoreFile(file, opts, io));
+    });
+
+  program
+    .command('inspect')
+    .description('say what a snapshot holds: objects and bytes by kind, roots, frames')
+    .argument('<snapshot>', 'a snapshot file')
+    .action((file: string) => {
+      try {
+        io.stdout(inspectSnapshot(fs.readFileSync(file, 'utf8')));
+        setExit(Exit.Ok);
+      } catch (e) {
+        if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+        io.stderr(`snapvm: cannot inspect '${file}': ${(e as Error).message}\n`);
+        setExit(Exit.Usage);
+      }
     });
 
   return program;

@@ -46,6 +46,8 @@ export class Engine {
   readonly options: EngineOptions;
   /** The realm's built-ins with the path that reaches each in a fresh engine (state.ts). */
   readonly builtins: Map<object, string>;
+  /** Turn 1 (the main program and its microtasks) has ended: a restored engine starts past it. */
+  mainTurnDone = false;
   /** The first uncaught error of the current turn (reported by runEventLoop). */
   private uncaught: GuestError | null = null;
 
@@ -174,11 +176,24 @@ export class Engine {
     this.checkTurn();
   }
 
-  /** Run microtasks and timers until nothing is left. Rejects with the first uncaught error. */
-  async runEventLoop(): Promise<void> {
+  /**
+   * Run microtasks and timers until nothing is left. Rejects with the first uncaught error.
+   * `afterTurn(n)` runs after each turn (turn 1 is the main program with its microtasks, each later
+   * turn one timer callback with its microtasks); returning true stops the loop there.
+   */
+  async runEventLoop(afterTurn?: (turn: number) => boolean | void): Promise<void> {
     this.runJobs();
-    await this.loop.run(() => this.checkTurn());
-    this.checkTurn();
+    if (!this.mainTurnDone) {
+      this.mainTurnDone = true;
+      if (afterTurn?.(1)) return;
+    }
+    let stopped = false;
+    await this.loop.run(() => {
+      this.checkTurn();
+      if (afterTurn && afterTurn(this.loop.turn + 1)) stopped = true;
+      return stopped;
+    });
+    if (!stopped) this.checkTurn();
   }
 
   /** End of a turn: report an uncaught exception or unhandled rejection. */

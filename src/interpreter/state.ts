@@ -80,6 +80,8 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
     ['%StringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(""[Symbol.iterator]())')],
     ['%RegExpStringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(/a/[Symbol.matchAll](""))')],
     ['%TypedArray%', realm.realmEval('Object.getPrototypeOf(Int8Array)')],
+    // V8's own Array.prototype.values, which arguments objects carry (the realm's may be replaced)
+    ['%arguments[Symbol.iterator]%', realm.realmEval('(function () { return arguments; })()[Symbol.iterator]')],
   ];
   let i = 0;
   const drain = () => {

@@ -182,7 +182,7 @@ export class EventLoop {
   }
 
   /** Run turns until no timers and no jobs remain, waiting real time between timers when realTime. */
-  async run(onTurn?: (turn: number) => void): Promise<void> {
+  async run(onTurn?: (turn: number) => boolean | void): Promise<void> {
     this.runJobs();
     for (;;) {
       const timer = this.timers.next();
@@ -200,7 +200,7 @@ export class EventLoop {
         }
       }
       this.runTurn();
-      onTurn?.(this.turn);
+      if (onTurn?.(this.turn)) return;
     }
   }
 }

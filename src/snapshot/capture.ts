@@ -13,14 +13,15 @@
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/engine';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState } from '../interpreter/vm';
-import type { Code } from '../interpreter/code';
+import { offsetAt, type Code } from '../interpreter/code';
 import { codeTree, descTable } from '../interpreter/state';
 import { TemplateSite } from '../interpreter/compiler';
 import { getPromiseRecord, getBuiltinClosureRecord } from '../interpreter/promise';
-import { FORMAT_VERSION, SnapshotError } from './format';
+import { FORMAT_VERSION, MAGIC, SnapshotError } from './format';
 import { pristineEngine } from './pristine';
 
 export interface SnapshotStats {
+  turn: number;
   objects: number;
   functions: number;
   records: number;
@@ -29,6 +30,11 @@ export interface SnapshotStats {
   bytes: number;
   captureMs: number;
   byKind: Record<string, number>;
+  bytesByKind: Record<string, number>;
+  roots: { globalChanges: number; lexicals: number; jobs: number; timers: number; rejections: number };
+  /** Suspended frames: function name, position, and what holds them. */
+  frameList: { name: string; at: string }[];
+  unitList: { file: string; kind: string; bytes: number }[];
 }
 
 export interface Snapshot {
@@ -107,8 +113,19 @@ export class Capture {
     this.pristineByPath = new Map([...this.pristine.builtins].map(([o, p]) => [p, o]));
   }
 
+  private readonly bytesByKind: Record<string, number> = {};
+  private readonly kindOf = new Map<unknown, string>();
+  private lastKind = 'object';
+  private readonly frameList: { name: string; at: string }[] = [];
+  private readonly unitList: { file: string; kind: string; bytes: number }[] = [];
+
   private count(kind: string): void {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
+    this.lastKind = kind;
+  }
+
+  private addBytes(kind: string, n: number): void {
+    this.bytesByKind[kind] = (this.bytesByKind[kind] ?? 0) + n;
   }
 
   private fail(what: string, v: unknown): never {
@@ -156,7 +173,10 @@ export class Capture {
     if (id === undefined) {
       id = this.ids.size;
       this.ids.set(o, id);
-      this.creates.push(`$o[${id}] = ${expr};`);
+      const stmt = `$o[${id}] = ${expr};`;
+      this.creates.push(stmt);
+      this.kindOf.set(o, this.lastKind);
+      this.addBytes(this.lastKind, stmt.length + 1);
       this.fillQueue.push(o);
     }
     return id;
@@ -307,6 +327,8 @@ export class Capture {
       this.units.set(file, info);
       const u = file.unit;
       const inFunction = u.inFunction ? (u.inFunction.method ? 2 : 1) : 0;
+      this.unitList.push({ file: file.name, kind: u.kind, bytes: Buffer.byteLength(file.text) });
+      this.addBytes('source text', file.text.length);
       this.header.push(`$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
       // tagged templates keep their cached template objects
       tree.forEach((c, ci) =>
@@ -428,7 +450,14 @@ export class Capture {
       f.construct,
       f.delivered,
     ];
-    this.records.push(`$.rec(${id}, "Frame", [${fields.join(', ')}]);`);
+    const off = f.pc > 0 ? offsetAt(f.code, f.pc - 1) : -1;
+    const pos = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
+    const at = `${f.code.file}:${pos.line}:${pos.column}`;
+    const name = f.code.name || (f.code.kind === 'script' ? '<script>' : '<anonymous>');
+    this.frameList.push({ name, at });
+    const stmt = `$.rec(${id}, "Frame", [${fields.join(', ')}]);`;
+    this.addBytes('frame', stmt.length);
+    this.records.push(`// frame ${id}: ${name} (${at})`.replace(/[\r\n\u2028\u2029]/g, ' '), stmt);
   }
 
   // ---- phase 3: what each object holds ----
@@ -543,6 +572,8 @@ export class Capture {
         if (pd && this.sameDescriptor(d, pd)) continue;
       } else if (closure && (k === 'length' || k === 'name') && 'value' in d && !d.writable && !d.enumerable && d.configurable) {
         if (k === 'length' ? d.value === closure.code.length : d.value === closure.code.name) continue;
+      } else if (k === Symbol.iterator && types.isArgumentsObject(o) && 'value' in d && this.isArgumentsIterator(d.value)) {
+        continue; // V8's own %Array.prototype.values%, which a new arguments object carries too
       } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
         continue; // V8's own poison properties of sloppy functions, made again with the function
       }
@@ -575,6 +606,16 @@ export class Capture {
         }
       }
     }
+  }
+
+  private argumentsIterators: unknown[] | null = null;
+  private isArgumentsIterator(v: unknown): boolean {
+    this.argumentsIterators ??= [
+      this.realm.realmEval('(function () { return arguments; })()[Symbol.iterator]'),
+      this.realm.realmEval('(function () { "use strict"; return arguments; })()[Symbol.iterator]'),
+    ];
+    // V8 gives strict arguments objects made from host calls a values function of its own choosing
+    return this.argumentsIterators.includes(v) || (typeof v === 'function' && !this.engine.builtins.has(v) && !this.vm.closures.get(v) && (v as Function).name === 'values');
   }
 
   private fillIntegrity(o: object, refOf: string | (() => string)): void {
@@ -629,27 +670,36 @@ export class Capture {
     if (vm.current) throw new SnapshotError('a snapshot is taken between event-loop turns (guest code is running)');
     if (engine.modules.size > 0) throw new SnapshotError('the program uses ES modules, which snapshots do not capture yet');
     // The global object and every built-in: only what differs from a fresh engine is written.
+    const fillsBefore = this.fills.length;
     for (const [o, p] of engine.builtins) {
       this.paths.set(o, p);
       this.diffBuiltin(o, p);
     }
+    const globalChanges = this.fills.length - fillsBefore;
     for (const [name, b] of vm.globalLex) {
       this.fills.push(`$.lexical(${lit(name)}, ${this.internal(b.value, name)}, ${b.isConst});`);
     }
     const jobs = engine.queue.jobs.map((j) => `$.ref(${this.record(j)})`);
+    const now = engine.timers.now();
     const timers = [...engine.timers.timers.values()].map((t) => {
-      const remaining = Math.max(0, t.due - engine.timers.now());
+      const remaining = t.due - now; // negative when overdue: the order among due timers stays
       return `[${t.id}, ${this.value(t.callback, `<timer ${t.id}>`)}, [${t.args.map((a, i) => this.value(a, `<timer ${t.id}>.<arg ${i}>`)).join(', ')}], ${lit(remaining)}, ${t.interval}, ${t.repeat}, ${t.seq}]`;
     });
     const pendingRejections = engine.rejections.pending.map((p) => this.value(p, '<unhandled rejection>'));
     // Drain: filling an object may reach new objects.
-    for (let i = 0; i < this.fillQueue.length; i++) this.fill(this.fillQueue[i]!);
+    for (let i = 0; i < this.fillQueue.length; i++) {
+      const o = this.fillQueue[i]!;
+      const before = this.fills.length;
+      this.fill(o);
+      let n = 0;
+      for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
+      this.addBytes(o instanceof Env ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
+    }
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
     const b = (dotted: string) => this.builtinRef(dotted);
-    const code = [
-      `// snapvm snapshot`,
-      `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null }))});`,
+    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null }))});`;
+    const body = [
       `var $o = [];`,
       `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
       `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
@@ -672,15 +722,24 @@ export class Capture {
       '',
     ].join('\n');
     const stats: SnapshotStats = {
+      turn: engine.loop.turn + 1,
       objects: this.ids.size,
       functions: this.functions,
       records: this.nextRec,
       frames: this.frames,
       units: this.units.size,
-      bytes: Buffer.byteLength(code),
-      captureMs: performance.now() - t0,
+      bytes: 0,
+      captureMs: 0,
       byKind: this.byKind,
+      bytesByKind: this.bytesByKind,
+      roots: { globalChanges, lexicals: vm.globalLex.size, jobs: jobs.length, timers: timers.length, rejections: pendingRejections.length },
+      frameList: this.frameList,
+      unitList: this.unitList,
     };
+    stats.bytes = Buffer.byteLength(body);
+    stats.captureMs = performance.now() - t0;
+    const code = `${MAGIC}\n${formatLine}\n// stats ${JSON.stringify(stats)}\n${body}`;
+    stats.bytes = Buffer.byteLength(code);
     return { code, stats };
   }
 }

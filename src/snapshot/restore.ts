@@ -334,6 +334,7 @@ class Restorer {
     });
     def('timers', 3, (list: unknown, nextId: unknown, nextSeq: unknown) => {
       const timers = engine.timers;
+      const now = timers.now();
       for (const t of this.list(list, 'timers')) {
         const [id, callback, args, remaining, interval, repeat, seq] = this.list(t, 'a timer');
         if (typeof callback !== 'function') this.bad('a timer without a callback');
@@ -341,7 +342,7 @@ class Restorer {
           id: id as number,
           callback,
           args: this.list(args, 'timer arguments'),
-          due: timers.now() + (remaining as number),
+          due: now + (remaining as number),
           interval: interval as number,
           repeat: repeat === true,
           seq: seq as number,
@@ -355,6 +356,7 @@ class Restorer {
     });
     def('turn', 1, (n: unknown) => {
       engine.loop.turn = this.num(n, 'a turn');
+      engine.mainTurnDone = true;
     });
     return $;
   }
