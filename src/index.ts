@@ -17,4 +17,4 @@ export class Engine extends InterpreterEngine {
 
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
-export { SnapshotError, type Snapshot, type SnapshotStats } from './snapshot';
+export { SnapshotError, prepareCapture, type Snapshot, type SnapshotStats } from './snapshot';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { Engine, GuestError, SnapshotError } from '../index';
+import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
 import { inspectSnapshot } from '../snapshot/inspect';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
@@ -98,6 +98,7 @@ export async function restoreFile(file: string, opts: SnapshotOptions = {}, io: 
     io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
     return Exit.Usage;
   }
+  if (at) prepareCapture(engine);
   try {
     return await runLoop(engine, opts, at, io);
   } catch (e) {
@@ -142,6 +143,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
   });
+  if (at) prepareCapture(engine); // before the program starts: the capture must not pause it
   try {
     if (path.extname(abs) === '.mjs') engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);

@@ -145,6 +145,12 @@ interface IteratorRecord {
   iterator: any;
   next: any;
   done: boolean;
+  /**
+   * Array mode: `iterator` is the array itself and this is the next index. Used when the array's
+   * iteration is V8's own and untouched: it is what V8's array iterator would do, without the
+   * iterator object (whose position V8 hides from a snapshot) or a result object per step.
+   */
+  index?: number;
 }
 
 interface ForInState {
@@ -516,11 +522,11 @@ export class VM {
   }
 
   // ---- iteration ----
-  getIterator(obj: any, async: boolean): IteratorRecord {
+  getIterator(obj: any, async: boolean, arrayMode = true): IteratorRecord {
     if (async) {
       const m = this.getV(obj, Symbol.asyncIterator);
       if (m === undefined || m === null) {
-        const sync = this.getIterator(obj, false);
+        const sync = this.getIterator(obj, false, false);
         return this.createAsyncFromSyncIterator(sync);
       }
       if (typeof m !== 'function') this.throwError('TypeError', 'object is not async iterable');
@@ -530,6 +536,9 @@ export class VM {
     }
     const m = this.getV(obj, Symbol.iterator);
     if (typeof m !== 'function') this.throwError('TypeError', `${describe(obj)} is not iterable`);
+    if (m === this.I.ArrayValues && arrayMode && Array.isArray(obj) && this.proxies.get(obj) === undefined && this.arrayIterationPlain()) {
+      return { iterator: obj, next: undefined, done: false, index: 0 };
+    }
     const it = this.R.apply(m, obj, []);
     if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.iterator method is not an object');
     return { iterator: it, next: this.ops.get(it, 'next'), done: false };
@@ -537,7 +546,38 @@ export class VM {
   createAsyncFromSyncIterator(sync: IteratorRecord): IteratorRecord {
     return (this.host as any).createAsyncFromSyncIterator(sync);
   }
+  /** V8's array iteration is as built: `next` untouched, no `return` anywhere on the iterator's prototype chain. */
+  private arrayIterationPlain(): boolean {
+    const aip = this.I.ArrayIteratorPrototype;
+    const d = Reflect.getOwnPropertyDescriptor(aip, 'next');
+    if (!d || d.value !== this.I.ArrayIteratorNext) return false;
+    for (let o: object | null = aip; o !== null; o = Reflect.getPrototypeOf(o)) {
+      if (this.proxies.get(o) !== undefined || Reflect.getOwnPropertyDescriptor(o, 'return') !== undefined) return false;
+    }
+    return true;
+  }
+
+  /** An array-mode record as V8's iterator object, for the protocol steps array mode does not cover. */
+  private materialize(rec: IteratorRecord): void {
+    if (rec.index === undefined) return;
+    const it = this.R.apply(this.I.ArrayValues, rec.iterator, []) as any;
+    for (let i = 0; i < rec.index; i++) this.R.apply(this.I.ArrayIteratorNext, it, []);
+    rec.iterator = it;
+    rec.next = this.I.ArrayIteratorNext;
+    rec.index = undefined;
+  }
+
   iteratorStep(rec: IteratorRecord): { done: boolean; value: unknown } {
+    if (rec.index !== undefined) {
+      const a = rec.iterator as unknown[];
+      const i = rec.index;
+      if (i >= (this.ops.get(a, 'length') as number)) {
+        rec.done = true;
+        return { done: true, value: undefined };
+      }
+      rec.index = i + 1;
+      return { done: false, value: this.ops.get(a, i) };
+    }
     if (typeof rec.next !== 'function') this.throwError('TypeError', `${describe(rec.next)} is not a function`);
     const r = this.R.apply(rec.next, rec.iterator, []);
     if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
@@ -548,6 +588,10 @@ export class VM {
     return { done: false, value: this.ops.get(r, 'value') };
   }
   iteratorClose(rec: IteratorRecord): void {
+    if (rec.index !== undefined) {
+      if (this.arrayIterationPlain()) return; // V8's array iterator has no `return`
+      this.materialize(rec);
+    }
     const ret = this.getV(rec.iterator, 'return');
     if (ret === undefined || ret === null) return;
     if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
@@ -556,6 +600,10 @@ export class VM {
   }
   iteratorCloseOnThrow(rec: IteratorRecord): void {
     try {
+      if (rec.index !== undefined) {
+        if (this.arrayIterationPlain()) return;
+        this.materialize(rec);
+      }
       const ret = this.getV(rec.iterator, 'return');
       if (ret !== undefined && ret !== null) this.R.apply(ret as Function, rec.iterator, []);
     } catch {
@@ -1880,6 +1928,7 @@ export class VM {
         case OpAsyncIterNext: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
+          this.materialize(it);
           stack[sp++] = this.R.apply(it.next, it.iterator, []);
           break;
         }
@@ -2081,6 +2130,7 @@ export class VM {
   }
 
   yieldStarStep(it: IteratorRecord, received: unknown, mode: number, isAsync: boolean): { value: unknown; flag: number } {
+    this.materialize(it);
     const iterator = it.iterator;
     let r: any;
     if (mode === Resume.Normal) {

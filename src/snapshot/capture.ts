@@ -17,7 +17,7 @@ import { offsetAt, type Code } from '../interpreter/code';
 import { codeTree, descTable } from '../interpreter/state';
 import { TemplateSite } from '../interpreter/compiler';
 import { getPromiseRecord, getBuiltinClosureRecord } from '../interpreter/promise';
-import { FORMAT_VERSION, MAGIC, SnapshotError } from './format';
+import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
 import { pristineEngine } from './pristine';
 
 export interface SnapshotStats {
@@ -93,6 +93,7 @@ export class Capture {
   private readonly recIds = new Map<object, number>();
   private readonly units = new Map<object, UnitInfo>();
   private readonly fillQueue: object[] = [];
+  private readonly envsToFill = new Set<object>();
   private readonly pristine: Engine;
   private readonly pristineByPath: Map<string, object>;
   private nextRec = 0;
@@ -106,7 +107,11 @@ export class Capture {
   private readonly hostArrayProto = Array.prototype;
   private readonly hostFunctionProto = Function.prototype;
 
+  /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
+  private readonly at: number;
+
   constructor(private readonly engine: Engine) {
+    this.at = engine.timers.now();
     this.vm = engine.vm;
     this.realm = engine.realm;
     this.pristine = pristineEngine(engine.options);
@@ -369,6 +374,7 @@ export class Capture {
       this.creates.push(`$.env(${id}, ${parent}, ${unitId}, ${where[0]}, ${where[1]});`);
     }
     this.fillQueue.push(e); // slots in phase 3: they may hold what is being created now
+    this.envsToFill.add(e);
     return id;
   }
 
@@ -378,7 +384,7 @@ export class Capture {
    */
   internal(v: unknown, path: string): string {
     if (v === HOLE) return '$.hole';
-    if (!isObject(v)) return this.value(v, path);
+    if (!isObject(v) || this.vm.proxies.get(v) || this.ids.has(v)) return this.value(v, path);
     if (v instanceof Env) return `$.ref(${this.env(v, path)})`;
     if (v instanceof Frame || v instanceof PrivateName) return `$.ref(${this.record(v)})`;
     const proto = Object.getPrototypeOf(v);
@@ -474,7 +480,8 @@ export class Capture {
   }
 
   private fill(o: object): void {
-    if (o instanceof Env) return this.fillEnv(o, this.recIds.get(o)!);
+    // (no `instanceof` on guest objects: on a proxy it would run the getPrototypeOf trap)
+    if (this.envsToFill.has(o)) return this.fillEnv(o as Env, this.recIds.get(o)!);
     const vm = this.vm;
     const id = this.ids.get(o)!;
     const ref = `$o[${id}]`;
@@ -680,7 +687,7 @@ export class Capture {
       this.fills.push(`$.lexical(${lit(name)}, ${this.internal(b.value, name)}, ${b.isConst});`);
     }
     const jobs = engine.queue.jobs.map((j) => `$.ref(${this.record(j)})`);
-    const now = engine.timers.now();
+    const now = this.at;
     const timers = [...engine.timers.timers.values()].map((t) => {
       const remaining = t.due - now; // negative when overdue: the order among due timers stays
       return `[${t.id}, ${this.value(t.callback, `<timer ${t.id}>`)}, [${t.args.map((a, i) => this.value(a, `<timer ${t.id}>.<arg ${i}>`)).join(', ')}], ${lit(remaining)}, ${t.interval}, ${t.repeat}, ${t.seq}]`;
@@ -693,7 +700,7 @@ export class Capture {
       this.fill(o);
       let n = 0;
       for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
-      this.addBytes(o instanceof Env ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
+      this.addBytes(this.envsToFill.has(o) ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
     }
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
@@ -738,10 +745,15 @@ export class Capture {
     };
     stats.bytes = Buffer.byteLength(body);
     stats.captureMs = performance.now() - t0;
-    const code = `${MAGIC}\n${formatLine}\n// stats ${JSON.stringify(stats)}\n${body}`;
+    const code = `${MAGIC}\n${formatLine}\n// stats ${JSON.stringify(stats)}\n${body}${TRAILER}\n`;
     stats.bytes = Buffer.byteLength(code);
     return { code, stats };
   }
+}
+
+/** Make the fresh twin engine now, so that the first snapshot does not pause the program to build it. */
+export function prepareCapture(engine: Engine): void {
+  pristineEngine(engine.options);
 }
 
 export function capture(engine: Engine): Snapshot {

@@ -4,6 +4,8 @@
 export const FORMAT_VERSION = 1;
 
 export const MAGIC = '// snapvm snapshot';
+/** The last line: a snapshot cut short (a truncated upload, a full disk) lacks it. */
+export const TRAILER = '// end of snapvm snapshot';
 
 /** A snapshot that cannot be taken, or a text that cannot be restored: the message says what and where. */
 export class SnapshotError extends Error {
@@ -23,6 +25,7 @@ export function readHeader(code: string): SnapshotHeader {
   if (!code.startsWith(MAGIC + '\n')) throw new SnapshotError('not a snapvm snapshot (the first line is not "// snapvm snapshot")');
   const m = /^\$\.format\((\d+), ("(?:[^"\\\n]|\\.)*")\);$/m.exec(code.slice(MAGIC.length + 1, MAGIC.length + 400));
   if (!m) throw new SnapshotError('damaged snapshot: its format line is missing');
+  if (!code.endsWith(TRAILER + '\n') && !code.endsWith(TRAILER)) throw new SnapshotError('damaged snapshot: it is cut short (its last line is missing)');
   const version = Number(m[1]);
   if (version !== FORMAT_VERSION) throw new SnapshotError(`snapshot format ${version} is not supported (this snapvm reads format ${FORMAT_VERSION})`);
   let options: SnapshotHeader['options'];

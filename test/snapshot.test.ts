@@ -1,0 +1,252 @@
+// Snapshots: a program's state written out as JavaScript and restored in a fresh engine (API and
+// CLI), with identity, sharing, suspended frames, queues and timers kept; damaged input refused.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Engine, SnapshotError } from '../src/index';
+
+const root = path.resolve(__dirname, '..');
+const bin = path.join(root, 'bin', 'snapvm.js');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-snap-'));
+t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function write(name: string, source: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, source);
+  return file;
+}
+
+function run(cmd: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000, cwd: dir });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const snapvm = (...args: string[]) => run(process.execPath, bin, ...args);
+
+/**
+ * Run `setup` in one engine, snapshot it, restore, run `check` in the restored engine; also run both
+ * in one engine without a snapshot. Returns the console lines of both.
+ */
+async function roundTrip(setup: string, check: string): Promise<{ lines: string[]; direct: string[]; code: string }> {
+  const lines: string[] = [];
+  const direct: string[] = [];
+  const first = new Engine({ onConsole: () => undefined });
+  first.evaluateScript(setup, 'setup.js');
+  first.runJobs();
+  const snap = first.snapshot();
+  const restored = Engine.restore(snap.code, { onConsole: (_l, args) => void lines.push(restored.format(args)) });
+  restored.evaluateScript(check, 'check.js');
+  await restored.runEventLoop();
+  const plain = new Engine({ onConsole: (_l, args) => void direct.push(plain.format(args)) });
+  plain.evaluateScript(setup, 'setup.js');
+  plain.runJobs();
+  plain.evaluateScript(check, 'check.js');
+  await plain.runEventLoop();
+  return { lines, direct, code: snap.code };
+}
+
+t.test('objects keep identity, sharing, cycles, holes, attributes, order and prototypes', async (t) => {
+  const { lines, direct } = await roundTrip(
+    `
+    var shared = { n: 1 };
+    var a = [shared, shared, , 4]; a.extra = 'x';
+    var cyc = { name: 'cyc' }; cyc.self = cyc;
+    var ordered = { b: 1, a: 2, 1: 'one', [Symbol.for('reg')]: 'r' };
+    var nul = Object.create(null); nul.k = 'v';
+    var ro = {}; Object.defineProperty(ro, 'fixed', { value: 42, enumerable: false });
+    var acc = { _v: 3, get v() { return this._v * 2; }, set v(x) { this._v = x; } };
+    var frozen = Object.freeze({ f: 1 }), sealed = Object.seal({ s: 1 }), closed = Object.preventExtensions({ c: 1 });
+    var m = new Map([[shared, 'obj key'], ['k', a]]), s = new Set([1, shared]);
+    var u = Symbol('unique'); var holder = { [u]: 'sym', u };
+    var d = new Date(86400000), re = /b+/gy; re.lastIndex = 3;
+    var err = new RangeError('far'); err.code = 7;
+    var boxed = [Object(1), Object('s'), Object(true), Object(2n), Object(Symbol.iterator)];
+    var bytes = new Uint16Array([1, 2, 3, 65535]); var view = new DataView(bytes.buffer, 2, 4); var sub = new Uint8Array(bytes.buffer, 1, 2);
+    `,
+    `
+    console.log(a[0] === a[1], a[0] === shared, 2 in a, a.length, a.extra, cyc.self === cyc);
+    console.log(Reflect.ownKeys(ordered).map(String).join());
+    console.log(Object.getPrototypeOf(nul), nul.k, JSON.stringify(Object.getOwnPropertyDescriptor(ro, 'fixed')));
+    acc.v = 5; console.log(acc.v, Object.isFrozen(frozen), Object.isSealed(sealed), Object.isExtensible(closed));
+    console.log(m.get(shared), m.get('k') === a, s.has(shared), holder[holder.u], holder.u.description, holder.u === u);
+    console.log(d.getTime(), re.source, re.flags, re.lastIndex, err instanceof RangeError, err.message, err.code);
+    console.log(boxed.map((b) => typeof b + ':' + String(b.valueOf().toString())).join());
+    console.log(Array.from(bytes).join(), view.getUint16(0, true), sub.buffer === bytes.buffer, sub.byteOffset, sub[0]);
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.same(lines, [
+    'true true false 4 x true',
+    '1,b,a,Symbol(reg)',
+    'null v {"value":42,"writable":false,"enumerable":false,"configurable":false}',
+    '10 true true false',
+    'obj key true true sym unique true',
+    '86400000 b+ gy 3 true far 7',
+    'object:1,object:s,object:true,object:2,object:Symbol(Symbol.iterator)',
+    '1,2,3,65535 2 true 1 0',
+  ]);
+});
+
+t.test('closures keep their scopes: shared, nested, in TDZ, reached only through another closure', async (t) => {
+  const { lines, direct } = await roundTrip(
+    `
+    function counterPair() { let n = 0; return [() => ++n, () => n]; }
+    var [inc, get] = counterPair(); inc(); inc();
+    var outer = (function () { var level = 'outer'; return function () { var inner = 'inner'; return () => level + '/' + inner; }; })()();
+    var hidden = (function () { const secret = () => 'secret'; return { call: () => secret() }; })();
+    var tdz = (function () { var read = () => later; return read; let later = 1; })();
+    let glob = 'lexical'; const k = 1;
+    `,
+    `
+    inc(); console.log(get(), outer(), hidden.call(), glob, k);
+    try { tdz(); } catch (e) { console.log(e.constructor.name); }
+    try { k = 2; } catch (e) { console.log(e.constructor.name); }
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.same(lines, ['3 outer/inner secret lexical 1', 'ReferenceError', 'TypeError']);
+});
+
+t.test('classes, private names, bound functions, proxies and modified built-ins', async (t) => {
+  const { lines, direct } = await roundTrip(
+    `
+    class Base { #secret = 1; static count = 0; static #made() { return 'made'; } constructor() { Base.count++; } get secret() { return this.#secret; } bump() { this.#secret++; return this; } static made() { return Base.#made(); } has(o) { return #secret in o; } }
+    class Derived extends Base { constructor() { super(); this.d = true; } get secret() { return super.secret * 10; } }
+    var obj = new Derived().bump();
+    var bound = function (a, b) { return this.tag + a + b; }.bind({ tag: 'T' }, 1);
+    var logTrap = []; var px = new Proxy({ x: 1 }, { get(t, k) { logTrap.push(String(k)); return t[k]; } });
+    Array.prototype.last = function () { return this[this.length - 1]; };
+    Math.max = function () { return 'patched'; };
+    delete JSON.stringify;
+    `,
+    `
+    console.log(obj.secret, Derived.count, Base.made(), obj.has(obj), obj.has({}), obj instanceof Base, obj.constructor === Derived);
+    console.log(bound(2), bound.name, px.x, logTrap.join());
+    console.log([1, 2, 3].last(), Math.max(1, 2), typeof JSON.stringify, typeof JSON.parse);
+    new Derived(); console.log(Base.count);
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.same(lines, ['20 1 made true false true true', 'T12 bound  1 x', '3 patched undefined function', '2']);
+});
+
+t.test('suspended generators, async functions, promises, microtasks and timers resume', async (t) => {
+  const { lines, direct } = await roundTrip(
+    `
+    var log = [];
+    function* gen(x) { let total = x; for (const v of [10, 20, 30]) { total += (yield total) ?? v; } return total; }
+    var it = gen(1); it.next(); it.next();
+    var release; var gate = new Promise((r) => (release = r));
+    async function worker(name) { log.push(name + ' start'); const v = await gate; log.push(name + ' got ' + v); for (let i = 0; i < 2; i++) { await null; log.push(name + ' ' + i); } return name; }
+    var all = Promise.all([worker('a'), worker('b')]).then((r) => log.push('all ' + r.join('+')));
+    async function* ticks() { yield 1; await gate; yield 2; }
+    var at = ticks(); var first = at.next();
+    setTimeout(() => log.push('timer 30'), 30);
+    setTimeout(() => log.push('timer 5'), 5);
+    var rejected = Promise.reject(new Error('kept')); rejected.catch(() => log.push('caught'));
+    `,
+    `
+    console.log(JSON.stringify(it.next(5)), JSON.stringify(it.next()), JSON.stringify(it.next()));
+    release('go');
+    at.next().then((r) => log.push('async gen ' + r.value));
+    first.then((r) => log.push('first ' + r.value));
+    setTimeout(() => console.log(log.join(' | ')), 60);
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.same(lines, [
+    '{"value":16,"done":false} {"value":46,"done":true} {"done":true}',
+    'a start | b start | caught | a got go | b got go | first 1 | a 0 | b 0 | a 1 | b 1 | async gen 2 | all a+b | timer 5 | timer 30',
+  ]);
+});
+
+t.test('taking a snapshot runs no guest code', async (t) => {
+  const e = new Engine({ onConsole: () => undefined });
+  e.evaluateScript(`
+    var runs = 0;
+    var o = { get g() { runs++; return 1; }, toJSON() { runs++; return 1; }, valueOf() { runs++; return 1; } };
+    var p = new Proxy({}, { ownKeys() { runs++; return []; }, get() { runs++; }, getOwnPropertyDescriptor() { runs++; }, getPrototypeOf() { runs++; return null; } });
+    var holder = { o, p };`);
+  e.snapshot();
+  t.equal(e.evaluateScript('runs'), 0);
+});
+
+t.test('a value that cannot be written out fails the snapshot with its path', async (t) => {
+  const e = new Engine({ onConsole: () => undefined });
+  e.evaluateScript('var app = { caches: [{ byKey: new WeakMap() }] };');
+  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /WeakMap.*globalThis\.app\.caches\.0\.byKey/ });
+});
+
+t.test('a damaged or foreign snapshot gets a clear error, never a half-restored engine', async (t) => {
+  const e = new Engine({ onConsole: () => undefined });
+  e.evaluateScript('var data = { list: [1, 2, 3], f: () => data.list.length };');
+  const code = e.snapshot().code;
+  t.throws(() => Engine.restore('console.log(1)'), { name: 'SnapshotError', message: /not a snapvm snapshot/ });
+  t.throws(() => Engine.restore(code.replace('$.format(1,', '$.format(99,')), { name: 'SnapshotError', message: /format 99 is not supported/ });
+  t.throws(() => Engine.restore(code.slice(0, Math.floor(code.length * 0.7))), { name: 'SnapshotError', message: /damaged snapshot: it is cut short/ });
+  t.throws(() => Engine.restore(code.replace('$.link();', '$.link(); $o[0] = {;')), { name: 'SnapshotError', message: /damaged snapshot: SyntaxError/ });
+  t.throws(() => Engine.restore(code.replace(/\$\.closure\(0, (\d+)/, '$.closure(0, 999')), { name: 'SnapshotError', message: /damaged snapshot: no function 999/ });
+  t.ok(Engine.restore(code) instanceof Engine, 'the intact text restores');
+  t.ok(e instanceof SnapshotError === false);
+});
+
+t.test('a hostile snapshot is guest code: it cannot reach the host', async (t) => {
+  const e = new Engine({ onConsole: () => undefined });
+  const code = e.snapshot().code;
+  const evil = code.replace('var $o = [];', 'var $o = []; $o.escape = (function () { try { return typeof $.builtin.constructor("return process")(); } catch (e) { return "blocked: " + e.message; } })(); globalThis.escape = $o.escape;');
+  const r = Engine.restore(evil, { onConsole: () => undefined });
+  t.match(String(r.evaluateScript('escape')), /^blocked/);
+});
+
+t.test('CLI: run --snapshot-at turn:N --stop, then restore, prints what one run prints (and node)', async (t) => {
+  const file = write(
+    'app.js',
+    `let total = 0;
+const results = [];
+class Job { #id; constructor(id) { this.#id = id; } get id() { return this.#id; } }
+async function step(job, ms) {
+  await new Promise((r) => setTimeout(r, ms));
+  total += job.id;
+  results.push(job.id);
+  console.log('job', job.id, 'done after', ms, 'ms; total', total);
+}
+function* ids() { let i = 1; while (true) yield i++; }
+const gen = ids();
+(async () => {
+  for (const ms of [10, 150, 300]) await step(new Job(gen.next().value), ms);
+  console.log('all done', results, total);
+})();
+setTimeout(() => console.log('side timer', gen.next().value), 320);
+console.log('started');
+`,
+  );
+  const whole = snapvm('run', file);
+  t.equal(whole.code, 0);
+  t.equal(whole.stdout, run(process.execPath, file).stdout, 'snapvm prints what node prints');
+  for (const n of [1, 2, 3, 4]) {
+    const snap = path.join(dir, `app-${n}.snap`);
+    const a = snapvm('run', file, '--snapshot-at', `turn:${n}`, '--out', snap, '--stop');
+    t.equal(a.code, 0, `run to turn ${n}`);
+    t.match(a.stderr, new RegExp(`snapshot after turn ${n} written`));
+    const b = snapvm('restore', snap);
+    t.equal(b.code, 0, `restore after turn ${n}: ${b.stderr}`);
+    t.equal(a.stdout + b.stdout, whole.stdout, `turn ${n}: the two halves print what one run prints`);
+  }
+  const info = snapvm('inspect', path.join(dir, 'app-2.snap'));
+  t.equal(info.code, 0);
+  t.match(info.stdout, /taken after turn 2/);
+  t.match(info.stdout, /suspended frames\n(.*\n)* {2}step {2}at .*app\.js:5:\d+/);
+  t.match(info.stdout, /timers: +2/);
+  const late = snapvm('run', file, '--snapshot-at', 'turn:99', '--out', path.join(dir, 'never.snap'));
+  t.equal(late.code, 3);
+  t.match(late.stderr, /before turn 99: no snapshot written/);
+  t.notOk(fs.existsSync(path.join(dir, 'never.snap')));
+  const bad = snapvm('run', file, '--snapshot-at', 'soon', '--out', 'x');
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /turn:N or safepoint:N/);
+  fs.writeFileSync(path.join(dir, 'broken.snap'), fs.readFileSync(path.join(dir, 'app-2.snap'), 'utf8').slice(0, 900));
+  const broken = snapvm('restore', path.join(dir, 'broken.snap'));
+  t.equal(broken.code, 2);
+  t.match(broken.stderr, /cannot restore .*damaged snapshot/);
+});
