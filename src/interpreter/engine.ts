@@ -95,6 +95,21 @@ export class Engine {
     return formatValues(this.vm, this.realm, args);
   }
 
+  /**
+   * Make `target`, an object of the guest realm, the guest's global object (the DOM room's window):
+   * the built-ins and the engine's intrinsics move onto it. Only before any guest code has run, since
+   * compiled code and global declarations are bound to the global they ran against.
+   */
+  adoptGlobal(target: object): void {
+    if (this.vm.globalLex.size !== 0 || this.queue.size !== 0 || this.timers.size !== 0) throw new Error('snapvm: adoptGlobal after guest code ran');
+    let proto: object | null = target;
+    while (proto !== null && proto !== this.realm.intrinsics.ObjectPrototype) proto = this.realm.R.getPrototypeOf(proto);
+    if (proto === null) throw new Error('snapvm: adoptGlobal needs an object of the guest realm');
+    this.realm.adoptGlobal(target);
+    // NON-SPEC bookkeeping: the VM keeps its own reference to the global (vm.ts stays untouched here).
+    (this.vm as unknown as { global: object }).global = target;
+  }
+
   // ---- scripts ----
   parse(source: string, file: string, sourceType: 'script' | 'module', inFunction: { method: boolean } | null = null, strict = false): acorn.Node {
     const parser = strict ? (inFunction ? StrictFunctionEvalParser : StrictEvalParser) : inFunction ? FunctionEvalParser : acorn.Parser;
