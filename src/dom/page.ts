@@ -284,6 +284,7 @@ export class Page {
         return null;
       }
     });
+    service('toGuest', 1, (a) => engine.vm.toGuest(a[0]));
     service('reportError', 1, (a) => this.report(engine.guestError(a[0], 'uncaught')));
     service('reportLoadError', 1, (a) => this.loadError(String(a[0])));
     service('addListener', 6, (a) => {

@@ -45,13 +45,18 @@ export function createPage(options) {
     },
   });
   const document = window.document;
+  // Node's Buffer is no browser global
+  delete window.Buffer;
   // happy-dom would fire `load` by itself once its task manager is idle; this page fires it when the
   // scripts have run, so keep one task open for the page's life.
   window[PropertySymbol.readyStateManager].startTask();
 
   // ---- guest code goes to the engine ----
   window[PropertySymbol.evaluateScript] = (code, evalOptions) => services.compileFunction(String(code), String(evalOptions?.filename ?? document.URL));
-  window[PropertySymbol.dispatchError] = function (error) {
+  window[PropertySymbol.dispatchError] = function (thrown) {
+    // happy-dom catches what a listener throws; what crossed host frames (a stack overflow inside the
+    // engine, say) may be a host object: the engine turns it into a guest value before anyone sees it
+    const error = services.toGuest(thrown);
     services.reportError(error);
     this.dispatchEvent(new window.ErrorEvent('error', { message: error?.message, error }));
   };
