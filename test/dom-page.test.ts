@@ -1,0 +1,135 @@
+// Web pages (src/dom): script order as a browser runs it, events, the event loop with a virtual clock,
+// the engine's records of listeners and animation frames, and the STEPS.json contract of the CLI,
+// driving the TodoMVC example. Real happy-dom, real files.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Page } from '../src/dom/index';
+import { main, Streams } from '../src/cli/main';
+
+const root = path.join(__dirname, '..');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: Streams = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-dom-page-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+function writeSteps(steps: unknown): string {
+  const file = path.join(tmp, `steps-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(file, JSON.stringify(steps));
+  return file;
+}
+
+t.test('scripts run in document order, as a browser runs them', async (t) => {
+  const r = await cli(['run', path.join(root, 'test/fixtures/dom-order')]);
+  t.equal(r.stderr, '');
+  t.equal(r.code, 0);
+  t.same(r.stdout.trim().split('\n'), [
+    'inline head loading true', // parser-inserted: later elements do not exist yet
+    'classic src loading',
+    'inline body later SCRIPT', // document.currentScript
+    'defer interactive',
+    'module imported interactive', // module scripts are deferred, in order with defer scripts
+    'DOMContentLoaded interactive',
+    'async',
+    'load complete',
+    'dynamic script', // a script inserted by a script runs as its own task
+    'timeout 10',
+    'frame 16', // animation frames at 16 ms boundaries of the page clock
+    'timeout 50',
+  ]);
+});
+
+t.test('the window is the global object; page globals are there', async (t) => {
+  const page = new Page(path.join(root, 'test/fixtures/dom-order/index.html'), { onConsole: () => {} });
+  page.load();
+  const answer = page.engine.evaluateScript(
+    "[window === globalThis, this === window, typeof document.querySelector, typeof navigator.userAgent, location.protocol, typeof localStorage.setItem, typeof history.pushState, typeof requestAnimationFrame, typeof fetch, typeof performance.now, typeof Promise.withResolvers, logged.length > 0].join()",
+    'probe.js',
+  );
+  t.equal(answer, 'true,true,function,string,file:,function,function,function,function,function,function,true');
+});
+
+t.test('listeners and animation frames are engine records', async (t) => {
+  const file = path.join(tmp, 'records.html');
+  fs.writeFileSync(file, "<button id=b>b</button><script>const f = () => {}; document.getElementById('b').addEventListener('click', f, { once: true }); window.addEventListener('resize', f, true); document.addEventListener('x', f); document.removeEventListener('x', f); var frame = requestAnimationFrame(() => {}); requestAnimationFrame(() => {});</script>");
+  const page = new Page(file, { onConsole: () => {} });
+  page.load();
+  const rows = page.listeners.filter((r) => r.type === 'click' || r.type === 'resize' || r.type === 'x').map((r) => `${r.type}:${r.capture}:${r.once}`);
+  t.same(rows, ['click:false:true', 'resize:true:false']);
+  t.equal(page.animationFrames.size, 2);
+  page.engine.evaluateScript('cancelAnimationFrame(frame)', 'cancel.js');
+  t.equal(page.animationFrames.size, 1);
+  page.click('#b'); // a once listener removes itself
+  t.same(page.listeners.filter((r) => r.type === 'click').length, 0);
+  await page.wait(20);
+  t.equal(page.engine.timers.size, 0, 'the frame ran');
+});
+
+t.test('errors in listeners are reported and the page goes on', async (t) => {
+  const file = path.join(tmp, 'errors.html');
+  fs.writeFileSync(file, "<button id=b>b</button><p id=p>0</p><script>let n = 0; document.getElementById('b').addEventListener('click', () => { n++; document.getElementById('p').textContent = String(n); null.x; });</script>");
+  const r = await cli(['run', file, '--steps', writeSteps([{ click: '#b' }, { click: '#b' }, { print: '#p' }])]);
+  t.equal(r.stdout, '2\n');
+  t.match(r.stderr, /TypeError: Cannot read properties of null \(reading 'x'\)/);
+  t.equal(r.code, 1, 'an uncaught page error makes the exit status 1');
+});
+
+t.test('TodoMVC example driven by steps', async (t) => {
+  const r = await cli(['run', path.join(root, 'examples/todomvc'), '--steps', path.join(root, 'examples/todomvc/steps.json')]);
+  t.equal(r.stderr, '');
+  t.equal(r.code, 0);
+  t.equal(
+    r.stdout,
+    ['3 items left', '2 items left', 'Buy milk×Write the snapshot room×Run TodoMVC in snapvm×', 'ready, 3 stored', 'Buy milk×Run TodoMVC in snapvm×', '2 items left', ''].join('\n'),
+  );
+});
+
+t.test('TodoMVC: filters through location.hash, fetch of its own config, localStorage', async (t) => {
+  const steps = writeSteps([
+    { type: ['.new-todo', 'one'] },
+    { key: ['.new-todo', 'Enter'] },
+    { type: ['.new-todo', 'two'] },
+    { key: ['.new-todo', 'Enter'] },
+    { click: "li[data-id='1'] .toggle" },
+    { click: "a[href='#/completed']" },
+    { wait: 10 },
+    { print: '.todo-list' },
+    { print: '.filters .selected' },
+    { print: 'h1' },
+  ]);
+  const r = await cli(['run', path.join(root, 'examples/todomvc/index.html'), '--steps', steps]);
+  t.equal(r.stderr, '');
+  t.equal(r.stdout, 'one×\nCompleted\ntodos\n');
+});
+
+t.test('type fires key and input events per character', async (t) => {
+  const file = path.join(tmp, 'type.html');
+  fs.writeFileSync(file, "<input id=i><p id=p></p><script>const i = document.getElementById('i'), ev = []; for (const k of ['focus', 'keydown', 'keypress', 'input', 'keyup']) i.addEventListener(k, (e) => { ev.push(k + (e.key ? ':' + e.key : '') + (k === 'input' ? '=' + i.value : '')); document.getElementById('p').textContent = ev.join(' '); });</script>");
+  const r = await cli(['run', file, '--steps', writeSteps([{ type: ['#i', 'ab'] }, { key: ['#i', 'Enter'] }, { print: '#p' }])]);
+  t.equal(r.stdout, 'focus keydown:a keypress:a input=a keyup:a keydown:b keypress:b input=ab keyup:b keydown:Enter keypress:Enter keyup:Enter\n');
+});
+
+t.test("steps: the contract's errors", async (t) => {
+  const page = path.join(root, 'examples/todomvc');
+  let r = await cli(['run', page, '--steps', writeSteps([{ click: '#nope' }])]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /step 0 .*no element matches "#nope"/);
+  r = await cli(['run', page, '--steps', writeSteps([{ snapshot: 'x.html' }])]);
+  t.equal(r.code, 1);
+  t.match(r.stderr, /not yet supported/);
+  r = await cli(['run', page, '--steps', writeSteps([{ jump: 1 }])]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /step 0: unknown step "jump"/);
+  r = await cli(['run', page, '--steps', path.join(tmp, 'missing.json')]);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /no such file/);
+  r = await cli(['run', path.join(tmp, 'no-such-page.html')]);
+  t.equal(r.code, 2);
+});
