@@ -43,15 +43,45 @@ export interface PageTimings {
   load: number;
 }
 
-/** The happy-dom bundle's source, read once per process (an immutable build output). */
-let bundleSource: string | undefined;
-function readBundle(): string {
-  if (bundleSource === undefined) {
+const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype'];
+
+/**
+ * The happy-dom bundle compiled once per process (a V8 script is independent of the context it later
+ * runs in; this is an immutable build output, not engine state). V8's code cache for it is kept beside
+ * the bundle (written after the first page of a process that found none), so later processes skip
+ * most of the compile.
+ */
+let bundleScript: { script: vm.Script; cacheFile: string; needsCache: boolean } | undefined;
+function compiledBundle(): { script: vm.Script; cacheFile: string; needsCache: boolean } {
+  if (bundleScript === undefined) {
     const file = bundlePath();
     if (!fs.existsSync(file)) throw new Error(`snapvm: the happy-dom bundle is missing (${file}); run \`npm run build\``);
-    bundleSource = fs.readFileSync(file, 'utf8');
+    const source = `(function (${BUNDLE_PARAMS.join(', ')}) {\n${fs.readFileSync(file, 'utf8')}\nreturn __snapvm_happydom; })`;
+    const cacheFile = `${file}.v8cache`;
+    let cachedData: Buffer | undefined;
+    try {
+      if (fs.statSync(cacheFile).mtimeMs >= fs.statSync(file).mtimeMs) cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(source, { filename: 'happy-dom', cachedData });
+    bundleScript = { script, cacheFile, needsCache: cachedData === undefined || script.cachedDataRejected === true };
   }
-  return bundleSource;
+  return bundleScript;
+}
+
+/** Write V8's code cache for the bundle (once, atomically: parallel processes may race). */
+function saveBundleCache(): void {
+  const b = bundleScript;
+  if (!b || !b.needsCache) return;
+  b.needsCache = false;
+  try {
+    const tmp = `${b.cacheFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, b.script.createCachedData());
+    fs.renameSync(tmp, b.cacheFile);
+  } catch {
+    // a read-only install: compile each time
+  }
 }
 
 /** What `snapvm run` accepts as a page: an .html/.htm file, or a folder with an index.html. */
@@ -119,8 +149,7 @@ export class Page {
     realm.defineNative(performanceObject, 'now', 0, () => engine.timers.now() - origin);
     performanceObject.timeOrigin = Date.now();
     const processObject = realm.realmEval(`({ platform: 'linux', arch: 'x64', env: {}, versions: {} })`);
-    const params = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype'];
-    const factory = vm.runInContext(`(function (${params.join(', ')}) {\n${readBundle()}\nreturn __snapvm_happydom; })`, realm.context, { filename: 'happy-dom' }) as Function;
+    const factory = compiledBundle().script.runInContext(realm.context) as Function;
     const g = hostGlobal;
     const exports = factory(services, g, g.setTimeout, g.clearTimeout, g.setInterval, g.clearInterval, g.setImmediate, g.clearImmediate, g.queueMicrotask, g.Promise, performanceObject, processObject, g.console, realm.intrinsics.AsyncIteratorPrototype) as {
       createPage(options: object): Controller;
@@ -134,6 +163,7 @@ export class Page {
     this.window = this.controller.window;
     engine.adoptGlobal(this.window);
     this.timings.window = performance.now() - started;
+    saveBundleCache();
   }
 
   /** Parse the page's HTML and run it up to the load event (scripts, DOMContentLoaded, load). */

@@ -165,8 +165,9 @@ export function createPage(options) {
   }
 
   /** Insert `node` (already out of its parsed document) under `parent`, then its children, running parser-inserted scripts. */
-  function insert(node, parent, later) {
-    const atomic = ATOMIC.has(node.nodeName) || node.nodeType !== 1;
+  function insert(node, parent, later, holdsScripts) {
+    // a subtree with no script in it goes in at once: nothing can observe the order inside it
+    const atomic = ATOMIC.has(node.nodeName) || node.nodeType !== 1 || !holdsScripts.has(node);
     const children = atomic ? [] : Array.from(node.childNodes);
     for (const child of children) node.removeChild(child);
     const isScript = node.nodeName === 'SCRIPT';
@@ -183,7 +184,7 @@ export function createPage(options) {
         services.checkpoint();
       }
     }
-    for (const child of children) insert(child, node, later);
+    for (const child of children) insert(child, node, later, holdsScripts);
   }
 
   function load(html) {
@@ -192,9 +193,11 @@ export function createPage(options) {
     document[PropertySymbol.readyState] = 'loading';
     installGlobals();
     const later = { deferred: [], async: [] };
+    const holdsScripts = new Set();
+    for (const script of parsed.querySelectorAll('script')) for (let n = script.parentNode; n && !holdsScripts.has(n); n = n.parentNode) holdsScripts.add(n);
     for (const child of Array.from(parsed.childNodes)) {
       parsed.removeChild(child);
-      insert(child, document, later);
+      insert(child, document, later, holdsScripts);
     }
     setReadyState('interactive');
     for (const script of later.deferred) {

@@ -5,6 +5,14 @@ export class TextEncoder {
   }
   encode(input = '') {
     const s = String(input);
+    // ASCII, the common case (whatwg-url encodes code point by code point): no intermediate array
+    let ascii = true;
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (ascii) {
+      const bytes = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+      return bytes;
+    }
     const out = [];
     for (let i = 0; i < s.length; i++) {
       let c = s.charCodeAt(i);
