@@ -36,6 +36,7 @@ t.test('scripts run in document order, as a browser runs them', async (t) => {
     'inline body later SCRIPT', // document.currentScript
     'defer interactive',
     'module imported interactive', // module scripts are deferred, in order with defer scripts
+    'inline module imported true', // no currentScript for modules
     'DOMContentLoaded interactive',
     'async',
     'load complete',

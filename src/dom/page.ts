@@ -303,7 +303,15 @@ export class Page {
         this.report(e);
       }
     });
-    service('runInlineModule', 2, () => this.loadError('inline module scripts (<script type="module"> without src) are not supported yet'));
+    let inlineModules = 0;
+    service('runInlineModule', 1, (a) => {
+      // named after the page's file, so that its relative imports resolve in the app's folder
+      try {
+        engine.evaluateModule(`${this.file}#module-${++inlineModules}`, String(a[0]));
+      } catch (e) {
+        this.report(e);
+      }
+    });
     service('checkpoint', 0, () => this.checkpoint());
     service('readAppFile', 1, (a) => {
       const file = this.appFile(String(a[0]));

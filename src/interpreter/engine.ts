@@ -166,9 +166,13 @@ export class Engine {
     return this.vm.runCode(code, null, this.realm.global);
   }
 
-  /** Load, link and evaluate an ES module from a file (its completion may be async: run the loop). */
-  evaluateModule(file: string): void {
-    this.guard(() => this.modules.evaluateEntry(path.resolve(file)));
+  /**
+   * Load, link and evaluate an ES module from a file (its completion may be async: run the loop).
+   * With `source`, the module is that text named `file` (a page's inline module script); its imports
+   * resolve against the folder of `file`.
+   */
+  evaluateModule(file: string, source?: string): void {
+    this.guard(() => this.modules.evaluateEntry(path.resolve(file), source));
   }
 
   /** Drain the microtask queue. */

@@ -139,7 +139,7 @@ export function createPage(options) {
     document[PropertySymbol.currentScript] = kind === 'classic' ? script : null;
     try {
       if (kind === 'module') {
-        if (url === null) services.runInlineModule(script.textContent, document.URL);
+        if (url === null) services.runInlineModule(script.textContent);
         else services.runModule(url);
       } else if (url === null) {
         services.runScript(script.textContent, document.URL);
