@@ -11,6 +11,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Engine, GuestError } from '../interpreter/index';
 import type { ConsoleLevel } from '../interpreter/index';
 import { bundlePath } from './bundle';
+import { PageCanvases } from './canvas';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -31,6 +32,8 @@ export interface PageOptions {
   realTime?: boolean;
   width?: number;
   height?: number;
+  /** 2D canvas through @napi-rs/canvas (default true; the library loads on the first canvas drawn). */
+  canvas?: boolean;
 }
 
 /** Per page load: where the time went (ms). */
@@ -123,6 +126,8 @@ export class Page {
   /** Uncaught errors so far (each also went to onError). */
   readonly errors: GuestError[] = [];
   readonly timings: PageTimings = { bundle: 0, window: 0, load: 0 };
+  /** The native canvas behind each 2D context the page made (pixels for the snapshot). */
+  readonly canvases = new PageCanvases();
   private readonly controller: Controller;
   private readonly onError: (error: GuestError) => void;
 
@@ -158,7 +163,7 @@ export class Page {
 
     started = performance.now();
     const pageOptions = realm.intrinsics.newObject() as Record<string, unknown>;
-    Object.assign(pageOptions, { url: this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
+    Object.assign(pageOptions, { canvas: options.canvas ?? true, url: this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
     this.controller = exports.createPage(pageOptions);
     this.window = this.controller.window;
     engine.adoptGlobal(this.window);
@@ -321,6 +326,10 @@ export class Page {
       } catch {
         return null;
       }
+    });
+    this.canvases.install(service, (bytes, into) => {
+      if (!ArrayBuffer.isView(into)) throw new TypeError('getImageData: not a typed array');
+      Uint8ClampedArray.prototype.set.call(into, bytes);
     });
     service('toGuest', 1, (a) => engine.vm.toGuest(a[0]));
     service('reportError', 1, (a) => this.report(engine.guestError(a[0], 'uncaught')));

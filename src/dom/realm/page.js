@@ -8,6 +8,7 @@ import * as PropertySymbol from 'happy-dom/lib/PropertySymbol.js';
 import HTMLScriptElement from 'happy-dom/lib/nodes/html-script-element/HTMLScriptElement.js';
 import EventTarget from 'happy-dom/lib/event/EventTarget.js';
 import { services } from './services.js';
+import { makeCanvasAdapter } from './canvas.js';
 
 const CLASSIC_TYPES = new Set(['', 'text/javascript', 'application/javascript', 'application/x-javascript', 'application/ecmascript', 'application/x-ecmascript', 'text/ecmascript']);
 /** Elements whose children are inserted with them (raw text, or content that is not a child list). */
@@ -27,7 +28,9 @@ const MIME = { html: 'text/html', htm: 'text/html', js: 'text/javascript', mjs: 
  * Returns the controller the host drives (it only ever passes primitives to it).
  */
 export function createPage(options) {
-  const window = new Window({
+  let window = null;
+  const canvas = options.canvas ? makeCanvasAdapter(() => window) : null;
+  window = new Window({
     url: options.url,
     width: options.width,
     height: options.height,
@@ -41,6 +44,7 @@ export function createPage(options) {
       disableCSSFileLoading: true,
       disableIframePageLoading: true,
       handleDisabledFileLoadingAsSuccess: true,
+      canvasAdapter: canvas ? canvas.adapter : null,
       navigation: { disableMainFrameNavigation: true, disableChildFrameNavigation: true, disableChildPageNavigation: true },
     },
   });
@@ -124,6 +128,10 @@ export function createPage(options) {
     Object.defineProperty(window, 'addEventListener', { value: addOnWindow, writable: true, enumerable: true, configurable: true });
     Object.defineProperty(window, 'removeEventListener', { value: removeOnWindow, writable: true, enumerable: true, configurable: true });
     for (const name of Object.keys(globals)) Object.defineProperty(window, name, { value: globals[name], writable: true, enumerable: true, configurable: true });
+    if (canvas) {
+      Object.defineProperty(window, 'CanvasRenderingContext2D', { value: canvas.CanvasRenderingContext2D, writable: true, enumerable: false, configurable: true });
+      Object.defineProperty(window, 'CanvasGradient', { value: canvas.CanvasGradient, writable: true, enumerable: false, configurable: true });
+    }
     Object.defineProperty(window, 'performance', { value: options.performance, writable: true, enumerable: true, configurable: true });
   };
 
