@@ -134,3 +134,40 @@ t.test("steps: the contract's errors", async (t) => {
   r = await cli(['run', path.join(tmp, 'no-such-page.html')]);
   t.equal(r.code, 2);
 });
+
+t.test('canvas game example: frames, keys, pixels in the engine-side canvas record', async (t) => {
+  const r = await cli(['run', path.join(root, 'examples/snake'), '--steps', path.join(root, 'examples/snake/steps.json')]);
+  t.equal(r.stderr, '');
+  t.equal(r.stdout, '1\nrunning\ngame over\n');
+
+  const page = new Page(path.join(root, 'examples/snake/index.html'), { onConsole: () => {} });
+  page.load();
+  await page.wait(1000);
+  const head = JSON.parse(page.engine.evaluateScript('JSON.stringify(snake.snake[0])') as string) as { x: number; y: number };
+  const record = page.canvases.canvases.get(1)!;
+  t.equal(record.width, 200);
+  const px = record.context.getImageData(head.x * 10 + 5, head.y * 10 + 5, 1, 1).data;
+  t.same(Array.from(px), [0, 255, 0, 255], 'the snake head is drawn green where the game state says');
+});
+
+t.test('canvas 2D API through the adapter', async (t) => {
+  const file = path.join(tmp, 'canvas.html');
+  fs.writeFileSync(
+    file,
+    `<canvas id="c" width="40" height="20"></canvas><script>
+const c = document.getElementById('c'), ctx = c.getContext('2d'), out = [];
+ctx.fillStyle = '#00ff00'; ctx.fillRect(0, 0, 10, 10);
+out.push(ctx.fillStyle, Array.from(ctx.getImageData(5, 5, 1, 1).data).join(' '), Array.from(ctx.getImageData(15, 5, 1, 1).data).join(' '));
+const g = ctx.createLinearGradient(0, 0, 40, 0); g.addColorStop(0, 'red'); g.addColorStop(1, 'blue'); ctx.fillStyle = g; out.push(ctx.fillStyle === g);
+ctx.font = '10px sans-serif'; out.push(ctx.measureText('hello').width > 10, c.toDataURL().slice(0, 22));
+const img = ctx.getImageData(0, 0, 2, 2); img.data[0] = 1; ctx.putImageData(img, 30, 10); out.push(ctx.getImageData(30, 10, 1, 1).data[0]);
+const c2 = document.createElement('canvas'); c2.width = 5; c2.height = 5; c2.getContext('2d').drawImage(c, 0, 0); out.push(Array.from(c2.getContext('2d').getImageData(1, 1, 1, 1).data).join(' '));
+c.width = 30; out.push(Array.from(ctx.getImageData(5, 5, 1, 1).data).join(' '));
+out.push(ctx.constructor.constructor === Function, c.getContext('webgl'));
+var result = out.join();
+</script>`,
+  );
+  const page = new Page(file, { onConsole: () => {} });
+  page.load();
+  t.equal(page.engine.evaluateScript('result'), '#00ff00,0 255 0 255,0 0 0 0,true,true,data:image/png;base64,,1,0 255 0 255,0 0 0 0,true,');
+});
