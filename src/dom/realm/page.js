@@ -49,8 +49,9 @@ export function createPage(options) {
     },
   });
   const document = window.document;
-  // Node's Buffer is no browser global
+  // Node's Buffer and happy-dom's detached-window API are no browser globals
   delete window.Buffer;
+  delete window.happyDOM;
   // happy-dom would fire `load` by itself once its task manager is idle; this page fires it when the
   // scripts have run, so keep one task open for the page's life.
   window[PropertySymbol.readyStateManager].startTask();
