@@ -3,6 +3,7 @@
 // pixels) and return primitives. These native canvases are engine-side records: a snapshot reads the
 // pixels here. The library loads on the first canvas a page draws on, so pages without one never pay.
 import type { Canvas, SKRSContext2D, CanvasGradient } from '@napi-rs/canvas';
+import { typedArrayLength } from './typed-arrays';
 
 type Service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) => void;
 
@@ -119,7 +120,8 @@ export class PageCanvases {
       const w = Number(a[2]);
       const h = Number(a[3]);
       const copy = new Uint8ClampedArray(w * h * 4);
-      for (let i = 0; i < copy.length && i < src.length; i++) copy[i] = src[i]!;
+      const n = Math.min(copy.length, typedArrayLength(src));
+      for (let i = 0; i < n; i++) copy[i] = src[i]!;
       this.get(a[0]).context.putImageData(new lib.ImageData(copy, w, h), Number(a[4]), Number(a[5]));
     });
     service('canvasDrawCanvas', 3, (a) => {

@@ -12,6 +12,7 @@ import { Engine, GuestError } from '../interpreter/index';
 import type { ConsoleLevel } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
+import { typedArrayBytes } from './typed-arrays';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -281,12 +282,10 @@ export class Page {
         }
       });
     service('randomFill', 1, (a) => {
-      const view = a[0];
-      if (!ArrayBuffer.isView(view) && !isRealmTypedArray(realm, view)) throw realm.error('TypeError', 'getRandomValues: not an integer typed array');
-      const bytes = view as Uint8Array;
-      const tmp = new Uint8Array(bytes.byteLength);
-      randomFillSync(tmp);
-      new (realm.global.Uint8Array as Uint8ArrayConstructor)(bytes.buffer, bytes.byteOffset, bytes.byteLength).set(tmp);
+      // the host's own %TypedArray% getters (a guest may redefine the realm's): no guest code runs here
+      const view = typedArrayBytes(a[0]);
+      if (view === null) throw realm.error('TypeError', "Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not an integer typed array");
+      randomFillSync(view);
       return undefined;
     });
     service('compileFunction', 2, (a) => engine.evaluateScript(String(a[0]), String(a[1])));
@@ -374,10 +373,6 @@ function scriptName(url: string): string {
   } catch {
     return url;
   }
-}
-
-function isRealmTypedArray(realm: Engine['realm'], v: unknown): boolean {
-  return (realm.global.ArrayBuffer as ArrayBufferConstructor).isView(v);
 }
 
 function sliceArgs(a: ArrayLike<unknown>, from: number): unknown[] {
