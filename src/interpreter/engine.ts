@@ -101,6 +101,21 @@ export class Engine {
     return formatValues(this.vm, this.realm, args);
   }
 
+  /**
+   * Make `target`, an object of the guest realm, the guest's global object (the DOM room's window):
+   * the built-ins and the engine's intrinsics move onto it. Only before any guest code has run, since
+   * compiled code and global declarations are bound to the global they ran against.
+   */
+  adoptGlobal(target: object): void {
+    if (this.vm.globalLex.size !== 0 || this.queue.size !== 0 || this.timers.size !== 0) throw new Error('snapvm: adoptGlobal after guest code ran');
+    let proto: object | null = target;
+    while (proto !== null && proto !== this.realm.intrinsics.ObjectPrototype) proto = this.realm.R.getPrototypeOf(proto);
+    if (proto === null) throw new Error('snapvm: adoptGlobal needs an object of the guest realm');
+    this.realm.adoptGlobal(target);
+    // NON-SPEC bookkeeping: the VM keeps its own reference to the global (vm.ts stays untouched here).
+    (this.vm as unknown as { global: object }).global = target;
+  }
+
   // ---- scripts ----
   parse(source: string, file: string, sourceType: 'script' | 'module', inFunction: { method: boolean } | null = null, strict = false): acorn.Node {
     const parser = strict ? (inFunction ? StrictFunctionEvalParser : StrictEvalParser) : inFunction ? FunctionEvalParser : acorn.Parser;
@@ -165,9 +180,13 @@ export class Engine {
     return this.vm.runCode(code, null, this.realm.global);
   }
 
-  /** Load, link and evaluate an ES module from a file (its completion may be async: run the loop). */
-  evaluateModule(file: string): void {
-    this.guard(() => this.modules.evaluateEntry(path.resolve(file)));
+  /**
+   * Load, link and evaluate an ES module from a file (its completion may be async: run the loop).
+   * With `source`, the module is that text named `file` (a page's inline module script); its imports
+   * resolve against the folder of `file`.
+   */
+  evaluateModule(file: string, source?: string): void {
+    this.guard(() => this.modules.evaluateEntry(path.resolve(file), source));
   }
 
   /** Drain the microtask queue. */

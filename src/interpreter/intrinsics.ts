@@ -21,12 +21,16 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   vm.generatorPrototype = (vm.generatorFunctionPrototype as any).prototype;
   vm.asyncGeneratorPrototype = (vm.asyncGeneratorFunctionPrototype as any).prototype;
 
+  // V8's own next/return/throw stay in use for generators of realm code that the engine does not run
+  // (a DOM library loaded into the realm, src/dom): a receiver without the engine's record goes to them.
+  const gp = vm.generatorPrototype as Record<string, Function>;
+  const nativeResume = [gp.next!, gp.throw!, gp.return!];
   const genResume = (thisArg: unknown, value: unknown, mode: number, method: string): unknown => {
     const st = vm.generators.get(thisArg);
-    if (!st || st.async) vm.throwError('TypeError', `${method} method called on incompatible receiver ${String(typeof thisArg === 'object' ? '#<Object>' : thisArg)}`);
+    if (!st) return realm.R.apply(nativeResume[mode]!, thisArg, [value]);
+    if (st.async) vm.throwError('TypeError', `${method} method called on incompatible receiver ${String(typeof thisArg === 'object' ? '#<Object>' : thisArg)}`);
     return resumeGenerator(vm, st, value, mode);
   };
-  const gp = vm.generatorPrototype;
   realm.defineNative(gp, 'next', 1, (t, a) => genResume(t, a[0], 0, 'Generator.prototype.next'));
   realm.defineNative(gp, 'return', 1, (t, a) => genResume(t, a[0], 2, 'Generator.prototype.return'));
   realm.defineNative(gp, 'throw', 1, (t, a) => genResume(t, a[0], 1, 'Generator.prototype.throw'));

@@ -49,8 +49,8 @@ export class ModuleLoader {
   }
 
   /** Load, link and evaluate the entry module; an async evaluation settles through the event loop. */
-  evaluateEntry(file: string): void {
-    const m = this.load(file, null);
+  evaluateEntry(file: string, source?: string): void {
+    const m = this.load(file, null, source);
     this.link(m);
     const p = this.evaluate(m);
     if (p) {
@@ -67,12 +67,13 @@ export class ModuleLoader {
     return path.resolve(referrer ? path.dirname(referrer) : process.cwd(), spec);
   }
 
-  private load(file: string, referrer: string | null): ModuleRecord {
+  /** `given`: the source of a module that is not a file (a page's inline module script), named `file`. */
+  private load(file: string, referrer: string | null, given?: string): ModuleRecord {
     const existing = this.records.get(file);
     if (existing) return existing;
     let source: string;
     try {
-      source = fs.readFileSync(file, 'utf8');
+      source = given ?? fs.readFileSync(file, 'utf8');
     } catch {
       this.engine.vm.throwError('Error', `Cannot find module '${file}'${referrer ? ` imported from ${referrer}` : ''}`);
     }

@@ -147,8 +147,8 @@ const REALM_SLOPPY_OPS = `({ setSloppy: function (o, k, v) { o[k] = v; }, delete
 
 export class Realm {
   readonly context: vm.Context;
-  /** The guest's global object: an ordinary object of the realm holding the built-ins. */
-  readonly global: Record<PropertyKey, unknown>;
+  /** The guest's global object: an ordinary object of the realm holding the built-ins (or, after adoptGlobal, an embedder's object such as a DOM window). */
+  global: Record<PropertyKey, unknown>;
   readonly intrinsics: Intrinsics;
   /** Records of native functions, so that the snapshot room can name them. */
   readonly natives = makeStamp<{ name: string; impl: NativeImpl }>();
@@ -201,6 +201,21 @@ export class Realm {
     this.R = ctxGlobal.Reflect;
     this.ops = Object.assign(run(REALM_OPS), run(REALM_SLOPPY_OPS)) as RealmOps;
     this.harden();
+  }
+
+  /**
+   * Make `target` (an object made in this realm, e.g. a DOM window) the guest's global object: every
+   * property of the current global (built-ins and the engine's intrinsics) is redefined on it, winning
+   * over what `target` had, and `globalThis` names it. The caller makes the VM use it too (Engine.adoptGlobal).
+   */
+  adoptGlobal(target: object): void {
+    const from = this.global;
+    for (const key of Reflect.ownKeys(from)) {
+      if (key === 'globalThis') continue;
+      Object.defineProperty(target, key, Object.getOwnPropertyDescriptor(from, key)!);
+    }
+    Object.defineProperty(target, 'globalThis', { value: target, writable: true, enumerable: false, configurable: true });
+    this.global = target as Record<PropertyKey, unknown>;
   }
 
   /** Remove built-ins through which host objects leak into a context (DESIGN.md, principle 3). */

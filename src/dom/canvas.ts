@@ -1,0 +1,144 @@
+// The host half of 2D canvas (realm/canvas.js is the guest-realm half): one @napi-rs/canvas per
+// canvas element, reached only through services that take primitives (and realm typed arrays for
+// pixels) and return primitives. These native canvases are engine-side records: a snapshot reads the
+// pixels here. The library loads on the first canvas a page draws on, so pages without one never pay.
+import type { Canvas, SKRSContext2D, CanvasGradient } from '@napi-rs/canvas';
+import { typedArrayLength } from './typed-arrays';
+
+type Service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) => void;
+
+/** The properties and methods the realm half may name (anything else is refused). */
+const STATE = new Set(['fillStyle', 'strokeStyle', 'lineWidth', 'lineCap', 'lineJoin', 'miterLimit', 'lineDashOffset', 'font', 'textAlign', 'textBaseline', 'direction', 'globalAlpha', 'globalCompositeOperation', 'shadowBlur', 'shadowColor', 'shadowOffsetX', 'shadowOffsetY', 'imageSmoothingEnabled', 'imageSmoothingQuality', 'filter', 'letterSpacing', 'wordSpacing']);
+const METHODS = new Set(['fillRect', 'strokeRect', 'clearRect', 'moveTo', 'lineTo', 'rect', 'arc', 'arcTo', 'ellipse', 'quadraticCurveTo', 'bezierCurveTo', 'translate', 'rotate', 'scale', 'transform', 'beginPath', 'closePath', 'save', 'restore', 'resetTransform', 'reset', 'fill', 'stroke', 'clip', 'setTransform', 'isPointInPath']);
+
+export interface CanvasRecord {
+  width: number;
+  height: number;
+  canvas: Canvas;
+  context: SKRSContext2D;
+}
+
+export class PageCanvases {
+  /** Native canvases by the id the realm half gave the element. */
+  readonly canvases = new Map<number, CanvasRecord>();
+  private readonly gradients = new Map<number, CanvasGradient>();
+  private nextGradient = 1;
+  private lib: typeof import('@napi-rs/canvas') | undefined;
+
+  private library(): typeof import('@napi-rs/canvas') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    this.lib ??= require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
+    return this.lib;
+  }
+
+  private get(id: unknown): CanvasRecord {
+    const record = this.canvases.get(Number(id));
+    if (!record) throw new Error(`canvas ${String(id)} has no context`);
+    return record;
+  }
+
+  install(service: Service, realmArrayFrom: (bytes: Uint8ClampedArray, into: unknown) => void): void {
+    service('canvasSize', 3, (a) => {
+      const id = Number(a[0]);
+      const width = Number(a[1]);
+      const height = Number(a[2]);
+      const old = this.canvases.get(id);
+      if (old && old.width === width && old.height === height) return;
+      // as in browsers, setting the size clears the canvas and its state
+      const canvas = this.library().createCanvas(Math.max(width, 1), Math.max(height, 1));
+      this.canvases.set(id, { width, height, canvas, context: canvas.getContext('2d') });
+    });
+    service('canvasCall', 8, (a) => {
+      const name = String(a[1]);
+      if (!METHODS.has(name)) throw new TypeError(`canvas: no method ${name}`);
+      const args: (number | string | boolean)[] = [];
+      for (let i = 2; i < a.length; i++) args.push(a[i] as number | string);
+      if ((name === 'arc' && args.length === 6) || (name === 'ellipse' && args.length === 8)) args[args.length - 1] = args[args.length - 1] === 1;
+      const result = (this.get(a[0]).context as unknown as Record<string, (...x: unknown[]) => unknown>)[name]!(...args);
+      return typeof result === 'boolean' ? result : undefined;
+    });
+    service('canvasText', 6, (a) => {
+      const ctx = this.get(a[0]).context;
+      const maxWidth = Number(a[5]);
+      const draw = a[1] === 'strokeText' ? ctx.strokeText.bind(ctx) : ctx.fillText.bind(ctx);
+      if (maxWidth >= 0) draw(String(a[2]), Number(a[3]), Number(a[4]), maxWidth);
+      else draw(String(a[2]), Number(a[3]), Number(a[4]));
+    });
+    service('canvasMeasure', 2, (a) => this.get(a[0]).context.measureText(String(a[1])).width);
+    service('canvasGet', 2, (a) => {
+      const ctx = this.get(a[0]).context;
+      const name = String(a[1]);
+      if (name === 'lineDash') return ctx.getLineDash().join(',');
+      if (!STATE.has(name)) throw new TypeError(`canvas: no property ${name}`);
+      const v = (ctx as unknown as Record<string, unknown>)[name];
+      if (typeof v === 'object' && v !== null) {
+        for (const [id, g] of this.gradients) if (g === v) return -id;
+        return null;
+      }
+      return v;
+    });
+    service('canvasSet', 3, (a) => {
+      const name = String(a[1]);
+      if (!STATE.has(name)) throw new TypeError(`canvas: no property ${name}`);
+      const v = a[2];
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') (this.get(a[0]).context as unknown as Record<string, unknown>)[name] = v;
+    });
+    service('canvasLineDash', 2, (a) => {
+      const text = String(a[1]);
+      this.get(a[0]).context.setLineDash(text ? text.split(',').map(Number) : []);
+    });
+    service('canvasGradient', 8, (a) => {
+      const ctx = this.get(a[0]).context;
+      const n = (i: number) => Number(a[i]);
+      const g = a[1] === 'radial' ? ctx.createRadialGradient(n(2), n(3), n(4), n(5), n(6), n(7)) : ctx.createLinearGradient(n(2), n(3), n(5), n(6));
+      const id = this.nextGradient++;
+      this.gradients.set(id, g);
+      return id;
+    });
+    service('canvasGradientStop', 3, (a) => {
+      const g = this.gradients.get(Number(a[0]));
+      if (!g) throw new TypeError('canvas: unknown gradient');
+      g.addColorStop(Number(a[1]), String(a[2]));
+    });
+    service('canvasSetGradient', 3, (a) => {
+      const name = String(a[1]);
+      const g = this.gradients.get(Number(a[2]));
+      if ((name !== 'fillStyle' && name !== 'strokeStyle') || !g) throw new TypeError('canvas: bad gradient');
+      this.get(a[0]).context[name] = g;
+    });
+    service('canvasGetImageData', 6, (a) => {
+      const w = Number(a[3]);
+      const h = Number(a[4]);
+      if (w <= 0 || h <= 0) return;
+      const data = this.get(a[0]).context.getImageData(Number(a[1]), Number(a[2]), w, h).data;
+      realmArrayFrom(data, a[5]);
+    });
+    service('canvasPutImageData', 6, (a) => {
+      const lib = this.library();
+      const src = a[1] as Uint8ClampedArray;
+      if (!ArrayBuffer.isView(src)) throw new TypeError('putImageData: not a typed array');
+      const w = Number(a[2]);
+      const h = Number(a[3]);
+      const copy = new Uint8ClampedArray(w * h * 4);
+      const n = Math.min(copy.length, typedArrayLength(src));
+      for (let i = 0; i < n; i++) copy[i] = src[i]!;
+      this.get(a[0]).context.putImageData(new lib.ImageData(copy, w, h), Number(a[4]), Number(a[5]));
+    });
+    service('canvasDrawCanvas', 3, (a) => {
+      const source = this.get(a[1]).canvas;
+      const n = String(a[2]).split(',').filter((x) => x !== '').map(Number);
+      const ctx = this.get(a[0]).context;
+      if (n.length === 2) ctx.drawImage(source, n[0]!, n[1]!);
+      else if (n.length === 4) ctx.drawImage(source, n[0]!, n[1]!, n[2]!, n[3]!);
+      else if (n.length === 8) ctx.drawImage(source, n[0]!, n[1]!, n[2]!, n[3]!, n[4]!, n[5]!, n[6]!, n[7]!);
+      else throw new TypeError('drawImage takes 3, 5 or 9 arguments');
+    });
+    service('canvasDataURL', 3, (a) => {
+      const record = this.get(a[0]);
+      const type = String(a[1]);
+      const quality = Number(a[2]);
+      if (type === 'image/jpeg' || type === 'image/webp') return record.canvas.toDataURL(type, quality >= 0 ? quality * 100 : undefined);
+      return record.canvas.toDataURL('image/png');
+    });
+  }
+}

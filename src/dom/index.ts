@@ -1,0 +1,5 @@
+// The DOM room's door: web pages on happy-dom, driven from the CLI and the API.
+export { Page, resolvePage } from './page';
+export type { PageOptions, PageTimings, ListenerRecord } from './page';
+export { runSteps, parseSteps } from './steps';
+export type { Step, StepsOutcome } from './steps';

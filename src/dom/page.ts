@@ -1,0 +1,386 @@
+// A web page running in a snapvm engine. happy-dom is evaluated *inside the guest realm* (a bundle
+// built by bundle.ts), so every DOM object is a guest-realm object and leads to the guest's Function;
+// its Node imports are capability shims, and the host services it may call are the functions made in
+// `services` below — the whole trust boundary of the DOM room. Listeners, animation frames and timers
+// are the engine's own records (ListenerRecord, Page.animationFrames, engine.timers), for the snapshot.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+import { randomFillSync } from 'node:crypto';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { Engine, GuestError } from '../interpreter/index';
+import type { ConsoleLevel } from '../interpreter/index';
+import { bundlePath } from './bundle';
+import { PageCanvases } from './canvas';
+import { typedArrayBytes } from './typed-arrays';
+
+/** One `addEventListener` the page made (guest values as they are). */
+export interface ListenerRecord {
+  target: object;
+  type: string;
+  callback: unknown;
+  capture: boolean;
+  once: boolean;
+  passive: boolean;
+}
+
+export interface PageOptions {
+  /** Receives each console call (guest values); default: the engine's (stdout / stderr). */
+  onConsole?: (level: ConsoleLevel, args: unknown[]) => void;
+  /** An uncaught error in a script, listener, timer or frame; the page goes on, as a browser's does. Default: its guest stack on stderr. */
+  onError?: (error: GuestError) => void;
+  /** Wait real time between timers; default false: a virtual clock jumps to the next timer (deterministic, fast). */
+  realTime?: boolean;
+  width?: number;
+  height?: number;
+  /** 2D canvas through @napi-rs/canvas (default true; the library loads on the first canvas drawn). */
+  canvas?: boolean;
+}
+
+/** Per page load: where the time went (ms). */
+export interface PageTimings {
+  /** Reading and evaluating the happy-dom bundle in the realm. */
+  bundle: number;
+  /** Building the window and making it the guest global. */
+  window: number;
+  /** Parsing the HTML, running the scripts, DOMContentLoaded and load. */
+  load: number;
+}
+
+const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype'];
+
+/**
+ * The happy-dom bundle compiled once per process (a V8 script is independent of the context it later
+ * runs in; this is an immutable build output, not engine state). V8's code cache for it is kept beside
+ * the bundle (written after the first page of a process that found none), so later processes skip
+ * most of the compile.
+ */
+let bundleScript: { script: vm.Script; cacheFile: string; needsCache: boolean } | undefined;
+function compiledBundle(): { script: vm.Script; cacheFile: string; needsCache: boolean } {
+  if (bundleScript === undefined) {
+    const file = bundlePath();
+    if (!fs.existsSync(file)) throw new Error(`snapvm: the happy-dom bundle is missing (${file}); run \`npm run build\``);
+    const source = `(function (${BUNDLE_PARAMS.join(', ')}) {\n${fs.readFileSync(file, 'utf8')}\nreturn __snapvm_happydom; })`;
+    const cacheFile = `${file}.v8cache`;
+    let cachedData: Buffer | undefined;
+    try {
+      if (fs.statSync(cacheFile).mtimeMs >= fs.statSync(file).mtimeMs) cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new vm.Script(source, { filename: 'happy-dom', cachedData });
+    bundleScript = { script, cacheFile, needsCache: cachedData === undefined || script.cachedDataRejected === true };
+  }
+  return bundleScript;
+}
+
+/** Write V8's code cache for the bundle (once, atomically: parallel processes may race). */
+function saveBundleCache(): void {
+  const b = bundleScript;
+  if (!b || !b.needsCache) return;
+  b.needsCache = false;
+  try {
+    const tmp = `${b.cacheFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, b.script.createCachedData());
+    fs.renameSync(tmp, b.cacheFile);
+  } catch {
+    // a read-only install: compile each time
+  }
+}
+
+/** What `snapvm run` accepts as a page: an .html/.htm file, or a folder with an index.html. */
+export function resolvePage(file: string): string | null {
+  const abs = path.resolve(file);
+  try {
+    if (fs.statSync(abs).isDirectory()) {
+      const index = path.join(abs, 'index.html');
+      return fs.existsSync(index) ? index : null;
+    }
+  } catch {
+    return null;
+  }
+  return /\.html?$/i.test(abs) ? abs : null;
+}
+
+interface Controller {
+  window: object;
+  load(html: string): void;
+  click(selector: string): boolean;
+  type(selector: string, text: string): boolean;
+  key(selector: string, key: string): boolean;
+  text(selector: string): string | null;
+}
+
+const FRAME_MS = 16;
+
+export class Page {
+  readonly engine: Engine;
+  /** The page's HTML file, and the app's folder: fetch and script loads stay inside it. */
+  readonly file: string;
+  readonly root: string;
+  readonly url: string;
+  /** The window: the guest's global object. */
+  readonly window: object;
+  readonly listeners: ListenerRecord[] = [];
+  /** Ids of engine timers that are animation frames (requestAnimationFrame returns the timer's id). */
+  readonly animationFrames = new Set<number>();
+  /** Uncaught errors so far (each also went to onError). */
+  readonly errors: GuestError[] = [];
+  readonly timings: PageTimings = { bundle: 0, window: 0, load: 0 };
+  /** The native canvas behind each 2D context the page made (pixels for the snapshot). */
+  readonly canvases = new PageCanvases();
+  private readonly controller: Controller;
+  private readonly onError: (error: GuestError) => void;
+
+  constructor(file: string, options: PageOptions = {}) {
+    this.file = path.resolve(file);
+    this.root = path.dirname(this.file);
+    this.url = pathToFileURL(this.file).href;
+    this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
+    const engine = new Engine({ onConsole: options.onConsole });
+    this.engine = engine;
+    engine.timers.realTime = options.realTime ?? false;
+    const realm = engine.realm;
+
+    let started = performance.now();
+    const services = this.makeServices();
+    // The bundle's global environment: the engine's global as it is now (built-ins, the engine's
+    // Promise and timers) plus the few Node globals happy-dom reads. Never visible to the guest.
+    const hostGlobal = realm.intrinsics.newObject() as Record<string, unknown>;
+    for (const key of Reflect.ownKeys(realm.global)) Object.defineProperty(hostGlobal, key, Object.getOwnPropertyDescriptor(realm.global, key)!);
+    realm.defineNative(hostGlobal, 'setImmediate', 1, (_t, a) => engine.timers.add(a[0] as Function, sliceArgs(a, 1), 0, false));
+    realm.defineNative(hostGlobal, 'clearImmediate', 1, (_t, a) => void (typeof a[0] === 'number' && engine.timers.clear(a[0])));
+    const origin = engine.timers.now();
+    const performanceObject = realm.intrinsics.newObject() as Record<string, unknown>;
+    realm.defineNative(performanceObject, 'now', 0, () => engine.timers.now() - origin);
+    performanceObject.timeOrigin = Date.now();
+    const processObject = realm.realmEval(`({ platform: 'linux', arch: 'x64', env: {}, versions: {} })`);
+    const factory = compiledBundle().script.runInContext(realm.context) as Function;
+    const g = hostGlobal;
+    const exports = factory(services, g, g.setTimeout, g.clearTimeout, g.setInterval, g.clearInterval, g.setImmediate, g.clearImmediate, g.queueMicrotask, g.Promise, performanceObject, processObject, g.console, realm.intrinsics.AsyncIteratorPrototype) as {
+      createPage(options: object): Controller;
+    };
+    this.timings.bundle = performance.now() - started;
+
+    started = performance.now();
+    const pageOptions = realm.intrinsics.newObject() as Record<string, unknown>;
+    Object.assign(pageOptions, { canvas: options.canvas ?? true, url: this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
+    this.controller = exports.createPage(pageOptions);
+    this.window = this.controller.window;
+    engine.adoptGlobal(this.window);
+    this.timings.window = performance.now() - started;
+    saveBundleCache();
+  }
+
+  /** Parse the page's HTML and run it up to the load event (scripts, DOMContentLoaded, load). */
+  load(): void {
+    const started = performance.now();
+    const html = fs.readFileSync(this.file, 'utf8');
+    this.controller.load(html);
+    this.checkpoint();
+    this.timings.load = performance.now() - started;
+  }
+
+  /** Run the event loop (timers, animation frames) for `ms` of the page's clock. */
+  async wait(ms: number): Promise<void> {
+    const timers = this.engine.timers;
+    const end = timers.now() + ms;
+    this.checkpoint();
+    for (;;) {
+      const next = timers.next();
+      if (!next || next.due > end) break;
+      if (timers.realTime && next.due > timers.now()) {
+        await sleep(next.due - timers.now());
+        continue;
+      }
+      this.engine.loop.runTurn();
+      this.checkpoint();
+    }
+    if (timers.realTime) {
+      if (end > timers.now()) await sleep(end - timers.now());
+    } else if (timers.virtualTime < end) timers.virtualTime = end;
+  }
+
+  /** Run the event loop until nothing is left (a page with a frame loop never ends). */
+  async runUntilIdle(): Promise<void> {
+    for (;;) {
+      try {
+        await this.engine.runEventLoop();
+        return;
+      } catch (e) {
+        this.report(e);
+      }
+    }
+  }
+
+  click(selector: string): boolean {
+    const found = this.controller.click(selector);
+    this.checkpoint();
+    return found;
+  }
+
+  type(selector: string, text: string): boolean {
+    const found = this.controller.type(selector, text);
+    this.checkpoint();
+    return found;
+  }
+
+  key(selector: string, key: string): boolean {
+    const found = this.controller.key(selector, key);
+    this.checkpoint();
+    return found;
+  }
+
+  /** The text content of the first element matching `selector`, or null. */
+  text(selector: string): string | null {
+    return this.controller.text(selector);
+  }
+
+  /** Drain the microtask queue (a microtask checkpoint), reporting what went uncaught. */
+  checkpoint(): void {
+    try {
+      this.engine.runJobs();
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private report(e: unknown): void {
+    if (!(e instanceof GuestError)) throw e;
+    this.errors.push(e);
+    this.onError(e);
+  }
+
+  /** A path inside the app's folder for a file: URL, or null. */
+  private appFile(url: string): string | null {
+    let file: string;
+    try {
+      file = fileURLToPath(url);
+    } catch {
+      return null;
+    }
+    const rel = path.relative(this.root, file);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? null : file;
+  }
+
+  /**
+   * The host services happy-dom and the page controller may call: functions made in the guest realm
+   * that take and return primitives or guest values only, and throw guest errors only.
+   */
+  private makeServices(): object {
+    const engine = this.engine;
+    const realm = engine.realm;
+    const services = realm.intrinsics.newObject();
+    const service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) =>
+      realm.defineNative(services, name, length, (_this, args) => {
+        try {
+          return impl(args);
+        } catch (e) {
+          if (e instanceof GuestError) throw e.value;
+          // a host failure (file system…): its message only, as a guest error
+          throw realm.error('Error', e instanceof Error ? e.message : String(e));
+        }
+      });
+    service('randomFill', 1, (a) => {
+      // the host's own %TypedArray% getters (a guest may redefine the realm's): no guest code runs here
+      const view = typedArrayBytes(a[0]);
+      if (view === null) throw realm.error('TypeError', "Failed to execute 'getRandomValues' on 'Crypto': parameter 1 is not an integer typed array");
+      randomFillSync(view);
+      return undefined;
+    });
+    service('compileFunction', 2, (a) => engine.evaluateScript(String(a[0]), String(a[1])));
+    service('runScript', 2, (a) => {
+      try {
+        // a src script is named by its path (error excerpts read it); an inline one by the page's URL
+        const url = String(a[1]);
+        engine.evaluateScript(String(a[0]), url === this.url ? url : scriptName(url));
+      } catch (e) {
+        this.report(e);
+      }
+    });
+    service('runModule', 1, (a) => {
+      const file = this.appFile(String(a[0]));
+      if (file === null || !fs.existsSync(file)) return this.loadError(`Failed to load module script ${String(a[0])}: no such file in the app's folder`);
+      try {
+        engine.evaluateModule(file);
+      } catch (e) {
+        this.report(e);
+      }
+    });
+    let inlineModules = 0;
+    service('runInlineModule', 1, (a) => {
+      // named after the page's file, so that its relative imports resolve in the app's folder
+      try {
+        engine.evaluateModule(`${this.file}#module-${++inlineModules}`, String(a[0]));
+      } catch (e) {
+        this.report(e);
+      }
+    });
+    service('checkpoint', 0, () => this.checkpoint());
+    service('readAppFile', 1, (a) => {
+      const file = this.appFile(String(a[0]));
+      if (file === null) return null;
+      try {
+        return fs.readFileSync(file, 'utf8');
+      } catch {
+        return null;
+      }
+    });
+    this.canvases.install(service, (bytes, into) => {
+      if (!ArrayBuffer.isView(into)) throw new TypeError('getImageData: not a typed array');
+      Uint8ClampedArray.prototype.set.call(into, bytes);
+    });
+    service('toGuest', 1, (a) => engine.vm.toGuest(a[0]));
+    service('reportError', 1, (a) => this.report(engine.guestError(a[0], 'uncaught')));
+    service('reportLoadError', 1, (a) => this.loadError(String(a[0])));
+    service('addListener', 6, (a) => {
+      this.listeners.push({ target: a[0] as object, type: String(a[1]), callback: a[2], capture: a[3] === true, once: a[4] === true, passive: a[5] === true });
+    });
+    service('removeListener', 4, (a) => {
+      const i = this.listeners.findIndex((r) => r.target === a[0] && r.type === a[1] && r.callback === a[2] && r.capture === a[3]);
+      if (i >= 0) this.listeners.splice(i, 1);
+    });
+    service('requestAnimationFrame', 1, (a) => {
+      // every frame callback requested before a frame boundary runs at that boundary, each as its own
+      // turn, with the boundary's time as its timestamp
+      const now = engine.timers.now();
+      const boundary = (Math.floor(now / FRAME_MS) + 1) * FRAME_MS;
+      const args = realm.intrinsics.newArray();
+      args.push(boundary);
+      const id = engine.timers.add(a[0] as Function, args, boundary - now, false);
+      this.animationFrames.add(id);
+      for (const old of this.animationFrames) if (!engine.timers.timers.has(old)) this.animationFrames.delete(old);
+      return id;
+    });
+    service('cancelAnimationFrame', 1, (a) => {
+      const id = Number(a[0]);
+      if (this.animationFrames.delete(id)) engine.timers.clear(id);
+    });
+    return services;
+  }
+
+  private loadError(message: string): undefined {
+    const value = this.engine.realm.error('Error', message);
+    this.report(new GuestError(value, `Error: ${message}`, `Error: ${message}`, 'uncaught'));
+    return undefined;
+  }
+}
+
+/** Scripts are named by their path on disk (error excerpts read them), inline ones by the page's. */
+function scriptName(url: string): string {
+  try {
+    return url.startsWith('file:') ? fileURLToPath(url) : url;
+  } catch {
+    return url;
+  }
+}
+
+function sliceArgs(a: ArrayLike<unknown>, from: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = from; i < a.length; i++) out.push(a[i]);
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.ceil(ms)));
+}
