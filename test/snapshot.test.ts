@@ -63,6 +63,9 @@ t.test('objects keep identity, sharing, cycles, holes, attributes, order and pro
     var err = new RangeError('far'); err.code = 7;
     var boxed = [Object(1), Object('s'), Object(true), Object(2n), Object(Symbol.iterator)];
     var bytes = new Uint16Array([1, 2, 3, 65535]); var view = new DataView(bytes.buffer, 2, 4); var sub = new Uint8Array(bytes.buffer, 1, 2);
+    var gone = new ArrayBuffer(4); var goneView = new Int8Array(gone); gone.transfer();
+    var wk = {}, wsym = Symbol('weak'); var wm = new WeakMap([[wk, 'by object']]); wm.set(wsym, 'by symbol'); var wset = new WeakSet([wk]); var wref = new WeakRef(wk);
+    var rev = Proxy.revocable({ live: 1 }, {});
     `,
     `
     console.log(a[0] === a[1], a[0] === shared, 2 in a, a.length, a.extra, cyc.self === cyc);
@@ -73,6 +76,8 @@ t.test('objects keep identity, sharing, cycles, holes, attributes, order and pro
     console.log(d.getTime(), re.source, re.flags, re.lastIndex, err instanceof RangeError, err.message, err.code);
     console.log(boxed.map((b) => typeof b + ':' + String(b.valueOf().toString())).join());
     console.log(Array.from(bytes).join(), view.getUint16(0, true), sub.buffer === bytes.buffer, sub.byteOffset, sub[0]);
+    console.log(gone.detached, goneView.length, wm.get(wk), wm.get(wsym), wset.has(wk), wref.deref() === wk, rev.proxy.live);
+    rev.revoke(); try { rev.proxy.live; } catch (e) { console.log(e.constructor.name); }
     `,
   );
   t.same(lines, direct, 'as if never interrupted');
@@ -85,6 +90,8 @@ t.test('objects keep identity, sharing, cycles, holes, attributes, order and pro
     '86400000 b+ gy 3 true far 7',
     'object:1,object:s,object:true,object:2,object:Symbol(Symbol.iterator)',
     '1,2,3,65535 2 true 1 0',
+    'true 0 by object by symbol true true 1',
+    'TypeError',
   ]);
 });
 
@@ -174,8 +181,8 @@ t.test('taking a snapshot runs no guest code', async (t) => {
 
 t.test('a value that cannot be written out fails the snapshot with its path', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
-  e.evaluateScript('var app = { caches: [{ byKey: new WeakMap() }] };');
-  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /WeakMap.*globalThis\.app\.caches\.0\.byKey/ });
+  e.evaluateScript('var app = { caches: [{ cleanup: new FinalizationRegistry(() => {}) }] };');
+  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /FinalizationRegistry.*globalThis\.app\.caches\.0\.cleanup/ });
 });
 
 t.test('a damaged or foreign snapshot gets a clear error, never a half-restored engine', async (t) => {

@@ -5,6 +5,7 @@ import type { Engine } from './engine';
 import type { EngineOptions } from './api';
 import { VM, GeneratorState } from './vm';
 import { installModernBuiltins } from './builtins';
+import { installWeakCollections } from './weak';
 import { installSelfHosted } from './selfhosted';
 import { CodeFlag } from './code';
 
@@ -110,20 +111,26 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   const ProxyW = Reflect.apply(origBindForProxy, ProxyImpl, [undefined]) as Function;
   Object.defineProperty(ProxyW, 'name', { value: 'Proxy', configurable: true });
   realm.defineNative(ProxyW, 'revocable', 2, (_t, args) => {
-    const { proxy, revoke } = realm.R.apply(OrigProxy.revocable, OrigProxy, [args[0], args[1]]) as { proxy: object; revoke: () => void };
-    const record = { target: args[0] as object, handler: args[1] as object, revoked: false };
-    vm.proxies.set(proxy, record);
+    const { proxy, revoke } = vm.makeRevocableProxy(args[0], args[1]);
     const result = I.newObject() as any;
     // CreateDataProperty: an assignment could run a setter the guest put on Object.prototype
+    Object.defineProperty(result, 'proxy', { value: proxy, writable: true, enumerable: true, configurable: true });
+    Object.defineProperty(result, 'revoke', { value: revoke, writable: true, enumerable: true, configurable: true });
+    return result;
+  });
+  /** Proxy.revocable's work, also how a restore rebuilds a revocable proxy and its revoke function. */
+  vm.makeRevocableProxy = (target, handler) => {
+    const { proxy, revoke } = realm.R.apply(OrigProxy.revocable, OrigProxy, [target, handler]) as { proxy: object; revoke: () => void };
+    const record = { target: target as object, handler: handler as object, revoked: false, revocable: true };
+    vm.proxies.set(proxy, record);
     const revokeFn = realm.native('', 0, () => {
       record.revoked = true;
       revoke();
       return undefined;
     });
-    Object.defineProperty(result, 'proxy', { value: proxy, writable: true, enumerable: true, configurable: true });
-    Object.defineProperty(result, 'revoke', { value: revokeFn, writable: true, enumerable: true, configurable: true });
-    return result;
-  });
+    vm.revokers.set(revokeFn, { proxy, record });
+    return { proxy, revoke: revokeFn };
+  };
   Object.defineProperty(g, 'Proxy', { value: ProxyW, writable: true, enumerable: false, configurable: true });
   const origBind = (I.FunctionPrototype as any).bind as Function;
   realm.defineNative(I.FunctionPrototype, 'bind', 1, (t, args) => {
@@ -159,6 +166,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   }
   Object.defineProperty(g, 'console', { value: consoleObj, writable: true, enumerable: false, configurable: true });
 
+  installWeakCollections(realm, vm);
   installModernBuiltins(engine);
   installSelfHosted(engine);
   if (options.argv) {

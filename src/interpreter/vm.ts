@@ -193,8 +193,13 @@ export class VM {
   readonly generators = makeStamp<GeneratorState>();
   readonly privates = makeStamp<Map<PrivateName, unknown>>();
   /** What V8 hides of proxies and bound functions, recorded when the guest makes them. */
-  readonly proxies = makeStamp<{ target: object; handler: object; revoked: boolean }>();
+  readonly proxies = makeStamp<{ target: object; handler: object; revoked: boolean; revocable?: boolean }>();
   readonly boundFunctions = makeStamp<{ target: Function; boundThis: unknown; boundArgs: unknown[] }>();
+  /** Weak collection entries recorded on their keys (weak.ts): collection → value. */
+  readonly weakEntries = makeStamp<Map<object, unknown>>();
+  readonly weakSymbolEntries = new Map<symbol, Map<object, unknown>>();
+  /** A revocable proxy's revoke function → the proxy's record (for the snapshot room). */
+  readonly revokers = makeStamp<{ proxy: object; record: { target: object; handler: object; revoked: boolean } }>();
   readonly globalLex = new Map<string, { value: unknown; isConst: boolean }>();
   private readonly accessors: PropertyAccessors;
   depth = 0;
@@ -206,6 +211,8 @@ export class VM {
   readonly global: any;
   generatorPrototype!: object;
   evalFunction: unknown = undefined;
+  /** Proxy.revocable (intrinsics.ts): a proxy and its engine-made revoke function. */
+  makeRevocableProxy!: (target: unknown, handler: unknown) => { proxy: object; revoke: Function };
   generatorFunctionPrototype!: object;
   asyncFunctionPrototype!: object;
   asyncGeneratorFunctionPrototype!: object;

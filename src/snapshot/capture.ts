@@ -164,6 +164,7 @@ export class Capture {
       this.paths.set(s, path);
       this.creates.push(`$o[${id}] = ${s.description === undefined ? '$S()' : `$S(${lit(s.description)})`};`);
       this.count('symbol');
+      this.weakEntries(s, `$o[${id}]`, path);
     }
     return `$o[${id}]`;
   }
@@ -199,8 +200,9 @@ export class Capture {
     const proxy = vm.proxies.get(o);
     if (proxy) {
       this.count('Proxy');
-      if (proxy.revoked) return `$.proxy(null, null, ${typeof o === 'function'})`;
-      return `$.proxy(${this.value(proxy.target, `${path}.<target>`)}, ${this.value(proxy.handler, `${path}.<handler>`)}, false)`;
+      const revocable = proxy.revocable === true;
+      if (proxy.revoked) return `$.proxy(null, null, ${typeof o === 'function' ? '"callable"' : '"revoked"'}, ${revocable})`;
+      return `$.proxy(${this.value(proxy.target, `${path}.<target>`)}, ${this.value(proxy.handler, `${path}.<handler>`)}, "live", ${revocable})`;
     }
     if (typeof o === 'function') {
       this.functions++;
@@ -211,6 +213,11 @@ export class Capture {
         this.count('bound function');
         const args = [bound.target, bound.boundThis, ...bound.boundArgs].map((v, i) => this.value(v, `${path}.<bound ${i}>`));
         return `$bind.call(${args.join(', ')})`;
+      }
+      const revoker = vm.revokers.get(o);
+      if (revoker) {
+        this.count('proxy revoke function');
+        return `$.revoker(${this.value(revoker.proxy, `${path}.<proxy>`)})`;
       }
       const pc = getBuiltinClosureRecord(o);
       if (pc) {
@@ -231,12 +238,26 @@ export class Capture {
       return `$.generator()`;
     }
     if (types.isModuleNamespaceObject(o)) this.fail('a module namespace (modules are not captured yet)', o);
-    if (types.isWeakMap(o) || types.isWeakSet(o)) this.fail(`a ${types.isWeakMap(o) ? 'WeakMap' : 'WeakSet'} (V8 hides its entries)`, o);
+    if (types.isWeakMap(o) || types.isWeakSet(o)) {
+      // entries are written from their keys (weak.ts records them there)
+      const C = types.isWeakMap(o) ? 'WeakMap' : 'WeakSet';
+      this.count(C);
+      return `new (${this.builtinRef(C)})()`;
+    }
+    if (Object.prototype.toString.call(o) === '[object WeakRef]' && this.isWeakRef(o)) {
+      this.count('WeakRef');
+      const target = WeakRef.prototype.deref.call(o as WeakRef<object>);
+      return `new (${this.builtinRef('WeakRef')})(${target === undefined ? '{}' : this.value(target, `${path}.<target>`)})`;
+    }
     if (types.isMapIterator(o) || types.isSetIterator(o) || types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
     if (types.isArrayBuffer(o)) {
       this.count('ArrayBuffer');
       const b = o as ArrayBuffer;
-      if ((b as any).detached) return `$.arrayBuffer(null)`;
+      if (this.isDetached(b)) {
+        // made empty, detached at the end (views on it are made first)
+        this.finals.push(`$.detach(${`$o[${this.ids.size}]`});`);
+        return `$.arrayBuffer("")`;
+      }
       const resizable = (b as any).resizable ? `, ${(b as any).maxByteLength}` : '';
       return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}${resizable})`;
     }
@@ -249,6 +270,7 @@ export class Capture {
       const C = types.isDataView(o) ? 'DataView' : (Object.prototype.toString.call(o).slice(8, -1) as string);
       this.count(C);
       const buf = this.value(view.buffer, `${path}.buffer`);
+      if (this.isDetached(view.buffer as ArrayBuffer)) return `new (${this.builtinRef(C)})(${buf}, 0, 0)`;
       return `new (${this.builtinRef(C)})(${buf}, ${view.byteOffset}, ${types.isDataView(o) ? view.byteLength : (o as Uint8Array).length})`;
     }
     if (types.isDate(o)) {
@@ -302,6 +324,34 @@ export class Capture {
     if (hidden) this.fail(`${hidden} (V8 hides its state)`, o);
     this.count('Object');
     return '$cr(null)';
+  }
+
+  private isDetached(b: ArrayBuffer): boolean {
+    try {
+      return (Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get?.call(b) as boolean | undefined) ?? (b.byteLength === 0 && (() => { try { new Uint8Array(b); return false; } catch { return true; } })());
+    } catch {
+      return false;
+    }
+  }
+
+  private isWeakRef(o: object): boolean {
+    try {
+      WeakRef.prototype.deref.call(o as WeakRef<object>);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Entries of weak collections whose key is `key` (recorded by weak.ts). */
+  private weakEntries(key: unknown, ref: string, path: string): void {
+    const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
+    if (!m) return;
+    for (const [coll, v] of m) {
+      const isMap = types.isWeakMap(coll);
+      const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
+      this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
+    }
   }
 
   /** Objects whose prototype says they carry V8 internal slots we cannot read. */
@@ -486,6 +536,7 @@ export class Capture {
     const id = this.ids.get(o)!;
     const ref = `$o[${id}]`;
     const path = this.paths.get(o) ?? ref;
+    this.weakEntries(o, ref, path);
     if (this.engine.builtins.has(o)) return; // diffed against a fresh engine in run()
     const closure = typeof o === 'function' ? vm.closures.get(o) : undefined;
     if (closure) this.fillClosure(closure, ref, path);

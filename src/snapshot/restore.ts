@@ -245,14 +245,36 @@ class Restorer {
       if (!isObject(obj) || !isObject(st)) this.bad('a generator state');
       vm.generators.set(obj, st);
     });
-    def('proxy', 3, (target: unknown, handler: unknown, revoked: unknown) => {
+    const revokers = new Map<object, Function>();
+    def('proxy', 4, (target: unknown, handler: unknown, state: unknown, revocable: unknown) => {
       const P = this.byPath.get('globalThis.Proxy') as any;
-      if (revoked) {
-        const r = realm.R.apply(P.revocable, P, [revoked === true && typeof target === 'function' ? target : I.newObject(), I.newObject()]) as any;
-        realm.R.apply(r.revoke, undefined, []);
-        return r.proxy;
+      if (state !== 'live') {
+        // a revoked proxy: made over stand-ins, then revoked (a callable one over a function)
+        const stand = state === 'callable' ? realm.realmEval('(function () {})') : I.newObject();
+        const { proxy, revoke } = vm.makeRevocableProxy(stand, I.newObject());
+        realm.R.apply(revoke, undefined, []);
+        revokers.set(proxy, revoke);
+        return proxy;
+      }
+      if (!isObject(target) || !isObject(handler)) this.bad('a proxy without a target and a handler');
+      if (revocable === true) {
+        const { proxy, revoke } = vm.makeRevocableProxy(target, handler);
+        revokers.set(proxy, revoke);
+        return proxy;
       }
       return realm.R.construct(P, [target, handler]);
+    });
+    def('revoker', 1, (proxy: unknown) => {
+      const r = isObject(proxy) ? revokers.get(proxy) : undefined;
+      if (!r) this.bad('a revoke function for something that is not a revocable proxy');
+      return r;
+    });
+    def('detach', 1, (buf: unknown) => {
+      try {
+        structuredClone(buf, { transfer: [buf as ArrayBuffer] });
+      } catch {
+        this.bad('a detached buffer that cannot be detached');
+      }
     });
     def('arrayBuffer', 2, (b64: unknown, max: unknown) => {
       const AB = this.byPath.get('globalThis.ArrayBuffer') as any;
