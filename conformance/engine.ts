@@ -12,6 +12,10 @@ export interface EngineUnderTest {
   runEventLoop(afterTurn?: (turn: number) => boolean | void): Promise<void>;
   /** The program state as a snapshot's text (engines that can). */
   snapshot?(): { code: string };
+  /** A snapshot at a safe point: `frame` is the running frame the engine's safe-point hook received. */
+  captureAt?(frame: unknown): string;
+  /** The exception that abandons a running program after a safe-point snapshot. */
+  safepointStop?(reason: string): unknown;
 }
 
 export interface EngineFactory {

@@ -22,6 +22,52 @@ class Worker {
   constructor(private readonly createEngine: EngineFactory) {}
 
   /**
+   * Snapshot-transparency mode inside running code: at the test script's first safe point (a loop
+   * back-edge) where a snapshot can be taken, take it, abandon this engine and go on in one restored
+   * from it (the restored engine finishes the computation when its event loop starts).
+   */
+  private evaluateWithSafepoint(engine: EngineUnderTest, options: EngineOptions, source: string, file: string): EngineUnderTest {
+    const restore = this.createEngine.restore;
+    const vm = (engine as { vm?: { safepoint: ((frame: unknown) => void) | null } }).vm;
+    if (!restore || !engine.captureAt || !vm) {
+      engine.evaluateScript(source, file);
+      return engine;
+    }
+    let attempts = 0;
+    let next: EngineUnderTest | null = null;
+    const stop = new Error('safepoint snapshot taken');
+    vm.safepoint = (frame) => {
+      if (++attempts > 3) {
+        vm.safepoint = null; // native frames stay on the stack here: the turn snapshots still run
+        return;
+      }
+      let code: string;
+      try {
+        code = engine.captureAt!(frame);
+      } catch {
+        return; // not a safe point after all (a native frame is on the stack): try the next
+      }
+      vm.safepoint = null;
+      try {
+        next = restore(code, options);
+      } catch (e) {
+        this.snapshotError = `restore at a safe point: ${(e as Error).message}`;
+        return;
+      }
+      throw engine.safepointStop!(stop.message);
+    };
+    try {
+      engine.evaluateScript(source, file);
+    } catch (e) {
+      if (next === null) throw e;
+      return next;
+    } finally {
+      vm.safepoint = null;
+    }
+    return engine;
+  }
+
+  /**
    * Snapshot-transparency mode: after every turn, write the state out, restore it in a fresh
    * engine, and go on there; the test must end as it does without the interruptions.
    */
@@ -87,7 +133,9 @@ class Worker {
         engine.evaluateModule(job.file);
       } else {
         const source = fs.readFileSync(job.file, 'utf8');
-        engine.evaluateScript(job.variant === 'strict' && !job.raw ? `"use strict";\n${source}` : source, job.file);
+        const text = job.variant === 'strict' && !job.raw ? `"use strict";\n${source}` : source;
+        if (job.snapshot) engine = this.evaluateWithSafepoint(engine, options, text, job.file);
+        else engine.evaluateScript(text, job.file);
       }
       if (job.snapshot) await this.transparentLoop(engine, options, job.variant === 'module');
       else await drainEventLoop(engine.runEventLoop.bind(engine), job.variant === 'module');

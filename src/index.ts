@@ -2,11 +2,22 @@
 import { Engine as InterpreterEngine } from './interpreter/engine';
 import type { EngineOptions } from './interpreter/api';
 import { capture, restore, type Snapshot } from './snapshot';
+import { SafepointStop, type Frame } from './interpreter/vm';
 
 export class Engine extends InterpreterEngine {
   /** Write the whole program state out as a JavaScript program (between event-loop turns). */
   snapshot(): Snapshot {
     return capture(this);
+  }
+
+  /** A snapshot at a safe point, from inside the VM's safe-point hook (`frame`: the running frame). */
+  captureAt(frame: unknown): string {
+    return capture(this, frame as Frame).code;
+  }
+
+  /** The exception a safe-point hook throws to abandon the running program (no guest handler sees it). */
+  safepointStop(reason: string): SafepointStop {
+    return new SafepointStop(reason);
   }
 
   /** A fresh engine running the program a snapshot describes, ready to continue its event loop. */
@@ -17,4 +28,5 @@ export class Engine extends InterpreterEngine {
 
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
-export { SnapshotError, prepareCapture, type Snapshot, type SnapshotStats } from './snapshot';
+export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats } from './snapshot';
+export { SafepointStop, type Frame } from './interpreter/vm';

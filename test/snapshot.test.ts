@@ -243,7 +243,7 @@ console.log('started');
   const info = snapvm('inspect', path.join(dir, 'app-2.snap'));
   t.equal(info.code, 0);
   t.match(info.stdout, /taken after turn 2/);
-  t.match(info.stdout, /suspended frames\n(.*\n)* {2}step {2}at .*app\.js:5:\d+/);
+  t.match(info.stdout, /suspended frames.*\n(.*\n)* {2}step {2}at .*app\.js:5:\d+/);
   t.match(info.stdout, /timers: +2/);
   const late = snapvm('run', file, '--snapshot-at', 'turn:99', '--out', path.join(dir, 'never.snap'));
   t.equal(late.code, 3);
@@ -256,4 +256,44 @@ console.log('started');
   const broken = snapvm('restore', path.join(dir, 'broken.snap'));
   t.equal(broken.code, 2);
   t.match(broken.stderr, /cannot restore .*damaged snapshot/);
+});
+
+t.test('CLI: a computation paused at a safe point mid-loop inside nested calls finishes after restore in another process', async (t) => {
+  const file = write(
+    'heavy.js',
+    `function mix(h, i) { return (h * 31 + i) % 1000003; }
+function inner(rows, seed) {
+  let h = seed;
+  for (let r = 0; r < rows; r++) {
+    for (let i = 0; i < 500; i++) h = mix(h, i ^ r);
+  }
+  return h;
+}
+function outer(n) {
+  const parts = [];
+  for (let k = 0; k < n; k++) parts.push(inner(20, k));
+  return parts.reduce((a, b) => (a + b) % 1000003, 0);
+}
+console.log('start');
+const sorted = [3, 1, 2].sort((a, b) => { let w = 0; while (w < 3) w++; return a - b; });
+console.log('result', outer(5), sorted.join());
+setTimeout(() => { let s = 0; for (let i = 0; i < 20000; i++) s = mix(s, i); console.log('timer result', s); }, 5);
+`,
+  );
+  const whole = snapvm('run', file);
+  t.equal(whole.stdout, run(process.execPath, file).stdout, 'snapvm prints what node prints');
+  // 1-3: inside the sort comparator (a native frame: the snapshot waits); then inner loops, then the timer's loop
+  for (const n of [1, 40, 20000, 55000]) {
+    const snap = path.join(dir, `heavy-${n}.snap`);
+    const a = snapvm('run', file, '--snapshot-at', `safepoint:${n}`, '--out', snap, '--stop');
+    t.equal(a.code, 0, `run to safe point ${n}: ${a.stderr}`);
+    t.match(a.stderr, /snapshot at safe point \d+ \(turn \d\) written/);
+    if (n === 1) t.match(a.stderr, /no snapshot at safe point 1: a native frame is on the stack .*waiting for the next safe point/);
+    const b = snapvm('restore', snap);
+    t.equal(b.code, 0, `restore: ${b.stderr}`);
+    t.equal(a.stdout + b.stdout, whole.stdout, `safe point ${n}: the two halves print what one run prints`);
+  }
+  const info = snapvm('inspect', path.join(dir, 'heavy-20000.snap'));
+  t.match(info.stdout, /taken at a safe point during turn 1/);
+  t.match(info.stdout, /suspended frames \(innermost running frame first\)\n {2}inner {2}at .*heavy\.js:[45]:\d+\n {2}outer {2}at .*heavy\.js:1[12]:\d+\n {2}<script>/);
 });

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
+import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot } from '../snapshot/inspect';
 import { Page, resolvePage, parseSteps, runSteps } from '../dom/index';
 import type { Step } from '../dom/index';
@@ -28,47 +28,94 @@ export interface RunOptions extends SnapshotOptions {
   test262Host?: boolean;
 }
 
-/** The turn after which to write a snapshot, or an error message. */
-function parseSnapshotAt(opts: SnapshotOptions): { turn: number } | { error: string } | null {
+/** Where to write a snapshot: after event-loop turn N, or at the N-th safe point (a loop back-edge). */
+interface SnapshotAt {
+  kind: 'turn' | 'safepoint';
+  n: number;
+}
+
+function parseSnapshotAt(opts: SnapshotOptions): SnapshotAt | { error: string } | null {
   if (opts.snapshotAt === undefined) {
     if (opts.out !== undefined || opts.stop) return { error: '--out and --stop need --snapshot-at' };
     return null;
   }
   const m = /^(turn|safepoint):([1-9]\d*)$/.exec(opts.snapshotAt);
   if (!m) return { error: `--snapshot-at takes turn:N or safepoint:N (N ≥ 1), not '${opts.snapshotAt}'` };
-  if (m[1] === 'safepoint') return { error: 'snapshots at safe points inside running code are not supported yet; use turn:N' };
   if (opts.out === undefined) return { error: '--snapshot-at needs --out FILE' };
-  return { turn: Number(m[2]) };
+  return { kind: m[1] as SnapshotAt['kind'], n: Number(m[2]) };
 }
 
-/**
- * Run the engine's event loop; with a snapshot point, write the snapshot after that turn (and stop
- * there with `stop`). Returns the exit code for what happened to the snapshot.
- */
-async function runLoop(engine: Engine, opts: SnapshotOptions, at: { turn: number } | null, io: Streams): Promise<Exit> {
-  let written = false;
-  let failure: Exit | null = null;
-  await engine.runEventLoop((turn) => {
-    if (!at || turn !== at.turn) return false;
+/** Takes the snapshot a command line asks for, at a turn's end or at a safe point inside running code. */
+class Snapshotter {
+  written = false;
+  failed = false;
+  private safepoints = 0;
+  private waiting = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly opts: SnapshotOptions,
+    private readonly at: SnapshotAt | null,
+    private readonly io: Streams,
+  ) {
+    if (!at) return;
+    prepareCapture(engine); // before the program starts: the capture must not pause it
+    if (at.kind === 'safepoint') engine.vm.safepoint = (frame) => this.atSafepoint(frame);
+  }
+
+  private write(where: string, take: () => Snapshot): boolean {
     try {
-      const snap = engine.snapshot();
-      fs.writeFileSync(opts.out!, snap.code);
-      written = true;
-      io.stderr(`snapvm: snapshot after turn ${turn} written to ${opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms)\n`);
+      const snap = take();
+      fs.writeFileSync(this.opts.out!, snap.code);
+      this.written = true;
+      this.io.stderr(`snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms)\n`);
+      return true;
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e;
-      io.stderr(`snapvm: cannot snapshot after turn ${turn}: ${e.message}\n`);
-      failure = Exit.GuestFailed;
-      return true;
+      if (this.at!.kind === 'turn') {
+        this.io.stderr(`snapvm: cannot snapshot ${where}: ${e.message}\n`);
+        this.failed = true;
+      } else if (!this.waiting) {
+        this.io.stderr(`snapvm: no snapshot at safe point ${this.safepoints}: ${e.message}; waiting for the next safe point\n`);
+        this.waiting = true;
+      }
+      return false;
     }
-    return opts.stop === true;
-  });
-  if (failure !== null) return failure;
-  if (at && !written) {
-    io.stderr(`snapvm: the program ended after turn ${engine.loop.turn + 1}, before turn ${at.turn}: no snapshot written\n`);
-    return Exit.NoSnapshot;
   }
-  return Exit.Ok;
+
+  private atSafepoint(frame: Frame): void {
+    if (++this.safepoints < this.at!.n) return;
+    if (!this.write(`at safe point ${this.safepoints} (turn ${this.engine.loop.turn + 1})`, () => capture(this.engine, frame))) return;
+    this.engine.vm.safepoint = null;
+    if (this.opts.stop) throw new SafepointStop('snapshot written');
+  }
+
+  afterTurn = (turn: number): boolean => {
+    if (!this.at || this.at.kind !== 'turn' || turn !== this.at.n) return false;
+    if (!this.write(`after turn ${turn}`, () => this.engine.snapshot())) return true;
+    return this.opts.stop === true;
+  };
+
+  /** The exit code for what happened to the snapshot once the program stopped. */
+  outcome(): Exit {
+    if (this.failed) return Exit.GuestFailed;
+    if (this.at && !this.written) {
+      const where = this.at.kind === 'turn' ? `after turn ${this.engine.loop.turn + 1}, before turn ${this.at.n}` : `after ${this.safepoints} safe points, before safe point ${this.at.n}`;
+      this.io.stderr(`snapvm: the program ended ${where}: no snapshot written\n`);
+      return Exit.NoSnapshot;
+    }
+    return Exit.Ok;
+  }
+}
+
+/** Run the engine's event loop with the snapshot the command line asks for; the exit code. */
+async function runLoop(engine: Engine, snapshotter: Snapshotter): Promise<Exit> {
+  try {
+    await engine.runEventLoop(snapshotter.afterTurn);
+  } catch (e) {
+    if (!(e instanceof SafepointStop)) throw e;
+  }
+  return snapshotter.outcome();
 }
 
 function formatBytes(n: number): string {
@@ -100,9 +147,9 @@ export async function restoreFile(file: string, opts: SnapshotOptions = {}, io: 
     io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
     return Exit.Usage;
   }
-  if (at) prepareCapture(engine);
+  const snapshotter = new Snapshotter(engine, opts, at, io);
   try {
-    return await runLoop(engine, opts, at, io);
+    return await runLoop(engine, snapshotter);
   } catch (e) {
     if (!(e instanceof GuestError)) throw e;
     io.stderr(describeGuestError(e));
@@ -200,12 +247,13 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
   });
-  if (at) prepareCapture(engine); // before the program starts: the capture must not pause it
+  const snapshotter = new Snapshotter(engine, options, at, io);
   try {
     if (path.extname(abs) === '.mjs') engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
-    return await runLoop(engine, options, at, io);
+    return await runLoop(engine, snapshotter);
   } catch (e) {
+    if (e instanceof SafepointStop) return snapshotter.outcome();
     if (!(e instanceof GuestError)) throw e;
     io.stderr(describeGuestError(e, { [abs]: source }));
     return Exit.GuestFailed;
@@ -272,7 +320,7 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .argument('<file>', 'the program or page to run')
     .argument('[args...]', 'arguments handed to the program as snapvm.argv; for a page: --steps STEPS.json')
     .option('--test262-host', "define test262's host hooks: print (to stdout) and $262")
-    .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks)')
+    .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks) or at the N-th safe point inside running code (safepoint:N: a loop back-edge)')
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
     .allowUnknownOption()
@@ -298,7 +346,7 @@ without steps, the event loop runs until idle. Exit 1 if a page error went uncau
     .command('restore')
     .description('restore a snapshot in a fresh engine and continue the program')
     .argument('<snapshot>', 'a file written by run --snapshot-at … --out')
-    .option('--snapshot-at <when>', 'write a new snapshot after turn N, counted as in the original run')
+    .option('--snapshot-at <when>', 'write a new snapshot after turn N (counted as in the original run) or at safe point N (counted from the restore)')
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
     .action(async (file: string, opts: SnapshotOptions) => {

@@ -3,7 +3,7 @@
 import * as acorn from 'acorn';
 import * as path from 'node:path';
 import { Realm } from './realm';
-import { VM, Frame, GuestThrow, packedArray, isHost } from './vm';
+import { VM, Frame, GuestThrow, SafepointStop, packedArray, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
 import { SourceFile, Code, ScopeDesc } from './code';
 import { JobQueue } from './jobs';
@@ -46,6 +46,10 @@ export class Engine {
   readonly options: EngineOptions;
   /** The realm's built-ins with the path that reaches each in a fresh engine (state.ts). */
   readonly builtins: Map<object, string>;
+  /** The innermost frame of a computation a safe-point snapshot caught running (runEventLoop finishes it first). */
+  pendingFrame: Frame | null = null;
+  /** …caught inside a timer turn: finishing it ends that turn. */
+  pendingTimerTurn = false;
   /** Turn 1 (the main program and its microtasks) has ended: a restored engine starts past it. */
   mainTurnDone = false;
   /** The first uncaught error of the current turn (reported by runEventLoop). */
@@ -201,6 +205,18 @@ export class Engine {
    * turn one timer callback with its microtasks); returning true stops the loop there.
    */
   async runEventLoop(afterTurn?: (turn: number) => boolean | void): Promise<void> {
+    if (this.pendingFrame) {
+      // a restore from a safe point: finish the computation that was running, then its turn
+      const top = this.pendingFrame;
+      this.pendingFrame = null;
+      this.guard(() => this.vm.continueRunning(top));
+      if (this.pendingTimerTurn) {
+        this.pendingTimerTurn = false;
+        this.runJobs();
+        this.loop.turn++;
+        if (afterTurn?.(this.loop.turn + 1)) return;
+      }
+    }
     this.runJobs();
     if (!this.mainTurnDone) {
       this.mainTurnDone = true;
@@ -229,6 +245,7 @@ export class Engine {
   }
 
   private reportUncaught(e: unknown): void {
+    if (isHost(e, SafepointStop)) throw e;
     if (isHost(e, GuestError)) {
       if (!this.uncaught) this.uncaught = e;
       return;
@@ -240,7 +257,7 @@ export class Engine {
     try {
       return f();
     } catch (e) {
-      if (isHost(e, GuestError)) throw e;
+      if (isHost(e, GuestError) || isHost(e, SafepointStop)) throw e;
       if (isHost(e, GuestThrow)) throw this.guestError(e.value, 'uncaught');
       throw this.guestError(this.vm.toGuest(e), 'uncaught');
     }

@@ -138,6 +138,8 @@ export interface EventLoopOptions {
 export class EventLoop {
   /** Turns completed: a turn is one timer callback and the microtasks it led to. */
   turn = 0;
+  /** The timer callback running now (a safe-point snapshot may catch it mid-way). */
+  runningCallback: Function | null = null;
   private readonly onUncaught: (error: unknown) => void;
   private readonly apply: (f: Function, thisArg: unknown, args: unknown[]) => unknown;
 
@@ -172,9 +174,12 @@ export class EventLoop {
     if (!this.timers.realTime && this.timers.virtualTime < timer.due) this.timers.virtualTime = timer.due;
     this.timers.take(timer);
     try {
+      this.runningCallback = timer.callback;
       this.apply(timer.callback, undefined, timer.args);
     } catch (error) {
       this.onUncaught(error);
+    } finally {
+      this.runningCallback = null;
     }
     this.runJobs();
     this.turn++;

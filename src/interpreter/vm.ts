@@ -188,6 +188,11 @@ export class GuestThrow {
   constructor(readonly value: unknown) {}
 }
 
+/** Thrown by a safe-point hook to abandon the running program (after a snapshot with --stop); no guest handler sees it. */
+export class SafepointStop {
+  constructor(readonly reason: string) {}
+}
+
 export class VM {
   readonly closures = makeStamp<Closure>();
   readonly generators = makeStamp<GeneratorState>();
@@ -204,6 +209,8 @@ export class VM {
   private readonly accessors: PropertyAccessors;
   depth = 0;
   current: Frame | null = null;
+  /** Called at each loop back-edge with the running frame (null: no safe points, the usual case). */
+  safepoint: ((frame: Frame) => void) | null = null;
   readonly factories = new Map<string, Function>();
   readonly enterFromHost: (rec: Closure, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
   host!: VMHost;
@@ -806,6 +813,7 @@ export class VM {
         try {
           return this.loop(frame);
         } catch (err) {
+          if (isHost(err, SafepointStop)) throw err;
           const thrown = this.toGuest(err);
           // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
           if (isHost(thrown, this.I.Error)) {
@@ -892,6 +900,22 @@ export class VM {
     const caller = f.caller!;
     caller.stack[caller.sp++] = value;
     this.current = caller;
+  }
+
+  /**
+   * Go on with a chain of frames restored from a safe-point snapshot: `top` is the innermost, the
+   * chain ends at a boundary frame (the turn's entry from the host). Returns the entry's result.
+   */
+  continueRunning(top: Frame): unknown {
+    let n = 0;
+    for (let f: Frame | null = top; f; f = f.caller) n++;
+    this.current = null;
+    this.depth = n - 1;
+    try {
+      return this.run(top);
+    } finally {
+      this.depth = 0;
+    }
   }
 
   /** Resume a suspended frame (generator or await) from host code. */
@@ -1195,7 +1219,18 @@ export class VM {
         case Op.JumpIfStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a !== b) pc++; else pc = ops[pc]!; break; }
         case Op.JumpIfNotEq: { const b = stack[--sp]; const a = stack[--sp]; if (looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
         case Op.JumpIfEq: { const b = stack[--sp]; const a = stack[--sp]; if (!looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.Jump: pc = ops[pc]!; break;
+        case Op.Jump: {
+          const target = ops[pc]!;
+          if (target < pc && this.safepoint !== null) {
+            // a loop back-edge: a safe point (the frame's state is saved as if about to run the loop's head)
+            frame.pc = target;
+            frame.sp = sp;
+            frame.env = env;
+            this.safepoint(frame);
+          }
+          pc = target;
+          break;
+        }
         case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
         case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
         case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;

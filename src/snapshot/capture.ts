@@ -22,6 +22,8 @@ import { pristineEngine } from './pristine';
 
 export interface SnapshotStats {
   turn: number;
+  /** Taken at a safe point inside running code (else between turns). */
+  safepoint: boolean;
   objects: number;
   functions: number;
   records: number;
@@ -110,7 +112,11 @@ export class Capture {
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
   private readonly at: number;
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    /** A safe-point snapshot: the innermost frame of the computation running now. */
+    private readonly running: Frame | null = null,
+  ) {
     this.at = engine.timers.now();
     this.vm = engine.vm;
     this.realm = engine.realm;
@@ -479,12 +485,36 @@ export class Capture {
     return id;
   }
 
+  /**
+   * A running computation can be written out when every frame from the innermost to the turn's
+   * entry is a VM frame, and the host code that entered the turn does not wait for its result.
+   */
+  private readonly runningChain = new Set<Frame>();
+
+  private checkRunning(top: Frame): void {
+    let root = top;
+    for (let f: Frame | null = top; f; f = f.caller) {
+      this.runningChain.add(f);
+      if (f.boundary && f.caller) throw new SnapshotError(`a native frame is on the stack (host code called ${f.code.name || 'a function'}): not a safe point`);
+      root = f;
+    }
+    const loop = this.engine.loop;
+    const fromTimer = loop.runningCallback !== null && root.closure?.fn === loop.runningCallback;
+    const ok = root.code.kind === 'script' || fromTimer || (root.asyncCap !== null && root.delivered);
+    if (!ok) throw new SnapshotError(`the running code was entered by host code that waits for its result (${root.code.name || root.code.kind}): not a safe point`);
+  }
+
   private frame(f: Frame, id: number): void {
     this.frames++;
     this.count('frame');
     if (f.mappedParams) this.fail('a suspended sloppy-mode function whose arguments object is mapped to its parameters', f);
     if (f.module) this.fail('a suspended frame of an ES module (modules are not captured yet)', f);
     const path = `<frame ${f.code.name || f.code.kind}>`;
+    const off = f.pc > 0 ? offsetAt(f.code, f.pc - 1) : -1;
+    const pos = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
+    const at = `${f.code.file}:${pos.line}:${pos.column}`;
+    const name = f.code.name || (f.code.kind === 'script' ? '<script>' : '<anonymous>');
+    this.frameList.push({ name, at }); // before its callers: the innermost frame comes first
     const { unit, code } = this.unit(f.code);
     const stack: string[] = [];
     for (let i = 0; i < f.sp; i++) stack.push(this.internal(f.stack[i], `${path}.<register ${i}>`));
@@ -505,12 +535,10 @@ export class Capture {
       f.asyncCap ? `$.ref(${this.record(f.asyncCap)})` : 'null',
       f.construct,
       f.delivered,
+      // only the running computation's frames are linked: a suspended frame's caller is stale
+      f.caller && this.runningChain.has(f) ? `$.ref(${this.record(f.caller)})` : 'null',
+      this.runningChain.has(f) && f.boundary,
     ];
-    const off = f.pc > 0 ? offsetAt(f.code, f.pc - 1) : -1;
-    const pos = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
-    const at = `${f.code.file}:${pos.line}:${pos.column}`;
-    const name = f.code.name || (f.code.kind === 'script' ? '<script>' : '<anonymous>');
-    this.frameList.push({ name, at });
     const stmt = `$.rec(${id}, "Frame", [${fields.join(', ')}]);`;
     this.addBytes('frame', stmt.length);
     this.records.push(`// frame ${id}: ${name} (${at})`.replace(/[\r\n\u2028\u2029]/g, ' '), stmt);
@@ -725,7 +753,12 @@ export class Capture {
     const t0 = performance.now();
     const engine = this.engine;
     const vm = this.vm;
-    if (vm.current) throw new SnapshotError('a snapshot is taken between event-loop turns (guest code is running)');
+    if (vm.current && !this.running) throw new SnapshotError('a snapshot is taken between event-loop turns or at a safe point (guest code is running)');
+    let runningRef = '';
+    if (this.running) {
+      this.checkRunning(this.running);
+      runningRef = `$.ref(${this.record(this.running)})`;
+    }
     if (engine.modules.size > 0) throw new SnapshotError('the program uses ES modules, which snapshots do not capture yet');
     // The global object and every built-in: only what differs from a fresh engine is written.
     const fillsBefore = this.fills.length;
@@ -776,11 +809,13 @@ export class Capture {
       `$.jobs([${jobs.join(', ')}]);`,
       `$.timers([${timers.join(', ')}], ${t.nextId}, ${t.nextSeq});`,
       `$.rejections([${pendingRejections.join(', ')}]);`,
-      `$.turn(${engine.loop.turn});`,
+      ...(runningRef ? [`$.running(${runningRef}, ${engine.loop.runningCallback !== null});`] : []),
+      `$.turn(${engine.loop.turn}, ${engine.mainTurnDone});`,
       '',
     ].join('\n');
     const stats: SnapshotStats = {
       turn: engine.loop.turn + 1,
+      safepoint: this.running !== null,
       objects: this.ids.size,
       functions: this.functions,
       records: this.nextRec,
@@ -807,6 +842,6 @@ export function prepareCapture(engine: Engine): void {
   pristineEngine(engine.options);
 }
 
-export function capture(engine: Engine): Snapshot {
-  return new Capture(engine).run();
+export function capture(engine: Engine, running: Frame | null = null): Snapshot {
+  return new Capture(engine, running).run();
 }

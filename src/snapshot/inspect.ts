@@ -23,7 +23,8 @@ export function inspectSnapshot(code: string): string {
   const header = readHeader(code);
   const s = readStats(code);
   const out: string[] = [];
-  out.push(`snapvm snapshot, format ${header.version}, taken after turn ${s.turn}${header.options.test262Host ? ' (test262 host)' : ''}`);
+  const when = s.safepoint ? `taken at a safe point during turn ${s.turn} (the running computation resumes on restore)` : `taken after turn ${s.turn}`;
+  out.push(`snapvm snapshot, format ${header.version}, ${when}${header.options.test262Host ? ' (test262 host)' : ''}`);
   out.push(`size ${kb(Buffer.byteLength(code))}, captured in ${s.captureMs.toFixed(1)} ms`);
   out.push(`objects ${s.objects} (functions ${s.functions}), engine records ${s.records}, suspended frames ${s.frames}, compile units ${s.units}`);
   out.push('');
@@ -40,7 +41,7 @@ export function inspectSnapshot(code: string): string {
   out.push(`  timers:                      ${r.timers}`);
   out.push(`  unhandled rejections:        ${r.rejections}`);
   out.push('');
-  out.push(s.frameList.length ? 'suspended frames' : 'suspended frames: none (the snapshot has no running code)');
+  out.push(s.frameList.length ? 'suspended frames (innermost running frame first)' : 'suspended frames: none (the snapshot has no running code)');
   for (const f of s.frameList) out.push(`  ${f.name}  at ${f.at}`);
   out.push('');
   out.push('compile units');

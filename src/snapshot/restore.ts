@@ -136,7 +136,7 @@ class Restorer {
   }
 
   private linkFrame(f: Frame, fields: unknown[]): void {
-    const [u, c, fn, pc, sp, stack, env, fnEnv, thisValue, newTarget, args, argsObj, gen, asyncCap, construct, delivered] = fields;
+    const [u, c, fn, pc, sp, stack, env, fnEnv, thisValue, newTarget, args, argsObj, gen, asyncCap, construct, delivered, caller, boundary] = fields;
     const code = this.code(u, c);
     const closure = fn === undefined ? null : this.engine.vm.closures.get(fn);
     if (fn !== undefined && !closure) this.bad('a frame whose function is not a guest function');
@@ -160,8 +160,9 @@ class Restorer {
     w.asyncCap = this.resolve(asyncCap);
     w.construct = construct === true;
     w.delivered = delivered === true;
-    w.caller = null;
-    w.boundary = false;
+    w.caller = caller === null || caller === undefined ? null : this.resolve(caller);
+    w.boundary = boundary === true;
+    if (w.caller !== null && !(w.caller instanceof Frame)) this.bad('a frame whose caller is not a frame');
     w.mappedParams = null;
     w.module = null;
     w.depth = 0;
@@ -376,9 +377,17 @@ class Restorer {
     def('rejections', 1, (list: unknown) => {
       for (const p of this.list(list, 'rejections')) engine.rejections.pending.push(p as object);
     });
-    def('turn', 1, (n: unknown) => {
+    def('turn', 2, (n: unknown, mainTurnDone: unknown) => {
       engine.loop.turn = this.num(n, 'a turn');
-      engine.mainTurnDone = true;
+      engine.mainTurnDone = mainTurnDone !== false;
+    });
+    def('running', 2, (top: unknown, inTimerTurn: unknown) => {
+      const f = this.resolve(top);
+      if (!(f instanceof Frame)) this.bad('a running computation that is not a frame');
+      let n = 0;
+      for (let g: Frame | null = f; g; g = g.caller) if (++n > vm.frameLimit) this.bad('a running computation deeper than the frame limit');
+      engine.pendingFrame = f;
+      engine.pendingTimerTurn = inTimerTurn === true;
     });
     return $;
   }
