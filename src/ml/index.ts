@@ -1,0 +1,10 @@
+// The ML room's door: ONNX building, the model zoo, layer partitions, profiles and onnxruntime-node
+// sessions. Other rooms import only from here.
+export { onnx, DataType, encodeModel, decodeModel, elementBytes, floatTensor, int64Tensor, floatData, tensorBytes, valueInfo, describeValue, type Model } from './onnx';
+export { GraphBuilder, float, floats, type AttributeValue, type NodeOptions } from './builder';
+export { parsePrototxt, type TextMessage } from './prototxt';
+export { caffeToOnnx, SeededRandom, type CaffeModel, type CaffeLayerInfo, type CaffeOptions } from './caffe';
+export { CAFFE_ZOO, caffeZooNames, caffeZooModel, zooModel, ionnProfilesDir, OCR_MODELS, ocrModel, ocrModelPath, type CaffeZooName, type OcrModelName } from './zoo';
+export { layerChain, layerKey, splitModel, subModel, withBoundaryOutputs, type ChainLayer, type LayerChain } from './partition';
+export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, formatIonnProfile, type LayerProfile, type LayerProfileEntry, type ProfileOptions } from './profile';
+export { ort, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
