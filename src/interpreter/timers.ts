@@ -158,7 +158,31 @@ export class EventLoop {
 
   /** Whether anything is left to run. */
   get idle(): boolean {
-    return this.queue.size === 0 && this.timers.size === 0;
+    return this.queue.size === 0 && this.timers.size === 0 && this.pending === 0;
+  }
+
+  /** Host operations in flight (an inference on onnxruntime): the loop waits for them. */
+  private pending = 0;
+  private wake: (() => void) | null = null;
+
+  /** Keep the loop running until `work` settles; its settlement wakes a waiting loop. */
+  track(work: Promise<unknown>): void {
+    this.pending++;
+    const done = () => {
+      this.pending--;
+      const wake = this.wake;
+      this.wake = null;
+      wake?.();
+    };
+    work.then(done, done);
+  }
+
+  /** Wait until a tracked operation settles or `ms` passes (no limit when undefined). */
+  private waitForHost(ms: number | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => { this.wake = null; resolve(); }, ms);
+      this.wake = () => { if (timer) clearTimeout(timer); resolve(); };
+    });
   }
 
   /**
@@ -187,14 +211,15 @@ export class EventLoop {
     for (;;) {
       const timer = this.timers.next();
       if (!timer) {
-        if (this.queue.size === 0) return;
-        this.runJobs();
+        if (this.queue.size !== 0) this.runJobs();
+        else if (this.pending) await this.waitForHost(undefined);
+        else return;
         continue;
       }
       if (this.timers.realTime) {
         const wait = timer.due - this.timers.now();
         if (wait > 0) {
-          await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait)));
+          await (this.pending ? this.waitForHost(Math.ceil(wait)) : new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait))));
           // Something may have changed while waiting (host services); pick again.
           continue;
         }

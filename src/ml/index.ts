@@ -8,3 +8,4 @@ export { CAFFE_ZOO, caffeZooNames, caffeZooModel, zooModel, ionnProfilesDir, OCR
 export { layerChain, layerKey, splitModel, subModel, withBoundaryOutputs, type ChainLayer, type LayerChain } from './partition';
 export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, formatIonnProfile, type LayerProfile, type LayerProfileEntry, type ProfileOptions } from './profile';
 export { ort, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
+export { ortService, type OrtServiceOptions } from './ort-guest';
