@@ -48,7 +48,7 @@ async function main() {
     for (let cut = 1; cut < L; cut++) {
       const d = ml.compareOutputs(await runPieces(ml.splitModel(chain, [cut]), feeds), whole);
       detail[c.name].push({ boundary: cut, before: chain.layers[cut - 1].name, tensor: chain.layers[cut].inputs[0], ...d });
-      if (d.relative > worst.relative || (worst.at === '-' && d.relative === 0)) worst = { ...d, at: `${cut} (${chain.layers[cut].name})` };
+      if (d.relative > worst.relative || (worst.at === '-' && d.relative === 0)) worst = { ...d, at: `${cut}, after ${chain.layers[cut - 1].name}` };
     }
     const all = ml.compareOutputs(await runPieces(ml.splitModel(chain, Array.from({ length: L - 1 }, (_, k) => k + 1)), feeds), whole);
     rows.push({
