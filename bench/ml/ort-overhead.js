@@ -3,28 +3,31 @@
 //  - ResNet-50 and MobileNet (real shapes, SEEDED RANDOM WEIGHTS) inference through each.
 // Guest numbers include everything a guest pays: the interpreted loop, argument checks, the copy of
 // the input into onnxruntime, the copy of the output into a guest Float32Array, guest promises.
-// Each round alternates the two sides; the table gives the median over rounds of the mean per call.
+// Both sides are warmed up first (the interpreter's JIT warm-up is not per-call overhead). Then each
+// round runs a batch on one side and a batch on the other (order alternating), and the table gives
+// the medians over rounds of the mean per call and of the per-round ratio guest/direct: pairing
+// batches that ran back to back keeps a busy shared machine's load out of the ratio.
 //
-//   npm run build && node bench/ml/ort-overhead.js [--rounds 7] [--tiny 2000] [--big 5]
+//   npm run build && node bench/ml/ort-overhead.js [--rounds 15] [--tiny 500] [--big 1]
 const ml = require('../../dist/src/ml/index.js');
 const { Engine } = require('../../dist/src/interpreter/index.js');
 const ort = require('onnxruntime-node');
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => Number(args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const rounds = opt('--rounds', 7);
-const tinyCalls = opt('--tiny', 2000);
-const bigCalls = opt('--big', 5);
+const rounds = opt('--rounds', 15);
+const tinyCalls = opt('--tiny', 500);
+const bigCalls = opt('--big', 1);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Direct: an async loop of session.run on onnxruntime-node (what a Node program does). */
-async function direct(bytes, name, dims, data, calls) {
+async function direct(bytes, name, dims, data) {
   const session = await ort.InferenceSession.create(bytes);
   const tensor = () => new ort.Tensor('float32', data, dims);
   await session.run({ [name]: tensor() });
-  return async () => {
+  return async (calls) => {
     const t0 = now();
     for (let i = 0; i < calls; i++) await session.run({ [name]: tensor() });
     return (now() - t0) / calls;
@@ -32,7 +35,7 @@ async function direct(bytes, name, dims, data, calls) {
 }
 
 /** Guest: the same loop as a guest program under snapvm, through the `ort` service. */
-async function guest(bytes, name, dims, data, calls) {
+async function guest(bytes, name, dims, data) {
   const engine = new Engine({ services: [ml.ortService()] });
   const g = engine.realm.global;
   g.modelBytes = new g.Uint8Array(bytes);
@@ -44,7 +47,7 @@ async function guest(bytes, name, dims, data, calls) {
     async function loop(n) { for (let i = 0; i < n; i++) await session.run({ ${JSON.stringify(name)}: new ort.Tensor('float32', inputData, inputDims) }); }
   `, 'bench.js');
   await engine.runEventLoop();
-  return async () => {
+  return async (calls) => {
     const t0 = now();
     engine.evaluateScript(`loop(${calls})`, 'round.js');
     await engine.runEventLoop();
@@ -52,32 +55,34 @@ async function guest(bytes, name, dims, data, calls) {
   };
 }
 
-async function compare(label, bytes, name, dims, calls, unit) {
+async function compare(label, bytes, name, dims, calls, warmup, unit) {
   const data = ml.patternInput(dims).data;
-  const d = await direct(bytes, name, dims, data, calls);
-  const g = await guest(bytes, name, dims, data, calls);
-  const ds = [], gs = [];
+  const d = await direct(bytes, name, dims, data);
+  const g = await guest(bytes, name, dims, data);
+  await d(warmup); await g(warmup);
+  const ds = [], gs = [], ratios = [];
   for (let r = 0; r < rounds; r++) {
-    if (r % 2) { gs.push(await g()); ds.push(await d()); } else { ds.push(await d()); gs.push(await g()); }
+    if (r % 2) { gs.push(await g(calls)); ds.push(await d(calls)); } else { ds.push(await d(calls)); gs.push(await g(calls)); }
+    ratios.push(gs[r] / ds[r]);
   }
-  const dm = median(ds), gm = median(gs);
+  const dm = median(ds), gm = median(gs), ratio = median(ratios);
   const scale = unit === 'µs' ? 1000 : 1;
   return {
-    case: label, calls: `${calls} × ${rounds} rounds`,
+    case: label, calls: `${calls} per round`,
     [`direct ${unit}`]: (dm * scale).toFixed(unit === 'µs' ? 1 : 2), [`guest ort ${unit}`]: (gm * scale).toFixed(unit === 'µs' ? 1 : 2),
-    [`overhead ${unit}`]: ((gm - dm) * scale).toFixed(unit === 'µs' ? 1 : 2), 'guest / direct': (gm / dm).toFixed(3),
+    [`overhead ${unit}`]: ((gm - dm) * scale).toFixed(unit === 'µs' ? 1 : 2), 'guest / direct (median of rounds)': ratio.toFixed(3),
   };
 }
 
 async function main() {
   const tiny = new ml.GraphBuilder('tiny');
   tiny.output(tiny.node('Add', [tiny.input('x', [1, 4]), tiny.weight('w', [1, 4], Float32Array.from([1, 2, 3, 4]))], {}, { outputs: ['y'] }));
-  const rows = [await compare('one Add [1,4]', tiny.bytes(), 'x', [1, 4], tinyCalls, 'µs')];
+  const rows = [await compare('one Add [1,4]', tiny.bytes(), 'x', [1, 4], tinyCalls, 5000, 'µs')];
   for (const name of ['mobilenet', 'resnet50']) {
     const m = await ml.zooModel(name);
-    rows.push(await compare(`${name} (seeded random weights)`, ml.encodeModel(m.model), m.input.name, m.input.dims, bigCalls, 'ms'));
+    rows.push(await compare(`${name} (seeded random weights)`, ml.encodeModel(m.model), m.input.name, m.input.dims, bigCalls, 3, 'ms'));
   }
-  console.log(`onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over rounds of the mean per call`);
+  console.log(`onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over ${rounds} rounds; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
   for (const r of rows) console.log(JSON.stringify(r));
   console.table(rows);
 }

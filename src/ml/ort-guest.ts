@@ -61,6 +61,7 @@ const taName = getter(TypedArrayPrototype, Symbol.toStringTag);
 const taBuffer = getter(TypedArrayPrototype, 'buffer');
 const taOffset = getter(TypedArrayPrototype, 'byteOffset');
 const taBytes = getter(TypedArrayPrototype, 'byteLength');
+const taLength = getter(TypedArrayPrototype, 'length');
 const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
 
 /** The typed array's constructor name, or undefined when `v` is no typed array (proxies included). */
@@ -90,13 +91,31 @@ interface RealmKit {
   array(...items: unknown[]): unknown[];
   isArray(v: unknown): boolean;
   ObjectPrototype: object;
+  /** Define a tensor's own properties in the realm (one call instead of five cross-realm ones). */
+  initTensor(target: object, type: string, data: unknown, size: number, dims: unknown[]): object;
+  /** A plain object with these own data properties: names[i] → values[i]. */
+  record(names: readonly string[], values: readonly unknown[]): object;
 }
 
 const KIT_SOURCE = `(function () {
   'use strict';
+  const freeze = Object.freeze; // captured: guest code may replace Object.freeze later
   const arrays = { Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array };
-  return { arrays, create: Object.create, defineProperty: Object.defineProperty, freeze: Object.freeze,
-    array: function array(...items) { return items; }, isArray: Array.isArray, ObjectPrototype: Object.prototype };
+  return { arrays, create: Object.create, defineProperty: Object.defineProperty, freeze,
+    array: function array(...items) { return items; }, isArray: Array.isArray, ObjectPrototype: Object.prototype,
+    // Plain assignments on a fresh object: ~30x cheaper than defineProperty (writable, as
+    // onnxruntime-web's class fields are; the engine reads its own record, never these).
+    initTensor(target, type, data, size, dims) {
+      target.type = type; target.data = data; target.dims = freeze(dims); target.size = size; target.location = 'cpu';
+      return target;
+    },
+    // Object literals define (no setter of Object.prototype runs).
+    record(names, values) {
+      let o = {};
+      for (let i = 0; i < names.length; i++) o = { ...o, [names[i]]: values[i] };
+      return o;
+    },
+  };
 })()`;
 
 /** A host service defining `ort` (onnxruntime-web's API) in the guest global. */
@@ -172,7 +191,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       if (!Object.prototype.hasOwnProperty.call(HOST_ARRAYS, type as string) && type !== 'string') fail(`ort.Tensor: unsupported type '${String(type)}'`);
       tensorType = type as TensorType;
     }
-    const size = (): number => (name ? Reflect.apply(getter(TypedArrayPrototype, 'length'), data, []) : (R.get(data as object, 'length') as number));
+    const size = (): number => (name ? Reflect.apply(taLength, data, []) : (R.get(data as object, 'length') as number));
     if (tensorType === 'string') {
       if (!kit.isArray(data)) fail('ort.Tensor: string tensors take an array of strings');
     } else if (!name) {
@@ -193,11 +212,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   const TensorPrototype = Tensor.prototype;
 
   function makeTensor(target: object, type: TensorType, data: unknown, dims: number[]): object {
-    value(target, 'type', type);
-    value(target, 'data', data);
-    value(target, 'dims', kit.freeze(kit.array(...dims)));
-    value(target, 'size', dims.reduce((a, b) => a * b, 1));
-    value(target, 'location', 'cpu');
+    kit.initTensor(target, type, data, dims.reduce((a, b) => a * b, 1), kit.array(...dims));
     tensors.set(target, { type, dims, data });
     return target;
   }
@@ -352,9 +367,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     }
     const session = record.session!;
     return guestPromise('session.run', () => session.run(feeds, [...fetches]), (results) => {
-      const out = kit.create(kit.ObjectPrototype);
-      for (const name of fetches) kit.defineProperty(out, name, { value: toGuest(results[name]!), writable: true, enumerable: true, configurable: true });
-      return out;
+      return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
     });
   });
   method(SessionPrototype, 'release', 0, (self) => {
