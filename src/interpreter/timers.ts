@@ -177,6 +177,18 @@ export class EventLoop {
     work.then(done, done);
   }
 
+  /**
+   * Wait for tracked host work (or `ms`); the jobs its settlement queued (a guest promise's
+   * reactions) run at once as a turn of their own, as an I/O callback's do in Node.
+   */
+  private async hostTurn(ms: number | undefined, onTurn?: (turn: number) => void): Promise<void> {
+    await this.waitForHost(ms);
+    if (this.queue.size === 0) return;
+    this.runJobs();
+    this.turn++;
+    onTurn?.(this.turn);
+  }
+
   /** Wait until a tracked operation settles or `ms` passes (no limit when undefined). */
   private waitForHost(ms: number | undefined): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -212,14 +224,15 @@ export class EventLoop {
       const timer = this.timers.next();
       if (!timer) {
         if (this.queue.size !== 0) this.runJobs();
-        else if (this.pending) await this.waitForHost(undefined);
+        else if (this.pending) await this.hostTurn(undefined, onTurn);
         else return;
         continue;
       }
       if (this.timers.realTime) {
         const wait = timer.due - this.timers.now();
         if (wait > 0) {
-          await (this.pending ? this.waitForHost(Math.ceil(wait)) : new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait))));
+          if (this.pending) await this.hostTurn(Math.ceil(wait), onTurn);
+          else await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait)));
           // Something may have changed while waiting (host services); pick again.
           continue;
         }
