@@ -1,6 +1,8 @@
 // The guest `ort` API against onnxruntime-node called directly, side by side (issue 5):
 //  - per-call overhead on a one-op graph (Add of two [1, 4] tensors);
-//  - ResNet-50 and MobileNet (real shapes, SEEDED RANDOM WEIGHTS) inference through each.
+//  - ResNet-50 and MobileNet (real shapes, SEEDED RANDOM WEIGHTS) inference through each, and
+//    through onnxruntime-web's WebAssembly backend in this Node (the browser's CPU path; its
+//    default thread count unless --web-threads N).
 // Guest numbers include everything a guest pays: the interpreted loop, argument checks, the copy of
 // the input into onnxruntime, the copy of the output into a guest Float32Array, guest promises.
 // Both sides are warmed up first (the interpreter's JIT warm-up is not per-call overhead). Then each
@@ -8,7 +10,7 @@
 // the medians over rounds of the mean per call and of the per-round ratio guest/direct: pairing
 // batches that ran back to back keeps a busy shared machine's load out of the ratio.
 //
-//   npm run build && node bench/ml/ort-overhead.js [--rounds 15] [--tiny 500] [--big 1]
+//   npm run build && node bench/ml/ort-overhead.js [--rounds 15] [--tiny 500] [--big 1] [--web-threads N] [--no-web]
 const ml = require('../../dist/src/ml/index.js');
 const { Engine } = require('../../dist/src/interpreter/index.js');
 const ort = require('onnxruntime-node');
@@ -18,6 +20,8 @@ const opt = (name, fallback) => Number(args.includes(name) ? args[args.indexOf(n
 const rounds = opt('--rounds', 15);
 const tinyCalls = opt('--tiny', 500);
 const bigCalls = opt('--big', 1);
+const withWeb = !args.includes('--no-web');
+const webThreads = args.includes('--web-threads') ? opt('--web-threads', 1) : undefined;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -26,6 +30,20 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 async function direct(bytes, name, dims, data) {
   const session = await ort.InferenceSession.create(bytes);
   const tensor = () => new ort.Tensor('float32', data, dims);
+  await session.run({ [name]: tensor() });
+  return async (calls) => {
+    const t0 = now();
+    for (let i = 0; i < calls; i++) await session.run({ [name]: tensor() });
+    return (now() - t0) / calls;
+  };
+}
+
+/** onnxruntime-web's wasm backend, the same loop (what the app would run in a browser without a GPU). */
+async function web(bytes, name, dims, data) {
+  const ortWeb = require('onnxruntime-web');
+  if (webThreads !== undefined) ortWeb.env.wasm.numThreads = webThreads;
+  const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  const tensor = () => new ortWeb.Tensor('float32', data, dims);
   await session.run({ [name]: tensor() });
   return async (calls) => {
     const t0 = now();
@@ -55,15 +73,17 @@ async function guest(bytes, name, dims, data) {
   };
 }
 
-async function compare(label, bytes, name, dims, calls, warmup, unit) {
+async function compare(label, bytes, name, dims, calls, warmup, unit, includeWeb) {
   const data = ml.patternInput(dims).data;
   const d = await direct(bytes, name, dims, data);
   const g = await guest(bytes, name, dims, data);
-  await d(warmup); await g(warmup);
-  const ds = [], gs = [], ratios = [];
+  const w = includeWeb ? await web(bytes, name, dims, data) : null;
+  await d(warmup); await g(warmup); if (w) await w(warmup);
+  const ds = [], gs = [], ws = [], ratios = [], webRatios = [];
   for (let r = 0; r < rounds; r++) {
     if (r % 2) { gs.push(await g(calls)); ds.push(await d(calls)); } else { ds.push(await d(calls)); gs.push(await g(calls)); }
     ratios.push(gs[r] / ds[r]);
+    if (w) { ws.push(await w(calls)); webRatios.push(ws[r] / gs[r]); }
   }
   const dm = median(ds), gm = median(gs), ratio = median(ratios);
   const scale = unit === 'µs' ? 1000 : 1;
@@ -71,6 +91,7 @@ async function compare(label, bytes, name, dims, calls, warmup, unit) {
     case: label, calls: `${calls} per round`,
     [`direct ${unit}`]: (dm * scale).toFixed(unit === 'µs' ? 1 : 2), [`guest ort ${unit}`]: (gm * scale).toFixed(unit === 'µs' ? 1 : 2),
     [`overhead ${unit}`]: ((gm - dm) * scale).toFixed(unit === 'µs' ? 1 : 2), 'guest / direct (median of rounds)': ratio.toFixed(3),
+    ...(w ? { [`ort-web wasm ${unit}`]: (median(ws) * scale).toFixed(2), 'ort-web / guest (median of rounds)': median(webRatios).toFixed(2) } : {}),
   };
 }
 
@@ -80,10 +101,12 @@ async function main() {
   const rows = [await compare('one Add [1,4]', tiny.bytes(), 'x', [1, 4], tinyCalls, 5000, 'µs')];
   for (const name of ['mobilenet', 'resnet50']) {
     const m = await ml.zooModel(name);
-    rows.push(await compare(`${name} (seeded random weights)`, ml.encodeModel(m.model), m.input.name, m.input.dims, bigCalls, 3, 'ms'));
+    rows.push(await compare(`${name} (seeded random weights)`, ml.encodeModel(m.model), m.input.name, m.input.dims, bigCalls, 3, 'ms', withWeb));
   }
   console.log(`onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over ${rounds} rounds; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  if (withWeb) console.log(`onnxruntime-web ${require('onnxruntime-web').env.versions.web} wasm, numThreads ${webThreads ?? 'default'}`);
   for (const r of rows) console.log(JSON.stringify(r));
   console.table(rows);
+  process.exit(0); // onnxruntime-web's wasm worker threads would keep Node alive
 }
 main().catch((e) => { console.error(e); process.exit(1); });
