@@ -97,6 +97,13 @@ t.test('zoo models split at their chain boundaries reproduce the whole model (1e
   // AlexNet and ResNet-50 at every boundary: bench/ml/split-check.js (minutes).
 });
 
+t.test('weights stored as Constant nodes (Paddle2ONNX) count as weight bytes', async (t) => {
+  const cls = ocrModel('cls');
+  t.equal(cls.model.graph!.initializer!.length, 0);
+  const total = layerChain(cls.model).layers.reduce((s, l) => s + l.weightBytes, 0);
+  t.ok(total > 0.9 * cls.bytes.length && total < cls.bytes.length, `${total} weight bytes in a ${cls.bytes.length}-byte file`);
+});
+
 t.test('a model given as bytes round-trips through the chain', async (t) => {
   const chain = layerChain(branchy());
   const bytes = encodeModel(splitModel(chain, [2])[1]!);

@@ -32,6 +32,7 @@ async function main() {
     } })),
     { name: 'ppocr-cls', weights: 'pretrained', load: async () => ({ model: ml.ocrModel('cls').model, feeds: { x: ml.patternInput([1, 3, 48, 192]) } }) },
     { name: 'ppocr-det', weights: 'pretrained', load: async () => ({ model: ml.ocrModel('det').model, feeds: { x: ml.patternInput([1, 3, 320, 320]) } }) },
+    { name: 'ppocr-rec', weights: 'pretrained', load: async () => ({ model: ml.ocrModel('rec').model, feeds: { x: ml.patternInput([1, 3, 48, 320]) } }) },
   ].filter((c) => !pick || pick.includes(c.name));
   const rows = [];
   const detail = {};

@@ -20,7 +20,7 @@ export interface ChainLayer {
   /** The tensor entering the layer (graph inputs for the first layer) and leaving it. */
   inputs: string[];
   outputs: string[];
-  /** Bytes of the initializers this layer's nodes (and the static nodes they use) read. */
+  /** Bytes of the initializers and Constant-node values this layer's nodes (and the static nodes they use) read. */
   weightBytes: number;
 }
 
@@ -149,12 +149,25 @@ export function layerChain(model: Model, keyOf: (node: onnx.INodeProto, index: n
     const outputs = cut.tensor ? [cut.tensor] : a.graphOutputs;
     const name = members.length === 1 ? members[0]! : `${members[0]}…${members[members.length - 1]}`;
     const layer: ChainLayer = { index: layers.length, name, members, nodes, inputs, outputs, weightBytes: 0 };
-    layer.weightBytes = pieceNodes(a, nodes).initializers.reduce((s, t) => s + tensorBytes(a.initializers.get(t)!), 0);
+    layer.weightBytes = pieceWeightBytes(a, nodes);
     layers.push(layer);
     inputs = outputs;
     start = cut.position + 1;
   }
   return { model, layers, types };
+}
+
+/** Bytes of the constants a piece carries: its initializers and its Constant nodes' values (Paddle2ONNX stores weights so). */
+function pieceWeightBytes(a: Analysis, dynamicNodes: number[]): number {
+  const piece = pieceNodes(a, dynamicNodes);
+  let bytes = piece.initializers.reduce((s, t) => s + tensorBytes(a.initializers.get(t)!), 0);
+  for (const i of piece.nodes) {
+    const n = a.nodes[i]!;
+    if (a.dynamic[i] || n.opType !== 'Constant') continue;
+    const value = n.attribute?.find((x) => x.name === 'value')?.t;
+    if (value) bytes += tensorBytes(value);
+  }
+  return bytes;
 }
 
 /** The nodes of a piece (its dynamic nodes plus the static nodes they need) and its initializers. */
