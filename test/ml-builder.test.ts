@@ -71,3 +71,18 @@ t.test('prototxt: nested messages, repeated fields, enums, comments, list shorth
   t.throws(() => parsePrototxt('layer {\n name: "x"\n', 'net.prototxt'), /net.prototxt:2: missing '}'/);
   t.throws(() => parsePrototxt('a: 1\n b: @', 'x.prototxt'), /x.prototxt:2: unexpected character '@'/);
 });
+
+t.test('sessions: CPU, and the GPU asked for with one line saying what runs and why', async (t) => {
+  const { createSession, compareOutputs, patternInput } = await import('../src/ml/index');
+  const g = new GraphBuilder('relu');
+  g.output(g.node('Relu', [g.input('x', [1, 3])], {}, { outputs: ['y'] }));
+  const cpu = await createSession(g.build());
+  t.equal(cpu.provider, 'cpu');
+  t.equal(cpu.note, 'onnxruntime-node: running on CPU');
+  const gpu = await createSession(g.bytes(), 'gpu');
+  if (gpu.provider === 'cpu') t.match(gpu.note, /^onnxruntime-node: GPU asked for but not usable \(cuda: .*; webgpu: .*\); running on CPU$/);
+  else t.equal(gpu.note, `onnxruntime-node: running on ${gpu.provider}`);
+  const x = { x: patternInput([1, 3]) };
+  t.same(compareOutputs((await gpu.session.run(x)).y!, (await cpu.session.run(x)).y!), { maxAbs: 0, relative: 0 });
+  t.same(compareOutputs(patternInput([1, 3]), patternInput([3, 1])), { maxAbs: Infinity, relative: Infinity });
+});
