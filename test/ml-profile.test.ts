@@ -15,7 +15,7 @@ t.test('GoogLeNet: feature and weight bytes, measured time, ODROID and GPU serve
   t.equal(p.layers.at(-1)!.outputBytes, 1000 * 4);
   // The chain's weight bytes add up to the Caffe layers' parameters.
   t.equal(p.layers.reduce((s, l) => s + l.weightBytes, 0), m.layers.reduce((s, l) => s + l.weightBytes, 0));
-  t.ok(p.layers.every((l) => l.ms['ort-cpu']! > 0), 'every layer timed');
+  t.ok(p.layers.every((l) => l.ms['ort-cpu']! > 0 && l.loadMs['ort-cpu']! > 0), 'every layer timed, run and load');
   const { unmatched } = addIonnDeviceProfiles(p, 'googlenet');
   t.same(unmatched, []);
   t.ok(Math.abs(p.wholeMs['odroid-xu4']! - 1340) < 5, `ODROID-XU4 total ${p.wholeMs['odroid-xu4']} ms (README: ≈ 1340)`);

@@ -5,6 +5,8 @@
 //    default thread count unless --web-threads N).
 // Guest numbers include everything a guest pays: the interpreted loop, argument checks, the copy of
 // the input into onnxruntime, the copy of the output into a guest Float32Array, guest promises.
+// "API cost outside ort" = (guest − time inside onnxruntime's run) − (direct − time inside its run),
+// per call (medians): the guest API's own cost, which the load of a shared machine hardly moves.
 // Both sides are warmed up first (the interpreter's JIT warm-up is not per-call overhead). Then each
 // round runs a batch on one side and a batch on the other (order alternating), and the table gives
 // the medians over rounds of the mean per call and of the per-round ratio guest/direct: pairing
@@ -23,6 +25,28 @@ const bigCalls = opt('--big', 1);
 const withWeb = !args.includes('--no-web');
 const webThreads = args.includes('--web-threads') ? opt('--web-threads', 1) : undefined;
 
+// Time spent inside onnxruntime's InferenceSession.run (call → settled), for both sides: what a
+// call costs beyond it is the API's own overhead, which a loaded machine's noise does not hide.
+let insideOrt = 0;
+{
+  const proto = ort.InferenceSession.prototype;
+  const run = proto.run;
+  proto.run = async function (...args) {
+    const t0 = now();
+    try {
+      return await run.apply(this, args);
+    } finally {
+      insideOrt += now() - t0;
+    }
+  };
+}
+const timed = async (side, calls) => {
+  const before = insideOrt;
+  const perCall = await side(calls);
+  return { perCall, outside: perCall - (insideOrt - before) / calls };
+};
+
+const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
@@ -65,9 +89,10 @@ async function guest(bytes, name, dims, data) {
     async function loop(n) { for (let i = 0; i < n; i++) await session.run({ ${JSON.stringify(name)}: new ort.Tensor('float32', inputData, inputDims) }); }
   `, 'bench.js');
   await engine.runEventLoop();
+  const loop = g.loop; // called from the host: no script to compile per round
   return async (calls) => {
     const t0 = now();
-    engine.evaluateScript(`loop(${calls})`, 'round.js');
+    loop(calls);
     await engine.runEventLoop();
     return (now() - t0) / calls;
   };
@@ -80,17 +105,26 @@ async function compare(label, bytes, name, dims, calls, warmup, unit, includeWeb
   const w = includeWeb ? await web(bytes, name, dims, data) : null;
   await d(warmup); await g(warmup); if (w) await w(warmup);
   const ds = [], gs = [], ws = [], ratios = [], webRatios = [];
+  // A pause before each batch: onnxruntime's idle worker threads spin for a while after a run, and
+  // on 2 cores the other session's spinning threads would slow the next batch down.
+  const batch = async (side) => { await pause(); return timed(side, calls); };
+  const dOut = [], gOut = [];
   for (let r = 0; r < rounds; r++) {
-    if (r % 2) { gs.push(await g(calls)); ds.push(await d(calls)); } else { ds.push(await d(calls)); gs.push(await g(calls)); }
+    let a, b;
+    if (r % 2) { b = await batch(g); a = await batch(d); } else { a = await batch(d); b = await batch(g); }
+    ds.push(a.perCall); gs.push(b.perCall); dOut.push(a.outside); gOut.push(b.outside);
     ratios.push(gs[r] / ds[r]);
-    if (w) { ws.push(await w(calls)); webRatios.push(ws[r] / gs[r]); }
+    if (w) { ws.push((await batch(w)).perCall); webRatios.push(ws[r] / gs[r]); }
   }
   const dm = median(ds), gm = median(gs), ratio = median(ratios);
+  const added = median(gOut) - median(dOut); // the guest API's own cost per call
+  const ortTime = median(ds) - median(dOut);
   const scale = unit === 'µs' ? 1000 : 1;
   return {
     case: label, calls: `${calls} per round`,
     [`direct ${unit}`]: (dm * scale).toFixed(unit === 'µs' ? 1 : 2), [`guest ort ${unit}`]: (gm * scale).toFixed(unit === 'µs' ? 1 : 2),
     [`overhead ${unit}`]: ((gm - dm) * scale).toFixed(unit === 'µs' ? 1 : 2), 'guest / direct (median of rounds)': ratio.toFixed(3),
+    [`API cost outside ort ${unit}`]: (added * scale).toFixed(unit === 'µs' ? 1 : 3), 'API cost / ort run': `${((added / ortTime) * 100).toFixed(2)} %`,
     ...(w ? { [`ort-web wasm ${unit}`]: (median(ws) * scale).toFixed(2), 'ort-web / guest (median of rounds)': median(webRatios).toFixed(2) } : {}),
   };
 }

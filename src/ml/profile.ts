@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { layerChain, subModel, withBoundaryOutputs, type LayerChain } from './partition';
 import { createSession, timeRuns, ort, type Device } from './runtime';
+import { encodeModel } from './onnx';
 import { CAFFE_ZOO, ionnProfilesDir, type CaffeZooName } from './zoo';
 
 export interface LayerProfileEntry {
@@ -17,6 +18,8 @@ export interface LayerProfileEntry {
   outputBytes: number;
   /** Milliseconds per device name, e.g. `{ 'ort-cpu': 1.2, 'odroid-xu4': 70.6, 'gpu-server': 0.08 }`. */
   ms: Record<string, number>;
+  /** Milliseconds to load the layer alone (create its onnxruntime session from bytes), per measured device. */
+  loadMs: Record<string, number>;
 }
 
 export interface LayerProfile {
@@ -62,14 +65,17 @@ export async function profileChain(chain: LayerChain, opts: ProfileOptions): Pro
   await whole.session.release();
   const layers: LayerProfileEntry[] = [];
   for (const layer of chain.layers) {
-    const piece = await createSession(subModel(chain, layer.index, layer.index + 1), device, opts.sessionOptions);
+    const bytes = encodeModel(subModel(chain, layer.index, layer.index + 1));
+    const t0 = process.hrtime.bigint();
+    const piece = await createSession(bytes, device, opts.sessionOptions);
+    const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
     const feeds: Record<string, ort.Tensor> = {};
     for (const n of layer.inputs) feeds[n] = (features[n] ?? opts.feeds[n]) as ort.Tensor;
     const ms = await timeRuns(piece.session, feeds, runs);
     await piece.session.release();
     layers.push({
       index: layer.index, name: layer.name, members: layer.members, weightBytes: layer.weightBytes,
-      inputBytes: bytesOf(layer.inputs), outputBytes: bytesOf(layer.outputs), ms: { [name]: ms },
+      inputBytes: bytesOf(layer.inputs), outputBytes: bytesOf(layer.outputs), ms: { [name]: ms }, loadMs: { [name]: loadMs },
     });
   }
   const input = Object.entries(opts.feeds)[0]!;
