@@ -23,7 +23,13 @@ function smallModel(): Uint8Array {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-ort-'));
 fs.writeFileSync(path.join(dir, 'small.onnx'), smallModel());
-t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-outside-'));
+fs.writeFileSync(path.join(outside, 'secret.onnx'), smallModel());
+fs.symlinkSync(path.join(outside, 'secret.onnx'), path.join(dir, 'link.onnx'));
+t.teardown(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(outside, { recursive: true, force: true });
+});
 
 async function runGuest(code: string, opts: { modelRoot?: string } = {}): Promise<unknown> {
   const notes: string[] = [];
@@ -61,6 +67,11 @@ const cases: { name: string; code: string; expected: unknown; modelRoot?: string
   { name: 'paths outside the model folder are refused', modelRoot: dir, code: `
       try { await ort.InferenceSession.create('../../etc/passwd'); } catch (e) { return e.constructor === TypeError && e.message; }`,
     expected: "InferenceSession.create('../../etc/passwd'): outside the model folder" },
+  { name: 'symbolic links out of the model folder are refused; errors show no host path', modelRoot: dir, code: `
+      const out = [];
+      for (const p of ['link.onnx', 'missing.onnx']) try { await ort.InferenceSession.create(p); out.push('opened'); } catch (e) { out.push(e.message); }
+      return out.join('\\n');`,
+    expected: "InferenceSession.create: 'link.onnx' leads outside the model folder\nInferenceSession.create: cannot read model 'missing.onnx' (ENOENT)" },
   { name: 'without a model folder no path opens', code: `
       try { await ort.InferenceSession.create('small.onnx'); } catch (e) { return e.message; }`,
     expected: "InferenceSession.create('small.onnx'): this engine opens no model files; pass the model's bytes" },

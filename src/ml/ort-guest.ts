@@ -302,10 +302,24 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     if (typeof source === 'string') {
       const root = options.modelRoot;
       if (!root) fail(`InferenceSession.create('${source}'): this engine opens no model files; pass the model's bytes`);
+      const inside = (base: string, file: string) => {
+        const rel = path.relative(base, file);
+        return !(rel.startsWith('..') || path.isAbsolute(rel));
+      };
       const file = path.resolve(root!, source);
-      const rel = path.relative(path.resolve(root!), file);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) fail(`InferenceSession.create('${source}'): outside the model folder`);
-      return { load: async () => new Uint8Array(await fs.promises.readFile(file)), optionsArg: args[1] };
+      if (!inside(path.resolve(root!), file)) fail(`InferenceSession.create('${source}'): outside the model folder`);
+      const load = async () => {
+        // Symbolic links may not lead out of the folder; errors name the guest's path, not the host's.
+        let real: string;
+        try {
+          real = await fs.promises.realpath(file);
+        } catch (e) {
+          throw new Error(`cannot read model '${source}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+        if (!inside(await fs.promises.realpath(root!), real)) throw new Error(`'${source}' leads outside the model folder`);
+        return new Uint8Array(await fs.promises.readFile(real));
+      };
+      return { load, optionsArg: args[1] };
     }
     if (typedArrayName(source)) {
       const bytes = copyTypedArray(source);
