@@ -1,7 +1,7 @@
 // Layer partitions: chains between the dominators of the output (branches collapse into one layer),
 // sub-models cut at any set of boundaries, and pieces run in sequence reproducing the whole model.
 import t from 'tap';
-import { GraphBuilder, layerChain, splitModel, subModel, encodeModel, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
+import { GraphBuilder, layerChain, splitModel, subModel, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
 
 /** Run the pieces one after another, each fed the previous one's output. */
 async function runPieces(pieces: Model[], feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -74,6 +74,9 @@ t.test('every set of cuts of a small branching model reproduces it exactly', asy
   t.throws(() => splitModel(chain, [0]), /cut 0 is not a boundary of a 5-layer chain \(1…4\)/);
   t.throws(() => splitModel(chain, [5]), /cut 5 is not a boundary/);
   t.throws(() => subModel(chain, 2, 2), /empty layer range/);
+  // Pieces are deterministic bytes: the same cut gives the same content hash (server-side caching).
+  t.equal(contentHash(encodeModel(splitModel(chain, [2])[1]!)), contentHash(encodeModel(splitModel(layerChain(branchy()), [2])[1]!)));
+  t.not(contentHash(encodeModel(splitModel(chain, [2])[1]!)), contentHash(encodeModel(splitModel(chain, [3])[1]!)));
   // The 'half' Constant node is static: copied into the piece that uses it.
   t.ok(splitModel(chain, [4])[1]!.graph!.node!.some((n) => n.name === 'half'));
 });

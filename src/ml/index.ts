@@ -1,6 +1,6 @@
 // The ML room's door: ONNX building, the model zoo, layer partitions, profiles and onnxruntime-node
 // sessions. Other rooms import only from here.
-export { onnx, DataType, encodeModel, decodeModel, elementBytes, floatTensor, int64Tensor, floatData, tensorBytes, valueInfo, describeValue, type Model } from './onnx';
+export { onnx, DataType, contentHash, encodeModel, decodeModel, elementBytes, floatTensor, int64Tensor, floatData, tensorBytes, valueInfo, describeValue, type Model } from './onnx';
 export { GraphBuilder, float, floats, type AttributeValue, type NodeOptions } from './builder';
 export { parsePrototxt, type TextMessage } from './prototxt';
 export { caffeToOnnx, SeededRandom, type CaffeModel, type CaffeLayerInfo, type CaffeOptions } from './caffe';

@@ -1,5 +1,6 @@
 // ONNX models as plain protobuf records (onnx-proto's static protobufjs code, ONNX 1.10 / IR 8):
 // encode, decode, and the tensor helpers the builder, the zoo and the partitioner share.
+import { createHash } from 'node:crypto';
 import { onnx } from 'onnx-proto';
 
 export { onnx };
@@ -35,6 +36,11 @@ export function ortTypeName(type: number): string {
   const name = names[type];
   if (!name) throw new Error(`ONNX element type ${type} has no onnxruntime tensor type`);
   return name;
+}
+
+/** The content hash a model (or a partition) is stored and cached under: sha-256 of its bytes, hex. */
+export function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 export function encodeModel(model: Model): Uint8Array {
