@@ -1,7 +1,7 @@
 // Layer partitions: chains between the dominators of the output (branches collapse into one layer),
 // sub-models cut at any set of boundaries, and pieces run in sequence reproducing the whole model.
 import t from 'tap';
-import { GraphBuilder, layerChain, splitModel, subModel, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
+import { GraphBuilder, layerChain, layerGraph, graphLayerModel, splitModel, subModel, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
 
 /** Run the pieces one after another, each fed the previous one's output. */
 async function runPieces(pieces: Model[], feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -113,4 +113,40 @@ t.test('a model given as bytes round-trips through the chain', async (t) => {
   const s = await ort.InferenceSession.create(bytes);
   t.same(s.inputNames, ['block_out']);
   t.same(s.outputNames, ['y']);
+});
+
+/** Run a layer DAG one layer (one session) at a time in topological order. */
+async function runGraph(graph: ReturnType<typeof layerGraph>, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  const values: Record<string, ort.Tensor> = { ...feeds };
+  for (const layer of graph.layers) {
+    const { session } = await createSession(graphLayerModel(graph, layer.index));
+    const r = await session.run(Object.fromEntries(layer.inputs.map((n) => [n, values[n]!])));
+    Object.assign(values, r);
+    await session.release();
+  }
+  return values;
+}
+
+t.test('the full layer DAG (branches kept): edges, and every layer run alone reproduces the model', async (t) => {
+  const model = branchy();
+  const graph = layerGraph(model);
+  t.same(graph.layers.map((l) => l.key), ['stem', 'block', 'relu', 'head', 'scale']);
+  const plain = layerGraph(model, (n, i) => `${n.opType}${i}`);
+  t.equal(plain.layers.length, 12, 'every node but the Constant (13 nodes)');
+  const branchEdges = plain.edges.filter((e) => plain.layers[e.from]?.key === 'Conv0').map((e) => plain.layers[e.to]!.key);
+  t.same(branchEdges.sort(), ['Add5', 'Conv1', 'Relu2'], 'the stem feeds both branches and the residual add');
+  t.same(plain.edges.filter((e) => e.to === plain.layers.length).map((e) => e.tensor), ['y']);
+  const feeds = { x: patternInput([1, 2, 4, 4]) };
+  const whole = await runWhole(model, feeds);
+  t.same(compareOutputs((await runGraph(plain, feeds)).y!, whole), { maxAbs: 0, relative: 0 });
+  t.throws(() => graphLayerModel(plain, 99), /no layer 99/);
+
+  const g = caffeZooModel('googlenet');
+  const dag = layerGraph(g.model);
+  t.equal(dag.layers.length, g.layers.length, 'one DAG layer per Caffe layer');
+  t.equal(dag.layers.reduce((s, l) => s + l.weightBytes, 0), g.layers.reduce((s, l) => s + l.weightBytes, 0));
+  const out = (await runGraph(dag, { data: patternInput([1, 3, 224, 224]) }))[g.output.name]!;
+  const ref = await runWhole(g.model, { data: patternInput([1, 3, 224, 224]) });
+  const d = compareOutputs(out, ref);
+  t.ok(d.relative <= 1e-5, `GoogLeNet run Caffe layer by Caffe layer (${dag.layers.length} sessions): relative difference ${d.relative.toExponential(2)}`);
 });

@@ -243,18 +243,21 @@ export function splitModel(chain: LayerChain, cuts: readonly number[]): Model[] 
 
 /** The model of layers [start, end) of the chain. */
 export function subModel(chain: LayerChain, start: number, end: number): Model {
-  const a = analyse(chain.model);
   const layers = chain.layers.slice(start, end);
   if (!layers.length) throw new Error(`subModel: empty layer range [${start}, ${end})`);
-  const { nodes, initializers } = pieceNodes(a, layers.flatMap((l) => l.nodes));
-  const g = chain.model.graph!;
+  const name = `${chain.model.graph!.name || 'graph'}[${start}:${end}]`;
+  return pieceModel(chain.model, analyse(chain.model), chain.types, layers.flatMap((l) => l.nodes), layers[0]!.inputs, layers[layers.length - 1]!.outputs, name);
+}
+
+/** A complete model of these dynamic nodes (plus the static ones they need) between these tensors. */
+function pieceModel(model: Model, a: Analysis, types: Map<string, number>, dynamicNodes: number[], inputs: string[], outputs: string[], name: string): Model {
+  const { nodes, initializers } = pieceNodes(a, dynamicNodes);
+  const g = model.graph!;
   const original = new Map([...(g.input ?? []), ...(g.output ?? [])].map((v) => [v.name!, v]));
-  const info = (name: string) => original.get(name) ?? valueInfo(name, chain.types.get(name) ?? DataType.FLOAT);
-  const inputs = layers[0]!.inputs;
-  const outputs = layers[layers.length - 1]!.outputs;
+  const info = (t: string) => original.get(t) ?? valueInfo(t, types.get(t) ?? DataType.FLOAT);
   const used = new Set(initializers);
   const graph: onnx.IGraphProto = {
-    name: `${g.name || 'graph'}[${start}:${end}]`,
+    name,
     node: nodes.map((i) => a.nodes[i]!),
     initializer: (g.initializer ?? []).filter((t) => used.has(t.name!)),
     input: inputs.map(info),
@@ -262,13 +265,86 @@ export function subModel(chain: LayerChain, start: number, end: number): Model {
     valueInfo: (g.valueInfo ?? []).filter((v) => !inputs.includes(v.name!) && !outputs.includes(v.name!)),
   };
   return {
-    irVersion: chain.model.irVersion,
-    opsetImport: chain.model.opsetImport,
+    irVersion: model.irVersion,
+    opsetImport: model.opsetImport,
     producerName: 'snapvm partition',
-    producerVersion: chain.model.producerVersion,
-    docString: `layers ${start}…${end - 1} of ${g.name || 'a model'}`,
+    producerVersion: model.producerVersion,
+    docString: `${name} of ${g.name || 'a model'}`,
     graph,
   };
+}
+
+/** One layer of the full DAG: the nodes sharing a layer key (a Caffe layer of a zoo model). */
+export interface GraphLayer {
+  index: number;
+  key: string;
+  nodes: number[];
+  /** Tensors it reads from other layers or the graph inputs, and those it hands on (or that are outputs). */
+  inputs: string[];
+  outputs: string[];
+  weightBytes: number;
+}
+
+/**
+ * The model as a DAG of layers without collapsing branches (for exact min-cut planners as DADS):
+ * layers in topological order, and an edge per tensor from its producing layer (-1: graph input) to
+ * each consuming layer (`layers.length`: graph output).
+ */
+export interface LayerGraph {
+  model: Model;
+  layers: GraphLayer[];
+  edges: { from: number; to: number; tensor: string }[];
+  types: Map<string, number>;
+}
+
+export function layerGraph(model: Model, keyOf: (node: onnx.INodeProto, index: number) => string = layerKey): LayerGraph {
+  const a = analyse(model);
+  const layerOfKey = new Map<string, GraphLayer>();
+  const layerOfNode = new Map<number, GraphLayer>();
+  const layers: GraphLayer[] = [];
+  for (const i of a.order) {
+    if (!a.dynamic[i]) continue;
+    const key = keyOf(a.nodes[i]!, i);
+    let layer = layerOfKey.get(key);
+    if (!layer) {
+      layer = { index: layers.length, key, nodes: [], inputs: [], outputs: [], weightBytes: 0 };
+      layers.push(layer);
+      layerOfKey.set(key, layer);
+    }
+    layer.nodes.push(i);
+    layerOfNode.set(i, layer);
+  }
+  const edges: LayerGraph['edges'] = [];
+  const outputs = new Set(a.graphOutputs);
+  for (const layer of layers) {
+    for (const i of layer.nodes) {
+      for (const x of a.nodes[i]!.input ?? []) {
+        if (!x) continue;
+        const p = a.producer.get(x);
+        const from = p === undefined ? (a.graphInputs.includes(x) ? -1 : undefined) : a.dynamic[p] ? layerOfNode.get(p)!.index : undefined;
+        if (from === undefined || from === layer.index || layer.inputs.includes(x)) continue;
+        layer.inputs.push(x);
+        edges.push({ from, to: layer.index, tensor: x });
+      }
+      for (const o of a.nodes[i]!.output ?? []) {
+        if (!o) continue;
+        const leaves = outputs.has(o) || (a.consumers.get(o) ?? []).some((c) => a.dynamic[c] && layerOfNode.get(c) !== layer);
+        if (leaves && !layer.outputs.includes(o)) layer.outputs.push(o);
+        if (outputs.has(o)) edges.push({ from: layer.index, to: layers.length, tensor: o });
+      }
+    }
+    layer.weightBytes = pieceWeightBytes(a, layer.nodes);
+  }
+  // Layers are keyed by name, so a key reused far apart (an exporter's habit) could form a cycle.
+  for (const e of edges) if (e.from >= e.to && e.to !== layers.length) throw new Error(`layerGraph: layer ${layers[e.to]!.key} reads ${e.tensor} from the later layer ${layers[e.from]!.key}; give those nodes distinct keys`);
+  return { model, layers, edges, types: inferTypes(model, a) };
+}
+
+/** The model of one layer of the DAG: its inputs and outputs are the tensors crossing its edges. */
+export function graphLayerModel(graph: LayerGraph, index: number): Model {
+  const layer = graph.layers[index];
+  if (!layer) throw new Error(`graphLayerModel: no layer ${index} (0…${graph.layers.length - 1})`);
+  return pieceModel(graph.model, analyse(graph.model), graph.types, layer.nodes, layer.inputs, layer.outputs, `${graph.model.graph!.name || 'graph'}{${layer.key}}`);
 }
 
 /** The whole model with every boundary tensor also exposed as an output (to measure features). */
