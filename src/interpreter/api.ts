@@ -16,7 +16,33 @@ export interface EngineOptions {
   test262Host?: boolean;
   /** Where `print` writes (test262 host); defaults to onConsole('log', …). */
   onPrint?: (text: string) => void;
+  /** Host services to install into the guest realm before any guest code runs (e.g. src/ml's `ort`). */
+  services?: HostService[];
 }
+
+/**
+ * What a host service (the ML room's `ort`, later WebNN and the DOM) gets to install guest APIs.
+ * Everything it hands to guest code must be made through these (realm functions, realm objects,
+ * realm errors, guest promises): no host object may reach guest code (DESIGN.md, principle 3).
+ */
+export interface HostServices {
+  /** The guest global object. */
+  readonly global: Record<PropertyKey, unknown>;
+  /** The realm's Reflect: reads of guest values that may run guest code (getters, proxies) go through it. */
+  readonly R: typeof Reflect;
+  /** A function of the guest realm whose behaviour is `impl` (a constructor when `construct`). */
+  native(name: string, length: number, impl: (thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown, construct?: boolean): Function;
+  /** Evaluate engine-written source in the realm (never guest text): factories, captured built-ins. */
+  realmEval<T = unknown>(src: string): T;
+  /** A guest-realm error of this type. */
+  error(type: 'Error' | 'TypeError' | 'RangeError', message: string): Error;
+  /** A guest promise settled from the host (settle it with guest values only). */
+  newPromise(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
+  /** Keep the event loop running until this host work settles (settle the guest promise inside it). */
+  track(work: Promise<unknown>): void;
+}
+
+export type HostService = (host: HostServices) => void;
 
 /** A guest exception that reached the host: uncaught, unhandled rejection, or a syntax error. */
 export class GuestError extends Error {

@@ -9,7 +9,7 @@ import { SourceFile, Code, ScopeDesc } from './code';
 import { JobQueue } from './jobs';
 import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
 import { Timers, EventLoop, installTimers } from './timers';
-import { EngineOptions, GuestError, ConsoleLevel } from './api';
+import { EngineOptions, GuestError, ConsoleLevel, HostServices } from './api';
 import { THIS, NEW_TARGET } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
@@ -88,6 +88,21 @@ export class Engine {
     };
     installIntrinsics(this, vm, options);
     this.builtins = builtinPaths(this.realm, vm);
+    for (const service of options.services ?? []) service(this.hostServices());
+  }
+
+  /** The plug-in point for host services (api.ts, HostServices). */
+  private hostServices(): HostServices {
+    const realm = this.realm;
+    return {
+      global: realm.global,
+      R: realm.R,
+      native: (name, length, impl, construct) => realm.native(name, length, impl, construct),
+      realmEval: (src) => realm.realmEval(src),
+      error: (type, message) => realm.error(type, message),
+      newPromise: () => this.promises.newPromise(),
+      track: (work) => this.loop.track(work),
+    };
   }
 
   /** Console output: the options' sink, or the process's stdout/stderr. */

@@ -1,4 +1,4 @@
 // The interpreter room's door: the embedding API.
 export { Engine } from './engine';
 export { GuestError } from './api';
-export type { EngineOptions, ConsoleLevel } from './api';
+export type { EngineOptions, ConsoleLevel, HostService, HostServices } from './api';

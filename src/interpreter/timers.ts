@@ -160,7 +160,43 @@ export class EventLoop {
 
   /** Whether anything is left to run. */
   get idle(): boolean {
-    return this.queue.size === 0 && this.timers.size === 0;
+    return this.queue.size === 0 && this.timers.size === 0 && this.pending === 0;
+  }
+
+  /** Host operations in flight (an inference on onnxruntime): the loop waits for them. */
+  private pending = 0;
+  private wake: (() => void) | null = null;
+
+  /** Keep the loop running until `work` settles; its settlement wakes a waiting loop. */
+  track(work: Promise<unknown>): void {
+    this.pending++;
+    const done = () => {
+      this.pending--;
+      const wake = this.wake;
+      this.wake = null;
+      wake?.();
+    };
+    work.then(done, done);
+  }
+
+  /**
+   * Wait for tracked host work (or `ms`); the jobs its settlement queued (a guest promise's
+   * reactions) run at once as a turn of their own, as an I/O callback's do in Node.
+   */
+  private async hostTurn(ms: number | undefined, onTurn?: (turn: number) => void): Promise<void> {
+    await this.waitForHost(ms);
+    if (this.queue.size === 0) return;
+    this.runJobs();
+    this.turn++;
+    onTurn?.(this.turn);
+  }
+
+  /** Wait until a tracked operation settles or `ms` passes (no limit when undefined). */
+  private waitForHost(ms: number | undefined): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(() => { this.wake = null; resolve(); }, ms);
+      this.wake = () => { if (timer) clearTimeout(timer); resolve(); };
+    });
   }
 
   /**
@@ -192,14 +228,16 @@ export class EventLoop {
     for (;;) {
       const timer = this.timers.next();
       if (!timer) {
-        if (this.queue.size === 0) return;
-        this.runJobs();
+        if (this.queue.size !== 0) this.runJobs();
+        else if (this.pending) await this.hostTurn(undefined, onTurn);
+        else return;
         continue;
       }
       if (this.timers.realTime) {
         const wait = timer.due - this.timers.now();
         if (wait > 0) {
-          await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait)));
+          if (this.pending) await this.hostTurn(Math.ceil(wait), onTurn);
+          else await new Promise<void>((resolve) => setTimeout(resolve, Math.ceil(wait)));
           // Something may have changed while waiting (host services); pick again.
           continue;
         }

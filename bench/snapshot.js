@@ -1,0 +1,73 @@
+'use strict';
+// Snapshot cost: for each benchmark program (and two ~200 KB-source Octane apps), load it in snapvm,
+// run its driver once (so the heap holds its working state), then measure capture (engine.snapshot())
+// and restore (Engine.restore in a fresh engine) and the snapshot's size; finally run the driver once
+// more in the original and in the restored engine and compare the programs' checks.
+//   node bench/snapshot.js [--repeat N] [PROGRAM...]
+// Needs `npm run build` and Octane at ../bench-cache/octane (see bench/README.md).
+
+const path = require('node:path');
+const { PROGRAMS, loadSources, driverSource, octaneDir } = require('./programs.js');
+const { Engine, prepareCapture } = require(path.resolve(__dirname, '..', 'dist', 'src', 'index.js'));
+
+const OCTANE_SETUP = PROGRAMS.find((p) => p.name === 'richards').setup;
+const OCTANE_CHECK = PROGRAMS.find((p) => p.name === 'richards').check;
+const big = (name, file, note) => ({ name, kind: 'octane', files: ['base.js', file].map((f) => path.join(octaneDir(), f)), setup: OCTANE_SETUP, check: OCTANE_CHECK, iterations: 1, note });
+const APPS = [
+  ...PROGRAMS,
+  big('box2d', 'box2d.js', 'Octane Box2D: physics engine, 229 KB of source'),
+  big('earley-boyer', 'earley-boyer.js', 'Octane EarleyBoyer: Scheme runtime + parser, 195 KB of source'),
+];
+
+const args = process.argv.slice(2);
+let repeat = 3;
+const names = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--repeat') repeat = Number(args[++i]);
+  else names.push(args[i]);
+}
+const chosen = names.length ? APPS.filter((p) => names.includes(p.name)) : APPS;
+const quiet = { onConsole: () => {}, onPrint: () => {} };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const kb = (n) => (n / 1024).toFixed(1);
+
+const rows = [];
+for (const program of chosen) {
+  const sources = loadSources(program);
+  const sourceBytes = sources.reduce((n, s) => n + Buffer.byteLength(s.text), 0);
+  const captures = [];
+  const restores = [];
+  let snap;
+  let verdict = '';
+  for (let r = 0; r < repeat; r++) {
+    const engine = new Engine(quiet);
+    for (const s of sources) engine.evaluateScript(s.text, s.file);
+    engine.evaluateScript(program.setup, 'setup.js');
+    engine.evaluateScript(driverSource(1), 'driver.js');
+    engine.runJobs();
+    prepareCapture(engine);
+    let t = performance.now();
+    snap = engine.snapshot();
+    captures.push(performance.now() - t);
+    t = performance.now();
+    const restored = Engine.restore(snap.code, quiet);
+    restores.push(performance.now() - t);
+    if (r === 0) {
+      engine.evaluateScript(driverSource(1), 'driver.js');
+      restored.evaluateScript(driverSource(1), 'driver.js');
+      const a = String(engine.evaluateScript(program.check, 'check.js'));
+      const b = String(restored.evaluateScript(program.check, 'check.js'));
+      verdict = a === b ? `same (${a.length > 24 ? a.slice(0, 24) + '…' : a})` : `DIFFERENT: ${a} vs ${b}`;
+    }
+  }
+  rows.push({ name: program.name, sourceKB: kb(sourceBytes), snapKB: kb(snap.stats.bytes), objects: snap.stats.objects, functions: snap.stats.functions, captureMs: median(captures), restoreMs: median(restores), verdict });
+  process.stderr.write(`${program.name} done\n`);
+}
+
+console.log(`snapshot after one driver run; median of ${repeat}; node ${process.version}; ${require('node:os').cpus().length} CPUs`);
+console.log('program          source KB  snapshot KB  objects  functions  capture ms  restore ms  after restore');
+for (const r of rows) {
+  console.log(
+    `${r.name.padEnd(16)} ${r.sourceKB.padStart(9)}  ${r.snapKB.padStart(11)}  ${String(r.objects).padStart(7)}  ${String(r.functions).padStart(9)}  ${r.captureMs.toFixed(1).padStart(10)}  ${r.restoreMs.toFixed(1).padStart(10)}  ${r.verdict}`,
+  );
+}

@@ -1,0 +1,407 @@
+// The onnxruntime-web API for guest code (`ort.Tensor`, `ort.InferenceSession.create`, `session.run`),
+// delegated to onnxruntime-node, installed through the engine's host-service plug-in point.
+//
+// Safety (DESIGN.md, principle 3): guest code sees only realm objects. Tensors, sessions, arrays,
+// result maps and errors are made with the realm's own constructors; guest typed arrays are read
+// with the host's %TypedArray% getters (internal slots, no guest getter runs) and copied, so a
+// guest that changes its buffer during an inference races with nothing; guest objects (feeds,
+// options, dims) are read through the realm's Reflect. No host object, error or promise escapes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HostService, HostServices } from '../interpreter/index';
+import { createSession, ort, type Device } from './runtime';
+
+export interface OrtServiceOptions {
+  /**
+   * Folder under which guest code may open models by path (`InferenceSession.create('m.onnx')`,
+   * relative to it). Without it only model bytes are accepted: guest code reads no host file.
+   */
+  modelRoot?: string;
+  /** Device when the guest names no execution provider. Default 'cpu'. */
+  device?: Device;
+  /** Receives the line saying which provider a session runs on and why (default: none). */
+  onNote?: (line: string) => void;
+}
+
+type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
+
+interface TensorRecord {
+  type: TensorType;
+  dims: number[];
+  /** The guest's data (a typed array of the realm, or a guest array of strings). */
+  data: unknown;
+}
+
+interface SessionRecord {
+  session: ort.InferenceSession | null;
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+}
+
+/** Host constructors per tensor type (bool tensors hold bytes, as onnxruntime-web's do). */
+const HOST_ARRAYS: Record<Exclude<TensorType, 'string'>, { new (n: number): ArrayBufferView & ArrayLike<unknown> }> = {
+  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
+  int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, bool: Uint8Array,
+};
+/** Typed array name → tensor type when the guest gives data without a type. */
+const TYPE_OF_ARRAY: Record<string, TensorType> = {
+  Float32Array: 'float32', Float64Array: 'float64', Int8Array: 'int8', Uint8Array: 'uint8', Int16Array: 'int16', Uint16Array: 'uint16',
+  Int32Array: 'int32', Uint32Array: 'uint32', BigInt64Array: 'int64', BigUint64Array: 'uint64', Uint8ClampedArray: 'uint8',
+};
+const ARRAY_OF_TYPE: Record<Exclude<TensorType, 'string'>, string> = {
+  float32: 'Float32Array', float64: 'Float64Array', int8: 'Int8Array', uint8: 'Uint8Array', int16: 'Int16Array', uint16: 'Uint16Array',
+  int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array', bool: 'Uint8Array',
+};
+
+// The host's own %TypedArray% and ArrayBuffer getters: they read internal slots of any realm's
+// typed arrays and run no guest code (a guest cannot redefine what they read).
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const getter = (o: object, k: PropertyKey) => Object.getOwnPropertyDescriptor(o, k)!.get! as (this: unknown) => any;
+const taName = getter(TypedArrayPrototype, Symbol.toStringTag);
+const taBuffer = getter(TypedArrayPrototype, 'buffer');
+const taOffset = getter(TypedArrayPrototype, 'byteOffset');
+const taBytes = getter(TypedArrayPrototype, 'byteLength');
+const taLength = getter(TypedArrayPrototype, 'length');
+const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
+
+/** The typed array's constructor name, or undefined when `v` is no typed array (proxies included). */
+function typedArrayName(v: unknown): string | undefined {
+  return typeof v === 'object' && v !== null ? (Reflect.apply(taName, v, []) as string | undefined) : undefined;
+}
+/** A host copy of a typed array's bytes (of any realm). */
+function copyTypedArray(v: unknown): Uint8Array {
+  const buffer = Reflect.apply(taBuffer, v, []) as ArrayBuffer;
+  return new Uint8Array(buffer, Reflect.apply(taOffset, v, []), Reflect.apply(taBytes, v, [])).slice();
+}
+/** The byte length of an ArrayBuffer of any realm, or -1 when `v` is none. */
+function arrayBufferBytes(v: unknown): number {
+  try {
+    return Reflect.apply(abBytes, v, []) as number;
+  } catch {
+    return -1;
+  }
+}
+
+/** Realm built-ins captured at install, before guest code can replace them. */
+interface RealmKit {
+  arrays: Record<string, { new (n: number): unknown }>;
+  create(proto: object | null): Record<string, unknown>;
+  defineProperty(o: object, k: string, d: PropertyDescriptor): void;
+  freeze<T>(o: T): T;
+  array(...items: unknown[]): unknown[];
+  isArray(v: unknown): boolean;
+  ObjectPrototype: object;
+  /** Define a tensor's own properties in the realm (one call instead of five cross-realm ones). */
+  initTensor(target: object, type: string, data: unknown, size: number, dims: unknown[]): object;
+  /** A plain object with these own data properties: names[i] → values[i]. */
+  record(names: readonly string[], values: readonly unknown[]): object;
+}
+
+const KIT_SOURCE = `(function () {
+  'use strict';
+  const freeze = Object.freeze; // captured: guest code may replace Object.freeze later
+  const arrays = { Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array };
+  return { arrays, create: Object.create, defineProperty: Object.defineProperty, freeze,
+    array: function array(...items) { return items; }, isArray: Array.isArray, ObjectPrototype: Object.prototype,
+    // Plain assignments on a fresh object: ~30x cheaper than defineProperty (writable, as
+    // onnxruntime-web's class fields are; the engine reads its own record, never these).
+    initTensor(target, type, data, size, dims) {
+      target.type = type; target.data = data; target.dims = freeze(dims); target.size = size; target.location = 'cpu';
+      return target;
+    },
+    // Object literals define (no setter of Object.prototype runs).
+    record(names, values) {
+      let o = {};
+      for (let i = 0; i < names.length; i++) o = { ...o, [names[i]]: values[i] };
+      return o;
+    },
+  };
+})()`;
+
+/** A host service defining `ort` (onnxruntime-web's API) in the guest global. */
+export function ortService(options: OrtServiceOptions = {}): HostService {
+  return (host) => installOrt(host, options);
+}
+
+function installOrt(host: HostServices, options: OrtServiceOptions): void {
+  const kit = host.realmEval<RealmKit>(KIT_SOURCE);
+  const R = host.R;
+  const tensors = new WeakMap<object, TensorRecord>();
+  const sessions = new WeakMap<object, SessionRecord>();
+  const typeError = (message: string) => host.error('TypeError', message);
+  const value = (o: object, k: string, v: unknown, enumerable = true) => kit.defineProperty(o, k, { value: v, writable: false, enumerable, configurable: false });
+  const method = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
+    kit.defineProperty(o, name, { value: host.native(name, length, (t, a) => impl(t, a)), writable: true, enumerable: false, configurable: true });
+
+  /** A host promise's outcome as a guest promise; host errors become guest errors (message only). */
+  const guestPromise = <T>(what: string, work: () => Promise<T>, wrap: (v: T) => unknown): object => {
+    const { promise, resolve, reject } = host.newPromise();
+    let started: Promise<T>;
+    try {
+      started = work();
+    } catch (e) {
+      reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`));
+      return promise;
+    }
+    host.track(started.then(
+      (v) => {
+        try {
+          resolve(wrap(v));
+        } catch (e) {
+          reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`));
+        }
+      },
+      (e) => reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`)),
+    ));
+    return promise;
+  };
+  const guestErrors = new WeakSet<object>();
+  const isGuestError = (e: unknown) => typeof e === 'object' && e !== null && guestErrors.has(e);
+  const fail = (message: string): never => {
+    const e = typeError(message);
+    guestErrors.add(e);
+    throw e;
+  };
+
+  /** Read a guest list of dims (numbers ≥ 0, integral). */
+  const readDims = (dims: unknown, what: string): number[] => {
+    if (!kit.isArray(dims)) fail(`${what}: dims must be an array of integers`);
+    const n = R.get(dims as object, 'length') as number;
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = R.get(dims as object, i);
+      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) fail(`${what}: dims[${i}] is not a non-negative integer`);
+      out.push(d as number);
+    }
+    return out;
+  };
+
+  // ---- ort.Tensor -------------------------------------------------------------------------------
+  const Tensor = host.native('Tensor', 3, (self, args, newTarget) => {
+    if (newTarget === undefined) fail("Class constructor Tensor cannot be invoked without 'new'");
+    let [type, data, dims] = [args[0], args[1], args[2]];
+    if (typeof type !== 'string') [type, data, dims] = [undefined, args[0], args[1]];
+    const name = typedArrayName(data);
+    let tensorType: TensorType;
+    if (type === undefined) {
+      if (name) tensorType = TYPE_OF_ARRAY[name] ?? fail(`ort.Tensor: ${name} data needs a type`);
+      else if (kit.isArray(data)) tensorType = 'float32';
+      else return fail('ort.Tensor: data must be a typed array or an array');
+    } else {
+      if (!Object.prototype.hasOwnProperty.call(HOST_ARRAYS, type as string) && type !== 'string') fail(`ort.Tensor: unsupported type '${String(type)}'`);
+      tensorType = type as TensorType;
+    }
+    const size = (): number => (name ? Reflect.apply(taLength, data, []) : (R.get(data as object, 'length') as number));
+    if (tensorType === 'string') {
+      if (!kit.isArray(data)) fail('ort.Tensor: string tensors take an array of strings');
+    } else if (!name) {
+      // A plain array of numbers: copied into a realm typed array of the type, as onnxruntime-web does.
+      if (!kit.isArray(data)) fail(`ort.Tensor: ${tensorType} data must be a typed array`);
+      const n = R.get(data as object, 'length') as number;
+      const typed = new kit.arrays[ARRAY_OF_TYPE[tensorType as Exclude<TensorType, 'string'>]]!(n) as Record<number, unknown>;
+      for (let i = 0; i < n; i++) R.set(typed, i, R.get(data as object, i));
+      data = typed;
+    } else if (name !== ARRAY_OF_TYPE[tensorType as Exclude<TensorType, 'string'>] && !(name === 'Uint8ClampedArray' && tensorType === 'uint8')) {
+      fail(`ort.Tensor: a ${tensorType} tensor cannot hold a ${name}`);
+    }
+    const length = size();
+    const shape = dims === undefined ? [length] : readDims(dims, 'ort.Tensor');
+    if (shape.reduce((a, b) => a * b, 1) !== length) fail(`ort.Tensor: ${length} values do not fit dims [${shape}]`);
+    return makeTensor(self as object, tensorType, data, shape);
+  }, true) as Function & { prototype: object };
+  const TensorPrototype = Tensor.prototype;
+
+  function makeTensor(target: object, type: TensorType, data: unknown, dims: number[]): object {
+    kit.initTensor(target, type, data, dims.reduce((a, b) => a * b, 1), kit.array(...dims));
+    tensors.set(target, { type, dims, data });
+    return target;
+  }
+  const tensorOf = (t: unknown, what: string): TensorRecord => (typeof t === 'object' && t !== null && tensors.get(t)) || fail(`${what} is not an ort.Tensor`);
+  method(TensorPrototype, 'getData', 0, (self) => {
+    const r = tensorOf(self, 'getData: this');
+    return guestPromise('getData', async () => r.data, (d) => d);
+  });
+  method(TensorPrototype, 'dispose', 0, () => undefined);
+  method(TensorPrototype, 'reshape', 1, (self, a) => {
+    const r = tensorOf(self, 'reshape: this');
+    const dims = readDims(a[0], 'Tensor.reshape');
+    if (dims.reduce((x, y) => x * y, 1) !== r.dims.reduce((x, y) => x * y, 1)) fail(`Tensor.reshape: dims [${dims}] do not fit ${r.dims.reduce((x, y) => x * y, 1)} values`);
+    return makeTensor(kit.create(TensorPrototype), r.type, r.data, dims);
+  });
+
+  /** A host copy of a guest tensor (onnxruntime-node reads it during the asynchronous run). */
+  const toHost = (r: TensorRecord): ort.Tensor => {
+    if (r.type === 'string') {
+      const n = R.get(r.data as object, 'length') as number;
+      const strings: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = R.get(r.data as object, i);
+        if (typeof s !== 'string') fail(`string tensor: element ${i} is not a string`);
+        strings.push(s as string);
+      }
+      return new ort.Tensor('string', strings, r.dims);
+    }
+    const bytes = copyTypedArray(r.data);
+    const Host = HOST_ARRAYS[r.type] as unknown as { new (b: ArrayBuffer, o: number, n: number): any; BYTES_PER_ELEMENT: number };
+    const data = new Host(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Host.BYTES_PER_ELEMENT);
+    if (data.length !== r.dims.reduce((a, b) => a * b, 1)) fail(`ort.Tensor: its data no longer fits dims [${r.dims}]`);
+    return new ort.Tensor(r.type, data, r.dims);
+  };
+
+  /** A guest tensor holding a copy of onnxruntime's result. */
+  const toGuest = (t: ort.Tensor): object => {
+    const type = t.type as TensorType;
+    let data: unknown;
+    if (type === 'string') data = kit.array(...(t.data as string[]));
+    else {
+      const name = ARRAY_OF_TYPE[type as Exclude<TensorType, 'string'>];
+      if (!name) throw new Error(`result type ${t.type} is not supported`);
+      const src = t.data as ArrayBufferView;
+      const n = (src as unknown as ArrayLike<unknown>).length;
+      data = new kit.arrays[name]!(n);
+      new Uint8Array(Reflect.apply(taBuffer, data, []) as ArrayBuffer).set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    }
+    return makeTensor(kit.create(TensorPrototype), type, data, [...t.dims]);
+  };
+
+  // ---- ort.InferenceSession ---------------------------------------------------------------------
+  const InferenceSession = host.native('InferenceSession', 0, () => fail('use ort.InferenceSession.create(model, options) to make a session'), true) as Function & { prototype: object };
+  const SessionPrototype = InferenceSession.prototype;
+
+  /** The session options a guest may set, read through the realm (unknown ones are ignored). */
+  const readOptions = (o: unknown): { device: Device; options: ort.InferenceSession.SessionOptions } => {
+    let device = options.device ?? 'cpu';
+    const out: ort.InferenceSession.SessionOptions = {};
+    if (o === undefined || o === null) return { device, options: out };
+    if (typeof o !== 'object') fail('InferenceSession.create: options must be an object');
+    const eps = R.get(o as object, 'executionProviders');
+    if (eps !== undefined) {
+      if (!kit.isArray(eps)) fail('InferenceSession.create: executionProviders must be an array');
+      const first = R.get(eps as object, 0);
+      const name = typeof first === 'string' ? first : first && typeof first === 'object' ? R.get(first, 'name') : undefined;
+      if (name !== undefined) device = ['webgpu', 'cuda', 'gpu', 'webnn', 'tensorrt'].includes(String(name)) ? 'gpu' : 'cpu';
+    }
+    const level = R.get(o as object, 'graphOptimizationLevel');
+    if (level !== undefined) {
+      if (!['disabled', 'basic', 'extended', 'all'].includes(level as string)) fail(`InferenceSession.create: graphOptimizationLevel '${String(level)}' is not one of disabled, basic, extended, all`);
+      out.graphOptimizationLevel = level as 'all';
+    }
+    for (const k of ['intraOpNumThreads', 'interOpNumThreads'] as const) {
+      const v = R.get(o as object, k);
+      if (v !== undefined) {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) fail(`InferenceSession.create: ${k} must be a non-negative integer`);
+        out[k] = v as number;
+      }
+    }
+    return { device, options: out };
+  };
+
+  /** The model's bytes from what the guest passed: bytes, a buffer (with offset/length), or a path. */
+  const readModel = (args: ArrayLike<unknown>): { load: () => Promise<Uint8Array>; optionsArg: unknown } => {
+    const source = args[0];
+    if (typeof source === 'string') {
+      const root = options.modelRoot;
+      if (!root) fail(`InferenceSession.create('${source}'): this engine opens no model files; pass the model's bytes`);
+      const inside = (base: string, file: string) => {
+        const rel = path.relative(base, file);
+        return !(rel.startsWith('..') || path.isAbsolute(rel));
+      };
+      const file = path.resolve(root!, source);
+      if (!inside(path.resolve(root!), file)) fail(`InferenceSession.create('${source}'): outside the model folder`);
+      const load = async () => {
+        // Symbolic links may not lead out of the folder; errors name the guest's path, not the host's.
+        let real: string;
+        try {
+          real = await fs.promises.realpath(file);
+        } catch (e) {
+          throw new Error(`cannot read model '${source}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+        if (!inside(await fs.promises.realpath(root!), real)) throw new Error(`'${source}' leads outside the model folder`);
+        return new Uint8Array(await fs.promises.readFile(real));
+      };
+      return { load, optionsArg: args[1] };
+    }
+    if (typedArrayName(source)) {
+      const bytes = copyTypedArray(source);
+      return { load: async () => bytes, optionsArg: args[1] };
+    }
+    const total = arrayBufferBytes(source);
+    if (total >= 0) {
+      const hasRange = typeof args[1] === 'number';
+      const offset = hasRange ? (args[1] as number) : 0;
+      const length = hasRange && typeof args[2] === 'number' ? (args[2] as number) : total - offset;
+      if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > total) fail('InferenceSession.create: byteOffset/byteLength out of range');
+      const bytes = new Uint8Array(source as ArrayBuffer, offset, length).slice();
+      const optionsArg = hasRange ? (typeof args[2] === 'number' ? args[3] : args[2]) : args[1];
+      return { load: async () => bytes, optionsArg };
+    }
+    return fail('InferenceSession.create: the model must be a path, an ArrayBuffer or a Uint8Array');
+  };
+
+  const create = host.native('create', 1, (_self, args) => {
+    const { load, optionsArg } = readModel(args);
+    const { device, options: sessionOptions } = readOptions(optionsArg);
+    return guestPromise('InferenceSession.create', async () => {
+      const choice = await createSession(await load(), device, sessionOptions);
+      options.onNote?.(choice.note);
+      return choice.session;
+    }, (session) => {
+      const s = kit.create(SessionPrototype);
+      const record: SessionRecord = { session, inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
+      value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
+      value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
+      sessions.set(s, record);
+      return s;
+    });
+  });
+  kit.defineProperty(InferenceSession, 'create', { value: create, writable: true, enumerable: false, configurable: true });
+
+  const sessionOf = (s: unknown): SessionRecord => (typeof s === 'object' && s !== null && sessions.get(s)) || fail('this is not an ort.InferenceSession');
+  method(SessionPrototype, 'run', 3, (self, args) => {
+    const record = sessionOf(self);
+    if (!record.session) fail('session.run: the session was released');
+    const feedsArg = args[0];
+    if (typeof feedsArg !== 'object' || feedsArg === null) fail('session.run: feeds must be an object of tensors');
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of record.inputNames) {
+      const t = R.get(feedsArg as object, name);
+      if (t === undefined) fail(`session.run: input '${name}' is missing in feeds`);
+      feeds[name] = toHost(tensorOf(t, `session.run: feeds['${name}']`));
+    }
+    let fetches = record.outputNames;
+    if (kit.isArray(args[1])) {
+      const n = R.get(args[1] as object, 'length') as number;
+      const names: string[] = [];
+      for (let i = 0; i < n; i++) {
+        const f = R.get(args[1] as object, i);
+        if (typeof f !== 'string' || !record.outputNames.includes(f)) fail(`session.run: '${String(f)}' is not an output of this model`);
+        names.push(f as string);
+      }
+      fetches = names;
+    }
+    const session = record.session!;
+    return guestPromise('session.run', () => session.run(feeds, [...fetches]), (results) => {
+      return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
+    });
+  });
+  method(SessionPrototype, 'release', 0, (self) => {
+    const record = sessionOf(self);
+    const session = record.session;
+    record.session = null;
+    return guestPromise('session.release', async () => session?.release(), () => undefined);
+  });
+
+  // ---- ort ---------------------------------------------------------------------------------------
+  const ortObject = kit.create(kit.ObjectPrototype);
+  const env = kit.create(kit.ObjectPrototype);
+  for (const k of ['wasm', 'webgpu', 'webgl']) kit.defineProperty(env, k, { value: kit.create(kit.ObjectPrototype), writable: true, enumerable: true, configurable: true });
+  kit.defineProperty(env, 'logLevel', { value: 'warning', writable: true, enumerable: true, configurable: true });
+  for (const [k, v] of [['Tensor', Tensor], ['InferenceSession', InferenceSession], ['env', env]] as const) {
+    kit.defineProperty(ortObject, k, { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  kit.defineProperty(host.global, 'ort', { value: ortObject, writable: true, enumerable: false, configurable: true });
+}
+
+function messageOf(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0]!;
+}
