@@ -3,7 +3,7 @@
 import * as acorn from 'acorn';
 import * as path from 'node:path';
 import { Realm } from './realm';
-import { VM, Frame, GuestThrow, packedArray, isHost } from './vm';
+import { VM, Frame, GuestThrow, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
 import { SourceFile, Code } from './code';
 import { JobQueue } from './jobs';
@@ -14,6 +14,10 @@ import { THIS, NEW_TARGET } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
+import { WARMUP_SOURCE } from './warmup';
+
+/** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
+let warmedUp = false;
 
 /** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
 class FunctionEvalParser extends acorn.Parser {
@@ -78,6 +82,10 @@ export class Engine {
       dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
+    if (!warmedUp) {
+      warmedUp = true;
+      this.vm.runCode(this.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, this.realm.global);
+    }
   }
 
   /** Console output: the options' sink, or the process's stdout/stderr. */
@@ -219,7 +227,7 @@ export class Engine {
       const r = this.vm.lookup(env, name);
       return r && 'env' in r ? r.env.vars[r.slot] : fallback;
     };
-    const evalFrame = new Frame(code, frame.closure, packedArray(code.nregs), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
+    const evalFrame = new Frame(code, frame.closure, code.template.slice(), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
     evalFrame.boundary = true;
     evalFrame.caller = frame;
     evalFrame.module = frame.module;

@@ -2,13 +2,8 @@
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
 import { types } from 'node:util';
 import { Op } from './opcodes';
-import { Code, CodeFlag, ScopeDesc, offsetAt } from './code';
-import {
-  OpArg, OpRest, OpPushWith, OpTrySave, OpIterCloseThrow, OpRequireObjectCoercible, OpObjectRest, OpJumpIfNullish, OpSetElemRaw,
-  OpBindThisReg, OpBindThisEnv, OpBindThisDynamic, OpClassElement, OpClassFinish, OpDefinePrivateMethod, OpDefaultDerivedCtor,
-  OpImportMeta, OpDynamicImport, OpGlobalThis, OpGetImport, OpMappedArguments, OpMappedGet, OpMappedSet, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
-  TemplateSite, PrivateNameDesc, GlobalDecls,
-} from './compiler';
+import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
+import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls } from './compiler';
 import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
 
@@ -52,6 +47,9 @@ function member(name: string): string {
 
 /** The argument list of a frame whose arguments went straight into registers (never written). */
 const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
+
+/** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
+const REENTER: unique symbol = Symbol('reenter') as never;
 
 /** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
@@ -354,7 +352,7 @@ export class VM {
   // ---- entry points ----
   /** Run a top-level code (script, eval, module body) with the given environment and this. */
   runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
-    const frame = new Frame(code, null, packedArray(code.nregs), env, thisValue, undefined, []);
+    const frame = new Frame(code, null, code.template.slice(), env, thisValue, undefined, []);
     frame.boundary = true;
     if (code.flags & CodeFlag.Async) frame.asyncCap = this.host.newPromiseCapability();
     frame.caller = caller ?? this.current;
@@ -394,7 +392,7 @@ export class VM {
       else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
     }
     if (this.depth >= this.frameLimit) this.throwError('RangeError', 'Maximum call stack size exceeded');
-    const stack = (code.template ??= packedArray(code.nregs)).slice();
+    const stack = code.template.slice();
     const regs = code.paramRegs;
     if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) stack[regs[i]!] = args[i];
     if (code.thisReg >= 0) stack[code.thisReg] = thisArg;
@@ -749,7 +747,9 @@ export class VM {
     try {
       for (;;) {
         try {
-          return this.loop(frame);
+          let result = this.loop(frame);
+          while (result === REENTER) result = this.loop(this.current!);
+          return result;
         } catch (err) {
           const thrown = this.toGuest(err);
           // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
@@ -850,16 +850,18 @@ export class VM {
   }
 
   private loop(frame: Frame): unknown {
-    let code = frame.code;
-    let ops = code.ops;
-    let consts = code.consts;
-    let stack = frame.stack;
+    // Entering a frame (at the start, after a call, after a return) loads its registers here; every
+    // instruction that switches frames saves the old frame's pc and sp first and continues `enter`.
+    enter: for (;;) {
+    const code = frame.code;
+    const ops = code.ops;
+    const consts = code.consts;
+    const stack = frame.stack;
     let sp = frame.sp;
     let pc = frame.pc;
     let env = frame.env;
-    let strict = code.strict;
-    let accessors = (code.accessors ??= []);
-    // Save the frame's registers before anything that may throw or switch frames.
+    const strict = code.strict;
+    const accessors = code.accessors;
     for (;;) {
       const op = ops[pc++]!;
       frame.pc = pc;
@@ -940,7 +942,7 @@ export class VM {
         }
         case Op.PopEnv: env = env!.parent; frame.env = env; break;
         case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
-        case OpTrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
+        case ExtOp.TrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
         case Op.GetGlobal: {
           const k = ops[pc++]!;
           const name = consts[k] as string;
@@ -1068,7 +1070,7 @@ export class VM {
           stack[sp - 1] = v;
           break;
         }
-        case OpSetElemRaw: {
+        case ExtOp.SetElemRaw: {
           // o key v -> v ; the key is converted after the value is evaluated (spec order quirk)
           const v = stack[--sp];
           const key = stack[--sp];
@@ -1132,22 +1134,22 @@ export class VM {
           else stack[r] = this.incDecSlow(v, -1);
           break;
         }
-        case Op.JumpIfNotLt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotLe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotGt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotGe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a === b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a !== b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotEq: { const b = stack[--sp]; const a = stack[--sp]; if (looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfEq: { const b = stack[--sp]; const a = stack[--sp]; if (!looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotLt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b))) pc = target; break; }
+        case Op.JumpIfNotLe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b))) pc = target; break; }
+        case Op.JumpIfNotGt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b))) pc = target; break; }
+        case Op.JumpIfNotGe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b))) pc = target; break; }
+        case Op.JumpIfNotStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a !== b) pc = target; break; }
+        case Op.JumpIfStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a === b) pc = target; break; }
+        case Op.JumpIfNotEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (!(looseEquals(this.ops, a, b))) pc = target; break; }
+        case Op.JumpIfEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (looseEquals(this.ops, a, b)) pc = target; break; }
         case Op.Jump: pc = ops[pc]!; break;
-        case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfTrueKeep: if (stack[sp - 1]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; if (v !== undefined && v !== null) pc = ops[pc]!; else pc++; break; }
-        case OpJumpIfNullish: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
-        case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfFalse: { const target = ops[pc]!; pc++; if (!stack[--sp]) pc = target; break; }
+        case Op.JumpIfTrue: { const target = ops[pc]!; pc++; if (stack[--sp]) pc = target; break; }
+        case Op.JumpIfFalseKeep: { const target = ops[pc]!; pc++; if (!stack[sp - 1]) pc = target; break; }
+        case Op.JumpIfTrueKeep: { const target = ops[pc]!; pc++; if (stack[sp - 1]) pc = target; break; }
+        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
+        case ExtOp.JumpIfNullish: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
+        case Op.JumpIfUndefined: { const target = ops[pc]!; pc++; if (stack[sp - 1] === undefined) pc = target; break; }
         case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.Return:
         case Op.ReturnUndef: {
@@ -1155,6 +1157,9 @@ export class VM {
           const f = frame;
           f.sp = sp;
           f.pc = pc;
+          // The operand stack grew past the registers: later frames of this code start that long,
+          // so that V8's stores to them stay in bounds.
+          if (stack.length > code.template.length) code.template = packedArray(stack.length);
           if (f.construct) {
             if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
               if (code.flags & CodeFlag.Derived) {
@@ -1183,15 +1188,14 @@ export class VM {
           }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          stack[sp++] = result;
-          break;
+          frame.stack[frame.sp++] = result;
+          continue enter;
         }
         case Op.Call: {
           // Fast path: a plain guest function (no class, generator or async machinery).
           let argc = ops[pc]!;
           let fn = stack[sp - argc - 2];
-          if ((fn === this.fnCall || fn === this.fnApply) && argc <= 2) {
+          if (fn === this.fnCall || (fn === this.fnApply && argc <= 2)) {
             // f.call(t, …) / f.apply(t, list) of a guest function: a frame, not a trip through V8
             const target = stack[sp - argc - 1];
             const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
@@ -1227,7 +1231,7 @@ export class VM {
             if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
-              const nstack = (c2.template ??= packedArray(c2.nregs)).slice();
+              const nstack = c2.template.slice();
               let args: unknown[];
               if (regs !== null) {
                 // arguments go straight into the callee's parameter registers
@@ -1250,10 +1254,11 @@ export class VM {
               frame.pc = pc + 1;
               frame.sp = sp;
               this.depth++;
-              frame = nf;
-              this.current = frame;
-              code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-              break;
+              this.current = nf;
+              // Leave the loop and let `run` enter it again with the callee: V8 then runs every
+              // activation of `loop` briefly, so its optimized code serves the next entry and no
+              // second (on-stack replacement) compilation of this large function is needed.
+              return REENTER;
             }
             if (rec === undefined) {
               // a native function (a V8 built-in or an engine native): call it through the realm
@@ -1275,8 +1280,7 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
+          continue enter;
         }
         case Op.TailCall: {
           // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
@@ -1292,8 +1296,7 @@ export class VM {
             nf.boundary = frame.boundary;
             frame = nf;
             this.current = frame;
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-            break;
+            continue enter;
           }
           frame.sp = sp;
           frame.pc = pc;
@@ -1304,8 +1307,7 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
+          continue enter;
         }
         case Op.New: {
           // Fast path: `new F(…)` of a plain guest constructor function (not a class)
@@ -1319,8 +1321,7 @@ export class VM {
             frame.pc = pc + 1;
             const nf = this.prepareCall(rec, undefined, args, fn, true)!;
             frame = this.push(frame, nf);
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-            break;
+            continue enter;
           }
           frame.sp = sp;
           frame.pc = pc;
@@ -1331,14 +1332,13 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
+          continue enter;
         }
         case Op.CallSpread:
         case Op.NewSpread:
         case Op.SuperCall:
         case Op.SuperCallSpread:
-        case OpDefaultDerivedCtor: {
+        case ExtOp.DefaultDerivedCtor: {
           frame.sp = sp;
           frame.pc = pc;
           const nf = this.invoke(frame, op);
@@ -1348,8 +1348,7 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
+          continue enter;
         }
         case Op.Closure: {
           const c = consts[ops[pc++]!] as Code;
@@ -1357,7 +1356,7 @@ export class VM {
           stack[sp++] = this.makeFunction(c, env, home, frame.module);
           break;
         }
-        case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
+        case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
         case Op.This: stack[sp++] = frame.thisValue; break;
         case Op.NewArray: stack[sp++] = []; break;
         case Op.NewObject: stack[sp++] = this.I.newObject(); break;
@@ -1385,14 +1384,13 @@ export class VM {
           if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          stack[sp++] = obj;
-          break;
+          frame.stack[frame.sp++] = obj;
+          continue enter;
         }
         case Op.Yield:
-        case OpYieldRaw: {
+        case ExtOp.YieldRaw: {
           const value = stack[--sp];
-          if (op === OpYieldRaw) pc++;
+          if (op === ExtOp.YieldRaw) pc++;
           frame.sp = sp;
           frame.pc = pc;
           const f = frame;
@@ -1402,7 +1400,7 @@ export class VM {
           if (f.gen!.async) {
             (this.host as any).asyncGeneratorYield(f.gen, value);
             result = undefined;
-          } else result = op === OpYieldRaw ? value : this.iterResult(value, false);
+          } else result = op === ExtOp.YieldRaw ? value : this.iterResult(value, false);
           // generator frames are always resumed from host code (next/throw/return)
           this.current = f.caller;
           f.boundary = false;
@@ -1426,9 +1424,8 @@ export class VM {
           }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          stack[sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
-          break;
+          frame.stack[frame.sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          continue enter;
         }
         case Op.Resume: {
           const mode = stack[--sp] as number;
@@ -1437,7 +1434,7 @@ export class VM {
           else pc++;
           break;
         }
-        case OpGetImport: {
+        case ExtOp.GetImport: {
           let e = env!;
           for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
           const cell = e.vars[ops[pc++]!] as ImportCell;
@@ -1445,7 +1442,7 @@ export class VM {
           stack[sp++] = this.readImport(cell);
           break;
         }
-        case OpGlobalThis: stack[sp++] = this.global; break;
+        case ExtOp.GlobalThis: stack[sp++] = this.global; break;
         default:
           // Rare instructions run out of line so that this loop stays small enough to optimize well.
           frame.sp = sp;
@@ -1457,8 +1454,8 @@ export class VM {
           break;
       }
     }
+    }
   }
-
 
   /** Instructions that are rare in hot code: they work on the frame's saved registers. */
   private coldOp(frame: Frame, op: number): void {
@@ -1471,7 +1468,7 @@ export class VM {
     let pc = frame.pc;
     let env = frame.env;
     switch (op) {
-        case OpPushWith: {
+        case ExtOp.PushWith: {
           frame.sp = sp;
           const o = this.toObject(stack[--sp]);
           env = new Env([], null, env, o);
@@ -1572,7 +1569,7 @@ export class VM {
           this.copyDataProperties(stack[sp - 1] as object, src, null);
           break;
         }
-        case OpObjectRest: {
+        case ExtOp.ObjectRest: {
           const excluded = stack[--sp] as PropertyKey[];
           const src = stack[--sp];
           frame.sp = sp + 2;
@@ -1581,7 +1578,7 @@ export class VM {
           stack[sp++] = target;
           break;
         }
-        case OpRequireObjectCoercible: {
+        case ExtOp.RequireObjectCoercible: {
           const v = stack[sp - 1];
           frame.sp = sp;
           if (v === undefined || v === null) this.throwError('TypeError', `Cannot destructure '${v}' as it is ${v}.`);
@@ -1693,19 +1690,19 @@ export class VM {
           stack[sp++] = site.cache;
           break;
         }
-        case OpRest: { const i = ops[pc++]!; stack[sp++] = this.createArrayFromList(frame.args.slice(i)); break; }
+        case ExtOp.Rest: { const i = ops[pc++]!; stack[sp++] = this.createArrayFromList(frame.args.slice(i)); break; }
         case Op.Arguments: stack[sp++] = this.createArguments(frame); break;
         case Op.NewTarget: stack[sp++] = frame.newTarget; break;
         case Op.HomeObject: stack[sp++] = frame.closure?.home; break;
         case Op.ActiveFunction: stack[sp++] = frame.closure?.fn; break;
-        case OpBindThisReg: {
+        case ExtOp.BindThisReg: {
           const r = ops[pc++]!;
           frame.sp = sp;
           if (stack[r] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
           stack[r] = stack[--sp];
           break;
         }
-        case OpBindThisEnv: {
+        case ExtOp.BindThisEnv: {
           let e = env!;
           for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
           const slot = ops[pc++]!;
@@ -1714,7 +1711,7 @@ export class VM {
           e.vars[slot] = stack[--sp];
           break;
         }
-        case OpBindThisDynamic: {
+        case ExtOp.BindThisDynamic: {
           frame.sp = sp;
           const r = this.lookup(env, THIS);
           const v = stack[--sp];
@@ -1761,7 +1758,7 @@ export class VM {
           stack[sp++] = F;
           break;
         }
-        case OpClassElement: {
+        case ExtOp.ClassElement: {
           // target key fn|undefined ; kind 0 instance field, 1 static field, 2 static block
           const kind = ops[pc++]!;
           const init = stack[--sp] as Function | undefined;
@@ -1779,7 +1776,7 @@ export class VM {
           else ctorRec.classInfo!.staticElements.push({ kind: kind === 2 ? 'block' : 'field', key, init, isPrivate });
           break;
         }
-        case OpDefinePrivateMethod: {
+        case ExtOp.DefinePrivateMethod: {
           const kind = ops[pc++]!;
           const isStatic = ops[pc++]! === 1;
           const f = stack[--sp] as Function;
@@ -1801,7 +1798,7 @@ export class VM {
           stack[sp++] = undefined;
           break;
         }
-        case OpClassFinish: {
+        case ExtOp.ClassFinish: {
           const F = stack[sp - 1] as Function;
           frame.sp = sp;
           const rec = this.closures.get(F)!;
@@ -1870,20 +1867,20 @@ export class VM {
           if (!it.done) this.iteratorClose(it);
           break;
         }
-        case OpIterCloseThrow: {
+        case ExtOp.IterCloseThrow: {
           const it = stack[--sp] as IteratorRecord;
           const exc = stack[--sp];
           frame.sp = sp;
           if (!it.done) this.iteratorCloseOnThrow(it);
           throw exc;
         }
-        case OpAsyncIterNext: {
+        case ExtOp.AsyncIterNext: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
           stack[sp++] = this.R.apply(it.next, it.iterator, []);
           break;
         }
-        case OpAsyncIterStep: {
+        case ExtOp.AsyncIterStep: {
           const r = stack[--sp] as any;
           frame.sp = sp;
           if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
@@ -1891,7 +1888,7 @@ export class VM {
           else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
           break;
         }
-        case OpAsyncIterClose: {
+        case ExtOp.AsyncIterClose: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
           const ret = this.getV(it.iterator, 'return');
@@ -1902,7 +1899,7 @@ export class VM {
           }
           break;
         }
-        case OpAsyncIterCloseThrow: {
+        case ExtOp.AsyncIterCloseThrow: {
           const it = stack[--sp] as IteratorRecord;
           const exc = stack[--sp];
           frame.sp = sp;
@@ -1938,7 +1935,7 @@ export class VM {
           }
           break;
         }
-        case OpYieldStarCheck: {
+        case ExtOp.YieldStarCheck: {
           const res = stack[--sp] as any;
           frame.sp = sp;
           const mode = (frame as any).yieldStarMode as number;
@@ -1952,15 +1949,15 @@ export class VM {
           stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
           break;
         }
-        case OpMappedArguments: {
+        case ExtOp.MappedArguments: {
           const n = ops[pc++]!;
           stack[sp++] = this.createMappedArguments(frame, n);
           break;
         }
-        case OpMappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
-        case OpMappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
-        case OpImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
-        case OpDynamicImport: {
+        case ExtOp.MappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
+        case ExtOp.MappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
+        case ExtOp.ImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
+        case ExtOp.DynamicImport: {
           frame.sp = sp;
           const spec = stack[--sp];
           stack[sp++] = this.host.dynamicImport(frame.module, spec, code.file);
@@ -2022,7 +2019,7 @@ export class VM {
         if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a constructor`);
       } else {
         // super(...): the parent of the active function, with this frame's new.target
-        if (op === OpDefaultDerivedCtor) {
+        if (op === ExtOp.DefaultDerivedCtor) {
           args = frame.args;
           fn = frame.closure!.fn;
           newTarget = frame.newTarget;
@@ -2255,12 +2252,7 @@ function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
   return ops.eq(a, b);
 }
 
-/** A PACKED_ELEMENTS array of n undefineds (a filled `new Array(n)` stays HOLEY in V8). */
-export function packedArray(n: number): unknown[] {
-  const a: unknown[] = [];
-  for (let i = 0; i < n; i++) a.push(undefined);
-  return a;
-}
+export { packedArray };
 
 /**
  * `value instanceof C` for a host class, without running guest code: instanceof on a guest proxy
