@@ -941,7 +941,6 @@ export class VM {
           break;
         }
         case Op.PopEnv: env = env!.parent; frame.env = env; break;
-        case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
         case ExtOp.TrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
         case Op.GetGlobal: {
           const k = ops[pc++]!;
@@ -1015,14 +1014,6 @@ export class VM {
           } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
-        case Op.In: {
-          const o = stack[--sp] as any;
-          const key = stack[sp - 1] as any;
-          frame.sp = sp + 1;
-          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
-          stack[sp - 1] = this.ops.has(key, o);
-          break;
-        }
         case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetProp:
         case Op.SetPropPop: {
@@ -1079,13 +1070,6 @@ export class VM {
           if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
           this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
           stack[sp - 1] = v;
-          break;
-        }
-        case Op.DefineField: {
-          const v = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          frame.sp = sp + 2;
-          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
           break;
         }
         case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.add(a, b); } break; }
@@ -1160,27 +1144,8 @@ export class VM {
           // The operand stack grew past the registers: later frames of this code start that long,
           // so that V8's stores to them stay in bounds.
           if (stack.length > code.template.length) code.template = packedArray(stack.length);
-          if (f.construct) {
-            if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-              if (code.flags & CodeFlag.Derived) {
-                if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
-                value = this.derivedThis(f);
-              } else value = f.thisValue;
-            }
-          }
-          let result: unknown = value;
-          if (f.gen) {
-            f.gen.state = 'completed';
-            f.gen.frame = null;
-            if (f.gen.async) {
-              (this.host as any).asyncGeneratorComplete(f.gen, value, false);
-              result = undefined;
-            } else result = this.iterResult(value, true);
-          } else if (f.asyncCap) {
-            f.asyncCap.resolve(value);
-            result = f.delivered ? undefined : f.asyncCap.promise;
-            f.delivered = true;
-          }
+          if (f.construct && (value === null || (typeof value !== 'object' && typeof value !== 'function'))) value = this.constructResult(f, value);
+          const result = f.gen === null && f.asyncCap === null ? value : this.completeSuspendable(f, value);
           this.depth--;
           if (f.boundary) {
             this.current = f.caller;
@@ -1197,33 +1162,12 @@ export class VM {
           let fn = stack[sp - argc - 2];
           if (fn === this.fnCall || (fn === this.fnApply && argc <= 2)) {
             // f.call(t, …) / f.apply(t, list) of a guest function: a frame, not a trip through V8
-            const target = stack[sp - argc - 1];
-            const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
-            if (trec !== undefined && (trec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
-              if (fn === this.fnCall) {
-                // [call, f, t, a…] → [f, t, a…]
-                const base = sp - argc - 2;
-                stack[base] = target;
-                if (argc === 0) stack[base + 1] = undefined;
-                else {
-                  for (let i = 0; i < argc; i++) stack[base + 1 + i] = stack[base + 2 + i];
-                  sp--;
-                  argc--;
-                }
-                fn = target;
-              } else {
-                const list = argc === 2 ? stack[sp - 1] : undefined;
-                if (list === undefined || list === null || typeof list === 'object') {
-                  const items = list === undefined || list === null ? [] : (this.R.apply(this.ops.slice, list, []) as unknown[]);
-                  const base = sp - argc - 2;
-                  stack[base] = target;
-                  stack[base + 1] = argc >= 1 ? stack[base + 2] : undefined;
-                  sp = base + 2;
-                  for (let i = 0; i < items.length; i++) stack[sp++] = items[i];
-                  argc = items.length;
-                  fn = target;
-                }
-              }
+            const nsp = this.unwrapCallApply(stack, sp, argc, fn === this.fnCall);
+            if (nsp >= 0) {
+              const base = sp - argc - 2;
+              sp = nsp;
+              argc = sp - base - 2;
+              fn = stack[base];
             }
           }
           if (typeof fn === 'function') {
@@ -1282,33 +1226,6 @@ export class VM {
           frame = this.push(frame, nf);
           continue enter;
         }
-        case Op.TailCall: {
-          // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
-          // boundary), so tail recursion runs in constant space.
-          const argc = ops[pc]!;
-          const fn = stack[sp - argc - 2];
-          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-          if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && !frame.construct && frame.gen === null && frame.asyncCap === null) {
-            const args = stack.slice(sp - argc, sp);
-            const nf = this.prepareCall(rec, stack[sp - argc - 1], args, undefined, false)!;
-            nf.caller = frame.caller;
-            nf.depth = frame.depth;
-            nf.boundary = frame.boundary;
-            frame = nf;
-            this.current = frame;
-            continue enter;
-          }
-          frame.sp = sp;
-          frame.pc = pc;
-          const nf = this.invoke(frame, Op.Call);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
-            break;
-          }
-          frame = this.push(frame, nf);
-          continue enter;
-        }
         case Op.New: {
           // Fast path: `new F(…)` of a plain guest constructor function (not a class)
           const argc = ops[pc]!;
@@ -1334,6 +1251,75 @@ export class VM {
           frame = this.push(frame, nf);
           continue enter;
         }
+        case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
+        case Op.This: stack[sp++] = frame.thisValue; break;
+        case Op.NewArray: stack[sp++] = []; break;
+        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
+        case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
+        case ExtOp.GlobalThis: stack[sp++] = this.global; break;
+        case Op.TailCall:
+        case Op.CallSpread:
+        case Op.NewSpread:
+        case Op.SuperCall:
+        case Op.SuperCallSpread:
+        case ExtOp.DefaultDerivedCtor:
+        case Op.GenStart:
+        case Op.Yield:
+        case ExtOp.YieldRaw:
+        case Op.Await:
+          // Rare instructions that may switch frames: `run` enters the loop again at `current`.
+          frame.sp = sp;
+          frame.pc = pc;
+          frame.env = env;
+          return this.frameOp(frame, op);
+        default:
+          // Rare instructions run out of line so that this loop stays small enough to optimize well.
+          frame.sp = sp;
+          frame.env = env;
+          this.coldOp(frame, op);
+          sp = frame.sp;
+          pc = frame.pc;
+          env = frame.env;
+          break;
+      }
+    }
+    }
+  }
+
+  /**
+   * Instructions that may leave the frame (tail and spread calls, generator start, yield, await):
+   * they work on the frame's saved registers and return REENTER, after which `run` enters the loop
+   * at `current`, or the value a boundary frame's `run` returns.
+   */
+  private frameOp(frame: Frame, op: number): unknown {
+    const code = frame.code;
+    const ops = code.ops;
+    const stack = frame.stack;
+    let sp = frame.sp;
+    let pc = frame.pc;
+    switch (op) {
+        case Op.TailCall: {
+          // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
+          // boundary), so tail recursion runs in constant space.
+          const argc = ops[pc]!;
+          const fn = stack[sp - argc - 2];
+          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+          if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && !frame.construct && frame.gen === null && frame.asyncCap === null) {
+            const args = stack.slice(sp - argc, sp);
+            const nf = this.prepareCall(rec, stack[sp - argc - 1], args, undefined, false)!;
+            nf.caller = frame.caller;
+            nf.depth = frame.depth;
+            nf.boundary = frame.boundary;
+            this.current = nf;
+            return REENTER;
+          }
+          frame.sp = sp;
+          frame.pc = pc;
+          const nf = this.invoke(frame, Op.Call);
+          if (nf === null) return REENTER;
+          this.push(frame, nf);
+          return REENTER;
+        }
         case Op.CallSpread:
         case Op.NewSpread:
         case Op.SuperCall:
@@ -1342,33 +1328,9 @@ export class VM {
           frame.sp = sp;
           frame.pc = pc;
           const nf = this.invoke(frame, op);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
-            break;
-          }
-          frame = this.push(frame, nf);
-          continue enter;
-        }
-        case Op.Closure: {
-          const c = consts[ops[pc++]!] as Code;
-          const home = frame.closure?.home;
-          stack[sp++] = this.makeFunction(c, env, home, frame.module);
-          break;
-        }
-        case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
-        case Op.This: stack[sp++] = frame.thisValue; break;
-        case Op.NewArray: stack[sp++] = []; break;
-        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
-        case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
-        case Op.ArrayFinish: stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]); break;
-        case Op.IterStep: {
-          const it = stack[--sp] as IteratorRecord;
-          frame.sp = sp;
-          const r = this.iteratorStep(it);
-          if (this.ops.get(r, 'done')) pc = ops[pc]!;
-          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
-          break;
+          if (nf === null) return REENTER;
+          this.push(frame, nf);
+          return REENTER;
         }
         case Op.GenStart: {
           frame.sp = sp;
@@ -1382,10 +1344,9 @@ export class VM {
           this.generators.set(obj, state);
           this.depth--;
           if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
-          frame = f.caller!;
-          this.current = frame;
-          frame.stack[frame.sp++] = obj;
-          continue enter;
+          this.current = f.caller;
+          f.caller!.stack[f.caller!.sp++] = obj;
+          return REENTER;
         }
         case Op.Yield:
         case ExtOp.YieldRaw: {
@@ -1422,10 +1383,105 @@ export class VM {
             f.boundary = false;
             return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
           }
-          frame = f.caller!;
-          this.current = frame;
-          frame.stack[frame.sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
-          continue enter;
+          this.current = f.caller;
+          f.caller!.stack[f.caller!.sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          return REENTER;
+        }
+      default:
+        throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
+    }
+  }
+
+  /**
+   * `[call, f, t, a…]` → `[f, t, a…]` and `[apply, f, t, list]` → `[f, t, …list]` on the operand
+   * stack when f is a plain guest function: returns the new sp, or -1 to leave the call as it is.
+   */
+  private unwrapCallApply(stack: unknown[], sp: number, argc: number, isCall: boolean): number {
+    const target = stack[sp - argc - 1];
+    const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
+    if (trec === undefined || (trec.code.flags & FAST_CALL_EXCLUDED) !== 0 || this.depth >= this.frameLimit) return -1;
+    const base = sp - argc - 2;
+    if (isCall) {
+      stack[base] = target;
+      if (argc === 0) {
+        stack[base + 1] = undefined;
+        return sp;
+      }
+      for (let i = 0; i < argc; i++) stack[base + 1 + i] = stack[base + 2 + i];
+      return sp - 1;
+    }
+    const list = argc === 2 ? stack[sp - 1] : undefined;
+    if (!(list === undefined || list === null || typeof list === 'object')) return -1;
+    const items = list === undefined || list === null ? [] : (this.R.apply(this.ops.slice, list, []) as unknown[]);
+    stack[base] = target;
+    stack[base + 1] = argc >= 1 ? stack[base + 2] : undefined;
+    sp = base + 2;
+    for (let i = 0; i < items.length; i++) stack[sp++] = items[i];
+    return sp;
+  }
+
+  /** A constructor's frame returned a non-object `value`: the object `new` gives. */
+  private constructResult(f: Frame, value: unknown): unknown {
+    if (f.code.flags & CodeFlag.Derived) {
+      if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+      return this.derivedThis(f);
+    }
+    return f.thisValue;
+  }
+
+  /** A generator or async frame returns `value`: what its resumer receives. */
+  private completeSuspendable(f: Frame, value: unknown): unknown {
+    if (f.gen) {
+      f.gen.state = 'completed';
+      f.gen.frame = null;
+      if (f.gen.async) {
+        (this.host as any).asyncGeneratorComplete(f.gen, value, false);
+        return undefined;
+      }
+      return this.iterResult(value, true);
+    }
+    const cap = f.asyncCap!;
+    cap.resolve(value);
+    const result = f.delivered ? undefined : cap.promise;
+    f.delivered = true;
+    return result;
+  }
+
+  /** Instructions that are rare in hot code: they work on the frame's saved registers. */
+  private coldOp(frame: Frame, op: number): void {
+    const code = frame.code;
+    const ops = code.ops;
+    const consts = code.consts;
+    const stack = frame.stack;
+    const strict = code.strict;
+    let sp = frame.sp;
+    let pc = frame.pc;
+    let env = frame.env;
+    switch (op) {
+        case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
+        case Op.In: {
+          const o = stack[--sp] as any;
+          const key = stack[sp - 1] as any;
+          frame.sp = sp + 1;
+          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
+          stack[sp - 1] = this.ops.has(key, o);
+          break;
+        }
+        case Op.DefineField: {
+          const v = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          frame.sp = sp + 2;
+          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
+          break;
+        }
+        case Op.ArrayFinish: stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]); break;
+        case Op.IterStep: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          const r = this.iteratorStep(it);
+          if (this.ops.get(r, 'done')) pc = ops[pc]!;
+          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
+          break;
         }
         case Op.Resume: {
           const mode = stack[--sp] as number;
@@ -1442,32 +1498,12 @@ export class VM {
           stack[sp++] = this.readImport(cell);
           break;
         }
-        case ExtOp.GlobalThis: stack[sp++] = this.global; break;
-        default:
-          // Rare instructions run out of line so that this loop stays small enough to optimize well.
-          frame.sp = sp;
-          frame.env = env;
-          this.coldOp(frame, op);
-          sp = frame.sp;
-          pc = frame.pc;
-          env = frame.env;
+        case Op.Closure: {
+          const c = consts[ops[pc++]!] as Code;
+          const home = frame.closure?.home;
+          stack[sp++] = this.makeFunction(c, env, home, frame.module);
           break;
-      }
-    }
-    }
-  }
-
-  /** Instructions that are rare in hot code: they work on the frame's saved registers. */
-  private coldOp(frame: Frame, op: number): void {
-    const code = frame.code;
-    const ops = code.ops;
-    const consts = code.consts;
-    const stack = frame.stack;
-    const strict = code.strict;
-    let sp = frame.sp;
-    let pc = frame.pc;
-    let env = frame.env;
-    switch (op) {
+        }
         case ExtOp.PushWith: {
           frame.sp = sp;
           const o = this.toObject(stack[--sp]);

@@ -33,6 +33,9 @@ export const WARMUP_SOURCE = `(function () {
       arr[i % 3] += 1; arr[i % 3] -= 1; arr[0]++; o.p += 2; o.p++; o['p'] *= 1; j += 1; j -= 0.5; j |= 0; j <<= 1;
       f64[i & 3] = n; i32[i & 3] = i; s = f64[i & 3] + i32[i & 3] + f64.length;
       t = 'ab'.length + 'ab'[0] + t.charAt(0) + 'abc'.charCodeAt(1) + String.fromCharCode(65 + i);
+      var str = t, box = { s: t, n: n };
+      s = str.length + box.s.length + str.charAt(0).length + box.s.charAt(0).length + box.n.toFixed(1).length;
+      str.length += 0; box.s.length += 0; str.x = 1; box.s.x = 1; str[0] += ''; s = str[0] + box.s[1] + n.x;
       s = Math.max(i, 1) + (function (x, y) { return x + y + arguments.length; })(i, n);
       s = (function (x, y = 1) { return x + y; })(i) + (function ({ q }, ...rest) { return q + rest.length; })({ q: i }, n);
       try { if (i & 1) throw new TypeError('w'); } catch (e) { s = e; } finally { s = 0; }
