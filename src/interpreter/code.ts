@@ -53,6 +53,12 @@ export interface Code {
    * Every Code is created with all its fields in one order, so V8 gives all of them one shape.
    */
   readonly accessors: unknown[];
+  /**
+   * Call and `new` sites' last callee and its Closure record, at the pc of the site's operand and
+   * the word after it (finding the record stamped on a function costs far more than a compare).
+   * A cache of the VM: no program state lives here.
+   */
+  readonly callSites: unknown[];
   /** A frame's registers and operand stack as first laid out (PACKED array of undefined), copied per call; it grows to the deepest stack seen at a return. */
   template: unknown[];
 }

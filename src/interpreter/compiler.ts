@@ -104,6 +104,8 @@ class FunctionCompiler {
   private flags = 0;
   private moduleDesc: ScopeDesc | null = null;
   private paramRegs: number[] | null = null;
+  /** `arguments` is only passed on by `.apply` (see compileFunction). */
+  private lazyArguments = false;
   private readonly calleeNames: number[] = [];
 
   constructor(
@@ -444,7 +446,13 @@ class FunctionCompiler {
     const params: Node[] = node.params ?? [];
     const simple = hasSimpleParams(params);
     const argsDecl = s.decls.get(ARGUMENTS);
-    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments) {
+    // `arguments` only ever passed on by `x.apply(t, arguments)`, in a function whose arguments
+    // object would hold the values of the call (strict, or no parameters to map): no object is
+    // made; each such call passes the frame's argument list (ExtOp.ApplyArguments).
+    this.lazyArguments =
+      !!argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments && !argsDecl.captured && !s.containsEval &&
+      s.argumentsMentions > 0 && s.argumentsMentions === s.argumentsApplyMentions && (s.strict || (node.params ?? []).length === 0);
+    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments && !this.lazyArguments) {
       // A sloppy function with simple parameters has a mapped arguments object: arguments[i] and
       // parameter i are one binding. V8 makes it (see VM.createMappedArguments); the parameters
       // then live in V8's closure, so this needs parameters that no closure captures.
@@ -548,6 +556,7 @@ class FunctionCompiler {
         return d && !d.captured && d.index >= 0 ? d.index : -1;
       })(),
       accessors: accessorSlots(this.consts.length),
+      callSites: packedArray(this.ops.length + 1),
       template: packedArray(this.nregs + STACK_HEADROOM),
     };
   }
@@ -710,6 +719,13 @@ class FunctionCompiler {
     if (e.type === 'UnaryExpression' && e.operator === '!') {
       this.expression(e.argument);
       this.jump(Op.JumpIfTrue, falseLabel);
+      return;
+    }
+    if (e.type === 'BinaryExpression' && (e.operator === '==' || e.operator === '!=') && isNullLiteral(e.right)) {
+      // `x == null` is `x` being undefined or null (no conversion can run)
+      this.expression(e.left);
+      this.pos(e);
+      this.jump(e.operator === '==' ? ExtOp.JumpIfNotNullishPop : ExtOp.JumpIfNullishPop, falseLabel);
       return;
     }
     if (e.type === 'BinaryExpression' && e.left.type !== 'PrivateIdentifier') {
@@ -1291,6 +1307,7 @@ class FunctionCompiler {
         return this.literal(e);
       case 'Identifier':
         if (e.name === 'undefined' && this.resolve('undefined') === 'global') return this.emit(Op.Undef);
+        if (e.applyArgument && this.lazyArguments && e.name === ARGUMENTS) return this.emit(ExtOp.ApplyArguments);
         return this.getVar(e.name, e);
       case 'ThisExpression':
         return this.getVar(THIS);
@@ -1367,6 +1384,11 @@ class FunctionCompiler {
           this.getVar('#' + e.left.name);
           this.expression(e.right);
           this.emit(Op.HasPrivate);
+          return;
+        }
+        if ((e.operator === '==' || e.operator === '!=') && isNullLiteral(e.right)) {
+          this.expression(e.left);
+          this.emit(e.operator === '==' ? ExtOp.IsNullish : ExtOp.IsNotNullish);
           return;
         }
         this.expression(e.left);
@@ -2102,6 +2124,7 @@ class FunctionCompiler {
       paramRegs: null,
       thisReg: -1,
       accessors: accessorSlots(0),
+      callSites: packedArray(6),
       template: packedArray(0),
     };
   }
@@ -2139,6 +2162,16 @@ export const enum ExtOp {
   MappedArguments = Op.Last + 27,
   MappedGet = Op.Last + 28,
   MappedSet = Op.Last + 29,
+  /** t: v -> ; jump unless v is undefined or null (`if (v == null)`) */
+  JumpIfNotNullishPop = Op.Last + 30,
+  /** t: v -> ; jump if v is undefined or null (`if (v != null)`) */
+  JumpIfNullishPop = Op.Last + 31,
+  /** v -> v == null */
+  IsNullish = Op.Last + 32,
+  /** v -> v != null */
+  IsNotNullish = Op.Last + 33,
+  /** f this t -> f this t list: the frame's arguments for `f.apply(t, arguments)` (a list when f is Function.prototype.apply, else the arguments object) */
+  ApplyArguments = Op.Last + 34,
 }
 
 /** Whether a module body awaits at its top level (outside any function). */
@@ -2153,6 +2186,10 @@ function containsTopLevelAwait(n: Node): boolean {
     } else if (v && typeof v === 'object' && typeof v.type === 'string' && containsTopLevelAwait(v)) return true;
   }
   return false;
+}
+
+function isNullLiteral(e: Node): boolean {
+  return e.type === 'Literal' && e.value === null && e.regex === undefined && e.bigint === undefined;
 }
 
 function isAnonymousFunction(e: Node): boolean {

@@ -946,7 +946,7 @@ export class VM {
           const k = ops[pc++]!;
           const name = consts[k] as string;
           frame.sp = sp;
-          if (this.globalLex.get(name) === undefined) {
+          if (this.globalLex.size === 0 || this.globalLex.get(name) === undefined) {
             // one load through the name's own accessor; only `undefined` needs the `in` check
             const g = this.global;
             const v = ((accessors[k] ??= this.accessors.load(name)) as (o: any) => unknown)(g);
@@ -1133,6 +1133,10 @@ export class VM {
         case Op.JumpIfTrueKeep: { const target = ops[pc]!; pc++; if (stack[sp - 1]) pc = target; break; }
         case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
         case ExtOp.JumpIfNullish: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
+        case ExtOp.JumpIfNotNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
+        case ExtOp.JumpIfNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
+        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
+        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
         case Op.JumpIfUndefined: { const target = ops[pc]!; pc++; if (stack[sp - 1] === undefined) pc = target; break; }
         case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.Return:
@@ -1171,7 +1175,17 @@ export class VM {
             }
           }
           if (typeof fn === 'function') {
-            const rec = this.closures.get(fn);
+            // the site's last callee and its record (a function's record never changes)
+            const sites = code.callSites;
+            let rec: Closure | undefined;
+            if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
+            else {
+              rec = this.closures.get(fn);
+              if (rec !== undefined) {
+                sites[pc] = fn;
+                sites[pc + 1] = rec;
+              }
+            }
             if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
@@ -1230,7 +1244,16 @@ export class VM {
           // Fast path: `new F(…)` of a plain guest constructor function (not a class)
           const argc = ops[pc]!;
           const fn = stack[sp - argc - 1];
-          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+          const sites = code.callSites;
+          let rec: Closure | undefined;
+          if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
+          else {
+            rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+            if (rec !== undefined) {
+              sites[pc] = fn;
+              sites[pc + 1] = rec;
+            }
+          }
           if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.ClassConstructor)) === CodeFlag.Constructor) {
             const args = stack.slice(sp - argc, sp);
             sp -= argc + 1;
@@ -1251,6 +1274,11 @@ export class VM {
           frame = this.push(frame, nf);
           continue enter;
         }
+        case ExtOp.ApplyArguments:
+          // the list itself when the call is the realm's apply (it spreads it); otherwise the object
+          stack[sp] = stack[sp - 3] === this.fnApply ? frame.args : (frame.argsObj ?? this.createArguments(frame));
+          sp++;
+          break;
         case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
         case Op.This: stack[sp++] = frame.thisValue; break;
         case Op.NewArray: stack[sp++] = []; break;
@@ -1412,7 +1440,8 @@ export class VM {
     }
     const list = argc === 2 ? stack[sp - 1] : undefined;
     if (!(list === undefined || list === null || typeof list === 'object')) return -1;
-    const items = list === undefined || list === null ? [] : (this.R.apply(this.ops.slice, list, []) as unknown[]);
+    // the running frame's own argument list (ExtOp.ApplyArguments) is read as it is
+    const items = list === undefined || list === null ? [] : list === this.current!.args ? (list as unknown[]) : (this.R.apply(this.ops.slice, list, []) as unknown[]);
     stack[base] = target;
     stack[base + 1] = argc >= 1 ? stack[base + 2] : undefined;
     sp = base + 2;
@@ -2229,7 +2258,9 @@ export class VM {
       a = this.R.apply(this.strictArgumentsFactory, undefined, frame.args);
     } else {
       a = this.R.apply(this.argumentsFactory, undefined, frame.args);
-      Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
+      // V8 made `callee` a writable, configurable data property: a store keeps its attributes and
+      // the object's shape (defineProperty would cost ten times as much)
+      a.callee = frame.closure!.fn;
     }
     frame.argsObj = a;
     return a;

@@ -13,6 +13,8 @@ export const WARMUP_SOURCE = `(function () {
   P.prototype.m = function (k) { return this.a * k + this.b; };
   function Q(a) { P.call(this, a, a); P.apply(this, [a, a]); }
   Q.prototype = Object.create(P.prototype);
+  function R() { P.apply(this, arguments); }
+  R.prototype = P.prototype;
   var vals = [1, 2.5, 'x', 3, 0.5, 'yz', 4];
   var o = { p: 1 }, arr = [1, 2, 3], s = 0, t = '', f64 = new Float64Array(4), i32 = new Int32Array(4);
   for (var r = 0; r < 2; r++) {
@@ -23,10 +25,12 @@ export const WARMUP_SOURCE = `(function () {
       if (a < b) s++; if (a <= b) s++; if (a > b) s++; if (a >= b) s++;
       if (a === b) s++; if (a !== b) s++; if (a == b) s++; if (a != b) s++;
       s = a < b; s = a <= b; s = a > b; s = a >= b; s = a == b; s = a != b; s = a === b; s = a !== b;
+      var m = i & 1 ? null : i & 2 ? undefined : o;
+      if (m == null) s++; if (m != null) s++; s = m == null; s = m != null; s = m ?? a;
       if (a) s++; if (!a) s++; s = a && b; s = a || b; s = a ?? b; s = o?.p;
       s = typeof a; s = 'p' in o; s = o instanceof P;
       var j = i; j++; j--; ++j; --j; s = j++ + j--;
-      var p = i & 1 ? new P(n, i) : new Q(i);
+      var p = i & 1 ? new P(n, i) : i & 2 ? new Q(i) : new R(i, n);
       s = p.m(2) + p.a + o.p + arr[i % 3] + arr.length; o.p = n; arr[i % 3] = a; o['q' + i] = i;
       s = n | 0; s = n & 255; s = n ^ 1; s = n << 1; s = n >> 1; s = n >>> 0; s = 0x7fffffff & n; s = 4294967295 >>> 1;
       s = i * 0x10000 * 0x10000; s = s - 1.5; s = s + 0.25; s = s * 1.5; s = s / 3; s = s % 2;
