@@ -42,10 +42,7 @@ export interface Code {
   /** Register holding a script's completion value (-1 if none). */
   readonly completionReg: number;
   readonly paramNames: string[];
-  /** Per-constant property accessors (load at k, store at k + consts.length), made on first use. */
-  accessors?: unknown[];
-  /** A frame's registers as first laid out (PACKED array of undefined), copied per call. */
-  template?: unknown[];
+
   /** [pc, const index] pairs: the source text of the callee of the call at pc. */
   readonly calleeNames: number[];
   /** Registers of the parameters when the call writes arguments straight into them (else null). */
@@ -54,6 +51,19 @@ export interface Code {
   readonly moduleDesc: ScopeDesc | null;
   /** Register holding a derived constructor's `this` binding (-1: none, or in the function env). */
   readonly thisReg: number;
+  /**
+   * Per-constant property accessors (load at k, store at k + consts.length), made on first use.
+   * Every Code is created with all its fields in one order, so V8 gives all of them one shape.
+   */
+  readonly accessors: unknown[];
+  /**
+   * Call and `new` sites' last callee and its Closure record, at the pc of the site's operand and
+   * the word after it (finding the record stamped on a function costs far more than a compare).
+   * A cache of the VM: no program state lives here.
+   */
+  readonly callSites: unknown[];
+  /** A frame's registers and operand stack as first laid out (PACKED array of undefined), copied per call; it grows to the deepest stack seen at a return. */
+  template: unknown[];
 }
 
 export const enum CodeFlag {
@@ -97,6 +107,13 @@ export class SourceFile {
     }
     return { line: lo + 1, column: offset - starts[lo]! + 1 };
   }
+}
+
+/** A PACKED_ELEMENTS array of n undefineds (a filled `new Array(n)` stays HOLEY in V8); frames copy it. */
+export function packedArray(n: number): unknown[] {
+  const a: unknown[] = [];
+  for (let i = 0; i < n; i++) a.push(undefined);
+  return a;
 }
 
 /** Source offset of the instruction at pc. */

@@ -3,7 +3,7 @@
 // eval), the global object / global lexical record, or a by-name lookup (`with`, sloppy eval).
 import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
-import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile } from './code';
+import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
 
 class Label {
   pos = -1;
@@ -104,6 +104,8 @@ class FunctionCompiler {
   private flags = 0;
   private moduleDesc: ScopeDesc | null = null;
   private paramRegs: number[] | null = null;
+  /** `arguments` is only passed on by `.apply` (see compileFunction). */
+  private lazyArguments = false;
   private readonly calleeNames: number[] = [];
 
   constructor(
@@ -270,7 +272,7 @@ class FunctionCompiler {
     const r = this.resolve(name);
     if (name.startsWith('%') && r === 'global') {
       // `this` of a script is the global object, of a module undefined; others are absent there.
-      if (name === THIS && this.topKind() === 'script') this.ops.push(OpGlobalThis);
+      if (name === THIS && this.topKind() === 'script') this.ops.push(ExtOp.GlobalThis);
       else this.emit(Op.Undef);
       return;
     }
@@ -278,11 +280,11 @@ class FunctionCompiler {
     else if (r === 'dynamic') this.emit(Op.GetName, this.k(name));
     else if (r.depth < 0) {
       const mapped = (r.decl as { mapped?: number }).mapped;
-      if (mapped !== undefined) this.emit(OpMappedGet, mapped);
+      if (mapped !== undefined) this.emit(ExtOp.MappedGet, mapped);
       else if ((r.decl.lexical && !(node && node.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) || (r.decl.kind === 'pseudo' && name === THIS && r.decl.scope.fn.node.kind === 'constructor' && false) || (name === THIS && this.kind === 'derivedConstructor'))
         this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
       else this.emit(Op.GetReg, r.decl.index);
-    } else if (r.decl.kind === 'import') this.emit(OpGetImport, r.depth, r.decl.index);
+    } else if (r.decl.kind === 'import') this.emit(ExtOp.GetImport, r.depth, r.decl.index);
     else if (r.decl.lexical || (r.decl.kind === 'pseudo' && name === THIS)) this.emit(Op.GetEnvChecked, r.depth, r.decl.index, this.k(name));
     else this.emit(Op.GetEnv, r.depth, r.decl.index);
     void node;
@@ -317,7 +319,7 @@ class FunctionCompiler {
     }
     const checked = !init && d.lexical;
     const mapped = (d as { mapped?: number }).mapped;
-    if (r.depth < 0 && mapped !== undefined) this.emit(OpMappedSet, mapped);
+    if (r.depth < 0 && mapped !== undefined) this.emit(ExtOp.MappedSet, mapped);
     else if (r.depth < 0) this.emit(checked ? Op.SetRegChecked : Op.SetReg, d.index, ...(checked ? [this.k(name)] : []));
     else if (checked) this.emit(Op.SetEnvChecked, r.depth, d.index, this.k(name));
     else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth, d.index);
@@ -444,14 +446,20 @@ class FunctionCompiler {
     const params: Node[] = node.params ?? [];
     const simple = hasSimpleParams(params);
     const argsDecl = s.decls.get(ARGUMENTS);
-    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments) {
+    // `arguments` only ever passed on by `x.apply(t, arguments)`, in a function whose arguments
+    // object would hold the values of the call (strict, or no parameters to map): no object is
+    // made; each such call passes the frame's argument list (ExtOp.ApplyArguments).
+    this.lazyArguments =
+      !!argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments && !argsDecl.captured && !s.containsEval &&
+      s.argumentsMentions > 0 && s.argumentsMentions === s.argumentsApplyMentions && (s.strict || (node.params ?? []).length === 0);
+    if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments && !this.lazyArguments) {
       // A sloppy function with simple parameters has a mapped arguments object: arguments[i] and
       // parameter i are one binding. V8 makes it (see VM.createMappedArguments); the parameters
       // then live in V8's closure, so this needs parameters that no closure captures.
       const mapped = !s.strict && simple && params.length > 0 && params.every((p) => !s.decls.get(p.name)!.captured);
       if (mapped) {
         params.forEach((p, i) => ((s.decls.get(p.name)! as Decl & { mapped?: number }).mapped = i));
-        this.emit(OpMappedArguments, params.length);
+        this.emit(ExtOp.MappedArguments, params.length);
       } else this.emit(Op.Arguments);
       this.storeDecl(argsDecl);
     }
@@ -472,7 +480,7 @@ class FunctionCompiler {
         return;
       }
       if (p.type === 'RestElement') {
-        this.ops.push(OpRest, i);
+        this.ops.push(ExtOp.Rest, i);
         this.bindPattern(p.argument, true);
         seenDefault = true;
         return;
@@ -518,7 +526,7 @@ class FunctionCompiler {
   }
 
   private emitArg(i: number): void {
-    this.ops.push(OpArg, i);
+    this.ops.push(ExtOp.Arg, i);
   }
 
   private finish(kind: FunctionKind, node: Node, length: number, paramNames: string[]): Code {
@@ -547,6 +555,9 @@ class FunctionCompiler {
         const d = this.fnScope.decls.get(THIS);
         return d && !d.captured && d.index >= 0 ? d.index : -1;
       })(),
+      accessors: accessorSlots(this.consts.length),
+      callSites: packedArray(this.ops.length + 1),
+      template: packedArray(this.nregs + STACK_HEADROOM),
     };
   }
 
@@ -667,7 +678,7 @@ class FunctionCompiler {
       case 'WithStatement': {
         this.setCompletionUndefined();
         this.expression(s.object);
-        this.emit(OpPushWith);
+        this.emit(ExtOp.PushWith);
         this.cleanups.push({ type: 'env' });
         const ws = this.analysis.scopes.get(s)!;
         ws.materialized = true;
@@ -708,6 +719,13 @@ class FunctionCompiler {
     if (e.type === 'UnaryExpression' && e.operator === '!') {
       this.expression(e.argument);
       this.jump(Op.JumpIfTrue, falseLabel);
+      return;
+    }
+    if (e.type === 'BinaryExpression' && (e.operator === '==' || e.operator === '!=') && isNullLiteral(e.right)) {
+      // `x == null` is `x` being undefined or null (no conversion can run)
+      this.expression(e.left);
+      this.pos(e);
+      this.jump(e.operator === '==' ? ExtOp.JumpIfNotNullishPop : ExtOp.JumpIfNullishPop, falseLabel);
       return;
     }
     if (e.type === 'BinaryExpression' && e.left.type !== 'PrivateIdentifier') {
@@ -880,7 +898,7 @@ class FunctionCompiler {
       if (c.type === 'env') this.emit(Op.PopEnv);
       else if (c.type === 'iter') {
         this.emit(Op.GetReg, c.reg);
-        this.emit(c.async ? OpAsyncIterClose : Op.IterClose);
+        this.emit(c.async ? ExtOp.AsyncIterClose : Op.IterClose);
       } else {
         const rec = c.rec;
         rec.jumps.push({ target, isContinue });
@@ -959,15 +977,15 @@ class FunctionCompiler {
     this.emit(Op.SetReg, iterReg);
     const tryReg = this.reg();
     this.reg();
-    if (mode !== 'in') this.emit(OpTrySave, tryReg);
+    if (mode !== 'in') this.emit(ExtOp.TrySave, tryReg);
     const t = this.pushTarget(true);
     this.place(t.continueLabel!);
     this.emit(Op.GetReg, iterReg);
     if (mode === 'in') this.jump(Op.ForInStep, t.breakLabel);
     else if (mode === 'await') {
-      this.emit(OpAsyncIterNext);
+      this.emit(ExtOp.AsyncIterNext);
       this.emitAwait();
-      this.jump(OpAsyncIterStep, t.breakLabel);
+      this.jump(ExtOp.AsyncIterStep, t.breakLabel);
     } else this.jump(Op.IterStep, t.breakLabel);
     if (mode !== 'in') this.cleanups.push({ type: 'iter', reg: iterReg, async: mode === 'await' });
     t.continueDepth = this.cleanups.length;
@@ -989,7 +1007,7 @@ class FunctionCompiler {
     if (mode !== 'in') {
       this.handlers.push(start, end, this.ops.length, tryReg);
       this.emit(Op.GetReg, iterReg);
-      this.emit(mode === 'await' ? OpAsyncIterCloseThrow : OpIterCloseThrow);
+      this.emit(mode === 'await' ? ExtOp.AsyncIterCloseThrow : ExtOp.IterCloseThrow);
     }
     this.popTarget(t);
   }
@@ -998,7 +1016,7 @@ class FunctionCompiler {
     this.setCompletionUndefined();
     const r = this.reg();
     this.reg();
-    this.emit(OpTrySave, r);
+    this.emit(ExtOp.TrySave, r);
     let fin: FinallyRecord | null = null;
     if (s.finalizer) {
       fin = { entry: this.label(), kindReg: this.reg(), valueReg: this.reg(), jumps: [] };
@@ -1184,7 +1202,7 @@ class FunctionCompiler {
   private destructure(p: Node, sink: (target: Node) => void): void {
     if (p.type === 'AssignmentPattern') this.error('unexpected default', p);
     if (p.type === 'ObjectPattern') {
-      this.emit(OpRequireObjectCoercible);
+      this.emit(ExtOp.RequireObjectCoercible);
       const keys: number[] = [];
       const hasRest = p.properties.some((q: Node) => q.type === 'RestElement');
       for (const prop of p.properties) {
@@ -1198,7 +1216,7 @@ class FunctionCompiler {
           }
           this.emit(Op.SetReg, arr);
           this.emit(Op.GetReg, arr);
-          this.emit(OpObjectRest);
+          this.emit(ExtOp.ObjectRest);
           this.targetWithDefault(prop.argument, sink);
           return;
         }
@@ -1225,7 +1243,7 @@ class FunctionCompiler {
       this.emit(Op.SetReg, it);
       const tryReg = this.reg();
       this.reg();
-      this.emit(OpTrySave, tryReg);
+      this.emit(ExtOp.TrySave, tryReg);
       const start = this.ops.length;
       // a generator's return() while suspended inside the pattern closes the iterator
       this.cleanups.push({ type: 'iter', reg: it, async: false });
@@ -1251,7 +1269,7 @@ class FunctionCompiler {
       this.jump(Op.Jump, after);
       this.handlers.push(start, end, this.ops.length, tryReg);
       this.emit(Op.GetReg, it);
-      this.emit(OpIterCloseThrow);
+      this.emit(ExtOp.IterCloseThrow);
       this.place(after);
       return;
     }
@@ -1289,6 +1307,7 @@ class FunctionCompiler {
         return this.literal(e);
       case 'Identifier':
         if (e.name === 'undefined' && this.resolve('undefined') === 'global') return this.emit(Op.Undef);
+        if (e.applyArgument && this.lazyArguments && e.name === ARGUMENTS) return this.emit(ExtOp.ApplyArguments);
         return this.getVar(e.name, e);
       case 'ThisExpression':
         return this.getVar(THIS);
@@ -1367,6 +1386,11 @@ class FunctionCompiler {
           this.emit(Op.HasPrivate);
           return;
         }
+        if ((e.operator === '==' || e.operator === '!=') && isNullLiteral(e.right)) {
+          this.expression(e.left);
+          this.emit(e.operator === '==' ? ExtOp.IsNullish : ExtOp.IsNotNullish);
+          return;
+        }
         this.expression(e.left);
         this.expression(e.right);
         this.emit(binaryOp(e.operator));
@@ -1431,7 +1455,7 @@ class FunctionCompiler {
       }
       case 'MetaProperty':
         if (e.meta.name === 'new') return this.getVar(NEW_TARGET);
-        this.emit(OpImportMeta);
+        this.emit(ExtOp.ImportMeta);
         return;
       case 'YieldExpression':
         return this.yieldExpression(e);
@@ -1442,7 +1466,7 @@ class FunctionCompiler {
       case 'ImportExpression':
         this.pos(e);
         this.expression(e.source);
-        this.emit(OpDynamicImport);
+        this.emit(ExtOp.DynamicImport);
         return;
       case 'ParenthesizedExpression':
         return this.expression(e.expression);
@@ -1482,7 +1506,7 @@ class FunctionCompiler {
     if (!this.chain) throw new Error('optional outside chain');
     const l = this.label();
     this.chain.stubs.push({ label: l, pops });
-    this.jump(OpJumpIfNullish, l);
+    this.jump(ExtOp.JumpIfNullish, l);
   }
 
   private literal(e: Node): void {
@@ -1642,11 +1666,11 @@ class FunctionCompiler {
     const r = this.resolve(THIS);
     if (r === 'global' || r === 'dynamic') {
       this.emit(Op.Dup);
-      this.emit(OpBindThisDynamic);
+      this.emit(ExtOp.BindThisDynamic);
     } else {
       this.emit(Op.Dup);
-      if (r.depth < 0) this.emit(OpBindThisReg, r.decl.index);
-      else this.emit(OpBindThisEnv, r.depth, r.decl.index);
+      if (r.depth < 0) this.emit(ExtOp.BindThisReg, r.decl.index);
+      else this.emit(ExtOp.BindThisEnv, r.depth, r.decl.index);
     }
     this.emit(Op.Dup);
     this.getVar(FN);
@@ -1824,7 +1848,7 @@ class FunctionCompiler {
         } else if (t.computed) {
           this.expression(t.property);
           this.expression(e.right);
-          this.emit(OpSetElemRaw);
+          this.emit(ExtOp.SetElemRaw);
         } else {
           this.expression(e.right);
           this.pos(e);
@@ -1891,7 +1915,7 @@ class FunctionCompiler {
         this.jump(Op.Resume, ok);
         this.emit(Op.Return);
         this.place(ok);
-        this.emit(OpYieldStarCheck);
+        this.emit(ExtOp.YieldStarCheck);
       }
       // stack: value flag
       const notDone = this.label();
@@ -1906,7 +1930,7 @@ class FunctionCompiler {
       this.emit(Op.StrictEq);
       this.jump(Op.JumpIfTrue, ret);
       // yield the inner result object as is (sync) / value (async)
-      this.emit(OpYieldRaw, this.kind === 'asyncGenerator' ? 1 : 0);
+      this.emit(ExtOp.YieldRaw, this.kind === 'asyncGenerator' ? 1 : 0);
       // resumed: value kind
       this.emit(Op.SetReg, mode);
       this.emit(Op.SetReg, received);
@@ -1995,7 +2019,7 @@ class FunctionCompiler {
       if (el.type === 'StaticBlock') {
         this.emit(Op.Undef);
         this.emit(Op.Closure, this.k(this.compileStaticBlock(el)));
-        this.emit(OpClassElement, 2);
+        this.emit(ExtOp.ClassElement, 2);
         continue;
       }
       if (isPrivate) this.getVar(staticName!);
@@ -2008,7 +2032,7 @@ class FunctionCompiler {
         const fname = staticName === null ? '' : el.kind === 'get' ? `get ${staticName}` : el.kind === 'set' ? `set ${staticName}` : staticName;
         this.emit(Op.Closure, this.k(this.withSource(this.compileFunction(el.value, fname, kind), el)));
         if (staticName === null) this.emit(Op.SetFunctionName, this.k(el.kind === 'get' ? 'get' : el.kind === 'set' ? 'set' : ''));
-        if (isPrivate) this.emit(OpDefinePrivateMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, el.static ? 1 : 0);
+        if (isPrivate) this.emit(ExtOp.DefinePrivateMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, el.static ? 1 : 0);
         else this.emit(Op.DefineMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, 0);
         this.emit(Op.Pop);
       } else {
@@ -2018,7 +2042,7 @@ class FunctionCompiler {
           const fc = new FunctionCompiler(this.analysis, fs, el, 'fieldInit', this.opts, this, staticName ?? '');
           this.emit(Op.Closure, this.k(fc.compileField(el, staticName)));
         } else this.emit(Op.Undef);
-        this.emit(OpClassElement, el.static ? 1 : 0);
+        this.emit(ExtOp.ClassElement, el.static ? 1 : 0);
       }
     }
     this.emit(Op.GetReg, ctor);
@@ -2026,7 +2050,7 @@ class FunctionCompiler {
       this.emit(Op.Dup);
       this.setVar(c.id.name, true);
     }
-    this.emit(OpClassFinish);
+    this.emit(ExtOp.ClassFinish);
     this.leaveScope(cs);
     this.scope = saved;
   }
@@ -2048,7 +2072,7 @@ class FunctionCompiler {
       this.expression(el.value);
       if (anon) {
         // computed key: the VM passes the key as the first argument
-        this.ops.push(OpArg, 0);
+        this.ops.push(ExtOp.Arg, 0);
         this.emit(Op.Swap);
         this.emit(Op.SetFunctionName, this.k(''));
         this.emit(Op.Swap);
@@ -2083,7 +2107,7 @@ class FunctionCompiler {
       name,
       kind: derived ? 'derivedConstructor' : 'classConstructor',
       strict: true,
-      ops: Int32Array.from(derived ? [OpDefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
+      ops: Int32Array.from(derived ? [ExtOp.DefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
       consts: [],
       nregs: 0,
       handlers: new Int32Array(0),
@@ -2095,44 +2119,60 @@ class FunctionCompiler {
       flags: CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0),
       completionReg: -1,
       paramNames: [],
-      paramRegs: null,
       moduleDesc: null,
       calleeNames: [],
+      paramRegs: null,
       thisReg: -1,
+      accessors: accessorSlots(0),
+      callSites: packedArray(6),
+      template: packedArray(0),
     };
   }
 }
 
-// Opcodes that the compiler uses beyond the core table get numbers after it.
-export const OpArg = Op.Last + 1,
-  OpRest = Op.Last + 2,
-  OpPushWith = Op.Last + 3,
-  OpTrySave = Op.Last + 4,
-  OpIterCloseThrow = Op.Last + 5,
-  OpRequireObjectCoercible = Op.Last + 6,
-  OpObjectRest = Op.Last + 7,
-  OpJumpIfNullish = Op.Last + 8,
-  OpSetElemRaw = Op.Last + 9,
-  OpBindThisReg = Op.Last + 10,
-  OpBindThisEnv = Op.Last + 11,
-  OpBindThisDynamic = Op.Last + 12,
-  OpClassElement = Op.Last + 13,
-  OpClassFinish = Op.Last + 14,
-  OpDefinePrivateMethod = Op.Last + 15,
-  OpDefaultDerivedCtor = Op.Last + 16,
-  OpImportMeta = Op.Last + 17,
-  OpDynamicImport = Op.Last + 18,
-  OpAsyncIterNext = Op.Last + 19,
-  OpAsyncIterStep = Op.Last + 20,
-  OpAsyncIterClose = Op.Last + 21,
-  OpAsyncIterCloseThrow = Op.Last + 22,
-  OpYieldRaw = Op.Last + 23,
-  OpYieldStarCheck = Op.Last + 24,
-  OpGlobalThis = Op.Last + 25,
-  OpGetImport = Op.Last + 26,
-  OpMappedArguments = Op.Last + 27,
-  OpMappedGet = Op.Last + 28,
-  OpMappedSet = Op.Last + 29;
+// Opcodes that the compiler uses beyond the core table get numbers after it. A const enum, so that
+// the VM's `switch` has only number literals as cases (V8 then dispatches through a jump table).
+export const enum ExtOp {
+  Arg = Op.Last + 1,
+  Rest = Op.Last + 2,
+  PushWith = Op.Last + 3,
+  TrySave = Op.Last + 4,
+  IterCloseThrow = Op.Last + 5,
+  RequireObjectCoercible = Op.Last + 6,
+  ObjectRest = Op.Last + 7,
+  JumpIfNullish = Op.Last + 8,
+  SetElemRaw = Op.Last + 9,
+  BindThisReg = Op.Last + 10,
+  BindThisEnv = Op.Last + 11,
+  BindThisDynamic = Op.Last + 12,
+  ClassElement = Op.Last + 13,
+  ClassFinish = Op.Last + 14,
+  DefinePrivateMethod = Op.Last + 15,
+  DefaultDerivedCtor = Op.Last + 16,
+  ImportMeta = Op.Last + 17,
+  DynamicImport = Op.Last + 18,
+  AsyncIterNext = Op.Last + 19,
+  AsyncIterStep = Op.Last + 20,
+  AsyncIterClose = Op.Last + 21,
+  AsyncIterCloseThrow = Op.Last + 22,
+  YieldRaw = Op.Last + 23,
+  YieldStarCheck = Op.Last + 24,
+  GlobalThis = Op.Last + 25,
+  GetImport = Op.Last + 26,
+  MappedArguments = Op.Last + 27,
+  MappedGet = Op.Last + 28,
+  MappedSet = Op.Last + 29,
+  /** t: v -> ; jump unless v is undefined or null (`if (v == null)`) */
+  JumpIfNotNullishPop = Op.Last + 30,
+  /** t: v -> ; jump if v is undefined or null (`if (v != null)`) */
+  JumpIfNullishPop = Op.Last + 31,
+  /** v -> v == null */
+  IsNullish = Op.Last + 32,
+  /** v -> v != null */
+  IsNotNullish = Op.Last + 33,
+  /** f this t -> f this t list: the frame's arguments for `f.apply(t, arguments)` (a list when f is Function.prototype.apply, else the arguments object) */
+  ApplyArguments = Op.Last + 34,
+}
 
 /** Whether a module body awaits at its top level (outside any function). */
 function containsTopLevelAwait(n: Node): boolean {
@@ -2146,6 +2186,10 @@ function containsTopLevelAwait(n: Node): boolean {
     } else if (v && typeof v === 'object' && typeof v.type === 'string' && containsTopLevelAwait(v)) return true;
   }
   return false;
+}
+
+function isNullLiteral(e: Node): boolean {
+  return e.type === 'Literal' && e.value === null && e.regex === undefined && e.bigint === undefined;
 }
 
 function isAnonymousFunction(e: Node): boolean {
@@ -2192,3 +2236,15 @@ function binaryOp(op: string): Op {
 }
 
 export { boundNames };
+
+/**
+ * Operand stack slots a new frame has above its registers: pushes within them store in bounds
+ * (V8 deoptimizes the loop when a store site that never grew an array first does). Deeper stacks
+ * grow the array, and the code's template takes that length at the next return.
+ */
+const STACK_HEADROOM = 16;
+
+/** Room for a load and a store accessor per constant, filled on first use (packed, so V8 keeps one elements kind). */
+function accessorSlots(nconsts: number): unknown[] {
+  return packedArray(nconsts * 2);
+}

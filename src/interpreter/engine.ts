@@ -3,7 +3,7 @@
 import * as acorn from 'acorn';
 import * as path from 'node:path';
 import { Realm } from './realm';
-import { VM, Frame, GuestThrow, SafepointStop, packedArray, isHost } from './vm';
+import { VM, Frame, GuestThrow, SafepointStop, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
 import { SourceFile, Code, ScopeDesc } from './code';
 import { JobQueue } from './jobs';
@@ -15,6 +15,10 @@ import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
 import { builtinPaths, codeTree } from './state';
+import { WARMUP_SOURCE } from './warmup';
+
+/** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
+let warmedUp = false;
 
 /** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
 class FunctionEvalParser extends acorn.Parser {
@@ -87,8 +91,17 @@ export class Engine {
       dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
-    this.builtins = builtinPaths(this.realm, vm);
+    if (!warmedUp) {
+      warmedUp = true;
+      try {
+        this.vm.runCode(this.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, this.realm.global);
+      } catch {
+        // only a speed aid (an engine with a tiny frameLimit cannot run it): nothing depends on it
+      }
+    }
     for (const service of options.services ?? []) service(this.hostServices());
+    // last: what services install counts as built-in (a restoring engine is made with the same services)
+    this.builtins = builtinPaths(this.realm, vm);
   }
 
   /** The plug-in point for host services (api.ts, HostServices). */
@@ -297,7 +310,7 @@ export class Engine {
       const r = this.vm.lookup(env, name);
       return r && 'env' in r ? r.env.vars[r.slot] : fallback;
     };
-    const evalFrame = new Frame(code, frame.closure, packedArray(code.nregs), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
+    const evalFrame = new Frame(code, frame.closure, code.template.slice(), env, binding(THIS, frame.thisValue), binding(NEW_TARGET, frame.newTarget), frame.args);
     evalFrame.boundary = true;
     evalFrame.caller = frame;
     evalFrame.module = frame.module;

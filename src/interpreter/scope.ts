@@ -38,6 +38,9 @@ export class Scope {
   /** A direct eval appears directly in this function's body (not nested): vars may be added at run time. */
   directEval = false;
   usesArguments = false;
+  /** Mentions of `arguments` in this function (nested arrows included), and how many of them are `x.apply(t, arguments)`. */
+  argumentsMentions = 0;
+  argumentsApplyMentions = 0;
   /** A `with` statement is inside: declarations added later in analysis are captured too. */
   hasWith = false;
   usesThis = false;
@@ -338,7 +341,11 @@ export class Analysis {
         this.ref(n.name, scope);
         if (n.name === 'arguments') {
           const f = scope.thisScope;
-          if (f.kind === 'function') f.usesArguments = true;
+          if (f.kind === 'function') {
+            f.usesArguments = true;
+            f.argumentsMentions++;
+            if ((n as { applyArgument?: boolean }).applyArgument) f.argumentsApplyMentions++;
+          }
         }
         return;
       case 'ThisExpression':
@@ -451,6 +458,7 @@ export class Analysis {
         return;
       case 'CallExpression':
         if (n.callee.type === 'Identifier' && n.callee.name === 'eval') this.directEval(scope);
+        if (isApplyOfArguments(n)) n.arguments[1].applyArgument = true;
         if (n.callee.type === 'Super') {
           this.ref(FN, scope);
           this.ref(NEW_TARGET, scope);
@@ -569,4 +577,21 @@ export class Analysis {
     if (!owner.decls.has(name)) owner.declare(name, 'pseudo');
     if (name === THIS) owner.usesThis = true;
   }
+}
+
+/** `x.apply(t, arguments)`: the call that can take a function's arguments without an arguments object. */
+export function isApplyOfArguments(n: Node): boolean {
+  return (
+    n.type === 'CallExpression' &&
+    n.arguments.length === 2 &&
+    n.arguments[1].type === 'Identifier' &&
+    n.arguments[1].name === 'arguments' &&
+    n.callee.type === 'MemberExpression' &&
+    !n.callee.computed &&
+    !n.callee.optional &&
+    !n.optional &&
+    n.callee.property.type === 'Identifier' &&
+    n.callee.property.name === 'apply' &&
+    n.arguments[0].type !== 'SpreadElement'
+  );
 }

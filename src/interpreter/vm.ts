@@ -2,13 +2,8 @@
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
 import { types } from 'node:util';
 import { Op } from './opcodes';
-import { Code, CodeFlag, ScopeDesc, offsetAt } from './code';
-import {
-  OpArg, OpRest, OpPushWith, OpTrySave, OpIterCloseThrow, OpRequireObjectCoercible, OpObjectRest, OpJumpIfNullish, OpSetElemRaw,
-  OpBindThisReg, OpBindThisEnv, OpBindThisDynamic, OpClassElement, OpClassFinish, OpDefinePrivateMethod, OpDefaultDerivedCtor,
-  OpImportMeta, OpDynamicImport, OpGlobalThis, OpGetImport, OpMappedArguments, OpMappedGet, OpMappedSet, OpAsyncIterNext, OpAsyncIterStep, OpAsyncIterClose, OpAsyncIterCloseThrow, OpYieldRaw, OpYieldStarCheck,
-  TemplateSite, PrivateNameDesc, GlobalDecls,
-} from './compiler';
+import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
+import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls } from './compiler';
 import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
 
@@ -52,6 +47,9 @@ function member(name: string): string {
 
 /** The argument list of a frame whose arguments went straight into registers (never written). */
 const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
+
+/** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
+const REENTER: unique symbol = Symbol('reenter') as never;
 
 /** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
@@ -374,7 +372,7 @@ export class VM {
   // ---- entry points ----
   /** Run a top-level code (script, eval, module body) with the given environment and this. */
   runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
-    const frame = new Frame(code, null, packedArray(code.nregs), env, thisValue, undefined, []);
+    const frame = new Frame(code, null, code.template.slice(), env, thisValue, undefined, []);
     frame.boundary = true;
     if (code.flags & CodeFlag.Async) frame.asyncCap = this.host.newPromiseCapability();
     frame.caller = caller ?? this.current;
@@ -414,7 +412,7 @@ export class VM {
       else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
     }
     if (this.depth >= this.frameLimit) this.throwError('RangeError', 'Maximum call stack size exceeded');
-    const stack = (code.template ??= packedArray(code.nregs)).slice();
+    const stack = code.template.slice();
     const regs = code.paramRegs;
     if (regs !== null) for (let i = 0; i < regs.length && i < args.length; i++) stack[regs[i]!] = args[i];
     if (code.thisReg >= 0) stack[code.thisReg] = thisArg;
@@ -811,7 +809,9 @@ export class VM {
     try {
       for (;;) {
         try {
-          return this.loop(frame);
+          let result = this.loop(frame);
+          while (result === REENTER) result = this.loop(this.current!);
+          return result;
         } catch (err) {
           if (isHost(err, SafepointStop)) throw err;
           const thrown = this.toGuest(err);
@@ -929,16 +929,18 @@ export class VM {
   }
 
   private loop(frame: Frame): unknown {
-    let code = frame.code;
-    let ops = code.ops;
-    let consts = code.consts;
-    let stack = frame.stack;
+    // Entering a frame (at the start, after a call, after a return) loads its registers here; every
+    // instruction that switches frames saves the old frame's pc and sp first and continues `enter`.
+    enter: for (;;) {
+    const code = frame.code;
+    const ops = code.ops;
+    const consts = code.consts;
+    const stack = frame.stack;
     let sp = frame.sp;
     let pc = frame.pc;
     let env = frame.env;
-    let strict = code.strict;
-    let accessors = (code.accessors ??= []);
-    // Save the frame's registers before anything that may throw or switch frames.
+    const strict = code.strict;
+    const accessors = code.accessors;
     for (;;) {
       const op = ops[pc++]!;
       frame.pc = pc;
@@ -1018,13 +1020,12 @@ export class VM {
           break;
         }
         case Op.PopEnv: env = env!.parent; frame.env = env; break;
-        case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
-        case OpTrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
+        case ExtOp.TrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
         case Op.GetGlobal: {
           const k = ops[pc++]!;
           const name = consts[k] as string;
           frame.sp = sp;
-          if (this.globalLex.get(name) === undefined) {
+          if (this.globalLex.size === 0 || this.globalLex.get(name) === undefined) {
             // one load through the name's own accessor; only `undefined` needs the `in` check
             const g = this.global;
             const v = ((accessors[k] ??= this.accessors.load(name)) as (o: any) => unknown)(g);
@@ -1092,14 +1093,6 @@ export class VM {
           } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
-        case Op.In: {
-          const o = stack[--sp] as any;
-          const key = stack[sp - 1] as any;
-          frame.sp = sp + 1;
-          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
-          stack[sp - 1] = this.ops.has(key, o);
-          break;
-        }
         case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetProp:
         case Op.SetPropPop: {
@@ -1147,7 +1140,7 @@ export class VM {
           stack[sp - 1] = v;
           break;
         }
-        case OpSetElemRaw: {
+        case ExtOp.SetElemRaw: {
           // o key v -> v ; the key is converted after the value is evaluated (spec order quirk)
           const v = stack[--sp];
           const key = stack[--sp];
@@ -1156,13 +1149,6 @@ export class VM {
           if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
           this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
           stack[sp - 1] = v;
-          break;
-        }
-        case Op.DefineField: {
-          const v = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          frame.sp = sp + 2;
-          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
           break;
         }
         case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.add(a, b); } break; }
@@ -1211,14 +1197,14 @@ export class VM {
           else stack[r] = this.incDecSlow(v, -1);
           break;
         }
-        case Op.JumpIfNotLt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotLe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotGt: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotGe: { const b = stack[--sp] as any; const a = stack[--sp] as any; if (typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a === b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfStrictEq: { const b = stack[--sp]; const a = stack[--sp]; if (a !== b) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfNotEq: { const b = stack[--sp]; const a = stack[--sp]; if (looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
-        case Op.JumpIfEq: { const b = stack[--sp]; const a = stack[--sp]; if (!looseEquals(this.ops, a, b)) pc++; else pc = ops[pc]!; break; }
+        case Op.JumpIfNotLt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b))) pc = target; break; }
+        case Op.JumpIfNotLe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b))) pc = target; break; }
+        case Op.JumpIfNotGt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b))) pc = target; break; }
+        case Op.JumpIfNotGe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b))) pc = target; break; }
+        case Op.JumpIfNotStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a !== b) pc = target; break; }
+        case Op.JumpIfStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a === b) pc = target; break; }
+        case Op.JumpIfNotEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (!(looseEquals(this.ops, a, b))) pc = target; break; }
+        case Op.JumpIfEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (looseEquals(this.ops, a, b)) pc = target; break; }
         case Op.Jump: {
           const target = ops[pc]!;
           if (target < pc && this.safepoint !== null) {
@@ -1231,13 +1217,17 @@ export class VM {
           pc = target;
           break;
         }
-        case Op.JumpIfFalse: if (!stack[--sp]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfTrue: if (stack[--sp]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfFalseKeep: if (!stack[sp - 1]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfTrueKeep: if (stack[sp - 1]) pc = ops[pc]!; else pc++; break;
-        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; if (v !== undefined && v !== null) pc = ops[pc]!; else pc++; break; }
-        case OpJumpIfNullish: { const v = stack[sp - 1]; if (v === undefined || v === null) pc = ops[pc]!; else pc++; break; }
-        case Op.JumpIfUndefined: if (stack[sp - 1] === undefined) pc = ops[pc]!; else pc++; break;
+        case Op.JumpIfFalse: { const target = ops[pc]!; pc++; if (!stack[--sp]) pc = target; break; }
+        case Op.JumpIfTrue: { const target = ops[pc]!; pc++; if (stack[--sp]) pc = target; break; }
+        case Op.JumpIfFalseKeep: { const target = ops[pc]!; pc++; if (!stack[sp - 1]) pc = target; break; }
+        case Op.JumpIfTrueKeep: { const target = ops[pc]!; pc++; if (stack[sp - 1]) pc = target; break; }
+        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
+        case ExtOp.JumpIfNullish: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
+        case ExtOp.JumpIfNotNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
+        case ExtOp.JumpIfNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
+        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
+        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
+        case Op.JumpIfUndefined: { const target = ops[pc]!; pc++; if (stack[sp - 1] === undefined) pc = target; break; }
         case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.Return:
         case Op.ReturnUndef: {
@@ -1245,27 +1235,11 @@ export class VM {
           const f = frame;
           f.sp = sp;
           f.pc = pc;
-          if (f.construct) {
-            if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-              if (code.flags & CodeFlag.Derived) {
-                if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
-                value = this.derivedThis(f);
-              } else value = f.thisValue;
-            }
-          }
-          let result: unknown = value;
-          if (f.gen) {
-            f.gen.state = 'completed';
-            f.gen.frame = null;
-            if (f.gen.async) {
-              (this.host as any).asyncGeneratorComplete(f.gen, value, false);
-              result = undefined;
-            } else result = this.iterResult(value, true);
-          } else if (f.asyncCap) {
-            f.asyncCap.resolve(value);
-            result = f.delivered ? undefined : f.asyncCap.promise;
-            f.delivered = true;
-          }
+          // The operand stack grew past the registers: later frames of this code start that long,
+          // so that V8's stores to them stay in bounds.
+          if (stack.length > code.template.length) code.template = packedArray(stack.length);
+          if (f.construct && (value === null || (typeof value !== 'object' && typeof value !== 'function'))) value = this.constructResult(f, value);
+          const result = f.gen === null && f.asyncCap === null ? value : this.completeSuspendable(f, value);
           this.depth--;
           if (f.boundary) {
             this.current = f.caller;
@@ -1273,51 +1247,39 @@ export class VM {
           }
           frame = f.caller!;
           this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          stack[sp++] = result;
-          break;
+          frame.stack[frame.sp++] = result;
+          continue enter;
         }
         case Op.Call: {
           // Fast path: a plain guest function (no class, generator or async machinery).
           let argc = ops[pc]!;
           let fn = stack[sp - argc - 2];
-          if ((fn === this.fnCall || fn === this.fnApply) && argc <= 2) {
+          if (fn === this.fnCall || (fn === this.fnApply && argc <= 2)) {
             // f.call(t, …) / f.apply(t, list) of a guest function: a frame, not a trip through V8
-            const target = stack[sp - argc - 1];
-            const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
-            if (trec !== undefined && (trec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
-              if (fn === this.fnCall) {
-                // [call, f, t, a…] → [f, t, a…]
-                const base = sp - argc - 2;
-                stack[base] = target;
-                if (argc === 0) stack[base + 1] = undefined;
-                else {
-                  for (let i = 0; i < argc; i++) stack[base + 1 + i] = stack[base + 2 + i];
-                  sp--;
-                  argc--;
-                }
-                fn = target;
-              } else {
-                const list = argc === 2 ? stack[sp - 1] : undefined;
-                if (list === undefined || list === null || typeof list === 'object') {
-                  const items = list === undefined || list === null ? [] : (this.R.apply(this.ops.slice, list, []) as unknown[]);
-                  const base = sp - argc - 2;
-                  stack[base] = target;
-                  stack[base + 1] = argc >= 1 ? stack[base + 2] : undefined;
-                  sp = base + 2;
-                  for (let i = 0; i < items.length; i++) stack[sp++] = items[i];
-                  argc = items.length;
-                  fn = target;
-                }
-              }
+            const nsp = this.unwrapCallApply(stack, sp, argc, fn === this.fnCall);
+            if (nsp >= 0) {
+              const base = sp - argc - 2;
+              sp = nsp;
+              argc = sp - base - 2;
+              fn = stack[base];
             }
           }
           if (typeof fn === 'function') {
-            const rec = this.closures.get(fn);
+            // the site's last callee and its record (a function's record never changes)
+            const sites = code.callSites;
+            let rec: Closure | undefined;
+            if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
+            else {
+              rec = this.closures.get(fn);
+              if (rec !== undefined) {
+                sites[pc] = fn;
+                sites[pc + 1] = rec;
+              }
+            }
             if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
-              const nstack = (c2.template ??= packedArray(c2.nregs)).slice();
+              const nstack = c2.template.slice();
               let args: unknown[];
               if (regs !== null) {
                 // arguments go straight into the callee's parameter registers
@@ -1340,10 +1302,11 @@ export class VM {
               frame.pc = pc + 1;
               frame.sp = sp;
               this.depth++;
-              frame = nf;
-              this.current = frame;
-              code = c2; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-              break;
+              this.current = nf;
+              // Leave the loop and let `run` enter it again with the callee: V8 then runs every
+              // activation of `loop` briefly, so its optimized code serves the next entry and no
+              // second (on-stack replacement) compilation of this large function is needed.
+              return REENTER;
             }
             if (rec === undefined) {
               // a native function (a V8 built-in or an engine native): call it through the realm
@@ -1365,9 +1328,94 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
+          continue enter;
         }
+        case Op.New: {
+          // Fast path: `new F(…)` of a plain guest constructor function (not a class)
+          const argc = ops[pc]!;
+          const fn = stack[sp - argc - 1];
+          const sites = code.callSites;
+          let rec: Closure | undefined;
+          if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
+          else {
+            rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+            if (rec !== undefined) {
+              sites[pc] = fn;
+              sites[pc + 1] = rec;
+            }
+          }
+          if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.ClassConstructor)) === CodeFlag.Constructor) {
+            const args = stack.slice(sp - argc, sp);
+            sp -= argc + 1;
+            frame.sp = sp;
+            frame.pc = pc + 1;
+            const nf = this.prepareCall(rec, undefined, args, fn, true)!;
+            frame = this.push(frame, nf);
+            continue enter;
+          }
+          frame.sp = sp;
+          frame.pc = pc;
+          const nf = this.invoke(frame, op);
+          if (nf === null) {
+            sp = frame.sp;
+            pc = frame.pc;
+            break;
+          }
+          frame = this.push(frame, nf);
+          continue enter;
+        }
+        case ExtOp.ApplyArguments:
+          // the list itself when the call is the realm's apply (it spreads it); otherwise the object
+          stack[sp] = stack[sp - 3] === this.fnApply ? frame.args : (frame.argsObj ?? this.createArguments(frame));
+          sp++;
+          break;
+        case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
+        case Op.This: stack[sp++] = frame.thisValue; break;
+        case Op.NewArray: stack[sp++] = []; break;
+        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
+        case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
+        case ExtOp.GlobalThis: stack[sp++] = this.global; break;
+        case Op.TailCall:
+        case Op.CallSpread:
+        case Op.NewSpread:
+        case Op.SuperCall:
+        case Op.SuperCallSpread:
+        case ExtOp.DefaultDerivedCtor:
+        case Op.GenStart:
+        case Op.Yield:
+        case ExtOp.YieldRaw:
+        case Op.Await:
+          // Rare instructions that may switch frames: `run` enters the loop again at `current`.
+          frame.sp = sp;
+          frame.pc = pc;
+          frame.env = env;
+          return this.frameOp(frame, op);
+        default:
+          // Rare instructions run out of line so that this loop stays small enough to optimize well.
+          frame.sp = sp;
+          frame.env = env;
+          this.coldOp(frame, op);
+          sp = frame.sp;
+          pc = frame.pc;
+          env = frame.env;
+          break;
+      }
+    }
+    }
+  }
+
+  /**
+   * Instructions that may leave the frame (tail and spread calls, generator start, yield, await):
+   * they work on the frame's saved registers and return REENTER, after which `run` enters the loop
+   * at `current`, or the value a boundary frame's `run` returns.
+   */
+  private frameOp(frame: Frame, op: number): unknown {
+    const code = frame.code;
+    const ops = code.ops;
+    const stack = frame.stack;
+    let sp = frame.sp;
+    let pc = frame.pc;
+    switch (op) {
         case Op.TailCall: {
           // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
           // boundary), so tail recursion runs in constant space.
@@ -1380,86 +1428,27 @@ export class VM {
             nf.caller = frame.caller;
             nf.depth = frame.depth;
             nf.boundary = frame.boundary;
-            frame = nf;
-            this.current = frame;
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-            break;
+            this.current = nf;
+            return REENTER;
           }
           frame.sp = sp;
           frame.pc = pc;
           const nf = this.invoke(frame, Op.Call);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
-            break;
-          }
-          frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
-        }
-        case Op.New: {
-          // Fast path: `new F(…)` of a plain guest constructor function (not a class)
-          const argc = ops[pc]!;
-          const fn = stack[sp - argc - 1];
-          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-          if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.ClassConstructor)) === CodeFlag.Constructor) {
-            const args = stack.slice(sp - argc, sp);
-            sp -= argc + 1;
-            frame.sp = sp;
-            frame.pc = pc + 1;
-            const nf = this.prepareCall(rec, undefined, args, fn, true)!;
-            frame = this.push(frame, nf);
-            code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-            break;
-          }
-          frame.sp = sp;
-          frame.pc = pc;
-          const nf = this.invoke(frame, op);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
-            break;
-          }
-          frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
+          if (nf === null) return REENTER;
+          this.push(frame, nf);
+          return REENTER;
         }
         case Op.CallSpread:
         case Op.NewSpread:
         case Op.SuperCall:
         case Op.SuperCallSpread:
-        case OpDefaultDerivedCtor: {
+        case ExtOp.DefaultDerivedCtor: {
           frame.sp = sp;
           frame.pc = pc;
           const nf = this.invoke(frame, op);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
-            break;
-          }
-          frame = this.push(frame, nf);
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = 0; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          break;
-        }
-        case Op.Closure: {
-          const c = consts[ops[pc++]!] as Code;
-          const home = frame.closure?.home;
-          stack[sp++] = this.makeFunction(c, env, home, frame.module);
-          break;
-        }
-        case OpArg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
-        case Op.This: stack[sp++] = frame.thisValue; break;
-        case Op.NewArray: stack[sp++] = []; break;
-        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
-        case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
-        case Op.ArrayFinish: stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]); break;
-        case Op.IterStep: {
-          const it = stack[--sp] as IteratorRecord;
-          frame.sp = sp;
-          const r = this.iteratorStep(it);
-          if (this.ops.get(r, 'done')) pc = ops[pc]!;
-          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
-          break;
+          if (nf === null) return REENTER;
+          this.push(frame, nf);
+          return REENTER;
         }
         case Op.GenStart: {
           frame.sp = sp;
@@ -1473,16 +1462,14 @@ export class VM {
           this.generators.set(obj, state);
           this.depth--;
           if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
-          frame = f.caller!;
-          this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          stack[sp++] = obj;
-          break;
+          this.current = f.caller;
+          f.caller!.stack[f.caller!.sp++] = obj;
+          return REENTER;
         }
         case Op.Yield:
-        case OpYieldRaw: {
+        case ExtOp.YieldRaw: {
           const value = stack[--sp];
-          if (op === OpYieldRaw) pc++;
+          if (op === ExtOp.YieldRaw) pc++;
           frame.sp = sp;
           frame.pc = pc;
           const f = frame;
@@ -1492,7 +1479,7 @@ export class VM {
           if (f.gen!.async) {
             (this.host as any).asyncGeneratorYield(f.gen, value);
             result = undefined;
-          } else result = op === OpYieldRaw ? value : this.iterResult(value, false);
+          } else result = op === ExtOp.YieldRaw ? value : this.iterResult(value, false);
           // generator frames are always resumed from host code (next/throw/return)
           this.current = f.caller;
           f.boundary = false;
@@ -1514,41 +1501,70 @@ export class VM {
             f.boundary = false;
             return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
           }
-          frame = f.caller!;
-          this.current = frame;
-          code = frame.code; ops = code.ops; consts = code.consts; stack = frame.stack; sp = frame.sp; pc = frame.pc; env = frame.env; strict = code.strict; accessors = (code.accessors ??= []);
-          stack[sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
-          break;
+          this.current = f.caller;
+          f.caller!.stack[f.caller!.sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+          return REENTER;
         }
-        case Op.Resume: {
-          const mode = stack[--sp] as number;
-          if (mode === Resume.Normal) pc = ops[pc]!;
-          else if (mode === Resume.Throw) { frame.sp = sp; throw stack[--sp]; }
-          else pc++;
-          break;
-        }
-        case OpGetImport: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          const cell = e.vars[ops[pc++]!] as ImportCell;
-          frame.sp = sp;
-          stack[sp++] = this.readImport(cell);
-          break;
-        }
-        case OpGlobalThis: stack[sp++] = this.global; break;
-        default:
-          // Rare instructions run out of line so that this loop stays small enough to optimize well.
-          frame.sp = sp;
-          frame.env = env;
-          this.coldOp(frame, op);
-          sp = frame.sp;
-          pc = frame.pc;
-          env = frame.env;
-          break;
-      }
+      default:
+        throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
     }
   }
 
+  /**
+   * `[call, f, t, a…]` → `[f, t, a…]` and `[apply, f, t, list]` → `[f, t, …list]` on the operand
+   * stack when f is a plain guest function: returns the new sp, or -1 to leave the call as it is.
+   */
+  private unwrapCallApply(stack: unknown[], sp: number, argc: number, isCall: boolean): number {
+    const target = stack[sp - argc - 1];
+    const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
+    if (trec === undefined || (trec.code.flags & FAST_CALL_EXCLUDED) !== 0 || this.depth >= this.frameLimit) return -1;
+    const base = sp - argc - 2;
+    if (isCall) {
+      stack[base] = target;
+      if (argc === 0) {
+        stack[base + 1] = undefined;
+        return sp;
+      }
+      for (let i = 0; i < argc; i++) stack[base + 1 + i] = stack[base + 2 + i];
+      return sp - 1;
+    }
+    const list = argc === 2 ? stack[sp - 1] : undefined;
+    if (!(list === undefined || list === null || typeof list === 'object')) return -1;
+    // the running frame's own argument list (ExtOp.ApplyArguments) is read as it is
+    const items = list === undefined || list === null ? [] : list === this.current!.args ? (list as unknown[]) : (this.R.apply(this.ops.slice, list, []) as unknown[]);
+    stack[base] = target;
+    stack[base + 1] = argc >= 1 ? stack[base + 2] : undefined;
+    sp = base + 2;
+    for (let i = 0; i < items.length; i++) stack[sp++] = items[i];
+    return sp;
+  }
+
+  /** A constructor's frame returned a non-object `value`: the object `new` gives. */
+  private constructResult(f: Frame, value: unknown): unknown {
+    if (f.code.flags & CodeFlag.Derived) {
+      if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+      return this.derivedThis(f);
+    }
+    return f.thisValue;
+  }
+
+  /** A generator or async frame returns `value`: what its resumer receives. */
+  private completeSuspendable(f: Frame, value: unknown): unknown {
+    if (f.gen) {
+      f.gen.state = 'completed';
+      f.gen.frame = null;
+      if (f.gen.async) {
+        (this.host as any).asyncGeneratorComplete(f.gen, value, false);
+        return undefined;
+      }
+      return this.iterResult(value, true);
+    }
+    const cap = f.asyncCap!;
+    cap.resolve(value);
+    const result = f.delivered ? undefined : cap.promise;
+    f.delivered = true;
+    return result;
+  }
 
   /** Instructions that are rare in hot code: they work on the frame's saved registers. */
   private coldOp(frame: Frame, op: number): void {
@@ -1561,7 +1577,53 @@ export class VM {
     let pc = frame.pc;
     let env = frame.env;
     switch (op) {
-        case OpPushWith: {
+        case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
+        case Op.In: {
+          const o = stack[--sp] as any;
+          const key = stack[sp - 1] as any;
+          frame.sp = sp + 1;
+          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
+          stack[sp - 1] = this.ops.has(key, o);
+          break;
+        }
+        case Op.DefineField: {
+          const v = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          frame.sp = sp + 2;
+          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
+          break;
+        }
+        case Op.ArrayFinish: stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]); break;
+        case Op.IterStep: {
+          const it = stack[--sp] as IteratorRecord;
+          frame.sp = sp;
+          const r = this.iteratorStep(it);
+          if (this.ops.get(r, 'done')) pc = ops[pc]!;
+          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
+          break;
+        }
+        case Op.Resume: {
+          const mode = stack[--sp] as number;
+          if (mode === Resume.Normal) pc = ops[pc]!;
+          else if (mode === Resume.Throw) { frame.sp = sp; throw stack[--sp]; }
+          else pc++;
+          break;
+        }
+        case ExtOp.GetImport: {
+          let e = env!;
+          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+          const cell = e.vars[ops[pc++]!] as ImportCell;
+          frame.sp = sp;
+          stack[sp++] = this.readImport(cell);
+          break;
+        }
+        case Op.Closure: {
+          const c = consts[ops[pc++]!] as Code;
+          const home = frame.closure?.home;
+          stack[sp++] = this.makeFunction(c, env, home, frame.module);
+          break;
+        }
+        case ExtOp.PushWith: {
           frame.sp = sp;
           const o = this.toObject(stack[--sp]);
           env = new Env([], null, env, o);
@@ -1662,7 +1724,7 @@ export class VM {
           this.copyDataProperties(stack[sp - 1] as object, src, null);
           break;
         }
-        case OpObjectRest: {
+        case ExtOp.ObjectRest: {
           const excluded = stack[--sp] as PropertyKey[];
           const src = stack[--sp];
           frame.sp = sp + 2;
@@ -1671,7 +1733,7 @@ export class VM {
           stack[sp++] = target;
           break;
         }
-        case OpRequireObjectCoercible: {
+        case ExtOp.RequireObjectCoercible: {
           const v = stack[sp - 1];
           frame.sp = sp;
           if (v === undefined || v === null) this.throwError('TypeError', `Cannot destructure '${v}' as it is ${v}.`);
@@ -1783,19 +1845,19 @@ export class VM {
           stack[sp++] = site.cache;
           break;
         }
-        case OpRest: { const i = ops[pc++]!; stack[sp++] = this.createArrayFromList(frame.args.slice(i)); break; }
+        case ExtOp.Rest: { const i = ops[pc++]!; stack[sp++] = this.createArrayFromList(frame.args.slice(i)); break; }
         case Op.Arguments: stack[sp++] = this.createArguments(frame); break;
         case Op.NewTarget: stack[sp++] = frame.newTarget; break;
         case Op.HomeObject: stack[sp++] = frame.closure?.home; break;
         case Op.ActiveFunction: stack[sp++] = frame.closure?.fn; break;
-        case OpBindThisReg: {
+        case ExtOp.BindThisReg: {
           const r = ops[pc++]!;
           frame.sp = sp;
           if (stack[r] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
           stack[r] = stack[--sp];
           break;
         }
-        case OpBindThisEnv: {
+        case ExtOp.BindThisEnv: {
           let e = env!;
           for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
           const slot = ops[pc++]!;
@@ -1804,7 +1866,7 @@ export class VM {
           e.vars[slot] = stack[--sp];
           break;
         }
-        case OpBindThisDynamic: {
+        case ExtOp.BindThisDynamic: {
           frame.sp = sp;
           const r = this.lookup(env, THIS);
           const v = stack[--sp];
@@ -1851,7 +1913,7 @@ export class VM {
           stack[sp++] = F;
           break;
         }
-        case OpClassElement: {
+        case ExtOp.ClassElement: {
           // target key fn|undefined ; kind 0 instance field, 1 static field, 2 static block
           const kind = ops[pc++]!;
           const init = stack[--sp] as Function | undefined;
@@ -1869,7 +1931,7 @@ export class VM {
           else ctorRec.classInfo!.staticElements.push({ kind: kind === 2 ? 'block' : 'field', key, init, isPrivate });
           break;
         }
-        case OpDefinePrivateMethod: {
+        case ExtOp.DefinePrivateMethod: {
           const kind = ops[pc++]!;
           const isStatic = ops[pc++]! === 1;
           const f = stack[--sp] as Function;
@@ -1891,7 +1953,7 @@ export class VM {
           stack[sp++] = undefined;
           break;
         }
-        case OpClassFinish: {
+        case ExtOp.ClassFinish: {
           const F = stack[sp - 1] as Function;
           frame.sp = sp;
           const rec = this.closures.get(F)!;
@@ -1960,21 +2022,21 @@ export class VM {
           if (!it.done) this.iteratorClose(it);
           break;
         }
-        case OpIterCloseThrow: {
+        case ExtOp.IterCloseThrow: {
           const it = stack[--sp] as IteratorRecord;
           const exc = stack[--sp];
           frame.sp = sp;
           if (!it.done) this.iteratorCloseOnThrow(it);
           throw exc;
         }
-        case OpAsyncIterNext: {
+        case ExtOp.AsyncIterNext: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
           this.materialize(it);
           stack[sp++] = this.R.apply(it.next, it.iterator, []);
           break;
         }
-        case OpAsyncIterStep: {
+        case ExtOp.AsyncIterStep: {
           const r = stack[--sp] as any;
           frame.sp = sp;
           if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
@@ -1982,7 +2044,7 @@ export class VM {
           else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
           break;
         }
-        case OpAsyncIterClose: {
+        case ExtOp.AsyncIterClose: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
           const ret = this.getV(it.iterator, 'return');
@@ -1993,7 +2055,7 @@ export class VM {
           }
           break;
         }
-        case OpAsyncIterCloseThrow: {
+        case ExtOp.AsyncIterCloseThrow: {
           const it = stack[--sp] as IteratorRecord;
           const exc = stack[--sp];
           frame.sp = sp;
@@ -2029,7 +2091,7 @@ export class VM {
           }
           break;
         }
-        case OpYieldStarCheck: {
+        case ExtOp.YieldStarCheck: {
           const res = stack[--sp] as any;
           frame.sp = sp;
           const mode = (frame as any).yieldStarMode as number;
@@ -2043,15 +2105,15 @@ export class VM {
           stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
           break;
         }
-        case OpMappedArguments: {
+        case ExtOp.MappedArguments: {
           const n = ops[pc++]!;
           stack[sp++] = this.createMappedArguments(frame, n);
           break;
         }
-        case OpMappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
-        case OpMappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
-        case OpImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
-        case OpDynamicImport: {
+        case ExtOp.MappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
+        case ExtOp.MappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
+        case ExtOp.ImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
+        case ExtOp.DynamicImport: {
           frame.sp = sp;
           const spec = stack[--sp];
           stack[sp++] = this.host.dynamicImport(frame.module, spec, code.file);
@@ -2113,7 +2175,7 @@ export class VM {
         if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a constructor`);
       } else {
         // super(...): the parent of the active function, with this frame's new.target
-        if (op === OpDefaultDerivedCtor) {
+        if (op === ExtOp.DefaultDerivedCtor) {
           args = frame.args;
           fn = frame.closure!.fn;
           newTarget = frame.newTarget;
@@ -2288,7 +2350,9 @@ export class VM {
       a = this.R.apply(this.strictArgumentsFactory, undefined, frame.args);
     } else {
       a = this.R.apply(this.argumentsFactory, undefined, frame.args);
-      Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
+      // V8 made `callee` a writable, configurable data property: a store keeps its attributes and
+      // the object's shape (defineProperty would cost ten times as much)
+      a.callee = frame.closure!.fn;
     }
     frame.argsObj = a;
     return a;
@@ -2347,12 +2411,7 @@ function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
   return ops.eq(a, b);
 }
 
-/** A PACKED_ELEMENTS array of n undefineds (a filled `new Array(n)` stays HOLEY in V8). */
-export function packedArray(n: number): unknown[] {
-  const a: unknown[] = [];
-  for (let i = 0; i < n; i++) a.push(undefined);
-  return a;
-}
+export { packedArray };
 
 /**
  * `value instanceof C` for a host class, without running guest code: instanceof on a guest proxy

@@ -1,0 +1,54 @@
+// A short guest program run once per process, when the first engine starts: it executes each
+// instruction the interpreter loop handles inline at least once, with small-integer, fractional,
+// string and object operands.
+//
+// Why: `VM.loop` is one large function that V8 optimizes as a whole. When optimized code reaches an
+// instruction whose code never ran before (no type feedback even for its `sp - 1`), V8 throws the
+// optimized code away and compiles all of it again: 100–250 ms of compiler time each, several times
+// per Octane program. With feedback for every instruction from here, the first optimized loop stays.
+// Guests cannot see it: it runs in the first engine's realm before any guest code, keeps everything
+// in locals, and deletes the one global it writes.
+export const WARMUP_SOURCE = `(function () {
+  function P(a, b) { this.a = a; this.b = b; }
+  P.prototype.m = function (k) { return this.a * k + this.b; };
+  function Q(a) { P.call(this, a, a); P.apply(this, [a, a]); }
+  Q.prototype = Object.create(P.prototype);
+  function R() { P.apply(this, arguments); }
+  R.prototype = P.prototype;
+  var vals = [1, 2.5, 'x', 3, 0.5, 'yz', 4];
+  var o = { p: 1 }, arr = [1, 2, 3], s = 0, t = '', f64 = new Float64Array(4), i32 = new Int32Array(4);
+  for (var r = 0; r < 2; r++) {
+    for (var i = 0; i < vals.length; i++) {
+      var a = vals[i], b = vals[(i + 1) % vals.length], n = i + 0.5;
+      s = a + b; s = n - i; s = n * i; s = n / 2; s = i % 3; s = i & 1; s = i | 1; s = i ^ 1;
+      s = i << 1; s = i >> 1; s = i >>> 1; s = -n; s = +n; s = ~i; s = !a;
+      if (a < b) s++; if (a <= b) s++; if (a > b) s++; if (a >= b) s++;
+      if (a === b) s++; if (a !== b) s++; if (a == b) s++; if (a != b) s++;
+      s = a < b; s = a <= b; s = a > b; s = a >= b; s = a == b; s = a != b; s = a === b; s = a !== b;
+      var m = i & 1 ? null : i & 2 ? undefined : o;
+      if (m == null) s++; if (m != null) s++; s = m == null; s = m != null; s = m ?? a;
+      if (a) s++; if (!a) s++; s = a && b; s = a || b; s = a ?? b; s = o?.p;
+      s = typeof a; s = 'p' in o; s = o instanceof P;
+      var j = i; j++; j--; ++j; --j; s = j++ + j--;
+      var p = i & 1 ? new P(n, i) : i & 2 ? new Q(i) : new R(i, n);
+      s = p.m(2) + p.a + o.p + arr[i % 3] + arr.length; o.p = n; arr[i % 3] = a; o['q' + i] = i;
+      s = n | 0; s = n & 255; s = n ^ 1; s = n << 1; s = n >> 1; s = n >>> 0; s = 0x7fffffff & n; s = 4294967295 >>> 1;
+      s = i * 0x10000 * 0x10000; s = s - 1.5; s = s + 0.25; s = s * 1.5; s = s / 3; s = s % 2;
+      arr[i % 3] += 1; arr[i % 3] -= 1; arr[0]++; o.p += 2; o.p++; o['p'] *= 1; j += 1; j -= 0.5; j |= 0; j <<= 1;
+      f64[i & 3] = n; i32[i & 3] = i; s = f64[i & 3] + i32[i & 3] + f64.length;
+      t = 'ab'.length + 'ab'[0] + t.charAt(0) + 'abc'.charCodeAt(1) + String.fromCharCode(65 + i);
+      var str = t, box = { s: t, n: n };
+      s = str.length + box.s.length + str.charAt(0).length + box.s.charAt(0).length + box.n.toFixed(1).length;
+      str.length += 0; box.s.length += 0; str.x = 1; box.s.x = 1; str[0] += ''; s = str[0] + box.s[1] + n.x;
+      s = Math.max(i, 1) + (function (x, y) { return x + y + arguments.length; })(i, n);
+      s = (function (x, y = 1) { return x + y; })(i) + (function ({ q }, ...rest) { return q + rest.length; })({ q: i }, n);
+      try { if (i & 1) throw new TypeError('w'); } catch (e) { s = e; } finally { s = 0; }
+      for (var k in o) s = k;
+      for (var v of arr) s = v;
+      (function () { var c = i; return function () { return c++; }; })()();
+    }
+  }
+  globalThis.__snapvmWarmup = s;
+  __snapvmWarmup = t;
+  delete globalThis.__snapvmWarmup;
+})();`;
