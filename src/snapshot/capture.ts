@@ -329,6 +329,12 @@ export class Capture {
     const hidden = this.hiddenIntrinsicKind(o);
     if (hidden) this.fail(`${hidden} (V8 hides its state)`, o);
     this.count('Object');
+    // created with its prototype when that can be made first (V8 keeps objects made this way fast)
+    const proto = Object.getPrototypeOf(o);
+    if (proto !== null && !this.creating.has(proto)) {
+      this.protoAtCreation.add(o);
+      return `$cr(${this.value(proto, `${path}.<prototype>`)})`;
+    }
     return '$cr(null)';
   }
 
@@ -360,14 +366,28 @@ export class Capture {
     }
   }
 
-  /** Objects whose prototype says they carry V8 internal slots we cannot read. */
+  /** Objects with V8 internal slots we cannot read, found by brand checks that have no side effects. */
   private hiddenIntrinsicKind(o: object): string | null {
+    const g = this.realm.global as any;
+    const brand = (f: Function | undefined, ...args: unknown[]) => {
+      if (typeof f !== 'function') return false;
+      try {
+        Reflect.apply(f, o, args);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (brand(g.FinalizationRegistry?.prototype && Object.getOwnPropertyDescriptor(g.FinalizationRegistry.prototype, 'unregister')?.value, {})) return 'a FinalizationRegistry';
+    for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
+      const proto = g.Intl?.[name]?.prototype;
+      const probe = proto && (Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value as Function | undefined);
+      if (brand(probe)) return `an Intl.${name}`;
+    }
+    // V8's iterator objects: no side-effect-free brand check exists, so the prototype tells
     const proto = Object.getPrototypeOf(o);
     const p = proto === null ? undefined : this.engine.builtins.get(proto);
-    if (p && /IteratorPrototype%$/.test(p) && p !== '%AsyncIteratorPrototype%') return `an iterator object (${p})`;
-    for (const name of ['WeakRef', 'FinalizationRegistry', 'Intl.Collator', 'Intl.DateTimeFormat', 'Intl.NumberFormat', 'Intl.PluralRules', 'Intl.Segmenter', 'Intl.ListFormat', 'Intl.RelativeTimeFormat', 'Intl.DisplayNames', 'Intl.Locale']) {
-      if (p === `globalThis.${name}.prototype`) return `a ${name}`;
-    }
+    if (p && /IteratorPrototype%$/.test(p) && p !== '%AsyncIteratorPrototype%' && Reflect.ownKeys(o).length === 0) return `an iterator object (${p})`;
     return null;
   }
 
@@ -625,7 +645,10 @@ export class Capture {
     return undefined; // always written
   }
 
+  private readonly protoAtCreation = new Set<object>();
+
   private fillPrototype(o: object, ref: string, path: string): void {
+    if (this.protoAtCreation.has(o)) return;
     const proto = Object.getPrototypeOf(o);
     const def = this.defaultPrototype(o);
     if (def !== undefined && proto === def) return;
@@ -679,9 +702,12 @@ export class Capture {
       }
     }
     flushPlain();
-    if (isArr && !(pristine && (pristine as unknown[]).length === (o as unknown[]).length)) {
+    const lengthDesc = isArr ? Reflect.getOwnPropertyDescriptor(o, 'length')! : undefined;
+    const len = isArr ? (o as unknown[]).length : 0;
+    // an array's length is written unless its elements imply it (the last index + 1) and it is writable
+    const implied = isArr && !pristine && lengthDesc!.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
+    if (isArr && !implied && !(pristine && (pristine as unknown[]).length === len)) {
       if (!ref) ref = (refOf as () => string)();
-      const len = (o as unknown[]).length;
       this.fills.push(`$dp(${ref}, "length", { value: ${len}, writable: ${Reflect.getOwnPropertyDescriptor(o, 'length')!.writable} });`);
     }
     if (pristine) {

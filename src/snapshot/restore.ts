@@ -11,6 +11,7 @@ import { getPromiseRecord, type PromiseRecord, type BuiltinClosure } from '../in
 import { TemplateSite } from '../interpreter/compiler';
 import type { Job } from '../interpreter/jobs';
 import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
+import { readCanonical } from './reader';
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
@@ -171,16 +172,32 @@ class Restorer {
 
   // ---- the `$` object the snapshot program calls ----
 
+  /** The restore interface as guest functions on a realm object (`$` of a snapshot program run as guest code). */
   makeInterface(): object {
+    const realm = this.engine.realm;
+    const $ = realm.intrinsics.objectCreate(null) as Record<string, unknown>;
+    for (const [name, impl] of Object.entries(this.operations())) {
+      const value = typeof impl === 'function' ? realm.native(name, impl.length, (_t, args) => impl(...Array.prototype.slice.call(args))) : impl;
+      Object.defineProperty($, name, { value, enumerable: true });
+    }
+    return $;
+  }
+
+  private ops: Record<string, unknown> | null = null;
+
+  /** The restore interface's operations, host-side (reader.ts calls them directly). */
+  operations(): Record<string, unknown> {
+    if (this.ops) return this.ops;
     const engine = this.engine;
     const realm = engine.realm;
     const vm = engine.vm;
     const I = realm.intrinsics;
-    const $ = I.objectCreate(null) as Record<string, unknown>;
-    const def = (name: string, length: number, impl: (...a: any[]) => unknown) => {
-      Object.defineProperty($, name, { value: realm.native(name, length, (_t, args) => impl(...Array.prototype.slice.call(args))), enumerable: true });
+    const $: Record<string, unknown> = {};
+    this.ops = $;
+    const def = (name: string, _length: number, impl: (...a: any[]) => unknown) => {
+      $[name] = impl;
     };
-    Object.defineProperty($, 'hole', { value: this.holeToken, enumerable: true });
+    $.hole = this.holeToken;
     def('format', 2, (v: unknown) => {
       if (v !== FORMAT_VERSION) this.bad(`format ${String(v)}`);
     });
@@ -395,6 +412,17 @@ class Restorer {
 
 export interface RestoreOptions extends EngineOptions {}
 
+/** Run a snapshot program as guest code, handing it `$` (the general path: any JavaScript is accepted). */
+function runAsGuest(code: string, engine: Engine, restorer: Restorer): void {
+  let program: unknown;
+  try {
+    program = engine.evaluateScript(`(function ($) {\n${code}\n})`, '<snapshot>');
+  } catch (e) {
+    throw new SnapshotError(`damaged snapshot: ${(e as Error).message}`);
+  }
+  engine.realm.R.apply(program as Function, undefined, [restorer.makeInterface()]);
+}
+
 /** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
 export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
   const header = readHeader(code);
@@ -405,14 +433,9 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
     argv: header.options.argv ?? options.argv,
   });
   const restorer = new Restorer(engine);
-  let program: unknown;
   try {
-    program = engine.evaluateScript(`(function ($) {\n${code}\n})`, '<snapshot>');
-  } catch (e) {
-    throw new SnapshotError(`damaged snapshot: ${(e as Error).message}`);
-  }
-  try {
-    engine.realm.R.apply(program as Function, undefined, [restorer.makeInterface()]);
+    // the canonical text capture writes is read directly; any other program runs as guest code
+    if (!readCanonical(code, engine, restorer.operations())) runAsGuest(code, engine, restorer);
   } catch (e) {
     if (e instanceof SnapshotError) throw e;
     const msg = isObject(e) && typeof (e as any).message === 'string' ? (e as any).message : engine.format([engine.vm.toGuest(e)]);

@@ -1,0 +1,347 @@
+// The fast path of a restore: the text capture writes uses a small subset of JavaScript (`var`
+// declarations, `$o[N] = …` assignments, calls of `$` operations and of a few built-ins, literals,
+// array and object literals). This reader parses exactly that subset and performs the same
+// operations a guest run of the program would — every call of a guest function goes through the
+// realm's Reflect, as the VM's own native calls do — without compiling and interpreting a
+// program of hundreds of thousands of statements. Text outside the subset (a hand-edited
+// snapshot) is left to the general path: nothing is applied unless the whole text parses.
+import type { Engine } from '../interpreter/engine';
+
+type Node =
+  | { t: 'lit'; v: unknown }
+  | { t: 'id'; name: string }
+  | { t: 'member'; obj: Node; name: string }
+  | { t: 'index'; obj: Node; index: Node }
+  | { t: 'call'; callee: Node; args: Node[] }
+  | { t: 'new'; callee: Node; args: Node[] }
+  | { t: 'array'; items: (Node | null)[] }
+  | { t: 'object'; props: [string, Node][] }
+  | { t: 'div'; a: Node; b: Node };
+
+type Stmt = { t: 'var'; decls: [string, Node][] } | { t: 'assign'; index: number; value: Node } | { t: 'expr'; e: Node };
+
+class NotCanonical {}
+const NOT = new NotCanonical();
+
+class Parser {
+  pos = 0;
+  constructor(private readonly s: string) {}
+
+  private ws(): void {
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(this.pos);
+      if (c === 32 || c === 10 || c === 13 || c === 9) this.pos++;
+      else if (c === 47 && s.charCodeAt(this.pos + 1) === 47) {
+        const nl = s.indexOf('\n', this.pos);
+        this.pos = nl < 0 ? s.length : nl + 1;
+      } else return;
+    }
+  }
+
+  private peek(): string {
+    this.ws();
+    return this.s[this.pos] ?? '';
+  }
+
+  private eat(ch: string): boolean {
+    if (this.peek() === ch) {
+      this.pos++;
+      return true;
+    }
+    return false;
+  }
+
+  private expect(ch: string): void {
+    if (!this.eat(ch)) throw NOT;
+  }
+
+  private ident(): string {
+    this.ws();
+    const m = /[A-Za-z_$][\w$]*/y;
+    m.lastIndex = this.pos;
+    const r = m.exec(this.s);
+    if (!r) throw NOT;
+    this.pos = m.lastIndex;
+    return r[0];
+  }
+
+  statements(): Stmt[] {
+    const out: Stmt[] = [];
+    for (;;) {
+      this.ws();
+      if (this.pos >= this.s.length) return out;
+      out.push(this.statement());
+    }
+  }
+
+  private statement(): Stmt {
+    const start = this.pos;
+    if (this.s.startsWith('var ', this.pos)) {
+      this.pos += 4;
+      const decls: [string, Node][] = [];
+      do {
+        const name = this.ident();
+        this.expect('=');
+        decls.push([name, this.expr()]);
+      } while (this.eat(','));
+      this.expect(';');
+      return { t: 'var', decls };
+    }
+    const e = this.expr();
+    if (this.eat('=')) {
+      // only `$o[N] = …`
+      if (e.t !== 'index' || e.obj.t !== 'id' || e.obj.name !== '$o' || e.index.t !== 'lit' || typeof e.index.v !== 'number') throw NOT;
+      const value = this.expr();
+      this.expect(';');
+      return { t: 'assign', index: e.index.v, value };
+    }
+    this.expect(';');
+    if (this.pos === start) throw NOT;
+    return { t: 'expr', e };
+  }
+
+  expr(): Node {
+    let left = this.unary();
+    if (this.peek() === '/') {
+      this.pos++;
+      left = { t: 'div', a: left, b: this.unary() };
+    }
+    return left;
+  }
+
+  private unary(): Node {
+    if (this.eat('-')) {
+      const n = this.unary();
+      if (n.t !== 'lit' || (typeof n.v !== 'number' && typeof n.v !== 'bigint')) throw NOT;
+      return { t: 'lit', v: -(n.v as number) };
+    }
+    return this.postfix();
+  }
+
+  private postfix(): Node {
+    let n = this.primary();
+    for (;;) {
+      const c = this.peek();
+      if (c === '.') {
+        this.pos++;
+        n = { t: 'member', obj: n, name: this.ident() };
+      } else if (c === '[') {
+        this.pos++;
+        const index = this.expr();
+        this.expect(']');
+        n = { t: 'index', obj: n, index };
+      } else if (c === '(') {
+        this.pos++;
+        n = { t: 'call', callee: n, args: this.list(')') };
+      } else return n;
+    }
+  }
+
+  private list(close: string): Node[] {
+    const out: Node[] = [];
+    if (this.eat(close)) return out;
+    do out.push(this.expr());
+    while (this.eat(','));
+    this.expect(close);
+    return out;
+  }
+
+  private primary(): Node {
+    const c = this.peek();
+    if (c === '"') return { t: 'lit', v: this.string() };
+    if ((c >= '0' && c <= '9') || c === '.') return this.number();
+    if (c === '[') {
+      this.pos++;
+      const items: (Node | null)[] = [];
+      if (this.eat(']')) return { t: 'array', items };
+      for (;;) {
+        if (this.peek() === ',') {
+          this.pos++;
+          items.push(null); // a hole
+          continue;
+        }
+        if (this.eat(']')) break;
+        items.push(this.expr());
+        if (this.eat(']')) break;
+        this.expect(',');
+      }
+      return { t: 'array', items };
+    }
+    if (c === '{') {
+      this.pos++;
+      const props: [string, Node][] = [];
+      if (!this.eat('}')) {
+        do {
+          const key = this.ident();
+          this.expect(':');
+          props.push([key, this.expr()]);
+        } while (this.eat(','));
+        this.expect('}');
+      }
+      return { t: 'object', props };
+    }
+    if (c === '(') {
+      this.pos++;
+      const e = this.expr();
+      this.expect(')');
+      return e;
+    }
+    const name = this.ident();
+    switch (name) {
+      case 'null':
+        return { t: 'lit', v: null };
+      case 'true':
+        return { t: 'lit', v: true };
+      case 'false':
+        return { t: 'lit', v: false };
+      case 'void': {
+        const n = this.unary();
+        if (n.t !== 'lit') throw NOT;
+        return { t: 'lit', v: undefined };
+      }
+      case 'new': {
+        const callee = this.newCallee();
+        this.expect('(');
+        return { t: 'new', callee, args: this.list(')') };
+      }
+      default:
+        return { t: 'id', name };
+    }
+  }
+
+  /** `new X(…)` / `new (X)(…)`: the callee without its argument list. */
+  private newCallee(): Node {
+    if (this.eat('(')) {
+      const e = this.expr();
+      this.expect(')');
+      return e;
+    }
+    let n: Node = { t: 'id', name: this.ident() };
+    while (this.peek() === '.') {
+      this.pos++;
+      n = { t: 'member', obj: n, name: this.ident() };
+    }
+    return n;
+  }
+
+  private string(): string {
+    // JSON string syntax (capture writes strings with JSON.stringify)
+    const s = this.s;
+    let i = this.pos + 1;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 34) break;
+      if (c === 92) i += 2;
+      else if (Number.isNaN(c) || c === 10) throw NOT;
+      else i++;
+    }
+    const raw = s.slice(this.pos, i + 1);
+    this.pos = i + 1;
+    try {
+      return JSON.parse(raw) as string;
+    } catch {
+      throw NOT;
+    }
+  }
+
+  private number(): Node {
+    const m = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
+    m.lastIndex = this.pos;
+    const r = m.exec(this.s);
+    if (!r) throw NOT;
+    this.pos = m.lastIndex;
+    return { t: 'lit', v: r[1] ? BigInt(r[0].slice(0, -1)) : Number(r[0]) };
+  }
+}
+
+/**
+ * Apply a snapshot's canonical text to `engine` through the restore operations `ops`. Returns false,
+ * having applied nothing, when the text is not in the canonical form.
+ */
+export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>): boolean {
+  let program: Stmt[];
+  try {
+    program = new Parser(code).statements();
+  } catch (e) {
+    if (e === NOT) return false;
+    throw e;
+  }
+  const realm = engine.realm;
+  const R = realm.R;
+  const I = realm.intrinsics;
+  const $o: unknown[] = [];
+  const scope = new Map<string, unknown>([['$', ops]]);
+  const hostOps = new Set(Object.values(ops).filter((v) => typeof v === 'function'));
+  const isGuestCallable = (f: unknown) => typeof f === 'function' && !hostOps.has(f);
+
+  const evaluate = (n: Node): unknown => {
+    switch (n.t) {
+      case 'lit':
+        return n.v;
+      case 'id': {
+        if (n.name === '$o') return $o;
+        if (!scope.has(n.name)) throw new Error(`unknown name ${n.name}`);
+        return scope.get(n.name);
+      }
+      case 'member': {
+        const o = evaluate(n.obj);
+        if (o === ops) {
+          if (!Object.prototype.hasOwnProperty.call(ops, n.name)) throw new Error(`no restore operation ${n.name}`);
+          return ops[n.name];
+        }
+        return R.get(o as object, n.name);
+      }
+      case 'index': {
+        const o = evaluate(n.obj);
+        const i = evaluate(n.index);
+        if (o === $o) return $o[i as number];
+        return R.get(o as object, i as PropertyKey);
+      }
+      case 'call': {
+        const args = n.args.map(evaluate);
+        if (n.callee.t === 'member') {
+          const self = evaluate(n.callee.obj);
+          if (self === ops) {
+            const f = ops[n.callee.name];
+            if (typeof f !== 'function') throw new Error(`no restore operation ${n.callee.name}`);
+            return (f as (...a: unknown[]) => unknown)(...args);
+          }
+          const f = R.get(self as object, n.callee.name);
+          return R.apply(f as Function, self, args);
+        }
+        const f = evaluate(n.callee);
+        if (typeof f !== 'function') throw new Error('a call of something that is not a function');
+        if (!isGuestCallable(f)) return (f as (...a: unknown[]) => unknown)(...args);
+        return R.apply(f as Function, undefined, args);
+      }
+      case 'new': {
+        const C = evaluate(n.callee);
+        return R.construct(C as Function, n.args.map(evaluate));
+      }
+      case 'array': {
+        const out: unknown[] = new Array(n.items.length);
+        n.items.forEach((item, i) => {
+          if (item) out[i] = evaluate(item);
+        });
+        return out;
+      }
+      case 'object': {
+        const o = I.newObject();
+        for (const [k, v] of n.props) Object.defineProperty(o, k, { value: evaluate(v), writable: true, enumerable: true, configurable: true });
+        return o;
+      }
+      case 'div':
+        return (evaluate(n.a) as number) / (evaluate(n.b) as number);
+    }
+  };
+
+  for (const st of program) {
+    if (st.t === 'var') for (const [name, e] of st.decls) scope.set(name, name === '$o' ? $o : evaluate(e));
+    else if (st.t === 'assign') {
+      // `$o[N] = []`: a guest array (everywhere else an array literal is an argument list for `$`)
+      $o[st.index] = st.value.t === 'array' && st.value.items.length === 0 ? I.newArray() : evaluate(st.value);
+    } else evaluate(st.e);
+  }
+  return true;
+}
