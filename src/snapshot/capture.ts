@@ -378,10 +378,15 @@ export class Capture {
         return false;
       }
     };
-    if (brand(g.FinalizationRegistry?.prototype && Object.getOwnPropertyDescriptor(g.FinalizationRegistry.prototype, 'unregister')?.value, {})) return 'a FinalizationRegistry';
+    // (a brand check throws for most objects, and throwing is slow: only where the prototype chain hints)
+    const chain = new Set<object>();
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 16; p = Object.getPrototypeOf(p), n++) chain.add(p);
+    const FR = g.FinalizationRegistry?.prototype;
+    if (FR && chain.has(FR) && brand(Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, {})) return 'a FinalizationRegistry';
     for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
       const proto = g.Intl?.[name]?.prototype;
-      const probe = proto && (Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value as Function | undefined);
+      if (!proto || !chain.has(proto)) continue;
+      const probe = Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value as Function | undefined;
       if (brand(probe)) return `an Intl.${name}`;
     }
     // V8's iterator objects: no side-effect-free brand check exists, so the prototype tells
@@ -672,7 +677,29 @@ export class Capture {
     };
     const isArr = Array.isArray(o);
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
-    for (const k of keys) {
+    let first = 0;
+    if (isArr && !pristine) {
+      // the leading elements with default attributes as one list (holes as elisions), without their keys
+      const values: string[] = [];
+      let last = -1;
+      for (; first < keys.length; first++) {
+        const k = keys[first]!;
+        if (typeof k !== 'string' || k === 'length') break;
+        const i = Number(k);
+        if (!Number.isInteger(i) || String(i) !== k) break;
+        const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+        if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) break;
+        for (let h = last + 1; h < i; h++) values.push('');
+        values.push(this.value(d.value, `${path}[${i}]`));
+        last = i;
+      }
+      if (values.length) {
+        ref = ref || (refOf as () => string)();
+        this.fills.push(`$.elems(${ref}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
+      }
+    }
+    for (let ki = first; ki < keys.length; ki++) {
+      const k = keys[ki]!;
       const d = Reflect.getOwnPropertyDescriptor(o, k)!;
       if (isArr && k === 'length') continue;
       const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;

@@ -66,13 +66,11 @@ class Parser {
     return r[0];
   }
 
-  statements(): Stmt[] {
-    const out: Stmt[] = [];
-    for (;;) {
-      this.ws();
-      if (this.pos >= this.s.length) return out;
-      out.push(this.statement());
-    }
+  /** The next statement, or null at the end of the text. */
+  next(): Stmt | null {
+    this.ws();
+    if (this.pos >= this.s.length) return null;
+    return this.statement();
   }
 
   private statement(): Stmt {
@@ -256,17 +254,12 @@ class Parser {
 }
 
 /**
- * Apply a snapshot's canonical text to `engine` through the restore operations `ops`. Returns false,
- * having applied nothing, when the text is not in the canonical form.
+ * Apply a snapshot's canonical text to `engine` through the restore operations `ops`, statement by
+ * statement. Returns false when the text leaves the canonical form: the engine may then hold part of
+ * the state, and the caller starts over in a fresh engine on the general path.
  */
 export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>): boolean {
-  let program: Stmt[];
-  try {
-    program = new Parser(code).statements();
-  } catch (e) {
-    if (e === NOT) return false;
-    throw e;
-  }
+  const parser = new Parser(code);
   const realm = engine.realm;
   const R = realm.R;
   const I = realm.intrinsics;
@@ -336,12 +329,19 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
     }
   };
 
-  for (const st of program) {
+  for (;;) {
+    let st: Stmt | null;
+    try {
+      st = parser.next();
+    } catch (e) {
+      if (e === NOT) return false;
+      throw e;
+    }
+    if (st === null) return true;
     if (st.t === 'var') for (const [name, e] of st.decls) scope.set(name, name === '$o' ? $o : evaluate(e));
     else if (st.t === 'assign') {
       // `$o[N] = []`: a guest array (everywhere else an array literal is an argument list for `$`)
       $o[st.index] = st.value.t === 'array' && st.value.items.length === 0 ? I.newArray() : evaluate(st.value);
     } else evaluate(st.e);
   }
-  return true;
 }

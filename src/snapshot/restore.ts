@@ -322,6 +322,13 @@ class Restorer {
         Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
       }
     });
+    def('elems', 2, (a: unknown, values: unknown) => {
+      if (!Array.isArray(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');
+      const n = values.length;
+      for (let i = 0; i < n; i++) {
+        if (i in values) Object.defineProperty(a, i, { value: values[i], writable: true, enumerable: true, configurable: true });
+      }
+    });
     def('mapEntries', 2, (m: unknown, kv: unknown) => {
       const list = this.list(kv, 'map entries');
       for (let i = 0; i + 1 < list.length; i += 2) Map.prototype.set.call(m, list[i], list[i + 1]);
@@ -426,16 +433,21 @@ function runAsGuest(code: string, engine: Engine, restorer: Restorer): void {
 /** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
 export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
   const header = readHeader(code);
-  const engine = new EngineClass({
-    ...options,
-    test262Host: options.test262Host ?? header.options.test262Host,
-    frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
-    argv: header.options.argv ?? options.argv,
-  });
-  const restorer = new Restorer(engine);
+  const make = () =>
+    new EngineClass({
+      ...options,
+      test262Host: options.test262Host ?? header.options.test262Host,
+      frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
+      argv: header.options.argv ?? options.argv,
+    });
+  let engine = make();
   try {
-    // the canonical text capture writes is read directly; any other program runs as guest code
-    if (!readCanonical(code, engine, restorer.operations())) runAsGuest(code, engine, restorer);
+    // the canonical text capture writes is read directly; any other program runs as guest code,
+    // from the start in a fresh engine
+    if (!readCanonical(code, engine, new Restorer(engine).operations())) {
+      engine = make();
+      runAsGuest(code, engine, new Restorer(engine));
+    }
   } catch (e) {
     if (e instanceof SnapshotError) throw e;
     const msg = isObject(e) && typeof (e as any).message === 'string' ? (e as any).message : engine.format([engine.vm.toGuest(e)]);
