@@ -182,7 +182,7 @@ t.test('taking a snapshot runs no guest code', async (t) => {
 t.test('a value that cannot be written out fails the snapshot with its path', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
   e.evaluateScript('var app = { caches: [{ cleanup: new FinalizationRegistry(() => {}) }] };');
-  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /FinalizationRegistry.*globalThis\.app\.caches\.0\.cleanup/ });
+  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /FinalizationRegistry.*globalThis\.app\.caches\[0\]\.cleanup/ });
 });
 
 t.test('a damaged or foreign snapshot gets a clear error, never a half-restored engine', async (t) => {
