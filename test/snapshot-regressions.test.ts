@@ -1,0 +1,74 @@
+// The failure classes users of JavaScript serializers report (Pulumi's function serializer,
+// JS-Interpreter, Node's startup snapshots; ../shared/REFERENCE.md, last section), one row each:
+// the state is built, snapshotted, restored in a fresh engine, and `check` must print in the
+// restored engine exactly what it prints in the engine that never stopped.
+import t from 'tap';
+import { Engine } from '../src/index';
+
+interface Row {
+  klass: string;
+  name: string;
+  setup: string;
+  check: string;
+  /** What check prints (a guard against a row that passes by printing nothing). */
+  expected: string;
+}
+
+const ROWS: Row[] = [
+  // 1. built-ins reached through captured values
+  { klass: '1 built-ins', name: 'a captured built-in function is the built-in', setup: 'var max = Math.max; var keys = Object.keys;', check: 'log(max === Math.max, keys === Object.keys, max(1, 3))', expected: 'true true 3' },
+  { klass: '1 built-ins', name: 'a built-in method captured in a closure', setup: 'var join = (function (j) { return (a) => j.call(a, "-"); })(Array.prototype.join);', check: 'log(join([1, 2]))', expected: '1-2' },
+  { klass: '1 built-ins', name: 'a modified built-in keeps its modification', setup: 'Array.prototype.sum = function () { return this.reduce((a, b) => a + b, 0); }; String.prototype.shout = function () { return this.toUpperCase() + "!"; }; delete Math.hypot;', check: 'log([1, 2, 3].sum(), "hi".shout(), typeof Math.hypot)', expected: '6 HI! undefined' },
+  { klass: '1 built-ins', name: 'a replaced global and a global added by the program', setup: 'var realParse = JSON.parse; JSON.parse = function (s) { return "patched:" + s; }; globalThis.appConfig = { debug: true };', check: 'log(JSON.parse("x"), realParse("[1]")[0], appConfig.debug)', expected: 'patched:x 1 true' },
+  { klass: '1 built-ins', name: 'no library is dragged in: only what the program made is written', setup: 'var small = { a: 1 };', check: 'log(small.a)', expected: '1' },
+  // 2. class and object behaviour
+  { klass: '2 objects', name: 'prototype methods stay on the prototype', setup: 'class A { m() { return "m"; } } var a = new A();', check: 'log(a.m(), Object.keys(a).length, Object.getPrototypeOf(a) === A.prototype, A.prototype.hasOwnProperty("m"))', expected: 'm 0 true true' },
+  { klass: '2 objects', name: 'getters are not evaluated at capture time', setup: 'var n = 0; var o = { get next() { return ++n; } };', check: 'log(n, o.next, o.next, n)', expected: '0 1 2 2' },
+  { klass: '2 objects', name: 'a Map comes back as a Map with its entries', setup: 'var k = { id: 1 }; var m = new Map([[k, "obj"], ["s", [1, 2]]]); var s = new Set(["a", k]);', check: 'log(m instanceof Map, m.size, m.get(k), m.get("s").length, s.has(k), [...s][0])', expected: 'true 2 obj 2 true a' },
+  { klass: '2 objects', name: 'symbol keys, registered and unique symbols', setup: 'var u = Symbol("u"); var o = { [u]: 1, [Symbol.for("r")]: 2, [Symbol.iterator]: function* () { yield 3; } };', check: 'log(o[u], o[Symbol.for("r")], [...o][0], Object.getOwnPropertySymbols(o).length)', expected: '1 2 3 3' },
+  { klass: '2 objects', name: 'array subclasses keep their class', setup: 'class Stack extends Array { top() { return this[this.length - 1]; } } var st = new Stack(); st.push(1, 2);', check: 'log(st instanceof Stack, Array.isArray(st), st.top(), st.length)', expected: 'true true 2 2' },
+  { klass: '2 objects', name: 'proxies keep target and handler', setup: 'var seen = []; var p = new Proxy({ a: 1 }, { get(t, k) { seen.push(String(k)); return t[k] * 10; } });', check: 'log(p.a, seen.join())', expected: '10 a' },
+  { klass: '2 objects', name: 'property attributes, accessors and integrity levels', setup: 'var o = {}; Object.defineProperty(o, "ro", { value: 1, enumerable: false }); Object.defineProperty(o, "acc", { get() { return 2; }, configurable: true }); Object.freeze(o);', check: 'log(JSON.stringify(Object.getOwnPropertyDescriptor(o, "ro")), o.acc, Object.isFrozen(o))', expected: '{"value":1,"writable":false,"enumerable":false,"configurable":false} 2 true' },
+  // 3. newer function kinds
+  { klass: '3 functions', name: 'an async generator suspended mid-way', setup: 'async function* gen() { yield 1; await null; yield 2; } var it = gen(); var first = it.next();', check: 'first.then((r) => it.next().then((r2) => log(r.value, r2.value)))', expected: '1 2' },
+  { klass: '3 functions', name: 'classes with private fields, methods, accessors and static blocks', setup: 'class C { #x = 1; static #count = 0; static { C.ready = true; } #inc() { return ++this.#x; } get x() { return this.#x; } bump() { C.#count++; return this.#inc(); } static get count() { return C.#count; } } var c = new C();', check: 'log(c.bump(), c.x, C.count, C.ready, #x in c ? 1 : 0)'.replace('#x in c', 'Object.hasOwn(c, "x")'), expected: '2 2 1 true 0' },
+  { klass: '3 functions', name: 'bound functions and arrow functions with lexical this', setup: 'var obj = { v: 7, arrow() { return () => this.v; } }; var a = obj.arrow(); var b = function (x) { return this.v + x; }.bind({ v: 1 }, 2);', check: 'log(a(), b(), b.name)', expected: '7 3 bound ' },
+  { klass: '3 functions', name: 'a generator suspended inside a for-of over an array', setup: 'function* g(list) { for (const x of list) yield x * 2; } var it = g([1, 2, 3]); it.next();', check: 'log(it.next().value, it.next().value, it.next().done)', expected: '4 6 true' },
+  // 4. scope analysis
+  { klass: '4 scopes', name: 'typeof guards on names that do not exist', setup: 'function has() { return typeof notDefinedAnywhere === "undefined" ? "no" : "yes"; }', check: 'log(has())', expected: 'no' },
+  { klass: '4 scopes', name: 'implicit globals made by sloppy assignment', setup: 'function mk() { implicitGlobal = 42; } mk();', check: 'log(implicitGlobal, Object.getOwnPropertyDescriptor(globalThis, "implicitGlobal").configurable)', expected: '42 true' },
+  { klass: '4 scopes', name: 'a global built-in used by a closure resolves in the restoring engine', setup: 'function later() { return typeof setTimeout + " " + typeof queueMicrotask; }', check: 'log(later())', expected: 'function function' },
+  { klass: '4 scopes', name: 'shared scopes stay shared; shadowing and TDZ stay as they were', setup: 'var pair = (function () { let n = 0; return { inc: () => ++n, get: () => n }; })(); let shadow = "outer"; var read = (function () { let shadow = "inner"; return () => shadow; })(); pair.inc();', check: 'pair.inc(); log(pair.get(), read(), shadow)', expected: '2 inner outer' },
+  { klass: '4 scopes', name: 'direct eval and with statements keep their dynamic scopes', setup: 'var dyn = (function () { var local = 5; eval("var fromEval = 6"); return () => local + fromEval; })(); var w = { k: 1 }; var inWith; with (w) { inWith = function () { return k; }; }', check: 'w.k = 9; log(dyn(), inWith())', expected: '11 9' },
+  // 5. in-flight asynchronous work (Node's startup snapshots cannot hold it)
+  { klass: '5 async', name: 'pending promises with reactions, microtasks and timers', setup: 'var out = []; var res; var p = new Promise((r) => (res = r)); p.then((v) => out.push("then " + v)); queueMicrotask(() => out.push("micro")); setTimeout(() => out.push("timer"), 5);', check: 'res(1); setTimeout(() => log(out.join()), 20)', expected: 'micro,then 1,timer' },
+  { klass: '5 async', name: 'an async function awaiting, with its locals', setup: 'var out; async function f() { const local = "kept"; const v = await new Promise((r) => setTimeout(() => r(5), 5)); out = local + " " + v; } f();', check: 'setTimeout(() => log(out), 20)', expected: 'kept 5' },
+  { klass: '5 async', name: 'Promise.all in progress', setup: 'var out; var r1; Promise.all([new Promise((r) => (r1 = r)), Promise.resolve(2)]).then((v) => (out = v.join("+")));', check: 'r1(1); setTimeout(() => log(out), 5)', expected: '1+2' },
+];
+
+async function outputs(setup: string, check: string, snapshot: boolean): Promise<string[]> {
+  const lines: string[] = [];
+  let listening = false;
+  const first: Engine = new Engine({ onConsole: (_l, args) => void (listening && lines.push(first.format(args))) });
+  first.evaluateScript('var log = (...a) => console.log(...a);', 'log.js');
+  first.evaluateScript(setup, 'setup.js');
+  first.runJobs();
+  let engine = first;
+  if (snapshot) {
+    const restored: Engine = Engine.restore(first.snapshot().code, { onConsole: (_l, args) => void lines.push(restored.format(args)) });
+    engine = restored;
+  }
+  listening = true;
+  engine.evaluateScript(check, 'check.js');
+  await engine.runEventLoop();
+  return lines;
+}
+
+for (const row of ROWS) {
+  t.test(`${row.klass}: ${row.name}`, async (t) => {
+    const restored = await outputs(row.setup, row.check, true);
+    const direct = await outputs(row.setup, row.check, false);
+    t.same(restored, direct, 'as if never interrupted');
+    t.same(restored, [row.expected]);
+  });
+}
