@@ -100,6 +100,7 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
     }
   };
   drain();
+  hidden.push(...vm.hiddenIntrinsics);
   for (const [name, v] of hidden) {
     add(v, name);
     drain();

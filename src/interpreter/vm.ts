@@ -201,6 +201,14 @@ export class VM {
   /** Weak collection entries recorded on their keys (weak.ts): collection → value. */
   readonly weakEntries = makeStamp<Map<object, unknown>>();
   readonly weakSymbolEntries = new Map<symbol, Map<object, unknown>>();
+  /**
+   * Objects whose whole state is a record stamped on them by an engine built-in (iterator helpers…),
+   * by kind: the stamp and the prototype such objects are made with. The snapshot room reads and
+   * rebuilds them through this table.
+   */
+  readonly stampedKinds = new Map<string, { stamp: { get(o: unknown): unknown; set(o: object, v: never): void }; proto: object }>();
+  /** Built-in objects no property path reaches (prototypes of engine-made objects), named for snapshots. */
+  readonly hiddenIntrinsics: [string, object][] = [];
   /** A revocable proxy's revoke function → the proxy's record (for the snapshot room). */
   readonly revokers = makeStamp<{ proxy: object; record: { target: object; handler: object; revoked: boolean } }>();
   readonly globalLex = new Map<string, { value: unknown; isConst: boolean }>();

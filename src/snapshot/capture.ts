@@ -323,6 +323,14 @@ export class Capture {
       this.count('Array');
       return '[]';
     }
+    for (const [kind, { stamp }] of vm.stampedKinds) {
+      const rec = stamp.get(o);
+      if (rec !== undefined) {
+        this.count(kind);
+        this.stamped.set(o, [kind, rec as object]);
+        return `$.stamped(${lit(kind)})`;
+      }
+    }
     if (Object.getPrototypeOf(o) === this.hostObjectProto || Object.getPrototypeOf(o) === this.hostArrayProto) {
       this.fail('a host object (a value from outside the guest realm)', o);
     }
@@ -597,6 +605,8 @@ export class Capture {
     if (promise) this.fills.push(`$.promiseState(${ref}, $.ref(${this.record(promise)}));`);
     const gen = vm.generators.get(o);
     if (gen) this.fills.push(`$.generatorState(${ref}, $.ref(${this.record(gen as GeneratorState)}));`);
+    const stamped = this.stamped.get(o);
+    if (stamped) this.fills.push(`$.stampRecord(${ref}, ${lit(stamped[0])}, $.ref(${this.record(stamped[1])}));`);
     if (types.isMap(o)) {
       const entries: string[] = [];
       for (const [k, v] of Map.prototype.entries.call(o) as IterableIterator<[unknown, unknown]>) entries.push(this.value(k, `${path}.<key>`), this.value(v, `${path}.<value>`));
@@ -651,6 +661,8 @@ export class Capture {
   }
 
   private readonly protoAtCreation = new Set<object>();
+  /** Objects of an engine built-in whose state is a stamped record (vm.stampedKinds). */
+  private readonly stamped = new Map<object, [string, object]>();
 
   private fillPrototype(o: object, ref: string, path: string): void {
     if (this.protoAtCreation.has(o)) return;

@@ -322,6 +322,17 @@ class Restorer {
         Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
       }
     });
+    def('stamped', 1, (kind: unknown) => {
+      const k = vm.stampedKinds.get(String(kind));
+      if (!k) this.bad(`an object of unknown kind '${String(kind)}'`);
+      return I.objectCreate(k.proto);
+    });
+    def('stampRecord', 3, (o: unknown, kind: unknown, rec: unknown) => {
+      const k = vm.stampedKinds.get(String(kind));
+      const r = this.resolve(rec);
+      if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined) this.bad(`a record for an object of kind '${String(kind)}'`);
+      k.stamp.set(o, r as never);
+    });
     def('elems', 2, (a: unknown, values: unknown) => {
       if (!Array.isArray(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');
       const n = values.length;

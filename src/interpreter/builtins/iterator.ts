@@ -486,6 +486,10 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     else if (h.kind === 'chunks' || h.kind === 'windows') h.buffer = [];
   };
 
+  vm.hiddenIntrinsics.push(['%IteratorHelperPrototype%', IteratorHelperPrototype], ['%WrapForValidIteratorPrototype%', WrapForValidIteratorPrototype]);
+  vm.stampedKinds.set('IteratorHelper', { stamp: helpers, proto: IteratorHelperPrototype });
+  vm.stampedKinds.set('WrappedIterator', { stamp: wrappers, proto: WrapForValidIteratorPrototype });
+
   /** CreateIteratorFromClosure(closure, "Iterator Helper", %IteratorHelperPrototype%, « [[UnderlyingIterators]] »). */
   const createHelper = (record: IteratorHelper): object => {
     const result = realm.intrinsics.objectCreate(IteratorHelperPrototype);
