@@ -264,8 +264,12 @@ export class Capture {
         this.finals.push(`$.detach(${`$o[${this.ids.size}]`});`);
         return `$.arrayBuffer("")`;
       }
-      const resizable = (b as any).resizable ? `, ${(b as any).maxByteLength}` : '';
-      return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}${resizable})`;
+      if ((b as any).resizable) {
+        // made at its maximum length (views on it are then in bounds), resized to its length at the end
+        this.finals.push(`$.resize(${`$o[${this.ids.size}]`}, ${b.byteLength});`);
+        return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}, ${(b as any).maxByteLength})`;
+      }
+      return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))})`;
     }
     if (types.isSharedArrayBuffer(o)) {
       this.count('SharedArrayBuffer');
@@ -277,7 +281,8 @@ export class Capture {
       this.count(C);
       const buf = this.value(view.buffer, `${path}.buffer`);
       if (this.isDetached(view.buffer as ArrayBuffer)) return `new (${this.builtinRef(C)})(${buf}, 0, 0)`;
-      return `new (${this.builtinRef(C)})(${buf}, ${view.byteOffset}, ${types.isDataView(o) ? view.byteLength : (o as Uint8Array).length})`;
+      const g = this.viewGeometry(o as ArrayBufferView);
+      return `new (${this.builtinRef(C)})(${buf}, ${g.offset}${g.tracking ? '' : `, ${g.length}`})`;
     }
     if (types.isDate(o)) {
       this.count('Date');
@@ -351,6 +356,35 @@ export class Capture {
       return (Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get?.call(b) as boolean | undefined) ?? (b.byteLength === 0 && (() => { try { new Uint8Array(b); return false; } catch { return true; } })());
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * A view's offset and length, and whether it tracks its buffer's length. On a resizable buffer V8
+   * reports neither for a view out of bounds, so the buffer is grown to its maximum to read them, shrunk
+   * by one element to see whether the view follows, and given back its length (its bytes unchanged).
+   */
+  private viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
+    const isDV = types.isDataView(v);
+    const len = () => (isDV ? (v as DataView).byteLength : (v as Uint8Array).length);
+    const b = v.buffer as ArrayBuffer & { resizable?: boolean; maxByteLength?: number; resize?(n: number): void };
+    if (!b.resizable) return { offset: v.byteOffset, length: len(), tracking: false };
+    const resize = (ArrayBuffer.prototype as unknown as { resize: (this: ArrayBuffer, n: number) => void }).resize;
+    const L = b.byteLength;
+    const M = b.maxByteLength!;
+    try {
+      resize.call(b, M);
+      const offset = v.byteOffset;
+      const length = len();
+      const unit = isDV ? 1 : (v as Uint8Array).BYTES_PER_ELEMENT;
+      let tracking = false;
+      if (M - unit >= offset && length > 0) {
+        resize.call(b, M - unit);
+        tracking = len() === length - 1;
+      }
+      return { offset, length, tracking };
+    } finally {
+      resize.call(b, L);
     }
   }
 

@@ -287,6 +287,13 @@ class Restorer {
       if (!r) this.bad('a revoke function for something that is not a revocable proxy');
       return r;
     });
+    def('resize', 2, (buf: unknown, n: unknown) => {
+      try {
+        (ArrayBuffer.prototype as any).resize.call(buf, n);
+      } catch {
+        this.bad('a buffer that cannot take its length');
+      }
+    });
     def('detach', 1, (buf: unknown) => {
       try {
         structuredClone(buf, { transfer: [buf as ArrayBuffer] });
@@ -302,7 +309,8 @@ class Restorer {
         return b;
       }
       const bytes = Buffer.from(String(b64), 'base64');
-      const buf = max === undefined ? new AB(bytes.length) : new AB(bytes.length, { maxByteLength: max });
+      // a resizable buffer is made at its maximum length; `resize` at the end gives it its own
+      const buf = max === undefined ? new AB(bytes.length) : new AB(max, { maxByteLength: max });
       new Uint8Array(buf).set(bytes);
       return buf;
     });
