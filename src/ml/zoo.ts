@@ -17,8 +17,9 @@ export type CaffeZooName = keyof typeof CAFFE_ZOO;
 export const caffeZooNames = Object.keys(CAFFE_ZOO) as CaffeZooName[];
 
 /**
- * The folder of the IONN profiles and prototxt files: `$SNAPVM_IONN_PROFILES`, else
- * `shared/data/ionn-profiles` beside the repository (where CI and the worktrees find it).
+ * The folder of the IONN profiles and prototxt files: `$SNAPVM_IONN_PROFILES`, else the copy in the
+ * repository (`data/ionn-profiles`, from the IONN authors' public repository; see its README), else
+ * `shared/data/ionn-profiles` beside the repository.
  */
 export function ionnProfilesDir(): string {
   const env = process.env.SNAPVM_IONN_PROFILES;
@@ -29,7 +30,7 @@ export function ionnProfilesDir(): string {
     if (up === dir) throw new Error('ionn profiles: cannot find the repository root from ' + __dirname);
     dir = up;
   }
-  const candidates = [path.join(dir, '..', 'shared', 'data', 'ionn-profiles'), path.join(dir, 'shared', 'data', 'ionn-profiles')];
+  const candidates = [path.join(dir, 'data', 'ionn-profiles'), path.join(dir, '..', 'shared', 'data', 'ionn-profiles')];
   const found = candidates.find((c) => fs.existsSync(c));
   if (!found) throw new Error(`ionn profiles: none of ${candidates.join(', ')} exists (set SNAPVM_IONN_PROFILES)`);
   return found;
