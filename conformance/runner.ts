@@ -36,7 +36,7 @@ unexpected pass, 2 on a usage or start-up error.
   --mode M          plain (default), snapshot, or both. snapshot runs each test in snapshot-
                     transparency mode: after every event-loop turn the state is snapshotted and
                     the test goes on in a fresh engine restored from it (snapshot-sloppy,
-                    snapshot-strict; module tests are skipped: snapshots do not capture modules yet)
+                    snapshot-strict, snapshot-module)
   --jobs N          worker processes (default: the number of CPUs)
   --timeout MS      per test and mode (default 30000)
   --sample N        run N tests chosen at random (after filters and skips) …
@@ -387,9 +387,7 @@ async function main(): Promise<number> {
     const harness = harnessOf(meta, suite.harnessDir);
     const missing = harness.find((h) => !fs.existsSync(h));
     for (const mode of modes) {
-      if (mode === 'snapshot-module') {
-        outcomes.push({ test: t.name, mode, status: 'skip', message: 'snapshots do not capture ES modules yet' });
-      } else if (missing) {
+      if (missing) {
         outcomes.push({ test: t.name, mode, status: 'fail', message: `missing harness file ${missing}` });
       } else {
         const id = jobs.length;

@@ -297,3 +297,30 @@ setTimeout(() => { let s = 0; for (let i = 0; i < 20000; i++) s = mix(s, i); con
   t.match(info.stdout, /taken at a safe point during turn 1/);
   t.match(info.stdout, /suspended frames \(innermost running frame first\)\n {2}inner {2}at .*heavy\.js:[45]:\d+\n {2}outer {2}at .*heavy\.js:1[12]:\d+\n {2}<script>/);
 });
+
+t.test('CLI: ES modules — live bindings, namespaces, top-level await and import() — survive a snapshot at every turn', async (t) => {
+  write('lib.mjs', 'export let counter = 0;\nexport function bump() { return ++counter; }\nexport default class Box { constructor(v) { this.v = v; } }\n');
+  const main = write(
+    'main.mjs',
+    `import Box, { counter, bump } from './lib.mjs';
+import * as ns from './lib.mjs';
+bump();
+console.log('main', counter, ns.counter, new Box(3).v);
+await new Promise((r) => setTimeout(r, 10));
+bump();
+console.log('after await', counter, ns.counter, Object.keys(ns).join());
+setTimeout(async () => { bump(); const dyn = await import('./lib.mjs'); console.log('timer', counter, dyn === ns, dyn.counter, import.meta.url.endsWith('main.mjs')); }, 30);
+`,
+  );
+  const whole = snapvm('run', main);
+  t.equal(whole.code, 0, whole.stderr);
+  t.equal(whole.stdout, run(process.execPath, main).stdout, 'snapvm prints what node prints');
+  for (const n of [1, 2, 3]) {
+    const snap = path.join(dir, `main-${n}.snap`);
+    const a = snapvm('run', main, '--snapshot-at', `turn:${n}`, '--out', snap, '--stop');
+    t.equal(a.code, 0, a.stderr);
+    const b = snapvm('restore', snap);
+    t.equal(b.code, 0, b.stderr);
+    t.equal(a.stdout + b.stdout, whole.stdout, `turn ${n}`);
+  }
+});

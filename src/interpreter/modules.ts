@@ -1,5 +1,6 @@
 // ES modules loaded from files (ecma262 §16.2): module records, linking of live bindings through
 // ImportCells, evaluation in post-order (with top-level await chaining), namespaces, import().
+import { makeStamp } from './realm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,6 +36,14 @@ export interface ModuleRecord {
   promise: object | null;
 }
 
+/** What a module-evaluation promise handler does next (evaluateFrom, dynamicImport). */
+export interface ModuleStep {
+  kind: 'done' | 'failed' | 'continue' | 'namespace';
+  module: ModuleRecord | null;
+  order: ModuleRecord[] | null;
+  next: number;
+}
+
 export class ModuleLoader {
   private readonly records = new Map<string, ModuleRecord>();
   /** How many modules are loaded. */
@@ -46,6 +55,37 @@ export class ModuleLoader {
 
   get modules(): ReadonlyMap<string, ModuleRecord> {
     return this.records;
+  }
+
+  /** The engine functions that continue a module evaluation when a promise settles, by their records. */
+  readonly steps = makeStamp<ModuleStep>();
+
+  /** A promise handler that takes the next step of an evaluation; its whole state is `step` (a snapshot reads it). */
+  makeStep(step: ModuleStep): Function {
+    const fn = this.engine.realm.native('', 1, (_t, a) => this.runStep(step, a[0]));
+    this.steps.set(fn, step);
+    return fn;
+  }
+
+  private runStep(step: ModuleStep, arg: unknown): unknown {
+    switch (step.kind) {
+      case 'done':
+        step.module!.status = 'evaluated';
+        return undefined;
+      case 'failed':
+        step.module!.status = 'error';
+        step.module!.error = arg;
+        throw arg;
+      case 'continue':
+        return this.evaluateFrom(step.order!, step.next);
+      case 'namespace':
+        return this.namespace(step.module!);
+    }
+  }
+
+  /** Take module records a restore rebuilt, in their original order. */
+  adopt(list: ModuleRecord[]): void {
+    for (const m of list) this.records.set(m.file, m);
   }
 
   /** Load, link and evaluate the entry module; an async evaluation settles through the event loop. */
@@ -319,15 +359,8 @@ export class ModuleLoader {
       }
       if (r.code.flags & 64 /* CodeFlag.Async */) {
         r.promise = result as object;
-        const done = this.engine.realm.native('', 1, () => {
-          r.status = 'evaluated';
-          return undefined;
-        });
-        const failed = this.engine.realm.native('', 1, (_t, a) => {
-          r.status = 'error';
-          r.error = a[0];
-          throw a[0];
-        });
+        const done = this.makeStep({ kind: 'done', module: r, order: null, next: 0 });
+        const failed = this.makeStep({ kind: 'failed', module: r, order: null, next: 0 });
         const settled = promises.performPromiseThen(r.promise, done, failed, promises.newPromiseCapability(promises.Promise, false))!;
         return this.continueAfter(settled, order, i + 1);
       }
@@ -338,7 +371,7 @@ export class ModuleLoader {
 
   private continueAfter(p: object, order: ModuleRecord[], next: number): object {
     const promises = this.engine.promises;
-    const cont = this.engine.realm.native('', 1, () => this.evaluateFrom(order, next));
+    const cont = this.makeStep({ kind: 'continue', module: null, order, next });
     return promises.performPromiseThen(p, cont, undefined, promises.newPromiseCapability(promises.Promise, false))!;
   }
 
@@ -364,7 +397,7 @@ export class ModuleLoader {
       this.link(m);
       const p = this.evaluate(m);
       if (p) {
-        const ok = this.engine.realm.native('', 1, () => this.namespace(m));
+        const ok = this.makeStep({ kind: 'namespace', module: m, order: null, next: 0 });
         cap.resolve(promises.performPromiseThen(p, ok, undefined, promises.newPromiseCapability(promises.Promise, false)));
       } else cap.resolve(this.namespace(m));
     } catch (e) {

@@ -12,6 +12,7 @@
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/engine';
+import type { ModuleRecord } from '../interpreter/modules';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState } from '../interpreter/vm';
 import { offsetAt, type Code } from '../interpreter/code';
 import { codeTree, descTable } from '../interpreter/state';
@@ -112,6 +113,12 @@ export class Capture {
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
   private readonly at: number;
 
+  /** The engine's module records, and module namespace objects → their module. */
+  private readonly moduleRecords = new Set<object>();
+  private readonly namespaces = new Map<object, object>();
+  /** Namespaces are made after the records are linked: `$o[n] = $.namespace(…)` right after `$.link()`. */
+  private readonly lateCreates: string[] = [];
+
   constructor(
     private readonly engine: Engine,
     /** A safe-point snapshot: the innermost frame of the computation running now. */
@@ -122,6 +129,10 @@ export class Capture {
     this.realm = engine.realm;
     this.pristine = pristineEngine(engine.options);
     this.pristineByPath = new Map([...this.pristine.builtins].map(([o, p]) => [p, o]));
+    for (const m of engine.modules.modules.values()) {
+      this.moduleRecords.add(m);
+      if (m.namespace) this.namespaces.set(m.namespace, m);
+    }
   }
 
   private readonly bytesByKind: Record<string, number> = {};
@@ -176,6 +187,14 @@ export class Capture {
   }
 
   private create(o: object): number {
+    const nsOf = this.namespaces.get(o);
+    if (nsOf) {
+      const id = this.ids.size;
+      this.ids.set(o, id);
+      this.count('module namespace');
+      this.lateCreates.push(`$o[${id}] = $.namespace($.ref(${this.record(nsOf)}));`);
+      return id;
+    }
     if (this.creating.has(o)) this.fail('a cycle among values needed to create each other', o);
     this.creating.add(o);
     const expr = this.creation(o);
@@ -224,6 +243,11 @@ export class Capture {
       if (revoker) {
         this.count('proxy revoke function');
         return `$.revoker(${this.value(revoker.proxy, `${path}.<proxy>`)})`;
+      }
+      const step = this.engine.modules.steps.get(o);
+      if (step) {
+        this.count('module step');
+        return `$.moduleStep(${this.record(step)}, ${lit(step.kind)})`;
       }
       const pc = getBuiltinClosureRecord(o);
       if (pc) {
@@ -470,7 +494,6 @@ export class Capture {
 
   private closure(rec: Closure, path: string): string {
     this.count('function');
-    if (rec.module) this.fail('a function of an ES module (modules are not captured yet)', rec.fn);
     const { unit, code } = this.unit(rec.code);
     const env = rec.env ? this.env(rec.env, path) : -1;
     return `$.closure(${unit}, ${code}, ${env})`;
@@ -507,6 +530,12 @@ export class Capture {
    */
   internal(v: unknown, path: string): string {
     if (v === HOLE) return '$.hole';
+    // a module namespace inside a record: resolved when the records are linked (it is made late)
+    const nsOf = isObject(v) ? this.namespaces.get(v) : undefined;
+    if (nsOf) {
+      this.value(v, path);
+      return `$.nsref(${this.record(nsOf)})`;
+    }
     if (!isObject(v) || this.vm.proxies.get(v) || this.ids.has(v)) return this.value(v, path);
     if (v instanceof Env) return `$.ref(${this.env(v, path)})`;
     if (v instanceof Frame || v instanceof PrivateName) return `$.ref(${this.record(v)})`;
@@ -524,6 +553,7 @@ export class Capture {
     this.recIds.set(r, id);
     const path = `<record ${id}>`;
     if (r instanceof Frame) return this.frame(r, id), id;
+    if (this.moduleRecords.has(r)) return this.moduleRecord(r as ModuleRecord, id), id;
     if (r instanceof PrivateName) {
       this.count('private name');
       this.records.push(`$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
@@ -571,11 +601,27 @@ export class Capture {
     if (!ok) throw new SnapshotError(`the running code was entered by host code that waits for its result (${root.code.name || root.code.kind}): not a safe point`);
   }
 
+  private moduleRecord(m: ModuleRecord, id: number): void {
+    this.count('module');
+    const path = `<module ${m.file}>`;
+    const { unit } = this.unit(m.code);
+    const fields = [
+      lit(m.file),
+      unit,
+      lit(m.status),
+      this.value(m.error, `${path}.<error>`),
+      `$.ref(${this.env(m.env, path)})`,
+      ...[m.requested, m.imports, m.localExports, m.indirectExports, m.starExports].map((l) => this.internal(l, path)),
+      this.value(m.meta, `${path}.<import.meta>`),
+      this.value(m.promise, `${path}.<evaluation>`),
+    ];
+    this.records.push(`$.rec(${id}, "Module", [${fields.join(', ')}]);`);
+  }
+
   private frame(f: Frame, id: number): void {
     this.frames++;
     this.count('frame');
     if (f.mappedParams) this.fail('a suspended sloppy-mode function whose arguments object is mapped to its parameters', f);
-    if (f.module) this.fail('a suspended frame of an ES module (modules are not captured yet)', f);
     const path = `<frame ${f.code.name || f.code.kind}>`;
     const off = f.pc > 0 ? offsetAt(f.code, f.pc - 1) : -1;
     const pos = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
@@ -605,6 +651,7 @@ export class Capture {
       // only the running computation's frames are linked: a suspended frame's caller is stale
       f.caller && this.runningChain.has(f) ? `$.ref(${this.record(f.caller)})` : 'null',
       this.runningChain.has(f) && f.boundary,
+      f.module ? `$.ref(${this.record(f.module as object)})` : 'null',
     ];
     const stmt = `$.rec(${id}, "Frame", [${fields.join(', ')}]);`;
     this.addBytes('frame', stmt.length);
@@ -663,6 +710,7 @@ export class Capture {
   }
 
   private fillClosure(rec: Closure, ref: string, path: string): void {
+    if (rec.module) this.fills.push(`$.module(${ref}, $.ref(${this.record(rec.module as object)}));`);
     if (rec.home !== undefined) this.fills.push(`$.home(${ref}, ${this.value(rec.home, `${path}.<home>`)});`);
     if (rec.classInfo) {
       const info = rec.classInfo;
@@ -858,7 +906,7 @@ export class Capture {
       this.checkRunning(this.running);
       runningRef = `$.ref(${this.record(this.running)})`;
     }
-    if (engine.modules.size > 0) throw new SnapshotError('the program uses ES modules, which snapshots do not capture yet');
+    const modules = [...engine.modules.modules.values()].map((m) => `$.ref(${this.record(m)})`);
     // The global object and every built-in: only what differs from a fresh engine is written.
     const fillsBefore = this.fills.length;
     for (const [o, p] of engine.builtins) {
@@ -901,6 +949,8 @@ export class Capture {
       `// 2. engine records`,
       ...this.records,
       `$.link();`,
+      `$.modules([${modules.join(', ')}]);`,
+      ...this.lateCreates,
       `// 3. contents`,
       ...this.fills,
       `// 4. integrity, queues, clock`,

@@ -10,6 +10,7 @@ import { codeTree } from '../interpreter/state';
 import { getPromiseRecord, type PromiseRecord, type BuiltinClosure } from '../interpreter/promise';
 import { TemplateSite } from '../interpreter/compiler';
 import type { Job } from '../interpreter/jobs';
+import type { ModuleRecord, ModuleStep } from '../interpreter/modules';
 import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
 import { readCanonical } from './reader';
 
@@ -56,9 +57,17 @@ class Restorer {
   }
 
   /** A value written by `internal()`: tokens become records, the hole marker the TDZ value. */
+  private readonly nsTokens = new WeakMap<object, number>();
+
   private resolve(v: unknown): unknown {
     if (!isObject(v)) return v;
     if (v === this.holeToken) return HOLE;
+    const ns = this.nsTokens.get(v);
+    if (ns !== undefined) {
+      const m = this.recs[ns] as ModuleRecord | undefined;
+      if (!isObject(m) || this.engine.modules.modules.get(m.file) !== m) this.bad('a namespace of an unknown module');
+      return this.engine.modules.namespace(m);
+    }
     const id = this.tokens.get(v);
     if (id === undefined) return v;
     if (!(id in this.recs)) this.bad(`reference to record ${id}, which the snapshot never made`);
@@ -86,6 +95,9 @@ class Restorer {
       case 'PrivateName':
         this.recs[id] = new PrivateName(String(fields[0]));
         break;
+      case 'Module':
+        this.recs[id] = {};
+        break;
       case 'Frame':
         this.recs[id] = Object.create(Frame.prototype);
         break;
@@ -112,6 +124,10 @@ class Restorer {
 
   private link(): void {
     this.linked = true;
+    // module records first, adopted by the loader: other records may name their namespaces
+    const modules = [...this.raw].filter(([, r]) => r.kind === 'Module');
+    for (const [id, { fields }] of modules) this.linkModule(this.recs[id] as ModuleRecord, fields);
+    this.engine.modules.adopt(modules.map(([id]) => this.recs[id] as ModuleRecord));
     for (const [id, { kind, fields }] of this.raw) {
       const r = this.recs[id] as any;
       switch (kind) {
@@ -136,8 +152,31 @@ class Restorer {
     }
   }
 
+  private linkModule(r: ModuleRecord, fields: unknown[]): void {
+    const [file, u, status, error, env, requested, imports, localExports, indirectExports, starExports, meta, promise] = fields;
+    const code = this.code(u, 0);
+    if (code.kind !== 'module' || typeof file !== 'string') this.bad('a module record without module code');
+    const e = this.resolve(env);
+    if (!(e instanceof Env)) this.bad('a module record without its environment');
+    Object.assign(r, {
+      file,
+      code,
+      env: e,
+      status,
+      error,
+      requested: this.resolve(requested),
+      imports: this.resolve(imports),
+      localExports: this.resolve(localExports),
+      indirectExports: this.resolve(indirectExports),
+      starExports: this.resolve(starExports),
+      namespace: null,
+      meta: meta ?? null,
+      promise: promise ?? null,
+    });
+  }
+
   private linkFrame(f: Frame, fields: unknown[]): void {
-    const [u, c, fn, pc, sp, stack, env, fnEnv, thisValue, newTarget, args, argsObj, gen, asyncCap, construct, delivered, caller, boundary] = fields;
+    const [u, c, fn, pc, sp, stack, env, fnEnv, thisValue, newTarget, args, argsObj, gen, asyncCap, construct, delivered, caller, boundary, module] = fields;
     const code = this.code(u, c);
     const closure = fn === undefined ? null : this.engine.vm.closures.get(fn);
     if (fn !== undefined && !closure) this.bad('a frame whose function is not a guest function');
@@ -165,7 +204,7 @@ class Restorer {
     w.boundary = boundary === true;
     if (w.caller !== null && !(w.caller instanceof Frame)) this.bad('a frame whose caller is not a frame');
     w.mappedParams = null;
-    w.module = null;
+    w.module = module === null || module === undefined ? null : this.resolve(module);
     w.depth = 0;
     if ((w.env !== null && !(w.env instanceof Env)) || !Array.isArray(w.args)) this.bad('a frame with a broken environment or argument list');
   }
@@ -208,7 +247,7 @@ class Restorer {
     });
     def('unit', 8, (id: number, file: string, kind: 'script' | 'module' | 'eval', strict: boolean, dynamicOuter: boolean, inFunction: number, selfHosted: boolean, text: string) => {
       if (typeof text !== 'string' || typeof file !== 'string') this.bad('a compile unit without source text');
-      if (kind !== 'script' && kind !== 'eval') this.bad(`a compile unit of kind '${String(kind)}'`);
+      if (kind !== 'script' && kind !== 'eval' && kind !== 'module') this.bad(`a compile unit of kind '${String(kind)}'`);
       const root = engine.compile(text, file, kind, strict === true, dynamicOuter === true, inFunction ? { method: inFunction === 2 } : null, selfHosted === true);
       this.units[this.num(id, 'a unit')] = codeTree(root);
     });
@@ -329,6 +368,34 @@ class Restorer {
       for (let i = 0; i + 1 < list.length; i += 2) {
         Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
       }
+    });
+    def('moduleStep', 2, (id: unknown, kind: unknown) => {
+      if (!['done', 'failed', 'continue', 'namespace'].includes(kind as string)) this.bad(`a module step of kind ${String(kind)}`);
+      const placeholder = { kind } as ModuleStep; // its fields come with the records
+      this.recs[this.num(id, 'a record')] = placeholder;
+      return engine.modules.makeStep(placeholder);
+    });
+    def('modules', 1, (list: unknown) => {
+      // link() adopted them; this says the loader's order
+      const records = this.list(list, 'modules').map((m) => this.resolve(m) as ModuleRecord);
+      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m)) this.bad('a module list');
+      engine.modules.adopt(records);
+    });
+    def('nsref', 1, (id: unknown) => {
+      const token = Object.freeze(I.objectCreate(null));
+      this.nsTokens.set(token, this.num(id, 'a module'));
+      return token;
+    });
+    def('namespace', 1, (m: unknown) => {
+      const rec = this.resolve(m) as ModuleRecord;
+      if (!isObject(rec) || engine.modules.modules.get(rec.file) !== rec) this.bad('a namespace of an unknown module');
+      return engine.modules.namespace(rec);
+    });
+    def('module', 2, (fn: unknown, m: unknown) => {
+      const rec = vm.closures.get(fn);
+      const mod = this.resolve(m) as ModuleRecord;
+      if (!rec || !isObject(mod) || engine.modules.modules.get(mod.file) !== mod) this.bad('a module for something that is not a guest function');
+      rec.module = mod;
     });
     def('stamped', 1, (kind: unknown) => {
       const k = vm.stampedKinds.get(String(kind));
