@@ -32,6 +32,9 @@ async function offload(id: number, snapshot: string): Promise<void> {
   let engine: Engine | undefined;
   try {
     engine = Engine.restore(snapshot, {
+      // the server's choices, whatever the snapshot's header asks for
+      test262Host: false,
+      frameLimit: 100_000,
       // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
       onConsole: (level, values) => engine && post({ type: 'console', id, level, text: engine.format(values) }),
     });

@@ -1,0 +1,124 @@
+// Offloading end to end on loopback: a real `snapvm serve`, real `snapvm run --edge` clients. Every app
+// must print exactly what it prints when it runs locally.
+import t from 'tap';
+import * as path from 'node:path';
+import { EdgeServer, installHints, runWithEdge } from '../src/offload/index';
+import { Engine, GuestError } from '../src/index';
+import { Server, snapvm, tempDir, root } from './offload-lib';
+
+const tmp = tempDir('snapvm-offload-run-');
+let server: Server;
+t.before(async () => {
+  server = await Server.start(['--quiet']);
+});
+t.teardown(async () => {
+  await server.kill();
+  tmp.remove();
+});
+
+const apps: Record<string, string> = {
+  // the heavy part offloaded, with state before and after, and a timer left for the client
+  'nbody.js': '',
+  // the app moves by hand: timers, promises and a generator keep running on the edge and come back
+  'migrate.js': `
+const log = [];
+function* counter() { let i = 0; for (;;) yield ++i; }
+const ids = counter();
+class Account { #balance = 0; deposit(n) { this.#balance += n; return this.#balance; } }
+const acct = new Account();
+console.log('start', ids.next().value, acct.deposit(5));
+(async () => {
+  await snapvm.migrate('edge');
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    log.push(ids.next().value);
+    console.log('tick', i, acct.deposit(i));
+  }
+  console.warn('warning from wherever the app is');
+  await snapvm.migrate('client');
+  console.log('back', log, acct.deposit(100));
+  setTimeout(() => console.log('last timer', ids.next().value), 5);
+})();
+`,
+  // offload calls in a row and nested: fn's result or error comes back
+  'calls.js': `
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+async function main() {
+  console.log('fib', await snapvm.offload(fib, 20));
+  try { await snapvm.offload(() => { throw new RangeError('from fn'); }); } catch (e) { console.log('caught', e.name, e.message); }
+  const both = await Promise.all([snapvm.offload(fib, 15), snapvm.offload(async (x) => { await null; return x * 2; }, 21)]);
+  console.log('both', both);
+  console.log('inner', await snapvm.offload(async () => 1 + await snapvm.offload(fib, 10)));
+}
+main();
+`,
+};
+apps['nbody.js'] = require('node:fs').readFileSync(path.join(root, 'examples', 'nbody.js'), 'utf8');
+
+for (const [name, source] of Object.entries(apps)) {
+  t.test(`${name}: the same output offloaded as locally`, async (t) => {
+    const file = tmp.write(name, source);
+    const args = name === 'nbody.js' ? ['2000'] : [];
+    const [local, edge] = await Promise.all([snapvm(['run', file, ...args]), snapvm(['run', file, '--edge', server.url, '--edge-report', ...args])]);
+    t.equal(local.code, 0, local.stderr);
+    t.equal(edge.code, 0, edge.stderr);
+    t.equal(edge.stdout, local.stdout);
+    const report = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
+    t.ok(report.length >= 1, `one report line per offload:\n${edge.stderr}`);
+    t.equal(edge.stderr.split('\n').filter((l) => l && !l.startsWith('snapvm: offload')).join('\n'), local.stderr.trim(), 'the same stderr, less the report');
+  });
+}
+
+t.test('the app runs on the edge in between (snapvm.where) and nowhere else without --edge', async (t) => {
+  const file = tmp.write('where.js', "console.log('before', snapvm.where);\nsnapvm.offload(() => snapvm.where).then((w) => console.log('fn ran on', w, '; now on', snapvm.where));\n");
+  const edge = await snapvm(['run', file, '--edge', server.url]);
+  t.equal(edge.stdout, 'before client\nfn ran on edge ; now on client\n');
+  const local = await snapvm(['run', file]);
+  t.equal(local.stdout, 'before client\nfn ran on client ; now on client\n');
+});
+
+t.test('an uncaught error on the edge is reported as locally (exit 1, guest stack)', async (t) => {
+  const file = tmp.write('fails.js', "console.log('one');\nsnapvm.offload(() => {\n  console.log('two');\n  null.x;\n});\n");
+  const [local, edge] = await Promise.all([snapvm(['run', file]), snapvm(['run', file, '--edge', server.url])]);
+  t.equal(local.code, 1);
+  t.equal(edge.code, 1);
+  t.equal(edge.stdout, local.stdout);
+  t.equal(edge.stderr, local.stderr);
+});
+
+t.test('an edge that is not there: one line, then the app runs locally', async (t) => {
+  const file = tmp.write('alone.js', "snapvm.offload((a, b) => a + b, 2, 3).then((v) => console.log('sum', v));\n");
+  const r = await snapvm(['run', file, '--edge', 'ws://127.0.0.1:9']);
+  t.equal(r.code, 0);
+  t.equal(r.stdout, 'sum 5\n');
+  t.match(r.stderr, /^snapvm: edge ws:\/\/127\.0\.0\.1:9 unreachable \(.+\); running locally\n$/);
+});
+
+t.test('usage errors: a module, --snapshot-at, a bad address', async (t) => {
+  const mjs = tmp.write('m.mjs', 'console.log(1);\n');
+  const js = tmp.write('s.js', 'console.log(1);\n');
+  t.match((await snapvm(['run', mjs, '--edge', server.url])).stderr, /ES modules cannot be snapshotted yet/);
+  t.match((await snapvm(['run', js, '--edge', server.url, '--snapshot-at', 'turn:1', '--out', tmp.dir + '/x.snap'])).stderr, /cannot be used together/);
+  const bad = await snapvm(['run', js, '--edge', 'http://x']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--edge takes ws:\/\/host:port/);
+});
+
+t.test('the API: EdgeServer and runWithEdge in one process', async (t) => {
+  const edge = new EdgeServer({ port: 0, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const out: string[] = [];
+  const engine = new Engine({ onConsole: (_level, values) => out.push(engine.format(values)) });
+  installHints(engine, { edge: true });
+  engine.evaluateScript("let n = 0;\nsnapvm.offload(() => { console.log('on', snapvm.where); return ++n; }).then((v) => console.log('n', v, n, snapvm.where));\n", 'api.js');
+  const reports: number[] = [];
+  let stdout = '';
+  const final = await runWithEdge(engine, { edge: `ws://127.0.0.1:${port}`, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), onMigration: (r) => reports.push(r.bytesUp) });
+  t.equal(stdout, 'on edge\nn 1 1 client\n');
+  t.equal(reports.length, 1);
+  t.not(final, engine, 'the program ends in the engine restored from the state that came back');
+  t.same(out, [], 'the first engine printed nothing after the move');
+  t.equal(final.evaluateScript('n'), 1);
+  t.ok(GuestError);
+});
