@@ -31,7 +31,7 @@ export interface LinkOptions {
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
 export class EdgeLink {
   private nextId = 1;
-  private pending: { id: number; output: ConsoleLine[]; seq: number; settle: (o: OffloadOutcome) => void } | null = null;
+  private pending: { id: number; output: ConsoleLine[]; seq: number; settle: (o: OffloadOutcome) => void; timer: NodeJS.Timeout } | null = null;
   private dead: string | null = null;
   private lastPong = performance.now();
   private readonly pinger: NodeJS.Timeout;
@@ -91,8 +91,12 @@ export class EdgeLink {
     if (this.dead) return Promise.resolve({ kind: 'fault', reason: this.dead });
     if (this.pending) return Promise.resolve({ kind: 'fault', reason: 'an offload is already running on this link' });
     const id = this.nextId++;
+    // the server's own budget, and some slack for the transfers: past that, a server that still
+    // answers pings but never replies is as good as gone
+    const waitMs = this.limits.offloadMs + 10_000;
     return new Promise((settle) => {
-      this.pending = { id, output: [], seq: 0, settle };
+      const timer = setTimeout(() => this.die(`no reply within ${waitMs} ms`), waitMs);
+      this.pending = { id, output: [], seq: 0, settle, timer };
       this.ws.send(JSON.stringify({ type: 'offload', id, snapshot, sha256: sha256(snapshot) }), (e) => e && this.die(`cannot send: ${e.message}`));
     });
   }
@@ -100,6 +104,7 @@ export class EdgeLink {
   private settle(o: OffloadOutcome): void {
     const p = this.pending;
     this.pending = null;
+    if (p) clearTimeout(p.timer);
     p?.settle(o);
   }
 

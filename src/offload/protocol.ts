@@ -103,6 +103,7 @@ export function parseServerMessage(text: string): ServerMessage | string {
   switch (m.type) {
     case 'welcome':
       if (typeof m.v !== 'number' || !isId(m.session) || !isRecord(m.limits)) return 'a welcome without v, session or limits';
+      if (!isId(m.limits.offloadMs) || !isId(m.limits.memoryMb) || !isId(m.limits.maxBytes)) return 'a welcome with damaged limits';
       return m as unknown as ServerMessage;
     case 'console':
       if (!isId(m.id) || !isId(m.seq) || typeof m.level !== 'string' || typeof m.text !== 'string') return 'a console message without id, seq, level or text';
