@@ -97,3 +97,36 @@ export class Server {
     });
   }
 }
+
+/** A raw protocol session for hostile tests: send anything, read replies in order. */
+export async function rawSession(url: string): Promise<{ send(m: unknown): void; sendRaw(data: string | Buffer, binary?: boolean): void; next(timeoutMs?: number): Promise<any>; closed: Promise<number>; close(): void }> {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(url);
+  const queue: any[] = [];
+  const waiting: ((m: any) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    const w = waiting.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  ws.on('error', () => {});
+  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    send: (m) => ws.send(JSON.stringify(m)),
+    sendRaw: (data, binary = false) => ws.send(data, { binary }),
+    next: (timeoutMs = 30_000) =>
+      queue.length
+        ? Promise.resolve(queue.shift())
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('no reply')), timeoutMs);
+            waiting.push((m) => (clearTimeout(timer), resolve(m)));
+          }),
+    closed,
+    close: () => ws.close(),
+  };
+}
