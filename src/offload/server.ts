@@ -122,6 +122,7 @@ class Session {
   private async offload(id: number, snapshot: string): Promise<void> {
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
     this.current = current;
+    this.server.offloadStarted();
     this.server.log(`session ${this.id}: offload ${id} received (${snapshot.length} chars)`);
     if (!this.worker || this.worker.gone) this.worker = this.attach(this.server.takeWorker());
     const worker = this.worker;
@@ -168,17 +169,22 @@ class Session {
   private finish(id: number, reply: ServerMessage): void {
     if (this.current?.timer) clearTimeout(this.current.timer);
     const ms = this.current ? performance.now() - this.current.started : 0;
-    this.current = null;
+    this.endCurrent();
     const what = reply.type === 'error' ? `failed: ${reply.code}: ${reply.message}` : reply.type === 'state' ? `done: ${reply.stats.turns} turns, ${reply.stats.runMs.toFixed(0)} ms run, ${reply.snapshot.length} chars back` : `ended with ${reply.type === 'guest-error' ? reply.summary : reply.type}`;
     this.server.log(`session ${this.id}: offload ${id} ${what} (${ms.toFixed(0)} ms)`);
     this.send(reply);
+  }
+
+  private endCurrent(): void {
+    if (this.current) this.server.offloadEnded();
+    this.current = null;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     if (this.current?.timer) clearTimeout(this.current.timer);
-    this.current = null;
+    this.endCurrent();
     this.dropWorker();
     this.server.sessionClosed(this);
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.terminate();
@@ -226,16 +232,26 @@ export class EdgeServer {
     return this.sessions.size;
   }
 
-  /** A warmed-up worker for a new session (the spare, if any), and start the next spare. */
+  /** A warmed-up worker for a new session (the spare, if any); the next spare warms up when the server is idle. */
   takeWorker(): SessionWorker {
     const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits.memoryMb);
     this.spare = null;
-    this.warmSpare();
     return w;
   }
 
+  /** Offloads running now: the spare worker warms up only when there are none, not to slow them down. */
+  private running = 0;
+
+  offloadStarted(): void {
+    this.running++;
+  }
+
+  offloadEnded(): void {
+    if (--this.running === 0) this.warmSpare();
+  }
+
   private warmSpare(): void {
-    if (this.closing || this.spare) return;
+    if (this.closing || this.spare || this.running > 0) return;
     const w = new SessionWorker(this.workerPath, this.limits.memoryMb);
     w.onGone = () => {
       if (this.spare === w) this.spare = null;

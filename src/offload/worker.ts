@@ -5,7 +5,7 @@
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort } from 'node:worker_threads';
 import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
-import { completeMove, pendingMove } from './hints';
+import { completeMove, installHints, pendingMove } from './hints';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
@@ -87,6 +87,20 @@ port.on('message', (m: WorkerRequest) => {
   });
 });
 
-// Warm up before the first client arrives: the fresh twin engine a capture diffs against.
-prepareCapture(new Engine({ onConsole: () => {} }));
+// Warm up before the first client arrives: the fresh twin engine a capture diffs against, and one
+// round trip through restore and capture so that their code is compiled by V8 (a cold first restore
+// costs a few hundred ms more).
+function warmUp(): void {
+  const quiet = { onConsole: () => {} };
+  const e = new Engine(quiet);
+  prepareCapture(e);
+  installHints(e, { edge: true });
+  e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
+  e.runJobs();
+  const back = Engine.restore(e.snapshot().code, quiet);
+  completeMove(back, 'edge');
+  back.runJobs();
+  back.snapshot();
+}
+warmUp();
 post({ type: 'ready' });
