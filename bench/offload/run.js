@@ -3,7 +3,7 @@
 // optionally with an emulated slow client and a shaped link, and print one table.
 //
 //   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
-//                             [--slowdown 10] [--mbps 40] [--rtt 20]
+//                             [--slowdown 10] [--mbps 40] [--rtt 20] [--auto]
 //
 // Emulation, both real and documented:
 // - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method):
@@ -31,10 +31,12 @@ const repeat = Number(option('repeat', '3'));
 const slowdown = Number(option('slowdown', '1'));
 const mbps = Number(option('mbps', '0'));
 const rtt = Number(option('rtt', '0'));
+// --auto: the client decides (--edge-auto, EUC'15) instead of the app's snapvm.offload hints
+const auto = process.argv.includes('--auto');
 
 function startServer() {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -106,19 +108,21 @@ function runClient(extra) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+let serverChild = null;
 async function main() {
   const { child: server, port } = await startServer();
+  serverChild = server;
   const shaped = mbps > 0 || rtt > 0;
   const proxy = shaped ? await startProxy(port) : null;
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
-  const settings = `client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
+  const settings = `${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
   const local = [];
   const off = [];
   const reports = [];
   for (let i = 0; i < repeat; i++) {
     const l = await runClient([]);
-    const o = await runClient(['--edge', edge, '--edge-report']);
+    const o = await runClient(['--edge', edge, '--edge-report', ...(auto ? ['--edge-auto'] : [])]);
     if (l.code !== 0 || o.code !== 0) throw new Error(`a run failed:\n${l.stderr}\n${o.stderr}`);
     if (o.stdout !== l.stdout) throw new Error('the offloaded run printed something else than the local run');
     if (!/snapvm: offload 1/.test(o.stderr)) throw new Error(`no offload happened:\n${o.stderr}`);
@@ -141,12 +145,14 @@ async function main() {
   row('  edge capture', first.map((l) => num(/, capture (\d+) ms\), down/, l)));
   row('  client restore', first.map((l) => num(/down [\d.]+ KB \(restore (\d+) ms/, l)));
   row('  migration overhead (both ways)', first.map((l) => num(/migration overhead (\d+) ms/, l)));
+  row('offloads per run', reports.map((r) => r.length), '');
   console.log(`speed-up offloaded vs local (median end to end): ${(median(local) / median(off)).toFixed(2)}×`);
   server.kill();
   proxy?.server.close();
   process.exit(0);
 }
 main().catch((e) => {
+  serverChild?.kill();
   console.error(e);
   process.exit(1);
 });

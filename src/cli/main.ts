@@ -31,6 +31,8 @@ export interface RunOptions extends SnapshotOptions {
   edge?: string;
   /** One stderr line per offload: sizes and times. */
   edgeReport?: boolean;
+  /** Offload timer handlers on the client's own decision too (EUC'15). */
+  edgeAuto?: boolean;
 }
 
 export interface ServeCommandOptions {
@@ -199,6 +201,10 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     return Exit.Usage;
   }
   const isModule = path.extname(abs) === '.mjs';
+  if (options.edgeAuto && options.edge === undefined) {
+    io.stderr('snapvm: --edge-auto needs --edge ws://host:port\n');
+    return Exit.Usage;
+  }
   if (options.edge !== undefined) {
     const why = at ? '--edge and --snapshot-at cannot be used together' : isModule ? 'offloading needs a script: ES modules cannot be snapshotted yet' : options.test262Host ? '--edge and --test262-host cannot be used together' : !/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null;
     if (why) {
@@ -235,6 +241,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(describeMigration(r) + '\n') : undefined,
+        auto: options.edgeAuto === true,
       });
       return Exit.Ok;
     }
@@ -311,6 +318,7 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .option('--stop', 'exit right after writing the snapshot')
     .option('--edge <url>', 'offload to the edge server at ws://host:port where the script asks (snapvm.offload, snapvm.migrate)')
     .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
+    .option('--edge-auto', 'also offload timer handlers predicted to run faster on the edge, migration included')
     .allowUnknownOption()
     .addHelpText(
       'after',

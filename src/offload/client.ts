@@ -8,7 +8,8 @@
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
 import { Engine, GuestError, type EngineOptions } from '../index';
-import { completeMove, disableEdge, pendingMove } from './hints';
+import { autoAllowed, completeMove, disableEdge, pendingMove } from './hints';
+import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
@@ -41,6 +42,8 @@ export class EdgeLink {
     readonly url: string,
     readonly session: number,
     readonly limits: Limits,
+    /** The server's time for the calibration program (decide.ts), if it told. */
+    readonly calibrationMs: number | undefined,
     pingMs: number,
   ) {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
@@ -81,13 +84,17 @@ export class EdgeLink {
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
         clearTimeout(timer);
         ws.removeAllListeners();
-        resolve(new EdgeLink(ws, url, m.session, m.limits, options.pingMs ?? 1000));
+        const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000));
       });
     });
   }
 
-  /** Send a snapshot; resolves when the state comes back, the program fails there, or the offload cannot finish. */
-  offload(snapshot: string): Promise<OffloadOutcome> {
+  /**
+   * Send a snapshot; resolves when the state comes back, the program fails there, or the offload cannot
+   * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask.
+   */
+  offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
     if (this.dead) return Promise.resolve({ kind: 'fault', reason: this.dead });
     if (this.pending) return Promise.resolve({ kind: 'fault', reason: 'an offload is already running on this link' });
     const id = this.nextId++;
@@ -97,7 +104,7 @@ export class EdgeLink {
     return new Promise((settle) => {
       const timer = setTimeout(() => this.die(`no reply within ${waitMs} ms`), waitMs);
       this.pending = { id, output: [], seq: 0, settle, timer };
-      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot, sha256: sha256(snapshot) }), (e) => e && this.die(`cannot send: ${e.message}`));
+      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot, sha256: sha256(snapshot), ...(turns ? { turns } : {}) }), (e) => e && this.die(`cannot send: ${e.message}`));
     });
   }
 
@@ -171,6 +178,8 @@ export interface MigrationReport {
   server: OffloadStats;
   /** Migration overhead: totalMs less the time the program ran on the server. */
   overheadMs: number;
+  /** An automatic offload of one handler: what the policy predicted. */
+  auto?: Decision;
 }
 
 export interface EdgeRunOptions {
@@ -184,6 +193,11 @@ export interface EdgeRunOptions {
   link?: LinkOptions;
   /** Called after each completed round trip. */
   onMigration?: (report: MigrationReport) => void;
+  /**
+   * Decide on its own too (EUC'15): offload a timer handler when its predicted local time exceeds its
+   * predicted remote time plus the migration cost. Handlers are measured in CPU time as they run.
+   */
+  auto?: boolean;
 }
 
 /**
@@ -193,8 +207,31 @@ export interface EdgeRunOptions {
  */
 export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Promise<Engine> {
   let link: Promise<EdgeLink | string> | null = null;
-  const connect = () => (link ??= options.edge === null ? Promise.resolve('no edge') : EdgeLink.connect(options.edge, options.link).catch((e: Error) => e.message));
-  if (options.edge !== null) void connect(); // overlap the handshake with the program's start
+  let ready: EdgeLink | null = null; // the link once connected (automatic decisions wait for it)
+  let policy: OffloadPolicy | null = null;
+  // the client's own calibration (tens of ms, once, only in auto mode), before turns are measured
+  const clientCalibrationMs = options.auto && options.edge !== null ? calibrate() : 0;
+  const connect = () =>
+    (link ??= options.edge === null
+      ? Promise.resolve('no edge')
+      : EdgeLink.connect(options.edge, options.link).then(
+          (l) => {
+            ready = l;
+            if (options.auto) policy = new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+            return l;
+          },
+          (e: Error) => e.message,
+        ));
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  // overlap the handshake with the program's start; automatic decisions need the link from the first
+  // handler on (the host's own event loop only turns between the program's turns), so they wait for it
+  if (options.edge !== null) {
+    const connecting = connect();
+    if (options.auto) await connecting;
+  }
   let edgeDown = options.edge === null;
   let n = 0;
   let current = engine;
@@ -209,12 +246,34 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const e = current;
       e.runJobs();
       let move = pendingMove(e);
+      let auto: { key: string; decision: Decision } | null = null;
       if (move === null) {
-        await e.runEventLoop(() => pendingMove(e) !== null);
+        // measure each turn's CPU time and name the handler that runs next, for the automatic decision
+        let nextKey: string | null = null;
+        let mark = cpuMs();
+        const peek = () => {
+          const next = e.timers.next();
+          nextKey = options.auto && next ? handlerKey(e, next.callback) : null;
+          mark = cpuMs();
+        };
+        peek();
+        await e.runEventLoop((turn) => {
+          if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, cpuMs() - mark);
+          if (pendingMove(e) !== null) return true;
+          peek();
+          if (policy && ready && !edgeDown && nextKey !== null && autoAllowed(e)) {
+            const decision = policy.decide(nextKey);
+            if (decision?.offload) {
+              auto = { key: nextKey, decision };
+              return true;
+            }
+          }
+          return false;
+        });
         move = pendingMove(e);
       }
-      if (move === null) return e; // nothing left to run
-      if (move === 'client' || edgeDown) {
+      if (move === null && auto === null) return e; // nothing left to run
+      if (move === 'client' || (move !== null && edgeDown)) {
         completeMove(e, 'client');
         continue;
       }
@@ -227,7 +286,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t0 = performance.now();
       const snap = e.snapshot();
       const t1 = performance.now();
-      const outcome = await l.offload(snap.code);
+      const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
+      const outcome = await l.offload(snap.code, autoTurn ? 1 : undefined);
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
         giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
@@ -262,7 +322,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         totalMs: t3 - t0,
         server: outcome.stats,
         overheadMs: t3 - t0 - outcome.stats.runMs,
+        ...(autoTurn ? { auto: autoTurn.decision } : {}),
       };
+      if (autoTurn) (policy as OffloadPolicy | null)?.observeRemote(autoTurn.key, outcome.stats.runMs, report.overheadMs);
       options.onMigration?.(report);
     }
   } finally {
@@ -279,5 +341,6 @@ function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
 export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
-  return `snapvm: offload ${r.n} after turn ${r.turn}: up ${kb(r.bytesUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (restore ${ms(r.server.restoreMs)}, capture ${ms(r.server.captureMs)}), down ${kb(r.bytesDown)} (restore ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
+  const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${kb(r.bytesUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (restore ${ms(r.server.restoreMs)}, capture ${ms(r.server.captureMs)}), down ${kb(r.bytesDown)} (restore ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
 }

@@ -24,7 +24,8 @@ const API_SOURCE = String.raw`(function (global, edge) {
   const argv = prior !== null && typeof prior === 'object' && Array.isArray(prior.argv) ? freeze(apply(slice, prior.argv, [])) : freeze([]);
   // pending: where the program asked to be at the end of this turn; waiters: migrate()'s resolvers
   // edge: whether a host will move the program (false: every migrate() resolves at once, on the client)
-  const request = { edge, where: 'client', pending: null, waiters: [], active: 0, wake: null };
+  // auto: whether the host may move the program on its own (EUC'15-style decisions), see autoOffload()
+  const request = { edge, auto: true, where: 'client', pending: null, waiters: [], active: 0, wake: null };
   request.wake = function wake() {
     const waiters = request.waiters;
     request.waiters = [];
@@ -47,10 +48,15 @@ const API_SOURCE = String.raw`(function (global, edge) {
       (error) => apply(then, Prom.resolve(done()), [() => { throw error; }]),
     ]);
   }
+  function autoOffload(allow) {
+    request.auto = allow !== false;
+    return request.auto;
+  }
   const api = {
     argv,
     offload,
     migrate,
+    autoOffload,
     get where() { return request.where; },
   };
   define(api, Symbol.for(${JSON.stringify(REQUEST_KEY)}), { value: request, enumerable: false, writable: false, configurable: false });
@@ -104,6 +110,11 @@ export function completeMove(engine: Engine, where: Place): void {
   }
   const wake = dataProperty(request, 'wake');
   if (typeof wake === 'function') engine.queue.enqueue({ kind: 'microtask', callback: wake });
+}
+
+/** Whether the app lets the host move it on its own (`snapvm.autoOffload(false)` forbids it). */
+export function autoAllowed(engine: Engine): boolean {
+  return dataProperty(requestOf(engine), 'auto') !== false;
 }
 
 /** Where the program currently runs, as the guest sees it. */

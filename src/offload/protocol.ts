@@ -43,10 +43,11 @@ export interface OffloadStats {
   turns: number;
 }
 
-export type ClientMessage = { type: 'hello'; v: number } | { type: 'offload'; id: number; snapshot: string; sha256: string };
+/** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
+export type ClientMessage = { type: 'hello'; v: number } | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number };
 
 export type ServerMessage =
-  | { type: 'welcome'; v: number; session: number; limits: Limits }
+  | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number }
   | { type: 'console'; id: number; seq: number; level: string; text: string }
   | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: 'uncaught' | 'unhandled-rejection' | 'syntax'; stats: OffloadStats }
@@ -75,7 +76,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (!isId(m.id)) return 'offload without a numeric id';
       if (typeof m.snapshot !== 'string') return 'offload without a snapshot string';
       if (typeof m.sha256 !== 'string') return 'offload without a sha256 string';
-      return { type: 'offload', id: m.id, snapshot: m.snapshot, sha256: m.sha256 };
+      if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
+      return { type: 'offload', id: m.id, snapshot: m.snapshot, sha256: m.sha256, ...(m.turns === undefined ? {} : { turns: m.turns }) };
     default:
       return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`;
   }

@@ -48,10 +48,14 @@ class SessionWorker {
   onGone: (why: { code: ErrorCode; message: string }) => void = () => {};
   gone = false;
 
-  constructor(file: string, memoryMb: number) {
+  constructor(file: string, memoryMb: number, onCalibration: (ms: number) => void) {
     this.thread = new Worker(file, { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
     this.ready = new Promise((resolve) => {
-      this.thread.on('message', (r: WorkerReply) => (r.type === 'ready' ? resolve(true) : this.onReply(r)));
+      this.thread.on('message', (r: WorkerReply) => {
+        if (r.type !== 'ready') return this.onReply(r);
+        onCalibration(r.calibrationMs);
+        resolve(true);
+      });
       this.thread.on('error', (e: Error & { code?: string }) => {
         this.gone = true;
         resolve(false);
@@ -111,15 +115,15 @@ class Session {
     if (m.type === 'hello') {
       if (m.v !== PROTOCOL_VERSION) return this.refuse('bad-version', `this server speaks protocol ${PROTOCOL_VERSION}, not ${m.v}`);
       this.helloDone = true;
-      return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits });
+      return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
     }
     if (!this.helloDone) return this.refuse('bad-message', 'say hello first', m.id);
     if (this.current) return this.refuse('busy', `offload ${this.current.id} is still running in this session`, m.id);
     if (sha256(m.snapshot) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
-    void this.offload(m.id, m.snapshot);
+    void this.offload(m.id, m.snapshot, m.turns);
   }
 
-  private async offload(id: number, snapshot: string): Promise<void> {
+  private async offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
     this.current = current;
     this.server.offloadStarted();
@@ -134,7 +138,7 @@ class Session {
       this.dropWorker();
     }, offloadMs);
     this.server.log(`session ${this.id}: offload ${id} running`);
-    worker.thread.postMessage({ type: 'offload', id, snapshot } satisfies WorkerRequest);
+    worker.thread.postMessage({ type: 'offload', id, snapshot, turns } satisfies WorkerRequest);
   }
 
   private attach(worker: SessionWorker): SessionWorker {
@@ -201,6 +205,11 @@ export class EdgeServer {
   private readonly workerPath: string;
   private spare: SessionWorker | null = null;
   private closing = false;
+  /** The time of the calibration program (decide.ts) in session workers (the best seen), told to clients for their decisions. */
+  calibrationMs: number | undefined;
+  private readonly calibrated = (ms: number) => {
+    if (this.calibrationMs === undefined || ms < this.calibrationMs) this.calibrationMs = ms;
+  };
   /** Names sessions in logs and replies. */
   private nextSession = 1;
 
@@ -234,7 +243,7 @@ export class EdgeServer {
 
   /** A warmed-up worker for a new session (the spare, if any); the next spare warms up when the server is idle. */
   takeWorker(): SessionWorker {
-    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits.memoryMb);
+    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
     this.spare = null;
     return w;
   }
@@ -252,7 +261,7 @@ export class EdgeServer {
 
   private warmSpare(): void {
     if (this.closing || this.spare || this.running > 0) return;
-    const w = new SessionWorker(this.workerPath, this.limits.memoryMb);
+    const w = new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
     w.onGone = () => {
       if (this.spare === w) this.spare = null;
     };

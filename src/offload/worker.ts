@@ -6,6 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
+import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
@@ -13,11 +14,13 @@ export interface WorkerRequest {
   type: 'offload';
   id: number;
   snapshot: string;
+  /** Come back after this many turns even if the app does not ask. */
+  turns?: number;
 }
 
 /** worker → main thread */
 export type WorkerReply =
-  | { type: 'ready' }
+  | { type: 'ready'; calibrationMs: number }
   | { type: 'console'; id: number; level: string; text: string }
   | { type: 'state'; id: number; snapshot: string; stats: OffloadStats }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: GuestError['kind']; stats: OffloadStats }
@@ -26,7 +29,7 @@ export type WorkerReply =
 const port = parentPort!;
 const post = (m: WorkerReply) => port.postMessage(m);
 
-async function offload(id: number, snapshot: string): Promise<void> {
+async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
   const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0 };
   let t = performance.now();
   let engine: Engine | undefined;
@@ -51,8 +54,8 @@ async function offload(id: number, snapshot: string): Promise<void> {
     for (;;) {
       e.runJobs();
       let move = pendingMove(e);
-      if (move === null) {
-        await e.runEventLoop(() => pendingMove(e) !== null);
+      if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns)) {
+        await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));
         move = pendingMove(e);
       }
       if (move !== 'edge') break; // back to the client, or nothing left to run
@@ -81,7 +84,7 @@ async function offload(id: number, snapshot: string): Promise<void> {
 
 port.on('message', (m: WorkerRequest) => {
   if (m?.type !== 'offload') return;
-  offload(m.id, m.snapshot).catch((err: unknown) => {
+  offload(m.id, m.snapshot, m.turns).catch((err: unknown) => {
     // an engine bug, not the guest's doing: the message only (no host stack to the client)
     post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
   });
@@ -103,4 +106,4 @@ function warmUp(): void {
   back.snapshot();
 }
 warmUp();
-post({ type: 'ready' });
+post({ type: 'ready', calibrationMs: calibrate() });
