@@ -122,3 +122,46 @@ t.test('the API: EdgeServer and runWithEdge in one process', async (t) => {
   t.equal(final.evaluateScript('n'), 1);
   t.ok(GuestError);
 });
+
+t.test('automatic decisions: a measured timer handler is offloaded for one turn, same output', async (t) => {
+  const { OffloadPolicy } = await import('../src/offload/index');
+  const edge = new EdgeServer({ port: 0, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const source = `let frames = [];
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+function frame() { frames.push(fib(16 + frames.length)); console.log('frame', frames.length, frames[frames.length - 1]); if (frames.length < 4) setTimeout(frame, 1); }
+setTimeout(frame, 1);
+setTimeout(() => { snapvm.autoOffload(false); }, 0);
+`;
+  const run = async (edgeUrl: string | null, auto: boolean) => {
+    let stdout = '';
+    const engine = new Engine({ onConsole: (_l, v) => (stdout += engine.format(v) + '\n') });
+    installHints(engine, { edge: edgeUrl !== null });
+    engine.evaluateScript(source, 'frames.js');
+    const reports: { auto?: unknown }[] = [];
+    // a client 100 times slower than the server and free migrations: every measured handler goes
+    await runWithEdge(engine, { edge: edgeUrl, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
+    return { stdout, reports };
+  };
+  const local = await run(null, false);
+  const url = `ws://127.0.0.1:${port}`;
+  const forbidden = await run(url, true);
+  t.equal(forbidden.stdout, local.stdout);
+  t.equal(forbidden.reports.length, 0, 'snapvm.autoOffload(false) keeps the app home');
+  const autoSource = source.replace('snapvm.autoOffload(false)', 'void 0');
+  const again = await (async () => {
+    let stdout = '';
+    const engine = new Engine({ onConsole: (_l, v) => (stdout += engine.format(v) + '\n') });
+    installHints(engine, { edge: true });
+    engine.evaluateScript(autoSource, 'frames.js');
+    const reports: { auto?: unknown }[] = [];
+    await runWithEdge(engine, { edge: url, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto: true, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
+    return { stdout, reports };
+  })();
+  t.equal(again.stdout, local.stdout, 'the same frames, offloaded');
+  // the first decision believes the 100× and free migration; after that the measured remote time and
+  // migration cost decide (light frames stay home once a migration is known to cost more than them)
+  t.ok(again.reports.length >= 1, `a frame after the first was offloaded (${again.reports.length})`);
+  t.ok(again.reports.every((r) => r.auto), 'each was an automatic decision');
+});

@@ -198,6 +198,8 @@ export interface EdgeRunOptions {
    * predicted remote time plus the migration cost. Handlers are measured in CPU time as they run.
    */
   auto?: boolean;
+  /** The decision model to use in auto mode (default: calibrated against the server's figure). */
+  policy?: OffloadPolicy;
 }
 
 /**
@@ -210,14 +212,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let ready: EdgeLink | null = null; // the link once connected (automatic decisions wait for it)
   let policy: OffloadPolicy | null = null;
   // the client's own calibration (tens of ms, once, only in auto mode), before turns are measured
-  const clientCalibrationMs = options.auto && options.edge !== null ? calibrate() : 0;
+  const clientCalibrationMs = options.auto && options.edge !== null && !options.policy ? calibrate() : 0;
   const connect = () =>
     (link ??= options.edge === null
       ? Promise.resolve('no edge')
       : EdgeLink.connect(options.edge, options.link).then(
           (l) => {
             ready = l;
-            if (options.auto) policy = new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+            if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
             return l;
           },
           (e: Error) => e.message,

@@ -2,4 +2,5 @@
 export { EdgeServer, type ServeOptions } from './server';
 export { EdgeLink, runWithEdge, describeMigration, type EdgeRunOptions, type MigrationReport, type OffloadOutcome, type LinkOptions } from './client';
 export { installHints, pendingMove, completeMove, type Place } from './hints';
+export { OffloadPolicy, calibrate, type Decision } from './decide';
 export { PROTOCOL_VERSION, type Limits, type OffloadStats } from './protocol';
