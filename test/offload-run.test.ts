@@ -165,3 +165,17 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
   t.ok(again.reports.length >= 1, `a frame after the first was offloaded (${again.reports.length})`);
   t.ok(again.reports.every((r) => r.auto), 'each was an automatic decision');
 });
+
+t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {
+  // a WeakMap on the client: the client cannot snapshot; one made on the edge: the edge cannot
+  const here = tmp.write('weak-here.js', "const cache = new WeakMap();\nsnapvm.offload((x) => x * 3, 14).then((v) => console.log('v', v));\n");
+  const r1 = await snapvm(['run', here, '--edge', server.url]);
+  t.equal(r1.code, 0);
+  t.equal(r1.stdout, 'v 42\n');
+  t.match(r1.stderr, /^snapvm: cannot offload after turn 1: .*WeakMap.*; running locally\n$/);
+  const there = tmp.write('weak-there.js', "let keep;\nsnapvm.offload(() => { keep = new WeakMap(); console.log('made'); return 1; }).then((v) => console.log('v', v));\n");
+  const r2 = await snapvm(['run', there, '--edge', server.url]);
+  t.equal(r2.code, 0);
+  t.equal(r2.stdout, 'made\nv 1\n', 'the edge run printed nothing: its output was dropped with its state');
+  t.match(r2.stderr, /failed mid-offload \(the server said cannot-snapshot: .*\); continuing locally/);
+});

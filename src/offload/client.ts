@@ -7,8 +7,8 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { Engine, GuestError, type EngineOptions } from '../index';
-import { autoAllowed, completeMove, disableEdge, pendingMove } from './hints';
+import { Engine, GuestError, SnapshotError, type EngineOptions, type Snapshot } from '../index';
+import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
@@ -286,7 +286,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       const turn = e.loop.turn + 1;
       const t0 = performance.now();
-      const snap = e.snapshot();
+      let snap: Snapshot;
+      try {
+        snap = e.snapshot();
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
+        continue;
+      }
       const t1 = performance.now();
       const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
       const outcome = await l.offload(snap.code, autoTurn ? 1 : undefined);
@@ -311,7 +318,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t3 = performance.now();
       // committed: the edge's output happened, and the program continues from the edge's state
       flush(outcome.output, options);
-      if (pendingMove(back) !== null) completeMove(back, 'client');
+      if (pendingMove(back) !== null || placeOf(back) === 'edge') completeMove(back, 'client');
       current = back;
       const report: MigrationReport = {
         n: ++n,

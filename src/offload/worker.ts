@@ -60,6 +60,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
       }
       if (move !== 'edge') break; // back to the client, or nothing left to run
       completeMove(e, 'edge'); // already here
+      turns = undefined; // the app asked to be here: it, not the client's turn count, says when to go back
     }
   } catch (err) {
     if (!(err instanceof GuestError)) throw err;
