@@ -147,6 +147,7 @@ async function main() {
   row('  migration overhead (both ways)', first.map((l) => num(/migration overhead (\d+) ms/, l)));
   row('offloads per run', reports.map((r) => r.length), '');
   console.log(`speed-up offloaded vs local (median end to end): ${(median(local) / median(off)).toFixed(2)}×`);
+  if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));
   server.kill();
   proxy?.server.close();
   process.exit(0);

@@ -50,8 +50,14 @@ export class EdgeLink {
     ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
     ws.on('error', (e: Error) => this.die(e.message));
     ws.on('pong', () => (this.lastPong = performance.now()));
+    let lastTick = performance.now();
     this.pinger = setInterval(() => {
-      if (performance.now() - this.lastPong > 5 * pingMs) {
+      const now = performance.now();
+      // a late tick means this process was busy (a long turn of the program): pongs could not be
+      // read meanwhile, which says nothing about the link, so the silence counts from now
+      if (now - lastTick > 2 * pingMs) this.lastPong = now;
+      lastTick = now;
+      if (now - this.lastPong > 5 * pingMs) {
         this.die(`no answer to pings for ${((performance.now() - this.lastPong) / 1000).toFixed(1)} s`);
         ws.terminate();
       } else if (ws.readyState === WebSocket.OPEN) ws.ping();
@@ -195,7 +201,7 @@ export interface EdgeRunOptions {
   onMigration?: (report: MigrationReport) => void;
   /**
    * Decide on its own too (EUC'15): offload a timer handler when its predicted local time exceeds its
-   * predicted remote time plus the migration cost. Handlers are measured in CPU time as they run.
+   * predicted remote time plus the migration cost. Handlers are timed (wall clock) as they run.
    */
   auto?: boolean;
   /** The decision model to use in auto mode (default: calibrated against the server's figure). */
@@ -224,10 +230,6 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
           },
           (e: Error) => e.message,
         ));
-  const cpuMs = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
   // overlap the handshake with the program's start; automatic decisions need the link from the first
   // handler on (the host's own event loop only turns between the program's turns), so they wait for it
   if (options.edge !== null) {
@@ -250,28 +252,32 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       let move = pendingMove(e);
       let auto: { key: string; decision: Decision } | null = null;
       if (move === null) {
-        // measure each turn's CPU time and name the handler that runs next, for the automatic decision
+        // measure each turn and name the handler that runs next, for the automatic decision: a turn
+        // starts when its timer is due (or at once, if it already is), so the wait before it is not counted
         let nextKey: string | null = null;
-        let mark = cpuMs();
+        let start = 0;
         const peek = () => {
           const next = e.timers.next();
           nextKey = options.auto && next ? handlerKey(e, next.callback) : null;
-          mark = cpuMs();
+          start = Math.max(e.timers.now(), next ? next.due : 0);
+        };
+        const decideNext = (): boolean => {
+          if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e)) return false;
+          const decision = policy.decide(nextKey);
+          if (decision?.offload) auto = { key: nextKey, decision };
+          return auto !== null;
         };
         peek();
-        await e.runEventLoop((turn) => {
-          if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, cpuMs() - mark);
-          if (pendingMove(e) !== null) return true;
-          peek();
-          if (policy && ready && !edgeDown && nextKey !== null && autoAllowed(e)) {
-            const decision = policy.decide(nextKey);
-            if (decision?.offload) {
-              auto = { key: nextKey, decision };
-              return true;
-            }
-          }
-          return false;
-        });
+        // also before the first turn here (the turn right after a state came back)
+        if (!decideNext() || e.mainTurnDone === false) {
+          auto = null;
+          await e.runEventLoop((turn) => {
+            if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+            if (pendingMove(e) !== null) return true;
+            peek();
+            return decideNext();
+          });
+        }
         move = pendingMove(e);
       }
       if (move === null && auto === null) return e; // nothing left to run
