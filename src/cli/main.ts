@@ -7,6 +7,7 @@ import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, captu
 import { inspectSnapshot } from '../snapshot/inspect';
 import { Page, resolvePage, parseSteps, runSteps } from '../dom/index';
 import type { Step } from '../dom/index';
+import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {
@@ -26,6 +27,21 @@ export interface SnapshotOptions {
 
 export interface RunOptions extends SnapshotOptions {
   test262Host?: boolean;
+  /** ws://host:port of an edge server: `snapvm.offload`/`snapvm.migrate` move the program there and back. */
+  edge?: string;
+  /** One stderr line per offload: sizes and times. */
+  edgeReport?: boolean;
+  /** Offload timer handlers on the client's own decision too (EUC'15). */
+  edgeAuto?: boolean;
+}
+
+export interface ServeCommandOptions {
+  port?: string;
+  host?: string;
+  maxSessions?: string;
+  offloadMs?: string;
+  memoryMb?: string;
+  quiet?: boolean;
 }
 
 /** Where to write a snapshot: after event-loop turn N, or at the N-th safe point (a loop back-edge). */
@@ -231,6 +247,18 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: ${at.error}\n`);
     return Exit.Usage;
   }
+  const isModule = path.extname(abs) === '.mjs';
+  if (options.edgeAuto && options.edge === undefined) {
+    io.stderr('snapvm: --edge-auto needs --edge ws://host:port\n');
+    return Exit.Usage;
+  }
+  if (options.edge !== undefined) {
+    const why = at ? '--edge and --snapshot-at cannot be used together' : isModule ? 'offloading needs a script (the hint API is not installed in ES modules yet)' : options.test262Host ? '--edge and --test262-host cannot be used together' : !/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null;
+    if (why) {
+      io.stderr(`snapvm: ${why}\n`);
+      return Exit.Usage;
+    }
+  }
   let source: string;
   try {
     if (!fs.statSync(abs).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
@@ -248,9 +276,23 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
   });
   const snapshotter = new Snapshotter(engine, options, at, io);
+  if (options.edge !== undefined) prepareCapture(engine); // before the program starts: a capture must not pause it
   try {
-    if (path.extname(abs) === '.mjs') engine.evaluateModule(abs);
+    // the offload hints (src/offload/hints.ts); without --edge they run the work locally
+    if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });
+    if (isModule) engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
+    if (options.edge !== undefined) {
+      await runWithEdge(engine, {
+        edge: options.edge,
+        engineOptions: { argv: [abs, ...args] },
+        stdout: io.stdout,
+        stderr: io.stderr,
+        onMigration: options.edgeReport ? (r) => io.stderr(describeMigration(r) + '\n') : undefined,
+        auto: options.edgeAuto === true,
+      });
+      return Exit.Ok;
+    }
     return await runLoop(engine, snapshotter);
   } catch (e) {
     if (e instanceof SafepointStop) return snapshotter.outcome();
@@ -323,6 +365,9 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks) or at the N-th safe point inside running code (safepoint:N: a loop back-edge)')
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
+    .option('--edge <url>', 'offload to the edge server at ws://host:port where the script asks (snapvm.offload, snapvm.migrate)')
+    .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
+    .option('--edge-auto', 'also offload timer handlers predicted to run faster on the edge, migration included')
     .allowUnknownOption()
     .addHelpText(
       'after',
@@ -354,6 +399,19 @@ without steps, the event loop runs until idle. Exit 1 if a page error went uncau
     });
 
   program
+    .command('serve')
+    .description('run an edge server: clients (snapvm run --edge ws://host:port) offload their programs to it')
+    .option('--port <n>', 'port for HTTP and WebSocket (0: any free port)', '8787')
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--max-sessions <n>', 'client sessions at once', '8')
+    .option('--offload-ms <ms>', 'wall-time budget of one offload', '60000')
+    .option('--memory-mb <mb>', 'heap budget of each session worker', '512')
+    .option('--quiet', 'no log line per session event')
+    .action(async (opts: ServeCommandOptions) => {
+      setExit(await serve(opts, io));
+    });
+
+  program
     .command('inspect')
     .description('say what a snapshot holds: objects and bytes by kind, roots, frames')
     .argument('<snapshot>', 'a snapshot file')
@@ -369,6 +427,40 @@ without steps, the event loop runs until idle. Exit 1 if a page error went uncau
     });
 
   return program;
+}
+
+/** `snapvm serve`: listen until SIGINT or SIGTERM. */
+async function serve(opts: ServeCommandOptions, io: Streams): Promise<Exit> {
+  const num = (v: string | undefined, name: string, min: number): number | string => {
+    const n = Number(v);
+    return Number.isSafeInteger(n) && n >= min ? n : `${name} takes a whole number ≥ ${min}, not '${v}'`;
+  };
+  const port = num(opts.port, '--port', 0);
+  const maxSessions = num(opts.maxSessions, '--max-sessions', 1);
+  const offloadMs = num(opts.offloadMs, '--offload-ms', 1);
+  const memoryMb = num(opts.memoryMb, '--memory-mb', 16);
+  for (const v of [port, maxSessions, offloadMs, memoryMb]) {
+    if (typeof v === 'string') {
+      io.stderr(`snapvm: ${v}\n`);
+      return Exit.Usage;
+    }
+  }
+  const server = new EdgeServer({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
+  let address;
+  try {
+    address = await server.listen();
+  } catch (e) {
+    io.stderr(`snapvm: cannot listen on ${opts.host}:${opts.port}: ${(e as Error).message}\n`);
+    return Exit.Usage;
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  io.stdout(`snapvm serve: listening on ws://${host}:${address.port} (GET http://${host}:${address.port}/ for status)\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.close();
+  return Exit.Ok;
 }
 
 /** Parse argv (without `node` and the script) and run; resolves to the exit code. */

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// Offloading benchmark (issue 6): run an app locally and offloaded to a `snapvm serve` on this machine,
+// optionally with an emulated slow client and a shaped link, and print one table.
+//
+//   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
+//                             [--slowdown 10] [--mbps 40] [--rtt 20] [--auto]
+//
+// Emulation, both real and documented:
+// - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method):
+//   it may run 1/slowdown of every 50 ms period, so its CPU-bound work takes about `slowdown` times as
+//   long (the server runs at full speed). Node's own start-up is slowed the same way, in both modes.
+// - link: a TCP proxy in this process between client and server delays every chunk by rtt/2 and
+//   serializes it at `mbps` (a token-bucket-free FIFO: a chunk leaves when the previous one has left
+//   plus its bytes at that rate), in both directions.
+// Every result line states the settings. Needs `npm run build` first. Never a timed test.
+'use strict';
+const { spawn } = require('node:child_process');
+const net = require('node:net');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'snapvm.js');
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+const app = path.resolve(option('app', path.join(root, 'examples', 'nbody.js')));
+const appArgs = option('args', '20000').split(/\s+/).filter(Boolean);
+const repeat = Number(option('repeat', '3'));
+const slowdown = Number(option('slowdown', '1'));
+const mbps = Number(option('mbps', '0'));
+const rtt = Number(option('rtt', '0'));
+// --auto: the client decides (--edge-auto, EUC'15) instead of the app's snapvm.offload hints
+const auto = process.argv.includes('--auto');
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]) });
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+}
+
+/** A shaping TCP proxy to `port`: +rtt/2 per direction, serialized at mbps. */
+function startProxy(port) {
+  const shaper = (dst) => {
+    let free = 0; // when the "wire" is free again (ms, performance.now())
+    return (chunk) => {
+      const now = performance.now();
+      const start = Math.max(now, free);
+      free = start + (mbps > 0 ? (chunk.length * 8) / (mbps * 1000) : 0); // bits / (bits per ms)
+      const at = free + rtt / 2;
+      setTimeout(() => dst.destroyed || dst.write(chunk), Math.max(0, at - now));
+    };
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    client.on('data', shaper(upstream));
+    upstream.on('data', shaper(client));
+    const end = () => setTimeout(() => (client.destroy(), upstream.destroy()), rtt / 2 + 50);
+    client.on('close', end);
+    upstream.on('close', end);
+    client.on('error', () => {});
+    upstream.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port })));
+}
+
+/** Run the client, CPU-throttled by SIGSTOP/SIGCONT when slowdown > 1; wall time from spawn to exit. */
+function runClient(extra) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let throttle = null;
+    if (slowdown > 1) {
+      const period = 50;
+      const on = period / slowdown;
+      const cycle = () => {
+        if (child.exitCode !== null) return;
+        try {
+          process.kill(child.pid, 'SIGCONT');
+        } catch {}
+        throttle = setTimeout(() => {
+          try {
+            process.kill(child.pid, 'SIGSTOP');
+          } catch {}
+          throttle = setTimeout(cycle, period - on);
+        }, on);
+      };
+      cycle();
+    }
+    child.on('exit', (code) => {
+      clearTimeout(throttle);
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+let serverChild = null;
+async function main() {
+  const { child: server, port } = await startServer();
+  serverChild = server;
+  const shaped = mbps > 0 || rtt > 0;
+  const proxy = shaped ? await startProxy(port) : null;
+  const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
+  const settings = `${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
+  console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  const local = [];
+  const off = [];
+  const reports = [];
+  for (let i = 0; i < repeat; i++) {
+    const l = await runClient([]);
+    const o = await runClient(['--edge', edge, '--edge-report', ...(auto ? ['--edge-auto'] : [])]);
+    if (l.code !== 0 || o.code !== 0) throw new Error(`a run failed:\n${l.stderr}\n${o.stderr}`);
+    if (o.stdout !== l.stdout) throw new Error('the offloaded run printed something else than the local run');
+    if (!/snapvm: offload 1/.test(o.stderr)) throw new Error(`no offload happened:\n${o.stderr}`);
+    local.push(l.ms);
+    off.push(o.ms);
+    reports.push(o.stderr.split('\n').filter((s) => s.startsWith('snapvm: offload')));
+  }
+  const num = (re, line) => Number((re.exec(line) || [])[1]);
+  const first = reports.map((r) => r[0]);
+  const row = (name, xs, unit = 'ms') => console.log(`| ${name.padEnd(44)} | ${xs.map((x) => x.toFixed(unit === 'KB' ? 1 : 0).padStart(7)).join(' | ')} | ${median(xs).toFixed(unit === 'KB' ? 1 : 0).padStart(7)} ${unit} |`);
+  console.log(`| ${'run'.padEnd(44)} | ${local.map((_, i) => `#${i + 1}`.padStart(7)).join(' | ')} | ${'median'.padStart(10)} |`);
+  console.log(`|${'-'.repeat(46)}|${local.map(() => '--------:').join('|')}|-----------:|`);
+  row('local, end to end', local);
+  row('offloaded, end to end', off);
+  row('  snapshot up', first.map((l) => num(/up ([\d.]+) KB/, l)), 'KB');
+  row('  snapshot down', first.map((l) => num(/down ([\d.]+) KB/, l)), 'KB');
+  row('  client capture', first.map((l) => num(/capture (\d+) ms\), edge/, l)));
+  row('  edge restore', first.map((l) => num(/\(restore (\d+) ms, capture/, l)));
+  row('  edge run', first.map((l) => num(/edge ran (\d+) ms/, l)));
+  row('  edge capture', first.map((l) => num(/, capture (\d+) ms\), down/, l)));
+  row('  client restore', first.map((l) => num(/down [\d.]+ KB \(restore (\d+) ms/, l)));
+  row('  migration overhead (both ways)', first.map((l) => num(/migration overhead (\d+) ms/, l)));
+  row('offloads per run', reports.map((r) => r.length), '');
+  console.log(`speed-up offloaded vs local (median end to end): ${(median(local) / median(off)).toFixed(2)}×`);
+  if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));
+  server.kill();
+  proxy?.server.close();
+  process.exit(0);
+}
+main().catch((e) => {
+  serverChild?.kill();
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,361 @@
+// The client side: a link to an edge server (EdgeLink) and the event-loop driver that moves a running
+// program there and back at turn boundaries (runWithEdge).
+//
+// Faults, nothing lost: the client keeps its own engine, untouched, while the program runs on the
+// edge (taking a snapshot runs no guest code). Console output made on the edge is held until the
+// state comes back and only then printed, so if the server dies, the link drops or the reply is
+// damaged, the client drops that output and continues from the state it kept: every effect happens
+// exactly once, locally or remotely, never both.
+import WebSocket from 'ws';
+import { Engine, GuestError, SnapshotError, type EngineOptions, type Snapshot } from '../index';
+import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
+import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
+import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
+
+export interface ConsoleLine {
+  level: string;
+  text: string;
+}
+
+export type OffloadOutcome =
+  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[] }
+  | { kind: 'guest-error'; summary: string; stack: string; errorKind: GuestError['kind']; stats: OffloadStats; output: ConsoleLine[] }
+  | { kind: 'fault'; reason: string };
+
+export interface LinkOptions {
+  /** Give up connecting after this long (default 5000 ms). */
+  connectMs?: number;
+  /** Ping the server this often (default 1000 ms); no pong for 5 periods means the link is dead. */
+  pingMs?: number;
+}
+
+/** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
+export class EdgeLink {
+  private nextId = 1;
+  private pending: { id: number; output: ConsoleLine[]; seq: number; settle: (o: OffloadOutcome) => void; timer: NodeJS.Timeout } | null = null;
+  private dead: string | null = null;
+  private lastPong = performance.now();
+  private readonly pinger: NodeJS.Timeout;
+
+  private constructor(
+    private readonly ws: WebSocket,
+    readonly url: string,
+    readonly session: number,
+    readonly limits: Limits,
+    /** The server's time for the calibration program (decide.ts), if it told. */
+    readonly calibrationMs: number | undefined,
+    pingMs: number,
+  ) {
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
+    ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
+    ws.on('error', (e: Error) => this.die(e.message));
+    ws.on('pong', () => (this.lastPong = performance.now()));
+    let lastTick = performance.now();
+    this.pinger = setInterval(() => {
+      const now = performance.now();
+      // a late tick means this process was busy (a long turn of the program): pongs could not be
+      // read meanwhile, which says nothing about the link, so the silence counts from now
+      if (now - lastTick > 2 * pingMs) this.lastPong = now;
+      lastTick = now;
+      if (now - this.lastPong > 5 * pingMs) {
+        this.die(`no answer to pings for ${((performance.now() - this.lastPong) / 1000).toFixed(1)} s`);
+        ws.terminate();
+      } else if (ws.readyState === WebSocket.OPEN) ws.ping();
+    }, pingMs);
+    this.pinger.unref();
+  }
+
+  /** Open a session (hello → welcome). Rejects with an Error that says why. */
+  static connect(url: string, options: LinkOptions = {}): Promise<EdgeLink> {
+    return new Promise((resolve, reject) => {
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: options.connectMs ?? 5000, maxPayload: 1024 * 1024 * 1024 });
+      } catch (e) {
+        return reject(new Error(`bad edge address '${url}': ${(e as Error).message}`));
+      }
+      const timer = setTimeout(() => fail('no welcome in time'), options.connectMs ?? 5000);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        ws.removeAllListeners();
+        ws.on('error', () => {});
+        ws.terminate();
+        reject(new Error(why));
+      };
+      ws.on('error', (e: Error & { code?: string }) => fail(e.code ?? e.message));
+      ws.on('close', (code: number) => fail(`closed (code ${code})`));
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION })));
+      ws.once('message', (data: WebSocket.RawData) => {
+        const m = parseServerMessage(data.toString());
+        if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
+        clearTimeout(timer);
+        ws.removeAllListeners();
+        const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000));
+      });
+    });
+  }
+
+  /**
+   * Send a snapshot; resolves when the state comes back, the program fails there, or the offload cannot
+   * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask.
+   */
+  offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
+    if (this.dead) return Promise.resolve({ kind: 'fault', reason: this.dead });
+    if (this.pending) return Promise.resolve({ kind: 'fault', reason: 'an offload is already running on this link' });
+    const id = this.nextId++;
+    // the server's own budget, and some slack for the transfers: past that, a server that still
+    // answers pings but never replies is as good as gone
+    const waitMs = this.limits.offloadMs + 10_000;
+    return new Promise((settle) => {
+      const timer = setTimeout(() => this.die(`no reply within ${waitMs} ms`), waitMs);
+      this.pending = { id, output: [], seq: 0, settle, timer };
+      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot, sha256: sha256(snapshot), ...(turns ? { turns } : {}) }), (e) => e && this.die(`cannot send: ${e.message}`));
+    });
+  }
+
+  private settle(o: OffloadOutcome): void {
+    const p = this.pending;
+    this.pending = null;
+    if (p) clearTimeout(p.timer);
+    p?.settle(o);
+  }
+
+  private die(reason: string): void {
+    if (this.dead) return;
+    this.dead = reason;
+    clearInterval(this.pinger);
+    this.settle({ kind: 'fault', reason });
+  }
+
+  private damaged(why: string): void {
+    this.die(`a damaged reply (${why})`);
+    this.ws.terminate();
+  }
+
+  private onMessage(text: string | null): void {
+    if (text === null) return this.damaged('a binary message');
+    const m: ServerMessage | string = parseServerMessage(text);
+    if (typeof m === 'string') return this.damaged(m);
+    const p = this.pending;
+    if (m.type === 'welcome') return this.damaged('a second welcome');
+    if (m.type === 'error' && m.id === undefined) return this.die(`the server said ${m.code}: ${m.message}`);
+    if (!p || m.id !== p.id) return; // a late message for an offload already given up
+    switch (m.type) {
+      case 'console':
+        if (m.seq !== p.seq++) return this.damaged(`console line ${m.seq} out of order`);
+        p.output.push({ level: m.level, text: m.text });
+        return;
+      case 'state':
+        if (sha256(m.snapshot) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
+        return this.settle({ kind: 'state', snapshot: m.snapshot, stats: m.stats, output: p.output });
+      case 'guest-error':
+        return this.settle({ kind: 'guest-error', summary: m.summary, stack: m.stack, errorKind: m.kind, stats: m.stats, output: p.output });
+      case 'error':
+        return this.settle({ kind: 'fault', reason: `the server said ${m.code}: ${m.message}` });
+    }
+  }
+
+  close(): void {
+    clearInterval(this.pinger);
+    this.dead ??= 'closed';
+    this.ws.removeAllListeners();
+    this.ws.on('error', () => {});
+    this.ws.close();
+  }
+}
+
+/** One round trip to the edge, measured on the client. */
+export interface MigrationReport {
+  /** 1, 2, … in this run. */
+  n: number;
+  /** Event-loop turn after which the program left. */
+  turn: number;
+  /** Client: capturing the snapshot, and restoring the one that came back. */
+  captureMs: number;
+  restoreMs: number;
+  bytesUp: number;
+  bytesDown: number;
+  /** From sending the snapshot to having the reply. */
+  roundTripMs: number;
+  /** Whole migration: capture start → program running on the client again. */
+  totalMs: number;
+  /** What the server measured (restore, run, capture, turns). */
+  server: OffloadStats;
+  /** Migration overhead: totalMs less the time the program ran on the server. */
+  overheadMs: number;
+  /** An automatic offload of one handler: what the policy predicted. */
+  auto?: Decision;
+}
+
+export interface EdgeRunOptions {
+  /** ws://host:port of the edge server; null runs every hint locally. */
+  edge: string | null;
+  /** Options for the engines restored from states that come back (argv…; their console goes to stdout/stderr below). */
+  engineOptions: EngineOptions;
+  /** Where console output (forwarded and of restored engines) and the fault line go. */
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  link?: LinkOptions;
+  /** Called after each completed round trip. */
+  onMigration?: (report: MigrationReport) => void;
+  /**
+   * Decide on its own too (EUC'15): offload a timer handler when its predicted local time exceeds its
+   * predicted remote time plus the migration cost. Handlers are timed (wall clock) as they run.
+   */
+  auto?: boolean;
+  /** The decision model to use in auto mode (default: calibrated against the server's figure). */
+  policy?: OffloadPolicy;
+}
+
+/**
+ * Run `engine`'s event loop to the end, moving the program to the edge whenever it asks
+ * (`snapvm.migrate`/`snapvm.offload`) and back. Resolves with the engine the program ended in;
+ * throws GuestError like `runEventLoop` (also for an error on the edge, with its guest stack).
+ */
+export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Promise<Engine> {
+  let link: Promise<EdgeLink | string> | null = null;
+  let ready: EdgeLink | null = null; // the link once connected (automatic decisions wait for it)
+  let policy: OffloadPolicy | null = null;
+  // the client's own calibration (tens of ms, once, only in auto mode), before turns are measured
+  const clientCalibrationMs = options.auto && options.edge !== null && !options.policy ? calibrate() : 0;
+  const connect = () =>
+    (link ??= options.edge === null
+      ? Promise.resolve('no edge')
+      : EdgeLink.connect(options.edge, options.link).then(
+          (l) => {
+            ready = l;
+            if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+            return l;
+          },
+          (e: Error) => e.message,
+        ));
+  // overlap the handshake with the program's start; automatic decisions need the link from the first
+  // handler on (the host's own event loop only turns between the program's turns), so they wait for it
+  if (options.edge !== null) {
+    const connecting = connect();
+    if (options.auto) await connecting;
+  }
+  let edgeDown = options.edge === null;
+  let n = 0;
+  let current = engine;
+  const giveUp = (e: Engine, line: string | null) => {
+    if (line) options.stderr(line + '\n');
+    edgeDown = true;
+    disableEdge(e);
+    completeMove(e, 'client');
+  };
+  try {
+    for (;;) {
+      const e = current;
+      e.runJobs();
+      let move = pendingMove(e);
+      let auto: { key: string; decision: Decision } | null = null;
+      if (move === null) {
+        // measure each turn and name the handler that runs next, for the automatic decision: a turn
+        // starts when its timer is due (or at once, if it already is), so the wait before it is not counted
+        let nextKey: string | null = null;
+        let start = 0;
+        const peek = () => {
+          const next = e.timers.next();
+          nextKey = options.auto && next ? handlerKey(e, next.callback) : null;
+          start = Math.max(e.timers.now(), next ? next.due : 0);
+        };
+        const decideNext = (): boolean => {
+          if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e)) return false;
+          const decision = policy.decide(nextKey);
+          if (decision?.offload) auto = { key: nextKey, decision };
+          return auto !== null;
+        };
+        peek();
+        // also before the first turn here (the turn right after a state came back)
+        if (!decideNext() || e.mainTurnDone === false) {
+          auto = null;
+          await e.runEventLoop((turn) => {
+            if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+            if (pendingMove(e) !== null) return true;
+            peek();
+            return decideNext();
+          });
+        }
+        move = pendingMove(e);
+      }
+      if (move === null && auto === null) return e; // nothing left to run
+      if (move === 'client' || (move !== null && edgeDown)) {
+        completeMove(e, 'client');
+        continue;
+      }
+      const l = await connect();
+      if (typeof l === 'string') {
+        giveUp(e, `snapvm: edge ${options.edge} unreachable (${l}); running locally`);
+        continue;
+      }
+      const turn = e.loop.turn + 1;
+      const t0 = performance.now();
+      let snap: Snapshot;
+      try {
+        snap = e.snapshot();
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
+        continue;
+      }
+      const t1 = performance.now();
+      const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
+      const outcome = await l.offload(snap.code, autoTurn ? 1 : undefined);
+      const t2 = performance.now();
+      if (outcome.kind === 'fault') {
+        giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
+        continue;
+      }
+      if (outcome.kind === 'guest-error') {
+        flush(outcome.output, options);
+        throw new GuestError(undefined, outcome.summary, outcome.stack, outcome.errorKind);
+      }
+      let back: Engine;
+      try {
+        let restored: Engine | undefined;
+        const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
+        back = restored = Engine.restore(outcome.snapshot, { ...options.engineOptions, onConsole });
+      } catch (err) {
+        giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
+        continue;
+      }
+      const t3 = performance.now();
+      // committed: the edge's output happened, and the program continues from the edge's state
+      flush(outcome.output, options);
+      if (pendingMove(back) !== null || placeOf(back) === 'edge') completeMove(back, 'client');
+      current = back;
+      const report: MigrationReport = {
+        n: ++n,
+        turn,
+        captureMs: t1 - t0,
+        restoreMs: t3 - t2,
+        bytesUp: snap.stats.bytes,
+        bytesDown: Buffer.byteLength(outcome.snapshot),
+        roundTripMs: t2 - t1,
+        totalMs: t3 - t0,
+        server: outcome.stats,
+        overheadMs: t3 - t0 - outcome.stats.runMs,
+        ...(autoTurn ? { auto: autoTurn.decision } : {}),
+      };
+      if (autoTurn) (policy as OffloadPolicy | null)?.observeRemote(autoTurn.key, outcome.stats.runMs, report.overheadMs);
+      options.onMigration?.(report);
+    }
+  } finally {
+    const open = link as Promise<EdgeLink | string> | null; // assigned inside connect()
+    if (open) void open.then((l) => typeof l !== 'string' && l.close());
+  }
+}
+
+function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
+  for (const { level, text } of lines) (level === 'warn' || level === 'error' ? options.stderr : options.stdout)(text + '\n');
+}
+
+/** One line for `--edge-report`. */
+export function describeMigration(r: MigrationReport): string {
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  const ms = (t: number) => `${t.toFixed(0)} ms`;
+  const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${kb(r.bytesUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (restore ${ms(r.server.restoreMs)}, capture ${ms(r.server.captureMs)}), down ${kb(r.bytesDown)} (restore ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
+}

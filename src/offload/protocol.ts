@@ -1,0 +1,127 @@
+// The migration protocol between a client and an edge server: JSON text messages over one WebSocket.
+//
+//   client → server  hello    { v }                          server → client  welcome { v, session, limits }
+//   client → server  offload  { id, snapshot, sha256 }       server → client  console { id, seq, level, text }*
+//                                                            server → client  state   { id, snapshot, sha256, stats }
+//                                                                          or guest-error { id, summary, stack, kind }
+//                                                                          or error   { id?, code, message }
+//
+// A snapshot travels with its SHA-256, so a damaged one is refused before it is restored. Console
+// output made on the server is forwarded as it happens, numbered, and printed by the client only when
+// the state comes back (see client.ts: effects happen once even if the offload fails halfway).
+import { createHash } from 'node:crypto';
+
+export const PROTOCOL_VERSION = 1;
+
+export type ErrorCode =
+  | 'bad-message' // not JSON, unknown type, missing or ill-typed fields
+  | 'bad-version'
+  | 'bad-snapshot' // damaged, cut short, hash mismatch, or refused by restore
+  | 'busy' // an offload is already running in this session, or the server is full
+  | 'budget' // the offload ran past its wall-time budget
+  | 'memory' // the session's worker ran out of its memory budget
+  | 'cannot-snapshot' // the program's state on the server cannot be written out (e.g. a WeakMap)
+  | 'internal';
+
+export interface Limits {
+  /** Wall time one offload may take on the server (restore, run, capture). */
+  offloadMs: number;
+  /** The session worker's V8 heap budget (old generation). */
+  memoryMb: number;
+  /** The largest message the server accepts. */
+  maxBytes: number;
+}
+
+export interface OffloadStats {
+  /** Snapshot bytes received and sent back. */
+  bytesIn: number;
+  bytesOut: number;
+  restoreMs: number;
+  runMs: number;
+  captureMs: number;
+  /** Event-loop turns run on the server. */
+  turns: number;
+}
+
+/** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
+export type ClientMessage = { type: 'hello'; v: number } | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number };
+
+export type ServerMessage =
+  | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number }
+  | { type: 'console'; id: number; seq: number; level: string; text: string }
+  | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats }
+  | { type: 'guest-error'; id: number; summary: string; stack: string; kind: 'uncaught' | 'unhandled-rejection' | 'syntax'; stats: OffloadStats }
+  | { type: 'error'; id?: number; code: ErrorCode; message: string };
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Parse a client's message; a string is the reason it is refused. */
+export function parseClientMessage(text: string): ClientMessage | string {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (!isRecord(m)) return 'not a JSON object';
+  switch (m.type) {
+    case 'hello':
+      return typeof m.v === 'number' ? { type: 'hello', v: m.v } : 'hello without a version number v';
+    case 'offload':
+      if (!isId(m.id)) return 'offload without a numeric id';
+      if (typeof m.snapshot !== 'string') return 'offload without a snapshot string';
+      if (typeof m.sha256 !== 'string') return 'offload without a sha256 string';
+      if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
+      return { type: 'offload', id: m.id, snapshot: m.snapshot, sha256: m.sha256, ...(m.turns === undefined ? {} : { turns: m.turns }) };
+    default:
+      return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`;
+  }
+}
+
+const CODES = new Set<string>(['bad-message', 'bad-version', 'bad-snapshot', 'busy', 'budget', 'memory', 'cannot-snapshot', 'internal']);
+const KINDS = new Set<string>(['uncaught', 'unhandled-rejection', 'syntax']);
+
+function parseStats(v: unknown): OffloadStats | null {
+  if (!isRecord(v)) return null;
+  const keys = ['bytesIn', 'bytesOut', 'restoreMs', 'runMs', 'captureMs', 'turns'] as const;
+  for (const k of keys) if (typeof v[k] !== 'number') return null;
+  return v as unknown as OffloadStats;
+}
+
+/** Parse a server's message; a string says how it is damaged. */
+export function parseServerMessage(text: string): ServerMessage | string {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (!isRecord(m)) return 'not a JSON object';
+  switch (m.type) {
+    case 'welcome':
+      if (typeof m.v !== 'number' || !isId(m.session) || !isRecord(m.limits)) return 'a welcome without v, session or limits';
+      if (!isId(m.limits.offloadMs) || !isId(m.limits.memoryMb) || !isId(m.limits.maxBytes)) return 'a welcome with damaged limits';
+      return m as unknown as ServerMessage;
+    case 'console':
+      if (!isId(m.id) || !isId(m.seq) || typeof m.level !== 'string' || typeof m.text !== 'string') return 'a console message without id, seq, level or text';
+      return m as unknown as ServerMessage;
+    case 'state': {
+      const stats = parseStats(m.stats);
+      if (!isId(m.id) || typeof m.snapshot !== 'string' || typeof m.sha256 !== 'string' || !stats) return 'a state without id, snapshot, sha256 or stats';
+      return m as unknown as ServerMessage;
+    }
+    case 'guest-error':
+      if (!isId(m.id) || typeof m.summary !== 'string' || typeof m.stack !== 'string' || !KINDS.has(m.kind as string) || !parseStats(m.stats)) return 'a guest-error without id, summary, stack, kind or stats';
+      return m as unknown as ServerMessage;
+    case 'error':
+      if (!CODES.has(m.code as string) || typeof m.message !== 'string') return 'an error without code or message';
+      return m as unknown as ServerMessage;
+    default:
+      return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`;
+  }
+}

@@ -1,0 +1,305 @@
+// The edge server: HTTP (a status page) and WebSocket sessions on one port. Each session gets its own
+// worker thread (worker.ts) with a V8 heap budget; each offload gets a wall-time budget, past which
+// the worker is terminated and the client told. A session's worker is never shared, so one client's
+// program cannot see another's; the guest runs in the engine's realm inside that worker, so it cannot
+// reach the host either. Whatever a client sends, the answer is an error message, never a crash.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage } from './protocol';
+import type { WorkerReply, WorkerRequest } from './worker';
+
+export interface ServeOptions {
+  /** Default 127.0.0.1; use 0.0.0.0 to serve other machines. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+  /** Sessions at once (default 8); more are refused with `busy`. */
+  maxSessions?: number;
+  /** Wall time one offload may take (default 60 000 ms). */
+  offloadMs?: number;
+  /** Each session worker's V8 old-generation heap (default 512 MB). */
+  memoryMb?: number;
+  /** Largest message accepted (default 64 MiB). */
+  maxBytes?: number;
+  /** One line per session event; default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** The compiled worker: always from dist/, so the server starts it without a TypeScript loader. */
+function workerFile(): string {
+  const own = path.join(__dirname, 'worker.js');
+  if (__filename.endsWith('.js') && fs.existsSync(own)) return own;
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'dist', 'src', 'offload', 'worker.js');
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error('snapvm serve: dist/src/offload/worker.js not found (run npm run build)');
+}
+
+/** A worker thread, started and warmed up (ready) or on its way. */
+class SessionWorker {
+  readonly thread: Worker;
+  readonly ready: Promise<boolean>;
+  onReply: (r: WorkerReply) => void = () => {};
+  onGone: (why: { code: ErrorCode; message: string }) => void = () => {};
+  gone = false;
+
+  constructor(file: string, memoryMb: number, onCalibration: (ms: number) => void) {
+    this.thread = new Worker(file, { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
+    this.ready = new Promise((resolve) => {
+      this.thread.on('message', (r: WorkerReply) => {
+        if (r.type !== 'ready') return this.onReply(r);
+        onCalibration(r.calibrationMs);
+        resolve(true);
+      });
+      this.thread.on('error', (e: Error & { code?: string }) => {
+        this.gone = true;
+        resolve(false);
+        const oom = e.code === 'ERR_WORKER_OUT_OF_MEMORY';
+        this.onGone({ code: oom ? 'memory' : 'internal', message: oom ? `the program ran out of its ${memoryMb} MB memory budget` : `the session worker failed: ${e.message}` });
+      });
+      this.thread.on('exit', () => {
+        if (this.gone) return;
+        this.gone = true;
+        resolve(false);
+        this.onGone({ code: 'internal', message: 'the session worker exited' });
+      });
+    });
+  }
+
+  terminate(): void {
+    this.gone = true;
+    this.onGone = () => {};
+    void this.thread.terminate();
+  }
+}
+
+class Session {
+  private worker: SessionWorker | null = null;
+  private helloDone = false;
+  /** The offload running now: its id, the next console seq, its budget timer. */
+  private current: { id: number; seq: number; timer: NodeJS.Timeout | null; started: number } | null = null;
+  private closed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly ws: WebSocket,
+    private readonly server: EdgeServer,
+  ) {
+    ws.on('message', (data: RawData, isBinary: boolean) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.close());
+    ws.on('error', (e) => {
+      server.log(`session ${id}: ${e.message}`);
+      this.close();
+    });
+  }
+
+  private send(m: ServerMessage): void {
+    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(m));
+  }
+
+  private refuse(code: ErrorCode, message: string, id?: number): void {
+    this.server.log(`session ${this.id}: refused${id === undefined ? '' : ` offload ${id}`}: ${code}: ${message}`);
+    this.send({ type: 'error', ...(id === undefined ? {} : { id }), code, message });
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (isBinary) return this.refuse('bad-message', 'binary messages are not part of the protocol');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const m = parseClientMessage(text);
+    if (typeof m === 'string') return this.refuse('bad-message', m);
+    if (m.type === 'hello') {
+      if (m.v !== PROTOCOL_VERSION) return this.refuse('bad-version', `this server speaks protocol ${PROTOCOL_VERSION}, not ${m.v}`);
+      this.helloDone = true;
+      return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
+    }
+    if (!this.helloDone) return this.refuse('bad-message', 'say hello first', m.id);
+    if (this.current) return this.refuse('busy', `offload ${this.current.id} is still running in this session`, m.id);
+    if (sha256(m.snapshot) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
+    void this.offload(m.id, m.snapshot, m.turns);
+  }
+
+  private async offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
+    const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
+    this.current = current;
+    this.server.offloadStarted();
+    this.server.log(`session ${this.id}: offload ${id} received (${snapshot.length} chars)`);
+    if (!this.worker || this.worker.gone) this.worker = this.attach(this.server.takeWorker());
+    const worker = this.worker;
+    if (!(await worker.ready) || this.closed || this.current !== current) return;
+    const { offloadMs } = this.server.limits;
+    current.timer = setTimeout(() => {
+      // the program may be in a loop that never yields: only terminating the thread stops it
+      this.finish(id, { type: 'error', id, code: 'budget', message: `the offload ran past its ${offloadMs} ms wall-time budget` });
+      this.dropWorker();
+    }, offloadMs);
+    this.server.log(`session ${this.id}: offload ${id} running`);
+    worker.thread.postMessage({ type: 'offload', id, snapshot, turns } satisfies WorkerRequest);
+  }
+
+  private attach(worker: SessionWorker): SessionWorker {
+    worker.onReply = (r) => this.onReply(r);
+    worker.onGone = (why) => {
+      if (this.current) this.finish(this.current.id, { type: 'error', id: this.current.id, code: why.code, message: why.message });
+      if (this.worker === worker) this.worker = null;
+    };
+    return worker;
+  }
+
+  private dropWorker(): void {
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  private onReply(r: WorkerReply): void {
+    const current = this.current;
+    if (r.type === 'ready' || !current || r.id !== current.id) return;
+    switch (r.type) {
+      case 'console':
+        return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
+      case 'state':
+        return this.finish(r.id, { type: 'state', id: r.id, snapshot: r.snapshot, sha256: sha256(r.snapshot), stats: r.stats });
+      case 'guest-error':
+        return this.finish(r.id, { type: 'guest-error', id: r.id, summary: r.summary, stack: r.stack, kind: r.kind, stats: r.stats });
+      case 'error':
+        return this.finish(r.id, { type: 'error', id: r.id, code: r.code, message: r.message });
+    }
+  }
+
+  private finish(id: number, reply: ServerMessage): void {
+    if (this.current?.timer) clearTimeout(this.current.timer);
+    const ms = this.current ? performance.now() - this.current.started : 0;
+    this.endCurrent();
+    const what = reply.type === 'error' ? `failed: ${reply.code}: ${reply.message}` : reply.type === 'state' ? `done: ${reply.stats.turns} turns, ${reply.stats.runMs.toFixed(0)} ms run, ${reply.snapshot.length} chars back` : `ended with ${reply.type === 'guest-error' ? reply.summary : reply.type}`;
+    this.server.log(`session ${this.id}: offload ${id} ${what} (${ms.toFixed(0)} ms)`);
+    this.send(reply);
+  }
+
+  private endCurrent(): void {
+    if (this.current) this.server.offloadEnded();
+    this.current = null;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.current?.timer) clearTimeout(this.current.timer);
+    this.endCurrent();
+    this.dropWorker();
+    this.server.sessionClosed(this);
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.terminate();
+  }
+}
+
+export class EdgeServer {
+  readonly limits: Limits;
+  readonly log: (line: string) => void;
+  private readonly http: http.Server;
+  private readonly wss: WebSocketServer;
+  private readonly sessions = new Set<Session>();
+  private readonly maxSessions: number;
+  private readonly workerPath: string;
+  private spare: SessionWorker | null = null;
+  private closing = false;
+  /** The time of the calibration program (decide.ts) in session workers (the best seen), told to clients for their decisions. */
+  calibrationMs: number | undefined;
+  private readonly calibrated = (ms: number) => {
+    if (this.calibrationMs === undefined || ms < this.calibrationMs) this.calibrationMs = ms;
+  };
+  /** Names sessions in logs and replies. */
+  private nextSession = 1;
+
+  constructor(private readonly options: ServeOptions = {}) {
+    this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024 };
+    this.maxSessions = options.maxSessions ?? 8;
+    this.log = options.log ?? ((line) => void process.stderr.write(`snapvm serve: ${line}\n`));
+    this.workerPath = workerFile();
+    this.http = http.createServer((req, res) => this.onHttp(req, res));
+    this.http.on('clientError', (_e, socket) => socket.destroy());
+    this.wss = new WebSocketServer({ server: this.http, maxPayload: this.limits.maxBytes, perMessageDeflate: false });
+    this.wss.on('connection', (ws) => this.onConnection(ws));
+    this.wss.on('error', (e) => this.log(`websocket server: ${e.message}`));
+  }
+
+  /** Listen; resolves with the address (the port when 0 was asked). */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.port ?? 8787, this.options.host ?? '127.0.0.1', () => {
+        this.http.off('error', reject);
+        this.warmSpare();
+        resolve(this.http.address() as AddressInfo);
+      });
+    });
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** A warmed-up worker for a new session (the spare, if any); the next spare warms up when the server is idle. */
+  takeWorker(): SessionWorker {
+    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
+    this.spare = null;
+    return w;
+  }
+
+  /** Offloads running now: the spare worker warms up only when there are none, not to slow them down. */
+  private running = 0;
+
+  offloadStarted(): void {
+    this.running++;
+  }
+
+  offloadEnded(): void {
+    if (--this.running === 0) this.warmSpare();
+  }
+
+  private warmSpare(): void {
+    if (this.closing || this.spare || this.running > 0) return;
+    const w = new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
+    w.onGone = () => {
+      if (this.spare === w) this.spare = null;
+    };
+    this.spare = w;
+  }
+
+  sessionClosed(s: Session): void {
+    if (this.sessions.delete(s)) this.log(`session ${s.id}: closed`);
+  }
+
+  private onConnection(ws: WebSocket): void {
+    if (this.closing || this.sessions.size >= this.maxSessions) {
+      ws.send(JSON.stringify({ type: 'error', code: 'busy', message: `the server is full (${this.maxSessions} sessions)` } satisfies ServerMessage));
+      ws.close(1013, 'server full');
+      return;
+    }
+    const s = new Session(this.nextSession++, ws, this);
+    this.sessions.add(s);
+    this.log(`session ${s.id}: opened`);
+  }
+
+  private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = req.url ?? '/';
+    if (req.method === 'GET' && (url === '/' || url === '/status')) {
+      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body + '\n');
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('snapvm edge: not found (GET / for status; sessions are WebSocket upgrades)\n');
+  }
+
+  /** Close every session and the listener. */
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const s of [...this.sessions]) s.close();
+    this.spare?.terminate();
+    this.spare = null;
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}

@@ -1,0 +1,110 @@
+// A session's worker thread on the edge server: restore the client's snapshot as guest code in a fresh
+// engine, complete its migration request ("you are on the edge now"), run the event loop until the app
+// asks to go back (or has nothing left to do), and capture the state for the trip back. Console output
+// is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
+// terminated by the server when an offload runs past its wall-time budget.
+import { parentPort } from 'node:worker_threads';
+import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
+import { completeMove, installHints, pendingMove } from './hints';
+import { calibrate } from './decide';
+import type { ErrorCode, OffloadStats } from './protocol';
+
+/** main thread → worker */
+export interface WorkerRequest {
+  type: 'offload';
+  id: number;
+  snapshot: string;
+  /** Come back after this many turns even if the app does not ask. */
+  turns?: number;
+}
+
+/** worker → main thread */
+export type WorkerReply =
+  | { type: 'ready'; calibrationMs: number }
+  | { type: 'console'; id: number; level: string; text: string }
+  | { type: 'state'; id: number; snapshot: string; stats: OffloadStats }
+  | { type: 'guest-error'; id: number; summary: string; stack: string; kind: GuestError['kind']; stats: OffloadStats }
+  | { type: 'error'; id: number; code: ErrorCode; message: string };
+
+const port = parentPort!;
+const post = (m: WorkerReply) => port.postMessage(m);
+
+async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
+  const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0 };
+  let t = performance.now();
+  let engine: Engine | undefined;
+  try {
+    engine = Engine.restore(snapshot, {
+      // the server's choices, whatever the snapshot's header asks for
+      test262Host: false,
+      frameLimit: 100_000,
+      // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
+      onConsole: (level, values) => engine && post({ type: 'console', id, level, text: engine.format(values) }),
+    });
+  } catch (e) {
+    const message = e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`;
+    return post({ type: 'error', id, code: 'bad-snapshot', message });
+  }
+  const e = engine;
+  stats.restoreMs = performance.now() - t;
+  t = performance.now();
+  const firstTurn = e.loop.turn;
+  try {
+    if (pendingMove(e) !== null) completeMove(e, 'edge');
+    for (;;) {
+      e.runJobs();
+      let move = pendingMove(e);
+      if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns)) {
+        await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));
+        move = pendingMove(e);
+      }
+      if (move !== 'edge') break; // back to the client, or nothing left to run
+      completeMove(e, 'edge'); // already here
+      turns = undefined; // the app asked to be here: it, not the client's turn count, says when to go back
+    }
+  } catch (err) {
+    if (!(err instanceof GuestError)) throw err;
+    stats.runMs = performance.now() - t;
+    stats.turns = e.loop.turn - firstTurn;
+    return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });
+  }
+  stats.runMs = performance.now() - t;
+  stats.turns = e.loop.turn - firstTurn;
+  t = performance.now();
+  let back: string;
+  try {
+    back = e.snapshot().code;
+  } catch (err) {
+    if (!(err instanceof SnapshotError)) throw err;
+    return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
+  }
+  stats.captureMs = performance.now() - t;
+  stats.bytesOut = Buffer.byteLength(back);
+  post({ type: 'state', id, snapshot: back, stats });
+}
+
+port.on('message', (m: WorkerRequest) => {
+  if (m?.type !== 'offload') return;
+  offload(m.id, m.snapshot, m.turns).catch((err: unknown) => {
+    // an engine bug, not the guest's doing: the message only (no host stack to the client)
+    post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
+  });
+});
+
+// Warm up before the first client arrives: the fresh twin engine a capture diffs against, and one
+// round trip through restore and capture so that their code is compiled by V8 (a cold first restore
+// costs a few hundred ms more).
+function warmUp(): void {
+  const quiet = { onConsole: () => {} };
+  const e = new Engine(quiet);
+  prepareCapture(e);
+  installHints(e, { edge: true });
+  e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
+  e.runJobs();
+  const back = Engine.restore(e.snapshot().code, quiet);
+  completeMove(back, 'edge');
+  back.runJobs();
+  back.snapshot();
+}
+warmUp();
+post({ type: 'ready', calibrationMs: calibrate() });

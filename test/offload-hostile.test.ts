@@ -1,0 +1,165 @@
+// Hostile and malformed requests to the edge server: each gets an error reply (or a closed socket),
+// never a crash, never the host. After all of them the server still serves a normal client.
+import t from 'tap';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { createHash } from 'node:crypto';
+import { Engine } from '../src/index';
+import { EdgeServer } from '../src/offload/index';
+import { Server, rawSession, snapvm, tempDir } from './offload-lib';
+
+const tmp = tempDir('snapvm-offload-hostile-');
+let server: Server;
+t.before(async () => {
+  server = await Server.start(['--memory-mb', '64', '--offload-ms', '4000']);
+});
+t.teardown(async () => {
+  await server.kill();
+  tmp.remove();
+});
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+/** A real snapshot of an empty program with `code` run first thing when it is restored. */
+function snapshotWith(code: string): string {
+  const snap = new Engine({ onConsole: () => {} }).snapshot().code;
+  return snap.replace('var $o = [];', `var $o = []; ${code}`);
+}
+
+async function hello() {
+  const s = await rawSession(server.url);
+  s.send({ type: 'hello', v: 1 });
+  const w = await s.next();
+  return { s, w };
+}
+
+t.test('malformed messages get a bad-message error and the session goes on', async (t) => {
+  const s = await rawSession(server.url);
+  for (const [what, data] of [
+    ['not JSON', '{nope'],
+    ['an array', '[1,2]'],
+    ['an unknown type', '{"type":"rm -rf"}'],
+    ['a hello without a version', '{"type":"hello"}'],
+    ['an offload with a string id', '{"type":"offload","id":"1","snapshot":"","sha256":""}'],
+  ] as const) {
+    s.sendRaw(data);
+    const r = await s.next();
+    t.match(r, { type: 'error', code: 'bad-message' }, what);
+  }
+  s.sendRaw(Buffer.from([1, 2, 3]), true);
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /binary/ });
+  s.send({ type: 'offload', id: 1, snapshot: 'x', sha256: sha('x') });
+  t.match(await s.next(), { type: 'error', id: 1, code: 'bad-message', message: /hello first/ });
+  s.send({ type: 'hello', v: 99 });
+  t.match(await s.next(), { type: 'error', code: 'bad-version' });
+  s.send({ type: 'hello', v: 1 });
+  t.match(await s.next(), { type: 'welcome', v: 1 });
+  s.close();
+});
+
+t.test('damaged and foreign snapshots get bad-snapshot', async (t) => {
+  const { s } = await hello();
+  s.send({ type: 'offload', id: 1, snapshot: 'console.log(1)', sha256: sha('something else') });
+  t.match(await s.next(), { type: 'error', id: 1, code: 'bad-snapshot', message: /sha256/ });
+  s.send({ type: 'offload', id: 2, snapshot: 'console.log(1)', sha256: sha('console.log(1)') });
+  t.match(await s.next(), { type: 'error', id: 2, code: 'bad-snapshot', message: /not a snapvm snapshot/ });
+  const cut = snapshotWith('').slice(0, 300);
+  s.send({ type: 'offload', id: 3, snapshot: cut, sha256: sha(cut) });
+  t.match(await s.next(), { type: 'error', id: 3, code: 'bad-snapshot', message: /cut short/ });
+  const throws = snapshotWith('throw new Error("boom");');
+  s.send({ type: 'offload', id: 4, snapshot: throws, sha256: sha(throws) });
+  t.match(await s.next(), { type: 'error', id: 4, code: 'bad-snapshot', message: /boom/ });
+  s.close();
+});
+
+t.test('a snapshot that tries to reach the host finds only the guest realm', async (t) => {
+  const { s } = await hello();
+  const evil = snapshotWith(`
+    var tries = [];
+    function attempt(name, f) { try { tries.push(name + ': ' + typeof f()); } catch (e) { tries.push(name + ': blocked ' + (e && e.name)); } }
+    attempt('Function', () => $.builtin.constructor('return process')());
+    attempt('Function2', () => Function('return process')());
+    attempt('this', () => Function('return this')().process);
+    attempt('require', () => require);
+    attempt('stack', () => { const e = new Error(); return e.stack.constructor.constructor('return process')(); });
+    globalThis.tries = tries.join('; ');
+  `);
+  s.send({ type: 'offload', id: 1, snapshot: evil, sha256: sha(evil) });
+  const r = await s.next();
+  t.equal(r.type, 'state');
+  const m = /globalThis, "tries", \{ value: ("[^"]*")|"tries"[^\n]*?("(?:Function: [^"]*)")/.exec(r.snapshot);
+  const tries = m ? JSON.parse(m[1] ?? m[2]) : r.snapshot.match(/Function: [^"]*/)?.[0];
+  t.ok(tries, 'the result travelled back in the state');
+  t.comment(String(tries));
+  t.notMatch(String(tries), /: object|: function/, `no host object reached: ${tries}`);
+  s.close();
+});
+
+t.test('a snapshot that never ends is cut at the budget; the session goes on', async (t) => {
+  const { s } = await hello();
+  const loop = snapshotWith('for (;;) {}');
+  s.send({ type: 'offload', id: 1, snapshot: loop, sha256: sha(loop) });
+  s.send({ type: 'offload', id: 2, snapshot: loop, sha256: sha(loop) });
+  t.match(await s.next(), { type: 'error', id: 2, code: 'busy' }, 'one offload at a time per session');
+  t.match(await s.next(10_000), { type: 'error', id: 1, code: 'budget' });
+  const ok = snapshotWith('');
+  s.send({ type: 'offload', id: 3, snapshot: ok, sha256: sha(ok) });
+  t.match(await s.next(), { type: 'state', id: 3 }, 'a fresh worker serves the next offload');
+  s.close();
+});
+
+t.test('a snapshot that eats memory hits the heap budget, not the server', async (t) => {
+  const { s } = await hello();
+  const bomb = snapshotWith('var hog = []; for (;;) hog.push(new Array(100000).fill(Math.random()));');
+  s.send({ type: 'offload', id: 1, snapshot: bomb, sha256: sha(bomb) });
+  const r = await s.next(20_000);
+  t.match(r, { type: 'error', id: 1 });
+  t.ok(r.code === 'memory' || r.code === 'budget', `memory or budget, got ${r.code}: ${r.message}`);
+  t.comment(`${r.code}: ${r.message}`);
+  t.ok(server.alive);
+  s.close();
+});
+
+t.test('HTTP: status, 404s, garbage on the socket', async (t) => {
+  const get = (p: string, method = 'GET') =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path: p, method }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end(method === 'POST' ? 'x'.repeat(10000) : undefined);
+    });
+  const status = await get('/');
+  t.equal(status.status, 200);
+  t.match(JSON.parse(status.body), { server: 'snapvm edge', protocol: 1 });
+  t.equal((await get('/../../etc/passwd')).status, 404);
+  t.equal((await get('/', 'POST')).status, 404);
+  await new Promise<void>((resolve) => {
+    const sock = net.connect(server.port, '127.0.0.1', () => sock.write('\x00\xff garbage \r\n\r\n\r\n'));
+    sock.on('error', () => resolve());
+    sock.on('close', () => resolve());
+  });
+  t.ok(server.alive);
+});
+
+t.test('limits of the in-process server: message size and sessions', async (t) => {
+  const edge = new EdgeServer({ port: 0, maxBytes: 1000, maxSessions: 1, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const url = `ws://127.0.0.1:${port}`;
+  const one = await rawSession(url);
+  const two = await rawSession(url);
+  t.match(await two.next(), { type: 'error', code: 'busy' }, 'the second session is refused');
+  t.equal(await two.closed, 1013);
+  one.sendRaw('x'.repeat(5000));
+  t.equal(await one.closed, 1009, 'a message over the limit closes the socket (1009 message too big)');
+});
+
+t.test('after all that, the server serves a normal client', async (t) => {
+  const file = tmp.write('ok.js', "snapvm.offload((x) => x + 1, 41).then((v) => console.log(v, snapvm.where));\n");
+  const r = await snapvm(['run', file, '--edge', server.url]);
+  t.equal(r.stdout, '42 client\n');
+  t.equal(r.stderr, '');
+  t.ok(server.alive);
+});

@@ -1,0 +1,132 @@
+// Helpers for the offload suites: a real `snapvm serve` on loopback, `snapvm run` clients, temp apps.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const root = path.resolve(__dirname, '..');
+export const bin = path.join(root, 'bin', 'snapvm.js');
+
+export function tempDir(prefix: string): { dir: string; write(name: string, source: string): string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return {
+    dir,
+    write(name, source) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, source);
+      return file;
+    },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  /** performance.now() when the process ended. */
+  endedAt: number;
+}
+
+/** `node bin/snapvm.js ARGS…`, collected. */
+export function snapvm(args: string[], timeoutMs = 90_000): Promise<Result> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, ms: performance.now() - started, endedAt: performance.now() });
+    });
+  });
+}
+
+/** A `snapvm serve` child on a free loopback port. */
+export class Server {
+  url = '';
+  port = 0;
+  log = '';
+  private waiters: { re: RegExp; resolve: () => void }[] = [];
+  private constructor(readonly child: ChildProcess) {}
+
+  static start(args: string[] = []): Promise<Server> {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = new Server(child);
+    child.stderr!.on('data', (d) => {
+      server.log += d;
+      server.waiters = server.waiters.filter((w) => (w.re.test(server.log) ? (w.resolve(), false) : true));
+    });
+    return new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d) => {
+        out += d;
+        const m = /listening on (ws:\/\/[\d.]+:(\d+))/.exec(out);
+        if (m && !server.url) {
+          server.url = m[1]!;
+          server.port = Number(m[2]);
+          resolve(server);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`snapvm serve exited (${code}) before listening: ${server.log}`)));
+    });
+  }
+
+  /** Resolves when the server's log matches `re`. */
+  waitFor(re: RegExp, timeoutMs = 30_000): Promise<void> {
+    if (re.test(this.log)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server log never matched ${re}:\n${this.log}`)), timeoutMs);
+      this.waiters.push({ re, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (!this.alive) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.child.once('exit', () => resolve());
+      this.child.kill(signal);
+    });
+  }
+}
+
+/** A raw protocol session for hostile tests: send anything, read replies in order. */
+export async function rawSession(url: string): Promise<{ send(m: unknown): void; sendRaw(data: string | Buffer, binary?: boolean): void; next(timeoutMs?: number): Promise<any>; closed: Promise<number>; close(): void }> {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(url);
+  const queue: any[] = [];
+  const waiting: ((m: any) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    const w = waiting.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  ws.on('error', () => {});
+  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    send: (m) => ws.send(JSON.stringify(m)),
+    sendRaw: (data, binary = false) => ws.send(data, { binary }),
+    next: (timeoutMs = 30_000) =>
+      queue.length
+        ? Promise.resolve(queue.shift())
+        : new Promise((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('no reply')), timeoutMs);
+            waiting.push((m) => (clearTimeout(timer), resolve(m)));
+          }),
+    closed,
+    close: () => ws.close(),
+  };
+}

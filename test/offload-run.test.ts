@@ -1,0 +1,181 @@
+// Offloading end to end on loopback: a real `snapvm serve`, real `snapvm run --edge` clients. Every app
+// must print exactly what it prints when it runs locally.
+import t from 'tap';
+import * as path from 'node:path';
+import { EdgeServer, installHints, runWithEdge } from '../src/offload/index';
+import { Engine, GuestError } from '../src/index';
+import { Server, snapvm, tempDir, root } from './offload-lib';
+
+const tmp = tempDir('snapvm-offload-run-');
+let server: Server;
+t.before(async () => {
+  server = await Server.start(['--quiet']);
+});
+t.teardown(async () => {
+  await server.kill();
+  tmp.remove();
+});
+
+const apps: Record<string, string> = {
+  // the heavy part offloaded, with state before and after, and a timer left for the client
+  'nbody.js': '',
+  // the app moves by hand: timers, promises and a generator keep running on the edge and come back
+  'migrate.js': `
+const log = [];
+function* counter() { let i = 0; for (;;) yield ++i; }
+const ids = counter();
+class Account { #balance = 0; deposit(n) { this.#balance += n; return this.#balance; } }
+const acct = new Account();
+console.log('start', ids.next().value, acct.deposit(5));
+(async () => {
+  await snapvm.migrate('edge');
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    log.push(ids.next().value);
+    console.log('tick', i, acct.deposit(i));
+  }
+  console.warn('warning from wherever the app is');
+  await snapvm.migrate('client');
+  console.log('back', log, acct.deposit(100));
+  setTimeout(() => console.log('last timer', ids.next().value), 5);
+})();
+`,
+  // offload calls in a row and nested: fn's result or error comes back
+  'calls.js': `
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+async function main() {
+  console.log('fib', await snapvm.offload(fib, 20));
+  try { await snapvm.offload(() => { throw new RangeError('from fn'); }); } catch (e) { console.log('caught', e.name, e.message); }
+  const both = await Promise.all([snapvm.offload(fib, 15), snapvm.offload(async (x) => { await null; return x * 2; }, 21)]);
+  console.log('both', both);
+  console.log('inner', await snapvm.offload(async () => 1 + await snapvm.offload(fib, 10)));
+}
+main();
+`,
+};
+apps['nbody.js'] = require('node:fs').readFileSync(path.join(root, 'examples', 'nbody.js'), 'utf8');
+
+for (const [name, source] of Object.entries(apps)) {
+  t.test(`${name}: the same output offloaded as locally`, async (t) => {
+    const file = tmp.write(name, source);
+    const args = name === 'nbody.js' ? ['2000'] : [];
+    const [local, edge] = await Promise.all([snapvm(['run', file, ...args]), snapvm(['run', file, '--edge', server.url, '--edge-report', ...args])]);
+    t.equal(local.code, 0, local.stderr);
+    t.equal(edge.code, 0, edge.stderr);
+    t.equal(edge.stdout, local.stdout);
+    const report = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
+    t.ok(report.length >= 1, `one report line per offload:\n${edge.stderr}`);
+    t.equal(edge.stderr.split('\n').filter((l) => l && !l.startsWith('snapvm: offload')).join('\n'), local.stderr.trim(), 'the same stderr, less the report');
+  });
+}
+
+t.test('the app runs on the edge in between (snapvm.where) and nowhere else without --edge', async (t) => {
+  const file = tmp.write('where.js', "console.log('before', snapvm.where);\nsnapvm.offload(() => snapvm.where).then((w) => console.log('fn ran on', w, '; now on', snapvm.where));\n");
+  const edge = await snapvm(['run', file, '--edge', server.url]);
+  t.equal(edge.stdout, 'before client\nfn ran on edge ; now on client\n');
+  const local = await snapvm(['run', file]);
+  t.equal(local.stdout, 'before client\nfn ran on client ; now on client\n');
+});
+
+t.test('an uncaught error on the edge is reported as locally (exit 1, guest stack)', async (t) => {
+  const file = tmp.write('fails.js', "console.log('one');\nsnapvm.offload(() => {\n  console.log('two');\n  null.x;\n});\n");
+  const [local, edge] = await Promise.all([snapvm(['run', file]), snapvm(['run', file, '--edge', server.url])]);
+  t.equal(local.code, 1);
+  t.equal(edge.code, 1);
+  t.equal(edge.stdout, local.stdout);
+  t.equal(edge.stderr, local.stderr);
+});
+
+t.test('an edge that is not there: one line, then the app runs locally', async (t) => {
+  const file = tmp.write('alone.js', "snapvm.offload((a, b) => a + b, 2, 3).then((v) => console.log('sum', v));\n");
+  const r = await snapvm(['run', file, '--edge', 'ws://127.0.0.1:9']);
+  t.equal(r.code, 0);
+  t.equal(r.stdout, 'sum 5\n');
+  t.match(r.stderr, /^snapvm: edge ws:\/\/127\.0\.0\.1:9 unreachable \(.+\); running locally\n$/);
+});
+
+t.test('usage errors: a module, --snapshot-at, a bad address', async (t) => {
+  const mjs = tmp.write('m.mjs', 'console.log(1);\n');
+  const js = tmp.write('s.js', 'console.log(1);\n');
+  t.match((await snapvm(['run', mjs, '--edge', server.url])).stderr, /ES modules cannot be snapshotted yet/);
+  t.match((await snapvm(['run', js, '--edge', server.url, '--snapshot-at', 'turn:1', '--out', tmp.dir + '/x.snap'])).stderr, /cannot be used together/);
+  const bad = await snapvm(['run', js, '--edge', 'http://x']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--edge takes ws:\/\/host:port/);
+});
+
+t.test('the API: EdgeServer and runWithEdge in one process', async (t) => {
+  const edge = new EdgeServer({ port: 0, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const out: string[] = [];
+  const engine = new Engine({ onConsole: (_level, values) => out.push(engine.format(values)) });
+  installHints(engine, { edge: true });
+  engine.evaluateScript("let n = 0;\nsnapvm.offload(() => { console.log('on', snapvm.where); return ++n; }).then((v) => console.log('n', v, n, snapvm.where));\n", 'api.js');
+  const reports: number[] = [];
+  let stdout = '';
+  const final = await runWithEdge(engine, { edge: `ws://127.0.0.1:${port}`, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), onMigration: (r) => reports.push(r.bytesUp) });
+  t.equal(stdout, 'on edge\nn 1 1 client\n');
+  t.equal(reports.length, 1);
+  t.not(final, engine, 'the program ends in the engine restored from the state that came back');
+  t.same(out, [], 'the first engine printed nothing after the move');
+  t.equal(final.evaluateScript('n'), 1);
+  t.ok(GuestError);
+});
+
+t.test('automatic decisions: a measured timer handler is offloaded for one turn, same output', async (t) => {
+  const { OffloadPolicy } = await import('../src/offload/index');
+  const edge = new EdgeServer({ port: 0, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const source = `let frames = [];
+function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+function frame() { frames.push(fib(16 + frames.length)); console.log('frame', frames.length, frames[frames.length - 1]); if (frames.length < 4) setTimeout(frame, 1); }
+setTimeout(frame, 1);
+setTimeout(() => { snapvm.autoOffload(false); }, 0);
+`;
+  const run = async (edgeUrl: string | null, auto: boolean) => {
+    let stdout = '';
+    const engine = new Engine({ onConsole: (_l, v) => (stdout += engine.format(v) + '\n') });
+    installHints(engine, { edge: edgeUrl !== null });
+    engine.evaluateScript(source, 'frames.js');
+    const reports: { auto?: unknown }[] = [];
+    // a client 100 times slower than the server and free migrations: every measured handler goes
+    await runWithEdge(engine, { edge: edgeUrl, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
+    return { stdout, reports };
+  };
+  const local = await run(null, false);
+  const url = `ws://127.0.0.1:${port}`;
+  const forbidden = await run(url, true);
+  t.equal(forbidden.stdout, local.stdout);
+  t.equal(forbidden.reports.length, 0, 'snapvm.autoOffload(false) keeps the app home');
+  const autoSource = source.replace('snapvm.autoOffload(false)', 'void 0');
+  const again = await (async () => {
+    let stdout = '';
+    const engine = new Engine({ onConsole: (_l, v) => (stdout += engine.format(v) + '\n') });
+    installHints(engine, { edge: true });
+    engine.evaluateScript(autoSource, 'frames.js');
+    const reports: { auto?: unknown }[] = [];
+    await runWithEdge(engine, { edge: url, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto: true, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
+    return { stdout, reports };
+  })();
+  t.equal(again.stdout, local.stdout, 'the same frames, offloaded');
+  // the first decision believes the 100× and free migration; after that the measured remote time and
+  // migration cost decide (light frames stay home once a migration is known to cost more than them)
+  t.ok(again.reports.length >= 1, `a frame after the first was offloaded (${again.reports.length})`);
+  t.ok(again.reports.every((r) => r.auto), 'each was an automatic decision');
+});
+
+t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {
+  // a WeakMap on the client: the client cannot snapshot; one made on the edge: the edge cannot
+  const here = tmp.write('weak-here.js', "const cache = new WeakMap();\nsnapvm.offload((x) => x * 3, 14).then((v) => console.log('v', v));\n");
+  const r1 = await snapvm(['run', here, '--edge', server.url]);
+  t.equal(r1.code, 0);
+  t.equal(r1.stdout, 'v 42\n');
+  t.match(r1.stderr, /^snapvm: cannot offload after turn 1: .*WeakMap.*; running locally\n$/);
+  const there = tmp.write('weak-there.js', "let keep;\nsnapvm.offload(() => { keep = new WeakMap(); console.log('made'); return 1; }).then((v) => console.log('v', v));\n");
+  const r2 = await snapvm(['run', there, '--edge', server.url]);
+  t.equal(r2.code, 0);
+  t.equal(r2.stdout, 'made\nv 1\n', 'the edge run printed nothing: its output was dropped with its state');
+  t.match(r2.stderr, /failed mid-offload \(the server said cannot-snapshot: .*\); continuing locally/);
+});
