@@ -1,7 +1,7 @@
 // `npm start`: run a real app under snapvm, snapshot it mid-run (after event-loop turn 4) and stop,
 // say what the snapshot holds, restore it in a fresh process, and check that the two halves print
-// exactly what one uninterrupted run prints. (Offloading to an edge server joins this demo when
-// the offload room exists; see the README.)
+// exactly what one uninterrupted run prints; then start a local edge server and offload the heavy
+// part of an n-body simulation to it, checking that the result equals a local run.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -31,4 +31,42 @@ const whole = snapvm('run', app).stdout;
 const same = first.stdout + second.stdout === whole;
 console.log(same ? 'identical output' : `DIFFERENT output; the uninterrupted run printed:\n${whole}`);
 fs.rmSync(path.dirname(snap), { recursive: true, force: true });
-process.exitCode = same ? 0 : 1;
+
+async function offload() {
+  const { spawn } = require('node:child_process');
+  const nbody = path.join(__dirname, 'nbody.js');
+  section('snapvm serve --port 0   (a local edge server; the app is not installed on it)');
+  const server = spawn(process.execPath, [bin, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (ws:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', (code) => reject(new Error(`snapvm serve exited (${code})`)));
+  });
+  console.log(`listening on ${url}`);
+  try {
+    section(`snapvm run examples/nbody.js 20000 --edge ${url} --edge-report`);
+    const remote = spawnSync(process.execPath, [bin, 'run', nbody, '20000', '--edge', url, '--edge-report'], { encoding: 'utf8' });
+    process.stdout.write(remote.stdout + remote.stderr);
+    section('check: offloaded == local');
+    const local = snapvm('run', nbody, '20000').stdout;
+    const ok = remote.status === 0 && remote.stdout === local;
+    console.log(ok ? 'identical output' : `DIFFERENT output; the local run printed:\n${local}`);
+    return ok;
+  } finally {
+    server.kill();
+  }
+}
+
+offload().then(
+  (ok) => {
+    process.exitCode = same && ok ? 0 : 1;
+  },
+  (e) => {
+    console.error(`demo: ${e.message}`);
+    process.exitCode = 1;
+  },
+);

@@ -6,10 +6,11 @@ import type { EngineOptions } from '../interpreter/api';
 const twins = new Map<string, Engine>();
 
 export function pristineEngine(options: EngineOptions): Engine {
-  const key = JSON.stringify({ test262Host: !!options.test262Host, argv: options.argv ?? null });
+  // one twin per host-hook setting; argv only decides the contents of snapvm.argv, which are diffed
+  const key = JSON.stringify({ test262Host: !!options.test262Host });
   let e = twins.get(key);
   if (!e) {
-    e = new Engine({ test262Host: options.test262Host, argv: options.argv, onConsole: () => {}, onPrint: () => {} });
+    e = new Engine({ test262Host: options.test262Host, argv: [], onConsole: () => {}, onPrint: () => {} });
     twins.set(key, e);
   }
   return e;

@@ -524,7 +524,8 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
       ...options,
       test262Host: options.test262Host ?? header.options.test262Host,
       frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
-      argv: header.options.argv ?? options.argv,
+      // the caller's options win (a server restoring a stranger's snapshot fixes them)
+      argv: options.argv ?? header.options.argv ?? undefined,
     });
   let engine = make();
   try {
