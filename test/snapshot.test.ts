@@ -206,6 +206,16 @@ t.test('a hostile snapshot is guest code: it cannot reach the host', async (t) =
   t.match(String(r.evaluateScript('escape')), /^blocked/);
 });
 
+t.test('a hostile snapshot in the canonical form (read directly, not interpreted) cannot reach the host either', async (t) => {
+  const e = new Engine({ onConsole: () => undefined });
+  const code = e.snapshot().code;
+  const evil = code.replace('var $props = $.props;', 'var $props = $.props; var $leak = $cr.constructor("return typeof process + typeof require")(); $.lexical("leak", $leak, false);');
+  t.not(evil, code);
+  const r = Engine.restore(evil, { onConsole: () => undefined });
+  t.equal(r.evaluateScript('leak'), 'undefinedundefined');
+  t.throws(() => Engine.restore(code.replace('var $props = $.props;', 'var $props = $.props; $.constructor.prototype;')), { name: 'SnapshotError' }, 'the restore operations are no objects to explore');
+});
+
 t.test('CLI: run --snapshot-at turn:N --stop, then restore, prints what one run prints (and node)', async (t) => {
   const file = write(
     'app.js',
