@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Trace-driven simulation of incremental offloading (IONN, SoCC'18) with the IONN authors' device
+// profiles: ODROID-XU4 client and GPU edge server, per chain layer (bench/ml/profiles/*.json).
+// From the moment the client connects, partitions are uploaded back to back in each planner's order
+// while queries run back to back; every query uses its planner's best plan over the layers already
+// on the server. Prints a table per model and bandwidth; writes bench/ionn/out/<model>.svg.
+//
+//   npm run build && node bench/ionn/sim.js [--models alexnet,resnet50] [--mbps 10,40,80] [--rtt 1]
+//
+// Not modelled: the query's feature transfers sharing the link with the background upload, server
+// load time of a partition (the GPU profiles have none; 0 here), bandwidth changes during the run.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+let ml;
+try {
+  ml = require('../../dist/src/ml/index.js');
+} catch (e) {
+  console.error('bench/ionn/sim.js needs the build: run `npm run build` first.\n' + e.message);
+  process.exit(1);
+}
+const { planCosts, PLANNERS, ionnPlan, exactPlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder } = ml;
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const MODELS = opt('models', 'alexnet,googlenet,resnet50,mobilenet').split(',');
+const MBPS = opt('mbps', '10,40,80').split(',').map(Number);
+const RTT = Number(opt('rtt', '1'));
+const OUT = path.join(__dirname, 'out');
+const PLANNER_KEYS = ['local-only', 'upload-all', 'neurosurgeon', 'ionn', 'efficiency', 'exact'];
+const COLORS = { 'local-only': '#888888', 'upload-all': '#000000', neurosurgeon: '#1f77b4', ionn: '#d62728', efficiency: '#2ca02c', exact: '#9467bd' };
+
+const profilesDir = path.join(__dirname, '..', 'ml', 'profiles');
+const loadProfile = (name) => JSON.parse(fs.readFileSync(path.join(profilesDir, `${name}.json`), 'utf8'));
+
+/**
+ * The IONN authors have no GPU-server file for MobileNet: its server times are estimated as the
+ * onnxruntime-CPU times here × the mean GPU-server / onnxruntime-CPU ratio of the three other models.
+ */
+function withServerTimes(profile) {
+  if (profile.layers.every((l) => l.ms['gpu-server'] !== undefined)) return { profile, note: '' };
+  const ratios = ['alexnet', 'googlenet', 'resnet50'].map((m) => {
+    const p = loadProfile(m);
+    return p.wholeMs['gpu-server'] / p.wholeMs['ort-cpu'];
+  });
+  const r = ratios.reduce((s, x) => s + x, 0) / ratios.length;
+  for (const l of profile.layers) l.ms['gpu-server'] = l.ms['ort-cpu'] * r;
+  return { profile, note: `gpu-server times ESTIMATED: ort-cpu × ${r.toFixed(3)} (no IONN server file for this model)` };
+}
+
+function simulate(costs, planner, bandwidth) {
+  const link = { bandwidth, rttMs: RTT };
+  const order = planner.uploadOrder(costs, link);
+  // Arrival time (ms) of each partition on the server.
+  const arrivals = [];
+  let t = 0;
+  for (const part of order) {
+    t += part.reduce((s, i) => s + costs.weightBytes[i], 0) / bandwidth * 1000 + RTT + part.reduce((s, i) => s + costs.loadMs[i], 0);
+    arrivals.push(t);
+  }
+  return { order, arrivals, uploadEnd: t };
+}
+
+function runQueries(costs, planner, bandwidth, sim, horizon) {
+  const plans = new Map(); // partitions arrived → plan
+  const planFor = (k) => {
+    if (!plans.has(k)) {
+      const uploaded = new Set(sim.order.slice(0, k).flat());
+      plans.set(k, planner.plan(costs, { bandwidth, rttMs: RTT, uploaded }, { notUploaded: 'forbid' }));
+    }
+    return plans.get(k);
+  };
+  const queries = [];
+  let t = 0;
+  let k = 0;
+  while (t < horizon) {
+    while (k < sim.arrivals.length && sim.arrivals[k] <= t) k++;
+    const p = planFor(k);
+    queries.push({ start: t, latency: p.latencyMs, offloaded: p.onServer.some(Boolean) });
+    t += p.latencyMs;
+  }
+  const steady = planFor(sim.arrivals.length).latencyMs;
+  // Area under latency(t) over [0, horizon]: each query's latency held for its duration, clipped.
+  let area = 0;
+  for (const q of queries) area += q.latency * (Math.min(q.start + q.latency, horizon) - q.start);
+  const firstOff = queries.find((q) => q.offloaded);
+  return {
+    queries, steady, areaMsS: area / 1000, meanMs: area / horizon,
+    firstOffloadedDoneMs: firstOff ? firstOff.start + firstOff.latency : Infinity,
+    partitions: sim.order.length,
+  };
+}
+
+function svg(model, panels, note) {
+  const W = 900, PH = 260, M = { l: 70, r: 220, t: 40, b: 40 };
+  const H = M.t + panels.length * (PH + M.b) + 10;
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${M.l}" y="18" font-size="14">${model}: latency of each query over time from connecting (ODROID-XU4 client, GPU server; RTT ${RTT} ms)</text>`,
+    `<text x="${M.l}" y="32" fill="#555">trace-driven simulation; seeded random weights, real layer shapes and device times${note ? '; ' + note : ''}</text>`];
+  panels.forEach((panel, pi) => {
+    const y0 = M.t + pi * (PH + M.b) + 10;
+    const pw = W - M.l - M.r;
+    const xmax = panel.horizon / 1000;
+    const ymax = Math.max(...Object.values(panel.results).flatMap((r) => r.queries.map((q) => q.latency))) * 1.05;
+    const X = (s) => M.l + (s / xmax) * pw;
+    const Y = (ms) => y0 + PH - (ms / ymax) * PH;
+    out.push(`<rect x="${M.l}" y="${y0}" width="${pw}" height="${PH}" fill="none" stroke="#ccc"/>`);
+    out.push(`<text x="${M.l + 5}" y="${y0 + 14}" font-weight="bold">${panel.mbps} Mbps</text>`);
+    for (let k = 0; k <= 4; k++) {
+      const ms = (ymax * k) / 4, s = (xmax * k) / 4;
+      out.push(`<text x="${M.l - 5}" y="${Y(ms) + 4}" text-anchor="end">${ms.toFixed(0)}</text>`);
+      out.push(`<text x="${X(s)}" y="${y0 + PH + 14}" text-anchor="middle">${s.toFixed(1)} s</text>`);
+    }
+    out.push(`<text x="15" y="${y0 + PH / 2}" transform="rotate(-90 15 ${y0 + PH / 2})" text-anchor="middle">latency (ms)</text>`);
+    PLANNER_KEYS.forEach((key, li) => {
+      const r = panel.results[key];
+      const pts = [];
+      for (const q of r.queries) {
+        const end = Math.min(q.start + q.latency, panel.horizon);
+        pts.push(`${X(q.start / 1000).toFixed(1)},${Y(q.latency).toFixed(1)}`, `${X(end / 1000).toFixed(1)},${Y(q.latency).toFixed(1)}`);
+      }
+      out.push(`<polyline fill="none" stroke="${COLORS[key]}" stroke-width="1.5" points="${pts.join(' ')}"/>`);
+      const ly = y0 + 15 + li * 16;
+      out.push(`<line x1="${W - M.r + 10}" x2="${W - M.r + 30}" y1="${ly}" y2="${ly}" stroke="${COLORS[key]}" stroke-width="2"/>`);
+      out.push(`<text x="${W - M.r + 35}" y="${ly + 4}">${PLANNERS[key].name}</text>`);
+    });
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+function timePlanning() {
+  const c = planCosts(loadProfile('resnet50'), 'odroid-xu4', 'gpu-server');
+  const link = { bandwidth: 40e6 / 8, rttMs: RTT, uploaded: new Set([20, 21, 22, 30, 31]) };
+  const time = (f, reps) => {
+    for (let i = 0; i < 5; i++) f();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < reps; i++) f();
+    return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
+  };
+  return {
+    'IONN Dijkstra plan': time(() => ionnPlan(c, link), 200),
+    'exact chain DP plan': time(() => exactPlan(c, link), 200),
+    'Neurosurgeon split': time(() => neurosurgeonPlan(c, link), 200),
+    'IONN K=0.8 upload order (all levels)': time(() => ionnUploadOrder(c, link, 0.8), 20),
+    'efficiency greedy upload order (whole model)': time(() => efficiencyUploadOrder(c, link), 5),
+  };
+}
+
+fs.mkdirSync(OUT, { recursive: true });
+console.log('IONN trace-driven simulation: ODROID-XU4 client / GPU edge server profiles (IONN authors), RTT', RTT, 'ms.');
+console.log('Model weights are seeded random (weight BYTES only matter here); layer shapes, feature sizes and device times are the real ones.');
+console.log('area = ∫ latency(t) dt over [0, the last planner\'s upload end] (ms·s); mean = area / window; first-off = completion of the first query with any layer on the server.\n');
+const summary = [];
+for (const model of MODELS) {
+  const { profile, note } = withServerTimes(loadProfile(model));
+  const costs = planCosts(profile, 'odroid-xu4', 'gpu-server');
+  const mb = costs.weightBytes.reduce((s, x) => s + x, 0) / 1e6;
+  console.log(`== ${model}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of weights, local ${costs.clientMs.reduce((s, x) => s + x, 0).toFixed(1)} ms${note ? '; ' + note : ''}`);
+  const panels = [];
+  for (const mbps of MBPS) {
+    const bw = (mbps * 1e6) / 8;
+    const sims = Object.fromEntries(PLANNER_KEYS.map((k) => [k, simulate(costs, PLANNERS[k], bw)]));
+    const horizon = Math.max(...Object.values(sims).map((s) => s.uploadEnd));
+    const results = Object.fromEntries(PLANNER_KEYS.map((k) => [k, { ...runQueries(costs, PLANNERS[k], bw, sims[k], horizon), uploadEnd: sims[k].uploadEnd }]));
+    panels.push({ mbps, horizon, results });
+    console.log(`-- ${mbps} Mbps, window ${(horizon / 1000).toFixed(2)} s`);
+    console.log('  planner                          parts  upload-end(s)  first-off(s)  area(ms·s)  mean(ms)  steady(ms)  queries');
+    for (const k of PLANNER_KEYS) {
+      const r = results[k];
+      console.log(`  ${PLANNERS[k].name.padEnd(32)} ${String(r.partitions).padStart(5)}  ${(r.uploadEnd / 1000).toFixed(2).padStart(13)}  ${(r.firstOffloadedDoneMs === Infinity ? '-' : (r.firstOffloadedDoneMs / 1000).toFixed(3)).padStart(12)}  ${r.areaMsS.toFixed(0).padStart(10)}  ${r.meanMs.toFixed(1).padStart(8)}  ${r.steady.toFixed(1).padStart(10)}  ${String(r.queries.length).padStart(7)}`);
+    }
+    const best = PLANNER_KEYS.filter((k) => k !== 'ionn').reduce((a, b) => (results[a].areaMsS <= results[b].areaMsS ? a : b));
+    const gain = 1 - results[best].areaMsS / results.ionn.areaMsS;
+    console.log(`  best area other than IONN: ${PLANNERS[best].name}, ${(gain * 100).toFixed(1)} % below IONN K=0.8`);
+    summary.push({ model, mbps, best, gainPct: gain * 100 });
+  }
+  const file = path.join(OUT, `${model}.svg`);
+  fs.writeFileSync(file, svg(model, panels, note));
+  console.log(`  plot: ${path.relative(process.cwd(), file)}\n`);
+}
+console.log('Planning ResNet-50 (40 chain layers), ms per call on this machine:');
+for (const [k, v] of Object.entries(timePlanning())) console.log(`  ${k.padEnd(46)} ${v.toFixed(3)}`);
