@@ -5,7 +5,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  planCosts, planLatency, ionnPlan, exactPlan, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
+  planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
   PLANNERS, type LayerProfile, type PlanCosts, type LinkState,
 } from '../src/ml/index';
 
@@ -139,4 +139,37 @@ t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neuros
   t.comment(`ResNet-50 planning ms: ${JSON.stringify(ms)}`);
   // 10 ms is the bound; a loaded 2-core machine gets a generous margin by asserting the bound itself.
   for (const [k, v] of Object.entries(ms)) t.ok(v < 10, `${k} ${v.toFixed(3)} ms < 10 ms`);
+});
+
+t.test('re-planning mid-query: the rest of a query from either side equals a brute force over the remaining layers', async (t) => {
+  const c = head(costsOf('googlenet'), 11);
+  const bw = mbps(40);
+  const rttMs = 3;
+  const uploaded = new Set([2, 3, 4, 5, 8, 9]);
+  const link = { bandwidth: bw, rttMs, uploaded };
+  const move = (i: number) => (c.inputBytes[i]! / bw) * 1000 + rttMs / 2;
+  for (let start = 0; start <= c.n; start++) {
+    for (const onServerNow of [false, true]) {
+      let best = Infinity;
+      const m = c.n - start;
+      for (let mask = 0; mask < 1 << m; mask++) {
+        let side = onServerNow;
+        let total = 0;
+        for (let i = start; i < c.n; i++) {
+          const s = ((mask >> (i - start)) & 1) === 1;
+          if (s && !uploaded.has(i)) total = Infinity;
+          if (s !== side) total += move(i);
+          total += s ? c.serverMs[i]! : c.clientMs[i]!;
+          side = s;
+        }
+        if (side) total += (c.outputBytes[c.n - 1]! / bw) * 1000 + rttMs / 2;
+        best = Math.min(best, total);
+      }
+      const p = exactPlanFrom(c, link, start, onServerNow, { notUploaded: 'forbid' });
+      close(t, p.latencyMs, best, `from layer ${start} on ${onServerNow ? 'server' : 'client'}`);
+      t.notOk(p.onServer.slice(0, start).some(Boolean));
+    }
+  }
+  close(t, exactPlanFrom(c, link, 0, false).latencyMs, exactPlan(c, link).latencyMs, 'from the start = exactPlan');
+  t.throws(() => exactPlanFrom(c, link, c.n + 1, false), /outside/);
 });

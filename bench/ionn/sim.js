@@ -20,7 +20,7 @@ try {
   console.error('bench/ionn/sim.js needs the build: run `npm run build` first.\n' + e.message);
   process.exit(1);
 }
-const { planCosts, PLANNERS, ionnPlan, exactPlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder } = ml;
+const { planCosts, PLANNERS, ionnPlan, exactPlan, exactPlanFrom, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder } = ml;
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -30,7 +30,14 @@ const opt = (name, dflt) => {
 const MODELS = opt('models', 'alexnet,googlenet,resnet50,mobilenet').split(',');
 const MBPS = opt('mbps', '10,40,80').split(',').map(Number);
 const RTT = Number(opt('rtt', '1'));
+// --no-replan: each query keeps the plan it started with (IONN's per-query planning); by default the
+// planners whose plan is the best over what is uploaded (IONN, greedy, exact) re-plan mid-query when
+// a partition arrives.
+const REPLAN = !args.includes('--no-replan');
+// --no-wait: a query never waits for a partition about to arrive (with re-planning only).
+const WAIT = !args.includes('--no-wait');
 const OUT = path.join(__dirname, 'out');
+const REPLANNERS = new Set(['ionn', 'efficiency', 'exact'].map((k) => ml.PLANNERS[k]));
 const PLANNER_KEYS = ['local-only', 'upload-all', 'neurosurgeon', 'ionn', 'efficiency', 'exact'];
 const COLORS = { 'local-only': '#888888', 'upload-all': '#000000', neurosurgeon: '#1f77b4', ionn: '#d62728', efficiency: '#2ca02c', exact: '#9467bd' };
 
@@ -77,11 +84,55 @@ function runQueries(costs, planner, bandwidth, sim, horizon) {
   const queries = [];
   let t = 0;
   let k = 0;
+  const arrived = (time) => {
+    let j = 0;
+    while (j < sim.arrivals.length && sim.arrivals[j] <= time) j++;
+    return j;
+  };
   while (t < horizon) {
-    while (k < sim.arrivals.length && sim.arrivals[k] <= t) k++;
+    k = arrived(t);
     const p = planFor(k);
-    queries.push({ start: t, latency: p.latencyMs, offloaded: p.onServer.some(Boolean) });
-    t += p.latencyMs;
+    if (!REPLAN || !REPLANNERS.has(planner)) {
+      queries.push({ start: t, latency: p.latencyMs, offloaded: p.onServer.some(Boolean) });
+      t += p.latencyMs;
+      continue;
+    }
+    // Waiting for a partition about to arrive can finish the query sooner than starting now; the
+    // wait counts in its latency (latency = completion − the time the query was issued).
+    let begin = t;
+    if (WAIT) {
+      let bestEnd = t + p.latencyMs;
+      for (let j = k; j < sim.arrivals.length && sim.arrivals[j] < bestEnd; j++) {
+        const end = sim.arrivals[j] + planFor(j + 1).latencyMs;
+        if (end < bestEnd) {
+          bestEnd = end;
+          begin = sim.arrivals[j];
+        }
+      }
+      k = arrived(begin);
+    }
+    // Layer by layer: when a partition arrives during the query, re-plan the rest from where it is.
+    const link = { bandwidth, rttMs: RTT, uploaded: new Set(sim.order.slice(0, k).flat()) };
+    let plan = planFor(k);
+    let now = begin;
+    let side = false;
+    let offloaded = false;
+    for (let i = 0; i < costs.n; i++) {
+      const j = arrived(now);
+      if (j !== k) {
+        k = j;
+        link.uploaded = new Set(sim.order.slice(0, k).flat());
+        plan = exactPlanFrom(costs, link, i, side, { notUploaded: 'forbid' });
+      }
+      const s = plan.onServer[i];
+      if (s !== side) now += costs.inputBytes[i] / bandwidth * 1000 + RTT / 2;
+      now += s ? costs.serverMs[i] : costs.clientMs[i];
+      offloaded ||= s;
+      side = s;
+    }
+    if (side) now += costs.outputBytes[costs.n - 1] / bandwidth * 1000 + RTT / 2;
+    queries.push({ start: t, latency: now - t, offloaded });
+    t = now;
   }
   const steady = planFor(sim.arrivals.length).latencyMs;
   // Area under latency(t) over [0, horizon]: each query's latency held for its duration, clipped.
@@ -155,6 +206,7 @@ function timePlanning() {
 fs.mkdirSync(OUT, { recursive: true });
 console.log('IONN trace-driven simulation: ODROID-XU4 client / GPU edge server profiles (IONN authors), RTT', RTT, 'ms.');
 console.log('Model weights are seeded random (weight BYTES only matter here); layer shapes, feature sizes and device times are the real ones.');
+console.log(REPLAN ? `Mid-query re-planning ON for IONN, the efficiency greedy and exact (--no-replan: off); waiting for a partition about to arrive when that finishes sooner: ${WAIT ? 'ON (--no-wait: off)' : 'OFF'}.` : 'Mid-query re-planning OFF; each query keeps the plan it started with.');
 console.log('area = ∫ latency(t) dt over [0, the last planner\'s upload end] (ms·s); mean = area / window; first-off = completion of the first query with any layer on the server.\n');
 const summary = [];
 for (const model of MODELS) {

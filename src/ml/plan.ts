@@ -218,11 +218,22 @@ export function ionnPlan(costs: PlanCosts, link: LinkState, opts: PlanOptions = 
 
 /** The exact minimum over all client/server assignments of a chain: dynamic programming, O(n). */
 export function exactPlan(costs: PlanCosts, link: LinkState, opts: PlanOptions = {}): ExecutionPlan {
+  return exactPlanFrom(costs, link, 0, false, opts);
+}
+
+/**
+ * The exact plan of the rest of a query already under way: layers before `start` are done and their
+ * output is on the server when `onServerNow` (re-planning mid-query when a partition arrives or the
+ * link changes). `onServer` covers every layer; those before `start` are false; the latency counts
+ * only what remains.
+ */
+export function exactPlanFrom(costs: PlanCosts, link: LinkState, start: number, onServerNow: boolean, opts: PlanOptions = {}): ExecutionPlan {
   const e = new Edges(costs, link, opts);
   const n = costs.n;
+  if (!(start >= 0 && start <= n)) throw new Error(`exactPlanFrom: start ${start} outside [0, ${n}]`);
   const from = [new Uint8Array(n), new Uint8Array(n)];
-  let best = [0, Infinity];
-  for (let i = 0; i < n; i++) {
+  let best = onServerNow ? [Infinity, 0] : [0, Infinity];
+  for (let i = start; i < n; i++) {
     const next = [Infinity, Infinity];
     for (const b of [CLIENT, SERVER]) {
       const run = e.run(i, b);
@@ -240,7 +251,7 @@ export function exactPlan(costs: PlanCosts, link: LinkState, opts: PlanOptions =
   const endS = best[SERVER]! + e.finish(SERVER);
   let side = endS < endC ? SERVER : CLIENT;
   const onServer = new Array<boolean>(n).fill(false);
-  for (let i = n - 1; i >= 0; i--) {
+  for (let i = n - 1; i >= start; i--) {
     onServer[i] = side === SERVER;
     side = from[side]![i]!;
   }
