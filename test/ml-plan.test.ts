@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
-  PLANNERS, type LayerProfile, type PlanCosts, type LinkState,
+  PLANNERS, dagMinCutPlan, dagExhaustivePlan, chainAsDag, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
 } from '../src/ml/index';
 
 const load = (name: string): LayerProfile => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'bench', 'ml', 'profiles', `${name}.json`), 'utf8'));
@@ -121,7 +121,7 @@ t.test('upload orders are partitions of the model; IONN uploads cheap, beneficia
   t.throws(() => ionnUploadOrder(c, { bandwidth: mbps(40), rttMs: 1 }, 1), /K must be/);
 });
 
-t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neurosurgeon, IONN upload order)', async (t) => {
+t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neurosurgeon, IONN upload order, min-cut)', async (t) => {
   const c = costsOf('resnet50');
   const link = { bandwidth: mbps(40), rttMs: 1, uploaded: new Set([20, 21, 22, 30, 31]) };
   for (let i = 0; i < 20; i++) ionnPlan(c, link); // warm up
@@ -135,6 +135,7 @@ t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neuros
     exact: time(() => exactPlan(c, link)),
     neurosurgeon: time(() => neurosurgeonPlan(c, link)),
     ionnOrder: time(() => ionnUploadOrder(c, link), 5),
+    dagMinCut: time(() => dagMinCutPlan(chainAsDag(c, { ...link, uploaded: all(c.n) })), 20),
   };
   t.comment(`ResNet-50 planning ms: ${JSON.stringify(ms)}`);
   // 10 ms is the bound; a loaded 2-core machine gets a generous margin by asserting the bound itself.
@@ -172,4 +173,42 @@ t.test('re-planning mid-query: the rest of a query from either side equals a bru
   }
   close(t, exactPlanFrom(c, link, 0, false).latencyMs, exactPlan(c, link).latencyMs, 'from the start = exactPlan');
   t.throws(() => exactPlanFrom(c, link, c.n + 1, false), /outside/);
+});
+
+t.test('DAG min-cut (DADS) equals exhaustive search on random branchy DAGs, and the chain DP on chains', async (t) => {
+  // A small seeded generator: each layer reads 1–2 earlier layers (or the input); fan-out is shared.
+  let seed = 12345;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let trial = 0; trial < 60; trial++) {
+    const n = 3 + (trial % 10);
+    const readers = new Map<number, number[]>();
+    for (let v = 0; v < n; v++) {
+      const k = v === 0 ? 1 : 1 + Math.floor(rnd() * 2);
+      for (let j = 0; j < k; j++) {
+        const from = v === 0 ? -1 : Math.floor(rnd() * (v + 1)) - 1;
+        const list = readers.get(from) ?? [];
+        if (!list.includes(v)) list.push(v);
+        readers.set(from, list);
+      }
+    }
+    // Layers nobody reads feed the output.
+    for (let v = 0; v < n; v++) if (!readers.has(v)) readers.set(v, [n]);
+    const d: DagCosts = {
+      n,
+      clientMs: Array.from({ length: n }, () => 1 + rnd() * 100),
+      serverMs: Array.from({ length: n }, () => (rnd() < 0.15 ? Infinity : rnd() * 10)),
+      tensors: [...readers].map(([from, to]) => ({ from, to, upMs: rnd() * 60, downMs: rnd() * 60 })),
+    };
+    const cut = dagMinCutPlan(d);
+    const ex = dagExhaustivePlan(d);
+    close(t, cut.latencyMs, ex.latencyMs, `DAG trial ${trial} (${n} layers)`);
+    t.notOk(cut.onServer.some((s, v) => s && !Number.isFinite(d.serverMs[v]!)));
+  }
+  for (const name of ['alexnet', 'googlenet', 'resnet50']) {
+    const c = costsOf(name);
+    for (const m of [10, 80]) {
+      const link = { bandwidth: mbps(m), rttMs: 2, uploaded: new Set(Array.from({ length: c.n }, (_, i) => i).filter((i) => i % 3 !== 1)) };
+      close(t, dagMinCutPlan(chainAsDag(c, link)).latencyMs, exactPlan(c, link, { notUploaded: 'forbid' }).latencyMs, `${name} ${m} Mbps chain as DAG`);
+    }
+  }
 });

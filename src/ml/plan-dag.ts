@@ -1,0 +1,180 @@
+// Exact client/server assignment over a layer DAG without collapsing branches (DADS, INFOCOM'19):
+// an s-t minimum cut. Source side = client, sink side = server. For layer v: edge s→v carries its
+// server cost (cut when v runs on the server), v→t its client cost (cut when v runs on the client).
+// A tensor is moved once however many layers on the other side read it: an upload node u→a (cost)
+// with a→w (∞) for each consumer w, and a download node w→b (∞), b→u (cost). The graph input and
+// output stay on the client.
+import type { PlanCosts } from './plan';
+
+export interface DagCosts {
+  n: number;
+  /** Per layer: ms on the client, ms on the server (Infinity: may not run there). */
+  clientMs: number[];
+  serverMs: number[];
+  /** One entry per tensor: its producer (−1: the graph input), its consumers (n: the graph output), the ms to move it up / down. */
+  tensors: { from: number; to: number[]; upMs: number; downMs: number }[];
+}
+
+export interface DagPlan {
+  onServer: boolean[];
+  latencyMs: number;
+}
+
+/** The cost of an assignment under the DAG model (sum of run times plus each crossing tensor once per direction). */
+export function dagPlanLatency(d: DagCosts, onServer: readonly boolean[]): number {
+  const side = (v: number) => (v < 0 || v >= d.n ? false : onServer[v]!);
+  let total = 0;
+  for (let v = 0; v < d.n; v++) total += onServer[v] ? d.serverMs[v]! : d.clientMs[v]!;
+  for (const t of d.tensors) {
+    const s = side(t.from);
+    if (!s && t.to.some((w) => side(w))) total += t.upMs;
+    if (s && t.to.some((w) => !side(w))) total += t.downMs;
+  }
+  return total;
+}
+
+/** Dinic's maximum flow on a small adjacency-list graph. */
+class Flow {
+  private head: number[];
+  private to: number[] = [];
+  private cap: number[] = [];
+  private next: number[] = [];
+  constructor(readonly size: number) {
+    this.head = new Array<number>(size).fill(-1);
+  }
+  add(u: number, v: number, c: number): void {
+    if (c <= 0) return;
+    for (const [a, b, cc] of [[u, v, c], [v, u, 0]] as const) {
+      this.to.push(b);
+      this.cap.push(cc);
+      this.next.push(this.head[a]!);
+      this.head[a] = this.to.length - 1;
+    }
+  }
+  maxflow(s: number, t: number): number {
+    let flow = 0;
+    const level = new Int32Array(this.size);
+    const it = new Int32Array(this.size);
+    const bfs = () => {
+      level.fill(-1);
+      level[s] = 0;
+      const q = [s];
+      for (let k = 0; k < q.length; k++) {
+        const u = q[k]!;
+        for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
+          if (this.cap[e]! > 1e-12 && level[this.to[e]!]! < 0) {
+            level[this.to[e]!] = level[u]! + 1;
+            q.push(this.to[e]!);
+          }
+        }
+      }
+      return level[t]! >= 0;
+    };
+    const dfs = (u: number, f: number): number => {
+      if (u === t) return f;
+      for (; it[u]! >= 0; it[u] = this.next[it[u]!]!) {
+        const e = it[u]!;
+        const v = this.to[e]!;
+        if (this.cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
+          const d = dfs(v, Math.min(f, this.cap[e]!));
+          if (d > 0) {
+            this.cap[e]! -= d;
+            this.cap[e ^ 1]! += d;
+            return d;
+          }
+        }
+      }
+      return 0;
+    };
+    while (bfs()) {
+      for (let u = 0; u < this.size; u++) it[u] = this.head[u]!;
+      for (let f = dfs(s, Infinity); f > 0; f = dfs(s, Infinity)) flow += f;
+    }
+    return flow;
+  }
+  /** Nodes reachable from s in the residual graph (the source side of a minimum cut). */
+  sourceSide(s: number): Uint8Array {
+    const seen = new Uint8Array(this.size);
+    seen[s] = 1;
+    const q = [s];
+    for (let k = 0; k < q.length; k++) {
+      const u = q[k]!;
+      for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
+        if (this.cap[e]! > 1e-12 && !seen[this.to[e]!]) {
+          seen[this.to[e]!] = 1;
+          q.push(this.to[e]!);
+        }
+      }
+    }
+    return seen;
+  }
+}
+
+/** DADS' exact plan: the minimum cut of the DAG. */
+export function dagMinCutPlan(d: DagCosts): DagPlan {
+  const n = d.n;
+  // Nodes: 0..n−1 layers, n = input, n+1 = output (both client), 2 per tensor, then s and t.
+  const aux = n + 2;
+  const s = aux + 2 * d.tensors.length;
+  const t = s + 1;
+  const g = new Flow(t + 1);
+  // Infinite capacities as a finite bound larger than any cut of finite cost.
+  let big = 1;
+  for (let v = 0; v < n; v++) big += (Number.isFinite(d.serverMs[v]!) ? d.serverMs[v]! : 0) + d.clientMs[v]!;
+  for (const x of d.tensors) big += x.upMs + x.downMs;
+  big *= 4;
+  const node = (v: number) => (v < 0 ? n : v >= n ? n + 1 : v);
+  g.add(s, n, big);
+  g.add(s, n + 1, big);
+  for (let v = 0; v < n; v++) {
+    g.add(s, v, Number.isFinite(d.serverMs[v]!) ? d.serverMs[v]! : big);
+    g.add(v, t, d.clientMs[v]!);
+  }
+  d.tensors.forEach((x, k) => {
+    const up = aux + 2 * k;
+    const down = up + 1;
+    const u = node(x.from);
+    g.add(u, up, x.upMs);
+    g.add(down, u, x.downMs);
+    for (const w of x.to) {
+      g.add(up, node(w), big);
+      g.add(node(w), down, big);
+    }
+  });
+  g.maxflow(s, t);
+  const client = g.sourceSide(s);
+  const onServer = Array.from({ length: n }, (_, v) => !client[v]);
+  return { onServer, latencyMs: dagPlanLatency(d, onServer) };
+}
+
+/** Every assignment of a small DAG (n ≤ 20): the reference for tests. */
+export function dagExhaustivePlan(d: DagCosts): DagPlan {
+  if (d.n > 20) throw new Error(`dagExhaustivePlan: ${d.n} layers is too many to enumerate`);
+  let best: DagPlan = { onServer: new Array<boolean>(d.n).fill(false), latencyMs: Infinity };
+  for (let mask = 0; mask < 1 << d.n; mask++) {
+    const onServer = Array.from({ length: d.n }, (_, i) => ((mask >> i) & 1) === 1);
+    if (onServer.some((s, v) => s && !Number.isFinite(d.serverMs[v]!))) continue;
+    const l = dagPlanLatency(d, onServer);
+    if (l < best.latencyMs) best = { onServer, latencyMs: l };
+  }
+  return best;
+}
+
+/**
+ * A chain's costs as a DAG (layer i reads layer i−1's output; RTT/2 per move), with the same
+ * uploaded-layer rule as the chain planners: layers not uploaded may not run on the server.
+ */
+export function chainAsDag(c: PlanCosts, link: { bandwidth: number; downBandwidth?: number; rttMs: number; uploaded?: ReadonlySet<number>; serverLoad?: number }): DagCosts {
+  const up = 1000 / link.bandwidth;
+  const down = 1000 / (link.downBandwidth ?? link.bandwidth);
+  const tensors: DagCosts['tensors'] = [];
+  for (let i = 0; i < c.n; i++) tensors.push({ from: i - 1, to: [i], upMs: c.inputBytes[i]! * up + link.rttMs / 2, downMs: c.inputBytes[i]! * down + link.rttMs / 2 });
+  const last = c.outputBytes[c.n - 1]!;
+  tensors.push({ from: c.n - 1, to: [c.n], upMs: last * up + link.rttMs / 2, downMs: last * down + link.rttMs / 2 });
+  return {
+    n: c.n,
+    clientMs: [...c.clientMs],
+    serverMs: c.serverMs.map((ms, i) => (link.uploaded?.has(i) ? ms * (link.serverLoad ?? 1) : Infinity)),
+    tensors,
+  };
+}
