@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
-  PLANNERS, dagMinCutPlan, dagExhaustivePlan, chainAsDag, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
+  PLANNERS, dagMinCutPlan, dagExhaustivePlan, chainAsDag, dagCostsOf, caffeZooModel, layerGraph, readIonnProfile, ionnProfilesDir, CAFFE_ZOO, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
 } from '../src/ml/index';
 
 const load = (name: string): LayerProfile => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'bench', 'ml', 'profiles', `${name}.json`), 'utf8'));
@@ -211,4 +211,37 @@ t.test('DAG min-cut (DADS) equals exhaustive search on random branchy DAGs, and 
       close(t, dagMinCutPlan(chainAsDag(c, link)).latencyMs, exactPlan(c, link, { notUploaded: 'forbid' }).latencyMs, `${name} ${m} Mbps chain as DAG`);
     }
   }
+});
+
+t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP and plans within 10 ms', async (t) => {
+  const cm = caffeZooModel('resnet50');
+  const graph = layerGraph(cm.model);
+  const bytes = new Map(cm.layers.map((l) => [l.output, l.dims.reduce((a, b) => a * b, 1) * 4]));
+  bytes.set(cm.input.name, cm.input.dims.reduce((a, b) => a * b, 1) * 4);
+  const read = (side: string) => new Map(readIonnProfile(fs.readFileSync(path.join(ionnProfilesDir(), `${CAFFE_ZOO.resnet50}.${side}.txt`), 'utf8')).map((e) => [e.name, e.ms]));
+  const client = read('client'), server = read('server');
+  t.ok(graph.layers.length > 200);
+  t.ok(graph.layers.every((l) => client.has(l.key) && server.has(l.key)), 'every DAG layer has IONN times');
+  const chain = costsOf('resnet50');
+  for (const m of [10, 40, 80]) {
+    const link = { bandwidth: mbps(m), rttMs: 1 };
+    const d = dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link);
+    const cut = dagMinCutPlan(d);
+    const ex = exactPlan(chain, { ...link, uploaded: all(chain.n) });
+    // Caffe's split layers (≈0.01 ms each) are in the chain profile but have no DAG node.
+    t.ok(Math.abs(cut.latencyMs - ex.latencyMs) < 0.1, `${m} Mbps: min-cut ${cut.latencyMs} ≈ chain ${ex.latencyMs}`);
+    t.ok(cut.latencyMs < d.clientMs.reduce((a, b) => a + b, 0), 'offloading beats local');
+  }
+  const link = { bandwidth: mbps(40), rttMs: 1 };
+  for (let i = 0; i < 3; i++) dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link));
+  // Median of 15 single calls: a loaded 2-core machine's hiccups do not fail the test, a slow planner does.
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    const t0 = process.hrtime.bigint();
+    dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link));
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const ms = times.sort((a, b) => a - b)[7]!;
+  t.comment(`ResNet-50 DAG min-cut: ${ms.toFixed(2)} ms`);
+  t.ok(ms < 10, `DAG min-cut ${ms.toFixed(2)} ms < 10 ms`);
 });

@@ -178,3 +178,37 @@ export function chainAsDag(c: PlanCosts, link: { bandwidth: number; downBandwidt
     tensors,
   };
 }
+
+/**
+ * DAG costs of a layer graph (`layerGraph` of a model): per layer key the client and server ms
+ * (e.g. the IONN files, by Caffe layer name; a missing key counts 0 ms), per tensor its bytes.
+ * Layers outside `uploaded` (default: all uploaded) may not run on the server.
+ */
+export function dagCostsOf(
+  graph: { layers: { key: string }[]; edges: { from: number; to: number; tensor: string }[] },
+  tensorBytes: (tensor: string) => number,
+  clientMs: (key: string) => number | undefined,
+  serverMs: (key: string) => number | undefined,
+  link: { bandwidth: number; downBandwidth?: number; rttMs: number; uploaded?: ReadonlySet<number>; serverLoad?: number },
+): DagCosts {
+  const up = 1000 / link.bandwidth;
+  const down = 1000 / (link.downBandwidth ?? link.bandwidth);
+  const byTensor = new Map<string, { from: number; to: number[] }>();
+  for (const e of graph.edges) {
+    const k = `${e.from}\u0000${e.tensor}`;
+    const x = byTensor.get(k) ?? { from: e.from, to: [] };
+    if (!x.to.includes(e.to)) x.to.push(e.to);
+    byTensor.set(k, x);
+  }
+  const tensors: DagCosts['tensors'] = [];
+  for (const [k, x] of byTensor) {
+    const bytes = tensorBytes(k.slice(k.indexOf('\u0000') + 1));
+    tensors.push({ ...x, upMs: bytes * up + link.rttMs / 2, downMs: bytes * down + link.rttMs / 2 });
+  }
+  return {
+    n: graph.layers.length,
+    clientMs: graph.layers.map((l) => clientMs(l.key) ?? 0),
+    serverMs: graph.layers.map((l, i) => (link.uploaded && !link.uploaded.has(i) ? Infinity : (serverMs(l.key) ?? 0) * (link.serverLoad ?? 1))),
+    tensors,
+  };
+}
