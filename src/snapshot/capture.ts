@@ -146,6 +146,12 @@ export class Capture {
     this.lastKind = kind;
   }
 
+  /** A phase-2 statement, its bytes counted under `kind` (inspect's bytes by kind). */
+  private pushRecord(kind: string, stmt: string): void {
+    this.records.push(stmt);
+    this.addBytes(kind, stmt.length + 1);
+  }
+
   private addBytes(kind: string, n: number): void {
     this.bytesByKind[kind] = (this.bytesByKind[kind] ?? 0) + n;
   }
@@ -556,19 +562,19 @@ export class Capture {
     if (this.moduleRecords.has(r)) return this.moduleRecord(r as ModuleRecord, id), id;
     if (r instanceof PrivateName) {
       this.count('private name');
-      this.records.push(`$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
+      this.pushRecord('private name', `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
       return id;
     }
     if (Array.isArray(r)) {
       this.count('list');
-      this.records.push(`$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
+      this.pushRecord('list', `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
       return id;
     }
     // A capability with host-side resolving functions (async functions, async generators): its promise says it all.
     const cap = r as { promise?: unknown; resolve?: unknown; reject?: unknown };
     if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === this.hostFunctionProto) {
       this.count('capability');
-      this.records.push(`$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
+      this.pushRecord('capability', `$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
       return id;
     }
     this.count('record');
@@ -578,7 +584,7 @@ export class Capture {
       if (typeof v === 'function' && Object.getPrototypeOf(v) === this.hostFunctionProto) this.fail(`a host function in an engine record (field ${k})`, r);
       fields.push(lit(k), this.internal(v, `${path}.${k}`));
     }
-    this.records.push(`$.rec(${id}, "object", [${fields.join(', ')}]);`);
+    this.pushRecord('record', `$.rec(${id}, "object", [${fields.join(', ')}]);`);
     return id;
   }
 
@@ -615,7 +621,7 @@ export class Capture {
       this.value(m.meta, `${path}.<import.meta>`),
       this.value(m.promise, `${path}.<evaluation>`),
     ];
-    this.records.push(`$.rec(${id}, "Module", [${fields.join(', ')}]);`);
+    this.pushRecord('module', `$.rec(${id}, "Module", [${fields.join(', ')}]);`);
   }
 
   private frame(f: Frame, id: number): void {
