@@ -1,8 +1,8 @@
 // snapvm's public API: the engine with snapshot and restore.
-import { Engine as InterpreterEngine } from './interpreter/engine';
-import type { EngineOptions } from './interpreter/api';
+import { Engine as InterpreterEngine } from './interpreter/index';
+import type { EngineOptions } from './interpreter/index';
 import { capture, restore, type Snapshot } from './snapshot';
-import { SafepointStop, type Frame } from './interpreter/vm';
+import { SafepointStop, type Frame } from './interpreter/state';
 
 export class Engine extends InterpreterEngine {
   /** Write the whole program state out as a JavaScript program (between event-loop turns). */
@@ -29,4 +29,4 @@ export class Engine extends InterpreterEngine {
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
 export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats } from './snapshot';
-export { SafepointStop, type Frame } from './interpreter/vm';
+export { SafepointStop, type Frame } from './interpreter/state';

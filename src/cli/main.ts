@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
-import { inspectSnapshot } from '../snapshot/inspect';
+import { inspectSnapshot } from '../snapshot/index';
 import { Page, resolvePage, parseSteps, runSteps } from '../dom/index';
 import type { Step } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';

@@ -1,10 +1,17 @@
-// The interpreter's door for the snapshot room: how compiled code is named across engines, and which
-// realm objects are built-ins (named by the path that reaches them in a fresh engine). Everything a
-// snapshot reads beyond this is a plain record already exported by its own module (Env, Frame,
-// Closure, GeneratorState, PromiseRecord, TimerRecord, Job).
+// The interpreter's door for the snapshot room: how compiled code is named across engines, which
+// realm objects are built-ins (named by the path that reaches them in a fresh engine), and the plain
+// records a snapshot reads and rebuilds (re-exported here, so that no other room imports the
+// interpreter's modules directly).
 import { Code, ScopeDesc } from './code';
 import type { Realm } from './realm';
 import type { VM } from './vm';
+
+export { Env, Frame, HOLE, PrivateName, SafepointStop, type Closure, type GeneratorState } from './vm';
+export { offsetAt, type Code } from './code';
+export { TemplateSite } from './compiler';
+export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
+export type { Job } from './jobs';
+export type { ModuleRecord, ModuleStep } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */
 export interface CompileUnit {

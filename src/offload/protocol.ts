@@ -60,15 +60,21 @@ export function sha256(text: string): string {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-/** Parse a client's message; a string is the reason it is refused. */
-export function parseClientMessage(text: string): ClientMessage | string {
+/** A message's JSON object, or what is wrong with the text. */
+function parseJsonObject(text: string): Record<string, unknown> | string {
   let m: unknown;
   try {
     m = JSON.parse(text);
   } catch {
     return 'not JSON';
   }
-  if (!isRecord(m)) return 'not a JSON object';
+  return isRecord(m) ? m : 'not a JSON object';
+}
+
+/** Parse a client's message; a string is the reason it is refused. */
+export function parseClientMessage(text: string): ClientMessage | string {
+  const m = parseJsonObject(text);
+  if (typeof m === 'string') return m;
   switch (m.type) {
     case 'hello':
       return typeof m.v === 'number' ? { type: 'hello', v: m.v } : 'hello without a version number v';
@@ -95,13 +101,8 @@ function parseStats(v: unknown): OffloadStats | null {
 
 /** Parse a server's message; a string says how it is damaged. */
 export function parseServerMessage(text: string): ServerMessage | string {
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    return 'not JSON';
-  }
-  if (!isRecord(m)) return 'not a JSON object';
+  const m = parseJsonObject(text);
+  if (typeof m === 'string') return m;
   switch (m.type) {
     case 'welcome':
       if (typeof m.v !== 'number' || !isId(m.session) || !isRecord(m.limits)) return 'a welcome without v, session or limits';

@@ -11,13 +11,8 @@
 // Nothing here runs guest code: objects are read through host reflection on ordinary objects only;
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
-import type { Engine } from '../interpreter/engine';
-import type { ModuleRecord } from '../interpreter/modules';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState } from '../interpreter/vm';
-import { offsetAt, type Code } from '../interpreter/code';
-import { codeTree, descTable } from '../interpreter/state';
-import { TemplateSite } from '../interpreter/compiler';
-import { getPromiseRecord, getBuiltinClosureRecord } from '../interpreter/promise';
+import type { Engine } from '../interpreter/index';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
 import { pristineEngine } from './pristine';
 
@@ -70,6 +65,9 @@ function lit(v: unknown): string {
   }
 }
 
+/** %TypedArray%.prototype[@@toStringTag]'s getter: the kind by internal slot (no guest getter can run). */
+const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+
 const WELL_KNOWN = new Map<symbol, string>(
   Object.getOwnPropertyNames(Symbol)
     .filter((k) => typeof (Symbol as any)[k] === 'symbol')
@@ -109,6 +107,8 @@ export class Capture {
   private readonly hostObjectProto = Object.prototype;
   private readonly hostArrayProto = Array.prototype;
   private readonly hostFunctionProto = Function.prototype;
+  /** The realm's own built-ins (the context's global, which guest code cannot change), for brand hints. */
+  private readonly realmBuiltins: any;
 
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
   private readonly at: number;
@@ -125,6 +125,7 @@ export class Capture {
     private readonly running: Frame | null = null,
   ) {
     this.at = engine.timers.now();
+    this.realmBuiltins = engine.realm.realmEval('globalThis');
     this.vm = engine.vm;
     this.realm = engine.realm;
     this.pristine = pristineEngine(engine.options);
@@ -273,14 +274,13 @@ export class Capture {
       this.count(gen.async ? 'AsyncGenerator' : 'Generator');
       return `$.generator()`;
     }
-    if (types.isModuleNamespaceObject(o)) this.fail('a module namespace (modules are not captured yet)', o);
     if (types.isWeakMap(o) || types.isWeakSet(o)) {
       // entries are written from their keys (weak.ts records them there)
       const C = types.isWeakMap(o) ? 'WeakMap' : 'WeakSet';
       this.count(C);
       return `new (${this.builtinRef(C)})()`;
     }
-    if (Object.prototype.toString.call(o) === '[object WeakRef]' && this.isWeakRef(o)) {
+    if (this.isWeakRef(o)) {
       this.count('WeakRef');
       const target = WeakRef.prototype.deref.call(o as WeakRef<object>);
       return `new (${this.builtinRef('WeakRef')})(${target === undefined ? '{}' : this.value(target, `${path}.<target>`)})`;
@@ -307,7 +307,7 @@ export class Capture {
     }
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
-      const C = types.isDataView(o) ? 'DataView' : (Object.prototype.toString.call(o).slice(8, -1) as string);
+      const C = types.isDataView(o) ? 'DataView' : (TYPED_ARRAY_NAME.call(o) as string);
       this.count(C);
       const buf = this.value(view.buffer, `${path}.buffer`);
       if (this.isDetached(view.buffer as ArrayBuffer)) return `new (${this.builtinRef(C)})(${buf}, 0, 0)`;
@@ -381,11 +381,14 @@ export class Capture {
     return '$cr(null)';
   }
 
+  /** A detached buffer has length 0 and refuses a view (Node 20's ArrayBuffer has no `detached` getter). */
   private isDetached(b: ArrayBuffer): boolean {
+    if (b.byteLength !== 0) return false;
     try {
-      return (Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get?.call(b) as boolean | undefined) ?? (b.byteLength === 0 && (() => { try { new Uint8Array(b); return false; } catch { return true; } })());
-    } catch {
+      new Uint8Array(b);
       return false;
+    } catch {
+      return true;
     }
   }
 
@@ -418,7 +421,12 @@ export class Capture {
     }
   }
 
+  /** V8's own brand check (deref), tried only where the prototype chain hints: a failed one throws, which is slow. */
   private isWeakRef(o: object): boolean {
+    const proto = this.realmBuiltins.WeakRef?.prototype;
+    let p = Object.getPrototypeOf(o);
+    for (let n = 0; p !== null && p !== proto && n < 16; n++) p = Object.getPrototypeOf(p);
+    if (p !== proto) return false;
     try {
       WeakRef.prototype.deref.call(o as WeakRef<object>);
       return true;
@@ -440,7 +448,7 @@ export class Capture {
 
   /** Objects with V8 internal slots we cannot read, found by brand checks that have no side effects. */
   private hiddenIntrinsicKind(o: object): string | null {
-    const g = this.realm.global as any;
+    const g = this.realmBuiltins;
     const brand = (f: Function | undefined, ...args: unknown[]) => {
       if (typeof f !== 'function') return false;
       try {

@@ -2,3 +2,4 @@
 export { capture, prepareCapture, type Snapshot, type SnapshotStats } from './capture';
 export { restore, type RestoreOptions } from './restore';
 export { SnapshotError, readHeader, FORMAT_VERSION } from './format';
+export { inspectSnapshot } from './inspect';

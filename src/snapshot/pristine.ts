@@ -1,7 +1,6 @@
 // A fresh engine per option set, kept for the process: the twin against which a snapshot tells
 // which built-ins a program changed.
-import { Engine } from '../interpreter/engine';
-import type { EngineOptions } from '../interpreter/api';
+import { Engine, type EngineOptions } from '../interpreter/index';
 
 const twins = new Map<string, Engine>();
 

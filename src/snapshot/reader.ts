@@ -5,7 +5,7 @@
 // realm's Reflect, as the VM's own native calls do — without compiling and interpreting a
 // program of hundreds of thousands of statements. Text outside the subset (a hand-edited
 // snapshot) is left to the general path: nothing is applied unless the whole text parses.
-import type { Engine } from '../interpreter/engine';
+import type { Engine } from '../interpreter/index';
 
 type Node =
   | { t: 'lit'; v: unknown }

@@ -2,15 +2,8 @@
 // rebuilds what plain JavaScript cannot express (closures over saved environments, suspended
 // frames, promise records, the job queue, timers). The program runs as guest code: a snapshot from
 // a stranger can do nothing a guest program could not.
-import { Engine } from '../interpreter/engine';
-import type { EngineOptions } from '../interpreter/api';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState } from '../interpreter/vm';
-import type { Code } from '../interpreter/code';
-import { codeTree } from '../interpreter/state';
-import { getPromiseRecord, type PromiseRecord, type BuiltinClosure } from '../interpreter/promise';
-import { TemplateSite } from '../interpreter/compiler';
-import type { Job } from '../interpreter/jobs';
-import type { ModuleRecord, ModuleStep } from '../interpreter/modules';
+import { Engine, type EngineOptions } from '../interpreter/index';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
 import { readCanonical } from './reader';
 
