@@ -12,6 +12,8 @@ export interface EngineUnderTest {
   runEventLoop(afterTurn?: (turn: number) => boolean | void): Promise<void>;
   /** The program state as a snapshot's text (engines that can). */
   snapshot?(): { code: string };
+  /** Call `hook` at each safe point with the running frame, or stop (null). */
+  setSafepointHook?(hook: ((frame: unknown) => void) | null): void;
   /** A snapshot at a safe point: `frame` is the running frame the engine's safe-point hook received. */
   captureAt?(frame: unknown): string;
   /** The exception that abandons a running program after a safe-point snapshot. */

@@ -28,17 +28,17 @@ class Worker {
    */
   private evaluateWithSafepoint(engine: EngineUnderTest, options: EngineOptions, source: string, file: string): EngineUnderTest {
     const restore = this.createEngine.restore;
-    const vm = (engine as { vm?: { safepoint: ((frame: unknown) => void) | null } }).vm;
-    if (!restore || !engine.captureAt || !vm) {
+    if (!restore || !engine.captureAt || !engine.setSafepointHook) {
       engine.evaluateScript(source, file);
       return engine;
     }
     let attempts = 0;
     let next: EngineUnderTest | null = null;
     const stop = new Error('safepoint snapshot taken');
-    vm.safepoint = (frame) => {
+    const hook = (on: ((frame: unknown) => void) | null) => engine.setSafepointHook!(on);
+    hook((frame) => {
       if (++attempts > 3) {
-        vm.safepoint = null; // native frames stay on the stack here: the turn snapshots still run
+        hook(null); // native frames stay on the stack here: the turn snapshots still run
         return;
       }
       let code: string;
@@ -47,7 +47,7 @@ class Worker {
       } catch {
         return; // not a safe point after all (a native frame is on the stack): try the next
       }
-      vm.safepoint = null;
+      hook(null);
       try {
         next = restore(code, options);
       } catch (e) {
@@ -55,14 +55,14 @@ class Worker {
         return;
       }
       throw engine.safepointStop!(stop.message);
-    };
+    });
     try {
       engine.evaluateScript(source, file);
     } catch (e) {
       if (next === null) throw e;
       return next;
     } finally {
-      vm.safepoint = null;
+      hook(null);
     }
     return engine;
   }

@@ -10,7 +10,15 @@ export class Engine extends InterpreterEngine {
     return capture(this);
   }
 
-  /** A snapshot at a safe point, from inside the VM's safe-point hook (`frame`: the running frame). */
+  /**
+   * Call `hook` at every safe point (a loop back-edge) with the running frame, or stop (null). The hook
+   * may take a snapshot there (`captureAt`) and throw `safepointStop()` to abandon the program.
+   */
+  setSafepointHook(hook: ((frame: Frame) => void) | null): void {
+    this.vm.safepoint = hook;
+  }
+
+  /** A snapshot at a safe point, from inside the safe-point hook (`frame`: the running frame). */
   captureAt(frame: unknown): string {
     return capture(this, frame as Frame).code;
   }

@@ -76,7 +76,7 @@ class Snapshotter {
   ) {
     if (!at) return;
     prepareCapture(engine); // before the program starts: the capture must not pause it
-    if (at.kind === 'safepoint') engine.vm.safepoint = (frame) => this.atSafepoint(frame);
+    if (at.kind === 'safepoint') engine.setSafepointHook((frame) => this.atSafepoint(frame));
   }
 
   private write(where: string, take: () => Snapshot): boolean {
@@ -102,7 +102,7 @@ class Snapshotter {
   private atSafepoint(frame: Frame): void {
     if (++this.safepoints < this.at!.n) return;
     if (!this.write(`at safe point ${this.safepoints} (turn ${this.engine.loop.turn + 1})`, () => capture(this.engine, frame))) return;
-    this.engine.vm.safepoint = null;
+    this.engine.setSafepointHook(null);
     if (this.opts.stop) throw new SafepointStop('snapshot written');
   }
 

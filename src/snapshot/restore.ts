@@ -226,26 +226,26 @@ class Restorer {
     const I = realm.intrinsics;
     const $: Record<string, unknown> = {};
     this.ops = $;
-    const def = (name: string, _length: number, impl: (...a: any[]) => unknown) => {
+    const def = (name: string, impl: (...a: any[]) => unknown) => {
       $[name] = impl;
     };
     $.hole = this.holeToken;
-    def('format', 2, (v: unknown) => {
+    def('format', (v: unknown) => {
       if (v !== FORMAT_VERSION) this.bad(`format ${String(v)}`);
     });
-    def('builtin', 1, (path: unknown) => {
+    def('builtin', (path: unknown) => {
       const o = this.byPath.get(String(path));
       if (!o) this.bad(`no built-in ${String(path)} in this engine`);
       return o;
     });
-    def('unit', 8, (id: number, file: string, kind: 'script' | 'module' | 'eval', strict: boolean, dynamicOuter: boolean, inFunction: number, selfHosted: boolean, text: string) => {
+    def('unit', (id: number, file: string, kind: 'script' | 'module' | 'eval', strict: boolean, dynamicOuter: boolean, inFunction: number, selfHosted: boolean, text: string) => {
       if (typeof text !== 'string' || typeof file !== 'string') this.bad('a compile unit without source text');
       if (kind !== 'script' && kind !== 'eval' && kind !== 'module') this.bad(`a compile unit of kind '${String(kind)}'`);
       const root = engine.compile(text, file, kind, strict === true, dynamicOuter === true, inFunction ? { method: inFunction === 2 } : null, selfHosted === true);
       this.units[this.num(id, 'a unit')] = codeTree(root);
     });
-    def('closure', 3, (u: unknown, c: unknown, env: unknown) => vm.makeFunction(this.code(u, c), this.envRec(env), undefined, null));
-    def('env', 5, (id: unknown, parent: unknown, u: unknown, c: unknown, k: unknown) => {
+    def('closure', (u: unknown, c: unknown, env: unknown) => vm.makeFunction(this.code(u, c), this.envRec(env), undefined, null));
+    def('env', (id: unknown, parent: unknown, u: unknown, c: unknown, k: unknown) => {
       const code = this.code(u, c);
       const desc = k === -1 ? code.moduleDesc : code.consts[this.num(k, 'a scope layout')];
       if (!desc || !(desc as any).names) this.bad('an environment with an unknown scope layout');
@@ -254,49 +254,49 @@ class Restorer {
       for (let i = 0; i < n; i++) vars[i] = undefined;
       this.recs[this.num(id, 'an environment')] = new Env(vars, desc as any, this.envRec(parent), null);
     });
-    def('withEnv', 3, (id: unknown, parent: unknown, object: unknown) => {
+    def('withEnv', (id: unknown, parent: unknown, object: unknown) => {
       if (!isObject(object)) this.bad('a with environment without an object');
       this.recs[this.num(id, 'an environment')] = new Env([], null, this.envRec(parent), object);
     });
-    def('slots', 2, (id: unknown, values: unknown) => {
+    def('slots', (id: unknown, values: unknown) => {
       const e = this.envRec(id)!;
       const list = this.list(values, 'environment slots');
       if (list.length !== e.vars.length) this.bad('an environment with the wrong number of slots');
       for (let i = 0; i < list.length; i++) e.vars[i] = this.resolve(list[i]);
     });
-    def('extra', 3, (id: unknown, name: unknown, value: unknown) => {
+    def('extra', (id: unknown, name: unknown, value: unknown) => {
       const e = this.envRec(id)!;
       (e.extra ??= new Map()).set(String(name), { value: this.resolve(value) });
     });
-    def('ref', 1, (id: unknown) => {
+    def('ref', (id: unknown) => {
       const token = Object.freeze(I.objectCreate(null));
       this.tokens.set(token, this.num(id, 'a record reference'));
       return token;
     });
-    def('rec', 3, (id: unknown, kind: unknown, fields: unknown) => this.rec(this.num(id, 'a record'), String(kind), this.list(fields, 'record fields')));
-    def('link', 0, () => this.link());
-    def('promiseFunction', 2, (id: unknown, kind: unknown) => {
+    def('rec', (id: unknown, kind: unknown, fields: unknown) => this.rec(this.num(id, 'a record'), String(kind), this.list(fields, 'record fields')));
+    def('link', () => this.link());
+    def('promiseFunction', (id: unknown, kind: unknown) => {
       const kinds = ['resolve', 'reject', 'executor', 'allResolveElement', 'allSettledElement', 'anyRejectElement', 'thenFinally', 'catchFinally', 'valueThunk', 'thrower'];
       if (!kinds.includes(kind as string)) this.bad(`a promise function of kind ${String(kind)}`);
       const placeholder = { kind } as BuiltinClosure;
       this.recs[this.num(id, 'a record')] = placeholder;
       return engine.promises.makeBuiltinClosure(placeholder);
     });
-    def('promise', 0, () => engine.promises.createPromise());
-    def('promiseState', 2, (p: unknown, rec: unknown) => {
+    def('promise', () => engine.promises.createPromise());
+    def('promiseState', (p: unknown, rec: unknown) => {
       const target = getPromiseRecord(p);
       const r = this.resolve(rec) as PromiseRecord;
       if (!target || !isObject(r)) this.bad('a promise state for something that is not a promise');
       Object.assign(target, r);
     });
-    def('generator', 0, () => I.objectCreate(null));
-    def('generatorState', 2, (obj: unknown, rec: unknown) => {
+    def('generator', () => I.objectCreate(null));
+    def('generatorState', (obj: unknown, rec: unknown) => {
       const st = this.resolve(rec) as GeneratorState;
       if (!isObject(obj) || !isObject(st)) this.bad('a generator state');
       vm.generators.set(obj, st);
     });
     const revokers = new Map<object, Function>();
-    def('proxy', 4, (target: unknown, handler: unknown, state: unknown, revocable: unknown) => {
+    def('proxy', (target: unknown, handler: unknown, state: unknown, revocable: unknown) => {
       const P = this.byPath.get('globalThis.Proxy') as any;
       if (state !== 'live') {
         // a revoked proxy: made over stand-ins, then revoked (a callable one over a function)
@@ -314,26 +314,26 @@ class Restorer {
       }
       return realm.R.construct(P, [target, handler]);
     });
-    def('revoker', 1, (proxy: unknown) => {
+    def('revoker', (proxy: unknown) => {
       const r = isObject(proxy) ? revokers.get(proxy) : undefined;
       if (!r) this.bad('a revoke function for something that is not a revocable proxy');
       return r;
     });
-    def('resize', 2, (buf: unknown, n: unknown) => {
+    def('resize', (buf: unknown, n: unknown) => {
       try {
         (ArrayBuffer.prototype as any).resize.call(buf, n);
       } catch {
         this.bad('a buffer that cannot take its length');
       }
     });
-    def('detach', 1, (buf: unknown) => {
+    def('detach', (buf: unknown) => {
       try {
         structuredClone(buf, { transfer: [buf as ArrayBuffer] });
       } catch {
         this.bad('a detached buffer that cannot be detached');
       }
     });
-    def('arrayBuffer', 2, (b64: unknown, max: unknown) => {
+    def('arrayBuffer', (b64: unknown, max: unknown) => {
       const AB = this.byPath.get('globalThis.ArrayBuffer') as any;
       if (b64 === null) {
         const b = new AB(0);
@@ -346,81 +346,81 @@ class Restorer {
       new Uint8Array(buf).set(bytes);
       return buf;
     });
-    def('sharedArrayBuffer', 1, (b64: unknown) => {
+    def('sharedArrayBuffer', (b64: unknown) => {
       const SAB = this.byPath.get('globalThis.SharedArrayBuffer') as any;
       const bytes = Buffer.from(String(b64), 'base64');
       const buf = new SAB(bytes.length);
       new Uint8Array(buf).set(bytes);
       return buf;
     });
-    def('error', 0, () => new (this.byPath.get('globalThis.Error') as ErrorConstructor)());
+    def('error', () => new (this.byPath.get('globalThis.Error') as ErrorConstructor)());
     const argumentsFactory = realm.realmEval<() => object>('(function () { return arguments; })');
-    def('arguments', 0, () => argumentsFactory());
-    def('props', 2, (o: unknown, kv: unknown) => {
+    def('arguments', () => argumentsFactory());
+    def('props', (o: unknown, kv: unknown) => {
       const list = this.list(kv, 'properties');
       for (let i = 0; i + 1 < list.length; i += 2) {
         Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
       }
     });
-    def('moduleStep', 2, (id: unknown, kind: unknown) => {
+    def('moduleStep', (id: unknown, kind: unknown) => {
       if (!['done', 'failed', 'continue', 'namespace'].includes(kind as string)) this.bad(`a module step of kind ${String(kind)}`);
       const placeholder = { kind } as ModuleStep; // its fields come with the records
       this.recs[this.num(id, 'a record')] = placeholder;
       return engine.modules.makeStep(placeholder);
     });
-    def('modules', 1, (list: unknown) => {
+    def('modules', (list: unknown) => {
       // link() adopted them; this says the loader's order
       const records = this.list(list, 'modules').map((m) => this.resolve(m) as ModuleRecord);
       if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m)) this.bad('a module list');
       engine.modules.adopt(records);
     });
-    def('nsref', 1, (id: unknown) => {
+    def('nsref', (id: unknown) => {
       const token = Object.freeze(I.objectCreate(null));
       this.nsTokens.set(token, this.num(id, 'a module'));
       return token;
     });
-    def('namespace', 1, (m: unknown) => {
+    def('namespace', (m: unknown) => {
       const rec = this.resolve(m) as ModuleRecord;
       if (!isObject(rec) || engine.modules.modules.get(rec.file) !== rec) this.bad('a namespace of an unknown module');
       return engine.modules.namespace(rec);
     });
-    def('module', 2, (fn: unknown, m: unknown) => {
+    def('module', (fn: unknown, m: unknown) => {
       const rec = vm.closures.get(fn);
       const mod = this.resolve(m) as ModuleRecord;
       if (!rec || !isObject(mod) || engine.modules.modules.get(mod.file) !== mod) this.bad('a module for something that is not a guest function');
       rec.module = mod;
     });
-    def('stamped', 1, (kind: unknown) => {
+    def('stamped', (kind: unknown) => {
       const k = vm.stampedKinds.get(String(kind));
       if (!k) this.bad(`an object of unknown kind '${String(kind)}'`);
       return I.objectCreate(k.proto);
     });
-    def('stampRecord', 3, (o: unknown, kind: unknown, rec: unknown) => {
+    def('stampRecord', (o: unknown, kind: unknown, rec: unknown) => {
       const k = vm.stampedKinds.get(String(kind));
       const r = this.resolve(rec);
       if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined) this.bad(`a record for an object of kind '${String(kind)}'`);
       k.stamp.set(o, r as never);
     });
-    def('elems', 2, (a: unknown, values: unknown) => {
+    def('elems', (a: unknown, values: unknown) => {
       if (!Array.isArray(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');
       const n = values.length;
       for (let i = 0; i < n; i++) {
         if (i in values) Object.defineProperty(a, i, { value: values[i], writable: true, enumerable: true, configurable: true });
       }
     });
-    def('mapEntries', 2, (m: unknown, kv: unknown) => {
+    def('mapEntries', (m: unknown, kv: unknown) => {
       const list = this.list(kv, 'map entries');
       for (let i = 0; i + 1 < list.length; i += 2) Map.prototype.set.call(m, list[i], list[i + 1]);
     });
-    def('setEntries', 2, (s: unknown, vs: unknown) => {
+    def('setEntries', (s: unknown, vs: unknown) => {
       for (const v of this.list(vs, 'set entries')) Set.prototype.add.call(s, v);
     });
-    def('home', 2, (fn: unknown, home: unknown) => {
+    def('home', (fn: unknown, home: unknown) => {
       const rec = vm.closures.get(fn);
       if (!rec) this.bad('a home object for something that is not a guest function');
       rec.home = home as object;
     });
-    def('classInfo', 5, (fn: unknown, fields: unknown, privateMethods: unknown, staticElements: unknown, staticPrivate: unknown) => {
+    def('classInfo', (fn: unknown, fields: unknown, privateMethods: unknown, staticElements: unknown, staticPrivate: unknown) => {
       const rec = vm.closures.get(fn) as Closure | undefined;
       if (!rec) this.bad('class elements for something that is not a guest function');
       const el = (e: unknown) => {
@@ -438,27 +438,27 @@ class Restorer {
       const sp = this.list(staticPrivate, 'static private methods').map((p) => this.resolve(p));
       if (sp.length) (rec as any).staticPrivate = sp;
     });
-    def('privateField', 3, (obj: unknown, pn: unknown, value: unknown) => {
+    def('privateField', (obj: unknown, pn: unknown, value: unknown) => {
       const name = this.resolve(pn);
       if (!(name instanceof PrivateName) || !isObject(obj)) this.bad('a private field');
       vm.privateAdd(obj, name, this.resolve(value));
     });
-    def('template', 4, (u: unknown, c: unknown, k: unknown, obj: unknown) => {
+    def('template', (u: unknown, c: unknown, k: unknown, obj: unknown) => {
       const site = this.code(u, c).consts[this.num(k, 'a template site')];
       if (!(site instanceof TemplateSite)) this.bad('a template object for something that is not a template');
       site.cache = obj;
     });
-    def('lexical', 3, (name: unknown, value: unknown, isConst: unknown) => {
+    def('lexical', (name: unknown, value: unknown, isConst: unknown) => {
       vm.globalLex.set(String(name), { value: this.resolve(value), isConst: isConst === true });
     });
-    def('jobs', 1, (list: unknown) => {
+    def('jobs', (list: unknown) => {
       for (const j of this.list(list, 'jobs')) {
         const job = this.resolve(j) as Job;
         if (!isObject(job) || !['promiseReaction', 'promiseResolveThenable', 'microtask', 'await'].includes(job.kind)) this.bad('a job');
         engine.queue.enqueue(job);
       }
     });
-    def('timers', 3, (list: unknown, nextId: unknown, nextSeq: unknown) => {
+    def('timers', (list: unknown, nextId: unknown, nextSeq: unknown) => {
       const timers = engine.timers;
       const now = timers.now();
       for (const t of this.list(list, 'timers')) {
@@ -477,14 +477,14 @@ class Restorer {
       timers.nextId = nextId as number;
       timers.nextSeq = nextSeq as number;
     });
-    def('rejections', 1, (list: unknown) => {
+    def('rejections', (list: unknown) => {
       for (const p of this.list(list, 'rejections')) engine.rejections.pending.push(p as object);
     });
-    def('turn', 2, (n: unknown, mainTurnDone: unknown) => {
+    def('turn', (n: unknown, mainTurnDone: unknown) => {
       engine.loop.turn = this.num(n, 'a turn');
       engine.mainTurnDone = mainTurnDone !== false;
     });
-    def('running', 2, (top: unknown, inTimerTurn: unknown) => {
+    def('running', (top: unknown, inTimerTurn: unknown) => {
       const f = this.resolve(top);
       if (!(f instanceof Frame)) this.bad('a running computation that is not a frame');
       let n = 0;
