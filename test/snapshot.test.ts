@@ -168,6 +168,42 @@ t.test('suspended generators, async functions, promises, microtasks and timers r
   ]);
 });
 
+t.test('for-of over Maps, Sets, strings, typed arrays and arguments resumes at the same position', async (t) => {
+  const { lines, direct, code } = await roundTrip(
+    `
+    var log = [];
+    var m = new Map([['a', 1], ['b', 2], ['c', 3], ['d', 4]]);
+    var s = new Set([10, 20, 30]);
+    var ta = new Float64Array([1.5, 2.5, 3.5]);
+    var gates = [];
+    function tick() { return new Promise((r) => gates.push(r)); }
+    async function overMap() {
+      for (const [k, v] of m) { log.push('map ' + k + v); if (k === 'a') m.delete('b'); if (k === 'c') m.set('e', 5); await tick(); }
+    }
+    async function overSet() { for (const x of s) { log.push('set ' + x); await tick(); if (s.size < 5) s.add(x + 1); } }
+    async function overString() { for (const ch of 'h\u20ac\u{1F600}y') { log.push('str ' + ch); await tick(); } }
+    async function overEntries() { for (const [i, x] of ta.entries()) { log.push('ta ' + i + ':' + x); await tick(); } }
+    async function overArguments() { for (const a of arguments) { log.push('arg ' + a); await tick(); } }
+    function* keys() { for (const k of m.keys()) yield k; }
+    var g = keys(); g.next();
+    overMap(); overSet(); overString(); overEntries(); overArguments('x', 'y', 'z');
+    var firstGates = gates.splice(0); firstGates.forEach((r) => r());
+    `,
+    `
+    (async () => {
+      m.set('f', 6);
+      for (let round = 0; round < 8; round++) { await null; await null; gates.splice(0).forEach((r) => r()); }
+      await null; await null;
+      console.log(log.join(' | '));
+      console.log([...g].join(','));
+    })();
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.match(lines[0], /map a1 \| .*map c3.*map e5.*map f6/);
+  t.match(code, /"iteration"/, 'the iterators were written as positions');
+});
+
 t.test('taking a snapshot runs no guest code', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
   e.evaluateScript(`

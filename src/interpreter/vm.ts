@@ -1,5 +1,6 @@
 // The virtual machine: frames, environments and handlers are plain records; a guest→guest call pushes
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
+import { IterationMethods } from './iteration';
 import { types } from 'node:util';
 import { Op } from './opcodes';
 import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
@@ -52,6 +53,10 @@ const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
 const REENTER: unique symbol = Symbol('reenter') as never;
 
 /** The value of a binding in its temporal dead zone. */
+/** Call-site cache marks for callees that are not guest functions (Op.Call). */
+const NATIVE = { native: true } as const;
+const ITERATOR_METHOD = { native: true, iterator: true } as const;
+
 export const HOLE: unique symbol = Symbol('hole') as never;
 
 export class Env {
@@ -149,6 +154,9 @@ interface IteratorRecord {
    * iterator object (whose position V8 hides from a snapshot) or a result object per step.
    */
   index?: number;
+  /** The collection and built-in that made `iterator`, when a snapshot can recover its position (iteration.ts). */
+  source?: unknown;
+  method?: Function;
 }
 
 interface ForInState {
@@ -207,6 +215,8 @@ export class VM {
    * rebuilds them through this table.
    */
   readonly stampedKinds = new Map<string, { stamp: { get(o: unknown): unknown; set(o: object, v: never): void }; proto: object }>();
+  /** The built-ins whose iterators' positions a snapshot can recover (iteration.ts). */
+  readonly iteration: IterationMethods;
   /** Built-in objects no property path reaches (prototypes of engine-made objects), named for snapshots. */
   readonly hiddenIntrinsics: [string, object][] = [];
   /** A revocable proxy's revoke function → the proxy's record (for the snapshot room). */
@@ -251,6 +261,7 @@ export class VM {
     this.R = realm.R;
     this.ops = realm.ops;
     this.accessors = new PropertyAccessors((src) => realm.realmEval(src));
+    this.iteration = new IterationMethods(realm);
     // A sloppy wrapper receives V8's coerced `this`: the context's own global stands for ours.
     const contextGlobal = realm.realmEval('globalThis');
     this.enterFromHost = (rec, thisArg, args, newTarget) =>
@@ -561,7 +572,14 @@ export class VM {
     }
     const it = this.R.apply(m, obj, []);
     if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.iterator method is not an object');
-    return { iterator: it, next: this.ops.get(it, 'next'), done: false };
+    const rec: IteratorRecord = { iterator: it, next: this.ops.get(it, 'next'), done: false };
+    if (this.iteration.recoverable(m, obj)) (rec.source = obj), (rec.method = m);
+    else {
+      // `for (… of map.keys())`: the iterator a call of the method made
+      const made = this.iteration.made.get(it);
+      if (made !== undefined) (rec.source = made.source), (rec.method = made.method);
+    }
+    return rec;
   }
   createAsyncFromSyncIterator(sync: IteratorRecord): IteratorRecord {
     return (this.host as any).createAsyncFromSyncIterator(sync);
@@ -1273,17 +1291,29 @@ export class VM {
             }
           }
           if (typeof fn === 'function') {
-            // the site's last callee and its record (a function's record never changes)
+            // the site's last callee and its record (a function's record never changes), or what
+            // kind of native it is
             const sites = code.callSites;
-            let rec: Closure | undefined;
-            if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
+            let cached: unknown;
+            if (sites[pc] === fn) cached = sites[pc + 1];
             else {
-              rec = this.closures.get(fn);
-              if (rec !== undefined) {
-                sites[pc] = fn;
-                sites[pc + 1] = rec;
-              }
+              cached = this.closures.get(fn) ?? (this.iteration.isMethod(fn) ? ITERATOR_METHOD : NATIVE);
+              sites[pc] = fn;
+              sites[pc + 1] = cached;
             }
+            if (cached === NATIVE || cached === ITERATOR_METHOD) {
+              // a native function (a V8 built-in or an engine native): call it through the realm
+              const args = stack.slice(sp - argc, sp);
+              const thisArg = stack[sp - argc - 1];
+              sp -= argc + 2;
+              frame.sp = sp;
+              frame.pc = ++pc;
+              const result = this.R.apply(fn as Function, thisArg, args);
+              if (cached === ITERATOR_METHOD) this.iteration.note(result, thisArg, fn as Function);
+              stack[sp++] = result;
+              break;
+            }
+            const rec = cached as Closure;
             if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
@@ -1315,16 +1345,6 @@ export class VM {
               // activation of `loop` briefly, so its optimized code serves the next entry and no
               // second (on-stack replacement) compilation of this large function is needed.
               return REENTER;
-            }
-            if (rec === undefined) {
-              // a native function (a V8 built-in or an engine native): call it through the realm
-              const args = stack.slice(sp - argc, sp);
-              const thisArg = stack[sp - argc - 1];
-              sp -= argc + 2;
-              frame.sp = sp;
-              frame.pc = ++pc;
-              stack[sp++] = this.R.apply(fn as Function, thisArg, args);
-              break;
             }
           }
           frame.sp = sp;

@@ -40,6 +40,8 @@ export interface Snapshot {
   stats: SnapshotStats;
 }
 
+type IterationRecord = { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function };
+
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** A JavaScript literal for a primitive. */
@@ -578,6 +580,19 @@ export class Capture {
       this.pushRecord('list', `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
       return id;
     }
+    // An iterator record over a V8 iterator whose position iteration.ts can recover: written once the
+    // walk is over (drained only if the snapshot can be taken: the live engine keeps an equivalent one)
+    const iter = r as IterationRecord;
+    if (iter.method !== undefined && isObject(iter.iterator)) {
+      if (iter.next !== this.vm.iteration.nextOf(iter.method)) this.fail('an iterator whose position V8 hides (its next method was replaced)', r);
+      this.count('iteration');
+      const source = this.value(iter.source, `${path}.<source>`);
+      const method = this.value(iter.method, `${path}.<method>`);
+      const at = this.records.length;
+      this.records.push('');
+      this.iterations.push({ at, write: (pos) => `$.rec(${id}, "iteration", [${source}, ${method}, ${pos}, ${iter.done === true}]);`, rec: iter });
+      return id;
+    }
     // A capability with host-side resolving functions (async functions, async generators): its promise says it all.
     const cap = r as { promise?: unknown; resolve?: unknown; reject?: unknown };
     if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === this.hostFunctionProto) {
@@ -594,6 +609,19 @@ export class Capture {
     }
     this.pushRecord('record', `$.rec(${id}, "object", [${fields.join(', ')}]);`);
     return id;
+  }
+
+  /** Iterator records over V8 iterators (iteration.ts), written when the walk is over. */
+  private readonly iterations: { at: number; write: (pos: number) => string; rec: IterationRecord }[] = [];
+
+  private writeIterations(): void {
+    for (const { at, write, rec } of this.iterations) {
+      // an iterator the guest also holds as a value was refused by the walk: this one only the record holds
+      const pos = this.vm.iteration.position(rec.source, rec.method!, rec.iterator!, (fresh) => (rec.iterator = fresh));
+      if (pos === null) this.fail('an iterator whose position V8 hides (its next step would run guest code)', rec);
+      this.records[at] = write(pos);
+      this.addBytes('iteration', this.records[at]!.length + 1);
+    }
   }
 
   /**
@@ -947,6 +975,7 @@ export class Capture {
       for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
       this.addBytes(this.envsToFill.has(o) ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
     }
+    this.writeIterations();
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
     const b = (dotted: string) => this.builtinRef(dotted);

@@ -94,6 +94,9 @@ class Restorer {
       case 'Frame':
         this.recs[id] = Object.create(Frame.prototype);
         break;
+      case 'iteration':
+        this.recs[id] = {};
+        break;
       case 'hostCapability': {
         const promise = fields[0] as object;
         if (!getPromiseRecord(promise)) this.bad('a capability whose promise is not a promise');
@@ -141,9 +144,25 @@ class Restorer {
         case 'Frame':
           this.linkFrame(r as Frame, fields);
           break;
+        case 'iteration':
+          this.linkIteration(r, fields);
+          break;
       }
     }
   }
+
+  /**
+   * An iterator record over a V8 iterator (iteration.ts): its iterator is made and stepped to its
+   * position once the collection is filled (phase 4).
+   */
+  private linkIteration(r: { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function }, fields: unknown[]): void {
+    const [source, method, pos, done] = fields;
+    const it = this.engine.vm.iteration;
+    if (!it.recoverable(method, source) || typeof pos !== 'number' || !Number.isSafeInteger(pos) || pos < 0) this.bad('an iteration record');
+    Object.assign(r, { iterator: undefined, next: it.nextOf(method), done: done === true, source, method });
+    this.iterations.push(() => (r.iterator = it.fresh(source, method as Function, pos)));
+  }
+  private readonly iterations: (() => void)[] = [];
 
   private linkModule(r: ModuleRecord, fields: unknown[]): void {
     const [file, u, status, error, env, requested, imports, localExports, indirectExports, starExports, meta, promise] = fields;
@@ -452,6 +471,8 @@ class Restorer {
       vm.globalLex.set(String(name), { value: this.resolve(value), isConst: isConst === true });
     });
     def('jobs', (list: unknown) => {
+      // phase 4 has begun: every collection is filled, so iterators over them can be stepped
+      for (const make of this.iterations.splice(0)) make();
       for (const j of this.list(list, 'jobs')) {
         const job = this.resolve(j) as Job;
         if (!isObject(job) || !['promiseReaction', 'promiseResolveThenable', 'microtask', 'await'].includes(job.kind)) this.bad('a job');
