@@ -204,6 +204,25 @@ t.test('for-of over Maps, Sets, strings, typed arrays and arguments resumes at t
   t.match(code, /"iteration"/, 'the iterators were written as positions');
 });
 
+t.test('FinalizationRegistry: its cleanup callback and the registrations still in force', async (t) => {
+  const { lines, direct } = await roundTrip(
+    `
+    var reg = new FinalizationRegistry((held) => console.log('cleaned', held));
+    class MyReg extends FinalizationRegistry { kind() { return 'sub'; } }
+    var sub = new MyReg(() => {});
+    var a = {}, b = {}, tok = {}, tok2 = {};
+    reg.register(a, 'A'); reg.register(b, 'B', tok); sub.register(a, 'subA', a);
+    reg.register(b, 'B2', tok2); reg.unregister(tok2); reg.register(b, 'B3', tok2);
+    `,
+    `
+    console.log(reg.unregister(tok), reg.unregister(tok), reg.unregister(tok2), reg.unregister(tok2), sub.unregister(a), sub.kind(), sub instanceof MyReg);
+    console.log(FinalizationRegistry.prototype.constructor === FinalizationRegistry, FinalizationRegistry.name, FinalizationRegistry.length);
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.same(lines, ['true false true false true sub true', 'true FinalizationRegistry 1']);
+});
+
 t.test('taking a snapshot runs no guest code', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
   e.evaluateScript(`
@@ -217,8 +236,8 @@ t.test('taking a snapshot runs no guest code', async (t) => {
 
 t.test('a value that cannot be written out fails the snapshot with its path', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
-  e.evaluateScript('var app = { caches: [{ cleanup: new FinalizationRegistry(() => {}) }] };');
-  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /FinalizationRegistry.*globalThis\.app\.caches\[0\]\.cleanup/ });
+  e.evaluateScript('var app = { caches: [{ cursor: new Map([[1, 2]]).entries() }] };');
+  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /iterator.*globalThis\.app\.caches\[0\]\.cursor/ });
 });
 
 t.test('a damaged or foreign snapshot gets a clear error, never a half-restored engine', async (t) => {

@@ -1,6 +1,7 @@
 // The virtual machine: frames, environments and handlers are plain records; a guest→guest call pushes
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
 import { IterationMethods } from './iteration';
+import { Finalization } from './weak';
 import { types } from 'node:util';
 import { Op } from './opcodes';
 import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
@@ -209,6 +210,8 @@ export class VM {
   /** Weak collection entries recorded on their keys (weak.ts): collection → value. */
   readonly weakEntries = makeStamp<Map<object, unknown>>();
   readonly weakSymbolEntries = new Map<symbol, Map<object, unknown>>();
+  /** FinalizationRegistry cleanups and registrations (weak.ts), for the snapshot room. */
+  readonly finalization = new Finalization();
   /**
    * Objects whose whole state is a record stamped on them by an engine built-in (iterator helpers…),
    * by kind: the stamp and the prototype such objects are made with. The snapshot room reads and

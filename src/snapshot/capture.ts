@@ -282,6 +282,11 @@ export class Capture {
       this.count(C);
       return `new (${this.builtinRef(C)})()`;
     }
+    const cleanup = this.vm.finalization.cleanups.get(o);
+    if (cleanup !== undefined) {
+      this.count('FinalizationRegistry');
+      return `new (${this.builtinRef('FinalizationRegistry')})(${this.value(cleanup, `${path}.<cleanup>`)})`;
+    }
     if (this.isWeakRef(o)) {
       this.count('WeakRef');
       const target = WeakRef.prototype.deref.call(o as WeakRef<object>);
@@ -440,11 +445,17 @@ export class Capture {
   /** Entries of weak collections whose key is `key` (recorded by weak.ts). */
   private weakEntries(key: unknown, ref: string, path: string): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
-    if (!m) return;
-    for (const [coll, v] of m) {
+    for (const [coll, v] of m ?? []) {
       const isMap = types.isWeakMap(coll);
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
       this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
+    }
+    if (typeof key === 'symbol') return;
+    // FinalizationRegistry registrations on this target, in the order they were made
+    for (const r of this.vm.finalization.live(key as object)) {
+      const args = [this.value(r.registry, `${path}.<registry>`), ref, this.value(r.held, `${path}.<held value>`)];
+      if (r.token !== undefined) args.push(this.value(r.token, `${path}.<unregister token>`));
+      this.fills.push(`${this.builtinRef('FinalizationRegistry.prototype.register')}.call(${args.join(', ')});`);
     }
   }
 
