@@ -223,6 +223,31 @@ t.test('FinalizationRegistry: its cleanup callback and the registrations still i
   t.same(lines, ['true false true false true sub true', 'true FinalizationRegistry 1']);
 });
 
+t.test('a suspended sloppy function keeps its mapped arguments object linked to its parameters', async (t) => {
+  const { lines, direct } = await roundTrip(
+    `
+    function* g(a, b, c) {
+      arguments[0] = 'A0';
+      yield [a, arguments[0]];
+      b = 'B1'; delete arguments[2];
+      yield [arguments[1], c, arguments[2], arguments.length];
+      Object.defineProperty(arguments, 1, { value: 'fixed', writable: false });
+      b = 'B2';
+      yield [b, arguments[1]];
+      a = 'A3'; arguments[3] = 'D';
+      yield [arguments[0], a, arguments[3], arguments.callee === g];
+    }
+    var it = g(1, 2, 3, 4); var first = it.next().value;
+    var second = it.next().value;
+    `,
+    `
+    console.log(JSON.stringify([first, second, it.next().value, it.next().value]));
+    `,
+  );
+  t.same(lines, direct, 'as if never interrupted');
+  t.same(lines, ['[["A0","A0"],["B1",3,null,4],["B2","fixed"],["A3","A3","D",true]]']);
+});
+
 t.test('taking a snapshot runs no guest code', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
   e.evaluateScript(`

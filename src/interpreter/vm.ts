@@ -54,6 +54,15 @@ const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
 const REENTER: unique symbol = Symbol('reenter') as never;
 
 /** The value of a binding in its temporal dead zone. */
+/** A sloppy mapped arguments object's link to its function's parameters (V8 keeps them in a realm closure). */
+export interface MappedParams {
+  /** How many parameters the function has, and how many arguments it was given (indices below both are mapped). */
+  n: number;
+  argc: number;
+  get: (i: number) => unknown;
+  set: (i: number, v: unknown) => void;
+}
+
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = { native: true } as const;
 const ITERATOR_METHOD = { native: true, iterator: true } as const;
@@ -127,7 +136,7 @@ export class Frame {
   delivered = false;
   argsObj: object | undefined = undefined;
   /** Parameters shared with a mapped arguments object: they live in V8's closure behind these. */
-  mappedParams: { get: (i: number) => unknown; set: (i: number, v: unknown) => void } | null = null;
+  mappedParams: MappedParams | null = null;
   /** The module whose body (or a function of which) runs in this frame. */
   module: unknown = null;
   depth = 0;
@@ -2390,9 +2399,20 @@ export class VM {
   }
 
   private readonly mappedFactories = new Map<number, Function>();
+  /** Mapped arguments objects → their parameters (for the snapshot room). */
+  readonly mappedArguments = new WeakMap<object, MappedParams>();
 
   /** A sloppy mapped arguments object, made by V8 for a realm function with the same parameters. */
   createMappedArguments(frame: Frame, n: number): object {
+    const { argsObj, params } = this.mappedArgumentsObject(n, frame.args);
+    Object.defineProperty(argsObj, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
+    frame.mappedParams = params;
+    frame.argsObj = argsObj;
+    return argsObj;
+  }
+
+  /** A mapped arguments object over `n` parameters, made by a realm function called with `args`. */
+  mappedArgumentsObject(n: number, args: unknown[]): { argsObj: object; params: MappedParams } {
     let factory = this.mappedFactories.get(n);
     if (!factory) {
       const ps = Array.from({ length: n }, (_, i) => `p${i}`);
@@ -2402,11 +2422,10 @@ export class VM {
       );
       this.mappedFactories.set(n, factory);
     }
-    const [a, get, set] = this.R.apply(factory, undefined, frame.args) as [object, (i: number) => unknown, (i: number, v: unknown) => void];
-    Object.defineProperty(a, 'callee', { value: frame.closure!.fn, writable: true, enumerable: false, configurable: true });
-    frame.mappedParams = { get, set };
-    frame.argsObj = a;
-    return a;
+    const [a, get, set] = this.R.apply(factory, undefined, args) as [object, (i: number) => unknown, (i: number, v: unknown) => void];
+    const params = { n, argc: args.length, get, set };
+    this.mappedArguments.set(a, params);
+    return { argsObj: a, params };
   }
 
   declareEvalVars(env: Env | null, d: GlobalDecls, frame: Frame): void {

@@ -12,7 +12,7 @@
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
 import { pristineEngine } from './pristine';
 
@@ -39,6 +39,11 @@ export interface Snapshot {
   code: string;
   stats: SnapshotStats;
 }
+
+/** An argument index of a mapped arguments object: still mapped to its parameter, present but unmapped, deleted. */
+const MAPPED_MAPPED = 1;
+const MAPPED_UNMAPPED = 0;
+const MAPPED_ABSENT = 2;
 
 type IterationRecord = { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function };
 
@@ -350,7 +355,8 @@ export class Capture {
     }
     if (types.isArgumentsObject(o)) {
       this.count('arguments');
-      return `$.arguments()`;
+      const mapped = vm.mappedArguments.get(o);
+      return mapped ? `$.mappedArguments(${mapped.n}, ${mapped.argc})` : `$.arguments()`;
     }
     if (types.isMap(o)) {
       this.count('Map');
@@ -674,7 +680,6 @@ export class Capture {
   private frame(f: Frame, id: number): void {
     this.frames++;
     this.count('frame');
-    if (f.mappedParams) this.fail('a suspended sloppy-mode function whose arguments object is mapped to its parameters', f);
     const path = `<frame ${f.code.name || f.code.kind}>`;
     const off = f.pc > 0 ? offsetAt(f.code, f.pc - 1) : -1;
     const pos = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
@@ -754,12 +759,37 @@ export class Capture {
     if (!proxy) {
       this.fillPrototype(o, ref, path);
       this.fillProperties(o, ref, path, null);
+      const mapped = vm.mappedArguments.get(o);
+      if (mapped) this.fillMappedArguments(o, mapped, ref, path);
       this.fillIntegrity(o, ref);
     }
     const priv = vm.privates.get(o);
     if (priv) {
       for (const [pn, v] of priv) this.fills.push(`$.privateField(${ref}, $.ref(${this.record(pn)}), ${this.internal(v, `${path}.#${pn.description}`)});`);
     }
+  }
+
+  /**
+   * A sloppy mapped arguments object: the parameters' values and, for each argument index, whether it
+   * is still mapped, present but unmapped, or deleted. Mapping is read by setting the parameter to a
+   * probe and looking at the property (put back at once; no guest code runs).
+   */
+  private fillMappedArguments(o: object, m: MappedParams, ref: string, path: string): void {
+    const probe = {};
+    const states: number[] = [];
+    for (let i = 0; i < m.argc; i++) {
+      const d = Reflect.getOwnPropertyDescriptor(o, i);
+      let state = d === undefined ? MAPPED_ABSENT : MAPPED_UNMAPPED;
+      if (d !== undefined && 'value' in d && i < m.n) {
+        const old = m.get(i);
+        m.set(i, probe);
+        if (Reflect.getOwnPropertyDescriptor(o, i)?.value === probe) state = MAPPED_MAPPED;
+        m.set(i, old);
+      }
+      states.push(state);
+    }
+    const values = Array.from({ length: m.n }, (_, i) => this.value(m.get(i), `${path}.<parameter ${i}>`));
+    this.fills.push(`$.mapParameters(${ref}, [${values.join(', ')}], [${states.join(', ')}]);`);
   }
 
   private fillClosure(rec: Closure, ref: string, path: string): void {

@@ -215,7 +215,7 @@ class Restorer {
     w.caller = caller === null || caller === undefined ? null : this.resolve(caller);
     w.boundary = boundary === true;
     if (w.caller !== null && !(w.caller instanceof Frame)) this.bad('a frame whose caller is not a frame');
-    w.mappedParams = null;
+    w.mappedParams = isObject(argsObj) ? (this.engine.vm.mappedArguments.get(argsObj) ?? null) : null;
     w.module = module === null || module === undefined ? null : this.resolve(module);
     w.depth = 0;
     if ((w.env !== null && !(w.env instanceof Env)) || !Array.isArray(w.args)) this.bad('a frame with a broken environment or argument list');
@@ -375,6 +375,26 @@ class Restorer {
     def('error', () => new (this.byPath.get('globalThis.Error') as ErrorConstructor)());
     const argumentsFactory = realm.realmEval<() => object>('(function () { return arguments; })');
     def('arguments', () => argumentsFactory());
+    def('mappedArguments', (n: unknown, argc: unknown) => {
+      const count = (v: unknown, what: string) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : this.bad(what));
+      return vm.mappedArgumentsObject(count(n, 'a parameter count'), new Array(count(argc, 'an argument count')).fill(undefined)).argsObj;
+    });
+    def('mapParameters', (o: unknown, values: unknown, states: unknown) => {
+      const m = isObject(o) ? vm.mappedArguments.get(o) : undefined;
+      const vs = this.list(values, 'parameter values');
+      const st = this.list(states, 'argument states');
+      if (!m || vs.length !== m.n || st.length !== m.argc) this.bad('parameters for something that is not a mapped arguments object');
+      st.forEach((s, i) => {
+        if (s === 2) Reflect.deleteProperty(o as object, i);
+        else if (s === 0 && i < m.n) {
+          // a present but unmapped index: deleting and defining it again breaks the mapping
+          const d = Reflect.getOwnPropertyDescriptor(o as object, i)!;
+          Reflect.deleteProperty(o as object, i);
+          Reflect.defineProperty(o as object, i, d);
+        } else if (s !== 0 && s !== 1) this.bad('an argument state');
+      });
+      vs.forEach((v, i) => m.set(i, v));
+    });
     def('props', (o: unknown, kv: unknown) => {
       const list = this.list(kv, 'properties');
       for (let i = 0; i + 1 < list.length; i += 2) {
