@@ -275,11 +275,12 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
   });
+  // the offload hints (src/offload/hints.ts); without --edge they run the work locally. Installed
+  // before safe points are counted: they are the engine's set-up, not the program.
+  if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });
   const snapshotter = new Snapshotter(engine, options, at, io);
   if (options.edge !== undefined) prepareCapture(engine); // before the program starts: a capture must not pause it
   try {
-    // the offload hints (src/offload/hints.ts); without --edge they run the work locally
-    if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });
     if (isModule) engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
     if (options.edge !== undefined) {

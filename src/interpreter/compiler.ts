@@ -639,8 +639,12 @@ class FunctionCompiler {
         this.place(top);
         this.statement(s.body);
         this.place(t.continueLabel!);
+        // the back-edge is an unconditional Jump, as in every other loop: the VM's safe point
+        const exit = this.label();
         this.expression(s.test);
-        this.jump(Op.JumpIfTrue, top);
+        this.jump(Op.JumpIfFalse, exit);
+        this.jump(Op.Jump, top);
+        this.place(exit);
         this.popTarget(t);
         return;
       }

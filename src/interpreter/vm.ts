@@ -848,7 +848,12 @@ export class VM {
       for (;;) {
         try {
           let result = this.loop(frame);
-          while (result === REENTER) result = this.loop(this.current!);
+          while (result === REENTER) {
+            const f = this.current!;
+            // a guest function's entry (a call made by the loop): a safe point too
+            if (f.pc === 0 && this.safepoint !== null) this.safepoint(f);
+            result = this.loop(f);
+          }
           return result;
         } catch (err) {
           if (isHost(err, SafepointStop)) throw err;

@@ -681,7 +681,7 @@ export class Capture {
     this.frames++;
     this.count('frame');
     const path = `<frame ${f.code.name || f.code.kind}>`;
-    const off = f.pc > 0 ? offsetAt(f.code, f.pc - 1) : -1;
+    const off = offsetAt(f.code, Math.max(0, f.pc - 1)); // (pc 0: a function entered at a safe point)
     const pos = off >= 0 ? f.code.source.position(off) : { line: 0, column: 0 };
     const at = `${f.code.file}:${pos.line}:${pos.column}`;
     const name = f.code.name || (f.code.kind === 'script' ? '<script>' : '<anonymous>');

@@ -1,7 +1,11 @@
 // The snapshot text's envelope: a first line that names the format and a version the restore checks.
 
-/** Bumped whenever the meaning of the `$` calls a snapshot makes changes. */
-export const FORMAT_VERSION = 1;
+/**
+ * Bumped whenever the meaning of the `$` calls a snapshot makes changes, or the code the compiler
+ * makes from the same source (a frame's pc names an instruction of it). 2: do-while loops end in a
+ * plain back-edge `Jump`; mapped arguments, iteration and FinalizationRegistry records.
+ */
+export const FORMAT_VERSION = 2;
 
 export const MAGIC = '// snapvm snapshot';
 /** The last line: a snapshot cut short (a truncated upload, a full disk) lacks it. */
