@@ -114,3 +114,4 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
   }
   return paths;
 }
+export { Verifier, VerifyError, Kind, type Verified, type PcShape, type ResumeKind, type EnvShape } from './verify';
