@@ -53,7 +53,12 @@ export interface Verified {
   readonly savedEnv: Map<number, EnvShape>;
 }
 
-export class VerifyError extends Error {}
+export class VerifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerifyError';
+  }
+}
 
 /** Number of inline operands of every instruction (Op and the compiler's ExtOp). */
 function operands(op: number): number {

@@ -92,15 +92,16 @@ export class TypedRestore {
   nullOr(c: Check): Check {
     return (v) => (v === null ? null : c(v));
   }
+  /** What one of `cs` accepts. The error told is the deepest (a record of the right kind with a wrong field says which). */
   or(...cs: Check[]): Check {
     return (v) => {
-      let first: string | null = null;
+      let told: string | null = null;
       for (const c of cs) {
         const e = c(v);
         if (e === null) return null;
-        first ??= e;
+        if (told === null || (e.includes(" field '") && !told.includes(" field '"))) told = e;
       }
-      return first;
+      return told;
     };
   }
 
@@ -232,8 +233,11 @@ export class TypedRestore {
     next: this.num,
   });
   readonly importCell: Check = (v) =>
-    this.record('import cell', { env: this.nullOr(this.env), slot: this.index, name: this.str, namespace: this.opt(this.value) })(v) ??
-    ((v as { env: Env | null; slot: number }).env !== null && (v as { slot: number }).slot >= (v as { env: Env }).env.vars.length ? 'an import cell past the end of its environment' : null);
+    this.record('import cell', { env: this.nullOr(this.env), slot: this.num, name: this.str, namespace: this.opt(this.value) })(v) ??
+    (this.cellInRange(v as { env: Env | null; slot: number }) ? null : 'an import cell outside its environment');
+  private cellInRange(c: { env: Env | null; slot: number }): boolean {
+    return c.env === null ? c.slot === -1 : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < c.env.vars.length;
+  }
   private readonly exportEntry = this.record('export entry', { exportName: this.str, localName: this.opt(this.str), module: this.opt(this.str), importName: this.opt(this.str) });
   readonly moduleFields = {
     requested: this.list(this.str, 'module names'),
