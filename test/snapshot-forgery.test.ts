@@ -216,6 +216,11 @@ t.test('environments: a record in a slot, a slot of another scope, a record id m
   const other = atSafepoint(`var keep = (function () { let q = 5; return () => q; })();\nfunction other() { let x = 1; let z = 1; const g = () => z; ${LOOP} }\nother();`, 2);
   const qEnv = /^\$\.slots\((\d+), \[5\]\);$/m.exec(other)![1]!;
   refused(t, editFrame(other, 'other', (f) => (f[F.env] = f[F.env + 1] = `$.ref(${qEnv})`)), /frame \d+ \(other.*environment: an environment of another scope where the code has pushed the scope of z/, 'a frame in an environment of another scope');
+  // a closure over an environment of another scope: its code would read another layout's slots
+  const gEnv = /^\$\.slots\((\d+), \[1\]\);$/m.exec(other)![1]!;
+  const swapped = other.replace(new RegExp(`(\\$\\.closure\\(\\d+, \\d+, )${qEnv}\\)`), `$1${gEnv})`);
+  t.not(swapped, other, 'the closure over q is in the snapshot');
+  refused(t, swapped, /a closure of .*: environment: an environment of another scope where the code has pushed the scope of q/, 'a closure over an environment of another scope');
 });
 
 t.test('this, arguments and record fields hold guest values only', async (t) => {

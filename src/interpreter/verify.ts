@@ -51,6 +51,8 @@ export interface Verified {
   /** Register of a `TrySave` → the sp it stores / the environment nesting it stores. */
   readonly savedSp: Map<number, number>;
   readonly savedEnv: Map<number, EnvShape>;
+  /** Each function this code creates (Closure, MakeClass) → the environment nestings it is created in. */
+  readonly creates: Map<Code, EnvShape[]>;
 }
 
 export class VerifyError extends Error {
@@ -157,6 +159,14 @@ function analyse(code: Code): Verified {
   const states = new Map<number, State>();
   const savedSp = new Map<number, number>();
   const savedEnv = new Map<number, EnvShape>();
+  const creates = new Map<Code, EnvShape[]>();
+  const created = (k: number) => {
+    const c = consts[k] as Code;
+    const l = creates.get(c);
+    if (!l) creates.set(c, [envs0]);
+    else if (!l.some((x) => sameEnvs(x, envs0))) l.push(envs0);
+  };
+  let envs0: EnvShape = [];
   const work: number[] = [];
   const queued = new Set<number>();
   const join = (from: number, pc: number, s: State) => {
@@ -237,8 +247,13 @@ function analyse(code: Code): Verified {
       throwEdge(pc, { kinds: k, envs });
       let fallsThrough = true;
       switch (op) {
+        case Op.Closure:
+          envs0 = envs;
+          created(a);
+          push(Kind.Value);
+          break;
         case Op.Undef: case Op.Null: case Op.True: case Op.False: case Op.Const: case Op.Int: case Op.GetEnv: case Op.GetGlobal:
-        case Op.TypeofGlobal: case Op.TypeofName: case Op.DeleteName: case Op.GetRegProp: case Op.Closure: case Op.Arguments:
+        case Op.TypeofGlobal: case Op.TypeofName: case Op.DeleteName: case Op.GetRegProp: case Op.Arguments:
         case Op.This: case Op.NewTarget: case Op.HomeObject: case Op.ActiveFunction: case Op.NewObject: case Op.RegExpLiteral:
         case Op.TemplateObject: case ExtOp.Arg: case ExtOp.Rest: case ExtOp.ImportMeta: case ExtOp.GlobalThis: case ExtOp.GetImport:
         case ExtOp.MappedArguments: case ExtOp.MappedGet:
@@ -317,7 +332,12 @@ function analyse(code: Code): Verified {
         case Op.RunFieldInit: popN(2); break;
         case ExtOp.ClassElement: popN(3); break;
         case ExtOp.DefinePrivateMethod: popN(2); push(Kind.Value); break; // target pn f -> target undefined
-        case Op.MakeClass: if (b === 1) pop(); push(Kind.Value), push(Kind.Value); break;
+        case Op.MakeClass:
+          envs0 = envs;
+          created(a);
+          if (b === 1) pop();
+          push(Kind.Value), push(Kind.Value);
+          break;
         case Op.Call: case Op.TailCall: popN(a + 2); push(Kind.Value); break;
         case Op.New: popN(a + 1); push(Kind.Value); break;
         case Op.SuperCall: popN(a + 2); push(Kind.Value); break;
@@ -383,7 +403,7 @@ function analyse(code: Code): Verified {
     if (s) shapes.set(pc, { kinds: Uint8Array.from(s.kinds), envs: s.envs });
   }
   for (const pc of [...resume.keys()]) if (!shapes.has(pc)) resume.delete(pc); // unreachable
-  return { shapes, resume, savedSp, savedEnv };
+  return { shapes, resume, savedSp, savedEnv, creates };
 }
 
 /** The verified shapes of a Code, computed on first use and kept per Code (a WeakMap per engine's caller). */

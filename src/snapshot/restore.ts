@@ -293,7 +293,12 @@ class Restorer {
       const root = engine.compile(text, file, kind, strict === true, dynamicOuter === true, inFunction ? { method: inFunction === 2 } : null, selfHosted === true);
       this.units[this.num(id, 'a unit')] = codeTree(root);
     });
-    def('closure', (u: unknown, c: unknown, env: unknown) => vm.makeFunction(this.code(u, c), this.envRec(env), undefined, null));
+    def('closure', (u: unknown, c: unknown, env: unknown) => {
+      const code = this.code(u, c);
+      const e = this.envRec(env);
+      this.typed.checkClosureEnv(code, e, this.units[u as number]!, `a closure of ${code.name || 'an anonymous function'} (${code.file})`);
+      return vm.makeFunction(code, e, undefined, null);
+    });
     def('env', (id: unknown, parent: unknown, u: unknown, c: unknown, k: unknown) => {
       const code = this.code(u, c);
       const desc = k === -1 ? code.moduleDesc : code.consts[this.num(k, 'a scope layout')];

@@ -401,6 +401,47 @@ export class TypedRestore {
     return e;
   }
 
+  /** Code → the code whose constants hold it (per compile unit, filled on first use). */
+  private readonly parents = new WeakMap<Code, Code>();
+  /** Closure environments already checked, per code. */
+  private readonly closureEnvs = new WeakMap<Code, Set<Env | null>>();
+
+  /**
+   * The environment a function closes over must nest as its code was created: the environments
+   * its parent code had pushed at the Closure/MakeClass instruction, on the parent's own closure
+   * environment, up to the compile unit's root (a script runs in none, a module in its module
+   * environment, eval code in its caller's, which any environment may stand for).
+   */
+  checkClosureEnv(code: Code, env: Env | null, unit: Code[], where: string): void {
+    let seen = this.closureEnvs.get(code);
+    if (seen?.has(env)) return;
+    if (!this.parents.has(unit[0]!)) {
+      this.parents.set(unit[0]!, unit[0]!);
+      const codes = new Set<unknown>(unit);
+      for (const c of unit) for (const k of c.consts) if (codes.has(k)) this.parents.set(k as Code, c);
+    }
+    const parent = this.parents.get(code);
+    if (parent === undefined || parent === code) this.fail(where, `${code.kind} code is no function`);
+    const shapes = this.verified(parent, where).creates.get(code) ?? [];
+    let base: Env | null | undefined;
+    let firstError: unknown = null;
+    for (const shape of shapes) {
+      try {
+        base = this.envBase(env, shape, where, 'environment');
+        break;
+      } catch (e) {
+        firstError ??= e;
+      }
+    }
+    if (base === undefined) throw firstError ?? new SnapshotError(`damaged snapshot: ${where}: a function its parent code never creates`);
+    if (this.parents.get(parent) === parent) {
+      if (parent.kind === 'script' && base !== null) this.fail(where, 'a function of a script inside an environment the script never made');
+      if (parent.kind === 'module' && (!(base instanceof Env) || base.desc !== parent.moduleDesc)) this.fail(where, "a module's function outside its module's environment");
+    } else this.checkClosureEnv(parent, base, unit, where);
+    if (!seen) this.closureEnvs.set(code, (seen = new Set()));
+    seen.add(env);
+  }
+
   /** A module's import locals (their slots hold import cells). */
   importsOf(e: Env): ReadonlySet<string> | null {
     for (const m of this.engine.modules.modules.values() as Iterable<ModuleRecord>) {
