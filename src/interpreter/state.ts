@@ -7,7 +7,7 @@ import type { Realm } from './realm';
 import type { VM } from './vm';
 
 export { Env, Frame, HOLE, PrivateName, SafepointStop, type Closure, type GeneratorState } from './vm';
-export { offsetAt, type Code } from './code';
+export { offsetAt, CodeFlag, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';

@@ -7,7 +7,7 @@
 // record belongs, or a record of another kind) is a `SnapshotError` naming the position.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, offsetAt, Verifier, Kind, type Code, type Verified, type ResumeKind, type EnvShape, type ModuleRecord } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, offsetAt, CodeFlag, Verifier, Kind, type Code, type Verified, type ResumeKind, type EnvShape, type ModuleRecord } from '../interpreter/state';
 import { SnapshotError } from './format';
 
 /** A check: null when `v` fits, else what is wrong with it. */
@@ -315,12 +315,6 @@ export class TypedRestore {
     return `frame ${this.recs.frameIds.get(f) ?? '?'} (${name} at ${code.file}:${pos.line}:${pos.column})`;
   }
 
-  /**
-   * Check a linked frame against its code: the pc is one where a frame stops and sp the height
-   * there, every register and operand slot holds what the code holds there, the environment chain
-   * nests as the code pushed it on the closure's environment, and the other fields are records of
-   * their kinds. Returns the resume kinds (pc, sp) allow.
-   */
   /** First pass over the linked frames: how each can be resumed (its pc and sp against the verifier's shapes). */
   frameResumeKinds(f: Frame): void {
     const where = this.frameName(f);
@@ -342,7 +336,11 @@ export class TypedRestore {
     }
   }
 
-  /** Second pass: each frame's registers, operand stack, environments and fields. */
+  /**
+   * Second pass: every register and operand slot holds what the code holds at the frame's pc, the
+   * environment chain nests as the code pushed it on the closure's environment (a handler's saved
+   * environment too), and the other fields are guest values or records of their kinds.
+   */
   checkFrame(f: Frame): void {
     const where = this.frameName(f);
     const code = f.code;
@@ -379,7 +377,7 @@ export class TypedRestore {
       const err = this.or(...checks)(x);
       if (err !== null) this.fail(slot, `${this.describe(x)} where the code holds ${describeKinds(k)}${checks.length === 1 && err.startsWith('not ') ? ` (${err})` : ''}`);
     }
-    this.expect(f.thisValue, code.flags & DERIVED ? this.valueOrHole : this.value, `${where} this`);
+    this.expect(f.thisValue, code.flags & CodeFlag.Derived ? this.valueOrHole : this.value, `${where} this`);
     this.expect(f.args, this.list(this.value, 'guest values'), `${where} arguments`);
     this.expect(f.newTarget, this.value, `${where} new.target`);
     this.expect(f.argsObj, this.value, `${where} arguments object`);
@@ -451,8 +449,6 @@ export class TypedRestore {
   }
 }
 
-const DERIVED = 16; // CodeFlag.Derived
-
 /** How many values the resumer pushes before the frame runs on, by resume kind. */
 const SENT_IN: Record<ResumeKind, number> = { loop: 0, start: 0, call: 1, yield: 2, await: 2 };
 const RESUMERS: Record<ResumeKind, string> = { loop: 'a running computation', start: 'a generator start', call: 'a returning callee', yield: 'a generator resumption', await: 'an await continuation' };
@@ -471,4 +467,3 @@ function describeKinds(k: number): string {
   return out.join(' or ') || 'nothing';
 }
 
-export type { Code };
