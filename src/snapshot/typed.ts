@@ -282,7 +282,8 @@ export class TypedRestore {
     else if (imports?.has(name)) check = this.or(this.importCell, this.hole);
     else if (kind === 1 || kind === 3 || name.startsWith('%')) check = this.valueOrHole;
     else check = this.value;
-    this.expect(v, check, `${where} slot ${i} ('${name}')`);
+    const err = check(v);
+    if (err !== null) this.fail(`${where} slot ${i} ('${name}')`, err);
   }
 
   // ---- frames ----
@@ -364,6 +365,7 @@ export class TypedRestore {
     for (let i = 0; i < f.sp; i++) {
       const k = shape.kinds[i]!;
       const x = f.stack[i];
+      if (k === Kind.Value && this.value(x) === null) continue; // the usual case
       const slot = `${where} ${i < code.nregs ? 'register' : 'operand slot'} ${i}`;
       const checks: Check[] = [];
       if (k & Kind.SavedSp) checks.push((x) => (x === v.savedSp.get(i) ? null : 'not the sp its handler was saved with'));
