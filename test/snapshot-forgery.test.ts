@@ -5,6 +5,8 @@
 // canonical reader and through the general path (the text run as guest code) — before any guest
 // code runs: nothing may print `reached`.
 import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Engine, SnapshotError, SafepointStop } from '../src/index';
 import { codeTree } from '../src/interpreter/state';
 import { verifyCode } from '../src/interpreter/verify';
@@ -302,6 +304,38 @@ t.test('every function the compiler makes verifies: one stack shape at every joi
     }
   }
   t.ok(n > 10);
+  // the project's own test262-format tests and the benchmark programs: every function verifies
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const f of fs.readdirSync(d)) {
+      const p = path.join(d, f);
+      if (fs.statSync(p).isDirectory()) walk(p);
+      else if (/\.m?js$/.test(f)) files.push(p);
+    }
+  };
+  walk(path.join(__dirname, '..', 'conformance', 'tests'));
+  walk(path.join(__dirname, '..', 'bench', 'programs'));
+  let codes = 0;
+  const failures: string[] = [];
+  for (const f of files) {
+    const src = fs.readFileSync(f, 'utf8');
+    let root;
+    try {
+      root = e.compile(src, f, /flags:.*module/.test(src) || f.endsWith('.mjs') ? 'module' : 'script');
+    } catch {
+      continue; // negative syntax tests
+    }
+    for (const c of codeTree(root)) {
+      codes++;
+      try {
+        verifyCode(c);
+      } catch (err) {
+        failures.push(String(err));
+      }
+    }
+  }
+  t.ok(codes > 500, `${codes} functions of ${files.length} files`);
+  t.same(failures, [], 'no function of the corpus fails the verifier');
   // a disagreement at a join is loud: `True; JumpIfTrue 4; Undef; ReturnUndef` meets at pc 4 with heights 0 and 1
   const c = codeTree(e.compile('1;', 'verify.js', 'script'))[0]!;
   const bad = { ...c, ops: Int32Array.from([Op.True, Op.JumpIfTrue, 4, Op.Undef, Op.ReturnUndef]), handlers: new Int32Array(0) };
