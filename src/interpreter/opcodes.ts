@@ -67,5 +67,5 @@ export const operandCount: Partial<Record<Op, number>> = {
   [Op.ThrowError]: 2,
   [Op.Call]: 1, [Op.TailCall]: 1, [Op.New]: 1, [Op.SuperCall]: 1, [Op.DirectEval]: 2, [Op.Closure]: 1, [Op.MakeClass]: 2, [Op.NewPrivateName]: 1,
   [Op.IterStep]: 1, [Op.ForInStep]: 1, [Op.RegExpLiteral]: 1, [Op.TemplateObject]: 1,
-  [Op.Resume]: 1,
+  [Op.Resume]: 1, [Op.YieldStarStep]: 1,
 };

@@ -7,7 +7,7 @@ import type { Realm } from './realm';
 import type { VM } from './vm';
 
 export { Env, Frame, HOLE, PrivateName, SafepointStop, type Closure, type GeneratorState, type MappedParams } from './vm';
-export { offsetAt, type Code } from './code';
+export { offsetAt, CodeFlag, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';
@@ -114,3 +114,4 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
   }
   return paths;
 }
+export { Verifier, VerifyError, Kind, type Verified, type PcShape, type ResumeKind, type EnvShape } from './verify';

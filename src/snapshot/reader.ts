@@ -268,6 +268,21 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
   const hostOps = new Set(Object.values(ops).filter((v) => typeof v === 'function'));
   const isGuestCallable = (f: unknown) => typeof f === 'function' && !hostOps.has(f);
 
+  /**
+   * An array literal is a guest array, as when the text runs as guest code: the restore operations
+   * read their argument lists from guest arrays either way, and a nested literal may end up in a
+   * guest position (a property, an argument of a guest function), where a host array must never be.
+   */
+  const guestArray = (items: (Node | null)[]): unknown[] => {
+    const out = I.newArray();
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item) Object.defineProperty(out, i, { value: evaluate(item), writable: true, enumerable: true, configurable: true });
+    }
+    out.length = items.length;
+    return out;
+  };
+
   const evaluate = (n: Node): unknown => {
     switch (n.t) {
       case 'lit':
@@ -312,13 +327,8 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
         const C = evaluate(n.callee);
         return R.construct(C as Function, n.args.map(evaluate));
       }
-      case 'array': {
-        const out: unknown[] = new Array(n.items.length);
-        n.items.forEach((item, i) => {
-          if (item) out[i] = evaluate(item);
-        });
-        return out;
-      }
+      case 'array':
+        return guestArray(n.items);
       case 'object': {
         const o = I.newObject();
         for (const [k, v] of n.props) Object.defineProperty(o, k, { value: evaluate(v), writable: true, enumerable: true, configurable: true });

@@ -6,6 +6,7 @@ import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
 import { readCanonical } from './reader';
+import { TypedRestore, type RestoredRecords } from './typed';
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
@@ -20,10 +21,16 @@ class Restorer {
   private readonly holeToken: object;
   private readonly byPath: Map<string, object>;
   private linked = false;
+  /** The records this restore made, by kind, and the checker of every engine position (typed.ts). */
+  private readonly made: RestoredRecords = { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
+  private readonly typed: TypedRestore;
+  /** Records made before their fields (promise functions, module steps): each takes one `$.rec(id, "object", …)`. */
+  private readonly placeholders = new Map<number, 'promise function' | 'module step'>();
 
   constructor(private readonly engine: Engine) {
     this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
+    this.typed = new TypedRestore(engine, this.made);
   }
 
   private bad(what: string): never {
@@ -64,6 +71,7 @@ class Restorer {
     const id = this.tokens.get(v);
     if (id === undefined) return v;
     if (!(id in this.recs)) this.bad(`reference to record ${id}, which the snapshot never made`);
+    if (!this.linked && !(this.recs[id] instanceof Env)) this.bad(`reference to record ${id} before link()`);
     return this.recs[id];
   }
 
@@ -76,26 +84,39 @@ class Restorer {
 
   private rec(id: number, kind: string, fields: unknown[]): void {
     if (this.linked) this.bad('a record after link()');
+    if (this.raw.has(id)) this.bad(`record ${id} made twice`);
     this.raw.set(id, { kind, fields });
-    if (id in this.recs) return; // a placeholder made earlier (promise functions)
+    if (id in this.recs) {
+      // a placeholder made earlier (promise functions, module steps) takes its fields from one object record
+      if (kind !== 'object' || !this.placeholders.has(id)) this.bad(`record ${id} made twice`);
+      this.made.objects.add(this.recs[id] as object);
+      return;
+    }
     switch (kind) {
       case 'object':
         this.recs[id] = {};
+        this.made.objects.add(this.recs[id] as object);
         break;
       case 'list':
         this.recs[id] = [];
+        this.made.lists.add(this.recs[id] as object);
         break;
       case 'PrivateName':
         this.recs[id] = new PrivateName(String(fields[0]));
         break;
       case 'Module':
         this.recs[id] = {};
+        this.made.modules.add(this.recs[id] as object);
         break;
       case 'Frame':
         this.recs[id] = Object.create(Frame.prototype);
+        this.made.frames.add(this.recs[id] as object);
+        this.made.frameIds.set(this.recs[id] as object, id);
         break;
       case 'iteration':
+        // an iterator record (typed.ts checks it as one) whose V8 iterator is made in phase 4
         this.recs[id] = {};
+        this.made.objects.add(this.recs[id] as object);
         break;
       case 'hostCapability': {
         const promise = fields[0] as object;
@@ -111,6 +132,7 @@ class Restorer {
             if (!done) (done = true), promises.rejectPromise(promise, r);
           },
         };
+        this.made.capabilities.add(this.recs[id] as object);
         break;
       }
       default:
@@ -119,6 +141,7 @@ class Restorer {
   }
 
   private link(): void {
+    if (this.linked) this.bad('link() twice');
     this.linked = true;
     // module records first, adopted by the loader: other records may name their namespaces
     const modules = [...this.raw].filter(([, r]) => r.kind === 'Module');
@@ -135,10 +158,11 @@ class Restorer {
           break;
         case 'PrivateName': {
           const pn = r as PrivateName;
-          pn.kind = fields[1] as PrivateName['kind'];
-          pn.value = fields[2] as Function | undefined;
-          pn.getter = fields[3] as Function | undefined;
-          pn.setter = fields[4] as Function | undefined;
+          const where = `private name ${id}`;
+          pn.kind = this.typed.expect(fields[1], this.typed.oneOf('field', 'method', 'accessor'), where) as PrivateName['kind'];
+          pn.value = this.typed.expect(fields[2], this.typed.value, `${where} value`) as Function | undefined;
+          pn.getter = this.typed.expect(fields[3], this.typed.value, `${where} getter`) as Function | undefined;
+          pn.setter = this.typed.expect(fields[4], this.typed.value, `${where} setter`) as Function | undefined;
           break;
         }
         case 'Frame':
@@ -149,6 +173,7 @@ class Restorer {
           break;
       }
     }
+    this.checkLinked();
   }
 
   /**
@@ -170,20 +195,23 @@ class Restorer {
     if (code.kind !== 'module' || typeof file !== 'string') this.bad('a module record without module code');
     const e = this.resolve(env);
     if (!(e instanceof Env)) this.bad('a module record without its environment');
+    const t = this.typed;
+    const where = `module record ${file}`;
+    const mf = t.moduleFields;
     Object.assign(r, {
       file,
       code,
       env: e,
-      status,
-      error,
-      requested: this.resolve(requested),
-      imports: this.resolve(imports),
-      localExports: this.resolve(localExports),
-      indirectExports: this.resolve(indirectExports),
-      starExports: this.resolve(starExports),
+      status: t.expect(status, t.oneOf('linking', 'linked', 'evaluating', 'evaluated', 'error'), `${where} status`),
+      error: t.expect(error, t.value, `${where} error`),
+      requested: t.expect(this.resolve(requested), mf.requested, `${where} requested modules`),
+      imports: t.expect(this.resolve(imports), mf.imports, `${where} imports`),
+      localExports: t.expect(this.resolve(localExports), mf.exports, `${where} local exports`),
+      indirectExports: t.expect(this.resolve(indirectExports), mf.exports, `${where} indirect exports`),
+      starExports: t.expect(this.resolve(starExports), mf.starExports, `${where} star exports`),
       namespace: null,
-      meta: meta ?? null,
-      promise: promise ?? null,
+      meta: t.expect(meta ?? null, t.value, `${where} import.meta`),
+      promise: t.expect(promise ?? null, t.value, `${where} promise`),
     });
   }
 
@@ -219,6 +247,29 @@ class Restorer {
     w.module = module === null || module === undefined ? null : this.resolve(module);
     w.depth = 0;
     if ((w.env !== null && !(w.env instanceof Env)) || !Array.isArray(w.args)) this.bad('a frame with a broken environment or argument list');
+  }
+
+  /**
+   * After link(): every frame checked against its code (first how each can resume, then its
+   * registers, stack, environments and fields), and the state of each promise function and
+   * module step against its schema. Records are typed where they are used (typed.ts).
+   */
+  private checkLinked(): void {
+    const frames: Frame[] = [];
+    for (const [id, { kind }] of this.raw) if (kind === 'Frame') frames.push(this.recs[id] as Frame);
+    for (const f of frames) this.typed.frameResumeKinds(f);
+    for (const f of frames) this.typed.checkFrame(f);
+    for (const [id, what] of this.placeholders) {
+      if (!this.raw.has(id)) this.bad(`${what} ${id} without its record`);
+      this.typed.expect(this.recs[id], what === 'module step' ? this.typed.moduleStep : this.typed.builtinClosure, `${what} ${id}`);
+    }
+  }
+
+  /** A record id not used yet (ids name one record each). */
+  private freshId(id: unknown, what: string): number {
+    const n = this.num(id, what);
+    if (n in this.recs) this.bad(`record ${n} made twice`);
+    return n;
   }
 
   // ---- the `$` object the snapshot program calls ----
@@ -263,7 +314,12 @@ class Restorer {
       const root = engine.compile(text, file, kind, strict === true, dynamicOuter === true, inFunction ? { method: inFunction === 2 } : null, selfHosted === true);
       this.units[this.num(id, 'a unit')] = codeTree(root);
     });
-    def('closure', (u: unknown, c: unknown, env: unknown) => vm.makeFunction(this.code(u, c), this.envRec(env), undefined, null));
+    def('closure', (u: unknown, c: unknown, env: unknown) => {
+      const code = this.code(u, c);
+      const e = this.envRec(env);
+      this.typed.checkClosureEnv(code, e, this.units[u as number]!, `a closure of ${code.name || 'an anonymous function'} (${code.file})`);
+      return vm.makeFunction(code, e, undefined, null);
+    });
     def('env', (id: unknown, parent: unknown, u: unknown, c: unknown, k: unknown) => {
       const code = this.code(u, c);
       const desc = k === -1 ? code.moduleDesc : code.consts[this.num(k, 'a scope layout')];
@@ -271,21 +327,25 @@ class Restorer {
       const n = (desc as any).names.length;
       const vars = new Array(n);
       for (let i = 0; i < n; i++) vars[i] = undefined;
-      this.recs[this.num(id, 'an environment')] = new Env(vars, desc as any, this.envRec(parent), null);
+      this.recs[this.freshId(id, 'an environment')] = new Env(vars, desc as any, this.envRec(parent), null);
     });
     def('withEnv', (id: unknown, parent: unknown, object: unknown) => {
       if (!isObject(object)) this.bad('a with environment without an object');
-      this.recs[this.num(id, 'an environment')] = new Env([], null, this.envRec(parent), object);
+      if (this.typed.value(object) !== null) this.bad('a with environment whose object is not a guest object');
+      this.recs[this.freshId(id, 'an environment')] = new Env([], null, this.envRec(parent), object);
     });
     def('slots', (id: unknown, values: unknown) => {
       const e = this.envRec(id)!;
       const list = this.list(values, 'environment slots');
-      if (list.length !== e.vars.length) this.bad('an environment with the wrong number of slots');
-      for (let i = 0; i < list.length; i++) e.vars[i] = this.resolve(list[i]);
+      if (!e.desc || list.length !== e.vars.length) this.bad('an environment with the wrong number of slots');
+      const imports = this.typed.importsOf(e);
+      const resolved = list.map((v) => this.resolve(v));
+      resolved.forEach((v, i) => this.typed.slot(e, i, v, `environment ${String(id)}`, imports));
+      for (let i = 0; i < resolved.length; i++) e.vars[i] = resolved[i];
     });
     def('extra', (id: unknown, name: unknown, value: unknown) => {
       const e = this.envRec(id)!;
-      (e.extra ??= new Map()).set(String(name), { value: this.resolve(value) });
+      (e.extra ??= new Map()).set(String(name), { value: this.typed.expect(this.resolve(value), this.typed.value, `environment ${String(id)} binding '${String(name)}'`) });
     });
     def('ref', (id: unknown) => {
       const token = Object.freeze(I.objectCreate(null));
@@ -298,7 +358,9 @@ class Restorer {
       const kinds = ['resolve', 'reject', 'executor', 'allResolveElement', 'allSettledElement', 'anyRejectElement', 'thenFinally', 'catchFinally', 'valueThunk', 'thrower'];
       if (!kinds.includes(kind as string)) this.bad(`a promise function of kind ${String(kind)}`);
       const placeholder = { kind } as BuiltinClosure;
-      this.recs[this.num(id, 'a record')] = placeholder;
+      const n = this.freshId(id, 'a record');
+      this.recs[n] = placeholder;
+      this.placeholders.set(n, 'promise function');
       return engine.promises.makeBuiltinClosure(placeholder);
     });
     def('promise', () => engine.promises.createPromise());
@@ -306,12 +368,14 @@ class Restorer {
       const target = getPromiseRecord(p);
       const r = this.resolve(rec) as PromiseRecord;
       if (!target || !isObject(r)) this.bad('a promise state for something that is not a promise');
+      this.typed.expect(r, this.typed.promiseRecord, 'a promise state');
       Object.assign(target, r);
     });
     def('generator', () => I.objectCreate(null));
     def('generatorState', (obj: unknown, rec: unknown) => {
       const st = this.resolve(rec) as GeneratorState;
-      if (!isObject(obj) || !isObject(st)) this.bad('a generator state');
+      if (!isObject(obj) || !isObject(st) || this.typed.value(obj) !== null || vm.generators.get(obj) !== undefined) this.bad('a generator state');
+      this.typed.expect(st, this.typed.generatorState, 'a generator state');
       vm.generators.set(obj, st);
     });
     const revokers = new Map<object, Function>();
@@ -404,7 +468,9 @@ class Restorer {
     def('moduleStep', (id: unknown, kind: unknown) => {
       if (!['done', 'failed', 'continue', 'namespace'].includes(kind as string)) this.bad(`a module step of kind ${String(kind)}`);
       const placeholder = { kind } as ModuleStep; // its fields come with the records
-      this.recs[this.num(id, 'a record')] = placeholder;
+      const n = this.freshId(id, 'a record');
+      this.recs[n] = placeholder;
+      this.placeholders.set(n, 'module step');
       return engine.modules.makeStep(placeholder);
     });
     def('modules', (list: unknown) => {
@@ -437,7 +503,8 @@ class Restorer {
     def('stampRecord', (o: unknown, kind: unknown, rec: unknown) => {
       const k = vm.stampedKinds.get(String(kind));
       const r = this.resolve(rec);
-      if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined) this.bad(`a record for an object of kind '${String(kind)}'`);
+      if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined || !this.typed.stamped[String(kind)]) this.bad(`a record for an object of kind '${String(kind)}'`);
+      this.typed.expect(r, this.typed.stamped[String(kind)]!, `the record of a ${String(kind)}`);
       k.stamp.set(o, r as never);
     });
     def('elems', (a: unknown, values: unknown) => {
@@ -464,23 +531,24 @@ class Restorer {
       if (!rec) this.bad('class elements for something that is not a guest function');
       const el = (e: unknown) => {
         const [key, init, isPrivate] = this.list(e, 'a class element');
-        return { key: this.resolve(key), init: init as Function | undefined, isPrivate: isPrivate === true };
+        const k = this.typed.expect(this.resolve(key), isPrivate === true ? this.typed.privateName : this.typed.value, 'a class element key');
+        return { key: k, init: this.typed.expect(init, this.typed.value, 'a class element initializer') as Function | undefined, isPrivate: isPrivate === true };
       };
       rec.classInfo = {
         fields: this.list(fields, 'class fields').map(el),
-        privateMethods: this.list(privateMethods, 'private methods').map((p) => this.resolve(p) as PrivateName),
+        privateMethods: this.list(privateMethods, 'private methods').map((p) => this.typed.expect(this.resolve(p), this.typed.privateName, 'a private method') as PrivateName),
         staticElements: this.list(staticElements, 'static elements').map((e) => {
           const [kind, ...rest] = this.list(e, 'a static element');
           return { kind: kind === 'block' ? 'block' : 'field', ...el(rest) };
         }),
       };
-      const sp = this.list(staticPrivate, 'static private methods').map((p) => this.resolve(p));
+      const sp = this.list(staticPrivate, 'static private methods').map((p) => this.typed.expect(this.resolve(p), this.typed.privateName, 'a static private method'));
       if (sp.length) (rec as any).staticPrivate = sp;
     });
     def('privateField', (obj: unknown, pn: unknown, value: unknown) => {
       const name = this.resolve(pn);
       if (!(name instanceof PrivateName) || !isObject(obj)) this.bad('a private field');
-      vm.privateAdd(obj, name, this.resolve(value));
+      vm.privateAdd(obj, name, this.typed.expect(this.resolve(value), this.typed.value, `private field ${name.description}`));
     });
     def('template', (u: unknown, c: unknown, k: unknown, obj: unknown) => {
       const site = this.code(u, c).consts[this.num(k, 'a template site')];
@@ -488,14 +556,13 @@ class Restorer {
       site.cache = obj;
     });
     def('lexical', (name: unknown, value: unknown, isConst: unknown) => {
-      vm.globalLex.set(String(name), { value: this.resolve(value), isConst: isConst === true });
+      vm.globalLex.set(String(name), { value: this.typed.expect(this.resolve(value), this.typed.valueOrHole, `global binding '${String(name)}'`), isConst: isConst === true });
     });
     def('jobs', (list: unknown) => {
       // phase 4 has begun: every collection is filled, so iterators over them can be stepped
       for (const make of this.iterations.splice(0)) make();
       for (const j of this.list(list, 'jobs')) {
-        const job = this.resolve(j) as Job;
-        if (!isObject(job) || !['promiseReaction', 'promiseResolveThenable', 'microtask', 'await'].includes(job.kind)) this.bad('a job');
+        const job = this.typed.expect(this.resolve(j), this.typed.job, 'a job') as Job;
         engine.queue.enqueue(job);
       }
     });
@@ -504,11 +571,13 @@ class Restorer {
       const now = timers.now();
       for (const t of this.list(list, 'timers')) {
         const [id, callback, args, remaining, interval, repeat, seq] = this.list(t, 'a timer');
-        if (typeof callback !== 'function') this.bad('a timer without a callback');
+        if (typeof callback !== 'function' || this.typed.value(callback) !== null) this.bad('a timer without a callback');
+        const targs = this.list(args, 'timer arguments');
+        targs.forEach((a, i) => this.typed.expect(a, this.typed.value, `timer ${String(id)} argument ${i}`));
         timers.timers.set(id as number, {
           id: id as number,
           callback,
-          args: this.list(args, 'timer arguments'),
+          args: targs,
           due: now + (remaining as number),
           interval: interval as number,
           repeat: repeat === true,
@@ -519,15 +588,17 @@ class Restorer {
       timers.nextSeq = nextSeq as number;
     });
     def('rejections', (list: unknown) => {
-      for (const p of this.list(list, 'rejections')) engine.rejections.pending.push(p as object);
+      for (const p of this.list(list, 'rejections')) {
+        if (!getPromiseRecord(p)) this.bad('a rejection of something that is not a promise');
+        engine.rejections.pending.push(p as object);
+      }
     });
     def('turn', (n: unknown, mainTurnDone: unknown) => {
       engine.loop.turn = this.num(n, 'a turn');
       engine.mainTurnDone = mainTurnDone !== false;
     });
     def('running', (top: unknown, inTimerTurn: unknown) => {
-      const f = this.resolve(top);
-      if (!(f instanceof Frame)) this.bad('a running computation that is not a frame');
+      const f = this.typed.expect(this.resolve(top), this.typed.frame('loop'), 'the running computation') as Frame;
       let n = 0;
       for (let g: Frame | null = f; g; g = g.caller) if (++n > vm.frameLimit) this.bad('a running computation deeper than the frame limit');
       engine.pendingFrame = f;

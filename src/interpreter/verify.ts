@@ -1,0 +1,427 @@
+// The bytecode stack-shape verifier: what a frame of a Code holds at each point where a frame can
+// be suspended or captured. Abstract interpretation over the control-flow graph (fall-through,
+// jumps, exception edges to the `handlers` table) with one stack-effect rule per instruction,
+// written from vm.ts. A slot's kind is a set: a guest value, the TDZ marker, or one engine record
+// kind (iterator record, for-in state, engine list, private name, the sp/env pair `TrySave` keeps).
+// Paths that meet with a different stack depth or environment nesting are an error of the compiler
+// (or of this table): `VerifyError`, loud. The snapshot room calls `verifyCode` lazily on restore,
+// for the Codes that have frames, and checks every frame against it (restore is typed).
+import { Op } from './opcodes';
+import { ExtOp } from './compiler';
+import type { Code } from './code';
+import { ScopeDesc } from './code';
+
+/** Kinds of value a register or operand-stack slot may hold (a bit set). */
+export const enum Kind {
+  /** A guest value (any value guest code may see; `undefined` included). */
+  Value = 1,
+  /** The TDZ marker (HOLE). */
+  Hole = 2,
+  /** An iterator record (GetIterator, GetAsyncIterator). */
+  Iterator = 4,
+  /** A for-in state (ForInPrepare). */
+  ForIn = 8,
+  /** An engine list of guest values (NewArray, ArrayPush…; a spread call's argument list). */
+  List = 16,
+  /** A PrivateName record (a class's `#name`). */
+  PrivateName = 32,
+  /** The operand-stack height `TrySave` stored for its handler (the exact number is in `savedSp`). */
+  SavedSp = 64,
+  /** The environment `TrySave` stored for its handler (its nesting is in `savedEnv`). */
+  SavedEnv = 128,
+}
+
+/** A frame's environment nesting inside its function: the layouts pushed since entry, innermost last ('with' for a with-object environment). */
+export type EnvShape = readonly (ScopeDesc | 'with')[];
+
+/** How a frame stopped at a pc, and so what its `sp` must be there ('loop': at a safe point, a loop head or the entry). */
+export type ResumeKind = 'loop' | 'call' | 'start' | 'yield' | 'await';
+
+export interface PcShape {
+  /** Kind of every register and operand-stack slot in the instruction's in-state (length: absolute sp). */
+  readonly kinds: Uint8Array;
+  readonly envs: EnvShape;
+}
+
+export interface Verified {
+  /** In-states at the pcs where a frame can stop (loop heads, after calls, after GenStart/Yield/Await). */
+  readonly shapes: Map<number, PcShape>;
+  /** The resume kinds valid at each such pc. */
+  readonly resume: Map<number, ResumeKind[]>;
+  /** Register of a `TrySave` → the sp it stores / the environment nesting it stores. */
+  readonly savedSp: Map<number, number>;
+  readonly savedEnv: Map<number, EnvShape>;
+  /** Each function this code creates (Closure, MakeClass) → the environment nestings it is created in. */
+  readonly creates: Map<Code, EnvShape[]>;
+}
+
+export class VerifyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerifyError';
+  }
+}
+
+/** Number of inline operands of every instruction (Op and the compiler's ExtOp). */
+function operands(op: number): number {
+  switch (op) {
+    case Op.Const: case Op.Int: case Op.GetReg: case Op.SetReg: case Op.PushEnv: case Op.GetGlobal: case Op.TypeofGlobal:
+    case Op.GetName: case Op.TypeofName: case Op.DeleteName: case Op.GetNameWithThis: case Op.InitName: case Op.DeclareGlobals:
+    case Op.DeclareEvalVars: case Op.ThrowConstAssign: case Op.GetProp: case Op.GetPropKeep: case Op.SetProp: case Op.DeleteElem:
+    case Op.SetFunctionName: case Op.IncReg: case Op.DecReg: case Op.GetPropMethod: case Op.SetPropPop:
+    case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
+    case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.Jump: case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep:
+    case Op.JumpIfNotNullishKeep: case Op.JumpIfUndefined: case Op.Call: case Op.TailCall: case Op.New: case Op.SuperCall: case Op.Closure:
+    case Op.NewPrivateName: case Op.IterStep: case Op.ForInStep: case Op.RegExpLiteral: case Op.TemplateObject: case Op.Resume: case Op.YieldStarStep:
+    case ExtOp.Arg: case ExtOp.Rest: case ExtOp.TrySave: case ExtOp.JumpIfNullish: case ExtOp.BindThisReg: case ExtOp.ClassElement:
+    case ExtOp.AsyncIterStep: case ExtOp.YieldRaw: case ExtOp.MappedArguments: case ExtOp.MappedGet: case ExtOp.MappedSet:
+    case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
+      return 1;
+    case Op.GetRegChecked: case Op.SetRegChecked: case Op.GetEnv: case Op.SetEnv: case Op.InitEnv: case Op.SetGlobal: case Op.SetName:
+    case Op.DeleteProp: case Op.DefineMethod: case Op.GetRegProp: case Op.GetRegPropKeep: case Op.GetRegPropMethod: case Op.GetReg2:
+    case Op.ThrowError: case Op.DirectEval: case Op.MakeClass: case ExtOp.BindThisEnv: case ExtOp.DefinePrivateMethod: case ExtOp.GetImport:
+      return 2;
+    case Op.GetEnvChecked: case Op.SetEnvChecked:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+/** Instructions after which a frame waits for a callee frame (a caller in a running chain). */
+function isCallOp(op: number): boolean {
+  return op === Op.Call || op === Op.TailCall || op === Op.CallSpread || op === Op.New || op === Op.NewSpread || op === Op.SuperCall || op === Op.SuperCallSpread || op === ExtOp.DefaultDerivedCtor;
+}
+
+interface State {
+  kinds: number[];
+  envs: EnvShape;
+}
+
+const sameEnvs = (a: EnvShape, b: EnvShape) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+function describeCode(code: Code): string {
+  return `${code.name || code.kind} (${code.file})`;
+}
+
+/** Abstract interpretation of one Code. Throws VerifyError when the compiler's output has no single shape somewhere. */
+function analyse(code: Code): Verified {
+  const ops = code.ops;
+  const consts = code.consts;
+  const n = ops.length;
+  const fail = (pc: number, what: string): never => {
+    throw new VerifyError(`bytecode verifier: ${describeCode(code)} at pc ${pc}: ${what}`);
+  };
+  const isPrivateName = (k: number) => typeof consts[k] === 'string' && (consts[k] as string).startsWith('#');
+  // which pcs start instructions, which are jump targets (leaders), which follow a call/suspension
+  const starts = new Uint8Array(n + 1);
+  const leader = new Uint8Array(n + 1);
+  const resume = new Map<number, ResumeKind[]>();
+  const addResume = (pc: number, k: ResumeKind) => {
+    const l = resume.get(pc);
+    if (l) l.includes(k) || l.push(k);
+    else resume.set(pc, [k]);
+    leader[pc] = 1;
+  };
+  leader[0] = 1;
+  // the function's entry is a safe point (VM.run, for a guest function the loop called), like a loop head
+  addResume(0, 'loop');
+  for (let pc = 0; pc < n; ) {
+    starts[pc] = 1;
+    const op = ops[pc]!;
+    const next = pc + 1 + operands(op);
+    if (next > n) fail(pc, `instruction ${op} runs past the end`);
+    switch (op) {
+      case Op.Jump:
+      case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep:
+      case Op.JumpIfUndefined: case ExtOp.JumpIfNullish: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
+      case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
+      case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume:
+        if (op === Op.Jump && ops[pc + 1]! < pc) addResume(ops[pc + 1]!, 'loop');
+        leader[ops[pc + 1]!] = 1;
+        leader[next] = 1;
+        break;
+      case Op.GenStart:
+        addResume(next, 'start');
+        break;
+      case Op.Yield: case ExtOp.YieldRaw:
+        addResume(next, 'yield');
+        break;
+      case Op.Await:
+        addResume(next, 'await');
+        break;
+      default:
+        if (isCallOp(op)) addResume(next, 'call');
+    }
+    pc = next;
+  }
+  const h = code.handlers;
+  for (let i = 0; i < h.length; i += 4) leader[h[i + 2]!] = 1;
+
+  const states = new Map<number, State>();
+  const savedSp = new Map<number, number>();
+  const savedEnv = new Map<number, EnvShape>();
+  const creates = new Map<Code, EnvShape[]>();
+  const created = (k: number) => {
+    const c = consts[k] as Code;
+    const l = creates.get(c);
+    if (!l) creates.set(c, [envs0]);
+    else if (!l.some((x) => sameEnvs(x, envs0))) l.push(envs0);
+  };
+  let envs0: EnvShape = [];
+  const work: number[] = [];
+  const queued = new Set<number>();
+  const join = (from: number, pc: number, s: State) => {
+    if (pc < 0 || pc >= n || !starts[pc]) fail(from, `a jump to ${pc}, which is not an instruction`);
+    const old = states.get(pc);
+    if (!old) {
+      states.set(pc, { kinds: s.kinds.slice(), envs: s.envs });
+    } else {
+      if (old.kinds.length !== s.kinds.length) fail(pc, `paths meet with stack heights ${old.kinds.length} and ${s.kinds.length} (from ${from})`);
+      if (!sameEnvs(old.envs, s.envs)) fail(pc, `paths meet with different environment nesting (from ${from})`);
+      let changed = false;
+      for (let i = 0; i < s.kinds.length; i++) {
+        const k = old.kinds[i]! | s.kinds[i]!;
+        if (k !== old.kinds[i]) (old.kinds[i] = k), (changed = true);
+      }
+      if (!changed) return;
+    }
+    if (!queued.has(pc)) queued.add(pc), work.push(pc);
+  };
+
+  /** The handler an exception at pc goes to (the VM takes the first matching entry). */
+  const handlerAt = (pc: number): number => {
+    for (let i = 0; i < h.length; i += 4) if (pc >= h[i]! && pc < h[i + 1]!) return i;
+    return -1;
+  };
+  const throwEdge = (pc: number, s: State) => {
+    const i = handlerAt(pc);
+    if (i < 0) return;
+    const r = h[i + 3]!;
+    const depth = savedSp.get(r);
+    const envs = savedEnv.get(r);
+    if (depth === undefined || envs === undefined) return fail(pc, `handler register ${r} is used before its TrySave`);
+    if (depth > s.kinds.length) fail(pc, `a handler restores sp ${depth} above the stack (${s.kinds.length})`);
+    const kinds = s.kinds.slice(0, depth);
+    kinds.push(Kind.Value);
+    join(pc, h[i + 2]!, { kinds, envs });
+  };
+
+  // the entry state: registers hold undefined (parameters guest values); a derived constructor's `this` register starts in TDZ
+  const entry: number[] = [];
+  for (let i = 0; i < code.nregs; i++) entry.push(Kind.Value);
+  if (code.thisReg >= 0) entry[code.thisReg] = Kind.Value | Kind.Hole;
+  join(0, 0, { kinds: entry, envs: [] });
+
+  while (work.length) {
+    let pc = work.pop()!;
+    queued.delete(pc);
+    const st = states.get(pc)!;
+    const k = st.kinds.slice();
+    let envs = st.envs;
+    // run the block from pc to its end
+    for (;;) {
+      const op = ops[pc]!;
+      const a = ops[pc + 1]!;
+      const b = ops[pc + 2]!;
+      const next = pc + 1 + operands(op);
+      const at = pc;
+      const pop = (): number => {
+        if (k.length <= code.nregs) fail(at, 'the operand stack underflows');
+        return k.pop()!;
+      };
+      const popN = (m: number) => {
+        for (let i = 0; i < m; i++) pop();
+      };
+      const peek = (d = 1): number => {
+        if (k.length - d < code.nregs) fail(at, 'the operand stack underflows');
+        return k[k.length - d]!;
+      };
+      const reg = (r: number): number => {
+        if (r < 0 || r >= code.nregs) fail(at, `register ${r} out of range`);
+        return k[r]!;
+      };
+      const setReg = (r: number, v: number) => {
+        reg(r);
+        k[r] = v;
+      };
+      const push = (v: number) => k.push(v);
+      throwEdge(pc, { kinds: k, envs });
+      let fallsThrough = true;
+      switch (op) {
+        case Op.Closure:
+          envs0 = envs;
+          created(a);
+          push(Kind.Value);
+          break;
+        case Op.Undef: case Op.Null: case Op.True: case Op.False: case Op.Const: case Op.Int: case Op.GetEnv: case Op.GetGlobal:
+        case Op.TypeofGlobal: case Op.TypeofName: case Op.DeleteName: case Op.GetRegProp: case Op.Arguments:
+        case Op.This: case Op.NewTarget: case Op.HomeObject: case Op.ActiveFunction: case Op.NewObject: case Op.RegExpLiteral:
+        case Op.TemplateObject: case ExtOp.Arg: case ExtOp.Rest: case ExtOp.ImportMeta: case ExtOp.GlobalThis: case ExtOp.GetImport:
+        case ExtOp.MappedArguments: case ExtOp.MappedGet:
+          push(Kind.Value);
+          break;
+        case Op.Hole: push(Kind.Hole); break;
+        case Op.NewArray: push(Kind.List); break;
+        case Op.NewPrivateName: push(Kind.PrivateName); break;
+        // `f.apply(t, arguments)`: the frame's own argument list (an engine list) or the arguments object
+        case ExtOp.ApplyArguments: push(Kind.Value | Kind.List); break;
+        case Op.Pop: pop(); break;
+        case Op.Dup: push(peek()); break;
+        case Op.Swap: { const x = pop(), y = pop(); push(x), push(y); break; }
+        case Op.Rot3: { const c = pop(), bb = pop(), aa = pop(); push(c), push(aa), push(bb); break; }
+        case Op.Rot4: { const d = pop(), c = pop(), bb = pop(), aa = pop(); push(d), push(aa), push(bb), push(c); break; }
+        case Op.GetReg: push(reg(a)); break;
+        case Op.GetReg2: push(reg(a)), push(reg(b)); break;
+        case Op.GetRegChecked: push(reg(a) & ~Kind.Hole || Kind.Value); break; // a HOLE throws
+        case Op.SetReg: case Op.SetRegChecked: case ExtOp.BindThisReg: setReg(a, pop()); break;
+        case Op.IncReg: case Op.DecReg: setReg(a, Kind.Value); break;
+        case Op.GetEnvChecked: push(isPrivateName(ops[pc + 3]!) ? Kind.PrivateName : Kind.Value); break;
+        case Op.GetName: push(isPrivateName(a) ? Kind.PrivateName : Kind.Value); break;
+        case Op.GetNameWithThis: push(Kind.Value), push(Kind.Value); break;
+        case Op.SetEnv: case Op.InitEnv: case Op.SetEnvChecked: case Op.SetGlobal: case Op.SetName: case Op.InitName: case ExtOp.BindThisEnv:
+        case ExtOp.BindThisDynamic: case ExtOp.MappedSet: case Op.SetPropPop: case Op.IterClose: case ExtOp.AsyncIterClose:
+          pop();
+          if (op === Op.SetPropPop) pop();
+          break;
+        case Op.PushEnv: {
+          const d = consts[a];
+          if (!(d instanceof ScopeDesc)) return fail(pc, 'PushEnv of something that is not a scope layout');
+          envs = [...envs, d];
+          break;
+        }
+        case ExtOp.PushWith: pop(); envs = [...envs, 'with']; break;
+        case Op.PopEnv:
+          if (!envs.length) fail(pc, 'PopEnv of an environment the function did not push');
+          envs = envs.slice(0, -1);
+          break;
+        case Op.CopyEnv: case Op.DeclareGlobals: case Op.DeclareEvalVars: case Op.SetFunctionName: case ExtOp.RequireObjectCoercible:
+        case ExtOp.ClassFinish:
+          break;
+        case ExtOp.TrySave: {
+          const depth = k.length;
+          const old = savedSp.get(a);
+          if ((old !== undefined && old !== depth) || (savedEnv.has(a) && !sameEnvs(savedEnv.get(a)!, envs))) fail(pc, `register ${a} saves two different handler states`);
+          savedSp.set(a, depth);
+          savedEnv.set(a, envs);
+          setReg(a, Kind.SavedSp);
+          setReg(a + 1, Kind.SavedEnv);
+          break;
+        }
+        case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
+        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.DynamicImport: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
+          pop();
+          push(Kind.Value);
+          break;
+        case Op.GetPropKeep: push(Kind.Value); break; // o -> o v
+        case Op.GetPropMethod: { const o = pop(); push(Kind.Value), push(o); break; } // o -> f o
+        case Op.GetRegPropKeep: push(reg(a)), push(Kind.Value); break;
+        case Op.GetRegPropMethod: push(Kind.Value), push(reg(a)); break;
+        case Op.SetProp: case Op.GetElem: case Op.DeleteElem: case Op.In: case Op.InstanceOf: case Op.GetPrivate: case Op.HasPrivate:
+        case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Mod: case Op.Exp: case Op.BitAnd: case Op.BitOr: case Op.BitXor:
+        case Op.Shl: case Op.Shr: case Op.UShr: case Op.Eq: case Op.Ne: case Op.StrictEq: case Op.StrictNe: case Op.Lt: case Op.Le:
+        case Op.Gt: case Op.Ge:
+          popN(2);
+          push(Kind.Value);
+          break;
+        case Op.GetElemKeep: pop(); push(Kind.Value); break; // o key -> o v
+        case Op.SetElem: case ExtOp.SetElemRaw: case Op.SetPrivate: popN(3); push(Kind.Value); break;
+        case Op.DefineField: case Op.DefineMethod: popN(2); break; // o key v -> o
+        case Op.CopyDataProps: case Op.SetProtoLiteral: pop(); break; // o src -> o
+        case ExtOp.ObjectRest: popN(2); push(Kind.Value); break; // src excluded(list) -> target
+        case Op.GetSuper: popN(3); push(Kind.Value); break;
+        case Op.SetSuper: popN(4); push(Kind.Value); break;
+        case Op.RunFieldInit: popN(2); break;
+        case ExtOp.ClassElement: popN(3); break;
+        case ExtOp.DefinePrivateMethod: popN(2); push(Kind.Value); break; // target pn f -> target undefined
+        case Op.MakeClass:
+          envs0 = envs;
+          created(a);
+          if (b === 1) pop();
+          push(Kind.Value), push(Kind.Value);
+          break;
+        case Op.Call: case Op.TailCall: popN(a + 2); push(Kind.Value); break;
+        case Op.New: popN(a + 1); push(Kind.Value); break;
+        case Op.SuperCall: popN(a + 2); push(Kind.Value); break;
+        case Op.DirectEval: popN(a + 2); push(Kind.Value); break;
+        case Op.CallSpread: case Op.SuperCallSpread: popN(3); push(Kind.Value); break;
+        case Op.NewSpread: popN(2); push(Kind.Value); break;
+        case ExtOp.DefaultDerivedCtor: push(Kind.Value); break;
+        case Op.ArrayPush: case Op.ArraySpread: pop(); break; // list v -> list
+        case Op.ArrayHole: break;
+        case Op.ArrayFinish: pop(); push(Kind.Value); break;
+        case Op.GetIterator: case Op.GetAsyncIterator: pop(); push(Kind.Iterator); break;
+        case Op.IterValue: case Op.IterRest: case ExtOp.AsyncIterNext: pop(); push(Kind.Value); break;
+        case Op.ForInPrepare: pop(); push(Kind.ForIn); break;
+        case Op.YieldStarStep: popN(3); push(Kind.Value); if (a !== 1) push(Kind.Value); break;
+        case ExtOp.YieldStarCheck: pop(); push(Kind.Value), push(Kind.Value); break;
+        case Op.GenStart: break;
+        // a suspension: the value leaves; the resumer pushes the value sent in and the resume mode
+        case Op.Yield: case ExtOp.YieldRaw: case Op.Await: pop(); push(Kind.Value), push(Kind.Value); break;
+        // branches
+        case Op.Jump: join(pc, a, { kinds: k, envs }); fallsThrough = false; break;
+        case Op.JumpIfFalse: case Op.JumpIfTrue: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
+          pop();
+          join(pc, a, { kinds: k, envs });
+          break;
+        case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
+        case Op.JumpIfNotEq: case Op.JumpIfEq:
+          popN(2);
+          join(pc, a, { kinds: k, envs });
+          break;
+        case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep: case Op.JumpIfUndefined: case ExtOp.JumpIfNullish:
+          peek();
+          join(pc, a, { kinds: k, envs });
+          break;
+        case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: {
+          const it = pop();
+          const want = op === Op.IterStep ? Kind.Iterator : op === Op.ForInStep ? Kind.ForIn : Kind.Value;
+          if (it !== want) fail(pc, `a step over a slot of kinds ${it}`);
+          join(pc, a, { kinds: k, envs }); // done: nothing pushed
+          push(Kind.Value);
+          break;
+        }
+        case Op.Resume: pop(); join(pc, a, { kinds: k, envs }); break; // value mode -> value (normal: jump; return: next)
+        case Op.Throw: case Op.ThrowError: case Op.ThrowConstAssign: case ExtOp.IterCloseThrow: case ExtOp.AsyncIterCloseThrow:
+        case Op.Return: case Op.ReturnUndef:
+          fallsThrough = false;
+          break;
+        default:
+          fail(pc, `unknown instruction ${op}`);
+      }
+      if (!fallsThrough) break;
+      if (next >= n) fail(pc, 'the code runs past its end');
+      pc = next;
+      if (leader[pc]) {
+        join(at, pc, { kinds: k, envs });
+        break;
+      }
+    }
+  }
+
+  const shapes = new Map<number, PcShape>();
+  for (const pc of resume.keys()) {
+    const s = states.get(pc);
+    if (s) shapes.set(pc, { kinds: Uint8Array.from(s.kinds), envs: s.envs });
+  }
+  for (const pc of [...resume.keys()]) if (!shapes.has(pc)) resume.delete(pc); // unreachable
+  return { shapes, resume, savedSp, savedEnv, creates };
+}
+
+/** The verified shapes of a Code, computed on first use and kept per Code (a WeakMap per engine's caller). */
+export class Verifier {
+  private readonly cache = new WeakMap<Code, Verified>();
+  verify(code: Code): Verified {
+    let v = this.cache.get(code);
+    if (!v) {
+      v = analyse(code);
+      this.cache.set(code, v);
+    }
+    return v;
+  }
+}
+
+/** Verify one Code (uncached): for tests and tools that check the compiler's output. */
+export function verifyCode(code: Code): Verified {
+  return analyse(code);
+}
