@@ -293,5 +293,16 @@ export function createPage(options) {
     return el ? el.textContent : null;
   }
 
-  return { window, load, click, type, key, text, PropertySymbol };
+  // ---- for page snapshots (../snapshot.ts): happy-dom's own functions, kept from before any script ran ----
+  const getContext = window.HTMLCanvasElement.prototype.getContext;
+  const snapshot = {
+    addListener(target, type, listener, capture, once, passive) {
+      add.call(target, type, listener, { capture, once, passive });
+    },
+    canvasOf: (ctx) => (canvas ? canvas.canvasOf(ctx) : null),
+    canvasId: (element) => (canvas ? canvas.canvasId(element) : 0),
+    context2d: (element) => getContext.call(element, '2d'),
+  };
+
+  return { window, load, click, type, key, text, installGlobals, snapshot, PropertySymbol };
 }

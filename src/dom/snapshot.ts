@@ -1,0 +1,462 @@
+// Page snapshots: the DOM room's side of the snapshot room's host hook (../snapshot/host.ts).
+//
+// DOM objects are not walked as ordinary objects. The document is written once, as a tree of node
+// tuples (no HTML: a restore builds it with createElementNS & co. and never runs the HTML parser),
+// with a side table for what the tree does not carry: live form state, focus, storage, canvas pixels
+// (PNG). Every node the heap references is "node k of the document in tree order" (or of a detached
+// tree); happy-dom's own objects that exist before any script runs (classes, prototypes, methods,
+// location, storage…) are named by their path from the window, recorded when the page is born; the
+// window's own properties are diffed against that birth record. Listeners, `on*` properties and
+// animation frames hold guest values and are written after the heap (`links`). Restore never runs
+// the page's scripts, and no guest code runs while the document is rebuilt.
+import { types } from 'node:util';
+import type { HostCapture, HostClaim, HostRestore } from '../snapshot/index';
+import type { CanvasSnapshot } from './canvas';
+import type { Page } from './page';
+
+/** happy-dom's internal property symbols (the bundle's PropertySymbol module namespace). */
+type Symbols = Record<string, symbol>;
+/** A node: k of the document in tree order, or [r, k]: node k of detached tree r. */
+type Slot = number | [number, number];
+/**
+ * A node as a tuple: [1, namespace, qualified name, attributes [namespace, name, value][], children,
+ * form state?], [3, text], [4, CDATA], [7, target, data], [8, comment], [10, name, publicId, systemId],
+ * [9, children] (a document), [11, children] (a fragment).
+ */
+type Tree = unknown[];
+interface FormState {
+  v?: string;
+  c?: boolean;
+  s?: boolean;
+  i?: boolean;
+}
+interface PageState {
+  doc: Tree;
+  detached: Tree[];
+  focus: Slot | null;
+  storage: { local: [string, string][]; session: [string, string][] };
+  canvases: [Slot, CanvasSnapshot][];
+  /** The page's clock (performance.now) at the snapshot. */
+  clock: number;
+}
+interface PageLinks {
+  /** Per listener: type, capture, once, passive; its target and callback are values 2i, 2i+1. */
+  l: [string, boolean, boolean, boolean][];
+  /** Per `on*` property: its name; target and function are the values after the listeners'. */
+  p: string[];
+  /** Engine timers that are animation frames. */
+  f: number[];
+}
+
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+const DERIVED = ['classList', 'style', 'dataset', 'attributes', 'childNodes', 'children'] as const;
+
+/**
+ * What a page was before any script ran: a path for every happy-dom object reachable from the window
+ * (not nodes, not the engine's built-ins), and the window's own properties. A restored page is born the
+ * same way, so a path names the same object in both.
+ */
+export class Birth {
+  readonly paths = new Map<object, string>();
+  readonly objects = new Map<string, object>();
+  readonly windowProps = new Map<PropertyKey, PropertyDescriptor>();
+  /** happy-dom's internal symbols (never the program's expandos). */
+  readonly internal: Set<symbol>;
+  readonly nodePrototype: object;
+  private readonly hrefGetter: Function | undefined;
+  readonly location: object;
+  readonly localStorage: object | undefined;
+  readonly sessionStorage: object | undefined;
+
+  constructor(
+    readonly window: object,
+    readonly PS: Symbols,
+    private readonly builtins: Map<object, string>,
+  ) {
+    this.internal = new Set(Object.values(PS).filter((s): s is symbol => typeof s === 'symbol'));
+    const w = window as Record<string, any>;
+    this.nodePrototype = w.Node.prototype;
+    for (const k of Reflect.ownKeys(window)) this.windowProps.set(k, Reflect.getOwnPropertyDescriptor(window, k)!);
+    const own = (k: string) => this.windowProps.get(k)?.value as object | undefined;
+    this.location = own('location') ?? w.location;
+    this.localStorage = own('localStorage');
+    this.sessionStorage = own('sessionStorage');
+    for (let p = Object.getPrototypeOf(this.location); p !== null && !this.hrefGetter; p = Object.getPrototypeOf(p)) this.hrefGetter = Reflect.getOwnPropertyDescriptor(p, 'href')?.get;
+    const queue: [object, string][] = [];
+    const add = (v: unknown, path: string) => {
+      if (!isObject(v) || this.paths.has(v) || builtins.has(v) || v === window || this.isNode(v)) return;
+      this.paths.set(v, path);
+      this.objects.set(path, v);
+      queue.push([v, path]);
+    };
+    queue.push([window, 'window']);
+    for (let i = 0; i < queue.length; i++) {
+      const [o, p] = queue[i]!;
+      for (const k of Reflect.ownKeys(o)) {
+        const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+        const kp = typeof k === 'symbol' ? `${p}[${k.description ?? ''}]` : `${p}.${k}`;
+        if ('value' in d) add(d.value, kp);
+        else {
+          add(d.get, `get ${kp}`);
+          add(d.set, `set ${kp}`);
+        }
+      }
+      add(Object.getPrototypeOf(o), `${p}.__proto__`);
+    }
+  }
+
+  isNode(o: object): boolean {
+    let p = Object.getPrototypeOf(o);
+    for (let n = 0; p !== null && n < 64; n++, p = Object.getPrototypeOf(p)) if (p === this.nodePrototype) return true;
+    return false;
+  }
+
+  /** The page's URL now (happy-dom's own getter, as it was at birth). */
+  href(): string {
+    return this.hrefGetter ? String(Reflect.apply(this.hrefGetter, this.location, [])) : '';
+  }
+}
+
+const storageEntries = (storage: object | undefined, PS: Symbols): [string, string][] => {
+  const data = storage ? ((storage as Record<symbol, unknown>)[PS.data!] as Record<string, unknown> | undefined) : undefined;
+  return data ? Object.keys(data).map((k) => [k, String(data[k])]) : [];
+};
+
+/** The capture side: claims the page's objects and writes the document. */
+export class PageCapture implements HostCapture {
+  readonly header: unknown;
+  private readonly PS: Symbols;
+  private readonly birth: Birth;
+  private readonly window: object;
+  private readonly document: object;
+  private readonly slots = new Map<object, Slot>();
+  /** Tree order of the document, then of each detached tree met. */
+  private readonly docNodes: object[];
+  private readonly detached: object[][] = [];
+  private derivedMap: Map<object, HostClaim> | null = null;
+
+  constructor(private readonly page: Page) {
+    this.birth = page.birth;
+    this.PS = this.birth.PS;
+    this.window = page.window;
+    this.document = (this.birth.windowProps.get('document')?.value ?? (page.window as any).document) as object;
+    this.docNodes = this.index(this.document, -1);
+    this.header = { page: { file: page.file, url: this.birth.href() } };
+  }
+
+  /** `root` and its descendants in tree order (template contents inside their template). */
+  private index(root: object, r: number): object[] {
+    const list: object[] = [];
+    const stack: object[] = [root];
+    while (stack.length) {
+      const n = stack.pop()!;
+      this.slots.set(n, r < 0 ? list.length : [r, list.length]);
+      list.push(n);
+      const kids = this.children(n);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+    }
+    return list;
+  }
+
+  private children(n: object): object[] {
+    const PS = this.PS;
+    const o = n as Record<symbol, any>;
+    const content = o[PS.content!];
+    const array = (content && o[PS.localName!] === 'template' ? content[PS.nodeArray!] : o[PS.nodeArray!]) as object[] | undefined;
+    return array ? Array.prototype.slice.call(array) : [];
+  }
+
+  private slot(node: object): Slot {
+    const s = this.slots.get(node);
+    if (s !== undefined) return s;
+    // a node outside the document: its whole tree is written as a detached tree
+    let root = node;
+    for (let p = (root as any)[this.PS.parentNode!]; p; p = (root as any)[this.PS.parentNode!]) root = p;
+    if (this.slots.has(root)) throw new Error('snapvm: a node inside a tree the page snapshot does not index (a shadow root?)');
+    this.detached.push(this.index(root, this.detached.length));
+    return this.slots.get(node)!;
+  }
+
+  private expandos(o: object): PropertyKey[] {
+    return Reflect.ownKeys(o).filter((k) => typeof k === 'string' || !this.birth.internal.has(k));
+  }
+
+  /** Own properties of the window the program made or changed since the page was born. */
+  private windowChanges(): PropertyKey[] {
+    const out: PropertyKey[] = [];
+    for (const k of Reflect.ownKeys(this.window)) {
+      if (typeof k === 'symbol' && this.birth.internal.has(k)) continue;
+      const b = this.birth.windowProps.get(k);
+      const d = Reflect.getOwnPropertyDescriptor(this.window, k)!;
+      if (!b || b.value !== d.value || b.get !== d.get || b.set !== d.set || b.writable !== d.writable || b.enumerable !== d.enumerable || b.configurable !== d.configurable) out.push(k);
+    }
+    return out;
+  }
+
+  /** Objects a node keeps for its life (classList, style…): named by their node and property. */
+  private derived(): Map<object, HostClaim> {
+    if (this.derivedMap) return this.derivedMap;
+    const map = new Map<object, HostClaim>();
+    for (const n of this.slots.keys()) {
+      for (const name of DERIVED) {
+        const v = (n as Record<symbol, unknown>)[this.PS[name]!];
+        if (isObject(v) && !map.has(v)) map.set(v, { ref: { p: [this.slots.get(n), name] }, props: [] });
+      }
+    }
+    this.derivedMap = map;
+    return map;
+  }
+
+  roots(): object[] {
+    const roots: object[] = [this.window];
+    for (const n of this.docNodes) if (this.expandos(n).length) roots.push(n);
+    return roots;
+  }
+
+  claim(o: object): HostClaim | string | null {
+    if (o === this.window) return { ref: { w: 1 }, props: this.windowChanges() };
+    const born = this.birth.paths.get(o);
+    if (born !== undefined) return { ref: { b: born }, props: [] };
+    if (this.birth.isNode(o)) return { ref: { n: this.slot(o) }, props: this.expandos(o) };
+    const derived = this.derived().get(o);
+    if (derived) return derived;
+    const canvas = this.page.controller.snapshot.canvasOf(o);
+    if (canvas) return { ref: { c: this.slot(canvas) }, props: [] };
+    // any other instance of a happy-dom class cannot be written
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 64; p = Object.getPrototypeOf(p), n++) {
+      if (this.page.engine.builtins.has(p)) return null;
+      const path = this.birth.paths.get(p);
+      if (path !== undefined) return `a DOM object (an instance of ${path.replace(/\.__proto__$/, '')}; a page snapshot carries nodes, the window, storage, classList/style/dataset and 2D contexts)`;
+    }
+    return null;
+  }
+
+  links(reached: (o: object) => boolean): { data: unknown; values: unknown[] } {
+    const PS = this.PS;
+    const data: PageLinks = { l: [], p: [], f: [] };
+    const values: unknown[] = [];
+    for (const r of this.page.listeners) {
+      // a detached node that nothing else holds is garbage in a browser: its listeners go with it
+      if (this.birth.isNode(r.target) && !this.slots.has(r.target) && !reached(r.target)) continue;
+      data.l.push([r.type, r.capture, r.once, r.passive]);
+      values.push(r.target, r.callback);
+    }
+    for (const t of [this.window, ...this.slots.keys()]) {
+      const m = (t as Record<symbol, unknown>)[PS.propertyEventListeners!];
+      if (!types.isMap(m)) continue;
+      for (const [name, fn] of Map.prototype.entries.call(m) as IterableIterator<[string, unknown]>) {
+        if (!isObject(fn) || this.fromAttribute(t, name, fn)) continue;
+        data.p.push(name);
+        values.push(t, fn);
+      }
+    }
+    const timers = this.page.engine.timers.timers;
+    for (const id of this.page.animationFrames) if (timers.has(id)) data.f.push(id);
+    return { data, values };
+  }
+
+  /** An `on*` attribute's handler, compiled from the attribute (a restore compiles it again when needed). */
+  private fromAttribute(t: object, name: string, fn: object): boolean {
+    const attrs = (t as Record<symbol, any>)[this.PS.attributes!];
+    const items = attrs?.[this.PS.items!];
+    if (!types.isMap(items) || !Map.prototype.has.call(items, `:${name}`)) return false;
+    const d = Reflect.getOwnPropertyDescriptor(fn, 'name');
+    return d !== undefined && typeof d.value === 'string' && d.value.startsWith('bound ');
+  }
+
+  state(): unknown {
+    const PS = this.PS;
+    const active = (this.document as Record<symbol, unknown>)[PS.activeElement!];
+    const canvases: [Slot, CanvasSnapshot][] = [];
+    for (const [n, slot] of this.slots) {
+      const id = (n as Record<symbol, unknown>)[PS.localName!] === 'canvas' ? this.page.controller.snapshot.canvasId(n) : 0;
+      const saved = id ? this.page.canvases.save(id) : null;
+      if (saved) canvases.push([slot, saved]);
+    }
+    const state: PageState = {
+      doc: this.tree(this.document),
+      detached: this.detached.map((list) => this.tree(list[0]!)),
+      focus: isObject(active) ? (this.slots.get(active) ?? null) : null,
+      storage: { local: storageEntries(this.birth.localStorage, PS), session: storageEntries(this.birth.sessionStorage, PS) },
+      canvases,
+      clock: this.page.clock(),
+    };
+    return state;
+  }
+
+  private tree(n: object): Tree {
+    const PS = this.PS;
+    const o = n as Record<symbol, any>;
+    const kids = () => this.children(n).map((c) => this.tree(c));
+    switch (o[PS.nodeType!] as number) {
+      case 1: {
+        const attrs: [string | null, string, string][] = [];
+        const items = o[PS.attributes!][PS.items!];
+        for (const a of Map.prototype.values.call(items) as IterableIterator<Record<symbol, any>>) attrs.push([a[PS.namespaceURI!] ?? null, String(a[PS.name!]), String(a[PS.value!])]);
+        const prefix = o[PS.prefix!];
+        const out: Tree = [1, o[PS.namespaceURI!] ?? null, prefix ? `${prefix}:${o[PS.localName!]}` : o[PS.localName!], attrs, kids()];
+        const form: FormState = {};
+        const local = o[PS.localName!];
+        if ((local === 'input' || local === 'textarea') && typeof o[PS.value!] === 'string') form.v = o[PS.value!];
+        if (local === 'input' && typeof o[PS.checked!] === 'boolean') form.c = o[PS.checked!];
+        if (local === 'input' && o[PS.indeterminate!] === true) form.i = true;
+        if (local === 'option' && o[PS.dirtyness!] === true) form.s = o[PS.selectedness!] === true;
+        if (Object.keys(form).length) out.push(form);
+        return out;
+      }
+      case 3:
+      case 4:
+      case 8:
+        return [o[PS.nodeType!], String(o[PS.data!])];
+      case 7:
+        return [7, String(o[PS.target!]), String(o[PS.data!])];
+      case 10:
+        return [10, String(o[PS.name!]), String(o[PS.publicId!]), String(o[PS.systemId!])];
+      case 9:
+      case 11:
+        return [o[PS.nodeType!], kids()];
+      default:
+        throw new Error(`snapvm: a node of type ${String(o[PS.nodeType!])} in a page snapshot`);
+    }
+  }
+}
+
+/** The restore side: rebuilds the document in a freshly born page, then names its objects. */
+export class PageRestore implements HostRestore {
+  private readonly PS: Symbols;
+  private docNodes: object[] = [];
+  private detached: object[][] = [];
+
+  constructor(private readonly page: Page) {
+    this.PS = page.birth.PS;
+  }
+
+  private fail(what: string): never {
+    throw new Error(`page snapshot: ${what}`);
+  }
+
+  state(raw: unknown): void {
+    const data = raw as PageState;
+    if (!isObject(data) || !Array.isArray(data.doc) || data.doc[0] !== 9 || !Array.isArray(data.detached)) this.fail('no document');
+    const PS = this.PS;
+    if (typeof data.clock === 'number' && Number.isFinite(data.clock)) this.page.setClock(data.clock);
+    const document = this.page.birth.windowProps.get('document')!.value as any;
+    const forms: [any, FormState][] = [];
+    for (const child of Array.prototype.slice.call(document[PS.nodeArray!])) document.removeChild(child);
+    this.docNodes = [document];
+    for (const t of data.doc[1] as Tree[]) document.appendChild(this.build(document, t, this.docNodes, forms));
+    this.detached = data.detached.map((t) => {
+      const list: object[] = [];
+      this.build(document, t, list, forms);
+      return list;
+    });
+    for (const [el, f] of forms) {
+      if (f.v !== undefined) el[PS.value!] = String(f.v);
+      if (f.c !== undefined) el[PS.checked!] = f.c === true;
+      if (f.i !== undefined) el[PS.indeterminate!] = f.i === true;
+      if (f.s !== undefined) {
+        el[PS.dirtyness!] = true;
+        el[PS.selectedness!] = f.s === true;
+      }
+    }
+    document[PS.activeElement!] = data.focus === null ? null : this.node(data.focus);
+    document[PS.readyState!] = 'complete';
+    const fill = (storage: object | undefined, entries: [string, string][]) => {
+      const d = storage ? (storage as Record<symbol, Record<string, string>>)[PS.data!] : undefined;
+      if (!d || !Array.isArray(entries)) return;
+      for (const k of Object.keys(d)) delete d[k];
+      for (const [k, v] of entries) d[String(k)] = String(v);
+    };
+    fill(this.page.birth.localStorage, data.storage?.local);
+    fill(this.page.birth.sessionStorage, data.storage?.session);
+    for (const [slot, saved] of data.canvases ?? []) {
+      const el = this.node(slot);
+      this.page.controller.snapshot.context2d(el);
+      this.page.canvases.load(this.page.controller.snapshot.canvasId(el), saved);
+    }
+  }
+
+  /** Make the node a tuple describes (its descendants appended), in tree order into `list`. */
+  private build(document: any, t: Tree, list: object[], forms: [any, FormState][]): object {
+    if (!Array.isArray(t)) this.fail('a node that is not a tuple');
+    const PS = this.PS;
+    const str = (v: unknown) => String(v);
+    let node: any;
+    switch (t[0]) {
+      case 1: {
+        node = document.createElementNS(t[1] ?? null, str(t[2]));
+        if (node[PS.localName!] === 'script') node[PS.disableEvaluation!] = true; // restore never runs the page's scripts
+        for (const [ns, name, value] of t[3] as [string | null, string, string][]) node.setAttributeNS(ns ?? null, str(name), str(value));
+        if (isObject(t[5])) forms.push([node, t[5] as FormState]);
+        break;
+      }
+      case 3:
+        node = document.createTextNode(str(t[1]));
+        break;
+      case 4:
+        node = document.createCDATASection(str(t[1]));
+        break;
+      case 7:
+        node = document.createProcessingInstruction(str(t[1]), str(t[2]));
+        break;
+      case 8:
+        node = document.createComment(str(t[1]));
+        break;
+      case 10:
+        node = document.implementation.createDocumentType(str(t[1]), str(t[2]), str(t[3]));
+        break;
+      case 11:
+        node = document.createDocumentFragment();
+        break;
+      case 9:
+        node = document.implementation.createHTMLDocument('');
+        for (const child of Array.prototype.slice.call(node[PS.nodeArray!])) node.removeChild(child);
+        break;
+      default:
+        this.fail(`a node of type ${String(t[0])}`);
+    }
+    list.push(node);
+    const kids = t[0] === 1 ? t[4] : t[0] === 9 || t[0] === 11 ? t[1] : [];
+    if (!Array.isArray(kids)) this.fail('a node whose children are not a list');
+    for (const k of kids) node.appendChild(this.build(document, k as Tree, list, forms));
+    return node;
+  }
+
+  private node(slot: unknown): object {
+    const n = typeof slot === 'number' ? this.docNodes[slot] : Array.isArray(slot) ? this.detached[slot[0]]?.[slot[1]] : undefined;
+    if (!n) this.fail(`no node ${JSON.stringify(slot)} in the restored document`);
+    return n;
+  }
+
+  make(raw: unknown): object {
+    const ref = raw as Record<string, any>;
+    if (!isObject(ref)) this.fail('an object reference that is not an object');
+    if (ref.w === 1) return this.page.window;
+    if (typeof ref.b === 'string') return this.page.birth.objects.get(ref.b) ?? this.fail(`no DOM object at ${ref.b} in a fresh page`);
+    if ('n' in ref) return this.node(ref.n);
+    if ('c' in ref) return this.page.controller.snapshot.context2d(this.node(ref.c));
+    if (Array.isArray(ref.p) && (DERIVED as readonly string[]).includes(ref.p[1])) {
+      const v = Reflect.get(this.node(ref.p[0]), ref.p[1]);
+      return isObject(v) ? v : this.fail(`no ${ref.p[1]} on node ${JSON.stringify(ref.p[0])}`);
+    }
+    return this.fail(`an unknown object reference ${JSON.stringify(ref)}`);
+  }
+
+  links(raw: unknown, values: unknown[]): void {
+    const data = raw as PageLinks;
+    if (!isObject(data) || !Array.isArray(data.l) || !Array.isArray(data.p) || !Array.isArray(data.f)) this.fail('damaged links');
+    if (values.length !== 2 * (data.l.length + data.p.length)) this.fail('links without their values');
+    const snap = this.page.controller.snapshot;
+    data.l.forEach(([type, capture, once, passive], i) => snap.addListener(values[2 * i], String(type), values[2 * i + 1], capture === true, once === true, passive === true));
+    const base = 2 * data.l.length;
+    data.p.forEach((name, i) => {
+      const m = (values[base + 2 * i] as Record<symbol, unknown>)?.[this.PS.propertyEventListeners!];
+      if (!types.isMap(m)) this.fail(`an ${String(name)} property on something without event handlers`);
+      Map.prototype.set.call(m, String(name), values[base + 2 * i + 1]);
+    });
+    for (const id of data.f) {
+      if (typeof id !== 'number') this.fail('an animation frame that is not a timer id');
+      this.page.animationFrames.add(id);
+    }
+  }
+}
