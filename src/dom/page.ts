@@ -150,6 +150,8 @@ export class Page {
   readonly birth: Birth;
   private readonly onError: (error: GuestError) => void;
   private readonly afterTurn: ((turn: number) => boolean | void) | undefined;
+  /** An afterTurn callback asked to stop (a snapshot with --stop): wait and the steps end. */
+  stopped = false;
   /** The engine clock's time when the page was born: the page's clock (performance.now, frame times) counts from it. */
   private clockOrigin: number;
 
@@ -191,7 +193,7 @@ export class Page {
     this.window = this.controller.window;
     engine.adoptGlobal(this.window);
     this.controller.installGlobals();
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins);
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, this.controller);
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }
@@ -203,6 +205,9 @@ export class Page {
     this.controller.load(html);
     this.checkpoint();
     this.timings.load = performance.now() - started;
+    // the load is the page's first turn (as a script's main program is)
+    this.engine.mainTurnDone = true;
+    this.turnDone(1);
   }
 
   /** Run the event loop (timers, animation frames) for `ms` of the page's clock. */
@@ -210,6 +215,7 @@ export class Page {
     const timers = this.engine.timers;
     const end = timers.now() + ms;
     this.checkpoint();
+    if (this.stopped) return;
     for (;;) {
       const next = timers.next();
       if (!next || next.due > end) break;
@@ -219,7 +225,7 @@ export class Page {
       }
       this.engine.loop.runTurn();
       this.checkpoint();
-      if (this.afterTurn?.(this.engine.loop.turn)) return;
+      if (this.turnDone(this.engine.loop.turn + 1)) return;
     }
     if (timers.realTime) {
       if (end > timers.now()) await sleep(end - timers.now());
@@ -230,12 +236,18 @@ export class Page {
   async runUntilIdle(): Promise<void> {
     for (;;) {
       try {
-        await this.engine.runEventLoop(this.afterTurn);
+        await this.engine.runEventLoop((turn) => this.turnDone(turn));
         return;
       } catch (e) {
         this.report(e);
       }
     }
+  }
+
+  /** After turn `turn` (the load is turn 1): true once an afterTurn callback asked to stop. */
+  private turnDone(turn: number): boolean {
+    if (!this.stopped && this.afterTurn?.(turn)) this.stopped = true;
+    return this.stopped;
   }
 
   /** The page's clock (ms): `performance.now()`, and the times animation frames get. */

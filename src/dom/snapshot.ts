@@ -10,7 +10,7 @@
 // animation frames hold guest values and are written after the heap (`links`). Restore never runs
 // the page's scripts, and no guest code runs while the document is rebuilt.
 import { types } from 'node:util';
-import type { HostCapture, HostClaim, HostRestore } from '../snapshot/index';
+import { readHeader, type HostCapture, type HostClaim, type HostRestore } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
@@ -48,6 +48,16 @@ interface PageLinks {
   f: number[];
 }
 
+/** Does a snapshot's header name a page (so `snapvm restore` brings back a page, not a script)? False for anything unreadable. */
+export function isPageSnapshot(code: string): boolean {
+  try {
+    const host = (readHeader(code).options as { host?: { page?: unknown } }).host;
+    return typeof host?.page === 'object' && host.page !== null;
+  } catch {
+    return false;
+  }
+}
+
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 const DERIVED = ['classList', 'style', 'dataset', 'attributes', 'childNodes', 'children'] as const;
 
@@ -71,7 +81,9 @@ export class Birth {
   constructor(
     readonly window: object,
     readonly PS: Symbols,
-    private readonly builtins: Map<object, string>,
+    builtins: Map<object, string>,
+    /** The page controller (realm code): its functions are named too (a pending fetch's timer calls one). */
+    controller: object,
   ) {
     this.internal = new Set(Object.values(PS).filter((s): s is symbol => typeof s === 'symbol'));
     const w = window as Record<string, any>;
@@ -90,6 +102,7 @@ export class Birth {
       queue.push([v, path]);
     };
     queue.push([window, 'window']);
+    add(controller, 'controller');
     for (let i = 0; i < queue.length; i++) {
       const [o, p] = queue[i]!;
       for (const k of Reflect.ownKeys(o)) {

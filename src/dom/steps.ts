@@ -87,6 +87,7 @@ export async function runSteps(page: Page, steps: Step[], out: (line: string) =>
     } else {
       return { kind: 'stopped' };
     }
+    if (page.stopped) return { kind: 'stopped' }; // --snapshot-at … --stop during the step
   }
   return { kind: 'done' };
 }
