@@ -201,7 +201,7 @@ export class PageCapture implements HostCapture {
       if (typeof k === 'symbol' && this.birth.internal.has(k)) continue;
       const b = this.birth.windowProps.get(k);
       const d = Reflect.getOwnPropertyDescriptor(this.window, k)!;
-      if (!b || b.value !== d.value || b.get !== d.get || b.set !== d.set || b.writable !== d.writable || b.enumerable !== d.enumerable || b.configurable !== d.configurable) out.push(k);
+      if (!b || !Object.is(b.value, d.value) || b.get !== d.get || b.set !== d.set || b.writable !== d.writable || b.enumerable !== d.enumerable || b.configurable !== d.configurable) out.push(k);
     }
     return out;
   }

@@ -440,11 +440,15 @@ export class Capture {
     }
   }
 
-  /** Entries of weak collections whose key is `key` (recorded by weak.ts). */
-  private weakEntries(key: unknown, ref: string, path: string): void {
+  /** Entries of weak collections whose key is `key` (recorded by weak.ts); `reachedOnly`: of collections the walk met. */
+  private weakEntries(key: unknown, ref: string, path: string, reachedOnly = false): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
     if (!m) return;
     for (const [coll, v] of m) {
+      if (reachedOnly) {
+        if (!this.ids.has(coll) || this.weakWritten.has(coll)) continue;
+        this.weakWritten.add(coll);
+      }
       const isMap = types.isWeakMap(coll);
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
       this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
@@ -697,10 +701,10 @@ export class Capture {
     const id = this.ids.get(o)!;
     const ref = `$o[${id}]`;
     const path = this.paths.get(o) ?? ref;
+    const claim = this.claims.get(o);
+    if (claim) return this.fillProperties(o, ref, path, null, claim.props); // weak entries: claimedWeakEntries()
     this.weakEntries(o, ref, path);
     if (this.engine.builtins.has(o)) return; // diffed against a fresh engine in run()
-    const claim = this.claims.get(o);
-    if (claim) return this.fillProperties(o, ref, path, null, claim.props);
     const closure = typeof o === 'function' ? vm.closures.get(o) : undefined;
     if (closure) this.fillClosure(closure, ref, path);
     const promise = getPromiseRecord(o);
@@ -932,6 +936,9 @@ export class Capture {
   // ---- the embedder's objects (host.ts) ----
 
   private readonly claims = new Map<object, HostClaim>();
+  private readonly weakDone = new Map<object, Set<object>>();
+  /** (per claimed key) weak collections whose entry for it is written. */
+  private weakWritten = new Set<object>();
 
   /** `$.host(ref)` for an object the embedder claims, or null. */
   private claim(o: object): string | null {
@@ -949,6 +956,17 @@ export class Capture {
     const { data, values } = this.host.links((o) => this.ids.has(o));
     const exprs = values.map((v, i) => this.value(v, `<host link ${i}>`));
     this.drain();
+    // Claimed objects are keys in the embedder's own weak collections too (its code uses the guest's
+    // WeakMap): only entries of collections the program reaches are written.
+    for (let done = -1; done !== this.ids.size; ) {
+      done = this.ids.size;
+      for (const o of this.claims.keys()) {
+        this.weakWritten = this.weakDone.get(o) ?? new Set();
+        this.weakDone.set(o, this.weakWritten);
+        this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', true);
+      }
+      this.drain();
+    }
     return [`$.hostLinks(${lit(JSON.stringify(data))}, [${exprs.join(', ')}]);`];
   }
 
