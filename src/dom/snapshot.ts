@@ -24,11 +24,13 @@ type Slot = number | [number, number];
  * [9, children] (a document), [11, children] (a fragment).
  */
 type Tree = unknown[];
+/** Live form state: value, checked, indeterminate; an option's selectedness and dirtiness; a select's index. */
 interface FormState {
   v?: string;
   c?: boolean;
-  s?: boolean;
   i?: boolean;
+  s?: [boolean, boolean];
+  x?: number;
 }
 interface PageState {
   doc: Tree;
@@ -90,9 +92,10 @@ export class Birth {
     this.nodePrototype = w.Node.prototype;
     for (const k of Reflect.ownKeys(window)) this.windowProps.set(k, Reflect.getOwnPropertyDescriptor(window, k)!);
     const own = (k: string) => this.windowProps.get(k)?.value as object | undefined;
+    // (happy-dom's getters, read before any script ran)
     this.location = own('location') ?? w.location;
-    this.localStorage = own('localStorage');
-    this.sessionStorage = own('sessionStorage');
+    this.localStorage = own('localStorage') ?? w.localStorage;
+    this.sessionStorage = own('sessionStorage') ?? w.sessionStorage;
     for (let p = Object.getPrototypeOf(this.location); p !== null && !this.hrefGetter; p = Object.getPrototypeOf(p)) this.hrefGetter = Reflect.getOwnPropertyDescriptor(p, 'href')?.get;
     const queue: [object, string][] = [];
     const add = (v: unknown, path: string) => {
@@ -191,7 +194,23 @@ export class PageCapture implements HostCapture {
   }
 
   private expandos(o: object): PropertyKey[] {
-    return Reflect.ownKeys(o).filter((k) => typeof k === 'string' || !this.birth.internal.has(k));
+    const keys = Reflect.ownKeys(o).filter((k) => typeof k === 'string' || !this.birth.internal.has(k));
+    if (!types.isProxy(o)) return keys;
+    // a form or a select is a proxy whose own keys include its items (by index and name): not expandos
+    return keys.filter((k) => {
+      if (typeof k === 'string' && /^\d+$/.test(k)) return false;
+      const d = Reflect.getOwnPropertyDescriptor(o, k);
+      return !(d && 'value' in d && isObject(d.value) && this.isDomObject(d.value));
+    });
+  }
+
+  /** A node, or an instance of a happy-dom class. */
+  private isDomObject(o: object): boolean {
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 64; p = Object.getPrototypeOf(p), n++) {
+      if (this.page.engine.builtins.has(p)) return false;
+      if (this.birth.paths.has(p)) return true;
+    }
+    return false;
   }
 
   /** Own properties of the window the program made or changed since the page was born. */
@@ -313,7 +332,8 @@ export class PageCapture implements HostCapture {
         if ((local === 'input' || local === 'textarea') && typeof o[PS.value!] === 'string') form.v = o[PS.value!];
         if (local === 'input' && typeof o[PS.checked!] === 'boolean') form.c = o[PS.checked!];
         if (local === 'input' && o[PS.indeterminate!] === true) form.i = true;
-        if (local === 'option' && o[PS.dirtyness!] === true) form.s = o[PS.selectedness!] === true;
+        if (local === 'option') form.s = [o[PS.selectedness!] === true, o[PS.dirtyness!] === true];
+        if (local === 'select' && typeof o[PS.selectedIndex!] === 'number') form.x = o[PS.selectedIndex!];
         if (Object.keys(form).length) out.push(form);
         return out;
       }
@@ -367,10 +387,11 @@ export class PageRestore implements HostRestore {
       if (f.v !== undefined) el[PS.value!] = String(f.v);
       if (f.c !== undefined) el[PS.checked!] = f.c === true;
       if (f.i !== undefined) el[PS.indeterminate!] = f.i === true;
-      if (f.s !== undefined) {
-        el[PS.dirtyness!] = true;
-        el[PS.selectedness!] = f.s === true;
+      if (Array.isArray(f.s)) {
+        el[PS.selectedness!] = f.s[0] === true;
+        el[PS.dirtyness!] = f.s[1] === true;
       }
+      if (typeof f.x === 'number') el[PS.selectedIndex!] = f.x;
     }
     document[PS.activeElement!] = data.focus === null ? null : this.node(data.focus);
     document[PS.readyState!] = 'complete';
