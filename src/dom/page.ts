@@ -51,6 +51,8 @@ export interface PageTimings {
   window: number;
   /** Parsing the HTML, running the scripts, DOMContentLoaded and load. */
   load: number;
+  /** A restored page: the whole restore, the fresh page in it (bundle, window, birth record), and rebuilding the document. */
+  restore?: { total: number; page: number; document: number };
 }
 
 const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype'];
@@ -277,11 +279,18 @@ export class Page {
     if (!info || typeof info.file !== 'string' || typeof info.url !== 'string') throw new SnapshotError('not a page snapshot (its header names no page)');
     const { file, url } = info;
     if (!fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
+    const started = performance.now();
     let page: Page | undefined;
+    let host: PageRestore | undefined;
+    let born = 0;
     restoreWith(code, () => {
+      const t = performance.now();
       page = new Page(file, { ...options, url });
-      return { engine: page.engine, host: new PageRestore(page) };
+      born = performance.now() - t;
+      host = new PageRestore(page);
+      return { engine: page.engine, host };
     });
+    page!.timings.restore = { total: performance.now() - started, page: born, document: host!.documentMs };
     return page!;
   }
 

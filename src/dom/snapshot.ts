@@ -359,6 +359,8 @@ export class PageRestore implements HostRestore {
   private readonly PS: Symbols;
   private docNodes: object[] = [];
   private detached: object[][] = [];
+  /** Time spent rebuilding the document and its side table (ms). */
+  documentMs = 0;
 
   constructor(private readonly page: Page) {
     this.PS = page.birth.PS;
@@ -369,7 +371,12 @@ export class PageRestore implements HostRestore {
   }
 
   state(raw: unknown): void {
-    const data = raw as PageState;
+    const started = performance.now();
+    this.rebuild(raw as PageState);
+    this.documentMs = performance.now() - started;
+  }
+
+  private rebuild(data: PageState): void {
     if (!isObject(data) || !Array.isArray(data.doc) || data.doc[0] !== 9 || !Array.isArray(data.detached)) this.fail('no document');
     const PS = this.PS;
     if (typeof data.clock === 'number' && Number.isFinite(data.clock)) this.page.setClock(data.clock);
