@@ -121,6 +121,8 @@ export interface Controller {
     context2d(element: object): object;
   };
   PropertySymbol: Record<string, symbol>;
+  /** A pending fetch's timer callback (realm code). */
+  deliverFetch: Function;
   load(html: string): void;
   click(selector: string): boolean;
   type(selector: string, text: string): boolean;
@@ -195,7 +197,7 @@ export class Page {
     this.window = this.controller.window;
     engine.adoptGlobal(this.window);
     this.controller.installGlobals();
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, this.controller);
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }

@@ -84,8 +84,8 @@ export class Birth {
     readonly window: object,
     readonly PS: Symbols,
     builtins: Map<object, string>,
-    /** The page controller (realm code): its functions are named too (a pending fetch's timer calls one). */
-    controller: object,
+    /** Functions of the page controller a snapshot may name (a pending fetch's timer calls one); nothing else of it. */
+    named: Record<string, Function>,
   ) {
     this.internal = new Set(Object.values(PS).filter((s): s is symbol => typeof s === 'symbol'));
     const w = window as Record<string, any>;
@@ -105,7 +105,7 @@ export class Birth {
       queue.push([v, path]);
     };
     queue.push([window, 'window']);
-    add(controller, 'controller');
+    for (const [name, f] of Object.entries(named)) add(f, `controller.${name}`);
     for (let i = 0; i < queue.length; i++) {
       const [o, p] = queue[i]!;
       for (const k of Reflect.ownKeys(o)) {
