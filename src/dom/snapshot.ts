@@ -194,7 +194,9 @@ export class PageCapture implements HostCapture {
   }
 
   private expandos(o: object): PropertyKey[] {
-    const keys = Reflect.ownKeys(o).filter((k) => typeof k === 'string' || !this.birth.internal.has(k));
+    const internal = this.birth.internal;
+    const keys: PropertyKey[] = Object.getOwnPropertyNames(o);
+    for (const k of Object.getOwnPropertySymbols(o)) if (!internal.has(k)) keys.push(k);
     if (!types.isProxy(o)) return keys;
     // a form or a select is a proxy whose own keys include its items (by index and name): not expandos
     return keys.filter((k) => {
