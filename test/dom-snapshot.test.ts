@@ -247,6 +247,16 @@ t.test('clear errors: what a page snapshot cannot carry, and damaged or foreign 
   page.load();
   t.throws(() => page.snapshot(), { name: 'SnapshotError', message: /cannot write out a DOM object \(an instance of window\.NodeList.*reached at .*paragraphs/ });
 
+  for (const [name, html, message] of [
+    ['shadow.html', '<div id=h></div><script>document.getElementById("h").attachShadow({ mode: "open" }).innerHTML = "<b>x</b>";</script>', /a <div> with a shadow root: page snapshots do not carry shadow roots yet/],
+    ['custom.html', '<script>customElements.define("x-a", class extends HTMLElement {});</script><x-a></x-a>', /the page defines custom elements/],
+  ] as [string, string, RegExp][]) {
+    fs.writeFileSync(path.join(tmp, name), html);
+    const p = new Page(path.join(tmp, name), { onConsole: () => {} });
+    p.load();
+    t.throws(() => p.snapshot(), { name: 'SnapshotError', message }, name);
+  }
+
   const todo = new Page(path.join(root, 'examples/todomvc/index.html'), { onConsole: () => {} });
   todo.load();
   await todo.wait(10);

@@ -10,7 +10,7 @@
 // animation frames hold guest values and are written after the heap (`links`). Restore never runs
 // the page's scripts, and no guest code runs while the document is rebuilt.
 import { types } from 'node:util';
-import { readHeader, type HostCapture, type HostClaim, type HostRestore } from '../snapshot/index';
+import { readHeader, SnapshotError, type HostCapture, type HostClaim, type HostRestore } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
@@ -156,6 +156,9 @@ export class PageCapture implements HostCapture {
     this.PS = this.birth.PS;
     this.window = page.window;
     this.document = (this.birth.windowProps.get('document')?.value ?? (page.window as any).document) as object;
+    const registry = (this.birth.windowProps.get('customElements')?.value ?? (page.window as any).customElements) as Record<symbol, unknown> | undefined;
+    const defined = registry?.[this.PS.registry!];
+    if (types.isMap(defined) && (defined as Map<unknown, unknown>).size > 0) throw new SnapshotError('the page defines custom elements: page snapshots do not carry them yet');
     this.docNodes = this.index(this.document, -1);
     this.header = { page: { file: page.file, url: this.birth.href() } };
   }
@@ -188,7 +191,7 @@ export class PageCapture implements HostCapture {
     // a node outside the document: its whole tree is written as a detached tree
     let root = node;
     for (let p = (root as any)[this.PS.parentNode!]; p; p = (root as any)[this.PS.parentNode!]) root = p;
-    if (this.slots.has(root)) throw new Error('snapvm: a node inside a tree the page snapshot does not index (a shadow root?)');
+    if (this.slots.has(root) || (root as Record<symbol, unknown>)[this.PS.host!]) throw new SnapshotError('a node inside a shadow root: page snapshots do not carry shadow roots yet');
     this.detached.push(this.index(root, this.detached.length));
     return this.slots.get(node)!;
   }
@@ -324,6 +327,7 @@ export class PageCapture implements HostCapture {
     const kids = () => this.children(n).map((c) => this.tree(c));
     switch (o[PS.nodeType!] as number) {
       case 1: {
+        if (o[PS.shadowRoot!]) throw new SnapshotError(`a <${o[PS.localName!]}> with a shadow root: page snapshots do not carry shadow roots yet`);
         const attrs: [string | null, string, string][] = [];
         const items = o[PS.attributes!][PS.items!];
         for (const a of Map.prototype.values.call(items) as IterableIterator<Record<symbol, any>>) attrs.push([a[PS.namespaceURI!] ?? null, String(a[PS.name!]), String(a[PS.value!])]);
@@ -351,7 +355,7 @@ export class PageCapture implements HostCapture {
       case 11:
         return [o[PS.nodeType!], kids()];
       default:
-        throw new Error(`snapvm: a node of type ${String(o[PS.nodeType!])} in a page snapshot`);
+        throw new SnapshotError(`a node of type ${String(o[PS.nodeType!])}: page snapshots do not carry it`);
     }
   }
 }
