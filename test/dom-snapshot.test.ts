@@ -177,6 +177,21 @@ t.test('the CLI contract: {"snapshot"} + {"stop"}, then restore --steps, equals 
   }
 });
 
+t.test('a restored page snapshots again: run → restore → restore, as one run', async (t) => {
+  const app = path.join(root, 'examples/preact');
+  const [p1, p2] = [path.join(tmp, 'hop-1.snap'), path.join(tmp, 'hop-2.snap')];
+  const a = [{ type: ['.draft', 'one'] }, { click: '.add' }, { wait: 1200 }];
+  const b = [{ type: ['.draft', 'two'] }, { click: '.add' }, { wait: 1000 }, { print: '.clock' }];
+  const c = [{ print: '.list' }, { click: "li[data-id='1'] .toggle" }, { wait: 1000 }, { print: '.clock' }, { print: '.stats' }, { print: '.status' }];
+  const first = node([bin, 'run', app, '--steps', stepsFile([...a, { snapshot: p1 }, { stop: true }])]);
+  const second = node([bin, 'restore', p1, '--steps', stepsFile([...b, { snapshot: p2 }, { stop: true }])]);
+  const third = node([bin, 'restore', p2, '--steps', stepsFile(c)]);
+  for (const r of [first, second, third]) t.same([r.code, r.stderr], [0, '']);
+  const straight = node([bin, 'run', app, '--steps', stepsFile([...a, ...b, ...c])]);
+  t.equal(first.stdout + second.stdout + third.stdout, straight.stdout);
+  t.equal(straight.stdout, 'open for 00:02\noneremovetworemove\nopen for 00:03\n1 of 2 done\nsaved 2\n');
+});
+
 t.test('run PAGE --snapshot-at turn:N --out SNAP --stop, then restore', async (t) => {
   const snap = path.join(tmp, 'snake-turn.snap');
   const r = node([bin, 'run', path.join(root, 'examples/snake'), '--snapshot-at', 'turn:40', '--out', snap, '--stop']);
