@@ -55,7 +55,8 @@ const t0 = performance.now();
 const parsed = new page.window.DOMParser().parseFromString(html, 'text/html');
 const root = parsed.documentElement;
 parsed.removeChild(root);
-document.replaceChild(root, document.documentElement);
+document.removeChild(document.documentElement);
+document.appendChild(root);
 const reparse = performance.now() - t0;
 console.log(JSON.stringify({ total: r.total, page: r.page, bundle: page.timings.bundle, document: r.document, heap: r.total - r.page - r.document, reparse }));`;
 

@@ -19,11 +19,14 @@ type Symbols = Record<string, symbol>;
 /** A node: k of the document in tree order, or [r, k]: node k of detached tree r. */
 type Slot = number | [number, number];
 /**
- * A node as a tuple: [1, namespace, qualified name, attributes [namespace, name, value][], children,
- * form state?], [3, text], [4, CDATA], [7, target, data], [8, comment], [10, name, publicId, systemId],
+ * A node, compact: a text node is its string; an element is [qualified name, attributes, children?,
+ * form state or 0?, namespace?] (trailing defaults left out; the namespace defaults to HTML's;
+ * attributes flat as name, value, …, a namespaced one's name as [namespace, name]); any other node is
+ * [type, …]: [4, CDATA], [7, target, data], [8, comment], [10, name, publicId, systemId],
  * [9, children] (a document), [11, children] (a fragment).
  */
-type Tree = unknown[];
+type Tree = string | unknown[];
+const HTML_NS = 'http://www.w3.org/1999/xhtml';
 /** Live form state: value, checked, indeterminate; an option's selectedness and dirtiness; a select's index. */
 interface FormState {
   v?: string;
@@ -328,11 +331,13 @@ export class PageCapture implements HostCapture {
     switch (o[PS.nodeType!] as number) {
       case 1: {
         if (o[PS.shadowRoot!]) throw new SnapshotError(`a <${o[PS.localName!]}> with a shadow root: page snapshots do not carry shadow roots yet`);
-        const attrs: [string | null, string, string][] = [];
+        const attrs: unknown[] = [];
         const items = o[PS.attributes!][PS.items!];
-        for (const a of Map.prototype.values.call(items) as IterableIterator<Record<symbol, any>>) attrs.push([a[PS.namespaceURI!] ?? null, String(a[PS.name!]), String(a[PS.value!])]);
+        for (const a of Map.prototype.values.call(items) as IterableIterator<Record<symbol, any>>) {
+          const ns = a[PS.namespaceURI!] ?? null;
+          attrs.push(ns === null ? String(a[PS.name!]) : [ns, String(a[PS.name!])], String(a[PS.value!]));
+        }
         const prefix = o[PS.prefix!];
-        const out: Tree = [1, o[PS.namespaceURI!] ?? null, prefix ? `${prefix}:${o[PS.localName!]}` : o[PS.localName!], attrs, kids()];
         const form: FormState = {};
         const local = o[PS.localName!];
         if ((local === 'input' || local === 'textarea') && typeof o[PS.value!] === 'string') form.v = o[PS.value!];
@@ -340,10 +345,14 @@ export class PageCapture implements HostCapture {
         if (local === 'input' && o[PS.indeterminate!] === true) form.i = true;
         if (local === 'option') form.s = [o[PS.selectedness!] === true, o[PS.dirtyness!] === true];
         if (local === 'select' && typeof o[PS.selectedIndex!] === 'number') form.x = o[PS.selectedIndex!];
-        if (Object.keys(form).length) out.push(form);
+        const ns = o[PS.namespaceURI!] ?? null;
+        const out: unknown[] = [prefix ? `${prefix}:${local}` : local, attrs, kids(), Object.keys(form).length ? form : 0, ns];
+        if (ns === HTML_NS) out.pop();
+        while (out.length > 2 && (out[out.length - 1] === 0 || (Array.isArray(out[out.length - 1]) && (out[out.length - 1] as unknown[]).length === 0))) out.pop();
         return out;
       }
       case 3:
+        return String(o[PS.data!]);
       case 4:
       case 8:
         return [o[PS.nodeType!], String(o[PS.data!])];
@@ -390,7 +399,7 @@ export class PageRestore implements HostRestore {
     const forms: [any, FormState][] = [];
     for (const child of Array.prototype.slice.call(document[PS.nodeArray!])) document.removeChild(child);
     this.docNodes = [document];
-    for (const t of data.doc[1] as Tree[]) document.appendChild(this.build(document, t, this.docNodes, forms));
+    for (const t of (data.doc as unknown[])[1] as Tree[]) document.appendChild(this.build(document, t, this.docNodes, forms));
     this.detached = data.detached.map((t) => {
       const list: object[] = [];
       this.build(document, t, list, forms);
@@ -425,21 +434,31 @@ export class PageRestore implements HostRestore {
 
   /** Make the node a tuple describes (its descendants appended), in tree order into `list`. */
   private build(document: any, t: Tree, list: object[], forms: [any, FormState][]): object {
-    if (!Array.isArray(t)) this.fail('a node that is not a tuple');
     const PS = this.PS;
     const str = (v: unknown) => String(v);
+    if (typeof t === 'string') {
+      const text = document.createTextNode(t);
+      list.push(text);
+      return text;
+    }
+    if (!Array.isArray(t)) this.fail('a node that is neither a string nor a tuple');
     let node: any;
-    switch (t[0]) {
+    let kids: unknown = [];
+    switch (typeof t[0] === 'string' ? 1 : t[0]) {
       case 1: {
-        node = document.createElementNS(t[1] ?? null, str(t[2]));
+        node = document.createElementNS(t.length > 4 ? (t[4] ?? null) : HTML_NS, t[0]);
         if (node[PS.localName!] === 'script') node[PS.disableEvaluation!] = true; // restore never runs the page's scripts
-        for (const [ns, name, value] of t[3] as [string | null, string, string][]) node.setAttributeNS(ns ?? null, str(name), str(value));
-        if (isObject(t[5])) forms.push([node, t[5] as FormState]);
+        const attrs = t[1];
+        if (!Array.isArray(attrs)) this.fail('an element whose attributes are not a list');
+        for (let i = 0; i + 1 < attrs.length; i += 2) {
+          const name = attrs[i];
+          if (Array.isArray(name)) node.setAttributeNS(name[0] ?? null, str(name[1]), str(attrs[i + 1]));
+          else node.setAttribute(str(name), str(attrs[i + 1]));
+        }
+        if (isObject(t[3])) forms.push([node, t[3] as FormState]);
+        kids = t[2] ?? [];
         break;
       }
-      case 3:
-        node = document.createTextNode(str(t[1]));
-        break;
       case 4:
         node = document.createCDATASection(str(t[1]));
         break;
@@ -454,16 +473,17 @@ export class PageRestore implements HostRestore {
         break;
       case 11:
         node = document.createDocumentFragment();
+        kids = t[1];
         break;
       case 9:
         node = document.implementation.createHTMLDocument('');
         for (const child of Array.prototype.slice.call(node[PS.nodeArray!])) node.removeChild(child);
+        kids = t[1];
         break;
       default:
         this.fail(`a node of type ${String(t[0])}`);
     }
     list.push(node);
-    const kids = t[0] === 1 ? t[4] : t[0] === 9 || t[0] === 11 ? t[1] : [];
     if (!Array.isArray(kids)) this.fail('a node whose children are not a list');
     for (const k of kids) node.appendChild(this.build(document, k as Tree, list, forms));
     return node;
