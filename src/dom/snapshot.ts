@@ -51,6 +51,8 @@ interface PageLinks {
   p: string[];
   /** Engine timers that are animation frames. */
   f: number[];
+  /** history.length; the last value is history.state (entries before the current one keep the current URL). */
+  h: number;
 }
 
 /** Does a snapshot's header name a page (so `snapvm restore` brings back a page, not a script)? False for anything unreadable. */
@@ -80,6 +82,9 @@ export class Birth {
   readonly nodePrototype: object;
   private readonly hrefGetter: Function | undefined;
   readonly location: object;
+  readonly history: object;
+  /** happy-dom's own History members, as they were at birth: length and state getters, pushState, replaceState. */
+  readonly historyApi: { length?: Function; state?: Function; push?: Function; replace?: Function };
   readonly localStorage: object | undefined;
   readonly sessionStorage: object | undefined;
 
@@ -99,7 +104,9 @@ export class Birth {
     this.location = own('location') ?? w.location;
     this.localStorage = own('localStorage') ?? w.localStorage;
     this.sessionStorage = own('sessionStorage') ?? w.sessionStorage;
-    for (let p = Object.getPrototypeOf(this.location); p !== null && !this.hrefGetter; p = Object.getPrototypeOf(p)) this.hrefGetter = Reflect.getOwnPropertyDescriptor(p, 'href')?.get;
+    this.hrefGetter = member(this.location, 'href')?.get;
+    this.history = own('history') ?? w.history;
+    this.historyApi = { length: member(this.history, 'length')?.get, state: member(this.history, 'state')?.get, push: member(this.history, 'pushState')?.value, replace: member(this.history, 'replaceState')?.value };
     const queue: [object, string][] = [];
     const add = (v: unknown, path: string) => {
       if (!isObject(v) || this.paths.has(v) || builtins.has(v) || v === window || this.isNode(v)) return;
@@ -134,6 +141,15 @@ export class Birth {
   href(): string {
     return this.hrefGetter ? String(Reflect.apply(this.hrefGetter, this.location, [])) : '';
   }
+}
+
+/** A property's descriptor from an object's prototype chain (host reflection: no code runs). */
+function member(o: object, name: string): PropertyDescriptor | undefined {
+  for (let p: object | null = o; p !== null; p = Object.getPrototypeOf(p)) {
+    const d = Reflect.getOwnPropertyDescriptor(p, name);
+    if (d) return d;
+  }
+  return undefined;
 }
 
 const storageEntries = (storage: object | undefined, PS: Symbols): [string, string][] => {
@@ -273,7 +289,7 @@ export class PageCapture implements HostCapture {
 
   links(reached: (o: object) => boolean): { data: unknown; values: unknown[] } {
     const PS = this.PS;
-    const data: PageLinks = { l: [], p: [], f: [] };
+    const data: PageLinks = { l: [], p: [], f: [], h: 1 };
     const values: unknown[] = [];
     for (const r of this.page.listeners) {
       // a detached node that nothing else holds is garbage in a browser: its listeners go with it
@@ -292,6 +308,9 @@ export class PageCapture implements HostCapture {
     }
     const timers = this.page.engine.timers.timers;
     for (const id of this.page.animationFrames) if (timers.has(id)) data.f.push(id);
+    const api = this.birth.historyApi;
+    data.h = api.length ? Number(Reflect.apply(api.length, this.birth.history, [])) : 1;
+    values.push(api.state ? Reflect.apply(api.state, this.birth.history, []) : null);
     return { data, values };
   }
 
@@ -512,7 +531,7 @@ export class PageRestore implements HostRestore {
   links(raw: unknown, values: unknown[]): void {
     const data = raw as PageLinks;
     if (!isObject(data) || !Array.isArray(data.l) || !Array.isArray(data.p) || !Array.isArray(data.f)) this.fail('damaged links');
-    if (values.length !== 2 * (data.l.length + data.p.length)) this.fail('links without their values');
+    if (values.length !== 2 * (data.l.length + data.p.length) + 1 || typeof data.h !== 'number') this.fail('links without their values');
     const snap = this.page.controller.snapshot;
     data.l.forEach(([type, capture, once, passive], i) => snap.addListener(values[2 * i], String(type), values[2 * i + 1], capture === true, once === true, passive === true));
     const base = 2 * data.l.length;
@@ -525,5 +544,8 @@ export class PageRestore implements HostRestore {
       if (typeof id !== 'number') this.fail('an animation frame that is not a timer id');
       this.page.animationFrames.add(id);
     }
+    const { history, historyApi: api } = this.page.birth;
+    for (let i = 1; i < Math.min(data.h, 1000) && api.push; i++) Reflect.apply(api.push, history, [null, '']);
+    if (api.replace) Reflect.apply(api.replace, history, [values[values.length - 1], '']);
   }
 }
