@@ -122,9 +122,9 @@ t.test("steps: the contract's errors", async (t) => {
   let r = await cli(['run', page, '--steps', writeSteps([{ click: '#nope' }])]);
   t.equal(r.code, 1);
   t.match(r.stderr, /step 0 .*no element matches "#nope"/);
-  r = await cli(['run', page, '--steps', writeSteps([{ snapshot: 'x.html' }])]);
+  r = await cli(['run', page, '--steps', writeSteps([{ snapshot: path.join(tmp, 'no-such-dir', 'x.snap') }])]);
   t.equal(r.code, 1);
-  t.match(r.stderr, /not yet supported/);
+  t.match(r.stderr, /step 0 .*cannot write the page snapshot: ENOENT/);
   r = await cli(['run', page, '--steps', writeSteps([{ jump: 1 }])]);
   t.equal(r.code, 2);
   t.match(r.stderr, /step 0: unknown step "jump"/);

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot } from '../snapshot/index';
-import { Page, resolvePage, parseSteps, runSteps } from '../dom/index';
-import type { Step } from '../dom/index';
+import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot } from '../dom/index';
+import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
@@ -23,6 +23,11 @@ export interface SnapshotOptions {
   snapshotAt?: string;
   out?: string;
   stop?: boolean;
+}
+
+export interface RestoreCommandOptions extends SnapshotOptions {
+  /** For a page snapshot: STEPS.json, run after the restore. */
+  steps?: string;
 }
 
 export interface RunOptions extends SnapshotOptions {
@@ -69,14 +74,17 @@ class Snapshotter {
   private waiting = false;
 
   constructor(
-    private readonly engine: Engine,
+    /** A script's engine, or a page's (pages take no safe-point snapshots). */
+    private readonly engine: Parameters<typeof capture>[0],
     private readonly opts: SnapshotOptions,
     private readonly at: SnapshotAt | null,
     private readonly io: Streams,
+    /** How a snapshot is taken between turns (a page writes its document too). */
+    private readonly take: () => Snapshot = () => capture(engine),
   ) {
     if (!at) return;
     prepareCapture(engine); // before the program starts: the capture must not pause it
-    if (at.kind === 'safepoint') engine.setSafepointHook((frame) => this.atSafepoint(frame));
+    if (at.kind === 'safepoint') (engine as Engine).setSafepointHook((frame) => this.atSafepoint(frame));
   }
 
   private write(where: string, take: () => Snapshot): boolean {
@@ -102,13 +110,13 @@ class Snapshotter {
   private atSafepoint(frame: Frame): void {
     if (++this.safepoints < this.at!.n) return;
     if (!this.write(`at safe point ${this.safepoints} (turn ${this.engine.loop.turn + 1})`, () => capture(this.engine, frame))) return;
-    this.engine.setSafepointHook(null);
+    (this.engine as Engine).setSafepointHook(null);
     if (this.opts.stop) throw new SafepointStop('snapshot written');
   }
 
   afterTurn = (turn: number): boolean => {
     if (!this.at || this.at.kind !== 'turn' || turn !== this.at.n) return false;
-    if (!this.write(`after turn ${turn}`, () => this.engine.snapshot())) return true;
+    if (!this.write(`after turn ${turn}`, this.take)) return true;
     return this.opts.stop === true;
   };
 
@@ -139,7 +147,7 @@ function formatBytes(n: number): string {
 }
 
 /** `snapvm restore SNAP`: rebuild the program a snapshot holds and continue its event loop. */
-export async function restoreFile(file: string, opts: SnapshotOptions = {}, io: Streams = processStreams): Promise<Exit> {
+export async function restoreFile(file: string, opts: RestoreCommandOptions = {}, io: Streams = processStreams): Promise<Exit> {
   const at = parseSnapshotAt(opts);
   if (at && 'error' in at) {
     io.stderr(`snapvm: ${at.error}\n`);
@@ -150,6 +158,11 @@ export async function restoreFile(file: string, opts: SnapshotOptions = {}, io: 
     code = fs.readFileSync(file, 'utf8');
   } catch (e) {
     io.stderr(`snapvm: cannot read snapshot '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return Exit.Usage;
+  }
+  if (isPageSnapshot(code)) return restorePageFile(file, code, opts, at, io);
+  if (opts.steps !== undefined) {
+    io.stderr(`snapvm: --steps is for page snapshots ('${file}' is a script's)\n`);
     return Exit.Usage;
   }
   let engine: Engine;
@@ -188,7 +201,12 @@ const processStreams: Streams = {
  * `snapvm run PAGE [--steps STEPS.json]`: an .html file or a folder with an index.html runs as a web
  * page (src/dom): its scripts, DOMContentLoaded and load, then the steps, or the event loop until idle.
  */
-export async function runPage(file: string, args: string[], io: Streams = processStreams): Promise<Exit> {
+export async function runPage(file: string, args: string[], io: Streams = processStreams, options: SnapshotOptions = {}): Promise<Exit> {
+  const at = parsePageSnapshotAt(options);
+  if (at && 'error' in at) {
+    io.stderr(`snapvm: ${at.error}\n`);
+    return Exit.Usage;
+  }
   const html = resolvePage(file);
   if (html === null) {
     io.stderr(`snapvm: cannot run '${file}': ${fs.existsSync(file) ? 'a folder without an index.html' : 'no such file'}\n`);
@@ -204,42 +222,87 @@ export async function runPage(file: string, args: string[], io: Streams = proces
       return Exit.Usage;
     }
   }
-  let steps: Step[] | undefined;
-  if (stepsFile !== undefined) {
-    try {
-      steps = parseSteps(JSON.parse(fs.readFileSync(stepsFile, 'utf8')), stepsFile);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.stderr(`snapvm: cannot use steps '${stepsFile}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-      return Exit.Usage;
-    }
-  }
-  let page: Page;
-  page = new Page(html, {
-    onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(page.engine.format(values) + '\n'),
-    onError: (e) => io.stderr(describeGuestError(e)),
-  });
+  const steps = readSteps(stepsFile, io);
+  if (steps === null) return Exit.Usage;
+  let snapshotter: Snapshotter | undefined;
+  const page: Page = new Page(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn)));
+  snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
   page.load();
-  if (steps) {
+  return drivePage(page, steps, stepsFile, snapshotter, io);
+}
+
+/** `--snapshot-at` for a page: turn:N only (turn 1 is the page's load: its scripts, DOMContentLoaded and load). */
+function parsePageSnapshotAt(opts: SnapshotOptions): SnapshotAt | { error: string } | null {
+  const at = parseSnapshotAt(opts);
+  if (at && !('error' in at) && at.kind === 'safepoint') return { error: 'a page is snapshotted between turns: --snapshot-at turn:N' };
+  return at;
+}
+
+/** The steps of --steps FILE (undefined: none), or null after saying why they cannot be used. */
+function readSteps(stepsFile: string | undefined, io: Streams): Step[] | undefined | null {
+  if (stepsFile === undefined) return undefined;
+  try {
+    return parseSteps(JSON.parse(fs.readFileSync(stepsFile, 'utf8')), stepsFile);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    io.stderr(`snapvm: cannot use steps '${stepsFile}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return null;
+  }
+}
+
+function pageOptions(io: Streams, page: () => Page, afterTurn: (turn: number) => boolean): PageOptions {
+  return {
+    onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(page().engine.format(values) + '\n'),
+    onError: (e) => io.stderr(describeGuestError(e)),
+    afterTurn,
+  };
+}
+
+/** After the load (or the restore): the steps, or the event loop until idle; then the exit code. */
+async function drivePage(page: Page, steps: Step[] | undefined, stepsFile: string | undefined, snapshotter: Snapshotter, io: Streams): Promise<Exit> {
+  if (steps && !page.stopped) {
     const outcome = await runSteps(page, steps, (line) => io.stdout(line + '\n'));
     if (outcome.kind === 'failed') {
       io.stderr(`snapvm: ${stepsFile}: ${outcome.message}\n`);
       return Exit.GuestFailed;
     }
-  } else {
+  } else if (!page.stopped) {
     await page.runUntilIdle();
   }
+  const snapshot = snapshotter.outcome();
+  if (snapshot !== Exit.Ok) return snapshot;
   return page.errors.length ? Exit.GuestFailed : Exit.Ok;
+}
+
+/** `snapvm restore SNAP [--steps STEPS.json]` for a page snapshot: the page comes back beside its app's files. */
+async function restorePageFile(file: string, code: string, opts: RestoreCommandOptions, at: SnapshotAt | null, io: Streams): Promise<Exit> {
+  if (at && at.kind === 'safepoint') {
+    io.stderr('snapvm: a page is snapshotted between turns: --snapshot-at turn:N\n');
+    return Exit.Usage;
+  }
+  const steps = readSteps(opts.steps, io);
+  if (steps === null) return Exit.Usage;
+  let snapshotter: Snapshotter | undefined;
+  let page: Page;
+  try {
+    page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn)));
+  } catch (e) {
+    if (!(e instanceof SnapshotError)) throw e;
+    io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
+    return Exit.Usage;
+  }
+  snapshotter = new Snapshotter(page.engine, opts, at, io, () => page.snapshot());
+  return drivePage(page, steps, opts.steps, snapshotter, io);
 }
 
 /** `snapvm run FILE [args…]`: a `.mjs` file as a module, anything else as a script; then the event loop until idle. */
 export async function runFile(file: string, args: string[], options: RunOptions = {}, io: Streams = processStreams): Promise<Exit> {
   if (resolvePage(file) !== null || /\.html?$/i.test(file)) {
-    if (options.snapshotAt !== undefined) {
-      io.stderr('snapvm: snapshots of pages are not supported yet (--snapshot-at works for scripts)\n');
+    if (options.edge !== undefined || options.test262Host) {
+      io.stderr(`snapvm: ${options.edge !== undefined ? '--edge' : '--test262-host'} is for scripts, not pages\n`);
       return Exit.Usage;
     }
-    return runPage(file, args, io);
+    return runPage(file, args, io, options);
   }
   const abs = path.resolve(file);
   const at = parseSnapshotAt(options);
@@ -377,12 +440,14 @@ Console output goes to stdout (log, info, debug) and stderr (warn, error), as in
 Exit status: 0 when the program and its event loop finish, 1 on an uncaught exception,
 an unhandled promise rejection or a syntax error (the guest stack goes to stderr),
 2 when the file cannot be read or the command line is wrong, 3 when the program ended
-before the turn --snapshot-at names (snapshots of pages are not supported yet).
+before the turn --snapshot-at names.
 
 A page runs on a DOM (happy-dom) with its scripts in snapvm; then, with --steps STEPS.json, a JSON
 array of {"click": SEL}, {"type": [SEL, TEXT]}, {"key": [SEL, KEY]}, {"wait": MS}, {"print": SEL},
-{"stop": true} runs in order (a virtual clock: wait jumps through timers and animation frames);
-without steps, the event loop runs until idle. Exit 1 if a page error went uncaught or a step failed.`,
+{"snapshot": FILE}, {"stop": true} runs in order (a virtual clock: wait jumps through timers and
+animation frames); without steps, the event loop runs until idle. Exit 1 if a page error went
+uncaught or a step failed. For a page, --snapshot-at turn:N counts the load as turn 1 and each
+timer or animation frame after it as one turn; snapvm restore SNAP [--steps STEPS.json] continues it.`,
     )
     .action(async (file: string, args: string[], opts: RunOptions) => {
       setExit(await runFile(file, args, opts, io));
@@ -395,7 +460,8 @@ without steps, the event loop runs until idle. Exit 1 if a page error went uncau
     .option('--snapshot-at <when>', 'write a new snapshot after turn N (counted as in the original run) or at safe point N (counted from the restore)')
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
-    .action(async (file: string, opts: SnapshotOptions) => {
+    .option('--steps <file>', 'for a page snapshot: STEPS.json to run after the restore (as run PAGE --steps)')
+    .action(async (file: string, opts: RestoreCommandOptions) => {
       setExit(await restoreFile(file, opts, io));
     });
 

@@ -18,6 +18,14 @@ export interface CanvasRecord {
   context: SKRSContext2D;
 }
 
+/** A canvas in a page snapshot: lossless pixels and the 2D context's state (gradients are not kept). */
+export interface CanvasSnapshot {
+  png: string;
+  state: Record<string, string | number | boolean>;
+  lineDash: number[];
+  transform: number[];
+}
+
 export class PageCanvases {
   /** Native canvases by the id the realm half gave the element. */
   readonly canvases = new Map<number, CanvasRecord>();
@@ -35,6 +43,36 @@ export class PageCanvases {
     const record = this.canvases.get(Number(id));
     if (!record) throw new Error(`canvas ${String(id)} has no context`);
     return record;
+  }
+
+  /** For a page snapshot: the pixels as PNG (lossless) and the drawing state of canvas `id`, or null if it has none. */
+  save(id: number): CanvasSnapshot | null {
+    const record = this.canvases.get(id);
+    if (!record) return null;
+    const ctx = record.context as unknown as Record<string, unknown>;
+    const state: Record<string, string | number | boolean> = {};
+    for (const name of STATE) {
+      const v = ctx[name];
+      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') state[name] = v;
+    }
+    const m = record.context.getTransform();
+    return { png: record.canvas.encodeSync('png').toString('base64'), state, lineDash: record.context.getLineDash(), transform: [m.a, m.b, m.c, m.d, m.e, m.f] };
+  }
+
+  /** Put saved pixels and state back into canvas `id` (made by the context the restore asked for). */
+  load(id: number, saved: CanvasSnapshot): void {
+    const record = this.get(id);
+    const image = new (this.library().Image)();
+    image.src = Buffer.from(saved.png, 'base64');
+    const ctx = record.context;
+    ctx.save();
+    ctx.globalCompositeOperation = 'copy';
+    ctx.drawImage(image, 0, 0);
+    ctx.restore();
+    for (const [name, v] of Object.entries(saved.state)) if (STATE.has(name)) (ctx as unknown as Record<string, unknown>)[name] = v;
+    ctx.setLineDash(saved.lineDash);
+    const [a, b, c, d, e, f] = saved.transform;
+    ctx.setTransform(a!, b!, c!, d!, e!, f!);
   }
 
   install(service: Service, realmArrayFrom: (bytes: Uint8ClampedArray, into: unknown) => void): void {

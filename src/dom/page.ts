@@ -13,6 +13,8 @@ import type { ConsoleLevel } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
 import { typedArrayBytes } from './typed-arrays';
+import { capture, restoreWith, readHeader, SnapshotError, type Snapshot } from '../snapshot/index';
+import { Birth, PageCapture, PageRestore } from './snapshot';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -35,6 +37,10 @@ export interface PageOptions {
   height?: number;
   /** 2D canvas through @napi-rs/canvas (default true; the library loads on the first canvas drawn). */
   canvas?: boolean;
+  /** Called after each event-loop turn the page runs (timers, frames), with the turn's number; true stops `wait`. */
+  afterTurn?: (turn: number) => boolean | void;
+  /** The window's URL when it is not the file's (a restored page keeps its hash). */
+  url?: string;
 }
 
 /** Per page load: where the time went (ms). */
@@ -45,6 +51,8 @@ export interface PageTimings {
   window: number;
   /** Parsing the HTML, running the scripts, DOMContentLoaded and load. */
   load: number;
+  /** A restored page: the whole restore, the fresh page in it (bundle, window, birth record), and rebuilding the document. */
+  restore?: { total: number; page: number; document: number };
 }
 
 const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype'];
@@ -102,8 +110,19 @@ export function resolvePage(file: string): string | null {
   return /\.html?$/i.test(abs) ? abs : null;
 }
 
-interface Controller {
+/** The page controller (realm/page.js); its `snapshot` half serves page snapshots (snapshot.ts). */
+export interface Controller {
   window: object;
+  installGlobals(): void;
+  snapshot: {
+    addListener(target: unknown, type: string, listener: unknown, capture: boolean, once: boolean, passive: boolean): void;
+    canvasOf(ctx: object): object | null;
+    canvasId(element: object): number;
+    context2d(element: object): object;
+  };
+  PropertySymbol: Record<string, symbol>;
+  /** A pending fetch's timer callback (realm code). */
+  deliverFetch: Function;
   load(html: string): void;
   click(selector: string): boolean;
   type(selector: string, text: string): boolean;
@@ -129,14 +148,23 @@ export class Page {
   readonly timings: PageTimings = { bundle: 0, window: 0, load: 0 };
   /** The native canvas behind each 2D context the page made (pixels for the snapshot). */
   readonly canvases = new PageCanvases();
-  private readonly controller: Controller;
+  /** The page controller (realm code), for the DOM room. */
+  readonly controller: Controller;
+  /** What the page was before any script ran (page snapshots name happy-dom's objects by it). */
+  readonly birth: Birth;
   private readonly onError: (error: GuestError) => void;
+  private readonly afterTurn: ((turn: number) => boolean | void) | undefined;
+  /** An afterTurn callback asked to stop (a snapshot with --stop): wait and the steps end. */
+  stopped = false;
+  /** The engine clock's time when the page was born: the page's clock (performance.now, frame times) counts from it. */
+  private clockOrigin: number;
 
   constructor(file: string, options: PageOptions = {}) {
     this.file = path.resolve(file);
     this.root = path.dirname(this.file);
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
+    this.afterTurn = options.afterTurn;
     const engine = new Engine({ onConsole: options.onConsole });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
@@ -150,9 +178,9 @@ export class Page {
     for (const key of Reflect.ownKeys(realm.global)) Object.defineProperty(hostGlobal, key, Object.getOwnPropertyDescriptor(realm.global, key)!);
     realm.defineNative(hostGlobal, 'setImmediate', 1, (_t, a) => engine.timers.add(a[0] as Function, sliceArgs(a, 1), 0, false));
     realm.defineNative(hostGlobal, 'clearImmediate', 1, (_t, a) => void (typeof a[0] === 'number' && engine.timers.clear(a[0])));
-    const origin = engine.timers.now();
+    this.clockOrigin = engine.timers.now();
     const performanceObject = realm.intrinsics.newObject() as Record<string, unknown>;
-    realm.defineNative(performanceObject, 'now', 0, () => engine.timers.now() - origin);
+    realm.defineNative(performanceObject, 'now', 0, () => this.clock());
     performanceObject.timeOrigin = Date.now();
     const processObject = realm.realmEval(`({ platform: 'linux', arch: 'x64', env: {}, versions: {} })`);
     const factory = compiledBundle().script.runInContext(realm.context) as Function;
@@ -164,10 +192,12 @@ export class Page {
 
     started = performance.now();
     const pageOptions = realm.intrinsics.newObject() as Record<string, unknown>;
-    Object.assign(pageOptions, { canvas: options.canvas ?? true, url: this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
+    Object.assign(pageOptions, { canvas: options.canvas ?? true, url: options.url ?? this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
     this.controller = exports.createPage(pageOptions);
     this.window = this.controller.window;
     engine.adoptGlobal(this.window);
+    this.controller.installGlobals();
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }
@@ -179,6 +209,9 @@ export class Page {
     this.controller.load(html);
     this.checkpoint();
     this.timings.load = performance.now() - started;
+    // the load is the page's first turn (as a script's main program is)
+    this.engine.mainTurnDone = true;
+    this.turnDone(1);
   }
 
   /** Run the event loop (timers, animation frames) for `ms` of the page's clock. */
@@ -186,6 +219,7 @@ export class Page {
     const timers = this.engine.timers;
     const end = timers.now() + ms;
     this.checkpoint();
+    if (this.stopped) return;
     for (;;) {
       const next = timers.next();
       if (!next || next.due > end) break;
@@ -195,6 +229,7 @@ export class Page {
       }
       this.engine.loop.runTurn();
       this.checkpoint();
+      if (this.turnDone(this.engine.loop.turn + 1)) return;
     }
     if (timers.realTime) {
       if (end > timers.now()) await sleep(end - timers.now());
@@ -205,12 +240,60 @@ export class Page {
   async runUntilIdle(): Promise<void> {
     for (;;) {
       try {
-        await this.engine.runEventLoop();
+        await this.engine.runEventLoop((turn) => this.turnDone(turn));
         return;
       } catch (e) {
         this.report(e);
       }
     }
+  }
+
+  /** After turn `turn` (the load is turn 1): true once an afterTurn callback asked to stop. */
+  private turnDone(turn: number): boolean {
+    if (!this.stopped && this.afterTurn?.(turn)) this.stopped = true;
+    return this.stopped;
+  }
+
+  /** The page's clock (ms): `performance.now()`, and the times animation frames get. */
+  clock(): number {
+    return this.engine.timers.now() - this.clockOrigin;
+  }
+
+  /** Set the page's clock (a restored page goes on from the snapshot's time; before its timers are put back). */
+  setClock(ms: number): void {
+    const timers = this.engine.timers;
+    if (timers.realTime) this.clockOrigin = timers.now() - ms;
+    else timers.virtualTime = this.clockOrigin + ms;
+  }
+
+  /** Write the page out (between event-loop turns): the heap with the document, listeners, timers, storage, canvases. */
+  snapshot(): Snapshot {
+    return capture(this.engine, null, new PageCapture(this));
+  }
+
+  /**
+   * A page from a page snapshot, ready to continue: a fresh page is born from the same file (the app's
+   * folder must be where it was), its document is rebuilt from the snapshot, and then its heap. The
+   * page's scripts do not run again.
+   */
+  static restore(code: string, options: PageOptions = {}): Page {
+    const info = (readHeader(code).options as { host?: { page?: { file?: unknown; url?: unknown } } }).host?.page;
+    if (!info || typeof info.file !== 'string' || typeof info.url !== 'string') throw new SnapshotError('not a page snapshot (its header names no page)');
+    const { file, url } = info;
+    if (!fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
+    const started = performance.now();
+    let page: Page | undefined;
+    let host: PageRestore | undefined;
+    let born = 0;
+    restoreWith(code, () => {
+      const t = performance.now();
+      page = new Page(file, { ...options, url });
+      born = performance.now() - t;
+      host = new PageRestore(page);
+      return { engine: page.engine, host };
+    });
+    page!.timings.restore = { total: performance.now() - started, page: born, document: host!.documentMs };
+    return page!;
   }
 
   click(selector: string): boolean {
@@ -343,7 +426,7 @@ export class Page {
     service('requestAnimationFrame', 1, (a) => {
       // every frame callback requested before a frame boundary runs at that boundary, each as its own
       // turn, with the boundary's time as its timestamp
-      const now = engine.timers.now();
+      const now = this.clock();
       const boundary = (Math.floor(now / FRAME_MS) + 1) * FRAME_MS;
       const args = realm.intrinsics.newArray();
       args.push(boundary);

@@ -1,7 +1,16 @@
 // Driving a loaded page headlessly: the STEPS.json contract of `snapvm run page.html --steps` (issue 4).
 // A JSON array run in order: {"click": SEL}, {"type": [SEL, TEXT]}, {"key": [SEL, KEY]}, {"wait": MS},
 // {"print": SEL}, {"snapshot": PATH}, {"stop": true}.
+import * as fs from 'node:fs';
+import { SnapshotError } from '../snapshot/index';
 import type { Page } from './page';
+
+/** Write a snapshot file whole or not at all (a reader never sees half of one). */
+export function writeSnapshot(file: string, code: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, code);
+  fs.renameSync(tmp, file);
+}
 
 export type Step =
   | { click: string }
@@ -69,10 +78,16 @@ export async function runSteps(page: Page, steps: Step[], out: (line: string) =>
       if (text === null) return missing(step.print);
       out(text);
     } else if ('snapshot' in step) {
-      return { kind: 'failed', message: `step ${i}: {"snapshot": ${JSON.stringify(step.snapshot)}} is not yet supported: page snapshots come with the snapshot room` };
+      try {
+        writeSnapshot(step.snapshot, page.snapshot().code);
+      } catch (e) {
+        if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+        return { kind: 'failed', message: `step ${i} (${JSON.stringify(step)}): cannot write the page snapshot: ${(e as Error).message}` };
+      }
     } else {
       return { kind: 'stopped' };
     }
+    if (page.stopped) return { kind: 'stopped' }; // --snapshot-at … --stop during the step
   }
   return { kind: 'done' };
 }

@@ -15,6 +15,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
 import { pristineEngine } from './pristine';
+import type { HostCapture, HostClaim } from './host';
 
 export interface SnapshotStats {
   turn: number;
@@ -130,6 +131,8 @@ export class Capture {
     private readonly engine: Engine,
     /** A safe-point snapshot: the innermost frame of the computation running now. */
     private readonly running: Frame | null = null,
+    /** The embedder's objects (host.ts): a page's DOM. */
+    private readonly host: HostCapture | null = null,
   ) {
     this.at = engine.timers.now();
     this.realmBuiltins = engine.realm.realmEval('globalThis');
@@ -237,6 +240,8 @@ export class Capture {
       return `$.builtin(${lit(builtin)})`;
     }
     const proxy = vm.proxies.get(o);
+    const claimed = proxy ? null : this.claim(o);
+    if (claimed !== null) return claimed;
     if (proxy) {
       this.count('Proxy');
       const revocable = proxy.revocable === true;
@@ -448,15 +453,22 @@ export class Capture {
     }
   }
 
-  /** Entries of weak collections whose key is `key` (recorded by weak.ts). */
-  private weakEntries(key: unknown, ref: string, path: string): void {
+  private readonly finalizationWritten = new Set<object>();
+
+  /** Entries of weak collections whose key is `key` (recorded by weak.ts); `reachedOnly`: of collections the walk met. */
+  private weakEntries(key: unknown, ref: string, path: string, reachedOnly = false): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
     for (const [coll, v] of m ?? []) {
+      if (reachedOnly) {
+        if (!this.ids.has(coll) || this.weakWritten.has(coll)) continue;
+        this.weakWritten.add(coll);
+      }
       const isMap = types.isWeakMap(coll);
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
       this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
     }
-    if (typeof key === 'symbol') return;
+    if (typeof key === 'symbol' || this.finalizationWritten.has(key as object)) return;
+    this.finalizationWritten.add(key as object); // (a claimed object's entries are looked at more than once)
     // FinalizationRegistry registrations on this target, in the order they were made
     for (const r of this.vm.finalization.live(key as object)) {
       const args = [this.value(r.registry, `${path}.<registry>`), ref, this.value(r.held, `${path}.<held value>`)];
@@ -736,6 +748,8 @@ export class Capture {
     const id = this.ids.get(o)!;
     const ref = `$o[${id}]`;
     const path = this.paths.get(o) ?? ref;
+    const claim = this.claims.get(o);
+    if (claim) return this.fillProperties(o, ref, path, null, claim.props); // weak entries: claimedWeakEntries()
     this.weakEntries(o, ref, path);
     if (this.engine.builtins.has(o)) return; // diffed against a fresh engine in run()
     const closure = typeof o === 'function' ? vm.closures.get(o) : undefined;
@@ -844,15 +858,15 @@ export class Capture {
   }
 
   /** Own properties in order. `pristine` (a built-in's twin in a fresh engine) limits them to what changed. */
-  private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
+  private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null, only?: PropertyKey[]): void {
     let ref = typeof refOf === 'string' ? refOf : '';
-    const keys = Reflect.ownKeys(o);
+    const keys = only ?? Reflect.ownKeys(o);
     const plain: string[] = [];
     const flushPlain = () => {
       if (plain.length) this.fills.push(`$props(${ref}, [${plain.join(', ')}]);`);
       plain.length = 0;
     };
-    const isArr = Array.isArray(o);
+    const isArr = !only && Array.isArray(o);
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     let first = 0;
     if (isArr && !pristine) {
@@ -977,6 +991,57 @@ export class Capture {
     return `$.builtin(${lit(p)})`;
   }
 
+  /** Drain: filling an object may reach new objects. */
+  private drain(): void {
+    for (let i = this.drained; i < this.fillQueue.length; i++) {
+      const o = this.fillQueue[i]!;
+      const before = this.fills.length;
+      this.fill(o);
+      let n = 0;
+      for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
+      this.addBytes(this.envsToFill.has(o) ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
+    }
+    this.drained = this.fillQueue.length;
+  }
+  private drained = 0;
+
+  // ---- the embedder's objects (host.ts) ----
+
+  private readonly claims = new Map<object, HostClaim>();
+  private readonly weakDone = new Map<object, Set<object>>();
+  /** (per claimed key) weak collections whose entry for it is written. */
+  private weakWritten = new Set<object>();
+
+  /** `$.host(ref)` for an object the embedder claims, or null. */
+  private claim(o: object): string | null {
+    const c = this.host?.claim(o) ?? null;
+    if (c === null) return null;
+    if (typeof c === 'string') this.fail(c, o);
+    this.claims.set(o, c);
+    this.count('host object');
+    return `$.host(${lit(JSON.stringify(c.ref))})`;
+  }
+
+  /** The embedder's state that holds guest values, written after the heap (the walk it starts is drained too). */
+  private hostLinks(): string[] {
+    if (!this.host) return [];
+    const { data, values } = this.host.links((o) => this.ids.has(o));
+    const exprs = values.map((v, i) => this.value(v, `<host link ${i}>`));
+    this.drain();
+    // Claimed objects are keys in the embedder's own weak collections too (its code uses the guest's
+    // WeakMap): only entries of collections the program reaches are written.
+    for (let done = -1; done !== this.ids.size; ) {
+      done = this.ids.size;
+      for (const o of this.claims.keys()) {
+        this.weakWritten = this.weakDone.get(o) ?? new Set();
+        this.weakDone.set(o, this.weakWritten);
+        this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', true);
+      }
+      this.drain();
+    }
+    return [`$.hostLinks(${lit(JSON.stringify(data))}, [${exprs.join(', ')}]);`];
+  }
+
   // ---- roots ----
 
   run(): Snapshot {
@@ -1007,20 +1072,16 @@ export class Capture {
       return `[${t.id}, ${this.value(t.callback, `<timer ${t.id}>`)}, [${t.args.map((a, i) => this.value(a, `<timer ${t.id}>.<arg ${i}>`)).join(', ')}], ${lit(remaining)}, ${t.interval}, ${t.repeat}, ${t.seq}]`;
     });
     const pendingRejections = engine.rejections.pending.map((p) => this.value(p, '<unhandled rejection>'));
-    // Drain: filling an object may reach new objects.
-    for (let i = 0; i < this.fillQueue.length; i++) {
-      const o = this.fillQueue[i]!;
-      const before = this.fills.length;
-      this.fill(o);
-      let n = 0;
-      for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
-      this.addBytes(this.envsToFill.has(o) ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
-    }
-    this.writeIterations();
+    for (const root of this.host?.roots() ?? []) this.value(root, '<host root>');
+    this.drain();
+    const hostLinks = this.hostLinks();
+    this.writeIterations(); // the walk is over
+    const hostState = this.host ? [`$.hostState(${lit(JSON.stringify(this.host.state()))});`] : [];
+    this.addBytes('host state', hostState.join('').length);
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
     const b = (dotted: string) => this.builtinRef(dotted);
-    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null }))});`;
+    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) }))});`;
     const body = [
       `var $o = [];`,
       `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
@@ -1028,6 +1089,7 @@ export class Capture {
       `var $Map = ${b('Map')}, $Set = ${b('Set')}, $Date = ${b('Date')}, $RegExp = ${b('RegExp')}, $bind = ${b('Function.prototype.bind')};`,
       `var $props = $.props;`,
       ...this.header,
+      ...hostState,
       `// 1. objects`,
       ...this.creates,
       `// 2. engine records`,
@@ -1039,6 +1101,7 @@ export class Capture {
       ...this.fills,
       `// 4. integrity, queues, clock`,
       ...this.finals,
+      ...hostLinks,
       `$.jobs([${jobs.join(', ')}]);`,
       `$.timers([${timers.join(', ')}], ${t.nextId}, ${t.nextSeq});`,
       `$.rejections([${pendingRejections.join(', ')}]);`,
@@ -1075,6 +1138,6 @@ export function prepareCapture(engine: Engine): void {
   pristineEngine(engine.options);
 }
 
-export function capture(engine: Engine, running: Frame | null = null): Snapshot {
-  return new Capture(engine, running).run();
+export function capture(engine: Engine, running: Frame | null = null, host: HostCapture | null = null): Snapshot {
+  return new Capture(engine, running, host).run();
 }

@@ -7,6 +7,7 @@ import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type 
 import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, type RestoredRecords } from './typed';
+import type { HostRestore } from './host';
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
@@ -27,7 +28,11 @@ class Restorer {
   /** Records made before their fields (promise functions, module steps): each takes one `$.rec(id, "object", …)`. */
   private readonly placeholders = new Map<number, 'promise function' | 'module step'>();
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    /** The embedder's objects (host.ts): a page's DOM. */
+    private readonly host: HostRestore | null = null,
+  ) {
     this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
     this.typed = new TypedRestore(engine, this.made);
@@ -597,6 +602,18 @@ class Restorer {
       engine.loop.turn = this.num(n, 'a turn');
       engine.mainTurnDone = mainTurnDone !== false;
     });
+    // the embedder's objects (host.ts): its state first, then its objects by name, then its links
+    const host = () => this.host ?? this.bad('a snapshot of an embedder\'s objects (a page): restore it with the embedder (snapvm restore reads the header)');
+    const json = (text: unknown): unknown => {
+      try {
+        return JSON.parse(String(text));
+      } catch {
+        this.bad('embedder data that is not JSON');
+      }
+    };
+    def('hostState', (data: unknown) => host().state(json(data)));
+    def('host', (ref: unknown) => host().make(json(ref)));
+    def('hostLinks', (data: unknown, values: unknown) => host().links(json(data), this.list(values, 'embedder links')));
     def('running', (top: unknown, inTimerTurn: unknown) => {
       const f = this.typed.expect(this.resolve(top), this.typed.frame('loop'), 'the running computation') as Frame;
       let n = 0;
@@ -624,21 +641,32 @@ function runAsGuest(code: string, engine: Engine, restorer: Restorer): void {
 /** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
 export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
   const header = readHeader(code);
-  const make = () =>
-    new EngineClass({
+  const make = () => ({
+    engine: new EngineClass({
       ...options,
       test262Host: options.test262Host ?? header.options.test262Host,
       frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
       // the caller's options win (a server restoring a stranger's snapshot fixes them)
       argv: options.argv ?? header.options.argv ?? undefined,
-    });
-  let engine = make();
+    }),
+    host: null,
+  });
+  return restoreWith(code, make);
+}
+
+/**
+ * Rebuild into engines `make` gives (with the embedder's restore side, for a page); called once, or a
+ * second time when the text is not the canonical one capture writes.
+ */
+export function restoreWith<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): E {
+  readHeader(code);
+  let { engine, host } = make();
   try {
     // the canonical text capture writes is read directly; any other program runs as guest code,
     // from the start in a fresh engine
-    if (!readCanonical(code, engine, new Restorer(engine).operations())) {
-      engine = make();
-      runAsGuest(code, engine, new Restorer(engine));
+    if (!readCanonical(code, engine, new Restorer(engine, host).operations())) {
+      ({ engine, host } = make());
+      runAsGuest(code, engine, new Restorer(engine, host));
     }
   } catch (e) {
     if (e instanceof SnapshotError) throw e;

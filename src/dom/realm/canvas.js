@@ -44,6 +44,9 @@ export function makeCanvasAdapter(getWindow) {
     get canvas() {
       return this.#canvas;
     }
+    static canvasOf(ctx) {
+      return typeof ctx === 'object' && ctx !== null && #canvas in ctx ? ctx.#canvas : null;
+    }
     #id() {
       return sync(this.#canvas);
     }
@@ -147,6 +150,9 @@ export function makeCanvasAdapter(getWindow) {
   return {
     CanvasRenderingContext2D,
     CanvasGradient,
+    /** For a page snapshot: the element a context draws on (null: not a context), and an element's canvas id (0: none yet). */
+    canvasOf: (ctx) => CanvasRenderingContext2D.canvasOf(ctx),
+    canvasId: (canvas) => ids.get(canvas) ?? 0,
     adapter: {
       getContext(caller, contextType) {
         if (contextType !== '2d') return null;

@@ -114,17 +114,20 @@ export function createPage(options) {
         const url = new window.URL(request.url);
         if (url.protocol !== 'file:') throw new window.TypeError(`Failed to fetch ${url.href}: only the app's own files can be fetched`);
         if (request.method !== 'GET' && request.method !== 'HEAD') throw new window.TypeError(`Failed to fetch ${url.href}: ${request.method} of a local file`);
-        const body = services.readAppFile(url.href);
-        if (body === null) return Promise.resolve(new window.Response('', { status: 404, statusText: 'Not Found' }));
-        const ext = /\.([a-z0-9]+)$/i.exec(url.pathname)?.[1]?.toLowerCase() ?? '';
-        const response = new window.Response(request.method === 'HEAD' ? null : body, { status: 200, statusText: 'OK', headers: { 'Content-Type': MIME[ext] ?? 'application/octet-stream' } });
-        // the response arrives in a later task, as from a network
-        return new Promise((resolve) => window.setTimeout(() => resolve(response), 0));
+        // the response arrives in a later task, as from a network; the pending fetch is a timer whose
+        // callback and arguments a page snapshot can write (the file is read when it arrives)
+        return new Promise((resolve) => window.setTimeout(deliverFetch, 0, resolve, url.href, request.method));
       } catch (error) {
         return Promise.reject(error);
       }
     },
   };
+  function deliverFetch(resolve, href, method) {
+    const body = services.readAppFile(href);
+    if (body === null) return resolve(new window.Response('', { status: 404, statusText: 'Not Found' }));
+    const ext = /\.([a-z0-9]+)$/i.exec(new window.URL(href).pathname)?.[1]?.toLowerCase() ?? '';
+    resolve(new window.Response(method === 'HEAD' ? null : body, { status: 200, statusText: 'OK', headers: { 'Content-Type': MIME[ext] ?? 'application/octet-stream' } }));
+  }
   const installGlobals = () => {
     Object.defineProperty(window, 'addEventListener', { value: addOnWindow, writable: true, enumerable: true, configurable: true });
     Object.defineProperty(window, 'removeEventListener', { value: removeOnWindow, writable: true, enumerable: true, configurable: true });
@@ -293,5 +296,17 @@ export function createPage(options) {
     return el ? el.textContent : null;
   }
 
-  return { window, load, click, type, key, text, PropertySymbol };
+  // ---- for page snapshots (../snapshot.ts): happy-dom's own functions, kept from before any script ran ----
+  const getContext = window.HTMLCanvasElement.prototype.getContext;
+  const snapshot = {
+    addListener(target, type, listener, capture, once, passive) {
+      add.call(target, type, listener, { capture, once, passive });
+    },
+    canvasOf: (ctx) => (canvas ? canvas.canvasOf(ctx) : null),
+    canvasId: (element) => (canvas ? canvas.canvasId(element) : 0),
+    context2d: (element) => getContext.call(element, '2d'),
+  };
+
+  // deliverFetch: a pending fetch's timer callback, named in snapshots by its path from the controller
+  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, PropertySymbol };
 }

@@ -1,0 +1,39 @@
+// The one plug-in point through which an embedder's objects enter a snapshot: objects the engine did
+// not make (the DOM room's window, nodes, storage, canvas contexts…) are not walked as ordinary
+// objects; their owner says whether an object is its own, how to name it, and writes its own state.
+// Capture (capture.ts) and restore (restore.ts) each have one small section that calls these.
+
+/** What the owner says about one of its objects. */
+export interface HostClaim {
+  /** JSON-able name of the object, handed back to `HostRestore.make` on restore. */
+  ref: unknown;
+  /** Own properties that are the program's (expandos): written as ordinary properties. */
+  props: PropertyKey[];
+}
+
+/** The capture side, implemented by the embedder. */
+export interface HostCapture {
+  /** JSON-able; written into the snapshot's format line as `host` (readHeader(code).options.host). */
+  readonly header: unknown;
+  /** Objects the program reaches only through the embedder's state (the window, nodes with expandos). */
+  roots(): object[];
+  /**
+   * Is `o` yours? A claim; null: not the embedder's (walked as usual); a string: the embedder's but it
+   * cannot be written out (the string says what it is). Called once per object, never on a guest proxy.
+   */
+  claim(o: object): HostClaim | string | null;
+  /**
+   * After the heap walk: embedder state that holds guest values (listeners…). `values` are written as
+   * guest values; `reached` says whether the walk met an object (so unreachable state can be dropped).
+   */
+  links(reached: (o: object) => boolean): { data: unknown; values: unknown[] };
+  /** Last: the embedder state that holds no guest value (the document). Restored before any object. */
+  state(): unknown;
+}
+
+/** The restore side: `$.hostState`, `$.host`, `$.hostLinks` of the snapshot program. */
+export interface HostRestore {
+  state(data: unknown): void;
+  make(ref: unknown): object;
+  links(data: unknown, values: unknown[]): void;
+}
