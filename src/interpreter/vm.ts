@@ -218,7 +218,8 @@ export class VM {
   readonly boundFunctions = makeStamp<{ target: Function; boundThis: unknown; boundArgs: unknown[] }>();
   /** Weak collection entries recorded on their keys (weak.ts): collection → value. */
   readonly weakEntries = makeStamp<Map<object, unknown>>();
-  readonly weakSymbolEntries = new Map<symbol, Map<object, unknown>>();
+  /** The same for symbol keys (held weakly: V8 11 takes unregistered symbols as weak keys; TypeScript's lib does not know). */
+  readonly weakSymbolEntries: { get(k: symbol): Map<object, unknown> | undefined; set(k: symbol, v: Map<object, unknown>): void } = new WeakMap() as never;
   /** FinalizationRegistry cleanups and registrations (weak.ts), for the snapshot room. */
   readonly finalization = new Finalization();
   /**
