@@ -22,6 +22,9 @@ type Stmt = { t: 'var'; decls: [string, Node][] } | { t: 'assign'; index: number
 
 class NotCanonical {}
 const NOT = new NotCanonical();
+/** (made once: a regular expression literal in a method is a new object at every call) */
+const IDENT = /[A-Za-z_$][\w$]*/y;
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
 
 class Parser {
   pos = 0;
@@ -58,7 +61,7 @@ class Parser {
 
   private ident(): string {
     this.ws();
-    const m = /[A-Za-z_$][\w$]*/y;
+    const m = IDENT;
     m.lastIndex = this.pos;
     const r = m.exec(this.s);
     if (!r) throw NOT;
@@ -227,15 +230,19 @@ class Parser {
     // JSON string syntax (capture writes strings with JSON.stringify)
     const s = this.s;
     let i = this.pos + 1;
+    let escaped = false;
     for (;;) {
       const c = s.charCodeAt(i);
       if (c === 34) break;
-      if (c === 92) i += 2;
-      else if (Number.isNaN(c) || c === 10) throw NOT;
+      if (c === 92) (i += 2), (escaped = true);
+      else if (c < 32 || Number.isNaN(c)) throw NOT;
       else i++;
     }
-    const raw = s.slice(this.pos, i + 1);
+    const start = this.pos;
     this.pos = i + 1;
+    // no escape: the text between the quotes is the string (JSON forbids raw control characters)
+    if (!escaped) return s.slice(start + 1, i);
+    const raw = s.slice(start, i + 1);
     try {
       return JSON.parse(raw) as string;
     } catch {
@@ -244,7 +251,7 @@ class Parser {
   }
 
   private number(): Node {
-    const m = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
+    const m = NUMBER;
     m.lastIndex = this.pos;
     const r = m.exec(this.s);
     if (!r) throw NOT;
