@@ -40,6 +40,13 @@ export interface HostServices {
   newPromise(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
   /** Keep the event loop running until this host work settles (settle the guest promise inside it). */
   track(work: Promise<unknown>): void;
+  /**
+   * A kind of guest object whose state is a hidden record `R` (made with `proto`), which snapshots
+   * write and restore. Records are plain objects whose fields are guest values, plain host arrays
+   * and objects of the same sort; a record holding other host state gives `encode` (→ such a record)
+   * and `decode` (→ the live record again, synchronously: start async work there and await it later).
+   */
+  stampedKind<R extends object, E extends object = R>(kind: string, proto: object, codec?: { encode(record: R): E; decode(encoded: E): R }): { get(o: unknown): R | undefined; set(o: object, record: R): void };
 }
 
 export type HostService = (host: HostServices) => void;

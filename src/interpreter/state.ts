@@ -6,7 +6,7 @@ import { Code, ScopeDesc } from './code';
 import type { Realm } from './realm';
 import type { VM } from './vm';
 
-export { Env, Frame, HOLE, PrivateName, SafepointStop, type Closure, type GeneratorState } from './vm';
+export { Env, Frame, HOLE, PrivateName, SafepointStop, type Closure, type GeneratorState, type StampedKind } from './vm';
 export { offsetAt, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';

@@ -358,11 +358,11 @@ export class Capture {
       this.count('Array');
       return '[]';
     }
-    for (const [kind, { stamp }] of vm.stampedKinds) {
+    for (const [kind, { stamp, encode }] of vm.stampedKinds) {
       const rec = stamp.get(o);
       if (rec !== undefined) {
         this.count(kind);
-        this.stamped.set(o, [kind, rec as object]);
+        this.stamped.set(o, [kind, encode ? this.encoded(rec as object, encode) : (rec as object)]);
         return `$.stamped(${lit(kind)})`;
       }
     }
@@ -755,6 +755,14 @@ export class Capture {
     if (types.isArgumentsObject(o)) return I.ObjectPrototype;
     return undefined; // always written
   }
+
+  /** A host-state record as its kind writes it (once per record: objects sharing one keep sharing it). */
+  private encoded(rec: object, encode: (r: never) => object): object {
+    let e = this.encodings.get(rec);
+    if (!e) this.encodings.set(rec, (e = encode(rec as never)));
+    return e;
+  }
+  private readonly encodings = new Map<object, object>();
 
   private readonly protoAtCreation = new Set<object>();
   /** Objects of an engine built-in whose state is a stamped record (vm.stampedKinds). */

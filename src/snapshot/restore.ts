@@ -20,6 +20,8 @@ class Restorer {
   private readonly holeToken: object;
   private readonly byPath: Map<string, object>;
   private linked = false;
+  /** Records of stamped kinds with a `decode`: written record → live record. */
+  private readonly decoded = new Map<unknown, unknown>();
 
   constructor(private readonly engine: Engine) {
     this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
@@ -399,7 +401,13 @@ class Restorer {
       const k = vm.stampedKinds.get(String(kind));
       const r = this.resolve(rec);
       if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined) this.bad(`a record for an object of kind '${String(kind)}'`);
-      k.stamp.set(o, r as never);
+      let live = r;
+      if (k.decode) {
+        // once per record, so objects that shared a live record share it again
+        live = this.decoded.get(r) ?? k.decode(r as never);
+        this.decoded.set(r, live);
+      }
+      k.stamp.set(o, live as never);
     });
     def('elems', (a: unknown, values: unknown) => {
       if (!Array.isArray(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');
