@@ -57,7 +57,20 @@ export function webnnService(options: WebnnServiceOptions = {}): HostService {
 }
 
 function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
-  const { kit, R, value, method, guestPromise, fail, readDims } = guestTools(host);
+  const { kit, R, method: syncMethod, guestPromise, fail, isGuestError, readDims } = guestTools(host);
+  /** Methods that return promises reject (never throw) when their arguments are wrong, as WebIDL says. */
+  const promising = new Set(['createContext', 'build', 'createTensor', 'readTensor', 'compute']);
+  const method = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
+    syncMethod(o, name, length, !promising.has(name) ? impl : (self, a) => {
+      try {
+        return impl(self, a);
+      } catch (e) {
+        if (!isGuestError(e)) throw e;
+        const { promise, reject } = host.newPromise();
+        reject(e);
+        return promise;
+      }
+    });
   const note = options.onNote ?? ((line: string) => void process.stderr.write(line + '\n'));
   const klass = (name: string) => {
     const C = host.native(name, 0, () => fail(`Illegal constructor: ${name}`), true) as Function & { prototype: object };
@@ -419,14 +432,20 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       const dilations = optInts(o, 'dilations', what, 2, [1, 1], 1);
       const rounding = optEnum(o, 'roundingType', what, ['floor', 'ceil'] as const, 'floor');
       const extent = (i: number, size: number) => (size + padding[2 * i]! + padding[2 * i + 1]! - ((win[i]! - 1) * dilations[i]! + 1)) / strides[i]! + 1;
-      const round = (v: number, ceil: boolean) => (ceil ? Math.ceil(v - 1) + 1 : Math.floor(v - 1) + 1);
+      // NON-SPEC: in ceil mode a last window that would start in the end padding is dropped, as ONNX
+      // (and so onnxruntime) does; the spec's formula would keep a window of padding only
+      const round = (v: number, ceil: boolean, i = 0, size = 0) => {
+        if (!ceil) return Math.floor(v - 1) + 1;
+        const out = Math.ceil(v - 1) + 1;
+        return (out - 1) * strides[i]! >= size + padding[2 * i]! ? out - 1 : out;
+      };
       let ceil = rounding === 'ceil';
-      let out = [round(extent(0, h), ceil), round(extent(1, w), ceil)];
+      let out = [round(extent(0, h), ceil, 0, h), round(extent(1, w), ceil, 1, w)];
       const sizes = member(o, 'outputSizes');
       if (sizes !== undefined) {
         const s = readInts(sizes, `${what}: outputSizes`, 2, 1);
         const floors = [round(extent(0, h), false), round(extent(1, w), false)];
-        const ceils = [round(extent(0, h), true), round(extent(1, w), true)];
+        const ceils = [round(extent(0, h), true, 0, h), round(extent(1, w), true, 1, w)];
         if (s[0] === floors[0] && s[1] === floors[1]) ceil = false;
         else if (s[0] === ceils[0] && s[1] === ceils[1]) ceil = true;
         else fail(`${what}: outputSizes [${s}] is neither [${floors}] (floor) nor [${ceils}] (ceil)`);
