@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
-import { inspectSnapshot } from '../snapshot/index';
+import { inspectSnapshot, readHeader } from '../snapshot/index';
 import { Page, resolvePage, parseSteps, runSteps } from '../dom/index';
 import type { Step } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
+// the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
+import { guestMlServices } from '../ml/services';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {
@@ -154,7 +156,11 @@ export async function restoreFile(file: string, opts: SnapshotOptions = {}, io: 
   }
   let engine: Engine;
   try {
+    // the same guest APIs as the run that wrote it (models by path from the script's folder)
+    const header = readHeader(code).options;
+    const script = header.argv?.[0];
     engine = Engine.restore(code, {
+      services: header.test262Host ? undefined : guestMlServices({ modelRoot: script ? path.dirname(script) : process.cwd(), onNote: (line) => io.stderr(line + '\n') }),
       onPrint: (text) => io.stdout(text + '\n'),
       onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
     });
@@ -216,6 +222,7 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   }
   let page: Page;
   page = new Page(html, {
+    services: guestMlServices({ modelRoot: path.dirname(html), onNote: (line) => io.stderr(line + '\n') }),
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(page.engine.format(values) + '\n'),
     onError: (e) => io.stderr(describeGuestError(e)),
   });
@@ -270,6 +277,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     return Exit.Usage;
   }
   const engine = new Engine({
+    services: options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n') }),
     argv: [abs, ...args],
     test262Host: options.test262Host === true,
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,

@@ -9,7 +9,7 @@ import * as vm from 'node:vm';
 import { randomFillSync } from 'node:crypto';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Engine, GuestError } from '../interpreter/index';
-import type { ConsoleLevel } from '../interpreter/index';
+import type { ConsoleLevel, HostService } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
 import { typedArrayBytes } from './typed-arrays';
@@ -35,6 +35,8 @@ export interface PageOptions {
   height?: number;
   /** 2D canvas through @napi-rs/canvas (default true; the library loads on the first canvas drawn). */
   canvas?: boolean;
+  /** Host services installed before the page's scripts run (src/ml's `ort` and WebNN; `navigator.ml` goes onto the window's navigator). */
+  services?: HostService[];
 }
 
 /** Per page load: where the time went (ms). */
@@ -137,7 +139,7 @@ export class Page {
     this.root = path.dirname(this.file);
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
-    const engine = new Engine({ onConsole: options.onConsole });
+    const engine = new Engine({ onConsole: options.onConsole, services: options.services });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;
@@ -167,7 +169,14 @@ export class Page {
     Object.assign(pageOptions, { canvas: options.canvas ?? true, url: this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
     this.controller = exports.createPage(pageOptions);
     this.window = this.controller.window;
+    // a service's `navigator` (WebNN's, holding `ml`) must not replace the window's: its members move onto it
+    const serviceNavigator = realm.global.navigator as object | undefined;
+    delete realm.global.navigator;
     engine.adoptGlobal(this.window);
+    if (serviceNavigator) {
+      const navigator = realm.R.get(this.window, 'navigator') as object;
+      for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
+    }
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }

@@ -9,7 +9,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostService, HostServices } from '../interpreter/index';
-import { createSession, ort, type Device } from './runtime';
+import type * as ort from 'onnxruntime-node';
+import type { Device } from './runtime';
+import { runtime } from './lazy';
 import { guestTools, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taLength, HOST_ARRAYS, TYPE_OF_ARRAY, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface OrtServiceOptions {
@@ -110,13 +112,13 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
         if (typeof s !== 'string') fail(`string tensor: element ${i} is not a string`);
         strings.push(s as string);
       }
-      return new ort.Tensor('string', strings, r.dims);
+      return new (runtime().ort.Tensor)('string', strings, r.dims);
     }
     const bytes = copyTypedArray(r.data);
     const Host = HOST_ARRAYS[r.type] as unknown as { new (b: ArrayBuffer, o: number, n: number): any; BYTES_PER_ELEMENT: number };
     const data = new Host(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Host.BYTES_PER_ELEMENT);
     if (data.length !== r.dims.reduce((a, b) => a * b, 1)) fail(`ort.Tensor: its data no longer fits dims [${r.dims}]`);
-    return new ort.Tensor(r.type, data, r.dims);
+    return new (runtime().ort.Tensor)(r.type, data, r.dims);
   };
 
   /** A guest tensor holding a copy of onnxruntime's result. */
@@ -213,7 +215,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const { load, optionsArg } = readModel(args);
     const { device, options: sessionOptions } = readOptions(optionsArg);
     return guestPromise('InferenceSession.create', async () => {
-      const choice = await createSession(await load(), device, sessionOptions);
+      const choice = await runtime().createSession(await load(), device, sessionOptions);
       options.onNote?.(choice.note);
       return choice.session;
     }, (session) => {

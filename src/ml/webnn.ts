@@ -10,9 +10,8 @@
 // Safety (DESIGN.md, principle 3): as in ort-guest.ts, guest values are read through the realm's
 // Reflect and the host's %TypedArray% getters, and everything handed out is made in the realm.
 import type { HostService, HostServices } from '../interpreter/index';
-import { GraphBuilder, float as floatAttr } from './builder';
-import { contentHash, DataType } from './onnx';
-import { createSession, ort, type Device } from './runtime';
+import type * as ort from 'onnxruntime-node';
+import { runtime, builder, onnx } from './lazy';
 import { guestTools, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, HOST_ARRAYS, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface WebnnServiceOptions {
@@ -22,9 +21,8 @@ export interface WebnnServiceOptions {
 
 /** https://www.w3.org/TR/webnn/#enumdef-mloperanddatatype (float16 has no typed array in Node 20). */
 type MLOperandDataType = 'float32' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'int8' | 'uint8';
-const ONNX_TYPE: Record<MLOperandDataType, number> = {
-  float32: DataType.FLOAT, int32: DataType.INT32, uint32: DataType.UINT32, int64: DataType.INT64, uint64: DataType.UINT64, int8: DataType.INT8, uint8: DataType.UINT8,
-};
+/** ONNX's TensorProto.DataType numbers (written out: onnx-proto loads only when a graph is built). */
+const ONNX_TYPE: Record<MLOperandDataType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, uint32: 12, uint64: 13 };
 const BYTES: Record<MLOperandDataType, number> = { float32: 4, int32: 4, uint32: 4, int64: 8, uint64: 8, int8: 1, uint8: 1 };
 
 // ---- records (plain data: guest values, numbers, strings, arrays and other records) ----------------
@@ -87,7 +85,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     let entry = sessions.get(key);
     if (!entry) {
       const provider = g.context.provider as 'cpu' | 'cuda' | 'webgpu';
-      const session = ort.InferenceSession.create(g.model, { executionProviders: [provider] });
+      const session = runtime().ort.InferenceSession.create(g.model, { executionProviders: [provider] });
       session.catch(() => {}); // awaited (and reported) by whoever uses it
       sessions.set(key, (entry = { session, refs: 0 }));
     }
@@ -116,9 +114,9 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (!p) {
       p = (async () => {
         if (deviceType !== 'gpu') return 'cpu';
-        const g = new GraphBuilder('probe', 13);
+        const g = new (builder().GraphBuilder)('probe', 13);
         g.output(g.node('Identity', [g.input('x', [1])], {}, { outputs: ['y'] }));
-        const choice = await createSession(g.bytes(), 'gpu' as Device);
+        const choice = await runtime().createSession(g.bytes(), 'gpu');
         await choice.session.release();
         note(`WebNN: deviceType 'gpu': ${choice.note.replace(/^onnxruntime-node: /, '')}`);
         return choice.provider;
@@ -615,7 +613,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     },
     decode: (s) => {
       const model = hostView(s.model).slice();
-      if (contentHash(model) !== s.hash) throw new Error(`MLGraph: the model's bytes do not match their hash ${s.hash}`);
+      if (onnx().contentHash(model) !== s.hash) throw new Error(`MLGraph: the model's bytes do not match their hash ${s.hash}`);
       stored.set(s.hash, s.model);
       const g: GraphRecord = { ...s, model };
       if (!g.destroyed) sessionFor(g); // the session is made now, awaited by the first dispatch
@@ -638,7 +636,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (!named.length) fail('build: no outputs');
     const { bytes, inputs, outputs } = emitModel(named);
     b.built = true;
-    const rec: GraphRecord = { context: b.context, inputs, outputs, hash: contentHash(bytes), model: bytes, destroyed: false };
+    const rec: GraphRecord = { context: b.context, inputs, outputs, hash: onnx().contentHash(bytes), model: bytes, destroyed: false };
     return guestPromise('build', () => sessionFor(rec), () => {
       const g = kit.create(GraphPrototype);
       graphs.set(g, rec);
@@ -661,7 +659,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
 
   /** The ONNX model of the operations that lead to `outputs`; inputs and outputs get positional names. */
   function emitModel(outputs: [string, OperandRecord][]): { bytes: Uint8Array; inputs: Port[]; outputs: Port[] } {
-    const g = new GraphBuilder('webnn', 20);
+    const g = new (builder().GraphBuilder)('webnn', 20);
+    const floatAttr = builder().float;
     const names = new Map<OperandRecord, string>();
     const done = new Map<NodeRecord, string[]>();
     const inputs: Port[] = [];
@@ -871,7 +870,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     g.inputs.forEach((p, i) => {
       const b = bytes[i]!;
       const Host = HOST_ARRAYS[p.dataType] as unknown as { new (b: ArrayBuffer, o: number, n: number): any };
-      feeds[p.onnx] = new ort.Tensor(p.dataType, new Host(b.buffer as ArrayBuffer, b.byteOffset, sizeOf(p.shape)), p.shape);
+      feeds[p.onnx] = new (runtime().ort.Tensor)(p.dataType, new Host(b.buffer as ArrayBuffer, b.byteOffset, sizeOf(p.shape)), p.shape);
     });
     return feeds;
   };
