@@ -2,6 +2,7 @@
 // reads of guest typed arrays through the host's %TypedArray% getters (internal slots, no guest code
 // runs), guest promises settled from host work, and guest errors.
 import type { HostServices } from '../interpreter/index';
+import { onnx } from './lazy';
 
 export type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
 
@@ -105,7 +106,10 @@ export function guestTools(host: HostServices) {
       reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`));
       return promise;
     }
-    host.track(started.then(
+    // tracked first: the loop counts the work done before the guest promise's reactions are queued,
+    // so a turn that runs them never sees the work still in flight (a snapshot there is allowed)
+    host.track(started);
+    void started.then(
       (v) => {
         try {
           resolve(wrap(v));
@@ -114,7 +118,7 @@ export function guestTools(host: HostServices) {
         }
       },
       (e) => reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`)),
-    ));
+    );
     return promise;
   };
   const guestErrors = new WeakSet<object>();
@@ -144,4 +148,33 @@ export function guestTools(host: HostServices) {
 
 export function messageOf(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!;
+}
+
+/**
+ * Model bytes in snapshots: one realm Uint8Array per content hash, however many sessions, graphs
+ * and references hold the model (the capture writes an object once, however often it is reached).
+ */
+export function modelStore(kit: RealmKit) {
+  const stored = new Map<string, unknown>();
+  return {
+    hash: (bytes: Uint8Array): string => onnx().contentHash(bytes),
+    /** The realm copy of a model's bytes a snapshot writes. */
+    encode(hash: string, bytes: Uint8Array): unknown {
+      let r = stored.get(hash);
+      if (!r) {
+        r = new kit.arrays.Uint8Array!(bytes.byteLength);
+        new Uint8Array(Reflect.apply(taBuffer, r, []) as ArrayBuffer).set(bytes);
+        stored.set(hash, r);
+      }
+      return r;
+    },
+    /** The host copy of the bytes a snapshot held, checked against their hash. */
+    decode(hash: string, realmBytes: unknown, what: string): Uint8Array {
+      if (typedArrayName(realmBytes) !== 'Uint8Array') throw new Error(`${what}: the model's bytes are missing`);
+      const bytes = copyTypedArray(realmBytes);
+      if (onnx().contentHash(bytes) !== hash) throw new Error(`${what}: the model's bytes do not match their hash ${hash}`);
+      stored.set(hash, realmBytes);
+      return bytes;
+    },
+  };
 }

@@ -12,7 +12,7 @@ import type { HostService, HostServices } from '../interpreter/index';
 import type * as ort from 'onnxruntime-node';
 import type { Device } from './runtime';
 import { runtime } from './lazy';
-import { guestTools, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taLength, HOST_ARRAYS, TYPE_OF_ARRAY, ARRAY_OF_TYPE, type TensorType } from './guest';
+import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taLength, HOST_ARRAYS, TYPE_OF_ARRAY, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface OrtServiceOptions {
   /**
@@ -35,10 +35,18 @@ interface TensorRecord {
 }
 
 interface SessionRecord {
-  session: ort.InferenceSession | null;
-  inputNames: readonly string[];
-  outputNames: readonly string[];
+  /** null once released; made again from `model` after a restore (awaited by the first run). */
+  session: Promise<ort.InferenceSession> | null;
+  inputNames: string[];
+  outputNames: string[];
+  /** The model's bytes and what the session was made with: a snapshot rebuilds the session from them. */
+  model: Uint8Array;
+  hash: string | null;
+  device: Device;
+  options: ort.InferenceSession.SessionOptions;
 }
+/** A session as a snapshot writes it: the model as one realm buffer per content hash. */
+type StoredSession = Omit<SessionRecord, 'session' | 'model'> & { model: unknown; released: boolean };
 
 /** A host service defining `ort` (onnxruntime-web's API) in the guest global. */
 export function ortService(options: OrtServiceOptions = {}): HostService {
@@ -46,9 +54,8 @@ export function ortService(options: OrtServiceOptions = {}): HostService {
 }
 
 function installOrt(host: HostServices, options: OrtServiceOptions): void {
-  const tensors = new WeakMap<object, TensorRecord>();
-  const sessions = new WeakMap<object, SessionRecord>();
   const { kit, R, value, method, guestPromise, fail, readDims } = guestTools(host);
+  const models = modelStore(kit);
   // ---- ort.Tensor -------------------------------------------------------------------------------
   const Tensor = host.native('Tensor', 3, (self, args, newTarget) => {
     if (newTarget === undefined) fail("Class constructor Tensor cannot be invoked without 'new'");
@@ -83,13 +90,14 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     return makeTensor(self as object, tensorType, data, shape);
   }, true) as Function & { prototype: object };
   const TensorPrototype = Tensor.prototype;
+  const tensors = host.stampedKind<TensorRecord>('ort.Tensor', TensorPrototype);
 
   function makeTensor(target: object, type: TensorType, data: unknown, dims: number[]): object {
     kit.initTensor(target, type, data, dims.reduce((a, b) => a * b, 1), kit.array(...dims));
     tensors.set(target, { type, dims, data });
     return target;
   }
-  const tensorOf = (t: unknown, what: string): TensorRecord => (typeof t === 'object' && t !== null && tensors.get(t)) || fail(`${what} is not an ort.Tensor`);
+  const tensorOf = (t: unknown, what: string): TensorRecord => tensors.get(t) ?? fail(`${what} is not an ort.Tensor`);
   method(TensorPrototype, 'getData', 0, (self) => {
     const r = tensorOf(self, 'getData: this');
     return guestPromise('getData', async () => r.data, (d) => d);
@@ -140,6 +148,24 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   // ---- ort.InferenceSession ---------------------------------------------------------------------
   const InferenceSession = host.native('InferenceSession', 0, () => fail('use ort.InferenceSession.create(model, options) to make a session'), true) as Function & { prototype: object };
   const SessionPrototype = InferenceSession.prototype;
+  const open = (model: Uint8Array, device: Device, sessionOptions: ort.InferenceSession.SessionOptions) =>
+    runtime().createSession(model, device, sessionOptions).then((choice) => {
+      options.onNote?.(choice.note);
+      return choice.session;
+    });
+  const sessions = host.stampedKind<SessionRecord, StoredSession>('ort.InferenceSession', SessionPrototype, {
+    encode: (r) => {
+      const { session, model, ...rest } = r;
+      const hash = (r.hash ??= models.hash(model));
+      return { ...rest, hash, model: models.encode(hash, model), released: session === null };
+    },
+    decode: ({ model: stored, released, ...rest }) => {
+      const model = models.decode(rest.hash!, stored, 'ort.InferenceSession');
+      const session = released ? null : open(model, rest.device, rest.options);
+      session?.catch(() => {}); // awaited, and reported, by the first run
+      return { ...rest, model, session };
+    },
+  });
 
   /** The session options a guest may set, read through the realm (unknown ones are ignored). */
   const readOptions = (o: unknown): { device: Device; options: ort.InferenceSession.SessionOptions } => {
@@ -215,12 +241,13 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const { load, optionsArg } = readModel(args);
     const { device, options: sessionOptions } = readOptions(optionsArg);
     return guestPromise('InferenceSession.create', async () => {
-      const choice = await runtime().createSession(await load(), device, sessionOptions);
-      options.onNote?.(choice.note);
-      return choice.session;
-    }, (session) => {
+      const model = await load();
+      return { model, session: await open(model, device, sessionOptions) };
+    }, ({ model, session }) => {
       const s = kit.create(SessionPrototype);
-      const record: SessionRecord = { session, inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
+      const record: SessionRecord = {
+        session: Promise.resolve(session), inputNames: [...session.inputNames], outputNames: [...session.outputNames], model, hash: null, device, options: sessionOptions,
+      };
       value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
       value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
       sessions.set(s, record);
@@ -229,7 +256,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   });
   kit.defineProperty(InferenceSession, 'create', { value: create, writable: true, enumerable: false, configurable: true });
 
-  const sessionOf = (s: unknown): SessionRecord => (typeof s === 'object' && s !== null && sessions.get(s)) || fail('this is not an ort.InferenceSession');
+  const sessionOf = (s: unknown): SessionRecord => sessions.get(s) ?? fail('this is not an ort.InferenceSession');
   method(SessionPrototype, 'run', 3, (self, args) => {
     const record = sessionOf(self);
     if (!record.session) fail('session.run: the session was released');
@@ -253,7 +280,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       fetches = names;
     }
     const session = record.session!;
-    return guestPromise('session.run', () => session.run(feeds, [...fetches]), (results) => {
+    return guestPromise('session.run', async () => (await session).run(feeds, [...fetches]), (results) => {
       return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
     });
   });
@@ -261,7 +288,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const record = sessionOf(self);
     const session = record.session;
     record.session = null;
-    return guestPromise('session.release', async () => session?.release(), () => undefined);
+    return guestPromise('session.release', async () => (await session)?.release(), () => undefined);
   });
 
   // ---- ort ---------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@
 // Reflect and the host's %TypedArray% getters, and everything handed out is made in the realm.
 import type { HostService, HostServices } from '../interpreter/index';
 import type * as ort from 'onnxruntime-node';
-import { runtime, builder, onnx } from './lazy';
-import { guestTools, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, HOST_ARRAYS, ARRAY_OF_TYPE, type TensorType } from './guest';
+import { runtime, builder } from './lazy';
+import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, HOST_ARRAYS, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface WebnnServiceOptions {
   /** Receives the line saying which execution provider a context runs on and why (default: stderr, only when a GPU was asked for). */
@@ -94,8 +94,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     return entry.session;
   };
   const live = new WeakMap<GraphRecord, Promise<ort.InferenceSession>>();
-  /** A snapshot stores each model once: one realm buffer per content hash. */
-  const stored = new Map<string, unknown>();
+  const models = modelStore(kit);
   const realmBytes = (bytes: Uint8Array): unknown => {
     const r = new kit.arrays.Uint8Array!(bytes.byteLength);
     new Uint8Array(Reflect.apply(taBuffer, r, []) as ArrayBuffer).set(bytes);
@@ -151,11 +150,20 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   const contextOf = (c: unknown, what: string) => contexts.get(c) ?? fail(`${what} is not an MLContext`);
 
   // A context's timeline: dispatches, writes and reads run in the order the guest issued them.
-  const timelines = new WeakMap<ContextRecord, Promise<unknown>>();
+  const timelines = new WeakMap<ContextRecord, { tail: Promise<unknown>; queued: number }>();
   const enqueue = <T>(ctx: ContextRecord, step: () => Promise<T> | T): Promise<T> => {
-    const p = (timelines.get(ctx) ?? Promise.resolve()).then(step);
-    timelines.set(ctx, p.catch(() => {}));
+    let line = timelines.get(ctx);
+    if (!line) timelines.set(ctx, (line = { tail: Promise.resolve(), queued: 0 }));
+    const timeline = line;
+    timeline.queued++;
+    const p = timeline.tail.then(step);
+    timeline.tail = p.then(() => void timeline.queued--, () => void timeline.queued--);
     return p;
+  };
+  /** Run `step` now when nothing waits on the context's timeline (its effect is then visible at once, to a snapshot too). */
+  const now = (ctx: ContextRecord, step: () => void): void => {
+    if (!timelines.get(ctx)?.queued) step();
+    else host.track(enqueue(ctx, step));
   };
 
   // ---- descriptors, dictionaries ------------------------------------------------------------------
@@ -606,16 +614,9 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   // ---- build ---------------------------------------------------------------------------------------
   const GraphPrototype = klass('MLGraph');
   const graphs = host.stampedKind<GraphRecord, StoredGraph>('webnn.MLGraph', GraphPrototype, {
-    encode: (g) => {
-      let model = stored.get(g.hash);
-      if (!model) stored.set(g.hash, (model = realmBytes(g.model)));
-      return { ...g, model };
-    },
+    encode: (g) => ({ ...g, model: models.encode(g.hash, g.model) }),
     decode: (s) => {
-      const model = hostView(s.model).slice();
-      if (onnx().contentHash(model) !== s.hash) throw new Error(`MLGraph: the model's bytes do not match their hash ${s.hash}`);
-      stored.set(s.hash, s.model);
-      const g: GraphRecord = { ...s, model };
+      const g: GraphRecord = { ...s, model: models.decode(s.hash, s.model, 'MLGraph') };
       if (!g.destroyed) sessionFor(g); // the session is made now, awaited by the first dispatch
       return g;
     },
@@ -636,7 +637,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (!named.length) fail('build: no outputs');
     const { bytes, inputs, outputs } = emitModel(named);
     b.built = true;
-    const rec: GraphRecord = { context: b.context, inputs, outputs, hash: onnx().contentHash(bytes), model: bytes, destroyed: false };
+    const rec: GraphRecord = { context: b.context, inputs, outputs, hash: models.hash(bytes), model: bytes, destroyed: false };
     return guestPromise('build', () => sessionFor(rec), () => {
       const g = kit.create(GraphPrototype);
       graphs.set(g, rec);
@@ -826,7 +827,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (t.context !== context) fail('writeTensor: the tensor belongs to another MLContext');
     if (!t.writable) fail('writeTensor: the tensor was not created writable');
     const bytes = readBytes(a[1], t.dataType, sizeOf(t.shape), 'writeTensor');
-    void enqueue(context, () => {
+    now(context, () => {
       hostView(t.bytes).set(bytes);
       t.error = null;
     });

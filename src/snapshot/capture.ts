@@ -1014,5 +1014,8 @@ export function prepareCapture(engine: Engine): void {
 }
 
 export function capture(engine: Engine, running: Frame | null = null): Snapshot {
+  // a host operation's result (a model loading, an inference) would never reach the restored program
+  const inFlight = engine.loop.hostPending;
+  if (inFlight) throw new SnapshotError(`cannot snapshot while host work is in flight (${inFlight} operation${inFlight > 1 ? 's' : ''}, e.g. a model loading or an inference); snapshot after it settles`);
   return new Capture(engine, running).run();
 }
