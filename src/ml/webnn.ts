@@ -55,20 +55,10 @@ export function webnnService(options: WebnnServiceOptions = {}): HostService {
 }
 
 function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
-  const { kit, R, method: syncMethod, guestPromise, fail, isGuestError, readDims } = guestTools(host);
-  /** Methods that return promises reject (never throw) when their arguments are wrong, as WebIDL says. */
+  const { kit, R, method: syncMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
   const promising = new Set(['createContext', 'build', 'createTensor', 'readTensor', 'compute']);
   const method = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
-    syncMethod(o, name, length, !promising.has(name) ? impl : (self, a) => {
-      try {
-        return impl(self, a);
-      } catch (e) {
-        if (!isGuestError(e)) throw e;
-        const { promise, reject } = host.newPromise();
-        reject(e);
-        return promise;
-      }
-    });
+    syncMethod(o, name, length, promising.has(name) ? rejecting(impl) : impl);
   const note = options.onNote ?? ((line: string) => void process.stderr.write(line + '\n'));
   const klass = (name: string) => {
     const C = host.native(name, 0, () => fail(`Illegal constructor: ${name}`), true) as Function & { prototype: object };
