@@ -27,8 +27,8 @@ const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as objec
 const getter = (o: object, k: PropertyKey) => Object.getOwnPropertyDescriptor(o, k)!.get! as (this: unknown) => any;
 const taName = getter(TypedArrayPrototype, Symbol.toStringTag);
 export const taBuffer = getter(TypedArrayPrototype, 'buffer');
-const taOffset = getter(TypedArrayPrototype, 'byteOffset');
-const taBytes = getter(TypedArrayPrototype, 'byteLength');
+export const taOffset = getter(TypedArrayPrototype, 'byteOffset');
+export const taBytes = getter(TypedArrayPrototype, 'byteLength');
 export const taLength = getter(TypedArrayPrototype, 'length');
 const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
 

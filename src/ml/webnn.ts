@@ -12,7 +12,7 @@
 import type { HostService, HostServices } from '../interpreter/index';
 import type * as ort from 'onnxruntime-node';
 import { runtime, builder } from './lazy';
-import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, HOST_ARRAYS, ARRAY_OF_TYPE, type TensorType } from './guest';
+import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taOffset, taBytes, HOST_ARRAYS, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface WebnnServiceOptions {
   /** Receives the line saying which execution provider a context runs on and why (default: stderr, only when a GPU was asked for). */
@@ -146,7 +146,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (!line) timelines.set(ctx, (line = { tail: Promise.resolve(), queued: 0 }));
     const timeline = line;
     timeline.queued++;
-    const p = timeline.tail.then(step);
+    // an idle timeline starts the step at once (a compute's inference need not wait a microtask)
+    const p = timeline.queued === 1 ? new Promise<T>((resolve) => resolve(step())) : timeline.tail.then(step);
     timeline.tail = p.then(() => void timeline.queued--, () => void timeline.queued--);
     return p;
   };
@@ -230,15 +231,12 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const name = typedArrayName(v);
     if (!name && arrayBufferBytes(v) < 0) fail(`${what}: expected an ArrayBuffer or a typed array`);
     if (name && name !== ARRAY_OF_TYPE[dataType as TensorType & MLOperandDataType]) fail(`${what}: a ${dataType} result goes into a ${ARRAY_OF_TYPE[dataType as TensorType & MLOperandDataType]}, not a ${name}`);
-    const length = name ? copyTypedArray(v).byteLength : arrayBufferBytes(v);
+    const length = name ? (Reflect.apply(taBytes, v, []) as number) : arrayBufferBytes(v);
     if (length !== count * BYTES[dataType]) fail(`${what}: ${length} bytes, the ${dataType} result has ${count * BYTES[dataType]}`);
   };
   const writeInto = (v: unknown, bytes: Uint8Array) => {
     if (typedArrayName(v)) {
-      const view = v as ArrayBufferView;
-      const buffer = Reflect.apply(taBuffer, v, []) as ArrayBuffer;
-      const offset = Reflect.apply(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'byteOffset')!.get!, view, []) as number;
-      new Uint8Array(buffer, offset, bytes.byteLength).set(bytes);
+      new Uint8Array(Reflect.apply(taBuffer, v, []) as ArrayBuffer, Reflect.apply(taOffset, v, []) as number, bytes.byteLength).set(bytes);
     } else new Uint8Array(v as ArrayBuffer).set(bytes);
   };
 
