@@ -146,6 +146,7 @@ function translate(model) {
         break;
       case 'Relu': expr = `builder.relu(${ins[0]})`; break;
       case 'Add': case 'Mul': expr = `builder.${node.opType.toLowerCase()}(${ins[0]}, ${ins[1]})`; break;
+      case 'Sum': expr = ins.slice(1).reduce((acc, x) => `builder.add(${acc}, ${x})`, ins[0]); break;
       case 'MaxPool': case 'AveragePool': {
         const p = attr(node, 'pads', [0, 0, 0, 0]);
         expr = `builder.${node.opType === 'MaxPool' ? 'maxPool2d' : 'averagePool2d'}(${ins[0]}, { windowDimensions: ${JSON.stringify(attr(node, 'kernel_shape'))}, padding: [${p[0]}, ${p[2]}, ${p[1]}, ${p[3]}], strides: ${JSON.stringify(attr(node, 'strides', [1, 1]))}, roundingType: ${attr(node, 'ceil_mode', 0) ? "'ceil'" : "'floor'"} })`;
