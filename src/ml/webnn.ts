@@ -809,11 +809,17 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       return t;
     });
   });
+  /** The context and the tensor a read or a write names, checked: same context, created readable / writable. */
+  const access = (self: unknown, tensor: unknown, what: 'readTensor' | 'writeTensor') => {
+    const context = contextOf(self, `${what}: this`);
+    const t = tensorOf(tensor, `${what}: tensor`);
+    if (t.context !== context) fail(`${what}: the tensor belongs to another MLContext`);
+    const flag = what === 'readTensor' ? 'readable' : 'writable';
+    if (!t[flag]) fail(`${what}: the tensor was not created ${flag}`);
+    return { context, t };
+  };
   method(ContextPrototype, 'writeTensor', 2, (self, a) => {
-    const context = contextOf(self, 'writeTensor: this');
-    const t = tensorOf(a[0], 'writeTensor: tensor');
-    if (t.context !== context) fail('writeTensor: the tensor belongs to another MLContext');
-    if (!t.writable) fail('writeTensor: the tensor was not created writable');
+    const { context, t } = access(self, a[0], 'writeTensor');
     const bytes = readBytes(a[1], t.dataType, sizeOf(t.shape), 'writeTensor');
     now(context, () => {
       hostView(t.bytes).set(bytes);
@@ -822,10 +828,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     return undefined;
   });
   method(ContextPrototype, 'readTensor', 2, (self, a) => {
-    const context = contextOf(self, 'readTensor: this');
-    const t = tensorOf(a[0], 'readTensor: tensor');
-    if (t.context !== context) fail('readTensor: the tensor belongs to another MLContext');
-    if (!t.readable) fail('readTensor: the tensor was not created readable');
+    const { context, t } = access(self, a[0], 'readTensor');
     const into = a[1];
     if (into !== undefined) checkView(into, t.dataType, sizeOf(t.shape), 'readTensor');
     return guestPromise('readTensor', () => enqueue(context, () => {
