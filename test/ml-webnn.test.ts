@@ -288,6 +288,7 @@ const cases: { name: string; code: string; expected: unknown }[] = [
         () => b.softmax(x, 2),
         () => new MLGraphBuilder({}),
         () => MLGraphBuilder(ctx),
+        () => b.constant('int64', NaN),
       ];
       const out = tries.map((f) => { try { f(); return 'no error'; } catch (e) { return (e instanceof TypeError ? '' : 'NOT A TypeError ') + e.message; } });
       const g = await b.build({ y: b.relu(x) });
@@ -311,6 +312,7 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       'softmax: axis 2 is not in [0, 2)',
       "MLGraphBuilder's argument is not an MLContext",
       "Failed to construct 'MLGraphBuilder': use new",
+      'constant: NaN is not a valid int64 value',
       "compute: inputs['x']: 20 bytes given, the float32 tensor holds 24",
       "compute: inputs: 'x' is missing",
       'build: the builder has already built its graph (InvalidStateError)',

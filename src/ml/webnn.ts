@@ -300,9 +300,9 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       const v = a[1];
       const Host = HOST_ARRAYS[dataType];
       const one = new Host(1) as unknown as { [i: number]: unknown; buffer: ArrayBuffer };
-      if (dataType === 'int64' || dataType === 'uint64') one[0] = typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)));
-      else if (typeof v !== 'number') fail(`${what}: the value must be a number`);
-      else one[0] = v;
+      if (typeof v !== 'bigint' && (typeof v !== 'number' || Number.isNaN(v) || (!Number.isFinite(v) && dataType !== 'float32'))) fail(`${what}: ${String(v)} is not a valid ${dataType} value`);
+      if (dataType === 'int64' || dataType === 'uint64') one[0] = typeof v === 'bigint' ? v : BigInt(Math.trunc(v as number));
+      else one[0] = Number(v);
       return { builder: b, dataType, shape: [], kind: 'constant', bytes: realmBytes(new Uint8Array(one.buffer)) };
     }
     const d = readDescriptor(a[0], what);
