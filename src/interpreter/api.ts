@@ -49,7 +49,11 @@ export interface HostServices {
   stampedKind<R extends object, E extends object = R>(kind: string, proto: object, codec?: { encode(record: R): E; decode(encoded: E): R }): { get(o: unknown): R | undefined; set(o: object, record: R): void };
 }
 
-export type HostService = (host: HostServices) => void;
+/**
+ * Installs a guest API. `key` names what it installs when that does not depend on the service's
+ * options (snapshots compare an engine with a fresh twin made with services of the same keys).
+ */
+export type HostService = ((host: HostServices) => void) & { readonly key?: string };
 
 /** A guest exception that reached the host: uncaught, unhandled rejection, or a syntax error. */
 export class GuestError extends Error {

@@ -55,7 +55,8 @@ type StoredSession = Omit<SessionRecord, 'session' | 'model'> & { model: unknown
 
 /** A host service defining `ort` (onnxruntime-web's API) in the guest global. */
 export function ortService(options: OrtServiceOptions = {}): HostService {
-  return (host) => installOrt(host, options);
+  // what it installs does not depend on the options: one snapshot twin serves every `ort`
+  return Object.assign((host: HostServices) => installOrt(host, options), { key: 'ml.ort' });
 }
 
 function installOrt(host: HostServices, options: OrtServiceOptions): void {

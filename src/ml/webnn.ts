@@ -51,7 +51,7 @@ const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** A host service defining `navigator.ml` and the WebNN interfaces in the guest global. */
 export function webnnService(options: WebnnServiceOptions = {}): HostService {
-  return (host) => installWebnn(host, options);
+  return Object.assign((host: HostServices) => installWebnn(host, options), { key: 'ml.webnn' });
 }
 
 function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
