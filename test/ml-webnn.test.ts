@@ -1,17 +1,29 @@
 // WebNN for guest code on onnxruntime-node (CPU): each operation against a reference written in
 // plain guest JavaScript or hand-computed values, errors as the spec names them, MLTensor dispatch
-// order, a small CNN built through WebNN against the same ONNX model run directly, and the page.
+// order, a small CNN built through WebNN against the same ONNX model run directly. Every case also
+// runs through snapshot → restore → the same case again in the restored engine.
 import t from 'tap';
-import { Engine } from '../src/interpreter/index';
+import { Engine } from '../src/index';
 import { webnnService, GraphBuilder, ort, float } from '../src/ml/index';
 
-async function runGuest(code: string, globals: Record<string, Float32Array> = {}, notes: string[] = []): Promise<unknown> {
-  const engine = new Engine({ services: [webnnService({ onNote: (l) => notes.push(l) })], onConsole: () => {} });
+async function runGuest(code: string, globals: Record<string, Float32Array> = {}, notes: string[] = [], engine?: Engine): Promise<unknown> {
+  // a restored engine has the prelude's helpers already (they came back with the snapshot)
+  const prelude = engine ? '' : PRELUDE;
+  engine ??= new Engine({ services: [webnnService({ onNote: (l) => notes.push(l) })], onConsole: () => {} });
   const g = engine.realm.global as any;
   for (const [k, v] of Object.entries(globals)) g[k] = new g.Float32Array(v);
-  engine.evaluateScript(`${PRELUDE}\nvar result = 'not set'; (async () => { ${code} })().then((v) => { result = v; }, (e) => { result = 'rejected: ' + (e && e.name) + ': ' + (e && e.message); });`, 'case.js');
+  engine.evaluateScript(`${prelude}\nvar result = 'not set'; (async () => { ${code} })().then((v) => { result = v; }, (e) => { result = 'rejected: ' + (e && e.name) + ': ' + (e && e.message); });`, 'case.js');
   await engine.runEventLoop();
   return engine.evaluateScript('result', 'read.js');
+}
+
+/** The case once, then snapshot → restore → the same case again in the restored engine. */
+async function runThroughSnapshot(code: string): Promise<unknown[]> {
+  const engine = new Engine({ services: [webnnService()], onConsole: () => {} });
+  engine.evaluateScript(PRELUDE, 'prelude.js');
+  const first = await runGuest(code, {}, [], engine);
+  const restored = Engine.restore(engine.snapshot().code, { services: [webnnService()], onConsole: () => {} });
+  return [first, restored.evaluateScript('result', 'read.js'), await runGuest(code, {}, [], restored)];
 }
 
 /** Guest helpers: build-and-compute, and reference operations in plain JavaScript (NCHW, OIHW). */
@@ -333,7 +345,7 @@ const cases: { name: string; code: string; expected: unknown }[] = [
 
 for (const c of cases) {
   t.test(c.name, async (t) => {
-    t.equal(await runGuest(c.code), c.expected);
+    t.same(await runThroughSnapshot(c.code), [c.expected, c.expected, c.expected], 'run, read after restore, run again after restore');
   });
 }
 
