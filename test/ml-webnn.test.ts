@@ -306,7 +306,10 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       const g = await b.build({ y: b.relu(x) });
       out.push(await ctx.compute(g, { x: new Float32Array(5) }, { y: new Float32Array(6) }).then(() => 'no error', (e) => e.message));
       out.push(await ctx.compute(g, {}, { y: new Float32Array(6) }).then(() => 'no error', (e) => e.message));
-      out.push(await b.build({ y: x }).then(() => 'no error', (e) => e.message));
+      out.push(await b.build({ y: x }).then(() => 'no error', (e) => e.name + ': ' + e.message));
+      const gone = await ctx.createTensor({ dataType: 'float32', shape: [2], readable: true });
+      gone.destroy();
+      out.push(await ctx.readTensor(gone).then(() => 'no error', (e) => e.name + ': ' + e.message));
       out.push(await navigator.ml.createContext({ deviceType: 'tpu' }).then(() => 'no error', (e) => e.message));
       return out.join('\\n');`,
     expected: [
@@ -327,7 +330,8 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       'constant: NaN is not a valid int64 value',
       "compute: inputs['x']: 20 bytes given, the float32 tensor holds 24",
       "compute: inputs: 'x' is missing",
-      'build: the builder has already built its graph (InvalidStateError)',
+      'InvalidStateError: build: the builder has already built its graph',
+      'InvalidStateError: readTensor: tensor was destroyed',
       "createContext: deviceType 'tpu' is not one of cpu, gpu, npu",
     ].join('\n') },
   { name: 'guest code reaches no host object', code: `

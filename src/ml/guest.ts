@@ -129,6 +129,16 @@ export function guestTools(host: HostServices) {
     guestErrors.add(e);
     throw e;
   };
+  /**
+   * Throw a DOMException-like guest error (`InvalidStateError`, `OperationError`…): a realm Error
+   * whose `name` is the exception's (scripts have no DOMException; pages' happy-dom one is not reachable here).
+   */
+  const failAs = (name: string, message: string): never => {
+    const e = host.error('Error', message);
+    host.R.defineProperty(e, 'name', { value: name, writable: true, enumerable: false, configurable: true });
+    guestErrors.add(e);
+    throw e;
+  };
 
   /** Read a guest list of dims (numbers ≥ 0, integral). */
   const readDims = (dims: unknown, what: string): number[] => {
@@ -154,7 +164,7 @@ export function guestTools(host: HostServices) {
       return promise;
     }
   };
-  return { kit, R, value, method, guestPromise, fail, isGuestError, readDims, rejecting };
+  return { kit, R, value, method, guestPromise, fail, failAs, isGuestError, readDims, rejecting };
 }
 
 export function messageOf(e: unknown): string {

@@ -55,7 +55,7 @@ export function webnnService(options: WebnnServiceOptions = {}): HostService {
 }
 
 function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
-  const { kit, R, method: syncMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
+  const { kit, R, method: syncMethod, guestPromise, fail, failAs, readDims, rejecting } = guestTools(host);
   const promising = new Set(['createContext', 'build', 'createTensor', 'readTensor', 'compute']);
   const method = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
     syncMethod(o, name, length, promising.has(name) ? rejecting(impl) : impl);
@@ -265,7 +265,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   const op = (name: string, length: number, impl: (b: BuilderRecord, args: ArrayLike<unknown>, what: string) => OperandRecord | OperandRecord[]) =>
     method(BuilderPrototype, name, length, (self, a) => {
       const b = builders.get(self) ?? fail(`${name}: this is not an MLGraphBuilder`);
-      if (b.built) fail(`${name}: the builder has already built its graph (InvalidStateError)`);
+      if (b.built) failAs('InvalidStateError', `${name}: the builder has already built its graph`);
       const r = impl(b, a, name);
       return Array.isArray(r) ? kit.array(...r.map(makeOperand)) : makeOperand(r);
     });
@@ -611,7 +611,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   });
   method(BuilderPrototype, 'build', 1, (self, a) => {
     const b = builders.get(self) ?? fail('build: this is not an MLGraphBuilder');
-    if (b.built) fail('build: the builder has already built its graph (InvalidStateError)');
+    if (b.built) failAs('InvalidStateError', 'build: the builder has already built its graph');
     const outs = dict(a[0], 'build: outputs') ?? fail('build: outputs must be a record of MLOperands');
     const named: [string, OperandRecord][] = [];
     for (const k of R.ownKeys(outs)) {
@@ -783,7 +783,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   const tensors = host.stampedKind<TensorRecord>('webnn.MLTensor', TensorPrototype);
   const tensorOf = (t: unknown, what: string) => {
     const r = tensors.get(t) ?? fail(`${what} is not an MLTensor`);
-    if (r.destroyed) fail(`${what} was destroyed`);
+    if (r.destroyed) failAs('InvalidStateError', `${what} was destroyed`);
     return r;
   };
   getter(TensorPrototype, 'dataType', (t) => (tensors.get(t) ?? fail('this is not an MLTensor')).dataType);
@@ -832,7 +832,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const into = a[1];
     if (into !== undefined) checkView(into, t.dataType, sizeOf(t.shape), 'readTensor');
     return guestPromise('readTensor', () => enqueue(context, () => {
-      if (t.error) throw new Error(t.error);
+      if (t.error) failAs('OperationError', `readTensor: ${t.error}`);
       return hostView(t.bytes).slice();
     }), (bytes) => {
       if (into !== undefined) return void writeInto(into, bytes);
@@ -844,7 +844,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
 
   const graphOf = (v: unknown, context: ContextRecord, what: string): GraphRecord => {
     const g = graphs.get(v) ?? fail(`${what}: graph is not an MLGraph`);
-    if (g.destroyed) fail(`${what}: the graph was destroyed`);
+    if (g.destroyed) failAs('InvalidStateError', `${what}: the graph was destroyed`);
     if (g.context !== context) fail(`${what}: the graph was built for another MLContext`);
     return g;
   };
