@@ -20,27 +20,10 @@ const rounds = opt('--rounds', 15);
 const tinyCalls = opt('--tiny', 500);
 const bigCalls = opt('--big', 1);
 
-let insideOrt = 0;
-{
-  const proto = ort.InferenceSession.prototype;
-  const run = proto.run;
-  proto.run = async function (...a) {
-    const t0 = now();
-    try {
-      return await run.apply(this, a);
-    } finally {
-      insideOrt += now() - t0;
-    }
-  };
-}
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { now, timed: measure, median, pause } = require('./timing');
 const timed = async (side, calls) => {
   await pause();
-  const before = insideOrt;
-  const perCall = await side(calls);
-  return { perCall, outside: perCall - (insideOrt - before) / calls };
+  return measure(side, calls);
 };
 
 /**
