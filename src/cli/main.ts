@@ -276,8 +276,10 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
     return Exit.Usage;
   }
+  // `ort` and WebNN's `navigator.ml` (models by path from the script's folder)
+  const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n') });
   const engine = new Engine({
-    services: options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n') }),
+    services,
     argv: [abs, ...args],
     test262Host: options.test262Host === true,
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
@@ -293,7 +295,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     if (options.edge !== undefined) {
       await runWithEdge(engine, {
         edge: options.edge,
-        engineOptions: { argv: [abs, ...args] },
+        engineOptions: { argv: [abs, ...args], services },
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(describeMigration(r) + '\n') : undefined,
