@@ -25,30 +25,7 @@ const bigCalls = opt('--big', 1);
 const withWeb = !args.includes('--no-web');
 const webThreads = args.includes('--web-threads') ? opt('--web-threads', 1) : undefined;
 
-// Time spent inside onnxruntime's InferenceSession.run (call → settled), for both sides: what a
-// call costs beyond it is the API's own overhead, which a loaded machine's noise does not hide.
-let insideOrt = 0;
-{
-  const proto = ort.InferenceSession.prototype;
-  const run = proto.run;
-  proto.run = async function (...args) {
-    const t0 = now();
-    try {
-      return await run.apply(this, args);
-    } finally {
-      insideOrt += now() - t0;
-    }
-  };
-}
-const timed = async (side, calls) => {
-  const before = insideOrt;
-  const perCall = await side(calls);
-  return { perCall, outside: perCall - (insideOrt - before) / calls };
-};
-
-const pause = () => new Promise((resolve) => setTimeout(resolve, 50));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const now = () => Number(process.hrtime.bigint()) / 1e6;
+const { now, timed, median, pause } = require('./timing');
 
 /** Direct: an async loop of session.run on onnxruntime-node (what a Node program does). */
 async function direct(bytes, name, dims, data) {

@@ -4,10 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
-import { inspectSnapshot } from '../snapshot/index';
+import { inspectSnapshot, readHeader } from '../snapshot/index';
 import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot } from '../dom/index';
 import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
+// the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
+import { guestMlServices } from '../ml/services';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {
@@ -167,7 +169,11 @@ export async function restoreFile(file: string, opts: RestoreCommandOptions = {}
   }
   let engine: Engine;
   try {
+    // the same guest APIs as the run that wrote it (models by path from the script's folder)
+    const header = readHeader(code).options;
+    const script = header.argv?.[0];
     engine = Engine.restore(code, {
+      services: header.test262Host ? undefined : guestMlServices({ modelRoot: script ? path.dirname(script) : process.cwd(), onNote: (line) => io.stderr(line + '\n') }),
       onPrint: (text) => io.stdout(text + '\n'),
       onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
     });
@@ -225,7 +231,7 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   const steps = readSteps(stepsFile, io);
   if (steps === null) return Exit.Usage;
   let snapshotter: Snapshotter | undefined;
-  const page: Page = new Page(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn)));
+  const page: Page = new Page(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
   snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
   page.load();
   return drivePage(page, steps, stepsFile, snapshotter, io);
@@ -250,8 +256,9 @@ function readSteps(stepsFile: string | undefined, io: Streams): Step[] | undefin
   }
 }
 
-function pageOptions(io: Streams, page: () => Page, afterTurn: (turn: number) => boolean): PageOptions {
+function pageOptions(io: Streams, page: () => Page, afterTurn: (turn: number) => boolean, appDir: string): PageOptions {
   return {
+    services: guestMlServices({ modelRoot: appDir, onNote: (line) => io.stderr(line + '\n') }),
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(page().engine.format(values) + '\n'),
     onError: (e) => io.stderr(describeGuestError(e)),
     afterTurn,
@@ -285,7 +292,10 @@ async function restorePageFile(file: string, code: string, opts: RestoreCommandO
   let snapshotter: Snapshotter | undefined;
   let page: Page;
   try {
-    page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn)));
+    // the app's folder (models are opened from it) is where the page's file was
+    const pageFile = (readHeader(code).options as { host?: { page?: { file?: unknown } } }).host?.page?.file;
+    const appDir = typeof pageFile === 'string' ? path.dirname(pageFile) : process.cwd();
+    page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), appDir));
   } catch (e) {
     if (!(e instanceof SnapshotError)) throw e;
     io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
@@ -332,7 +342,10 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
     return Exit.Usage;
   }
+  // `ort` and WebNN's `navigator.ml` (models by path from the script's folder)
+  const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n') });
   const engine = new Engine({
+    services,
     argv: [abs, ...args],
     test262Host: options.test262Host === true,
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
@@ -349,7 +362,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     if (options.edge !== undefined) {
       await runWithEdge(engine, {
         edge: options.edge,
-        engineOptions: { argv: [abs, ...args] },
+        engineOptions: { argv: [abs, ...args], services },
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(describeMigration(r) + '\n') : undefined,

@@ -9,7 +9,7 @@ import * as vm from 'node:vm';
 import { randomFillSync } from 'node:crypto';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { Engine, GuestError } from '../interpreter/index';
-import type { ConsoleLevel } from '../interpreter/index';
+import type { ConsoleLevel, HostService } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
 import { typedArrayBytes } from './typed-arrays';
@@ -41,6 +41,8 @@ export interface PageOptions {
   afterTurn?: (turn: number) => boolean | void;
   /** The window's URL when it is not the file's (a restored page keeps its hash). */
   url?: string;
+  /** Host services installed before the page's scripts run (src/ml's `ort` and WebNN; `navigator.ml` goes onto the window's navigator). */
+  services?: HostService[];
 }
 
 /** Per page load: where the time went (ms). */
@@ -165,7 +167,7 @@ export class Page {
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
     this.afterTurn = options.afterTurn;
-    const engine = new Engine({ onConsole: options.onConsole });
+    const engine = new Engine({ onConsole: options.onConsole, services: options.services });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;
@@ -195,8 +197,16 @@ export class Page {
     Object.assign(pageOptions, { canvas: options.canvas ?? true, url: options.url ?? this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
     this.controller = exports.createPage(pageOptions);
     this.window = this.controller.window;
+    // a service's `navigator` (WebNN's, holding `ml`) must not replace the window's: its members move onto it
+    const serviceNavigator = realm.global.navigator as object | undefined;
+    delete realm.global.navigator;
     engine.adoptGlobal(this.window);
     this.controller.installGlobals();
+    // (before the birth record: what services add to the navigator belongs to every page)
+    if (serviceNavigator) {
+      const navigator = realm.R.get(this.window, 'navigator') as object;
+      for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
+    }
     this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch });
     this.timings.window = performance.now() - started;
     saveBundleCache();

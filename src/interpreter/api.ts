@@ -40,9 +40,20 @@ export interface HostServices {
   newPromise(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
   /** Keep the event loop running until this host work settles (settle the guest promise inside it). */
   track(work: Promise<unknown>): void;
+  /**
+   * A kind of guest object whose state is a hidden record `R` (made with `proto`), which snapshots
+   * write and restore. Records are plain objects whose fields are guest values, plain host arrays
+   * and objects of the same sort; a record holding other host state gives `encode` (→ such a record)
+   * and `decode` (→ the live record again, synchronously: start async work there and await it later).
+   */
+  stampedKind<R extends object, E extends object = R>(kind: string, proto: object, codec?: { encode(record: R): E; decode(encoded: E): R }): { get(o: unknown): R | undefined; set(o: object, record: R): void };
 }
 
-export type HostService = (host: HostServices) => void;
+/**
+ * Installs a guest API. `key` names what it installs when that does not depend on the service's
+ * options (snapshots compare an engine with a fresh twin made with services of the same keys).
+ */
+export type HostService = ((host: HostServices) => void) & { readonly key?: string };
 
 /** A guest exception that reached the host: uncaught, unhandled rejection, or a syntax error. */
 export class GuestError extends Error {

@@ -2,7 +2,7 @@
 // Two engines in one process share nothing (STYLE.md, habit 6).
 import * as acorn from 'acorn';
 import * as path from 'node:path';
-import { Realm } from './realm';
+import { Realm, makeStamp } from './realm';
 import { VM, Frame, GuestThrow, SafepointStop, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
 import { SourceFile, Code, ScopeDesc } from './code';
@@ -115,6 +115,12 @@ export class Engine {
       error: (type, message) => realm.error(type, message),
       newPromise: () => this.promises.newPromise(),
       track: (work) => this.loop.track(work),
+      stampedKind: (kind, proto, codec) => {
+        if (this.vm.stampedKinds.has(kind)) throw new Error(`snapvm: stamped kind '${kind}' registered twice`);
+        const stamp = makeStamp<any>();
+        this.vm.stampedKinds.set(kind, { stamp, proto, encode: codec?.encode as never, decode: codec?.decode as never });
+        return stamp;
+      },
     };
   }
 

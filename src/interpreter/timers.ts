@@ -165,6 +165,10 @@ export class EventLoop {
 
   /** Host operations in flight (an inference on onnxruntime): the loop waits for them. */
   private pending = 0;
+  /** How many host operations are in flight (a snapshot cannot carry them). */
+  get hostPending(): number {
+    return this.pending;
+  }
   private wake: (() => void) | null = null;
 
   /** Keep the loop running until `work` settles; its settlement wakes a waiting loop. */
@@ -226,10 +230,16 @@ export class EventLoop {
   async run(onTurn?: (turn: number) => boolean | void): Promise<void> {
     this.runJobs();
     for (;;) {
+      if (this.queue.size !== 0) {
+        // jobs a host settlement queued while the loop was not waiting for it: a turn of their own too
+        this.runJobs();
+        this.turn++;
+        if (onTurn?.(this.turn)) return;
+        continue;
+      }
       const timer = this.timers.next();
       if (!timer) {
-        if (this.queue.size !== 0) this.runJobs();
-        else if (this.pending) await this.hostTurn(undefined, onTurn);
+        if (this.pending) await this.hostTurn(undefined, onTurn);
         else return;
         continue;
       }

@@ -209,6 +209,18 @@ export class SafepointStop {
   constructor(readonly reason: string) {}
 }
 
+/**
+ * Objects whose state is a record stamped on them (vm.stampedKinds). A kind whose record holds host
+ * state (an onnxruntime session, model bytes) says how to write it as a record of guest values
+ * (`encode`, at capture) and how to make the live record from that again (`decode`, at restore).
+ */
+export interface StampedKind {
+  stamp: { get(o: unknown): unknown; set(o: object, v: never): void };
+  proto: object;
+  encode?: (record: never) => object;
+  decode?: (record: never) => object;
+}
+
 export class VM {
   readonly closures = makeStamp<Closure>();
   readonly generators = makeStamp<GeneratorState>();
@@ -227,7 +239,7 @@ export class VM {
    * by kind: the stamp and the prototype such objects are made with. The snapshot room reads and
    * rebuilds them through this table.
    */
-  readonly stampedKinds = new Map<string, { stamp: { get(o: unknown): unknown; set(o: object, v: never): void }; proto: object }>();
+  readonly stampedKinds = new Map<string, StampedKind>();
   /** The built-ins whose iterators' positions a snapshot can recover (iteration.ts). */
   readonly iteration: IterationMethods;
   /** Built-in objects no property path reaches (prototypes of engine-made objects), named for snapshots. */

@@ -77,6 +77,13 @@ export class GraphBuilder {
     return n;
   }
 
+  /** A constant tensor of any element type from its raw little-endian bytes. */
+  constant(name: string, dims: readonly number[], elemType: number, raw: Uint8Array): string {
+    const n = this.fresh(name);
+    this.initializers.push({ name: n, dims: [...dims], dataType: elemType, rawData: raw });
+    return n;
+  }
+
   /** Add a node; returns its first output's name. */
   node(opType: string, inputs: readonly string[], attrs: Record<string, AttributeValue | FloatValue> = {}, opts: NodeOptions = {}): string {
     const outputs = opts.outputs ?? [this.fresh(`${opts.name ?? opType}_out`)];

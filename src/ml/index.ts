@@ -9,5 +9,7 @@ export { layerChain, layerKey, splitModel, subModel, withBoundaryOutputs, layerG
 export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, formatIonnProfile, type LayerProfile, type LayerProfileEntry, type ProfileOptions } from './profile';
 export { ort, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
 export { ortService, type OrtServiceOptions } from './ort-guest';
+export { webnnService, type WebnnServiceOptions } from './webnn';
+export { guestMlServices, type GuestMlOptions } from './services';
 export { planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder, PLANNERS, type PlanCosts, type LinkState, type PlanOptions, type ExecutionPlan, type Planner } from './plan';
 export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, type DagCosts, type DagPlan } from './plan-dag';

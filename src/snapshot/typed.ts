@@ -253,6 +253,31 @@ export class TypedRestore {
     exports: this.list(this.exportEntry, 'export entries'),
     starExports: this.list(this.str, 'module names'),
   };
+  /**
+   * The record of a host service's stamped kind (a tensor, a session…): plain data the service's own
+   * `decode` reads — guest values, engine lists and records of plain data, any field names — and no
+   * frame, environment, private name, capability or module record anywhere in it.
+   */
+  readonly serviceData: Check = (v) => {
+    if (!isObject(v) || this.value(v) === null) return this.value(v);
+    if (this.recs.lists.has(v)) {
+      const a = v as unknown[];
+      for (let i = 0; i < a.length; i++) {
+        const e = this.serviceData(a[i]);
+        if (e !== null) return `item ${i}: ${e}`;
+      }
+      return null;
+    }
+    if (!this.recs.objects.has(v)) return `${this.describe(v)} where a service's record holds plain data`;
+    const claimed = this.claim(v, 'service data');
+    if (claimed !== undefined) return claimed;
+    for (const [k, f] of Object.entries(v)) {
+      const e = this.serviceData(f);
+      if (e !== null) return this.untype(v, `field '${k}': ${e}`);
+    }
+    return null;
+  };
+
   /** Records stamped on objects by engine built-ins (`vm.stampedKinds`), by kind. */
   readonly stamped: Record<string, Check> = {
     WrappedIterator: this.record('wrapped iterator', { iterated: this.iteratorRecord }),

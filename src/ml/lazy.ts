@@ -1,0 +1,10 @@
+// onnxruntime-node and onnx-proto load on first use: installing the guest APIs (every `snapvm run`)
+// costs nothing until guest code touches a model (loading both takes ~0.15 s of CPU).
+import type * as Runtime from './runtime';
+import type * as Builder from './builder';
+import type * as Onnx from './onnx';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+export const runtime = (): typeof Runtime => require('./runtime');
+export const builder = (): typeof Builder => require('./builder');
+export const onnx = (): typeof Onnx => require('./onnx');
