@@ -185,7 +185,17 @@ t.test('pc and sp: a frame resumed where its code does not stop, or with the wro
   const src = `function outer() { let x = 1; const o = [7]; ${LOOP} ${REACH}; }\nouter();`;
   const code = atSafepoint(src, 2);
   refused(t, editFrame(code, 'outer', (f) => (f[F.pc] = String(Number(f[F.pc]) + 1))), /frame \d+ \(outer at app\.js:\d+:\d+\): pc \d+ is not a point where a frame stops/, 'pc moved off a resume point');
-  refused(t, editFrame(code, 'outer', (f) => (f[F.pc] = '0')), /frame \d+ \(outer.*pc 0 is not a point where a frame stops/, 'pc at the function start');
+  // pc 0 is a safe point (a function's entry): with the loop's registers it is a well-typed restart, but the height must fit
+  refused(
+    t,
+    editFrame(code, 'outer', (f, s) => {
+      f[F.pc] = '0';
+      f[F.sp] = String(Number(f[F.sp]) + 1);
+      s.push('1');
+    }),
+    /frame \d+ \(outer.*: sp \d+ does not fit pc 0/,
+    'pc at the function start with an operand',
+  );
   refused(
     t,
     editFrame(code, 'outer', (f, s) => {

@@ -34,7 +34,12 @@ export const enum Kind {
 /** A frame's environment nesting inside its function: the layouts pushed since entry, innermost last ('with' for a with-object environment). */
 export type EnvShape = readonly (ScopeDesc | 'with')[];
 
-/** How a frame stopped at a pc, and so what its `sp` must be there. */
+/**
+ * How a frame stopped at a pc, and so what its `sp` must be there: 'loop' a safe point (a loop head
+ * reached by a backward Jump, or the function's entry), the frame running; 'call' after a call-kind
+ * instruction, waiting for its callee's result; 'start' after GenStart; 'yield', 'await' after a
+ * suspension, waiting for the value and mode the resumer pushes.
+ */
 export type ResumeKind = 'loop' | 'call' | 'start' | 'yield' | 'await';
 
 export interface PcShape {
@@ -124,6 +129,7 @@ function analyse(code: Code): Verified {
     leader[pc] = 1;
   };
   leader[0] = 1;
+  addResume(0, 'loop'); // a function's entry is a safe point too (a fresh frame: sp = nregs)
   for (let pc = 0; pc < n; ) {
     starts[pc] = 1;
     const op = ops[pc]!;

@@ -154,7 +154,8 @@ export class TypedRestore {
 
   // ---- schemas (field → kinds), written from the interpreter's records ----
 
-  readonly iteratorRecord: Check = this.record('iterator record', { iterator: this.value, next: this.value, done: this.bool, index: this.opt(this.index) });
+  /** (`source`, `method`: the collection and built-in of an iterator whose position a snapshot recovers.) */
+  readonly iteratorRecord: Check = this.record('iterator record', { iterator: this.value, next: this.value, done: this.bool, index: this.opt(this.index), source: this.opt(this.value), method: this.opt(this.value) });
   readonly forInState: Check = this.record('for-in state', { keys: this.list(this.str, 'keys'), i: this.index, object: this.value });
   readonly engineList: Check = this.list(this.valueOrHole, 'guest values');
   readonly capability: Check = this.or(
