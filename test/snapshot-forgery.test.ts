@@ -12,13 +12,16 @@ import { codeTree } from '../src/interpreter/state';
 import { verifyCode, creationsOf } from '../src/interpreter/verify';
 import { Op } from '../src/interpreter/opcodes';
 
-/** A snapshot taken at the n-th safe point (loop back-edge) of `src`. */
+/**
+ * A snapshot taken at the n-th loop back-edge safe point of `src` (safe points at function entries,
+ * pc 0, where the VM has them, are not counted: the loops of these programs start after a `let`).
+ */
 function atSafepoint(src: string, n: number): string {
   const e = new Engine({ onConsole: () => undefined });
   let count = 0;
   let code = '';
   e.setSafepointHook((frame) => {
-    if (++count === n) {
+    if ((frame as unknown as { pc: number }).pc !== 0 && ++count === n) {
       code = e.captureAt(frame);
       throw e.safepointStop('test');
     }
@@ -185,17 +188,9 @@ t.test('pc and sp: a frame resumed where its code does not stop, or with the wro
   const src = `function outer() { let x = 1; const o = [7]; ${LOOP} ${REACH}; }\nouter();`;
   const code = atSafepoint(src, 2);
   refused(t, editFrame(code, 'outer', (f) => (f[F.pc] = String(Number(f[F.pc]) + 1))), /frame \d+ \(outer at app\.js:\d+:\d+\): pc \d+ is not a point where a frame stops/, 'pc moved off a resume point');
-  // pc 0 is a safe point (a function's entry): with the loop's registers it is a well-typed restart, but the height must fit
-  refused(
-    t,
-    editFrame(code, 'outer', (f, s) => {
-      f[F.pc] = '0';
-      f[F.sp] = String(Number(f[F.sp]) + 1);
-      s.push('1');
-    }),
-    /frame \d+ \(outer.*: sp \d+ does not fit pc 0/,
-    'pc at the function start with an operand',
-  );
+  // a function's entry is a safe point too: the running frame moved there starts over, each register
+  // holding a guest value as the verifier requires (nothing reaches the host)
+  t.same(await run(editFrame(code, 'outer', (f) => (f[F.pc] = '0'))), ['reached: undefined'], 'pc moved to the function entry: the function starts over');
   refused(
     t,
     editFrame(code, 'outer', (f, s) => {

@@ -34,12 +34,7 @@ export const enum Kind {
 /** A frame's environment nesting inside its function: the layouts pushed since entry, innermost last ('with' for a with-object environment). */
 export type EnvShape = readonly (ScopeDesc | 'with')[];
 
-/**
- * How a frame stopped at a pc, and so what its `sp` must be there: 'loop' a safe point (a loop head
- * reached by a backward Jump, or the function's entry), the frame running; 'call' after a call-kind
- * instruction, waiting for its callee's result; 'start' after GenStart; 'yield', 'await' after a
- * suspension, waiting for the value and mode the resumer pushes.
- */
+/** How a frame stopped at a pc, and so what its `sp` must be there ('loop': at a safe point, a loop head or the entry). */
 export type ResumeKind = 'loop' | 'call' | 'start' | 'yield' | 'await';
 
 export interface PcShape {
@@ -153,7 +148,8 @@ function analyse(code: Code): Verified {
     leader[pc] = 1;
   };
   leader[0] = 1;
-  addResume(0, 'loop'); // a function's entry is a safe point too (a fresh frame: sp = nregs)
+  // the function's entry is a safe point (VM.run, for a guest function the loop called), like a loop head
+  addResume(0, 'loop');
   for (let pc = 0; pc < n; ) {
     starts[pc] = 1;
     const op = ops[pc]!;

@@ -95,18 +95,23 @@ class Restorer {
     switch (kind) {
       case 'object':
         this.recs[id] = {};
+        this.made.objects.add(this.recs[id] as object);
         break;
       case 'list':
         this.recs[id] = [];
+        this.made.lists.add(this.recs[id] as object);
         break;
       case 'PrivateName':
         this.recs[id] = new PrivateName(String(fields[0]));
         break;
       case 'Module':
         this.recs[id] = {};
+        this.made.modules.add(this.recs[id] as object);
         break;
       case 'Frame':
         this.recs[id] = Object.create(Frame.prototype);
+        this.made.frames.add(this.recs[id] as object);
+        this.made.frameIds.set(this.recs[id] as object, id);
         break;
       case 'hostCapability': {
         const promise = fields[0] as object;
@@ -122,23 +127,12 @@ class Restorer {
             if (!done) (done = true), promises.rejectPromise(promise, r);
           },
         };
+        this.made.capabilities.add(this.recs[id] as object);
         break;
       }
       default:
         this.bad(`unknown record kind '${kind}'`);
     }
-    this.registerMade(id, kind);
-  }
-
-  /** Note what a record is, for typed restore: only records made here stand where the engine expects a record. */
-  private registerMade(id: number, kind: string): void {
-    const r = this.recs[id] as object;
-    const made = this.made;
-    if (kind === 'list') made.lists.add(r);
-    else if (kind === 'Module') made.modules.add(r);
-    else if (kind === 'hostCapability') made.capabilities.add(r);
-    else if (kind === 'Frame') made.frames.add(r), made.frameIds.set(r, id);
-    else if (Object.getPrototypeOf(r) === Object.prototype) made.objects.add(r); // 'object' and other plain records
   }
 
   private link(): void {

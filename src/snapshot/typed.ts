@@ -154,8 +154,15 @@ export class TypedRestore {
 
   // ---- schemas (field → kinds), written from the interpreter's records ----
 
-  /** (`source`, `method`: the collection and built-in of an iterator whose position a snapshot recovers.) */
-  readonly iteratorRecord: Check = this.record('iterator record', { iterator: this.value, next: this.value, done: this.bool, index: this.opt(this.index), source: this.opt(this.value), method: this.opt(this.value) });
+  readonly iteratorRecord: Check = this.record('iterator record', {
+    iterator: this.value,
+    next: this.value,
+    done: this.bool,
+    index: this.opt(this.index),
+    // over a V8 iterator whose position a snapshot recovers (interpreter/iteration.ts; restore checks the pair)
+    source: this.opt(this.value),
+    method: this.opt(this.value),
+  });
   readonly forInState: Check = this.record('for-in state', { keys: this.list(this.str, 'keys'), i: this.index, object: this.value });
   readonly engineList: Check = this.list(this.valueOrHole, 'guest values');
   readonly capability: Check = this.or(
@@ -324,7 +331,7 @@ export class TypedRestore {
     const kinds = (v.resume.get(f.pc) ?? []).filter((k) => f.sp === v.shapes.get(f.pc)!.kinds.length - SENT_IN[k]);
     if (!kinds.length) {
       const shape = v.shapes.get(f.pc);
-      if (!shape) this.fail(where, `pc ${f.pc} is not a point where a frame stops (a loop head, after a call, a yield or an await)`);
+      if (!shape) this.fail(where, `pc ${f.pc} is not a point where a frame stops (its entry, a loop head, after a call, a yield or an await)`);
       this.fail(where, `sp ${f.sp} does not fit pc ${f.pc} (the code holds ${(v.resume.get(f.pc) ?? []).map((k) => `${shape.kinds.length - SENT_IN[k]} ${RESUMERS_AT[k]}`).join(', ')})`);
     }
     this.frameKinds.set(f, kinds);
@@ -461,7 +468,7 @@ export class TypedRestore {
 /** How many values the resumer pushes before the frame runs on, by resume kind. */
 const SENT_IN: Record<ResumeKind, number> = { loop: 0, start: 0, call: 1, yield: 2, await: 2 };
 const RESUMERS: Record<ResumeKind, string> = { loop: 'a running computation', start: 'a generator start', call: 'a returning callee', yield: 'a generator resumption', await: 'an await continuation' };
-const RESUMERS_AT: Record<ResumeKind, string> = { loop: 'at a loop head', start: 'at its generator start', call: 'waiting for a callee', yield: 'at a yield', await: 'at an await' };
+const RESUMERS_AT: Record<ResumeKind, string> = { loop: 'at a safe point (a loop head or its entry)', start: 'at its generator start', call: 'waiting for a callee', yield: 'at a yield', await: 'at an await' };
 
 function describeKinds(k: number): string {
   const out: string[] = [];
