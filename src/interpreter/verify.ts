@@ -88,6 +88,30 @@ function operands(op: number): number {
   }
 }
 
+/** Instructions with a jump target operand (the first). */
+function isJump(op: number): boolean {
+  switch (op) {
+    case Op.Jump: case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep:
+    case Op.JumpIfUndefined: case ExtOp.JumpIfNullish: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
+    case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
+    case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Instructions after which control does not fall through. */
+function isTerminal(op: number): boolean {
+  switch (op) {
+    case Op.Jump: case Op.Throw: case Op.ThrowError: case Op.ThrowConstAssign: case ExtOp.IterCloseThrow: case ExtOp.AsyncIterCloseThrow:
+    case Op.Return: case Op.ReturnUndef:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Instructions after which a frame waits for a callee frame (a caller in a running chain). */
 function isCallOp(op: number): boolean {
   return op === Op.Call || op === Op.TailCall || op === Op.CallSpread || op === Op.New || op === Op.NewSpread || op === Op.SuperCall || op === Op.SuperCallSpread || op === ExtOp.DefaultDerivedCtor;
@@ -131,16 +155,12 @@ function analyse(code: Code): Verified {
     const op = ops[pc]!;
     const next = pc + 1 + operands(op);
     if (next > n) fail(pc, `instruction ${op} runs past the end`);
+    if (isJump(op)) {
+      if (op === Op.Jump && ops[pc + 1]! < pc) addResume(ops[pc + 1]!, 'loop');
+      leader[ops[pc + 1]!] = 1;
+      leader[next] = 1;
+    }
     switch (op) {
-      case Op.Jump:
-      case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep:
-      case Op.JumpIfUndefined: case ExtOp.JumpIfNullish: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
-      case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
-      case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume:
-        if (op === Op.Jump && ops[pc + 1]! < pc) addResume(ops[pc + 1]!, 'loop');
-        leader[ops[pc + 1]!] = 1;
-        leader[next] = 1;
-        break;
       case Op.GenStart:
         addResume(next, 'start');
         break;
@@ -408,9 +428,83 @@ function analyse(code: Code): Verified {
   return { shapes, resume, savedSp, savedEnv, creates };
 }
 
+/**
+ * Where a code creates each of its functions: the environment nesting at each Closure/MakeClass.
+ * The same walk of the control-flow graph as `analyse`, tracking environments only (no slot kinds):
+ * cheap enough to run for every code that has closures in a snapshot.
+ */
+function creations(code: Code): Map<Code, EnvShape[]> {
+  const ops = code.ops;
+  const consts = code.consts;
+  const n = ops.length;
+  const h = code.handlers;
+  const fail = (pc: number, what: string): never => {
+    throw new VerifyError(`bytecode verifier: ${describeCode(code)} at pc ${pc}: ${what}`);
+  };
+  const states = new Map<number, EnvShape>();
+  const savedEnv = new Map<number, EnvShape>();
+  const creates = new Map<Code, EnvShape[]>();
+  const work: number[] = [];
+  const join = (pc: number, envs: EnvShape) => {
+    const old = states.get(pc);
+    if (old === undefined) {
+      states.set(pc, envs);
+      work.push(pc);
+    } else if (!sameEnvs(old, envs)) fail(pc, 'paths meet with different environment nesting');
+  };
+  join(0, []);
+  while (work.length) {
+    let pc = work.pop()!;
+    let envs = states.get(pc)!;
+    for (;;) {
+      if (pc < 0 || pc >= n) fail(pc, 'the code runs past its end');
+      const op = ops[pc]!;
+      const a = ops[pc + 1]!;
+      for (let i = 0; i < h.length; i += 4) {
+        if (pc >= h[i]! && pc < h[i + 1]!) {
+          const saved = savedEnv.get(h[i + 3]!);
+          if (saved !== undefined) join(h[i + 2]!, saved);
+          break;
+        }
+      }
+      switch (op) {
+        case Op.PushEnv:
+          envs = [...envs, consts[a] as ScopeDesc];
+          break;
+        case ExtOp.PushWith:
+          envs = [...envs, 'with'];
+          break;
+        case Op.PopEnv:
+          if (!envs.length) fail(pc, 'PopEnv of an environment the function did not push');
+          envs = envs.slice(0, -1);
+          break;
+        case ExtOp.TrySave:
+          savedEnv.set(a, envs);
+          break;
+        case Op.Closure:
+        case Op.MakeClass: {
+          const c = consts[a] as Code;
+          const l = creates.get(c);
+          if (!l) creates.set(c, [envs]);
+          else if (!l.some((x) => sameEnvs(x, envs))) l.push(envs);
+          break;
+        }
+      }
+      if (isJump(op)) join(a, envs);
+      if (isTerminal(op)) break;
+      pc += 1 + operands(op);
+      if (states.has(pc) && sameEnvs(states.get(pc)!, envs)) break;
+      if (states.has(pc)) fail(pc, 'paths meet with different environment nesting');
+      states.set(pc, envs);
+    }
+  }
+  return creates;
+}
+
 /** The verified shapes of a Code, computed on first use and kept per Code (a WeakMap per engine's caller). */
 export class Verifier {
   private readonly cache = new WeakMap<Code, Verified>();
+  private readonly creationCache = new WeakMap<Code, Map<Code, EnvShape[]>>();
   verify(code: Code): Verified {
     let v = this.cache.get(code);
     if (!v) {
@@ -419,9 +513,23 @@ export class Verifier {
     }
     return v;
   }
+  /** The environment nestings each function of `code` is created in (environments only: light). */
+  creates(code: Code): Map<Code, EnvShape[]> {
+    let c = this.cache.get(code)?.creates ?? this.creationCache.get(code);
+    if (!c) {
+      c = creations(code);
+      this.creationCache.set(code, c);
+    }
+    return c;
+  }
 }
 
 /** Verify one Code (uncached): for tests and tools that check the compiler's output. */
 export function verifyCode(code: Code): Verified {
   return analyse(code);
+}
+
+/** The environment nestings each function of `code` is created in (uncached; for tests). */
+export function creationsOf(code: Code): Map<Code, EnvShape[]> {
+  return creations(code);
 }

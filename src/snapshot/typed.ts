@@ -455,7 +455,13 @@ export class TypedRestore {
     }
     const parent = this.parents.get(code);
     if (parent === undefined || parent === code) this.fail(where, `${code.kind} code is no function`);
-    const shapes = this.verified(parent, where).creates.get(code) ?? [];
+    let creates;
+    try {
+      creates = this.verifier.creates(parent);
+    } catch (e) {
+      this.fail(where, (e as Error).message);
+    }
+    const shapes = creates.get(code) ?? [];
     let base: Env | null | undefined;
     let firstError: unknown = null;
     for (const shape of shapes) {
