@@ -13,8 +13,9 @@
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
-import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
+import { FORMAT_VERSION, SnapshotError, envelope } from './format';
 import { pristineEngine } from './pristine';
+import { writePortable } from './portable';
 
 export interface SnapshotStats {
   turn: number;
@@ -33,6 +34,13 @@ export interface SnapshotStats {
   /** Suspended frames: function name, position, and what holds them. */
   frameList: { name: string; at: string }[];
   unitList: { file: string; kind: string; bytes: number }[];
+  /** The portable section (what `node SNAP` runs): written or not (and why), its bytes and time. */
+  portable?: { ok: boolean; reason: string | null; bytes: number; ms: number };
+}
+
+export interface CaptureOptions {
+  /** Write the portable section too (default true): `node SNAP` then rebuilds the state in plain Node. */
+  portable?: boolean;
 }
 
 export interface Snapshot {
@@ -40,10 +48,10 @@ export interface Snapshot {
   stats: SnapshotStats;
 }
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** A JavaScript literal for a primitive. */
-function lit(v: unknown): string {
+export function lit(v: unknown): string {
   switch (typeof v) {
     case 'undefined':
       return 'void 0';
@@ -66,9 +74,9 @@ function lit(v: unknown): string {
 }
 
 /** %TypedArray%.prototype[@@toStringTag]'s getter: the kind by internal slot (no guest getter can run). */
-const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+export const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
 
-const WELL_KNOWN = new Map<symbol, string>(
+export const WELL_KNOWN = new Map<symbol, string>(
   Object.getOwnPropertyNames(Symbol)
     .filter((k) => typeof (Symbol as any)[k] === 'symbol')
     .map((k) => [(Symbol as any)[k] as symbol, k]),
@@ -96,7 +104,7 @@ export class Capture {
   private readonly fillQueue: object[] = [];
   private readonly envsToFill = new Set<object>();
   private readonly pristine: Engine;
-  private readonly pristineByPath: Map<string, object>;
+  readonly pristineByPath: Map<string, object>;
   private nextRec = 0;
   private readonly creating = new Set<unknown>();
   private readonly byKind: Record<string, number> = {};
@@ -108,10 +116,10 @@ export class Capture {
   private readonly hostArrayProto = Array.prototype;
   private readonly hostFunctionProto = Function.prototype;
   /** The realm's own built-ins (the context's global, which guest code cannot change), for brand hints. */
-  private readonly realmBuiltins: any;
+  readonly realmBuiltins: any;
 
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
-  private readonly at: number;
+  readonly at: number;
 
   /** The engine's module records, and module namespace objects → their module. */
   private readonly moduleRecords = new Set<object>();
@@ -123,6 +131,7 @@ export class Capture {
     private readonly engine: Engine,
     /** A safe-point snapshot: the innermost frame of the computation running now. */
     private readonly running: Frame | null = null,
+    private readonly options: CaptureOptions = {},
   ) {
     this.at = engine.timers.now();
     this.realmBuiltins = engine.realm.realmEval('globalThis');
@@ -382,7 +391,7 @@ export class Capture {
   }
 
   /** A detached buffer has length 0 and refuses a view (Node 20's ArrayBuffer has no `detached` getter). */
-  private isDetached(b: ArrayBuffer): boolean {
+  isDetached(b: ArrayBuffer): boolean {
     if (b.byteLength !== 0) return false;
     try {
       new Uint8Array(b);
@@ -397,7 +406,7 @@ export class Capture {
    * reports neither for a view out of bounds, so the buffer is grown to its maximum to read them, shrunk
    * by one element to see whether the view follows, and given back its length (its bytes unchanged).
    */
-  private viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
+  viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
     const isDV = types.isDataView(v);
     const len = () => (isDV ? (v as DataView).byteLength : (v as Uint8Array).length);
     const b = v.buffer as ArrayBuffer & { resizable?: boolean; maxByteLength?: number; resize?(n: number): void };
@@ -422,7 +431,7 @@ export class Capture {
   }
 
   /** V8's own brand check (deref), tried only where the prototype chain hints: a failed one throws, which is slow. */
-  private isWeakRef(o: object): boolean {
+  isWeakRef(o: object): boolean {
     const proto = this.realmBuiltins.WeakRef?.prototype;
     let p = Object.getPrototypeOf(o);
     for (let n = 0; p !== null && p !== proto && n < 16; n++) p = Object.getPrototypeOf(p);
@@ -447,7 +456,7 @@ export class Capture {
   }
 
   /** Objects with V8 internal slots we cannot read, found by brand checks that have no side effects. */
-  private hiddenIntrinsicKind(o: object): string | null {
+  hiddenIntrinsicKind(o: object): string | null {
     const g = this.realmBuiltins;
     const brand = (f: Function | undefined, ...args: unknown[]) => {
       if (typeof f !== 'function') return false;
@@ -856,7 +865,7 @@ export class Capture {
   }
 
   private argumentsIterators: unknown[] | null = null;
-  private isArgumentsIterator(v: unknown): boolean {
+  isArgumentsIterator(v: unknown): boolean {
     this.argumentsIterators ??= [
       this.realm.realmEval('(function () { return arguments; })()[Symbol.iterator]'),
       this.realm.realmEval('(function () { "use strict"; return arguments; })()[Symbol.iterator]'),
@@ -874,7 +883,7 @@ export class Capture {
   }
 
   /** Do two values correspond: the same primitive, or the built-in at the same path in both engines? */
-  private corresponds(v: unknown, pv: unknown): boolean {
+  corresponds(v: unknown, pv: unknown): boolean {
     if (!isObject(v) || !isObject(pv)) {
       if (typeof v === 'symbol' && typeof pv === 'symbol') return v === pv || (Symbol.keyFor(v) !== undefined && Symbol.keyFor(v) === Symbol.keyFor(pv));
       return Object.is(v, pv);
@@ -883,7 +892,7 @@ export class Capture {
     return p !== undefined && p === this.pristine.builtins.get(pv);
   }
 
-  private sameDescriptor(d: PropertyDescriptor, pd: PropertyDescriptor): boolean {
+  sameDescriptor(d: PropertyDescriptor, pd: PropertyDescriptor): boolean {
     if (d.enumerable !== pd.enumerable || d.configurable !== pd.configurable) return false;
     if ('value' in d) return 'value' in pd && d.writable === pd.writable && this.corresponds(d.value, pd.value);
     return !('value' in pd) && this.corresponds(d.get, pd.get) && this.corresponds(d.set, pd.set);
@@ -950,8 +959,10 @@ export class Capture {
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
     const b = (dotted: string) => this.builtinRef(dotted);
-    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null }))});`;
+    const formatOptions = JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null });
+    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(formatOptions)});`;
     const body = [
+      formatLine,
       `var $o = [];`,
       `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
       `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
@@ -992,10 +1003,21 @@ export class Capture {
       frameList: this.frameList,
       unitList: this.unitList,
     };
-    stats.bytes = Buffer.byteLength(body);
+    // the portable section: plain JavaScript for `node SNAP`, or one line saying why there is none
+    let portableSection: string;
+    if (this.options.portable === false) {
+      portableSection = notPortable('it was written without its portable section');
+      stats.portable = { ok: false, reason: 'left out (portable: false)', bytes: 0, ms: 0 };
+    } else {
+      const p = writePortable(this, engine, this.frameList);
+      portableSection = p.text ?? notPortable(p.reason!);
+      stats.portable = { ok: p.text !== null, reason: p.reason, bytes: p.text ? Buffer.byteLength(p.text) : 0, ms: p.ms };
+    }
     stats.captureMs = performance.now() - t0;
-    const code = `${MAGIC}\n${formatLine}\n// stats ${JSON.stringify(stats)}\n${body}${TRAILER}\n`;
+    stats.bytes = 0;
+    let code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
     stats.bytes = Buffer.byteLength(code);
+    code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
     return { code, stats };
   }
 }
@@ -1005,6 +1027,12 @@ export function prepareCapture(engine: Engine): void {
   pristineEngine(engine.options);
 }
 
-export function capture(engine: Engine, running: Frame | null = null): Snapshot {
-  return new Capture(engine, running).run();
+/** The portable section of a state that has none: one clear line in Node, exit code 2. */
+function notPortable(why: string): string {
+  const line = why.startsWith('this snapshot') ? `snapvm: ${why}` : `snapvm: this snapshot cannot run in plain Node: ${why}`;
+  return `console.error(${lit(line)} + "; restore it with \\"snapvm restore " + process.argv[1] + "\\"");\nprocess.exit(2);`;
+}
+
+export function capture(engine: Engine, running: Frame | null = null, options: CaptureOptions = {}): Snapshot {
+  return new Capture(engine, running, options).run();
 }

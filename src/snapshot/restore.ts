@@ -4,7 +4,7 @@
 // a stranger can do nothing a guest program could not.
 import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
-import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
+import { FORMAT_VERSION, SnapshotError, readHeader, engineSection } from './format';
 import { readCanonical } from './reader';
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
@@ -512,6 +512,7 @@ function runAsGuest(code: string, engine: Engine, restorer: Restorer): void {
 /** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
 export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
   const header = readHeader(code);
+  const section = engineSection(code);
   const make = () =>
     new EngineClass({
       ...options,
@@ -524,9 +525,9 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
   try {
     // the canonical text capture writes is read directly; any other program runs as guest code,
     // from the start in a fresh engine
-    if (!readCanonical(code, engine, new Restorer(engine).operations())) {
+    if (!readCanonical(section, engine, new Restorer(engine).operations())) {
       engine = make();
-      runAsGuest(code, engine, new Restorer(engine));
+      runAsGuest(section, engine, new Restorer(engine));
     }
   } catch (e) {
     if (e instanceof SnapshotError) throw e;
