@@ -109,6 +109,10 @@ function builtinPath(path: string, P: string): { expr: string; host: unknown } {
     if (s.startsWith('globalThis', pos)) {
       pos += 'globalThis'.length;
       cur = { expr: `${P}global`, host: globalThis };
+    } else if (s.startsWith('Object.getPrototypeOf(globalThis)', pos)) {
+      // the engine's global object inherits from Object.prototype; Node's global has a chain of its own
+      pos += 'Object.getPrototypeOf(globalThis)'.length;
+      cur = { expr: `${P}own(${P}own(${P}global, "Object"), "prototype")`, host: Object.prototype };
     } else if (s.startsWith('Object.getPrototypeOf(', pos)) {
       pos += 'Object.getPrototypeOf('.length;
       const inner = chain();
@@ -476,7 +480,8 @@ export class PortableWriter {
       const part = code.kind === 'getter' ? 'get' : code.kind === 'setter' ? 'set' : 'value';
       const hid = this.nextHome++;
       made = `${P}method(${hid}, ${made}, ${lit(part)})`;
-      if (isObject(rec.home)) this.finals.push(`${P}setp(${P}h[${hid}], ${this.value(Object.getPrototypeOf(rec.home), `${path}.<home>.<prototype>`)});`);
+      // (the home object matters only to `super`)
+      if (isObject(rec.home) && /\bsuper\b/.test(code.sourceText)) this.finals.push(`${P}setp(${P}h[${hid}], ${this.value(Object.getPrototypeOf(rec.home), `${path}.<home>.<prototype>`)});`);
     }
     return { expr: made, given: this.closureProto(rec) };
   }
