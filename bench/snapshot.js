@@ -60,14 +60,19 @@ for (const program of chosen) {
       verdict = a === b ? `same (${a.length > 24 ? a.slice(0, 24) + '…' : a})` : `DIFFERENT: ${a} vs ${b}`;
     }
   }
-  rows.push({ name: program.name, sourceKB: kb(sourceBytes), snapKB: kb(snap.stats.bytes), objects: snap.stats.objects, functions: snap.stats.functions, captureMs: median(captures), restoreMs: median(restores), verdict });
+  const portable = snap.stats.portable;
+  rows.push({ name: program.name, sourceKB: kb(sourceBytes), snapKB: kb(snap.stats.bytes), objects: snap.stats.objects, functions: snap.stats.functions, captureMs: median(captures), restoreMs: median(restores), verdict, portable });
   process.stderr.write(`${program.name} done\n`);
 }
 
 console.log(`snapshot after one driver run; median of ${repeat}; node ${process.version}; ${require('node:os').cpus().length} CPUs`);
-console.log('program          source KB  snapshot KB  objects  functions  capture ms  restore ms  after restore');
+console.log('program          source KB  snapshot KB  objects  functions  capture ms  restore ms  portable KB  portable ms  after restore');
 for (const r of rows) {
+  // the portable section (what `node SNAP` runs) is part of the snapshot's size and of its capture time
+  const p = r.portable;
   console.log(
-    `${r.name.padEnd(16)} ${r.sourceKB.padStart(9)}  ${r.snapKB.padStart(11)}  ${String(r.objects).padStart(7)}  ${String(r.functions).padStart(9)}  ${r.captureMs.toFixed(1).padStart(10)}  ${r.restoreMs.toFixed(1).padStart(10)}  ${r.verdict}`,
+    `${r.name.padEnd(16)} ${r.sourceKB.padStart(9)}  ${r.snapKB.padStart(11)}  ${String(r.objects).padStart(7)}  ${String(r.functions).padStart(9)}  ${r.captureMs.toFixed(1).padStart(10)}  ${r.restoreMs.toFixed(1).padStart(10)}  ${(p && p.ok ? kb(p.bytes) : '-').padStart(11)}  ${(p ? p.ms.toFixed(1) : '-').padStart(11)}  ${r.verdict}`,
   );
 }
+const refused = rows.filter((r) => r.portable && !r.portable.ok);
+for (const r of refused) console.log(`  ${r.name}: not portable: ${r.portable.reason}`);

@@ -962,7 +962,8 @@ export function writePortable(cap: Capture, engine: Engine, frames: { at: string
     } catch (e) {
       if (e instanceof PrefixTaken) continue;
       if (e instanceof NotPortable) return { text: null, reason: e.message, ms: performance.now() - t0 };
-      throw e;
+      // a fault of this writer must not cost the snapshot itself: the engine section stands alone
+      return { text: null, reason: `the portable writer failed (${e instanceof Error ? e.message : String(e)})`, ms: performance.now() - t0 };
     }
   }
 }
