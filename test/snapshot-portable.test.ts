@@ -28,7 +28,7 @@ function run(...args: string[]): { code: number | null; stdout: string; stderr: 
 }
 const snapvm = (...args: string[]) => run(bin, ...args);
 
-/** Delays are far apart (≥ 50 ms): the order of timers must not depend on how loaded the machine is. */
+/** Delays are far apart (≥ 100 ms): the order of timers must not depend on how loaded the machine is. */
 const PROGRAMS: { name: string; turns: number[]; source: string }[] = [
   {
     name: 'closures sharing a scope, nested scopes, counters, loop bindings, cycles, TDZ',
@@ -50,7 +50,7 @@ setTimeout(() => {
   console.log(ring.next.next === ring, ring.next.name, fns.map((f) => f()));
   try { early(); } catch (e) { console.log('still in TDZ:', e.constructor.name); }
 }, 10);
-setTimeout(() => console.log('second', a.inc(), shared[1](), in2()), 80);
+setTimeout(() => console.log('second', a.inc(), shared[1](), in2()), 150);
 console.log('start', a.value);
 `,
   },
@@ -155,10 +155,10 @@ q.catch((e) => console.log('q rejected', e));
 Promise.resolve('ready').then((v) => console.log('settled', v));
 queueMicrotask(() => console.log('microtask'));
 Promise.reject(new Error('handled')).catch((e) => console.log('handled:', e.message));
-const nested = new Promise((r) => setTimeout(() => r(Promise.resolve('nested value')), 150));
+const nested = new Promise((r) => setTimeout(() => r(Promise.resolve('nested value')), 300));
 nested.then((v) => console.log('nested', v));
-setTimeout(() => { resolveIt(21); side.then((v) => console.log('side', v)); }, 50);
-setTimeout(() => { rejectIt('nope'); }, 100);
+setTimeout(() => { resolveIt(21); side.then((v) => console.log('side', v)); }, 100);
+setTimeout(() => { rejectIt('nope'); }, 200);
 async function later() { return 'async result'; }
 later().then((v) => console.log(v));
 console.log('sync end');
@@ -168,12 +168,23 @@ console.log('sync end');
     name: 'timers: different delays, arguments, an interval cleared later, a timeout cleared before it runs',
     turns: [3],
     source: `let n = 0;
-const iv = setInterval(() => { n++; console.log('interval', n); if (n === 3) clearInterval(iv); }, 100);
-const cancelMe = setTimeout(() => console.log('never'), 280);
-setTimeout(() => console.log('t50'), 50);
-setTimeout(() => { console.log('t250, cancelling'); clearTimeout(cancelMe); }, 250);
-setTimeout((a, b) => console.log('t450 with', a, b), 450, 'x', 'y');
+const iv = setInterval(() => { n++; console.log('interval', n); if (n === 3) clearInterval(iv); }, 200);
+const cancelMe = setTimeout(() => console.log('never'), 550);
+setTimeout(() => console.log('t100'), 100);
+setTimeout(() => { console.log('t500, cancelling'); clearTimeout(cancelMe); }, 500);
+setTimeout((a, b) => console.log('t900 with', a, b), 900, 'x', 'y');
 console.log('scheduled');
+`,
+  },
+  {
+    name: 'Promise.all, allSettled, any and race in flight',
+    turns: [1, 3],
+    source: `const delay = (ms, v, fail) => new Promise((res, rej) => setTimeout(() => (fail ? rej(v) : res(v)), ms));
+Promise.all([delay(100, 'a'), 'b', delay(500, 'c')]).then((v) => console.log('all', v));
+Promise.allSettled([delay(200, 'x'), delay(600, 'y', true)]).then((v) => console.log('allSettled', JSON.stringify(v)));
+Promise.any([delay(150, 'e1', true), delay(400, 'e2', true)]).catch((e) => console.log('any', e.constructor.name, e.message, e.errors));
+Promise.race([delay(300, 'fast'), delay(700, 'slow')]).then((v) => console.log('race', v));
+console.log('go');
 `,
   },
   {

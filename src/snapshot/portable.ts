@@ -206,6 +206,7 @@ export class PortableWriter {
   private nextFactory = 0;
   private nextEnv = 0;
   private nextHome = 0;
+  private readonly sharedIds = new Map<object, number>();
   /** The engine-side object standing for the prototype Node gives each object when it is made. */
   private readonly protoGiven = new Map<object, unknown>();
   private readonly byPath = new Map<string, object>();
@@ -430,9 +431,32 @@ export class PortableWriter {
         return `${P}thunk(${this.value(pc.value, `${path}.<value>`)})`;
       case 'thrower':
         return `${P}thrower(${this.value(pc.reason, `${path}.<reason>`)})`;
+      case 'allResolveElement':
+      case 'allSettledElement':
+      case 'anyRejectElement': {
+        // Promise.all / allSettled / any in flight: the elements share their list, count and flags
+        const list = pc.kind === 'anyRejectElement' ? pc.errors : pc.values;
+        const cap = pc.capability;
+        const settle = pc.kind === 'anyRejectElement' ? cap.reject : cap.resolve;
+        const settleExpr = typeof settle === 'function' ? this.value(settle, `${path}.<capability>`) : `${P}rs.get(${this.value(cap.promise, `${path}.<promise>`)})[${pc.kind === 'anyRejectElement' ? 1 : 0}]`;
+        const kind = pc.kind === 'allResolveElement' ? 0 : pc.kind === 'allSettledElement' ? (pc.status === 'fulfilled' ? 1 : 2) : 3;
+        return `${P}elem(${kind}, ${this.shared(list, () => `[]`, (ref) => this.fills.push(`${P}push(${ref}, [${list.map((v, i) => this.value(v, `${path}.<list ${i}>`)).join(', ')}]);`))}, ${this.shared(pc.remainingElements, () => `{ v: ${pc.remainingElements.value} }`)}, ${this.shared(pc.alreadyCalled, () => `{ v: ${pc.alreadyCalled.value} }`)}, ${pc.index}, ${settleExpr})`;
+      }
       default:
-        return this.fail(`a pending ${pc.kind === 'executor' ? 'promise capability executor' : pc.kind.startsWith('any') ? 'Promise.any' : pc.kind.startsWith('allSettled') ? 'Promise.allSettled' : 'Promise.all'}`, pc);
+        return this.fail('a pending promise capability executor', pc);
     }
+  }
+
+  /** Host records several engine functions share (a combinator's list, count, flags): one Node object each. */
+  private shared(rec: object, make: () => string, fill?: (ref: string) => void): string {
+    let id = this.sharedIds.get(rec);
+    if (id === undefined) {
+      id = this.sharedIds.size;
+      this.sharedIds.set(rec, id);
+      this.creates.push(`${this.P}sh[${id}] = ${make()};`);
+      if (fill) fill(`${this.P}sh[${id}]`);
+    }
+    return `${this.P}sh[${id}]`;
   }
 
   // ---- closures and their scopes ----
@@ -888,6 +912,7 @@ var ${P}freeze = Object.freeze, ${P}seal = Object.seal, ${P}pe = Object.preventE
 var ${P}Promise = Promise, ${P}then = Promise.prototype.then, ${P}queue = queueMicrotask, ${P}Map = Map, ${P}Set = Set, ${P}mapSet = Map.prototype.set, ${P}setAdd = Set.prototype.add;
 var ${P}WeakMap = WeakMap, ${P}WeakSet = WeakSet, ${P}wmSet = WeakMap.prototype.set, ${P}wsAdd = WeakSet.prototype.add, ${P}WeakRef = WeakRef, ${P}Date = Date, ${P}RegExp = RegExp, ${P}Error = Error, ${P}Proxy = Proxy;
 var ${P}ArrayBuffer = ArrayBuffer, ${P}SAB = SharedArrayBuffer, ${P}U8 = Uint8Array, ${P}resize = ArrayBuffer.prototype.resize, ${P}clone = structuredClone, ${P}from = Buffer.from;
+var ${P}AggregateError = AggregateError, ${P}sh = [];
 var ${P}setTimeout = setTimeout, ${P}clearTimeout = clearTimeout, ${P}console = console, ${P}process = process;
 var ${P}o = [], ${P}e = [], ${P}eh = [], ${P}h = [], ${P}rs = new Map(), ${P}rv = new Map(), ${P}timers = new Map(), ${P}nextId = 1;
 function ${P}fail(why) { ${P}console.error("snapvm: this snapshot cannot run in plain Node: " + why + "; restore it with \\"snapvm restore " + ${P}process.argv[1] + "\\""); ${P}process.exit(2); }
@@ -915,6 +940,19 @@ function ${P}react(p, f, r, d) { ${P}call(${P}then, p, function (v) { ${P}run(f,
 function ${P}job(h, x, ok, d) { ${P}queue(function () { ${P}run(h, x, ok, d); }); }
 function ${P}thenableJob(p, thenable, then) { ${P}queue(function () { var rj = ${P}rs.get(p); try { ${P}call(then, thenable, rj[0], rj[1]); } catch (e) { rj[1](e); } }); }
 function ${P}fin(f, isThen) { return isThen ? function (v) { return ${P}call(${P}then, ${P}Promise.resolve(f()), function () { return v; }); } : function (e) { return ${P}call(${P}then, ${P}Promise.resolve(f()), function () { throw e; }); }; }
+function ${P}push(list, a) { for (var i = 0; i < a.length; i++) list[i] = a[i]; }
+function ${P}elem(kind, list, count, called, index, settle) {
+  return function (x) {
+    if (called.v) return;
+    called.v = true;
+    list[index] = kind === 1 ? { status: "fulfilled", value: x } : kind === 2 ? { status: "rejected", reason: x } : x;
+    if (--count.v !== 0) return;
+    if (kind !== 3) return settle(list.slice());
+    var e = new ${P}AggregateError([], "All promises were rejected");
+    ${P}dp(e, "errors", { value: list.slice(), writable: true, enumerable: false, configurable: true });
+    settle(e);
+  };
+}
 function ${P}thunk(v) { return function () { return v; }; }
 function ${P}thrower(e) { return function () { throw e; }; }
 function ${P}arm(id, cb, args, delay, period) {
