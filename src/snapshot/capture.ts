@@ -785,83 +785,21 @@ export class Capture {
 
   /** Own properties in order. `pristine` (a built-in's twin in a fresh engine) limits them to what changed. */
   private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
-    let ref = typeof refOf === 'string' ? refOf : '';
-    const keys = Reflect.ownKeys(o);
-    const plain: string[] = [];
-    const flushPlain = () => {
-      if (plain.length) this.fills.push(`$props(${ref}, [${plain.join(', ')}]);`);
-      plain.length = 0;
-    };
-    const isArr = Array.isArray(o);
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
-    let first = 0;
-    if (isArr && !pristine) {
-      // the leading elements with default attributes as one list (holes as elisions), without their keys
-      const values: string[] = [];
-      let last = -1;
-      for (; first < keys.length; first++) {
-        const k = keys[first]!;
-        if (typeof k !== 'string' || k === 'length') break;
-        const i = Number(k);
-        if (!Number.isInteger(i) || String(i) !== k) break;
-        const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-        if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) break;
-        for (let h = last + 1; h < i; h++) values.push('');
-        values.push(this.value(d.value, `${path}[${i}]`));
-        last = i;
-      }
-      if (values.length) {
-        ref = ref || (refOf as () => string)();
-        this.fills.push(`$.elems(${ref}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
-      }
-    }
-    for (let ki = first; ki < keys.length; ki++) {
-      const k = keys[ki]!;
-      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-      if (isArr && k === 'length') continue;
-      const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
-      if (pristine) {
-        const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
-        if (pd && this.sameDescriptor(d, pd)) continue;
-      } else if (closure && (k === 'length' || k === 'name') && 'value' in d && !d.writable && !d.enumerable && d.configurable) {
-        if (k === 'length' ? d.value === closure.code.length : d.value === closure.code.name) continue;
-      } else if (k === Symbol.iterator && types.isArgumentsObject(o) && 'value' in d && this.isArgumentsIterator(d.value)) {
-        continue; // V8's own %Array.prototype.values%, which a new arguments object carries too
-      } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
-        continue; // V8's own poison properties of sloppy functions, made again with the function
-      }
-      if (!ref) ref = (refOf as () => string)();
-      const key = typeof k === 'symbol' ? this.value(k, kpath) : lit(k);
-      if ('value' in d) {
-        const v = this.value(d.value, kpath);
-        if (d.writable && d.enumerable && d.configurable) {
-          plain.push(key, v);
-          continue;
-        }
-        flushPlain();
-        this.fills.push(`$dp(${ref}, ${key}, { value: ${v}, writable: ${d.writable}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
-      } else {
-        flushPlain();
-        this.fills.push(`$dp(${ref}, ${key}, { get: ${this.value(d.get, `get ${kpath}`)}, set: ${this.value(d.set, `set ${kpath}`)}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
-      }
-    }
-    flushPlain();
-    const lengthDesc = isArr ? Reflect.getOwnPropertyDescriptor(o, 'length')! : undefined;
-    const len = isArr ? (o as unknown[]).length : 0;
-    // an array's length is written unless its elements imply it (the last index + 1) and it is writable
-    const implied = isArr && !pristine && lengthDesc!.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
-    if (isArr && !implied && !(pristine && (pristine as unknown[]).length === len)) {
-      if (!ref) ref = (refOf as () => string)();
-      this.fills.push(`$dp(${ref}, "length", { value: ${len}, writable: ${Reflect.getOwnPropertyDescriptor(o, 'length')!.writable} });`);
-    }
-    if (pristine) {
-      for (const k of Reflect.ownKeys(pristine)) {
-        if (!Reflect.getOwnPropertyDescriptor(o, k)) {
-          if (!ref) ref = (refOf as () => string)();
-          this.fills.push(`$del(${ref}, ${typeof k === 'symbol' ? this.value(k, path) : lit(k)});`);
-        }
-      }
-    }
+    writeProperties(
+      this,
+      {
+        value: (v, p) => this.value(v, p),
+        push: (stmt) => this.fills.push(stmt),
+        names: { elems: '$.elems', props: '$props', dp: '$dp', del: '$del' },
+        // a closure is made with its code's `length` and `name`
+        skip: (k, d) => !!closure && (k === 'length' ? d.value === closure.code.length : k === 'name' && d.value === closure.code.name) && 'value' in d && !d.writable && !d.enumerable && !!d.configurable,
+      },
+      o,
+      refOf,
+      path,
+      pristine,
+    );
   }
 
   private argumentsIterators: unknown[] | null = null;
@@ -1019,6 +957,93 @@ export class Capture {
     stats.bytes = Buffer.byteLength(code);
     code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
     return { code, stats };
+  }
+}
+
+/** How a writer spells its statements (capture's `$` program, the portable section) and what its creation gives. */
+export interface PropertyWriter {
+  value(v: unknown, path: string): string;
+  push(stmt: string): void;
+  names: { elems: string; props: string; dp: string; del: string };
+  /** A property the object is made with already (not written). */
+  skip(k: PropertyKey, d: PropertyDescriptor): boolean;
+}
+
+/**
+ * Write an object's own properties in order with their attributes: an array's leading elements as one
+ * list (holes as elisions), runs of plain data properties as one call, others one by one, an array's
+ * length where its elements do not imply it. `pristine` (a built-in's twin in a fresh engine) limits
+ * them to what the program changed, and what it deleted is deleted.
+ */
+export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
+  let ref = typeof refOf === 'string' ? refOf : '';
+  const need = () => (ref ||= (refOf as () => string)());
+  const { elems, props, dp, del } = w.names;
+  const keys = Reflect.ownKeys(o);
+  const plain: string[] = [];
+  const flushPlain = () => {
+    if (plain.length) w.push(`${props}(${need()}, [${plain.join(', ')}]);`);
+    plain.length = 0;
+  };
+  const isArr = Array.isArray(o);
+  let first = 0;
+  if (isArr && !pristine) {
+    const values: string[] = [];
+    let last = -1;
+    for (; first < keys.length; first++) {
+      const k = keys[first]!;
+      if (typeof k !== 'string' || k === 'length') break;
+      const i = Number(k);
+      if (!Number.isInteger(i) || String(i) !== k) break;
+      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+      if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) break;
+      for (let h = last + 1; h < i; h++) values.push('');
+      values.push(w.value(d.value, `${path}[${i}]`));
+      last = i;
+    }
+    if (values.length) w.push(`${elems}(${need()}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
+  }
+  for (let ki = first; ki < keys.length; ki++) {
+    const k = keys[ki]!;
+    if (isArr && k === 'length') continue;
+    const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+    const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
+    if (pristine) {
+      const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
+      if (pd && cap.sameDescriptor(d, pd)) continue;
+    } else if (w.skip(k, d)) {
+      continue;
+    } else if (k === Symbol.iterator && types.isArgumentsObject(o) && 'value' in d && cap.isArgumentsIterator(d.value)) {
+      continue; // V8's own %Array.prototype.values%, which a new arguments object carries too
+    } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
+      continue; // V8's own poison properties of sloppy functions, made again with the function
+    }
+    const key = typeof k === 'symbol' ? w.value(k, kpath) : lit(k);
+    if ('value' in d) {
+      const v = w.value(d.value, kpath);
+      if (d.writable && d.enumerable && d.configurable) {
+        plain.push(key, v);
+        continue;
+      }
+      flushPlain();
+      w.push(`${dp}(${need()}, ${key}, { value: ${v}, writable: ${d.writable}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
+    } else {
+      flushPlain();
+      w.push(`${dp}(${need()}, ${key}, { get: ${w.value(d.get, `get ${kpath}`)}, set: ${w.value(d.set, `set ${kpath}`)}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
+    }
+  }
+  flushPlain();
+  if (isArr) {
+    const lengthDesc = Reflect.getOwnPropertyDescriptor(o, 'length')!;
+    const len = (o as unknown[]).length;
+    // an array's length is written unless its elements imply it (the last index + 1) and it is writable
+    const implied = !pristine && lengthDesc.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
+    if (!implied && !(pristine && (pristine as unknown[]).length === len)) w.push(`${dp}(${need()}, "length", { value: ${len}, writable: ${lengthDesc.writable} });`);
+  }
+  if (pristine) {
+    for (const k of Reflect.ownKeys(pristine)) {
+      if (!Reflect.getOwnPropertyDescriptor(o, k)) w.push(`${del}(${need()}, ${typeof k === 'symbol' ? w.value(k, path) : lit(k)});`);
+    }
   }
 }
 

@@ -26,7 +26,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, HOLE, getPromiseRecord, getBuiltinClosureRecord, type Closure, type Job, type PromiseRecord } from '../interpreter/state';
-import { type Capture, lit, isObject, TYPED_ARRAY_NAME, WELL_KNOWN } from './capture';
+import { type Capture, lit, isObject, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 
 /** The state cannot be written as plain JavaScript; the message names what and the path to it. */
 export class NotPortable extends Error {}
@@ -729,76 +729,25 @@ export class PortableWriter {
   }
 
   private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
-    let ref = typeof refOf === 'string' ? refOf : '';
-    const need = () => (ref ||= (refOf as () => string)());
     const P = this.P;
-    const keys = Reflect.ownKeys(o);
-    const plain: string[] = [];
-    const flushPlain = () => {
-      if (plain.length) this.fills.push(`${P}props(${need()}, [${plain.join(', ')}]);`);
-      plain.length = 0;
-    };
-    const isArr = Array.isArray(o);
-    const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     const indexed = types.isTypedArray(o) || types.isStringObject(o);
-    let first = 0;
-    if (isArr && !pristine) {
-      const values: string[] = [];
-      let last = -1;
-      for (; first < keys.length; first++) {
-        const k = keys[first]!;
-        if (typeof k !== 'string' || k === 'length') break;
-        const i = Number(k);
-        if (!Number.isInteger(i) || String(i) !== k) break;
-        const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-        if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) break;
-        for (let h = last + 1; h < i; h++) values.push('');
-        values.push(this.value(d.value, `${path}[${i}]`));
-        last = i;
-      }
-      if (values.length) this.fills.push(`${P}elems(${need()}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
-    }
-    for (let ki = first; ki < keys.length; ki++) {
-      const k = keys[ki]!;
-      if (isArr && k === 'length') continue;
-      if (indexed && typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k)) continue;
-      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-      const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
-      if (pristine) {
-        const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
-        if (pd && this.cap.sameDescriptor(d, pd)) continue;
-      } else if (k === Symbol.iterator && types.isArgumentsObject(o) && 'value' in d && this.cap.isArgumentsIterator(d.value)) {
-        continue;
-      } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
-        continue;
-      }
-      const key = typeof k === 'symbol' ? this.value(k, kpath) : lit(k);
-      if ('value' in d) {
-        const v = this.value(d.value, kpath);
-        if (d.writable && d.enumerable && d.configurable) {
-          plain.push(key, v);
-          continue;
-        }
-        flushPlain();
-        this.fills.push(`${P}dp(${need()}, ${key}, { value: ${v}, writable: ${d.writable}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
-      } else {
-        flushPlain();
-        this.fills.push(`${P}dp(${need()}, ${key}, { get: ${this.value(d.get, `get ${kpath}`)}, set: ${this.value(d.set, `set ${kpath}`)}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
-      }
-    }
-    flushPlain();
-    if (isArr) {
-      const lengthDesc = Reflect.getOwnPropertyDescriptor(o, 'length')!;
-      const len = (o as unknown[]).length;
-      const implied = !pristine && lengthDesc.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
-      if (!implied && !(pristine && (pristine as unknown[]).length === len)) this.fills.push(`${P}dp(${need()}, "length", { value: ${len}, writable: ${lengthDesc.writable} });`);
-    }
+    writeProperties(
+      this.cap,
+      {
+        value: (v, p) => this.value(v, p),
+        push: (stmt) => this.fills.push(stmt),
+        names: { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` },
+        // a typed array's elements live in its buffer; a String object's characters come with it
+        skip: (k) => indexed && typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k),
+      },
+      o,
+      refOf,
+      path,
+      pristine,
+    );
     // a function made from source has its own `name` and `length`: those the program deleted go
-    if (closure) for (const k of ['name', 'length']) if (!keys.includes(k)) this.fills.push(`${P}del(${need()}, ${lit(k)});`);
-    if (pristine) {
-      for (const k of Reflect.ownKeys(pristine)) {
-        if (!Reflect.getOwnPropertyDescriptor(o, k)) this.fills.push(`${P}del(${need()}, ${typeof k === 'symbol' ? this.value(k, path) : lit(k)});`);
-      }
+    if (typeof o === 'function' && this.vm.closures.get(o)) {
+      for (const k of ['name', 'length']) if (!Object.prototype.hasOwnProperty.call(o, k)) this.fills.push(`${P}del(${typeof refOf === 'string' ? refOf : refOf()}, ${lit(k)});`);
     }
   }
 
