@@ -841,10 +841,15 @@ export class Capture {
     const twin = this.pristineByPath.get(path);
     if (!twin) return; // made by a host service the twin lacks: the restoring engine has it too
     const ref = () => this.value(o, path);
+    const before = this.fills.length + this.finals.length;
     if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) this.fills.push(`$setp(${ref()}, ${this.value(Object.getPrototypeOf(o), `${path}.<prototype>`)});`);
     this.fillProperties(o, ref, path, twin);
     if (Object.isExtensible(twin)) this.fillIntegrity(o, ref);
+    if (this.fills.length + this.finals.length !== before) this.changedBuiltins.push([o, path]);
   }
+
+  /** The built-ins the program changed (the portable section writes the same changes). */
+  readonly changedBuiltins: [object, string][] = [];
 
   /** `$.builtin(path)` for a built-in named as from a fresh global (`Object.create`). */
   private builtinRef(dotted: string): string {

@@ -781,7 +781,7 @@ export class PortableWriter {
     const vm = this.vm;
     const P = this.P;
     if (engine.modules.modules.size) throw new NotPortable('it holds ES module records (portable output covers scripts)');
-    for (const [o, p] of engine.builtins) {
+    for (const [o, p] of this.cap.changedBuiltins) {
       this.paths.set(o, p);
       this.diffBuiltin(o, p);
     }
