@@ -55,7 +55,7 @@ console.log('start', a.value);
 `,
   },
   {
-    name: 'classes: methods, getters, setters, statics, static blocks, fields, inheritance and super',
+    name: 'classes (methods, getters, setters, statics, static blocks, fields, inheritance, super), arrows capturing this and arguments, super in arrows, bound functions',
     turns: [1],
     source: `let created = 0;
 const KEY = Symbol('key');
@@ -91,17 +91,12 @@ setTimeout(() => {
   console.log(Object.keys(c), Object.getOwnPropertyNames(Shape.prototype), Object.getOwnPropertyNames(Shape).sort());
   const c3 = new Circle('c3', 3); console.log(c3.describe(), Shape.count, c3.kind, c3);
 }, 10);
-`,
-  },
-  {
-    name: 'arrows capturing this and arguments, super in arrows, bound functions',
-    turns: [1],
-    source: `function Timer(label) { this.label = label; this.count = 0; this.tick = () => { this.count++; return this.label + ':' + this.count; }; }
+function Timer(label) { this.label = label; this.count = 0; this.tick = () => { this.count++; return this.label + ':' + this.count; }; }
 const t1 = new Timer('a');
 const obj = { n: 5, make() { return () => this.n * 2; }, argsArrow() { return () => arguments.length + ':' + arguments[0]; } };
 const doubled = obj.make(); const argc = obj.argsArrow('first', 2, 3);
-class Base { hello() { return 'base hello'; } static who() { return 'Base'; } }
-class Derived extends Base { hello() { const f = () => super.hello() + '!'; return f; } static who() { return super.who() + '>Derived'; } }
+class Base2 { hello() { return 'base hello'; } static who() { return 'Base'; } }
+class Derived extends Base2 { hello() { const f = () => super.hello() + '!'; return f; } static who() { return super.who() + '>Derived'; } }
 const greet = new Derived().hello();
 const lit = { __proto__: { hi() { return 'proto hi'; } }, hi() { return super.hi() + ' via literal'; } };
 function sum(a, b, c) { return this.base + a + b + c; }
@@ -112,7 +107,7 @@ setTimeout(() => { console.log(t1.tick(), doubled(), argc(), greet(), Derived.wh
 `,
   },
   {
-    name: 'symbols, getters, attributes, Map/Set/WeakMap/WeakSet, typed arrays, Date, RegExp, errors, boxed, proxies, integrity, built-ins changed',
+    name: 'symbols, getters, attributes, Map/Set/WeakMap/WeakSet, typed arrays, Date, RegExp, errors, boxed, proxies, integrity, built-ins changed; guest strings and source text cannot leave their literals',
     turns: [1],
     source: `const sym = Symbol('secret'); const reg = Symbol.for('app.key');
 const o = { [sym]: 1, [reg]: 2, plain: 3 };
@@ -141,6 +136,12 @@ setTimeout(() => {
   rev.revoke(); try { rev.proxy.x; } catch (e) { console.log('revoked', e.constructor.name); }
   console.log(o, m, st);
 }, 10);
+const weird = { '\\n} else {\\n': 1, '*/ process.exit(9) /*': 2, '"); process.exit(9); ("': 3, '$sv_o': 4, '</script>': 5 };
+const s2 = Symbol('"); process.exit(9); //\\n');
+weird[s2] = 'sym';
+function tricky() { return '$sv_o[0] \\n} else {\\n' + \`\${1 + 1}\`; }
+const r2 = /\\/\\*$/u;
+setTimeout(() => { console.log(Object.keys(weird), weird[s2], s2.description, tricky(), r2.source, r2.test('a/*')); }, 10);
 `,
   },
   {
@@ -185,17 +186,6 @@ Promise.allSettled([delay(200, 'x'), delay(600, 'y', true)]).then((v) => console
 Promise.any([delay(150, 'e1', true), delay(400, 'e2', true)]).catch((e) => console.log('any', e.constructor.name, e.message, e.errors));
 Promise.race([delay(300, 'fast'), delay(700, 'slow')]).then((v) => console.log('race', v));
 console.log('go');
-`,
-  },
-  {
-    name: 'guest strings and source text cannot leave their literals',
-    turns: [1],
-    source: `const weird = { '\\n} else {\\n': 1, '*/ process.exit(9) /*': 2, '"); process.exit(9); ("': 3, '$sv_o': 4, '</script>': 5 };
-const s = Symbol('"); process.exit(9); //\\n');
-weird[s] = 'sym';
-function tricky() { return '$sv_o[0] \\n} else {\\n' + \`\${1 + 1}\`; }
-const r = /\\/\\*$/u;
-setTimeout(() => { console.log(Object.keys(weird), weird[s], s.description, tricky(), r.source, r.test('a/*')); }, 10);
 `,
   },
 ];
