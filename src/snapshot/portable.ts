@@ -288,8 +288,34 @@ export class PortableWriter {
     if (id === undefined) {
       if (r === null) this.fail('an object its class did not make', o);
       id = this.adopt(o, r.expr, r.given);
+      if (typeof o === 'function') this.adoptPrototype(o, id);
     }
     return id;
+  }
+
+  /** A plain function's `prototype` object (whose `constructor` is the function) is the one Node makes with it. */
+  private adoptPrototype(f: Function, id: number): void {
+    const rec = this.vm.closures.get(f);
+    if (!rec || rec.code.kind !== 'normal') return;
+    const p = ownValue(f, 'prototype', 'value');
+    if (typeof p !== 'object' || p === null || this.ids.has(p) || this.creating.has(p) || ownValue(p, 'constructor', 'value') !== f) return;
+    if (this.vm.proxies.get(p) || this.vm.privates.get(p) || this.engine.builtins.has(p) || Array.isArray(p)) return;
+    if (!this.paths.has(p)) this.paths.set(p, `${this.paths.get(f) ?? '?'}.prototype`);
+    this.adopt(p, `${this.O}[${id}].prototype`, this.realm.intrinsics.ObjectPrototype);
+    this.madeProto.set(f, p);
+    this.madeProto.set(p, f);
+  }
+
+  /** A function and the prototype object Node made with it, both ways. */
+  private readonly madeProto = new Map<object, object>();
+
+  /** The `name` Node gives a function made from this code (null: not known, written always). */
+  private nodeName(rec: Closure): string | null {
+    const code = rec.code;
+    if (METHOD_KINDS.has(code.kind)) return null; // made under a placeholder key
+    if (code.kind === 'arrow' || code.kind === 'asyncArrow') return '';
+    const m = code.flags & 8 ? /^class\b\s*([A-Za-z_$][\w$]*)?\s*(?:extends\b|\{)/.exec(code.sourceText) : /^(?:async\s+)?function\b\s*\*?\s*([A-Za-z_$][\w$]*)?\s*\(/.exec(code.sourceText);
+    return m ? (m[1] ?? '') : null;
   }
 
   /** How Node makes `o` (its dependencies made first), and the prototype that gives it; null when adopted. */
@@ -731,14 +757,25 @@ export class PortableWriter {
   private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
     const P = this.P;
     const indexed = types.isTypedArray(o) || types.isStringObject(o);
+    const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     writeProperties(
       this.cap,
       {
         value: (v, p) => this.value(v, p),
         push: (stmt) => this.fills.push(stmt),
         names: { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` },
-        // a typed array's elements live in its buffer; a String object's characters come with it
-        skip: (k) => indexed && typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k),
+        // a typed array's elements live in its buffer; a String object's characters come with it; a
+        // function made from source has its `length`, and its `name` and `prototype` where Node gives the same
+        skip: (k, d) => {
+          if (indexed) return typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k);
+          if (!('value' in d)) return false;
+          const made = this.madeProto.get(o);
+          if (rec) {
+            if (k === 'length' || k === 'name') return !d.writable && !d.enumerable && !!d.configurable && d.value === (k === 'length' ? rec.code.length : this.nodeName(rec));
+            return k === 'prototype' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !d.configurable;
+          }
+          return k === 'constructor' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !!d.configurable;
+        },
       },
       o,
       refOf,
