@@ -51,6 +51,17 @@ setTimeout(() => {
   try { early(); } catch (e) { console.log('still in TDZ:', e.constructor.name); }
 }, 10);
 setTimeout(() => console.log('second', a.inc(), shared[1](), in2()), 150);
+function F(a, b) { this.a = a; }
+F.prototype.get = function () { return this.a; };
+const anon = function () {}, arrow = (x, y) => x, renamed = function orig() {};
+Object.defineProperty(renamed, 'name', { value: 'other' });
+function Shared() {} const sharedProto = Shared.prototype;
+const G = function* gen() {}; const A = async function () {};
+setTimeout(() => {
+  const f = new F(1);
+  console.log(f.get(), f instanceof F, F.prototype.constructor === F, Object.getOwnPropertyNames(F), F.name, F.length, Object.getOwnPropertyNames(F.prototype));
+  console.log(anon.name, arrow.name, arrow.length, renamed.name, sharedProto === Shared.prototype, sharedProto.constructor === Shared, G.name, A.name, Object.getPrototypeOf(G.prototype) === Object.getPrototypeOf(function* () {}).prototype);
+}, 160);
 console.log('start', a.value);
 `,
   },
@@ -265,4 +276,25 @@ t.test('engine.snapshot({ portable: false }) leaves the section out: Node says s
   t.match(b.stderr, /written without its portable section/);
   t.equal(snapvm('restore', snap).stdout, '42\n');
   t.equal(run(write('full.snap', full.code)).stdout, '42\n');
+});
+
+t.test('microtasks already queued when the snapshot is taken run in Node in their order, then timers', async (t) => {
+  const lines: string[] = [];
+  const e: Engine = new Engine({ onConsole: (_l, args) => void lines.push(e.format(args)) });
+  e.evaluateScript(`
+    const order = [];
+    Promise.resolve(1).then((v) => console.log('reaction', v)).then(() => console.log('derived'));
+    queueMicrotask(() => console.log('microtask'));
+    Promise.reject(new Error('x')).catch((err) => console.log('caught', err.message));
+    const thenable = { then(r) { console.log('thenable called'); r('tv'); } };
+    Promise.resolve(thenable).then((v) => console.log('adopted', v));
+    new Promise((r) => r(Promise.resolve('inner'))).then((v) => console.log('resolved with a promise:', v));
+    setTimeout(() => console.log('timer'), 10);
+  `);
+  const snap = e.snapshot();
+  t.ok(snap.stats.roots.jobs > 0, 'jobs are queued in the snapshot');
+  await e.runEventLoop();
+  const b = run(write('queued.snap', snap.code));
+  t.equal(b.stderr, '');
+  t.equal(b.stdout, lines.join('\n') + '\n', 'node SNAP runs the queued jobs, then the timer, as the engine does');
 });

@@ -24,6 +24,7 @@
 // no source text embedded. What cannot be written this way throws NotPortable with the path from a root.
 import * as acorn from 'acorn';
 import { types } from 'node:util';
+import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { Env, HOLE, getPromiseRecord, getBuiltinClosureRecord, type Closure, type Job, type PromiseRecord } from '../interpreter/state';
 import { type Capture, lit, isObject, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
@@ -982,10 +983,13 @@ export function writePortable(cap: Capture, engine: Engine, frames: { at: string
   for (let n = 0; ; n++) {
     try {
       const text = new PortableWriter(cap, engine, `$sv${n ? n : ''}_`).write();
+      // compiled here (not run): a binding name Node rejects must not surface as a SyntaxError in `node SNAP`
+      new Script(text, { filename: 'portable section' });
       return { text, reason: null, ms: performance.now() - t0 };
     } catch (e) {
       if (e instanceof PrefixTaken) continue;
       if (e instanceof NotPortable) return { text: null, reason: e.message, ms: performance.now() - t0 };
+      if (e instanceof SyntaxError) return { text: null, reason: `its portable section does not compile in Node (${e.message})`, ms: performance.now() - t0 };
       // a fault of this writer must not cost the snapshot itself: the engine section stands alone
       return { text: null, reason: `the portable writer failed (${e instanceof Error ? e.message : String(e)})`, ms: performance.now() - t0 };
     }
