@@ -61,7 +61,7 @@ setTimeout(() => {
   const f = new F(1);
   console.log(f.get(), f instanceof F, F.prototype.constructor === F, Object.getOwnPropertyNames(F), F.name, F.length, Object.getOwnPropertyNames(F.prototype));
   console.log(anon.name, arrow.name, arrow.length, renamed.name, sharedProto === Shared.prototype, sharedProto.constructor === Shared, G.name, A.name, Object.getPrototypeOf(G.prototype) === Object.getPrototypeOf(function* () {}).prototype);
-}, 160);
+}, 300);
 console.log('start', a.value);
 `,
   },
