@@ -899,7 +899,8 @@ var ${P}freeze = Object.freeze, ${P}seal = Object.seal, ${P}pe = Object.preventE
 var ${P}Promise = Promise, ${P}then = Promise.prototype.then, ${P}queue = queueMicrotask, ${P}Map = Map, ${P}Set = Set, ${P}mapSet = Map.prototype.set, ${P}setAdd = Set.prototype.add;
 var ${P}WeakMap = WeakMap, ${P}WeakSet = WeakSet, ${P}wmSet = WeakMap.prototype.set, ${P}wsAdd = WeakSet.prototype.add, ${P}WeakRef = WeakRef, ${P}Date = Date, ${P}RegExp = RegExp, ${P}Error = Error, ${P}Proxy = Proxy;
 var ${P}ArrayBuffer = ArrayBuffer, ${P}SAB = SharedArrayBuffer, ${P}U8 = Uint8Array, ${P}resize = ArrayBuffer.prototype.resize, ${P}clone = structuredClone, ${P}from = Buffer.from;
-var ${P}AggregateError = AggregateError, ${P}sh = [];
+var ${P}AggregateError = AggregateError, ${P}sh = [], ${P}Math = Math, ${P}perf = performance;
+function ${P}now() { return ${P}perf.now(); }
 var ${P}setTimeout = setTimeout, ${P}clearTimeout = clearTimeout, ${P}console = console, ${P}process = process;
 var ${P}o = [], ${P}e = [], ${P}eh = [], ${P}h = [], ${P}rs = new Map(), ${P}rv = new Map(), ${P}timers = new Map(), ${P}nextId = 1;
 function ${P}fail(why) { ${P}console.error("snapvm: this snapshot cannot run in plain Node: " + why + "; restore it with \\"snapvm restore " + ${P}process.argv[1] + "\\""); ${P}process.exit(2); }
@@ -947,8 +948,10 @@ function ${P}arm(id, cb, args, delay, period) {
   ${P}timers.set(id, t);
   var fire = function () {
     if (period === null) ${P}timers.delete(id);
+    var start = ${P}now();
     ${P}apply(cb, void 0, args);
-    if (period !== null && ${P}timers.get(id) === t) t.h = ${P}setTimeout(fire, period);
+    // an interval is due again a period after its callback began, as Node's own
+    if (period !== null && ${P}timers.get(id) === t) t.h = ${P}setTimeout(fire, ${P}Math.max(1, period - (${P}now() - start)));
   };
   t.h = ${P}setTimeout(fire, delay);
 }
