@@ -299,3 +299,21 @@ t.test('microtasks already queued when the snapshot is taken run in Node in thei
   t.equal(b.stderr, '');
   t.equal(b.stdout, lines.join('\n') + '\n', 'node SNAP runs the queued jobs, then the timer, as the engine does');
 });
+
+t.test('writing the portable section runs no guest code either', async (t) => {
+  const e = new Engine({ onConsole: () => undefined });
+  e.evaluateScript(`
+    var runs = 0;
+    var o = { get constructor() { runs++; return 1; }, get prototype() { runs++; return 2; }, toJSON() { runs++; } };
+    function F() {}
+    Object.defineProperty(F.prototype, 'constructor', { get() { runs++; return F; } });
+    class K { get m() { runs++; return 1; } static get s() { runs++; return 1; } }
+    Object.defineProperty(K.prototype, 'constructor', { get() { runs++; return K; } });
+    var p = new Proxy({}, { ownKeys() { runs++; return []; }, getOwnPropertyDescriptor() { runs++; }, getPrototypeOf() { runs++; return null; }, get() { runs++; } });
+    var bp = new Proxy(function () {}, { getPrototypeOf() { runs++; return null; } });
+    var holder = { o, F, k: new K(), p, proxied: Object.create(p), boundProxy: Function.prototype.bind.call(bp, null) };`);
+  const before = e.evaluateScript('runs'); // (bind asked the proxy for its prototype)
+  const snap = e.snapshot();
+  t.equal(snap.stats.portable?.ok, true, snap.stats.portable?.reason ?? '');
+  t.equal(e.evaluateScript('runs'), before);
+});

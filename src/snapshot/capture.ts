@@ -434,7 +434,8 @@ export class Capture {
   isWeakRef(o: object): boolean {
     const proto = this.realmBuiltins.WeakRef?.prototype;
     let p = Object.getPrototypeOf(o);
-    for (let n = 0; p !== null && p !== proto && n < 16; n++) p = Object.getPrototypeOf(p);
+    // (a proxy on the chain ends the walk: its getPrototypeOf trap is guest code)
+    for (let n = 0; p !== null && p !== proto && !types.isProxy(p) && n < 16; n++) p = Object.getPrototypeOf(p);
     if (p !== proto) return false;
     try {
       WeakRef.prototype.deref.call(o as WeakRef<object>);
@@ -469,7 +470,7 @@ export class Capture {
     };
     // (a brand check throws for most objects, and throwing is slow: only where the prototype chain hints)
     const chain = new Set<object>();
-    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 16; p = Object.getPrototypeOf(p), n++) chain.add(p);
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && !types.isProxy(p) && n < 16; p = Object.getPrototypeOf(p), n++) chain.add(p);
     const FR = g.FinalizationRegistry?.prototype;
     if (FR && chain.has(FR) && brand(Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, {})) return 'a FinalizationRegistry';
     for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
@@ -755,7 +756,9 @@ export class Capture {
     if (rec) {
       return (rec.code.flags & 32 /* Generator */) ? ((rec.code.flags & 64) ? vm.asyncGeneratorFunctionPrototype : vm.generatorFunctionPrototype) : (rec.code.flags & 64) ? vm.asyncFunctionPrototype : I.FunctionPrototype;
     }
-    if (vm.boundFunctions.get(o)) return Object.getPrototypeOf(vm.boundFunctions.get(o)!.target);
+    const bound = vm.boundFunctions.get(o);
+    // (the prototype of a proxy target is not asked: its trap is guest code; the prototype is then written)
+    if (bound) return types.isProxy(bound.target) ? undefined : Object.getPrototypeOf(bound.target);
     if (getBuiltinClosureRecord(o)) return I.FunctionPrototype;
     if (Array.isArray(o)) return I.ArrayPrototype;
     if (getPromiseRecord(o)) return (this.realm.global as any).Promise.prototype;

@@ -75,7 +75,15 @@ const HIDDEN: Record<string, [string, () => unknown]> = {
   ],
 };
 
-/** An own property's value as Node's helpers read it (a getter of Node's own runs, as for `globalThis.console`). */
+/** A guest object's own data property (an accessor gives undefined: no guest getter ever runs here). */
+function dataValue(o: unknown, k: PropertyKey, part: 'value' | 'get' | 'set' = 'value'): unknown {
+  if (!isObject(o)) return undefined;
+  const d = Reflect.getOwnPropertyDescriptor(o, k);
+  if (!d) return undefined;
+  return part === 'value' ? ('value' in d ? d.value : undefined) : d[part];
+}
+
+/** A *host* object's own property as Node's helpers read it (a getter of Node's own runs, as for `globalThis.console`). */
 function ownValue(o: unknown, k: PropertyKey, part: 'value' | 'get' | 'set'): unknown {
   if (!isObject(o)) return undefined;
   const d = Reflect.getOwnPropertyDescriptor(o, k);
@@ -240,7 +248,7 @@ export class PortableWriter {
 
   private stdProto(name: string): unknown {
     const C = this.byPath.get(`globalThis.${name}`);
-    return C ? ownValue(C, 'prototype', 'value') : undefined;
+    return C ? dataValue(C, 'prototype') : undefined;
   }
 
   // ---- values ----
@@ -298,9 +306,9 @@ export class PortableWriter {
   private adoptPrototype(f: Function, id: number): void {
     const rec = this.vm.closures.get(f);
     if (!rec || rec.code.kind !== 'normal') return;
-    const p = ownValue(f, 'prototype', 'value');
-    if (typeof p !== 'object' || p === null || this.ids.has(p) || this.creating.has(p) || ownValue(p, 'constructor', 'value') !== f) return;
-    if (this.vm.proxies.get(p) || this.vm.privates.get(p) || this.engine.builtins.has(p) || Array.isArray(p)) return;
+    const p = dataValue(f, 'prototype');
+    if (typeof p !== 'object' || p === null || this.ids.has(p) || this.creating.has(p)) return;
+    if (this.vm.proxies.get(p) || this.vm.privates.get(p) || this.engine.builtins.has(p) || Array.isArray(p) || dataValue(p, 'constructor') !== f) return;
     if (!this.paths.has(p)) this.paths.set(p, `${this.paths.get(f) ?? '?'}.prototype`);
     this.adopt(p, `${this.O}[${id}].prototype`, this.realm.intrinsics.ObjectPrototype);
     this.madeProto.set(f, p);
@@ -341,7 +349,8 @@ export class PortableWriter {
       const bound = vm.boundFunctions.get(o);
       if (bound) {
         const args = [bound.target, bound.boundThis, ...bound.boundArgs].map((v, i) => this.value(v, `${path}.<bound ${i}>`));
-        return { expr: `${this.P}call(${this.P}bind, ${args.join(', ')})`, given: Object.getPrototypeOf(bound.target) };
+        // (bind gives the target's prototype: not asked of a proxy, whose trap is guest code)
+        return { expr: `${this.P}call(${this.P}bind, ${args.join(', ')})`, given: types.isProxy(bound.target) ? PortableWriter.NEVER : Object.getPrototypeOf(bound.target) };
       }
       const revoker = vm.revokers.get(o);
       if (revoker) return { expr: `${this.P}rv.get(${this.value(revoker.proxy, `${path}.<proxy>`)})`, given: I.FunctionPrototype };
@@ -436,11 +445,12 @@ export class PortableWriter {
 
   /** The class whose `prototype` is `o` (read from `o.constructor`, a data property: no guest code runs). */
   private classOf(o: object): Function | null {
-    const K = ownValue(o, 'constructor', 'value');
+    if (this.vm.proxies.get(o)) return null;
+    const K = dataValue(o, 'constructor');
     if (typeof K !== 'function') return null;
     const rec = this.vm.closures.get(K);
     if (!rec || !(rec.code.flags & 8) /* ClassConstructor */) return null;
-    return ownValue(K, 'prototype', 'value') === o ? K : null;
+    return dataValue(K, 'prototype') === o ? K : null;
   }
 
   private promiseFunction(pc: NonNullable<ReturnType<typeof getBuiltinClosureRecord>>, path: string): string {
@@ -579,7 +589,7 @@ export class PortableWriter {
     const made = rec.env ? `${this.envRef(rec.env, path)}(${this.makerCase(this.envFactory.get(rec.env)!, maker)})()` : `(${maker})()`;
     if (this.ids.has(K)) return null;
     const kid = this.adopt(K, made, this.closureProto(rec));
-    const proto = ownValue(K, 'prototype', 'value');
+    const proto = dataValue(K, 'prototype');
     let pid = -1;
     if (isObject(proto)) {
       if (this.ids.has(proto)) this.fail('a class prototype reached before its class', proto);
@@ -594,7 +604,7 @@ export class PortableWriter {
       const kind = m.kind === 'get' ? 'getter' : m.kind === 'set' ? 'setter' : 'method';
       const part = m.kind === 'get' ? 'get' : m.kind === 'set' ? 'set' : 'value';
       for (const k of Reflect.ownKeys(home as object)) {
-        const fn = ownValue(home, k, part);
+        const fn = dataValue(home, k, part);
         const r = typeof fn === 'function' ? this.vm.closures.get(fn) : undefined;
         if (!r || used.has(fn) || this.ids.has(fn) || r.home !== home || r.code.kind !== kind || r.code.sourceText !== m.text) continue;
         used.add(fn);
