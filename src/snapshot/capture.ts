@@ -116,7 +116,7 @@ export class Capture {
   private readonly hostArrayProto = Array.prototype;
   private readonly hostFunctionProto = Function.prototype;
   /** The realm's own built-ins (the context's global, which guest code cannot change), for brand hints. */
-  readonly realmBuiltins: any;
+  private readonly realmBuiltins: any;
 
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
   readonly at: number;
