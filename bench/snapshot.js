@@ -3,7 +3,9 @@
 // run its driver once (so the heap holds its working state), then measure capture (engine.snapshot())
 // and restore (Engine.restore in a fresh engine) and the snapshot's size; finally run the driver once
 // more in the original and in the restored engine and compare the programs' checks.
-//   node bench/snapshot.js [--repeat N] [PROGRAM...]
+//   node bench/snapshot.js [--repeat N] [--node] [PROGRAM...]
+// --node also runs each snapshot in plain Node (its portable section), then the driver and the check
+// there, and compares that check with the engine's.
 // Needs `npm run build` and Octane at ../bench-cache/octane (see bench/README.md).
 
 const path = require('node:path');
@@ -21,9 +23,11 @@ const APPS = [
 
 const args = process.argv.slice(2);
 let repeat = 3;
+let inNode = false;
 const names = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--repeat') repeat = Number(args[++i]);
+  else if (args[i] === '--node') inNode = true;
   else names.push(args[i]);
 }
 const chosen = names.length ? APPS.filter((p) => names.includes(p.name)) : APPS;
@@ -58,6 +62,20 @@ for (const program of chosen) {
       const a = String(engine.evaluateScript(program.check, 'check.js'));
       const b = String(restored.evaluateScript(program.check, 'check.js'));
       verdict = a === b ? `same (${a.length > 24 ? a.slice(0, 24) + '…' : a})` : `DIFFERENT: ${a} vs ${b}`;
+      if (inNode && snap.stats.portable && snap.stats.portable.ok) {
+        // the snapshot file, then the driver and the check, as one plain Node program
+        const file = path.join(require('node:os').tmpdir(), `snapvm-bench-${process.pid}-${program.name}.js`);
+        require('node:fs').writeFileSync(file, `${snap.code}\n${driverSource(1)}\nconsole.log(String(${program.check}));\n`);
+        let c;
+        try {
+          c = require('node:child_process').execFileSync(process.execPath, [file], { encoding: 'utf8' }).trim();
+        } catch (e) {
+          c = `error: ${String(e.stderr).split('\n')[0]}`;
+        } finally {
+          require('node:fs').rmSync(file, { force: true });
+        }
+        verdict += c === a ? '; node: same' : `; node: DIFFERENT: ${c.slice(0, 80)}`;
+      }
     }
   }
   const portable = snap.stats.portable;
