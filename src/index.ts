@@ -1,13 +1,17 @@
 // snapvm's public API: the engine with snapshot and restore.
 import { Engine as InterpreterEngine } from './interpreter/index';
 import type { EngineOptions } from './interpreter/index';
-import { capture, restore, type Snapshot } from './snapshot';
+import { capture, restore, type Snapshot, type CaptureOptions } from './snapshot';
 import { SafepointStop, type Frame } from './interpreter/state';
 
 export class Engine extends InterpreterEngine {
-  /** Write the whole program state out as a JavaScript program (between event-loop turns). */
-  snapshot(): Snapshot {
-    return capture(this);
+  /**
+   * Write the whole program state out as a JavaScript program (between event-loop turns). The text
+   * also runs in plain Node (`node SNAP`) when the state has no suspended frames, unless
+   * `{ portable: false }` leaves that section out.
+   */
+  snapshot(options: CaptureOptions = {}): Snapshot {
+    return capture(this, null, options);
   }
 
   /**
@@ -36,5 +40,5 @@ export class Engine extends InterpreterEngine {
 
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
-export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats } from './snapshot';
+export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats, type CaptureOptions } from './snapshot';
 export { SafepointStop, type Frame } from './interpreter/state';

@@ -97,7 +97,8 @@ function editFrame(code: string, name: string, edit: (fields: string[], stack: s
 /** Insert statements just before `$.link()`. */
 const beforeLink = (code: string, stmt: string) => code.replace('$.link();', `${stmt}\n$.link();`);
 /** Insert statements just before the trailer (after everything else). */
-const atEnd = (code: string, stmt: string) => code.replace(/\n(\/\/ end of snapvm snapshot\n?)$/, `\n${stmt}\n$1`);
+/** A statement at the end of the engine section (before the portable section, which snapvm never runs). */
+const atEnd = (code: string, stmt: string) => code.replace('\n} else {\n// portable section', `\n${stmt}\n} else {\n// portable section`);
 /** The same text, but out of the reader's subset: it runs as guest code (the general path). */
 const nonCanonical = (code: string) => code.replace(/^(\$\.format\([^\n]*\n)/m, '$1;\n');
 const objectRecord = (code: string) => beforeLink(code, '$.rec(77, "object", []);');

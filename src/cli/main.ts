@@ -94,7 +94,7 @@ class Snapshotter {
       const snap = take();
       fs.writeFileSync(this.opts.out!, snap.code);
       this.written = true;
-      this.io.stderr(`snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms)\n`);
+      this.io.stderr(`snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms${snap.stats.portable?.ok ? '; node runs it too' : ''})\n`);
       return true;
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e;

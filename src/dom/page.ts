@@ -278,7 +278,8 @@ export class Page {
 
   /** Write the page out (between event-loop turns): the heap with the document, listeners, timers, storage, canvases. */
   snapshot(): Snapshot {
-    return capture(this.engine, null, new PageCapture(this));
+    // (no portable section: a page runs in plain JavaScript only as HTML, which is not written yet)
+    return capture(this.engine, null, { host: new PageCapture(this), portable: false });
   }
 
   /**

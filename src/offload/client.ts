@@ -294,7 +294,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t0 = performance.now();
       let snap: Snapshot;
       try {
-        snap = e.snapshot();
+        snap = e.snapshot({ portable: false }); // only snapvm restores what goes over the link
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
         giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);

@@ -73,7 +73,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   t = performance.now();
   let back: string;
   try {
-    back = e.snapshot().code;
+    back = e.snapshot({ portable: false }).code;
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
@@ -101,10 +101,10 @@ function warmUp(): void {
   installHints(e, { edge: true });
   e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
   e.runJobs();
-  const back = Engine.restore(e.snapshot().code, quiet);
+  const back = Engine.restore(e.snapshot({ portable: false }).code, quiet);
   completeMove(back, 'edge');
   back.runJobs();
-  back.snapshot();
+  back.snapshot({ portable: false });
 }
 warmUp();
 post({ type: 'ready', calibrationMs: calibrate() });

@@ -13,8 +13,9 @@
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
-import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
+import { FORMAT_VERSION, SnapshotError, envelope } from './format';
 import { pristineEngine } from './pristine';
+import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
 
 export interface SnapshotStats {
@@ -34,6 +35,15 @@ export interface SnapshotStats {
   /** Suspended frames: function name, position, and what holds them. */
   frameList: { name: string; at: string }[];
   unitList: { file: string; kind: string; bytes: number }[];
+  /** The portable section (what `node SNAP` runs): written or not (and why), its bytes and time. */
+  portable?: { ok: boolean; reason: string | null; bytes: number; ms: number };
+}
+
+export interface CaptureOptions {
+  /** Write the portable section too (default true): `node SNAP` then rebuilds the state in plain Node. */
+  portable?: boolean;
+  /** The embedder's objects (host.ts): a page's DOM. */
+  host?: HostCapture;
 }
 
 export interface Snapshot {
@@ -48,10 +58,10 @@ const MAPPED_ABSENT = 2;
 
 type IterationRecord = { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function };
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** A JavaScript literal for a primitive. */
-function lit(v: unknown): string {
+export function lit(v: unknown): string {
   switch (typeof v) {
     case 'undefined':
       return 'void 0';
@@ -74,9 +84,9 @@ function lit(v: unknown): string {
 }
 
 /** %TypedArray%.prototype[@@toStringTag]'s getter: the kind by internal slot (no guest getter can run). */
-const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+export const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
 
-const WELL_KNOWN = new Map<symbol, string>(
+export const WELL_KNOWN = new Map<symbol, string>(
   Object.getOwnPropertyNames(Symbol)
     .filter((k) => typeof (Symbol as any)[k] === 'symbol')
     .map((k) => [(Symbol as any)[k] as symbol, k]),
@@ -104,7 +114,7 @@ export class Capture {
   private readonly fillQueue: object[] = [];
   private readonly envsToFill = new Set<object>();
   private readonly pristine: Engine;
-  private readonly pristineByPath: Map<string, object>;
+  readonly pristineByPath: Map<string, object>;
   private nextRec = 0;
   private readonly creating = new Set<unknown>();
   private readonly byKind: Record<string, number> = {};
@@ -119,7 +129,7 @@ export class Capture {
   private readonly realmBuiltins: any;
 
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
-  private readonly at: number;
+  readonly at: number;
 
   /** The engine's module records, and module namespace objects → their module. */
   private readonly moduleRecords = new Set<object>();
@@ -131,9 +141,9 @@ export class Capture {
     private readonly engine: Engine,
     /** A safe-point snapshot: the innermost frame of the computation running now. */
     private readonly running: Frame | null = null,
-    /** The embedder's objects (host.ts): a page's DOM. */
-    private readonly host: HostCapture | null = null,
+    private readonly options: CaptureOptions = {},
   ) {
+    this.host = options.host ?? null;
     this.at = engine.timers.now();
     this.realmBuiltins = engine.realm.realmEval('globalThis');
     this.vm = engine.vm;
@@ -146,6 +156,7 @@ export class Capture {
     }
   }
 
+  private readonly host: HostCapture | null;
   private readonly bytesByKind: Record<string, number> = {};
   private readonly kindOf = new Map<unknown, string>();
   private lastKind = 'object';
@@ -400,7 +411,7 @@ export class Capture {
   }
 
   /** A detached buffer has length 0 and refuses a view (Node 20's ArrayBuffer has no `detached` getter). */
-  private isDetached(b: ArrayBuffer): boolean {
+  isDetached(b: ArrayBuffer): boolean {
     if (b.byteLength !== 0) return false;
     try {
       new Uint8Array(b);
@@ -415,7 +426,7 @@ export class Capture {
    * reports neither for a view out of bounds, so the buffer is grown to its maximum to read them, shrunk
    * by one element to see whether the view follows, and given back its length (its bytes unchanged).
    */
-  private viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
+  viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
     const isDV = types.isDataView(v);
     const len = () => (isDV ? (v as DataView).byteLength : (v as Uint8Array).length);
     const b = v.buffer as ArrayBuffer & { resizable?: boolean; maxByteLength?: number; resize?(n: number): void };
@@ -440,10 +451,11 @@ export class Capture {
   }
 
   /** V8's own brand check (deref), tried only where the prototype chain hints: a failed one throws, which is slow. */
-  private isWeakRef(o: object): boolean {
+  isWeakRef(o: object): boolean {
     const proto = this.realmBuiltins.WeakRef?.prototype;
     let p = Object.getPrototypeOf(o);
-    for (let n = 0; p !== null && p !== proto && n < 16; n++) p = Object.getPrototypeOf(p);
+    // (a proxy on the chain ends the walk: its getPrototypeOf trap is guest code)
+    for (let n = 0; p !== null && p !== proto && !types.isProxy(p) && n < 16; n++) p = Object.getPrototypeOf(p);
     if (p !== proto) return false;
     try {
       WeakRef.prototype.deref.call(o as WeakRef<object>);
@@ -478,7 +490,7 @@ export class Capture {
   }
 
   /** Objects with V8 internal slots we cannot read, found by brand checks that have no side effects. */
-  private hiddenIntrinsicKind(o: object): string | null {
+  hiddenIntrinsicKind(o: object): string | null {
     const g = this.realmBuiltins;
     const brand = (f: Function | undefined, ...args: unknown[]) => {
       if (typeof f !== 'function') return false;
@@ -491,7 +503,7 @@ export class Capture {
     };
     // (a brand check throws for most objects, and throwing is slow: only where the prototype chain hints)
     const chain = new Set<object>();
-    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 16; p = Object.getPrototypeOf(p), n++) chain.add(p);
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && !types.isProxy(p) && n < 16; p = Object.getPrototypeOf(p), n++) chain.add(p);
     const FR = g.FinalizationRegistry?.prototype;
     if (FR && chain.has(FR) && brand(Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, {})) return 'a FinalizationRegistry';
     for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
@@ -829,7 +841,9 @@ export class Capture {
     if (rec) {
       return (rec.code.flags & 32 /* Generator */) ? ((rec.code.flags & 64) ? vm.asyncGeneratorFunctionPrototype : vm.generatorFunctionPrototype) : (rec.code.flags & 64) ? vm.asyncFunctionPrototype : I.FunctionPrototype;
     }
-    if (vm.boundFunctions.get(o)) return Object.getPrototypeOf(vm.boundFunctions.get(o)!.target);
+    const bound = vm.boundFunctions.get(o);
+    // (the prototype of a proxy target is not asked: its trap is guest code; the prototype is then written)
+    if (bound) return types.isProxy(bound.target) ? undefined : Object.getPrototypeOf(bound.target);
     if (getBuiltinClosureRecord(o)) return I.FunctionPrototype;
     if (Array.isArray(o)) return I.ArrayPrototype;
     if (getPromiseRecord(o)) return (this.realm.global as any).Promise.prototype;
@@ -867,87 +881,26 @@ export class Capture {
 
   /** Own properties in order. `pristine` (a built-in's twin in a fresh engine) limits them to what changed. */
   private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null, only?: PropertyKey[]): void {
-    let ref = typeof refOf === 'string' ? refOf : '';
-    const keys = only ?? Reflect.ownKeys(o);
-    const plain: string[] = [];
-    const flushPlain = () => {
-      if (plain.length) this.fills.push(`$props(${ref}, [${plain.join(', ')}]);`);
-      plain.length = 0;
-    };
-    const isArr = !only && Array.isArray(o);
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
-    let first = 0;
-    if (isArr && !pristine) {
-      // the leading elements with default attributes as one list (holes as elisions), without their keys
-      const values: string[] = [];
-      let last = -1;
-      for (; first < keys.length; first++) {
-        const k = keys[first]!;
-        if (typeof k !== 'string' || k === 'length') break;
-        const i = Number(k);
-        if (!Number.isInteger(i) || String(i) !== k) break;
-        const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-        if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) break;
-        for (let h = last + 1; h < i; h++) values.push('');
-        values.push(this.value(d.value, `${path}[${i}]`));
-        last = i;
-      }
-      if (values.length) {
-        ref = ref || (refOf as () => string)();
-        this.fills.push(`$.elems(${ref}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
-      }
-    }
-    for (let ki = first; ki < keys.length; ki++) {
-      const k = keys[ki]!;
-      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-      if (isArr && k === 'length') continue;
-      const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
-      if (pristine) {
-        const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
-        if (pd && this.sameDescriptor(d, pd)) continue;
-      } else if (closure && (k === 'length' || k === 'name') && 'value' in d && !d.writable && !d.enumerable && d.configurable) {
-        if (k === 'length' ? d.value === closure.code.length : d.value === closure.code.name) continue;
-      } else if (k === Symbol.iterator && types.isArgumentsObject(o) && 'value' in d && this.isArgumentsIterator(d.value)) {
-        continue; // V8's own %Array.prototype.values%, which a new arguments object carries too
-      } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
-        continue; // V8's own poison properties of sloppy functions, made again with the function
-      }
-      if (!ref) ref = (refOf as () => string)();
-      const key = typeof k === 'symbol' ? this.value(k, kpath) : lit(k);
-      if ('value' in d) {
-        const v = this.value(d.value, kpath);
-        if (d.writable && d.enumerable && d.configurable) {
-          plain.push(key, v);
-          continue;
-        }
-        flushPlain();
-        this.fills.push(`$dp(${ref}, ${key}, { value: ${v}, writable: ${d.writable}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
-      } else {
-        flushPlain();
-        this.fills.push(`$dp(${ref}, ${key}, { get: ${this.value(d.get, `get ${kpath}`)}, set: ${this.value(d.set, `set ${kpath}`)}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
-      }
-    }
-    flushPlain();
-    const lengthDesc = isArr ? Reflect.getOwnPropertyDescriptor(o, 'length')! : undefined;
-    const len = isArr ? (o as unknown[]).length : 0;
-    // an array's length is written unless its elements imply it (the last index + 1) and it is writable
-    const implied = isArr && !pristine && lengthDesc!.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
-    if (isArr && !implied && !(pristine && (pristine as unknown[]).length === len)) {
-      if (!ref) ref = (refOf as () => string)();
-      this.fills.push(`$dp(${ref}, "length", { value: ${len}, writable: ${Reflect.getOwnPropertyDescriptor(o, 'length')!.writable} });`);
-    }
-    if (pristine) {
-      for (const k of Reflect.ownKeys(pristine)) {
-        if (!Reflect.getOwnPropertyDescriptor(o, k)) {
-          if (!ref) ref = (refOf as () => string)();
-          this.fills.push(`$del(${ref}, ${typeof k === 'symbol' ? this.value(k, path) : lit(k)});`);
-        }
-      }
-    }
+    writeProperties(
+      this,
+      {
+        value: (v, p) => this.value(v, p),
+        push: (stmt) => this.fills.push(stmt),
+        names: { elems: '$.elems', props: '$props', dp: '$dp', del: '$del' },
+        // a closure is made with its code's `length` and `name`
+        skip: (k, d) => !!closure && (k === 'length' ? d.value === closure.code.length : k === 'name' && d.value === closure.code.name) && 'value' in d && !d.writable && !d.enumerable && !!d.configurable,
+      },
+      o,
+      refOf,
+      path,
+      pristine,
+      only,
+    );
   }
 
   private argumentsIterators: unknown[] | null = null;
-  private isArgumentsIterator(v: unknown): boolean {
+  isArgumentsIterator(v: unknown): boolean {
     this.argumentsIterators ??= [
       this.realm.realmEval('(function () { return arguments; })()[Symbol.iterator]'),
       this.realm.realmEval('(function () { "use strict"; return arguments; })()[Symbol.iterator]'),
@@ -965,7 +918,7 @@ export class Capture {
   }
 
   /** Do two values correspond: the same primitive, or the built-in at the same path in both engines? */
-  private corresponds(v: unknown, pv: unknown): boolean {
+  corresponds(v: unknown, pv: unknown): boolean {
     if (!isObject(v) || !isObject(pv)) {
       if (typeof v === 'symbol' && typeof pv === 'symbol') return v === pv || (Symbol.keyFor(v) !== undefined && Symbol.keyFor(v) === Symbol.keyFor(pv));
       return Object.is(v, pv);
@@ -974,7 +927,7 @@ export class Capture {
     return p !== undefined && p === this.pristine.builtins.get(pv);
   }
 
-  private sameDescriptor(d: PropertyDescriptor, pd: PropertyDescriptor): boolean {
+  sameDescriptor(d: PropertyDescriptor, pd: PropertyDescriptor): boolean {
     if (d.enumerable !== pd.enumerable || d.configurable !== pd.configurable) return false;
     if ('value' in d) return 'value' in pd && d.writable === pd.writable && this.corresponds(d.value, pd.value);
     return !('value' in pd) && this.corresponds(d.get, pd.get) && this.corresponds(d.set, pd.set);
@@ -985,10 +938,15 @@ export class Capture {
     const twin = this.pristineByPath.get(path);
     if (!twin) return; // made by a host service the twin lacks: the restoring engine has it too
     const ref = () => this.value(o, path);
+    const before = this.fills.length + this.finals.length;
     if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) this.fills.push(`$setp(${ref()}, ${this.value(Object.getPrototypeOf(o), `${path}.<prototype>`)});`);
     this.fillProperties(o, ref, path, twin);
     if (Object.isExtensible(twin)) this.fillIntegrity(o, ref);
+    if (this.fills.length + this.finals.length !== before) this.changedBuiltins.push([o, path]);
   }
+
+  /** The built-ins the program changed (the portable section writes the same changes). */
+  readonly changedBuiltins: [object, string][] = [];
 
   /** `$.builtin(path)` for a built-in named as from a fresh global (`Object.create`). */
   private builtinRef(dotted: string): string {
@@ -1089,8 +1047,10 @@ export class Capture {
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
     const b = (dotted: string) => this.builtinRef(dotted);
-    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) }))});`;
+    const formatOptions = JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) });
+    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(formatOptions)});`;
     const body = [
+      formatLine,
       `var $o = [];`,
       `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
       `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
@@ -1133,11 +1093,110 @@ export class Capture {
       frameList: this.frameList,
       unitList: this.unitList,
     };
-    stats.bytes = Buffer.byteLength(body);
+    // the portable section: plain JavaScript for `node SNAP`, or one line saying why there is none
+    let portableSection: string;
+    if (this.options.portable === false) {
+      portableSection = notPortable('it was written without its portable section');
+      stats.portable = { ok: false, reason: 'left out (portable: false)', bytes: 0, ms: 0 };
+    } else {
+      const p = writePortable(this, engine, this.frameList);
+      portableSection = p.text ?? notPortable(p.reason!);
+      stats.portable = { ok: p.text !== null, reason: p.reason, bytes: p.text ? Buffer.byteLength(p.text) : 0, ms: p.ms };
+    }
     stats.captureMs = performance.now() - t0;
-    const code = `${MAGIC}\n${formatLine}\n// stats ${JSON.stringify(stats)}\n${body}${TRAILER}\n`;
+    stats.bytes = 0;
+    let code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
     stats.bytes = Buffer.byteLength(code);
+    code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
     return { code, stats };
+  }
+}
+
+/** How a writer spells its statements (capture's `$` program, the portable section) and what its creation gives. */
+export interface PropertyWriter {
+  value(v: unknown, path: string): string;
+  push(stmt: string): void;
+  names: { elems: string; props: string; dp: string; del: string };
+  /** A property the object is made with already (not written). */
+  skip(k: PropertyKey, d: PropertyDescriptor): boolean;
+}
+
+/**
+ * Write an object's own properties in order with their attributes: an array's leading elements as one
+ * list (holes as elisions), runs of plain data properties as one call, others one by one, an array's
+ * length where its elements do not imply it. `pristine` (a built-in's twin in a fresh engine) limits
+ * them to what the program changed, and what it deleted is deleted.
+ */
+export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refOf: string | (() => string), path: string, pristine: object | null, only?: PropertyKey[]): void {
+  let ref = typeof refOf === 'string' ? refOf : '';
+  const need = () => (ref ||= (refOf as () => string)());
+  const { elems, props, dp, del } = w.names;
+  // (`only`: the keys an embedder lists for an object it claims, its expandos)
+  const keys = only ?? Reflect.ownKeys(o);
+  const plain: string[] = [];
+  const flushPlain = () => {
+    if (plain.length) w.push(`${props}(${need()}, [${plain.join(', ')}]);`);
+    plain.length = 0;
+  };
+  const isArr = !only && Array.isArray(o);
+  let first = 0;
+  if (isArr && !pristine) {
+    const values: string[] = [];
+    let last = -1;
+    for (; first < keys.length; first++) {
+      const k = keys[first]!;
+      if (typeof k !== 'string' || k === 'length') break;
+      const i = Number(k);
+      if (!Number.isInteger(i) || String(i) !== k) break;
+      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+      if (!('value' in d) || !d.writable || !d.enumerable || !d.configurable) break;
+      for (let h = last + 1; h < i; h++) values.push('');
+      values.push(w.value(d.value, `${path}[${i}]`));
+      last = i;
+    }
+    if (values.length) w.push(`${elems}(${need()}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
+  }
+  for (let ki = first; ki < keys.length; ki++) {
+    const k = keys[ki]!;
+    if (isArr && k === 'length') continue;
+    const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+    const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
+    if (pristine) {
+      const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
+      if (pd && cap.sameDescriptor(d, pd)) continue;
+    } else if (w.skip(k, d)) {
+      continue;
+    } else if (k === Symbol.iterator && types.isArgumentsObject(o) && 'value' in d && cap.isArgumentsIterator(d.value)) {
+      continue; // V8's own %Array.prototype.values%, which a new arguments object carries too
+    } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
+      continue; // V8's own poison properties of sloppy functions, made again with the function
+    }
+    const key = typeof k === 'symbol' ? w.value(k, kpath) : lit(k);
+    if ('value' in d) {
+      const v = w.value(d.value, kpath);
+      if (d.writable && d.enumerable && d.configurable) {
+        plain.push(key, v);
+        continue;
+      }
+      flushPlain();
+      w.push(`${dp}(${need()}, ${key}, { value: ${v}, writable: ${d.writable}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
+    } else {
+      flushPlain();
+      w.push(`${dp}(${need()}, ${key}, { get: ${w.value(d.get, `get ${kpath}`)}, set: ${w.value(d.set, `set ${kpath}`)}, enumerable: ${d.enumerable}, configurable: ${d.configurable} });`);
+    }
+  }
+  flushPlain();
+  if (isArr) {
+    const lengthDesc = Reflect.getOwnPropertyDescriptor(o, 'length')!;
+    const len = (o as unknown[]).length;
+    // an array's length is written unless its elements imply it (the last index + 1) and it is writable
+    const implied = !pristine && lengthDesc.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
+    if (!implied && !(pristine && (pristine as unknown[]).length === len)) w.push(`${dp}(${need()}, "length", { value: ${len}, writable: ${lengthDesc.writable} });`);
+  }
+  if (pristine) {
+    for (const k of Reflect.ownKeys(pristine)) {
+      if (!Reflect.getOwnPropertyDescriptor(o, k)) w.push(`${del}(${need()}, ${typeof k === 'symbol' ? w.value(k, path) : lit(k)});`);
+    }
   }
 }
 
@@ -1146,9 +1205,15 @@ export function prepareCapture(engine: Engine): void {
   pristineEngine(engine.options);
 }
 
-export function capture(engine: Engine, running: Frame | null = null, host: HostCapture | null = null): Snapshot {
+/** The portable section of a state that has none: one clear line in Node, exit code 2. */
+function notPortable(why: string): string {
+  const line = why.startsWith('this snapshot') ? `snapvm: ${why}` : `snapvm: this snapshot cannot run in plain Node: ${why}`;
+  return `console.error(${lit(line)} + "; restore it with \\"snapvm restore " + process.argv[1] + "\\"");\nprocess.exit(2);`;
+}
+
+export function capture(engine: Engine, running: Frame | null = null, options: CaptureOptions = {}): Snapshot {
   // a host operation's result (a model loading, an inference) would never reach the restored program
   const inFlight = engine.loop.hostPending;
   if (inFlight) throw new SnapshotError(`cannot snapshot while host work is in flight (${inFlight} operation${inFlight > 1 ? 's' : ''}, e.g. a model loading or an inference); snapshot after it settles`);
-  return new Capture(engine, running, host).run();
+  return new Capture(engine, running, options).run();
 }

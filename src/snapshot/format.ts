@@ -1,9 +1,22 @@
-// The snapshot text's envelope: a first line that names the format and a version the restore checks.
+// The snapshot text's envelope: a first line that names the format, a format line with the version
+// the restore checks, the stats line, then two sections in one JavaScript program:
+//
+//   // snapvm snapshot
+//   // format 2 {options}
+//   // stats {…}
+//   if (typeof $ !== "undefined") {      ← the engine section: snapvm's restore gives it `$`
+//   $.format(2, "…");
+//   …
+//   } else {                              ← the portable section: what plain Node runs (`node SNAP`)
+//   …
+//   }
+//   // end of snapvm snapshot
 
 /**
- * Bumped whenever the meaning of the `$` calls a snapshot makes changes, or the code the compiler
- * makes from the same source (a frame's pc names an instruction of it). 2: do-while loops end in a
- * plain back-edge `Jump`; mapped arguments, iteration and FinalizationRegistry records.
+ * Bumped whenever the meaning of the `$` calls a snapshot makes changes, the envelope does, or the
+ * code the compiler makes from the same source (a frame's pc names an instruction of it). 2: the
+ * engine and portable sections; do-while loops end in a plain back-edge `Jump`; mapped arguments,
+ * iteration and FinalizationRegistry records.
  */
 export const FORMAT_VERSION = 2;
 
@@ -19,6 +32,23 @@ export class SnapshotError extends Error {
   }
 }
 
+/** The line that opens the engine section, and the one that closes it (and opens the portable section). */
+export const ENGINE_OPEN = 'if (typeof $ !== "undefined") {\n';
+export const ENGINE_CLOSE = '\n} else {\n// portable section: plain Node runs this (`node SNAP`)\n';
+
+/** The whole text: the engine section (`$` operations) and the portable section (plain JavaScript). */
+export function envelope(options: string, stats: string, engineSection: string, portableSection: string): string {
+  return `${MAGIC}\n// format ${FORMAT_VERSION} ${options}\n// stats ${stats}\n${ENGINE_OPEN}${engineSection}${ENGINE_CLOSE}${portableSection}\n}\n${TRAILER}\n`;
+}
+
+/** The engine section of a snapshot text (what `$` runs); a text without one is damaged. */
+export function engineSection(code: string): string {
+  const start = code.indexOf('\n' + ENGINE_OPEN);
+  const end = start < 0 ? -1 : code.indexOf(ENGINE_CLOSE, start);
+  if (start < 0 || end < 0) throw new SnapshotError('damaged snapshot: its engine section is missing');
+  return code.slice(start + 1 + ENGINE_OPEN.length, end + 1);
+}
+
 export interface SnapshotHeader {
   version: number;
   options: { test262Host: boolean; frameLimit: number | null; argv: string[] | null };
@@ -27,14 +57,16 @@ export interface SnapshotHeader {
 /** Read the envelope without running anything; a damaged or foreign text gets a clear error. */
 export function readHeader(code: string): SnapshotHeader {
   if (!code.startsWith(MAGIC + '\n')) throw new SnapshotError('not a snapvm snapshot (the first line is not "// snapvm snapshot")');
-  const m = /^\$\.format\((\d+), ("(?:[^"\\\n]|\\.)*")\);$/m.exec(code.slice(MAGIC.length + 1, MAGIC.length + 400));
+  const line = code.slice(MAGIC.length + 1, code.indexOf('\n', MAGIC.length + 1));
+  // format 1 wrote `$.format(1, "…");` here
+  const m = /^\/\/ format (\d+) (.*)$/.exec(line) ?? /^\$\.format\((\d+), /.exec(line);
   if (!m) throw new SnapshotError('damaged snapshot: its format line is missing');
-  if (!code.endsWith(TRAILER + '\n') && !code.endsWith(TRAILER)) throw new SnapshotError('damaged snapshot: it is cut short (its last line is missing)');
   const version = Number(m[1]);
   if (version !== FORMAT_VERSION) throw new SnapshotError(`snapshot format ${version} is not supported (this snapvm reads format ${FORMAT_VERSION})`);
+  if (!code.endsWith(TRAILER + '\n') && !code.endsWith(TRAILER)) throw new SnapshotError('damaged snapshot: it is cut short (its last line is missing)');
   let options: SnapshotHeader['options'];
   try {
-    options = JSON.parse(JSON.parse(m[2]!));
+    options = JSON.parse(m[2]!);
   } catch {
     throw new SnapshotError('damaged snapshot: its format line does not parse');
   }

@@ -1,5 +1,5 @@
 // The snapshot room's door: capture an engine's state as a JavaScript program, restore it, look inside.
-export { capture, prepareCapture, type Snapshot, type SnapshotStats } from './capture';
+export { capture, prepareCapture, type Snapshot, type SnapshotStats, type CaptureOptions } from './capture';
 export { restore, restoreWith, type RestoreOptions } from './restore';
 export type { HostCapture, HostClaim, HostRestore } from './host';
 export { SnapshotError, readHeader, FORMAT_VERSION } from './format';

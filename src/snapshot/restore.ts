@@ -4,7 +4,7 @@
 // a stranger can do nothing a guest program could not.
 import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
-import { FORMAT_VERSION, SnapshotError, readHeader } from './format';
+import { FORMAT_VERSION, SnapshotError, readHeader, engineSection } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, type RestoredRecords } from './typed';
 import type { HostRestore } from './host';
@@ -673,9 +673,10 @@ export function restoreWith<E extends Engine>(code: string, make: () => { engine
   try {
     // the canonical text capture writes is read directly; any other program runs as guest code,
     // from the start in a fresh engine
-    if (!readCanonical(code, engine, new Restorer(engine, host).operations())) {
+    const section = engineSection(code);
+    if (!readCanonical(section, engine, new Restorer(engine, host).operations())) {
       ({ engine, host } = make());
-      runAsGuest(code, engine, new Restorer(engine, host));
+      runAsGuest(section, engine, new Restorer(engine, host));
     }
   } catch (e) {
     if (e instanceof SnapshotError) throw e;
