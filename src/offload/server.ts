@@ -11,6 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage } from './protocol';
 import type { WorkerReply, WorkerRequest } from './worker';
+import { IonnSession, PartitionCache } from './ionn-server';
+import { IONN_PATH } from './ionn-wire';
 
 export interface ServeOptions {
   /** Default 127.0.0.1; use 0.0.0.0 to serve other machines. */
@@ -212,6 +214,9 @@ export class EdgeServer {
   };
   /** Names sessions in logs and replies. */
   private nextSession = 1;
+  /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn`. */
+  readonly partitions = new PartitionCache();
+  private readonly ionnSessions = new Set<IonnSession>();
 
   constructor(private readonly options: ServeOptions = {}) {
     this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024 };
@@ -221,7 +226,7 @@ export class EdgeServer {
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.http.on('clientError', (_e, socket) => socket.destroy());
     this.wss = new WebSocketServer({ server: this.http, maxPayload: this.limits.maxBytes, perMessageDeflate: false });
-    this.wss.on('connection', (ws) => this.onConnection(ws));
+    this.wss.on('connection', (ws, req) => (req.url?.split('?')[0] === IONN_PATH ? this.onIonn(ws) : this.onConnection(ws)));
     this.wss.on('error', (e) => this.log(`websocket server: ${e.message}`));
   }
 
@@ -283,10 +288,16 @@ export class EdgeServer {
     this.log(`session ${s.id}: opened`);
   }
 
+  private onIonn(ws: WebSocket): void {
+    if (this.closing) return void ws.close(1013, 'server closing');
+    const s: IonnSession = new IonnSession(ws, this.partitions, this.log, () => this.ionnSessions.delete(s));
+    this.ionnSessions.add(s);
+  }
+
   private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/' || url === '/status')) {
-      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits });
+      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, ionn: this.partitions.status() });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body + '\n');
       return;
     }
@@ -297,6 +308,8 @@ export class EdgeServer {
   async close(): Promise<void> {
     this.closing = true;
     for (const s of [...this.sessions]) s.close();
+    for (const s of [...this.ionnSessions]) s.close();
+    await this.partitions.close();
     this.spare?.terminate();
     this.spare = null;
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
