@@ -37,15 +37,18 @@ export interface IonnOptions {
   replyGraceMs?: number;
   /** Remeasure and re-plan the upload order when an estimate moves by this fraction (default 0.25). */
   replanThreshold?: number;
-  /** One line per event: connection, re-plan, fall-back. Default: fall-back lines to stderr only. */
+  /** One line per event: connection, re-plan. Default: none. */
   log?: (line: string) => void;
+  /** The one line a fall-back to local execution writes. Default: stderr. */
+  warn?: (line: string) => void;
   onEvent?: (e: IonnEvent) => void;
 }
 
 export type IonnEvent =
   | { kind: 'loaded'; at: number; layer: number; loadMs: number }
   | { kind: 'replan'; at: number; bandwidth: number; rttMs: number; serverLoad: number; order: number[][] }
-  | { kind: 'fallback'; at: number; query: number; layer: number; why: string }
+  | { kind: 'remote'; at: number; from: number; to: number }
+  | { kind: 'fallback'; at: number; layer: number; why: string }
   | { kind: 'upload-done'; at: number };
 
 export interface QueryResult {
@@ -176,6 +179,8 @@ export class IonnClient {
   serverLoad = 1;
   /** ms since connect when the whole model was on the server (undefined while uploading). */
   uploadEndMs: number | undefined;
+  /** Partition bytes sent so far (0 when the server had the model cached). */
+  bytesSent = 0;
   /** The server went away: everything runs locally from now on. */
   serverGone = false;
   readonly t0 = performance.now();
@@ -263,9 +268,12 @@ export class IonnClient {
     this.rttMs = Math.min(...this.rttSamples);
   }
 
-  private lose(why: string): void {
+  /** The server is gone or failed: say so once (one stderr line), fail what waits for it, run locally from now on. */
+  private lose(why: string, duringQuery = this.queriesInFlight > 0): void {
     if (this.serverGone || this.stopped) return;
     this.serverGone = true;
+    const during = duringQuery ? ' during a query: finishing it' : ':';
+    (this.options.warn ?? ((l: string) => void process.stderr.write(l + '\n')))(`snapvm ionn: lost the edge server (${why})${during} and the next queries locally`);
     for (const [, r] of this.replies) r.reject(new Error(why));
     this.replies.clear();
     this.wakeAll();
@@ -325,13 +333,19 @@ export class IonnClient {
     }
   }
 
-  /** The background upload: partitions in the planner's order, recomputed when the estimates move. */
+  /**
+   * The background upload: partitions in the planner's order. After each layer, when an estimate
+   * (bandwidth, RTT, server speed) has moved by more than the threshold since the order was made,
+   * the order of what is not sent yet is recomputed from the layers already there.
+   */
   private async runUpload(): Promise<void> {
     const { planner } = this.options;
     const threshold = this.options.replanThreshold ?? 0.25;
+    const sent = new Set<number>();
     const replanOrder = () => {
       this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad };
-      this.order = planner.uploadOrder(this.costs, this.link()).map((p) => p.filter((i) => !this.uploaded.has(i))).filter((p) => p.length);
+      const done = new Set([...this.uploaded, ...sent]);
+      this.order = planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
     };
     replanOrder();
     const moved = (a: number, b: number) => Math.abs(a - b) > threshold * Math.max(a, b);
@@ -339,16 +353,21 @@ export class IonnClient {
       const part = this.order.shift();
       if (!part) break;
       this.sending = part;
-      for (const layer of part) if (!this.uploaded.has(layer)) await this.sendLayer(layer);
-      this.sending = [];
-      if (this.stopped || this.serverGone) return;
-      const p = this.planned;
-      if (moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad)) {
+      while (this.sending.length && !this.stopped && !this.serverGone) {
+        const layer = this.sending[0]!;
+        if (!this.uploaded.has(layer)) await this.sendLayer(layer);
+        sent.add(layer);
+        this.sending = this.sending.slice(1);
+        const p = this.planned;
+        if (this.stopped || this.serverGone || !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        this.order.unshift(this.sending);
         replanOrder();
+        this.sending = [];
         this.log(`ionn: estimates moved (bandwidth ${(p.bandwidth * 8e-6).toFixed(1)} → ${(this.bandwidth * 8e-6).toFixed(1)} Mbps, RTT ${p.rttMs.toFixed(1)} → ${this.rttMs.toFixed(1)} ms, server ×${p.serverLoad.toFixed(2)} → ×${this.serverLoad.toFixed(2)}): upload order re-planned, ${this.order.length} partitions left`);
         this.emit({ kind: 'replan', at: this.now, bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad, order: this.order.map((x) => [...x]) });
       }
     }
+    this.sending = [];
     // Every layer sent: wait until the server has loaded them (or refused one).
     while (!this.stopped && !this.serverGone && this.uploaded.size + this.refused.size < this.model.n) await this.waitWake();
     if (this.uploaded.size === this.model.n) {
@@ -368,6 +387,7 @@ export class IonnClient {
       if (this.stopped || this.serverGone) return;
       const end = Math.min(bytes.length, offset + chunk);
       this.unacked.push({ layer, end, bytes: end - offset, sentAt: performance.now() });
+      this.bytesSent += end - offset;
       this.upload.send({ type: 'chunk', layer, offset, total: bytes.length }, [bytes.subarray(offset, end)]);
       offset = end;
     }
@@ -468,9 +488,8 @@ export class IonnClient {
         // The server failed mid-query: the rest runs here, from the tensor this side still holds.
         fellBack = true;
         const why = (e as Error).message;
-        process.stderr.write(`snapvm ionn: the edge server failed during query at layer ${i} (${why}); finishing locally\n`);
-        this.emit({ kind: 'fallback', at: this.now, query: this.nextId - 1, layer: i, why });
-        if (!this.serverGone) this.lose(why);
+        this.emit({ kind: 'fallback', at: this.now, layer: i, why });
+        this.lose(why, true);
       }
     }
     const outputs: Record<string, ort.Tensor> = {};
@@ -502,6 +521,7 @@ export class IonnClient {
           reject(new Error(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
         }, predicted * 3 + grace);
         this.query.send({ type: 'run', id, layers, tensors }, payload);
+        this.emit({ kind: 'remote', at: this.now, from: i, to: j });
       });
       const { m } = reply;
       if (m.type === 'error') throw new Error(`${m.code}: ${m.message}`);
