@@ -5,7 +5,7 @@
 import t from 'tap';
 import WebSocket from 'ws';
 import { GraphBuilder, compareOutputs, createSession, layerChain, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
-import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/index';
+import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
 import { encodeFrame, decodeFrame } from '../src/offload/ionn-wire';
 import { Server } from './offload-lib';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -223,4 +223,41 @@ t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
   t.match(await ask(encodeFrame({ type: 'run', id: 4, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [4], offset: 0, length: 16 }] }, [Buffer.alloc(8)])), { id: 4, code: 'bad-message', message: /outside the 8-byte payload/ });
   t.match(await ask(encodeFrame({ type: 'nope' })), { code: 'bad-message', message: /unknown message type 'nope'/ });
   t.ok(server.alive, 'the server is still up');
+});
+
+t.test('a guest app using the ort API gets incremental offloading under `snapvm run --edge` without changing a line', async (t) => {
+  const { tempDir, snapvm } = await import('./offload-lib');
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const dir = tempDir('snapvm-ionn-app-');
+  t.teardown(() => dir.remove());
+  // Compute-heavy layers (1024² weights) and small features: offloading pays even on loopback.
+  require('node:fs').writeFileSync(`${dir.dir}/mlp.onnx`, Buffer.from((await import('../src/ml/index')).encodeModel(mlp(6, 1024))));
+  const app = dir.write('app.js', `
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    (async () => {
+      const session = await ort.InferenceSession.create('mlp.onnx');
+      for (let q = 0; q < 40; q++) {
+        const x = new Float32Array(1024);
+        for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37 + q % 3);
+        const out = await session.run({ x: new ort.Tensor('float32', x, [1, 1024]) });
+        const y = out[session.outputNames[0]].data;
+        let top = 0;
+        for (let i = 1; i < y.length; i++) if (y[i] > y[top]) top = i;
+        console.log(q, top, y[top].toPrecision(5));
+        await sleep(40);
+      }
+    })();
+  `);
+  const local = await snapvm(['run', app]);
+  t.equal(local.code, 0, local.stderr);
+  t.equal(local.stdout.split('\n').filter(Boolean).length, 40);
+  const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report']);
+  t.equal(edge.code, 0, edge.stderr);
+  t.equal(edge.stdout, local.stdout, 'the same answers, printed the same');
+  const offloaded = [...edge.stderr.matchAll(/query \d+: (\d+)\/12 layers on the edge/g)].map((m) => Number(m[1]));
+  t.ok(offloaded.length >= 30, `one report line per routed query (${offloaded.length})`);
+  t.ok(offloaded.some((k) => k > 0), `some queries ran layers on the edge (${offloaded.join(' ')})`);
+  const status = (await (await fetch(server.url.replace('ws:', 'http:') + '/')).json()) as { ionn: { parts: number } };
+  t.ok(status.ionn.parts > 0, 'the model was uploaded');
 });

@@ -24,7 +24,7 @@ const { spawn } = require('node:child_process');
 let ml, off;
 try {
   ml = require('../../dist/src/ml/index.js');
-  off = require('../../dist/src/offload/index.js');
+  off = require('../../dist/src/offload/ionn.js');
 } catch (e) {
   console.error('bench/ionn/e2e.js needs the build: run `npm run build` first.\n' + e.message);
   process.exit(1);
@@ -96,6 +96,7 @@ async function e2eRun(im, costs, key, mbps, horizon, inputName, inputs, refs) {
     queries.push({ start: r.startMs, latency: r.latencyMs, offloaded: r.onServer.some(Boolean), waited: r.waitedMs });
   }
   const uploadEnd = client.uploadEndMs;
+  const { serverLoad, bandwidth, rttMs } = client;
   await client.close();
   shaper.proc.kill();
   server.proc.kill();
@@ -108,6 +109,7 @@ async function e2eRun(im, costs, key, mbps, horizon, inputName, inputs, refs) {
     queries, areaMsS: area / 1000, firstOffloadedDoneMs: firstOff ? firstOff.start + firstOff.latency : Infinity,
     steady: steadyQs.reduce((s, q) => s + q.latency, 0) / steadyQs.length, uploadEnd: uploadEnd ?? Infinity,
     checked: queries.length, wrong, worst, overrunMs: overrun, replans: events.filter((e) => e.kind === 'replan').length,
+    serverFactor: serverLoad, bandwidth, rttMs,
   };
 }
 
@@ -118,6 +120,7 @@ const sec = (ms) => (Number.isFinite(ms) ? (ms / 1000).toFixed(3) : '-');
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   console.log(`IONN end to end vs trace-driven simulation. Client: ODROID-XU4 (IONN profile), emulated by padding each local layer's real onnxruntime run to its ODROID time. Server: snapvm serve on this machine, onnxruntime-node CPU (no GPU), costs = profiled ort-cpu layer and load times. Link: shaper.js, shared wire per direction, RTT ${RTT} ms.`);
+  console.log('Columns: first-off = completion of the first query with a layer on the server; area = ∫ latency dt over the window (ms·s); steady = mean latency after the upload ended; relative difference e2e vs sim. Measured (the client\'s live estimates at the end of the run): server× = the server\'s reported layer times ÷ the cost model\'s; client-overrun/q = ms per query by which local layers here exceeded their ODROID times (CPU contention); Mbps and RTT as measured from upload acks and pings.');
   console.log(`Machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at start.\n`);
   const summary = [];
   for (const name of MODELS) {
@@ -145,11 +148,11 @@ async function main() {
       for (const k of KEYS) e2e[k] = await e2eRun(im, costs, k, mbps, horizon, zm.input.name, inputs, refs);
       panels.push({ mbps, horizon, results: simRes, e2e });
       console.log(`-- ${mbps} Mbps, window ${(horizon / 1000).toFixed(2)} s (predicted upload end of the slowest planner); load average ${os.loadavg()[0].toFixed(2)}`);
-      console.log('  planner                        first-off e2e / sim (s)        area e2e / sim (ms·s)      steady e2e / sim (ms)    upload-end e2e/sim (s)  answers ok  max rel');
+      console.log('  planner                        first-off e2e / sim (s)        area e2e / sim (ms·s)      steady e2e / sim (ms)    upload-end e2e/sim (s)  answers ok  max rel  | measured: server× client-overrun/q  Mbps  RTT');
       for (const k of KEYS) {
         const e = e2e[k], s = simRes[k];
-        console.log(`  ${ml.PLANNERS[k].name.padEnd(30)} ${sec(e.firstOffloadedDoneMs).padStart(7)} ${sec(s.firstOffloadedDoneMs).padStart(7)} ${pct(rel(e.firstOffloadedDoneMs, s.firstOffloadedDoneMs)).padStart(7)}   ${e.areaMsS.toFixed(0).padStart(7)} ${s.areaMsS.toFixed(0).padStart(7)} ${pct(rel(e.areaMsS, s.areaMsS)).padStart(7)}   ${e.steady.toFixed(1).padStart(7)} ${s.steady.toFixed(1).padStart(7)} ${pct(rel(e.steady, s.steady)).padStart(7)}   ${sec(e.uploadEnd).padStart(7)} ${sec(sims[k].uploadEnd).padStart(7)}   ${String(e.checked - e.wrong).padStart(4)}/${String(e.checked).padEnd(4)} ${e.worst.toExponential(1)}`);
-        summary.push({ model: name, mbps, planner: k, e2e: { firstOff: e.firstOffloadedDoneMs, area: e.areaMsS, steady: e.steady, uploadEnd: e.uploadEnd, checked: e.checked, wrong: e.wrong, worst: e.worst, overrunMs: e.overrunMs, replans: e.replans }, sim: { firstOff: s.firstOffloadedDoneMs, area: s.areaMsS, steady: s.steady, uploadEnd: sims[k].uploadEnd } });
+        console.log(`  ${ml.PLANNERS[k].name.padEnd(30)} ${sec(e.firstOffloadedDoneMs).padStart(7)} ${sec(s.firstOffloadedDoneMs).padStart(7)} ${pct(rel(e.firstOffloadedDoneMs, s.firstOffloadedDoneMs)).padStart(7)}   ${e.areaMsS.toFixed(0).padStart(7)} ${s.areaMsS.toFixed(0).padStart(7)} ${pct(rel(e.areaMsS, s.areaMsS)).padStart(7)}   ${e.steady.toFixed(1).padStart(7)} ${s.steady.toFixed(1).padStart(7)} ${pct(rel(e.steady, s.steady)).padStart(7)}   ${sec(e.uploadEnd).padStart(7)} ${sec(sims[k].uploadEnd).padStart(7)}   ${String(e.checked - e.wrong).padStart(4)}/${String(e.checked).padEnd(4)} ${e.worst.toExponential(1)}  | ${e.serverFactor.toFixed(2).padStart(7)} ${(e.overrunMs / e.checked).toFixed(0).padStart(8)} ms ${(e.bandwidth * 8e-6).toFixed(1).padStart(6)} ${e.rttMs.toFixed(1).padStart(5)}`);
+        summary.push({ model: name, mbps, planner: k, e2e: { firstOff: e.firstOffloadedDoneMs, area: e.areaMsS, steady: e.steady, uploadEnd: e.uploadEnd, checked: e.checked, wrong: e.wrong, worst: e.worst, overrunMs: e.overrunMs, replans: e.replans, serverFactor: e.serverFactor, mbps: e.bandwidth * 8e-6, rttMs: e.rttMs }, sim: { firstOff: s.firstOffloadedDoneMs, area: s.areaMsS, steady: s.steady, uploadEnd: sims[k].uploadEnd } });
       }
     }
     await im.release();

@@ -269,7 +269,13 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
     return Exit.Usage;
   }
+  // The guest `ort` API when the script names it (onnxruntime loads in ~0.1 s, so not for every script);
+  // under --edge its sessions offload layer by layer while the model uploads (IONN, src/offload/ionn.ts).
+  const ortApi = /\bort\b/.test(source) && !options.test262Host
+    ? (require('../offload/ionn') as typeof import('../offload/ionn')).guestOrt({ modelRoot: path.dirname(abs), edge: options.edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })
+    : undefined;
   const engine = new Engine({
+    services: ortApi ? [ortApi.service] : undefined,
     argv: [abs, ...args],
     test262Host: options.test262Host === true,
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
@@ -299,6 +305,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     if (!(e instanceof GuestError)) throw e;
     io.stderr(describeGuestError(e, { [abs]: source }));
     return Exit.GuestFailed;
+  } finally {
+    await ortApi?.close();
   }
 }
 

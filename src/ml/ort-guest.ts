@@ -21,7 +21,16 @@ export interface OrtServiceOptions {
   device?: Device;
   /** Receives the line saying which provider a session runs on and why (default: none). */
   onNote?: (line: string) => void;
+  /**
+   * Routes sessions' runs elsewhere (IONN incremental offloading, src/offload/ionn-guest.ts): called
+   * once per session created, with the model's bytes and onnxruntime's session; a function it returns
+   * runs that session's queries (host tensors in and out) instead of the session itself.
+   */
+  runner?: (model: Uint8Array, session: ort.InferenceSession) => Promise<SessionRunner | undefined>;
 }
+
+/** A session's queries run elsewhere: feeds by input name → the fetched outputs by name. */
+export type SessionRunner = (feeds: Record<string, ort.Tensor>, fetches: readonly string[]) => Promise<Record<string, ort.Tensor>>;
 
 type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
 
@@ -34,6 +43,7 @@ interface TensorRecord {
 
 interface SessionRecord {
   session: ort.InferenceSession | null;
+  run?: SessionRunner;
   inputNames: readonly string[];
   outputNames: readonly string[];
 }
@@ -342,12 +352,13 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const { load, optionsArg } = readModel(args);
     const { device, options: sessionOptions } = readOptions(optionsArg);
     return guestPromise('InferenceSession.create', async () => {
-      const choice = await createSession(await load(), device, sessionOptions);
+      const bytes = await load();
+      const choice = await createSession(bytes, device, sessionOptions);
       options.onNote?.(choice.note);
-      return choice.session;
-    }, (session) => {
+      return { session: choice.session, run: await options.runner?.(bytes, choice.session) };
+    }, ({ session, run }) => {
       const s = kit.create(SessionPrototype);
-      const record: SessionRecord = { session, inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
+      const record: SessionRecord = { session, run, inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
       value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
       value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
       sessions.set(s, record);
@@ -380,7 +391,8 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       fetches = names;
     }
     const session = record.session!;
-    return guestPromise('session.run', () => session.run(feeds, [...fetches]), (results) => {
+    const run = record.run ? () => record.run!(feeds, fetches) : () => session.run(feeds, [...fetches]);
+    return guestPromise('session.run', run, (results) => {
       return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
     });
   });

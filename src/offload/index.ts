@@ -4,6 +4,4 @@ export { EdgeLink, runWithEdge, describeMigration, type EdgeRunOptions, type Mig
 export { installHints, pendingMove, completeMove, type Place } from './hints';
 export { OffloadPolicy, calibrate, type Decision } from './decide';
 export { PROTOCOL_VERSION, type Limits, type OffloadStats } from './protocol';
-export { IonnClient, IonnModel, type IonnOptions, type IonnEvent, type QueryResult } from './ionn-client';
-export { PartitionCache, type PartitionCacheOptions } from './ionn-server';
-export { IONN_PATH, IONN_VERSION } from './ionn-wire';
+// IONN (incremental DNN offloading) has its own door, ./ionn: it loads onnxruntime, which plain runs need not.

@@ -33,7 +33,7 @@ export interface IonnOptions {
   threads?: number;
   /** Each upload chunk carries this many ms of bytes at the estimated bandwidth (default 50). */
   chunkMs?: number;
-  /** Give up on a server request after its predicted time × 3 plus this (default 3000 ms). */
+  /** Stop waiting for a server request after its predicted time × 3 plus this (default 3000 ms): that query finishes locally. */
   replyGraceMs?: number;
   /** Remeasure and re-plan the upload order when an estimate moves by this fraction (default 0.25). */
   replanThreshold?: number;
@@ -166,6 +166,8 @@ class Channel {
     this.ws.terminate();
   }
 }
+
+class LateReply extends Error {}
 
 /** An exponentially weighted moving average. */
 const ewma = (old: number, sample: number, a = 0.3) => old + a * (sample - old);
@@ -486,10 +488,13 @@ export class IonnClient {
         i = j;
       } catch (e) {
         // The server failed mid-query: the rest runs here, from the tensor this side still holds.
+        // A late reply (the server busy loading a large partition) costs this query only; a lost
+        // connection or an error reply ends offloading.
         fellBack = true;
         const why = (e as Error).message;
         this.emit({ kind: 'fallback', at: this.now, layer: i, why });
-        this.lose(why, true);
+        if (e instanceof LateReply) this.log(`ionn: ${why}: layers ${i}… of this query run locally`);
+        else this.lose(why, true);
       }
     }
     const outputs: Record<string, ort.Tensor> = {};
@@ -518,7 +523,7 @@ export class IonnClient {
         this.replies.set(id, { resolve, reject });
         timer = setTimeout(() => {
           this.replies.delete(id);
-          reject(new Error(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
+          reject(new LateReply(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
         }, predicted * 3 + grace);
         this.query.send({ type: 'run', id, layers, tensors }, payload);
         this.emit({ kind: 'remote', at: this.now, from: i, to: j });

@@ -4,7 +4,7 @@
 // layers on the tensors the client sends and return the last layer's outputs, with the time of each
 // layer and the server's load (queries running at once). Partitions are data, not code: they run in
 // onnxruntime, not in the engine, so they need no session worker.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { WebSocket, RawData } from 'ws';
 import { ort } from '../ml/index';
 import { IONN_VERSION, checkTensors, decodeFrame, encodeFrame, packTensors, tensorData, type IonnErrorCode, type IonnServerMessage } from './ionn-wire';
@@ -88,7 +88,7 @@ export class IonnSession {
   private model = '';
   private parts: string[] = [];
   /** Chunks of partitions on their way, by layer. */
-  private incoming = new Map<number, { total: number; chunks: Buffer[]; received: number }>();
+  private incoming = new Map<number, { total: number; chunks: Buffer[]; received: number; hash: Hash }>();
   private closed = false;
 
   constructor(
@@ -145,19 +145,21 @@ export class IonnSession {
     if (typeof layer === 'string') return this.refuse('bad-message', layer);
     const { offset, total } = h;
     if (typeof total !== 'number' || !Number.isInteger(total) || total <= 0) return this.refuse('bad-message', 'chunk.total must be a positive integer', { layer });
-    const part = this.incoming.get(layer) ?? { total, chunks: [], received: 0 };
+    // Hashed as it arrives: one SHA-256 over a 150 MB layer at the end would stall every query for a while.
+    const part = this.incoming.get(layer) ?? { total, chunks: [], received: 0, hash: createHash('sha256') };
     if (offset !== part.received || part.total !== total || part.received + payload.length > total) {
       this.incoming.delete(layer);
       return this.refuse('bad-message', `chunk of layer ${layer} at offset ${String(offset)} does not follow the ${part.received} bytes received (total ${total})`, { layer });
     }
     part.chunks.push(Buffer.from(payload));
+    part.hash.update(payload);
     part.received += payload.length;
     this.incoming.set(layer, part);
     this.send({ type: 'ack', layer, received: part.received });
     if (part.received < total) return;
     this.incoming.delete(layer);
     const bytes = Buffer.concat(part.chunks);
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = part.hash.digest('hex');
     if (hash !== this.parts[layer]) return this.refuse('bad-part', `layer ${layer}: the bytes' SHA-256 ${hash.slice(0, 12)}… is not the one announced in hello`, { layer });
     try {
       const loaded = await this.cache.load(hash, bytes);

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage } from './protocol';
 import type { WorkerReply, WorkerRequest } from './worker';
-import { IonnSession, PartitionCache } from './ionn-server';
+import type { IonnSession, PartitionCache } from './ionn-server';
 import { IONN_PATH } from './ionn-wire';
 
 export interface ServeOptions {
@@ -214,8 +214,8 @@ export class EdgeServer {
   };
   /** Names sessions in logs and replies. */
   private nextSession = 1;
-  /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn`. */
-  readonly partitions = new PartitionCache();
+  /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn` (made on the first, loading onnxruntime then). */
+  private partitions: PartitionCache | null = null;
   private readonly ionnSessions = new Set<IonnSession>();
 
   constructor(private readonly options: ServeOptions = {}) {
@@ -290,14 +290,17 @@ export class EdgeServer {
 
   private onIonn(ws: WebSocket): void {
     if (this.closing) return void ws.close(1013, 'server closing');
-    const s: IonnSession = new IonnSession(ws, this.partitions, this.log, () => this.ionnSessions.delete(s));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ionn = require('./ionn-server') as typeof import('./ionn-server');
+    this.partitions ??= new ionn.PartitionCache();
+    const s: IonnSession = new ionn.IonnSession(ws, this.partitions, this.log, () => this.ionnSessions.delete(s));
     this.ionnSessions.add(s);
   }
 
   private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/' || url === '/status')) {
-      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, ionn: this.partitions.status() });
+      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, ionn: this.partitions?.status() ?? { models: 0, parts: 0, bytes: 0, running: 0 } });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body + '\n');
       return;
     }
@@ -309,7 +312,7 @@ export class EdgeServer {
     this.closing = true;
     for (const s of [...this.sessions]) s.close();
     for (const s of [...this.ionnSessions]) s.close();
-    await this.partitions.close();
+    await this.partitions?.close();
     this.spare?.terminate();
     this.spare = null;
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
