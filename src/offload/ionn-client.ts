@@ -31,7 +31,7 @@ export interface IonnOptions {
   emulate?: number[];
   /** Threads of each local layer session (default 1). */
   threads?: number;
-  /** Each upload chunk carries this many ms of bytes at the estimated bandwidth (default 50). */
+  /** Each upload chunk carries this many ms of bytes at the estimated bandwidth (default 20): a query's request waits behind at most two. */
   chunkMs?: number;
   /** Stop waiting for a server request after its predicted time × 3 plus this (default 3000 ms): that query finishes locally. */
   replyGraceMs?: number;
@@ -195,6 +195,8 @@ export class IonnClient {
   private lastAckAt = 0;
   private wake: (() => void)[] = [];
   private queriesInFlight = 0;
+  /** The upload sends no new chunk before this (performance.now()): a query's request is on the wire. */
+  private yieldUntil = 0;
   private order: number[][] = [];
   /** The partition being sent now (its layers arrive before the rest of `order`). */
   private sending: number[] = [];
@@ -378,15 +380,19 @@ export class IonnClient {
     }
   }
 
-  /** Send one layer's partition in chunks, at most two chunks' bytes unacknowledged, yielding to queries. */
+  /** Send one layer's partition in chunks, at most two chunks' bytes unacknowledged, yielding while a query's request crosses the link. */
   private async sendLayer(layer: number): Promise<void> {
     const bytes = this.model.parts[layer]!;
     let offset = 0;
     while (offset < bytes.length) {
-      const chunk = Math.max(16384, Math.round((this.bandwidth * (this.options.chunkMs ?? 50)) / 1000));
+      const chunk = Math.max(16384, Math.round((this.bandwidth * (this.options.chunkMs ?? 20)) / 1000));
       const inFlight = () => this.unacked.reduce((t, u) => t + u.bytes, 0);
-      while (!this.stopped && !this.serverGone && (inFlight() >= 2 * chunk || this.queriesInFlight > 0)) await this.waitWake();
-      if (this.stopped || this.serverGone) return;
+      for (;;) {
+        if (this.stopped || this.serverGone) return;
+        if (inFlight() >= 2 * chunk) await this.waitWake();
+        else if (performance.now() < this.yieldUntil) await sleep(this.yieldUntil - performance.now());
+        else break;
+      }
       const end = Math.min(bytes.length, offset + chunk);
       this.unacked.push({ layer, end, bytes: end - offset, sentAt: performance.now() });
       this.bytesSent += end - offset;
@@ -516,6 +522,8 @@ export class IonnClient {
     for (const t of tensors) predicted += (t.length / this.bandwidth) * 1000;
     const grace = this.options.replyGraceMs ?? 3000;
     this.queriesInFlight++;
+    // The request crosses the link behind at most two upload chunks; the upload holds back until it has.
+    this.yieldUntil = Math.max(this.yieldUntil, performance.now() + (payload.reduce((t, p) => t + p.length, 0) / this.bandwidth) * 1000 + this.rttMs / 2);
     let timer: NodeJS.Timeout | undefined;
     try {
       const reply = await new Promise<{ m: IonnServerMessage; payload: Buffer }>((resolve, reject) => {
