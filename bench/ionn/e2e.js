@@ -110,6 +110,8 @@ async function e2eRun(im, costs, key, mbps, horizon, inputName, inputs, refs) {
     steady: steadyQs.reduce((s, q) => s + q.latency, 0) / steadyQs.length, uploadEnd: uploadEnd ?? Infinity,
     checked: queries.length, wrong, worst, overrunMs: overrun, replans: events.filter((e) => e.kind === 'replan').length,
     serverFactor: serverLoad, bandwidth, rttMs,
+    // Session creation on the server (onnxruntime-node loads synchronously on its JS thread: no acks, no queries meanwhile).
+    serverLoadS: events.filter((e) => e.kind === 'loaded').reduce((t, e) => t + e.loadMs, 0) / 1000,
   };
 }
 
@@ -120,7 +122,7 @@ const sec = (ms) => (Number.isFinite(ms) ? (ms / 1000).toFixed(3) : '-');
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
   console.log(`IONN end to end vs trace-driven simulation. Client: ODROID-XU4 (IONN profile), emulated by padding each local layer's real onnxruntime run to its ODROID time. Server: snapvm serve on this machine, onnxruntime-node CPU (no GPU), costs = profiled ort-cpu layer and load times. Link: shaper.js, shared wire per direction, RTT ${RTT} ms.`);
-  console.log('Columns: first-off = completion of the first query with a layer on the server; area = ∫ latency dt over the window (ms·s); steady = mean latency after the upload ended; relative difference e2e vs sim. Measured (the client\'s live estimates at the end of the run): server× = the server\'s reported layer times ÷ the cost model\'s; client-overrun/q = ms per query by which local layers here exceeded their ODROID times (CPU contention); Mbps and RTT as measured from upload acks and pings.');
+  console.log('Columns: first-off = completion of the first query with a layer on the server; area = ∫ latency dt over the window (ms·s); steady = mean latency after the upload ended; relative difference e2e vs sim. Measured (the client\'s live estimates at the end of the run): server× = the server\'s reported layer times ÷ the cost model\'s; client-overrun/q = ms per query by which local layers here exceeded their ODROID times (CPU contention); Mbps and RTT as measured from upload acks and pings; server-loads = total time the server spent creating the partitions\' sessions (sim: the profile\'s load times, counted only in each partition\'s arrival). "sim with measured" = the simulation rerun with those measurements (server times × server×, upload rate = bytes ÷ measured upload time, measured RTT), and e2e relative to it.');
   console.log(`Machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at start.\n`);
   const summary = [];
   for (const name of MODELS) {
@@ -136,7 +138,7 @@ async function main() {
     await whole.release();
     await im.runLocally({ [zm.input.name]: inputs[0] }); // warm the client's sessions up
     const mb = im.parts.reduce((s, p) => s + p.length, 0) / 1e6;
-    console.log(`== ${name}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of partitions, ODROID local ${costs.clientMs.reduce((s, x) => s + x, 0).toFixed(0)} ms${note ? '; ' + note : ''}`);
+    console.log(`== ${name}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of partitions, ODROID local ${costs.clientMs.reduce((s, x) => s + x, 0).toFixed(0)} ms, profiled server load time ${(costs.loadMs.reduce((s, x) => s + x, 0) / 1000).toFixed(2)} s${note ? '; ' + note : ''}`);
     const panels = [];
     for (const mbps of MBPS) {
       const bw = (mbps * 1e6) / 8;
@@ -145,14 +147,24 @@ async function main() {
       const horizon = Math.max(...Object.values(sims).map((s) => s.uploadEnd));
       const simRes = Object.fromEntries(KEYS.map((k) => [k, sim.runQueries(costs, ml.PLANNERS[k], bw, sims[k], horizon, env)]));
       const e2e = {};
-      for (const k of KEYS) e2e[k] = await e2eRun(im, costs, k, mbps, horizon, zm.input.name, inputs, refs);
+      const cal = {};
+      const totalBytes = im.parts.reduce((t, p) => t + p.length, 0);
+      for (const k of KEYS) {
+        const e = (e2e[k] = await e2eRun(im, costs, k, mbps, horizon, zm.input.name, inputs, refs));
+        // The simulation again with what the run measured: server times × server×, the upload's
+        // effective rate (bytes ÷ upload time), the measured RTT. What it leaves is the gap no estimate explains.
+        const c2 = { ...costs, serverMs: costs.serverMs.map((x) => x * e.serverFactor) };
+        const bw2 = Number.isFinite(e.uploadEnd) ? (totalBytes / e.uploadEnd) * 1000 : e.bandwidth;
+        const env2 = { rtt: e.rttMs, replan: true, wait: true };
+        cal[k] = sim.runQueries(c2, ml.PLANNERS[k], bw2, sim.simulate(c2, ml.PLANNERS[k], bw2, env2), horizon, env2);
+      }
       panels.push({ mbps, horizon, results: simRes, e2e });
       console.log(`-- ${mbps} Mbps, window ${(horizon / 1000).toFixed(2)} s (predicted upload end of the slowest planner); load average ${os.loadavg()[0].toFixed(2)}`);
-      console.log('  planner                        first-off e2e / sim (s)        area e2e / sim (ms·s)      steady e2e / sim (ms)    upload-end e2e/sim (s)  answers ok  max rel  | measured: server× client-overrun/q  Mbps  RTT');
+      console.log('  planner                        first-off e2e / sim (s)        area e2e / sim (ms·s)      steady e2e / sim (ms)    upload-end e2e/sim (s)  answers ok  max rel  | measured: server× client-overrun/q  Mbps  RTT  server-loads(s) | sim with measured: first-off  area');
       for (const k of KEYS) {
         const e = e2e[k], s = simRes[k];
-        console.log(`  ${ml.PLANNERS[k].name.padEnd(30)} ${sec(e.firstOffloadedDoneMs).padStart(7)} ${sec(s.firstOffloadedDoneMs).padStart(7)} ${pct(rel(e.firstOffloadedDoneMs, s.firstOffloadedDoneMs)).padStart(7)}   ${e.areaMsS.toFixed(0).padStart(7)} ${s.areaMsS.toFixed(0).padStart(7)} ${pct(rel(e.areaMsS, s.areaMsS)).padStart(7)}   ${e.steady.toFixed(1).padStart(7)} ${s.steady.toFixed(1).padStart(7)} ${pct(rel(e.steady, s.steady)).padStart(7)}   ${sec(e.uploadEnd).padStart(7)} ${sec(sims[k].uploadEnd).padStart(7)}   ${String(e.checked - e.wrong).padStart(4)}/${String(e.checked).padEnd(4)} ${e.worst.toExponential(1)}  | ${e.serverFactor.toFixed(2).padStart(7)} ${(e.overrunMs / e.checked).toFixed(0).padStart(8)} ms ${(e.bandwidth * 8e-6).toFixed(1).padStart(6)} ${e.rttMs.toFixed(1).padStart(5)}`);
-        summary.push({ model: name, mbps, planner: k, e2e: { firstOff: e.firstOffloadedDoneMs, area: e.areaMsS, steady: e.steady, uploadEnd: e.uploadEnd, checked: e.checked, wrong: e.wrong, worst: e.worst, overrunMs: e.overrunMs, replans: e.replans, serverFactor: e.serverFactor, mbps: e.bandwidth * 8e-6, rttMs: e.rttMs }, sim: { firstOff: s.firstOffloadedDoneMs, area: s.areaMsS, steady: s.steady, uploadEnd: sims[k].uploadEnd } });
+        console.log(`  ${ml.PLANNERS[k].name.padEnd(30)} ${sec(e.firstOffloadedDoneMs).padStart(7)} ${sec(s.firstOffloadedDoneMs).padStart(7)} ${pct(rel(e.firstOffloadedDoneMs, s.firstOffloadedDoneMs)).padStart(7)}   ${e.areaMsS.toFixed(0).padStart(7)} ${s.areaMsS.toFixed(0).padStart(7)} ${pct(rel(e.areaMsS, s.areaMsS)).padStart(7)}   ${e.steady.toFixed(1).padStart(7)} ${s.steady.toFixed(1).padStart(7)} ${pct(rel(e.steady, s.steady)).padStart(7)}   ${sec(e.uploadEnd).padStart(7)} ${sec(sims[k].uploadEnd).padStart(7)}   ${String(e.checked - e.wrong).padStart(4)}/${String(e.checked).padEnd(4)} ${e.worst.toExponential(1)}  | ${e.serverFactor.toFixed(2).padStart(7)} ${(e.overrunMs / e.checked).toFixed(0).padStart(8)} ms ${(e.bandwidth * 8e-6).toFixed(1).padStart(6)} ${e.rttMs.toFixed(1).padStart(5)} ${e.serverLoadS.toFixed(1).padStart(8)} | ${sec(cal[k].firstOffloadedDoneMs).padStart(7)} ${pct(rel(e.firstOffloadedDoneMs, cal[k].firstOffloadedDoneMs)).padStart(7)} ${cal[k].areaMsS.toFixed(0).padStart(7)} ${pct(rel(e.areaMsS, cal[k].areaMsS)).padStart(7)}`);
+        summary.push({ model: name, mbps, planner: k, e2e: { firstOff: e.firstOffloadedDoneMs, area: e.areaMsS, steady: e.steady, uploadEnd: e.uploadEnd, checked: e.checked, wrong: e.wrong, worst: e.worst, overrunMs: e.overrunMs, replans: e.replans, serverFactor: e.serverFactor, mbps: e.bandwidth * 8e-6, rttMs: e.rttMs, serverLoadS: e.serverLoadS, queries: e.queries }, sim: { firstOff: s.firstOffloadedDoneMs, area: s.areaMsS, steady: s.steady, uploadEnd: sims[k].uploadEnd }, simMeasured: { firstOff: cal[k].firstOffloadedDoneMs, area: cal[k].areaMsS, steady: cal[k].steady } });
       }
     }
     await im.release();
