@@ -51,17 +51,23 @@ async function reference(model: Model, x: ort.Tensor): Promise<ort.Tensor> {
   return out;
 }
 
+/** A real server on loopback and a client-side model of `layers` fc layers, both torn down with the test. */
+async function setup(t: Tap.Test, layers: number, width: number): Promise<{ server: Server; model: Model; im: IonnModel }> {
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const model = mlp(layers, width);
+  const im = await IonnModel.load(model);
+  t.teardown(() => im.release());
+  return { server, model, im };
+}
+
 function options(url: string, model: Model, more: Partial<IonnOptions> = {}): IonnOptions {
   const costs = costsOf(model);
   return { url, costs, planner: PLANNERS.exact!, replan: true, bandwidth: 50e6, rttMs: 1, emulate: costs.clientMs, ...more };
 }
 
 t.test('queries split between client and server answer as the unsplit model; a second client uploads nothing', async (t) => {
-  const server = await Server.start(['--quiet']);
-  t.teardown(() => server.kill());
-  const model = mlp(6, 256);
-  const im = await IonnModel.load(model);
-  t.teardown(() => im.release());
+  const { server, model, im } = await setup(t, 6, 256);
   const x = [input(256, 0), input(256, 1)];
   const want = [await reference(model, x[0]!), await reference(model, x[1]!)];
   const check = (out: Record<string, ort.Tensor>, k: number, what: string) => {
@@ -106,11 +112,7 @@ t.test('queries split between client and server answer as the unsplit model; a s
 });
 
 t.test('mixed plans: layers on both sides in one query give the same answer', async (t) => {
-  const server = await Server.start(['--quiet']);
-  t.teardown(() => server.kill());
-  const model = mlp(4, 128);
-  const im = await IonnModel.load(model);
-  t.teardown(() => im.release());
+  const { server, model, im } = await setup(t, 4, 128);
   const full = await IonnClient.connect(im, options(server.url, model, { planner: PLANNERS['upload-all']! }));
   await full.uploadFinished();
   await full.close();
@@ -131,14 +133,10 @@ t.test('mixed plans: layers on both sides in one query give the same answer', as
 });
 
 t.test('the server is killed during a query: the query answers correctly, locally, with one stderr line', async (t) => {
-  const server = await Server.start(['--quiet']);
-  t.teardown(() => server.kill());
+  const { server, model, im } = await setup(t, 4, 128);
   // 200 ms RTT: the server cannot answer before it is killed.
   const shaper = await startShaper({ target: server.port, mbps: 0, rtt: 200 });
   t.teardown(() => shaper.close());
-  const model = mlp(4, 128);
-  const im = await IonnModel.load(model);
-  t.teardown(() => im.release());
   const warnings: string[] = [];
   let killed = false;
   // The planner believes the client needs a second per fc layer (no padding: the test stays short), so it offloads.
@@ -166,13 +164,9 @@ t.test('the server is killed during a query: the query answers correctly, locall
 });
 
 t.test('throttling the link mid-upload: the measured bandwidth drops and the upload order is re-planned', async (t) => {
-  const server = await Server.start(['--quiet']);
-  t.teardown(() => server.kill());
+  const { server, model, im } = await setup(t, 10, 384); // 10 × 590 KB
   const shaper = await startShaper({ target: server.port, mbps: 40, rtt: 2 });
   t.teardown(() => shaper.close());
-  const model = mlp(10, 384); // 10 × 590 KB
-  const im = await IonnModel.load(model);
-  t.teardown(() => im.release());
   const events: IonnEvent[] = [];
   let throttled = false;
   const c = await IonnClient.connect(im, options(`ws://127.0.0.1:${shaper.port}`, model, {

@@ -31,11 +31,7 @@ try {
 }
 const sim = require('./sim.js');
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const { opt } = sim; // the same command-line options
 const MODELS = opt('models', 'alexnet,mobilenet').split(',');
 const MBPS = opt('mbps', '10,40,80').split(',').map(Number);
 const RTT = Number(opt('rtt', '1'));

@@ -224,7 +224,7 @@ function timePlanning() {
   };
 }
 
-module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, PLANNER_KEYS, COLORS };
+module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, PLANNER_KEYS, COLORS };
 if (require.main === module) main();
 
 function main() {
