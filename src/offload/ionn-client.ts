@@ -200,6 +200,8 @@ export class IonnClient {
   private order: number[][] = [];
   /** The partition being sent now (its layers arrive before the rest of `order`). */
   private sending: number[] = [];
+  /** Layers sent (or being sent) and not loaded yet: they arrive first. */
+  private inTransit = new Set<number>();
   private planned = { bandwidth: 0, rttMs: 0, serverLoad: 1 };
   private pinger: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -303,10 +305,12 @@ export class IonnClient {
       this.lastAckAt = now;
     } else if (m.type === 'loaded') {
       this.uploaded.add(m.layer);
+      this.inTransit.delete(m.layer);
       this.emit({ kind: 'loaded', at: this.now, layer: m.layer, loadMs: m.loadMs });
     } else if (m.type === 'error') {
       this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
       this.refused.add(m.layer ?? -1);
+      this.inTransit.delete(m.layer ?? -1);
     }
     this.wakeAll();
   }
@@ -383,6 +387,7 @@ export class IonnClient {
   /** Send one layer's partition in chunks, at most two chunks' bytes unacknowledged, yielding while a query's request crosses the link. */
   private async sendLayer(layer: number): Promise<void> {
     const bytes = this.model.parts[layer]!;
+    this.inTransit.add(layer);
     let offset = 0;
     while (offset < bytes.length) {
       const chunk = Math.max(16384, Math.round((this.bandwidth * (this.options.chunkMs ?? 20)) / 1000));
@@ -421,11 +426,11 @@ export class IonnClient {
     const out: { layers: Set<number>; at: number }[] = [];
     const have = new Set(this.uploaded);
     let at = performance.now() + this.rttMs / 2;
-    const queue = [this.sending, ...this.order];
+    const queue = [[...this.inTransit], this.sending, ...this.order];
     for (const part of queue) {
       const fresh = part.filter((i) => !have.has(i));
       if (!fresh.length) continue;
-      // Bytes still to send (a layer partly acknowledged counts whole: the estimate errs late).
+      // A layer counts whole even when partly sent or acknowledged: the estimate errs late.
       for (const i of fresh) {
         at += (this.model.parts[i]!.length / this.bandwidth) * 1000 + (this.costs.loadMs[i] ?? 0);
         have.add(i);

@@ -214,7 +214,7 @@ export class EdgeServer {
   };
   /** Names sessions in logs and replies. */
   private nextSession = 1;
-  /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn` (made on the first, loading onnxruntime then). */
+  /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn` (onnxruntime loads after listening). */
   private partitions: PartitionCache | null = null;
   private readonly ionnSessions = new Set<IonnSession>();
 
@@ -237,6 +237,9 @@ export class EdgeServer {
       this.http.listen(this.options.port ?? 8787, this.options.host ?? '127.0.0.1', () => {
         this.http.off('error', reject);
         this.warmSpare();
+        // IONN's onnxruntime loads once listening, off the path of the first client that needs it.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        setTimeout(() => this.closing || require('./ionn-server'), 200).unref();
         resolve(this.http.address() as AddressInfo);
       });
     });
