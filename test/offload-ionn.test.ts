@@ -212,10 +212,11 @@ t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
   t.match(await ask(encodeFrame({ type: 'hello', v: 1, model: 'xyz', parts: [] })), { code: 'bad-message', message: /SHA-256/ });
   t.match(await ask(encodeFrame({ type: 'hello', v: 1, model: 'a'.repeat(64), parts: ['b'.repeat(64), 'c'.repeat(64)] })), { type: 'welcome', have: [] });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 7, offset: 0, total: 4 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /layer 7 is not one of the model's 2 layers/ });
+  t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 0, total: 2 ** 40 }, [Buffer.alloc(4)])), { code: 'full', message: /do not fit in the partition cache/ });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 5, total: 10 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /does not follow the 0 bytes received/ });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 0, total: 4 }, [Buffer.from('junk')])), { type: 'ack', layer: 0, received: 4 });
-  while (replies.length < 10) await new Promise<void>((r) => (wake = r));
-  t.match(replies[9], { code: 'bad-part', message: /SHA-256 .* is not the one announced/ }, 'after the last chunk: the bytes are checked against the hash');
+  while (replies.length < 11) await new Promise<void>((r) => (wake = r));
+  t.match(replies[10], { code: 'bad-part', message: /SHA-256 .* is not the one announced/ }, 'after the last chunk: the bytes are checked against the hash');
   t.match(await ask(encodeFrame({ type: 'run', id: 2, layers: [0], tensors: [] })), { id: 2, code: 'not-uploaded', message: /layer 0 is not on this server/ });
   t.match(await ask(encodeFrame({ type: 'run', id: 3, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [1, 4], offset: 0, length: 8 }] }, [Buffer.alloc(8)])), { id: 3, code: 'bad-message', message: /8 bytes do not hold float32\[1×4\]/ });
   t.match(await ask(encodeFrame({ type: 'run', id: 4, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [4], offset: 0, length: 16 }] }, [Buffer.alloc(8)])), { id: 4, code: 'bad-message', message: /outside the 8-byte payload/ });

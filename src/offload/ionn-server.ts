@@ -33,6 +33,11 @@ export class PartitionCache {
 
   constructor(private readonly options: PartitionCacheOptions = {}) {}
 
+  /** Whether `bytes` more would still fit (checked before a partition's chunks are accepted). */
+  fits(bytes: number): boolean {
+    return this.bytes + bytes <= (this.options.maxBytes ?? 2 ** 31);
+  }
+
   has(hash: string): boolean {
     return this.parts.has(hash);
   }
@@ -146,6 +151,7 @@ export class IonnSession {
     const { offset, total } = h;
     if (typeof total !== 'number' || !Number.isInteger(total) || total <= 0) return this.refuse('bad-message', 'chunk.total must be a positive integer', { layer });
     // Hashed as it arrives: one SHA-256 over a 150 MB layer at the end would stall every query for a while.
+    if (!this.incoming.has(layer) && !this.cache.fits(total)) return this.refuse('full', `layer ${layer}: ${total} bytes do not fit in the partition cache`, { layer });
     const part = this.incoming.get(layer) ?? { total, chunks: [], received: 0, hash: createHash('sha256') };
     if (offset !== part.received || part.total !== total || part.received + payload.length > total) {
       this.incoming.delete(layer);
