@@ -3,14 +3,15 @@
 // that hash (one `PartitionCache` per server, shared by its clients); queries run consecutive cached
 // layers on the tensors the client sends and return the last layer's outputs, with the time of each
 // layer and the server's load (queries running at once). Partitions are data, not code: they run in
-// onnxruntime, not in the engine, so they need no session worker.
+// onnxruntime (in one thread of their own, ionn-ort-worker.ts), not in the engine.
 import { createHash, type Hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import type { WebSocket, RawData } from 'ws';
-import { ort } from '../ml/index';
 import { IONN_VERSION, checkTensors, decodeFrame, encodeFrame, packTensors, tensorData, type IonnErrorCode, type IonnServerMessage } from './ionn-wire';
+import type { HostTensor, OrtReply, OrtRequest } from './ionn-ort-worker';
+import { workerFile } from './server';
 
 interface CachedPart {
-  session: ort.InferenceSession;
   bytes: number;
   loadMs: number;
 }
@@ -22,16 +23,63 @@ export interface PartitionCacheOptions {
   threads?: number;
 }
 
-/** Loaded partitions by the SHA-256 of their bytes, and the models they were uploaded for. */
+/**
+ * Loaded partitions by the SHA-256 of their bytes, and the models they were uploaded for. The
+ * sessions live in one worker thread (ionn-ort-worker.ts): loading a large partition there does not
+ * stop this thread from acknowledging chunks and reading requests.
+ */
 export class PartitionCache {
   private readonly parts = new Map<string, CachedPart>();
-  private readonly loading = new Map<string, Promise<CachedPart>>();
+  private readonly loading = new Map<string, { promise: Promise<CachedPart>; resolve: (p: CachedPart) => void; reject: (e: Error) => void; bytes: number }>();
+  private readonly runs = new Map<number, { resolve: (r: { ms: number[]; tensors: HostTensor[] }) => void; reject: (e: Error) => void }>();
   private readonly models = new Map<string, Set<string>>();
+  private worker: Worker | null = null;
+  private nextRun = 1;
   private bytes = 0;
   /** Queries running now, over every session: the load reported to clients. */
   running = 0;
 
   constructor(private readonly options: PartitionCacheOptions = {}) {}
+
+  private thread(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(workerFile('ionn-ort-worker.js'));
+    w.on('message', (m: OrtReply) => this.onReply(m));
+    const gone = (why: string) => {
+      if (this.worker !== w) return;
+      this.worker = null;
+      // Its sessions are gone with it: every partition must come again.
+      for (const l of this.loading.values()) l.reject(new Error(why));
+      for (const r of this.runs.values()) r.reject(new Error(why));
+      this.loading.clear();
+      this.runs.clear();
+      this.parts.clear();
+      this.bytes = 0;
+    };
+    w.on('error', (e) => gone(`the onnxruntime thread failed: ${e.message}`));
+    w.on('exit', () => gone('the onnxruntime thread exited'));
+    return (this.worker = w);
+  }
+
+  private onReply(m: OrtReply): void {
+    if (m.type === 'loaded' || m.type === 'load-failed') {
+      const l = this.loading.get(m.hash);
+      this.loading.delete(m.hash);
+      if (!l) return;
+      if (m.type === 'load-failed') {
+        this.bytes -= l.bytes;
+        return l.reject(new Error(m.message));
+      }
+      const part = { bytes: l.bytes, loadMs: m.loadMs };
+      this.parts.set(m.hash, part);
+      l.resolve(part);
+    } else {
+      const r = this.runs.get(m.id);
+      this.runs.delete(m.id);
+      if (m.type === 'result') r?.resolve(m);
+      else r?.reject(new Error(m.message));
+    }
+  }
 
   /** Whether `bytes` more would still fit (checked before a partition's chunks are accepted). */
   fits(bytes: number): boolean {
@@ -42,40 +90,35 @@ export class PartitionCache {
     return this.parts.has(hash);
   }
 
-  get(hash: string): CachedPart | undefined {
-    return this.parts.get(hash);
-  }
-
   note(model: string, hash: string): void {
     (this.models.get(model) ?? this.models.set(model, new Set()).get(model)!).add(hash);
   }
 
   /** Load checked bytes into a session (once per hash, even when two clients upload it at once). */
   load(hash: string, bytes: Uint8Array): Promise<CachedPart> {
-    const have = this.parts.get(hash) ?? undefined;
+    const have = this.parts.get(hash);
     if (have) return Promise.resolve(have);
     const pending = this.loading.get(hash);
-    if (pending) return pending;
-    const max = this.options.maxBytes ?? 2 ** 31;
-    if (this.bytes + bytes.length > max) return Promise.reject(Object.assign(new Error(`the partition cache is full (${max} bytes)`), { code: 'full' }));
+    if (pending) return pending.promise;
+    if (!this.fits(bytes.length)) return Promise.reject(Object.assign(new Error(`the partition cache is full (${this.options.maxBytes ?? 2 ** 31} bytes)`), { code: 'full' }));
     this.bytes += bytes.length;
-    const t0 = performance.now();
-    const threads = { intraOpNumThreads: this.options.threads ?? 1, interOpNumThreads: 1 };
-    const p = ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], ...threads }).then(
-      (session) => {
-        const part = { session, bytes: bytes.length, loadMs: performance.now() - t0 };
-        this.parts.set(hash, part);
-        this.loading.delete(hash);
-        return part;
-      },
-      (e: Error) => {
-        this.bytes -= bytes.length;
-        this.loading.delete(hash);
-        throw e;
-      },
-    );
-    this.loading.set(hash, p);
-    return p;
+    let resolve!: (p: CachedPart) => void, reject!: (e: Error) => void;
+    const promise = new Promise<CachedPart>((res, rej) => ((resolve = res), (reject = rej)));
+    this.loading.set(hash, { promise, resolve, reject, bytes: bytes.length });
+    const copy = new Uint8Array(bytes);
+    this.thread().postMessage({ type: 'load', hash, bytes: copy, threads: this.options.threads ?? 1 } satisfies OrtRequest, [copy.buffer]);
+    return promise;
+  }
+
+  /** Run these cached partitions in sequence on the tensors given: the last one's outputs and each one's time. */
+  run(hashes: string[], tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[] }> {
+    const missing = hashes.find((h) => !this.parts.has(h));
+    if (missing) return Promise.reject(new Error(`partition ${missing.slice(0, 12)}… is not loaded`));
+    const id = this.nextRun++;
+    return new Promise((resolve, reject) => {
+      this.runs.set(id, { resolve, reject });
+      this.thread().postMessage({ type: 'run', id, hashes, tensors } satisfies OrtRequest);
+    });
   }
 
   status(): { models: number; parts: number; bytes: number; running: number } {
@@ -83,8 +126,10 @@ export class PartitionCache {
   }
 
   async close(): Promise<void> {
-    for (const p of this.parts.values()) await p.session.release().catch(() => {});
+    const w = this.worker;
+    this.worker = null;
     this.parts.clear();
+    await w?.terminate();
   }
 }
 
@@ -184,35 +229,20 @@ export class IonnSession {
     if (bad !== undefined || !layers.length) return this.refuse('bad-message', String(bad ?? 'run.layers is empty'), { id });
     const tensors = checkTensors(h.tensors, payload.length);
     if (typeof tensors === 'string') return this.refuse('bad-message', tensors, { id });
-    const sessions = (layers as number[]).map((l) => this.cache.get(this.parts[l]!));
-    const missing = sessions.findIndex((s) => !s);
+    const hashes = (layers as number[]).map((l) => this.parts[l]!);
+    const missing = hashes.findIndex((h) => !this.cache.has(h));
     if (missing >= 0) return this.refuse('not-uploaded', `layer ${String(layers[missing])} is not on this server`, { id });
-    const values = new Map<string, ort.Tensor>();
-    for (const t of tensors) values.set(t.name, new ort.Tensor(t.type, tensorData(t, payload) as Float32Array, t.dims));
     const load = this.cache.running++;
-    const ms: number[] = [];
-    let last: ort.InferenceSession.ReturnType = {};
+    let out: { ms: number[]; tensors: HostTensor[] };
     try {
-      for (const part of sessions) {
-        const s = part!.session;
-        const feeds: Record<string, ort.Tensor> = {};
-        for (const n of s.inputNames) {
-          const v = values.get(n);
-          if (!v) throw new Error(`no value for input '${n}'`);
-          feeds[n] = v;
-        }
-        const t0 = performance.now();
-        last = await s.run(feeds);
-        ms.push(performance.now() - t0);
-        for (const [n, v] of Object.entries(last)) values.set(n, v);
-      }
+      out = await this.cache.run(hashes, tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })));
     } catch (e) {
       return this.refuse('run-failed', (e as Error).message.split('\n')[0]!, { id });
     } finally {
       this.cache.running--;
     }
-    const out = packTensors(Object.entries(last).map(([name, t]) => ({ name, type: t.type, dims: t.dims, data: t.data as ArrayBufferView })));
-    this.send({ type: 'result', id, tensors: out.tensors, ms, load }, out.payload);
+    const packed = packTensors(out.tensors);
+    this.send({ type: 'result', id, tensors: packed.tensors, ms: out.ms, load }, packed.payload);
   }
 
   close(): void {

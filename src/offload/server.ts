@@ -31,15 +31,15 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-/** The compiled worker: always from dist/, so the server starts it without a TypeScript loader. */
-function workerFile(): string {
-  const own = path.join(__dirname, 'worker.js');
+/** A compiled worker of this room: always from dist/, so the server starts it without a TypeScript loader. */
+export function workerFile(name = 'worker.js'): string {
+  const own = path.join(__dirname, name);
   if (__filename.endsWith('.js') && fs.existsSync(own)) return own;
   for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'dist', 'src', 'offload', 'worker.js');
+    const candidate = path.join(dir, 'dist', 'src', 'offload', name);
     if (fs.existsSync(candidate)) return candidate;
   }
-  throw new Error('snapvm serve: dist/src/offload/worker.js not found (run npm run build)');
+  throw new Error(`snapvm serve: dist/src/offload/${name} not found (run npm run build)`);
 }
 
 /** A worker thread, started and warmed up (ready) or on its way. */
@@ -237,9 +237,6 @@ export class EdgeServer {
       this.http.listen(this.options.port ?? 8787, this.options.host ?? '127.0.0.1', () => {
         this.http.off('error', reject);
         this.warmSpare();
-        // IONN's onnxruntime loads once listening, off the path of the first client that needs it.
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        setTimeout(() => this.closing || require('./ionn-server'), 200).unref();
         resolve(this.http.address() as AddressInfo);
       });
     });
