@@ -320,17 +320,19 @@ export class IonnClient {
 
   /**
    * Bandwidth from upload progress: the bytes of the latest run of back-to-back acknowledgements
-   * (each chunk sent before the previous one was acknowledged, so the wire never idled) over the
-   * time between the first and the last of them.
+   * (each chunk sent before the previous one was acknowledged, so the wire never idled; the last 16
+   * at most) over the time between the first and the last of them.
    */
   private measureBandwidth(): void {
     let k = this.acks.length - 1;
     while (k > 0 && this.acks[k]!.busy) k--;
     const run = this.acks.slice(k);
-    if (run.length < 4) return;
     const ms = run[run.length - 1]!.at - run[0]!.at;
+    // At least 100 ms of acks: a process paused for a moment (here or on the link) receives a burst of
+    // them at once, and a few bunched acks would read as a very fast link.
+    if (run.length < 4 || ms < 100) return;
     const bytes = run.slice(1).reduce((s, a) => s + a.bytes, 0);
-    if (ms > 5) this.bandwidth = ewma(this.bandwidth, (bytes / ms) * 1000, 0.5);
+    this.bandwidth = ewma(this.bandwidth, (bytes / ms) * 1000, 0.5);
   }
 
   private onQueryMessage(m: IonnServerMessage, payload: Buffer): void {
