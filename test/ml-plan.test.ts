@@ -121,20 +121,27 @@ t.test('upload orders are partitions of the model; IONN uploads cheap, beneficia
   t.throws(() => ionnUploadOrder(c, { bandwidth: mbps(40), rttMs: 1 }, 1), /K must be/);
 });
 
-t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neurosurgeon, IONN upload order, min-cut)', async (t) => {
+t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neurosurgeon, IONN and greedy upload orders, min-cut)', async (t) => {
   const c = costsOf('resnet50');
   const link = { bandwidth: mbps(40), rttMs: 1, uploaded: new Set([20, 21, 22, 30, 31]) };
   for (let i = 0; i < 20; i++) ionnPlan(c, link); // warm up
-  const time = (f: () => unknown, reps = 50) => {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) f();
-    return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
+  // The median single call: a loaded 2-core machine's hiccups do not fail the test, a slow planner does.
+  const time = (f: () => unknown, reps = 25) => {
+    for (let i = 0; i < 20; i++) f(); // past V8's tiers: the steady cost of a call
+    const ms: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = process.hrtime.bigint();
+      f();
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return ms.sort((a, b) => a - b)[reps >> 1]!;
   };
   const ms = {
     ionn: time(() => ionnPlan(c, link)),
     exact: time(() => exactPlan(c, link)),
     neurosurgeon: time(() => neurosurgeonPlan(c, link)),
-    ionnOrder: time(() => ionnUploadOrder(c, link), 5),
+    ionnOrder: time(() => ionnUploadOrder(c, link), 15),
+    greedyOrder: time(() => efficiencyUploadOrder(c, link), 15),
     dagMinCut: time(() => dagMinCutPlan(chainAsDag(c, { ...link, uploaded: all(c.n) })), 20),
   };
   t.comment(`ResNet-50 planning ms: ${JSON.stringify(ms)}`);

@@ -59,7 +59,8 @@ function withServerTimes(profile) {
   return { profile, note: `gpu-server times ESTIMATED: ort-cpu × ${r.toFixed(3)} (no IONN server file for this model)` };
 }
 
-function simulate(costs, planner, bandwidth) {
+function simulate(costs, planner, bandwidth, env = { rtt: RTT }) {
+  const RTT = env.rtt;
   const link = { bandwidth, rttMs: RTT };
   const order = planner.uploadOrder(costs, link);
   // Arrival time (ms) of each partition on the server.
@@ -72,7 +73,8 @@ function simulate(costs, planner, bandwidth) {
   return { order, arrivals, uploadEnd: t };
 }
 
-function runQueries(costs, planner, bandwidth, sim, horizon) {
+function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT }) {
+  const { rtt: RTT, replan: REPLAN, wait: WAIT } = env;
   const plans = new Map(); // partitions arrived → plan
   const planFor = (k) => {
     if (!plans.has(k)) {
@@ -147,18 +149,23 @@ function runQueries(costs, planner, bandwidth, sim, horizon) {
   };
 }
 
-function svg(model, panels, note) {
+/**
+ * One SVG per model, a panel per bandwidth. With `panel.e2e` (bench/ionn/e2e.js), the end-to-end
+ * queries are drawn solid and the simulation's thin and dashed over them.
+ */
+function svg(model, panels, note, title = `${model}: latency of each query over time from connecting (ODROID-XU4 client, GPU server; RTT ${RTT} ms)`) {
   const W = 900, PH = 260, M = { l: 70, r: 220, t: 40, b: 40 };
   const H = M.t + panels.length * (PH + M.b) + 10;
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${M.l}" y="18" font-size="14">${model}: latency of each query over time from connecting (ODROID-XU4 client, GPU server; RTT ${RTT} ms)</text>`,
-    `<text x="${M.l}" y="32" fill="#555">trace-driven simulation; seeded random weights, real layer shapes and device times${note ? '; ' + note : ''}</text>`];
+    `<text x="${M.l}" y="18" font-size="14">${title}</text>`,
+    `<text x="${M.l}" y="32" fill="#555">${panels.some((p) => p.e2e) ? 'solid: end to end (client and server processes, shaped link); thin dashed: trace-driven simulation' : 'trace-driven simulation'}; seeded random weights, real layer shapes${note ? '; ' + note : ''}</text>`];
   panels.forEach((panel, pi) => {
     const y0 = M.t + pi * (PH + M.b) + 10;
     const pw = W - M.l - M.r;
     const xmax = (panel.horizon * 1.15) / 1000;
-    const ymax = Math.max(...Object.values(panel.results).flatMap((r) => r.queries.map((q) => q.latency))) * 1.05;
+    const all = [panel.results, panel.e2e ?? {}].flatMap((rs) => Object.values(rs));
+    const ymax = Math.max(...all.flatMap((r) => r.queries.map((q) => q.latency))) * 1.05;
     const X = (s) => M.l + (s / xmax) * pw;
     const Y = (ms) => y0 + PH - (ms / ymax) * PH;
     out.push(`<rect x="${M.l}" y="${y0}" width="${pw}" height="${PH}" fill="none" stroke="#ccc"/>`);
@@ -170,15 +177,18 @@ function svg(model, panels, note) {
       out.push(`<text x="${X(s)}" y="${y0 + PH + 14}" text-anchor="middle">${s.toFixed(1)} s</text>`);
     }
     out.push(`<text x="15" y="${y0 + PH / 2}" transform="rotate(-90 15 ${y0 + PH / 2})" text-anchor="middle">latency (ms)</text>`);
-    PLANNER_KEYS.forEach((key, li) => {
-      const r = panel.results[key];
+    const line = (r, key, style) => {
       const pts = [];
       for (const q of r.queries) {
         const end = Math.min(q.start + q.latency, panel.horizon * 1.15);
         pts.push(`${X(q.start / 1000).toFixed(1)},${Y(q.latency).toFixed(1)}`, `${X(end / 1000).toFixed(1)},${Y(q.latency).toFixed(1)}`);
       }
-      const dash = key === 'ionn' || key === 'upload-all' ? ' stroke-dasharray="6,4"' : '';
-      out.push(`<polyline fill="none" stroke="${COLORS[key]}" stroke-width="1.5"${dash} points="${pts.join(' ')}"/>`);
+      out.push(`<polyline fill="none" stroke="${COLORS[key]}" ${style} points="${pts.join(' ')}"/>`);
+    };
+    PLANNER_KEYS.filter((key) => panel.results[key]).forEach((key, li) => {
+      if (panel.e2e?.[key]) line(panel.e2e[key], key, 'stroke-width="1.5"');
+      const dash = panel.e2e ? ' stroke-dasharray="3,3"' : key === 'ionn' || key === 'upload-all' ? ' stroke-dasharray="6,4"' : '';
+      line(panel.results[key], key, `stroke-width="${panel.e2e ? 0.8 : 1.5}"${dash}`);
       const ly = y0 + 15 + li * 16;
       out.push(`<line x1="${W - M.r + 10}" x2="${W - M.r + 30}" y1="${ly}" y2="${ly}" stroke="${COLORS[key]}" stroke-width="2"/>`);
       out.push(`<text x="${W - M.r + 35}" y="${ly + 4}">${PLANNERS[key].name}</text>`);
@@ -188,25 +198,36 @@ function svg(model, panels, note) {
   return out.join('\n');
 }
 
+const dags = {};
+
 function timePlanning() {
   const c = planCosts(loadProfile('resnet50'), 'odroid-xu4', 'gpu-server');
   const link = { bandwidth: 40e6 / 8, rttMs: RTT, uploaded: new Set([20, 21, 22, 30, 31]) };
+  // The median call: on a shared machine a mean is mostly the moments this process was descheduled.
   const time = (f, reps) => {
     for (let i = 0; i < 5; i++) f();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) f();
-    return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
+    const ms = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = process.hrtime.bigint();
+      f();
+      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return ms.sort((a, b) => a - b)[reps >> 1];
   };
   return {
     'IONN Dijkstra plan': time(() => ionnPlan(c, link), 200),
     'exact chain DP plan': time(() => exactPlan(c, link), 200),
     'Neurosurgeon split': time(() => neurosurgeonPlan(c, link), 200),
     'IONN K=0.8 upload order (all levels)': time(() => ionnUploadOrder(c, link, 0.8), 20),
-    'efficiency greedy upload order (whole model)': time(() => efficiencyUploadOrder(c, link), 5),
+    'efficiency greedy upload order (whole model)': time(() => efficiencyUploadOrder(c, link), 50),
     ...(dags.resnet50 ? { 'DAG min-cut, 228-layer Caffe DAG (costs + cut)': time(() => ml.dagMinCutPlan(dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT })), 20) } : {}),
   };
 }
 
+module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, PLANNER_KEYS, COLORS };
+if (require.main === module) main();
+
+function main() {
 fs.mkdirSync(OUT, { recursive: true });
 console.log('IONN trace-driven simulation: ODROID-XU4 client / GPU edge server profiles (IONN authors), RTT', RTT, 'ms.');
 console.log('Model weights are seeded random (weight BYTES only matter here); layer shapes, feature sizes and device times are the real ones.');
@@ -255,7 +276,6 @@ const zooDag = (name) => {
   };
   return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), link) };
 };
-const dags = {};
 console.log('Final plan, everything uploaded: DAG min-cut over the Caffe layer graph (branches kept) vs the chain DP:');
 for (const model of MODELS.filter((m) => m !== 'mobilenet')) {
   dags[model] = zooDag(model);
@@ -269,5 +289,6 @@ for (const model of MODELS.filter((m) => m !== 'mobilenet')) {
 }
 console.log('  (Caffe split layers, ≈0.01 ms, have no DAG node: hence the hundredths between the two.)\n');
 
-console.log('Planning ResNet-50 (40 chain layers), ms per call on this machine:');
+console.log(`Planning ResNet-50 (40 chain layers), median ms per call on this machine (load average ${require('node:os').loadavg()[0].toFixed(2)}):`);
 for (const [k, v] of Object.entries(timePlanning())) console.log(`  ${k.padEnd(46)} ${v.toFixed(3)}`);
+}

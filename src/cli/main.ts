@@ -342,8 +342,12 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
     return Exit.Usage;
   }
+  // under --edge, `ort` sessions offload layer by layer while the model uploads (IONN, loaded only then)
+  const ionn = options.edge !== undefined && !options.test262Host
+    ? (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge: options.edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })
+    : undefined;
   // `ort` and WebNN's `navigator.ml` (models by path from the script's folder)
-  const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n') });
+  const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n'), runner: ionn?.runner });
   const engine = new Engine({
     services,
     argv: [abs, ...args],
@@ -376,6 +380,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     if (!(e instanceof GuestError)) throw e;
     io.stderr(describeGuestError(e, { [abs]: source }));
     return Exit.GuestFailed;
+  } finally {
+    await ionn?.close();
   }
 }
 

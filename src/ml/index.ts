@@ -8,7 +8,7 @@ export { CAFFE_ZOO, caffeZooNames, caffeZooModel, zooModel, ionnProfilesDir, OCR
 export { layerChain, layerKey, splitModel, subModel, withBoundaryOutputs, layerGraph, graphLayerModel, type ChainLayer, type LayerChain, type GraphLayer, type LayerGraph } from './partition';
 export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, formatIonnProfile, type LayerProfile, type LayerProfileEntry, type ProfileOptions } from './profile';
 export { ort, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
-export { ortService, type OrtServiceOptions } from './ort-guest';
+export { ortService, type OrtServiceOptions, type SessionRunner } from './ort-guest';
 export { webnnService, type WebnnServiceOptions } from './webnn';
 export { guestMlServices, type GuestMlOptions } from './services';
 export { planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder, PLANNERS, type PlanCosts, type LinkState, type PlanOptions, type ExecutionPlan, type Planner } from './plan';

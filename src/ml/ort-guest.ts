@@ -29,8 +29,16 @@ export interface OrtServiceOptions {
   device?: Device;
   /** Receives the line saying which provider a session runs on and why (default: none). */
   onNote?: (line: string) => void;
+  /**
+   * Routes sessions' runs elsewhere (IONN incremental offloading, src/offload/ionn-guest.ts): called
+   * once per session created, with the model's bytes and onnxruntime's session; a function it returns
+   * runs that session's queries (host tensors in and out) instead of the session itself.
+   */
+  runner?: (model: Uint8Array, session: ort.InferenceSession) => Promise<SessionRunner | undefined>;
 }
 
+/** A session's queries run elsewhere: feeds by input name → the fetched outputs by name. */
+export type SessionRunner = (feeds: Record<string, ort.Tensor>, fetches: readonly string[]) => Promise<Record<string, ort.Tensor>>;
 
 interface TensorRecord {
   type: TensorType;
@@ -42,6 +50,8 @@ interface TensorRecord {
 interface SessionRecord {
   /** null once released; made again from `model` after a restore (awaited by the first run). */
   session: Promise<ort.InferenceSession> | null;
+  /** Where the queries run when not here (`OrtServiceOptions.runner`); not written by a snapshot. */
+  run?: SessionRunner;
   inputNames: string[];
   outputNames: string[];
   /** The model's bytes and what the session was made with: a snapshot rebuilds the session from them. */
@@ -51,7 +61,7 @@ interface SessionRecord {
   options: ort.InferenceSession.SessionOptions;
 }
 /** A session as a snapshot writes it: the model as one realm buffer per content hash. */
-type StoredSession = Omit<SessionRecord, 'session' | 'model'> & { model: unknown; released: boolean };
+type StoredSession = Omit<SessionRecord, 'session' | 'model' | 'run'> & { model: unknown; released: boolean };
 
 /** A host service defining `ort` (onnxruntime-web's API) in the guest global. */
 export function ortService(options: OrtServiceOptions = {}): HostService {
@@ -162,7 +172,8 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     });
   const sessions = host.stampedKind<SessionRecord, StoredSession>('ort.InferenceSession', SessionPrototype, {
     encode: (r) => {
-      const { session, model, ...rest } = r;
+      // (a runner is this process's link to an edge: the restored session runs here until given one)
+      const { session, model, run: _run, ...rest } = r;
       const hash = (r.hash ??= models.hash(model));
       return { ...rest, hash, model: models.encode(hash, model), released: session === null };
     },
@@ -250,11 +261,12 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const { device, options: sessionOptions } = readOptions(optionsArg);
     return guestPromise('InferenceSession.create', async () => {
       const model = await load();
-      return { model, session: await open(model, device, sessionOptions) };
-    }, ({ model, session }) => {
+      const session = await open(model, device, sessionOptions);
+      return { model, session, run: await options.runner?.(model, session) };
+    }, ({ model, session, run }) => {
       const s = kit.create(SessionPrototype);
       const record: SessionRecord = {
-        session: Promise.resolve(session), inputNames: [...session.inputNames], outputNames: [...session.outputNames], model, hash: null, device, options: sessionOptions,
+        session: Promise.resolve(session), run, inputNames: [...session.inputNames], outputNames: [...session.outputNames], model, hash: null, device, options: sessionOptions,
       };
       value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
       value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
@@ -288,7 +300,8 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       fetches = names;
     }
     const session = record.session!;
-    return guestPromise('session.run', async () => (await session).run(feeds, [...fetches]), (results) => {
+    const run = record.run ? () => record.run!(feeds, fetches) : async () => (await session).run(feeds, [...fetches]);
+    return guestPromise('session.run', run, (results) => {
       return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
     });
   });

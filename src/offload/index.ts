@@ -4,3 +4,4 @@ export { EdgeLink, runWithEdge, describeMigration, type EdgeRunOptions, type Mig
 export { installHints, pendingMove, completeMove, type Place } from './hints';
 export { OffloadPolicy, calibrate, type Decision } from './decide';
 export { PROTOCOL_VERSION, type Limits, type OffloadStats } from './protocol';
+// IONN (incremental DNN offloading) has its own door, ./ionn: it loads onnxruntime, which plain runs need not.

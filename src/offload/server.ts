@@ -11,6 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage } from './protocol';
 import type { WorkerReply, WorkerRequest } from './worker';
+import type { IonnSession, PartitionCache } from './ionn-server';
+import { IONN_PATH } from './ionn-wire';
 
 export interface ServeOptions {
   /** Default 127.0.0.1; use 0.0.0.0 to serve other machines. */
@@ -29,15 +31,15 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-/** The compiled worker: always from dist/, so the server starts it without a TypeScript loader. */
-function workerFile(): string {
-  const own = path.join(__dirname, 'worker.js');
+/** A compiled worker of this room: always from dist/, so the server starts it without a TypeScript loader. */
+export function workerFile(name = 'worker.js'): string {
+  const own = path.join(__dirname, name);
   if (__filename.endsWith('.js') && fs.existsSync(own)) return own;
   for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'dist', 'src', 'offload', 'worker.js');
+    const candidate = path.join(dir, 'dist', 'src', 'offload', name);
     if (fs.existsSync(candidate)) return candidate;
   }
-  throw new Error('snapvm serve: dist/src/offload/worker.js not found (run npm run build)');
+  throw new Error(`snapvm serve: dist/src/offload/${name} not found (run npm run build)`);
 }
 
 /** A worker thread, started and warmed up (ready) or on its way. */
@@ -212,6 +214,9 @@ export class EdgeServer {
   };
   /** Names sessions in logs and replies. */
   private nextSession = 1;
+  /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn` (onnxruntime loads after listening). */
+  private partitions: PartitionCache | null = null;
+  private readonly ionnSessions = new Set<IonnSession>();
 
   constructor(private readonly options: ServeOptions = {}) {
     this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024 };
@@ -221,7 +226,7 @@ export class EdgeServer {
     this.http = http.createServer((req, res) => this.onHttp(req, res));
     this.http.on('clientError', (_e, socket) => socket.destroy());
     this.wss = new WebSocketServer({ server: this.http, maxPayload: this.limits.maxBytes, perMessageDeflate: false });
-    this.wss.on('connection', (ws) => this.onConnection(ws));
+    this.wss.on('connection', (ws, req) => (req.url?.split('?')[0] === IONN_PATH ? this.onIonn(ws) : this.onConnection(ws)));
     this.wss.on('error', (e) => this.log(`websocket server: ${e.message}`));
   }
 
@@ -283,10 +288,19 @@ export class EdgeServer {
     this.log(`session ${s.id}: opened`);
   }
 
+  private onIonn(ws: WebSocket): void {
+    if (this.closing) return void ws.close(1013, 'server closing');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ionn = require('./ionn-server') as typeof import('./ionn-server');
+    this.partitions ??= new ionn.PartitionCache();
+    const s: IonnSession = new ionn.IonnSession(ws, this.partitions, this.log, () => this.ionnSessions.delete(s));
+    this.ionnSessions.add(s);
+  }
+
   private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/' || url === '/status')) {
-      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits });
+      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, ionn: this.partitions?.status() ?? { models: 0, parts: 0, bytes: 0, running: 0 } });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body + '\n');
       return;
     }
@@ -297,6 +311,8 @@ export class EdgeServer {
   async close(): Promise<void> {
     this.closing = true;
     for (const s of [...this.sessions]) s.close();
+    for (const s of [...this.ionnSessions]) s.close();
+    await this.partitions?.close();
     this.spare?.terminate();
     this.spare = null;
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));

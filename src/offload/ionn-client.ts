@@ -1,0 +1,570 @@
+// The client's side of IONN (issue 7): while the model's partitions upload in the background (in the
+// planner's order, over one WebSocket), queries run layer by layer, each layer on the client (a local
+// onnxruntime session per chain layer) or on the edge server (consecutive layers in one request over
+// a second WebSocket) according to the best plan over the layers already loaded there.
+//
+// Live estimates: bandwidth from the upload's chunk acknowledgements, RTT from WebSocket pings, the
+// server's speed and load from the layer times it reports; when they move by more than a quarter, the
+// rest of the upload order is recomputed. When the server disappears mid-query the query finishes
+// locally from the last tensor it holds (one stderr line), and so do the queries after it.
+//
+// Client speed emulation (for benches on a fast machine): with `emulate`, each run of client layers
+// is padded (by waiting, not spinning) to the sum of those layers' times in the given device model,
+// e.g. the ODROID-XU4 profile; a layer slower here than there is not padded and is counted in
+// `overrunMs`.
+import WebSocket from 'ws';
+import { contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, ort, subModel, type ExecutionPlan, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
+import { IONN_PATH, IONN_VERSION, decodeFrame, encodeFrame, packTensors, tensorData, type IonnServerMessage, type WireTensor } from './ionn-wire';
+
+export interface IonnOptions {
+  /** ws://host:port of a `snapvm serve` (the `/ionn` path is added when missing). */
+  url: string;
+  /** Per-chain-layer costs (client device times, server times, bytes, server load times). */
+  costs: PlanCosts;
+  planner: Planner;
+  /** Re-plan the rest of a query when a layer arrives mid-query, and wait for one about to arrive (IONN, greedy, exact). */
+  replan?: boolean;
+  /** First estimates, until measured: bytes per second client → server, and the round trip. */
+  bandwidth: number;
+  rttMs: number;
+  /** Pad client layers to these times (ms per chain layer): the emulated client device. */
+  emulate?: number[];
+  /** Threads of each local layer session (default 1). */
+  threads?: number;
+  /** Each upload chunk carries this many ms of bytes at the estimated bandwidth (default 20): a query's request waits behind at most two. */
+  chunkMs?: number;
+  /** Stop waiting for a server request after its predicted time × 3 plus this (default 3000 ms): that query finishes locally. */
+  replyGraceMs?: number;
+  /** Remeasure and re-plan the upload order when an estimate moves by this fraction (default 0.25). */
+  replanThreshold?: number;
+  /** One line per event: connection, re-plan. Default: none. */
+  log?: (line: string) => void;
+  /** The one line a fall-back to local execution writes. Default: stderr. */
+  warn?: (line: string) => void;
+  onEvent?: (e: IonnEvent) => void;
+}
+
+export type IonnEvent =
+  | { kind: 'loaded'; at: number; layer: number; loadMs: number }
+  | { kind: 'replan'; at: number; bandwidth: number; rttMs: number; serverLoad: number; order: number[][] }
+  | { kind: 'remote'; at: number; from: number; to: number }
+  | { kind: 'fallback'; at: number; layer: number; why: string }
+  | { kind: 'upload-done'; at: number };
+
+export interface QueryResult {
+  outputs: Record<string, ort.Tensor>;
+  /** Where each chain layer ran. */
+  onServer: boolean[];
+  /** From the call to the answer (ms), and when the call was made (ms since connect). */
+  latencyMs: number;
+  startMs: number;
+  /** Time spent waiting for a layer about to arrive before starting. */
+  waitedMs: number;
+  /** ms by which local layers exceeded the emulated device's times (0 when the emulation held). */
+  overrunMs: number;
+  /** The server failed during this query and the rest ran locally. */
+  fellBack: boolean;
+}
+
+/** A model cut into its chain layers: the bytes uploaded per layer, their hashes, local sessions. */
+export class IonnModel {
+  readonly hash: string;
+  readonly parts: Uint8Array[];
+  readonly partHashes: string[];
+  private constructor(readonly chain: LayerChain, readonly sessions: ort.InferenceSession[], bytes: Uint8Array) {
+    this.hash = contentHash(bytes);
+    this.parts = chain.layers.map((l) => encodeModel(subModel(chain, l.index, l.index + 1)));
+    this.partHashes = this.parts.map(contentHash);
+  }
+
+  static async load(model: Model | Uint8Array, threads = 1): Promise<IonnModel> {
+    const bytes = model instanceof Uint8Array ? model : encodeModel(model);
+    const chain = layerChain(model instanceof Uint8Array ? decodeModel(model) : model);
+    const sessions: ort.InferenceSession[] = [];
+    for (const l of chain.layers) {
+      sessions.push(await ort.InferenceSession.create(encodeModel(subModel(chain, l.index, l.index + 1)), { executionProviders: ['cpu'], intraOpNumThreads: threads }));
+    }
+    return new IonnModel(chain, sessions, bytes);
+  }
+
+  get n(): number {
+    return this.chain.layers.length;
+  }
+
+  /** Run chain layer i here on the tensors in `values` (by name), adding its outputs. */
+  async runLayer(i: number, values: Map<string, ort.Tensor>): Promise<void> {
+    const s = this.sessions[i]!;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of s.inputNames) {
+      const v = values.get(name);
+      if (!v) throw new Error(`IONN: no value for '${name}', the input of layer ${i} (${this.chain.layers[i]!.name})`);
+      feeds[name] = v;
+    }
+    const out = await s.run(feeds);
+    for (const [k, v] of Object.entries(out)) values.set(k, v);
+  }
+
+  /** The whole model here, layer by layer (also warms every session up). */
+  async runLocally(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    const values = new Map(Object.entries(feeds));
+    for (let i = 0; i < this.n; i++) await this.runLayer(i, values);
+    return Object.fromEntries(this.chain.layers[this.n - 1]!.outputs.map((o) => [o, values.get(o)!]));
+  }
+
+  async release(): Promise<void> {
+    for (const s of this.sessions) await s.release().catch(() => {});
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Wait until `performance.now()` reaches `t` (timers may fire early by a fraction of a ms). */
+async function until(t: number): Promise<void> {
+  for (let d = t - performance.now(); d > 0.5; d = t - performance.now()) await sleep(d);
+}
+
+/** One WebSocket channel with frame decoding and a close signal. */
+class Channel {
+  readonly ws: WebSocket;
+  readonly open: Promise<void>;
+  closed = false;
+  closeWhy = '';
+  onMessage: (m: IonnServerMessage, payload: Buffer) => void = () => {};
+  private closeWaiters: ((why: string) => void)[] = [];
+
+  constructor(url: string) {
+    this.ws = new WebSocket(url, { perMessageDeflate: false });
+    this.open = new Promise((resolve, reject) => {
+      this.ws.once('open', () => resolve());
+      this.ws.once('error', (e) => reject(new Error(`IONN: cannot reach ${url}: ${e.message}`)));
+    });
+    this.ws.on('message', (data: Buffer) => {
+      const f = decodeFrame(data);
+      if (typeof f !== 'string') this.onMessage(f.header as unknown as IonnServerMessage, f.payload);
+    });
+    const gone = (why: string) => {
+      if (this.closed) return;
+      this.closed = true;
+      this.closeWhy = why;
+      for (const w of this.closeWaiters.splice(0)) w(why);
+    };
+    this.ws.on('close', (code) => gone(`connection closed (${code})`));
+    this.ws.on('error', (e) => gone(e.message));
+  }
+
+  send(header: object, payload: Uint8Array[] = []): void {
+    if (!this.closed) this.ws.send(encodeFrame(header, payload));
+  }
+
+  whenClosed(f: (why: string) => void): void {
+    if (this.closed) f(this.closeWhy);
+    else this.closeWaiters.push(f);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws.terminate();
+  }
+}
+
+class LateReply extends Error {}
+
+/** An exponentially weighted moving average. */
+const ewma = (old: number, sample: number, a = 0.3) => old + a * (sample - old);
+
+export class IonnClient {
+  /** Layers loaded on the server. */
+  readonly uploaded = new Set<number>();
+  bandwidth: number;
+  rttMs: number;
+  /** Measured server time ÷ the cost model's server time (1: as profiled, idle). */
+  serverLoad = 1;
+  /** ms since connect when the whole model was on the server (undefined while uploading). */
+  uploadEndMs: number | undefined;
+  /** Partition bytes sent so far (0 when the server had the model cached). */
+  bytesSent = 0;
+  /** The server went away: everything runs locally from now on. */
+  serverGone = false;
+  readonly t0 = performance.now();
+  private upload!: Channel;
+  private query!: Channel;
+  private nextId = 1;
+  private replies = new Map<number, { resolve: (r: { m: IonnServerMessage; payload: Buffer }) => void; reject: (e: Error) => void }>();
+  /** Upload bookkeeping: bytes sent and not acknowledged, waiters for acks, loads and idle queries. */
+  private unacked: { layer: number; end: number; bytes: number; sentAt: number }[] = [];
+  private lastAckAt = 0;
+  private wake: (() => void)[] = [];
+  private queriesInFlight = 0;
+  /** The upload sends no new chunk before this (performance.now()): a query's request is on the wire. */
+  private yieldUntil = 0;
+  private order: number[][] = [];
+  /** The partition being sent now (its layers arrive before the rest of `order`). */
+  private sending: number[] = [];
+  /** Layers sent (or being sent) and not loaded yet: they arrive first. */
+  private inTransit = new Set<number>();
+  private planned = { bandwidth: 0, rttMs: 0, serverLoad: 1 };
+  private pinger: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private uploading: Promise<void> = Promise.resolve();
+  readonly costs: PlanCosts;
+
+  private constructor(readonly model: IonnModel, readonly options: IonnOptions) {
+    this.costs = { ...options.costs, serverMs: [...options.costs.serverMs] };
+    this.bandwidth = options.bandwidth;
+    this.rttMs = options.rttMs;
+    if (options.costs.n !== model.n) throw new Error(`IONN: the costs describe ${options.costs.n} layers, the model has ${model.n}`);
+    if (options.emulate && options.emulate.length !== model.n) throw new Error(`IONN: emulate gives ${options.emulate.length} layer times for ${model.n} layers`);
+  }
+
+  /** Connect both channels, learn what the server already holds and start the background upload. */
+  static async connect(model: IonnModel, options: IonnOptions): Promise<IonnClient> {
+    const c = new IonnClient(model, options);
+    await c.start();
+    return c;
+  }
+
+  get now(): number {
+    return performance.now() - this.t0;
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+
+  private emit(e: IonnEvent): void {
+    this.options.onEvent?.(e);
+  }
+
+  private link(uploaded: ReadonlySet<number> = this.uploaded) {
+    return { bandwidth: this.bandwidth, rttMs: this.rttMs, uploaded, serverLoad: this.serverLoad };
+  }
+
+  private async start(): Promise<void> {
+    const url = /\/ionn(\?|$)/.test(this.options.url) ? this.options.url : this.options.url.replace(/\/?$/, IONN_PATH);
+    this.upload = new Channel(url);
+    this.query = new Channel(url);
+    await Promise.all([this.upload.open, this.query.open]);
+    const hello = { type: 'hello', v: IONN_VERSION, model: this.model.hash, parts: this.model.partHashes };
+    const welcome = (ch: Channel) => new Promise<number[]>((resolve, reject) => {
+      ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m.have) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
+      ch.whenClosed((why) => reject(new Error(`IONN server: ${why} before welcome`)));
+      ch.send(hello);
+    });
+    const [have] = await Promise.all([welcome(this.upload), welcome(this.query)]);
+    for (const i of have!) this.uploaded.add(i);
+    this.upload.onMessage = (m) => this.onUploadMessage(m);
+    this.query.onMessage = (m, payload) => this.onQueryMessage(m, payload);
+    const lost = (why: string) => this.lose(why);
+    this.upload.whenClosed(lost);
+    this.query.whenClosed(lost);
+    this.query.ws.on('pong', (data: Buffer) => {
+      const sent = Number(data.toString());
+      if (Number.isFinite(sent)) this.measuredRtt(performance.now() - sent);
+    });
+    this.pinger = setInterval(() => this.query.closed || this.query.ws.ping(String(performance.now())), 500);
+    this.pinger.unref();
+    this.log(`ionn: connected to ${url}: ${have!.length}/${this.model.n} layers already there`);
+    this.uploading = this.runUpload();
+  }
+
+  private rttSamples: number[] = [];
+  private measuredRtt(ms: number): void {
+    // The smallest of the last few pings: a ping queued behind upload chunks measures the queue, not the path.
+    this.rttSamples = [...this.rttSamples.slice(-4), ms];
+    this.rttMs = Math.min(...this.rttSamples);
+  }
+
+  /** The server is gone or failed: say so once (one stderr line), fail what waits for it, run locally from now on. */
+  private lose(why: string, duringQuery = this.queriesInFlight > 0): void {
+    if (this.serverGone || this.stopped) return;
+    this.serverGone = true;
+    const during = duringQuery ? ' during a query: finishing it' : ':';
+    (this.options.warn ?? ((l: string) => void process.stderr.write(l + '\n')))(`snapvm ionn: lost the edge server (${why})${during} and the next queries locally`);
+    for (const [, r] of this.replies) r.reject(new Error(why));
+    this.replies.clear();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    for (const w of this.wake.splice(0)) w();
+  }
+
+  private waitWake(): Promise<void> {
+    return new Promise((r) => this.wake.push(r));
+  }
+
+  private onUploadMessage(m: IonnServerMessage): void {
+    const now = performance.now();
+    if (m.type === 'ack') {
+      const k = this.unacked.findIndex((u) => u.layer === m.layer && u.end === m.received);
+      if (k >= 0) {
+        for (const u of this.unacked.splice(0, k + 1)) this.acks.push({ at: now, bytes: u.bytes, busy: u.sentAt < this.lastAckAt });
+        this.acks = this.acks.slice(-16);
+        this.measureBandwidth();
+      }
+      this.lastAckAt = now;
+    } else if (m.type === 'loaded') {
+      this.uploaded.add(m.layer);
+      this.inTransit.delete(m.layer);
+      this.emit({ kind: 'loaded', at: this.now, layer: m.layer, loadMs: m.loadMs });
+    } else if (m.type === 'error') {
+      this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
+      this.refused.add(m.layer ?? -1);
+      this.inTransit.delete(m.layer ?? -1);
+    }
+    this.wakeAll();
+  }
+
+  private refused = new Set<number>();
+  private acks: { at: number; bytes: number; busy: boolean }[] = [];
+
+  /**
+   * Bandwidth from upload progress: the bytes of the latest run of back-to-back acknowledgements
+   * (each chunk sent before the previous one was acknowledged, so the wire never idled; the last 16
+   * at most) over the time between the first and the last of them.
+   */
+  private measureBandwidth(): void {
+    let k = this.acks.length - 1;
+    while (k > 0 && this.acks[k]!.busy) k--;
+    const run = this.acks.slice(k);
+    const ms = run[run.length - 1]!.at - run[0]!.at;
+    // At least 100 ms of acks: a process paused for a moment (here or on the link) receives a burst of
+    // them at once, and a few bunched acks would read as a very fast link.
+    if (run.length < 4 || ms < 100) return;
+    const bytes = run.slice(1).reduce((s, a) => s + a.bytes, 0);
+    this.bandwidth = ewma(this.bandwidth, (bytes / ms) * 1000, 0.5);
+  }
+
+  private onQueryMessage(m: IonnServerMessage, payload: Buffer): void {
+    if ((m.type === 'result' || m.type === 'error') && m.id !== undefined) {
+      const r = this.replies.get(m.id);
+      this.replies.delete(m.id);
+      r?.resolve({ m, payload });
+    }
+  }
+
+  /**
+   * The background upload: partitions in the planner's order. After each layer, when an estimate
+   * (bandwidth, RTT, server speed) has moved by more than the threshold since the order was made,
+   * the order of what is not sent yet is recomputed from the layers already there.
+   */
+  private async runUpload(): Promise<void> {
+    const { planner } = this.options;
+    const threshold = this.options.replanThreshold ?? 0.25;
+    const sent = new Set<number>();
+    const replanOrder = () => {
+      this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad };
+      const done = new Set([...this.uploaded, ...sent]);
+      this.order = planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
+    };
+    replanOrder();
+    const moved = (a: number, b: number) => Math.abs(a - b) > threshold * Math.max(a, b);
+    while (!this.stopped && !this.serverGone) {
+      const part = this.order.shift();
+      if (!part) break;
+      this.sending = part;
+      while (this.sending.length && !this.stopped && !this.serverGone) {
+        const layer = this.sending[0]!;
+        if (!this.uploaded.has(layer)) await this.sendLayer(layer);
+        sent.add(layer);
+        this.sending = this.sending.slice(1);
+        const p = this.planned;
+        if (this.stopped || this.serverGone || !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        this.order.unshift(this.sending);
+        replanOrder();
+        this.sending = [];
+        this.log(`ionn: estimates moved (bandwidth ${(p.bandwidth * 8e-6).toFixed(1)} → ${(this.bandwidth * 8e-6).toFixed(1)} Mbps, RTT ${p.rttMs.toFixed(1)} → ${this.rttMs.toFixed(1)} ms, server ×${p.serverLoad.toFixed(2)} → ×${this.serverLoad.toFixed(2)}): upload order re-planned, ${this.order.length} partitions left`);
+        this.emit({ kind: 'replan', at: this.now, bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad, order: this.order.map((x) => [...x]) });
+      }
+    }
+    this.sending = [];
+    // Every layer sent: wait until the server has loaded them (or refused one).
+    while (!this.stopped && !this.serverGone && this.uploaded.size + this.refused.size < this.model.n) await this.waitWake();
+    if (this.uploaded.size === this.model.n) {
+      this.uploadEndMs = this.now;
+      this.emit({ kind: 'upload-done', at: this.now });
+    }
+  }
+
+  /** Send one layer's partition in chunks, at most two chunks' bytes unacknowledged, yielding while a query's request crosses the link. */
+  private async sendLayer(layer: number): Promise<void> {
+    const bytes = this.model.parts[layer]!;
+    this.inTransit.add(layer);
+    let offset = 0;
+    while (offset < bytes.length) {
+      const chunk = Math.max(16384, Math.round((this.bandwidth * (this.options.chunkMs ?? 20)) / 1000));
+      const inFlight = () => this.unacked.reduce((t, u) => t + u.bytes, 0);
+      for (;;) {
+        if (this.stopped || this.serverGone) return;
+        if (inFlight() >= 2 * chunk) await this.waitWake();
+        else if (performance.now() < this.yieldUntil) await sleep(this.yieldUntil - performance.now());
+        else break;
+      }
+      const end = Math.min(bytes.length, offset + chunk);
+      this.unacked.push({ layer, end, bytes: end - offset, sentAt: performance.now() });
+      this.bytesSent += end - offset;
+      this.upload.send({ type: 'chunk', layer, offset, total: bytes.length }, [bytes.subarray(offset, end)]);
+      offset = end;
+    }
+  }
+
+  /** Resolves when the whole model is on the server (or the upload stopped). */
+  uploadFinished(): Promise<void> {
+    return this.uploading;
+  }
+
+  /** The plan of a query now: the planner's over the loaded layers. */
+  private planNow(): ExecutionPlan {
+    if (this.serverGone) return { onServer: new Array<boolean>(this.model.n).fill(false), latencyMs: this.costs.clientMs.reduce((s, x) => s + x, 0) };
+    return this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' });
+  }
+
+  /**
+   * Layers about to arrive, as IONN's runtime sees them: the rest of the upload order in sequence,
+   * each arrival predicted from the bytes still to send at the estimated bandwidth plus the layer's
+   * load time. Returns the sets after each upcoming partition with their predicted arrival (ms, performance.now()).
+   */
+  private upcoming(limitMs: number): { layers: Set<number>; at: number }[] {
+    const out: { layers: Set<number>; at: number }[] = [];
+    const have = new Set(this.uploaded);
+    let at = performance.now() + this.rttMs / 2;
+    const queue = [[...this.inTransit], this.sending, ...this.order];
+    for (const part of queue) {
+      const fresh = part.filter((i) => !have.has(i));
+      if (!fresh.length) continue;
+      // A layer counts whole even when partly sent or acknowledged: the estimate errs late.
+      for (const i of fresh) {
+        at += (this.model.parts[i]!.length / this.bandwidth) * 1000 + (this.costs.loadMs[i] ?? 0);
+        have.add(i);
+      }
+      if (at > limitMs) break;
+      out.push({ layers: new Set(have), at });
+    }
+    return out;
+  }
+
+  /** Run one query: each layer where the current plan puts it; the answer is the model's outputs. */
+  async run(feeds: Record<string, ort.Tensor>): Promise<QueryResult> {
+    const n = this.model.n;
+    const called = performance.now();
+    const startMs = called - this.t0;
+    const replan = this.options.replan ?? false;
+    let plan = this.planNow();
+    let waitedMs = 0;
+    if (replan && !this.serverGone) {
+      // Waiting for layers about to arrive finishes sooner than starting now? (the wait counts in the latency)
+      let bestEnd = called + plan.latencyMs;
+      let waitFor: Set<number> | undefined;
+      for (const u of this.upcoming(bestEnd)) {
+        const end = u.at + this.options.planner.plan(this.costs, this.link(u.layers), { notUploaded: 'forbid' }).latencyMs;
+        if (end < bestEnd) {
+          bestEnd = end;
+          waitFor = u.layers;
+        }
+      }
+      if (waitFor) {
+        const want = waitFor;
+        while (!this.serverGone && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
+        waitedMs = performance.now() - called;
+        plan = this.planNow();
+      }
+    }
+    const values = new Map<string, ort.Tensor>(Object.entries(feeds));
+    const onServer = new Array<boolean>(n).fill(false);
+    let known = this.uploaded.size;
+    let overrunMs = 0;
+    let fellBack = false;
+    let i = 0;
+    while (i < n) {
+      if (replan && this.uploaded.size !== known && !this.serverGone) {
+        known = this.uploaded.size;
+        plan = exactPlanFrom(this.costs, this.link(), i, false, { notUploaded: 'forbid' });
+      }
+      if (this.serverGone || !plan.onServer[i]) {
+        // A local layer, padded to the emulated device's time.
+        const t = performance.now();
+        await this.model.runLayer(i, values);
+        const target = this.options.emulate?.[i];
+        if (target !== undefined) {
+          const real = performance.now() - t;
+          if (real > target) overrunMs += real - target;
+          else await until(t + target);
+        }
+        i++;
+        continue;
+      }
+      let j = i;
+      while (j < n && plan.onServer[j]) j++;
+      try {
+        await this.runRemote(i, j, values);
+        for (let k = i; k < j; k++) onServer[k] = true;
+        i = j;
+      } catch (e) {
+        // The server failed mid-query: the rest runs here, from the tensor this side still holds.
+        // A late reply (the server busy loading a large partition) costs this query only; a lost
+        // connection or an error reply ends offloading.
+        fellBack = true;
+        const why = (e as Error).message;
+        this.emit({ kind: 'fallback', at: this.now, layer: i, why });
+        if (e instanceof LateReply) this.log(`ionn: ${why}: layers ${i}… of this query run locally`);
+        else this.lose(why, true);
+      }
+    }
+    const outputs: Record<string, ort.Tensor> = {};
+    for (const name of this.model.chain.layers[n - 1]!.outputs) outputs[name] = values.get(name)!;
+    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack };
+  }
+
+  /** Layers [i, j) on the server: send layer i's inputs, wait for layer j−1's outputs. */
+  private async runRemote(i: number, j: number, values: Map<string, ort.Tensor>): Promise<void> {
+    const inputs = this.model.chain.layers[i]!.inputs.map((name) => {
+      const t = values.get(name)!;
+      return { name, type: t.type, dims: t.dims, data: t.data as ArrayBufferView };
+    });
+    const { tensors, payload } = packTensors(inputs);
+    const id = this.nextId++;
+    const layers = Array.from({ length: j - i }, (_, k) => i + k);
+    let predicted = this.rttMs;
+    for (const k of layers) predicted += this.costs.serverMs[k]! * this.serverLoad;
+    for (const t of tensors) predicted += (t.length / this.bandwidth) * 1000;
+    const grace = this.options.replyGraceMs ?? 3000;
+    this.queriesInFlight++;
+    // The request crosses the link behind at most two upload chunks; the upload holds back until it has.
+    this.yieldUntil = Math.max(this.yieldUntil, performance.now() + (payload.reduce((t, p) => t + p.length, 0) / this.bandwidth) * 1000 + this.rttMs / 2);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const reply = await new Promise<{ m: IonnServerMessage; payload: Buffer }>((resolve, reject) => {
+        if (this.serverGone) return reject(new Error('the server is gone'));
+        this.replies.set(id, { resolve, reject });
+        timer = setTimeout(() => {
+          this.replies.delete(id);
+          reject(new LateReply(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
+        }, predicted * 3 + grace);
+        this.query.send({ type: 'run', id, layers, tensors }, payload);
+        this.emit({ kind: 'remote', at: this.now, from: i, to: j });
+      });
+      const { m } = reply;
+      if (m.type === 'error') throw new Error(`${m.code}: ${m.message}`);
+      if (m.type !== 'result') throw new Error(`unexpected reply ${m.type}`);
+      for (const t of m.tensors as WireTensor[]) values.set(t.name, new ort.Tensor(t.type, tensorData(t, reply.payload) as Float32Array, t.dims));
+      // The server's own layer times, against the cost model: its speed and load as the planner sees it.
+      const modelled = layers.reduce((s, k) => s + this.costs.serverMs[k]!, 0);
+      const measured = m.ms.reduce((s, x) => s + x, 0);
+      if (modelled > 0.5) this.serverLoad = ewma(this.serverLoad, Math.max(measured / modelled, 1e-3));
+    } finally {
+      clearTimeout(timer);
+      this.queriesInFlight--;
+      this.wakeAll();
+    }
+  }
+
+  /** Stop uploading and close both channels. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.pinger);
+    this.wakeAll();
+    this.upload?.close();
+    this.query?.close();
+    await this.uploading.catch(() => {});
+  }
+}

@@ -1,0 +1,265 @@
+// IONN end to end (issue 7) with a real `snapvm serve` on loopback and real onnxruntime sessions on
+// both sides: answers equal the unsplit model's wherever layers ran, the server's partition cache
+// (a second client of the same model uploads nothing), hostile frames, re-planning when the link is
+// throttled, and the fall-back when the server is killed during a query.
+import t from 'tap';
+import WebSocket from 'ws';
+import { GraphBuilder, compareOutputs, createSession, layerChain, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
+import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
+import { encodeFrame, decodeFrame } from '../src/offload/ionn-wire';
+import { Server } from './offload-lib';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }> };
+
+/** An MLP of `layers` fully connected layers of width `w` (w×w float weights each), seeded by `seed`. */
+function mlp(layers: number, w: number, seed = 1): Model {
+  const g = new GraphBuilder('mlp');
+  let x = g.input('x', [1, w]);
+  for (let k = 0; k < layers; k++) {
+    const W = g.weight(`W${k}`, [w, w], Float32Array.from({ length: w * w }, (_, i) => Math.sin(i * 0.7 + k * 13 + seed) / Math.sqrt(w)));
+    const B = g.weight(`B${k}`, [w], Float32Array.from({ length: w }, (_, i) => Math.cos(i + k + seed) * 0.1));
+    x = g.node('Gemm', [x, W, B], { transB: 1 }, { name: `fc${k}` });
+    x = g.node(k === layers - 1 ? 'Softmax' : 'Relu', [x], k === layers - 1 ? { axis: 1 } : {}, { name: `act${k}` });
+  }
+  g.output(x);
+  return g.build();
+}
+
+/**
+ * Costs of a slow client (20 ms per fc layer, `slow` times more for the planner) and a fast server:
+ * everything offloads once uploaded, even when the server's measured times (a loaded test machine)
+ * are many times the modelled 0.05 ms.
+ */
+function costsOf(model: Model, slow = 1): PlanCosts {
+  const chain = layerChain(model);
+  const w = 4 * Number(model.graph!.input![0]!.type!.tensorType!.shape!.dim![1]!.dimValue);
+  return {
+    model: 'mlp', n: chain.layers.length, names: chain.layers.map((l) => l.name),
+    clientMs: chain.layers.map((l) => (l.weightBytes ? 20 * slow : 1)), serverMs: chain.layers.map(() => 0.05),
+    weightBytes: chain.layers.map((l) => l.weightBytes), inputBytes: chain.layers.map(() => w), outputBytes: chain.layers.map(() => w),
+    loadMs: chain.layers.map(() => 0),
+  };
+}
+
+const input = (w: number, phase: number) => new ort.Tensor('float32', Float32Array.from({ length: w }, (_, i) => Math.sin(i * 0.37 + phase)), [1, w]);
+const argmax = (a: Float32Array) => a.reduce((b, v, i) => (v > a[b]! ? i : b), 0);
+
+async function reference(model: Model, x: ort.Tensor): Promise<ort.Tensor> {
+  const { session } = await createSession(model);
+  const out = Object.values(await session.run({ x }))[0]!;
+  await session.release();
+  return out;
+}
+
+/** A real server on loopback and a client-side model of `layers` fc layers, both torn down with the test. */
+async function setup(t: Tap.Test, layers: number, width: number): Promise<{ server: Server; model: Model; im: IonnModel }> {
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const model = mlp(layers, width);
+  const im = await IonnModel.load(model);
+  t.teardown(() => im.release());
+  return { server, model, im };
+}
+
+function options(url: string, model: Model, more: Partial<IonnOptions> = {}): IonnOptions {
+  const costs = costsOf(model);
+  return { url, costs, planner: PLANNERS.exact!, replan: true, bandwidth: 50e6, rttMs: 1, emulate: costs.clientMs, ...more };
+}
+
+t.test('queries split between client and server answer as the unsplit model; a second client uploads nothing', async (t) => {
+  const { server, model, im } = await setup(t, 6, 256);
+  const x = [input(256, 0), input(256, 1)];
+  const want = [await reference(model, x[0]!), await reference(model, x[1]!)];
+  const check = (out: Record<string, ort.Tensor>, k: number, what: string) => {
+    const got = Object.values(out)[0]!;
+    t.ok(compareOutputs(got, want[k]!).relative <= 1e-5, `${what}: within 1e-5 of the unsplit model`);
+    t.equal(argmax(got.data as Float32Array), argmax(want[k]!.data as Float32Array), `${what}: same top class`);
+  };
+  const events: IonnEvent[] = [];
+  // The planner believes in a client 10× slower than the padding makes it (the test stays short).
+  const a = await IonnClient.connect(im, options(server.url, model, { costs: costsOf(model, 10), onEvent: (e) => events.push(e) }));
+  t.equal(a.uploaded.size, 0, 'a fresh server has none of the model');
+  const first = await a.run({ x: x[0]! });
+  check(first.outputs, 0, 'first query');
+  await a.uploadFinished();
+  t.equal(a.uploaded.size, im.n, 'every layer is on the server');
+  t.ok(a.bytesSent >= im.parts.reduce((s, p) => s + p.length, 0), 'the whole model was sent');
+  t.ok(events.some((e) => e.kind === 'upload-done'));
+  const all = await a.run({ x: x[1]! });
+  t.ok(all.onServer.filter((_, i) => i % 2 === 0).every(Boolean), 'with everything uploaded the exact plan runs every fc layer on the server');
+  check(all.outputs, 1, 'offloaded query');
+  await a.close();
+
+  const b = await IonnClient.connect(im, options(server.url, model, { costs: costsOf(model, 10) }));
+  t.equal(b.uploaded.size, im.n, 'a second client of the same model finds every layer cached');
+  await b.uploadFinished();
+  t.equal(b.bytesSent, 0, 'and uploads nothing');
+  const q = await b.run({ x: x[0]! });
+  t.ok(q.onServer.filter((_, i) => i % 2 === 0).every(Boolean), 'its first query is offloaded');
+  check(q.outputs, 0, 'cached model');
+  await b.close();
+
+  const other = mlp(6, 256, 2);
+  const im2 = await IonnModel.load(other);
+  t.teardown(() => im2.release());
+  const c = await IonnClient.connect(im2, options(server.url, other));
+  // Partitions are cached by their own content: the weightless activation layers are the same bytes in both models.
+  t.same([...c.uploaded].sort((p, q) => p - q), [1, 3, 5, 7, 9, 11], 'another model (other weights) finds only the identical weightless layers');
+  await c.close();
+  const status = (await (await fetch(server.url.replace('ws:', 'http:') + '/')).json()) as { ionn: { models: number; parts: number } };
+  t.equal(status.ionn.models, 2, 'the status page counts the models');
+  t.ok(status.ionn.parts >= im.n, 'and the partitions cached');
+});
+
+t.test('mixed plans: layers on both sides in one query give the same answer', async (t) => {
+  const { server, model, im } = await setup(t, 4, 128);
+  const full = await IonnClient.connect(im, options(server.url, model, { planner: PLANNERS['upload-all']! }));
+  await full.uploadFinished();
+  await full.close();
+  // Every alternation pattern of fc layers: client/server decided per layer by the costs.
+  const x = input(128, 3);
+  const want = await reference(model, x);
+  for (let mask = 0; mask < 16; mask++) {
+    const costs = costsOf(model);
+    for (let k = 0; k < 4; k++) costs.serverMs[2 * k] = mask & (1 << k) ? 0.01 : 1000;
+    const c = await IonnClient.connect(im, { ...options(server.url, model), costs, planner: PLANNERS.exact!, emulate: undefined });
+    const r = await c.run({ x });
+    await c.close();
+    const got = Object.values(r.outputs)[0]!;
+    const fcs = [0, 2, 4, 6].map((i) => r.onServer[i]);
+    t.same(fcs, [0, 1, 2, 3].map((k) => (mask & (1 << k)) !== 0), `fc layers placed as mask ${mask.toString(2)}`);
+    t.ok(compareOutputs(got, want).relative <= 1e-5, `mask ${mask.toString(2)}: same outputs`);
+  }
+});
+
+t.test('the server is killed during a query: the query answers correctly, locally, with one stderr line', async (t) => {
+  const { server, model, im } = await setup(t, 4, 128);
+  // 200 ms RTT: the server cannot answer before it is killed.
+  const shaper = await startShaper({ target: server.port, mbps: 0, rtt: 200 });
+  t.teardown(() => shaper.close());
+  const warnings: string[] = [];
+  let killed = false;
+  // The planner believes the client needs a second per fc layer (no padding: the test stays short), so it offloads.
+  const costs = costsOf(model, 50);
+  const c = await IonnClient.connect(im, options(`ws://127.0.0.1:${shaper.port}`, model, {
+    costs, emulate: undefined, rttMs: 200, warn: (l) => warnings.push(l), replyGraceMs: 30_000,
+    onEvent: (e) => { if (e.kind === 'remote' && !killed) { killed = true; server.child.kill('SIGKILL'); } },
+  }));
+  t.teardown(() => c.close());
+  await c.uploadFinished();
+  t.equal(c.uploaded.size, im.n);
+  const x = input(128, 5);
+  const want = await reference(model, x);
+  const r = await c.run({ x });
+  t.ok(killed, 'the server was killed while a request was on its way');
+  t.ok(r.fellBack, 'the query fell back');
+  t.ok(r.onServer.every((s) => !s), 'and ran every layer here');
+  t.ok(compareOutputs(Object.values(r.outputs)[0]!, want).relative <= 1e-5, 'with the right answer');
+  t.equal(warnings.length, 1, 'one line');
+  t.match(warnings[0], /^snapvm ionn: lost the edge server \(.+\) during a query: finishing it and the next queries locally$/);
+  const next = await c.run({ x });
+  t.notOk(next.fellBack, 'the next query does not try the server');
+  t.ok(compareOutputs(Object.values(next.outputs)[0]!, want).relative <= 1e-5);
+  t.equal(warnings.length, 1, 'and says nothing more');
+});
+
+t.test('throttling the link mid-upload: the measured bandwidth drops and the upload order is re-planned', async (t) => {
+  const { server, model, im } = await setup(t, 10, 384); // 10 × 590 KB
+  const shaper = await startShaper({ target: server.port, mbps: 40, rtt: 2 });
+  t.teardown(() => shaper.close());
+  const events: IonnEvent[] = [];
+  let throttled = false;
+  const c = await IonnClient.connect(im, options(`ws://127.0.0.1:${shaper.port}`, model, {
+    planner: PLANNERS.efficiency!, bandwidth: 40e6 / 8, rttMs: 2,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.kind === 'loaded' && !throttled) { throttled = true; shaper.link.mbps = 8; }
+    },
+  }));
+  t.teardown(() => c.close());
+  const deadline = performance.now() + 20_000;
+  // A re-plan comes when the estimate has moved by a quarter since the order was made.
+  const low = (e: IonnEvent) => e.kind === 'replan' && e.bandwidth < 0.75 * (40e6 / 8);
+  while (!events.some(low) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const replan = events.find(low) as Extract<IonnEvent, { kind: 'replan' }> | undefined;
+  t.ok(replan, `the upload order was re-planned on a lower measured bandwidth (${replan ? (replan.bandwidth * 8e-6).toFixed(1) : '?'} Mbps)`);
+  t.ok(replan && replan.order.flat().every((i) => !c.uploaded.has(i)), 'the new order holds only layers not yet there');
+  // And the estimate keeps approaching the throttled rate.
+  while (c.bandwidth > 0.5 * (40e6 / 8) && performance.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 50));
+  t.ok(c.bandwidth < 0.5 * (40e6 / 8) && c.bandwidth > 0.5 * (8e6 / 8), `the measured bandwidth fell to ${(c.bandwidth * 8e-6).toFixed(1)} Mbps on an 8 Mbps link`);
+});
+
+t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const ws = new WebSocket(server.url + '/ionn');
+  const replies: Record<string, unknown>[] = [];
+  let wake: (() => void) | undefined;
+  ws.on('message', (d: Buffer, binary: boolean) => {
+    const f = decodeFrame(d);
+    replies.push(typeof f === 'string' ? { bad: f, binary } : f.header);
+    wake?.();
+  });
+  await new Promise((r) => ws.once('open', r));
+  t.teardown(() => ws.terminate());
+  const ask = async (data: Buffer | string) => {
+    const n = replies.length;
+    ws.send(data);
+    while (replies.length === n) await new Promise<void>((r) => (wake = r));
+    return replies[n]!;
+  };
+  t.match(await ask('{"type":"hello"}'), { type: 'error', code: 'bad-message', message: /binary frames/ });
+  t.match(await ask(Buffer.from([1, 2])), { code: 'bad-message', message: /shorter than its 4-byte header/ });
+  t.match(await ask(encodeFrame({ type: 'run', id: 1, layers: [0], tensors: [] })), { code: 'bad-message', message: /say hello first/ });
+  t.match(await ask(encodeFrame({ type: 'hello', v: 99, model: 'a'.repeat(64), parts: ['b'.repeat(64)] })), { code: 'bad-version' });
+  t.match(await ask(encodeFrame({ type: 'hello', v: 1, model: 'xyz', parts: [] })), { code: 'bad-message', message: /SHA-256/ });
+  t.match(await ask(encodeFrame({ type: 'hello', v: 1, model: 'a'.repeat(64), parts: ['b'.repeat(64), 'c'.repeat(64)] })), { type: 'welcome', have: [] });
+  t.match(await ask(encodeFrame({ type: 'chunk', layer: 7, offset: 0, total: 4 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /layer 7 is not one of the model's 2 layers/ });
+  t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 0, total: 2 ** 40 }, [Buffer.alloc(4)])), { code: 'full', message: /do not fit in the partition cache/ });
+  t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 5, total: 10 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /does not follow the 0 bytes received/ });
+  t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 0, total: 4 }, [Buffer.from('junk')])), { type: 'ack', layer: 0, received: 4 });
+  while (replies.length < 11) await new Promise<void>((r) => (wake = r));
+  t.match(replies[10], { code: 'bad-part', message: /SHA-256 .* is not the one announced/ }, 'after the last chunk: the bytes are checked against the hash');
+  t.match(await ask(encodeFrame({ type: 'run', id: 2, layers: [0], tensors: [] })), { id: 2, code: 'not-uploaded', message: /layer 0 is not on this server/ });
+  t.match(await ask(encodeFrame({ type: 'run', id: 3, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [1, 4], offset: 0, length: 8 }] }, [Buffer.alloc(8)])), { id: 3, code: 'bad-message', message: /8 bytes do not hold float32\[1×4\]/ });
+  t.match(await ask(encodeFrame({ type: 'run', id: 4, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [4], offset: 0, length: 16 }] }, [Buffer.alloc(8)])), { id: 4, code: 'bad-message', message: /outside the 8-byte payload/ });
+  t.match(await ask(encodeFrame({ type: 'nope' })), { code: 'bad-message', message: /unknown message type 'nope'/ });
+  t.ok(server.alive, 'the server is still up');
+});
+
+t.test('a guest app using the ort API gets incremental offloading under `snapvm run --edge` without changing a line', async (t) => {
+  const { tempDir, snapvm } = await import('./offload-lib');
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const dir = tempDir('snapvm-ionn-app-');
+  t.teardown(() => dir.remove());
+  // Compute-heavy layers (1024² weights) and small features: offloading pays even on loopback.
+  require('node:fs').writeFileSync(`${dir.dir}/mlp.onnx`, Buffer.from((await import('../src/ml/index')).encodeModel(mlp(6, 1024))));
+  const app = dir.write('app.js', `
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    (async () => {
+      const session = await ort.InferenceSession.create('mlp.onnx');
+      for (let q = 0; q < 40; q++) {
+        const x = new Float32Array(1024);
+        for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.37 + q % 3);
+        const out = await session.run({ x: new ort.Tensor('float32', x, [1, 1024]) });
+        const y = out[session.outputNames[0]].data;
+        let top = 0;
+        for (let i = 1; i < y.length; i++) if (y[i] > y[top]) top = i;
+        console.log(q, top, y[top].toPrecision(5));
+        await sleep(40);
+      }
+    })();
+  `);
+  const local = await snapvm(['run', app]);
+  t.equal(local.code, 0, local.stderr);
+  t.equal(local.stdout.split('\n').filter(Boolean).length, 40);
+  const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report']);
+  t.equal(edge.code, 0, edge.stderr);
+  t.equal(edge.stdout, local.stdout, 'the same answers, printed the same');
+  const offloaded = [...edge.stderr.matchAll(/query \d+: (\d+)\/12 layers on the edge/g)].map((m) => Number(m[1]));
+  t.ok(offloaded.length >= 30, `one report line per routed query (${offloaded.length})`);
+  t.ok(offloaded.some((k) => k > 0), `some queries ran layers on the edge (${offloaded.join(' ')})`);
+  const status = (await (await fetch(server.url.replace('ws:', 'http:') + '/')).json()) as { ionn: { parts: number } };
+  t.ok(status.ionn.parts > 0, 'the model was uploaded');
+});
