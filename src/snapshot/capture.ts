@@ -74,6 +74,37 @@ const WELL_KNOWN = new Map<symbol, string>(
     .map((k) => [(Symbol as any)[k] as symbol, k]),
 );
 
+/**
+ * Statements of one phase, each tagged with its owner: `o<id>` an object, `r<id>` an engine record,
+ * `u<id>` a compile unit, `b<path>` a built-in's changes, `l<name>` a global lexical, '' the roots.
+ * delta.ts groups them by owner to write only what changed since an agreed state.
+ */
+export class Stmts {
+  readonly items: string[] = [];
+  readonly owners: string[] = [];
+  constructor(private readonly current: { owner: string }) {}
+  push(...s: string[]): void {
+    for (const x of s) this.items.push(x), this.owners.push(this.current.owner);
+  }
+  pushAs(owner: string, s: string): void {
+    this.items.push(s);
+    this.owners.push(owner);
+  }
+  get length(): number {
+    return this.items.length;
+  }
+}
+
+/** Ids of an agreed earlier state (delta.ts): known objects, records and units keep theirs, new ones get the next. */
+export interface CaptureBase {
+  ids: Map<unknown, number>;
+  recIds: Map<object, number>;
+  units: Map<object, number>;
+  nextId: number;
+  nextRec: number;
+  nextUnit: number;
+}
+
 interface UnitInfo {
   id: number;
   codes: Map<Code, number>;
@@ -81,18 +112,25 @@ interface UnitInfo {
 }
 
 export class Capture {
-  private readonly creates: string[] = [];
-  private readonly records: string[] = [];
-  private readonly fills: string[] = [];
-  private readonly finals: string[] = [];
-  private readonly header: string[] = [];
+  /** The owner of the statements pushed now (see Stmts). */
+  owner = '';
+  readonly creates = new Stmts(this);
+  readonly records = new Stmts(this);
+  readonly fills = new Stmts(this);
+  readonly finals = new Stmts(this);
+  readonly header = new Stmts(this);
+  /** Statements a delta adds for a known object that changed (its prototype, which a fill may leave implicit). */
+  readonly extras = new Stmts(this);
+  /** The program's prelude (helper names) and its phase-4 tail (queues, clock), for delta.ts. */
+  prelude: string[] = [];
+  tail: string[] = [];
   /** Guest objects and unique symbols → index in `$o`. */
-  private readonly ids = new Map<unknown, number>();
+  readonly ids = new Map<unknown, number>();
   /** Where each guest value was first met (for errors that name the path to a value). */
   private readonly paths = new Map<unknown, string>();
   /** Engine records → index in the record table. */
-  private readonly recIds = new Map<object, number>();
-  private readonly units = new Map<object, UnitInfo>();
+  readonly recIds = new Map<object, number>();
+  readonly units = new Map<object, UnitInfo>();
   private readonly fillQueue: object[] = [];
   private readonly envsToFill = new Set<object>();
   private readonly pristine: Engine;
@@ -117,12 +155,15 @@ export class Capture {
   private readonly moduleRecords = new Set<object>();
   private readonly namespaces = new Map<object, object>();
   /** Namespaces are made after the records are linked: `$o[n] = $.namespace(…)` right after `$.link()`. */
-  private readonly lateCreates: string[] = [];
+  readonly lateCreates: string[] = [];
+  modulesLine = '';
 
   constructor(
     private readonly engine: Engine,
     /** A safe-point snapshot: the innermost frame of the computation running now. */
     private readonly running: Frame | null = null,
+    /** An agreed earlier state whose ids this capture keeps (delta.ts). */
+    private readonly base: CaptureBase | null = null,
   ) {
     this.at = engine.timers.now();
     this.realmBuiltins = engine.realm.realmEval('globalThis');
@@ -142,14 +183,36 @@ export class Capture {
   private readonly frameList: { name: string; at: string }[] = [];
   private readonly unitList: { file: string; kind: string; bytes: number }[] = [];
 
+  /** The id a new entry of `$o` gets (the earlier one for an object of the base state). */
+  private newId(o: unknown): number {
+    if (!this.base) return this.ids.size;
+    return this.base.ids.get(o) ?? this.base.nextId++;
+  }
+
+  private peekId(o: unknown): number {
+    return this.base ? (this.base.ids.get(o) ?? this.base.nextId) : this.ids.size;
+  }
+
+  private newRec(r: object): number {
+    if (!this.base) return this.nextRec++;
+    const id = this.base.recIds.get(r) ?? this.base.nextRec++;
+    this.nextRec = Math.max(this.nextRec, id + 1);
+    return id;
+  }
+
+  /** Whether `o` has an id in the base state (a delta's known object). */
+  known(o: unknown): boolean {
+    return this.base !== null && this.base.ids.has(o);
+  }
+
   private count(kind: string): void {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
     this.lastKind = kind;
   }
 
   /** A phase-2 statement, its bytes counted under `kind` (inspect's bytes by kind). */
-  private pushRecord(kind: string, stmt: string): void {
-    this.records.push(stmt);
+  private pushRecord(kind: string, id: number, stmt: string): void {
+    this.records.pushAs(`r${id}`, stmt);
     this.addBytes(kind, stmt.length + 1);
   }
 
@@ -183,12 +246,15 @@ export class Capture {
     if (key !== undefined) return `$S.for(${lit(key)})`;
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.newId(s);
       this.ids.set(s, id);
       this.paths.set(s, path);
-      this.creates.push(`$o[${id}] = ${s.description === undefined ? '$S()' : `$S(${lit(s.description)})`};`);
+      this.creates.pushAs(`o${id}`, `$o[${id}] = ${s.description === undefined ? '$S()' : `$S(${lit(s.description)})`};`);
       this.count('symbol');
+      const owner = this.owner;
+      this.owner = `o${id}`;
       this.weakEntries(s, `$o[${id}]`, path);
+      this.owner = owner;
     }
     return `$o[${id}]`;
   }
@@ -196,7 +262,7 @@ export class Capture {
   private create(o: object): number {
     const nsOf = this.namespaces.get(o);
     if (nsOf) {
-      const id = this.ids.size;
+      const id = this.newId(o);
       this.ids.set(o, id);
       this.count('module namespace');
       this.lateCreates.push(`$o[${id}] = $.namespace($.ref(${this.record(nsOf)}));`);
@@ -209,10 +275,10 @@ export class Capture {
     // creation() may have met `o` again through a deferred edge: keep the first id
     let id = this.ids.get(o);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.newId(o);
       this.ids.set(o, id);
       const stmt = `$o[${id}] = ${expr};`;
-      this.creates.push(stmt);
+      this.creates.pushAs(`o${id}`, stmt);
       this.kindOf.set(o, this.lastKind);
       this.addBytes(this.lastKind, stmt.length + 1);
       this.fillQueue.push(o);
@@ -291,12 +357,12 @@ export class Capture {
       const b = o as ArrayBuffer;
       if (this.isDetached(b)) {
         // made empty, detached at the end (views on it are made first)
-        this.finals.push(`$.detach(${`$o[${this.ids.size}]`});`);
+        this.finals.pushAs(`o${this.peekId(o)}`, `$.detach(${`$o[${this.peekId(o)}]`});`);
         return `$.arrayBuffer("")`;
       }
       if ((b as any).resizable) {
         // made at its maximum length (views on it are then in bounds), resized to its length at the end
-        this.finals.push(`$.resize(${`$o[${this.ids.size}]`}, ${b.byteLength});`);
+        this.finals.pushAs(`o${this.peekId(o)}`, `$.resize(${`$o[${this.peekId(o)}]`}, ${b.byteLength});`);
         return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}, ${(b as any).maxByteLength})`;
       }
       return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))})`;
@@ -489,17 +555,18 @@ export class Capture {
     let info = this.units.get(file);
     if (!info) {
       const tree = codeTree(file.root);
-      info = { id: this.units.size, codes: new Map(tree.map((c, i) => [c, i])), descs: descTable(tree) };
+      const uid = this.base ? (this.base.units.get(file) ?? this.base.nextUnit++) : this.units.size;
+      info = { id: uid, codes: new Map(tree.map((c, i) => [c, i])), descs: descTable(tree) };
       this.units.set(file, info);
       const u = file.unit;
       const inFunction = u.inFunction ? (u.inFunction.method ? 2 : 1) : 0;
       this.unitList.push({ file: file.name, kind: u.kind, bytes: Buffer.byteLength(file.text) });
       this.addBytes('source text', file.text.length);
-      this.header.push(`$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
+      this.header.pushAs(`u${info.id}`, `$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
       // tagged templates keep their cached template objects
       tree.forEach((c, ci) =>
         c.consts.forEach((k, ki) => {
-          if (k instanceof TemplateSite && k.cache !== undefined) this.fills.push(`$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
+          if (k instanceof TemplateSite && k.cache !== undefined) this.fills.pushAs(`u${info!.id}`, `$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
         }),
       );
     }
@@ -520,18 +587,18 @@ export class Capture {
     let id = this.recIds.get(e);
     if (id !== undefined) return id;
     const parent = e.parent ? this.env(e.parent, path) : -1;
-    id = this.nextRec++;
+    id = this.newRec(e);
     this.recIds.set(e, id);
     this.count('environment');
     if (e.object) {
-      this.creates.push(`$.withEnv(${id}, ${parent}, ${this.value(e.object, `${path}.<with>`)});`);
+      this.creates.pushAs(`r${id}`, `$.withEnv(${id}, ${parent}, ${this.value(e.object, `${path}.<with>`)});`);
     } else {
       const desc = e.desc!;
       const info = desc.file?.root ? this.unitInfo(desc.file.root) : undefined;
       const where = info?.descs.get(desc);
       const unitId = info?.id ?? -1;
       if (!where) this.fail(`an environment whose scope is unknown (${desc.names.join(', ')})`, e);
-      this.creates.push(`$.env(${id}, ${parent}, ${unitId}, ${where[0]}, ${where[1]});`);
+      this.creates.pushAs(`r${id}`, `$.env(${id}, ${parent}, ${unitId}, ${where[0]}, ${where[1]});`);
     }
     this.fillQueue.push(e); // slots in phase 3: they may hold what is being created now
     this.envsToFill.add(e);
@@ -563,26 +630,26 @@ export class Capture {
   record(r: object): number {
     let id = this.recIds.get(r);
     if (id !== undefined) return id;
-    id = this.nextRec++;
+    id = this.newRec(r);
     this.recIds.set(r, id);
     const path = `<record ${id}>`;
     if (r instanceof Frame) return this.frame(r, id), id;
     if (this.moduleRecords.has(r)) return this.moduleRecord(r as ModuleRecord, id), id;
     if (r instanceof PrivateName) {
       this.count('private name');
-      this.pushRecord('private name', `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
+      this.pushRecord('private name', id, `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
       return id;
     }
     if (Array.isArray(r)) {
       this.count('list');
-      this.pushRecord('list', `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
+      this.pushRecord('list', id, `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
       return id;
     }
     // A capability with host-side resolving functions (async functions, async generators): its promise says it all.
     const cap = r as { promise?: unknown; resolve?: unknown; reject?: unknown };
     if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === this.hostFunctionProto) {
       this.count('capability');
-      this.pushRecord('capability', `$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
+      this.pushRecord('capability', id, `$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
       return id;
     }
     this.count('record');
@@ -592,7 +659,7 @@ export class Capture {
       if (typeof v === 'function' && Object.getPrototypeOf(v) === this.hostFunctionProto) this.fail(`a host function in an engine record (field ${k})`, r);
       fields.push(lit(k), this.internal(v, `${path}.${k}`));
     }
-    this.pushRecord('record', `$.rec(${id}, "object", [${fields.join(', ')}]);`);
+    this.pushRecord('record', id, `$.rec(${id}, "object", [${fields.join(', ')}]);`);
     return id;
   }
 
@@ -629,7 +696,7 @@ export class Capture {
       this.value(m.meta, `${path}.<import.meta>`),
       this.value(m.promise, `${path}.<evaluation>`),
     ];
-    this.pushRecord('module', `$.rec(${id}, "Module", [${fields.join(', ')}]);`);
+    this.pushRecord('module', id, `$.rec(${id}, "Module", [${fields.join(', ')}]);`);
   }
 
   private frame(f: Frame, id: number): void {
@@ -669,7 +736,8 @@ export class Capture {
     ];
     const stmt = `$.rec(${id}, "Frame", [${fields.join(', ')}]);`;
     this.addBytes('frame', stmt.length);
-    this.records.push(`// frame ${id}: ${name} (${at})`.replace(/[\r\n\u2028\u2029]/g, ' '), stmt);
+    this.records.pushAs(`r${id}`, `// frame ${id}: ${name} (${at})`.replace(/[\r\n\u2028\u2029]/g, ' '));
+    this.records.pushAs(`r${id}`, stmt);
   }
 
   // ---- phase 3: what each object holds ----
@@ -712,6 +780,12 @@ export class Capture {
       if (entries.length) this.fills.push(`$.setEntries(${ref}, [${entries.join(', ')}]);`);
     }
     const proxy = vm.proxies.get(o);
+    if (!proxy && this.known(o) && !this.protoAtCreation.has(o)) {
+      // a delta clears a changed object in place: its prototype is then always written
+      const proto = Object.getPrototypeOf(o);
+      const builtin = proto === null ? undefined : this.engine.builtins.get(proto);
+      this.extras.pushAs(`o${id}`, `$setp(${ref}, ${builtin !== undefined ? `$.builtin(${lit(builtin)})` : this.value(proto, `${path}.<prototype>`)});`);
+    }
     if (!proxy) {
       this.fillPrototype(o, ref, path);
       this.fillProperties(o, ref, path, null);
@@ -756,7 +830,7 @@ export class Capture {
     return undefined; // always written
   }
 
-  private readonly protoAtCreation = new Set<object>();
+  readonly protoAtCreation = new Set<object>();
   /** Objects of an engine built-in whose state is a stamped record (vm.stampedKinds). */
   private readonly stamped = new Map<object, [string, object]>();
 
@@ -925,12 +999,15 @@ export class Capture {
     const fillsBefore = this.fills.length;
     for (const [o, p] of engine.builtins) {
       this.paths.set(o, p);
+      this.owner = `b${p}`;
       this.diffBuiltin(o, p);
     }
     const globalChanges = this.fills.length - fillsBefore;
     for (const [name, b] of vm.globalLex) {
+      this.owner = `l${name}`;
       this.fills.push(`$.lexical(${lit(name)}, ${this.internal(b.value, name)}, ${b.isConst});`);
     }
+    this.owner = '';
     const jobs = engine.queue.jobs.map((j) => `$.ref(${this.record(j)})`);
     const now = this.at;
     const timers = [...engine.timers.timers.values()].map((t) => {
@@ -942,38 +1019,47 @@ export class Capture {
     for (let i = 0; i < this.fillQueue.length; i++) {
       const o = this.fillQueue[i]!;
       const before = this.fills.length;
+      this.owner = this.envsToFill.has(o) ? `r${this.recIds.get(o)}` : `o${this.ids.get(o)}`;
       this.fill(o);
       let n = 0;
-      for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
+      for (let j = before; j < this.fills.length; j++) n += this.fills.items[j]!.length + 1;
       this.addBytes(this.envsToFill.has(o) ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
     }
+    this.owner = '';
     const t = engine.timers;
     // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
     const b = (dotted: string) => this.builtinRef(dotted);
     const formatLine = `$.format(${FORMAT_VERSION}, ${lit(JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null }))});`;
-    const body = [
-      `var $o = [];`,
+    this.prelude = [
       `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
       `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
       `var $Map = ${b('Map')}, $Set = ${b('Set')}, $Date = ${b('Date')}, $RegExp = ${b('RegExp')}, $bind = ${b('Function.prototype.bind')};`,
       `var $props = $.props;`,
-      ...this.header,
-      `// 1. objects`,
-      ...this.creates,
-      `// 2. engine records`,
-      ...this.records,
-      `$.link();`,
-      `$.modules([${modules.join(', ')}]);`,
-      ...this.lateCreates,
-      `// 3. contents`,
-      ...this.fills,
-      `// 4. integrity, queues, clock`,
-      ...this.finals,
+    ];
+    this.tail = [
       `$.jobs([${jobs.join(', ')}]);`,
       `$.timers([${timers.join(', ')}], ${t.nextId}, ${t.nextSeq});`,
       `$.rejections([${pendingRejections.join(', ')}]);`,
       ...(runningRef ? [`$.running(${runningRef}, ${engine.loop.runningCallback !== null});`] : []),
       `$.turn(${engine.loop.turn}, ${engine.mainTurnDone});`,
+    ];
+    this.modulesLine = `$.modules([${modules.join(', ')}]);`;
+    const body = [
+      `var $o = [];`,
+      ...this.prelude,
+      ...this.header.items,
+      `// 1. objects`,
+      ...this.creates.items,
+      `// 2. engine records`,
+      ...this.records.items,
+      `$.link();`,
+      this.modulesLine,
+      ...this.lateCreates,
+      `// 3. contents`,
+      ...this.fills.items,
+      `// 4. integrity, queues, clock`,
+      ...this.finals.items,
+      ...this.tail,
       '',
     ].join('\n');
     const stats: SnapshotStats = {

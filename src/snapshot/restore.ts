@@ -11,17 +11,29 @@ const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== nu
 
 type RawRecord = { kind: string; fields: unknown[] };
 
-class Restorer {
-  private readonly units: Code[][] = [];
+/** What a restore made, by id: compiled units, records, objects (`$o`). A delta continues from it (delta.ts). */
+export interface RestoreTable {
+  units: Code[][];
+  recs: unknown[];
+  objs: unknown[];
+}
+
+export class Restorer {
+  private readonly units: Code[][];
   /** Records by id: environments, frames, private names, host objects and lists. */
-  private readonly recs: unknown[] = [];
+  private readonly recs: unknown[];
   private readonly raw = new Map<number, RawRecord>();
   private readonly tokens = new WeakMap<object, number>();
   private readonly holeToken: object;
   private readonly byPath: Map<string, object>;
   private linked = false;
 
-  constructor(private readonly engine: Engine) {
+  constructor(
+    private readonly engine: Engine,
+    table: RestoreTable | null = null,
+  ) {
+    this.units = table?.units ?? [];
+    this.recs = table?.recs ?? [];
     this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
   }
@@ -288,6 +300,9 @@ class Restorer {
       const r = this.resolve(rec) as PromiseRecord;
       if (!target || !isObject(r)) this.bad('a promise state for something that is not a promise');
       Object.assign(target, r);
+      // the table names the promise's own record from now on (a delta updates it in place)
+      const id = isObject(rec) ? this.tokens.get(rec) : undefined;
+      if (id !== undefined) this.recs[id] = target;
     });
     def('generator', () => I.objectCreate(null));
     def('generatorState', (obj: unknown, rec: unknown) => {
@@ -511,6 +526,11 @@ function runAsGuest(code: string, engine: Engine, restorer: Restorer): void {
 
 /** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
 export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
+  return restoreWithTable(code, options, EngineClass).engine;
+}
+
+/** `restore`, also returning what it made by id (null when the text ran on the general path). */
+export function restoreWithTable<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): { engine: E; table: RestoreTable | null } {
   const header = readHeader(code);
   const make = () =>
     new EngineClass({
@@ -521,11 +541,13 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
       argv: options.argv ?? header.options.argv ?? undefined,
     });
   let engine = make();
+  let table: RestoreTable | null = { units: [], recs: [], objs: [] };
   try {
     // the canonical text capture writes is read directly; any other program runs as guest code,
     // from the start in a fresh engine
-    if (!readCanonical(code, engine, new Restorer(engine).operations())) {
+    if (!readCanonical(code, engine, new Restorer(engine, table).operations(), table.objs)) {
       engine = make();
+      table = null;
       runAsGuest(code, engine, new Restorer(engine));
     }
   } catch (e) {
@@ -533,5 +555,5 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
     const msg = isObject(e) && typeof (e as any).message === 'string' ? (e as any).message : engine.format([engine.vm.toGuest(e)]);
     throw new SnapshotError(msg.startsWith('damaged snapshot') ? msg : `damaged snapshot: ${msg}`);
   }
-  return engine;
+  return { engine, table };
 }
