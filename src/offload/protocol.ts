@@ -2,6 +2,8 @@
 //
 //   client → server  hello    { v }                          server → client  welcome { v, session, limits }
 //   client → server  offload  { id, snapshot, sha256 }       server → client  console { id, seq, level, text }*
+//   (`snapshot` is a whole snapshot, or after the first a delta against the state both sides last agreed
+//   on, snapshot/delta.ts; the server keeps the session's engine between offloads and replies likewise)
 //                                                            server → client  state   { id, snapshot, sha256, stats }
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
@@ -41,6 +43,10 @@ export interface OffloadStats {
   captureMs: number;
   /** Event-loop turns run on the server. */
   turns: number;
+  /** Whether what came in, and what goes back, is a delta (else a whole snapshot); the whole snapshot's size of what goes back. */
+  deltaIn?: boolean;
+  deltaOut?: boolean;
+  fullBytesOut?: number;
 }
 
 /** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */

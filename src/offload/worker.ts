@@ -4,7 +4,7 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort } from 'node:worker_threads';
-import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
+import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
@@ -29,23 +29,45 @@ export type WorkerReply =
 const port = parentPort!;
 const post = (m: WorkerReply) => port.postMessage(m);
 
+/** The session's program between offloads: its engine and the state agreed with the client (deltas apply to it). */
+let kept: { engine: Engine; state: DeltaState | null } | null = null;
+/** The offload running now (console output is forwarded under its id). */
+let currentId = 0;
+
+const message = (e: unknown) => (e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`);
+
 async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
-  const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0 };
+  const delta = isDelta(snapshot);
+  const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: delta, deltaOut: false, fullBytesOut: 0 };
+  currentId = id;
   let t = performance.now();
-  let engine: Engine | undefined;
-  try {
-    engine = Engine.restore(snapshot, {
-      // the server's choices, whatever the snapshot's header asks for
-      test262Host: false,
-      frameLimit: 100_000,
-      // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
-      onConsole: (level, values) => engine && post({ type: 'console', id, level, text: engine.format(values) }),
-    });
-  } catch (e) {
-    const message = e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`;
-    return post({ type: 'error', id, code: 'bad-snapshot', message });
+  if (delta) {
+    // in place, on the engine this session kept
+    if (!kept?.state) return post({ type: 'error', id, code: 'bad-snapshot', message: 'a delta, but this session holds no state to apply it to (send a whole snapshot first)' });
+    try {
+      kept.state = applyDelta(kept.engine, kept.state, snapshot);
+    } catch (e) {
+      kept = null; // it may be half applied: the next offload must bring a whole snapshot
+      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+    }
+  } else {
+    kept = null;
+    try {
+      let engine: Engine | undefined;
+      const r = Engine.restoreForDeltas(snapshot, {
+        // the server's choices, whatever the snapshot's header asks for
+        test262Host: false,
+        frameLimit: 100_000,
+        // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
+        onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
+      });
+      engine = r.engine;
+      kept = r;
+    } catch (e) {
+      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+    }
   }
-  const e = engine;
+  const e = kept.engine;
   stats.restoreMs = performance.now() - t;
   t = performance.now();
   const firstTurn = e.loop.turn;
@@ -64,6 +86,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     }
   } catch (err) {
     if (!(err instanceof GuestError)) throw err;
+    kept = null;
     stats.runMs = performance.now() - t;
     stats.turns = e.loop.turn - firstTurn;
     return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });
@@ -71,16 +94,20 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   stats.runMs = performance.now() - t;
   stats.turns = e.loop.turn - firstTurn;
   t = performance.now();
-  let back: string;
+  let back: DeltaCapture;
   try {
-    back = e.snapshot().code;
+    back = captureDelta(e, kept.state);
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
+    kept = null;
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
   }
+  kept.state = back.state; // agreed once the client applies it (else the client goes on alone)
   stats.captureMs = performance.now() - t;
-  stats.bytesOut = Buffer.byteLength(back);
-  post({ type: 'state', id, snapshot: back, stats });
+  stats.bytesOut = Buffer.byteLength(back.text);
+  stats.deltaOut = back.kind === 'delta';
+  stats.fullBytesOut = back.full.stats.bytes;
+  post({ type: 'state', id, snapshot: back.text, stats });
 }
 
 port.on('message', (m: WorkerRequest) => {
@@ -101,10 +128,12 @@ function warmUp(): void {
   installHints(e, { edge: true });
   e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
   e.runJobs();
-  const back = Engine.restore(e.snapshot().code, quiet);
-  completeMove(back, 'edge');
-  back.runJobs();
-  back.snapshot();
+  const first = captureDelta(e, null);
+  const back = Engine.restoreForDeltas(first.text, quiet);
+  completeMove(back.engine, 'edge');
+  back.engine.runJobs();
+  const d = captureDelta(back.engine, back.state);
+  applyDelta(e, first.state, d.text);
 }
 warmUp();
 post({ type: 'ready', calibrationMs: calibrate() });

@@ -1,5 +1,6 @@
 // The snapshot room's door: capture an engine's state as a JavaScript program, restore it, look inside.
 export { capture, prepareCapture, type Snapshot, type SnapshotStats } from './capture';
-export { restore, type RestoreOptions } from './restore';
+export { restore, restoreWithTable, type RestoreOptions, type RestoreTable } from './restore';
+export { captureDelta, applyDelta, stateAfterRestore, isDelta, type DeltaState, type DeltaCapture } from './delta';
 export { SnapshotError, readHeader, FORMAT_VERSION } from './format';
 export { inspectSnapshot } from './inspect';
