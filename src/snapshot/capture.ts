@@ -14,7 +14,7 @@ import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, MAGIC, TRAILER, SnapshotError } from './format';
-import { pristineEngine } from './pristine';
+import { pristineOf, recordBaseline, type Pristine } from './pristine';
 
 export interface SnapshotStats {
   turn: number;
@@ -133,7 +133,7 @@ export class Capture {
   readonly units = new Map<object, UnitInfo>();
   private readonly fillQueue: object[] = [];
   private readonly envsToFill = new Set<object>();
-  private readonly pristine: Engine;
+  private readonly pristine: Pristine;
   private readonly pristineByPath: Map<string, object>;
   private nextRec = 0;
   private readonly creating = new Set<unknown>();
@@ -169,8 +169,8 @@ export class Capture {
     this.realmBuiltins = engine.realm.realmEval('globalThis');
     this.vm = engine.vm;
     this.realm = engine.realm;
-    this.pristine = pristineEngine(engine.options);
-    this.pristineByPath = new Map([...this.pristine.builtins].map(([o, p]) => [p, o]));
+    this.pristine = pristineOf(engine);
+    this.pristineByPath = this.pristine.byPath;
     for (const m of engine.modules.modules.values()) {
       this.moduleRecords.add(m);
       if (m.namespace) this.namespaces.set(m.namespace, m);
@@ -975,8 +975,7 @@ export class Capture {
 
   /** `$.builtin(path)` for a built-in named as from a fresh global (`Object.create`). */
   private builtinRef(dotted: string): string {
-    let v: any = this.pristine.realm.global;
-    for (const k of dotted.split('.')) v = v[k];
+    const v = this.pristine.lookup(dotted) as object;
     const p = this.pristine.builtins.get(v);
     if (p === undefined) throw new SnapshotError(`no built-in ${dotted}`);
     return `$.builtin(${lit(p)})`;
@@ -1086,9 +1085,12 @@ export class Capture {
   }
 }
 
-/** Make the fresh twin engine now, so that the first snapshot does not pause the program to build it. */
+/**
+ * Before a program runs in `engine`: record what its built-ins look like, so that a snapshot does not
+ * pause the program to build a fresh twin engine to diff against (pristine.ts).
+ */
 export function prepareCapture(engine: Engine): void {
-  pristineEngine(engine.options);
+  recordBaseline(engine);
 }
 
 export function capture(engine: Engine, running: Frame | null = null): Snapshot {

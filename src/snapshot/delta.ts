@@ -17,7 +17,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, type Code } from '../interpreter/state';
 import { Capture, type CaptureBase, type Snapshot, type Stmts } from './capture';
 import { SnapshotError } from './format';
-import { pristineEngine } from './pristine';
+import { pristineOf } from './pristine';
 import { isCanonical, readCanonical } from './reader';
 import { Restorer, type RestoreTable } from './restore';
 
@@ -289,7 +289,7 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
   const byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
   const isObj = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
   const own = (o: object) => Reflect.ownKeys(o);
-  let twinByPath: Map<string, object> | null = null;
+  let fresh: ReturnType<typeof pristineOf> | null = null;
   return {
     delta: (_base: unknown, nextId: unknown, nextRec: unknown, nextUnit: unknown) => {
       if (![nextId, nextRec, nextUnit].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) bad('its counters');
@@ -350,9 +350,8 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
     /** A built-in back to what a fresh engine has (its changes, if any, follow). */
     pristine: (path: unknown) => {
       const o = byPath.get(String(path));
-      const twin = pristineEngine(engine.options);
-      twinByPath ??= new Map([...twin.builtins].map(([x, p]) => [p, x]));
-      const t = twinByPath.get(String(path));
+      const twin = (fresh ??= pristineOf(engine));
+      const t = twin.byPath.get(String(path));
       if (!o || !t) return bad(`no built-in ${String(path)}`);
       // a twin's value as this engine's (a built-in at the same path), or NONE
       const NONE = {};
