@@ -3,10 +3,12 @@
 // optionally with an emulated slow client and a shaped link, and print one table.
 //
 //   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
-//                             [--slowdown 10] [--mbps 40] [--rtt 20] [--auto]
+//                             [--slowdown 10] [--mbps 40] [--rtt 20] [--auto] [--json results.jsonl]
+// (--json appends one JSON line per invocation; bench/offload/report.js turns them into a table and an SVG plot.)
 //
 // Emulation, both real and documented:
-// - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method):
+// - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method;
+//   cgroup v2's cpu.max would be the kernel's own way, but this machine mounts cgroup v1, read-only):
 //   it may run 1/slowdown of every 50 ms period, so its CPU-bound work takes about `slowdown` times as
 //   long (the server runs at full speed). Node's own start-up is slowed the same way, in both modes.
 // - link: a TCP proxy in this process between client and server delays every chunk by rtt/2 and
@@ -33,6 +35,7 @@ const mbps = Number(option('mbps', '0'));
 const rtt = Number(option('rtt', '0'));
 // --auto: the client decides (--edge-auto, EUC'15) instead of the app's snapvm.offload hints
 const auto = process.argv.includes('--auto');
+const jsonFile = option('json', null);
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -109,6 +112,7 @@ function runClient(extra) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 let serverChild = null;
+let loadStart = 0;
 async function main() {
   const { child: server, port } = await startServer();
   serverChild = server;
@@ -116,7 +120,8 @@ async function main() {
   const proxy = shaped ? await startProxy(port) : null;
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
   const settings = `${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
-  console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  loadStart = require('node:os').loadavg()[0];
+  console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
   const local = [];
   const off = [];
   const reports = [];
@@ -137,16 +142,45 @@ async function main() {
   console.log(`|${'-'.repeat(46)}|${local.map(() => '--------:').join('|')}|-----------:|`);
   row('local, end to end', local);
   row('offloaded, end to end', off);
-  row('  snapshot up', first.map((l) => num(/up ([\d.]+) KB/, l)), 'KB');
-  row('  snapshot down', first.map((l) => num(/down ([\d.]+) KB/, l)), 'KB');
-  row('  client capture', first.map((l) => num(/capture (\d+) ms\), edge/, l)));
-  row('  edge restore', first.map((l) => num(/\(restore (\d+) ms, capture/, l)));
-  row('  edge run', first.map((l) => num(/edge ran (\d+) ms/, l)));
-  row('  edge capture', first.map((l) => num(/, capture (\d+) ms\), down/, l)));
-  row('  client restore', first.map((l) => num(/down [\d.]+ KB \(restore (\d+) ms/, l)));
-  row('  migration overhead (both ways)', first.map((l) => num(/migration overhead (\d+) ms/, l)));
+  const sum = (re) => reports.map((r) => r.reduce((s, l) => s + (num(re, l) || 0), 0));
+  const fields = {
+    upKB: first.map((l) => num(/up ([\d.]+) KB/, l)),
+    downKB: first.map((l) => num(/down ([\d.]+) KB/, l)),
+    downFullKB: first.map((l) => num(/down [\d.]+ KB(?: delta of ([\d.]+) KB)?/, l) || num(/down ([\d.]+) KB/, l)),
+    clientCaptureMs: first.map((l) => num(/capture (\d+) ms\), edge/, l)),
+    edgeRestoreMs: first.map((l) => num(/\((?:restore|apply) (\d+) ms, capture/, l)),
+    edgeRunMs: first.map((l) => num(/edge ran (\d+) ms/, l)),
+    edgeCaptureMs: first.map((l) => num(/, capture (\d+) ms\), down/, l)),
+    clientApplyMs: first.map((l) => num(/down [^(]+\((?:restore|apply) (\d+) ms/, l)),
+    overheadMs: first.map((l) => num(/migration overhead (\d+) ms/, l)),
+    allOverheadMs: sum(/migration overhead (\d+) ms/),
+    allEdgeRunMs: sum(/edge ran (\d+) ms/),
+    laterUpKB: sum(/offload [2-9]\d* after[^:]*: up ([\d.]+) KB/),
+    laterUpFullKB: sum(/offload [2-9]\d* after[^:]*: up [\d.]+ KB delta of ([\d.]+) KB/),
+  };
+  row('  snapshot up (first trip, whole)', fields.upKB, 'KB');
+  row('  state down (first trip, delta)', fields.downKB, 'KB');
+  row('    whole snapshot of that state', fields.downFullKB, 'KB');
+  row('  client capture', fields.clientCaptureMs);
+  row('  edge restore', fields.edgeRestoreMs);
+  row('  edge run', fields.edgeRunMs);
+  row('  edge capture', fields.edgeCaptureMs);
+  row('  client apply (in place)', fields.clientApplyMs);
+  row('  migration overhead (both ways)', fields.overheadMs);
   row('offloads per run', reports.map((r) => r.length), '');
-  console.log(`speed-up offloaded vs local (median end to end): ${(median(local) / median(off)).toFixed(2)}×`);
+  if (reports.some((r) => r.length > 1)) {
+    row('  all trips: edge run', fields.allEdgeRunMs);
+    row('  all trips: migration overhead', fields.allOverheadMs);
+    row('  later trips up: deltas', fields.laterUpKB, 'KB');
+    row('    whole snapshots instead', fields.laterUpFullKB, 'KB');
+  }
+  const speedup = median(local) / median(off);
+  console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);
+  if (jsonFile) {
+    const loadEnd = require('node:os').loadavg()[0];
+    const record = { app: path.relative(root, app), args: appArgs, auto, slowdown, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
+    require('node:fs').appendFileSync(jsonFile, JSON.stringify(record) + '\n');
+  }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));
   server.kill();
   proxy?.server.close();

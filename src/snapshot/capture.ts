@@ -858,6 +858,8 @@ export class Capture {
       plain.length = 0;
     };
     const isArr = Array.isArray(o);
+    // a typed array's elements live in its buffer, written with the buffer
+    const isTyped = types.isTypedArray(o);
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     let first = 0;
     if (isArr && !pristine) {
@@ -882,6 +884,7 @@ export class Capture {
     }
     for (let ki = first; ki < keys.length; ki++) {
       const k = keys[ki]!;
+      if (isTyped && typeof k === 'string' && String(Number(k)) === k && Number.isInteger(Number(k))) continue;
       const d = Reflect.getOwnPropertyDescriptor(o, k)!;
       if (isArr && k === 'length') continue;
       const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
