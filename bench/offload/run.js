@@ -27,8 +27,23 @@ function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
-const app = path.resolve(option('app', path.join(root, 'examples', 'nbody.js')));
-const appArgs = option('args', '20000').split(/\s+/).filter(Boolean);
+// --octane earley-boyer|box2d: a ~200 KB-source Octane app (driven once, as bench/snapshot.js does), then
+// migrated to the edge and back twice with a trivial offload: the migration round trip on its own
+const octaneName = option('octane', null);
+function octaneApp(name) {
+  const { loadSources, driverSource, PROGRAMS } = require(path.join(root, 'bench', 'programs.js'));
+  const setup = PROGRAMS.find((p) => p.name === 'richards').setup;
+  const dir = require('node:path').join(require('node:os').tmpdir(), 'snapvm-offload-octane');
+  require('node:fs').mkdirSync(dir, { recursive: true });
+  const { octaneDir } = require(path.join(root, 'bench', 'programs.js'));
+  const sources = loadSources({ files: ['base.js', `${name}.js`].map((f) => path.join(octaneDir(), f)) });
+  const driver = `(async () => { for (let i = 1; i <= 2; i++) console.log('trip', i, await snapvm.offload(() => __benchResult)); })();\n`;
+  const file = path.join(dir, `${name}-app.js`);
+  require('node:fs').writeFileSync(file, [...sources.map((s) => s.text), setup, driverSource(1), driver].join('\n'));
+  return file;
+}
+const app = octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js')));
+const appArgs = option('args', octaneName ? '' : '20000').split(/\s+/).filter(Boolean);
 const repeat = Number(option('repeat', '3'));
 const slowdown = Number(option('slowdown', '1'));
 const mbps = Number(option('mbps', '0'));

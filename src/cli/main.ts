@@ -278,7 +278,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     warmUp: options.edge === undefined,
   });
   const snapshotter = new Snapshotter(engine, options, at, io);
-  if (options.edge !== undefined) prepareCapture(engine); // before the program starts: a capture must not pause it
+  if (options.edge !== undefined) prepareCapture(engine, { fresh: true }); // before the program starts: a capture must not pause it
   try {
     // the offload hints (src/offload/hints.ts); without --edge they run the work locally
     if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });

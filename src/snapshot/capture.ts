@@ -1089,11 +1089,13 @@ export class Capture {
 }
 
 /**
- * Before a program runs in `engine`: record what its built-ins look like, so that a snapshot does not
- * pause the program to build a fresh twin engine to diff against (pristine.ts).
+ * Make the fresh twin engine now, so that the first snapshot does not pause the program to build it.
+ * With `fresh` (the caller promises that no guest code has run in `engine` yet), record what its
+ * built-ins look like instead: cheaper than a second engine, which matters to a slow client's start-up.
  */
-export function prepareCapture(engine: Engine): void {
-  recordBaseline(engine);
+export function prepareCapture(engine: Engine, options: { fresh?: boolean } = {}): void {
+  if (options.fresh) recordBaseline(engine);
+  else pristineOf(engine);
 }
 
 export function capture(engine: Engine, running: Frame | null = null): Snapshot {
