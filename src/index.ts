@@ -36,7 +36,7 @@ export class Engine extends InterpreterEngine {
   /** `restore`, with the agreed state a delta (snapshot/delta.ts) continues from, when the text is canonical. */
   static restoreForDeltas(code: string, options: EngineOptions = {}): { engine: Engine; state: DeltaState | null } {
     const { engine, table } = restoreWithTable(code, options, Engine);
-    return { engine, state: table ? stateAfterRestore(engine, table, code) : null };
+    return { engine, state: table ? stateAfterRestore(table, code) : null };
   }
 }
 

@@ -107,6 +107,7 @@ t.test('in process: a delta applies in place; one for another state is refused b
   t.equal(first.kind, 'full');
   const { engine: b, state } = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
   t.ok(state, 'a canonical snapshot gives an agreed state');
+  t.same([...state!.hashes].sort(), [...first.state.hashes].sort(), "the receiver reads from the text the owners' hashes the sender computed");
   completeMove(b, 'edge');
   b.runJobs();
   const down = captureDelta(b, state);
