@@ -43,5 +43,5 @@ export class Engine extends InterpreterEngine {
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
 export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats } from './snapshot';
-export { captureDelta, applyDelta, stateAfterRestore, isDelta, type DeltaState, type DeltaCapture } from './snapshot';
+export { captureDelta, applyDelta, stateAfterRestore, isDelta, StreamingRestore, chunkLines, type DeltaState, type DeltaCapture } from './snapshot';
 export { SafepointStop, type Frame } from './interpreter/state';

@@ -51,6 +51,8 @@ const rtt = Number(option('rtt', '0'));
 // --auto: the client decides (--edge-auto, EUC'15) instead of the app's snapvm.offload hints
 const auto = process.argv.includes('--auto');
 const jsonFile = option('json', null);
+// --no-stream: send whole snapshots in one message (no pipelined restore), for comparison
+const noStream = process.argv.includes('--no-stream');
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -94,7 +96,7 @@ function startProxy(port) {
 function runClient(extra) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(noStream ? { SNAPVM_EDGE_CHUNK: '0' } : {}) } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -134,7 +136,7 @@ async function main() {
   const shaped = mbps > 0 || rtt > 0;
   const proxy = shaped ? await startProxy(port) : null;
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
-  const settings = `${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
+  const settings = `${noStream ? 'no streaming, ' : ''}${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   loadStart = require('node:os').loadavg()[0];
   console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
   const local = [];
@@ -163,7 +165,8 @@ async function main() {
     downKB: first.map((l) => num(/down ([\d.]+) KB/, l)),
     downFullKB: first.map((l) => num(/down [\d.]+ KB(?: delta of ([\d.]+) KB)?/, l) || num(/down ([\d.]+) KB/, l)),
     clientCaptureMs: first.map((l) => num(/capture (\d+) ms\), edge/, l)),
-    edgeRestoreMs: first.map((l) => num(/\((?:restore|apply) (\d+) ms, capture/, l)),
+    edgeRestoreMs: first.map((l) => num(/\((?:restore|apply) (\d+) ms[^)]*?, capture/, l)),
+    edgeRestoreAfterLastMs: first.map((l) => num(/chunks, (\d+) ms after the last/, l)),
     edgeRunMs: first.map((l) => num(/edge ran (\d+) ms/, l)),
     edgeCaptureMs: first.map((l) => num(/, capture (\d+) ms\), down/, l)),
     clientApplyMs: first.map((l) => num(/down [^(]+\((?:restore|apply) (\d+) ms/, l)),
@@ -178,6 +181,7 @@ async function main() {
   row('    whole snapshot of that state', fields.downFullKB, 'KB');
   row('  client capture', fields.clientCaptureMs);
   row('  edge restore', fields.edgeRestoreMs);
+  if (fields.edgeRestoreAfterLastMs.some((x) => !Number.isNaN(x))) row('    streamed: restore left after the last chunk', fields.edgeRestoreAfterLastMs);
   row('  edge run', fields.edgeRunMs);
   row('  edge capture', fields.edgeCaptureMs);
   row('  client apply (in place)', fields.clientApplyMs);
@@ -193,7 +197,7 @@ async function main() {
   console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);
   if (jsonFile) {
     const loadEnd = require('node:os').loadavg()[0];
-    const record = { app: path.relative(root, app), args: appArgs, auto, slowdown, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
+    const record = { app: path.relative(root, app), args: appArgs, auto, stream: !noStream, slowdown, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
     require('node:fs').appendFileSync(jsonFile, JSON.stringify(record) + '\n');
   }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));

@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
@@ -27,6 +27,17 @@ export interface LinkOptions {
   connectMs?: number;
   /** Ping the server this often (default 1000 ms); no pong for 5 periods means the link is dead. */
   pingMs?: number;
+  /**
+   * Stream a whole snapshot larger than two chunks of about this many characters (default 65 536; 0:
+   * never): the server restores each chunk while the next is on the wire (pipelined transfer).
+   */
+  chunkChars?: number;
+}
+
+/** The chunk size of streamed snapshots: 65 536 characters, or $SNAPVM_EDGE_CHUNK (0: no streaming; for experiments). */
+function defaultChunkChars(): number {
+  const env = Number(process.env.SNAPVM_EDGE_CHUNK);
+  return process.env.SNAPVM_EDGE_CHUNK !== undefined && Number.isSafeInteger(env) && env >= 0 ? env : 65_536;
 }
 
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
@@ -45,6 +56,7 @@ export class EdgeLink {
     /** The server's time for the calibration program (decide.ts), if it told. */
     readonly calibrationMs: number | undefined,
     pingMs: number,
+    private readonly chunkChars: number,
   ) {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
     ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
@@ -91,7 +103,7 @@ export class EdgeLink {
         clearTimeout(timer);
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000));
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars()));
       });
     });
   }
@@ -110,7 +122,10 @@ export class EdgeLink {
     return new Promise((settle) => {
       const timer = setTimeout(() => this.die(`no reply within ${waitMs} ms`), waitMs);
       this.pending = { id, output: [], seq: 0, settle, timer };
-      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot, sha256: sha256(snapshot), ...(turns ? { turns } : {}) }), (e) => e && this.die(`cannot send: ${e.message}`));
+      const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
+      const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
+      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: sha256(snapshot), ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
+      for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), failed);
     });
   }
 
@@ -383,5 +398,6 @@ export function describeMigration(r: MigrationReport): string {
   const ms = (t: number) => `${t.toFixed(0)} ms`;
   const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
   const size = (b: number, full: number, delta: boolean) => (delta ? `${kb(b)} delta of ${kb(full)}` : kb(b));
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
+  const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
 }

@@ -4,19 +4,24 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort } from 'node:worker_threads';
-import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState } from '../index';
+import { Engine, GuestError, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
-export interface WorkerRequest {
-  type: 'offload';
-  id: number;
-  snapshot: string;
-  /** Come back after this many turns even if the app does not ask. */
-  turns?: number;
-}
+export type WorkerRequest =
+  | {
+      type: 'offload';
+      id: number;
+      /** A whole snapshot or a delta; with `more`, the first chunk of a whole snapshot. */
+      snapshot: string;
+      /** Come back after this many turns even if the app does not ask. */
+      turns?: number;
+      more?: boolean;
+    }
+  /** A further chunk; the last one says whether the whole matched its hash. */
+  | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean };
 
 /** worker → main thread */
 export type WorkerReply =
@@ -36,11 +41,76 @@ let currentId = 0;
 
 const message = (e: unknown) => (e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`);
 
+/** The engine options of every program restored here: the server's choices, whatever the snapshot's header asks for. */
+function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void } {
+  let engine: Engine | undefined;
+  return {
+    options: {
+      test262Host: false,
+      frameLimit: 100_000,
+      // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
+      onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
+    },
+    // the engine, once made, formats its own output
+    adopt: (e) => void (engine = e),
+  };
+}
+
+/** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
+let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number } | null = null;
+
+function startStream(id: number, first: string, turns: number | undefined): void {
+  kept = null;
+  currentId = id;
+  const { options, adopt } = serverOptions();
+  streaming = { id, turns, restore: new StreamingRestore(options, Engine), adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0 };
+  feedStream(first);
+}
+
+function feedStream(data: string): void {
+  const s = streaming!;
+  s.bytes += Buffer.byteLength(data);
+  s.chunks++;
+  if (s.failed) return;
+  const t = performance.now();
+  try {
+    s.restore.feed(data);
+  } catch (e) {
+    s.failed = message(e);
+  }
+  s.busyMs += performance.now() - t;
+}
+
+function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
+  const s = streaming;
+  if (!s || s.id !== m.id) return;
+  const lastArrived = performance.now();
+  feedStream(m.data);
+  if (!m.last) return;
+  streaming = null;
+  if (m.verified === false) return; // the server has said so
+  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks };
+  let restored: ReturnType<StreamingRestore<Engine>['finish']> | null = null;
+  if (!s.failed) {
+    try {
+      restored = s.restore.finish();
+    } catch (e) {
+      s.failed = message(e);
+    }
+  }
+  if (!restored) return post({ type: 'error', id: m.id, code: 'bad-snapshot', message: s.failed ?? 'damaged snapshot' });
+  s.adopt(restored.engine);
+  kept = { engine: restored.engine, state: restored.state };
+  stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
+  stats.restoreAfterLastMs = performance.now() - lastArrived;
+  void runAndReply(m.id, s.turns, stats).catch((err: unknown) => post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+}
+
 async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
   const delta = isDelta(snapshot);
   const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: delta, deltaOut: false, fullBytesOut: 0 };
   currentId = id;
-  let t = performance.now();
+  const t = performance.now();
   if (delta) {
     // in place, on the engine this session kept
     if (!kept?.state) return post({ type: 'error', id, code: 'bad-snapshot', message: 'a delta, but this session holds no state to apply it to (send a whole snapshot first)' });
@@ -53,23 +123,22 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   } else {
     kept = null;
     try {
-      let engine: Engine | undefined;
-      const r = Engine.restoreForDeltas(snapshot, {
-        // the server's choices, whatever the snapshot's header asks for
-        test262Host: false,
-        frameLimit: 100_000,
-        // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
-        onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
-      });
-      engine = r.engine;
+      const { options, adopt } = serverOptions();
+      const r = Engine.restoreForDeltas(snapshot, options);
+      adopt(r.engine);
       kept = r;
     } catch (e) {
       return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
     }
   }
-  const e = kept.engine;
   stats.restoreMs = performance.now() - t;
-  t = performance.now();
+  await runAndReply(id, turns, stats);
+}
+
+/** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
+async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats): Promise<void> {
+  const e = kept!.engine;
+  let t = performance.now();
   const firstTurn = e.loop.turn;
   try {
     if (pendingMove(e) !== null) completeMove(e, 'edge');
@@ -96,13 +165,13 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   t = performance.now();
   let back: DeltaCapture;
   try {
-    back = captureDelta(e, kept.state);
+    back = captureDelta(e, kept!.state);
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
     kept = null;
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
   }
-  kept.state = back.state; // agreed once the client applies it (else the client goes on alone)
+  kept!.state = back.state; // agreed once the client applies it (else the client goes on alone)
   stats.captureMs = performance.now() - t;
   stats.bytesOut = Buffer.byteLength(back.text);
   stats.deltaOut = back.kind === 'delta';
@@ -111,7 +180,9 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
 }
 
 port.on('message', (m: WorkerRequest) => {
+  if (m?.type === 'more') return moreStream(m);
   if (m?.type !== 'offload') return;
+  if (m.more) return startStream(m.id, m.snapshot, m.turns);
   offload(m.id, m.snapshot, m.turns).catch((err: unknown) => {
     // an engine bug, not the guest's doing: the message only (no host stack to the client)
     post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
