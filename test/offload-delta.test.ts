@@ -154,3 +154,30 @@ t.test('the server refuses a delta for a state it does not hold, with a clear er
   t.equal(refused.code, 'bad-snapshot');
   t.match(refused.message, /a delta against state [0-9a-f]{12}… cannot be applied to state [0-9a-f]{12}…/);
 });
+
+t.test('pipelined transfer: a whole snapshot streamed in chunks gives the same output', async (t) => {
+  const app = tmp.write('rounds-streamed.js', ROUNDS);
+  const local = await snapvm(['run', app]);
+  const { spawnSync } = await import('node:child_process');
+  const { bin } = await import('./offload-lib');
+  // small chunks: the 15 KB snapshot goes up in several messages, each restored as it arrives
+  const r = spawnSync(process.execPath, [bin, 'run', app, '--edge', server.url, '--edge-report'], { env: { ...process.env, SNAPVM_EDGE_CHUNK: '2000' }, encoding: 'utf8', timeout: 90_000 });
+  t.equal(r.stdout, local.stdout);
+  t.match(r.stderr, /snapvm: offload 1 after turn 1: up [\d.]+ KB \(capture \d+ ms\), edge ran \d+ ms in \d+ turns \(restore \d+ ms streamed in (\d+) chunks, \d+ ms after the last/);
+});
+
+t.test('a streamed snapshot whose chunks do not match its hash is refused', async (t) => {
+  const s = await rawSession(server.url);
+  t.teardown(() => s.close());
+  s.send({ type: 'hello', v: 1 });
+  t.equal((await s.next()).type, 'welcome');
+  const text = captureDelta(programAt('var o = { n: 1 };\nsnapvm.offload(() => ++o.n);\n'), null).text;
+  const cut = text.indexOf('\n', text.length >> 1) + 1;
+  s.send({ type: 'offload', id: 1, snapshot: text.slice(0, cut), sha256: sha256(text), more: true });
+  s.send({ type: 'more', id: 1, data: text.slice(cut).replace('"n"', '"N"'), last: true });
+  const r = await s.next();
+  t.equal(r.code, 'bad-snapshot');
+  t.match(r.message, /does not match its sha256/);
+  s.send({ type: 'more', id: 1, data: 'x', last: true });
+  t.match((await s.next()).message, /a chunk for offload 1, which is not being streamed/);
+});

@@ -173,8 +173,8 @@ async function main() {
     overheadMs: first.map((l) => num(/migration overhead (\d+) ms/, l)),
     allOverheadMs: sum(/migration overhead (\d+) ms/),
     allEdgeRunMs: sum(/edge ran (\d+) ms/),
-    laterUpKB: sum(/offload [2-9]\d* after[^:]*: up ([\d.]+) KB/),
-    laterUpFullKB: sum(/offload [2-9]\d* after[^:]*: up [\d.]+ KB delta of ([\d.]+) KB/),
+    laterUpKB: sum(/offload (?:[2-9]|\d{2,}) after[^\n]*?: up ([\d.]+) KB/),
+    laterUpFullKB: sum(/offload (?:[2-9]|\d{2,}) after[^\n]*?: up [\d.]+ KB delta of ([\d.]+) KB/),
   };
   row('  snapshot up (first trip, whole)', fields.upKB, 'KB');
   row('  state down (first trip, delta)', fields.downKB, 'KB');
