@@ -181,3 +181,17 @@ t.test('a streamed snapshot whose chunks do not match its hash is refused', asyn
   s.send({ type: 'more', id: 1, data: 'x', last: true });
   t.match((await s.next()).message, /a chunk for offload 1, which is not being streamed/);
 });
+
+t.test('what cannot change in place exactly falls back to a whole snapshot, and still gives the same state', async (t) => {
+  // a non-configurable property after a configurable one: emptying and refilling would reorder them
+  const a = programAt("var o = { a: 1 };\nObject.defineProperty(o, 'fixed', { value: 2, writable: true, enumerable: true, configurable: false });\nsnapvm.migrate('edge').then(() => { o.a = 3; o.fixed = 4; });\n");
+  const first = captureDelta(a, null);
+  const { engine: b, state } = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
+  completeMove(b, 'edge');
+  b.runJobs();
+  const down = captureDelta(b, state);
+  t.equal(down.kind, 'full');
+  t.match(down.fallback, /has a non-configurable property after a configurable one/);
+  const c = Engine.restore(down.text, { onConsole: () => {} });
+  t.equal(c.evaluateScript('JSON.stringify(Object.keys(o)) + JSON.stringify(o)'), '["a","fixed"]{"a":3,"fixed":4}');
+});

@@ -21,7 +21,7 @@ for (const r of rows) {
 }
 
 if (svgFile) {
-  const heavy = rows.filter((r) => r.slowdown > 1);
+  const heavy = rows.filter((r) => r.slowdown > 1 && !r.app.includes('octane'));
   const W = 760, rowH = 34, top = 60, left = 250, right = 40;
   const H = top + heavy.length * rowH + 70;
   const max = Math.max(10, ...heavy.map((r) => r.speedup));

@@ -145,7 +145,7 @@ function baseOf(state: DeltaState): CaptureBase {
   return { ids, recIds, units, nextId: state.nextId, nextRec: state.nextRec, nextUnit: state.nextUnit };
 }
 
-function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, string>, text: string): DeltaState {
+function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, string>, text: string, before: Code[][] = []): DeltaState {
   const objs: unknown[] = [];
   for (const [o, i] of cap.ids) objs[i] = o;
   const recs: unknown[] = [];
@@ -153,7 +153,7 @@ function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, str
   const units: Code[][] = [];
   for (const info of cap.units.values()) units[info.id] = [...info.codes.keys()];
   // known units stay in the table even when no function of theirs is reached now
-  if (base) for (const [file, i] of base.units) if (!units[i]) units[i] = [...(cap.units.get(file)?.codes.keys() ?? [])];
+  if (base) for (const i of base.units.values()) if (!units[i] && before[i]) units[i] = before[i];
   return {
     stateId: sha256hex(text),
     table: { objs, recs, units },
@@ -178,7 +178,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null): DeltaCapt
     kind: 'full',
     text: full.code,
     full,
-    state: stateOf(cap, seed, hashes, full.code),
+    state: stateOf(cap, seed, hashes, full.code, base?.table.units),
     ...(fallback ? { fallback } : {}),
     owners: { added: hashes.size, changed: 0, dropped: 0 },
   });
@@ -229,7 +229,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null): DeltaCapt
   };
   // a known object keeps the records stamped on it (a promise's, a generator's): they change as records
   const stampedOnce = /^\$\.(promiseState|generatorState|stampRecord)\(/;
-  const state = stateOf(cap, seed, hashes, '');
+  const state = stateOf(cap, seed, hashes, '', base.table.units);
   const lines: string[] = [DELTA_MAGIC, `$.delta(${JSON.stringify(base.stateId)}, ${state.nextId}, ${state.nextRec}, ${state.nextUnit});`, ...cap.prelude];
   lines.push(...pick(cap.header, (o) => !knownUnits!.has(byId(o))));
   lines.push('// 1. objects');
