@@ -11,12 +11,13 @@ const si = process.argv.indexOf('--svg');
 const svgFile = si > 0 ? process.argv[si + 1] : null;
 const rows = files.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const label = (r) => `${r.app.replace(/^.*\//, '').replace(/\.js$/, '')} ${r.args.join(' ')}${r.auto ? ' (auto)' : ''}${r.stream === false ? ' (no streaming)' : ''}`;
+const label = (r) => `${r.app.replace(/^.*\//, '').replace(/\.js$/, '')} ${r.args.join(' ')}${r.auto ? ' (auto)' : ''}${r.stream === false ? ' (no streaming)' : ''}${r.calibrated ? ' (calibrated)' : ''}`;
 
 console.log('| app, workload | client / link | local ms | offloaded ms | speed-up | edge run ms | migration overhead ms (all trips) | up KB (first) | down KB (first: delta / whole) | trips | load avg |');
 console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of rows) {
-  const link = `${r.slowdown > 1 ? `${r.slowdown}× slower` : 'full speed'} / ${r.mbps} Mbps ${r.rtt} ms`;
+  const eff = r.effective ? ` (probe: ${r.effective.toFixed(1)}×${r.calibrated ? ', calibrated duty' : ''})` : '';
+  const link = `${r.slowdown > 1 ? `${r.slowdown}× slower${eff}` : 'full speed'} / ${r.mbps} Mbps ${r.rtt} ms`;
   console.log(`| ${label(r)} | ${link} | ${median(r.localMs).toFixed(0)} | ${median(r.offMs).toFixed(0)} | ${r.speedup.toFixed(2)}× | ${median(r.allEdgeRunMs).toFixed(0)} | ${median(r.allOverheadMs).toFixed(0)} | ${median(r.upKB).toFixed(1)} | ${median(r.downKB).toFixed(1)} / ${median(r.downFullKB).toFixed(1)} | ${r.reports[0].length} | ${r.loadStart.toFixed(1)}–${r.loadEnd.toFixed(1)} |`);
 }
 

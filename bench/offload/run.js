@@ -3,7 +3,8 @@
 // optionally with an emulated slow client and a shaped link, and print one table.
 //
 //   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
-//                             [--slowdown 10] [--mbps 40] [--rtt 20] [--auto] [--json results.jsonl]
+//                             [--slowdown 10] [--calibrate] [--period 50] [--mbps 40] [--rtt 20] [--auto]
+//                             [--octane earley-boyer] [--no-stream] [--json results.jsonl]
 // (--json appends one JSON line per invocation; bench/offload/report.js turns them into a table and an SVG plot.)
 //
 // Emulation, both real and documented:
@@ -92,6 +93,57 @@ function startProxy(port) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port })));
 }
 
+// The duty cycle: the client runs `onMs` of every `periodMs`. --calibrate sets onMs so that a CPU probe
+// runs `slowdown` times slower throttled than unthrottled under the machine's load at that moment (on a
+// loaded machine a woken process gets the CPU at once while the unthrottled server shares it, so the
+// plain 1/slowdown duty cycle makes the client far less than `slowdown` times slower than the server).
+const periodMs = Number(option('period', '50'));
+let onMs = periodMs / slowdown;
+const calibrateDuty = process.argv.includes('--calibrate');
+
+/** Throttle `child` by SIGSTOP/SIGCONT: it runs onMs of every periodMs; returns a stopper. */
+function throttle(child) {
+  let timer = null;
+  const cycle = () => {
+    if (child.exitCode !== null) return;
+    try {
+      process.kill(child.pid, 'SIGCONT');
+    } catch {}
+    timer = setTimeout(() => {
+      try {
+        process.kill(child.pid, 'SIGSTOP');
+      } catch {}
+      timer = setTimeout(cycle, periodMs - onMs);
+    }, onMs);
+  };
+  cycle();
+  return () => clearTimeout(timer);
+}
+
+/** A fixed CPU-bound loop in a child (its own time, Node's start excluded), throttled or not. */
+function probe(throttled) {
+  return new Promise((resolve) => {
+    const src = 'const t=performance.now();let s=0;for(let i=0;i<2e7;i++)s=(s+i*i)%1000003;console.log(performance.now()-t, s)';
+    const child = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    let stop = null;
+    // throttled from the start (like a client), so Node's start is slowed too but not counted
+    if (throttled) stop = throttle(child);
+    child.on('exit', () => {
+      if (stop) stop();
+      resolve(Number(out.split(' ')[0]));
+    });
+  });
+}
+
+/** Effective slowdown now (throttled probe ÷ unthrottled probe). */
+async function effectiveSlowdown() {
+  const full = await probe(false);
+  const slow = await probe(true);
+  return slow / full;
+}
+
 /** Run the client, CPU-throttled by SIGSTOP/SIGCONT when slowdown > 1; wall time from spawn to exit. */
 function runClient(extra) {
   return new Promise((resolve) => {
@@ -101,26 +153,9 @@ function runClient(extra) {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    let throttle = null;
-    if (slowdown > 1) {
-      const period = 50;
-      const on = period / slowdown;
-      const cycle = () => {
-        if (child.exitCode !== null) return;
-        try {
-          process.kill(child.pid, 'SIGCONT');
-        } catch {}
-        throttle = setTimeout(() => {
-          try {
-            process.kill(child.pid, 'SIGSTOP');
-          } catch {}
-          throttle = setTimeout(cycle, period - on);
-        }, on);
-      };
-      cycle();
-    }
+    const stop = slowdown > 1 ? throttle(child) : null;
     child.on('exit', (code) => {
-      clearTimeout(throttle);
+      if (stop) stop();
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
@@ -138,6 +173,15 @@ async function main() {
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
   const settings = `${noStream ? 'no streaming, ' : ''}${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   loadStart = require('node:os').loadavg()[0];
+  let effective = null;
+  if (slowdown > 1) {
+    if (calibrateDuty) {
+      const r = await effectiveSlowdown();
+      onMs = Math.max(0.5, Math.min(periodMs / 2, (onMs * r) / slowdown));
+    }
+    effective = await effectiveSlowdown();
+    console.log(`duty cycle ${onMs.toFixed(2)} of every ${periodMs} ms${calibrateDuty ? ' (calibrated)' : ''}: a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled now`);
+  }
   console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
   const local = [];
   const off = [];
@@ -197,7 +241,7 @@ async function main() {
   console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);
   if (jsonFile) {
     const loadEnd = require('node:os').loadavg()[0];
-    const record = { app: path.relative(root, app), args: appArgs, auto, stream: !noStream, slowdown, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
+    const record = { app: path.relative(root, app), args: appArgs, auto, stream: !noStream, slowdown, onMs, periodMs, effective, calibrated: calibrateDuty, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
     require('node:fs').appendFileSync(jsonFile, JSON.stringify(record) + '\n');
   }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));
