@@ -175,11 +175,12 @@ async function main() {
   loadStart = require('node:os').loadavg()[0];
   let effective = null;
   if (slowdown > 1) {
-    if (calibrateDuty) {
-      const r = await effectiveSlowdown();
-      onMs = Math.max(0.5, Math.min(periodMs / 2, (onMs * r) / slowdown));
-    }
     effective = await effectiveSlowdown();
+    // the effective slowdown is not proportional to 1/onMs (wake-up latency, the load changing): a few corrections
+    for (let i = 0; calibrateDuty && i < 4 && Math.abs(effective / slowdown - 1) > 0.2; i++) {
+      onMs = Math.max(0.5, Math.min(periodMs / 2, (onMs * effective) / slowdown));
+      effective = await effectiveSlowdown();
+    }
     console.log(`duty cycle ${onMs.toFixed(2)} of every ${periodMs} ms${calibrateDuty ? ' (calibrated)' : ''}: a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled now`);
   }
   console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
