@@ -23,7 +23,7 @@ for (const r of rows) {
 
 if (svgFile) {
   const heavy = rows.filter((r) => r.slowdown > 1 && !r.app.includes('octane'));
-  const W = 760, rowH = 34, top = 60, left = 250, right = 40;
+  const W = 900, rowH = 34, top = 60, left = 250, right = 40;
   const H = top + heavy.length * rowH + 70;
   const max = Math.max(10, ...heavy.map((r) => r.speedup));
   const x = (v) => left + ((W - left - right) * v) / max;
@@ -32,7 +32,7 @@ if (svgFile) {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">snapvm edge offloading: end-to-end speed-up, migration included</text>`,
-    `<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">client emulated 10× slower (SIGSTOP duty cycle), link 40 Mbps / 20 ms RTT; load average of the 2-core host in the table</text>`,
+    `<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">client throttled for 10× (SIGSTOP duty cycle; a probe measures what it got), 40 Mbps / 20 ms RTT; 2-core host under load</text>`,
     `<rect x="${x(1.7)}" y="${top - 6}" width="${x(9) - x(1.7)}" height="${heavy.length * rowH + 6}" fill="#e8f0ff"/>`,
     `<text x="${(x(1.7) + x(9)) / 2}" y="${top + heavy.length * rowH + 18}" text-anchor="middle" fill="#3060b0">TWEB'20: 1.7–9.0×</text>`,
     `<line x1="${x(7.2)}" x2="${x(7.2)}" y1="${top - 10}" y2="${top + heavy.length * rowH}" stroke="#c03030" stroke-dasharray="5,3"/>`,
@@ -45,7 +45,8 @@ if (svgFile) {
     const y = top + i * rowH;
     parts.push(`<text x="${left - 8}" y="${y + 20}" text-anchor="end">${esc(label(r))}</text>`);
     parts.push(`<rect x="${left}" y="${y + 6}" width="${x(r.speedup) - left}" height="${rowH - 12}" fill="#5a8f5a"/>`);
-    parts.push(`<text x="${x(r.speedup) + 4}" y="${y + 20}">${r.speedup.toFixed(2)}× (load ${r.loadStart.toFixed(0)})</text>`);
+    const probe = r.effective ? `client measured ${r.effective.toFixed(1)}× slower, ` : '';
+    parts.push(`<text x="${x(r.speedup) + 4}" y="${y + 20}">${r.speedup.toFixed(2)}× (${probe}load ${r.loadStart.toFixed(0)})</text>`);
   });
   for (let v = 0; v <= max; v += 1) parts.push(`<text x="${x(v)}" y="${H - 8}" text-anchor="middle" fill="#555">${v}×</text>`);
   parts.push('</svg>');
