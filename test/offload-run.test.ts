@@ -115,10 +115,10 @@ t.test('the API: EdgeServer and runWithEdge in one process', async (t) => {
   const reports: number[] = [];
   let stdout = '';
   const final = await runWithEdge(engine, { edge: `ws://127.0.0.1:${port}`, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), onMigration: (r) => reports.push(r.bytesUp) });
-  t.equal(stdout, 'on edge\nn 1 1 client\n');
+  t.equal(stdout, 'on edge\n', 'output made on the edge is forwarded');
   t.equal(reports.length, 1);
-  t.not(final, engine, 'the program ends in the engine restored from the state that came back');
-  t.same(out, [], 'the first engine printed nothing after the move');
+  t.equal(final, engine, 'the state that came back (a delta) was applied in place on the engine the client kept');
+  t.same(out, ['n 1 1 client'], 'the kept engine printed what ran after the move back');
   t.equal(final.evaluateScript('n'), 1);
   t.ok(GuestError);
 });
@@ -167,13 +167,13 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
 });
 
 t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {
-  // a FinalizationRegistry on the client: the client cannot snapshot; one made on the edge: the edge cannot
-  const here = tmp.write('weak-here.js', "const cleanup = new FinalizationRegistry(() => {});\nsnapvm.offload((x) => x * 3, 14).then((v) => console.log('v', v));\n");
+  // a Map iterator held as a value on the client (V8 hides its position): the client cannot snapshot; one made on the edge: the edge cannot
+  const here = tmp.write('weak-here.js', "const cursor = new Map([[1, 2]]).entries();\nsnapvm.offload((x) => x * 3, 14).then((v) => console.log('v', v));\n");
   const r1 = await snapvm(['run', here, '--edge', server.url]);
   t.equal(r1.code, 0);
   t.equal(r1.stdout, 'v 42\n');
-  t.match(r1.stderr, /^snapvm: cannot offload after turn 1: .*FinalizationRegistry.*; running locally\n$/);
-  const there = tmp.write('weak-there.js', "let keep;\nsnapvm.offload(() => { keep = new FinalizationRegistry(() => {}); console.log('made'); return 1; }).then((v) => console.log('v', v));\n");
+  t.match(r1.stderr, /^snapvm: cannot offload after turn 1: .*iterator.*; running locally\n$/);
+  const there = tmp.write('weak-there.js', "let keep;\nsnapvm.offload(() => { keep = new Map([[1, 2]]).entries(); console.log('made'); return 1; }).then((v) => console.log('v', v));\n");
   const r2 = await snapvm(['run', there, '--edge', server.url]);
   t.equal(r2.code, 0);
   t.equal(r2.stdout, 'made\nv 1\n', 'the edge run printed nothing: its output was dropped with its state');
