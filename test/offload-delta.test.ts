@@ -64,13 +64,19 @@ async function round(i) {
 })();
 `;
 
-t.test('several round trips: the same output as a local run, deltas both ways after the first', async (t) => {
-  const app = tmp.write('rounds.js', ROUNDS);
+/** `source` run locally and with the edge (reporting each trip): both end well and print the same. */
+async function sameAsLocal(t: Tap.Test, file: string, source: string) {
+  const app = tmp.write(file, source);
   const local = await snapvm(['run', app]);
   t.equal(local.code, 0);
   const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report']);
   t.equal(edge.code, 0);
   t.equal(edge.stdout, local.stdout);
+  return edge;
+}
+
+t.test('several round trips: the same output as a local run, deltas both ways after the first', async (t) => {
+  const edge = await sameAsLocal(t, 'rounds.js', ROUNDS);
   const reports = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
   t.equal(reports.length, 4);
   // the first trip up is a whole snapshot; every later one, and every trip down, is a delta smaller than the whole
@@ -182,14 +188,19 @@ t.test('a streamed snapshot whose chunks do not match its hash is refused', asyn
   t.match((await s.next()).message, /a chunk for offload 1, which is not being streamed/);
 });
 
-t.test('what cannot change in place exactly falls back to a whole snapshot, and still gives the same state', async (t) => {
-  // a non-configurable property after a configurable one: emptying and refilling would reorder them
-  const a = programAt("var o = { a: 1 };\nObject.defineProperty(o, 'fixed', { value: 2, writable: true, enumerable: true, configurable: false });\nsnapvm.migrate('edge').then(() => { o.a = 3; o.fixed = 4; });\n");
+/** `source` run until it moves, restored on an "edge" that runs its turn there, and what the edge sends back. */
+function tripToEdge(source: string) {
+  const a = programAt(source);
   const first = captureDelta(a, null);
   const { engine: b, state } = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
   completeMove(b, 'edge');
   b.runJobs();
-  const down = captureDelta(b, state);
+  return { a, first, down: captureDelta(b, state) };
+}
+
+t.test('what cannot change in place exactly falls back to a whole snapshot, and still gives the same state', async (t) => {
+  // a non-configurable property after a configurable one: emptying and refilling would reorder them
+  const { down } = tripToEdge("var o = { a: 1 };\nObject.defineProperty(o, 'fixed', { value: 2, writable: true, enumerable: true, configurable: false });\nsnapvm.migrate('edge').then(() => { o.a = 3; o.fixed = 4; });\n");
   t.equal(down.kind, 'full');
   t.match(down.fallback, /has a non-configurable property after a configurable one/);
   const c = Engine.restore(down.text, { onConsole: () => {} });
@@ -218,41 +229,21 @@ const args = (function (x, y) { return arguments; })(1, 2);
 `;
 
 t.test("main's snapshot features across trips: iteration records, registrations, typed arrays give the local output", async (t) => {
-  const app = tmp.write('features.js', FEATURES);
-  const local = await snapvm(['run', app]);
-  t.equal(local.code, 0);
-  const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report']);
-  t.equal(edge.code, 0);
-  t.equal(edge.stdout, local.stdout);
+  const edge = await sameAsLocal(t, 'features.js', FEATURES);
   t.match(edge.stderr, /down [\d.]+ KB delta of [\d.]+ KB/);
 });
 
 t.test('in process: a mapped arguments object and a known target of a registration fall back to a whole snapshot', async (t) => {
-  const a = programAt("function f(x) { return arguments; }\nvar args = f(1);\nsnapvm.migrate('edge').then(() => { args[0] = 5; });\n");
-  const first = captureDelta(a, null);
-  const { engine: b, state } = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
-  completeMove(b, 'edge');
-  b.runJobs();
-  const down = captureDelta(b, state);
+  const { down } = tripToEdge("function f(x) { return arguments; }\nvar args = f(1);\nsnapvm.migrate('edge').then(() => { args[0] = 5; });\n");
   t.equal(down.kind, 'full');
   t.match(down.fallback, /mapped arguments/);
   t.equal(Engine.restore(down.text, { onConsole: () => {} }).evaluateScript('args[0]'), 5);
 
-  const c = programAt("var reg = new FinalizationRegistry(() => {});\nvar o = { n: 1 };\nreg.register(o, 1, o);\nsnapvm.migrate('edge').then(() => { reg.unregister(o); o.n = 2; });\n");
-  const first2 = captureDelta(c, null);
-  const r = Engine.restoreForDeltas(first2.text, { onConsole: () => {} });
-  completeMove(r.engine, 'edge');
-  r.engine.runJobs();
-  const down2 = captureDelta(r.engine, r.state);
+  const { down: down2 } = tripToEdge("var reg = new FinalizationRegistry(() => {});\nvar o = { n: 1 };\nreg.register(o, 1, o);\nsnapvm.migrate('edge').then(() => { reg.unregister(o); o.n = 2; });\n");
   t.equal(down2.kind, 'full');
   t.match(down2.fallback, /finalization registrations/);
   // a new object's registration travels in a delta
-  const e = programAt("var reg = new FinalizationRegistry(() => {});\nvar keep = [];\nsnapvm.migrate('edge').then(() => { var o = { n: 1 }; reg.register(o, 'h'); keep.push(o); });\n");
-  const first3 = captureDelta(e, null);
-  const r3 = Engine.restoreForDeltas(first3.text, { onConsole: () => {} });
-  completeMove(r3.engine, 'edge');
-  r3.engine.runJobs();
-  const down3 = captureDelta(r3.engine, r3.state);
+  const { a: e, first: first3, down: down3 } = tripToEdge("var reg = new FinalizationRegistry(() => {});\nvar keep = [];\nsnapvm.migrate('edge').then(() => { var o = { n: 1 }; reg.register(o, 'h'); keep.push(o); });\n");
   t.equal(down3.kind, 'delta');
   t.match(down3.text, /FinalizationRegistry\.prototype\.register/);
   const agreed = applyDelta(e, first3.state, down3.text);
