@@ -49,7 +49,10 @@ export class Restorer {
     this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
     this.typed = new TypedRestore(engine, this.made);
-    this.recs.forEach((r, id) => this.adopt(r, id));
+    if (this.recs.length) {
+      const modules = new Set<unknown>(engine.modules.modules.values());
+      this.recs.forEach((r, id) => this.adopt(r, id, modules));
+    }
   }
 
   /**
@@ -57,14 +60,14 @@ export class Restorer {
    * stand where the engine expects a record of their kind, and a delta may give one new fields.
    */
   private readonly earlier = new Map<number, string>();
-  private adopt(r: unknown, id: number): void {
+  private adopt(r: unknown, id: number, modules: Set<unknown>): void {
     if (!isObject(r)) return;
     let kind: string;
     if (Array.isArray(r)) (kind = 'list'), this.made.lists.add(r);
     else if (r instanceof Frame) (kind = 'Frame'), this.made.frames.add(r), this.made.frameIds.set(r, id);
     else if (r instanceof Env) kind = 'Env';
     else if (r instanceof PrivateName) kind = 'PrivateName';
-    else if ([...this.engine.modules.modules.values()].includes(r as ModuleRecord)) (kind = 'Module'), this.made.modules.add(r);
+    else if (modules.has(r)) (kind = 'Module'), this.made.modules.add(r);
     else {
       const cap = r as { promise?: unknown; resolve?: unknown };
       if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === Function.prototype && getPromiseRecord(cap.promise)) (kind = 'hostCapability'), this.made.capabilities.add(r);
