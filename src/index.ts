@@ -1,7 +1,7 @@
 // snapvm's public API: the engine with snapshot and restore.
 import { Engine as InterpreterEngine } from './interpreter/index';
 import type { EngineOptions } from './interpreter/index';
-import { capture, restore, type Snapshot, type CaptureOptions } from './snapshot';
+import { capture, restore, restoreWithTable, stateAfterRestore, type DeltaState, type Snapshot, type CaptureOptions } from './snapshot';
 import { SafepointStop, type Frame } from './interpreter/state';
 
 export class Engine extends InterpreterEngine {
@@ -36,9 +36,16 @@ export class Engine extends InterpreterEngine {
   static restore(code: string, options: EngineOptions = {}): Engine {
     return restore(code, options, Engine);
   }
+
+  /** `restore`, with the agreed state a delta (snapshot/delta.ts) continues from, when the text is canonical. */
+  static restoreForDeltas(code: string, options: EngineOptions = {}): { engine: Engine; state: DeltaState | null } {
+    const { engine, table } = restoreWithTable(code, options, Engine);
+    return { engine, state: table ? stateAfterRestore(table, code) : null };
+  }
 }
 
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
 export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats, type CaptureOptions } from './snapshot';
+export { captureDelta, applyDelta, stateAfterRestore, isDelta, StreamingRestore, chunkLines, type DeltaState, type DeltaCapture } from './snapshot';
 export { SafepointStop, type Frame } from './interpreter/state';

@@ -3,10 +3,13 @@
 // optionally with an emulated slow client and a shaped link, and print one table.
 //
 //   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
-//                             [--slowdown 10] [--mbps 40] [--rtt 20] [--auto]
+//                             [--slowdown 10] [--calibrate] [--period 50] [--mbps 40] [--rtt 20] [--auto]
+//                             [--octane earley-boyer] [--no-stream] [--json results.jsonl]
+// (--json appends one JSON line per invocation; bench/offload/report.js turns them into a table and an SVG plot.)
 //
 // Emulation, both real and documented:
-// - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method):
+// - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method;
+//   cgroup v2's cpu.max would be the kernel's own way, but this machine mounts cgroup v1, read-only):
 //   it may run 1/slowdown of every 50 ms period, so its CPU-bound work takes about `slowdown` times as
 //   long (the server runs at full speed). Node's own start-up is slowed the same way, in both modes.
 // - link: a TCP proxy in this process between client and server delays every chunk by rtt/2 and
@@ -25,14 +28,32 @@ function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
-const app = path.resolve(option('app', path.join(root, 'examples', 'nbody.js')));
-const appArgs = option('args', '20000').split(/\s+/).filter(Boolean);
+// --octane earley-boyer|box2d: a ~200 KB-source Octane app (driven once, as bench/snapshot.js does), then
+// migrated to the edge and back twice with a trivial offload: the migration round trip on its own
+const octaneName = option('octane', null);
+function octaneApp(name) {
+  const { loadSources, driverSource, PROGRAMS } = require(path.join(root, 'bench', 'programs.js'));
+  const setup = PROGRAMS.find((p) => p.name === 'richards').setup;
+  const dir = require('node:path').join(require('node:os').tmpdir(), 'snapvm-offload-octane');
+  require('node:fs').mkdirSync(dir, { recursive: true });
+  const { octaneDir } = require(path.join(root, 'bench', 'programs.js'));
+  const sources = loadSources({ files: ['base.js', `${name}.js`].map((f) => path.join(octaneDir(), f)) });
+  const driver = `(async () => { for (let i = 1; i <= 2; i++) console.log('trip', i, await snapvm.offload(() => __benchResult)); })();\n`;
+  const file = path.join(dir, `${name}-app.js`);
+  require('node:fs').writeFileSync(file, [...sources.map((s) => s.text), setup, driverSource(1), driver].join('\n'));
+  return file;
+}
+const app = octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js')));
+const appArgs = option('args', octaneName ? '' : '20000').split(/\s+/).filter(Boolean);
 const repeat = Number(option('repeat', '3'));
 const slowdown = Number(option('slowdown', '1'));
 const mbps = Number(option('mbps', '0'));
 const rtt = Number(option('rtt', '0'));
 // --auto: the client decides (--edge-auto, EUC'15) instead of the app's snapvm.offload hints
 const auto = process.argv.includes('--auto');
+const jsonFile = option('json', null);
+// --no-stream: send whole snapshots in one message (no pipelined restore), for comparison
+const noStream = process.argv.includes('--no-stream');
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -72,35 +93,69 @@ function startProxy(port) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port })));
 }
 
+// The duty cycle: the client runs `onMs` of every `periodMs`. --calibrate sets onMs so that a CPU probe
+// runs `slowdown` times slower throttled than unthrottled under the machine's load at that moment (on a
+// loaded machine a woken process gets the CPU at once while the unthrottled server shares it, so the
+// plain 1/slowdown duty cycle makes the client far less than `slowdown` times slower than the server).
+const periodMs = Number(option('period', '50'));
+let onMs = periodMs / slowdown;
+const calibrateDuty = process.argv.includes('--calibrate');
+
+/** Throttle `child` by SIGSTOP/SIGCONT: it runs onMs of every periodMs; returns a stopper. */
+function throttle(child) {
+  let timer = null;
+  const cycle = () => {
+    if (child.exitCode !== null) return;
+    try {
+      process.kill(child.pid, 'SIGCONT');
+    } catch {}
+    timer = setTimeout(() => {
+      try {
+        process.kill(child.pid, 'SIGSTOP');
+      } catch {}
+      timer = setTimeout(cycle, periodMs - onMs);
+    }, onMs);
+  };
+  cycle();
+  return () => clearTimeout(timer);
+}
+
+/** A fixed CPU-bound loop in a child (its own time, Node's start excluded), throttled or not. */
+function probe(throttled) {
+  return new Promise((resolve) => {
+    const src = 'const t=performance.now();let s=0;for(let i=0;i<2e7;i++)s=(s+i*i)%1000003;console.log(performance.now()-t, s)';
+    const child = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    let stop = null;
+    // throttled from the start (like a client), so Node's start is slowed too but not counted
+    if (throttled) stop = throttle(child);
+    child.on('exit', () => {
+      if (stop) stop();
+      resolve(Number(out.split(' ')[0]));
+    });
+  });
+}
+
+/** Effective slowdown now (throttled probe ÷ unthrottled probe). */
+async function effectiveSlowdown() {
+  const full = await probe(false);
+  const slow = await probe(true);
+  return slow / full;
+}
+
 /** Run the client, CPU-throttled by SIGSTOP/SIGCONT when slowdown > 1; wall time from spawn to exit. */
 function runClient(extra) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(noStream ? { SNAPVM_EDGE_CHUNK: '0' } : {}) } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    let throttle = null;
-    if (slowdown > 1) {
-      const period = 50;
-      const on = period / slowdown;
-      const cycle = () => {
-        if (child.exitCode !== null) return;
-        try {
-          process.kill(child.pid, 'SIGCONT');
-        } catch {}
-        throttle = setTimeout(() => {
-          try {
-            process.kill(child.pid, 'SIGSTOP');
-          } catch {}
-          throttle = setTimeout(cycle, period - on);
-        }, on);
-      };
-      cycle();
-    }
+    const stop = slowdown > 1 ? throttle(child) : null;
     child.on('exit', (code) => {
-      clearTimeout(throttle);
+      if (stop) stop();
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
   });
@@ -109,14 +164,26 @@ function runClient(extra) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 let serverChild = null;
+let loadStart = 0;
 async function main() {
   const { child: server, port } = await startServer();
   serverChild = server;
   const shaped = mbps > 0 || rtt > 0;
   const proxy = shaped ? await startProxy(port) : null;
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
-  const settings = `${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
-  console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  const settings = `${noStream ? 'no streaming, ' : ''}${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
+  loadStart = require('node:os').loadavg()[0];
+  let effective = null;
+  if (slowdown > 1) {
+    effective = await effectiveSlowdown();
+    // the effective slowdown is not proportional to 1/onMs (wake-up latency, the load changing): a few corrections
+    for (let i = 0; calibrateDuty && i < 4 && Math.abs(effective / slowdown - 1) > 0.2; i++) {
+      onMs = Math.max(0.5, Math.min(periodMs / 2, (onMs * effective) / slowdown));
+      effective = await effectiveSlowdown();
+    }
+    console.log(`duty cycle ${onMs.toFixed(2)} of every ${periodMs} ms${calibrateDuty ? ' (calibrated)' : ''}: a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled now`);
+  }
+  console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
   const local = [];
   const off = [];
   const reports = [];
@@ -137,16 +204,47 @@ async function main() {
   console.log(`|${'-'.repeat(46)}|${local.map(() => '--------:').join('|')}|-----------:|`);
   row('local, end to end', local);
   row('offloaded, end to end', off);
-  row('  snapshot up', first.map((l) => num(/up ([\d.]+) KB/, l)), 'KB');
-  row('  snapshot down', first.map((l) => num(/down ([\d.]+) KB/, l)), 'KB');
-  row('  client capture', first.map((l) => num(/capture (\d+) ms\), edge/, l)));
-  row('  edge restore', first.map((l) => num(/\(restore (\d+) ms, capture/, l)));
-  row('  edge run', first.map((l) => num(/edge ran (\d+) ms/, l)));
-  row('  edge capture', first.map((l) => num(/, capture (\d+) ms\), down/, l)));
-  row('  client restore', first.map((l) => num(/down [\d.]+ KB \(restore (\d+) ms/, l)));
-  row('  migration overhead (both ways)', first.map((l) => num(/migration overhead (\d+) ms/, l)));
+  const sum = (re) => reports.map((r) => r.reduce((s, l) => s + (num(re, l) || 0), 0));
+  const fields = {
+    upKB: first.map((l) => num(/up ([\d.]+) KB/, l)),
+    downKB: first.map((l) => num(/down ([\d.]+) KB/, l)),
+    downFullKB: first.map((l) => num(/down [\d.]+ KB(?: delta of ([\d.]+) KB)?/, l) || num(/down ([\d.]+) KB/, l)),
+    clientCaptureMs: first.map((l) => num(/capture (\d+) ms\), edge/, l)),
+    edgeRestoreMs: first.map((l) => num(/\((?:restore|apply) (\d+) ms[^)]*?, capture/, l)),
+    edgeRestoreAfterLastMs: first.map((l) => num(/chunks, (\d+) ms after the last/, l)),
+    edgeRunMs: first.map((l) => num(/edge ran (\d+) ms/, l)),
+    edgeCaptureMs: first.map((l) => num(/, capture (\d+) ms\), down/, l)),
+    clientApplyMs: first.map((l) => num(/down [^(]+\((?:restore|apply) (\d+) ms/, l)),
+    overheadMs: first.map((l) => num(/migration overhead (\d+) ms/, l)),
+    allOverheadMs: sum(/migration overhead (\d+) ms/),
+    allEdgeRunMs: sum(/edge ran (\d+) ms/),
+    laterUpKB: sum(/offload (?:[2-9]|\d{2,}) after[^\n]*?: up ([\d.]+) KB/),
+    laterUpFullKB: sum(/offload (?:[2-9]|\d{2,}) after[^\n]*?: up [\d.]+ KB delta of ([\d.]+) KB/),
+  };
+  row('  snapshot up (first trip, whole)', fields.upKB, 'KB');
+  row('  state down (first trip, delta)', fields.downKB, 'KB');
+  row('    whole snapshot of that state', fields.downFullKB, 'KB');
+  row('  client capture', fields.clientCaptureMs);
+  row('  edge restore', fields.edgeRestoreMs);
+  if (fields.edgeRestoreAfterLastMs.some((x) => !Number.isNaN(x))) row('    streamed: restore left after the last chunk', fields.edgeRestoreAfterLastMs);
+  row('  edge run', fields.edgeRunMs);
+  row('  edge capture', fields.edgeCaptureMs);
+  row('  client apply (in place)', fields.clientApplyMs);
+  row('  migration overhead (both ways)', fields.overheadMs);
   row('offloads per run', reports.map((r) => r.length), '');
-  console.log(`speed-up offloaded vs local (median end to end): ${(median(local) / median(off)).toFixed(2)}×`);
+  if (reports.some((r) => r.length > 1)) {
+    row('  all trips: edge run', fields.allEdgeRunMs);
+    row('  all trips: migration overhead', fields.allOverheadMs);
+    row('  later trips up: deltas', fields.laterUpKB, 'KB');
+    row('    whole snapshots instead', fields.laterUpFullKB, 'KB');
+  }
+  const speedup = median(local) / median(off);
+  console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);
+  if (jsonFile) {
+    const loadEnd = require('node:os').loadavg()[0];
+    const record = { app: path.relative(root, app), args: appArgs, auto, stream: !noStream, slowdown, onMs, periodMs, effective, calibrated: calibrateDuty, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
+    require('node:fs').appendFileSync(jsonFile, JSON.stringify(record) + '\n');
+  }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));
   server.kill();
   proxy?.server.close();

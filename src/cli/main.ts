@@ -354,12 +354,14 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     test262Host: options.test262Host === true,
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
+    // with an edge the heavy work runs there: the interpreter's warm-up would only delay the start
+    warmUp: options.edge === undefined,
   });
   // the offload hints (src/offload/hints.ts); without --edge they run the work locally. Installed
   // before safe points are counted: they are the engine's set-up, not the program.
   if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });
   const snapshotter = new Snapshotter(engine, options, at, io);
-  if (options.edge !== undefined) prepareCapture(engine); // before the program starts: a capture must not pause it
+  if (options.edge !== undefined) prepareCapture(engine, { fresh: true }); // before the program starts: a capture must not pause it
   try {
     if (isModule) engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);

@@ -91,7 +91,7 @@ export class Engine {
       dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
-    if (!warmedUp) {
+    if (!warmedUp && options.warmUp !== false) {
       warmedUp = true;
       try {
         this.vm.runCode(this.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, this.realm.global);

@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { Engine, GuestError, SnapshotError, type EngineOptions, type Snapshot } from '../index';
+import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
@@ -27,6 +27,17 @@ export interface LinkOptions {
   connectMs?: number;
   /** Ping the server this often (default 1000 ms); no pong for 5 periods means the link is dead. */
   pingMs?: number;
+  /**
+   * Stream a whole snapshot larger than two chunks of about this many characters (default 65 536; 0:
+   * never): the server restores each chunk while the next is on the wire (pipelined transfer).
+   */
+  chunkChars?: number;
+}
+
+/** The chunk size of streamed snapshots: 65 536 characters, or $SNAPVM_EDGE_CHUNK (0: no streaming; for experiments). */
+function defaultChunkChars(): number {
+  const env = Number(process.env.SNAPVM_EDGE_CHUNK);
+  return process.env.SNAPVM_EDGE_CHUNK !== undefined && Number.isSafeInteger(env) && env >= 0 ? env : 65_536;
 }
 
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
@@ -45,6 +56,7 @@ export class EdgeLink {
     /** The server's time for the calibration program (decide.ts), if it told. */
     readonly calibrationMs: number | undefined,
     pingMs: number,
+    private readonly chunkChars: number,
   ) {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
     ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
@@ -91,7 +103,7 @@ export class EdgeLink {
         clearTimeout(timer);
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000));
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars()));
       });
     });
   }
@@ -110,7 +122,10 @@ export class EdgeLink {
     return new Promise((settle) => {
       const timer = setTimeout(() => this.die(`no reply within ${waitMs} ms`), waitMs);
       this.pending = { id, output: [], seq: 0, settle, timer };
-      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot, sha256: sha256(snapshot), ...(turns ? { turns } : {}) }), (e) => e && this.die(`cannot send: ${e.message}`));
+      const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
+      const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
+      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: sha256(snapshot), ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
+      for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), failed);
     });
   }
 
@@ -176,6 +191,12 @@ export interface MigrationReport {
   restoreMs: number;
   bytesUp: number;
   bytesDown: number;
+  /** Sizes of the whole snapshots of the same states (what a trip without deltas sends). */
+  fullUp: number;
+  fullDown: number;
+  /** Whether each direction carried a delta. */
+  deltaUp: boolean;
+  deltaDown: boolean;
   /** From sending the snapshot to having the reply. */
   roundTripMs: number;
   /** Whole migration: capture start → program running on the client again. */
@@ -239,6 +260,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   let n = 0;
   let current = engine;
+  // the state the client and the edge last agreed on (null: the next trip sends a whole snapshot)
+  let agreed: DeltaState | null = null;
   const giveUp = (e: Engine, line: string | null) => {
     if (line) options.stderr(line + '\n');
     edgeDown = true;
@@ -292,9 +315,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       const turn = e.loop.turn + 1;
       const t0 = performance.now();
-      let snap: Snapshot;
+      let snap: DeltaCapture;
       try {
-        snap = e.snapshot({ portable: false }); // only snapvm restores what goes over the link
+        snap = captureDelta(e, agreed, { portable: false }); // only snapvm restores what goes over the link
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
         giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -302,9 +325,10 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       const t1 = performance.now();
       const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
-      const outcome = await l.offload(snap.code, autoTurn ? 1 : undefined);
+      const outcome = await l.offload(snap.text, autoTurn ? 1 : undefined);
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
+        agreed = null;
         giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
         continue;
       }
@@ -313,12 +337,24 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         throw new GuestError(undefined, outcome.summary, outcome.stack, outcome.errorKind);
       }
       let back: Engine;
+      let restored: Engine | undefined;
+      const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
       try {
-        let restored: Engine | undefined;
-        const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
-        back = restored = Engine.restore(outcome.snapshot, { ...options.engineOptions, onConsole });
+        if (isDelta(outcome.snapshot)) {
+          // in place, on the engine kept while the program was away
+          agreed = applyDelta(e, snap.state, outcome.snapshot);
+          back = e;
+        } else {
+          agreed = null;
+          back = restored = Engine.restore(outcome.snapshot, { ...options.engineOptions, onConsole });
+        }
       } catch (err) {
-        giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
+        // a delta refused before it touched the engine leaves it as kept; one that failed halfway
+        // did not: the state kept is then the whole snapshot taken before the trip
+        agreed = null;
+        const kept = err instanceof SnapshotError && /^(a delta against|damaged delta: (its first|it is cut|it is not))/.test(err.message) ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+        current = kept;
+        giveUp(kept, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
         continue;
       }
       const t3 = performance.now();
@@ -331,8 +367,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         turn,
         captureMs: t1 - t0,
         restoreMs: t3 - t2,
-        bytesUp: snap.stats.bytes,
+        bytesUp: Buffer.byteLength(snap.text),
         bytesDown: Buffer.byteLength(outcome.snapshot),
+        fullUp: snap.full.stats.bytes,
+        fullDown: outcome.stats.fullBytesOut ?? Buffer.byteLength(outcome.snapshot),
+        deltaUp: snap.kind === 'delta',
+        deltaDown: isDelta(outcome.snapshot),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
@@ -357,5 +397,7 @@ export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
   const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${kb(r.bytesUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (restore ${ms(r.server.restoreMs)}, capture ${ms(r.server.captureMs)}), down ${kb(r.bytesDown)} (restore ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
+  const size = (b: number, full: number, delta: boolean) => (delta ? `${kb(b)} delta of ${kb(full)}` : kb(b));
+  const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
 }

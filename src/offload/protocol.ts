@@ -2,6 +2,11 @@
 //
 //   client → server  hello    { v }                          server → client  welcome { v, session, limits }
 //   client → server  offload  { id, snapshot, sha256 }       server → client  console { id, seq, level, text }*
+//   (`snapshot` is a whole snapshot, or after the first a delta against the state both sides last agreed
+//   on, snapshot/delta.ts; the server keeps the session's engine between offloads and replies likewise)
+//   client → server  offload  { id, snapshot: first chunk, sha256 (of the whole), more: true }
+//                    more     { id, data, last }*            a big whole snapshot, streamed: the server
+//                                                            restores each chunk while the next is on the way
 //                                                            server → client  state   { id, snapshot, sha256, stats }
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
@@ -41,10 +46,20 @@ export interface OffloadStats {
   captureMs: number;
   /** Event-loop turns run on the server. */
   turns: number;
+  /** Whether what came in, and what goes back, is a delta (else a whole snapshot); the whole snapshot's size of what goes back. */
+  deltaIn?: boolean;
+  deltaOut?: boolean;
+  fullBytesOut?: number;
+  /** A streamed snapshot: its chunks, and the restore time left after its last chunk arrived. */
+  chunksIn?: number;
+  restoreAfterLastMs?: number;
 }
 
 /** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
-export type ClientMessage = { type: 'hello'; v: number } | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number };
+export type ClientMessage =
+  | { type: 'hello'; v: number }
+  | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number; more?: boolean }
+  | { type: 'more'; id: number; data: string; last: boolean };
 
 export type ServerMessage =
   | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number }
@@ -83,7 +98,11 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (typeof m.snapshot !== 'string') return 'offload without a snapshot string';
       if (typeof m.sha256 !== 'string') return 'offload without a sha256 string';
       if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
-      return { type: 'offload', id: m.id, snapshot: m.snapshot, sha256: m.sha256, ...(m.turns === undefined ? {} : { turns: m.turns }) };
+      if (m.more !== undefined && m.more !== true) return 'offload with more that is not true';
+      return { type: 'offload', id: m.id, snapshot: m.snapshot, sha256: m.sha256, ...(m.turns === undefined ? {} : { turns: m.turns }), ...(m.more ? { more: true } : {}) };
+    case 'more':
+      if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'more without a numeric id, a data string or a boolean last';
+      return { type: 'more', id: m.id, data: m.data, last: m.last };
     default:
       return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`;
   }

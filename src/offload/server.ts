@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { createHash, type Hash } from 'node:crypto';
 import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage } from './protocol';
 import type { WorkerReply, WorkerRequest } from './worker';
 import type { IonnSession, PartitionCache } from './ionn-server';
@@ -86,6 +87,9 @@ class Session {
   /** The offload running now: its id, the next console seq, its budget timer. */
   private current: { id: number; seq: number; timer: NodeJS.Timeout | null; started: number } | null = null;
   private closed = false;
+  /** A whole snapshot arriving in chunks: its hash so far; chunks wait here until the worker is ready. */
+  private stream: { id: number; hash: Hash; sha256: string } | null = null;
+  private queued: WorkerRequest[] | null = null;
 
   constructor(
     readonly id: number,
@@ -120,12 +124,31 @@ class Session {
       return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
     }
     if (!this.helloDone) return this.refuse('bad-message', 'say hello first', m.id);
+    if (m.type === 'more') return this.more(m.id, m.data, m.last);
     if (this.current) return this.refuse('busy', `offload ${this.current.id} is still running in this session`, m.id);
-    if (sha256(m.snapshot) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
-    void this.offload(m.id, m.snapshot, m.turns);
+    if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(m.snapshot), sha256: m.sha256 };
+    else if (sha256(m.snapshot) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
+    void this.offload(m.id, m.snapshot, m.turns, m.more === true);
   }
 
-  private async offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
+  /** A further chunk of a streamed snapshot: on to the worker (which restores it now); the last one is checked against the hash. */
+  private more(id: number, data: string, last: boolean): void {
+    const st = this.stream;
+    if (!st || st.id !== id || this.current?.id !== id) return this.refuse('bad-message', `a chunk for offload ${id}, which is not being streamed`, id);
+    st.hash.update(data);
+    const verified = last ? st.hash.digest('hex') === st.sha256 : undefined;
+    if (last) this.stream = null;
+    this.toWorker({ type: 'more', id, data, last, ...(last ? { verified } : {}) });
+    if (verified === false) this.finish(id, { type: 'error', id, code: 'bad-snapshot', message: 'the snapshot does not match its sha256 (damaged on the way?)' });
+  }
+
+  private toWorker(r: WorkerRequest): void {
+    if (this.queued) this.queued.push(r);
+    else this.worker?.thread.postMessage(r);
+  }
+
+  private async offload(id: number, snapshot: string, turns: number | undefined, more = false): Promise<void> {
+    this.queued = [];
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
     this.current = current;
     this.server.offloadStarted();
@@ -140,7 +163,9 @@ class Session {
       this.dropWorker();
     }, offloadMs);
     this.server.log(`session ${this.id}: offload ${id} running`);
-    worker.thread.postMessage({ type: 'offload', id, snapshot, turns } satisfies WorkerRequest);
+    worker.thread.postMessage({ type: 'offload', id, snapshot, turns, ...(more ? { more } : {}) } satisfies WorkerRequest);
+    for (const r of this.queued ?? []) worker.thread.postMessage(r);
+    this.queued = null;
   }
 
   private attach(worker: SessionWorker): SessionWorker {
@@ -184,6 +209,8 @@ class Session {
   private endCurrent(): void {
     if (this.current) this.server.offloadEnded();
     this.current = null;
+    this.stream = null;
+    this.queued = null;
   }
 
   close(): void {

@@ -4,19 +4,24 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort } from 'node:worker_threads';
-import { Engine, GuestError, SnapshotError, prepareCapture } from '../index';
+import { Engine, GuestError, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
-export interface WorkerRequest {
-  type: 'offload';
-  id: number;
-  snapshot: string;
-  /** Come back after this many turns even if the app does not ask. */
-  turns?: number;
-}
+export type WorkerRequest =
+  | {
+      type: 'offload';
+      id: number;
+      /** A whole snapshot or a delta; with `more`, the first chunk of a whole snapshot. */
+      snapshot: string;
+      /** Come back after this many turns even if the app does not ask. */
+      turns?: number;
+      more?: boolean;
+    }
+  /** A further chunk; the last one says whether the whole matched its hash. */
+  | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean };
 
 /** worker → main thread */
 export type WorkerReply =
@@ -29,25 +34,111 @@ export type WorkerReply =
 const port = parentPort!;
 const post = (m: WorkerReply) => port.postMessage(m);
 
-async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
-  const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0 };
-  let t = performance.now();
+/** The session's program between offloads: its engine and the state agreed with the client (deltas apply to it). */
+let kept: { engine: Engine; state: DeltaState | null } | null = null;
+/** The offload running now (console output is forwarded under its id). */
+let currentId = 0;
+
+const message = (e: unknown) => (e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`);
+
+/** The engine options of every program restored here: the server's choices, whatever the snapshot's header asks for. */
+function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void } {
   let engine: Engine | undefined;
-  try {
-    engine = Engine.restore(snapshot, {
-      // the server's choices, whatever the snapshot's header asks for
+  return {
+    options: {
       test262Host: false,
       frameLimit: 100_000,
       // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
-      onConsole: (level, values) => engine && post({ type: 'console', id, level, text: engine.format(values) }),
-    });
+      onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
+    },
+    // the engine, once made, formats its own output
+    adopt: (e) => void (engine = e),
+  };
+}
+
+/** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
+let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number } | null = null;
+
+function startStream(id: number, first: string, turns: number | undefined): void {
+  kept = null;
+  currentId = id;
+  const { options, adopt } = serverOptions();
+  streaming = { id, turns, restore: new StreamingRestore(options, Engine), adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0 };
+  feedStream(first);
+}
+
+function feedStream(data: string): void {
+  const s = streaming!;
+  s.bytes += Buffer.byteLength(data);
+  s.chunks++;
+  if (s.failed) return;
+  const t = performance.now();
+  try {
+    s.restore.feed(data);
   } catch (e) {
-    const message = e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`;
-    return post({ type: 'error', id, code: 'bad-snapshot', message });
+    s.failed = message(e);
   }
-  const e = engine;
+  s.busyMs += performance.now() - t;
+}
+
+function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
+  const s = streaming;
+  if (!s || s.id !== m.id) return;
+  const lastArrived = performance.now();
+  feedStream(m.data);
+  if (!m.last) return;
+  streaming = null;
+  if (m.verified === false) return; // the server has said so
+  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks };
+  let restored: ReturnType<StreamingRestore<Engine>['finish']> | null = null;
+  if (!s.failed) {
+    try {
+      restored = s.restore.finish();
+    } catch (e) {
+      s.failed = message(e);
+    }
+  }
+  if (!restored) return post({ type: 'error', id: m.id, code: 'bad-snapshot', message: s.failed ?? 'damaged snapshot' });
+  s.adopt(restored.engine);
+  kept = { engine: restored.engine, state: restored.state };
+  stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
+  stats.restoreAfterLastMs = performance.now() - lastArrived;
+  void runAndReply(m.id, s.turns, stats).catch((err: unknown) => post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+}
+
+async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
+  const delta = isDelta(snapshot);
+  const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: delta, deltaOut: false, fullBytesOut: 0 };
+  currentId = id;
+  const t = performance.now();
+  if (delta) {
+    // in place, on the engine this session kept
+    if (!kept?.state) return post({ type: 'error', id, code: 'bad-snapshot', message: 'a delta, but this session holds no state to apply it to (send a whole snapshot first)' });
+    try {
+      kept.state = applyDelta(kept.engine, kept.state, snapshot);
+    } catch (e) {
+      kept = null; // it may be half applied: the next offload must bring a whole snapshot
+      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+    }
+  } else {
+    kept = null;
+    try {
+      const { options, adopt } = serverOptions();
+      const r = Engine.restoreForDeltas(snapshot, options);
+      adopt(r.engine);
+      kept = r;
+    } catch (e) {
+      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+    }
+  }
   stats.restoreMs = performance.now() - t;
-  t = performance.now();
+  await runAndReply(id, turns, stats);
+}
+
+/** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
+async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats): Promise<void> {
+  const e = kept!.engine;
+  let t = performance.now();
   const firstTurn = e.loop.turn;
   try {
     if (pendingMove(e) !== null) completeMove(e, 'edge');
@@ -64,6 +155,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     }
   } catch (err) {
     if (!(err instanceof GuestError)) throw err;
+    kept = null;
     stats.runMs = performance.now() - t;
     stats.turns = e.loop.turn - firstTurn;
     return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });
@@ -71,20 +163,26 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   stats.runMs = performance.now() - t;
   stats.turns = e.loop.turn - firstTurn;
   t = performance.now();
-  let back: string;
+  let back: DeltaCapture;
   try {
-    back = e.snapshot({ portable: false }).code;
+    back = captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
+    kept = null;
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
   }
+  kept!.state = back.state; // agreed once the client applies it (else the client goes on alone)
   stats.captureMs = performance.now() - t;
-  stats.bytesOut = Buffer.byteLength(back);
-  post({ type: 'state', id, snapshot: back, stats });
+  stats.bytesOut = Buffer.byteLength(back.text);
+  stats.deltaOut = back.kind === 'delta';
+  stats.fullBytesOut = back.full.stats.bytes;
+  post({ type: 'state', id, snapshot: back.text, stats });
 }
 
 port.on('message', (m: WorkerRequest) => {
+  if (m?.type === 'more') return moreStream(m);
   if (m?.type !== 'offload') return;
+  if (m.more) return startStream(m.id, m.snapshot, m.turns);
   offload(m.id, m.snapshot, m.turns).catch((err: unknown) => {
     // an engine bug, not the guest's doing: the message only (no host stack to the client)
     post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
@@ -101,10 +199,12 @@ function warmUp(): void {
   installHints(e, { edge: true });
   e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
   e.runJobs();
-  const back = Engine.restore(e.snapshot({ portable: false }).code, quiet);
-  completeMove(back, 'edge');
-  back.runJobs();
-  back.snapshot({ portable: false });
+  const first = captureDelta(e, null, { portable: false });
+  const back = Engine.restoreForDeltas(first.text, quiet);
+  completeMove(back.engine, 'edge');
+  back.engine.runJobs();
+  const d = captureDelta(back.engine, back.state, { portable: false });
+  applyDelta(e, first.state, d.text);
 }
 warmUp();
 post({ type: 'ready', calibrationMs: calibrate() });

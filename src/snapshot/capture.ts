@@ -14,7 +14,7 @@ import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope } from './format';
-import { pristineEngine } from './pristine';
+import { pristineOf, recordBaseline, type Pristine } from './pristine';
 import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
 
@@ -44,6 +44,8 @@ export interface CaptureOptions {
   portable?: boolean;
   /** The embedder's objects (host.ts): a page's DOM. */
   host?: HostCapture;
+  /** An agreed earlier state whose ids this capture keeps (delta.ts). */
+  base?: CaptureBase;
 }
 
 export interface Snapshot {
@@ -92,6 +94,37 @@ export const WELL_KNOWN = new Map<symbol, string>(
     .map((k) => [(Symbol as any)[k] as symbol, k]),
 );
 
+/**
+ * Statements of one phase, each tagged with its owner: `o<id>` an object, `r<id>` an engine record,
+ * `u<id>` a compile unit, `b<path>` a built-in's changes, `l<name>` a global lexical, '' the roots.
+ * delta.ts groups them by owner to write only what changed since an agreed state.
+ */
+export class Stmts {
+  readonly items: string[] = [];
+  readonly owners: string[] = [];
+  constructor(private readonly current: { owner: string }) {}
+  push(...s: string[]): void {
+    for (const x of s) this.items.push(x), this.owners.push(this.current.owner);
+  }
+  pushAs(owner: string, s: string): void {
+    this.items.push(s);
+    this.owners.push(owner);
+  }
+  get length(): number {
+    return this.items.length;
+  }
+}
+
+/** Ids of an agreed earlier state (delta.ts): known objects, records and units keep theirs, new ones get the next. */
+export interface CaptureBase {
+  ids: Map<unknown, number>;
+  recIds: Map<object, number>;
+  units: Map<object, number>;
+  nextId: number;
+  nextRec: number;
+  nextUnit: number;
+}
+
 interface UnitInfo {
   id: number;
   codes: Map<Code, number>;
@@ -99,21 +132,28 @@ interface UnitInfo {
 }
 
 export class Capture {
-  private readonly creates: string[] = [];
-  private readonly records: string[] = [];
-  private readonly fills: string[] = [];
-  private readonly finals: string[] = [];
-  private readonly header: string[] = [];
+  /** The owner of the statements pushed now (see Stmts). */
+  owner = '';
+  readonly creates = new Stmts(this);
+  readonly records = new Stmts(this);
+  readonly fills = new Stmts(this);
+  readonly finals = new Stmts(this);
+  readonly header = new Stmts(this);
+  /** Statements a delta adds for a known object that changed (its prototype, which a fill may leave implicit). */
+  readonly extras = new Stmts(this);
+  /** The program's prelude (helper names) and its phase-4 tail (queues, clock), for delta.ts. */
+  prelude: string[] = [];
+  tail: string[] = [];
   /** Guest objects and unique symbols → index in `$o`. */
-  private readonly ids = new Map<unknown, number>();
+  readonly ids = new Map<unknown, number>();
   /** Where each guest value was first met (for errors that name the path to a value). */
   private readonly paths = new Map<unknown, string>();
   /** Engine records → index in the record table. */
-  private readonly recIds = new Map<object, number>();
-  private readonly units = new Map<object, UnitInfo>();
+  readonly recIds = new Map<object, number>();
+  readonly units = new Map<object, UnitInfo>();
   private readonly fillQueue: object[] = [];
   private readonly envsToFill = new Set<object>();
-  private readonly pristine: Engine;
+  private readonly pristine: Pristine;
   readonly pristineByPath: Map<string, object>;
   private nextRec = 0;
   private readonly creating = new Set<unknown>();
@@ -135,7 +175,8 @@ export class Capture {
   private readonly moduleRecords = new Set<object>();
   private readonly namespaces = new Map<object, object>();
   /** Namespaces are made after the records are linked: `$o[n] = $.namespace(…)` right after `$.link()`. */
-  private readonly lateCreates: string[] = [];
+  readonly lateCreates: string[] = [];
+  modulesLine = '';
 
   constructor(
     private readonly engine: Engine,
@@ -144,12 +185,13 @@ export class Capture {
     private readonly options: CaptureOptions = {},
   ) {
     this.host = options.host ?? null;
+    this.base = options.base ?? null;
     this.at = engine.timers.now();
     this.realmBuiltins = engine.realm.realmEval('globalThis');
     this.vm = engine.vm;
     this.realm = engine.realm;
-    this.pristine = pristineEngine(engine.options);
-    this.pristineByPath = new Map([...this.pristine.builtins].map(([o, p]) => [p, o]));
+    this.pristine = pristineOf(engine);
+    this.pristineByPath = this.pristine.byPath;
     for (const m of engine.modules.modules.values()) {
       this.moduleRecords.add(m);
       if (m.namespace) this.namespaces.set(m.namespace, m);
@@ -157,11 +199,34 @@ export class Capture {
   }
 
   private readonly host: HostCapture | null;
+  private readonly base: CaptureBase | null;
   private readonly bytesByKind: Record<string, number> = {};
   private readonly kindOf = new Map<unknown, string>();
   private lastKind = 'object';
   private readonly frameList: { name: string; at: string }[] = [];
   private readonly unitList: { file: string; kind: string; bytes: number }[] = [];
+
+  /** The id a new entry of `$o` gets (the earlier one for an object of the base state). */
+  private newId(o: unknown): number {
+    if (!this.base) return this.ids.size;
+    return this.base.ids.get(o) ?? this.base.nextId++;
+  }
+
+  private peekId(o: unknown): number {
+    return this.base ? (this.base.ids.get(o) ?? this.base.nextId) : this.ids.size;
+  }
+
+  private newRec(r: object): number {
+    if (!this.base) return this.nextRec++;
+    const id = this.base.recIds.get(r) ?? this.base.nextRec++;
+    this.nextRec = Math.max(this.nextRec, id + 1);
+    return id;
+  }
+
+  /** Whether `o` has an id in the base state (a delta's known object). */
+  known(o: unknown): boolean {
+    return this.base !== null && this.base.ids.has(o);
+  }
 
   private count(kind: string): void {
     this.byKind[kind] = (this.byKind[kind] ?? 0) + 1;
@@ -169,8 +234,8 @@ export class Capture {
   }
 
   /** A phase-2 statement, its bytes counted under `kind` (inspect's bytes by kind). */
-  private pushRecord(kind: string, stmt: string): void {
-    this.records.push(stmt);
+  private pushRecord(kind: string, id: number, stmt: string): void {
+    this.records.pushAs(`r${id}`, stmt);
     this.addBytes(kind, stmt.length + 1);
   }
 
@@ -204,12 +269,15 @@ export class Capture {
     if (key !== undefined) return `$S.for(${lit(key)})`;
     let id = this.ids.get(s);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.newId(s);
       this.ids.set(s, id);
       this.paths.set(s, path);
-      this.creates.push(`$o[${id}] = ${s.description === undefined ? '$S()' : `$S(${lit(s.description)})`};`);
+      this.creates.pushAs(`o${id}`, `$o[${id}] = ${s.description === undefined ? '$S()' : `$S(${lit(s.description)})`};`);
       this.count('symbol');
+      const owner = this.owner;
+      this.owner = `o${id}`;
       this.weakEntries(s, `$o[${id}]`, path);
+      this.owner = owner;
     }
     return `$o[${id}]`;
   }
@@ -217,7 +285,7 @@ export class Capture {
   private create(o: object): number {
     const nsOf = this.namespaces.get(o);
     if (nsOf) {
-      const id = this.ids.size;
+      const id = this.newId(o);
       this.ids.set(o, id);
       this.count('module namespace');
       this.lateCreates.push(`$o[${id}] = $.namespace($.ref(${this.record(nsOf)}));`);
@@ -230,10 +298,10 @@ export class Capture {
     // creation() may have met `o` again through a deferred edge: keep the first id
     let id = this.ids.get(o);
     if (id === undefined) {
-      id = this.ids.size;
+      id = this.newId(o);
       this.ids.set(o, id);
       const stmt = `$o[${id}] = ${expr};`;
-      this.creates.push(stmt);
+      this.creates.pushAs(`o${id}`, stmt);
       this.kindOf.set(o, this.lastKind);
       this.addBytes(this.lastKind, stmt.length + 1);
       this.fillQueue.push(o);
@@ -319,12 +387,12 @@ export class Capture {
       const b = o as ArrayBuffer;
       if (this.isDetached(b)) {
         // made empty, detached at the end (views on it are made first)
-        this.finals.push(`$.detach(${`$o[${this.ids.size}]`});`);
+        this.finals.pushAs(`o${this.peekId(o)}`, `$.detach(${`$o[${this.peekId(o)}]`});`);
         return `$.arrayBuffer("")`;
       }
       if ((b as any).resizable) {
         // made at its maximum length (views on it are then in bounds), resized to its length at the end
-        this.finals.push(`$.resize(${`$o[${this.ids.size}]`}, ${b.byteLength});`);
+        this.finals.pushAs(`o${this.peekId(o)}`, `$.resize(${`$o[${this.peekId(o)}]`}, ${b.byteLength});`);
         return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}, ${(b as any).maxByteLength})`;
       }
       return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))})`;
@@ -485,7 +553,9 @@ export class Capture {
     for (const r of this.vm.finalization.live(key as object)) {
       const args = [this.value(r.registry, `${path}.<registry>`), ref, this.value(r.held, `${path}.<held value>`)];
       if (r.token !== undefined) args.push(this.value(r.token, `${path}.<unregister token>`));
-      this.fills.push(`${this.builtinRef('FinalizationRegistry.prototype.register')}.call(${args.join(', ')});`);
+      // owned apart from the target's other statements: a delta cannot take a registration back (delta.ts)
+      const target = this.ids.get(key);
+      this.fills.pushAs(target === undefined ? this.owner : `f${target}`, `${this.builtinRef('FinalizationRegistry.prototype.register')}.call(${args.join(', ')});`);
     }
   }
 
@@ -532,17 +602,18 @@ export class Capture {
     let info = this.units.get(file);
     if (!info) {
       const tree = codeTree(file.root);
-      info = { id: this.units.size, codes: new Map(tree.map((c, i) => [c, i])), descs: descTable(tree) };
+      const uid = this.base ? (this.base.units.get(file) ?? this.base.nextUnit++) : this.units.size;
+      info = { id: uid, codes: new Map(tree.map((c, i) => [c, i])), descs: descTable(tree) };
       this.units.set(file, info);
       const u = file.unit;
       const inFunction = u.inFunction ? (u.inFunction.method ? 2 : 1) : 0;
       this.unitList.push({ file: file.name, kind: u.kind, bytes: Buffer.byteLength(file.text) });
       this.addBytes('source text', file.text.length);
-      this.header.push(`$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
+      this.header.pushAs(`u${info.id}`, `$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
       // tagged templates keep their cached template objects
       tree.forEach((c, ci) =>
         c.consts.forEach((k, ki) => {
-          if (k instanceof TemplateSite && k.cache !== undefined) this.fills.push(`$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
+          if (k instanceof TemplateSite && k.cache !== undefined) this.fills.pushAs(`u${info!.id}`, `$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
         }),
       );
     }
@@ -563,18 +634,18 @@ export class Capture {
     let id = this.recIds.get(e);
     if (id !== undefined) return id;
     const parent = e.parent ? this.env(e.parent, path) : -1;
-    id = this.nextRec++;
+    id = this.newRec(e);
     this.recIds.set(e, id);
     this.count('environment');
     if (e.object) {
-      this.creates.push(`$.withEnv(${id}, ${parent}, ${this.value(e.object, `${path}.<with>`)});`);
+      this.creates.pushAs(`r${id}`, `$.withEnv(${id}, ${parent}, ${this.value(e.object, `${path}.<with>`)});`);
     } else {
       const desc = e.desc!;
       const info = desc.file?.root ? this.unitInfo(desc.file.root) : undefined;
       const where = info?.descs.get(desc);
       const unitId = info?.id ?? -1;
       if (!where) this.fail(`an environment whose scope is unknown (${desc.names.join(', ')})`, e);
-      this.creates.push(`$.env(${id}, ${parent}, ${unitId}, ${where[0]}, ${where[1]});`);
+      this.creates.pushAs(`r${id}`, `$.env(${id}, ${parent}, ${unitId}, ${where[0]}, ${where[1]});`);
     }
     this.fillQueue.push(e); // slots in phase 3: they may hold what is being created now
     this.envsToFill.add(e);
@@ -606,19 +677,19 @@ export class Capture {
   record(r: object): number {
     let id = this.recIds.get(r);
     if (id !== undefined) return id;
-    id = this.nextRec++;
+    id = this.newRec(r);
     this.recIds.set(r, id);
     const path = `<record ${id}>`;
     if (r instanceof Frame) return this.frame(r, id), id;
     if (this.moduleRecords.has(r)) return this.moduleRecord(r as ModuleRecord, id), id;
     if (r instanceof PrivateName) {
       this.count('private name');
-      this.pushRecord('private name', `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
+      this.pushRecord('private name', id, `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
       return id;
     }
     if (Array.isArray(r)) {
       this.count('list');
-      this.pushRecord('list', `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
+      this.pushRecord('list', id, `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
       return id;
     }
     // An iterator record over a V8 iterator whose position iteration.ts can recover: written once the
@@ -630,7 +701,7 @@ export class Capture {
       const source = this.value(iter.source, `${path}.<source>`);
       const method = this.value(iter.method, `${path}.<method>`);
       const at = this.records.length;
-      this.records.push('');
+      this.records.pushAs(`r${id}`, ''); // (its statement is set by writeIterations)
       this.iterations.push({ at, write: (pos) => `$.rec(${id}, "iteration", [${source}, ${method}, ${pos}, ${iter.done === true}]);`, rec: iter });
       return id;
     }
@@ -638,7 +709,7 @@ export class Capture {
     const cap = r as { promise?: unknown; resolve?: unknown; reject?: unknown };
     if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === this.hostFunctionProto) {
       this.count('capability');
-      this.pushRecord('capability', `$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
+      this.pushRecord('capability', id, `$.rec(${id}, "hostCapability", [${this.value(cap.promise, path)}]);`);
       return id;
     }
     this.count('record');
@@ -648,8 +719,13 @@ export class Capture {
       if (typeof v === 'function' && Object.getPrototypeOf(v) === this.hostFunctionProto) this.fail(`a host function in an engine record (field ${k})`, r);
       fields.push(lit(k), this.internal(v, `${path}.${k}`));
     }
-    this.pushRecord('record', `$.rec(${id}, "object", [${fields.join(', ')}]);`);
+    this.pushRecord('record', id, `$.rec(${id}, "object", [${fields.join(', ')}]);`);
     return id;
+  }
+
+  /** Each iterator record's id → its collection's id (a delta rewrites the record when the collection is refilled). */
+  iterationSources(): Map<number, number | undefined> {
+    return new Map(this.iterations.map(({ rec }) => [this.recIds.get(rec)!, isObject(rec.source) ? this.ids.get(rec.source) : undefined]));
   }
 
   /** Iterator records over V8 iterators (iteration.ts), written when the walk is over. */
@@ -660,8 +736,8 @@ export class Capture {
       // an iterator the guest also holds as a value was refused by the walk: this one only the record holds
       const pos = this.vm.iteration.position(rec.source, rec.method!, rec.iterator!, (fresh) => (rec.iterator = fresh));
       if (pos === null) this.fail('an iterator whose position V8 hides (its next step would run guest code)', rec);
-      this.records[at] = write(pos);
-      this.addBytes('iteration', this.records[at]!.length + 1);
+      this.records.items[at] = write(pos);
+      this.addBytes('iteration', this.records.items[at]!.length + 1);
     }
   }
 
@@ -698,7 +774,7 @@ export class Capture {
       this.value(m.meta, `${path}.<import.meta>`),
       this.value(m.promise, `${path}.<evaluation>`),
     ];
-    this.pushRecord('module', `$.rec(${id}, "Module", [${fields.join(', ')}]);`);
+    this.pushRecord('module', id, `$.rec(${id}, "Module", [${fields.join(', ')}]);`);
   }
 
   private frame(f: Frame, id: number): void {
@@ -737,7 +813,8 @@ export class Capture {
     ];
     const stmt = `$.rec(${id}, "Frame", [${fields.join(', ')}]);`;
     this.addBytes('frame', stmt.length);
-    this.records.push(`// frame ${id}: ${name} (${at})`.replace(/[\r\n\u2028\u2029]/g, ' '), stmt);
+    this.records.pushAs(`r${id}`, `// frame ${id}: ${name} (${at})`.replace(/[\r\n\u2028\u2029]/g, ' '));
+    this.records.pushAs(`r${id}`, stmt);
   }
 
   // ---- phase 3: what each object holds ----
@@ -782,6 +859,12 @@ export class Capture {
       if (entries.length) this.fills.push(`$.setEntries(${ref}, [${entries.join(', ')}]);`);
     }
     const proxy = vm.proxies.get(o);
+    if (!proxy && this.known(o) && !this.protoAtCreation.has(o)) {
+      // a delta clears a changed object in place: its prototype is then always written
+      const proto = Object.getPrototypeOf(o);
+      const builtin = proto === null ? undefined : this.engine.builtins.get(proto);
+      this.extras.pushAs(`o${id}`, `$setp(${ref}, ${builtin !== undefined ? `$.builtin(${lit(builtin)})` : this.value(proto, `${path}.<prototype>`)});`);
+    }
     if (!proxy) {
       this.fillPrototype(o, ref, path);
       this.fillProperties(o, ref, path, null);
@@ -860,8 +943,12 @@ export class Capture {
     return e;
   }
   private readonly encodings = new Map<object, object>();
+  /** Whether a host service's record was written in its encoded form (a delta cannot update its live record in place). */
+  get wroteEncoded(): boolean {
+    return this.encodings.size > 0;
+  }
 
-  private readonly protoAtCreation = new Set<object>();
+  readonly protoAtCreation = new Set<object>();
   /** Objects of an engine built-in whose state is a stamped record (vm.stampedKinds). */
   private readonly stamped = new Map<object, [string, object]>();
 
@@ -882,6 +969,8 @@ export class Capture {
   /** Own properties in order. `pristine` (a built-in's twin in a fresh engine) limits them to what changed. */
   private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null, only?: PropertyKey[]): void {
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
+    // a typed array's elements live in its buffer, written with the buffer
+    const isTyped = types.isTypedArray(o);
     writeProperties(
       this,
       {
@@ -889,7 +978,9 @@ export class Capture {
         push: (stmt) => this.fills.push(stmt),
         names: { elems: '$.elems', props: '$props', dp: '$dp', del: '$del' },
         // a closure is made with its code's `length` and `name`
-        skip: (k, d) => !!closure && (k === 'length' ? d.value === closure.code.length : k === 'name' && d.value === closure.code.name) && 'value' in d && !d.writable && !d.enumerable && !!d.configurable,
+        skip: (k, d) =>
+          (isTyped && typeof k === 'string' && String(Number(k)) === k && Number.isInteger(Number(k))) ||
+          (!!closure && (k === 'length' ? d.value === closure.code.length : k === 'name' && d.value === closure.code.name) && 'value' in d && !d.writable && !d.enumerable && !!d.configurable),
       },
       o,
       refOf,
@@ -950,8 +1041,7 @@ export class Capture {
 
   /** `$.builtin(path)` for a built-in named as from a fresh global (`Object.create`). */
   private builtinRef(dotted: string): string {
-    let v: any = this.pristine.realm.global;
-    for (const k of dotted.split('.')) v = v[k];
+    const v = this.pristine.lookup(dotted) as object;
     const p = this.pristine.builtins.get(v);
     if (p === undefined) throw new SnapshotError(`no built-in ${dotted}`);
     return `$.builtin(${lit(p)})`;
@@ -959,14 +1049,17 @@ export class Capture {
 
   /** Drain: filling an object may reach new objects. */
   private drain(): void {
+    const owner = this.owner;
     for (let i = this.drained; i < this.fillQueue.length; i++) {
       const o = this.fillQueue[i]!;
       const before = this.fills.length;
+      this.owner = this.envsToFill.has(o) ? `r${this.recIds.get(o)}` : `o${this.ids.get(o)}`;
       this.fill(o);
       let n = 0;
-      for (let j = before; j < this.fills.length; j++) n += this.fills[j]!.length + 1;
+      for (let j = before; j < this.fills.length; j++) n += this.fills.items[j]!.length + 1;
       this.addBytes(this.envsToFill.has(o) ? 'environment' : (this.kindOf.get(o) ?? 'object'), n);
     }
+    this.owner = owner;
     this.drained = this.fillQueue.length;
   }
   private drained = 0;
@@ -1001,7 +1094,9 @@ export class Capture {
       for (const o of this.claims.keys()) {
         this.weakWritten = this.weakDone.get(o) ?? new Set();
         this.weakDone.set(o, this.weakWritten);
+        this.owner = `o${this.ids.get(o)}`;
         this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', true);
+        this.owner = '';
       }
       this.drain();
     }
@@ -1025,12 +1120,15 @@ export class Capture {
     const fillsBefore = this.fills.length;
     for (const [o, p] of engine.builtins) {
       this.paths.set(o, p);
+      this.owner = `b${p}`;
       this.diffBuiltin(o, p);
     }
     const globalChanges = this.fills.length - fillsBefore;
     for (const [name, b] of vm.globalLex) {
+      this.owner = `l${name}`;
       this.fills.push(`$.lexical(${lit(name)}, ${this.internal(b.value, name)}, ${b.isConst});`);
     }
+    this.owner = '';
     const jobs = engine.queue.jobs.map((j) => `$.ref(${this.record(j)})`);
     const now = this.at;
     const timers = [...engine.timers.timers.values()].map((t) => {
@@ -1049,32 +1147,39 @@ export class Capture {
     const b = (dotted: string) => this.builtinRef(dotted);
     const formatOptions = JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) });
     const formatLine = `$.format(${FORMAT_VERSION}, ${lit(formatOptions)});`;
-    const body = [
-      formatLine,
-      `var $o = [];`,
+    this.prelude = [
       `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
       `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
       `var $Map = ${b('Map')}, $Set = ${b('Set')}, $Date = ${b('Date')}, $RegExp = ${b('RegExp')}, $bind = ${b('Function.prototype.bind')};`,
       `var $props = $.props;`,
-      ...this.header,
-      ...hostState,
-      `// 1. objects`,
-      ...this.creates,
-      `// 2. engine records`,
-      ...this.records,
-      `$.link();`,
-      `$.modules([${modules.join(', ')}]);`,
-      ...this.lateCreates,
-      `// 3. contents`,
-      ...this.fills,
-      `// 4. integrity, queues, clock`,
-      ...this.finals,
+    ];
+    this.tail = [
       ...hostLinks,
       `$.jobs([${jobs.join(', ')}]);`,
       `$.timers([${timers.join(', ')}], ${t.nextId}, ${t.nextSeq});`,
       `$.rejections([${pendingRejections.join(', ')}]);`,
       ...(runningRef ? [`$.running(${runningRef}, ${engine.loop.runningCallback !== null});`] : []),
       `$.turn(${engine.loop.turn}, ${engine.mainTurnDone});`,
+    ];
+    this.modulesLine = `$.modules([${modules.join(', ')}]);`;
+    const body = [
+      formatLine,
+      `var $o = [];`,
+      ...this.prelude,
+      ...this.header.items,
+      ...hostState,
+      `// 1. objects`,
+      ...this.creates.items,
+      `// 2. engine records`,
+      ...this.records.items,
+      `$.link();`,
+      this.modulesLine,
+      ...this.lateCreates,
+      `// 3. contents`,
+      ...this.fills.items,
+      `// 4. integrity, queues, clock`,
+      ...this.finals.items,
+      ...this.tail,
       '',
     ].join('\n');
     const stats: SnapshotStats = {
@@ -1200,9 +1305,14 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
   }
 }
 
-/** Make the fresh twin engine now, so that the first snapshot does not pause the program to build it. */
-export function prepareCapture(engine: Engine): void {
-  pristineEngine(engine.options);
+/**
+ * Make the fresh twin engine now, so that the first snapshot does not pause the program to build it.
+ * With `fresh` (the caller promises that no guest code has run in `engine` yet), record what its
+ * built-ins look like instead: cheaper than a second engine, which matters to a slow client's start-up.
+ */
+export function prepareCapture(engine: Engine, options: { fresh?: boolean } = {}): void {
+  if (options.fresh) recordBaseline(engine);
+  else pristineOf(engine);
 }
 
 /** The portable section of a state that has none: one clear line in Node, exit code 2. */
@@ -1211,9 +1321,13 @@ function notPortable(why: string): string {
   return `console.error(${lit(line)} + "; restore it with \\"snapvm restore " + process.argv[1] + "\\"");\nprocess.exit(2);`;
 }
 
-export function capture(engine: Engine, running: Frame | null = null, options: CaptureOptions = {}): Snapshot {
-  // a host operation's result (a model loading, an inference) would never reach the restored program
+/** Refuse a snapshot while host work is in flight: its result (a model loading, an inference) would never reach the restored program. */
+export function checkSettled(engine: Engine): void {
   const inFlight = engine.loop.hostPending;
   if (inFlight) throw new SnapshotError(`cannot snapshot while host work is in flight (${inFlight} operation${inFlight > 1 ? 's' : ''}, e.g. a model loading or an inference); snapshot after it settles`);
+}
+
+export function capture(engine: Engine, running: Frame | null = null, options: CaptureOptions = {}): Snapshot {
+  checkSettled(engine);
   return new Capture(engine, running, options).run();
 }

@@ -1,5 +1,7 @@
-// A fresh engine per option set, kept for the process: the twin against which a snapshot tells
-// which built-ins a program changed.
+// What a fresh engine's built-ins look like, against which a snapshot tells which built-ins a program
+// changed. Either a fresh twin engine per option set (and service list), kept for the process, or — cheaper,
+// for an engine seen before its program ran (`recordBaseline`) — copies of that engine's own built-ins'
+// properties taken then (no second engine to build: a slow client's start-up is shorter by that much).
 import { Engine, type EngineOptions, type HostService } from '../interpreter/index';
 
 const twins = new Map<string, Engine>();
@@ -22,4 +24,56 @@ export function pristineEngine(options: EngineOptions): Engine {
     twins.set(key, e);
   }
   return e;
+}
+
+/** A fresh engine's built-ins: by path, what each looked like (its own properties and prototype), and their paths. */
+export interface Pristine {
+  /** path → an object with the built-in's fresh own properties and prototype */
+  byPath: Map<string, object>;
+  /** the objects the fresh properties name → their paths */
+  builtins: Map<object, string>;
+  /** The fresh built-in at a dotted path from the global (`Object.create`). */
+  lookup(dotted: string): unknown;
+}
+
+const baselines = new WeakMap<Engine, Pristine>();
+
+/** Copy `engine`'s built-ins now, before its program runs: its captures then diff against the copies. */
+export function recordBaseline(engine: Engine): void {
+  const byPath = new Map<string, object>();
+  for (const [o, p] of engine.builtins) {
+    // host reflection on the realm's own built-ins: descriptors only, no getter runs
+    const copy = Object.create(Object.getPrototypeOf(o), Object.getOwnPropertyDescriptors(o)) as object;
+    if (!Object.isExtensible(o)) Object.preventExtensions(copy);
+    byPath.set(p, copy);
+  }
+  const builtins = engine.builtins;
+  baselines.set(engine, {
+    byPath,
+    builtins,
+    lookup(dotted) {
+      let v: unknown = engine.realm.global;
+      for (const k of dotted.split('.')) {
+        const copy = byPath.get(builtins.get(v as object) ?? '');
+        v = copy ? Reflect.getOwnPropertyDescriptor(copy, k)?.value : undefined;
+      }
+      return v;
+    },
+  });
+}
+
+/** The fresh built-ins `engine`'s captures diff against: its baseline if recorded, else a twin engine's. */
+export function pristineOf(engine: Engine): Pristine {
+  const b = baselines.get(engine);
+  if (b) return b;
+  const twin = pristineEngine(engine.options);
+  return {
+    byPath: new Map([...twin.builtins].map(([o, p]) => [p, o])),
+    builtins: twin.builtins,
+    lookup(dotted) {
+      let v: any = twin.realm.global;
+      for (const k of dotted.split('.')) v = v[k];
+      return v;
+    },
+  };
 }

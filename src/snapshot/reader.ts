@@ -263,14 +263,14 @@ class Parser {
 /**
  * Apply a snapshot's canonical text to `engine` through the restore operations `ops`, statement by
  * statement. Returns false when the text leaves the canonical form: the engine may then hold part of
- * the state, and the caller starts over in a fresh engine on the general path.
+ * the state, and the caller starts over in a fresh engine on the general path. `$o` is the object
+ * table the text fills (a delta continues the table of the state it applies to).
  */
-export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>): boolean {
+export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>, $o: unknown[] = []): boolean {
   const parser = new Parser(code);
   const realm = engine.realm;
   const R = realm.R;
   const I = realm.intrinsics;
-  const $o: unknown[] = [];
   const scope = new Map<string, unknown>([['$', ops]]);
   const hostOps = new Set(Object.values(ops).filter((v) => typeof v === 'function'));
   const isGuestCallable = (f: unknown) => typeof f === 'function' && !hostOps.has(f);
@@ -360,5 +360,17 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
       // `$o[N] = []`: a guest array (everywhere else an array literal is an argument list for `$`)
       $o[st.index] = st.value.t === 'array' && st.value.items.length === 0 ? I.newArray() : evaluate(st.value);
     } else evaluate(st.e);
+  }
+}
+
+/** Whether `code` is entirely in the canonical form (parsed only, nothing applied): a delta is checked before it touches an engine. */
+export function isCanonical(code: string): boolean {
+  const parser = new Parser(code);
+  try {
+    while (parser.next() !== null);
+    return true;
+  } catch (e) {
+    if (e === NOT) return false;
+    throw e;
   }
 }

@@ -13,10 +13,17 @@ const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== nu
 
 type RawRecord = { kind: string; fields: unknown[] };
 
-class Restorer {
-  private readonly units: Code[][] = [];
+/** What a restore made, by id: compiled units, records, objects (`$o`). A delta continues from it (delta.ts). */
+export interface RestoreTable {
+  units: Code[][];
+  recs: unknown[];
+  objs: unknown[];
+}
+
+export class Restorer {
+  private readonly units: Code[][];
   /** Records by id: environments, frames, private names, host objects and lists. */
-  private readonly recs: unknown[] = [];
+  private readonly recs: unknown[];
   private readonly raw = new Map<number, RawRecord>();
   private readonly tokens = new WeakMap<object, number>();
   private readonly holeToken: object;
@@ -34,10 +41,39 @@ class Restorer {
     private readonly engine: Engine,
     /** The embedder's objects (host.ts): a page's DOM. */
     private readonly host: HostRestore | null = null,
+    /** The table to fill (a delta continues the table of the state it applies to: delta.ts). */
+    table: RestoreTable | null = null,
   ) {
+    this.units = table?.units ?? [];
+    this.recs = table?.recs ?? [];
     this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
     this.typed = new TypedRestore(engine, this.made);
+    if (this.recs.length) {
+      const modules = new Set<unknown>(engine.modules.modules.values());
+      this.recs.forEach((r, id) => this.adopt(r, id, modules));
+    }
+  }
+
+  /**
+   * The records of the state a delta applies to (the engine's own, or an earlier restore's): they may
+   * stand where the engine expects a record of their kind, and a delta may give one new fields.
+   */
+  private readonly earlier = new Map<number, string>();
+  private adopt(r: unknown, id: number, modules: Set<unknown>): void {
+    if (!isObject(r)) return;
+    let kind: string;
+    if (Array.isArray(r)) (kind = 'list'), this.made.lists.add(r);
+    else if (r instanceof Frame) (kind = 'Frame'), this.made.frames.add(r), this.made.frameIds.set(r, id);
+    else if (r instanceof Env) kind = 'Env';
+    else if (r instanceof PrivateName) kind = 'PrivateName';
+    else if (modules.has(r)) (kind = 'Module'), this.made.modules.add(r);
+    else {
+      const cap = r as { promise?: unknown; resolve?: unknown };
+      if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === Function.prototype && getPromiseRecord(cap.promise)) (kind = 'hostCapability'), this.made.capabilities.add(r);
+      else (kind = 'object'), this.made.objects.add(r);
+    }
+    this.earlier.set(id, kind);
   }
 
   private bad(what: string): never {
@@ -78,7 +114,7 @@ class Restorer {
     const id = this.tokens.get(v);
     if (id === undefined) return v;
     if (!(id in this.recs)) this.bad(`reference to record ${id}, which the snapshot never made`);
-    if (!this.linked && !(this.recs[id] instanceof Env)) this.bad(`reference to record ${id} before link()`);
+    if (!this.linked && !(this.recs[id] instanceof Env) && !this.earlier.has(id)) this.bad(`reference to record ${id} before link()`);
     return this.recs[id];
   }
 
@@ -93,12 +129,30 @@ class Restorer {
     if (this.linked) this.bad('a record after link()');
     if (this.raw.has(id)) this.bad(`record ${id} made twice`);
     this.raw.set(id, { kind, fields });
+    const earlier = this.earlier.get(id);
+    if (earlier !== undefined) {
+      // a record of the agreed state, emptied by the delta (its fields are linked below): of the same kind
+      if (earlier !== (kind === 'iteration' ? 'object' : kind)) this.bad(`record ${id} given as a ${kind} record, which it is not`);
+      if (kind === 'hostCapability') {
+        // made again (its resolving functions close over its promise), in the same record
+        const old = this.recs[id] as object;
+        delete this.recs[id];
+        this.make(id, kind, fields);
+        Object.assign(old, this.recs[id]);
+        this.recs[id] = old;
+      }
+      return;
+    }
     if (id in this.recs) {
       // a placeholder made earlier (promise functions, module steps) takes its fields from one object record
       if (kind !== 'object' || !this.placeholders.has(id)) this.bad(`record ${id} made twice`);
       this.made.objects.add(this.recs[id] as object);
       return;
     }
+    this.make(id, kind, fields);
+  }
+
+  private make(id: number, kind: string, fields: unknown[]): void {
     switch (kind) {
       case 'object':
         this.recs[id] = {};
@@ -377,6 +431,9 @@ class Restorer {
       if (!target || !isObject(r)) this.bad('a promise state for something that is not a promise');
       this.typed.expect(r, this.typed.promiseRecord, 'a promise state');
       Object.assign(target, r);
+      // the table names the promise's own record from now on (a delta updates it in place)
+      const id = isObject(rec) ? this.tokens.get(rec) : undefined;
+      if (id !== undefined) this.recs[id] = target;
     });
     def('generator', () => I.objectCreate(null));
     def('generatorState', (obj: unknown, rec: unknown) => {
@@ -649,6 +706,11 @@ function runAsGuest(code: string, engine: Engine, restorer: Restorer): void {
 
 /** Rebuild an engine from a snapshot's text. The engine is returned only when the whole state is back. */
 export function restore<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): E {
+  return restoreWithTable(code, options, EngineClass).engine;
+}
+
+/** `restore`, also returning what it made by id (null when the text ran on the general path). */
+export function restoreWithTable<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): { engine: E; table: RestoreTable | null } {
   const header = readHeader(code);
   const make = () => ({
     engine: new EngineClass({
@@ -660,7 +722,7 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
     }),
     host: null,
   });
-  return restoreWith(code, make);
+  return restoreInto(code, make);
 }
 
 /**
@@ -668,14 +730,21 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
  * second time when the text is not the canonical one capture writes.
  */
 export function restoreWith<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): E {
+  return restoreInto(code, make).engine;
+}
+
+/** `restoreWith`, also returning the table of what it made by id (null when the text ran on the general path). */
+function restoreInto<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): { engine: E; table: RestoreTable | null } {
   readHeader(code);
   let { engine, host } = make();
+  let table: RestoreTable | null = { units: [], recs: [], objs: [] };
   try {
     // the canonical text capture writes is read directly; any other program runs as guest code,
     // from the start in a fresh engine
     const section = engineSection(code);
-    if (!readCanonical(section, engine, new Restorer(engine, host).operations())) {
+    if (!readCanonical(section, engine, new Restorer(engine, host, table).operations(), table.objs)) {
       ({ engine, host } = make());
+      table = null;
       runAsGuest(section, engine, new Restorer(engine, host));
     }
   } catch (e) {
@@ -683,5 +752,5 @@ export function restoreWith<E extends Engine>(code: string, make: () => { engine
     const msg = isObject(e) && typeof (e as any).message === 'string' ? (e as any).message : engine.format([engine.vm.toGuest(e)]);
     throw new SnapshotError(msg.startsWith('damaged snapshot') ? msg : `damaged snapshot: ${msg}`);
   }
-  return engine;
+  return { engine, table };
 }
