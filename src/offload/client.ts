@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
@@ -260,8 +260,6 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   let n = 0;
   let current = engine;
-  // the state the client and the edge last agreed on (null: the next trip sends a whole snapshot)
-  let agreed: DeltaState | null = null;
   const giveUp = (e: Engine, line: string | null) => {
     if (line) options.stderr(line + '\n');
     edgeDown = true;
@@ -317,7 +315,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t0 = performance.now();
       let snap: DeltaCapture;
       try {
-        snap = captureDelta(e, agreed, { portable: false }); // only snapvm restores what goes over the link
+        // whole, every time (the edge checks all of it: it takes no deltas from clients); only snapvm
+        // restores what goes over the link
+        snap = captureDelta(e, null, { portable: false });
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
         giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -328,7 +328,6 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const outcome = await l.offload(snap.text, autoTurn ? 1 : undefined);
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
-        agreed = null;
         giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
         continue;
       }
@@ -342,16 +341,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       try {
         if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
-          agreed = applyDelta(e, snap.state, outcome.snapshot);
+          applyDelta(e, snap.state, outcome.snapshot);
           back = e;
         } else {
-          agreed = null;
           back = restored = Engine.restore(outcome.snapshot, { ...options.engineOptions, onConsole });
         }
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        agreed = null;
         const kept = err instanceof SnapshotError && /^(a delta against|damaged delta: (its first|it is cut|it is not))/.test(err.message) ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
         current = kept;
         giveUp(kept, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
