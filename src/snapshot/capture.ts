@@ -262,8 +262,23 @@ export class Capture {
     return `$o[${this.create(v as object)}]`;
   }
 
+  /** Well-known symbols the engine adds where V8 lacks them (Symbol.asyncDispose…): each engine has its own. */
+  private engineWellKnown(): Map<symbol, string> {
+    if (!this.engineSymbols) {
+      this.engineSymbols = new Map();
+      const S = (this.realm.global as any).Symbol as object;
+      for (const k of Object.getOwnPropertyNames(S)) {
+        const d = Object.getOwnPropertyDescriptor(S, k)!;
+        // (fixed like the spec's own: a property the program added is not a name the restoring engine has)
+        if (typeof d.value === 'symbol' && !d.writable && !d.configurable && !WELL_KNOWN.has(d.value)) this.engineSymbols.set(d.value, k);
+      }
+    }
+    return this.engineSymbols;
+  }
+  private engineSymbols: Map<symbol, string> | null = null;
+
   private symbol(s: symbol, path: string): string {
-    const wk = WELL_KNOWN.get(s);
+    const wk = WELL_KNOWN.get(s) ?? this.engineWellKnown().get(s);
     if (wk) return `$S.${wk}`;
     const key = Symbol.keyFor(s);
     if (key !== undefined) return `$S.for(${lit(key)})`;

@@ -279,7 +279,16 @@ export class TypedRestore {
   };
 
   /** Records stamped on objects by engine built-ins (`vm.stampedKinds`), by kind. */
+  private readonly disposableStack: Check = this.record('disposable stack', {
+    state: this.oneOf('pending', 'disposed'),
+    resources: this.list(
+      this.record('disposable resource', { value: this.value, hint: this.oneOf('sync-dispose', 'async-dispose'), method: this.value, call: this.oneOf('method', 'adopt', 'sync-as-async') }),
+      'disposable resources',
+    ),
+  });
   readonly stamped: Record<string, Check> = {
+    DisposableStack: this.disposableStack,
+    AsyncDisposableStack: this.disposableStack,
     WrappedIterator: this.record('wrapped iterator', { iterated: this.iteratorRecord }),
     IteratorHelper: this.record('iterator helper', {
       kind: this.oneOf('map', 'filter', 'flatMap', 'take', 'drop', 'concat', 'chunks', 'windows', 'zip'),
