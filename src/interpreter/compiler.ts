@@ -1913,7 +1913,7 @@ class FunctionCompiler {
       // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value)
       this.emit(Op.YieldStarStep, this.kind === 'asyncGenerator' ? 1 : 0);
       if (this.kind === 'asyncGenerator') {
-        // The step pushed a promise-ish result to await, then checks
+        // The step pushed the mode and a promise-ish result to await; the check takes both
         this.emit(Op.Await);
         const ok = this.label();
         this.jump(Op.Resume, ok);

@@ -373,8 +373,9 @@ function analyse(code: Code): Verified {
         case Op.GetIterator: case Op.GetAsyncIterator: pop(); push(Kind.Iterator); break;
         case Op.IterValue: case Op.IterRest: case ExtOp.AsyncIterNext: pop(); push(Kind.Value); break;
         case Op.ForInPrepare: pop(); push(Kind.ForIn); break;
-        case Op.YieldStarStep: popN(3); push(Kind.Value); if (a !== 1) push(Kind.Value); break;
-        case ExtOp.YieldStarCheck: pop(); push(Kind.Value), push(Kind.Value); break;
+        // (async: the mode, then the result to await; sync: the result, then the flag)
+        case Op.YieldStarStep: popN(3); push(Kind.Value); push(Kind.Value); break;
+        case ExtOp.YieldStarCheck: popN(2); push(Kind.Value), push(Kind.Value); break;
         case Op.GenStart: break;
         // a suspension: the value leaves; the resumer pushes the value sent in and the resume mode
         case Op.Yield: case ExtOp.YieldRaw: case Op.Await: pop(); push(Kind.Value), push(Kind.Value); break;

@@ -2141,8 +2141,9 @@ export class VM {
           frame.sp = sp;
           const r = this.yieldStarStep(it, received, mode, isAsync);
           if (isAsync) {
-            stack[sp++] = r.value; // a promise-like result to await
-            (frame as any).yieldStarMode = r.flag;
+            // the mode stays on the stack below the promise-like result to await (a snapshot keeps it)
+            stack[sp++] = r.flag;
+            stack[sp++] = r.value;
           } else {
             stack[sp++] = r.value;
             stack[sp++] = r.flag;
@@ -2151,8 +2152,8 @@ export class VM {
         }
         case ExtOp.YieldStarCheck: {
           const res = stack[--sp] as any;
+          const mode = stack[--sp] as number;
           frame.sp = sp;
-          const mode = (frame as any).yieldStarMode as number;
           if (res === null || (typeof res !== 'object' && typeof res !== 'function')) this.throwError('TypeError', 'iterator result is not an object');
           if (mode === -1) {
             // throw() was missing: the iterator was closed; protocol violation
