@@ -54,3 +54,21 @@ for (const [i, c] of cases.entries()) {
     t.equal(page.engine.evaluateScript('String(result)', 'read.js'), c.expected);
   });
 }
+
+t.test('fetch cannot leave the app folder through a symbolic link in it', async (t) => {
+  const app = fs.mkdtempSync(path.join(dir, 'links-'));
+  const outside = path.join(dir, 'outside-secret.txt');
+  fs.writeFileSync(outside, 'secret');
+  fs.symlinkSync(outside, path.join(app, 'secret.txt'));
+  fs.writeFileSync(path.join(app, 'ok.txt'), 'inside');
+  fs.symlinkSync(path.join(app, 'ok.txt'), path.join(app, 'alias.txt')); // a link that stays inside is fine
+  const file = path.join(app, 'index.html');
+  fs.writeFileSync(
+    file,
+    "<!doctype html><html><body><script>var result = [];\nPromise.all(['ok.txt', 'alias.txt', 'secret.txt'].map((f) => fetch(f).then(async (r) => f + ':' + r.status + ':' + (r.ok ? await r.text() : '')))).then((l) => { result = l.join(); });\n</script></body></html>",
+  );
+  const page = new Page(file, { onConsole: () => {}, onError: () => {} });
+  page.load();
+  await page.wait(100);
+  t.equal(page.engine.evaluateScript('String(result)', 'read.js'), 'ok.txt:200:inside,alias.txt:200:inside,secret.txt:404:');
+});

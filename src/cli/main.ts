@@ -9,7 +9,7 @@ import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot } from '../dom/
 import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
-import { guestMlServices } from '../ml/services';
+import { guestMlServices, installedPackageRoots } from '../ml/services';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {
@@ -259,6 +259,7 @@ function readSteps(stepsFile: string | undefined, io: Streams): Step[] | undefin
 function pageOptions(io: Streams, page: () => Page, afterTurn: (turn: number) => boolean, appDir: string): PageOptions {
   return {
     services: guestMlServices({ modelRoot: appDir, onNote: (line) => io.stderr(line + '\n') }),
+    linkRoots: installedPackageRoots(),
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(page().engine.format(values) + '\n'),
     onError: (e) => io.stderr(describeGuestError(e)),
     afterTurn,

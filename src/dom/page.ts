@@ -27,6 +27,11 @@ export interface ListenerRecord {
 }
 
 export interface PageOptions {
+  /**
+   * Folders outside the app's a symbolic link inside it may lead into (the engine's installed packages,
+   * e.g. a model package); any other link out of the app's folder is refused.
+   */
+  linkRoots?: string[];
   /** Receives each console call (guest values); default: the engine's (stdout / stderr). */
   onConsole?: (level: ConsoleLevel, args: unknown[]) => void;
   /** An uncaught error in a script, listener, timer or frame; the page goes on, as a browser's does. Default: its guest stack on stderr. */
@@ -139,6 +144,7 @@ export class Page {
   /** The page's HTML file, and the app's folder: fetch and script loads stay inside it. */
   readonly file: string;
   readonly root: string;
+  private readonly linkRoots: string[];
   readonly url: string;
   /** The window: the guest's global object. */
   readonly window: object;
@@ -164,6 +170,7 @@ export class Page {
   constructor(file: string, options: PageOptions = {}) {
     this.file = path.resolve(file);
     this.root = path.dirname(this.file);
+    this.linkRoots = options.linkRoots ?? [];
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
     this.afterTurn = options.afterTurn;
@@ -353,8 +360,22 @@ export class Page {
     } catch {
       return null;
     }
-    const rel = path.relative(this.root, file);
-    return rel.startsWith('..') || path.isAbsolute(rel) ? null : file;
+    if (!inside(this.root, file)) return null;
+    // a symbolic link may lead only into the app's folder or a link root
+    let real: string;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      return file; // not there: reading it fails as it should
+    }
+    const roots = [this.root, ...this.linkRoots].map((r) => {
+      try {
+        return fs.realpathSync(r);
+      } catch {
+        return null;
+      }
+    });
+    return roots.some((r) => r !== null && inside(r, real)) ? real : null;
   }
 
   /**
@@ -477,4 +498,10 @@ function sliceArgs(a: ArrayLike<unknown>, from: number): unknown[] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.ceil(ms)));
+}
+
+/** Whether `file` is `dir` or inside it. */
+function inside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return !rel.startsWith('..') && !path.isAbsolute(rel);
 }

