@@ -4,12 +4,12 @@
 export type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
 
 export interface EngineOptions {
-  /** Maximum depth of guest frames before a guest RangeError (default 100 000). */
   /**
    * Run the interpreter loop's warm-up program (warmup.ts) if no engine of this process has yet
    * (default true). A client that sends its heavy work to an edge server skips it: start-up matters more there.
    */
   warmUp?: boolean;
+  /** Maximum depth of guest frames before a guest RangeError (default 100 000). */
   frameLimit?: number;
   /** Proper tail calls in strict code (ES2015): tail recursion in constant space, but tail-calling frames vanish from stack traces. Default false. */
   properTailCalls?: boolean;

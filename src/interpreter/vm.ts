@@ -53,7 +53,6 @@ const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
 /** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
 const REENTER: unique symbol = Symbol('reenter') as never;
 
-/** The value of a binding in its temporal dead zone. */
 /** A sloppy mapped arguments object's link to its function's parameters (V8 keeps them in a realm closure). */
 export interface MappedParams {
   /** How many parameters the function has, and how many arguments it was given (indices below both are mapped). */
@@ -64,9 +63,10 @@ export interface MappedParams {
 }
 
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
-const NATIVE = { native: true } as const;
-const ITERATOR_METHOD = { native: true, iterator: true } as const;
+const NATIVE = {};
+const ITERATOR_METHOD = {};
 
+/** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
 
 export class Env {
@@ -1344,7 +1344,7 @@ export class VM {
               break;
             }
             const rec = cached as Closure;
-            if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
+            if ((rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
               const nstack = c2.template.slice();

@@ -71,20 +71,20 @@ export class IonnModel {
   readonly hash: string;
   readonly parts: Uint8Array[];
   readonly partHashes: string[];
-  private constructor(readonly chain: LayerChain, readonly sessions: ort.InferenceSession[], bytes: Uint8Array) {
+  private constructor(readonly chain: LayerChain, readonly sessions: ort.InferenceSession[], bytes: Uint8Array, parts: Uint8Array[]) {
     this.hash = contentHash(bytes);
-    this.parts = chain.layers.map((l) => encodeModel(subModel(chain, l.index, l.index + 1)));
+    this.parts = parts;
     this.partHashes = this.parts.map(contentHash);
   }
 
   static async load(model: Model | Uint8Array, threads = 1): Promise<IonnModel> {
     const bytes = model instanceof Uint8Array ? model : encodeModel(model);
     const chain = layerChain(model instanceof Uint8Array ? decodeModel(model) : model);
+    // each layer's sub-model, encoded once: its session here and its upload to the server
+    const parts = chain.layers.map((l) => encodeModel(subModel(chain, l.index, l.index + 1)));
     const sessions: ort.InferenceSession[] = [];
-    for (const l of chain.layers) {
-      sessions.push(await ort.InferenceSession.create(encodeModel(subModel(chain, l.index, l.index + 1)), { executionProviders: ['cpu'], intraOpNumThreads: threads }));
-    }
-    return new IonnModel(chain, sessions, bytes);
+    for (const part of parts) sessions.push(await ort.InferenceSession.create(part, { executionProviders: ['cpu'], intraOpNumThreads: threads }));
+    return new IonnModel(chain, sessions, bytes, parts);
   }
 
   get n(): number {

@@ -34,7 +34,10 @@ export type WorkerReply =
 const port = parentPort!;
 const post = (m: WorkerReply) => port.postMessage(m);
 
-/** The session's program between offloads: its engine and the state agreed with the client (deltas apply to it). */
+/**
+ * The program of the offload in progress: its engine and the state agreed with the client (the delta
+ * sent back is taken against it). Each offload brings a whole snapshot: the edge takes no deltas.
+ */
 let kept: { engine: Engine; state: DeltaState | null } | null = null;
 /** The offload running now (console output is forwarded under its id). */
 let currentId = 0;

@@ -217,12 +217,16 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
 
   // what cannot be changed in place exactly
   // a FinalizationRegistry registration cannot be taken back: a known target's may only be added to
+  const droppedSet = new Set(dropped);
   for (const owner of [...changedCreation, ...changedFill, ...dropped]) {
-    if (owner[0] === 'f' && !(dropped.includes(owner) && dropped.includes(`o${byId(owner)}`))) return whole(`the finalization registrations on $o[${byId(owner)}] changed`);
+    if (owner[0] === 'f' && !(droppedSet.has(owner) && droppedSet.has(`o${byId(owner)}`))) return whole(`the finalization registrations on $o[${byId(owner)}] changed`);
   }
+  // (the creation statement of each owner, by owner)
+  const creationOf = new Map<string, string>();
+  cap.creates.owners.forEach((owner, i) => creationOf.set(owner, cap.creates.items[i]!));
   for (const owner of changedCreation) {
     if (owner[0] !== 'o') return whole(`record ${owner.slice(1)} changed how it is made`);
-    const stmt = cap.creates.items[cap.creates.owners.indexOf(owner)] ?? '';
+    const stmt = creationOf.get(owner) ?? '';
     const expr = stmt.slice(stmt.indexOf('=') + 2);
     if (!/^(\$\.arrayBuffer\("|new \$Date\(|\$cr\()/.test(expr) || expr.startsWith('$.arrayBuffer("")')) return whole(`an object ($o[${byId(owner)}]) changed how it is made`);
   }
@@ -248,7 +252,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   lines.push('// 1. objects');
   lines.push(...pick(cap.creates, (o) => added.has(o)));
   for (const owner of changedCreation) {
-    const stmt = cap.creates.items[cap.creates.owners.indexOf(owner)]!;
+    const stmt = creationOf.get(owner)!;
     lines.push(`$.recreate($o[${byId(owner)}], ${stmt.slice(stmt.indexOf('=') + 2, -1)});`);
   }
   lines.push('// 2. engine records');

@@ -4,7 +4,8 @@
 // operations a guest run of the program would — every call of a guest function goes through the
 // realm's Reflect, as the VM's own native calls do — without compiling and interpreting a
 // program of hundreds of thousands of statements. Text outside the subset (a hand-edited
-// snapshot) is left to the general path: nothing is applied unless the whole text parses.
+// snapshot) is left to the general path, which starts over in a fresh engine (the statements read
+// before the reader met it may have been applied to this one).
 import type { Engine } from '../interpreter/index';
 
 type Node =
@@ -356,10 +357,8 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
     }
     if (st === null) return true;
     if (st.t === 'var') for (const [name, e] of st.decls) scope.set(name, name === '$o' ? $o : evaluate(e));
-    else if (st.t === 'assign') {
-      // `$o[N] = []`: a guest array (everywhere else an array literal is an argument list for `$`)
-      $o[st.index] = st.value.t === 'array' && st.value.items.length === 0 ? I.newArray() : evaluate(st.value);
-    } else evaluate(st.e);
+    else if (st.t === 'assign') $o[st.index] = evaluate(st.value); // (an array literal is a guest array: guestArray)
+    else evaluate(st.e);
   }
 }
 
