@@ -2178,6 +2178,14 @@ export const enum ExtOp {
   ApplyArguments = Op.Last + 34,
 }
 
+/** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
+export const extOperandCount: Partial<Record<ExtOp, number>> = {
+  [ExtOp.Arg]: 1, [ExtOp.Rest]: 1, [ExtOp.TrySave]: 1, [ExtOp.JumpIfNullish]: 1, [ExtOp.BindThisReg]: 1, [ExtOp.ClassElement]: 1,
+  [ExtOp.AsyncIterStep]: 1, [ExtOp.YieldRaw]: 1, [ExtOp.MappedArguments]: 1, [ExtOp.MappedGet]: 1, [ExtOp.MappedSet]: 1,
+  [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1,
+  [ExtOp.BindThisEnv]: 2, [ExtOp.DefinePrivateMethod]: 2, [ExtOp.GetImport]: 2,
+};
+
 /** Whether a module body awaits at its top level (outside any function). */
 function containsTopLevelAwait(n: Node): boolean {
   if (!n || typeof n !== 'object') return false;

@@ -50,7 +50,7 @@ export const enum Op {
   Last,
 }
 
-/** Number of inline operands each opcode takes (the compiler and the disassembler read this). */
+/** Number of inline operands each opcode takes (the bytecode verifier, verify.ts, reads it with the compiler's `extOperandCount`). */
 export const operandCount: Partial<Record<Op, number>> = {
   [Op.Const]: 1, [Op.Int]: 1,
   [Op.GetReg]: 1, [Op.SetReg]: 1, [Op.GetRegChecked]: 2, [Op.SetRegChecked]: 2, [Op.GetEnv]: 2, [Op.SetEnv]: 2, [Op.GetEnvChecked]: 3, [Op.SetEnvChecked]: 3, [Op.InitEnv]: 2,

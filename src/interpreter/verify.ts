@@ -6,8 +6,8 @@
 // Paths that meet with a different stack depth or environment nesting are an error of the compiler
 // (or of this table): `VerifyError`, loud. The snapshot room calls `verifyCode` lazily on restore,
 // for the Codes that have frames, and checks every frame against it (restore is typed).
-import { Op } from './opcodes';
-import { ExtOp } from './compiler';
+import { Op, operandCount } from './opcodes';
+import { ExtOp, extOperandCount } from './compiler';
 import type { Code } from './code';
 import { ScopeDesc } from './code';
 
@@ -62,30 +62,9 @@ export class VerifyError extends Error {
   }
 }
 
-/** Number of inline operands of every instruction (Op and the compiler's ExtOp). */
+/** Number of inline operands of every instruction (opcodes.ts's table for Op, the compiler's for ExtOp). */
 function operands(op: number): number {
-  switch (op) {
-    case Op.Const: case Op.Int: case Op.GetReg: case Op.SetReg: case Op.PushEnv: case Op.GetGlobal: case Op.TypeofGlobal:
-    case Op.GetName: case Op.TypeofName: case Op.DeleteName: case Op.GetNameWithThis: case Op.InitName: case Op.DeclareGlobals:
-    case Op.DeclareEvalVars: case Op.ThrowConstAssign: case Op.GetProp: case Op.GetPropKeep: case Op.SetProp: case Op.DeleteElem:
-    case Op.SetFunctionName: case Op.IncReg: case Op.DecReg: case Op.GetPropMethod: case Op.SetPropPop:
-    case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
-    case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.Jump: case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep:
-    case Op.JumpIfNotNullishKeep: case Op.JumpIfUndefined: case Op.Call: case Op.TailCall: case Op.New: case Op.SuperCall: case Op.Closure:
-    case Op.NewPrivateName: case Op.IterStep: case Op.ForInStep: case Op.RegExpLiteral: case Op.TemplateObject: case Op.Resume: case Op.YieldStarStep:
-    case ExtOp.Arg: case ExtOp.Rest: case ExtOp.TrySave: case ExtOp.JumpIfNullish: case ExtOp.BindThisReg: case ExtOp.ClassElement:
-    case ExtOp.AsyncIterStep: case ExtOp.YieldRaw: case ExtOp.MappedArguments: case ExtOp.MappedGet: case ExtOp.MappedSet:
-    case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
-      return 1;
-    case Op.GetRegChecked: case Op.SetRegChecked: case Op.GetEnv: case Op.SetEnv: case Op.InitEnv: case Op.SetGlobal: case Op.SetName:
-    case Op.DeleteProp: case Op.DefineMethod: case Op.GetRegProp: case Op.GetRegPropKeep: case Op.GetRegPropMethod: case Op.GetReg2:
-    case Op.ThrowError: case Op.DirectEval: case Op.MakeClass: case ExtOp.BindThisEnv: case ExtOp.DefinePrivateMethod: case ExtOp.GetImport:
-      return 2;
-    case Op.GetEnvChecked: case Op.SetEnvChecked:
-      return 3;
-    default:
-      return 0;
-  }
+  return operandCount[op as Op] ?? extOperandCount[op as ExtOp] ?? 0;
 }
 
 /** Instructions with a jump target operand (the first). */
