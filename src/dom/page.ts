@@ -15,6 +15,7 @@ import { PageCanvases } from './canvas';
 import { typedArrayBytes } from './typed-arrays';
 import { capture, restoreWith, readHeader, SnapshotError, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore } from './snapshot';
+import { browserForm, type BrowserFormStats } from './browser';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -287,6 +288,11 @@ export class Page {
   snapshot(): Snapshot {
     // (no portable section: a page runs in plain JavaScript only as HTML, which is not written yet)
     return capture(this.engine, null, { host: new PageCapture(this), portable: false });
+  }
+
+  /** Write the page out (between turns) as an HTML document a browser opens and continues (browser.ts); SnapshotError when it cannot run in a browser. */
+  browserForm(): { html: string; stats: BrowserFormStats } {
+    return browserForm(this, new PageCapture(this));
   }
 
   /**

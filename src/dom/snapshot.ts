@@ -10,14 +10,14 @@
 // animation frames hold guest values and are written after the heap (`links`). Restore never runs
 // the page's scripts, and no guest code runs while the document is rebuilt.
 import { types } from 'node:util';
-import { readHeader, SnapshotError, type HostCapture, type HostClaim, type HostRestore } from '../snapshot/index';
+import { readHeader, SnapshotError, type HostCapture, type HostClaim, type HostRestore, type PortableHost } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
 /** happy-dom's internal property symbols (the bundle's PropertySymbol module namespace). */
 type Symbols = Record<string, symbol>;
 /** A node: k of the document in tree order, or [r, k]: node k of detached tree r. */
-type Slot = number | [number, number];
+export type Slot = number | [number, number];
 /**
  * A node, compact: a text node is its string; an element is [qualified name, attributes, children?,
  * form state or 0?, namespace?] (trailing defaults left out; the namespace defaults to HTML's;
@@ -25,17 +25,17 @@ type Slot = number | [number, number];
  * [type, …]: [4, CDATA], [7, target, data], [8, comment], [10, name, publicId, systemId],
  * [9, children] (a document), [11, children] (a fragment).
  */
-type Tree = string | unknown[];
+export type Tree = string | unknown[];
 const HTML_NS = 'http://www.w3.org/1999/xhtml';
 /** Live form state: value, checked, indeterminate; an option's selectedness and dirtiness; a select's index. */
-interface FormState {
+export interface FormState {
   v?: string;
   c?: boolean;
   i?: boolean;
   s?: [boolean, boolean];
   x?: number;
 }
-interface PageState {
+export interface PageState {
   doc: Tree;
   detached: Tree[];
   focus: Slot | null;
@@ -44,7 +44,7 @@ interface PageState {
   /** The page's clock (performance.now) at the snapshot. */
   clock: number;
 }
-interface PageLinks {
+export interface PageLinks {
   /** Per listener: type, capture, once, passive; its target and callback are values 2i, 2i+1. */
   l: [string, boolean, boolean, boolean][];
   /** Per `on*` property: its name; target and function are the values after the listeners'. */
@@ -169,6 +169,10 @@ export class PageCapture implements HostCapture {
   private readonly docNodes: object[];
   private readonly detached: object[][] = [];
   private derivedMap: Map<object, HostClaim> | null = null;
+  /** Set by the DOM room's browser form (browser.ts): the portable section is then for a browser. */
+  portable?: PortableHost;
+  /** What `links` gave the engine section (the browser form writes the same). */
+  lastLinks: { data: PageLinks; values: unknown[] } | null = null;
 
   constructor(private readonly page: Page) {
     this.birth = page.birth;
@@ -311,6 +315,7 @@ export class PageCapture implements HostCapture {
     const api = this.birth.historyApi;
     data.h = api.length ? Number(Reflect.apply(api.length, this.birth.history, [])) : 1;
     values.push(api.state ? Reflect.apply(api.state, this.birth.history, []) : null);
+    this.lastLinks = { data, values };
     return { data, values };
   }
 

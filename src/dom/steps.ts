@@ -1,6 +1,6 @@
 // Driving a loaded page headlessly: the STEPS.json contract of `snapvm run page.html --steps` (issue 4).
 // A JSON array run in order: {"click": SEL}, {"type": [SEL, TEXT]}, {"key": [SEL, KEY]}, {"wait": MS},
-// {"print": SEL}, {"snapshot": PATH}, {"stop": true}.
+// {"print": SEL}, {"snapshot": PATH} (PATH.html: the browser form), {"stop": true}.
 import * as fs from 'node:fs';
 import { SnapshotError } from '../snapshot/index';
 import type { Page } from './page';
@@ -79,7 +79,8 @@ export async function runSteps(page: Page, steps: Step[], out: (line: string) =>
       out(text);
     } else if ('snapshot' in step) {
       try {
-        writeSnapshot(step.snapshot, page.snapshot().code);
+        // a path ending in .html gets the browser form (browser.ts), any other the page snapshot
+        writeSnapshot(step.snapshot, /\.html?$/i.test(step.snapshot) ? page.browserForm().html : page.snapshot().code);
       } catch (e) {
         if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
         return { kind: 'failed', message: `step ${i} (${JSON.stringify(step)}): cannot write the page snapshot: ${(e as Error).message}` };

@@ -1219,7 +1219,7 @@ export class Capture {
       portableSection = notPortable('it was written without its portable section');
       stats.portable = { ok: false, reason: 'left out (portable: false)', bytes: 0, ms: 0 };
     } else {
-      const p = writePortable(this, engine, this.frameList);
+      const p = writePortable(this, engine, this.frameList, this.host?.portable);
       portableSection = p.text ?? notPortable(p.reason!);
       stats.portable = { ok: p.text !== null, reason: p.reason, bytes: p.text ? Buffer.byteLength(p.text) : 0, ms: p.ms };
     }

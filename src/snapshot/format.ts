@@ -49,6 +49,14 @@ export function engineSection(code: string): string {
   return code.slice(start + 1 + ENGINE_OPEN.length, end + 1);
 }
 
+/** The portable section of a snapshot text (plain JavaScript, or the browser form's script). */
+export function portableSection(code: string): string {
+  const start = code.indexOf(ENGINE_CLOSE);
+  const end = code.lastIndexOf(`\n}\n${TRAILER}`);
+  if (start < 0 || end < start) throw new SnapshotError('damaged snapshot: its portable section is missing');
+  return code.slice(start + ENGINE_CLOSE.length, end);
+}
+
 export interface SnapshotHeader {
   version: number;
   options: { test262Host: boolean; frameLimit: number | null; argv: string[] | null };

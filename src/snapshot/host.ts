@@ -29,6 +29,8 @@ export interface HostCapture {
   links(reached: (o: object) => boolean): { data: unknown; values: unknown[] };
   /** Last: the embedder state that holds no guest value (the document). Restored before any object. */
   state(): unknown;
+  /** The portable section is for the embedder's platform (a browser), not plain Node: how it names its objects there. */
+  readonly portable?: PortableHost;
 }
 
 /** The restore side: `$.hostState`, `$.host`, `$.hostLinks` of the snapshot program. */
@@ -36,4 +38,24 @@ export interface HostRestore {
   state(data: unknown): void;
   make(ref: unknown): object;
   links(data: unknown, values: unknown[]): void;
+}
+
+/**
+ * An embedder's side of a portable section that runs somewhere else than plain Node (the DOM room's
+ * browser form of a page: `HostCapture.portable`). The portable writer (portable.ts) names the
+ * embedder's objects through it and leaves the embedder's own state to it. Generated names carry the
+ * section's prefix `P` (handed to each call); the writer's helpers it may use: `${P}global`,
+ * `${P}nextId`, `${P}timers`, `${P}arm(id, callback, args, delay, period)`, `${P}fail(why)`.
+ */
+export interface PortableHost {
+  /** Is `o` the embedder's? An expression for it plus the own properties to write (its expandos); a string: it cannot be written (says what it is); null: not the embedder's. */
+  claim(o: object, P: string): { expr: string; props: PropertyKey[] } | string | null;
+  /** Objects the program reaches only through the embedder's state (as HostCapture.roots). */
+  roots(): object[];
+  /** Engine timers the embedder arms itself (animation frames): the writer leaves them out. */
+  ownTimers(): Set<number>;
+  /** Statements after the writer's helpers, before any object is made (what `claim` expressions need). */
+  begin(P: string): string;
+  /** Statements after the heap is made, before queued jobs and timers; `value` writes a guest value (walking what it reaches). */
+  links(value: (v: unknown, path: string) => string, P: string): string;
 }

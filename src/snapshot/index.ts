@@ -1,8 +1,8 @@
 // The snapshot room's door: capture an engine's state as a JavaScript program, restore it, look inside.
 export { capture, prepareCapture, type Snapshot, type SnapshotStats, type CaptureOptions } from './capture';
 export { restore, restoreWith, restoreWithTable, type RestoreOptions, type RestoreTable } from './restore';
-export type { HostCapture, HostClaim, HostRestore } from './host';
+export type { HostCapture, HostClaim, HostRestore, PortableHost } from './host';
 export { StreamingRestore, chunkLines } from './stream';
 export { captureDelta, applyDelta, stateAfterRestore, isDelta, type DeltaState, type DeltaCapture } from './delta';
-export { SnapshotError, readHeader, FORMAT_VERSION } from './format';
+export { SnapshotError, readHeader, portableSection, FORMAT_VERSION } from './format';
 export { inspectSnapshot } from './inspect';

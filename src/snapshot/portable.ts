@@ -28,6 +28,7 @@ import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { Env, HOLE, getPromiseRecord, getBuiltinClosureRecord, type Closure, type Job, type PromiseRecord } from '../interpreter/state';
 import { type Capture, lit, isObject, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import type { PortableHost } from './host';
 
 /** The state cannot be written as plain JavaScript; the message names what and the path to it. */
 export class NotPortable extends Error {}
@@ -227,6 +228,8 @@ export class PortableWriter {
     private readonly cap: Capture,
     private readonly engine: Engine,
     private readonly P: string,
+    /** An embedder whose platform runs the section (the DOM room's browser form), or none: plain Node. */
+    private readonly host?: PortableHost,
   ) {
     this.O = `${P}o`;
     this.vm = engine.vm;
@@ -335,6 +338,8 @@ export class PortableWriter {
     const path = this.paths.get(o) ?? '?';
     const builtin = this.engine.builtins.get(o);
     if (builtin !== undefined) return { expr: this.builtinRef(builtin, o), given: undefined };
+    const hosted = this.host ? this.hostCreation(o) : null;
+    if (hosted) return hosted;
     if (vm.privates.get(o)) this.fail('an object with private fields', o);
     const proxy = vm.proxies.get(o);
     if (proxy) {
@@ -719,6 +724,8 @@ export class PortableWriter {
     const path = this.paths.get(o) ?? ref;
     this.weakEntries(o, ref, path);
     if (this.engine.builtins.has(o) || this.vm.proxies.get(o)) return;
+    const hostProps = this.hostProps.get(o);
+    if (hostProps) return this.fillHost(o, ref, path, hostProps);
     const promise = getPromiseRecord(o);
     if (promise) this.fillPromise(promise, ref, path);
     if (types.isMap(o)) {
@@ -822,6 +829,38 @@ export class PortableWriter {
     if (Object.isExtensible(twin)) this.fillIntegrity(o, ref);
   }
 
+  // ---- an embedder's objects (a page's browser form: host.ts's PortableHost) ----
+
+  /** Own properties to write for each object the embedder claimed (its expandos). */
+  private readonly hostProps = new Map<object, PropertyKey[]>();
+
+  private hostCreation(o: object): { expr: string; given: unknown } | null {
+    const c = this.host!.claim(o, this.P);
+    if (c === null) return null;
+    if (typeof c === 'string') this.fail(c, o);
+    this.hostProps.set(o, c.props);
+    return { expr: c.expr, given: Object.getPrototypeOf(o) };
+  }
+
+  private fillHost(o: object, ref: string, path: string, props: PropertyKey[]): void {
+    const P = this.P;
+    const names = { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` };
+    writeProperties(this.cap, { value: (v, p) => this.value(v, p), push: (stmt) => this.fills.push(stmt), names, skip: () => false }, o, ref, path, null, props);
+  }
+
+  /** A browser's global lexical bindings: one classic script declares them once the heap exists (a TDZ one cannot be made so). */
+  private browserLexicals(names: string[], tdz: string[]): string {
+    if (tdz.length) throw new NotPortable(`a global let/const (${tdz[0]}) still in its temporal dead zone`);
+    if (!names.length) return '';
+    const decl = names.map((n, i) => `${n} = ${this.P}lx[${i}]`);
+    const isConst = names.map((n) => this.vm.globalLex.get(n)?.isConst === true);
+    const lets = decl.filter((_, i) => !isConst[i]);
+    const consts = decl.filter((_, i) => isConst[i]);
+    const text = `${lets.length ? `let ${lets.join(', ')};` : ''}${consts.length ? `const ${consts.join(', ')};` : ''}`;
+    for (const [i, n] of names.entries()) this.fills.push(`${this.P}lx[${i}] = ${this.value(this.vm.globalLex.get(n)!.value, n)};`);
+    return `${this.P}script(${lit(text)});`;
+  }
+
   // ---- roots ----
 
   write(): string {
@@ -840,9 +879,12 @@ export class PortableWriter {
       if (b.value === HOLE) tdzLexicals.push(this.raw(name));
       else {
         lexicals.push(this.raw(name));
-        this.fills.push(`${name} = ${this.value(b.value, name)};`);
+        if (!this.host) this.fills.push(`${name} = ${this.value(b.value, name)};`);
       }
     }
+    // (a browser: the page's global lexical bindings are declared as such, where its later scripts see them)
+    const lexicalScript = this.host ? this.browserLexicals(lexicals, tdzLexicals) : '';
+    if (this.host) lexicals.length = 0;
     engine.queue.jobs.forEach((j, i) => {
       const at = `<job ${i}>`;
       if (j.kind === 'promiseReaction') {
@@ -855,13 +897,19 @@ export class PortableWriter {
       else throw new NotPortable(`a pending await (${at})`);
     });
     const now = this.cap.at;
-    const timers = [...engine.timers.timers.values()].sort((a, b) => a.due - b.due || a.seq - b.seq);
+    const ownTimers = this.host?.ownTimers();
+    const timers = [...engine.timers.timers.values()].filter((t) => !ownTimers?.has(t.id)).sort((a, b) => a.due - b.due || a.seq - b.seq);
     for (const t of timers) {
       const at = `<timer ${t.id}>`;
       const args = t.args.map((a, i) => this.value(a, `${at}.<arg ${i}>`));
       this.tail.push(`${P}arm(${t.id}, ${this.value(t.callback, at)}, [${args.join(', ')}], ${Math.max(0, t.due - now)}, ${t.repeat ? t.interval : null});`);
     }
     this.tail.push(`${P}nextId = ${engine.timers.nextId};`);
+    let hostLinks = '';
+    if (this.host) {
+      for (const root of this.host.roots()) this.value(root, '<host root>');
+      hostLinks = this.host.links((v, path) => this.value(v, path), P);
+    }
     for (let i = 0, j = 0; i < this.fillQueue.length || j < this.envQueue.length; ) {
       if (i < this.fillQueue.length) this.fill(this.fillQueue[i++]!);
       else this.envQueue[j++]!();
@@ -871,9 +919,11 @@ export class PortableWriter {
     return [
       `(function () {`,
       prelude(P),
+      this.host ? browserPrelude(P) : '',
       `var ${P}B = [${this.builtins.join(', ')}];`,
       `var ${P}Bn = [${this.builtinNames.map(lit).join(', ')}];`,
-      `for (var ${P}i = 0; ${P}i < ${P}B.length; ${P}i++) if (${P}B[${P}i] === void 0) ${P}fail("it uses the built-in " + ${P}Bn[${P}i] + ", which this Node lacks");`,
+      `for (var ${P}i = 0; ${P}i < ${P}B.length; ${P}i++) if (${P}B[${P}i] === void 0) ${P}fail("it uses the built-in " + ${P}Bn[${P}i] + ", which this ${this.host ? 'browser' : 'Node'} lacks");`,
+      this.host ? this.host.begin(P) : '',
       `try {`,
       `${P}call(function () {`,
       lexicals.length ? `let ${lexicals.join(', ')};` : '',
@@ -887,6 +937,8 @@ export class PortableWriter {
       ...this.finals,
       `// 4. promise states, queued jobs, timers`,
       ...this.settles,
+      hostLinks,
+      lexicalScript,
       ...this.tail,
       `break ${label};`,
       tdzLexicals.length ? `let ${tdzLexicals.join(', ')};` : '',
@@ -908,10 +960,10 @@ function prelude(P: string): string {
 var ${P}freeze = Object.freeze, ${P}seal = Object.seal, ${P}pe = Object.preventExtensions, ${P}del = Reflect.deleteProperty, ${P}apply = Reflect.apply, ${P}bind = Function.prototype.bind;
 var ${P}Promise = Promise, ${P}then = Promise.prototype.then, ${P}queue = queueMicrotask, ${P}Map = Map, ${P}Set = Set, ${P}mapSet = Map.prototype.set, ${P}setAdd = Set.prototype.add;
 var ${P}WeakMap = WeakMap, ${P}WeakSet = WeakSet, ${P}wmSet = WeakMap.prototype.set, ${P}wsAdd = WeakSet.prototype.add, ${P}WeakRef = WeakRef, ${P}Date = Date, ${P}RegExp = RegExp, ${P}Error = Error, ${P}Proxy = Proxy;
-var ${P}ArrayBuffer = ArrayBuffer, ${P}SAB = SharedArrayBuffer, ${P}U8 = Uint8Array, ${P}resize = ArrayBuffer.prototype.resize, ${P}clone = structuredClone, ${P}from = Buffer.from;
+var ${P}ArrayBuffer = ArrayBuffer, ${P}SAB = typeof SharedArrayBuffer !== "undefined" ? SharedArrayBuffer : void 0, ${P}U8 = Uint8Array, ${P}resize = ArrayBuffer.prototype.resize, ${P}clone = structuredClone, ${P}from = typeof Buffer !== "undefined" ? Buffer.from : void 0;
 var ${P}AggregateError = AggregateError, ${P}sh = [], ${P}Math = Math, ${P}perf = performance;
 function ${P}now() { return ${P}perf.now(); }
-var ${P}setTimeout = setTimeout, ${P}clearTimeout = clearTimeout, ${P}console = console, ${P}process = process;
+var ${P}setTimeout = setTimeout, ${P}clearTimeout = clearTimeout, ${P}console = console, ${P}process = typeof process !== "undefined" ? process : void 0;
 var ${P}o = [], ${P}e = [], ${P}eh = [], ${P}h = [], ${P}rs = new Map(), ${P}rv = new Map(), ${P}timers = new Map(), ${P}nextId = 1;
 function ${P}fail(why) { ${P}console.error("snapvm: this snapshot cannot run in plain Node: " + why + "; restore it with \\"snapvm restore " + ${P}process.argv[1] + "\\""); ${P}process.exit(2); }
 function ${P}call(f, t) { return ${P}apply(f, t, [].slice.call(arguments, 2)); }
@@ -981,6 +1033,14 @@ ${P}dp(${P}global, "clearTimeout", { value: function clearTimeout(id) { ${P}clea
 ${P}dp(${P}global, "clearInterval", { value: function clearInterval(id) { ${P}clear(id); }, writable: true, enumerable: true, configurable: true });`;
 }
 
+/** A browser's replacements for the Node helpers (base64, failing): assigned after the prelude. */
+function browserPrelude(P: string): string {
+  return `var ${P}lx = [], ${P}failed = null, ${P}doc = document;
+${P}from = function (b64) { var s = atob(b64), a = new ${P}U8(s.length); for (var i = 0; i < s.length; i++) a[i] = s.charCodeAt(i); return a; };
+${P}fail = function (why) { if (${P}failed) throw ${P}failed; ${P}failed = new ${P}Error("snapvm: this page snapshot cannot run in this browser: " + why); ${P}console.error(${P}failed.message); throw ${P}failed; };
+function ${P}script(text) { var s = ${P}doc.createElement("script"); s.textContent = text; ${P}global[${lit(`${P}lx`)}] = ${P}lx; (${P}doc.head || ${P}doc.documentElement).appendChild(s); s.remove(); delete ${P}global[${lit(`${P}lx`)}]; }`;
+}
+
 export interface PortableResult {
   /** The section's text (an expression statement), or null when the state cannot be written portably. */
   text: string | null;
@@ -990,12 +1050,12 @@ export interface PortableResult {
 }
 
 /** Write the portable section for the state `cap` is capturing (after its own walk). */
-export function writePortable(cap: Capture, engine: Engine, frames: { at: string }[]): PortableResult {
+export function writePortable(cap: Capture, engine: Engine, frames: { at: string }[], host?: PortableHost): PortableResult {
   const t0 = performance.now();
   if (frames.length) return { text: null, reason: `this snapshot has suspended frames (at ${frames[0]!.at})`, ms: performance.now() - t0 };
   for (let n = 0; ; n++) {
     try {
-      const text = new PortableWriter(cap, engine, `$sv${n ? n : ''}_`).write();
+      const text = new PortableWriter(cap, engine, `$sv${n ? n : ''}_`, host).write();
       // compiled here (not run): a binding name Node rejects must not surface as a SyntaxError in `node SNAP`
       new Script(text, { filename: 'portable section' });
       return { text, reason: null, ms: performance.now() - t0 };
