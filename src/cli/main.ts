@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot, readHeader } from '../snapshot/index';
-import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot } from '../dom/index';
+import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, writeSnapshot } from '../dom/index';
 import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
@@ -306,6 +306,23 @@ async function restorePageFile(file: string, code: string, opts: RestoreCommandO
   return drivePage(page, steps, opts.steps, snapshotter, io);
 }
 
+/** `snapvm export SNAP --html OUT`: the page comes back in snapvm (beside its app's files), then is written in its browser form. */
+function exportHtml(file: string, out: string, io: Streams): Exit {
+  try {
+    const code = fs.readFileSync(file, 'utf8');
+    if (!isPageSnapshot(code)) {
+      io.stderr(`snapvm: cannot export '${file}': not a page snapshot (only a page has a browser form)\n`);
+      return Exit.Usage;
+    }
+    writeSnapshot(out, Page.restore(code, { onConsole: () => {} }).browserForm().html);
+    return Exit.Ok;
+  } catch (e) {
+    if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+    io.stderr(`snapvm: cannot export '${file}': ${(e as Error).message}\n`);
+    return Exit.Usage;
+  }
+}
+
 /** `snapvm run FILE [args…]`: a `.mjs` file as a module, anything else as a script; then the event loop until idle. */
 export async function runFile(file: string, args: string[], options: RunOptions = {}, io: Streams = processStreams): Promise<Exit> {
   if (resolvePage(file) !== null || /\.html?$/i.test(file)) {
@@ -469,7 +486,10 @@ array of {"click": SEL}, {"type": [SEL, TEXT]}, {"key": [SEL, KEY]}, {"wait": MS
 {"snapshot": FILE}, {"stop": true} runs in order (a virtual clock: wait jumps through timers and
 animation frames); without steps, the event loop runs until idle. Exit 1 if a page error went
 uncaught or a step failed. For a page, --snapshot-at turn:N counts the load as turn 1 and each
-timer or animation frame after it as one turn; snapvm restore SNAP [--steps STEPS.json] continues it.`,
+timer or animation frame after it as one turn; snapvm restore SNAP [--steps STEPS.json] continues it.
+A page's browser form (an HTML document that Chromium opens and the app goes on there) is written
+by snapvm export SNAP --html OUT, or by a {"snapshot": "FILE.html"} step; a page with suspended
+frames or state plain JavaScript cannot rebuild is refused with one line (exit 2 / a failed step).`,
     )
     .action(async (file: string, args: string[], opts: RunOptions) => {
       setExit(await runFile(file, args, opts, io));
@@ -485,6 +505,15 @@ timer or animation frame after it as one turn; snapvm restore SNAP [--steps STEP
     .option('--steps <file>', 'for a page snapshot: STEPS.json to run after the restore (as run PAGE --steps)')
     .action(async (file: string, opts: RestoreCommandOptions) => {
       setExit(await restoreFile(file, opts, io));
+    });
+
+  program
+    .command('export')
+    .description('write a page snapshot as an HTML document a browser opens and continues (the browser form)')
+    .argument('<snapshot>', 'a page snapshot (run PAGE --snapshot-at … --out, or a {"snapshot"} step)')
+    .requiredOption('--html <file>', 'where to write the HTML (open it from the app\'s folder, or serve it beside the app\'s files)')
+    .action((file: string, opts: { html: string }) => {
+      setExit(exportHtml(file, opts.html, io));
     });
 
   program
