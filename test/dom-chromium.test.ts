@@ -1,0 +1,231 @@
+// Page snapshots restored in a real headless Chromium (Debian's chromium driven by playwright-core; no
+// mocks): each app in examples/ is driven mid-use in snapvm and snapshotted (`snapvm run --steps` with a
+// {"snapshot"} step), written in its browser form (`snapvm export SNAP --html OUT`), served with the app's
+// files on loopback and opened in Chromium, then driven there (click, type, keys through playwright;
+// waits on playwright's clock, paused at the snapshot's page clock so timers and animation frames fall
+// where snapvm's virtual clock puts them) and compared with the same steps continued in snapvm after
+// `snapvm restore SNAP --steps`: the same printed DOM text, and for the canvas game the same canvas
+// pixels at the restore and after the steps. One browser for the file. Needs `npm run build` (dist/).
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page as BrowserPage } from 'playwright-core';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = path.join(__dirname, '..');
+const bin = path.join(root, 'bin', 'snapvm.js');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-dom-chromium-'));
+t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+type Step = { click: string } | { type: [string, string] } | { key: [string, string] } | { wait: number } | { print: string } | { snapshot: string };
+
+function snapvm(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+let n = 0;
+function stepsFile(steps: Step[]): string {
+  const file = path.join(tmp, `steps-${++n}.json`);
+  fs.writeFileSync(file, JSON.stringify(steps));
+  return file;
+}
+
+/** A copy of an example app (its snapshot and browser form are written beside its files). */
+function appCopy(name: string): string {
+  const dir = path.join(tmp, name);
+  fs.cpSync(path.join(root, 'examples', name), dir, { recursive: true });
+  return dir;
+}
+
+/** The page's canvases in a page snapshot (its `$.hostState` line): PNG base64 per canvas. */
+function snapshotCanvases(snap: string): string[] {
+  const line = fs.readFileSync(snap, 'utf8').split('\n').find((l) => l.startsWith('$.hostState('));
+  if (!line) throw new Error(`${snap} has no page state`);
+  const state = JSON.parse(JSON.parse(line.slice('$.hostState('.length, line.lastIndexOf(')')))) as { canvases: [unknown, { png: string }][] };
+  return state.canvases.map((c) => c[1].png);
+}
+
+/** RGBA bytes of a PNG (decoded by @napi-rs/canvas, as snapvm draws). */
+async function rgba(png: string): Promise<Buffer> {
+  const { Image, createCanvas } = await import('@napi-rs/canvas');
+  const image = new Image();
+  image.src = Buffer.from(png, 'base64');
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  return Buffer.from(ctx.getImageData(0, 0, image.width, image.height).data);
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+/** The app copies, served on loopback (Chromium fetches nothing from file: pages). */
+async function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204).end(); // (the browser asks for one)
+      return;
+    }
+    const file = path.join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' }).end(fs.readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** Open a browser form with the page clock paused at the snapshot's; resolves once the restore has run. */
+async function open(browser: Browser, url: string, html: string): Promise<{ page: BrowserPage; errors: string[] }> {
+  const clock = Number(/"clock":(-?[\d.e+-]+)/.exec(html)?.[1]);
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.clock.install({ time: 0 });
+  await page.clock.pauseAt(Math.max(1, Math.round(clock)));
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as Record<symbol, unknown>)[Symbol.for('snapvm.restore')] !== undefined, null, { polling: 50, timeout: 20_000 });
+  const outcome = (await page.evaluate(() => (window as unknown as Record<symbol, unknown>)[Symbol.for('snapvm.restore')])) as { ok: boolean; error?: string };
+  if (!outcome.ok) throw new Error(`the restore failed in Chromium: ${outcome.error}`);
+  return { page, errors };
+}
+
+/** The STEPS.json contract, run by playwright in Chromium; waits advance the page's (paused) clock. */
+async function drive(page: BrowserPage, steps: Step[]): Promise<string[]> {
+  const prints: string[] = [];
+  for (const step of steps) {
+    if ('click' in step) await page.locator(step.click).first().click();
+    else if ('type' in step) await page.locator(step.type[0]).first().pressSequentially(step.type[1]);
+    else if ('key' in step) await page.locator(step.key[0]).first().press(step.key[1]);
+    else if ('wait' in step) await page.clock.runFor(step.wait);
+    else if ('print' in step) prints.push((await page.locator(step.print).first().textContent()) ?? '');
+  }
+  return prints;
+}
+
+const canvasPixels = (page: BrowserPage, selector: string) =>
+  page.evaluate((sel) => {
+    const c = document.querySelector(sel) as HTMLCanvasElement;
+    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
+  }, selector);
+
+/** Snapshot `app` mid-use in snapvm, export its browser form; continue `steps` in snapvm (restore) and in Chromium. */
+async function scenario(t: Tap.Test, browser: Browser, app: string, before: Step[], steps: Step[]) {
+  const dir = appCopy(app);
+  const snap = path.join(dir, 'mid.snap');
+  const form = path.join(dir, 'mid.html');
+  const run = snapvm(['run', dir, '--steps', stepsFile([...before, { snapshot: snap }])]);
+  t.equal(run.code, 0, `${app}: snapvm run with a snapshot step (${run.stderr.trim()})`);
+  const exported = snapvm(['export', snap, '--html', form]);
+  t.equal(exported.code, 0, `${app}: snapvm export --html (${exported.stderr.trim()})`);
+  const after = path.join(dir, 'after.snap');
+  const restored = snapvm(['restore', snap, '--steps', stepsFile([...steps, { snapshot: after }])]);
+  t.equal(restored.code, 0, `${app}: snapvm restore --steps (${restored.stderr.trim()})`);
+  const expected = restored.stdout.split('\n').slice(0, -1);
+  const server = await serve(dir);
+  t.teardown(server.close);
+  const html = fs.readFileSync(form, 'utf8');
+  const { page, errors } = await open(browser, `${server.url}/mid.html`, html);
+  return { page, errors, expected, snap, after, html };
+}
+
+t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium; .ci/run does)` }, async (t) => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  t.teardown(() => browser.close());
+
+  await t.test('TodoMVC with items added, a timer and a fetch pending: same DOM text in Chromium as in snapvm', async (t) => {
+    const before: Step[] = [{ type: ['.new-todo', 'Buy milk'] }, { key: ['.new-todo', 'Enter'] }, { type: ['.new-todo', 'Write the browser form'] }, { key: ['.new-todo', 'Enter'] }];
+    const steps: Step[] = [
+      { print: '.todo-list' },
+      { print: '.todo-count' },
+      { print: '.status' },
+      { type: ['.new-todo', 'Ship it'] },
+      { key: ['.new-todo', 'Enter'] },
+      { click: "li[data-id='1'] .toggle" },
+      { print: '.todo-list' },
+      { print: '.todo-count' },
+      { wait: 600 },
+      { print: '.status' },
+      { click: '.clear-completed' },
+      { print: '.todo-list' },
+      { print: '.todo-count' },
+      { print: 'h1' },
+    ];
+    const { page, errors, expected, html } = await scenario(t, browser, 'todomvc', before, steps);
+    t.match(html, /<li data-id="2"><input class="toggle" type="checkbox"><label>Write the browser form<\/label>/, 'the markup carries the DOM as it was');
+    t.match(html, /<script type="text\/x-snapvm-inert" src="app\.js"/, "the page's own scripts are neutralised");
+    t.equal(await page.evaluate(() => document.activeElement?.className), 'new-todo', 'focus is back');
+    t.same(JSON.parse((await page.evaluate(() => localStorage.getItem('todos-snapvm'))) ?? 'null'), [{ id: 1, title: 'Buy milk', completed: false }, { id: 2, title: 'Write the browser form', completed: false }], 'localStorage is back');
+    t.equal(expected.length, 9, 'snapvm printed every step');
+    t.same(await drive(page, steps), expected, 'the same text, step by step, in Chromium as in snapvm');
+    t.equal(await page.evaluate(() => document.querySelector('.todo-list li .toggle') !== null && (document.querySelector('.todo-list li .toggle') as HTMLInputElement).checked), false, 'the remaining item is active');
+    t.same(errors, [], 'no error in the browser');
+    await page.close();
+  });
+
+  await t.test('snake mid-game (canvas): same canvas pixels at the restore and after deterministic steps', async (t) => {
+    const before: Step[] = [{ wait: 650 }, { key: ['#board', 'ArrowDown'] }, { wait: 300 }];
+    const steps: Step[] = [{ print: '#score' }, { key: ['#board', 'ArrowRight'] }, { wait: 420 }, { key: ['#board', 'ArrowUp'] }, { wait: 330 }, { print: '#score' }, { print: '#state' }];
+    const { page, errors, expected, snap, after } = await scenario(t, browser, 'snake', before, steps);
+    const [atRestore] = snapshotCanvases(snap);
+    t.ok(atRestore, 'the snapshot holds the canvas');
+    const restoredPixels = Buffer.from(await canvasPixels(page, '#board'));
+    t.equal(restoredPixels.length, 200 * 200 * 4, 'a 200×200 canvas in Chromium');
+    t.ok(restoredPixels.equals(await rgba(atRestore!)), "Chromium's canvas at the restore is the snapshot's, pixel for pixel");
+    t.same(await drive(page, steps), expected, 'the same text in Chromium as in snapvm');
+    const [afterSteps] = snapshotCanvases(after);
+    const chromiumAfter = Buffer.from(await canvasPixels(page, '#board'));
+    t.notOk(chromiumAfter.equals(restoredPixels), 'the game moved on in Chromium');
+    t.ok(chromiumAfter.equals(await rgba(afterSteps!)), 'after the steps: the same pixels in Chromium as in snapvm');
+    t.same(errors, [], 'no error in the browser');
+    await page.close();
+  });
+
+  await t.test('preact + htm with a timer pending: the browser form', async (t) => {
+    const dir = appCopy('preact');
+    const snap = path.join(dir, 'mid.snap');
+    const run = snapvm(['run', dir, '--steps', stepsFile([{ type: ['.draft', 'one'] }, { click: '.add' }, { snapshot: snap }])]);
+    t.equal(run.code, 0, `snapvm run with a snapshot step (${run.stderr.trim()})`);
+    const r = snapvm(['export', snap, '--html', path.join(dir, 'mid.html')]);
+    // ES modules are not in the portable writer yet (another piece of work adds them): refused in one clear line, no file
+    t.equal(r.code, 2, 'refused');
+    t.match(r.stderr, /^snapvm: cannot export '.*mid\.snap': this page cannot be written for a browser: it holds ES module records/, 'one line saying why');
+    t.notOk(fs.existsSync(path.join(dir, 'mid.html')), 'no half-written page');
+  });
+
+  await t.test('what cannot run in a browser is refused in one line', async (t) => {
+    const dir = appCopy('todomvc');
+    const script = path.join(tmp, 'plain.snap');
+    fs.writeFileSync(path.join(tmp, 'plain.js'), 'var x = 1;');
+    t.equal(snapvm(['run', path.join(tmp, 'plain.js'), '--snapshot-at', 'turn:1', '--out', script]).code, 0, 'a script snapshot');
+    const r = snapvm(['export', script, '--html', path.join(dir, 'x.html')]);
+    t.equal(r.code, 2);
+    t.match(r.stderr, /not a page snapshot/);
+    // a page whose heap holds a suspended async function (a suspended frame): plain JavaScript cannot rebuild it
+    const waiting = path.join(tmp, 'waiting');
+    fs.mkdirSync(waiting);
+    fs.writeFileSync(path.join(waiting, 'index.html'), '<!doctype html><p id="s">waiting</p><script>(async () => { await new Promise((r) => setTimeout(r, 1000)); document.getElementById("s").textContent = "done"; })();</script>');
+    const pending = path.join(waiting, 'p.snap');
+    t.equal(snapvm(['run', waiting, '--steps', stepsFile([{ wait: 10 }, { snapshot: pending }])]).code, 0, 'a page snapshot with an async function suspended');
+    const refused = snapvm(['export', pending, '--html', path.join(waiting, 'p.html')]);
+    t.equal(refused.code, 2, 'refused');
+    t.match(refused.stderr, /^snapvm: cannot export '.*p\.snap': this page cannot be written for a browser: this snapshot has suspended frames \(at /, 'one line naming the suspended frame');
+    t.equal(refused.stderr.trim().split('\n').length, 1, 'one line');
+    t.notOk(fs.existsSync(path.join(waiting, 'p.html')), 'no half-written page');
+    // the same through a {"snapshot": "X.html"} step: the step fails, saying why
+    const step = snapvm(['run', waiting, '--steps', stepsFile([{ wait: 10 }, { snapshot: path.join(waiting, 'q.html') }])]);
+    t.equal(step.code, 1, 'the step fails');
+    t.match(step.stderr, /cannot write the page snapshot: this page cannot be written for a browser: this snapshot has suspended frames/);
+    const missing = snapvm(['export', path.join(tmp, 'none.snap'), '--html', path.join(dir, 'x.html')]);
+    t.equal(missing.code, 2);
+    t.match(missing.stderr, /^snapvm: cannot export .*none\.snap/);
+  });
+});
