@@ -2,7 +2,10 @@
 // (a fresh page: bundle + window + birth record; rebuilding the document from its node tuples; the
 // heap), next to what re-parsing the same document as HTML would cost. Each app is driven mid-use
 // by steps in a fresh child process that captures; another fresh child restores (the first page of
-// a process, as `snapvm restore` sees it). Median of --repeat runs. Run after `npm run build`:
+// a process, as `snapvm restore` sees it). Median of --repeat runs. Then the browser form of the same
+// state (src/dom/browser.ts: its size, the time to write it, and the time headless Chromium takes from
+// opening it (file:) until the app's state is back; one browser for all, skipped without
+// /usr/bin/chromium). Run after `npm run build`:
 //   node bench/page-snapshot.js [--repeat 3]
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -39,7 +42,18 @@ const { prepareCapture } = require(${JSON.stringify(path.join(root, 'dist/src/sn
   const snap = page.snapshot();
   const capture = performance.now() - t0;
   fs.writeFileSync(process.argv[3], snap.code);
-  console.log(JSON.stringify({ capture, bytes: snap.stats.bytes, hostState: snap.stats.bytesByKind['host state'] || 0, objects: snap.stats.objects, load: page.timings.bundle + page.timings.window + page.timings.load, html: page.window.document.documentElement.outerHTML.length }));
+  // the browser form of the same state (null: refused, with why)
+  let form = null, formMs = 0, formBytes = 0, refused = null;
+  try {
+    const t1 = performance.now();
+    form = page.browserForm();
+    formMs = performance.now() - t1;
+    formBytes = form.stats.bytes;
+    fs.writeFileSync(process.argv[3] + '.html', form.html);
+  } catch (e) {
+    refused = e.message;
+  }
+  console.log(JSON.stringify({ formMs, formBytes, refused, capture, bytes: snap.stats.bytes, hostState: snap.stats.bytesByKind['host state'] || 0, objects: snap.stats.objects, load: page.timings.bundle + page.timings.window + page.timings.load, html: page.window.document.documentElement.outerHTML.length }));
 })();`;
 
 const restoreChild = `
@@ -68,15 +82,47 @@ const ms = (x) => x.toFixed(0);
 const kb = (x) => `${(x / 1024).toFixed(1)} KB`;
 
 const rows = [];
+const forms = [];
 for (const [name, file, steps] of apps) {
   const snap = path.join(tmp, `${rows.length}.snap`);
   const c = Array.from({ length: repeat }, () => run(captureChild, [file, JSON.stringify(steps), snap]));
   const r = Array.from({ length: repeat }, () => run(restoreChild, [snap]));
   const m = (xs, k) => median(xs.map((x) => x[k]));
+  forms.push([name, snap + '.html', c[0].refused, m(c, 'formBytes'), m(c, 'formMs')]);
   rows.push([name, kb(m(c, 'html')), kb(m(c, 'bytes')), kb(m(c, 'hostState')), m(c, 'objects'), ms(m(c, 'load')), ms(m(c, 'capture')), ms(m(r, 'total')), ms(m(r, 'page')), ms(m(r, 'document')), ms(m(r, 'heap')), ms(m(r, 'reparse'))]);
 }
 const head = ['app (state at the snapshot)', 'DOM (outerHTML)', 'snapshot', 'of it: document + side table', 'heap objects', 'load (original)', 'capture', 'restore total', 'fresh page (bundle, window, birth)', 'document rebuild', 'heap', 'instead: HTML parse of the same DOM + insert'];
 console.log(`median of ${repeat} fresh processes, ms (Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
 console.log(`| ${head.join(' | ')} |\n|${head.map((_, i) => (i < 1 ? '---' : '---:')).join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-fs.rmSync(tmp, { recursive: true, force: true });
+
+(async () => {
+  let browser = null;
+  if (fs.existsSync('/usr/bin/chromium')) {
+    const { chromium } = require('playwright-core');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+  }
+  const formHead = ['app', 'browser form', 'write it (snapvm)', 'open in Chromium until restored'];
+  console.log(`\nbrowser form (snapvm run … {"snapshot": "X.html"} / snapvm export SNAP --html X.html), median of ${repeat}; Chromium ${browser ? browser.version() : 'absent: not opened'}\n`);
+  console.log(`| ${formHead.join(' | ')} |\n|---|---:|---:|---:|`);
+  for (const [name, html, refused, bytes, writeMs] of forms) {
+    if (refused) {
+      console.log(`| ${name} | refused: ${refused} | | |`);
+      continue;
+    }
+    const opens = [];
+    for (let i = 0; browser && i < repeat; i++) {
+      const page = await browser.newPage();
+      const t0 = performance.now();
+      await page.goto('file://' + html);
+      await page.waitForFunction(() => window[Symbol.for('snapvm.restore')] !== undefined, null, { polling: 10 });
+      opens.push(performance.now() - t0);
+      const outcome = await page.evaluate(() => window[Symbol.for('snapvm.restore')]);
+      if (!outcome.ok) throw new Error(`${name}: the restore failed in Chromium: ${outcome.error}`);
+      await page.close();
+    }
+    console.log(`| ${name} | ${kb(bytes)} | ${ms(writeMs)} | ${browser ? ms(median(opens)) : '–'} |`);
+  }
+  if (browser) await browser.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+})();
