@@ -199,16 +199,46 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     await page.close();
   });
 
-  await t.test('preact + htm with a timer pending: the browser form', async (t) => {
+  await t.test('preact + htm with a timer pending (ES modules): same DOM text in Chromium as in snapvm', async (t) => {
+    const before: Step[] = [{ type: ['.draft', 'one'] }, { click: '.add' }, { type: ['.draft', 'two'] }, { click: '.add' }, { wait: 1200 }, { click: "li[data-id='1'] .toggle" }];
+    const steps: Step[] = [
+      { print: '.list' },
+      { print: '.stats' },
+      { print: '.status' },
+      { wait: 350 },
+      { print: '.status' },
+      { print: '.clock' },
+      { type: ['.draft', 'three'] },
+      { key: ['.draft', 'Enter'] },
+      { click: "li[data-id='2'] .toggle" },
+      { print: '.list' },
+      { print: '.stats' },
+      { wait: 2000 },
+      { print: '.clock' },
+      { print: '.status' },
+    ];
     const dir = appCopy('preact');
     const snap = path.join(dir, 'mid.snap');
-    const run = snapvm(['run', dir, '--steps', stepsFile([{ type: ['.draft', 'one'] }, { click: '.add' }, { snapshot: snap }])]);
+    const form = path.join(dir, 'mid.html');
+    const run = snapvm(['run', dir, '--steps', stepsFile([...before, { snapshot: snap }])]);
     t.equal(run.code, 0, `snapvm run with a snapshot step (${run.stderr.trim()})`);
-    const r = snapvm(['export', snap, '--html', path.join(dir, 'mid.html')]);
-    // ES modules are not in the portable writer yet (another piece of work adds them): refused in one clear line, no file
-    t.equal(r.code, 2, 'refused');
-    t.match(r.stderr, /^snapvm: cannot export '.*mid\.snap': this page cannot be written for a browser: it holds ES module records/, 'one line saying why');
-    t.notOk(fs.existsSync(path.join(dir, 'mid.html')), 'no half-written page');
+    const exported = snapvm(['export', snap, '--html', form]);
+    if (exported.code !== 0) {
+      // ES modules are another piece of work on the portable writer: until they land, refused in one clear line and no file
+      t.match(exported.stderr, /^snapvm: cannot export '.*mid\.snap': this page cannot be written for a browser: it holds ES module records.*\n$/, 'refused in one line saying why');
+      t.notOk(fs.existsSync(form), 'no half-written page');
+      t.fail('preact in Chromium: the portable writer does not write ES modules yet', { todo: 'ES modules in the portable section (issue 4 needs them for the preact example)' });
+      return;
+    }
+    const restored = snapvm(['restore', snap, '--steps', stepsFile(steps)]);
+    t.equal(restored.code, 0, `snapvm restore --steps (${restored.stderr.trim()})`);
+    t.match(restored.stdout, /^oneremovetworemove\n1 of 2 done\nsaved 2\nsaved 2\nopen for 00:01\n/, 'snapvm printed the steps');
+    const server = await serve(dir);
+    t.teardown(server.close);
+    const { page, errors } = await open(browser, `${server.url}/mid.html`, fs.readFileSync(form, 'utf8'));
+    t.equal((await drive(page, steps)).join('\n') + '\n', restored.stdout, 'the same text, step by step, in Chromium as in snapvm');
+    t.same(errors, [], 'no error in the browser');
+    await page.close();
   });
 
   await t.test('what cannot run in a browser is refused in one line', async (t) => {
