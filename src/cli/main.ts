@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot, readHeader } from '../snapshot/index';
-import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, writeSnapshot } from '../dom/index';
+import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, pageSnapshotInfo, writeSnapshot } from '../dom/index';
 import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
@@ -92,7 +92,7 @@ class Snapshotter {
   private write(where: string, take: () => Snapshot): boolean {
     try {
       const snap = take();
-      fs.writeFileSync(this.opts.out!, snap.code);
+      writeSnapshot(this.opts.out!, snap.code); // whole or not at all
       this.written = true;
       this.io.stderr(`snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms${snap.stats.portable?.ok ? '; node runs it too' : ''})\n`);
       return true;
@@ -294,7 +294,7 @@ async function restorePageFile(file: string, code: string, opts: RestoreCommandO
   let page: Page;
   try {
     // the app's folder (models are opened from it) is where the page's file was
-    const pageFile = (readHeader(code).options as { host?: { page?: { file?: unknown } } }).host?.page?.file;
+    const pageFile = pageSnapshotInfo(code)?.file;
     const appDir = typeof pageFile === 'string' ? path.dirname(pageFile) : process.cwd();
     page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), appDir));
   } catch (e) {

@@ -2,5 +2,5 @@
 export { Page, resolvePage } from './page';
 export type { PageOptions, PageTimings, ListenerRecord } from './page';
 export { runSteps, parseSteps, writeSnapshot } from './steps';
-export { isPageSnapshot } from './snapshot';
+export { isPageSnapshot, pageSnapshotInfo } from './snapshot';
 export type { Step, StepsOutcome } from './steps';

@@ -13,8 +13,8 @@ import type { ConsoleLevel, HostService } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
 import { typedArrayBytes } from './typed-arrays';
-import { capture, restoreWith, readHeader, SnapshotError, type Snapshot } from '../snapshot/index';
-import { Birth, PageCapture, PageRestore } from './snapshot';
+import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
+import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
 
 /** One `addEventListener` the page made (guest values as they are). */
@@ -286,7 +286,7 @@ export class Page {
 
   /** Write the page out (between event-loop turns): the heap with the document, listeners, timers, storage, canvases. */
   snapshot(): Snapshot {
-    // (no portable section: a page runs in plain JavaScript only as HTML, which is not written yet)
+    // (no portable section: a page runs in plain JavaScript only in a browser, as its browser form: browserForm())
     return capture(this.engine, null, { host: new PageCapture(this), portable: false });
   }
 
@@ -301,8 +301,8 @@ export class Page {
    * page's scripts do not run again.
    */
   static restore(code: string, options: PageOptions = {}): Page {
-    const info = (readHeader(code).options as { host?: { page?: { file?: unknown; url?: unknown } } }).host?.page;
-    if (!info || typeof info.file !== 'string' || typeof info.url !== 'string') throw new SnapshotError('not a page snapshot (its header names no page)');
+    const info = pageSnapshotInfo(code);
+    if (!info) throw new SnapshotError('not a page snapshot (its header names no page)');
     const { file, url } = info;
     if (!fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
     const started = performance.now();

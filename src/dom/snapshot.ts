@@ -55,11 +55,16 @@ export interface PageLinks {
   h: number;
 }
 
+/** The page a snapshot's header names (its file and URL), or null for a script's snapshot; a damaged header is a SnapshotError. */
+export function pageSnapshotInfo(code: string): { file: string; url: string } | null {
+  const page = (readHeader(code).options as { host?: { page?: { file?: unknown; url?: unknown } } }).host?.page;
+  return page && typeof page.file === 'string' && typeof page.url === 'string' ? { file: page.file, url: page.url } : null;
+}
+
 /** Does a snapshot's header name a page (so `snapvm restore` brings back a page, not a script)? False for anything unreadable. */
 export function isPageSnapshot(code: string): boolean {
   try {
-    const host = (readHeader(code).options as { host?: { page?: unknown } }).host;
-    return typeof host?.page === 'object' && host.page !== null;
+    return pageSnapshotInfo(code) !== null;
   } catch {
     return false;
   }
@@ -277,17 +282,18 @@ export class PageCapture implements HostCapture {
     if (o === this.window) return { ref: { w: 1 }, props: this.windowChanges() };
     const born = this.birth.paths.get(o);
     if (born !== undefined) return { ref: { b: born }, props: [] };
-    if (this.birth.isNode(o)) return { ref: { n: this.slot(o) }, props: this.expandos(o) };
+    // one walk up the prototype chain: a node (Node.prototype on it), else what comes first, a built-in or a happy-dom class
+    let first: string | null | undefined;
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 64; p = Object.getPrototypeOf(p), n++) {
+      if (p === this.birth.nodePrototype) return { ref: { n: this.slot(o) }, props: this.expandos(o) };
+      if (first === undefined) first = this.page.engine.builtins.has(p) ? null : this.birth.paths.get(p);
+    }
     const derived = this.derived().get(o);
     if (derived) return derived;
     const canvas = this.page.controller.snapshot.canvasOf(o);
     if (canvas) return { ref: { c: this.slot(canvas) }, props: [] };
     // any other instance of a happy-dom class cannot be written
-    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 64; p = Object.getPrototypeOf(p), n++) {
-      if (this.page.engine.builtins.has(p)) return null;
-      const path = this.birth.paths.get(p);
-      if (path !== undefined) return `a DOM object (an instance of ${path.replace(/\.__proto__$/, '')}; a page snapshot carries nodes, the window, storage, classList/style/dataset and 2D contexts)`;
-    }
+    if (typeof first === 'string') return `a DOM object (an instance of ${first.replace(/\.__proto__$/, '')}; a page snapshot carries nodes, the window, storage, classList/style/dataset and 2D contexts)`;
     return null;
   }
 
