@@ -318,7 +318,8 @@ function $P$on(target, name, fn) { target[name] = fn; }
 function $P$attrs() { $P$pairs.forEach(function (p) { for (var i = 0; i < p[1].length; i++) { var t = p[1][i]; if (typeof t !== "string" && typeof t[0] === "string") $P$setAttrs(p[0][i], t[1], true); } }); }
 function $P$history(length, state) {
   var h = $P$global.history;
-  for (var i = 1; i < Math.min(length, 1000); i++) h.pushState(null, "");
+  // (the tab's own entries before the page count too: history.length comes out as the snapshot's where it can)
+  for (var i = h.length; i < Math.min(length, 1000); i++) h.pushState(null, "");
   try { h.replaceState(state, "", $P$st.url); } catch (e) { var u = new URL($P$st.url); h.replaceState(state, "", location.pathname + u.search + u.hash); }
 }
 // a pending fetch of the app's file: the browser's own fetch, from where the page is now
