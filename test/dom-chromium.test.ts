@@ -2,7 +2,7 @@
 // mocks): each app in examples/ is driven mid-use in snapvm and snapshotted (`snapvm run --steps` with a
 // {"snapshot"} step), written in its browser form (`snapvm export SNAP --html OUT`), served with the app's
 // files on loopback and opened in Chromium, then driven there (click, type, keys through playwright;
-// waits on playwright's clock, paused at the snapshot's page clock so timers and animation frames fall
+// waits on playwright's clock, paused in step with the snapshot's page clock so timers and animation frames fall
 // where snapvm's virtual clock puts them) and compared with the same steps continued in snapvm after
 // `snapvm restore SNAP --steps`: the same printed DOM text, and for the canvas game the same canvas
 // pixels at the restore and after the steps. One browser for the file. Needs `npm run build` (dist/).
@@ -80,7 +80,7 @@ async function serve(dir: string): Promise<{ url: string; close: () => Promise<v
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Open a browser form with the page clock paused at the snapshot's; resolves once the restore has run. */
+/** Open a browser form with playwright's clock paused; resolves once the restore has run. */
 async function open(browser: Browser, url: string, html: string): Promise<{ page: BrowserPage; errors: string[] }> {
   const clock = Number(/"clock":(-?[\d.e+-]+)/.exec(html)?.[1]);
   const page = await browser.newPage();
@@ -89,8 +89,10 @@ async function open(browser: Browser, url: string, html: string): Promise<{ page
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
+  // paused 10 000 ms (a whole number of 16 ms frames) past the snapshot's clock, so that the browser's
+  // frames fall at the page times snapvm's fall at (the restore's clock counts on from the snapshot's)
   await page.clock.install({ time: 0 });
-  await page.clock.pauseAt(Math.max(1, Math.round(clock)));
+  await page.clock.pauseAt(Math.round(clock) + 16 * 625);
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as Record<symbol, unknown>)[Symbol.for('snapvm.restore')] !== undefined, null, { polling: 50, timeout: 20_000 });
   const outcome = (await page.evaluate(() => (window as unknown as Record<symbol, unknown>)[Symbol.for('snapvm.restore')])) as { ok: boolean; error?: string };
@@ -208,6 +210,41 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     t.equal(expected.split('\n')[0], 'DOMContentLoaded (must not run again)|load (must not run again)|hashchange #one|capture b1|once|capture b1|capture b2|onclick property|capture b3|attribute handler 2|cancelled frame ran|frame true|timer after 2|capture report', 'snapvm: the listeners, handlers, frames and timer in order');
     t.match(expected, /\ncounter=2\nlexical\ntally=3 \[\["b1",2\],\["b2",1\]\]\ntext=typed\ncheck=true\npick=2c\narea=edited\nhistory=2 \{"step":1\} #one\nsession=session value local=local value\nspare=a detached paragraph expando on a detached node false\ninfo=1\npx=0,0,255,255\nfill=#00ff00\n/, 'snapvm: the state the report reads');
     t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same report in Chromium as in snapvm');
+    t.same(errors, [], 'no error in the browser');
+    await page.close();
+  });
+
+  await t.test("the page's text cannot break out of the markup or the restore script", async (t) => {
+    const dir = path.join(tmp, 'hostile-source');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><body><p id="p">x</p><script src="e.js"></script></body>');
+    fs.writeFileSync(
+      path.join(dir, 'e.js'),
+      [
+        `document.body.appendChild(document.createComment('a --> <script>alert(1)</script>'));`,
+        `var s = document.createElement('script'); s.type = 'text/plain'; s.textContent = '<!-- <script> x'; document.body.appendChild(s);`,
+        `var st = document.createElement('style'); st.textContent = 'p{}</style><script>alert(2)</script>'; document.body.appendChild(st);`,
+        `var kept = '</script><script>alert(3)</script>';`,
+        `document.getElementById('p').title = '"><script>alert(4)</script>';`,
+      ].join('\n'),
+    );
+    const steps: Step[] = [{ print: 'body' }, { print: '#p' }];
+    const { page, errors, expected, html } = await scenario(t, browser, 'hostile', [{ wait: 5 }], steps, dir);
+    const markup = html.slice(0, html.indexOf('<script>\n(function () {'));
+    const outside = markup.replace(/<script type="text\/x-snapvm-inert"[^>]*>/g, '').replace(/<!--[\s\S]*?-->/g, '').replace(/"[^"]*"/g, '""');
+    t.notMatch(outside, /<script/i, 'in the markup, outside comments, quoted attribute values and inert scripts, no script tag');
+    // the restore script ends at its own end tag: no "</script" in it, and never "<!--" with "<script" (which would make the parser read on)
+    const inner = html.slice(markup.length + 8, html.lastIndexOf('</script>'));
+    t.notMatch(inner, /<\/script/i, 'no end tag inside the restore script');
+    t.notOk(/<!--/.test(inner) && /<script/i.test(inner), 'no escaped script state inside the restore script');
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same text in Chromium as in snapvm');
+    t.equal(await page.evaluate(() => document.getElementById('p')!.title), '"><script>alert(4)</script>', 'the attribute is back as text');
+    t.same(dialogs, [], 'nothing ran');
     t.same(errors, [], 'no error in the browser');
     await page.close();
   });

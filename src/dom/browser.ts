@@ -79,6 +79,8 @@ function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+/** Names the markup may carry as they are (anything else, which happy-dom may allow, is left to the restore script, which sets it through the DOM). */
+const SAFE_NAME = /^[A-Za-z_:][^\s"'<>\/=\x00-\x1f\x7f]*$/;
 const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\u00a0/g, '&nbsp;');
 const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/\u00a0/g, '&nbsp;');
 
@@ -97,6 +99,7 @@ function toMarkup(doc: Tree): string {
         return;
       case 10: {
         const [, name, pub, sys] = t as [number, string, string, string];
+        if (!SAFE_NAME.test(name) || /["<>]/.test(pub + sys)) return; // rebuilt by the restore script
         out.push(`<!DOCTYPE ${name}${pub ? ` PUBLIC "${pub}"` : ''}${sys ? `${pub ? '' : ' SYSTEM'} "${sys}"` : ''}>\n`);
         return;
       }
@@ -106,6 +109,7 @@ function toMarkup(doc: Tree): string {
   };
   const element = (t: unknown[]) => {
     const name = String(t[0]);
+    if (!SAFE_NAME.test(name)) return; // (the restore script rebuilds its parent's children)
     const ns = t.length > 4 ? t[4] : HTML_NS;
     const local = ns === HTML_NS ? name.toLowerCase() : name;
     const attrs = (t[1] as unknown[]) ?? [];
@@ -114,7 +118,7 @@ function toMarkup(doc: Tree): string {
     for (let i = 0; i + 1 < attrs.length; i += 2) {
       const a = attrs[i];
       const an = Array.isArray(a) ? String(a[1]) : String(a);
-      if (deferred(an) || (local === 'script' && an.toLowerCase() === 'type')) continue;
+      if (deferred(an) || !SAFE_NAME.test(an) || (local === 'script' && an.toLowerCase() === 'type')) continue;
       parts.push(`${an}="${escAttr(String(attrs[i + 1]))}"`);
     }
     out.push(`<${parts.join(' ')}>`);
@@ -122,8 +126,8 @@ function toMarkup(doc: Tree): string {
     const kids = ((t[2] as Tree[]) ?? []) as Tree[];
     if (ns === HTML_NS && RAW_TEXT.has(local)) {
       const text = kids.every((k) => typeof k === 'string') ? (kids as string[]).join('') : '';
-      // a text the parser would end early is left to the restore script
-      if (!new RegExp(`</${local}`, 'i').test(text)) out.push(text);
+      // a text the parser would end early (or, in a script, not at all) is left to the restore script
+      if (!new RegExp(`</${local}`, 'i').test(text) && !text.includes('<!--')) out.push(text);
     } else if (ns === HTML_NS && ESCAPABLE_RAW.has(local)) {
       out.push(kids.every((k) => typeof k === 'string') ? escText((kids as string[]).join('')) : '');
     } else {
@@ -228,7 +232,7 @@ function $P$setAttrs(e, a, on) { for (var i = 0; i + 1 < a.length; i += 2) { var
 function $P$el(t) {
   var ns = t.length > 4 ? t[4] : $P$HTML, e;
   // a script made by the fragment parser is "already started": it never runs, wherever it is inserted
-  if (ns === $P$HTML && t[0] === "script") { var box = $P$doc.createElement("div"); box.innerHTML = "<script></" + "script>"; e = box.firstChild; box.removeChild(e); }
+  if (ns === $P$HTML && t[0] === "script") { var box = $P$doc.createElement("div"); box.innerHTML = "<" + "script></" + "script>"; e = box.firstChild; box.removeChild(e); }
   else e = $P$doc.createElementNS(ns, t[0]);
   $P$setAttrs(e, t[1], false);
   return e;
