@@ -16,6 +16,7 @@ import { typedArrayBytes } from './typed-arrays';
 import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
+import { inside, withinRoots } from '../paths';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -381,7 +382,7 @@ export class Page {
         return null;
       }
     });
-    return roots.some((r) => r !== null && inside(r, real)) ? real : null;
+    return withinRoots(real, roots) ? real : null;
   }
 
   /**
@@ -504,10 +505,4 @@ function sliceArgs(a: ArrayLike<unknown>, from: number): unknown[] {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.ceil(ms)));
-}
-
-/** Whether `file` is `dir` or inside it. */
-function inside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return !rel.startsWith('..') && !path.isAbsolute(rel);
 }

@@ -12,6 +12,7 @@ import type { HostService, HostServices } from '../interpreter/index';
 import type * as ort from 'onnxruntime-node';
 import type { Device } from './runtime';
 import { runtime } from './lazy';
+import { inside, withinRoots } from '../paths';
 import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taLength, HOST_ARRAYS, TYPE_OF_ARRAY, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface OrtServiceOptions {
@@ -219,10 +220,6 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     if (typeof source === 'string') {
       const root = options.modelRoot;
       if (!root) fail(`InferenceSession.create('${source}'): this engine opens no model files; pass the model's bytes`);
-      const inside = (base: string, file: string) => {
-        const rel = path.relative(base, file);
-        return !(rel.startsWith('..') || path.isAbsolute(rel));
-      };
       const file = path.resolve(root!, source);
       if (!inside(path.resolve(root!), file)) fail(`InferenceSession.create('${source}'): outside the model folder`);
       const load = async () => {
@@ -234,7 +231,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
           throw new Error(`cannot read model '${source}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
         }
         const roots = await Promise.all([root!, ...(options.linkRoots ?? [])].map((r) => fs.promises.realpath(r).catch(() => null)));
-        if (!roots.some((r) => r !== null && inside(r, real))) throw new Error(`'${source}' leads outside the model folder`);
+        if (!withinRoots(real, roots)) throw new Error(`'${source}' leads outside the model folder`);
         return new Uint8Array(await fs.promises.readFile(real));
       };
       return { load, optionsArg: args[1] };
