@@ -314,7 +314,10 @@ function exportHtml(file: string, out: string, io: Streams): Exit {
       io.stderr(`snapvm: cannot export '${file}': not a page snapshot (only a page has a browser form)\n`);
       return Exit.Usage;
     }
-    writeSnapshot(out, Page.restore(code, { onConsole: () => {} }).browserForm().html);
+    // (restored as `snapvm restore` does, with the same guest APIs: what the browser form cannot carry is then refused by name)
+    const pageFile = pageSnapshotInfo(code)!.file;
+    const page: Page = Page.restore(code, pageOptions(io, () => page, () => false, path.dirname(pageFile)));
+    writeSnapshot(out, page.browserForm().html);
     return Exit.Ok;
   } catch (e) {
     if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;

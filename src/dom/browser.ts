@@ -284,6 +284,10 @@ function $P$repair(parent, kids) {
 }
 function $P$walk(n, out) { out.push(n); var k = $P$kids(n); for (var i = 0; i < k.length; i++) $P$walk(k[i], out); return out; }
 function $P$flat(t, out) { out.push(t); var k = $P$tkids(t); for (var i = 0; i < k.length; i++) $P$flat(k[i], out); return out; }
+// what this browser must allow is checked before anything changes: storage the page holds
+var $P$stores = [["localStorage", $P$st.storage.local], ["sessionStorage", $P$st.storage.session]].map(function (s) {
+  try { var store = $P$global[s[0]]; store.getItem(""); return [store, s[1]]; } catch (e) { if (s[1].length) $P$fail("its " + s[0] + " cannot be written here (" + e.message + ")"); return null; }
+});
 $P$self.parentNode.removeChild($P$self);
 $P$repair($P$doc, $P$st.doc[1]);
 var $P$N = $P$walk($P$doc, []), $P$T = $P$flat($P$st.doc, []);
@@ -295,10 +299,7 @@ function $P$node(s) { return typeof s === "number" ? $P$N[s] : $P$D[s[0]][s[1]];
 $P$pairs.forEach(function (p) { for (var i = 0; i < p[1].length; i++) { var t = p[1][i], f = typeof t !== "string" && typeof t[0] === "string" ? t[3] : 0, e = p[0][i]; if (!f) continue; if ("v" in f) e.value = f.v; if ("c" in f) e.checked = f.c; if ("i" in f) e.indeterminate = f.i; if (f.s) e.selected = f.s[0]; } });
 $P$pairs.forEach(function (p) { for (var i = 0; i < p[1].length; i++) { var t = p[1][i], f = typeof t !== "string" && typeof t[0] === "string" ? t[3] : 0; if (f && "x" in f) p[0][i].selectedIndex = f.x; } });
 if ($P$st.focus !== null) { var $P$f = $P$node($P$st.focus); if ($P$f.focus) $P$f.focus({ preventScroll: true }); } else if ($P$doc.activeElement && $P$doc.activeElement.blur) $P$doc.activeElement.blur();
-[["localStorage", $P$st.storage.local], ["sessionStorage", $P$st.storage.session]].forEach(function (s) {
-  var store; try { store = $P$global[s[0]]; store.clear(); } catch (e) { if (s[1].length) $P$fail("its " + s[0] + " cannot be written here (" + e.message + ")"); return; }
-  s[1].forEach(function (kv) { store.setItem(kv[0], kv[1]); });
-});
+$P$stores.forEach(function (s) { if (!s) return; s[0].clear(); s[1].forEach(function (kv) { s[0].setItem(kv[0], kv[1]); }); });
 $P$st.canvases.forEach(function (c, i) {
   var ctx = $P$node(c[0]).getContext("2d"), saved = c[1];
   ctx.save(); ctx.globalCompositeOperation = "copy"; ctx.drawImage($P$imgs[i], 0, 0); ctx.restore();
