@@ -42,6 +42,8 @@ function appCopy(name: string, from = path.join(root, 'examples', name)): string
   return dir;
 }
 
+const tmpApp = (name: string) => path.join(tmp, name);
+
 /** The page's canvases in a page snapshot (its `$.hostState` line): PNG base64 per canvas. */
 function snapshotCanvases(snap: string): string[] {
   const line = fs.readFileSync(snap, 'utf8').split('\n').find((l) => l.startsWith('$.hostState('));
@@ -124,7 +126,8 @@ async function scenario(t: Tap.Test, browser: Browser, app: string, before: Step
   const dir = appCopy(app, from);
   const snap = path.join(dir, 'mid.snap');
   const form = path.join(dir, 'mid.html');
-  const run = snapvm(['run', dir, '--steps', stepsFile([...before, { snapshot: snap }])]);
+  // (the same state also through a {"snapshot": "X.html"} step: the browser form written at once)
+  const run = snapvm(['run', dir, '--steps', stepsFile([...before, { snapshot: snap }, { snapshot: path.join(dir, 'step.html') }])]);
   t.equal(run.code, 0, `${app}: snapvm run with a snapshot step (${run.stderr.trim()})`);
   const exported = snapvm(['export', snap, '--html', form]);
   t.equal(exported.code, 0, `${app}: snapvm export --html (${exported.stderr.trim()})`);
@@ -137,7 +140,7 @@ async function scenario(t: Tap.Test, browser: Browser, app: string, before: Step
   t.teardown(server.close);
   const html = fs.readFileSync(form, 'utf8');
   const { page, errors } = await open(browser, `${server.url}/mid.html`, html);
-  return { page, errors, expected, snap, after, html };
+  return { page, errors, expected, snap, after, html, server };
 }
 
 t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (apt-get install chromium; .ci/run does)` }, async (t) => {
@@ -169,7 +172,10 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
       { print: '.todo-list' },
       { print: '.filters' },
     ];
-    const { page, errors, expected, html } = await scenario(t, browser, 'todomvc', before, steps);
+    const { page, errors, expected, html, server } = await scenario(t, browser, 'todomvc', before, steps);
+    const fromStep = await open(browser, `${server.url}/step.html`, fs.readFileSync(path.join(tmpApp('todomvc'), 'step.html'), 'utf8'));
+    t.equal(await fromStep.page.locator('.todo-list').textContent(), expected.split('\n')[0], 'the form a {"snapshot": "X.html"} step writes opens with the same list');
+    await fromStep.page.close();
     t.match(html, /<li data-id="2"><input class="toggle" type="checkbox"><label>Write the browser form<\/label>/, 'the markup carries the DOM as it was');
     t.match(html, /<script type="text\/x-snapvm-inert" src="app\.js"/, "the page's own scripts are neutralised");
     t.equal(await page.evaluate(() => document.activeElement?.className), 'new-todo', 'focus is back');
