@@ -167,6 +167,8 @@ class BrowserHost implements PortableHost {
     if (ref.w === 1) return { expr: `${P}global`, props: c.props };
     if (typeof ref.b === 'string') {
       if (ref.b === 'controller.deliverFetch') return { expr: `${P}deliverFetch`, props: [] };
+      const named = this.page.birth.windowNamed.get(o);
+      if (named) return { expr: `${P}global.${named}`, props: [] };
       if (!/^(?:(?:get|set) )?window(?:\.[A-Za-z_$][\w$]*)*$/.test(ref.b)) return `happy-dom's own object at ${ref.b}, which a browser has no name for`;
       let i = this.births.indexOf(ref.b);
       if (i < 0) i = this.births.push(ref.b) - 1;
@@ -214,12 +216,17 @@ class BrowserHost implements PortableHost {
 
 /** The restore's own helpers in the browser ($P$: the section's prefix). Runs before any object is made. */
 const RUNTIME = String.raw`var $P$st = $P$state, $P$HTML = "http://www.w3.org/1999/xhtml", $P$ael = EventTarget.prototype.addEventListener;
+// a birth path (happy-dom's) in this browser's window; a name happy-dom keeps further up a prototype chain
+// than the browser does (Document.prototype.__proto__.querySelector) is looked up from where the hops began
+function $P$find(o, k) { for (var q = o; q !== null && q !== void 0; q = Object.getPrototypeOf(q)) { var d = Object.getOwnPropertyDescriptor(q, k); if (d) return d; } return void 0; }
 function $P$resolve(p) {
-  var part = /^(get|set) /.test(p) ? p.slice(0, 3) : null, segs = (part ? p.slice(4) : p).split("."), o = $P$global;
+  var part = /^(get|set) /.test(p) ? p.slice(0, 3) : null, segs = (part ? p.slice(4) : p).split("."), o = $P$global, from = o;
   for (var i = 1; i < segs.length; i++) {
     if (o === null || o === void 0) return void 0;
-    if (part && i === segs.length - 1) { for (var q = o; q !== null; q = Object.getPrototypeOf(q)) { var d = Object.getOwnPropertyDescriptor(q, segs[i]); if (d) return d[part]; } return void 0; }
-    o = segs[i] === "__proto__" ? Object.getPrototypeOf(o) : o[segs[i]];
+    if (segs[i] === "__proto__") { o = Object.getPrototypeOf(o); continue; }
+    var d = $P$find(o, segs[i]) || $P$find(from, segs[i]);
+    if (part && i === segs.length - 1) return d && d[part];
+    try { o = from = d ? ("value" in d ? d.value : d.get ? d.get.call(o) : void 0) : void 0; } catch (e) { return void 0; }
   }
   return o;
 }

@@ -92,6 +92,8 @@ export class Birth {
   readonly historyApi: { length?: Function; state?: Function; push?: Function; replace?: Function };
   readonly localStorage: object | undefined;
   readonly sessionStorage: object | undefined;
+  /** The window's objects a browser names the same (`localStorage`, `location`…), read at birth: for the browser form. */
+  readonly windowNamed = new Map<object, string>();
 
   constructor(
     readonly window: object,
@@ -112,9 +114,14 @@ export class Birth {
     this.hrefGetter = member(this.location, 'href')?.get;
     this.history = own('history') ?? w.history;
     this.historyApi = { length: member(this.history, 'length')?.get, state: member(this.history, 'state')?.get, push: member(this.history, 'pushState')?.value, replace: member(this.history, 'replaceState')?.value };
+    for (const name of ['localStorage', 'sessionStorage', 'location', 'history', 'navigator', 'screen', 'performance', 'crypto', 'customElements', 'visualViewport']) {
+      const v = (own(name) ?? w[name]) as unknown;
+      if (isObject(v) && !this.windowNamed.has(v)) this.windowNamed.set(v, name);
+    }
     const queue: [object, string][] = [];
     const add = (v: unknown, path: string) => {
-      if (!isObject(v) || this.paths.has(v) || builtins.has(v) || v === window || this.isNode(v)) return;
+      // (a node class's prototype, Element.prototype…, is happy-dom's own: its methods are named by path)
+      if (!isObject(v) || this.paths.has(v) || builtins.has(v) || v === window || (this.isNode(v) && !Object.prototype.hasOwnProperty.call(v, 'constructor'))) return;
       this.paths.set(v, path);
       this.objects.set(path, v);
       queue.push([v, path]);
