@@ -1,7 +1,7 @@
 // The browser form of a page snapshot (issue 4): one HTML document that a real browser opens and the
 // app goes on there. It is
 //   - the document as markup (doctype, tree, attributes, text, comments), with the page's own scripts
-//     neutralised (an inert `type`; `on*` and `autofocus` attributes left out of the markup), so the
+//     neutralised (an inert `type`; `on*`, `autofocus` and `http-equiv` attributes left out of the markup), so the
 //     browser paints the page as it was and runs none of its code again;
 //   - one script that waits for the browser's `load` (so DOMContentLoaded/load listeners of the app do
 //     not fire a second time) and decodes the canvases' PNGs, then runs the portable writer's section
@@ -27,8 +27,8 @@ const HTML_NS = 'http://www.w3.org/1999/xhtml';
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'source', 'track', 'wbr', 'param', 'keygen']);
 const RAW_TEXT = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript', 'plaintext']);
 const ESCAPABLE_RAW = new Set(['textarea', 'title']);
-/** An attribute the markup leaves out: the restore sets it once the app's state is back (a handler must not run before). */
-const deferred = (name: unknown): boolean => typeof name === 'string' && (/^on/i.test(name) || name.toLowerCase() === 'autofocus');
+/** An attribute the markup leaves out (a handler, autofocus, a refresh pragma must not act before the state is back): the restore sets it. */
+const deferred = (name: unknown): boolean => typeof name === 'string' && (/^on/i.test(name) || /^(?:autofocus|http-equiv)$/i.test(name));
 
 /** The browser form's size and time. */
 export interface BrowserFormStats {
@@ -69,7 +69,8 @@ export function browserForm(page: Page, pageCapture: PageCapture): { html: strin
   // the restore script is the body's last child (it removes itself before it counts nodes)
   const at = markup.lastIndexOf('</body>');
   const tag = `<script>\n${script}\n</script>`;
-  const html = at >= 0 ? markup.slice(0, at) + tag + markup.slice(at) : markup + tag;
+  // (a UTF-8 byte order mark: the browser decodes it as UTF-8 whatever the page declares or the server says)
+  const html = '\ufeff' + (at >= 0 ? markup.slice(0, at) + tag + markup.slice(at) : markup + tag);
   const bytes = Buffer.byteLength(html);
   return { html, stats: { bytes, markupBytes: Buffer.byteLength(markup), scriptBytes: Buffer.byteLength(tag), ms: performance.now() - t0 } };
 }
