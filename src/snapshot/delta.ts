@@ -348,7 +348,7 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
   const bad: (what: string) => never = (what) => {
     throw new SnapshotError(`damaged delta: ${what}`);
   };
-  const byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
+  const byPath = engine.builtinsByPath;
   const isObj = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
   const own = (o: object) => Reflect.ownKeys(o);
   let fresh: ReturnType<typeof pristineOf> | null = null;

@@ -27,7 +27,7 @@ export class Restorer {
   private readonly raw = new Map<number, RawRecord>();
   private readonly tokens = new WeakMap<object, number>();
   private readonly holeToken: object;
-  private readonly byPath: Map<string, object>;
+  private readonly byPath: ReadonlyMap<string, object>;
   private linked = false;
   /** The records this restore made, by kind, and the checker of every engine position (typed.ts). */
   private readonly made: RestoredRecords = { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
@@ -46,7 +46,7 @@ export class Restorer {
   ) {
     this.units = table?.units ?? [];
     this.recs = table?.recs ?? [];
-    this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
+    this.byPath = engine.builtinsByPath;
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
     this.typed = new TypedRestore(engine, this.made);
     if (this.recs.length) {
