@@ -13,7 +13,7 @@
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
-import { FORMAT_VERSION, SnapshotError, envelope } from './format';
+import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
 import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
@@ -60,7 +60,7 @@ const MAPPED_ABSENT = 2;
 
 type IterationRecord = { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function };
 
-export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+export { isObject };
 
 /** A JavaScript literal for a primitive. */
 export function lit(v: unknown): string {
@@ -550,13 +550,16 @@ export class Capture {
 
   private readonly finalizationWritten = new Set<object>();
 
-  /** Entries of weak collections whose key is `key` (recorded by weak.ts); `reachedOnly`: of collections the walk met. */
-  private weakEntries(key: unknown, ref: string, path: string, reachedOnly = false): void {
+  /**
+   * Entries of weak collections whose key is `key` (recorded by weak.ts). With `reachedOnly` (a claimed key's
+   * collections whose entry for it is written already), only entries of collections the walk met and not in that set.
+   */
+  private weakEntries(key: unknown, ref: string, path: string, reachedOnly: Set<object> | null = null): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
     for (const [coll, v] of m ?? []) {
       if (reachedOnly) {
-        if (!this.ids.has(coll) || this.weakWritten.has(coll)) continue;
-        this.weakWritten.add(coll);
+        if (!this.ids.has(coll) || reachedOnly.has(coll)) continue;
+        reachedOnly.add(coll);
       }
       const isMap = types.isWeakMap(coll);
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
@@ -1097,9 +1100,8 @@ export class Capture {
   // ---- the embedder's objects (host.ts) ----
 
   private readonly claims = new Map<object, HostClaim>();
+  /** Per claimed key, the weak collections whose entry for it is written. */
   private readonly weakDone = new Map<object, Set<object>>();
-  /** (per claimed key) weak collections whose entry for it is written. */
-  private weakWritten = new Set<object>();
 
   /** `$.host(ref)` for an object the embedder claims, or null. */
   private claim(o: object): string | null {
@@ -1122,10 +1124,10 @@ export class Capture {
     for (let done = -1; done !== this.ids.size; ) {
       done = this.ids.size;
       for (const o of this.claims.keys()) {
-        this.weakWritten = this.weakDone.get(o) ?? new Set();
-        this.weakDone.set(o, this.weakWritten);
+        let written = this.weakDone.get(o);
+        if (!written) this.weakDone.set(o, (written = new Set()));
         this.owner = `o${this.ids.get(o)}`;
-        this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', true);
+        this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', written);
         this.owner = '';
       }
       this.drain();

@@ -26,6 +26,8 @@ const NOT = new NotCanonical();
 /** (made once: a regular expression literal in a method is a new object at every call) */
 const IDENT = /[A-Za-z_$][\w$]*/y;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
+/** Array literals up to this length are made by one call of the realm's Array.of (its arguments are on the stack). */
+const ARRAY_OF_MAX = 8192;
 
 class Parser {
   pos = 0;
@@ -282,12 +284,24 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
    * guest position (a property, an argument of a guest function), where a host array must never be.
    */
   const guestArray = (items: (Node | null)[]): unknown[] => {
-    const out = I.newArray();
+    if (items.length > ARRAY_OF_MAX) {
+      const out = I.newArray();
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (item) Object.defineProperty(out, i, { value: evaluate(item), writable: true, enumerable: true, configurable: true });
+      }
+      out.length = items.length;
+      return out;
+    }
+    // the realm's Array.of defines the elements in one call (CreateDataProperty: no setter runs); holes are deleted after
+    const values: unknown[] = [];
+    let holes = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (item) Object.defineProperty(out, i, { value: evaluate(item), writable: true, enumerable: true, configurable: true });
+      values.push(item ? evaluate(item) : (holes = true) && undefined);
     }
-    out.length = items.length;
+    const out = R.apply(I.arrayOf, undefined, values) as unknown[];
+    if (holes) for (let i = 0; i < items.length; i++) if (!items[i]) Reflect.deleteProperty(out, i);
     return out;
   };
 

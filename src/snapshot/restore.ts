@@ -4,12 +4,11 @@
 // a stranger can do nothing a guest program could not.
 import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
-import { FORMAT_VERSION, SnapshotError, readHeader, engineSection } from './format';
+import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, type RestoredRecords } from './typed';
 import type { HostRestore } from './host';
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 type RawRecord = { kind: string; fields: unknown[] };
 
@@ -712,17 +711,18 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
 /** `restore`, also returning what it made by id (null when the text ran on the general path). */
 export function restoreWithTable<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): { engine: E; table: RestoreTable | null } {
   const header = readHeader(code);
-  const make = () => ({
-    engine: new EngineClass({
-      ...options,
-      test262Host: options.test262Host ?? header.options.test262Host,
-      frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
-      // the caller's options win (a server restoring a stranger's snapshot fixes them)
-      argv: options.argv ?? header.options.argv ?? undefined,
-    }),
-    host: null,
-  });
-  return restoreInto(code, make);
+  return restoreInto(code, () => ({ engine: new EngineClass(engineOptions(options, header)), host: null }));
+}
+
+/** The options of the engine a snapshot is restored into: the caller's, else the snapshot's header's. */
+export function engineOptions(options: EngineOptions, header: SnapshotHeader): EngineOptions {
+  return {
+    ...options,
+    test262Host: options.test262Host ?? header.options.test262Host,
+    frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
+    // the caller's options win (a server restoring a stranger's snapshot fixes them)
+    argv: options.argv ?? header.options.argv ?? undefined,
+  };
 }
 
 /**
@@ -730,12 +730,13 @@ export function restoreWithTable<E extends Engine = Engine>(code: string, option
  * second time when the text is not the canonical one capture writes.
  */
 export function restoreWith<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): E {
+  readHeader(code);
   return restoreInto(code, make).engine;
 }
 
 /** `restoreWith`, also returning the table of what it made by id (null when the text ran on the general path). */
 function restoreInto<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): { engine: E; table: RestoreTable | null } {
-  readHeader(code);
+  // (the caller has read the header)
   let { engine, host } = make();
   let table: RestoreTable | null = { units: [], recs: [], objs: [] };
   try {
