@@ -2,6 +2,7 @@
 // rebuilds what plain JavaScript cannot express (closures over saved environments, suspended
 // frames, promise records, the job queue, timers). The program runs as guest code: a snapshot from
 // a stranger can do nothing a guest program could not.
+import { types } from 'node:util';
 import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
@@ -117,9 +118,13 @@ export class Restorer {
     return this.recs[id];
   }
 
+  /** A host copy of a guest array (holes kept); a proxy is no list (reading one would run its traps from host code). */
   private list(v: unknown, what: string): unknown[] {
-    if (!Array.isArray(v)) this.bad(`${what} is not a list`);
-    return Array.prototype.slice.call(v);
+    if (!Array.isArray(v) || types.isProxy(v)) this.bad(`${what} is not a list`);
+    const n = v.length;
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) if (i in v) out[i] = v[i];
+    return out;
   }
 
   // ---- records ----
