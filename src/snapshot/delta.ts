@@ -94,7 +94,8 @@ class OwnerHashes {
   done(): Map<string, string> {
     const out = new Map<string, string>();
     const h = this.lanes;
-    for (const [o, k] of this.at) out.set(o, `${(h[k]! >>> 0).toString(36)}.${(h[k + 1]! >>> 0).toString(36)} ${(h[k + 2]! >>> 0).toString(36)}.${(h[k + 3]! >>> 0).toString(36)}`);
+    // (signed decimal: V8 writes small integers several times faster than in base 36)
+    for (const [o, k] of this.at) out.set(o, `${h[k]!}.${h[k + 1]!} ${h[k + 2]!}.${h[k + 3]!}`);
     return out;
   }
 }
