@@ -542,9 +542,9 @@ export class Restorer {
       return engine.modules.makeStep(placeholder);
     });
     def('modules', (list: unknown) => {
-      // link() adopted them; this says the loader's order
+      // link() adopted them in the order of their records; this names every one of them once, in the loader's order
       const records = this.list(list, 'modules').map((m) => this.resolve(m) as ModuleRecord);
-      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m)) this.bad('a module list');
+      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m) || new Set(records).size !== engine.modules.modules.size || records.length !== engine.modules.modules.size) this.bad('a module list');
       engine.modules.adopt(records);
     });
     def('nsref', (id: unknown) => {
