@@ -5,33 +5,19 @@
 //   node bench/restore-ab.js OTHER_REPO_DIR [N]
 // OTHER_REPO_DIR holds a built checkout (its dist/src/index.js), e.g. `git archive REV | tar -x -C DIR`
 // and `npx tsc -p tsconfig.json` there. Needs `npm run build` here and Octane (see bench/README.md).
-const path = require('node:path');
-const fs = require('node:fs');
-const other = require(path.resolve(process.argv[2], 'dist', 'src', 'index.js'));
-const mine = require(path.resolve(__dirname, '..', 'dist', 'src', 'index.js'));
-const { PROGRAMS, octaneDir } = require('./programs.js');
+const { quiet, builds, loadApp, cpu, median, change, alternate } = require('./ab.js');
+
+const { other, mine } = builds(process.argv[2]);
 const n = Number(process.argv[3] ?? 9);
-const setup = PROGRAMS.find((p) => p.name === 'richards').setup;
-const quiet = { onConsole: () => {}, onPrint: () => {} };
-const cpu = (f) => {
-  const a = process.cpuUsage();
-  f();
-  const d = process.cpuUsage(a);
-  return (d.user + d.system) / 1000;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 for (const name of ['box2d', 'earley-boyer']) {
-  const e = new other.Engine(quiet);
-  for (const f of ['base.js', `${name}.js`].map((f) => path.join(octaneDir(), f))) e.evaluateScript(fs.readFileSync(f, 'utf8'), f);
-  e.evaluateScript(setup, 'setup.js');
-  e.runJobs();
-  const code = e.snapshot().code;
+  const code = loadApp(other, name).snapshot().code;
   const a = [];
   const b = [];
-  for (let i = 0; i < n; i++) {
-    a.push(cpu(() => other.Engine.restore(code, quiet)));
-    b.push(cpu(() => mine.Engine.restore(code, quiet)));
-  }
+  alternate(
+    n,
+    () => a.push(cpu(() => other.Engine.restore(code, quiet))[1]),
+    () => b.push(cpu(() => mine.Engine.restore(code, quiet))[1]),
+  );
   const [ma, mb] = [median(a), median(b)];
-  console.log(`${name}: snapshot ${(code.length / 1024).toFixed(0)} KB; restore CPU ms, median of ${n}: other ${ma.toFixed(1)}, this ${mb.toFixed(1)} (${mb >= ma ? '+' : ''}${((mb / ma - 1) * 100).toFixed(1)}%)`);
+  console.log(`${name}: snapshot ${(code.length / 1024).toFixed(0)} KB; restore CPU ms, median of ${n}: other ${ma.toFixed(1)}, this ${mb.toFixed(1)} (${change(ma, mb)})`);
 }

@@ -50,6 +50,11 @@ export class Engine {
   readonly options: EngineOptions;
   /** The realm's built-ins with the path that reaches each in a fresh engine (state.ts). */
   readonly builtins: Map<object, string>;
+  private builtinsByPathMap: Map<string, object> | null = null;
+  /** The reverse of `builtins`: each built-in by its path (made once per engine, on first use). */
+  get builtinsByPath(): ReadonlyMap<string, object> {
+    return (this.builtinsByPathMap ??= new Map([...this.builtins].map(([o, p]) => [p, o])));
+  }
   /** The innermost frame of a computation a safe-point snapshot caught running (runEventLoop finishes it first). */
   pendingFrame: Frame | null = null;
   /** …caught inside a timer turn: finishing it ends that turn. */

@@ -83,9 +83,12 @@ export class ModuleLoader {
     }
   }
 
-  /** Take module records a restore rebuilt, in their original order. */
+  /** Take module records a restore rebuilt; records taken before move after the others, in the list's order. */
   adopt(list: ModuleRecord[]): void {
-    for (const m of list) this.records.set(m.file, m);
+    for (const m of list) {
+      this.records.delete(m.file);
+      this.records.set(m.file, m);
+    }
   }
 
   /** Load, link and evaluate the entry module; an async evaluation settles through the event loop. */

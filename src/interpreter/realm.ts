@@ -35,6 +35,8 @@ export interface Intrinsics {
   /** Functions made in the realm that the VM uses to build guest values without host objects. */
   newObject: () => object;
   newArray: () => unknown[];
+  /** The realm's own `Array.of` bound to its `Array`: a guest array of the arguments, defined (no setter runs). */
+  arrayOf: (...items: unknown[]) => unknown[];
   objectCreate: (proto: object | null) => object;
 }
 
@@ -188,6 +190,7 @@ export class Realm {
       ArrayIteratorNext: run('Object.getPrototypeOf([][Symbol.iterator]()).next'),
       newObject: run('(function newObject() { return {}; })'),
       newArray: run('(function newArray() { return []; })'),
+      arrayOf: run('Array.of.bind(Array)'),
       objectCreate: run('Object.create'),
     };
     // The guest global: an ordinary object with every built-in of the context, same attributes.

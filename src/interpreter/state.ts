@@ -6,7 +6,7 @@ import { Code, ScopeDesc } from './code';
 import type { Realm } from './realm';
 import type { VM } from './vm';
 
-export { Env, Frame, HOLE, PrivateName, SafepointStop, type Closure, type GeneratorState, type MappedParams, type StampedKind } from './vm';
+export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type MappedParams, type StampedKind } from './vm';
 export { offsetAt, CodeFlag, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
@@ -94,16 +94,18 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
   const drain = () => {
     for (; i < queue.length; i++) {
       const [o, p] = queue[i]!;
+      // (a path is spelled only for an object met the first time: most values are primitives or met before)
       for (const k of Reflect.ownKeys(o)) {
         const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-        const kp = keyPath(p, k);
-        if ('value' in d) add(d.value, kp);
-        else {
-          add(d.get, `get ${kp}`);
-          add(d.set, `set ${kp}`);
+        if ('value' in d) {
+          if (isObject(d.value) && !paths.has(d.value)) add(d.value, keyPath(p, k));
+        } else {
+          if (isObject(d.get) && !paths.has(d.get)) add(d.get, `get ${keyPath(p, k)}`);
+          if (isObject(d.set) && !paths.has(d.set)) add(d.set, `set ${keyPath(p, k)}`);
         }
       }
-      add(Object.getPrototypeOf(o), `Object.getPrototypeOf(${p})`);
+      const proto = Object.getPrototypeOf(o);
+      if (proto !== null && !paths.has(proto)) add(proto, `Object.getPrototypeOf(${p})`);
     }
   };
   drain();

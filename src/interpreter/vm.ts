@@ -221,6 +221,14 @@ export interface StampedKind {
   decode?: (record: never) => object;
 }
 
+/**
+ * Whether a function of `code` is made by a sloppy wrapper, which gives it V8's own `caller` and
+ * `arguments` properties (non-configurable, null whenever no V8 activation of it is running).
+ */
+export function hasSloppyWrapper(code: Code): boolean {
+  return (code.flags & CodeFlag.Constructor) !== 0 && !code.strict && !(code.flags & CodeFlag.ClassConstructor);
+}
+
 export class VM {
   readonly closures = makeStamp<Closure>();
   readonly generators = makeStamp<GeneratorState>();
@@ -381,8 +389,7 @@ export class VM {
   makeFunction(code: Code, env: Env | null, home: object | undefined, module: unknown): Function {
     const flags = code.flags;
     const constructible = (flags & CodeFlag.Constructor) !== 0;
-    // Sloppy ordinary functions get V8's own `caller`/`arguments` properties from a sloppy wrapper.
-    const sloppy = constructible && !code.strict && !(flags & CodeFlag.ClassConstructor);
+    const sloppy = hasSloppyWrapper(code);
     const key = `${sloppy ? 's' : constructible ? 'c' : 'm'}${code.length}`;
     let factory = this.factories.get(key) as any;
     if (!factory) {

@@ -12,8 +12,8 @@
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
-import { FORMAT_VERSION, SnapshotError, envelope } from './format';
+import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
+import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
 import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
@@ -60,7 +60,7 @@ const MAPPED_ABSENT = 2;
 
 type IterationRecord = { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function };
 
-export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+export { isObject };
 
 /** A JavaScript literal for a primitive. */
 export function lit(v: unknown): string {
@@ -154,7 +154,7 @@ export class Capture {
   private readonly fillQueue: object[] = [];
   private readonly envsToFill = new Set<object>();
   private readonly pristine: Pristine;
-  readonly pristineByPath: Map<string, object>;
+  readonly pristineByPath: ReadonlyMap<string, object>;
   private nextRec = 0;
   private readonly creating = new Set<unknown>();
   private readonly byKind: Record<string, number> = {};
@@ -550,13 +550,16 @@ export class Capture {
 
   private readonly finalizationWritten = new Set<object>();
 
-  /** Entries of weak collections whose key is `key` (recorded by weak.ts); `reachedOnly`: of collections the walk met. */
-  private weakEntries(key: unknown, ref: string, path: string, reachedOnly = false): void {
+  /**
+   * Entries of weak collections whose key is `key` (recorded by weak.ts). With `reachedOnly` (a claimed key's
+   * collections whose entry for it is written already), only entries of collections the walk met and not in that set.
+   */
+  private weakEntries(key: unknown, ref: string, path: string, reachedOnly: Set<object> | null = null): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
     for (const [coll, v] of m ?? []) {
       if (reachedOnly) {
-        if (!this.ids.has(coll) || this.weakWritten.has(coll)) continue;
-        this.weakWritten.add(coll);
+        if (!this.ids.has(coll) || reachedOnly.has(coll)) continue;
+        reachedOnly.add(coll);
       }
       const isMap = types.isWeakMap(coll);
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
@@ -574,28 +577,43 @@ export class Capture {
     }
   }
 
-  /** Objects with V8 internal slots we cannot read, found by brand checks that have no side effects. */
-  hiddenIntrinsicKind(o: object): string | null {
+  private brandHints: Map<object, { what: string; probe: unknown; args: unknown[] }> | null = null;
+
+  /** The prototypes that hint at a kind with hidden state, each with its side-effect-free brand check (made once per capture). */
+  private makeBrandHints(): Map<object, { what: string; probe: unknown; args: unknown[] }> {
     const g = this.realmBuiltins;
-    const brand = (f: Function | undefined, ...args: unknown[]) => {
-      if (typeof f !== 'function') return false;
-      try {
-        Reflect.apply(f, o, args);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    // (a brand check throws for most objects, and throwing is slow: only where the prototype chain hints)
-    const chain = new Set<object>();
-    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && !types.isProxy(p) && n < 16; p = Object.getPrototypeOf(p), n++) chain.add(p);
+    const hints = new Map<object, { what: string; probe: unknown; args: unknown[] }>();
     const FR = g.FinalizationRegistry?.prototype;
-    if (FR && chain.has(FR) && brand(Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, {})) return 'a FinalizationRegistry';
+    if (FR) hints.set(FR, { what: 'a FinalizationRegistry', probe: Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, args: [{}] });
     for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
       const proto = g.Intl?.[name]?.prototype;
-      if (!proto || !chain.has(proto)) continue;
-      const probe = Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value as Function | undefined;
-      if (brand(probe)) return `an Intl.${name}`;
+      if (proto && !hints.has(proto)) hints.set(proto, { what: `an Intl.${name}`, probe: Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value, args: [] });
+    }
+    return hints;
+  }
+
+  /**
+   * Whether `f` is a guest function with V8's own `caller`/`arguments` (made again with the function on
+   * restore): null values, since a capture never runs inside a V8 activation of a guest function.
+   */
+  hasPoisonProperties(f: object): boolean {
+    const rec = this.vm.closures.get(f);
+    return rec !== undefined && hasSloppyWrapper(rec.code);
+  }
+
+  /** Objects with V8 internal slots we cannot read, found by brand checks that have no side effects. */
+  hiddenIntrinsicKind(o: object): string | null {
+    // (a brand check throws for most objects, and throwing is slow: only where the prototype chain hints)
+    const hints = (this.brandHints ??= this.makeBrandHints());
+    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && !types.isProxy(p) && n < 16; p = Object.getPrototypeOf(p), n++) {
+      const hint = hints.get(p);
+      if (hint === undefined || typeof hint.probe !== 'function') continue;
+      try {
+        Reflect.apply(hint.probe, o, hint.args);
+        return hint.what;
+      } catch {
+        // not of that kind: a later prototype on the chain may still hint
+      }
     }
     // V8's iterator objects: no side-effect-free brand check exists, so the prototype tells
     const proto = Object.getPrototypeOf(o);
@@ -1082,9 +1100,8 @@ export class Capture {
   // ---- the embedder's objects (host.ts) ----
 
   private readonly claims = new Map<object, HostClaim>();
+  /** Per claimed key, the weak collections whose entry for it is written. */
   private readonly weakDone = new Map<object, Set<object>>();
-  /** (per claimed key) weak collections whose entry for it is written. */
-  private weakWritten = new Set<object>();
 
   /** `$.host(ref)` for an object the embedder claims, or null. */
   private claim(o: object): string | null {
@@ -1107,10 +1124,10 @@ export class Capture {
     for (let done = -1; done !== this.ids.size; ) {
       done = this.ids.size;
       for (const o of this.claims.keys()) {
-        this.weakWritten = this.weakDone.get(o) ?? new Set();
-        this.weakDone.set(o, this.weakWritten);
+        let written = this.weakDone.get(o);
+        if (!written) this.weakDone.set(o, (written = new Set()));
         this.owner = `o${this.ids.get(o)}`;
-        this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', true);
+        this.weakEntries(o, `$o[${this.ids.get(o)}]`, this.paths.get(o) ?? '<host object>', written);
         this.owner = '';
       }
       this.drain();
@@ -1224,11 +1241,14 @@ export class Capture {
       stats.portable = { ok: p.text !== null, reason: p.reason, bytes: p.text ? Buffer.byteLength(p.text) : 0, ms: p.ms };
     }
     stats.captureMs = performance.now() - t0;
+    // the stats line holds the whole text's size: the rest is measured once, and the size's own digits settle in a step or two
+    const rest = Buffer.byteLength(envelope(formatOptions, '', '', '')) + Buffer.byteLength(body) + Buffer.byteLength(portableSection);
     stats.bytes = 0;
-    let code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
-    stats.bytes = Buffer.byteLength(code);
-    code = envelope(formatOptions, JSON.stringify(stats), body, portableSection);
-    return { code, stats };
+    for (let size = -1; size !== stats.bytes; ) {
+      size = stats.bytes;
+      stats.bytes = rest + Buffer.byteLength(JSON.stringify(stats));
+    }
+    return { code: envelope(formatOptions, JSON.stringify(stats), body, portableSection), stats };
   }
 }
 
@@ -1276,9 +1296,12 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     }
     if (values.length) w.push(`${elems}(${need()}, [${values.join(', ')}${values[values.length - 1] === '' ? ',' : ''}]);`);
   }
+  // V8's poison properties of a sloppy guest function cannot change: skipped unread (reading them walks V8's stack)
+  const poisoned = typeof o === 'function' && cap.hasPoisonProperties(o);
   for (let ki = first; ki < keys.length; ki++) {
     const k = keys[ki]!;
     if (isArr && k === 'length') continue;
+    if (poisoned && (k === 'arguments' || k === 'caller')) continue;
     const d = Reflect.getOwnPropertyDescriptor(o, k)!;
     const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
     if (pristine) {

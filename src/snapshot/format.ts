@@ -24,6 +24,9 @@ export const MAGIC = '// snapvm snapshot';
 /** The last line: a snapshot cut short (a truncated upload, a full disk) lacks it. */
 export const TRAILER = '// end of snapvm snapshot';
 
+/** Whether a value is an object (functions included). */
+export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
 /** A snapshot that cannot be taken, or a text that cannot be restored: the message says what and where. */
 export class SnapshotError extends Error {
   constructor(message: string) {
@@ -64,6 +67,13 @@ export interface SnapshotHeader {
 
 /** Read the envelope without running anything; a damaged or foreign text gets a clear error. */
 export function readHeader(code: string): SnapshotHeader {
+  const header = readFormatLine(code);
+  if (!code.endsWith(TRAILER + '\n') && !code.endsWith(TRAILER)) throw new SnapshotError('damaged snapshot: it is cut short (its last line is missing)');
+  return header;
+}
+
+/** The envelope's first two lines (a stream's first chunk has them before its trailer arrives). */
+export function readFormatLine(code: string): SnapshotHeader {
   if (!code.startsWith(MAGIC + '\n')) throw new SnapshotError('not a snapvm snapshot (the first line is not "// snapvm snapshot")');
   const line = code.slice(MAGIC.length + 1, code.indexOf('\n', MAGIC.length + 1));
   // format 1 wrote `$.format(1, "…");` here
@@ -71,7 +81,6 @@ export function readHeader(code: string): SnapshotHeader {
   if (!m) throw new SnapshotError('damaged snapshot: its format line is missing');
   const version = Number(m[1]);
   if (version !== FORMAT_VERSION) throw new SnapshotError(`snapshot format ${version} is not supported (this snapvm reads format ${FORMAT_VERSION})`);
-  if (!code.endsWith(TRAILER + '\n') && !code.endsWith(TRAILER)) throw new SnapshotError('damaged snapshot: it is cut short (its last line is missing)');
   let options: SnapshotHeader['options'];
   try {
     options = JSON.parse(m[2]!);

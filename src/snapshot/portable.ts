@@ -219,7 +219,7 @@ export class PortableWriter {
   private readonly sharedIds = new Map<object, number>();
   /** The engine-side object standing for the prototype Node gives each object when it is made. */
   private readonly protoGiven = new Map<object, unknown>();
-  private readonly byPath = new Map<string, object>();
+  private readonly byPath: ReadonlyMap<string, object>;
   private readonly vm;
   private readonly realm;
   private static readonly NEVER = {};
@@ -234,7 +234,7 @@ export class PortableWriter {
     this.O = `${P}o`;
     this.vm = engine.vm;
     this.realm = engine.realm;
-    for (const [o, p] of engine.builtins) this.byPath.set(p, o);
+    this.byPath = engine.builtinsByPath;
   }
 
   private fail(what: string, v: unknown): never {

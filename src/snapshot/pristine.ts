@@ -29,7 +29,7 @@ export function pristineEngine(options: EngineOptions): Engine {
 /** A fresh engine's built-ins: by path, what each looked like (its own properties and prototype), and their paths. */
 export interface Pristine {
   /** path → an object with the built-in's fresh own properties and prototype */
-  byPath: Map<string, object>;
+  byPath: ReadonlyMap<string, object>;
   /** the objects the fresh properties name → their paths */
   builtins: Map<object, string>;
   /** The fresh built-in at a dotted path from the global (`Object.create`). */
@@ -68,7 +68,7 @@ export function pristineOf(engine: Engine): Pristine {
   if (b) return b;
   const twin = pristineEngine(engine.options);
   return {
-    byPath: new Map([...twin.builtins].map(([o, p]) => [p, o])),
+    byPath: twin.builtinsByPath,
     builtins: twin.builtins,
     lookup(dotted) {
       let v: any = twin.realm.global;

@@ -26,6 +26,26 @@ const NOT = new NotCanonical();
 /** (made once: a regular expression literal in a method is a new object at every call) */
 const IDENT = /[A-Za-z_$][\w$]*/y;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
+/** A character JSON forbids raw in a string. */
+const CONTROL = /[\u0000-\u001f]/;
+/** Array literals up to this length are made by one call of the realm's Array.of (its arguments are on the stack). */
+const ARRAY_OF_MAX = 8192;
+
+// character codes the parser looks for
+const C_LPAREN = 40;
+const C_RPAREN = 41;
+const C_COMMA = 44;
+const C_MINUS = 45;
+const C_DOT = 46;
+const C_SLASH = 47;
+const C_COLON = 58;
+const C_SEMI = 59;
+const C_EQ = 61;
+const C_LBRACKET = 91;
+const C_RBRACKET = 93;
+const C_LBRACE = 123;
+const C_RBRACE = 125;
+const C_QUOTE = 34;
 
 class Parser {
   pos = 0;
@@ -43,21 +63,27 @@ class Parser {
     }
   }
 
-  private peek(): string {
-    this.ws();
-    return this.s[this.pos] ?? '';
+  /** The code of the next character that is not white space or a comment (NaN at the end). */
+  private peek(): number {
+    const c = this.s.charCodeAt(this.pos);
+    // (most tokens follow one another directly: white space is looked for only where it may be)
+    if (c === 32 || c === 10 || c === 13 || c === 9 || c === 47) {
+      this.ws();
+      return this.s.charCodeAt(this.pos);
+    }
+    return c;
   }
 
-  private eat(ch: string): boolean {
-    if (this.peek() === ch) {
+  private eat(c: number): boolean {
+    if (this.peek() === c) {
       this.pos++;
       return true;
     }
     return false;
   }
 
-  private expect(ch: string): void {
-    if (!this.eat(ch)) throw NOT;
+  private expect(c: number): void {
+    if (!this.eat(c)) throw NOT;
   }
 
   private ident(): string {
@@ -84,28 +110,28 @@ class Parser {
       const decls: [string, Node][] = [];
       do {
         const name = this.ident();
-        this.expect('=');
+        this.expect(C_EQ);
         decls.push([name, this.expr()]);
-      } while (this.eat(','));
-      this.expect(';');
+      } while (this.eat(C_COMMA));
+      this.expect(C_SEMI);
       return { t: 'var', decls };
     }
     const e = this.expr();
-    if (this.eat('=')) {
+    if (this.eat(C_EQ)) {
       // only `$o[N] = …`
       if (e.t !== 'index' || e.obj.t !== 'id' || e.obj.name !== '$o' || e.index.t !== 'lit' || typeof e.index.v !== 'number') throw NOT;
       const value = this.expr();
-      this.expect(';');
+      this.expect(C_SEMI);
       return { t: 'assign', index: e.index.v, value };
     }
-    this.expect(';');
+    this.expect(C_SEMI);
     if (this.pos === start) throw NOT;
     return { t: 'expr', e };
   }
 
   expr(): Node {
     let left = this.unary();
-    if (this.peek() === '/') {
+    if (this.peek() === C_SLASH) {
       this.pos++;
       left = { t: 'div', a: left, b: this.unary() };
     }
@@ -113,7 +139,7 @@ class Parser {
   }
 
   private unary(): Node {
-    if (this.eat('-')) {
+    if (this.eat(C_MINUS)) {
       const n = this.unary();
       if (n.t !== 'lit' || (typeof n.v !== 'number' && typeof n.v !== 'bigint')) throw NOT;
       return { t: 'lit', v: -(n.v as number) };
@@ -125,68 +151,68 @@ class Parser {
     let n = this.primary();
     for (;;) {
       const c = this.peek();
-      if (c === '.') {
+      if (c === C_DOT) {
         this.pos++;
         n = { t: 'member', obj: n, name: this.ident() };
-      } else if (c === '[') {
+      } else if (c === C_LBRACKET) {
         this.pos++;
         const index = this.expr();
-        this.expect(']');
+        this.expect(C_RBRACKET);
         n = { t: 'index', obj: n, index };
-      } else if (c === '(') {
+      } else if (c === C_LPAREN) {
         this.pos++;
-        n = { t: 'call', callee: n, args: this.list(')') };
+        n = { t: 'call', callee: n, args: this.list(C_RPAREN) };
       } else return n;
     }
   }
 
-  private list(close: string): Node[] {
+  private list(close: number): Node[] {
     const out: Node[] = [];
     if (this.eat(close)) return out;
     do out.push(this.expr());
-    while (this.eat(','));
+    while (this.eat(C_COMMA));
     this.expect(close);
     return out;
   }
 
   private primary(): Node {
     const c = this.peek();
-    if (c === '"') return { t: 'lit', v: this.string() };
-    if ((c >= '0' && c <= '9') || c === '.') return this.number();
-    if (c === '[') {
+    if (c === C_QUOTE) return { t: 'lit', v: this.string() };
+    if ((c >= 48 && c <= 57) || c === C_DOT) return this.number();
+    if (c === C_LBRACKET) {
       this.pos++;
       const items: (Node | null)[] = [];
-      if (this.eat(']')) return { t: 'array', items };
+      if (this.eat(C_RBRACKET)) return { t: 'array', items };
       for (;;) {
-        if (this.peek() === ',') {
+        if (this.peek() === C_COMMA) {
           this.pos++;
           items.push(null); // a hole
           continue;
         }
-        if (this.eat(']')) break;
+        if (this.eat(C_RBRACKET)) break;
         items.push(this.expr());
-        if (this.eat(']')) break;
-        this.expect(',');
+        if (this.eat(C_RBRACKET)) break;
+        this.expect(C_COMMA);
       }
       return { t: 'array', items };
     }
-    if (c === '{') {
+    if (c === C_LBRACE) {
       this.pos++;
       const props: [string, Node][] = [];
-      if (!this.eat('}')) {
+      if (!this.eat(C_RBRACE)) {
         do {
           const key = this.ident();
-          this.expect(':');
+          this.expect(C_COLON);
           props.push([key, this.expr()]);
-        } while (this.eat(','));
-        this.expect('}');
+        } while (this.eat(C_COMMA));
+        this.expect(C_RBRACE);
       }
       return { t: 'object', props };
     }
-    if (c === '(') {
+    if (c === C_LPAREN) {
       this.pos++;
       const e = this.expr();
-      this.expect(')');
+      this.expect(C_RPAREN);
       return e;
     }
     const name = this.ident();
@@ -204,8 +230,8 @@ class Parser {
       }
       case 'new': {
         const callee = this.newCallee();
-        this.expect('(');
-        return { t: 'new', callee, args: this.list(')') };
+        this.expect(C_LPAREN);
+        return { t: 'new', callee, args: this.list(C_RPAREN) };
       }
       default:
         return { t: 'id', name };
@@ -214,13 +240,13 @@ class Parser {
 
   /** `new X(…)` / `new (X)(…)`: the callee without its argument list. */
   private newCallee(): Node {
-    if (this.eat('(')) {
+    if (this.eat(C_LPAREN)) {
       const e = this.expr();
-      this.expect(')');
+      this.expect(C_RPAREN);
       return e;
     }
     let n: Node = { t: 'id', name: this.ident() };
-    while (this.peek() === '.') {
+    while (this.peek() === C_DOT) {
       this.pos++;
       n = { t: 'member', obj: n, name: this.ident() };
     }
@@ -228,22 +254,25 @@ class Parser {
   }
 
   private string(): string {
-    // JSON string syntax (capture writes strings with JSON.stringify)
+    // JSON string syntax (capture writes strings with JSON.stringify): the closing quote is the first one
+    // after an even run of backslashes (the scan runs in V8's indexOf, not character by character here)
     const s = this.s;
-    let i = this.pos + 1;
-    let escaped = false;
-    for (;;) {
-      const c = s.charCodeAt(i);
-      if (c === 34) break;
-      if (c === 92) (i += 2), (escaped = true);
-      else if (c < 32 || Number.isNaN(c)) throw NOT;
-      else i++;
-    }
     const start = this.pos;
-    this.pos = i + 1;
+    let end = start;
+    for (;;) {
+      end = s.indexOf('"', end + 1);
+      if (end < 0) throw NOT;
+      let slashes = 0;
+      while (s.charCodeAt(end - 1 - slashes) === 92) slashes++;
+      if (slashes % 2 === 0) break;
+    }
+    this.pos = end + 1;
+    const raw = s.slice(start, end + 1);
     // no escape: the text between the quotes is the string (JSON forbids raw control characters)
-    if (!escaped) return s.slice(start + 1, i);
-    const raw = s.slice(start, i + 1);
+    if (raw.indexOf('\\') < 0) {
+      if (CONTROL.test(raw)) throw NOT;
+      return raw.slice(1, -1);
+    }
     try {
       return JSON.parse(raw) as string;
     } catch {
@@ -282,12 +311,24 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
    * guest position (a property, an argument of a guest function), where a host array must never be.
    */
   const guestArray = (items: (Node | null)[]): unknown[] => {
-    const out = I.newArray();
+    if (items.length > ARRAY_OF_MAX) {
+      const out = I.newArray();
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (item) Object.defineProperty(out, i, { value: evaluate(item), writable: true, enumerable: true, configurable: true });
+      }
+      out.length = items.length;
+      return out;
+    }
+    // the realm's Array.of defines the elements in one call (CreateDataProperty: no setter runs); holes are deleted after
+    const values: unknown[] = [];
+    let holes = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (item) Object.defineProperty(out, i, { value: evaluate(item), writable: true, enumerable: true, configurable: true });
+      values.push(item ? evaluate(item) : (holes = true) && undefined);
     }
-    out.length = items.length;
+    const out = R.apply(I.arrayOf, undefined, values) as unknown[];
+    if (holes) for (let i = 0; i < items.length; i++) if (!items[i]) Reflect.deleteProperty(out, i);
     return out;
   };
 

@@ -2,14 +2,14 @@
 // rebuilds what plain JavaScript cannot express (closures over saved environments, suspended
 // frames, promise records, the job queue, timers). The program runs as guest code: a snapshot from
 // a stranger can do nothing a guest program could not.
+import { types } from 'node:util';
 import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
-import { FORMAT_VERSION, SnapshotError, readHeader, engineSection } from './format';
+import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, type RestoredRecords } from './typed';
 import type { HostRestore } from './host';
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 type RawRecord = { kind: string; fields: unknown[] };
 
@@ -27,7 +27,7 @@ export class Restorer {
   private readonly raw = new Map<number, RawRecord>();
   private readonly tokens = new WeakMap<object, number>();
   private readonly holeToken: object;
-  private readonly byPath: Map<string, object>;
+  private readonly byPath: ReadonlyMap<string, object>;
   private linked = false;
   /** The records this restore made, by kind, and the checker of every engine position (typed.ts). */
   private readonly made: RestoredRecords = { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
@@ -46,7 +46,7 @@ export class Restorer {
   ) {
     this.units = table?.units ?? [];
     this.recs = table?.recs ?? [];
-    this.byPath = new Map([...engine.builtins].map(([o, p]) => [p, o]));
+    this.byPath = engine.builtinsByPath;
     this.holeToken = Object.freeze(engine.realm.intrinsics.objectCreate(null));
     this.typed = new TypedRestore(engine, this.made);
     if (this.recs.length) {
@@ -118,9 +118,13 @@ export class Restorer {
     return this.recs[id];
   }
 
+  /** A host copy of a guest array (holes kept); a proxy is no list (reading one would run its traps from host code). */
   private list(v: unknown, what: string): unknown[] {
-    if (!Array.isArray(v)) this.bad(`${what} is not a list`);
-    return Array.prototype.slice.call(v);
+    if (!Array.isArray(v) || types.isProxy(v)) this.bad(`${what} is not a list`);
+    const n = v.length;
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) if (i in v) out[i] = v[i];
+    return out;
   }
 
   // ---- records ----
@@ -538,9 +542,9 @@ export class Restorer {
       return engine.modules.makeStep(placeholder);
     });
     def('modules', (list: unknown) => {
-      // link() adopted them; this says the loader's order
+      // link() adopted them in the order of their records; this names every one of them once, in the loader's order
       const records = this.list(list, 'modules').map((m) => this.resolve(m) as ModuleRecord);
-      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m)) this.bad('a module list');
+      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m) || new Set(records).size !== engine.modules.modules.size || records.length !== engine.modules.modules.size) this.bad('a module list');
       engine.modules.adopt(records);
     });
     def('nsref', (id: unknown) => {
@@ -712,17 +716,18 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
 /** `restore`, also returning what it made by id (null when the text ran on the general path). */
 export function restoreWithTable<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): { engine: E; table: RestoreTable | null } {
   const header = readHeader(code);
-  const make = () => ({
-    engine: new EngineClass({
-      ...options,
-      test262Host: options.test262Host ?? header.options.test262Host,
-      frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
-      // the caller's options win (a server restoring a stranger's snapshot fixes them)
-      argv: options.argv ?? header.options.argv ?? undefined,
-    }),
-    host: null,
-  });
-  return restoreInto(code, make);
+  return restoreInto(code, () => ({ engine: new EngineClass(engineOptions(options, header)), host: null }));
+}
+
+/** The options of the engine a snapshot is restored into: the caller's, else the snapshot's header's. */
+export function engineOptions(options: EngineOptions, header: SnapshotHeader): EngineOptions {
+  return {
+    ...options,
+    test262Host: options.test262Host ?? header.options.test262Host,
+    frameLimit: options.frameLimit ?? header.options.frameLimit ?? undefined,
+    // the caller's options win (a server restoring a stranger's snapshot fixes them)
+    argv: options.argv ?? header.options.argv ?? undefined,
+  };
 }
 
 /**
@@ -730,12 +735,13 @@ export function restoreWithTable<E extends Engine = Engine>(code: string, option
  * second time when the text is not the canonical one capture writes.
  */
 export function restoreWith<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): E {
+  readHeader(code);
   return restoreInto(code, make).engine;
 }
 
 /** `restoreWith`, also returning the table of what it made by id (null when the text ran on the general path). */
 function restoreInto<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): { engine: E; table: RestoreTable | null } {
-  readHeader(code);
+  // (the caller has read the header)
   let { engine, host } = make();
   let table: RestoreTable | null = { units: [], recs: [], objs: [] };
   try {

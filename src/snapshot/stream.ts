@@ -4,9 +4,9 @@
 // operations), with the prelude's helper names (`var $S = …`) given again to each chunk. The engine is handed out only once the last chunk,
 // with the snapshot's trailer, has been read; a stream cut short or damaged leaves nothing behind.
 import type { Engine, EngineOptions } from '../interpreter/index';
-import { ENGINE_CLOSE, ENGINE_OPEN, MAGIC, SnapshotError, TRAILER, readHeader } from './format';
+import { ENGINE_CLOSE, ENGINE_OPEN, MAGIC, SnapshotError, TRAILER, readFormatLine } from './format';
 import { readCanonical } from './reader';
-import { Restorer, type RestoreTable } from './restore';
+import { Restorer, engineOptions, type RestoreTable } from './restore';
 import { stateAfterRestore, type DeltaState } from './delta';
 
 const ENGINE_CLOSE_LINE = ENGINE_CLOSE.split('\n')[1]!; // `} else {`
@@ -51,14 +51,8 @@ export class StreamingRestore<E extends Engine = Engine> {
     let lines = text.slice(0, cut);
     if (!this.engine) {
       if (!lines.startsWith(MAGIC + '\n')) throw new SnapshotError('not a snapvm snapshot (the first line is not "// snapvm snapshot")');
-      // the envelope's first lines, checked as readHeader checks a whole text
-      const header = readHeader(lines.slice(0, 4000) + TRAILER);
-      this.engine = new this.EngineClass({
-        ...this.options,
-        test262Host: this.options.test262Host ?? header.options.test262Host,
-        frameLimit: this.options.frameLimit ?? header.options.frameLimit ?? undefined,
-        argv: this.options.argv ?? header.options.argv ?? undefined,
-      });
+      // the envelope's first lines (the trailer is checked when the last chunk arrives)
+      this.engine = new this.EngineClass(engineOptions(this.options, readFormatLine(lines)));
       this.ops = new Restorer(this.engine, null, this.table).operations();
     }
     // only the engine section is read (format.ts): the lines between its opening and `} else {`

@@ -8,12 +8,11 @@
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, offsetAt, CodeFlag, Verifier, Kind, type Code, type Verified, type ResumeKind, type EnvShape, type ModuleRecord } from '../interpreter/state';
-import { SnapshotError } from './format';
+import { SnapshotError, isObject } from './format';
 
 /** A check: null when `v` fits, else what is wrong with it. */
 type Check = (v: unknown) => string | null;
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** The records a restore made, by kind (only these may stand where the engine expects a record). */
 export interface RestoredRecords {
@@ -492,11 +491,16 @@ export class TypedRestore {
 
   /** A module's import locals (their slots hold import cells). */
   importsOf(e: Env): ReadonlySet<string> | null {
-    for (const m of this.engine.modules.modules.values() as Iterable<ModuleRecord>) {
-      if (m.env === e) return new Set(m.imports.map((i) => i.local));
+    // (one map of the module environments, made again only when the loader holds another number of modules)
+    const modules = this.engine.modules.modules;
+    if (this.moduleImports?.count !== modules.size) {
+      const byEnv = new Map<Env, ReadonlySet<string>>();
+      for (const m of modules.values() as Iterable<ModuleRecord>) if (!byEnv.has(m.env)) byEnv.set(m.env, new Set(m.imports.map((i) => i.local)));
+      this.moduleImports = { count: modules.size, byEnv };
     }
-    return null;
+    return this.moduleImports.byEnv.get(e) ?? null;
   }
+  private moduleImports: { count: number; byEnv: Map<Env, ReadonlySet<string>> } | null = null;
 }
 
 /** How many values the resumer pushes before the frame runs on, by resume kind. */
