@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
@@ -260,9 +260,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   let n = 0;
   let current = engine;
+  /** The state the edge holds too (after the first trip): later trips up send a delta against it. */
+  let agreed: DeltaState | null = null;
   const giveUp = (e: Engine, line: string | null) => {
     if (line) options.stderr(line + '\n');
     edgeDown = true;
+    agreed = null;
     disableEdge(e);
     completeMove(e, 'client');
   };
@@ -315,9 +318,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t0 = performance.now();
       let snap: DeltaCapture;
       try {
-        // whole, every time (the edge checks all of it: it takes no deltas from clients); only snapvm
-        // restores what goes over the link
-        snap = captureDelta(e, null, { portable: false });
+        // a delta against the state the edge holds (whole the first time); only snapvm restores what
+        // goes over the link
+        snap = captureDelta(e, agreed, { portable: false });
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
         giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -341,15 +344,17 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       try {
         if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
-          applyDelta(e, snap.state, outcome.snapshot);
+          agreed = applyDelta(e, snap.state, outcome.snapshot);
           back = e;
         } else {
-          back = restored = Engine.restore(outcome.snapshot, { ...options.engineOptions, onConsole });
+          const r = Engine.restoreForDeltas(outcome.snapshot, { ...options.engineOptions, onConsole });
+          back = restored = r.engine;
+          agreed = r.state;
         }
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        const kept = err instanceof SnapshotError && /^(a delta against|damaged delta: (its first|it is cut|it is not))/.test(err.message) ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+        const kept = err instanceof DeltaRefused && !err.touched ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
         current = kept;
         giveUp(kept, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
         continue;

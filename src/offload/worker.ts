@@ -4,7 +4,7 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort } from 'node:worker_threads';
-import { Engine, GuestError, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
@@ -35,10 +35,11 @@ const port = parentPort!;
 const post = (m: WorkerReply) => port.postMessage(m);
 
 /**
- * The program of the offload in progress: its engine and the state agreed with the client (the delta
- * sent back is taken against it). Each offload brings a whole snapshot: the edge takes no deltas.
+ * The session's program: its engine, the state agreed with the client (a delta from the client applies
+ * to it, and the delta sent back is taken against it), and that state as a whole snapshot (what the
+ * edge rolls back to when a client's delta is refused after it began changing the engine).
  */
-let kept: { engine: Engine; state: DeltaState | null } | null = null;
+let kept: { engine: Engine; state: DeltaState | null; whole: string } | null = null;
 /** The offload running now (console output is forwarded under its id). */
 let currentId = 0;
 
@@ -103,7 +104,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   }
   if (!restored) return post({ type: 'error', id: m.id, code: 'bad-snapshot', message: s.failed ?? 'damaged snapshot' });
   s.adopt(restored.engine);
-  kept = { engine: restored.engine, state: restored.state };
+  kept = { engine: restored.engine, state: restored.state, whole: restored.text };
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
   void runAndReply(m.id, s.turns, stats).catch((err: unknown) => post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
@@ -115,24 +116,43 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   currentId = id;
   const t = performance.now();
   if (delta) {
-    // A delta refills engine records in place, and typed restore checks a refilled record only where
-    // the delta names it: from a stranger that could put a record where a guest value belongs. So an
-    // edge takes whole snapshots from clients (each fully checked) and sends deltas back.
-    kept = null;
-    return post({ type: 'error', id, code: 'bad-snapshot', message: 'this edge takes whole snapshots from clients, not deltas' });
+    // on the state this session holds, checked as a whole restore is (delta-check.ts)
+    const k = kept;
+    const agreed = k?.state;
+    if (!k || !agreed) return post({ type: 'error', id, code: 'bad-snapshot', message: 'this session holds no state a delta could apply to (send a whole snapshot)' });
+    try {
+      k.state = applyDelta(k.engine, agreed, snapshot);
+    } catch (e) {
+      if (!(e instanceof DeltaRefused)) throw e;
+      if (e.touched) kept = rollBack(agreed, k.whole);
+      return post({ type: 'error', id, code: 'bad-snapshot', message: `the delta was refused (${e.message}); this session's state is as it was` });
+    }
   } else {
     kept = null;
     try {
       const { options, adopt } = serverOptions();
       const r = Engine.restoreForDeltas(snapshot, options);
       adopt(r.engine);
-      kept = r;
+      kept = { ...r, whole: snapshot };
     } catch (e) {
       return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
     }
   }
   stats.restoreMs = performance.now() - t;
   await runAndReply(id, turns, stats);
+}
+
+/**
+ * The agreed state again after a refused delta had begun changing the engine: restored from its whole
+ * snapshot (written with the agreed state's ids), under the agreed state's name and owners' hashes.
+ */
+function rollBack(agreed: DeltaState, whole: string): typeof kept {
+  const { options, adopt } = serverOptions();
+  const r = Engine.restoreForDeltas(whole, options);
+  if (!r.state) return null;
+  adopt(r.engine);
+  const { stateId, hashes, nextId, nextRec, nextUnit, verifier } = agreed;
+  return { engine: r.engine, state: { ...r.state, stateId, hashes, nextId, nextRec, nextUnit, ...(verifier ? { verifier } : {}) }, whole };
 }
 
 /** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
@@ -172,6 +192,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
   }
   kept!.state = back.state; // agreed once the client applies it (else the client goes on alone)
+  kept!.whole = back.full.code;
   stats.captureMs = performance.now() - t;
   stats.bytesOut = Buffer.byteLength(back.text);
   stats.deltaOut = back.kind === 'delta';
