@@ -130,3 +130,12 @@ export async function rawSession(url: string): Promise<{ send(m: unknown): void;
     close: () => ws.close(),
   };
 }
+
+/** A raw session that has said hello and been welcomed. */
+export async function helloSession(url: string): Promise<Awaited<ReturnType<typeof rawSession>>> {
+  const s = await rawSession(url);
+  s.send({ type: 'hello', v: 1 });
+  const welcome = await s.next();
+  if (welcome.type !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`);
+  return s;
+}
