@@ -23,7 +23,7 @@ export type ErrorCode =
   | 'bad-version'
   | 'bad-snapshot' // damaged, cut short, hash mismatch, or refused by restore
   | 'busy' // an offload is already running in this session, or the server is full
-  | 'budget' // the offload ran past its wall-time budget
+  | 'budget' // the offload ran past its wall-time or instruction budget
   | 'memory' // the session's worker ran out of its memory budget
   | 'cannot-snapshot' // the program's state on the server cannot be written out (e.g. a WeakMap)
   | 'internal';
@@ -35,6 +35,11 @@ export interface Limits {
   memoryMb: number;
   /** The largest message the server accepts. */
   maxBytes: number;
+  /**
+   * The steps one offload may run on the server: loop back-edges and guest function entries (the VM's
+   * safe points), which bound the instructions run between them. Past it the program is stopped there.
+   */
+  steps?: number;
 }
 
 export interface OffloadStats {

@@ -28,6 +28,8 @@ export interface ServeOptions {
   memoryMb?: number;
   /** Largest message accepted (default 64 MiB). */
   maxBytes?: number;
+  /** Steps one offload may run (loop back-edges and function entries; default 4 000 000 000). */
+  steps?: number;
   /** One line per session event; default: stderr. */
   log?: (line: string) => void;
 }
@@ -51,8 +53,9 @@ class SessionWorker {
   onGone: (why: { code: ErrorCode; message: string }) => void = () => {};
   gone = false;
 
-  constructor(file: string, memoryMb: number, onCalibration: (ms: number) => void) {
-    this.thread = new Worker(file, { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
+  constructor(file: string, limits: Limits, onCalibration: (ms: number) => void) {
+    const memoryMb = limits.memoryMb;
+    this.thread = new Worker(file, { workerData: { steps: limits.steps }, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
     this.ready = new Promise((resolve) => {
       this.thread.on('message', (r: WorkerReply) => {
         if (r.type !== 'ready') return this.onReply(r);
@@ -246,7 +249,7 @@ export class EdgeServer {
   private readonly ionnSessions = new Set<IonnSession>();
 
   constructor(private readonly options: ServeOptions = {}) {
-    this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024 };
+    this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, steps: options.steps ?? 4_000_000_000 };
     this.maxSessions = options.maxSessions ?? 8;
     this.log = options.log ?? ((line) => void process.stderr.write(`snapvm serve: ${line}\n`));
     this.workerPath = workerFile();
@@ -275,7 +278,7 @@ export class EdgeServer {
 
   /** A warmed-up worker for a new session (the spare, if any); the next spare warms up when the server is idle. */
   takeWorker(): SessionWorker {
-    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
+    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits, this.calibrated);
     this.spare = null;
     return w;
   }
@@ -293,7 +296,7 @@ export class EdgeServer {
 
   private warmSpare(): void {
     if (this.closing || this.spare || this.running > 0) return;
-    const w = new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
+    const w = new SessionWorker(this.workerPath, this.limits, this.calibrated);
     w.onGone = () => {
       if (this.spare === w) this.spare = null;
     };

@@ -3,8 +3,8 @@
 // asks to go back (or has nothing left to do), and capture the state for the trip back. Console output
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
-import { parentPort } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { parentPort, workerData } from 'node:worker_threads';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
@@ -32,6 +32,9 @@ export type WorkerReply =
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
 const port = parentPort!;
+/** The steps (loop back-edges and function entries) one offload may run: the server's limit. */
+const stepBudget: number = typeof workerData?.steps === 'number' && workerData.steps > 0 ? workerData.steps : Infinity;
+const BUDGET = 'the step budget';
 const post = (m: WorkerReply) => port.postMessage(m);
 
 /**
@@ -160,6 +163,12 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const e = kept!.engine;
   let t = performance.now();
   const firstTurn = e.loop.turn;
+  // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
+  // budget the program stops there (no guest handler sees it) and the client is told
+  let left = stepBudget;
+  e.setSafepointHook(() => {
+    if (--left < 0) throw e.safepointStop(BUDGET);
+  });
   try {
     if (pendingMove(e) !== null) completeMove(e, 'edge');
     for (;;) {
@@ -174,11 +183,18 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
       turns = undefined; // the app asked to be here: it, not the client's turn count, says when to go back
     }
   } catch (err) {
+    if (err instanceof SafepointStop && err.reason === BUDGET) {
+      // stopped mid-turn: the session's state is gone, the client continues from its own
+      kept = null;
+      return post({ type: 'error', id, code: 'budget', message: `the program ran past its budget of ${stepBudget} steps (loop iterations and function calls) on the edge` });
+    }
     if (!(err instanceof GuestError)) throw err;
     kept = null;
     stats.runMs = performance.now() - t;
     stats.turns = e.loop.turn - firstTurn;
     return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });
+  } finally {
+    e.setSafepointHook(null);
   }
   stats.runMs = performance.now() - t;
   stats.turns = e.loop.turn - firstTurn;
