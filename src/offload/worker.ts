@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
+import { edgeMlServices } from '../ml/services';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
 
@@ -48,6 +49,13 @@ let currentId = 0;
 
 const message = (e: unknown) => (e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`);
 
+/**
+ * The host services of every engine here: the guest ML APIs (onnxruntime and WebNN load on first use),
+ * so that a program holding ML objects restores and runs on the edge. One list per worker: the pristine
+ * twin a capture diffs against is made once for it.
+ */
+const services = edgeMlServices();
+
 /** The engine options of every program restored here: the server's choices, whatever the snapshot's header asks for. */
 function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void } {
   let engine: Engine | undefined;
@@ -55,6 +63,7 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
     options: {
       test262Host: false,
       frameLimit: 100_000,
+      services,
       // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
       onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
     },
