@@ -57,3 +57,47 @@ t.test('an app holding an ort session and a WebNN context offloads whole, runs i
   t.match(edge.stderr, /snapvm: offload 1 after turn \d+: up [\d.]+ KB/);
   t.notMatch(edge.stderr, /failed mid-offload|unknown kind/);
 });
+
+t.test("a model's bytes cross the link once per server: a second client of the same model uploads nothing", async (t) => {
+  const server2 = await Server.start();
+  t.teardown(() => server2.kill());
+  const g = new GraphBuilder('scale');
+  g.output(g.node('Mul', [g.input('x', [8192]), g.weight('w', [8192], new Float32Array(8192).map((_, i) => (i % 7) + 1))], {}, { outputs: ['y'] }));
+  const bytes = g.bytes();
+  fs.writeFileSync(path.join(tmp.dir, 'scale.onnx'), bytes);
+  const app = tmp.write(
+    'scale.js',
+    `(async () => {
+  const s = await ort.InferenceSession.create('scale.onnx');
+  for (let i = 1; i <= 2; i++) {
+    console.log(await snapvm.offload(async (v) => {
+      const out = await s.run({ x: new ort.Tensor(new Float32Array(8192).fill(v), [8192]) });
+      return snapvm.where + ' ' + out.y.data.slice(0, 8).join();
+    }, i));
+  }
+})();
+`,
+  );
+  const run = () => spawnSync(process.execPath, [bin, 'run', app, '--edge', server2.url, '--edge-report'], { encoding: 'utf8', cwd: tmp.dir, timeout: 120_000 });
+  const modelChars = Math.ceil(bytes.length / 3) * 4;
+  for (const client of [1, 2]) {
+    const r = run();
+    t.equal(r.stdout, 'edge 1,2,3,4,5,6,7,1\nedge 2,4,6,8,10,12,14,2\n', `client ${client}: inference on the edge`);
+    const trips = r.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
+    t.equal(trips.length, 2);
+    for (const [i, line] of trips.entries()) {
+      const up = /up ([\d.]+) KB(?: \[([\d.]+) KB sent)?/.exec(line)!;
+      const down = /down ([\d.]+) KB(?: \[([\d.]+) KB sent)?/.exec(line)!;
+      const sentUp = Number(up[2] ?? up[1]) * 1024;
+      // the model (modelChars of base64) goes up only on client 1's first trip; it never comes back down
+      if (client === 1 && i === 0) t.ok(sentUp > modelChars, `client 1, trip 1: the model goes up (${line})`);
+      else t.ok(sentUp < Number(up[1]) * 1024 - modelChars + 2048, `client ${client}, trip ${i + 1}: the model stays on the server (${line})`);
+      t.ok(down[2] !== undefined && Number(down[2]) * 1024 < Number(down[1]) * 1024 - modelChars + 2048, `client ${client}, trip ${i + 1}: the state comes back without the model (${line})`);
+    }
+  }
+  // (spawnSync held this process: the server's log is read now)
+  await server2.waitFor(/session 2: offload 2 done/);
+  t.equal((server2.log.match(/blob [0-9a-f]{12}… kept/g) ?? []).length, 1, 'one blob kept, once');
+  const status = await (await fetch(server2.url.replace('ws:', 'http:') + '/')).json();
+  t.equal(status.blobs.blobs, 1);
+});
