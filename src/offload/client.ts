@@ -330,7 +330,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         let start = 0;
         const peek = () => {
           const next = e.timers.next();
-          nextKey = options.auto && next ? handlerKey(e, next.callback) : null;
+          nextKey = next ? handlerKey(e, next.callback) : null;
           start = Math.max(e.timers.now(), next ? next.due : 0);
         };
         const decideNext = (): boolean => {
@@ -339,16 +339,21 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
           if (decision?.offload) auto = { key: nextKey, decision };
           return auto !== null;
         };
-        peek();
-        // also before the first turn here (the turn right after a state came back)
-        if (!decideNext() || e.mainTurnDone === false) {
-          auto = null;
-          await e.runEventLoop((turn) => {
-            if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
-            if (pendingMove(e) !== null) return true;
-            peek();
-            return decideNext();
-          });
+        if (!options.auto) {
+          // only the app's hints move it: no timer to name or time
+          await e.runEventLoop(() => pendingMove(e) !== null);
+        } else {
+          peek();
+          // also before the first turn here (the turn right after a state came back)
+          if (!decideNext() || e.mainTurnDone === false) {
+            auto = null;
+            await e.runEventLoop((turn) => {
+              if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+              if (pendingMove(e) !== null) return true;
+              peek();
+              return decideNext();
+            });
+          }
         }
         move = pendingMove(e);
       }
