@@ -44,17 +44,25 @@ snapvm.offload(async () => {
 const HOG = "var before = 'kept';\nsnapvm.offload(() => { if (snapvm.where === 'edge') for (;;) {} return 'done here, ' + before; }).then((v) => console.log(v));\n";
 const FAIR = "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\nsnapvm.offload(fib, 18).then((v) => console.log('fib', v, snapvm.where));\n";
 
-t.test('a client that loops forever is stopped at its instruction budget; another is served, and the first continues locally', async (t) => {
-  const server = await Server.start(['--steps', '30000000', '--offload-ms', '120000']);
+/** A server with `args`; the hog offloads, and while it runs there the fair client is served (checked). */
+async function hogAndFair(t: Tap.Test, args: string[]) {
+  const server = await Server.start(args);
   t.teardown(() => server.kill());
-  const hog = tmp.write('hog-steps.js', HOG);
-  const fair = tmp.write('fair-steps.js', FAIR);
+  const hog = tmp.write('hog.js', HOG);
+  const fair = tmp.write('fair.js', FAIR);
   const rh = snapvm(['run', hog, '--edge', server.url]);
   await server.waitFor(/session 1: offload 1 running/);
   const rf = await snapvm(['run', fair, '--edge', server.url]);
   t.equal(rf.stdout, 'fib 2584 client\n');
-  t.equal(rf.stderr, '', 'the fair client was served by the edge (fib(18): 8361 calls, well within the budget)');
-  const h = await rh;
+  t.equal(rf.stderr, '', 'the fair client was served by the edge (fib(18): 8361 calls, well within a step budget)');
+  return { server, fair, h: await rh };
+}
+declare namespace Tap {
+  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
+}
+
+t.test('a client that loops forever is stopped at its instruction budget; another is served, and the first continues locally', async (t) => {
+  const { server, fair, h } = await hogAndFair(t, ['--steps', '30000000', '--offload-ms', '120000']);
   t.equal(h.stdout, 'done here, kept\n', "the hog's program continued locally from the state it kept");
   t.match(h.stderr, /failed mid-offload \(the server said budget: the program ran past its budget of 30000000 steps \(loop iterations and function calls\) on the edge\)/);
   t.equal(h.stderr.split('\n').filter(Boolean).length, 1, 'one line about it');
@@ -75,16 +83,7 @@ t.test('a client that loops forever is stopped at its instruction budget; anothe
 });
 
 t.test('a client that loops forever on the edge does not starve another (wall-time budget)', async (t) => {
-  const server = await Server.start(['--offload-ms', '12000']);
-  t.teardown(() => server.kill());
-  const hog = tmp.write('hog.js', HOG);
-  const fair = tmp.write('fair.js', FAIR);
-  const rh = snapvm(['run', hog, '--edge', server.url]);
-  await server.waitFor(/session 1: offload 1 running/);
-  const rf = await snapvm(['run', fair, '--edge', server.url]);
-  t.equal(rf.stdout, 'fib 2584 client\n');
-  t.equal(rf.stderr, '', 'the fair client was served by the edge');
-  const h = await rh;
+  const { server, h } = await hogAndFair(t, ['--offload-ms', '12000']);
   t.match(server.log, /session 2: offload 1 done[^]*session 1: offload 1 failed: budget/, 'served while the hog was still looping');
   t.equal(h.stdout, 'done here, kept\n');
   t.match(h.stderr, /failed mid-offload \(the server said budget: the offload ran past its 12000 ms wall-time budget\)/);

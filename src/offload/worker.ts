@@ -137,7 +137,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     } catch (e) {
       if (!(e instanceof DeltaRefused)) throw e;
       if (e.touched) kept = rollBack(agreed, k.whole);
-      return post({ type: 'error', id, code: 'bad-snapshot', message: `the delta was refused (${e.message}); this session's state is as it was` });
+      return post({ type: 'error', id, code: 'bad-snapshot', message: `the delta was refused (${e.message}); ${kept ? "this session's state is as it was" : 'this session holds no state now'}` });
     }
   } else {
     kept = null;
@@ -160,7 +160,12 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
  */
 function rollBack(agreed: DeltaState, whole: string): typeof kept {
   const { options, adopt } = serverOptions();
-  const r = Engine.restoreForDeltas(whole, options);
+  let r: ReturnType<typeof Engine.restoreForDeltas>;
+  try {
+    r = Engine.restoreForDeltas(whole, options);
+  } catch {
+    return null; // (not expected: the text is the edge's own capture) the session then holds no state
+  }
   if (!r.state) return null;
   adopt(r.engine);
   const { stateId, hashes, nextId, nextRec, nextUnit, verifier } = agreed;
