@@ -5,7 +5,7 @@
 import t from 'tap';
 import { Engine, SnapshotError, applyDelta, captureDelta } from '../src/index';
 import { completeMove, installHints, pendingMove } from '../src/offload/index';
-import { helloSession, Server, snapvm, tempDir } from './offload-lib';
+import { helloSession, sameAsLocal, Server, snapvm, tempDir } from './offload-lib';
 import { sha256 } from '../src/offload/protocol';
 
 const tmp = tempDir('snapvm-offload-delta-');
@@ -65,18 +65,10 @@ async function round(i) {
 `;
 
 /** `source` run locally and with the edge (reporting each trip): both end well and print the same. */
-async function sameAsLocal(t: Tap.Test, file: string, source: string) {
-  const app = tmp.write(file, source);
-  const local = await snapvm(['run', app]);
-  t.equal(local.code, 0);
-  const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report']);
-  t.equal(edge.code, 0);
-  t.equal(edge.stdout, local.stdout);
-  return edge;
-}
+const sameOutput = async (t: Tap.Test, file: string, source: string) => (await sameAsLocal(t, tmp.write(file, source), server.url)).edge;
 
 t.test('several round trips: the same output as a local run, the state coming back as deltas', async (t) => {
-  const edge = await sameAsLocal(t, 'rounds.js', ROUNDS);
+  const edge = await sameOutput(t, 'rounds.js', ROUNDS);
   const reports = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
   t.equal(reports.length, 4);
   // the first trip up is a whole snapshot, later ones deltas against the state the edge keeps (checked
@@ -243,7 +235,7 @@ const args = (function (x, y) { return arguments; })(1, 2);
 `;
 
 t.test("main's snapshot features across trips: iteration records, registrations, typed arrays give the local output", async (t) => {
-  const edge = await sameAsLocal(t, 'features.js', FEATURES);
+  const edge = await sameOutput(t, 'features.js', FEATURES);
   t.match(edge.stderr, /down [\d.]+ KB delta of [\d.]+ KB/);
 });
 
