@@ -46,7 +46,7 @@ function client(): { a: Engine; first: ReturnType<typeof captureDelta> } {
 }
 
 /** The client's side after the first trip (`down` came back): the agreed state, a genuine delta up, record ids. */
-function afterFirstTrip({ a, first }: ReturnType<typeof client>, down: string): { agreed: DeltaState; genuine: string; ids: Record<string, number> } {
+function afterFirstTrip({ a, first }: ReturnType<typeof client>, down: string): { agreed: DeltaState; genuine: string; sent: DeltaState; ids: Record<string, number> } {
   const agreed = applyDelta(a, first.state, down);
   completeMove(a, 'client');
   a.runJobs(); // round 1 ends on the client, round 2 asks to move
@@ -71,7 +71,7 @@ function afterFirstTrip({ a, first }: ReturnType<typeof client>, down: string): 
     flag: id((getBuiltinClosureRecord(a.evaluateScript('res')) as { alreadyResolved: object }).alreadyResolved, 'the flag of res'),
     gen: id(a.vm.generators.get(a.evaluateScript('gen')), 'the state of gen'),
   };
-  return { agreed, genuine: genuine.text, ids };
+  return { agreed, genuine: genuine.text, sent: genuine.state, ids };
 }
 
 /** Refill records: statements inserted before `$.link()` of a genuine delta. */
@@ -160,7 +160,7 @@ t.test('a real edge: forged deltas refused, its state as it was after each, noth
   const first = await offload(c.first.text);
   t.equal(first.type, 'state', 'the whole snapshot goes up and the state comes back');
   t.match(first.snapshot, /^\/\/ snapvm delta\n/);
-  const { genuine, ids } = afterFirstTrip(c, first.snapshot);
+  const { genuine, sent, ids } = afterFirstTrip(c, first.snapshot);
   for (const [what, stmts] of rows(ids)) {
     const m = await offload(refill(genuine, stmts));
     t.equal(m.code, 'bad-snapshot', `${what}: refused`);
@@ -169,5 +169,10 @@ t.test('a real edge: forged deltas refused, its state as it was after each, noth
   const m = await offload(genuine);
   t.equal(m.type, 'state', `the genuine delta applies on the state kept: ${m.message ?? ''}`);
   t.ok(m.stats.deltaIn, 'it went up as a delta');
+  // the edge ran round 2 from the client's state (o.n was 1): fn returned 2 + 1, and the client adds it
+  applyDelta(c.a, sent, m.snapshot);
+  completeMove(c.a, 'client');
+  c.a.runJobs();
+  t.equal(c.a.evaluateScript('o.n'), 4, "the edge's state after the refusals was the agreed one");
   t.notOk(output.some((l) => l.includes('reached')), 'no forged value reached guest code');
 });
