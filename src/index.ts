@@ -47,5 +47,5 @@ export class Engine extends InterpreterEngine {
 export { GuestError } from './interpreter/api';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
 export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats, type CaptureOptions } from './snapshot';
-export { captureDelta, applyDelta, stateAfterRestore, isDelta, StreamingRestore, chunkLines, type DeltaState, type DeltaCapture } from './snapshot';
+export { captureDelta, applyDelta, stateAfterRestore, isDelta, DeltaRefused, StreamingRestore, chunkLines, type DeltaState, type DeltaCapture } from './snapshot';
 export { SafepointStop, type Frame } from './interpreter/state';

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { Engine, SnapshotError, applyDelta, captureDelta } from '../src/index';
 import { completeMove, installHints, pendingMove } from '../src/offload/index';
-import { rawSession, Server, snapvm, tempDir } from './offload-lib';
+import { helloSession, sameAsLocal, Server, snapvm, tempDir } from './offload-lib';
 import { sha256 } from '../src/offload/protocol';
 
 const tmp = tempDir('snapvm-offload-delta-');
@@ -65,24 +65,20 @@ async function round(i) {
 `;
 
 /** `source` run locally and with the edge (reporting each trip): both end well and print the same. */
-async function sameAsLocal(t: Tap.Test, file: string, source: string) {
-  const app = tmp.write(file, source);
-  const local = await snapvm(['run', app]);
-  t.equal(local.code, 0);
-  const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report']);
-  t.equal(edge.code, 0);
-  t.equal(edge.stdout, local.stdout);
-  return edge;
-}
+const sameOutput = async (t: Tap.Test, file: string, source: string) => (await sameAsLocal(t, tmp.write(file, source), server.url)).edge;
 
 t.test('several round trips: the same output as a local run, the state coming back as deltas', async (t) => {
-  const edge = await sameAsLocal(t, 'rounds.js', ROUNDS);
+  const edge = await sameOutput(t, 'rounds.js', ROUNDS);
   const reports = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
   t.equal(reports.length, 4);
-  // every trip up is a whole snapshot (the edge checks all of it: it takes no deltas from clients);
-  // every trip down is a delta smaller than the whole
+  // the first trip up is a whole snapshot, later ones deltas against the state the edge keeps (checked
+  // there as a whole restore is: offload-delta-forgery.test.ts); every trip down is a delta
   for (const [i, line] of reports.entries()) {
-    t.notMatch(line, /up [\d.]+ KB delta/, `trip ${i + 1} up is whole`);
+    if (i === 0) t.notMatch(line, /up [\d.]+ KB delta/, 'trip 1 up is whole');
+    else {
+      const up = /up ([\d.]+) KB delta of ([\d.]+) KB/.exec(line);
+      t.ok(up && Number(up[1]) < Number(up[2]), `trip ${i + 1} up is a smaller delta: ${line}`);
+    }
     const down = /down ([\d.]+) KB delta of ([\d.]+) KB/.exec(line);
     t.ok(down && Number(down[1]) < Number(down[2]), `trip ${i + 1} down is a smaller delta: ${line}`);
   }
@@ -133,30 +129,44 @@ t.test('in process: a delta applies in place; one for another state is refused b
   t.equal(a.evaluateScript('o.n'), 100);
 });
 
-t.test('the server takes no deltas from clients: a delta is refused with a clear error, before and after a whole snapshot', async (t) => {
-  const s = await rawSession(server.url);
+t.test('the server takes a delta against the state it keeps; one for another state, or before any state, is refused and changes nothing', async (t) => {
+  const s = await helloSession(server.url);
   t.teardown(() => s.close());
-  s.send({ type: 'hello', v: 1 });
-  t.equal((await s.next()).type, 'welcome');
   const a = programAt('var o = { n: 1 };\nsnapvm.offload(() => ++o.n);\n');
   const first = captureDelta(a, null);
-  // a delta first
+  // a delta first: the session holds no state yet
   const b = programAt('var o = { n: 1 };\nsnapvm.offload(() => ++o.n);\n');
   const other = captureDelta(b, first.state);
   s.send({ type: 'offload', id: 1, snapshot: other.text, sha256: sha256(other.text) });
   const none = await s.next();
   t.equal(none.code, 'bad-snapshot');
-  t.match(none.message, /this edge takes whole snapshots from clients, not deltas/);
-  // the whole snapshot is taken and the state comes back as a delta; a delta after it is refused too
+  t.match(none.message, /this session holds no state a delta could apply to \(send a whole snapshot\)/);
+  // the whole snapshot is taken and the state comes back as a delta
   s.send({ type: 'offload', id: 2, snapshot: first.text, sha256: sha256(first.text) });
   const back = await s.next();
   t.equal(back.type, 'state');
   t.match(back.snapshot, /^\/\/ snapvm delta\n/);
-  const later = captureDelta(a, first.state);
-  s.send({ type: 'offload', id: 3, snapshot: later.text, sha256: sha256(later.text) });
+  const agreed = applyDelta(a, first.state, back.snapshot);
+  t.equal(a.evaluateScript('o.n'), 2);
+  completeMove(a, 'client');
+  a.runJobs();
+  a.evaluateScript('o.n = 10; snapvm.offload(() => ++o.n);');
+  // a delta against the state before the trip (not the one agreed since) is refused, untouched
+  const stale = captureDelta(a, first.state);
+  s.send({ type: 'offload', id: 3, snapshot: stale.text, sha256: sha256(stale.text) });
   const refused = await s.next();
   t.equal(refused.code, 'bad-snapshot');
-  t.match(refused.message, /not deltas/);
+  t.match(refused.message, /the delta was refused \(a delta against state [0-9a-f]{12}… cannot be applied to state [0-9a-f]{12}… \(the base differs\)\); this session's state is as it was/);
+  // the delta against the agreed state applies: the edge runs from the client's state
+  const up = captureDelta(a, agreed);
+  t.equal(up.kind, 'delta');
+  t.ok(up.text.length < up.full.code.length, `delta up ${up.text.length} < whole ${up.full.code.length}`);
+  s.send({ type: 'offload', id: 4, snapshot: up.text, sha256: sha256(up.text) });
+  const again = await s.next();
+  t.equal(again.type, 'state', again.message);
+  t.ok(again.stats.deltaIn, 'the edge says it took a delta');
+  applyDelta(a, up.state, again.snapshot);
+  t.equal(a.evaluateScript('o.n'), 11, 'the edge ran from the state the delta made');
 });
 
 t.test('pipelined transfer: a whole snapshot streamed in chunks gives the same output', async (t) => {
@@ -171,10 +181,8 @@ t.test('pipelined transfer: a whole snapshot streamed in chunks gives the same o
 });
 
 t.test('a streamed snapshot whose chunks do not match its hash is refused', async (t) => {
-  const s = await rawSession(server.url);
+  const s = await helloSession(server.url);
   t.teardown(() => s.close());
-  s.send({ type: 'hello', v: 1 });
-  t.equal((await s.next()).type, 'welcome');
   const text = captureDelta(programAt('var o = { n: 1 };\nsnapvm.offload(() => ++o.n);\n'), null).text;
   const cut = text.indexOf('\n', text.length >> 1) + 1;
   s.send({ type: 'offload', id: 1, snapshot: text.slice(0, cut), sha256: sha256(text), more: true });
@@ -227,7 +235,7 @@ const args = (function (x, y) { return arguments; })(1, 2);
 `;
 
 t.test("main's snapshot features across trips: iteration records, registrations, typed arrays give the local output", async (t) => {
-  const edge = await sameAsLocal(t, 'features.js', FEATURES);
+  const edge = await sameOutput(t, 'features.js', FEATURES);
   t.match(edge.stderr, /down [\d.]+ KB delta of [\d.]+ KB/);
 });
 

@@ -3,10 +3,11 @@
 import t from 'tap';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { createHash } from 'node:crypto';
 import { Engine } from '../src/index';
 import { EdgeServer } from '../src/offload/index';
-import { Server, rawSession, snapvm, tempDir } from './offload-lib';
+import { Server, helloSession, rawSession, snapvm, tempDir } from './offload-lib';
+import { sha256 as sha } from '../src/offload/protocol';
+import { BLOB_MIN, blobHash } from '../src/offload/blobs';
 
 const tmp = tempDir('snapvm-offload-hostile-');
 let server: Server;
@@ -18,19 +19,13 @@ t.teardown(async () => {
   tmp.remove();
 });
 
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 /** A real snapshot of an empty program with `code` run first thing when it is restored. */
 function snapshotWith(code: string): string {
   const snap = new Engine({ onConsole: () => {} }).snapshot().code;
   return snap.replace('var $o = [];', `var $o = []; ${code}`);
 }
 
-async function hello() {
-  const s = await rawSession(server.url);
-  s.send({ type: 'hello', v: 1 });
-  const w = await s.next();
-  return { s, w };
-}
+const hello = async () => ({ s: await helloSession(server.url) });
 
 t.test('malformed messages get a bad-message error and the session goes on', async (t) => {
   const s = await rawSession(server.url);
@@ -68,6 +63,26 @@ t.test('damaged and foreign snapshots get bad-snapshot', async (t) => {
   const throws = snapshotWith('throw new Error("boom");');
   s.send({ type: 'offload', id: 4, snapshot: throws, sha256: sha(throws) });
   t.match(await s.next(), { type: 'error', id: 4, code: 'bad-snapshot', message: /boom/ });
+  s.close();
+});
+
+t.test('blobs: bytes that do not match their hash, and a snapshot naming a blob the server lacks, are refused', async (t) => {
+  const { s } = await hello();
+  const b64 = Buffer.alloc(BLOB_MIN, 7).toString('base64');
+  s.send({ type: 'blob', sha256: blobHash(b64).replace(/^./, (c) => (c === '0' ? '1' : '0')), data: b64 });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /a blob whose bytes do not match their sha256/ });
+  s.send({ type: 'blob', sha256: blobHash('AAAA'), data: 'AAAA' });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /not a big base64 literal/ });
+  s.send({ type: 'blobs?', hashes: ['x'] });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /blobs\? without a list of SHA-256 hashes/ });
+  // a snapshot naming a blob nobody sent
+  const text = snapshotWith('').replace('var $o = [];', `var $o = []; $.arrayBuffer("\0snapvm-blob:${'ab'.repeat(32)}\0");`);
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  t.match(await s.next(), { type: 'error', id: 1, code: 'bad-snapshot', message: /refers to a buffer abababababab… this side does not hold/ });
+  // a good blob is kept and said to be held
+  s.send({ type: 'blob', sha256: blobHash(b64), data: b64 });
+  s.send({ type: 'blobs?', hashes: [blobHash(b64), 'cd'.repeat(32)] });
+  t.same(await s.next(), { type: 'blobs', have: [blobHash(b64)] });
   s.close();
 });
 

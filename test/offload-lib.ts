@@ -130,3 +130,24 @@ export async function rawSession(url: string): Promise<{ send(m: unknown): void;
     close: () => ws.close(),
   };
 }
+
+/** A raw session that has said hello and been welcomed. */
+export async function helloSession(url: string): Promise<Awaited<ReturnType<typeof rawSession>>> {
+  const s = await rawSession(url);
+  s.send({ type: 'hello', v: 1 });
+  const welcome = await s.next();
+  if (welcome.type !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`);
+  return s;
+}
+
+/**
+ * `file` run locally and with the edge at `url` (reporting each trip), at once: both end well and print
+ * the same. The two results, for further checks.
+ */
+export async function sameAsLocal(t: { equal(a: unknown, b: unknown, message?: string): void }, file: string, url: string, args: string[] = []): Promise<{ local: Result; edge: Result }> {
+  const [local, edge] = await Promise.all([snapvm(['run', file, ...args]), snapvm(['run', file, '--edge', url, '--edge-report', ...args])]);
+  t.equal(local.code, 0, local.stderr);
+  t.equal(edge.code, 0, edge.stderr);
+  t.equal(edge.stdout, local.stdout, 'the same output offloaded as locally');
+  return { local, edge };
+}

@@ -4,7 +4,7 @@ import t from 'tap';
 import * as path from 'node:path';
 import { EdgeServer, installHints, runWithEdge } from '../src/offload/index';
 import { Engine, GuestError } from '../src/index';
-import { Server, snapvm, tempDir, root } from './offload-lib';
+import { Server, sameAsLocal, snapvm, tempDir, root } from './offload-lib';
 
 const tmp = tempDir('snapvm-offload-run-');
 let server: Server;
@@ -59,10 +59,7 @@ for (const [name, source] of Object.entries(apps)) {
   t.test(`${name}: the same output offloaded as locally`, async (t) => {
     const file = tmp.write(name, source);
     const args = name === 'nbody.js' ? ['2000'] : [];
-    const [local, edge] = await Promise.all([snapvm(['run', file, ...args]), snapvm(['run', file, '--edge', server.url, '--edge-report', ...args])]);
-    t.equal(local.code, 0, local.stderr);
-    t.equal(edge.code, 0, edge.stderr);
-    t.equal(edge.stdout, local.stdout);
+    const { local, edge } = await sameAsLocal(t, file, server.url, args);
     const report = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
     t.ok(report.length >= 1, `one report line per offload:\n${edge.stderr}`);
     t.equal(edge.stderr.split('\n').filter((l) => l && !l.startsWith('snapvm: offload')).join('\n'), local.stderr.trim(), 'the same stderr, less the report');

@@ -48,6 +48,7 @@ export interface ServeCommandOptions {
   maxSessions?: string;
   offloadMs?: string;
   memoryMb?: string;
+  steps?: string;
   quiet?: boolean;
 }
 
@@ -527,6 +528,7 @@ frames or state plain JavaScript cannot rebuild is refused with one line (exit 2
     .option('--max-sessions <n>', 'client sessions at once', '8')
     .option('--offload-ms <ms>', 'wall-time budget of one offload', '60000')
     .option('--memory-mb <mb>', 'heap budget of each session worker', '512')
+    .option('--steps <n>', 'instruction budget of one offload, in steps (loop iterations and function calls)', '4000000000')
     .option('--quiet', 'no log line per session event')
     .action(async (opts: ServeCommandOptions) => {
       setExit(await serve(opts, io));
@@ -560,13 +562,14 @@ async function serve(opts: ServeCommandOptions, io: Streams): Promise<Exit> {
   const maxSessions = num(opts.maxSessions, '--max-sessions', 1);
   const offloadMs = num(opts.offloadMs, '--offload-ms', 1);
   const memoryMb = num(opts.memoryMb, '--memory-mb', 16);
-  for (const v of [port, maxSessions, offloadMs, memoryMb]) {
+  const steps = num(opts.steps, '--steps', 1);
+  for (const v of [port, maxSessions, offloadMs, memoryMb, steps]) {
     if (typeof v === 'string') {
       io.stderr(`snapvm: ${v}\n`);
       return Exit.Usage;
     }
   }
-  const server = new EdgeServer({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
+  const server = new EdgeServer({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
   let address;
   try {
     address = await server.listen();

@@ -5,6 +5,7 @@
 // whose whole state is a BuiltinClosure record stamped on it.
 import { types } from 'node:util';
 import { makeStamp, type ErrorType, type Realm } from './realm';
+import { SafepointStop } from './vm';
 import type { AwaitHandler, JobQueue, PromiseCapability, PromiseReaction, PromiseReactionJob, PromiseResolveThenableJob, ReactionHandler } from './jobs';
 
 export type { AwaitHandler, PromiseCapability, PromiseReaction, ReactionHandler } from './jobs';
@@ -884,6 +885,8 @@ export class PromiseIntrinsics {
  * prototype chain leads to the host's Function. It becomes a realm error; guest values pass unchanged.
  */
 export function toGuestError(realm: Realm, e: unknown): unknown {
+  // a safe-point hook abandons the program (a snapshot's --stop, an edge's instruction budget): no guest handler sees it
+  if (e instanceof SafepointStop) throw e;
   if (!types.isNativeError(e) || !(e instanceof Error)) return e;
   const name = e.name as ErrorType;
   const type: ErrorType = ['TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError'].includes(name) ? name : 'Error';

@@ -374,6 +374,8 @@ export class VM {
   /** Errors raised by host operations (V8 created them in the host realm) become guest errors. */
   toGuest(e: unknown): unknown {
     if (isHost(e, GuestThrow)) return e.value;
+    // a safe-point hook abandons the program: no guest handler sees it (nor the host object it is)
+    if (isHost(e, SafepointStop)) throw e;
     if (isHost(e, Error)) {
       if (process.env.SNAPVM_DEBUG) process.stderr.write(`snapvm host error: ${e.stack}\n`);
       // A host-realm error: never hand it to guest code (its constructor leads to the host Function).

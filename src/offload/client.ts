@@ -7,9 +7,10 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
+import { blobsOf, compact, expand } from './blobs';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
@@ -18,7 +19,7 @@ export interface ConsoleLine {
 }
 
 export type OffloadOutcome =
-  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[] }
+  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[]; wire: { up: number; down: number } }
   | { kind: 'guest-error'; summary: string; stack: string; errorKind: GuestError['kind']; stats: OffloadStats; output: ConsoleLine[] }
   | { kind: 'fault'; reason: string };
 
@@ -112,9 +113,40 @@ export class EdgeLink {
    * Send a snapshot; resolves when the state comes back, the program fails there, or the offload cannot
    * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask.
    */
-  offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
-    if (this.dead) return Promise.resolve({ kind: 'fault', reason: this.dead });
-    if (this.pending) return Promise.resolve({ kind: 'fault', reason: 'an offload is already running on this link' });
+  async offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
+    if (this.dead) return { kind: 'fault', reason: this.dead };
+    if (this.pending || this.asking) return { kind: 'fault', reason: 'an offload is already running on this link' };
+    // big buffers (a model's bytes) go once per server: ask which it holds, send the others
+    const blobs = blobsOf(snapshot);
+    for (const [h, b] of blobs) this.mine.set(h, b);
+    const unknown = [...blobs.keys()].filter((h) => !this.serverHas.has(h));
+    if (unknown.length) {
+      const have = await new Promise<string[] | null>((resolve) => {
+        this.asking = resolve;
+        this.ws.send(JSON.stringify({ type: 'blobs?', hashes: unknown }), (e) => e && this.die(`cannot send: ${e.message}`));
+      });
+      if (have === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
+      for (const h of unknown) {
+        if (!have.includes(h)) this.wireUp += blobs.get(h)!.length;
+        if (!have.includes(h)) this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data: blobs.get(h) }), (e) => e && this.die(`cannot send: ${e.message}`));
+        this.serverHas.add(h);
+      }
+    }
+    const text = compact(snapshot, (h) => this.serverHas.has(h));
+    this.wireUp += Buffer.byteLength(text);
+    return this.send(text, sha256(snapshot), turns);
+  }
+
+  /** Snapshot bytes this offload put on the wire (blobs included): for reports. */
+  private wireUp = 0;
+
+  /** Blobs the server holds (it said so, or this link sent them), and those of this client (for the states coming back). */
+  private readonly serverHas = new Set<string>();
+  private readonly mine = new Map<string, string>();
+  /** Waiting for the server's `blobs` answer. */
+  private asking: ((have: string[] | null) => void) | null = null;
+
+  private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
     const id = this.nextId++;
     // the server's own budget, and some slack for the transfers: past that, a server that still
     // answers pings but never replies is as good as gone
@@ -124,7 +156,7 @@ export class EdgeLink {
       this.pending = { id, output: [], seq: 0, settle, timer };
       const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
       const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
-      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: sha256(snapshot), ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
+      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
       for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), failed);
     });
   }
@@ -140,6 +172,8 @@ export class EdgeLink {
     if (this.dead) return;
     this.dead = reason;
     clearInterval(this.pinger);
+    this.asking?.(null);
+    this.asking = null;
     this.settle({ kind: 'fault', reason });
   }
 
@@ -155,15 +189,26 @@ export class EdgeLink {
     const p = this.pending;
     if (m.type === 'welcome') return this.damaged('a second welcome');
     if (m.type === 'error' && m.id === undefined) return this.die(`the server said ${m.code}: ${m.message}`);
+    if (m.type === 'blobs') {
+      if (!this.asking) return this.damaged('an unasked blobs answer');
+      const answer = this.asking;
+      this.asking = null;
+      return answer(m.have);
+    }
     if (!p || m.id !== p.id) return; // a late message for an offload already given up
     switch (m.type) {
       case 'console':
         if (m.seq !== p.seq++) return this.damaged(`console line ${m.seq} out of order`);
         p.output.push({ level: m.level, text: m.text });
         return;
-      case 'state':
-        if (sha256(m.snapshot) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
-        return this.settle({ kind: 'state', snapshot: m.snapshot, stats: m.stats, output: p.output });
+      case 'state': {
+        const back = expand(m.snapshot, (h) => this.mine.get(h));
+        if (typeof back === 'string') return this.damaged(back);
+        if (sha256(back.text) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
+        const wire = { up: this.wireUp, down: Buffer.byteLength(m.snapshot) };
+        this.wireUp = 0;
+        return this.settle({ kind: 'state', snapshot: back.text, stats: m.stats, output: p.output, wire });
+      }
       case 'guest-error':
         return this.settle({ kind: 'guest-error', summary: m.summary, stack: m.stack, errorKind: m.kind, stats: m.stats, output: p.output });
       case 'error':
@@ -191,6 +236,9 @@ export interface MigrationReport {
   restoreMs: number;
   bytesUp: number;
   bytesDown: number;
+  /** What crossed the link (big buffers the other side holds travel as references: blobs.ts). */
+  wireUp: number;
+  wireDown: number;
   /** Sizes of the whole snapshots of the same states (what a trip without deltas sends). */
   fullUp: number;
   fullDown: number;
@@ -260,9 +308,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   let n = 0;
   let current = engine;
+  /** The state the edge holds too (after the first trip): later trips up send a delta against it. */
+  let agreed: DeltaState | null = null;
   const giveUp = (e: Engine, line: string | null) => {
     if (line) options.stderr(line + '\n');
     edgeDown = true;
+    agreed = null;
     disableEdge(e);
     completeMove(e, 'client');
   };
@@ -279,7 +330,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         let start = 0;
         const peek = () => {
           const next = e.timers.next();
-          nextKey = options.auto && next ? handlerKey(e, next.callback) : null;
+          nextKey = next ? handlerKey(e, next.callback) : null;
           start = Math.max(e.timers.now(), next ? next.due : 0);
         };
         const decideNext = (): boolean => {
@@ -288,16 +339,21 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
           if (decision?.offload) auto = { key: nextKey, decision };
           return auto !== null;
         };
-        peek();
-        // also before the first turn here (the turn right after a state came back)
-        if (!decideNext() || e.mainTurnDone === false) {
-          auto = null;
-          await e.runEventLoop((turn) => {
-            if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
-            if (pendingMove(e) !== null) return true;
-            peek();
-            return decideNext();
-          });
+        if (!options.auto) {
+          // only the app's hints move it: no timer to name or time
+          await e.runEventLoop(() => pendingMove(e) !== null);
+        } else {
+          peek();
+          // also before the first turn here (the turn right after a state came back)
+          if (!decideNext() || e.mainTurnDone === false) {
+            auto = null;
+            await e.runEventLoop((turn) => {
+              if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+              if (pendingMove(e) !== null) return true;
+              peek();
+              return decideNext();
+            });
+          }
         }
         move = pendingMove(e);
       }
@@ -315,9 +371,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t0 = performance.now();
       let snap: DeltaCapture;
       try {
-        // whole, every time (the edge checks all of it: it takes no deltas from clients); only snapvm
-        // restores what goes over the link
-        snap = captureDelta(e, null, { portable: false });
+        // a delta against the state the edge holds (whole the first time); only snapvm restores what
+        // goes over the link
+        snap = captureDelta(e, agreed, { portable: false });
       } catch (err) {
         if (!(err instanceof SnapshotError)) throw err;
         giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -341,15 +397,17 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       try {
         if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
-          applyDelta(e, snap.state, outcome.snapshot);
+          agreed = applyDelta(e, snap.state, outcome.snapshot);
           back = e;
         } else {
-          back = restored = Engine.restore(outcome.snapshot, { ...options.engineOptions, onConsole });
+          const r = Engine.restoreForDeltas(outcome.snapshot, { ...options.engineOptions, onConsole });
+          back = restored = r.engine;
+          agreed = r.state;
         }
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        const kept = err instanceof SnapshotError && /^(a delta against|damaged delta: (its first|it is cut|it is not))/.test(err.message) ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+        const kept = err instanceof DeltaRefused && !err.touched ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
         current = kept;
         giveUp(kept, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
         continue;
@@ -366,6 +424,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         restoreMs: t3 - t2,
         bytesUp: Buffer.byteLength(snap.text),
         bytesDown: Buffer.byteLength(outcome.snapshot),
+        wireUp: outcome.wire.up,
+        wireDown: outcome.wire.down,
         fullUp: snap.full.stats.bytes,
         fullDown: outcome.stats.fullBytesOut ?? Buffer.byteLength(outcome.snapshot),
         deltaUp: snap.kind === 'delta',
@@ -394,7 +454,7 @@ export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
   const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
-  const size = (b: number, full: number, delta: boolean) => (delta ? `${kb(b)} delta of ${kb(full)}` : kb(b));
+  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
 }

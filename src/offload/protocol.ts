@@ -10,6 +10,10 @@
 //                                                            server → client  state   { id, snapshot, sha256, stats }
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
+//   client → server  blobs?   { hashes }                     server → client  blobs   { have }
+//   client → server  blob     { sha256, data }               big buffers (a model's bytes) once per server: a
+//                                                            snapshot's big base64 literals travel as markers
+//                                                            naming them (blobs.ts), both ways
 //
 // A snapshot travels with its SHA-256, so a damaged one is refused before it is restored. Console
 // output made on the server is forwarded as it happens, numbered, and printed by the client only when
@@ -23,7 +27,7 @@ export type ErrorCode =
   | 'bad-version'
   | 'bad-snapshot' // damaged, cut short, hash mismatch, or refused by restore
   | 'busy' // an offload is already running in this session, or the server is full
-  | 'budget' // the offload ran past its wall-time budget
+  | 'budget' // the offload ran past its wall-time or instruction budget
   | 'memory' // the session's worker ran out of its memory budget
   | 'cannot-snapshot' // the program's state on the server cannot be written out (e.g. a WeakMap)
   | 'internal';
@@ -35,6 +39,11 @@ export interface Limits {
   memoryMb: number;
   /** The largest message the server accepts. */
   maxBytes: number;
+  /**
+   * The steps one offload may run on the server: loop back-edges and guest function entries (the VM's
+   * safe points), which bound the instructions run between them. Past it the program is stopped there.
+   */
+  steps?: number;
 }
 
 export interface OffloadStats {
@@ -59,13 +68,16 @@ export interface OffloadStats {
 export type ClientMessage =
   | { type: 'hello'; v: number }
   | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number; more?: boolean }
-  | { type: 'more'; id: number; data: string; last: boolean };
+  | { type: 'more'; id: number; data: string; last: boolean }
+  | { type: 'blobs?'; hashes: string[] }
+  | { type: 'blob'; sha256: string; data: string };
 
 export type ServerMessage =
   | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number }
   | { type: 'console'; id: number; seq: number; level: string; text: string }
   | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: 'uncaught' | 'unhandled-rejection' | 'syntax'; stats: OffloadStats }
+  | { type: 'blobs'; have: string[] }
   | { type: 'error'; id?: number; code: ErrorCode; message: string };
 
 export function sha256(text: string): string {
@@ -103,10 +115,18 @@ export function parseClientMessage(text: string): ClientMessage | string {
     case 'more':
       if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'more without a numeric id, a data string or a boolean last';
       return { type: 'more', id: m.id, data: m.data, last: m.last };
+    case 'blobs?':
+      if (!Array.isArray(m.hashes) || m.hashes.length > 1000 || !m.hashes.every(isHash)) return 'blobs? without a list of SHA-256 hashes';
+      return { type: 'blobs?', hashes: m.hashes as string[] };
+    case 'blob':
+      if (!isHash(m.sha256) || typeof m.data !== 'string') return 'blob without a sha256 hash or a data string';
+      return { type: 'blob', sha256: m.sha256, data: m.data };
     default:
       return `unknown message type ${JSON.stringify(String(m.type)).slice(0, 40)}`;
   }
 }
+
+const isHash = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
 const CODES = new Set<string>(['bad-message', 'bad-version', 'bad-snapshot', 'busy', 'budget', 'memory', 'cannot-snapshot', 'internal']);
 const KINDS = new Set<string>(['uncaught', 'unhandled-rejection', 'syntax']);
@@ -137,6 +157,9 @@ export function parseServerMessage(text: string): ServerMessage | string {
     }
     case 'guest-error':
       if (!isId(m.id) || typeof m.summary !== 'string' || typeof m.stack !== 'string' || !KINDS.has(m.kind as string) || !parseStats(m.stats)) return 'a guest-error without id, summary, stack, kind or stats';
+      return m as unknown as ServerMessage;
+    case 'blobs':
+      if (!Array.isArray(m.have) || !m.have.every(isHash)) return 'a blobs reply without a list of hashes';
       return m as unknown as ServerMessage;
     case 'error':
       if (!CODES.has(m.code as string) || typeof m.message !== 'string') return 'an error without code or message';

@@ -14,6 +14,7 @@ import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limi
 import type { WorkerReply, WorkerRequest } from './worker';
 import type { IonnSession, PartitionCache } from './ionn-server';
 import { IONN_PATH } from './ionn-wire';
+import { BlobCache, compact, expand } from './blobs';
 
 export interface ServeOptions {
   /** Default 127.0.0.1; use 0.0.0.0 to serve other machines. */
@@ -28,6 +29,10 @@ export interface ServeOptions {
   memoryMb?: number;
   /** Largest message accepted (default 64 MiB). */
   maxBytes?: number;
+  /** Big buffers (models) kept for all sessions, by content hash (default 512 MiB of base64). */
+  blobBytes?: number;
+  /** Steps one offload may run (loop back-edges and function entries; default 4 000 000 000). */
+  steps?: number;
   /** One line per session event; default: stderr. */
   log?: (line: string) => void;
 }
@@ -51,8 +56,9 @@ class SessionWorker {
   onGone: (why: { code: ErrorCode; message: string }) => void = () => {};
   gone = false;
 
-  constructor(file: string, memoryMb: number, onCalibration: (ms: number) => void) {
-    this.thread = new Worker(file, { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
+  constructor(file: string, limits: Limits, onCalibration: (ms: number) => void) {
+    const memoryMb = limits.memoryMb;
+    this.thread = new Worker(file, { workerData: { steps: limits.steps }, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
     this.ready = new Promise((resolve) => {
       this.thread.on('message', (r: WorkerReply) => {
         if (r.type !== 'ready') return this.onReply(r);
@@ -123,12 +129,38 @@ class Session {
       this.helloDone = true;
       return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
     }
-    if (!this.helloDone) return this.refuse('bad-message', 'say hello first', m.id);
-    if (m.type === 'more') return this.more(m.id, m.data, m.last);
+    if (!this.helloDone) return this.refuse('bad-message', 'say hello first', 'id' in m ? m.id : undefined);
+    if (m.type === 'blobs?') {
+      // the client holds what it asks about: the state coming back may refer to it
+      for (const h of m.hashes) this.clientHas.add(h);
+      return this.send({ type: 'blobs', have: m.hashes.filter((h) => this.server.blobs.has(h)) });
+    }
+    if (m.type === 'blob') {
+      const why = this.server.blobs.put(m.sha256, m.data);
+      if (why) return this.refuse('bad-message', why);
+      this.clientHas.add(m.sha256);
+      return this.server.log(`session ${this.id}: blob ${m.sha256.slice(0, 12)}… kept (${m.data.length} chars)`);
+    }
+    const first = this.expanded(m.type === 'more' ? m.data : m.snapshot, m.id);
+    if (first === null) return;
+    if (m.type === 'more') return this.more(m.id, first, m.last);
     if (this.current) return this.refuse('busy', `offload ${this.current.id} is still running in this session`, m.id);
-    if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(m.snapshot), sha256: m.sha256 };
-    else if (sha256(m.snapshot) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
-    void this.offload(m.id, m.snapshot, m.turns, m.more === true);
+    if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(first), sha256: m.sha256 };
+    else if (sha256(first) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
+    void this.offload(m.id, first, m.turns, m.more === true, m.snapshot.length);
+  }
+
+  /** Hashes of the blobs this session's client holds (sent, or asked about): the state going back refers to them. */
+  private readonly clientHas = new Set<string>();
+
+  /** A snapshot's text (or a chunk) with its blobs put back (blobs.ts), or null when one is missing (refused). */
+  private expanded(text: string, id: number): string | null {
+    const r = expand(text, (h) => this.server.blobs.get(h));
+    if (typeof r === 'string') {
+      this.refuse('bad-snapshot', r, id);
+      return null;
+    }
+    return r.text;
   }
 
   /** A further chunk of a streamed snapshot: on to the worker (which restores it now); the last one is checked against the hash. */
@@ -147,12 +179,12 @@ class Session {
     else this.worker?.thread.postMessage(r);
   }
 
-  private async offload(id: number, snapshot: string, turns: number | undefined, more = false): Promise<void> {
+  private async offload(id: number, snapshot: string, turns: number | undefined, more: boolean, wireChars: number): Promise<void> {
     this.queued = [];
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
     this.current = current;
     this.server.offloadStarted();
-    this.server.log(`session ${this.id}: offload ${id} received (${snapshot.length} chars)`);
+    this.server.log(`session ${this.id}: offload ${id} received (${snapshot.length} chars${wireChars < snapshot.length ? `, ${wireChars} on the wire` : ''})`);
     if (!this.worker || this.worker.gone) this.worker = this.attach(this.server.takeWorker());
     const worker = this.worker;
     if (!(await worker.ready) || this.closed || this.current !== current) return;
@@ -189,7 +221,7 @@ class Session {
       case 'console':
         return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
       case 'state':
-        return this.finish(r.id, { type: 'state', id: r.id, snapshot: r.snapshot, sha256: sha256(r.snapshot), stats: r.stats });
+        return this.finish(r.id, { type: 'state', id: r.id, snapshot: compact(r.snapshot, (h) => this.clientHas.has(h)), sha256: sha256(r.snapshot), stats: r.stats });
       case 'guest-error':
         return this.finish(r.id, { type: 'guest-error', id: r.id, summary: r.summary, stack: r.stack, kind: r.kind, stats: r.stats });
       case 'error':
@@ -244,10 +276,13 @@ export class EdgeServer {
   /** IONN (issue 7): model partitions uploaded by clients, by content hash, and their sessions on `/ionn` (onnxruntime loads after listening). */
   private partitions: PartitionCache | null = null;
   private readonly ionnSessions = new Set<IonnSession>();
+  /** Big buffers clients sent (models), by the SHA-256 of their bytes, for every session (blobs.ts). */
+  readonly blobs: BlobCache;
 
   constructor(private readonly options: ServeOptions = {}) {
-    this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024 };
+    this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, steps: options.steps ?? 4_000_000_000 };
     this.maxSessions = options.maxSessions ?? 8;
+    this.blobs = new BlobCache(options.blobBytes ?? 512 * 1024 * 1024);
     this.log = options.log ?? ((line) => void process.stderr.write(`snapvm serve: ${line}\n`));
     this.workerPath = workerFile();
     this.http = http.createServer((req, res) => this.onHttp(req, res));
@@ -275,7 +310,7 @@ export class EdgeServer {
 
   /** A warmed-up worker for a new session (the spare, if any); the next spare warms up when the server is idle. */
   takeWorker(): SessionWorker {
-    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
+    const w = this.spare && !this.spare.gone ? this.spare : new SessionWorker(this.workerPath, this.limits, this.calibrated);
     this.spare = null;
     return w;
   }
@@ -293,7 +328,7 @@ export class EdgeServer {
 
   private warmSpare(): void {
     if (this.closing || this.spare || this.running > 0) return;
-    const w = new SessionWorker(this.workerPath, this.limits.memoryMb, this.calibrated);
+    const w = new SessionWorker(this.workerPath, this.limits, this.calibrated);
     w.onGone = () => {
       if (this.spare === w) this.spare = null;
     };
@@ -327,7 +362,7 @@ export class EdgeServer {
   private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/' || url === '/status')) {
-      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, ionn: this.partitions?.status() ?? { models: 0, parts: 0, bytes: 0, running: 0 } });
+      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, blobs: this.blobs.status(), ionn: this.partitions?.status() ?? { models: 0, parts: 0, bytes: 0, running: 0 } });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body + '\n');
       return;
     }

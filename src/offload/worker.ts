@@ -3,9 +3,10 @@
 // asks to go back (or has nothing left to do), and capture the state for the trip back. Console output
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
-import { parentPort } from 'node:worker_threads';
-import { Engine, GuestError, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { parentPort, workerData } from 'node:worker_threads';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
+import { edgeMlServices } from '../ml/services';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
 
@@ -32,17 +33,28 @@ export type WorkerReply =
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
 const port = parentPort!;
+/** The steps (loop back-edges and function entries) one offload may run: the server's limit. */
+const stepBudget: number = typeof workerData?.steps === 'number' && workerData.steps > 0 ? workerData.steps : Infinity;
+const BUDGET = 'the step budget';
 const post = (m: WorkerReply) => port.postMessage(m);
 
 /**
- * The program of the offload in progress: its engine and the state agreed with the client (the delta
- * sent back is taken against it). Each offload brings a whole snapshot: the edge takes no deltas.
+ * The session's program: its engine, the state agreed with the client (a delta from the client applies
+ * to it, and the delta sent back is taken against it), and that state as a whole snapshot (what the
+ * edge rolls back to when a client's delta is refused after it began changing the engine).
  */
-let kept: { engine: Engine; state: DeltaState | null } | null = null;
+let kept: { engine: Engine; state: DeltaState | null; whole: string } | null = null;
 /** The offload running now (console output is forwarded under its id). */
 let currentId = 0;
 
 const message = (e: unknown) => (e instanceof SnapshotError ? e.message : e instanceof GuestError ? `the snapshot threw ${e.summary}` : `cannot restore: ${(e as Error)?.message ?? String(e)}`);
+
+/**
+ * The host services of every engine here: the guest ML APIs (onnxruntime and WebNN load on first use),
+ * so that a program holding ML objects restores and runs on the edge. One list per worker: the pristine
+ * twin a capture diffs against is made once for it.
+ */
+const services = edgeMlServices();
 
 /** The engine options of every program restored here: the server's choices, whatever the snapshot's header asks for. */
 function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void } {
@@ -51,6 +63,7 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
     options: {
       test262Host: false,
       frameLimit: 100_000,
+      services,
       // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
       onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
     },
@@ -103,7 +116,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   }
   if (!restored) return post({ type: 'error', id: m.id, code: 'bad-snapshot', message: s.failed ?? 'damaged snapshot' });
   s.adopt(restored.engine);
-  kept = { engine: restored.engine, state: restored.state };
+  kept = { engine: restored.engine, state: restored.state, whole: restored.text };
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
   void runAndReply(m.id, s.turns, stats).catch((err: unknown) => post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
@@ -115,18 +128,24 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   currentId = id;
   const t = performance.now();
   if (delta) {
-    // A delta refills engine records in place, and typed restore checks a refilled record only where
-    // the delta names it: from a stranger that could put a record where a guest value belongs. So an
-    // edge takes whole snapshots from clients (each fully checked) and sends deltas back.
-    kept = null;
-    return post({ type: 'error', id, code: 'bad-snapshot', message: 'this edge takes whole snapshots from clients, not deltas' });
+    // on the state this session holds, checked as a whole restore is (delta-check.ts)
+    const k = kept;
+    const agreed = k?.state;
+    if (!k || !agreed) return post({ type: 'error', id, code: 'bad-snapshot', message: 'this session holds no state a delta could apply to (send a whole snapshot)' });
+    try {
+      k.state = applyDelta(k.engine, agreed, snapshot);
+    } catch (e) {
+      if (!(e instanceof DeltaRefused)) throw e;
+      if (e.touched) kept = rollBack(agreed, k.whole);
+      return post({ type: 'error', id, code: 'bad-snapshot', message: `the delta was refused (${e.message}); ${kept ? "this session's state is as it was" : 'this session holds no state now'}` });
+    }
   } else {
     kept = null;
     try {
       const { options, adopt } = serverOptions();
       const r = Engine.restoreForDeltas(snapshot, options);
       adopt(r.engine);
-      kept = r;
+      kept = { ...r, whole: snapshot };
     } catch (e) {
       return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
     }
@@ -135,11 +154,35 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   await runAndReply(id, turns, stats);
 }
 
+/**
+ * The agreed state again after a refused delta had begun changing the engine: restored from its whole
+ * snapshot (written with the agreed state's ids), under the agreed state's name and owners' hashes.
+ */
+function rollBack(agreed: DeltaState, whole: string): typeof kept {
+  const { options, adopt } = serverOptions();
+  let r: ReturnType<typeof Engine.restoreForDeltas>;
+  try {
+    r = Engine.restoreForDeltas(whole, options);
+  } catch {
+    return null; // (not expected: the text is the edge's own capture) the session then holds no state
+  }
+  if (!r.state) return null;
+  adopt(r.engine);
+  const { stateId, hashes, nextId, nextRec, nextUnit, verifier } = agreed;
+  return { engine: r.engine, state: { ...r.state, stateId, hashes, nextId, nextRec, nextUnit, ...(verifier ? { verifier } : {}) }, whole };
+}
+
 /** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
 async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats): Promise<void> {
   const e = kept!.engine;
   let t = performance.now();
   const firstTurn = e.loop.turn;
+  // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
+  // budget the program stops there (no guest handler sees it) and the client is told
+  let left = stepBudget;
+  e.setSafepointHook(() => {
+    if (--left < 0) throw e.safepointStop(BUDGET);
+  });
   try {
     if (pendingMove(e) !== null) completeMove(e, 'edge');
     for (;;) {
@@ -154,11 +197,18 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
       turns = undefined; // the app asked to be here: it, not the client's turn count, says when to go back
     }
   } catch (err) {
+    if (err instanceof SafepointStop && err.reason === BUDGET) {
+      // stopped mid-turn: the session's state is gone, the client continues from its own
+      kept = null;
+      return post({ type: 'error', id, code: 'budget', message: `the program ran past its budget of ${stepBudget} steps (loop iterations and function calls) on the edge` });
+    }
     if (!(err instanceof GuestError)) throw err;
     kept = null;
     stats.runMs = performance.now() - t;
     stats.turns = e.loop.turn - firstTurn;
     return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });
+  } finally {
+    e.setSafepointHook(null);
   }
   stats.runMs = performance.now() - t;
   stats.turns = e.loop.turn - firstTurn;
@@ -172,6 +222,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
   }
   kept!.state = back.state; // agreed once the client applies it (else the client goes on alone)
+  kept!.whole = back.full.code;
   stats.captureMs = performance.now() - t;
   stats.bytesOut = Buffer.byteLength(back.text);
   stats.deltaOut = back.kind === 'delta';

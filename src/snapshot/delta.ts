@@ -14,12 +14,13 @@
 import { createHash } from 'node:crypto';
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, type Code } from '../interpreter/state';
+import { Env, Verifier, type Code } from '../interpreter/state';
 import { Capture, checkSettled, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
 import { pristineOf } from './pristine';
 import { isCanonical, readCanonical } from './reader';
 import { Restorer, type RestoreTable } from './restore';
+import { checkState } from './delta-check';
 
 export const DELTA_MAGIC = '// snapvm delta';
 export const DELTA_TRAILER = '// end of snapvm delta';
@@ -34,6 +35,21 @@ export interface DeltaState {
   nextId: number;
   nextRec: number;
   nextUnit: number;
+  /** The receiver's verifier, kept from one delta's check to the next (each code verified once). */
+  verifier?: Verifier;
+}
+
+/**
+ * A delta refused by `applyDelta`. `touched`: whether the refusal came after the delta began changing
+ * the engine (its state is then neither the old one nor the new: continue from a whole snapshot).
+ */
+export class DeltaRefused extends SnapshotError {
+  constructor(
+    message: string,
+    readonly touched: boolean,
+  ) {
+    super(message);
+  }
 }
 
 export interface DeltaCapture {
@@ -195,7 +211,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
     kind: 'full',
     text: full.code,
     full,
-    state: stateOf(cap, seed, hashes, full.code, base?.table.units),
+    state: { ...stateOf(cap, seed, hashes, full.code, base?.table.units), ...(base?.verifier ? { verifier: base.verifier } : {}) },
     ...(fallback ? { fallback } : {}),
     owners: { added: hashes.size, changed: 0, dropped: 0 },
   });
@@ -262,6 +278,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   // a known object keeps the records stamped on it (a promise's, a generator's): they change as records
   const stampedOnce = /^\$\.(promiseState|generatorState|stampRecord)\(/;
   const state = stateOf(cap, seed, hashes, '', base.table.units);
+  if (base.verifier) state.verifier = base.verifier;
   const lines: string[] = [DELTA_MAGIC, `$.delta(${JSON.stringify(base.stateId)}, ${state.nextId}, ${state.nextRec}, ${state.nextUnit});`, ...cap.prelude];
   lines.push(...pick(cap.header, (o) => !knownUnits!.has(byId(o))));
   lines.push('// 1. objects');
@@ -343,18 +360,31 @@ export const isDelta = (text: string): boolean => text.startsWith(DELTA_MAGIC + 
  * another state, or a damaged one, is refused before anything is changed (a SnapshotError).
  */
 export function applyDelta(engine: Engine, state: DeltaState, text: string): DeltaState {
+  const refuse = (message: string): never => {
+    throw new DeltaRefused(message, false);
+  };
   const base = deltaBase(text);
-  if (base === null) throw new SnapshotError('damaged delta: its first lines are not a snapvm delta header');
-  if (!text.endsWith(DELTA_TRAILER + '\n')) throw new SnapshotError('damaged delta: it is cut short (its last line is missing)');
-  if (base !== state.stateId) throw new SnapshotError(`a delta against state ${base.slice(0, 12)}… cannot be applied to state ${state.stateId.slice(0, 12)}… (the base differs)`);
-  if (!isCanonical(text)) throw new SnapshotError('damaged delta: it is not in the form capture writes');
+  if (base === null) refuse('damaged delta: its first lines are not a snapvm delta header');
+  if (!text.endsWith(DELTA_TRAILER + '\n')) refuse('damaged delta: it is cut short (its last line is missing)');
+  if (base !== state.stateId) refuse(`a delta against state ${base!.slice(0, 12)}… cannot be applied to state ${state.stateId.slice(0, 12)}… (the base differs)`);
+  if (!isCanonical(text)) refuse('damaged delta: it is not in the form capture writes');
+  // as capture: a program with modules travels whole (and a delta could refill a module's records)
+  if (engine.modules.modules.size > 0) refuse('a delta cannot be applied to a program with modules');
   const table = state.table;
   const hashes = new Map(state.hashes);
   const next = { nextId: state.nextId, nextRec: state.nextRec, nextUnit: state.nextUnit };
-  const restorer = new Restorer(engine, null, table);
-  const ops: Record<string, unknown> = { ...restorer.operations(), ...deltaOperations(engine, table, hashes, next) };
-  if (!readCanonical(text, engine, ops, table.objs)) throw new SnapshotError('damaged delta');
-  return { stateId: sha256hex(text), table, hashes, ...next };
+  const verifier = state.verifier ?? new Verifier();
+  try {
+    const restorer = new Restorer(engine, null, table);
+    const ops: Record<string, unknown> = { ...restorer.operations(), ...deltaOperations(engine, table, hashes, next) };
+    if (!readCanonical(text, engine, ops, table.objs)) throw new SnapshotError('damaged delta');
+    // typed as a whole restore: records the delta refilled may stand where it does not name them
+    checkState(engine, table, verifier);
+  } catch (e) {
+    const message = e instanceof SnapshotError ? e.message : `damaged delta: ${(e as Error)?.message ?? String(e)}`;
+    throw new DeltaRefused(message, true);
+  }
+  return { stateId: sha256hex(text), table, hashes, ...next, verifier };
 }
 
 function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string, string>, next: { nextId: number; nextRec: number; nextUnit: number }): Record<string, unknown> {

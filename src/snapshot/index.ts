@@ -3,6 +3,6 @@ export { capture, prepareCapture, type Snapshot, type SnapshotStats, type Captur
 export { restore, restoreWith, restoreWithTable, type RestoreOptions, type RestoreTable } from './restore';
 export type { HostCapture, HostClaim, HostRestore, PortableHost } from './host';
 export { StreamingRestore, chunkLines } from './stream';
-export { captureDelta, applyDelta, stateAfterRestore, isDelta, type DeltaState, type DeltaCapture } from './delta';
+export { captureDelta, applyDelta, stateAfterRestore, isDelta, DeltaRefused, type DeltaState, type DeltaCapture } from './delta';
 export { SnapshotError, readHeader, portableSection, FORMAT_VERSION } from './format';
 export { inspectSnapshot } from './inspect';

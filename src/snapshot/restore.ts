@@ -20,6 +20,22 @@ export interface RestoreTable {
   objs: unknown[];
 }
 
+/**
+ * Sort a record of an earlier state (the engine's own, or an earlier restore's) into `made` by what it
+ * is; its record kind. Used for a delta's base records, and by delta.ts's check of a whole state.
+ */
+export function adoptRecord(r: object, id: number, modules: Set<unknown>, made: RestoredRecords): string {
+  if (Array.isArray(r)) return made.lists.add(r), 'list';
+  if (r instanceof Frame) return made.frames.add(r), made.frameIds.set(r, id), 'Frame';
+  if (r instanceof Env) return 'Env';
+  if (r instanceof PrivateName) return 'PrivateName';
+  if (modules.has(r)) return made.modules.add(r), 'Module';
+  const cap = r as { promise?: unknown; resolve?: unknown };
+  if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === Function.prototype && getPromiseRecord(cap.promise)) return made.capabilities.add(r), 'hostCapability';
+  made.objects.add(r);
+  return 'object';
+}
+
 export class Restorer {
   private readonly units: Code[][];
   /** Records by id: environments, frames, private names, host objects and lists. */
@@ -61,19 +77,7 @@ export class Restorer {
    */
   private readonly earlier = new Map<number, string>();
   private adopt(r: unknown, id: number, modules: Set<unknown>): void {
-    if (!isObject(r)) return;
-    let kind: string;
-    if (Array.isArray(r)) (kind = 'list'), this.made.lists.add(r);
-    else if (r instanceof Frame) (kind = 'Frame'), this.made.frames.add(r), this.made.frameIds.set(r, id);
-    else if (r instanceof Env) kind = 'Env';
-    else if (r instanceof PrivateName) kind = 'PrivateName';
-    else if (modules.has(r)) (kind = 'Module'), this.made.modules.add(r);
-    else {
-      const cap = r as { promise?: unknown; resolve?: unknown };
-      if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === Function.prototype && getPromiseRecord(cap.promise)) (kind = 'hostCapability'), this.made.capabilities.add(r);
-      else (kind = 'object'), this.made.objects.add(r);
-    }
-    this.earlier.set(id, kind);
+    if (isObject(r)) this.earlier.set(id, adoptRecord(r, id, modules, this.made));
   }
 
   private bad(what: string): never {

@@ -26,7 +26,6 @@ export interface RestoredRecords {
 }
 
 export class TypedRestore {
-  private readonly verifier = new Verifier();
   /** Record → the schema it was checked against (a record has one type). */
   private readonly typeOf = new WeakMap<object, string>();
   /** Frame → the resume kinds its (pc, sp) allows; set when its shape was checked. */
@@ -35,6 +34,8 @@ export class TypedRestore {
   constructor(
     private readonly engine: Engine,
     private readonly recs: RestoredRecords,
+    /** The verifier's shapes are per Code: one verifier may serve every check of an engine (delta-check.ts). */
+    private readonly verifier: Verifier = new Verifier(),
   ) {}
 
   fail(where: string, what: string): never {
