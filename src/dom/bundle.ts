@@ -6,7 +6,6 @@
 // Run by `npm run build` (after tsc): writes dist/dom/happy-dom.js.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 
 /** The repository root: the nearest folder above with snapvm's package.json. */
 export function packageRoot(from = __dirname): string {
@@ -45,6 +44,8 @@ const SHIMS: Record<string, string> = {
 export async function buildBundle(out = bundlePath()): Promise<{ bytes: number }> {
   const root = packageRoot();
   const shimDir = path.join(root, 'src', 'dom', 'realm');
+  // esbuild is loaded only here: every `snapvm run` imports this file for bundlePath()
+  const esbuild = await import('esbuild');
   const result = await esbuild.build({
     entryPoints: [path.join(shimDir, 'entry.js')],
     inject: [path.join(shimDir, 'globals.js')],
