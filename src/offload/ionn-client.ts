@@ -13,7 +13,7 @@
 // e.g. the ODROID-XU4 profile; a layer slower here than there is not padded and is counted in
 // `overrunMs`.
 import WebSocket from 'ws';
-import { contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, ort, subModel, type ExecutionPlan, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
+import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, ort, subModel, type ExecutionPlan, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
 import { IONN_PATH, IONN_VERSION, decodeFrame, encodeFrame, packTensors, tensorData, type IonnServerMessage, type WireTensor } from './ionn-wire';
 
 export interface IonnOptions {
@@ -45,7 +45,11 @@ export interface IonnOptions {
 }
 
 export type IonnEvent =
-  | { kind: 'loaded'; at: number; layer: number; loadMs: number }
+  /** A group of consecutive layers became one session on the server (`wanted`: asked for by a query plan, not by the upload). */
+  | { kind: 'loaded'; at: number; layers: number[]; loadMs: number }
+  | { kind: 'group-wanted'; at: number; from: number; to: number }
+  /** A layer's bytes arrived whole on the server (it is not loaded before its group is). */
+  | { kind: 'stored'; at: number; layer: number }
   | { kind: 'replan'; at: number; bandwidth: number; rttMs: number; serverLoad: number; order: number[][] }
   | { kind: 'remote'; at: number; from: number; to: number }
   | { kind: 'fallback'; at: number; layer: number; why: string }
@@ -117,6 +121,7 @@ export class IonnModel {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
 /** Wait until `performance.now()` reaches `t` (timers may fire early by a fraction of a ms). */
 async function until(t: number): Promise<void> {
@@ -173,8 +178,14 @@ class LateReply extends Error {}
 const ewma = (old: number, sample: number, a = 0.3) => old + a * (sample - old);
 
 export class IonnClient {
-  /** Layers loaded on the server. */
+  /** Layers loaded on the server (in some group). */
   readonly uploaded = new Set<number>();
+  /** Layers whose bytes the server holds (loaded or not). */
+  readonly stored = new Set<number>();
+  /** The server's sessions over this model: groups of consecutive layers, [first, end). */
+  readonly groups: [number, number][] = [];
+  /** Groups asked for by query plans (a run starting inside a loaded group), by first layer. */
+  private groupsAsked = new Set<number>();
   bandwidth: number;
   rttMs: number;
   /** Measured server time ÷ the cost model's server time (1: as profiled, idle). */
@@ -245,13 +256,15 @@ export class IonnClient {
     this.query = new Channel(url);
     await Promise.all([this.upload.open, this.query.open]);
     const hello = { type: 'hello', v: IONN_VERSION, model: this.model.hash, parts: this.model.partHashes };
-    const welcome = (ch: Channel) => new Promise<number[]>((resolve, reject) => {
-      ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m.have) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
+    type Welcome = Extract<IonnServerMessage, { type: 'welcome' }>;
+    const welcome = (ch: Channel) => new Promise<Welcome>((resolve, reject) => {
+      ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
       ch.whenClosed((why) => reject(new Error(`IONN server: ${why} before welcome`)));
       ch.send(hello);
     });
-    const [have] = await Promise.all([welcome(this.upload), welcome(this.query)]);
-    for (const i of have!) this.uploaded.add(i);
+    const [w] = await Promise.all([welcome(this.upload), welcome(this.query)]);
+    for (const i of w!.stored) this.stored.add(i);
+    for (const g of w!.groups) this.addGroup(g[0], g[1]);
     this.upload.onMessage = (m) => this.onUploadMessage(m);
     this.query.onMessage = (m, payload) => this.onQueryMessage(m, payload);
     const lost = (why: string) => this.lose(why);
@@ -263,7 +276,7 @@ export class IonnClient {
     });
     this.pinger = setInterval(() => this.query.closed || this.query.ws.ping(String(performance.now())), 500);
     this.pinger.unref();
-    this.log(`ionn: connected to ${url}: ${have!.length}/${this.model.n} layers already there`);
+    this.log(`ionn: connected to ${url}: ${this.uploaded.size}/${this.model.n} layers already loaded, ${this.stored.size} stored`);
     this.uploading = this.runUpload();
   }
 
@@ -303,19 +316,39 @@ export class IonnClient {
         this.measureBandwidth();
       }
       this.lastAckAt = now;
+    } else if (m.type === 'stored') {
+      this.stored.add(m.layer);
+      this.emit({ kind: 'stored', at: this.now, layer: m.layer });
     } else if (m.type === 'loaded') {
-      this.uploaded.add(m.layer);
-      this.inTransit.delete(m.layer);
-      this.emit({ kind: 'loaded', at: this.now, layer: m.layer, loadMs: m.loadMs });
+      this.addGroup(m.layers[0]!, m.layers[0]! + m.layers.length);
+      for (const l of m.layers) this.inTransit.delete(l);
+      this.emit({ kind: 'loaded', at: this.now, layers: m.layers, loadMs: m.loadMs });
     } else if (m.type === 'error') {
       this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
-      this.refused.add(m.layer ?? -1);
-      this.inTransit.delete(m.layer ?? -1);
+      // A refused group the upload sent: its layers never arrive (one a query asked for only costs that query's wish).
+      const run = this.sentGroups.find((g) => g[0] === m.layer);
+      if (!run && this.groupsAsked.has(m.layer ?? -1)) return this.wakeAll();
+      for (const l of run ? range(run[0], run[1]) : [m.layer ?? -1]) {
+        if (this.uploaded.has(l)) continue;
+        this.refused.add(l);
+        this.inTransit.delete(l);
+      }
     }
     this.wakeAll();
   }
 
   private refused = new Set<number>();
+  private sentGroups: [number, number][] = [];
+
+  private addGroup(from: number, to: number): void {
+    if (!this.groups.some((g) => g[0] === from && g[1] === to)) this.groups.push([from, to]);
+    for (let l = from; l < to; l++) (this.uploaded.add(l), this.stored.add(l));
+  }
+
+  /** Ask the server for one session over stored layers [from, to). */
+  private askGroup(from: number, to: number): void {
+    this.upload.send({ type: 'group', layers: range(from, to) });
+  }
   private acks: { at: number; bytes: number; busy: boolean }[] = [];
 
   /**
@@ -363,13 +396,37 @@ export class IonnClient {
       const part = this.order.shift();
       if (!part) break;
       this.sending = part;
-      while (this.sending.length && !this.stopped && !this.serverGone) {
-        const layer = this.sending[0]!;
-        if (!this.uploaded.has(layer)) await this.sendLayer(layer);
-        sent.add(layer);
-        this.sending = this.sending.slice(1);
+      // Each maximal run of consecutive layers of the partition becomes one session on the server;
+      // the estimates are checked after each layer, and when they moved, the layers of the run sent
+      // so far become a group and the rest of the order is re-planned.
+      let replanned = false;
+      for (const [from, to] of layerRuns(part)) {
+        if (this.stopped || this.serverGone || replanned) break;
+        const run = range(from, to).filter((l) => !this.uploaded.has(l));
+        for (const l of run) this.inTransit.add(l);
+        const done: number[] = [];
+        for (const l of run) {
+          if (!this.stored.has(l)) await this.sendLayer(l);
+          if (this.stopped || this.serverGone) break;
+          done.push(l);
+          sent.add(l);
+          const p = this.planned;
+          if (done.length < run.length && (moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) {
+            replanned = true;
+            break;
+          }
+        }
+        // Runs split by layers already loaded become one group per piece.
+        for (const [a, b] of layerRuns(done)) {
+          this.sentGroups.push([a, b]);
+          this.askGroup(a, b);
+        }
+        this.sending = this.sending.filter((l) => !done.includes(l));
+        for (const l of run) if (!done.includes(l)) this.inTransit.delete(l);
         const p = this.planned;
-        if (this.stopped || this.serverGone || !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        if (!replanned && !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        if (this.stopped || this.serverGone || !this.sending.length) break;
+        replanned = true;
         this.order.unshift(this.sending);
         replanOrder();
         this.sending = [];
@@ -389,7 +446,6 @@ export class IonnClient {
   /** Send one layer's partition in chunks, at most two chunks' bytes unacknowledged, yielding while a query's request crosses the link. */
   private async sendLayer(layer: number): Promise<void> {
     const bytes = this.model.parts[layer]!;
-    this.inTransit.add(layer);
     let offset = 0;
     while (offset < bytes.length) {
       const chunk = Math.max(16384, Math.round((this.bandwidth * (this.options.chunkMs ?? 20)) / 1000));
@@ -416,7 +472,22 @@ export class IonnClient {
   /** The plan of a query now: the planner's over the loaded layers. */
   private planNow(): ExecutionPlan {
     if (this.serverGone) return { onServer: new Array<boolean>(this.model.n).fill(false), latencyMs: this.costs.clientMs.reduce((s, x) => s + x, 0) };
-    return this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' });
+    return this.runnable(this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' }));
+  }
+
+  /**
+   * The plan as the server's groups can run it (alignToGroups): a server run the plan starts inside a
+   * loaded group starts on the client instead, and the server is asked (once) for a group from there.
+   */
+  private runnable(plan: ExecutionPlan): ExecutionPlan {
+    const a = alignToGroups(plan.onServer, this.groups);
+    for (const [from, to] of a.wanted) {
+      if (this.groupsAsked.has(from) || this.serverGone) continue;
+      this.groupsAsked.add(from);
+      this.askGroup(from, to);
+      this.emit({ kind: 'group-wanted', at: this.now, from, to });
+    }
+    return { onServer: a.onServer, latencyMs: plan.latencyMs };
   }
 
   /**
@@ -471,14 +542,15 @@ export class IonnClient {
     }
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
     const onServer = new Array<boolean>(n).fill(false);
-    let known = this.uploaded.size;
+    // New groups on the server (an upload's, or one a plan asked for): re-plan the rest of the query.
+    let known = this.groups.length;
     let overrunMs = 0;
     let fellBack = false;
     let i = 0;
     while (i < n) {
-      if (replan && this.uploaded.size !== known && !this.serverGone) {
-        known = this.uploaded.size;
-        plan = exactPlanFrom(this.costs, this.link(), i, false, { notUploaded: 'forbid' });
+      if (replan && this.groups.length !== known && !this.serverGone) {
+        known = this.groups.length;
+        plan = this.runnable(exactPlanFrom(this.costs, this.link(), i, false, { notUploaded: 'forbid' }));
       }
       if (this.serverGone || !plan.onServer[i]) {
         // A local layer, padded to the emulated device's time.
