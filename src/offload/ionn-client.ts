@@ -68,6 +68,10 @@ export interface QueryResult {
   overrunMs: number;
   /** The server failed during this query and the rest ran locally. */
   fellBack: boolean;
+  /** Where the time went: each local layer's wall time (padding included; undefined for server layers), */
+  localMs: (number | undefined)[];
+  /** and each request to the server: its layers, the round trip from sending to the answer, the server's own time for them, the bytes sent. */
+  remote: { from: number; to: number; ms: number; serverMs: number; upBytes: number }[];
 }
 
 /** A model cut into its chain layers: the bytes uploaded per layer, their hashes, local sessions. */
@@ -194,6 +198,11 @@ export class IonnClient {
   uploadEndMs: number | undefined;
   /** Partition bytes sent so far (0 when the server had the model cached). */
   bytesSent = 0;
+  /** Bytes of query requests sent (they share the uplink with the upload). */
+  queryUpBytes = 0;
+  /** ms since connect when both channels had their welcome (the upload and the first query start), and when the last upload chunk was acknowledged. */
+  connectedMs = 0;
+  lastAckMs = 0;
   /** The server went away: everything runs locally from now on. */
   serverGone = false;
   readonly t0 = performance.now();
@@ -263,6 +272,7 @@ export class IonnClient {
       ch.send(hello);
     });
     const [w] = await Promise.all([welcome(this.upload), welcome(this.query)]);
+    this.connectedMs = this.now;
     for (const i of w!.stored) this.stored.add(i);
     for (const g of w!.groups) this.addGroup(g[0], g[1]);
     this.upload.onMessage = (m) => this.onUploadMessage(m);
@@ -316,6 +326,7 @@ export class IonnClient {
         this.measureBandwidth();
       }
       this.lastAckAt = now;
+      this.lastAckMs = now - this.t0;
     } else if (m.type === 'stored') {
       this.stored.add(m.layer);
       this.emit({ kind: 'stored', at: this.now, layer: m.layer });
@@ -546,6 +557,8 @@ export class IonnClient {
     let known = this.groups.length;
     let overrunMs = 0;
     let fellBack = false;
+    const localMs = new Array<number | undefined>(n).fill(undefined);
+    const remote: QueryResult['remote'] = [];
     let i = 0;
     while (i < n) {
       if (replan && this.groups.length !== known && !this.serverGone) {
@@ -562,13 +575,14 @@ export class IonnClient {
           if (real > target) overrunMs += real - target;
           else await until(t + target);
         }
+        localMs[i] = performance.now() - t;
         i++;
         continue;
       }
       let j = i;
       while (j < n && plan.onServer[j]) j++;
       try {
-        await this.runRemote(i, j, values);
+        remote.push(await this.runRemote(i, j, values));
         for (let k = i; k < j; k++) onServer[k] = true;
         i = j;
       } catch (e) {
@@ -584,11 +598,11 @@ export class IonnClient {
     }
     const outputs: Record<string, ort.Tensor> = {};
     for (const name of this.model.chain.layers[n - 1]!.outputs) outputs[name] = values.get(name)!;
-    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack };
+    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack, localMs, remote };
   }
 
   /** Layers [i, j) on the server: send layer i's inputs, wait for layer j−1's outputs. */
-  private async runRemote(i: number, j: number, values: Map<string, ort.Tensor>): Promise<void> {
+  private async runRemote(i: number, j: number, values: Map<string, ort.Tensor>): Promise<QueryResult['remote'][number]> {
     const inputs = this.model.chain.layers[i]!.inputs.map((name) => {
       const t = values.get(name)!;
       return { name, type: t.type, dims: t.dims, data: t.data as ArrayBufferView };
@@ -604,6 +618,9 @@ export class IonnClient {
     // The request crosses the link behind at most two upload chunks; the upload holds back until it has.
     this.yieldUntil = Math.max(this.yieldUntil, performance.now() + (payload.reduce((t, p) => t + p.length, 0) / this.bandwidth) * 1000 + this.rttMs / 2);
     let timer: NodeJS.Timeout | undefined;
+    const sentAt = performance.now();
+    const upBytes = payload.reduce((t, p) => t + p.length, 0);
+    this.queryUpBytes += upBytes;
     try {
       const reply = await new Promise<{ m: IonnServerMessage; payload: Buffer }>((resolve, reject) => {
         if (this.serverGone) return reject(new Error('the server is gone'));
@@ -623,6 +640,7 @@ export class IonnClient {
       const modelled = layers.reduce((s, k) => s + this.costs.serverMs[k]!, 0);
       const measured = m.ms.reduce((s, x) => s + x, 0);
       if (modelled > 0.5) this.serverLoad = ewma(this.serverLoad, Math.max(measured / modelled, 1e-3));
+      return { from: i, to: j, ms: performance.now() - sentAt, serverMs: measured, upBytes };
     } finally {
       clearTimeout(timer);
       this.queriesInFlight--;

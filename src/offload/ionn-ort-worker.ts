@@ -8,6 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { decodeModel, encodeModel } from '../ml/onnx';
 import { joinPieces } from '../ml/partition';
+import { GraphBuilder } from '../ml/builder';
 
 export interface HostTensor {
   name: string;
@@ -21,6 +22,8 @@ export type OrtRequest =
   | { type: 'run'; id: number; key: string; tensors: HostTensor[]; fetches: string[] };
 
 export type OrtReply =
+  /** The thread has started and created one tiny session (onnxruntime's first-use costs are paid). */
+  | { type: 'ready' }
   /** `outputs[k]`: the outputs of the group's k-th layer. */
   | { type: 'loaded'; key: string; loadMs: number; inputs: string[]; outputs: string[][] }
   | { type: 'load-failed'; key: string; message: string }
@@ -65,8 +68,18 @@ async function run(m: Extract<OrtRequest, { type: 'run' }>): Promise<void> {
   }
 }
 
+async function warm(): Promise<void> {
+  const g = new GraphBuilder('warm');
+  g.output(g.node('Relu', [g.input('x', [1])]));
+  try {
+    await (await ort.InferenceSession.create(g.bytes(), { executionProviders: ['cpu'], intraOpNumThreads: 1 })).release();
+  } finally {
+    post({ type: 'ready' });
+  }
+}
+
 // One request at a time, in order: a run waits for a load posted before it (the cache avoids that).
-let queue = Promise.resolve();
+let queue = warm();
 port.on('message', (m: OrtRequest) => {
   queue = queue.then(() => (m.type === 'load' ? load(m) : run(m)));
 });

@@ -24,6 +24,7 @@ interface Group {
 /** One onnxruntime thread (ionn-ort-worker.ts) and the groups it holds. */
 interface OrtThread {
   worker: Worker;
+  ready: boolean;
   loading: number;
   groups: number;
 }
@@ -67,7 +68,7 @@ export class PartitionCache {
   constructor(private readonly options: PartitionCacheOptions = {}) {}
 
   private startThread(): OrtThread {
-    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), loading: 0, groups: 0 };
+    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), ready: false, loading: 0, groups: 0 };
     t.worker.on('message', (m: OrtReply) => this.onReply(t, m));
     const gone = (why: string) => this.threadGone(t, why);
     t.worker.on('error', (e) => gone(`an onnxruntime thread failed: ${e.message}`));
@@ -108,7 +109,9 @@ export class PartitionCache {
   }
 
   private onReply(t: OrtThread, m: OrtReply): void {
-    if (m.type === 'loaded' || m.type === 'load-failed') {
+    if (m.type === 'ready') {
+      t.ready = true;
+    } else if (m.type === 'loaded' || m.type === 'load-failed') {
       t.loading--;
       const w = this.waiting.get(m.key);
       this.waiting.delete(m.key);
@@ -222,8 +225,8 @@ export class PartitionCache {
     return { ms, tensors: last };
   }
 
-  status(): { models: number; parts: number; groups: number; threads: number; bytes: number; running: number } {
-    return { models: this.models.size, parts: this.stored.size, groups: this.groups.size, threads: this.threadPool.length, bytes: this.bytes, running: this.running };
+  status(): { models: number; parts: number; groups: number; threads: number; spareReady: boolean; bytes: number; running: number } {
+    return { models: this.models.size, parts: this.stored.size, groups: this.groups.size, threads: this.threadPool.length, spareReady: this.spare?.ready ?? false, bytes: this.bytes, running: this.running };
   }
 
   async close(): Promise<void> {
