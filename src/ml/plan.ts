@@ -486,23 +486,29 @@ export function alignToGroups(onServer: readonly boolean[], groups: readonly (re
   const out = [...onServer];
   const wanted: [number, number][] = [];
   let inRun = false;
+  // Layers of a planned run already moved to the client (only its first asks for a group).
+  let moved = false;
   // A run may continue at i when the group it is in goes on past i, or a group starts at i.
   let reach = -1;
   for (let i = 0; i < out.length; i++) {
     if (!out[i]) {
-      inRun = false;
+      inRun = moved = false;
       continue;
     }
     if (inRun && i < reach) continue;
     if (starts.has(i)) {
       inRun = true;
+      moved = false;
+      reach = -1;
       for (const g of groups) if (g[0] === i) reach = Math.max(reach, g[1]);
       continue;
     }
     out[i] = false;
     inRun = false;
+    if (moved) continue;
+    moved = true;
     const holder = groups.filter((g) => g[0] < i && i < g[1]).reduce((e, g) => Math.max(e, g[1]), -1);
-    if (holder > i && !wanted.some((w) => w[0] === i)) wanted.push([i, holder]);
+    if (holder > i) wanted.push([i, holder]);
   }
   return { onServer: out, wanted };
 }
