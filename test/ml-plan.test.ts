@@ -231,15 +231,17 @@ t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP 
   t.ok(graph.layers.every((l) => client.has(l.key) && server.has(l.key)), 'every DAG layer has IONN times');
   const chain = costsOf('resnet50');
   for (const m of [10, 40, 80]) {
-    const link = { bandwidth: mbps(m), rttMs: 1 };
+    const link = { bandwidth: mbps(m), rttMs: 1, uploaded: all(graph.layers.length) };
     const d = dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link);
     const cut = dagMinCutPlan(d);
     const ex = exactPlan(chain, { ...link, uploaded: all(chain.n) });
+    // Nothing uploaded (no `uploaded`, as for the chain planners): everything stays on the client.
+    t.ok(dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), { bandwidth: mbps(m), rttMs: 1 })).onServer.every((s) => !s), `${m} Mbps: nothing uploaded, nothing offloaded`);
     // Caffe's split layers (≈0.01 ms each) are in the chain profile but have no DAG node.
     t.ok(Math.abs(cut.latencyMs - ex.latencyMs) < 0.1, `${m} Mbps: min-cut ${cut.latencyMs} ≈ chain ${ex.latencyMs}`);
     t.ok(cut.latencyMs < d.clientMs.reduce((a, b) => a + b, 0), 'offloading beats local');
   }
-  const link = { bandwidth: mbps(40), rttMs: 1 };
+  const link = { bandwidth: mbps(40), rttMs: 1, uploaded: all(graph.layers.length) };
   for (let i = 0; i < 3; i++) dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link));
   // Median of 15 single calls: a loaded 2-core machine's hiccups do not fail the test, a slow planner does.
   const times: number[] = [];

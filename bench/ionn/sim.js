@@ -319,7 +319,8 @@ const zooDag = (name) => {
     if (b === undefined) throw new Error(`${name}: no shape for tensor ${t}`);
     return b;
   };
-  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), link) };
+  const everything = new Set(graph.layers.map((_, i) => i));
+  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), { uploaded: everything, ...link }) };
 };
 console.log('Final plan, everything uploaded: DAG min-cut over the Caffe layer graph (branches kept) vs the chain DP:');
 for (const model of MODELS.filter((m) => m !== 'mobilenet')) {
