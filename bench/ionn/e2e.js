@@ -14,7 +14,7 @@
 // costs, link and planners, and printed beside the measurement.
 //
 //   npm run build && node bench/ionn/e2e.js [--models alexnet,mobilenet] [--mbps 10,40,80] [--rtt 1]
-//                                          [--planners local-only,ionn,…] [--tail 0.15] [--max-s 40] [--json e2e.json] [--cold]
+//                                          [--planners local-only,ionn,…] [--tail 0.15] [--min-s 8] [--max-s 20] [--json e2e.json] [--cold]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -40,6 +40,8 @@ const KEYS = opt('planners', sim.PLANNER_KEYS.join(',')).split(',');
 const TAIL = Number(opt('tail', '0.15'));
 // --max-s S: the window is at most S seconds (e2e and simulation alike: areas over the same [0, window]).
 const MAX_S = Number(opt('max-s', 'Infinity'));
+// --min-s S: the window is at least S seconds (a small model's predicted upload may take 2 s).
+const MIN_S = Number(opt('min-s', '0'));
 const JSON_OUT = opt('json', 'e2e.json');
 // By default the server's first onnxruntime thread is started (and has made one session) before the
 // client connects, as on an edge server that has been up a while; --cold measures a server just started.
@@ -145,8 +147,8 @@ async function e2eRun(im, costs, key, mbps, window, inputName, inputs, refs) {
   const uploads = ml.PLANNERS[key].uploadOrder(costs, { bandwidth: (mbps * 1e6) / 8, rttMs: RTT }).length > 0;
   for (let q = 0; ; q++) {
     const t = client.now;
-    // Past the window and its tail: stop once the upload ended (or was cut by --max-s); at 3× the window in any case (the table says so).
-    if (t >= window * (1 + TAIL) && (!uploads || client.uploadEndMs !== undefined || MAX_S * 1000 <= window || t >= window * 3)) break;
+    // Past the window and its tail: stop once the upload ended; with --max-s, or at 3× the window, in any case (the table says so).
+    if (t >= window * (1 + TAIL) && (!uploads || client.uploadEndMs !== undefined || Number.isFinite(MAX_S) || t >= window * 3)) break;
     const k = q % inputs.length;
     const r = await client.run({ [inputName]: inputs[k] });
     const out = Object.values(r.outputs)[0];
@@ -221,7 +223,7 @@ async function main() {
       const env = { rtt: RTT, replan: true, wait: true, groups: true, share: true };
       const sims = Object.fromEntries(KEYS.map((k) => [k, sim.simulate(costs, ml.PLANNERS[k], bw, env)]));
       const horizon = Math.max(...Object.values(sims).map((s) => s.uploadEnd));
-      const window = Math.min(horizon, MAX_S * 1000);
+      const window = Math.max(MIN_S * 1000, Math.min(horizon, MAX_S * 1000));
       const simRes = Object.fromEntries(KEYS.map((k) => [k, sim.runQueries(costs, ml.PLANNERS[k], bw, sims[k], window, env)]));
       const e2e = {};
       const cal = {};
@@ -234,7 +236,7 @@ async function main() {
         delete e.runs;
       }
       panels.push({ mbps, horizon: window, results: simRes, e2e });
-      console.log(`-- ${mbps} Mbps, window ${(window / 1000).toFixed(2)} s${window < horizon ? ` (--max-s; the slowest predicted upload ends at ${(horizon / 1000).toFixed(2)} s)` : ' (predicted upload end of the slowest planner)'}; load average ${os.loadavg()[0].toFixed(2)}`);
+      console.log(`-- ${mbps} Mbps, window ${(window / 1000).toFixed(2)} s${window !== horizon ? ` (--min-s/--max-s; the slowest predicted upload ends at ${(horizon / 1000).toFixed(2)} s)` : ' (predicted upload end of the slowest planner)'}; load average ${os.loadavg()[0].toFixed(2)}`);
       console.log('  planner                        first-off: e2e   sim  meas |    area: e2e     sim    meas  e2e/sim e2e/meas | steady: e2e    sim   meas | up-end: e2e   sim  meas | ok      | server× wire-Mbps RTT connect-s loads(s) groups-asked');
       for (const k of KEYS) {
         const e = e2e[k], s = simRes[k], c = cal[k];

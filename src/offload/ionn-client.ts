@@ -535,18 +535,26 @@ export class IonnClient {
     let waitedMs = 0;
     if (replan && !this.serverGone) {
       // Waiting for layers about to arrive finishes sooner than starting now? (the wait counts in the latency)
-      let bestEnd = called + plan.latencyMs;
+      const nowEnd = called + plan.latencyMs;
+      let bestEnd = nowEnd;
       let waitFor: Set<number> | undefined;
+      let thenMs = 0;
       for (const u of this.upcoming(bestEnd)) {
-        const end = u.at + this.options.planner.plan(this.costs, this.link(u.layers), { notUploaded: 'forbid' }).latencyMs;
-        if (end < bestEnd) {
-          bestEnd = end;
+        const ms = this.options.planner.plan(this.costs, this.link(u.layers), { notUploaded: 'forbid' }).latencyMs;
+        if (u.at + ms < bestEnd) {
+          bestEnd = u.at + ms;
           waitFor = u.layers;
+          thenMs = ms;
         }
       }
       if (waitFor) {
         const want = waitFor;
-        while (!this.serverGone && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
+        // Waiting pays only while it can still end sooner than starting now did: past that moment
+        // (the layers are late: a slow link or a busy server), the query starts with what is there.
+        const giveUp = nowEnd - thenMs;
+        const timer = setTimeout(() => this.wakeAll(), Math.max(0, giveUp - performance.now()));
+        while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
+        clearTimeout(timer);
         waitedMs = performance.now() - called;
         plan = this.planNow();
       }
