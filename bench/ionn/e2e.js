@@ -185,6 +185,8 @@ async function e2eRun(im, costs, key, mbps, window, inputName, inputs, refs) {
     steady: steadyQs.reduce((s, q) => s + q.latency, 0) / steadyQs.length, steadyAfterUpload: after.length > 0, uploadEnd: uploadEnd ?? Infinity,
     checked: queries.length, wrong, worst, overrunMs: overrun, replans: events.filter((e) => e.kind === 'replan').length,
     groupsWanted: events.filter((e) => e.kind === 'group-wanted').length,
+    // The upload as it happened: the groups in the order they were sent (a re-planned order splits partitions).
+    uploaded: events.filter((e) => e.kind === 'group-sent').map((e) => Array.from({ length: e.to - e.from }, (_, k) => e.from + k)),
     serverFactor: serverLoad, bandwidth, wireMbps, rttMs, connectedMs,
     loads: loads.map((e) => ({ layers: e.layers, loadMs: e.loadMs })),
     serverLoadS: loads.reduce((t, e) => t + e.loadMs, 0) / 1000,
@@ -232,7 +234,14 @@ async function main() {
         const truth = measuredCosts(costs, e.runs, e.loads);
         const bw2 = (e.wireMbps * 1e6) / 8;
         const env2 = { ...env, rtt: e.rttMs, startMs: e.connectedMs, truth, serverLoad: e.serverFactor };
-        cal[k] = sim.runQueries(costs, ml.PLANNERS[k], bw2, sim.simulate(costs, ml.PLANNERS[k], bw2, env2), window, env2);
+        // The planner with the upload order the run really followed (its re-plans included); what it did not send in the run follows in the planner's order.
+        const asRun = { ...ml.PLANNERS[k], uploadOrder: (c, l) => {
+          const sent = new Set(e.uploaded.flat());
+          const rest = ml.PLANNERS[k].uploadOrder(c, l).map((p) => p.filter((i) => !sent.has(i))).filter((p) => p.length);
+          return [...e.uploaded, ...rest];
+        } };
+        cal[k] = sim.runQueries(costs, asRun, bw2, sim.simulate(costs, asRun, bw2, env2), window, { ...env2, replanner: sim.REPLANNERS.has(ml.PLANNERS[k]) });
+        e.measured = { clientMs: truth.clientMs.map((x) => +x.toFixed(2)), serverMs: truth.serverMs.map((x) => +x.toFixed(2)), loadMs: truth.loadMs.map((x) => +x.toFixed(1)) };
         delete e.runs;
       }
       panels.push({ mbps, horizon: window, results: simRes, e2e });

@@ -95,6 +95,7 @@ function simulate(costs, planner, bandwidth, env = { rtt: RTT }) {
  * `env.share`: a request's input crosses the uplink before the upload's next bytes (it delays them).
  * `env.truth`: the costs things really take (e.g. as measured end to end); plans use `costs` with
  * `env.serverLoad` (the runtime's planners see the profile corrected by one measured factor).
+ * `env.replanner`: whether this planner re-plans mid-query (default: IONN, greedy, exact by identity).
  */
 function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT, groups: GROUPS, share: SHARE }) {
   const { rtt: RTT, replan: REPLAN, wait: WAIT } = env;
@@ -142,7 +143,7 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
   // Queries run on 15 % past the window so the plots show the steady state; the area stops at the window.
   while (t < horizon * 1.15) {
     let k = arrived(t);
-    const replans = REPLAN && REPLANNERS.has(planner);
+    const replans = REPLAN && (env.replanner ?? REPLANNERS.has(planner));
     // Waiting for a partition about to arrive can finish the query sooner than starting now; the
     // wait counts in its latency (latency = completion − the time the query was issued).
     let begin = t;

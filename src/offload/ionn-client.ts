@@ -48,6 +48,8 @@ export type IonnEvent =
   /** A group of consecutive layers became one session on the server (`wanted`: asked for by a query plan, not by the upload). */
   | { kind: 'loaded'; at: number; layers: number[]; loadMs: number }
   | { kind: 'group-wanted'; at: number; from: number; to: number }
+  /** The upload sent a group's last layer and asked for its session (in upload order). */
+  | { kind: 'group-sent'; at: number; from: number; to: number }
   /** A layer's bytes arrived whole on the server (it is not loaded before its group is). */
   | { kind: 'stored'; at: number; layer: number }
   | { kind: 'replan'; at: number; bandwidth: number; rttMs: number; serverLoad: number; order: number[][] }
@@ -431,6 +433,7 @@ export class IonnClient {
         for (const [a, b] of layerRuns(done)) {
           this.sentGroups.push([a, b]);
           this.askGroup(a, b);
+          this.emit({ kind: 'group-sent', at: this.now, from: a, to: b });
         }
         this.sending = this.sending.filter((l) => !done.includes(l));
         for (const l of run) if (!done.includes(l)) this.inTransit.delete(l);
