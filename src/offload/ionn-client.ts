@@ -200,8 +200,10 @@ export class IonnClient {
   uploadEndMs: number | undefined;
   /** Partition bytes sent so far (0 when the server had the model cached). */
   bytesSent = 0;
-  /** Bytes of query requests sent (they share the uplink with the upload). */
+  /** Bytes of query requests sent while the upload was still sending (they shared the uplink with it). */
   queryUpBytes = 0;
+  /** The upload has sent its last chunk. */
+  private uploadSent = false;
   /** ms since connect when both channels had their welcome (the upload and the first query start), and when the last upload chunk was acknowledged. */
   connectedMs = 0;
   lastAckMs = 0;
@@ -449,6 +451,7 @@ export class IonnClient {
       }
     }
     this.sending = [];
+    this.uploadSent = true;
     // Every layer sent: wait until the server has loaded them (or refused one).
     while (!this.stopped && !this.serverGone && this.uploaded.size + this.refused.size < this.model.n) await this.waitWake();
     if (this.uploaded.size === this.model.n) {
@@ -647,7 +650,7 @@ export class IonnClient {
     let timer: NodeJS.Timeout | undefined;
     const sentAt = performance.now();
     const upBytes = payload.reduce((t, p) => t + p.length, 0);
-    this.queryUpBytes += upBytes;
+    if (!this.uploadSent) this.queryUpBytes += upBytes;
     try {
       const reply = await new Promise<{ m: IonnServerMessage; payload: Buffer }>((resolve, reject) => {
         if (this.serverGone) return reject(new Error('the server is gone'));
