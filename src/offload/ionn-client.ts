@@ -545,19 +545,22 @@ export class IonnClient {
       let bestEnd = nowEnd;
       let waitFor: Set<number> | undefined;
       let thenMs = 0;
+      let arrives = 0;
       for (const u of this.upcoming(bestEnd)) {
         const ms = this.options.planner.plan(this.costs, this.link(u.layers), { notUploaded: 'forbid' }).latencyMs;
         if (u.at + ms < bestEnd) {
           bestEnd = u.at + ms;
           waitFor = u.layers;
           thenMs = ms;
+          arrives = u.at;
         }
       }
       if (waitFor) {
         const want = waitFor;
-        // Waiting pays only while it can still end sooner than starting now did: past that moment
-        // (the layers are late: a slow link or a busy server), the query starts with what is there.
-        const giveUp = nowEnd - thenMs;
+        // Late layers (a slow link, a busy server) are waited for past their predicted arrival by at
+        // most what waiting was to gain (as in ski rental: never worse than twice the better choice);
+        // then the query starts with what is there.
+        const giveUp = arrives + (nowEnd - called) - thenMs;
         const timer = setTimeout(() => this.wakeAll(), Math.max(0, giveUp - performance.now()));
         while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
         clearTimeout(timer);
