@@ -1,7 +1,7 @@
 // Layer partitions: chains between the dominators of the output (branches collapse into one layer),
 // sub-models cut at any set of boundaries, and pieces run in sequence reproducing the whole model.
 import t from 'tap';
-import { GraphBuilder, layerChain, layerGraph, graphLayerModel, splitModel, subModel, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
+import { GraphBuilder, layerChain, layerGraph, graphLayerModel, splitModel, subModel, joinPieces, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
 
 /** Run the pieces one after another, each fed the previous one's output. */
 async function runPieces(pieces: Model[], feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -79,6 +79,38 @@ t.test('every set of cuts of a small branching model reproduces it exactly', asy
   t.not(contentHash(encodeModel(splitModel(chain, [2])[1]!)), contentHash(encodeModel(splitModel(chain, [3])[1]!)));
   // The 'half' Constant node is static: copied into the piece that uses it.
   t.ok(splitModel(chain, [4])[1]!.graph!.node!.some((n) => n.name === 'half'));
+});
+
+t.test('consecutive one-layer pieces joined into one model (an IONN server group) give every boundary, exactly', async (t) => {
+  const model = branchy();
+  const chain = layerChain(model);
+  const L = chain.layers.length;
+  const feeds = { x: patternInput([1, 2, 4, 4]) };
+  // Every boundary tensor, from the whole model cut at every layer.
+  const boundary = new Map<string, ort.Tensor>();
+  let current: Record<string, ort.Tensor> = feeds;
+  for (const p of splitModel(chain, Array.from({ length: L - 1 }, (_, k) => k + 1))) {
+    const { session } = await createSession(p);
+    current = await session.run(current);
+    for (const [k, v] of Object.entries(current)) boundary.set(k, v);
+    await session.release();
+  }
+  for (let a = 0; a < L; a++) {
+    for (let b = a + 1; b <= L; b++) {
+      const joined = joinPieces(Array.from({ length: b - a }, (_, k) => subModel(chain, a + k, a + k + 1)));
+      t.same(joined.graph!.output!.map((v) => v.name), chain.layers.slice(a, b).flatMap((l) => l.outputs), `[${a}, ${b}): every layer's outputs`);
+      const { session } = await createSession(joined);
+      const ins = a === 0 ? feeds : Object.fromEntries(chain.layers[a]!.inputs.map((n) => [n, boundary.get(n)!]));
+      const out = await session.run(ins);
+      for (const l of chain.layers.slice(a, b)) for (const o of l.outputs) t.same(compareOutputs(out[o]!, boundary.get(o)!), { maxAbs: 0, relative: 0 }, `[${a}, ${b}) ${o}`);
+      await session.release();
+    }
+  }
+  // The static 'half' Constant is in the pieces that need it; joined, it is made once.
+  const tail = joinPieces([subModel(chain, 3, 4), subModel(chain, 4, 5)]);
+  t.equal(tail.graph!.node!.filter((n) => n.name === 'half').length, 1);
+  t.throws(() => joinPieces([subModel(chain, 0, 1), subModel(chain, 2, 3)]), /piece 1 reads '.+', which no piece before it gives/);
+  t.throws(() => joinPieces([]), /no pieces/);
 });
 
 /** Split at every boundary one at a time and at all at once; the largest relative difference. */

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
-  PLANNERS, dagMinCutPlan, dagExhaustivePlan, chainAsDag, dagCostsOf, caffeZooModel, layerGraph, readIonnProfile, ionnProfilesDir, CAFFE_ZOO, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
+  PLANNERS, layerRuns, alignToGroups, dagMinCutPlan, dagExhaustivePlan, chainAsDag, dagCostsOf, caffeZooModel, layerGraph, readIonnProfile, ionnProfilesDir, CAFFE_ZOO, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
 } from '../src/ml/index';
 
 const load = (name: string): LayerProfile => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'bench', 'ml', 'profiles', `${name}.json`), 'utf8'));
@@ -231,15 +231,17 @@ t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP 
   t.ok(graph.layers.every((l) => client.has(l.key) && server.has(l.key)), 'every DAG layer has IONN times');
   const chain = costsOf('resnet50');
   for (const m of [10, 40, 80]) {
-    const link = { bandwidth: mbps(m), rttMs: 1 };
+    const link = { bandwidth: mbps(m), rttMs: 1, uploaded: all(graph.layers.length) };
     const d = dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link);
     const cut = dagMinCutPlan(d);
     const ex = exactPlan(chain, { ...link, uploaded: all(chain.n) });
+    // Nothing uploaded (no `uploaded`, as for the chain planners): everything stays on the client.
+    t.ok(dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), { bandwidth: mbps(m), rttMs: 1 })).onServer.every((s) => !s), `${m} Mbps: nothing uploaded, nothing offloaded`);
     // Caffe's split layers (≈0.01 ms each) are in the chain profile but have no DAG node.
     t.ok(Math.abs(cut.latencyMs - ex.latencyMs) < 0.1, `${m} Mbps: min-cut ${cut.latencyMs} ≈ chain ${ex.latencyMs}`);
     t.ok(cut.latencyMs < d.clientMs.reduce((a, b) => a + b, 0), 'offloading beats local');
   }
-  const link = { bandwidth: mbps(40), rttMs: 1 };
+  const link = { bandwidth: mbps(40), rttMs: 1, uploaded: all(graph.layers.length) };
   for (let i = 0; i < 3; i++) dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link));
   // Median of 15 single calls: a loaded 2-core machine's hiccups do not fail the test, a slow planner does.
   const times: number[] = [];
@@ -251,4 +253,24 @@ t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP 
   const ms = times.sort((a, b) => a - b)[7]!;
   t.comment(`ResNet-50 DAG min-cut: ${ms.toFixed(2)} ms`);
   t.ok(ms < 10, `DAG min-cut ${ms.toFixed(2)} ms < 10 ms`);
+});
+
+t.test('plans aligned to the server\'s groups: a server run starts where a group does and goes on group after group', async (t) => {
+  t.same(layerRuns([5, 1, 2, 3, 7, 8, 2]), [[1, 4], [5, 6], [7, 9]]);
+  const S = true, C = false;
+  // groups [0,4) and [4,6): a run from 0 through 5 is fine, and may stop inside a group
+  t.same(alignToGroups([S, S, S, S, S, S], [[0, 4], [4, 6]]), { onServer: [S, S, S, S, S, S], wanted: [] });
+  t.same(alignToGroups([S, S, C, C, C, C], [[0, 4], [4, 6]]), { onServer: [S, S, C, C, C, C], wanted: [] });
+  // a run starting inside [0,4) runs on the client up to the next group start, and asks for [2,4)
+  t.same(alignToGroups([C, C, S, S, S, C], [[0, 4], [4, 6]]), { onServer: [C, C, C, C, S, C], wanted: [[2, 4]] });
+  // with [2,4) loaded too, it runs as planned
+  t.same(alignToGroups([C, C, S, S, S, C], [[0, 4], [4, 6], [2, 4]]), { onServer: [C, C, S, S, S, C], wanted: [] });
+  // a run that goes past a group's end where no group starts: the rest is local (and asked for when inside a group)
+  t.same(alignToGroups([S, S, S, S, S, S], [[0, 3], [2, 6]]), { onServer: [S, S, S, C, C, C], wanted: [[3, 6]] });
+  // overlapping groups from one start: the longest reach counts (the server picks a group covering the run)
+  t.same(alignToGroups([S, S, S, S, C, C], [[0, 2], [0, 5]]), { onServer: [S, S, S, S, C, C], wanted: [] });
+  // a later run counts only the groups from its own start (not a longer one an earlier run began with)
+  t.same(alignToGroups([S, S, C, S, S, S], [[0, 6], [3, 4]]), { onServer: [S, S, C, S, C, C], wanted: [[4, 6]] });
+  // no groups at all: nothing runs on the server and nothing can be asked for
+  t.same(alignToGroups([S, S], []), { onServer: [C, C], wanted: [] });
 });

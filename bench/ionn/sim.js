@@ -36,6 +36,11 @@ const RTT = Number(opt('rtt', '1'));
 const REPLAN = !args.includes('--no-replan');
 // --no-wait: a query never waits for a partition about to arrive (with re-planning only).
 const WAIT = !args.includes('--no-wait');
+// --no-groups: the server may start a run at any layer (one session per layer, as IONN's model has it);
+// by default it holds one session per run of consecutive layers of a partition, as the runtime does.
+const GROUPS = !args.includes('--no-groups');
+// --no-share: queries' requests do not delay the upload (IONN's simulation); by default they share the uplink.
+const SHARE = !args.includes('--no-share');
 const OUT = path.join(__dirname, 'out');
 const REPLANNERS = new Set(['ionn', 'efficiency', 'exact'].map((k) => ml.PLANNERS[k]));
 const PLANNER_KEYS = ['local-only', 'upload-all', 'neurosurgeon', 'ionn', 'efficiency', 'exact'];
@@ -59,85 +64,126 @@ function withServerTimes(profile) {
   return { profile, note: `gpu-server times ESTIMATED: ort-cpu × ${r.toFixed(3)} (no IONN server file for this model)` };
 }
 
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * The upload as the runtime (src/offload/ionn-client.ts) does it: from `env.startMs` (the client
+ * connected), the planner's partitions go back to back over the uplink (weight bytes / bandwidth);
+ * the server loads each maximal run of consecutive layers of a partition as one session while the
+ * next bytes go out; a partition is usable RTT/2 after its last byte plus its layers' load times.
+ * `sendEnds` and `arrivals` move later when queries' requests share the uplink (runQueries). The
+ * order is the planner's over `costs`; load times are `env.truth`'s when given.
+ */
 function simulate(costs, planner, bandwidth, env = { rtt: RTT }) {
-  const RTT = env.rtt;
-  const link = { bandwidth, rttMs: RTT };
-  const order = planner.uploadOrder(costs, link);
-  // Arrival time (ms) of each partition on the server.
-  const arrivals = [];
-  let t = 0;
-  for (const part of order) {
-    t += part.reduce((s, i) => s + costs.weightBytes[i], 0) / bandwidth * 1000 + RTT + part.reduce((s, i) => s + costs.loadMs[i], 0);
-    arrivals.push(t);
-  }
-  return { order, arrivals, uploadEnd: t };
+  const rtt = env.rtt;
+  const order = planner.uploadOrder(costs, { bandwidth, rttMs: rtt });
+  const sendEnds = [];
+  let t = env.startMs ?? 0;
+  for (const part of order) sendEnds.push((t += (sum(part.map((i) => costs.weightBytes[i])) / bandwidth) * 1000));
+  const loadMs = (env.truth ?? costs).loadMs;
+  const arrivals = order.map((part, k) => sendEnds[k] + rtt / 2 + sum(part.map((i) => loadMs[i])));
+  return { order, sendEnds, arrivals, uploadEnd: Math.max(env.startMs ?? 0, ...arrivals) };
 }
 
-function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT }) {
+/**
+ * Queries back to back from `env.startMs` until the window's end plus 15 %, as the runtime runs them:
+ * each plans over the partitions arrived (`notUploaded: 'forbid'`), may wait for one about to arrive
+ * when that ends it sooner (`env.wait`), re-plans the rest at a layer boundary when partitions or
+ * groups arrived (`env.replan`; IONN, greedy, exact), and runs on the server only where the server's
+ * sessions (groups: each partition's runs of consecutive layers, and the groups plans asked for) can
+ * (`env.groups`, alignToGroups); a group asked for is there after its layers' load time.
+ * `env.share`: a request's input crosses the uplink before the upload's next bytes (it delays them).
+ * `env.truth`: the costs things really take (e.g. as measured end to end); plans use `costs` with
+ * `env.serverLoad` (the runtime's planners see the profile corrected by one measured factor).
+ * `env.replanner`: whether this planner re-plans mid-query (default: IONN, greedy, exact by identity).
+ */
+function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT, groups: GROUPS, share: SHARE }) {
   const { rtt: RTT, replan: REPLAN, wait: WAIT } = env;
-  const plans = new Map(); // partitions arrived → plan
+  const T = env.truth ?? costs;
+  const up = 1000 / bandwidth;
+  const sendEnds = [...sim.sendEnds];
+  const arrivals = [...sim.arrivals];
+  const uploadedAfter = (k) => new Set(sim.order.slice(0, k).flat());
+  const linkOf = (uploaded) => ({ bandwidth, rttMs: RTT, uploaded, serverLoad: env.serverLoad ?? 1 });
+  const plans = new Map(); // partitions arrived → the planner's plan
   const planFor = (k) => {
-    if (!plans.has(k)) {
-      const uploaded = new Set(sim.order.slice(0, k).flat());
-      plans.set(k, planner.plan(costs, { bandwidth, rttMs: RTT, uploaded }, { notUploaded: 'forbid' }));
-    }
+    if (!plans.has(k)) plans.set(k, planner.plan(costs, linkOf(uploadedAfter(k)), { notUploaded: 'forbid' }));
     return plans.get(k);
   };
-  const queries = [];
-  let t = 0;
-  let k = 0;
+  const asked = new Map(); // first layer → { to, at }: groups plans asked for
+  const groupsAt = (time) => {
+    const g = [];
+    for (let j = 0; j < sim.order.length; j++) if (arrivals[j] <= time) g.push(...ml.layerRuns(sim.order[j]));
+    for (const [from, a] of asked) if (a.at <= time) g.push([from, a.to]);
+    return g;
+  };
+  // The plan as the server's groups run it; a run started inside a group asks for one from there.
+  const runnable = (onServer, time) => {
+    if (!env.groups) return onServer;
+    const a = ml.alignToGroups(onServer, groupsAt(time));
+    for (const [from, to] of a.wanted) if (!asked.has(from)) asked.set(from, { to, at: time + sum(T.loadMs.slice(from, to)) });
+    return a.onServer;
+  };
+  // The uplink is one wire: bytes a request sends at `time` push the upload's unsent bytes later.
+  const share = (time, bytes) => {
+    if (!env.share) return;
+    for (let j = 0; j < sendEnds.length; j++) {
+      if (sendEnds[j] <= time) continue;
+      sendEnds[j] += bytes * up;
+      arrivals[j] += bytes * up;
+    }
+  };
   const arrived = (time) => {
     let j = 0;
-    while (j < sim.arrivals.length && sim.arrivals[j] <= time) j++;
+    while (j < arrivals.length && arrivals[j] <= time) j++;
     return j;
   };
+  const queries = [];
+  let t = env.startMs ?? 0;
   // Queries run on 15 % past the window so the plots show the steady state; the area stops at the window.
   while (t < horizon * 1.15) {
-    k = arrived(t);
-    const p = planFor(k);
-    if (!REPLAN || !REPLANNERS.has(planner)) {
-      queries.push({ start: t, latency: p.latencyMs, offloaded: p.onServer.some(Boolean) });
-      t += p.latencyMs;
-      continue;
-    }
+    let k = arrived(t);
+    const replans = REPLAN && (env.replanner ?? REPLANNERS.has(planner));
     // Waiting for a partition about to arrive can finish the query sooner than starting now; the
     // wait counts in its latency (latency = completion − the time the query was issued).
     let begin = t;
-    if (WAIT) {
-      let bestEnd = t + p.latencyMs;
-      for (let j = k; j < sim.arrivals.length && sim.arrivals[j] < bestEnd; j++) {
-        const end = sim.arrivals[j] + planFor(j + 1).latencyMs;
+    if (replans && WAIT) {
+      let bestEnd = t + planFor(k).latencyMs;
+      for (let j = k; j < arrivals.length && arrivals[j] < bestEnd; j++) {
+        const end = arrivals[j] + planFor(j + 1).latencyMs;
         if (end < bestEnd) {
           bestEnd = end;
-          begin = sim.arrivals[j];
+          begin = arrivals[j];
         }
       }
       k = arrived(begin);
     }
-    // Layer by layer: when a partition arrives during the query, re-plan the rest from where it is.
-    const link = { bandwidth, rttMs: RTT, uploaded: new Set(sim.order.slice(0, k).flat()) };
-    let plan = planFor(k);
+    // Layer by layer: when partitions or groups arrive during the query, re-plan the rest from where it is.
+    let onServer = runnable(planFor(k).onServer, begin);
+    let known = groupsAt(begin).length;
     let now = begin;
     let side = false;
     let offloaded = false;
     for (let i = 0; i < costs.n; i++) {
-      const j = arrived(now);
-      if (j !== k) {
-        k = j;
-        link.uploaded = new Set(sim.order.slice(0, k).flat());
-        plan = exactPlanFrom(costs, link, i, side, { notUploaded: 'forbid' });
+      if (replans && !side && groupsAt(now).length !== known) {
+        known = groupsAt(now).length;
+        k = arrived(now);
+        onServer = runnable(exactPlanFrom(costs, linkOf(uploadedAfter(k)), i, false, { notUploaded: 'forbid' }).onServer, now);
       }
-      const s = plan.onServer[i];
-      if (s !== side) now += costs.inputBytes[i] / bandwidth * 1000 + RTT / 2;
-      now += s ? costs.serverMs[i] : costs.clientMs[i];
+      const s = onServer[i];
+      if (s && !side) share(now, T.inputBytes[i]);
+      if (s !== side) now += T.inputBytes[i] * up + RTT / 2;
+      now += s ? T.serverMs[i] : T.clientMs[i];
       offloaded ||= s;
       side = s;
     }
-    if (side) now += costs.outputBytes[costs.n - 1] / bandwidth * 1000 + RTT / 2;
+    if (side) now += T.outputBytes[costs.n - 1] * up + RTT / 2;
     queries.push({ start: t, latency: now - t, offloaded });
     t = now;
   }
-  const steady = planFor(sim.arrivals.length).latencyMs;
+  const all = arrivals.length;
+  const steadyPlan = runnable(planFor(all).onServer, Infinity);
+  const steady = ml.planLatency(T, steadyPlan, { bandwidth, rttMs: RTT, uploaded: uploadedAfter(all) });
   // Area under latency(t) over [0, horizon]: each query's latency held for its duration, clipped.
   let area = 0;
   for (const q of queries) area += q.latency * Math.max(0, Math.min(q.start + q.latency, horizon) - q.start);
@@ -145,7 +191,7 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
   return {
     queries, steady, inWindow: queries.filter((q) => q.start < horizon).length, areaMsS: area / 1000, meanMs: area / horizon,
     firstOffloadedDoneMs: firstOff ? firstOff.start + firstOff.latency : Infinity,
-    partitions: sim.order.length,
+    partitions: sim.order.length, uploadEnd: Math.max(sim.uploadEnd, ...arrivals),
   };
 }
 
@@ -224,7 +270,7 @@ function timePlanning() {
   };
 }
 
-module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, PLANNER_KEYS, COLORS };
+module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, PLANNER_KEYS, COLORS, REPLANNERS };
 if (require.main === module) main();
 
 function main() {
@@ -244,7 +290,7 @@ for (const model of MODELS) {
     const bw = (mbps * 1e6) / 8;
     const sims = Object.fromEntries(PLANNER_KEYS.map((k) => [k, simulate(costs, PLANNERS[k], bw)]));
     const horizon = Math.max(...Object.values(sims).map((s) => s.uploadEnd));
-    const results = Object.fromEntries(PLANNER_KEYS.map((k) => [k, { ...runQueries(costs, PLANNERS[k], bw, sims[k], horizon), uploadEnd: sims[k].uploadEnd }]));
+    const results = Object.fromEntries(PLANNER_KEYS.map((k) => [k, runQueries(costs, PLANNERS[k], bw, sims[k], horizon)]));
     panels.push({ mbps, horizon, results });
     console.log(`-- ${mbps} Mbps, window ${(horizon / 1000).toFixed(2)} s`);
     console.log('  planner                          parts  upload-end(s)  first-off(s)  area(ms·s)  mean(ms)  steady(ms)  queries');
@@ -274,7 +320,8 @@ const zooDag = (name) => {
     if (b === undefined) throw new Error(`${name}: no shape for tensor ${t}`);
     return b;
   };
-  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), link) };
+  const everything = new Set(graph.layers.map((_, i) => i));
+  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), { uploaded: everything, ...link }) };
 };
 console.log('Final plan, everything uploaded: DAG min-cut over the Caffe layer graph (branches kept) vs the chain DP:');
 for (const model of MODELS.filter((m) => m !== 'mobilenet')) {

@@ -164,7 +164,9 @@ export function guestTools(host: HostServices) {
       return promise;
     }
   };
-  return { kit, R, value, method, guestPromise, fail, failAs, isGuestError, readDims, rejecting };
+  /** A method that returns a promise (WebIDL: wrong arguments reject it, never throw). */
+  const promiseMethod = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) => method(o, name, length, rejecting(impl));
+  return { kit, R, value, method, promiseMethod, guestPromise, fail, failAs, isGuestError, readDims, rejecting };
 }
 
 export function messageOf(e: unknown): string {

@@ -71,8 +71,7 @@ export function ortService(options: OrtServiceOptions = {}): HostService {
 }
 
 function installOrt(host: HostServices, options: OrtServiceOptions): void {
-  const { kit, R, value, method: syncMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
-  const method: typeof syncMethod = (o, name, length, impl) => syncMethod(o, name, length, ['getData', 'run', 'release'].includes(name) ? rejecting(impl) : impl);
+  const { kit, R, value, method, promiseMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
   const models = modelStore(kit);
   // ---- ort.Tensor -------------------------------------------------------------------------------
   const Tensor = host.native('Tensor', 3, (self, args, newTarget) => {
@@ -116,7 +115,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     return target;
   }
   const tensorOf = (t: unknown, what: string): TensorRecord => tensors.get(t) ?? fail(`${what} is not an ort.Tensor`);
-  method(TensorPrototype, 'getData', 0, (self) => {
+  promiseMethod(TensorPrototype, 'getData', 0, (self) => {
     const r = tensorOf(self, 'getData: this');
     return guestPromise('getData', async () => r.data, (d) => d);
   });
@@ -274,7 +273,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   kit.defineProperty(InferenceSession, 'create', { value: create, writable: true, enumerable: false, configurable: true });
 
   const sessionOf = (s: unknown): SessionRecord => sessions.get(s) ?? fail('this is not an ort.InferenceSession');
-  method(SessionPrototype, 'run', 3, (self, args) => {
+  promiseMethod(SessionPrototype, 'run', 3, (self, args) => {
     const record = sessionOf(self);
     if (!record.session) fail('session.run: the session was released');
     const feedsArg = args[0];
@@ -302,7 +301,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
     });
   });
-  method(SessionPrototype, 'release', 0, (self) => {
+  promiseMethod(SessionPrototype, 'release', 0, (self) => {
     const record = sessionOf(self);
     const session = record.session;
     record.session = null;

@@ -354,3 +354,54 @@ export function withBoundaryOutputs(chain: LayerChain): Model {
   const extra = chain.layers.slice(0, -1).flatMap((l) => l.outputs).filter((t) => !have.has(t));
   return { ...chain.model, graph: { ...g, output: [...(g.output ?? []), ...extra.map((t) => valueInfo(t, chain.types.get(t) ?? DataType.FLOAT))] } };
 }
+
+/**
+ * One model of consecutive chain pieces (`subModel`s of layers a, a+1, …, in order, e.g. as uploaded
+ * to an IONN server one by one): the pieces' nodes and initializers (static copies and shared
+ * initializers once), the first piece's inputs, and every piece's outputs (so a run may stop at any
+ * boundary inside). A piece whose inputs are not the outputs before it is refused.
+ */
+export function joinPieces(pieces: readonly Model[]): Model {
+  const first = pieces[0];
+  if (!first?.graph) throw new Error('joinPieces: no pieces');
+  const nodes: onnx.INodeProto[] = [];
+  const made = new Set<string>();
+  const inits = new Map<string, onnx.ITensorProto>();
+  const infos = new Map<string, onnx.IValueInfoProto>();
+  const outputs: onnx.IValueInfoProto[] = [];
+  const available = new Set((first.graph.input ?? []).map((v) => v.name!));
+  pieces.forEach((p, k) => {
+    const g = p.graph;
+    if (!g) throw new Error(`joinPieces: piece ${k} has no graph`);
+    const missing = (g.input ?? []).find((v) => !available.has(v.name!));
+    if (missing) throw new Error(`joinPieces: piece ${k} reads '${missing.name}', which no piece before it gives`);
+    for (const t of g.initializer ?? []) if (!inits.has(t.name!)) inits.set(t.name!, t);
+    for (const n of g.node ?? []) {
+      const outs = (n.output ?? []).filter(Boolean);
+      // a static node copied into several pieces: its outputs are made once
+      if (outs.length && outs.every((o) => made.has(o))) continue;
+      const clash = outs.find((o) => made.has(o));
+      if (clash) throw new Error(`joinPieces: tensor '${clash}' is made twice by different nodes`);
+      outs.forEach((o) => made.add(o));
+      nodes.push(n);
+    }
+    for (const v of g.valueInfo ?? []) infos.set(v.name!, v);
+    for (const v of g.output ?? []) {
+      available.add(v.name!);
+      outputs.push(v);
+    }
+  });
+  const ends = new Set([...(first.graph.input ?? []), ...outputs].map((v) => v.name!));
+  return {
+    ...first,
+    docString: `${pieces.length} chain pieces joined`,
+    graph: {
+      name: `${first.graph.name || 'graph'}+${pieces.length - 1}`,
+      node: nodes,
+      initializer: [...inits.values()],
+      input: first.graph.input,
+      output: outputs,
+      valueInfo: [...infos.values()].filter((v) => !ends.has(v.name!)),
+    },
+  };
+}

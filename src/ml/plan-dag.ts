@@ -4,7 +4,7 @@
 // A tensor is moved once however many layers on the other side read it: an upload node u→a (cost)
 // with a→w (∞) for each consumer w, and a download node w→b (∞), b→u (cost). The graph input and
 // output stay on the client.
-import type { PlanCosts } from './plan';
+import type { LinkState, PlanCosts } from './plan';
 
 export interface DagCosts {
   n: number;
@@ -164,7 +164,7 @@ export function dagExhaustivePlan(d: DagCosts): DagPlan {
  * A chain's costs as a DAG (layer i reads layer i−1's output; RTT/2 per move), with the same
  * uploaded-layer rule as the chain planners: layers not uploaded may not run on the server.
  */
-export function chainAsDag(c: PlanCosts, link: { bandwidth: number; downBandwidth?: number; rttMs: number; uploaded?: ReadonlySet<number>; serverLoad?: number }): DagCosts {
+export function chainAsDag(c: PlanCosts, link: LinkState): DagCosts {
   const up = 1000 / link.bandwidth;
   const down = 1000 / (link.downBandwidth ?? link.bandwidth);
   const tensors: DagCosts['tensors'] = [];
@@ -182,14 +182,14 @@ export function chainAsDag(c: PlanCosts, link: { bandwidth: number; downBandwidt
 /**
  * DAG costs of a layer graph (`layerGraph` of a model): per layer key the client and server ms
  * (e.g. the IONN files, by Caffe layer name; a missing key counts 0 ms), per tensor its bytes.
- * Layers outside `uploaded` (default: all uploaded) may not run on the server.
+ * Layers outside `uploaded` may not run on the server (as for the chain planners: none when not given).
  */
 export function dagCostsOf(
   graph: { layers: { key: string }[]; edges: { from: number; to: number; tensor: string }[] },
   tensorBytes: (tensor: string) => number,
   clientMs: (key: string) => number | undefined,
   serverMs: (key: string) => number | undefined,
-  link: { bandwidth: number; downBandwidth?: number; rttMs: number; uploaded?: ReadonlySet<number>; serverLoad?: number },
+  link: LinkState,
 ): DagCosts {
   const up = 1000 / link.bandwidth;
   const down = 1000 / (link.downBandwidth ?? link.bandwidth);
@@ -208,7 +208,7 @@ export function dagCostsOf(
   return {
     n: graph.layers.length,
     clientMs: graph.layers.map((l) => clientMs(l.key) ?? 0),
-    serverMs: graph.layers.map((l, i) => (link.uploaded && !link.uploaded.has(i) ? Infinity : (serverMs(l.key) ?? 0) * (link.serverLoad ?? 1))),
+    serverMs: graph.layers.map((l, i) => (link.uploaded?.has(i) ? (serverMs(l.key) ?? 0) * (link.serverLoad ?? 1) : Infinity)),
     tensors,
   };
 }

@@ -461,3 +461,54 @@ export const PLANNERS: Record<string, Planner> = {
 function planOf(c: PlanCosts, onServer: boolean[], l: LinkState, o?: PlanOptions): ExecutionPlan {
   return { onServer, latencyMs: planLatency(c, onServer, l, o) };
 }
+
+/** The maximal runs of consecutive layers in a partition, as [first, end) ranges, in order. */
+export function layerRuns(layers: readonly number[]): [number, number][] {
+  const sorted = [...new Set(layers)].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const i of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else runs.push([i, i + 1]);
+  }
+  return runs;
+}
+
+/**
+ * A plan as a server that holds sessions per *group* (consecutive layers, [first, end)) can run it:
+ * a run of server layers must start where a group starts and continues group after group (it may
+ * stop inside one). A server layer where no group starts runs on the client instead, and the run
+ * the plan wanted from there to the end of the group holding it is listed in `wanted` (a group the
+ * server could load for later queries).
+ */
+export function alignToGroups(onServer: readonly boolean[], groups: readonly (readonly [number, number])[]): { onServer: boolean[]; wanted: [number, number][] } {
+  const starts = new Set(groups.map((g) => g[0]));
+  const out = [...onServer];
+  const wanted: [number, number][] = [];
+  let inRun = false;
+  // Layers of a planned run already moved to the client (only its first asks for a group).
+  let moved = false;
+  // A run may continue at i when the group it is in goes on past i, or a group starts at i.
+  let reach = -1;
+  for (let i = 0; i < out.length; i++) {
+    if (!out[i]) {
+      inRun = moved = false;
+      continue;
+    }
+    if (inRun && i < reach) continue;
+    if (starts.has(i)) {
+      inRun = true;
+      moved = false;
+      reach = -1;
+      for (const g of groups) if (g[0] === i) reach = Math.max(reach, g[1]);
+      continue;
+    }
+    out[i] = false;
+    inRun = false;
+    if (moved) continue;
+    moved = true;
+    const holder = groups.filter((g) => g[0] < i && i < g[1]).reduce((e, g) => Math.max(e, g[1]), -1);
+    if (holder > i) wanted.push([i, holder]);
+  }
+  return { onServer: out, wanted };
+}

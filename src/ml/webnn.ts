@@ -42,9 +42,10 @@ interface OperandRecord {
   index?: number;
 }
 interface Port { name: string; onnx: string; dataType: MLOperandDataType; shape: number[] }
-interface GraphRecord { context: ContextRecord; inputs: Port[]; outputs: Port[]; hash: string; model: Uint8Array; destroyed: boolean }
+/** `session`: the shared session (see `sessionFor`), set once when the graph is built or restored. */
+interface GraphRecord { context: ContextRecord; inputs: Port[]; outputs: Port[]; hash: string; model: Uint8Array; destroyed: boolean; session?: Promise<ort.InferenceSession> }
 /** A graph as a snapshot writes it: the model as one realm buffer per content hash. */
-type StoredGraph = Omit<GraphRecord, 'model'> & { model: unknown };
+type StoredGraph = Omit<GraphRecord, 'model' | 'session'> & { model: unknown };
 interface TensorRecord { context: ContextRecord; dataType: MLOperandDataType; shape: number[]; bytes: unknown; readable: boolean; writable: boolean; destroyed: boolean; error: string | null }
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -55,10 +56,7 @@ export function webnnService(options: WebnnServiceOptions = {}): HostService {
 }
 
 function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
-  const { kit, R, method: syncMethod, guestPromise, fail, failAs, readDims, rejecting } = guestTools(host);
-  const promising = new Set(['createContext', 'build', 'createTensor', 'readTensor', 'compute']);
-  const method = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
-    syncMethod(o, name, length, promising.has(name) ? rejecting(impl) : impl);
+  const { kit, R, method, promiseMethod, guestPromise, fail, failAs, readDims } = guestTools(host);
   const note = options.onNote ?? ((line: string) => void process.stderr.write(line + '\n'));
   const klass = (name: string) => {
     const C = host.native(name, 0, () => fail(`Illegal constructor: ${name}`), true) as Function & { prototype: object };
@@ -71,6 +69,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   // Sessions by model hash and provider, shared by graphs of the same model (refs count the graphs).
   const sessions = new Map<string, { session: Promise<ort.InferenceSession>; refs: number }>();
   const sessionFor = (g: GraphRecord): Promise<ort.InferenceSession> => {
+    if (g.session) return g.session;
     const key = `${g.hash}|${g.context.provider}`;
     let entry = sessions.get(key);
     if (!entry) {
@@ -80,10 +79,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       sessions.set(key, (entry = { session, refs: 0 }));
     }
     entry.refs++;
-    live.set(g, entry.session);
-    return entry.session;
+    return (g.session = entry.session);
   };
-  const live = new WeakMap<GraphRecord, Promise<ort.InferenceSession>>();
   const models = modelStore(kit);
   const realmBytes = (bytes: Uint8Array): unknown => {
     const r = new kit.arrays.Uint8Array!(bytes.byteLength);
@@ -114,7 +111,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     }
     return p;
   };
-  method(MLPrototype, 'createContext', 0, (_self, a) => {
+  promiseMethod(MLPrototype, 'createContext', 0, (_self, a) => {
     const o = a[0];
     if (o !== undefined && o !== null && typeof o !== 'object') fail('createContext: options must be a dictionary');
     const deviceType = o ? R.get(o as object, 'deviceType') ?? 'cpu' : 'cpu';
@@ -602,14 +599,15 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   // ---- build ---------------------------------------------------------------------------------------
   const GraphPrototype = klass('MLGraph');
   const graphs = host.stampedKind<GraphRecord, StoredGraph>('webnn.MLGraph', GraphPrototype, {
-    encode: (g) => ({ ...g, model: models.encode(g.hash, g.model) }),
+    // the session is host state: not written (decode makes it again)
+    encode: ({ session: _session, ...g }) => ({ ...g, model: models.encode(g.hash, g.model) }),
     decode: (s) => {
       const g: GraphRecord = { ...s, model: models.decode(s.hash, s.model, 'MLGraph') };
       if (!g.destroyed) sessionFor(g); // the session is made now, awaited by the first dispatch
       return g;
     },
   });
-  method(BuilderPrototype, 'build', 1, (self, a) => {
+  promiseMethod(BuilderPrototype, 'build', 1, (self, a) => {
     const b = builders.get(self) ?? fail('build: this is not an MLGraphBuilder');
     if (b.built) failAs('InvalidStateError', 'build: the builder has already built its graph');
     const outs = dict(a[0], 'build: outputs') ?? fail('build: outputs must be a record of MLOperands');
@@ -642,7 +640,6 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       sessions.delete(key);
       void entry.session.then((s) => s.release(), () => {});
     }
-    live.delete(g);
     return undefined;
   });
 
@@ -795,7 +792,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     (tensors.get(self) ?? fail('destroy: this is not an MLTensor')).destroyed = true;
   });
 
-  method(ContextPrototype, 'createTensor', 1, (self, a) => {
+  promiseMethod(ContextPrototype, 'createTensor', 1, (self, a) => {
     const context = contextOf(self, 'createTensor: this');
     const d = readDescriptor(a[0], 'createTensor');
     const o = a[0] as object;
@@ -827,7 +824,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     });
     return undefined;
   });
-  method(ContextPrototype, 'readTensor', 2, (self, a) => {
+  promiseMethod(ContextPrototype, 'readTensor', 2, (self, a) => {
     const { context, t } = access(self, a[0], 'readTensor');
     const into = a[1];
     if (into !== undefined) checkView(into, t.dataType, sizeOf(t.shape), 'readTensor');
@@ -883,7 +880,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const ins = check(g.inputs, byName(a[1], g.inputs, 'dispatch: inputs'), 'dispatch: inputs');
     const outs = check(g.outputs, byName(a[2], g.outputs, 'dispatch: outputs'), 'dispatch: outputs');
     if (outs.some((t) => ins.includes(t)) || new Set(outs).size !== outs.length) fail('dispatch: a tensor is used twice among the outputs or as both input and output');
-    const session = live.get(g) ?? sessionFor(g);
+    const session = sessionFor(g);
     host.track(enqueue(context, async () => {
       try {
         const results = await (await session).run(feedsOf(g, ins.map((t) => hostView(t.bytes).slice())));
@@ -900,14 +897,14 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
 
   // The earlier drafts' compute(graph, inputs, outputs): results are written into the output views.
   // NON-SPEC: the views are not transferred (detached); the result record holds the same views.
-  method(ContextPrototype, 'compute', 3, (self, a) => {
+  promiseMethod(ContextPrototype, 'compute', 3, (self, a) => {
     const context = contextOf(self, 'compute: this');
     const g = graphOf(a[0], context, 'compute');
     const inViews = byName(a[1], g.inputs, 'compute: inputs');
     const outViews = byName(a[2], g.outputs, 'compute: outputs');
     const bytes = inViews.map((v, i) => readBytes(v, g.inputs[i]!.dataType, sizeOf(g.inputs[i]!.shape), `compute: inputs['${g.inputs[i]!.name}']`));
     outViews.forEach((v, i) => checkView(v, g.outputs[i]!.dataType, sizeOf(g.outputs[i]!.shape), `compute: outputs['${g.outputs[i]!.name}']`));
-    const session = live.get(g) ?? sessionFor(g);
+    const session = sessionFor(g);
     return guestPromise('compute', () => enqueue(context, async () => (await session).run(feedsOf(g, bytes))), (results) => {
       g.outputs.forEach((p, i) => writeInto(outViews[i], resultBytes(results[p.onnx]!)));
       return kit.record(['inputs', 'outputs'], [a[1], a[2]]);

@@ -8,12 +8,12 @@
 // rest of the upload order is recomputed. When the server disappears mid-query the query finishes
 // locally from the last tensor it holds (one stderr line), and so do the queries after it.
 //
-// Client speed emulation (for benches on a fast machine): with `emulate`, each run of client layers
-// is padded (by waiting, not spinning) to the sum of those layers' times in the given device model,
-// e.g. the ODROID-XU4 profile; a layer slower here than there is not padded and is counted in
-// `overrunMs`.
+// Client speed emulation (for benches on a fast machine): with `emulate`, each run of consecutive
+// client layers is padded (by waiting, not spinning; once per run, not per layer: one timer instead
+// of 111 for MobileNet) to the sum of those layers' times in the given device model, e.g. the
+// ODROID-XU4 profile; a run slower here than there is not padded and is counted in `overrunMs`.
 import WebSocket from 'ws';
-import { contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, ort, subModel, type ExecutionPlan, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
+import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, ort, subModel, type ExecutionPlan, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
 import { IONN_PATH, IONN_VERSION, decodeFrame, encodeFrame, packTensors, tensorData, type IonnServerMessage, type WireTensor } from './ionn-wire';
 
 export interface IonnOptions {
@@ -45,7 +45,13 @@ export interface IonnOptions {
 }
 
 export type IonnEvent =
-  | { kind: 'loaded'; at: number; layer: number; loadMs: number }
+  /** A group of consecutive layers became one session on the server (`wanted`: asked for by a query plan, not by the upload). */
+  | { kind: 'loaded'; at: number; layers: number[]; loadMs: number }
+  | { kind: 'group-wanted'; at: number; from: number; to: number }
+  /** The upload sent a group's last layer and asked for its session (in upload order). */
+  | { kind: 'group-sent'; at: number; from: number; to: number }
+  /** A layer's bytes arrived whole on the server (it is not loaded before its group is). */
+  | { kind: 'stored'; at: number; layer: number }
   | { kind: 'replan'; at: number; bandwidth: number; rttMs: number; serverLoad: number; order: number[][] }
   | { kind: 'remote'; at: number; from: number; to: number }
   | { kind: 'fallback'; at: number; layer: number; why: string }
@@ -64,6 +70,10 @@ export interface QueryResult {
   overrunMs: number;
   /** The server failed during this query and the rest ran locally. */
   fellBack: boolean;
+  /** Where the time went: each local layer's wall time (padding included; undefined for server layers), */
+  localMs: (number | undefined)[];
+  /** and each request to the server: its layers, the round trip from sending to the answer, the server's own time for them, the bytes sent. */
+  remote: { from: number; to: number; ms: number; serverMs: number; upBytes: number }[];
 }
 
 /** A model cut into its chain layers: the bytes uploaded per layer, their hashes, local sessions. */
@@ -117,6 +127,7 @@ export class IonnModel {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 
 /** Wait until `performance.now()` reaches `t` (timers may fire early by a fraction of a ms). */
 async function until(t: number): Promise<void> {
@@ -173,8 +184,14 @@ class LateReply extends Error {}
 const ewma = (old: number, sample: number, a = 0.3) => old + a * (sample - old);
 
 export class IonnClient {
-  /** Layers loaded on the server. */
+  /** Layers loaded on the server (in some group). */
   readonly uploaded = new Set<number>();
+  /** Layers whose bytes the server holds (loaded or not). */
+  readonly stored = new Set<number>();
+  /** The server's sessions over this model: groups of consecutive layers, [first, end). */
+  readonly groups: [number, number][] = [];
+  /** Groups asked for by query plans (a run starting inside a loaded group), by first layer. */
+  private groupsAsked = new Set<number>();
   bandwidth: number;
   rttMs: number;
   /** Measured server time ÷ the cost model's server time (1: as profiled, idle). */
@@ -183,6 +200,13 @@ export class IonnClient {
   uploadEndMs: number | undefined;
   /** Partition bytes sent so far (0 when the server had the model cached). */
   bytesSent = 0;
+  /** Bytes of query requests sent while the upload was still sending (they shared the uplink with it). */
+  queryUpBytes = 0;
+  /** The upload has sent its last chunk. */
+  private uploadSent = false;
+  /** ms since connect when both channels had their welcome (the upload and the first query start), and when the last upload chunk was acknowledged. */
+  connectedMs = 0;
+  lastAckMs = 0;
   /** The server went away: everything runs locally from now on. */
   serverGone = false;
   readonly t0 = performance.now();
@@ -245,13 +269,16 @@ export class IonnClient {
     this.query = new Channel(url);
     await Promise.all([this.upload.open, this.query.open]);
     const hello = { type: 'hello', v: IONN_VERSION, model: this.model.hash, parts: this.model.partHashes };
-    const welcome = (ch: Channel) => new Promise<number[]>((resolve, reject) => {
-      ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m.have) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
+    type Welcome = Extract<IonnServerMessage, { type: 'welcome' }>;
+    const welcome = (ch: Channel) => new Promise<Welcome>((resolve, reject) => {
+      ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
       ch.whenClosed((why) => reject(new Error(`IONN server: ${why} before welcome`)));
       ch.send(hello);
     });
-    const [have] = await Promise.all([welcome(this.upload), welcome(this.query)]);
-    for (const i of have!) this.uploaded.add(i);
+    const [w] = await Promise.all([welcome(this.upload), welcome(this.query)]);
+    this.connectedMs = this.now;
+    for (const i of w!.stored) this.stored.add(i);
+    for (const g of w!.groups) this.addGroup(g[0], g[1]);
     this.upload.onMessage = (m) => this.onUploadMessage(m);
     this.query.onMessage = (m, payload) => this.onQueryMessage(m, payload);
     const lost = (why: string) => this.lose(why);
@@ -263,7 +290,7 @@ export class IonnClient {
     });
     this.pinger = setInterval(() => this.query.closed || this.query.ws.ping(String(performance.now())), 500);
     this.pinger.unref();
-    this.log(`ionn: connected to ${url}: ${have!.length}/${this.model.n} layers already there`);
+    this.log(`ionn: connected to ${url}: ${this.uploaded.size}/${this.model.n} layers already loaded, ${this.stored.size} stored`);
     this.uploading = this.runUpload();
   }
 
@@ -303,19 +330,40 @@ export class IonnClient {
         this.measureBandwidth();
       }
       this.lastAckAt = now;
+      this.lastAckMs = now - this.t0;
+    } else if (m.type === 'stored') {
+      this.stored.add(m.layer);
+      this.emit({ kind: 'stored', at: this.now, layer: m.layer });
     } else if (m.type === 'loaded') {
-      this.uploaded.add(m.layer);
-      this.inTransit.delete(m.layer);
-      this.emit({ kind: 'loaded', at: this.now, layer: m.layer, loadMs: m.loadMs });
+      this.addGroup(m.layers[0]!, m.layers[0]! + m.layers.length);
+      for (const l of m.layers) this.inTransit.delete(l);
+      this.emit({ kind: 'loaded', at: this.now, layers: m.layers, loadMs: m.loadMs });
     } else if (m.type === 'error') {
       this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
-      this.refused.add(m.layer ?? -1);
-      this.inTransit.delete(m.layer ?? -1);
+      // A refused group the upload sent: its layers never arrive (one a query asked for only costs that query's wish).
+      const run = this.sentGroups.find((g) => g[0] === m.layer);
+      if (!run && this.groupsAsked.has(m.layer ?? -1)) return this.wakeAll();
+      for (const l of run ? range(run[0], run[1]) : [m.layer ?? -1]) {
+        if (this.uploaded.has(l)) continue;
+        this.refused.add(l);
+        this.inTransit.delete(l);
+      }
     }
     this.wakeAll();
   }
 
   private refused = new Set<number>();
+  private sentGroups: [number, number][] = [];
+
+  private addGroup(from: number, to: number): void {
+    if (!this.groups.some((g) => g[0] === from && g[1] === to)) this.groups.push([from, to]);
+    for (let l = from; l < to; l++) (this.uploaded.add(l), this.stored.add(l));
+  }
+
+  /** Ask the server for one session over stored layers [from, to). */
+  private askGroup(from: number, to: number): void {
+    this.upload.send({ type: 'group', layers: range(from, to) });
+  }
   private acks: { at: number; bytes: number; busy: boolean }[] = [];
 
   /**
@@ -363,13 +411,38 @@ export class IonnClient {
       const part = this.order.shift();
       if (!part) break;
       this.sending = part;
-      while (this.sending.length && !this.stopped && !this.serverGone) {
-        const layer = this.sending[0]!;
-        if (!this.uploaded.has(layer)) await this.sendLayer(layer);
-        sent.add(layer);
-        this.sending = this.sending.slice(1);
+      // Each maximal run of consecutive layers of the partition becomes one session on the server;
+      // the estimates are checked after each layer, and when they moved, the layers of the run sent
+      // so far become a group and the rest of the order is re-planned.
+      let replanned = false;
+      for (const [from, to] of layerRuns(part)) {
+        if (this.stopped || this.serverGone || replanned) break;
+        const run = range(from, to).filter((l) => !this.uploaded.has(l));
+        for (const l of run) this.inTransit.add(l);
+        const done: number[] = [];
+        for (const l of run) {
+          if (!this.stored.has(l)) await this.sendLayer(l);
+          if (this.stopped || this.serverGone) break;
+          done.push(l);
+          sent.add(l);
+          const p = this.planned;
+          if (done.length < run.length && (moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) {
+            replanned = true;
+            break;
+          }
+        }
+        // Runs split by layers already loaded become one group per piece.
+        for (const [a, b] of layerRuns(done)) {
+          this.sentGroups.push([a, b]);
+          this.askGroup(a, b);
+          this.emit({ kind: 'group-sent', at: this.now, from: a, to: b });
+        }
+        this.sending = this.sending.filter((l) => !done.includes(l));
+        for (const l of run) if (!done.includes(l)) this.inTransit.delete(l);
         const p = this.planned;
-        if (this.stopped || this.serverGone || !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        if (!replanned && !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        if (this.stopped || this.serverGone || !this.sending.length) break;
+        replanned = true;
         this.order.unshift(this.sending);
         replanOrder();
         this.sending = [];
@@ -378,6 +451,7 @@ export class IonnClient {
       }
     }
     this.sending = [];
+    this.uploadSent = true;
     // Every layer sent: wait until the server has loaded them (or refused one).
     while (!this.stopped && !this.serverGone && this.uploaded.size + this.refused.size < this.model.n) await this.waitWake();
     if (this.uploaded.size === this.model.n) {
@@ -389,7 +463,6 @@ export class IonnClient {
   /** Send one layer's partition in chunks, at most two chunks' bytes unacknowledged, yielding while a query's request crosses the link. */
   private async sendLayer(layer: number): Promise<void> {
     const bytes = this.model.parts[layer]!;
-    this.inTransit.add(layer);
     let offset = 0;
     while (offset < bytes.length) {
       const chunk = Math.max(16384, Math.round((this.bandwidth * (this.options.chunkMs ?? 20)) / 1000));
@@ -416,7 +489,22 @@ export class IonnClient {
   /** The plan of a query now: the planner's over the loaded layers. */
   private planNow(): ExecutionPlan {
     if (this.serverGone) return { onServer: new Array<boolean>(this.model.n).fill(false), latencyMs: this.costs.clientMs.reduce((s, x) => s + x, 0) };
-    return this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' });
+    return this.runnable(this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' }));
+  }
+
+  /**
+   * The plan as the server's groups can run it (alignToGroups): a server run the plan starts inside a
+   * loaded group starts on the client instead, and the server is asked (once) for a group from there.
+   */
+  private runnable(plan: ExecutionPlan): ExecutionPlan {
+    const a = alignToGroups(plan.onServer, this.groups);
+    for (const [from, to] of a.wanted) {
+      if (this.groupsAsked.has(from) || this.serverGone) continue;
+      this.groupsAsked.add(from);
+      this.askGroup(from, to);
+      this.emit({ kind: 'group-wanted', at: this.now, from, to });
+    }
+    return { onServer: a.onServer, latencyMs: plan.latencyMs };
   }
 
   /**
@@ -453,50 +541,64 @@ export class IonnClient {
     let waitedMs = 0;
     if (replan && !this.serverGone) {
       // Waiting for layers about to arrive finishes sooner than starting now? (the wait counts in the latency)
-      let bestEnd = called + plan.latencyMs;
+      const nowEnd = called + plan.latencyMs;
+      let bestEnd = nowEnd;
       let waitFor: Set<number> | undefined;
+      let thenMs = 0;
+      let arrives = 0;
       for (const u of this.upcoming(bestEnd)) {
-        const end = u.at + this.options.planner.plan(this.costs, this.link(u.layers), { notUploaded: 'forbid' }).latencyMs;
-        if (end < bestEnd) {
-          bestEnd = end;
+        const ms = this.options.planner.plan(this.costs, this.link(u.layers), { notUploaded: 'forbid' }).latencyMs;
+        if (u.at + ms < bestEnd) {
+          bestEnd = u.at + ms;
           waitFor = u.layers;
+          thenMs = ms;
+          arrives = u.at;
         }
       }
       if (waitFor) {
         const want = waitFor;
-        while (!this.serverGone && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
+        // Late layers (a slow link, a busy server) are waited for past their predicted arrival by at
+        // most what waiting was to gain (as in ski rental: never worse than twice the better choice);
+        // then the query starts with what is there.
+        const giveUp = arrives + (nowEnd - called) - thenMs;
+        const timer = setTimeout(() => this.wakeAll(), Math.max(0, giveUp - performance.now()));
+        while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
+        clearTimeout(timer);
         waitedMs = performance.now() - called;
         plan = this.planNow();
       }
     }
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
     const onServer = new Array<boolean>(n).fill(false);
-    let known = this.uploaded.size;
+    // New groups on the server (an upload's, or one a plan asked for): re-plan the rest of the query.
+    let known = this.groups.length;
     let overrunMs = 0;
     let fellBack = false;
+    const localMs = new Array<number | undefined>(n).fill(undefined);
+    const pad = { layers: [] as number[] };
+    const remote: QueryResult['remote'] = [];
     let i = 0;
     while (i < n) {
-      if (replan && this.uploaded.size !== known && !this.serverGone) {
-        known = this.uploaded.size;
-        plan = exactPlanFrom(this.costs, this.link(), i, false, { notUploaded: 'forbid' });
+      if (replan && this.groups.length !== known && !this.serverGone) {
+        known = this.groups.length;
+        plan = this.runnable(exactPlanFrom(this.costs, this.link(), i, false, { notUploaded: 'forbid' }));
       }
       if (this.serverGone || !plan.onServer[i]) {
-        // A local layer, padded to the emulated device's time.
+        // A local layer; the run it belongs to is padded to the emulated device's time before the
+        // query leaves this side or ends.
         const t = performance.now();
         await this.model.runLayer(i, values);
-        const target = this.options.emulate?.[i];
-        if (target !== undefined) {
-          const real = performance.now() - t;
-          if (real > target) overrunMs += real - target;
-          else await until(t + target);
-        }
+        localMs[i] = performance.now() - t;
+        pad.layers.push(i);
         i++;
+        if (i === n) overrunMs += await this.padRun(pad, localMs);
         continue;
       }
+      overrunMs += await this.padRun(pad, localMs);
       let j = i;
       while (j < n && plan.onServer[j]) j++;
       try {
-        await this.runRemote(i, j, values);
+        remote.push(await this.runRemote(i, j, values));
         for (let k = i; k < j; k++) onServer[k] = true;
         i = j;
       } catch (e) {
@@ -512,11 +614,28 @@ export class IonnClient {
     }
     const outputs: Record<string, ort.Tensor> = {};
     for (const name of this.model.chain.layers[n - 1]!.outputs) outputs[name] = values.get(name)!;
-    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack };
+    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack, localMs, remote };
+  }
+
+  /**
+   * Pad a run of local layers (the layers of `pad`, which empties) to the emulated device's time for
+   * them; each layer's `localMs` becomes its share of the run's wall time. The ms by which the run
+   * was slower here than the device (0 when padded, or without emulation).
+   */
+  private async padRun(pad: { layers: number[] }, localMs: (number | undefined)[]): Promise<number> {
+    const layers = pad.layers.splice(0);
+    const emulate = this.options.emulate;
+    if (!emulate || !layers.length) return 0;
+    const real = layers.reduce((t, k) => t + localMs[k]!, 0);
+    const target = layers.reduce((t, k) => t + emulate[k]!, 0);
+    if (real < target) await until(performance.now() + target - real);
+    const wall = Math.max(real, target);
+    for (const k of layers) localMs[k] = target > 0 ? (wall * emulate[k]!) / target : localMs[k];
+    return Math.max(0, real - target);
   }
 
   /** Layers [i, j) on the server: send layer i's inputs, wait for layer j−1's outputs. */
-  private async runRemote(i: number, j: number, values: Map<string, ort.Tensor>): Promise<void> {
+  private async runRemote(i: number, j: number, values: Map<string, ort.Tensor>): Promise<QueryResult['remote'][number]> {
     const inputs = this.model.chain.layers[i]!.inputs.map((name) => {
       const t = values.get(name)!;
       return { name, type: t.type, dims: t.dims, data: t.data as ArrayBufferView };
@@ -532,6 +651,9 @@ export class IonnClient {
     // The request crosses the link behind at most two upload chunks; the upload holds back until it has.
     this.yieldUntil = Math.max(this.yieldUntil, performance.now() + (payload.reduce((t, p) => t + p.length, 0) / this.bandwidth) * 1000 + this.rttMs / 2);
     let timer: NodeJS.Timeout | undefined;
+    const sentAt = performance.now();
+    const upBytes = payload.reduce((t, p) => t + p.length, 0);
+    if (!this.uploadSent) this.queryUpBytes += upBytes;
     try {
       const reply = await new Promise<{ m: IonnServerMessage; payload: Buffer }>((resolve, reject) => {
         if (this.serverGone) return reject(new Error('the server is gone'));
@@ -551,6 +673,7 @@ export class IonnClient {
       const modelled = layers.reduce((s, k) => s + this.costs.serverMs[k]!, 0);
       const measured = m.ms.reduce((s, x) => s + x, 0);
       if (modelled > 0.5) this.serverLoad = ewma(this.serverLoad, Math.max(measured / modelled, 1e-3));
+      return { from: i, to: j, ms: performance.now() - sentAt, serverMs: measured, upBytes };
     } finally {
       clearTimeout(timer);
       this.queriesInFlight--;

@@ -11,9 +11,22 @@ import { IONN_VERSION, checkTensors, decodeFrame, encodeFrame, packTensors, tens
 import type { HostTensor, OrtReply, OrtRequest } from './ionn-ort-worker';
 import { workerFile } from './server';
 
-interface CachedPart {
-  bytes: number;
+/** A loaded group: one session over consecutive layers, by the SHA-256 of its layers' bytes. */
+interface Group {
+  hashes: string[];
+  thread: OrtThread;
   loadMs: number;
+  inputs: string[];
+  /** outputs[k]: the outputs of the group's k-th layer. */
+  outputs: string[][];
+}
+
+/** One onnxruntime thread (ionn-ort-worker.ts) and the groups it holds. */
+interface OrtThread {
+  worker: Worker;
+  ready: boolean;
+  loading: number;
+  groups: number;
 }
 
 export interface PartitionCacheOptions {
@@ -21,58 +34,95 @@ export interface PartitionCacheOptions {
   maxBytes?: number;
   /** Threads per onnxruntime session (default 1: a server holds many small sessions, and idle thread pools spin). */
   threads?: number;
+  /** onnxruntime threads (each holds the sessions it created) at most (default 8); beyond, a new group goes to the idle one holding fewest. */
+  maxThreads?: number;
 }
 
+export type LoadedGroup = Pick<Group, 'loadMs'> & { layers: number };
+
+const groupKey = (hashes: readonly string[]) => (hashes.length === 1 ? hashes[0]! : createHash('sha256').update(hashes.join(',')).digest('hex'));
+
 /**
- * Loaded partitions by the SHA-256 of their bytes, and the models they were uploaded for. The
- * sessions live in one worker thread (ionn-ort-worker.ts): loading a large partition there does not
- * stop this thread from acknowledging chunks and reading requests.
+ * Uploaded layers' bytes by their SHA-256, the groups of consecutive layers loaded from them (one
+ * onnxruntime session each), and the models they were uploaded for. Sessions live in worker threads
+ * (ionn-ort-worker.ts), one per group up to `maxThreads`: creating a large group's session blocks
+ * neither this thread (chunks acknowledged, requests read) nor the queries running other groups.
  */
 export class PartitionCache {
-  private readonly parts = new Map<string, CachedPart>();
-  private readonly loading = new Map<string, { promise: Promise<CachedPart>; resolve: (p: CachedPart) => void; reject: (e: Error) => void; bytes: number }>();
-  private readonly runs = new Map<number, { resolve: (r: { ms: number[]; tensors: HostTensor[] }) => void; reject: (e: Error) => void }>();
+  private readonly stored = new Map<string, Uint8Array>();
+  private readonly groups = new Map<string, Group>();
+  /** Groups by their first layer's hash (to find the groups a run can start with). */
+  private readonly byFirst = new Map<string, Group[]>();
+  private readonly loading = new Map<string, Promise<Group>>();
+  private readonly waiting = new Map<string, { resolve: (g: Group) => void; reject: (e: Error) => void; hashes: string[]; thread: OrtThread }>();
+  private readonly runs = new Map<number, { resolve: (r: { ms: number; tensors: HostTensor[] }) => void; reject: (e: Error) => void; thread: OrtThread }>();
   private readonly models = new Map<string, Set<string>>();
-  private worker: Worker | null = null;
+  private readonly threadPool: OrtThread[] = [];
+  private spare: OrtThread | null = null;
   private nextRun = 1;
   private bytes = 0;
+  private closed = false;
   /** Queries running now, over every session: the load reported to clients. */
   running = 0;
 
   constructor(private readonly options: PartitionCacheOptions = {}) {}
 
-  private thread(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(workerFile('ionn-ort-worker.js'));
-    w.on('message', (m: OrtReply) => this.onReply(m));
-    const gone = (why: string) => {
-      if (this.worker !== w) return;
-      this.worker = null;
-      // Its sessions are gone with it: every partition must come again.
-      for (const l of this.loading.values()) l.reject(new Error(why));
-      for (const r of this.runs.values()) r.reject(new Error(why));
-      this.loading.clear();
-      this.runs.clear();
-      this.parts.clear();
-      this.bytes = 0;
-    };
-    w.on('error', (e) => gone(`the onnxruntime thread failed: ${e.message}`));
-    w.on('exit', () => gone('the onnxruntime thread exited'));
-    return (this.worker = w);
+  private startThread(): OrtThread {
+    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), ready: false, loading: 0, groups: 0 };
+    t.worker.on('message', (m: OrtReply) => this.onReply(t, m));
+    const gone = (why: string) => this.threadGone(t, why);
+    t.worker.on('error', (e) => gone(`an onnxruntime thread failed: ${e.message}`));
+    t.worker.on('exit', () => gone('an onnxruntime thread exited'));
+    return t;
   }
 
-  private onReply(m: OrtReply): void {
-    if (m.type === 'loaded' || m.type === 'load-failed') {
-      const l = this.loading.get(m.hash);
-      this.loading.delete(m.hash);
-      if (!l) return;
-      if (m.type === 'load-failed') {
-        this.bytes -= l.bytes;
-        return l.reject(new Error(m.message));
-      }
-      const part = { bytes: l.bytes, loadMs: m.loadMs };
-      this.parts.set(m.hash, part);
-      l.resolve(part);
+  /** A thread for a new group: a fresh one (started ahead, so its start-up is off the load's path) up to the cap, else the idle one holding fewest groups. */
+  private threadForLoad(): OrtThread {
+    const max = this.options.maxThreads ?? 8;
+    let t: OrtThread;
+    if (this.threadPool.length < max) {
+      t = this.spare ?? this.startThread();
+      this.spare = null;
+      this.threadPool.push(t);
+      if (this.threadPool.length < max) this.spare = this.startThread();
+    } else {
+      t = [...this.threadPool].sort((a, b) => a.loading - b.loading || a.groups - b.groups)[0]!;
+    }
+    return t;
+  }
+
+  private threadGone(t: OrtThread, why: string): void {
+    if (this.spare === t) this.spare = null;
+    const k = this.threadPool.indexOf(t);
+    if (k < 0) return;
+    this.threadPool.splice(k, 1);
+    // Its sessions are gone with it: those groups must be loaded again (the bytes stay).
+    for (const [key, g] of this.groups) if (g.thread === t) this.dropGroup(key, g);
+    for (const [key, w] of this.waiting) if (w.thread === t) (this.waiting.delete(key), this.loading.delete(key), w.reject(new Error(why)));
+    for (const [id, r] of this.runs) if (r.thread === t) (this.runs.delete(id), r.reject(new Error(why)));
+  }
+
+  private dropGroup(key: string, g: Group): void {
+    this.groups.delete(key);
+    const list = this.byFirst.get(g.hashes[0]!) ?? [];
+    this.byFirst.set(g.hashes[0]!, list.filter((x) => x !== g));
+  }
+
+  private onReply(t: OrtThread, m: OrtReply): void {
+    if (m.type === 'ready') {
+      t.ready = true;
+    } else if (m.type === 'loaded' || m.type === 'load-failed') {
+      t.loading--;
+      const w = this.waiting.get(m.key);
+      this.waiting.delete(m.key);
+      this.loading.delete(m.key);
+      if (!w) return;
+      if (m.type === 'load-failed') return w.reject(new Error(m.message));
+      const g: Group = { hashes: w.hashes, thread: t, loadMs: m.loadMs, inputs: m.inputs, outputs: m.outputs };
+      t.groups++;
+      this.groups.set(m.key, g);
+      (this.byFirst.get(g.hashes[0]!) ?? this.byFirst.set(g.hashes[0]!, []).get(g.hashes[0]!)!).push(g);
+      w.resolve(g);
     } else {
       const r = this.runs.get(m.id);
       this.runs.delete(m.id);
@@ -81,55 +131,112 @@ export class PartitionCache {
     }
   }
 
-  /** Whether `bytes` more would still fit (checked before a partition's chunks are accepted). */
+  /** Start a thread ahead of the first load (a client said hello): its start-up is off the first group's path. */
+  warm(): void {
+    if (!this.spare && !this.closed && this.threadPool.length < (this.options.maxThreads ?? 8)) this.spare = this.startThread();
+  }
+
+  /** Whether `bytes` more would still fit (checked before a layer's chunks are accepted). */
   fits(bytes: number): boolean {
     return this.bytes + bytes <= (this.options.maxBytes ?? 2 ** 31);
   }
 
+  /** Whether a layer's checked bytes are here. */
   has(hash: string): boolean {
-    return this.parts.has(hash);
+    return this.stored.has(hash);
   }
 
   note(model: string, hash: string): void {
     (this.models.get(model) ?? this.models.set(model, new Set()).get(model)!).add(hash);
   }
 
-  /** Load checked bytes into a session (once per hash, even when two clients upload it at once). */
-  load(hash: string, bytes: Uint8Array): Promise<CachedPart> {
-    const have = this.parts.get(hash);
-    if (have) return Promise.resolve(have);
-    const pending = this.loading.get(hash);
-    if (pending) return pending.promise;
-    if (!this.fits(bytes.length)) return Promise.reject(Object.assign(new Error(`the partition cache is full (${this.options.maxBytes ?? 2 ** 31} bytes)`), { code: 'full' }));
+  /** Keep a layer's bytes (already checked against `hash`). */
+  store(hash: string, bytes: Uint8Array): void {
+    if (this.stored.has(hash)) return;
+    this.stored.set(hash, bytes);
     this.bytes += bytes.length;
-    let resolve!: (p: CachedPart) => void, reject!: (e: Error) => void;
-    const promise = new Promise<CachedPart>((res, rej) => ((resolve = res), (reject = rej)));
-    this.loading.set(hash, { promise, resolve, reject, bytes: bytes.length });
-    const copy = new Uint8Array(bytes);
-    this.thread().postMessage({ type: 'load', hash, bytes: copy, threads: this.options.threads ?? 1 } satisfies OrtRequest, [copy.buffer]);
-    return promise;
   }
 
-  /** Run these cached partitions in sequence on the tensors given: the last one's outputs and each one's time. */
-  run(hashes: string[], tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[] }> {
-    const missing = hashes.find((h) => !this.parts.has(h));
-    if (missing) return Promise.reject(new Error(`partition ${missing.slice(0, 12)}… is not loaded`));
-    const id = this.nextRun++;
-    return new Promise((resolve, reject) => {
-      this.runs.set(id, { resolve, reject });
-      this.thread().postMessage({ type: 'run', id, hashes, tensors } satisfies OrtRequest);
+  /** Load consecutive stored layers into one session (once per list of hashes, even when two clients ask at once). */
+  load(hashes: string[]): Promise<LoadedGroup> {
+    const done = (g: Group): LoadedGroup => ({ loadMs: g.loadMs, layers: g.hashes.length });
+    const key = groupKey(hashes);
+    const have = this.groups.get(key);
+    if (have) return Promise.resolve(done(have));
+    const pending = this.loading.get(key);
+    if (pending) return pending.then(done);
+    const missing = hashes.find((h) => !this.stored.has(h));
+    if (missing) return Promise.reject(new Error(`layer ${missing.slice(0, 12)}… was not uploaded`));
+    if (this.closed) return Promise.reject(new Error('the server is closing'));
+    const thread = this.threadForLoad();
+    const promise = new Promise<Group>((resolve, reject) => this.waiting.set(key, { resolve, reject, hashes: [...hashes], thread }));
+    this.loading.set(key, promise);
+    thread.loading++;
+    // Copies: the bytes stay here (other groups, other clients), the thread gets its own.
+    const pieces = hashes.map((h) => new Uint8Array(this.stored.get(h)!));
+    thread.worker.postMessage({ type: 'load', key, pieces, threads: this.options.threads ?? 1 } satisfies OrtRequest, pieces.map((p) => p.buffer as ArrayBuffer));
+    return promise.then(done);
+  }
+
+  /** The loaded groups over `parts` (a model's layer hashes) as [first layer, end) ranges. */
+  groupsOf(parts: readonly string[]): [number, number][] {
+    const out: [number, number][] = [];
+    parts.forEach((h, i) => {
+      for (const g of this.byFirst.get(h) ?? []) if (g.hashes.every((x, k) => parts[i + k] === x)) out.push([i, i + g.hashes.length]);
     });
+    return out;
   }
 
-  status(): { models: number; parts: number; bytes: number; running: number } {
-    return { models: this.models.size, parts: this.parts.size, bytes: this.bytes, running: this.running };
+  /**
+   * Run layers [from, to) of a model (`parts`: its layer hashes) on the tensors given, group after
+   * group: at each layer, the shortest loaded group starting there that covers the rest of the run
+   * (stopping at the run's last layer's outputs), else the longest that ends inside it. The outputs
+   * of the run's last layer, and each group's time.
+   */
+  async run(parts: readonly string[], from: number, to: number, tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[] }> {
+    const values = new Map(tensors.map((t) => [t.name, t]));
+    const ms: number[] = [];
+    let last: HostTensor[] = [];
+    for (let i = from; i < to; ) {
+      const fits = (g: Group) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x);
+      const here = (this.byFirst.get(parts[i]!) ?? []).filter(fits);
+      // The shortest group that covers the rest of the run, else the longest that ends inside it (alignToGroups assumes this).
+      const cover = here.filter((g) => i + g.hashes.length >= to).sort((a, b) => a.hashes.length - b.hashes.length);
+      const within = here.filter((g) => i + g.hashes.length < to).sort((a, b) => b.hashes.length - a.hashes.length);
+      const g = cover[0] ?? within[0];
+      if (!g) throw new Error(`no loaded group starts at layer ${i}`);
+      const stop = Math.min(to, i + g.hashes.length);
+      const feeds: HostTensor[] = [];
+      for (const name of g.inputs) {
+        const v = values.get(name);
+        if (!v) throw new Error(`no value for '${name}', the input of layer ${i}`);
+        feeds.push(v);
+      }
+      const id = this.nextRun++;
+      const r = await new Promise<{ ms: number; tensors: HostTensor[] }>((resolve, reject) => {
+        this.runs.set(id, { resolve, reject, thread: g.thread });
+        g.thread.worker.postMessage({ type: 'run', id, key: groupKey(g.hashes), tensors: feeds, fetches: g.outputs[stop - i - 1]! } satisfies OrtRequest);
+      });
+      ms.push(r.ms);
+      for (const t of r.tensors) values.set(t.name, t);
+      last = r.tensors;
+      i = stop;
+    }
+    return { ms, tensors: last };
+  }
+
+  status(): { models: number; parts: number; groups: number; threads: number; spareReady: boolean; bytes: number; running: number } {
+    return { models: this.models.size, parts: this.stored.size, groups: this.groups.size, threads: this.threadPool.length, spareReady: this.spare?.ready ?? false, bytes: this.bytes, running: this.running };
   }
 
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    this.parts.clear();
-    await w?.terminate();
+    this.closed = true;
+    const all = [...this.threadPool, ...(this.spare ? [this.spare] : [])];
+    this.threadPool.length = 0;
+    this.spare = null;
+    this.groups.clear();
+    this.byFirst.clear();
+    await Promise.all(all.map((t) => t.worker.terminate()));
   }
 }
 
@@ -169,6 +276,7 @@ export class IonnSession {
     if (h.type === 'hello') return this.hello(h);
     if (!this.model) return this.refuse('bad-message', 'say hello first');
     if (h.type === 'chunk') return this.chunk(h, frame.payload);
+    if (h.type === 'group') return this.group(h);
     if (h.type === 'run') return this.run(h, frame.payload);
     return this.refuse('bad-message', `unknown message type '${String(h.type)}'`);
   }
@@ -181,9 +289,11 @@ export class IonnSession {
     this.model = h.model as string;
     this.parts = h.parts as string[];
     for (const p of this.parts) this.cache.note(this.model, p);
-    const have = this.parts.flatMap((p, i) => (this.cache.has(p) ? [i] : []));
-    this.log(`ionn: model ${this.model.slice(0, 12)}…: ${this.parts.length} layers, ${have.length} cached`);
-    this.send({ type: 'welcome', v: IONN_VERSION, have });
+    this.cache.warm();
+    const groups = this.cache.groupsOf(this.parts);
+    const stored = this.parts.flatMap((p, i) => (this.cache.has(p) ? [i] : []));
+    this.log(`ionn: model ${this.model.slice(0, 12)}…: ${this.parts.length} layers, ${stored.length} stored, ${groups.length} groups loaded`);
+    this.send({ type: 'welcome', v: IONN_VERSION, stored, groups });
   }
 
   private layerOf(v: unknown): number | string {
@@ -212,12 +322,25 @@ export class IonnSession {
     const bytes = Buffer.concat(part.chunks);
     const hash = part.hash.digest('hex');
     if (hash !== this.parts[layer]) return this.refuse('bad-part', `layer ${layer}: the bytes' SHA-256 ${hash.slice(0, 12)}… is not the one announced in hello`, { layer });
+    this.cache.store(hash, bytes);
+    this.send({ type: 'stored', layer });
+  }
+
+  /** Load consecutive stored layers as one session (a partition's run of layers, or a run a plan starts inside one). */
+  private async group(h: Record<string, unknown>): Promise<void> {
+    const layers = Array.isArray(h.layers) ? h.layers.map((l) => this.layerOf(l)) : ['group.layers must be an array'];
+    const bad = layers.find((l) => typeof l === 'string');
+    if (bad !== undefined || !layers.length) return this.refuse('bad-message', String(bad ?? 'group.layers is empty'));
+    const from = layers[0] as number;
+    if (!(layers as number[]).every((l, k) => l === from + k)) return this.refuse('bad-message', `group.layers must be consecutive layers, not ${layers.join(', ')}`, { layer: from });
+    const hashes = (layers as number[]).map((l) => this.parts[l]!);
+    const missing = hashes.findIndex((x) => !this.cache.has(x));
+    if (missing >= 0) return this.refuse('not-uploaded', `layer ${from + missing} was not uploaded`, { layer: from });
     try {
-      const loaded = await this.cache.load(hash, bytes);
-      this.send({ type: 'loaded', layer, loadMs: loaded.loadMs });
+      const loaded = await this.cache.load(hashes);
+      this.send({ type: 'loaded', layers: layers as number[], loadMs: loaded.loadMs });
     } catch (e) {
-      const code = (e as { code?: string }).code === 'full' ? 'full' : 'bad-part';
-      this.refuse(code, `layer ${layer}: ${(e as Error).message.split('\n')[0]}`, { layer });
+      this.refuse('bad-part', `layers ${from}…${from + layers.length - 1}: ${(e as Error).message.split('\n')[0]}`, { layer: from });
     }
   }
 
@@ -229,15 +352,16 @@ export class IonnSession {
     if (bad !== undefined || !layers.length) return this.refuse('bad-message', String(bad ?? 'run.layers is empty'), { id });
     const tensors = checkTensors(h.tensors, payload.length);
     if (typeof tensors === 'string') return this.refuse('bad-message', tensors, { id });
-    const hashes = (layers as number[]).map((l) => this.parts[l]!);
-    const missing = hashes.findIndex((h) => !this.cache.has(h));
-    if (missing >= 0) return this.refuse('not-uploaded', `layer ${String(layers[missing])} is not on this server`, { id });
+    const from = layers[0] as number;
+    const to = from + layers.length;
+    if (!(layers as number[]).every((l, k) => l === from + k)) return this.refuse('bad-message', `run.layers must be consecutive layers, not ${layers.join(', ')}`, { id });
     const load = this.cache.running++;
     let out: { ms: number[]; tensors: HostTensor[] };
     try {
-      out = await this.cache.run(hashes, tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })));
+      out = await this.cache.run(this.parts, from, to, tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })));
     } catch (e) {
-      return this.refuse('run-failed', (e as Error).message.split('\n')[0]!, { id });
+      const message = (e as Error).message.split('\n')[0]!;
+      return this.refuse(/^no loaded group/.test(message) ? 'not-uploaded' : 'run-failed', message, { id });
     } finally {
       this.cache.running--;
     }

@@ -3,16 +3,20 @@
 // channel: the background *upload* of model partitions and the *queries*. Every message is one binary
 // frame: a little-endian u32 header length, the header as UTF-8 JSON, then the payload bytes.
 //
-//   client → server  hello  { v, model, parts: [sha256 per chain layer] }   → welcome { have: [layer] }
+//   client → server  hello  { v, model, parts: [sha256 per chain layer] }   → welcome { stored: [layer], groups: [[from, to]] }
 //   client → server  chunk  { layer, offset, total } + bytes                → ack { layer, received }
-//                                                                             (last chunk) → loaded { layer, loadMs }
+//                                                                             (last chunk) → stored { layer }
+//   client → server  group  { layers: [a, a+1, …] } (stored layers)         → loaded { layers, loadMs }
 //   client → server  run    { id, layers: [i, i+1, …], tensors } + bytes   → result { id, tensors, ms, load } + bytes
 //   server → client  error  { id?, layer?, code, message }
 //
-// A partition is cached under the SHA-256 of its own bytes (checked on arrival), named per model by
-// the model's SHA-256: a second client of the same model finds its layers there and uploads nothing,
-// and no client can place bytes under another's hash.
-export const IONN_VERSION = 1;
+// A layer's bytes (its one-layer sub-model) are kept under the SHA-256 of those bytes (checked on
+// arrival), named per model by the model's SHA-256: a second client of the same model finds its
+// layers there and uploads nothing, and no client can place bytes under another's hash. A *group*
+// is one onnxruntime session over consecutive stored layers (a partition's run of layers, or a run a
+// plan starts inside one), joined on the server from those bytes; a run request is served group
+// after group, each starting where the previous ended (`ms`: one time per group).
+export const IONN_VERSION = 2;
 export const IONN_PATH = '/ionn';
 
 export type IonnTensorType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool';
@@ -29,14 +33,16 @@ export interface WireTensor {
 export type IonnClientMessage =
   | { type: 'hello'; v: number; model: string; parts: string[] }
   | { type: 'chunk'; layer: number; offset: number; total: number }
+  | { type: 'group'; layers: number[] }
   | { type: 'run'; id: number; layers: number[]; tensors: WireTensor[] };
 
 export type IonnErrorCode = 'bad-message' | 'bad-version' | 'bad-part' | 'not-uploaded' | 'full' | 'run-failed';
 
 export type IonnServerMessage =
-  | { type: 'welcome'; v: number; have: number[] }
+  | { type: 'welcome'; v: number; stored: number[]; groups: [number, number][] }
   | { type: 'ack'; layer: number; received: number }
-  | { type: 'loaded'; layer: number; loadMs: number }
+  | { type: 'stored'; layer: number }
+  | { type: 'loaded'; layers: number[]; loadMs: number }
   | { type: 'result'; id: number; tensors: WireTensor[]; ms: number[]; load: number }
   | { type: 'error'; id?: number; layer?: number; code: IonnErrorCode; message: string };
 
