@@ -205,10 +205,9 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
     if (oc !== nc) changedCreation.add(owner);
     if (of !== nf) changedFill.add(owner);
   }
-  // emptying a Map or Set sends the V8 iterators over it back to the start: their records are written again
-  for (const [rec, source] of cap.iterationSources()) {
-    const owner = `r${rec}`;
-    if (source !== undefined && !added.has(owner) && (changedFill.has(`o${source}`) || changedCreation.has(`o${source}`))) changedFill.add(owner);
+  // emptying a Map or Set in place sends the V8 iterators over it back to the start
+  for (const [it, source] of cap.collectionIteratorIds()) {
+    if (!added.has(`o${it}`) && (changedFill.has(`o${source}`) || changedCreation.has(`o${source}`))) return whole(`a Map or Set iterated by a known iterator ($o[${it}]) changed`);
   }
   const dropped = [...base.hashes.keys()].filter((o) => !hashes.has(o));
   // units are never dropped: a unit without template objects has no statements

@@ -1,0 +1,252 @@
+// V8's own iterators over arrays (and typed arrays, arguments objects, array-likes), Maps, Sets and
+// strings hide where they stand. So the built-ins that make them (Array.prototype.values/keys/
+// entries and [Symbol.iterator], the same of %TypedArray%.prototype, Map and Set, String.prototype
+// [Symbol.iterator]) and the `next` of their prototypes are wrapped, as weak.ts wraps the weak
+// collections: every such iterator, however it was made (a call, `.call`, spread, a V8 built-in that
+// iterates), is noted with its source and kind, and each `next` step is counted. A snapshot then
+// writes "an iterator over X at position p" and restore makes a real V8 iterator of the same kind,
+// stepped to the same place (same prototype, same `next`, done stays done).
+//
+// An array iterator's position is its next index (steps taken); a string iterator's the code units
+// it has passed. A Map/Set iterator's position is the number of live entries before its cursor
+// (entries deleted meanwhile no longer count, later ones count when appended), which is the size
+// minus the entries it has left: those are read without stepping it, through V8's inspector
+// (`[[Entries]]` of the iterator's internal properties), never by running guest code.
+//
+// Cost: replacing `Array.prototype[Symbol.iterator]` and %ArrayIteratorPrototype%.next in the realm
+// clears V8's isolate-wide array-iteration protector, so V8 built-ins that iterate arrays (`new Set(a)`,
+// `Array.from(a)`, typed array constructors from arrays) take their generic path, through these wrappers.
+import type { Realm } from './realm';
+import { types } from 'node:util';
+
+export type IteratorKind = 'array' | 'map' | 'set' | 'string';
+export type IteratorMode = 'keys' | 'values' | 'entries';
+
+/** What the engine knows about one of V8's iterators. */
+export interface TrackedIterator {
+  kind: IteratorKind;
+  mode: IteratorMode;
+  /** The iterated object (undefined once done: V8 lets go of it). */
+  source: unknown;
+  /** Steps taken (array), code units passed (string); unused for Map/Set (read at capture). */
+  pos: number;
+  done: boolean;
+}
+
+interface KindInfo {
+  /** The original makers by mode. */
+  make: Partial<Record<IteratorMode, Function>>;
+  /** The original `next` of the kind's prototype. */
+  next: Function;
+  proto: object;
+}
+
+const MODES: IteratorMode[] = ['keys', 'values', 'entries'];
+
+export class Iterators {
+  /** iterator → its record */
+  readonly made = new WeakMap<object, TrackedIterator>();
+  private readonly kinds: Record<IteratorKind, KindInfo>;
+  private readonly mapSize: Function;
+  private readonly setSize: Function;
+  private inspector: { session: import('node:inspector').Session; key: string } | null = null;
+
+  constructor(private readonly realm: Realm) {
+    const I = realm.intrinsics;
+    const g = realm.global as any;
+    const R = realm.R;
+    const TA = Object.getPrototypeOf(g.Int8Array.prototype);
+    const protoOf = (make: Function, source: unknown) => Object.getPrototypeOf(R.apply(make, source, []));
+    this.kinds = {
+      array: { make: { keys: g.Array.prototype.keys, values: I.ArrayValues, entries: g.Array.prototype.entries }, next: I.ArrayIteratorNext, proto: I.ArrayIteratorPrototype },
+      map: { make: { keys: g.Map.prototype.keys, values: g.Map.prototype.values, entries: g.Map.prototype.entries }, next: null!, proto: protoOf(g.Map.prototype.entries, new g.Map()) },
+      set: { make: { values: g.Set.prototype.values, entries: g.Set.prototype.entries }, next: null!, proto: protoOf(g.Set.prototype.values, new g.Set()) },
+      string: { make: { values: g.String.prototype[Symbol.iterator] }, next: null!, proto: protoOf(g.String.prototype[Symbol.iterator], '') },
+    };
+    for (const k of ['map', 'set', 'string'] as const) this.kinds[k].next = (this.kinds[k].proto as any).next;
+    this.mapSize = Object.getOwnPropertyDescriptor(g.Map.prototype, 'size')!.get!;
+    this.setSize = Object.getOwnPropertyDescriptor(g.Set.prototype, 'size')!.get!;
+
+    // the makers: each property that holds the same function gets the same wrapper
+    const wrap = (kind: IteratorKind, mode: IteratorMode, holder: object, keys: PropertyKey[], name: string) => {
+      const original = this.kinds[kind].make[mode]!;
+      const fn = realm.native(name, 0, (t) => {
+        const it = R.apply(original, t, []) as object; // V8 checks the receiver and throws its own TypeError
+        this.made.set(it, { kind, mode, source: t, pos: 0, done: false });
+        return it;
+      });
+      for (const key of keys) Object.defineProperty(holder, key, { value: fn, writable: true, enumerable: false, configurable: true });
+      return fn;
+    };
+    const AP = g.Array.prototype;
+    I.ArrayValues = wrap('array', 'values', AP, ['values', Symbol.iterator], 'values');
+    wrap('array', 'keys', AP, ['keys'], 'keys');
+    wrap('array', 'entries', AP, ['entries'], 'entries');
+    for (const mode of MODES) {
+      const original = TA[mode] as Function;
+      const fn = realm.native(mode, 0, (t) => {
+        const it = R.apply(original, t, []) as object; // (%TypedArray% checks its receiver)
+        this.made.set(it, { kind: 'array', mode, source: t, pos: 0, done: false });
+        return it;
+      });
+      Object.defineProperty(TA, mode, { value: fn, writable: true, enumerable: false, configurable: true });
+      if (mode === 'values') Object.defineProperty(TA, Symbol.iterator, { value: fn, writable: true, enumerable: false, configurable: true });
+    }
+    wrap('map', 'keys', g.Map.prototype, ['keys'], 'keys');
+    wrap('map', 'values', g.Map.prototype, ['values'], 'values');
+    wrap('map', 'entries', g.Map.prototype, ['entries', Symbol.iterator], 'entries');
+    wrap('set', 'values', g.Set.prototype, ['values', 'keys', Symbol.iterator], 'values');
+    wrap('set', 'entries', g.Set.prototype, ['entries'], 'entries');
+    wrap('string', 'values', g.String.prototype, [Symbol.iterator], '[Symbol.iterator]');
+
+    // the steps
+    for (const kind of ['array', 'map', 'set', 'string'] as const) {
+      const { next, proto } = this.kinds[kind];
+      const counted = kind === 'array' || kind === 'string';
+      const fn = realm.defineNative(proto, 'next', 0, (t) => {
+        const r = R.apply(next, t, []) as { done: boolean; value: unknown };
+        const rec = this.made.get(t as object);
+        if (rec !== undefined && !rec.done) {
+          if (r.done) {
+            rec.done = true;
+            rec.source = undefined;
+          } else if (counted) rec.pos += kind === 'string' ? (r.value as string).length : 1;
+        }
+        return r;
+      });
+      if (kind === 'array') I.ArrayIteratorNext = fn;
+    }
+  }
+
+  /** The prototype of iterators of `kind` (a snapshot writes other prototypes). */
+  protoOf(kind: IteratorKind): object {
+    return this.kinds[kind].proto;
+  }
+
+  /**
+   * Where a tracked iterator stands, as restore's `make` takes it. Null when it cannot be told
+   * (a Map/Set iterator whose entries the inspector cannot read here).
+   */
+  position(it: object): { rec: TrackedIterator; pos: number } | null {
+    const rec = this.made.get(it);
+    if (!rec) return null;
+    if (rec.done || (rec.kind !== 'map' && rec.kind !== 'set')) return { rec, pos: rec.done ? 0 : rec.pos };
+    const left = this.entriesLeft(it);
+    if (left === null) return null;
+    const size = this.realm.R.apply(rec.kind === 'map' ? this.mapSize : this.setSize, rec.source, []) as number;
+    return { rec, pos: size - left };
+  }
+
+  /** How many entries a Map/Set iterator has left, read through V8's inspector (no step, no guest code). */
+  private entriesLeft(it: object): number | null {
+    let ins = this.inspector;
+    if (!ins) {
+      try {
+        const inspector = require('node:inspector') as typeof import('node:inspector');
+        const session = new inspector.Session();
+        session.connect();
+        ins = this.inspector = { session, key: `__snapvmIteratorProbe${Math.random().toString(36).slice(2)}` };
+      } catch {
+        return null;
+      }
+    }
+    const { session, key } = ins;
+    let left: number | null = null;
+    (globalThis as any)[key] = it;
+    try {
+      // (an in-process session answers synchronously)
+      session.post('Runtime.evaluate', { expression: `globalThis.${key}`, objectGroup: key }, (err, res) => {
+        if (err || !res.result.objectId) return;
+        session.post('Runtime.getProperties', { objectId: res.result.objectId, ownProperties: true }, (err2, props) => {
+          const entries = err2 ? undefined : props.internalProperties?.find((p) => p.name === '[[Entries]]');
+          const m = /^Array\((\d+)\)$/.exec(entries?.value?.description ?? '');
+          if (m) left = Number(m[1]);
+        });
+      });
+      session.post('Runtime.releaseObjectGroup', { objectGroup: key });
+    } finally {
+      delete (globalThis as any)[key];
+    }
+    return left;
+  }
+
+  /**
+   * A V8 iterator of `kind` over `source` at `pos` (restore). Array and string iterators are stepped
+   * now (an array or array-like source is still empty when a whole snapshot makes it: a length is
+   * lent to it for the steps); Map/Set iterators are live over their source's table, so they are
+   * stepped by `finish`, once the collections are filled. Throws a message naming what is wrong.
+   */
+  make(kind: IteratorKind, mode: IteratorMode, source: unknown, pos: number, done: boolean): { iterator: object; finish: (() => void) | null } {
+    const R = this.realm.R;
+    const info = this.kinds[kind];
+    const maker = info.make[mode];
+    if (!maker || !Number.isSafeInteger(pos) || pos < 0) throw new Error(`an iterator of kind ${kind}/${mode} at ${pos}`);
+    const step = (it: object, n: number) => {
+      for (let i = 0; i < n; i++) R.apply(info.next, it, []);
+    };
+    const g = this.realm.global as any;
+    if (done) {
+      // V8 lets go of a finished iterator's source: one over an empty one, stepped once, is the same
+      const empty = kind === 'map' ? new g.Map() : kind === 'set' ? new g.Set() : kind === 'string' ? '' : (this.realm.intrinsics.newArray as () => object)();
+      const it = R.apply(maker, empty, []) as object;
+      step(it, 1);
+      this.made.set(it, { kind, mode, source: undefined, pos: 0, done: true });
+      return { iterator: it, finish: null };
+    }
+    const it = R.apply(maker, source, []) as object; // (the maker checks the source's kind)
+    this.made.set(it, { kind, mode, source, pos: kind === 'map' || kind === 'set' ? 0 : pos, done: false });
+    if (kind === 'map' || kind === 'set') return { iterator: it, finish: () => step(it, pos) };
+    if (kind === 'string') {
+      const s = source as string;
+      if (typeof s !== 'string' || pos > s.length) throw new Error('a string iterator past its string');
+      let units = 0;
+      while (units < pos) units += (R.apply(info.next, it, []) as { value: string }).value.length;
+      if (units !== pos) throw new Error('a string iterator inside a surrogate pair');
+      return { iterator: it, finish: null };
+    }
+    this.stepArray(it, source, pos);
+    return { iterator: it, finish: null };
+  }
+
+  /** Step an array iterator `pos` times over its source without running guest code. */
+  private stepArray(it: object, source: unknown, pos: number): void {
+    if (pos === 0) return;
+    const next = this.kinds.array.next;
+    const steps = () => {
+      for (let i = 0; i < pos; i++) {
+        if ((this.realm.R.apply(next, it, []) as { done: boolean }).done) throw new Error('an array iterator past its source\'s length');
+      }
+    };
+    if (typeof source !== 'object' || source === null) {
+      if (typeof source !== 'string') throw new Error('an array iterator over a value that is not an object');
+      steps(); // (a string's characters: no guest code)
+      this.made.get(it)!.pos = pos;
+      return;
+    }
+    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
+    if (ArrayBuffer.isView(source)) {
+      steps(); // (elements of a typed array are data)
+      this.made.get(it)!.pos = pos;
+      return;
+    }
+    // the elements it passes must be data (or holes: the source is still empty in a whole snapshot)
+    for (let i = 0; i < pos; i++) {
+      const d = Reflect.getOwnPropertyDescriptor(source, i);
+      if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
+    }
+    const len = Reflect.getOwnPropertyDescriptor(source, 'length');
+    if (len !== undefined && (!('value' in len) || !len.writable)) throw new Error('an array iterator over an object whose length cannot be lent');
+    const had = len?.value as number | undefined;
+    if (had === undefined || had < pos) {
+      if (!Reflect.defineProperty(source, 'length', { value: pos, writable: true, enumerable: len?.enumerable ?? false, configurable: len?.configurable ?? true }))
+        throw new Error('an array iterator over an object whose length cannot be lent');
+    }
+    try {
+      steps();
+    } finally {
+      if (len === undefined) Reflect.deleteProperty(source, 'length');
+      else if (had! < pos) Reflect.defineProperty(source, 'length', { value: had });
+    }
+    this.made.get(it)!.pos = pos;
+  }
+}
