@@ -19,6 +19,8 @@
 import type { Realm } from './realm';
 import { types } from 'node:util';
 
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
 export type IteratorKind = 'array' | 'map' | 'set' | 'string';
 export type IteratorMode = 'keys' | 'values' | 'entries';
 
@@ -206,6 +208,53 @@ export class Iterators {
     }
     this.stepArray(it, source, pos);
     return { iterator: it, finish: null };
+  }
+
+  /**
+   * Move a tracked iterator the engine holds to `pos` (a delta applied in place): forward for array and
+   * string iterators; a Map/Set iterator stands at its start (its collection was emptied and filled
+   * again) and is stepped from there; `done` finishes it. Run once the collections are filled.
+   */
+  advance(it: object, pos: number, done: boolean): void {
+    const rec = this.made.get(it);
+    if (!rec) throw new Error('not an iterator the engine made');
+    if (!Number.isSafeInteger(pos) || pos < 0) throw new Error(`a position ${pos}`);
+    const R = this.realm.R;
+    const next = this.kinds[rec.kind].next;
+    const step = () => R.apply(next, it, []) as { done: boolean; value: unknown };
+    if (rec.done) {
+      if (!done) throw new Error('a finished iterator cannot start again');
+      return;
+    }
+    if (done) {
+      while (!step().done);
+      rec.done = true;
+      rec.source = undefined;
+      return;
+    }
+    if (rec.kind === 'map' || rec.kind === 'set') {
+      for (let i = 0; i < pos; i++) if (step().done) throw new Error('a Map or Set iterator past its collection\'s end');
+      return;
+    }
+    if (pos < rec.pos) throw new Error('an iterator cannot go back');
+    if (rec.kind === 'string') {
+      while (rec.pos < pos) {
+        const r = step();
+        if (r.done) throw new Error('a string iterator past its string');
+        rec.pos += (r.value as string).length;
+      }
+      if (rec.pos !== pos) throw new Error('a string iterator inside a surrogate pair');
+      return;
+    }
+    const source = rec.source;
+    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
+    if (isObject(source) && !ArrayBuffer.isView(source)) {
+      for (let i = rec.pos; i < pos; i++) {
+        const d = Reflect.getOwnPropertyDescriptor(source, i);
+        if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
+      }
+    }
+    for (; rec.pos < pos; rec.pos++) if (step().done) throw new Error("an array iterator past its source's length");
   }
 
   /** Step an array iterator `pos` times over its source without running guest code. */

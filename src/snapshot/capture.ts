@@ -401,7 +401,7 @@ export class Capture {
       if (types.isProxy(rec.source) && pos > 0) this.fail('an array iterator over a Proxy (restoring its position would run the traps)', o);
       this.count('iterator');
       const source = this.value(rec.source, `${path}.<iterated>`);
-      if ((rec.kind === 'map' || rec.kind === 'set') && isObject(rec.source)) this.collectionIterators.set(o, rec.source);
+      this.iteratorsWritten.set(o, { kind: rec.kind, source: rec.source, pos, done: rec.done });
       return `$.iterator(${lit(rec.kind)}, ${lit(rec.mode)}, ${source}, ${pos}, ${rec.done})`;
     }
     if (types.isMapIterator(o) || types.isSetIterator(o)) this.fail('an iterator whose position V8 hides (not made by a built-in the engine knows)', o);
@@ -734,11 +734,11 @@ export class Capture {
     return id;
   }
 
-  /** V8 Map/Set iterators → their collections (emptying and refilling a collection in place sends its iterators back to the start). */
-  private readonly collectionIterators = new Map<object, object>();
-  /** Each V8 Map/Set iterator's id → its collection's id. */
-  collectionIteratorIds(): Map<number, number> {
-    return new Map([...this.collectionIterators].map(([it, c]) => [this.ids.get(it)!, this.ids.get(c)!]));
+  /** V8 iterators written, with where they stand (a delta moves a known one in place, delta.ts). */
+  private readonly iteratorsWritten = new Map<object, { kind: string; source: unknown; pos: number; done: boolean }>();
+  /** Each V8 iterator's id → its kind, its source's id (an object) and where it stands. */
+  iteratorIds(): Map<number, { kind: string; source: number | undefined; pos: number; done: boolean }> {
+    return new Map([...this.iteratorsWritten].map(([it, w]) => [this.ids.get(it)!, { ...w, source: isObject(w.source) ? this.ids.get(w.source) : undefined }]));
   }
 
   /**

@@ -562,6 +562,18 @@ export class Restorer {
         this.bad(`an iterator that cannot be made (${e instanceof Error ? e.message : 'its source is of the wrong kind'})`);
       }
     });
+    def('iteratorAt', (it: unknown, pos: unknown, done: unknown) => {
+      // a known V8 iterator moved in place by a delta, once the collections are filled
+      const n = this.num(pos, 'an iterator position');
+      if (!isObject(it) || !vm.iterators.made.get(it)) this.bad('a position for something that is not an iterator the engine made');
+      this.iterations.push(() => {
+        try {
+          vm.iterators.advance(it as object, n, done === true);
+        } catch (e) {
+          this.bad(`an iterator that cannot be moved to its position (${(e as Error).message})`);
+        }
+      });
+    });
     def('stamped', (kind: unknown) => {
       const k = vm.stampedKinds.get(String(kind));
       if (!k) this.bad(`an object of unknown kind '${String(kind)}'`);
