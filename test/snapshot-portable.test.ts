@@ -199,6 +199,19 @@ Promise.race([delay(300, 'fast'), delay(700, 'slow')]).then((v) => console.log('
 console.log('go');
 `,
   },
+  {
+    name: "V8 iterators held as values: arrays, typed arrays, Maps, Sets, strings, mid-way and finished",
+    turns: [1, 2],
+    source: `const list = [1, 2, 3, 4]; const it = list.values(); it.next();
+const m = new Map([['a', 1], ['b', 2], ['c', 3]]); const keys = m.keys(); keys.next(); m.delete('a');
+const s = new Set([5, 6]); const finished = s.values(); finished.next(); finished.next(); finished.next();
+const chars = 'x\\u{1F600}y'[Symbol.iterator](); chars.next();
+const bytes = new Int8Array([7, 8, 9]).entries(); bytes.next();
+const holders = { a: it, b: it };
+setTimeout(() => { console.log(JSON.stringify([it.next(), keys.next(), finished.next(), chars.next(), bytes.next()])); m.set('d', 4); }, 100);
+setTimeout(() => { s.add(7); console.log(JSON.stringify([[...holders.b], [...keys], finished.next(), [...chars], [...bytes]]), holders.a === holders.b); }, 400);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {

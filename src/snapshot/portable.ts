@@ -278,6 +278,32 @@ export class PortableWriter {
     return `${this.O}[${id}]`;
   }
 
+  /**
+   * A V8 iterator the engine noted (interpreter/iterators.ts): made over its source by Node's own
+   * built-in, and stepped to its position once the collections are filled (a string's at once).
+   */
+  private iteratorCreation(o: object, path: string): { expr: string; given: unknown } | null {
+    const at = this.vm.iterators.position(o);
+    if (!at) return null;
+    const { rec, pos } = at;
+    const source = rec.source;
+    if (!rec.done && rec.kind === 'array' && pos > 0 && isObject(source) && !ArrayBuffer.isView(source)) {
+      // stepping it again must run no guest code and stop where it stood
+      if (types.isProxy(source)) this.fail('an array iterator over a Proxy', o);
+      const len = Reflect.getOwnPropertyDescriptor(source, 'length');
+      if (!len || !('value' in len) || !(len.value >= pos)) this.fail("an array iterator past its source's length", o);
+      for (let i = 0; i < pos; i++) {
+        const d = Reflect.getOwnPropertyDescriptor(source, i);
+        if (d && !('value' in d)) this.fail('an array iterator over accessor elements', o);
+      }
+    }
+    const src = this.value(source, `${path}.<iterated>`);
+    const args = `${lit(rec.kind)}, ${lit(rec.mode)}, ${src}, ${rec.done}`;
+    if (rec.kind === 'string') return { expr: `${this.P}iter(${args}, ${pos})`, given: this.vm.iterators.protoOf(rec.kind) };
+    if (pos > 0) this.finals.push(`${this.P}step(${lit(rec.kind)}, ${this.O}[${this.ids.size}], ${pos});`);
+    return { expr: `${this.P}iter(${args}, 0)`, given: this.vm.iterators.protoOf(rec.kind) };
+  }
+
   /** Give `o` an id made by `expr` now (objects a class evaluation makes, and the class itself). */
   private adopt(o: object, expr: string, given: unknown): number {
     const id = this.ids.size;
@@ -372,6 +398,8 @@ export class PortableWriter {
       const target = WeakRef.prototype.deref.call(o as WeakRef<object>);
       return std('WeakRef', `new ${this.P}WeakRef(${target === undefined ? '{}' : this.value(target, `${path}.<target>`)})`);
     }
+    const iterator = this.iteratorCreation(o, path);
+    if (iterator) return iterator;
     if (types.isMapIterator(o) || types.isSetIterator(o) || types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
     if (types.isArrayBuffer(o)) {
       const b = o as ArrayBuffer & { resizable?: boolean; maxByteLength?: number };
@@ -926,6 +954,15 @@ function ${P}method(id, lit, part) { ${P}h[id] = lit; return ${P}gd(lit, ${JSON.
 function ${P}args() { return arguments; }
 function ${P}err() { var e = new ${P}Error(); delete e.stack; return e; }
 function ${P}doneGen() { var g = (function* () {})(); g.next(); return g; }
+var ${P}itMake = { array: { keys: [].keys, values: [].values, entries: [].entries }, map: { keys: Map.prototype.keys, values: Map.prototype.values, entries: Map.prototype.entries }, set: { values: Set.prototype.values, entries: Set.prototype.entries }, string: { values: String.prototype[Symbol.iterator] } };
+var ${P}itNext = { array: [].values().next, map: new Map().keys().next, set: new Set().values().next, string: ""[Symbol.iterator]().next };
+function ${P}step(kind, it, n) { for (var i = 0; i < n; i++) ${P}apply(${P}itNext[kind], it, []); }
+function ${P}iter(kind, mode, src, done, units) {
+  var it = ${P}apply(${P}itMake[kind][mode], done ? (kind === "map" ? new ${P}Map() : kind === "set" ? new ${P}Set() : kind === "string" ? "" : []) : src, []);
+  if (done) ${P}step(kind, it, 1);
+  for (var u = 0; u < units; ) u += ${P}apply(${P}itNext.string, it, []).value.length;
+  return it;
+}
 function ${P}buf(b64, max) { var b = ${P}from(b64, "base64"); var a = max === void 0 ? new ${P}ArrayBuffer(b.length) : new ${P}ArrayBuffer(max, { maxByteLength: max }); new ${P}U8(a).set(b); return a; }
 function ${P}sab(b64) { var b = ${P}from(b64, "base64"); var a = new ${P}SAB(b.length); new ${P}U8(a).set(b); return a; }
 function ${P}detach(b) { ${P}clone(b, { transfer: [b] }); }
