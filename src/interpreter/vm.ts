@@ -236,6 +236,11 @@ export class VM {
    * rebuilds them through this table.
    */
   readonly stampedKinds = new Map<string, StampedKind>();
+  /** Register a stamped kind: the one way engine built-ins and host services (HostServices.stampedKind) add one. */
+  registerStampedKind(kind: string, entry: StampedKind): void {
+    if (this.stampedKinds.has(kind)) throw new Error(`snapvm: stamped kind '${kind}' registered twice`);
+    this.stampedKinds.set(kind, entry);
+  }
   /** V8's iterators over arrays, Maps, Sets and strings, with their sources and positions (iterators.ts). */
   readonly iterators: Iterators;
   /** Built-in objects no property path reaches (prototypes of engine-made objects), named for snapshots. */
