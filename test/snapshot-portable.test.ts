@@ -212,6 +212,22 @@ setTimeout(() => { console.log(JSON.stringify([it.next(), keys.next(), finished.
 setTimeout(() => { s.add(7); console.log(JSON.stringify([[...holders.b], [...keys], finished.next(), [...chars], [...bytes]]), holders.a === holders.b); }, 400);
 `,
   },
+  {
+    name: 'const bindings stay constant: assignments throw TypeError, shadowing names and lets do not',
+    turns: [1],
+    source: `const LIMIT = 3; let total = 0;
+function make() { const step = 2; let n = 0; return { bump: () => (n += step), setStep() { step = 5; }, inc: () => step++, or: () => (step ||= 9), own: () => { let step = 1; step = 4; return step; }, limit: () => { LIMIT = 4; } }; }
+const api = make();
+setTimeout(() => {
+  const out = [];
+  for (const k of ['bump', 'setStep', 'inc', 'or', 'own', 'limit', 'bump']) {
+    try { out.push(k + '=' + api[k]()); } catch (e) { out.push(k + ':' + e.constructor.name + ':' + e.message); }
+  }
+  total += LIMIT;
+  console.log(out.join(' '), total);
+}, 100);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {
