@@ -677,7 +677,15 @@ export class PortableWriter {
         else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner);
       }
     };
-    walk(parseSource(text, 'a closure'), new Set());
+    // (most closures never name a const they see)
+    if (![...consts].some((c) => new RegExp(`(^|[^\\w$])${c.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text))) return text;
+    let ast: any;
+    try {
+      ast = acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest', allowSuperOutsideMethod: true, allowAwaitOutsideFunction: true });
+    } catch (e) {
+      this.fail(`a closure whose source text does not parse alone (${(e as Error).message})`, o);
+    }
+    walk(ast, new Set());
     if (edits.length === 0) return text;
 
     // from the end; at one offset, an enclosing assignment's closing text goes after an inner one's
@@ -725,6 +733,7 @@ export class PortableWriter {
     let out = text;
     for (const [s, e, r] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, s) + r + out.slice(e);
     this.raw(text);
+    out = this.constWrites(out, rec.env, K);
     const maker = `() => ${out}`;
     const made = rec.env ? `${this.envRef(rec.env, path)}(${this.makerCase(this.envFactory.get(rec.env)!, maker)})()` : `(${maker})()`;
     if (this.ids.has(K)) return null;
