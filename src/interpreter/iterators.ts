@@ -21,7 +21,7 @@ import { inspect, types } from 'node:util';
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
-export type IteratorKind = 'array' | 'map' | 'set' | 'string';
+export type IteratorKind = 'array' | 'map' | 'set' | 'string' | 'regexp';
 export type IteratorMode = 'keys' | 'values' | 'entries';
 
 /** What the engine knows about one of V8's iterators. */
@@ -30,9 +30,12 @@ export interface TrackedIterator {
   mode: IteratorMode;
   /** The iterated object (undefined once done: V8 lets go of it). */
   source: unknown;
-  /** Steps taken (array), code units passed (string); unused for Map/Set (read at capture). */
+  /** Steps taken (array), code units passed (string); unused for Map/Set (read at capture) and RegExp string iterators (their regexp's lastIndex). */
   pos: number;
   done: boolean;
+  /** A RegExp string iterator's string and its flags that matter ("g", "u"); its source is its regexp. */
+  string?: string;
+  flags?: string;
 }
 
 interface KindInfo {
@@ -64,8 +67,10 @@ export class Iterators {
       map: { make: { keys: g.Map.prototype.keys, values: g.Map.prototype.values, entries: g.Map.prototype.entries }, next: null!, proto: protoOf(g.Map.prototype.entries, new g.Map()) },
       set: { make: { values: g.Set.prototype.values, entries: g.Set.prototype.entries }, next: null!, proto: protoOf(g.Set.prototype.values, new g.Set()) },
       string: { make: { values: g.String.prototype[Symbol.iterator] }, next: null!, proto: protoOf(g.String.prototype[Symbol.iterator], '') },
+      regexp: { make: { values: g.RegExp.prototype[Symbol.matchAll] }, next: null!, proto: Object.getPrototypeOf(R.apply(g.RegExp.prototype[Symbol.matchAll], new g.RegExp('a', 'g'), [''])) },
     };
-    for (const k of ['map', 'set', 'string'] as const) this.kinds[k].next = (this.kinds[k].proto as any).next;
+    for (const k of ['map', 'set', 'string', 'regexp'] as const) this.kinds[k].next = (this.kinds[k].proto as any).next;
+    this.regexpExec = g.RegExp.prototype.exec;
     this.mapSize = Object.getOwnPropertyDescriptor(g.Map.prototype, 'size')!.get!;
     this.setSize = Object.getOwnPropertyDescriptor(g.Set.prototype, 'size')!.get!;
 
@@ -100,9 +105,10 @@ export class Iterators {
     wrap('set', 'values', g.Set.prototype, ['values', 'keys', Symbol.iterator], 'values');
     wrap('set', 'entries', g.Set.prototype, ['entries'], 'entries');
     wrap('string', 'values', g.String.prototype, [Symbol.iterator], '[Symbol.iterator]');
+    this.wrapMatchAll();
 
     // the steps
-    for (const kind of ['array', 'map', 'set', 'string'] as const) {
+    for (const kind of ['array', 'map', 'set', 'string', 'regexp'] as const) {
       const { next, proto } = this.kinds[kind];
       const counted = kind === 'array' || kind === 'string';
       const fn = realm.defineNative(proto, 'next', 0, (t) => {
@@ -118,6 +124,71 @@ export class Iterators {
       });
       if (kind === 'array') I.ArrayIteratorNext = fn;
     }
+  }
+
+  private readonly regexpExec: Function;
+  /**
+   * V8's RegExp.prototype[Symbol.matchAll] over a stand-in `this` (plain data, no guest code) that hands
+   * it `matcher` as the species-made regexp: the iterator V8 makes is over a regexp the engine knows.
+   */
+  private matchAllOver!: (matcher: object, flags: string, lastIndex: number, string: string) => object;
+
+  /**
+   * RegExp.prototype[Symbol.matchAll] (ecma262 §22.2.6.9): its steps 1-6 run as written (realm code:
+   * the species constructor, `flags`, `lastIndex` are the guest's), and V8 makes the iterator over the
+   * matcher they made, so the engine knows the iterator's regexp (where it stands is that regexp's
+   * lastIndex), its string and its flags.
+   */
+  private wrapMatchAll(): void {
+    const realm = this.realm;
+    const g = realm.global as any;
+    const original = this.kinds.regexp.make.values!;
+    this.matchAllOver = realm.realmEval<(m: Function) => never>(`(function (matchAll) {
+      'use strict';
+      return function (matcher, flags, lastIndex, string) {
+        var species = function () { return matcher; };
+        var standIn = { __proto__: null, constructor: { __proto__: null, [Symbol.species]: species }, flags: flags, lastIndex: lastIndex };
+        return matchAll.call(standIn, string);
+      };
+    })`)(original);
+    const steps = realm.realmEval<(m: Function, RegExpCtor: Function, over: Function) => Function>(`(function (matchAll, RegExpCtor, over) {
+      'use strict';
+      var newTargetProbe = function () {};
+      return function (R, string) {
+        // 1-2. (V8 throws its own TypeError for a non-object this)
+        if (R === null || (typeof R !== 'object' && typeof R !== 'function')) return [matchAll.call(R, string)];
+        // 3. Let S be ? ToString(string).
+        var S = \`\${string}\`;
+        // 4. Let C be ? SpeciesConstructor(R, %RegExp%).
+        var C = R.constructor;
+        if (C === undefined) C = RegExpCtor;
+        else {
+          if (C === null || (typeof C !== 'object' && typeof C !== 'function')) throw new TypeError('object.constructor is not an object');
+          C = C[Symbol.species];
+          if (C === undefined || C === null) C = RegExpCtor;
+          else Reflect.construct(newTargetProbe, [], C); // IsConstructor(C), or a TypeError
+        }
+        // 5. Let flags be ? ToString(? Get(R, "flags")).
+        var flags = \`\${R.flags}\`;
+        // 6. Let matcher be ? Construct(C, « R, flags »).
+        var matcher = new C(R, flags);
+        // 7. Let lastIndex be ? ToLength(? Get(R, "lastIndex")).
+        var n = Number(R.lastIndex);
+        var lastIndex = n !== n || n <= 0 ? 0 : Math.min(Math.floor(n), 9007199254740991);
+        // 8-12. Set(matcher, "lastIndex", lastIndex, true) and the iterator: V8's, over the matcher
+        return [over(matcher, flags, lastIndex, S), matcher, S, flags];
+      };
+    })`)(original, g.RegExp, this.matchAllOver as unknown as Function);
+    const fn = realm.native('[Symbol.matchAll]', 1, (t, a) => {
+      const r = realm.R.apply(steps, undefined, [t, a[0]]) as unknown[];
+      if (r.length === 4) {
+        const flags = r[3] as string;
+        const marks = (flags.includes('g') ? 'g' : '') + (flags.includes('u') || flags.includes('v') ? 'u' : '');
+        this.made.set(r[0] as object, { kind: 'regexp', mode: 'values', source: r[1], pos: 0, done: false, string: r[2] as string, flags: marks });
+      }
+      return r[0];
+    });
+    Object.defineProperty(g.RegExp.prototype, Symbol.matchAll, { value: fn, writable: true, enumerable: false, configurable: true });
   }
 
   /** The prototype of iterators of `kind` (a snapshot writes other prototypes). */
@@ -199,7 +270,7 @@ export class Iterators {
    * lent to it for the steps); Map/Set iterators are live over their source's table, so they are
    * stepped by `finish`, once the collections are filled. Throws a message naming what is wrong.
    */
-  make(kind: IteratorKind, mode: IteratorMode, source: unknown, pos: number, done: boolean): { iterator: object; finish: (() => void) | null } {
+  make(kind: IteratorKind, mode: IteratorMode, source: unknown, pos: number, done: boolean, extra?: { string: unknown; flags: unknown }): { iterator: object; finish: (() => void) | null } {
     const R = this.realm.R;
     const info = this.kinds[kind];
     const maker = info.make[mode];
@@ -208,6 +279,7 @@ export class Iterators {
       for (let i = 0; i < n; i++) R.apply(info.next, it, []);
     };
     const g = this.realm.global as any;
+    if (kind === 'regexp') return { iterator: this.makeRegExpIterator(source, pos, done, extra), finish: null };
     if (done) {
       // V8 lets go of a finished iterator's source: one over an empty one, stepped once, is the same
       const empty = kind === 'map' ? new g.Map() : kind === 'set' ? new g.Set() : kind === 'string' ? '' : (this.realm.intrinsics.newArray as () => object)();
@@ -253,6 +325,7 @@ export class Iterators {
       rec.source = undefined;
       return;
     }
+    if (rec.kind === 'regexp') throw new Error('a RegExp string iterator stands where its regexp says');
     if (rec.kind === 'map' || rec.kind === 'set') {
       for (let i = 0; i < pos; i++) if (step().done) throw new Error('a Map or Set iterator past its collection\'s end');
       return;
@@ -276,6 +349,29 @@ export class Iterators {
       }
     }
     for (; rec.pos < pos; rec.pos++) if (step().done) throw new Error("an array iterator past its source's length");
+  }
+
+  /** A RegExp string iterator over `matcher` (restore): made by V8 over a stand-in; a finished one over a regexp that never matches. */
+  private makeRegExpIterator(matcher: unknown, pos: number, done: boolean, extra?: { string: unknown; flags: unknown }): object {
+    const R = this.realm.R;
+    const string = extra?.string;
+    const flags = extra?.flags;
+    if (typeof string !== 'string' || (flags !== '' && flags !== 'g' && flags !== 'u' && flags !== 'gu') || pos !== 0) throw new Error('a RegExp string iterator without its string and flags');
+    if (done) {
+      // its one step calls the stand-in's own exec: V8's, which finds nothing
+      const never = new (this.realm.global as any).RegExp('(?!)');
+      Object.defineProperty(never, 'exec', { value: this.regexpExec, writable: true, enumerable: false, configurable: true });
+      const it = this.matchAllOver(never, '', 0, '');
+      R.apply(this.kinds.regexp.next, it, []);
+      this.made.set(it, { kind: 'regexp', mode: 'values', source: undefined, pos: 0, done: true, string: '', flags: '' });
+      return it;
+    }
+    if (!types.isRegExp(matcher)) throw new Error('a RegExp string iterator over something that is not a regexp');
+    const last = Reflect.getOwnPropertyDescriptor(matcher, 'lastIndex');
+    if (!last || !('value' in last) || !last.writable) throw new Error("a RegExp string iterator whose regexp's lastIndex cannot be set");
+    const it = this.matchAllOver(matcher, flags, last.value as number, string);
+    this.made.set(it, { kind: 'regexp', mode: 'values', source: matcher, pos: 0, done: false, string, flags });
+    return it;
   }
 
   /** Step an array iterator `pos` times over its source without running guest code. */

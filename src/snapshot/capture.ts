@@ -402,7 +402,9 @@ export class Capture {
       this.count('iterator');
       const source = this.value(rec.source, `${path}.<iterated>`);
       this.iteratorsWritten.set(o, { kind: rec.kind, source: rec.source, pos, done: rec.done });
-      return `$.iterator(${lit(rec.kind)}, ${lit(rec.mode)}, ${source}, ${pos}, ${rec.done})`;
+      // (a RegExp string iterator stands where its regexp's lastIndex says: its string and flags come along)
+      const extra = rec.kind === 'regexp' ? `, ${lit(rec.string ?? '')}, ${lit(rec.flags ?? '')}` : '';
+      return `$.iterator(${lit(rec.kind)}, ${lit(rec.mode)}, ${source}, ${pos}, ${rec.done}${extra})`;
     }
     if (types.isMapIterator(o) || types.isSetIterator(o)) this.fail('an iterator whose position V8 hides (not made by a built-in the engine knows)', o);
     if (types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);

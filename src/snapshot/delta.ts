@@ -218,6 +218,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
     const src = w.source === undefined ? null : `o${w.source}`;
     const refilled = src !== null && (changedFill.has(src) || changedCreation.has(src));
     if (!changedCreation.has(owner) && !(collection && refilled)) continue;
+    if (w.kind === 'regexp') return whole(`a RegExp string iterator ($o[${it}]) finished`);
     if (collection && !w.done && src !== null && !added.has(src)) changedFill.add(src);
     changedCreation.delete(owner);
     moved.add(owner);

@@ -286,6 +286,7 @@ export class PortableWriter {
     const at = this.vm.iterators.position(o);
     if (!at) return null;
     const { rec, pos } = at;
+    if (rec.kind === 'regexp') this.fail('a RegExp string iterator (matchAll)', o);
     const source = rec.source;
     if (!rec.done && rec.kind === 'array' && pos > 0 && isObject(source) && !ArrayBuffer.isView(source)) {
       // stepping it again must run no guest code and stop where it stood

@@ -542,13 +542,13 @@ export class Restorer {
       if (!rec || !isObject(mod) || engine.modules.modules.get(mod.file) !== mod) this.bad('a module for something that is not a guest function');
       rec.module = mod;
     });
-    def('iterator', (kind: unknown, mode: unknown, source: unknown, pos: unknown, done: unknown) => {
-      // a V8 iterator over an array, Map, Set or string (interpreter/iterators.ts)
-      if (!['array', 'map', 'set', 'string'].includes(kind as string) || !['keys', 'values', 'entries'].includes(mode as string)) this.bad(`an iterator of kind ${String(kind)}/${String(mode)}`);
+    def('iterator', (kind: unknown, mode: unknown, source: unknown, pos: unknown, done: unknown, string: unknown, flags: unknown) => {
+      // a V8 iterator over an array, Map, Set or string, or a RegExp string iterator (interpreter/iterators.ts)
+      if (!['array', 'map', 'set', 'string', 'regexp'].includes(kind as string) || !['keys', 'values', 'entries'].includes(mode as string)) this.bad(`an iterator of kind ${String(kind)}/${String(mode)}`);
       if ((isObject(source) && (this.tokens.has(source) || this.nsTokens.has(source) || source === this.holeToken)) || this.typed.value(source) !== null)
         this.bad('an iterator over something that is not a guest value');
       try {
-        const { iterator, finish } = vm.iterators.make(kind as IteratorKind, mode as IteratorMode, source, this.num(pos, 'an iterator position'), done === true);
+        const { iterator, finish } = vm.iterators.make(kind as IteratorKind, mode as IteratorMode, source, this.num(pos, 'an iterator position'), done === true, { string, flags });
         if (finish) this.iterations.push(() => {
           try {
             finish();
