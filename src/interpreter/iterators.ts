@@ -5,7 +5,8 @@
 // collections: every such iterator, however it was made (a call, `.call`, spread, a V8 built-in that
 // iterates), is noted with its source and kind, and each `next` step is counted. A snapshot then
 // writes "an iterator over X at position p" and restore makes a real V8 iterator of the same kind,
-// stepped to the same place (same prototype, same `next`, done stays done).
+// stepped to the same place (same prototype, same `next`, done stays done). RegExp string iterators
+// (`matchAll`) are noted with the regexp they iterate, whose lastIndex is where they stand.
 //
 // An array iterator's position is its next index (steps taken); a string iterator's the code units
 // it has passed. A Map/Set iterator's position is the number of live entries before its cursor
