@@ -1,8 +1,8 @@
 // snapvm conformance test (MIT)
 /*---
 description: >
-  V8's own iterators held as values (array, typed array, arguments, Map, Set, string, and iterator
-  helpers over them) keep their position, kind and identity from one event-loop turn to the next
+  V8's own iterators held as values (array, typed array, arguments, Map, Set, string, matchAll, and
+  iterator helpers over them) keep their position, kind and identity from one event-loop turn to the next
   (in snapshot-transparency mode each turn boundary is a snapshot and a restore).
 flags: [async]
 ---*/
@@ -22,6 +22,7 @@ var argIt = (function () { return arguments[Symbol.iterator](); })('p', 'q');
 var hasHelpers = typeof [].values().map === 'function';
 var helper = hasHelpers ? [1, 2, 3, 4, 5].values().filter(function (x) { return x % 2; }).map(function (x) { return x * 100; }) : [100, 300, 500].values();
 var done = [].keys();
+var matches = 'a1b22c3'.matchAll(/\d+/g);
 var ArrayIteratorPrototype = Object.getPrototypeOf([][Symbol.iterator]());
 
 function turn() { return new Promise(function (resolve) { setTimeout(resolve, 0); }); }
@@ -34,6 +35,7 @@ assert.sameValue(tai.next().value[1], 5);
 assert.sameValue(argIt.next().value, 'p');
 assert.sameValue(helper.next().value, 100);
 assert.sameValue(done.next().done, true);
+assert.sameValue(matches.next().value[0], '1');
 
 turn().then(function () {
   assert.sameValue(alias, ai, 'two holders keep one iterator');
@@ -46,6 +48,7 @@ turn().then(function () {
   assert.sameValue(si.next().value, 30);
   assert.sameValue(sti.next().value, '\u{1F600}');
   assert.sameValue(tai.next().value[0], 1);
+  assert.sameValue(matches.next().value.index, 3);
   return turn();
 }).then(function () {
   arr.push(5);
@@ -65,6 +68,8 @@ turn().then(function () {
   assert.sameValue(helper.next().value, 500);
   assert.sameValue(helper.next().done, true);
   assert.sameValue(done.next().done, true);
+  assert.sameValue(matches.next().value[0], '3');
+  assert.sameValue(matches.next().done, true);
   assert.sameValue(Array.prototype[Symbol.iterator], Array.prototype.values);
   assert.sameValue(Set.prototype.keys, Set.prototype.values);
   assert.sameValue(Map.prototype[Symbol.iterator], Map.prototype.entries);
