@@ -258,3 +258,26 @@ t.test('in process: a mapped arguments object and a known target of a registrati
   t.equal((captureDelta(e, null).text.match(/FinalizationRegistry\.prototype\.register/g) ?? []).length, 1);
   t.ok(agreed.stateId);
 });
+
+t.test('in process: V8 iterators held as values move in place in a delta (arrays, strings, Maps and Sets refilled)', async (t) => {
+  const src = `var a = [1, 2, 3, 4, 5]; var ai = a.values(); ai.next();
+var m = new Map([['a', 1], ['b', 2], ['c', 3], ['d', 4]]); var mi = m.keys(); mi.next();
+var s = new Set([1, 2, 3]); var si = s.values(); si.next();
+var st = 'xy\\u{1F600}z'[Symbol.iterator](); st.next();
+var fin = [1].values();
+snapvm.migrate('edge').then(() => { ai.next(); ai.next(); mi.next(); m.delete('a'); m.set('e', 5); st.next(); st.next(); fin.next(); fin.next(); s.add(4); });
+`;
+  const probe = 'JSON.stringify([[...ai], [...mi], [...si], [...st], fin.next(), a.length, m.size])';
+  const { a, first, down } = tripToEdge(src);
+  t.equal(down.kind, 'delta', String(down.fallback ?? ''));
+  t.match(down.text, /\$\.iteratorAt\(\$o\[\d+\], 3, false\);/, 'the array iterator moves to 3');
+  t.match(down.text, /\$\.iteratorAt\(\$o\[\d+\], 0, true\);/, 'the finished one finishes');
+  // the same program run through on one engine
+  const local = programAt(src);
+  completeMove(local, 'edge');
+  local.runJobs();
+  const expected = local.evaluateScript(probe);
+  t.equal(expected, '[[4,5],["c","d","e"],[2,3,4],["z"],{"done":true},5,4]');
+  applyDelta(a, first.state, down.text);
+  t.equal(a.evaluateScript(probe), expected, 'the client after the delta holds the same iterators');
+});

@@ -254,6 +254,21 @@ t.test('an iterator record: its iterator field must be a guest value', async (t)
   refused(t, editFrame(code, 'outer', (_f, s) => (s[s.findIndex((x) => x === `$.ref(${id})`)] = '$o[0]')), /register \d+: a guest object where the code holds an iterator record/, 'a guest object as an iterator record');
 });
 
+t.test('a V8 iterator held as a value: its kind, mode, source and position are checked', async (t) => {
+  const src = `var a = [7, 8, 9]; var it = a.values(); it.next(); var o = {}; queueMicrotask(() => { ${REACH}; });`;
+  const code = between(src, false);
+  t.same(await run(code), ['reached: undefined'], 'the untouched snapshot restores and runs');
+  const made = /\$\.iterator\("array", "values", (\$o\[\d+\]), 1, false\)/.exec(code)!;
+  t.ok(made, 'the iterator is written as an iterator over its array at position 1');
+  const forge = (args: string) => code.replace(made[0], `$.iterator(${args})`);
+  refused(t, forge(`"weak", "values", ${made[1]}, 1, false`), /an iterator of kind weak\/values/, 'an unknown kind');
+  refused(t, forge(`"array", "sideways", ${made[1]}, 1, false`), /an iterator of kind array\/sideways/, 'an unknown mode');
+  refused(t, forge(`"map", "keys", ${made[1]}, 0, false`), /an iterator that cannot be made/, 'a Map iterator over an array');
+  refused(t, forge(`"array", "values", ${made[1]}, -1, false`), /an iterator position|an iterator that cannot be made/, 'a negative position');
+  refused(t, forge(`"array", "values", ${made[1]}, 1.5, false`), /an iterator position|an iterator that cannot be made/, 'a fractional position');
+  refused(t, objectRecord(forge(`"array", "values", $.ref(77), 1, false`)), /an iterator over something that is not a guest value/, 'an engine record as the source');
+});
+
 t.test('promise machinery: an await reaction, a list, a frame where guest values belong', async (t) => {
   const src = `var p = new Promise(() => {}); async function w() { let x = 1; await p; return x; } w();\nlet leak = 1; var q = Promise.resolve(2); q.then((v) => console.log('reached:', typeof v));`;
   const code = between(src, false);

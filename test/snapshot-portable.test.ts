@@ -199,6 +199,35 @@ Promise.race([delay(300, 'fast'), delay(700, 'slow')]).then((v) => console.log('
 console.log('go');
 `,
   },
+  {
+    name: "V8 iterators held as values: arrays, typed arrays, Maps, Sets, strings, mid-way and finished",
+    turns: [1, 2],
+    source: `const list = [1, 2, 3, 4]; const it = list.values(); it.next();
+const m = new Map([['a', 1], ['b', 2], ['c', 3]]); const keys = m.keys(); keys.next(); m.delete('a');
+const s = new Set([5, 6]); const finished = s.values(); finished.next(); finished.next(); finished.next();
+const chars = 'x\\u{1F600}y'[Symbol.iterator](); chars.next();
+const bytes = new Int8Array([7, 8, 9]).entries(); bytes.next();
+const holders = { a: it, b: it };
+setTimeout(() => { console.log(JSON.stringify([it.next(), keys.next(), finished.next(), chars.next(), bytes.next()])); m.set('d', 4); }, 100);
+setTimeout(() => { s.add(7); console.log(JSON.stringify([[...holders.b], [...keys], finished.next(), [...chars], [...bytes]]), holders.a === holders.b); }, 400);
+`,
+  },
+  {
+    name: 'const bindings stay constant: assignments throw TypeError, shadowing names and lets do not',
+    turns: [1],
+    source: `const LIMIT = 3; let total = 0;
+function make() { const step = 2; let n = 0; return { bump: () => (n += step), setStep() { step = 5; }, inc: () => step++, or: () => (step ||= 9), own: () => { let step = 1; step = 4; return step; }, limit: () => { LIMIT = 4; } }; }
+const api = make();
+setTimeout(() => {
+  const out = [];
+  for (const k of ['bump', 'setStep', 'inc', 'or', 'own', 'limit', 'bump']) {
+    try { out.push(k + '=' + api[k]()); } catch (e) { out.push(k + ':' + e.constructor.name + ':' + e.message); }
+  }
+  total += LIMIT;
+  console.log(out.join(' '), total);
+}, 100);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {

@@ -201,7 +201,7 @@ t.test('for-of over Maps, Sets, strings, typed arrays and arguments resumes at t
   );
   t.same(lines, direct, 'as if never interrupted');
   t.match(lines[0], /map a1 \| .*map c3.*map e5.*map f6/);
-  t.match(code, /"iteration"/, 'the iterators were written as positions');
+  t.match(code, /\$\.iterator\("map", "entries", \$o\[\d+\], \d+, false\)/, 'the iterators were written as positions');
 });
 
 t.test('FinalizationRegistry: its cleanup callback and the registrations still in force', async (t) => {
@@ -261,8 +261,8 @@ t.test('taking a snapshot runs no guest code', async (t) => {
 
 t.test('a value that cannot be written out fails the snapshot with its path', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
-  e.evaluateScript('var app = { caches: [{ cursor: new Map([[1, 2]]).entries() }] };');
-  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /iterator.*globalThis\.app\.caches\[0\]\.cursor/ });
+  e.evaluateScript('var app = { caches: [{ cursor: new Intl.Collator("en") }] };');
+  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /Intl\.Collator.*globalThis\.app\.caches\[0\]\.cursor/ });
 });
 
 t.test('a damaged or foreign snapshot gets a clear error, never a half-restored engine', async (t) => {

@@ -11,7 +11,7 @@ export class ScopeDesc {
   file: SourceFile | null = null;
   constructor(
     readonly names: string[],
-    /** 1 for lexical (TDZ until initialized), 2 for const, 0 otherwise. */
+    /** 1 for lexical (TDZ until initialized), 3 for const and import bindings, 4 for a named function expression's own name, 0 otherwise. */
     readonly kinds: number[],
     readonly kind: string,
   ) {

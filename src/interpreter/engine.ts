@@ -121,9 +121,8 @@ export class Engine {
       newPromise: () => this.promises.newPromise(),
       track: (work) => this.loop.track(work),
       stampedKind: (kind, proto, codec) => {
-        if (this.vm.stampedKinds.has(kind)) throw new Error(`snapvm: stamped kind '${kind}' registered twice`);
         const stamp = makeStamp<any>();
-        this.vm.stampedKinds.set(kind, { stamp, proto, encode: codec?.encode as never, decode: codec?.decode as never });
+        this.vm.registerStampedKind(kind, { stamp, proto, encode: codec?.encode as never, decode: codec?.decode as never });
         return stamp;
       },
     };

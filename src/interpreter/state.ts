@@ -11,6 +11,7 @@ export { offsetAt, CodeFlag, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';
+export type { IteratorKind, IteratorMode } from './iterators';
 export type { ModuleRecord, ModuleStep } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */
@@ -87,6 +88,9 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
     ['%StringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(""[Symbol.iterator]())')],
     ['%RegExpStringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(/a/[Symbol.matchAll](""))')],
     ['%TypedArray%', realm.realmEval('Object.getPrototypeOf(Int8Array)')],
+    // Intl.Segmenter's segments and their iterator (test262's list of well-known intrinsics reaches them)
+    ['%IntlSegmentsPrototype%', realm.realmEval('typeof Intl === "object" && Intl.Segmenter ? Object.getPrototypeOf(new Intl.Segmenter().segment("")) : undefined')],
+    ['%IntlSegmentIteratorPrototype%', realm.realmEval('typeof Intl === "object" && Intl.Segmenter ? Object.getPrototypeOf(new Intl.Segmenter().segment("")[Symbol.iterator]()) : undefined')],
     // V8's own Array.prototype.values, which arguments objects carry (the realm's may be replaced)
     ['%arguments[Symbol.iterator]%', realm.realmEval('(function () { return arguments; })()[Symbol.iterator]')],
   ];

@@ -108,6 +108,31 @@ function describeCode(code: Code): string {
 }
 
 /** Abstract interpretation of one Code. Throws VerifyError when the compiler's output has no single shape somewhere. */
+/** The environment nesting after an instruction: PushEnv, PushWith and PopEnv change it, no other does. */
+function envsAfter(op: number, a: number, envs: EnvShape, consts: readonly unknown[], fail: (what: string) => never): EnvShape {
+  switch (op) {
+    case Op.PushEnv: {
+      const d = consts[a];
+      if (!(d instanceof ScopeDesc)) return fail('PushEnv of something that is not a scope layout');
+      return [...envs, d];
+    }
+    case ExtOp.PushWith:
+      return [...envs, 'with'];
+    case Op.PopEnv:
+      if (!envs.length) fail('PopEnv of an environment the function did not push');
+      return envs.slice(0, -1);
+    default:
+      return envs;
+  }
+}
+
+/** Note that the function `c` (a Closure's or MakeClass's code) is created in the environment nesting `envs`. */
+function noteCreation(creates: Map<Code, EnvShape[]>, c: Code, envs: EnvShape): void {
+  const l = creates.get(c);
+  if (!l) creates.set(c, [envs]);
+  else if (!l.some((x) => sameEnvs(x, envs))) l.push(envs);
+}
+
 function analyse(code: Code): Verified {
   const ops = code.ops;
   const consts = code.consts;
@@ -161,13 +186,6 @@ function analyse(code: Code): Verified {
   const savedSp = new Map<number, number>();
   const savedEnv = new Map<number, EnvShape>();
   const creates = new Map<Code, EnvShape[]>();
-  const created = (k: number) => {
-    const c = consts[k] as Code;
-    const l = creates.get(c);
-    if (!l) creates.set(c, [envs0]);
-    else if (!l.some((x) => sameEnvs(x, envs0))) l.push(envs0);
-  };
-  let envs0: EnvShape = [];
   const work: number[] = [];
   const queued = new Set<number>();
   const join = (from: number, pc: number, s: State) => {
@@ -249,8 +267,7 @@ function analyse(code: Code): Verified {
       let fallsThrough = true;
       switch (op) {
         case Op.Closure:
-          envs0 = envs;
-          created(a);
+          noteCreation(creates, consts[a] as Code, envs);
           push(Kind.Value);
           break;
         case Op.Undef: case Op.Null: case Op.True: case Op.False: case Op.Const: case Op.Int: case Op.GetEnv: case Op.GetGlobal:
@@ -283,16 +300,9 @@ function analyse(code: Code): Verified {
           pop();
           if (op === Op.SetPropPop) pop();
           break;
-        case Op.PushEnv: {
-          const d = consts[a];
-          if (!(d instanceof ScopeDesc)) return fail(pc, 'PushEnv of something that is not a scope layout');
-          envs = [...envs, d];
-          break;
-        }
-        case ExtOp.PushWith: pop(); envs = [...envs, 'with']; break;
-        case Op.PopEnv:
-          if (!envs.length) fail(pc, 'PopEnv of an environment the function did not push');
-          envs = envs.slice(0, -1);
+        case ExtOp.PushWith: case Op.PushEnv: case Op.PopEnv:
+          if (op === ExtOp.PushWith) pop(); // (its object)
+          envs = envsAfter(op, a, envs, consts, (what) => fail(pc, what));
           break;
         case Op.CopyEnv: case Op.DeclareGlobals: case Op.DeclareEvalVars: case Op.SetFunctionName: case ExtOp.RequireObjectCoercible:
         case ExtOp.ClassFinish:
@@ -334,8 +344,7 @@ function analyse(code: Code): Verified {
         case ExtOp.ClassElement: popN(3); break;
         case ExtOp.DefinePrivateMethod: popN(2); push(Kind.Value); break; // target pn f -> target undefined
         case Op.MakeClass:
-          envs0 = envs;
-          created(a);
+          noteCreation(creates, consts[a] as Code, envs);
           if (b === 1) pop();
           push(Kind.Value), push(Kind.Value);
           break;
@@ -410,8 +419,8 @@ function analyse(code: Code): Verified {
 
 /**
  * Where a code creates each of its functions: the environment nesting at each Closure/MakeClass.
- * The same walk of the control-flow graph as `analyse`, tracking environments only (no slot kinds):
- * cheap enough to run for every code that has closures in a snapshot.
+ * The control-flow walk of `analyse` reduced to environments (no slot kinds; the same `envsAfter` and
+ * `noteCreation` steps): cheap enough to run for every code that has closures in a snapshot.
  */
 function creations(code: Code): Map<Code, EnvShape[]> {
   const ops = code.ops;
@@ -447,29 +456,9 @@ function creations(code: Code): Map<Code, EnvShape[]> {
           break;
         }
       }
-      switch (op) {
-        case Op.PushEnv:
-          envs = [...envs, consts[a] as ScopeDesc];
-          break;
-        case ExtOp.PushWith:
-          envs = [...envs, 'with'];
-          break;
-        case Op.PopEnv:
-          if (!envs.length) fail(pc, 'PopEnv of an environment the function did not push');
-          envs = envs.slice(0, -1);
-          break;
-        case ExtOp.TrySave:
-          savedEnv.set(a, envs);
-          break;
-        case Op.Closure:
-        case Op.MakeClass: {
-          const c = consts[a] as Code;
-          const l = creates.get(c);
-          if (!l) creates.set(c, [envs]);
-          else if (!l.some((x) => sameEnvs(x, envs))) l.push(envs);
-          break;
-        }
-      }
+      envs = envsAfter(op, a, envs, consts, (what) => fail(pc, what));
+      if (op === ExtOp.TrySave) savedEnv.set(a, envs);
+      else if (op === Op.Closure || op === Op.MakeClass) noteCreation(creates, consts[a] as Code, envs);
       if (isJump(op)) join(a, envs);
       if (isTerminal(op)) break;
       pc += 1 + operands(op);

@@ -1,6 +1,6 @@
 // The virtual machine: frames, environments and handlers are plain records; a guest→guest call pushes
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
-import { IterationMethods } from './iteration';
+import { Iterators } from './iterators';
 import { Finalization } from './weak';
 import { types } from 'node:util';
 import { Op } from './opcodes';
@@ -64,7 +64,6 @@ export interface MappedParams {
 
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = {};
-const ITERATOR_METHOD = {};
 
 /** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
@@ -164,9 +163,6 @@ interface IteratorRecord {
    * iterator object (whose position V8 hides from a snapshot) or a result object per step.
    */
   index?: number;
-  /** The collection and built-in that made `iterator`, when a snapshot can recover its position (iteration.ts). */
-  source?: unknown;
-  method?: Function;
 }
 
 interface ForInState {
@@ -248,8 +244,13 @@ export class VM {
    * rebuilds them through this table.
    */
   readonly stampedKinds = new Map<string, StampedKind>();
-  /** The built-ins whose iterators' positions a snapshot can recover (iteration.ts). */
-  readonly iteration: IterationMethods;
+  /** Register a stamped kind: the one way engine built-ins and host services (HostServices.stampedKind) add one. */
+  registerStampedKind(kind: string, entry: StampedKind): void {
+    if (this.stampedKinds.has(kind)) throw new Error(`snapvm: stamped kind '${kind}' registered twice`);
+    this.stampedKinds.set(kind, entry);
+  }
+  /** V8's iterators over arrays, Maps, Sets and strings, with their sources and positions (iterators.ts). */
+  readonly iterators: Iterators;
   /** Built-in objects no property path reaches (prototypes of engine-made objects), named for snapshots. */
   readonly hiddenIntrinsics: [string, object][] = [];
   /** A revocable proxy's revoke function → the proxy's record (for the snapshot room). */
@@ -294,7 +295,7 @@ export class VM {
     this.R = realm.R;
     this.ops = realm.ops;
     this.accessors = new PropertyAccessors((src) => realm.realmEval(src));
-    this.iteration = new IterationMethods(realm);
+    this.iterators = new Iterators(realm);
     // A sloppy wrapper receives V8's coerced `this`: the context's own global stands for ours.
     const contextGlobal = realm.realmEval('globalThis');
     this.enterFromHost = (rec, thisArg, args, newTarget) =>
@@ -304,8 +305,9 @@ export class VM {
     this.fnCall = realm.realmEval('Function.prototype.call');
     this.fnApply = realm.realmEval('Function.prototype.apply');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
-    this.argumentsFactory = realm.realmEval('(function () { return arguments; })');
-    this.strictArgumentsFactory = realm.realmEval('(function () { "use strict"; return arguments; })');
+    // (an arguments object's @@iterator is %Array.prototype.values%: the wrapped one, iterators.ts)
+    this.argumentsFactory = realm.realmEval<(values: Function) => (...args: unknown[]) => object>('(function (values) { return function () { arguments[Symbol.iterator] = values; return arguments; }; })')(this.I.ArrayValues);
+    this.strictArgumentsFactory = realm.realmEval<(values: Function) => (...args: unknown[]) => object>('(function (values) { return function () { "use strict"; arguments[Symbol.iterator] = values; return arguments; }; })')(this.I.ArrayValues);
     const g = realm.global as any;
     this.protoOf = {
       string: g.String.prototype,
@@ -606,14 +608,7 @@ export class VM {
     }
     const it = this.R.apply(m, obj, []);
     if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.iterator method is not an object');
-    const rec: IteratorRecord = { iterator: it, next: this.ops.get(it, 'next'), done: false };
-    if (this.iteration.recoverable(m, obj)) (rec.source = obj), (rec.method = m);
-    else {
-      // `for (… of map.keys())`: the iterator a call of the method made
-      const made = this.iteration.made.get(it);
-      if (made !== undefined) (rec.source = made.source), (rec.method = made.method);
-    }
-    return rec;
+    return { iterator: it, next: this.ops.get(it, 'next'), done: false };
   }
   createAsyncFromSyncIterator(sync: IteratorRecord): IteratorRecord {
     return (this.host as any).createAsyncFromSyncIterator(sync);
@@ -1336,11 +1331,11 @@ export class VM {
             let cached: unknown;
             if (sites[pc] === fn) cached = sites[pc + 1];
             else {
-              cached = this.closures.get(fn) ?? (this.iteration.isMethod(fn) ? ITERATOR_METHOD : NATIVE);
+              cached = this.closures.get(fn) ?? NATIVE;
               sites[pc] = fn;
               sites[pc + 1] = cached;
             }
-            if (cached === NATIVE || cached === ITERATOR_METHOD) {
+            if (cached === NATIVE) {
               // a native function (a V8 built-in or an engine native): call it through the realm
               const args = stack.slice(sp - argc, sp);
               const thisArg = stack[sp - argc - 1];
@@ -1348,7 +1343,6 @@ export class VM {
               frame.sp = sp;
               frame.pc = ++pc;
               const result = this.R.apply(fn as Function, thisArg, args);
-              if (cached === ITERATOR_METHOD) this.iteration.note(result, thisArg, fn as Function);
               stack[sp++] = result;
               break;
             }
@@ -2445,9 +2439,9 @@ export class VM {
     if (!factory) {
       const ps = Array.from({ length: n }, (_, i) => `p${i}`);
       const cases = (body: (p: string, i: number) => string) => ps.map((p, i) => `case ${i}: ${body(p, i)}`).join(' ');
-      factory = this.realm.realmEval<Function>(
-        `(function (${ps.join(', ')}) { return [arguments, function (i) { switch (i) { ${cases((p) => `return ${p};`)} } }, function (i, v) { switch (i) { ${cases((p) => `${p} = v; break;`)} } }]; })`,
-      );
+      factory = this.realm.realmEval<(values: Function) => Function>(
+        `(function (values) { return function (${ps.join(', ')}) { arguments[Symbol.iterator] = values; return [arguments, function (i) { switch (i) { ${cases((p) => `return ${p};`)} } }, function (i, v) { switch (i) { ${cases((p) => `${p} = v; break;`)} } }]; }; })`,
+      )(this.I.ArrayValues);
       this.mappedFactories.set(n, factory);
     }
     const [a, get, set] = this.R.apply(factory, undefined, args) as [object, (i: number) => unknown, (i: number, v: unknown) => void];

@@ -58,8 +58,6 @@ const MAPPED_MAPPED = 1;
 const MAPPED_UNMAPPED = 0;
 const MAPPED_ABSENT = 2;
 
-type IterationRecord = { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function };
-
 export { isObject };
 
 /** A JavaScript literal for a primitive. */
@@ -396,7 +394,20 @@ export class Capture {
       const target = WeakRef.prototype.deref.call(o as WeakRef<object>);
       return `new (${this.builtinRef('WeakRef')})(${target === undefined ? '{}' : this.value(target, `${path}.<target>`)})`;
     }
-    if (types.isMapIterator(o) || types.isSetIterator(o) || types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
+    const tracked = vm.iterators.position(o);
+    if (tracked) {
+      // a V8 iterator the engine noted when it was made (interpreter/iterators.ts)
+      const { rec, pos } = tracked;
+      if (types.isProxy(rec.source) && pos > 0) this.fail('an array iterator over a Proxy (restoring its position would run the traps)', o);
+      this.count('iterator');
+      const source = this.value(rec.source, `${path}.<iterated>`);
+      this.iteratorsWritten.set(o, { kind: rec.kind, source: rec.source, pos, done: rec.done });
+      // (a RegExp string iterator stands where its regexp's lastIndex says: its string and flags come along)
+      const extra = rec.kind === 'regexp' ? `, ${lit(rec.string ?? '')}, ${lit(rec.flags ?? '')}` : '';
+      return `$.iterator(${lit(rec.kind)}, ${lit(rec.mode)}, ${source}, ${pos}, ${rec.done}${extra})`;
+    }
+    if (types.isMapIterator(o) || types.isSetIterator(o)) this.fail('an iterator whose position V8 hides (not made by a built-in the engine knows)', o);
+    if (types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
     if (types.isArrayBuffer(o)) {
       this.count('ArrayBuffer');
       const b = o as ArrayBuffer;
@@ -725,19 +736,6 @@ export class Capture {
       this.pushRecord('list', id, `$.rec(${id}, "list", [${r.map((v, i) => this.internal(v, `${path}[${i}]`)).join(', ')}]);`);
       return id;
     }
-    // An iterator record over a V8 iterator whose position iteration.ts can recover: written once the
-    // walk is over (drained only if the snapshot can be taken: the live engine keeps an equivalent one)
-    const iter = r as IterationRecord;
-    if (iter.method !== undefined && isObject(iter.iterator)) {
-      if (iter.next !== this.vm.iteration.nextOf(iter.method)) this.fail('an iterator whose position V8 hides (its next method was replaced)', r);
-      this.count('iteration');
-      const source = this.value(iter.source, `${path}.<source>`);
-      const method = this.value(iter.method, `${path}.<method>`);
-      const at = this.records.length;
-      this.records.pushAs(`r${id}`, ''); // (its statement is set by writeIterations)
-      this.iterations.push({ at, write: (pos) => `$.rec(${id}, "iteration", [${source}, ${method}, ${pos}, ${iter.done === true}]);`, rec: iter });
-      return id;
-    }
     // A capability with host-side resolving functions (async functions, async generators): its promise says it all.
     const cap = r as { promise?: unknown; resolve?: unknown; reject?: unknown };
     if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === this.hostFunctionProto) {
@@ -756,22 +754,11 @@ export class Capture {
     return id;
   }
 
-  /** Each iterator record's id → its collection's id (a delta rewrites the record when the collection is refilled). */
-  iterationSources(): Map<number, number | undefined> {
-    return new Map(this.iterations.map(({ rec }) => [this.recIds.get(rec)!, isObject(rec.source) ? this.ids.get(rec.source) : undefined]));
-  }
-
-  /** Iterator records over V8 iterators (iteration.ts), written when the walk is over. */
-  private readonly iterations: { at: number; write: (pos: number) => string; rec: IterationRecord }[] = [];
-
-  private writeIterations(): void {
-    for (const { at, write, rec } of this.iterations) {
-      // an iterator the guest also holds as a value was refused by the walk: this one only the record holds
-      const pos = this.vm.iteration.position(rec.source, rec.method!, rec.iterator!, (fresh) => (rec.iterator = fresh));
-      if (pos === null) this.fail('an iterator whose position V8 hides (its next step would run guest code)', rec);
-      this.records.items[at] = write(pos);
-      this.addBytes('iteration', this.records.items[at]!.length + 1);
-    }
+  /** V8 iterators written, with where they stand (a delta moves a known one in place, delta.ts). */
+  private readonly iteratorsWritten = new Map<object, { kind: string; source: unknown; pos: number; done: boolean }>();
+  /** Each V8 iterator's id → its kind, its source's id (an object) and where it stands. */
+  iteratorIds(): Map<number, { kind: string; source: number | undefined; pos: number; done: boolean }> {
+    return new Map([...this.iteratorsWritten].map(([it, w]) => [this.ids.get(it)!, { ...w, source: isObject(w.source) ? this.ids.get(w.source) : undefined }]));
   }
 
   /**
@@ -966,6 +953,8 @@ export class Capture {
     const gen = vm.generators.get(o);
     if (gen) return undefined;
     if (types.isArgumentsObject(o)) return I.ObjectPrototype;
+    const it = vm.iterators.made.get(o);
+    if (it) return vm.iterators.protoOf(it.kind);
     return undefined; // always written
   }
 
@@ -1030,7 +1019,7 @@ export class Capture {
       this.realm.realmEval('(function () { "use strict"; return arguments; })()[Symbol.iterator]'),
     ];
     // V8 gives strict arguments objects made from host calls a values function of its own choosing
-    return this.argumentsIterators.includes(v) || (typeof v === 'function' && !this.engine.builtins.has(v) && !this.vm.closures.get(v) && (v as Function).name === 'values');
+    return this.argumentsIterators.includes(v) || v === this.realm.intrinsics.ArrayValues || (typeof v === 'function' && !this.engine.builtins.has(v) && !this.vm.closures.get(v) && (v as Function).name === 'values');
   }
 
   private fillIntegrity(o: object, refOf: string | (() => string)): void {
@@ -1171,7 +1160,6 @@ export class Capture {
     for (const root of this.host?.roots() ?? []) this.value(root, '<host root>');
     this.drain();
     const hostLinks = this.hostLinks();
-    this.writeIterations(); // the walk is over
     const hostState = this.host ? [`$.hostState(${lit(JSON.stringify(this.host.state()))});`] : [];
     this.addBytes('host state', hostState.join('').length);
     const t = engine.timers;

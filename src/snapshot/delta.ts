@@ -236,10 +236,24 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
     if (oc !== nc) changedCreation.add(owner);
     if (of !== nf) changedFill.add(owner);
   }
-  // emptying a Map or Set sends the V8 iterators over it back to the start: their records are written again
-  for (const [rec, source] of cap.iterationSources()) {
-    const owner = `r${rec}`;
-    if (source !== undefined && !added.has(owner) && (changedFill.has(`o${source}`) || changedCreation.has(`o${source}`))) changedFill.add(owner);
+  // A known V8 iterator is moved in place (`$.iteratorAt`, once the collections are filled): an array
+  // or string iterator forward; emptying a Map or Set in place sends the iterators over it back to the
+  // start, so a Map/Set iterator that moved has its collection refilled, and each one over a refilled
+  // collection is stepped from the start.
+  const moves: string[] = [];
+  const moved = new Set<string>();
+  for (const [it, w] of cap.iteratorIds()) {
+    const owner = `o${it}`;
+    if (added.has(owner)) continue;
+    const collection = w.kind === 'map' || w.kind === 'set';
+    const src = w.source === undefined ? null : `o${w.source}`;
+    const refilled = src !== null && (changedFill.has(src) || changedCreation.has(src));
+    if (!changedCreation.has(owner) && !(collection && refilled)) continue;
+    if (w.kind === 'regexp') return whole(`a RegExp string iterator ($o[${it}]) finished`);
+    if (collection && !w.done && src !== null && !added.has(src)) changedFill.add(src);
+    changedCreation.delete(owner);
+    moved.add(owner);
+    moves.push(`$.iteratorAt($o[${it}], ${w.pos}, ${w.done});`);
   }
   const dropped = [...base.hashes.keys()].filter((o) => !hashes.has(o));
   // units are never dropped: a unit without template objects has no statements
@@ -300,18 +314,19 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   lines.push(...pick(cap.fills, (o, s) => writes(o) && !(known(o) && o[0] === 'o' && stampedOnce.test(s))));
   lines.push('// 4. integrity, queues, clock');
   lines.push(...pick(cap.finals, (o) => writes(o)));
+  lines.push(...moves);
   for (const owner of dropped) if (owner[0] === 'b') lines.push(`$.pristine(${JSON.stringify(owner.slice(1))});`);
   lines.push('$.clearQueues();', ...cap.tail);
   const dropObjs = dropped.filter((o) => o[0] === 'o').map(byId);
   const dropRecs = dropped.filter((o) => o[0] === 'r').map(byId);
   if (dropObjs.length || dropRecs.length) lines.push(`$.drop([${dropObjs.join(', ')}], [${dropRecs.join(', ')}]);`);
   const sums: string[] = [];
-  for (const owner of [...added, ...changedCreation, ...changedFill]) sums.push(JSON.stringify(owner), JSON.stringify(hashes.get(owner)));
+  for (const owner of [...added, ...changedCreation, ...changedFill, ...moved]) sums.push(JSON.stringify(owner), JSON.stringify(hashes.get(owner)));
   lines.push(`$.sums([${sums.join(', ')}], [${dropped.map((o) => JSON.stringify(o)).join(', ')}]);`);
   lines.push(DELTA_TRAILER, '');
   const text = lines.join('\n');
   state.stateId = sha256hex(text);
-  return { kind: 'delta', text, full, state, owners: { added: added.size, changed: new Set([...changedCreation, ...changedFill]).size, dropped: dropped.length } };
+  return { kind: 'delta', text, full, state, owners: { added: added.size, changed: new Set([...changedCreation, ...changedFill, ...moved]).size, dropped: dropped.length } };
 }
 
 /**

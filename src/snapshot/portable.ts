@@ -281,6 +281,33 @@ export class PortableWriter {
     return `${this.O}[${id}]`;
   }
 
+  /**
+   * A V8 iterator the engine noted (interpreter/iterators.ts): made over its source by Node's own
+   * built-in, and stepped to its position once the collections are filled (a string's at once).
+   */
+  private iteratorCreation(o: object, path: string): { expr: string; given: unknown } | null {
+    const at = this.vm.iterators.position(o);
+    if (!at) return null;
+    const { rec, pos } = at;
+    if (rec.kind === 'regexp') this.fail('a RegExp string iterator (matchAll)', o);
+    const source = rec.source;
+    if (!rec.done && rec.kind === 'array' && pos > 0 && isObject(source) && !ArrayBuffer.isView(source)) {
+      // stepping it again must run no guest code and stop where it stood
+      if (types.isProxy(source)) this.fail('an array iterator over a Proxy', o);
+      const len = Reflect.getOwnPropertyDescriptor(source, 'length');
+      if (!len || !('value' in len) || !(len.value >= pos)) this.fail("an array iterator past its source's length", o);
+      for (let i = 0; i < pos; i++) {
+        const d = Reflect.getOwnPropertyDescriptor(source, i);
+        if (d && !('value' in d)) this.fail('an array iterator over accessor elements', o);
+      }
+    }
+    const src = this.value(source, `${path}.<iterated>`);
+    const args = `${lit(rec.kind)}, ${lit(rec.mode)}, ${src}, ${rec.done}`;
+    if (rec.kind === 'string') return { expr: `${this.P}iter(${args}, ${pos})`, given: this.vm.iterators.protoOf(rec.kind) };
+    if (pos > 0) this.finals.push(`${this.P}step(${lit(rec.kind)}, ${this.O}[${this.ids.size}], ${pos});`);
+    return { expr: `${this.P}iter(${args}, 0)`, given: this.vm.iterators.protoOf(rec.kind) };
+  }
+
   /** Give `o` an id made by `expr` now (objects a class evaluation makes, and the class itself). */
   private adopt(o: object, expr: string, given: unknown): number {
     const id = this.ids.size;
@@ -377,6 +404,8 @@ export class PortableWriter {
       const target = WeakRef.prototype.deref.call(o as WeakRef<object>);
       return std('WeakRef', `new ${this.P}WeakRef(${target === undefined ? '{}' : this.value(target, `${path}.<target>`)})`);
     }
+    const iterator = this.iteratorCreation(o, path);
+    if (iterator) return iterator;
     if (types.isMapIterator(o) || types.isSetIterator(o) || types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
     if (types.isArrayBuffer(o)) {
       const b = o as ArrayBuffer & { resizable?: boolean; maxByteLength?: number };
@@ -540,6 +569,7 @@ export class PortableWriter {
       const head = (prop.kind === 'get' ? 'get ' : prop.kind === 'set' ? 'set ' : '') + (fn.async ? 'async ' : '') + (fn.generator ? '*' : '');
       src = `({ ${head}${lit(`${P}m`)}${this.raw(text.slice(fn.start, fn.end))} })`;
     } else src = `(${this.raw(code.sourceText)}\n)`;
+    src = this.constWrites(src, rec.env, o);
     const maker = code.strict ? `() => { "use strict"; return ${src}; }` : `() => ${src}`;
     let made = rec.env ? `${this.envRef(rec.env, path)}(${this.makerCase(this.envFactory.get(rec.env)!, maker)})()` : `(${maker})()`;
     if (isMethod) {
@@ -550,6 +580,125 @@ export class PortableWriter {
       if (isObject(rec.home) && /\bsuper\b/.test(code.sourceText)) this.finals.push(`${P}setp(${P}h[${hid}], ${this.value(Object.getPrototypeOf(rec.home), `${path}.<home>.<prototype>`)});`);
     }
     return { expr: made, given: this.closureProto(rec) };
+  }
+
+  /**
+   * `text` (an expression: a closure's or class's source as the portable section evaluates it) with
+   * every assignment to a `const` binding it sees (in its scope chain, or a global one) made to throw
+   * Node's TypeError, as the binding would: the scope factories declare every binding with `var`.
+   */
+  private constWrites(text: string, env: Env | null, o: object): string {
+    const consts = new Set<string>();
+    const seen = new Set<string>();
+    for (let e = env; e; e = e.parent) {
+      e.desc?.names.forEach((name, i) => {
+        if (seen.has(name)) return;
+        seen.add(name);
+        if (e!.desc!.kinds[i] === 3) consts.add(name); // (const and import bindings, compiler.ts)
+      });
+    }
+    for (const [name, b] of this.vm.globalLex) if (b.isConst && !seen.has(name)) consts.add(name);
+    if (consts.size === 0) return text;
+    const edits: [number, number, string][] = [];
+    const P = this.P;
+    const names = (pattern: any, out: Set<string>): void => {
+      if (!pattern) return;
+      if (pattern.type === 'Identifier') out.add(pattern.name);
+      else if (pattern.type === 'ObjectPattern') for (const p of pattern.properties) names(p.type === 'RestElement' ? p.argument : p.value, out);
+      else if (pattern.type === 'ArrayPattern') for (const p of pattern.elements) names(p, out);
+      else if (pattern.type === 'RestElement') names(pattern.argument, out);
+      else if (pattern.type === 'AssignmentPattern') names(pattern.left, out);
+    };
+    const isFunction = (n: any) => n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression';
+    /** The names a function's `var`s and hoisted functions declare (nested functions left out). */
+    const varNames = (n: any, out: Set<string>, top: boolean): void => {
+      if (!n || typeof n.type !== 'string') return;
+      if (!top && isFunction(n)) {
+        if (n.type === 'FunctionDeclaration' && n.id) out.add(n.id.name);
+        return;
+      }
+      if (n.type === 'VariableDeclaration' && n.kind === 'var') for (const d of n.declarations) names(d.id, out);
+      for (const k of Object.keys(n)) {
+        const v = n[k];
+        if (Array.isArray(v)) v.forEach((c) => varNames(c, out, false));
+        else if (v && typeof v === 'object' && typeof v.type === 'string') varNames(v, out, false);
+      }
+    };
+    /** The names a block's own statements declare lexically. */
+    const lexicalNames = (body: any[], out: Set<string>): void => {
+      for (const st of body) {
+        if (st.type === 'VariableDeclaration' && st.kind !== 'var') for (const d of st.declarations) names(d.id, out);
+        else if ((st.type === 'ClassDeclaration' || st.type === 'FunctionDeclaration') && st.id) out.add(st.id.name);
+      }
+    };
+    // the names declared between a node and the closure's scope: the const is shadowed there
+    const walk = (n: any, shadowed: ReadonlySet<string>): void => {
+      if (!n || typeof n.type !== 'string') return;
+      let inner = shadowed;
+      const extend = (add: (s: Set<string>) => void) => {
+        const s2 = new Set(inner);
+        add(s2);
+        inner = s2;
+      };
+      if (isFunction(n)) {
+        extend((s2) => {
+          if (n.type === 'FunctionExpression' && n.id) s2.add(n.id.name);
+          for (const p of n.params) names(p, s2);
+          if (n.type !== 'ArrowFunctionExpression') s2.add('arguments');
+          varNames(n.body, s2, true);
+          if (n.body.type === 'BlockStatement') lexicalNames(n.body.body, s2);
+        });
+      } else if (n.type === 'ClassExpression' && n.id) extend((s2) => s2.add(n.id.name));
+      else if (n.type === 'BlockStatement' || n.type === 'StaticBlock') extend((s2) => lexicalNames(n.body, s2));
+      else if (n.type === 'SwitchStatement') extend((s2) => n.cases.forEach((c: any) => lexicalNames(c.consequent, s2)));
+      else if ((n.type === 'ForStatement' || n.type === 'ForInStatement' || n.type === 'ForOfStatement') && (n.init ?? n.left)?.type === 'VariableDeclaration') {
+        const d = n.init ?? n.left;
+        if (d.kind !== 'var') extend((s2) => d.declarations.forEach((x: any) => names(x.id, s2)));
+      } else if (n.type === 'CatchClause') extend((s2) => names(n.param, s2));
+      const isConst = (name: string) => consts.has(name) && !inner.has(name);
+      if (n.type === 'AssignmentExpression' || n.type === 'ForOfStatement' || n.type === 'ForInStatement') {
+        const left = n.left;
+        if (left.type === 'Identifier' && n.type === 'AssignmentExpression') {
+          if (isConst(left.name)) {
+            // (only inserted text around the right side, whose own edits stay inside it)
+            const name = left.name;
+            const op = n.operator as string;
+            const logical = op === '||=' || op === '&&=' || op === '??=';
+            const [head, tail] = op === '=' ? ['((', `), ${P}ca())`] : logical ? [`(${name} ${op.slice(0, -1)} ((`, `), ${P}ca()))`] : [`((${name} ${op.slice(0, -1)} (`, `)), ${P}ca())`];
+            edits.push([n.start, n.right.start, head], [n.end, n.end, tail]);
+          }
+        } else if (left.type !== 'VariableDeclaration') {
+          const targets = new Set<string>();
+          names(left, targets);
+          if ([...targets].some(isConst)) this.fail('a closure that assigns a const binding by destructuring or in a for-in/of head', o);
+        }
+      } else if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier' && isConst(n.argument.name)) {
+        edits.push([n.start, n.end, `(+${n.argument.name}, ${P}ca())`]);
+        return;
+      }
+      for (const k of Object.keys(n)) {
+        if (k === 'type' || k === 'start' || k === 'end') continue;
+        const v = n[k];
+        if (Array.isArray(v)) v.forEach((c) => walk(c, inner));
+        else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner);
+      }
+    };
+    // (most closures never name a const they see)
+    if (![...consts].some((c) => new RegExp(`(^|[^\\w$])${c.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text))) return text;
+    let ast: any;
+    try {
+      ast = acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest', allowSuperOutsideMethod: true, allowAwaitOutsideFunction: true });
+    } catch (e) {
+      this.fail(`a closure whose source text does not parse alone (${(e as Error).message})`, o);
+    }
+    walk(ast, new Set());
+    if (edits.length === 0) return text;
+
+    // from the end; at one offset, an enclosing assignment's closing text goes after an inner one's
+    edits.sort((a, b) => b[0] - a[0]);
+    let out = text;
+    for (const [start, end, repl] of edits) out = out.slice(0, start) + repl + out.slice(end);
+    return out;
   }
 
   /** A class: its source with static parts stripped, evaluated in its scope; its prototype and methods adopted. */
@@ -590,6 +739,7 @@ export class PortableWriter {
     let out = text;
     for (const [s, e, r] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, s) + r + out.slice(e);
     this.raw(text);
+    out = this.constWrites(out, rec.env, K);
     const maker = `() => ${out}`;
     const made = rec.env ? `${this.envRef(rec.env, path)}(${this.makerCase(this.envFactory.get(rec.env)!, maker)})()` : `(${maker})()`;
     if (this.ids.has(K)) return null;
@@ -965,6 +1115,7 @@ var ${P}AggregateError = AggregateError, ${P}sh = [], ${P}Math = Math, ${P}perf 
 function ${P}now() { return ${P}perf.now(); }
 var ${P}setTimeout = setTimeout, ${P}clearTimeout = clearTimeout, ${P}console = console, ${P}process = typeof process !== "undefined" ? process : void 0;
 var ${P}o = [], ${P}e = [], ${P}eh = [], ${P}h = [], ${P}rs = new Map(), ${P}rv = new Map(), ${P}timers = new Map(), ${P}nextId = 1;
+function ${P}ca() { throw new TypeError("Assignment to constant variable."); }
 function ${P}fail(why) { ${P}console.error("snapvm: this snapshot cannot run in plain Node: " + why + "; restore it with \\"snapvm restore " + ${P}process.argv[1] + "\\""); ${P}process.exit(2); }
 function ${P}call(f, t) { return ${P}apply(f, t, [].slice.call(arguments, 2)); }
 function ${P}own(o, k, part) { var d = o == null ? void 0 : ${P}gd(o, k); if (!d) return void 0; if (part) return d[part]; if ("value" in d) return d.value; try { return d.get ? ${P}apply(d.get, o, []) : void 0; } catch (e) { return void 0; } }
@@ -978,6 +1129,15 @@ function ${P}method(id, lit, part) { ${P}h[id] = lit; return ${P}gd(lit, ${JSON.
 function ${P}args() { return arguments; }
 function ${P}err() { var e = new ${P}Error(); delete e.stack; return e; }
 function ${P}doneGen() { var g = (function* () {})(); g.next(); return g; }
+var ${P}itMake = { array: { keys: [].keys, values: [].values, entries: [].entries }, map: { keys: Map.prototype.keys, values: Map.prototype.values, entries: Map.prototype.entries }, set: { values: Set.prototype.values, entries: Set.prototype.entries }, string: { values: String.prototype[Symbol.iterator] } };
+var ${P}itNext = { array: [].values().next, map: new Map().keys().next, set: new Set().values().next, string: ""[Symbol.iterator]().next };
+function ${P}step(kind, it, n) { for (var i = 0; i < n; i++) ${P}apply(${P}itNext[kind], it, []); }
+function ${P}iter(kind, mode, src, done, units) {
+  var it = ${P}apply(${P}itMake[kind][mode], done ? (kind === "map" ? new ${P}Map() : kind === "set" ? new ${P}Set() : kind === "string" ? "" : []) : src, []);
+  if (done) ${P}step(kind, it, 1);
+  for (var u = 0; u < units; ) u += ${P}apply(${P}itNext.string, it, []).value.length;
+  return it;
+}
 function ${P}buf(b64, max) { var b = ${P}from(b64, "base64"); var a = max === void 0 ? new ${P}ArrayBuffer(b.length) : new ${P}ArrayBuffer(max, { maxByteLength: max }); new ${P}U8(a).set(b); return a; }
 function ${P}sab(b64) { var b = ${P}from(b64, "base64"); var a = new ${P}SAB(b.length); new ${P}U8(a).set(b); return a; }
 function ${P}detach(b) { ${P}clone(b, { transfer: [b] }); }

@@ -4,7 +4,7 @@
 // a stranger can do nothing a guest program could not.
 import { types } from 'node:util';
 import { Engine, type EngineOptions } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, type IteratorKind, type IteratorMode } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, type RestoredRecords } from './typed';
@@ -140,7 +140,7 @@ export class Restorer {
     const earlier = this.earlier.get(id);
     if (earlier !== undefined) {
       // a record of the agreed state, emptied by the delta (its fields are linked below): of the same kind
-      if (earlier !== (kind === 'iteration' ? 'object' : kind)) this.bad(`record ${id} given as a ${kind} record, which it is not`);
+      if (earlier !== kind) this.bad(`record ${id} given as a ${kind} record, which it is not`);
       if (kind === 'hostCapability') {
         // made again (its resolving functions close over its promise), in the same record
         const old = this.recs[id] as object;
@@ -181,11 +181,6 @@ export class Restorer {
         this.recs[id] = Object.create(Frame.prototype);
         this.made.frames.add(this.recs[id] as object);
         this.made.frameIds.set(this.recs[id] as object, id);
-        break;
-      case 'iteration':
-        // an iterator record (typed.ts checks it as one) whose V8 iterator is made in phase 4
-        this.recs[id] = {};
-        this.made.objects.add(this.recs[id] as object);
         break;
       case 'hostCapability': {
         const promise = fields[0] as object;
@@ -237,25 +232,12 @@ export class Restorer {
         case 'Frame':
           this.linkFrame(r as Frame, fields);
           break;
-        case 'iteration':
-          this.linkIteration(r, fields);
-          break;
       }
     }
     this.checkLinked();
   }
 
-  /**
-   * An iterator record over a V8 iterator (iteration.ts): its iterator is made and stepped to its
-   * position once the collection is filled (phase 4).
-   */
-  private linkIteration(r: { iterator?: object; next?: unknown; done?: boolean; source?: unknown; method?: Function }, fields: unknown[]): void {
-    const [source, method, pos, done] = fields;
-    const it = this.engine.vm.iteration;
-    if (!it.recoverable(method, source) || typeof pos !== 'number' || !Number.isSafeInteger(pos) || pos < 0) this.bad('an iteration record');
-    Object.assign(r, { iterator: undefined, next: it.nextOf(method), done: done === true, source, method });
-    this.iterations.push(() => (r.iterator = it.fresh(source, method as Function, pos)));
-  }
+  /** Map/Set iterators to step once the collections are filled (phase 4). */
   private readonly iterations: (() => void)[] = [];
 
   private linkModule(r: ModuleRecord, fields: unknown[]): void {
@@ -509,7 +491,8 @@ export class Restorer {
       return buf;
     });
     def('error', () => new (this.byPath.get('globalThis.Error') as ErrorConstructor)());
-    const argumentsFactory = realm.realmEval<() => object>('(function () { return arguments; })');
+    // (its @@iterator is the engine's %Array.prototype.values%, as in the VM's arguments objects)
+    const argumentsFactory = realm.realmEval<(values: Function) => () => object>('(function (values) { return function () { arguments[Symbol.iterator] = values; return arguments; }; })')(realm.intrinsics.ArrayValues);
     def('arguments', () => argumentsFactory());
     def('mappedArguments', (n: unknown, argc: unknown) => {
       const count = (v: unknown, what: string) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : this.bad(what));
@@ -566,6 +549,38 @@ export class Restorer {
       const mod = this.resolve(m) as ModuleRecord;
       if (!rec || !isObject(mod) || engine.modules.modules.get(mod.file) !== mod) this.bad('a module for something that is not a guest function');
       rec.module = mod;
+    });
+    def('iterator', (kind: unknown, mode: unknown, source: unknown, pos: unknown, done: unknown, string: unknown, flags: unknown) => {
+      // a V8 iterator over an array, Map, Set or string, or a RegExp string iterator (interpreter/iterators.ts)
+      if (!['array', 'map', 'set', 'string', 'regexp'].includes(kind as string) || !['keys', 'values', 'entries'].includes(mode as string)) this.bad(`an iterator of kind ${String(kind)}/${String(mode)}`);
+      if ((isObject(source) && (this.tokens.has(source) || this.nsTokens.has(source) || source === this.holeToken)) || this.typed.value(source) !== null)
+        this.bad('an iterator over something that is not a guest value');
+      try {
+        const { iterator, finish } = vm.iterators.make(kind as IteratorKind, mode as IteratorMode, source, this.num(pos, 'an iterator position'), done === true, { string, flags });
+        if (finish) this.iterations.push(() => {
+          try {
+            finish();
+          } catch (e) {
+            this.bad(`an iterator that cannot be stepped to its position (${(e as Error).message})`);
+          }
+        });
+        return iterator;
+      } catch (e) {
+        if (e instanceof SnapshotError) throw e;
+        this.bad(`an iterator that cannot be made (${e instanceof Error ? e.message : 'its source is of the wrong kind'})`);
+      }
+    });
+    def('iteratorAt', (it: unknown, pos: unknown, done: unknown) => {
+      // a known V8 iterator moved in place by a delta, once the collections are filled
+      const n = this.num(pos, 'an iterator position');
+      if (!isObject(it) || !vm.iterators.made.get(it)) this.bad('a position for something that is not an iterator the engine made');
+      this.iterations.push(() => {
+        try {
+          vm.iterators.advance(it as object, n, done === true);
+        } catch (e) {
+          this.bad(`an iterator that cannot be moved to its position (${(e as Error).message})`);
+        }
+      });
     });
     def('stamped', (kind: unknown) => {
       const k = vm.stampedKinds.get(String(kind));

@@ -159,9 +159,6 @@ export class TypedRestore {
     next: this.value,
     done: this.bool,
     index: this.opt(this.index),
-    // over a V8 iterator whose position a snapshot recovers (interpreter/iteration.ts; restore checks the pair)
-    source: this.opt(this.value),
-    method: this.opt(this.value),
   });
   readonly forInState: Check = this.record('for-in state', { keys: this.list(this.str, 'keys'), i: this.index, object: this.value });
   readonly engineList: Check = this.list(this.valueOrHole, 'guest values');

@@ -487,8 +487,8 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
   };
 
   vm.hiddenIntrinsics.push(['%IteratorHelperPrototype%', IteratorHelperPrototype], ['%WrapForValidIteratorPrototype%', WrapForValidIteratorPrototype]);
-  vm.stampedKinds.set('IteratorHelper', { stamp: helpers, proto: IteratorHelperPrototype });
-  vm.stampedKinds.set('WrappedIterator', { stamp: wrappers, proto: WrapForValidIteratorPrototype });
+  vm.registerStampedKind('IteratorHelper', { stamp: helpers, proto: IteratorHelperPrototype });
+  vm.registerStampedKind('WrappedIterator', { stamp: wrappers, proto: WrapForValidIteratorPrototype });
 
   /** CreateIteratorFromClosure(closure, "Iterator Helper", %IteratorHelperPrototype%, « [[UnderlyingIterators]] »). */
   const createHelper = (record: IteratorHelper): object => {

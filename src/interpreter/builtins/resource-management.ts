@@ -308,7 +308,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
     );
     Object.defineProperty(Ctor, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
     // a stack's slots are a stamped record: a snapshot writes and rebuilds them (src/snapshot)
-    vm.stampedKinds.set(name, { stamp, proto });
+    vm.registerStampedKind(name, { stamp, proto });
     ops.defineValue(proto, 'constructor', Ctor);
     ops.defineValue(g, name, Ctor);
 

@@ -1,0 +1,419 @@
+// V8's own iterators over arrays (and typed arrays, arguments objects, array-likes), Maps, Sets and
+// strings hide where they stand. So the built-ins that make them (Array.prototype.values/keys/
+// entries and [Symbol.iterator], the same of %TypedArray%.prototype, Map and Set, String.prototype
+// [Symbol.iterator]) and the `next` of their prototypes are wrapped, as weak.ts wraps the weak
+// collections: every such iterator, however it was made (a call, `.call`, spread, a V8 built-in that
+// iterates), is noted with its source and kind, and each `next` step is counted. A snapshot then
+// writes "an iterator over X at position p" and restore makes a real V8 iterator of the same kind,
+// stepped to the same place (same prototype, same `next`, done stays done). RegExp string iterators
+// (`matchAll`) are noted with the regexp they iterate, whose lastIndex is where they stand.
+//
+// An array iterator's position is its next index (steps taken); a string iterator's the code units
+// it has passed. A Map/Set iterator's position is the number of live entries before its cursor
+// (entries deleted meanwhile no longer count, later ones count when appended), which is the size
+// minus the entries it has left: those are counted without stepping it and without running guest
+// code (V8's preview of an iterator's entries, through util.inspect or the inspector).
+//
+// Cost: replacing `Array.prototype[Symbol.iterator]` and %ArrayIteratorPrototype%.next in the realm
+// clears V8's isolate-wide array-iteration protector, so V8 built-ins that iterate arrays (`new Set(a)`,
+// `Array.from(a)`, typed array constructors from arrays) take their generic path, through these wrappers.
+import type { Realm } from './realm';
+import { inspect, types } from 'node:util';
+
+const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+export type IteratorKind = 'array' | 'map' | 'set' | 'string' | 'regexp';
+export type IteratorMode = 'keys' | 'values' | 'entries';
+
+/** What the engine knows about one of V8's iterators. */
+export interface TrackedIterator {
+  kind: IteratorKind;
+  mode: IteratorMode;
+  /** The iterated object (undefined once done: V8 lets go of it). */
+  source: unknown;
+  /** Steps taken (array), code units passed (string); unused for Map/Set (read at capture) and RegExp string iterators (their regexp's lastIndex). */
+  pos: number;
+  done: boolean;
+  /** A RegExp string iterator's string and its flags that matter ("g", "u"); its source is its regexp. */
+  string?: string;
+  flags?: string;
+}
+
+interface KindInfo {
+  /** The original makers by mode. */
+  make: Partial<Record<IteratorMode, Function>>;
+  /** The original `next` of the kind's prototype. */
+  next: Function;
+  proto: object;
+}
+
+const MODES: IteratorMode[] = ['keys', 'values', 'entries'];
+
+export class Iterators {
+  /** iterator → its record */
+  readonly made = new WeakMap<object, TrackedIterator>();
+  private readonly kinds: Record<IteratorKind, KindInfo>;
+  private readonly mapSize: Function;
+  private readonly setSize: Function;
+  private inspector: { session: import('node:inspector').Session; key: string } | null = null;
+
+  constructor(private readonly realm: Realm) {
+    const I = realm.intrinsics;
+    const g = realm.global as any;
+    const R = realm.R;
+    const TA = Object.getPrototypeOf(g.Int8Array.prototype);
+    const protoOf = (make: Function, source: unknown) => Object.getPrototypeOf(R.apply(make, source, []));
+    this.kinds = {
+      array: { make: { keys: g.Array.prototype.keys, values: I.ArrayValues, entries: g.Array.prototype.entries }, next: I.ArrayIteratorNext, proto: I.ArrayIteratorPrototype },
+      map: { make: { keys: g.Map.prototype.keys, values: g.Map.prototype.values, entries: g.Map.prototype.entries }, next: null!, proto: protoOf(g.Map.prototype.entries, new g.Map()) },
+      set: { make: { values: g.Set.prototype.values, entries: g.Set.prototype.entries }, next: null!, proto: protoOf(g.Set.prototype.values, new g.Set()) },
+      string: { make: { values: g.String.prototype[Symbol.iterator] }, next: null!, proto: protoOf(g.String.prototype[Symbol.iterator], '') },
+      regexp: { make: { values: g.RegExp.prototype[Symbol.matchAll] }, next: null!, proto: Object.getPrototypeOf(R.apply(g.RegExp.prototype[Symbol.matchAll], new g.RegExp('a', 'g'), [''])) },
+    };
+    for (const k of ['map', 'set', 'string', 'regexp'] as const) this.kinds[k].next = (this.kinds[k].proto as any).next;
+    this.regexpExec = g.RegExp.prototype.exec;
+    this.mapSize = Object.getOwnPropertyDescriptor(g.Map.prototype, 'size')!.get!;
+    this.setSize = Object.getOwnPropertyDescriptor(g.Set.prototype, 'size')!.get!;
+
+    // the makers: each property that holds the same function gets the same wrapper
+    const wrap = (kind: IteratorKind, mode: IteratorMode, holder: object, keys: PropertyKey[], name: string) => {
+      const original = this.kinds[kind].make[mode]!;
+      const fn = realm.native(name, 0, (t) => {
+        const it = R.apply(original, t, []) as object; // V8 checks the receiver and throws its own TypeError
+        this.made.set(it, { kind, mode, source: t, pos: 0, done: false });
+        return it;
+      });
+      for (const key of keys) Object.defineProperty(holder, key, { value: fn, writable: true, enumerable: false, configurable: true });
+      return fn;
+    };
+    const AP = g.Array.prototype;
+    I.ArrayValues = wrap('array', 'values', AP, ['values', Symbol.iterator], 'values');
+    wrap('array', 'keys', AP, ['keys'], 'keys');
+    wrap('array', 'entries', AP, ['entries'], 'entries');
+    for (const mode of MODES) {
+      const original = TA[mode] as Function;
+      const fn = realm.native(mode, 0, (t) => {
+        const it = R.apply(original, t, []) as object; // (%TypedArray% checks its receiver)
+        this.made.set(it, { kind: 'array', mode, source: t, pos: 0, done: false });
+        return it;
+      });
+      Object.defineProperty(TA, mode, { value: fn, writable: true, enumerable: false, configurable: true });
+      if (mode === 'values') Object.defineProperty(TA, Symbol.iterator, { value: fn, writable: true, enumerable: false, configurable: true });
+    }
+    wrap('map', 'keys', g.Map.prototype, ['keys'], 'keys');
+    wrap('map', 'values', g.Map.prototype, ['values'], 'values');
+    wrap('map', 'entries', g.Map.prototype, ['entries', Symbol.iterator], 'entries');
+    wrap('set', 'values', g.Set.prototype, ['values', 'keys', Symbol.iterator], 'values');
+    wrap('set', 'entries', g.Set.prototype, ['entries'], 'entries');
+    wrap('string', 'values', g.String.prototype, [Symbol.iterator], '[Symbol.iterator]');
+    this.wrapMatchAll();
+
+    // the steps
+    for (const kind of ['array', 'map', 'set', 'string', 'regexp'] as const) {
+      const { next, proto } = this.kinds[kind];
+      const counted = kind === 'array' || kind === 'string';
+      const fn = realm.defineNative(proto, 'next', 0, (t) => {
+        const r = R.apply(next, t, []) as { done: boolean; value: unknown };
+        const rec = this.made.get(t as object);
+        if (rec !== undefined && !rec.done) {
+          if (r.done) {
+            rec.done = true;
+            rec.source = undefined;
+          } else if (counted) rec.pos += kind === 'string' ? (r.value as string).length : 1;
+        }
+        return r;
+      });
+      if (kind === 'array') I.ArrayIteratorNext = fn;
+    }
+  }
+
+  private readonly regexpExec: Function;
+  /**
+   * V8's RegExp.prototype[Symbol.matchAll] over a stand-in `this` (plain data, no guest code) that hands
+   * it `matcher` as the species-made regexp: the iterator V8 makes is over a regexp the engine knows.
+   */
+  private matchAllOver!: (matcher: object, flags: string, lastIndex: number, string: string) => object;
+
+  /**
+   * RegExp.prototype[Symbol.matchAll] (ecma262 §22.2.6.9): its steps 1-6 run as written (realm code:
+   * the species constructor, `flags`, `lastIndex` are the guest's), and V8 makes the iterator over the
+   * matcher they made, so the engine knows the iterator's regexp (where it stands is that regexp's
+   * lastIndex), its string and its flags.
+   */
+  private wrapMatchAll(): void {
+    const realm = this.realm;
+    const g = realm.global as any;
+    const original = this.kinds.regexp.make.values!;
+    this.matchAllOver = realm.realmEval<(m: Function) => never>(`(function (matchAll) {
+      'use strict';
+      return function (matcher, flags, lastIndex, string) {
+        var species = function () { return matcher; };
+        var standIn = { __proto__: null, constructor: { __proto__: null, [Symbol.species]: species }, flags: flags, lastIndex: lastIndex };
+        return matchAll.call(standIn, string);
+      };
+    })`)(original);
+    const steps = realm.realmEval<(m: Function, RegExpCtor: Function, over: Function) => Function>(`(function (matchAll, RegExpCtor, over) {
+      'use strict';
+      var newTargetProbe = function () {};
+      return function (R, string) {
+        // 1-2. (V8 throws its own TypeError for a non-object this)
+        if (R === null || (typeof R !== 'object' && typeof R !== 'function')) return [matchAll.call(R, string)];
+        // 3. Let S be ? ToString(string).
+        var S = \`\${string}\`;
+        // 4. Let C be ? SpeciesConstructor(R, %RegExp%).
+        var C = R.constructor;
+        if (C === undefined) C = RegExpCtor;
+        else {
+          if (C === null || (typeof C !== 'object' && typeof C !== 'function')) throw new TypeError('object.constructor is not an object');
+          C = C[Symbol.species];
+          if (C === undefined || C === null) C = RegExpCtor;
+          else Reflect.construct(newTargetProbe, [], C); // IsConstructor(C), or a TypeError
+        }
+        // 5. Let flags be ? ToString(? Get(R, "flags")).
+        var flags = \`\${R.flags}\`;
+        // 6. Let matcher be ? Construct(C, « R, flags »).
+        var matcher = new C(R, flags);
+        // 7. Let lastIndex be ? ToLength(? Get(R, "lastIndex")).
+        var n = Number(R.lastIndex);
+        var lastIndex = n !== n || n <= 0 ? 0 : Math.min(Math.floor(n), 9007199254740991);
+        // 8-12. Set(matcher, "lastIndex", lastIndex, true) and the iterator: V8's, over the matcher
+        return [over(matcher, flags, lastIndex, S), matcher, S, flags];
+      };
+    })`)(original, g.RegExp, this.matchAllOver as unknown as Function);
+    const fn = realm.native('[Symbol.matchAll]', 1, (t, a) => {
+      const r = realm.R.apply(steps, undefined, [t, a[0]]) as unknown[];
+      if (r.length === 4) {
+        const flags = r[3] as string;
+        const marks = (flags.includes('g') ? 'g' : '') + (flags.includes('u') || flags.includes('v') ? 'u' : '');
+        this.made.set(r[0] as object, { kind: 'regexp', mode: 'values', source: r[1], pos: 0, done: false, string: r[2] as string, flags: marks });
+      }
+      return r[0];
+    });
+    Object.defineProperty(g.RegExp.prototype, Symbol.matchAll, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
+
+  /** The prototype of iterators of `kind` (a snapshot writes other prototypes). */
+  protoOf(kind: IteratorKind): object {
+    return this.kinds[kind].proto;
+  }
+
+  /**
+   * Where a tracked iterator stands, as restore's `make` takes it. Null when it cannot be told
+   * (a Map/Set iterator whose entries the inspector cannot read here).
+   */
+  position(it: object): { rec: TrackedIterator; pos: number } | null {
+    const rec = this.made.get(it);
+    if (!rec) return null;
+    if (rec.done || (rec.kind !== 'map' && rec.kind !== 'set')) return { rec, pos: rec.done ? 0 : rec.pos };
+    const left = this.entriesLeft(it);
+    if (left === null) return null;
+    const size = this.realm.R.apply(rec.kind === 'map' ? this.mapSize : this.setSize, rec.source, []) as number;
+    return { rec, pos: size - left };
+  }
+
+  /**
+   * How many entries a Map/Set iterator has left, without a step and without running guest code: Node's
+   * util.inspect counts them (V8's preview of the entries) while the iterator has no prototype and no
+   * properties for it to read; otherwise V8's inspector reads `[[Entries]]` (some 2 ms a probe).
+   */
+  private entriesLeft(it: object): number | null {
+    if (Reflect.ownKeys(it).length === 0 && Object.isExtensible(it)) {
+      const proto = Object.getPrototypeOf(it);
+      Object.setPrototypeOf(it, null);
+      let text: string;
+      try {
+        text = inspect(it, { maxArrayLength: 0, customInspect: false, showProxy: true, depth: 0, getters: false, showHidden: false });
+      } finally {
+        Object.setPrototypeOf(it, proto);
+      }
+      const more = /\.\.\. (\d+) more items?\s*\}$/.exec(text);
+      if (more) return Number(more[1]);
+      if (/\{\s*\}$/.test(text)) return 0;
+    }
+    return this.entriesLeftByInspector(it);
+  }
+
+  private entriesLeftByInspector(it: object): number | null {
+    let ins = this.inspector;
+    if (!ins) {
+      try {
+        const inspector = require('node:inspector') as typeof import('node:inspector');
+        const session = new inspector.Session();
+        session.connect();
+        ins = this.inspector = { session, key: `__snapvmIteratorProbe${Math.random().toString(36).slice(2)}` };
+      } catch {
+        return null;
+      }
+    }
+    const { session, key } = ins;
+    let left: number | null = null;
+    (globalThis as any)[key] = it;
+    try {
+      // (an in-process session answers synchronously)
+      session.post('Runtime.evaluate', { expression: `globalThis.${key}`, objectGroup: key }, (err, res) => {
+        if (err || !res.result.objectId) return;
+        session.post('Runtime.getProperties', { objectId: res.result.objectId, ownProperties: true }, (err2, props) => {
+          const entries = err2 ? undefined : props.internalProperties?.find((p) => p.name === '[[Entries]]');
+          const m = /^Array\((\d+)\)$/.exec(entries?.value?.description ?? '');
+          if (m) left = Number(m[1]);
+        });
+      });
+      session.post('Runtime.releaseObjectGroup', { objectGroup: key });
+    } finally {
+      delete (globalThis as any)[key];
+    }
+    return left;
+  }
+
+  /**
+   * A V8 iterator of `kind` over `source` at `pos` (restore). Array and string iterators are stepped
+   * now (an array or array-like source is still empty when a whole snapshot makes it: a length is
+   * lent to it for the steps); Map/Set iterators are live over their source's table, so they are
+   * stepped by `finish`, once the collections are filled. Throws a message naming what is wrong.
+   */
+  make(kind: IteratorKind, mode: IteratorMode, source: unknown, pos: number, done: boolean, extra?: { string: unknown; flags: unknown }): { iterator: object; finish: (() => void) | null } {
+    const R = this.realm.R;
+    const info = this.kinds[kind];
+    const maker = info.make[mode];
+    if (!maker || !Number.isSafeInteger(pos) || pos < 0) throw new Error(`an iterator of kind ${kind}/${mode} at ${pos}`);
+    const step = (it: object, n: number) => {
+      for (let i = 0; i < n; i++) R.apply(info.next, it, []);
+    };
+    const g = this.realm.global as any;
+    if (kind === 'regexp') return { iterator: this.makeRegExpIterator(source, pos, done, extra), finish: null };
+    if (done) {
+      // V8 lets go of a finished iterator's source: one over an empty one, stepped once, is the same
+      const empty = kind === 'map' ? new g.Map() : kind === 'set' ? new g.Set() : kind === 'string' ? '' : (this.realm.intrinsics.newArray as () => object)();
+      const it = R.apply(maker, empty, []) as object;
+      step(it, 1);
+      this.made.set(it, { kind, mode, source: undefined, pos: 0, done: true });
+      return { iterator: it, finish: null };
+    }
+    const it = R.apply(maker, source, []) as object; // (the maker checks the source's kind)
+    this.made.set(it, { kind, mode, source, pos: kind === 'map' || kind === 'set' ? 0 : pos, done: false });
+    if (kind === 'map' || kind === 'set') return { iterator: it, finish: () => step(it, pos) };
+    if (kind === 'string') {
+      const s = source as string;
+      if (typeof s !== 'string' || pos > s.length) throw new Error('a string iterator past its string');
+      let units = 0;
+      while (units < pos) units += (R.apply(info.next, it, []) as { value: string }).value.length;
+      if (units !== pos) throw new Error('a string iterator inside a surrogate pair');
+      return { iterator: it, finish: null };
+    }
+    this.stepArray(it, source, pos);
+    return { iterator: it, finish: null };
+  }
+
+  /**
+   * Move a tracked iterator the engine holds to `pos` (a delta applied in place): forward for array and
+   * string iterators; a Map/Set iterator stands at its start (its collection was emptied and filled
+   * again) and is stepped from there; `done` finishes it. Run once the collections are filled.
+   */
+  advance(it: object, pos: number, done: boolean): void {
+    const rec = this.made.get(it);
+    if (!rec) throw new Error('not an iterator the engine made');
+    if (!Number.isSafeInteger(pos) || pos < 0) throw new Error(`a position ${pos}`);
+    const R = this.realm.R;
+    const next = this.kinds[rec.kind].next;
+    const step = () => R.apply(next, it, []) as { done: boolean; value: unknown };
+    if (rec.done) {
+      if (!done) throw new Error('a finished iterator cannot start again');
+      return;
+    }
+    if (done) {
+      while (!step().done);
+      rec.done = true;
+      rec.source = undefined;
+      return;
+    }
+    if (rec.kind === 'regexp') throw new Error('a RegExp string iterator stands where its regexp says');
+    if (rec.kind === 'map' || rec.kind === 'set') {
+      for (let i = 0; i < pos; i++) if (step().done) throw new Error('a Map or Set iterator past its collection\'s end');
+      return;
+    }
+    if (pos < rec.pos) throw new Error('an iterator cannot go back');
+    if (rec.kind === 'string') {
+      while (rec.pos < pos) {
+        const r = step();
+        if (r.done) throw new Error('a string iterator past its string');
+        rec.pos += (r.value as string).length;
+      }
+      if (rec.pos !== pos) throw new Error('a string iterator inside a surrogate pair');
+      return;
+    }
+    const source = rec.source;
+    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
+    if (isObject(source) && !ArrayBuffer.isView(source)) {
+      for (let i = rec.pos; i < pos; i++) {
+        const d = Reflect.getOwnPropertyDescriptor(source, i);
+        if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
+      }
+    }
+    for (; rec.pos < pos; rec.pos++) if (step().done) throw new Error("an array iterator past its source's length");
+  }
+
+  /** A RegExp string iterator over `matcher` (restore): made by V8 over a stand-in; a finished one over a regexp that never matches. */
+  private makeRegExpIterator(matcher: unknown, pos: number, done: boolean, extra?: { string: unknown; flags: unknown }): object {
+    const R = this.realm.R;
+    const string = extra?.string;
+    const flags = extra?.flags;
+    if (typeof string !== 'string' || (flags !== '' && flags !== 'g' && flags !== 'u' && flags !== 'gu') || pos !== 0) throw new Error('a RegExp string iterator without its string and flags');
+    if (done) {
+      // its one step calls the stand-in's own exec: V8's, which finds nothing
+      const never = new (this.realm.global as any).RegExp('(?!)');
+      Object.defineProperty(never, 'exec', { value: this.regexpExec, writable: true, enumerable: false, configurable: true });
+      const it = this.matchAllOver(never, '', 0, '');
+      R.apply(this.kinds.regexp.next, it, []);
+      this.made.set(it, { kind: 'regexp', mode: 'values', source: undefined, pos: 0, done: true, string: '', flags: '' });
+      return it;
+    }
+    if (!types.isRegExp(matcher)) throw new Error('a RegExp string iterator over something that is not a regexp');
+    const last = Reflect.getOwnPropertyDescriptor(matcher, 'lastIndex');
+    if (!last || !('value' in last) || !last.writable) throw new Error("a RegExp string iterator whose regexp's lastIndex cannot be set");
+    const it = this.matchAllOver(matcher, flags, last.value as number, string);
+    this.made.set(it, { kind: 'regexp', mode: 'values', source: matcher, pos: 0, done: false, string, flags });
+    return it;
+  }
+
+  /** Step an array iterator `pos` times over its source without running guest code. */
+  private stepArray(it: object, source: unknown, pos: number): void {
+    if (pos === 0) return;
+    const next = this.kinds.array.next;
+    const steps = () => {
+      for (let i = 0; i < pos; i++) {
+        if ((this.realm.R.apply(next, it, []) as { done: boolean }).done) throw new Error('an array iterator past its source\'s length');
+      }
+    };
+    if (typeof source !== 'object' || source === null) {
+      if (typeof source !== 'string') throw new Error('an array iterator over a value that is not an object');
+      steps(); // (a string's characters: no guest code)
+      this.made.get(it)!.pos = pos;
+      return;
+    }
+    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
+    if (ArrayBuffer.isView(source)) {
+      steps(); // (elements of a typed array are data)
+      this.made.get(it)!.pos = pos;
+      return;
+    }
+    // the elements it passes must be data (or holes: the source is still empty in a whole snapshot)
+    for (let i = 0; i < pos; i++) {
+      const d = Reflect.getOwnPropertyDescriptor(source, i);
+      if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
+    }
+    const len = Reflect.getOwnPropertyDescriptor(source, 'length');
+    if (len !== undefined && (!('value' in len) || !len.writable)) throw new Error('an array iterator over an object whose length cannot be lent');
+    const had = len?.value as number | undefined;
+    if (had === undefined || had < pos) {
+      if (!Reflect.defineProperty(source, 'length', { value: pos, writable: true, enumerable: len?.enumerable ?? false, configurable: len?.configurable ?? true }))
+        throw new Error('an array iterator over an object whose length cannot be lent');
+    }
+    try {
+      steps();
+    } finally {
+      if (len === undefined) Reflect.deleteProperty(source, 'length');
+      else if (had! < pos) Reflect.defineProperty(source, 'length', { value: had });
+    }
+    this.made.get(it)!.pos = pos;
+  }
+}
