@@ -2035,7 +2035,9 @@ export class VM {
           const v = stack[--sp];
           frame.sp = sp + 1;
           const a = stack[sp - 1] as unknown[];
-          for (const x of this.iterableToList(v)) a[a.length] = x;
+          // (an index loop: a host for-of over a realm array would step through the realm's wrapped iterator, iterators.ts)
+          const list = this.iterableToList(v);
+          for (let i = 0; i < list.length; i++) a[a.length] = list[i];
           break;
         }
         case Op.RegExpLiteral: {
