@@ -395,7 +395,10 @@ export class Analysis {
         let s = scope;
         if (head?.type === 'VariableDeclaration' && head.kind !== 'var') {
           s = this.newScope('block', n, scope);
-          for (const d of head.declarations) for (const name of boundNames(d.id)) s.declare(name, head.kind).initEnd = d.end;
+          // (a for-in/of binding is initialised only when an iteration starts: the iterated expression,
+          // after the declaration in the source, still reads it in TDZ)
+          const initEnd = (d: Node) => (n.type === 'ForStatement' ? d.end : n.body.start);
+          for (const d of head.declarations) for (const name of boundNames(d.id)) s.declare(name, head.kind).initEnd = initEnd(d);
         }
         if (n.type === 'ForStatement') {
           this.node(n.init, s);
