@@ -163,7 +163,7 @@ export async function restoreFile(file: string, opts: RestoreCommandOptions = {}
     io.stderr(`snapvm: cannot read snapshot '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
     return Exit.Usage;
   }
-  if (isPageSnapshot(code)) return restorePageFile(file, code, opts, at, io);
+  if (isPageSnapshot(code)) return restorePageFile(file, code, opts, io);
   if (opts.steps !== undefined) {
     io.stderr(`snapvm: --steps is for page snapshots ('${file}' is a script's)\n`);
     return Exit.Usage;
@@ -284,9 +284,10 @@ async function drivePage(page: Page, steps: Step[] | undefined, stepsFile: strin
 }
 
 /** `snapvm restore SNAP [--steps STEPS.json]` for a page snapshot: the page comes back beside its app's files. */
-async function restorePageFile(file: string, code: string, opts: RestoreCommandOptions, at: SnapshotAt | null, io: Streams): Promise<Exit> {
-  if (at && at.kind === 'safepoint') {
-    io.stderr('snapvm: a page is snapshotted between turns: --snapshot-at turn:N\n');
+async function restorePageFile(file: string, code: string, opts: RestoreCommandOptions, io: Streams): Promise<Exit> {
+  const at = parsePageSnapshotAt(opts);
+  if (at && 'error' in at) {
+    io.stderr(`snapvm: ${at.error}\n`);
     return Exit.Usage;
   }
   const steps = readSteps(opts.steps, io);
