@@ -163,7 +163,7 @@ export async function restoreFile(file: string, opts: RestoreCommandOptions = {}
     io.stderr(`snapvm: cannot read snapshot '${file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
     return Exit.Usage;
   }
-  if (isPageSnapshot(code)) return restorePageFile(file, code, opts, at, io);
+  if (isPageSnapshot(code)) return restorePageFile(file, code, opts, io);
   if (opts.steps !== undefined) {
     io.stderr(`snapvm: --steps is for page snapshots ('${file}' is a script's)\n`);
     return Exit.Usage;
@@ -283,10 +283,16 @@ async function drivePage(page: Page, steps: Step[] | undefined, stepsFile: strin
   return page.errors.length ? Exit.GuestFailed : Exit.Ok;
 }
 
+/** A page snapshot's app folder (models are opened from it): where the page's file was (`code` is a page snapshot). */
+function pageAppDir(code: string): string {
+  return path.dirname(pageSnapshotInfo(code)!.file);
+}
+
 /** `snapvm restore SNAP [--steps STEPS.json]` for a page snapshot: the page comes back beside its app's files. */
-async function restorePageFile(file: string, code: string, opts: RestoreCommandOptions, at: SnapshotAt | null, io: Streams): Promise<Exit> {
-  if (at && at.kind === 'safepoint') {
-    io.stderr('snapvm: a page is snapshotted between turns: --snapshot-at turn:N\n');
+async function restorePageFile(file: string, code: string, opts: RestoreCommandOptions, io: Streams): Promise<Exit> {
+  const at = parsePageSnapshotAt(opts);
+  if (at && 'error' in at) {
+    io.stderr(`snapvm: ${at.error}\n`);
     return Exit.Usage;
   }
   const steps = readSteps(opts.steps, io);
@@ -294,10 +300,7 @@ async function restorePageFile(file: string, code: string, opts: RestoreCommandO
   let snapshotter: Snapshotter | undefined;
   let page: Page;
   try {
-    // the app's folder (models are opened from it) is where the page's file was
-    const pageFile = pageSnapshotInfo(code)?.file;
-    const appDir = typeof pageFile === 'string' ? path.dirname(pageFile) : process.cwd();
-    page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), appDir));
+    page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), pageAppDir(code)));
   } catch (e) {
     if (!(e instanceof SnapshotError)) throw e;
     io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
@@ -316,8 +319,7 @@ function exportHtml(file: string, out: string, io: Streams): Exit {
       return Exit.Usage;
     }
     // (restored as `snapvm restore` does, with the same guest APIs: what the browser form cannot carry is then refused by name)
-    const pageFile = pageSnapshotInfo(code)!.file;
-    const page: Page = Page.restore(code, pageOptions(io, () => page, () => false, path.dirname(pageFile)));
+    const page: Page = Page.restore(code, pageOptions(io, () => page, () => false, pageAppDir(code)));
     writeSnapshot(out, page.browserForm().html);
     return Exit.Ok;
   } catch (e) {

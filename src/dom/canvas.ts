@@ -3,7 +3,7 @@
 // pixels) and return primitives. These native canvases are engine-side records: a snapshot reads the
 // pixels here. The library loads on the first canvas a page draws on, so pages without one never pay.
 import type { Canvas, SKRSContext2D, CanvasGradient } from '@napi-rs/canvas';
-import { typedArrayLength } from './typed-arrays';
+import { typedArrayLength } from '../typed-arrays';
 
 type Service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) => void;
 

@@ -12,7 +12,7 @@ import { Engine, GuestError } from '../interpreter/index';
 import type { ConsoleLevel, HostService } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
-import { typedArrayBytes } from './typed-arrays';
+import { typedArrayBytes } from '../typed-arrays';
 import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';

@@ -3,6 +3,7 @@
 // runs), guest promises settled from host work, and guest errors.
 import type { HostServices } from '../interpreter/index';
 import { onnx } from './lazy';
+import { taName, taBuffer, taOffset, taBytes, taLength } from '../typed-arrays';
 
 export type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
 
@@ -21,16 +22,10 @@ export const ARRAY_OF_TYPE: Record<Exclude<TensorType, 'string'>, string> = {
   int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array', bool: 'Uint8Array',
 };
 
-// The host's own %TypedArray% and ArrayBuffer getters: they read internal slots of any realm's
-// typed arrays and run no guest code (a guest cannot redefine what they read).
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const getter = (o: object, k: PropertyKey) => Object.getOwnPropertyDescriptor(o, k)!.get! as (this: unknown) => any;
-const taName = getter(TypedArrayPrototype, Symbol.toStringTag);
-export const taBuffer = getter(TypedArrayPrototype, 'buffer');
-export const taOffset = getter(TypedArrayPrototype, 'byteOffset');
-export const taBytes = getter(TypedArrayPrototype, 'byteLength');
-export const taLength = getter(TypedArrayPrototype, 'length');
-const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
+// The host's own %TypedArray% getters (src/typed-arrays.ts) and ArrayBuffer getter: they read internal
+// slots of any realm's typed arrays and run no guest code (a guest cannot redefine what they read).
+export { taBuffer, taOffset, taBytes, taLength };
+const abBytes = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get! as (this: unknown) => any;
 
 /** The typed array's constructor name, or undefined when `v` is no typed array (proxies included). */
 export function typedArrayName(v: unknown): string | undefined {
