@@ -104,6 +104,8 @@ export class Iterators {
       const counted = kind === 'array' || kind === 'string';
       const fn = realm.defineNative(proto, 'next', 0, (t) => {
         const r = R.apply(next, t, []) as { done: boolean; value: unknown };
+        // (a Map/Set or RegExp string iterator's position is read at capture: only its last step is noted)
+        if (!counted && !r.done) return r;
         const rec = this.made.get(t as object);
         if (rec !== undefined && !rec.done) {
           if (r.done) {
