@@ -76,10 +76,9 @@ export class Iterators {
     this.setSize = Object.getOwnPropertyDescriptor(g.Set.prototype, 'size')!.get!;
 
     // the makers: each property that holds the same function gets the same wrapper
-    const wrap = (kind: IteratorKind, mode: IteratorMode, holder: object, keys: PropertyKey[], name: string) => {
-      const original = this.kinds[kind].make[mode]!;
+    const wrap = (kind: IteratorKind, mode: IteratorMode, holder: object, keys: PropertyKey[], name: string, original = this.kinds[kind].make[mode]!) => {
       const fn = realm.native(name, 0, (t) => {
-        const it = R.apply(original, t, []) as object; // V8 checks the receiver and throws its own TypeError
+        const it = R.apply(original, t, []) as object; // V8 (%TypedArray% too) checks the receiver and throws its own TypeError
         this.made.set(it, { kind, mode, source: t, pos: 0, done: false });
         return it;
       });
@@ -90,16 +89,7 @@ export class Iterators {
     I.ArrayValues = wrap('array', 'values', AP, ['values', Symbol.iterator], 'values');
     wrap('array', 'keys', AP, ['keys'], 'keys');
     wrap('array', 'entries', AP, ['entries'], 'entries');
-    for (const mode of MODES) {
-      const original = TA[mode] as Function;
-      const fn = realm.native(mode, 0, (t) => {
-        const it = R.apply(original, t, []) as object; // (%TypedArray% checks its receiver)
-        this.made.set(it, { kind: 'array', mode, source: t, pos: 0, done: false });
-        return it;
-      });
-      Object.defineProperty(TA, mode, { value: fn, writable: true, enumerable: false, configurable: true });
-      if (mode === 'values') Object.defineProperty(TA, Symbol.iterator, { value: fn, writable: true, enumerable: false, configurable: true });
-    }
+    for (const mode of MODES) wrap('array', mode, TA, mode === 'values' ? [mode, Symbol.iterator] : [mode], mode, TA[mode] as Function);
     wrap('map', 'keys', g.Map.prototype, ['keys'], 'keys');
     wrap('map', 'values', g.Map.prototype, ['values'], 'values');
     wrap('map', 'entries', g.Map.prototype, ['entries', Symbol.iterator], 'entries');
@@ -114,6 +104,8 @@ export class Iterators {
       const counted = kind === 'array' || kind === 'string';
       const fn = realm.defineNative(proto, 'next', 0, (t) => {
         const r = R.apply(next, t, []) as { done: boolean; value: unknown };
+        // (a Map/Set or RegExp string iterator's position is read at capture: only its last step is noted)
+        if (!counted && !r.done) return r;
         const rec = this.made.get(t as object);
         if (rec !== undefined && !rec.done) {
           if (r.done) {
@@ -290,14 +282,11 @@ export class Iterators {
       return { iterator: it, finish: null };
     }
     const it = R.apply(maker, source, []) as object; // (the maker checks the source's kind)
-    this.made.set(it, { kind, mode, source, pos: kind === 'map' || kind === 'set' ? 0 : pos, done: false });
+    this.made.set(it, { kind, mode, source, pos: 0, done: false });
     if (kind === 'map' || kind === 'set') return { iterator: it, finish: () => step(it, pos) };
     if (kind === 'string') {
-      const s = source as string;
-      if (typeof s !== 'string' || pos > s.length) throw new Error('a string iterator past its string');
-      let units = 0;
-      while (units < pos) units += (R.apply(info.next, it, []) as { value: string }).value.length;
-      if (units !== pos) throw new Error('a string iterator inside a surrogate pair');
+      if (typeof source !== 'string' || pos > source.length) throw new Error('a string iterator past its string');
+      this.advance(it, pos, false);
       return { iterator: it, finish: null };
     }
     this.stepArray(it, source, pos);
@@ -341,14 +330,7 @@ export class Iterators {
       if (rec.pos !== pos) throw new Error('a string iterator inside a surrogate pair');
       return;
     }
-    const source = rec.source;
-    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
-    if (isObject(source) && !ArrayBuffer.isView(source)) {
-      for (let i = rec.pos; i < pos; i++) {
-        const d = Reflect.getOwnPropertyDescriptor(source, i);
-        if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
-      }
-    }
+    this.checkPassedElements(rec.source, rec.pos, pos);
     for (; rec.pos < pos; rec.pos++) if (step().done) throw new Error("an array iterator past its source's length");
   }
 
@@ -375,6 +357,19 @@ export class Iterators {
     return it;
   }
 
+  /**
+   * Throws unless an array iterator over `source` passes its elements `from`..`to` without running
+   * guest code: not a Proxy (its traps), data elements only (a typed array's always are).
+   */
+  private checkPassedElements(source: unknown, from: number, to: number): void {
+    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
+    if (!isObject(source) || ArrayBuffer.isView(source)) return;
+    for (let i = from; i < to; i++) {
+      const d = Reflect.getOwnPropertyDescriptor(source, i);
+      if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
+    }
+  }
+
   /** Step an array iterator `pos` times over its source without running guest code. */
   private stepArray(it: object, source: unknown, pos: number): void {
     if (pos === 0) return;
@@ -390,16 +385,12 @@ export class Iterators {
       this.made.get(it)!.pos = pos;
       return;
     }
-    if (types.isProxy(source)) throw new Error('an array iterator over a Proxy (stepping it would run its traps)');
+    // (holes pass too: the source is still empty in a whole snapshot)
+    this.checkPassedElements(source, 0, pos);
     if (ArrayBuffer.isView(source)) {
-      steps(); // (elements of a typed array are data)
+      steps();
       this.made.get(it)!.pos = pos;
       return;
-    }
-    // the elements it passes must be data (or holes: the source is still empty in a whole snapshot)
-    for (let i = 0; i < pos; i++) {
-      const d = Reflect.getOwnPropertyDescriptor(source, i);
-      if (d && !('value' in d)) throw new Error('an array iterator over accessor elements');
     }
     const len = Reflect.getOwnPropertyDescriptor(source, 'length');
     if (len !== undefined && (!('value' in len) || !len.writable)) throw new Error('an array iterator over an object whose length cannot be lent');

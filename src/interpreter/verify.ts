@@ -4,7 +4,7 @@
 // written from vm.ts. A slot's kind is a set: a guest value, the TDZ marker, or one engine record
 // kind (iterator record, for-in state, engine list, private name, the sp/env pair `TrySave` keeps).
 // Paths that meet with a different stack depth or environment nesting are an error of the compiler
-// (or of this table): `VerifyError`, loud. The snapshot room calls `verifyCode` lazily on restore,
+// (or of this table): `VerifyError`, loud. The snapshot room verifies lazily on restore (a `Verifier`),
 // for the Codes that have frames, and checks every frame against it (restore is typed).
 import { Op, operandCount } from './opcodes';
 import { ExtOp, extOperandCount } from './compiler';
@@ -107,7 +107,6 @@ function describeCode(code: Code): string {
   return `${code.name || code.kind} (${code.file})`;
 }
 
-/** Abstract interpretation of one Code. Throws VerifyError when the compiler's output has no single shape somewhere. */
 /** The environment nesting after an instruction: PushEnv, PushWith and PopEnv change it, no other does. */
 function envsAfter(op: number, a: number, envs: EnvShape, consts: readonly unknown[], fail: (what: string) => never): EnvShape {
   switch (op) {
@@ -133,6 +132,7 @@ function noteCreation(creates: Map<Code, EnvShape[]>, c: Code, envs: EnvShape): 
   else if (!l.some((x) => sameEnvs(x, envs))) l.push(envs);
 }
 
+/** Abstract interpretation of one Code. Throws VerifyError when the compiler's output has no single shape somewhere. */
 function analyse(code: Code): Verified {
   const ops = code.ops;
   const consts = code.consts;

@@ -306,8 +306,10 @@ export class VM {
     this.fnApply = realm.realmEval('Function.prototype.apply');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
     // (an arguments object's @@iterator is %Array.prototype.values%: the wrapped one, iterators.ts)
-    this.argumentsFactory = realm.realmEval<(values: Function) => (...args: unknown[]) => object>('(function (values) { return function () { arguments[Symbol.iterator] = values; return arguments; }; })')(this.I.ArrayValues);
-    this.strictArgumentsFactory = realm.realmEval<(values: Function) => (...args: unknown[]) => object>('(function (values) { return function () { "use strict"; arguments[Symbol.iterator] = values; return arguments; }; })')(this.I.ArrayValues);
+    const argumentsFactory = (directive: string) =>
+      realm.realmEval<(values: Function) => (...args: unknown[]) => object>(`(function (values) { return function () { ${directive}arguments[Symbol.iterator] = values; return arguments; }; })`)(this.I.ArrayValues);
+    this.argumentsFactory = argumentsFactory('');
+    this.strictArgumentsFactory = argumentsFactory('"use strict"; ');
     const g = realm.global as any;
     this.protoOf = {
       string: g.String.prototype,
