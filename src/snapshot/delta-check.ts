@@ -8,11 +8,9 @@
 // global binding, timer argument and pending rejection a guest value.
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, PrivateName, Verifier, getBuiltinClosureRecord, getPromiseRecord } from '../interpreter/state';
-import { SnapshotError } from './format';
+import { SnapshotError, isObject } from './format';
 import { adoptRecord, type RestoreTable } from './restore';
 import { TypedRestore, type RestoredRecords } from './typed';
-
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /**
  * Check every engine position of `engine`, whose records and objects are those of `table`, as a whole

@@ -27,7 +27,8 @@ import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { Env, HOLE, getPromiseRecord, getBuiltinClosureRecord, type Closure, type Job, type PromiseRecord } from '../interpreter/state';
-import { type Capture, lit, isObject, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import { type Capture, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import { isObject } from './format';
 import type { PortableHost } from './host';
 
 /** The state cannot be written as plain JavaScript; the message names what and the path to it. */
