@@ -10,7 +10,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Frame, PrivateName, Verifier, getBuiltinClosureRecord, getPromiseRecord } from '../interpreter/state';
 import { SnapshotError, isObject } from './format';
 import { adoptRecord, type RestoreTable } from './restore';
-import { TypedRestore, type RestoredRecords } from './typed';
+import { TypedRestore, newRestoredRecords } from './typed';
 
 /**
  * Check every engine position of `engine`, whose records and objects are those of `table`, as a whole
@@ -19,7 +19,7 @@ import { TypedRestore, type RestoredRecords } from './typed';
  */
 export function checkState(engine: Engine, table: RestoreTable, verifier: Verifier): void {
   if (engine.modules.modules.size > 0) throw new SnapshotError('damaged delta: the program has modules (deltas cover scripts)');
-  const made: RestoredRecords = { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
+  const made = newRestoredRecords();
   const frames: Frame[] = [];
   const envs: [Env, number][] = [];
   const names: [PrivateName, number][] = [];

@@ -25,6 +25,11 @@ export interface RestoredRecords {
   frameIds: WeakMap<object, number>;
 }
 
+/** An empty RestoredRecords. */
+export function newRestoredRecords(): RestoredRecords {
+  return { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
+}
+
 export class TypedRestore {
   /** Record → the schema it was checked against (a record has one type). */
   private readonly typeOf = new WeakMap<object, string>();
