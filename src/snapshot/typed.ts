@@ -185,56 +185,50 @@ export class TypedRestore {
     isHandled: this.bool,
   });
   readonly generatorRequest: Check = this.record('async generator request', { kind: this.oneOf(0, 1, 2), value: this.value, capability: this.capability });
-  readonly generatorState: Check = (v) =>
-    this.record('generator state', {
-      frame: this.nullOr(this.frame(null)),
-      state: this.oneOf('suspendedStart', 'suspendedYield', 'executing', 'completed'),
-      async: this.bool,
-      queue: this.list(this.generatorRequest, 'async generator requests'),
-    })(v) ?? this.generatorFrame(v as { frame: Frame | null; state: string });
+  // (the checks below are made once, with the checker: not again for each record checked)
+  private readonly generatorStateRecord: Check = this.record('generator state', {
+    frame: this.nullOr(this.frame(null)),
+    state: this.oneOf('suspendedStart', 'suspendedYield', 'executing', 'completed'),
+    async: this.bool,
+    queue: this.list(this.generatorRequest, 'async generator requests'),
+  });
+  readonly generatorState: Check = (v) => this.generatorStateRecord(v) ?? this.generatorFrame(v as { frame: Frame | null; state: string });
+  /** A job's record by its kind. */
+  private readonly jobs = new Map<unknown, Check>([
+    ['promiseReaction', this.record('promise reaction job', { kind: this.str, reaction: this.reaction, argument: this.value })],
+    ['promiseResolveThenable', this.record('resolve-thenable job', { kind: this.str, promiseToResolve: this.value, thenable: this.value, then: this.value })],
+    ['microtask', this.record('microtask job', { kind: this.str, callback: this.value })],
+    ['await', this.record('await job', { kind: this.str, continuation: this.frame('await'), value: this.value, rejected: this.bool })],
+  ]);
   readonly job: Check = (v) => {
-    const kind = isObject(v) && this.recs.objects.has(v) ? (v as { kind?: unknown }).kind : undefined;
-    switch (kind) {
-      case 'promiseReaction':
-        return this.record('promise reaction job', { kind: this.str, reaction: this.reaction, argument: this.value })(v);
-      case 'promiseResolveThenable':
-        return this.record('resolve-thenable job', { kind: this.str, promiseToResolve: this.value, thenable: this.value, then: this.value })(v);
-      case 'microtask':
-        return this.record('microtask job', { kind: this.str, callback: this.value })(v);
-      case 'await':
-        return this.record('await job', { kind: this.str, continuation: this.frame('await'), value: this.value, rejected: this.bool })(v);
-      default:
-        return `${this.describe(v)} where the engine holds a job`;
-    }
+    const check = this.jobs.get(isObject(v) && this.recs.objects.has(v) ? (v as { kind?: unknown }).kind : undefined);
+    return check ? check(v) : `${this.describe(v)} where the engine holds a job`;
   };
   private readonly flag = this.record('flag', { value: this.bool });
   private readonly counter = this.record('counter', { value: this.num });
-  /** The state of a promise function (`$.promiseFunction` placeholder filled by its record). */
-  readonly builtinClosure: Check = (v) => {
+  /** The state of each kind of promise function. */
+  private readonly builtinClosures: Map<unknown, Check> = (() => {
     const common = { kind: this.str };
     const element = { ...common, alreadyCalled: this.flag, index: this.index, capability: this.capability, remainingElements: this.counter };
-    switch (isObject(v) ? (v as { kind?: unknown }).kind : undefined) {
-      case 'resolve':
-      case 'reject':
-        return this.record('resolving function state', { ...common, promise: this.value, alreadyResolved: this.flag })(v);
-      case 'executor':
-        return this.record('executor state', { ...common, capability: this.record('executor capability', { resolve: this.value, reject: this.value }) })(v);
-      case 'allResolveElement':
-        return this.record('Promise.all element state', { ...element, values: this.list(this.value, 'guest values') })(v);
-      case 'allSettledElement':
-        return this.record('Promise.allSettled element state', { ...element, status: this.oneOf('fulfilled', 'rejected'), values: this.list(this.value, 'guest values') })(v);
-      case 'anyRejectElement':
-        return this.record('Promise.any element state', { ...element, errors: this.list(this.value, 'guest values') })(v);
-      case 'thenFinally':
-      case 'catchFinally':
-        return this.record('finally function state', { ...common, onFinally: this.value, constructor: this.value })(v);
-      case 'valueThunk':
-        return this.record('value thunk state', { ...common, value: this.value })(v);
-      case 'thrower':
-        return this.record('thrower state', { ...common, reason: this.value })(v);
-      default:
-        return 'a promise function of unknown kind';
-    }
+    const resolving = this.record('resolving function state', { ...common, promise: this.value, alreadyResolved: this.flag });
+    const finally_ = this.record('finally function state', { ...common, onFinally: this.value, constructor: this.value });
+    return new Map<unknown, Check>([
+      ['resolve', resolving],
+      ['reject', resolving],
+      ['executor', this.record('executor state', { ...common, capability: this.record('executor capability', { resolve: this.value, reject: this.value }) })],
+      ['allResolveElement', this.record('Promise.all element state', { ...element, values: this.list(this.value, 'guest values') })],
+      ['allSettledElement', this.record('Promise.allSettled element state', { ...element, status: this.oneOf('fulfilled', 'rejected'), values: this.list(this.value, 'guest values') })],
+      ['anyRejectElement', this.record('Promise.any element state', { ...element, errors: this.list(this.value, 'guest values') })],
+      ['thenFinally', finally_],
+      ['catchFinally', finally_],
+      ['valueThunk', this.record('value thunk state', { ...common, value: this.value })],
+      ['thrower', this.record('thrower state', { ...common, reason: this.value })],
+    ]);
+  })();
+  /** The state of a promise function (`$.promiseFunction` placeholder filled by its record). */
+  readonly builtinClosure: Check = (v) => {
+    const check = this.builtinClosures.get(isObject(v) ? (v as { kind?: unknown }).kind : undefined);
+    return check ? check(v) : 'a promise function of unknown kind';
   };
   readonly moduleStep: Check = this.record('module step', {
     kind: this.oneOf('done', 'failed', 'continue', 'namespace'),
@@ -242,9 +236,8 @@ export class TypedRestore {
     order: this.nullOr(this.list(this.module, 'modules')),
     next: this.num,
   });
-  readonly importCell: Check = (v) =>
-    this.record('import cell', { env: this.nullOr(this.env), slot: this.num, name: this.str, namespace: this.opt(this.value) })(v) ??
-    (this.cellInRange(v as { env: Env | null; slot: number }) ? null : 'an import cell outside its environment');
+  private readonly importCellRecord: Check = this.record('import cell', { env: this.nullOr(this.env), slot: this.num, name: this.str, namespace: this.opt(this.value) });
+  readonly importCell: Check = (v) => this.importCellRecord(v) ?? (this.cellInRange(v as { env: Env | null; slot: number }) ? null : 'an import cell outside its environment');
   private cellInRange(c: { env: Env | null; slot: number }): boolean {
     return c.env === null ? c.slot === -1 : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < c.env.vars.length;
   }
