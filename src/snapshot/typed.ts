@@ -307,6 +307,15 @@ export class TypedRestore {
     }),
   };
 
+  /** What a private-name slot, an import slot and a frame's own fields hold. */
+  private readonly privateSlot: Check = this.or(this.privateName, this.hole);
+  private readonly importSlot: Check = this.or(this.importCell, this.hole);
+  private readonly frameArgs: Check = this.list(this.value, 'guest values');
+  private readonly frameGen: Check = this.nullOr(this.generatorState);
+  private readonly frameAsyncCap: Check = this.nullOr(this.capability);
+  private readonly frameModule: Check = this.nullOr(this.module);
+  private readonly callerFrame: Check = this.frame('call');
+
   // ---- environments ----
 
   /** A value for slot i of an environment, by its declaration. */
@@ -315,8 +324,8 @@ export class TypedRestore {
     const name = desc.names[i]!;
     const kind = desc.kinds[i]!;
     let check: Check;
-    if (name.startsWith('#')) check = this.or(this.privateName, this.hole);
-    else if (imports?.has(name)) check = this.or(this.importCell, this.hole);
+    if (name.startsWith('#')) check = this.privateSlot;
+    else if (imports?.has(name)) check = this.importSlot;
     else if (kind === 1 || kind === 3 || name.startsWith('%')) check = this.valueOrHole;
     else check = this.value;
     const err = check(v);
@@ -417,14 +426,14 @@ export class TypedRestore {
       if (err !== null) this.fail(slot, `${this.describe(x)} where the code holds ${describeKinds(k)}${checks.length === 1 && err.startsWith('not ') ? ` (${err})` : ''}`);
     }
     this.expect(f.thisValue, code.flags & CodeFlag.Derived ? this.valueOrHole : this.value, `${where} this`);
-    this.expect(f.args, this.list(this.value, 'guest values'), `${where} arguments`);
+    this.expect(f.args, this.frameArgs, `${where} arguments`);
     this.expect(f.newTarget, this.value, `${where} new.target`);
     this.expect(f.argsObj, this.value, `${where} arguments object`);
-    this.expect(f.gen, this.nullOr(this.generatorState), `${where} generator`);
+    this.expect(f.gen, this.frameGen, `${where} generator`);
     if (f.gen !== null && f.gen.frame !== f && f.gen.state !== 'completed') this.fail(where, 'a generator frame whose generator runs another frame');
-    this.expect(f.asyncCap, this.nullOr(this.capability), `${where} async capability`);
-    this.expect(f.module, this.nullOr(this.module), `${where} module`);
-    if (f.caller !== null) this.expect(f.caller, this.frame('call'), `${where} caller`);
+    this.expect(f.asyncCap, this.frameAsyncCap, `${where} async capability`);
+    this.expect(f.module, this.frameModule, `${where} module`);
+    if (f.caller !== null) this.expect(f.caller, this.callerFrame, `${where} caller`);
   }
 
   /** Walk up `shape` from `e`, each environment of the layout the code pushed; the environment below them. */
