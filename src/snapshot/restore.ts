@@ -10,7 +10,6 @@ import { readCanonical } from './reader';
 import { TypedRestore, newRestoredRecords, type RestoredRecords } from './typed';
 import type { HostRestore } from './host';
 
-
 type RawRecord = { kind: string; fields: unknown[] };
 
 /** What a restore made, by id: compiled units, records, objects (`$o`). A delta continues from it (delta.ts). */
