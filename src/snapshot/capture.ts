@@ -58,8 +58,6 @@ const MAPPED_MAPPED = 1;
 const MAPPED_UNMAPPED = 0;
 const MAPPED_ABSENT = 2;
 
-export { isObject };
-
 /** A JavaScript literal for a primitive. */
 export function lit(v: unknown): string {
   switch (typeof v) {

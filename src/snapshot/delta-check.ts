@@ -8,11 +8,9 @@
 // global binding, timer argument and pending rejection a guest value.
 import type { Engine } from '../interpreter/index';
 import { Env, Frame, PrivateName, Verifier, getBuiltinClosureRecord, getPromiseRecord } from '../interpreter/state';
-import { SnapshotError } from './format';
+import { SnapshotError, isObject } from './format';
 import { adoptRecord, type RestoreTable } from './restore';
-import { TypedRestore, type RestoredRecords } from './typed';
-
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+import { TypedRestore, newRestoredRecords } from './typed';
 
 /**
  * Check every engine position of `engine`, whose records and objects are those of `table`, as a whole
@@ -21,7 +19,7 @@ const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== nu
  */
 export function checkState(engine: Engine, table: RestoreTable, verifier: Verifier): void {
   if (engine.modules.modules.size > 0) throw new SnapshotError('damaged delta: the program has modules (deltas cover scripts)');
-  const made: RestoredRecords = { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
+  const made = newRestoredRecords();
   const frames: Frame[] = [];
   const envs: [Env, number][] = [];
   const names: [PrivateName, number][] = [];

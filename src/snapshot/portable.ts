@@ -27,7 +27,8 @@ import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { Env, HOLE, getPromiseRecord, getBuiltinClosureRecord, type Closure, type Job, type PromiseRecord } from '../interpreter/state';
-import { type Capture, lit, isObject, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import { isObject } from './format';
 import type { PortableHost } from './host';
 
 /** The state cannot be written as plain JavaScript; the message names what and the path to it. */
@@ -928,23 +929,18 @@ export class PortableWriter {
     const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     writeProperties(
       this.cap,
-      {
-        value: (v, p) => this.value(v, p),
-        push: (stmt) => this.fills.push(stmt),
-        names: { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` },
-        // a typed array's elements live in its buffer; a String object's characters come with it; a
-        // function made from source has its `length`, and its `name` and `prototype` where Node gives the same
-        skip: (k, d) => {
-          if (indexed) return typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k);
-          if (!('value' in d)) return false;
-          const made = this.madeProto.get(o);
-          if (rec) {
-            if (k === 'length' || k === 'name') return !d.writable && !d.enumerable && !!d.configurable && d.value === (k === 'length' ? rec.code.length : this.nodeName(rec));
-            return k === 'prototype' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !d.configurable;
-          }
-          return k === 'constructor' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !!d.configurable;
-        },
-      },
+      // a typed array's elements live in its buffer; a String object's characters come with it; a
+      // function made from source has its `length`, and its `name` and `prototype` where Node gives the same
+      this.writer((k, d) => {
+        if (indexed) return typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k);
+        if (!('value' in d)) return false;
+        const made = this.madeProto.get(o);
+        if (rec) {
+          if (k === 'length' || k === 'name') return !d.writable && !d.enumerable && !!d.configurable && d.value === (k === 'length' ? rec.code.length : this.nodeName(rec));
+          return k === 'prototype' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !d.configurable;
+        }
+        return k === 'constructor' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !!d.configurable;
+      }),
       o,
       refOf,
       path,
@@ -993,9 +989,13 @@ export class PortableWriter {
   }
 
   private fillHost(o: object, ref: string, path: string, props: PropertyKey[]): void {
+    writeProperties(this.cap, this.writer(() => false), o, ref, path, null, props);
+  }
+
+  /** How this section spells property writes (capture.ts's writeProperties), with what `skip` leaves out. */
+  private writer(skip: PropertyWriter['skip']): PropertyWriter {
     const P = this.P;
-    const names = { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` };
-    writeProperties(this.cap, { value: (v, p) => this.value(v, p), push: (stmt) => this.fills.push(stmt), names, skip: () => false }, o, ref, path, null, props);
+    return { value: (v, p) => this.value(v, p), push: (stmt) => this.fills.push(stmt), names: { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` }, skip };
   }
 
   /** A browser's global lexical bindings: one classic script declares them once the heap exists (a TDZ one cannot be made so). */

@@ -7,9 +7,8 @@ import { Engine, type EngineOptions } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, type IteratorKind, type IteratorMode } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
-import { TypedRestore, type RestoredRecords } from './typed';
+import { TypedRestore, newRestoredRecords, type RestoredRecords } from './typed';
 import type { HostRestore } from './host';
-
 
 type RawRecord = { kind: string; fields: unknown[] };
 
@@ -46,7 +45,7 @@ export class Restorer {
   private readonly byPath: ReadonlyMap<string, object>;
   private linked = false;
   /** The records this restore made, by kind, and the checker of every engine position (typed.ts). */
-  private readonly made: RestoredRecords = { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
+  private readonly made: RestoredRecords = newRestoredRecords();
   private readonly typed: TypedRestore;
   /** Records made before their fields (promise functions, module steps): each takes one `$.rec(id, "object", …)`. */
   private readonly placeholders = new Map<number, 'promise function' | 'module step'>();

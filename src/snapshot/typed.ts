@@ -25,6 +25,11 @@ export interface RestoredRecords {
   frameIds: WeakMap<object, number>;
 }
 
+/** An empty RestoredRecords. */
+export function newRestoredRecords(): RestoredRecords {
+  return { objects: new WeakSet(), lists: new WeakSet(), modules: new WeakSet(), capabilities: new WeakSet(), frames: new WeakSet(), frameIds: new WeakMap() };
+}
+
 export class TypedRestore {
   /** Record → the schema it was checked against (a record has one type). */
   private readonly typeOf = new WeakMap<object, string>();
@@ -180,56 +185,50 @@ export class TypedRestore {
     isHandled: this.bool,
   });
   readonly generatorRequest: Check = this.record('async generator request', { kind: this.oneOf(0, 1, 2), value: this.value, capability: this.capability });
-  readonly generatorState: Check = (v) =>
-    this.record('generator state', {
-      frame: this.nullOr(this.frame(null)),
-      state: this.oneOf('suspendedStart', 'suspendedYield', 'executing', 'completed'),
-      async: this.bool,
-      queue: this.list(this.generatorRequest, 'async generator requests'),
-    })(v) ?? this.generatorFrame(v as { frame: Frame | null; state: string });
+  // (the checks below are made once, with the checker: not again for each record checked)
+  private readonly generatorStateRecord: Check = this.record('generator state', {
+    frame: this.nullOr(this.frame(null)),
+    state: this.oneOf('suspendedStart', 'suspendedYield', 'executing', 'completed'),
+    async: this.bool,
+    queue: this.list(this.generatorRequest, 'async generator requests'),
+  });
+  readonly generatorState: Check = (v) => this.generatorStateRecord(v) ?? this.generatorFrame(v as { frame: Frame | null; state: string });
+  /** A job's record by its kind. */
+  private readonly jobs = new Map<unknown, Check>([
+    ['promiseReaction', this.record('promise reaction job', { kind: this.str, reaction: this.reaction, argument: this.value })],
+    ['promiseResolveThenable', this.record('resolve-thenable job', { kind: this.str, promiseToResolve: this.value, thenable: this.value, then: this.value })],
+    ['microtask', this.record('microtask job', { kind: this.str, callback: this.value })],
+    ['await', this.record('await job', { kind: this.str, continuation: this.frame('await'), value: this.value, rejected: this.bool })],
+  ]);
   readonly job: Check = (v) => {
-    const kind = isObject(v) && this.recs.objects.has(v) ? (v as { kind?: unknown }).kind : undefined;
-    switch (kind) {
-      case 'promiseReaction':
-        return this.record('promise reaction job', { kind: this.str, reaction: this.reaction, argument: this.value })(v);
-      case 'promiseResolveThenable':
-        return this.record('resolve-thenable job', { kind: this.str, promiseToResolve: this.value, thenable: this.value, then: this.value })(v);
-      case 'microtask':
-        return this.record('microtask job', { kind: this.str, callback: this.value })(v);
-      case 'await':
-        return this.record('await job', { kind: this.str, continuation: this.frame('await'), value: this.value, rejected: this.bool })(v);
-      default:
-        return `${this.describe(v)} where the engine holds a job`;
-    }
+    const check = this.jobs.get(isObject(v) && this.recs.objects.has(v) ? (v as { kind?: unknown }).kind : undefined);
+    return check ? check(v) : `${this.describe(v)} where the engine holds a job`;
   };
   private readonly flag = this.record('flag', { value: this.bool });
   private readonly counter = this.record('counter', { value: this.num });
-  /** The state of a promise function (`$.promiseFunction` placeholder filled by its record). */
-  readonly builtinClosure: Check = (v) => {
+  /** The state of each kind of promise function. */
+  private readonly builtinClosures: Map<unknown, Check> = (() => {
     const common = { kind: this.str };
     const element = { ...common, alreadyCalled: this.flag, index: this.index, capability: this.capability, remainingElements: this.counter };
-    switch (isObject(v) ? (v as { kind?: unknown }).kind : undefined) {
-      case 'resolve':
-      case 'reject':
-        return this.record('resolving function state', { ...common, promise: this.value, alreadyResolved: this.flag })(v);
-      case 'executor':
-        return this.record('executor state', { ...common, capability: this.record('executor capability', { resolve: this.value, reject: this.value }) })(v);
-      case 'allResolveElement':
-        return this.record('Promise.all element state', { ...element, values: this.list(this.value, 'guest values') })(v);
-      case 'allSettledElement':
-        return this.record('Promise.allSettled element state', { ...element, status: this.oneOf('fulfilled', 'rejected'), values: this.list(this.value, 'guest values') })(v);
-      case 'anyRejectElement':
-        return this.record('Promise.any element state', { ...element, errors: this.list(this.value, 'guest values') })(v);
-      case 'thenFinally':
-      case 'catchFinally':
-        return this.record('finally function state', { ...common, onFinally: this.value, constructor: this.value })(v);
-      case 'valueThunk':
-        return this.record('value thunk state', { ...common, value: this.value })(v);
-      case 'thrower':
-        return this.record('thrower state', { ...common, reason: this.value })(v);
-      default:
-        return 'a promise function of unknown kind';
-    }
+    const resolving = this.record('resolving function state', { ...common, promise: this.value, alreadyResolved: this.flag });
+    const finally_ = this.record('finally function state', { ...common, onFinally: this.value, constructor: this.value });
+    return new Map<unknown, Check>([
+      ['resolve', resolving],
+      ['reject', resolving],
+      ['executor', this.record('executor state', { ...common, capability: this.record('executor capability', { resolve: this.value, reject: this.value }) })],
+      ['allResolveElement', this.record('Promise.all element state', { ...element, values: this.list(this.value, 'guest values') })],
+      ['allSettledElement', this.record('Promise.allSettled element state', { ...element, status: this.oneOf('fulfilled', 'rejected'), values: this.list(this.value, 'guest values') })],
+      ['anyRejectElement', this.record('Promise.any element state', { ...element, errors: this.list(this.value, 'guest values') })],
+      ['thenFinally', finally_],
+      ['catchFinally', finally_],
+      ['valueThunk', this.record('value thunk state', { ...common, value: this.value })],
+      ['thrower', this.record('thrower state', { ...common, reason: this.value })],
+    ]);
+  })();
+  /** The state of a promise function (`$.promiseFunction` placeholder filled by its record). */
+  readonly builtinClosure: Check = (v) => {
+    const check = this.builtinClosures.get(isObject(v) ? (v as { kind?: unknown }).kind : undefined);
+    return check ? check(v) : 'a promise function of unknown kind';
   };
   readonly moduleStep: Check = this.record('module step', {
     kind: this.oneOf('done', 'failed', 'continue', 'namespace'),
@@ -237,9 +236,8 @@ export class TypedRestore {
     order: this.nullOr(this.list(this.module, 'modules')),
     next: this.num,
   });
-  readonly importCell: Check = (v) =>
-    this.record('import cell', { env: this.nullOr(this.env), slot: this.num, name: this.str, namespace: this.opt(this.value) })(v) ??
-    (this.cellInRange(v as { env: Env | null; slot: number }) ? null : 'an import cell outside its environment');
+  private readonly importCellRecord: Check = this.record('import cell', { env: this.nullOr(this.env), slot: this.num, name: this.str, namespace: this.opt(this.value) });
+  readonly importCell: Check = (v) => this.importCellRecord(v) ?? (this.cellInRange(v as { env: Env | null; slot: number }) ? null : 'an import cell outside its environment');
   private cellInRange(c: { env: Env | null; slot: number }): boolean {
     return c.env === null ? c.slot === -1 : Number.isInteger(c.slot) && c.slot >= 0 && c.slot < c.env.vars.length;
   }
@@ -309,6 +307,15 @@ export class TypedRestore {
     }),
   };
 
+  /** What a private-name slot, an import slot and a frame's own fields hold. */
+  private readonly privateSlot: Check = this.or(this.privateName, this.hole);
+  private readonly importSlot: Check = this.or(this.importCell, this.hole);
+  private readonly frameArgs: Check = this.list(this.value, 'guest values');
+  private readonly frameGen: Check = this.nullOr(this.generatorState);
+  private readonly frameAsyncCap: Check = this.nullOr(this.capability);
+  private readonly frameModule: Check = this.nullOr(this.module);
+  private readonly callerFrame: Check = this.frame('call');
+
   // ---- environments ----
 
   /** A value for slot i of an environment, by its declaration. */
@@ -317,8 +324,8 @@ export class TypedRestore {
     const name = desc.names[i]!;
     const kind = desc.kinds[i]!;
     let check: Check;
-    if (name.startsWith('#')) check = this.or(this.privateName, this.hole);
-    else if (imports?.has(name)) check = this.or(this.importCell, this.hole);
+    if (name.startsWith('#')) check = this.privateSlot;
+    else if (imports?.has(name)) check = this.importSlot;
     else if (kind === 1 || kind === 3 || name.startsWith('%')) check = this.valueOrHole;
     else check = this.value;
     const err = check(v);
@@ -419,14 +426,14 @@ export class TypedRestore {
       if (err !== null) this.fail(slot, `${this.describe(x)} where the code holds ${describeKinds(k)}${checks.length === 1 && err.startsWith('not ') ? ` (${err})` : ''}`);
     }
     this.expect(f.thisValue, code.flags & CodeFlag.Derived ? this.valueOrHole : this.value, `${where} this`);
-    this.expect(f.args, this.list(this.value, 'guest values'), `${where} arguments`);
+    this.expect(f.args, this.frameArgs, `${where} arguments`);
     this.expect(f.newTarget, this.value, `${where} new.target`);
     this.expect(f.argsObj, this.value, `${where} arguments object`);
-    this.expect(f.gen, this.nullOr(this.generatorState), `${where} generator`);
+    this.expect(f.gen, this.frameGen, `${where} generator`);
     if (f.gen !== null && f.gen.frame !== f && f.gen.state !== 'completed') this.fail(where, 'a generator frame whose generator runs another frame');
-    this.expect(f.asyncCap, this.nullOr(this.capability), `${where} async capability`);
-    this.expect(f.module, this.nullOr(this.module), `${where} module`);
-    if (f.caller !== null) this.expect(f.caller, this.frame('call'), `${where} caller`);
+    this.expect(f.asyncCap, this.frameAsyncCap, `${where} async capability`);
+    this.expect(f.module, this.frameModule, `${where} module`);
+    if (f.caller !== null) this.expect(f.caller, this.callerFrame, `${where} caller`);
   }
 
   /** Walk up `shape` from `e`, each environment of the layout the code pushed; the environment below them. */
