@@ -178,11 +178,16 @@ export class PartitionCache {
     return promise.then(done);
   }
 
+  /** The loaded groups whose layers are `parts` (a model's layer hashes) from layer `i` on. */
+  private groupsAt(parts: readonly string[], i: number): Group[] {
+    return (this.byFirst.get(parts[i]!) ?? []).filter((g) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x));
+  }
+
   /** The loaded groups over `parts` (a model's layer hashes) as [first layer, end) ranges. */
   groupsOf(parts: readonly string[]): [number, number][] {
     const out: [number, number][] = [];
-    parts.forEach((h, i) => {
-      for (const g of this.byFirst.get(h) ?? []) if (g.hashes.every((x, k) => parts[i + k] === x)) out.push([i, i + g.hashes.length]);
+    parts.forEach((_, i) => {
+      for (const g of this.groupsAt(parts, i)) out.push([i, i + g.hashes.length]);
     });
     return out;
   }
@@ -198,8 +203,7 @@ export class PartitionCache {
     const ms: number[] = [];
     let last: HostTensor[] = [];
     for (let i = from; i < to; ) {
-      const fits = (g: Group) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x);
-      const here = (this.byFirst.get(parts[i]!) ?? []).filter(fits);
+      const here = this.groupsAt(parts, i);
       // The shortest group that covers the rest of the run, else the longest that ends inside it (alignToGroups assumes this).
       const cover = here.filter((g) => i + g.hashes.length >= to).sort((a, b) => a.hashes.length - b.hashes.length);
       const within = here.filter((g) => i + g.hashes.length < to).sort((a, b) => b.hashes.length - a.hashes.length);
