@@ -10,6 +10,7 @@ import type { WebSocket, RawData } from 'ws';
 import { IONN_VERSION, checkTensors, decodeFrame, encodeFrame, packTensors, tensorData, type IonnErrorCode, type IonnServerMessage } from './ionn-wire';
 import type { HostTensor, OrtReply, OrtRequest } from './ionn-ort-worker';
 import { workerFile } from './server';
+import { isHash } from './protocol';
 
 /** A loaded group: one session over consecutive layers, by the SHA-256 of its layers' bytes. */
 interface Group {
@@ -287,9 +288,8 @@ export class IonnSession {
 
   private hello(h: Record<string, unknown>): void {
     if (h.v !== IONN_VERSION) return this.refuse('bad-version', `this server speaks IONN protocol ${IONN_VERSION}, not ${String(h.v)}`);
-    const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-    if (!hex(h.model)) return this.refuse('bad-message', 'hello.model must be the model\'s SHA-256 (64 hex digits)');
-    if (!Array.isArray(h.parts) || !h.parts.length || !h.parts.every(hex)) return this.refuse('bad-message', 'hello.parts must list the SHA-256 of every layer\'s partition');
+    if (!isHash(h.model)) return this.refuse('bad-message', 'hello.model must be the model\'s SHA-256 (64 hex digits)');
+    if (!Array.isArray(h.parts) || !h.parts.length || !h.parts.every(isHash)) return this.refuse('bad-message', 'hello.parts must list the SHA-256 of every layer\'s partition');
     this.model = h.model as string;
     this.parts = h.parts as string[];
     for (const p of this.parts) this.cache.note(this.model, p);
