@@ -5,18 +5,11 @@
 import t from 'tap';
 import { Engine, SnapshotError, applyDelta, captureDelta } from '../src/index';
 import { completeMove, installHints, pendingMove } from '../src/offload/index';
-import { helloSession, sameAsLocal, Server, snapvm, tempDir } from './offload-lib';
+import { helloSession, sameAsLocal, snapvm, suiteServer } from './offload-lib';
 import { sha256 } from '../src/offload/protocol';
 
-const tmp = tempDir('snapvm-offload-delta-');
-let server: Server;
-t.before(async () => {
-  server = await Server.start(['--quiet']);
-});
-t.teardown(async () => {
-  await server.kill();
-  tmp.remove();
-});
+const suite = suiteServer(t, 'snapvm-offload-delta-', ['--quiet']);
+const { tmp } = suite;
 
 const ROUNDS = `'use strict';
 const state = { list: [1, 2, 3], m: new Map([['a', 1]]), s: new Set([1]), log: [], fns: [], nested: { deep: { n: 0 } } };
@@ -65,7 +58,7 @@ async function round(i) {
 `;
 
 /** `source` run locally and with the edge (reporting each trip): both end well and print the same. */
-const sameOutput = async (t: Tap.Test, file: string, source: string) => (await sameAsLocal(t, tmp.write(file, source), server.url)).edge;
+const sameOutput = async (t: Tap.Test, file: string, source: string) => (await sameAsLocal(t, tmp.write(file, source), suite.server.url)).edge;
 
 t.test('several round trips: the same output as a local run, the state coming back as deltas', async (t) => {
   const edge = await sameOutput(t, 'rounds.js', ROUNDS);
@@ -87,7 +80,7 @@ t.test('several round trips: the same output as a local run, the state coming ba
 t.test('the bundled n-body app: same output, and the state comes back as a delta', async (t) => {
   const app = tmp.write('nb.js', (await import('node:fs')).readFileSync(require.resolve('../examples/nbody.js'), 'utf8'));
   const local = await snapvm(['run', app, '400']);
-  const edge = await snapvm(['run', app, '400', '--edge', server.url, '--edge-report']);
+  const edge = await snapvm(['run', app, '400', '--edge', suite.server.url, '--edge-report']);
   t.equal(edge.stdout, local.stdout);
   t.match(edge.stderr, /down [\d.]+ KB delta of [\d.]+ KB \(apply/);
 });
@@ -130,7 +123,7 @@ t.test('in process: a delta applies in place; one for another state is refused b
 });
 
 t.test('the server takes a delta against the state it keeps; one for another state, or before any state, is refused and changes nothing', async (t) => {
-  const s = await helloSession(server.url);
+  const s = await helloSession(suite.server.url);
   t.teardown(() => s.close());
   const a = programAt('var o = { n: 1 };\nsnapvm.offload(() => ++o.n);\n');
   const first = captureDelta(a, null);
@@ -175,13 +168,13 @@ t.test('pipelined transfer: a whole snapshot streamed in chunks gives the same o
   const { spawnSync } = await import('node:child_process');
   const { bin } = await import('./offload-lib');
   // small chunks: the 15 KB snapshot goes up in several messages, each restored as it arrives
-  const r = spawnSync(process.execPath, [bin, 'run', app, '--edge', server.url, '--edge-report'], { env: { ...process.env, SNAPVM_EDGE_CHUNK: '2000' }, encoding: 'utf8', timeout: 90_000 });
+  const r = spawnSync(process.execPath, [bin, 'run', app, '--edge', suite.server.url, '--edge-report'], { env: { ...process.env, SNAPVM_EDGE_CHUNK: '2000' }, encoding: 'utf8', timeout: 90_000 });
   t.equal(r.stdout, local.stdout);
   t.match(r.stderr, /snapvm: offload 1 after turn 1: up [\d.]+ KB \(capture \d+ ms\), edge ran \d+ ms in \d+ turns \(restore \d+ ms streamed in (\d+) chunks, \d+ ms after the last/);
 });
 
 t.test('a streamed snapshot whose chunks do not match its hash is refused', async (t) => {
-  const s = await helloSession(server.url);
+  const s = await helloSession(suite.server.url);
   t.teardown(() => s.close());
   const text = captureDelta(programAt('var o = { n: 1 };\nsnapvm.offload(() => ++o.n);\n'), null).text;
   const cut = text.indexOf('\n', text.length >> 1) + 1;

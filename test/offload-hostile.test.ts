@@ -5,19 +5,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { Engine } from '../src/index';
 import { EdgeServer } from '../src/offload/index';
-import { Server, helloSession, rawSession, snapvm, tempDir } from './offload-lib';
+import { helloSession, rawSession, snapvm, suiteServer } from './offload-lib';
 import { sha256 as sha } from '../src/offload/protocol';
 import { BLOB_MIN, blobHash } from '../src/offload/blobs';
 
-const tmp = tempDir('snapvm-offload-hostile-');
-let server: Server;
-t.before(async () => {
-  server = await Server.start(['--memory-mb', '64', '--offload-ms', '4000']);
-});
-t.teardown(async () => {
-  await server.kill();
-  tmp.remove();
-});
+const suite = suiteServer(t, 'snapvm-offload-hostile-', ['--memory-mb', '64', '--offload-ms', '4000']);
+const { tmp } = suite;
 
 /** A real snapshot of an empty program with `code` run first thing when it is restored. */
 function snapshotWith(code: string): string {
@@ -25,10 +18,10 @@ function snapshotWith(code: string): string {
   return snap.replace('var $o = [];', `var $o = []; ${code}`);
 }
 
-const hello = async () => ({ s: await helloSession(server.url) });
+const hello = async () => ({ s: await helloSession(suite.server.url) });
 
 t.test('malformed messages get a bad-message error and the session goes on', async (t) => {
-  const s = await rawSession(server.url);
+  const s = await rawSession(suite.server.url);
   for (const [what, data] of [
     ['not JSON', '{nope'],
     ['an array', '[1,2]'],
@@ -130,14 +123,14 @@ t.test('a snapshot that eats memory hits the heap budget, not the server', async
   t.match(r, { type: 'error', id: 1 });
   t.ok(r.code === 'memory' || r.code === 'budget', `memory or budget, got ${r.code}: ${r.message}`);
   t.comment(`${r.code}: ${r.message}`);
-  t.ok(server.alive);
+  t.ok(suite.server.alive);
   s.close();
 });
 
 t.test('HTTP: status, 404s, garbage on the socket', async (t) => {
   const get = (p: string, method = 'GET') =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, path: p, method }, (res) => {
+      const req = http.request({ host: '127.0.0.1', port: suite.server.port, path: p, method }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -151,11 +144,11 @@ t.test('HTTP: status, 404s, garbage on the socket', async (t) => {
   t.equal((await get('/../../etc/passwd')).status, 404);
   t.equal((await get('/', 'POST')).status, 404);
   await new Promise<void>((resolve) => {
-    const sock = net.connect(server.port, '127.0.0.1', () => sock.write('\x00\xff garbage \r\n\r\n\r\n'));
+    const sock = net.connect(suite.server.port, '127.0.0.1', () => sock.write('\x00\xff garbage \r\n\r\n\r\n'));
     sock.on('error', () => resolve());
     sock.on('close', () => resolve());
   });
-  t.ok(server.alive);
+  t.ok(suite.server.alive);
 });
 
 t.test('limits of the in-process server: message size and sessions', async (t) => {
@@ -173,8 +166,8 @@ t.test('limits of the in-process server: message size and sessions', async (t) =
 
 t.test('after all that, the server serves a normal client', async (t) => {
   const file = tmp.write('ok.js', "snapvm.offload((x) => x + 1, 41).then((v) => console.log(v, snapvm.where));\n");
-  const r = await snapvm(['run', file, '--edge', server.url]);
+  const r = await snapvm(['run', file, '--edge', suite.server.url]);
   t.equal(r.stdout, '42 client\n');
   t.equal(r.stderr, '');
-  t.ok(server.alive);
+  t.ok(suite.server.alive);
 });

@@ -98,6 +98,32 @@ export class Server {
   }
 }
 
+/**
+ * A temp folder and one `snapvm serve ARGS…` shared by a whole suite: the server starts before the first
+ * test; both go at teardown. `server` is read once the suite's tests run.
+ */
+export function suiteServer(
+  t: { before(fn: () => Promise<void>): unknown; teardown(fn: () => Promise<void>): unknown },
+  prefix: string,
+  args: string[] = [],
+): { tmp: ReturnType<typeof tempDir>; readonly server: Server } {
+  const tmp = tempDir(prefix);
+  let server: Server | undefined;
+  t.before(async () => {
+    server = await Server.start(args);
+  });
+  t.teardown(async () => {
+    await server?.kill();
+    tmp.remove();
+  });
+  return {
+    tmp,
+    get server() {
+      return server!;
+    },
+  };
+}
+
 /** A raw protocol session for hostile tests: send anything, read replies in order. */
 export async function rawSession(url: string): Promise<{ send(m: unknown): void; sendRaw(data: string | Buffer, binary?: boolean): void; next(timeoutMs?: number): Promise<any>; closed: Promise<number>; close(): void }> {
   const { default: WebSocket } = await import('ws');

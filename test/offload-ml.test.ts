@@ -8,17 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { GraphBuilder } from '../src/ml/index';
-import { bin, Server, tempDir } from './offload-lib';
+import { bin, Server, suiteServer } from './offload-lib';
 
-const tmp = tempDir('snapvm-offload-ml-');
-let server: Server;
-t.before(async () => {
-  server = await Server.start();
-});
-t.teardown(async () => {
-  await server.kill();
-  tmp.remove();
-});
+const suite = suiteServer(t, 'snapvm-offload-ml-');
+const { tmp } = suite;
 
 const APP = `(async () => {
   const s = await ort.InferenceSession.create('double.onnx');
@@ -48,7 +41,7 @@ t.test('an app holding an ort session and a WebNN context offloads whole, runs i
   const local = run();
   t.equal(local.stderr, '');
   t.equal(local.stdout, 'client 3,-8 11,12\nafter client 6,8\nopened\n');
-  const edge = run('--edge', server.url, '--edge-report');
+  const edge = run('--edge', suite.server.url, '--edge-report');
   t.equal(edge.status, 0, edge.stderr);
   const lines = edge.stdout.split('\n');
   t.equal(lines[0], 'edge 3,-8 11,12', 'inference ran on the edge, with the same answers');

@@ -4,17 +4,10 @@ import t from 'tap';
 import * as path from 'node:path';
 import { EdgeServer, installHints, runWithEdge } from '../src/offload/index';
 import { Engine, GuestError } from '../src/index';
-import { Server, sameAsLocal, snapvm, tempDir, root } from './offload-lib';
+import { sameAsLocal, snapvm, suiteServer, root } from './offload-lib';
 
-const tmp = tempDir('snapvm-offload-run-');
-let server: Server;
-t.before(async () => {
-  server = await Server.start(['--quiet']);
-});
-t.teardown(async () => {
-  await server.kill();
-  tmp.remove();
-});
+const suite = suiteServer(t, 'snapvm-offload-run-', ['--quiet']);
+const { tmp } = suite;
 
 const apps: Record<string, string> = {
   // the heavy part offloaded, with state before and after, and a timer left for the client
@@ -59,7 +52,7 @@ for (const [name, source] of Object.entries(apps)) {
   t.test(`${name}: the same output offloaded as locally`, async (t) => {
     const file = tmp.write(name, source);
     const args = name === 'nbody.js' ? ['2000'] : [];
-    const { local, edge } = await sameAsLocal(t, file, server.url, args);
+    const { local, edge } = await sameAsLocal(t, file, suite.server.url, args);
     const report = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
     t.ok(report.length >= 1, `one report line per offload:\n${edge.stderr}`);
     t.equal(edge.stderr.split('\n').filter((l) => l && !l.startsWith('snapvm: offload')).join('\n'), local.stderr.trim(), 'the same stderr, less the report');
@@ -68,7 +61,7 @@ for (const [name, source] of Object.entries(apps)) {
 
 t.test('the app runs on the edge in between (snapvm.where) and nowhere else without --edge', async (t) => {
   const file = tmp.write('where.js', "console.log('before', snapvm.where);\nsnapvm.offload(() => snapvm.where).then((w) => console.log('fn ran on', w, '; now on', snapvm.where));\n");
-  const edge = await snapvm(['run', file, '--edge', server.url]);
+  const edge = await snapvm(['run', file, '--edge', suite.server.url]);
   t.equal(edge.stdout, 'before client\nfn ran on edge ; now on client\n');
   const local = await snapvm(['run', file]);
   t.equal(local.stdout, 'before client\nfn ran on client ; now on client\n');
@@ -76,7 +69,7 @@ t.test('the app runs on the edge in between (snapvm.where) and nowhere else with
 
 t.test('an uncaught error on the edge is reported as locally (exit 1, guest stack)', async (t) => {
   const file = tmp.write('fails.js', "console.log('one');\nsnapvm.offload(() => {\n  console.log('two');\n  null.x;\n});\n");
-  const [local, edge] = await Promise.all([snapvm(['run', file]), snapvm(['run', file, '--edge', server.url])]);
+  const [local, edge] = await Promise.all([snapvm(['run', file]), snapvm(['run', file, '--edge', suite.server.url])]);
   t.equal(local.code, 1);
   t.equal(edge.code, 1);
   t.equal(edge.stdout, local.stdout);
@@ -94,8 +87,8 @@ t.test('an edge that is not there: one line, then the app runs locally', async (
 t.test('usage errors: a module, --snapshot-at, a bad address', async (t) => {
   const mjs = tmp.write('m.mjs', 'console.log(1);\n');
   const js = tmp.write('s.js', 'console.log(1);\n');
-  t.match((await snapvm(['run', mjs, '--edge', server.url])).stderr, /offloading needs a script/);
-  t.match((await snapvm(['run', js, '--edge', server.url, '--snapshot-at', 'turn:1', '--out', tmp.dir + '/x.snap'])).stderr, /cannot be used together/);
+  t.match((await snapvm(['run', mjs, '--edge', suite.server.url])).stderr, /offloading needs a script/);
+  t.match((await snapvm(['run', js, '--edge', suite.server.url, '--snapshot-at', 'turn:1', '--out', tmp.dir + '/x.snap'])).stderr, /cannot be used together/);
   const bad = await snapvm(['run', js, '--edge', 'http://x']);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /--edge takes ws:\/\/host:port/);
@@ -166,12 +159,12 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
 t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {
   // an Intl.Segmenter held on the client (V8 hides its state): the client cannot snapshot; one made on the edge: the edge cannot
   const here = tmp.write('hidden-here.js', "const seg = new Intl.Segmenter();\nsnapvm.offload((x) => x * 3, 14).then((v) => console.log('v', v));\n");
-  const r1 = await snapvm(['run', here, '--edge', server.url]);
+  const r1 = await snapvm(['run', here, '--edge', suite.server.url]);
   t.equal(r1.code, 0);
   t.equal(r1.stdout, 'v 42\n');
   t.match(r1.stderr, /^snapvm: cannot offload after turn 1: .*Intl\.Segmenter.*; running locally\n$/);
   const there = tmp.write('hidden-there.js', "let keep;\nsnapvm.offload(() => { keep = new Intl.Segmenter(); console.log('made'); return 1; }).then((v) => console.log('v', v));\n");
-  const r2 = await snapvm(['run', there, '--edge', server.url]);
+  const r2 = await snapvm(['run', there, '--edge', suite.server.url]);
   t.equal(r2.code, 0);
   t.equal(r2.stdout, 'made\nv 1\n', 'the edge run printed nothing: its output was dropped with its state');
   t.match(r2.stderr, /failed mid-offload \(the server said cannot-snapshot: .*\); continuing locally/);

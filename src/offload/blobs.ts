@@ -8,6 +8,7 @@
 // so a second session of the same model uploads nothing; each side of a session knows what the other
 // holds, so the state coming back refers to the client's own copy too.
 import { createHash } from 'node:crypto';
+import { isHash } from './protocol';
 
 /** Literals shorter than this travel as they are. */
 export const BLOB_MIN = 16 * 1024;
@@ -59,7 +60,7 @@ export class BlobCache {
 
   /** Keep a blob a client sent; a string says why not. */
   put(hash: string, base64: string): string | null {
-    if (!/^[0-9a-f]{64}$/.test(hash)) return 'a blob without a SHA-256 hash';
+    if (!isHash(hash)) return 'a blob without a SHA-256 hash';
     if (!/^[A-Za-z0-9+/]*=*$/.test(base64) || base64.length < BLOB_MIN) return 'a blob that is not a big base64 literal';
     if (blobHash(base64) !== hash) return 'a blob whose bytes do not match their sha256';
     if (base64.length > this.maxBytes) return `a blob larger than the server keeps (${this.maxBytes} bytes)`;

@@ -127,8 +127,11 @@ export class EdgeLink {
       });
       if (have === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
       for (const h of unknown) {
-        if (!have.includes(h)) this.wireUp += blobs.get(h)!.length;
-        if (!have.includes(h)) this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data: blobs.get(h) }), (e) => e && this.die(`cannot send: ${e.message}`));
+        if (!have.includes(h)) {
+          const data = blobs.get(h)!;
+          this.wireUp += data.length;
+          this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data }), (e) => e && this.die(`cannot send: ${e.message}`));
+        }
         this.serverHas.add(h);
       }
     }

@@ -10,6 +10,7 @@ import type { WebSocket, RawData } from 'ws';
 import { IONN_VERSION, checkTensors, decodeFrame, encodeFrame, packTensors, tensorData, type IonnErrorCode, type IonnServerMessage } from './ionn-wire';
 import type { HostTensor, OrtReply, OrtRequest } from './ionn-ort-worker';
 import { workerFile } from './server';
+import { isHash } from './protocol';
 
 /** A loaded group: one session over consecutive layers, by the SHA-256 of its layers' bytes. */
 interface Group {
@@ -178,11 +179,16 @@ export class PartitionCache {
     return promise.then(done);
   }
 
+  /** The loaded groups whose layers are `parts` (a model's layer hashes) from layer `i` on. */
+  private groupsAt(parts: readonly string[], i: number): Group[] {
+    return (this.byFirst.get(parts[i]!) ?? []).filter((g) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x));
+  }
+
   /** The loaded groups over `parts` (a model's layer hashes) as [first layer, end) ranges. */
   groupsOf(parts: readonly string[]): [number, number][] {
     const out: [number, number][] = [];
-    parts.forEach((h, i) => {
-      for (const g of this.byFirst.get(h) ?? []) if (g.hashes.every((x, k) => parts[i + k] === x)) out.push([i, i + g.hashes.length]);
+    parts.forEach((_, i) => {
+      for (const g of this.groupsAt(parts, i)) out.push([i, i + g.hashes.length]);
     });
     return out;
   }
@@ -198,8 +204,7 @@ export class PartitionCache {
     const ms: number[] = [];
     let last: HostTensor[] = [];
     for (let i = from; i < to; ) {
-      const fits = (g: Group) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x);
-      const here = (this.byFirst.get(parts[i]!) ?? []).filter(fits);
+      const here = this.groupsAt(parts, i);
       // The shortest group that covers the rest of the run, else the longest that ends inside it (alignToGroups assumes this).
       const cover = here.filter((g) => i + g.hashes.length >= to).sort((a, b) => a.hashes.length - b.hashes.length);
       const within = here.filter((g) => i + g.hashes.length < to).sort((a, b) => b.hashes.length - a.hashes.length);
@@ -283,9 +288,8 @@ export class IonnSession {
 
   private hello(h: Record<string, unknown>): void {
     if (h.v !== IONN_VERSION) return this.refuse('bad-version', `this server speaks IONN protocol ${IONN_VERSION}, not ${String(h.v)}`);
-    const hex = (v: unknown) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
-    if (!hex(h.model)) return this.refuse('bad-message', 'hello.model must be the model\'s SHA-256 (64 hex digits)');
-    if (!Array.isArray(h.parts) || !h.parts.length || !h.parts.every(hex)) return this.refuse('bad-message', 'hello.parts must list the SHA-256 of every layer\'s partition');
+    if (!isHash(h.model)) return this.refuse('bad-message', 'hello.model must be the model\'s SHA-256 (64 hex digits)');
+    if (!Array.isArray(h.parts) || !h.parts.length || !h.parts.every(isHash)) return this.refuse('bad-message', 'hello.parts must list the SHA-256 of every layer\'s partition');
     this.model = h.model as string;
     this.parts = h.parts as string[];
     for (const p of this.parts) this.cache.note(this.model, p);

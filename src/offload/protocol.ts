@@ -126,7 +126,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
   }
 }
 
-const isHash = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+/** A SHA-256 as this room writes it: 64 lower-case hex digits. */
+export const isHash = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
 const CODES = new Set<string>(['bad-message', 'bad-version', 'bad-snapshot', 'busy', 'budget', 'memory', 'cannot-snapshot', 'internal']);
 const KINDS = new Set<string>(['uncaught', 'unhandled-rejection', 'syntax']);

@@ -37,6 +37,8 @@ const port = parentPort!;
 const stepBudget: number = typeof workerData?.steps === 'number' && workerData.steps > 0 ? workerData.steps : Infinity;
 const BUDGET = 'the step budget';
 const post = (m: WorkerReply) => port.postMessage(m);
+/** An engine bug while offload `id` ran, not the guest's doing: its message only (no host stack to the client). */
+const internalError = (id: number) => (err: unknown) => post({ type: 'error', id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
 
 /**
  * The session's program: its engine, the state agreed with the client (a delta from the client applies
@@ -119,7 +121,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   kept = { engine: restored.engine, state: restored.state, whole: restored.text };
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
-  void runAndReply(m.id, s.turns, stats).catch((err: unknown) => post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) }));
+  void runAndReply(m.id, s.turns, stats).catch(internalError(m.id));
 }
 
 async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
@@ -234,10 +236,7 @@ port.on('message', (m: WorkerRequest) => {
   if (m?.type === 'more') return moreStream(m);
   if (m?.type !== 'offload') return;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
-  offload(m.id, m.snapshot, m.turns).catch((err: unknown) => {
-    // an engine bug, not the guest's doing: the message only (no host stack to the client)
-    post({ type: 'error', id: m.id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
-  });
+  offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
 });
 
 // Warm up before the first client arrives: the fresh twin engine a capture diffs against, and one
