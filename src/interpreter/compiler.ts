@@ -2023,7 +2023,7 @@ class FunctionCompiler {
       if (el.type === 'StaticBlock') {
         this.emit(Op.Undef);
         this.emit(Op.Closure, this.k(this.compileStaticBlock(el)));
-        this.emit(ExtOp.ClassElement, 2);
+        this.emit(ExtOp.ClassElement, 2, ctor);
         continue;
       }
       if (isPrivate) this.getVar(staticName!);
@@ -2036,7 +2036,7 @@ class FunctionCompiler {
         const fname = staticName === null ? '' : el.kind === 'get' ? `get ${staticName}` : el.kind === 'set' ? `set ${staticName}` : staticName;
         this.emit(Op.Closure, this.k(this.withSource(this.compileFunction(el.value, fname, kind), el)));
         if (staticName === null) this.emit(Op.SetFunctionName, this.k(el.kind === 'get' ? 'get' : el.kind === 'set' ? 'set' : ''));
-        if (isPrivate) this.emit(ExtOp.DefinePrivateMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, el.static ? 1 : 0);
+        if (isPrivate) this.emit(ExtOp.DefinePrivateMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, el.static ? 1 : 0, ctor);
         else this.emit(Op.DefineMethod, el.kind === 'get' ? 1 : el.kind === 'set' ? 2 : 0, 0);
         this.emit(Op.Pop);
       } else {
@@ -2046,7 +2046,7 @@ class FunctionCompiler {
           const fc = new FunctionCompiler(this.analysis, fs, el, 'fieldInit', this.opts, this, staticName ?? '');
           this.emit(Op.Closure, this.k(fc.compileField(el, staticName)));
         } else this.emit(Op.Undef);
-        this.emit(ExtOp.ClassElement, el.static ? 1 : 0);
+        this.emit(ExtOp.ClassElement, el.static ? 1 : 0, ctor);
       }
     }
     this.emit(Op.GetReg, ctor);
@@ -2149,8 +2149,10 @@ export const enum ExtOp {
   BindThisReg = Op.Last + 10,
   BindThisEnv = Op.Last + 11,
   BindThisDynamic = Op.Last + 12,
+  /** (kind, ctorReg) target key init|undefined -> : a field or static block of the class whose constructor is in ctorReg */
   ClassElement = Op.Last + 13,
   ClassFinish = Op.Last + 14,
+  /** (kind, static, ctorReg) target pn f -> target: a private method or accessor of the class in ctorReg */
   DefinePrivateMethod = Op.Last + 15,
   DefaultDerivedCtor = Op.Last + 16,
   ImportMeta = Op.Last + 17,
@@ -2180,10 +2182,10 @@ export const enum ExtOp {
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
 export const extOperandCount: Partial<Record<ExtOp, number>> = {
-  [ExtOp.Arg]: 1, [ExtOp.Rest]: 1, [ExtOp.TrySave]: 1, [ExtOp.JumpIfNullish]: 1, [ExtOp.BindThisReg]: 1, [ExtOp.ClassElement]: 1,
+  [ExtOp.Arg]: 1, [ExtOp.Rest]: 1, [ExtOp.TrySave]: 1, [ExtOp.JumpIfNullish]: 1, [ExtOp.BindThisReg]: 1,
   [ExtOp.AsyncIterStep]: 1, [ExtOp.YieldRaw]: 1, [ExtOp.MappedArguments]: 1, [ExtOp.MappedGet]: 1, [ExtOp.MappedSet]: 1,
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1,
-  [ExtOp.BindThisEnv]: 2, [ExtOp.DefinePrivateMethod]: 2, [ExtOp.GetImport]: 2,
+  [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
 };
 
 /** Whether a module body awaits at its top level (outside any function). */

@@ -341,8 +341,8 @@ function analyse(code: Code): Verified {
         case Op.GetSuper: popN(3); push(Kind.Value); break;
         case Op.SetSuper: popN(4); push(Kind.Value); break;
         case Op.RunFieldInit: popN(2); break;
-        case ExtOp.ClassElement: popN(3); break;
-        case ExtOp.DefinePrivateMethod: popN(2); push(Kind.Value); break; // target pn f -> target undefined
+        case ExtOp.ClassElement: reg(b), popN(3); break; // kind ctorReg: target key init ->
+        case ExtOp.DefinePrivateMethod: reg(ops[pc + 3]!), popN(2); break; // kind static ctorReg: target pn f -> target
         case Op.MakeClass:
           noteCreation(creates, consts[a] as Code, envs);
           if (b === 1) pop();

@@ -1979,12 +1979,10 @@ export class VM {
         case ExtOp.ClassElement: {
           // target key fn|undefined ; kind 0 instance field, 1 static field, 2 static block
           const kind = ops[pc++]!;
+          const ctorRec = this.classRec(stack[ops[pc++]!]);
           const init = stack[--sp] as Function | undefined;
           const key = stack[--sp];
           const target = stack[--sp] as any;
-          const F = kind === 0 ? target.constructor : target;
-          void F;
-          const ctorRec = this.findClassRec(frame);
           const isPrivate = isHost(key, PrivateName);
           if (init) {
             const r = this.closures.get(init);
@@ -1997,6 +1995,7 @@ export class VM {
         case ExtOp.DefinePrivateMethod: {
           const kind = ops[pc++]!;
           const isStatic = ops[pc++]! === 1;
+          const ctorRec = this.classRec(stack[ops[pc++]!]);
           const f = stack[--sp] as Function;
           const pn = stack[--sp] as PrivateName;
           const target = stack[sp - 1] as object;
@@ -2010,17 +2009,14 @@ export class VM {
             if (kind === 1) pn.getter = f;
             else pn.setter = f;
           }
-          const ctorRec = this.findClassRec(frame);
           const list = isStatic ? ((ctorRec as any).staticPrivate ??= []) : ctorRec.classInfo!.privateMethods;
           if (!list.includes(pn)) list.push(pn);
-          stack[sp++] = undefined;
           break;
         }
         case ExtOp.ClassFinish: {
           const F = stack[sp - 1] as Function;
           frame.sp = sp;
           const rec = this.closures.get(F)!;
-          this.pendingClass.pop();
           for (const pn of ((rec as any).staticPrivate ?? []) as PrivateName[]) this.privateAdd(F, pn, pn.value);
           for (const el of rec.classInfo!.staticElements) {
             if (el.kind === 'block') this.R.apply(el.init!, F, []);
@@ -2277,7 +2273,6 @@ export class VM {
       return null;
   }
 
-  private readonly pendingClass: Closure[] = [];
 
   readImport(cell: ImportCell): unknown {
     if (cell.namespace) return cell.namespace;
@@ -2286,17 +2281,11 @@ export class VM {
     return v;
   }
 
-  /** The class being defined: the constructor most recently made by MakeClass in this frame. */
-  private findClassRec(frame: Frame): Closure {
-    // the constructor sits in a register written right after MakeClass; scan the stack
-    for (let i = frame.sp - 1; i >= 0; i--) {
-      const v = frame.stack[i];
-      if (typeof v === 'function') {
-        const r = this.closures.get(v);
-        if (r && r.classInfo) return r;
-      }
-    }
-    throw new Error('snapvm: class element outside a class definition');
+  /** The record of the class being defined, whose constructor the class element's register operand names. */
+  private classRec(F: unknown): Closure {
+    const r = typeof F === 'function' ? this.closures.get(F) : undefined;
+    if (!r?.classInfo) throw new Error('snapvm: class element outside a class definition');
+    return r;
   }
 
   yieldStarStep(it: IteratorRecord, received: unknown, mode: number, isAsync: boolean): { value: unknown; flag: number } {
