@@ -130,8 +130,10 @@ export interface Controller {
     context2d(element: object): object;
   };
   PropertySymbol: Record<string, symbol>;
-  /** A pending fetch's timer callback (realm code). */
+  /** Callbacks of the controller's timers (realm code): a pending fetch, a hashchange, a script a script inserted. */
   deliverFetch: Function;
+  fireHashChange: Function;
+  runInsertedScript: Function;
   load(html: string): void;
   click(selector: string): boolean;
   type(selector: string, text: string): boolean;
@@ -216,7 +218,7 @@ export class Page {
       const navigator = realm.R.get(this.window, 'navigator') as object;
       for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
     }
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch });
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }
