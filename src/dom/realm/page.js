@@ -67,6 +67,8 @@ export function createPage(options) {
   const windowDispatch = window.dispatchEvent;
   const hrefOf = Object.getOwnPropertyDescriptor(Location.prototype, 'href').get;
   const hashOf = Object.getOwnPropertyDescriptor(Location.prototype, 'hash').get;
+  const stateOf = Object.getOwnPropertyDescriptor(History.prototype, 'state').get;
+  const historyObject = window.history;
   const apply = Reflect.apply;
 
   // ---- the body's window-reflecting event handlers are the window's ----
@@ -149,7 +151,11 @@ export function createPage(options) {
       }
     }
     const newURL = apply(hrefOf, this, []);
-    if (historyCalls === 0 && apply(hashOf, this, []) !== oldHash) setTimeout(fireHashChange, 0, oldURL, newURL);
+    if (historyCalls === 0 && apply(hashOf, this, []) !== oldHash) {
+      // navigating to a fragment: popstate at once, hashchange as a task
+      apply(windowDispatch, window, [new window.PopStateEvent('popstate', { state: apply(stateOf, historyObject, []) })]);
+      setTimeout(fireHashChange, 0, oldURL, newURL);
+    }
   };
   function fireHashChange(oldURL, newURL) {
     apply(windowDispatch, window, [new window.HashChangeEvent('hashchange', { oldURL: String(oldURL), newURL: String(newURL) })]);
@@ -206,9 +212,13 @@ export function createPage(options) {
     const result = connected.call(this);
     if (dynamic && this.ownerDocument === document) {
       // a script-inserted script is async unless async=false: run it as its own task
-      // (a task of the controller's with the script as argument: a page snapshot can write it; a data
-      // script, type=text/plain…, never runs, so nothing is queued for it)
-      if (scriptKind(this) !== 'data' && (this.hasAttribute('src') || this.textContent)) setTimeout(runInsertedScript, 0, this);
+      // an inline classic script runs at once, as a browser runs it; one with a src, or a module, as its
+      // own task (a timer of the controller's with the script as argument: a page snapshot can write it);
+      // a data script (type=text/plain…) never runs
+      const kind = scriptKind(this);
+      if (kind === 'classic' && !this.hasAttribute('src')) {
+        if (this.textContent) runScript(this);
+      } else if (kind !== 'data' && (this.hasAttribute('src') || this.textContent)) setTimeout(runInsertedScript, 0, this);
     }
     return result;
   };
@@ -262,6 +272,7 @@ export function createPage(options) {
     const kind = scriptKind(script);
     if (kind === 'data') return;
     const url = scriptFile(script);
+    const outer = document[PropertySymbol.currentScript];
     document[PropertySymbol.currentScript] = kind === 'classic' ? script : null;
     try {
       if (kind === 'module') {
@@ -279,7 +290,7 @@ export function createPage(options) {
         services.runScript(source, url);
       }
     } finally {
-      document[PropertySymbol.currentScript] = null;
+      document[PropertySymbol.currentScript] = outer;
     }
     if (url !== null) script.dispatchEvent(new window.Event('load'));
   }
