@@ -412,6 +412,8 @@ export class Page {
       randomFillSync(view);
       return undefined;
     });
+    // (the bundle's atob, realm/base64.js: happy-dom's HTML entity tables are decoded at load)
+    service('decodeBase64', 1, (a) => Buffer.from(String(a[0]), 'base64').toString('latin1'));
     service('compileFunction', 2, (a) => engine.evaluateScript(String(a[0]), String(a[1])));
     service('runScript', 2, (a) => {
       try {
