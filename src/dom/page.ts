@@ -16,7 +16,7 @@ import { typedArrayBytes } from '../typed-arrays';
 import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
-import { inside, withinRoots } from '../paths';
+import { atomicWrite, inside, withinRoots } from '../paths';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -97,9 +97,7 @@ function saveBundleCache(): void {
   if (!b || !b.needsCache) return;
   b.needsCache = false;
   try {
-    const tmp = `${b.cacheFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, b.script.createCachedData());
-    fs.renameSync(tmp, b.cacheFile);
+    atomicWrite(b.cacheFile, b.script.createCachedData());
   } catch {
     // a read-only install: compile each time
   }
