@@ -86,3 +86,13 @@ t.test('<body on*> and body.onX reflect the window, and the last one set wins', 
   t.equal(probe('window.onresize'), null, 'an attribute that does not compile: no handler');
   t.ok(page.errors.some((e) => /SyntaxError/.test(e.summary)), 'and its SyntaxError is reported');
 });
+
+t.test("a page that froze the window's setTimeout still navigates to fragments", async (t) => {
+  const page = new Page(fixture, { onConsole: () => {}, onError: () => {} });
+  page.load();
+  page.engine.evaluateScript("Object.defineProperty(window, 'setTimeout', { configurable: false }); location.hash = '#frozen'", 'probe.js');
+  t.equal(page.engine.evaluateScript('location.hash', 'probe.js'), '#frozen');
+  await page.wait(1);
+  t.ok((page.engine.evaluateScript('log', 'probe.js') as string[]).includes('hashchange #frozen #frozen'), 'hashchange fired (by happy-dom itself)');
+});
+

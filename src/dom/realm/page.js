@@ -127,7 +127,9 @@ export function createPage(options) {
   let historyCalls = 0;
   const setURL = Location.prototype[PropertySymbol.setURL];
   Location.prototype[PropertySymbol.setURL] = function (frame, url) {
-    if (this !== window[PropertySymbol.location]) return apply(setURL, this, [frame, url]);
+    // (a page that froze the window's setTimeout or dispatchEvent keeps happy-dom's own behaviour)
+    const swappable = (name) => Object.getOwnPropertyDescriptor(window, name)?.configurable !== false;
+    if (this !== window[PropertySymbol.location] || !swappable('setTimeout') || !swappable('dispatchEvent')) return apply(setURL, this, [frame, url]);
     const oldURL = apply(hrefOf, this, []);
     const oldHash = apply(hashOf, this, []);
     let flush = null;
