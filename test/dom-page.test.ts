@@ -34,13 +34,13 @@ t.test('scripts run in document order, as a browser runs them', async (t) => {
     'inline head loading true', // parser-inserted: later elements do not exist yet
     'classic src loading',
     'inline body later SCRIPT', // document.currentScript
+    'dynamic script', // an inline script inserted by a script runs at once (one with a src: as its own task)
     'defer interactive',
     'module imported interactive', // module scripts are deferred, in order with defer scripts
     'inline module imported true', // no currentScript for modules
     'DOMContentLoaded interactive',
     'async',
     'load complete',
-    'dynamic script', // a script inserted by a script runs as its own task
     'timeout 10',
     'frame 16', // animation frames at 16 ms boundaries of the page clock
     'timeout 50',

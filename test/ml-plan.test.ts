@@ -20,7 +20,7 @@ function head(c: PlanCosts, k: number): PlanCosts {
   return { model: `${c.model}[0,${k})`, n: k, names: cut(c.names), clientMs: cut(c.clientMs), serverMs: cut(c.serverMs), weightBytes: cut(c.weightBytes), inputBytes: cut(c.inputBytes), outputBytes: cut(c.outputBytes), loadMs: cut(c.loadMs) };
 }
 
-const close = (t: { ok: (v: boolean, m?: string) => unknown }, a: number, b: number, msg: string) => t.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${msg}: ${a} vs ${b}`);
+const close = (t: Tap.Test, a: number, b: number, msg: string) => t.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${msg}: ${a} vs ${b}`);
 
 t.test('planCosts reads the device times and refuses a missing device', async (t) => {
   const c = costsOf('alexnet');

@@ -132,6 +132,7 @@ t.test('in process: every forged delta is refused, naming the position; the genu
       } catch (x) {
         return x;
       }
+      return undefined;
     })();
     t.ok(err instanceof DeltaRefused && !err.touched, 'refused untouched');
   }

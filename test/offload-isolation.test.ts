@@ -57,9 +57,6 @@ async function hogAndFair(t: Tap.Test, args: string[]) {
   t.equal(rf.stderr, '', 'the fair client was served by the edge (fib(18): 8361 calls, well within a step budget)');
   return { server, fair, h: await rh };
 }
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
 
 t.test('a client that loops forever is stopped at its instruction budget; another is served, and the first continues locally', async (t) => {
   const { server, fair, h } = await hogAndFair(t, ['--steps', '30000000', '--offload-ms', '120000']);

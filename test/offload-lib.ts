@@ -170,7 +170,7 @@ export async function helloSession(url: string): Promise<Awaited<ReturnType<type
  * `file` run locally and with the edge at `url` (reporting each trip), at once: both end well and print
  * the same. The two results, for further checks.
  */
-export async function sameAsLocal(t: { equal(a: unknown, b: unknown, message?: string): void }, file: string, url: string, args: string[] = []): Promise<{ local: Result; edge: Result }> {
+export async function sameAsLocal(t: Tap.Test, file: string, url: string, args: string[] = []): Promise<{ local: Result; edge: Result }> {
   const [local, edge] = await Promise.all([snapvm(['run', file, ...args]), snapvm(['run', file, '--edge', url, '--edge-report', ...args])]);
   t.equal(local.code, 0, local.stderr);
   t.equal(edge.code, 0, edge.stderr);

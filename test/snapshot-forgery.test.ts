@@ -128,9 +128,6 @@ function refused(t: Tap.Test, forged: string, message: RegExp, what: string): vo
     t.notOk(out.some((l) => l.includes('reached')), `${what} (${path}): no guest code ran`);
   }
 }
-declare namespace Tap {
-  type Test = Parameters<Parameters<typeof t.test>[1]>[0];
-}
 
 t.test('the demonstrated forgery: a register holding a guest array replaced by an engine record', async (t) => {
   const src = `function outer() { let x = 1; const o = [7]; ${LOOP} try { ${REACH}; } catch (e) { console.log('blocked', String(e)); } }\nouter();`;

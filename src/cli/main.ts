@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot, readHeader } from '../snapshot/index';
-import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, pageSnapshotInfo, writeSnapshot } from '../dom/index';
+import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, pageSnapshotInfo } from '../dom/index';
+import { atomicWrite } from '../paths';
 import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
@@ -93,7 +94,7 @@ class Snapshotter {
   private write(where: string, take: () => Snapshot): boolean {
     try {
       const snap = take();
-      writeSnapshot(this.opts.out!, snap.code); // whole or not at all
+      atomicWrite(this.opts.out!, snap.code); // whole or not at all
       this.written = true;
       this.io.stderr(`snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms${snap.stats.portable?.ok ? '; node runs it too' : ''})\n`);
       return true;
@@ -320,7 +321,7 @@ function exportHtml(file: string, out: string, io: Streams): Exit {
     }
     // (restored as `snapvm restore` does, with the same guest APIs: what the browser form cannot carry is then refused by name)
     const page: Page = Page.restore(code, pageOptions(io, () => page, () => false, pageAppDir(code)));
-    writeSnapshot(out, page.browserForm().html);
+    atomicWrite(out, page.browserForm().html);
     return Exit.Ok;
   } catch (e) {
     if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;

@@ -59,6 +59,9 @@ export async function buildBundle(out = bundlePath()): Promise<{ bytes: number }
     supported: { 'async-await': false, 'async-generator': false, 'for-await': false },
     write: false,
     legalComments: 'none',
+    // smaller to read and to hold (every page load and restore reads it); names kept: happy-dom reads constructor names
+    minify: true,
+    keepNames: true,
     logLevel: 'silent',
     nodePaths: [path.join(root, 'node_modules')],
     plugins: [

@@ -1,6 +1,6 @@
 // The DOM room's door: web pages on happy-dom, driven from the CLI and the API.
 export { Page, resolvePage } from './page';
 export type { PageOptions, PageTimings, ListenerRecord } from './page';
-export { runSteps, parseSteps, writeSnapshot } from './steps';
+export { runSteps, parseSteps } from './steps';
 export { isPageSnapshot, pageSnapshotInfo } from './snapshot';
 export type { Step, StepsOutcome } from './steps';

@@ -16,7 +16,7 @@ import { typedArrayBytes } from '../typed-arrays';
 import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
-import { inside, withinRoots } from '../paths';
+import { atomicWrite, inside, withinRoots } from '../paths';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -97,9 +97,7 @@ function saveBundleCache(): void {
   if (!b || !b.needsCache) return;
   b.needsCache = false;
   try {
-    const tmp = `${b.cacheFile}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, b.script.createCachedData());
-    fs.renameSync(tmp, b.cacheFile);
+    atomicWrite(b.cacheFile, b.script.createCachedData());
   } catch {
     // a read-only install: compile each time
   }
@@ -130,8 +128,10 @@ export interface Controller {
     context2d(element: object): object;
   };
   PropertySymbol: Record<string, symbol>;
-  /** A pending fetch's timer callback (realm code). */
+  /** Callbacks of the controller's timers (realm code): a pending fetch, a hashchange, a script a script inserted. */
   deliverFetch: Function;
+  fireHashChange: Function;
+  runInsertedScript: Function;
   load(html: string): void;
   click(selector: string): boolean;
   type(selector: string, text: string): boolean;
@@ -216,7 +216,7 @@ export class Page {
       const navigator = realm.R.get(this.window, 'navigator') as object;
       for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
     }
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch });
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }
@@ -410,6 +410,8 @@ export class Page {
       randomFillSync(view);
       return undefined;
     });
+    // (the bundle's atob, realm/base64.js: happy-dom's HTML entity tables are decoded at load)
+    service('decodeBase64', 1, (a) => Buffer.from(String(a[0]), 'base64').toString('latin1'));
     service('compileFunction', 2, (a) => engine.evaluateScript(String(a[0]), String(a[1])));
     service('runScript', 2, (a) => {
       try {

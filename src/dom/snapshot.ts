@@ -10,7 +10,7 @@
 // animation frames hold guest values and are written after the heap (`links`). Restore never runs
 // the page's scripts, and no guest code runs while the document is rebuilt.
 import { types } from 'node:util';
-import { readHeader, SnapshotError, type HostCapture, type HostClaim, type HostRestore, type PortableHost } from '../snapshot/index';
+import { isObject, readHeader, SnapshotError, type HostCapture, type HostClaim, type HostRestore, type PortableHost } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
@@ -70,7 +70,6 @@ export function isPageSnapshot(code: string): boolean {
   }
 }
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 const DERIVED = ['classList', 'style', 'dataset', 'attributes', 'childNodes', 'children'] as const;
 
 /**

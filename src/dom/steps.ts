@@ -1,16 +1,9 @@
 // Driving a loaded page headlessly: the STEPS.json contract of `snapvm run page.html --steps` (issue 4).
 // A JSON array run in order: {"click": SEL}, {"type": [SEL, TEXT]}, {"key": [SEL, KEY]}, {"wait": MS},
 // {"print": SEL}, {"snapshot": PATH} (PATH.html: the browser form), {"stop": true}.
-import * as fs from 'node:fs';
 import { SnapshotError } from '../snapshot/index';
+import { atomicWrite } from '../paths';
 import type { Page } from './page';
-
-/** Write a snapshot file whole or not at all (a reader never sees half of one). */
-export function writeSnapshot(file: string, code: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, code);
-  fs.renameSync(tmp, file);
-}
 
 export type Step =
   | { click: string }
@@ -80,7 +73,7 @@ export async function runSteps(page: Page, steps: Step[], out: (line: string) =>
     } else if ('snapshot' in step) {
       try {
         // a path ending in .html gets the browser form (browser.ts), any other the page snapshot
-        writeSnapshot(step.snapshot, /\.html?$/i.test(step.snapshot) ? page.browserForm().html : page.snapshot().code);
+        atomicWrite(step.snapshot, /\.html?$/i.test(step.snapshot) ? page.browserForm().html : page.snapshot().code);
       } catch (e) {
         if (!(e instanceof SnapshotError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
         return { kind: 'failed', message: `step ${i} (${JSON.stringify(step)}): cannot write the page snapshot: ${(e as Error).message}` };

@@ -7,6 +7,7 @@
 // data properties of ordinary objects and queues a microtask: no guest code runs in host frames.
 import { types } from 'node:util';
 import type { Engine } from '../index';
+import { isObject } from '../snapshot/index';
 
 /** Where the program runs. */
 export type Place = 'client' | 'edge';
@@ -77,8 +78,6 @@ export function disableEdge(engine: Engine): void {
   const d = request && Reflect.getOwnPropertyDescriptor(request, 'edge');
   if (request && d && 'value' in d && d.writable) Reflect.set(request, 'edge', false);
 }
-
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** A data property of an ordinary (non-proxy) object; reads that could run guest code give undefined. */
 function dataProperty(o: unknown, key: string | symbol): unknown {

@@ -3,3 +3,5 @@
 export { TextEncoder, TextDecoder } from './util.js';
 export { URL, URLSearchParams } from 'whatwg-url';
 export { Buffer } from 'buffer/index.js';
+export { structuredClone } from './structured-clone.js';
+export { atob } from './base64.js';

@@ -7,6 +7,9 @@ import Window from 'happy-dom/lib/window/Window.js';
 import * as PropertySymbol from 'happy-dom/lib/PropertySymbol.js';
 import HTMLScriptElement from 'happy-dom/lib/nodes/html-script-element/HTMLScriptElement.js';
 import EventTarget from 'happy-dom/lib/event/EventTarget.js';
+import Location from 'happy-dom/lib/location/Location.js';
+import History from 'happy-dom/lib/history/History.js';
+import HTMLBodyElement from 'happy-dom/lib/nodes/html-body-element/HTMLBodyElement.js';
 import { services } from './services.js';
 import { makeCanvasAdapter } from './canvas.js';
 
@@ -20,6 +23,12 @@ function scriptKind(script) {
   if (CLASSIC_TYPES.has(type) || type.startsWith('text/javascript')) return 'classic';
   return 'data'; // importmap, text/template, JSON…: not run
 }
+
+/**
+ * The body's event handlers that are the window's (HTML's "Window-reflecting body element event handler
+ * set" and WindowEventHandlers): `<body onload>` and `document.body.onhashchange = f` set the window's.
+ */
+const WINDOW_REFLECTING = new Set(['onblur', 'onerror', 'onfocus', 'onload', 'onresize', 'onscroll', 'onafterprint', 'onbeforeprint', 'onbeforeunload', 'onhashchange', 'onlanguagechange', 'onmessage', 'onmessageerror', 'onoffline', 'ononline', 'onpagehide', 'onpageshow', 'onpopstate', 'onrejectionhandled', 'onstorage', 'onunhandledrejection', 'onunload']);
 
 const MIME = { html: 'text/html', htm: 'text/html', js: 'text/javascript', mjs: 'text/javascript', json: 'application/json', css: 'text/css', txt: 'text/plain', svg: 'image/svg+xml', png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', wasm: 'application/wasm' };
 
@@ -55,6 +64,118 @@ export function createPage(options) {
   // happy-dom would fire `load` by itself once its task manager is idle; this page fires it when the
   // scripts have run, so keep one task open for the page's life.
   window[PropertySymbol.readyStateManager].startTask();
+  const windowDispatch = window.dispatchEvent;
+  const hrefOf = Object.getOwnPropertyDescriptor(Location.prototype, 'href').get;
+  const hashOf = Object.getOwnPropertyDescriptor(Location.prototype, 'hash').get;
+  const stateOf = Object.getOwnPropertyDescriptor(History.prototype, 'state').get;
+  const historyObject = window.history;
+  const apply = Reflect.apply;
+
+  // ---- the body's window-reflecting event handlers are the window's ----
+  // `<body onload="…">` is the window's onload (compiled lazily, `this` the window) until a script sets
+  // window.onload; `body.onX` reads and sets the window's. A Map of the window's handlers that falls
+  // back to the body's attribute: happy-dom's dispatch and window.onX getters read it.
+  const bodyHandlers = new Map();
+  function bodyHandler(name) {
+    const body = document.body;
+    const code = body && body.localName === 'body' ? body.getAttribute(name) : null;
+    if (code === null) return undefined;
+    let entry = bodyHandlers.get(name);
+    if (!entry || entry.body !== body || entry.code !== code) {
+      let fn = null;
+      try {
+        fn = window[PropertySymbol.evaluateScript](`(function ${name}(event) {\n${code}\n})`, { filename: document.URL }).bind(window);
+      } catch (error) {
+        window[PropertySymbol.dispatchError](error);
+      }
+      entry = { body, code, fn };
+      bodyHandlers.set(name, entry);
+    }
+    return entry.fn ?? undefined;
+  }
+  class WindowHandlers extends Map {
+    get(name) {
+      const own = super.get(name);
+      return own !== undefined || !WINDOW_REFLECTING.has(name) ? own : bodyHandler(name);
+    }
+  }
+  window[PropertySymbol.propertyEventListeners] = new WindowHandlers(window[PropertySymbol.propertyEventListeners]);
+  const handlersOf = (body) => (body[PropertySymbol.ownerDocument] === document ? window[PropertySymbol.propertyEventListeners] : null);
+  for (const name of WINDOW_REFLECTING) {
+    const own = Object.getOwnPropertyDescriptor(HTMLBodyElement.prototype, name) ?? Object.getOwnPropertyDescriptor(window.HTMLElement.prototype, name);
+    Object.defineProperty(HTMLBodyElement.prototype, name, {
+      get: { [name]() { const m = handlersOf(this); return m ? (m.get(name) ?? null) : (own?.get ? apply(own.get, this, []) : null); } }[name],
+      set: { [name](value) { const m = handlersOf(this); if (m) m.set(name, typeof value === 'function' ? value : null); else if (own?.set) apply(own.set, this, [value]); } }[name],
+      enumerable: true,
+      configurable: true,
+    });
+  }
+  // setting the attribute later replaces a handler a script set (the last one set wins, as in a browser)
+  const onSetAttribute = HTMLBodyElement.prototype[PropertySymbol.onSetAttribute];
+  HTMLBodyElement.prototype[PropertySymbol.onSetAttribute] = function (attribute, replaced) {
+    const result = apply(onSetAttribute, this, [attribute, replaced]);
+    const name = attribute[PropertySymbol.name];
+    if (WINDOW_REFLECTING.has(name) && this === document.body) window[PropertySymbol.propertyEventListeners].delete(name);
+    return result;
+  };
+
+  // ---- hashchange: fired by fragment navigation, not by pushState/replaceState ----
+  // happy-dom queues its own on one of its timers for every URL change; the engine's timer list would then
+  // hold a function of happy-dom's, which no snapshot can write. Its queue is emptied at once with window
+  // dispatch muted, and a real fragment navigation fires hashchange as a task of the controller's
+  // (fireHashChange, named in page snapshots).
+  let historyCalls = 0;
+  const setURL = Location.prototype[PropertySymbol.setURL];
+  Location.prototype[PropertySymbol.setURL] = function (frame, url) {
+    // (a page that froze the window's setTimeout or dispatchEvent keeps happy-dom's own behaviour)
+    const swappable = (name) => Object.getOwnPropertyDescriptor(window, name)?.configurable !== false;
+    if (this !== window[PropertySymbol.location] || !swappable('setTimeout') || !swappable('dispatchEvent')) return apply(setURL, this, [frame, url]);
+    const oldURL = apply(hrefOf, this, []);
+    const oldHash = apply(hashOf, this, []);
+    let flush = null;
+    const swap = (name, value) => {
+      const saved = Object.getOwnPropertyDescriptor(window, name);
+      Object.defineProperty(window, name, { value, writable: true, enumerable: true, configurable: true });
+      return () => (saved ? Object.defineProperty(window, name, saved) : delete window[name]);
+    };
+    const unswap = swap('setTimeout', (callback) => ((flush = callback), 0));
+    try {
+      apply(setURL, this, [frame, url]);
+    } finally {
+      unswap();
+    }
+    if (flush) {
+      const unmute = swap('dispatchEvent', () => true);
+      try {
+        flush();
+      } finally {
+        unmute();
+      }
+    }
+    const newURL = apply(hrefOf, this, []);
+    if (historyCalls === 0 && apply(hashOf, this, []) !== oldHash) {
+      // navigating to a fragment: popstate at once, hashchange as a task
+      apply(windowDispatch, window, [new window.PopStateEvent('popstate', { state: apply(stateOf, historyObject, []) })]);
+      setTimeout(fireHashChange, 0, oldURL, newURL);
+    }
+  };
+  function fireHashChange(oldURL, newURL) {
+    apply(windowDispatch, window, [new window.HashChangeEvent('hashchange', { oldURL: String(oldURL), newURL: String(newURL) })]);
+  }
+  for (const method of ['pushState', 'replaceState']) {
+    const original = History.prototype[method];
+    const wrapped = {
+      [method](state, unused) {
+        historyCalls++;
+        try {
+          return apply(original, this, arguments);
+        } finally {
+          historyCalls--;
+        }
+      },
+    }[method];
+    Object.defineProperty(History.prototype, method, { value: wrapped, writable: true, enumerable: true, configurable: true });
+  }
 
   // ---- guest code goes to the engine ----
   window[PropertySymbol.evaluateScript] = (code, evalOptions) => services.compileFunction(String(code), String(evalOptions?.filename ?? document.URL));
@@ -93,8 +214,13 @@ export function createPage(options) {
     const result = connected.call(this);
     if (dynamic && this.ownerDocument === document) {
       // a script-inserted script is async unless async=false: run it as its own task
-      const script = this;
-      if (this.hasAttribute('src') || this.textContent) window.setTimeout(() => runScript(script), 0);
+      // an inline classic script runs at once, as a browser runs it; one with a src, or a module, as its
+      // own task (a timer of the controller's with the script as argument: a page snapshot can write it);
+      // a data script (type=text/plain…) never runs
+      const kind = scriptKind(this);
+      if (kind === 'classic' && !this.hasAttribute('src')) {
+        if (this.textContent) runScript(this);
+      } else if (kind !== 'data' && (this.hasAttribute('src') || this.textContent)) setTimeout(runInsertedScript, 0, this);
     }
     return result;
   };
@@ -148,6 +274,7 @@ export function createPage(options) {
     const kind = scriptKind(script);
     if (kind === 'data') return;
     const url = scriptFile(script);
+    const outer = document[PropertySymbol.currentScript];
     document[PropertySymbol.currentScript] = kind === 'classic' ? script : null;
     try {
       if (kind === 'module') {
@@ -165,9 +292,14 @@ export function createPage(options) {
         services.runScript(source, url);
       }
     } finally {
-      document[PropertySymbol.currentScript] = null;
+      document[PropertySymbol.currentScript] = outer;
     }
     if (url !== null) script.dispatchEvent(new window.Event('load'));
+  }
+
+  /** A script a script inserted: it runs as its own task (a timer whose callback this is). */
+  function runInsertedScript(script) {
+    runScript(script);
   }
 
   function setReadyState(state) {
@@ -199,6 +331,17 @@ export function createPage(options) {
     for (const child of children) insert(child, node, later, holdsScripts);
   }
 
+  /** Dispatch at the window with the document as target, as happy-dom and browsers do for load and pageshow. */
+  function fireAtWindow(event) {
+    event[PropertySymbol.currentTarget] = window;
+    event[PropertySymbol.target] = document;
+    event[PropertySymbol.eventPhase] = 2;
+    window.dispatchEvent(event);
+    event[PropertySymbol.currentTarget] = null;
+    event[PropertySymbol.eventPhase] = 0;
+    event[PropertySymbol.dispatching] = false;
+  }
+
   function load(html) {
     const parsed = new window.DOMParser().parseFromString(String(html), 'text/html');
     for (const child of Array.from(document.childNodes)) document.removeChild(child);
@@ -224,15 +367,12 @@ export function createPage(options) {
     }
     document[PropertySymbol.readyState] = 'complete';
     document.dispatchEvent(new window.Event('readystatechange'));
-    const loadEvent = new window.Event('load');
-    // as happy-dom and browsers do: load is dispatched at the window with the document as target
-    loadEvent[PropertySymbol.currentTarget] = window;
-    loadEvent[PropertySymbol.target] = document;
-    loadEvent[PropertySymbol.eventPhase] = 2;
-    window.dispatchEvent(loadEvent);
-    loadEvent[PropertySymbol.currentTarget] = null;
-    loadEvent[PropertySymbol.eventPhase] = 0;
-    loadEvent[PropertySymbol.dispatching] = false;
+    fireAtWindow(new window.Event('load'));
+    services.checkpoint();
+    // then pageshow, as a browser fires it after load (persisted: false)
+    const pageshow = new window.Event('pageshow');
+    Object.defineProperty(pageshow, 'persisted', { value: false, enumerable: true, configurable: true });
+    fireAtWindow(pageshow);
     services.checkpoint();
   }
 
@@ -307,6 +447,7 @@ export function createPage(options) {
     context2d: (element) => getContext.call(element, '2d'),
   };
 
-  // deliverFetch: a pending fetch's timer callback, named in snapshots by its path from the controller
-  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, PropertySymbol };
+  // deliverFetch, fireHashChange, runInsertedScript: callbacks of the controller's timers, named in
+  // page snapshots by their path from the controller
+  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, fireHashChange, runInsertedScript, PropertySymbol };
 }
