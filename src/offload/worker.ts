@@ -4,10 +4,11 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
-import { completeMove, installHints, pendingMove } from './hints';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/services';
 import { calibrate } from './decide';
+import { warmUp } from './warm';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
@@ -239,22 +240,9 @@ port.on('message', (m: WorkerRequest) => {
   offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
 });
 
-// Warm up before the first client arrives: the fresh twin engine a capture diffs against, and one
-// round trip through restore and capture so that their code is compiled by V8 (a cold first restore
-// costs a few hundred ms more).
-function warmUp(): void {
-  const quiet = { onConsole: () => {} };
-  const e = new Engine(quiet);
-  prepareCapture(e);
-  installHints(e, { edge: true });
-  e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
-  e.runJobs();
-  const first = captureDelta(e, null, { portable: false });
-  const back = Engine.restoreForDeltas(first.text, quiet);
-  completeMove(back.engine, 'edge');
-  back.engine.runJobs();
-  const d = captureDelta(back.engine, back.state, { portable: false });
-  applyDelta(e, first.state, d.text);
-}
-warmUp();
+// Warm up before the first client arrives (warm.ts): the pristine twin a capture diffs against, made with
+// the sessions' own host services, and a program of a few thousand objects taken through a whole session's
+// steps, so that the snapshot room's code is compiled by V8 before a client's first trip needs it (a small
+// program when a client is already waiting for this worker: no spare was ready).
+warmUp({ ...serverOptions().options, onConsole: () => {} }, workerData?.spare === true ? 400 : 40, workerData?.spare === true ? 2 : 1);
 post({ type: 'ready', calibrationMs: calibrate() });
