@@ -197,6 +197,31 @@ function tripToEdge(source: string) {
   return { a, first, down: captureDelta(b, state) };
 }
 
+t.test('in process: a delta naming a frame it left as it was (an async loop stopped at the same await again) applies, both ways', async (t) => {
+  // nothing in the loop's frame changes from one trip to the next: each delta up names it, unchanged, from a
+  // new await reaction (once refused on the edge: "a frame that was never linked")
+  const client = programAt('var n = 0;\n(async () => { for (;;) await snapvm.offload(() => ++n); })();\n');
+  const first = captureDelta(client, null, { portable: false });
+  const edge = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
+  let [clientState, edgeState] = [first.state, edge.state!];
+  for (let trip = 1; trip <= 3; trip++) {
+    completeMove(edge.engine, 'edge');
+    edge.engine.runJobs();
+    const down = captureDelta(edge.engine, edgeState, { portable: false });
+    t.equal(down.kind, 'delta', `trip ${trip} down is a delta`);
+    clientState = applyDelta(client, clientState, down.text);
+    edgeState = down.state;
+    completeMove(client, 'client');
+    client.runJobs();
+    const up = captureDelta(client, clientState, { portable: false });
+    t.equal(up.kind, 'delta', `trip ${trip + 1} up is a delta`);
+    edgeState = applyDelta(edge.engine, edgeState, up.text);
+    clientState = up.state;
+  }
+  t.equal(edge.engine.evaluateScript('n'), 3, 'the edge ran the offloaded function once per trip');
+  t.equal(client.evaluateScript('n'), 3);
+});
+
 t.test('what cannot change in place exactly falls back to a whole snapshot, and still gives the same state', async (t) => {
   // a non-configurable property after a configurable one: emptying and refilling would reorder them
   const { down } = tripToEdge("var o = { a: 1 };\nObject.defineProperty(o, 'fixed', { value: 2, writable: true, enumerable: true, configurable: false });\nsnapvm.migrate('edge').then(() => { o.a = 3; o.fixed = 4; });\n");
