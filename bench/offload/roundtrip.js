@@ -32,7 +32,7 @@ if (process.argv[2] === '--edge') {
   const { edgeMlServices } = require(dist('ml/services.js'));
   const { warmUp } = require(dist('offload/warm.js'));
   const options = { services: edgeMlServices(), onConsole: () => {} };
-  if (!process.env.NOWARM) warmUp(options);
+  warmUp(options);
   let kept = null;
   process.on('message', (msg) => {
     const t = {};
@@ -80,7 +80,7 @@ async function pair(source) {
   m.prepareCapture(e, { fresh: true });
   installHints(e, { edge: true });
   e.evaluateScript(source, `${name}-app.js`);
-  e.evaluateScript(process.env.DRIVER ?? `(async () => { for (;;) await snapvm.offload(() => __benchResult); })();\n`, 'driver.js');
+  e.evaluateScript(`(async () => { for (;;) await snapvm.offload(() => __benchResult); })();\n`, 'driver.js');
   e.runJobs();
   const trips = [];
   let agreed = null;
