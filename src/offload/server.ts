@@ -128,6 +128,11 @@ class Session {
     if (m.type === 'hello') {
       if (m.v !== PROTOCOL_VERSION) return this.refuse('bad-version', `this server speaks protocol ${PROTOCOL_VERSION}, not ${m.v}`);
       this.helloDone = true;
+      // the engine a first whole snapshot will be restored into, made while the client runs its program
+      if (m.argv && !this.worker) {
+        this.worker = this.attach(this.server.takeWorker());
+        this.worker.thread.postMessage({ type: 'prepare', argv: m.argv } satisfies WorkerRequest);
+      }
       return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
     }
     if (!this.helloDone) return this.refuse('bad-message', 'say hello first', 'id' in m ? m.id : undefined);

@@ -23,7 +23,9 @@ export type WorkerRequest =
       more?: boolean;
     }
   /** A further chunk; the last one says whether the whole matched its hash. */
-  | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean };
+  | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean }
+  /** The client said hello with its program's argv: make the engine its first (streamed) snapshot will need. */
+  | { type: 'prepare'; argv: string[] };
 
 /** worker → main thread */
 export type WorkerReply =
@@ -76,13 +78,36 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
 }
 
 /** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
-let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number } | null = null;
+let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; ahead: boolean } | null = null;
+
+/**
+ * An engine made ahead, while the client still runs its program (`prepare`), with the server's options
+ * and the argv the client said: a streamed whole snapshot whose header asks for the same is restored
+ * into it (stream.ts), and it is dropped by any other offload. Never handed out twice.
+ */
+let ahead: { argv: string; engine: Engine; adopt: (e: Engine) => void } | null = null;
+
+function prepare(argv: string[]): void {
+  if (kept || streaming) return; // the session's program is here already
+  const { options, adopt } = serverOptions();
+  ahead = { argv: JSON.stringify(argv), engine: new Engine({ ...options, argv }), adopt };
+}
 
 function startStream(id: number, first: string, turns: number | undefined): void {
   kept = null;
   currentId = id;
   const { options, adopt } = serverOptions();
-  streaming = { id, turns, restore: new StreamingRestore(options, Engine), adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0 };
+  const made = ahead;
+  ahead = null;
+  const s: NonNullable<typeof streaming> = { id, turns, restore: null!, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, ahead: false };
+  // the header's options are the server's but for argv (restore.ts's engineOptions)
+  s.restore = new StreamingRestore(options, Engine, (o) => {
+    if (!made || JSON.stringify(o.argv ?? null) !== made.argv) return null;
+    s.adopt = made.adopt;
+    s.ahead = true;
+    return made.engine;
+  });
+  streaming = s;
   feedStream(first);
 }
 
@@ -108,7 +133,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   if (!m.last) return;
   streaming = null;
   if (m.verified === false) return; // the server has said so
-  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks };
+  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks, ...(s.ahead ? { engineAhead: true } : {}) };
   let restored: ReturnType<StreamingRestore<Engine>['finish']> | null = null;
   if (!s.failed) {
     try {
@@ -235,7 +260,9 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
 
 port.on('message', (m: WorkerRequest) => {
   if (m?.type === 'more') return moreStream(m);
+  if (m?.type === 'prepare') return prepare(m.argv);
   if (m?.type !== 'offload') return;
+  if (!m.more) ahead = null;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
   offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
 });
