@@ -37,30 +37,43 @@ var later = new Promise(() => {});
 /**
  * Take one program through what a session does: a whole snapshot streamed in chunks into a fresh engine,
  * then `rounds` deltas each way (captured, applied in place and checked). `options` are the session's
- * engine options (quiet ones).
+ * engine options (quiet ones). A generator: each step (a capture, a restore, an apply) is one `next()`, so
+ * a worker can stop warming between two steps when a client needs it.
  */
-export function warmUp(options: EngineOptions, n = 400, rounds = 2): void {
+export function* warmSteps(options: EngineOptions, n = 400, rounds = 2): Generator<void, void, void> {
   const client = new Engine(options);
   prepareCapture(client);
   installHints(client, { edge: true });
   client.evaluateScript(warmProgram(n), 'warm-up.js');
   client.runJobs();
+  yield;
   const first = captureDelta(client, null, { portable: false });
+  yield;
   const stream = new StreamingRestore(options, Engine);
   for (const chunk of chunkLines(first.text, 64 * 1024)) stream.feed(chunk);
   const edge = stream.finish();
+  yield;
   let clientState = first.state;
   let edgeState = edge.state;
   for (let i = 0; i < rounds; i++) {
     completeMove(edge.engine, 'edge');
     edge.engine.runJobs();
     const back = captureDelta(edge.engine, edgeState, { portable: false });
+    yield;
     clientState = applyDelta(client, clientState, back.text);
     edgeState = back.state;
     completeMove(client, 'client');
     client.runJobs();
+    yield;
     const up = captureDelta(client, clientState, { portable: false });
+    yield;
     edgeState = applyDelta(edge.engine, edgeState, up.text);
     clientState = up.state;
+    yield;
   }
+}
+
+/** All of warmSteps at once. */
+export function warmUp(options: EngineOptions, n = 400, rounds = 2): void {
+  for (const _ of warmSteps(options, n, rounds));
 }

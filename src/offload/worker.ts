@@ -8,7 +8,7 @@ import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, Streami
 import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/services';
 import { calibrate } from './decide';
-import { warmUp } from './warm';
+import { warmSteps, warmUp } from './warm';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
@@ -258,7 +258,11 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   post({ type: 'state', id, snapshot: back.text, stats });
 }
 
+/** A client's message arrived: a spare worker stops warming up (worker's end). */
+let stopWarming = false;
+
 port.on('message', (m: WorkerRequest) => {
+  stopWarming = true;
   if (m?.type === 'more') return moreStream(m);
   if (m?.type === 'prepare') return prepare(m.argv);
   if (m?.type !== 'offload') return;
@@ -268,8 +272,18 @@ port.on('message', (m: WorkerRequest) => {
 });
 
 // Warm up before the first client arrives (warm.ts): the pristine twin a capture diffs against, made with
-// the sessions' own host services, and a program of a few thousand objects taken through a whole session's
-// steps, so that the snapshot room's code is compiled by V8 before a client's first trip needs it (a small
-// program when a client is already waiting for this worker: no spare was ready).
-warmUp({ ...serverOptions().options, onConsole: () => {} }, workerData?.spare === true ? 400 : 40, workerData?.spare === true ? 2 : 1);
+// the sessions' own host services, and a small program taken through a whole session's steps; then the
+// worker is ready. A spare worker (made while the server is idle) goes on warming with a program of a few
+// hundred records, a step at a time, until it is done or a client's first message arrives: by then V8 has
+// compiled the snapshot room's code for heaps of the usual size, and a client waits for one step at most.
+const quietOptions = { ...serverOptions().options, onConsole: () => {} };
+warmUp(quietOptions, 40, 1);
 post({ type: 'ready', calibrationMs: calibrate() });
+if (workerData?.spare === true) {
+  const steps = warmSteps(quietOptions);
+  const step = () => {
+    if (stopWarming || steps.next().done) return;
+    setImmediate(step);
+  };
+  setImmediate(step);
+}
