@@ -3,7 +3,8 @@
 // which a loaded machine (this one's load average is printed) stretches in wall time and an idle one does not.
 // The client is this process (an engine as `snapvm run --edge` makes it: built-ins copied before the program,
 // the hint API, the Octane app driven once); the edge is a child process warmed as a spare worker is
-// (src/offload/warm.ts, with the edge's ML services). Trip 1 sends a whole snapshot (streamed to the edge in
+// (src/offload/warm.ts, with the edge's ML services), which makes the engine for the first snapshot when the
+// client says hello, as a session's worker does. Trip 1 sends a whole snapshot (streamed to the edge in
 // 64 K-character chunks), trip 2 a delta; the state comes back as a delta both times. Each CPU figure is
 // the process's own (process.cpuUsage) for that step; the link is modelled: bytes at `--mbps`, plus the
 // RTT per trip (the server restores chunks while later ones are on the wire, so on trip 1 only the restore
@@ -34,10 +35,14 @@ if (process.argv[2] === '--edge') {
   const options = { services: edgeMlServices(), onConsole: () => {} };
   warmUp(options);
   let kept = null;
+  let ahead = null; // the engine made when the client said hello (as the server's worker makes it)
   process.on('message', (msg) => {
+    if (msg.hello) return void (ahead = new m.Engine(options));
     const t = {};
     if (msg.chunks) {
-      const s = new m.StreamingRestore(options, m.Engine);
+      const made = ahead;
+      ahead = null;
+      const s = new m.StreamingRestore(options, m.Engine, (o) => (made && o.argv === undefined ? made : null));
       const each = msg.chunks.map((c) => cpu(() => s.feed(c))[1]);
       const [r, last] = cpu(() => s.finish());
       kept = r;
@@ -76,7 +81,8 @@ async function pair(source) {
   const edge = fork(__filename, ['--edge'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise((resolve) => edge.once('message', resolve));
   await next(); // warmed up
-  const e = new m.Engine({ onConsole: () => {} });
+  edge.send({ hello: true }); // as the client's hello does, before its program runs
+  const e = new m.Engine({ onConsole: () => {}, warmUp: false });
   m.prepareCapture(e, { fresh: true });
   installHints(e, { edge: true });
   e.evaluateScript(source, `${name}-app.js`);
