@@ -277,7 +277,7 @@ port.on('message', (m: WorkerRequest) => {
 // hundred records, a step at a time, until it is done or a client's first message arrives: by then V8 has
 // compiled the snapshot room's code for heaps of the usual size, and a client waits for one step at most.
 const quietOptions = { ...serverOptions().options, onConsole: () => {} };
-warmUp(quietOptions, 40, 1);
+warmUp(quietOptions, 20, 1);
 post({ type: 'ready', calibrationMs: calibrate() });
 if (workerData?.spare === true) {
   const steps = warmSteps(quietOptions);
