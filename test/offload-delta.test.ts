@@ -170,7 +170,8 @@ t.test('pipelined transfer: a whole snapshot streamed in chunks gives the same o
   // small chunks: the 15 KB snapshot goes up in several messages, each restored as it arrives
   const r = spawnSync(process.execPath, [bin, 'run', app, '--edge', suite.server.url, '--edge-report'], { env: { ...process.env, SNAPVM_EDGE_CHUNK: '2000' }, encoding: 'utf8', timeout: 90_000 });
   t.equal(r.stdout, local.stdout);
-  t.match(r.stderr, /snapvm: offload 1 after turn 1: up [\d.]+ KB \(capture \d+ ms\), edge ran \d+ ms in \d+ turns \(restore \d+ ms streamed in (\d+) chunks, \d+ ms after the last/);
+  // restored into the engine the session's worker made when the client said hello (with its argv)
+  t.match(r.stderr, /snapvm: offload 1 after turn 1: up [\d.]+ KB \(capture \d+ ms\), edge ran \d+ ms in \d+ turns \(restore \d+ ms streamed in (\d+) chunks into an engine made ahead, \d+ ms after the last/);
 });
 
 t.test('a streamed snapshot whose chunks do not match its hash is refused', async (t) => {
@@ -196,6 +197,31 @@ function tripToEdge(source: string) {
   b.runJobs();
   return { a, first, down: captureDelta(b, state) };
 }
+
+t.test('in process: a delta naming a frame it left as it was (an async loop stopped at the same await again) applies, both ways', async (t) => {
+  // nothing in the loop's frame changes from one trip to the next: each delta up names it, unchanged, from a
+  // new await reaction (once refused on the edge: "a frame that was never linked")
+  const client = programAt('var n = 0;\n(async () => { for (;;) await snapvm.offload(() => ++n); })();\n');
+  const first = captureDelta(client, null, { portable: false });
+  const edge = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
+  let [clientState, edgeState] = [first.state, edge.state!];
+  for (let trip = 1; trip <= 3; trip++) {
+    completeMove(edge.engine, 'edge');
+    edge.engine.runJobs();
+    const down = captureDelta(edge.engine, edgeState, { portable: false });
+    t.equal(down.kind, 'delta', `trip ${trip} down is a delta`);
+    clientState = applyDelta(client, clientState, down.text);
+    edgeState = down.state;
+    completeMove(client, 'client');
+    client.runJobs();
+    const up = captureDelta(client, clientState, { portable: false });
+    t.equal(up.kind, 'delta', `trip ${trip + 1} up is a delta`);
+    edgeState = applyDelta(edge.engine, edgeState, up.text);
+    clientState = up.state;
+  }
+  t.equal(edge.engine.evaluateScript('n'), 3, 'the edge ran the offloaded function once per trip');
+  t.equal(client.evaluateScript('n'), 3);
+});
 
 t.test('what cannot change in place exactly falls back to a whole snapshot, and still gives the same state', async (t) => {
   // a non-configurable property after a configurable one: emptying and refilling would reorder them

@@ -27,6 +27,8 @@ t.test('malformed messages get a bad-message error and the session goes on', asy
     ['an array', '[1,2]'],
     ['an unknown type', '{"type":"rm -rf"}'],
     ['a hello without a version', '{"type":"hello"}'],
+    ['a hello whose argv is not a list of strings', '{"type":"hello","v":1,"argv":[1]}'],
+    ['a hello whose argv is too long', JSON.stringify({ type: 'hello', v: 1, argv: ['x'.repeat(20_000)] })],
     ['an offload with a string id', '{"type":"offload","id":"1","snapshot":"","sha256":""}'],
   ] as const) {
     s.sendRaw(data);

@@ -16,7 +16,7 @@ const label = (r) => `${r.app.replace(/^.*\//, '').replace(/\.js$/, '')} ${r.arg
 console.log('| app, workload | client / link | local ms | offloaded ms | speed-up | edge run ms | migration overhead ms (all trips) | up KB (first) | down KB (first: delta / whole) | trips | load avg |');
 console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of rows) {
-  const eff = r.effective ? ` (probe: ${r.effective.toFixed(1)}×${r.calibrated ? ', calibrated duty' : ''})` : '';
+  const eff = r.effective ? ` (probe: ${r.effective.toFixed(1)}×${r.fullRate !== undefined ? ', CPU budget' : r.calibrated ? ', calibrated duty' : ', duty cycle'})` : '';
   const link = `${r.slowdown > 1 ? `${r.slowdown}× slower${eff}` : 'full speed'} / ${r.mbps} Mbps ${r.rtt} ms`;
   console.log(`| ${label(r)} | ${link} | ${median(r.localMs).toFixed(0)} | ${median(r.offMs).toFixed(0)} | ${r.speedup.toFixed(2)}× | ${median(r.allEdgeRunMs).toFixed(0)} | ${median(r.allOverheadMs).toFixed(0)} | ${median(r.upKB).toFixed(1)} | ${median(r.downKB).toFixed(1)} / ${median(r.downFullKB).toFixed(1)} | ${r.reports[0].length} | ${r.loadStart.toFixed(1)}–${r.loadEnd.toFixed(1)} |`);
 }

@@ -9,9 +9,11 @@
 //
 // Emulation, both real and documented:
 // - client CPU: the client process is stopped and continued with SIGSTOP/SIGCONT (cpulimit's method;
-//   cgroup v2's cpu.max would be the kernel's own way, but this machine mounts cgroup v1, read-only):
-//   it may run 1/slowdown of every 50 ms period, so its CPU-bound work takes about `slowdown` times as
-//   long (the server runs at full speed). Node's own start-up is slowed the same way, in both modes.
+//   cgroup v2's cpu.max would be the kernel's own way, but this machine mounts cgroup v1, read-only)
+//   on a CPU-time budget: it may use 1/slowdown of the CPU share a full-speed process gets now, read
+//   from the kernel's per-thread run times (see throttle() below), so its CPU-bound work takes
+//   `slowdown` times as long as at full speed (the server runs at full speed). Node's own start-up is
+//   slowed the same way, in both modes.
 // - link: a TCP proxy in this process between client and server delays every chunk by rtt/2 and
 //   serializes it at `mbps` (a token-bucket-free FIFO: a chunk leaves when the previous one has left
 //   plus its bytes at that rate), in both directions.
@@ -19,6 +21,7 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const net = require('node:net');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -93,37 +96,96 @@ function startProxy(port) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port })));
 }
 
-// The duty cycle: the client runs `onMs` of every `periodMs`. --calibrate sets onMs so that a CPU probe
-// runs `slowdown` times slower throttled than unthrottled under the machine's load at that moment (on a
-// loaded machine a woken process gets the CPU at once while the unthrottled server shares it, so the
-// plain 1/slowdown duty cycle makes the client far less than `slowdown` times slower than the server).
+// The client's CPU budget. A plain duty cycle (run onMs of every periodMs) is not the slowdown it says on
+// a loaded machine: a process woken by SIGCONT gets the CPU at once while the unthrottled server shares it
+// with everything else, so the probe measured ~25× for a 10× duty cycle, and calibrating the duty cycle
+// chased a load that kept changing. So the budget is CPU time itself: the client may use `fullRate ÷
+// slowdown` CPU ms per wall ms, where `fullRate` is the CPU share an unthrottled process gets now (a probe:
+// its CPU time ÷ its wall time; 1 on an idle machine), read from the kernel's per-thread run time
+// (/proc/PID/task/*/schedstat, ns; all of the client's threads, GC helpers included). Every TICK_MS the
+// controller adds the budget of the elapsed time to a credit (at most one `--period` of it: a process
+// idle while it waits for the network banks no more than that) and subtracts the CPU the client used;
+// the client runs while the credit is positive and is stopped (SIGSTOP) otherwise. --calibrate measures
+// `fullRate` again before every run (else once). The probe then checks it: a CPU-bound loop timed inside a
+// throttled child ÷ the same loop unthrottled, printed and kept in the results as `effective`.
 const periodMs = Number(option('period', '50'));
-let onMs = periodMs / slowdown;
+const TICK_MS = 2;
+let fullRate = 1;
 const calibrateDuty = process.argv.includes('--calibrate');
 
-/** Throttle `child` by SIGSTOP/SIGCONT: it runs onMs of every periodMs; returns a stopper. */
-function throttle(child) {
-  let timer = null;
-  const cycle = () => {
-    if (child.exitCode !== null) return;
-    try {
-      process.kill(child.pid, 'SIGCONT');
-    } catch {}
-    timer = setTimeout(() => {
+/** CPU ms used so far by all threads of process `pid` (the kernel's run time, ns precision). Each thread's
+ * file is kept open and read again at offset 0 (a third of the cost of opening it each time); the list of
+ * threads is read again every 50 ms. */
+const threadFiles = new Map();
+const statBuf = Buffer.alloc(64);
+function cpuMsOf(pid) {
+  let list = threadFiles.get(pid);
+  const dir = `/proc/${pid}/task`;
+  if (!list || performance.now() - list.at > 50) {
+    const old = list?.fds ?? new Map();
+    const fds = new Map();
+    for (const t of fs.readdirSync(dir)) {
       try {
-        process.kill(child.pid, 'SIGSTOP');
-      } catch {}
-      timer = setTimeout(cycle, periodMs - onMs);
-    }, onMs);
-  };
-  cycle();
-  return () => clearTimeout(timer);
+        fds.set(t, old.get(t) ?? fs.openSync(`${dir}/${t}/schedstat`, 'r'));
+      } catch {} // a thread that just ended
+    }
+    for (const [t, fd] of old) if (!fds.has(t)) fs.closeSync(fd);
+    threadFiles.set(pid, (list = { at: performance.now(), fds, ns: list?.ns ?? new Map() }));
+  }
+  for (const [t, fd] of list.fds) {
+    try {
+      const n = fs.readSync(fd, statBuf, 0, 64, 0);
+      list.ns.set(t, Number(statBuf.toString('latin1', 0, n).split(' ', 1)[0]));
+    } catch {} // a thread that ended: its last reading stays counted
+  }
+  let ns = 0;
+  for (const v of list.ns.values()) ns += v;
+  return ns / 1e6;
 }
 
-/** A fixed CPU-bound loop in a child (its own time, Node's start excluded), throttled or not. */
+/** Close the files cpuMsOf keeps open for `pid`. */
+function forget(pid) {
+  for (const fd of threadFiles.get(pid)?.fds.values() ?? []) fs.closeSync(fd);
+  threadFiles.delete(pid);
+}
+
+/** Throttle `child` to `fullRate ÷ slowdown` CPU ms per wall ms by SIGSTOP/SIGCONT; returns a stopper. */
+function throttle(child) {
+  const rate = fullRate / slowdown;
+  const cap = periodMs * rate;
+  let credit = 0;
+  let last = performance.now();
+  let used = 0;
+  let running = true;
+  let timer = null;
+  const tick = () => {
+    if (child.exitCode !== null) return;
+    const now = performance.now();
+    let cpu;
+    try {
+      cpu = cpuMsOf(child.pid);
+    } catch {
+      return; // gone
+    }
+    credit = Math.min(cap, credit + (now - last) * rate) - (cpu - used);
+    used = cpu;
+    last = now;
+    if (credit > 0 !== running) {
+      running = credit > 0;
+      try {
+        process.kill(child.pid, running ? 'SIGCONT' : 'SIGSTOP');
+      } catch {}
+    }
+    timer = setTimeout(tick, TICK_MS);
+  };
+  tick();
+  return () => (clearTimeout(timer), forget(child.pid));
+}
+
+/** A fixed CPU-bound loop in a child (its own time, Node's start excluded), throttled or not: [wall ms, CPU ms]. */
 function probe(throttled) {
   return new Promise((resolve) => {
-    const src = 'const t=performance.now();let s=0;for(let i=0;i<2e7;i++)s=(s+i*i)%1000003;console.log(performance.now()-t, s)';
+    const src = 'const t=performance.now(),c=process.cpuUsage();let s=0;for(let i=0;i<2e7;i++)s=(s+i*i)%1000003;const u=process.cpuUsage(c);console.log(performance.now()-t, (u.user+u.system)/1000, s)';
     const child = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -132,15 +194,23 @@ function probe(throttled) {
     if (throttled) stop = throttle(child);
     child.on('exit', () => {
       if (stop) stop();
-      resolve(Number(out.split(' ')[0]));
+      const [wall, cpu] = out.split(' ').map(Number);
+      resolve([wall, cpu]);
     });
   });
 }
 
-/** Effective slowdown now (throttled probe ÷ unthrottled probe). */
+/** Measure `fullRate` now (an unthrottled probe's CPU ÷ wall). */
+async function measureFullRate() {
+  const [wall, cpu] = await probe(false);
+  fullRate = Math.min(1, cpu / wall);
+  return wall;
+}
+
+/** Effective slowdown now (throttled probe ÷ unthrottled probe, wall time inside each). */
 async function effectiveSlowdown() {
-  const full = await probe(false);
-  const slow = await probe(true);
+  const full = await measureFullRate();
+  const [slow] = await probe(true);
   return slow / full;
 }
 
@@ -171,23 +241,22 @@ async function main() {
   const shaped = mbps > 0 || rtt > 0;
   const proxy = shaped ? await startProxy(port) : null;
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
-  const settings = `${noStream ? 'no streaming, ' : ''}${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (SIGSTOP duty cycle)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
+  const settings = `${noStream ? 'no streaming, ' : ''}${auto ? 'automatic decisions (--edge-auto), ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (CPU budget, SIGSTOP/SIGCONT)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   loadStart = require('node:os').loadavg()[0];
   let effective = null;
   if (slowdown > 1) {
     effective = await effectiveSlowdown();
-    // the effective slowdown is not proportional to 1/onMs (wake-up latency, the load changing): a few corrections
-    for (let i = 0; calibrateDuty && i < 4 && Math.abs(effective / slowdown - 1) > 0.2; i++) {
-      onMs = Math.max(0.5, Math.min(periodMs / 2, (onMs * effective) / slowdown));
-      effective = await effectiveSlowdown();
-    }
-    console.log(`duty cycle ${onMs.toFixed(2)} of every ${periodMs} ms${calibrateDuty ? ' (calibrated)' : ''}: a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled now`);
+    console.log(`client CPU budget: ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms (a full-speed process gets ${fullRate.toFixed(2)} now, ÷ ${slowdown}): a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled`);
+    // --probe: only this check (the emulation's honesty), a few times
+    for (let i = 1; process.argv.includes('--probe') && i < 3; i++) console.log(`probe again: ${(await effectiveSlowdown()).toFixed(1)}× (full-speed share ${fullRate.toFixed(2)})`);
   }
+  if (process.argv.includes('--probe')) return server.kill(), proxy?.server.close();
   console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
   const local = [];
   const off = [];
   const reports = [];
   for (let i = 0; i < repeat; i++) {
+    if (slowdown > 1 && calibrateDuty && i > 0) await measureFullRate();
     const l = await runClient([]);
     const o = await runClient(['--edge', edge, '--edge-report', ...(auto ? ['--edge-auto'] : [])]);
     if (l.code !== 0 || o.code !== 0) throw new Error(`a run failed:\n${l.stderr}\n${o.stderr}`);
@@ -242,7 +311,7 @@ async function main() {
   console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);
   if (jsonFile) {
     const loadEnd = require('node:os').loadavg()[0];
-    const record = { app: path.relative(root, app), args: appArgs, auto, stream: !noStream, slowdown, onMs, periodMs, effective, calibrated: calibrateDuty, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
+    const record = { app: path.relative(root, app), args: appArgs, auto, stream: !noStream, slowdown, fullRate, periodMs, effective, calibrated: calibrateDuty, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
     require('node:fs').appendFileSync(jsonFile, JSON.stringify(record) + '\n');
   }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));

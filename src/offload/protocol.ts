@@ -1,6 +1,8 @@
 // The migration protocol between a client and an edge server: JSON text messages over one WebSocket.
 //
-//   client → server  hello    { v }                          server → client  welcome { v, session, limits }
+//   client → server  hello    { v, argv? }                   server → client  welcome { v, session, limits }
+//   (`argv`: the program's snapvm.argv, so that the session's worker makes the engine a whole snapshot is
+//   restored into while the client still runs: off the first trip's critical path)
 //   client → server  offload  { id, snapshot, sha256 }       server → client  console { id, seq, level, text }*
 //   (`snapshot` is a whole snapshot, or after the first a delta against the state both sides last agreed
 //   on, snapshot/delta.ts; the server keeps the session's engine between offloads and replies likewise)
@@ -21,6 +23,10 @@
 import { createHash } from 'node:crypto';
 
 export const PROTOCOL_VERSION = 1;
+
+/** A hello's argv: at most this many strings, and characters in all. */
+export const MAX_ARGV = 256;
+export const MAX_ARGV_CHARS = 16_384;
 
 export type ErrorCode =
   | 'bad-message' // not JSON, unknown type, missing or ill-typed fields
@@ -62,11 +68,13 @@ export interface OffloadStats {
   /** A streamed snapshot: its chunks, and the restore time left after its last chunk arrived. */
   chunksIn?: number;
   restoreAfterLastMs?: number;
+  /** A streamed snapshot restored into the engine made when the client said hello (its argv). */
+  engineAhead?: boolean;
 }
 
 /** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
 export type ClientMessage =
-  | { type: 'hello'; v: number }
+  | { type: 'hello'; v: number; argv?: string[] }
   | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number; more?: boolean }
   | { type: 'more'; id: number; data: string; last: boolean }
   | { type: 'blobs?'; hashes: string[] }
@@ -104,7 +112,10 @@ export function parseClientMessage(text: string): ClientMessage | string {
   if (typeof m === 'string') return m;
   switch (m.type) {
     case 'hello':
-      return typeof m.v === 'number' ? { type: 'hello', v: m.v } : 'hello without a version number v';
+      if (typeof m.v !== 'number') return 'hello without a version number v';
+      if (m.argv === undefined) return { type: 'hello', v: m.v };
+      if (!Array.isArray(m.argv) || m.argv.length > MAX_ARGV || !m.argv.every((a) => typeof a === 'string') || m.argv.join('').length > MAX_ARGV_CHARS) return `hello with an argv that is not a list of at most ${MAX_ARGV} strings of ${MAX_ARGV_CHARS} characters in all`;
+      return { type: 'hello', v: m.v, argv: m.argv as string[] };
     case 'offload':
       if (!isId(m.id)) return 'offload without a numeric id';
       if (typeof m.snapshot !== 'string') return 'offload without a snapshot string';

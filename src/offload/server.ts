@@ -56,9 +56,10 @@ class SessionWorker {
   onGone: (why: { code: ErrorCode; message: string }) => void = () => {};
   gone = false;
 
-  constructor(file: string, limits: Limits, onCalibration: (ms: number) => void) {
+  /** `spare`: warmed up while the server is idle (warm.ts's full program), not while a client waits (a small one). */
+  constructor(file: string, limits: Limits, onCalibration: (ms: number) => void, spare = false) {
     const memoryMb = limits.memoryMb;
-    this.thread = new Worker(file, { workerData: { steps: limits.steps }, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
+    this.thread = new Worker(file, { workerData: { steps: limits.steps, spare }, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
     this.ready = new Promise((resolve) => {
       this.thread.on('message', (r: WorkerReply) => {
         if (r.type !== 'ready') return this.onReply(r);
@@ -127,6 +128,11 @@ class Session {
     if (m.type === 'hello') {
       if (m.v !== PROTOCOL_VERSION) return this.refuse('bad-version', `this server speaks protocol ${PROTOCOL_VERSION}, not ${m.v}`);
       this.helloDone = true;
+      // the engine a first whole snapshot will be restored into, made while the client runs its program
+      if (m.argv && !this.worker) {
+        this.worker = this.attach(this.server.takeWorker());
+        this.worker.thread.postMessage({ type: 'prepare', argv: m.argv } satisfies WorkerRequest);
+      }
       return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
     }
     if (!this.helloDone) return this.refuse('bad-message', 'say hello first', 'id' in m ? m.id : undefined);
@@ -328,7 +334,7 @@ export class EdgeServer {
 
   private warmSpare(): void {
     if (this.closing || this.spare || this.running > 0) return;
-    const w = new SessionWorker(this.workerPath, this.limits, this.calibrated);
+    const w = new SessionWorker(this.workerPath, this.limits, this.calibrated, true);
     w.onGone = () => {
       if (this.spare === w) this.spare = null;
     };

@@ -4,10 +4,11 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
-import { completeMove, installHints, pendingMove } from './hints';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/services';
 import { calibrate } from './decide';
+import { warmSteps, warmUp } from './warm';
 import type { ErrorCode, OffloadStats } from './protocol';
 
 /** main thread → worker */
@@ -22,7 +23,9 @@ export type WorkerRequest =
       more?: boolean;
     }
   /** A further chunk; the last one says whether the whole matched its hash. */
-  | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean };
+  | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean }
+  /** The client said hello with its program's argv: make the engine its first (streamed) snapshot will need. */
+  | { type: 'prepare'; argv: string[] };
 
 /** worker → main thread */
 export type WorkerReply =
@@ -75,13 +78,36 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
 }
 
 /** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
-let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number } | null = null;
+let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; ahead: boolean } | null = null;
+
+/**
+ * An engine made ahead, while the client still runs its program (`prepare`), with the server's options
+ * and the argv the client said: a streamed whole snapshot whose header asks for the same is restored
+ * into it (stream.ts), and it is dropped by any other offload. Never handed out twice.
+ */
+let ahead: { argv: string; engine: Engine; adopt: (e: Engine) => void } | null = null;
+
+function prepare(argv: string[]): void {
+  if (kept || streaming) return; // the session's program is here already
+  const { options, adopt } = serverOptions();
+  ahead = { argv: JSON.stringify(argv), engine: new Engine({ ...options, argv }), adopt };
+}
 
 function startStream(id: number, first: string, turns: number | undefined): void {
   kept = null;
   currentId = id;
   const { options, adopt } = serverOptions();
-  streaming = { id, turns, restore: new StreamingRestore(options, Engine), adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0 };
+  const made = ahead;
+  ahead = null;
+  const s: NonNullable<typeof streaming> = { id, turns, restore: null!, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, ahead: false };
+  // the header's options are the server's but for argv (restore.ts's engineOptions)
+  s.restore = new StreamingRestore(options, Engine, (o) => {
+    if (!made || JSON.stringify(o.argv ?? null) !== made.argv) return null;
+    s.adopt = made.adopt;
+    s.ahead = true;
+    return made.engine;
+  });
+  streaming = s;
   feedStream(first);
 }
 
@@ -107,7 +133,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   if (!m.last) return;
   streaming = null;
   if (m.verified === false) return; // the server has said so
-  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks };
+  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks, ...(s.ahead ? { engineAhead: true } : {}) };
   let restored: ReturnType<StreamingRestore<Engine>['finish']> | null = null;
   if (!s.failed) {
     try {
@@ -232,29 +258,32 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   post({ type: 'state', id, snapshot: back.text, stats });
 }
 
+/** A client's message arrived: a spare worker stops warming up (worker's end). */
+let stopWarming = false;
+
 port.on('message', (m: WorkerRequest) => {
+  stopWarming = true;
   if (m?.type === 'more') return moreStream(m);
+  if (m?.type === 'prepare') return prepare(m.argv);
   if (m?.type !== 'offload') return;
+  if (!m.more) ahead = null;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
   offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
 });
 
-// Warm up before the first client arrives: the fresh twin engine a capture diffs against, and one
-// round trip through restore and capture so that their code is compiled by V8 (a cold first restore
-// costs a few hundred ms more).
-function warmUp(): void {
-  const quiet = { onConsole: () => {} };
-  const e = new Engine(quiet);
-  prepareCapture(e);
-  installHints(e, { edge: true });
-  e.evaluateScript('class C { #x = 1; get x() { return this.#x; } }\nvar o = { c: new C(), m: new Map([[1, [2]]]) };\nsnapvm.offload(async (a) => a + o.c.x, 1);\n', 'warm-up.js');
-  e.runJobs();
-  const first = captureDelta(e, null, { portable: false });
-  const back = Engine.restoreForDeltas(first.text, quiet);
-  completeMove(back.engine, 'edge');
-  back.engine.runJobs();
-  const d = captureDelta(back.engine, back.state, { portable: false });
-  applyDelta(e, first.state, d.text);
-}
-warmUp();
+// Warm up before the first client arrives (warm.ts): the pristine twin a capture diffs against, made with
+// the sessions' own host services, and a small program taken through a whole session's steps; then the
+// worker is ready. A spare worker (made while the server is idle) goes on warming with a program of a few
+// hundred records, a step at a time, until it is done or a client's first message arrives: by then V8 has
+// compiled the snapshot room's code for heaps of the usual size, and a client waits for one step at most.
+const quietOptions = { ...serverOptions().options, onConsole: () => {} };
+warmUp(quietOptions, 20, 1);
 post({ type: 'ready', calibrationMs: calibrate() });
+if (workerData?.spare === true) {
+  const steps = warmSteps(quietOptions);
+  const step = () => {
+    if (stopWarming || steps.next().done) return;
+    setImmediate(step);
+  };
+  setImmediate(step);
+}

@@ -308,6 +308,9 @@ export class Restorer {
     const frames: Frame[] = [];
     for (const [id, { kind }] of this.raw) if (kind === 'Frame') frames.push(this.recs[id] as Frame);
     for (const f of frames) this.typed.frameResumeKinds(f);
+    // a delta's new records may name a frame of the state it applies to that it left as it was (a new
+    // await reaction on an async function that stopped at the same await again): how that one resumes too
+    for (const [id, kind] of this.earlier) if (kind === 'Frame' && !this.raw.has(id)) this.typed.frameResumeKinds(this.recs[id] as Frame);
     for (const f of frames) this.typed.checkFrame(f);
     for (const [id, what] of this.placeholders) {
       if (!this.raw.has(id)) this.bad(`${what} ${id} without its record`);

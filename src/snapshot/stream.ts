@@ -38,6 +38,12 @@ export class StreamingRestore<E extends Engine = Engine> {
   constructor(
     private readonly options: EngineOptions,
     private readonly EngineClass: new (o: EngineOptions) => E,
+    /**
+     * An engine made ahead for exactly these options (the header's, under the caller's), never used
+     * before; or null, and one is made when the first chunk arrives (an edge makes it while the client
+     * still runs: engine construction is then off the first trip's critical path).
+     */
+    private readonly madeAhead: ((options: EngineOptions) => E | null) | null = null,
   ) {}
 
   /** Read the whole lines of `chunk` (the part of a line it ends in waits for the next chunk). */
@@ -52,7 +58,8 @@ export class StreamingRestore<E extends Engine = Engine> {
     if (!this.engine) {
       if (!lines.startsWith(MAGIC + '\n')) throw new SnapshotError('not a snapvm snapshot (the first line is not "// snapvm snapshot")');
       // the envelope's first lines (the trailer is checked when the last chunk arrives)
-      this.engine = new this.EngineClass(engineOptions(this.options, readFormatLine(lines)));
+      const options = engineOptions(this.options, readFormatLine(lines));
+      this.engine = this.madeAhead?.(options) ?? new this.EngineClass(options);
       this.ops = new Restorer(this.engine, null, this.table).operations();
     }
     // only the engine section is read (format.ts): the lines between its opening and `} else {`

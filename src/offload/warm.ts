@@ -1,0 +1,79 @@
+// Warming an edge worker before its first client: V8 compiles a function well only after it has run
+// many times, and a session's first trip runs the snapshot room's code (streamed restore, delta capture,
+// owner hashing, delta apply and its check) once over a heap of 10⁴ objects, cold: on Octane's earley-boyer
+// (bench/offload/warm.js) a cold worker's streamed restore costs about 1.5× and its first delta capture
+// about 1.6–2.4× what they cost in a warmed one. So a spare worker, while the server is idle, takes a program
+// with a few thousand objects of the usual kinds (closures and their scopes, arrays, plain objects,
+// class instances with private fields, Maps, Sets, a generator, a pending promise) through every step a
+// session takes, with the session's own engine options (the same host services, so the pristine twin a
+// capture diffs against is built here too, and not on the first trip).
+import { Engine, StreamingRestore, applyDelta, captureDelta, chunkLines, prepareCapture, type EngineOptions } from '../index';
+import { completeMove, installHints } from './hints';
+
+/** The warm-up program: `n` records of the usual kinds, then a change to some of them per offload. */
+export function warmProgram(n: number): string {
+  return `'use strict';
+class Point { #w; constructor(x, y) { this.x = x; this.y = y; this.#w = x + y; } get w() { return this.#w; } }
+function make(i) {
+  let hits = 0;
+  const tag = 'r' + i;
+  return { i, tag, xs: [i, i + 1, i * 2, 'a' + i], p: new Point(i, -i), hit() { return ++hits + i; }, at: () => tag.length + hits };
+}
+var rows = [];
+for (let i = 0; i < ${n}; i++) rows.push(make(i));
+var index = new Map(rows.map((r) => [r.tag, r]));
+var seen = new Set(rows.slice(0, ${n >> 2}).map((r) => r.p));
+function* walk() { for (const r of rows) yield r.i; }
+var g = walk(); g.next();
+var later = new Promise(() => {});
+(async () => {
+  for (let k = 0; k < 1e9; k++) {
+    await snapvm.offload(async (k) => { for (let j = k; j < rows.length; j += 7) { rows[j].hit(); rows[j].xs.push(j); } index.set('n' + k, { k }); return k; }, k);
+  }
+})();
+`;
+}
+
+/**
+ * Take one program through what a session does: a whole snapshot streamed in chunks into a fresh engine,
+ * then `rounds` deltas each way (captured, applied in place and checked). `options` are the session's
+ * engine options (quiet ones). A generator: each step (a capture, a restore, an apply) is one `next()`, so
+ * a worker can stop warming between two steps when a client needs it.
+ */
+export function* warmSteps(options: EngineOptions, n = 400, rounds = 2): Generator<void, void, void> {
+  const client = new Engine(options);
+  prepareCapture(client);
+  installHints(client, { edge: true });
+  client.evaluateScript(warmProgram(n), 'warm-up.js');
+  client.runJobs();
+  yield;
+  const first = captureDelta(client, null, { portable: false });
+  yield;
+  const stream = new StreamingRestore(options, Engine);
+  for (const chunk of chunkLines(first.text, 64 * 1024)) stream.feed(chunk);
+  const edge = stream.finish();
+  yield;
+  let clientState = first.state;
+  let edgeState = edge.state;
+  for (let i = 0; i < rounds; i++) {
+    completeMove(edge.engine, 'edge');
+    edge.engine.runJobs();
+    const back = captureDelta(edge.engine, edgeState, { portable: false });
+    yield;
+    clientState = applyDelta(client, clientState, back.text);
+    edgeState = back.state;
+    completeMove(client, 'client');
+    client.runJobs();
+    yield;
+    const up = captureDelta(client, clientState, { portable: false });
+    yield;
+    edgeState = applyDelta(edge.engine, edgeState, up.text);
+    clientState = up.state;
+    yield;
+  }
+}
+
+/** All of warmSteps at once. */
+export function warmUp(options: EngineOptions, n = 400, rounds = 2): void {
+  for (const _ of warmSteps(options, n, rounds));
+}
