@@ -228,6 +228,62 @@ setTimeout(() => {
 }, 100);
 `,
   },
+  {
+    name: 'private class members: fields, methods, accessors, statics, inheritance, brand checks, frozen instances, closures, toString',
+    turns: [1, 2],
+    source: `'use strict';
+let made = 0;
+class Account {
+  #balance = 10;
+  static #count = 0;
+  #log = [];
+  id = ++Account.#count;
+  constructor(owner) { this.owner = owner; made++; }
+  #audit(msg) { this.#log.push(msg); }
+  get #doubled() { return this.#balance * 2; }
+  set #doubled(v) { this.#balance = v / 2; }
+  deposit(n) { this.#balance += n; this.#audit('dep ' + n); return this.#balance; }
+  get balance() { return this.#balance; }
+  doubled() { return this.#doubled; }
+  setDoubled(v) { this.#doubled = v; }
+  history() { return this.#log.join(','); }
+  static count() { return Account.#count; }
+  static isAccount(o) { return #balance in o; }
+  reader() { return () => this.#balance; }
+  auditor() { return this.#audit; }
+}
+class Savings extends Account {
+  #rate;
+  constructor(owner, { rate = 0.1 } = {}) { super(owner); this.#rate = rate; }
+  interest() { return this.balance * this.#rate; }
+  static isSavings(o) { return #rate in o; }
+}
+class Premium extends Savings { #tier = 'gold'; tier() { return this.#tier + ':' + this.interest(); } }
+class Registry { static #items = new Map(); static #key(k) { return 'k:' + k; } static add(k, v) { Registry.#items.set(Registry.#key(k), v); return Registry.#items.size; } static get(k) { return Registry.#items.get(Registry.#key(k)); } }
+const a = new Account('ann'); a.deposit(5);
+const s = new Savings('sam', { rate: 0.5 }); s.deposit(20);
+const pr = new Premium('pat'); pr.deposit(100);
+const frozen = Object.freeze(new Account('fred'));
+const r = a.reader(); const audit = a.auditor();
+Registry.add('x', a);
+function makePair() { class P { #v; constructor(v) { this.#v = v; } static get(o) { return o.#v; } bump() { this.#v++; return this; } } return [P, new P(1), new P(2)]; }
+const [P1, p1a, p1b] = makePair(); const [P2, p2a] = makePair();
+function shared() { class Holder { #secret; constructor(v) { this.#secret = v; } static peek = (o) => o.#secret; static Inner = class { #own = 'inner'; both(o) { return o.#secret + '+' + this.#own; } }; read() { return Holder.peek(this); } } return { Holder, peek: Holder.peek, inner: new Holder.Inner() }; }
+const sh = shared(); const h = new sh.Holder('hidden');
+setTimeout(() => {
+  console.log(a.deposit(1), s.deposit(1), frozen.deposit(2), r(), a.history(), s.history(), pr.tier());
+  console.log(Account.count(), Account.isAccount(a), Account.isAccount({}), Savings.isSavings(s), Savings.isSavings(pr), s.interest(), a.id, s.id, frozen.id, pr.id);
+  console.log(a.doubled(), (a.setDoubled(100), a.balance), Object.keys(a), Object.keys(s), Object.keys(pr), Object.isFrozen(frozen), made);
+  console.log(P1.get(p1a), P1.get(p1b.bump()), P2.get(p2a), P1 === P2, Registry.get('x') === a, Registry.add('y', 1), sh.peek(h), h.read(), sh.inner.both(h));
+  try { P1.get(p2a); } catch (e) { console.log('brand', e.constructor.name); }
+  try { audit.call({}, 'x'); } catch (e) { console.log('audit on a stranger', e.constructor.name); }
+  audit.call(a, 'via extracted'); console.log(a.history());
+  const n = new Savings('new'); console.log(n.deposit(3), n.id, Account.count(), made, Object.getPrototypeOf(Savings) === Account, n instanceof Account, Savings.isSavings(n));
+  console.log(Account.name, Account.length, Savings.length, String(Account).slice(0, 40), String(a.deposit), String(Savings).length);
+}, 100);
+setTimeout(() => { console.log('later', a.balance, s.balance, pr.tier(), Account.count(), P1.get(p1a.bump())); }, 300);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {
@@ -269,8 +325,8 @@ t.test('a snapshot with suspended frames: node SNAP prints one line naming why a
 
 t.test('a state portable output refuses gets the line with the path to what is refused', async (t) => {
   const cases = [
-    ['private.js', `class Account { #balance = 10; deposit(n) { this.#balance += n; return this.#balance; } }\nconst accounts = { main: new Account() };\n`, 'a class with private members, reached at Account'],
-    ['private2.js', `const accounts = (() => { class Account { #balance = 10; deposit(n) { this.#balance += n; return this.#balance; } } return { main: new Account() }; })();\n`, 'an object with private fields, reached at accounts.main'],
+    ['with.js', `var accounts = { main: (function () { var o = { balance: 10 }; with (o) { return { deposit(n) { balance += n; return balance; } }; } })() };\n`, 'a `with` scope, reached at (engine state)'],
+    ['eval.js', `var accounts = { main: (function () { eval('var balance = 10'); return { deposit(n) { balance += n; return balance; } }; })() };\n`, 'a scope extended by a sloppy direct eval, reached at (engine state)'],
   ];
   for (const [name, source, why] of cases) {
     const file = write(name, source + `setTimeout(() => console.log(accounts.main.deposit(5)), 10);\n`);
