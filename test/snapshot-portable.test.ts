@@ -284,6 +284,16 @@ setTimeout(() => {
 setTimeout(() => { console.log('later', a.balance, s.balance, pr.tier(), Account.count(), P1.get(p1a.bump())); }, 300);
 `,
   },
+  {
+    name: "a named function expression's own name stays immutable for the closures inside it: ignored in sloppy code, TypeError in strict",
+    turns: [1],
+    source: `const sloppy = function fact(n) { const again = () => { fact = null; fact += 1; fact++; ++fact; fact ||= 0; return typeof fact; }; return again; }(3);
+const strict = function named() { 'use strict'; return () => { try { named = 1; return 'assigned'; } catch (e) { return e.constructor.name + ': ' + e.message; } }; }();
+const strict2 = function upd() { 'use strict'; return () => { try { upd++; return 'updated'; } catch (e) { return e.constructor.name; } }; }();
+const shadow = function s() { return () => { let s = 1; s = 2; return s; }; }();
+setTimeout(() => { console.log(sloppy(), sloppy(), strict(), strict2(), shadow()); }, 10);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {

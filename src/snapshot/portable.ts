@@ -625,14 +625,21 @@ export class PortableWriter {
    */
   private constWrites(text: string, env: Env | null, o: object): string {
     const consts = new Set<string>();
+    /** A named function expression's own name: immutable, an assignment throws in strict code only. */
+    const fnames = new Set<string>();
     const seen = new Set<string>();
     for (let e = env; e; e = e.parent) {
       e.desc?.names.forEach((name, i) => {
         if (seen.has(name)) return;
         seen.add(name);
-        if (e!.desc!.kinds[i] === 3 && !name.startsWith('#')) consts.add(name); // (const and import bindings, compiler.ts)
+        const kind = e!.desc!.kinds[i];
+        if ((kind === 3 || kind === 4) && !name.startsWith('#')) consts.add(name); // (const and import bindings, compiler.ts)
+        if (kind === 4) fnames.add(name);
       });
     }
+    const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
+    const strictAt = (n: any, outer: boolean): boolean =>
+      outer || n.type === 'ClassExpression' || n.type === 'ClassDeclaration' || (isFunction(n) && n.body.type === 'BlockStatement' && n.body.body.some((st: any) => st.directive === 'use strict'));
     for (const [name, b] of this.vm.globalLex) if (b.isConst && !seen.has(name)) consts.add(name);
     if (consts.size === 0) return text;
     const edits: [number, number, string][] = [];
@@ -668,8 +675,9 @@ export class PortableWriter {
       }
     };
     // the names declared between a node and the closure's scope: the const is shadowed there
-    const walk = (n: any, shadowed: ReadonlySet<string>): void => {
+    const walk = (n: any, shadowed: ReadonlySet<string>, outerStrict: boolean): void => {
       if (!n || typeof n.type !== 'string') return;
+      const strict = strictAt(n, outerStrict);
       let inner = shadowed;
       const extend = (add: (s: Set<string>) => void) => {
         const s2 = new Set(inner);
@@ -692,6 +700,7 @@ export class PortableWriter {
         if (d.kind !== 'var') extend((s2) => d.declarations.forEach((x: any) => names(x.id, s2)));
       } else if (n.type === 'CatchClause') extend((s2) => names(n.param, s2));
       const isConst = (name: string) => consts.has(name) && !inner.has(name);
+      const ignored = (name: string) => fnames.has(name) && !strict; // (sloppy code: the assignment does nothing)
       if (n.type === 'AssignmentExpression' || n.type === 'ForOfStatement' || n.type === 'ForInStatement') {
         const left = n.left;
         if (left.type === 'Identifier' && n.type === 'AssignmentExpression') {
@@ -700,7 +709,8 @@ export class PortableWriter {
             const name = left.name;
             const op = n.operator as string;
             const logical = op === '||=' || op === '&&=' || op === '??=';
-            const [head, tail] = op === '=' ? ['((', `), ${P}ca())`] : logical ? [`(${name} ${op.slice(0, -1)} ((`, `), ${P}ca()))`] : [`((${name} ${op.slice(0, -1)} (`, `)), ${P}ca())`];
+            const ca = ignored(name) ? '' : `, ${P}ca()`;
+            const [head, tail] = op === '=' ? ['((', `)${ca})`] : logical ? [`(${name} ${op.slice(0, -1)} ((`, `)${ca}))`] : [`((${name} ${op.slice(0, -1)} (`, `))${ca})`];
             edits.push([n.start, n.right.start, head], [n.end, n.end, tail]);
           }
         } else if (left.type !== 'VariableDeclaration') {
@@ -709,14 +719,15 @@ export class PortableWriter {
           if ([...targets].some(isConst)) this.fail('a closure that assigns a const binding by destructuring or in a for-in/of head', o);
         }
       } else if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier' && isConst(n.argument.name)) {
-        edits.push([n.start, n.end, `(+${n.argument.name}, ${P}ca())`]);
+        const name = n.argument.name;
+        edits.push([n.start, n.end, ignored(name) ? (n.prefix ? `(+${name} ${n.operator[0]} 1)` : `(+${name})`) : `(+${name}, ${P}ca())`]);
         return;
       }
       for (const k of Object.keys(n)) {
         if (k === 'type' || k === 'start' || k === 'end') continue;
         const v = n[k];
-        if (Array.isArray(v)) v.forEach((c) => walk(c, inner));
-        else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner);
+        if (Array.isArray(v)) v.forEach((c) => walk(c, inner, strict));
+        else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner, strict);
       }
     };
     // (most closures never name a const they see)
@@ -727,7 +738,7 @@ export class PortableWriter {
     } catch (e) {
       this.fail(`a closure whose source text does not parse alone (${(e as Error).message})`, o);
     }
-    walk(ast, new Set());
+    walk(ast, new Set(), !!rec?.code.strict);
     if (edits.length === 0) return text;
 
     // from the end; at one offset, an enclosing assignment's closing text goes after an inner one's
