@@ -294,6 +294,25 @@ const shadow = function s() { return () => { let s = 1; s = 2; return s; }; }();
 setTimeout(() => { console.log(sloppy(), sloppy(), strict(), strict2(), shadow()); }, 10);
 `,
   },
+  {
+    name: 'matchAll iterators (global, non-global after its match, fresh, finished, unicode empty matches, sticky) keep their regexp, position and prototype',
+    turns: [1],
+    source: `const text = 'a1b22c333';
+const it = text.matchAll(/\\d+/g); it.next();
+const same = { it, again: it };
+const once = RegExp.prototype[Symbol.matchAll].call(/[a-z]/, text); once.next();
+const fresh = 'x9y8'.matchAll(/\\d/g);
+const finished = 'q'.matchAll(/q/g); finished.next(); finished.next();
+const uni = '😀a😀b'.matchAll(/(?:)/gu); uni.next(); uni.next();
+const sticky = /(\\w)(\\d)/gy; const st = 'a1b2c3'.matchAll(sticky); st.next();
+const proto = Object.getPrototypeOf(it);
+setTimeout(() => {
+  console.log(JSON.stringify([it.next(), once.next(), fresh.next(), finished.next(), uni.next()]), same.it === same.again);
+  console.log([...it].map((m) => m[0] + '@' + m.index), [...fresh].map((m) => m[0]), [...uni].map((m) => m.index), [...st].map((m) => m[0]));
+  console.log(Object.getPrototypeOf(it) === proto, Object.prototype.toString.call(it), typeof proto.next, proto[Symbol.toStringTag]);
+}, 10);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {

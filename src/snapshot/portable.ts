@@ -313,7 +313,7 @@ export class PortableWriter {
     const at = this.vm.iterators.position(o);
     if (!at) return null;
     const { rec, pos } = at;
-    if (rec.kind === 'regexp') this.fail('a RegExp string iterator (matchAll)', o);
+    if (rec.kind === 'regexp') return this.regexpIterator(o, rec, path);
     const source = rec.source;
     if (!rec.done && rec.kind === 'array' && pos > 0 && isObject(source) && !ArrayBuffer.isView(source)) {
       // stepping it again must run no guest code and stop where it stood
@@ -330,6 +330,23 @@ export class PortableWriter {
     if (rec.kind === 'string') return { expr: `${this.P}iter(${args}, ${pos})`, given: this.vm.iterators.protoOf(rec.kind) };
     if (pos > 0) this.finals.push(`${this.P}step(${lit(rec.kind)}, ${this.O}[${this.ids.size}], ${pos});`);
     return { expr: `${this.P}iter(${args}, 0)`, given: this.vm.iterators.protoOf(rec.kind) };
+  }
+
+  /**
+   * A RegExp string iterator (matchAll): V8 has no constructor for one, so Node's own
+   * `RegExp.prototype[Symbol.matchAll]` makes it over a stand-in whose species constructor hands it
+   * the iterator's regexp (the same object, standing where its lastIndex says) with the flags that
+   * matter; a finished one is made over a regexp that never matches, stepped once.
+   */
+  private regexpIterator(o: object, rec: { source: unknown; done: boolean; string?: string; flags?: string }, path: string): { expr: string; given: unknown } {
+    const given = this.vm.iterators.protoOf('regexp');
+    if (rec.done) return { expr: `${this.P}matchAllDone()`, given };
+    const m = rec.source;
+    if (!types.isRegExp(m) || this.vm.proxies.get(m as object)) this.fail('a RegExp string iterator over something that is not a regexp', o);
+    const last = Reflect.getOwnPropertyDescriptor(m as object, 'lastIndex');
+    if (!last || !('value' in last) || !last.writable) this.fail("a RegExp string iterator whose regexp's lastIndex cannot be set", o);
+    const at = typeof last!.value === 'number' ? last!.value : 0;
+    return { expr: `${this.P}matchAll(${this.value(m, `${path}.<regexp>`)}, ${lit(rec.flags ?? '')}, ${lit(at)}, ${lit(rec.string ?? '')})`, given };
   }
 
   /** Give `o` an id made by `expr` now (objects a class evaluation makes, and the class itself). */
@@ -1370,6 +1387,19 @@ function ${P}err() { var e = new ${P}Error(); delete e.stack; return e; }
 function ${P}doneGen() { var g = (function* () {})(); g.next(); return g; }
 var ${P}itMake = { array: { keys: [].keys, values: [].values, entries: [].entries }, map: { keys: Map.prototype.keys, values: Map.prototype.values, entries: Map.prototype.entries }, set: { values: Set.prototype.values, entries: Set.prototype.entries }, string: { values: String.prototype[Symbol.iterator] } };
 var ${P}itNext = { array: [].values().next, map: new Map().keys().next, set: new Set().values().next, string: ""[Symbol.iterator]().next };
+var ${P}reExec = RegExp.prototype.exec, ${P}reMatchAll = RegExp.prototype[Symbol.matchAll], ${P}reNext = Object.getPrototypeOf(/a/[Symbol.matchAll]("")).next;
+function ${P}matchAll(matcher, flags, lastIndex, string) {
+  var C = { __proto__: null };
+  C[${P}S.species] = function () { return matcher; };
+  return ${P}apply(${P}reMatchAll, { __proto__: null, constructor: C, flags: flags, lastIndex: lastIndex }, [string]);
+}
+function ${P}matchAllDone() {
+  var never = new ${P}RegExp("(?!)");
+  ${P}dp(never, "exec", { value: ${P}reExec, writable: true, enumerable: false, configurable: true });
+  var it = ${P}matchAll(never, "", 0, "");
+  ${P}apply(${P}reNext, it, []);
+  return it;
+}
 function ${P}step(kind, it, n) { for (var i = 0; i < n; i++) ${P}apply(${P}itNext[kind], it, []); }
 function ${P}iter(kind, mode, src, done, units) {
   var it = ${P}apply(${P}itMake[kind][mode], done ? (kind === "map" ? new ${P}Map() : kind === "set" ? new ${P}Set() : kind === "string" ? "" : []) : src, []);
