@@ -337,6 +337,58 @@ for (const program of PROGRAMS) {
   });
 }
 
+t.test('ES modules: live exported bindings stay live for importers, namespaces keep their exotic behaviour, re-exports, default exports', async (t) => {
+  const mdir = path.join(dir, 'modules');
+  fs.mkdirSync(mdir);
+  const files: Record<string, string> = {
+    'counter.mjs': `export let count = 0;
+export const label = 'counter';
+export function inc(by = 1) { count += by; return count; }
+export default function reset() { count = 0; return 'reset'; }
+export class Box { constructor(v) { this.v = v; } get doubled() { return this.v * 2 + count; } }
+let hidden = 'h';
+export { hidden as alias };
+`,
+    'util.mjs': `export * from './counter.mjs';
+export * as counterNs from './counter.mjs';
+export const twice = (f) => (x) => f(f(x));
+`,
+    'main.mjs': `import reset, { count, inc, label, Box, alias } from './counter.mjs';
+import * as ns from './util.mjs';
+import { twice } from './util.mjs';
+inc(); inc(2);
+const b = new Box(5);
+const add2 = twice((x) => x + 1);
+const show = () => [count, ns.count, ns.counterNs.count, label, alias, b.doubled, typeof inc, add2(1)].join(' ');
+const tag = (s, ...v) => s.raw.join('|') + v.join(',');
+console.log('start', show());
+setTimeout(() => {
+  console.log(show(), inc(10), show(), { count }, tag\`a\${count}b\`);
+  try { ns.count = 5; } catch (e) { console.log('ns set', e.constructor.name); }
+  console.log(Object.keys(ns), Object.isExtensible(ns), Object.isSealed(ns), Object.isFrozen(ns), Object.getPrototypeOf(ns), ns[Symbol.toStringTag], Object.prototype.toString.call(ns));
+  console.log(JSON.stringify(Object.getOwnPropertyDescriptor(ns, 'count')), 'count' in ns, 'nope' in ns, Reflect.deleteProperty(ns, 'count'), Reflect.deleteProperty(ns, 'nope'), Reflect.defineProperty(ns, 'count', { value: count }), Reflect.defineProperty(ns, 'count', { value: -1 }));
+  try { count = 1; } catch (e) { console.log('assign import', e.constructor.name, e.message); }
+  console.log(reset(), show(), ns.default === reset, ns.counterNs.inc === inc);
+}, 100);
+setTimeout(() => { inc(); console.log('later', show()); }, 300);
+`,
+  };
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(mdir, name), text);
+  const file = path.join(mdir, 'main.mjs');
+  const whole = snapvm('run', file);
+  t.equal(whole.code, 0, whole.stderr);
+  t.equal(whole.stdout, run(file).stdout, 'snapvm prints what node prints');
+  for (const n of [1, 2]) {
+    const snap = path.join(mdir, `main-${n}.snap`);
+    const a = snapvm('run', file, '--snapshot-at', `turn:${n}`, '--out', snap, '--stop');
+    t.match(a.stderr, /node runs it too\)/, `turn ${n}: portable`);
+    const b = run(snap);
+    t.equal(b.stderr, '', `node SNAP after turn ${n}: nothing on stderr`);
+    t.equal(a.stdout + b.stdout, whole.stdout, `turn ${n}: run --stop, then node SNAP, prints what one run prints`);
+    t.equal(a.stdout + snapvm('restore', snap).stdout, whole.stdout, `turn ${n}: snapvm restore prints the same`);
+  }
+});
+
 t.test('a snapshot with suspended frames: node SNAP prints one line naming why and exits 2; snapvm restores it', async (t) => {
   const file = write('frames.js', `async function work() {\n  console.log('before');\n  await new Promise((r) => setTimeout(r, 50));\n  console.log('after');\n}\nwork();\n`);
   const snap = path.join(dir, 'frames.snap');

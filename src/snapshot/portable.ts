@@ -26,7 +26,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type Job, type PromiseRecord } from '../interpreter/state';
+import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type Job, type ModuleRecord, type PromiseRecord } from '../interpreter/state';
 import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -183,6 +183,28 @@ interface Factory {
   caseNo: number;
   /** A class scope with private names: the factory evaluates the class, its dispatcher inside the class body. */
   priv?: PrivateScope;
+  /** A module scope importing bindings: the factory holds an object whose getters read them live (`imp`). */
+  imports?: boolean;
+  /** Bindings other factories read live (imported from this module scope): a reader case each. */
+  readers?: Set<string>;
+}
+
+/** An engine import cell (interpreter/vm.ts ImportCell): another module Env's slot, or a namespace. */
+interface ImportCell {
+  env: Env | null;
+  slot: number;
+  name: string;
+  namespace?: object;
+}
+
+/** A module scope slot holding an import cell (a host record: the guest's objects are the realm's). */
+function importCell(v: unknown): ImportCell | null {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype && 'slot' in v && 'env' in v ? (v as ImportCell) : null;
+}
+
+/** The variable a module scope's binding becomes (a default export's hidden binding is named for it). */
+function bindingVar(name: string, P: string): string {
+  return name === '*default*' ? `${P}default` : name;
 }
 
 /** A class's source as the portable section evaluates it (PortableWriter.classText). */
@@ -389,6 +411,9 @@ export class PortableWriter {
   /** A function and the prototype object Node made with it, both ways. */
   private readonly madeProto = new Map<object, object>();
 
+  /** Module namespace objects and their modules. */
+  private readonly nsModules = new Map<object, ModuleRecord>();
+
   // ---- private class members ----
   /** Class scopes with private names, and the class found for each (its text comes from its code). */
   private readonly privateScopes = new Map<Env, PrivateScope>();
@@ -420,6 +445,8 @@ export class PortableWriter {
     if (builtin !== undefined) return { expr: this.builtinRef(builtin, o), given: undefined };
     const hosted = this.host ? this.hostCreation(o) : null;
     if (hosted) return hosted;
+    const nsModule = this.nsModules.get(o);
+    if (nsModule) return this.namespaceCreation(o, nsModule, path);
     const proxy = vm.proxies.get(o);
     if (proxy) {
       if (proxy.revoked) return { expr: `${this.P}revoked(${typeof o === 'function'})`, given: undefined };
@@ -595,7 +622,7 @@ export class PortableWriter {
 
   private closure(o: Function, rec: Closure, path: string): { expr: string; given: unknown } | null {
     const code = rec.code;
-    if (rec.module) this.fail('a function of an ES module', o);
+    if (rec.module && /\bimport\s*(?:\.\s*meta\b|\()/.test(code.sourceText)) this.fail('a function of an ES module that uses import.meta or import()', o);
     if (!['normal', 'arrow', 'method', 'getter', 'setter', 'classConstructor', 'derivedConstructor', 'generator', 'async', 'asyncArrow', 'asyncGenerator'].includes(code.kind)) {
       this.fail(`an engine function of kind ${code.kind}`, o);
     }
@@ -644,6 +671,8 @@ export class PortableWriter {
     const consts = new Set<string>();
     /** A named function expression's own name: immutable, an assignment throws in strict code only. */
     const fnames = new Set<string>();
+    /** Imported bindings: read live through the module scope's `imp` object. */
+    const imported = new Set<string>();
     const seen = new Set<string>();
     for (let e = env; e; e = e.parent) {
       e.desc?.names.forEach((name, i) => {
@@ -652,8 +681,12 @@ export class PortableWriter {
         const kind = e!.desc!.kinds[i];
         if ((kind === 3 || kind === 4) && !name.startsWith('#')) consts.add(name); // (const and import bindings, compiler.ts)
         if (kind === 4) fnames.add(name);
+        const cell = importCell(e!.vars[i]);
+        if (cell && !cell.namespace) imported.add(name);
       });
     }
+    const P0 = this.P;
+    const ref = (name: string) => (imported.has(name) ? `${P0}imp.${name}` : name);
     const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     const strictAt = (n: any, outer: boolean): boolean =>
       outer || n.type === 'ClassExpression' || n.type === 'ClassDeclaration' || (isFunction(n) && n.body.type === 'BlockStatement' && n.body.body.some((st: any) => st.directive === 'use strict'));
@@ -717,18 +750,39 @@ export class PortableWriter {
         if (d.kind !== 'var') extend((s2) => d.declarations.forEach((x: any) => names(x.id, s2)));
       } else if (n.type === 'CatchClause') extend((s2) => names(n.param, s2));
       const isConst = (name: string) => consts.has(name) && !inner.has(name);
+      const isImport = (name: string) => imported.has(name) && !inner.has(name);
+      // an imported binding read: a getter of `imp` (called as a plain function where it is called)
+      if (n.type === 'Identifier') {
+        if (isImport(n.name)) edits.push([n.start, n.end, ref(n.name)]);
+        return;
+      }
+      const skip = new Set<string>();
+      if ((n.type === 'CallExpression' && n.callee.type === 'Identifier') || (n.type === 'TaggedTemplateExpression' && n.tag.type === 'Identifier')) {
+        const callee = n.type === 'CallExpression' ? n.callee : n.tag;
+        if (isImport(callee.name)) {
+          edits.push([callee.start, callee.end, `(0, ${ref(callee.name)})`]);
+          skip.add(n.type === 'CallExpression' ? 'callee' : 'tag');
+        }
+      } else if (n.type === 'Property' && n.shorthand && n.value.type === 'Identifier' && isImport(n.value.name)) {
+        edits.push([n.start, n.end, `${n.key.name}: ${ref(n.value.name)}`]);
+        return;
+      } else if (n.type === 'MemberExpression' && !n.computed) skip.add('property');
+      else if ((n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed) skip.add('key');
+      else if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement') skip.add('label');
+      else if (n.type === 'MetaProperty') return;
       const ignored = (name: string) => fnames.has(name) && !strict; // (sloppy code: the assignment does nothing)
       if (n.type === 'AssignmentExpression' || n.type === 'ForOfStatement' || n.type === 'ForInStatement') {
         const left = n.left;
         if (left.type === 'Identifier' && n.type === 'AssignmentExpression') {
           if (isConst(left.name)) {
             // (only inserted text around the right side, whose own edits stay inside it)
-            const name = left.name;
+            const name = ref(left.name);
             const op = n.operator as string;
             const logical = op === '||=' || op === '&&=' || op === '??=';
-            const ca = ignored(name) ? '' : `, ${P}ca()`;
+            const ca = ignored(left.name) ? '' : `, ${P}ca()`;
             const [head, tail] = op === '=' ? ['((', `)${ca})`] : logical ? [`(${name} ${op.slice(0, -1)} ((`, `)${ca}))`] : [`((${name} ${op.slice(0, -1)} (`, `))${ca})`];
             edits.push([n.start, n.right.start, head], [n.end, n.end, tail]);
+            skip.add('left');
           }
         } else if (left.type !== 'VariableDeclaration') {
           const targets = new Set<string>();
@@ -736,19 +790,19 @@ export class PortableWriter {
           if ([...targets].some(isConst)) this.fail('a closure that assigns a const binding by destructuring or in a for-in/of head', o);
         }
       } else if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier' && isConst(n.argument.name)) {
-        const name = n.argument.name;
-        edits.push([n.start, n.end, ignored(name) ? (n.prefix ? `(+${name} ${n.operator[0]} 1)` : `(+${name})`) : `(+${name}, ${P}ca())`]);
+        const name = ref(n.argument.name);
+        edits.push([n.start, n.end, ignored(n.argument.name) ? (n.prefix ? `(+${name} ${n.operator[0]} 1)` : `(+${name})`) : `(+${name}, ${P}ca())`]);
         return;
       }
       for (const k of Object.keys(n)) {
-        if (k === 'type' || k === 'start' || k === 'end') continue;
+        if (k === 'type' || k === 'start' || k === 'end' || skip.has(k)) continue;
         const v = n[k];
         if (Array.isArray(v)) v.forEach((c) => walk(c, inner, strict));
         else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner, strict);
       }
     };
     // (most closures never name a const they see)
-    if (![...consts].some((c) => new RegExp(`(^|[^\\w$])${c.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text))) return text;
+    if (![...consts, ...imported].some((c) => new RegExp(`(^|[^\\w$])${c.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text))) return text;
     let ast: any;
     try {
       ast = acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest', allowSuperOutsideMethod: true, allowAwaitOutsideFunction: true, checkPrivateFields: false } as acorn.Options);
@@ -906,6 +960,36 @@ export class PortableWriter {
 
   private sourceTable = false;
 
+  /** A function reading an imported binding live: a reader case of the exporting module scope's factory. */
+  private reader(cell: ImportCell, path: string): string {
+    if (!cell.env) return `${this.P}thunk(${this.value(cell.namespace, `${path}.<namespace>`)})`;
+    const ref = this.envRef(cell.env, path);
+    const f = this.envFactory.get(cell.env)!;
+    const name = bindingVar(cell.env.desc!.names[cell.slot]!, this.P);
+    (f.readers ??= new Set()).add(name);
+    return `${ref}(-5)(${lit(name)})`;
+  }
+
+  /**
+   * A module namespace: a proxy over a target of the same shape (sorted names, writable and
+   * non-configurable, `Symbol.toStringTag` 'Module', not extensible, null prototype) whose traps read
+   * each export live through a reader, as the engine's own namespace does. (It is a Proxy to Node's
+   * reflection — util.types.isProxy — and not a module namespace object to util.types.)
+   */
+  private namespaceCreation(o: object, m: ModuleRecord, path: string): { expr: string; given: unknown } {
+    const names = Reflect.ownKeys(o).filter((k): k is string => typeof k === 'string');
+    const id = this.ids.size;
+    this.envQueue.push(() => {
+      const readers = names.map((name) => {
+        const cell = this.engine.modules.resolveExport(m, name);
+        if (!cell || cell === 'ambiguous') this.fail(`a module namespace whose export ${name} does not resolve`, o);
+        return this.reader(cell as ImportCell, `${path}.${name}`);
+      });
+      this.fills.push(`${this.P}nsFill(${this.O}[${id}], [${names.map((n, i) => `${lit(n)}, ${readers[i]}`).join(', ')}]);`);
+    });
+    return { expr: `${this.P}ns([${names.map(lit).join(', ')}])`, given: null };
+  }
+
   private isPrivateScope(e: Env): boolean {
     return e.desc?.kind === 'class' && e.desc.names.some((n) => n.startsWith('#'));
   }
@@ -1020,8 +1104,23 @@ export class PortableWriter {
     const tdz: string[] = [];
     let thisSlot = -1;
     let homeSlot = -1;
+    const imports: [string, ImportCell][] = [];
     desc.names.forEach((name, i) => {
-      const v = e.vars[i];
+      let v = e.vars[i];
+      const cell = importCell(v);
+      if (cell && !cell.namespace) {
+        // (an imported binding: read live through the importing factory's `imp` object)
+        if (!IDENT.test(name) || RESERVED.has(name)) this.fail(`an import named ${JSON.stringify(name)}`, e);
+        imports.push([this.raw(name), cell]);
+        return;
+      }
+      if (cell) v = cell.namespace;
+      if (desc.kind === 'module' && name === '*default*') {
+        // (a default export's hidden binding, named by the writer)
+        (v === HOLE ? tdz : vars).push(bindingVar(name, this.P));
+        if (v !== HOLE) slots.push(i);
+        return;
+      }
       if (name === '%this') thisSlot = i;
       else if (name === '%home') homeSlot = i;
       else if (name === '%new.target') {
@@ -1038,6 +1137,10 @@ export class PortableWriter {
         slots.push(i);
       }
     });
+    const slotValue = (i: number) => {
+      const cell = importCell(e.vars[i]);
+      return cell ? cell.namespace : e.vars[i];
+    };
     const kind = homeSlot >= 0 ? 'method' : thisSlot >= 0 || vars.includes('arguments') ? 'function' : 'arrow';
     let descId = this.descIds.get(desc);
     if (descId === undefined) this.descIds.set(desc, (descId = this.descIds.size));
@@ -1048,6 +1151,7 @@ export class PortableWriter {
     if (!f) {
       f = { id: this.nextFactory++, kind, vars, tdz, cases: [], makers: new Map(), children: new Map(), caseNo: 0 };
       if (priv) f.priv = this.privateScope(e, path);
+      if (imports.length) f.imports = true;
       if (parentF) {
         parentF.cases.push(f);
         f.caseNo = parentF.cases.length;
@@ -1070,7 +1174,13 @@ export class PortableWriter {
     this.envFactory.set(e, f);
     this.creating.delete(e);
     // the bindings are set once every object exists
-    if (vars.length) this.envQueue.push(() => this.fills.push(`${this.P}e[${id}](0, [${slots.map((i) => this.value(e.vars[i], `${path}.${desc.names[i]}`)).join(', ')}]);`));
+    if (vars.length) this.envQueue.push(() => this.fills.push(`${this.P}e[${id}](0, [${slots.map((i) => this.value(slotValue(i), `${path}.${desc.names[i]}`)).join(', ')}]);`));
+    if (imports.length) {
+      const envId = id;
+      this.envQueue.push(() => {
+        for (const [name, cell] of imports) this.fills.push(`${this.P}dp(${this.P}e[${envId}](-6), ${lit(name)}, { get: ${this.reader(cell, path)}, enumerable: true });`);
+      });
+    }
     return `${this.P}e[${id}]`;
   }
 
@@ -1086,7 +1196,9 @@ export class PortableWriter {
       if (methods.length) cases.push(`case -4: return function (${P}x, ${P}n) { switch (${P}n) { ${methods.map((n) => `case ${lit(n)}: return ${P}x.${n};`).join(' ')} } };`);
       return `() => {\nvar ${P}d;\n${head}static { const ${P}c = this; ${P}d = (${P}k, ${P}v) => { switch (${P}k) {\n${cases.join('\n')}\n} }; }${tail};\nreturn ${P}d;\n}`;
     }
-    const body = `{\n${f.vars.length ? `var ${f.vars.join(', ')};\n` : ''}return (${P}k, ${P}v) => { switch (${P}k) {\n${cases.join('\n')}\n} };${f.tdz.length ? `\nlet ${f.tdz.join(', ')};` : ''}\n}`;
+    if (f.imports) cases.push(`case -6: return ${P}imp;`);
+    if (f.readers?.size) cases.push(`case -5: return function (${P}n) { switch (${P}n) { ${[...f.readers].map((n) => `case ${lit(n)}: return function () { return ${n}; };`).join(' ')} } };`);
+    const body = `{\n${f.vars.length ? `var ${f.vars.join(', ')};\n` : ''}${f.imports ? `var ${P}imp = ${P}cr(null);\n` : ''}return (${P}k, ${P}v) => { switch (${P}k) {\n${cases.join('\n')}\n} };${f.tdz.length ? `\nlet ${f.tdz.join(', ')};` : ''}\n}`;
     if (f.kind === 'arrow') return `() => ${body}`;
     if (f.kind === 'function') return `function () ${body}`;
     return top ? `() => ({ ${P}m() ${body} })` : `({ ${P}m() ${body} })`;
@@ -1110,7 +1222,7 @@ export class PortableWriter {
     this.weakEntries(o, ref, path);
     const privates = this.vm.privates.get(o);
     if (privates?.size) this.privPending.push({ o, left: new Set(privates.keys()), stamped: new Set() });
-    if (this.engine.builtins.has(o) || this.vm.proxies.get(o)) return;
+    if (this.engine.builtins.has(o) || this.vm.proxies.get(o) || this.nsModules.has(o)) return;
     const hostProps = this.hostProps.get(o);
     if (hostProps) return this.fillHost(o, ref, path, hostProps);
     const promise = getPromiseRecord(o);
@@ -1254,7 +1366,7 @@ export class PortableWriter {
     const engine = this.engine;
     const vm = this.vm;
     const P = this.P;
-    if (engine.modules.modules.size) throw new NotPortable('it holds ES module records (portable output covers scripts)');
+    for (const m of engine.modules.modules.values()) if (m.namespace) this.nsModules.set(m.namespace, m);
     for (const [o, p] of this.cap.changedBuiltins) {
       this.paths.set(o, p);
       this.diffBuiltin(o, p);
@@ -1433,6 +1545,34 @@ function ${P}elem(kind, list, count, called, index, settle) {
   };
 }
 function ${P}thunk(v) { return function () { return v; }; }
+var ${P}nsc = new WeakMap(), ${P}rget = Reflect.get, ${P}rhas = Reflect.has, ${P}rdefine = Reflect.defineProperty, ${P}is = Object.is;
+function ${P}ns(names) {
+  var cells = ${P}cr(null), t = ${P}cr(null);
+  for (var i = 0; i < names.length; i++) ${P}dp(t, names[i], { value: void 0, writable: true, enumerable: true, configurable: false });
+  ${P}dp(t, ${P}S.toStringTag, { value: "Module", writable: false, enumerable: false, configurable: false });
+  ${P}pe(t);
+  var p = new ${P}Proxy(t, {
+    get: function (t, k) { return typeof k === "symbol" ? ${P}rget(t, k) : k in cells ? cells[k]() : void 0; },
+    getOwnPropertyDescriptor: function (t, k) { if (typeof k === "symbol") return ${P}gd(t, k); if (!(k in cells)) return void 0; return { value: cells[k](), writable: true, enumerable: true, configurable: false }; },
+    defineProperty: function (t, k, d) {
+      if (typeof k === "symbol") return ${P}rdefine(t, k, d);
+      if (!(k in cells)) return false;
+      var v = cells[k]();
+      if (d.configurable === true || d.enumerable === false || d.get || d.set || d.writable === false) return false;
+      return !("value" in d) || ${P}is(d.value, v);
+    },
+    has: function (t, k) { return typeof k === "symbol" ? ${P}rhas(t, k) : k in cells; },
+    set: function () { return false; },
+    deleteProperty: function (t, k) { return typeof k === "symbol" ? ${P}del(t, k) : !(k in cells); },
+    getPrototypeOf: function () { return null; },
+    setPrototypeOf: function (t, p) { return p === null; },
+    isExtensible: function () { return false; },
+    preventExtensions: function () { return true; }
+  });
+  ${P}nsc.set(p, cells);
+  return p;
+}
+function ${P}nsFill(p, a) { var cells = ${P}nsc.get(p); for (var i = 0; i < a.length; i += 2) cells[a[i]] = a[i + 1]; }
 function ${P}thrower(e) { return function () { throw e; }; }
 function ${P}arm(id, cb, args, delay, period) {
   var t = { h: null };
