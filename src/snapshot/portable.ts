@@ -1478,7 +1478,9 @@ function ${P}srcInstall() {
   // (a toString the program replaced stays as it is)
   var FP = ${P}Object.getPrototypeOf(${P}noop), own = FP.toString;
   if (own !== ${P}fts) return;
-  ${P}dp(FP, "toString", { value: new ${P}Proxy(own, { apply: function (t, self, args) { return ${P}src.has(self) ? ${P}src.get(self) : ${P}apply(t, self, args); } }), writable: true, enumerable: false, configurable: true });
+  var p = new ${P}Proxy(own, { apply: function (t, self, args) { return ${P}src.has(self) ? ${P}src.get(self) : ${P}apply(t, self, args); } });
+  ${P}src.set(p, ${P}apply(own, own, []));
+  ${P}dp(FP, "toString", { value: p, writable: true, enumerable: false, configurable: true });
 }
 function ${P}H() { if (${P}T !== null) return ${P}T; }
 function ${P}stamp(K, o) {
