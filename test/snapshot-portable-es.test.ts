@@ -94,6 +94,15 @@ setTimeout(() => {
 }, 10);
 `,
   },
+  {
+    name: "a class with private statics and static blocks: the blocks do not run again, toString stays Node's own",
+    turns: [1],
+    source: `let runs = 0;
+class K { static #n = 0; static { runs++; K.#n = 10; } static { runs += 100; } static next() { return ++K.#n; } #v = K.next(); get v() { return this.#v; } }
+const k = new K();
+setTimeout(() => { console.log(runs, k.v, K.next(), new K().v, runs, String(Function.prototype.toString), Function.prototype.toString.name); }, 10);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {
