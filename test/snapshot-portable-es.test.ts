@@ -103,6 +103,26 @@ const k = new K();
 setTimeout(() => { console.log(runs, k.v, K.next(), new K().v, runs, String(Function.prototype.toString), Function.prototype.toString.name); }, 10);
 `,
   },
+  {
+    name: 'private members on exotic and inherited instances: an Array subclass, a plain subclass of a private class, a class in an object, arrow fields, parameter patterns',
+    turns: [1],
+    source: `class List extends Array { #tag = 'L'; tag() { return this.#tag + this.length; } static has(o) { return #tag in o; } }
+const l = new List(); l.push(1, 2);
+class Base { #id; constructor(id) { this.#id = id; } id() { return this.#id; } }
+class Child extends Base { extra = 'x'; }
+const c = new Child(7);
+const holder = { K: class { #h = 1; static #s = 5; static make() { return new this(); } h() { return this.#h + this.constructor.#s; } } };
+const made = holder.K.make();
+class WithFn { #cb = () => this.#n * 2; #n = 21; run() { return this.#cb(); } }
+const wf = new WithFn();
+class Opt { #a; constructor({ a = 3 } = {}, ...rest) { this.#a = a + rest.length; } a() { return this.#a; } }
+const o1 = new Opt({ a: 1 }, 1, 2);
+setTimeout(() => {
+  console.log(l.tag(), List.has(l), Array.isArray(l), l.length, JSON.stringify(l), c.id(), c.extra, new Child(8).id(), made.h(), holder.K.make().h(), wf.run());
+  console.log(o1.a(), new Opt().a(), Opt.length, Object.getOwnPropertyNames(c), c instanceof Base, Object.getPrototypeOf(Child) === Base);
+}, 10);
+`,
+  },
 ];
 
 for (const program of PROGRAMS) {
