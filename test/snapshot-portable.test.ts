@@ -1,35 +1,17 @@
 // Portable output: a snapshot of a state without suspended frames also runs in plain Node. Each program
 // runs once uninterrupted (snapvm and node print the same), then with `--snapshot-at turn:N --stop`
 // followed by `node SNAP`, and by `snapvm restore SNAP` on the same file: each pair of halves prints what
-// the one run printed. States that cannot run in Node give one clear line and exit code 2.
+// the one run printed (portable-lib.ts). States that cannot run in Node give one clear line and exit code 2.
+// Private class members, ES modules and matchAll iterators: snapshot-portable-es.test.ts.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/index';
+import { portableKit, type Program } from './portable-lib';
 
-const root = path.resolve(__dirname, '..');
-const bin = path.join(root, 'bin', 'snapvm.js');
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-portable-'));
-t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, source: string): string {
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, source);
-  return file;
-}
-
-// plain Node, as a user runs it: without the loader the test runner adds to child processes
-// (which refuses a file named .snap)
-function run(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const snapvm = (...args: string[]) => run(bin, ...args);
+const { dir, write, run, snapvm, continues } = portableKit(t);
 
 /** Delays are far apart (≥ 100 ms): the order of timers must not depend on how loaded the machine is. */
-const PROGRAMS: { name: string; turns: number[]; source: string }[] = [
+const PROGRAMS: Program[] = [
   {
     name: 'closures sharing a scope, nested scopes, counters, loop bindings, cycles, TDZ',
     turns: [2],
@@ -231,25 +213,7 @@ setTimeout(() => {
 ];
 
 for (const program of PROGRAMS) {
-  t.test(program.name, async (t) => {
-    const file = write(`p${PROGRAMS.indexOf(program)}.js`, program.source);
-    const whole = snapvm('run', file);
-    t.equal(whole.code, 0, whole.stderr);
-    t.equal(whole.stdout, run(file).stdout, 'snapvm prints what node prints');
-    for (const n of program.turns) {
-      const snap = file.replace(/\.js$/, `-${n}.snap`);
-      const a = snapvm('run', file, '--snapshot-at', `turn:${n}`, '--out', snap, '--stop');
-      t.equal(a.code, 0, `run to turn ${n}`);
-      t.match(a.stderr, new RegExp(`snapshot after turn ${n} written .*; node runs it too\\)`));
-      const b = run(snap);
-      t.equal(b.stderr, '', `node SNAP after turn ${n}: nothing on stderr`);
-      t.equal(b.code, 0, `node SNAP after turn ${n} exits 0`);
-      t.equal(a.stdout + b.stdout, whole.stdout, `turn ${n}: run --stop, then node SNAP, prints what one run prints`);
-      const c = snapvm('restore', snap);
-      t.equal(c.code, 0, `snapvm restore after turn ${n}: ${c.stderr}`);
-      t.equal(a.stdout + c.stdout, whole.stdout, `turn ${n}: the same file restored by snapvm prints the same`);
-    }
-  });
+  t.test(program.name, async (t) => continues(t, write(`p${PROGRAMS.indexOf(program)}.js`, program.source), program.turns));
 }
 
 t.test('a snapshot with suspended frames: node SNAP prints one line naming why and exits 2; snapvm restores it', async (t) => {
@@ -269,8 +233,8 @@ t.test('a snapshot with suspended frames: node SNAP prints one line naming why a
 
 t.test('a state portable output refuses gets the line with the path to what is refused', async (t) => {
   const cases = [
-    ['private.js', `class Account { #balance = 10; deposit(n) { this.#balance += n; return this.#balance; } }\nconst accounts = { main: new Account() };\n`, 'a class with private members, reached at Account'],
-    ['private2.js', `const accounts = (() => { class Account { #balance = 10; deposit(n) { this.#balance += n; return this.#balance; } } return { main: new Account() }; })();\n`, 'an object with private fields, reached at accounts.main'],
+    ['with.js', `var accounts = { main: (function () { var o = { balance: 10 }; with (o) { return { deposit(n) { balance += n; return balance; } }; } })() };\n`, 'a `with` scope, reached at (engine state)'],
+    ['eval.js', `var accounts = { main: (function () { eval('var balance = 10'); return { deposit(n) { balance += n; return balance; } }; })() };\n`, 'a scope extended by a sloppy direct eval, reached at (engine state)'],
   ];
   for (const [name, source, why] of cases) {
     const file = write(name, source + `setTimeout(() => console.log(accounts.main.deposit(5)), 10);\n`);

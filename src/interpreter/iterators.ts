@@ -104,9 +104,17 @@ export class Iterators {
       const counted = kind === 'array' || kind === 'string';
       const fn = realm.defineNative(proto, 'next', 0, (t) => {
         const r = R.apply(next, t, []) as { done: boolean; value: unknown };
-        // (a Map/Set or RegExp string iterator's position is read at capture: only its last step is noted)
-        if (!counted && !r.done) return r;
+        // (a Map/Set or RegExp string iterator's position is read at capture: only its last step is noted;
+        // a non-global RegExp string iterator is done once it has matched, V8 says so at the next step)
+        if (!counted && !r.done && kind !== 'regexp') return r;
         const rec = this.made.get(t as object);
+        if (kind === 'regexp' && !r.done) {
+          if (rec !== undefined && !rec.done && !rec.flags?.includes('g')) {
+            rec.done = true;
+            rec.source = undefined;
+          }
+          return r;
+        }
         if (rec !== undefined && !rec.done) {
           if (r.done) {
             rec.done = true;

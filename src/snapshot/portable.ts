@@ -26,7 +26,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { Env, HOLE, getPromiseRecord, getBuiltinClosureRecord, type Closure, type Job, type PromiseRecord } from '../interpreter/state';
+import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type Job, type ModuleRecord, type PromiseRecord } from '../interpreter/state';
 import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -181,6 +181,50 @@ interface Factory {
   children: Map<string, Factory>;
   /** This factory's case in its parent's dispatcher (0 at the top). */
   caseNo: number;
+  /** A class scope with private names: the factory evaluates the class, its dispatcher inside the class body. */
+  priv?: PrivateScope;
+  /** A module scope importing bindings: the factory holds an object whose getters read them live (`imp`). */
+  imports?: boolean;
+  /** Bindings other factories read live (imported from this module scope): a reader case each. */
+  readers?: Set<string>;
+}
+
+/** An engine import cell (interpreter/vm.ts ImportCell): another module Env's slot, or a namespace. */
+interface ImportCell {
+  env: Env | null;
+  slot: number;
+  name: string;
+  namespace?: object;
+}
+
+/** A module scope slot holding an import cell (a host record: the guest's objects are the realm's). */
+function importCell(v: unknown): ImportCell | null {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype && 'slot' in v && 'env' in v ? (v as ImportCell) : null;
+}
+
+/** The variable a module scope's binding becomes (a default export's hidden binding is named for it). */
+function bindingVar(name: string, P: string): string {
+  return name === '*default*' ? `${P}default` : name;
+}
+
+/** A class's source as the portable section evaluates it (PortableWriter.classText). */
+interface ClassText {
+  text: string;
+  methods: { key: string; isStatic: boolean; kind: string; text: string }[];
+  derived: boolean;
+  /** The constructor's parameters became a rest parameter: `length` is written. */
+  restLength: boolean;
+}
+
+/** A class scope (an engine Env) holding private names, and the class text its factory evaluates. */
+interface PrivateScope {
+  ct: ClassText;
+  /** The class text with constWrites applied, split where the dispatcher goes. */
+  head: string;
+  tail: string;
+  /** The private names the scope holds: fields get a setter case, methods a getter case. */
+  fields: string[];
+  methods: string[];
 }
 
 const METHOD_KINDS = new Set(['method', 'getter', 'setter']);
@@ -188,7 +232,8 @@ const METHOD_KINDS = new Set(['method', 'getter', 'setter']);
 /** Parse a function's or class's source text as one expression; what does not parse is refused. */
 function parseSource(text: string, what: string): any {
   try {
-    return acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest' });
+    // (a closure of a class body names the class's private names: Node's own class declares them)
+    return acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest', checkPrivateFields: false } as acorn.Options);
   } catch (e) {
     throw new NotPortable(`${what} whose source text does not parse as an expression (${(e as Error).message})`);
   }
@@ -290,7 +335,7 @@ export class PortableWriter {
     const at = this.vm.iterators.position(o);
     if (!at) return null;
     const { rec, pos } = at;
-    if (rec.kind === 'regexp') this.fail('a RegExp string iterator (matchAll)', o);
+    if (rec.kind === 'regexp') return this.regexpIterator(o, rec, path);
     const source = rec.source;
     if (!rec.done && rec.kind === 'array' && pos > 0 && isObject(source) && !ArrayBuffer.isView(source)) {
       // stepping it again must run no guest code and stop where it stood
@@ -307,6 +352,23 @@ export class PortableWriter {
     if (rec.kind === 'string') return { expr: `${this.P}iter(${args}, ${pos})`, given: this.vm.iterators.protoOf(rec.kind) };
     if (pos > 0) this.finals.push(`${this.P}step(${lit(rec.kind)}, ${this.O}[${this.ids.size}], ${pos});`);
     return { expr: `${this.P}iter(${args}, 0)`, given: this.vm.iterators.protoOf(rec.kind) };
+  }
+
+  /**
+   * A RegExp string iterator (matchAll): V8 has no constructor for one, so Node's own
+   * `RegExp.prototype[Symbol.matchAll]` makes it over a stand-in whose species constructor hands it
+   * the iterator's regexp (the same object, standing where its lastIndex says) with the flags that
+   * matter; a finished one is made over a regexp that never matches, stepped once.
+   */
+  private regexpIterator(o: object, rec: { source: unknown; done: boolean; string?: string; flags?: string }, path: string): { expr: string; given: unknown } {
+    const given = this.vm.iterators.protoOf('regexp');
+    if (rec.done) return { expr: `${this.P}matchAllDone()`, given };
+    const m = rec.source;
+    if (!types.isRegExp(m) || this.vm.proxies.get(m as object)) this.fail('a RegExp string iterator over something that is not a regexp', o);
+    const last = Reflect.getOwnPropertyDescriptor(m as object, 'lastIndex');
+    if (!last || !('value' in last) || !last.writable) this.fail("a RegExp string iterator whose regexp's lastIndex cannot be set", o);
+    const at = typeof last!.value === 'number' ? last!.value : 0;
+    return { expr: `${this.P}matchAll(${this.value(m, `${path}.<regexp>`)}, ${lit(rec.flags ?? '')}, ${lit(at)}, ${lit(rec.string ?? '')})`, given };
   }
 
   /** Give `o` an id made by `expr` now (objects a class evaluation makes, and the class itself). */
@@ -349,6 +411,21 @@ export class PortableWriter {
   /** A function and the prototype object Node made with it, both ways. */
   private readonly madeProto = new Map<object, object>();
 
+  /** Module namespace objects and their modules. */
+  private readonly nsModules = new Map<object, ModuleRecord>();
+
+  // ---- private class members ----
+  /** Class scopes with private names, and the class found for each (its text comes from its code). */
+  private readonly privateScopes = new Map<Env, PrivateScope>();
+  private readonly envClass = new Map<Env, Function>();
+  /** Each private name a written class scope holds: the scope and its `#name`. */
+  private readonly pnIndex = new Map<PrivateName, { env: Env; name: string }>();
+  /** Objects holding private elements, with the names not yet written (a name no written scope holds stays unwritten: no code can name it). */
+  private readonly privPending: { o: object; left: Set<PrivateName>; stamped: Set<Env> }[] = [];
+  /** Stamping private elements onto objects: after every object is made, before any property is written. */
+  private readonly stamps: string[] = [];
+  private readonly forceLength = new Set<object>();
+
   /** The `name` Node gives a function made from this code (null: not known, written always). */
   private nodeName(rec: Closure): string | null {
     const code = rec.code;
@@ -368,7 +445,8 @@ export class PortableWriter {
     if (builtin !== undefined) return { expr: this.builtinRef(builtin, o), given: undefined };
     const hosted = this.host ? this.hostCreation(o) : null;
     if (hosted) return hosted;
-    if (vm.privates.get(o)) this.fail('an object with private fields', o);
+    const nsModule = this.nsModules.get(o);
+    if (nsModule) return this.namespaceCreation(o, nsModule, path);
     const proxy = vm.proxies.get(o);
     if (proxy) {
       if (proxy.revoked) return { expr: `${this.P}revoked(${typeof o === 'function'})`, given: undefined };
@@ -544,7 +622,7 @@ export class PortableWriter {
 
   private closure(o: Function, rec: Closure, path: string): { expr: string; given: unknown } | null {
     const code = rec.code;
-    if (rec.module) this.fail('a function of an ES module', o);
+    if (rec.module && /\bimport\s*(?:\.\s*meta\b|\()/.test(code.sourceText)) this.fail('a function of an ES module that uses import.meta or import()', o);
     if (!['normal', 'arrow', 'method', 'getter', 'setter', 'classConstructor', 'derivedConstructor', 'generator', 'async', 'asyncArrow', 'asyncGenerator'].includes(code.kind)) {
       this.fail(`an engine function of kind ${code.kind}`, o);
     }
@@ -558,6 +636,7 @@ export class PortableWriter {
       }
     }
     if (code.flags & 8) return this.classCreation(o, rec, path);
+    if (METHOD_KINDS.has(code.kind) && /^(?:(?:get|set|async)\s+|\*\s*)*#/.test(code.sourceText)) return this.privateMethod(o, rec, path);
     const P = this.P;
     const isMethod = METHOD_KINDS.has(code.kind);
     let src: string;
@@ -590,14 +669,27 @@ export class PortableWriter {
    */
   private constWrites(text: string, env: Env | null, o: object): string {
     const consts = new Set<string>();
+    /** A named function expression's own name: immutable, an assignment throws in strict code only. */
+    const fnames = new Set<string>();
+    /** Imported bindings: read live through the module scope's `imp` object. */
+    const imported = new Set<string>();
     const seen = new Set<string>();
     for (let e = env; e; e = e.parent) {
       e.desc?.names.forEach((name, i) => {
         if (seen.has(name)) return;
         seen.add(name);
-        if (e!.desc!.kinds[i] === 3) consts.add(name); // (const and import bindings, compiler.ts)
+        const kind = e!.desc!.kinds[i];
+        if ((kind === 3 || kind === 4) && !name.startsWith('#')) consts.add(name); // (const and import bindings, compiler.ts)
+        if (kind === 4) fnames.add(name);
+        const cell = importCell(e!.vars[i]);
+        if (cell && !cell.namespace) imported.add(name);
       });
     }
+    const P0 = this.P;
+    const ref = (name: string) => (imported.has(name) ? `${P0}imp.${name}` : name);
+    const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
+    const strictAt = (n: any, outer: boolean): boolean =>
+      outer || n.type === 'ClassExpression' || n.type === 'ClassDeclaration' || (isFunction(n) && n.body.type === 'BlockStatement' && n.body.body.some((st: any) => st.directive === 'use strict'));
     for (const [name, b] of this.vm.globalLex) if (b.isConst && !seen.has(name)) consts.add(name);
     if (consts.size === 0) return text;
     const edits: [number, number, string][] = [];
@@ -633,8 +725,9 @@ export class PortableWriter {
       }
     };
     // the names declared between a node and the closure's scope: the const is shadowed there
-    const walk = (n: any, shadowed: ReadonlySet<string>): void => {
+    const walk = (n: any, shadowed: ReadonlySet<string>, outerStrict: boolean): void => {
       if (!n || typeof n.type !== 'string') return;
+      const strict = strictAt(n, outerStrict);
       let inner = shadowed;
       const extend = (add: (s: Set<string>) => void) => {
         const s2 = new Set(inner);
@@ -657,16 +750,39 @@ export class PortableWriter {
         if (d.kind !== 'var') extend((s2) => d.declarations.forEach((x: any) => names(x.id, s2)));
       } else if (n.type === 'CatchClause') extend((s2) => names(n.param, s2));
       const isConst = (name: string) => consts.has(name) && !inner.has(name);
+      const isImport = (name: string) => imported.has(name) && !inner.has(name);
+      // an imported binding read: a getter of `imp` (called as a plain function where it is called)
+      if (n.type === 'Identifier') {
+        if (isImport(n.name)) edits.push([n.start, n.end, ref(n.name)]);
+        return;
+      }
+      const skip = new Set<string>();
+      if ((n.type === 'CallExpression' && n.callee.type === 'Identifier') || (n.type === 'TaggedTemplateExpression' && n.tag.type === 'Identifier')) {
+        const callee = n.type === 'CallExpression' ? n.callee : n.tag;
+        if (isImport(callee.name)) {
+          edits.push([callee.start, callee.end, `(0, ${ref(callee.name)})`]);
+          skip.add(n.type === 'CallExpression' ? 'callee' : 'tag');
+        }
+      } else if (n.type === 'Property' && n.shorthand && n.value.type === 'Identifier' && isImport(n.value.name)) {
+        edits.push([n.start, n.end, `${n.key.name}: ${ref(n.value.name)}`]);
+        return;
+      } else if (n.type === 'MemberExpression' && !n.computed) skip.add('property');
+      else if ((n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed) skip.add('key');
+      else if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement') skip.add('label');
+      else if (n.type === 'MetaProperty') return;
+      const ignored = (name: string) => fnames.has(name) && !strict; // (sloppy code: the assignment does nothing)
       if (n.type === 'AssignmentExpression' || n.type === 'ForOfStatement' || n.type === 'ForInStatement') {
         const left = n.left;
         if (left.type === 'Identifier' && n.type === 'AssignmentExpression') {
           if (isConst(left.name)) {
             // (only inserted text around the right side, whose own edits stay inside it)
-            const name = left.name;
+            const name = ref(left.name);
             const op = n.operator as string;
             const logical = op === '||=' || op === '&&=' || op === '??=';
-            const [head, tail] = op === '=' ? ['((', `), ${P}ca())`] : logical ? [`(${name} ${op.slice(0, -1)} ((`, `), ${P}ca()))`] : [`((${name} ${op.slice(0, -1)} (`, `)), ${P}ca())`];
+            const ca = ignored(left.name) ? '' : `, ${P}ca()`;
+            const [head, tail] = op === '=' ? ['((', `)${ca})`] : logical ? [`(${name} ${op.slice(0, -1)} ((`, `)${ca}))`] : [`((${name} ${op.slice(0, -1)} (`, `))${ca})`];
             edits.push([n.start, n.right.start, head], [n.end, n.end, tail]);
+            skip.add('left');
           }
         } else if (left.type !== 'VariableDeclaration') {
           const targets = new Set<string>();
@@ -674,25 +790,26 @@ export class PortableWriter {
           if ([...targets].some(isConst)) this.fail('a closure that assigns a const binding by destructuring or in a for-in/of head', o);
         }
       } else if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier' && isConst(n.argument.name)) {
-        edits.push([n.start, n.end, `(+${n.argument.name}, ${P}ca())`]);
+        const name = ref(n.argument.name);
+        edits.push([n.start, n.end, ignored(n.argument.name) ? (n.prefix ? `(+${name} ${n.operator[0]} 1)` : `(+${name})`) : `(+${name}, ${P}ca())`]);
         return;
       }
       for (const k of Object.keys(n)) {
-        if (k === 'type' || k === 'start' || k === 'end') continue;
+        if (k === 'type' || k === 'start' || k === 'end' || skip.has(k)) continue;
         const v = n[k];
-        if (Array.isArray(v)) v.forEach((c) => walk(c, inner));
-        else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner);
+        if (Array.isArray(v)) v.forEach((c) => walk(c, inner, strict));
+        else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, inner, strict);
       }
     };
     // (most closures never name a const they see)
-    if (![...consts].some((c) => new RegExp(`(^|[^\\w$])${c.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text))) return text;
+    if (![...consts, ...imported].some((c) => new RegExp(`(^|[^\\w$])${c.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text))) return text;
     let ast: any;
     try {
-      ast = acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest', allowSuperOutsideMethod: true, allowAwaitOutsideFunction: true });
+      ast = acorn.parseExpressionAt(text, 0, { ecmaVersion: 'latest', allowSuperOutsideMethod: true, allowAwaitOutsideFunction: true, checkPrivateFields: false } as acorn.Options);
     } catch (e) {
       this.fail(`a closure whose source text does not parse alone (${(e as Error).message})`, o);
     }
-    walk(ast, new Set());
+    walk(ast, new Set(), !!rec?.code.strict);
     if (edits.length === 0) return text;
 
     // from the end; at one offset, an enclosing assignment's closing text goes after an inner one's
@@ -702,24 +819,38 @@ export class PortableWriter {
     return out;
   }
 
-  /** A class: its source with static parts stripped, evaluated in its scope; its prototype and methods adopted. */
-  private classCreation(K: Function, rec: Closure, path: string): null {
+  /**
+   * A class's source as the portable section evaluates it: static blocks and public static fields
+   * stripped, method keys renamed (`methods`), computed field keys replaced by their values, the
+   * heritage replaced by the placeholder `H`. A class with private members (`priv`) is also made
+   * derived (a base class from `H`, which stays its [[Prototype]]: `H` then constructs as a base
+   * class does) and gets a hidden constructor path: while `T` holds an object, `new K()` runs no
+   * constructor body and no field initialiser, and `H` returns `T`, so K's instance elements (its
+   * private fields, methods and accessors: their brand) are stamped onto that object; static
+   * private fields are declared without initialiser (their values are set afterwards), and a
+   * placeholder method marks where the factory puts its dispatcher (a static block).
+   */
+  private classText(code: Code, rec: Closure | null, K: object, path: string, priv: boolean): ClassText {
     const P = this.P;
-    const info = rec.classInfo;
-    if (info && (info.privateMethods.length || info.fields.some((f) => f.isPrivate) || info.staticElements.some((e) => e.isPrivate))) this.fail('a class with private members', K);
-    const text = `(${rec.code.sourceText}\n)`;
+    const info = rec?.classInfo;
+    const text = `(${code.sourceText}\n)`;
     const ast = parseSource(text, 'a class');
     if (ast.type !== 'ClassExpression') this.fail('a class whose source text is not a class', K);
     const edits: [number, number, string][] = [];
     const derived = !!ast.superClass && !(ast.superClass.type === 'Literal' && ast.superClass.value === null);
+    if (priv && ast.superClass && !derived) this.fail('a class with private members that extends null', K);
     if (derived) edits.push([ast.superClass.start, ast.superClass.end, `${P}H`]);
-    const methods: { key: string; isStatic: boolean; kind: string; text: string }[] = [];
+    else if (priv) edits.push([ast.body.start, ast.body.start, `extends ${P}H `]);
+    const methods: ClassText['methods'] = [];
     let field = 0;
+    let restLength = false;
     const keyRange = (el: any): [number, number] => (el.computed ? [text.lastIndexOf('[', el.key.start), text.indexOf(']', el.key.end) + 1] : [el.key.start, el.key.end]);
+    const guard = (el: any) => edits.push([el.value.start, el.value.end, `${P}T !== null ? void 0 : (${text.slice(el.value.start, el.value.end)})`]);
     for (const el of ast.body.body) {
-      if (el.key?.type === 'PrivateIdentifier') this.fail('a class with private members', K);
+      const isPrivate = el.key?.type === 'PrivateIdentifier';
+      if (isPrivate && !priv) this.fail('a class with private members', K);
       if (el.type === 'StaticBlock' || (el.type === 'PropertyDefinition' && el.static)) {
-        edits.push([el.start, el.end, ';']);
+        edits.push([el.start, el.end, isPrivate ? `static #${el.key.name};` : ';']);
         continue;
       }
       if (el.type === 'PropertyDefinition') {
@@ -729,28 +860,70 @@ export class PortableWriter {
           const [s, e] = keyRange(el);
           edits.push([s, e, `[${this.value(f!.key, `${path}.<field key>`)}]`]);
         }
+        if (priv && el.value) guard(el);
         continue;
       }
-      if (el.kind === 'constructor') continue;
+      if (el.kind === 'constructor') {
+        if (!priv) continue;
+        const fn = el.value;
+        if (fn.params.every((p: any) => p.type === 'Identifier')) {
+          edits.push([fn.body.start + 1, fn.body.start + 1, derived ? ` if (${P}T !== null) return super();` : ` super(); if (${P}T !== null) return;`]);
+        } else {
+          // (a parameter pattern or default would run with no arguments: the body becomes an arrow, which
+          // sees the same this, arguments, new.target and super, called once the hidden path is passed)
+          restLength = true;
+          const params = text.slice(fn.params[0].start, fn.params[fn.params.length - 1].end);
+          const body = text.slice(fn.body.start, fn.body.end);
+          edits.push([fn.start, fn.end, `(...${P}a) { ${derived ? `if (${P}T !== null) return super();` : `super(); if (${P}T !== null) return;`} return ((${params}) => ${body})(...${P}a); }`]);
+        }
+        continue;
+      }
+      if (isPrivate) continue;
       const key = `${P}k${methods.length}`;
       const [s, e] = keyRange(el);
       edits.push([s, e, lit(key)]);
       methods.push({ key, isStatic: el.static, kind: el.kind, text: text.slice(el.start, el.end).replace(/^static\s*/, '') });
     }
+    if (priv) {
+      if (!derived && !ast.body.body.some((el: any) => el.kind === 'constructor')) edits.push([ast.body.start + 1, ast.body.start + 1, ' constructor() { super(); }']);
+      edits.push([ast.body.end - 1, ast.body.end - 1, ` static ${P}SB() {} `]);
+    }
     let out = text;
     for (const [s, e, r] of edits.sort((a, b) => b[0] - a[0])) out = out.slice(0, s) + r + out.slice(e);
     this.raw(text);
-    out = this.constWrites(out, rec.env, K);
-    const maker = `() => ${out}`;
-    const made = rec.env ? `${this.envRef(rec.env, path)}(${this.makerCase(this.envFactory.get(rec.env)!, maker)})()` : `(${maker})()`;
-    if (this.ids.has(K)) return null;
+    return { text: out, methods, derived, restLength };
+  }
+
+  /** A class: its source with static parts stripped, evaluated in its scope; its prototype and methods adopted. */
+  private classCreation(K: Function, rec: Closure, path: string): null {
+    const P = this.P;
+    const priv = rec.env ? this.isPrivateScope(rec.env) : false;
+    let ct: ClassText;
+    let made: string;
+    if (priv) {
+      // the class is made by its scope's factory (private-scope factories below)
+      this.envClass.set(rec.env!, K);
+      const ref = this.envRef(rec.env!, path);
+      if (this.ids.has(K)) return null;
+      ct = this.privateScopes.get(rec.env!)!.ct;
+      made = `${ref}(-1)`;
+      if (ct.restLength) this.forceLength.add(K);
+    } else {
+      ct = this.classText(rec.code, rec, K, path, false);
+      const out = this.constWrites(ct.text, rec.env, K);
+      const maker = `() => ${out}`;
+      made = rec.env ? `${this.envRef(rec.env, path)}(${this.makerCase(this.envFactory.get(rec.env)!, maker)})()` : `(${maker})()`;
+      if (this.ids.has(K)) return null;
+    }
+    const { methods, derived } = ct;
     const kid = this.adopt(K, made, this.closureProto(rec));
+    this.sourceText(kid, rec.code.sourceText);
     const proto = dataValue(K, 'prototype');
     let pid = -1;
     if (isObject(proto)) {
       if (this.ids.has(proto)) this.fail('a class prototype reached before its class', proto);
       this.paths.set(proto, `${this.paths.get(K) ?? path}.prototype`);
-      pid = this.adopt(proto, `${this.O}[${kid}].prototype`, derived ? PortableWriter.NEVER : this.realm.intrinsics.ObjectPrototype);
+      pid = this.adopt(proto, `${this.O}[${kid}].prototype`, derived || priv ? PortableWriter.NEVER : this.realm.intrinsics.ObjectPrototype);
     }
     const used = new Set<unknown>();
     for (const m of methods) {
@@ -765,12 +938,143 @@ export class PortableWriter {
         if (!r || used.has(fn) || this.ids.has(fn) || r.home !== home || r.code.kind !== kind || r.code.sourceText !== m.text) continue;
         used.add(fn);
         this.paths.set(fn, `${this.paths.get(home) ?? path}.${String(k)}`);
-        this.adopt(fn as Function, `${P}own(${this.O}[${homeId}], ${lit(m.key)}, ${lit(part)})`, this.closureProto(r));
+        this.sourceText(this.adopt(fn as Function, `${P}own(${this.O}[${homeId}], ${lit(m.key)}, ${lit(part)})`, this.closureProto(r)), m.text);
         break;
       }
       this.creates.push(`${P}del(${this.O}[${homeId}], ${lit(m.key)});`);
     }
     return null;
+  }
+
+  /**
+   * A function whose text Node has rewritten (a class, its methods) keeps its own source text for
+   * `Function.prototype.toString`, which becomes a proxy of Node's own answering from a table first.
+   */
+  private sourceText(id: number, text: string): void {
+    if (!this.sourceTable) {
+      this.sourceTable = true;
+      this.finals.unshift(`${this.P}srcInstall();`);
+    }
+    this.finals.push(`${this.P}src.set(${this.O}[${id}], ${lit(text)});`);
+  }
+
+  private sourceTable = false;
+
+  /** A function reading an imported binding live: a reader case of the exporting module scope's factory. */
+  private reader(cell: ImportCell, path: string): string {
+    if (!cell.env) return `${this.P}thunk(${this.value(cell.namespace, `${path}.<namespace>`)})`;
+    const ref = this.envRef(cell.env, path);
+    const f = this.envFactory.get(cell.env)!;
+    const name = bindingVar(cell.env.desc!.names[cell.slot]!, this.P);
+    (f.readers ??= new Set()).add(name);
+    return `${ref}(-5)(${lit(name)})`;
+  }
+
+  /**
+   * A module namespace: a proxy over a target of the same shape (sorted names, writable and
+   * non-configurable, `Symbol.toStringTag` 'Module', not extensible, null prototype) whose traps read
+   * each export live through a reader, as the engine's own namespace does. (It is a Proxy to Node's
+   * reflection — util.types.isProxy — and not a module namespace object to util.types.)
+   */
+  private namespaceCreation(o: object, m: ModuleRecord, path: string): { expr: string; given: unknown } {
+    const names = Reflect.ownKeys(o).filter((k): k is string => typeof k === 'string');
+    const id = this.ids.size;
+    this.envQueue.push(() => {
+      const readers = names.map((name) => {
+        const cell = this.engine.modules.resolveExport(m, name);
+        if (!cell || cell === 'ambiguous') this.fail(`a module namespace whose export ${name} does not resolve`, o);
+        return this.reader(cell as ImportCell, `${path}.${name}`);
+      });
+      this.fills.push(`${this.P}nsFill(${this.O}[${id}], [${names.map((n, i) => `${lit(n)}, ${readers[i]}`).join(', ')}]);`);
+    });
+    return { expr: `${this.P}ns([${names.map(lit).join(', ')}])`, given: null };
+  }
+
+  private isPrivateScope(e: Env): boolean {
+    return e.desc?.kind === 'class' && e.desc.names.some((n) => n.startsWith('#'));
+  }
+
+  /** The code of the class whose scope has this layout (the first class made after the layout in the code pushing it). */
+  private classCodeOf(e: Env): Code {
+    const desc = e.desc!;
+    const root = desc.file?.root;
+    const codes = root ? codeTree(root) : [];
+    const at = descTable(codes).get(desc);
+    const consts = at ? codes[at[0]]!.consts : [];
+    for (let j = at ? at[1] + 1 : consts.length; j < consts.length; j++) {
+      const c = consts[j] as Code;
+      if (c && c.ops instanceof Int32Array && c.flags & 8 /* ClassConstructor */) return c;
+    }
+    return this.fail('a class scope whose class cannot be found', e);
+  }
+
+  /** The class text a private scope's factory evaluates, and the private names it sets and reads. */
+  private privateScope(e: Env, path: string): PrivateScope {
+    const K = this.envClass.get(e);
+    const rec = K ? this.vm.closures.get(K)! : null;
+    const ct = this.classText(rec ? rec.code : this.classCodeOf(e), rec, K ?? e, path, true);
+    const text = this.constWrites(ct.text, e, K ?? e);
+    const mark = ` static ${this.P}SB() {} `;
+    const at = text.indexOf(mark);
+    if (at < 0) this.fail('a class whose text could not be prepared', K ?? e);
+    const fields: string[] = [];
+    const methods: string[] = [];
+    e.desc!.names.forEach((name, i) => {
+      const pn = e.vars[i];
+      if (!name.startsWith('#') || !(pn instanceof PrivateName)) return;
+      if (!IDENT.test(name.slice(1))) this.fail(`a private name ${JSON.stringify(name)}`, e);
+      if (pn.kind === 'field') fields.push(this.raw(name));
+      else if (pn.kind === 'method') methods.push(this.raw(name));
+    });
+    const ps = { ct, head: text.slice(0, at), tail: text.slice(at + mark.length), fields, methods };
+    this.privateScopes.set(e, ps);
+    return ps;
+  }
+
+  /**
+   * Private elements of the objects written so far whose names a written class scope holds: the
+   * object is stamped by that class's hidden constructor path (`P.stamp`; a class's own static
+   * elements come with its evaluation) and its private fields set through the class's dispatcher.
+   * Returns whether anything was written (new objects may then need writing).
+   */
+  private privateStates(): boolean {
+    const P = this.P;
+    let progress = false;
+    for (const entry of this.privPending) {
+      const privates = this.vm.privates.get(entry.o)!;
+      const ref = `${this.O}[${this.ids.get(entry.o)}]`;
+      const path = this.paths.get(entry.o) ?? ref;
+      for (const pn of entry.left) {
+        const at = this.pnIndex.get(pn);
+        if (!at) continue;
+        entry.left.delete(pn);
+        progress = true;
+        const scope = this.envRef(at.env, path);
+        if (!entry.stamped.has(at.env)) {
+          entry.stamped.add(at.env);
+          const r = typeof entry.o === 'function' ? this.vm.closures.get(entry.o) : undefined;
+          if (!(r && r.env === at.env && r.code.flags & 8)) {
+            if (types.isProxy(entry.o)) this.fail('a proxy holding private fields', entry.o);
+            this.stamps.push(`${P}stamp(${scope}(-1), ${ref});`);
+          }
+        }
+        if (pn.kind === 'field') this.fills.push(`${scope}(-3)(${ref}, ${lit(at.name)}, ${this.value(privates.get(pn), `${path}.${at.name}`)});`);
+      }
+    }
+    return progress;
+  }
+
+  /** A private method as a value: read from the class (static) or from an object stamped for it. */
+  private privateMethod(o: Function, rec: Closure, path: string): { expr: string; given: unknown } {
+    const e = rec.env;
+    const slot = e && this.isPrivateScope(e) ? e.desc!.names.findIndex((n, i) => n.startsWith('#') && (e.vars[i] as PrivateName | undefined)?.value === o) : -1;
+    if (slot < 0) this.fail('a private accessor function (Node never hands one out)', o);
+    const scope = this.envRef(e!, path);
+    const pn = e!.vars[slot] as PrivateName;
+    const K = this.envClass.get(e!);
+    const isStatic = !!K && !!this.vm.privates.get(K)?.has(pn);
+    const holder = isStatic ? this.value(K, `${path}.<class>`) : `${this.P}stamp(${scope}(-1), {})`;
+    return { expr: `${scope}(-4)(${holder}, ${lit(e!.desc!.names[slot])})`, given: this.closureProto(rec) };
   }
 
   private makerCase(f: Factory, maker: string): number {
@@ -792,6 +1096,7 @@ export class PortableWriter {
     if (e.object) this.fail('a `with` scope', e);
     if (e.extra) this.fail('a scope extended by a sloppy direct eval', e);
     const desc = e.desc!;
+    const priv = this.isPrivateScope(e);
     const parentRef = e.parent ? this.envRef(e.parent, path) : null;
     const parentF = e.parent ? this.envFactory.get(e.parent)! : null;
     const vars: string[] = [];
@@ -799,14 +1104,32 @@ export class PortableWriter {
     const tdz: string[] = [];
     let thisSlot = -1;
     let homeSlot = -1;
+    const imports: [string, ImportCell][] = [];
     desc.names.forEach((name, i) => {
-      const v = e.vars[i];
+      let v = e.vars[i];
+      const cell = importCell(v);
+      if (cell && !cell.namespace) {
+        // (an imported binding: read live through the importing factory's `imp` object)
+        if (!IDENT.test(name) || RESERVED.has(name)) this.fail(`an import named ${JSON.stringify(name)}`, e);
+        imports.push([this.raw(name), cell]);
+        return;
+      }
+      if (cell) v = cell.namespace;
+      if (desc.kind === 'module' && name === '*default*') {
+        // (a default export's hidden binding, named by the writer)
+        (v === HOLE ? tdz : vars).push(bindingVar(name, this.P));
+        if (v !== HOLE) slots.push(i);
+        return;
+      }
       if (name === '%this') thisSlot = i;
       else if (name === '%home') homeSlot = i;
       else if (name === '%new.target') {
         if (v !== undefined && v !== HOLE) this.fail('an arrow function that reads new.target', e);
       } else if (name === '%fn') this.fail('an arrow function that calls super()', e);
-      else if (name.startsWith('#')) this.fail('a class with private members', e);
+      else if (priv) {
+        // (a private scope's bindings are the class's own: its name and its private names)
+        if (name.startsWith('#') && v instanceof PrivateName) this.pnIndex.set(v, { env: e, name });
+      } else if (name.startsWith('#')) this.fail('a class with private members', e);
       else if (!IDENT.test(name) || RESERVED.has(name)) this.fail(`a binding named ${JSON.stringify(name)}`, e);
       else if (v === HOLE) tdz.push(this.raw(name));
       else {
@@ -814,14 +1137,21 @@ export class PortableWriter {
         slots.push(i);
       }
     });
+    const slotValue = (i: number) => {
+      const cell = importCell(e.vars[i]);
+      return cell ? cell.namespace : e.vars[i];
+    };
     const kind = homeSlot >= 0 ? 'method' : thisSlot >= 0 || vars.includes('arguments') ? 'function' : 'arrow';
     let descId = this.descIds.get(desc);
     if (descId === undefined) this.descIds.set(desc, (descId = this.descIds.size));
-    const key = `${descId}|${kind}|${tdz.join(',')}`;
+    // (a private scope's factory evaluates its class: one per scope, whose computed keys are its own)
+    const key = priv ? `priv|${this.nextFactory}` : `${descId}|${kind}|${tdz.join(',')}`;
     const siblings = parentF ? parentF.children : this.topFactories;
     let f = siblings.get(key);
     if (!f) {
       f = { id: this.nextFactory++, kind, vars, tdz, cases: [], makers: new Map(), children: new Map(), caseNo: 0 };
+      if (priv) f.priv = this.privateScope(e, path);
+      if (imports.length) f.imports = true;
       if (parentF) {
         parentF.cases.push(f);
         f.caseNo = parentF.cases.length;
@@ -844,7 +1174,13 @@ export class PortableWriter {
     this.envFactory.set(e, f);
     this.creating.delete(e);
     // the bindings are set once every object exists
-    if (vars.length) this.envQueue.push(() => this.fills.push(`${this.P}e[${id}](0, [${slots.map((i) => this.value(e.vars[i], `${path}.${desc.names[i]}`)).join(', ')}]);`));
+    if (vars.length) this.envQueue.push(() => this.fills.push(`${this.P}e[${id}](0, [${slots.map((i) => this.value(slotValue(i), `${path}.${desc.names[i]}`)).join(', ')}]);`));
+    if (imports.length) {
+      const envId = id;
+      this.envQueue.push(() => {
+        for (const [name, cell] of imports) this.fills.push(`${this.P}dp(${this.P}e[${envId}](-6), ${lit(name)}, { get: ${this.reader(cell, path)}, enumerable: true });`);
+      });
+    }
     return `${this.P}e[${id}]`;
   }
 
@@ -852,7 +1188,17 @@ export class PortableWriter {
     const P = this.P;
     const cases = [`case 0: ${f.vars.map((n, i) => `${n} = ${P}v[${i}];`).join(' ')} return;`];
     f.cases.forEach((c, i) => cases.push(`case ${i + 1}: return ${typeof c === 'string' ? c : this.renderFactory(c, false)};`));
-    const body = `{\n${f.vars.length ? `var ${f.vars.join(', ')};\n` : ''}return (${P}k, ${P}v) => { switch (${P}k) {\n${cases.join('\n')}\n} };${f.tdz.length ? `\nlet ${f.tdz.join(', ')};` : ''}\n}`;
+    if (f.priv) {
+      // the dispatcher is made by a static block of the class, so everything it makes sees the private names
+      const { head, tail, fields, methods } = f.priv;
+      cases.push(`case -1: return ${P}c;`);
+      if (fields.length) cases.push(`case -3: return function (${P}x, ${P}n, ${P}y) { switch (${P}n) { ${fields.map((n) => `case ${lit(n)}: ${P}x.${n} = ${P}y; return;`).join(' ')} } };`);
+      if (methods.length) cases.push(`case -4: return function (${P}x, ${P}n) { switch (${P}n) { ${methods.map((n) => `case ${lit(n)}: return ${P}x.${n};`).join(' ')} } };`);
+      return `() => {\nvar ${P}d;\n${head}static { const ${P}c = this; ${P}d = (${P}k, ${P}v) => { switch (${P}k) {\n${cases.join('\n')}\n} }; }${tail};\nreturn ${P}d;\n}`;
+    }
+    if (f.imports) cases.push(`case -6: return ${P}imp;`);
+    if (f.readers?.size) cases.push(`case -5: return function (${P}n) { switch (${P}n) { ${[...f.readers].map((n) => `case ${lit(n)}: return function () { return ${n}; };`).join(' ')} } };`);
+    const body = `{\n${f.vars.length ? `var ${f.vars.join(', ')};\n` : ''}${f.imports ? `var ${P}imp = ${P}cr(null);\n` : ''}return (${P}k, ${P}v) => { switch (${P}k) {\n${cases.join('\n')}\n} };${f.tdz.length ? `\nlet ${f.tdz.join(', ')};` : ''}\n}`;
     if (f.kind === 'arrow') return `() => ${body}`;
     if (f.kind === 'function') return `function () ${body}`;
     return top ? `() => ({ ${P}m() ${body} })` : `({ ${P}m() ${body} })`;
@@ -874,7 +1220,9 @@ export class PortableWriter {
     const ref = `${this.O}[${id}]`;
     const path = this.paths.get(o) ?? ref;
     this.weakEntries(o, ref, path);
-    if (this.engine.builtins.has(o) || this.vm.proxies.get(o)) return;
+    const privates = this.vm.privates.get(o);
+    if (privates?.size) this.privPending.push({ o, left: new Set(privates.keys()), stamped: new Set() });
+    if (this.engine.builtins.has(o) || this.vm.proxies.get(o) || this.nsModules.has(o)) return;
     const hostProps = this.hostProps.get(o);
     if (hostProps) return this.fillHost(o, ref, path, hostProps);
     const promise = getPromiseRecord(o);
@@ -936,6 +1284,7 @@ export class PortableWriter {
         if (!('value' in d)) return false;
         const made = this.madeProto.get(o);
         if (rec) {
+          if (k === 'length' && this.forceLength.has(o)) return false;
           if (k === 'length' || k === 'name') return !d.writable && !d.enumerable && !!d.configurable && d.value === (k === 'length' ? rec.code.length : this.nodeName(rec));
           return k === 'prototype' && made !== undefined && d.value === made && !!d.writable && !d.enumerable && !d.configurable;
         }
@@ -1017,7 +1366,7 @@ export class PortableWriter {
     const engine = this.engine;
     const vm = this.vm;
     const P = this.P;
-    if (engine.modules.modules.size) throw new NotPortable('it holds ES module records (portable output covers scripts)');
+    for (const m of engine.modules.modules.values()) if (m.namespace) this.nsModules.set(m.namespace, m);
     for (const [o, p] of this.cap.changedBuiltins) {
       this.paths.set(o, p);
       this.diffBuiltin(o, p);
@@ -1060,9 +1409,12 @@ export class PortableWriter {
       for (const root of this.host.roots()) this.value(root, '<host root>');
       hostLinks = this.host.links((v, path) => this.value(v, path), P);
     }
-    for (let i = 0, j = 0; i < this.fillQueue.length || j < this.envQueue.length; ) {
-      if (i < this.fillQueue.length) this.fill(this.fillQueue[i++]!);
-      else this.envQueue[j++]!();
+    for (let i = 0, j = 0; ; ) {
+      for (; i < this.fillQueue.length || j < this.envQueue.length; ) {
+        if (i < this.fillQueue.length) this.fill(this.fillQueue[i++]!);
+        else this.envQueue[j++]!();
+      }
+      if (!this.privateStates()) break;
     }
     const tops = [...this.topFactories.values()].map((f) => `var ${P}F${f.id} = ${this.renderFactory(f, true)};`);
     const label = `${P}L`;
@@ -1081,6 +1433,7 @@ export class PortableWriter {
       ...tops,
       `// 1. objects and scopes`,
       ...this.creates,
+      ...(this.stamps.length ? [`// private elements`, ...this.stamps] : []),
       `// 2. contents`,
       ...this.fills,
       `// 3. integrity`,
@@ -1120,7 +1473,24 @@ function ${P}fail(why) { ${P}console.error("snapvm: this snapshot cannot run in 
 function ${P}call(f, t) { return ${P}apply(f, t, [].slice.call(arguments, 2)); }
 function ${P}own(o, k, part) { var d = o == null ? void 0 : ${P}gd(o, k); if (!d) return void 0; if (part) return d[part]; if ("value" in d) return d.value; try { return d.get ? ${P}apply(d.get, o, []) : void 0; } catch (e) { return void 0; } }
 function ${P}proto(o) { return o == null ? void 0 : ${P}Object.getPrototypeOf(o); }
-function ${P}H() {}
+var ${P}T = null, ${P}keys = Reflect.ownKeys, ${P}src = new WeakMap(), ${P}fts = Function.prototype.toString;
+function ${P}srcInstall() {
+  // (a toString the program replaced stays as it is)
+  var FP = ${P}Object.getPrototypeOf(${P}noop), own = FP.toString;
+  if (own !== ${P}fts) return;
+  var p = new ${P}Proxy(own, { apply: function (t, self, args) { return ${P}src.has(self) ? ${P}src.get(self) : ${P}apply(t, self, args); } });
+  ${P}src.set(p, ${P}apply(own, own, []));
+  ${P}dp(FP, "toString", { value: p, writable: true, enumerable: false, configurable: true });
+}
+function ${P}H() { if (${P}T !== null) return ${P}T; }
+function ${P}stamp(K, o) {
+  var before = ${P}keys(o);
+  ${P}T = o;
+  try { new K(); } finally { ${P}T = null; }
+  var after = ${P}keys(o);
+  for (var i = 0; i < after.length; i++) if (before.indexOf(after[i]) < 0) ${P}del(o, after[i]);
+  return o;
+}
 function ${P}noop() {}
 function ${P}props(o, a) { for (var i = 0; i < a.length; i += 2) ${P}dp(o, a[i], { value: a[i + 1], writable: true, enumerable: true, configurable: true }); }
 function ${P}elems(o, a) { for (var i = 0; i < a.length; i++) if (i in a) ${P}dp(o, i, { value: a[i], writable: true, enumerable: true, configurable: true }); }
@@ -1131,6 +1501,19 @@ function ${P}err() { var e = new ${P}Error(); delete e.stack; return e; }
 function ${P}doneGen() { var g = (function* () {})(); g.next(); return g; }
 var ${P}itMake = { array: { keys: [].keys, values: [].values, entries: [].entries }, map: { keys: Map.prototype.keys, values: Map.prototype.values, entries: Map.prototype.entries }, set: { values: Set.prototype.values, entries: Set.prototype.entries }, string: { values: String.prototype[Symbol.iterator] } };
 var ${P}itNext = { array: [].values().next, map: new Map().keys().next, set: new Set().values().next, string: ""[Symbol.iterator]().next };
+var ${P}reExec = RegExp.prototype.exec, ${P}reMatchAll = RegExp.prototype[Symbol.matchAll], ${P}reNext = Object.getPrototypeOf(/a/[Symbol.matchAll]("")).next;
+function ${P}matchAll(matcher, flags, lastIndex, string) {
+  var C = { __proto__: null };
+  C[${P}S.species] = function () { return matcher; };
+  return ${P}apply(${P}reMatchAll, { __proto__: null, constructor: C, flags: flags, lastIndex: lastIndex }, [string]);
+}
+function ${P}matchAllDone() {
+  var never = new ${P}RegExp("(?!)");
+  ${P}dp(never, "exec", { value: ${P}reExec, writable: true, enumerable: false, configurable: true });
+  var it = ${P}matchAll(never, "", 0, "");
+  ${P}apply(${P}reNext, it, []);
+  return it;
+}
 function ${P}step(kind, it, n) { for (var i = 0; i < n; i++) ${P}apply(${P}itNext[kind], it, []); }
 function ${P}iter(kind, mode, src, done, units) {
   var it = ${P}apply(${P}itMake[kind][mode], done ? (kind === "map" ? new ${P}Map() : kind === "set" ? new ${P}Set() : kind === "string" ? "" : []) : src, []);
@@ -1164,6 +1547,34 @@ function ${P}elem(kind, list, count, called, index, settle) {
   };
 }
 function ${P}thunk(v) { return function () { return v; }; }
+var ${P}nsc = new WeakMap(), ${P}rget = Reflect.get, ${P}rhas = Reflect.has, ${P}rdefine = Reflect.defineProperty, ${P}is = Object.is;
+function ${P}ns(names) {
+  var cells = ${P}cr(null), t = ${P}cr(null);
+  for (var i = 0; i < names.length; i++) ${P}dp(t, names[i], { value: void 0, writable: true, enumerable: true, configurable: false });
+  ${P}dp(t, ${P}S.toStringTag, { value: "Module", writable: false, enumerable: false, configurable: false });
+  ${P}pe(t);
+  var p = new ${P}Proxy(t, {
+    get: function (t, k) { return typeof k === "symbol" ? ${P}rget(t, k) : k in cells ? cells[k]() : void 0; },
+    getOwnPropertyDescriptor: function (t, k) { if (typeof k === "symbol") return ${P}gd(t, k); if (!(k in cells)) return void 0; return { value: cells[k](), writable: true, enumerable: true, configurable: false }; },
+    defineProperty: function (t, k, d) {
+      if (typeof k === "symbol") return ${P}rdefine(t, k, d);
+      if (!(k in cells)) return false;
+      var v = cells[k]();
+      if (d.configurable === true || d.enumerable === false || d.get || d.set || d.writable === false) return false;
+      return !("value" in d) || ${P}is(d.value, v);
+    },
+    has: function (t, k) { return typeof k === "symbol" ? ${P}rhas(t, k) : k in cells; },
+    set: function () { return false; },
+    deleteProperty: function (t, k) { return typeof k === "symbol" ? ${P}del(t, k) : !(k in cells); },
+    getPrototypeOf: function () { return null; },
+    setPrototypeOf: function (t, p) { return p === null; },
+    isExtensible: function () { return false; },
+    preventExtensions: function () { return true; }
+  });
+  ${P}nsc.set(p, cells);
+  return p;
+}
+function ${P}nsFill(p, a) { var cells = ${P}nsc.get(p); for (var i = 0; i < a.length; i += 2) cells[a[i]] = a[i + 1]; }
 function ${P}thrower(e) { return function () { throw e; }; }
 function ${P}arm(id, cb, args, delay, period) {
   var t = { h: null };
