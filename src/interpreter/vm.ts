@@ -5,12 +5,13 @@ import { Finalization } from './weak';
 import { types } from 'node:util';
 import { Op } from './opcodes';
 import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
-import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls } from './compiler';
+import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls, compileLazy } from './compiler';
 import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
 
 /** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
-const FAST_CALL_EXCLUDED = CodeFlag.ClassConstructor | CodeFlag.Generator | CodeFlag.Async;
+// (an uncompiled Code takes the general path once: prepareCall compiles it)
+const FAST_CALL_EXCLUDED = CodeFlag.ClassConstructor | CodeFlag.Generator | CodeFlag.Async | CodeFlag.Lazy;
 
 /**
  * One small host function per property name (and per strictness for stores), so that V8 gives each
@@ -453,6 +454,7 @@ export class VM {
    */
   prepareCall(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean): Frame | null {
     const code = rec.code;
+    if (code.flags & CodeFlag.Lazy) compileLazy(code);
     const flags = code.flags;
     if (construct) {
       if (!(flags & CodeFlag.Constructor)) this.throwError('TypeError', `${code.name || 'anonymous'} is not a constructor`);
