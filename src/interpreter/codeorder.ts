@@ -72,6 +72,20 @@ function shell(file: SourceFile, parent: Code | null, lazy: LazyBody): Code {
 
 const PATTERNS = new Set(['ObjectPattern', 'ArrayPattern']);
 const SKIP = new Set(['type', 'start', 'end', 'loc', 'range']);
+/** The child nodes of each ESTree node type, in source order (a type not listed is walked by its keys). */
+const CHILDREN: Record<string, readonly string[]> = {
+  Identifier: [], Literal: [], ThisExpression: [], Super: [], EmptyStatement: [], DebuggerStatement: [], TemplateElement: [], PrivateIdentifier: [], MetaProperty: [],
+  ExpressionStatement: ['expression'], ReturnStatement: ['argument'], ThrowStatement: ['argument'], BreakStatement: [], ContinueStatement: [],
+  IfStatement: ['test', 'consequent', 'alternate'], WhileStatement: ['test', 'body'], DoWhileStatement: ['body', 'test'], LabeledStatement: ['body'],
+  WithStatement: ['object', 'body'], TryStatement: ['block', 'handler', 'finalizer'], CatchClause: ['param', 'body'],
+  VariableDeclaration: ['declarations'], ArrayExpression: ['elements'], ObjectExpression: ['properties'], Property: ['key', 'value'],
+  UnaryExpression: ['argument'], UpdateExpression: ['argument'], BinaryExpression: ['left', 'right'], LogicalExpression: ['left', 'right'],
+  MemberExpression: ['object', 'property'], ConditionalExpression: ['test', 'consequent', 'alternate'], CallExpression: ['callee', 'arguments'],
+  NewExpression: ['callee', 'arguments'], SequenceExpression: ['expressions'], SpreadElement: ['argument'], RestElement: ['argument'],
+  ArrayPattern: ['elements'], ObjectPattern: ['properties'], TemplateLiteral: ['quasis', 'expressions'], TaggedTemplateExpression: ['tag', 'quasi'],
+  YieldExpression: ['argument'], AwaitExpression: ['argument'], ChainExpression: ['expression'], ParenthesizedExpression: ['expression'],
+  ImportExpression: ['source', 'options'],
+};
 
 /**
  * Every Code of `program`'s unit, in the order the compiler (compiler.ts) creates them: a function
@@ -153,12 +167,14 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
       case 'AssignmentExpression':
         return PATTERNS.has(n.left.type) ? each([n.right, n.left], p) : each([n.left, n.right], p);
     }
-    for (const key in n) {
-      if (SKIP.has(key)) continue;
-      const v = n[key];
-      if (Array.isArray(v)) each(v, p);
-      else if (v && typeof v === 'object' && typeof v.type === 'string') walk(v, p);
-    }
+    const keys = CHILDREN[n.type as string];
+    if (keys === undefined) {
+      for (const key in n) if (!SKIP.has(key)) child(n[key], p);
+    } else for (let i = 0; i < keys.length; i++) child(n[keys[i]!], p);
+  };
+  const child = (v: unknown, p: Code): void => {
+    if (Array.isArray(v)) each(v, p);
+    else if (v && typeof v === 'object' && typeof (v as Node).type === 'string') walk(v as Node, p);
   };
   const root = add(program, null, 'top');
   hoisted(analysis.scopes.get(program), root);
