@@ -71,6 +71,8 @@ function shell(file: SourceFile, parent: Code | null, lazy: LazyBody): Code {
 }
 
 const PATTERNS = new Set(['ObjectPattern', 'ArrayPattern']);
+/** Nodes that make a Code (the analysis gives each a scope). */
+const CODE_NODES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ClassDeclaration', 'ClassExpression', 'PropertyDefinition', 'StaticBlock']);
 const SKIP = new Set(['type', 'start', 'end', 'loc', 'range']);
 /** The child nodes of each ESTree node type, in source order (a type not listed is walked by its keys). */
 const CHILDREN: Record<string, readonly string[]> = {
@@ -101,6 +103,20 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
     unit.list.push(c);
     unit.byNode.set(node, c);
     return c;
+  };
+  // Where code-making nodes start (each has a scope of its own): a subtree holding none is skipped.
+  const starts: number[] = [];
+  for (const node of analysis.scopes.keys()) if (CODE_NODES.has(node.type)) starts.push(node.start);
+  starts.sort((a, b) => a - b);
+  const holdsCode = (n: Node): boolean => {
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < n.start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < starts.length && starts[lo]! < n.end;
   };
   const each = (nodes: (Node | null)[], p: Code): void => {
     for (const n of nodes) walk(n, p);
@@ -136,7 +152,7 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
     }
   };
   const walk = (n: Node | null | undefined, p: Code): void => {
-    if (!n || typeof n.type !== 'string') return;
+    if (!n || typeof n.type !== 'string' || !holdsCode(n)) return;
     switch (n.type) {
       case 'FunctionDeclaration':
         return; // made where its scope hoists it
