@@ -2149,23 +2149,22 @@ class FunctionCompiler {
   }
 
   compileStaticBody(): Code {
-    const fc = this;
     const fs = this.fnScope;
     const el = this.node;
-    fc.enterScope(fs);
+    this.enterScope(fs);
     for (const [n, op] of [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]] as [string, Op][]) {
       const d = fs.decls.get(n);
       if (d) {
-        fc.emit(op);
-        fc.storeDecl(d);
+        this.emit(op);
+        this.storeDecl(d);
       }
     }
-    fc.hoistFunctions(fs, false);
-    fc.retReg = fc.reg();
-    for (const s of el.body) fc.statement(s);
-    fc.emit(Op.Undef);
-    fc.emit(Op.Return);
-    return fc.finish();
+    this.hoistFunctions(fs, false);
+    this.retReg = this.reg();
+    for (const s of el.body) this.statement(s);
+    this.emit(Op.Undef);
+    this.emit(Op.Return);
+    return this.finish();
   }
 
   private defaultConstructor(c: Node, name: string, derived: boolean): Code {
