@@ -11,6 +11,12 @@ export interface EngineOptions {
   warmUp?: boolean;
   /** Maximum depth of guest frames before a guest RangeError (default 100 000). */
   frameLimit?: number;
+  /**
+   * Compile a function's body to bytecode on its first call, not with its script (default true): a
+   * start-up or a restore compiles only what runs. Syntax errors are still reported when the script
+   * loads (the whole script is parsed and analysed then). false compiles everything at once.
+   */
+  lazyCompile?: boolean;
   /** Proper tail calls in strict code (ES2015): tail recursion in constant space, but tail-calling frames vanish from stack traces. Default false. */
   properTailCalls?: boolean;
   /** Receives each console call: the level and the guest arguments (guest-realm values). */

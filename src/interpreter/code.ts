@@ -64,6 +64,13 @@ export interface Code {
   readonly callSites: unknown[];
   /** A frame's registers and operand stack as first laid out (PACKED array of undefined), copied per call; it grows to the deepest stack seen at a return. */
   template: unknown[];
+  /** The code whose body creates this one (null for a compile unit's top-level code). */
+  readonly parent: Code | null;
+  /**
+   * Set while the body has no bytecode yet (flag `Lazy`): how to compile it on its first call
+   * (compiler.ts `compileLazy`). Until the parent's body is compiled, name and kind are not known either.
+   */
+  lazy: object | null;
 }
 
 export const enum CodeFlag {
@@ -76,6 +83,8 @@ export const enum CodeFlag {
   Async = 64,
   Constructor = 128,
   HasFields = 256,
+  /** No bytecode yet: `ops`, `consts`, registers… are filled on the first call (`Code.lazy`). */
+  Lazy = 512,
 }
 
 export class SourceFile {
@@ -83,6 +92,8 @@ export class SourceFile {
   /** How the engine compiled this text, and the resulting top-level code (for the snapshot room). */
   unit: CompileUnit | null = null;
   root: Code | null = null;
+  /** Every Code of the unit in its fixed pre-order (codeorder.ts), compiled or not: the index names a function across engines. */
+  codes: Code[] = [];
   constructor(
     readonly name: string,
     readonly text: string,

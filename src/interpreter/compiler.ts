@@ -4,6 +4,7 @@
 import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
+import { LazyBody, UnitCodes, unitCodes } from './codeorder';
 
 class Label {
   pos = -1;
@@ -68,6 +69,8 @@ export interface CompileOptions {
   selfHosted?: boolean;
   /** ES2015 proper tail calls (off by default: they drop frames from stack traces, as in V8). */
   properTailCalls?: boolean;
+  /** Compile a function's body on its first call (compileLazy) instead of with the unit (default false). */
+  lazy?: boolean;
 }
 
 export class CompileError extends Error {
@@ -84,8 +87,75 @@ const IDENT = /^[A-Za-z_$][\w$]*$/;
 export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions): Code {
   const analysis = new Analysis(program, kind, strict, opts.dynamicOuter === true);
   const top = analysis.scopes.get(program)!;
-  const fc = new FunctionCompiler(analysis, top, program, kind, opts, null, '');
-  return fc.compileTop();
+  const unit = unitCodes(program, analysis, opts);
+  opts.file.codes = unit.list;
+  const root = declare(unit.shell(program), kind, '', top.strict, 0, 0, [], '');
+  new FunctionCompiler(analysis, top, program, kind, opts, unit, '').compileTop();
+  // in list order, a parent's body is compiled (and its children declared) before its children
+  if (!opts.lazy) for (const c of unit.list) if (c.lazy && (c.lazy as LazyBody).declared) compileLazy(c);
+  return root;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** What a Code is before its body is compiled: what creating and naming its function needs. */
+function declare(code: Code, kind: FunctionKind, name: string, strict: boolean, flags: number, length: number, paramNames: string[], sourceText: string): Code {
+  const c = code as Writable<Code>;
+  const lazy = c.lazy as LazyBody | null;
+  if (!lazy || lazy.declared) throw new Error(`invariant: the Code of ${name || 'an anonymous function'} is declared twice`);
+  Object.assign(c, { kind, name, strict, flags: flags | CodeFlag.Lazy, length, paramNames, sourceText });
+  lazy.declared = true;
+  lazy.kind = kind;
+  lazy.name = name;
+  return code;
+}
+
+/** The flags a function's Code gets from its kind and scope (the body adds none). */
+function functionFlags(kind: FunctionKind, methodKind: FunctionKind | undefined, s: Scope): number {
+  let flags = s.usesThis ? CodeFlag.UsesThis : 0;
+  if (kind === 'classConstructor' || kind === 'derivedConstructor') flags |= CodeFlag.ClassConstructor | CodeFlag.Constructor;
+  if (kind === 'derivedConstructor') flags |= CodeFlag.Derived;
+  if (kind === 'normal' && !methodKind) flags |= CodeFlag.Constructor;
+  if (kind === 'arrow' || kind === 'asyncArrow') flags |= CodeFlag.Arrow;
+  if (kind === 'generator' || kind === 'asyncGenerator') flags |= CodeFlag.Generator;
+  if (kind === 'async' || kind === 'asyncArrow' || kind === 'asyncGenerator') flags |= CodeFlag.Async;
+  if (!s.strict) flags |= CodeFlag.SloppyThis;
+  return flags;
+}
+
+/**
+ * Give a declared Code its bytecode (its first call, a restored frame or environment of it, or at
+ * once without `lazy`). Its parent's body is compiled, so every scope around it has its layout.
+ */
+export function compileLazy(code: Code): void {
+  const lazy = code.lazy as LazyBody | null;
+  if (!lazy) return;
+  if (!lazy.declared) throw new Error(`invariant: compiling a Code whose parent body was never compiled`);
+  const s = lazy.analysis.scopes.get(lazy.node)!;
+  const fc = new FunctionCompiler(lazy.analysis, s, lazy.node, lazy.kind, lazy.opts, lazy.unit, lazy.name);
+  if (lazy.role === 'field') fc.compileField(lazy.node, lazy.staticName);
+  else if (lazy.role === 'staticBlock') fc.compileStaticBody();
+  else fc.compileBody(lazy.methodKind);
+}
+
+/** Make `code` declared (its name and kind known): compile the bodies of the ancestors that are not yet (a snapshot names any Code of a unit). */
+export function declareCode(code: Code): void {
+  const lazy = code.lazy as LazyBody | null;
+  if (!lazy || lazy.declared || !code.parent) return;
+  declareCode(code.parent);
+  compileLazy(code.parent);
+  if (!(code.lazy as LazyBody | null)?.declared && code.lazy) throw new Error(`invariant: compiling ${code.parent.name || 'a function'} did not declare its child at ${lazy.node.start}`);
+}
+
+/** The Codes a compiled unit holds in its constants, in pre-order (what the order of codeorder.ts must equal). */
+export function emittedCodes(root: Code): Code[] {
+  const out: Code[] = [];
+  const visit = (c: Code) => {
+    out.push(c);
+    for (const k of c.consts) if (typeof k === 'object' && k !== null && (k as Code).ops instanceof Int32Array && Array.isArray((k as Code).consts)) visit(k as Code);
+  };
+  visit(root);
+  return out;
 }
 
 class FunctionCompiler {
@@ -114,7 +184,7 @@ class FunctionCompiler {
     private readonly node: Node,
     private readonly kind: FunctionKind,
     private readonly opts: CompileOptions,
-    private readonly parent: FunctionCompiler | null,
+    private readonly unit: UnitCodes,
     private readonly name: string,
   ) {
     this.scope = fnScope;
@@ -372,7 +442,7 @@ class FunctionCompiler {
     if (this.completionReg >= 0) this.emit(Op.GetReg, this.completionReg);
     else this.emit(Op.Undef);
     this.emit(Op.Return);
-    return this.finish(this.kind, program.body.length ? program : program, 0, []);
+    return this.finish();
   }
 
   private globalDecls(top: Scope): GlobalDecls {
@@ -410,22 +480,22 @@ class FunctionCompiler {
       if (node.generator) kind = node.async ? 'asyncGenerator' : 'generator';
       else if (node.async) kind = 'async';
     }
-    const fc = new FunctionCompiler(this.analysis, scope, node, kind, this.opts, this, name);
-    if (kindOverride === 'method' || kindOverride === 'getter' || kindOverride === 'setter') fc.flags |= 0;
-    return fc.compileBody(kindOverride);
+    const params: Node[] = node.params ?? [];
+    let length = 0;
+    for (const p of params) {
+      if (p.type === 'RestElement' || p.type === 'AssignmentPattern') break;
+      length++;
+    }
+    const code = declare(this.unit.shell(node), kind, name, scope.strict, functionFlags(kind, kindOverride, scope), length, params.map((p) => (p.type === 'Identifier' ? p.name : '')), this.opts.file.text.slice(node.start, node.end));
+    (code.lazy as LazyBody).methodKind = kindOverride;
+    return code;
   }
 
-  private compileBody(methodKind?: FunctionKind): Code {
+  compileBody(methodKind?: FunctionKind): Code {
     const node = this.node;
     const s = this.fnScope;
     const kind = this.kind;
-    if (kind === 'classConstructor' || kind === 'derivedConstructor') this.flags |= CodeFlag.ClassConstructor | CodeFlag.Constructor;
-    if (kind === 'derivedConstructor') this.flags |= CodeFlag.Derived;
-    if (kind === 'normal' && !methodKind) this.flags |= CodeFlag.Constructor;
-    if (kind === 'arrow' || kind === 'asyncArrow') this.flags |= CodeFlag.Arrow;
-    if (kind === 'generator' || kind === 'asyncGenerator') this.flags |= CodeFlag.Generator;
-    if (kind === 'async' || kind === 'asyncArrow' || kind === 'asyncGenerator') this.flags |= CodeFlag.Async;
-    if (!s.strict) this.flags |= CodeFlag.SloppyThis;
+    this.flags = functionFlags(kind, methodKind, s);
     this.retReg = this.reg();
     // Parameters and body share one scope here (NON-SPEC: no separate var environment when
     // parameters have expressions).
@@ -463,31 +533,22 @@ class FunctionCompiler {
       } else this.emit(Op.Arguments);
       this.storeDecl(argsDecl);
     }
-    let length = 0;
-    let seenDefault = false;
     // Simple parameters kept in registers, with no arguments object to see them, are written into
     // the registers by the call itself (Code.paramRegs): no argument list is allocated.
     const usesArgumentsObject = !!argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments;
     const names = params.map((p) => p.name);
     if (simple && !usesArgumentsObject && new Set(names).size === names.length && params.every((p) => { const d = s.decls.get(p.name)!; return !d.captured && d.index >= 0 && d.kind === 'param'; })) {
       this.paramRegs = params.map((p) => s.decls.get(p.name)!.index);
-      length = params.length;
     }
     params.forEach((p, i) => {
       if (this.paramRegs) return;
-      if ((s.decls.get(p.name) as { mapped?: number } | undefined)?.mapped !== undefined) {
-        if (!seenDefault) length++;
-        return;
-      }
+      if ((s.decls.get(p.name) as { mapped?: number } | undefined)?.mapped !== undefined) return;
       if (p.type === 'RestElement') {
         this.ops.push(ExtOp.Rest, i);
         this.bindPattern(p.argument, true);
-        seenDefault = true;
         return;
       }
       this.emitArg(i);
-      if (p.type === 'AssignmentPattern') seenDefault = true;
-      else if (!seenDefault) length++;
       this.targetWithDefault(p, (t) => this.bindPattern(t, true));
     });
     // The body's own environment when parameters have expressions: vars named like a parameter
@@ -513,7 +574,7 @@ class FunctionCompiler {
       this.expression(node.body);
       this.emit(Op.Return);
     }
-    return this.finish(kind, node, length, params.map((p: Node) => (p.type === 'Identifier' ? p.name : '')));
+    return this.finish();
   }
 
   /** Push argument i of the frame (undefined when absent). */
@@ -529,36 +590,30 @@ class FunctionCompiler {
     this.ops.push(ExtOp.Arg, i);
   }
 
-  private finish(kind: FunctionKind, node: Node, length: number, paramNames: string[]): Code {
-    const text = this.opts.file.text;
-    let name = this.name;
-    return {
-      name,
-      kind,
-      strict: this.fnScope.strict,
+  /** Write the body into this function's Code (made by codeorder.ts, declared by the parent's body). */
+  private finish(): Code {
+    const code = this.unit.shell(this.node) as Writable<Code>;
+    for (const k of this.consts) if (k instanceof ScopeDesc) k.file = this.opts.file;
+    if (this.moduleDesc) this.moduleDesc.file = this.opts.file;
+    const thisDecl = this.fnScope.decls.get(THIS);
+    Object.assign(code, {
       ops: Int32Array.from(this.ops),
       consts: this.consts,
       nregs: this.nregs,
       handlers: Int32Array.from(this.handlers),
-      length,
-      sourceText: kind === 'script' || kind === 'module' || kind === 'eval' ? '' : text.slice(node.start, node.end),
-      file: this.opts.file.name,
-      source: this.opts.file,
       positions: this.positions,
       flags: this.flags | (this.fnScope.usesThis ? CodeFlag.UsesThis : 0),
       completionReg: this.completionReg,
-      paramNames,
       moduleDesc: this.moduleDesc,
       calleeNames: this.calleeNames,
       paramRegs: this.paramRegs,
-      thisReg: (() => {
-        const d = this.fnScope.decls.get(THIS);
-        return d && !d.captured && d.index >= 0 ? d.index : -1;
-      })(),
+      thisReg: thisDecl && !thisDecl.captured && thisDecl.index >= 0 ? thisDecl.index : -1,
       accessors: accessorSlots(this.consts.length),
       callSites: packedArray(this.ops.length + 1),
       template: packedArray(this.nregs + STACK_HEADROOM),
-    };
+      lazy: null,
+    });
+    return code;
   }
 
   // ---- statements ----
@@ -2043,8 +2098,9 @@ class FunctionCompiler {
         // field: its initializer is a function of its own, run with the instance as `this`
         if (el.value) {
           const fs = this.analysis.scopes.get(el)!;
-          const fc = new FunctionCompiler(this.analysis, fs, el, 'fieldInit', this.opts, this, staticName ?? '');
-          this.emit(Op.Closure, this.k(fc.compileField(el, staticName)));
+          const code = declare(this.unit.shell(el), 'fieldInit', staticName ?? '', fs.strict, fs.usesThis ? CodeFlag.UsesThis : 0, 0, [], this.opts.file.text.slice(el.start, el.end));
+          (code.lazy as LazyBody).staticName = staticName;
+          this.emit(Op.Closure, this.k(code));
         } else this.emit(Op.Undef);
         this.emit(ExtOp.ClassElement, el.static ? 1 : 0, ctor);
       }
@@ -2084,53 +2140,44 @@ class FunctionCompiler {
       }
     }
     this.emit(Op.Return);
-    return this.finish('fieldInit', el, 0, []);
+    return this.finish();
   }
 
   private compileStaticBlock(el: Node): Code {
     const fs = this.analysis.scopes.get(el)!;
-    const fc = new FunctionCompiler(this.analysis, fs, el, 'staticBlock', this.opts, this, '');
-    fc.enterScope(fs);
+    return declare(this.unit.shell(el), 'staticBlock', '', fs.strict, fs.usesThis ? CodeFlag.UsesThis : 0, 0, [], this.opts.file.text.slice(el.start, el.end));
+  }
+
+  compileStaticBody(): Code {
+    const fs = this.fnScope;
+    const el = this.node;
+    this.enterScope(fs);
     for (const [n, op] of [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]] as [string, Op][]) {
       const d = fs.decls.get(n);
       if (d) {
-        fc.emit(op);
-        fc.storeDecl(d);
+        this.emit(op);
+        this.storeDecl(d);
       }
     }
-    fc.hoistFunctions(fs, false);
-    fc.retReg = fc.reg();
-    for (const s of el.body) fc.statement(s);
-    fc.emit(Op.Undef);
-    fc.emit(Op.Return);
-    return fc.finish('staticBlock', el, 0, []);
+    this.hoistFunctions(fs, false);
+    this.retReg = this.reg();
+    for (const s of el.body) this.statement(s);
+    this.emit(Op.Undef);
+    this.emit(Op.Return);
+    return this.finish();
   }
 
   private defaultConstructor(c: Node, name: string, derived: boolean): Code {
-    return {
-      name,
-      kind: derived ? 'derivedConstructor' : 'classConstructor',
-      strict: true,
+    const code = declare(this.unit.shell(c), derived ? 'derivedConstructor' : 'classConstructor', name, true, CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0), 0, [], this.opts.file.text.slice(c.start, c.end));
+    return Object.assign(code as Writable<Code>, {
       ops: Int32Array.from(derived ? [ExtOp.DefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
-      consts: [],
-      nregs: 0,
-      handlers: new Int32Array(0),
-      length: 0,
-      sourceText: this.opts.file.text.slice(c.start, c.end),
-      file: this.opts.file.name,
-      source: this.opts.file,
       positions: [0, c.start],
-      flags: CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0),
-      completionReg: -1,
-      paramNames: [],
-      moduleDesc: null,
-      calleeNames: [],
-      paramRegs: null,
-      thisReg: -1,
+      flags: code.flags & ~CodeFlag.Lazy,
       accessors: accessorSlots(0),
       callSites: packedArray(6),
       template: packedArray(0),
-    };
+      lazy: null,
+    });
   }
 }
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Realm, makeStamp } from './realm';
 import { VM, Frame, GuestThrow, SafepointStop, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
-import { SourceFile, Code, ScopeDesc } from './code';
+import { SourceFile, Code } from './code';
 import { JobQueue } from './jobs';
 import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
 import { Timers, EventLoop, installTimers } from './timers';
@@ -14,7 +14,7 @@ import { THIS, NEW_TARGET } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
-import { builtinPaths, codeTree } from './state';
+import { builtinPaths } from './state';
 import { WARMUP_SOURCE } from './warmup';
 
 /** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
@@ -190,13 +190,9 @@ export class Engine {
     const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction, kind === 'eval' && strict);
     try {
       const sourceFile = new SourceFile(file, source);
-      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted });
+      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false });
       sourceFile.unit = { kind, strict, dynamicOuter, inFunction, selfHosted };
       sourceFile.root = code;
-      for (const c of codeTree(code)) {
-        if (c.moduleDesc) c.moduleDesc.file = sourceFile;
-        for (const k of c.consts) if (k instanceof ScopeDesc) k.file = sourceFile;
-      }
       return code;
     } catch (e) {
       if (e instanceof CompileError) throw this.syntaxError({ message: e.message, pos: e.offset }, file, source);

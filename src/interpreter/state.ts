@@ -8,6 +8,7 @@ import type { VM } from './vm';
 
 export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type MappedParams, type StampedKind } from './vm';
 export { offsetAt, CodeFlag, type Code } from './code';
+export { compileLazy, declareCode } from './compiler';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';
@@ -27,8 +28,12 @@ function isCode(v: unknown): v is Code {
   return typeof v === 'object' && v !== null && (v as Code).ops instanceof Int32Array && Array.isArray((v as Code).consts);
 }
 
-/** Every Code of a compile unit in a fixed pre-order: the index names a function across engines. */
+/**
+ * Every Code of a compile unit in a fixed pre-order, compiled or not (codeorder.ts): the index names a
+ * function across engines. A Code of the list may be uncompiled (`declareCode`, `compileLazy`).
+ */
 export function codeTree(root: Code): Code[] {
+  if (root.source.codes[0] === root) return root.source.codes;
   const out: Code[] = [];
   const visit = (c: Code) => {
     out.push(c);

@@ -7,7 +7,7 @@
 // (or of this table): `VerifyError`, loud. The snapshot room verifies lazily on restore (a `Verifier`),
 // for the Codes that have frames, and checks every frame against it (restore is typed).
 import { Op, operandCount } from './opcodes';
-import { ExtOp, extOperandCount } from './compiler';
+import { ExtOp, extOperandCount, compileLazy } from './compiler';
 import type { Code } from './code';
 import { ScopeDesc } from './code';
 
@@ -134,6 +134,7 @@ function noteCreation(creates: Map<Code, EnvShape[]>, c: Code, envs: EnvShape): 
 
 /** Abstract interpretation of one Code. Throws VerifyError when the compiler's output has no single shape somewhere. */
 function analyse(code: Code): Verified {
+  compileLazy(code); // the shapes are the bytecode's: a restored frame of a lazy Code gets it first
   const ops = code.ops;
   const consts = code.consts;
   const n = ops.length;
@@ -423,6 +424,7 @@ function analyse(code: Code): Verified {
  * `noteCreation` steps): cheap enough to run for every code that has closures in a snapshot.
  */
 function creations(code: Code): Map<Code, EnvShape[]> {
+  compileLazy(code);
   const ops = code.ops;
   const consts = code.consts;
   const n = ops.length;

@@ -5,12 +5,13 @@ import { Finalization } from './weak';
 import { types } from 'node:util';
 import { Op } from './opcodes';
 import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
-import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls } from './compiler';
+import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls, CompileError, compileLazy } from './compiler';
 import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
 
 /** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
-const FAST_CALL_EXCLUDED = CodeFlag.ClassConstructor | CodeFlag.Generator | CodeFlag.Async;
+// (an uncompiled Code takes the general path once: prepareCall compiles it)
+const FAST_CALL_EXCLUDED = CodeFlag.ClassConstructor | CodeFlag.Generator | CodeFlag.Async | CodeFlag.Lazy;
 
 /**
  * One small host function per property name (and per strictness for stores), so that V8 gives each
@@ -453,6 +454,15 @@ export class VM {
    */
   prepareCall(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean): Frame | null {
     const code = rec.code;
+    if (code.flags & CodeFlag.Lazy) {
+      try {
+        compileLazy(code);
+      } catch (e) {
+        // the whole script was parsed and analysed at load: only an engine limit lands here
+        if (e instanceof CompileError) this.throwError('SyntaxError', e.message);
+        throw e;
+      }
+    }
     const flags = code.flags;
     if (construct) {
       if (!(flags & CodeFlag.Constructor)) this.throwError('TypeError', `${code.name || 'anonymous'} is not a constructor`);

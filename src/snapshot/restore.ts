@@ -4,7 +4,7 @@
 // a stranger can do nothing a guest program could not.
 import { types } from 'node:util';
 import { Engine, type EngineOptions } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, type IteratorKind, type IteratorMode } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, compileLazy, declareCode, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, type IteratorKind, type IteratorMode } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, newRestoredRecords, type RestoredRecords } from './typed';
@@ -88,10 +88,13 @@ export class Restorer {
     return v;
   }
 
-  private code(u: unknown, c: unknown): Code {
+  /** Code c of unit u, declared (its enclosing bodies compiled: their scope layouts and its name are known); with `body`, compiled too. */
+  private code(u: unknown, c: unknown, body = false): Code {
     const codes = this.units[this.num(u, 'a unit')];
     const code = codes?.[this.num(c, 'a code index')];
     if (!code) this.bad(`no function ${String(c)} in unit ${String(u)}`);
+    declareCode(code);
+    if (body) compileLazy(code);
     return code;
   }
 
@@ -267,7 +270,7 @@ export class Restorer {
 
   private linkFrame(f: Frame, fields: unknown[]): void {
     const [u, c, fn, pc, sp, stack, env, fnEnv, thisValue, newTarget, args, argsObj, gen, asyncCap, construct, delivered, caller, boundary, module] = fields;
-    const code = this.code(u, c);
+    const code = this.code(u, c, true);
     const closure = fn === undefined ? null : this.engine.vm.closures.get(fn);
     if (fn !== undefined && !closure) this.bad('a frame whose function is not a guest function');
     const values = this.list(stack, 'a frame stack').map((v) => this.resolve(v));
@@ -374,7 +377,7 @@ export class Restorer {
       return vm.makeFunction(code, e, undefined, null);
     });
     def('env', (id: unknown, parent: unknown, u: unknown, c: unknown, k: unknown) => {
-      const code = this.code(u, c);
+      const code = this.code(u, c, true);
       const desc = k === -1 ? code.moduleDesc : code.consts[this.num(k, 'a scope layout')];
       if (!desc || !(desc as any).names) this.bad('an environment with an unknown scope layout');
       const n = (desc as any).names.length;
@@ -647,7 +650,7 @@ export class Restorer {
       vm.privateAdd(obj, name, this.typed.expect(this.resolve(value), this.typed.value, `private field ${name.description}`));
     });
     def('template', (u: unknown, c: unknown, k: unknown, obj: unknown) => {
-      const site = this.code(u, c).consts[this.num(k, 'a template site')];
+      const site = this.code(u, c, true).consts[this.num(k, 'a template site')];
       if (!(site instanceof TemplateSite)) this.bad('a template object for something that is not a template');
       site.cache = obj;
     });

@@ -447,8 +447,6 @@ export class TypedRestore {
     return e;
   }
 
-  /** Code → the code whose constants hold it (per compile unit, filled on first use). */
-  private readonly parents = new WeakMap<Code, Code>();
   /** Closure environments already checked, per code. */
   private readonly closureEnvs = new WeakMap<Code, Set<Env | null>>();
 
@@ -461,13 +459,8 @@ export class TypedRestore {
   checkClosureEnv(code: Code, env: Env | null, unit: Code[], where: string): void {
     let seen = this.closureEnvs.get(code);
     if (seen?.has(env)) return;
-    if (!this.parents.has(unit[0]!)) {
-      this.parents.set(unit[0]!, unit[0]!);
-      const codes = new Set<unknown>(unit);
-      for (const c of unit) for (const k of c.consts) if (codes.has(k)) this.parents.set(k as Code, c);
-    }
-    const parent = this.parents.get(code);
-    if (parent === undefined || parent === code) this.fail(where, `${code.kind} code is no function`);
+    const parent = code.parent;
+    if (parent === null || code.source !== unit[0]?.source) this.fail(where, `${code.kind} code is no function`);
     let creates;
     try {
       creates = this.verifier.creates(parent);
@@ -486,7 +479,7 @@ export class TypedRestore {
       }
     }
     if (base === undefined) throw firstError ?? new SnapshotError(`damaged snapshot: ${where}: a function its parent code never creates`);
-    if (this.parents.get(parent) === parent) {
+    if (parent.parent === null) {
       if (parent.kind === 'script' && base !== null) this.fail(where, 'a function of a script inside an environment the script never made');
       if (parent.kind === 'module' && (!(base instanceof Env) || base.desc !== parent.moduleDesc)) this.fail(where, "a module's function outside its module's environment");
     } else this.checkClosureEnv(parent, base, unit, where);
