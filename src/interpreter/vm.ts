@@ -647,6 +647,13 @@ export class VM {
       rec.index = i + 1;
       return { done: false, value: this.ops.get(a, i) };
     }
+    // (V8's iterators: the engine's `next` wrapper's step, taken without the call through it)
+    const direct = this.iterators.direct.get(rec.next);
+    if (direct !== undefined) {
+      const r = direct(rec.iterator);
+      if (r.done) rec.done = true;
+      return r.done ? { done: true, value: undefined } : r;
+    }
     if (typeof rec.next !== 'function') this.throwError('TypeError', `${describe(rec.next)} is not a function`);
     const r = this.R.apply(rec.next, rec.iterator, []);
     if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
