@@ -36,20 +36,20 @@ export function installFastIteration(realm: Realm, plain: (v: unknown) => Plain)
     var plain = h.plain, own = h.own, isTyped = h.isTyped, AP = h.ArrayPrototype, ArrayCtor = h.Array, arrayValues = h.arrayValues, TypeErrorCtor = TypeError;
     // the elements an unmodified iteration of x yields, in a null-prototype array
     function list(x, kind) {
-      var v = [], n = 0;
+      var len = x.length, v = new ArrayCtor(len), n = 0;
       setProto(v, null);
-      if (kind === 1) {
-        for (; n < x.length; n++) v[n] = x[n];
-        return v;
-      }
-      for (var i = 0, len = x.length; i < len; i++) {
-        var c = x[i];
-        if (c >= '\\uD800' && c <= '\\uDBFF' && i + 1 < len) {
-          var d = x[i + 1];
-          if (d >= '\\uDC00' && d <= '\\uDFFF') { c += d; i++; }
+      if (kind === 1) for (; n < x.length; n++) v[n] = x[n];
+      else {
+        for (var i = 0; i < len; i++) {
+          var c = x[i];
+          if (c >= '\\uD800' && c <= '\\uDBFF' && i + 1 < len) {
+            var d = x[i + 1];
+            if (d >= '\\uDC00' && d <= '\\uDFFF') { c += d; i++; }
+          }
+          v[n++] = c;
         }
-        v[n++] = c;
       }
+      if (n < v.length) v.length = n;
       return v;
     }
     // IteratorClose(iterator, throw completion) for an array iterator the fast path did not make:
