@@ -2091,7 +2091,10 @@ export class VM {
         case Op.IterClose: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
-          if (!it.done) this.iteratorClose(it);
+          if (!it.done) {
+            it.done = true; // (closed once: a throw from its `return` is not a reason to close it again)
+            this.iteratorClose(it);
+          }
           break;
         }
         case ExtOp.IterCloseThrow: {
