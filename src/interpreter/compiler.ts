@@ -517,10 +517,10 @@ class FunctionCompiler {
   }
 
   /** Push argument i of the frame (undefined when absent). */
-  /** A method's source text is its whole definition (with `async`, `*`, `get`), less `static`. */
+  /** A method's source text is its whole definition (with `async`, `*`, `get`), less `static` and the comments after it. */
   private withSource(code: Code, def: Node): Code {
     let text = this.opts.file.text.slice(def.start, def.end);
-    if (def.static) text = text.replace(/^static\s*/, '');
+    if (def.static) text = text.replace(/^static(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*/, '');
     (code as { sourceText: string }).sourceText = text;
     return code;
   }
