@@ -274,7 +274,6 @@ export class VM {
   asyncFunctionPrototype!: object;
   asyncGeneratorFunctionPrototype!: object;
   asyncGeneratorPrototype!: object;
-  private readonly arrayOf: Function;
   /** The realm's Function.prototype.call / apply, recognised by the call instruction. */
   private readonly fnCall: unknown;
   private readonly fnApply: unknown;
@@ -301,7 +300,6 @@ export class VM {
     this.enterFromHost = (rec, thisArg, args, newTarget) =>
       this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
     // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
-    this.arrayOf = realm.realmEval('Array.of');
     this.fnCall = realm.realmEval('Function.prototype.call');
     this.fnApply = realm.realmEval('Function.prototype.apply');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
@@ -2401,7 +2399,7 @@ export class VM {
 
   /** CreateArrayFromList (HOLE entries stay holes): guest setters on Array.prototype never run. */
   createArrayFromList(list: unknown[]): unknown[] {
-    if (!list.includes(HOLE)) return this.R.apply(this.arrayOf, this.I.Array, list) as unknown[];
+    if (!list.includes(HOLE)) return this.realm.arrayFromList(list);
     const a = this.I.newArray();
     for (let i = 0; i < list.length; i++) {
       if (list[i] !== HOLE) Object.defineProperty(a, i, { value: list[i], writable: true, enumerable: true, configurable: true });

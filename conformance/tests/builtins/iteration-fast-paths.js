@@ -119,3 +119,9 @@ Set.prototype.add = function (v) { added.push(v); return add.call(this, v); };
 new Set([4, 5]);
 assert.compareArray(added, [4, 5], 'a replaced Set.prototype.add is called');
 Set.prototype.add = add;
+
+// lists longer than a call can take as arguments: spread, Array.from
+var long = new Array(300000).fill(7);
+assert.sameValue([0, ...long].length, 300001, 'a spread of a long array');
+assert.sameValue(Array.from(long).length, 300000, 'Array.from of a long array');
+assert.sameValue([...new Set(long.map(function (x, i) { return i; }))].length, 300000, 'a spread of a long Set');
