@@ -113,14 +113,23 @@ export class Iterators {
     this.wrapMatchAll();
 
     // the steps
+    const doneResult = realm.realmEval<() => Step>('(function () { return { value: undefined, done: true }; })');
     for (const kind of ['array', 'map', 'set', 'string', 'regexp'] as const) {
       const { next, proto } = this.kinds[kind];
       const counted = kind === 'array' || kind === 'string';
       const step = (t: unknown): Step => {
+        let rec: TrackedIterator | undefined;
+        if (counted) {
+          rec = this.made.get(t as object);
+          // done stays done (Node 20's typed array iterator starts again over a buffer grown back in bounds)
+          if (rec !== undefined && rec.done) return doneResult();
+        }
         const r = R.apply(next, t, []) as Step;
         // (a Map/Set or RegExp string iterator's position is read at capture: only its last step is noted)
-        if (!counted && !r.done) return r;
-        const rec = this.made.get(t as object);
+        if (!counted) {
+          if (!r.done) return r;
+          rec = this.made.get(t as object);
+        }
         if (rec !== undefined && !rec.done) {
           if (r.done) {
             rec.done = true;
