@@ -1325,16 +1325,18 @@ class FunctionCompiler {
     }
     this.expression(t.object);
     keep();
+    // value obj key → obj key value (two right rotations), then the store
+    const storeRotated = (op: Op, key: () => void) => () => {
+      push();
+      key();
+      this.emit(Op.Rot3);
+      this.emit(Op.Rot3);
+      this.emit(op);
+      this.emit(Op.Pop);
+    };
     if (t.property.type === 'PrivateIdentifier') {
       const name = '#' + t.property.name;
-      return () => {
-        push();
-        this.getVar(name);
-        this.emit(Op.Rot3);
-        this.emit(Op.Rot3);
-        this.emit(Op.SetPrivate);
-        this.emit(Op.Pop);
-      };
+      return storeRotated(Op.SetPrivate, () => this.getVar(name));
     }
     if (!t.computed) {
       const k = this.k(t.property.name);
@@ -1348,14 +1350,7 @@ class FunctionCompiler {
     this.expression(t.property);
     this.emit(Op.ToPropertyKey);
     keep();
-    return () => {
-      // value obj key → obj key value
-      push();
-      this.emit(Op.Rot3);
-      this.emit(Op.Rot3);
-      this.emit(Op.SetElem);
-      this.emit(Op.Pop);
-    };
+    return storeRotated(Op.SetElem, () => {});
   }
 
   private targetWithDefault(t: Node, sink: (target: Node) => void, assign = false): void {
