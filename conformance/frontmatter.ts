@@ -42,7 +42,7 @@ export function parseFrontmatter(source: string, file: string): TestMetadata {
 /** Top-level `key: value` pairs; a value is a scalar, a flow or block list, or a one-level map. */
 function parseYamlSubset(text: string): Record<string, Value> {
   const out: Record<string, Value> = {};
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n?|[\n\u2028\u2029]/); // (line-terminator tests end their lines with CR, LS or PS)
   let i = 0;
   while (i < lines.length) {
     const line = lines[i++]!;

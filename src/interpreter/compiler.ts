@@ -578,10 +578,10 @@ class FunctionCompiler {
   }
 
   /** Push argument i of the frame (undefined when absent). */
-  /** A method's source text is its whole definition (with `async`, `*`, `get`), less `static`. */
+  /** A method's source text is its whole definition (with `async`, `*`, `get`), less `static` and the comments after it. */
   private withSource(code: Code, def: Node): Code {
     let text = this.opts.file.text.slice(def.start, def.end);
-    if (def.static) text = text.replace(/^static\s*/, '');
+    if (def.static) text = text.replace(/^static(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n\r\u2028\u2029]*)*/, '');
     (code as { sourceText: string }).sourceText = text;
     return code;
   }
@@ -1246,7 +1246,7 @@ class FunctionCompiler {
       }
       case 'ObjectPattern':
       case 'ArrayPattern':
-        return this.destructure(p, (t) => this.assignTo(t));
+        return this.destructure(p, (t) => this.assignTo(t), true);
       case 'AssignmentPattern':
         this.error('Invalid destructuring assignment target', p);
         break;
@@ -1257,8 +1257,13 @@ class FunctionCompiler {
     }
   }
 
-  /** Destructure the value on top of the stack (consumed); `sink` stores the value on top into a target. */
-  private destructure(p: Node, sink: (target: Node) => void): void {
+  /**
+   * Destructure the value on top of the stack (consumed); `sink` stores the value on top into a target.
+   * In a destructuring assignment (`assign`) a target that is not a pattern is evaluated as a reference
+   * before its value is read (ecma262 §13.15.5.5-6: its object and key, then the iterator step or the
+   * property read), so a throw there closes the iterator that has not stepped.
+   */
+  private destructure(p: Node, sink: (target: Node) => void, assign = false): void {
     if (p.type === 'AssignmentPattern') this.error('unexpected default', p);
     if (p.type === 'ObjectPattern') {
       this.emit(ExtOp.RequireObjectCoercible);
@@ -1266,6 +1271,7 @@ class FunctionCompiler {
       const hasRest = p.properties.some((q: Node) => q.type === 'RestElement');
       for (const prop of p.properties) {
         if (prop.type === 'RestElement') {
+          const store = assign ? this.targetRef(prop.argument) : null;
           // stack: obj ; build a copy without the listed keys
           const arr = this.reg();
           this.emit(Op.NewArray);
@@ -1276,7 +1282,7 @@ class FunctionCompiler {
           this.emit(Op.SetReg, arr);
           this.emit(Op.GetReg, arr);
           this.emit(ExtOp.ObjectRest);
-          this.targetWithDefault(prop.argument, sink);
+          this.targetWithDefault(prop.argument, store ?? sink, assign);
           return;
         }
         this.emit(Op.Dup);
@@ -1290,8 +1296,9 @@ class FunctionCompiler {
           this.emit(Op.SetReg, kr);
           keys.push(kr);
         }
+        const store = assign ? this.targetRef(prop.value) : null;
         this.emit(Op.GetElem);
-        this.targetWithDefault(prop.value, sink);
+        this.targetWithDefault(prop.value, store ?? sink, assign);
       }
       this.emit(Op.Pop);
       return;
@@ -1307,10 +1314,11 @@ class FunctionCompiler {
       // a generator's return() while suspended inside the pattern closes the iterator
       this.cleanups.push({ type: 'iter', reg: it, async: false });
       for (const e of p.elements) {
+        const store = assign && e ? this.targetRef(e.type === 'RestElement' ? e.argument : e) : null;
         this.emit(Op.GetReg, it);
         if (e?.type === 'RestElement') {
           this.emit(Op.IterRest);
-          this.targetWithDefault(e.argument, sink);
+          this.targetWithDefault(e.argument, store ?? sink, assign);
           continue;
         }
         this.emit(Op.IterValue);
@@ -1318,7 +1326,7 @@ class FunctionCompiler {
           this.emit(Op.Pop);
           continue;
         }
-        this.targetWithDefault(e, sink);
+        this.targetWithDefault(e, store ?? sink, assign);
       }
       this.cleanups.pop();
       const end = this.ops.length;
@@ -1335,7 +1343,72 @@ class FunctionCompiler {
     sink(p);
   }
 
-  private targetWithDefault(t: Node, sink: (target: Node) => void): void {
+  /**
+   * A destructuring assignment's target evaluated as a reference now (ecma262 §13.15.5.6 step 1): a
+   * member expression's object and key are kept in registers, and the store into them is returned.
+   * Null for other targets (a name is resolved when stored, a pattern destructures its value).
+   */
+  private targetRef(t: Node): ((target: Node) => void) | null {
+    if (t.type === 'AssignmentPattern') t = t.left;
+    while (t.type === 'ParenthesizedExpression') t = t.expression;
+    if (t.type !== 'MemberExpression') return null;
+    const regs: number[] = [];
+    const keep = () => {
+      const r = this.reg();
+      this.emit(Op.SetReg, r);
+      regs.push(r);
+    };
+    const push = () => {
+      for (const r of regs) this.emit(Op.GetReg, r);
+    };
+    if (t.object.type === 'Super') {
+      this.getVar(HOME);
+      keep();
+      this.propertyKey(t);
+      keep();
+      this.getVar(THIS);
+      keep();
+      return () => {
+        // value home key this → home key this value
+        push();
+        this.emit(Op.Rot4);
+        this.emit(Op.Rot4);
+        this.emit(Op.Rot4);
+        this.emit(Op.SetSuper);
+        this.emit(Op.Pop);
+      };
+    }
+    this.expression(t.object);
+    keep();
+    // value obj key → obj key value (two right rotations), then the store
+    const storeRotated = (op: Op, key: () => void) => () => {
+      push();
+      key();
+      this.emit(Op.Rot3);
+      this.emit(Op.Rot3);
+      this.emit(op);
+      this.emit(Op.Pop);
+    };
+    if (t.property.type === 'PrivateIdentifier') {
+      const name = '#' + t.property.name;
+      return storeRotated(Op.SetPrivate, () => this.getVar(name));
+    }
+    if (!t.computed) {
+      const k = this.k(t.property.name);
+      return () => {
+        push();
+        this.emit(Op.Swap);
+        this.emit(Op.SetProp, k);
+        this.emit(Op.Pop);
+      };
+    }
+    this.expression(t.property);
+    this.emit(Op.ToPropertyKey);
+    keep();
+    return storeRotated(Op.SetElem, () => {});
+  }
+
+  private targetWithDefault(t: Node, sink: (target: Node) => void, assign = false): void {
     if (t.type === 'AssignmentPattern') {
       const skip = this.label();
       this.jump(Op.JumpIfUndefined, skip);
@@ -1347,7 +1420,7 @@ class FunctionCompiler {
       this.place(done);
       t = t.left;
     }
-    if (t.type === 'ObjectPattern' || t.type === 'ArrayPattern') this.destructure(t, sink);
+    if (t.type === 'ObjectPattern' || t.type === 'ArrayPattern') this.destructure(t, sink, assign);
     else sink(t);
   }
 

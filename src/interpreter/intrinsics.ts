@@ -149,11 +149,13 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   const originalToString = (I.FunctionPrototype as any).toString as Function;
   realm.defineNative(I.FunctionPrototype, 'toString', 0, (t) => {
     const rec = vm.closureOf(t);
-    if (rec) return rec.code.sourceText || `function ${rec.code.name}() { [native code] }`;
+    if (rec) return rec.code.sourceText || nativeSource(rec.code.name);
     const nat = realm.natives.get(t);
-    if (nat) return `function ${nat.name}() { [native code] }`;
+    if (nat) return nativeSource(nat.name);
     if (typeof t !== 'function') vm.throwError('TypeError', 'Function.prototype.toString requires that \'this\' be a Function');
-    return realm.R.apply(originalToString, t, []);
+    const text = realm.R.apply(originalToString, t, []) as string;
+    const v8Native = /^function (.*)\(\) \{ \[native code\] \}$/.exec(text);
+    return v8Native ? nativeSource(v8Native[1]!) : text;
   });
 
   // console
@@ -440,4 +442,14 @@ function installTest262Host(engine: Engine, options: EngineOptions): void {
   $262.agent = undefined;
   delete $262.agent;
   Object.defineProperty(g, '$262', { value: $262, writable: true, enumerable: false, configurable: true });
+}
+
+/**
+ * A built-in's source text, ecma262's NativeFunction: `function`, `get`/`set`, the name when it is a
+ * PropertyName (an identifier name or `[…]`, e.g. not RegExp's legacy `$&`), `() { [native code] }`.
+ */
+function nativeSource(name: string): string {
+  const m = /^((?:get|set) )?(.*)$/s.exec(name)!;
+  const propertyName = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u.test(m[2]!) || /^\[[^\]]*\]$/.test(m[2]!);
+  return `function ${m[1] ?? ''}${propertyName ? m[2] : ''}() { [native code] }`;
 }

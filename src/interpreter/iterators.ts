@@ -16,9 +16,13 @@
 //
 // Cost: replacing `Array.prototype[Symbol.iterator]` and %ArrayIteratorPrototype%.next in the realm
 // clears V8's isolate-wide array-iteration protector, so V8 built-ins that iterate arrays (`new Set(a)`,
-// `Array.from(a)`, typed array constructors from arrays) take their generic path, through these wrappers.
+// `Array.from(a)`, typed array constructors from arrays) would take their generic path, through these
+// wrappers. fast-iteration.ts gives the guest-visible ones back a fast path (`plainIteration` is its
+// test), and the VM steps an iterator whose `next` is one of these wrappers without the call through
+// it (`direct`).
 import type { Realm } from './realm';
 import { inspect, types } from 'node:util';
+import { installFastIteration, dataValue, type Plain } from './fast-iteration';
 
 const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
@@ -49,9 +53,18 @@ interface KindInfo {
 
 const MODES: IteratorMode[] = ['keys', 'values', 'entries'];
 
+type Step = { done: boolean; value: unknown };
+
 export class Iterators {
   /** iterator → its record */
   readonly made = new WeakMap<object, TrackedIterator>();
+  /**
+   * The engine's `next` wrappers → the step each does (V8's step, noted), for a caller that has
+   * the iterator and its `next` in hand (the VM) to take without calling through the wrapper.
+   */
+  readonly direct = new Map<unknown, (it: object) => Step>();
+  /** Per kind, the wrapper found at `[Symbol.iterator]` where V8 looks for it, its holder, and the `next` wrapper. */
+  private readonly iterable: Record<'array' | 'string', { holder: object; maker: Function; next: Function }>;
   private readonly kinds: Record<IteratorKind, KindInfo>;
   private readonly mapSize: Function;
   private readonly setSize: Function;
@@ -87,6 +100,7 @@ export class Iterators {
     };
     const AP = g.Array.prototype;
     I.ArrayValues = wrap('array', 'values', AP, ['values', Symbol.iterator], 'values');
+    this.iterable = { array: { holder: AP, maker: I.ArrayValues, next: null! }, string: { holder: g.String.prototype, maker: null!, next: null! } };
     wrap('array', 'keys', AP, ['keys'], 'keys');
     wrap('array', 'entries', AP, ['entries'], 'entries');
     for (const mode of MODES) wrap('array', mode, TA, mode === 'values' ? [mode, Symbol.iterator] : [mode], mode, TA[mode] as Function);
@@ -95,25 +109,34 @@ export class Iterators {
     wrap('map', 'entries', g.Map.prototype, ['entries', Symbol.iterator], 'entries');
     wrap('set', 'values', g.Set.prototype, ['values', 'keys', Symbol.iterator], 'values');
     wrap('set', 'entries', g.Set.prototype, ['entries'], 'entries');
-    wrap('string', 'values', g.String.prototype, [Symbol.iterator], '[Symbol.iterator]');
+    this.iterable.string.maker = wrap('string', 'values', g.String.prototype, [Symbol.iterator], '[Symbol.iterator]');
     this.wrapMatchAll();
 
     // the steps
+    const doneResult = realm.realmEval<() => Step>('(function () { return { value: undefined, done: true }; })');
     for (const kind of ['array', 'map', 'set', 'string', 'regexp'] as const) {
       const { next, proto } = this.kinds[kind];
       const counted = kind === 'array' || kind === 'string';
-      const fn = realm.defineNative(proto, 'next', 0, (t) => {
-        const r = R.apply(next, t, []) as { done: boolean; value: unknown };
+      const step = (t: unknown): Step => {
+        let rec: TrackedIterator | undefined;
+        if (counted) {
+          rec = this.made.get(t as object);
+          // done stays done (Node 20's typed array iterator starts again over a buffer grown back in bounds)
+          if (rec !== undefined && rec.done) return doneResult();
+        }
+        const r = R.apply(next, t, []) as Step;
         // (a Map/Set or RegExp string iterator's position is read at capture: only its last step is noted;
         // a non-global RegExp string iterator is done once it has matched, V8 says so at the next step)
-        if (!counted && !r.done && kind !== 'regexp') return r;
-        const rec = this.made.get(t as object);
-        if (kind === 'regexp' && !r.done) {
-          if (rec !== undefined && !rec.done && !rec.flags?.includes('g')) {
-            rec.done = true;
-            rec.source = undefined;
+        if (!counted) {
+          if (!r.done && kind !== 'regexp') return r;
+          rec = this.made.get(t as object);
+          if (!r.done) {
+            if (rec !== undefined && !rec.done && !rec.flags?.includes('g')) {
+              rec.done = true;
+              rec.source = undefined;
+            }
+            return r;
           }
-          return r;
         }
         if (rec !== undefined && !rec.done) {
           if (r.done) {
@@ -122,9 +145,30 @@ export class Iterators {
           } else if (counted) rec.pos += kind === 'string' ? (r.value as string).length : 1;
         }
         return r;
-      });
+      };
+      const fn = realm.defineNative(proto, 'next', 0, step);
+      this.direct.set(fn, step);
+      if (kind === 'array' || kind === 'string') this.iterable[kind].next = fn;
       if (kind === 'array') I.ArrayIteratorNext = fn;
     }
+    installFastIteration(realm, (v) => this.plainIteration(v));
+  }
+
+  /**
+   * Whether iterating `v` is V8's own, untouched (what V8's iteration protector tells it): a string,
+   * or an array that is not a Proxy, of the realm's Array.prototype, without an own
+   * `Symbol.iterator`, while the maker V8 would find and the `next` of the iterator it makes are the
+   * engine's. Then iterating it runs no guest code but its element reads. Reads descriptors only.
+   */
+  plainIteration(v: unknown): Plain {
+    let kind: 'array' | 'string';
+    if (typeof v === 'string') kind = 'string';
+    else if (typeof v !== 'object' || v === null || types.isProxy(v) || !Array.isArray(v)) return 0;
+    else if (Reflect.getPrototypeOf(v) !== this.iterable.array.holder || Reflect.getOwnPropertyDescriptor(v, Symbol.iterator) !== undefined) return 0;
+    else kind = 'array';
+    const { holder, maker, next } = this.iterable[kind];
+    if (dataValue(holder, Symbol.iterator) !== maker || dataValue(this.kinds[kind].proto, 'next') !== next) return 0;
+    return kind === 'array' ? 1 : 2;
   }
 
   private readonly regexpExec: Function;

@@ -134,7 +134,6 @@ export class PromiseIntrinsics {
   readonly Promise: Function;
   readonly PromisePrototype: object;
   private readonly closureFactories: readonly [(r: BuiltinClosure) => Function, (r: BuiltinClosure) => Function, (r: BuiltinClosure) => Function];
-  private readonly arrayOf: Function;
   private readonly settledObject: (fulfilled: boolean, x: unknown) => object;
   private readonly resolversObject: (promise: object, resolve: unknown, reject: unknown) => object;
   // A proxy with this handler is constructible exactly when its target is (IsConstructor, unobservably).
@@ -162,7 +161,6 @@ export class PromiseIntrinsics {
       ]; })`,
     )(dispatch);
     this.closureFactories = [factories[0]!, factories[1]!, factories[2]!];
-    this.arrayOf = realm.intrinsics.Array.of;
     this.settledObject = realm.realmEval(
       `(function (fulfilled, x) { 'use strict'; return fulfilled ? { status: 'fulfilled', value: x } : { status: 'rejected', reason: x }; })`,
     );
@@ -863,12 +861,7 @@ export class PromiseIntrinsics {
 
   /** https://tc39.es/ecma262/#sec-createarrayfromlist */
   private createArrayFromList(list: unknown[]): unknown[] {
-    if (list.length < 10000) return this.R.apply(this.arrayOf, this.realm.intrinsics.Array, list) as unknown[];
-    const array = this.realm.intrinsics.newArray();
-    for (let i = 0; i < list.length; i++) {
-      Object.defineProperty(array, i, { value: list[i], writable: true, enumerable: true, configurable: true });
-    }
-    return array;
+    return this.realm.arrayFromList(list);
   }
 
   /**

@@ -190,7 +190,7 @@ export class Realm {
       ArrayIteratorNext: run('Object.getPrototypeOf([][Symbol.iterator]()).next'),
       newObject: run('(function newObject() { return {}; })'),
       newArray: run('(function newArray() { return []; })'),
-      arrayOf: run('Array.of.bind(Array)'),
+      arrayOf: run('Array.of'), // (called with an undefined this, it makes a plain array: no constructor runs)
       objectCreate: run('Object.create'),
     };
     // The guest global: an ordinary object with every built-in of the context, same attributes.
@@ -259,6 +259,20 @@ export class Realm {
     Object.defineProperty(fn, 'name', { value: name, configurable: true });
     this.natives.set(fn, { name, impl });
     return fn;
+  }
+
+  /**
+   * CreateArrayFromList (ecma262 §7.3.17): a realm array of `list`'s values, defined, not set (a guest
+   * setter on Array.prototype never runs). Array.of takes short lists as arguments; a long one (past
+   * what a call can take) is stored into an array whose prototype is null meanwhile.
+   */
+  arrayFromList(list: readonly unknown[]): unknown[] {
+    const I = this.intrinsics;
+    if (list.length <= 8192) return this.R.apply(I.arrayOf, undefined, list as unknown[]) as unknown[];
+    const a = I.newArray();
+    Object.setPrototypeOf(a, null);
+    for (let i = 0; i < list.length; i++) a[i] = list[i];
+    return Object.setPrototypeOf(a, I.ArrayPrototype);
   }
 
   /** Define a native method on `target` (non-enumerable, like built-ins). */

@@ -275,7 +275,6 @@ export class VM {
   asyncFunctionPrototype!: object;
   asyncGeneratorFunctionPrototype!: object;
   asyncGeneratorPrototype!: object;
-  private readonly arrayOf: Function;
   /** The realm's Function.prototype.call / apply, recognised by the call instruction. */
   private readonly fnCall: unknown;
   private readonly fnApply: unknown;
@@ -302,7 +301,6 @@ export class VM {
     this.enterFromHost = (rec, thisArg, args, newTarget) =>
       this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
     // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
-    this.arrayOf = realm.realmEval('Array.of');
     this.fnCall = realm.realmEval('Function.prototype.call');
     this.fnApply = realm.realmEval('Function.prototype.apply');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
@@ -656,6 +654,13 @@ export class VM {
       }
       rec.index = i + 1;
       return { done: false, value: this.ops.get(a, i) };
+    }
+    // (V8's iterators: the engine's `next` wrapper's step, taken without the call through it)
+    const direct = this.iterators.direct.get(rec.next);
+    if (direct !== undefined) {
+      const r = direct(rec.iterator);
+      if (r.done) rec.done = true;
+      return r.done ? { done: true, value: undefined } : r;
     }
     if (typeof rec.next !== 'function') this.throwError('TypeError', `${describe(rec.next)} is not a function`);
     const r = this.R.apply(rec.next, rec.iterator, []);
@@ -2090,7 +2095,10 @@ export class VM {
         case Op.IterClose: {
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
-          if (!it.done) this.iteratorClose(it);
+          if (!it.done) {
+            it.done = true; // (closed once: a throw from its `return` is not a reason to close it again)
+            this.iteratorClose(it);
+          }
           break;
         }
         case ExtOp.IterCloseThrow: {
@@ -2390,7 +2398,7 @@ export class VM {
 
   /** CreateArrayFromList (HOLE entries stay holes): guest setters on Array.prototype never run. */
   createArrayFromList(list: unknown[]): unknown[] {
-    if (!list.includes(HOLE)) return this.R.apply(this.arrayOf, this.I.Array, list) as unknown[];
+    if (!list.includes(HOLE)) return this.realm.arrayFromList(list);
     const a = this.I.newArray();
     for (let i = 0; i < list.length; i++) {
       if (list[i] !== HOLE) Object.defineProperty(a, i, { value: list[i], writable: true, enumerable: true, configurable: true });

@@ -23,14 +23,11 @@ export class Ops {
   readonly realm: Realm;
   /** The realm's Reflect: guest code a built-in triggers must be triggered from the realm (realm.ts, RealmOps). */
   readonly R: typeof Reflect;
-  private readonly listToArray: (list: readonly unknown[]) => unknown[];
 
   constructor(readonly engine: Engine) {
     this.vm = engine.vm;
     this.realm = engine.realm;
     this.R = engine.realm.R;
-    // Array literal spread defines elements (CreateDataProperty): setters on Array.prototype stay out.
-    this.listToArray = this.realm.realmEval("(function (list) { 'use strict'; return [...list]; })");
   }
 
   throwType(message: string): never {
@@ -227,8 +224,7 @@ export class Ops {
 
   /** https://tc39.es/ecma262/#sec-createarrayfromlist */
   arrayFromList(list: readonly unknown[]): unknown[] {
-    // the host array's own (host) iterator serves the spread: guests cannot reach it
-    return this.listToArray(list);
+    return this.realm.arrayFromList(list);
   }
 }
 

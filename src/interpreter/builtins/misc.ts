@@ -35,6 +35,30 @@ export function installMisc(engine: Engine, ops: Ops): void {
     });
   }
   if (g.Map.prototype.getOrInsert === undefined) installUpsert(engine, ops);
+  installMatchAllOnPrimitives(engine, ops);
+}
+
+/**
+ * String.prototype.matchAll (ecma262 §22.1.3.14, as of ES2025): a primitive `regexp` is not asked for
+ * its @@matchAll (Node 20's V8 still looks it up through the primitive's prototype). An object,
+ * undefined or null goes to V8's method, whose steps are the same.
+ */
+function installMatchAllOnPrimitives(engine: Engine, ops: Ops): void {
+  const realm = engine.realm;
+  const proto = (realm.global as any).String.prototype;
+  const original = proto.matchAll as Function;
+  realm.defineNative(proto, 'matchAll', 1, (t, a) => {
+    const regexp = a[0];
+    if (regexp === undefined || regexp === null || isObject(regexp)) return realm.R.apply(original, t, a);
+    // 1. Let O be ? RequireObjectCoercible(this value).
+    if (t === undefined || t === null) ops.throwType('String.prototype.matchAll called on null or undefined');
+    // 3. Let S be ? ToString(O).
+    const S = ops.toString(t);
+    // 4. Let rx be ? RegExpCreate(regexp, "g").
+    const rx = realm.R.construct(realm.intrinsics.RegExp, [ops.toString(regexp), 'g']);
+    // 5. Return ? Invoke(rx, %Symbol.matchAll%, « S »).
+    return ops.call(engine.vm.getV(rx, Symbol.matchAll), rx, [S]);
+  });
 }
 
 /** https://tc39.es/proposal-math-sum/#sec-math.sumprecise */
