@@ -6,7 +6,7 @@ import t from 'tap';
 import WebSocket from 'ws';
 import { GraphBuilder, compareOutputs, createSession, layerChain, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
 import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
-import { encodeFrame, decodeFrame } from '../src/offload/ionn-wire';
+import { encodeFrame, decodeFrame, IONN_VERSION } from '../src/offload/ionn-wire';
 import { Server } from './offload-lib';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }> };
@@ -221,8 +221,8 @@ t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
   t.match(await ask(Buffer.from([1, 2])), { code: 'bad-message', message: /shorter than its 4-byte header/ });
   t.match(await ask(encodeFrame({ type: 'run', id: 1, layers: [0], tensors: [] })), { code: 'bad-message', message: /say hello first/ });
   t.match(await ask(encodeFrame({ type: 'hello', v: 99, model: 'a'.repeat(64), parts: ['b'.repeat(64)] })), { code: 'bad-version' });
-  t.match(await ask(encodeFrame({ type: 'hello', v: 2, model: 'xyz', parts: [] })), { code: 'bad-message', message: /SHA-256/ });
-  t.match(await ask(encodeFrame({ type: 'hello', v: 2, model: 'a'.repeat(64), parts: ['b'.repeat(64), 'c'.repeat(64)] })), { type: 'welcome', stored: [], groups: [] });
+  t.match(await ask(encodeFrame({ type: 'hello', v: IONN_VERSION, model: 'xyz', parts: [] })), { code: 'bad-message', message: /SHA-256/ });
+  t.match(await ask(encodeFrame({ type: 'hello', v: IONN_VERSION, model: 'a'.repeat(64), parts: ['b'.repeat(64), 'c'.repeat(64)] })), { type: 'welcome', stored: [], groups: [] });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 7, offset: 0, total: 4 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /layer 7 is not one of the model's 2 layers/ });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 0, total: 2 ** 40 }, [Buffer.alloc(4)])), { code: 'full', message: /do not fit in the partition cache/ });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 5, total: 10 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /does not follow the 0 bytes received/ });

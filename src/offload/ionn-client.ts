@@ -1,7 +1,10 @@
 // The client's side of IONN (issue 7): while the model's partitions upload in the background (in the
-// planner's order, over one WebSocket), queries run layer by layer, each layer on the client (a local
-// onnxruntime session per chain layer) or on the edge server (consecutive layers in one request over
-// a second WebSocket) according to the best plan over the layers already loaded there.
+// planner's order), queries run layer by layer, each layer on the client (a local onnxruntime
+// session per chain layer) or on the edge server (consecutive layers in one request) according to
+// the best plan over the layers already loaded there. Both channels share one WebSocket (one
+// handshake; a request sent right behind a group's last chunk and its `group` message finds that
+// group loading on the server and waits there, so the first query's input crosses the link while the
+// group loads instead of after the client heard it had).
 //
 // Live estimates: bandwidth from the upload's chunk acknowledgements, RTT from WebSocket pings, the
 // server's speed and load from the layer times it reports; when they move by more than a quarter, the
@@ -72,8 +75,12 @@ export interface QueryResult {
   fellBack: boolean;
   /** Where the time went: each local layer's wall time (padding included; undefined for server layers), */
   localMs: (number | undefined)[];
-  /** and each request to the server: its layers, the round trip from sending to the answer, the server's own time for them, the bytes sent. */
-  remote: { from: number; to: number; ms: number; serverMs: number; upBytes: number }[];
+  /**
+   * and each request to the server: its layers, the round trip from sending to the answer, the
+   * server's onnxruntime time for them, its wall time from reading the request to sending the answer
+   * (of which `loadWaitMs` waiting for a group still loading), the bytes sent.
+   */
+  remote: { from: number; to: number; ms: number; serverMs: number; serverWallMs: number; loadWaitMs: number; upBytes: number }[];
 }
 
 /** A model cut into its chain layers: the bytes uploaded per layer, their hashes, local sessions. */
@@ -178,6 +185,7 @@ class Channel {
   }
 }
 
+/** A failure of one request that leaves the server usable: a late reply, a group that did not load. This query's rest runs here. */
 class LateReply extends Error {}
 
 /** An exponentially weighted moving average. */
@@ -204,14 +212,18 @@ export class IonnClient {
   queryUpBytes = 0;
   /** The upload has sent its last chunk. */
   private uploadSent = false;
-  /** ms since connect when both channels had their welcome (the upload and the first query start), and when the last upload chunk was acknowledged. */
+  /** ms since connect when the welcome came (the upload and the first query start), and when the last upload chunk was acknowledged. */
   connectedMs = 0;
   lastAckMs = 0;
   /** The server went away: everything runs locally from now on. */
   serverGone = false;
   readonly t0 = performance.now();
-  private upload!: Channel;
-  private query!: Channel;
+  /** The one WebSocket of both channels (upload and queries). */
+  private ch!: Channel;
+  /** Groups asked for (by the upload or a query plan) and not loaded or refused yet, [first, end). */
+  private pendingGroups: [number, number][] = [];
+  /** Queries waiting for layers to be sent: after a group's last chunk, the upload lets them send their request first. */
+  private queriesWaiting = 0;
   private nextId = 1;
   private replies = new Map<number, { resolve: (r: { m: IonnServerMessage; payload: Buffer }) => void; reject: (e: Error) => void }>();
   /** Upload bookkeeping: bytes sent and not acknowledged, waiters for acks, loads and idle queries. */
@@ -240,7 +252,7 @@ export class IonnClient {
     if (options.emulate && options.emulate.length !== model.n) throw new Error(`IONN: emulate gives ${options.emulate.length} layer times for ${model.n} layers`);
   }
 
-  /** Connect both channels, learn what the server already holds and start the background upload. */
+  /** Connect, learn what the server already holds and start the background upload. */
   static async connect(model: IonnModel, options: IonnOptions): Promise<IonnClient> {
     const c = new IonnClient(model, options);
     await c.start();
@@ -265,30 +277,26 @@ export class IonnClient {
 
   private async start(): Promise<void> {
     const url = /\/ionn(\?|$)/.test(this.options.url) ? this.options.url : this.options.url.replace(/\/?$/, IONN_PATH);
-    this.upload = new Channel(url);
-    this.query = new Channel(url);
-    await Promise.all([this.upload.open, this.query.open]);
+    const ch = (this.ch = new Channel(url));
+    await ch.open;
     const hello = { type: 'hello', v: IONN_VERSION, model: this.model.hash, parts: this.model.partHashes };
     type Welcome = Extract<IonnServerMessage, { type: 'welcome' }>;
-    const welcome = (ch: Channel) => new Promise<Welcome>((resolve, reject) => {
+    const w = await new Promise<Welcome>((resolve, reject) => {
       ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
       ch.whenClosed((why) => reject(new Error(`IONN server: ${why} before welcome`)));
       ch.send(hello);
     });
-    const [w] = await Promise.all([welcome(this.upload), welcome(this.query)]);
     this.connectedMs = this.now;
-    for (const i of w!.stored) this.stored.add(i);
-    for (const g of w!.groups) this.addGroup(g[0], g[1]);
-    this.upload.onMessage = (m) => this.onUploadMessage(m);
-    this.query.onMessage = (m, payload) => this.onQueryMessage(m, payload);
-    const lost = (why: string) => this.lose(why);
-    this.upload.whenClosed(lost);
-    this.query.whenClosed(lost);
-    this.query.ws.on('pong', (data: Buffer) => {
+    for (const i of w.stored) this.stored.add(i);
+    for (const g of w.groups) this.addGroup(g[0], g[1]);
+    // A reply to a query carries its id; everything else is the upload's.
+    ch.onMessage = (m, payload) => ((m.type === 'result' || m.type === 'error') && m.id !== undefined ? this.onQueryMessage(m, payload) : this.onUploadMessage(m));
+    ch.whenClosed((why) => this.lose(why));
+    ch.ws.on('pong', (data: Buffer) => {
       const sent = Number(data.toString());
       if (Number.isFinite(sent)) this.measuredRtt(performance.now() - sent);
     });
-    this.pinger = setInterval(() => this.query.closed || this.query.ws.ping(String(performance.now())), 500);
+    this.pinger = setInterval(() => ch.closed || ch.ws.ping(String(performance.now())), 500);
     this.pinger.unref();
     this.log(`ionn: connected to ${url}: ${this.uploaded.size}/${this.model.n} layers already loaded, ${this.stored.size} stored`);
     this.uploading = this.runUpload();
@@ -335,11 +343,13 @@ export class IonnClient {
       this.stored.add(m.layer);
       this.emit({ kind: 'stored', at: this.now, layer: m.layer });
     } else if (m.type === 'loaded') {
+      this.settleGroup(m.layers[0]!);
       this.addGroup(m.layers[0]!, m.layers[0]! + m.layers.length);
       for (const l of m.layers) this.inTransit.delete(l);
       this.emit({ kind: 'loaded', at: this.now, layers: m.layers, loadMs: m.loadMs });
     } else if (m.type === 'error') {
       this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
+      this.settleGroup(m.layer ?? -1);
       // A refused group the upload sent: its layers never arrive (one a query asked for only costs that query's wish).
       const run = this.sentGroups.find((g) => g[0] === m.layer);
       if (!run && this.groupsAsked.has(m.layer ?? -1)) return this.wakeAll();
@@ -362,7 +372,14 @@ export class IonnClient {
 
   /** Ask the server for one session over stored layers [from, to). */
   private askGroup(from: number, to: number): void {
-    this.upload.send({ type: 'group', layers: range(from, to) });
+    this.pendingGroups.push([from, to]);
+    this.ch.send({ type: 'group', layers: range(from, to) });
+  }
+
+  /** The server answered (loaded or refused) the group asked for from layer `from`. */
+  private settleGroup(from: number): void {
+    const k = this.pendingGroups.findIndex((g) => g[0] === from);
+    if (k >= 0) this.pendingGroups.splice(k, 1);
   }
   private acks: { at: number; bytes: number; busy: boolean }[] = [];
 
@@ -437,6 +454,11 @@ export class IonnClient {
           this.askGroup(a, b);
           this.emit({ kind: 'group-sent', at: this.now, from: a, to: b });
         }
+        // A query waiting for these layers sends its request now, before the upload's next chunk.
+        if (done.length && this.queriesWaiting) {
+          this.wakeAll();
+          await new Promise<void>((r) => setImmediate(r));
+        }
         this.sending = this.sending.filter((l) => !done.includes(l));
         for (const l of run) if (!done.includes(l)) this.inTransit.delete(l);
         const p = this.planned;
@@ -476,7 +498,7 @@ export class IonnClient {
       const end = Math.min(bytes.length, offset + chunk);
       this.unacked.push({ layer, end, bytes: end - offset, sentAt: performance.now() });
       this.bytesSent += end - offset;
-      this.upload.send({ type: 'chunk', layer, offset, total: bytes.length }, [bytes.subarray(offset, end)]);
+      this.ch.send({ type: 'chunk', layer, offset, total: bytes.length }, [bytes.subarray(offset, end)]);
       offset = end;
     }
   }
@@ -486,18 +508,27 @@ export class IonnClient {
     return this.uploading;
   }
 
-  /** The plan of a query now: the planner's over the loaded layers. */
-  private planNow(): ExecutionPlan {
+  /**
+   * The plan of a query now: the planner's over the loaded layers (and, with `pending`, those of the
+   * groups asked for and still loading: a request for them waits on the server until they have).
+   */
+  private planNow(pending = false): ExecutionPlan {
     if (this.serverGone) return { onServer: new Array<boolean>(this.model.n).fill(false), latencyMs: this.costs.clientMs.reduce((s, x) => s + x, 0) };
-    return this.runnable(this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' }));
+    const usable = pending ? new Set([...this.uploaded, ...this.pendingGroups.flatMap(([a, b]) => range(a, b))]) : this.uploaded;
+    return this.runnable(this.options.planner.plan(this.costs, this.link(usable), { notUploaded: 'forbid' }), pending ? [...this.groups, ...this.pendingGroups] : this.groups);
+  }
+
+  /** Layer i's bytes are all sent and its group asked for (it is loading, or loaded). */
+  private sentAndAsked(i: number): boolean {
+    return this.uploaded.has(i) || this.pendingGroups.some(([a, b]) => a <= i && i < b);
   }
 
   /**
    * The plan as the server's groups can run it (alignToGroups): a server run the plan starts inside a
    * loaded group starts on the client instead, and the server is asked (once) for a group from there.
    */
-  private runnable(plan: ExecutionPlan): ExecutionPlan {
-    const a = alignToGroups(plan.onServer, this.groups);
+  private runnable(plan: ExecutionPlan, groups: readonly [number, number][] = this.groups): ExecutionPlan {
+    const a = alignToGroups(plan.onServer, groups);
     for (const [from, to] of a.wanted) {
       if (this.groupsAsked.has(from) || this.serverGone) continue;
       this.groupsAsked.add(from);
@@ -559,13 +590,20 @@ export class IonnClient {
         const want = waitFor;
         // Late layers (a slow link, a busy server) are waited for past their predicted arrival by at
         // most what waiting was to gain (as in ski rental: never worse than twice the better choice);
-        // then the query starts with what is there.
+        // then the query starts with what is there. It waits until the layers are sent and their
+        // groups asked for, not loaded: its request follows them on the connection and waits on the
+        // server while they load, its input crossing the link meanwhile.
         const giveUp = arrives + (nowEnd - called) - thenMs;
         const timer = setTimeout(() => this.wakeAll(), Math.max(0, giveUp - performance.now()));
-        while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
-        clearTimeout(timer);
+        this.queriesWaiting++;
+        try {
+          while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.sentAndAsked(i) || this.refused.has(i))) await this.waitWake();
+        } finally {
+          this.queriesWaiting--;
+          clearTimeout(timer);
+        }
         waitedMs = performance.now() - called;
-        plan = this.planNow();
+        plan = this.planNow(true);
       }
     }
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
@@ -662,18 +700,18 @@ export class IonnClient {
           this.replies.delete(id);
           reject(new LateReply(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
         }, predicted * 3 + grace);
-        this.query.send({ type: 'run', id, layers, tensors }, payload);
+        this.ch.send({ type: 'run', id, layers, tensors }, payload);
         this.emit({ kind: 'remote', at: this.now, from: i, to: j });
       });
       const { m } = reply;
-      if (m.type === 'error') throw new Error(`${m.code}: ${m.message}`);
+      if (m.type === 'error') throw new (m.code === 'not-uploaded' ? LateReply : Error)(`${m.code}: ${m.message}`);
       if (m.type !== 'result') throw new Error(`unexpected reply ${m.type}`);
       for (const t of m.tensors as WireTensor[]) values.set(t.name, new ort.Tensor(t.type, tensorData(t, reply.payload) as Float32Array, t.dims));
       // The server's own layer times, against the cost model: its speed and load as the planner sees it.
       const modelled = layers.reduce((s, k) => s + this.costs.serverMs[k]!, 0);
       const measured = m.ms.reduce((s, x) => s + x, 0);
       if (modelled > 0.5) this.serverLoad = ewma(this.serverLoad, Math.max(measured / modelled, 1e-3));
-      return { from: i, to: j, ms: performance.now() - sentAt, serverMs: measured, upBytes };
+      return { from: i, to: j, ms: performance.now() - sentAt, serverMs: measured, serverWallMs: m.wallMs, loadWaitMs: m.loadWaitMs, upBytes };
     } finally {
       clearTimeout(timer);
       this.queriesInFlight--;
@@ -686,8 +724,7 @@ export class IonnClient {
     this.stopped = true;
     clearInterval(this.pinger);
     this.wakeAll();
-    this.upload?.close();
-    this.query?.close();
+    this.ch?.close();
     await this.uploading.catch(() => {});
   }
 }

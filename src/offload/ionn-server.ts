@@ -184,6 +184,24 @@ export class PartitionCache {
     return (this.byFirst.get(parts[i]!) ?? []).filter((g) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x));
   }
 
+  /**
+   * Settles when the groups being loaded that start at layer `i` of `parts` have loaded or failed
+   * (a client may send a run right behind the group it needs, before that group's session exists).
+   */
+  private async loadingAt(parts: readonly string[], i: number): Promise<void> {
+    const pending: Promise<Group>[] = [];
+    for (const [key, w] of this.waiting) {
+      if (i + w.hashes.length <= parts.length && w.hashes.every((x, k) => parts[i + k] === x)) pending.push(this.loading.get(key)!);
+    }
+    for (const p of pending) {
+      try {
+        await p;
+      } catch (e) {
+        throw new Error(`no loaded group starts at layer ${i}: its load failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+
   /** The loaded groups over `parts` (a model's layer hashes) as [first layer, end) ranges. */
   groupsOf(parts: readonly string[]): [number, number][] {
     const out: [number, number][] = [];
@@ -199,11 +217,18 @@ export class PartitionCache {
    * (stopping at the run's last layer's outputs), else the longest that ends inside it. The outputs
    * of the run's last layer, and each group's time.
    */
-  async run(parts: readonly string[], from: number, to: number, tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[] }> {
+  async run(parts: readonly string[], from: number, to: number, tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[]; loadWaitMs: number }> {
     const values = new Map(tensors.map((t) => [t.name, t]));
     const ms: number[] = [];
     let last: HostTensor[] = [];
+    let loadWaitMs = 0;
     for (let i = from; i < to; ) {
+      // A group asked for and still loading (its request came before this run on the same connection): wait for it.
+      if (!this.groupsAt(parts, i).length) {
+        const t = performance.now();
+        await this.loadingAt(parts, i);
+        loadWaitMs += performance.now() - t;
+      }
       const here = this.groupsAt(parts, i);
       // The shortest group that covers the rest of the run, else the longest that ends inside it (alignToGroups assumes this).
       const cover = here.filter((g) => i + g.hashes.length >= to).sort((a, b) => a.hashes.length - b.hashes.length);
@@ -227,7 +252,7 @@ export class PartitionCache {
       last = r.tensors;
       i = stop;
     }
-    return { ms, tensors: last };
+    return { ms, tensors: last, loadWaitMs };
   }
 
   status(): { models: number; parts: number; groups: number; threads: number; spareReady: boolean; bytes: number; running: number } {
@@ -360,7 +385,8 @@ export class IonnSession {
     const to = from + layers.length;
     if (!(layers as number[]).every((l, k) => l === from + k)) return this.refuse('bad-message', `run.layers must be consecutive layers, not ${layers.join(', ')}`, { id });
     const load = this.cache.running++;
-    let out: { ms: number[]; tensors: HostTensor[] };
+    const t0 = performance.now();
+    let out: { ms: number[]; tensors: HostTensor[]; loadWaitMs: number };
     try {
       out = await this.cache.run(this.parts, from, to, tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })));
     } catch (e) {
@@ -370,7 +396,7 @@ export class IonnSession {
       this.cache.running--;
     }
     const packed = packTensors(out.tensors);
-    this.send({ type: 'result', id, tensors: packed.tensors, ms: out.ms, load }, packed.payload);
+    this.send({ type: 'result', id, tensors: packed.tensors, ms: out.ms, load, wallMs: performance.now() - t0, loadWaitMs: out.loadWaitMs }, packed.payload);
   }
 
   close(): void {
