@@ -41,6 +41,9 @@ const WAIT = !args.includes('--no-wait');
 const GROUPS = !args.includes('--no-groups');
 // --no-share: queries' requests do not delay the upload (IONN's simulation); by default they share the uplink.
 const SHARE = !args.includes('--no-share');
+// --no-pipeline: a query that waited for a partition sends its request once the partition has loaded
+// (the runtime before protocol 3); by default right behind its last byte, the server waiting for the load.
+const PIPELINE = !args.includes('--no-pipeline');
 const OUT = path.join(__dirname, 'out');
 const REPLANNERS = new Set(['ionn', 'efficiency', 'exact'].map((k) => ml.PLANNERS[k]));
 const PLANNER_KEYS = ['local-only', 'upload-all', 'neurosurgeon', 'ionn', 'efficiency', 'exact'];
@@ -97,7 +100,7 @@ function simulate(costs, planner, bandwidth, env = { rtt: RTT }) {
  * `env.serverLoad` (the runtime's planners see the profile corrected by one measured factor).
  * `env.replanner`: whether this planner re-plans mid-query (default: IONN, greedy, exact by identity).
  */
-function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT, groups: GROUPS, share: SHARE }) {
+function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT, groups: GROUPS, share: SHARE, pipeline: PIPELINE }) {
   const { rtt: RTT, replan: REPLAN, wait: WAIT } = env;
   const T = env.truth ?? costs;
   const up = 1000 / bandwidth;
@@ -111,9 +114,11 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
     return plans.get(k);
   };
   const asked = new Map(); // first layer → { to, at }: groups plans asked for
+  // The partition the current query's request follows (its groups count as there: the server waits for them).
+  let early = -1;
   const groupsAt = (time) => {
     const g = [];
-    for (let j = 0; j < sim.order.length; j++) if (arrivals[j] <= time) g.push(...ml.layerRuns(sim.order[j]));
+    for (let j = 0; j < sim.order.length; j++) if (arrivals[j] <= time || j === early) g.push(...ml.layerRuns(sim.order[j]));
     for (const [from, a] of asked) if (a.at <= time) g.push([from, a.to]);
     return g;
   };
@@ -147,16 +152,30 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
     // Waiting for a partition about to arrive can finish the query sooner than starting now; the
     // wait counts in its latency (latency = completion − the time the query was issued).
     let begin = t;
+    // A query that waited for partition j starts when j's last byte is sent, not when it has loaded:
+    // its request follows the partition on the connection and its first server layer starts on the
+    // server no sooner than `readyAt`, j's arrival (as the runtime does; --no-pipeline: it starts at the arrival).
+    let readyAt = -Infinity;
+    early = -1;
     if (replans && WAIT) {
       let bestEnd = t + planFor(k).latencyMs;
+      let chosen = -1;
       for (let j = k; j < arrivals.length && arrivals[j] < bestEnd; j++) {
         const end = arrivals[j] + planFor(j + 1).latencyMs;
         if (end < bestEnd) {
           bestEnd = end;
-          begin = arrivals[j];
+          chosen = j;
         }
       }
-      k = arrived(begin);
+      if (chosen >= 0 && env.pipeline !== false) {
+        begin = Math.max(t, sendEnds[chosen]);
+        readyAt = arrivals[chosen];
+        k = chosen + 1;
+        early = chosen;
+      } else if (chosen >= 0) {
+        begin = arrivals[chosen];
+        k = arrived(begin);
+      }
     }
     // Layer by layer: when partitions or groups arrive during the query, re-plan the rest from where it is.
     let onServer = runnable(planFor(k).onServer, begin);
@@ -167,12 +186,13 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
     for (let i = 0; i < costs.n; i++) {
       if (replans && !side && groupsAt(now).length !== known) {
         known = groupsAt(now).length;
-        k = arrived(now);
+        k = Math.max(arrived(now), early + 1);
         onServer = runnable(exactPlanFrom(costs, linkOf(uploadedAfter(k)), i, false, { notUploaded: 'forbid' }).onServer, now);
       }
       const s = onServer[i];
       if (s && !side) share(now, T.inputBytes[i]);
       if (s !== side) now += T.inputBytes[i] * up + RTT / 2;
+      if (s) now = Math.max(now, readyAt);
       now += s ? T.serverMs[i] : T.clientMs[i];
       offloaded ||= s;
       side = s;
