@@ -4,7 +4,7 @@
 // throttled, and the fall-back when the server is killed during a query.
 import t from 'tap';
 import WebSocket from 'ws';
-import { GraphBuilder, compareOutputs, createSession, layerChain, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
+import { GraphBuilder, compareOutputs, createSession, layerChain, layerRuns, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
 import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
 import { encodeFrame, decodeFrame, IONN_VERSION } from '../src/offload/ionn-wire';
 import { Server } from './offload-lib';
@@ -196,6 +196,24 @@ t.test('throttling the link mid-upload: the measured bandwidth drops and the upl
   // And the estimate keeps approaching the throttled rate.
   while (c.bandwidth > 0.5 * (40e6 / 8) && performance.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 50));
   t.ok(c.bandwidth < 0.5 * (40e6 / 8) && c.bandwidth > 0.5 * (8e6 / 8), `the measured bandwidth fell to ${(c.bandwidth * 8e-6).toFixed(1)} Mbps on an 8 Mbps link`);
+});
+
+t.test('estimates that leave their band without changing the order split no partition (hysteresis)', async (t) => {
+  const { server, model, im } = await setup(t, 6, 384);
+  // RTT 3 ms on the link (more measured: pings queue behind chunks) against the 1 ms assumed.
+  const shaper = await startShaper({ target: server.port, mbps: 200, rtt: 3 });
+  t.teardown(() => shaper.close());
+  const events: IonnEvent[] = [];
+  const opts = options(`ws://127.0.0.1:${shaper.port}`, model, { bandwidth: 10e6 / 8, rttMs: 1, onEvent: (e) => events.push(e), log: () => {} });
+  const planned = opts.planner.uploadOrder(opts.costs, { bandwidth: opts.bandwidth, rttMs: 1 });
+  const c = await IonnClient.connect(im, opts);
+  t.teardown(() => c.close());
+  await c.uploadFinished();
+  t.ok(c.rttMs > 1.25, `the RTT measured (${c.rttMs.toFixed(1)} ms) is outside ±25 % of the 1 ms assumed`);
+  t.same(events.filter((e) => e.kind === 'replan'), [], 'no re-plan: the order over the new estimates is the same');
+  const sent = events.flatMap((e) => (e.kind === 'group-sent' ? [[e.from, e.to]] : []));
+  t.same(sent, planned.flatMap((p) => layerRuns(p)), 'each partition went as one group per run of layers, none split');
+  t.equal(c.uploaded.size, im.n, 'and the whole model is there');
 });
 
 t.test('hostile IONN frames get an error naming what was wrong', async (t) => {

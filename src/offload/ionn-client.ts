@@ -38,8 +38,14 @@ export interface IonnOptions {
   chunkMs?: number;
   /** Stop waiting for a server request after its predicted time × 3 plus this (default 3000 ms): that query finishes locally. */
   replyGraceMs?: number;
-  /** Remeasure and re-plan the upload order when an estimate moves by this fraction (default 0.25). */
+  /**
+   * Re-plan the upload order when an estimate has moved by this fraction (default 0.25) of the value
+   * the order was made with (the RTT also by at least `replanRttMs`, default 5 ms: 1 → 3 ms is no
+   * news) at every check for `replanHoldMs` (default 300 ms), and the new order differs.
+   */
   replanThreshold?: number;
+  replanRttMs?: number;
+  replanHoldMs?: number;
   /** One line per event: connection, re-plan. Default: none. */
   log?: (line: string) => void;
   /** The one line a fall-back to local execution writes. Default: stderr. */
@@ -410,20 +416,44 @@ export class IonnClient {
 
   /**
    * The background upload: partitions in the planner's order. After each layer, when an estimate
-   * (bandwidth, RTT, server speed) has moved by more than the threshold since the order was made,
-   * the order of what is not sent yet is recomputed from the layers already there.
+   * (bandwidth, RTT, server speed) has stayed outside its band around the value the order was made
+   * with (hysteresis: `replanThreshold`, `replanRttMs`, `replanHoldMs`), the order of what is not
+   * sent yet is recomputed from the layers already there; when it is the same order, the band is
+   * only re-centred (no partition is split).
    */
   private async runUpload(): Promise<void> {
     const { planner } = this.options;
     const threshold = this.options.replanThreshold ?? 0.25;
+    const rttFloor = this.options.replanRttMs ?? 5;
+    const hold = this.options.replanHoldMs ?? 300;
     const sent = new Set<number>();
-    const replanOrder = () => {
-      this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad };
+    const orderNow = () => {
       const done = new Set([...this.uploaded, ...sent]);
-      this.order = planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
+      return planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
+    };
+    const recentre = () => void (this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad });
+    const replanOrder = () => {
+      recentre();
+      this.order = orderNow();
     };
     replanOrder();
-    const moved = (a: number, b: number) => Math.abs(a - b) > threshold * Math.max(a, b);
+    const out = (a: number, b: number, floor = 0) => Math.abs(a - b) > Math.max(threshold * Math.max(a, b), floor);
+    let outsideSince: number | undefined;
+    const key = (order: number[][]) => order.map((p) => [...p].sort((a, b) => a - b).join(',')).join('|');
+    const moved = (): boolean => {
+      const p = this.planned;
+      if (!(out(p.bandwidth, this.bandwidth) || out(p.rttMs, this.rttMs, rttFloor) || out(p.serverLoad, this.serverLoad))) {
+        outsideSince = undefined;
+        return false;
+      }
+      outsideSince ??= performance.now();
+      if (performance.now() - outsideSince < hold) return false;
+      outsideSince = undefined;
+      const current = [this.sending.filter((l) => !sent.has(l)), ...this.order].filter((x) => x.length);
+      if (key(orderNow()) !== key(current)) return true;
+      recentre();
+      return false;
+    };
     while (!this.stopped && !this.serverGone) {
       const part = this.order.shift();
       if (!part) break;
@@ -442,8 +472,7 @@ export class IonnClient {
           if (this.stopped || this.serverGone) break;
           done.push(l);
           sent.add(l);
-          const p = this.planned;
-          if (done.length < run.length && (moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) {
+          if (done.length < run.length && moved()) {
             replanned = true;
             break;
           }
@@ -462,7 +491,7 @@ export class IonnClient {
         this.sending = this.sending.filter((l) => !done.includes(l));
         for (const l of run) if (!done.includes(l)) this.inTransit.delete(l);
         const p = this.planned;
-        if (!replanned && !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        if (!replanned && !moved()) continue;
         if (this.stopped || this.serverGone || !this.sending.length) break;
         replanned = true;
         this.order.unshift(this.sending);
