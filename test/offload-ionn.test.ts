@@ -5,7 +5,7 @@
 import t from 'tap';
 import WebSocket from 'ws';
 import { GraphBuilder, compareOutputs, createSession, layerChain, layerRuns, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
-import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
+import { IonnClient, IonnModel, PartitionCache, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
 import { encodeFrame, decodeFrame, IONN_VERSION } from '../src/offload/ionn-wire';
 import { Server } from './offload-lib';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -214,6 +214,26 @@ t.test('estimates that leave their band without changing the order split no part
   const sent = events.flatMap((e) => (e.kind === 'group-sent' ? [[e.from, e.to]] : []));
   t.same(sent, planned.flatMap((p) => layerRuns(p)), 'each partition went as one group per run of layers, none split');
   t.equal(c.uploaded.size, im.n, 'and the whole model is there');
+});
+
+t.test('past the thread cap a new group shares the least recently run thread: a query on a busy group does not wait behind the load', async (t) => {
+  const cache = new PartitionCache({ maxThreads: 2 });
+  t.teardown(() => cache.close());
+  const small = await IonnModel.load(mlp(2, 64));
+  const big = await IonnModel.load(mlp(4, 1536, 3)); // 4 × 9.4 MB of weights: a load that takes a while
+  t.teardown(() => (small.release(), big.release()));
+  for (const m of [small, big]) m.parts.forEach((p, i) => cache.store(m.partHashes[i]!, p));
+  await cache.load(small.partHashes.slice(0, 2)); // A: thread 1
+  await cache.load(small.partHashes.slice(2, 4)); // B: thread 2, never run
+  const x = { name: 'x', type: 'float32', dims: [1, 64], data: input(64, 0).data as Float32Array };
+  await cache.run(small.partHashes, 0, 2, [x]); // A was run just now
+  const order: string[] = [];
+  const t0 = performance.now();
+  const load = cache.load(big.partHashes).then((g) => order.push(`load ${(performance.now() - t0).toFixed(0)} ms (session ${g.loadMs.toFixed(0)} ms)`));
+  const run = cache.run(small.partHashes, 0, 2, [x]).then(() => order.push(`run ${(performance.now() - t0).toFixed(0)} ms`));
+  await Promise.all([load, run]);
+  t.match(order[0], /^run/, `the query on A answered before the load on the shared thread ended: ${order.join(', ')}`);
+  t.equal(cache.status().threads, 2, 'and the cap held');
 });
 
 t.test('hostile IONN frames get an error naming what was wrong', async (t) => {

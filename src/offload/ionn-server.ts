@@ -28,6 +28,9 @@ interface OrtThread {
   ready: boolean;
   loading: number;
   groups: number;
+  /** Runs posted and not answered, and when the last one was posted (performance.now()). */
+  running: number;
+  lastRun: number;
 }
 
 export interface PartitionCacheOptions {
@@ -35,11 +38,18 @@ export interface PartitionCacheOptions {
   maxBytes?: number;
   /** Threads per onnxruntime session (default 1: a server holds many small sessions, and idle thread pools spin). */
   threads?: number;
-  /** onnxruntime threads (each holds the sessions it created) at most (default 8); beyond, a new group goes to the idle one holding fewest. */
+  /**
+   * onnxruntime threads (each holds the sessions it created) at most (default 32: an idle one costs
+   * about 11 MB, and a group of its own means no query waits behind another group's load). Beyond,
+   * a new group goes to a thread not loading and not running, the least recently run: a query on that
+   * thread's groups arriving during the load waits for it.
+   */
   maxThreads?: number;
 }
 
 export type LoadedGroup = Pick<Group, 'loadMs'> & { layers: number };
+
+const MAX_THREADS = 32;
 
 const groupKey = (hashes: readonly string[]) => (hashes.length === 1 ? hashes[0]! : createHash('sha256').update(hashes.join(',')).digest('hex'));
 
@@ -69,7 +79,7 @@ export class PartitionCache {
   constructor(private readonly options: PartitionCacheOptions = {}) {}
 
   private startThread(): OrtThread {
-    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), ready: false, loading: 0, groups: 0 };
+    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), ready: false, loading: 0, groups: 0, running: 0, lastRun: 0 };
     t.worker.on('message', (m: OrtReply) => this.onReply(t, m));
     const gone = (why: string) => this.threadGone(t, why);
     t.worker.on('error', (e) => gone(`an onnxruntime thread failed: ${e.message}`));
@@ -77,9 +87,9 @@ export class PartitionCache {
     return t;
   }
 
-  /** A thread for a new group: a fresh one (started ahead, so its start-up is off the load's path) up to the cap, else the idle one holding fewest groups. */
+  /** A thread for a new group: a fresh one (started ahead, so its start-up is off the load's path) up to the cap, else the idle one least recently run. */
   private threadForLoad(): OrtThread {
-    const max = this.options.maxThreads ?? 8;
+    const max = this.options.maxThreads ?? MAX_THREADS;
     let t: OrtThread;
     if (this.threadPool.length < max) {
       t = this.spare ?? this.startThread();
@@ -87,7 +97,7 @@ export class PartitionCache {
       this.threadPool.push(t);
       if (this.threadPool.length < max) this.spare = this.startThread();
     } else {
-      t = [...this.threadPool].sort((a, b) => a.loading - b.loading || a.groups - b.groups)[0]!;
+      t = [...this.threadPool].sort((a, b) => a.loading - b.loading || a.running - b.running || a.lastRun - b.lastRun || a.groups - b.groups)[0]!;
     }
     return t;
   }
@@ -127,6 +137,7 @@ export class PartitionCache {
     } else {
       const r = this.runs.get(m.id);
       this.runs.delete(m.id);
+      t.running--;
       if (m.type === 'result') r?.resolve(m);
       else r?.reject(new Error(m.message));
     }
@@ -134,7 +145,7 @@ export class PartitionCache {
 
   /** Start a thread ahead of the first load (a client said hello): its start-up is off the first group's path. */
   warm(): void {
-    if (!this.spare && !this.closed && this.threadPool.length < (this.options.maxThreads ?? 8)) this.spare = this.startThread();
+    if (!this.spare && !this.closed && this.threadPool.length < (this.options.maxThreads ?? MAX_THREADS)) this.spare = this.startThread();
   }
 
   /** Whether `bytes` more would still fit (checked before a layer's chunks are accepted). */
@@ -245,6 +256,8 @@ export class PartitionCache {
       const id = this.nextRun++;
       const r = await new Promise<{ ms: number; tensors: HostTensor[] }>((resolve, reject) => {
         this.runs.set(id, { resolve, reject, thread: g.thread });
+        g.thread.running++;
+        g.thread.lastRun = performance.now();
         g.thread.worker.postMessage({ type: 'run', id, key: groupKey(g.hashes), tensors: feeds, fetches: g.outputs[stop - i - 1]! } satisfies OrtRequest);
       });
       ms.push(r.ms);
