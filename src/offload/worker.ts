@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareCapture, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, installHints, pendingMove } from './hints';
-import { edgeMlServices } from '../ml/services';
+import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import type { ErrorCode, OffloadStats } from './protocol';
 
