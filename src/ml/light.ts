@@ -6,4 +6,4 @@
 export { guestMlServices, edgeMlServices, installedPackageRoots, type GuestMlOptions } from './services';
 export { runtime, builder, onnx, partition } from './lazy';
 export { planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder, layerRuns, alignToGroups, PLANNERS, type PlanCosts, type LinkState, type PlanOptions, type ExecutionPlan, type Planner } from './plan';
-export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, type DagCosts, type DagPlan } from './plan-dag';
+export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, segmentPlanCosts, placementPlanner, type DagCosts, type DagPlan } from './plan-dag';

@@ -4,7 +4,7 @@
 // A tensor is moved once however many layers on the other side read it: an upload node u→a (cost)
 // with a→w (∞) for each consumer w, and a download node w→b (∞), b→u (cost). The graph input and
 // output stay on the client.
-import type { LinkState, PlanCosts } from './plan';
+import { planLatency, type LinkState, type PlanCosts, type Planner } from './plan';
 
 export interface DagCosts {
   n: number;
@@ -210,5 +210,51 @@ export function dagCostsOf(
     clientMs: graph.layers.map((l) => clientMs(l.key) ?? 0),
     serverMs: graph.layers.map((l, i) => (link.uploaded?.has(i) ? (serverMs(l.key) ?? 0) * (link.serverLoad ?? 1) : Infinity)),
     tensors,
+  };
+}
+
+/**
+ * Per-segment costs of a DAG placement cut into segments (`segmentChain` in partition.ts: runs of
+ * layers on one side, alternating), in the chain form the IONN runtime plans and emulates with:
+ * a segment's client/server time is the sum of its layers', its input bytes those of every tensor it
+ * reads from other segments, its output bytes those of every tensor it hands on.
+ */
+export function segmentPlanCosts(
+  seg: { layers: { name: string; inputs: string[]; outputs: string[]; weightBytes: number }[]; layersOf: number[][] },
+  clientMs: readonly number[],
+  serverMs: readonly number[],
+  tensorBytes: (tensor: string) => number,
+  model = 'dag',
+): PlanCosts {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    model,
+    n: seg.layers.length,
+    names: seg.layers.map((l) => l.name),
+    clientMs: seg.layersOf.map((ls) => sum(ls.map((v) => clientMs[v]!))),
+    serverMs: seg.layersOf.map((ls) => sum(ls.map((v) => serverMs[v]!))),
+    weightBytes: seg.layers.map((l) => l.weightBytes),
+    inputBytes: seg.layers.map((l) => sum(l.inputs.map(tensorBytes))),
+    outputBytes: seg.layers.map((l) => sum(l.outputs.map(tensorBytes))),
+    loadMs: seg.layers.map(() => 0),
+  };
+}
+
+/**
+ * The runtime planner of a fixed placement of segments (a DAG min-cut cut into segments): each
+ * segment on its side once it is on the server (before, on the client: the query still answers);
+ * the server's segments upload first, in order; the client's never (the placement is final).
+ */
+export function placementPlanner(sides: readonly boolean[], name = 'DAG min-cut placement'): Planner {
+  return {
+    name,
+    plan: (c, l, o) => {
+      const onServer = sides.map((s, i) => s && (o?.notUploaded !== 'forbid' || !!l.uploaded?.has(i)));
+      return { onServer, latencyMs: planLatency(c, onServer, l, o) };
+    },
+    uploadOrder: (_c, l) => {
+      const rest = sides.flatMap((s, i) => (s && !l.uploaded?.has(i) ? [i] : []));
+      return rest.length ? [rest] : [];
+    },
   };
 }

@@ -89,21 +89,31 @@ export interface QueryResult {
   remote: { from: number; to: number; ms: number; serverMs: number; serverWallMs: number; loadWaitMs: number; upBytes: number }[];
 }
 
-/** A model cut into its chain layers: the bytes uploaded per layer, their hashes, local sessions. */
+/**
+ * A model cut into its chain layers (or, `fromChain`, any chain of pieces such as the segments of a
+ * DAG placement, `segmentChain`): the bytes uploaded per layer, their hashes, one local session per layer.
+ */
 export class IonnModel {
   readonly hash: string;
   readonly parts: Uint8Array[];
   readonly partHashes: string[];
+  /** The model's outputs (the answer of a query), by name. */
+  readonly outputNames: string[];
   private constructor(readonly chain: LayerChain, readonly sessions: ort.InferenceSession[], bytes: Uint8Array, parts: Uint8Array[]) {
     this.hash = contentHash(bytes);
     this.parts = parts;
     this.partHashes = this.parts.map(contentHash);
+    this.outputNames = (chain.model.graph!.output ?? []).map((v) => v.name!);
   }
 
   static async load(model: Model | Uint8Array, threads = 1): Promise<IonnModel> {
     const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-    const chain = layerChain(model instanceof Uint8Array ? decodeModel(model) : model);
-    // each layer's sub-model, encoded once: its session here and its upload to the server
+    return IonnModel.fromChain(layerChain(model instanceof Uint8Array ? decodeModel(model) : model), threads, bytes);
+  }
+
+  /** Pieces of a model as a chain (each piece reads tensors of the pieces before it or the graph inputs). */
+  static async fromChain(chain: LayerChain, threads = 1, bytes = encodeModel(chain.model)): Promise<IonnModel> {
+    // each piece's sub-model, encoded once: its session here and its upload to the server
     const parts = chain.layers.map((l) => encodeModel(subModel(chain, l.index, l.index + 1)));
     const sessions: ort.InferenceSession[] = [];
     for (const part of parts) sessions.push(await ort.InferenceSession.create(part, { executionProviders: ['cpu'], intraOpNumThreads: threads }));
@@ -131,7 +141,7 @@ export class IonnModel {
   async runLocally(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const values = new Map(Object.entries(feeds));
     for (let i = 0; i < this.n; i++) await this.runLayer(i, values);
-    return Object.fromEntries(this.chain.layers[this.n - 1]!.outputs.map((o) => [o, values.get(o)!]));
+    return Object.fromEntries(this.outputNames.map((o) => [o, values.get(o)!]));
   }
 
   async release(): Promise<void> {
@@ -503,9 +513,10 @@ export class IonnClient {
     }
     this.sending = [];
     this.uploadSent = true;
-    // Every layer sent: wait until the server has loaded them (or refused one).
-    while (!this.stopped && !this.serverGone && this.uploaded.size + this.refused.size < this.model.n) await this.waitWake();
-    if (this.uploaded.size === this.model.n) {
+    // Every layer of the order sent (all of them, but for a fixed placement's planner): wait until the server has loaded them (or refused one).
+    const wanted = [...sent].filter((l) => !this.uploaded.has(l));
+    while (!this.stopped && !this.serverGone && wanted.some((l) => !this.uploaded.has(l) && !this.refused.has(l))) await this.waitWake();
+    if (this.uploaded.size === this.model.n || (sent.size && [...sent].every((l) => this.uploaded.has(l)))) {
       this.uploadEndMs = this.now;
       this.emit({ kind: 'upload-done', at: this.now });
     }
@@ -680,7 +691,7 @@ export class IonnClient {
       }
     }
     const outputs: Record<string, ort.Tensor> = {};
-    for (const name of this.model.chain.layers[n - 1]!.outputs) outputs[name] = values.get(name)!;
+    for (const name of this.model.outputNames) outputs[name] = values.get(name)!;
     return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack, localMs, remote };
   }
 
