@@ -33,76 +33,92 @@ export function dagPlanLatency(d: DagCosts, onServer: readonly boolean[]): numbe
   return total;
 }
 
-/** Dinic's maximum flow on a small adjacency-list graph. */
+/** Dinic's maximum flow on an adjacency-list graph in typed arrays (edges preallocated: `maxEdges`). */
 class Flow {
-  private head: number[];
-  private to: number[] = [];
-  private cap: number[] = [];
-  private next: number[] = [];
-  constructor(readonly size: number) {
-    this.head = new Array<number>(size).fill(-1);
+  private readonly head: Int32Array;
+  private readonly to: Int32Array;
+  private readonly cap: Float64Array;
+  private readonly next: Int32Array;
+  private edges = 0;
+  private readonly level: Int32Array;
+  private readonly it: Int32Array;
+  private readonly queue: Int32Array;
+  constructor(readonly size: number, maxEdges: number) {
+    this.head = new Int32Array(size).fill(-1);
+    this.to = new Int32Array(2 * maxEdges);
+    this.cap = new Float64Array(2 * maxEdges);
+    this.next = new Int32Array(2 * maxEdges);
+    this.level = new Int32Array(size);
+    this.it = new Int32Array(size);
+    this.queue = new Int32Array(size);
   }
   add(u: number, v: number, c: number): void {
     if (c <= 0) return;
-    for (const [a, b, cc] of [[u, v, c], [v, u, 0]] as const) {
-      this.to.push(b);
-      this.cap.push(cc);
-      this.next.push(this.head[a]!);
-      this.head[a] = this.to.length - 1;
+    if (this.edges + 2 > this.to.length) throw new Error('Flow: more edges than allocated');
+    this.push(u, v, c);
+    this.push(v, u, 0);
+  }
+  private push(a: number, b: number, c: number): void {
+    const e = this.edges++;
+    this.to[e] = b;
+    this.cap[e] = c;
+    this.next[e] = this.head[a]!;
+    this.head[a] = e;
+  }
+  private bfs(s: number, t: number): boolean {
+    const { level, queue, head, next, to, cap } = this;
+    level.fill(-1);
+    level[s] = 0;
+    queue[0] = s;
+    for (let k = 0, n = 1; k < n; k++) {
+      const u = queue[k]!;
+      for (let e = head[u]!; e >= 0; e = next[e]!) {
+        const v = to[e]!;
+        if (cap[e]! > 1e-12 && level[v]! < 0) {
+          level[v] = level[u]! + 1;
+          queue[n++] = v;
+        }
+      }
     }
+    return level[t]! >= 0;
+  }
+  private dfs(u: number, t: number, f: number): number {
+    if (u === t) return f;
+    const { it, next, to, cap, level } = this;
+    for (; it[u]! >= 0; it[u] = next[it[u]!]!) {
+      const e = it[u]!;
+      const v = to[e]!;
+      if (cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
+        const d = this.dfs(v, t, Math.min(f, cap[e]!));
+        if (d > 0) {
+          cap[e] -= d;
+          cap[e ^ 1] += d;
+          return d;
+        }
+      }
+    }
+    return 0;
   }
   maxflow(s: number, t: number): number {
     let flow = 0;
-    const level = new Int32Array(this.size);
-    const it = new Int32Array(this.size);
-    const bfs = () => {
-      level.fill(-1);
-      level[s] = 0;
-      const q = [s];
-      for (let k = 0; k < q.length; k++) {
-        const u = q[k]!;
-        for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
-          if (this.cap[e]! > 1e-12 && level[this.to[e]!]! < 0) {
-            level[this.to[e]!] = level[u]! + 1;
-            q.push(this.to[e]!);
-          }
-        }
-      }
-      return level[t]! >= 0;
-    };
-    const dfs = (u: number, f: number): number => {
-      if (u === t) return f;
-      for (; it[u]! >= 0; it[u] = this.next[it[u]!]!) {
-        const e = it[u]!;
-        const v = this.to[e]!;
-        if (this.cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
-          const d = dfs(v, Math.min(f, this.cap[e]!));
-          if (d > 0) {
-            this.cap[e]! -= d;
-            this.cap[e ^ 1]! += d;
-            return d;
-          }
-        }
-      }
-      return 0;
-    };
-    while (bfs()) {
-      for (let u = 0; u < this.size; u++) it[u] = this.head[u]!;
-      for (let f = dfs(s, Infinity); f > 0; f = dfs(s, Infinity)) flow += f;
+    while (this.bfs(s, t)) {
+      this.it.set(this.head);
+      for (let f = this.dfs(s, t, Infinity); f > 0; f = this.dfs(s, t, Infinity)) flow += f;
     }
     return flow;
   }
   /** Nodes reachable from s in the residual graph (the source side of a minimum cut). */
   sourceSide(s: number): Uint8Array {
     const seen = new Uint8Array(this.size);
+    const { queue, head, next, to, cap } = this;
     seen[s] = 1;
-    const q = [s];
-    for (let k = 0; k < q.length; k++) {
-      const u = q[k]!;
-      for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
-        if (this.cap[e]! > 1e-12 && !seen[this.to[e]!]) {
-          seen[this.to[e]!] = 1;
-          q.push(this.to[e]!);
+    queue[0] = s;
+    for (let k = 0, n = 1; k < n; k++) {
+      const u = queue[k]!;
+      for (let e = head[u]!; e >= 0; e = next[e]!) {
+        if (cap[e]! > 1e-12 && !seen[to[e]!]) {
+          seen[to[e]!] = 1;
+          queue[n++] = to[e]!;
         }
       }
     }
@@ -117,7 +133,7 @@ export function dagMinCutPlan(d: DagCosts): DagPlan {
   const aux = n + 2;
   const s = aux + 2 * d.tensors.length;
   const t = s + 1;
-  const g = new Flow(t + 1);
+  const g = new Flow(t + 1, 2 + 2 * n + d.tensors.reduce((k, x) => k + 2 + 2 * x.to.length, 0));
   // Infinite capacities as a finite bound larger than any cut of finite cost.
   let big = 1;
   for (let v = 0; v < n; v++) big += (Number.isFinite(d.serverMs[v]!) ? d.serverMs[v]! : 0) + d.clientMs[v]!;
