@@ -33,24 +33,27 @@ export function dagPlanLatency(d: DagCosts, onServer: readonly boolean[]): numbe
   return total;
 }
 
-/** Dinic's maximum flow on an adjacency-list graph in typed arrays (edges preallocated: `maxEdges`). */
+/** Dinic's maximum flow on an adjacency-list graph in preallocated arrays (`maxEdges` edges). */
 class Flow {
-  private readonly head: Int32Array;
-  private readonly to: Int32Array;
-  private readonly cap: Float64Array;
-  private readonly next: Int32Array;
+  private readonly head: number[];
+  private readonly to: number[];
+  private readonly cap: number[];
+  private readonly next: number[];
   private edges = 0;
-  private readonly level: Int32Array;
-  private readonly it: Int32Array;
-  private readonly queue: Int32Array;
+  private readonly level: number[];
+  private readonly it: number[];
+  private readonly queue: number[];
   constructor(readonly size: number, maxEdges: number) {
-    this.head = new Int32Array(size).fill(-1);
-    this.to = new Int32Array(2 * maxEdges);
-    this.cap = new Float64Array(2 * maxEdges);
-    this.next = new Int32Array(2 * maxEdges);
-    this.level = new Int32Array(size);
-    this.it = new Int32Array(size);
-    this.queue = new Int32Array(size);
+    // Plain arrays of small integers and doubles, sized once: typed arrays' off-heap buffers made per
+    // plan draw garbage collections that cost more than the cut in a process with a large heap.
+    const ints = (n: number, v = 0) => new Array<number>(n).fill(v);
+    this.head = ints(size, -1);
+    this.to = ints(2 * maxEdges);
+    this.cap = new Array<number>(2 * maxEdges).fill(0.5);
+    this.next = ints(2 * maxEdges);
+    this.level = ints(size);
+    this.it = ints(size);
+    this.queue = ints(size);
   }
   add(u: number, v: number, c: number): void {
     if (c <= 0) return;
@@ -102,7 +105,7 @@ class Flow {
   maxflow(s: number, t: number): number {
     let flow = 0;
     while (this.bfs(s, t)) {
-      this.it.set(this.head);
+      for (let u = 0; u < this.size; u++) this.it[u] = this.head[u]!;
       for (let f = this.dfs(s, t, Infinity); f > 0; f = this.dfs(s, t, Infinity)) flow += f;
     }
     return flow;
