@@ -234,10 +234,16 @@ export class PartitionCache {
     let last: HostTensor[] = [];
     let loadWaitMs = 0;
     for (let i = from; i < to; ) {
-      // A group asked for and still loading (its request came before this run on the same connection): wait for it.
-      if (!this.groupsAt(parts, i).length) {
+      // No loaded group here covers the rest of the run: wait for those still loading from here (asked
+      // for before this run on the same connection: the client planned with them).
+      const loaded = this.groupsAt(parts, i);
+      if (!loaded.some((g) => i + g.hashes.length >= to)) {
         const t = performance.now();
-        await this.loadingAt(parts, i);
+        try {
+          await this.loadingAt(parts, i);
+        } catch (e) {
+          if (!loaded.length) throw e;
+        }
         loadWaitMs += performance.now() - t;
       }
       const here = this.groupsAt(parts, i);
