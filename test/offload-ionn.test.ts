@@ -239,6 +239,24 @@ t.test('past the thread cap a new group shares the least recently run thread: a 
   t.equal(cache.status().threads, 2, 'and the cap held');
 });
 
+t.test('a run sent right behind its group waits for that group\'s load, even where a shorter group is loaded', async (t) => {
+  const cache = new PartitionCache();
+  t.teardown(() => cache.close());
+  const m = await IonnModel.load(mlp(3, 256));
+  t.teardown(() => m.release());
+  m.parts.forEach((p, i) => cache.store(m.partHashes[i]!, p));
+  await cache.load(m.partHashes.slice(0, 2));
+  const loading = cache.load(m.partHashes.slice(0, 6)); // not awaited: the run follows at once
+  const x = { name: 'x', type: 'float32', dims: [1, 256], data: input(256, 0).data as Float32Array };
+  const r = await cache.run(m.partHashes, 0, 6, [x]);
+  await loading;
+  t.equal(r.ms.length, 1, 'one group ran the whole run: the one that was loading');
+  t.ok(r.loadWaitMs > 0, `the run waited ${r.loadWaitMs.toFixed(1)} ms for it`);
+  const want = await reference(mlp(3, 256), new ort.Tensor('float32', x.data, [1, 256]));
+  t.ok(compareOutputs(new ort.Tensor('float32', r.tensors[0]!.data as Float32Array, [1, 256]), want).relative <= 1e-5, 'and answered as the unsplit model');
+  await t.rejects(cache.run(m.partHashes, 2, 6, [x]), /no loaded group starts at layer 2/, 'a run where no group starts or loads is refused');
+});
+
 /**
  * A branching model (`w` wide): stem → two branches (a: fc, b: fc+relu) → join (add, relu) → a skip
  * connection from the stem (add) → head (fc, softmax). Node names `layer#part` make one DAG layer per key.
