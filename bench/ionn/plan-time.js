@@ -13,16 +13,7 @@ const ml = require('../../dist/src/ml/index.js');
 const model = sim.opt('model', 'resnet50');
 const link = { bandwidth: (Number(sim.opt('mbps', '40')) * 1e6) / 8, rttMs: 1 };
 const dag = sim.zooDag(model);
-const time = (f, reps = 50) => {
-  for (let i = 0; i < 5; i++) f();
-  const ms = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return ms.sort((a, b) => a - b)[reps >> 1];
-};
+const time = (f) => sim.time(f, 50);
 const costs = dag.costs(link);
 const plan = ml.dagMinCutPlan(costs);
 console.log(`${model}: ${dag.graph.layers.length} DAG layers, ${costs.tensors.length} tensors; min-cut ${plan.latencyMs.toFixed(2)} ms with ${plan.onServer.filter(Boolean).length} layers on the server at ${link.bandwidth * 8e-6} Mbps`);

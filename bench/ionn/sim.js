@@ -283,20 +283,21 @@ const zooDag = (name) => {
 
 const dags = {};
 
+/** The median ms of `reps` calls after 5 warm-up calls: on a shared machine a mean is mostly the moments this process was descheduled. */
+function time(f, reps) {
+  for (let i = 0; i < 5; i++) f();
+  const ms = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return ms.sort((a, b) => a - b)[reps >> 1];
+}
+
 function timePlanning() {
   const c = planCosts(loadProfile('resnet50'), 'odroid-xu4', 'gpu-server');
   const link = { bandwidth: 40e6 / 8, rttMs: RTT, uploaded: new Set([20, 21, 22, 30, 31]) };
-  // The median call: on a shared machine a mean is mostly the moments this process was descheduled.
-  const time = (f, reps) => {
-    for (let i = 0; i < 5; i++) f();
-    const ms = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = process.hrtime.bigint();
-      f();
-      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    return ms.sort((a, b) => a - b)[reps >> 1];
-  };
   return {
     'IONN Dijkstra plan': time(() => ionnPlan(c, link), 200),
     'exact chain DP plan': time(() => exactPlan(c, link), 200),
@@ -310,7 +311,7 @@ function timePlanning() {
   };
 }
 
-module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, zooDag, PLANNER_KEYS, COLORS, REPLANNERS };
+module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, zooDag, time, PLANNER_KEYS, COLORS, REPLANNERS };
 if (require.main === module) main();
 
 function main() {
