@@ -1,7 +1,7 @@
 // Layer partitions: chains between the dominators of the output (branches collapse into one layer),
 // sub-models cut at any set of boundaries, and pieces run in sequence reproducing the whole model.
 import t from 'tap';
-import { GraphBuilder, layerChain, layerGraph, graphLayerModel, splitModel, subModel, joinPieces, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
+import { GraphBuilder, layerChain, layerGraph, graphLayerModel, segmentChain, splitModel, subModel, joinPieces, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
 
 /** Run the pieces one after another, each fed the previous one's output. */
 async function runPieces(pieces: Model[], feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -181,4 +181,47 @@ t.test('the full layer DAG (branches kept): edges, and every layer run alone rep
   const ref = await runWhole(g.model, { data: patternInput([1, 3, 224, 224]) });
   const d = compareOutputs(out, ref);
   t.ok(d.relative <= 1e-5, `GoogLeNet run Caffe layer by Caffe layer (${dag.layers.length} sessions): relative difference ${d.relative.toExponential(2)}`);
+});
+
+/** Run a segment chain (segmentChain) piece by piece, each on the tensors the earlier ones made. */
+async function runSegments(seg: ReturnType<typeof segmentChain>, feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+  const values: Record<string, ort.Tensor> = { ...feeds };
+  for (const l of seg.layers) {
+    const { session } = await createSession(subModel(seg, l.index, l.index + 1));
+    Object.assign(values, await session.run(Object.fromEntries(l.inputs.map((n) => [n, values[n]!]))));
+    await session.release();
+  }
+  return values;
+}
+
+t.test('DAG placements as segments: branches placed independently, every segment chain reproduces the model', async (t) => {
+  for (const [name, every] of [['googlenet', 7], ['resnet50', 5]] as const) {
+    const g = caffeZooModel(name);
+    const dag = layerGraph(g.model);
+    const feeds = { data: patternInput([1, 3, 224, 224]) };
+    const ref = await runWhole(g.model, feeds);
+    // Placements: one branch of each fork on the server (the others not), every `every`-th layer, and a seeded random one.
+    const firstOfFork = new Set<number>();
+    for (let v = 0; v < dag.layers.length; v++) {
+      const next = dag.edges.filter((e) => e.from === v && e.to < dag.layers.length).map((e) => e.to);
+      if (new Set(next).size > 1) firstOfFork.add(Math.min(...next));
+    }
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const placements: [string, boolean[]][] = [
+      ['first branch of each fork', dag.layers.map((_, v) => firstOfFork.has(v))],
+      [`every ${every}th layer`, dag.layers.map((_, v) => v % every === 0)],
+      ['seeded random', dag.layers.map(() => random() < 0.5)],
+    ];
+    for (const [what, sides] of placements) {
+      const seg = segmentChain(dag, sides);
+      t.ok(seg.sides.every((s, k) => k === 0 || s !== seg.sides[k - 1]), `${name}, ${what}: ${seg.layers.length} segments alternate sides`);
+      t.ok(seg.layersOf.every((ls, k) => ls.every((v) => sides[v] === seg.sides[k])), `${name}, ${what}: each layer in a segment of its side`);
+      const out = (await runSegments(seg, feeds))[g.output.name]!;
+      const d = compareOutputs(out, ref);
+      const top = (x: ort.Tensor) => (x.data as Float32Array).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0);
+      t.ok(d.relative <= 1e-5 && top(out) === top(ref), `${name}, ${what}: relative difference ${d.relative.toExponential(2)} from the unsplit model, same top class`);
+    }
+  }
+  t.throws(() => segmentChain(layerGraph(branchy()), [true]), /1 sides for 5 graph layers/);
 });

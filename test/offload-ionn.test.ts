@@ -4,10 +4,13 @@
 // throttled, and the fall-back when the server is killed during a query.
 import t from 'tap';
 import WebSocket from 'ws';
-import { GraphBuilder, compareOutputs, createSession, layerChain, ort, PLANNERS, type Model, type PlanCosts } from '../src/ml/index';
-import { IonnClient, IonnModel, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
-import { encodeFrame, decodeFrame } from '../src/offload/ionn-wire';
+import { GraphBuilder, compareOutputs, createSession, dagCostsOf, dagExhaustivePlan, dagMinCutPlan, dagPlanLatency, layerChain, layerGraph, layerRuns, ort, placementPlanner, PLANNERS, segmentChain, segmentPlanCosts, type Model, type PlanCosts } from '../src/ml/index';
+import { IonnClient, IonnModel, PartitionCache, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
+import { encodeFrame, decodeFrame, IONN_VERSION } from '../src/offload/ionn-wire';
 import { Server } from './offload-lib';
+// Real servers, sessions and links, 64 DAG placements among them: more than the default 120 s on a loaded 2-core machine.
+t.setTimeout(360_000);
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }> };
 
@@ -198,6 +201,178 @@ t.test('throttling the link mid-upload: the measured bandwidth drops and the upl
   t.ok(c.bandwidth < 0.5 * (40e6 / 8) && c.bandwidth > 0.5 * (8e6 / 8), `the measured bandwidth fell to ${(c.bandwidth * 8e-6).toFixed(1)} Mbps on an 8 Mbps link`);
 });
 
+t.test('estimates that leave their band without changing the order split no partition (hysteresis)', async (t) => {
+  const { server, model, im } = await setup(t, 6, 384);
+  // RTT 3 ms on the link (more measured: pings queue behind chunks) against the 1 ms assumed.
+  const shaper = await startShaper({ target: server.port, mbps: 200, rtt: 3 });
+  t.teardown(() => shaper.close());
+  const events: IonnEvent[] = [];
+  const opts = options(`ws://127.0.0.1:${shaper.port}`, model, { bandwidth: 10e6 / 8, rttMs: 1, onEvent: (e) => events.push(e), log: () => {} });
+  const planned = opts.planner.uploadOrder(opts.costs, { bandwidth: opts.bandwidth, rttMs: 1 });
+  const c = await IonnClient.connect(im, opts);
+  t.teardown(() => c.close());
+  await c.uploadFinished();
+  t.ok(c.rttMs > 1.25, `the RTT measured (${c.rttMs.toFixed(1)} ms) is outside ±25 % of the 1 ms assumed`);
+  t.same(events.filter((e) => e.kind === 'replan'), [], 'no re-plan: the order over the new estimates is the same');
+  const sent = events.flatMap((e) => (e.kind === 'group-sent' ? [[e.from, e.to]] : []));
+  t.same(sent, planned.flatMap((p) => layerRuns(p)), 'each partition went as one group per run of layers, none split');
+  t.equal(c.uploaded.size, im.n, 'and the whole model is there');
+});
+
+t.test('past the thread cap a new group shares the least recently run thread: a query on a busy group does not wait behind the load', async (t) => {
+  const cache = new PartitionCache({ maxThreads: 2 });
+  t.teardown(() => cache.close());
+  const small = await IonnModel.load(mlp(2, 64));
+  const big = await IonnModel.load(mlp(4, 1536, 3)); // 4 × 9.4 MB of weights: a load that takes a while
+  t.teardown(() => (small.release(), big.release()));
+  for (const m of [small, big]) m.parts.forEach((p, i) => cache.store(m.partHashes[i]!, p));
+  await cache.load(small.partHashes.slice(0, 2)); // A: thread 1
+  await cache.load(small.partHashes.slice(2, 4)); // B: thread 2, never run
+  const x = { name: 'x', type: 'float32', dims: [1, 64], data: input(64, 0).data as Float32Array };
+  await cache.run(small.partHashes, 0, 2, [x]); // A was run just now
+  const order: string[] = [];
+  const t0 = performance.now();
+  const load = cache.load(big.partHashes).then((g) => order.push(`load ${(performance.now() - t0).toFixed(0)} ms (session ${g.loadMs.toFixed(0)} ms)`));
+  const run = cache.run(small.partHashes, 0, 2, [x]).then(() => order.push(`run ${(performance.now() - t0).toFixed(0)} ms`));
+  await Promise.all([load, run]);
+  t.match(order[0], /^run/, `the query on A answered before the load on the shared thread ended: ${order.join(', ')}`);
+  t.equal(cache.status().threads, 2, 'and the cap held');
+});
+
+t.test('a run sent right behind its group waits for that group\'s load, even where a shorter group is loaded', async (t) => {
+  const cache = new PartitionCache();
+  t.teardown(() => cache.close());
+  const m = await IonnModel.load(mlp(3, 256));
+  t.teardown(() => m.release());
+  m.parts.forEach((p, i) => cache.store(m.partHashes[i]!, p));
+  await cache.load(m.partHashes.slice(0, 2));
+  const loading = cache.load(m.partHashes.slice(0, 6)); // not awaited: the run follows at once
+  const x = { name: 'x', type: 'float32', dims: [1, 256], data: input(256, 0).data as Float32Array };
+  const r = await cache.run(m.partHashes, 0, 6, [x]);
+  await loading;
+  t.equal(r.ms.length, 1, 'one group ran the whole run: the one that was loading');
+  t.ok(r.loadWaitMs > 0, `the run waited ${r.loadWaitMs.toFixed(1)} ms for it`);
+  const want = await reference(mlp(3, 256), new ort.Tensor('float32', x.data, [1, 256]));
+  t.ok(compareOutputs(new ort.Tensor('float32', r.tensors[0]!.data as Float32Array, [1, 256]), want).relative <= 1e-5, 'and answered as the unsplit model');
+  await t.rejects(cache.run(m.partHashes, 2, 6, [x]), /no loaded group starts at layer 2/, 'a run where no group starts or loads is refused');
+});
+
+/**
+ * A branching model (`w` wide): stem → two branches (a: fc, b: fc+relu) → join (add, relu) → a skip
+ * connection from the stem (add) → head (fc, softmax). Node names `layer#part` make one DAG layer per key.
+ */
+function branching(w: number, out = w): Model {
+  const g = new GraphBuilder('branching');
+  const W = (name: string, seed: number, rows = w) => g.weight(name, [rows, w], Float32Array.from({ length: rows * w }, (_, i) => Math.sin(i * 0.31 + seed) / Math.sqrt(w)));
+  const x = g.input('x', [1, w]);
+  const h = g.node('Relu', [g.node('Gemm', [x, W('Ws', 1)], { transB: 1 }, { name: 'stem#fc' })], {}, { name: 'stem#relu' });
+  const a = g.node('Gemm', [h, W('Wa', 2)], { transB: 1 }, { name: 'a#fc' });
+  const b = g.node('Relu', [g.node('Gemm', [h, W('Wb', 3)], { transB: 1 }, { name: 'b#fc' })], {}, { name: 'b#relu' });
+  const c = g.node('Relu', [g.node('Add', [a, b], {}, { name: 'join#add' })], {}, { name: 'join#relu' });
+  const d = g.node('Add', [c, h], {}, { name: 'skip' });
+  g.output(g.node('Softmax', [g.node('Gemm', [d, W('Wh', 4, out)], { transB: 1 }, { name: 'head#fc' })], { axis: 1 }, { name: 'head#softmax' }));
+  return g.build();
+}
+
+t.test('DAG placements: every placement of a branching model, run as segments on client and server, answers as the unsplit model', async (t) => {
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const model = branching(64);
+  const graph = layerGraph(model);
+  t.same(graph.layers.map((l) => l.key), ['stem', 'a', 'b', 'join', 'skip', 'head'], 'six DAG layers, two of them parallel branches');
+  const x = input(64, 0.5);
+  const want = await reference(model, x);
+  const n = graph.layers.length;
+  let bad = 0;
+  let segments = 0;
+  for (let mask = 0; mask < 1 << n; mask++) {
+    const sides = Array.from({ length: n }, (_, v) => ((mask >> v) & 1) === 1);
+    const seg = segmentChain(graph, sides);
+    segments = Math.max(segments, seg.layers.length);
+    const im = await IonnModel.fromChain(seg);
+    const costs = segmentPlanCosts(seg, graph.layers.map(() => 1), graph.layers.map(() => 0.1), () => 256);
+    const c = await IonnClient.connect(im, { url: server.url, costs, planner: placementPlanner(seg.sides), bandwidth: 50e6, rttMs: 1, log: () => {} });
+    await c.uploadFinished();
+    const r = await c.run({ x });
+    await c.close();
+    await im.release();
+    const got = Object.values(r.outputs)[0]!;
+    const ok = compareOutputs(got, want).relative <= 1e-5 && argmax(got.data as Float32Array) === argmax(want.data as Float32Array);
+    const placed = seg.layersOf.every((ls, k) => ls.every((v) => sides[v] === seg.sides[k])) && r.onServer.every((s, k) => s === seg.sides[k]);
+    if (!ok || !placed) (bad++, t.fail(`placement ${sides.map((s) => (s ? 'S' : 'C')).join('')}: ${ok ? '' : 'wrong answer; '}${placed ? '' : 'segments not run where placed'}`));
+  }
+  t.equal(bad, 0, `all ${1 << n} placements (up to ${segments} segments) answer within 1e-5 with the same top class, each segment where it was placed`);
+  const split = segmentChain(graph, [false, true, false, false, false, false]);
+  t.same(split.layersOf, [[0, 2], [1], [3, 4, 5]], 'branch a alone on the server: the client runs stem and branch b before it, then the rest (three segments, not four)');
+});
+
+/** stem (512) → branch a (512, small answer) ∥ branch b (4096, large answer) → join (concat, relu) → head (softmax over 4608). */
+function wideBranch(): Model {
+  const g = new GraphBuilder('wide-branch');
+  const W = (name: string, rows: number, seed: number) => g.weight(name, [rows, 512], Float32Array.from({ length: rows * 512 }, (_, i) => Math.sin(i * 0.31 + seed) / Math.sqrt(512)));
+  const h = g.node('Relu', [g.node('Gemm', [g.input('x', [1, 512]), W('Ws', 512, 1)], { transB: 1 }, { name: 'stem#fc' })], {}, { name: 'stem#relu' });
+  const a = g.node('Gemm', [h, W('Wa', 512, 2)], { transB: 1 }, { name: 'a#fc' });
+  const b = g.node('Relu', [g.node('Gemm', [h, W('Wb', 4096, 3)], { transB: 1 }, { name: 'b#fc' })], {}, { name: 'b#relu' });
+  const c = g.node('Relu', [g.node('Concat', [a, b], { axis: 1 }, { name: 'join#concat' })], {}, { name: 'join#relu' });
+  g.output(g.node('Softmax', [c], { axis: 1 }, { name: 'head' }));
+  return g.build();
+}
+
+t.test('a DAG min-cut plan at run time: its measured latency matches its planned cost', async (t) => {
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  // A 2 Mbps link with a 4 ms RTT: transfers of several ms, which the shaper times well.
+  const shaper = await startShaper({ target: server.port, mbps: 2, rtt: 4 });
+  t.teardown(() => shaper.close());
+  const model = wideBranch();
+  const graph = layerGraph(model);
+  t.same(graph.layers.map((l) => l.key), ['stem', 'a', 'b', 'join', 'head'], 'five DAG layers, a and b parallel');
+  // An emulated slow client (padded to these ms per layer): branch a is heavy there, branch b is not.
+  const clientMs = [9, 180, 9, 3, 9];
+  const serverMs = [1, 1, 1, 1, 1];
+  const bytes = (tensor: string) => 4 * (tensor === 'b#relu_out' ? 4096 : tensor === 'join#relu_out' || tensor === 'head_out' ? 4608 : 512);
+  const link = { bandwidth: 2e6 / 8, rttMs: 4, uploaded: new Set(graph.layers.map((_, v) => v)) };
+  const key = (k: string) => graph.layers.findIndex((l) => l.key === k);
+  const dagAt = (l: typeof link) => dagCostsOf(graph, bytes, (k) => clientMs[key(k)], (k) => serverMs[key(k)], l);
+  const plan = dagMinCutPlan(dagAt(link));
+  t.same(plan, dagExhaustivePlan(dagAt(link)), 'the min-cut is the exhaustive optimum');
+  // Everything on the server would bring the large answer back (≈ 91 ms); only branch a there ≈ 51 ms.
+  t.same(plan.onServer, [false, true, false, false, false], 'the min-cut puts only branch a on the server (its sibling b stays on the client)');
+  const seg = segmentChain(graph, plan.onServer);
+  const im = await IonnModel.fromChain(seg);
+  t.teardown(() => im.release());
+  const costs = segmentPlanCosts(seg, clientMs, serverMs, bytes);
+  const c = await IonnClient.connect(im, { url: `ws://127.0.0.1:${shaper.port}`, costs, planner: placementPlanner(seg.sides), bandwidth: link.bandwidth, rttMs: link.rttMs, emulate: costs.clientMs, log: () => {} });
+  t.teardown(() => c.close());
+  await c.uploadFinished();
+  const x = input(512, 1);
+  const want = await reference(model, x);
+  const ms: number[] = [];
+  let worst = 0;
+  for (let q = 0; q < 16; q++) {
+    const r = await c.run({ x });
+    if (q === 0) t.same(r.onServer, seg.sides, 'each segment runs where the plan put it');
+    else if (r.onServer.some((s, k) => s !== seg.sides[k])) t.fail(`query ${q} ran its segments elsewhere`);
+    worst = Math.max(worst, compareOutputs(Object.values(r.outputs)[0]!, want).relative);
+    if (q) ms.push(r.latencyMs); // the first query warms the server's session up
+  }
+  t.ok(worst <= 1e-5, `answers within 1e-5 of the unsplit model (worst ${worst.toExponential(1)})`);
+  ms.sort((p, q) => p - q);
+  const median = ms[ms.length >> 1]!;
+  const local = clientMs.reduce((s, v) => s + v, 0);
+  // The plan's cost on the link the shaper makes (the one it was planned for).
+  const planned = dagPlanLatency(dagAt(link), plan.onServer);
+  // Noise on a shared machine only adds (a process waiting for a core: the client, the shaper, the
+  // server, its onnxruntime thread): the fastest query estimates the latency without it, within the
+  // timers' and the shaper's error and one request's hops (≈ 15 % + 5 ms), or, on a machine busy
+  // enough that even the fastest query waited, within the spread the waits make (median − best).
+  const noise = Math.max(0.15 * planned + 5, median - ms[0]!);
+  const what = `latency ${ms[0]!.toFixed(1)} ms at best, median ${median.toFixed(1)}, worst ${ms[ms.length - 1]!.toFixed(1)}; planned ${planned.toFixed(1)} ms (all local: ${local} ms); noise ±${noise.toFixed(1)} ms`;
+  t.ok(Math.abs(ms[0]! - planned) <= noise, `the runtime's latency matches the planned cost: ${what}`);
+  t.ok(median <= 2 * planned, 'and its median is within twice of it');
+  t.ok(median < local - 20, 'and the plan beats running everything locally');
+});
+
 t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
   const server = await Server.start(['--quiet']);
   t.teardown(() => server.kill());
@@ -221,8 +396,8 @@ t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
   t.match(await ask(Buffer.from([1, 2])), { code: 'bad-message', message: /shorter than its 4-byte header/ });
   t.match(await ask(encodeFrame({ type: 'run', id: 1, layers: [0], tensors: [] })), { code: 'bad-message', message: /say hello first/ });
   t.match(await ask(encodeFrame({ type: 'hello', v: 99, model: 'a'.repeat(64), parts: ['b'.repeat(64)] })), { code: 'bad-version' });
-  t.match(await ask(encodeFrame({ type: 'hello', v: 2, model: 'xyz', parts: [] })), { code: 'bad-message', message: /SHA-256/ });
-  t.match(await ask(encodeFrame({ type: 'hello', v: 2, model: 'a'.repeat(64), parts: ['b'.repeat(64), 'c'.repeat(64)] })), { type: 'welcome', stored: [], groups: [] });
+  t.match(await ask(encodeFrame({ type: 'hello', v: IONN_VERSION, model: 'xyz', parts: [] })), { code: 'bad-message', message: /SHA-256/ });
+  t.match(await ask(encodeFrame({ type: 'hello', v: IONN_VERSION, model: 'a'.repeat(64), parts: ['b'.repeat(64), 'c'.repeat(64)] })), { type: 'welcome', stored: [], groups: [] });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 7, offset: 0, total: 4 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /layer 7 is not one of the model's 2 layers/ });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 0, total: 2 ** 40 }, [Buffer.alloc(4)])), { code: 'full', message: /do not fit in the partition cache/ });
   t.match(await ask(encodeFrame({ type: 'chunk', layer: 0, offset: 5, total: 10 }, [Buffer.alloc(4)])), { code: 'bad-message', message: /does not follow the 0 bytes received/ });

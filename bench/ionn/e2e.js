@@ -256,7 +256,7 @@ async function main() {
       const fo = KEYS.map((k) => [k, e2e[k].firstOffloaded]).filter(([, f]) => f).sort((a, b) => a[1].startMs + a[1].latencyMs - b[1].startMs - b[1].latencyMs)[0];
       if (fo) {
         const [k, f] = fo;
-        const r = f.remote.map((q) => `layers ${q.from}–${q.to - 1}: ${q.ms.toFixed(0)} ms round trip (server ${q.serverMs.toFixed(0)} ms, ${(q.upBytes / 1e3).toFixed(0)} KB up)`).join('; ');
+        const r = f.remote.map((q) => `layers ${q.from}–${q.to - 1}: ${q.ms.toFixed(0)} ms round trip (server: ${q.serverWallMs.toFixed(0)} ms from request to reply, of which ${q.loadWaitMs.toFixed(0)} waiting for the group's load and ${q.serverMs.toFixed(0)} onnxruntime; ${(q.upBytes / 1e3).toFixed(0)} KB up)`).join('; ');
         console.log(`  first offloaded query (${ml.PLANNERS[k].name}): connected at ${(f.connectedMs / 1000).toFixed(3)} s, started ${(f.startMs / 1000).toFixed(3)} s, waited ${f.waitedMs.toFixed(0)} ms for layers, ${f.localLayers.length} local layers ${f.localMs.toFixed(0)} ms, ${r}; done at ${((f.startMs + f.latencyMs) / 1000).toFixed(3)} s. Groups loaded by then: ${f.loadedBefore.map((l) => `[${l.layers[0]}–${l.layers[l.layers.length - 1]}] at ${(l.at / 1000).toFixed(2)} s (load ${l.loadMs.toFixed(0)} ms)`).join(', ')}`);
       }
       console.log('  (* steady: the upload had not ended; mean of the last 3 queries)');

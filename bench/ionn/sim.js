@@ -41,6 +41,9 @@ const WAIT = !args.includes('--no-wait');
 const GROUPS = !args.includes('--no-groups');
 // --no-share: queries' requests do not delay the upload (IONN's simulation); by default they share the uplink.
 const SHARE = !args.includes('--no-share');
+// --no-pipeline: a query that waited for a partition sends its request once the partition has loaded
+// (the runtime before protocol 3); by default right behind its last byte, the server waiting for the load.
+const PIPELINE = !args.includes('--no-pipeline');
 const OUT = path.join(__dirname, 'out');
 const REPLANNERS = new Set(['ionn', 'efficiency', 'exact'].map((k) => ml.PLANNERS[k]));
 const PLANNER_KEYS = ['local-only', 'upload-all', 'neurosurgeon', 'ionn', 'efficiency', 'exact'];
@@ -97,7 +100,7 @@ function simulate(costs, planner, bandwidth, env = { rtt: RTT }) {
  * `env.serverLoad` (the runtime's planners see the profile corrected by one measured factor).
  * `env.replanner`: whether this planner re-plans mid-query (default: IONN, greedy, exact by identity).
  */
-function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT, groups: GROUPS, share: SHARE }) {
+function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, replan: REPLAN, wait: WAIT, groups: GROUPS, share: SHARE, pipeline: PIPELINE }) {
   const { rtt: RTT, replan: REPLAN, wait: WAIT } = env;
   const T = env.truth ?? costs;
   const up = 1000 / bandwidth;
@@ -111,9 +114,11 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
     return plans.get(k);
   };
   const asked = new Map(); // first layer → { to, at }: groups plans asked for
+  // The partition the current query's request follows (its groups count as there: the server waits for them).
+  let early = -1;
   const groupsAt = (time) => {
     const g = [];
-    for (let j = 0; j < sim.order.length; j++) if (arrivals[j] <= time) g.push(...ml.layerRuns(sim.order[j]));
+    for (let j = 0; j < sim.order.length; j++) if (arrivals[j] <= time || j === early) g.push(...ml.layerRuns(sim.order[j]));
     for (const [from, a] of asked) if (a.at <= time) g.push([from, a.to]);
     return g;
   };
@@ -147,16 +152,30 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
     // Waiting for a partition about to arrive can finish the query sooner than starting now; the
     // wait counts in its latency (latency = completion − the time the query was issued).
     let begin = t;
+    // A query that waited for partition j starts when j's last byte is sent, not when it has loaded:
+    // its request follows the partition on the connection and its first server layer starts on the
+    // server no sooner than `readyAt`, j's arrival (as the runtime does; --no-pipeline: it starts at the arrival).
+    let readyAt = -Infinity;
+    early = -1;
     if (replans && WAIT) {
       let bestEnd = t + planFor(k).latencyMs;
+      let chosen = -1;
       for (let j = k; j < arrivals.length && arrivals[j] < bestEnd; j++) {
         const end = arrivals[j] + planFor(j + 1).latencyMs;
         if (end < bestEnd) {
           bestEnd = end;
-          begin = arrivals[j];
+          chosen = j;
         }
       }
-      k = arrived(begin);
+      if (chosen >= 0 && env.pipeline !== false) {
+        begin = Math.max(t, sendEnds[chosen]);
+        readyAt = arrivals[chosen];
+        k = chosen + 1;
+        early = chosen;
+      } else if (chosen >= 0) {
+        begin = arrivals[chosen];
+        k = arrived(begin);
+      }
     }
     // Layer by layer: when partitions or groups arrive during the query, re-plan the rest from where it is.
     let onServer = runnable(planFor(k).onServer, begin);
@@ -167,12 +186,13 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
     for (let i = 0; i < costs.n; i++) {
       if (replans && !side && groupsAt(now).length !== known) {
         known = groupsAt(now).length;
-        k = arrived(now);
+        k = Math.max(arrived(now), early + 1);
         onServer = runnable(exactPlanFrom(costs, linkOf(uploadedAfter(k)), i, false, { notUploaded: 'forbid' }).onServer, now);
       }
       const s = onServer[i];
       if (s && !side) share(now, T.inputBytes[i]);
       if (s !== side) now += T.inputBytes[i] * up + RTT / 2;
+      if (s) now = Math.max(now, readyAt);
       now += s ? T.serverMs[i] : T.clientMs[i];
       offloaded ||= s;
       side = s;
@@ -244,33 +264,54 @@ function svg(model, panels, note, title = `${model}: latency of each query over 
   return out.join('\n');
 }
 
+/** A zoo model's Caffe layer DAG with the IONN client/server times per layer and tensor bytes from the real shapes; `costs(link)` everything uploaded. */
+const zooDag = (name) => {
+  const cm = ml.caffeZooModel(name);
+  const graph = ml.layerGraph(cm.model);
+  const bytes = new Map(cm.layers.map((l) => [l.output, l.dims.reduce((a, b) => a * b, 1) * 4]));
+  bytes.set(cm.input.name, cm.input.dims.reduce((a, b) => a * b, 1) * 4);
+  const read = (side) => new Map(ml.readIonnProfile(fs.readFileSync(path.join(ml.ionnProfilesDir(), `${ml.CAFFE_ZOO[name]}.${side}.txt`), 'utf8')).map((e) => [e.name, e.ms]));
+  const client = read('client'), server = read('server');
+  const tensorBytes = (t) => {
+    const b = bytes.get(t);
+    if (b === undefined) throw new Error(`${name}: no shape for tensor ${t}`);
+    return b;
+  };
+  const everything = new Set(graph.layers.map((_, i) => i));
+  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), { uploaded: everything, ...link }) };
+};
+
 const dags = {};
+
+/** The median ms of `reps` calls after 5 warm-up calls: on a shared machine a mean is mostly the moments this process was descheduled. */
+function time(f, reps) {
+  for (let i = 0; i < 5; i++) f();
+  const ms = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return ms.sort((a, b) => a - b)[reps >> 1];
+}
 
 function timePlanning() {
   const c = planCosts(loadProfile('resnet50'), 'odroid-xu4', 'gpu-server');
   const link = { bandwidth: 40e6 / 8, rttMs: RTT, uploaded: new Set([20, 21, 22, 30, 31]) };
-  // The median call: on a shared machine a mean is mostly the moments this process was descheduled.
-  const time = (f, reps) => {
-    for (let i = 0; i < 5; i++) f();
-    const ms = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = process.hrtime.bigint();
-      f();
-      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    return ms.sort((a, b) => a - b)[reps >> 1];
-  };
   return {
     'IONN Dijkstra plan': time(() => ionnPlan(c, link), 200),
     'exact chain DP plan': time(() => exactPlan(c, link), 200),
     'Neurosurgeon split': time(() => neurosurgeonPlan(c, link), 200),
     'IONN K=0.8 upload order (all levels)': time(() => ionnUploadOrder(c, link, 0.8), 20),
     'efficiency greedy upload order (whole model)': time(() => efficiencyUploadOrder(c, link), 50),
-    ...(dags.resnet50 ? { 'DAG min-cut, 228-layer Caffe DAG (costs + cut)': time(() => ml.dagMinCutPlan(dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT })), 20) } : {}),
+    ...(dags.resnet50 ? {
+      'DAG min-cut, 228-layer Caffe DAG (costs + cut)': time(() => ml.dagMinCutPlan(dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT })), 20),
+      '  of which the costs (dagCostsOf)': time(() => dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT }), 20),
+    } : {}),
   };
 }
 
-module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, PLANNER_KEYS, COLORS, REPLANNERS };
+module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt, zooDag, time, PLANNER_KEYS, COLORS, REPLANNERS };
 if (require.main === module) main();
 
 function main() {
@@ -308,21 +349,6 @@ for (const model of MODELS) {
   console.log(`  plot: ${path.relative(process.cwd(), file)}\n`);
 }
 // The final plan over the full DAG (branches kept, DADS min-cut) vs the chain DP, everything uploaded.
-const zooDag = (name) => {
-  const cm = ml.caffeZooModel(name);
-  const graph = ml.layerGraph(cm.model);
-  const bytes = new Map(cm.layers.map((l) => [l.output, l.dims.reduce((a, b) => a * b, 1) * 4]));
-  bytes.set(cm.input.name, cm.input.dims.reduce((a, b) => a * b, 1) * 4);
-  const read = (side) => new Map(ml.readIonnProfile(fs.readFileSync(path.join(ml.ionnProfilesDir(), `${ml.CAFFE_ZOO[name]}.${side}.txt`), 'utf8')).map((e) => [e.name, e.ms]));
-  const client = read('client'), server = read('server');
-  const tensorBytes = (t) => {
-    const b = bytes.get(t);
-    if (b === undefined) throw new Error(`${name}: no shape for tensor ${t}`);
-    return b;
-  };
-  const everything = new Set(graph.layers.map((_, i) => i));
-  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), { uploaded: everything, ...link }) };
-};
 console.log('Final plan, everything uploaded: DAG min-cut over the Caffe layer graph (branches kept) vs the chain DP:');
 for (const model of MODELS.filter((m) => m !== 'mobilenet')) {
   dags[model] = zooDag(model);

@@ -10,7 +10,7 @@ import { atomicWrite } from '../paths';
 import type { Step, PageOptions } from '../dom/index';
 import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
-import { guestMlServices, installedPackageRoots } from '../ml/services';
+import { guestMlServices, installedPackageRoots } from '../ml/light';
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {

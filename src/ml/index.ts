@@ -5,11 +5,11 @@ export { GraphBuilder, float, floats, type AttributeValue, type NodeOptions } fr
 export { parsePrototxt, type TextMessage } from './prototxt';
 export { caffeToOnnx, SeededRandom, type CaffeModel, type CaffeLayerInfo, type CaffeOptions } from './caffe';
 export { CAFFE_ZOO, caffeZooNames, caffeZooModel, zooModel, ionnProfilesDir, OCR_MODELS, ocrModel, ocrModelPath, type CaffeZooName, type OcrModelName } from './zoo';
-export { layerChain, layerKey, splitModel, subModel, joinPieces, withBoundaryOutputs, layerGraph, graphLayerModel, type ChainLayer, type LayerChain, type GraphLayer, type LayerGraph } from './partition';
+export { layerChain, layerKey, splitModel, subModel, joinPieces, withBoundaryOutputs, layerGraph, graphLayerModel, segmentChain, type ChainLayer, type LayerChain, type GraphLayer, type LayerGraph } from './partition';
 export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, formatIonnProfile, type LayerProfile, type LayerProfileEntry, type ProfileOptions } from './profile';
 export { ort, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
 export { ortService, type OrtServiceOptions, type SessionRunner } from './ort-guest';
 export { webnnService, type WebnnServiceOptions } from './webnn';
 export { guestMlServices, type GuestMlOptions } from './services';
 export { planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder, layerRuns, alignToGroups, PLANNERS, type PlanCosts, type LinkState, type PlanOptions, type ExecutionPlan, type Planner } from './plan';
-export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, type DagCosts, type DagPlan } from './plan-dag';
+export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, segmentPlanCosts, placementPlanner, type DagCosts, type DagPlan } from './plan-dag';

@@ -3,8 +3,10 @@
 import type * as Runtime from './runtime';
 import type * as Builder from './builder';
 import type * as Onnx from './onnx';
+import type * as Partition from './partition';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export const runtime = (): typeof Runtime => require('./runtime');
 export const builder = (): typeof Builder => require('./builder');
 export const onnx = (): typeof Onnx => require('./onnx');
+export const partition = (): typeof Partition => require('./partition');

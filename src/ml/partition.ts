@@ -347,6 +347,67 @@ export function graphLayerModel(graph: LayerGraph, index: number): Model {
   return pieceModel(graph.model, analyse(graph.model), graph.types, layer.nodes, layer.inputs, layer.outputs, `${graph.model.graph!.name || 'graph'}{${layer.key}}`);
 }
 
+/**
+ * A placement of the DAG's layers (`onServer[v]` per graph layer, e.g. a min-cut plan) as a chain of
+ * *segments*: maximal runs of layers on one side in a topological order chosen to switch sides as
+ * rarely as it can (each side takes every layer ready there before the other side goes on), so the
+ * segments alternate sides. Each segment is a `ChainLayer` (its nodes, the tensors it reads from
+ * earlier segments or the graph inputs, the tensors it hands to later segments or the graph outputs),
+ * so `subModel(chain, k, k + 1)` is segment k's model and the IONN runtime runs it as it runs a chain
+ * layer: branches placed on different sides run on their sides, with no branch collapsed.
+ */
+export function segmentChain(graph: LayerGraph, onServer: readonly boolean[]): LayerChain & { sides: boolean[]; layersOf: number[][] } {
+  const n = graph.layers.length;
+  if (onServer.length !== n) throw new Error(`segmentChain: ${onServer.length} sides for ${n} graph layers`);
+  const preds = Array.from({ length: n }, () => new Set<number>());
+  const succs = Array.from({ length: n }, () => new Set<number>());
+  for (const e of graph.edges) {
+    if (e.from < 0 || e.to >= n) continue;
+    preds[e.to]!.add(e.from);
+    succs[e.from]!.add(e.to);
+  }
+  const waiting = preds.map((p) => p.size);
+  const ready = [new Set<number>(), new Set<number>()];
+  const side = (v: number) => (onServer[v] ? 1 : 0);
+  for (let v = 0; v < n; v++) if (!waiting[v]) ready[side(v)]!.add(v);
+  const runs: { server: boolean; layers: number[] }[] = [];
+  // Start on the side of the first layer in the graph's own order (the input is read there first).
+  let cur = n ? side(0) : 0;
+  let done = 0;
+  while (done < n) {
+    if (!ready[cur]!.size) cur = 1 - cur;
+    const layers: number[] = [];
+    // Take layers of this side as they become ready, lowest index first (the graph's own order).
+    while (ready[cur]!.size) {
+      const v = Math.min(...ready[cur]!);
+      ready[cur]!.delete(v);
+      layers.push(v);
+      done++;
+      for (const w of succs[v]!) if (--waiting[w]! === 0) ready[side(w)]!.add(w);
+    }
+    runs.push({ server: cur === 1, layers });
+    cur = 1 - cur;
+  }
+  const a = analyse(graph.model);
+  const outputs = new Set(a.graphOutputs);
+  const segOf = new Int32Array(n);
+  runs.forEach((r, k) => r.layers.forEach((v) => (segOf[v] = k)));
+  const layers: ChainLayer[] = runs.map((r, k) => {
+    const inputs: string[] = [];
+    const outs: string[] = [];
+    for (const v of r.layers) {
+      for (const e of graph.edges) {
+        if (e.to === v && (e.from < 0 || segOf[e.from] !== k) && !inputs.includes(e.tensor)) inputs.push(e.tensor);
+        if (e.from === v && (e.to >= n ? outputs.has(e.tensor) : segOf[e.to] !== k) && !outs.includes(e.tensor)) outs.push(e.tensor);
+      }
+    }
+    const nodes = r.layers.flatMap((v) => graph.layers[v]!.nodes);
+    const keys = r.layers.map((v) => graph.layers[v]!.key);
+    return { index: k, name: keys.length > 1 ? `${keys[0]}…${keys[keys.length - 1]}` : keys[0]!, members: keys, nodes, inputs, outputs: outs, weightBytes: pieceWeightBytes(a, nodes) };
+  });
+  return { model: graph.model, layers, types: graph.types, sides: runs.map((r) => r.server), layersOf: runs.map((r) => r.layers) };
+}
+
 /** The whole model with every boundary tensor also exposed as an output (to measure features). */
 export function withBoundaryOutputs(chain: LayerChain): Model {
   const g = chain.model.graph!;

@@ -4,7 +4,7 @@
 // A tensor is moved once however many layers on the other side read it: an upload node u→a (cost)
 // with a→w (∞) for each consumer w, and a download node w→b (∞), b→u (cost). The graph input and
 // output stay on the client.
-import type { LinkState, PlanCosts } from './plan';
+import { planLatency, type LinkState, type PlanCosts, type Planner } from './plan';
 
 export interface DagCosts {
   n: number;
@@ -33,76 +33,95 @@ export function dagPlanLatency(d: DagCosts, onServer: readonly boolean[]): numbe
   return total;
 }
 
-/** Dinic's maximum flow on a small adjacency-list graph. */
+/** Dinic's maximum flow on an adjacency-list graph in preallocated arrays (`maxEdges` edges). */
 class Flow {
-  private head: number[];
-  private to: number[] = [];
-  private cap: number[] = [];
-  private next: number[] = [];
-  constructor(readonly size: number) {
-    this.head = new Array<number>(size).fill(-1);
+  private readonly head: number[];
+  private readonly to: number[];
+  private readonly cap: number[];
+  private readonly next: number[];
+  private edges = 0;
+  private readonly level: number[];
+  private readonly it: number[];
+  private readonly queue: number[];
+  constructor(readonly size: number, maxEdges: number) {
+    // Plain arrays of small integers and doubles, sized once: typed arrays' off-heap buffers made per
+    // plan draw garbage collections that cost more than the cut in a process with a large heap.
+    const ints = (n: number, v = 0) => new Array<number>(n).fill(v);
+    this.head = ints(size, -1);
+    this.to = ints(2 * maxEdges);
+    this.cap = new Array<number>(2 * maxEdges).fill(0.5);
+    this.next = ints(2 * maxEdges);
+    this.level = ints(size);
+    this.it = ints(size);
+    this.queue = ints(size);
   }
   add(u: number, v: number, c: number): void {
     if (c <= 0) return;
-    for (const [a, b, cc] of [[u, v, c], [v, u, 0]] as const) {
-      this.to.push(b);
-      this.cap.push(cc);
-      this.next.push(this.head[a]!);
-      this.head[a] = this.to.length - 1;
+    if (this.edges + 2 > this.to.length) throw new Error('Flow: more edges than allocated');
+    this.push(u, v, c);
+    this.push(v, u, 0);
+  }
+  private push(a: number, b: number, c: number): void {
+    const e = this.edges++;
+    this.to[e] = b;
+    this.cap[e] = c;
+    this.next[e] = this.head[a]!;
+    this.head[a] = e;
+  }
+  private bfs(s: number, t: number): boolean {
+    const { level, queue, head, next, to, cap } = this;
+    level.fill(-1);
+    level[s] = 0;
+    queue[0] = s;
+    for (let k = 0, n = 1; k < n; k++) {
+      const u = queue[k]!;
+      for (let e = head[u]!; e >= 0; e = next[e]!) {
+        const v = to[e]!;
+        if (cap[e]! > 1e-12 && level[v]! < 0) {
+          level[v] = level[u]! + 1;
+          queue[n++] = v;
+        }
+      }
     }
+    return level[t]! >= 0;
+  }
+  private dfs(u: number, t: number, f: number): number {
+    if (u === t) return f;
+    const { it, next, to, cap, level } = this;
+    for (; it[u]! >= 0; it[u] = next[it[u]!]!) {
+      const e = it[u]!;
+      const v = to[e]!;
+      if (cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
+        const d = this.dfs(v, t, Math.min(f, cap[e]!));
+        if (d > 0) {
+          cap[e] -= d;
+          cap[e ^ 1] += d;
+          return d;
+        }
+      }
+    }
+    return 0;
   }
   maxflow(s: number, t: number): number {
     let flow = 0;
-    const level = new Int32Array(this.size);
-    const it = new Int32Array(this.size);
-    const bfs = () => {
-      level.fill(-1);
-      level[s] = 0;
-      const q = [s];
-      for (let k = 0; k < q.length; k++) {
-        const u = q[k]!;
-        for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
-          if (this.cap[e]! > 1e-12 && level[this.to[e]!]! < 0) {
-            level[this.to[e]!] = level[u]! + 1;
-            q.push(this.to[e]!);
-          }
-        }
-      }
-      return level[t]! >= 0;
-    };
-    const dfs = (u: number, f: number): number => {
-      if (u === t) return f;
-      for (; it[u]! >= 0; it[u] = this.next[it[u]!]!) {
-        const e = it[u]!;
-        const v = this.to[e]!;
-        if (this.cap[e]! > 1e-12 && level[v] === level[u]! + 1) {
-          const d = dfs(v, Math.min(f, this.cap[e]!));
-          if (d > 0) {
-            this.cap[e]! -= d;
-            this.cap[e ^ 1]! += d;
-            return d;
-          }
-        }
-      }
-      return 0;
-    };
-    while (bfs()) {
-      for (let u = 0; u < this.size; u++) it[u] = this.head[u]!;
-      for (let f = dfs(s, Infinity); f > 0; f = dfs(s, Infinity)) flow += f;
+    while (this.bfs(s, t)) {
+      for (let u = 0; u < this.size; u++) this.it[u] = this.head[u]!;
+      for (let f = this.dfs(s, t, Infinity); f > 0; f = this.dfs(s, t, Infinity)) flow += f;
     }
     return flow;
   }
   /** Nodes reachable from s in the residual graph (the source side of a minimum cut). */
   sourceSide(s: number): Uint8Array {
     const seen = new Uint8Array(this.size);
+    const { queue, head, next, to, cap } = this;
     seen[s] = 1;
-    const q = [s];
-    for (let k = 0; k < q.length; k++) {
-      const u = q[k]!;
-      for (let e = this.head[u]!; e >= 0; e = this.next[e]!) {
-        if (this.cap[e]! > 1e-12 && !seen[this.to[e]!]) {
-          seen[this.to[e]!] = 1;
-          q.push(this.to[e]!);
+    queue[0] = s;
+    for (let k = 0, n = 1; k < n; k++) {
+      const u = queue[k]!;
+      for (let e = head[u]!; e >= 0; e = next[e]!) {
+        if (cap[e]! > 1e-12 && !seen[to[e]!]) {
+          seen[to[e]!] = 1;
+          queue[n++] = to[e]!;
         }
       }
     }
@@ -117,7 +136,7 @@ export function dagMinCutPlan(d: DagCosts): DagPlan {
   const aux = n + 2;
   const s = aux + 2 * d.tensors.length;
   const t = s + 1;
-  const g = new Flow(t + 1);
+  const g = new Flow(t + 1, 2 + 2 * n + d.tensors.reduce((k, x) => k + 2 + 2 * x.to.length, 0));
   // Infinite capacities as a finite bound larger than any cut of finite cost.
   let big = 1;
   for (let v = 0; v < n; v++) big += (Number.isFinite(d.serverMs[v]!) ? d.serverMs[v]! : 0) + d.clientMs[v]!;
@@ -210,5 +229,51 @@ export function dagCostsOf(
     clientMs: graph.layers.map((l) => clientMs(l.key) ?? 0),
     serverMs: graph.layers.map((l, i) => (link.uploaded?.has(i) ? (serverMs(l.key) ?? 0) * (link.serverLoad ?? 1) : Infinity)),
     tensors,
+  };
+}
+
+/**
+ * Per-segment costs of a DAG placement cut into segments (`segmentChain` in partition.ts: runs of
+ * layers on one side, alternating), in the chain form the IONN runtime plans and emulates with:
+ * a segment's client/server time is the sum of its layers', its input bytes those of every tensor it
+ * reads from other segments, its output bytes those of every tensor it hands on.
+ */
+export function segmentPlanCosts(
+  seg: { layers: { name: string; inputs: string[]; outputs: string[]; weightBytes: number }[]; layersOf: number[][] },
+  clientMs: readonly number[],
+  serverMs: readonly number[],
+  tensorBytes: (tensor: string) => number,
+  model = 'dag',
+): PlanCosts {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    model,
+    n: seg.layers.length,
+    names: seg.layers.map((l) => l.name),
+    clientMs: seg.layersOf.map((ls) => sum(ls.map((v) => clientMs[v]!))),
+    serverMs: seg.layersOf.map((ls) => sum(ls.map((v) => serverMs[v]!))),
+    weightBytes: seg.layers.map((l) => l.weightBytes),
+    inputBytes: seg.layers.map((l) => sum(l.inputs.map(tensorBytes))),
+    outputBytes: seg.layers.map((l) => sum(l.outputs.map(tensorBytes))),
+    loadMs: seg.layers.map(() => 0),
+  };
+}
+
+/**
+ * The runtime planner of a fixed placement of segments (a DAG min-cut cut into segments): each
+ * segment on its side once it is on the server (before, on the client: the query still answers);
+ * the server's segments upload first, in order; the client's never (the placement is final).
+ */
+export function placementPlanner(sides: readonly boolean[], name = 'DAG min-cut placement'): Planner {
+  return {
+    name,
+    plan: (c, l, o) => {
+      const onServer = sides.map((s, i) => s && (o?.notUploaded !== 'forbid' || !!l.uploaded?.has(i)));
+      return { onServer, latencyMs: planLatency(c, onServer, l, o) };
+    },
+    uploadOrder: (_c, l) => {
+      const rest = sides.flatMap((s, i) => (s && !l.uploaded?.has(i) ? [i] : []));
+      return rest.length ? [rest] : [];
+    },
   };
 }

@@ -1,7 +1,10 @@
 // The client's side of IONN (issue 7): while the model's partitions upload in the background (in the
-// planner's order, over one WebSocket), queries run layer by layer, each layer on the client (a local
-// onnxruntime session per chain layer) or on the edge server (consecutive layers in one request over
-// a second WebSocket) according to the best plan over the layers already loaded there.
+// planner's order), queries run layer by layer, each layer on the client (a local onnxruntime
+// session per chain layer) or on the edge server (consecutive layers in one request) according to
+// the best plan over the layers already loaded there. Both channels share one WebSocket (one
+// handshake; a request sent right behind a group's last chunk and its `group` message finds that
+// group loading on the server and waits there, so the first query's input crosses the link while the
+// group loads instead of after the client heard it had).
 //
 // Live estimates: bandwidth from the upload's chunk acknowledgements, RTT from WebSocket pings, the
 // server's speed and load from the layer times it reports; when they move by more than a quarter, the
@@ -35,8 +38,14 @@ export interface IonnOptions {
   chunkMs?: number;
   /** Stop waiting for a server request after its predicted time × 3 plus this (default 3000 ms): that query finishes locally. */
   replyGraceMs?: number;
-  /** Remeasure and re-plan the upload order when an estimate moves by this fraction (default 0.25). */
+  /**
+   * Re-plan the upload order when an estimate has moved by this fraction (default 0.25) of the value
+   * the order was made with (the RTT also by at least `replanRttMs`, default 5 ms: 1 → 3 ms is no
+   * news) at every check for `replanHoldMs` (default 300 ms), and the new order differs.
+   */
   replanThreshold?: number;
+  replanRttMs?: number;
+  replanHoldMs?: number;
   /** One line per event: connection, re-plan. Default: none. */
   log?: (line: string) => void;
   /** The one line a fall-back to local execution writes. Default: stderr. */
@@ -72,25 +81,39 @@ export interface QueryResult {
   fellBack: boolean;
   /** Where the time went: each local layer's wall time (padding included; undefined for server layers), */
   localMs: (number | undefined)[];
-  /** and each request to the server: its layers, the round trip from sending to the answer, the server's own time for them, the bytes sent. */
-  remote: { from: number; to: number; ms: number; serverMs: number; upBytes: number }[];
+  /**
+   * and each request to the server: its layers, the round trip from sending to the answer, the
+   * server's onnxruntime time for them, its wall time from reading the request to sending the answer
+   * (of which `loadWaitMs` waiting for a group still loading), the bytes sent.
+   */
+  remote: { from: number; to: number; ms: number; serverMs: number; serverWallMs: number; loadWaitMs: number; upBytes: number }[];
 }
 
-/** A model cut into its chain layers: the bytes uploaded per layer, their hashes, local sessions. */
+/**
+ * A model cut into its chain layers (or, `fromChain`, any chain of pieces such as the segments of a
+ * DAG placement, `segmentChain`): the bytes uploaded per layer, their hashes, one local session per layer.
+ */
 export class IonnModel {
   readonly hash: string;
   readonly parts: Uint8Array[];
   readonly partHashes: string[];
+  /** The model's outputs (the answer of a query), by name. */
+  readonly outputNames: string[];
   private constructor(readonly chain: LayerChain, readonly sessions: ort.InferenceSession[], bytes: Uint8Array, parts: Uint8Array[]) {
     this.hash = contentHash(bytes);
     this.parts = parts;
     this.partHashes = this.parts.map(contentHash);
+    this.outputNames = (chain.model.graph!.output ?? []).map((v) => v.name!);
   }
 
   static async load(model: Model | Uint8Array, threads = 1): Promise<IonnModel> {
     const bytes = model instanceof Uint8Array ? model : encodeModel(model);
-    const chain = layerChain(model instanceof Uint8Array ? decodeModel(model) : model);
-    // each layer's sub-model, encoded once: its session here and its upload to the server
+    return IonnModel.fromChain(layerChain(model instanceof Uint8Array ? decodeModel(model) : model), threads, bytes);
+  }
+
+  /** Pieces of a model as a chain (each piece reads tensors of the pieces before it or the graph inputs). */
+  static async fromChain(chain: LayerChain, threads = 1, bytes = encodeModel(chain.model)): Promise<IonnModel> {
+    // each piece's sub-model, encoded once: its session here and its upload to the server
     const parts = chain.layers.map((l) => encodeModel(subModel(chain, l.index, l.index + 1)));
     const sessions: ort.InferenceSession[] = [];
     for (const part of parts) sessions.push(await ort.InferenceSession.create(part, { executionProviders: ['cpu'], intraOpNumThreads: threads }));
@@ -118,7 +141,7 @@ export class IonnModel {
   async runLocally(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
     const values = new Map(Object.entries(feeds));
     for (let i = 0; i < this.n; i++) await this.runLayer(i, values);
-    return Object.fromEntries(this.chain.layers[this.n - 1]!.outputs.map((o) => [o, values.get(o)!]));
+    return Object.fromEntries(this.outputNames.map((o) => [o, values.get(o)!]));
   }
 
   async release(): Promise<void> {
@@ -178,6 +201,7 @@ class Channel {
   }
 }
 
+/** A failure of one request that leaves the server usable: a late reply, a group that did not load. This query's rest runs here. */
 class LateReply extends Error {}
 
 /** An exponentially weighted moving average. */
@@ -204,14 +228,18 @@ export class IonnClient {
   queryUpBytes = 0;
   /** The upload has sent its last chunk. */
   private uploadSent = false;
-  /** ms since connect when both channels had their welcome (the upload and the first query start), and when the last upload chunk was acknowledged. */
+  /** ms since connect when the welcome came (the upload and the first query start), and when the last upload chunk was acknowledged. */
   connectedMs = 0;
   lastAckMs = 0;
   /** The server went away: everything runs locally from now on. */
   serverGone = false;
   readonly t0 = performance.now();
-  private upload!: Channel;
-  private query!: Channel;
+  /** The one WebSocket of both channels (upload and queries). */
+  private ch!: Channel;
+  /** Groups asked for (by the upload or a query plan) and not loaded or refused yet, [first, end). */
+  private pendingGroups: [number, number][] = [];
+  /** Queries waiting for layers to be sent: after a group's last chunk, the upload lets them send their request first. */
+  private queriesWaiting = 0;
   private nextId = 1;
   private replies = new Map<number, { resolve: (r: { m: IonnServerMessage; payload: Buffer }) => void; reject: (e: Error) => void }>();
   /** Upload bookkeeping: bytes sent and not acknowledged, waiters for acks, loads and idle queries. */
@@ -240,7 +268,7 @@ export class IonnClient {
     if (options.emulate && options.emulate.length !== model.n) throw new Error(`IONN: emulate gives ${options.emulate.length} layer times for ${model.n} layers`);
   }
 
-  /** Connect both channels, learn what the server already holds and start the background upload. */
+  /** Connect, learn what the server already holds and start the background upload. */
   static async connect(model: IonnModel, options: IonnOptions): Promise<IonnClient> {
     const c = new IonnClient(model, options);
     await c.start();
@@ -265,30 +293,26 @@ export class IonnClient {
 
   private async start(): Promise<void> {
     const url = /\/ionn(\?|$)/.test(this.options.url) ? this.options.url : this.options.url.replace(/\/?$/, IONN_PATH);
-    this.upload = new Channel(url);
-    this.query = new Channel(url);
-    await Promise.all([this.upload.open, this.query.open]);
+    const ch = (this.ch = new Channel(url));
+    await ch.open;
     const hello = { type: 'hello', v: IONN_VERSION, model: this.model.hash, parts: this.model.partHashes };
     type Welcome = Extract<IonnServerMessage, { type: 'welcome' }>;
-    const welcome = (ch: Channel) => new Promise<Welcome>((resolve, reject) => {
+    const w = await new Promise<Welcome>((resolve, reject) => {
       ch.onMessage = (m) => (m.type === 'welcome' ? resolve(m) : m.type === 'error' ? reject(new Error(`IONN server: ${m.code}: ${m.message}`)) : undefined);
       ch.whenClosed((why) => reject(new Error(`IONN server: ${why} before welcome`)));
       ch.send(hello);
     });
-    const [w] = await Promise.all([welcome(this.upload), welcome(this.query)]);
     this.connectedMs = this.now;
-    for (const i of w!.stored) this.stored.add(i);
-    for (const g of w!.groups) this.addGroup(g[0], g[1]);
-    this.upload.onMessage = (m) => this.onUploadMessage(m);
-    this.query.onMessage = (m, payload) => this.onQueryMessage(m, payload);
-    const lost = (why: string) => this.lose(why);
-    this.upload.whenClosed(lost);
-    this.query.whenClosed(lost);
-    this.query.ws.on('pong', (data: Buffer) => {
+    for (const i of w.stored) this.stored.add(i);
+    for (const g of w.groups) this.addGroup(g[0], g[1]);
+    // A reply to a query carries its id; everything else is the upload's.
+    ch.onMessage = (m, payload) => ((m.type === 'result' || m.type === 'error') && m.id !== undefined ? this.onQueryMessage(m, payload) : this.onUploadMessage(m));
+    ch.whenClosed((why) => this.lose(why));
+    ch.ws.on('pong', (data: Buffer) => {
       const sent = Number(data.toString());
       if (Number.isFinite(sent)) this.measuredRtt(performance.now() - sent);
     });
-    this.pinger = setInterval(() => this.query.closed || this.query.ws.ping(String(performance.now())), 500);
+    this.pinger = setInterval(() => ch.closed || ch.ws.ping(String(performance.now())), 500);
     this.pinger.unref();
     this.log(`ionn: connected to ${url}: ${this.uploaded.size}/${this.model.n} layers already loaded, ${this.stored.size} stored`);
     this.uploading = this.runUpload();
@@ -335,11 +359,13 @@ export class IonnClient {
       this.stored.add(m.layer);
       this.emit({ kind: 'stored', at: this.now, layer: m.layer });
     } else if (m.type === 'loaded') {
+      this.settleGroup(m.layers[0]!);
       this.addGroup(m.layers[0]!, m.layers[0]! + m.layers.length);
       for (const l of m.layers) this.inTransit.delete(l);
       this.emit({ kind: 'loaded', at: this.now, layers: m.layers, loadMs: m.loadMs });
     } else if (m.type === 'error') {
       this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
+      this.settleGroup(m.layer ?? -1);
       // A refused group the upload sent: its layers never arrive (one a query asked for only costs that query's wish).
       const run = this.sentGroups.find((g) => g[0] === m.layer);
       if (!run && this.groupsAsked.has(m.layer ?? -1)) return this.wakeAll();
@@ -362,7 +388,14 @@ export class IonnClient {
 
   /** Ask the server for one session over stored layers [from, to). */
   private askGroup(from: number, to: number): void {
-    this.upload.send({ type: 'group', layers: range(from, to) });
+    this.pendingGroups.push([from, to]);
+    this.ch.send({ type: 'group', layers: range(from, to) });
+  }
+
+  /** The server answered (loaded or refused) the group asked for from layer `from`. */
+  private settleGroup(from: number): void {
+    const k = this.pendingGroups.findIndex((g) => g[0] === from);
+    if (k >= 0) this.pendingGroups.splice(k, 1);
   }
   private acks: { at: number; bytes: number; busy: boolean }[] = [];
 
@@ -393,20 +426,44 @@ export class IonnClient {
 
   /**
    * The background upload: partitions in the planner's order. After each layer, when an estimate
-   * (bandwidth, RTT, server speed) has moved by more than the threshold since the order was made,
-   * the order of what is not sent yet is recomputed from the layers already there.
+   * (bandwidth, RTT, server speed) has stayed outside its band around the value the order was made
+   * with (hysteresis: `replanThreshold`, `replanRttMs`, `replanHoldMs`), the order of what is not
+   * sent yet is recomputed from the layers already there; when it is the same order, the band is
+   * only re-centred (no partition is split).
    */
   private async runUpload(): Promise<void> {
     const { planner } = this.options;
     const threshold = this.options.replanThreshold ?? 0.25;
+    const rttFloor = this.options.replanRttMs ?? 5;
+    const hold = this.options.replanHoldMs ?? 300;
     const sent = new Set<number>();
-    const replanOrder = () => {
-      this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad };
+    const orderNow = () => {
       const done = new Set([...this.uploaded, ...sent]);
-      this.order = planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
+      return planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
+    };
+    const recentre = () => void (this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad });
+    const replanOrder = () => {
+      recentre();
+      this.order = orderNow();
     };
     replanOrder();
-    const moved = (a: number, b: number) => Math.abs(a - b) > threshold * Math.max(a, b);
+    const out = (a: number, b: number, floor = 0) => Math.abs(a - b) > Math.max(threshold * Math.max(a, b), floor);
+    let outsideSince: number | undefined;
+    const key = (order: number[][]) => order.map((p) => [...p].sort((a, b) => a - b).join(',')).join('|');
+    const moved = (): boolean => {
+      const p = this.planned;
+      if (!(out(p.bandwidth, this.bandwidth) || out(p.rttMs, this.rttMs, rttFloor) || out(p.serverLoad, this.serverLoad))) {
+        outsideSince = undefined;
+        return false;
+      }
+      outsideSince ??= performance.now();
+      if (performance.now() - outsideSince < hold) return false;
+      outsideSince = undefined;
+      const current = [this.sending.filter((l) => !sent.has(l)), ...this.order].filter((x) => x.length);
+      if (key(orderNow()) !== key(current)) return true;
+      recentre();
+      return false;
+    };
     while (!this.stopped && !this.serverGone) {
       const part = this.order.shift();
       if (!part) break;
@@ -425,8 +482,7 @@ export class IonnClient {
           if (this.stopped || this.serverGone) break;
           done.push(l);
           sent.add(l);
-          const p = this.planned;
-          if (done.length < run.length && (moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) {
+          if (done.length < run.length && moved()) {
             replanned = true;
             break;
           }
@@ -437,10 +493,15 @@ export class IonnClient {
           this.askGroup(a, b);
           this.emit({ kind: 'group-sent', at: this.now, from: a, to: b });
         }
+        // A query waiting for these layers sends its request now, before the upload's next chunk.
+        if (done.length && this.queriesWaiting) {
+          this.wakeAll();
+          await new Promise<void>((r) => setImmediate(r));
+        }
         this.sending = this.sending.filter((l) => !done.includes(l));
         for (const l of run) if (!done.includes(l)) this.inTransit.delete(l);
         const p = this.planned;
-        if (!replanned && !(moved(p.bandwidth, this.bandwidth) || moved(p.rttMs, this.rttMs) || moved(p.serverLoad, this.serverLoad))) continue;
+        if (!replanned && !moved()) continue;
         if (this.stopped || this.serverGone || !this.sending.length) break;
         replanned = true;
         this.order.unshift(this.sending);
@@ -452,9 +513,10 @@ export class IonnClient {
     }
     this.sending = [];
     this.uploadSent = true;
-    // Every layer sent: wait until the server has loaded them (or refused one).
-    while (!this.stopped && !this.serverGone && this.uploaded.size + this.refused.size < this.model.n) await this.waitWake();
-    if (this.uploaded.size === this.model.n) {
+    // Every layer of the order sent (all of them, but for a fixed placement's planner): wait until the server has loaded them (or refused one).
+    const wanted = [...sent].filter((l) => !this.uploaded.has(l));
+    while (!this.stopped && !this.serverGone && wanted.some((l) => !this.uploaded.has(l) && !this.refused.has(l))) await this.waitWake();
+    if (this.uploaded.size === this.model.n || (sent.size && [...sent].every((l) => this.uploaded.has(l)))) {
       this.uploadEndMs = this.now;
       this.emit({ kind: 'upload-done', at: this.now });
     }
@@ -476,7 +538,7 @@ export class IonnClient {
       const end = Math.min(bytes.length, offset + chunk);
       this.unacked.push({ layer, end, bytes: end - offset, sentAt: performance.now() });
       this.bytesSent += end - offset;
-      this.upload.send({ type: 'chunk', layer, offset, total: bytes.length }, [bytes.subarray(offset, end)]);
+      this.ch.send({ type: 'chunk', layer, offset, total: bytes.length }, [bytes.subarray(offset, end)]);
       offset = end;
     }
   }
@@ -486,18 +548,27 @@ export class IonnClient {
     return this.uploading;
   }
 
-  /** The plan of a query now: the planner's over the loaded layers. */
-  private planNow(): ExecutionPlan {
+  /**
+   * The plan of a query now: the planner's over the loaded layers (and, with `pending`, those of the
+   * groups asked for and still loading: a request for them waits on the server until they have).
+   */
+  private planNow(pending = false): ExecutionPlan {
     if (this.serverGone) return { onServer: new Array<boolean>(this.model.n).fill(false), latencyMs: this.costs.clientMs.reduce((s, x) => s + x, 0) };
-    return this.runnable(this.options.planner.plan(this.costs, this.link(), { notUploaded: 'forbid' }));
+    const usable = pending ? new Set([...this.uploaded, ...this.pendingGroups.flatMap(([a, b]) => range(a, b))]) : this.uploaded;
+    return this.runnable(this.options.planner.plan(this.costs, this.link(usable), { notUploaded: 'forbid' }), pending ? [...this.groups, ...this.pendingGroups] : this.groups);
+  }
+
+  /** Layer i's bytes are all sent and its group asked for (it is loading, or loaded). */
+  private sentAndAsked(i: number): boolean {
+    return this.uploaded.has(i) || this.pendingGroups.some(([a, b]) => a <= i && i < b);
   }
 
   /**
    * The plan as the server's groups can run it (alignToGroups): a server run the plan starts inside a
    * loaded group starts on the client instead, and the server is asked (once) for a group from there.
    */
-  private runnable(plan: ExecutionPlan): ExecutionPlan {
-    const a = alignToGroups(plan.onServer, this.groups);
+  private runnable(plan: ExecutionPlan, groups: readonly [number, number][] = this.groups): ExecutionPlan {
+    const a = alignToGroups(plan.onServer, groups);
     for (const [from, to] of a.wanted) {
       if (this.groupsAsked.has(from) || this.serverGone) continue;
       this.groupsAsked.add(from);
@@ -559,13 +630,20 @@ export class IonnClient {
         const want = waitFor;
         // Late layers (a slow link, a busy server) are waited for past their predicted arrival by at
         // most what waiting was to gain (as in ski rental: never worse than twice the better choice);
-        // then the query starts with what is there.
+        // then the query starts with what is there. It waits until the layers are sent and their
+        // groups asked for, not loaded: its request follows them on the connection and waits on the
+        // server while they load, its input crossing the link meanwhile.
         const giveUp = arrives + (nowEnd - called) - thenMs;
         const timer = setTimeout(() => this.wakeAll(), Math.max(0, giveUp - performance.now()));
-        while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.uploaded.has(i) || this.refused.has(i))) await this.waitWake();
-        clearTimeout(timer);
+        this.queriesWaiting++;
+        try {
+          while (!this.serverGone && performance.now() < giveUp && ![...want].every((i) => this.sentAndAsked(i) || this.refused.has(i))) await this.waitWake();
+        } finally {
+          this.queriesWaiting--;
+          clearTimeout(timer);
+        }
         waitedMs = performance.now() - called;
-        plan = this.planNow();
+        plan = this.planNow(true);
       }
     }
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
@@ -613,7 +691,7 @@ export class IonnClient {
       }
     }
     const outputs: Record<string, ort.Tensor> = {};
-    for (const name of this.model.chain.layers[n - 1]!.outputs) outputs[name] = values.get(name)!;
+    for (const name of this.model.outputNames) outputs[name] = values.get(name)!;
     return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack, localMs, remote };
   }
 
@@ -662,18 +740,18 @@ export class IonnClient {
           this.replies.delete(id);
           reject(new LateReply(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
         }, predicted * 3 + grace);
-        this.query.send({ type: 'run', id, layers, tensors }, payload);
+        this.ch.send({ type: 'run', id, layers, tensors }, payload);
         this.emit({ kind: 'remote', at: this.now, from: i, to: j });
       });
       const { m } = reply;
-      if (m.type === 'error') throw new Error(`${m.code}: ${m.message}`);
+      if (m.type === 'error') throw new (m.code === 'not-uploaded' ? LateReply : Error)(`${m.code}: ${m.message}`);
       if (m.type !== 'result') throw new Error(`unexpected reply ${m.type}`);
       for (const t of m.tensors as WireTensor[]) values.set(t.name, new ort.Tensor(t.type, tensorData(t, reply.payload) as Float32Array, t.dims));
       // The server's own layer times, against the cost model: its speed and load as the planner sees it.
       const modelled = layers.reduce((s, k) => s + this.costs.serverMs[k]!, 0);
       const measured = m.ms.reduce((s, x) => s + x, 0);
       if (modelled > 0.5) this.serverLoad = ewma(this.serverLoad, Math.max(measured / modelled, 1e-3));
-      return { from: i, to: j, ms: performance.now() - sentAt, serverMs: measured, upBytes };
+      return { from: i, to: j, ms: performance.now() - sentAt, serverMs: measured, serverWallMs: m.wallMs, loadWaitMs: m.loadWaitMs, upBytes };
     } finally {
       clearTimeout(timer);
       this.queriesInFlight--;
@@ -686,8 +764,7 @@ export class IonnClient {
     this.stopped = true;
     clearInterval(this.pinger);
     this.wakeAll();
-    this.upload?.close();
-    this.query?.close();
+    this.ch?.close();
     await this.uploading.catch(() => {});
   }
 }

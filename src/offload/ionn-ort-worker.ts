@@ -5,10 +5,13 @@
 // other threads hold. A session here is one *group*: consecutive chain layers, joined from their
 // uploaded one-layer sub-models (partition.ts `joinPieces`), with every boundary inside as an output.
 import { parentPort } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
-import { decodeModel, encodeModel } from '../ml/onnx';
-import { joinPieces } from '../ml/partition';
-import { GraphBuilder } from '../ml/builder';
+import { runtime, onnx, partition, builder } from '../ml/light';
+
+// This thread exists to run onnxruntime: the heavy modules load at once.
+const { ort } = runtime();
+const { decodeModel, encodeModel } = onnx();
+const { joinPieces } = partition();
+const { GraphBuilder } = builder();
 
 export interface HostTensor {
   name: string;
@@ -31,7 +34,7 @@ export type OrtReply =
   | { type: 'run-failed'; id: number; message: string };
 
 const port = parentPort!;
-const sessions = new Map<string, ort.InferenceSession>();
+const sessions = new Map<string, Awaited<ReturnType<typeof ort.InferenceSession.create>>>();
 const post = (m: OrtReply) => port.postMessage(m);
 const firstLine = (e: unknown) => String((e as Error).message).split('\n')[0]!;
 
@@ -53,7 +56,7 @@ async function run(m: Extract<OrtRequest, { type: 'run' }>): Promise<void> {
     const s = sessions.get(m.key);
     if (!s) throw new Error(`group ${m.key.slice(0, 12)}… is not loaded`);
     const given = new Map(m.tensors.map((t) => [t.name, t]));
-    const feeds: Record<string, ort.Tensor> = {};
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
     for (const n of s.inputNames) {
       const t = given.get(n);
       if (!t) throw new Error(`no value for input '${n}'`);

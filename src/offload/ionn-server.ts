@@ -28,6 +28,9 @@ interface OrtThread {
   ready: boolean;
   loading: number;
   groups: number;
+  /** Runs posted and not answered, and when the last one was posted (performance.now()). */
+  running: number;
+  lastRun: number;
 }
 
 export interface PartitionCacheOptions {
@@ -35,11 +38,18 @@ export interface PartitionCacheOptions {
   maxBytes?: number;
   /** Threads per onnxruntime session (default 1: a server holds many small sessions, and idle thread pools spin). */
   threads?: number;
-  /** onnxruntime threads (each holds the sessions it created) at most (default 8); beyond, a new group goes to the idle one holding fewest. */
+  /**
+   * onnxruntime threads (each holds the sessions it created) at most (default 32: an idle one costs
+   * about 11 MB, and a group of its own means no query waits behind another group's load). Beyond,
+   * a new group goes to a thread not loading and not running, the least recently run: a query on that
+   * thread's groups arriving during the load waits for it.
+   */
   maxThreads?: number;
 }
 
 export type LoadedGroup = Pick<Group, 'loadMs'> & { layers: number };
+
+const MAX_THREADS = 32;
 
 const groupKey = (hashes: readonly string[]) => (hashes.length === 1 ? hashes[0]! : createHash('sha256').update(hashes.join(',')).digest('hex'));
 
@@ -69,7 +79,7 @@ export class PartitionCache {
   constructor(private readonly options: PartitionCacheOptions = {}) {}
 
   private startThread(): OrtThread {
-    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), ready: false, loading: 0, groups: 0 };
+    const t: OrtThread = { worker: new Worker(workerFile('ionn-ort-worker.js')), ready: false, loading: 0, groups: 0, running: 0, lastRun: 0 };
     t.worker.on('message', (m: OrtReply) => this.onReply(t, m));
     const gone = (why: string) => this.threadGone(t, why);
     t.worker.on('error', (e) => gone(`an onnxruntime thread failed: ${e.message}`));
@@ -77,9 +87,9 @@ export class PartitionCache {
     return t;
   }
 
-  /** A thread for a new group: a fresh one (started ahead, so its start-up is off the load's path) up to the cap, else the idle one holding fewest groups. */
+  /** A thread for a new group: a fresh one (started ahead, so its start-up is off the load's path) up to the cap, else the idle one least recently run. */
   private threadForLoad(): OrtThread {
-    const max = this.options.maxThreads ?? 8;
+    const max = this.options.maxThreads ?? MAX_THREADS;
     let t: OrtThread;
     if (this.threadPool.length < max) {
       t = this.spare ?? this.startThread();
@@ -87,7 +97,7 @@ export class PartitionCache {
       this.threadPool.push(t);
       if (this.threadPool.length < max) this.spare = this.startThread();
     } else {
-      t = [...this.threadPool].sort((a, b) => a.loading - b.loading || a.groups - b.groups)[0]!;
+      t = [...this.threadPool].sort((a, b) => a.loading - b.loading || a.running - b.running || a.lastRun - b.lastRun || a.groups - b.groups)[0]!;
     }
     return t;
   }
@@ -127,6 +137,7 @@ export class PartitionCache {
     } else {
       const r = this.runs.get(m.id);
       this.runs.delete(m.id);
+      t.running--;
       if (m.type === 'result') r?.resolve(m);
       else r?.reject(new Error(m.message));
     }
@@ -134,7 +145,7 @@ export class PartitionCache {
 
   /** Start a thread ahead of the first load (a client said hello): its start-up is off the first group's path. */
   warm(): void {
-    if (!this.spare && !this.closed && this.threadPool.length < (this.options.maxThreads ?? 8)) this.spare = this.startThread();
+    if (!this.spare && !this.closed && this.threadPool.length < (this.options.maxThreads ?? MAX_THREADS)) this.spare = this.startThread();
   }
 
   /** Whether `bytes` more would still fit (checked before a layer's chunks are accepted). */
@@ -184,6 +195,24 @@ export class PartitionCache {
     return (this.byFirst.get(parts[i]!) ?? []).filter((g) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x));
   }
 
+  /**
+   * Settles when the groups being loaded that start at layer `i` of `parts` have loaded or failed
+   * (a client may send a run right behind the group it needs, before that group's session exists).
+   */
+  private async loadingAt(parts: readonly string[], i: number): Promise<void> {
+    const pending: Promise<Group>[] = [];
+    for (const [key, w] of this.waiting) {
+      if (i + w.hashes.length <= parts.length && w.hashes.every((x, k) => parts[i + k] === x)) pending.push(this.loading.get(key)!);
+    }
+    for (const p of pending) {
+      try {
+        await p;
+      } catch (e) {
+        throw new Error(`no loaded group starts at layer ${i}: its load failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+
   /** The loaded groups over `parts` (a model's layer hashes) as [first layer, end) ranges. */
   groupsOf(parts: readonly string[]): [number, number][] {
     const out: [number, number][] = [];
@@ -199,11 +228,24 @@ export class PartitionCache {
    * (stopping at the run's last layer's outputs), else the longest that ends inside it. The outputs
    * of the run's last layer, and each group's time.
    */
-  async run(parts: readonly string[], from: number, to: number, tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[] }> {
+  async run(parts: readonly string[], from: number, to: number, tensors: HostTensor[]): Promise<{ ms: number[]; tensors: HostTensor[]; loadWaitMs: number }> {
     const values = new Map(tensors.map((t) => [t.name, t]));
     const ms: number[] = [];
     let last: HostTensor[] = [];
+    let loadWaitMs = 0;
     for (let i = from; i < to; ) {
+      // No loaded group here covers the rest of the run: wait for those still loading from here (asked
+      // for before this run on the same connection: the client planned with them).
+      const loaded = this.groupsAt(parts, i);
+      if (!loaded.some((g) => i + g.hashes.length >= to)) {
+        const t = performance.now();
+        try {
+          await this.loadingAt(parts, i);
+        } catch (e) {
+          if (!loaded.length) throw e;
+        }
+        loadWaitMs += performance.now() - t;
+      }
       const here = this.groupsAt(parts, i);
       // The shortest group that covers the rest of the run, else the longest that ends inside it (alignToGroups assumes this).
       const cover = here.filter((g) => i + g.hashes.length >= to).sort((a, b) => a.hashes.length - b.hashes.length);
@@ -220,6 +262,8 @@ export class PartitionCache {
       const id = this.nextRun++;
       const r = await new Promise<{ ms: number; tensors: HostTensor[] }>((resolve, reject) => {
         this.runs.set(id, { resolve, reject, thread: g.thread });
+        g.thread.running++;
+        g.thread.lastRun = performance.now();
         g.thread.worker.postMessage({ type: 'run', id, key: groupKey(g.hashes), tensors: feeds, fetches: g.outputs[stop - i - 1]! } satisfies OrtRequest);
       });
       ms.push(r.ms);
@@ -227,7 +271,7 @@ export class PartitionCache {
       last = r.tensors;
       i = stop;
     }
-    return { ms, tensors: last };
+    return { ms, tensors: last, loadWaitMs };
   }
 
   status(): { models: number; parts: number; groups: number; threads: number; spareReady: boolean; bytes: number; running: number } {
@@ -360,7 +404,8 @@ export class IonnSession {
     const to = from + layers.length;
     if (!(layers as number[]).every((l, k) => l === from + k)) return this.refuse('bad-message', `run.layers must be consecutive layers, not ${layers.join(', ')}`, { id });
     const load = this.cache.running++;
-    let out: { ms: number[]; tensors: HostTensor[] };
+    const t0 = performance.now();
+    let out: { ms: number[]; tensors: HostTensor[]; loadWaitMs: number };
     try {
       out = await this.cache.run(this.parts, from, to, tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })));
     } catch (e) {
@@ -370,7 +415,7 @@ export class IonnSession {
       this.cache.running--;
     }
     const packed = packTensors(out.tensors);
-    this.send({ type: 'result', id, tensors: packed.tensors, ms: out.ms, load }, packed.payload);
+    this.send({ type: 'result', id, tensors: packed.tensors, ms: out.ms, load, wallMs: performance.now() - t0, loadWaitMs: out.loadWaitMs }, packed.payload);
   }
 
   close(): void {

@@ -1,13 +1,14 @@
 // The IONN protocol (issue 7): incremental offloading of DNN inference while the model uploads.
-// One WebSocket path (`/ionn`) on the edge server; a client opens two sessions on it, one per
-// channel: the background *upload* of model partitions and the *queries*. Every message is one binary
+// One WebSocket path (`/ionn`) on the edge server; a client opens one session on it that carries both
+// channels, the background *upload* of model partitions and the *queries*, so that a run sent right
+// behind a group's request finds that group loading and waits for it. Every message is one binary
 // frame: a little-endian u32 header length, the header as UTF-8 JSON, then the payload bytes.
 //
 //   client → server  hello  { v, model, parts: [sha256 per chain layer] }   → welcome { stored: [layer], groups: [[from, to]] }
 //   client → server  chunk  { layer, offset, total } + bytes                → ack { layer, received }
 //                                                                             (last chunk) → stored { layer }
 //   client → server  group  { layers: [a, a+1, …] } (stored layers)         → loaded { layers, loadMs }
-//   client → server  run    { id, layers: [i, i+1, …], tensors } + bytes   → result { id, tensors, ms, load } + bytes
+//   client → server  run    { id, layers: [i, i+1, …], tensors } + bytes   → result { id, tensors, ms, load, wallMs, loadWaitMs } + bytes
 //   server → client  error  { id?, layer?, code, message }
 //
 // A layer's bytes (its one-layer sub-model) are kept under the SHA-256 of those bytes (checked on
@@ -16,7 +17,7 @@
 // is one onnxruntime session over consecutive stored layers (a partition's run of layers, or a run a
 // plan starts inside one), joined on the server from those bytes; a run request is served group
 // after group, each starting where the previous ended (`ms`: one time per group).
-export const IONN_VERSION = 2;
+export const IONN_VERSION = 3;
 export const IONN_PATH = '/ionn';
 
 export type IonnTensorType = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'int8' | 'bool';
@@ -43,7 +44,8 @@ export type IonnServerMessage =
   | { type: 'ack'; layer: number; received: number }
   | { type: 'stored'; layer: number }
   | { type: 'loaded'; layers: number[]; loadMs: number }
-  | { type: 'result'; id: number; tensors: WireTensor[]; ms: number[]; load: number }
+  /** `ms`: each group's run; `wallMs`: from reading the request to sending this (waits and copies included); `loadWaitMs`: of which waiting for a group still loading. */
+  | { type: 'result'; id: number; tensors: WireTensor[]; ms: number[]; load: number; wallMs: number; loadWaitMs: number }
   | { type: 'error'; id?: number; layer?: number; code: IonnErrorCode; message: string };
 
 export function encodeFrame(header: object, payload: readonly Uint8Array[] = []): Buffer {

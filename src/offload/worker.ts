@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, pendingMove } from './hints';
-import { edgeMlServices } from '../ml/services';
+import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmSteps, warmUp } from './warm';
 import type { ErrorCode, OffloadStats } from './protocol';
