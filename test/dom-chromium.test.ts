@@ -210,10 +210,10 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
   await t.test('what a page snapshot carries, in Chromium as in snapvm (fixtures/browser-probe)', async (t) => {
     // listeners with options (once, capture), an on* property and attribute, a class instance, global
     // lexicals, a bound DOM method, storage held by the heap, a detached node with an expando, form state, focus, history, storage, canvas pixels and
-    // fill style, a pending timer, a frame and a frame it cancels; load listeners must not run again
+    // fill style, a pending timer, a frame and a frame it cancels; load and pageshow listeners must not run again
     const steps: Step[] = [{ click: '#b1' }, { click: '#b1' }, { click: '#b2' }, { click: '#b3' }, { wait: 400 }, { click: '#report' }, { print: '#out' }];
     const { page, errors, expected } = await scenario(t, browser, 'browser-probe', [{ wait: 1001 }], steps, path.join(root, 'test', 'fixtures', 'browser-probe'));
-    t.equal(expected.split('\n')[0], 'DOMContentLoaded (must not run again)|load (must not run again)|body onload (must not run again)|capture b1|once|capture b1|capture b2|onclick property|capture b3|attribute handler 2|cancelled frame ran|frame true|timer after 2|capture report', 'snapvm: the listeners, handlers, frames and timer in order');
+    t.equal(expected.split('\n')[0], 'DOMContentLoaded (must not run again)|load (must not run again)|body onload (must not run again)|pageshow (must not run again)|capture b1|once|capture b1|capture b2|onclick property|capture b3|attribute handler 2|cancelled frame ran|frame true|timer after 2|capture report', 'snapvm: the listeners, handlers, frames and timer in order');
     t.match(expected, /\ncounter=2\nlexical\ntally=3 \[\["b1",2\],\["b2",1\]\]\ntext=typed\ncheck=true\npick=2c\narea=edited\nhistory=2 \{"step":1\} #one\nsession=session value local=local value\nspare=a detached paragraph expando on a detached node false\ninfo=1\npx=0,0,255,255\nfill=#00ff00\nfocus=report\nclock>=true\ncells=1\nheld=true true 6 true\n$/, 'snapvm: the state the report reads');
     t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same report in Chromium as in snapvm');
     t.same(errors, [], 'no error in the browser');

@@ -3,8 +3,9 @@
 //   - the document as markup (doctype, tree, attributes, text, comments), with the page's own scripts
 //     neutralised (an inert `type`; `on*`, `autofocus` and `http-equiv` attributes left out of the markup), so the
 //     browser paints the page as it was and runs none of its code again;
-//   - one script that waits for the browser's `load` (so DOMContentLoaded/load listeners of the app do
-//     not fire a second time) and decodes the canvases' PNGs, then runs the portable writer's section
+//   - one script that waits for the browser's `pageshow`, which follows `load` (so DOMContentLoaded, load and
+//     pageshow listeners of the app do not fire a second time: listeners added while an event is dispatched
+//     are not called for it), and decodes the canvases' PNGs, then runs the portable writer's section
 //     for this page (snapshot/portable.ts with this file's `PortableHost`): it checks the markup against
 //     the node tuples and rebuilds what the browser's parser made differently, replaces each script by an
 //     already-started copy, puts back form state, focus, storage, canvas pixels and drawing state and the
@@ -58,7 +59,7 @@ export function browserForm(page: Page, pageCapture: PageCapture): { html: strin
     `}`,
     `function ${P}done(outcome) { Object.defineProperty(window, Symbol.for("snapvm.restore"), { value: outcome, configurable: true }); }`,
     `var ${P}imgs = ${P}state.canvases.map(function (c) { var i = new Image(); i.src = "data:image/png;base64," + c[1].png; return i; });`,
-    `window.addEventListener("load", function () {`,
+    `window.addEventListener("pageshow", function () {`,
     `  Promise.all(${P}imgs.map(function (i) { return i.decode(); })).then(function () {`,
     `    try { ${P}go(); ${P}done({ ok: true }); } catch (e) { ${P}done({ ok: false, error: String(e && e.message || e) }); }`,
     `  }, function () { ${P}done({ ok: false, error: "snapvm: a canvas image did not decode" }); });`,
