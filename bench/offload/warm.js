@@ -42,10 +42,9 @@ if (process.argv[2] === '--child') {
 
 const n = Number(process.argv[2] ?? 5);
 const name = process.argv[3] ?? 'earley-boyer';
-const { quiet, loadApp } = require(path.join(root, 'bench', 'ab.js'));
+const { loadApp } = require(path.join(root, 'bench', 'ab.js'));
 const file = path.join(os.tmpdir(), `snapvm-warm-${name}.snap`);
 fs.writeFileSync(file, loadApp(require(dist('index.js')), name, true).snapshot({ portable: false }).code);
-void quiet;
 const runs = { cold: [], warm: [] };
 for (let i = 0; i < n; i++) {
   for (const mode of i % 2 ? ['warm', 'cold'] : ['cold', 'warm']) {
