@@ -266,8 +266,8 @@ port.on('message', (m: WorkerRequest) => {
   if (m?.type === 'more') return moreStream(m);
   if (m?.type === 'prepare') return prepare(m.argv);
   if (m?.type !== 'offload') return;
-  if (!m.more) ahead = null;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
+  ahead = null;
   offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
 });
 
