@@ -14,8 +14,8 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const repeat = Number(process.argv[process.argv.indexOf('--repeat') + 1]) || 5;
 const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const repeat = Number(arg('--repeat')) || 5;
 const dist = path.resolve(arg('--dist') ?? path.join(root, 'dist'));
 const only = arg('--only');
 

@@ -13,7 +13,6 @@
 // (bench/offload/run.js measures the same trips in wall time through a shaped proxy.)
 'use strict';
 const path = require('node:path');
-const fs = require('node:fs');
 const os = require('node:os');
 const { fork } = require('node:child_process');
 
@@ -21,12 +20,7 @@ const root = path.resolve(__dirname, '..', '..');
 const dist = (p) => path.join(root, 'dist', 'src', p);
 const m = require(dist('index.js'));
 const { installHints, completeMove } = require(dist('offload/hints.js'));
-const cpu = (f) => {
-  const a = process.cpuUsage();
-  const r = f();
-  const d = process.cpuUsage(a);
-  return [r, (d.user + d.system) / 1000];
-};
+const { cpu, median } = require(path.join(root, 'bench', 'ab.js'));
 
 if (process.argv[2] === '--edge') {
   // the edge: warmed, then restore / apply, complete the move, capture back
@@ -116,7 +110,6 @@ async function pair(source) {
   const source = appSource();
   const runs = [];
   for (let i = 0; i < n; i++) runs.push(await pair(source));
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`${name} (${(Buffer.byteLength(source) / 1024).toFixed(0)} KB of source): round trips, CPU ms per step (median of ${n} fresh client+edge pairs), link modelled at ${mbps} Mbps / ${rtt} ms RTT; load average ${os.loadavg()[0].toFixed(1)}`);
   const rows = [
     ['up (KB)', 'upKB'],

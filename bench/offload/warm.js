@@ -13,6 +13,7 @@ const os = require('node:os');
 
 const root = path.resolve(__dirname, '..', '..');
 const dist = (p) => path.join(root, 'dist', 'src', p);
+const { loadApp, cpu, median } = require(path.join(root, 'bench', 'ab.js'));
 
 if (process.argv[2] === '--child') {
   const [, , , mode, file] = process.argv;
@@ -20,12 +21,6 @@ if (process.argv[2] === '--child') {
   const { edgeMlServices } = require(dist('ml/services.js'));
   const { warmUp } = require(dist('offload/warm.js'));
   const options = { services: edgeMlServices(), onConsole: () => {} };
-  const cpu = (f) => {
-    const a = process.cpuUsage();
-    const r = f();
-    const d = process.cpuUsage(a);
-    return [r, (d.user + d.system) / 1000];
-  };
   const [, warmMs] = mode === 'warm' ? cpu(() => warmUp(options, ...(process.env.WARM_N ? [Number(process.env.WARM_N), Number(process.env.WARM_ROUNDS ?? 2)] : []))) : [null, 0];
   const code = fs.readFileSync(file, 'utf8');
   const [r, restoreMs] = cpu(() => {
@@ -42,10 +37,8 @@ if (process.argv[2] === '--child') {
 
 const n = Number(process.argv[2] ?? 5);
 const name = process.argv[3] ?? 'earley-boyer';
-const { quiet, loadApp } = require(path.join(root, 'bench', 'ab.js'));
 const file = path.join(os.tmpdir(), `snapvm-warm-${name}.snap`);
 fs.writeFileSync(file, loadApp(require(dist('index.js')), name, true).snapshot({ portable: false }).code);
-void quiet;
 const runs = { cold: [], warm: [] };
 for (let i = 0; i < n; i++) {
   for (const mode of i % 2 ? ['warm', 'cold'] : ['cold', 'warm']) {
@@ -54,7 +47,6 @@ for (let i = 0; i < n; i++) {
     runs[mode].push(JSON.parse(r.stdout.trim().split('\n').pop()));
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const col = (mode, k) => median(runs[mode].map((r) => r[k])).toFixed(0);
 console.log(`${name}: snapshot ${(fs.statSync(file).size / 1024).toFixed(0)} KB; CPU ms, median of ${n} fresh processes each; load average ${os.loadavg()[0].toFixed(1)}`);
 console.log('| worker | warm-up | streamed restore | first delta capture | second delta capture |');

@@ -99,7 +99,7 @@ export class EdgeLink {
       };
       ws.on('error', (e: Error & { code?: string }) => fail(e.code ?? e.message));
       ws.on('close', (code: number) => fail(`closed (code ${code})`));
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, ...(options.argv ? { argv: options.argv } : {}) })));
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv })));
       ws.once('message', (data: WebSocket.RawData) => {
         const m = parseServerMessage(data.toString());
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);

@@ -78,7 +78,7 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
 }
 
 /** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
-let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; ahead: boolean } | null = null;
+let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; made: typeof ahead } | null = null;
 
 /**
  * An engine made ahead, while the client still runs its program (`prepare`), with the server's options
@@ -99,15 +99,9 @@ function startStream(id: number, first: string, turns: number | undefined): void
   const { options, adopt } = serverOptions();
   const made = ahead;
   ahead = null;
-  const s: NonNullable<typeof streaming> = { id, turns, restore: null!, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, ahead: false };
   // the header's options are the server's but for argv (restore.ts's engineOptions)
-  s.restore = new StreamingRestore(options, Engine, (o) => {
-    if (!made || JSON.stringify(o.argv ?? null) !== made.argv) return null;
-    s.adopt = made.adopt;
-    s.ahead = true;
-    return made.engine;
-  });
-  streaming = s;
+  const restore = new StreamingRestore(options, Engine, (o) => (made && JSON.stringify(o.argv ?? null) === made.argv ? made.engine : null));
+  streaming = { id, turns, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made };
   feedStream(first);
 }
 
@@ -133,7 +127,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   if (!m.last) return;
   streaming = null;
   if (m.verified === false) return; // the server has said so
-  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks, ...(s.ahead ? { engineAhead: true } : {}) };
+  const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks };
   let restored: ReturnType<StreamingRestore<Engine>['finish']> | null = null;
   if (!s.failed) {
     try {
@@ -143,8 +137,11 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
     }
   }
   if (!restored) return post({ type: 'error', id: m.id, code: 'bad-snapshot', message: s.failed ?? 'damaged snapshot' });
-  s.adopt(restored.engine);
+  // the engine formats its console output from now on (one made ahead through its own options' onConsole)
+  const madeAhead = restored.engine === s.made?.engine;
+  (madeAhead ? s.made!.adopt : s.adopt)(restored.engine);
   kept = { engine: restored.engine, state: restored.state, whole: restored.text };
+  if (madeAhead) stats.engineAhead = true;
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
   void runAndReply(m.id, s.turns, stats).catch(internalError(m.id));
@@ -266,8 +263,8 @@ port.on('message', (m: WorkerRequest) => {
   if (m?.type === 'more') return moreStream(m);
   if (m?.type === 'prepare') return prepare(m.argv);
   if (m?.type !== 'offload') return;
-  if (!m.more) ahead = null;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
+  ahead = null;
   offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
 });
 

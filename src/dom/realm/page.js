@@ -152,9 +152,9 @@ export function createPage(options) {
         unmute();
       }
     }
-    const newURL = apply(hrefOf, this, []);
     if (historyCalls === 0 && apply(hashOf, this, []) !== oldHash) {
       // navigating to a fragment: popstate at once, hashchange as a task
+      const newURL = apply(hrefOf, this, []);
       apply(windowDispatch, window, [new window.PopStateEvent('popstate', { state: apply(stateOf, historyObject, []) })]);
       setTimeout(fireHashChange, 0, oldURL, newURL);
     }

@@ -5,25 +5,25 @@ export function structuredClone(value, seen = new Map()) {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
   if (typeof value === 'function') throw new DOMExceptionLike(`${String(value)} could not be cloned.`);
   if (seen.has(value)) return seen.get(value);
-  let out;
-  if (value instanceof Date) out = new Date(value.getTime());
-  else if (value instanceof RegExp) out = new RegExp(value.source, value.flags);
-  else if (value instanceof Map) {
-    out = new Map();
-    seen.set(value, out);
+  if (value instanceof Date) return remember(seen, value, new Date(value.getTime()));
+  if (value instanceof RegExp) return remember(seen, value, new RegExp(value.source, value.flags));
+  if (value instanceof Map) {
+    const out = remember(seen, value, new Map());
     for (const [k, v] of value) out.set(structuredClone(k, seen), structuredClone(v, seen));
     return out;
-  } else if (value instanceof Set) {
-    out = new Set();
-    seen.set(value, out);
+  }
+  if (value instanceof Set) {
+    const out = remember(seen, value, new Set());
     for (const v of value) out.add(structuredClone(v, seen));
     return out;
-  } else {
-    out = Array.isArray(value) ? [] : {};
-    seen.set(value, out);
-    for (const key of Object.keys(value)) out[key] = structuredClone(value[key], seen);
-    return out;
   }
+  const out = remember(seen, value, Array.isArray(value) ? [] : {});
+  for (const key of Object.keys(value)) out[key] = structuredClone(value[key], seen);
+  return out;
+}
+
+/** `out` is `value`'s clone (set before its contents are cloned: a cycle finds it). */
+function remember(seen, value, out) {
   seen.set(value, out);
   return out;
 }
