@@ -6,7 +6,7 @@ import { Code, ScopeDesc } from './code';
 import type { Realm } from './realm';
 import type { VM } from './vm';
 
-export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type MappedParams, type StampedKind } from './vm';
+export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type ImportCell, type MappedParams, type StampedKind } from './vm';
 export { offsetAt, CodeFlag, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';

@@ -26,7 +26,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type Job, type ModuleRecord, type PromiseRecord } from '../interpreter/state';
+import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord } from '../interpreter/state';
 import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -187,14 +187,6 @@ interface Factory {
   imports?: boolean;
   /** Bindings other factories read live (imported from this module scope): a reader case each. */
   readers?: Set<string>;
-}
-
-/** An engine import cell (interpreter/vm.ts ImportCell): another module Env's slot, or a namespace. */
-interface ImportCell {
-  env: Env | null;
-  slot: number;
-  name: string;
-  namespace?: object;
 }
 
 /** A module scope slot holding an import cell (a host record: the guest's objects are the realm's). */
@@ -983,7 +975,7 @@ export class PortableWriter {
       const readers = names.map((name) => {
         const cell = this.engine.modules.resolveExport(m, name);
         if (!cell || cell === 'ambiguous') this.fail(`a module namespace whose export ${name} does not resolve`, o);
-        return this.reader(cell as ImportCell, `${path}.${name}`);
+        return this.reader(cell, `${path}.${name}`);
       });
       this.fills.push(`${this.P}nsFill(${this.O}[${id}], [${names.map((n, i) => `${lit(n)}, ${readers[i]}`).join(', ')}]);`);
     });
