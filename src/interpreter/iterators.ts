@@ -108,15 +108,8 @@ export class Iterators {
         // a non-global RegExp string iterator is done once it has matched, V8 says so at the next step)
         if (!counted && !r.done && kind !== 'regexp') return r;
         const rec = this.made.get(t as object);
-        if (kind === 'regexp' && !r.done) {
-          if (rec !== undefined && !rec.done && !rec.flags?.includes('g')) {
-            rec.done = true;
-            rec.source = undefined;
-          }
-          return r;
-        }
         if (rec !== undefined && !rec.done) {
-          if (r.done) {
+          if (r.done || (kind === 'regexp' && !rec.flags?.includes('g'))) {
             rec.done = true;
             rec.source = undefined;
           } else if (counted) rec.pos += kind === 'string' ? (r.value as string).length : 1;
