@@ -677,15 +677,14 @@ export class PortableWriter {
         if (cell && !cell.namespace) imported.add(name);
       });
     }
-    const P0 = this.P;
-    const ref = (name: string) => (imported.has(name) ? `${P0}imp.${name}` : name);
+    const P = this.P;
+    const ref = (name: string) => (imported.has(name) ? `${P}imp.${name}` : name);
     const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     const strictAt = (n: any, outer: boolean): boolean =>
       outer || n.type === 'ClassExpression' || n.type === 'ClassDeclaration' || (isFunction(n) && n.body.type === 'BlockStatement' && n.body.body.some((st: any) => st.directive === 'use strict'));
     for (const [name, b] of this.vm.globalLex) if (b.isConst && !seen.has(name)) consts.add(name);
     if (consts.size === 0) return text;
     const edits: [number, number, string][] = [];
-    const P = this.P;
     const names = (pattern: any, out: Set<string>): void => {
       if (!pattern) return;
       if (pattern.type === 'Identifier') out.add(pattern.name);
