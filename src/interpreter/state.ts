@@ -11,7 +11,7 @@ export { offsetAt, CodeFlag, type Code } from './code';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';
-export type { IteratorKind, IteratorMode } from './iterators';
+export type { IteratorKind, IteratorMode, TrackedIterator } from './iterators';
 export type { ModuleRecord, ModuleStep } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */

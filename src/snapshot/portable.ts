@@ -26,7 +26,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord } from '../interpreter/state';
+import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
 import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -352,7 +352,7 @@ export class PortableWriter {
    * the iterator's regexp (the same object, standing where its lastIndex says) with the flags that
    * matter; a finished one is made over a regexp that never matches, stepped once.
    */
-  private regexpIterator(o: object, rec: { source: unknown; done: boolean; string?: string; flags?: string }, path: string): { expr: string; given: unknown } {
+  private regexpIterator(o: object, rec: TrackedIterator, path: string): { expr: string; given: unknown } {
     const given = this.vm.iterators.protoOf('regexp');
     if (rec.done) return { expr: `${this.P}matchAllDone()`, given };
     const m = rec.source;
