@@ -130,16 +130,9 @@ export class Iterators {
         if (!counted) {
           if (!r.done && kind !== 'regexp') return r;
           rec = this.made.get(t as object);
-          if (!r.done) {
-            if (rec !== undefined && !rec.done && !rec.flags?.includes('g')) {
-              rec.done = true;
-              rec.source = undefined;
-            }
-            return r;
-          }
         }
         if (rec !== undefined && !rec.done) {
-          if (r.done) {
+          if (r.done || (kind === 'regexp' && !rec.flags?.includes('g'))) {
             rec.done = true;
             rec.source = undefined;
           } else if (counted) rec.pos += kind === 'string' ? (r.value as string).length : 1;

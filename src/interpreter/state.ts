@@ -6,13 +6,13 @@ import { Code, ScopeDesc } from './code';
 import type { Realm } from './realm';
 import type { VM } from './vm';
 
-export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type MappedParams, type StampedKind } from './vm';
+export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type ImportCell, type MappedParams, type StampedKind } from './vm';
 export { offsetAt, CodeFlag, type Code } from './code';
 export { compileLazy, declareCode } from './compiler';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';
-export type { IteratorKind, IteratorMode } from './iterators';
+export type { IteratorKind, IteratorMode, TrackedIterator } from './iterators';
 export type { ModuleRecord, ModuleStep } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */

@@ -2291,7 +2291,6 @@ export class VM {
       return null;
   }
 
-
   readImport(cell: ImportCell): unknown {
     if (cell.namespace) return cell.namespace;
     const v = cell.env!.vars[cell.slot];

@@ -26,7 +26,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type Job, type ModuleRecord, type PromiseRecord } from '../interpreter/state';
+import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
 import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -187,14 +187,6 @@ interface Factory {
   imports?: boolean;
   /** Bindings other factories read live (imported from this module scope): a reader case each. */
   readers?: Set<string>;
-}
-
-/** An engine import cell (interpreter/vm.ts ImportCell): another module Env's slot, or a namespace. */
-interface ImportCell {
-  env: Env | null;
-  slot: number;
-  name: string;
-  namespace?: object;
 }
 
 /** A module scope slot holding an import cell (a host record: the guest's objects are the realm's). */
@@ -360,7 +352,7 @@ export class PortableWriter {
    * the iterator's regexp (the same object, standing where its lastIndex says) with the flags that
    * matter; a finished one is made over a regexp that never matches, stepped once.
    */
-  private regexpIterator(o: object, rec: { source: unknown; done: boolean; string?: string; flags?: string }, path: string): { expr: string; given: unknown } {
+  private regexpIterator(o: object, rec: TrackedIterator, path: string): { expr: string; given: unknown } {
     const given = this.vm.iterators.protoOf('regexp');
     if (rec.done) return { expr: `${this.P}matchAllDone()`, given };
     const m = rec.source;
@@ -685,15 +677,14 @@ export class PortableWriter {
         if (cell && !cell.namespace) imported.add(name);
       });
     }
-    const P0 = this.P;
-    const ref = (name: string) => (imported.has(name) ? `${P0}imp.${name}` : name);
+    const P = this.P;
+    const ref = (name: string) => (imported.has(name) ? `${P}imp.${name}` : name);
     const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     const strictAt = (n: any, outer: boolean): boolean =>
       outer || n.type === 'ClassExpression' || n.type === 'ClassDeclaration' || (isFunction(n) && n.body.type === 'BlockStatement' && n.body.body.some((st: any) => st.directive === 'use strict'));
     for (const [name, b] of this.vm.globalLex) if (b.isConst && !seen.has(name)) consts.add(name);
     if (consts.size === 0) return text;
     const edits: [number, number, string][] = [];
-    const P = this.P;
     const names = (pattern: any, out: Set<string>): void => {
       if (!pattern) return;
       if (pattern.type === 'Identifier') out.add(pattern.name);
@@ -983,7 +974,7 @@ export class PortableWriter {
       const readers = names.map((name) => {
         const cell = this.engine.modules.resolveExport(m, name);
         if (!cell || cell === 'ambiguous') this.fail(`a module namespace whose export ${name} does not resolve`, o);
-        return this.reader(cell as ImportCell, `${path}.${name}`);
+        return this.reader(cell, `${path}.${name}`);
       });
       this.fills.push(`${this.P}nsFill(${this.O}[${id}], [${names.map((n, i) => `${lit(n)}, ${readers[i]}`).join(', ')}]);`);
     });
