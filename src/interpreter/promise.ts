@@ -687,7 +687,7 @@ export class PromiseIntrinsics {
     for (let index = 0; ; index++) {
       const next = this.iteratorStepValue(iteratorRecord);
       if (next === DONE) {
-        if (--remainingElements.value === 0) this.capabilityResolve(capability, this.createArrayFromList(values));
+        if (--remainingElements.value === 0) this.capabilityResolve(capability, this.realm.arrayFromList(values));
         return capability.promise;
       }
       values.push(undefined);
@@ -703,7 +703,7 @@ export class PromiseIntrinsics {
     if (rec.alreadyCalled.value) return undefined;
     rec.alreadyCalled.value = true;
     rec.values[rec.index] = x;
-    if (--rec.remainingElements.value === 0) this.capabilityResolve(rec.capability, this.createArrayFromList(rec.values));
+    if (--rec.remainingElements.value === 0) this.capabilityResolve(rec.capability, this.realm.arrayFromList(rec.values));
     return undefined;
   }
 
@@ -714,7 +714,7 @@ export class PromiseIntrinsics {
     for (let index = 0; ; index++) {
       const next = this.iteratorStepValue(iteratorRecord);
       if (next === DONE) {
-        if (--remainingElements.value === 0) this.capabilityResolve(capability, this.createArrayFromList(values));
+        if (--remainingElements.value === 0) this.capabilityResolve(capability, this.realm.arrayFromList(values));
         return capability.promise;
       }
       values.push(undefined);
@@ -733,7 +733,7 @@ export class PromiseIntrinsics {
     if (rec.alreadyCalled.value) return undefined;
     rec.alreadyCalled.value = true;
     rec.values[rec.index] = this.settledObject(rec.status === 'fulfilled', x);
-    if (--rec.remainingElements.value === 0) this.capabilityResolve(rec.capability, this.createArrayFromList(rec.values));
+    if (--rec.remainingElements.value === 0) this.capabilityResolve(rec.capability, this.realm.arrayFromList(rec.values));
     return undefined;
   }
 
@@ -767,7 +767,7 @@ export class PromiseIntrinsics {
   private aggregateError(errors: unknown[]): object {
     // V8's message, so that guest output matches native Node.
     const error = new this.realm.intrinsics.AggregateError([], 'All promises were rejected');
-    Object.defineProperty(error, 'errors', { value: this.createArrayFromList(errors), writable: true, enumerable: false, configurable: true });
+    Object.defineProperty(error, 'errors', { value: this.realm.arrayFromList(errors), writable: true, enumerable: false, configurable: true });
     return error;
   }
 
@@ -857,11 +857,6 @@ export class PromiseIntrinsics {
     } catch {
       // The original throw completion wins.
     }
-  }
-
-  /** https://tc39.es/ecma262/#sec-createarrayfromlist */
-  private createArrayFromList(list: unknown[]): unknown[] {
-    return this.realm.arrayFromList(list);
   }
 
   /**
