@@ -24,23 +24,14 @@ export interface CompileUnit {
   selfHosted: boolean;
 }
 
-function isCode(v: unknown): v is Code {
-  return typeof v === 'object' && v !== null && (v as Code).ops instanceof Int32Array && Array.isArray((v as Code).consts);
-}
-
 /**
- * Every Code of a compile unit in a fixed pre-order, compiled or not (codeorder.ts): the index names a
- * function across engines. A Code of the list may be uncompiled (`declareCode`, `compileLazy`).
+ * Every Code of a compile unit in a fixed pre-order, compiled or not (codeorder.ts, kept on the unit's
+ * SourceFile by compileProgram): the index names a function across engines. A Code of the list may be
+ * uncompiled (`declareCode`, `compileLazy`).
  */
 export function codeTree(root: Code): Code[] {
-  if (root.source.codes[0] === root) return root.source.codes;
-  const out: Code[] = [];
-  const visit = (c: Code) => {
-    out.push(c);
-    for (const k of c.consts) if (isCode(k)) visit(k);
-  };
-  visit(root);
-  return out;
+  if (root.source.codes[0] !== root) throw new Error(`invariant: codeTree of a Code that is not its unit's top-level code (${root.name || root.kind})`);
+  return root.source.codes;
 }
 
 /** Where a scope layout lives: `[code index, const index]`, const index -1 for a module's own layout. */
