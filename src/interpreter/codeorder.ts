@@ -12,10 +12,8 @@ import type { FunctionKind } from './code';
 
 /** How an uncompiled Code's body is compiled later (compiler.ts `compileLazy`). */
 export class LazyBody {
-  /** Set when the parent's body is compiled (it knows the name and kind the function gets). */
+  /** Set when the parent's body is compiled (it knows the name and kind the function gets: they are written on the Code). */
   declared = false;
-  kind: FunctionKind = 'normal';
-  name = '';
   /** `method`/`getter`/`setter`/constructor kinds as the parent asked (compileBody's methodKind). */
   methodKind: FunctionKind | undefined = undefined;
   /** A field initializer's static name (null for a computed key). */

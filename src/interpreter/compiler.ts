@@ -105,8 +105,6 @@ function declare(code: Code, kind: FunctionKind, name: string, strict: boolean, 
   if (!lazy || lazy.declared) throw new Error(`invariant: the Code of ${name || 'an anonymous function'} is declared twice`);
   Object.assign(c, { kind, name, strict, flags: flags | CodeFlag.Lazy, length, paramNames, sourceText });
   lazy.declared = true;
-  lazy.kind = kind;
-  lazy.name = name;
   return code;
 }
 
@@ -132,7 +130,7 @@ export function compileLazy(code: Code): void {
   if (!lazy) return;
   if (!lazy.declared) throw new Error(`invariant: compiling a Code whose parent body was never compiled`);
   const s = lazy.analysis.scopes.get(lazy.node)!;
-  const fc = new FunctionCompiler(lazy.analysis, s, lazy.node, lazy.kind, lazy.opts, lazy.unit, lazy.name);
+  const fc = new FunctionCompiler(lazy.analysis, s, lazy.node, code.kind, lazy.opts, lazy.unit, code.name);
   if (lazy.role === 'field') fc.compileField(lazy.node, lazy.staticName);
   else if (lazy.role === 'staticBlock') fc.compileStaticBody();
   else fc.compileBody(lazy.methodKind);
@@ -144,7 +142,7 @@ export function declareCode(code: Code): void {
   if (!lazy || lazy.declared || !code.parent) return;
   declareCode(code.parent);
   compileLazy(code.parent);
-  if (!(code.lazy as LazyBody | null)?.declared && code.lazy) throw new Error(`invariant: compiling ${code.parent.name || 'a function'} did not declare its child at ${lazy.node.start}`);
+  if (!lazy.declared) throw new Error(`invariant: compiling ${code.parent.name || 'a function'} did not declare its child at ${lazy.node.start}`);
 }
 
 /** The Codes a compiled unit holds in its constants, in pre-order (what the order of codeorder.ts must equal). */
