@@ -659,8 +659,9 @@ export class VM {
     const direct = this.iterators.direct.get(rec.next);
     if (direct !== undefined) {
       const r = direct(rec.iterator);
-      if (r.done) rec.done = true;
-      return r.done ? { done: true, value: undefined } : r;
+      if (!r.done) return r;
+      rec.done = true;
+      return { done: true, value: undefined };
     }
     if (typeof rec.next !== 'function') this.throwError('TypeError', `${describe(rec.next)} is not a function`);
     const r = this.R.apply(rec.next, rec.iterator, []);
