@@ -202,7 +202,7 @@ class Channel {
 }
 
 /** A failure of one request that leaves the server usable: a late reply, a group that did not load. This query's rest runs here. */
-class LateReply extends Error {}
+class RequestFailed extends Error {}
 
 /** An exponentially weighted moving average. */
 const ewma = (old: number, sample: number, a = 0.3) => old + a * (sample - old);
@@ -681,12 +681,12 @@ export class IonnClient {
         i = j;
       } catch (e) {
         // The server failed mid-query: the rest runs here, from the tensor this side still holds.
-        // A late reply (the server busy loading a large partition) costs this query only; a lost
-        // connection or an error reply ends offloading.
+        // A late reply (the server busy loading a large partition) or a group that did not load
+        // (`not-uploaded`) costs this query only; a lost connection or another error ends offloading.
         fellBack = true;
         const why = (e as Error).message;
         this.emit({ kind: 'fallback', at: this.now, layer: i, why });
-        if (e instanceof LateReply) this.log(`ionn: ${why}: layers ${i}… of this query run locally`);
+        if (e instanceof RequestFailed) this.log(`ionn: ${why}: layers ${i}… of this query run locally`);
         else this.lose(why, true);
       }
     }
@@ -738,13 +738,13 @@ export class IonnClient {
         this.replies.set(id, { resolve, reject });
         timer = setTimeout(() => {
           this.replies.delete(id);
-          reject(new LateReply(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
+          reject(new RequestFailed(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
         }, predicted * 3 + grace);
         this.ch.send({ type: 'run', id, layers, tensors }, payload);
         this.emit({ kind: 'remote', at: this.now, from: i, to: j });
       });
       const { m } = reply;
-      if (m.type === 'error') throw new (m.code === 'not-uploaded' ? LateReply : Error)(`${m.code}: ${m.message}`);
+      if (m.type === 'error') throw new (m.code === 'not-uploaded' ? RequestFailed : Error)(`${m.code}: ${m.message}`);
       if (m.type !== 'result') throw new Error(`unexpected reply ${m.type}`);
       for (const t of m.tensors as WireTensor[]) values.set(t.name, new ort.Tensor(t.type, tensorData(t, reply.payload) as Float32Array, t.dims));
       // The server's own layer times, against the cost model: its speed and load as the planner sees it.

@@ -51,6 +51,9 @@ export type LoadedGroup = Pick<Group, 'loadMs'> & { layers: number };
 
 const MAX_THREADS = 32;
 
+/** Whether a group of these layer hashes is layers `i`… of a model (`parts`: its layer hashes). */
+const startsAt = (hashes: readonly string[], parts: readonly string[], i: number) => i + hashes.length <= parts.length && hashes.every((x, k) => parts[i + k] === x);
+
 const groupKey = (hashes: readonly string[]) => (hashes.length === 1 ? hashes[0]! : createHash('sha256').update(hashes.join(',')).digest('hex'));
 
 /**
@@ -192,7 +195,7 @@ export class PartitionCache {
 
   /** The loaded groups whose layers are `parts` (a model's layer hashes) from layer `i` on. */
   private groupsAt(parts: readonly string[], i: number): Group[] {
-    return (this.byFirst.get(parts[i]!) ?? []).filter((g) => i + g.hashes.length <= parts.length && g.hashes.every((x, k) => parts[i + k] === x));
+    return (this.byFirst.get(parts[i]!) ?? []).filter((g) => startsAt(g.hashes, parts, i));
   }
 
   /**
@@ -202,7 +205,7 @@ export class PartitionCache {
   private async loadingAt(parts: readonly string[], i: number): Promise<void> {
     const pending: Promise<Group>[] = [];
     for (const [key, w] of this.waiting) {
-      if (i + w.hashes.length <= parts.length && w.hashes.every((x, k) => parts[i + k] === x)) pending.push(this.loading.get(key)!);
+      if (startsAt(w.hashes, parts, i)) pending.push(this.loading.get(key)!);
     }
     for (const p of pending) {
       try {
@@ -236,17 +239,17 @@ export class PartitionCache {
     for (let i = from; i < to; ) {
       // No loaded group here covers the rest of the run: wait for those still loading from here (asked
       // for before this run on the same connection: the client planned with them).
-      const loaded = this.groupsAt(parts, i);
-      if (!loaded.some((g) => i + g.hashes.length >= to)) {
+      let here = this.groupsAt(parts, i);
+      if (!here.some((g) => i + g.hashes.length >= to)) {
         const t = performance.now();
         try {
           await this.loadingAt(parts, i);
         } catch (e) {
-          if (!loaded.length) throw e;
+          if (!here.length) throw e;
         }
         loadWaitMs += performance.now() - t;
+        here = this.groupsAt(parts, i);
       }
-      const here = this.groupsAt(parts, i);
       // The shortest group that covers the rest of the run, else the longest that ends inside it (alignToGroups assumes this).
       const cover = here.filter((g) => i + g.hashes.length >= to).sort((a, b) => a.hashes.length - b.hashes.length);
       const within = here.filter((g) => i + g.hashes.length < to).sort((a, b) => b.hashes.length - a.hashes.length);
