@@ -137,3 +137,13 @@ export function offsetAt(code: Code, pc: number): number {
   }
   return best;
 }
+
+/**
+ * A built-in's source text, ecma262's NativeFunction: `function`, `get`/`set`, the name when it is a
+ * PropertyName (an identifier name or `[…]`, e.g. not RegExp's legacy `$&`), `() { [native code] }`.
+ */
+export function nativeSource(name: string): string {
+  const m = /^((?:get|set) )?(.*)$/s.exec(name)!;
+  const propertyName = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u.test(m[2]!) || /^\[[^\]]*\]$/.test(m[2]!);
+  return `function ${m[1] ?? ''}${propertyName ? m[2] : ''}() { [native code] }`;
+}

@@ -13,7 +13,7 @@ import * as nodeVm from 'node:vm';
 import { types } from 'node:util';
 import type { VM } from './vm';
 import type { Realm } from './realm';
-import { CodeFlag } from './code';
+import { CodeFlag, nativeSource } from './code';
 import { getPromiseRecord } from './promise';
 
 export interface InspectOptions {
@@ -1387,9 +1387,9 @@ function functionSourceText(env: Env, fn: Function): string {
   const r = env.resolve(fn);
   if (typeof r !== 'function') return 'function () { [native code] }';
   const closure = env.vm.closureOf(r);
-  if (closure) return closure.code.sourceText || `function ${closure.code.name}() { [native code] }`;
+  if (closure) return closure.code.sourceText || nativeSource(closure.code.name);
   const native = env.realm.natives.get(r);
-  if (native) return `function ${native.name}() { [native code] }`;
+  if (native) return nativeSource(native.name);
   try {
     return env.call(env.P.functionToString, r) as string;
   } catch {

@@ -7,7 +7,7 @@ import { VM, GeneratorState } from './vm';
 import { installModernBuiltins } from './builtins';
 import { installWeakCollections } from './weak';
 import { installSelfHosted } from './selfhosted';
-import { CodeFlag } from './code';
+import { CodeFlag, nativeSource } from './code';
 
 export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions): void {
   const realm = engine.realm;
@@ -442,14 +442,4 @@ function installTest262Host(engine: Engine, options: EngineOptions): void {
   $262.agent = undefined;
   delete $262.agent;
   Object.defineProperty(g, '$262', { value: $262, writable: true, enumerable: false, configurable: true });
-}
-
-/**
- * A built-in's source text, ecma262's NativeFunction: `function`, `get`/`set`, the name when it is a
- * PropertyName (an identifier name or `[…]`, e.g. not RegExp's legacy `$&`), `() { [native code] }`.
- */
-function nativeSource(name: string): string {
-  const m = /^((?:get|set) )?(.*)$/s.exec(name)!;
-  const propertyName = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u.test(m[2]!) || /^\[[^\]]*\]$/.test(m[2]!);
-  return `function ${m[1] ?? ''}${propertyName ? m[2] : ''}() { [native code] }`;
 }
