@@ -266,7 +266,7 @@ async function main() {
     fs.writeFileSync(file, sim.svg(name, panels, note, `${name}: query latency over time, end to end vs simulation (ODROID-XU4 client emulated, ort-cpu server; RTT ${RTT} ms)`));
     console.log(`  plot: ${path.relative(process.cwd(), file)}\n`);
   }
-  fs.writeFileSync(path.join(OUT, JSON_OUT), JSON.stringify(summary));
+  fs.writeFileSync(path.resolve(OUT, JSON_OUT), JSON.stringify(summary)); // (an absolute --json path stays as given)
   const bad = summary.filter((r) => r.e2e.wrong > 0);
   console.log(bad.length ? `WRONG ANSWERS in ${bad.length} runs` : `every answer checked: same top class and within 1e-5 relative of the unsplit model (${summary.reduce((s, r) => s + r.e2e.checked, 0)} queries)`);
   console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
