@@ -220,6 +220,15 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     await page.close();
   });
 
+  await t.test('a hashchange still to fire when the snapshot is taken fires in Chromium as in snapvm', async (t) => {
+    const steps: Step[] = [{ print: '#log' }, { wait: 1 }, { print: '#log' }];
+    const { page, errors, expected } = await scenario(t, browser, 'browser-hashchange', [{ click: '#go' }], steps, path.join(root, 'test', 'fixtures', 'browser-hashchange'));
+    t.equal(expected, 'popstate #two;\npopstate #two;hashchange >#two;\n', 'snapvm: popstate before the snapshot, hashchange after it');
+    t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same in Chromium');
+    t.same(errors, [], 'no error in the browser');
+    await page.close();
+  });
+
   await t.test("the page's text cannot break out of the markup or the restore script", async (t) => {
     const dir = path.join(tmp, 'hostile-source');
     fs.mkdirSync(dir);

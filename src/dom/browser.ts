@@ -169,6 +169,8 @@ class BrowserHost implements PortableHost {
     if (ref.w === 1) return { expr: `${P}global`, props: c.props };
     if (typeof ref.b === 'string') {
       if (ref.b === 'controller.deliverFetch') return { expr: `${P}deliverFetch`, props: [] };
+      if (ref.b === 'controller.fireHashChange') return { expr: `${P}fireHashChange`, props: [] };
+      if (ref.b === 'controller.runInsertedScript') return 'a script another script inserted, still to run (a browser form can be written a turn later)';
       const named = this.page.birth.windowNamed.get(o);
       if (named) return { expr: `${P}global.${named}`, props: [] };
       if (!/^(?:(?:get|set) )?window(?:\.[A-Za-z_$][\w$]*)*$/.test(ref.b)) return `happy-dom's own object at ${ref.b}, which a browser has no name for`;
@@ -336,6 +338,8 @@ function $P$history(length, state) {
   for (var i = h.length; i < Math.min(length, 1000); i++) h.pushState(null, "");
   try { h.replaceState(state, "", $P$st.url); } catch (e) { var u = new URL($P$st.url); h.replaceState(state, "", location.pathname + u.search + u.hash); }
 }
+// a pending hashchange of a fragment navigation (its popstate has fired): the browser's own event
+function $P$fireHashChange(oldURL, newURL) { $P$global.dispatchEvent(new HashChangeEvent("hashchange", { oldURL: String(oldURL), newURL: String(newURL) })); }
 // a pending fetch of the app's file: the browser's own fetch, from where the page is now
 function $P$deliverFetch(resolve, href, method) {
   var dir = $P$st.url.slice(0, $P$st.url.lastIndexOf("/") + 1), url = href;
