@@ -1225,23 +1225,21 @@ class FunctionCompiler {
       this.place(normal);
       const loop = this.label();
       const done = this.label();
+      const t = this.reg();
+      this.reg();
+      this.emit(ExtOp.TrySave, t);
       this.place(loop);
       this.jump(ExtOp.UsingDispose, done);
       this.ops.push(r);
-      if (kinds & 2) {
-        // a resource's Await: a rejection joins the error so far
-        const t = this.reg();
-        this.reg();
-        this.emit(ExtOp.TrySave, t);
-        const start = this.ops.length;
-        this.emitAwait();
-        this.emit(Op.Pop);
-        const end = this.ops.length;
-        this.jump(Op.Jump, loop);
-        this.handlers.push(start, end, this.ops.length, t);
-        this.emit(ExtOp.UsingJoin, r);
-        this.jump(Op.Jump, loop);
-      }
+      // a value to await (only `await using` resources give one): a rejection joins the error so far
+      const start = this.ops.length;
+      if (kinds & 2) this.emitAwait();
+      this.emit(Op.Pop);
+      const end = this.ops.length;
+      this.jump(Op.Jump, loop);
+      this.handlers.push(start, end, this.ops.length, t);
+      this.emit(ExtOp.UsingJoin, r);
+      this.jump(Op.Jump, loop);
       this.place(done);
     });
     this.usingReg = saved;
