@@ -1069,15 +1069,22 @@ class FunctionCompiler {
       this.enterScope(ls);
     }
     const head = s.left.type === 'VariableDeclaration' ? s.left : null;
-    // a `using` head: each iteration's value is disposed when the iteration ends
-    this.disposing(head && [head], () => {
-      if (!head) this.assignTo(s.left);
-      else {
-        if (head.kind === 'using' || head.kind === 'await using') this.usingAdd(head.kind);
-        this.bindPattern(head.declarations[0].id, head.kind !== 'var');
-      }
+    if (head && (head.kind === 'using' || head.kind === 'await using')) {
+      // a `using` head: each iteration's value is disposed when the iteration ends (the value
+      // waits in a register: the implicit try starts at the loop body's stack height)
+      const value = this.reg();
+      this.emit(Op.SetReg, value);
+      this.disposing([head], () => {
+        this.emit(Op.GetReg, value);
+        this.usingAdd(head.kind);
+        this.bindPattern(head.declarations[0].id, true);
+        this.statement(s.body);
+      });
+    } else {
+      if (head) this.bindPattern(head.declarations[0].id, head.kind !== 'var');
+      else this.assignTo(s.left);
       this.statement(s.body);
-    });
+    }
     if (ls) {
       this.leaveScope(ls);
       this.scope = saved;
