@@ -167,6 +167,8 @@ class FunctionCompiler {
   private readonly cleanups: Cleanup[] = [];
   private readonly targets: JumpTarget[] = [];
   private completionReg = -1;
+  /** The first of the three registers of the innermost `using` list (disposing), or -1. */
+  private usingReg = -1;
   private retReg = -1;
   private pendingLabels: string[] = [];
   private flags = 0;
@@ -436,7 +438,9 @@ class FunctionCompiler {
         this.storeDecl(d);
       }
     }
-    for (const s of program.body) this.statement(s);
+    this.disposing(program.body, () => {
+      for (const s of program.body) this.statement(s);
+    });
     if (this.completionReg >= 0) this.emit(Op.GetReg, this.completionReg);
     else this.emit(Op.Undef);
     this.emit(Op.Return);
@@ -566,7 +570,9 @@ class FunctionCompiler {
     } else this.hoistFunctions(s, false);
     if (kind === 'generator' || kind === 'asyncGenerator') this.emit(Op.GenStart);
     if (node.body.type === 'BlockStatement') {
-      for (const st of node.body.body) this.statement(st);
+      this.disposing(node.body.body, () => {
+        for (const st of node.body.body) this.statement(st);
+      });
       this.emitReturnValue(() => this.emit(Op.Undef));
     } else {
       this.expression(node.body);
@@ -898,7 +904,7 @@ class FunctionCompiler {
     this.scope = s;
     this.enterScope(s);
     this.hoistFunctions(s, false);
-    body();
+    this.disposing(node.type === 'BlockStatement' ? node.body : null, body);
     this.leaveScope(s);
     this.scope = saved;
   }
@@ -913,8 +919,15 @@ class FunctionCompiler {
       }
       this.pos(d);
       this.namedExpression(d.init, d.id.type === 'Identifier' ? d.id.name : '');
+      if (s.kind === 'using' || s.kind === 'await using') this.usingAdd(s.kind);
       this.bindPattern(d.id, s.kind !== 'var');
     }
+  }
+
+  /** AddDisposableResource(the innermost `using` list, the value on the stack (kept), hint). */
+  private usingAdd(kind: string): void {
+    if (this.usingReg < 0) throw new Error('invariant: a using declaration outside a disposing statement list');
+    this.emit(ExtOp.UsingAdd, this.usingReg, kind === 'await using' ? 1 : 0);
   }
 
   private pushTarget(loop: boolean): JumpTarget {
@@ -989,25 +1002,27 @@ class FunctionCompiler {
       this.scope = ls;
       this.enterScope(ls);
     }
-    if (s.init) {
-      if (s.init.type === 'VariableDeclaration') this.varDeclaration(s.init);
-      else {
-        this.expression(s.init);
-        this.emit(Op.Pop);
+    this.disposing(s.init ? [s.init] : null, () => {
+      if (s.init) {
+        if (s.init.type === 'VariableDeclaration') this.varDeclaration(s.init);
+        else {
+          this.expression(s.init);
+          this.emit(Op.Pop);
+        }
       }
-    }
-    const perIteration = ls && ls.materialized && s.init.kind === 'let';
-    if (perIteration) this.emit(Op.CopyEnv);
-    const t = this.pushTarget(true);
-    const top = this.label();
-    this.place(top);
-    if (s.test) this.condition(s.test, t.breakLabel);
-    this.statement(s.body);
-    this.place(t.continueLabel!);
-    if (perIteration) this.emit(Op.CopyEnv);
-    if (s.update) this.effect(s.update);
-    this.jump(Op.Jump, top);
-    this.popTarget(t);
+      const perIteration = ls && ls.materialized && s.init.kind === 'let';
+      if (perIteration) this.emit(Op.CopyEnv);
+      const t = this.pushTarget(true);
+      const top = this.label();
+      this.place(top);
+      if (s.test) this.condition(s.test, t.breakLabel);
+      this.statement(s.body);
+      this.place(t.continueLabel!);
+      if (perIteration) this.emit(Op.CopyEnv);
+      if (s.update) this.effect(s.update);
+      this.jump(Op.Jump, top);
+      this.popTarget(t);
+    });
     if (ls) {
       this.leaveScope(ls);
       this.scope = saved;
@@ -1051,9 +1066,23 @@ class FunctionCompiler {
       this.scope = ls;
       this.enterScope(ls);
     }
-    if (s.left.type === 'VariableDeclaration') this.bindPattern(s.left.declarations[0].id, s.left.kind !== 'var');
-    else this.assignTo(s.left);
-    this.statement(s.body);
+    const head = s.left.type === 'VariableDeclaration' ? s.left : null;
+    if (head && (head.kind === 'using' || head.kind === 'await using')) {
+      // a `using` head: each iteration's value is disposed when the iteration ends (the value
+      // waits in a register: the implicit try starts at the loop body's stack height)
+      const value = this.reg();
+      this.emit(Op.SetReg, value);
+      this.disposing([head], () => {
+        this.emit(Op.GetReg, value);
+        this.usingAdd(head.kind);
+        this.bindPattern(head.declarations[0].id, true);
+        this.statement(s.body);
+      });
+    } else {
+      if (head) this.bindPattern(head.declarations[0].id, head.kind !== 'var');
+      else this.assignTo(s.left);
+      this.statement(s.body);
+    }
     if (ls) {
       this.leaveScope(ls);
       this.scope = saved;
@@ -1071,21 +1100,18 @@ class FunctionCompiler {
 
   private tryStatement(s: Node): void {
     this.setCompletionUndefined();
-    const r = this.reg();
-    this.reg();
-    this.emit(ExtOp.TrySave, r);
-    let fin: FinallyRecord | null = null;
-    if (s.finalizer) {
-      fin = { entry: this.label(), kindReg: this.reg(), valueReg: this.reg(), jumps: [] };
-      this.cleanups.push({ type: 'finally', rec: fin });
-    }
-    const start = this.ops.length;
-    this.noTail++;
-    this.block(s.block, () => {
+    const tryBlock = () => this.block(s.block, () => {
       for (const t of s.block.body) this.statement(t);
     });
-    this.noTail--;
-    if (s.handler) {
+    const tryCatch = () => {
+      if (!s.handler) return tryBlock();
+      const r = this.reg();
+      this.reg();
+      this.emit(ExtOp.TrySave, r);
+      const start = this.ops.length;
+      this.noTail++;
+      tryBlock();
+      this.noTail--;
       const end = this.ops.length;
       const after = this.label();
       this.jump(Op.Jump, after);
@@ -1103,54 +1129,125 @@ class FunctionCompiler {
       this.leaveScope(cs);
       this.scope = saved;
       this.place(after);
-    }
-    if (fin) {
-      this.cleanups.pop();
-      const end = this.ops.length;
-      this.emit(Op.Int, 0);
-      this.emit(Op.SetReg, fin.kindReg);
-      this.jump(Op.Jump, fin.entry);
-      this.handlers.push(start, end, this.ops.length, r);
-      this.emit(Op.SetReg, fin.valueReg);
-      this.emit(Op.Int, 1);
-      this.emit(Op.SetReg, fin.kindReg);
-      this.place(fin.entry);
-      // The finally block's own completion must not replace the try's completion value.
-      const savedCompletion = this.completionReg;
-      let keep = -1;
-      if (savedCompletion >= 0) {
-        keep = this.reg();
-        this.emit(Op.GetReg, savedCompletion);
-        this.emit(Op.SetReg, keep);
-      }
+    };
+    if (!s.finalizer) return tryCatch();
+    this.withFinally(tryCatch, () =>
       this.block(s.finalizer, () => {
         for (const t of s.finalizer.body) this.statement(t);
-      });
-      if (keep >= 0) {
-        this.emit(Op.GetReg, keep);
-        this.emit(Op.SetReg, savedCompletion);
-      }
-      // Dispatch on how the protected part completed.
-      const done = this.label();
-      const notThrow = this.label();
+      }),
+    );
+  }
+
+  /**
+   * `try { body } finally { finalizer }`: every way out of `body` (normal, throw, break, continue,
+   * return) runs `finalizer`, which sees how it completed in `fin.kindReg` (0 normal, 1 throw with the
+   * value in `fin.valueReg`, 3+ a jump of `fin.jumps`) and then goes on that way.
+   */
+  private withFinally(body: () => void, finalizer: (fin: FinallyRecord) => void): void {
+    const r = this.reg();
+    this.reg();
+    this.emit(ExtOp.TrySave, r);
+    const fin: FinallyRecord = { entry: this.label(), kindReg: this.reg(), valueReg: this.reg(), jumps: [] };
+    this.cleanups.push({ type: 'finally', rec: fin });
+    const start = this.ops.length;
+    body();
+    this.cleanups.pop();
+    const end = this.ops.length;
+    this.emit(Op.Int, 0);
+    this.emit(Op.SetReg, fin.kindReg);
+    this.jump(Op.Jump, fin.entry);
+    this.handlers.push(start, end, this.ops.length, r);
+    this.emit(Op.SetReg, fin.valueReg);
+    this.emit(Op.Int, 1);
+    this.emit(Op.SetReg, fin.kindReg);
+    this.place(fin.entry);
+    // The finally block's own completion must not replace the try's completion value.
+    const savedCompletion = this.completionReg;
+    let keep = -1;
+    if (savedCompletion >= 0) {
+      keep = this.reg();
+      this.emit(Op.GetReg, savedCompletion);
+      this.emit(Op.SetReg, keep);
+    }
+    finalizer(fin);
+    if (keep >= 0) {
+      this.emit(Op.GetReg, keep);
+      this.emit(Op.SetReg, savedCompletion);
+    }
+    // Dispatch on how the protected part completed.
+    const notThrow = this.label();
+    this.emit(Op.GetReg, fin.kindReg);
+    this.emit(Op.Int, 1);
+    this.emit(Op.StrictNe);
+    this.jump(Op.JumpIfTrue, notThrow);
+    this.emit(Op.GetReg, fin.valueReg);
+    this.emit(Op.Throw);
+    this.place(notThrow);
+    fin.jumps.forEach((j, i) => {
+      const next = this.label();
+      this.emit(Op.GetReg, fin.kindReg);
+      this.emit(Op.Int, 3 + i);
+      this.emit(Op.StrictNe);
+      this.jump(Op.JumpIfTrue, next);
+      this.jumpOut(this.cleanups.length, j.target, j.isContinue);
+      this.place(next);
+    });
+  }
+
+  /**
+   * Explicit resource management: a statement list (block, function, static block or module body,
+   * for head; a bare case clause may not declare `using`) that declares `using` / `await using` runs in an implicit try/finally whose finally is
+   * DisposeResources. Its DisposeCapability is three registers (so a snapshot taken inside holds
+   * it): the resources (a guest array of value, method, mode triples, ExtOp.UsingAdd), the error so
+   * far and the flags (1 has error, 2 needsAwait, 4 hasAwaited). ExtOp.UsingDispose disposes
+   * resources until one must be awaited; the compiled loop awaits it and steps again.
+   */
+  private disposing(statements: Node[] | null, body: () => void): void {
+    const kinds = usingKinds(statements);
+    if (kinds === 0) return body();
+    const r = this.reg();
+    this.reg();
+    this.reg();
+    this.emit(Op.Undef);
+    this.emit(Op.SetReg, r);
+    this.emit(Op.Undef);
+    this.emit(Op.SetReg, r + 1);
+    this.emit(Op.Int, 0);
+    this.emit(Op.SetReg, r + 2);
+    const saved = this.usingReg;
+    this.usingReg = r;
+    this.withFinally(body, (fin) => {
+      // DisposeResources(disposeCapability, completion): a throw completion is the error so far
+      const normal = this.label();
       this.emit(Op.GetReg, fin.kindReg);
       this.emit(Op.Int, 1);
       this.emit(Op.StrictNe);
-      this.jump(Op.JumpIfTrue, notThrow);
+      this.jump(Op.JumpIfTrue, normal);
       this.emit(Op.GetReg, fin.valueReg);
-      this.emit(Op.Throw);
-      this.place(notThrow);
-      fin.jumps.forEach((j, i) => {
-        const next = this.label();
-        this.emit(Op.GetReg, fin!.kindReg);
-        this.emit(Op.Int, 3 + i);
-        this.emit(Op.StrictNe);
-        this.jump(Op.JumpIfTrue, next);
-        this.jumpOut(this.cleanups.length, j.target, j.isContinue);
-        this.place(next);
-      });
+      this.emit(Op.SetReg, r + 1);
+      this.emit(Op.Int, 1);
+      this.emit(Op.SetReg, r + 2);
+      this.place(normal);
+      const loop = this.label();
+      const done = this.label();
+      const t = this.reg();
+      this.reg();
+      this.emit(ExtOp.TrySave, t);
+      this.place(loop);
+      this.jump(ExtOp.UsingDispose, done);
+      this.ops.push(r);
+      // a value to await (only `await using` resources give one): a rejection joins the error so far
+      const start = this.ops.length;
+      if (kinds & 2) this.emitAwait();
+      this.emit(Op.Pop);
+      const end = this.ops.length;
+      this.jump(Op.Jump, loop);
+      this.handlers.push(start, end, this.ops.length, t);
+      this.emit(ExtOp.UsingJoin, r);
+      this.jump(Op.Jump, loop);
       this.place(done);
-    }
+    });
+    this.usingReg = saved;
   }
 
   private switchStatement(s: Node): void {
@@ -2232,7 +2329,9 @@ class FunctionCompiler {
     }
     this.hoistFunctions(fs, false);
     this.retReg = this.reg();
-    for (const s of el.body) this.statement(s);
+    this.disposing(el.body, () => {
+      for (const s of el.body) this.statement(s);
+    });
     this.emit(Op.Undef);
     this.emit(Op.Return);
     return this.finish();
@@ -2296,20 +2395,38 @@ export const enum ExtOp {
   IsNotNullish = Op.Last + 33,
   /** f this t -> f this t list: the frame's arguments for `f.apply(t, arguments)` (a list when f is Function.prototype.apply, else the arguments object) */
   ApplyArguments = Op.Last + 34,
+  /** r hint: v -> v: AddDisposableResource(the `using` list in registers r.., v, hint 0 sync / 1 async) */
+  UsingAdd = Op.Last + 35,
+  /** t r: -> | -> v: DisposeResources of the `using` list in registers r..: jump to t when done
+   *  (throwing the error so far, if any), else fall through with a value to await */
+  UsingDispose = Op.Last + 36,
+  /** r: e -> : a rejected disposal joins the error so far of the `using` list in registers r.. */
+  UsingJoin = Op.Last + 37,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
 export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.Arg]: 1, [ExtOp.Rest]: 1, [ExtOp.TrySave]: 1, [ExtOp.JumpIfNullish]: 1, [ExtOp.BindThisReg]: 1,
   [ExtOp.AsyncIterStep]: 1, [ExtOp.YieldRaw]: 1, [ExtOp.MappedArguments]: 1, [ExtOp.MappedGet]: 1, [ExtOp.MappedSet]: 1,
-  [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1,
+  [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
+  [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
 };
+
+/** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */
+function usingKinds(statements: Node[] | null): number {
+  let kinds = 0;
+  for (const st of statements ?? []) {
+    const d = st.type === 'ExportNamedDeclaration' ? st.declaration : st;
+    if (d?.type === 'VariableDeclaration') kinds |= d.kind === 'using' ? 1 : d.kind === 'await using' ? 2 : 0;
+  }
+  return kinds;
+}
 
 /** Whether a module body awaits at its top level (outside any function). */
 function containsTopLevelAwait(n: Node): boolean {
   if (!n || typeof n !== 'object') return false;
-  if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await)) return true;
+  if (n.type === 'AwaitExpression' || (n.type === 'ForOfStatement' && n.await) || (n.type === 'VariableDeclaration' && n.kind === 'await using')) return true;
   if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression' || n.type === 'ClassDeclaration' || n.type === 'ClassExpression') return false;
   for (const key in n) {
     const v = n[key];

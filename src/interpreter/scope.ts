@@ -67,7 +67,9 @@ export class Scope {
     return this.fn === this;
   }
 
-  declare(name: string, kind: DeclKind): Decl {
+  declare(name: string, declKind: DeclKind | 'using' | 'await using'): Decl {
+    // `using` / `await using` bindings are `const` ones (their disposal is the compiler's)
+    const kind: DeclKind = declKind === 'using' || declKind === 'await using' ? 'const' : declKind;
     let d = this.decls.get(name);
     if (d) {
       if (kind === 'function' || (kind === 'var' && d.kind === 'pseudo') || (kind === 'param' && d.kind === 'pseudo')) d.kind = kind === 'var' ? d.kind : kind;

@@ -73,7 +73,7 @@ function isJump(op: number): boolean {
     case Op.Jump: case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep:
     case Op.JumpIfUndefined: case ExtOp.JumpIfNullish: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
     case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
-    case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume:
+    case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume: case ExtOp.UsingDispose:
       return true;
     default:
       return false;
@@ -392,6 +392,15 @@ function analyse(code: Code): Verified {
           break;
         }
         case Op.Resume: pop(); join(pc, a, { kinds: k, envs }); break; // value mode -> value (normal: jump; return: next)
+        // a `using` list: its registers b..b+2 are guest values; done: jump, else a value to await
+        case ExtOp.UsingDispose: {
+          for (let i = 0; i < 3; i++) setReg(b + i, Kind.Value);
+          join(pc, a, { kinds: k, envs });
+          push(Kind.Value);
+          break;
+        }
+        case ExtOp.UsingAdd: peek(); setReg(a, Kind.Value); break;
+        case ExtOp.UsingJoin: pop(); setReg(a + 1, Kind.Value); setReg(a + 2, Kind.Value); break;
         case Op.Throw: case Op.ThrowError: case Op.ThrowConstAssign: case ExtOp.IterCloseThrow: case ExtOp.AsyncIterCloseThrow:
         case Op.Return: case Op.ReturnUndef:
           fallsThrough = false;

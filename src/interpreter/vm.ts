@@ -67,6 +67,19 @@ export interface MappedParams {
 const NATIVE = {};
 
 /** The value of a binding in its temporal dead zone. */
+/**
+ * The `using` declarations' operations on a DisposeCapability kept in three registers of a frame
+ * (r: a guest array of value, method, mode triples or undefined; r+1: the error so far; r+2: flags).
+ */
+export interface DisposalHooks {
+  /** AddDisposableResource(list, value, hint): the list (made on the first resource). */
+  add(list: object | undefined, value: unknown, async: boolean): object | undefined;
+  /** DisposeResources until an Await: the value to await, or null when done (throws the error so far). */
+  step(regs: unknown[], r: number): { value: unknown } | null;
+  /** A throw completion of an awaited disposal joins the error so far. */
+  join(regs: unknown[], r: number, error: unknown): void;
+}
+
 export const HOLE: unique symbol = Symbol('hole') as never;
 
 export class Env {
@@ -265,6 +278,8 @@ export class VM {
   readonly factories = new Map<string, Function>();
   readonly enterFromHost: (rec: Closure, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
   host!: VMHost;
+  /** AddDisposableResource and DisposeResources for `using` declarations (builtins/resource-management.ts). */
+  disposal: DisposalHooks | null = null;
   readonly I: Realm['intrinsics'];
   readonly global: any;
   generatorPrototype!: object;
@@ -2193,6 +2208,24 @@ export class VM {
         }
         case ExtOp.MappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
         case ExtOp.MappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
+        // explicit resource management (the `using` list is three registers, see compiler.ts disposing)
+        case ExtOp.UsingAdd: {
+          const r = ops[pc++]!;
+          const async = ops[pc++]! === 1;
+          frame.sp = sp;
+          stack[r] = this.disposal!.add(stack[r] as object | undefined, stack[sp - 1], async);
+          break;
+        }
+        case ExtOp.UsingDispose: {
+          const t = ops[pc++]!;
+          const r = ops[pc++]!;
+          frame.sp = sp;
+          const step = this.disposal!.step(stack, r);
+          if (step) stack[sp++] = step.value;
+          else pc = t;
+          break;
+        }
+        case ExtOp.UsingJoin: this.disposal!.join(stack, ops[pc++]!, stack[--sp]); break;
         case ExtOp.ImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
         case ExtOp.DynamicImport: {
           frame.sp = sp;

@@ -281,6 +281,94 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
     runDispose(job, false);
   };
 
+  // ---- `using` and `await using` declarations (compiler.ts disposing) --------------------------------
+  // The capability lives in a frame's registers r..r+2 (so a snapshot holds it): r a guest array of
+  // (value, method, mode) triples, r+1 the error so far, r+2 the flags below.
+  const HAS_ERROR = 1, NEEDS_AWAIT = 2, HAS_AWAITED = 4;
+  const SYNC = 0, ASYNC = 1, SYNC_AS_ASYNC = 2, NULL_ASYNC = 3;
+  const joinError = (regs: unknown[], r: number, e: unknown): void => {
+    const flags = regs[r + 2] as number;
+    regs[r + 1] = flags & HAS_ERROR ? newSuppressedError(e, regs[r + 1]) : e;
+    regs[r + 2] = flags | HAS_ERROR;
+  };
+  const append = (list: object, value: unknown) => {
+    const a = list as unknown[];
+    Object.defineProperty(a, a.length, { value, writable: true, enumerable: true, configurable: true });
+  };
+  vm.disposal = {
+    add(list, V, async) {
+      const hint: Hint = async ? 'async-dispose' : 'sync-dispose';
+      // AddDisposableResource 1.a: a null or undefined `using` value adds nothing.
+      if ((V === null || V === undefined) && !async) return list;
+      let method: Function | undefined;
+      let mode = NULL_ASYNC;
+      if (V !== null && V !== undefined) {
+        // CreateDisposableResource: an object with a dispose method.
+        if (!isObject(V)) ops.throwType(`${describe(V)} is not an object`);
+        const m = getDisposeMethod(V, hint);
+        if (m.method === undefined) ops.throwType(`${describe(V)} is not disposable: its Symbol.${async ? 'asyncDispose' : 'dispose'} method is missing`);
+        method = m.method;
+        mode = !async ? SYNC : m.call === 'sync-as-async' ? SYNC_AS_ASYNC : ASYNC;
+      }
+      const out = list ?? vm.createArrayFromList([]);
+      append(out, mode === NULL_ASYNC ? undefined : V);
+      append(out, method);
+      append(out, mode);
+      return out;
+    },
+    step(regs, r) {
+      const list = regs[r] as unknown[] | undefined;
+      let flags = regs[r + 2] as number;
+      try {
+        // DisposeResources 3: each resource in reverse list order
+        while (list && list.length > 0) {
+          const n = list.length;
+          const mode = list[n - 1] as number;
+          // d. a sync resource after a null `await using` one: Await(undefined) first
+          if (mode === SYNC && flags & NEEDS_AWAIT && !(flags & HAS_AWAITED)) {
+            flags &= ~NEEDS_AWAIT;
+            return { value: undefined };
+          }
+          const method = list[n - 2] as Function | undefined;
+          const value = list[n - 3];
+          list.length = n - 3;
+          // f. null or undefined of `await using`: an Await is still needed
+          if (mode === NULL_ASYNC) {
+            flags |= NEEDS_AWAIT;
+            continue;
+          }
+          let result: unknown;
+          try {
+            result = ops.R.apply(method!, value, []);
+          } catch (e) {
+            regs[r + 2] = flags;
+            joinError(regs, r, vm.toGuest(e));
+            flags = regs[r + 2] as number;
+            // GetDisposeMethod's closure turns the throw into a rejected promise, then awaited
+            if (mode !== SYNC_AS_ASYNC) continue;
+            flags |= HAS_AWAITED;
+            return { value: undefined };
+          }
+          if (mode === SYNC) continue;
+          // e.ii. Await(result) (the closure's promise is resolved with undefined); hasAwaited
+          flags |= HAS_AWAITED;
+          return { value: mode === SYNC_AS_ASYNC ? undefined : result };
+        }
+        // 4. If needsAwait is true and hasAwaited is false, Await(undefined).
+        if (flags & NEEDS_AWAIT && !(flags & HAS_AWAITED)) {
+          flags &= ~NEEDS_AWAIT;
+          return { value: undefined };
+        }
+      } finally {
+        regs[r + 2] = flags;
+      }
+      // 7. Return ? completion.
+      if (flags & HAS_ERROR) throw regs[r + 1];
+      return null;
+    },
+    join: joinError,
+  };
+
   // ---- DisposableStack and AsyncDisposableStack ---------------------------------------------------
 
   const makeStackClass = (async: boolean) => {
