@@ -997,7 +997,8 @@ export class Capture {
         value: (v, p) => this.value(v, p),
         push: (stmt) => this.fills.push(stmt),
         names: { elems: '$.elems', props: '$props', dp: '$dp', del: '$del' },
-        // a closure is made with its code's `length` and `name`
+        // a closure is made with its code's `length` and `name` (those the program deleted go)
+        made: closure ? CLOSURE_KEYS : undefined,
         skip: (k, d) =>
           (isTyped && typeof k === 'string' && String(Number(k)) === k && Number.isInteger(Number(k))) ||
           (!!closure && (k === 'length' ? d.value === closure.code.length : k === 'name' && d.value === closure.code.name) && 'value' in d && !d.writable && !d.enumerable && !!d.configurable),
@@ -1238,6 +1239,9 @@ export class Capture {
   }
 }
 
+/** The own keys a function made from a Code has from the start. */
+export const CLOSURE_KEYS: readonly string[] = ['length', 'name'];
+
 /** How a writer spells its statements (capture's `$` program, the portable section) and what its creation gives. */
 export interface PropertyWriter {
   value(v: unknown, path: string): string;
@@ -1245,6 +1249,8 @@ export interface PropertyWriter {
   names: { elems: string; props: string; dp: string; del: string };
   /** A property the object is made with already (not written). */
   skip(k: PropertyKey, d: PropertyDescriptor): boolean;
+  /** Keys the object is made with (a closure's `length` and `name`): deleted where it no longer has them. */
+  made?: readonly string[];
 }
 
 /**
@@ -1327,6 +1333,7 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
       if (!Reflect.getOwnPropertyDescriptor(o, k)) w.push(`${del}(${need()}, ${typeof k === 'symbol' ? w.value(k, path) : lit(k)});`);
     }
   }
+  for (const k of w.made ?? []) if (!Reflect.getOwnPropertyDescriptor(o, k)) w.push(`${del}(${need()}, ${lit(k)});`);
 }
 
 /**

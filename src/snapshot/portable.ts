@@ -27,7 +27,7 @@ import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
-import { type Capture, type PropertyWriter, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
 
@@ -1270,7 +1270,7 @@ export class PortableWriter {
       this.cap,
       // a typed array's elements live in its buffer; a String object's characters come with it; a
       // function made from source has its `length`, and its `name` and `prototype` where Node gives the same
-      this.writer((k, d) => {
+      this.writer(rec ? CLOSURE_KEYS : undefined, (k, d) => {
         if (indexed) return typeof k === 'string' && (k === 'length' || String(Number(k) >>> 0) === k);
         if (!('value' in d)) return false;
         const made = this.madeProto.get(o);
@@ -1286,10 +1286,6 @@ export class PortableWriter {
       path,
       pristine,
     );
-    // a function made from source has its own `name` and `length`: those the program deleted go
-    if (typeof o === 'function' && this.vm.closures.get(o)) {
-      for (const k of ['name', 'length']) if (!Object.prototype.hasOwnProperty.call(o, k)) this.fills.push(`${P}del(${typeof refOf === 'string' ? refOf : refOf()}, ${lit(k)});`);
-    }
   }
 
   private fillIntegrity(o: object, refOf: string | (() => string)): void {
@@ -1329,13 +1325,13 @@ export class PortableWriter {
   }
 
   private fillHost(o: object, ref: string, path: string, props: PropertyKey[]): void {
-    writeProperties(this.cap, this.writer(() => false), o, ref, path, null, props);
+    writeProperties(this.cap, this.writer(undefined, () => false), o, ref, path, null, props);
   }
 
   /** How this section spells property writes (capture.ts's writeProperties), with what `skip` leaves out. */
-  private writer(skip: PropertyWriter['skip']): PropertyWriter {
+  private writer(made: readonly string[] | undefined, skip: PropertyWriter['skip']): PropertyWriter {
     const P = this.P;
-    return { value: (v, p) => this.value(v, p), push: (stmt) => this.fills.push(stmt), names: { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` }, skip };
+    return { value: (v, p) => this.value(v, p), push: (stmt) => this.fills.push(stmt), names: { elems: `${P}elems`, props: `${P}props`, dp: `${P}dp`, del: `${P}del` }, skip, made };
   }
 
   /** A browser's global lexical bindings: one classic script declares them once the heap exists (a TDZ one cannot be made so). */
