@@ -11,6 +11,7 @@ import { Engine as InterpreterEngine, GuestError } from '../src/interpreter/inde
 import { Engine } from '../src/index';
 import { emittedCodes } from '../src/interpreter/compiler';
 import { codeTree, CodeFlag, type Code } from '../src/interpreter/state';
+import { verifyCode } from '../src/interpreter/verify';
 
 const quiet = { onConsole: () => {}, onPrint: () => {} };
 
@@ -24,6 +25,7 @@ const TRICKY: { name: string; code: string; module?: boolean }[] = [
   { name: 'object literals, getters, templates, optional chains', code: 'var o = { a() {}, get b() { return () => 1; }, set b(v) {}, [(() => "c")()]: () => 2, ...{ d: function () {} } }; `${(() => 1)()}${() => 2}`; o?.a?.((() => 3)()); String.raw`${() => 4}`' },
   { name: 'async, generators, arrows with expression bodies', code: 'async function a() { await (async () => 1)(); } function* g() { yield* (function* () { yield () => 1; })(); } async function* ag() { for await (const x of [(() => 1)]) {} } const f = (x) => (y) => (z) => x + y + z;' },
   { name: 'sloppy annex B and eval', code: 'if (true) function ab() {} { function inner() {} } eval("1"); (function () { eval("var e = () => 1"); return () => e; })();' },
+  { name: 'using and await using: blocks, loops, bodies', code: 'function f(r) { using a = r; { using b = r, c = null; if (a) return () => b; } for (using d of [r]) { (() => d)(); } for (using e = r; ; ) break; } async function g(r) { await using a = r; try { await using b = null; } finally { using c = r; } for await (await using d of [r]) {} } class K { static { using s = null; } }' },
   { name: 'module', module: true, code: 'export default function () { return () => 1; } export const c = class { m() {} }; export function f(a = () => 1) {}' },
 ];
 
@@ -34,6 +36,15 @@ function checkOrder(t: Tap.Test, engine: InterpreterEngine, code: string, file: 
   const emitted = emittedCodes(root);
   const same = listed.length === emitted.length && listed.every((c, i) => c === emitted[i]) && listed.every((c) => c.lazy === null);
   if (!same) t.fail(`${file}: ${listed.length} Codes listed, ${emitted.length} compiled, ${listed.filter((c) => c.lazy).length} never compiled`);
+  // and the bytecode passes the verifier that restore runs (plain runs never run it: a stack-height slip shows here first)
+  for (const c of listed) {
+    try {
+      verifyCode(c);
+    } catch (e) {
+      t.fail(`${file}: ${c.name || '(anonymous)'}: ${(e as Error).message}`);
+      return false;
+    }
+  }
   return same;
 }
 
