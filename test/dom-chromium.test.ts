@@ -15,6 +15,9 @@ import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page as BrowserPage } from 'playwright-core';
 
+// (four apps and three pages through a real browser: past tap's 120 s per file on a loaded machine)
+t.setTimeout(360_000);
+
 const CHROMIUM = '/usr/bin/chromium';
 const root = path.join(__dirname, '..');
 const bin = path.join(root, 'bin', 'snapvm.js');
