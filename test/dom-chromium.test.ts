@@ -285,20 +285,9 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
       { print: '.clock' },
       { print: '.status' },
     ];
-    const dir = appCopy('preact');
-    const snap = path.join(dir, 'mid.snap');
-    const form = path.join(dir, 'mid.html');
-    const run = snapvm(['run', dir, '--steps', stepsFile([...before, { snapshot: snap }])]);
-    t.equal(run.code, 0, `snapvm run with a snapshot step (${run.stderr.trim()})`);
-    const exported = snapvm(['export', snap, '--html', form]);
-    t.equal(exported.code, 0, `snapvm export --html (${exported.stderr.trim()})`);
-    const restored = snapvm(['restore', snap, '--steps', stepsFile(steps)]);
-    t.equal(restored.code, 0, `snapvm restore --steps (${restored.stderr.trim()})`);
-    t.match(restored.stdout, /^oneremovetworemove\n1 of 2 done\nsaved 2\nsaved 2\nopen for 00:01\n/, 'snapvm printed the steps');
-    const server = await serve(dir);
-    t.teardown(server.close);
-    const { page, errors } = await open(browser, `${server.url}/mid.html`, fs.readFileSync(form, 'utf8'));
-    t.equal((await drive(page, steps)).join('\n') + '\n', restored.stdout, 'the same text, step by step, in Chromium as in snapvm');
+    const { page, errors, expected } = await scenario(t, browser, 'preact', before, steps);
+    t.match(expected, /^oneremovetworemove\n1 of 2 done\nsaved 2\nsaved 2\nopen for 00:01\n/, 'snapvm printed the steps');
+    t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same text, step by step, in Chromium as in snapvm');
     t.same(errors, [], 'no error in the browser');
     await page.close();
   });
