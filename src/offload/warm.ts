@@ -73,7 +73,7 @@ export function* warmSteps(options: EngineOptions, n = 400, rounds = 2): Generat
   }
 }
 
-/** All of warmSteps at once. */
-export function warmUp(options: EngineOptions, n = 400, rounds = 2): void {
+/** All of warmSteps at once (its defaults where n/rounds are left out). */
+export function warmUp(options: EngineOptions, n?: number, rounds?: number): void {
   for (const _ of warmSteps(options, n, rounds));
 }
