@@ -28,8 +28,6 @@ const IDENT = /[A-Za-z_$][\w$]*/y;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
 /** A character JSON forbids raw in a string. */
 const CONTROL = /[\u0000-\u001f]/;
-/** Array literals up to this length are made by one call of the realm's Array.of (its arguments are on the stack). */
-const ARRAY_OF_MAX = 8192;
 
 // character codes the parser looks for
 const C_LPAREN = 40;
@@ -311,23 +309,14 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
    * guest position (a property, an argument of a guest function), where a host array must never be.
    */
   const guestArray = (items: (Node | null)[]): unknown[] => {
-    if (items.length > ARRAY_OF_MAX) {
-      const out = I.newArray();
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i];
-        if (item) Object.defineProperty(out, i, { value: evaluate(item), writable: true, enumerable: true, configurable: true });
-      }
-      out.length = items.length;
-      return out;
-    }
-    // the realm's Array.of defines the elements in one call (CreateDataProperty: no setter runs); holes are deleted after
+    // the realm's CreateArrayFromList (CreateDataProperty: no setter runs); holes are deleted after
     const values: unknown[] = [];
     let holes = false;
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
       values.push(item ? evaluate(item) : (holes = true) && undefined);
     }
-    const out = R.apply(I.arrayOf, undefined, values) as unknown[];
+    const out = realm.arrayFromList(values);
     if (holes) for (let i = 0; i < items.length; i++) if (!items[i]) Reflect.deleteProperty(out, i);
     return out;
   };
