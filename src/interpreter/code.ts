@@ -82,7 +82,6 @@ export const enum CodeFlag {
   Generator = 32,
   Async = 64,
   Constructor = 128,
-  HasFields = 256,
   /** No bytecode yet: `ops`, `consts`, registers… are filled on the first call (`Code.lazy`). */
   Lazy = 512,
 }
