@@ -1175,14 +1175,10 @@ class FunctionCompiler {
       this.emit(Op.SetReg, savedCompletion);
     }
     // Dispatch on how the protected part completed.
-    const notThrow = this.label();
-    this.emit(Op.GetReg, fin.kindReg);
-    this.emit(Op.Int, 1);
-    this.emit(Op.StrictNe);
-    this.jump(Op.JumpIfTrue, notThrow);
-    this.emit(Op.GetReg, fin.valueReg);
-    this.emit(Op.Throw);
-    this.place(notThrow);
+    this.ifThrew(fin, () => {
+      this.emit(Op.GetReg, fin.valueReg);
+      this.emit(Op.Throw);
+    });
     fin.jumps.forEach((j, i) => {
       const next = this.label();
       this.emit(Op.GetReg, fin.kindReg);
@@ -1192,6 +1188,17 @@ class FunctionCompiler {
       this.jumpOut(this.cleanups.length, j.target, j.isContinue);
       this.place(next);
     });
+  }
+
+  /** Emits `then` to run only when withFinally's protected part completed with a throw (kind 1). */
+  private ifThrew(fin: FinallyRecord, then: () => void): void {
+    const notThrow = this.label();
+    this.emit(Op.GetReg, fin.kindReg);
+    this.emit(Op.Int, 1);
+    this.emit(Op.StrictNe);
+    this.jump(Op.JumpIfTrue, notThrow);
+    then();
+    this.place(notThrow);
   }
 
   /**
@@ -1218,16 +1225,12 @@ class FunctionCompiler {
     this.usingReg = r;
     this.withFinally(body, (fin) => {
       // DisposeResources(disposeCapability, completion): a throw completion is the error so far
-      const normal = this.label();
-      this.emit(Op.GetReg, fin.kindReg);
-      this.emit(Op.Int, 1);
-      this.emit(Op.StrictNe);
-      this.jump(Op.JumpIfTrue, normal);
-      this.emit(Op.GetReg, fin.valueReg);
-      this.emit(Op.SetReg, r + 1);
-      this.emit(Op.Int, 1);
-      this.emit(Op.SetReg, r + 2);
-      this.place(normal);
+      this.ifThrew(fin, () => {
+        this.emit(Op.GetReg, fin.valueReg);
+        this.emit(Op.SetReg, r + 1);
+        this.emit(Op.Int, 1);
+        this.emit(Op.SetReg, r + 2);
+      });
       const loop = this.label();
       const done = this.label();
       const t = this.reg();

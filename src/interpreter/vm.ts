@@ -66,7 +66,6 @@ export interface MappedParams {
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = {};
 
-/** The value of a binding in its temporal dead zone. */
 /**
  * The `using` declarations' operations on a DisposeCapability kept in three registers of a frame
  * (r: a guest array of value, method, mode triples or undefined; r+1: the error so far; r+2: flags).
@@ -80,6 +79,7 @@ export interface DisposalHooks {
   join(regs: unknown[], r: number, error: unknown): void;
 }
 
+/** The value of a binding in its temporal dead zone. */
 export const HOLE: unique symbol = Symbol('hole') as never;
 
 export class Env {

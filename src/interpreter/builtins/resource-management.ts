@@ -128,23 +128,26 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
     return { method: ops.getMethod(V, symbolDispose), call: 'method' };
   };
 
-  /** https://tc39.es/proposal-explicit-resource-management/#sec-adddisposableresource (without a method) */
-  const addResource = (stack: DisposableStackRecord, V: unknown, hint: Hint): void => {
+  /**
+   * https://tc39.es/proposal-explicit-resource-management/#sec-adddisposableresource (without a method)
+   * steps 1.a-c: the resource to append, or null for a null or undefined sync-dispose value.
+   */
+  const createResource = (V: unknown, hint: Hint, missing: string): DisposableResource | null => {
     // 1.a. If V is either null or undefined and hint is sync-dispose, return.
-    if ((V === null || V === undefined) && hint === 'sync-dispose') return;
+    if ((V === null || V === undefined) && hint === 'sync-dispose') return null;
     // 1.c. Let resource be ? CreateDisposableResource(V, hint).
-    let resource: DisposableResource;
-    if (V === null || V === undefined) resource = { value: undefined, hint, method: undefined, call: 'method' };
-    else {
-      // CreateDisposableResource 1.b.i. If V is not an Object, throw a TypeError exception.
-      if (!isObject(V)) ops.throwType(`${describe(V)} is not an object`);
-      // ii-iii. Let method be ? GetDisposeMethod(V, hint); if undefined, throw a TypeError exception.
-      const { method, call } = getDisposeMethod(V, hint);
-      if (method === undefined) ops.throwType(`${describe(V)} is not disposable`);
-      resource = { value: V, hint, method, call };
-    }
+    if (V === null || V === undefined) return { value: undefined, hint, method: undefined, call: 'method' };
+    // CreateDisposableResource 1.b.i. If V is not an Object, throw a TypeError exception.
+    if (!isObject(V)) ops.throwType(`${describe(V)} is not an object`);
+    // ii-iii. Let method be ? GetDisposeMethod(V, hint); if undefined, throw a TypeError exception.
+    const { method, call } = getDisposeMethod(V, hint);
+    if (method === undefined) ops.throwType(`${describe(V)} is not disposable${missing}`);
+    return { value: V, hint, method, call };
+  };
+  const addResource = (stack: DisposableStackRecord, V: unknown, hint: Hint): void => {
+    const resource = createResource(V, hint, '');
     // 3. Append resource to disposeCapability.[[DisposableResourceStack]].
-    stack.resources.push(resource);
+    if (resource) stack.resources.push(resource);
   };
 
   /** Call(method, value) for a resource (for sync-as-async: the promise its closure returns). */
@@ -297,22 +300,13 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
   };
   vm.disposal = {
     add(list, V, async) {
-      const hint: Hint = async ? 'async-dispose' : 'sync-dispose';
+      const resource = createResource(V, async ? 'async-dispose' : 'sync-dispose', `: its Symbol.${async ? 'asyncDispose' : 'dispose'} method is missing`);
       // AddDisposableResource 1.a: a null or undefined `using` value adds nothing.
-      if ((V === null || V === undefined) && !async) return list;
-      let method: Function | undefined;
-      let mode = NULL_ASYNC;
-      if (V !== null && V !== undefined) {
-        // CreateDisposableResource: an object with a dispose method.
-        if (!isObject(V)) ops.throwType(`${describe(V)} is not an object`);
-        const m = getDisposeMethod(V, hint);
-        if (m.method === undefined) ops.throwType(`${describe(V)} is not disposable: its Symbol.${async ? 'asyncDispose' : 'dispose'} method is missing`);
-        method = m.method;
-        mode = !async ? SYNC : m.call === 'sync-as-async' ? SYNC_AS_ASYNC : ASYNC;
-      }
+      if (!resource) return list;
+      const mode = resource.method === undefined ? NULL_ASYNC : !async ? SYNC : resource.call === 'sync-as-async' ? SYNC_AS_ASYNC : ASYNC;
       const out = list ?? vm.createArrayFromList([]);
-      append(out, mode === NULL_ASYNC ? undefined : V);
-      append(out, method);
+      append(out, resource.value);
+      append(out, resource.method);
       append(out, mode);
       return out;
     },
