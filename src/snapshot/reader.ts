@@ -3,39 +3,30 @@
 // array and object literals). This reader parses exactly that subset and performs the same
 // operations a guest run of the program would — every call of a guest function goes through the
 // realm's Reflect, as the VM's own native calls do — without compiling and interpreting a
-// program of hundreds of thousands of statements. Text outside the subset (a hand-edited
+// program of hundreds of thousands of statements. It evaluates as it reads (no syntax tree: a
+// snapshot is read once), scanning character codes; `isCanonical` reads without evaluating. Text outside the subset (a hand-edited
 // snapshot) is left to the general path, which starts over in a fresh engine (the statements read
-// before the reader met it may have been applied to this one).
+// before the reader met it, and the start of the statement where it met it, may have been applied
+// to this one).
 import type { Engine } from '../interpreter/index';
-
-type Node =
-  | { t: 'lit'; v: unknown }
-  | { t: 'id'; name: string }
-  | { t: 'member'; obj: Node; name: string }
-  | { t: 'index'; obj: Node; index: Node }
-  | { t: 'call'; callee: Node; args: Node[] }
-  | { t: 'new'; callee: Node; args: Node[] }
-  | { t: 'array'; items: (Node | null)[] }
-  | { t: 'object'; props: [string, Node][] }
-  | { t: 'div'; a: Node; b: Node };
-
-type Stmt = { t: 'var'; decls: [string, Node][] } | { t: 'assign'; index: number; value: Node } | { t: 'expr'; e: Node };
 
 class NotCanonical {}
 const NOT = new NotCanonical();
 /** (made once: a regular expression literal in a method is a new object at every call) */
-const IDENT = /[A-Za-z_$][\w$]*/y;
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
 /** A character JSON forbids raw in a string. */
 const CONTROL = /[\u0000-\u001f]/;
 
-// character codes the parser looks for
+// character codes the reader looks for
+const C_DOLLAR = 36;
 const C_LPAREN = 40;
 const C_RPAREN = 41;
 const C_COMMA = 44;
 const C_MINUS = 45;
 const C_DOT = 46;
 const C_SLASH = 47;
+const C_0 = 48;
+const C_9 = 57;
 const C_COLON = 58;
 const C_SEMI = 59;
 const C_EQ = 61;
@@ -44,10 +35,35 @@ const C_RBRACKET = 93;
 const C_LBRACE = 123;
 const C_RBRACE = 125;
 const C_QUOTE = 34;
+const C_E = 69;
+const C_e = 101;
+const C_n = 110;
 
-class Parser {
+const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === C_DOLLAR;
+const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= C_0 && c <= C_9);
+
+/** What the reader evaluates against; null: only check the form (`isCanonical`). */
+interface Target {
+  readonly engine: Engine;
+  readonly ops: Record<string, unknown>;
+  readonly $o: unknown[];
+  readonly scope: Map<string, unknown>;
+  readonly hostOps: Set<unknown>;
+}
+
+class Reader {
   pos = 0;
-  constructor(private readonly s: string) {}
+  /** Whether the value just read is a literal (`-` and `void` take literals only). */
+  private lit = false;
+  private readonly R: Engine['realm']['R'] | null;
+  private readonly I: Engine['realm']['intrinsics'] | null;
+  constructor(
+    private readonly s: string,
+    private to: Target | null,
+  ) {
+    this.R = to && to.engine.realm.R;
+    this.I = to && to.engine.realm.intrinsics;
+  }
 
   private ws(): void {
     const s = this.s;
@@ -86,86 +102,146 @@ class Parser {
 
   private ident(): string {
     this.ws();
-    const m = IDENT;
-    m.lastIndex = this.pos;
-    const r = m.exec(this.s);
-    if (!r) throw NOT;
-    this.pos = m.lastIndex;
-    return r[0];
-  }
-
-  /** The next statement, or null at the end of the text. */
-  next(): Stmt | null {
-    this.ws();
-    if (this.pos >= this.s.length) return null;
-    return this.statement();
-  }
-
-  private statement(): Stmt {
+    const s = this.s;
     const start = this.pos;
-    if (this.s.startsWith('var ', this.pos)) {
+    if (!isIdentStart(s.charCodeAt(start))) throw NOT;
+    let end = start + 1;
+    while (isIdentPart(s.charCodeAt(end))) end++;
+    this.pos = end;
+    return s.slice(start, end);
+  }
+
+  /** Read and apply the next statement; false at the end of the text. */
+  next(): boolean {
+    this.ws();
+    if (this.pos >= this.s.length) return false;
+    this.statement();
+    return true;
+  }
+
+  private statement(): void {
+    const s = this.s;
+    if (s.startsWith('var ', this.pos)) {
       this.pos += 4;
-      const decls: [string, Node][] = [];
       do {
         const name = this.ident();
         this.expect(C_EQ);
-        decls.push([name, this.expr()]);
+        if (name === '$o') {
+          // the object table is the caller's (a delta continues it): its initializer is read, not run
+          const to = this.to;
+          this.to = null;
+          try {
+            this.expr();
+          } finally {
+            this.to = to;
+          }
+        } else {
+          const v = this.expr();
+          this.to?.scope.set(name, v);
+        }
       } while (this.eat(C_COMMA));
       this.expect(C_SEMI);
-      return { t: 'var', decls };
+      return;
     }
-    const e = this.expr();
-    if (this.eat(C_EQ)) {
-      // only `$o[N] = …`
-      if (e.t !== 'index' || e.obj.t !== 'id' || e.obj.name !== '$o' || e.index.t !== 'lit' || typeof e.index.v !== 'number') throw NOT;
-      const value = this.expr();
-      this.expect(C_SEMI);
-      return { t: 'assign', index: e.index.v, value };
-    }
+    if (s.startsWith('$o[', this.pos) && !isIdentPart(s.charCodeAt(this.pos + 2))) {
+      // `$o[N] = …`, the one assignment; or an expression that starts with `$o[N]`
+      this.pos += 3;
+      const index = this.expr();
+      const literal = this.lit;
+      this.expect(C_RBRACKET);
+      if (this.eat(C_EQ)) {
+        if (!literal || typeof index !== 'number') throw NOT;
+        const value = this.expr();
+        this.expect(C_SEMI);
+        if (this.to) this.to.$o[index] = value; // (an array literal is a guest array: array())
+        return;
+      }
+      this.divide(this.postfix(this.to ? this.to.$o[index as number] : undefined));
+    } else this.expr();
     this.expect(C_SEMI);
-    if (this.pos === start) throw NOT;
-    return { t: 'expr', e };
   }
 
-  expr(): Node {
-    let left = this.unary();
-    if (this.peek() === C_SLASH) {
-      this.pos++;
-      left = { t: 'div', a: left, b: this.unary() };
-    }
-    return left;
+  expr(): unknown {
+    return this.divide(this.unary());
   }
 
-  private unary(): Node {
+  private divide(left: unknown): unknown {
+    if (this.peek() !== C_SLASH) return left;
+    this.pos++;
+    const right = this.unary();
+    this.lit = false;
+    return (left as number) / (right as number);
+  }
+
+  private unary(): unknown {
     if (this.eat(C_MINUS)) {
-      const n = this.unary();
-      if (n.t !== 'lit' || (typeof n.v !== 'number' && typeof n.v !== 'bigint')) throw NOT;
-      return { t: 'lit', v: -(n.v as number) };
+      const v = this.unary();
+      if (!this.lit || (typeof v !== 'number' && typeof v !== 'bigint')) throw NOT;
+      return -(v as number);
     }
-    return this.postfix();
+    return this.postfix(this.primary());
   }
 
-  private postfix(): Node {
-    let n = this.primary();
+  /** Member reads, index reads and calls after `v`. */
+  private postfix(v: unknown): unknown {
     for (;;) {
       const c = this.peek();
       if (c === C_DOT) {
         this.pos++;
-        n = { t: 'member', obj: n, name: this.ident() };
+        const name = this.ident();
+        this.lit = false;
+        if (this.peek() === C_LPAREN) {
+          this.pos++;
+          v = this.callMethod(v, name, this.list(C_RPAREN));
+        } else v = this.member(v, name);
       } else if (c === C_LBRACKET) {
         this.pos++;
         const index = this.expr();
         this.expect(C_RBRACKET);
-        n = { t: 'index', obj: n, index };
+        this.lit = false;
+        const to = this.to;
+        if (to) v = v === to.$o ? to.$o[index as number] : this.R!.get(v as object, index as PropertyKey);
       } else if (c === C_LPAREN) {
         this.pos++;
-        n = { t: 'call', callee: n, args: this.list(C_RPAREN) };
-      } else return n;
+        const args = this.list(C_RPAREN);
+        this.lit = false;
+        v = this.call(v, args);
+      } else return v;
     }
   }
 
-  private list(close: number): Node[] {
-    const out: Node[] = [];
+  private member(o: unknown, name: string): unknown {
+    const to = this.to;
+    if (!to) return undefined;
+    if (o === to.ops) {
+      if (!Object.prototype.hasOwnProperty.call(to.ops, name)) throw new Error(`no restore operation ${name}`);
+      return to.ops[name];
+    }
+    return this.R!.get(o as object, name);
+  }
+
+  private callMethod(self: unknown, name: string, args: unknown[]): unknown {
+    const to = this.to;
+    if (!to) return undefined;
+    if (self === to.ops) {
+      const f = Object.prototype.hasOwnProperty.call(to.ops, name) ? to.ops[name] : undefined;
+      if (typeof f !== 'function') throw new Error(`no restore operation ${name}`);
+      return (f as (...a: unknown[]) => unknown)(...args);
+    }
+    const f = this.R!.get(self as object, name);
+    return this.R!.apply(f as Function, self, args);
+  }
+
+  private call(f: unknown, args: unknown[]): unknown {
+    const to = this.to;
+    if (!to) return undefined;
+    if (typeof f !== 'function') throw new Error('a call of something that is not a function');
+    if (to.hostOps.has(f)) return (f as (...a: unknown[]) => unknown)(...args);
+    return this.R!.apply(f as Function, undefined, args);
+  }
+
+  private list(close: number): unknown[] {
+    const out: unknown[] = [];
     if (this.eat(close)) return out;
     do out.push(this.expr());
     while (this.eat(C_COMMA));
@@ -173,82 +249,126 @@ class Parser {
     return out;
   }
 
-  private primary(): Node {
+  private primary(): unknown {
     const c = this.peek();
-    if (c === C_QUOTE) return { t: 'lit', v: this.string() };
-    if ((c >= 48 && c <= 57) || c === C_DOT) return this.number();
+    if (c === C_QUOTE) {
+      this.lit = true;
+      return this.string();
+    }
+    if ((c >= C_0 && c <= C_9) || c === C_DOT) {
+      this.lit = true;
+      return this.number(c);
+    }
     if (c === C_LBRACKET) {
       this.pos++;
-      const items: (Node | null)[] = [];
-      if (this.eat(C_RBRACKET)) return { t: 'array', items };
-      for (;;) {
-        if (this.peek() === C_COMMA) {
-          this.pos++;
-          items.push(null); // a hole
-          continue;
-        }
-        if (this.eat(C_RBRACKET)) break;
-        items.push(this.expr());
-        if (this.eat(C_RBRACKET)) break;
-        this.expect(C_COMMA);
-      }
-      return { t: 'array', items };
+      const v = this.array();
+      this.lit = false;
+      return v;
     }
     if (c === C_LBRACE) {
       this.pos++;
-      const props: [string, Node][] = [];
-      if (!this.eat(C_RBRACE)) {
-        do {
-          const key = this.ident();
-          this.expect(C_COLON);
-          props.push([key, this.expr()]);
-        } while (this.eat(C_COMMA));
-        this.expect(C_RBRACE);
-      }
-      return { t: 'object', props };
+      const v = this.object();
+      this.lit = false;
+      return v;
     }
     if (c === C_LPAREN) {
       this.pos++;
-      const e = this.expr();
+      const v = this.expr();
       this.expect(C_RPAREN);
-      return e;
+      return v;
     }
     const name = this.ident();
+    this.lit = true;
     switch (name) {
       case 'null':
-        return { t: 'lit', v: null };
+        return null;
       case 'true':
-        return { t: 'lit', v: true };
+        return true;
       case 'false':
-        return { t: 'lit', v: false };
-      case 'void': {
-        const n = this.unary();
-        if (n.t !== 'lit') throw NOT;
-        return { t: 'lit', v: undefined };
-      }
+        return false;
+      case 'void':
+        this.unary();
+        if (!this.lit) throw NOT;
+        this.lit = true;
+        return undefined;
       case 'new': {
-        const callee = this.newCallee();
+        const C = this.newCallee();
         this.expect(C_LPAREN);
-        return { t: 'new', callee, args: this.list(C_RPAREN) };
+        const args = this.list(C_RPAREN);
+        this.lit = false;
+        return this.to ? this.R!.construct(C as Function, args) : undefined;
       }
-      default:
-        return { t: 'id', name };
     }
+    this.lit = false;
+    const to = this.to;
+    if (!to) return undefined;
+    if (name === '$o') return to.$o;
+    if (!to.scope.has(name)) throw new Error(`unknown name ${name}`);
+    return to.scope.get(name);
   }
 
   /** `new X(…)` / `new (X)(…)`: the callee without its argument list. */
-  private newCallee(): Node {
+  private newCallee(): unknown {
     if (this.eat(C_LPAREN)) {
       const e = this.expr();
       this.expect(C_RPAREN);
       return e;
     }
-    let n: Node = { t: 'id', name: this.ident() };
+    let v = this.primaryName(this.ident());
     while (this.peek() === C_DOT) {
       this.pos++;
-      n = { t: 'member', obj: n, name: this.ident() };
+      v = this.member(v, this.ident());
     }
-    return n;
+    return v;
+  }
+
+  private primaryName(name: string): unknown {
+    const to = this.to;
+    if (!to) return undefined;
+    if (name === '$o') return to.$o;
+    if (!to.scope.has(name)) throw new Error(`unknown name ${name}`);
+    return to.scope.get(name);
+  }
+
+  /**
+   * An array literal is a guest array, as when the text runs as guest code: the restore operations
+   * read their argument lists from guest arrays either way, and a nested literal may end up in a
+   * guest position (a property, an argument of a guest function), where a host array must never be.
+   */
+  private array(): unknown {
+    const values: unknown[] = [];
+    let holes: number[] | null = null;
+    if (!this.eat(C_RBRACKET))
+      for (;;) {
+        if (this.peek() === C_COMMA) {
+          this.pos++;
+          (holes ??= []).push(values.length);
+          values.push(undefined);
+          continue;
+        }
+        if (this.eat(C_RBRACKET)) break;
+        values.push(this.expr());
+        if (this.eat(C_RBRACKET)) break;
+        this.expect(C_COMMA);
+      }
+    if (!this.to) return undefined;
+    // the realm's CreateArrayFromList (CreateDataProperty: no setter runs); holes are deleted after
+    const out = this.to.engine.realm.arrayFromList(values);
+    if (holes) for (const i of holes) Reflect.deleteProperty(out, i);
+    return out;
+  }
+
+  private object(): unknown {
+    const o = this.to ? this.I!.newObject() : undefined;
+    if (this.eat(C_RBRACE)) return o;
+    do {
+      const key = this.ident();
+      this.expect(C_COLON);
+      const value = this.expr();
+      if (o) Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+    } while (this.eat(C_COMMA));
+    this.expect(C_RBRACE);
+    return o;
   }
 
   private string(): string {
@@ -278,13 +398,25 @@ class Parser {
     }
   }
 
-  private number(): Node {
+  private number(first: number): number | bigint {
+    const s = this.s;
+    // the common case, a short run of digits (an object id, a code index), is summed here: no substring
+    if (first !== C_DOT) {
+      let v = 0;
+      let i = this.pos;
+      for (let c = first; c >= C_0 && c <= C_9 && i - this.pos < 15; c = s.charCodeAt(++i)) v = v * 10 + (c - C_0);
+      const c = s.charCodeAt(i);
+      if (!((c >= C_0 && c <= C_9) || c === C_DOT || c === C_E || c === C_e || c === C_n)) {
+        this.pos = i;
+        return v;
+      }
+    }
     const m = NUMBER;
     m.lastIndex = this.pos;
-    const r = m.exec(this.s);
+    const r = m.exec(s);
     if (!r) throw NOT;
     this.pos = m.lastIndex;
-    return { t: 'lit', v: r[1] ? BigInt(r[0].slice(0, -1)) : Number(r[0]) };
+    return r[1] ? BigInt(r[0].slice(0, -1)) : Number(r[0]);
   }
 }
 
@@ -295,108 +427,22 @@ class Parser {
  * table the text fills (a delta continues the table of the state it applies to).
  */
 export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>, $o: unknown[] = []): boolean {
-  const parser = new Parser(code);
-  const realm = engine.realm;
-  const R = realm.R;
-  const I = realm.intrinsics;
-  const scope = new Map<string, unknown>([['$', ops]]);
   const hostOps = new Set(Object.values(ops).filter((v) => typeof v === 'function'));
-  const isGuestCallable = (f: unknown) => typeof f === 'function' && !hostOps.has(f);
-
-  /**
-   * An array literal is a guest array, as when the text runs as guest code: the restore operations
-   * read their argument lists from guest arrays either way, and a nested literal may end up in a
-   * guest position (a property, an argument of a guest function), where a host array must never be.
-   */
-  const guestArray = (items: (Node | null)[]): unknown[] => {
-    // the realm's CreateArrayFromList (CreateDataProperty: no setter runs); holes are deleted after
-    const values: unknown[] = [];
-    let holes = false;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      values.push(item ? evaluate(item) : (holes = true) && undefined);
-    }
-    const out = realm.arrayFromList(values);
-    if (holes) for (let i = 0; i < items.length; i++) if (!items[i]) Reflect.deleteProperty(out, i);
-    return out;
-  };
-
-  const evaluate = (n: Node): unknown => {
-    switch (n.t) {
-      case 'lit':
-        return n.v;
-      case 'id': {
-        if (n.name === '$o') return $o;
-        if (!scope.has(n.name)) throw new Error(`unknown name ${n.name}`);
-        return scope.get(n.name);
-      }
-      case 'member': {
-        const o = evaluate(n.obj);
-        if (o === ops) {
-          if (!Object.prototype.hasOwnProperty.call(ops, n.name)) throw new Error(`no restore operation ${n.name}`);
-          return ops[n.name];
-        }
-        return R.get(o as object, n.name);
-      }
-      case 'index': {
-        const o = evaluate(n.obj);
-        const i = evaluate(n.index);
-        if (o === $o) return $o[i as number];
-        return R.get(o as object, i as PropertyKey);
-      }
-      case 'call': {
-        const args = n.args.map(evaluate);
-        if (n.callee.t === 'member') {
-          const self = evaluate(n.callee.obj);
-          if (self === ops) {
-            const f = ops[n.callee.name];
-            if (typeof f !== 'function') throw new Error(`no restore operation ${n.callee.name}`);
-            return (f as (...a: unknown[]) => unknown)(...args);
-          }
-          const f = R.get(self as object, n.callee.name);
-          return R.apply(f as Function, self, args);
-        }
-        const f = evaluate(n.callee);
-        if (typeof f !== 'function') throw new Error('a call of something that is not a function');
-        if (!isGuestCallable(f)) return (f as (...a: unknown[]) => unknown)(...args);
-        return R.apply(f as Function, undefined, args);
-      }
-      case 'new': {
-        const C = evaluate(n.callee);
-        return R.construct(C as Function, n.args.map(evaluate));
-      }
-      case 'array':
-        return guestArray(n.items);
-      case 'object': {
-        const o = I.newObject();
-        for (const [k, v] of n.props) Object.defineProperty(o, k, { value: evaluate(v), writable: true, enumerable: true, configurable: true });
-        return o;
-      }
-      case 'div':
-        return (evaluate(n.a) as number) / (evaluate(n.b) as number);
-    }
-  };
-
-  for (;;) {
-    let st: Stmt | null;
-    try {
-      st = parser.next();
-    } catch (e) {
-      if (e === NOT) return false;
-      throw e;
-    }
-    if (st === null) return true;
-    if (st.t === 'var') for (const [name, e] of st.decls) scope.set(name, name === '$o' ? $o : evaluate(e));
-    else if (st.t === 'assign') $o[st.index] = evaluate(st.value); // (an array literal is a guest array: guestArray)
-    else evaluate(st.e);
+  const reader = new Reader(code, { engine, ops, $o, scope: new Map<string, unknown>([['$', ops]]), hostOps });
+  try {
+    while (reader.next());
+    return true;
+  } catch (e) {
+    if (e === NOT) return false;
+    throw e;
   }
 }
 
-/** Whether `code` is entirely in the canonical form (parsed only, nothing applied): a delta is checked before it touches an engine. */
+/** Whether `code` is entirely in the canonical form (read only, nothing applied): a delta is checked before it touches an engine. */
 export function isCanonical(code: string): boolean {
-  const parser = new Parser(code);
+  const reader = new Reader(code, null);
   try {
-    while (parser.next() !== null);
+    while (reader.next());
     return true;
   } catch (e) {
     if (e === NOT) return false;
