@@ -78,9 +78,13 @@ export function syntaxErrorText(e: UnitSyntaxError, file: string, source: string
 }
 
 interface Entry {
+  /** The parse options and file name (the source text is the outer key). */
+  readonly key: string;
   readonly ast: Node;
   readonly analysis: Analysis;
   readonly bytes: number;
+  /** When it was last used (the cache's clock): the least recently used goes first. */
+  used: number;
 }
 
 /**
@@ -91,15 +95,21 @@ const BYTES_PER_CHAR = 48;
 
 /** An LRU map of analysed units, bounded by their estimated heap size. */
 export class UnitCache {
-  private readonly entries = new Map<string, Entry>();
+  /**
+   * By source text, then by options and file: V8 keeps a string's hash on the string, so the text
+   * (hundreds of KB) is hashed once per string and never copied into a longer key.
+   */
+  private readonly entries = new Map<string, Entry[]>();
   private bytes = 0;
+  private units = 0;
+  private clock = 0;
   /** Hits and misses since the process started (or the last `clear`). */
   hits = 0;
   misses = 0;
   constructor(private limitBytes: number) {}
 
   get size(): { units: number; bytes: number; limit: number } {
-    return { units: this.entries.size, bytes: this.bytes, limit: this.limitBytes };
+    return { units: this.units, bytes: this.bytes, limit: this.limitBytes };
   }
 
   setLimit(bytes: number): void {
@@ -110,7 +120,7 @@ export class UnitCache {
 
   clear(): void {
     this.entries.clear();
-    this.bytes = 0;
+    this.bytes = this.units = 0;
     this.hits = this.misses = 0;
   }
 
@@ -126,30 +136,39 @@ export class UnitCache {
   }
 
   private entry(source: string, file: string, o: UnitOptions): Entry {
-    const key = `${o.kind}${o.strict ? 's' : ''}${o.dynamicOuter ? 'd' : ''}${o.inFunction ? (o.inFunction.method ? 'm' : 'f') : ''} ${file}\0${source}`;
-    const hit = this.entries.get(key);
+    const key = `${o.kind}${o.strict ? 's' : ''}${o.dynamicOuter ? 'd' : ''}${o.inFunction ? (o.inFunction.method ? 'm' : 'f') : ''} ${file}`;
+    const same = this.entries.get(source);
+    const hit = same?.find((e) => e.key === key);
     if (hit) {
       this.hits++;
-      this.entries.delete(key);
-      this.entries.set(key, hit);
+      hit.used = ++this.clock;
       return hit;
     }
     this.misses++;
     const ast = parse(source, o);
-    const e: Entry = { ast, analysis: new Analysis(ast, o.kind, o.strict, o.dynamicOuter), bytes: (source.length + file.length) * BYTES_PER_CHAR };
+    const e: Entry = { key, ast, analysis: new Analysis(ast, o.kind, o.strict, o.dynamicOuter), bytes: (source.length + file.length) * BYTES_PER_CHAR, used: ++this.clock };
     if (e.bytes <= this.limitBytes) {
-      this.entries.set(key, e);
+      if (same) same.push(e);
+      else this.entries.set(source, [e]);
       this.bytes += e.bytes;
+      this.units++;
       this.evict();
     }
     return e;
   }
 
+  /** Drop least recently used units until the estimate is within the limit (a scan: units are few). */
   private evict(): void {
-    for (const [key, e] of this.entries) {
-      if (this.bytes <= this.limitBytes) break;
-      this.entries.delete(key);
-      this.bytes -= e.bytes;
+    while (this.bytes > this.limitBytes) {
+      let oldest: Entry | null = null;
+      let at = '';
+      for (const [source, list] of this.entries) for (const e of list) if (!oldest || e.used < oldest.used) (oldest = e), (at = source);
+      if (!oldest) return;
+      const list = this.entries.get(at)!;
+      list.splice(list.indexOf(oldest), 1);
+      if (list.length === 0) this.entries.delete(at);
+      this.bytes -= oldest.bytes;
+      this.units--;
     }
   }
 }

@@ -203,7 +203,9 @@ class Reader {
         if (to) v = v === to.$o ? to.$o[index as number] : this.R!.get(v as object, index as PropertyKey);
       } else if (c === C_LPAREN) {
         this.pos++;
-        const args = this.list(C_RPAREN);
+        // `$props(o, [k, v, …])`, most of a snapshot: the operation copies its list at once, so the
+        // literal is read as a host array (its items are still guest values)
+        const args = this.to !== null && v === this.to.ops.props ? this.propsArgs() : this.list(C_RPAREN);
         this.lit = false;
         v = this.call(v, args);
       } else return v;
@@ -247,6 +249,21 @@ class Reader {
     while (this.eat(C_COMMA));
     this.expect(close);
     return out;
+  }
+
+  /** `(o, [k, v, …])` of a `props` call, the list a host array. */
+  private propsArgs(): unknown[] {
+    const o = this.expr();
+    this.expect(C_COMMA);
+    this.expect(C_LBRACKET);
+    const kv: unknown[] = [];
+    if (!this.eat(C_RBRACKET)) {
+      do kv.push(this.expr());
+      while (this.eat(C_COMMA));
+      this.expect(C_RBRACKET);
+    }
+    this.expect(C_RPAREN);
+    return [o, kv];
   }
 
   private primary(): unknown {

@@ -520,6 +520,7 @@ export class Restorer {
       vs.forEach((v, i) => m.set(i, v));
     });
     def('props', (o: unknown, kv: unknown) => {
+      // (reader.ts hands this operation a host array: it is copied here and never kept)
       const list = this.list(kv, 'properties');
       for (let i = 0; i + 1 < list.length; i += 2) {
         Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
