@@ -57,12 +57,15 @@ class Reader {
   private lit = false;
   private readonly R: Engine['realm']['R'] | null;
   private readonly I: Engine['realm']['intrinsics'] | null;
+  /** The realm's own Object.defineProperty (defineArgs). */
+  private readonly defineProperty: unknown;
   constructor(
     private readonly s: string,
     private to: Target | null,
   ) {
     this.R = to && to.engine.realm.R;
     this.I = to && to.engine.realm.intrinsics;
+    this.defineProperty = to && to.engine.builtinsByPath.get('globalThis.Object.defineProperty');
   }
 
   private ws(): void {
@@ -143,7 +146,7 @@ class Reader {
       this.expect(C_SEMI);
       return;
     }
-    if (s.startsWith('$o[', this.pos) && !isIdentPart(s.charCodeAt(this.pos + 2))) {
+    if (s.startsWith('$o[', this.pos)) {
       // `$o[N] = …`, the one assignment; or an expression that starts with `$o[N]`
       this.pos += 3;
       const index = this.expr();
@@ -205,7 +208,7 @@ class Reader {
         this.pos++;
         // `$props(o, [k, v, …])`, most of a snapshot: the operation copies its list at once, so the
         // literal is read as a host array (its items are still guest values)
-        const args = this.to !== null && v === this.to.ops.props ? this.propsArgs() : this.list(C_RPAREN);
+        const args = this.to === null ? this.list(C_RPAREN) : v === this.to.ops.props ? this.propsArgs() : v === this.defineProperty ? this.defineArgs() : this.list(C_RPAREN);
         this.lit = false;
         v = this.call(v, args);
       } else return v;
@@ -266,6 +269,36 @@ class Reader {
     return [o, kv];
   }
 
+  /**
+   * `(o, key, {…})` of a call of the realm's Object.defineProperty (`$dp`, every global): the descriptor
+   * literal is a host record with no prototype, which the built-in reads and never keeps (a guest
+   * object would cost a guest object and four definitions, and would consult the guest's
+   * Object.prototype for `get`/`set`).
+   */
+  private defineArgs(): unknown[] {
+    const o = this.expr();
+    this.expect(C_COMMA);
+    const key = this.expr();
+    this.expect(C_COMMA);
+    let desc: unknown;
+    if (this.peek() === C_LBRACE) {
+      this.pos++;
+      const d = Object.create(null) as Record<string, unknown>;
+      if (!this.eat(C_RBRACE)) {
+        do {
+          const k = this.ident();
+          this.expect(C_COLON);
+          d[k] = this.expr();
+        } while (this.eat(C_COMMA));
+        this.expect(C_RBRACE);
+      }
+      desc = d;
+      this.lit = false;
+    } else desc = this.expr();
+    this.expect(C_RPAREN);
+    return [o, key, desc];
+  }
+
   private primary(): unknown {
     const c = this.peek();
     if (c === C_QUOTE) {
@@ -317,11 +350,7 @@ class Reader {
       }
     }
     this.lit = false;
-    const to = this.to;
-    if (!to) return undefined;
-    if (name === '$o') return to.$o;
-    if (!to.scope.has(name)) throw new Error(`unknown name ${name}`);
-    return to.scope.get(name);
+    return this.named(name);
   }
 
   /** `new X(…)` / `new (X)(…)`: the callee without its argument list. */
@@ -331,7 +360,7 @@ class Reader {
       this.expect(C_RPAREN);
       return e;
     }
-    let v = this.primaryName(this.ident());
+    let v = this.named(this.ident());
     while (this.peek() === C_DOT) {
       this.pos++;
       v = this.member(v, this.ident());
@@ -339,7 +368,8 @@ class Reader {
     return v;
   }
 
-  private primaryName(name: string): unknown {
+  /** The value of a name the text declared (or `$o`, the object table). */
+  private named(name: string): unknown {
     const to = this.to;
     if (!to) return undefined;
     if (name === '$o') return to.$o;
