@@ -5,8 +5,9 @@ export type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
 
 export interface EngineOptions {
   /**
-   * Run the interpreter loop's warm-up program (warmup.ts) if no engine of this process has yet
-   * (default true). A client that sends its heavy work to an edge server skips it: start-up matters more there.
+   * Run the interpreter loop's warm-up program (warmup.ts) if no engine of this process has yet, once
+   * this engine's program has run a few dozen safe points (default true; Engine.deferWarmUp). A client
+   * that sends its heavy work to an edge server skips it: start-up matters more there.
    */
   warmUp?: boolean;
   /** Maximum depth of guest frames before a guest RangeError (default 100 000). */
