@@ -372,9 +372,16 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
     return Exit.Usage;
   }
-  // under --edge, `ort` sessions offload layer by layer while the model uploads (IONN, loaded only then)
-  const ionn = options.edge !== undefined && !options.test262Host
-    ? (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge: options.edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })
+  // under --edge, `ort` sessions offload layer by layer while the model uploads (IONN, whose door loads
+  // onnxruntime: required when the program makes its first session, not at start-up)
+  let router: ReturnType<typeof import('../offload/ionn').ionnForCli> | undefined;
+  const edge = options.edge;
+  const ionn = edge !== undefined && !options.test262Host
+    ? {
+        runner: (...args: Parameters<NonNullable<typeof router>['runner']>) =>
+          (router ??= (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })).runner(...args),
+        close: async () => router?.close(),
+      }
     : undefined;
   // `ort` and WebNN's `navigator.ml` (models by path from the script's folder)
   const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n'), runner: ionn?.runner });
