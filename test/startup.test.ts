@@ -121,3 +121,13 @@ t.test('the warm-up waits for a program that runs long enough, and the guest nev
   t.equal(new Engine(quiet).vm.safepoint, null, 'later engines wait for nothing');
   t.equal(new Engine({ ...quiet, warmUp: false }).vm.safepoint, null);
 });
+
+t.test('warmUp: true runs it while the engine is made; false never waits for it (fresh processes)', async (t) => {
+  const probe = (options: string) =>
+    spawnSync(process.execPath, ['-e', `const { Engine } = require(${JSON.stringify(path.join(root, 'dist', 'src', 'interpreter', 'index.js'))});
+const a = new Engine(${options}); const b = new Engine();
+console.log(typeof a.vm.safepoint, typeof b.vm.safepoint, Object.keys(a.realm.global).includes('__snapvmWarmup'));`], { encoding: 'utf8', timeout: 60_000 }).stdout.trim();
+  t.equal(probe('{ warmUp: true }'), 'object object false', 'done at once: nothing waits, no global left');
+  t.equal(probe('{ warmUp: false }'), 'object function false', 'the next engine still waits for its program');
+  t.equal(probe('{}'), 'function function false', 'both wait');
+});

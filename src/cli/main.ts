@@ -392,7 +392,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
     // with an edge the heavy work runs there: the interpreter's warm-up would only delay the start
-    warmUp: options.edge === undefined,
+    warmUp: options.edge === undefined ? undefined : false,
   });
   // the offload hints (src/offload/hints.ts); without --edge they run the work locally. Installed
   // before safe points are counted: they are the engine's set-up, not the program.

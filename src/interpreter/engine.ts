@@ -20,6 +20,15 @@ import { WARMUP_SOURCE, WARMUP_AFTER_SAFEPOINTS } from './warmup';
 /** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
 let warmedUp = false;
 
+/** Run the warm-up program (warmup.ts) in `engine`'s realm. */
+function runWarmUp(engine: Engine): void {
+  try {
+    engine.vm.runCode(engine.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, engine.realm.global);
+  } catch {
+    // only a speed aid (an engine with a tiny frameLimit cannot run it): nothing depends on it
+  }
+}
+
 /** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
 class FunctionEvalParser extends acorn.Parser {
   get allowNewDotTarget(): boolean {
@@ -96,7 +105,10 @@ export class Engine {
       dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
-    if (!warmedUp && options.warmUp !== false) this.deferWarmUp();
+    if (!warmedUp && options.warmUp === true) {
+      warmedUp = true;
+      runWarmUp(this); // at once, in this realm: no guest code has run yet
+    } else if (!warmedUp && options.warmUp === undefined) this.deferWarmUp();
     for (const service of options.services ?? []) service(this.hostServices());
     // last: what services install counts as built-in (a restoring engine is made with the same services)
     this.builtins = builtinPaths(this.realm, vm);
@@ -116,12 +128,7 @@ export class Engine {
       if (this.vm.safepoint === hook) this.vm.safepoint = null;
       if (warmedUp) return;
       warmedUp = true;
-      try {
-        const engine = new Engine({ warmUp: false });
-        engine.vm.runCode(engine.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, engine.realm.global);
-      } catch {
-        // only a speed aid: nothing depends on it
-      }
+      runWarmUp(new Engine({ warmUp: false }));
     };
     this.vm.safepoint = hook;
   }
