@@ -2,13 +2,16 @@
 // Whole-process costs against another build, each run a fresh `snapvm` process (node's own start-up,
 // loading the package, making the engine, and the work): `snapvm run` of a hello-world script, and
 // `snapvm restore` of the Octane Box2D and EarleyBoyer snapshots (loaded and set up, made by this
-// build). CPU time of the process (user + system, from /proc via process.cpuUsage at exit), median of
-// N, alternating which build goes first.
+// build), and an offload client's whole process (`snapvm run examples/nbody.js 2000 --edge ws://…`
+// against a `snapvm serve` of this build on loopback: start-up, the program's first turn, the
+// migration there and back). CPU time of the process (user + system, all its threads, via
+// process.cpuUsage at exit) and wall time (spawn to exit), medians of N, alternating which build goes
+// first. `SNAPVM_CODE_CACHE` is passed on (`off`: both builds without V8's code cache).
 //   node bench/startup-ab.js OTHER_REPO_DIR [N]
 const path = require('node:path');
 const fs = require('node:fs');
 const os = require('node:os');
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const { builds, loadApp, median, change, alternate } = require('./ab.js');
 
 const other = path.resolve(process.argv[2]);
@@ -21,12 +24,28 @@ fs.writeFileSync(probe, "process.on('exit', () => { const u = process.cpuUsage()
 const hello = path.join(dir, 'hello.js');
 fs.writeFileSync(hello, 'console.log("hello, world");\n');
 
-/** CPU ms of one `snapvm ARGS…` process of the build at `repo` (its stderr's last `cpu-ms` line). */
+/** CPU and wall ms of one `snapvm ARGS…` process of the build at `repo` (CPU: its stderr's last `cpu-ms` line). */
 function measure(repo, args) {
+  const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--require', probe, path.join(repo, 'bin', 'snapvm.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
   const m = /cpu-ms ([\d.]+)\s*$/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`${repo}: snapvm ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 400)}`);
-  return Number(m[1]);
+  return { cpu: Number(m[1]), wall };
+}
+
+/** A `snapvm serve` of this build on a free loopback port; resolves to its ws:// address and the process. */
+function startServer() {
+  const server = spawn(process.execPath, [path.join(mine, 'bin', 'snapvm.js'), 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    server.on('exit', (code) => reject(new Error(`snapvm serve exited (${code}) before listening`)));
+    server.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (ws:\/\/\S+)/.exec(out);
+      if (m) resolve({ url: m[1], server });
+    });
+  });
 }
 
 const cases = [['hello-world run', ['run', hello]]];
@@ -36,18 +55,27 @@ for (const name of ['box2d', 'earley-boyer']) {
   fs.writeFileSync(file, loadApp(build, name).snapshot().code);
   cases.push([`${name} restore`, ['restore', file]]);
 }
-try {
-  for (const [label, args] of cases) {
-    const a = [];
-    const b = [];
-    alternate(
-      n,
-      () => a.push(measure(other, args)),
-      () => b.push(measure(mine, args)),
-    );
-    const [ma, mb] = [median(a), median(b)];
-    console.log(`${label}: process CPU ms, median of ${n}: other ${ma.toFixed(0)}, this ${mb.toFixed(0)} (${change(ma, mb)})`);
+(async () => {
+  const { url, server } = await startServer();
+  cases.push(['nbody offload client', ['run', path.join(mine, 'examples', 'nbody.js'), '2000', '--edge', url]]);
+  try {
+    for (const [label, args] of cases) {
+      const a = [];
+      const b = [];
+      alternate(
+        n,
+        () => a.push(measure(other, args)),
+        () => b.push(measure(mine, args)),
+      );
+      for (const k of ['cpu', 'wall']) {
+        const [ma, mb] = [median(a.map((x) => x[k])), median(b.map((x) => x[k]))];
+        console.log(`${label}: process ${k === 'cpu' ? 'CPU' : 'wall'} ms, median of ${n}: other ${ma.toFixed(0)}, this ${mb.toFixed(0)} (${change(ma, mb)})`);
+      }
+    }
+    console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  } finally {
+    server.removeAllListeners('exit');
+    server.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-} finally {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
+})();

@@ -5,12 +5,17 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot, readHeader } from '../snapshot/index';
-import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, pageSnapshotInfo } from '../dom/index';
+// the light doors of the DOM and offload rooms: their full doors (happy-dom's page machinery; the edge
+// server, the client's link and `ws`) are required only by the commands that use them (start-up)
+import { resolvePage, isPageSnapshot, pageSnapshotInfo } from '../dom/light';
 import { atomicWrite } from '../paths';
-import type { Step, PageOptions } from '../dom/index';
-import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
+import type { Page, Step, PageOptions } from '../dom/index';
+import { installHints } from '../offload/light';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
 import { guestMlServices, installedPackageRoots } from '../ml/light';
+
+const dom = (): typeof import('../dom/index') => require('../dom/index');
+const offload = (): typeof import('../offload/index') => require('../offload/index');
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
 export const enum Exit {
@@ -233,7 +238,7 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   const steps = readSteps(stepsFile, io);
   if (steps === null) return Exit.Usage;
   let snapshotter: Snapshotter | undefined;
-  const page: Page = new Page(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
+  const page: Page = new (dom().Page)(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
   snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
   page.load();
   return drivePage(page, steps, stepsFile, snapshotter, io);
@@ -250,7 +255,7 @@ function parsePageSnapshotAt(opts: SnapshotOptions): SnapshotAt | { error: strin
 function readSteps(stepsFile: string | undefined, io: Streams): Step[] | undefined | null {
   if (stepsFile === undefined) return undefined;
   try {
-    return parseSteps(JSON.parse(fs.readFileSync(stepsFile, 'utf8')), stepsFile);
+    return dom().parseSteps(JSON.parse(fs.readFileSync(stepsFile, 'utf8')), stepsFile);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     io.stderr(`snapvm: cannot use steps '${stepsFile}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
@@ -271,7 +276,7 @@ function pageOptions(io: Streams, page: () => Page, afterTurn: (turn: number) =>
 /** After the load (or the restore): the steps, or the event loop until idle; then the exit code. */
 async function drivePage(page: Page, steps: Step[] | undefined, stepsFile: string | undefined, snapshotter: Snapshotter, io: Streams): Promise<Exit> {
   if (steps && !page.stopped) {
-    const outcome = await runSteps(page, steps, (line) => io.stdout(line + '\n'));
+    const outcome = await dom().runSteps(page, steps, (line) => io.stdout(line + '\n'));
     if (outcome.kind === 'failed') {
       io.stderr(`snapvm: ${stepsFile}: ${outcome.message}\n`);
       return Exit.GuestFailed;
@@ -301,7 +306,7 @@ async function restorePageFile(file: string, code: string, opts: RestoreCommandO
   let snapshotter: Snapshotter | undefined;
   let page: Page;
   try {
-    page = Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), pageAppDir(code)));
+    page = dom().Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), pageAppDir(code)));
   } catch (e) {
     if (!(e instanceof SnapshotError)) throw e;
     io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
@@ -320,7 +325,7 @@ function exportHtml(file: string, out: string, io: Streams): Exit {
       return Exit.Usage;
     }
     // (restored as `snapvm restore` does, with the same guest APIs: what the browser form cannot carry is then refused by name)
-    const page: Page = Page.restore(code, pageOptions(io, () => page, () => false, pageAppDir(code)));
+    const page: Page = dom().Page.restore(code, pageOptions(io, () => page, () => false, pageAppDir(code)));
     atomicWrite(out, page.browserForm().html);
     return Exit.Ok;
   } catch (e) {
@@ -367,9 +372,16 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     io.stderr(`snapvm: cannot run '${file}': ${why}\n`);
     return Exit.Usage;
   }
-  // under --edge, `ort` sessions offload layer by layer while the model uploads (IONN, loaded only then)
-  const ionn = options.edge !== undefined && !options.test262Host
-    ? (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge: options.edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })
+  // under --edge, `ort` sessions offload layer by layer while the model uploads (IONN, whose door loads
+  // onnxruntime: required when the program makes its first session, not at start-up)
+  let router: ReturnType<typeof import('../offload/ionn').ionnForCli> | undefined;
+  const edge = options.edge;
+  const ionn = edge !== undefined && !options.test262Host
+    ? {
+        runner: (...args: Parameters<NonNullable<typeof router>['runner']>) =>
+          (router ??= (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })).runner(...args),
+        close: async () => router?.close(),
+      }
     : undefined;
   // `ort` and WebNN's `navigator.ml` (models by path from the script's folder)
   const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n'), runner: ionn?.runner });
@@ -380,7 +392,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
     // with an edge the heavy work runs there: the interpreter's warm-up would only delay the start
-    warmUp: options.edge === undefined,
+    warmUp: options.edge === undefined ? undefined : false,
   });
   // the offload hints (src/offload/hints.ts); without --edge they run the work locally. Installed
   // before safe points are counted: they are the engine's set-up, not the program.
@@ -391,12 +403,12 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     if (isModule) engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
     if (options.edge !== undefined) {
-      await runWithEdge(engine, {
+      await offload().runWithEdge(engine, {
         edge: options.edge,
         engineOptions: { argv: [abs, ...args], services },
         stdout: io.stdout,
         stderr: io.stderr,
-        onMigration: options.edgeReport ? (r) => io.stderr(describeMigration(r) + '\n') : undefined,
+        onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
         auto: options.edgeAuto === true,
       });
       return Exit.Ok;
@@ -572,7 +584,7 @@ async function serve(opts: ServeCommandOptions, io: Streams): Promise<Exit> {
       return Exit.Usage;
     }
   }
-  const server = new EdgeServer({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
+  const server = new (offload().EdgeServer)({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
   let address;
   try {
     address = await server.listen();

@@ -17,6 +17,7 @@ import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
 import { atomicWrite, inside, withinRoots } from '../paths';
+export { resolvePage } from './light';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {
@@ -101,20 +102,6 @@ function saveBundleCache(): void {
   } catch {
     // a read-only install: compile each time
   }
-}
-
-/** What `snapvm run` accepts as a page: an .html/.htm file, or a folder with an index.html. */
-export function resolvePage(file: string): string | null {
-  const abs = path.resolve(file);
-  try {
-    if (fs.statSync(abs).isDirectory()) {
-      const index = path.join(abs, 'index.html');
-      return fs.existsSync(index) ? index : null;
-    }
-  } catch {
-    return null;
-  }
-  return /\.html?$/i.test(abs) ? abs : null;
 }
 
 /** The page controller (realm/page.js); its `snapshot` half serves page snapshots (snapshot.ts). */

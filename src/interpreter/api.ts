@@ -5,8 +5,11 @@ export type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
 
 export interface EngineOptions {
   /**
-   * Run the interpreter loop's warm-up program (warmup.ts) if no engine of this process has yet
-   * (default true). A client that sends its heavy work to an edge server skips it: start-up matters more there.
+   * The interpreter loop's warm-up program (warmup.ts), if no engine of this process has run it yet.
+   * Default (undefined): once this engine's program has run a few dozen safe points (Engine.deferWarmUp),
+   * so a short program never pays it. `true`: at once, while the engine is made (benchmarks that time
+   * only the program's run). `false`: not for this engine (a client that sends its heavy work to an
+   * edge server: start-up matters more there).
    */
   warmUp?: boolean;
   /** Maximum depth of guest frames before a guest RangeError (default 100 000). */

@@ -15,11 +15,20 @@ import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
 import { builtinPaths } from './state';
-import { WARMUP_SOURCE } from './warmup';
+import { WARMUP_SOURCE, WARMUP_AFTER_SAFEPOINTS } from './warmup';
 import { unitCache, UnitSyntaxError, syntaxErrorText } from './units';
 
 /** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
 let warmedUp = false;
+
+/** Run the warm-up program (warmup.ts) in `engine`'s realm. */
+function runWarmUp(engine: Engine): void {
+  try {
+    engine.vm.runCode(engine.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, engine.realm.global);
+  } catch {
+    // only a speed aid (an engine with a tiny frameLimit cannot run it): nothing depends on it
+  }
+}
 
 export class Engine {
   readonly realm: Realm;
@@ -79,17 +88,32 @@ export class Engine {
       dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
     };
     installIntrinsics(this, vm, options);
-    if (!warmedUp && options.warmUp !== false) {
+    if (!warmedUp && options.warmUp === true) {
       warmedUp = true;
-      try {
-        this.vm.runCode(this.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, this.realm.global);
-      } catch {
-        // only a speed aid (an engine with a tiny frameLimit cannot run it): nothing depends on it
-      }
-    }
+      runWarmUp(this); // at once, in this realm: no guest code has run yet
+    } else if (!warmedUp && options.warmUp === undefined) this.deferWarmUp();
     for (const service of options.services ?? []) service(this.hostServices());
     // last: what services install counts as built-in (a restoring engine is made with the same services)
     this.builtins = builtinPaths(this.realm, vm);
+  }
+
+  /**
+   * The interpreter loop's warm-up (warmup.ts), once per process, when a program of this engine reaches
+   * its WARMUP_AFTER_SAFEPOINTS-th safe point — before V8 optimizes the loop — and never for a program
+   * too short to get there (it costs ~40 ms and V8's compile of the loop, ~0.1 s of CPU). It runs in a
+   * private engine: this one's guest code has run by then and must not see it. A safe-point hook set
+   * meanwhile (a snapshot at a safe point) replaces this one.
+   */
+  private deferWarmUp(): void {
+    let left = WARMUP_AFTER_SAFEPOINTS;
+    const hook = (): void => {
+      if (--left > 0 && !warmedUp) return;
+      if (this.vm.safepoint === hook) this.vm.safepoint = null;
+      if (warmedUp) return;
+      warmedUp = true;
+      runWarmUp(new Engine({ warmUp: false }));
+    };
+    this.vm.safepoint = hook;
   }
 
   /** The plug-in point for host services (api.ts, HostServices). */

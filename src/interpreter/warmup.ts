@@ -1,13 +1,20 @@
-// A short guest program run once per process, when the first engine starts: it executes each
-// instruction the interpreter loop handles inline at least once, with small-integer, fractional,
-// string and object operands.
+// A short guest program run once per process, when the first program runs long enough to need it
+// (Engine.deferWarmUp): it executes each instruction the interpreter loop handles inline at least
+// once, with small-integer, fractional, string and object operands.
 //
 // Why: `VM.loop` is one large function that V8 optimizes as a whole. When optimized code reaches an
 // instruction whose code never ran before (no type feedback even for its `sp - 1`), V8 throws the
 // optimized code away and compiles all of it again: 100–250 ms of compiler time each, several times
 // per Octane program. With feedback for every instruction from here, the first optimized loop stays.
-// Guests cannot see it: it runs in the first engine's realm before any guest code, keeps everything
-// in locals, and deletes the one global it writes.
+// Guests cannot see it: it runs in a private engine of its own, keeps everything in locals, and deletes
+// the one global it writes.
+/**
+ * Safe points (loop back-edges and guest function entries) a program runs before the warm-up: V8 marks
+ * the loop for optimization after a few hundred iterations of a small guest loop, so the warm-up's
+ * feedback must come first; a short program (a hello world, most restores' first turn) never pays it.
+ */
+export const WARMUP_AFTER_SAFEPOINTS = 64;
+
 export const WARMUP_SOURCE = `(function () {
   function P(a, b) { this.a = a; this.b = b; }
   P.prototype.m = function (k) { return this.a * k + this.b; };
