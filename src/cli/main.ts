@@ -8,7 +8,7 @@ import { inspectSnapshot, readHeader } from '../snapshot/index';
 import { Page, resolvePage, parseSteps, runSteps, isPageSnapshot, pageSnapshotInfo } from '../dom/index';
 import { atomicWrite } from '../paths';
 import type { Step, PageOptions } from '../dom/index';
-import { EdgeServer, installHints, runWithEdge, describeMigration } from '../offload/index';
+import { EdgeServer, installHints, runWithEdge, describeMigration, openEdgeAhead, unitSource } from '../offload/index';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
 import { guestMlServices, installedPackageRoots } from '../ml/light';
 
@@ -387,6 +387,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
   if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });
   const snapshotter = new Snapshotter(engine, options, at, io);
   if (options.edge !== undefined) prepareCapture(engine, { fresh: true }); // before the program starts: a capture must not pause it
+  // the edge session, opened before the program runs: the edge parses the script while it runs here
+  const early = options.edge !== undefined && !isModule ? await openEdgeAhead(options.edge, { argv: [abs, ...args], units: [unitSource(source, abs)] }) : undefined;
   try {
     if (isModule) engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
@@ -394,6 +396,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
       await runWithEdge(engine, {
         edge: options.edge,
         engineOptions: { argv: [abs, ...args], services },
+        ...early,
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(describeMigration(r) + '\n') : undefined,

@@ -11,6 +11,7 @@ import { DeltaRefused, Engine, GuestError, SnapshotError, applyDelta, captureDel
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
+import { compactUnits, expandUnits, type UnitSource } from './units';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
@@ -35,6 +36,11 @@ export interface LinkOptions {
   chunkChars?: number;
   /** The program's argv, told in hello: the server makes the engine for its first snapshot ahead. */
   argv?: string[];
+  /**
+   * The program's compile units, named in hello by hash: the server asks for the sources it lacks, which
+   * go at once and are parsed on the edge while the program runs here; snapshots then name them (units.ts).
+   */
+  units?: UnitSource[];
 }
 
 /** The chunk size of streamed snapshots: 65 536 characters, or $SNAPVM_EDGE_CHUNK (0: no streaming; for experiments). */
@@ -60,6 +66,10 @@ export class EdgeLink {
     readonly calibrationMs: number | undefined,
     pingMs: number,
     private readonly chunkChars: number,
+    /** The program's sources by hash: the server holds them (it had them, or this link sent them). */
+    private readonly units: ReadonlyMap<string, string>,
+    /** Settles when the sources the server asked for are written to the socket. */
+    readonly unitsSent: Promise<void>,
   ) {
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
     ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
@@ -99,14 +109,20 @@ export class EdgeLink {
       };
       ws.on('error', (e: Error & { code?: string }) => fail(e.code ?? e.message));
       ws.on('close', (code: number) => fail(`closed (code ${code})`));
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv })));
+      const units = options.units ?? [];
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv, ...(units.length ? { units: units.map(({ sha256, file, kind }) => ({ sha256, file, kind })) } : {}) })));
       ws.once('message', (data: WebSocket.RawData) => {
         const m = parseServerMessage(data.toString());
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
         clearTimeout(timer);
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars()));
+        // the sources the server lacks, at once (it parses them while the program runs here)
+        const sent = units
+          .filter((u) => m.want?.includes(u.sha256))
+          .map((u) => new Promise<void>((done) => ws.send(JSON.stringify({ type: 'unit', ...u }), () => done())));
+        const held = new Map(units.map((u) => [u.sha256, u.text]));
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), held, Promise.all(sent).then(() => {})));
       });
     });
   }
@@ -137,7 +153,7 @@ export class EdgeLink {
         this.serverHas.add(h);
       }
     }
-    const text = compact(snapshot, (h) => this.serverHas.has(h));
+    const text = compactUnits(compact(snapshot, (h) => this.serverHas.has(h)), this.units);
     this.wireUp += Buffer.byteLength(text);
     return this.send(text, sha256(snapshot), turns);
   }
@@ -207,7 +223,8 @@ export class EdgeLink {
         p.output.push({ level: m.level, text: m.text });
         return;
       case 'state': {
-        const back = expand(m.snapshot, (h) => this.mine.get(h));
+        const b = expand(m.snapshot, (h) => this.mine.get(h));
+        const back = typeof b === 'string' ? b : expandUnits(b.text, (h) => this.units.get(h));
         if (typeof back === 'string') return this.damaged(back);
         if (sha256(back.text) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
         const wire = { up: this.wireUp, down: Buffer.byteLength(m.snapshot) };
@@ -271,6 +288,8 @@ export interface EdgeRunOptions {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   link?: LinkOptions;
+  /** A session the caller opened before the program started (`openEdgeAhead`), used instead of opening one. */
+  linkAhead?: Promise<EdgeLink>;
   /** Called after each completed round trip. */
   onMigration?: (report: MigrationReport) => void;
   /**
@@ -296,7 +315,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const connect = () =>
     (link ??= options.edge === null
       ? Promise.resolve('no edge')
-      : EdgeLink.connect(options.edge, { ...options.link, ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) }).then(
+      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
             if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
@@ -450,6 +469,23 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   }
 }
 
+/** How long `openEdgeAhead` holds the program's start at most: the handshake and the sources' upload on a slow link. */
+export const EDGE_AHEAD_MS = 300;
+
+/**
+ * Open the session before the program starts, naming its units, so that the edge holds and parses their
+ * sources while the program runs (a program's first turn runs synchronously: the link could not speak
+ * before it ends). Waits until the sources are written to the socket, the link fails, or `waitMs` passed;
+ * the session (or its failure, which `runWithEdge` reports) is the result, for `EdgeRunOptions.linkAhead`.
+ */
+export async function openEdgeAhead(url: string, options: LinkOptions, waitMs = EDGE_AHEAD_MS): Promise<{ linkAhead: Promise<EdgeLink> }> {
+  const linkAhead = EdgeLink.connect(url, options);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([linkAhead.then((l) => l.unitsSent), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]).catch(() => {});
+  clearTimeout(timer);
+  return { linkAhead };
+}
+
 function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
   for (const { level, text } of lines) (level === 'warn' || level === 'error' ? options.stderr : options.stdout)(text + '\n');
 }
@@ -459,7 +495,7 @@ export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
   const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
-  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers the other side holds]` : ''}`;
+  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
 }
