@@ -59,6 +59,15 @@ for (const [name, source] of Object.entries(apps)) {
   });
 }
 
+t.test("the app's source goes to the edge before it runs: the snapshot names it by hash, the same output", async (t) => {
+  const file = tmp.write('nbody-units.js', apps['nbody.js']!);
+  const { edge } = await sameAsLocal(t, file, suite.server.url, ['200']);
+  const line = edge.stderr.split('\n').find((l) => l.startsWith('snapvm: offload 1'));
+  const m = /up ([\d.]+) KB \[([\d.]+) KB sent: buffers and sources the other side holds\]/.exec(line ?? '');
+  t.ok(m, `the first trip sent less than its snapshot:\n${edge.stderr}`);
+  t.ok(m && Number(m[1]) - Number(m[2]) >= apps['nbody.js']!.length / 1024 - 0.2, 'by the size of the source');
+});
+
 t.test('the app runs on the edge in between (snapvm.where) and nowhere else without --edge', async (t) => {
   const file = tmp.write('where.js', "console.log('before', snapvm.where);\nsnapvm.offload(() => snapvm.where).then((w) => console.log('fn ran on', w, '; now on', snapvm.where));\n");
   const edge = await snapvm(['run', file, '--edge', suite.server.url]);
