@@ -1,6 +1,6 @@
 // The embedding API: one Engine owns a realm, a VM, the job queue, timers and the module map.
 // Two engines in one process share nothing (STYLE.md, habit 6).
-import * as acorn from 'acorn';
+import type * as acorn from 'acorn';
 import * as path from 'node:path';
 import { Realm, makeStamp } from './realm';
 import { VM, Frame, GuestThrow, SafepointStop, isHost } from './vm';
@@ -16,27 +16,10 @@ import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
 import { builtinPaths } from './state';
 import { WARMUP_SOURCE } from './warmup';
+import { unitCache, UnitSyntaxError, syntaxErrorText } from './units';
 
 /** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
 let warmedUp = false;
-
-/** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
-class FunctionEvalParser extends acorn.Parser {
-  get allowNewDotTarget(): boolean {
-    return true;
-  }
-}
-/** Eval code called from strict code is strict from its first token. */
-class StrictEvalParser extends acorn.Parser {
-  strictDirective(): boolean {
-    return true;
-  }
-}
-class StrictFunctionEvalParser extends StrictEvalParser {
-  get allowNewDotTarget(): boolean {
-    return true;
-  }
-}
 
 export class Engine {
   readonly realm: Realm;
@@ -159,44 +142,34 @@ export class Engine {
   }
 
   // ---- scripts ----
-  parse(source: string, file: string, sourceType: 'script' | 'module', inFunction: { method: boolean } | null = null, strict = false): acorn.Node {
-    const parser = strict ? (inFunction ? StrictFunctionEvalParser : StrictEvalParser) : inFunction ? FunctionEvalParser : acorn.Parser;
+  /** The ESTree of `source` from the process's unit cache (units.ts): shared, so read-only. Throws GuestError (syntax). */
+  parse(source: string, file: string, sourceType: 'script' | 'module'): acorn.Node {
     try {
-      return parser.parse(source, {
-        ecmaVersion: 'latest',
-        sourceType,
-        allowHashBang: true,
-        locations: false,
-        // direct eval inside a function may use new.target, and inside a method super.x
-        allowSuperOutsideMethod: inFunction?.method ?? false,
-      });
+      return unitCache.ast(source, file, { kind: sourceType, strict: false, dynamicOuter: false, inFunction: null });
     } catch (e) {
       throw this.syntaxError(e, file, source);
     }
   }
 
-  private syntaxError(e: unknown, file: string, source: string): GuestError {
-    const err = e as { message: string; pos?: number; raisedAt?: number };
-    const pos = err.pos ?? 0;
-    const { line, column } = new SourceFile(file, source).position(pos);
-    const message = err.message.replace(/ \(\d+:\d+\)$/, '');
+  private syntaxError(e: unknown, file: string, source: string): unknown {
+    if (!(e instanceof UnitSyntaxError)) return e;
+    const { message, stack } = syntaxErrorText(e, file, source);
     const value = this.realm.error('SyntaxError', message);
-    const stack = `SyntaxError: ${message}\n    at ${file}:${line}:${column}`;
     Object.defineProperty(value, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
     return new GuestError(value, `SyntaxError: ${message}`, stack, 'syntax');
   }
 
   compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): Code {
-    const ast = this.parse(source, file, kind === 'module' ? 'module' : 'script', inFunction, kind === 'eval' && strict);
     try {
+      const { ast, analysis } = unitCache.unit(source, file, { kind, strict, dynamicOuter, inFunction });
       const sourceFile = new SourceFile(file, source);
-      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false });
+      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false }, analysis);
       sourceFile.unit = { kind, strict, dynamicOuter, inFunction, selfHosted };
       sourceFile.root = code;
       return code;
     } catch (e) {
-      if (e instanceof CompileError) throw this.syntaxError({ message: e.message, pos: e.offset }, file, source);
-      throw e;
+      if (e instanceof CompileError) throw this.syntaxError(new UnitSyntaxError(e.message, e.offset), file, source);
+      throw this.syntaxError(e, file, source);
     }
   }
 

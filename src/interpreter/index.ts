@@ -1,4 +1,5 @@
 // The interpreter room's door: the embedding API.
 export { Engine } from './engine';
 export { GuestError } from './api';
+export { prepareUnit, unitCache } from './units';
 export type { EngineOptions, ConsoleLevel, HostService, HostServices } from './api';

@@ -111,6 +111,10 @@ export function boundNames(pattern: Node, out: string[] = []): string[] {
   return out;
 }
 
+function fail(what: string): never {
+  throw new Error(`invariant: Analysis.fork met ${what}`);
+}
+
 function asBlock(f: Node): Node {
   return { type: 'BlockStatement', body: [f], start: f.start, end: f.end };
 }
@@ -144,6 +148,31 @@ export class Analysis {
     this.hoist(program.body, top, top);
     this.statements(program.body, top);
     this.resolveAll();
+  }
+
+  /**
+   * A copy with new Scope and Decl records over the same AST: the compiler writes register and slot
+   * assignments (and environment layouts) onto them, so every engine compiles against a copy of its
+   * own while the analysed unit itself is shared, unchanged, by the engines of a process (units.ts).
+   */
+  fork(): Analysis {
+    const copy = Object.create(Analysis.prototype) as { scopes: Map<Node, Scope>; refs: unknown[] };
+    const twin = new Map<Scope, Scope>();
+    for (const s of this.scopes.values()) twin.set(s, Object.assign(Object.create(Scope.prototype) as Scope, s));
+    const of = (s: Scope): Scope => twin.get(s) ?? fail(`a scope outside the analysis (${s.kind} at ${s.node?.start})`);
+    for (const [old, s] of twin) {
+      const w = s as { -readonly [K in keyof Scope]: Scope[K] };
+      w.parent = old.parent && of(old.parent);
+      w.fn = of(old.fn);
+      w.varScope = of(old.varScope);
+      w.children = old.children.map(of);
+      const decls = new Map<string, Decl>();
+      for (const [name, d] of old.decls) decls.set(name, Object.assign(Object.create(Decl.prototype) as Decl, d, { scope: s }));
+      w.decls = decls;
+    }
+    copy.scopes = new Map([...this.scopes].map(([n, s]) => [n, of(s)]));
+    copy.refs = [];
+    return copy as unknown as Analysis;
   }
 
   /** Declarations of a statement list: var/function hoisted to `fnScope`, lexical ones to `block`. */
