@@ -4,9 +4,8 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, pendingMove } from './hints';
-import { prepareUnit } from '../interpreter/index';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmSteps, warmUp } from './warm';
@@ -97,7 +96,9 @@ function prepare(m: Extract<WorkerRequest, { type: 'prepare' }>): void {
   for (const u of m.units) {
     try {
       prepareUnit(u.text, u.file, u.kind);
-    } catch {}
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+    }
   }
   const argv = m.argv;
   if (!argv || kept || streaming) return; // the session's program is here already
