@@ -66,11 +66,14 @@ export class EdgeLink {
     readonly calibrationMs: number | undefined,
     pingMs: number,
     private readonly chunkChars: number,
-    /** The program's sources by hash: the server holds them (it had them, or this link sent them). */
-    private readonly units: ReadonlyMap<string, string>,
+    /** The hello this link said (said again after the server gave the session's worker back: `idle`). */
+    private readonly hello: string,
+    /** The program's units: the server holds their sources (it had them, or this link sent them). */
+    private readonly unitList: UnitSource[],
     /** Settles when the sources the server asked for are written to the socket. */
     readonly unitsSent: Promise<void>,
   ) {
+    this.units = new Map(unitList.map((u) => [u.sha256, u.text]));
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
     ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
     ws.on('error', (e: Error) => this.die(e.message));
@@ -110,7 +113,8 @@ export class EdgeLink {
       ws.on('error', (e: Error & { code?: string }) => fail(e.code ?? e.message));
       ws.on('close', (code: number) => fail(`closed (code ${code})`));
       const units = options.units ?? [];
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv, ...(units.length ? { units: units.map(({ sha256, file, kind }) => ({ sha256, file, kind })) } : {}) })));
+      const hello = JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv, ...(units.length ? { units: units.map(({ sha256, file, kind }) => ({ sha256, file, kind })) } : {}) });
+      ws.on('open', () => ws.send(hello));
       ws.once('message', (data: WebSocket.RawData) => {
         const m = parseServerMessage(data.toString());
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
@@ -118,11 +122,8 @@ export class EdgeLink {
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
         // the sources the server lacks, at once (it parses them while the program runs here)
-        const sent = units
-          .filter((u) => m.want?.includes(u.sha256))
-          .map((u) => new Promise<void>((done) => ws.send(JSON.stringify({ type: 'unit', ...u }), () => done())));
-        const held = new Map(units.map((u) => [u.sha256, u.text]));
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), held, Promise.all(sent).then(() => {})));
+        const sent = sendUnits(ws, units, m.want);
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), hello, units, sent));
       });
     });
   }
@@ -133,7 +134,17 @@ export class EdgeLink {
    */
   async offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
     if (this.dead) return { kind: 'fault', reason: this.dead };
-    if (this.pending || this.asking) return { kind: 'fault', reason: 'an offload is already running on this link' };
+    if (this.pending || this.asking || this.rehello) return { kind: 'fault', reason: 'an offload is already running on this link' };
+    if (this.released) {
+      // the server gave back the worker this session's hello took: hello again (the sources it lost too)
+      this.released = false;
+      const want = await new Promise<string[] | null>((resolve) => {
+        this.rehello = resolve;
+        this.ws.send(this.hello, (e) => e && this.die(`cannot send: ${e.message}`));
+      });
+      if (want === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
+      void sendUnits(this.ws, this.unitList, want);
+    }
     // big buffers (a model's bytes) go once per server: ask which it holds, send the others
     const blobs = blobsOf(snapshot);
     for (const [h, b] of blobs) this.mine.set(h, b);
@@ -166,6 +177,12 @@ export class EdgeLink {
   private readonly mine = new Map<string, string>();
   /** Waiting for the server's `blobs` answer. */
   private asking: ((have: string[] | null) => void) | null = null;
+  /** The program's sources by hash (units.ts). */
+  private readonly units: ReadonlyMap<string, string>;
+  /** The server gave back the worker this session's hello took (`idle`): hello again before the next offload. */
+  private released = false;
+  /** Waiting for the welcome to that second hello: the sources the server wants. */
+  private rehello: ((want: string[] | null) => void) | null = null;
 
   private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
     const id = this.nextId++;
@@ -195,6 +212,8 @@ export class EdgeLink {
     clearInterval(this.pinger);
     this.asking?.(null);
     this.asking = null;
+    this.rehello?.(null);
+    this.rehello = null;
     this.settle({ kind: 'fault', reason });
   }
 
@@ -208,7 +227,13 @@ export class EdgeLink {
     const m: ServerMessage | string = parseServerMessage(text);
     if (typeof m === 'string') return this.damaged(m);
     const p = this.pending;
-    if (m.type === 'welcome') return this.damaged('a second welcome');
+    if (m.type === 'welcome') {
+      if (!this.rehello) return this.damaged('a second welcome');
+      const answer = this.rehello;
+      this.rehello = null;
+      return answer(m.want ?? []);
+    }
+    if (m.type === 'idle') return void (this.released = true);
     if (m.type === 'error' && m.id === undefined) return this.die(`the server said ${m.code}: ${m.message}`);
     if (m.type === 'blobs') {
       if (!this.asking) return this.damaged('an unasked blobs answer');
@@ -467,6 +492,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     const open = link as Promise<EdgeLink | string> | null; // assigned inside connect()
     if (open) void open.then((l) => typeof l !== 'string' && l.close());
   }
+}
+
+/** Send the sources of `units` that the server named in `want`; settles when they are written to the socket. */
+function sendUnits(ws: WebSocket, units: UnitSource[], want: string[] | undefined): Promise<void> {
+  const sent = units.filter((u) => want?.includes(u.sha256)).map((u) => new Promise<void>((done) => ws.send(JSON.stringify({ type: 'unit', ...u }), () => done())));
+  return Promise.all(sent).then(() => {});
 }
 
 /** How long `openEdgeAhead` holds the program's start at most: the handshake and the sources' upload on a slow link. */

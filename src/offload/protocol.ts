@@ -16,6 +16,9 @@
 //                                                            server → client  state   { id, snapshot, sha256, stats }
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
+//                                                            server → client  idle    { message }
+//                                                            (the worker taken at hello was given back: no
+//                                                            offload came in time; hello again first)
 //   client → server  blobs?   { hashes }                     server → client  blobs   { have }
 //   client → server  blob     { sha256, data }               big buffers (a model's bytes) once per server: a
 //                                                            snapshot's big base64 literals travel as markers
@@ -101,6 +104,7 @@ export type ServerMessage =
   | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: 'uncaught' | 'unhandled-rejection' | 'syntax'; stats: OffloadStats }
   | { type: 'blobs'; have: string[] }
+  | { type: 'idle'; message: string }
   | { type: 'error'; id?: number; code: ErrorCode; message: string };
 
 export function sha256(text: string): string {
@@ -196,6 +200,9 @@ export function parseServerMessage(text: string): ServerMessage | string {
       return m as unknown as ServerMessage;
     case 'blobs':
       if (!Array.isArray(m.have) || !m.have.every(isHash)) return 'a blobs reply without a list of hashes';
+      return m as unknown as ServerMessage;
+    case 'idle':
+      if (typeof m.message !== 'string') return 'an idle notice without a message';
       return m as unknown as ServerMessage;
     case 'error':
       if (!CODES.has(m.code as string) || typeof m.message !== 'string') return 'an error without code or message';

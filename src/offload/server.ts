@@ -34,6 +34,12 @@ export interface ServeOptions {
   blobBytes?: number;
   /** Compile units' sources kept for all sessions, by content hash (default 64 MiB of characters). */
   unitBytes?: number;
+  /**
+   * How long the worker a hello takes waits for the session's first offload before it is given back
+   * (default 60 000 ms; 0: held until the client leaves). The client is told (`idle`) and says hello again
+   * before it offloads.
+   */
+  helloIdleMs?: number;
   /** Steps one offload may run (loop back-edges and function entries; default 4 000 000 000). */
   steps?: number;
   /** One line per session event; default: stderr. */
@@ -100,6 +106,8 @@ class Session {
   /** A whole snapshot arriving in chunks: its hash so far; chunks wait here until the worker is ready. */
   private stream: { id: number; hash: Hash; sha256: string } | null = null;
   private queued: WorkerRequest[] | null = null;
+  /** The worker a hello took, given back if no offload comes in time (`helloIdleMs`). */
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: number,
@@ -142,6 +150,8 @@ class Session {
           return text === undefined ? [] : [{ file: u.file, kind: u.kind, text }];
         });
         this.worker.thread.postMessage({ type: 'prepare', ...(m.argv ? { argv: m.argv } : {}), units } satisfies WorkerRequest);
+        this.server.log(`session ${this.id}: hello: a worker taken, ${units.length} of ${this.clientUnits.size} units to parse now`);
+        this.idleAfterHello();
       }
       return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs, ...(want.length ? { want } : {}) });
     }
@@ -212,6 +222,25 @@ class Session {
     if (verified === false) this.finish(id, { type: 'error', id, code: 'bad-snapshot', message: 'the snapshot does not match its sha256 (damaged on the way?)' });
   }
 
+  /** A worker taken at hello that no offload used: given back after `helloIdleMs`, the client told. */
+  private idleAfterHello(): void {
+    const ms = this.server.helloIdleMs;
+    if (ms <= 0) return;
+    const worker = this.worker;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.current || this.worker !== worker) return;
+      this.dropWorker();
+      this.server.log(`session ${this.id}: worker given back (no offload ${ms} ms after hello)`);
+      this.send({ type: 'idle', message: `the worker taken at hello was given back after ${ms} ms without an offload; say hello again before offloading` });
+    }, ms);
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
   private toWorker(r: WorkerRequest): void {
     if (this.queued) this.queued.push(r);
     else this.worker?.thread.postMessage(r);
@@ -219,6 +248,7 @@ class Session {
 
   private async offload(id: number, snapshot: string, turns: number | undefined, more: boolean, wireChars: number): Promise<void> {
     this.queued = [];
+    this.clearIdle(); // the session's worker holds its program from now on
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
     this.current = current;
     this.server.offloadStarted();
@@ -286,6 +316,7 @@ class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearIdle();
     if (this.current?.timer) clearTimeout(this.current.timer);
     this.endCurrent();
     this.dropWorker();
@@ -297,6 +328,7 @@ class Session {
 export class EdgeServer {
   readonly limits: Limits;
   readonly log: (line: string) => void;
+  readonly helloIdleMs: number;
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<Session>();
@@ -322,6 +354,7 @@ export class EdgeServer {
   constructor(private readonly options: ServeOptions = {}) {
     this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, steps: options.steps ?? 4_000_000_000 };
     this.maxSessions = options.maxSessions ?? 8;
+    this.helloIdleMs = options.helloIdleMs ?? 60_000;
     this.blobs = new BlobCache(options.blobBytes ?? 512 * 1024 * 1024);
     this.units = new BlobCache(options.unitBytes ?? 64 * 1024 * 1024, checkUnit, 'a unit');
     this.log = options.log ?? ((line) => void process.stderr.write(`snapvm serve: ${line}\n`));
