@@ -430,7 +430,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       const t1 = performance.now();
       const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
-      const outcome = await l.offload(snap.text, autoTurn ? 1 : undefined);
+      const sending = l.offload(snap.text, autoTurn ? 1 : undefined);
+      // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
+      // made while the snapshot is on its way and the edge restores it, not before it leaves
+      if (snap.kind === 'full') {
+        await new Promise((resolve) => setImmediate(resolve));
+        void snap.state;
+      }
+      const outcome = await sending;
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
         giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
