@@ -139,14 +139,18 @@ class Session {
     if (m.type === 'hello') {
       if (m.v !== PROTOCOL_VERSION) return this.refuse('bad-version', `this server speaks protocol ${PROTOCOL_VERSION}, not ${m.v}`);
       this.helloDone = true;
-      for (const u of m.units ?? []) this.clientUnits.set(u.sha256, u);
-      const want = [...this.clientUnits.keys()].filter((h) => !this.server.units.has(h));
+      for (const u of m.units ?? []) {
+        this.clientUnits.set(u.sha256, u);
+        const text = this.server.units.get(u.sha256);
+        if (text !== undefined) this.sources.set(u.sha256, text);
+      }
+      const want = [...this.clientUnits.keys()].filter((h) => !this.sources.has(h));
       // the engine a first whole snapshot will be restored into, and the program's units parsed (those
       // held now; the others when they arrive), made while the client runs its program
       if ((m.argv || m.units?.length) && !this.worker) {
         this.worker = this.attach(this.server.takeWorker());
         const units = [...this.clientUnits.values()].flatMap((u) => {
-          const text = this.server.units.get(u.sha256);
+          const text = this.sources.get(u.sha256);
           return text === undefined ? [] : [{ file: u.file, kind: u.kind, text }];
         });
         this.worker.thread.postMessage({ type: 'prepare', ...(m.argv ? { argv: m.argv } : {}), units } satisfies WorkerRequest);
@@ -164,8 +168,13 @@ class Session {
     if (m.type === 'unit') {
       const named = this.clientUnits.get(m.sha256);
       if (!named || named.file !== m.file || named.kind !== m.kind) return this.refuse('bad-message', `a unit ${m.sha256.slice(0, 12)}… (${m.file.slice(0, 80)}) that this session's hello did not name`);
+      if (this.sources.has(m.sha256)) return; // sent twice (a second hello): the session holds it
+      let chars = m.text.length;
+      for (const s of this.sources.values()) chars += s.length;
+      if (chars > this.server.unitBytes) return this.refuse('bad-message', `a unit past the ${this.server.unitBytes} characters of source a session may hold`);
       const why = this.server.units.put(m.sha256, m.text);
       if (why) return this.refuse('bad-message', why);
+      this.sources.set(m.sha256, m.text);
       this.server.log(`session ${this.id}: unit ${m.sha256.slice(0, 12)}… kept (${m.text.length} chars of ${m.file.slice(0, 80)})`);
       // parsed by the session's worker now (an offload sent meanwhile waits behind it in the worker's queue)
       return this.worker?.thread.postMessage({ type: 'prepare', units: [{ file: m.file, kind: m.kind, text: m.text }] } satisfies WorkerRequest);
@@ -187,13 +196,15 @@ class Session {
 
   /** Hashes of the blobs this session's client holds (sent, or asked about): the state going back refers to them. */
   private readonly clientHas = new Set<string>();
-  /** The compile units this session's client named in hello (it holds their sources): markers in either direction may name them. */
+  /** The compile units this session's client named in hello (it holds their sources). */
   private readonly clientUnits = new Map<string, UnitRef>();
+  /** Their sources, once the server held them or the client sent them (kept for the session, whatever the server's cache drops): markers in either direction may name them. */
+  private readonly sources = new Map<string, string>();
 
   /** A snapshot's text (or a chunk) with its blobs and units' sources put back (blobs.ts, units.ts), or null when one is missing (refused). */
   private expanded(text: string, id: number): string | null {
     const b = expand(text, (h) => this.server.blobs.get(h));
-    const r = typeof b === 'string' ? b : expandUnits(b.text, (h) => (this.clientUnits.has(h) ? this.server.units.get(h) : undefined));
+    const r = typeof b === 'string' ? b : expandUnits(b.text, (h) => this.sources.get(h));
     if (typeof r === 'string') {
       this.refuse('bad-snapshot', r, id);
       return null;
@@ -203,12 +214,7 @@ class Session {
 
   /** The state going back as it travels: big buffers and sources the client holds by hash. */
   private compacted(text: string): string {
-    const sources = new Map<string, string>();
-    for (const h of this.clientUnits.keys()) {
-      const source = this.server.units.get(h);
-      if (source !== undefined) sources.set(h, source);
-    }
-    return compactUnits(compact(text, (h) => this.clientHas.has(h)), sources);
+    return compactUnits(compact(text, (h) => this.clientHas.has(h)), this.sources);
   }
 
   /** A further chunk of a streamed snapshot: on to the worker (which restores it now); the last one is checked against the hash. */
@@ -329,6 +335,8 @@ export class EdgeServer {
   readonly limits: Limits;
   readonly log: (line: string) => void;
   readonly helloIdleMs: number;
+  /** The characters of source the server keeps for all sessions, and one session may hold. */
+  readonly unitBytes: number;
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<Session>();
@@ -356,7 +364,8 @@ export class EdgeServer {
     this.maxSessions = options.maxSessions ?? 8;
     this.helloIdleMs = options.helloIdleMs ?? 60_000;
     this.blobs = new BlobCache(options.blobBytes ?? 512 * 1024 * 1024);
-    this.units = new BlobCache(options.unitBytes ?? 64 * 1024 * 1024, checkUnit, 'a unit');
+    this.unitBytes = options.unitBytes ?? 64 * 1024 * 1024;
+    this.units = new BlobCache(this.unitBytes, checkUnit, 'a unit');
     this.log = options.log ?? ((line) => void process.stderr.write(`snapvm serve: ${line}\n`));
     this.workerPath = workerFile();
     this.http = http.createServer((req, res) => this.onHttp(req, res));
