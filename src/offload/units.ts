@@ -42,7 +42,7 @@ export function checkUnit(hash: string, text: string): string | null {
 /** `text` with each literal of a big source in `known` (hash → source) replaced by its marker. */
 export function compactUnits(text: string, known: ReadonlyMap<string, string>): string {
   for (const [hash, source] of known) {
-    if (source.length < UNIT_MIN) continue;
+    if (source.length < UNIT_MIN || text.length < source.length) continue;
     const literal = JSON.stringify(source);
     if (text.includes(literal)) text = text.split(literal).join(marker(hash));
   }
