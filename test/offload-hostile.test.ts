@@ -206,6 +206,21 @@ t.test('limits of the in-process server: message size and sessions', async (t) =
   t.equal(await one.closed, 1009, 'a message over the limit closes the socket (1009 message too big)');
 });
 
+t.test('limits of the in-process server: the sources one session may hold', async (t) => {
+  const edge = new EdgeServer({ port: 0, unitBytes: 5000, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const s = await rawSession(`ws://127.0.0.1:${port}`);
+  const [a, b] = ['a', 'b'].map((c) => `var ${c} = '${c.repeat(3000)}';\n`);
+  const unit = (text: string, file: string) => ({ sha256: unitHash(text), file, kind: 'script' });
+  s.send({ type: 'hello', v: 1, units: [unit(a!, 'a.js'), unit(b!, 'b.js')] });
+  t.match(await s.next(), { type: 'welcome', want: [unitHash(a!), unitHash(b!)] });
+  s.send({ type: 'unit', ...unit(a!, 'a.js'), text: a });
+  s.send({ type: 'unit', ...unit(b!, 'b.js'), text: b });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /a unit past the 5000 characters of source a session may hold/ }, 'the first fits, the second does not');
+  s.close();
+});
+
 t.test('after all that, the server serves a normal client', async (t) => {
   const file = tmp.write('ok.js', "snapvm.offload((x) => x + 1, 41).then((v) => console.log(v, snapvm.where));\n");
   const r = await snapvm(['run', file, '--edge', suite.server.url]);
