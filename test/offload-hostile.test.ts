@@ -8,6 +8,7 @@ import { EdgeServer } from '../src/offload/index';
 import { helloSession, rawSession, snapvm, suiteServer } from './offload-lib';
 import { sha256 as sha } from '../src/offload/protocol';
 import { BLOB_MIN, blobHash } from '../src/offload/blobs';
+import { UNIT_MIN, unitHash } from '../src/offload/units';
 
 const suite = suiteServer(t, 'snapvm-offload-hostile-', ['--memory-mb', '64', '--offload-ms', '4000']);
 const { tmp } = suite;
@@ -79,6 +80,45 @@ t.test('blobs: bytes that do not match their hash, and a snapshot naming a blob 
   s.send({ type: 'blobs?', hashes: [blobHash(b64), 'cd'.repeat(32)] });
   t.same(await s.next(), { type: 'blobs', have: [blobHash(b64)] });
   s.close();
+});
+
+t.test('units: ill-formed hellos, sources not named or not matching their hash, and a snapshot naming a source the session did not name, are refused', async (t) => {
+  const raw = await rawSession(suite.server.url);
+  const ref = (text: string, file = 'app.js') => ({ sha256: unitHash(text), file, kind: 'script' });
+  for (const [what, units] of [
+    ['not a list', { a: 1 }],
+    ['too many', Array.from({ length: 65 }, (_, i) => ref(`u${i}`))],
+    ['a bad hash', [{ sha256: 'x', file: 'a.js', kind: 'script' }]],
+    ['a file name too long', [ref('x', 'f'.repeat(5000))]],
+    ['an unknown kind', [{ ...ref('x'), kind: 'wasm' }]],
+  ] as const) {
+    raw.send({ type: 'hello', v: 1, units });
+    t.match(await raw.next(), { type: 'error', code: 'bad-message', message: /hello with units that are not a list/ }, what);
+  }
+  raw.close();
+  const source = `var big = ${JSON.stringify('s'.repeat(UNIT_MIN))};\n`;
+  const s = await rawSession(suite.server.url);
+  s.send({ type: 'hello', v: 1, units: [ref(source)] });
+  t.match(await s.next(), { type: 'welcome', want: [unitHash(source)] }, 'the server asks for the source it lacks');
+  s.send({ type: 'unit', ...ref('other'), text: 'other' });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /that this session's hello did not name/ });
+  s.send({ type: 'unit', ...ref(source), text: source + ' ' });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /a unit whose source does not match its sha256/ });
+  s.send({ type: 'unit', ...ref(source), text: 7 });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /unit without a sha256 hash/ });
+  s.send({ type: 'unit', ...ref(source), text: source });
+  // a snapshot naming a source by hash that this session never named (another session's, or none)
+  const text = snapshotWith('').replace('var $o = [];', `var $o = []; $.unit(9, "x.js", "script", false, false, 0, false, "\0snapvm-unit:${'ab'.repeat(32)}\0");`);
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  t.match(await s.next(), { type: 'error', id: 1, code: 'bad-snapshot', message: /refers to a compile unit abababababab… this side does not hold/ });
+  s.close();
+  // kept for later sessions: a second session naming it is not asked for it
+  const again = await rawSession(suite.server.url);
+  again.send({ type: 'hello', v: 1, units: [ref(source)] });
+  const welcome = await again.next();
+  t.match(welcome, { type: 'welcome' });
+  t.notOk(welcome.want, 'a source the server holds is not asked for again');
+  again.close();
 });
 
 t.test('a snapshot that tries to reach the host finds only the guest realm', async (t) => {
@@ -164,6 +204,21 @@ t.test('limits of the in-process server: message size and sessions', async (t) =
   t.equal(await two.closed, 1013);
   one.sendRaw('x'.repeat(5000));
   t.equal(await one.closed, 1009, 'a message over the limit closes the socket (1009 message too big)');
+});
+
+t.test('limits of the in-process server: the sources one session may hold', async (t) => {
+  const edge = new EdgeServer({ port: 0, unitBytes: 5000, log: () => {} });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const s = await rawSession(`ws://127.0.0.1:${port}`);
+  const [a, b] = ['a', 'b'].map((c) => `var ${c} = '${c.repeat(3000)}';\n`);
+  const unit = (text: string, file: string) => ({ sha256: unitHash(text), file, kind: 'script' });
+  s.send({ type: 'hello', v: 1, units: [unit(a!, 'a.js'), unit(b!, 'b.js')] });
+  t.match(await s.next(), { type: 'welcome', want: [unitHash(a!), unitHash(b!)] });
+  s.send({ type: 'unit', ...unit(a!, 'a.js'), text: a });
+  s.send({ type: 'unit', ...unit(b!, 'b.js'), text: b });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /a unit past the 5000 characters of source a session may hold/ }, 'the first fits, the second does not');
+  s.close();
 });
 
 t.test('after all that, the server serves a normal client', async (t) => {

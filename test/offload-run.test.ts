@@ -2,7 +2,7 @@
 // must print exactly what it prints when it runs locally.
 import t from 'tap';
 import * as path from 'node:path';
-import { EdgeServer, installHints, runWithEdge } from '../src/offload/index';
+import { EdgeServer, installHints, runWithEdge, unitSource } from '../src/offload/index';
 import { Engine, GuestError } from '../src/index';
 import { sameAsLocal, snapvm, suiteServer, root } from './offload-lib';
 
@@ -59,6 +59,15 @@ for (const [name, source] of Object.entries(apps)) {
   });
 }
 
+t.test("the app's source goes to the edge before it runs: the snapshot names it by hash, the same output", async (t) => {
+  const file = tmp.write('nbody-units.js', apps['nbody.js']!);
+  const { edge } = await sameAsLocal(t, file, suite.server.url, ['200']);
+  const line = edge.stderr.split('\n').find((l) => l.startsWith('snapvm: offload 1'));
+  const m = /up ([\d.]+) KB \[([\d.]+) KB sent: buffers and sources the other side holds\]/.exec(line ?? '');
+  t.ok(m, `the first trip sent less than its snapshot:\n${edge.stderr}`);
+  t.ok(m && Number(m[1]) - Number(m[2]) >= apps['nbody.js']!.length / 1024 - 0.2, 'by the size of the source');
+});
+
 t.test('the app runs on the edge in between (snapvm.where) and nowhere else without --edge', async (t) => {
   const file = tmp.write('where.js', "console.log('before', snapvm.where);\nsnapvm.offload(() => snapvm.where).then((w) => console.log('fn ran on', w, '; now on', snapvm.where));\n");
   const edge = await snapvm(['run', file, '--edge', suite.server.url]);
@@ -111,6 +120,29 @@ t.test('the API: EdgeServer and runWithEdge in one process', async (t) => {
   t.same(out, ['n 1 1 client'], 'the kept engine printed what ran after the move back');
   t.equal(final.evaluateScript('n'), 1);
   t.ok(GuestError);
+});
+
+t.test('a worker taken at hello and not used is given back; the client says hello again before it offloads', async (t) => {
+  const log: string[] = [];
+  const edge = new EdgeServer({ port: 0, helloIdleMs: 200, log: (line) => log.push(line) });
+  const { port } = await edge.listen();
+  t.teardown(() => edge.close());
+  const source = `${'// padding\n'.repeat(500)}setTimeout(() => snapvm.offload((x) => x * 2, 21).then((v) => console.log('got', v, snapvm.where)), 1500);\n`;
+  const out: string[] = [];
+  const engine = new Engine({ onConsole: (_level, values) => out.push(engine.format(values)) });
+  installHints(engine, { edge: true });
+  engine.evaluateScript(source, 'idle.js');
+  const reports: { up: number; wire: number }[] = [];
+  await runWithEdge(engine, { edge: `ws://127.0.0.1:${port}`, engineOptions: {}, link: { units: [unitSource(source, 'idle.js')] }, stdout: (s) => t.fail(s), stderr: (s) => t.fail(s), onMigration: (r) => reports.push({ up: r.bytesUp, wire: r.wireUp }) });
+  t.same(out, ['got 42 client']);
+  t.equal(reports.length, 1, 'one offload');
+  t.ok(reports[0]!.up - reports[0]!.wire >= source.length, 'the source went as a reference: the server still holds it');
+  const taken = log.filter((l) => /hello: a worker taken/.test(l));
+  t.equal(taken.length, 2, `a worker taken at each hello:\n${log.join('\n')}`);
+  t.match(taken[0], /0 of 1 units to parse now/, 'the first hello: the source is sent after the welcome');
+  t.match(taken[1], /1 of 1 units to parse now/, 'the second: the server holds it');
+  t.ok(log.some((l) => /worker given back \(no offload 200 ms after hello\)/.test(l)), 'the idle worker was given back');
+  t.equal(log.filter((l) => /unit .* kept/.test(l)).length, 1, 'the source was sent once');
 });
 
 t.test('automatic decisions: a measured timer handler is offloaded for one turn, same output', async (t) => {

@@ -55,6 +55,7 @@ export interface ServeCommandOptions {
   offloadMs?: string;
   memoryMb?: string;
   steps?: string;
+  helloIdleMs?: string;
   quiet?: boolean;
 }
 
@@ -399,6 +400,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
   if (!isModule && !options.test262Host) installHints(engine, { edge: options.edge !== undefined });
   const snapshotter = new Snapshotter(engine, options, at, io);
   if (options.edge !== undefined) prepareCapture(engine, { fresh: true }); // before the program starts: a capture must not pause it
+  // the edge session, opened before the program runs: the edge parses the script while it runs here
+  const early = options.edge !== undefined && !isModule ? await offload().openEdgeAhead(options.edge, { argv: [abs, ...args], units: [offload().unitSource(source, abs)] }) : undefined;
   try {
     if (isModule) engine.evaluateModule(abs);
     else engine.evaluateScript(source, abs);
@@ -406,6 +409,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
       await offload().runWithEdge(engine, {
         edge: options.edge,
         engineOptions: { argv: [abs, ...args], services },
+        ...early,
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
@@ -544,6 +548,7 @@ frames or state plain JavaScript cannot rebuild is refused with one line (exit 2
     .option('--offload-ms <ms>', 'wall-time budget of one offload', '60000')
     .option('--memory-mb <mb>', 'heap budget of each session worker', '512')
     .option('--steps <n>', 'instruction budget of one offload, in steps (loop iterations and function calls)', '4000000000')
+    .option('--hello-idle-ms <ms>', 'give back the worker a client\'s hello took when no offload came this long after it (0: never)', '60000')
     .option('--quiet', 'no log line per session event')
     .action(async (opts: ServeCommandOptions) => {
       setExit(await serve(opts, io));
@@ -578,13 +583,14 @@ async function serve(opts: ServeCommandOptions, io: Streams): Promise<Exit> {
   const offloadMs = num(opts.offloadMs, '--offload-ms', 1);
   const memoryMb = num(opts.memoryMb, '--memory-mb', 16);
   const steps = num(opts.steps, '--steps', 1);
-  for (const v of [port, maxSessions, offloadMs, memoryMb, steps]) {
+  const helloIdleMs = num(opts.helloIdleMs, '--hello-idle-ms', 0);
+  for (const v of [port, maxSessions, offloadMs, memoryMb, steps, helloIdleMs]) {
     if (typeof v === 'string') {
       io.stderr(`snapvm: ${v}\n`);
       return Exit.Usage;
     }
   }
-  const server = new (offload().EdgeServer)({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
+  const server = new (offload().EdgeServer)({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, helloIdleMs: helloIdleMs as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
   let address;
   try {
     address = await server.listen();

@@ -51,19 +51,33 @@ export function expand(text: string, lookup: (hash: string) => string | undefine
   return missing === null ? { text: out } : `it refers to a buffer ${(missing as string).slice(0, 12)}… this side does not hold`;
 }
 
-/** The server's blobs, by hash, up to `maxBytes` of base64 (the least recently used go first). */
+/** A big base64 literal a client sent under `hash`: null, or why it is refused. */
+function checkBlob(hash: string, base64: string): string | null {
+  if (!/^[A-Za-z0-9+/]*=*$/.test(base64) || base64.length < BLOB_MIN) return 'a blob that is not a big base64 literal';
+  return blobHash(base64) !== hash ? 'a blob whose bytes do not match their sha256' : null;
+}
+
+/**
+ * The server's blobs, by hash, up to `maxBytes` characters (the least recently used go first). `check`
+ * refuses what may not be kept under a hash (by default: a big base64 literal whose bytes have that hash);
+ * `what` names the content in its answers.
+ */
 export class BlobCache {
   private readonly blobs = new Map<string, string>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly check: (hash: string, data: string) => string | null = checkBlob,
+    private readonly what = 'a blob',
+  ) {}
 
-  /** Keep a blob a client sent; a string says why not. */
+  /** Keep what a client sent; a string says why not. */
   put(hash: string, base64: string): string | null {
-    if (!isHash(hash)) return 'a blob without a SHA-256 hash';
-    if (!/^[A-Za-z0-9+/]*=*$/.test(base64) || base64.length < BLOB_MIN) return 'a blob that is not a big base64 literal';
-    if (blobHash(base64) !== hash) return 'a blob whose bytes do not match their sha256';
-    if (base64.length > this.maxBytes) return `a blob larger than the server keeps (${this.maxBytes} bytes)`;
+    if (!isHash(hash)) return `${this.what} without a SHA-256 hash`;
+    const why = this.check(hash, base64);
+    if (why) return why;
+    if (base64.length > this.maxBytes) return `${this.what} larger than the server keeps (${this.maxBytes} characters)`;
     if (!this.blobs.has(hash)) {
       this.blobs.set(hash, base64);
       this.bytes += base64.length;

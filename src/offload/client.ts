@@ -11,6 +11,7 @@ import { DeltaRefused, Engine, GuestError, SnapshotError, applyDelta, captureDel
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
+import { compactUnits, expandUnits, type UnitSource } from './units';
 import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
@@ -35,6 +36,11 @@ export interface LinkOptions {
   chunkChars?: number;
   /** The program's argv, told in hello: the server makes the engine for its first snapshot ahead. */
   argv?: string[];
+  /**
+   * The program's compile units, named in hello by hash: the server asks for the sources it lacks, which
+   * go at once and are parsed on the edge while the program runs here; snapshots then name them (units.ts).
+   */
+  units?: UnitSource[];
 }
 
 /** The chunk size of streamed snapshots: 65 536 characters, or $SNAPVM_EDGE_CHUNK (0: no streaming; for experiments). */
@@ -60,7 +66,14 @@ export class EdgeLink {
     readonly calibrationMs: number | undefined,
     pingMs: number,
     private readonly chunkChars: number,
+    /** The hello this link said (said again after the server gave the session's worker back: `idle`). */
+    private readonly hello: string,
+    /** The program's units: the server holds their sources (it had them, or this link sent them). */
+    private readonly unitList: UnitSource[],
+    /** Settles when the sources the server asked for are written to the socket. */
+    readonly unitsSent: Promise<void>,
   ) {
+    this.units = new Map(unitList.map((u) => [u.sha256, u.text]));
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => this.onMessage(isBinary ? null : data.toString()));
     ws.on('close', (code: number) => this.die(`the connection closed (code ${code})`));
     ws.on('error', (e: Error) => this.die(e.message));
@@ -99,14 +112,18 @@ export class EdgeLink {
       };
       ws.on('error', (e: Error & { code?: string }) => fail(e.code ?? e.message));
       ws.on('close', (code: number) => fail(`closed (code ${code})`));
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv })));
+      const units = options.units ?? [];
+      const hello = JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: options.argv, ...(units.length ? { units: units.map(({ sha256, file, kind }) => ({ sha256, file, kind })) } : {}) });
+      ws.on('open', () => ws.send(hello));
       ws.once('message', (data: WebSocket.RawData) => {
         const m = parseServerMessage(data.toString());
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
         clearTimeout(timer);
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars()));
+        // the sources the server lacks, at once (it parses them while the program runs here)
+        const sent = sendUnits(ws, units, m.want);
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), hello, units, sent));
       });
     });
   }
@@ -117,7 +134,17 @@ export class EdgeLink {
    */
   async offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
     if (this.dead) return { kind: 'fault', reason: this.dead };
-    if (this.pending || this.asking) return { kind: 'fault', reason: 'an offload is already running on this link' };
+    if (this.pending || this.asking || this.rehello) return { kind: 'fault', reason: 'an offload is already running on this link' };
+    if (this.released) {
+      // the server gave back the worker this session's hello took: hello again (the sources it lost too)
+      this.released = false;
+      const want = await new Promise<string[] | null>((resolve) => {
+        this.rehello = resolve;
+        this.ws.send(this.hello, (e) => e && this.die(`cannot send: ${e.message}`));
+      });
+      if (want === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
+      void sendUnits(this.ws, this.unitList, want);
+    }
     // big buffers (a model's bytes) go once per server: ask which it holds, send the others
     const blobs = blobsOf(snapshot);
     for (const [h, b] of blobs) this.mine.set(h, b);
@@ -137,7 +164,7 @@ export class EdgeLink {
         this.serverHas.add(h);
       }
     }
-    const text = compact(snapshot, (h) => this.serverHas.has(h));
+    const text = compactUnits(compact(snapshot, (h) => this.serverHas.has(h)), this.units);
     this.wireUp += Buffer.byteLength(text);
     return this.send(text, sha256(snapshot), turns);
   }
@@ -150,6 +177,12 @@ export class EdgeLink {
   private readonly mine = new Map<string, string>();
   /** Waiting for the server's `blobs` answer. */
   private asking: ((have: string[] | null) => void) | null = null;
+  /** The program's sources by hash (units.ts). */
+  private readonly units: ReadonlyMap<string, string>;
+  /** The server gave back the worker this session's hello took (`idle`): hello again before the next offload. */
+  private released = false;
+  /** Waiting for the welcome to that second hello: the sources the server wants. */
+  private rehello: ((want: string[] | null) => void) | null = null;
 
   private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
     const id = this.nextId++;
@@ -179,6 +212,8 @@ export class EdgeLink {
     clearInterval(this.pinger);
     this.asking?.(null);
     this.asking = null;
+    this.rehello?.(null);
+    this.rehello = null;
     this.settle({ kind: 'fault', reason });
   }
 
@@ -192,7 +227,13 @@ export class EdgeLink {
     const m: ServerMessage | string = parseServerMessage(text);
     if (typeof m === 'string') return this.damaged(m);
     const p = this.pending;
-    if (m.type === 'welcome') return this.damaged('a second welcome');
+    if (m.type === 'welcome') {
+      if (!this.rehello) return this.damaged('a second welcome');
+      const answer = this.rehello;
+      this.rehello = null;
+      return answer(m.want ?? []);
+    }
+    if (m.type === 'idle') return void (this.released = true);
     if (m.type === 'error' && m.id === undefined) return this.die(`the server said ${m.code}: ${m.message}`);
     if (m.type === 'blobs') {
       if (!this.asking) return this.damaged('an unasked blobs answer');
@@ -207,7 +248,8 @@ export class EdgeLink {
         p.output.push({ level: m.level, text: m.text });
         return;
       case 'state': {
-        const back = expand(m.snapshot, (h) => this.mine.get(h));
+        const b = expand(m.snapshot, (h) => this.mine.get(h));
+        const back = typeof b === 'string' ? b : expandUnits(b.text, (h) => this.units.get(h));
         if (typeof back === 'string') return this.damaged(back);
         if (sha256(back.text) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
         const wire = { up: this.wireUp, down: Buffer.byteLength(m.snapshot) };
@@ -271,6 +313,8 @@ export interface EdgeRunOptions {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   link?: LinkOptions;
+  /** A session the caller opened before the program started (`openEdgeAhead`), used instead of opening one. */
+  linkAhead?: Promise<EdgeLink>;
   /** Called after each completed round trip. */
   onMigration?: (report: MigrationReport) => void;
   /**
@@ -296,7 +340,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const connect = () =>
     (link ??= options.edge === null
       ? Promise.resolve('no edge')
-      : EdgeLink.connect(options.edge, { ...options.link, ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) }).then(
+      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
             if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
@@ -386,7 +430,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       const t1 = performance.now();
       const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
-      const outcome = await l.offload(snap.text, autoTurn ? 1 : undefined);
+      const sending = l.offload(snap.text, autoTurn ? 1 : undefined);
+      // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
+      // made while the snapshot is on its way and the edge restores it, not before it leaves
+      if (snap.kind === 'full') {
+        await new Promise((resolve) => setImmediate(resolve));
+        void snap.state;
+      }
+      const outcome = await sending;
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
         giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
@@ -450,6 +501,29 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   }
 }
 
+/** Send the sources of `units` that the server named in `want`; settles when they are written to the socket. */
+function sendUnits(ws: WebSocket, units: UnitSource[], want: string[] | undefined): Promise<void> {
+  const sent = units.filter((u) => want?.includes(u.sha256)).map((u) => new Promise<void>((done) => ws.send(JSON.stringify({ type: 'unit', ...u }), () => done())));
+  return Promise.all(sent).then(() => {});
+}
+
+/** How long `openEdgeAhead` holds the program's start at most: the handshake and the sources' upload on a slow link. */
+export const EDGE_AHEAD_MS = 300;
+
+/**
+ * Open the session before the program starts, naming its units, so that the edge holds and parses their
+ * sources while the program runs (a program's first turn runs synchronously: the link could not speak
+ * before it ends). Waits until the sources are written to the socket, the link fails, or `waitMs` passed;
+ * the session (or its failure, which `runWithEdge` reports) is the result, for `EdgeRunOptions.linkAhead`.
+ */
+export async function openEdgeAhead(url: string, options: LinkOptions, waitMs = EDGE_AHEAD_MS): Promise<{ linkAhead: Promise<EdgeLink> }> {
+  const linkAhead = EdgeLink.connect(url, options);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([linkAhead.then((l) => l.unitsSent), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]).catch(() => {});
+  clearTimeout(timer);
+  return { linkAhead };
+}
+
 function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
   for (const { level, text } of lines) (level === 'warn' || level === 'error' ? options.stderr : options.stdout)(text + '\n');
 }
@@ -459,7 +533,7 @@ export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
   const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
-  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers the other side holds]` : ''}`;
+  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
 }

@@ -1,8 +1,12 @@
 // The migration protocol between a client and an edge server: JSON text messages over one WebSocket.
 //
-//   client → server  hello    { v, argv? }                   server → client  welcome { v, session, limits }
+//   client → server  hello    { v, argv?, units? }           server → client  welcome { v, session, limits, want? }
 //   (`argv`: the program's snapvm.argv, so that the session's worker makes the engine a whole snapshot is
-//   restored into while the client still runs: off the first trip's critical path)
+//   restored into while the client still runs: off the first trip's critical path; `units`: the program's
+//   compile units by SHA-256 of their source, file and kind; `want` names those the server does not hold)
+//   client → server  unit     { sha256, file, kind, text }   a unit's source the server wanted: its worker
+//                                                            parses it while the client runs, and a snapshot
+//                                                            carrying that source names it by hash (units.ts)
 //   client → server  offload  { id, snapshot, sha256 }       server → client  console { id, seq, level, text }*
 //   (`snapshot` is a whole snapshot, or after the first a delta against the state both sides last agreed
 //   on, snapshot/delta.ts; the server keeps the session's engine between offloads and replies likewise)
@@ -12,6 +16,9 @@
 //                                                            server → client  state   { id, snapshot, sha256, stats }
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
+//                                                            server → client  idle    { message }
+//                                                            (the worker taken at hello was given back: no
+//                                                            offload came in time; hello again first)
 //   client → server  blobs?   { hashes }                     server → client  blobs   { have }
 //   client → server  blob     { sha256, data }               big buffers (a model's bytes) once per server: a
 //                                                            snapshot's big base64 literals travel as markers
@@ -27,6 +34,16 @@ export const PROTOCOL_VERSION = 1;
 /** A hello's argv: at most this many strings, and characters in all. */
 export const MAX_ARGV = 256;
 export const MAX_ARGV_CHARS = 16_384;
+/** A hello's units: at most this many, each file name at most MAX_FILE characters. */
+export const MAX_UNITS = 64;
+export const MAX_FILE = 4096;
+
+/** A compile unit of the client's program, named in hello (its source goes separately, when wanted). */
+export interface UnitRef {
+  sha256: string;
+  file: string;
+  kind: 'script' | 'module';
+}
 
 export type ErrorCode =
   | 'bad-message' // not JSON, unknown type, missing or ill-typed fields
@@ -74,18 +91,20 @@ export interface OffloadStats {
 
 /** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
 export type ClientMessage =
-  | { type: 'hello'; v: number; argv?: string[] }
+  | { type: 'hello'; v: number; argv?: string[]; units?: UnitRef[] }
+  | { type: 'unit'; sha256: string; file: string; kind: 'script' | 'module'; text: string }
   | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number; more?: boolean }
   | { type: 'more'; id: number; data: string; last: boolean }
   | { type: 'blobs?'; hashes: string[] }
   | { type: 'blob'; sha256: string; data: string };
 
 export type ServerMessage =
-  | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number }
+  | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number; want?: string[] }
   | { type: 'console'; id: number; seq: number; level: string; text: string }
   | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: 'uncaught' | 'unhandled-rejection' | 'syntax'; stats: OffloadStats }
   | { type: 'blobs'; have: string[] }
+  | { type: 'idle'; message: string }
   | { type: 'error'; id?: number; code: ErrorCode; message: string };
 
 export function sha256(text: string): string {
@@ -111,11 +130,15 @@ export function parseClientMessage(text: string): ClientMessage | string {
   const m = parseJsonObject(text);
   if (typeof m === 'string') return m;
   switch (m.type) {
-    case 'hello':
+    case 'hello': {
       if (typeof m.v !== 'number') return 'hello without a version number v';
-      if (m.argv === undefined) return { type: 'hello', v: m.v };
-      if (!Array.isArray(m.argv) || m.argv.length > MAX_ARGV || !m.argv.every((a) => typeof a === 'string') || m.argv.join('').length > MAX_ARGV_CHARS) return `hello with an argv that is not a list of at most ${MAX_ARGV} strings of ${MAX_ARGV_CHARS} characters in all`;
-      return { type: 'hello', v: m.v, argv: m.argv as string[] };
+      if (m.argv !== undefined && (!Array.isArray(m.argv) || m.argv.length > MAX_ARGV || !m.argv.every((a) => typeof a === 'string') || m.argv.join('').length > MAX_ARGV_CHARS)) return `hello with an argv that is not a list of at most ${MAX_ARGV} strings of ${MAX_ARGV_CHARS} characters in all`;
+      if (m.units !== undefined && (!Array.isArray(m.units) || m.units.length > MAX_UNITS || !m.units.every(isUnitRef))) return `hello with units that are not a list of at most ${MAX_UNITS} { sha256, file (at most ${MAX_FILE} characters), kind: 'script' | 'module' }`;
+      return { type: 'hello', v: m.v, ...(m.argv === undefined ? {} : { argv: m.argv as string[] }), ...(m.units === undefined ? {} : { units: (m.units as UnitRef[]).map(({ sha256, file, kind }) => ({ sha256, file, kind })) }) };
+    }
+    case 'unit':
+      if (!isUnitRef(m) || typeof m.text !== 'string') return `unit without a sha256 hash, a file (at most ${MAX_FILE} characters), a kind 'script' or 'module' or a text string`;
+      return { type: 'unit', sha256: m.sha256, file: m.file, kind: m.kind, text: m.text };
     case 'offload':
       if (!isId(m.id)) return 'offload without a numeric id';
       if (typeof m.snapshot !== 'string') return 'offload without a snapshot string';
@@ -140,6 +163,10 @@ export function parseClientMessage(text: string): ClientMessage | string {
 /** A SHA-256 as this room writes it: 64 lower-case hex digits. */
 export const isHash = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
 
+function isUnitRef(v: unknown): v is UnitRef {
+  return isRecord(v) && isHash(v.sha256) && typeof v.file === 'string' && v.file.length <= MAX_FILE && (v.kind === 'script' || v.kind === 'module');
+}
+
 const CODES = new Set<string>(['bad-message', 'bad-version', 'bad-snapshot', 'busy', 'budget', 'memory', 'cannot-snapshot', 'internal']);
 const KINDS = new Set<string>(['uncaught', 'unhandled-rejection', 'syntax']);
 
@@ -158,6 +185,7 @@ export function parseServerMessage(text: string): ServerMessage | string {
     case 'welcome':
       if (typeof m.v !== 'number' || !isId(m.session) || !isRecord(m.limits)) return 'a welcome without v, session or limits';
       if (!isId(m.limits.offloadMs) || !isId(m.limits.memoryMb) || !isId(m.limits.maxBytes)) return 'a welcome with damaged limits';
+      if (m.want !== undefined && (!Array.isArray(m.want) || m.want.length > MAX_UNITS || !m.want.every(isHash))) return 'a welcome whose want is not a list of hashes';
       return m as unknown as ServerMessage;
     case 'console':
       if (!isId(m.id) || !isId(m.seq) || typeof m.level !== 'string' || typeof m.text !== 'string') return 'a console message without id, seq, level or text';
@@ -172,6 +200,9 @@ export function parseServerMessage(text: string): ServerMessage | string {
       return m as unknown as ServerMessage;
     case 'blobs':
       if (!Array.isArray(m.have) || !m.have.every(isHash)) return 'a blobs reply without a list of hashes';
+      return m as unknown as ServerMessage;
+    case 'idle':
+      if (typeof m.message !== 'string') return 'an idle notice without a message';
       return m as unknown as ServerMessage;
     case 'error':
       if (!CODES.has(m.code as string) || typeof m.message !== 'string') return 'an error without code or message';

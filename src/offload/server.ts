@@ -10,11 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { createHash, type Hash } from 'node:crypto';
-import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage, type UnitRef } from './protocol';
 import type { WorkerReply, WorkerRequest } from './worker';
 import type { IonnSession, PartitionCache } from './ionn-server';
 import { IONN_PATH } from './ionn-wire';
 import { BlobCache, compact, expand } from './blobs';
+import { checkUnit, compactUnits, expandUnits } from './units';
 
 export interface ServeOptions {
   /** Default 127.0.0.1; use 0.0.0.0 to serve other machines. */
@@ -31,6 +32,14 @@ export interface ServeOptions {
   maxBytes?: number;
   /** Big buffers (models) kept for all sessions, by content hash (default 512 MiB of base64). */
   blobBytes?: number;
+  /** Compile units' sources kept for all sessions, by content hash (default 64 MiB of characters). */
+  unitBytes?: number;
+  /**
+   * How long the worker a hello takes waits for the session's first offload before it is given back
+   * (default 60 000 ms; 0: held until the client leaves). The client is told (`idle`) and says hello again
+   * before it offloads.
+   */
+  helloIdleMs?: number;
   /** Steps one offload may run (loop back-edges and function entries; default 4 000 000 000). */
   steps?: number;
   /** One line per session event; default: stderr. */
@@ -97,6 +106,8 @@ class Session {
   /** A whole snapshot arriving in chunks: its hash so far; chunks wait here until the worker is ready. */
   private stream: { id: number; hash: Hash; sha256: string } | null = null;
   private queued: WorkerRequest[] | null = null;
+  /** The worker a hello took, given back if no offload comes in time (`helloIdleMs`). */
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: number,
@@ -128,18 +139,45 @@ class Session {
     if (m.type === 'hello') {
       if (m.v !== PROTOCOL_VERSION) return this.refuse('bad-version', `this server speaks protocol ${PROTOCOL_VERSION}, not ${m.v}`);
       this.helloDone = true;
-      // the engine a first whole snapshot will be restored into, made while the client runs its program
-      if (m.argv && !this.worker) {
-        this.worker = this.attach(this.server.takeWorker());
-        this.worker.thread.postMessage({ type: 'prepare', argv: m.argv } satisfies WorkerRequest);
+      for (const u of m.units ?? []) {
+        this.clientUnits.set(u.sha256, u);
+        const text = this.server.units.get(u.sha256);
+        if (text !== undefined) this.sources.set(u.sha256, text);
       }
-      return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs });
+      const want = [...this.clientUnits.keys()].filter((h) => !this.sources.has(h));
+      // the engine a first whole snapshot will be restored into, and the program's units parsed (those
+      // held now; the others when they arrive), made while the client runs its program
+      if ((m.argv || m.units?.length) && !this.worker) {
+        this.worker = this.attach(this.server.takeWorker());
+        const units = [...this.clientUnits.values()].flatMap((u) => {
+          const text = this.sources.get(u.sha256);
+          return text === undefined ? [] : [{ file: u.file, kind: u.kind, text }];
+        });
+        this.worker.thread.postMessage({ type: 'prepare', ...(m.argv ? { argv: m.argv } : {}), units } satisfies WorkerRequest);
+        this.server.log(`session ${this.id}: hello: a worker taken, ${units.length} of ${this.clientUnits.size} units to parse now`);
+        this.idleAfterHello();
+      }
+      return this.send({ type: 'welcome', v: PROTOCOL_VERSION, session: this.id, limits: this.server.limits, calibrationMs: this.server.calibrationMs, ...(want.length ? { want } : {}) });
     }
     if (!this.helloDone) return this.refuse('bad-message', 'say hello first', 'id' in m ? m.id : undefined);
     if (m.type === 'blobs?') {
       // the client holds what it asks about: the state coming back may refer to it
       for (const h of m.hashes) this.clientHas.add(h);
       return this.send({ type: 'blobs', have: m.hashes.filter((h) => this.server.blobs.has(h)) });
+    }
+    if (m.type === 'unit') {
+      const named = this.clientUnits.get(m.sha256);
+      if (!named || named.file !== m.file || named.kind !== m.kind) return this.refuse('bad-message', `a unit ${m.sha256.slice(0, 12)}… (${m.file.slice(0, 80)}) that this session's hello did not name`);
+      if (this.sources.has(m.sha256)) return; // sent twice (a second hello): the session holds it
+      let chars = m.text.length;
+      for (const s of this.sources.values()) chars += s.length;
+      if (chars > this.server.unitBytes) return this.refuse('bad-message', `a unit past the ${this.server.unitBytes} characters of source a session may hold`);
+      const why = this.server.units.put(m.sha256, m.text);
+      if (why) return this.refuse('bad-message', why);
+      this.sources.set(m.sha256, m.text);
+      this.server.log(`session ${this.id}: unit ${m.sha256.slice(0, 12)}… kept (${m.text.length} chars of ${m.file.slice(0, 80)})`);
+      // parsed by the session's worker now (an offload sent meanwhile waits behind it in the worker's queue)
+      return this.worker?.thread.postMessage({ type: 'prepare', units: [{ file: m.file, kind: m.kind, text: m.text }] } satisfies WorkerRequest);
     }
     if (m.type === 'blob') {
       const why = this.server.blobs.put(m.sha256, m.data);
@@ -158,15 +196,25 @@ class Session {
 
   /** Hashes of the blobs this session's client holds (sent, or asked about): the state going back refers to them. */
   private readonly clientHas = new Set<string>();
+  /** The compile units this session's client named in hello (it holds their sources). */
+  private readonly clientUnits = new Map<string, UnitRef>();
+  /** Their sources, once the server held them or the client sent them (kept for the session, whatever the server's cache drops): markers in either direction may name them. */
+  private readonly sources = new Map<string, string>();
 
-  /** A snapshot's text (or a chunk) with its blobs put back (blobs.ts), or null when one is missing (refused). */
+  /** A snapshot's text (or a chunk) with its blobs and units' sources put back (blobs.ts, units.ts), or null when one is missing (refused). */
   private expanded(text: string, id: number): string | null {
-    const r = expand(text, (h) => this.server.blobs.get(h));
+    const b = expand(text, (h) => this.server.blobs.get(h));
+    const r = typeof b === 'string' ? b : expandUnits(b.text, (h) => this.sources.get(h));
     if (typeof r === 'string') {
       this.refuse('bad-snapshot', r, id);
       return null;
     }
     return r.text;
+  }
+
+  /** The state going back as it travels: big buffers and sources the client holds by hash. */
+  private compacted(text: string): string {
+    return compactUnits(compact(text, (h) => this.clientHas.has(h)), this.sources);
   }
 
   /** A further chunk of a streamed snapshot: on to the worker (which restores it now); the last one is checked against the hash. */
@@ -180,6 +228,25 @@ class Session {
     if (verified === false) this.finish(id, { type: 'error', id, code: 'bad-snapshot', message: 'the snapshot does not match its sha256 (damaged on the way?)' });
   }
 
+  /** A worker taken at hello that no offload used: given back after `helloIdleMs`, the client told. */
+  private idleAfterHello(): void {
+    const ms = this.server.helloIdleMs;
+    if (ms <= 0) return;
+    const worker = this.worker;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.current || this.worker !== worker) return;
+      this.dropWorker();
+      this.server.log(`session ${this.id}: worker given back (no offload ${ms} ms after hello)`);
+      this.send({ type: 'idle', message: `the worker taken at hello was given back after ${ms} ms without an offload; say hello again before offloading` });
+    }, ms);
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
   private toWorker(r: WorkerRequest): void {
     if (this.queued) this.queued.push(r);
     else this.worker?.thread.postMessage(r);
@@ -187,6 +254,7 @@ class Session {
 
   private async offload(id: number, snapshot: string, turns: number | undefined, more: boolean, wireChars: number): Promise<void> {
     this.queued = [];
+    this.clearIdle(); // the session's worker holds its program from now on
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
     this.current = current;
     this.server.offloadStarted();
@@ -227,7 +295,7 @@ class Session {
       case 'console':
         return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
       case 'state':
-        return this.finish(r.id, { type: 'state', id: r.id, snapshot: compact(r.snapshot, (h) => this.clientHas.has(h)), sha256: sha256(r.snapshot), stats: r.stats });
+        return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats });
       case 'guest-error':
         return this.finish(r.id, { type: 'guest-error', id: r.id, summary: r.summary, stack: r.stack, kind: r.kind, stats: r.stats });
       case 'error':
@@ -254,6 +322,7 @@ class Session {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearIdle();
     if (this.current?.timer) clearTimeout(this.current.timer);
     this.endCurrent();
     this.dropWorker();
@@ -265,6 +334,9 @@ class Session {
 export class EdgeServer {
   readonly limits: Limits;
   readonly log: (line: string) => void;
+  readonly helloIdleMs: number;
+  /** The characters of source the server keeps for all sessions, and one session may hold. */
+  readonly unitBytes: number;
   private readonly http: http.Server;
   private readonly wss: WebSocketServer;
   private readonly sessions = new Set<Session>();
@@ -284,11 +356,16 @@ export class EdgeServer {
   private readonly ionnSessions = new Set<IonnSession>();
   /** Big buffers clients sent (models), by the SHA-256 of their bytes, for every session (blobs.ts). */
   readonly blobs: BlobCache;
+  /** Compile units' sources clients sent, by the SHA-256 of their text, for every session (units.ts). */
+  readonly units: BlobCache;
 
   constructor(private readonly options: ServeOptions = {}) {
     this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, steps: options.steps ?? 4_000_000_000 };
     this.maxSessions = options.maxSessions ?? 8;
+    this.helloIdleMs = options.helloIdleMs ?? 60_000;
     this.blobs = new BlobCache(options.blobBytes ?? 512 * 1024 * 1024);
+    this.unitBytes = options.unitBytes ?? 64 * 1024 * 1024;
+    this.units = new BlobCache(this.unitBytes, checkUnit, 'a unit');
     this.log = options.log ?? ((line) => void process.stderr.write(`snapvm serve: ${line}\n`));
     this.workerPath = workerFile();
     this.http = http.createServer((req, res) => this.onHttp(req, res));

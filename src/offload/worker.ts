@@ -4,7 +4,7 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
@@ -24,8 +24,11 @@ export type WorkerRequest =
     }
   /** A further chunk; the last one says whether the whole matched its hash. */
   | { type: 'more'; id: number; data: string; last: boolean; verified?: boolean }
-  /** The client said hello with its program's argv: make the engine its first (streamed) snapshot will need. */
-  | { type: 'prepare'; argv: string[] };
+  /**
+   * The client said hello with its program's argv and units: make the engine its first (streamed) snapshot
+   * will need, and parse and analyse the units' sources (a unit the server did not hold comes later alone).
+   */
+  | { type: 'prepare'; argv?: string[]; units: { file: string; kind: 'script' | 'module'; text: string }[] };
 
 /** worker → main thread */
 export type WorkerReply =
@@ -87,8 +90,18 @@ let streaming: { id: number; turns: number | undefined; restore: StreamingRestor
  */
 let ahead: { argv: string; engine: Engine; adopt: (e: Engine) => void } | null = null;
 
-function prepare(argv: string[]): void {
-  if (kept || streaming) return; // the session's program is here already
+function prepare(m: Extract<WorkerRequest, { type: 'prepare' }>): void {
+  // parsed now, found parsed when a snapshot's `$.unit` compiles the same source (a unit the client's
+  // source does not parse is left for that restore to report)
+  for (const u of m.units) {
+    try {
+      prepareUnit(u.text, u.file, u.kind);
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+    }
+  }
+  const argv = m.argv;
+  if (!argv || kept || streaming) return; // the session's program is here already
   const { options, adopt } = serverOptions();
   ahead = { argv: JSON.stringify(argv), engine: new Engine({ ...options, argv }), adopt };
 }
@@ -261,7 +274,7 @@ let stopWarming = false;
 port.on('message', (m: WorkerRequest) => {
   stopWarming = true;
   if (m?.type === 'more') return moreStream(m);
-  if (m?.type === 'prepare') return prepare(m.argv);
+  if (m?.type === 'prepare') return prepare(m);
   if (m?.type !== 'offload') return;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
   ahead = null;

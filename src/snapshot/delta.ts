@@ -206,6 +206,22 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   const knownUnits = seed ? new Set(seed.units.values()) : null;
   const cap = new Capture(engine, null, { ...options, base: seed ?? undefined });
   const full = cap.run();
+  if (!base || !seed) {
+    // nothing to diff against: the owners' hashes (for the next delta) are taken when the state is first
+    // read, which a sender can do while the snapshot is on its way
+    let state: DeltaState | undefined;
+    return {
+      kind: 'full',
+      text: full.code,
+      full,
+      get state() {
+        return (state ??= stateOf(cap, null, ownerHashes(cap), full.code));
+      },
+      get owners() {
+        return { added: this.state.hashes.size, changed: 0, dropped: 0 };
+      },
+    };
+  }
   const hashes = ownerHashes(cap);
   const whole = (fallback?: string): DeltaCapture => ({
     kind: 'full',
@@ -215,7 +231,6 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
     ...(fallback ? { fallback } : {}),
     owners: { added: hashes.size, changed: 0, dropped: 0 },
   });
-  if (!base || !seed) return whole();
   if (engine.modules.modules.size > 0) return whole('the program has modules (deltas cover scripts)');
   // a service's record is written encoded and decoded into a new live record: it cannot change in place
   if (cap.wroteEncoded) return whole("the program holds a host service's objects (deltas cover the engine's own)");
