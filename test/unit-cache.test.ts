@@ -12,7 +12,7 @@ import { codeTree, CodeFlag, type Code } from '../src/interpreter/state';
 import { Analysis, Scope, Decl } from '../src/interpreter/scope';
 
 const out: string[] = [];
-const quiet = { onConsole: (_l: string, s: string) => void out.push(s), onPrint: (s: string) => void out.push(s) };
+const quiet = { onConsole: (_l: unknown, args: unknown[]) => void out.push(args.map(String).join(' ')), onPrint: (s: string) => void out.push(s) };
 
 const PROGRAMS: { name: string; code: string; module?: boolean }[] = [
   { name: 'closures, classes, templates, toString', code: 'function mk(n) { let c = n; return { inc: () => ++c, get: function get() { return c; } }; } const o = mk(1); o.inc(); class A { #p = 2; static s = 3; m() { return this.#p; } } function tag(s, ...v) { return s.raw.join("|") + v; } console.log(o.get(), new A().m(), A.s, tag`a${1}b`, mk.toString(), o.inc.toString(), A.toString().length);' },
