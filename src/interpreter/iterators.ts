@@ -54,6 +54,8 @@ interface KindInfo {
 const MODES: IteratorMode[] = ['keys', 'values', 'entries'];
 
 type Step = { done: boolean; value: unknown };
+/** The engine's step of one of V8's iterators' `next`, taken without the call through it (`Iterators.direct`). */
+export type DirectStep = (it: object) => Step;
 
 export class Iterators {
   /** iterator → its record */
@@ -62,7 +64,7 @@ export class Iterators {
    * The engine's `next` wrappers → the step each does (V8's step, noted), for a caller that has
    * the iterator and its `next` in hand (the VM) to take without calling through the wrapper.
    */
-  readonly direct = new Map<unknown, (it: object) => Step>();
+  readonly direct = new Map<unknown, DirectStep>();
   /** Per kind, the wrapper found at `[Symbol.iterator]` where V8 looks for it, its holder, and the `next` wrapper. */
   private readonly iterable: Record<'array' | 'string', { holder: object; maker: Function; next: Function }>;
   private readonly kinds: Record<IteratorKind, KindInfo>;

@@ -466,7 +466,8 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
       if (!isObject(r)) bad(`clear of record ${String(id)}, which this state lacks`);
       if (Array.isArray(r)) r.length = 0;
       else if (r instanceof Env) r.extra = null;
-      else if (Object.getPrototypeOf(r) === Object.prototype) for (const k of Object.keys(r)) delete (r as Record<string, unknown>)[k];
+      // (every own key: an engine cache under a symbol, vm.ts DIRECT_STEP, goes with the fields it was made from)
+      else if (Object.getPrototypeOf(r) === Object.prototype) for (const k of Reflect.ownKeys(r)) delete (r as Record<PropertyKey, unknown>)[k];
     },
     /** A built-in back to what a fresh engine has (its changes, if any, follow). */
     pristine: (path: unknown) => {
