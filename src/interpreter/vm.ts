@@ -96,6 +96,8 @@ export class Env {
 export interface ClassInfo {
   fields: { key: unknown; init: Function | undefined; isPrivate: boolean }[];
   privateMethods: PrivateName[];
+  /** Static private methods and accessors: the constructor gets them at ClassFinish. */
+  staticPrivateMethods: PrivateName[];
   staticElements: { kind: 'field' | 'block'; key: unknown; init: Function | undefined; isPrivate: boolean }[];
 }
 
@@ -2011,7 +2013,7 @@ export class VM {
           const proto = this.I.objectCreate(protoParent);
           const F = this.makeFunction(c, env, proto, frame.module);
           const rec = this.closures.get(F)!;
-          rec.classInfo = { fields: [], privateMethods: [], staticElements: [] };
+          rec.classInfo = { fields: [], privateMethods: [], staticPrivateMethods: [], staticElements: [] };
           Object.setPrototypeOf(F, ctorParent);
           Object.defineProperty(F, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
           Object.defineProperty(proto, 'constructor', { value: F, writable: true, enumerable: false, configurable: true });
@@ -2052,7 +2054,7 @@ export class VM {
             if (kind === 1) pn.getter = f;
             else pn.setter = f;
           }
-          const list = isStatic ? ((ctorRec as any).staticPrivate ??= []) : ctorRec.classInfo!.privateMethods;
+          const list = isStatic ? ctorRec.classInfo!.staticPrivateMethods : ctorRec.classInfo!.privateMethods;
           if (!list.includes(pn)) list.push(pn);
           break;
         }
@@ -2060,7 +2062,7 @@ export class VM {
           const F = stack[sp - 1] as Function;
           frame.sp = sp;
           const rec = this.closures.get(F)!;
-          for (const pn of ((rec as any).staticPrivate ?? []) as PrivateName[]) this.privateAdd(F, pn, pn.value);
+          for (const pn of rec.classInfo!.staticPrivateMethods) this.privateAdd(F, pn, pn.value);
           for (const el of rec.classInfo!.staticElements) {
             if (el.kind === 'block') this.R.apply(el.init!, F, []);
             else {
