@@ -8,6 +8,8 @@
 // before the reader met it may have been applied to this one).
 import type { Engine } from '../interpreter/index';
 
+export type CanonicalNode = Node;
+export type CanonicalStmt = Stmt;
 type Node =
   | { t: 'lit'; v: unknown }
   | { t: 'id'; name: string }
@@ -392,14 +394,20 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
   }
 }
 
-/** Whether `code` is entirely in the canonical form (parsed only, nothing applied): a delta is checked before it touches an engine. */
+/** Whether `code` is entirely in the canonical form (parsed only, nothing applied). */
 export function isCanonical(code: string): boolean {
+  return parseCanonical(code) !== null;
+}
+
+/** The statements of `code` (parsed only, nothing applied), or null when it leaves the canonical form: a delta is checked before it touches an engine. */
+export function parseCanonical(code: string): Stmt[] | null {
   const parser = new Parser(code);
+  const out: Stmt[] = [];
   try {
-    while (parser.next() !== null);
-    return true;
+    for (let st = parser.next(); st !== null; st = parser.next()) out.push(st);
+    return out;
   } catch (e) {
-    if (e === NOT) return false;
+    if (e === NOT) return null;
     throw e;
   }
 }
