@@ -2,13 +2,16 @@
 // applied (delta.ts applyDelta): a delta refused here never touched the engine. Its statements name
 // records by id, and each use is checked against the kept table and the records the delta itself makes:
 // a kept record emptied (`$.clearRec`) must exist, one refilled (`$.rec` of a kept id) must be refilled
-// as its own kind, a new one is made once, every `$.ref` names a kept or a made record, every dropped
-// id is kept. (What the records then hold, and where, is checked by delta-check.ts on the state the delta
+// as its own kind, a new one is given its fields once, every `$.ref` names a kept or a made record
+// (by `$.rec`, or an environment or placeholder by its own operation), every dropped id is kept. (What the records then hold, and where, is checked by delta-check.ts on the state the delta
 // made: that needs the delta applied, so such a refusal comes after the engine changed.)
 import { SnapshotError, isObject } from './format';
 import type { CanonicalNode, CanonicalStmt } from './reader';
 import { adoptRecord, type RestoreTable } from './restore';
 import { newRestoredRecords } from './typed';
+
+/** The restore operations (restore.ts) other than `$.rec` that make a record under the id they are given first. */
+const MAKERS = new Set(['env', 'withEnv', 'promiseFunction', 'moduleStep']);
 
 /** Refuse (a SnapshotError) a delta whose statements name records the agreed state `table` and the delta do not have. */
 export function precheckDelta(statements: readonly CanonicalStmt[], table: RestoreTable): void {
@@ -54,15 +57,19 @@ export function precheckDelta(statements: readonly CanonicalStmt[], table: Resto
     if (st.t === 'var') st.decls.forEach(([, e]) => walk(e));
     else walk(st.t === 'assign' ? st.value : st.e);
   }
-  // the records the delta makes (a kept one refilled as its own kind)
+  // the records the delta makes (a kept one refilled as its own kind); environments and placeholders
+  // (their fields come with a `$.rec` of the same id) are made by their own operations
   const makes = new Set<number>();
+  for (const c of calls) if (MAKERS.has(op(c)!)) makes.add(idOf(c.args[0]));
+  const recs = new Set<number>();
   for (const c of calls) {
     if (op(c) !== 'rec') continue;
     const id = idOf(c.args[0]);
     const kind = c.args[1]?.t === 'lit' ? String(c.args[1].v) : '';
     const kept = keptKind(id);
     if (kept !== undefined && kept !== kind) bad(`record ${id} given as a ${kind} record, which it is not`);
-    if (kept === undefined && makes.has(id)) bad(`record ${id} made twice`);
+    if (recs.has(id)) bad(`record ${id} made twice`);
+    recs.add(id);
     makes.add(id);
   }
   for (const c of calls) {
