@@ -23,12 +23,12 @@ t.test('importing the light door and installing the guest APIs loads neither onn
     const costs = { model: 'm', n: 2, names: ['a', 'b'], clientMs: [10, 10], serverMs: [1, 1], weightBytes: [1e3, 1e3], inputBytes: [10, 10], outputBytes: [10, 10], loadMs: [0, 0] };
     const plan = l.PLANNERS.efficiency.plan(costs, { bandwidth: 1e6, rttMs: 1, uploaded: new Set([0, 1]) }, { notUploaded: 'forbid' });
     console.log(heavy(), plan.onServer.join(','));
-    l.partition();
+    l.loadPartition();
     console.log(heavy());
-    l.runtime();
+    l.loadRuntime();
     console.log(heavy());`).split('\n');
   t.equal(out[0], 'none', 'after the import: none');
   t.equal(out[1], 'none true,true', 'after installing the guest APIs and planning: none (the plan is made)');
-  t.equal(out[2], 'onnx-proto', 'partition() loads onnx-proto');
-  t.equal(out[3], 'onnx-proto,onnxruntime-node', 'runtime() loads onnxruntime-node');
+  t.equal(out[2], 'onnx-proto', 'loadPartition() loads onnx-proto');
+  t.equal(out[3], 'onnx-proto,onnxruntime-node', 'loadRuntime() loads onnxruntime-node');
 });

@@ -77,8 +77,11 @@ function afterFirstTrip({ a, first }: ReturnType<typeof client>, down: string): 
 /** Refill records: statements inserted before `$.link()` of a genuine delta. */
 const refill = (delta: string, stmts: string) => delta.replace('\n$.link();\n', `\n${stmts}\n$.link();\n`);
 
-/** The rows: the forged statements and the position the refusal must name. */
-function rows(ids: Record<string, number>): [string, string, RegExp][] {
+/**
+ * The rows: the forged statements, the position the refusal must name, and (false) when it is refused
+ * before the delta touches the engine (delta-precheck.ts: a record refilled as another kind).
+ */
+function rows(ids: Record<string, number>): [string, string, RegExp, boolean?][] {
   const { idleFrame: f, iterator, args, cap, promise, reaction, flag, gen } = ids;
   return [
     [
@@ -93,7 +96,7 @@ function rows(ids: Record<string, number>): [string, string, RegExp][] {
     ["an unchanged frame's arguments refilled with a record", `$.clearRec(${args}); $.rec(${args}, "list", [$.ref(${iterator})]);`, /frame \d+ \(idle.*arguments: item 0: an engine record .*where the engine holds a guest value/],
     ["a resolving function's flag refilled with a frame", `$.clearRec(${flag}); $.rec(${flag}, "object", ["value", $.ref(${f})]);`, /the state of a promise function: resolving function state field 'alreadyResolved': flag field 'value': a frame where the engine holds a boolean/],
     ["a suspended generator's state refilled as not yet started", `$.clearRec(${gen}); $.rec(${gen}, "object", ["frame", null, "state", "suspendedStart", "async", false, "queue", $.ref(9001)]); $.rec(9001, "list", []);`, /generator: a generator suspendedStart without a frame/],
-    ["a host capability refilled as an object record", `$.clearRec(${cap}); $.rec(${cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`, /record \d+ given as a object record, which it is not/],
+    ["a host capability refilled as an object record", `$.clearRec(${cap}); $.rec(${cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`, /record \d+ given as a object record, which it is not/, false],
     ['a new record in a global binding', `$.rec(${9000}, "object", []); $.lexical("leak", $.ref(9000), false);`, /reference to record 9000|global binding 'leak': an engine record/],
   ];
 }
@@ -109,7 +112,7 @@ t.test('in process: every forged delta is refused, naming the position; the genu
   };
   const c = client();
   const { genuine, ids } = afterFirstTrip(c, edgeOf(c.first.text).down);
-  for (const [what, stmts, message] of rows(ids)) {
+  for (const [what, stmts, message, touched = true] of rows(ids)) {
     // a fresh edge for each row (a refused delta may have begun changing its engine)
     const e = edgeOf(c.first.text);
     let err: unknown = null;
@@ -120,7 +123,8 @@ t.test('in process: every forged delta is refused, naming the position; the genu
     }
     t.ok(err instanceof DeltaRefused, `${what}: refused`);
     t.match(String((err as Error)?.message), message, `${what}: the error names the position`);
-    t.ok((err as DeltaRefused)?.touched, `${what}: refused after the delta began (the receiver continues from a whole snapshot)`);
+    if (touched) t.ok((err as DeltaRefused)?.touched, `${what}: refused after the delta began (the receiver continues from a whole snapshot)`);
+    else t.equal((err as DeltaRefused)?.touched, false, `${what}: refused before the delta began`);
   }
   const e = edgeOf(c.first.text);
   // refusals before anything changes: another state, a damaged envelope
@@ -139,6 +143,67 @@ t.test('in process: every forged delta is refused, naming the position; the genu
   t.equal(e.engine.evaluateScript('JSON.stringify(o)'), before);
   applyDelta(e.engine, e.state, genuine);
   t.equal(e.engine.evaluateScript('o.n'), 1, 'the genuine delta applies');
+});
+
+/**
+ * Everything a delta can reach in an engine holding `state`, shallowly: each kept record's and object's
+ * own keys and values (descriptors), each object's prototype and extensibility, the job queue, timers
+ * and pending rejections. Equal before and after: the engine was not touched (not merely put back).
+ */
+function reachable(engine: Engine, state: DeltaState): unknown[] {
+  const out: unknown[] = [];
+  const own = (o: object) => {
+    for (const k of Reflect.ownKeys(o)) {
+      const d = Reflect.getOwnPropertyDescriptor(o, k)!;
+      out.push(k, d.value, d.get, d.set, d.writable, d.enumerable, d.configurable);
+    }
+  };
+  state.table.recs.forEach((r, id) => (out.push('r', id, r), typeof r === 'object' && r !== null && own(r)));
+  state.table.objs.forEach((o, id) => {
+    out.push('o', id, o);
+    if ((typeof o === 'object' && o !== null) || typeof o === 'function') (own(o), out.push(Object.getPrototypeOf(o), Object.isExtensible(o)));
+  });
+  out.push('jobs', ...engine.queue.jobs, 'timers');
+  for (const [id, timer] of engine.timers.timers) out.push(id, timer, ...Object.values(timer));
+  out.push('rejections', ...engine.rejections.pending);
+  return out;
+}
+
+t.test('in process: a delta naming records the state and the delta lack is refused before it touches the engine', async (t) => {
+  const c = client();
+  const r = Engine.restoreForDeltas(c.first.text, { onConsole: () => {} });
+  completeMove(r.engine, 'edge');
+  r.engine.runJobs();
+  const back = captureDelta(r.engine, r.state!, { portable: false });
+  const { genuine, ids } = afterFirstTrip(c, back.text);
+  const e = { engine: r.engine, state: back.state };
+  const before = reachable(e.engine, e.state);
+  const forged: [string, string, RegExp][] = [
+    ['a record refilled as another kind', `$.clearRec(${ids.cap}); $.rec(${ids.cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`, /record \d+ given as a object record, which it is not/],
+    ['a record emptied that the state lacks', '$.clearRec(9999);', /clear of record 9999, which this state lacks/],
+    ['a reference to a record nobody made', '$.lexical("leak", $.ref(9000), false);', /reference to record 9000, which the snapshot never made/],
+    ['a new record made twice', '$.rec(9000, "list", []); $.rec(9000, "list", []);', /record 9000 made twice/],
+    ['a drop of a record the state lacks', '$.drop([], [9999]);', /a drop of record 9999, which this state lacks/],
+  ];
+  // every statement of the genuine delta (emptying known objects and records, refilling them…) comes first
+  for (const [what, stmts, message] of forged) {
+    const err = (() => {
+      try {
+        applyDelta(e.engine, e.state, refill(genuine, stmts));
+      } catch (x) {
+        return x;
+      }
+      return undefined;
+    })();
+    t.ok(err instanceof DeltaRefused, `${what}: refused`);
+    t.match(String((err as Error)?.message), message, `${what}: the error says why`);
+    t.equal((err as DeltaRefused)?.touched, false, `${what}: before the delta began`);
+    const after = reachable(e.engine, e.state);
+    t.ok(after.length === before.length && after.every((v, i) => Object.is(v, before[i])), `${what}: every record and object of the state, the queues and timers are as they were`);
+  }
+  // the same engine, never rolled back, takes the genuine delta
+  applyDelta(e.engine, e.state, genuine);
+  t.equal(e.engine.evaluateScript('o.n'), 1, 'the genuine delta applies on the engine the forged ones were refused by');
 });
 
 t.test('a real edge: forged deltas refused, its state as it was after each, nothing prints reached', async (t) => {

@@ -8,14 +8,11 @@
 import { Code, CodeFlag, SourceFile } from './code';
 import type { Analysis, Node, Scope } from './scope';
 import type { CompileOptions } from './compiler';
-import type { FunctionKind } from './code';
 
 /** How an uncompiled Code's body is compiled later (compiler.ts `compileLazy`). */
 export class LazyBody {
   /** Set when the parent's body is compiled (it knows the name and kind the function gets: they are written on the Code). */
   declared = false;
-  /** `method`/`getter`/`setter`/constructor kinds as the parent asked (compileBody's methodKind). */
-  methodKind: FunctionKind | undefined = undefined;
   /** A field initializer's static name (null for a computed key). */
   staticName: string | null = null;
   constructor(

@@ -133,7 +133,7 @@ export function compileLazy(code: Code): void {
   const fc = new FunctionCompiler(lazy.analysis, s, lazy.node, code.kind, lazy.opts, lazy.unit, code.name);
   if (lazy.role === 'field') fc.compileField(lazy.node, lazy.staticName);
   else if (lazy.role === 'staticBlock') fc.compileStaticBody();
-  else fc.compileBody(lazy.methodKind);
+  else fc.compileBody();
 }
 
 /** Make `code` declared (its name and kind known): compile the bodies of the ancestors that are not yet (a snapshot names any Code of a unit). */
@@ -489,15 +489,15 @@ class FunctionCompiler {
       length++;
     }
     const code = declare(this.unit.shell(node), kind, name, scope.strict, functionFlags(kind, kindOverride, scope), length, params.map((p) => (p.type === 'Identifier' ? p.name : '')), this.opts.file.text.slice(node.start, node.end));
-    (code.lazy as LazyBody).methodKind = kindOverride;
     return code;
   }
 
-  compileBody(methodKind?: FunctionKind): Code {
+  compileBody(): Code {
     const node = this.node;
     const s = this.fnScope;
     const kind = this.kind;
-    this.flags = functionFlags(kind, methodKind, s);
+    // the flags its declaration gave it (compileFunction: functionFlags of its kind and scope)
+    this.flags = this.unit.shell(node).flags & ~CodeFlag.Lazy;
     this.retReg = this.reg();
     // Parameters and body share one scope here (NON-SPEC: no separate var environment when
     // parameters have expressions).

@@ -54,6 +54,19 @@ interface KindInfo {
 const MODES: IteratorMode[] = ['keys', 'values', 'entries'];
 
 type Step = { done: boolean; value: unknown };
+/**
+ * The parameters and body of a function that makes a RegExp string iterator: V8's
+ * RegExp.prototype[Symbol.matchAll] (`matchAll`) called (`apply`) on a stand-in `this` (plain data, no
+ * guest code) whose species constructor (`species`: Symbol.species) hands it `matcher`, so the iterator
+ * is over a regexp the caller knows. The engine's (`Iterators.matchAllOver`) and a portable section's.
+ */
+export const matchAllOverText = (matchAll: string, apply: string, species: string): string => `(matcher, flags, lastIndex, string) {
+  var C = { __proto__: null };
+  C[${species}] = function () { return matcher; };
+  return ${apply}(${matchAll}, { __proto__: null, constructor: C, flags: flags, lastIndex: lastIndex }, [string]);
+}`;
+/** The engine's step of one of V8's iterators' `next`, taken without the call through it (`Iterators.direct`). */
+export type DirectStep = (it: object) => Step;
 
 export class Iterators {
   /** iterator → its record */
@@ -62,7 +75,7 @@ export class Iterators {
    * The engine's `next` wrappers → the step each does (V8's step, noted), for a caller that has
    * the iterator and its `next` in hand (the VM) to take without calling through the wrapper.
    */
-  readonly direct = new Map<unknown, (it: object) => Step>();
+  readonly direct = new Map<unknown, DirectStep>();
   /** Per kind, the wrapper found at `[Symbol.iterator]` where V8 looks for it, its holder, and the `next` wrapper. */
   private readonly iterable: Record<'array' | 'string', { holder: object; maker: Function; next: Function }>;
   private readonly kinds: Record<IteratorKind, KindInfo>;
@@ -181,14 +194,10 @@ export class Iterators {
     const realm = this.realm;
     const g = realm.global as any;
     const original = this.kinds.regexp.make.values!;
-    this.matchAllOver = realm.realmEval<(m: Function) => never>(`(function (matchAll) {
+    this.matchAllOver = realm.realmEval<(m: Function, apply: Function, species: symbol) => never>(`(function (matchAll, apply, species) {
       'use strict';
-      return function (matcher, flags, lastIndex, string) {
-        var species = function () { return matcher; };
-        var standIn = { __proto__: null, constructor: { __proto__: null, [Symbol.species]: species }, flags: flags, lastIndex: lastIndex };
-        return matchAll.call(standIn, string);
-      };
-    })`)(original);
+      return function ${matchAllOverText('matchAll', 'apply', 'species')};
+    })`)(original, g.Reflect.apply, Symbol.species);
     const steps = realm.realmEval<(m: Function, RegExpCtor: Function, over: Function) => Function>(`(function (matchAll, RegExpCtor, over) {
       'use strict';
       var newTargetProbe = function () {};

@@ -13,6 +13,7 @@ export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
 export type { Job } from './jobs';
 export type { IteratorKind, IteratorMode, TrackedIterator } from './iterators';
+export { matchAllOverText } from './iterators';
 export type { ModuleRecord, ModuleStep } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */

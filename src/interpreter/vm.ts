@@ -1,6 +1,6 @@
 // The virtual machine: frames, environments and handlers are plain records; a guest→guest call pushes
 // a frame and never recurses on the host stack. Guest values are real V8 objects of the guest realm.
-import { Iterators } from './iterators';
+import { Iterators, type DirectStep } from './iterators';
 import { Finalization } from './weak';
 import { types } from 'node:util';
 import { Op } from './opcodes';
@@ -96,6 +96,8 @@ export class Env {
 export interface ClassInfo {
   fields: { key: unknown; init: Function | undefined; isPrivate: boolean }[];
   privateMethods: PrivateName[];
+  /** Static private methods and accessors: the constructor gets them at ClassFinish. */
+  staticPrivateMethods: PrivateName[];
   staticElements: { kind: 'field' | 'block'; key: unknown; init: Function | undefined; isPrivate: boolean }[];
 }
 
@@ -167,10 +169,19 @@ export class Frame {
   }
 }
 
+/**
+ * An iterator record's `next` resolved once (GetIterator) to the engine's step for V8's iterators
+ * (`Iterators.direct`), null for any other `next`; absent on a record made elsewhere or restored (resolved
+ * at its first step). A symbol key: records are written out and checked by their string keys, so no
+ * snapshot holds it (and a delta's refill of a record, which empties it whole, drops it).
+ */
+const DIRECT_STEP: unique symbol = Symbol('direct step');
+
 interface IteratorRecord {
   iterator: any;
   next: any;
   done: boolean;
+  [DIRECT_STEP]?: DirectStep | null;
   /**
    * Array mode: `iterator` is the array itself and this is the next index. Used when the array's
    * iteration is V8's own and untouched: it is what V8's array iterator would do, without the
@@ -633,7 +644,8 @@ export class VM {
     }
     const it = this.R.apply(m, obj, []);
     if (it === null || (typeof it !== 'object' && typeof it !== 'function')) this.throwError('TypeError', 'Result of the Symbol.iterator method is not an object');
-    return { iterator: it, next: this.ops.get(it, 'next'), done: false };
+    const next = this.ops.get(it, 'next');
+    return { iterator: it, next, done: false, [DIRECT_STEP]: this.iterators.direct.get(next) ?? null };
   }
   createAsyncFromSyncIterator(sync: IteratorRecord): IteratorRecord {
     return (this.host as any).createAsyncFromSyncIterator(sync);
@@ -656,6 +668,7 @@ export class VM {
     for (let i = 0; i < rec.index; i++) this.R.apply(this.I.ArrayIteratorNext, it, []);
     rec.iterator = it;
     rec.next = this.I.ArrayIteratorNext;
+    rec[DIRECT_STEP] = this.iterators.direct.get(rec.next) ?? null;
     rec.index = undefined;
   }
 
@@ -671,8 +684,9 @@ export class VM {
       return { done: false, value: this.ops.get(a, i) };
     }
     // (V8's iterators: the engine's `next` wrapper's step, taken without the call through it)
-    const direct = this.iterators.direct.get(rec.next);
-    if (direct !== undefined) {
+    let direct = rec[DIRECT_STEP];
+    if (direct === undefined) direct = rec[DIRECT_STEP] = this.iterators.direct.get(rec.next) ?? null;
+    if (direct !== null) {
       const r = direct(rec.iterator);
       if (!r.done) return r;
       rec.done = true;
@@ -1999,7 +2013,7 @@ export class VM {
           const proto = this.I.objectCreate(protoParent);
           const F = this.makeFunction(c, env, proto, frame.module);
           const rec = this.closures.get(F)!;
-          rec.classInfo = { fields: [], privateMethods: [], staticElements: [] };
+          rec.classInfo = { fields: [], privateMethods: [], staticPrivateMethods: [], staticElements: [] };
           Object.setPrototypeOf(F, ctorParent);
           Object.defineProperty(F, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
           Object.defineProperty(proto, 'constructor', { value: F, writable: true, enumerable: false, configurable: true });
@@ -2040,7 +2054,7 @@ export class VM {
             if (kind === 1) pn.getter = f;
             else pn.setter = f;
           }
-          const list = isStatic ? ((ctorRec as any).staticPrivate ??= []) : ctorRec.classInfo!.privateMethods;
+          const list = isStatic ? ctorRec.classInfo!.staticPrivateMethods : ctorRec.classInfo!.privateMethods;
           if (!list.includes(pn)) list.push(pn);
           break;
         }
@@ -2048,7 +2062,7 @@ export class VM {
           const F = stack[sp - 1] as Function;
           frame.sp = sp;
           const rec = this.closures.get(F)!;
-          for (const pn of ((rec as any).staticPrivate ?? []) as PrivateName[]) this.privateAdd(F, pn, pn.value);
+          for (const pn of rec.classInfo!.staticPrivateMethods) this.privateAdd(F, pn, pn.value);
           for (const el of rec.classInfo!.staticElements) {
             if (el.kind === 'block') this.R.apply(el.init!, F, []);
             else {

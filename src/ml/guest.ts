@@ -2,7 +2,7 @@
 // reads of guest typed arrays through the host's %TypedArray% getters (internal slots, no guest code
 // runs), guest promises settled from host work, and guest errors.
 import type { HostServices } from '../interpreter/index';
-import { onnx } from './lazy';
+import { loadOnnx } from './lazy';
 import { taName, taBuffer, taOffset, taBytes, taLength } from '../typed-arrays';
 
 export type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string';
@@ -175,7 +175,7 @@ export function messageOf(e: unknown): string {
 export function modelStore(kit: RealmKit) {
   const stored = new Map<string, unknown>();
   return {
-    hash: (bytes: Uint8Array): string => onnx().contentHash(bytes),
+    hash: (bytes: Uint8Array): string => loadOnnx().contentHash(bytes),
     /** The realm copy of a model's bytes a snapshot writes. */
     encode(hash: string, bytes: Uint8Array): unknown {
       let r = stored.get(hash);
@@ -190,7 +190,7 @@ export function modelStore(kit: RealmKit) {
     decode(hash: string, realmBytes: unknown, what: string): Uint8Array {
       if (typedArrayName(realmBytes) !== 'Uint8Array') throw new Error(`${what}: the model's bytes are missing`);
       const bytes = copyTypedArray(realmBytes);
-      if (onnx().contentHash(bytes) !== hash) throw new Error(`${what}: the model's bytes do not match their hash ${hash}`);
+      if (loadOnnx().contentHash(bytes) !== hash) throw new Error(`${what}: the model's bytes do not match their hash ${hash}`);
       stored.set(hash, realmBytes);
       return bytes;
     },

@@ -1,5 +1,7 @@
 // The ML room's door: ONNX building, the model zoo, layer partitions, profiles and onnxruntime-node
-// sessions. Other rooms import only from here.
+// sessions. Other rooms import only from here (or from the light door, light.ts, whose list this one
+// takes whole and adds the heavy modules to).
+export * from './light';
 export { onnx, DataType, contentHash, encodeModel, decodeModel, elementBytes, floatTensor, int64Tensor, floatData, tensorBytes, valueInfo, describeValue, type Model } from './onnx';
 export { GraphBuilder, float, floats, type AttributeValue, type NodeOptions } from './builder';
 export { parsePrototxt, type TextMessage } from './prototxt';
@@ -10,6 +12,3 @@ export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, for
 export { ort, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
 export { ortService, type OrtServiceOptions, type SessionRunner } from './ort-guest';
 export { webnnService, type WebnnServiceOptions } from './webnn';
-export { guestMlServices, type GuestMlOptions } from './services';
-export { planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder, layerRuns, alignToGroups, PLANNERS, type PlanCosts, type LinkState, type PlanOptions, type ExecutionPlan, type Planner } from './plan';
-export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, segmentPlanCosts, placementPlanner, type DagCosts, type DagPlan } from './plan-dag';

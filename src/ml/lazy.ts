@@ -6,7 +6,7 @@ import type * as Onnx from './onnx';
 import type * as Partition from './partition';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-export const runtime = (): typeof Runtime => require('./runtime');
-export const builder = (): typeof Builder => require('./builder');
-export const onnx = (): typeof Onnx => require('./onnx');
-export const partition = (): typeof Partition => require('./partition');
+export const loadRuntime = (): typeof Runtime => require('./runtime');
+export const loadBuilder = (): typeof Builder => require('./builder');
+export const loadOnnx = (): typeof Onnx => require('./onnx');
+export const loadPartition = (): typeof Partition => require('./partition');

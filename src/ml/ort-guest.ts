@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { HostService, HostServices } from '../interpreter/index';
 import type * as ort from 'onnxruntime-node';
 import type { Device } from './runtime';
-import { runtime } from './lazy';
+import { loadRuntime } from './lazy';
 import { inside, withinRoots } from '../paths';
 import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taLength, HOST_ARRAYS, TYPE_OF_ARRAY, ARRAY_OF_TYPE, type TensorType } from './guest';
 
@@ -137,13 +137,13 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
         if (typeof s !== 'string') fail(`string tensor: element ${i} is not a string`);
         strings.push(s as string);
       }
-      return new (runtime().ort.Tensor)('string', strings, r.dims);
+      return new (loadRuntime().ort.Tensor)('string', strings, r.dims);
     }
     const bytes = copyTypedArray(r.data);
     const Host = HOST_ARRAYS[r.type] as unknown as { new (b: ArrayBuffer, o: number, n: number): any; BYTES_PER_ELEMENT: number };
     const data = new Host(bytes.buffer as ArrayBuffer, 0, bytes.byteLength / Host.BYTES_PER_ELEMENT);
     if (data.length !== r.dims.reduce((a, b) => a * b, 1)) fail(`ort.Tensor: its data no longer fits dims [${r.dims}]`);
-    return new (runtime().ort.Tensor)(r.type, data, r.dims);
+    return new (loadRuntime().ort.Tensor)(r.type, data, r.dims);
   };
 
   /** A guest tensor holding a copy of onnxruntime's result. */
@@ -166,7 +166,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   const InferenceSession = host.native('InferenceSession', 0, () => fail('use ort.InferenceSession.create(model, options) to make a session'), true) as Function & { prototype: object };
   const SessionPrototype = InferenceSession.prototype;
   const open = (model: Uint8Array, device: Device, sessionOptions: ort.InferenceSession.SessionOptions) =>
-    runtime().createSession(model, device, sessionOptions).then((choice) => {
+    loadRuntime().createSession(model, device, sessionOptions).then((choice) => {
       options.onNote?.(choice.note);
       return choice.session;
     });

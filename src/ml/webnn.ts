@@ -11,7 +11,7 @@
 // Reflect and the host's %TypedArray% getters, and everything handed out is made in the realm.
 import type { HostService, HostServices } from '../interpreter/index';
 import type * as ort from 'onnxruntime-node';
-import { runtime, builder } from './lazy';
+import { loadRuntime, loadBuilder } from './lazy';
 import { guestTools, modelStore, typedArrayName, copyTypedArray, arrayBufferBytes, taBuffer, taOffset, taBytes, HOST_ARRAYS, ARRAY_OF_TYPE, type TensorType } from './guest';
 
 export interface WebnnServiceOptions {
@@ -74,7 +74,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     let entry = sessions.get(key);
     if (!entry) {
       const provider = g.context.provider as 'cpu' | 'cuda' | 'webgpu';
-      const session = runtime().ort.InferenceSession.create(g.model, { executionProviders: [provider] });
+      const session = loadRuntime().ort.InferenceSession.create(g.model, { executionProviders: [provider] });
       session.catch(() => {}); // awaited (and reported) by whoever uses it
       sessions.set(key, (entry = { session, refs: 0 }));
     }
@@ -100,9 +100,9 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (!p) {
       p = (async () => {
         if (deviceType !== 'gpu') return 'cpu';
-        const g = new (builder().GraphBuilder)('probe', 13);
+        const g = new (loadBuilder().GraphBuilder)('probe', 13);
         g.output(g.node('Identity', [g.input('x', [1])], {}, { outputs: ['y'] }));
-        const choice = await runtime().createSession(g.bytes(), 'gpu');
+        const choice = await loadRuntime().createSession(g.bytes(), 'gpu');
         await choice.session.release();
         note(`WebNN: deviceType 'gpu': ${choice.note.replace(/^onnxruntime-node: /, '')}`);
         return choice.provider;
@@ -645,8 +645,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
 
   /** The ONNX model of the operations that lead to `outputs`; inputs and outputs get positional names. */
   function emitModel(outputs: [string, OperandRecord][]): { bytes: Uint8Array; inputs: Port[]; outputs: Port[] } {
-    const g = new (builder().GraphBuilder)('webnn', 20);
-    const floatAttr = builder().float;
+    const g = new (loadBuilder().GraphBuilder)('webnn', 20);
+    const floatAttr = loadBuilder().float;
     const names = new Map<OperandRecord, string>();
     const done = new Map<NodeRecord, string[]>();
     const inputs: Port[] = [];
@@ -859,7 +859,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     g.inputs.forEach((p, i) => {
       const b = bytes[i]!;
       const Host = HOST_ARRAYS[p.dataType] as unknown as { new (b: ArrayBuffer, o: number, n: number): any };
-      feeds[p.onnx] = new (runtime().ort.Tensor)(p.dataType, new Host(b.buffer as ArrayBuffer, b.byteOffset, sizeOf(p.shape)), p.shape);
+      feeds[p.onnx] = new (loadRuntime().ort.Tensor)(p.dataType, new Host(b.buffer as ArrayBuffer, b.byteOffset, sizeOf(p.shape)), p.shape);
     });
     return feeds;
   };

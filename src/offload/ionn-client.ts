@@ -359,16 +359,19 @@ export class IonnClient {
       this.stored.add(m.layer);
       this.emit({ kind: 'stored', at: this.now, layer: m.layer });
     } else if (m.type === 'loaded') {
-      this.settleGroup(m.layers[0]!);
-      this.addGroup(m.layers[0]!, m.layers[0]! + m.layers.length);
+      const [from, to] = [m.layers[0]!, m.layers[0]! + m.layers.length];
+      this.settleGroup(from, to);
+      this.addGroup(from, to);
       for (const l of m.layers) this.inTransit.delete(l);
       this.emit({ kind: 'loaded', at: this.now, layers: m.layers, loadMs: m.loadMs });
     } else if (m.type === 'error') {
       this.log(`ionn: upload of layer ${m.layer ?? '?'} refused: ${m.code}: ${m.message}`);
-      this.settleGroup(m.layer ?? -1);
+      // A refused group names its layers as asked (another refusal, a chunk's, names a layer only).
+      const group = m.layers?.length ? ([m.layers[0]!, m.layers[0]! + m.layers.length] as const) : null;
+      if (group) this.settleGroup(...group);
       // A refused group the upload sent: its layers never arrive (one a query asked for only costs that query's wish).
-      const run = this.sentGroups.find((g) => g[0] === m.layer);
-      if (!run && this.groupsAsked.has(m.layer ?? -1)) return this.wakeAll();
+      const run = group && this.sentGroups.find((g) => g[0] === group[0] && g[1] === group[1]);
+      if (group && !run) return this.wakeAll();
       for (const l of run ? range(run[0], run[1]) : [m.layer ?? -1]) {
         if (this.uploaded.has(l)) continue;
         this.refused.add(l);
@@ -392,9 +395,9 @@ export class IonnClient {
     this.ch.send({ type: 'group', layers: range(from, to) });
   }
 
-  /** The server answered (loaded or refused) the group asked for from layer `from`. */
-  private settleGroup(from: number): void {
-    const k = this.pendingGroups.findIndex((g) => g[0] === from);
+  /** The server answered (loaded or refused) the group [from, to) asked for. */
+  private settleGroup(from: number, to: number): void {
+    const k = this.pendingGroups.findIndex((g) => g[0] === from && g[1] === to);
     if (k >= 0) this.pendingGroups.splice(k, 1);
   }
   private acks: { at: number; bytes: number; busy: boolean }[] = [];

@@ -5,13 +5,13 @@
 // other threads hold. A session here is one *group*: consecutive chain layers, joined from their
 // uploaded one-layer sub-models (partition.ts `joinPieces`), with every boundary inside as an output.
 import { parentPort } from 'node:worker_threads';
-import { runtime, onnx, partition, builder } from '../ml/light';
+import { loadRuntime, loadOnnx, loadPartition, loadBuilder } from '../ml/light';
 
 // This thread exists to run onnxruntime: the heavy modules load at once.
-const { ort } = runtime();
-const { decodeModel, encodeModel } = onnx();
-const { joinPieces } = partition();
-const { GraphBuilder } = builder();
+const { ort } = loadRuntime();
+const { decodeModel, encodeModel } = loadOnnx();
+const { joinPieces } = loadPartition();
+const { GraphBuilder } = loadBuilder();
 
 export interface HostTensor {
   name: string;

@@ -315,7 +315,7 @@ export class IonnSession {
     if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(encodeFrame(m, payload));
   }
 
-  private refuse(code: IonnErrorCode, message: string, where: { id?: number; layer?: number } = {}): void {
+  private refuse(code: IonnErrorCode, message: string, where: { id?: number; layer?: number; layers?: number[] } = {}): void {
     this.log(`ionn: refused: ${code}: ${message}`);
     this.send({ type: 'error', ...where, code, message });
   }
@@ -383,15 +383,17 @@ export class IonnSession {
     const bad = layers.find((l) => typeof l === 'string');
     if (bad !== undefined || !layers.length) return this.refuse('bad-message', String(bad ?? 'group.layers is empty'));
     const from = layers[0] as number;
-    if (!(layers as number[]).every((l, k) => l === from + k)) return this.refuse('bad-message', `group.layers must be consecutive layers, not ${layers.join(', ')}`, { layer: from });
+    // a refusal names the group as asked (its layers): the client may have several asked from one layer
+    const group = { layer: from, layers: layers as number[] };
+    if (!(layers as number[]).every((l, k) => l === from + k)) return this.refuse('bad-message', `group.layers must be consecutive layers, not ${layers.join(', ')}`, group);
     const hashes = (layers as number[]).map((l) => this.parts[l]!);
     const missing = hashes.findIndex((x) => !this.cache.has(x));
-    if (missing >= 0) return this.refuse('not-uploaded', `layer ${from + missing} was not uploaded`, { layer: from });
+    if (missing >= 0) return this.refuse('not-uploaded', `layer ${from + missing} was not uploaded`, group);
     try {
       const loaded = await this.cache.load(hashes);
       this.send({ type: 'loaded', layers: layers as number[], loadMs: loaded.loadMs });
     } catch (e) {
-      this.refuse('bad-part', `layers ${from}…${from + layers.length - 1}: ${(e as Error).message.split('\n')[0]}`, { layer: from });
+      this.refuse('bad-part', `layers ${from}…${from + layers.length - 1}: ${(e as Error).message.split('\n')[0]}`, group);
     }
   }
 

@@ -9,7 +9,7 @@
 //                                                                             (last chunk) → stored { layer }
 //   client → server  group  { layers: [a, a+1, …] } (stored layers)         → loaded { layers, loadMs }
 //   client → server  run    { id, layers: [i, i+1, …], tensors } + bytes   → result { id, tensors, ms, load, wallMs, loadWaitMs } + bytes
-//   server → client  error  { id?, layer?, code, message }
+//   server → client  error  { id?, layer?, layers?, code, message }   (`layers`: the group refused, as asked)
 //
 // A layer's bytes (its one-layer sub-model) are kept under the SHA-256 of those bytes (checked on
 // arrival), named per model by the model's SHA-256: a second client of the same model finds its
@@ -46,7 +46,8 @@ export type IonnServerMessage =
   | { type: 'loaded'; layers: number[]; loadMs: number }
   /** `ms`: each group's run; `wallMs`: from reading the request to sending this (waits and copies included); `loadWaitMs`: of which waiting for a group still loading. */
   | { type: 'result'; id: number; tensors: WireTensor[]; ms: number[]; load: number; wallMs: number; loadWaitMs: number }
-  | { type: 'error'; id?: number; layer?: number; code: IonnErrorCode; message: string };
+  /** `layers`: a refused group's layers as the client asked for them (the group's identity); absent for other refusals. */
+  | { type: 'error'; id?: number; layer?: number; layers?: number[]; code: IonnErrorCode; message: string };
 
 export function encodeFrame(header: object, payload: readonly Uint8Array[] = []): Buffer {
   const head = Buffer.from(JSON.stringify(header), 'utf8');

@@ -926,11 +926,10 @@ export class Capture {
       const info = rec.classInfo;
       const el = (e: { key: unknown; init: Function | undefined; isPrivate: boolean }, kind?: string) =>
         `[${kind ? lit(kind) + ', ' : ''}${this.internal(e.key, `${path}.<field>`)}, ${this.value(e.init, `${path}.<initializer>`)}, ${e.isPrivate}]`;
-      const staticPrivate = ((rec as any).staticPrivate ?? []) as PrivateName[];
       this.fills.push(
         `$.classInfo(${ref}, [${info.fields.map((e) => el(e)).join(', ')}], [${info.privateMethods.map((p) => `$.ref(${this.record(p)})`).join(', ')}], [${info.staticElements
           .map((e) => el(e, e.kind))
-          .join(', ')}], [${staticPrivate.map((p) => `$.ref(${this.record(p)})`).join(', ')}]);`,
+          .join(', ')}], [${info.staticPrivateMethods.map((p) => `$.ref(${this.record(p)})`).join(', ')}]);`,
       );
     }
   }

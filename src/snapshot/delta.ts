@@ -18,7 +18,8 @@ import { Env, Verifier, type Code } from '../interpreter/state';
 import { Capture, checkSettled, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
 import { pristineOf } from './pristine';
-import { isCanonical, readCanonical } from './reader';
+import { canonicalOps, readCanonical } from './reader';
+import { precheckDelta } from './delta-precheck';
 import { Restorer, type RestoreTable } from './restore';
 import { checkState } from './delta-check';
 
@@ -387,7 +388,9 @@ export const isDelta = (text: string): boolean => text.startsWith(DELTA_MAGIC + 
 
 /**
  * Apply a delta in place on `engine`, which holds `state`; returns the new agreed state. A delta for
- * another state, or a damaged one, is refused before anything is changed (a SnapshotError).
+ * another state, a damaged one, or one naming records neither the state nor it has (delta-precheck.ts)
+ * is refused before anything is changed (a DeltaRefused, not `touched`); one whose records hold what
+ * their positions must not (delta-check.ts) after it was applied (`touched`).
  */
 export function applyDelta(engine: Engine, state: DeltaState, text: string): DeltaState {
   const refuse = (message: string): never => {
@@ -397,10 +400,18 @@ export function applyDelta(engine: Engine, state: DeltaState, text: string): Del
   if (base === null) refuse('damaged delta: its first lines are not a snapvm delta header');
   if (!text.endsWith(DELTA_TRAILER + '\n')) refuse('damaged delta: it is cut short (its last line is missing)');
   if (base !== state.stateId) refuse(`a delta against state ${base!.slice(0, 12)}… cannot be applied to state ${state.stateId.slice(0, 12)}… (the base differs)`);
-  if (!isCanonical(text)) refuse('damaged delta: it is not in the form capture writes');
+  const calls = canonicalOps(text);
+  if (calls === null) refuse('damaged delta: it is not in the form capture writes');
   // as capture: a program with modules travels whole (and a delta could refill a module's records)
   if (engine.modules.modules.size > 0) refuse('a delta cannot be applied to a program with modules');
   const table = state.table;
+  // the records it names, against the agreed state: refused here, it never touched the engine
+  try {
+    precheckDelta(calls!, table);
+  } catch (e) {
+    if (e instanceof SnapshotError) refuse(e.message);
+    throw e;
+  }
   const hashes = new Map(state.hashes);
   const next = { nextId: state.nextId, nextRec: state.nextRec, nextUnit: state.nextUnit };
   const verifier = state.verifier ?? new Verifier();
@@ -481,7 +492,8 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
       if (!isObject(r)) bad(`clear of record ${String(id)}, which this state lacks`);
       if (Array.isArray(r)) r.length = 0;
       else if (r instanceof Env) r.extra = null;
-      else if (Object.getPrototypeOf(r) === Object.prototype) for (const k of Object.keys(r)) delete (r as Record<string, unknown>)[k];
+      // (every own key: an engine cache under a symbol, vm.ts DIRECT_STEP, goes with the fields it was made from)
+      else if (Object.getPrototypeOf(r) === Object.prototype) for (const k of Reflect.ownKeys(r)) delete (r as Record<PropertyKey, unknown>)[k];
     },
     /** A built-in back to what a fresh engine has (its changes, if any, follow). */
     pristine: (path: unknown) => {

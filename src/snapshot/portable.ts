@@ -26,10 +26,11 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
+import { CodeFlag, Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, matchAllOverText, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
 import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
+import { importLocalsByEnv } from './typed';
 
 /** The state cannot be written as plain JavaScript; the message names what and the path to it. */
 export class NotPortable extends Error {}
@@ -187,11 +188,6 @@ interface Factory {
   imports?: boolean;
   /** Bindings other factories read live (imported from this module scope): a reader case each. */
   readers?: Set<string>;
-}
-
-/** A module scope slot holding an import cell (a host record: the guest's objects are the realm's). */
-function importCell(v: unknown): ImportCell | null {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype && 'slot' in v && 'env' in v ? (v as ImportCell) : null;
 }
 
 /** The variable a module scope's binding becomes (a default export's hidden binding is named for it). */
@@ -673,7 +669,7 @@ export class PortableWriter {
         const kind = e!.desc!.kinds[i];
         if ((kind === 3 || kind === 4) && !name.startsWith('#')) consts.add(name); // (const and import bindings, compiler.ts)
         if (kind === 4) fnames.add(name);
-        const cell = importCell(e!.vars[i]);
+        const cell = this.importCell(e!, i);
         if (cell && !cell.namespace) imported.add(name);
       });
     }
@@ -990,14 +986,26 @@ export class PortableWriter {
     const desc = e.desc!;
     const root = desc.file?.root;
     const codes = root ? codeTree(root) : [];
-    const at = descTable(codes).get(desc);
+    // one table per unit for the writer (made again when a layout is missing: a body compiled since)
+    let table = root && this.descTables.get(root);
+    if (root && !table?.has(desc)) this.descTables.set(root, (table = descTable(codes)));
+    const at = table?.get(desc);
     const consts = at ? codes[at[0]]!.consts : [];
     for (let j = at ? at[1] + 1 : consts.length; j < consts.length; j++) {
       const c = consts[j] as Code;
-      if (c && c.ops instanceof Int32Array && c.flags & 8 /* ClassConstructor */) return c;
+      if (c && c.ops instanceof Int32Array && c.flags & CodeFlag.ClassConstructor) return c;
     }
     return this.fail('a class scope whose class cannot be found', e);
   }
+  private readonly descTables = new Map<Code, ReturnType<typeof descTable>>();
+
+  /** The import cell in slot i of `e`, or null: the slots of a module environment's import locals hold one once linked (modules.ts). */
+  private importCell(e: Env, i: number): ImportCell | null {
+    const v = e.vars[i];
+    if (v === HOLE || !isObject(v)) return null;
+    return (this.importLocals ??= importLocalsByEnv(this.engine)).get(e)?.has(e.desc!.names[i]!) ? (v as ImportCell) : null;
+  }
+  private importLocals: ReadonlyMap<Env, ReadonlySet<string>> | null = null;
 
   /** The class text a private scope's factory evaluates, and the private names it sets and reads. */
   private privateScope(e: Env, path: string): PrivateScope {
@@ -1098,7 +1106,7 @@ export class PortableWriter {
     const imports: [string, ImportCell][] = [];
     desc.names.forEach((name, i) => {
       let v = e.vars[i];
-      const cell = importCell(v);
+      const cell = this.importCell(e, i);
       if (cell && !cell.namespace) {
         // (an imported binding: read live through the importing factory's `imp` object)
         if (!IDENT.test(name) || RESERVED.has(name)) this.fail(`an import named ${JSON.stringify(name)}`, e);
@@ -1129,7 +1137,7 @@ export class PortableWriter {
       }
     });
     const slotValue = (i: number) => {
-      const cell = importCell(e.vars[i]);
+      const cell = this.importCell(e, i);
       return cell ? cell.namespace : e.vars[i];
     };
     const kind = homeSlot >= 0 ? 'method' : thisSlot >= 0 || vars.includes('arguments') ? 'function' : 'arrow';
@@ -1489,11 +1497,7 @@ function ${P}doneGen() { var g = (function* () {})(); g.next(); return g; }
 var ${P}itMake = { array: { keys: [].keys, values: [].values, entries: [].entries }, map: { keys: Map.prototype.keys, values: Map.prototype.values, entries: Map.prototype.entries }, set: { values: Set.prototype.values, entries: Set.prototype.entries }, string: { values: String.prototype[Symbol.iterator] } };
 var ${P}itNext = { array: [].values().next, map: new Map().keys().next, set: new Set().values().next, string: ""[Symbol.iterator]().next };
 var ${P}reExec = RegExp.prototype.exec, ${P}reMatchAll = RegExp.prototype[Symbol.matchAll], ${P}reNext = Object.getPrototypeOf(/a/[Symbol.matchAll]("")).next;
-function ${P}matchAll(matcher, flags, lastIndex, string) {
-  var C = { __proto__: null };
-  C[${P}S.species] = function () { return matcher; };
-  return ${P}apply(${P}reMatchAll, { __proto__: null, constructor: C, flags: flags, lastIndex: lastIndex }, [string]);
-}
+function ${P}matchAll${matchAllOverText(`${P}reMatchAll`, `${P}apply`, `${P}S.species`)}
 function ${P}matchAllDone() {
   var never = new ${P}RegExp("(?!)");
   ${P}dp(never, "exec", { value: ${P}reExec, writable: true, enumerable: false, configurable: true });

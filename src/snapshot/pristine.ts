@@ -4,24 +4,41 @@
 // properties taken then (no second engine to build: a slow client's start-up is shorter by that much).
 import { Engine, type EngineOptions, type HostService } from '../interpreter/index';
 
+// Twins outlive the engines they serve, and that is safe: a twin runs no guest code (it is made with no
+// program, no argv, and its console discarded), and nothing writes to it — capture reads its built-ins'
+// descriptors and the values at their paths (`pristineOf`), a delta's `$.pristine` copies them onto the
+// receiving engine mapped to that engine's own built-ins (no twin object is ever handed to an engine). So a
+// twin stays what a fresh engine with those options is, for every engine that shares it, and no engine's
+// state reaches another through it. What it could do is keep alive the host services it was made with: a
+// twin whose services are all keyed (the installed ML APIs) is kept for the process, one per key list;
+// one that has a service without a key is held weakly by that service, and goes when the service does.
 const twins = new Map<string, Engine>();
+const twinsByService = new WeakMap<HostService, Map<string, Engine>>();
 /** Host services without a key, by identity: an engine with services is compared with a twin that has the same ones. */
 const serviceIds = new WeakMap<HostService, number>();
 let nextServiceId = 0;
 
 export function pristineEngine(options: EngineOptions): Engine {
   // one twin per host-hook setting and service list; argv only decides the contents of snapvm.argv, which are diffed
-  const services = (options.services ?? []).map((s) => {
+  const list = options.services ?? [];
+  const services = list.map((s) => {
     if (s.key !== undefined) return s.key;
     let id = serviceIds.get(s);
     if (id === undefined) serviceIds.set(s, (id = nextServiceId++));
     return id;
   });
   const key = JSON.stringify({ test262Host: !!options.test262Host, services });
-  let e = twins.get(key);
+  const unkeyed = list.find((s) => s.key === undefined);
+  let table = twins;
+  if (unkeyed) {
+    let byService = twinsByService.get(unkeyed);
+    if (!byService) twinsByService.set(unkeyed, (byService = new Map()));
+    table = byService;
+  }
+  let e = table.get(key);
   if (!e) {
     e = new Engine({ test262Host: options.test262Host, services: options.services, argv: [], onConsole: () => {}, onPrint: () => {} });
-    twins.set(key, e);
+    table.set(key, e);
   }
   return e;
 }

@@ -11,6 +11,8 @@
 import type { Engine } from '../interpreter/index';
 
 class NotCanonical {}
+/** What `$` reads as when nothing is applied (the calls of its operations are reported to `onOp`). */
+const OPS = Object.freeze({});
 const NOT = new NotCanonical();
 /** (made once: a regular expression literal in a method is a new object at every call) */
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
@@ -62,6 +64,8 @@ class Reader {
   constructor(
     private readonly s: string,
     private to: Target | null,
+    /** Read-only (no target): told of each `$.name(…)` call with its arguments' values (literals and host arrays of them). */
+    private readonly onOp: ((name: string, args: unknown[]) => void) | null = null,
   ) {
     this.R = to && to.engine.realm.R;
     this.I = to && to.engine.realm.intrinsics;
@@ -227,7 +231,10 @@ class Reader {
 
   private callMethod(self: unknown, name: string, args: unknown[]): unknown {
     const to = this.to;
-    if (!to) return undefined;
+    if (!to) {
+      if (self === OPS && this.onOp) this.onOp(name, args);
+      return undefined;
+    }
     if (self === to.ops) {
       const f = Object.prototype.hasOwnProperty.call(to.ops, name) ? to.ops[name] : undefined;
       if (typeof f !== 'function') throw new Error(`no restore operation ${name}`);
@@ -371,7 +378,7 @@ class Reader {
   /** The value of a name the text declared (or `$o`, the object table). */
   private named(name: string): unknown {
     const to = this.to;
-    if (!to) return undefined;
+    if (!to) return name === '$' ? OPS : undefined;
     if (name === '$o') return to.$o;
     if (!to.scope.has(name)) throw new Error(`unknown name ${name}`);
     return to.scope.get(name);
@@ -398,7 +405,7 @@ class Reader {
         if (this.eat(C_RBRACKET)) break;
         this.expect(C_COMMA);
       }
-    if (!this.to) return undefined;
+    if (!this.to) return this.onOp ? values : undefined;
     // the realm's CreateArrayFromList (CreateDataProperty: no setter runs); holes are deleted after
     const out = this.to.engine.realm.arrayFromList(values);
     if (holes) for (const i of holes) Reflect.deleteProperty(out, i);
@@ -485,14 +492,30 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
   }
 }
 
-/** Whether `code` is entirely in the canonical form (read only, nothing applied): a delta is checked before it touches an engine. */
+/** Whether `code` is entirely in the canonical form (read only, nothing applied). */
 export function isCanonical(code: string): boolean {
-  const reader = new Reader(code, null);
+  return canonicalOps(code) !== null;
+}
+
+/** A `$.name(…)` call of a canonical text, with its arguments' values as far as reading alone gives them. */
+export interface CanonicalOp {
+  name: string;
+  /** Literals are their values, array literals host arrays of them; anything else reads as undefined. */
+  args: unknown[];
+}
+
+/**
+ * The restore-operation calls of `code` (read only, nothing applied), or null when it leaves the
+ * canonical form: a delta is checked against the agreed state before it touches an engine (delta-precheck.ts).
+ */
+export function canonicalOps(code: string): CanonicalOp[] | null {
+  const ops: CanonicalOp[] = [];
+  const reader = new Reader(code, null, (name, args) => void ops.push({ name, args }));
   try {
     while (reader.next());
-    return true;
+    return ops;
   } catch (e) {
-    if (e === NOT) return false;
+    if (e === NOT) return null;
     throw e;
   }
 }

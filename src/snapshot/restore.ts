@@ -641,9 +641,8 @@ export class Restorer {
           const [kind, ...rest] = this.list(e, 'a static element');
           return { kind: kind === 'block' ? 'block' : 'field', ...el(rest) };
         }),
+        staticPrivateMethods: this.list(staticPrivate, 'static private methods').map((p) => this.typed.expect(this.resolve(p), this.typed.privateName, 'a static private method') as PrivateName),
       };
-      const sp = this.list(staticPrivate, 'static private methods').map((p) => this.typed.expect(this.resolve(p), this.typed.privateName, 'a static private method'));
-      if (sp.length) (rec as any).staticPrivate = sp;
     });
     def('privateField', (obj: unknown, pn: unknown, value: unknown) => {
       const name = this.resolve(pn);

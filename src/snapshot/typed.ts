@@ -491,14 +491,17 @@ export class TypedRestore {
   importsOf(e: Env): ReadonlySet<string> | null {
     // (one map of the module environments, made again only when the loader holds another number of modules)
     const modules = this.engine.modules.modules;
-    if (this.moduleImports?.count !== modules.size) {
-      const byEnv = new Map<Env, ReadonlySet<string>>();
-      for (const m of modules.values() as Iterable<ModuleRecord>) if (!byEnv.has(m.env)) byEnv.set(m.env, new Set(m.imports.map((i) => i.local)));
-      this.moduleImports = { count: modules.size, byEnv };
-    }
+    if (this.moduleImports?.count !== modules.size) this.moduleImports = { count: modules.size, byEnv: importLocalsByEnv(this.engine) };
     return this.moduleImports.byEnv.get(e) ?? null;
   }
-  private moduleImports: { count: number; byEnv: Map<Env, ReadonlySet<string>> } | null = null;
+  private moduleImports: { count: number; byEnv: ReadonlyMap<Env, ReadonlySet<string>> } | null = null;
+}
+
+/** Each module environment's import locals: the slots that hold import cells (modules.ts links them). */
+export function importLocalsByEnv(engine: Engine): Map<Env, ReadonlySet<string>> {
+  const byEnv = new Map<Env, ReadonlySet<string>>();
+  for (const m of engine.modules.modules.values() as Iterable<ModuleRecord>) if (!byEnv.has(m.env)) byEnv.set(m.env, new Set(m.imports.map((i) => i.local)));
+  return byEnv;
 }
 
 /** How many values the resumer pushes before the frame runs on, by resume kind. */

@@ -1,8 +1,10 @@
 // Explicit resource management, its built-ins (ES2026, https://tc39.es/proposal-explicit-resource-management/):
 // Symbol.dispose, Symbol.asyncDispose, SuppressedError, DisposableStack, AsyncDisposableStack, and the
 // dispose methods of %IteratorPrototype% and %AsyncIteratorPrototype%. (The `using` declarations are syntax:
-// the compiler's.) A stack's [[DisposeCapability]] is a plain list of DisposableResource records; an
-// asynchronous disposal is a DisposeJob record resumed by the engine's promise jobs, one per Await.
+// the compiler's.) A stack's [[DisposeCapability]] is a plain list of DisposableResource records.
+// DisposeResources is written once (`vm.disposal.step`, on a capability in three slots: the `using`
+// declarations' registers, or a stack's disposal); a stack's asynchronous disposal is a DisposeJob
+// resumed by the engine's promise jobs, one per Await, as the compiled loop of `await using` is.
 import type { Engine } from '../engine';
 import type { HostCapability } from '../promise';
 import { makeStamp } from '../realm';
@@ -33,18 +35,11 @@ export interface DisposableStackRecord {
   resources: DisposableResource[];
 }
 
-/** DisposeResources suspended at an Await (async-dispose). */
+/** A stack's DisposeResources suspended at an Await (async-dispose): its capability as `vm.disposal.step` takes it. */
 export interface DisposeJob {
-  resources: DisposableResource[];
-  /** The next resource to dispose (the list is walked in reverse). */
-  index: number;
-  /** The completion so far: a throw completion's value, or none. */
-  error: { value: unknown } | null;
-  needsAwait: boolean;
-  hasAwaited: boolean;
-  /** What the pending Await is: step 3.d's Await(undefined), a disposal's result, or step 4's. */
-  awaiting: 'beforeResource' | 'result' | 'end';
-  capability: HostCapability;
+  /** [resources as (value, method, mode) triples, the error so far, flags] */
+  capability: unknown[];
+  promise: HostCapability;
   onFulfilled: Function | null;
   onRejected: Function | null;
 }
@@ -150,145 +145,16 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
     if (resource) stack.resources.push(resource);
   };
 
-  /** Call(method, value) for a resource (for sync-as-async: the promise its closure returns). */
-  const callDispose = (r: DisposableResource): unknown => {
-    if (r.call === 'adopt') return ops.R.apply(r.method!, undefined, [r.value]);
-    if (r.call === 'method') return ops.R.apply(r.method!, r.value, []);
-    // GetDisposeMethod 1.b.ii.1: a promise of %Promise%, rejected when the call throws.
-    const capability = promises.newPromise();
-    try {
-      ops.R.apply(r.method!, r.value, []);
-      capability.resolve(undefined);
-    } catch (e) {
-      capability.reject(vm.toGuest(e));
-    }
-    return capability.promise;
-  };
-
-  /** DisposeResources 3.e.iii: a throw completion joins the completion so far. */
-  const recordError = (current: { value: unknown } | null, e: unknown): { value: unknown } =>
-    current ? { value: newSuppressedError(e, current.value) } : { value: e };
-
-  /** https://tc39.es/proposal-explicit-resource-management/#sec-disposeresources, where every hint is sync-dispose. */
-  const disposeResourcesSync = (stack: DisposableStackRecord): void => {
-    const resources = stack.resources;
-    // 6. Set disposeCapability.[[DisposableResourceStack]] to a new empty List.
-    stack.resources = [];
-    let error: { value: unknown } | null = null;
-    // 3. For each element resource, in reverse list order, do
-    for (let i = resources.length - 1; i >= 0; i--) {
-      const r = resources[i]!;
-      if (r.method === undefined) continue;
-      try {
-        callDispose(r);
-      } catch (e) {
-        error = recordError(error, vm.toGuest(e));
-      }
-    }
-    // 7. Return ? completion.
-    if (error) throw error.value;
-  };
-
-  // ---- asynchronous DisposeResources --------------------------------------------------------
-
-  const awaitValue = (job: DisposeJob, value: unknown): void => {
-    let promise: object;
-    try {
-      promise = promises.promiseResolve(promises.Promise, value);
-    } catch (e) {
-      return resumeDispose(job, vm.toGuest(e), true);
-    }
-    promises.performPromiseThen(promise, job.onFulfilled, job.onRejected);
-  };
-
-  /** Continue DisposeResources after an Await. */
-  const resumeDispose = (job: DisposeJob, value: unknown, rejected: boolean): void => {
-    switch (job.awaiting) {
-      case 'beforeResource':
-        // 3.d.i. Perform ! Await(undefined); the resource at job.index is disposed next.
-        return runDispose(job, true);
-      case 'result':
-        // 3.e.ii.1-2. Set result to Completion(Await(result)); set hasAwaited to true.
-        job.hasAwaited = true;
-        if (rejected) job.error = recordError(job.error, value);
-        job.index--;
-        return runDispose(job, false);
-      case 'end':
-        return finishDispose(job);
-    }
-  };
-
-  /** DisposeResources steps 3-4 from resource job.index down; `afterAwait`: step 3.d has just awaited for it. */
-  const runDispose = (job: DisposeJob, afterAwait: boolean): void => {
-    for (; job.index >= 0; job.index--, afterAwait = false) {
-      const r = job.resources[job.index]!;
-      // d. If hint is sync-dispose and needsAwait is true and hasAwaited is false, Await(undefined).
-      if (!afterAwait && r.hint === 'sync-dispose' && job.needsAwait && !job.hasAwaited) {
-        job.needsAwait = false;
-        job.awaiting = 'beforeResource';
-        return awaitValue(job, undefined);
-      }
-      // e. If method is not undefined, then
-      if (r.method !== undefined) {
-        let result: unknown;
-        try {
-          // i. Let result be Completion(Call(method, value)).
-          result = callDispose(r);
-        } catch (e) {
-          // iii. A throw completion joins the completion so far.
-          job.error = recordError(job.error, vm.toGuest(e));
-          continue;
-        }
-        // ii. If hint is async-dispose, Set result to Completion(Await(result)).
-        if (r.hint === 'async-dispose') {
-          job.awaiting = 'result';
-          return awaitValue(job, result);
-        }
-      } else {
-        // f. A null or undefined resource of `await using`: an Await is still needed.
-        job.needsAwait = true;
-      }
-    }
-    // 4. If needsAwait is true and hasAwaited is false, Perform ! Await(undefined).
-    if (job.needsAwait && !job.hasAwaited) {
-      job.needsAwait = false;
-      job.awaiting = 'end';
-      return awaitValue(job, undefined);
-    }
-    finishDispose(job);
-  };
-
-  /** Step 7. Return ? completion: settle disposeAsync's promise. */
-  const finishDispose = (job: DisposeJob): void => {
-    if (job.error) job.capability.reject(job.error.value);
-    else job.capability.resolve(undefined);
-  };
-
-  /** DisposeResources(disposeCapability, NormalCompletion(undefined)) settling `capability` when done. */
-  const disposeResourcesAsync = (stack: DisposableStackRecord, capability: HostCapability): void => {
-    const resources = stack.resources;
-    stack.resources = [];
-    const job: DisposeJob = {
-      resources,
-      index: resources.length - 1,
-      error: null,
-      needsAwait: false,
-      hasAwaited: false,
-      awaiting: 'result',
-      capability,
-      onFulfilled: null,
-      onRejected: null,
-    };
-    job.onFulfilled = realm.native('', 1, (_t, v) => resumeDispose(job, v[0], false));
-    job.onRejected = realm.native('', 1, (_t, v) => resumeDispose(job, v[0], true));
-    runDispose(job, false);
-  };
-
-  // ---- `using` and `await using` declarations (compiler.ts disposing) --------------------------------
-  // The capability lives in a frame's registers r..r+2 (so a snapshot holds it): r a guest array of
-  // (value, method, mode) triples, r+1 the error so far, r+2 the flags below.
+  // ---- DisposeResources (https://tc39.es/proposal-explicit-resource-management/#sec-disposeresources) ----
+  // On a capability in three slots r..r+2: r a list of (value, method, mode) triples (or undefined),
+  // r+1 the error so far, r+2 the flags below. For `using` declarations (compiler.ts disposing) the
+  // slots are a frame's registers and the list a guest array (so a snapshot holds them); a stack's
+  // disposal puts its resources in a host array of its own (stackCapability).
   const HAS_ERROR = 1, NEEDS_AWAIT = 2, HAS_AWAITED = 4;
-  const SYNC = 0, ASYNC = 1, SYNC_AS_ASYNC = 2, NULL_ASYNC = 3;
+  // mode: how [[DisposeMethod]] is called and awaited; ADOPT (a stack's adopt): as method(value), not value.method()
+  const SYNC = 0, ASYNC = 1, SYNC_AS_ASYNC = 2, NULL_ASYNC = 3, ADOPT = 4;
+  const modeOf = (r: DisposableResource): number =>
+    (r.method === undefined ? NULL_ASYNC : r.hint === 'sync-dispose' ? SYNC : r.call === 'sync-as-async' ? SYNC_AS_ASYNC : ASYNC) | (r.call === 'adopt' ? ADOPT : 0);
   const joinError = (regs: unknown[], r: number, e: unknown): void => {
     const flags = regs[r + 2] as number;
     regs[r + 1] = flags & HAS_ERROR ? newSuppressedError(e, regs[r + 1]) : e;
@@ -303,7 +169,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
       const resource = createResource(V, async ? 'async-dispose' : 'sync-dispose', `: its Symbol.${async ? 'asyncDispose' : 'dispose'} method is missing`);
       // AddDisposableResource 1.a: a null or undefined `using` value adds nothing.
       if (!resource) return list;
-      const mode = resource.method === undefined ? NULL_ASYNC : !async ? SYNC : resource.call === 'sync-as-async' ? SYNC_AS_ASYNC : ASYNC;
+      const mode = modeOf(resource);
       const out = list ?? vm.createArrayFromList([]);
       append(out, resource.value);
       append(out, resource.method);
@@ -317,7 +183,8 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
         // DisposeResources 3: each resource in reverse list order
         while (list && list.length > 0) {
           const n = list.length;
-          const mode = list[n - 1] as number;
+          const mode = (list[n - 1] as number) & ~ADOPT;
+          const adopt = ((list[n - 1] as number) & ADOPT) !== 0;
           // d. a sync resource after a null `await using` one: Await(undefined) first
           if (mode === SYNC && flags & NEEDS_AWAIT && !(flags & HAS_AWAITED)) {
             flags &= ~NEEDS_AWAIT;
@@ -333,7 +200,8 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
           }
           let result: unknown;
           try {
-            result = ops.R.apply(method!, value, []);
+            // e.i. Let result be Completion(Call(method, value)) (adopt's closure: onDispose(value))
+            result = adopt ? ops.R.apply(method!, undefined, [value]) : ops.R.apply(method!, value, []);
           } catch (e) {
             regs[r + 2] = flags;
             joinError(regs, r, vm.toGuest(e));
@@ -361,6 +229,51 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
       return null;
     },
     join: joinError,
+  };
+
+  /** A stack's [[DisposeCapability]] as the capability `vm.disposal.step` takes; the stack's becomes empty (step 6). */
+  const stackCapability = (stack: DisposableStackRecord): unknown[] => {
+    const list = stack.resources.flatMap((r) => [r.value, r.method, modeOf(r)]);
+    stack.resources = [];
+    return [list, undefined, 0];
+  };
+
+  /** DisposeResources(a stack's capability, NormalCompletion(undefined)), every hint sync-dispose: nothing is awaited. */
+  const disposeResourcesSync = (stack: DisposableStackRecord): void => {
+    vm.disposal!.step(stackCapability(stack), 0);
+  };
+
+  /** DisposeResources(a stack's capability, NormalCompletion(undefined)) settling `promise` when done, resumed after each Await. */
+  const disposeResourcesAsync = (stack: DisposableStackRecord, promise: HostCapability): void => {
+    const job: DisposeJob = { capability: stackCapability(stack), promise, onFulfilled: null, onRejected: null };
+    job.onFulfilled = realm.native('', 1, () => continueDispose(job));
+    job.onRejected = realm.native('', 1, (_t, v) => {
+      // an awaited disposal rejected: its reason joins the error so far
+      joinError(job.capability, 0, v[0]);
+      continueDispose(job);
+    });
+    continueDispose(job);
+  };
+
+  /** Dispose until the next Await (then wait for it) or the end (then settle the promise). */
+  const continueDispose = (job: DisposeJob): void => {
+    let next: { value: unknown } | null;
+    try {
+      next = vm.disposal!.step(job.capability, 0);
+    } catch (e) {
+      // 7. Return ? completion.
+      job.promise.reject(vm.toGuest(e));
+      return;
+    }
+    if (!next) return job.promise.resolve(undefined);
+    let awaited: object;
+    try {
+      awaited = promises.promiseResolve(promises.Promise, next.value);
+    } catch (e) {
+      joinError(job.capability, 0, vm.toGuest(e));
+      return continueDispose(job);
+    }
+    promises.performPromiseThen(awaited, job.onFulfilled, job.onRejected);
   };
 
   // ---- DisposableStack and AsyncDisposableStack ---------------------------------------------------
