@@ -176,7 +176,8 @@ export class Page {
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
     this.afterTurn = options.afterTurn;
-    const engine = new Engine({ onConsole: options.onConsole, services: options.services });
+    // module scripts and their imports (static and import()) come from the app's folder only
+    const engine = new Engine({ onConsole: options.onConsole, services: options.services, moduleRoot: this.root });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;

@@ -1696,6 +1696,8 @@ class FunctionCompiler {
       case 'ImportExpression':
         this.pos(e);
         this.expression(e.source);
+        if (e.options) this.expression(e.options);
+        else this.emit(Op.Undef);
         this.emit(ExtOp.DynamicImport);
         return;
       case 'ParenthesizedExpression':

@@ -78,7 +78,7 @@ export class Engine {
     });
     installTimers(this.realm, this.timers, this.queue);
     this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e), apply: this.realm.R.apply });
-    this.modules = new ModuleLoader(this);
+    this.modules = new ModuleLoader(this, options.moduleRoot);
     const promises = this.promises;
     const vm = this.vm;
     this.vm.host = {
@@ -93,7 +93,7 @@ export class Engine {
       },
       directEval: (_vm, frame, source, strict) => this.directEval(frame, source, strict),
       importMeta: (module) => this.modules.importMeta(module),
-      dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
+      dynamicImport: (module, specifier, options, file) => this.modules.dynamicImport(module, specifier, options, file),
     };
     installIntrinsics(this, vm, options);
     if (!warmedUp && options.warmUp !== false) {

@@ -14,6 +14,7 @@ export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type Bui
 export type { Job } from './jobs';
 export type { IteratorKind, IteratorMode, TrackedIterator } from './iterators';
 export type { ModuleRecord, ModuleStep } from './modules';
+export { MODULE_STEP_KINDS } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */
 export interface CompileUnit {

@@ -319,7 +319,7 @@ function analyse(code: Code): Verified {
           break;
         }
         case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
-        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.DynamicImport: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
+        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
           pop();
           push(Kind.Value);
           break;
@@ -327,7 +327,7 @@ function analyse(code: Code): Verified {
         case Op.GetPropMethod: { const o = pop(); push(Kind.Value), push(o); break; } // o -> f o
         case Op.GetRegPropKeep: push(reg(a)), push(Kind.Value); break;
         case Op.GetRegPropMethod: push(Kind.Value), push(reg(a)); break;
-        case Op.SetProp: case Op.GetElem: case Op.DeleteElem: case Op.In: case Op.InstanceOf: case Op.GetPrivate: case Op.HasPrivate:
+        case Op.SetProp: case Op.GetElem: case Op.DeleteElem: case Op.In: case Op.InstanceOf: case Op.GetPrivate: case Op.HasPrivate: case ExtOp.DynamicImport:
         case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Mod: case Op.Exp: case Op.BitAnd: case Op.BitOr: case Op.BitXor:
         case Op.Shl: case Op.Shr: case Op.UShr: case Op.Eq: case Op.Ne: case Op.StrictEq: case Op.StrictNe: case Op.Lt: case Op.Le:
         case Op.Gt: case Op.Ge:

@@ -192,7 +192,7 @@ export interface VMHost {
   awaitValue(frame: Frame, value: unknown): void;
   directEval(vm: VM, frame: Frame, source: unknown, strict: boolean): unknown;
   importMeta(module: unknown): object;
-  dynamicImport(module: unknown, specifier: unknown, scriptFile: string): object;
+  dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object;
   asyncGeneratorYield?(frame: Frame, value: unknown): void;
 }
 
@@ -2229,8 +2229,9 @@ export class VM {
         case ExtOp.ImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
         case ExtOp.DynamicImport: {
           frame.sp = sp;
+          const options = stack[--sp];
           const spec = stack[--sp];
-          stack[sp++] = this.host.dynamicImport(frame.module, spec, code.file);
+          stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.file);
           break;
         }
       default:
