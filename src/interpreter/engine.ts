@@ -312,6 +312,7 @@ export class Engine {
     const home = this.vm.lookup(env, '%home');
     const inFunction = this.vm.lookup(env, '%new.target') !== null ? { method: home !== null && 'env' in home && home.env.vars[home.slot] !== undefined } : null;
     const code = this.compileGuest(source, 'eval', strict, true, '<eval>', inFunction);
+    code.source.referrer = frame.code.source.referrer ?? frame.code.file;
     const binding = (name: string, fallback: unknown) => {
       const r = this.vm.lookup(env, name);
       return r && 'env' in r ? r.env.vars[r.slot] : fallback;
@@ -337,6 +338,8 @@ export class Engine {
   indirectEval(source: unknown): unknown {
     if (typeof source !== 'string') return source;
     const code = this.compileGuest(source, 'eval', false, false);
+    const caller = this.vm.current?.code;
+    if (caller) code.source.referrer = caller.source.referrer ?? caller.file;
     return this.vm.runCode(code, null, this.realm.global);
   }
 }

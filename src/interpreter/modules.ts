@@ -66,8 +66,14 @@ export class ModuleLoader {
   constructor(
     private readonly engine: Engine,
     private readonly root: string | null | undefined,
-  ) {}
+  ) {
+    this.jsonParse = engine.realm.realmEval<(text: string) => unknown>('JSON.parse');
+  }
   private realRoot: string | null | undefined;
+  /** Files requested with `{ type: 'json' }` (the module map is keyed by file: a file is one kind of module). */
+  private readonly jsonFiles = new Set<string>();
+  /** The realm's JSON.parse as the engine started (guest code may replace the global's). */
+  private readonly jsonParse: (text: string) => unknown;
 
   get modules(): ReadonlyMap<string, ModuleRecord> {
     return this.records;
@@ -165,6 +171,7 @@ export class ModuleLoader {
   private load(file: string, referrer: string | null, given?: string): ModuleRecord {
     const existing = this.records.get(file);
     if (existing) return existing;
+    if (this.jsonFiles.has(file) && given === undefined) return this.loadJson(file, referrer);
     let source: string;
     if (given === undefined) this.allowed(file, referrer);
     try {
@@ -198,9 +205,31 @@ export class ModuleLoader {
     return m;
   }
 
+  /**
+   * A JSON module (ecma262 §16.2.1.8, ParseJSONModule): a synthetic module whose one export `default`
+   * is the parsed value, evaluated at once. Its code is a module declaring that binding, so that a
+   * snapshot writes and restores it as any module (the value lives in its environment).
+   */
+  private loadJson(file: string, referrer: string | null): ModuleRecord {
+    this.allowed(file, referrer);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      this.engine.vm.throwError('Error', `Cannot find module '${file}'${referrer ? ` imported from ${referrer}` : ''}`);
+    }
+    const value = this.jsonParse(text); // a SyntaxError of the realm for bad JSON
+    const m = this.load(file, referrer, JSON_MODULE_SOURCE);
+    m.env.vars[m.env.desc!.index.get('json')!] = value;
+    m.status = 'evaluated';
+    return m;
+  }
+
   private collectEntries(m: ModuleRecord, s: Node): void {
     const req = (spec: string) => {
       const f = this.resolve(spec, m.file);
+      const attributes = (s.attributes ?? []).map((a: Node) => ({ key: a.key.type === 'Identifier' ? a.key.name : String(a.key.value), value: String(a.value.value) }));
+      if (this.importType(attributes) === 'json') this.jsonFiles.add(f);
       if (!m.requested.includes(f)) m.requested.push(f);
       return f;
     };
@@ -452,9 +481,12 @@ export class ModuleLoader {
     const cap = promises.newPromise();
     try {
       const spec = this.engine.realm.ops.toStr(specifier);
-      this.importAttributes(options);
+      const json = this.importAttributes(options) === 'json';
       const referrer = (module as ModuleRecord | null)?.file ?? (path.isAbsolute(scriptFile) ? scriptFile : null);
-      const m = this.load(this.resolve(spec, referrer), referrer);
+      const file = this.resolve(spec, referrer);
+      if (json) this.jsonFiles.add(file);
+      const m = this.load(file, referrer);
+      if (json !== this.isJson(m)) throw this.engine.vm.error('TypeError', `Module '${file}' was loaded ${json ? 'as JavaScript, not JSON' : "as JSON: import it with { type: 'json' }"}`);
       const loaded = promises.newPromise();
       loaded.resolve(undefined);
       // (loadPromise is fulfilled: the graph is loaded)
@@ -469,23 +501,39 @@ export class ModuleLoader {
    * Steps 7-10 of EvaluateImportCall: the options' `with` object, whose values must be strings. 'type'
    * is the one key this host knows, and it loads JavaScript modules only (no type).
    */
-  private importAttributes(options: unknown): void {
-    if (options === undefined) return;
+  private importAttributes(options: unknown): string | undefined {
+    if (options === undefined) return undefined;
     const vm = this.engine.vm;
     const R = this.engine.realm.R;
     if (!isObjectValue(options)) throw vm.error('TypeError', "The second argument of import() must be an object");
     const attributes = R.get(options, 'with');
-    if (attributes === undefined) return;
+    if (attributes === undefined) return undefined;
     if (!isObjectValue(attributes)) throw vm.error('TypeError', "The 'with' option of import() must be an object");
+    const entries: { key: string; value: string }[] = [];
     for (const key of R.ownKeys(attributes)) {
       if (typeof key !== 'string') continue;
       const desc = R.getOwnPropertyDescriptor(attributes, key);
       if (!desc || !desc.enumerable) continue;
       const value = R.get(attributes, key);
-      if (typeof value !== 'string') vm.throwError('TypeError', `The import attribute '${key}' must be a string`);
-      if (key !== 'type') vm.throwError('SyntaxError', `Import attribute '${key}' is not supported`);
-      vm.throwError('TypeError', `Module type '${value}' is not supported (JavaScript modules only)`);
+      if (typeof value !== 'string') throw vm.error('TypeError', `The import attribute '${key}' must be a string`);
+      entries.push({ key, value });
     }
+    return this.importType(entries);
+  }
+
+  /** The module type import attributes ask for (AllImportAttributesSupported: 'type' only, and 'json' its one value). */
+  private importType(attributes: { key: string; value: string }[]): string | undefined {
+    let type: string | undefined;
+    for (const { key, value } of attributes) {
+      if (key !== 'type') this.engine.vm.throwError('SyntaxError', `Import attribute '${key}' is not supported`);
+      type = value;
+      if (type !== 'json') this.engine.vm.throwError('TypeError', `Module type '${type}' is not supported (JSON modules and JavaScript modules only)`);
+    }
+    return type;
+  }
+
+  private isJson(m: ModuleRecord): boolean {
+    return m.code.source.text === JSON_MODULE_SOURCE;
   }
 
   /** ContinueDynamicImport's linkAndEvaluate: link, evaluate, and settle the import()'s promise when the evaluation has. */
@@ -532,6 +580,9 @@ export class ModuleLoader {
     return isHost(e, GuestError) ? e.value : this.engine.vm.toGuest(e);
   }
 }
+
+/** The code of every JSON module: one binding, exported as `default`, set by the loader (loadJson). */
+const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
 
 function isObjectValue(v: unknown): v is object {
   return (typeof v === 'object' && v !== null) || typeof v === 'function';

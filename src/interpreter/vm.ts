@@ -2231,7 +2231,7 @@ export class VM {
           frame.sp = sp;
           const options = stack[--sp];
           const spec = stack[--sp];
-          stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.file);
+          stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.source.referrer ?? code.file);
           break;
         }
       default:
