@@ -275,9 +275,11 @@ function analyse(code: Code): Verified {
         case Op.TypeofGlobal: case Op.TypeofName: case Op.DeleteName: case Op.GetRegProp: case Op.Arguments:
         case Op.This: case Op.NewTarget: case Op.HomeObject: case Op.ActiveFunction: case Op.NewObject: case Op.RegExpLiteral:
         case Op.TemplateObject: case ExtOp.Arg: case ExtOp.Rest: case ExtOp.ImportMeta: case ExtOp.GlobalThis: case ExtOp.GetImport:
-        case ExtOp.MappedArguments: case ExtOp.MappedGet:
+        case ExtOp.MappedArguments: case ExtOp.MappedGet: case ExtOp.GetNameRef:
           push(Kind.Value);
           break;
+        case ExtOp.ResolveNameRef: setReg(b, Kind.Value); break;
+        case ExtOp.SetNameRef: pop(); break;
         case Op.Hole: push(Kind.Hole); break;
         case Op.NewArray: push(Kind.List); break;
         case Op.NewPrivateName: push(Kind.PrivateName); break;
