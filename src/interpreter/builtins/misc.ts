@@ -52,11 +52,23 @@ function installStringMethodsOnPrimitives(engine: Engine, ops: Ops): void {
   const standIns = new WeakMap<object, unknown>();
   const standInProto = realm.intrinsics.objectCreate(null) as object;
   realm.defineNative(standInProto, 'toString', 0, (t) => ops.toString(standIns.get(t as object)));
-  for (const [name, length] of [['match', 1], ['matchAll', 1], ['replace', 2], ['replaceAll', 2], ['search', 1], ['split', 2]] as const) {
+  const G = realm.global as any;
+  // (each a non-writable, non-configurable property of its constructor: the guest cannot change which)
+  const protoOf: Record<string, object> = { string: proto, number: G.Number.prototype, boolean: G.Boolean.prototype, bigint: G.BigInt.prototype, symbol: G.Symbol.prototype };
+  /** Whether V8's lookup of `key` through the primitive's prototype chain finds nothing (and runs nothing: no proxy on it). */
+  const lookupFindsNothing = (v: unknown, key: symbol): boolean => {
+    for (let p: object | null = protoOf[typeof v]!; p !== null; p = realm.R.getPrototypeOf(p)) {
+      if (types.isProxy(p) || realm.R.getOwnPropertyDescriptor(p, key) !== undefined) return false;
+    }
+    return true;
+  };
+  const methods = [['match', 1, Symbol.match], ['matchAll', 1, Symbol.matchAll], ['replace', 2, Symbol.replace], ['replaceAll', 2, Symbol.replace], ['search', 1, Symbol.search], ['split', 2, Symbol.split]] as const;
+  for (const [name, length, key] of methods) {
     const original = proto[name] as Function;
     realm.defineNative(proto, name, length, (t, a) => {
       const first = a[0];
-      if (first === undefined || first === null || isObject(first)) return realm.R.apply(original, t, a);
+      // (the common case, a string with no such method on String.prototype: V8's steps are the same)
+      if (first === undefined || first === null || isObject(first) || lookupFindsNothing(first, key)) return realm.R.apply(original, t, a);
       const standIn = realm.intrinsics.objectCreate(standInProto) as object;
       standIns.set(standIn, first);
       const args = Array.prototype.slice.call(a);
