@@ -20,9 +20,9 @@ write(path.join(top, 'secret.mjs'), "globalThis.leaked = true;\nexport const whe
 fs.symlinkSync(path.join(top, 'secret.mjs'), path.join(app, 'link.mjs'));
 
 /** Run `source` as the module `app/main.mjs` under `moduleRoot`; the values of `out` once the loop is idle. */
-async function runModule(source: string, moduleRoot: string | null | undefined): Promise<string> {
+async function runModule(source: string, moduleRoot: string | null | undefined, moduleLinkRoots?: string[]): Promise<string> {
   const main = write(path.join(app, 'main.mjs'), source);
-  const engine = new Engine({ moduleRoot, onConsole: () => undefined, warmUp: false });
+  const engine = new Engine({ moduleRoot, moduleLinkRoots, onConsole: () => undefined, warmUp: false });
   try {
     engine.evaluateModule(main);
     await engine.runEventLoop();
@@ -42,6 +42,9 @@ t.test('import() inside the root loads; outside it, through a link or by an abso
   t.match(await runModule(probe(path.join(top, 'secret.mjs')), app), /^true:Cannot load module .* outside the program's folder/);
   t.match(await runModule(probe('file://' + path.join(top, 'secret.mjs')), app), /^true:Cannot load module .* outside the program's folder/);
   t.match(await runModule(probe('./link.mjs'), app), /^true:Cannot load module .*link\.mjs.*: it links outside the program's folder/);
+  // a link into one of moduleLinkRoots (a page's installed packages) is followed; the folder itself stays closed
+  t.equal(await runModule(probe('./link.mjs'), app, [top]), 'outside,true');
+  t.match(await runModule(probe('../secret.mjs'), app, [top]), /outside the program's folder/);
   t.match(await runModule(probe('/etc/passwd'), app), /^true:Cannot load module '\/etc\/passwd'.*outside/);
   // a missing file inside the root is reported as missing; one outside is never looked at
   t.match(await runModule(probe('./nope.mjs'), app), /^true:Cannot find module '.*nope\.mjs'/);

@@ -33,6 +33,8 @@ export interface EngineOptions {
    * server running strangers' snapshots). Default: any file the process can read (trusted embedders).
    */
   moduleRoot?: string | null;
+  /** Folders a module file inside `moduleRoot` may link into (real paths checked): a page's installed packages. */
+  moduleLinkRoots?: readonly string[];
   /** Host services to install into the guest realm before any guest code runs (e.g. src/ml's `ort`). */
   services?: HostService[];
 }

@@ -78,7 +78,7 @@ export class Engine {
     });
     installTimers(this.realm, this.timers, this.queue);
     this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e), apply: this.realm.R.apply });
-    this.modules = new ModuleLoader(this, options.moduleRoot);
+    this.modules = new ModuleLoader(this, options.moduleRoot, options.moduleLinkRoots);
     const promises = this.promises;
     const vm = this.vm;
     this.vm.host = {

@@ -4,7 +4,7 @@ import { makeStamp } from './realm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { inside, withinRoots } from '../paths';
+import { inside, realPaths, withinRoots } from '../paths';
 import type { Engine } from './engine';
 import type { Code } from './code';
 import { Env, HOLE, ImportCell, isHost } from './vm';
@@ -61,15 +61,16 @@ export class ModuleLoader {
 
   /**
    * `root`: the folder module files may come from (EngineOptions.moduleRoot): a string confines them to
-   * it (symbolic links resolved), null loads none, undefined any.
+   * it (their real paths to its real path or one of `linkRoots`), null loads none, undefined any.
    */
   constructor(
     private readonly engine: Engine,
     private readonly root: string | null | undefined,
+    private readonly linkRoots: readonly string[] = [],
   ) {
     this.jsonParse = engine.realm.realmEval<(text: string) => unknown>('JSON.parse');
   }
-  private realRoot: string | null | undefined;
+  private realRoots: (string | null)[] | null = null;
   /** Files requested with `{ type: 'json' }` (the module map is keyed by file: a file is one kind of module). */
   private readonly jsonFiles = new Set<string>();
   /** The realm's JSON.parse as the engine started (guest code may replace the global's). */
@@ -151,20 +152,14 @@ export class ModuleLoader {
     const from = referrer ? ` imported from ${referrer}` : '';
     if (this.root === null) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: this engine loads no module files`);
     if (!inside(path.resolve(this.root), file)) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: it is outside the program's folder ${this.root}`);
-    if (this.realRoot === undefined) {
-      try {
-        this.realRoot = fs.realpathSync(this.root);
-      } catch {
-        this.realRoot = null;
-      }
-    }
+    this.realRoots ??= realPaths([this.root, ...this.linkRoots]);
     let real: string;
     try {
       real = fs.realpathSync(file);
     } catch {
       this.engine.vm.throwError('Error', `Cannot find module '${file}'${from}`);
     }
-    if (!withinRoots(real, [this.realRoot])) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: it links outside the program's folder ${this.root}`);
+    if (!withinRoots(real, this.realRoots)) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: it links outside the program's folder ${this.root}`);
   }
 
   /** `given`: the source of a module that is not a file (a page's inline module script), named `file`. */
