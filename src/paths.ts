@@ -28,3 +28,14 @@ export function inside(dir: string, file: string): boolean {
 export function withinRoots(real: string, realRoots: (string | null)[]): boolean {
   return realRoots.some((r) => r !== null && inside(r, real));
 }
+
+/** The real paths of folders (null for one that is not there), for `withinRoots`. */
+export function realPaths(dirs: readonly string[]): (string | null)[] {
+  return dirs.map((d) => {
+    try {
+      return fs.realpathSync(d);
+    } catch {
+      return null;
+    }
+  });
+}

@@ -182,6 +182,8 @@ export async function restoreFile(file: string, opts: RestoreCommandOptions = {}
     const script = header.argv?.[0];
     engine = Engine.restore(code, {
       services: header.test262Host ? undefined : guestMlServices({ modelRoot: script ? path.dirname(script) : process.cwd(), onNote: (line) => io.stderr(line + '\n') }),
+      // import() reads modules from the program's folder only, as the run did
+      moduleRoot: script ? path.dirname(script) : null,
       onPrint: (text) => io.stdout(text + '\n'),
       onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),
     });
@@ -389,6 +391,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
   const engine = new Engine({
     services,
     argv: [abs, ...args],
+    // modules (static and import()) come from the program's folder only
+    moduleRoot: path.dirname(abs),
     test262Host: options.test262Host === true,
     onPrint: options.test262Host ? (text) => io.stdout(text + '\n') : undefined,
     onConsole: io === processStreams ? undefined : (level, values) => (level === 'warn' || level === 'error' ? io.stderr : io.stdout)(engine.format(values) + '\n'),

@@ -16,7 +16,7 @@ import { typedArrayBytes } from '../typed-arrays';
 import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
-import { atomicWrite, inside, withinRoots } from '../paths';
+import { atomicWrite, inside, realPaths, withinRoots } from '../paths';
 export { resolvePage } from './light';
 
 /** One `addEventListener` the page made (guest values as they are). */
@@ -163,7 +163,8 @@ export class Page {
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
     this.afterTurn = options.afterTurn;
-    const engine = new Engine({ onConsole: options.onConsole, services: options.services });
+    // module scripts and their imports (static and import()) come from the app's folder only
+    const engine = new Engine({ onConsole: options.onConsole, services: options.services, moduleRoot: this.root, moduleLinkRoots: this.linkRoots });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;
@@ -362,14 +363,7 @@ export class Page {
     } catch {
       return file; // not there: reading it fails as it should
     }
-    const roots = [this.root, ...this.linkRoots].map((r) => {
-      try {
-        return fs.realpathSync(r);
-      } catch {
-        return null;
-      }
-    });
-    return withinRoots(real, roots) ? real : null;
+    return withinRoots(real, realPaths([this.root, ...this.linkRoots])) ? real : null;
   }
 
   /**

@@ -30,6 +30,14 @@ export interface EngineOptions {
   test262Host?: boolean;
   /** Where `print` writes (test262 host); defaults to onConsole('log', …). */
   onPrint?: (text: string) => void;
+  /**
+   * The folder ES module files may be loaded from (static imports and `import()`): a file must lie in it,
+   * and its real path (symbolic links resolved) in its real path. null: no module files at all (an edge
+   * server running strangers' snapshots). Default: any file the process can read (trusted embedders).
+   */
+  moduleRoot?: string | null;
+  /** Folders a module file inside `moduleRoot` may link into (real paths checked): a page's installed packages. */
+  moduleLinkRoots?: readonly string[];
   /** Host services to install into the guest realm before any guest code runs (e.g. src/ml's `ort`). */
   services?: HostService[];
 }

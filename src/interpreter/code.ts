@@ -93,6 +93,8 @@ export class SourceFile {
   root: Code | null = null;
   /** Every Code of the unit in its fixed pre-order (codeorder.ts), compiled or not: the index names a function across engines. */
   codes: Code[] = [];
+  /** Eval code: the file of the script or module that ran the eval, which its import() calls resolve from (not kept by snapshots). */
+  referrer: string | null = null;
   constructor(
     readonly name: string,
     readonly text: string,

@@ -1696,6 +1696,8 @@ class FunctionCompiler {
       case 'ImportExpression':
         this.pos(e);
         this.expression(e.source);
+        if (e.options) this.expression(e.options);
+        else this.emit(Op.Undef);
         this.emit(ExtOp.DynamicImport);
         return;
       case 'ParenthesizedExpression':
@@ -1986,6 +1988,12 @@ class FunctionCompiler {
    */
   private reference(t: Node): { load: () => void; store: () => void } {
     if (t.type === 'Identifier') {
+      if (this.resolve(t.name) === 'dynamic') {
+        // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it
+        const ref = this.reg(), k = this.k(t.name);
+        this.emit(ExtOp.ResolveNameRef, k, ref);
+        return { load: () => this.emit(ExtOp.GetNameRef, k, ref), store: () => this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0) };
+      }
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
     }
     if (t.type === 'ParenthesizedExpression') return this.reference(t.expression);
@@ -2405,6 +2413,12 @@ export const enum ExtOp {
   UsingDispose = Op.Last + 36,
   /** r: e -> : a rejected disposal joins the error so far of the `using` list in registers r.. */
   UsingJoin = Op.Last + 37,
+  /** k r: -> : resolve the name k once into register r (VM.resolveRef), for a compound assignment or update of a dynamic name */
+  ResolveNameRef = Op.Last + 38,
+  /** k r: -> v: GetValue of the name k resolved in register r */
+  GetNameRef = Op.Last + 39,
+  /** k r s: v -> : PutValue of the name k resolved in register r (s: strict) */
+  SetNameRef = Op.Last + 40,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2414,6 +2428,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */

@@ -70,7 +70,7 @@ export class Engine {
     });
     installTimers(this.realm, this.timers, this.queue);
     this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e), apply: this.realm.R.apply });
-    this.modules = new ModuleLoader(this);
+    this.modules = new ModuleLoader(this, options.moduleRoot, options.moduleLinkRoots);
     const promises = this.promises;
     const vm = this.vm;
     this.vm.host = {
@@ -85,7 +85,7 @@ export class Engine {
       },
       directEval: (_vm, frame, source, strict) => this.directEval(frame, source, strict),
       importMeta: (module) => this.modules.importMeta(module),
-      dynamicImport: (module, specifier, file) => this.modules.dynamicImport(module, specifier, file),
+      dynamicImport: (module, specifier, options, file) => this.modules.dynamicImport(module, specifier, options, file),
     };
     installIntrinsics(this, vm, options);
     if (!warmedUp && options.warmUp === true) {
@@ -309,6 +309,7 @@ export class Engine {
     const home = this.vm.lookup(env, '%home');
     const inFunction = this.vm.lookup(env, '%new.target') !== null ? { method: home !== null && 'env' in home && home.env.vars[home.slot] !== undefined } : null;
     const code = this.compileGuest(source, 'eval', strict, true, '<eval>', inFunction);
+    code.source.referrer = frame.code.source.referrer ?? frame.code.file;
     const binding = (name: string, fallback: unknown) => {
       const r = this.vm.lookup(env, name);
       return r && 'env' in r ? r.env.vars[r.slot] : fallback;
@@ -334,6 +335,8 @@ export class Engine {
   indirectEval(source: unknown): unknown {
     if (typeof source !== 'string') return source;
     const code = this.compileGuest(source, 'eval', false, false);
+    const caller = this.vm.current?.code;
+    if (caller) code.source.referrer = caller.source.referrer ?? caller.file;
     return this.vm.runCode(code, null, this.realm.global);
   }
 }

@@ -3,7 +3,8 @@
 import { makeStamp } from './realm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { inside, realPaths, withinRoots } from '../paths';
 import type { Engine } from './engine';
 import type { Code } from './code';
 import { Env, HOLE, ImportCell, isHost } from './vm';
@@ -36,12 +37,19 @@ export interface ModuleRecord {
   promise: object | null;
 }
 
-/** What a module-evaluation promise handler does next (evaluateFrom, dynamicImport). */
+/**
+ * What a module-evaluation promise handler does next (evaluateFrom, dynamicImport). An import()
+ * takes three: 'import' (link and evaluate, a job after the call), then 'imported' or 'importFailed'
+ * (settle `promise`, the import()'s promise, with the namespace or the reason).
+ */
+export const MODULE_STEP_KINDS = ['done', 'failed', 'continue', 'namespace', 'import', 'imported', 'importFailed'] as const;
 export interface ModuleStep {
-  kind: 'done' | 'failed' | 'continue' | 'namespace';
+  kind: (typeof MODULE_STEP_KINDS)[number];
   module: ModuleRecord | null;
   order: ModuleRecord[] | null;
   next: number;
+  /** The import()'s promise ('import', 'imported', 'importFailed'); absent for the others. */
+  promise?: object;
 }
 
 export class ModuleLoader {
@@ -51,7 +59,22 @@ export class ModuleLoader {
     return this.records.size;
   }
 
-  constructor(private readonly engine: Engine) {}
+  /**
+   * `root`: the folder module files may come from (EngineOptions.moduleRoot): a string confines them to
+   * it (their real paths to its real path or one of `linkRoots`), null loads none, undefined any.
+   */
+  constructor(
+    private readonly engine: Engine,
+    private readonly root: string | null | undefined,
+    private readonly linkRoots: readonly string[] = [],
+  ) {
+    this.jsonParse = engine.realm.realmEval<(text: string) => unknown>('JSON.parse');
+  }
+  private realRoots: (string | null)[] | null = null;
+  /** Files requested with `{ type: 'json' }` (the module map is keyed by file: a file is one kind of module). */
+  private readonly jsonFiles = new Set<string>();
+  /** The realm's JSON.parse as the engine started (guest code may replace the global's). */
+  private readonly jsonParse: (text: string) => unknown;
 
   get modules(): ReadonlyMap<string, ModuleRecord> {
     return this.records;
@@ -80,6 +103,12 @@ export class ModuleLoader {
         return this.evaluateFrom(step.order!, step.next);
       case 'namespace':
         return this.namespace(step.module!);
+      case 'import':
+        return this.linkAndEvaluate(step.module!, step.promise!);
+      case 'imported':
+        return this.settleImport(step.promise!, true, step.module!);
+      case 'importFailed':
+        return this.settleImport(step.promise!, false, arg);
     }
   }
 
@@ -106,15 +135,40 @@ export class ModuleLoader {
     if (!specifier.startsWith('./') && !specifier.startsWith('../') && !specifier.startsWith('/') && !specifier.startsWith('file:')) {
       this.engine.vm.throwError('TypeError', `Cannot resolve module specifier '${specifier}' (only relative and absolute paths are supported)`);
     }
-    const spec = specifier.startsWith('file:') ? new URL(specifier).pathname : specifier;
-    return path.resolve(referrer ? path.dirname(referrer) : process.cwd(), spec);
+    let spec = specifier;
+    if (specifier.startsWith('file:')) {
+      try {
+        spec = fileURLToPath(specifier);
+      } catch {
+        this.engine.vm.throwError('TypeError', `Cannot resolve module specifier '${specifier}' (not a file URL of this host)`);
+      }
+    }
+    return path.resolve(referrer ? path.dirname(referrer) : (this.root ?? process.cwd()), spec);
+  }
+
+  /** Refuse a module file outside the root (before any file system access; then by its real path). */
+  private allowed(file: string, referrer: string | null): void {
+    if (this.root === undefined) return;
+    const from = referrer ? ` imported from ${referrer}` : '';
+    if (this.root === null) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: this engine loads no module files`);
+    if (!inside(path.resolve(this.root), file)) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: it is outside the program's folder ${this.root}`);
+    this.realRoots ??= realPaths([this.root, ...this.linkRoots]);
+    let real: string;
+    try {
+      real = fs.realpathSync(file);
+    } catch {
+      this.engine.vm.throwError('Error', `Cannot find module '${file}'${from}`);
+    }
+    if (!withinRoots(real, this.realRoots)) this.engine.vm.throwError('Error', `Cannot load module '${file}'${from}: it links outside the program's folder ${this.root}`);
   }
 
   /** `given`: the source of a module that is not a file (a page's inline module script), named `file`. */
   private load(file: string, referrer: string | null, given?: string): ModuleRecord {
     const existing = this.records.get(file);
     if (existing) return existing;
+    if (this.jsonFiles.has(file) && given === undefined) return this.loadJson(file, referrer);
     let source: string;
+    if (given === undefined) this.allowed(file, referrer);
     try {
       source = given ?? fs.readFileSync(file, 'utf8');
     } catch {
@@ -146,9 +200,31 @@ export class ModuleLoader {
     return m;
   }
 
+  /**
+   * A JSON module (ecma262 §16.2.1.8, ParseJSONModule): a synthetic module whose one export `default`
+   * is the parsed value, evaluated at once. Its code is a module declaring that binding, so that a
+   * snapshot writes and restores it as any module (the value lives in its environment).
+   */
+  private loadJson(file: string, referrer: string | null): ModuleRecord {
+    this.allowed(file, referrer);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      this.engine.vm.throwError('Error', `Cannot find module '${file}'${referrer ? ` imported from ${referrer}` : ''}`);
+    }
+    const value = this.jsonParse(text); // a SyntaxError of the realm for bad JSON
+    const m = this.load(file, referrer, JSON_MODULE_SOURCE);
+    m.env.vars[m.env.desc!.index.get('json')!] = value;
+    m.status = 'evaluated';
+    return m;
+  }
+
   private collectEntries(m: ModuleRecord, s: Node): void {
     const req = (spec: string) => {
       const f = this.resolve(spec, m.file);
+      const attributes = (s.attributes ?? []).map((a: Node) => ({ key: a.key.type === 'Identifier' ? a.key.name : String(a.key.value), value: String(a.value.value) }));
+      if (this.importType(attributes) === 'json') this.jsonFiles.add(f);
       if (!m.requested.includes(f)) m.requested.push(f);
       return f;
     };
@@ -361,11 +437,12 @@ export class ModuleLoader {
         throw e;
       }
       if (r.code.flags & 64 /* CodeFlag.Async */) {
-        r.promise = result as object;
+        // r.promise settles once r's status says how its evaluation ended: every later waiter (another
+        // import() of r while it awaits) waits on it, after the first, as on a [[TopLevelCapability]]
         const done = this.makeStep({ kind: 'done', module: r, order: null, next: 0 });
         const failed = this.makeStep({ kind: 'failed', module: r, order: null, next: 0 });
-        const settled = promises.performPromiseThen(r.promise, done, failed, promises.newPromiseCapability(promises.Promise, false))!;
-        return this.continueAfter(settled, order, i + 1);
+        r.promise = promises.performPromiseThen(result as object, done, failed, promises.newPromiseCapability(promises.Promise, false))!;
+        return this.continueAfter(r.promise, order, i + 1);
       }
       r.status = 'evaluated';
     }
@@ -389,23 +466,119 @@ export class ModuleLoader {
     return m.meta!;
   }
 
-  /** import(specifier): a promise of the module's namespace. */
-  dynamicImport(module: unknown, specifier: unknown, scriptFile: string): object {
+  /**
+   * EvaluateImportCall (ecma262 §13.3.10.1) from step 4 on: `specifier` and `options` are evaluated.
+   * The module graph is loaded at once (files are read synchronously; a load error rejects); linking
+   * and evaluation are a job, as ContinueDynamicImport's PerformPromiseThen(loadPromise, …) makes them.
+   */
+  dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object {
     const promises = this.engine.promises;
     const cap = promises.newPromise();
     try {
-      const spec = typeof specifier === 'string' ? specifier : `${specifier as string}`;
+      const spec = this.engine.realm.ops.toStr(specifier);
+      const json = this.importAttributes(options) === 'json';
       const referrer = (module as ModuleRecord | null)?.file ?? (path.isAbsolute(scriptFile) ? scriptFile : null);
-      const m = this.load(this.resolve(spec, referrer), referrer);
-      this.link(m);
-      const p = this.evaluate(m);
-      if (p) {
-        const ok = this.makeStep({ kind: 'namespace', module: m, order: null, next: 0 });
-        cap.resolve(promises.performPromiseThen(p, ok, undefined, promises.newPromiseCapability(promises.Promise, false)));
-      } else cap.resolve(this.namespace(m));
+      const file = this.resolve(spec, referrer);
+      if (json) this.jsonFiles.add(file);
+      const m = this.load(file, referrer);
+      if (json !== this.isJson(m)) throw this.engine.vm.error('TypeError', `Module '${file}' was loaded ${json ? 'as JavaScript, not JSON' : "as JSON: import it with { type: 'json' }"}`);
+      const loaded = promises.newPromise();
+      loaded.resolve(undefined);
+      // (loadPromise is fulfilled: the graph is loaded)
+      promises.performPromiseThen(loaded.promise, this.makeStep({ kind: 'import', module: m, order: null, next: 0, promise: cap.promise }), undefined);
     } catch (e) {
-      cap.reject(isHost(e, GuestError) ? e.value : this.engine.vm.toGuest(e));
+      cap.reject(this.guestReason(e));
     }
     return cap.promise;
   }
+
+  /**
+   * Steps 7-10 of EvaluateImportCall: the options' `with` object, whose values must be strings. 'type'
+   * is the one key this host knows, and it loads JavaScript modules only (no type).
+   */
+  private importAttributes(options: unknown): string | undefined {
+    if (options === undefined) return undefined;
+    const vm = this.engine.vm;
+    const R = this.engine.realm.R;
+    if (!isObjectValue(options)) throw vm.error('TypeError', "The second argument of import() must be an object");
+    const attributes = R.get(options, 'with');
+    if (attributes === undefined) return undefined;
+    if (!isObjectValue(attributes)) throw vm.error('TypeError', "The 'with' option of import() must be an object");
+    const entries: { key: string; value: string }[] = [];
+    for (const key of R.ownKeys(attributes)) {
+      if (typeof key !== 'string') continue;
+      const desc = R.getOwnPropertyDescriptor(attributes, key);
+      if (!desc || !desc.enumerable) continue;
+      const value = R.get(attributes, key);
+      if (typeof value !== 'string') throw vm.error('TypeError', `The import attribute '${key}' must be a string`);
+      entries.push({ key, value });
+    }
+    return this.importType(entries);
+  }
+
+  /** The module type import attributes ask for (AllImportAttributesSupported: 'type' only, and 'json' its one value). */
+  private importType(attributes: { key: string; value: string }[]): string | undefined {
+    let type: string | undefined;
+    for (const { key, value } of attributes) {
+      if (key !== 'type') this.engine.vm.throwError('SyntaxError', `Import attribute '${key}' is not supported`);
+      type = value;
+      if (type !== 'json') this.engine.vm.throwError('TypeError', `Module type '${type}' is not supported (JSON modules and JavaScript modules only)`);
+    }
+    return type;
+  }
+
+  private isJson(m: ModuleRecord): boolean {
+    return m.code.source.text === JSON_MODULE_SOURCE;
+  }
+
+  /** ContinueDynamicImport's linkAndEvaluate: link, evaluate, and settle the import()'s promise when the evaluation has. */
+  private linkAndEvaluate(m: ModuleRecord, promise: object): undefined {
+    const promises = this.engine.promises;
+    let evaluation: object;
+    try {
+      this.link(m);
+      // Evaluate() is always a promise: a graph without top-level await gives a settled one
+      const p = this.evaluate(m);
+      if (p) evaluation = p;
+      else {
+        const c = promises.newPromise();
+        c.resolve(undefined);
+        evaluation = c.promise;
+      }
+    } catch (e) {
+      return this.settleImport(promise, false, this.guestReason(e));
+    }
+    const ok = this.makeStep({ kind: 'imported', module: m, order: null, next: 0, promise });
+    const failed = this.makeStep({ kind: 'importFailed', module: null, order: null, next: 0, promise });
+    promises.performPromiseThen(evaluation, ok, failed);
+    return undefined;
+  }
+
+  /** Resolve an import()'s promise with the module's namespace, or reject it with `reason`. */
+  private settleImport(promise: object, ok: boolean, value: unknown): undefined {
+    const promises = this.engine.promises;
+    if (!ok) promises.rejectPromise(promise, value);
+    else {
+      let ns: object;
+      try {
+        ns = this.namespace(value as ModuleRecord);
+      } catch (e) {
+        promises.rejectPromise(promise, this.guestReason(e));
+        return undefined;
+      }
+      promises.resolvePromise(promise, ns);
+    }
+    return undefined;
+  }
+
+  private guestReason(e: unknown): unknown {
+    return isHost(e, GuestError) ? e.value : this.engine.vm.toGuest(e);
+  }
+}
+
+/** The code of every JSON module: one binding, exported as `default`, set by the loader (loadJson). */
+const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
+
+function isObjectValue(v: unknown): v is object {
+  return (typeof v === 'object' && v !== null) || typeof v === 'function';
 }

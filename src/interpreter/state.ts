@@ -15,6 +15,7 @@ export type { Job } from './jobs';
 export type { IteratorKind, IteratorMode, TrackedIterator } from './iterators';
 export { matchAllOverText } from './iterators';
 export type { ModuleRecord, ModuleStep } from './modules';
+export { MODULE_STEP_KINDS } from './modules';
 
 /** How a piece of source was compiled: replaying this on the same text yields the same Code tree. */
 export interface CompileUnit {

@@ -275,9 +275,11 @@ function analyse(code: Code): Verified {
         case Op.TypeofGlobal: case Op.TypeofName: case Op.DeleteName: case Op.GetRegProp: case Op.Arguments:
         case Op.This: case Op.NewTarget: case Op.HomeObject: case Op.ActiveFunction: case Op.NewObject: case Op.RegExpLiteral:
         case Op.TemplateObject: case ExtOp.Arg: case ExtOp.Rest: case ExtOp.ImportMeta: case ExtOp.GlobalThis: case ExtOp.GetImport:
-        case ExtOp.MappedArguments: case ExtOp.MappedGet:
+        case ExtOp.MappedArguments: case ExtOp.MappedGet: case ExtOp.GetNameRef:
           push(Kind.Value);
           break;
+        case ExtOp.ResolveNameRef: setReg(b, Kind.Value); break;
+        case ExtOp.SetNameRef: pop(); break;
         case Op.Hole: push(Kind.Hole); break;
         case Op.NewArray: push(Kind.List); break;
         case Op.NewPrivateName: push(Kind.PrivateName); break;
@@ -319,7 +321,7 @@ function analyse(code: Code): Verified {
           break;
         }
         case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
-        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.DynamicImport: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
+        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
           pop();
           push(Kind.Value);
           break;
@@ -327,7 +329,7 @@ function analyse(code: Code): Verified {
         case Op.GetPropMethod: { const o = pop(); push(Kind.Value), push(o); break; } // o -> f o
         case Op.GetRegPropKeep: push(reg(a)), push(Kind.Value); break;
         case Op.GetRegPropMethod: push(Kind.Value), push(reg(a)); break;
-        case Op.SetProp: case Op.GetElem: case Op.DeleteElem: case Op.In: case Op.InstanceOf: case Op.GetPrivate: case Op.HasPrivate:
+        case Op.SetProp: case Op.GetElem: case Op.DeleteElem: case Op.In: case Op.InstanceOf: case Op.GetPrivate: case Op.HasPrivate: case ExtOp.DynamicImport:
         case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Mod: case Op.Exp: case Op.BitAnd: case Op.BitOr: case Op.BitXor:
         case Op.Shl: case Op.Shr: case Op.UShr: case Op.Eq: case Op.Ne: case Op.StrictEq: case Op.StrictNe: case Op.Lt: case Op.Le:
         case Op.Gt: case Op.Ge:

@@ -203,7 +203,7 @@ export interface VMHost {
   awaitValue(frame: Frame, value: unknown): void;
   directEval(vm: VM, frame: Frame, source: unknown, strict: boolean): unknown;
   importMeta(module: unknown): object;
-  dynamicImport(module: unknown, specifier: unknown, scriptFile: string): object;
+  dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object;
   asyncGeneratorYield?(frame: Frame, value: unknown): void;
 }
 
@@ -862,14 +862,19 @@ export class VM {
   }
 
   getName(env: Env | null, name: string, frame: Frame): unknown {
-    const r = this.lookup(env, name);
+    return this.readName(this.lookup(env, name), name, frame);
+  }
+
+  /** GetValue of a name resolved to `r` (lookup's answer). */
+  private readName(r: ReturnType<VM['lookup']>, name: string, frame: Frame): unknown {
     if (r === null) {
       if (name === THIS) return frame.thisValue;
       if (name.startsWith('%')) return undefined;
       return this.getGlobal(name);
     }
     if ('object' in r) {
-      return this.ops.get(r.object, name);
+      // an object environment's GetBindingValue: HasProperty again, then Get (a proxy sees both)
+      return this.ops.has(name, r.object) ? this.ops.get(r.object, name) : undefined;
     }
     if ('cell' in r) return r.cell.value;
     const v = r.env.vars[r.slot];
@@ -878,10 +883,43 @@ export class VM {
   }
 
   setName(env: Env | null, name: string, v: unknown, strict: boolean): void {
+    this.writeName(this.lookup(env, name), name, v, strict);
+  }
+
+  /**
+   * A reference resolved once, for a compound assignment or update of a name under `with` or a sloppy
+   * direct eval (ecma262 ResolveBinding, then GetValue and PutValue on the same binding): the
+   * with-object, the number of environments up to the declarative one, or undefined (the global one).
+   * A guest value (it lives in a frame register, which a snapshot writes as it is).
+   */
+  resolveRef(env: Env | null, name: string): unknown {
     const r = this.lookup(env, name);
+    if (r === null) return undefined;
+    if ('object' in r) return r.object;
+    let d = 0;
+    for (let e = env; e; e = e.parent, d++) if ('env' in r ? e === r.env : e.extra?.get(name) === r.cell) return d;
+    return undefined;
+  }
+
+  /** The binding a `resolveRef` answer names, seen from the same environment (null: the global one). */
+  private refBinding(env: Env | null, ref: unknown, name: string): ReturnType<VM['lookup']> {
+    if (ref === undefined) return null;
+    if (typeof ref !== 'number') return { object: ref };
+    let e = env;
+    for (let i = 0; i < ref && e; i++) e = e.parent;
+    if (!e) return null;
+    const slot = e.desc?.index.get(name);
+    if (slot !== undefined) return { env: e, slot };
+    const cell = e.extra?.get(name);
+    return cell ? { cell } : null; // (an eval-made binding deleted since: the global one)
+  }
+
+  /** PutValue to a name resolved to `r` (lookup's answer). */
+  private writeName(r: ReturnType<VM['lookup']>, name: string, v: unknown, strict: boolean): void {
     if (r === null) return this.setGlobal(name, v, strict);
     if ('object' in r) {
-      if (strict && !this.ops.has(name, r.object)) this.throwError('ReferenceError', `${name} is not defined`);
+      // an object environment's SetMutableBinding: HasProperty (observable through a proxy), then Set
+      if (!this.ops.has(name, r.object) && strict) this.throwError('ReferenceError', `${name} is not defined`);
       this.setV(r.object, name, v, strict);
       return;
     }
@@ -1779,13 +1817,8 @@ export class VM {
           const name = consts[ops[pc++]!] as string;
           frame.sp = sp;
           const r = this.lookup(env, name);
-          if (r !== null && 'object' in r) {
-            stack[sp++] = this.ops.get(r.object, name);
-            stack[sp++] = r.object;
-          } else {
-            stack[sp++] = this.getName(env, name, frame);
-            stack[sp++] = undefined;
-          }
+          stack[sp++] = this.readName(r, name, frame);
+          stack[sp++] = r !== null && 'object' in r ? r.object : undefined;
           break;
         }
         case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls, code.kind === 'eval'); break;
@@ -2241,10 +2274,32 @@ export class VM {
         }
         case ExtOp.UsingJoin: this.disposal!.join(stack, ops[pc++]!, stack[--sp]); break;
         case ExtOp.ImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
+        case ExtOp.ResolveNameRef: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          stack[ops[pc++]!] = this.resolveRef(env, name);
+          break;
+        }
+        case ExtOp.GetNameRef: {
+          const name = consts[ops[pc++]!] as string;
+          const ref = stack[ops[pc++]!];
+          frame.sp = sp;
+          stack[sp++] = this.readName(this.refBinding(env, ref, name), name, frame);
+          break;
+        }
+        case ExtOp.SetNameRef: {
+          const name = consts[ops[pc++]!] as string;
+          const ref = stack[ops[pc++]!];
+          const s = ops[pc++]! === 1;
+          frame.sp = sp;
+          this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
+          break;
+        }
         case ExtOp.DynamicImport: {
           frame.sp = sp;
+          const options = stack[--sp];
           const spec = stack[--sp];
-          stack[sp++] = this.host.dynamicImport(frame.module, spec, code.file);
+          stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.source.referrer ?? code.file);
           break;
         }
       default:

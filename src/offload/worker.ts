@@ -71,6 +71,8 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
     options: {
       test262Host: false,
       frameLimit: 100_000,
+      // a stranger's program reads no file of this server: import() of any module file fails
+      moduleRoot: null,
       services,
       // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
       onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),

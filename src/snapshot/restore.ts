@@ -4,7 +4,7 @@
 // a stranger can do nothing a guest program could not.
 import { types } from 'node:util';
 import { Engine, type EngineOptions } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, compileLazy, declareCode, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, type IteratorKind, type IteratorMode } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, compileLazy, declareCode, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, MODULE_STEP_KINDS, type IteratorKind, type IteratorMode } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, newRestoredRecords, type RestoredRecords } from './typed';
@@ -527,7 +527,7 @@ export class Restorer {
       }
     });
     def('moduleStep', (id: unknown, kind: unknown) => {
-      if (!['done', 'failed', 'continue', 'namespace'].includes(kind as string)) this.bad(`a module step of kind ${String(kind)}`);
+      if (!(MODULE_STEP_KINDS as readonly unknown[]).includes(kind)) this.bad(`a module step of kind ${String(kind)}`);
       const placeholder = { kind } as ModuleStep; // its fields come with the records
       const n = this.freshId(id, 'a record');
       this.recs[n] = placeholder;

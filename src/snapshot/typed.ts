@@ -7,7 +7,7 @@
 // record belongs, or a record of another kind) is a `SnapshotError` naming the position.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, offsetAt, CodeFlag, Verifier, Kind, type Code, type Verified, type ResumeKind, type EnvShape, type ModuleRecord } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, offsetAt, CodeFlag, Verifier, Kind, type Code, type Verified, type ResumeKind, type EnvShape, type ModuleRecord, MODULE_STEP_KINDS, getPromiseRecord } from '../interpreter/state';
 import { SnapshotError, isObject } from './format';
 
 /** A check: null when `v` fits, else what is wrong with it. */
@@ -231,10 +231,11 @@ export class TypedRestore {
     return check ? check(v) : 'a promise function of unknown kind';
   };
   readonly moduleStep: Check = this.record('module step', {
-    kind: this.oneOf('done', 'failed', 'continue', 'namespace'),
+    kind: this.oneOf(...MODULE_STEP_KINDS),
     module: this.nullOr(this.module),
     order: this.nullOr(this.list(this.module, 'modules')),
     next: this.num,
+    promise: this.opt((v) => (getPromiseRecord(v) ? null : `${this.describe(v)} where the engine holds an import()'s promise`)),
   });
   private readonly importCellRecord: Check = this.record('import cell', { env: this.nullOr(this.env), slot: this.num, name: this.str, namespace: this.opt(this.value) });
   readonly importCell: Check = (v) => this.importCellRecord(v) ?? (this.cellInRange(v as { env: Env | null; slot: number }) ? null : 'an import cell outside its environment');

@@ -35,30 +35,47 @@ export function installMisc(engine: Engine, ops: Ops): void {
     });
   }
   if (g.Map.prototype.getOrInsert === undefined) installUpsert(engine, ops);
-  installMatchAllOnPrimitives(engine, ops);
+  installStringMethodsOnPrimitives(engine, ops);
 }
 
 /**
- * String.prototype.matchAll (ecma262 §22.1.3.14, as of ES2025): a primitive `regexp` is not asked for
- * its @@matchAll (Node 20's V8 still looks it up through the primitive's prototype). An object,
- * undefined or null goes to V8's method, whose steps are the same.
+ * String.prototype.match, matchAll, replace, replaceAll, search and split (ecma262 §22.1.3, as of
+ * ES2025): a primitive first argument is not asked for its @@match / @@replace / … (Node 20's V8 still
+ * looks them up through the primitive's prototype). V8's method gets a stand-in instead: an object
+ * without a prototype (so without any of those symbols, nor a `flags` or `@@match` for IsRegExp)
+ * whose `toString` is the primitive's ToString, which V8 calls where the steps call ToString(argument).
+ * An object, undefined or null goes to V8's method as it is.
  */
-function installMatchAllOnPrimitives(engine: Engine, ops: Ops): void {
+function installStringMethodsOnPrimitives(engine: Engine, ops: Ops): void {
   const realm = engine.realm;
   const proto = (realm.global as any).String.prototype;
-  const original = proto.matchAll as Function;
-  realm.defineNative(proto, 'matchAll', 1, (t, a) => {
-    const regexp = a[0];
-    if (regexp === undefined || regexp === null || isObject(regexp)) return realm.R.apply(original, t, a);
-    // 1. Let O be ? RequireObjectCoercible(this value).
-    if (t === undefined || t === null) ops.throwType('String.prototype.matchAll called on null or undefined');
-    // 3. Let S be ? ToString(O).
-    const S = ops.toString(t);
-    // 4. Let rx be ? RegExpCreate(regexp, "g").
-    const rx = realm.R.construct(realm.intrinsics.RegExp, [ops.toString(regexp), 'g']);
-    // 5. Return ? Invoke(rx, %Symbol.matchAll%, « S »).
-    return ops.call(engine.vm.getV(rx, Symbol.matchAll), rx, [S]);
-  });
+  const standIns = new WeakMap<object, unknown>();
+  const standInProto = realm.intrinsics.objectCreate(null) as object;
+  realm.defineNative(standInProto, 'toString', 0, (t) => ops.toString(standIns.get(t as object)));
+  const G = realm.global as any;
+  // (each a non-writable, non-configurable property of its constructor: the guest cannot change which)
+  const protoOf: Record<string, object> = { string: proto, number: G.Number.prototype, boolean: G.Boolean.prototype, bigint: G.BigInt.prototype, symbol: G.Symbol.prototype };
+  /** Whether V8's lookup of `key` through the primitive's prototype chain finds nothing (and runs nothing: no proxy on it). */
+  const lookupFindsNothing = (v: unknown, key: symbol): boolean => {
+    for (let p: object | null = protoOf[typeof v]!; p !== null; p = realm.R.getPrototypeOf(p)) {
+      if (types.isProxy(p) || realm.R.getOwnPropertyDescriptor(p, key) !== undefined) return false;
+    }
+    return true;
+  };
+  const methods = [['match', 1, Symbol.match], ['matchAll', 1, Symbol.matchAll], ['replace', 2, Symbol.replace], ['replaceAll', 2, Symbol.replace], ['search', 1, Symbol.search], ['split', 2, Symbol.split]] as const;
+  for (const [name, length, key] of methods) {
+    const original = proto[name] as Function;
+    realm.defineNative(proto, name, length, (t, a) => {
+      const first = a[0];
+      // (the common case, a string with no such method on String.prototype: V8's steps are the same)
+      if (first === undefined || first === null || isObject(first) || lookupFindsNothing(first, key)) return realm.R.apply(original, t, a);
+      const standIn = realm.intrinsics.objectCreate(standInProto) as object;
+      standIns.set(standIn, first);
+      const args = Array.prototype.slice.call(a);
+      args[0] = standIn;
+      return realm.R.apply(original, t, args);
+    });
+  }
 }
 
 /** https://tc39.es/proposal-math-sum/#sec-math.sumprecise */
