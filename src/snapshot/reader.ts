@@ -380,7 +380,8 @@ class Reader {
     const to = this.to;
     if (!to) return name === '$' ? OPS : undefined;
     if (name === '$o') return to.$o;
-    if (!to.scope.has(name)) throw new Error(`unknown name ${name}`);
+    // a name the text never declared (a keyword such as `throw` included): text outside the subset, for the general path
+    if (!to.scope.has(name)) throw NOT;
     return to.scope.get(name);
   }
 
