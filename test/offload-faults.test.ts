@@ -28,8 +28,8 @@ t.test('the server is killed mid-offload: the client finishes locally with the s
   const l = await local();
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, l.stdout, 'no line lost, none printed twice');
-  t.match(r.stderr, FAULT);
-  t.equal(r.stderr.split('\n').length, 2, 'exactly one line');
+  t.match(r.stderr, FAULT, r.stderr);
+  t.equal(r.stderr.split('\n').length, 2, `exactly one line: ${r.stderr}`);
 });
 
 t.test('an offload past the server budget comes back as a fault; the client finishes locally', async (t) => {
