@@ -18,7 +18,7 @@ import { Env, Verifier, type Code } from '../interpreter/state';
 import { Capture, checkSettled, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
 import { pristineOf } from './pristine';
-import { isCanonical, readCanonical } from './reader';
+import { parseCanonical, readCanonical } from './reader';
 import { Restorer, type RestoreTable } from './restore';
 import { checkState } from './delta-check';
 
@@ -382,7 +382,8 @@ export function applyDelta(engine: Engine, state: DeltaState, text: string): Del
   if (base === null) refuse('damaged delta: its first lines are not a snapvm delta header');
   if (!text.endsWith(DELTA_TRAILER + '\n')) refuse('damaged delta: it is cut short (its last line is missing)');
   if (base !== state.stateId) refuse(`a delta against state ${base!.slice(0, 12)}… cannot be applied to state ${state.stateId.slice(0, 12)}… (the base differs)`);
-  if (!isCanonical(text)) refuse('damaged delta: it is not in the form capture writes');
+  const statements = parseCanonical(text);
+  if (statements === null) refuse('damaged delta: it is not in the form capture writes');
   // as capture: a program with modules travels whole (and a delta could refill a module's records)
   if (engine.modules.modules.size > 0) refuse('a delta cannot be applied to a program with modules');
   const table = state.table;
@@ -392,7 +393,7 @@ export function applyDelta(engine: Engine, state: DeltaState, text: string): Del
   try {
     const restorer = new Restorer(engine, null, table);
     const ops: Record<string, unknown> = { ...restorer.operations(), ...deltaOperations(engine, table, hashes, next) };
-    if (!readCanonical(text, engine, ops, table.objs)) throw new SnapshotError('damaged delta');
+    if (!readCanonical(statements!, engine, ops, table.objs)) throw new SnapshotError('damaged delta');
     // typed as a whole restore: records the delta refilled may stand where it does not name them
     checkState(engine, table, verifier);
   } catch (e) {

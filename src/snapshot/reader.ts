@@ -19,7 +19,7 @@ type Node =
   | { t: 'object'; props: [string, Node][] }
   | { t: 'div'; a: Node; b: Node };
 
-type Stmt = { t: 'var'; decls: [string, Node][] } | { t: 'assign'; index: number; value: Node } | { t: 'expr'; e: Node };
+export type Stmt = { t: 'var'; decls: [string, Node][] } | { t: 'assign'; index: number; value: Node } | { t: 'expr'; e: Node };
 
 class NotCanonical {}
 const NOT = new NotCanonical();
@@ -294,8 +294,10 @@ class Parser {
  * the state, and the caller starts over in a fresh engine on the general path. `$o` is the object
  * table the text fills (a delta continues the table of the state it applies to).
  */
-export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>, $o: unknown[] = []): boolean {
-  const parser = new Parser(code);
+export function readCanonical(code: string | Stmt[], engine: Engine, ops: Record<string, unknown>, $o: unknown[] = []): boolean {
+  // (statements parseCanonical already read: a delta is parsed once, before it touches the engine)
+  let i = 0;
+  const parser = typeof code === 'string' ? new Parser(code) : { next: () => (i < code.length ? code[i++]! : null) };
   const realm = engine.realm;
   const R = realm.R;
   const I = realm.intrinsics;
@@ -392,14 +394,18 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
   }
 }
 
-/** Whether `code` is entirely in the canonical form (parsed only, nothing applied): a delta is checked before it touches an engine. */
-export function isCanonical(code: string): boolean {
+/**
+ * `code`'s statements if it is entirely in the canonical form, else null (parsed only, nothing applied):
+ * a delta is checked before it touches an engine, then applied from these (readCanonical).
+ */
+export function parseCanonical(code: string): Stmt[] | null {
   const parser = new Parser(code);
+  const out: Stmt[] = [];
   try {
-    while (parser.next() !== null);
-    return true;
+    for (let st = parser.next(); st !== null; st = parser.next()) out.push(st);
+    return out;
   } catch (e) {
-    if (e === NOT) return false;
+    if (e === NOT) return null;
     throw e;
   }
 }
