@@ -145,7 +145,7 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
     const engine = new Engine({ onConsole: (_l, v) => (stdout += engine.format(v) + '\n') });
     installHints(engine, { edge: true });
     engine.evaluateScript(autoSource, 'frames.js');
-    const reports: { auto?: unknown }[] = [];
+    const reports: { auto?: unknown; midTurn?: unknown }[] = [];
     await runWithEdge(engine, { edge: url, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto: true, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
     return { stdout, reports };
   })();
@@ -153,7 +153,8 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
   // the first decision believes the 100× and free migration; after that the measured remote time and
   // migration cost decide (light frames stay home once a migration is known to cost more than them)
   t.ok(again.reports.length >= 1, `a frame after the first was offloaded (${again.reports.length})`);
-  t.ok(again.reports.every((r) => r.auto), 'each was an automatic decision');
+  // (the first frame, with no history, may move from inside its turn: offload-midturn.test.ts)
+  t.ok(again.reports.every((r) => r.auto || r.midTurn), 'each was an automatic decision');
 });
 
 t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {

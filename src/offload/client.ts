@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { DeltaRefused, Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, capture, captureDelta, chunkLines, isDelta, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
@@ -260,6 +260,54 @@ export interface MigrationReport {
   overheadMs: number;
   /** An automatic offload of one handler: what the policy predicted. */
   auto?: Decision;
+  /**
+   * An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, the
+   * threshold it passed, and how long the client took to restore the state it kept meanwhile.
+   */
+  midTurn?: { afterMs: number; thresholdMs: number; keptRestoreMs: number };
+}
+
+/** A turn stopped at a safe point to move: its whole snapshot, and when and why it was taken. */
+interface MidTurn {
+  code: string;
+  key: string;
+  afterMs: number;
+  thresholdMs: number;
+  captureMs: number;
+}
+
+/**
+ * The mid-turn decision (ski rental): a timer handler's turn that has run here longer than the
+ * policy's threshold (the predicted migration cost) with no decision made before it — its first run,
+ * or a run longer than predicted — moves at the next safe point: a whole snapshot is taken there and
+ * the computation stopped (SafepointStop, which no guest handler sees), never more than twice the
+ * better choice's time in the worst case. `policyNow` is the policy while a move is possible (the link
+ * up, auto moves allowed), `keyNow` the running turn's handler. The clock is read every 1024 safe points.
+ */
+function midTurnHook(e: Engine, policyNow: () => OffloadPolicy | null, keyNow: () => string | null): { taken: MidTurn | null; turnEnded: () => void } {
+  const watch = { taken: null as MidTurn | null, turnEnded: () => void (began = NaN) };
+  let began = NaN;
+  let hits = 0;
+  e.setSafepointHook((frame) => {
+    if ((++hits & 1023) !== 0 || !e.mainTurnDone) return;
+    const now = performance.now();
+    if (Number.isNaN(began)) return void (began = now);
+    const policy = policyNow();
+    const key = keyNow();
+    const thresholdMs = policy?.midTurnMs() ?? Infinity;
+    if (key === null || now - began < thresholdMs) return;
+    let code: string;
+    try {
+      code = capture(e, frame, { portable: false }).code;
+    } catch (err) {
+      if (!(err instanceof SnapshotError)) throw err;
+      began = Infinity; // (a state this turn cannot write here: it stays)
+      return;
+    }
+    watch.taken = { code, key, afterMs: now - began, thresholdMs, captureMs: performance.now() - now };
+    throw e.safepointStop('moving to the edge mid-turn');
+  });
+  return watch;
 }
 
 export interface EdgeRunOptions {
@@ -325,9 +373,11 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   try {
     for (;;) {
       const e = current;
-      e.runJobs();
+      // (a state kept from a safe point continues its computation before any microtask: runEventLoop does)
+      if (!e.pendingFrame) e.runJobs();
       let move = pendingMove(e);
       let auto: { key: string; decision: Decision } | null = null;
+      let midTurn: MidTurn | null = null;
       if (move === null) {
         // measure each turn and name the handler that runs next, for the automatic decision: a turn
         // starts when its timer is due (or at once, if it already is), so the wait before it is not counted
@@ -350,19 +400,29 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         } else {
           peek();
           // also before the first turn here (the turn right after a state came back)
-          if (!decideNext() || e.mainTurnDone === false) {
+          if (!decideNext() || e.mainTurnDone === false || e.pendingFrame) {
             auto = null;
-            await e.runEventLoop((turn) => {
-              if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
-              if (pendingMove(e) !== null) return true;
-              peek();
-              return decideNext();
-            });
+            // a turn that runs longer than a migration costs moves at a safe point (midTurnHook)
+            const watch = midTurnHook(e, () => (ready && !edgeDown && nextKey !== null && autoAllowed(e) ? policy : null), () => nextKey);
+            try {
+              await e.runEventLoop((turn) => {
+                watch.turnEnded();
+                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+                if (pendingMove(e) !== null) return true;
+                peek();
+                return decideNext();
+              });
+            } catch (err) {
+              if (!(err instanceof SafepointStop) || !watch.taken) throw err;
+            } finally {
+              e.setSafepointHook(null);
+            }
+            midTurn = watch.taken;
           }
         }
         move = pendingMove(e);
       }
-      if (move === null && auto === null) return e; // nothing left to run
+      if (move === null && auto === null && midTurn === null) return e; // nothing left to run
       if (move === 'client' || (move !== null && edgeDown)) {
         completeMove(e, 'client');
         continue;
@@ -373,23 +433,50 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         continue;
       }
       const turn = e.loop.turn + 1;
-      const t0 = performance.now();
-      let snap: DeltaCapture;
-      try {
-        // a delta against the state the edge holds (whole the first time); only snapvm restores what
-        // goes over the link
-        snap = captureDelta(e, agreed, { portable: false });
-      } catch (err) {
-        if (!(err instanceof SnapshotError)) throw err;
-        giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
-        continue;
+      let t0 = performance.now();
+      const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
+      const stopped = midTurn as MidTurn | null; // assigned in the catch above
+      let restored: Engine | undefined;
+      const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
+      // what goes up, and the state the client keeps meanwhile (the agreed state once the edge has it)
+      let trip: { text: string; kind: 'delta' | 'full'; fullBytes: number; keep: () => { engine: Engine; state: DeltaState; whole: string } };
+      if (stopped) {
+        // stopped at a safe point: its whole snapshot goes up, and the client keeps the same state by
+        // restoring it while the edge runs the rest of the turn (its own engine was left mid-computation)
+        t0 -= stopped.captureMs;
+        trip = {
+          text: stopped.code,
+          kind: 'full',
+          fullBytes: Buffer.byteLength(stopped.code),
+          keep: () => {
+            const r = Engine.restoreForDeltas(stopped.code, { ...options.engineOptions, onConsole });
+            restored = r.engine;
+            if (!r.state) throw new SnapshotError('a snapshot taken at a safe point is not in the canonical form');
+            return { engine: r.engine, state: r.state, whole: stopped.code };
+          },
+        };
+      } else {
+        let snap: ReturnType<typeof captureDelta>;
+        try {
+          // a delta against the state the edge holds (whole the first time); only snapvm restores what
+          // goes over the link
+          snap = captureDelta(e, agreed, { portable: false });
+        } catch (err) {
+          if (!(err instanceof SnapshotError)) throw err;
+          giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
+          continue;
+        }
+        trip = { text: snap.text, kind: snap.kind, fullBytes: snap.full.stats.bytes, keep: () => ({ engine: e, state: snap.state, whole: snap.full.code }) };
       }
       const t1 = performance.now();
-      const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
-      const outcome = await l.offload(snap.text, autoTurn ? 1 : undefined);
+      const sending = l.offload(trip.text, autoTurn || stopped ? 1 : undefined);
+      const kept = trip.keep(); // (mid-turn: a restore, while the snapshot is on its way and the edge runs)
+      const tKept = performance.now();
+      const outcome = await sending;
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
-        giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
+        current = kept.engine;
+        giveUp(kept.engine, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept ${stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`}`);
         continue;
       }
       if (outcome.kind === 'guest-error') {
@@ -397,13 +484,11 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         throw new GuestError(undefined, outcome.summary, outcome.stack, outcome.errorKind);
       }
       let back: Engine;
-      let restored: Engine | undefined;
-      const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
       try {
         if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
-          agreed = applyDelta(e, snap.state, outcome.snapshot);
-          back = e;
+          agreed = applyDelta(kept.engine, kept.state, outcome.snapshot);
+          back = kept.engine;
         } else {
           const r = Engine.restoreForDeltas(outcome.snapshot, { ...options.engineOptions, onConsole });
           back = restored = r.engine;
@@ -412,9 +497,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        const kept = err instanceof DeltaRefused && !err.touched ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
-        current = kept;
-        giveUp(kept, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
+        const keptNow = err instanceof DeltaRefused && !err.touched ? kept.engine : (restored = Engine.restore(kept.whole, { ...options.engineOptions, onConsole }));
+        current = keptNow;
+        giveUp(keptNow, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`}`);
         continue;
       }
       const t3 = performance.now();
@@ -427,21 +512,23 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         turn,
         captureMs: t1 - t0,
         restoreMs: t3 - t2,
-        bytesUp: Buffer.byteLength(snap.text),
+        bytesUp: Buffer.byteLength(trip.text),
         bytesDown: Buffer.byteLength(outcome.snapshot),
         wireUp: outcome.wire.up,
         wireDown: outcome.wire.down,
-        fullUp: snap.full.stats.bytes,
+        fullUp: trip.fullBytes,
         fullDown: outcome.stats.fullBytesOut ?? Buffer.byteLength(outcome.snapshot),
-        deltaUp: snap.kind === 'delta',
+        deltaUp: trip.kind === 'delta',
         deltaDown: isDelta(outcome.snapshot),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
         overheadMs: t3 - t0 - outcome.stats.runMs,
         ...(autoTurn ? { auto: autoTurn.decision } : {}),
+        ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs, keptRestoreMs: tKept - t1 } } : {}),
       };
-      if (autoTurn) (policy as OffloadPolicy | null)?.observeRemote(autoTurn.key, outcome.stats.runMs, report.overheadMs);
+      const handler = autoTurn?.key ?? stopped?.key;
+      if (handler) (policy as OffloadPolicy | null)?.observeRemote(handler, outcome.stats.runMs, report.overheadMs);
       options.onMigration?.(report);
     }
   } finally {
@@ -458,7 +545,11 @@ function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
 export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
-  const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
+  const why = r.auto
+    ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
+    : r.midTurn
+      ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration; the client restored the state it keeps in ${ms(r.midTurn.keptRestoreMs)} meanwhile)`
+      : '';
   const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;

@@ -492,6 +492,9 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
       engine.queue.jobs.length = 0;
       engine.timers.timers.clear();
       engine.rejections.pending.length = 0;
+      // a computation stopped at a safe point in the state left is over (the delta's $.running names one the new state has)
+      engine.pendingFrame = null;
+      engine.pendingTimerTurn = false;
     },
     drop: (objs: unknown, recs: unknown) => {
       if (!Array.isArray(objs) || !Array.isArray(recs)) bad('a drop list');
