@@ -402,22 +402,24 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
           // also before the first turn here (the turn right after a state came back)
           if (!decideNext() || e.mainTurnDone === false || e.pendingFrame) {
             auto = null;
-            // a turn that runs longer than a migration costs moves at a safe point (midTurnHook)
-            const watch = midTurnHook(e, () => (ready && !edgeDown && nextKey !== null && autoAllowed(e) ? policy : null), () => nextKey);
+            // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
+            // slows the guest's safe points where no move can come of it)
+            const p = policy as OffloadPolicy | null;
+            const watch = ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey) : null;
             try {
               await e.runEventLoop((turn) => {
-                watch.turnEnded();
+                watch?.turnEnded();
                 if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
                 if (pendingMove(e) !== null) return true;
                 peek();
                 return decideNext();
               });
             } catch (err) {
-              if (!(err instanceof SafepointStop) || !watch.taken) throw err;
+              if (!(err instanceof SafepointStop) || !watch?.taken) throw err;
             } finally {
-              e.setSafepointHook(null);
+              if (watch) e.setSafepointHook(null);
             }
-            midTurn = watch.taken;
+            midTurn = watch?.taken ?? null;
           }
         }
         move = pendingMove(e);
