@@ -1,7 +1,7 @@
 // The mid-turn decision (client.ts, midTurnHook): a timer handler seen for the first time has no history
 // for the turn-boundary decision, so a turn that has run longer than the predicted migration cost moves
-// at a safe point inside it, and the client keeps the same state by restoring its own snapshot while
-// the edge runs the rest of the turn. Same output as a local run; a fault continues from the state kept.
+// at a safe point inside it; the edge runs the rest of the turn and the state comes back as a delta
+// applied in place. Same output as a local run; a fault continues from the snapshot taken there.
 import t from 'tap';
 import { WebSocketServer } from 'ws';
 import { Engine } from '../src/index';
@@ -49,7 +49,7 @@ t.test('a first-of-its-kind heavy turn moves at a safe point inside it: same out
   t.notOk(r.auto, 'not a turn-boundary decision');
   t.ok(r.midTurn!.afterMs >= 20, `after the threshold (${r.midTurn!.afterMs.toFixed(0)} ms here ≥ 20 ms)`);
   t.equal(r.deltaUp, false, 'a whole snapshot up');
-  t.equal(r.deltaDown, true, 'a delta back, applied on the state the client restored meanwhile');
+  t.equal(r.deltaDown, true, 'a delta back, applied in place');
   t.ok(r.server.turns >= 1, 'the edge finished the turn');
 });
 

@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, capture, captureDelta, chunkLines, isDelta, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
@@ -260,16 +260,13 @@ export interface MigrationReport {
   overheadMs: number;
   /** An automatic offload of one handler: what the policy predicted. */
   auto?: Decision;
-  /**
-   * An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, the
-   * threshold it passed, and how long the client took to restore the state it kept meanwhile.
-   */
-  midTurn?: { afterMs: number; thresholdMs: number; keptRestoreMs: number };
+  /** An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, and the threshold it passed. */
+  midTurn?: { afterMs: number; thresholdMs: number };
 }
 
-/** A turn stopped at a safe point to move: its whole snapshot, and when and why it was taken. */
+/** A turn stopped at a safe point to move: its snapshot (a delta against the agreed state, if any), and when and why it was taken. */
 interface MidTurn {
-  code: string;
+  snap: DeltaCapture;
   key: string;
   afterMs: number;
   thresholdMs: number;
@@ -279,12 +276,14 @@ interface MidTurn {
 /**
  * The mid-turn decision (ski rental): a timer handler's turn that has run here longer than the
  * policy's threshold (the predicted migration cost) with no decision made before it — its first run,
- * or a run longer than predicted — moves at the next safe point: a whole snapshot is taken there and
- * the computation stopped (SafepointStop, which no guest handler sees), never more than twice the
- * better choice's time in the worst case. `policyNow` is the policy while a move is possible (the link
- * up, auto moves allowed), `keyNow` the running turn's handler. The clock is read every 1024 safe points.
+ * or a run longer than predicted — moves at the next safe point: a snapshot of the computation stopped
+ * there (a delta against the agreed state, if any) is taken and the computation stopped (SafepointStop,
+ * which no guest handler sees). The engine's heap is then the state sent, less the stopped frames, which
+ * the delta coming back drops: it applies in place as after a turn; only a fault restores the snapshot
+ * to continue here. `policyNow` is the policy while a move is possible (auto moves allowed), `keyNow`
+ * the running turn's handler. The clock is read every 1024 safe points.
  */
-function midTurnHook(e: Engine, policyNow: () => OffloadPolicy | null, keyNow: () => string | null): { taken: MidTurn | null; turnEnded: () => void } {
+function midTurnHook(e: Engine, policyNow: () => OffloadPolicy | null, keyNow: () => string | null, agreed: DeltaState | null): { taken: MidTurn | null; turnEnded: () => void } {
   const watch = { taken: null as MidTurn | null, turnEnded: () => void (began = NaN) };
   let began = NaN;
   let hits = 0;
@@ -296,15 +295,15 @@ function midTurnHook(e: Engine, policyNow: () => OffloadPolicy | null, keyNow: (
     const key = keyNow();
     const thresholdMs = policy?.midTurnMs() ?? Infinity;
     if (key === null || now - began < thresholdMs) return;
-    let code: string;
+    let snap: DeltaCapture;
     try {
-      code = capture(e, frame, { portable: false }).code;
+      snap = captureDelta(e, agreed, { portable: false }, frame);
     } catch (err) {
       if (!(err instanceof SnapshotError)) throw err;
       began = Infinity; // (a state this turn cannot write here: it stays)
       return;
     }
-    watch.taken = { code, key, afterMs: now - began, thresholdMs, captureMs: performance.now() - now };
+    watch.taken = { snap, key, afterMs: now - began, thresholdMs, captureMs: performance.now() - now };
     throw e.safepointStop('moving to the edge mid-turn');
   });
   return watch;
@@ -405,7 +404,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
             // slows the guest's safe points where no move can come of it)
             const p = policy as OffloadPolicy | null;
-            const watch = ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey) : null;
+            const watch = ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
@@ -440,25 +439,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const stopped = midTurn as MidTurn | null; // assigned in the catch above
       let restored: Engine | undefined;
       const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
-      // what goes up, and the state the client keeps meanwhile (the agreed state once the edge has it)
-      let trip: { text: string; kind: 'delta' | 'full'; fullBytes: number; keep: () => { engine: Engine; state: DeltaState; whole: string } };
+      let snap: DeltaCapture;
       if (stopped) {
-        // stopped at a safe point: its whole snapshot goes up, and the client keeps the same state by
-        // restoring it while the edge runs the rest of the turn (its own engine was left mid-computation)
+        // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
         t0 -= stopped.captureMs;
-        trip = {
-          text: stopped.code,
-          kind: 'full',
-          fullBytes: Buffer.byteLength(stopped.code),
-          keep: () => {
-            const r = Engine.restoreForDeltas(stopped.code, { ...options.engineOptions, onConsole });
-            restored = r.engine;
-            if (!r.state) throw new SnapshotError('a snapshot taken at a safe point is not in the canonical form');
-            return { engine: r.engine, state: r.state, whole: stopped.code };
-          },
-        };
+        snap = stopped.snap;
       } else {
-        let snap: ReturnType<typeof captureDelta>;
         try {
           // a delta against the state the edge holds (whole the first time); only snapvm restores what
           // goes over the link
@@ -468,17 +454,17 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
           giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
           continue;
         }
-        trip = { text: snap.text, kind: snap.kind, fullBytes: snap.full.stats.bytes, keep: () => ({ engine: e, state: snap.state, whole: snap.full.code }) };
       }
+      // where the program continues if the edge fails: the engine kept, or (stopped mid-computation) a
+      // restore of the snapshot taken there
+      const kept = (): Engine => (stopped ? (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole })) : e);
+      const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
-      const sending = l.offload(trip.text, autoTurn || stopped ? 1 : undefined);
-      const kept = trip.keep(); // (mid-turn: a restore, while the snapshot is on its way and the edge runs)
-      const tKept = performance.now();
-      const outcome = await sending;
+      const outcome = await l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
-        current = kept.engine;
-        giveUp(kept.engine, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept ${stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`}`);
+        current = kept();
+        giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept ${where}`);
         continue;
       }
       if (outcome.kind === 'guest-error') {
@@ -489,8 +475,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       try {
         if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
-          agreed = applyDelta(kept.engine, kept.state, outcome.snapshot);
-          back = kept.engine;
+          agreed = applyDelta(e, snap.state, outcome.snapshot);
+          back = e;
         } else {
           const r = Engine.restoreForDeltas(outcome.snapshot, { ...options.engineOptions, onConsole });
           back = restored = r.engine;
@@ -499,9 +485,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        const keptNow = err instanceof DeltaRefused && !err.touched ? kept.engine : (restored = Engine.restore(kept.whole, { ...options.engineOptions, onConsole }));
-        current = keptNow;
-        giveUp(keptNow, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`}`);
+        current = err instanceof DeltaRefused && !err.touched && !stopped ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+        giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${where}`);
         continue;
       }
       const t3 = performance.now();
@@ -514,20 +499,20 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         turn,
         captureMs: t1 - t0,
         restoreMs: t3 - t2,
-        bytesUp: Buffer.byteLength(trip.text),
+        bytesUp: Buffer.byteLength(snap.text),
         bytesDown: Buffer.byteLength(outcome.snapshot),
         wireUp: outcome.wire.up,
         wireDown: outcome.wire.down,
-        fullUp: trip.fullBytes,
+        fullUp: snap.full.stats.bytes,
         fullDown: outcome.stats.fullBytesOut ?? Buffer.byteLength(outcome.snapshot),
-        deltaUp: trip.kind === 'delta',
+        deltaUp: snap.kind === 'delta',
         deltaDown: isDelta(outcome.snapshot),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
         overheadMs: t3 - t0 - outcome.stats.runMs,
         ...(autoTurn ? { auto: autoTurn.decision } : {}),
-        ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs, keptRestoreMs: tKept - t1 } } : {}),
+        ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs } } : {}),
       };
       const handler = autoTurn?.key ?? stopped?.key;
       if (handler) (policy as OffloadPolicy | null)?.observeRemote(handler, outcome.stats.runMs, report.overheadMs);
@@ -550,7 +535,7 @@ export function describeMigration(r: MigrationReport): string {
   const why = r.auto
     ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
     : r.midTurn
-      ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration; the client restored the state it keeps in ${ms(r.midTurn.keptRestoreMs)} meanwhile)`
+      ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';
   const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
