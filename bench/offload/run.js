@@ -4,7 +4,7 @@
 //
 //   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
 //                             [--slowdown 10] [--calibrate] [--period 50] [--mbps 40] [--rtt 20] [--auto]
-//                             [--octane earley-boyer] [--no-stream] [--json results.jsonl] [--probe] [--verbose]
+//                             [--octane earley-boyer] [--no-stream] [--json results.jsonl] [--probe] [--verbose] [--full-rate 1]
 //   node bench/offload/run.js --suite heavy      (the heavy apps at 10× / 40 Mbps / 20 ms, table and speedup.svg)
 // (--json appends one JSON line per invocation; bench/offload/report.js turns them into a table and an SVG plot.)
 //
@@ -220,9 +220,13 @@ function probe(throttled) {
 }
 
 /** Measure `fullRate` now (an unthrottled probe's CPU ÷ wall). */
+// --full-rate R: take the full-speed share as R (1 on an idle machine) instead of one probe's reading,
+// which a passing job can make low, slowing the client far more than 10× for the whole run (the
+// table's "local ÷ edge run" column shows it)
+const fixedRate = option('full-rate', null);
 async function measureFullRate() {
   const [wall, cpu] = await probe(false);
-  fullRate = Math.min(1, cpu / wall);
+  fullRate = fixedRate !== null ? Number(fixedRate) : Math.min(1, cpu / wall);
   return wall;
 }
 
