@@ -154,7 +154,7 @@ t.test('automatic decisions: a measured timer handler is offloaded for one turn,
 function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
 function frame() { frames.push(fib(16 + frames.length)); console.log('frame', frames.length, frames[frames.length - 1]); if (frames.length < 4) setTimeout(frame, 1); }
 setTimeout(frame, 1);
-setTimeout(() => { snapvm.autoOffload(false); }, 0);
+snapvm.autoOffload(false); // (before any frame: the first one could move from inside its turn)
 `;
   const run = async (edgeUrl: string | null, auto: boolean) => {
     let stdout = '';
@@ -177,7 +177,7 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
     const engine = new Engine({ onConsole: (_l, v) => (stdout += engine.format(v) + '\n') });
     installHints(engine, { edge: true });
     engine.evaluateScript(autoSource, 'frames.js');
-    const reports: { auto?: unknown }[] = [];
+    const reports: { auto?: unknown; midTurn?: unknown }[] = [];
     await runWithEdge(engine, { edge: url, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto: true, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
     return { stdout, reports };
   })();
@@ -185,7 +185,8 @@ setTimeout(() => { snapvm.autoOffload(false); }, 0);
   // the first decision believes the 100× and free migration; after that the measured remote time and
   // migration cost decide (light frames stay home once a migration is known to cost more than them)
   t.ok(again.reports.length >= 1, `a frame after the first was offloaded (${again.reports.length})`);
-  t.ok(again.reports.every((r) => r.auto), 'each was an automatic decision');
+  // (the first frame, with no history, may move from inside its turn: offload-midturn.test.ts)
+  t.ok(again.reports.every((r) => r.auto || r.midTurn), 'each was an automatic decision');
 });
 
 t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {

@@ -7,7 +7,7 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { DeltaRefused, Engine, GuestError, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
@@ -302,6 +302,53 @@ export interface MigrationReport {
   overheadMs: number;
   /** An automatic offload of one handler: what the policy predicted. */
   auto?: Decision;
+  /** An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, and the threshold it passed. */
+  midTurn?: { afterMs: number; thresholdMs: number };
+}
+
+/** A turn stopped at a safe point to move: its snapshot (a delta against the agreed state, if any), and when and why it was taken. */
+interface MidTurn {
+  snap: DeltaCapture;
+  key: string;
+  afterMs: number;
+  thresholdMs: number;
+  captureMs: number;
+}
+
+/**
+ * The mid-turn decision (ski rental): a timer handler's turn that has run here longer than the
+ * policy's threshold (the predicted migration cost) with no decision made before it — its first run,
+ * or a run longer than predicted — moves at the next safe point: a snapshot of the computation stopped
+ * there (a delta against the agreed state, if any) is taken and the computation stopped (SafepointStop,
+ * which no guest handler sees). The engine's heap is then the state sent, less the stopped frames, which
+ * the delta coming back drops: it applies in place as after a turn; only a fault restores the snapshot
+ * to continue here. `policyNow` is the policy while a move is possible (auto moves allowed), `keyNow`
+ * the running turn's handler. The clock is read every 1024 safe points.
+ */
+function midTurnHook(e: Engine, policyNow: () => OffloadPolicy | null, keyNow: () => string | null, agreed: DeltaState | null): { taken: MidTurn | null; turnEnded: () => void } {
+  const watch = { taken: null as MidTurn | null, turnEnded: () => void (began = NaN) };
+  let began = NaN;
+  let hits = 0;
+  e.setSafepointHook((frame) => {
+    if ((++hits & 1023) !== 0 || !e.mainTurnDone) return;
+    const now = performance.now();
+    if (Number.isNaN(began)) return void (began = now);
+    const policy = policyNow();
+    const key = keyNow();
+    const thresholdMs = policy?.midTurnMs() ?? Infinity;
+    if (key === null || now - began < thresholdMs) return;
+    let snap: DeltaCapture;
+    try {
+      snap = captureDelta(e, agreed, { portable: false }, frame);
+    } catch (err) {
+      if (!(err instanceof SnapshotError)) throw err;
+      began = Infinity; // (a state this turn cannot write here: it stays)
+      return;
+    }
+    watch.taken = { snap, key, afterMs: now - began, thresholdMs, captureMs: performance.now() - now };
+    throw e.safepointStop('moving to the edge mid-turn');
+  });
+  return watch;
 }
 
 export interface EdgeRunOptions {
@@ -369,9 +416,11 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   try {
     for (;;) {
       const e = current;
-      e.runJobs();
+      // (a state kept from a safe point continues its computation before any microtask: runEventLoop does)
+      if (!e.pendingFrame) e.runJobs();
       let move = pendingMove(e);
       let auto: { key: string; decision: Decision } | null = null;
+      let midTurn: MidTurn | null = null;
       if (move === null) {
         // measure each turn and name the handler that runs next, for the automatic decision: a turn
         // starts when its timer is due (or at once, if it already is), so the wait before it is not counted
@@ -394,19 +443,31 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         } else {
           peek();
           // also before the first turn here (the turn right after a state came back)
-          if (!decideNext() || e.mainTurnDone === false) {
+          if (!decideNext() || e.mainTurnDone === false || e.pendingFrame) {
             auto = null;
-            await e.runEventLoop((turn) => {
-              if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
-              if (pendingMove(e) !== null) return true;
-              peek();
-              return decideNext();
-            });
+            // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
+            // slows the guest's safe points where no move can come of it)
+            const p = policy as OffloadPolicy | null;
+            const watch = ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
+            try {
+              await e.runEventLoop((turn) => {
+                watch?.turnEnded();
+                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+                if (pendingMove(e) !== null) return true;
+                peek();
+                return decideNext();
+              });
+            } catch (err) {
+              if (!(err instanceof SafepointStop) || !watch?.taken) throw err;
+            } finally {
+              if (watch) e.setSafepointHook(null);
+            }
+            midTurn = watch?.taken ?? null;
           }
         }
         move = pendingMove(e);
       }
-      if (move === null && auto === null) return e; // nothing left to run
+      if (move === null && auto === null && midTurn === null) return e; // nothing left to run
       if (move === 'client' || (move !== null && edgeDown)) {
         completeMove(e, 'client');
         continue;
@@ -417,20 +478,33 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         continue;
       }
       const turn = e.loop.turn + 1;
-      const t0 = performance.now();
-      let snap: DeltaCapture;
-      try {
-        // a delta against the state the edge holds (whole the first time); only snapvm restores what
-        // goes over the link
-        snap = captureDelta(e, agreed, { portable: false });
-      } catch (err) {
-        if (!(err instanceof SnapshotError)) throw err;
-        giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
-        continue;
-      }
-      const t1 = performance.now();
+      let t0 = performance.now();
       const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
-      const sending = l.offload(snap.text, autoTurn ? 1 : undefined);
+      const stopped = midTurn as MidTurn | null; // assigned in the catch above
+      let restored: Engine | undefined;
+      const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
+      let snap: DeltaCapture;
+      if (stopped) {
+        // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
+        t0 -= stopped.captureMs;
+        snap = stopped.snap;
+      } else {
+        try {
+          // a delta against the state the edge holds (whole the first time); only snapvm restores what
+          // goes over the link
+          snap = captureDelta(e, agreed, { portable: false });
+        } catch (err) {
+          if (!(err instanceof SnapshotError)) throw err;
+          giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
+          continue;
+        }
+      }
+      // where the program continues if the edge fails: the engine kept, or (stopped mid-computation) a
+      // restore of the snapshot taken there
+      const kept = (): Engine => (stopped ? (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole })) : e);
+      const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
+      const t1 = performance.now();
+      const sending = l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
       if (snap.kind === 'full') {
@@ -440,7 +514,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const outcome = await sending;
       const t2 = performance.now();
       if (outcome.kind === 'fault') {
-        giveUp(e, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept after turn ${turn}`);
+        current = kept();
+        giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (${outcome.reason}); continuing locally from the state kept ${where}`);
         continue;
       }
       if (outcome.kind === 'guest-error') {
@@ -448,8 +523,6 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         throw new GuestError(undefined, outcome.summary, outcome.stack, outcome.errorKind);
       }
       let back: Engine;
-      let restored: Engine | undefined;
-      const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
       try {
         if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
@@ -463,9 +536,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        const kept = err instanceof DeltaRefused && !err.touched ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
-        current = kept;
-        giveUp(kept, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept after turn ${turn}`);
+        current = err instanceof DeltaRefused && !err.touched && !stopped ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+        giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${where}`);
         continue;
       }
       const t3 = performance.now();
@@ -491,8 +563,10 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         server: outcome.stats,
         overheadMs: t3 - t0 - outcome.stats.runMs,
         ...(autoTurn ? { auto: autoTurn.decision } : {}),
+        ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs } } : {}),
       };
-      if (autoTurn) (policy as OffloadPolicy | null)?.observeRemote(autoTurn.key, outcome.stats.runMs, report.overheadMs);
+      const handler = autoTurn?.key ?? stopped?.key;
+      if (handler) (policy as OffloadPolicy | null)?.observeRemote(handler, outcome.stats.runMs, report.overheadMs);
       options.onMigration?.(report);
     }
   } finally {
@@ -532,7 +606,11 @@ function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
 export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
-  const why = r.auto ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)` : '';
+  const why = r.auto
+    ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
+    : r.midTurn
+      ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
+      : '';
   const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;

@@ -68,6 +68,15 @@ export class OffloadPolicy {
     this.migrationMs = OffloadPolicy.mix(this.migrationMs, migrationMs);
   }
 
+  /**
+   * How long a turn may run here before it moves at a safe point (client.ts, midTurnHook): the predicted
+   * migration cost (ski rental: renting until the rent paid equals the price of buying costs at most twice
+   * the better choice), or never when the edge is not faster than this client.
+   */
+  midTurnMs(): number {
+    return this.speedRatio > 1 ? this.migrationMs : Infinity;
+  }
+
   /** Offload the handler `key` now? Only once it has been measured (locally or remotely). */
   decide(key: string): Decision | null {
     const remoteKnown = this.remote.get(key);

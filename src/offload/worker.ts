@@ -226,7 +226,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   try {
     if (pendingMove(e) !== null) completeMove(e, 'edge');
     for (;;) {
-      e.runJobs();
+      if (!e.pendingFrame) e.runJobs(); // (a state taken at a safe point finishes its computation first: runEventLoop)
       let move = pendingMove(e);
       if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns)) {
         await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));

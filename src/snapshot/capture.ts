@@ -83,6 +83,8 @@ export function lit(v: unknown): string {
 
 /** %TypedArray%.prototype[@@toStringTag]'s getter: the kind by internal slot (no guest getter can run). */
 export const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
+/** %TypedArray%.prototype.length's getter (any realm's typed arrays; an own `length` the program added does not fool it). */
+const TYPED_ARRAY_LENGTH = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!.get!;
 
 export const WELL_KNOWN = new Map<symbol, string>(
   Object.getOwnPropertyNames(Symbol)
@@ -1270,7 +1272,9 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     plain.length = 0;
   };
   const isArr = !only && Array.isArray(o);
-  let first = 0;
+  // a typed array's own keys begin with its element indices (no other integer key can be added to it),
+  // whose values live in its buffer, written with the buffer: not walked one by one
+  let first = !only && types.isTypedArray(o) ? (TYPED_ARRAY_LENGTH.call(o) as number) : 0;
   if (isArr && !pristine) {
     const values: string[] = [];
     let last = -1;

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Verifier, type Code } from '../interpreter/state';
+import { Env, Verifier, type Code, type Frame } from '../interpreter/state';
 import { Capture, checkSettled, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
 import { pristineOf } from './pristine';
@@ -201,11 +201,12 @@ function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, str
  * Capture `engine`: a whole snapshot when there is no agreed `base`, else a delta against it (or a
  * whole snapshot when a delta could not be applied exactly; `fallback` says why).
  */
-export function captureDelta(engine: Engine, base: DeltaState | null, options: Omit<CaptureOptions, 'host' | 'base'> = {}): DeltaCapture {
+export function captureDelta(engine: Engine, base: DeltaState | null, options: Omit<CaptureOptions, 'host' | 'base'> = {}, running: Frame | null = null): DeltaCapture {
   checkSettled(engine);
   const seed = base ? baseOf(base) : null;
   const knownUnits = seed ? new Set(seed.units.values()) : null;
-  const cap = new Capture(engine, null, { ...options, base: seed ?? undefined });
+  // (`running`: from a safe-point hook, the running frame: the state of a computation stopped there)
+  const cap = new Capture(engine, running, { ...options, base: seed ?? undefined });
   const full = cap.run();
   if (!base || !seed) {
     // nothing to diff against: the owners' hashes (for the next delta) are taken when the state is first
@@ -518,6 +519,9 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
       engine.queue.jobs.length = 0;
       engine.timers.timers.clear();
       engine.rejections.pending.length = 0;
+      // a computation stopped at a safe point in the state left is over (the delta's $.running names one the new state has)
+      engine.pendingFrame = null;
+      engine.pendingTimerTurn = false;
     },
     drop: (objs: unknown, recs: unknown) => {
       if (!Array.isArray(objs) || !Array.isArray(recs)) bad('a drop list');
