@@ -24,6 +24,19 @@ const ROWS: Row[] = [
   // 2. class and object behaviour
   { klass: '2 objects', name: 'prototype methods stay on the prototype', setup: 'class A { m() { return "m"; } } var a = new A();', check: 'log(a.m(), Object.keys(a).length, Object.getPrototypeOf(a) === A.prototype, A.prototype.hasOwnProperty("m"))', expected: 'm 0 true true' },
   { klass: '2 objects', name: 'getters are not evaluated at capture time', setup: 'var n = 0; var o = { get next() { return ++n; } };', check: 'log(n, o.next, o.next, n)', expected: '0 1 2 2' },
+  {
+    klass: '2 objects',
+    name: 'typed arrays and buffers are read by their slots: no getter or own property the program added runs or fools capture',
+    setup:
+      'var n = 0; var buf = new ArrayBuffer(8, { maxByteLength: 16 }); var u = new Uint16Array(buf, 2, 2); u[0] = 7; u[1] = 9; var d = new DataView(buf, 4); ' +
+      'Object.defineProperty(u, "length", { get() { n++; return 1e9; } }); Object.defineProperty(u, "buffer", { get() { n++; return null; } }); ' +
+      'Object.defineProperty(u, "byteOffset", { value: -1 }); Object.defineProperty(u, "BYTES_PER_ELEMENT", { get() { n++; return 3; } }); ' +
+      'Object.defineProperty(buf, "byteLength", { get() { n++; return 1; } }); Object.defineProperty(buf, "resizable", { get() { n++; return false; } }); ' +
+      'Object.defineProperty(buf, "maxByteLength", { get() { n++; return 2; } }); Object.defineProperty(d, "buffer", { get() { n++; return null; } }); ' +
+      'Object.defineProperty(Object.getPrototypeOf(Uint8Array.prototype), "buffer", { get() { n++; return null; }, configurable: true });',
+    check: 'log(n, u[0], u[1], Uint16Array.prototype.__lookupGetter__("length").call(u), Object.getOwnPropertyDescriptor(u, "byteOffset").value, d.getUint16(0, true), buf.resize(12) === undefined, new Uint8Array(buf).length, n)',
+    expected: '0 7 9 2 -1 9 true 12 0',
+  },
   { klass: '2 objects', name: 'a Map comes back as a Map with its entries', setup: 'var k = { id: 1 }; var m = new Map([[k, "obj"], ["s", [1, 2]]]); var s = new Set(["a", k]);', check: 'log(m instanceof Map, m.size, m.get(k), m.get("s").length, s.has(k), [...s][0])', expected: 'true 2 obj 2 true a' },
   { klass: '2 objects', name: 'symbol keys, registered and unique symbols', setup: 'var u = Symbol("u"); var o = { [u]: 1, [Symbol.for("r")]: 2, [Symbol.iterator]: function* () { yield 3; } };', check: 'log(o[u], o[Symbol.for("r")], [...o][0], Object.getOwnPropertySymbols(o).length)', expected: '1 2 3 3' },
   { klass: '2 objects', name: 'array subclasses keep their class', setup: 'class Stack extends Array { top() { return this[this.length - 1]; } } var st = new Stack(); st.push(1, 2);', check: 'log(st instanceof Stack, Array.isArray(st), st.top(), st.length)', expected: 'true true 2 2' },

@@ -15,6 +15,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
+import { typedArrayName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, maxByteLength, bufferBytes } from './buffers';
 import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
 
@@ -81,10 +82,6 @@ export function lit(v: unknown): string {
   }
 }
 
-/** %TypedArray%.prototype[@@toStringTag]'s getter: the kind by internal slot (no guest getter can run). */
-export const TYPED_ARRAY_NAME = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get!;
-/** %TypedArray%.prototype.length's getter (any realm's typed arrays; an own `length` the program added does not fool it). */
-const TYPED_ARRAY_LENGTH = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')!.get!;
 
 export const WELL_KNOWN = new Map<symbol, string>(
   Object.getOwnPropertyNames(Symbol)
@@ -416,23 +413,24 @@ export class Capture {
         this.finals.pushAs(`o${this.peekId(o)}`, `$.detach(${`$o[${this.peekId(o)}]`});`);
         return `$.arrayBuffer("")`;
       }
-      if ((b as any).resizable) {
+      if (isResizable(b)) {
         // made at its maximum length (views on it are then in bounds), resized to its length at the end
-        this.finals.pushAs(`o${this.peekId(o)}`, `$.resize(${`$o[${this.peekId(o)}]`}, ${b.byteLength});`);
-        return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))}, ${(b as any).maxByteLength})`;
+        this.finals.pushAs(`o${this.peekId(o)}`, `$.resize(${`$o[${this.peekId(o)}]`}, ${bufferLength(b)});`);
+        return `$.arrayBuffer(${lit(bufferBytes(b).toString('base64'))}, ${maxByteLength(b)})`;
       }
-      return `$.arrayBuffer(${lit(Buffer.from(b).toString('base64'))})`;
+      return `$.arrayBuffer(${lit(bufferBytes(b).toString('base64'))})`;
     }
     if (types.isSharedArrayBuffer(o)) {
       this.count('SharedArrayBuffer');
-      return `$.sharedArrayBuffer(${lit(Buffer.from(o as SharedArrayBuffer).toString('base64'))})`;
+      return `$.sharedArrayBuffer(${lit(bufferBytes(o as SharedArrayBuffer).toString('base64'))})`;
     }
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
-      const C = types.isDataView(o) ? 'DataView' : (TYPED_ARRAY_NAME.call(o) as string);
+      const C = types.isDataView(o) ? 'DataView' : typedArrayName(o as ArrayBufferView);
       this.count(C);
-      const buf = this.value(view.buffer, `${path}.buffer`);
-      if (this.isDetached(view.buffer as ArrayBuffer)) return `new (${this.builtinRef(C)})(${buf}, 0, 0)`;
+      const buffer = viewBuffer(view);
+      const buf = this.value(buffer, `${path}.buffer`);
+      if (this.isDetached(buffer)) return `new (${this.builtinRef(C)})(${buf}, 0, 0)`;
       const g = this.viewGeometry(o as ArrayBufferView);
       return `new (${this.builtinRef(C)})(${buf}, ${g.offset}${g.tracking ? '' : `, ${g.length}`})`;
     }
@@ -505,8 +503,8 @@ export class Capture {
   }
 
   /** A detached buffer has length 0 and refuses a view (Node 20's ArrayBuffer has no `detached` getter). */
-  isDetached(b: ArrayBuffer): boolean {
-    if (b.byteLength !== 0) return false;
+  isDetached(b: ArrayBuffer | SharedArrayBuffer): boolean {
+    if (types.isSharedArrayBuffer(b) || bufferLength(b) !== 0) return false;
     try {
       new Uint8Array(b);
       return false;
@@ -521,18 +519,18 @@ export class Capture {
    * by one element to see whether the view follows, and given back its length (its bytes unchanged).
    */
   viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
-    const isDV = types.isDataView(v);
-    const len = () => (isDV ? (v as DataView).byteLength : (v as Uint8Array).length);
-    const b = v.buffer as ArrayBuffer & { resizable?: boolean; maxByteLength?: number; resize?(n: number): void };
-    if (!b.resizable) return { offset: v.byteOffset, length: len(), tracking: false };
+    const len = () => viewLength(v);
+    const buffer = viewBuffer(v);
+    if (!isResizable(buffer)) return { offset: viewOffset(v), length: len(), tracking: false };
+    const b = buffer as ArrayBuffer;
     const resize = (ArrayBuffer.prototype as unknown as { resize: (this: ArrayBuffer, n: number) => void }).resize;
-    const L = b.byteLength;
-    const M = b.maxByteLength!;
+    const L = bufferLength(b);
+    const M = maxByteLength(b);
     try {
       resize.call(b, M);
-      const offset = v.byteOffset;
+      const offset = viewOffset(v);
       const length = len();
-      const unit = isDV ? 1 : (v as Uint8Array).BYTES_PER_ELEMENT;
+      const unit = elementSize(v);
       let tracking = false;
       if (M - unit >= offset && length > 0) {
         resize.call(b, M - unit);
@@ -1274,7 +1272,7 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
   const isArr = !only && Array.isArray(o);
   // a typed array's own keys begin with its element indices (no other integer key can be added to it),
   // whose values live in its buffer, written with the buffer: not walked one by one
-  let first = !only && types.isTypedArray(o) ? (TYPED_ARRAY_LENGTH.call(o) as number) : 0;
+  let first = !only && types.isTypedArray(o) ? viewLength(o as ArrayBufferView) : 0;
   if (isArr && !pristine) {
     const values: string[] = [];
     let last = -1;

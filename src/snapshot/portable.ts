@@ -22,12 +22,13 @@
 // Guest strings only ever appear as JSON literals; guest source text (a complete function or class,
 // the engine's own `sourceText`) only inside parentheses; generated names carry a prefix that occurs in
 // no source text embedded. What cannot be written this way throws NotPortable with the path from a root.
+import { typedArrayName, viewBuffer, bufferLength, isResizable, maxByteLength, bufferBytes } from './buffers';
 import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { CodeFlag, Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, matchAllOverText, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
-import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, TYPED_ARRAY_NAME, WELL_KNOWN, writeProperties } from './capture';
+import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
 import { importLocalsByEnv } from './typed';
@@ -475,25 +476,26 @@ export class PortableWriter {
     if (iterator) return iterator;
     if (types.isMapIterator(o) || types.isSetIterator(o) || types.isGeneratorObject(o)) this.fail('an iterator whose position V8 hides', o);
     if (types.isArrayBuffer(o)) {
-      const b = o as ArrayBuffer & { resizable?: boolean; maxByteLength?: number };
+      const b = o as ArrayBuffer;
       if (cap.isDetached(b)) {
         this.finals.push(`${this.P}detach(${this.O}[${this.ids.size}]);`);
         return std('ArrayBuffer', `${this.P}buf("")`);
       }
-      if (b.resizable) {
-        this.finals.push(`${this.P}call(${this.P}resize, ${this.O}[${this.ids.size}], ${b.byteLength});`);
-        const bytes = Buffer.alloc(b.maxByteLength!);
-        Buffer.from(b).copy(bytes);
-        return std('ArrayBuffer', `${this.P}buf(${lit(bytes.toString('base64'))}, ${b.maxByteLength})`);
+      if (isResizable(b)) {
+        this.finals.push(`${this.P}call(${this.P}resize, ${this.O}[${this.ids.size}], ${bufferLength(b)});`);
+        const bytes = Buffer.alloc(maxByteLength(b));
+        bufferBytes(b).copy(bytes);
+        return std('ArrayBuffer', `${this.P}buf(${lit(bytes.toString('base64'))}, ${maxByteLength(b)})`);
       }
-      return std('ArrayBuffer', `${this.P}buf(${lit(Buffer.from(b).toString('base64'))})`);
+      return std('ArrayBuffer', `${this.P}buf(${lit(bufferBytes(b).toString('base64'))})`);
     }
-    if (types.isSharedArrayBuffer(o)) return std('SharedArrayBuffer', `${this.P}sab(${lit(Buffer.from(o as SharedArrayBuffer).toString('base64'))})`);
+    if (types.isSharedArrayBuffer(o)) return std('SharedArrayBuffer', `${this.P}sab(${lit(bufferBytes(o as SharedArrayBuffer).toString('base64'))})`);
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
-      const C = types.isDataView(o) ? 'DataView' : (TYPED_ARRAY_NAME.call(o) as string);
-      const buf = this.value(view.buffer, `${path}.buffer`);
-      if (cap.isDetached(view.buffer as ArrayBuffer)) return std(C, `new ${this.P}global.${C}(${buf}, 0, 0)`);
+      const C = types.isDataView(o) ? 'DataView' : typedArrayName(o as ArrayBufferView);
+      const buffer = viewBuffer(view);
+      const buf = this.value(buffer, `${path}.buffer`);
+      if (cap.isDetached(buffer)) return std(C, `new ${this.P}global.${C}(${buf}, 0, 0)`);
       const g = cap.viewGeometry(o as ArrayBufferView);
       return std(C, `new ${this.P}global.${C}(${buf}, ${g.offset}${g.tracking ? '' : `, ${g.length}`})`);
     }
