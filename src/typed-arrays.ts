@@ -1,7 +1,10 @@
 // Reading typed arrays of the guest realm from host code with the host's own %TypedArray% getters:
 // the realm's getters (buffer, length, …) can be redefined by guest code, and host code must not run
-// guest code (ARCHITECTURE.md, invariants). Shared by the DOM room (canvas pixels, fetch bodies) and
-// the ML room's guest APIs (src/ml/guest.ts), as src/paths.ts is.
+// guest code (ARCHITECTURE.md, invariants). Shared by the DOM room (canvas pixels, fetch bodies), the
+// ML room's guest APIs (src/ml/guest.ts) and the snapshot room (capture reads buffers and views by their
+// slots: taking a snapshot runs no guest code), as src/paths.ts is.
+import { types } from 'node:util';
+
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayGetter = (name: PropertyKey) => Object.getOwnPropertyDescriptor(TypedArrayPrototype, name)!.get! as (this: unknown) => any;
 export const taName = typedArrayGetter(Symbol.toStringTag);
@@ -26,3 +29,30 @@ export function typedArrayLength(v: unknown): number {
   return taLength.call(v) as number;
 }
 
+
+type Getter = (this: unknown) => any;
+const getter = (proto: object, key: string): Getter => Object.getOwnPropertyDescriptor(proto, key)!.get as Getter;
+const dvBuffer = getter(DataView.prototype, 'buffer');
+const dvOffset = getter(DataView.prototype, 'byteOffset');
+const dvBytes = getter(DataView.prototype, 'byteLength');
+const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
+const abResizable = getter(ArrayBuffer.prototype, 'resizable');
+const abMax = getter(ArrayBuffer.prototype, 'maxByteLength');
+const sabBytes = getter(SharedArrayBuffer.prototype, 'byteLength');
+
+/** A typed array's or DataView's buffer. */
+export const viewBuffer = (v: ArrayBufferView): ArrayBuffer | SharedArrayBuffer => (types.isDataView(v) ? dvBuffer : taBuffer).call(v);
+/** A view's byte offset into its buffer. */
+export const viewOffset = (v: ArrayBufferView): number => (types.isDataView(v) ? dvOffset : taOffset).call(v);
+/** A typed array's length in elements, a DataView's in bytes. */
+export const viewLength = (v: ArrayBufferView): number => (types.isDataView(v) ? dvBytes : taLength).call(v);
+/** Bytes per element: the host constructor's of the same kind; 1 for a DataView. */
+export const elementSize = (v: ArrayBufferView): number => (types.isDataView(v) ? 1 : (globalThis as Record<string, any>)[taName.call(v)].BYTES_PER_ELEMENT);
+/** An ArrayBuffer's or SharedArrayBuffer's length in bytes (0 when detached). */
+export const bufferLength = (b: ArrayBuffer | SharedArrayBuffer): number => (types.isSharedArrayBuffer(b) ? sabBytes : abBytes).call(b);
+/** Whether an ArrayBuffer is resizable (a SharedArrayBuffer never is). */
+export const isResizable = (b: ArrayBuffer | SharedArrayBuffer): boolean => types.isArrayBuffer(b) && abResizable.call(b);
+/** A resizable ArrayBuffer's maximum length. */
+export const maxByteLength = (b: ArrayBuffer): number => abMax.call(b);
+/** A copy of a buffer's bytes (a host view reads its slots; Buffer.from(buffer) would read `byteLength` as a property). */
+export const bufferBytes = (b: ArrayBuffer | SharedArrayBuffer): Buffer => Buffer.from(new Uint8Array(b));

@@ -15,7 +15,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
-import { typedArrayName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, maxByteLength, bufferBytes } from './buffers';
+import { taName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, maxByteLength, bufferBytes } from '../typed-arrays';
 import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
 
@@ -426,7 +426,7 @@ export class Capture {
     }
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
-      const C = types.isDataView(o) ? 'DataView' : typedArrayName(o as ArrayBufferView);
+      const C = types.isDataView(o) ? 'DataView' : (taName.call(o) as string);
       this.count(C);
       const buffer = viewBuffer(view);
       const buf = this.value(buffer, `${path}.buffer`);

@@ -22,7 +22,7 @@
 // Guest strings only ever appear as JSON literals; guest source text (a complete function or class,
 // the engine's own `sourceText`) only inside parentheses; generated names carry a prefix that occurs in
 // no source text embedded. What cannot be written this way throws NotPortable with the path from a root.
-import { typedArrayName, viewBuffer, bufferLength, isResizable, maxByteLength, bufferBytes } from './buffers';
+import { taName, viewBuffer, bufferLength, isResizable, maxByteLength, bufferBytes } from '../typed-arrays';
 import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
@@ -492,7 +492,7 @@ export class PortableWriter {
     if (types.isSharedArrayBuffer(o)) return std('SharedArrayBuffer', `${this.P}sab(${lit(bufferBytes(o as SharedArrayBuffer).toString('base64'))})`);
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
-      const C = types.isDataView(o) ? 'DataView' : typedArrayName(o as ArrayBufferView);
+      const C = types.isDataView(o) ? 'DataView' : (taName.call(o) as string);
       const buffer = viewBuffer(view);
       const buf = this.value(buffer, `${path}.buffer`);
       if (cap.isDetached(buffer)) return std(C, `new ${this.P}global.${C}(${buf}, 0, 0)`);
