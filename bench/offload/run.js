@@ -39,12 +39,12 @@ function octaneApp(name) {
   const { loadSources, driverSource, PROGRAMS } = require(path.join(root, 'bench', 'programs.js'));
   const setup = PROGRAMS.find((p) => p.name === 'richards').setup;
   const dir = require('node:path').join(require('node:os').tmpdir(), 'snapvm-offload-octane');
-  require('node:fs').mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true });
   const { octaneDir } = require(path.join(root, 'bench', 'programs.js'));
   const sources = loadSources({ files: ['base.js', `${name}.js`].map((f) => path.join(octaneDir(), f)) });
   const driver = `(async () => { for (let i = 1; i <= 2; i++) console.log('trip', i, await snapvm.offload(() => __benchResult)); })();\n`;
   const file = path.join(dir, `${name}-app.js`);
-  require('node:fs').writeFileSync(file, [...sources.map((s) => s.text), setup, driverSource(1), driver].join('\n'));
+  fs.writeFileSync(file, [...sources.map((s) => s.text), setup, driverSource(1), driver].join('\n'));
   return file;
 }
 // --suite heavy: the heavy apps (HEAVY below) one after another under the issue's setting (client 10×
@@ -355,7 +355,7 @@ async function measure(app, appArgs, result, edge, settings, auto) {
   if (jsonFile) {
     const loadEnd = require('node:os').loadavg()[0];
     const record = { app: path.relative(root, app), args: appArgs, outputHash, auto, stream: !noStream, slowdown, fullRate, periodMs, effective, calibrated: calibrateDuty, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
-    require('node:fs').appendFileSync(jsonFile, JSON.stringify(record) + '\n');
+    fs.appendFileSync(jsonFile, JSON.stringify(record) + '\n');
   }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));
 }

@@ -501,7 +501,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       // where the program continues if the edge fails: the engine kept, or (stopped mid-computation) a
       // restore of the snapshot taken there
-      const kept = (): Engine => (stopped ? (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole })) : e);
+      const restoreTaken = (): Engine => (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+      const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
       const sending = l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
@@ -536,7 +537,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip
-        current = err instanceof DeltaRefused && !err.touched && !stopped ? e : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+        current = err instanceof DeltaRefused && !err.touched ? kept() : restoreTaken();
         giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${where}`);
         continue;
       }

@@ -10,8 +10,7 @@
 // literal of a source the other side holds travels as a marker naming the source's SHA-256, and the
 // receiver puts the literal back before it checks the snapshot's hash; a raw NUL never occurs in a
 // snapshot's text otherwise (capture writes strings as JSON), so a marker cannot be forged by the program.
-import { createHash } from 'node:crypto';
-import type { UnitRef } from './protocol';
+import { sha256, type UnitRef } from './protocol';
 
 /** Sources shorter than this travel in the snapshot as they are (a marker would save little). */
 export const UNIT_MIN = 4096;
@@ -24,10 +23,8 @@ export interface UnitSource extends UnitRef {
   text: string;
 }
 
-/** The SHA-256 (hex) of a source's UTF-8 text. */
-export function unitHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
+/** The SHA-256 (hex) of a source's UTF-8 text (the protocol's `sha256`). */
+export const unitHash = sha256;
 
 /** A compile unit of `text` under `file` (a script unless said). */
 export function unitSource(text: string, file: string, kind: UnitRef['kind'] = 'script'): UnitSource {
