@@ -26,7 +26,7 @@ if (!(repeat >= 1)) throw new Error(`--repeat takes a count >= 1, not ${args[arg
 
 const load = (dir) => require(path.resolve(dir, 'dist', 'src', 'index.js'));
 const mine = load(path.resolve(__dirname, '..'));
-const { engineSection } = require(path.resolve(__dirname, '..', 'dist', 'src', 'snapshot', 'format.js'));
+const { engineSection } = require(path.resolve(__dirname, '..', 'dist', 'src', 'snapshot', 'index.js'));
 const other = otherDir && load(otherDir);
 
 const octane = PROGRAMS.find((p) => p.kind === 'octane');

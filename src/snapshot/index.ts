@@ -4,5 +4,5 @@ export { restore, restoreWith, restoreWithTable, type RestoreOptions, type Resto
 export type { HostCapture, HostClaim, HostRestore, PortableHost } from './host';
 export { StreamingRestore, chunkLines } from './stream';
 export { captureDelta, applyDelta, stateAfterRestore, isDelta, DeltaRefused, type DeltaState, type DeltaCapture } from './delta';
-export { SnapshotError, readHeader, portableSection, FORMAT_VERSION, isObject } from './format';
+export { SnapshotError, readHeader, engineSection, portableSection, FORMAT_VERSION, isObject } from './format';
 export { inspectSnapshot } from './inspect';
