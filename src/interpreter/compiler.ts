@@ -85,7 +85,7 @@ export class CompileError extends Error {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `analysis`: the program's, made for this compile alone (the compiler writes onto its scopes: units.ts forks a shared one). */
-export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis = new Analysis(program, kind, strict, opts.dynamicOuter === true)): Code {
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis): Code {
   const top = analysis.scopes.get(program)!;
   const unit = unitCodes(program, analysis, opts);
   opts.file.codes = unit.list;

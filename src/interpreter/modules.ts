@@ -482,10 +482,9 @@ export class ModuleLoader {
       if (json) this.jsonFiles.add(file);
       const m = this.load(file, referrer);
       if (json !== this.isJson(m)) throw this.engine.vm.error('TypeError', `Module '${file}' was loaded ${json ? 'as JavaScript, not JSON' : "as JSON: import it with { type: 'json' }"}`);
-      const loaded = promises.newPromise();
-      loaded.resolve(undefined);
       // (loadPromise is fulfilled: the graph is loaded)
-      promises.performPromiseThen(loaded.promise, this.makeStep({ kind: 'import', module: m, order: null, next: 0, promise: cap.promise }), undefined);
+      const loaded = promises.promiseResolve(promises.Promise, undefined);
+      promises.performPromiseThen(loaded, this.makeStep({ kind: 'import', module: m, order: null, next: 0, promise: cap.promise }), undefined);
     } catch (e) {
       cap.reject(this.guestReason(e));
     }
@@ -538,13 +537,7 @@ export class ModuleLoader {
     try {
       this.link(m);
       // Evaluate() is always a promise: a graph without top-level await gives a settled one
-      const p = this.evaluate(m);
-      if (p) evaluation = p;
-      else {
-        const c = promises.newPromise();
-        c.resolve(undefined);
-        evaluation = c.promise;
-      }
+      evaluation = this.evaluate(m) ?? promises.promiseResolve(promises.Promise, undefined);
     } catch (e) {
       return this.settleImport(promise, false, this.guestReason(e));
     }
