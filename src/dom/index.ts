@@ -1,5 +1,6 @@
 // The DOM room's door: web pages on happy-dom, driven from the CLI and the API.
-export { Page, resolvePage } from './page';
+export { Page } from './page';
+export { resolvePage } from './light';
 export type { PageOptions, PageTimings, ListenerRecord } from './page';
 export { runSteps, parseSteps } from './steps';
 export { isPageSnapshot, pageSnapshotInfo } from './snapshot';

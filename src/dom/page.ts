@@ -17,7 +17,6 @@ import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
 import { atomicWrite, inside, realPaths, withinRoots } from '../paths';
-export { resolvePage } from './light';
 
 /** One `addEventListener` the page made (guest values as they are). */
 export interface ListenerRecord {

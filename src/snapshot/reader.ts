@@ -4,7 +4,7 @@
 // operations a guest run of the program would — every call of a guest function goes through the
 // realm's Reflect, as the VM's own native calls do — without compiling and interpreting a
 // program of hundreds of thousands of statements. It evaluates as it reads (no syntax tree: a
-// snapshot is read once), scanning character codes; `isCanonical` reads without evaluating. Text outside the subset (a hand-edited
+// snapshot is read once), scanning character codes; `canonicalOps` reads without evaluating. Text outside the subset (a hand-edited
 // snapshot) is left to the general path, which starts over in a fresh engine (the statements read
 // before the reader met it, and the start of the statement where it met it, may have been applied
 // to this one).
@@ -44,7 +44,7 @@ const C_n = 110;
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === C_DOLLAR;
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= C_0 && c <= C_9);
 
-/** What the reader evaluates against; null: only check the form (`isCanonical`). */
+/** What the reader evaluates against; null: only check the form (`canonicalOps`). */
 interface Target {
   readonly engine: Engine;
   readonly ops: Record<string, unknown>;
@@ -483,7 +483,11 @@ class Reader {
  */
 export function readCanonical(code: string, engine: Engine, ops: Record<string, unknown>, $o: unknown[] = []): boolean {
   const hostOps = new Set(Object.values(ops).filter((v) => typeof v === 'function'));
-  const reader = new Reader(code, { engine, ops, $o, scope: new Map<string, unknown>([['$', ops]]), hostOps });
+  return readAll(new Reader(code, { engine, ops, $o, scope: new Map<string, unknown>([['$', ops]]), hostOps }));
+}
+
+/** Read `reader` to the end of its text; false when the text leaves the canonical form. */
+function readAll(reader: Reader): boolean {
   try {
     while (reader.next());
     return true;
@@ -491,11 +495,6 @@ export function readCanonical(code: string, engine: Engine, ops: Record<string, 
     if (e === NOT) return false;
     throw e;
   }
-}
-
-/** Whether `code` is entirely in the canonical form (read only, nothing applied). */
-export function isCanonical(code: string): boolean {
-  return canonicalOps(code) !== null;
 }
 
 /** A `$.name(…)` call of a canonical text, with its arguments' values as far as reading alone gives them. */
@@ -511,12 +510,5 @@ export interface CanonicalOp {
  */
 export function canonicalOps(code: string): CanonicalOp[] | null {
   const ops: CanonicalOp[] = [];
-  const reader = new Reader(code, null, (name, args) => void ops.push({ name, args }));
-  try {
-    while (reader.next());
-    return ops;
-  } catch (e) {
-    if (e === NOT) return null;
-    throw e;
-  }
+  return readAll(new Reader(code, null, (name, args) => void ops.push({ name, args }))) ? ops : null;
 }
