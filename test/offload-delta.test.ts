@@ -122,6 +122,18 @@ t.test('in process: a delta applies in place; one for another state is refused b
   t.equal(a.evaluateScript('o.n'), 100);
 });
 
+t.test("a buffer's changed bytes come back by its slots: an own byteLength the program gave it does not answer", async (t) => {
+  const a = programAt('var buf = new ArrayBuffer(4); Object.defineProperty(buf, "byteLength", { value: 99 });\nsnapvm.migrate("edge").then(() => { new Uint8Array(buf)[0] = 7; });\n');
+  const first = captureDelta(a, null);
+  const { engine: b, state } = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
+  completeMove(b, 'edge');
+  b.runJobs();
+  const down = captureDelta(b, state);
+  t.equal(down.kind, 'delta');
+  applyDelta(a, first.state, down.text);
+  t.equal(a.evaluateScript('new Uint8Array(buf)[0] + " " + buf.byteLength'), '7 99');
+});
+
 t.test('the server takes a delta against the state it keeps; one for another state, or before any state, is refused and changes nothing', async (t) => {
   const s = await helloSession(suite.server.url);
   t.teardown(() => s.close());

@@ -17,6 +17,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Verifier, type Code, type Frame } from '../interpreter/state';
 import { Capture, checkSettled, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
+import { bufferLength } from '../typed-arrays';
 import { pristineOf } from './pristine';
 import { canonicalOps, readCanonical } from './reader';
 import { precheckDelta } from './delta-precheck';
@@ -447,7 +448,7 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
     recreate: (o: unknown, fresh: unknown) => {
       if (!isObject(o) || !isObject(fresh)) bad('recreate of something that is not an object');
       if (types.isArrayBuffer(o) && types.isArrayBuffer(fresh)) {
-        if ((o as ArrayBuffer).byteLength !== (fresh as ArrayBuffer).byteLength) bad('a buffer whose length changed');
+        if (bufferLength(o as ArrayBuffer) !== bufferLength(fresh as ArrayBuffer)) bad('a buffer whose length changed'); // (by its slot: a guest's own `byteLength` does not answer)
         new Uint8Array(o as ArrayBuffer).set(new Uint8Array(fresh as ArrayBuffer));
       } else if (types.isDate(o) && types.isDate(fresh)) {
         Date.prototype.setTime.call(o, Date.prototype.getTime.call(fresh));
