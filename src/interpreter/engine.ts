@@ -40,8 +40,20 @@ export class Engine {
   readonly rejections = new RejectionTracker();
   readonly modules: ModuleLoader;
   readonly options: EngineOptions;
-  /** The realm's built-ins with the path that reaches each in a fresh engine (state.ts). */
-  readonly builtins: Map<object, string>;
+  private readonly builtinTable: Map<object, string>;
+  private finishBuiltins: (() => void) | null;
+  /**
+   * The realm's built-ins with the path that reaches each in a fresh engine (state.ts). The Intl.Segmenter
+   * entries are added on the first read (they cost ICU's start-up, 30–40 ms per process).
+   */
+  get builtins(): Map<object, string> {
+    if (this.finishBuiltins !== null) {
+      const finish = this.finishBuiltins;
+      this.finishBuiltins = null;
+      finish();
+    }
+    return this.builtinTable;
+  }
   private builtinsByPathMap: Map<string, object> | null = null;
   /** The reverse of `builtins`: each built-in by its path (made once per engine, on first use). */
   get builtinsByPath(): ReadonlyMap<string, object> {
@@ -94,7 +106,7 @@ export class Engine {
     } else if (!warmedUp && options.warmUp === undefined) this.deferWarmUp();
     for (const service of options.services ?? []) service(this.hostServices());
     // last: what services install counts as built-in (a restoring engine is made with the same services)
-    this.builtins = builtinPaths(this.realm, vm);
+    ({ paths: this.builtinTable, finish: this.finishBuiltins } = builtinPaths(this.realm, vm));
   }
 
   /**

@@ -63,8 +63,13 @@ function keyPath(base: string, k: string | symbol): string {
  * accessor functions, `get …`/`set …`), prototypes (`Object.getPrototypeOf(…)`) and a few hidden
  * intrinsics reached through expressions. Breadth-first from the global, so each object gets its
  * shortest path; the walk runs on a fresh realm, before any guest code.
+ *
+ * `finish` adds the two Intl.Segmenter intrinsics (test262's list of well-known intrinsics reaches
+ * them). Reaching them means making a Segmenter, whose first use in a process loads ICU (30–40 ms), so
+ * the engine calls `finish` only the first time its table is read (engine.ts `builtins`), by which
+ * time guest code may have run: see `segmenterIntrinsics`.
  */
-export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
+export function builtinPaths(realm: Realm, vm: VM): { paths: Map<object, string>; finish: () => void } {
   const paths = new Map<object, string>();
   const queue: [object, string][] = [];
   const add = (v: unknown, p: string) => {
@@ -86,28 +91,25 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
     ['%StringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(""[Symbol.iterator]())')],
     ['%RegExpStringIteratorPrototype%', realm.realmEval('Object.getPrototypeOf(/a/[Symbol.matchAll](""))')],
     ['%TypedArray%', realm.realmEval('Object.getPrototypeOf(Int8Array)')],
-    // Intl.Segmenter's segments and their iterator (test262's list of well-known intrinsics reaches them)
-    ['%IntlSegmentsPrototype%', realm.realmEval('typeof Intl === "object" && Intl.Segmenter ? Object.getPrototypeOf(new Intl.Segmenter().segment("")) : undefined')],
-    ['%IntlSegmentIteratorPrototype%', realm.realmEval('typeof Intl === "object" && Intl.Segmenter ? Object.getPrototypeOf(new Intl.Segmenter().segment("")[Symbol.iterator]()) : undefined')],
     // V8's own Array.prototype.values, which arguments objects carry (the realm's may be replaced)
     ['%arguments[Symbol.iterator]%', realm.realmEval('(function () { return arguments; })()[Symbol.iterator]')],
   ];
   let i = 0;
-  const drain = () => {
+  const drain = (accept: (v: object) => boolean = () => true) => {
     for (; i < queue.length; i++) {
       const [o, p] = queue[i]!;
       // (a path is spelled only for an object met the first time: most values are primitives or met before)
       for (const k of Reflect.ownKeys(o)) {
         const d = Reflect.getOwnPropertyDescriptor(o, k)!;
         if ('value' in d) {
-          if (isObject(d.value) && !paths.has(d.value)) add(d.value, keyPath(p, k));
+          if (isObject(d.value) && !paths.has(d.value) && accept(d.value)) add(d.value, keyPath(p, k));
         } else {
-          if (isObject(d.get) && !paths.has(d.get)) add(d.get, `get ${keyPath(p, k)}`);
-          if (isObject(d.set) && !paths.has(d.set)) add(d.set, `set ${keyPath(p, k)}`);
+          if (isObject(d.get) && !paths.has(d.get) && accept(d.get)) add(d.get, `get ${keyPath(p, k)}`);
+          if (isObject(d.set) && !paths.has(d.set) && accept(d.set)) add(d.set, `set ${keyPath(p, k)}`);
         }
       }
       const proto = Object.getPrototypeOf(o);
-      if (proto !== null && !paths.has(proto)) add(proto, `Object.getPrototypeOf(${p})`);
+      if (proto !== null && !paths.has(proto) && accept(proto)) add(proto, `Object.getPrototypeOf(${p})`);
     }
   };
   drain();
@@ -116,6 +118,47 @@ export function builtinPaths(realm: Realm, vm: VM): Map<object, string> {
     add(v, name);
     drain();
   }
-  return paths;
+  const segmenter = segmenterIntrinsics(realm, vm, paths);
+  const finish = () => {
+    for (const [name, v] of segmenter.hidden()) {
+      add(v, name);
+      drain(segmenter.untouched);
+    }
+  };
+  return { paths, finish };
+}
+
+/**
+ * %IntlSegmentsPrototype% and %IntlSegmentIteratorPrototype%, reached later than the rest of the table
+ * but with the same paths. The Segmenter constructor and its `segment` are taken now, from the fresh
+ * realm, so a guest that replaced them since cannot steer the lookup. The guest may have changed the
+ * two prototypes themselves (it reaches them through a Segmenter of its own): only V8's own functions
+ * met there are named (`untouched`); a value the guest put in their place is then no built-in, and a
+ * snapshot carries it as a changed property, as for any other built-in it replaced.
+ */
+function segmenterIntrinsics(realm: Realm, vm: VM, paths: Map<object, string>): { hidden: () => [string, object][]; untouched: (v: object) => boolean } {
+  const R = realm.R;
+  const intl: unknown = R.get(realm.global, 'Intl');
+  const Segmenter: unknown = isObject(intl) ? R.get(intl, 'Segmenter') : undefined;
+  const segment: unknown = typeof Segmenter === 'function' ? R.get(Segmenter.prototype as object, 'segment') : undefined;
+  const nativeSource = /^function [^(]*\(\) \{ \[native code\] \}$/;
+  const untouched = (v: object): boolean =>
+    typeof v === 'function' &&
+    !paths.has(v) &&
+    !vm.closures.get(v) &&
+    !vm.boundFunctions.get(v) &&
+    !vm.proxies.get(v) &&
+    !realm.natives.get(v) &&
+    nativeSource.test(Function.prototype.toString.call(v));
+  const hidden = (): [string, object][] => {
+    if (typeof Segmenter !== 'function' || typeof segment !== 'function') return [];
+    const segments = R.apply(segment, R.construct(Segmenter, []), ['']) as object;
+    const segmentsProto = R.getPrototypeOf(segments)!;
+    const out: [string, object][] = [['%IntlSegmentsPrototype%', segmentsProto]];
+    const iterate = R.getOwnPropertyDescriptor(segmentsProto, Symbol.iterator)?.value;
+    if (isObject(iterate) && untouched(iterate)) out.push(['%IntlSegmentIteratorPrototype%', R.getPrototypeOf(R.apply(iterate as Function, segments, []) as object)!]);
+    return out;
+  };
+  return { hidden, untouched };
 }
 export { Verifier, VerifyError, Kind, type Verified, type PcShape, type ResumeKind, type EnvShape } from './verify';
