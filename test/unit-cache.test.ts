@@ -140,6 +140,19 @@ t.test('the bound holds: least recently used units go first', async (t) => {
   t.throws(() => unitCache.setLimit(-1), /unit cache limit must be a number of bytes >= 0, not -1/);
 });
 
+t.test('loading a module looks its unit up once: one miss, no hit, also when too large to keep', async (t) => {
+  const before = unitCache.size.limit;
+  t.teardown(() => unitCache.setLimit(before));
+  for (const limit of [before, 0]) {
+    const engine = new Engine(quiet); // (its self-hosted built-ins are units too)
+    unitCache.clear();
+    unitCache.setLimit(limit);
+    engine.evaluateModule(path.join(__dirname, 'fixtures', `unit-cache-once-${limit}.mjs`), 'export const once = 1;');
+    await engine.runEventLoop();
+    t.same({ hits: unitCache.hits, misses: unitCache.misses }, { hits: 0, misses: 1 }, `limit ${limit}: parsed once, not looked up again`);
+  }
+});
+
 /** Every object reachable from `roots` (own properties, Map and Set entries). */
 function reachable(roots: unknown[]): Set<object> {
   const seen = new Set<object>();

@@ -196,13 +196,18 @@ export class Engine {
   }
 
   compile(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): Code {
+    return this.compileUnit(source, file, kind, strict, dynamicOuter, inFunction, selfHosted).code;
+  }
+
+  /** `compile`, with the unit's ESTree beside the code (read-only: shared through the unit cache). */
+  compileUnit(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): { code: Code; ast: acorn.Node } {
     try {
       const { ast, analysis } = unitCache.unit(source, file, { kind, strict, dynamicOuter, inFunction });
       const sourceFile = new SourceFile(file, source);
       const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false }, analysis);
       sourceFile.unit = { kind, strict, dynamicOuter, inFunction, selfHosted };
       sourceFile.root = code;
-      return code;
+      return { code, ast };
     } catch (e) {
       if (e instanceof CompileError) throw this.syntaxError(new UnitSyntaxError(e.message, e.offset), file, source);
       throw this.syntaxError(e, file, source);

@@ -175,8 +175,9 @@ export class ModuleLoader {
       this.engine.vm.throwError('Error', `Cannot find module '${file}'${referrer ? ` imported from ${referrer}` : ''}`);
     }
     // A syntax error stays a GuestError of kind 'syntax' (import() turns it into a rejection).
-    const ast: Node = this.engine.parse(source, file, 'module');
-    const code = this.engine.compile(source, file, 'module');
+    const unit = this.engine.compileUnit(source, file, 'module');
+    const code = unit.code;
+    const ast: Node = unit.ast;
     const desc = code.moduleDesc!;
     const vars = desc.kinds.map((k) => (k === 1 || k === 3 ? HOLE : undefined));
     const m: ModuleRecord = {
