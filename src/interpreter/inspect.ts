@@ -12,7 +12,7 @@
 import * as nodeVm from 'node:vm';
 import { types } from 'node:util';
 import type { VM } from './vm';
-import type { Realm } from './realm';
+import { isObject, type Realm } from './realm';
 import { CodeFlag, nativeSource } from './code';
 import { getPromiseRecord } from './promise';
 
@@ -320,9 +320,6 @@ function envFor(vm: VM, realm: Realm): Env {
   return env;
 }
 
-function isObject(v: unknown): v is object {
-  return (typeof v === 'object' && v !== null) || typeof v === 'function';
-}
 
 /** String of a primitive (host conversion of a primitive runs no guest code); undefined for objects. */
 function primitiveString(v: unknown): string | undefined {

@@ -20,11 +20,10 @@
 // wrappers. fast-iteration.ts gives the guest-visible ones back a fast path (`plainIteration` is its
 // test), and the VM steps an iterator whose `next` is one of these wrappers without the call through
 // it (`direct`).
-import type { Realm } from './realm';
+import { isObject, type Realm } from './realm';
 import { inspect, types } from 'node:util';
 import { installFastIteration, dataValue, type Plain } from './fast-iteration';
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 export type IteratorKind = 'array' | 'map' | 'set' | 'string' | 'regexp';
 export type IteratorMode = 'keys' | 'values' | 'entries';

@@ -1,6 +1,6 @@
 // ES modules loaded from files (ecma262 §16.2): module records, linking of live bindings through
 // ImportCells, evaluation in post-order (with top-level await chaining), namespaces, import().
-import { makeStamp } from './realm';
+import { isObject, makeStamp } from './realm';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -500,10 +500,10 @@ export class ModuleLoader {
     if (options === undefined) return undefined;
     const vm = this.engine.vm;
     const R = this.engine.realm.R;
-    if (!isObjectValue(options)) throw vm.error('TypeError', "The second argument of import() must be an object");
+    if (!isObject(options)) throw vm.error('TypeError', "The second argument of import() must be an object");
     const attributes = R.get(options, 'with');
     if (attributes === undefined) return undefined;
-    if (!isObjectValue(attributes)) throw vm.error('TypeError', "The 'with' option of import() must be an object");
+    if (!isObject(attributes)) throw vm.error('TypeError', "The 'with' option of import() must be an object");
     const entries: { key: string; value: string }[] = [];
     for (const key of R.ownKeys(attributes)) {
       if (typeof key !== 'string') continue;
@@ -573,6 +573,3 @@ export class ModuleLoader {
 /** The code of every JSON module: one binding, exported as `default`, set by the loader (loadJson). */
 const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
 
-function isObjectValue(v: unknown): v is object {
-  return (typeof v === 'object' && v !== null) || typeof v === 'function';
-}

@@ -4,7 +4,7 @@
 // creates (resolving functions, executors, combinator elements, finally callbacks) is a realm arrow
 // whose whole state is a BuiltinClosure record stamped on it.
 import { types } from 'node:util';
-import { makeStamp, type ErrorType, type Realm } from './realm';
+import { isObject, makeStamp, type ErrorType, type Realm } from './realm';
 import { SafepointStop } from './vm';
 import type { AwaitHandler, JobQueue, PromiseCapability, PromiseReaction, PromiseReactionJob, PromiseResolveThenableJob, ReactionHandler } from './jobs';
 
@@ -83,7 +83,6 @@ interface IteratorRecord {
   done: boolean;
 }
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 /** https://tc39.es/ecma262/#sec-ispromise */
 export function isPromise(v: unknown): boolean {

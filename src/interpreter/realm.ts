@@ -6,6 +6,9 @@ import * as vm from 'node:vm';
 /** How a native behaves: receives the raw `this`, the guest arguments and `new.target`. */
 export type NativeImpl = (thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
 
+/** Whether a value is an object (functions included): the one definition, for every room (through state.ts). */
+export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
 export type ErrorType = 'Error' | 'TypeError' | 'RangeError' | 'ReferenceError' | 'SyntaxError' | 'EvalError' | 'URIError';
 
 /** Built-ins taken from the context before guest code can change them. */

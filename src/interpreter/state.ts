@@ -3,11 +3,12 @@
 // records a snapshot reads and rebuilds (re-exported here, so that no other room imports the
 // interpreter's modules directly).
 import { Code, ScopeDesc } from './code';
-import type { Realm } from './realm';
+import { isObject, type Realm } from './realm';
 import type { VM } from './vm';
 
 export { Env, Frame, HOLE, PrivateName, SafepointStop, hasSloppyWrapper, type Closure, type GeneratorState, type ImportCell, type MappedParams, type StampedKind } from './vm';
 export { offsetAt, CodeFlag, type Code } from './code';
+export { isObject } from './realm';
 export { compileLazy, declareCode } from './compiler';
 export { TemplateSite } from './compiler';
 export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type BuiltinClosure } from './promise';
@@ -48,7 +49,6 @@ export function descTable(codes: Code[]): Map<ScopeDesc, [number, number]> {
   return out;
 }
 
-const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
 
 function keyPath(base: string, k: string | symbol): string {
   if (typeof k === 'symbol') {

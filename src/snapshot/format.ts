@@ -24,8 +24,8 @@ export const MAGIC = '// snapvm snapshot';
 /** The last line: a snapshot cut short (a truncated upload, a full disk) lacks it. */
 export const TRAILER = '// end of snapvm snapshot';
 
-/** Whether a value is an object (functions included). */
-export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+/** Whether a value is an object (functions included): the engine's (the snapshot room's modules import it from here). */
+export { isObject } from '../interpreter/state';
 
 /** A snapshot that cannot be taken, or a text that cannot be restored: the message says what and where. */
 export class SnapshotError extends Error {

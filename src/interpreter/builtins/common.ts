@@ -4,6 +4,7 @@
 import type { Engine } from '../engine';
 import type { VM } from '../vm';
 import type { Realm, NativeImpl } from '../realm';
+import { isObject } from '../realm';
 
 /** https://tc39.es/ecma262/#sec-iterator-records (the engine's field names). */
 export interface IteratorRecord {
@@ -15,7 +16,7 @@ export interface IteratorRecord {
 /** IteratorStepValue's DONE. */
 export const DONE: unique symbol = Symbol('DONE');
 
-export const isObject = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+export { isObject };
 
 /** The shared abstract operations, bound to one engine (no module-level state, STYLE.md habit 6). */
 export class Ops {
