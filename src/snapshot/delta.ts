@@ -209,31 +209,28 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   // (`running`: from a safe-point hook, the running frame: the state of a computation stopped there)
   const cap = new Capture(engine, running, { ...options, base: seed ?? undefined });
   const full = cap.run();
-  if (!base || !seed) {
-    // nothing to diff against: the owners' hashes (for the next delta) are taken when the state is first
-    // read, which a sender can do while the snapshot is on its way
+  let hashesMade: Map<string, string> | undefined;
+  const ownersNow = () => (hashesMade ??= ownerHashes(cap));
+  // A whole snapshot: nothing to diff against, or a delta that could not be applied exactly (`fallback`
+  // says why). Its state (the owners' hashes for the next delta, the text's hash) is made when first
+  // read, which a sender can do while the snapshot is on its way.
+  const whole = (fallback?: string): DeltaCapture => {
     let state: DeltaState | undefined;
     return {
       kind: 'full',
       text: full.code,
       full,
       get state() {
-        return (state ??= stateOf(cap, null, ownerHashes(cap), full.code));
+        return (state ??= { ...stateOf(cap, seed, ownersNow(), full.code, base?.table.units), ...(base?.verifier ? { verifier: base.verifier } : {}) });
       },
       get owners() {
         return { added: this.state.hashes.size, changed: 0, dropped: 0 };
       },
+      ...(fallback ? { fallback } : {}),
     };
-  }
-  const hashes = ownerHashes(cap);
-  const whole = (fallback?: string): DeltaCapture => ({
-    kind: 'full',
-    text: full.code,
-    full,
-    state: { ...stateOf(cap, seed, hashes, full.code, base?.table.units), ...(base?.verifier ? { verifier: base.verifier } : {}) },
-    ...(fallback ? { fallback } : {}),
-    owners: { added: hashes.size, changed: 0, dropped: 0 },
-  });
+  };
+  if (!base || !seed) return whole();
+  const hashes = ownersNow();
   if (engine.modules.modules.size > 0) return whole('the program has modules (deltas cover scripts)');
   // a service's record is written encoded and decoded into a new live record: it cannot change in place
   if (cap.wroteEncoded) return whole("the program holds a host service's objects (deltas cover the engine's own)");
