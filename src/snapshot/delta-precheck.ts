@@ -7,8 +7,7 @@
 // made: that needs the delta applied, so such a refusal comes after the engine changed.)
 import { SnapshotError, isObject } from './format';
 import type { CanonicalOp } from './reader';
-import { adoptRecord, type RestoreTable } from './restore';
-import { newRestoredRecords } from './typed';
+import { recordKind, type RestoreTable } from './restore';
 
 /** The restore operations (restore.ts) other than `$.rec` that make a record under the id they are given first. */
 const MAKERS = new Set(['env', 'withEnv', 'promiseFunction', 'moduleStep']);
@@ -18,11 +17,11 @@ export function precheckDelta(calls: readonly CanonicalOp[], table: RestoreTable
   const bad = (what: string): never => {
     throw new SnapshotError(`damaged delta: ${what}`);
   };
-  const made = newRestoredRecords();
+  // (deltas cover scripts: no kept record is a module's)
   const none = new Set<unknown>();
   const keptKind = (id: number): string | undefined => {
     const r = table.recs[id];
-    return isObject(r) ? adoptRecord(r, id, none, made) : undefined;
+    return isObject(r) ? recordKind(r, none) : undefined;
   };
   const idOf = (v: unknown): number => {
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return bad('a record id that is not an index');

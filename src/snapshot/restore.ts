@@ -19,20 +19,30 @@ export interface RestoreTable {
   objs: unknown[];
 }
 
-/**
- * Sort a record of an earlier state (the engine's own, or an earlier restore's) into `made` by what it
- * is; its record kind. Used for a delta's base records, and by delta.ts's check of a whole state.
- */
-export function adoptRecord(r: object, id: number, modules: Set<unknown>, made: RestoredRecords): string {
-  if (Array.isArray(r)) return made.lists.add(r), 'list';
-  if (r instanceof Frame) return made.frames.add(r), made.frameIds.set(r, id), 'Frame';
+/** The record kind (what `$.rec` names it) of a record of an earlier state (the engine's own, or an earlier restore's). */
+export function recordKind(r: object, modules: Set<unknown>): string {
+  if (Array.isArray(r)) return 'list';
+  if (r instanceof Frame) return 'Frame';
   if (r instanceof Env) return 'Env';
   if (r instanceof PrivateName) return 'PrivateName';
-  if (modules.has(r)) return made.modules.add(r), 'Module';
+  if (modules.has(r)) return 'Module';
   const cap = r as { promise?: unknown; resolve?: unknown };
-  if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === Function.prototype && getPromiseRecord(cap.promise)) return made.capabilities.add(r), 'hostCapability';
-  made.objects.add(r);
+  if (typeof cap.resolve === 'function' && Object.getPrototypeOf(cap.resolve) === Function.prototype && getPromiseRecord(cap.promise)) return 'hostCapability';
   return 'object';
+}
+
+/**
+ * Sort a record of an earlier state into `made` by its kind (recordKind, returned). Used for a delta's
+ * base records, and by delta.ts's check of a whole state.
+ */
+export function adoptRecord(r: object, id: number, modules: Set<unknown>, made: RestoredRecords): string {
+  const kind = recordKind(r, modules);
+  if (kind === 'list') made.lists.add(r);
+  else if (kind === 'Frame') made.frames.add(r as Frame), made.frameIds.set(r as Frame, id);
+  else if (kind === 'Module') made.modules.add(r);
+  else if (kind === 'hostCapability') made.capabilities.add(r);
+  else if (kind === 'object') made.objects.add(r);
+  return kind;
 }
 
 export class Restorer {
