@@ -183,11 +183,15 @@ export class Engine {
     try {
       return unitCache.ast(source, file, { kind: sourceType, strict: false, dynamicOuter: false, inFunction: null });
     } catch (e) {
-      throw this.syntaxError(e, file, source);
+      throw this.asGuestSyntaxError(e, file, source);
     }
   }
 
-  private syntaxError(e: unknown, file: string, source: string): unknown {
+  /**
+   * An error a parse or compile of `source` raised, as it reaches the guest: a UnitSyntaxError becomes a
+   * GuestError holding a guest SyntaxError (with the source line in its stack); any other error is returned as is.
+   */
+  private asGuestSyntaxError(e: unknown, file: string, source: string): unknown {
     if (!(e instanceof UnitSyntaxError)) return e;
     const { message, stack } = syntaxErrorText(e, file, source);
     const value = this.realm.error('SyntaxError', message);
@@ -209,8 +213,8 @@ export class Engine {
       sourceFile.root = code;
       return { code, ast };
     } catch (e) {
-      if (e instanceof CompileError) throw this.syntaxError(new UnitSyntaxError(e.message, e.offset), file, source);
-      throw this.syntaxError(e, file, source);
+      if (e instanceof CompileError) throw this.asGuestSyntaxError(new UnitSyntaxError(e.message, e.offset), file, source);
+      throw this.asGuestSyntaxError(e, file, source);
     }
   }
 
