@@ -6,7 +6,10 @@
 // against a `snapvm serve` of this build on loopback: start-up, the program's first turn, the
 // migration there and back). CPU time of the process (user + system, all its threads, via
 // process.cpuUsage at exit) and wall time (spawn to exit), medians of N, alternating which build goes
-// first. `SNAPVM_CODE_CACHE` is passed on (`off`: both builds without V8's code cache).
+// first. Each build gets a code cache folder of its own, new for this run and filled by one untimed run
+// of each case first, so both measure a cache written by the same work (a build's dist/.code-cache holds
+// whatever its earlier users ran: a fuller one changed hello-world CPU by 20–30 ms);
+// `SNAPVM_CODE_CACHE=off` runs both builds without V8's code cache.
 //   node bench/startup-ab.js OTHER_REPO_DIR [N]
 const path = require('node:path');
 const fs = require('node:fs');
@@ -25,9 +28,13 @@ const hello = path.join(dir, 'hello.js');
 fs.writeFileSync(hello, 'console.log("hello, world");\n');
 
 /** CPU and wall ms of one `snapvm ARGS…` process of the build at `repo` (CPU: its stderr's last `cpu-ms` line). */
+const noCache = process.env.SNAPVM_CODE_CACHE === 'off';
+const cacheOf = new Map();
 function measure(repo, args) {
+  if (!cacheOf.has(repo)) cacheOf.set(repo, noCache ? 'off' : fs.mkdtempSync(path.join(dir, 'code-cache-')));
+  const env = { ...process.env, SNAPVM_CODE_CACHE: cacheOf.get(repo) };
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--require', probe, path.join(repo, 'bin', 'snapvm.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--require', probe, path.join(repo, 'bin', 'snapvm.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   const m = /cpu-ms ([\d.]+)\s*$/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`${repo}: snapvm ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 400)}`);
@@ -59,6 +66,7 @@ for (const name of ['box2d', 'earley-boyer']) {
   const { url, server } = await startServer();
   cases.push(['nbody offload client', ['run', path.join(mine, 'examples', 'nbody.js'), '2000', '--edge', url]]);
   try {
+    for (const [, args] of cases) for (const repo of [other, mine]) measure(repo, args); // fills each build's code cache
     for (const [label, args] of cases) {
       const a = [];
       const b = [];
