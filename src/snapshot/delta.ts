@@ -202,6 +202,26 @@ function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, str
  * Capture `engine`: a whole snapshot when there is no agreed `base`, else a delta against it (or a
  * whole snapshot when a delta could not be applied exactly; `fallback` says why).
  */
+/**
+ * A whole snapshot with nothing to diff against (also a streamed one, capture-stream.ts): the owners'
+ * hashes (for the next delta) are taken when the state is first read, which a sender can do while the
+ * snapshot is on its way.
+ */
+export function wholeCapture(cap: Capture, full: Snapshot): DeltaCapture {
+  let state: DeltaState | undefined;
+  return {
+    kind: 'full',
+    text: full.code,
+    full,
+    get state() {
+      return (state ??= stateOf(cap, null, ownerHashes(cap), full.code));
+    },
+    get owners() {
+      return { added: this.state.hashes.size, changed: 0, dropped: 0 };
+    },
+  };
+}
+
 export function captureDelta(engine: Engine, base: DeltaState | null, options: Omit<CaptureOptions, 'host' | 'base'> = {}, running: Frame | null = null): DeltaCapture {
   checkSettled(engine);
   const seed = base ? baseOf(base) : null;
@@ -209,22 +229,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   // (`running`: from a safe-point hook, the running frame: the state of a computation stopped there)
   const cap = new Capture(engine, running, { ...options, base: seed ?? undefined });
   const full = cap.run();
-  if (!base || !seed) {
-    // nothing to diff against: the owners' hashes (for the next delta) are taken when the state is first
-    // read, which a sender can do while the snapshot is on its way
-    let state: DeltaState | undefined;
-    return {
-      kind: 'full',
-      text: full.code,
-      full,
-      get state() {
-        return (state ??= stateOf(cap, null, ownerHashes(cap), full.code));
-      },
-      get owners() {
-        return { added: this.state.hashes.size, changed: 0, dropped: 0 };
-      },
-    };
-  }
+  if (!base || !seed) return wholeCapture(cap, full);
   const hashes = ownerHashes(cap);
   const whole = (fallback?: string): DeltaCapture => ({
     kind: 'full',
