@@ -4,7 +4,8 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Server, snapvm, tempDir } from './offload-lib';
+import { Server, helloSession, snapvm, tempDir } from './offload-lib';
+import { Engine, captureStreamed } from '../src/index';
 
 const tmp = tempDir('snapvm-offload-pipeline-');
 t.teardown(() => tmp.remove());
@@ -117,4 +118,34 @@ t.test('the link drops after some chunks: the client continues locally, once', a
   t.match(r.stderr, FAULT);
   t.match(r.stderr, /the connection closed|cannot send: write (EPIPE|ECONNRESET)/);
   t.equal(r.stderr.split('\n').length, 2, `one line: ${r.stderr}`);
+});
+
+t.test('hostile streams: no hash, a wrong hash, a hash before the end, an abort of nothing', async (t) => {
+  const server = await Server.start();
+  t.teardown(() => server.kill());
+  const e = new Engine({ onConsole: () => {} });
+  e.evaluateScript(`${DATA}var total = rows.length;`);
+  const chunks: string[] = [];
+  const text = captureStreamed(e, 8192, (c) => chunks.push(c), { portable: false }).capture.text;
+  t.ok(chunks.length > 3);
+  const good = createHash('sha256').update(text).digest('hex');
+  const s = await helloSession(server.url);
+  const stream = (id: number, lastSha: string | undefined) => {
+    s.send({ type: 'offload', id, snapshot: chunks[0], more: true });
+    for (const c of chunks.slice(1)) s.send({ type: 'more', id, data: c, last: false });
+    s.send({ type: 'more', id, data: '', last: true, ...(lastSha ? { sha256: lastSha } : {}) });
+  };
+  stream(1, undefined);
+  t.match(await s.next(), { type: 'error', id: 1, code: 'bad-snapshot', message: /without its sha256/ });
+  stream(2, good.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+  t.match(await s.next(), { type: 'error', id: 2, code: 'bad-snapshot', message: /does not match its sha256/ });
+  s.send({ type: 'more', id: 3, data: 'x\n', last: false, sha256: good });
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /sha256 .*on the last chunk/ });
+  s.send({ type: 'abort', id: 99, reason: 'nothing streams under this id' });
+  s.send({ type: 'offload', id: 4, snapshot: chunks[0] }); // neither streamed nor hashed
+  t.match(await s.next(), { type: 'error', code: 'bad-message', message: /offload without a sha256/ });
+  stream(5, good);
+  t.match(await s.next(), { type: 'state', id: 5 }, 'a whole stream with its hash at the end is restored and comes back');
+  t.ok(server.alive);
+  s.close();
 });
