@@ -209,7 +209,8 @@ export class EdgeLink {
 
   /**
    * Capture a whole snapshot with `run` (captureStreamed) and send each chunk as the walk hands it out
-   * (pipelined transfer): the first as the offload (no sha256 yet), the next as `more`; the SHA-256 of
+   * (pipelined transfer): the first as the offload (no sha256 yet; only once more than two chunks' worth
+   * was handed out: a smaller snapshot goes whole, as `send` would send it), the next as `more`; the SHA-256 of
    * the whole, hashed as it went, follows in an empty last chunk. From the first chunk that holds a big
    * buffer the server may lack, the rest waits for the capture's end and goes as `offload` sends (the
    * server is asked, then sent what it lacks). A snapshot smaller than a chunk goes as `offload` does.
@@ -218,7 +219,7 @@ export class EdgeLink {
    * socket inside the walk (ws writes at once while the socket takes them), and nothing runs guest code.
    */
   offloadCapturing(run: (onChunk: (chunk: string) => void, chunkChars: number) => StreamedCapture, turns?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
-    const id = this.nextId++;
+    let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
     const hash = createHash('sha256');
     const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
     let sent = 0;
@@ -228,10 +229,14 @@ export class EdgeLink {
     const put = (chunk: string) => {
       const data = this.wire(chunk);
       if (sent++ === 0) {
+        id = this.nextId++;
         outcome = this.expect(id);
         this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: data, ...(turns ? { turns } : {}), more: true }), failed);
       } else this.ws.send(JSON.stringify({ type: 'more', id, data, last: false }), failed);
     };
+    // as `send` streams only a snapshot over two chunks, the first chunks wait until there is more than that
+    let waiting: string[] = [];
+    let waitingChars = 0;
     const onChunk = (chunk: string) => {
       hash.update(chunk);
       if (this.dead) return; // the outcome says so
@@ -239,8 +244,13 @@ export class EdgeLink {
       if (sent > 0 && !live()) return; // the link died or the server refused: the outcome says so
       const blobs = blobsOf(chunk);
       for (const [h, b] of blobs) this.mine.set(h, b);
-      if ([...blobs.keys()].some((h) => !this.serverHas.has(h))) held = [chunk];
-      else put(chunk);
+      if ([...blobs.keys()].some((h) => !this.serverHas.has(h))) held = [...waiting, chunk];
+      else if (sent === 0 && (waitingChars += chunk.length) <= 2 * this.chunkChars) waiting.push(chunk);
+      else {
+        for (const c of waiting) put(c);
+        waiting = [];
+        put(chunk);
+      }
     };
     let captured: StreamedCapture;
     try {
