@@ -63,7 +63,7 @@ function defaultPipeline(): boolean {
 
 /** What a capture streamed while it ran (for reports). */
 export interface EarlyChunks {
-  /** Chunks and characters that left during the walk, of all. */
+  /** Chunks and characters written to the socket during the walk, and the snapshot's characters. */
   chunks: number;
   chars: number;
   total: number;
@@ -218,16 +218,21 @@ export class EdgeLink {
    * (`abort`) and rethrows; the link stays usable. Runs synchronously: the chunks are written to the
    * socket inside the walk (ws writes at once while the socket takes them), and nothing runs guest code.
    */
-  offloadCapturing(run: (onChunk: (chunk: string) => void, chunkChars: number) => StreamedCapture, turns?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
+  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
     let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
     const hash = createHash('sha256');
     const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
     let sent = 0;
+    /** Sent while the walk ran: chunks, characters. */
+    let early = 0;
+    let earlyChars = 0;
+    let walking = true;
     let held: string[] | null = null;
     let outcome: Promise<OffloadOutcome> | null = null;
     const live = () => !this.dead && this.pending?.id === id;
     const put = (chunk: string) => {
       const data = this.wire(chunk);
+      if (walking) (early++, (earlyChars += chunk.length));
       if (sent++ === 0) {
         id = this.nextId++;
         outcome = this.expect(id);
@@ -237,7 +242,8 @@ export class EdgeLink {
     // as `send` streams only a snapshot over two chunks, the first chunks wait until there is more than that
     let waiting: string[] = [];
     let waitingChars = 0;
-    const onChunk = (chunk: string) => {
+    const onChunk = (chunk: string, duringWalk: boolean) => {
+      walking = duringWalk;
       hash.update(chunk);
       if (this.dead) return; // the outcome says so
       if (held) return void held.push(chunk);
@@ -265,16 +271,16 @@ export class EdgeLink {
       this.wireUp = 0;
       throw err;
     }
-    const early = { chunks: captured.earlyChunks, chars: captured.earlyChars, total: captured.capture.text.length, buffered: this.ws.bufferedAmount };
+    const sentEarly = { chunks: early, chars: earlyChars, total: captured.capture.text.length, buffered: this.ws.bufferedAmount };
     // nothing left during the capture (a small snapshot, or a big buffer in its first chunk): sent as a whole
-    if (sent === 0) return { captured, outcome: this.offload(captured.capture.text, turns), early };
+    if (sent === 0) return { captured, outcome: this.offload(captured.capture.text, turns), early: sentEarly };
     const rest = held as string[] | null;
     const finish = async (): Promise<void> => {
       if (rest && (await this.provideBlobs(rest.join(''))) && live()) for (const chunk of rest) put(chunk);
       if (live()) this.ws.send(JSON.stringify({ type: 'more', id, data: '', last: true, sha256: hash.digest('hex') }), failed);
     };
     void finish();
-    return { captured, outcome: outcome!, early };
+    return { captured, outcome: outcome!, early: sentEarly };
   }
 
   /** Snapshot bytes this offload put on the wire (blobs included): for reports. */
@@ -749,7 +755,7 @@ export function describeMigration(r: MigrationReport): string {
       : '';
   const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
-  const early = r.early ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
+  const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
   return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }

@@ -45,10 +45,10 @@ export interface StreamedCapture {
 
 /**
  * Capture `engine` whole, handing `onChunk` chunks of whole lines of about `chunkChars` characters
- * (at least 1) as the walk makes them; the chunks joined are the snapshot's text. Throws what `capture`
+ * (at least 1) as the walk makes them (`duringWalk`), then the rest; the chunks joined are the snapshot's text. Throws what `capture`
  * throws (a value that cannot be written names its path), possibly after some chunks were handed out.
  */
-export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (chunk: string) => void, options: Omit<CaptureOptions, 'host' | 'base' | 'sink'> = {}, running: Frame | null = null): StreamedCapture {
+export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void, options: Omit<CaptureOptions, 'host' | 'base' | 'sink'> = {}, running: Frame | null = null): StreamedCapture {
   checkSettled(engine);
   const size = Math.max(1, chunkChars);
   const all: string[] = [];
@@ -60,7 +60,7 @@ export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (ch
   const release = (chunk: string) => {
     all.push(chunk);
     if (walking) (earlyChars += chunk.length), earlyChunks++;
-    onChunk(chunk);
+    onChunk(chunk, walking);
   };
   const add = (s: string) => {
     pending.push(s);
