@@ -29,11 +29,11 @@ export interface Result {
   endedAt: number;
 }
 
-/** `node bin/snapvm.js ARGS…`, collected. */
-export function snapvm(args: string[], timeoutMs = 90_000): Promise<Result> {
+/** `node bin/snapvm.js ARGS…`, collected (`env`: added to this process's environment). */
+export function snapvm(args: string[], timeoutMs = 90_000, env: Record<string, string> = {}): Promise<Result> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

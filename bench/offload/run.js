@@ -5,6 +5,7 @@
 //   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
 //                             [--slowdown 10] [--calibrate] [--period 50] [--mbps 40] [--rtt 20] [--auto]
 //                             [--octane earley-boyer] [--no-stream] [--json results.jsonl] [--probe] [--verbose] [--full-rate 1]
+//                             [--no-pipeline | --pipeline-ab]
 //   node bench/offload/run.js --suite heavy      (the heavy apps at 10× / 40 Mbps / 20 ms, table and speedup.svg)
 // (--json appends one JSON line per invocation; bench/offload/report.js turns them into a table and an SVG plot.)
 //
@@ -76,6 +77,11 @@ const autoAll = process.argv.includes('--auto');
 const day = new Date().toISOString().slice(0, 10);
 const jsonFile = option('json', suite ? path.join(root, 'bench', 'offload', `results-${suite}-${day}.jsonl`) : null);
 const noStream = process.argv.includes('--no-stream');
+// --no-pipeline: the first trip's snapshot is captured whole, then streamed (SNAPVM_EDGE_PIPELINE=0), instead of
+// streamed while it is captured; --pipeline-ab: each run offloads both ways (alternating which goes first) and
+// prints the first trip's times side by side
+const noPipeline = process.argv.includes('--no-pipeline');
+const pipelineAB = process.argv.includes('--pipeline-ab');
 
 function startServer() {
   return new Promise((resolve, reject) => {
@@ -94,12 +100,27 @@ function startServer() {
 function startProxy(port) {
   const shaper = (dst) => {
     let free = 0; // when the "wire" is free again (ms, performance.now())
+    // In order: one timer for the head of the queue. (A timer per chunk could deliver two chunks out of
+    // order — Node's timers are lists per duration started at the loop's cached clock — and a WebSocket
+    // then reads a damaged frame: seen with many small chunks in quick succession, a snapshot streamed
+    // while it is captured.)
+    const queue = [];
+    let timer = null;
+    const deliver = () => {
+      timer = null;
+      const now = performance.now();
+      while (queue.length && queue[0].at <= now + 0.5) {
+        const { chunk } = queue.shift();
+        if (!dst.destroyed) dst.write(chunk);
+      }
+      if (queue.length) timer = setTimeout(deliver, Math.max(0, queue[0].at - now));
+    };
     return (chunk) => {
       const now = performance.now();
       const start = Math.max(now, free);
       free = start + (mbps > 0 ? (chunk.length * 8) / (mbps * 1000) : 0); // bits / (bits per ms)
-      const at = free + rtt / 2;
-      setTimeout(() => dst.destroyed || dst.write(chunk), Math.max(0, at - now));
+      queue.push({ chunk, at: free + rtt / 2 });
+      if (!timer) timer = setTimeout(deliver, Math.max(0, queue[0].at - now));
     };
   };
   const server = net.createServer((client) => {
@@ -238,10 +259,10 @@ async function effectiveSlowdown() {
 }
 
 /** Run the client, CPU-throttled by SIGSTOP/SIGCONT when slowdown > 1; wall time from spawn to exit. */
-function runClient(app, appArgs, extra) {
+function runClient(app, appArgs, extra, pipeline = !noPipeline) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(noStream ? { SNAPVM_EDGE_CHUNK: '0' } : {}) } });
+    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(noStream ? { SNAPVM_EDGE_CHUNK: '0' } : {}), ...(pipeline ? {} : { SNAPVM_EDGE_PIPELINE: '0' }) } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -263,7 +284,7 @@ async function main() {
   const shaped = mbps > 0 || rtt > 0;
   const proxy = shaped ? await startProxy(port) : null;
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
-  const settings = `${noStream ? 'no streaming, ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (CPU budget, SIGSTOP/SIGCONT)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
+  const settings = `${noStream ? 'no streaming, ' : noPipeline ? 'captured, then streamed, ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (CPU budget, SIGSTOP/SIGCONT)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   if (process.argv.includes('--probe')) {
     // only the emulation's honesty check, a few times
     for (let i = 0; i < 3; i++) console.log(`probe: a CPU-bound loop runs ${(await effectiveSlowdown()).toFixed(1)}× slower throttled than unthrottled (full-speed share ${fullRate.toFixed(2)}, client budget ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms)`);
@@ -292,11 +313,23 @@ async function measure(app, appArgs, result, edge, settings, auto) {
   const local = [];
   const off = [];
   const reports = [];
+  const ab = { on: [], off: [] }; // --pipeline-ab: [end to end ms, first trip's report line] per run
   let output = null;
   for (let i = 0; i < repeat; i++) {
     if (slowdown > 1 && calibrateDuty && i > 0) await measureFullRate();
     const l = await runClient(app, appArgs, []);
-    const o = await runClient(app, appArgs, ['--edge', edge, '--edge-report', ...(auto ? ['--edge-auto'] : [])]);
+    const offload = (pipeline) => runClient(app, appArgs, ['--edge', edge, '--edge-report', ...(auto ? ['--edge-auto'] : [])], pipeline);
+    let o;
+    if (pipelineAB) {
+      // alternating which goes first
+      const [a, b] = i % 2 === 0 ? [await offload(true), await offload(false)] : [null, await offload(false)];
+      const first = a ?? (await offload(true));
+      for (const [key, r] of [['on', first], ['off', b]]) {
+        if (r.code !== 0 || r.stdout !== l.stdout) throw new Error(`the offloaded run (pipeline ${key}) failed or printed something else:\n${r.stderr}`);
+        ab[key].push([r.ms, r.stderr.split('\n').find((s) => s.startsWith('snapvm: offload 1 ')) ?? '']);
+      }
+      o = first;
+    } else o = await offload(!noPipeline);
     if (l.code !== 0 || o.code !== 0) throw new Error(`a run failed:\n${l.stderr}\n${o.stderr}`);
     // the same visible result: every line the app printed, and its result line there
     if (o.stdout !== l.stdout) throw new Error(`the offloaded run printed something else than the local run:\n--- local\n${l.stdout}\n--- offloaded\n${o.stdout}`);
@@ -323,7 +356,7 @@ async function measure(app, appArgs, result, edge, settings, auto) {
     downFullKB: first.map((l) => num(/down [\d.]+ KB(?: delta of ([\d.]+) KB)?/, l) || num(/down ([\d.]+) KB/, l)),
     clientCaptureMs: first.map((l) => num(/capture (\d+) ms\), edge/, l)),
     edgeRestoreMs: first.map((l) => num(/\((?:restore|apply) (\d+) ms[^)]*?, capture/, l)),
-    edgeRestoreAfterLastMs: first.map((l) => num(/chunks, (\d+) ms after the last/, l)),
+    edgeRestoreAfterLastMs: first.map((l) => num(/chunks(?: into an engine made ahead)?, (\d+) ms after the last/, l)),
     edgeRunMs: first.map((l) => num(/edge ran (\d+) ms/, l)),
     edgeCaptureMs: first.map((l) => num(/, capture (\d+) ms\), down/, l)),
     clientApplyMs: first.map((l) => num(/down [^(]+\((?:restore|apply) (\d+) ms/, l)),
@@ -349,6 +382,18 @@ async function measure(app, appArgs, result, edge, settings, auto) {
     row('  all trips: migration overhead', fields.allOverheadMs);
     row('  later trips up: deltas', fields.laterUpKB, 'KB');
     row('    whole snapshots instead', fields.laterUpFullKB, 'KB');
+  }
+  if (pipelineAB) {
+    console.log(`first trip, streamed while captured (on) vs captured then streamed (off), ${repeat} runs each, alternating:`);
+    for (const key of ['on', 'off']) {
+      const get = (re) => ab[key].map(([, line]) => num(re, line));
+      row(`  ${key}: client capture`, get(/capture (\d+) ms\), edge/));
+      row(`  ${key}: decision → edge restored`, get(/edge restored (-?\d+) ms after the decision/));
+      row(`  ${key}: edge restore left after the last chunk`, get(/chunks(?: into an engine made ahead)?, (\d+) ms after the last/));
+      row(`  ${key}: trip 1 there and back (total)`, get(/, total (\d+) ms/));
+      row(`  ${key}: end to end`, ab[key].map(([ms]) => ms));
+    }
+    if (process.argv.includes('--verbose')) for (const key of ['on', 'off']) for (const [, line] of ab[key]) console.log(`${key}: ${line}`);
   }
   const speedup = median(local) / median(off);
   console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);

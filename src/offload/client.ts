@@ -7,7 +7,8 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { createHash } from 'node:crypto';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type StreamedCapture } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
@@ -34,6 +35,12 @@ export interface LinkOptions {
    * never): the server restores each chunk while the next is on the wire (pipelined transfer).
    */
   chunkChars?: number;
+  /**
+   * Stream a whole snapshot WHILE it is captured (snapshot/capture-stream.ts): each chunk leaves as the
+   * walk makes it, and the edge restores it before the capture has ended (default true, or
+   * $SNAPVM_EDGE_PIPELINE=0 for off: then it is captured whole, then streamed; for experiments).
+   */
+  pipeline?: boolean;
   /** The program's argv, told in hello: the server makes the engine for its first snapshot ahead. */
   argv?: string[];
   /**
@@ -47,6 +54,21 @@ export interface LinkOptions {
 function defaultChunkChars(): number {
   const env = Number(process.env.SNAPVM_EDGE_CHUNK);
   return process.env.SNAPVM_EDGE_CHUNK !== undefined && Number.isSafeInteger(env) && env >= 0 ? env : 65_536;
+}
+
+/** Whether whole snapshots stream while they are captured: yes, unless $SNAPVM_EDGE_PIPELINE is 0. */
+function defaultPipeline(): boolean {
+  return process.env.SNAPVM_EDGE_PIPELINE !== '0';
+}
+
+/** What a capture streamed while it ran (for reports). */
+export interface EarlyChunks {
+  /** Chunks and characters written to the socket during the walk, and the snapshot's characters. */
+  chunks: number;
+  chars: number;
+  total: number;
+  /** Bytes the socket still held when the capture ended (0: the chunks had reached the kernel during it). */
+  buffered: number;
 }
 
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
@@ -66,6 +88,8 @@ export class EdgeLink {
     readonly calibrationMs: number | undefined,
     pingMs: number,
     private readonly chunkChars: number,
+    /** Stream whole snapshots while they are captured (LinkOptions.pipeline). */
+    private readonly pipeline: boolean,
     /** The hello this link said (said again after the server gave the session's worker back: `idle`). */
     private readonly hello: string,
     /** The program's units: the server holds their sources (it had them, or this link sent them). */
@@ -123,7 +147,7 @@ export class EdgeLink {
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
         // the sources the server lacks, at once (it parses them while the program runs here)
         const sent = sendUnits(ws, units, m.want);
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), hello, units, sent));
+        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), options.pipeline ?? defaultPipeline(), hello, units, sent));
       });
     });
   }
@@ -145,28 +169,118 @@ export class EdgeLink {
       if (want === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
       void sendUnits(this.ws, this.unitList, want);
     }
-    // big buffers (a model's bytes) go once per server: ask which it holds, send the others
-    const blobs = blobsOf(snapshot);
+    if (!(await this.provideBlobs(snapshot))) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
+    return this.send(this.wire(snapshot), sha256(snapshot), turns);
+  }
+
+  /** Big buffers (a model's bytes) go once per server: ask which of `text`'s it holds, send the others. False: the link died meanwhile. */
+  private async provideBlobs(text: string): Promise<boolean> {
+    const blobs = blobsOf(text);
     for (const [h, b] of blobs) this.mine.set(h, b);
     const unknown = [...blobs.keys()].filter((h) => !this.serverHas.has(h));
-    if (unknown.length) {
-      const have = await new Promise<string[] | null>((resolve) => {
-        this.asking = resolve;
-        this.ws.send(JSON.stringify({ type: 'blobs?', hashes: unknown }), (e) => e && this.die(`cannot send: ${e.message}`));
-      });
-      if (have === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
-      for (const h of unknown) {
-        if (!have.includes(h)) {
-          const data = blobs.get(h)!;
-          this.wireUp += data.length;
-          this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data }), (e) => e && this.die(`cannot send: ${e.message}`));
-        }
-        this.serverHas.add(h);
+    if (!unknown.length) return true;
+    const have = await new Promise<string[] | null>((resolve) => {
+      this.asking = resolve;
+      this.ws.send(JSON.stringify({ type: 'blobs?', hashes: unknown }), (e) => e && this.die(`cannot send: ${e.message}`));
+    });
+    if (have === null) return false;
+    for (const h of unknown) {
+      if (!have.includes(h)) {
+        const data = blobs.get(h)!;
+        this.wireUp += data.length;
+        this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data }), (e) => e && this.die(`cannot send: ${e.message}`));
       }
+      this.serverHas.add(h);
     }
-    const text = compactUnits(compact(snapshot, (h) => this.serverHas.has(h)), this.units);
-    this.wireUp += Buffer.byteLength(text);
-    return this.send(text, sha256(snapshot), turns);
+    return true;
+  }
+
+  /** A snapshot's text (or a chunk of whole lines) as it travels: buffers and sources the server holds by hash; counted. */
+  private wire(text: string): string {
+    const out = compactUnits(compact(text, (h) => this.serverHas.has(h)), this.units);
+    this.wireUp += Buffer.byteLength(out);
+    return out;
+  }
+
+  /** Whether the next whole snapshot can stream while it is captured (`offloadCapturing`). */
+  get pipelined(): boolean {
+    return this.pipeline && this.chunkChars > 0 && !this.dead && !this.pending && !this.asking && !this.rehello && !this.released;
+  }
+
+  /**
+   * Capture a whole snapshot with `run` (captureStreamed) and send each chunk as the walk hands it out
+   * (pipelined transfer): the first as the offload (no sha256 yet; only once more than two chunks' worth
+   * was handed out: a smaller snapshot goes whole, as `send` would send it), the next as `more`; the SHA-256 of
+   * the whole, hashed as it went, follows in an empty last chunk. From the first chunk that holds a big
+   * buffer the server may lack, the rest waits for the capture's end and goes as `offload` sends (the
+   * server is asked, then sent what it lacks). A snapshot smaller than a chunk goes as `offload` does.
+   * A capture that fails (it throws) after chunks left tells the server to drop what it restored
+   * (`abort`) and rethrows; the link stays usable. Runs synchronously: the chunks are written to the
+   * socket inside the walk (ws writes at once while the socket takes them), and nothing runs guest code.
+   */
+  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
+    let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
+    const hash = createHash('sha256');
+    const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
+    let sent = 0;
+    /** Sent while the walk ran: chunks, characters. */
+    let early = 0;
+    let earlyChars = 0;
+    let walking = true;
+    let held: string[] | null = null;
+    let outcome: Promise<OffloadOutcome> | null = null;
+    const live = () => !this.dead && this.pending?.id === id;
+    const put = (chunk: string) => {
+      const data = this.wire(chunk);
+      if (walking) (early++, (earlyChars += chunk.length));
+      if (sent++ === 0) {
+        id = this.nextId++;
+        outcome = this.expect(id);
+        this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: data, ...(turns ? { turns } : {}), more: true }), failed);
+      } else this.ws.send(JSON.stringify({ type: 'more', id, data, last: false }), failed);
+    };
+    // as `send` streams only a snapshot over two chunks, the first chunks wait until there is more than that
+    let waiting: string[] = [];
+    let waitingChars = 0;
+    const onChunk = (chunk: string, duringWalk: boolean) => {
+      walking = duringWalk;
+      hash.update(chunk);
+      if (this.dead) return; // the outcome says so
+      if (held) return void held.push(chunk);
+      if (sent > 0 && !live()) return; // the link died or the server refused: the outcome says so
+      const blobs = blobsOf(chunk);
+      for (const [h, b] of blobs) this.mine.set(h, b);
+      if ([...blobs.keys()].some((h) => !this.serverHas.has(h))) held = [...waiting, chunk];
+      else if (sent === 0 && (waitingChars += chunk.length) <= 2 * this.chunkChars) waiting.push(chunk);
+      else {
+        for (const c of waiting) put(c);
+        waiting = [];
+        put(chunk);
+      }
+    };
+    let captured: StreamedCapture;
+    try {
+      captured = run(onChunk, this.chunkChars);
+    } catch (err) {
+      if (sent > 0 && live()) {
+        this.ws.send(JSON.stringify({ type: 'abort', id, reason: (err as Error).message }), failed);
+        const p = this.pending!;
+        this.pending = null;
+        clearTimeout(p.timer);
+      }
+      this.wireUp = 0;
+      throw err;
+    }
+    const sentEarly = { chunks: early, chars: earlyChars, total: captured.capture.text.length, buffered: this.ws.bufferedAmount };
+    // nothing left during the capture (a small snapshot, or a big buffer in its first chunk): sent as a whole
+    if (sent === 0) return { captured, outcome: this.offload(captured.capture.text, turns), early: sentEarly };
+    const rest = held as string[] | null;
+    const finish = async (): Promise<void> => {
+      if (rest && (await this.provideBlobs(rest.join(''))) && live()) for (const chunk of rest) put(chunk);
+      if (live()) this.ws.send(JSON.stringify({ type: 'more', id, data: '', last: true, sha256: hash.digest('hex') }), failed);
+    };
+    void finish();
+    return { captured, outcome: outcome!, early: sentEarly };
   }
 
   /** Snapshot bytes this offload put on the wire (blobs included): for reports. */
@@ -184,19 +298,25 @@ export class EdgeLink {
   /** Waiting for the welcome to that second hello: the sources the server wants. */
   private rehello: ((want: string[] | null) => void) | null = null;
 
-  private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
-    const id = this.nextId++;
+  /** Offload `id` is on its way: the outcome, settled by the reply, a fault, or the deadline. */
+  private expect(id: number): Promise<OffloadOutcome> {
     // the server's own budget, and some slack for the transfers: past that, a server that still
     // answers pings but never replies is as good as gone
     const waitMs = this.limits.offloadMs + 10_000;
     return new Promise((settle) => {
       const timer = setTimeout(() => this.die(`no reply within ${waitMs} ms`), waitMs);
       this.pending = { id, output: [], seq: 0, settle, timer };
-      const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
-      const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
-      this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
-      for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), failed);
     });
+  }
+
+  private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
+    const id = this.nextId++;
+    const outcome = this.expect(id);
+    const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
+    const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
+    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
+    for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), failed);
+    return outcome;
   }
 
   private settle(o: OffloadOutcome): void {
@@ -300,6 +420,10 @@ export interface MigrationReport {
   server: OffloadStats;
   /** Migration overhead: totalMs less the time the program ran on the server. */
   overheadMs: number;
+  /** From the decision (capture start) until the edge had restored the state (the server's clock: same machine only). */
+  edgeRestoredMs?: number;
+  /** A whole snapshot streamed while it was captured: what left during the capture. */
+  early?: EarlyChunks;
   /** An automatic offload of one handler: what the policy predicted. */
   auto?: Decision;
   /** An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, and the threshold it passed. */
@@ -484,10 +608,25 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       let restored: Engine | undefined;
       const onConsole = (level: string, values: unknown[]) => restored && flush([{ level, text: restored.format(values) }], options);
       let snap: DeltaCapture;
+      let sending: Promise<OffloadOutcome> | null = null;
+      let early: EarlyChunks | null = null;
       if (stopped) {
         // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
         t0 -= stopped.captureMs;
         snap = stopped.snap;
+      } else if (agreed === null && l.pipelined) {
+        // the first trip: the whole snapshot leaves chunk by chunk while it is captured, and the edge
+        // restores it as it comes (a capture that fails half-way has the edge drop what it restored)
+        try {
+          const r = l.offloadCapturing((onChunk, size) => captureStreamed(e, size, onChunk, { portable: false }), autoTurn ? 1 : undefined);
+          snap = r.captured.capture;
+          sending = r.outcome;
+          early = r.early;
+        } catch (err) {
+          if (!(err instanceof SnapshotError)) throw err;
+          giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
+          continue;
+        }
       } else {
         try {
           // a delta against the state the edge holds (whole the first time); only snapvm restores what
@@ -505,7 +644,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
-      const sending = l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
+      sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
       if (snap.kind === 'full') {
@@ -563,6 +702,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         totalMs: t3 - t0,
         server: outcome.stats,
         overheadMs: t3 - t0 - outcome.stats.runMs,
+        ...(outcome.stats.restoredAt ? { edgeRestoredMs: outcome.stats.restoredAt - (performance.timeOrigin + t0) } : {}),
+        ...(early ? { early } : {}),
         ...(autoTurn ? { auto: autoTurn.decision } : {}),
         ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs } } : {}),
       };
@@ -614,5 +755,7 @@ export function describeMigration(r: MigrationReport): string {
       : '';
   const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}`;
+  const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
+  const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }

@@ -13,6 +13,10 @@
 //   client → server  offload  { id, snapshot: first chunk, sha256 (of the whole), more: true }
 //                    more     { id, data, last }*            a big whole snapshot, streamed: the server
 //                                                            restores each chunk while the next is on the way
+//   (streamed while it is captured, snapshot/capture-stream.ts: the first chunk leaves before the whole
+//   exists, so the offload has no sha256 and the last `more` carries it: { id, data, last: true, sha256 })
+//   client → server  abort    { id, reason }                 the capture of a snapshot being streamed failed
+//                                                            half-way: the server drops what it restored
 //                                                            server → client  state   { id, snapshot, sha256, stats }
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
@@ -87,14 +91,17 @@ export interface OffloadStats {
   restoreAfterLastMs?: number;
   /** A streamed snapshot restored into the engine made when the client said hello (its argv). */
   engineAhead?: boolean;
+  /** When the restore ended, in ms since the epoch (performance.timeOrigin + now: a client on the same machine compares it with its own). */
+  restoredAt?: number;
 }
 
 /** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
 export type ClientMessage =
   | { type: 'hello'; v: number; argv?: string[]; units?: UnitRef[] }
   | { type: 'unit'; sha256: string; file: string; kind: 'script' | 'module'; text: string }
-  | { type: 'offload'; id: number; snapshot: string; sha256: string; turns?: number; more?: boolean }
-  | { type: 'more'; id: number; data: string; last: boolean }
+  | { type: 'offload'; id: number; snapshot: string; sha256?: string; turns?: number; more?: boolean }
+  | { type: 'more'; id: number; data: string; last: boolean; sha256?: string }
+  | { type: 'abort'; id: number; reason: string }
   | { type: 'blobs?'; hashes: string[] }
   | { type: 'blob'; sha256: string; data: string };
 
@@ -142,13 +149,18 @@ export function parseClientMessage(text: string): ClientMessage | string {
     case 'offload':
       if (!isId(m.id)) return 'offload without a numeric id';
       if (typeof m.snapshot !== 'string') return 'offload without a snapshot string';
-      if (typeof m.sha256 !== 'string') return 'offload without a sha256 string';
-      if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
       if (m.more !== undefined && m.more !== true) return 'offload with more that is not true';
-      return { type: 'offload', id: m.id, snapshot: m.snapshot, sha256: m.sha256, ...(m.turns === undefined ? {} : { turns: m.turns }), ...(m.more ? { more: true } : {}) };
+      // (a snapshot streamed while it is captured gives its sha256 with its last chunk)
+      if (typeof m.sha256 !== 'string' && !(m.more && m.sha256 === undefined)) return 'offload without a sha256 string';
+      if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
+      return { type: 'offload', id: m.id, snapshot: m.snapshot, ...(m.sha256 === undefined ? {} : { sha256: m.sha256 as string }), ...(m.turns === undefined ? {} : { turns: m.turns }), ...(m.more ? { more: true } : {}) };
     case 'more':
       if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'more without a numeric id, a data string or a boolean last';
-      return { type: 'more', id: m.id, data: m.data, last: m.last };
+      if (m.sha256 !== undefined && (!m.last || typeof m.sha256 !== 'string')) return 'more with a sha256 that is not a string on the last chunk';
+      return { type: 'more', id: m.id, data: m.data, last: m.last, ...(m.sha256 === undefined ? {} : { sha256: m.sha256 as string }) };
+    case 'abort':
+      if (!isId(m.id) || typeof m.reason !== 'string') return 'abort without a numeric id or a reason string';
+      return { type: 'abort', id: m.id, reason: m.reason.slice(0, 1000) };
     case 'blobs?':
       if (!Array.isArray(m.hashes) || m.hashes.length > 1000 || !m.hashes.every(isHash)) return 'blobs? without a list of SHA-256 hashes';
       return { type: 'blobs?', hashes: m.hashes as string[] };

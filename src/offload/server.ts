@@ -104,7 +104,7 @@ class Session {
   private current: { id: number; seq: number; timer: NodeJS.Timeout | null; started: number } | null = null;
   private closed = false;
   /** A whole snapshot arriving in chunks: its hash so far; chunks wait here until the worker is ready. */
-  private stream: { id: number; hash: Hash; sha256: string } | null = null;
+  private stream: { id: number; hash: Hash; sha256: string | null } | null = null;
   private queued: WorkerRequest[] | null = null;
   /** The worker a hello took, given back if no offload comes in time (`helloIdleMs`). */
   private idleTimer: NodeJS.Timeout | null = null;
@@ -185,11 +185,12 @@ class Session {
       this.clientHas.add(m.sha256);
       return this.server.log(`session ${this.id}: blob ${m.sha256.slice(0, 12)}… kept (${m.data.length} chars)`);
     }
+    if (m.type === 'abort') return this.abort(m.id, m.reason);
     const first = this.expanded(m.type === 'more' ? m.data : m.snapshot, m.id);
     if (first === null) return;
-    if (m.type === 'more') return this.more(m.id, first, m.last);
+    if (m.type === 'more') return this.more(m.id, first, m.last, m.sha256);
     if (this.current) return this.refuse('busy', `offload ${this.current.id} is still running in this session`, m.id);
-    if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(first), sha256: m.sha256 };
+    if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(first), sha256: m.sha256 ?? null };
     else if (sha256(first) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
     void this.offload(m.id, first, m.turns, m.more === true, m.snapshot.length);
   }
@@ -218,14 +219,28 @@ class Session {
   }
 
   /** A further chunk of a streamed snapshot: on to the worker (which restores it now); the last one is checked against the hash. */
-  private more(id: number, data: string, last: boolean): void {
+  private more(id: number, data: string, last: boolean, hash: string | undefined): void {
     const st = this.stream;
     if (!st || st.id !== id || this.current?.id !== id) return this.refuse('bad-message', `a chunk for offload ${id}, which is not being streamed`, id);
     st.hash.update(data);
-    const verified = last ? st.hash.digest('hex') === st.sha256 : undefined;
+    // the hash came with the offload, or (streamed while captured) comes with the last chunk: one of them
+    const expected = st.sha256 ?? hash;
+    const verified = last ? expected !== undefined && (st.sha256 === null || hash === undefined) && st.hash.digest('hex') === expected : undefined;
     if (last) this.stream = null;
     this.toWorker({ type: 'more', id, data, last, ...(last ? { verified } : {}) });
-    if (verified === false) this.finish(id, { type: 'error', id, code: 'bad-snapshot', message: 'the snapshot does not match its sha256 (damaged on the way?)' });
+    if (verified === false) this.finish(id, { type: 'error', id, code: 'bad-snapshot', message: expected === undefined ? 'a streamed snapshot without its sha256 (neither its offload nor its last chunk gave one)' : 'the snapshot does not match its sha256 (damaged on the way?)' });
+  }
+
+  /**
+   * The client's capture of the snapshot it was streaming failed half-way: the worker holding the part
+   * restored is dropped (a fresh one takes the next offload), and nothing is sent back.
+   */
+  private abort(id: number, reason: string): void {
+    if (this.current?.id !== id || this.stream?.id !== id) return; // (a late abort: nothing is being streamed)
+    this.server.log(`session ${this.id}: offload ${id} aborted by the client mid-stream (${reason.slice(0, 200)}): its partial restore dropped`);
+    if (this.current.timer) clearTimeout(this.current.timer);
+    this.endCurrent();
+    this.dropWorker();
   }
 
   /** A worker taken at hello that no offload used: given back after `helloIdleMs`, the client told. */

@@ -159,6 +159,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   if (madeAhead) stats.engineAhead = true;
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
+  stats.restoredAt = performance.timeOrigin + performance.now();
   void runAndReply(m.id, s.turns, stats).catch(internalError(m.id));
 }
 
@@ -191,6 +192,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     }
   }
   stats.restoreMs = performance.now() - t;
+  stats.restoredAt = performance.timeOrigin + performance.now();
   await runAndReply(id, turns, stats);
 }
 

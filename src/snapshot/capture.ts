@@ -47,6 +47,19 @@ export interface CaptureOptions {
   host?: HostCapture;
   /** An agreed earlier state whose ids this capture keeps (delta.ts). */
   base?: CaptureBase;
+  /** Hand the text out as the walk makes it (capture-stream.ts); the snapshot's text is then the sink's. */
+  sink?: CaptureSink;
+}
+
+/**
+ * Where a streamed capture's text goes (capture-stream.ts): `begin` gets the engine section's first lines
+ * (before any object), `line` each unit and object creation as the walk makes it, `end` the rest of the
+ * engine section, the stats and the portable section once the walk is done, and returns the whole text.
+ */
+export interface CaptureSink {
+  begin(formatOptions: string, lines: string[]): void;
+  line(s: string): void;
+  end(rest: string, stats: SnapshotStats, portableSection: string): string;
 }
 
 export interface Snapshot {
@@ -97,13 +110,16 @@ export const WELL_KNOWN = new Map<symbol, string>(
 export class Stmts {
   readonly items: string[] = [];
   readonly owners: string[] = [];
+  /** Told each statement as it is pushed (a streamed capture, capture-stream.ts, hands the objects out so). */
+  tap: ((s: string) => void) | null = null;
   constructor(private readonly current: { owner: string }) {}
   push(...s: string[]): void {
-    for (const x of s) this.items.push(x), this.owners.push(this.current.owner);
+    for (const x of s) this.items.push(x), this.owners.push(this.current.owner), this.tap?.(x);
   }
   pushAs(owner: string, s: string): void {
     this.items.push(s);
     this.owners.push(owner);
+    this.tap?.(s);
   }
   get length(): number {
     return this.items.length;
@@ -1124,11 +1140,38 @@ export class Capture {
 
   // ---- roots ----
 
+  private formatOptions(): string {
+    const engine = this.engine;
+    return JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) });
+  }
+
+  private formatLine(): string {
+    return `$.format(${FORMAT_VERSION}, ${lit(this.formatOptions())});`;
+  }
+
+  /** Helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them). */
+  private preludeLines(): string[] {
+    const b = (dotted: string) => this.builtinRef(dotted);
+    return [
+      `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
+      `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
+      `var $Map = ${b('Map')}, $Set = ${b('Set')}, $Date = ${b('Date')}, $RegExp = ${b('RegExp')}, $bind = ${b('Function.prototype.bind')};`,
+      `var $props = $.props;`,
+    ];
+  }
+
   run(): Snapshot {
     const t0 = performance.now();
     const engine = this.engine;
     const vm = this.vm;
     if (vm.current && !this.running) throw new SnapshotError('a snapshot is taken between event-loop turns or at a safe point (guest code is running)');
+    const sink = this.options.sink;
+    if (sink) {
+      // everything before the objects is known now: the units and objects then go out as they are made
+      if (this.host) throw new SnapshotError('a streamed capture writes no host objects');
+      sink.begin(this.formatOptions(), [this.formatLine(), `var $o = [];`, ...this.preludeLines(), `// 1. objects`]);
+      this.header.tap = this.creates.tap = (s) => sink.line(s);
+    }
     let runningRef = '';
     if (this.running) {
       this.checkRunning(this.running);
@@ -1161,16 +1204,10 @@ export class Capture {
     const hostState = this.host ? [`$.hostState(${lit(JSON.stringify(this.host.state()))});`] : [];
     this.addBytes('host state', hostState.join('').length);
     const t = engine.timers;
-    // helpers the program uses, named by their paths (taken from the fresh twin: the program may have replaced them)
-    const b = (dotted: string) => this.builtinRef(dotted);
-    const formatOptions = JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) });
-    const formatLine = `$.format(${FORMAT_VERSION}, ${lit(formatOptions)});`;
-    this.prelude = [
-      `var $S = ${b('Symbol')}, $Object = ${b('Object')}, $cr = ${b('Object.create')}, $dp = ${b('Object.defineProperty')}, $setp = ${b('Object.setPrototypeOf')};`,
-      `var $freeze = ${b('Object.freeze')}, $seal = ${b('Object.seal')}, $pe = ${b('Object.preventExtensions')}, $del = ${b('Reflect.deleteProperty')};`,
-      `var $Map = ${b('Map')}, $Set = ${b('Set')}, $Date = ${b('Date')}, $RegExp = ${b('RegExp')}, $bind = ${b('Function.prototype.bind')};`,
-      `var $props = $.props;`,
-    ];
+    if (sink) this.header.tap = this.creates.tap = null;
+    const formatOptions = this.formatOptions();
+    const formatLine = this.formatLine();
+    this.prelude = this.preludeLines();
     this.tail = [
       ...hostLinks,
       `$.jobs([${jobs.join(', ')}]);`,
@@ -1181,13 +1218,9 @@ export class Capture {
     ];
     this.modulesLine = `$.modules([${modules.join(', ')}]);`;
     const body = [
-      formatLine,
-      `var $o = [];`,
-      ...this.prelude,
-      ...this.header.items,
-      ...hostState,
-      `// 1. objects`,
-      ...this.creates.items,
+      ...(sink
+        ? [] // handed out already
+        : [formatLine, `var $o = [];`, ...this.prelude, ...this.header.items, ...hostState, `// 1. objects`, ...this.creates.items]),
       `// 2. engine records`,
       ...this.records.items,
       `$.link();`,
@@ -1227,6 +1260,7 @@ export class Capture {
       stats.portable = { ok: p.text !== null, reason: p.reason, bytes: p.text ? Buffer.byteLength(p.text) : 0, ms: p.ms };
     }
     stats.captureMs = performance.now() - t0;
+    if (sink) return { code: sink.end(body, stats, portableSection), stats };
     // the stats line holds the whole text's size: the rest is measured once, and the size's own digits settle in a step or two
     const rest = Buffer.byteLength(envelope(formatOptions, '', '', '')) + Buffer.byteLength(body) + Buffer.byteLength(portableSection);
     stats.bytes = 0;

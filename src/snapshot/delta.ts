@@ -199,6 +199,28 @@ function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, str
 }
 
 /**
+ * A whole snapshot as a capture's outcome: nothing to diff against (also a streamed one,
+ * capture-stream.ts), or a delta that could not be applied exactly (`fallback` says why). Its state (the
+ * owners' hashes for the next delta, the text's hash) is made when first read, which a sender can do
+ * while the snapshot is on its way. `owners` gives the owners' hashes (made once, shared with a delta's diff).
+ */
+export function wholeCapture(cap: Capture, full: Snapshot, owners: () => Map<string, string> = () => ownerHashes(cap), base: DeltaState | null = null, seed: CaptureBase | null = null, fallback?: string): DeltaCapture {
+  let state: DeltaState | undefined;
+  return {
+    kind: 'full',
+    text: full.code,
+    full,
+    get state() {
+      return (state ??= { ...stateOf(cap, seed, owners(), full.code, base?.table.units), ...(base?.verifier ? { verifier: base.verifier } : {}) });
+    },
+    get owners() {
+      return { added: this.state.hashes.size, changed: 0, dropped: 0 };
+    },
+    ...(fallback ? { fallback } : {}),
+  };
+}
+
+/**
  * Capture `engine`: a whole snapshot when there is no agreed `base`, else a delta against it (or a
  * whole snapshot when a delta could not be applied exactly; `fallback` says why).
  */
@@ -211,24 +233,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   const full = cap.run();
   let hashesMade: Map<string, string> | undefined;
   const ownersNow = () => (hashesMade ??= ownerHashes(cap));
-  // A whole snapshot: nothing to diff against, or a delta that could not be applied exactly (`fallback`
-  // says why). Its state (the owners' hashes for the next delta, the text's hash) is made when first
-  // read, which a sender can do while the snapshot is on its way.
-  const whole = (fallback?: string): DeltaCapture => {
-    let state: DeltaState | undefined;
-    return {
-      kind: 'full',
-      text: full.code,
-      full,
-      get state() {
-        return (state ??= { ...stateOf(cap, seed, ownersNow(), full.code, base?.table.units), ...(base?.verifier ? { verifier: base.verifier } : {}) });
-      },
-      get owners() {
-        return { added: this.state.hashes.size, changed: 0, dropped: 0 };
-      },
-      ...(fallback ? { fallback } : {}),
-    };
-  };
+  const whole = (fallback?: string): DeltaCapture => wholeCapture(cap, full, ownersNow, base, seed, fallback);
   if (!base || !seed) return whole();
   const hashes = ownersNow();
   if (engine.modules.modules.size > 0) return whole('the program has modules (deltas cover scripts)');

@@ -44,6 +44,23 @@ export function envelope(options: string, stats: string, engineSection: string, 
   return `${MAGIC}\n// format ${FORMAT_VERSION} ${options}\n// stats ${stats}\n${ENGINE_OPEN}${engineSection}${ENGINE_CLOSE}${portableSection}\n}\n${TRAILER}\n`;
 }
 
+/**
+ * A streamed capture (capture-stream.ts) sends its first lines before its stats are known: its third line
+ * says so, and the stats line stands after the portable section, before the trailer. Every reader of
+ * format 2 reads such a text as it is (they read the first two lines, the sections and the trailer).
+ */
+export const STATS_AT_END = '// stats at the end';
+
+/** A streamed text's envelope up to its engine section's first line. */
+export function streamedHead(options: string): string {
+  return `${MAGIC}\n// format ${FORMAT_VERSION} ${options}\n${STATS_AT_END}\n${ENGINE_OPEN}`;
+}
+
+/** A streamed text's envelope after its engine section (which ends in a newline). */
+export function streamedTail(stats: string, portableSection: string): string {
+  return `${ENGINE_CLOSE}${portableSection}\n}\n// stats ${stats}\n${TRAILER}\n`;
+}
+
 /** The engine section of a snapshot text (what `$` runs); a text without one is damaged. */
 export function engineSection(code: string): string {
   const start = code.indexOf('\n' + ENGINE_OPEN);
@@ -55,7 +72,8 @@ export function engineSection(code: string): string {
 /** The portable section of a snapshot text (plain JavaScript, or the browser form's script). */
 export function portableSection(code: string): string {
   const start = code.indexOf(ENGINE_CLOSE);
-  const end = code.lastIndexOf(`\n}\n${TRAILER}`);
+  const last = code.lastIndexOf(`\n}\n${TRAILER}`);
+  const end = last >= 0 ? last : code.lastIndexOf('\n}\n// stats '); // (a streamed text's stats line)
   if (start < 0 || end < start) throw new SnapshotError('damaged snapshot: its portable section is missing');
   return code.slice(start + ENGINE_CLOSE.length, end);
 }

@@ -3,6 +3,7 @@ export { capture, prepareCapture, type Snapshot, type SnapshotStats, type Captur
 export { restore, restoreWith, restoreWithTable, type RestoreOptions, type RestoreTable } from './restore';
 export type { HostCapture, HostClaim, HostRestore, PortableHost } from './host';
 export { StreamingRestore, chunkLines } from './stream';
+export { captureStreamed, type StreamedCapture } from './capture-stream';
 export { captureDelta, applyDelta, stateAfterRestore, isDelta, DeltaRefused, type DeltaState, type DeltaCapture } from './delta';
 export { SnapshotError, readHeader, engineSection, portableSection, FORMAT_VERSION, isObject } from './format';
 export { inspectSnapshot } from './inspect';

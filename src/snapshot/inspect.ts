@@ -1,6 +1,6 @@
 // `snapvm inspect`: what a snapshot holds, read from its envelope and the stats line capture wrote,
 // without running it.
-import { readHeader, SnapshotError, MAGIC } from './format';
+import { readHeader, SnapshotError, MAGIC, STATS_AT_END } from './format';
 import type { SnapshotStats } from './capture';
 
 function kb(n: number): string {
@@ -10,7 +10,12 @@ function kb(n: number): string {
 export function readStats(code: string): SnapshotStats {
   const start = code.indexOf('\n', MAGIC.length + 1) + 1;
   const end = code.indexOf('\n', start);
-  const line = code.slice(start, end);
+  let line = code.slice(start, end);
+  // a streamed capture writes its stats before the trailer (format.ts)
+  if (line === STATS_AT_END) {
+    const at = code.lastIndexOf('\n// stats ') + 1;
+    line = at > 0 ? code.slice(at, code.indexOf('\n', at)) : '';
+  }
   if (!line.startsWith('// stats ')) throw new SnapshotError('damaged snapshot: its stats line is missing');
   try {
     return JSON.parse(line.slice('// stats '.length)) as SnapshotStats;

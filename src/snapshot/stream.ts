@@ -48,6 +48,7 @@ export class StreamingRestore<E extends Engine = Engine> {
 
   /** Read the whole lines of `chunk` (the part of a line it ends in waits for the next chunk). */
   feed(chunk: string): void {
+    if (chunk === '') return; // (a stream streamed while captured ends in an empty chunk carrying its hash)
     if (this.done) throw new SnapshotError('damaged snapshot: text after its last line');
     this.parts.push(chunk);
     const text = this.rest + chunk;
