@@ -1252,6 +1252,22 @@ export interface PropertyWriter {
   made?: readonly string[];
 }
 
+/** A fresh built-in's own keys and descriptors (twin or baseline copy: neither is ever written to), read once per process. */
+interface FreshShape {
+  keys: PropertyKey[];
+  descs: Map<PropertyKey, PropertyDescriptor>;
+}
+const freshShapes = new WeakMap<object, FreshShape>();
+function freshShape(pristine: object): FreshShape {
+  let f = freshShapes.get(pristine);
+  if (!f) {
+    const keys = Reflect.ownKeys(pristine);
+    f = { keys, descs: new Map(keys.map((k) => [k, Reflect.getOwnPropertyDescriptor(pristine, k)!])) };
+    freshShapes.set(pristine, f);
+  }
+  return f;
+}
+
 /**
  * Write an object's own properties in order with their attributes: an array's leading elements as one
  * list (holes as elisions), runs of plain data properties as one call, others one by one, an array's
@@ -1264,6 +1280,7 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
   const { elems, props, dp, del } = w.names;
   // (`only`: the keys an embedder lists for an object it claims, its expandos)
   const keys = only ?? Reflect.ownKeys(o);
+  const fresh = pristine && freshShape(pristine);
   const plain: string[] = [];
   const flushPlain = () => {
     if (plain.length) w.push(`${props}(${need()}, [${plain.join(', ')}]);`);
@@ -1297,8 +1314,8 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     if (poisoned && (k === 'arguments' || k === 'caller')) continue;
     const d = Reflect.getOwnPropertyDescriptor(o, k)!;
     const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
-    if (pristine) {
-      const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
+    if (fresh) {
+      const pd = fresh.descs.get(k);
       if (pd && cap.sameDescriptor(d, pd)) continue;
     } else if (w.skip(k, d)) {
       continue;
@@ -1329,8 +1346,8 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     const implied = !pristine && lengthDesc.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
     if (!implied && !(pristine && (pristine as unknown[]).length === len)) w.push(`${dp}(${need()}, "length", { value: ${len}, writable: ${lengthDesc.writable} });`);
   }
-  if (pristine) {
-    for (const k of Reflect.ownKeys(pristine)) {
+  if (fresh) {
+    for (const k of fresh.keys) {
       if (!Reflect.getOwnPropertyDescriptor(o, k)) w.push(`${del}(${need()}, ${typeof k === 'symbol' ? w.value(k, path) : lit(k)});`);
     }
   }
