@@ -1045,9 +1045,29 @@ export class Capture {
   }
 
   /** What a program changed in a built-in (the global object included): written against its fresh twin. */
+  /**
+   * Whether built-in `o` is as fresh (`twin`): the same prototype, integrity, own keys in the same order and
+   * descriptors. When it is, diffBuiltin's writeProperties and fillIntegrity would write nothing. (A guest
+   * closure among the built-ins — self-hosted ones — is left to that walk: its made keys are checked there.)
+   */
+  private sameAsFresh(o: object, twin: object): boolean {
+    if (typeof o === 'function' && this.vm.closures.get(o)) return false;
+    if (Object.isExtensible(twin) && !Object.isExtensible(o)) return false;
+    if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) return false;
+    const fresh = freshShape(twin);
+    const keys = Reflect.ownKeys(o);
+    if (keys.length !== fresh.keys.length) return false;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== fresh.keys[i] || !this.sameDescriptor(Reflect.getOwnPropertyDescriptor(o, k)!, fresh.descs.get(k)!)) return false;
+    }
+    return true;
+  }
+
   private diffBuiltin(o: object, path: string): void {
     const twin = this.pristineByPath.get(path);
     if (!twin) return; // made by a host service the twin lacks: the restoring engine has it too
+    if (this.sameAsFresh(o, twin)) return; // (most built-ins: what the walk below would find, read at less cost)
     const ref = () => this.value(o, path);
     const before = this.fills.length + this.finals.length;
     if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) this.fills.push(`$setp(${ref()}, ${this.value(Object.getPrototypeOf(o), `${path}.<prototype>`)});`);
@@ -1313,7 +1333,6 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     if (isArr && k === 'length') continue;
     if (poisoned && (k === 'arguments' || k === 'caller')) continue;
     const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-    const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
     if (fresh) {
       const pd = fresh.descs.get(k);
       if (pd && cap.sameDescriptor(d, pd)) continue;
@@ -1324,6 +1343,7 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
       continue; // V8's own poison properties of sloppy functions, made again with the function
     }
+    const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
     const key = typeof k === 'symbol' ? w.value(k, kpath) : lit(k);
     if ('value' in d) {
       const v = w.value(d.value, kpath);
