@@ -4,7 +4,7 @@
 import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
-import { LazyBody, UnitCodes, unitCodes } from './codeorder';
+import { LazyBody, UnitCodes, unitCodes, type CodeOrder } from './codeorder';
 
 class Label {
   pos = -1;
@@ -85,9 +85,9 @@ export class CompileError extends Error {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `analysis`: the program's, made for this compile alone (the compiler writes onto its scopes: units.ts forks a shared one). */
-export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis): Code {
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis, order?: CodeOrder): Code {
   const top = analysis.scopes.get(program)!;
-  const unit = unitCodes(program, analysis, opts);
+  const unit = unitCodes(program, analysis, opts, order);
   opts.file.codes = unit.list;
   const root = declare(unit.shell(program), kind, '', top.strict, 0, 0, [], '');
   new FunctionCompiler(analysis, top, program, kind, opts, unit, '').compileTop();
