@@ -59,6 +59,14 @@ const MAPPED_MAPPED = 1;
 const MAPPED_UNMAPPED = 0;
 const MAPPED_ABSENT = 2;
 
+/** A compile unit's source text as a literal, and its UTF-8 size: written by every capture of an engine, made once (the text never changes). */
+const sourceLiterals = new WeakMap<Code['source'], { literal: string; bytes: number }>();
+function sourceLiteral(file: Code['source']): { literal: string; bytes: number } {
+  let t = sourceLiterals.get(file);
+  if (!t) sourceLiterals.set(file, (t = { literal: lit(file.text), bytes: Buffer.byteLength(file.text) }));
+  return t;
+}
+
 /** A JavaScript literal for a primitive. */
 export function lit(v: unknown): string {
   switch (typeof v) {
@@ -162,6 +170,8 @@ export class Capture {
   private readonly hostFunctionProto = Function.prototype;
   /** The realm's own built-ins (the context's global, which guest code cannot change), for brand hints. */
   private readonly realmBuiltins: any;
+  /** The realm's own WeakRef.prototype (isWeakRef), once read. */
+  private weakRefProto: object | null | undefined = undefined;
 
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
   readonly at: number;
@@ -544,7 +554,8 @@ export class Capture {
 
   /** V8's own brand check (deref), tried only where the prototype chain hints: a failed one throws, which is slow. */
   isWeakRef(o: object): boolean {
-    const proto = this.realmBuiltins.WeakRef?.prototype;
+    // (read once: the context's global sits behind slow interceptors)
+    const proto = this.weakRefProto === undefined ? (this.weakRefProto = this.realmBuiltins.WeakRef?.prototype ?? null) : this.weakRefProto;
     let p = Object.getPrototypeOf(o);
     // (a proxy on the chain ends the walk: its getPrototypeOf trap is guest code)
     for (let n = 0; p !== null && p !== proto && !types.isProxy(p) && n < 16; n++) p = Object.getPrototypeOf(p);
@@ -649,9 +660,10 @@ export class Capture {
       this.units.set(file, info);
       const u = file.unit;
       const inFunction = u.inFunction ? (u.inFunction.method ? 2 : 1) : 0;
-      this.unitList.push({ file: file.name, kind: u.kind, bytes: Buffer.byteLength(file.text) });
+      const text = sourceLiteral(file);
+      this.unitList.push({ file: file.name, kind: u.kind, bytes: text.bytes });
       this.addBytes('source text', file.text.length);
-      this.header.pushAs(`u${info.id}`, `$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
+      this.header.pushAs(`u${info.id}`, `$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${text.literal});`);
       // tagged templates keep their cached template objects
       tree.forEach((c, ci) =>
         c.consts.forEach((k, ki) => {
