@@ -576,7 +576,8 @@ export class Capture {
    */
   private weakEntries(key: unknown, ref: string, path: string, reachedOnly: Set<object> | null = null): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
-    for (const [coll, v] of m ?? []) {
+    // (most keys are in no weak collection and registered nowhere: nothing is made for them)
+    if (m) for (const [coll, v] of m) {
       if (reachedOnly) {
         if (!this.ids.has(coll) || reachedOnly.has(coll)) continue;
         reachedOnly.add(coll);
@@ -585,7 +586,7 @@ export class Capture {
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
       this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
     }
-    if (typeof key === 'symbol' || this.finalizationWritten.has(key as object)) return;
+    if (typeof key === 'symbol' || !this.vm.finalization.registrations.has(key as object) || this.finalizationWritten.has(key as object)) return;
     this.finalizationWritten.add(key as object); // (a claimed object's entries are looked at more than once)
     // FinalizationRegistry registrations on this target, in the order they were made
     for (const r of this.vm.finalization.live(key as object)) {
