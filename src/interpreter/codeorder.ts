@@ -85,19 +85,48 @@ const CHILDREN: Record<string, readonly string[]> = {
 };
 
 /**
+ * Where each Code of a unit comes from, in pre-order, before any Code exists: the node that makes it,
+ * its parent's index in this list (-1 for the top level) and its role. It depends on the AST and the
+ * analysis's scope structure alone (a fork has the same), so the unit cache keeps one per analysed unit
+ * (units.ts) and every engine makes its shells from it without walking the AST again.
+ */
+export interface CodeOrder {
+  readonly nodes: readonly Node[];
+  readonly parents: readonly number[];
+  readonly roles: readonly LazyBody['role'][];
+}
+
+/** Every Code of `program`'s unit as uncompiled shells, in the order of `order` (by default found now). */
+export function unitCodes(program: Node, analysis: Analysis, opts: CompileOptions, order: CodeOrder = codeOrder(program, analysis)): UnitCodes {
+  const unit = new UnitCodes();
+  const file = opts.file;
+  for (let i = 0; i < order.nodes.length; i++) {
+    const node = order.nodes[i]!;
+    const p = order.parents[i]!;
+    const c = shell(file, p < 0 ? null : unit.list[p]!, new LazyBody(order.roles[i]!, node, analysis, opts, unit));
+    unit.list.push(c);
+    unit.byNode.set(node, c);
+  }
+  return unit;
+}
+
+/**
  * Every Code of `program`'s unit, in the order the compiler (compiler.ts) creates them: a function
  * body's hoisted declarations after its parameters and before its statements, a block's at its
  * start, a `for` loop's update after its body, a destructuring target after the value it takes
  * apart, a class's constructor before its other elements.
  */
-export function unitCodes(program: Node, analysis: Analysis, opts: CompileOptions): UnitCodes {
-  const unit = new UnitCodes();
-  const file = opts.file;
-  const add = (node: Node, parent: Code | null, role: LazyBody['role']): Code => {
-    const c = shell(file, parent, new LazyBody(role, node, analysis, opts, unit));
-    unit.list.push(c);
-    unit.byNode.set(node, c);
-    return c;
+export function codeOrder(program: Node, analysis: Analysis): CodeOrder {
+  const nodes: Node[] = [];
+  const parents: number[] = [];
+  const roles: LazyBody['role'][] = [];
+  /** (a Code is named by its index in the list) */
+  type Index = number;
+  const add = (node: Node, parent: Index, role: LazyBody['role']): Index => {
+    nodes.push(node);
+    parents.push(parent);
+    roles.push(role);
+    return nodes.length - 1;
   };
   // Where code-making nodes start (each has a scope of its own): a subtree holding none is skipped.
   const starts: number[] = [];
@@ -113,13 +142,13 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
     }
     return lo < starts.length && starts[lo]! < n.end;
   };
-  const each = (nodes: (Node | null)[], p: Code): void => {
+  const each = (nodes: (Node | null)[], p: Index): void => {
     for (const n of nodes) walk(n, p);
   };
-  const hoisted = (s: Scope | undefined, p: Code): void => {
+  const hoisted = (s: Scope | undefined, p: Index): void => {
     if (s) for (const f of s.functions) fn(f, p);
   };
-  const fn = (node: Node, p: Code): void => {
+  const fn = (node: Node, p: Index): void => {
     const c = add(node, p, 'function');
     const s = analysis.scopes.get(node)!;
     each(node.params, c);
@@ -127,7 +156,7 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
     if (node.body.type === 'BlockStatement') each(node.body.body, c);
     else walk(node.body, c);
   };
-  const cls = (node: Node, p: Code): void => {
+  const cls = (node: Node, p: Index): void => {
     walk(node.superClass, p);
     const elements: Node[] = node.body.body;
     const ctor = elements.find((m) => m.type === 'MethodDefinition' && m.kind === 'constructor');
@@ -146,7 +175,7 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
       else if (el.value) walk(el.value, add(el, p, 'field'));
     }
   };
-  const walk = (n: Node | null | undefined, p: Code): void => {
+  const walk = (n: Node | null | undefined, p: Index): void => {
     if (!n || typeof n.type !== 'string' || !holdsCode(n)) return;
     switch (n.type) {
       case 'FunctionDeclaration':
@@ -183,12 +212,12 @@ export function unitCodes(program: Node, analysis: Analysis, opts: CompileOption
       for (const key in n) if (!SKIP.has(key)) child(n[key], p);
     } else for (let i = 0; i < keys.length; i++) child(n[keys[i]!], p);
   };
-  const child = (v: unknown, p: Code): void => {
+  const child = (v: unknown, p: Index): void => {
     if (Array.isArray(v)) each(v, p);
     else if (v && typeof v === 'object' && typeof (v as Node).type === 'string') walk(v as Node, p);
   };
-  const root = add(program, null, 'top');
+  const root = add(program, -1, 'top');
   hoisted(analysis.scopes.get(program), root);
   each(program.body, root);
-  return unit;
+  return { nodes, parents, roles };
 }

@@ -4,7 +4,7 @@
 import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
-import { LazyBody, UnitCodes, unitCodes } from './codeorder';
+import { LazyBody, UnitCodes, unitCodes, type CodeOrder } from './codeorder';
 
 class Label {
   pos = -1;
@@ -85,9 +85,9 @@ export class CompileError extends Error {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `analysis`: the program's, made for this compile alone (the compiler writes onto its scopes: units.ts forks a shared one). */
-export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis): Code {
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis, order?: CodeOrder): Code {
   const top = analysis.scopes.get(program)!;
-  const unit = unitCodes(program, analysis, opts);
+  const unit = unitCodes(program, analysis, opts, order);
   opts.file.codes = unit.list;
   const root = declare(unit.shell(program), kind, '', top.strict, 0, 0, [], '');
   new FunctionCompiler(analysis, top, program, kind, opts, unit, '').compileTop();
@@ -97,6 +97,16 @@ export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval'
 }
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * `list` as an Int32Array, copied word by word: iterators.ts clears V8's array-iteration protector for the
+ * process, after which `Int32Array.from(list)` and `new Int32Array(list)` step an iterator (~15× slower).
+ */
+function int32(list: readonly number[]): Int32Array {
+  const out = new Int32Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i]!;
+  return out;
+}
 
 /** What a Code is before its body is compiled: what creating and naming its function needs. */
 function declare(code: Code, kind: FunctionKind, name: string, strict: boolean, flags: number, length: number, paramNames: string[], sourceText: string): Code {
@@ -227,7 +237,10 @@ class FunctionCompiler {
       }
     }
     this.lastOp = this.ops.length;
-    this.ops.push(op, ...operands);
+    // (one push per word: with the array-iteration protector cleared (iterators.ts), a spread push makes an iterator and its results)
+    const ops = this.ops;
+    ops.push(op);
+    for (let i = 0; i < operands.length; i++) ops.push(operands[i]!);
   }
   /** Start of the last instruction emitted through emit() (for the peephole). */
   private lastOp = -1;
@@ -601,10 +614,10 @@ class FunctionCompiler {
     if (this.moduleDesc) this.moduleDesc.file = this.opts.file;
     const thisDecl = this.fnScope.decls.get(THIS);
     Object.assign(code, {
-      ops: Int32Array.from(this.ops),
+      ops: int32(this.ops),
       consts: this.consts,
       nregs: this.nregs,
-      handlers: Int32Array.from(this.handlers),
+      handlers: int32(this.handlers),
       positions: this.positions,
       flags: this.flags | (this.fnScope.usesThis ? CodeFlag.UsesThis : 0),
       completionReg: this.completionReg,
@@ -2351,7 +2364,7 @@ class FunctionCompiler {
   private defaultConstructor(c: Node, name: string, derived: boolean): Code {
     const code = declare(this.unit.shell(c), derived ? 'derivedConstructor' : 'classConstructor', name, true, CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0), 0, [], this.opts.file.text.slice(c.start, c.end));
     return Object.assign(code as Writable<Code>, {
-      ops: Int32Array.from(derived ? [ExtOp.DefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
+      ops: int32(derived ? [ExtOp.DefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
       positions: [0, c.start],
       flags: code.flags & ~CodeFlag.Lazy,
       accessors: accessorSlots(0),

@@ -206,9 +206,9 @@ export class Engine {
   /** `compile`, with the unit's ESTree beside the code (read-only: shared through the unit cache). */
   compileUnit(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): { code: Code; ast: acorn.Node } {
     try {
-      const { ast, analysis } = unitCache.unit(source, file, { kind, strict, dynamicOuter, inFunction });
+      const { ast, analysis, order } = unitCache.unit(source, file, { kind, strict, dynamicOuter, inFunction });
       const sourceFile = new SourceFile(file, source);
-      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false }, analysis);
+      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false }, analysis, order);
       sourceFile.unit = { kind, strict, dynamicOuter, inFunction, selfHosted };
       sourceFile.root = code;
       return { code, ast };

@@ -170,7 +170,10 @@ export class Analysis {
       for (const [name, d] of old.decls) decls.set(name, Object.assign(Object.create(Decl.prototype) as Decl, d, { scope: s }));
       w.decls = decls;
     }
-    copy.scopes = new Map([...this.scopes].map(([n, s]) => [n, of(s)]));
+    // (set one by one: with the array-iteration protector cleared (iterators.ts), `new Map(list)` steps an iterator)
+    const scopes = new Map<Node, Scope>();
+    for (const [n, s] of this.scopes) scopes.set(n, of(s));
+    copy.scopes = scopes;
     copy.refs = [];
     return copy as unknown as Analysis;
   }

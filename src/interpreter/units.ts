@@ -1,7 +1,8 @@
 // Parsed and analysed compile units, shared by the engines of a process: a restore, an edge server
 // that runs the same app for many clients and a page that loads the same script again parse the text
 // once. The one process-wide cache besides the DOM bundle (STYLE.md habit 6 asks for none): what it
-// holds is pure data made from the source text alone — acorn's ESTree and the scope analysis — never
+// holds is pure data made from the source text alone — acorn's ESTree, the scope analysis and the
+// order of the unit's Codes (codeorder.ts `CodeOrder`: nodes, parent indices, roles) — never
 // a Code, a realm value or anything an engine wrote. The compiler writes register and slot
 // assignments onto Scope and Decl records, so each compile gets `Analysis.fork()`, a copy of its own;
 // the AST is read-only once analysed (scope.ts rewrites two Annex B shapes during the analysis, before
@@ -10,6 +11,7 @@
 import * as acorn from 'acorn';
 import { Analysis, Node } from './scope';
 import { SourceFile } from './code';
+import { codeOrder, type CodeOrder } from './codeorder';
 
 export type UnitKind = 'script' | 'module' | 'eval';
 
@@ -82,6 +84,8 @@ interface Entry {
   readonly key: string;
   readonly ast: Node;
   readonly analysis: Analysis;
+  /** Its Codes' order (codeorder.ts), found at the first compile. */
+  order: CodeOrder | null;
   readonly bytes: number;
   /** When it was last used (the cache's clock): the least recently used goes first. */
   used: number;
@@ -125,9 +129,9 @@ export class UnitCache {
   }
 
   /** The AST and a fork of the analysis of `source` as `file`, parsed at most once while cached. Throws UnitSyntaxError. */
-  unit(source: string, file: string, o: UnitOptions): { ast: Node; analysis: Analysis } {
+  unit(source: string, file: string, o: UnitOptions): { ast: Node; analysis: Analysis; order: CodeOrder } {
     const e = this.entry(source, file, o);
-    return { ast: e.ast, analysis: e.analysis.fork() };
+    return { ast: e.ast, analysis: e.analysis.fork(), order: (e.order ??= codeOrder(e.ast, e.analysis)) };
   }
 
   /** The cached AST of `source` (read-only: shared by every engine of the process). Throws UnitSyntaxError. */
@@ -146,7 +150,7 @@ export class UnitCache {
     }
     this.misses++;
     const ast = parse(source, o);
-    const e: Entry = { key, ast, analysis: new Analysis(ast, o.kind, o.strict, o.dynamicOuter), bytes: (source.length + file.length) * BYTES_PER_CHAR, used: ++this.clock };
+    const e: Entry = { key, ast, analysis: new Analysis(ast, o.kind, o.strict, o.dynamicOuter), order: null, bytes: (source.length + file.length) * BYTES_PER_CHAR, used: ++this.clock };
     if (e.bytes <= this.limitBytes) {
       if (same) same.push(e);
       else this.entries.set(source, [e]);

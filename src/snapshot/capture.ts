@@ -72,6 +72,14 @@ const MAPPED_MAPPED = 1;
 const MAPPED_UNMAPPED = 0;
 const MAPPED_ABSENT = 2;
 
+/** A compile unit's source text as a literal, and its UTF-8 size: written by every capture of an engine, made once (the text never changes). */
+const sourceLiterals = new WeakMap<Code['source'], { literal: string; bytes: number }>();
+function sourceLiteral(file: Code['source']): { literal: string; bytes: number } {
+  let t = sourceLiterals.get(file);
+  if (!t) sourceLiterals.set(file, (t = { literal: lit(file.text), bytes: Buffer.byteLength(file.text) }));
+  return t;
+}
+
 /** A JavaScript literal for a primitive. */
 export function lit(v: unknown): string {
   switch (typeof v) {
@@ -178,6 +186,8 @@ export class Capture {
   private readonly hostFunctionProto = Function.prototype;
   /** The realm's own built-ins (the context's global, which guest code cannot change), for brand hints. */
   private readonly realmBuiltins: any;
+  /** The realm's own WeakRef.prototype (isWeakRef), once read. */
+  private weakRefProto: object | null | undefined = undefined;
 
   /** The instant the snapshot stands for (before the capture's own work): timers keep their remaining delay from here. */
   readonly at: number;
@@ -560,7 +570,8 @@ export class Capture {
 
   /** V8's own brand check (deref), tried only where the prototype chain hints: a failed one throws, which is slow. */
   isWeakRef(o: object): boolean {
-    const proto = this.realmBuiltins.WeakRef?.prototype;
+    // (read once: the context's global sits behind slow interceptors)
+    const proto = this.weakRefProto === undefined ? (this.weakRefProto = this.realmBuiltins.WeakRef?.prototype ?? null) : this.weakRefProto;
     let p = Object.getPrototypeOf(o);
     // (a proxy on the chain ends the walk: its getPrototypeOf trap is guest code)
     for (let n = 0; p !== null && p !== proto && !types.isProxy(p) && n < 16; n++) p = Object.getPrototypeOf(p);
@@ -581,7 +592,8 @@ export class Capture {
    */
   private weakEntries(key: unknown, ref: string, path: string, reachedOnly: Set<object> | null = null): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
-    for (const [coll, v] of m ?? []) {
+    // (most keys are in no weak collection and registered nowhere: nothing is made for them)
+    if (m) for (const [coll, v] of m) {
       if (reachedOnly) {
         if (!this.ids.has(coll) || reachedOnly.has(coll)) continue;
         reachedOnly.add(coll);
@@ -590,7 +602,7 @@ export class Capture {
       const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
       this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
     }
-    if (typeof key === 'symbol' || this.finalizationWritten.has(key as object)) return;
+    if (typeof key === 'symbol' || !this.vm.finalization.registrations.has(key as object) || this.finalizationWritten.has(key as object)) return;
     this.finalizationWritten.add(key as object); // (a claimed object's entries are looked at more than once)
     // FinalizationRegistry registrations on this target, in the order they were made
     for (const r of this.vm.finalization.live(key as object)) {
@@ -665,9 +677,10 @@ export class Capture {
       this.units.set(file, info);
       const u = file.unit;
       const inFunction = u.inFunction ? (u.inFunction.method ? 2 : 1) : 0;
-      this.unitList.push({ file: file.name, kind: u.kind, bytes: Buffer.byteLength(file.text) });
+      const text = sourceLiteral(file);
+      this.unitList.push({ file: file.name, kind: u.kind, bytes: text.bytes });
       this.addBytes('source text', file.text.length);
-      this.header.pushAs(`u${info.id}`, `$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${lit(file.text)});`);
+      this.header.pushAs(`u${info.id}`, `$.unit(${info.id}, ${lit(file.name)}, ${lit(u.kind)}, ${u.strict}, ${u.dynamicOuter}, ${inFunction}, ${u.selfHosted}, ${text.literal});`);
       // tagged templates keep their cached template objects
       tree.forEach((c, ci) =>
         c.consts.forEach((k, ki) => {
@@ -1061,9 +1074,29 @@ export class Capture {
   }
 
   /** What a program changed in a built-in (the global object included): written against its fresh twin. */
+  /**
+   * Whether built-in `o` is as fresh (`twin`): the same prototype, integrity, own keys in the same order and
+   * descriptors. When it is, diffBuiltin's writeProperties and fillIntegrity would write nothing. (A guest
+   * closure among the built-ins — self-hosted ones — is left to that walk: its made keys are checked there.)
+   */
+  private sameAsFresh(o: object, twin: object): boolean {
+    if (typeof o === 'function' && this.vm.closures.get(o)) return false;
+    if (Object.isExtensible(twin) && !Object.isExtensible(o)) return false;
+    if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) return false;
+    const fresh = freshShape(twin);
+    const keys = Reflect.ownKeys(o);
+    if (keys.length !== fresh.keys.length) return false;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== fresh.keys[i] || !this.sameDescriptor(Reflect.getOwnPropertyDescriptor(o, k)!, fresh.descs.get(k)!)) return false;
+    }
+    return true;
+  }
+
   private diffBuiltin(o: object, path: string): void {
     const twin = this.pristineByPath.get(path);
     if (!twin) return; // made by a host service the twin lacks: the restoring engine has it too
+    if (this.sameAsFresh(o, twin)) return; // (most built-ins: what the walk below would find, read at less cost)
     const ref = () => this.value(o, path);
     const before = this.fills.length + this.finals.length;
     if (!this.corresponds(Object.getPrototypeOf(o), Object.getPrototypeOf(twin))) this.fills.push(`$setp(${ref()}, ${this.value(Object.getPrototypeOf(o), `${path}.<prototype>`)});`);
@@ -1286,6 +1319,22 @@ export interface PropertyWriter {
   made?: readonly string[];
 }
 
+/** A fresh built-in's own keys and descriptors (twin or baseline copy: neither is ever written to), read once per process. */
+interface FreshShape {
+  keys: PropertyKey[];
+  descs: Map<PropertyKey, PropertyDescriptor>;
+}
+const freshShapes = new WeakMap<object, FreshShape>();
+function freshShape(pristine: object): FreshShape {
+  let f = freshShapes.get(pristine);
+  if (!f) {
+    const keys = Reflect.ownKeys(pristine);
+    f = { keys, descs: new Map(keys.map((k) => [k, Reflect.getOwnPropertyDescriptor(pristine, k)!])) };
+    freshShapes.set(pristine, f);
+  }
+  return f;
+}
+
 /**
  * Write an object's own properties in order with their attributes: an array's leading elements as one
  * list (holes as elisions), runs of plain data properties as one call, others one by one, an array's
@@ -1298,6 +1347,7 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
   const { elems, props, dp, del } = w.names;
   // (`only`: the keys an embedder lists for an object it claims, its expandos)
   const keys = only ?? Reflect.ownKeys(o);
+  const fresh = pristine && freshShape(pristine);
   const plain: string[] = [];
   const flushPlain = () => {
     if (plain.length) w.push(`${props}(${need()}, [${plain.join(', ')}]);`);
@@ -1330,9 +1380,8 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     if (isArr && k === 'length') continue;
     if (poisoned && (k === 'arguments' || k === 'caller')) continue;
     const d = Reflect.getOwnPropertyDescriptor(o, k)!;
-    const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
-    if (pristine) {
-      const pd = Reflect.getOwnPropertyDescriptor(pristine, k);
+    if (fresh) {
+      const pd = fresh.descs.get(k);
       if (pd && cap.sameDescriptor(d, pd)) continue;
     } else if (w.skip(k, d)) {
       continue;
@@ -1341,6 +1390,7 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     } else if (typeof o === 'function' && (k === 'arguments' || k === 'caller') && 'value' in d && d.value === null && !d.enumerable && !d.configurable) {
       continue; // V8's own poison properties of sloppy functions, made again with the function
     }
+    const kpath = typeof k === 'symbol' ? `${path}[${String(k)}]` : `${path}.${k}`;
     const key = typeof k === 'symbol' ? w.value(k, kpath) : lit(k);
     if ('value' in d) {
       const v = w.value(d.value, kpath);
@@ -1363,8 +1413,8 @@ export function writeProperties(cap: Capture, w: PropertyWriter, o: object, refO
     const implied = !pristine && lengthDesc.writable && (len === 0 || Reflect.getOwnPropertyDescriptor(o, String(len - 1)) !== undefined);
     if (!implied && !(pristine && (pristine as unknown[]).length === len)) w.push(`${dp}(${need()}, "length", { value: ${len}, writable: ${lengthDesc.writable} });`);
   }
-  if (pristine) {
-    for (const k of Reflect.ownKeys(pristine)) {
+  if (fresh) {
+    for (const k of fresh.keys) {
       if (!Reflect.getOwnPropertyDescriptor(o, k)) w.push(`${del}(${need()}, ${typeof k === 'symbol' ? w.value(k, path) : lit(k)});`);
     }
   }

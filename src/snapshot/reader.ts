@@ -238,7 +238,7 @@ class Reader {
     if (self === to.ops) {
       const f = Object.prototype.hasOwnProperty.call(to.ops, name) ? to.ops[name] : undefined;
       if (typeof f !== 'function') throw new Error(`no restore operation ${name}`);
-      return (f as (...a: unknown[]) => unknown)(...args);
+      return (f as (...a: unknown[]) => unknown).apply(undefined, args);
     }
     const f = this.R!.get(self as object, name);
     return this.R!.apply(f as Function, self, args);
@@ -248,7 +248,7 @@ class Reader {
     const to = this.to;
     if (!to) return undefined;
     if (typeof f !== 'function') throw new Error('a call of something that is not a function');
-    if (to.hostOps.has(f)) return (f as (...a: unknown[]) => unknown)(...args);
+    if (to.hostOps.has(f)) return (f as (...a: unknown[]) => unknown).apply(undefined, args); // (no spread: no iterator per call)
     return this.R!.apply(f as Function, undefined, args);
   }
 

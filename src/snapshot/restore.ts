@@ -531,9 +531,14 @@ export class Restorer {
     });
     def('props', (o: unknown, kv: unknown) => {
       // (reader.ts hands this operation a host array: it is copied here and never kept)
+      // (capture never writes a proxy's properties; the host's defineProperty would hand its trap a host-realm descriptor)
+      if (types.isProxy(o)) this.bad('properties for a proxy');
       const list = this.list(kv, 'properties');
+      // one descriptor for the whole list (defineProperty reads it and keeps nothing of it)
+      const d = { value: undefined as unknown, writable: true, enumerable: true, configurable: true };
       for (let i = 0; i + 1 < list.length; i += 2) {
-        Object.defineProperty(o, list[i] as PropertyKey, { value: list[i + 1], writable: true, enumerable: true, configurable: true });
+        d.value = list[i + 1];
+        Object.defineProperty(o, list[i] as PropertyKey, d);
       }
     });
     def('moduleStep', (id: unknown, kind: unknown) => {
@@ -618,7 +623,7 @@ export class Restorer {
       k.stamp.set(o, live as never);
     });
     def('elems', (a: unknown, values: unknown) => {
-      if (!Array.isArray(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');
+      if (!Array.isArray(a) || types.isProxy(a) || !Array.isArray(values)) this.bad('elements for something that is not an array');
       const n = values.length;
       for (let i = 0; i < n; i++) {
         if (i in values) Object.defineProperty(a, i, { value: values[i], writable: true, enumerable: true, configurable: true });
