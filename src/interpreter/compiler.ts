@@ -361,7 +361,8 @@ class FunctionCompiler {
   }
 
   /** Store the value on top of the stack (consumed) into a variable. `init` for declarations. */
-  private setVar(name: string, init: boolean): void {
+  /** `hops`: environments the running code has pushed above `this.scope`'s (Annex B's var copy from a block). */
+  private setVar(name: string, init: boolean, hops = 0): void {
     const r = this.resolve(name);
     if (r === 'global') {
       if (init && this.scope.kind === 'script') this.emit(Op.InitName, this.k(name));
@@ -370,7 +371,8 @@ class FunctionCompiler {
     }
     if (r === 'dynamic') {
       if (init) this.emit(Op.InitName, this.k(name));
-      else this.emit(Op.SetName, this.k(name), this.scope.strict ? 1 : 0);
+      // SetName's second operand: bit 0 strict, the rest the environments to skip before the lookup
+      else this.emit(Op.SetName, this.k(name), (this.scope.strict ? 1 : 0) | (hops << 1));
       return;
     }
     const d = r.decl;
@@ -391,8 +393,8 @@ class FunctionCompiler {
     const mapped = (d as { mapped?: number }).mapped;
     if (r.depth < 0 && mapped !== undefined) this.emit(ExtOp.MappedSet, mapped);
     else if (r.depth < 0) this.emit(checked ? Op.SetRegChecked : Op.SetReg, d.index, ...(checked ? [this.k(name)] : []));
-    else if (checked) this.emit(Op.SetEnvChecked, r.depth, d.index, this.k(name));
-    else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth, d.index);
+    else if (checked) this.emit(Op.SetEnvChecked, r.depth + hops, d.index, this.k(name));
+    else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth + hops, d.index);
   }
 
   // ---- functions ----
@@ -635,10 +637,15 @@ class FunctionCompiler {
       case 'FunctionDeclaration':
         if (s.annexB) {
           // Annex B.3.3: when the declaration is evaluated, copy the block binding to the var.
+          // The var is resolved from the function's var scope, but the store runs in the block's
+          // environment: it skips the environments pushed between them.
           this.getVar(s.id.name);
           const saved = this.scope;
-          this.scope = this.scope.fn;
-          this.setVar(s.id.name, false);
+          const target = saved.fn.varScope;
+          let hops = 0;
+          for (let sc: Scope | null = saved; sc && sc !== target; sc = sc.parent) if (sc.materialized) hops++;
+          this.scope = target;
+          this.setVar(s.id.name, false, hops);
           this.scope = saved;
         }
         return;
@@ -1856,7 +1863,10 @@ class FunctionCompiler {
     }
     for (const a of e.arguments) this.expression(a);
     this.pos(e);
-    if (isEval) this.emit(Op.DirectEval, e.arguments.length, this.scope.strict ? 1 : 0);
+    // DirectEval's second operand: bit 0 strict, bit 1 in a parameter list with expressions (the
+    // eval's vars may not redeclare a parameter or `arguments`: vm.ts declareEvalVars)
+    const inParams = this.scope.isFunction && this.scope.varScope !== this.scope;
+    if (isEval) this.emit(Op.DirectEval, e.arguments.length, (this.scope.strict ? 1 : 0) | (inParams ? 2 : 0));
     else {
       this.nameCallee(e.callee);
       this.emit(Op.Call, e.arguments.length);

@@ -260,7 +260,8 @@ export class Analysis {
   private lexicallyDeclaredBetween(name: string, from: Scope | null, fnScope: Scope): boolean {
     for (let s = from; s && s !== fnScope; s = s.parent) {
       const d = s.decls.get(name);
-      if (d && d.kind !== 'var' && d.kind !== 'function' && d.kind !== 'catch') return true;
+      // B.3.4: a var may hoist over a catch parameter only when it is a plain identifier
+      if (d && d.kind !== 'var' && d.kind !== 'function' && (d.kind !== 'catch' || s.node.param?.type !== 'Identifier')) return true;
     }
     const d = fnScope.decls.get(name);
     return !!d && (d.lexical || (d.kind === 'param' && false));

@@ -1787,9 +1787,12 @@ export class VM {
         case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
         case Op.SetName: {
           const name = consts[ops[pc++]!] as string;
-          const s = ops[pc++]! === 1;
+          const f = ops[pc++]!;
           frame.sp = sp;
-          this.setName(env, name, stack[--sp], s);
+          // f: bit 0 strict; above it, environments to skip first (Annex B's var copy out of a block)
+          let e = env;
+          for (let h = f >> 1; h > 0; h--) e = e!.parent;
+          this.setName(e, name, stack[--sp], (f & 1) === 1);
           break;
         }
         case Op.InitName: frame.sp = sp; this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame); break;
@@ -1965,7 +1968,7 @@ export class VM {
         }
         case Op.DirectEval: {
           const argc = ops[pc++]!;
-          const s = ops[pc++]! === 1;
+          const s = (ops[pc++]! & 1) === 1;
           const args = stack.slice(sp - argc, sp);
           sp -= argc;
           const thisArg = stack[--sp];
@@ -2568,6 +2571,13 @@ export class VM {
     let varEnv: Env | null = env;
     while (varEnv && !(varEnv.desc && (varEnv.desc.kind === 'function' || varEnv.desc.kind === 'arrow'))) varEnv = varEnv.parent;
     const names = [...d.vars, ...d.functions];
+    // An eval in a parameter list with expressions (its DirectEval, which the caller's pc has just
+    // passed, says so): its vars may not redeclare a parameter or `arguments` (EvalDeclarationInstantiation
+    // step 3.d: the parameters' environment lies between the eval and the function's var environment).
+    const caller = frame.caller;
+    if (varEnv && caller && (caller.code.ops[caller.pc - 1]! & 2) !== 0) {
+      for (const n of names) if (varEnv.desc!.index.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+    }
     // A var may not hoist over a lexical declaration of the same name.
     for (let e = env; e && e !== varEnv; e = e.parent) {
       if (e.desc) for (const n of names) {
@@ -2585,7 +2595,6 @@ export class VM {
       if (!varEnv.extra) varEnv.extra = new Map();
       if (!varEnv.extra.has(n)) varEnv.extra.set(n, { value: undefined });
     }
-    void frame;
   }
 }
 
