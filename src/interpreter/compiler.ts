@@ -2047,7 +2047,11 @@ class FunctionCompiler {
       }, Op.GetPrivate, Op.SetPrivate);
     }
     const key = this.reg();
-    this.propertyKey(t);
+    if (t.computed) {
+      // GetValue of the reference: ToObject of a null or undefined base throws before ToPropertyKey
+      this.expression(t.property);
+      this.emit(ExtOp.RefKey, obj);
+    } else this.propertyKey(t);
     this.emit(Op.SetReg, key);
     return member(() => {
       this.emit(Op.GetReg, obj);
@@ -2429,6 +2433,8 @@ export const enum ExtOp {
   GetNameRef = Op.Last + 39,
   /** k r s: v -> : PutValue of the name k resolved in register r (s: strict) */
   SetNameRef = Op.Last + 40,
+  /** r: key -> key: a member reference's key: TypeError when the base in register r is null or undefined, else ToPropertyKey */
+  RefKey = Op.Last + 41,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2438,7 +2444,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */

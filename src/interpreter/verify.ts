@@ -321,7 +321,7 @@ function analyse(code: Code): Verified {
           break;
         }
         case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
-        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
+        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish: case ExtOp.RefKey:
           pop();
           push(Kind.Value);
           break;

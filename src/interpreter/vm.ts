@@ -579,7 +579,8 @@ export class VM {
   }
   getPrimitive(o: any, key: any): unknown {
     if (o === undefined || o === null) {
-      const k = typeof key === 'symbol' ? key.toString() : String(key);
+      // no ToString of an object key: the base's TypeError comes first (GetValue step 3.a)
+      const k = typeof key === 'symbol' ? key.toString() : key !== null && (typeof key === 'object' || typeof key === 'function') ? 'object' : String(key);
       this.throwError('TypeError', `Cannot read properties of ${o} (reading '${k}')`);
     }
     if (typeof o === 'string') {
@@ -2281,6 +2282,13 @@ export class VM {
           const name = consts[ops[pc++]!] as string;
           frame.sp = sp;
           stack[ops[pc++]!] = this.resolveRef(env, name);
+          break;
+        }
+        case ExtOp.RefKey: {
+          const o = stack[ops[pc++]!];
+          frame.sp = sp;
+          if (o === undefined || o === null) this.getPrimitive(o, stack[sp - 1]);
+          stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
           break;
         }
         case ExtOp.GetNameRef: {
