@@ -1779,9 +1779,12 @@ class FunctionCompiler {
   /** Member expression; when `keep`, leaves `obj value` (for calls). */
   private member(e: Node, keep: 'keep' | null): void {
     if (e.object.type === 'Super') {
+      // GetThisBinding first (an uninitialized `this` throws before the key is evaluated): this home key → home key this
+      this.getVar(THIS);
       this.getVar(HOME);
       this.propertyKey(e);
-      this.getVar(THIS);
+      this.emit(Op.Rot3);
+      this.emit(Op.Rot3);
       this.emit(Op.GetSuper);
       if (keep) {
         this.getVar(THIS);
@@ -1864,9 +1867,14 @@ class FunctionCompiler {
     for (const a of e.arguments) this.expression(a);
     this.pos(e);
     // DirectEval's second operand: bit 0 strict, bit 1 in a parameter list with expressions (the
-    // eval's vars may not redeclare a parameter or `arguments`: vm.ts declareEvalVars)
+    // eval's vars may not redeclare a parameter or `arguments`), bit 2 the function's top-level
+    // lexical declarations share its var environment (simple parameters: the eval's vars may not
+    // redeclare them either, as the separate lexical environment of FunctionDeclarationInstantiation
+    // step 30 would say): vm.ts declareEvalVars
     const inParams = this.scope.isFunction && this.scope.varScope !== this.scope;
-    if (isEval) this.emit(Op.DirectEval, e.arguments.length, (this.scope.strict ? 1 : 0) | (inParams ? 2 : 0));
+    const fnScope = this.scope.fn;
+    const sharedLex = (fnScope.kind === 'function' || fnScope.kind === 'arrow') && fnScope.varScope === fnScope;
+    if (isEval) this.emit(Op.DirectEval, e.arguments.length, (this.scope.strict ? 1 : 0) | (inParams ? 2 : 0) | (sharedLex ? 4 : 0));
     else {
       this.nameCallee(e.callee);
       this.emit(Op.Call, e.arguments.length);
@@ -2025,7 +2033,10 @@ class FunctionCompiler {
       },
     });
     if (t.object.type === 'Super') {
-      const home = this.reg(), key = this.reg();
+      // GetThisBinding comes first: an uninitialized `this` throws before the key is evaluated
+      const self = this.reg(), home = this.reg(), key = this.reg();
+      this.getVar(THIS);
+      this.emit(Op.SetReg, self);
       this.getVar(HOME);
       this.emit(Op.SetReg, home);
       this.propertyKey(t);
@@ -2033,7 +2044,7 @@ class FunctionCompiler {
       return member(() => {
         this.emit(Op.GetReg, home);
         this.emit(Op.GetReg, key);
-        this.getVar(THIS);
+        this.emit(Op.GetReg, self);
       }, Op.GetSuper, Op.SetSuper);
     }
     const obj = this.reg();

@@ -2579,12 +2579,19 @@ export class VM {
     let varEnv: Env | null = env;
     while (varEnv && !(varEnv.desc && (varEnv.desc.kind === 'function' || varEnv.desc.kind === 'arrow'))) varEnv = varEnv.parent;
     const names = [...d.vars, ...d.functions];
-    // An eval in a parameter list with expressions (its DirectEval, which the caller's pc has just
-    // passed, says so): its vars may not redeclare a parameter or `arguments` (EvalDeclarationInstantiation
-    // step 3.d: the parameters' environment lies between the eval and the function's var environment).
+    // The DirectEval that called this eval (the caller's pc has just passed it) says where it is: in a
+    // parameter list with expressions, its vars may not redeclare a parameter or `arguments`
+    // (EvalDeclarationInstantiation step 3.d: the parameters' environment lies between the eval and the
+    // function's var environment); in a function whose top-level lexical declarations share the var
+    // environment (simple parameters), not those either.
     const caller = frame.caller;
-    if (varEnv && caller && (caller.code.ops[caller.pc - 1]! & 2) !== 0) {
-      for (const n of names) if (varEnv.desc!.index.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+    const site = caller ? caller.code.ops[caller.pc - 1]! : 0;
+    if (varEnv && (site & 6) !== 0) {
+      const desc = varEnv.desc!;
+      for (const n of names) {
+        const i = desc.index.get(n);
+        if (i !== undefined && ((site & 2) !== 0 || desc.kinds[i] === 1 || desc.kinds[i] === 3)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+      }
     }
     // A var may not hoist over a lexical declaration of the same name.
     for (let e = env; e && e !== varEnv; e = e.parent) {
