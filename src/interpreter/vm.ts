@@ -874,8 +874,11 @@ export class VM {
       return this.getGlobal(name);
     }
     if ('object' in r) {
-      // an object environment's GetBindingValue: HasProperty again, then Get (a proxy sees both)
-      return this.ops.has(name, r.object) ? this.ops.get(r.object, name) : undefined;
+      // an object environment's GetBindingValue: HasProperty again, then Get (a proxy sees both);
+      // a binding gone meanwhile is undefined, or a ReferenceError for strict code
+      if (this.ops.has(name, r.object)) return this.ops.get(r.object, name);
+      if (frame.code.strict) this.throwError('ReferenceError', `${name} is not defined`);
+      return undefined;
     }
     if ('cell' in r) return r.cell.value;
     const v = r.env.vars[r.slot];
