@@ -1860,21 +1860,17 @@ class FunctionCompiler {
     if (spread) {
       this.argumentArray(e.arguments);
       this.pos(e);
+      if (isEval) {
+        this.emit(ExtOp.DirectEvalSpread, this.evalSiteFlags());
+        return;
+      }
       this.nameCallee(e.callee);
       this.emit(Op.CallSpread);
       return;
     }
     for (const a of e.arguments) this.expression(a);
     this.pos(e);
-    // DirectEval's second operand: bit 0 strict, bit 1 in a parameter list with expressions (the
-    // eval's vars may not redeclare a parameter or `arguments`), bit 2 the function's top-level
-    // lexical declarations share its var environment (simple parameters: the eval's vars may not
-    // redeclare them either, as the separate lexical environment of FunctionDeclarationInstantiation
-    // step 30 would say): vm.ts declareEvalVars
-    const inParams = this.scope.isFunction && this.scope.varScope !== this.scope;
-    const fnScope = this.scope.fn;
-    const sharedLex = (fnScope.kind === 'function' || fnScope.kind === 'arrow') && fnScope.varScope === fnScope;
-    if (isEval) this.emit(Op.DirectEval, e.arguments.length, (this.scope.strict ? 1 : 0) | (inParams ? 2 : 0) | (sharedLex ? 4 : 0));
+    if (isEval) this.emit(Op.DirectEval, e.arguments.length, this.evalSiteFlags());
     else {
       this.nameCallee(e.callee);
       this.emit(Op.Call, e.arguments.length);
@@ -1898,6 +1894,20 @@ class FunctionCompiler {
         this.emit(Op.ArrayPush);
       }
     }
+  }
+
+  /**
+   * The last operand of DirectEval / DirectEvalSpread: bit 0 strict, bit 1 in a parameter list with
+   * expressions (the eval's vars may not redeclare a parameter or `arguments`), bit 2 the function's
+   * top-level lexical declarations share its var environment (simple parameters: the eval's vars may
+   * not redeclare them either, as the separate lexical environment of FunctionDeclarationInstantiation
+   * step 30 would say): vm.ts declareEvalVars reads it from the calling instruction.
+   */
+  private evalSiteFlags(): number {
+    const inParams = this.scope.isFunction && this.scope.varScope !== this.scope;
+    const fnScope = this.scope.fn;
+    const sharedLex = (fnScope.kind === 'function' || fnScope.kind === 'arrow') && fnScope.varScope === fnScope;
+    return (this.scope.strict ? 1 : 0) | (inParams ? 2 : 0) | (sharedLex ? 4 : 0);
   }
 
   private superCall(e: Node): void {
@@ -2446,6 +2456,8 @@ export const enum ExtOp {
   SetNameRef = Op.Last + 40,
   /** r: key -> key: a member reference's key: TypeError when the base in register r is null or undefined, else ToPropertyKey */
   RefKey = Op.Last + 41,
+  /** flags: f this list -> v: `eval(...args)`, a direct eval when f is %eval% (flags as DirectEval's) */
+  DirectEvalSpread = Op.Last + 42,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2455,7 +2467,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */

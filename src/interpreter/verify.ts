@@ -355,7 +355,7 @@ function analyse(code: Code): Verified {
         case Op.New: popN(a + 1); push(Kind.Value); break;
         case Op.SuperCall: popN(a + 2); push(Kind.Value); break;
         case Op.DirectEval: popN(a + 2); push(Kind.Value); break;
-        case Op.CallSpread: case Op.SuperCallSpread: popN(3); push(Kind.Value); break;
+        case Op.CallSpread: case Op.SuperCallSpread: case ExtOp.DirectEvalSpread: popN(3); push(Kind.Value); break;
         case Op.NewSpread: popN(2); push(Kind.Value); break;
         case ExtOp.DefaultDerivedCtor: push(Kind.Value); break;
         case Op.ArrayPush: case Op.ArraySpread: pop(); break; // list v -> list

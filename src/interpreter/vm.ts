@@ -1970,17 +1970,18 @@ export class VM {
           frame.sp = sp;
           this.throwError(type, msg);
         }
-        case Op.DirectEval: {
-          const argc = ops[pc++]!;
+        case Op.DirectEval:
+        case ExtOp.DirectEvalSpread: {
+          const argc = op === Op.DirectEval ? ops[pc++]! : 0;
           const s = (ops[pc++]! & 1) === 1;
-          const args = stack.slice(sp - argc, sp);
+          const args = op === Op.DirectEval ? stack.slice(sp - argc, sp) : (stack[--sp] as unknown[]);
           sp -= argc;
           const thisArg = stack[--sp];
           const fn = stack[--sp] as any;
           frame.sp = sp;
           frame.pc = pc;
           if (fn === this.evalFunction) {
-            stack[sp++] = argc === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
+            stack[sp++] = args.length === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
           } else {
             if (typeof fn !== 'function') this.throwError('TypeError', 'eval is not a function');
             stack[sp++] = this.R.apply(fn, thisArg, args);
