@@ -374,7 +374,8 @@ class FunctionCompiler {
   }
 
   /** Store the value on top of the stack (consumed) into a variable. `init` for declarations. */
-  private setVar(name: string, init: boolean): void {
+  /** `hops`: environments the running code has pushed above `this.scope`'s (Annex B's var copy from a block). */
+  private setVar(name: string, init: boolean, hops = 0): void {
     const r = this.resolve(name);
     if (r === 'global') {
       if (init && this.scope.kind === 'script') this.emit(Op.InitName, this.k(name));
@@ -383,7 +384,8 @@ class FunctionCompiler {
     }
     if (r === 'dynamic') {
       if (init) this.emit(Op.InitName, this.k(name));
-      else this.emit(Op.SetName, this.k(name), this.scope.strict ? 1 : 0);
+      // SetName's second operand: bit 0 strict, the rest the environments to skip before the lookup
+      else this.emit(Op.SetName, this.k(name), (this.scope.strict ? 1 : 0) | (hops << 1));
       return;
     }
     const d = r.decl;
@@ -404,8 +406,8 @@ class FunctionCompiler {
     const mapped = (d as { mapped?: number }).mapped;
     if (r.depth < 0 && mapped !== undefined) this.emit(ExtOp.MappedSet, mapped);
     else if (r.depth < 0) this.emit(checked ? Op.SetRegChecked : Op.SetReg, d.index, ...(checked ? [this.k(name)] : []));
-    else if (checked) this.emit(Op.SetEnvChecked, r.depth, d.index, this.k(name));
-    else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth, d.index);
+    else if (checked) this.emit(Op.SetEnvChecked, r.depth + hops, d.index, this.k(name));
+    else this.emit(init ? Op.InitEnv : Op.SetEnv, r.depth + hops, d.index);
   }
 
   // ---- functions ----
@@ -648,10 +650,15 @@ class FunctionCompiler {
       case 'FunctionDeclaration':
         if (s.annexB) {
           // Annex B.3.3: when the declaration is evaluated, copy the block binding to the var.
+          // The var is resolved from the function's var scope, but the store runs in the block's
+          // environment: it skips the environments pushed between them.
           this.getVar(s.id.name);
           const saved = this.scope;
-          this.scope = this.scope.fn;
-          this.setVar(s.id.name, false);
+          const target = saved.fn.varScope;
+          let hops = 0;
+          for (let sc: Scope | null = saved; sc && sc !== target; sc = sc.parent) if (sc.materialized) hops++;
+          this.scope = target;
+          this.setVar(s.id.name, false, hops);
           this.scope = saved;
         }
         return;
@@ -1785,9 +1792,12 @@ class FunctionCompiler {
   /** Member expression; when `keep`, leaves `obj value` (for calls). */
   private member(e: Node, keep: 'keep' | null): void {
     if (e.object.type === 'Super') {
+      // GetThisBinding first (an uninitialized `this` throws before the key is evaluated): this home key → home key this
+      this.getVar(THIS);
       this.getVar(HOME);
       this.propertyKey(e);
-      this.getVar(THIS);
+      this.emit(Op.Rot3);
+      this.emit(Op.Rot3);
       this.emit(Op.GetSuper);
       if (keep) {
         this.getVar(THIS);
@@ -1863,13 +1873,17 @@ class FunctionCompiler {
     if (spread) {
       this.argumentArray(e.arguments);
       this.pos(e);
+      if (isEval) {
+        this.emit(ExtOp.DirectEvalSpread, this.evalSiteFlags());
+        return;
+      }
       this.nameCallee(e.callee);
       this.emit(Op.CallSpread);
       return;
     }
     for (const a of e.arguments) this.expression(a);
     this.pos(e);
-    if (isEval) this.emit(Op.DirectEval, e.arguments.length, this.scope.strict ? 1 : 0);
+    if (isEval) this.emit(Op.DirectEval, e.arguments.length, this.evalSiteFlags());
     else {
       this.nameCallee(e.callee);
       this.emit(Op.Call, e.arguments.length);
@@ -1893,6 +1907,20 @@ class FunctionCompiler {
         this.emit(Op.ArrayPush);
       }
     }
+  }
+
+  /**
+   * The last operand of DirectEval / DirectEvalSpread: bit 0 strict, bit 1 in a parameter list with
+   * expressions (the eval's vars may not redeclare a parameter or `arguments`), bit 2 the function's
+   * top-level lexical declarations share its var environment (simple parameters: the eval's vars may
+   * not redeclare them either, as the separate lexical environment of FunctionDeclarationInstantiation
+   * step 30 would say): vm.ts declareEvalVars reads it from the calling instruction.
+   */
+  private evalSiteFlags(): number {
+    const inParams = this.scope.isFunction && this.scope.varScope !== this.scope;
+    const fnScope = this.scope.fn;
+    const sharedLex = (fnScope.kind === 'function' || fnScope.kind === 'arrow') && fnScope.varScope === fnScope;
+    return (this.scope.strict ? 1 : 0) | (inParams ? 2 : 0) | (sharedLex ? 4 : 0);
   }
 
   private superCall(e: Node): void {
@@ -2028,7 +2056,10 @@ class FunctionCompiler {
       },
     });
     if (t.object.type === 'Super') {
-      const home = this.reg(), key = this.reg();
+      // GetThisBinding comes first: an uninitialized `this` throws before the key is evaluated
+      const self = this.reg(), home = this.reg(), key = this.reg();
+      this.getVar(THIS);
+      this.emit(Op.SetReg, self);
       this.getVar(HOME);
       this.emit(Op.SetReg, home);
       this.propertyKey(t);
@@ -2036,7 +2067,7 @@ class FunctionCompiler {
       return member(() => {
         this.emit(Op.GetReg, home);
         this.emit(Op.GetReg, key);
-        this.getVar(THIS);
+        this.emit(Op.GetReg, self);
       }, Op.GetSuper, Op.SetSuper);
     }
     const obj = this.reg();
@@ -2050,7 +2081,11 @@ class FunctionCompiler {
       }, Op.GetPrivate, Op.SetPrivate);
     }
     const key = this.reg();
-    this.propertyKey(t);
+    if (t.computed) {
+      // GetValue of the reference: ToObject of a null or undefined base throws before ToPropertyKey
+      this.expression(t.property);
+      this.emit(ExtOp.RefKey, obj);
+    } else this.propertyKey(t);
     this.emit(Op.SetReg, key);
     return member(() => {
       this.emit(Op.GetReg, obj);
@@ -2432,6 +2467,10 @@ export const enum ExtOp {
   GetNameRef = Op.Last + 39,
   /** k r s: v -> : PutValue of the name k resolved in register r (s: strict) */
   SetNameRef = Op.Last + 40,
+  /** r: key -> key: a member reference's key: TypeError when the base in register r is null or undefined, else ToPropertyKey */
+  RefKey = Op.Last + 41,
+  /** flags: f this list -> v: `eval(...args)`, a direct eval when f is %eval% (flags as DirectEval's) */
+  DirectEvalSpread = Op.Last + 42,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2441,7 +2480,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */

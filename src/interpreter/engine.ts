@@ -10,7 +10,7 @@ import { JobQueue } from './jobs';
 import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
 import { Timers, EventLoop, installTimers } from './timers';
 import { EngineOptions, GuestError, ConsoleLevel, HostServices } from './api';
-import { THIS, NEW_TARGET } from './scope';
+import { THIS, NEW_TARGET, containsArguments } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
@@ -330,6 +330,12 @@ export class Engine {
     const home = this.vm.lookup(env, '%home');
     const inFunction = this.vm.lookup(env, '%new.target') !== null ? { method: home !== null && 'env' in home && home.env.vars[home.slot] !== undefined } : null;
     const code = this.compileGuest(source, 'eval', strict, true, '<eval>', inFunction);
+    // early errors that depend on the caller (PerformEval step 10): parsed once, checked per call
+    const ast = unitCache.ast(source, '<eval>', { kind: 'eval', strict, dynamicOuter: true, inFunction }) as { outerPrivateNames?: string[] };
+    for (const name of ast.outerPrivateNames ?? [])
+      if (this.vm.lookup(env, '#' + name) === null) this.vm.throwError('SyntaxError', `Private field '#${name}' must be declared in an enclosing class`);
+    if (inFieldInitializer(frame) && containsArguments(ast))
+      this.vm.throwError('SyntaxError', "'arguments' is not allowed in class field initializer or static initialization block");
     code.source.referrer = frame.code.source.referrer ?? frame.code.file;
     const binding = (name: string, fallback: unknown) => {
       const r = this.vm.lookup(env, name);
@@ -360,4 +366,14 @@ export class Engine {
     if (caller) code.source.referrer = caller.source.referrer ?? caller.file;
     return this.vm.runCode(code, null, this.realm.global);
   }
+}
+
+/** Whether a direct eval in this frame is in a class field initializer (arrows and evals between are transparent). */
+function inFieldInitializer(frame: Frame): boolean {
+  for (let f: Frame | null = frame; f; f = f.code.kind === 'eval' ? f.caller : null) {
+    let c: Code | null = f.code;
+    while (c && (c.kind === 'arrow' || c.kind === 'asyncArrow')) c = c.parent;
+    if (c?.kind === 'fieldInit') return true;
+  }
+  return false;
 }

@@ -263,7 +263,8 @@ export class Analysis {
   private lexicallyDeclaredBetween(name: string, from: Scope | null, fnScope: Scope): boolean {
     for (let s = from; s && s !== fnScope; s = s.parent) {
       const d = s.decls.get(name);
-      if (d && d.kind !== 'var' && d.kind !== 'function' && d.kind !== 'catch') return true;
+      // B.3.4: a var may hoist over a catch parameter only when it is a plain identifier
+      if (d && d.kind !== 'var' && d.kind !== 'function' && (d.kind !== 'catch' || s.node.param?.type !== 'Identifier')) return true;
     }
     const d = fnScope.decls.get(name);
     return !!d && (d.lexical || (d.kind === 'param' && false));
@@ -631,4 +632,38 @@ export function isApplyOfArguments(n: Node): boolean {
     n.callee.property.name === 'apply' &&
     n.arguments[0].type !== 'SpreadElement'
   );
+}
+
+/**
+ * ContainsArguments (ecma262 §19.2.1.1 rules for an eval in a class field initializer): an
+ * `arguments` reference outside any non-arrow function (property names and labels are not references).
+ */
+export function containsArguments(n: Node): boolean {
+  if (!n || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some(containsArguments);
+  switch (n.type) {
+    case 'Identifier':
+      return n.name === 'arguments';
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+      return false;
+    case 'MemberExpression':
+      return containsArguments(n.object) || (n.computed && containsArguments(n.property));
+    case 'Property':
+    case 'MethodDefinition':
+    case 'PropertyDefinition':
+      // a method's body and a field's initializer are functions of their own
+      return (n.computed && containsArguments(n.key)) || (n.type === 'Property' && n.kind === 'init' && !n.method && containsArguments(n.value));
+    case 'LabeledStatement':
+      return containsArguments(n.body);
+    case 'BreakStatement':
+    case 'ContinueStatement':
+      return false;
+  }
+  for (const k in n) {
+    if (k === 'type' || k === 'start' || k === 'end' || k === 'loc' || k === 'range') continue;
+    const v = n[k];
+    if (v && typeof v === 'object' && containsArguments(v)) return true;
+  }
+  return false;
 }

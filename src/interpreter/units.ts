@@ -54,9 +54,34 @@ class StrictFunctionEvalParser extends StrictEvalParser {
   }
 }
 
+/**
+ * Direct eval code may use the private names of the classes around the call: the parse accepts any
+ * (an enclosing class record on acorn's stack) and lists on the root, as `outerPrivateNames`, those
+ * the code does not declare itself; the engine checks them against the caller's environments
+ * (engine.ts directEval), so the unit does not depend on the caller.
+ */
+const outerPrivateParsers = new Map<typeof acorn.Parser, typeof acorn.Parser>();
+function outerPrivateParser(base: typeof acorn.Parser): typeof acorn.Parser {
+  let p = outerPrivateParsers.get(base);
+  if (!p) {
+    p = class extends (base as any) {
+      parse(): Node {
+        const outer = { declared: Object.create(null), used: [] as Node[] };
+        (this as any).privateNameStack.push(outer);
+        const ast = super.parse();
+        ast.outerPrivateNames = [...new Set(outer.used.map((n) => n.name as string))];
+        return ast;
+      }
+    } as unknown as typeof acorn.Parser;
+    outerPrivateParsers.set(base, p);
+  }
+  return p;
+}
+
 function parse(source: string, o: UnitOptions): Node {
   const strict = o.kind === 'eval' && o.strict;
-  const parser = strict ? (o.inFunction ? StrictFunctionEvalParser : StrictEvalParser) : o.inFunction ? FunctionEvalParser : acorn.Parser;
+  const base = strict ? (o.inFunction ? StrictFunctionEvalParser : StrictEvalParser) : o.inFunction ? FunctionEvalParser : acorn.Parser;
+  const parser = o.kind === 'eval' && o.dynamicOuter ? outerPrivateParser(base) : base;
   try {
     return parser.parse(source, {
       ecmaVersion: 'latest',

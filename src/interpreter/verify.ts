@@ -328,7 +328,7 @@ function analyse(code: Code): Verified {
           break;
         }
         case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
-        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish:
+        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish: case ExtOp.RefKey:
           pop();
           push(Kind.Value);
           break;
@@ -362,7 +362,7 @@ function analyse(code: Code): Verified {
         case Op.New: popN(a + 1); push(Kind.Value); break;
         case Op.SuperCall: popN(a + 2); push(Kind.Value); break;
         case Op.DirectEval: popN(a + 2); push(Kind.Value); break;
-        case Op.CallSpread: case Op.SuperCallSpread: popN(3); push(Kind.Value); break;
+        case Op.CallSpread: case Op.SuperCallSpread: case ExtOp.DirectEvalSpread: popN(3); push(Kind.Value); break;
         case Op.NewSpread: popN(2); push(Kind.Value); break;
         case ExtOp.DefaultDerivedCtor: push(Kind.Value); break;
         case Op.ArrayPush: case Op.ArraySpread: pop(); break; // list v -> list

@@ -579,7 +579,8 @@ export class VM {
   }
   getPrimitive(o: any, key: any): unknown {
     if (o === undefined || o === null) {
-      const k = typeof key === 'symbol' ? key.toString() : String(key);
+      // no ToString of an object key: the base's TypeError comes first (GetValue step 3.a)
+      const k = typeof key === 'symbol' ? key.toString() : key !== null && (typeof key === 'object' || typeof key === 'function') ? 'object' : String(key);
       this.throwError('TypeError', `Cannot read properties of ${o} (reading '${k}')`);
     }
     if (typeof o === 'string') {
@@ -873,8 +874,11 @@ export class VM {
       return this.getGlobal(name);
     }
     if ('object' in r) {
-      // an object environment's GetBindingValue: HasProperty again, then Get (a proxy sees both)
-      return this.ops.has(name, r.object) ? this.ops.get(r.object, name) : undefined;
+      // an object environment's GetBindingValue: HasProperty again, then Get (a proxy sees both);
+      // a binding gone meanwhile is undefined, or a ReferenceError for strict code
+      if (this.ops.has(name, r.object)) return this.ops.get(r.object, name);
+      if (frame.code.strict) this.throwError('ReferenceError', `${name} is not defined`);
+      return undefined;
     }
     if ('cell' in r) return r.cell.value;
     const v = r.env.vars[r.slot];
@@ -1787,9 +1791,12 @@ export class VM {
         case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
         case Op.SetName: {
           const name = consts[ops[pc++]!] as string;
-          const s = ops[pc++]! === 1;
+          const f = ops[pc++]!;
           frame.sp = sp;
-          this.setName(env, name, stack[--sp], s);
+          // f: bit 0 strict; above it, environments to skip first (Annex B's var copy out of a block)
+          let e = env;
+          for (let h = f >> 1; h > 0; h--) e = e!.parent;
+          this.setName(e, name, stack[--sp], (f & 1) === 1);
           break;
         }
         case Op.InitName: frame.sp = sp; this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame); break;
@@ -1963,17 +1970,18 @@ export class VM {
           frame.sp = sp;
           this.throwError(type, msg);
         }
-        case Op.DirectEval: {
-          const argc = ops[pc++]!;
-          const s = ops[pc++]! === 1;
-          const args = stack.slice(sp - argc, sp);
+        case Op.DirectEval:
+        case ExtOp.DirectEvalSpread: {
+          const argc = op === Op.DirectEval ? ops[pc++]! : 0;
+          const s = (ops[pc++]! & 1) === 1;
+          const args = op === Op.DirectEval ? stack.slice(sp - argc, sp) : (stack[--sp] as unknown[]);
           sp -= argc;
           const thisArg = stack[--sp];
           const fn = stack[--sp] as any;
           frame.sp = sp;
           frame.pc = pc;
           if (fn === this.evalFunction) {
-            stack[sp++] = argc === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
+            stack[sp++] = args.length === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
           } else {
             if (typeof fn !== 'function') this.throwError('TypeError', 'eval is not a function');
             stack[sp++] = this.R.apply(fn, thisArg, args);
@@ -2280,6 +2288,13 @@ export class VM {
           stack[ops[pc++]!] = this.resolveRef(env, name);
           break;
         }
+        case ExtOp.RefKey: {
+          const o = stack[ops[pc++]!];
+          frame.sp = sp;
+          if (o === undefined || o === null) this.getPrimitive(o, stack[sp - 1]);
+          stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
+          break;
+        }
         case ExtOp.GetNameRef: {
           const name = consts[ops[pc++]!] as string;
           const ref = stack[ops[pc++]!];
@@ -2568,6 +2583,20 @@ export class VM {
     let varEnv: Env | null = env;
     while (varEnv && !(varEnv.desc && (varEnv.desc.kind === 'function' || varEnv.desc.kind === 'arrow'))) varEnv = varEnv.parent;
     const names = [...d.vars, ...d.functions];
+    // The DirectEval that called this eval (the caller's pc has just passed it) says where it is: in a
+    // parameter list with expressions, its vars may not redeclare a parameter or `arguments`
+    // (EvalDeclarationInstantiation step 3.d: the parameters' environment lies between the eval and the
+    // function's var environment); in a function whose top-level lexical declarations share the var
+    // environment (simple parameters), not those either.
+    const caller = frame.caller;
+    const site = caller ? caller.code.ops[caller.pc - 1]! : 0;
+    if (varEnv && (site & 6) !== 0) {
+      const desc = varEnv.desc!;
+      for (const n of names) {
+        const i = desc.index.get(n);
+        if (i !== undefined && ((site & 2) !== 0 || desc.kinds[i] === 1 || desc.kinds[i] === 3)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+      }
+    }
     // A var may not hoist over a lexical declaration of the same name.
     for (let e = env; e && e !== varEnv; e = e.parent) {
       if (e.desc) for (const n of names) {
@@ -2585,7 +2614,6 @@ export class VM {
       if (!varEnv.extra) varEnv.extra = new Map();
       if (!varEnv.extra.has(n)) varEnv.extra.set(n, { value: undefined });
     }
-    void frame;
   }
 }
 
