@@ -1250,22 +1250,27 @@ export class Capture {
       `$.turn(${engine.loop.turn}, ${engine.mainTurnDone});`,
     ];
     this.modulesLine = `$.modules([${modules.join(', ')}]);`;
-    const body = [
-      ...(sink
-        ? [] // handed out already
-        : [formatLine, `var $o = [];`, ...this.prelude, ...this.header.items, ...hostState, `// 1. objects`, ...this.creates.items]),
-      `// 2. engine records`,
-      ...this.records.items,
-      `$.link();`,
-      this.modulesLine,
-      ...this.lateCreates,
-      `// 3. contents`,
-      ...this.fills.items,
-      `// 4. integrity, queues, clock`,
-      ...this.finals.items,
-      ...this.tail,
-      '',
-    ].join('\n');
+    // (concat, not spread: the engine clears V8's array-iteration protector for the process, iterators.ts)
+    const body = ([] as string[])
+      .concat(
+        sink ? [] : [formatLine, `var $o = [];`], // handed out already
+        sink ? [] : this.prelude,
+        sink ? [] : this.header.items,
+        sink ? [] : hostState,
+        sink ? [] : [`// 1. objects`],
+        sink ? [] : this.creates.items,
+        [`// 2. engine records`],
+        this.records.items,
+        [`$.link();`, this.modulesLine],
+        this.lateCreates,
+        [`// 3. contents`],
+        this.fills.items,
+        [`// 4. integrity, queues, clock`],
+        this.finals.items,
+        this.tail,
+        [''],
+      )
+      .join('\n');
     const stats: SnapshotStats = {
       turn: engine.loop.turn + 1,
       safepoint: this.running !== null,
