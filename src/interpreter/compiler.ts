@@ -2086,16 +2086,18 @@ class FunctionCompiler {
   }
 
   /** The register an update expression (`x++`…) of a plain frame local changes in place, else -1. */
-  private updatedRegister(e: Node): number {
+  private updatedRegister(e: Node, initialized = false): number {
     if (e.argument.type !== 'Identifier') return -1;
     const r = this.resolve(e.argument.name);
-    if (typeof r === 'object' && r.depth < 0 && !['const', 'class', 'fname', 'import'].includes(r.decl.kind) && (r.decl as { mapped?: number }).mapped === undefined) return r.decl.index;
-    return -1;
+    if (typeof r !== 'object' || r.depth >= 0 || ['const', 'class', 'fname', 'import'].includes(r.decl.kind) || (r.decl as { mapped?: number }).mapped !== undefined) return -1;
+    // (`initialized`: a `let` written after its declaration in its own function, else the TDZ check names it)
+    if (initialized && r.decl.lexical && !(e.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) return -1;
+    return r.decl.index;
   }
 
   private update(e: Node): void {
     if (!e.prefix) {
-      const r = this.updatedRegister(e);
+      const r = this.updatedRegister(e, true);
       if (r >= 0) {
         this.emit(e.operator === '++' ? ExtOp.PostIncReg : ExtOp.PostDecReg, r);
         return;
