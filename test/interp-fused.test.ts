@@ -24,8 +24,8 @@ function opsOf(source: string, name: string): number[] {
 }
 
 t.test('the peepholes emit the fused instructions', async (t) => {
-  const ops = opsOf('function f(a, i, s) { var x = (a[i] + 1) * 2 & 255 | 3; x = x << 1 >> 1 >>> 0; x = x - 4; if (i < 5) x++; if (i >= 0) s = i++; return a[i] + x + s; }', 'f');
-  for (const op of [ExtOp.AddInt, ExtOp.MulInt, ExtOp.BitAndInt, ExtOp.BitOrInt, ExtOp.ShlInt, ExtOp.ShrInt, ExtOp.UShrInt, ExtOp.SubInt, ExtOp.JumpIfNotLtInt, ExtOp.JumpIfNotGeInt, ExtOp.GetRegElem, ExtOp.PostIncReg]) {
+  const ops = opsOf('function f(a, i, s) { var x = (a[i] + 1) * 2 & 255 | 3; x = x << 1 >> 1 >>> 0; x = x - 4; if (i < 5) x++; if (i >= 0) s = i++ + ++i; a[i] = x; return a[i] + x + s; }', 'f');
+  for (const op of [ExtOp.AddInt, ExtOp.MulInt, ExtOp.BitAndInt, ExtOp.BitOrInt, ExtOp.ShlInt, ExtOp.ShrInt, ExtOp.UShrInt, ExtOp.SubInt, ExtOp.JumpIfNotLtInt, ExtOp.JumpIfNotGeInt, ExtOp.GetRegElem, ExtOp.PostIncReg, ExtOp.PreIncReg, ExtOp.SetElemPop]) {
     t.ok(ops.includes(op), `emits ${op}`);
   }
   // a jump landing between `Int` and the operator keeps them apart (`c ? 1 : 2` then `+`)
@@ -63,6 +63,10 @@ t.test('x++ used as a value', async (t) => {
   t.equal(run('(function () { var n = 0; var i = { valueOf() { n++; return 4; } }; var a = i--; return [a, i, n].join(); })()'), '4,3,1', 'valueOf runs once');
   t.equal(run('(function () { var a = [10, 20, 30], i = 0, s = 0; while (i < 3) s += a[i++]; return s + ":" + i; })()'), '60:3');
   t.equal(run('(function () { let j = 1; var v = j++; return v + j; })()'), 3);
+  t.equal(run('(function () { var i = 5; var a = ++i; var b = --i; return [a, b, i].join(); })()'), '6,5,5');
+  t.equal(run('(function () { var i = "7", j = 2n; var a = ++i, b = --j; return [typeof a, a, i, typeof b, b].join(); })()'), 'number,8,8,bigint,1');
+  t.equal(run('(function () { var a = [10, 20, 30], i = -1, s = 0; while (i < 1) s += a[++i]; return s + ":" + i; })()'), '30:1');
+  t.throws(() => run('(function () { var v = ++y; let y = 1; return v; })()'), /ReferenceError: Cannot access 'y' before initialization/);
   t.throws(() => run('(function () { var v = x++; let x = 1; return v; })()'), /ReferenceError: Cannot access 'x' before initialization/);
   t.throws(() => run('(function () { const c = 1; return c++; })()'), /TypeError: Assignment to constant variable/);
   t.throws(() => run('(class C { static m() { return C++; } }).m()'), /TypeError: Assignment to constant variable/, 'a class binding inside its body stays immutable');
@@ -79,6 +83,14 @@ t.test('element loads: the array fast path and the general one', async (t) => {
   t.equal(run('(function (a, i) { return a[i]; })({ 1.5: "f" }, 1.5)'), 'f');
   t.equal(run('(function (a, i) { return a[i]; })([1, 2], -0)'), 1);
   t.throws(() => run('(function (a, i) { return a[i]; })(null, 0)'), /Cannot read properties of null \(reading '0'\)/);
+  // element stores as statements (SetElemPop), sloppy and strict (the strict array fast path)
+  t.equal(run('(function (a) { a[0] = 5; a[3] = 6; return a.join(); })([1])'), '5,,,6');
+  t.equal(run('(function (a) { "use strict"; a[0] = 5; a[2] = 6; return a.join(); })([1])'), '5,,6');
+  t.equal(run('(function (a) { a[0] = 5; return a[0]; })(Object.freeze([1]))'), 1, 'sloppy: a frozen array ignores the store');
+  t.throws(() => run('(function (a) { "use strict"; a[0] = 5; })(Object.freeze([1]))'), /TypeError: Cannot assign to read only property '0'/);
+  t.equal(run('(function () { "use strict"; try { (function (a) { a[0] = 5; })(Object.freeze([1])); } catch (err) { return err instanceof TypeError; } })()'), true, 'a TypeError of the guest realm');
+  t.equal(run('(function (a) { "use strict"; var log = []; Object.defineProperty(a, 1, { set(v) { log.push(v); } }); a[1] = 9; return log.join(); })([])'), '9', 'a setter runs');
+  t.equal(run('(function (o) { "use strict"; o[1] = 2; return o[1]; })({})'), 2);
   t.equal(run('(function () { var p = Proxy.revocable([], {}); p.revoke(); try { return (function (a, i) { return a[i]; })(p.proxy, 0); } catch (err) { return err instanceof TypeError; } })()'), true, 'a revoked proxy: a TypeError of the guest realm');
   t.equal(run('(function () { try { (function (a, i) { return a[i]; })(new Proxy([], { get() { throw new RangeError("mine"); } }), 0); } catch (err) { return err instanceof RangeError && err.message; } })()'), 'mine');
 });

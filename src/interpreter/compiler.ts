@@ -209,6 +209,10 @@ class FunctionCompiler {
         this.ops[this.lastOp] = Op.SetPropPop;
         return;
       }
+      if (op === Op.Pop && this.lastOp === this.ops.length - 1 && this.ops[this.lastOp] === ExtOp.SetElemRaw) {
+        this.ops[this.lastOp] = ExtOp.SetElemPop;
+        return;
+      }
       if (op === Op.GetReg && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.GetReg) {
         this.ops[this.lastOp] = Op.GetReg2;
         this.ops.push(operands[0]!);
@@ -2096,12 +2100,10 @@ class FunctionCompiler {
   }
 
   private update(e: Node): void {
-    if (!e.prefix) {
-      const r = this.updatedRegister(e, true);
-      if (r >= 0) {
-        this.emit(e.operator === '++' ? ExtOp.PostIncReg : ExtOp.PostDecReg, r);
-        return;
-      }
+    const r = this.updatedRegister(e, true);
+    if (r >= 0) {
+      this.emit(e.prefix ? (e.operator === '++' ? ExtOp.PreIncReg : ExtOp.PreDecReg) : e.operator === '++' ? ExtOp.PostIncReg : ExtOp.PostDecReg, r);
+      return;
     }
     const ref = this.reference(e.argument);
     ref.load();
@@ -2496,6 +2498,12 @@ export const enum ExtOp {
   PostIncReg = Op.Last + 54,
   /** r: -> old: `r--` whose value is used */
   PostDecReg = Op.Last + 55,
+  /** r: -> new: `++r` whose value is used */
+  PreIncReg = Op.Last + 56,
+  /** r: -> new: `--r` whose value is used */
+  PreDecReg = Op.Last + 57,
+  /** o key v -> : `SetElemRaw; Pop` (an element assignment as a statement) */
+  SetElemPop = Op.Last + 58,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2508,7 +2516,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3,
   [ExtOp.AddInt]: 1, [ExtOp.SubInt]: 1, [ExtOp.MulInt]: 1, [ExtOp.BitAndInt]: 1, [ExtOp.BitOrInt]: 1, [ExtOp.ShlInt]: 1, [ExtOp.ShrInt]: 1, [ExtOp.UShrInt]: 1,
   [ExtOp.GetRegElem]: 2, [ExtOp.JumpIfNotLtInt]: 2, [ExtOp.JumpIfNotLeInt]: 2, [ExtOp.JumpIfNotGtInt]: 2, [ExtOp.JumpIfNotGeInt]: 2,
-  [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1,
+  [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1, [ExtOp.PreIncReg]: 1, [ExtOp.PreDecReg]: 1,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */

@@ -301,7 +301,7 @@ function analyse(code: Code): Verified {
         case Op.GetRegChecked: push(reg(a) & ~Kind.Hole || Kind.Value); break; // a HOLE throws
         case Op.SetReg: case Op.SetRegChecked: case ExtOp.BindThisReg: setReg(a, pop()); break;
         case Op.IncReg: case Op.DecReg: setReg(a, Kind.Value); break;
-        case ExtOp.PostIncReg: case ExtOp.PostDecReg: setReg(a, Kind.Value); push(Kind.Value); break;
+        case ExtOp.PostIncReg: case ExtOp.PostDecReg: case ExtOp.PreIncReg: case ExtOp.PreDecReg: setReg(a, Kind.Value); push(Kind.Value); break;
         case Op.GetEnvChecked: push(isPrivateName(ops[pc + 3]!) ? Kind.PrivateName : Kind.Value); break;
         case Op.GetName: push(isPrivateName(a) ? Kind.PrivateName : Kind.Value); break;
         case Op.GetNameWithThis: push(Kind.Value), push(Kind.Value); break;
@@ -345,6 +345,7 @@ function analyse(code: Code): Verified {
           break;
         case Op.GetElemKeep: pop(); push(Kind.Value); break; // o key -> o v
         case Op.SetElem: case ExtOp.SetElemRaw: case Op.SetPrivate: popN(3); push(Kind.Value); break;
+        case ExtOp.SetElemPop: popN(3); break;
         case Op.DefineField: case Op.DefineMethod: popN(2); break; // o key v -> o
         case Op.CopyDataProps: case Op.SetProtoLiteral: pop(); break; // o src -> o
         case ExtOp.ObjectRest: popN(2); push(Kind.Value); break; // src excluded(list) -> target

@@ -1292,15 +1292,21 @@ export class VM {
           stack[sp - 1] = v;
           break;
         }
-        case ExtOp.SetElemRaw: {
-          // o key v -> v ; the key is converted after the value is evaluated (spec order quirk)
+        case ExtOp.SetElemRaw:
+        case ExtOp.SetElemPop: {
+          // o key v -> v (or nothing) ; the key is converted after the value is evaluated (spec order quirk)
           const v = stack[--sp];
           const key = stack[--sp];
           const o = stack[sp - 1] as any;
           frame.sp = sp + 2;
-          if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
-          this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
-          stack[sp - 1] = v;
+          // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
+          if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
+          else {
+            if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+            this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
+          }
+          if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
+          else sp--;
           break;
         }
         case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.add(a, b); } break; }
@@ -1378,6 +1384,20 @@ export class VM {
             stack[r] = this.incDecSlow(old, op === ExtOp.PostIncReg ? 1 : -1);
             stack[sp++] = old;
           }
+          break;
+        }
+        case ExtOp.PreIncReg:
+        case ExtOp.PreDecReg: {
+          const r = ops[pc++]!;
+          const v = stack[r] as any;
+          let n: unknown;
+          if (typeof v === 'number') n = op === ExtOp.PreIncReg ? v + 1 : v - 1;
+          else {
+            frame.sp = sp;
+            n = this.incDecSlow(v, op === ExtOp.PreIncReg ? 1 : -1);
+          }
+          stack[r] = n;
+          stack[sp++] = n;
           break;
         }
         case Op.JumpIfNotStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a !== b) pc = target; break; }
