@@ -36,7 +36,11 @@ export const WARMUP_SOURCE = `(function () {
       if (m == null) s++; if (m != null) s++; s = m == null; s = m != null; s = m ?? a;
       if (a) s++; if (!a) s++; s = a && b; s = a || b; s = a ?? b; s = o?.p;
       s = typeof a; s = 'p' in o; s = o instanceof P;
-      var j = i; j++; j--; ++j; --j; s = j++ + j--;
+      var j = i; j++; j--; ++j; --j; s = j++ + j--; s = ++j + --j; var w = a; s = w++; w = a; s = --w;
+      s = a + 1; s = a - 1; s = a * 2; s = a & 3; s = a | 4; s = a << 1; s = a >> 1; s = a >>> 1;
+      if (a < 2) s++; if (a <= 2) s++; if (a > 2) s++; if (a >= 2) s++;
+      var q = i % 3; s = arr[q]; s = vals[q]; s = a[q]; s = f64[q]; s = o[q]; arr[q] = n;
+      (function (x, y) { 'use strict'; x[0] = y; arr[q] = y; o[q] = y; })(arr, n);
       var p = i & 1 ? new P(n, i) : i & 2 ? new Q(i) : new R(i, n);
       s = p.m(2) + p.a + o.p + arr[i % 3] + arr.length; o.p = n; arr[i % 3] = a; o['q' + i] = i;
       s = n | 0; s = n & 255; s = n ^ 1; s = n << 1; s = n >> 1; s = n >>> 0; s = 0x7fffffff & n; s = 4294967295 >>> 1;
