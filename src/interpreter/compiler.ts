@@ -219,9 +219,25 @@ class FunctionCompiler {
         this.ops[this.lastOp] = Op.SetPropPop;
         return;
       }
+      if (op === Op.Pop && this.lastOp === this.ops.length - 1 && this.ops[this.lastOp] === ExtOp.SetElemRaw) {
+        this.ops[this.lastOp] = ExtOp.SetElemPop;
+        return;
+      }
       if (op === Op.GetReg && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.GetReg) {
         this.ops[this.lastOp] = Op.GetReg2;
         this.ops.push(operands[0]!);
+        return;
+      }
+    }
+    // `Int n; Add` (and the other numeric operators of INT_OPERAND) → `AddInt n`; `GetReg2 o k; GetElem` → `GetRegElem o k`
+    if (this.labelAt !== this.ops.length) {
+      const withInt = INT_OPERAND.get(op);
+      if (withInt !== undefined && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.Int) {
+        this.fuseLast(withInt);
+        return;
+      }
+      if (op === Op.GetElem && this.lastOp === this.ops.length - 3 && this.ops[this.lastOp] === Op.GetReg2) {
+        this.fuseLast(ExtOp.GetRegElem);
         return;
       }
     }
@@ -241,6 +257,20 @@ class FunctionCompiler {
     const ops = this.ops;
     ops.push(op);
     for (let i = 0; i < operands.length; i++) ops.push(operands[i]!);
+  }
+  /**
+   * The last instruction becomes `fused` (same operands) and takes in the one being emitted: a source
+   * position noted for the latter (an error it throws) moves to the fused instruction.
+   */
+  private fuseLast(fused: number): void {
+    const p = this.positions;
+    if (p.length && p[p.length - 2] === this.ops.length) {
+      if (p.length >= 4 && p[p.length - 4] === this.lastOp) {
+        p[p.length - 3] = p[p.length - 1]!;
+        p.length -= 2;
+      } else p[p.length - 2] = this.lastOp;
+    }
+    this.ops[this.lastOp] = fused;
   }
   /** Start of the last instruction emitted through emit() (for the peephole). */
   private lastOp = -1;
@@ -272,7 +302,21 @@ class FunctionCompiler {
     for (const r of l.refs) this.ops[r] = l.pos;
   }
   private jump(op: number, l: Label): void {
+    // `Int n; JumpIfNotLt t` → `JumpIfNotLtInt t n` (and ≤ > ≥): the target stays the first operand
+    const withInt = INT_COMPARE.get(op);
+    if (withInt !== undefined && this.labelAt !== this.ops.length && this.lastOp === this.ops.length - 2 && this.ops[this.lastOp] === Op.Int) {
+      const n = this.ops[this.lastOp + 1]!;
+      this.fuseLast(withInt);
+      this.ops.length = this.lastOp + 1;
+      this.target(l);
+      this.ops.push(n);
+      return;
+    }
     this.ops.push(op);
+    this.target(l);
+  }
+  /** A jump's target operand: the label's position, or a reference the label fills when placed. */
+  private target(l: Label): void {
     if (l.pos >= 0) this.ops.push(l.pos);
     else {
       l.refs.push(this.ops.length);
@@ -827,10 +871,10 @@ class FunctionCompiler {
 
   /** Evaluate an expression whose value is not used. */
   private effect(e: Node): void {
-    if (e.type === 'UpdateExpression' && e.argument.type === 'Identifier') {
-      const r = this.resolve(e.argument.name);
-      if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'const' && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && (r.decl as { mapped?: number }).mapped === undefined) {
-        this.emit(e.operator === '++' ? Op.IncReg : Op.DecReg, r.decl.index);
+    if (e.type === 'UpdateExpression') {
+      const r = this.updatedRegister(e);
+      if (r >= 0) {
+        this.emit(e.operator === '++' ? Op.IncReg : Op.DecReg, r);
         return;
       }
     }
@@ -2093,7 +2137,22 @@ class FunctionCompiler {
     }, Op.GetElem, Op.SetElem);
   }
 
+  /** The register an update expression (`x++`…) of a plain frame local changes in place, else -1. */
+  private updatedRegister(e: Node, initialized = false): number {
+    if (e.argument.type !== 'Identifier') return -1;
+    const r = this.resolve(e.argument.name);
+    if (typeof r !== 'object' || r.depth >= 0 || ['const', 'class', 'fname', 'import'].includes(r.decl.kind) || (r.decl as { mapped?: number }).mapped !== undefined) return -1;
+    // (`initialized`: a `let` written after its declaration in its own function, else the TDZ check names it)
+    if (initialized && r.decl.lexical && !(e.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) return -1;
+    return r.decl.index;
+  }
+
   private update(e: Node): void {
+    const r = this.updatedRegister(e, true);
+    if (r >= 0) {
+      this.emit(e.prefix ? (e.operator === '++' ? ExtOp.PreIncReg : ExtOp.PreDecReg) : e.operator === '++' ? ExtOp.PostIncReg : ExtOp.PostDecReg, r);
+      return;
+    }
     const ref = this.reference(e.argument);
     ref.load();
     this.emit(Op.ToNumeric);
@@ -2471,6 +2530,32 @@ export const enum ExtOp {
   RefKey = Op.Last + 41,
   /** flags: f this list -> v: `eval(...args)`, a direct eval when f is %eval% (flags as DirectEval's) */
   DirectEvalSpread = Op.Last + 42,
+  /** n: a -> a + n (n a small integer; emit's peephole fuses `Int n; Add`), and so on for the operators of INT_OPERAND */
+  AddInt = Op.Last + 43,
+  SubInt = Op.Last + 44,
+  MulInt = Op.Last + 45,
+  BitAndInt = Op.Last + 46,
+  BitOrInt = Op.Last + 47,
+  ShlInt = Op.Last + 48,
+  ShrInt = Op.Last + 49,
+  UShrInt = Op.Last + 50,
+  /** o k: -> regs[o][regs[k]] (`GetReg2 o k; GetElem`) */
+  GetRegElem = Op.Last + 51,
+  /** t n: a -> ; jump unless a < n (`Int n; JumpIfNotLt t`), and so on for INT_COMPARE */
+  JumpIfNotLtInt = Op.Last + 52,
+  JumpIfNotLeInt = Op.Last + 53,
+  JumpIfNotGtInt = Op.Last + 54,
+  JumpIfNotGeInt = Op.Last + 55,
+  /** r: -> old: `r++` whose value is used (old is ToNumeric of the register's value) */
+  PostIncReg = Op.Last + 56,
+  /** r: -> old: `r--` whose value is used */
+  PostDecReg = Op.Last + 57,
+  /** r: -> new: `++r` whose value is used */
+  PreIncReg = Op.Last + 58,
+  /** r: -> new: `--r` whose value is used */
+  PreDecReg = Op.Last + 59,
+  /** o key v -> : `SetElemRaw; Pop` (an element assignment as a statement) */
+  SetElemPop = Op.Last + 60,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2481,6 +2566,9 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
   [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1,
+  [ExtOp.AddInt]: 1, [ExtOp.SubInt]: 1, [ExtOp.MulInt]: 1, [ExtOp.BitAndInt]: 1, [ExtOp.BitOrInt]: 1, [ExtOp.ShlInt]: 1, [ExtOp.ShrInt]: 1, [ExtOp.UShrInt]: 1,
+  [ExtOp.GetRegElem]: 2, [ExtOp.JumpIfNotLtInt]: 2, [ExtOp.JumpIfNotLeInt]: 2, [ExtOp.JumpIfNotGtInt]: 2, [ExtOp.JumpIfNotGeInt]: 2,
+  [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1, [ExtOp.PreIncReg]: 1, [ExtOp.PreDecReg]: 1,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */
@@ -2514,6 +2602,17 @@ function isNullLiteral(e: Node): boolean {
 function isAnonymousFunction(e: Node): boolean {
   return (e.type === 'FunctionExpression' || e.type === 'ClassExpression' || e.type === 'ArrowFunctionExpression') && !e.id;
 }
+
+/** Numeric operators with a small-integer right operand inline (`Int n; Add` → `AddInt n`, emit's peephole). */
+const INT_OPERAND = new Map<number, number>([
+  [Op.Add, ExtOp.AddInt], [Op.Sub, ExtOp.SubInt], [Op.Mul, ExtOp.MulInt], [Op.BitAnd, ExtOp.BitAndInt], [Op.BitOr, ExtOp.BitOrInt],
+  [Op.Shl, ExtOp.ShlInt], [Op.Shr, ExtOp.ShrInt], [Op.UShr, ExtOp.UShrInt],
+]);
+
+/** Compare-and-branch instructions with a small-integer right operand inline (jump's peephole). */
+const INT_COMPARE = new Map<number, number>([
+  [Op.JumpIfNotLt, ExtOp.JumpIfNotLtInt], [Op.JumpIfNotLe, ExtOp.JumpIfNotLeInt], [Op.JumpIfNotGt, ExtOp.JumpIfNotGtInt], [Op.JumpIfNotGe, ExtOp.JumpIfNotGeInt],
+]);
 
 const FUSED_JUMP: Record<string, Op> = {
   '<': Op.JumpIfNotLt,

@@ -73,6 +73,7 @@ function isJump(op: number): boolean {
     case Op.Jump: case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep:
     case Op.JumpIfUndefined: case ExtOp.JumpIfNullish: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
     case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
+    case ExtOp.JumpIfNotLtInt: case ExtOp.JumpIfNotLeInt: case ExtOp.JumpIfNotGtInt: case ExtOp.JumpIfNotGeInt:
     case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume: case ExtOp.UsingDispose:
       return true;
     default:
@@ -299,9 +300,15 @@ function analyse(code: Code): Verified {
         case Op.Rot4: { const d = pop(), c = pop(), bb = pop(), aa = pop(); push(d), push(aa), push(bb), push(c); break; }
         case Op.GetReg: push(reg(a)); break;
         case Op.GetReg2: push(reg(a)), push(reg(b)); break;
+        case ExtOp.GetRegElem: push(Kind.Value); break;
+        case ExtOp.AddInt: case ExtOp.SubInt: case ExtOp.MulInt: case ExtOp.BitAndInt: case ExtOp.BitOrInt: case ExtOp.ShlInt: case ExtOp.ShrInt: case ExtOp.UShrInt:
+          pop();
+          push(Kind.Value);
+          break;
         case Op.GetRegChecked: push(reg(a) & ~Kind.Hole || Kind.Value); break; // a HOLE throws
         case Op.SetReg: case Op.SetRegChecked: case ExtOp.BindThisReg: setReg(a, pop()); break;
         case Op.IncReg: case Op.DecReg: setReg(a, Kind.Value); break;
+        case ExtOp.PostIncReg: case ExtOp.PostDecReg: case ExtOp.PreIncReg: case ExtOp.PreDecReg: setReg(a, Kind.Value); push(Kind.Value); break;
         case Op.GetEnvChecked: push(isPrivateName(ops[pc + 3]!) ? Kind.PrivateName : Kind.Value); break;
         case Op.GetName: push(isPrivateName(a) ? Kind.PrivateName : Kind.Value); break;
         case Op.GetNameWithThis: push(Kind.Value), push(Kind.Value); break;
@@ -345,6 +352,7 @@ function analyse(code: Code): Verified {
           break;
         case Op.GetElemKeep: pop(); push(Kind.Value); break; // o key -> o v
         case Op.SetElem: case ExtOp.SetElemRaw: case Op.SetPrivate: popN(3); push(Kind.Value); break;
+        case ExtOp.SetElemPop: popN(3); break;
         case Op.DefineField: case Op.DefineMethod: popN(2); break; // o key v -> o
         case Op.CopyDataProps: case Op.SetProtoLiteral: pop(); break; // o src -> o
         case ExtOp.ObjectRest: popN(2); push(Kind.Value); break; // src excluded(list) -> target
@@ -380,6 +388,7 @@ function analyse(code: Code): Verified {
         // branches
         case Op.Jump: join(pc, a, { kinds: k, envs }); fallsThrough = false; break;
         case Op.JumpIfFalse: case Op.JumpIfTrue: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
+        case ExtOp.JumpIfNotLtInt: case ExtOp.JumpIfNotLeInt: case ExtOp.JumpIfNotGtInt: case ExtOp.JumpIfNotGeInt:
           pop();
           join(pc, a, { kinds: k, envs });
           break;

@@ -577,6 +577,12 @@ export class VM {
     if (o !== null && (typeof o === 'object' || typeof o === 'function')) return this.ops.get(o, key);
     return this.getPrimitive(o, key);
   }
+  /** `o[key]` of the element instructions (GetElem…): V8's lookup in the realm for an object, else the primitive's. */
+  getElem(o: any, key: any): unknown {
+    if (o !== null && (typeof o === 'object' || typeof o === 'function')) return this.ops.get(o, key);
+    if (o === undefined || o === null) this.getPrimitive(o, key);
+    return this.getPrimitive(o, this.toPropertyKey(key));
+  }
   getPrimitive(o: any, key: any): unknown {
     if (o === undefined || o === null) {
       // no ToString of an object key: the base's TypeError comes first (GetValue step 3.a)
@@ -1262,22 +1268,23 @@ export class VM {
           const key = stack[--sp] as any;
           const o = stack[sp - 1] as any;
           frame.sp = sp + 1;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = this.ops.get(o, key);
-          else {
-            if (o === undefined || o === null) this.getPrimitive(o, key);
-            stack[sp - 1] = this.getPrimitive(o, this.toPropertyKey(key));
-          }
+          // an array's element by a number: V8's keyed load here, without a call into the realm
+          stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+          break;
+        }
+        case ExtOp.GetRegElem: {
+          const o = stack[ops[pc++]!] as any;
+          const key = stack[ops[pc++]!] as any;
+          frame.sp = sp;
+          stack[sp] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+          sp++;
           break;
         }
         case Op.GetElemKeep: {
           const key = stack[sp - 1] as any;
           const o = stack[sp - 2] as any;
           frame.sp = sp;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) stack[sp - 1] = this.ops.get(o, key);
-          else {
-            if (o === undefined || o === null) this.getPrimitive(o, key);
-            stack[sp - 1] = this.getPrimitive(o, this.toPropertyKey(key));
-          }
+          stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
           break;
         }
         case Op.SetElem: {
@@ -1289,15 +1296,21 @@ export class VM {
           stack[sp - 1] = v;
           break;
         }
-        case ExtOp.SetElemRaw: {
-          // o key v -> v ; the key is converted after the value is evaluated (spec order quirk)
+        case ExtOp.SetElemRaw:
+        case ExtOp.SetElemPop: {
+          // o key v -> v (or nothing) ; the key is converted after the value is evaluated (spec order quirk)
           const v = stack[--sp];
           const key = stack[--sp];
           const o = stack[sp - 1] as any;
           frame.sp = sp + 2;
-          if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
-          this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
-          stack[sp - 1] = v;
+          // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
+          if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
+          else {
+            if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+            this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
+          }
+          if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
+          else sp--;
           break;
         }
         case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.add(a, b); } break; }
@@ -1332,6 +1345,14 @@ export class VM {
           }
           break;
         }
+        case ExtOp.AddInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a + n; else { frame.sp = sp; stack[sp - 1] = this.ops.add(a, n); } break; }
+        case ExtOp.SubInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a - n; else { frame.sp = sp; stack[sp - 1] = this.ops.sub(a, n); } break; }
+        case ExtOp.MulInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a * n; else { frame.sp = sp; stack[sp - 1] = this.ops.mul(a, n); } break; }
+        case ExtOp.BitAndInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a & n; else { frame.sp = sp; stack[sp - 1] = this.ops.band(a, n); } break; }
+        case ExtOp.BitOrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a | n; else { frame.sp = sp; stack[sp - 1] = this.ops.bor(a, n); } break; }
+        case ExtOp.ShlInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a << n; else { frame.sp = sp; stack[sp - 1] = this.ops.shl(a, n); } break; }
+        case ExtOp.ShrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a >> n; else { frame.sp = sp; stack[sp - 1] = this.ops.shr(a, n); } break; }
+        case ExtOp.UShrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a >>> n; else { frame.sp = sp; stack[sp - 1] = this.ops.ushr(a, n); } break; }
         case Op.IncReg: {
           const r = ops[pc++]!;
           const v = stack[r] as any;
@@ -1350,6 +1371,39 @@ export class VM {
         case Op.JumpIfNotLe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b))) pc = target; break; }
         case Op.JumpIfNotGt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b))) pc = target; break; }
         case Op.JumpIfNotGe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b))) pc = target; break; }
+        case ExtOp.JumpIfNotLtInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a < n : this.ops.lt(a, n))) pc = target; break; }
+        case ExtOp.JumpIfNotLeInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a <= n : this.ops.le(a, n))) pc = target; break; }
+        case ExtOp.JumpIfNotGtInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a > n : this.ops.gt(a, n))) pc = target; break; }
+        case ExtOp.JumpIfNotGeInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a >= n : this.ops.ge(a, n))) pc = target; break; }
+        case ExtOp.PostIncReg:
+        case ExtOp.PostDecReg: {
+          const r = ops[pc++]!;
+          const v = stack[r] as any;
+          if (typeof v === 'number') {
+            stack[sp++] = v;
+            stack[r] = op === ExtOp.PostIncReg ? v + 1 : v - 1;
+          } else {
+            frame.sp = sp;
+            const old = this.numericOfRegister(v);
+            stack[r] = this.incDecSlow(old, op === ExtOp.PostIncReg ? 1 : -1);
+            stack[sp++] = old;
+          }
+          break;
+        }
+        case ExtOp.PreIncReg:
+        case ExtOp.PreDecReg: {
+          const r = ops[pc++]!;
+          const v = stack[r] as any;
+          let n: unknown;
+          if (typeof v === 'number') n = op === ExtOp.PreIncReg ? v + 1 : v - 1;
+          else {
+            frame.sp = sp;
+            n = this.incDecSlow(v, op === ExtOp.PreIncReg ? 1 : -1);
+          }
+          stack[r] = n;
+          stack[sp++] = n;
+          break;
+        }
         case Op.JumpIfNotStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a !== b) pc = target; break; }
         case Op.JumpIfStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a === b) pc = target; break; }
         case Op.JumpIfNotEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (!(looseEquals(this.ops, a, b))) pc = target; break; }
@@ -2469,10 +2523,15 @@ export class VM {
 
   /** `x++` / `x--` on a register that does not hold a number: TDZ, ToNumeric, BigInt. */
   private incDecSlow(v: any, delta: number): unknown {
-    if (v === HOLE) this.throwError('ReferenceError', 'Cannot access a variable before initialization');
-    const n = this.ops.toNumeric(v);
+    const n = this.numericOfRegister(v);
     if (typeof n === 'bigint') return delta > 0 ? n + 1n : n - 1n;
     return n + delta;
+  }
+
+  /** ToNumeric of a register's value for `++`/`--` (a `let` still in its TDZ throws). */
+  private numericOfRegister(v: unknown): number | bigint {
+    if (v === HOLE) this.throwError('ReferenceError', 'Cannot access a variable before initialization');
+    return this.ops.toNumeric(v);
   }
 
   private tdz(name: string): never {

@@ -23,6 +23,7 @@ export const WARMUP_SOURCE = `(function () {
   function R() { P.apply(this, arguments); }
   R.prototype = P.prototype;
   var vals = [1, 2.5, 'x', 3, 0.5, 'yz', 4];
+  var kinds = [[1, 2, 3], [1.5, 2.5, 3.5], ['a', 'b', 'c'], [1, , 3], [1.5, , 3.5], [{}, , 'c'], new Array(3), [true, null, 1]];
   var o = { p: 1 }, arr = [1, 2, 3], s = 0, t = '', f64 = new Float64Array(4), i32 = new Int32Array(4);
   for (var r = 0; r < 2; r++) {
     for (var i = 0; i < vals.length; i++) {
@@ -36,7 +37,23 @@ export const WARMUP_SOURCE = `(function () {
       if (m == null) s++; if (m != null) s++; s = m == null; s = m != null; s = m ?? a;
       if (a) s++; if (!a) s++; s = a && b; s = a || b; s = a ?? b; s = o?.p;
       s = typeof a; s = 'p' in o; s = o instanceof P;
-      var j = i; j++; j--; ++j; --j; s = j++ + j--;
+      var j = i; j++; j--; ++j; --j; s = j++ + j--; s = ++j + --j; var w = a; s = w++; w = a; s = --w;
+      o.p--; arr[0]--; s = --o.p + ++o.p + o.p-- + arr[1]++;
+      s = a + 1; s = a - 1; s = a * 2; s = a & 3; s = a | 4; s = a << 1; s = a >> 1; s = a >>> 1;
+      if (a < 2) s++; if (a <= 2) s++; if (a > 2) s++; if (a >= 2) s++;
+      s = n + 1; s = n - 1; s = n * 2; s = n & 3; s = n | 4; s = n << 1; s = n >> 1; s = n >>> 1;
+      s = i + 1; s = i - 1; s = i * 2; s = i & 3; s = i | 4; s = i << 1; s = i >> 1; s = i >>> 1;
+      if (n < 2) s++; if (n <= 2) s++; if (n > 2) s++; if (n >= 2) s++; if (i < 2) s++; if (i <= 2) s++; if (i > 2) s++; if (i >= 2) s++;
+      var one = i & 1 ? 1 : 0.5; s = n + one; s = n - one; s = n * one; s = n & one; s = n | one; s = n ^ one; s = n << one; s = n >> one; s = n >>> one;
+      s = i & one; s = i | one; s = i ^ one; s = i << one; s = i >> one; s = i >>> one; s = i - one; s = i * one;
+      var q = i % 3; s = arr[q]; s = vals[q]; s = a[q]; s = f64[q]; s = o[q]; arr[q] = n;
+      // each element access site sees arrays of every elements kind (their loads and stores stay generic)
+      for (var kk = 0; kk < kinds.length; kk++) {
+        var ka = kinds[kk];
+        s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q];
+        (function (x, y) { 'use strict'; x[y] = x[y]; s = x[y] = x[y]; })(ka, q);
+      }
+      (function (x, y) { 'use strict'; x[0] = y; arr[q] = y; o[q] = y; })(arr, n);
       var p = i & 1 ? new P(n, i) : i & 2 ? new Q(i) : new R(i, n);
       s = p.m(2) + p.a + o.p + arr[i % 3] + arr.length; o.p = n; arr[i % 3] = a; o['q' + i] = i;
       s = n | 0; s = n & 255; s = n ^ 1; s = n << 1; s = n >> 1; s = n >>> 0; s = 0x7fffffff & n; s = 4294967295 >>> 1;

@@ -16,9 +16,11 @@
  * Bumped whenever the meaning of the `$` calls a snapshot makes changes, the envelope does, or the
  * code the compiler makes from the same source (a frame's pc names an instruction of it). 2: the
  * engine and portable sections; do-while loops end in a plain back-edge `Jump`; mapped arguments,
- * iteration and FinalizationRegistry records.
+ * iteration and FinalizationRegistry records. 3: the compiler fuses `Int n; Add…` into `AddInt n…` and
+ * `GetReg2 o k; GetElem` into `GetRegElem o k` (and more, compiler.ts's peepholes); member references check
+ * their base before the key (`RefKey`); direct eval's operand carries flags; `eval(...args)` is a direct eval.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 
 export const MAGIC = '// snapvm snapshot';
 /** The last line: a snapshot cut short (a truncated upload, a full disk) lacks it. */

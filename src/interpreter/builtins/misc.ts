@@ -55,9 +55,14 @@ function installStringMethodsOnPrimitives(engine: Engine, ops: Ops): void {
   const G = realm.global as any;
   // (each a non-writable, non-configurable property of its constructor: the guest cannot change which)
   const protoOf: Record<string, object> = { string: proto, number: G.Number.prototype, boolean: G.Boolean.prototype, bigint: G.BigInt.prototype, symbol: G.Symbol.prototype };
+  const objectProto = G.Object.prototype as object;
   /** Whether V8's lookup of `key` through the primitive's prototype chain finds nothing (and runs nothing: no proxy on it). */
   const lookupFindsNothing = (v: unknown, key: symbol): boolean => {
-    for (let p: object | null = protoOf[typeof v]!; p !== null; p = realm.R.getPrototypeOf(p)) {
+    const first = protoOf[typeof v]!;
+    // The common chain, the prototype then Object.prototype (whose own prototype is null for good): two
+    // ordinary objects, so `in` answers without running anything and without a descriptor per object.
+    if (realm.R.getPrototypeOf(first) === objectProto) return !(key in first);
+    for (let p: object | null = first; p !== null; p = realm.R.getPrototypeOf(p)) {
       if (types.isProxy(p) || realm.R.getOwnPropertyDescriptor(p, key) !== undefined) return false;
     }
     return true;
