@@ -82,13 +82,14 @@ export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (ch
     line: add,
     end(rest: string, stats: SnapshotStats, portableSection: string) {
       walking = false;
-      const early = all.join('') + (pending.length ? pending.join('\n') + '\n' : '');
+      const released = all.join('');
+      const held = pending.length ? pending.join('\n') + '\n' : '';
       // the stats line holds the whole text's size
-      sizeStats(stats, Buffer.byteLength(early) + Buffer.byteLength(rest) + Buffer.byteLength(streamedTail('', portableSection)));
-      const late = (pending.length ? pending.join('\n') + '\n' : '') + rest + streamedTail(JSON.stringify(stats), portableSection);
+      sizeStats(stats, Buffer.byteLength(released) + Buffer.byteLength(held) + Buffer.byteLength(rest) + Buffer.byteLength(streamedTail('', portableSection)));
+      const late = held + rest + streamedTail(JSON.stringify(stats), portableSection);
       pending = [];
-      for (const chunk of chunkLines(late, size)) release(chunk);
-      return all.join('');
+      for (const chunk of chunkLines(late, size)) release(chunk); // (chunkLines' chunks joined are `late`)
+      return released + late;
     },
   };
   const cap = new Capture(engine, running, { ...options, sink });
