@@ -164,7 +164,7 @@ export class EdgeLink {
       this.released = false;
       const want = await new Promise<string[] | null>((resolve) => {
         this.rehello = resolve;
-        this.ws.send(this.hello, (e) => e && this.die(`cannot send: ${e.message}`));
+        this.ws.send(this.hello, this.sendFailed);
       });
       if (want === null) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
       void sendUnits(this.ws, this.unitList, want);
@@ -181,14 +181,14 @@ export class EdgeLink {
     if (!unknown.length) return true;
     const have = await new Promise<string[] | null>((resolve) => {
       this.asking = resolve;
-      this.ws.send(JSON.stringify({ type: 'blobs?', hashes: unknown }), (e) => e && this.die(`cannot send: ${e.message}`));
+      this.ws.send(JSON.stringify({ type: 'blobs?', hashes: unknown }), this.sendFailed);
     });
     if (have === null) return false;
     for (const h of unknown) {
       if (!have.includes(h)) {
         const data = blobs.get(h)!;
         this.wireUp += data.length;
-        this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data }), (e) => e && this.die(`cannot send: ${e.message}`));
+        this.ws.send(JSON.stringify({ type: 'blob', sha256: h, data }), this.sendFailed);
       }
       this.serverHas.add(h);
     }
@@ -221,7 +221,6 @@ export class EdgeLink {
   offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
     let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
     const hash = createHash('sha256');
-    const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
     let sent = 0;
     /** Sent while the walk ran: chunks, characters. */
     let early = 0;
@@ -236,8 +235,8 @@ export class EdgeLink {
       if (sent++ === 0) {
         id = this.nextId++;
         outcome = this.expect(id);
-        this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: data, ...(turns ? { turns } : {}), more: true }), failed);
-      } else this.ws.send(JSON.stringify({ type: 'more', id, data, last: false }), failed);
+        this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: data, ...(turns ? { turns } : {}), more: true }), this.sendFailed);
+      } else this.ws.send(JSON.stringify({ type: 'more', id, data, last: false }), this.sendFailed);
     };
     // as `send` streams only a snapshot over two chunks, the first chunks wait until there is more than that
     let waiting: string[] = [];
@@ -263,7 +262,7 @@ export class EdgeLink {
       captured = run(onChunk, this.chunkChars);
     } catch (err) {
       if (sent > 0 && live()) {
-        this.ws.send(JSON.stringify({ type: 'abort', id, reason: (err as Error).message }), failed);
+        this.ws.send(JSON.stringify({ type: 'abort', id, reason: (err as Error).message }), this.sendFailed);
         const p = this.pending!;
         this.pending = null;
         clearTimeout(p.timer);
@@ -277,7 +276,7 @@ export class EdgeLink {
     const rest = held as string[] | null;
     const finish = async (): Promise<void> => {
       if (rest && (await this.provideBlobs(rest.join(''))) && live()) for (const chunk of rest) put(chunk);
-      if (live()) this.ws.send(JSON.stringify({ type: 'more', id, data: '', last: true, sha256: hash.digest('hex') }), failed);
+      if (live()) this.ws.send(JSON.stringify({ type: 'more', id, data: '', last: true, sha256: hash.digest('hex') }), this.sendFailed);
     };
     void finish();
     return { captured, outcome: outcome!, early: sentEarly };
@@ -312,10 +311,9 @@ export class EdgeLink {
   private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
     const id = this.nextId++;
     const outcome = this.expect(id);
-    const failed = (e?: Error) => e && this.die(`cannot send: ${e.message}`);
     const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
-    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), failed);
-    for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), failed);
+    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), this.sendFailed);
+    for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), this.sendFailed);
     return outcome;
   }
 
@@ -325,6 +323,11 @@ export class EdgeLink {
     if (p) clearTimeout(p.timer);
     p?.settle(o);
   }
+
+  /** A socket write's callback: a write that failed kills the link. */
+  private readonly sendFailed = (e?: Error): void => {
+    if (e) this.die(`cannot send: ${e.message}`);
+  };
 
   private die(reason: string): void {
     if (this.dead) return;

@@ -28,7 +28,7 @@
 // so it must not touch the engine (the offload client writes the chunk to its socket and returns).
 import type { Engine } from '../interpreter/index';
 import type { Frame } from '../interpreter/state';
-import { Capture, checkSettled, type CaptureOptions, type CaptureSink, type SnapshotStats } from './capture';
+import { Capture, checkSettled, sizeStats, type CaptureOptions, type CaptureSink, type SnapshotStats } from './capture';
 import { wholeCapture, type DeltaCapture } from './delta';
 import { streamedHead, streamedTail } from './format';
 import { chunkLines } from './stream';
@@ -82,18 +82,14 @@ export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (ch
     line: add,
     end(rest: string, stats: SnapshotStats, portableSection: string) {
       walking = false;
-      const early = all.join('') + (pending.length ? pending.join('\n') + '\n' : '');
-      // the stats line holds the whole text's size (its own digits settle in a step or two)
-      const without = Buffer.byteLength(early) + Buffer.byteLength(rest) + Buffer.byteLength(streamedTail('', portableSection));
-      stats.bytes = 0;
-      for (let n = -1; n !== stats.bytes; ) {
-        n = stats.bytes;
-        stats.bytes = without + Buffer.byteLength(JSON.stringify(stats));
-      }
-      const late = (pending.length ? pending.join('\n') + '\n' : '') + rest + streamedTail(JSON.stringify(stats), portableSection);
+      const released = all.join('');
+      const held = pending.length ? pending.join('\n') + '\n' : '';
+      // the stats line holds the whole text's size
+      sizeStats(stats, Buffer.byteLength(released) + Buffer.byteLength(held) + Buffer.byteLength(rest) + Buffer.byteLength(streamedTail('', portableSection)));
+      const late = held + rest + streamedTail(JSON.stringify(stats), portableSection);
       pending = [];
-      for (const chunk of chunkLines(late, size)) release(chunk);
-      return all.join('');
+      for (const chunk of chunkLines(late, size)) release(chunk); // (chunkLines' chunks joined are `late`)
+      return released + late;
     },
   };
   const cap = new Capture(engine, running, { ...options, sink });

@@ -1299,14 +1299,20 @@ export class Capture {
     }
     stats.captureMs = performance.now() - t0;
     if (sink) return { code: sink.end(body, stats, portableSection), stats };
-    // the stats line holds the whole text's size: the rest is measured once, and the size's own digits settle in a step or two
-    const rest = Buffer.byteLength(envelope(formatOptions, '', '', '')) + Buffer.byteLength(body) + Buffer.byteLength(portableSection);
-    stats.bytes = 0;
-    for (let size = -1; size !== stats.bytes; ) {
-      size = stats.bytes;
-      stats.bytes = rest + Buffer.byteLength(JSON.stringify(stats));
-    }
+    sizeStats(stats, Buffer.byteLength(envelope(formatOptions, '', '', '')) + Buffer.byteLength(body) + Buffer.byteLength(portableSection));
     return { code: envelope(formatOptions, JSON.stringify(stats), body, portableSection), stats };
+  }
+}
+
+/**
+ * Set `stats.bytes` to the whole text's size, `rest` being the bytes of all but the stats line: the rest is
+ * measured once, and the size's own digits settle in a step or two.
+ */
+export function sizeStats(stats: SnapshotStats, rest: number): void {
+  stats.bytes = 0;
+  for (let size = -1; size !== stats.bytes; ) {
+    size = stats.bytes;
+    stats.bytes = rest + Buffer.byteLength(JSON.stringify(stats));
   }
 }
 
