@@ -82,6 +82,7 @@ class SessionWorker {
         this.onGone({ code: oom ? 'memory' : 'internal', message: oom ? `the program ran out of its ${memoryMb} MB memory budget` : `the session worker failed: ${e.message}` });
       });
       this.thread.on('exit', () => {
+        resolve(false); // (also after terminate(): an offload still waiting for this worker to be ready stops waiting)
         if (this.gone) return;
         this.gone = true;
         resolve(false);

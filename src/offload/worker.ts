@@ -123,7 +123,7 @@ function startStream(id: number, first: string, turns: number | undefined): void
 function feedStream(data: string): void {
   const s = streaming!;
   s.bytes += Buffer.byteLength(data);
-  s.chunks++;
+  if (data) s.chunks++; // (the empty last chunk that only carries the hash is no chunk of the text)
   if (s.failed) return;
   const t = performance.now();
   try {
