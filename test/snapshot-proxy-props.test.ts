@@ -59,3 +59,28 @@ for (const general of [false, true]) {
     t.equal(e.format([e.evaluateScript('typeof p')]), 'object');
   });
 }
+
+// An engine record's field named `__proto__` (capture writes none) must not give the host record a guest
+// prototype: reading an absent field of the record would then run a proxy's get trap with the host
+// record as its receiver (whose constructor is the host's Object), and could answer differently later.
+for (const general of [false, true]) {
+  const via = general ? 'general path' : 'canonical reader';
+  t.test(`a record field named __proto__ stays a field (${via})`, async (t) => {
+    const e = new Engine({ onConsole: () => undefined });
+    e.evaluateScript(
+      `var h = { get(t, k, r) { console.log('reached', Object.getPrototypeOf(r) === Object.prototype ? 'guest' : 'host'); return Reflect.get(t, k, r); } };
+       var p = new Proxy({}, h);
+       var q = new Promise(() => {});`,
+      'app.js',
+    );
+    const code = e.snapshot({ portable: false }).code;
+    const m = /\$o\[(\d+)\] = \$\.proxy\(/.exec(code);
+    const r = /\$\.rec\((\d+), "object", \["state", "pending", "result", void 0, "fulfillReactions", void 0, "rejectReactions", void 0, /.exec(code);
+    if (!m || !r) throw new Error('no proxy or promise record in the snapshot');
+    let forged = code.replace(r[0], `$.rec(${r[1]}, "object", ["__proto__", $o[${m[1]}], "state", "pending", "result", void 0, `);
+    if (general) forged = forge(forged, '', true);
+    const { error, out } = tryRestore(forged);
+    t.same(out, [], 'the trap never ran');
+    t.ok(error instanceof SnapshotError, 'a SnapshotError (an unknown field)');
+  });
+}

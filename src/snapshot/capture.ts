@@ -1073,7 +1073,6 @@ export class Capture {
     return !('value' in pd) && this.corresponds(d.get, pd.get) && this.corresponds(d.set, pd.set);
   }
 
-  /** What a program changed in a built-in (the global object included): written against its fresh twin. */
   /**
    * Whether built-in `o` is as fresh (`twin`): the same prototype, integrity, own keys in the same order and
    * descriptors. When it is, diffBuiltin's writeProperties and fillIntegrity would write nothing. (A guest
@@ -1093,6 +1092,7 @@ export class Capture {
     return true;
   }
 
+  /** What a program changed in a built-in (the global object included): written against its fresh twin. */
   private diffBuiltin(o: object, path: string): void {
     const twin = this.pristineByPath.get(path);
     if (!twin) return; // made by a host service the twin lacks: the restoring engine has it too
@@ -1251,14 +1251,10 @@ export class Capture {
     ];
     this.modulesLine = `$.modules([${modules.join(', ')}]);`;
     // (concat, not spread: the engine clears V8's array-iteration protector for the process, iterators.ts)
-    const body = ([] as string[])
+    // (a streamed capture handed out everything up to the objects already)
+    const head = sink ? [] : [formatLine, `var $o = [];`].concat(this.prelude, this.header.items, hostState, [`// 1. objects`], this.creates.items);
+    const body = head
       .concat(
-        sink ? [] : [formatLine, `var $o = [];`], // handed out already
-        sink ? [] : this.prelude,
-        sink ? [] : this.header.items,
-        sink ? [] : hostState,
-        sink ? [] : [`// 1. objects`],
-        sink ? [] : this.creates.items,
         [`// 2. engine records`],
         this.records.items,
         [`$.link();`, this.modulesLine],

@@ -223,11 +223,17 @@ export class Restorer {
     const modules = [...this.raw].filter(([, r]) => r.kind === 'Module');
     for (const [id, { fields }] of modules) this.linkModule(this.recs[id] as ModuleRecord, fields);
     this.engine.modules.adopt(modules.map(([id]) => this.recs[id] as ModuleRecord));
+    const field = { value: undefined as unknown, writable: true, enumerable: true, configurable: true };
     for (const [id, { kind, fields }] of this.raw) {
       const r = this.recs[id] as any;
       switch (kind) {
         case 'object':
-          for (let i = 0; i + 1 < fields.length; i += 2) r[String(fields[i])] = this.resolve(fields[i + 1]);
+          // own data fields, defined: an assignment of a field named `__proto__` would give the host
+          // record a guest prototype (a proxy's get trap would then see the record when an absent field is read)
+          for (let i = 0; i + 1 < fields.length; i += 2) {
+            field.value = this.resolve(fields[i + 1]);
+            Object.defineProperty(r, String(fields[i]), field);
+          }
           break;
         case 'list':
           for (const v of fields) r.push(this.resolve(v));

@@ -131,7 +131,7 @@ export class TypedRestore {
       if (!isObject(v) || !(capability ? this.recs.capabilities : this.recs.objects).has(v)) return `${this.describe(v)} where the engine holds a ${name}`;
       const claimed = this.claim(v, name);
       if (claimed !== undefined) return claimed;
-      for (const k of Object.keys(v)) if (!(k in fields)) return this.untype(v, `a ${name} with an unknown field '${k}'`);
+      for (const k of Object.keys(v)) if (!Object.hasOwn(fields, k)) return this.untype(v, `a ${name} with an unknown field '${k}'`);
       for (const [k, c] of Object.entries(fields)) {
         const e = c((v as Record<string, unknown>)[k]);
         if (e !== null) return this.untype(v, `${name} field '${k}': ${e}`);
