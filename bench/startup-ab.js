@@ -1,8 +1,8 @@
 'use strict';
 // Whole-process costs against another build, each run a fresh `snapvm` process (node's own start-up,
 // loading the package, making the engine, and the work): `snapvm run` of a hello-world script, and
-// `snapvm restore` of the Octane Box2D and EarleyBoyer snapshots (loaded and set up, made by this
-// build), and an offload client's whole process (`snapvm run examples/nbody.js 2000 --edge ws://…`
+// `snapvm restore` of the Octane Box2D and EarleyBoyer snapshots (loaded and set up; each build restores
+// the snapshot it made of that state), and an offload client's whole process (`snapvm run examples/nbody.js 2000 --edge ws://…`
 // against a `snapvm serve` of this build on loopback: start-up, the program's first turn, the
 // migration there and back). CPU time of the process (user + system, all its threads, via
 // process.cpuUsage at exit) and wall time (spawn to exit), medians of N, alternating which build goes
@@ -55,25 +55,29 @@ function startServer() {
   });
 }
 
-const cases = [['hello-world run', ['run', hello]]];
-const { mine: build } = builds(other);
+// a case's arguments for either build: each restores the snapshot its own build made of the same state
+const cases = [['hello-world run', () => ['run', hello]]];
+const made = builds(other);
 for (const name of ['box2d', 'earley-boyer']) {
-  const file = path.join(dir, `${name}.snap.js`);
-  fs.writeFileSync(file, loadApp(build, name).snapshot().code);
-  cases.push([`${name} restore`, ['restore', file]]);
+  const files = {};
+  for (const which of ['other', 'mine']) {
+    files[which] = path.join(dir, `${name}.${which}.snap.js`);
+    fs.writeFileSync(files[which], loadApp(made[which], name).snapshot().code);
+  }
+  cases.push([`${name} restore`, (repo) => ['restore', repo === mine ? files.mine : files.other]]);
 }
 (async () => {
   const { url, server } = await startServer();
-  cases.push(['nbody offload client', ['run', path.join(mine, 'examples', 'nbody.js'), '2000', '--edge', url]]);
+  cases.push(['nbody offload client', () => ['run', path.join(mine, 'examples', 'nbody.js'), '2000', '--edge', url]]);
   try {
-    for (const [, args] of cases) for (const repo of [other, mine]) measure(repo, args); // fills each build's code cache
+    for (const [, args] of cases) for (const repo of [other, mine]) measure(repo, args(repo)); // fills each build's code cache
     for (const [label, args] of cases) {
       const a = [];
       const b = [];
       alternate(
         n,
-        () => a.push(measure(other, args)),
-        () => b.push(measure(mine, args)),
+        () => a.push(measure(other, args(other))),
+        () => b.push(measure(mine, args(mine))),
       );
       for (const k of ['cpu', 'wall']) {
         const [ma, mb] = [median(a.map((x) => x[k])), median(b.map((x) => x[k]))];

@@ -142,8 +142,16 @@ t.test('hostile streams: no hash, a wrong hash, a hash before the end, an abort 
   s.send({ type: 'more', id: 3, data: 'x\n', last: false, sha256: good });
   t.match(await s.next(), { type: 'error', code: 'bad-message', message: /sha256 .*on the last chunk/ });
   s.send({ type: 'abort', id: 99, reason: 'nothing streams under this id' });
+  t.match(await s.next(), { type: 'error', id: 99, code: 'bad-message', message: /abort of offload 99, which this session never started/ });
+  s.send({ type: 'abort', id: 2, reason: 'late: offload 2 was refused already' });
   s.send({ type: 'offload', id: 4, snapshot: chunks[0] }); // neither streamed nor hashed
   t.match(await s.next(), { type: 'error', code: 'bad-message', message: /offload without a sha256/ });
+  // a middle chunk naming a source the server never had is refused, and ends its stream (the rest is refused too)
+  s.send({ type: 'offload', id: 6, snapshot: chunks[0], more: true });
+  s.send({ type: 'more', id: 6, data: `"\0snapvm-unit:${'ab'.repeat(32)}\0"\n`, last: false });
+  t.match(await s.next(), { type: 'error', id: 6, code: 'bad-snapshot' });
+  s.send({ type: 'more', id: 6, data: chunks[1]!, last: false });
+  t.match(await s.next(), { type: 'error', id: 6, code: 'bad-message', message: /not being streamed/ });
   stream(5, good);
   t.match(await s.next(), { type: 'state', id: 5 }, 'a whole stream with its hash at the end is restored and comes back');
   t.ok(server.alive);

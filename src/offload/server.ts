@@ -188,9 +188,14 @@ class Session {
     }
     if (m.type === 'abort') return this.abort(m.id, m.reason);
     const first = this.expanded(m.type === 'more' ? m.data : m.snapshot, m.id);
-    if (first === null) return;
+    if (first === null) {
+      // (refused: a chunk of the snapshot being streamed ends its stream, which cannot be whole now)
+      if (m.type === 'more' && this.stream?.id === m.id) this.dropStream();
+      return;
+    }
     if (m.type === 'more') return this.more(m.id, first, m.last, m.sha256);
     if (this.current) return this.refuse('busy', `offload ${this.current.id} is still running in this session`, m.id);
+    this.lastOffloadId = m.id;
     if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(first), sha256: m.sha256 ?? null };
     else if (sha256(first) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
     void this.offload(m.id, first, m.turns, m.more === true, m.snapshot.length);
@@ -237,12 +242,24 @@ class Session {
    * restored is dropped (a fresh one takes the next offload), and nothing is sent back.
    */
   private abort(id: number, reason: string): void {
-    if (this.current?.id !== id || this.stream?.id !== id) return; // (a late abort: nothing is being streamed)
+    if (this.current?.id !== id || this.stream?.id !== id) {
+      // a late abort of the last offload (refused or ended meanwhile) is no fault; one of an offload never started is
+      if (id !== this.lastOffloadId) this.refuse('bad-message', `an abort of offload ${id}, which this session never started`, id);
+      return;
+    }
     this.server.log(`session ${this.id}: offload ${id} aborted by the client mid-stream (${reason.slice(0, 200)}): its partial restore dropped`);
-    if (this.current.timer) clearTimeout(this.current.timer);
+    this.dropStream();
+  }
+
+  /** The offload being streamed ends without a reply of its own (aborted, or a chunk was refused): the worker holding its part restored is dropped. */
+  private dropStream(): void {
+    if (this.current?.timer) clearTimeout(this.current.timer);
     this.endCurrent();
     this.dropWorker();
   }
+
+  /** The id of the last offload this session started (a late abort names it). */
+  private lastOffloadId: number | null = null;
 
   /** A worker taken at hello that no offload used: given back after `helloIdleMs`, the client told. */
   private idleAfterHello(): void {
