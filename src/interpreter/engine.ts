@@ -329,10 +329,9 @@ export class Engine {
     const env = frame.env;
     const home = this.vm.lookup(env, '%home');
     const inFunction = this.vm.lookup(env, '%new.target') !== null ? { method: home !== null && 'env' in home && home.env.vars[home.slot] !== undefined } : null;
-    const code = this.compileGuest(source, 'eval', strict, true, '<eval>', inFunction);
+    const { code, ast } = this.compileGuestUnit(source, 'eval', strict, true, '<eval>', inFunction);
     // early errors that depend on the caller (PerformEval step 10): parsed once, checked per call
-    const ast = unitCache.ast(source, '<eval>', { kind: 'eval', strict, dynamicOuter: true, inFunction }) as { outerPrivateNames?: string[] };
-    for (const name of ast.outerPrivateNames ?? [])
+    for (const name of (ast as { outerPrivateNames?: string[] }).outerPrivateNames ?? [])
       if (this.vm.lookup(env, '#' + name) === null) this.vm.throwError('SyntaxError', `Private field '#${name}' must be declared in an enclosing class`);
     if (inFieldInitializer(frame) && containsArguments(ast))
       this.vm.throwError('SyntaxError', "'arguments' is not allowed in class field initializer or static initialization block");
@@ -350,8 +349,13 @@ export class Engine {
 
   /** Compile guest-provided source (eval, Function): syntax errors become guest SyntaxErrors. */
   compileGuest(source: string, kind: 'script' | 'eval', strict: boolean, dynamicOuter: boolean, file = '<eval>', inFunction: { method: boolean } | null = null): Code {
+    return this.compileGuestUnit(source, kind, strict, dynamicOuter, file, inFunction).code;
+  }
+
+  /** `compileGuest`, with the unit's ESTree beside the code (one unit-cache lookup). */
+  private compileGuestUnit(source: string, kind: 'script' | 'eval', strict: boolean, dynamicOuter: boolean, file: string, inFunction: { method: boolean } | null): { code: Code; ast: acorn.Node } {
     try {
-      return this.compile(source, file, kind, strict, dynamicOuter, inFunction);
+      return this.compileUnit(source, file, kind, strict, dynamicOuter, inFunction);
     } catch (e) {
       if (isHost(e, GuestError)) throw new GuestThrow(e.value);
       throw e;

@@ -619,7 +619,7 @@ export class Restorer {
       const r = this.resolve(rec);
       if (!k || !isObject(o) || !isObject(r) || k.stamp.get(o) !== undefined) this.bad(`a record for an object of kind '${String(kind)}'`);
       // an engine built-in's record has its schema; a host service's is plain data its decode reads
-      this.typed.expect(r, this.typed.stamped[String(kind)] ?? this.typed.serviceData, `the record of a ${String(kind)}`);
+      this.typed.expect(r, (Object.hasOwn(this.typed.stamped, String(kind)) ? this.typed.stamped[String(kind)] : undefined) ?? this.typed.serviceData, `the record of a ${String(kind)}`);
       let live = r;
       if (k.decode) {
         // once per record, so objects that shared a live record share it again
