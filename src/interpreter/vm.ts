@@ -50,6 +50,13 @@ function member(name: string): string {
 
 /** The argument list of a frame whose arguments went straight into registers (never written). */
 const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
+/**
+ * NewArray's engine lists are copies of this (never written), not `[]` literals in the loop: a literal's
+ * allocation site records the elements kind of what the guest puts in its lists, and each change it
+ * records (a program's first list of objects after the warm-up's) threw away V8's optimized loop, or the
+ * compile of it in progress — 150–300 ms before every program's loop ran optimized.
+ */
+const EMPTY_LIST: unknown[] = [];
 
 /** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
 const REENTER: unique symbol = Symbol('reenter') as never;
@@ -1578,7 +1585,7 @@ export class VM {
           break;
         case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
         case Op.This: stack[sp++] = frame.thisValue; break;
-        case Op.NewArray: stack[sp++] = []; break;
+        case Op.NewArray: stack[sp++] = EMPTY_LIST.slice(); break;
         case Op.NewObject: stack[sp++] = this.I.newObject(); break;
         case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
         case ExtOp.GlobalThis: stack[sp++] = this.global; break;
