@@ -50,6 +50,13 @@ function member(name: string): string {
 
 /** The argument list of a frame whose arguments went straight into registers (never written). */
 const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
+/**
+ * NewArray's engine lists are copies of this (never written), not `[]` literals in the loop: a literal's
+ * allocation site records the elements kind of what the guest puts in its lists, and each change it
+ * records (a program's first list of objects after the warm-up's) threw away V8's optimized loop, or the
+ * compile of it in progress — 150–300 ms before every program's loop ran optimized.
+ */
+const EMPTY_LIST: unknown[] = [];
 
 /** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
 const REENTER: unique symbol = Symbol('reenter') as never;
@@ -1347,12 +1354,14 @@ export class VM {
         }
         case ExtOp.AddInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a + n; else { frame.sp = sp; stack[sp - 1] = this.ops.add(a, n); } break; }
         case ExtOp.SubInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a - n; else { frame.sp = sp; stack[sp - 1] = this.ops.sub(a, n); } break; }
-        case ExtOp.MulInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a * n; else { frame.sp = sp; stack[sp - 1] = this.ops.mul(a, n); } break; }
-        case ExtOp.BitAndInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a & n; else { frame.sp = sp; stack[sp - 1] = this.ops.band(a, n); } break; }
-        case ExtOp.BitOrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a | n; else { frame.sp = sp; stack[sp - 1] = this.ops.bor(a, n); } break; }
-        case ExtOp.ShlInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a << n; else { frame.sp = sp; stack[sp - 1] = this.ops.shl(a, n); } break; }
-        case ExtOp.ShrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a >> n; else { frame.sp = sp; stack[sp - 1] = this.ops.shr(a, n); } break; }
-        case ExtOp.UShrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a >>> n; else { frame.sp = sp; stack[sp - 1] = this.ops.ushr(a, n); } break; }
+        // the less frequent register-plus-constant operators share one case (the loop function's size sets
+        // how long V8 takes to optimize it, which every program waits for); intArith is small and inlined
+        case ExtOp.MulInt:
+        case ExtOp.BitAndInt:
+        case ExtOp.BitOrInt:
+        case ExtOp.ShlInt:
+        case ExtOp.ShrInt:
+        case ExtOp.UShrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = intArith(op, a, n); else { frame.sp = sp; stack[sp - 1] = this.intArithSlow(op, a, n); } break; }
         case Op.IncReg: {
           const r = ops[pc++]!;
           const v = stack[r] as any;
@@ -1372,9 +1381,10 @@ export class VM {
         case Op.JumpIfNotGt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b))) pc = target; break; }
         case Op.JumpIfNotGe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b))) pc = target; break; }
         case ExtOp.JumpIfNotLtInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a < n : this.ops.lt(a, n))) pc = target; break; }
-        case ExtOp.JumpIfNotLeInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a <= n : this.ops.le(a, n))) pc = target; break; }
-        case ExtOp.JumpIfNotGtInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a > n : this.ops.gt(a, n))) pc = target; break; }
-        case ExtOp.JumpIfNotGeInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a >= n : this.ops.ge(a, n))) pc = target; break; }
+        // `<` against a constant is the common loop test and has its own case; the other three share one
+        case ExtOp.JumpIfNotLeInt:
+        case ExtOp.JumpIfNotGtInt:
+        case ExtOp.JumpIfNotGeInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? intCompare(op, a, n) : this.intCompareSlow(op, a, n))) pc = target; break; }
         case ExtOp.PostIncReg:
         case ExtOp.PostDecReg: {
           const r = ops[pc++]!;
@@ -1575,7 +1585,7 @@ export class VM {
           break;
         case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
         case Op.This: stack[sp++] = frame.thisValue; break;
-        case Op.NewArray: stack[sp++] = []; break;
+        case Op.NewArray: stack[sp++] = EMPTY_LIST.slice(); break;
         case Op.NewObject: stack[sp++] = this.I.newObject(); break;
         case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
         case ExtOp.GlobalThis: stack[sp++] = this.global; break;
@@ -2534,6 +2544,24 @@ export class VM {
     return this.ops.toNumeric(v);
   }
 
+  /** A fused register-plus-constant operator (MulInt…UShrInt) whose left operand is not a number. */
+  private intArithSlow(op: number, a: unknown, n: number): unknown {
+    switch (op) {
+      case ExtOp.MulInt: return this.ops.mul(a, n);
+      case ExtOp.BitAndInt: return this.ops.band(a, n);
+      case ExtOp.BitOrInt: return this.ops.bor(a, n);
+      case ExtOp.ShlInt: return this.ops.shl(a, n);
+      case ExtOp.ShrInt: return this.ops.shr(a, n);
+      default: return this.ops.ushr(a, n);
+    }
+  }
+
+  /** JumpIfNotLeInt / GtInt / GeInt's comparison when the left operand is not a number. */
+  private intCompareSlow(op: number, a: unknown, n: number): boolean {
+    if (op === ExtOp.JumpIfNotLeInt) return this.ops.le(a, n);
+    return op === ExtOp.JumpIfNotGtInt ? this.ops.gt(a, n) : this.ops.ge(a, n);
+  }
+
   private tdz(name: string): never {
     if (name === THIS) this.throwError('ReferenceError', "Must call super constructor in derived class before accessing 'this' or returning from derived constructor");
     this.throwError('ReferenceError', `Cannot access '${name}' before initialization`);
@@ -2677,6 +2705,24 @@ export class VM {
 }
 
 /** `a == b`; objects go through the realm (ToPrimitive may run guest code). */
+/** MulInt…UShrInt on a number. */
+function intArith(op: number, a: number, n: number): number {
+  switch (op) {
+    case ExtOp.MulInt: return a * n;
+    case ExtOp.BitAndInt: return a & n;
+    case ExtOp.BitOrInt: return a | n;
+    case ExtOp.ShlInt: return a << n;
+    case ExtOp.ShrInt: return a >> n;
+    default: return a >>> n;
+  }
+}
+
+/** JumpIfNotLeInt / GtInt / GeInt's comparison of a number. */
+function intCompare(op: number, a: number, n: number): boolean {
+  if (op === ExtOp.JumpIfNotLeInt) return a <= n;
+  return op === ExtOp.JumpIfNotGtInt ? a > n : a >= n;
+}
+
 function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return a == b;
   if ((typeof a !== 'object' && typeof a !== 'function') && (typeof b !== 'object' && typeof b !== 'function')) return a == b;
