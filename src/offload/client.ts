@@ -8,7 +8,7 @@
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
 import { createHash } from 'node:crypto';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type StreamedCapture } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type Snapshot, type StreamedCapture } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
@@ -415,6 +415,8 @@ export interface MigrationReport {
   /** Whether each direction carried a delta. */
   deltaUp: boolean;
   deltaDown: boolean;
+  /** Why the trip up was a whole snapshot where a delta could have gone (DeltaCapture.fallback, or the embedder's reason). */
+  fallback?: string;
   /** From sending the snapshot to having the reply. */
   roundTripMs: number;
   /** Whole migration: capture start → program running on the client again. */
@@ -498,6 +500,23 @@ export interface EdgeRunOptions {
   auto?: boolean;
   /** The decision model to use in auto mode (default: calibrated against the server's figure). */
   policy?: OffloadPolicy;
+  /**
+   * An embedder whose objects are part of the program's state (a page's DOM: `pageEdgeHost` in
+   * cli/main.ts). Its snapshots travel whole both ways (deltas cover the engine's own objects), are
+   * sent in one message (the edge restores a page from the whole text), and a move happens between
+   * turns only (no mid-turn move).
+   */
+  host?: EdgeHost;
+}
+
+/** The embedder's side of `runWithEdge` (EdgeRunOptions.host). */
+export interface EdgeHost {
+  /** Why its trips are whole snapshots, not deltas (MigrationReport.fallback). */
+  readonly wholeBecause: string;
+  /** A whole snapshot of the program `engine` runs, between turns (a SnapshotError: it cannot move). */
+  capture(engine: Engine): Snapshot;
+  /** The program again from a whole snapshot (one the edge sent back); throws if it cannot be restored. */
+  restore(code: string): Engine;
 }
 
 /**
@@ -506,6 +525,7 @@ export interface EdgeRunOptions {
  * throws GuestError like `runEventLoop` (also for an error on the edge, with its guest stack).
  */
 export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Promise<Engine> {
+  const host = options.host ?? null;
   let link: Promise<EdgeLink | string> | null = null;
   let ready: EdgeLink | null = null; // the link once connected (automatic decisions wait for it)
   let policy: OffloadPolicy | null = null;
@@ -514,7 +534,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const connect = () =>
     (link ??= options.edge === null
       ? Promise.resolve('no edge')
-      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
+      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
             if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
@@ -575,7 +595,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
             // slows the guest's safe points where no move can come of it)
             const p = policy as OffloadPolicy | null;
-            const watch = ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
+            const watch = !host && ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
@@ -617,7 +637,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
         t0 -= stopped.captureMs;
         snap = stopped.snap;
-      } else if (agreed === null && l.pipelined) {
+      } else if (agreed === null && l.pipelined && !host) {
         // the first trip: the whole snapshot leaves chunk by chunk while it is captured, and the edge
         // restores it as it comes (a capture that fails half-way has the edge drop what it restored)
         try {
@@ -634,7 +654,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         try {
           // a delta against the state the edge holds (whole the first time); only snapvm restores what
           // goes over the link
-          snap = captureDelta(e, agreed, { portable: false });
+          snap = host ? hostCapture(host, e) : captureDelta(e, agreed, { portable: false });
         } catch (err) {
           if (!(err instanceof SnapshotError)) throw err;
           giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -643,14 +663,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       // where the program continues if the edge fails: the engine kept, or (stopped mid-computation) a
       // restore of the snapshot taken there
-      const restoreTaken = (): Engine => (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+      const restoreTaken = (): Engine => (host ? host.restore(snap.full.code) : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole })));
       const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
       sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
-      if (snap.kind === 'full') {
+      if (snap.kind === 'full' && !host) {
         await new Promise((resolve) => setImmediate(resolve));
         void snap.state;
       }
@@ -667,7 +687,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       let back: Engine;
       try {
-        if (isDelta(outcome.snapshot)) {
+        if (host) {
+          // an embedder's program comes back whole, restored as the embedder restores it
+          if (isDelta(outcome.snapshot)) throw new SnapshotError('the edge sent a delta for a state that travels whole');
+          back = host.restore(outcome.snapshot);
+          agreed = null;
+        } else if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
           agreed = applyDelta(e, snap.state, outcome.snapshot);
           back = e;
@@ -701,6 +726,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         fullDown: outcome.stats.fullBytesOut ?? Buffer.byteLength(outcome.snapshot),
         deltaUp: snap.kind === 'delta',
         deltaDown: isDelta(outcome.snapshot),
+        ...(snap.fallback ? { fallback: snap.fallback } : {}),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
@@ -718,6 +744,27 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     const open = link as Promise<EdgeLink | string> | null; // assigned inside connect()
     if (open) void open.then((l) => typeof l !== 'string' && l.close());
   }
+}
+
+/** An embedder's state goes in one message: the edge restores it from the whole text (EdgeRunOptions.host). */
+export const HOST_LINK: LinkOptions = { chunkChars: 0, pipeline: false };
+
+/**
+ * An embedder's whole snapshot as a trip's capture. It has no agreed state: the next trip is whole
+ * again, and a delta cannot come back onto it (runWithEdge refuses one).
+ */
+function hostCapture(host: EdgeHost, e: Engine): DeltaCapture {
+  const full = host.capture(e);
+  return {
+    kind: 'full',
+    text: full.code,
+    full,
+    get state(): DeltaState {
+      throw new SnapshotError(`no delta applies to this state (${host.wholeBecause})`);
+    },
+    fallback: host.wholeBecause,
+    owners: { added: 0, changed: 0, dropped: 0 },
+  };
 }
 
 /** Send the sources of `units` that the server named in `want`; settles when they are written to the socket. */
@@ -756,9 +803,9 @@ export function describeMigration(r: MigrationReport): string {
     : r.midTurn
       ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';
-  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
+  const size = (b: number, full: number, delta: boolean, wire: number, fallback?: string) => `${delta ? `${kb(b)} delta of ${kb(full)}` : `${kb(b)}${fallback ? ` whole (${fallback})` : ''}`}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }
