@@ -298,6 +298,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
         onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
         auto: options.edgeAuto === true,
         host,
+        onUncaught: () => void errors++,
       });
       return errors ? Exit.GuestFailed : Exit.Ok;
     } catch (e) {

@@ -13,7 +13,7 @@ import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
 import { compactUnits, expandUnits, type UnitSource } from './units';
-import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, UNCAUGHT, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
   level: string;
@@ -507,6 +507,8 @@ export interface EdgeRunOptions {
    * turns only (no mid-turn move).
    */
   host?: EdgeHost;
+  /** An uncaught error in a page's listener or timer on the edge was printed (the page went on there). */
+  onUncaught?: () => void;
 }
 
 /** The embedder's side of `runWithEdge` (EdgeRunOptions.host). */
@@ -576,7 +578,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         const peek = () => {
           const next = e.timers.next();
           nextKey = next ? handlerKey(e, next.callback) : null;
-          start = Math.max(e.timers.now(), next ? next.due : 0);
+          // (on a virtual clock — a page's — no time passes in a turn and none is waited for: its wall time counts)
+          start = e.timers.realTime ? Math.max(e.timers.now(), next ? next.due : 0) : performance.now();
         };
         const decideNext = (): boolean => {
           if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e)) return false;
@@ -599,7 +602,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
-                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, (e.timers.realTime ? e.timers.now() : performance.now()) - start);
                 if (pendingMove(e) !== null) return true;
                 peek();
                 return decideNext();
@@ -791,7 +794,10 @@ export async function openEdgeAhead(url: string, options: LinkOptions, waitMs = 
 }
 
 function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
-  for (const { level, text } of lines) (level === 'warn' || level === 'error' ? options.stderr : options.stdout)(text + '\n');
+  for (const { level, text } of lines) {
+    if (level === UNCAUGHT) options.onUncaught?.();
+    (level === 'warn' || level === 'error' || level === UNCAUGHT ? options.stderr : options.stdout)(text + '\n');
+  }
 }
 
 /** One line for `--edge-report`. */

@@ -9,7 +9,7 @@ import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmSteps, warmUp } from './warm';
-import type { ErrorCode, OffloadStats } from './protocol';
+import { UNCAUGHT, type ErrorCode, type OffloadStats } from './protocol';
 import { isPageSnapshot } from '../dom/light';
 import type { Page } from '../dom/index';
 
@@ -222,7 +222,7 @@ function restorePage(snapshot: string): Page {
     services,
     onConsole: (level, values) => page && post({ type: 'console', id: currentId, level, text: page.engine.format(values) }),
     // an uncaught error in a listener or timer: the page goes on, as a browser's (and the client's) does
-    onError: (e) => post({ type: 'console', id: currentId, level: 'error', text: e.guestStack || e.summary }),
+    onError: (e) => post({ type: 'console', id: currentId, level: UNCAUGHT, text: e.guestStack || e.summary }),
   });
   return page;
 }
@@ -267,7 +267,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
         } catch (err) {
           // a page goes on after an uncaught error in a listener or timer, as locally (Page.runUntilIdle)
           if (!(kept?.page && err instanceof GuestError)) throw err;
-          post({ type: 'console', id, level: 'error', text: err.guestStack || err.summary });
+          post({ type: 'console', id, level: UNCAUGHT, text: err.guestStack || err.summary });
           continue;
         }
         move = pendingMove(e);
