@@ -276,7 +276,8 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
   // (no baseline of its built-ins, as scripts record: a page's global is the window, which the baseline
   // cannot name from; its captures diff against a twin engine, as page snapshots do)
   // the session opens while the page loads (its load is one synchronous turn)
-  const early = await offload().openEdgeAhead(edge, { ...offload().HOST_LINK, argv: [html] });
+  // (no argv in its hello: the edge makes no script engine ahead for a page)
+  const early = await offload().openEdgeAhead(edge, offload().HOST_LINK);
   current.load();
   const host: import('../offload/index').EdgeHost = {
     wholeBecause: "a page's DOM travels whole: deltas cover the engine's own objects",
