@@ -5,7 +5,8 @@ import t from 'tap';
 import * as path from 'node:path';
 import { OffloadPolicy, installHints, runWithEdge, type EdgeHost, type MigrationReport } from '../src/offload/index';
 import { Page } from '../src/dom/index';
-import { Server, consoleGate, root, snapvm, suiteServer } from './offload-lib';
+import { createHash } from 'node:crypto';
+import { Server, consoleGate, helloSession, root, snapvm, suiteServer } from './offload-lib';
 
 const suite = suiteServer(t, 'snapvm-offload-page-', ['--quiet']);
 const { tmp } = suite;
@@ -123,4 +124,27 @@ snapvm.offload(() => {
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'heavy work starts\nitems 1 <ul id="l"><li>752938</li></ul>\n', 'each line once: the edge\'s output was dropped, the work ran here');
   t.match(r.stderr, /^snapvm: edge ws:\/\/127\.0\.0\.1:\d+ failed mid-offload \(.+\); continuing locally from the state kept after turn 1\n$/);
+});
+
+t.test('hostile page snapshots: a damaged one and a streamed one get bad-snapshot, then a good one is restored there and comes back whole', async (t) => {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const file = tmp.write('plain.html', '<!DOCTYPE html><html><body><p>x</p><script>setTimeout(() => (document.body.dataset.t = "ran"), 1);</script></body></html>');
+  const page = new Page(file, { onConsole: () => {} });
+  page.load();
+  const good = page.snapshot().code;
+  const s = await helloSession(suite.server.url);
+  t.teardown(() => s.close());
+  const cut = good.slice(0, Math.floor(good.length / 2));
+  s.send({ type: 'offload', id: 1, snapshot: cut, sha256: sha(cut) });
+  t.match(await s.next(), { type: 'error', id: 1, code: 'bad-snapshot' }, 'cut short');
+  const half = good.indexOf('\n', good.length >> 1) + 1;
+  s.send({ type: 'offload', id: 2, snapshot: good.slice(0, half), more: true });
+  s.send({ type: 'more', id: 2, data: good.slice(half), last: true, sha256: sha(good) });
+  t.match(await s.next(), { type: 'error', id: 2, code: 'bad-snapshot', message: /an embedder's objects \(a page\)/ });
+  // the session goes on: the page restored there, run until idle, comes back whole with the timer's change
+  s.send({ type: 'offload', id: 3, snapshot: good, sha256: sha(good) });
+  const back = await s.next();
+  t.match(back, { type: 'state', id: 3 });
+  const restored = Page.restore(back.snapshot, { onConsole: () => {} });
+  t.equal((restored.window as { document: { body: { dataset: { t?: string } } } }).document.body.dataset.t, 'ran');
 });

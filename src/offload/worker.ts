@@ -119,8 +119,7 @@ function startStream(id: number, first: string, turns: number | undefined): void
   // the header's options are the server's but for argv (restore.ts's engineOptions)
   const restore = new StreamingRestore(options, Engine, (o) => (made && JSON.stringify(o.argv ?? null) === made.argv ? made.engine : null));
   streaming = { id, turns, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made };
-  // a page is restored as a page from its whole text (restorePage): its client sends it in one message
-  if (isPageSnapshot(first)) streaming.failed = 'a page snapshot comes in one message, not streamed';
+  // (a page's snapshot comes in one message, restored as a page: streamed, the restore refuses its DOM objects)
   feedStream(first);
 }
 
