@@ -501,7 +501,7 @@ export interface EdgeRunOptions {
   /** The decision model to use in auto mode (default: calibrated against the server's figure). */
   policy?: OffloadPolicy;
   /**
-   * An embedder whose objects are part of the program's state (a page's DOM: `pageEdgeHost` in
+   * An embedder whose objects are part of the program's state (a page's DOM: `runPageWithEdge` in
    * cli/main.ts). Its snapshots travel whole both ways (deltas cover the engine's own objects), are
    * sent in one message (the edge restores a page from the whole text), and a move happens between
    * turns only (no mid-turn move).
@@ -666,7 +666,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       // where the program continues if the edge fails: the engine kept, or (stopped mid-computation) a
       // restore of the snapshot taken there
-      const restoreTaken = (): Engine => (host ? host.restore(snap.full.code) : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole })));
+      const restoreTaken = (): Engine => (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
       const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
@@ -706,8 +706,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         }
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
-        // did not: the state kept is then the whole snapshot taken before the trip
-        current = err instanceof DeltaRefused && !err.touched ? kept() : restoreTaken();
+        // did not: the state kept is then the whole snapshot taken before the trip (an embedder's
+        // restore makes a fresh engine: the one kept is untouched)
+        current = host || (err instanceof DeltaRefused && !err.touched) ? kept() : restoreTaken();
         giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${where}`);
         continue;
       }
