@@ -559,7 +559,7 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks) or at the N-th safe point inside running code (safepoint:N: a loop back-edge)')
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
-    .option('--edge <url>', 'offload to the edge server at ws://host:port where the script asks (snapvm.offload, snapvm.migrate)')
+    .option('--edge <url>', 'offload to the edge server at ws://host:port where the script or page asks (snapvm.offload, snapvm.migrate; a page travels with its DOM)')
     .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
     .option('--edge-auto', 'also offload timer handlers predicted to run faster on the edge, migration included')
     .allowUnknownOption()
