@@ -11,7 +11,7 @@ import { Server, consoleGate, helloSession, root, snapvm, suiteServer } from './
 const suite = suiteServer(t, 'snapvm-offload-page-', ['--quiet']);
 const { tmp } = suite;
 const filter = path.join(root, 'examples', 'filter', 'index.html');
-const WHOLE = /^snapvm: offload \d after turn \d+: up [\d.]+ KB whole \(a page's DOM travels whole: deltas cover the engine's own objects\)/;
+const WHOLE = /^snapvm: offload \d after turn \d+: up [\d.]+ KB, whole: a page's DOM travels whole: deltas cover the engine's own objects \(capture/;
 
 t.test('examples/filter: the heavy handler and the DOM work run on the edge, the same output and DOM as locally', async (t) => {
   const [local, edge] = await Promise.all([snapvm(['run', filter]), snapvm(['run', filter, '--edge', suite.server.url, '--edge-report'])]);

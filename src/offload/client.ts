@@ -810,7 +810,8 @@ export function describeMigration(r: MigrationReport): string {
     : r.midTurn
       ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';
-  const size = (b: number, full: number, delta: boolean, wire: number, fallback?: string) => `${delta ? `${kb(b)} delta of ${kb(full)}` : `${kb(b)}${fallback ? ` whole (${fallback})` : ''}`}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
+  // (the reason a trip went whole comes last: what parses the sizes reads them as before)
+  const size = (b: number, full: number, delta: boolean, wire: number, fallback?: string) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}${fallback ? `, whole: ${fallback}` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
