@@ -177,3 +177,69 @@ export async function sameAsLocal(t: Tap.Test, file: string, url: string, args: 
   t.equal(edge.stdout, local.stdout, 'the same output offloaded as locally');
   return { local, edge };
 }
+
+/** Bytes of the first whole WebSocket frame in `b` (RFC 6455 §5.2), and of its header; null while it is incomplete. */
+export function wsFrame(b: Buffer): { header: number; total: number } | null {
+  if (b.length < 2) return null;
+  let length = b[1]! & 0x7f;
+  let header = 2;
+  if (length === 126) {
+    if (b.length < 4) return null;
+    length = b.readUInt16BE(2);
+    header = 4;
+  } else if (length === 127) {
+    if (b.length < 10) return null;
+    length = Number(b.readBigUInt64BE(2));
+    header = 10;
+  }
+  if (b[1]! & 0x80) header += 4;
+  return b.length < header + length ? null : { header, total: header + length };
+}
+
+/**
+ * A loopback relay to the server at `port`: the client's bytes go through as they come; the server's
+ * frames go through whole up to and including its first console line, then none (the server's close
+ * still closes the client's side).
+ */
+export async function consoleGate(port: number): Promise<{ url: string; passedConsole: Promise<void>; close: () => void }> {
+  const net = await import('node:net');
+  let passed!: () => void;
+  const passedConsole = new Promise<void>((resolve) => (passed = resolve));
+  const sockets = new Set<import('node:net').Socket>();
+  const relay = net.createServer((client) => {
+    const server = net.connect(port, '127.0.0.1');
+    sockets.add(client).add(server);
+    const end = () => (client.destroy(), server.destroy());
+    for (const s of [client, server]) s.on('close', end).on('error', end);
+    client.pipe(server);
+    let held = Buffer.alloc(0);
+    let upgraded = false;
+    let shut = false;
+    server.on('data', (d: Buffer) => {
+      if (shut) return;
+      held = Buffer.concat([held, d]);
+      if (!upgraded) {
+        const at = held.indexOf('\r\n\r\n');
+        if (at < 0) return;
+        client.write(held.subarray(0, at + 4));
+        held = held.subarray(at + 4);
+        upgraded = true;
+      }
+      for (let f = wsFrame(held); f !== null && !shut; f = wsFrame(held)) {
+        client.write(held.subarray(0, f.total));
+        shut = held.subarray(f.header, f.total).toString().startsWith('{"type":"console"');
+        held = held.subarray(f.total);
+      }
+      if (shut) passed();
+    });
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${(relay.address() as { port: number }).port}`,
+    passedConsole,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      relay.close();
+    },
+  };
+}

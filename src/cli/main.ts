@@ -217,7 +217,7 @@ const processStreams: Streams = {
  * `snapvm run PAGE [--steps STEPS.json]`: an .html file or a folder with an index.html runs as a web
  * page (src/dom): its scripts, DOMContentLoaded and load, then the steps, or the event loop until idle.
  */
-export async function runPage(file: string, args: string[], io: Streams = processStreams, options: SnapshotOptions = {}): Promise<Exit> {
+export async function runPage(file: string, args: string[], io: Streams = processStreams, options: RunOptions = {}): Promise<Exit> {
   const at = parsePageSnapshotAt(options);
   if (at && 'error' in at) {
     io.stderr(`snapvm: ${at.error}\n`);
@@ -240,11 +240,75 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   }
   const steps = readSteps(stepsFile, io);
   if (steps === null) return Exit.Usage;
+  if (options.edgeAuto && options.edge === undefined) {
+    io.stderr('snapvm: --edge-auto needs --edge ws://host:port\n');
+    return Exit.Usage;
+  }
+  if (options.edge !== undefined) {
+    const why = at ? '--edge and --snapshot-at cannot be used together' : steps ? '--edge and --steps cannot be used together yet (a page offloads from its own timers and hints)' : !/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null;
+    if (why) {
+      io.stderr(`snapvm: ${why}\n`);
+      return Exit.Usage;
+    }
+    return runPageWithEdge(html, options.edge, options, io);
+  }
   let snapshotter: Snapshotter | undefined;
   const page: Page = new (dom().Page)(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
   snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
   page.load();
   return drivePage(page, steps, stepsFile, snapshotter, io);
+}
+
+/**
+ * `snapvm run PAGE --edge URL [--edge-auto]`: the page gets the hint API (snapvm.offload/migrate), loads
+ * here, and its event loop runs through `runWithEdge`; at an offload point the whole page (engine and
+ * DOM) goes to the edge, which restores it as a page, runs it and sends it back whole; it is restored
+ * here as a page and goes on. An uncaught error in a listener or timer is reported and the page goes on,
+ * as without --edge.
+ */
+async function runPageWithEdge(html: string, edge: string, options: RunOptions, io: Streams): Promise<Exit> {
+  const Page = dom().Page;
+  let errors = 0;
+  const base = pageOptions(io, () => current, () => false, path.dirname(html));
+  const opts: PageOptions = { ...base, onError: (e) => (errors++, base.onError!(e)) };
+  let current: Page = new Page(html, opts);
+  installHints(current.engine, { edge: true });
+  // (no baseline of its built-ins, as scripts record: a page's global is the window, which the baseline
+  // cannot name from; its captures diff against a twin engine, as page snapshots do)
+  // the session opens while the page loads (its load is one synchronous turn)
+  // (no argv in its hello: the edge makes no script engine ahead for a page)
+  const early = await offload().openEdgeAhead(edge, offload().HOST_LINK);
+  current.load();
+  const host: import('../offload/index').EdgeHost = {
+    wholeBecause: "a page's DOM travels whole: deltas cover the engine's own objects",
+    capture: (engine) => {
+      if (engine !== current.engine) throw new Error('snapvm: the edge driver asked for a page it was not given');
+      return current.snapshot();
+    },
+    restore: (code) => (current = Page.restore(code, opts)).engine,
+  };
+  let linkAhead: Promise<import('../offload/index').EdgeLink> | undefined = early.linkAhead;
+  for (;;) {
+    try {
+      await offload().runWithEdge(current.engine, {
+        edge,
+        engineOptions: {},
+        ...(linkAhead ? { linkAhead } : {}),
+        stdout: io.stdout,
+        stderr: io.stderr,
+        onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
+        auto: options.edgeAuto === true,
+        host,
+        onUncaught: () => void errors++,
+      });
+      return errors ? Exit.GuestFailed : Exit.Ok;
+    } catch (e) {
+      // (an uncaught error in a turn run here: the page goes on from where it is, on a new session)
+      if (!(e instanceof GuestError)) throw e;
+      opts.onError!(e);
+      linkAhead = undefined;
+    }
+  }
 }
 
 /** `--snapshot-at` for a page: turn:N only (turn 1 is the page's load: its scripts, DOMContentLoaded and load). */
@@ -341,8 +405,8 @@ function exportHtml(file: string, out: string, io: Streams): Exit {
 /** `snapvm run FILE [args…]`: a `.mjs` file as a module, anything else as a script; then the event loop until idle. */
 export async function runFile(file: string, args: string[], options: RunOptions = {}, io: Streams = processStreams): Promise<Exit> {
   if (resolvePage(file) !== null || /\.html?$/i.test(file)) {
-    if (options.edge !== undefined || options.test262Host) {
-      io.stderr(`snapvm: ${options.edge !== undefined ? '--edge' : '--test262-host'} is for scripts, not pages\n`);
+    if (options.test262Host) {
+      io.stderr('snapvm: --test262-host is for scripts, not pages\n');
       return Exit.Usage;
     }
     return runPage(file, args, io, options);
@@ -495,7 +559,7 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks) or at the N-th safe point inside running code (safepoint:N: a loop back-edge)')
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
-    .option('--edge <url>', 'offload to the edge server at ws://host:port where the script asks (snapvm.offload, snapvm.migrate)')
+    .option('--edge <url>', 'offload to the edge server at ws://host:port where the script or page asks (snapvm.offload, snapvm.migrate; a page travels with its DOM)')
     .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
     .option('--edge-auto', 'also offload timer handlers predicted to run faster on the edge, migration included')
     .allowUnknownOption()

@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { randomFillSync } from 'node:crypto';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { Engine, GuestError } from '../interpreter/index';
+import { GuestError } from '../interpreter/index';
+// the package's engine (snapshot, safe-point hook): what the offload room drives a page's engine with
+import { Engine } from '../index';
 import type { ConsoleLevel, HostService } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
@@ -50,6 +52,12 @@ export interface PageOptions {
   url?: string;
   /** Host services installed before the page's scripts run (src/ml's `ort` and WebNN; `navigator.ml` goes onto the window's navigator). */
   services?: HostService[];
+  /**
+   * False on an edge server (a stranger's page): the page reads no file at all — fetch and script loads
+   * of the app's files fail, modules have no root — and a restore does not look for the page's file.
+   * Default true: the app's folder is readable.
+   */
+  files?: boolean;
 }
 
 /** Per page load: where the time went (ms). */
@@ -133,6 +141,8 @@ export class Page {
   readonly file: string;
   readonly root: string;
   private readonly linkRoots: string[];
+  /** Whether the page may read the app's files (PageOptions.files). */
+  private readonly files: boolean;
   readonly url: string;
   /** The window: the guest's global object. */
   readonly window: object;
@@ -159,11 +169,13 @@ export class Page {
     this.file = path.resolve(file);
     this.root = path.dirname(this.file);
     this.linkRoots = options.linkRoots ?? [];
+    this.files = options.files !== false;
     this.url = pathToFileURL(this.file).href;
     this.onError = options.onError ?? ((e) => void process.stderr.write(`Uncaught ${e.guestStack}\n`));
     this.afterTurn = options.afterTurn;
     // module scripts and their imports (static and import()) come from the app's folder only
-    const engine = new Engine({ onConsole: options.onConsole, services: options.services, moduleRoot: this.root, moduleLinkRoots: this.linkRoots });
+    // (none on an edge server: import() of any module file fails there)
+    const engine = new Engine({ onConsole: options.onConsole, services: options.services, moduleRoot: this.files ? this.root : null, moduleLinkRoots: this.linkRoots });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;
@@ -292,7 +304,7 @@ export class Page {
     const info = pageSnapshotInfo(code);
     if (!info) throw new SnapshotError('not a page snapshot (its header names no page)');
     const { file, url } = info;
-    if (!fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
+    if (options.files !== false && !fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
     const started = performance.now();
     let page: Page | undefined;
     let host: PageRestore | undefined;
@@ -348,6 +360,7 @@ export class Page {
 
   /** A path inside the app's folder for a file: URL, or null. */
   private appFile(url: string): string | null {
+    if (!this.files) return null;
     let file: string;
     try {
       file = fileURLToPath(url);

@@ -8,12 +8,12 @@
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
 import { createHash } from 'node:crypto';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type StreamedCapture } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type Snapshot, type StreamedCapture } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
 import { compactUnits, expandUnits, type UnitSource } from './units';
-import { PROTOCOL_VERSION, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, UNCAUGHT, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
   level: string;
@@ -415,6 +415,8 @@ export interface MigrationReport {
   /** Whether each direction carried a delta. */
   deltaUp: boolean;
   deltaDown: boolean;
+  /** Why the trip up was a whole snapshot where a delta could have gone (DeltaCapture.fallback, or the embedder's reason). */
+  fallback?: string;
   /** From sending the snapshot to having the reply. */
   roundTripMs: number;
   /** Whole migration: capture start → program running on the client again. */
@@ -498,6 +500,25 @@ export interface EdgeRunOptions {
   auto?: boolean;
   /** The decision model to use in auto mode (default: calibrated against the server's figure). */
   policy?: OffloadPolicy;
+  /**
+   * An embedder whose objects are part of the program's state (a page's DOM: `runPageWithEdge` in
+   * cli/main.ts). Its snapshots travel whole both ways (deltas cover the engine's own objects), are
+   * sent in one message (the edge restores a page from the whole text), and a move happens between
+   * turns only (no mid-turn move).
+   */
+  host?: EdgeHost;
+  /** An uncaught error in a page's listener or timer on the edge was printed (the page went on there). */
+  onUncaught?: () => void;
+}
+
+/** The embedder's side of `runWithEdge` (EdgeRunOptions.host). */
+export interface EdgeHost {
+  /** Why its trips are whole snapshots, not deltas (MigrationReport.fallback). */
+  readonly wholeBecause: string;
+  /** A whole snapshot of the program `engine` runs, between turns (a SnapshotError: it cannot move). */
+  capture(engine: Engine): Snapshot;
+  /** The program again from a whole snapshot (one the edge sent back); throws if it cannot be restored. */
+  restore(code: string): Engine;
 }
 
 /**
@@ -506,6 +527,7 @@ export interface EdgeRunOptions {
  * throws GuestError like `runEventLoop` (also for an error on the edge, with its guest stack).
  */
 export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Promise<Engine> {
+  const host = options.host ?? null;
   let link: Promise<EdgeLink | string> | null = null;
   let ready: EdgeLink | null = null; // the link once connected (automatic decisions wait for it)
   let policy: OffloadPolicy | null = null;
@@ -514,7 +536,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const connect = () =>
     (link ??= options.edge === null
       ? Promise.resolve('no edge')
-      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
+      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
             if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
@@ -556,7 +578,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         const peek = () => {
           const next = e.timers.next();
           nextKey = next ? handlerKey(e, next.callback) : null;
-          start = Math.max(e.timers.now(), next ? next.due : 0);
+          // (on a virtual clock — a page's — no time passes in a turn and none is waited for: its wall time counts)
+          start = e.timers.realTime ? Math.max(e.timers.now(), next ? next.due : 0) : performance.now();
         };
         const decideNext = (): boolean => {
           if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e)) return false;
@@ -575,11 +598,11 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
             // slows the guest's safe points where no move can come of it)
             const p = policy as OffloadPolicy | null;
-            const watch = ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
+            const watch = !host && ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
-                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, e.timers.now() - start);
+                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, (e.timers.realTime ? e.timers.now() : performance.now()) - start);
                 if (pendingMove(e) !== null) return true;
                 peek();
                 return decideNext();
@@ -617,7 +640,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
         t0 -= stopped.captureMs;
         snap = stopped.snap;
-      } else if (agreed === null && l.pipelined) {
+      } else if (agreed === null && l.pipelined && !host) {
         // the first trip: the whole snapshot leaves chunk by chunk while it is captured, and the edge
         // restores it as it comes (a capture that fails half-way has the edge drop what it restored)
         try {
@@ -634,7 +657,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         try {
           // a delta against the state the edge holds (whole the first time); only snapvm restores what
           // goes over the link
-          snap = captureDelta(e, agreed, { portable: false });
+          snap = host ? hostCapture(host, e) : captureDelta(e, agreed, { portable: false });
         } catch (err) {
           if (!(err instanceof SnapshotError)) throw err;
           giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -650,7 +673,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
-      if (snap.kind === 'full') {
+      if (snap.kind === 'full' && !host) {
         await new Promise((resolve) => setImmediate(resolve));
         void snap.state;
       }
@@ -667,7 +690,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       let back: Engine;
       try {
-        if (isDelta(outcome.snapshot)) {
+        if (host) {
+          // an embedder's program comes back whole, restored as the embedder restores it
+          if (isDelta(outcome.snapshot)) throw new SnapshotError('the edge sent a delta for a state that travels whole');
+          back = host.restore(outcome.snapshot);
+          agreed = null;
+        } else if (isDelta(outcome.snapshot)) {
           // in place, on the engine kept while the program was away
           agreed = applyDelta(e, snap.state, outcome.snapshot);
           back = e;
@@ -678,8 +706,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         }
       } catch (err) {
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
-        // did not: the state kept is then the whole snapshot taken before the trip
-        current = err instanceof DeltaRefused && !err.touched ? kept() : restoreTaken();
+        // did not: the state kept is then the whole snapshot taken before the trip (an embedder's
+        // restore makes a fresh engine: the one kept is untouched)
+        current = host || (err instanceof DeltaRefused && !err.touched) ? kept() : restoreTaken();
         giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${where}`);
         continue;
       }
@@ -701,6 +730,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         fullDown: outcome.stats.fullBytesOut ?? Buffer.byteLength(outcome.snapshot),
         deltaUp: snap.kind === 'delta',
         deltaDown: isDelta(outcome.snapshot),
+        ...(snap.fallback ? { fallback: snap.fallback } : {}),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
@@ -718,6 +748,27 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     const open = link as Promise<EdgeLink | string> | null; // assigned inside connect()
     if (open) void open.then((l) => typeof l !== 'string' && l.close());
   }
+}
+
+/** An embedder's state goes in one message: the edge restores it from the whole text (EdgeRunOptions.host). */
+export const HOST_LINK: LinkOptions = { chunkChars: 0, pipeline: false };
+
+/**
+ * An embedder's whole snapshot as a trip's capture. It has no agreed state: the next trip is whole
+ * again, and a delta cannot come back onto it (runWithEdge refuses one).
+ */
+function hostCapture(host: EdgeHost, e: Engine): DeltaCapture {
+  const full = host.capture(e);
+  return {
+    kind: 'full',
+    text: full.code,
+    full,
+    get state(): DeltaState {
+      throw new SnapshotError(`no delta applies to this state (${host.wholeBecause})`);
+    },
+    fallback: host.wholeBecause,
+    owners: { added: 0, changed: 0, dropped: 0 },
+  };
 }
 
 /** Send the sources of `units` that the server named in `want`; settles when they are written to the socket. */
@@ -744,7 +795,10 @@ export async function openEdgeAhead(url: string, options: LinkOptions, waitMs = 
 }
 
 function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
-  for (const { level, text } of lines) (level === 'warn' || level === 'error' ? options.stderr : options.stdout)(text + '\n');
+  for (const { level, text } of lines) {
+    if (level === UNCAUGHT) options.onUncaught?.();
+    (level === 'warn' || level === 'error' || level === UNCAUGHT ? options.stderr : options.stdout)(text + '\n');
+  }
 }
 
 /** One line for `--edge-report`. */
@@ -756,9 +810,10 @@ export function describeMigration(r: MigrationReport): string {
     : r.midTurn
       ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';
-  const size = (b: number, full: number, delta: boolean, wire: number) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}`;
+  // (the reason a trip went whole comes last: what parses the sizes reads them as before)
+  const size = (b: number, full: number, delta: boolean, wire: number, fallback?: string) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}${fallback ? `, whole: ${fallback}` : ''}`;
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }

@@ -33,6 +33,9 @@
 // the state comes back (see client.ts: effects happen once even if the offload fails halfway).
 import { createHash } from 'node:crypto';
 
+/** The console level of an uncaught error in a page's listener or timer on the edge (the page goes on; stderr, and the run's exit code is 1). */
+export const UNCAUGHT = 'uncaught';
+
 export const PROTOCOL_VERSION = 1;
 
 /** A hello's argv: at most this many strings, and characters in all. */

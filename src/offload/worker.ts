@@ -9,7 +9,9 @@ import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmSteps, warmUp } from './warm';
-import type { ErrorCode, OffloadStats } from './protocol';
+import { UNCAUGHT, type ErrorCode, type OffloadStats } from './protocol';
+import { isPageSnapshot } from '../dom/light';
+import type { Page } from '../dom/index';
 
 /** main thread → worker */
 export type WorkerRequest =
@@ -51,7 +53,7 @@ const internalError = (id: number) => (err: unknown) => post({ type: 'error', id
  * to it, and the delta sent back is taken against it), and that state as a whole snapshot (what the
  * edge rolls back to when a client's delta is refused after it began changing the engine).
  */
-let kept: { engine: Engine; state: DeltaState | null; whole: string } | null = null;
+let kept: { engine: Engine; state: DeltaState | null; whole: string; page?: Page } | null = null;
 /** The offload running now (console output is forwarded under its id). */
 let currentId = 0;
 
@@ -117,6 +119,7 @@ function startStream(id: number, first: string, turns: number | undefined): void
   // the header's options are the server's but for argv (restore.ts's engineOptions)
   const restore = new StreamingRestore(options, Engine, (o) => (made && JSON.stringify(o.argv ?? null) === made.argv ? made.engine : null));
   streaming = { id, turns, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made };
+  // (a page's snapshot comes in one message, restored as a page: streamed, the restore refuses its DOM objects)
   feedStream(first);
 }
 
@@ -180,6 +183,14 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
       if (e.touched) kept = rollBack(agreed, k.whole);
       return post({ type: 'error', id, code: 'bad-snapshot', message: `the delta was refused (${e.message}); ${kept ? "this session's state is as it was" : 'this session holds no state now'}` });
     }
+  } else if (isPageSnapshot(snapshot)) {
+    kept = null;
+    try {
+      const page = restorePage(snapshot);
+      kept = { engine: page.engine, state: null, whole: snapshot, page };
+    } catch (e) {
+      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+    }
   } else {
     kept = null;
     try {
@@ -194,6 +205,25 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   stats.restoreMs = performance.now() - t;
   stats.restoredAt = performance.timeOrigin + performance.now();
   await runAndReply(id, turns, stats);
+}
+
+/**
+ * A page (a snapshot whose header names one) restored as a page: the DOM room (happy-dom's bundle) is
+ * loaded in this worker only now. It reads no file (`files: false`: its fetch and script loads fail, it
+ * has no module root), has the server's host services, and its console output and uncaught errors are
+ * forwarded as the engine's are. Its state goes back whole (deltas cover the engine's own objects).
+ */
+function restorePage(snapshot: string): Page {
+  const { Page } = require('../dom/index') as typeof import('../dom/index');
+  let page: Page | undefined;
+  page = Page.restore(snapshot, {
+    files: false,
+    services,
+    onConsole: (level, values) => page && post({ type: 'console', id: currentId, level, text: page.engine.format(values) }),
+    // an uncaught error in a listener or timer: the page goes on, as a browser's (and the client's) does
+    onError: (e) => post({ type: 'console', id: currentId, level: UNCAUGHT, text: e.guestStack || e.summary }),
+  });
+  return page;
 }
 
 /**
@@ -231,7 +261,14 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
       if (!e.pendingFrame) e.runJobs(); // (a state taken at a safe point finishes its computation first: runEventLoop)
       let move = pendingMove(e);
       if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns)) {
-        await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));
+        try {
+          await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));
+        } catch (err) {
+          // a page goes on after an uncaught error in a listener or timer, as locally (Page.runUntilIdle)
+          if (!(kept?.page && err instanceof GuestError)) throw err;
+          post({ type: 'console', id, level: UNCAUGHT, text: err.guestStack || err.summary });
+          continue;
+        }
         move = pendingMove(e);
       }
       if (move !== 'edge') break; // back to the client, or nothing left to run
@@ -255,16 +292,26 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   stats.runMs = performance.now() - t;
   stats.turns = e.loop.turn - firstTurn;
   t = performance.now();
-  let back: DeltaCapture;
+  let back: Pick<DeltaCapture, 'kind' | 'text' | 'full'>;
+  const page = kept!.page;
   try {
-    back = captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
+    if (page) {
+      // a page goes back whole (its DOM is the DOM room's, which deltas do not cover): no state is
+      // agreed, and the next trip brings the page whole again
+      const full = page.snapshot();
+      back = { kind: 'full', text: full.code, full };
+      kept = null;
+    } else {
+      const d = captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
+      kept!.state = d.state; // agreed once the client applies it (else the client goes on alone)
+      kept!.whole = d.full.code;
+      back = d;
+    }
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
     kept = null;
     return post({ type: 'error', id, code: 'cannot-snapshot', message: err.message });
   }
-  kept!.state = back.state; // agreed once the client applies it (else the client goes on alone)
-  kept!.whole = back.full.code;
   stats.captureMs = performance.now() - t;
   stats.bytesOut = Buffer.byteLength(back.text);
   stats.deltaOut = back.kind === 'delta';
