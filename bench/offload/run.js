@@ -16,15 +16,15 @@
 //   from the kernel's per-thread run times (see throttle() below), so its CPU-bound work takes
 //   `slowdown` times as long as at full speed (the server runs at full speed). Node's own start-up is
 //   slowed the same way, in both modes.
-// - link: a TCP proxy in this process between client and server delays every chunk by rtt/2 and
+// - link: a TCP proxy in this process (bench/ionn/shaper.js) between client and server delays every chunk by rtt/2 and
 //   serializes it at `mbps` (a token-bucket-free FIFO: a chunk leaves when the previous one has left
 //   plus its bytes at that rate), in both directions.
 // Every result line states the settings. Needs `npm run build` first. Never a timed test.
 'use strict';
 const { spawn } = require('node:child_process');
-const net = require('node:net');
 const fs = require('node:fs');
 const path = require('node:path');
+const { startShaper } = require('../ionn/shaper.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'snapvm.js');
@@ -96,45 +96,6 @@ function startServer() {
   });
 }
 
-/** A shaping TCP proxy to `port`: +rtt/2 per direction, serialized at mbps. */
-function startProxy(port) {
-  const shaper = (dst) => {
-    let free = 0; // when the "wire" is free again (ms, performance.now())
-    // In order: one timer for the head of the queue. (A timer per chunk could deliver two chunks out of
-    // order — Node's timers are lists per duration started at the loop's cached clock — and a WebSocket
-    // then reads a damaged frame: seen with many small chunks in quick succession, a snapshot streamed
-    // while it is captured.)
-    const queue = [];
-    let timer = null;
-    const deliver = () => {
-      timer = null;
-      const now = performance.now();
-      while (queue.length && queue[0].at <= now + 0.5) {
-        const { chunk } = queue.shift();
-        if (!dst.destroyed) dst.write(chunk);
-      }
-      if (queue.length) timer = setTimeout(deliver, Math.max(0, queue[0].at - now));
-    };
-    return (chunk) => {
-      const now = performance.now();
-      const start = Math.max(now, free);
-      free = start + (mbps > 0 ? (chunk.length * 8) / (mbps * 1000) : 0); // bits / (bits per ms)
-      queue.push({ chunk, at: free + rtt / 2 });
-      if (!timer) timer = setTimeout(deliver, Math.max(0, queue[0].at - now));
-    };
-  };
-  const server = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    client.on('data', shaper(upstream));
-    upstream.on('data', shaper(client));
-    const end = () => setTimeout(() => (client.destroy(), upstream.destroy()), rtt / 2 + 50);
-    client.on('close', end);
-    upstream.on('close', end);
-    client.on('error', () => {});
-    upstream.on('error', () => {});
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port })));
-}
 
 // The client's CPU budget. A plain duty cycle (run onMs of every periodMs) is not the slowdown it says on
 // a loaded machine: a process woken by SIGCONT gets the CPU at once while the unthrottled server shares it
@@ -282,13 +243,13 @@ async function main() {
   const { child: server, port } = await startServer();
   serverChild = server;
   const shaped = mbps > 0 || rtt > 0;
-  const proxy = shaped ? await startProxy(port) : null;
+  const proxy = shaped ? await startShaper({ target: port, mbps, rtt }) : null; // bench/ionn/shaper.js: in-order FIFO per direction
   const edge = `ws://127.0.0.1:${proxy ? proxy.port : port}`;
   const settings = `${noStream ? 'no streaming, ' : noPipeline ? 'captured, then streamed, ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (CPU budget, SIGSTOP/SIGCONT)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   if (process.argv.includes('--probe')) {
     // only the emulation's honesty check, a few times
     for (let i = 0; i < 3; i++) console.log(`probe: a CPU-bound loop runs ${(await effectiveSlowdown()).toFixed(1)}× slower throttled than unthrottled (full-speed share ${fullRate.toFixed(2)}, client budget ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms)`);
-    return server.kill(), proxy?.server.close();
+    return server.kill(), proxy?.close();
   }
   for (const { app, args, result, auto } of apps) await measure(app, args, result, edge, `${autoAll || auto ? 'automatic decisions (--edge-auto), ' : ''}${settings}`, autoAll || auto === true);
   if (suite && jsonFile) {
@@ -297,7 +258,7 @@ async function main() {
     console.log(require('node:child_process').execFileSync(process.execPath, [path.join(__dirname, 'report.js'), jsonFile, '--svg', svg], { encoding: 'utf8' }));
   }
   server.kill();
-  proxy?.server.close();
+  proxy?.close();
   process.exit(0);
 }
 
