@@ -240,23 +240,24 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   }
   const steps = readSteps(stepsFile, io);
   if (steps === null) return Exit.Usage;
-  if (options.edgeAuto && options.edge === undefined) {
-    io.stderr('snapvm: --edge-auto needs --edge ws://host:port\n');
+  const edgeWhy = edgeUsageError(options, Boolean(at), steps ? '--edge and --steps cannot be used together yet (a page offloads from its own timers and hints)' : null);
+  if (edgeWhy) {
+    io.stderr(`snapvm: ${edgeWhy}\n`);
     return Exit.Usage;
   }
-  if (options.edge !== undefined) {
-    const why = at ? '--edge and --snapshot-at cannot be used together' : steps ? '--edge and --steps cannot be used together yet (a page offloads from its own timers and hints)' : !/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null;
-    if (why) {
-      io.stderr(`snapvm: ${why}\n`);
-      return Exit.Usage;
-    }
-    return runPageWithEdge(html, options.edge, options, io);
-  }
+  if (options.edge !== undefined) return runPageWithEdge(html, options.edge, options, io);
   let snapshotter: Snapshotter | undefined;
   const page: Page = new (dom().Page)(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
   snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
   page.load();
   return drivePage(page, steps, stepsFile, snapshotter, io);
+}
+
+/** What is wrong with --edge/--edge-auto as given (checked in this order), or null: `other` is the caller's own conflict. */
+function edgeUsageError(options: RunOptions, snapshotAt: boolean, other: string | null): string | null {
+  if (options.edge === undefined) return options.edgeAuto ? '--edge-auto needs --edge ws://host:port' : null;
+  if (snapshotAt) return '--edge and --snapshot-at cannot be used together';
+  return other ?? (!/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null);
 }
 
 /**
@@ -418,16 +419,10 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     return Exit.Usage;
   }
   const isModule = path.extname(abs) === '.mjs';
-  if (options.edgeAuto && options.edge === undefined) {
-    io.stderr('snapvm: --edge-auto needs --edge ws://host:port\n');
+  const edgeWhy = edgeUsageError(options, Boolean(at), isModule ? 'offloading needs a script (the hint API is not installed in ES modules yet)' : options.test262Host ? '--edge and --test262-host cannot be used together' : null);
+  if (edgeWhy) {
+    io.stderr(`snapvm: ${edgeWhy}\n`);
     return Exit.Usage;
-  }
-  if (options.edge !== undefined) {
-    const why = at ? '--edge and --snapshot-at cannot be used together' : isModule ? 'offloading needs a script (the hint API is not installed in ES modules yet)' : options.test262Host ? '--edge and --test262-host cannot be used together' : !/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null;
-    if (why) {
-      io.stderr(`snapvm: ${why}\n`);
-      return Exit.Usage;
-    }
   }
   let source: string;
   try {
