@@ -5,3 +5,4 @@ export type { PageOptions, PageTimings, ListenerRecord } from './page';
 export { runSteps, parseSteps } from './steps';
 export { isPageSnapshot, pageSnapshotInfo } from './snapshot';
 export type { Step, StepsOutcome } from './steps';
+export { capturePage, applyPageDelta, restorePageForDeltas, type DomAgreed } from './delta';

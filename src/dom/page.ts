@@ -15,7 +15,7 @@ import type { ConsoleLevel, HostService } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
 import { typedArrayBytes } from '../typed-arrays';
-import { capture, restoreWith, SnapshotError, type Snapshot } from '../snapshot/index';
+import { capture, restoreWithHostTable, SnapshotError, type RestoreTable, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
 import { atomicWrite, inside, realPaths, withinRoots } from '../paths';
@@ -117,6 +117,7 @@ export interface Controller {
   installGlobals(): void;
   snapshot: {
     addListener(target: unknown, type: string, listener: unknown, capture: boolean, once: boolean, passive: boolean): void;
+    removeListener(target: unknown, type: string, listener: unknown, capture: boolean): void;
     canvasOf(ctx: object): object | null;
     canvasId(element: object): number;
     context2d(element: object): object;
@@ -301,23 +302,28 @@ export class Page {
    * page's scripts do not run again.
    */
   static restore(code: string, options: PageOptions = {}): Page {
+    return Page.restoreHosted(code, options, (page) => new PageRestore(page)).page;
+  }
+
+  /** `restore` through the embedder's restore side `host` makes (a page that moves by deltas: delta.ts), also returning the table of what it made by id. */
+  static restoreHosted<H extends PageRestore>(code: string, options: PageOptions, makeHost: (page: Page) => H): { page: Page; host: H; table: RestoreTable | null } {
     const info = pageSnapshotInfo(code);
     if (!info) throw new SnapshotError('not a page snapshot (its header names no page)');
     const { file, url } = info;
     if (options.files !== false && !fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
     const started = performance.now();
     let page: Page | undefined;
-    let host: PageRestore | undefined;
+    let host: H | undefined;
     let born = 0;
-    restoreWith(code, () => {
+    const { table } = restoreWithHostTable(code, () => {
       const t = performance.now();
       page = new Page(file, { ...options, url });
       born = performance.now() - t;
-      host = new PageRestore(page);
+      host = makeHost(page);
       return { engine: page.engine, host };
     });
     page!.timings.restore = { total: performance.now() - started, page: born, document: host!.documentMs };
-    return page!;
+    return { page: page!, host: host!, table };
   }
 
   click(selector: string): boolean {

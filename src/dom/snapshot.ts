@@ -15,7 +15,7 @@ import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
 /** happy-dom's internal property symbols (the bundle's PropertySymbol module namespace). */
-type Symbols = Record<string, symbol>;
+export type Symbols = Record<string, symbol>;
 /** A node: k of the document in tree order, or [r, k]: node k of detached tree r. */
 export type Slot = number | [number, number];
 /**
@@ -43,6 +43,13 @@ export interface PageState {
   canvases: [Slot, CanvasSnapshot][];
   /** The page's clock (performance.now) at the snapshot. */
   clock: number;
+  /**
+   * Node ids (a page that moves by deltas, dom/delta.ts): the id of each node of `doc`, then of each
+   * detached tree, in tree order; a slot is then a node's id. Absent: a slot is a tree-order index.
+   */
+  ids?: number[];
+  /** With `ids`: the next id a new node gets. */
+  next?: number;
 }
 export interface PageLinks {
   /** Per listener: type, capture, once, passive; its target and callback are values 2i, 2i+1. */
@@ -171,21 +178,29 @@ const storageEntries = (storage: object | undefined, PS: Symbols): [string, stri
 /** The capture side: claims the page's objects and writes the document. */
 export class PageCapture implements HostCapture {
   readonly header: unknown;
-  private readonly PS: Symbols;
-  private readonly birth: Birth;
-  private readonly window: object;
+  protected readonly PS: Symbols;
+  protected readonly birth: Birth;
+  protected readonly window: object;
   private readonly document: object;
-  private readonly slots = new Map<object, Slot>();
+  protected readonly slots = new Map<object, Slot>();
   /** Tree order of the document, then of each detached tree met. */
   private readonly docNodes: object[];
   private readonly detached: object[][] = [];
+  /** The state `state()` wrote last. */
+  protected lastState: PageState | null = null;
+  /** Id mode (`ids`: a page that moves by deltas): each node's id, kept from the agreed state; new nodes get ids from `next`. */
+  protected next = 0;
   private derivedMap: Map<object, HostClaim> | null = null;
   /** Set by the DOM room's browser form (browser.ts): the portable section is then for a browser. */
   portable?: PortableHost;
   /** What `links` gave the engine section (the browser form writes the same). */
   lastLinks: { data: PageLinks; values: unknown[] } | null = null;
 
-  constructor(private readonly page: Page) {
+  constructor(
+    protected readonly page: Page,
+    private readonly ids: { ids: Map<object, number>; next: number } | null = null,
+  ) {
+    this.next = ids?.next ?? 0;
     this.birth = page.birth;
     this.PS = this.birth.PS;
     this.window = page.window;
@@ -203,7 +218,7 @@ export class PageCapture implements HostCapture {
     const stack: object[] = [root];
     while (stack.length) {
       const n = stack.pop()!;
-      this.slots.set(n, r < 0 ? list.length : [r, list.length]);
+      this.slots.set(n, this.ids ? (this.ids.ids.get(n) ?? this.next++) : r < 0 ? list.length : [r, list.length]);
       list.push(n);
       const kids = this.children(n);
       for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
@@ -230,26 +245,8 @@ export class PageCapture implements HostCapture {
     return this.slots.get(node)!;
   }
 
-  private expandos(o: object): PropertyKey[] {
-    const internal = this.birth.internal;
-    const keys: PropertyKey[] = Object.getOwnPropertyNames(o);
-    for (const k of Object.getOwnPropertySymbols(o)) if (!internal.has(k)) keys.push(k);
-    if (!types.isProxy(o)) return keys;
-    // a form or a select is a proxy whose own keys include its items (by index and name): not expandos
-    return keys.filter((k) => {
-      if (typeof k === 'string' && /^\d+$/.test(k)) return false;
-      const d = Reflect.getOwnPropertyDescriptor(o, k);
-      return !(d && 'value' in d && isObject(d.value) && this.isDomObject(d.value));
-    });
-  }
-
-  /** A node, or an instance of a happy-dom class. */
-  private isDomObject(o: object): boolean {
-    for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 64; p = Object.getPrototypeOf(p), n++) {
-      if (this.page.engine.builtins.has(p)) return false;
-      if (this.birth.paths.has(p)) return true;
-    }
-    return false;
+  protected expandos(o: object): PropertyKey[] {
+    return expandoKeys(this.page, o);
   }
 
   /** Own properties of the window the program made or changed since the page was born. */
@@ -317,7 +314,7 @@ export class PageCapture implements HostCapture {
       const m = (t as Record<symbol, unknown>)[PS.propertyEventListeners!];
       if (!types.isMap(m)) continue;
       for (const [name, fn] of Map.prototype.entries.call(m) as IterableIterator<[string, unknown]>) {
-        if (!isObject(fn) || this.fromAttribute(t, name, fn)) continue;
+        if (!isObject(fn) || fromAttribute(PS, t, name, fn)) continue;
         data.p.push(name);
         values.push(t, fn);
       }
@@ -331,14 +328,6 @@ export class PageCapture implements HostCapture {
     return { data, values };
   }
 
-  /** An `on*` attribute's handler, compiled from the attribute (a restore compiles it again when needed). */
-  private fromAttribute(t: object, name: string, fn: object): boolean {
-    const attrs = (t as Record<symbol, any>)[this.PS.attributes!];
-    const items = attrs?.[this.PS.items!];
-    if (!types.isMap(items) || !Map.prototype.has.call(items, `:${name}`)) return false;
-    const d = Reflect.getOwnPropertyDescriptor(fn, 'name');
-    return d !== undefined && typeof d.value === 'string' && d.value.startsWith('bound ');
-  }
 
   state(): unknown {
     const PS = this.PS;
@@ -357,6 +346,12 @@ export class PageCapture implements HostCapture {
       canvases,
       clock: this.page.clock(),
     };
+    if (this.ids) {
+      const ids = (list: object[]) => list.map((n) => this.slots.get(n) as number);
+      state.ids = ids(this.docNodes).concat(...this.detached.map(ids));
+      state.next = this.next;
+    }
+    this.lastState = state;
     return state;
   }
 
@@ -405,25 +400,62 @@ export class PageCapture implements HostCapture {
   }
 }
 
+/** An `on*` attribute's handler, compiled from the attribute (a restore compiles it again when needed). */
+export function fromAttribute(PS: Symbols, t: object, name: string, fn: object): boolean {
+  const attrs = (t as Record<symbol, any>)[PS.attributes!];
+  const items = attrs?.[PS.items!];
+  if (!types.isMap(items) || !Map.prototype.has.call(items, `:${name}`)) return false;
+  const d = Reflect.getOwnPropertyDescriptor(fn, 'name');
+  return d !== undefined && typeof d.value === 'string' && d.value.startsWith('bound ');
+}
+
+/** A node's expandos: its own properties but happy-dom's internal symbols (and a form's or select's items). */
+export function expandoKeys(page: Page, o: object): PropertyKey[] {
+  const internal = page.birth.internal;
+  const keys: PropertyKey[] = Object.getOwnPropertyNames(o);
+  for (const k of Object.getOwnPropertySymbols(o)) if (!internal.has(k)) keys.push(k);
+  if (!types.isProxy(o)) return keys;
+  // a form or a select is a proxy whose own keys include its items (by index and name): not expandos
+  return keys.filter((k) => {
+    if (typeof k === 'string' && /^\d+$/.test(k)) return false;
+    const d = Reflect.getOwnPropertyDescriptor(o, k);
+    return !(d && 'value' in d && isObject(d.value) && isDomObject(page, d.value));
+  });
+}
+
+/** A node, or an instance of a happy-dom class. */
+export function isDomObject(page: Page, o: object): boolean {
+  for (let p = Object.getPrototypeOf(o), n = 0; p !== null && n < 64; p = Object.getPrototypeOf(p), n++) {
+    if (page.engine.builtins.has(p)) return false;
+    if (page.birth.paths.has(p)) return true;
+  }
+  return false;
+}
+
 /** The restore side: rebuilds the document in a freshly born page, then names its objects. */
 export class PageRestore implements HostRestore {
-  private readonly PS: Symbols;
+  protected readonly PS: Symbols;
   private docNodes: object[] = [];
   private detached: object[][] = [];
+  /** Id mode (the state has `ids`): node by id. */
+  protected byId: Map<number, object> | null = null;
+  /** The state restored (its `ids` and trees give a page that moves by deltas its node table). */
+  restored: PageState | null = null;
   /** Time spent rebuilding the document and its side table (ms). */
   documentMs = 0;
 
-  constructor(private readonly page: Page) {
+  constructor(protected readonly page: Page) {
     this.PS = page.birth.PS;
   }
 
-  private fail(what: string): never {
+  protected fail(what: string): never {
     throw new Error(`page snapshot: ${what}`);
   }
 
   state(raw: unknown): void {
     const started = performance.now();
     this.rebuild(raw as PageState);
+    this.restored = raw as PageState;
     this.documentMs = performance.now() - started;
   }
 
@@ -441,26 +473,48 @@ export class PageRestore implements HostRestore {
       this.build(document, t, list, forms);
       return list;
     });
-    for (const [el, f] of forms) {
-      if (f.v !== undefined) el[PS.value!] = String(f.v);
-      if (f.c !== undefined) el[PS.checked!] = f.c === true;
-      if (f.i !== undefined) el[PS.indeterminate!] = f.i === true;
-      if (Array.isArray(f.s)) {
-        el[PS.selectedness!] = f.s[0] === true;
-        el[PS.dirtyness!] = f.s[1] === true;
-      }
-      if (typeof f.x === 'number') el[PS.selectedIndex!] = f.x;
+    if (data.ids !== undefined) {
+      const all = this.docNodes.concat(...this.detached);
+      if (!Array.isArray(data.ids) || data.ids.length !== all.length) this.fail('node ids that do not match its nodes');
+      this.byId = new Map();
+      data.ids.forEach((id, i) => {
+        if (typeof id !== 'number' || this.byId!.has(id)) this.fail(`a node id ${JSON.stringify(id)} that is not a new number`);
+        this.byId!.set(id, all[i]!);
+      });
     }
-    document[PS.activeElement!] = data.focus === null ? null : this.node(data.focus);
+    for (const [el, f] of forms) this.form(el, f);
     document[PS.readyState!] = 'complete';
+    this.sideTable(data);
+  }
+
+  /** An element's live form state. */
+  protected form(el: any, f: FormState): void {
+    const PS = this.PS;
+    if (f.v !== undefined) el[PS.value!] = String(f.v);
+    if (f.c !== undefined) el[PS.checked!] = f.c === true;
+    if (f.i !== undefined) el[PS.indeterminate!] = f.i === true;
+    if (Array.isArray(f.s)) {
+      el[PS.selectedness!] = f.s[0] === true;
+      el[PS.dirtyness!] = f.s[1] === true;
+    }
+    if (typeof f.x === 'number') el[PS.selectedIndex!] = f.x;
+  }
+
+  /** Focus, storage (when given) and canvases (those given), once the nodes exist. */
+  protected sideTable(data: Pick<PageState, 'focus' | 'canvases'> & { storage?: PageState['storage'] }): void {
+    const PS = this.PS;
+    const document = this.page.birth.windowProps.get('document')!.value as any;
+    document[PS.activeElement!] = data.focus === null ? null : this.node(data.focus);
     const fill = (storage: object | undefined, entries: [string, string][]) => {
       const d = storage ? (storage as Record<symbol, Record<string, string>>)[PS.data!] : undefined;
       if (!d || !Array.isArray(entries)) return;
       for (const k of Object.keys(d)) delete d[k];
       for (const [k, v] of entries) d[String(k)] = String(v);
     };
-    fill(this.page.birth.localStorage, data.storage?.local);
-    fill(this.page.birth.sessionStorage, data.storage?.session);
+    if (data.storage) {
+      fill(this.page.birth.localStorage, data.storage.local);
+      fill(this.page.birth.sessionStorage, data.storage.session);
+    }
     for (const [slot, saved] of data.canvases ?? []) {
       const el = this.node(slot);
       this.page.controller.snapshot.context2d(el);
@@ -470,13 +524,18 @@ export class PageRestore implements HostRestore {
 
   /** Make the node a tuple describes (its descendants appended), in tree order into `list`. */
   private build(document: any, t: Tree, list: object[], forms: [any, FormState][]): object {
+    const [node, kids] = this.makeNode(document, t, forms);
+    list.push(node);
+    if (!Array.isArray(kids)) this.fail('a node whose children are not a list');
+    for (const k of kids) node.appendChild(this.build(document, k as Tree, list, forms));
+    return node;
+  }
+
+  /** The node a tuple describes, without its children (returned beside it, as the tuple gives them). */
+  protected makeNode(document: any, t: Tree, forms: [any, FormState][]): [any, unknown] {
     const PS = this.PS;
     const str = (v: unknown) => String(v);
-    if (typeof t === 'string') {
-      const text = document.createTextNode(t);
-      list.push(text);
-      return text;
-    }
+    if (typeof t === 'string') return [document.createTextNode(t), []];
     if (!Array.isArray(t)) this.fail('a node that is neither a string nor a tuple');
     let node: any;
     let kids: unknown = [];
@@ -519,13 +578,11 @@ export class PageRestore implements HostRestore {
       default:
         this.fail(`a node of type ${String(t[0])}`);
     }
-    list.push(node);
-    if (!Array.isArray(kids)) this.fail('a node whose children are not a list');
-    for (const k of kids) node.appendChild(this.build(document, k as Tree, list, forms));
-    return node;
+    return [node, kids];
   }
 
-  private node(slot: unknown): object {
+  protected node(slot: unknown): object {
+    if (this.byId) return (typeof slot === 'number' && this.byId.get(slot)) || this.fail(`no node ${JSON.stringify(slot)} in the restored document`);
     const n = typeof slot === 'number' ? this.docNodes[slot] : Array.isArray(slot) ? this.detached[slot[0]]?.[slot[1]] : undefined;
     if (!n) this.fail(`no node ${JSON.stringify(slot)} in the restored document`);
     return n;
@@ -561,8 +618,10 @@ export class PageRestore implements HostRestore {
       if (typeof id !== 'number') this.fail('an animation frame that is not a timer id');
       this.page.animationFrames.add(id);
     }
+    // (a kept page, a delta's: only the entries it lacks)
     const { history, historyApi: api } = this.page.birth;
-    for (let i = 1; i < Math.min(data.h, 1000) && api.push; i++) Reflect.apply(api.push, history, [null, '']);
+    const length = api.length ? Number(Reflect.apply(api.length, history, [])) : 1;
+    for (let i = length; i < Math.min(data.h, 1000) && api.push; i++) Reflect.apply(api.push, history, [null, '']);
     if (api.replace) Reflect.apply(api.replace, history, [values[values.length - 1], '']);
   }
 }

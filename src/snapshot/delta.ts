@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
 import { Env, Verifier, type Code, type Frame } from '../interpreter/state';
-import { Capture, checkSettled, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
+import { Capture, checkSettled, lit, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
 import { bufferLength } from '../typed-arrays';
 import { pristineOf } from './pristine';
@@ -23,6 +23,7 @@ import { canonicalOps, readCanonical } from './reader';
 import { precheckDelta } from './delta-precheck';
 import { Restorer, type RestoreTable } from './restore';
 import { checkState } from './delta-check';
+import type { HostRestore } from './host';
 
 export const DELTA_MAGIC = '// snapvm delta';
 export const DELTA_TRAILER = '// end of snapvm delta';
@@ -39,6 +40,8 @@ export interface DeltaState {
   nextUnit: number;
   /** The receiver's verifier, kept from one delta's check to the next (each code verified once). */
   verifier?: Verifier;
+  /** The embedder's side of the state (a page's node table: dom/delta.ts), kept by the embedder's own delta functions. */
+  host?: unknown;
 }
 
 /**
@@ -224,7 +227,7 @@ export function wholeCapture(cap: Capture, full: Snapshot, owners: () => Map<str
  * Capture `engine`: a whole snapshot when there is no agreed `base`, else a delta against it (or a
  * whole snapshot when a delta could not be applied exactly; `fallback` says why).
  */
-export function captureDelta(engine: Engine, base: DeltaState | null, options: Omit<CaptureOptions, 'host' | 'base'> = {}, running: Frame | null = null): DeltaCapture {
+export function captureDelta(engine: Engine, base: DeltaState | null, options: Omit<CaptureOptions, 'base'> = {}, running: Frame | null = null): DeltaCapture {
   checkSettled(engine);
   const seed = base ? baseOf(base) : null;
   const knownUnits = seed ? new Set(seed.units.values()) : null;
@@ -235,6 +238,9 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   const ownersNow = () => (hashesMade ??= ownerHashes(cap));
   const whole = (fallback?: string): DeltaCapture => wholeCapture(cap, full, ownersNow, base, seed, fallback);
   if (!base || !seed) return whole();
+  // an embedder's objects travel in a delta only when it can write its own state as a change
+  const host = options.host;
+  if (host && !host.deltaState) return whole("the embedder's state travels whole");
   const hashes = ownersNow();
   if (engine.modules.modules.size > 0) return whole('the program has modules (deltas cover scripts)');
   // a service's record is written encoded and decoded into a new live record: it cannot change in place
@@ -298,7 +304,8 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   for (const owner of changedFill) {
     if (owner[0] !== 'o') continue;
     const o = objOf(owner) as object;
-    const why = notClearable(engine, o);
+    const hostWhy = isObject(o) ? host?.notClearable?.(o) : undefined; // (undefined: not the embedder's)
+    const why = hostWhy !== undefined ? hostWhy : notClearable(engine, o);
     if (why) return whole(`an object ($o[${byId(owner)}]) ${why}`);
   }
 
@@ -315,6 +322,8 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   if (base.verifier) state.verifier = base.verifier;
   const lines: string[] = [DELTA_MAGIC, `$.delta(${JSON.stringify(base.stateId)}, ${state.nextId}, ${state.nextRec}, ${state.nextUnit});`, ...cap.prelude];
   lines.push(...pick(cap.header, (o) => !knownUnits!.has(byId(o))));
+  // (the embedder's change, before any object: new objects of its own are named by it)
+  if (host?.deltaState) lines.push(`$.hostState(${lit(JSON.stringify(host.deltaState()))});`);
   lines.push('// 1. objects');
   lines.push(...pick(cap.creates, (o) => added.has(o)));
   for (const owner of changedCreation) {
@@ -396,7 +405,7 @@ export const isDelta = (text: string): boolean => text.startsWith(DELTA_MAGIC + 
  * is refused before anything is changed (a DeltaRefused, not `touched`); one whose records hold what
  * their positions must not (delta-check.ts) after it was applied (`touched`).
  */
-export function applyDelta(engine: Engine, state: DeltaState, text: string): DeltaState {
+export function applyDelta(engine: Engine, state: DeltaState, text: string, host: HostRestore | null = null): DeltaState {
   const refuse = (message: string): never => {
     throw new DeltaRefused(message, false);
   };
@@ -420,8 +429,8 @@ export function applyDelta(engine: Engine, state: DeltaState, text: string): Del
   const next = { nextId: state.nextId, nextRec: state.nextRec, nextUnit: state.nextUnit };
   const verifier = state.verifier ?? new Verifier();
   try {
-    const restorer = new Restorer(engine, null, table);
-    const ops: Record<string, unknown> = { ...restorer.operations(), ...deltaOperations(engine, table, hashes, next) };
+    const restorer = new Restorer(engine, host, table);
+    const ops: Record<string, unknown> = { ...restorer.operations(), ...deltaOperations(engine, table, hashes, next, host) };
     if (!readCanonical(text, engine, ops, table.objs)) throw new SnapshotError('damaged delta');
     // typed as a whole restore: records the delta refilled may stand where it does not name them
     checkState(engine, table, verifier);
@@ -432,7 +441,7 @@ export function applyDelta(engine: Engine, state: DeltaState, text: string): Del
   return { stateId: sha256hex(text), table, hashes, ...next, verifier };
 }
 
-function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string, string>, next: { nextId: number; nextRec: number; nextUnit: number }): Record<string, unknown> {
+function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string, string>, next: { nextId: number; nextRec: number; nextUnit: number }, host: HostRestore | null): Record<string, unknown> {
   const vm = engine.vm;
   const realm = engine.realm;
   const bad: (what: string) => never = (what) => {
@@ -441,6 +450,29 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
   const byPath = engine.builtinsByPath;
   const own = (o: object) => Reflect.ownKeys(o);
   let fresh: ReturnType<typeof pristineOf> | null = null;
+  /** An ordinary object emptied as its creation left it (its own properties; a Map's or Set's entries). */
+  const clearOrdinary = (o: unknown) => {
+    if (!isObject(o) || types.isProxy(o)) bad('clear of something that is not an ordinary object');
+    const closure = typeof o === 'function' ? vm.closures.get(o) : undefined;
+    if (types.isMap(o)) Map.prototype.clear.call(o);
+    else if (types.isSet(o)) Set.prototype.clear.call(o);
+    if (Array.isArray(o)) {
+      const d = Reflect.getOwnPropertyDescriptor(o, 'length')!;
+      if (d.writable) Reflect.set(o, 'length', 0);
+    }
+    for (const k of own(o)) {
+      if (closure && (k === 'length' || k === 'name')) continue;
+      const d = Reflect.getOwnPropertyDescriptor(o, k);
+      if (d?.configurable) Reflect.deleteProperty(o, k);
+    }
+    if (closure) {
+      // as a new function has them (a fill writes them only when they differ)
+      for (const [k, v] of [['length', closure.code.length], ['name', closure.code.name]] as const) {
+        const d = Reflect.getOwnPropertyDescriptor(o, k);
+        if (!d || d.configurable) Reflect.defineProperty(o, k, { value: v, writable: false, enumerable: false, configurable: true });
+      }
+    }
+  };
   return {
     delta: (_base: unknown, nextId: unknown, nextRec: unknown, nextUnit: unknown) => {
       if (![nextId, nextRec, nextUnit].every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)) bad('its counters');
@@ -460,28 +492,11 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
     },
     /** Empty a known object that changed, as its creation left it; its fill follows. */
     clear: (o: unknown) => {
-      if (!isObject(o) || types.isProxy(o)) bad('clear of something that is not an ordinary object');
-      const closure = typeof o === 'function' ? vm.closures.get(o) : undefined;
-      if (types.isMap(o)) Map.prototype.clear.call(o);
-      else if (types.isSet(o)) Set.prototype.clear.call(o);
-      if (Array.isArray(o)) {
-        const d = Reflect.getOwnPropertyDescriptor(o, 'length')!;
-        if (d.writable) Reflect.set(o, 'length', 0);
-      }
-      for (const k of own(o)) {
-        if (closure && (k === 'length' || k === 'name')) continue;
-        const d = Reflect.getOwnPropertyDescriptor(o, k);
-        if (d?.configurable) Reflect.deleteProperty(o, k);
-      }
-      if (closure) {
-        // as a new function has them (a fill writes them only when they differ)
-        for (const [k, v] of [['length', closure.code.length], ['name', closure.code.name]] as const) {
-          const d = Reflect.getOwnPropertyDescriptor(o, k);
-          if (!d || d.configurable) Reflect.defineProperty(o, k, { value: v, writable: false, enumerable: false, configurable: true });
-        }
-      }
-      vm.privates.get(o)?.clear();
-      const weak = vm.weakEntries.get(o);
+      // the embedder's object: its expandos emptied by the embedder, its weak entries here
+      const embedders = isObject(o) && host?.clear?.(o) === true;
+      if (!embedders) clearOrdinary(o);
+      vm.privates.get(o as object)?.clear();
+      const weak = vm.weakEntries.get(o as object);
       if (weak) {
         for (const coll of [...weak.keys()]) {
           const del = byPath.get(types.isWeakMap(coll) ? 'globalThis.WeakMap.prototype.delete' : 'globalThis.WeakSet.prototype.delete');

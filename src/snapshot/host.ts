@@ -31,6 +31,14 @@ export interface HostCapture {
   state(): unknown;
   /** The portable section is for the embedder's platform (a browser), not plain Node: how it names its objects there. */
   readonly portable?: PortableHost;
+  /**
+   * For a delta (delta.ts captureDelta): the embedder's state as a change against the state agreed
+   * before (written `$.hostState(data)` before any object, as `state()` is in a whole snapshot). Without
+   * it, an embedder's objects travel in whole snapshots only.
+   */
+  deltaState?(): unknown;
+  /** For a delta: why a claimed object whose expandos changed cannot be emptied and refilled in place (null: it can; undefined: not the embedder's). */
+  notClearable?(o: object): string | null | undefined;
 }
 
 /** The restore side: `$.hostState`, `$.host`, `$.hostLinks` of the snapshot program. */
@@ -38,6 +46,8 @@ export interface HostRestore {
   state(data: unknown): void;
   make(ref: unknown): object;
   links(data: unknown, values: unknown[]): void;
+  /** For a delta (`$.clear` of a claimed object whose expandos changed): empty its expandos; false when `o` is not the embedder's. */
+  clear?(o: object): boolean;
 }
 
 /**

@@ -784,6 +784,12 @@ export function restoreWith<E extends Engine>(code: string, make: () => { engine
   return restoreInto(code, make).engine;
 }
 
+/** `restoreWith`, also returning the table of what it made by id (null when the text ran on the general path): an embedder's start for deltas. */
+export function restoreWithHostTable<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): { engine: E; table: RestoreTable | null } {
+  readHeader(code);
+  return restoreInto(code, make);
+}
+
 /** `restoreWith`, also returning the table of what it made by id (null when the text ran on the general path). */
 function restoreInto<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): { engine: E; table: RestoreTable | null } {
   // (the caller has read the header)

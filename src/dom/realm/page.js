@@ -442,6 +442,9 @@ export function createPage(options) {
     addListener(target, type, listener, capture, once, passive) {
       add.call(target, type, listener, { capture, once, passive });
     },
+    removeListener(target, type, listener, capture) {
+      remove.call(target, type, listener, { capture });
+    },
     canvasOf: (ctx) => (canvas ? canvas.canvasOf(ctx) : null),
     canvasId: (element) => (canvas ? canvas.canvasId(element) : 0),
     context2d: (element) => getContext.call(element, '2d'),
