@@ -280,13 +280,24 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
   // (no argv in its hello: the edge makes no script engine ahead for a page)
   const early = await offload().openEdgeAhead(edge, offload().HOST_LINK);
   current.load();
+  const ours = (engine: Engine) => {
+    if (engine !== current.engine) throw new Error('snapvm: the edge driver asked for a page it was not given');
+    return current;
+  };
+  // after the first whole trip, each direction carries the page's delta, applied on the page kept (dom/delta.ts)
   const host: import('../offload/index').EdgeHost = {
-    wholeBecause: "a page's DOM travels whole: deltas cover the engine's own objects",
-    capture: (engine) => {
-      if (engine !== current.engine) throw new Error('snapvm: the edge driver asked for a page it was not given');
-      return current.snapshot();
-    },
+    wholeBecause: "a page's DOM travels whole",
+    capture: (engine) => ours(engine).snapshot(),
     restore: (code) => (current = Page.restore(code, opts)).engine,
+    deltas: {
+      capture: (engine, agreed) => dom().capturePage(ours(engine), agreed),
+      apply: (engine, agreed, text) => dom().applyPageDelta(ours(engine), agreed, text),
+      restore: (code) => {
+        const r = dom().restorePageForDeltas(code, opts);
+        current = r.page;
+        return { engine: r.page.engine, state: r.state };
+      },
+    },
   };
   let linkAhead: Promise<import('../offload/index').EdgeLink> | undefined = early.linkAhead;
   for (;;) {

@@ -19,7 +19,7 @@ import { types } from 'node:util';
 import { DeltaRefused, SnapshotError, applyDelta, captureDelta, deltaBase, isObject, stateAfterRestore, type DeltaCapture, type DeltaState } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import { Page, type PageOptions } from './page';
-import { PageCapture, PageRestore, expandoKeys, fromAttribute, type FormState, type PageState, type Tree } from './snapshot';
+import { PageCapture, PageRestore, expandoKeys, fromAttribute, isDomObject, type FormState, type PageState, type Tree } from './snapshot';
 
 /** The DOM's side of a page's agreed state (DeltaState.host), as one side holds it. */
 export interface DomAgreed {
@@ -93,10 +93,19 @@ function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<
 
 const storageText = (s: PageState['storage']) => JSON.stringify(s);
 
-/** The window's own properties that are not its birth's (nor happy-dom's internal symbols), in order. */
+/**
+ * The window's own properties that are not its birth's (nor happy-dom's internal symbols), in order — but
+ * those holding a DOM object: happy-dom's named elements (`window.status` for `<p id=status>`) come and go
+ * with the document, in an order a whole restore does not keep either; a delta leaves them in place.
+ */
 function programKeys(page: Page): PropertyKey[] {
   const birth = page.birth;
-  return Reflect.ownKeys(page.window).filter((k) => !(typeof k === 'symbol' && birth.internal.has(k)) && !birth.windowProps.has(k));
+  const w = page.window;
+  return Reflect.ownKeys(w).filter((k) => {
+    if ((typeof k === 'symbol' && birth.internal.has(k)) || birth.windowProps.has(k)) return false;
+    const d = Reflect.getOwnPropertyDescriptor(w, k);
+    return !(d && 'value' in d && isObject(d.value) && isDomObject(page, d.value));
+  });
 }
 
 /** How many leading entries two key lists share. */

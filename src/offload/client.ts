@@ -502,8 +502,8 @@ export interface EdgeRunOptions {
   policy?: OffloadPolicy;
   /**
    * An embedder whose objects are part of the program's state (a page's DOM: `runPageWithEdge` in
-   * cli/main.ts). Its snapshots travel whole both ways (deltas cover the engine's own objects), are
-   * sent in one message (the edge restores a page from the whole text), and a move happens between
+   * cli/main.ts). Its snapshots travel whole both ways unless it gives `deltas` (a page's do: dom/delta.ts),
+   * are sent in one message (the edge restores a page from the whole text), and a move happens between
    * turns only (no mid-turn move).
    */
   host?: EdgeHost;
@@ -519,6 +519,18 @@ export interface EdgeHost {
   capture(engine: Engine): Snapshot;
   /** The program again from a whole snapshot (one the edge sent back); throws if it cannot be restored. */
   restore(code: string): Engine;
+  /**
+   * Its state moves by deltas too (a page: dom/delta.ts): after the first whole trip both sides keep the
+   * program and each trip carries what changed since the state agreed (DeltaState.host holds the embedder's side).
+   */
+  deltas?: {
+    /** A whole snapshot (`agreed` null) or a delta against `agreed`, of the program `engine` runs. */
+    capture(engine: Engine, agreed: DeltaState | null): DeltaCapture;
+    /** A delta from the edge applied in place on the program kept (a DeltaRefused says whether it had begun changing it). */
+    apply(engine: Engine, agreed: DeltaState, text: string): DeltaState;
+    /** The program from a whole snapshot, with the state a delta continues from. */
+    restore(code: string): { engine: Engine; state: DeltaState | null };
+  };
 }
 
 /**
@@ -657,7 +669,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         try {
           // a delta against the state the edge holds (whole the first time); only snapvm restores what
           // goes over the link
-          snap = host ? hostCapture(host, e) : captureDelta(e, agreed, { portable: false });
+          snap = host ? (host.deltas ? host.deltas.capture(e, agreed) : hostCapture(host, e)) : captureDelta(e, agreed, { portable: false });
         } catch (err) {
           if (!(err instanceof SnapshotError)) throw err;
           giveUp(e, `snapvm: cannot offload after turn ${turn}: ${err.message}; running locally`);
@@ -666,7 +678,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       // where the program continues if the edge fails: the engine kept, or (stopped mid-computation) a
       // restore of the snapshot taken there
-      const restoreTaken = (): Engine => (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole }));
+      const restoreTaken = (): Engine => (host ? host.restore(snap.full.code) : (restored = Engine.restore(snap.full.code, { ...options.engineOptions, onConsole })));
       const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
@@ -690,7 +702,17 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       }
       let back: Engine;
       try {
-        if (host) {
+        if (host?.deltas) {
+          // a delta in place on the program kept, or a whole snapshot restored as the embedder restores it
+          if (isDelta(outcome.snapshot)) {
+            agreed = host.deltas.apply(e, snap.state, outcome.snapshot);
+            back = e;
+          } else {
+            const r = host.deltas.restore(outcome.snapshot);
+            back = r.engine;
+            agreed = r.state;
+          }
+        } else if (host) {
           // an embedder's program comes back whole, restored as the embedder restores it
           if (isDelta(outcome.snapshot)) throw new SnapshotError('the edge sent a delta for a state that travels whole');
           back = host.restore(outcome.snapshot);
@@ -708,7 +730,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // a delta refused before it touched the engine leaves it as kept; one that failed halfway
         // did not: the state kept is then the whole snapshot taken before the trip (an embedder's
         // restore makes a fresh engine: the one kept is untouched)
-        current = host || (err instanceof DeltaRefused && !err.touched) ? kept() : restoreTaken();
+        const untouched = host ? !(host.deltas && err instanceof DeltaRefused && err.touched) : err instanceof DeltaRefused && !err.touched;
+        current = untouched ? kept() : restoreTaken();
         giveUp(current, `snapvm: edge ${options.edge} failed mid-offload (the state it sent back cannot be restored: ${(err as Error).message}); continuing locally from the state kept ${where}`);
         continue;
       }

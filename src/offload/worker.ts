@@ -177,17 +177,18 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     const agreed = k?.state;
     if (!k || !agreed) return post({ type: 'error', id, code: 'bad-snapshot', message: 'this session holds no state a delta could apply to (send a whole snapshot)' });
     try {
-      k.state = applyDelta(k.engine, agreed, snapshot);
+      // (a page's delta carries its DOM's change too, applied on the page kept: dom/delta.ts)
+      k.state = k.page ? pageDeltas().applyPageDelta(k.page, agreed, snapshot) : applyDelta(k.engine, agreed, snapshot);
     } catch (e) {
       if (!(e instanceof DeltaRefused)) throw e;
-      if (e.touched) kept = rollBack(agreed, k.whole);
+      if (e.touched) kept = rollBack(agreed, k.whole, !!k.page);
       return post({ type: 'error', id, code: 'bad-snapshot', message: `the delta was refused (${e.message}); ${kept ? "this session's state is as it was" : 'this session holds no state now'}` });
     }
   } else if (isPageSnapshot(snapshot)) {
     kept = null;
     try {
-      const page = restorePage(snapshot);
-      kept = { engine: page.engine, state: null, whole: snapshot, page };
+      const { page, state } = restorePage(snapshot);
+      kept = { engine: page.engine, state, whole: snapshot, page };
     } catch (e) {
       return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
     }
@@ -213,35 +214,44 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
  * has no module root), has the server's host services, and its console output and uncaught errors are
  * forwarded as the engine's are. Its state goes back whole (deltas cover the engine's own objects).
  */
-function restorePage(snapshot: string): Page {
-  const { Page } = require('../dom/index') as typeof import('../dom/index');
+function restorePage(snapshot: string): { page: Page; state: DeltaState | null } {
   let page: Page | undefined;
-  page = Page.restore(snapshot, {
+  const r = pageDeltas().restorePageForDeltas(snapshot, {
     files: false,
     services,
     onConsole: (level, values) => page && post({ type: 'console', id: currentId, level, text: page.engine.format(values) }),
     // an uncaught error in a listener or timer: the page goes on, as a browser's (and the client's) does
     onError: (e) => post({ type: 'console', id: currentId, level: UNCAUGHT, text: e.guestStack || e.summary }),
   });
-  return page;
+  page = r.page;
+  return r;
 }
+
+/** The DOM room's full door (happy-dom's bundle, page deltas), loaded in this worker on its first page only. */
+const pageDeltas = () => require('../dom/index') as typeof import('../dom/index');
 
 /**
  * The agreed state again after a refused delta had begun changing the engine: restored from its whole
  * snapshot (written with the agreed state's ids), under the agreed state's name and owners' hashes.
  */
-function rollBack(agreed: DeltaState, whole: string): typeof kept {
-  const { options, adopt } = serverOptions();
-  let r: ReturnType<typeof Engine.restoreForDeltas>;
+function rollBack(agreed: DeltaState, whole: string, isPage: boolean): typeof kept {
+  let r: { engine: Engine; state: DeltaState | null; page?: Page };
   try {
-    r = Engine.restoreForDeltas(whole, options);
+    if (isPage) {
+      // (a page's whole snapshot names its nodes by the agreed ids: the node table made is the agreed one)
+      const { page, state } = restorePage(whole);
+      r = { engine: page.engine, state, page };
+    } else {
+      const { options, adopt } = serverOptions();
+      r = Engine.restoreForDeltas(whole, options);
+      adopt(r.engine);
+    }
   } catch {
     return null; // (not expected: the text is the edge's own capture) the session then holds no state
   }
   if (!r.state) return null;
-  adopt(r.engine);
   const { stateId, hashes, nextId, nextRec, nextUnit, verifier } = agreed;
-  return { engine: r.engine, state: { ...r.state, stateId, hashes, nextId, nextRec, nextUnit, ...(verifier ? { verifier } : {}) }, whole };
+  return { engine: r.engine, state: { ...r.state, stateId, hashes, nextId, nextRec, nextUnit, ...(verifier ? { verifier } : {}) }, whole, ...(r.page ? { page: r.page } : {}) };
 }
 
 /** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
@@ -295,18 +305,11 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   let back: Pick<DeltaCapture, 'kind' | 'text' | 'full'>;
   const page = kept!.page;
   try {
-    if (page) {
-      // a page goes back whole (its DOM is the DOM room's, which deltas do not cover): no state is
-      // agreed, and the next trip brings the page whole again
-      const full = page.snapshot();
-      back = { kind: 'full', text: full.code, full };
-      kept = null;
-    } else {
-      const d = captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
-      kept!.state = d.state; // agreed once the client applies it (else the client goes on alone)
-      kept!.whole = d.full.code;
-      back = d;
-    }
+    // (a page's delta carries its DOM's change too: dom/delta.ts)
+    const d = page ? pageDeltas().capturePage(page, kept!.state) : captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
+    kept!.state = d.state; // agreed once the client applies it (else the client goes on alone)
+    kept!.whole = d.full.code;
+    back = d;
   } catch (err) {
     if (!(err instanceof SnapshotError)) throw err;
     kept = null;
