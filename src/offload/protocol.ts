@@ -89,6 +89,8 @@ export interface OffloadStats {
   deltaIn?: boolean;
   deltaOut?: boolean;
   fullBytesOut?: number;
+  /** Why what goes back is a whole snapshot where a delta could have gone (DeltaCapture.fallback). */
+  fallbackOut?: string;
   /** A streamed snapshot: its chunks, and the restore time left after its last chunk arrived. */
   chunksIn?: number;
   restoreAfterLastMs?: number;

@@ -302,7 +302,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   stats.runMs = performance.now() - t;
   stats.turns = e.loop.turn - firstTurn;
   t = performance.now();
-  let back: Pick<DeltaCapture, 'kind' | 'text' | 'full'>;
+  let back: Pick<DeltaCapture, 'kind' | 'text' | 'full' | 'fallback'>;
   const page = kept!.page;
   try {
     // (a page's delta carries its DOM's change too: dom/delta.ts)
@@ -319,6 +319,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   stats.bytesOut = Buffer.byteLength(back.text);
   stats.deltaOut = back.kind === 'delta';
   stats.fullBytesOut = back.full.stats.bytes;
+  if (back.fallback) stats.fallbackOut = back.fallback;
   post({ type: 'state', id, snapshot: back.text, stats });
 }
 
