@@ -155,6 +155,12 @@ class PageDeltaCapture extends PageCapture {
     return this.after;
   }
 
+  noDelta(): string | null {
+    this.agreedAfter();
+    const madeDocument = this.changed.some(([id, rec]) => !this.base?.records.has(id) && Array.isArray(rec) && rec[0] === 9);
+    return madeDocument ? "the program made a new document (page deltas carry the page's own document only)" : null;
+  }
+
   deltaState(): unknown {
     const base = this.base!;
     const after = this.agreedAfter();

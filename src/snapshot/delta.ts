@@ -241,6 +241,8 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   // an embedder's objects travel in a delta only when it can write its own state as a change
   const host = options.host;
   if (host && !host.deltaState) return whole("the embedder's state travels whole");
+  const hostWhy = host?.noDelta?.();
+  if (hostWhy) return whole(hostWhy);
   const hashes = ownersNow();
   if (engine.modules.modules.size > 0) return whole('the program has modules (deltas cover scripts)');
   // a service's record is written encoded and decoded into a new live record: it cannot change in place

@@ -37,6 +37,8 @@ export interface HostCapture {
    * it, an embedder's objects travel in whole snapshots only.
    */
   deltaState?(): unknown;
+  /** For a delta, after the walk: why this state of the embedder's must travel whole (null: a delta carries it). */
+  noDelta?(): string | null;
   /** For a delta: why a claimed object whose expandos changed cannot be emptied and refilled in place (null: it can; undefined: not the embedder's). */
   notClearable?(o: object): string | null | undefined;
 }
