@@ -251,3 +251,34 @@ t.test('the whole snapshot a delta-moving page writes restores as a page anywher
   p.click('#p');
   t.same(out, ['clicked'], 'its listener came back with the node named by id');
 });
+
+t.test('the side table travels as a change: focus, history, the page clock and timers, storage, a canvas only when it changed', async (t) => {
+  const { a, b, agreedA, agreedB } = agreedPair(
+    '<!DOCTYPE html><html><body><input id="i"><button id="k">k</button><canvas id="c" width="8" height="8"></canvas><script>const ctx = document.getElementById("c").getContext("2d"); ctx.fillStyle = "#f00"; ctx.fillRect(0, 0, 4, 4);</script></body></html>',
+  );
+  const probe = `JSON.stringify([document.activeElement && document.activeElement.id, history.length, history.state, sessionStorage.getItem('s'), Array.from(ctx.getImageData(0, 0, 8, 8).data).join(''), performance.now()])`;
+  let agreed = [agreedA, agreedB];
+  const pages = [a, b];
+  const steps = [
+    "document.getElementById('i').focus(); history.pushState({ n: 1 }, ''); sessionStorage.setItem('s', 'one'); setTimeout(() => { document.body.dataset.t = 'fired'; }, 40);",
+    "ctx.fillStyle = '#00f'; ctx.fillRect(4, 4, 4, 4); document.getElementById('k').focus();",
+    "history.pushState({ n: 2 }, ''); document.body.dataset.more = 'x';",
+  ];
+  for (const [i, code] of steps.entries()) {
+    const [from, to] = i % 2 ? [pages[1]!, pages[0]!] : [pages[0]!, pages[1]!];
+    const [mine, theirs] = i % 2 ? [agreed[1]!, agreed[0]!] : [agreed[0]!, agreed[1]!];
+    from.engine.evaluateScript(code, `side${i}.js`);
+    const d = capturePage(from, mine);
+    t.equal(d.kind, 'delta', `step ${i}: ${d.fallback ?? 'a delta'}`);
+    const canvases = JSON.parse(JSON.parse(/^\$\.hostState\((".*")\);$/m.exec(d.text)![1]!)).canvases.length;
+    t.equal(canvases, i === 1 ? 1 : 0, `step ${i}: the canvas travels ${i === 1 ? 'once, changed' : 'not at all, unchanged'}`);
+    const next = applyPageDelta(to, theirs, d.text);
+    agreed = i % 2 ? [next, d.state] : [d.state, next];
+    t.equal(to.engine.evaluateScript(probe, 'probe.js'), from.engine.evaluateScript(probe, 'probe.js'), `step ${i}: the same focus, history, storage, pixels and clock`);
+    t.equal(outer(to), outer(from));
+  }
+  // the timer set on the first side fires on the other at the same page time
+  for (const p of pages) await p.engine.runEventLoop();
+  t.equal(outer(b), outer(a));
+  t.match(outer(b), /data-t="fired"/);
+});
