@@ -19,7 +19,7 @@ import { types } from 'node:util';
 import { DeltaRefused, SnapshotError, applyDelta, captureDelta, deltaBase, isObject, stateAfterRestore, type DeltaCapture, type DeltaState } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import { Page, type PageOptions } from './page';
-import { PageCapture, PageRestore, expandoKeys, fromAttribute, isDomObject, type FormState, type PageState, type Tree } from './snapshot';
+import { PageCapture, PageRestore, expandoKeys, fromAttribute, idList, isDomObject, type FormState, type PageState, type Tree } from './snapshot';
 
 /** The DOM's side of a page's agreed state (DeltaState.host), as one side holds it. */
 export interface DomAgreed {
@@ -72,8 +72,8 @@ function flatRecord(t: Tree, take: (t: Tree) => number): { rec: Tree; kids: numb
 
 /** The records of a state written in id mode (the whole snapshot's document and detached trees). */
 function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<number, number[]> } {
-  const ids = state.ids;
-  if (!Array.isArray(ids)) throw new SnapshotError('page snapshot: no node ids (a page that moves by deltas is written with them)');
+  const ids = idList(state.ids);
+  if (!ids) throw new SnapshotError('page snapshot: no node ids (a page that moves by deltas is written with them)');
   const records = new Map<number, string>();
   const kids = new Map<number, number[]>();
   let k = 0;
@@ -139,8 +139,9 @@ class PageDeltaCapture extends PageCapture {
     const records = new Map<number, string>();
     const kids = new Map<number, number[]>();
     let k = 0;
+    const order = idList(st.ids)!;
     const take = (t: Tree): number => {
-      const id = st.ids![k++]!;
+      const id = order[k++]!;
       const r = flatRecord(t, take);
       const text = JSON.stringify(r.rec);
       records.set(id, text);
@@ -241,7 +242,7 @@ class PageDeltaRestore extends PageRestore {
     const ids = new Map<object, number>();
     for (const [id, n] of this.byId) ids.set(n, id);
     const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
-    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc: st.ids![0]!, next: typeof st.next === 'number' ? st.next : st.ids!.length, canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
+    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc: idList(st.ids)![0]!, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
   }
 
   private apply(p: DomDelta): void {
@@ -413,6 +414,13 @@ class PageDeltaRestore extends PageRestore {
     }
     return birth.paths.has(o);
   }
+}
+
+/** One more than the greatest id in use. */
+function nextAfter(m: Map<number, object>): number {
+  let next = 0;
+  for (const id of m.keys()) if (id >= next) next = id + 1;
+  return next;
 }
 
 /** A record's children (ids). */

@@ -45,7 +45,8 @@ export interface PageState {
   clock: number;
   /**
    * Node ids (a page that moves by deltas, dom/delta.ts): the id of each node of `doc`, then of each
-   * detached tree, in tree order; a slot is then a node's id. Absent: a slot is a tree-order index.
+   * detached tree, in tree order, as runs of consecutive ids (first, how many, first, how many…: `idList`);
+   * a slot is then a node's id. Absent: a slot is a tree-order index.
    */
   ids?: number[];
   /** With `ids`: the next id a new node gets. */
@@ -348,7 +349,13 @@ export class PageCapture implements HostCapture {
     };
     if (this.ids) {
       const ids = (list: object[]) => list.map((n) => this.slots.get(n) as number);
-      state.ids = ids(this.docNodes).concat(...this.detached.map(ids));
+      const list = ids(this.docNodes).concat(...this.detached.map(ids));
+      const runs: number[] = [];
+      for (const id of list) {
+        if (runs.length && runs[runs.length - 2]! + runs[runs.length - 1]! === id) runs[runs.length - 1]!++;
+        else runs.push(id, 1);
+      }
+      state.ids = runs;
       state.next = this.next;
     }
     this.lastState = state;
@@ -398,6 +405,18 @@ export class PageCapture implements HostCapture {
         throw new SnapshotError(`a node of type ${String(o[PS.nodeType!])}: page snapshots do not carry it`);
     }
   }
+}
+
+/** A page state's node ids (PageState.ids: runs of consecutive ids) one by one; null when they are not runs of ids (or more than 10⁷). */
+export function idList(runs: unknown): number[] | null {
+  if (!Array.isArray(runs) || runs.length % 2) return null;
+  const out: number[] = [];
+  for (let i = 0; i < runs.length; i += 2) {
+    const [first, count] = [runs[i], runs[i + 1]];
+    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 1 || out.length + count > 1e7) return null;
+    for (let k = 0; k < count; k++) out.push(first + k);
+  }
+  return out;
 }
 
 /** An `on*` attribute's handler, compiled from the attribute (a restore compiles it again when needed). */
@@ -475,10 +494,11 @@ export class PageRestore implements HostRestore {
     });
     if (data.ids !== undefined) {
       const all = this.docNodes.concat(...this.detached);
-      if (!Array.isArray(data.ids) || data.ids.length !== all.length) this.fail('node ids that do not match its nodes');
+      const ids = idList(data.ids);
+      if (!ids || ids.length !== all.length) this.fail('node ids that do not match its nodes');
       this.byId = new Map();
-      data.ids.forEach((id, i) => {
-        if (typeof id !== 'number' || this.byId!.has(id)) this.fail(`a node id ${JSON.stringify(id)} that is not a new number`);
+      ids.forEach((id, i) => {
+        if (this.byId!.has(id)) this.fail(`node id ${id} given twice`);
         this.byId!.set(id, all[i]!);
       });
     }
