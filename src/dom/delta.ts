@@ -227,7 +227,7 @@ class PageDeltaRestore extends PageRestore {
     if (!this.base) return super.state(raw);
     if (this.after) this.fail('a delta with two DOM changes');
     const started = performance.now();
-    const change = checkDomDelta(this.base, raw, this.page);
+    const change = checkDomDelta(this.base, raw);
     this.apply(change);
     this.change = change;
     this.documentMs = performance.now() - started;
@@ -488,7 +488,7 @@ function checkRecord(id: number, rec: unknown): void {
  * result is a forest whose roots are the document and detached trees (each node under one parent, no
  * cycle, no node dropped that is still in the tree). A SnapshotError says what was wrong.
  */
-function checkDomDelta(base: DomAgreed, raw: unknown, page: Page): DomDelta {
+function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   const bad = (what: string): never => {
     throw new SnapshotError(`damaged page delta: ${what}`);
   };
@@ -548,7 +548,6 @@ function checkDomDelta(base: DomAgreed, raw: unknown, page: Page): DomDelta {
     const entries = (v: unknown) => Array.isArray(v) && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string');
     if (!isObject(p.storage) || !entries(p.storage.local) || !entries(p.storage.session)) bad('storage that is not lists of string pairs');
   }
-  void page;
   return p;
 }
 
@@ -601,7 +600,7 @@ export function applyPageDelta(page: Page, agreed: DeltaState, text: string): De
   if (!dom) throw new DeltaRefused('a page delta needs a page that moves by deltas (its agreed state has no node table)', false);
   if (deltaBase(text) === agreed.stateId) {
     try {
-      checkDomDelta(dom, domPartOf(text), page);
+      checkDomDelta(dom, domPartOf(text));
     } catch (e) {
       if (e instanceof SnapshotError) throw new DeltaRefused(e.message, false);
       throw e;
