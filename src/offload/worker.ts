@@ -212,7 +212,8 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
  * A page (a snapshot whose header names one) restored as a page: the DOM room (happy-dom's bundle) is
  * loaded in this worker only now. It reads no file (`files: false`: its fetch and script loads fail, it
  * has no module root), has the server's host services, and its console output and uncaught errors are
- * forwarded as the engine's are. Its state goes back whole (deltas cover the engine's own objects).
+ * forwarded as the engine's are. A snapshot written for deltas (node ids: dom/delta.ts) gives the state
+ * the session keeps, so the page goes back, and comes again, as page deltas.
  */
 function restorePage(snapshot: string): { page: Page; state: DeltaState | null } {
   let page: Page | undefined;
