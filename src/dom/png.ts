@@ -83,34 +83,36 @@ function readHeader(body: Uint8Array, width: number, height: number): { width: n
 /** Undo PNG's per-row filters; `raw` is rows of a filter byte then `rowBytes` bytes. Returns the rows without filter bytes. */
 function unfilter(raw: Buffer, rowBytes: number, height: number, bpp: number): Uint8Array {
   const out = new Uint8Array(rowBytes * height);
+  const none = new Uint8Array(rowBytes); // (the row above the first: zeros)
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (rowBytes + 1)]!;
-    const src = y * (rowBytes + 1) + 1;
-    const row = y * rowBytes;
-    const prev = row - rowBytes; // (the first row has none: its bytes read as 0)
-    const up = (i: number) => (y > 0 ? out[prev + i]! : 0);
+    const x = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+    const cur = out.subarray(y * rowBytes, (y + 1) * rowBytes);
+    const up = y > 0 ? out.subarray((y - 1) * rowBytes, y * rowBytes) : none;
     switch (filter) {
       case 0: // None
-        out.set(raw.subarray(src, src + rowBytes), row);
+        cur.set(x);
         break;
       case 1: // Sub
-        for (let i = 0; i < rowBytes; i++) out[row + i] = raw[src + i]! + (i >= bpp ? out[row + i - bpp]! : 0);
+        for (let i = 0; i < rowBytes; i++) cur[i] = x[i]! + (i >= bpp ? cur[i - bpp]! : 0);
         break;
       case 2: // Up
-        for (let i = 0; i < rowBytes; i++) out[row + i] = raw[src + i]! + up(i);
+        for (let i = 0; i < rowBytes; i++) cur[i] = x[i]! + up[i]!;
         break;
       case 3: // Average
-        for (let i = 0; i < rowBytes; i++) out[row + i] = raw[src + i]! + (((i >= bpp ? out[row + i - bpp]! : 0) + up(i)) >> 1);
+        for (let i = 0; i < bpp; i++) cur[i] = x[i]! + (up[i]! >> 1);
+        for (let i = bpp; i < rowBytes; i++) cur[i] = x[i]! + ((cur[i - bpp]! + up[i]!) >> 1);
         break;
       case 4: // Paeth
-        for (let i = 0; i < rowBytes; i++) {
-          const a = i >= bpp ? out[row + i - bpp]! : 0;
-          const b = up(i);
-          const c = i >= bpp ? up(i - bpp) : 0;
+        for (let i = 0; i < bpp; i++) cur[i] = x[i]! + up[i]!; // (a = c = 0: the predictor is b)
+        for (let i = bpp; i < rowBytes; i++) {
+          const a = cur[i - bpp]!;
+          const b = up[i]!;
+          const c = up[i - bpp]!;
           const pa = Math.abs(b - c);
           const pb = Math.abs(a - c);
           const pc = Math.abs(a + b - 2 * c);
-          out[row + i] = raw[src + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+          cur[i] = x[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
         }
         break;
       default:
