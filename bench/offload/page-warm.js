@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What warming a spare edge worker with the DOM room saves on a session's first page trip, and what it
 // costs a script session's first trip. In a fresh process warmed as a spare worker was before (warmUp, then
-// warmSteps: `script`) or as it is now (then warm.ts's warmPageSteps too: `page`), with the edge's engine
+// warmSteps: `script`) or as it is now (warm.ts's warmPageSteps, then warmSteps: `page`), with the edge's engine
 // options (its ML services): either a client's page snapshot (examples/filter loaded, made by this build)
 // restored as the worker restores a page (Page.restore, files: false), or Octane's earley-boyer streamed
 // restore and first delta capture (as bench/offload/warm.js). CPU ms (process.cpuUsage) and wall ms,
@@ -32,8 +32,9 @@ if (process.argv[2] === '--child') {
   const options = { services, onConsole: () => {} };
   const [, warmMs] = cpu(() => {
     warmUp(options, 20, 1);
-    for (const _ of warmSteps(options));
+    // (the spare's order, worker.ts: a page's steps, then a script session's)
     if (mode === 'page') for (const _ of warmPageSteps(services));
+    for (const _ of warmSteps(options));
   });
   const code = fs.readFileSync(file, 'utf8');
   if (what === 'page') {

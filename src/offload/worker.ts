@@ -337,15 +337,17 @@ port.on('message', (m: WorkerRequest) => {
 // worker is ready. A spare worker (made while the server is idle) goes on warming with a program of a few
 // hundred records, a step at a time, until it is done or a client's first message arrives: by then V8 has
 // compiled the snapshot room's code for heaps of the usual size, and a client waits for one step at most.
-// Then it takes a small page through a page trip's steps, so a first page finds the DOM room compiled.
+// Before that it takes a small page through a page trip's steps, so a first page finds the DOM room compiled.
 const quietOptions = { ...serverOptions().options, onConsole: () => {} };
 warmUp(quietOptions, 20, 1);
 post({ type: 'ready', calibrationMs: calibrate() });
 if (workerData?.spare === true) {
-  // then a page's steps (warm.ts warmPageSteps: happy-dom's bundle compiled, a page restored and captured)
+  // a page's steps first (warm.ts warmPageSteps: happy-dom's bundle compiled, a page restored and
+  // captured), then a script session's: in that order a script's first delta capture costs what it did
+  // without the page (after the page, it cost ~1.7× on earley-boyer; bench/offload/page-warm.js)
   const steps = (function* () {
-    yield* warmSteps(quietOptions);
     yield* warmPageSteps(services);
+    yield* warmSteps(quietOptions);
   })();
   const step = () => {
     try {
