@@ -344,7 +344,7 @@ post({ type: 'ready', calibrationMs: calibrate() });
 if (workerData?.spare === true) {
   // a page's steps first (warm.ts warmPageSteps: happy-dom's bundle compiled, a page restored and
   // captured), then a script session's: in that order a script's first delta capture costs what it did
-  // without the page (after the page, it cost ~1.7× on earley-boyer; bench/offload/page-warm.js)
+  // without the page (with the page's steps last, it cost ~1.7× on earley-boyer; bench/offload/page-warm.js)
   const steps = (function* () {
     yield* warmPageSteps(services);
     yield* warmSteps(quietOptions);
