@@ -84,9 +84,11 @@ function readHeader(body: Uint8Array, width: number, height: number): { width: n
 function unfilter(raw: Buffer, rowBytes: number, height: number, bpp: number): Uint8Array {
   const out = new Uint8Array(rowBytes * height);
   const none = new Uint8Array(rowBytes); // (the row above the first: zeros)
+  // (a plain Uint8Array view: all rows of one kind, so V8 keeps one element access for x, cur and up)
+  const data = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
   for (let y = 0; y < height; y++) {
-    const filter = raw[y * (rowBytes + 1)]!;
-    const x = raw.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
+    const filter = data[y * (rowBytes + 1)]!;
+    const x = data.subarray(y * (rowBytes + 1) + 1, (y + 1) * (rowBytes + 1));
     const cur = out.subarray(y * rowBytes, (y + 1) * rowBytes);
     const up = y > 0 ? out.subarray((y - 1) * rowBytes, y * rowBytes) : none;
     switch (filter) {
