@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Page } from '../src/dom/index';
 import { warmPageSteps } from '../src/offload/warm';
 import { edgeMlServices } from '../src/ml/services';
@@ -15,15 +16,16 @@ const suite = suiteServer(t, 'snapvm-offload-page-apps-', ['--quiet']);
 const { tmp } = suite;
 
 t.test('warmPageSteps: a page made, written out, restored and written out again, a step at a time, reading no file', async (t) => {
-  const read = fs.readFileSync;
+  // (every file the steps read, seen on node:fs's own module object: none may be the page's, which does not exist)
+  const nodeFs = createRequire(__filename)('node:fs') as { readFileSync: (...a: unknown[]) => unknown };
+  const read = nodeFs.readFileSync;
   const files: string[] = [];
-  // (every file the steps read: none may be the page's, which does not exist)
-  (fs as { readFileSync: unknown }).readFileSync = (...a: Parameters<typeof fs.readFileSync>) => (files.push(String(a[0])), read(...a));
+  nodeFs.readFileSync = (...a: unknown[]) => (files.push(String(a[0])), read(...a));
   let steps = 0;
   try {
     for (const _ of warmPageSteps(edgeMlServices())) steps++;
   } finally {
-    (fs as { readFileSync: unknown }).readFileSync = read;
+    nodeFs.readFileSync = read;
   }
   t.ok(steps >= 4, `${steps} steps (a client waits for one at most)`);
   t.ok(files.some((f) => f.endsWith('happy-dom.js')), 'the bundle was read (so the reads were seen)');
