@@ -2,7 +2,7 @@
 // Offloading benchmark (issue 6): run an app locally and offloaded to a `snapvm serve` on this machine,
 // optionally with an emulated slow client and a shaped link, and print one table.
 //
-//   node bench/offload/run.js [--app examples/nbody.js] [--args 20000] [--repeat 3]
+//   node bench/offload/run.js [--app examples/nbody.js | --app PAGE.html] [--args 20000] [--repeat 3]
 //                             [--slowdown 10] [--calibrate] [--period 50] [--mbps 40] [--rtt 20] [--auto]
 //                             [--octane earley-boyer] [--no-stream] [--json results.jsonl] [--probe] [--verbose] [--full-rate 1]
 //                             [--no-pipeline | --pipeline-ab]
@@ -52,6 +52,12 @@ function octaneApp(name) {
 // slower, 40 Mbps / 20 ms, unless given), each 1 run unless --repeat; results to --json (default
 // bench/offload/results-heavy-DATE.jsonl), then report.js's table and speedup.svg
 const suite = option('suite', null);
+// A page app (.html, or a folder with an index.html) runs as `snapvm run PAGE [--edge …]`: it takes no
+// arguments (its sizes are in its HTML), and its visible result is its console output, which must hold its
+// final DOM (the app prints document.body.innerHTML once done: `--edge` and `--steps` do not go together)
+const isPage = (app) => /\.html?$/.test(app) || (app !== '' && fs.existsSync(path.join(app, 'index.html')));
+// a line of serialized DOM (an element's tags) in a page app's output
+const DOM_LINE = /<([a-z][\w-]*)\b[^>]*>.*<\/\1>/m;
 if (suite !== null && suite !== 'heavy') throw new Error(`--suite takes 'heavy', not '${suite}'`);
 // Sizes: about 7–9 s of work at full speed on this machine, so 70–90 s on the client emulated 10× slower
 // (bench/offload/README.md says why: the offloaded client's own fixed CPU, ×10, bounds the speed-up).
@@ -64,10 +70,12 @@ const HEAVY = [
   // no hints: frames on a timer, moved by the automatic decision (--edge-auto); the first frame has no
   // history, so it moves from inside its turn (client.ts, the mid-turn decision), later ones at the turn's start
   { app: 'examples/raytrace.js', args: ['4', '160'], result: /^rendered 4 frames of 160x160$/m, auto: true },
+  // a page: the whole page (DOM, both canvases' pixels) goes to the edge for the filter and comes back whole
+  { app: 'bench/offload/apps/canvas-filter/index.html', args: [], result: /^filtered \d+x\d+, radius \d+, \d+ passes; result canvas checksum \d+$/m },
 ];
 const apps = suite
   ? HEAVY.map((h) => ({ ...h, app: path.join(root, h.app) }))
-  : [{ app: octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js'))), args: option('args', octaneName ? '' : '20000').split(/\s+/).filter(Boolean), result: null, auto: false }];
+  : [{ app: octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js'))), args: option('args', octaneName || isPage(option('app', '')) ? '' : '20000').split(/\s+/).filter(Boolean), result: null, auto: false }];
 const repeat = Number(option('repeat', suite ? '1' : '3'));
 const slowdown = Number(option('slowdown', suite ? '10' : '1'));
 const mbps = Number(option('mbps', suite ? '40' : '0'));
@@ -295,6 +303,7 @@ async function measure(app, appArgs, result, edge, settings, auto) {
     // the same visible result: every line the app printed, and its result line there
     if (o.stdout !== l.stdout) throw new Error(`the offloaded run printed something else than the local run:\n--- local\n${l.stdout}\n--- offloaded\n${o.stdout}`);
     if (result && !result.test(l.stdout)) throw new Error(`the app printed no result line (${result}):\n${l.stdout}`);
+    if (isPage(app) && !DOM_LINE.test(l.stdout)) throw new Error(`the page app printed no DOM (its final document.body.innerHTML, compared offloaded vs locally):\n${l.stdout}`);
     if (!/snapvm: offload 1/.test(o.stderr)) throw new Error(`no offload happened:\n${o.stderr}`);
     output ??= l.stdout;
     local.push(l.ms);
@@ -302,7 +311,7 @@ async function measure(app, appArgs, result, edge, settings, auto) {
     reports.push(o.stderr.split('\n').filter((s) => s.startsWith('snapvm: offload')));
   }
   const outputHash = require('node:crypto').createHash('sha256').update(output).digest('hex');
-  console.log(`same output offloaded as locally in every run: ${output.split('\n').length - 1} lines, sha256 ${outputHash.slice(0, 16)}…${result ? `; result: ${result.exec(output)[0]}` : ''}`);
+  console.log(`same output offloaded as locally in every run: ${output.split('\n').length - 1} lines${isPage(app) ? ' (the final DOM among them)' : ''}, sha256 ${outputHash.slice(0, 16)}…${result ? `; result: ${result.exec(output)[0]}` : ''}`);
   const num = (re, line) => Number((re.exec(line) || [])[1]);
   const first = reports.map((r) => r[0]);
   const row = (name, xs, unit = 'ms') => console.log(`| ${name.padEnd(44)} | ${xs.map((x) => x.toFixed(unit === 'KB' ? 1 : 0).padStart(7)).join(' | ')} | ${median(xs).toFixed(unit === 'KB' ? 1 : 0).padStart(7)} ${unit} |`);

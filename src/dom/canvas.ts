@@ -4,6 +4,8 @@
 // pixels here. The library loads on the first canvas a page draws on, so pages without one never pay.
 import type { Canvas, SKRSContext2D, CanvasGradient } from '@napi-rs/canvas';
 import { typedArrayLength } from '../typed-arrays';
+import { SnapshotError } from '../snapshot/index';
+import { MAX_CANVAS_PIXELS, PngError, decodePng } from './png';
 
 type Service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) => void;
 
@@ -59,16 +61,26 @@ export class PageCanvases {
     return { png: record.canvas.encodeSync('png').toString('base64'), state, lineDash: record.context.getLineDash(), transform: [m.a, m.b, m.c, m.d, m.e, m.f] };
   }
 
-  /** Put saved pixels and state back into canvas `id` (made by the context the restore asked for). */
-  load(id: number, saved: CanvasSnapshot): void {
+  /**
+   * Put saved pixels and state back into canvas `id` (made by the context the restore asked for). The
+   * PNG may be a stranger's: it is decoded in JavaScript (png.ts, never by the native library), must be
+   * the canvas's own size, and its RGBA goes in through putImageData. `name` names the canvas in the
+   * SnapshotError a malformed, oversized or mis-sized PNG gets.
+   */
+  load(id: number, saved: CanvasSnapshot, name = `canvas ${id}`): void {
     const record = this.get(id);
-    const image = new (this.library().Image)();
-    image.src = Buffer.from(saved.png, 'base64');
+    const { width, height } = record.canvas;
+    if (typeof saved?.png !== 'string') throw new SnapshotError(`${name}: its pixels are not a base64 PNG`);
+    let rgba: Uint8ClampedArray;
+    try {
+      rgba = decodePng(Buffer.from(saved.png, 'base64'), width, height);
+    } catch (e) {
+      if (e instanceof PngError) throw new SnapshotError(`${name}: its PNG ${e.message}`);
+      throw e;
+    }
     const ctx = record.context;
-    ctx.save();
-    ctx.globalCompositeOperation = 'copy';
-    ctx.drawImage(image, 0, 0);
-    ctx.restore();
+    // (putImageData ignores the transform, clip, alpha and compositing: the pixels go in as they were)
+    ctx.putImageData(new (this.library().ImageData)(rgba, width, height), 0, 0);
     for (const [name, v] of Object.entries(saved.state)) if (STATE.has(name)) (ctx as unknown as Record<string, unknown>)[name] = v;
     ctx.setLineDash(saved.lineDash);
     const [a, b, c, d, e, f] = saved.transform;
@@ -82,6 +94,7 @@ export class PageCanvases {
       const height = Number(a[2]);
       const old = this.canvases.get(id);
       if (old && old.width === width && old.height === height) return;
+      if (width * height > MAX_CANVAS_PIXELS) throw new RangeError(`canvas: ${width}×${height} is over the budget of ${MAX_CANVAS_PIXELS} pixels`);
       // as in browsers, setting the size clears the canvas and its state
       const canvas = this.library().createCanvas(Math.max(width, 1), Math.max(height, 1));
       this.canvases.set(id, { width, height, canvas, context: canvas.getContext('2d') });

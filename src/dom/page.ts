@@ -221,10 +221,10 @@ export class Page {
     saveBundleCache();
   }
 
-  /** Parse the page's HTML and run it up to the load event (scripts, DOMContentLoaded, load). */
-  load(): void {
+  /** Parse the page's HTML (its file's, or `html`) and run it up to the load event (scripts, DOMContentLoaded, load). */
+  load(html?: string): void {
     const started = performance.now();
-    const html = fs.readFileSync(this.file, 'utf8');
+    html ??= fs.readFileSync(this.file, 'utf8');
     this.controller.load(html);
     this.checkpoint();
     this.timings.load = performance.now() - started;

@@ -538,7 +538,8 @@ export class PageRestore implements HostRestore {
     for (const [slot, saved] of data.canvases ?? []) {
       const el = this.node(slot);
       this.page.controller.snapshot.context2d(el);
-      this.page.canvases.load(this.page.controller.snapshot.canvasId(el), saved);
+      const id = String((el as { id?: unknown }).id ?? '');
+      this.page.canvases.load(this.page.controller.snapshot.canvasId(el), saved, `the <canvas${id ? ` id=${JSON.stringify(id)}` : ''}> at node ${JSON.stringify(slot)}`);
     }
   }
 

@@ -77,3 +77,44 @@ export function* warmSteps(options: EngineOptions, n = 400, rounds = 2): Generat
 export function warmUp(options: EngineOptions, n?: number, rounds?: number): void {
   for (const _ of warmSteps(options, n, rounds));
 }
+
+/**
+ * The page a spare worker takes through a page trip's steps: a document of a few hundred nodes, listeners,
+ * a form field, a pending timer, and a canvas drawn on (its pixels travel as PNG, decoded on restore).
+ */
+export const WARM_PAGE_HTML = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>warm-up</title></head><body>
+<h1 class="title">warm-up</h1><input id="q" value="query"><ul id="list"></ul><canvas id="c" width="64" height="48"></canvas>
+<script>
+const list = document.getElementById('list');
+for (let i = 0; i < 120; i++) { const li = document.createElement('li'); li.className = 'row r' + (i % 3); li.dataset.i = String(i); li.textContent = 'row ' + i; list.appendChild(li); }
+let clicks = 0;
+list.addEventListener('click', (e) => { clicks++; e.target.classList.toggle('on'); });
+const ctx = document.getElementById('c').getContext('2d');
+ctx.fillStyle = '#3a7'; ctx.fillRect(4, 4, 40, 30); ctx.strokeStyle = 'rgba(200, 0, 0, 0.5)'; ctx.strokeRect(10, 10, 30, 20);
+const later = setTimeout(() => { list.firstChild.textContent = 'later'; }, 60000);
+document.getElementById('q').value = 'typed';
+</script></body></html>`;
+
+/**
+ * A page trip's steps in a worker, ahead of any page (a generator: one step per `next()`, as warmSteps):
+ * the DOM room loaded, happy-dom's bundle compiled and evaluated in a page realm, a page born from
+ * WARM_PAGE_HTML (no file is read: `files: false`) and written out, restored as the edge restores a
+ * client's page (the same host `services`), run a turn and written out again. After it V8 has compiled the
+ * bundle and the DOM room's restore and capture, so a client's first page does not pay for that; the
+ * pages themselves are dropped (each page has its own realm: none is handed to a client).
+ */
+export function* warmPageSteps(services: EngineOptions['services']): Generator<void, void, void> {
+  const { Page } = require('../dom/index') as typeof import('../dom/index');
+  const quiet = { files: false, services, onConsole: () => {}, onError: () => {} };
+  const page = new Page('/snapvm-warm-up/index.html', quiet);
+  yield;
+  page.load(WARM_PAGE_HTML);
+  page.click('li');
+  yield;
+  const text = page.snapshot().code;
+  yield;
+  const restored = Page.restore(text, quiet);
+  yield;
+  restored.click('li');
+  restored.snapshot();
+}

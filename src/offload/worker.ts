@@ -8,7 +8,7 @@ import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, Streami
 import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
-import { warmSteps, warmUp } from './warm';
+import { warmPageSteps, warmSteps, warmUp } from './warm';
 import { UNCAUGHT, type ErrorCode, type OffloadStats } from './protocol';
 import { isPageSnapshot } from '../dom/light';
 import type { Page } from '../dom/index';
@@ -342,13 +342,24 @@ port.on('message', (m: WorkerRequest) => {
 // worker is ready. A spare worker (made while the server is idle) goes on warming with a program of a few
 // hundred records, a step at a time, until it is done or a client's first message arrives: by then V8 has
 // compiled the snapshot room's code for heaps of the usual size, and a client waits for one step at most.
+// Before that it takes a small page through a page trip's steps, so a first page finds the DOM room compiled.
 const quietOptions = { ...serverOptions().options, onConsole: () => {} };
 warmUp(quietOptions, 20, 1);
 post({ type: 'ready', calibrationMs: calibrate() });
 if (workerData?.spare === true) {
-  const steps = warmSteps(quietOptions);
+  // a page's steps first (warm.ts warmPageSteps: happy-dom's bundle compiled, a page restored and
+  // captured), then a script session's: in that order a script's first delta capture costs what it did
+  // without the page (with the page's steps last, it cost ~1.7× on earley-boyer; bench/offload/page-warm.js)
+  const steps = (function* () {
+    yield* warmPageSteps(services);
+    yield* warmSteps(quietOptions);
+  })();
   const step = () => {
-    if (stopWarming || steps.next().done) return;
+    try {
+      if (stopWarming || steps.next().done) return;
+    } catch {
+      return; // (a warm-up that fails, e.g. without the DOM bundle, leaves the worker as warm as it got; a page restore reports the cause)
+    }
     setImmediate(step);
   };
   setImmediate(step);
