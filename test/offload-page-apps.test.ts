@@ -48,7 +48,7 @@ t.test('a canvas page offloaded: both canvases travel as PNG (decoded in JavaScr
   const { local, edge } = await sameAsLocal(t, path.join(dir, 'index.html'), suite.server.url);
   t.match(local.stdout, /^filtered 20x14, radius 2, 1 passes; result canvas checksum \d+\n/);
   t.match(local.stdout, /<canvas id="result" width="20" height="14"><\/canvas>/, 'the final DOM is printed');
-  t.match(edge.stderr, /^snapvm: offload 1 after turn \d+: up [\d.]+ KB, whole/, 'it was offloaded');
+  t.match(edge.stderr, /^snapvm: offload 1 after turn \d+: up [\d.]+ KB .*down [\d.]+ KB delta of [\d.]+ KB/, 'it was offloaded, and the page came back as a delta');
 });
 
 t.test('a stranger’s page snapshot with a decompression-bomb PNG: bad-snapshot naming the canvas, and the server goes on', async (t) => {
