@@ -9,6 +9,7 @@
 // before the reader met it, and the start of the statement where it met it, may have been applied
 // to this one).
 import type { Engine } from '../interpreter/index';
+import { CodeFlag } from '../interpreter/state';
 
 class NotCanonical {}
 /** What `$` reads as when nothing is applied (the calls of its operations are reported to `onOp`). */
@@ -42,6 +43,8 @@ const C_e = 101;
 const C_n = 110;
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === C_DOLLAR;
+/** A descriptor literal `{value: v, writable: true, enumerable: false, configurable: false}` (a host record, defineArgs). */
+const isPrototypeDescriptor = (r: Record<string, unknown>): boolean => 'value' in r && r.writable === true && r.enumerable === false && r.configurable === false && !('get' in r) && !('set' in r);
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= C_0 && c <= C_9);
 
 /** What the reader evaluates against; null: only check the form (`canonicalOps`). */
@@ -57,6 +60,8 @@ class Reader {
   pos = 0;
   /** Whether the value just read is a literal (`-` and `void` take literals only). */
   private lit = false;
+  /** Whether the descriptor defineArgs read last was a literal (a host record; any other is a guest value, never read here). */
+  private descLiteral = false;
   private readonly R: Engine['realm']['R'] | null;
   private readonly I: Engine['realm']['intrinsics'] | null;
   /** The realm's own Object.defineProperty (defineArgs). */
@@ -212,7 +217,12 @@ class Reader {
         this.pos++;
         // `$props(o, [k, v, …])`, most of a snapshot: the operation copies its list at once, so the
         // literal is read as a host array (its items are still guest values)
-        const args = this.to === null ? this.list(C_RPAREN) : v === this.to.ops.props ? this.propsArgs() : v === this.defineProperty ? this.defineArgs() : this.list(C_RPAREN);
+        if (this.to !== null && v === this.defineProperty) {
+          v = this.define(this.defineArgs());
+          this.lit = false;
+          continue;
+        }
+        const args = this.to === null ? this.list(C_RPAREN) : v === this.to.ops.props ? this.propsArgs() : this.list(C_RPAREN);
         this.lit = false;
         v = this.call(v, args);
       } else return v;
@@ -301,9 +311,33 @@ class Reader {
       }
       desc = d;
       this.lit = false;
-    } else desc = this.expr();
+      this.descLiteral = true;
+    } else {
+      desc = this.expr();
+      this.descLiteral = false;
+    }
     this.expect(C_RPAREN);
     return [o, key, desc];
+  }
+
+  /**
+   * A call of the realm's Object.defineProperty with `defineArgs`'s arguments. Capture writes every
+   * function's own `prototype` (`$dp(f, "prototype", {value: p, writable: true, enumerable: false,
+   * configurable: false})`). Where `f` is a guest function made from a Code that gives it an own
+   * `prototype` (a constructor or a generator: a data property, never enumerable nor configurable, so
+   * writable or read-only is all that can have changed), an ordinary [[Set]] does the same: OrdinarySet
+   * defines `{value: p}` on the writable property, which is what the full descriptor does to it, and a
+   * read-only one refuses (then the built-in runs and says why). V8 sets it through the function's own
+   * prototype setter, without making the default prototype object first or redefining its accessor.
+   * Anything else (another key or descriptor, any other function) takes the built-in.
+   */
+  private define(args: unknown[]): unknown {
+    const [o, key, d] = args as [unknown, unknown, Record<string, unknown>];
+    if (this.descLiteral && key === 'prototype' && typeof o === 'function' && isPrototypeDescriptor(d)) {
+      const rec = this.to!.engine.vm.closures.get(o);
+      if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.Generator)) !== 0 && Reflect.set(o, 'prototype', d.value, o)) return o;
+    }
+    return this.R!.apply(this.defineProperty as Function, undefined, args);
   }
 
   private primary(): unknown {
