@@ -10,6 +10,7 @@
 // to this one).
 import type { Engine } from '../interpreter/index';
 import { CodeFlag } from '../interpreter/state';
+import { types } from 'node:util';
 
 class NotCanonical {}
 /** What `$` reads as when nothing is applied (the calls of its operations are reported to `onOp`). */
@@ -17,8 +18,11 @@ const OPS = Object.freeze({});
 const NOT = new NotCanonical();
 /** (made once: a regular expression literal in a method is a new object at every call) */
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
+
 /** A character JSON forbids raw in a string. */
 const CONTROL = /[\u0000-\u001f]/;
+/** Strings up to this many characters are read character by character (string()). */
+const SHORT_STRING = 64;
 
 // character codes the reader looks for
 const C_DOLLAR = 36;
@@ -45,6 +49,8 @@ const C_n = 110;
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === C_DOLLAR;
 /** A descriptor literal `{value: v, writable: true, enumerable: false, configurable: false}` (a host record, defineArgs). */
 const isPrototypeDescriptor = (r: Record<string, unknown>): boolean => 'value' in r && r.writable === true && r.enumerable === false && r.configurable === false && !('get' in r) && !('set' in r);
+/** The fields ToPropertyDescriptor reads. */
+const DESCRIPTOR_FIELDS = new Set(['value', 'writable', 'get', 'set', 'enumerable', 'configurable']);
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= C_0 && c <= C_9);
 
 /** What the reader evaluates against; null: only check the form (`canonicalOps`). */
@@ -288,9 +294,11 @@ class Reader {
 
   /**
    * `(o, key, {…})` of a call of the realm's Object.defineProperty (`$dp`, every global): the descriptor
-   * literal is a host record with no prototype, which the built-in reads and never keeps (a guest
+   * literal is a host record holding only the descriptor's own fields, in the literal's order (capture
+   * writes few orders: the records keep few shapes), which the built-in reads and never keeps (a guest
    * object would cost a guest object and four definitions, and would consult the guest's
-   * Object.prototype for `get`/`set`).
+   * Object.prototype for `get`/`set`). Other keys of the literal are read, evaluated and left out:
+   * the built-in reads nothing else.
    */
   private defineArgs(): unknown[] {
     const o = this.expr();
@@ -300,12 +308,13 @@ class Reader {
     let desc: unknown;
     if (this.peek() === C_LBRACE) {
       this.pos++;
-      const d = Object.create(null) as Record<string, unknown>;
+      const d: Record<string, unknown> = {};
       if (!this.eat(C_RBRACE)) {
         do {
           const k = this.ident();
           this.expect(C_COLON);
-          d[k] = this.expr();
+          const v = this.expr();
+          if (DESCRIPTOR_FIELDS.has(k)) d[k] = v;
         } while (this.eat(C_COMMA));
         this.expect(C_RBRACE);
       }
@@ -337,6 +346,9 @@ class Reader {
       const rec = this.to!.engine.vm.closures.get(o);
       if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.Generator)) !== 0 && Reflect.set(o, 'prototype', d.value, o)) return o;
     }
+    // a literal descriptor on an object that is no proxy, under a key that is a property key already: the
+    // host's defineProperty does what the realm's does (a proxy's trap must get a guest descriptor: the realm's)
+    if (this.descLiteral && (typeof key === 'string' || typeof key === 'symbol') && ((typeof o === 'object' && o !== null) || typeof o === 'function') && !types.isProxy(o)) return Object.defineProperty(o, key, d);
     return this.R!.apply(this.defineProperty as Function, undefined, args);
   }
 
@@ -461,10 +473,29 @@ class Reader {
   }
 
   private string(): string {
-    // JSON string syntax (capture writes strings with JSON.stringify): the closing quote is the first one
-    // after an even run of backslashes (the scan runs in V8's indexOf, not character by character here)
+    // JSON string syntax (capture writes strings with JSON.stringify). A short string (most: keys, names)
+    // is read in one pass: the text between the quotes is the string unless it holds an escape (then
+    // JSON.parse reads it); a raw control character is no JSON.
     const s = this.s;
     const start = this.pos;
+    let escaped = false;
+    const stop = start + SHORT_STRING;
+    for (let i = start + 1; i < stop; ) {
+      const c = s.charCodeAt(i);
+      if (c === C_QUOTE) {
+        this.pos = i + 1;
+        return escaped ? this.json(start, i) : s.slice(start + 1, i);
+      }
+      if (c === 92) {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      if (c < 32 || c !== c) throw NOT; // (NaN: the text ended)
+      i++;
+    }
+    // a long one (a unit's source text): the closing quote is the first one after an even run of
+    // backslashes (the scans run in V8's indexOf and regular expressions, not character by character here)
     let end = start;
     for (;;) {
       end = s.indexOf('"', end + 1);
@@ -475,13 +506,15 @@ class Reader {
     }
     this.pos = end + 1;
     const raw = s.slice(start, end + 1);
-    // no escape: the text between the quotes is the string (JSON forbids raw control characters)
-    if (raw.indexOf('\\') < 0) {
-      if (CONTROL.test(raw)) throw NOT;
-      return raw.slice(1, -1);
-    }
+    if (raw.indexOf('\\') >= 0) return this.json(start, end);
+    if (CONTROL.test(raw)) throw NOT;
+    return raw.slice(1, -1);
+  }
+
+  /** The JSON string literal from `start` to the quote at `end`. */
+  private json(start: number, end: number): string {
     try {
-      return JSON.parse(raw) as string;
+      return JSON.parse(this.s.slice(start, end + 1)) as string;
     } catch {
       throw NOT;
     }
