@@ -45,6 +45,7 @@ const C_QUOTE = 34;
 const C_E = 69;
 const C_e = 101;
 const C_n = 110;
+const C_o = 111;
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === C_DOLLAR;
 /** A descriptor literal `{value: v, writable: true, enumerable: false, configurable: false}` (a host record, defineArgs). */
@@ -379,6 +380,12 @@ class Reader {
       const v = this.expr();
       this.expect(C_RPAREN);
       return v;
+    }
+    // `$o`, the object table, most of the names a snapshot reads (not sliced out and looked up)
+    if (c === C_DOLLAR && this.s.charCodeAt(this.pos + 1) === C_o && !isIdentPart(this.s.charCodeAt(this.pos + 2))) {
+      this.pos += 2;
+      this.lit = false;
+      return this.to ? this.to.$o : undefined;
     }
     const name = this.ident();
     this.lit = true;
