@@ -11,7 +11,8 @@ import { Engine as InterpreterEngine, unitCache } from '../src/interpreter/index
 import { Engine } from '../src/index';
 import { TemplateSite } from '../src/interpreter/compiler';
 import { ScopeDesc } from '../src/interpreter/code';
-import { codeTree, compileLazy, declareCode, type Code } from '../src/interpreter/state';
+import { codeTree, compileLazy, declareCode, Verifier, type Code, type EnvShape } from '../src/interpreter/state';
+import { creationsOf } from '../src/interpreter/verify';
 
 const quiet = { onConsole: () => {}, onPrint: () => {} };
 
@@ -98,6 +99,14 @@ for (const src of SOURCES) {
       replayed.every((c, i) => c.consts.every((k, j) => !(k instanceof TemplateSite || k instanceof ScopeDesc || (typeof k === 'object' && k !== null && 'ops' in k)) || k !== compiled[i]!.consts[j])),
       'no Code, layout or template site is shared',
     );
+    // the environment nestings each body creates its functions in (verify.ts, for restore's typed checks), kept
+    // by bytecode for the process: read for the replayed Codes, they are what the uncached walk finds there
+    const first = new Verifier();
+    for (const c of compiled) first.creates(c);
+    const nestings = (list: Code[], creates: (c: Code) => Map<Code, EnvShape[]>) =>
+      list.map((c) => [...creates(c)].map(([child, shapes]) => [list.indexOf(child), shapes.map((sh) => sh.map((d) => (d === 'with' ? d : [c.consts.indexOf(d), d.names])))]));
+    const verifier = new Verifier();
+    t.same(nestings(replayed, (c) => verifier.creates(c)), nestings(replayed, creationsOf), 'shared environment nestings are what the walk finds');
     // only the top level replayed, then every other body replayed or compiled in turn: real compiles over replayed layouts
     const all = new Map(records(src));
     for (const keep of [(k: string) => k === '0', (k: string) => Number(k) % 2 === 0, (k: string) => Number(k) % 2 === 1]) {
