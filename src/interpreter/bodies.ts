@@ -277,19 +277,22 @@ export function replayBody(code: Code, lazy: LazyBody, rt: BodyRuntime): boolean
     if (d.named) copy.file = file;
     return copy;
   });
-  const scopes = lazy.analysis.scopes;
-  for (const st of r.scopes) {
-    const s = scopes.get(st.node)!;
-    s.materialized = st.materialized;
-    s.envSize = st.envSize;
-    if (st.desc >= 0) (s as { desc?: ScopeDesc }).desc = descs[st.desc];
-    for (const [name, captured, index, mapped] of st.decls) {
-      const d = s.decls.get(name)! as Decl & { mapped?: number };
-      d.captured = captured;
-      d.index = index;
-      if (mapped !== undefined) d.mapped = mapped;
+  // the layouts on this engine's scopes (its fork of the unit's analysis: when it is made, if not yet)
+  lazy.analysis.write((a) => {
+    const scopes = a.scopes;
+    for (const st of r.scopes) {
+      const s = scopes.get(st.node)!;
+      s.materialized = st.materialized;
+      s.envSize = st.envSize;
+      if (st.desc >= 0) (s as { desc?: ScopeDesc }).desc = descs[st.desc];
+      for (const [name, captured, index, mapped] of st.decls) {
+        const d = s.decls.get(name)! as Decl & { mapped?: number };
+        d.captured = captured;
+        d.index = index;
+        if (mapped !== undefined) d.mapped = mapped;
+      }
     }
-  }
+  });
   const list = lazy.unit.list;
   for (const ch of r.children) {
     const c = list[ch.index]!;

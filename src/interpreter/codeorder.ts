@@ -10,6 +10,38 @@ import type { Analysis, Node, Scope } from './scope';
 import type { CompileOptions } from './compiler';
 import type { BodyRecipe } from './bodies';
 
+/**
+ * A unit's analysis as one engine compiles it. The compiler writes register, slot and layout assignments
+ * onto Scope/Decl records, so an engine compiles against a fork of the shared analysis (units.ts) — made
+ * at its first real compile: until then the unit's bodies were replayed (bodies.ts), whose writes wait here
+ * and are applied to the fork when it is made.
+ */
+export class UnitAnalysis {
+  private forked: Analysis | null = null;
+  private readonly pending: ((a: Analysis) => void)[] = [];
+  constructor(
+    /** The shared analysis: read-only (what no compile writes, such as strictness). */
+    readonly shared: Analysis,
+  ) {}
+
+  /** This engine's fork, with every write so far. */
+  get(): Analysis {
+    if (!this.forked) {
+      const a = this.shared.fork();
+      for (const w of this.pending) w(a);
+      this.pending.length = 0;
+      this.forked = a;
+    }
+    return this.forked;
+  }
+
+  /** Write on this engine's fork, now or when it is made. */
+  write(w: (a: Analysis) => void): void {
+    if (this.forked) w(this.forked);
+    else this.pending.push(w);
+  }
+}
+
 /** How an uncompiled Code's body is compiled later (compiler.ts `compileLazy`). */
 export class LazyBody {
   /** Set when the parent's body is compiled (it knows the name and kind the function gets: they are written on the Code). */
@@ -19,7 +51,7 @@ export class LazyBody {
   constructor(
     readonly role: 'top' | 'function' | 'field' | 'staticBlock' | 'defaultConstructor',
     readonly node: Node,
-    readonly analysis: Analysis,
+    readonly analysis: UnitAnalysis,
     readonly opts: CompileOptions,
     readonly unit: UnitCodes,
     /** Its index in the unit's pre-order (bodies.ts names a body by it). */
@@ -104,7 +136,7 @@ export interface CodeOrder {
 }
 
 /** Every Code of `program`'s unit as uncompiled shells, in the order of `order` (by default found now). */
-export function unitCodes(program: Node, analysis: Analysis, opts: CompileOptions, order: CodeOrder = codeOrder(program, analysis)): UnitCodes {
+export function unitCodes(program: Node, analysis: UnitAnalysis, opts: CompileOptions, order: CodeOrder = codeOrder(program, analysis.shared)): UnitCodes {
   const unit = new UnitCodes(order);
   const file = opts.file;
   for (let i = 0; i < order.nodes.length; i++) {

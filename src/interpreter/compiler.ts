@@ -4,7 +4,7 @@
 import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
-import { LazyBody, UnitCodes, unitCodes, type CodeOrder } from './codeorder';
+import { LazyBody, UnitCodes, unitCodes, type CodeOrder, type UnitAnalysis } from './codeorder';
 import { recordBody, replayBody, type BodyRuntime } from './bodies';
 
 class Label {
@@ -86,15 +86,17 @@ export class CompileError extends Error {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `analysis`: the program's, made for this compile alone (the compiler writes onto its scopes: units.ts forks a shared one). */
-export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis, order?: CodeOrder): Code {
-  const top = analysis.scopes.get(program)!;
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: UnitAnalysis, order?: CodeOrder): Code {
+  // (the top scope's strictness is no compile's to write: read on the shared analysis)
+  const top = analysis.shared.scopes.get(program)!;
   const unit = unitCodes(program, analysis, opts, order);
   opts.file.codes = unit.list;
   const root = declare(unit.shell(program), kind, '', top.strict, 0, 0, [], '');
   // (a sloppy eval's top level deletes names from its scope: never recorded)
   const lazy = root.lazy as LazyBody;
   if (kind === 'eval' || !replayBody(root, lazy, BODY_RUNTIME)) {
-    const fc = new FunctionCompiler(analysis, top, program, kind, opts, unit, '');
+    const own = analysis.get();
+    const fc = new FunctionCompiler(own, own.scopes.get(program)!, program, kind, opts, unit, '');
     fc.compileTop();
     if (kind !== 'eval') recordBody(root, lazy, fc.touched, BODY_RUNTIME);
   }
@@ -147,8 +149,9 @@ export function compileLazy(code: Code): void {
   if (!lazy) return;
   if (!lazy.declared) throw new Error(`invariant: compiling a Code whose parent body was never compiled`);
   if (replayBody(code, lazy, BODY_RUNTIME)) return;
-  const s = lazy.analysis.scopes.get(lazy.node)!;
-  const fc = new FunctionCompiler(lazy.analysis, s, lazy.node, code.kind, lazy.opts, lazy.unit, code.name);
+  const analysis = lazy.analysis.get();
+  const s = analysis.scopes.get(lazy.node)!;
+  const fc = new FunctionCompiler(analysis, s, lazy.node, code.kind, lazy.opts, lazy.unit, code.name);
   if (lazy.role === 'field') fc.compileField(lazy.node, lazy.staticName);
   else if (lazy.role === 'staticBlock') fc.compileStaticBody();
   else fc.compileBody();
