@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine as InterpreterEngine, GuestError, prepareUnit, unitCache } from '../src/interpreter/index';
 import { Engine } from '../src/index';
-import { emittedCodes } from '../src/interpreter/compiler';
+import { emittedCodes, TemplateSite, PrivateNameDesc } from '../src/interpreter/compiler';
 import { codeTree, CodeFlag, type Code } from '../src/interpreter/state';
 import { Analysis, Scope, Decl } from '../src/interpreter/scope';
 
@@ -190,17 +190,21 @@ t.test('isolation: two engines share only pure data made from the source', async
   t.equal(b.evaluateScript('Object.getPrototypeOf(made) === Array.prototype && made === site()'), true, "engine B's template object is B's");
   t.equal(a.evaluateScript('Object.getPrototypeOf(made) === Array.prototype'), true, "engine A's template object is A's");
   t.not(a.evaluateScript('made'), b.evaluateScript('made'));
-  // nothing an engine made is reachable from the cache: only acorn nodes, plain records, scopes and declarations
-  const allowed = new Set<object | null>([Object.prototype, Array.prototype, Map.prototype, RegExp.prototype, Analysis.prototype, Scope.prototype, Decl.prototype, Object.getPrototypeOf(cached[0]!.ast)]);
+  // nothing an engine made is reachable from the cache: only acorn nodes, plain records, scopes and
+  // declarations, and the records of compiled bodies (interpreter/bodies.ts: bytecode, constants that are
+  // pure data, template sites that never cached a template object)
+  const allowed = new Set<object | null>([Object.prototype, Array.prototype, Map.prototype, RegExp.prototype, Analysis.prototype, Scope.prototype, Decl.prototype, Object.getPrototypeOf(cached[0]!.ast), Int32Array.prototype, Uint8Array.prototype, TemplateSite.prototype, PrivateNameDesc.prototype]);
   const objects = reachable(cached);
-  const stray = [...objects].filter((o) => typeof o === 'function' || !allowed.has(Object.getPrototypeOf(o)));
+  const stray = [...objects].filter((o) => typeof o === 'function' || !allowed.has(Object.getPrototypeOf(o)) || (o instanceof TemplateSite && o.cache !== undefined));
   t.same(stray.map((o) => (typeof o === 'function' ? `function ${o.name}` : Object.getPrototypeOf(o)?.constructor?.name)), [], 'no function, Code, SourceFile, ScopeDesc or realm object');
-  // and the engines' compiled code is their own
+  // and the engines' compiled code is their own: they share bytecode and constants that are pure data
   const ra = a.compile(src, 'shared.js', 'script');
   const rb = b.compile(src, 'shared.js', 'script');
   const inA = reachable([codeTree(ra)]);
-  const sharedObjects = [...reachable([codeTree(rb)])].filter((o) => inA.has(o) && !objects.has(o) && !(o instanceof Int32Array && o.length === 0));
-  t.same(sharedObjects.map((o) => Object.getPrototypeOf(o)?.constructor?.name ?? typeof o), [], 'the two engines compiled Codes share nothing but the cached AST');
+  const pure = new Set<object | null>([Object.prototype, Array.prototype, Int32Array.prototype, PrivateNameDesc.prototype]);
+  const sharedObjects = [...reachable([codeTree(rb)])].filter((o) => inA.has(o) && !objects.has(o) && (typeof o === 'function' || !pure.has(Object.getPrototypeOf(o)) || [...reachable([o])].some((x) => typeof x === 'function' || !pure.has(Object.getPrototypeOf(x)))));
+  t.same(sharedObjects.map((o) => Object.getPrototypeOf(o)?.constructor?.name ?? typeof o), [], 'the two engines compiled Codes share nothing but the cached AST and pure data');
+  t.ok(codeTree(rb).some((c, i) => c.ops.length > 0 && c.ops === codeTree(ra)[i]!.ops), 'the bytecode is shared');
 });
 
 const OCTANE = process.env.OCTANE_DIR ?? path.resolve(__dirname, '..', '..', 'bench-cache', 'octane');

@@ -8,6 +8,39 @@
 import { Code, CodeFlag, SourceFile } from './code';
 import type { Analysis, Node, Scope } from './scope';
 import type { CompileOptions } from './compiler';
+import type { BodyRecipe } from './bodies';
+
+/**
+ * A unit's analysis as one engine compiles it. The compiler writes register, slot and layout assignments
+ * onto Scope/Decl records, so an engine compiles against a fork of the shared analysis (units.ts) — made
+ * at its first real compile: until then the unit's bodies were replayed (bodies.ts), whose writes wait here
+ * and are applied to the fork when it is made.
+ */
+export class UnitAnalysis {
+  private forked: Analysis | null = null;
+  private readonly pending: ((a: Analysis) => void)[] = [];
+  constructor(
+    /** The shared analysis: read-only (what no compile writes, such as strictness). */
+    readonly shared: Analysis,
+  ) {}
+
+  /** This engine's fork, with every write so far. */
+  get(): Analysis {
+    if (!this.forked) {
+      const a = this.shared.fork();
+      for (const w of this.pending) w(a);
+      this.pending.length = 0;
+      this.forked = a;
+    }
+    return this.forked;
+  }
+
+  /** Write on this engine's fork, now or when it is made. */
+  write(w: (a: Analysis) => void): void {
+    if (this.forked) w(this.forked);
+    else this.pending.push(w);
+  }
+}
 
 /** How an uncompiled Code's body is compiled later (compiler.ts `compileLazy`). */
 export class LazyBody {
@@ -18,13 +51,17 @@ export class LazyBody {
   constructor(
     readonly role: 'top' | 'function' | 'field' | 'staticBlock' | 'defaultConstructor',
     readonly node: Node,
-    readonly analysis: Analysis,
+    readonly analysis: UnitAnalysis,
     readonly opts: CompileOptions,
     readonly unit: UnitCodes,
+    /** Its index in the unit's pre-order (bodies.ts names a body by it). */
+    readonly index: number,
   ) {}
 }
 
 export class UnitCodes {
+  /** The order the shells were made in (its records of compiled bodies are shared by the engines of a process: bodies.ts). */
+  constructor(readonly order: CodeOrder) {}
   readonly list: Code[] = [];
   readonly byNode = new Map<Node, Code>();
   /** The shell the compiler fills for `node`; a node the pre-pass did not find is an engine bug. */
@@ -94,16 +131,18 @@ export interface CodeOrder {
   readonly nodes: readonly Node[];
   readonly parents: readonly number[];
   readonly roles: readonly LazyBody['role'][];
+  /** Compiled bodies of this unit, recorded by the first compile in the process (bodies.ts), and each code's children. */
+  readonly bodies: { map: Map<string, BodyRecipe>; kids: number[][] | null };
 }
 
 /** Every Code of `program`'s unit as uncompiled shells, in the order of `order` (by default found now). */
-export function unitCodes(program: Node, analysis: Analysis, opts: CompileOptions, order: CodeOrder = codeOrder(program, analysis)): UnitCodes {
-  const unit = new UnitCodes();
+export function unitCodes(program: Node, analysis: UnitAnalysis, opts: CompileOptions, order: CodeOrder = codeOrder(program, analysis.shared)): UnitCodes {
+  const unit = new UnitCodes(order);
   const file = opts.file;
   for (let i = 0; i < order.nodes.length; i++) {
     const node = order.nodes[i]!;
     const p = order.parents[i]!;
-    const c = shell(file, p < 0 ? null : unit.list[p]!, new LazyBody(order.roles[i]!, node, analysis, opts, unit));
+    const c = shell(file, p < 0 ? null : unit.list[p]!, new LazyBody(order.roles[i]!, node, analysis, opts, unit, i));
     unit.list.push(c);
     unit.byNode.set(node, c);
   }
@@ -219,5 +258,5 @@ export function codeOrder(program: Node, analysis: Analysis): CodeOrder {
   const root = add(program, -1, 'top');
   hoisted(analysis.scopes.get(program), root);
   each(program.body, root);
-  return { nodes, parents, roles };
+  return { nodes, parents, roles, bodies: { map: new Map(), kids: null } };
 }

@@ -4,7 +4,8 @@
 import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
-import { LazyBody, UnitCodes, unitCodes, type CodeOrder } from './codeorder';
+import { LazyBody, UnitCodes, unitCodes, type CodeOrder, type UnitAnalysis } from './codeorder';
+import { recordBody, replayBody, type BodyRuntime } from './bodies';
 
 class Label {
   pos = -1;
@@ -85,12 +86,20 @@ export class CompileError extends Error {
 const IDENT = /^[A-Za-z_$][\w$]*$/;
 
 /** `analysis`: the program's, made for this compile alone (the compiler writes onto its scopes: units.ts forks a shared one). */
-export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: Analysis, order?: CodeOrder): Code {
-  const top = analysis.scopes.get(program)!;
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: UnitAnalysis, order?: CodeOrder): Code {
+  // (the top scope's strictness is no compile's to write: read on the shared analysis)
+  const top = analysis.shared.scopes.get(program)!;
   const unit = unitCodes(program, analysis, opts, order);
   opts.file.codes = unit.list;
   const root = declare(unit.shell(program), kind, '', top.strict, 0, 0, [], '');
-  new FunctionCompiler(analysis, top, program, kind, opts, unit, '').compileTop();
+  // (a sloppy eval's top level deletes names from its scope: never recorded)
+  const lazy = root.lazy as LazyBody;
+  if (kind === 'eval' || !replayBody(root, lazy, BODY_RUNTIME)) {
+    const own = analysis.get();
+    const fc = new FunctionCompiler(own, own.scopes.get(program)!, program, kind, opts, unit, '');
+    fc.compileTop();
+    if (kind !== 'eval') recordBody(root, lazy, fc.touched, BODY_RUNTIME);
+  }
   // in list order, a parent's body is compiled (and its children declared) before its children
   if (!opts.lazy) for (const c of unit.list) if (c.lazy && (c.lazy as LazyBody).declared) compileLazy(c);
   return root;
@@ -139,12 +148,21 @@ export function compileLazy(code: Code): void {
   const lazy = code.lazy as LazyBody | null;
   if (!lazy) return;
   if (!lazy.declared) throw new Error(`invariant: compiling a Code whose parent body was never compiled`);
-  const s = lazy.analysis.scopes.get(lazy.node)!;
-  const fc = new FunctionCompiler(lazy.analysis, s, lazy.node, code.kind, lazy.opts, lazy.unit, code.name);
+  if (replayBody(code, lazy, BODY_RUNTIME)) return;
+  const analysis = lazy.analysis.get();
+  const s = analysis.scopes.get(lazy.node)!;
+  const fc = new FunctionCompiler(analysis, s, lazy.node, code.kind, lazy.opts, lazy.unit, code.name);
   if (lazy.role === 'field') fc.compileField(lazy.node, lazy.staticName);
   else if (lazy.role === 'staticBlock') fc.compileStaticBody();
   else fc.compileBody();
+  recordBody(code, lazy, fc.touched, BODY_RUNTIME);
 }
+
+/** The constants a replayed body (bodies.ts) gets its own copy of: template sites (each caches its template object). */
+const BODY_RUNTIME: BodyRuntime = {
+  isFresh: (k) => k instanceof TemplateSite,
+  fresh: (k) => new TemplateSite((k as TemplateSite).cooked, (k as TemplateSite).raw),
+};
 
 /** Make `code` declared (its name and kind known): compile the bodies of the ancestors that are not yet (a snapshot names any Code of a unit). */
 export function declareCode(code: Code): void {
@@ -187,6 +205,8 @@ class FunctionCompiler {
   /** `arguments` is only passed on by `.apply` (see compileFunction). */
   private lazyArguments = false;
   private readonly calleeNames: number[] = [];
+  /** The scopes this compile wrote layouts on (bodies.ts records them). */
+  readonly touched = new Set<Scope>();
 
   constructor(
     private readonly analysis: Analysis,
@@ -335,6 +355,7 @@ class FunctionCompiler {
   // ---- scopes ----
   /** Assign registers / env slots to a scope's declarations and emit its environment. */
   private enterScope(s: Scope, emitPush = true): void {
+    this.touched.add(s);
     const envNames: string[] = [];
     const envKinds: number[] = [];
     const forceEnv = s.kind === 'module' || (s.fn.containsEval && s.kind !== 'script');
@@ -809,6 +830,7 @@ class FunctionCompiler {
         this.cleanups.push({ type: 'env' });
         const ws = this.analysis.scopes.get(s)!;
         ws.materialized = true;
+        this.touched.add(ws);
         const saved = this.scope;
         this.scope = ws;
         this.statement(s.body);

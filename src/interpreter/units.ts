@@ -11,7 +11,7 @@
 import * as acorn from 'acorn';
 import { Analysis, Node } from './scope';
 import { SourceFile } from './code';
-import { codeOrder, type CodeOrder } from './codeorder';
+import { codeOrder, UnitAnalysis, type CodeOrder } from './codeorder';
 
 export type UnitKind = 'script' | 'module' | 'eval';
 
@@ -153,10 +153,10 @@ export class UnitCache {
     this.hits = this.misses = 0;
   }
 
-  /** The AST and a fork of the analysis of `source` as `file`, parsed at most once while cached. Throws UnitSyntaxError. */
-  unit(source: string, file: string, o: UnitOptions): { ast: Node; analysis: Analysis; order: CodeOrder } {
+  /** The AST and the analysis of `source` as `file` (an engine's, forked at its first compile: UnitAnalysis), parsed at most once while cached. Throws UnitSyntaxError. */
+  unit(source: string, file: string, o: UnitOptions): { ast: Node; analysis: UnitAnalysis; order: CodeOrder } {
     const e = this.entry(source, file, o);
-    return { ast: e.ast, analysis: e.analysis.fork(), order: (e.order ??= codeOrder(e.ast, e.analysis)) };
+    return { ast: e.ast, analysis: new UnitAnalysis(e.analysis), order: (e.order ??= codeOrder(e.ast, e.analysis)) };
   }
 
   /** The cached AST of `source` (read-only: shared by every engine of the process). Throws UnitSyntaxError. */

@@ -515,11 +515,43 @@ export class Verifier {
   creates(code: Code): Map<Code, EnvShape[]> {
     let c = this.cache.get(code)?.creates ?? this.creationCache.get(code);
     if (!c) {
-      c = creations(code);
+      c = sharedCreations(code);
       this.creationCache.set(code, c);
     }
     return c;
   }
+}
+
+/**
+ * `creations` once per bytecode in the process: the Codes that replay one compiled body (bodies.ts)
+ * share its `ops` and have its constants at the same indexes, so the result is kept by `ops` with
+ * functions and layouts as constant indexes, and read again through each Code's own constants.
+ */
+const creationsByOps = new WeakMap<Int32Array, [number, (number | 'with')[][]][]>();
+function sharedCreations(code: Code): Map<Code, EnvShape[]> {
+  compileLazy(code);
+  const consts = code.consts;
+  const known = creationsByOps.get(code.ops);
+  if (known) {
+    const out = new Map<Code, EnvShape[]>();
+    for (const [ci, shapes] of known) out.set(consts[ci] as Code, shapes.map((s) => s.map((d) => (d === 'with' ? d : (consts[d] as ScopeDesc)))));
+    return out;
+  }
+  const c = creations(code);
+  const index = new Map<unknown, number>();
+  consts.forEach((k, i) => {
+    if (typeof k === 'object' && k !== null && !index.has(k)) index.set(k, i);
+  });
+  const rec: [number, (number | 'with')[][]][] = [];
+  for (const [child, shapes] of c) {
+    const ci = index.get(child);
+    const s = shapes.map((shape) => shape.map((d) => (d === 'with' ? d : (index.get(d) ?? -1))));
+    // (a function or layout that is no constant of the code: not kept)
+    if (ci === undefined || s.some((shape) => shape.includes(-1))) return c;
+    rec.push([ci, s]);
+  }
+  if (code.ops.length) creationsByOps.set(code.ops, rec);
+  return c;
 }
 
 /** Verify one Code (uncached): for tests and tools that check the compiler's output. */

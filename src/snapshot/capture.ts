@@ -80,6 +80,25 @@ function sourceLiteral(file: Code['source']): { literal: string; bytes: number }
   return t;
 }
 
+/**
+ * Literals of short strings, which a snapshot writes over and over (property keys, names): a lookup costs
+ * less than JSON.stringify. Strings only (no engine's object); emptied when it grows past its bound.
+ */
+const shortLiterals = new Map<string, string>();
+const SHORT_LITERAL = 32;
+const SHORT_LITERALS_MAX = 4096;
+
+function stringLiteral(v: string): string {
+  if (v.length > SHORT_LITERAL) return JSON.stringify(v);
+  let l = shortLiterals.get(v);
+  if (l === undefined) {
+    if (shortLiterals.size >= SHORT_LITERALS_MAX) shortLiterals.clear();
+    l = JSON.stringify(v);
+    shortLiterals.set(v, l);
+  }
+  return l;
+}
+
 /** A JavaScript literal for a primitive. */
 export function lit(v: unknown): string {
   switch (typeof v) {
@@ -96,7 +115,7 @@ export function lit(v: unknown): string {
     case 'bigint':
       return `${v}n`;
     case 'string':
-      return JSON.stringify(v);
+      return stringLiteral(v);
     default:
       if (v === null) return 'null';
       throw new Error(`snapvm: not a primitive: ${typeof v}`);

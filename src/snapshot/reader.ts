@@ -9,6 +9,8 @@
 // before the reader met it, and the start of the statement where it met it, may have been applied
 // to this one).
 import type { Engine } from '../interpreter/index';
+import { CodeFlag } from '../interpreter/state';
+import { types } from 'node:util';
 
 class NotCanonical {}
 /** What `$` reads as when nothing is applied (the calls of its operations are reported to `onOp`). */
@@ -16,8 +18,11 @@ const OPS = Object.freeze({});
 const NOT = new NotCanonical();
 /** (made once: a regular expression literal in a method is a new object at every call) */
 const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(n)?/y;
+
 /** A character JSON forbids raw in a string. */
 const CONTROL = /[\u0000-\u001f]/;
+/** Strings up to this many characters are read character by character (string()). */
+const SHORT_STRING = 64;
 
 // character codes the reader looks for
 const C_DOLLAR = 36;
@@ -40,8 +45,13 @@ const C_QUOTE = 34;
 const C_E = 69;
 const C_e = 101;
 const C_n = 110;
+const C_o = 111;
 
 const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === C_DOLLAR;
+/** A descriptor literal `{value: v, writable: true, enumerable: false, configurable: false}` (a host record, defineArgs). */
+const isPrototypeDescriptor = (r: Record<string, unknown>): boolean => 'value' in r && r.writable === true && r.enumerable === false && r.configurable === false && !('get' in r) && !('set' in r);
+/** The fields ToPropertyDescriptor reads. */
+const DESCRIPTOR_FIELDS = new Set(['value', 'writable', 'get', 'set', 'enumerable', 'configurable']);
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= C_0 && c <= C_9);
 
 /** What the reader evaluates against; null: only check the form (`canonicalOps`). */
@@ -57,6 +67,8 @@ class Reader {
   pos = 0;
   /** Whether the value just read is a literal (`-` and `void` take literals only). */
   private lit = false;
+  /** Whether the descriptor defineArgs read last was a literal (a host record; any other is a guest value, never read here). */
+  private descLiteral = false;
   private readonly R: Engine['realm']['R'] | null;
   private readonly I: Engine['realm']['intrinsics'] | null;
   /** The realm's own Object.defineProperty (defineArgs). */
@@ -212,7 +224,12 @@ class Reader {
         this.pos++;
         // `$props(o, [k, v, …])`, most of a snapshot: the operation copies its list at once, so the
         // literal is read as a host array (its items are still guest values)
-        const args = this.to === null ? this.list(C_RPAREN) : v === this.to.ops.props ? this.propsArgs() : v === this.defineProperty ? this.defineArgs() : this.list(C_RPAREN);
+        if (this.to !== null && v === this.defineProperty) {
+          v = this.define(this.defineArgs());
+          this.lit = false;
+          continue;
+        }
+        const args = this.to === null ? this.list(C_RPAREN) : v === this.to.ops.props ? this.propsArgs() : this.list(C_RPAREN);
         this.lit = false;
         v = this.call(v, args);
       } else return v;
@@ -278,9 +295,11 @@ class Reader {
 
   /**
    * `(o, key, {…})` of a call of the realm's Object.defineProperty (`$dp`, every global): the descriptor
-   * literal is a host record with no prototype, which the built-in reads and never keeps (a guest
+   * literal is a host record holding only the descriptor's own fields, in the literal's order (capture
+   * writes few orders: the records keep few shapes), which the built-in reads and never keeps (a guest
    * object would cost a guest object and four definitions, and would consult the guest's
-   * Object.prototype for `get`/`set`).
+   * Object.prototype for `get`/`set`). Other keys of the literal are read, evaluated and left out:
+   * the built-in reads nothing else.
    */
   private defineArgs(): unknown[] {
     const o = this.expr();
@@ -290,20 +309,48 @@ class Reader {
     let desc: unknown;
     if (this.peek() === C_LBRACE) {
       this.pos++;
-      const d = Object.create(null) as Record<string, unknown>;
+      const d: Record<string, unknown> = {};
       if (!this.eat(C_RBRACE)) {
         do {
           const k = this.ident();
           this.expect(C_COLON);
-          d[k] = this.expr();
+          const v = this.expr();
+          if (DESCRIPTOR_FIELDS.has(k)) d[k] = v;
         } while (this.eat(C_COMMA));
         this.expect(C_RBRACE);
       }
       desc = d;
       this.lit = false;
-    } else desc = this.expr();
+      this.descLiteral = true;
+    } else {
+      desc = this.expr();
+      this.descLiteral = false;
+    }
     this.expect(C_RPAREN);
     return [o, key, desc];
+  }
+
+  /**
+   * A call of the realm's Object.defineProperty with `defineArgs`'s arguments. Capture writes every
+   * function's own `prototype` (`$dp(f, "prototype", {value: p, writable: true, enumerable: false,
+   * configurable: false})`). Where `f` is a guest function made from a Code that gives it an own
+   * `prototype` (a constructor or a generator: a data property, never enumerable nor configurable, so
+   * writable or read-only is all that can have changed), an ordinary [[Set]] does the same: OrdinarySet
+   * defines `{value: p}` on the writable property, which is what the full descriptor does to it, and a
+   * read-only one refuses (then the built-in runs and says why). V8 sets it through the function's own
+   * prototype setter, without making the default prototype object first or redefining its accessor.
+   * Anything else (another key or descriptor, any other function) takes the built-in.
+   */
+  private define(args: unknown[]): unknown {
+    const [o, key, d] = args as [unknown, unknown, Record<string, unknown>];
+    if (this.descLiteral && key === 'prototype' && typeof o === 'function' && isPrototypeDescriptor(d)) {
+      const rec = this.to!.engine.vm.closures.get(o);
+      if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.Generator)) !== 0 && Reflect.set(o, 'prototype', d.value, o)) return o;
+    }
+    // a literal descriptor on an object that is no proxy, under a key that is a property key already: the
+    // host's defineProperty does what the realm's does (a proxy's trap must get a guest descriptor: the realm's)
+    if (this.descLiteral && (typeof key === 'string' || typeof key === 'symbol') && ((typeof o === 'object' && o !== null) || typeof o === 'function') && !types.isProxy(o)) return Object.defineProperty(o, key, d);
+    return this.R!.apply(this.defineProperty as Function, undefined, args);
   }
 
   private primary(): unknown {
@@ -333,6 +380,12 @@ class Reader {
       const v = this.expr();
       this.expect(C_RPAREN);
       return v;
+    }
+    // `$o`, the object table, most of the names a snapshot reads (not sliced out and looked up)
+    if (c === C_DOLLAR && this.s.charCodeAt(this.pos + 1) === C_o && !isIdentPart(this.s.charCodeAt(this.pos + 2))) {
+      this.pos += 2;
+      this.lit = false;
+      return this.to ? this.to.$o : undefined;
     }
     const name = this.ident();
     this.lit = true;
@@ -427,10 +480,29 @@ class Reader {
   }
 
   private string(): string {
-    // JSON string syntax (capture writes strings with JSON.stringify): the closing quote is the first one
-    // after an even run of backslashes (the scan runs in V8's indexOf, not character by character here)
+    // JSON string syntax (capture writes strings with JSON.stringify). A short string (most: keys, names)
+    // is read in one pass: the text between the quotes is the string unless it holds an escape (then
+    // JSON.parse reads it); a raw control character is no JSON.
     const s = this.s;
     const start = this.pos;
+    let escaped = false;
+    const stop = start + SHORT_STRING;
+    for (let i = start + 1; i < stop; ) {
+      const c = s.charCodeAt(i);
+      if (c === C_QUOTE) {
+        this.pos = i + 1;
+        return escaped ? this.json(start, i) : s.slice(start + 1, i);
+      }
+      if (c === 92) {
+        escaped = true;
+        i += 2;
+        continue;
+      }
+      if (c < 32 || c !== c) throw NOT; // (NaN: the text ended)
+      i++;
+    }
+    // a long one (a unit's source text): the closing quote is the first one after an even run of
+    // backslashes (the scans run in V8's indexOf and regular expressions, not character by character here)
     let end = start;
     for (;;) {
       end = s.indexOf('"', end + 1);
@@ -441,13 +513,15 @@ class Reader {
     }
     this.pos = end + 1;
     const raw = s.slice(start, end + 1);
-    // no escape: the text between the quotes is the string (JSON forbids raw control characters)
-    if (raw.indexOf('\\') < 0) {
-      if (CONTROL.test(raw)) throw NOT;
-      return raw.slice(1, -1);
-    }
+    if (raw.indexOf('\\') >= 0) return this.json(start, end);
+    if (CONTROL.test(raw)) throw NOT;
+    return raw.slice(1, -1);
+  }
+
+  /** The JSON string literal from `start` to the quote at `end`. */
+  private json(start: number, end: number): string {
     try {
-      return JSON.parse(raw) as string;
+      return JSON.parse(this.s.slice(start, end + 1)) as string;
     } catch {
       throw NOT;
     }
