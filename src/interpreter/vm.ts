@@ -584,8 +584,13 @@ export class VM {
     if (o !== null && (typeof o === 'object' || typeof o === 'function')) return this.ops.get(o, key);
     return this.getPrimitive(o, key);
   }
-  /** `o[key]` of the element instructions (GetElem…): V8's lookup in the realm for an object, else the primitive's. */
+  /**
+   * `o[key]` of the element instructions (GetElem, GetElemKeep, GetRegElem): an array's element by a
+   * number is V8's keyed load here, without a call into the realm; else V8's lookup in the realm for an
+   * object, else the primitive's.
+   */
   getElem(o: any, key: any): unknown {
+    if (typeof key === 'number' && Array.isArray(o)) return o[key];
     if (o !== null && (typeof o === 'object' || typeof o === 'function')) return this.ops.get(o, key);
     if (o === undefined || o === null) this.getPrimitive(o, key);
     return this.getPrimitive(o, this.toPropertyKey(key));
@@ -604,6 +609,20 @@ export class VM {
     }
     const proto = this.protoOf[typeof o]!;
     return this.R.get(proto, key, o);
+  }
+  /**
+   * `o[key] = v` of the element stores (SetElem, whose key is a property key already; SetElemRaw and
+   * SetElemPop, whose key is converted here, after the value and the base's check, as the spec orders
+   * them): strict code's store to an array's element by a number is V8's keyed store here (a failure
+   * throws as the realm's would).
+   */
+  setElem(o: any, key: any, v: unknown, strict: boolean): void {
+    if (strict && typeof key === 'number' && Array.isArray(o)) {
+      o[key] = v;
+      return;
+    }
+    if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+    this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
   }
   setV(o: any, key: any, v: unknown, strict: boolean): void {
     if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
@@ -1275,15 +1294,14 @@ export class VM {
           const key = stack[--sp] as any;
           const o = stack[sp - 1] as any;
           frame.sp = sp + 1;
-          // an array's element by a number: V8's keyed load here, without a call into the realm
-          stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+          stack[sp - 1] = this.getElem(o, key);
           break;
         }
         case ExtOp.GetRegElem: {
           const o = stack[ops[pc++]!] as any;
           const key = stack[ops[pc++]!] as any;
           frame.sp = sp;
-          stack[sp] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+          stack[sp] = this.getElem(o, key);
           sp++;
           break;
         }
@@ -1291,32 +1309,19 @@ export class VM {
           const key = stack[sp - 1] as any;
           const o = stack[sp - 2] as any;
           frame.sp = sp;
-          stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+          stack[sp - 1] = this.getElem(o, key);
           break;
         }
-        case Op.SetElem: {
-          const v = stack[--sp];
-          const key = stack[--sp];
-          const o = stack[sp - 1];
-          frame.sp = sp + 2;
-          this.setV(o, key, v, strict);
-          stack[sp - 1] = v;
-          break;
-        }
+        case Op.SetElem:
         case ExtOp.SetElemRaw:
         case ExtOp.SetElemPop: {
-          // o key v -> v (or nothing) ; the key is converted after the value is evaluated (spec order quirk)
+          // o key v -> v (or nothing); SetElemRaw's key is converted after the value is evaluated (spec order quirk)
           const v = stack[--sp];
           const key = stack[--sp];
           const o = stack[sp - 1] as any;
           frame.sp = sp + 2;
-          // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
-          if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
-          else {
-            if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
-            this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
-          }
-          if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
+          this.setElem(o, key, v, strict);
+          if (op !== ExtOp.SetElemPop) stack[sp - 1] = v;
           else sp--;
           break;
         }
