@@ -27,8 +27,8 @@
 // %MapIteratorPrototype%.next; the Set one, Set.prototype[Symbol.iterator] or %SetIteratorPrototype%.next.
 // The other makers (Array.prototype.keys/entries, %TypedArray%.prototype's, Map's, Set.prototype.entries,
 // matchAll) clear none. Why the engine still defines those five: a held iterator's position is V8's hidden
-// state (neither the inspector's internal properties nor a heap snapshot show an array or string
-// iterator's index), so it is counted as it moves, and an iterator moves wherever V8's `next` is called
+// state (the inspector's internal properties show neither an array nor a string iterator's index; a
+// heap snapshot shows an array iterator's source but not its index), so it is counted as it moves, and an iterator moves wherever V8's `next` is called
 // (V8's Array.from, Set, Map, typed array constructors, Object.fromEntries, AggregateError over a held
 // iterator; `Reflect.apply(next, it, [])`; a V8 built-in's callback given a `this`). Only the `next` V8
 // finds sees all of them. A Map or Set iterator's `next` is wrapped to note its end (an exhausted
