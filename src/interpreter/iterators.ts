@@ -97,6 +97,8 @@ export class Iterators {
   private readonly kinds: Record<IteratorKind, KindInfo>;
   private readonly mapSize: Function;
   private readonly setSize: Function;
+  /** V8's Map.prototype.set and delete, Set.prototype.add and delete (the probe's sentinel entry). */
+  private readonly sentinelOps: Record<'map' | 'set', { add: Function; remove: Function }>;
   private inspector: { session: import('node:inspector').Session; key: string } | null = null;
 
   constructor(private readonly realm: Realm) {
@@ -116,6 +118,7 @@ export class Iterators {
     this.regexpExec = g.RegExp.prototype.exec;
     this.mapSize = Object.getOwnPropertyDescriptor(g.Map.prototype, 'size')!.get!;
     this.setSize = Object.getOwnPropertyDescriptor(g.Set.prototype, 'size')!.get!;
+    this.sentinelOps = { map: { add: g.Map.prototype.set, remove: g.Map.prototype.delete }, set: { add: g.Set.prototype.add, remove: g.Set.prototype.delete } };
 
     // the makers: each property that holds the same function gets the same wrapper
     const wrap = (kind: IteratorKind, mode: IteratorMode, holder: object, keys: PropertyKey[], name: string, original = this.kinds[kind].make[mode]!) => {
@@ -267,10 +270,24 @@ export class Iterators {
     const rec = this.made.get(it);
     if (!rec) return null;
     if (rec.done || (rec.kind !== 'map' && rec.kind !== 'set')) return { rec, pos: rec.done ? 0 : rec.pos };
-    const left = this.entriesLeft(it);
+    // V8's preview of a Map/Set iterator at its collection's end finishes it (its HasMore lets go of the
+    // table), so the running program's iterator would then miss the entries added later. A sentinel
+    // entry appended for the probe keeps every cursor short of the end (it is after all of them, and
+    // counted out); deleted again, no iterator can tell it was there (an entry deleted is skipped,
+    // as the spec's emptied record is). No guest code runs: V8's own set/add and delete.
+    const R = this.realm.R;
+    const { add, remove } = this.sentinelOps[rec.kind];
+    const sentinel = {};
+    R.apply(add, rec.source, [sentinel, undefined]);
+    let left: number | null;
+    try {
+      left = this.entriesLeft(it);
+    } finally {
+      R.apply(remove, rec.source, [sentinel]);
+    }
     if (left === null) return null;
-    const size = this.realm.R.apply(rec.kind === 'map' ? this.mapSize : this.setSize, rec.source, []) as number;
-    return { rec, pos: size - left };
+    const size = R.apply(rec.kind === 'map' ? this.mapSize : this.setSize, rec.source, []) as number;
+    return { rec, pos: size - (left - 1) };
   }
 
   /**
