@@ -12,7 +12,8 @@
 // it has passed. A Map/Set iterator's position is the number of live entries before its cursor
 // (entries deleted meanwhile no longer count, later ones count when appended), which is the size
 // minus the entries it has left: those are counted without stepping it and without running guest
-// code (V8's preview of an iterator's entries, through util.inspect or the inspector).
+// code (V8's preview of an iterator's entries, through util.inspect or the inspector, with a sentinel
+// entry in the collection meanwhile: the preview finishes an iterator at the end, `position`).
 //
 // Cost: replacing `Array.prototype[Symbol.iterator]` and %ArrayIteratorPrototype%.next in the realm
 // clears V8's isolate-wide array-iteration protector, so V8 built-ins that iterate arrays (`new Set(a)`,
