@@ -93,8 +93,8 @@ t.test('element loads: the array fast path and the general one', async (t) => {
   t.equal(run('(function (o) { "use strict"; o[1] = 2; return o[1]; })({})'), 2);
   t.equal(run('(function () { var p = Proxy.revocable([], {}); p.revoke(); try { return (function (a, i) { return a[i]; })(p.proxy, 0); } catch (err) { return err instanceof TypeError; } })()'), true, 'a revoked proxy: a TypeError of the guest realm');
   t.equal(run('(function () { try { (function (a, i) { return a[i]; })(new Proxy([], { get() { throw new RangeError("mine"); } }), 0); } catch (err) { return err instanceof RangeError && err.message; } })()'), 'mine');
-  // the other element stores (one VM.setElem): SetElemRaw used as a value, SetElem of a compound
-  // assignment after GetElemKeep, sloppy and strict
+  // the other element stores: SetElemRaw used as a value, SetElem of a compound assignment after
+  // GetElemKeep, sloppy and strict
   t.equal(run('(function (a, i) { "use strict"; var r = a[i] = 7; return r + ":" + a.join(); })([1, 2], 1)'), '7:1,7');
   t.equal(run('(function (a, i) { var r = a[i] = 7; return r + ":" + a.join(); })(Object.freeze([1, 2]), 1)'), '7:1,2', 'sloppy: the value still, the store ignored');
   t.equal(run('(function (a, i) { "use strict"; var r = (a[i] += 10); a[i] *= 2; return r + ":" + a.join(); })([1, 2], 0)'), '11:22,2');
