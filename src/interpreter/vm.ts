@@ -586,10 +586,11 @@ export class VM {
   }
   /**
    * `o[key]` of the element instructions (GetElem…) off their array fast path: V8's lookup in the realm
-   * for an object, else the primitive's. (The fast path is written in each of the three cases in `loop`
-   * on purpose. Moved in here, bench/programs/loop.js, which has no element access at all, ran 1.19× and
-   * 1.29× (once 1.02×) the time in `bench/interp-ab.js`; the three cases made one, 1.25×; a copy of the
-   * same build, 0.95× (2026-11-27, load 8–15): V8's code for the whole of `loop` changes.)
+   * for an object, else the primitive's. (The fast path stays written in each of the three cases in
+   * `loop`: moved in here, it was not shown neutral on the shared machine. In `bench/interp-ab.js`
+   * bench/programs/loop.js, which has no element access at all, ran 1.29×, 1.19×, 1.02× and 0.98× the
+   * time, bubble.js 0.78–1.10×; the three cases made one, loop.js 1.25×; a copy of the same build, loop.js
+   * 0.95× (2026-11-27, load 4–15). V8 compiles `loop` as a whole, so any case can move every other's code.)
    */
   getElem(o: any, key: any): unknown {
     if (o !== null && (typeof o === 'object' || typeof o === 'function')) return this.ops.get(o, key);
