@@ -93,6 +93,15 @@ t.test('element loads: the array fast path and the general one', async (t) => {
   t.equal(run('(function (o) { "use strict"; o[1] = 2; return o[1]; })({})'), 2);
   t.equal(run('(function () { var p = Proxy.revocable([], {}); p.revoke(); try { return (function (a, i) { return a[i]; })(p.proxy, 0); } catch (err) { return err instanceof TypeError; } })()'), true, 'a revoked proxy: a TypeError of the guest realm');
   t.equal(run('(function () { try { (function (a, i) { return a[i]; })(new Proxy([], { get() { throw new RangeError("mine"); } }), 0); } catch (err) { return err instanceof RangeError && err.message; } })()'), 'mine');
+  // the other element stores: SetElemRaw used as a value, SetElem of a compound assignment after
+  // GetElemKeep, sloppy and strict
+  t.equal(run('(function (a, i) { "use strict"; var r = a[i] = 7; return r + ":" + a.join(); })([1, 2], 1)'), '7:1,7');
+  t.equal(run('(function (a, i) { var r = a[i] = 7; return r + ":" + a.join(); })(Object.freeze([1, 2]), 1)'), '7:1,2', 'sloppy: the value still, the store ignored');
+  t.equal(run('(function (a, i) { "use strict"; var r = (a[i] += 10); a[i] *= 2; return r + ":" + a.join(); })([1, 2], 0)'), '11:22,2');
+  t.equal(run('(function (o, i) { o[i] += "b"; return o[i]; })({ 3: "a" }, 3)'), 'ab');
+  t.throws(() => run('(function (a, i) { "use strict"; a[i] += 1; })(Object.freeze([1]), 0)'), /TypeError: Cannot assign to read only property '0'/);
+  t.throws(() => run('(function (a, i) { a[i] = 1; })(undefined, 0)'), /Cannot set properties of undefined \(setting '0'\)/);
+  t.equal(run('(function () { var log = []; var o = {}; var k = { toString() { log.push("key"); return "p"; } }; o[k] = log.push("value"); return log.join() + ":" + o.p; })()'), 'value,key:1', 'the key is converted after the value');
 });
 
 t.test('an error in a fused instruction is reported at its operator', async (t) => {

@@ -12,7 +12,8 @@
 // it has passed. A Map/Set iterator's position is the number of live entries before its cursor
 // (entries deleted meanwhile no longer count, later ones count when appended), which is the size
 // minus the entries it has left: those are counted without stepping it and without running guest
-// code (V8's preview of an iterator's entries, through util.inspect or the inspector).
+// code (V8's preview of an iterator's entries, through util.inspect or the inspector, with a sentinel
+// entry in the collection meanwhile: the preview finishes an iterator at the end, `position`).
 //
 // Cost: replacing `Array.prototype[Symbol.iterator]` and %ArrayIteratorPrototype%.next in the realm
 // clears V8's isolate-wide array-iteration protector, so V8 built-ins that iterate arrays (`new Set(a)`,
@@ -20,6 +21,23 @@
 // wrappers. fast-iteration.ts gives the guest-visible ones back a fast path (`plainIteration` is its
 // test), and the VM steps an iterator whose `next` is one of these wrappers without the call through
 // it (`direct`).
+//
+// Which definitions clear which protector (`node bench/protectors.js`, V8 11.3 / Node 20): the array one,
+// defining `next` on %ArrayIteratorPrototype% or `Symbol.iterator` on any array (Array.prototype is one);
+// the string one, String.prototype[Symbol.iterator] or %StringIteratorPrototype%.next; the Map one,
+// %MapIteratorPrototype%.next; the Set one, Set.prototype[Symbol.iterator] or %SetIteratorPrototype%.next.
+// The other makers (Array.prototype.keys/entries, %TypedArray%.prototype's, Map's, Set.prototype.entries,
+// matchAll) clear none. Why the engine still defines those five: a held iterator's position is V8's hidden
+// state (the inspector's internal properties show neither an array nor a string iterator's index; a
+// heap snapshot shows an array iterator's source but not its index), so it is counted as it moves, and an iterator moves wherever V8's `next` is called
+// (V8's Array.from, Set, Map, typed array constructors, Object.fromEntries, AggregateError over a held
+// iterator; `Reflect.apply(next, it, [])`; a V8 built-in's callback given a `this`). Only the `next` V8
+// finds sees all of them. A Map or Set iterator's `next` is wrapped to note its end (an exhausted
+// iterator and one at its collection's end read the same). And `Array.prototype.values ===
+// Array.prototype[Symbol.iterator]` must hold, so that maker is wrapped under both names. Keeping the
+// protectors would need iterator objects that are the engine's from the realm's start (but the realm's
+// Array.prototype is V8's intrinsic: defining its [Symbol.iterator] clears the protector however early),
+// or every V8 path that can call a function routed through the engine; neither is done.
 import { isObject, type Realm } from './realm';
 import { inspect, types } from 'node:util';
 import { installFastIteration, dataValue, type Plain } from './fast-iteration';
@@ -80,6 +98,8 @@ export class Iterators {
   private readonly kinds: Record<IteratorKind, KindInfo>;
   private readonly mapSize: Function;
   private readonly setSize: Function;
+  /** V8's Map.prototype.set and delete, Set.prototype.add and delete (the probe's sentinel entry). */
+  private readonly sentinelOps: Record<'map' | 'set', { add: Function; remove: Function }>;
   private inspector: { session: import('node:inspector').Session; key: string } | null = null;
 
   constructor(private readonly realm: Realm) {
@@ -99,6 +119,7 @@ export class Iterators {
     this.regexpExec = g.RegExp.prototype.exec;
     this.mapSize = Object.getOwnPropertyDescriptor(g.Map.prototype, 'size')!.get!;
     this.setSize = Object.getOwnPropertyDescriptor(g.Set.prototype, 'size')!.get!;
+    this.sentinelOps = { map: { add: g.Map.prototype.set, remove: g.Map.prototype.delete }, set: { add: g.Set.prototype.add, remove: g.Set.prototype.delete } };
 
     // the makers: each property that holds the same function gets the same wrapper
     const wrap = (kind: IteratorKind, mode: IteratorMode, holder: object, keys: PropertyKey[], name: string, original = this.kinds[kind].make[mode]!) => {
@@ -250,10 +271,24 @@ export class Iterators {
     const rec = this.made.get(it);
     if (!rec) return null;
     if (rec.done || (rec.kind !== 'map' && rec.kind !== 'set')) return { rec, pos: rec.done ? 0 : rec.pos };
-    const left = this.entriesLeft(it);
+    // V8's preview of a Map/Set iterator at its collection's end finishes it (its HasMore lets go of the
+    // table), so the running program's iterator would then miss the entries added later. A sentinel
+    // entry appended for the probe keeps every cursor short of the end (it is after all of them, and
+    // counted out); deleted again, no iterator can tell it was there (an entry deleted is skipped,
+    // as the spec's emptied record is). No guest code runs: V8's own set/add and delete.
+    const R = this.realm.R;
+    const { add, remove } = this.sentinelOps[rec.kind];
+    const sentinel = {};
+    R.apply(add, rec.source, [sentinel, undefined]);
+    let left: number | null;
+    try {
+      left = this.entriesLeft(it);
+    } finally {
+      R.apply(remove, rec.source, [sentinel]);
+    }
     if (left === null) return null;
-    const size = this.realm.R.apply(rec.kind === 'map' ? this.mapSize : this.setSize, rec.source, []) as number;
-    return { rec, pos: size - left };
+    const size = R.apply(rec.kind === 'map' ? this.mapSize : this.setSize, rec.source, []) as number;
+    return { rec, pos: size - (left - 1) };
   }
 
   /**
