@@ -5,6 +5,7 @@ import { Op } from './opcodes';
 import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
 import { LazyBody, UnitCodes, unitCodes, type CodeOrder } from './codeorder';
+import { literalRegExp } from './regexp-compat';
 
 class Label {
   pos = -1;
@@ -1808,7 +1809,7 @@ class FunctionCompiler {
   private literal(e: Node): void {
     const v = e.value;
     if (e.regex) {
-      this.emit(Op.RegExpLiteral, this.k({ pattern: e.regex.pattern, flags: e.regex.flags }));
+      this.emit(Op.RegExpLiteral, this.k(literalRegExp(e.regex.pattern, e.regex.flags)));
       return;
     }
     if (e.bigint !== undefined) {

@@ -8,6 +8,7 @@ import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
 import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls, CompileError, compileLazy } from './compiler';
 import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
+import { rewriteModifiers, RegExpRewriteError } from './regexp-compat';
 
 /** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
 // (an uncompiled Code takes the general path once: prepareCall compiles it)
@@ -2189,7 +2190,12 @@ export class VM {
           break;
         }
         case Op.RegExpLiteral: {
-          const r = consts[ops[pc++]!] as { pattern: string; flags: string };
+          const r = consts[ops[pc++]!] as { pattern: string; flags: string; error?: string };
+          if (r.error !== undefined) {
+            frame.sp = sp;
+            frame.pc = pc;
+            this.throwError('SyntaxError', r.error);
+          }
           stack[sp++] = new this.I.RegExp(r.pattern, r.flags);
           break;
         }
@@ -2469,8 +2475,30 @@ export class VM {
       if (typeof fn !== 'function') {
         this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
       }
-      stack[frame.sp++] = construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
+      stack[frame.sp++] = construct ? (fn === this.I.RegExp ? this.newRegExp(args, newTarget as Function) : this.R.construct(fn, args, newTarget as Function)) : this.R.apply(fn, thisArg, args);
       return null;
+  }
+
+  /**
+   * `new RegExp(…)`: V8's, and when V8 rejects a string pattern with modifier groups, the same
+   * pattern rewritten for it (regexp-compat.ts; a pattern it cannot rewrite is a SyntaxError saying why).
+   */
+  private newRegExp(args: unknown[], newTarget: Function): unknown {
+    try {
+      return this.R.construct(this.I.RegExp, args, newTarget);
+    } catch (e) {
+      const [pattern, flags] = args;
+      if (typeof pattern !== 'string' || (flags !== undefined && typeof flags !== 'string')) throw e;
+      let r: { pattern: string; flags: string } | null;
+      try {
+        r = rewriteModifiers(pattern, flags ?? '');
+      } catch (re) {
+        if (re instanceof RegExpRewriteError) this.throwError('SyntaxError', re.message);
+        throw re;
+      }
+      if (r === null) throw e;
+      return this.R.construct(this.I.RegExp, [r.pattern, r.flags], newTarget);
+    }
   }
 
   readImport(cell: ImportCell): unknown {
