@@ -1823,10 +1823,14 @@ class FunctionCompiler {
     else this.emit(Op.Const, this.k(v));
   }
 
-  private propertyKey(e: Node): void {
+  /**
+   * A member expression's key. `convert` false leaves a computed key's value as it is, for the get or
+   * set to convert: `super[k]` reads the home object's prototype (GetSuperBase) before ToPropertyKey.
+   */
+  private propertyKey(e: Node, convert = true): void {
     if (e.computed) {
       this.expression(e.property);
-      this.emit(Op.ToPropertyKey);
+      if (convert) this.emit(Op.ToPropertyKey);
     } else this.emit(Op.Const, this.k(e.property.name));
   }
 
@@ -1840,7 +1844,7 @@ class FunctionCompiler {
       // GetThisBinding first (an uninitialized `this` throws before the key is evaluated): this home key → home key this
       this.getVar(THIS);
       this.getVar(HOME);
-      this.propertyKey(e);
+      this.propertyKey(e, false);
       this.emit(Op.Rot3);
       this.emit(Op.Rot3);
       this.emit(Op.GetSuper);
@@ -2072,7 +2076,7 @@ class FunctionCompiler {
    * Evaluate a reference for read-modify-write. `load` pushes its value; `store` consumes the
    * value on top of the stack (every kind of reference leaves the stack as it found it).
    */
-  private reference(t: Node): { load: () => void; store: () => void } {
+  private reference(t: Node, storeOnly = false): { load: () => void; store: () => void } {
     if (t.type === 'Identifier') {
       if (this.resolve(t.name) === 'dynamic') {
         // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it
@@ -2082,7 +2086,7 @@ class FunctionCompiler {
       }
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
     }
-    if (t.type === 'ParenthesizedExpression') return this.reference(t.expression);
+    if (t.type === 'ParenthesizedExpression') return this.reference(t.expression, storeOnly);
     if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
     // A member reference is its parts in registers (evaluated once) and a get / set instruction.
     const member = (pushParts: () => void, get: Op, set: Op) => ({
@@ -2107,7 +2111,9 @@ class FunctionCompiler {
       this.emit(Op.SetReg, self);
       this.getVar(HOME);
       this.emit(Op.SetReg, home);
-      this.propertyKey(t);
+      // (a plain store leaves the key to SetSuper, which reads the base first; a read-modify-write
+      // converts it here, once, as its get and set must see the same key)
+      this.propertyKey(t, !storeOnly);
       this.emit(Op.SetReg, key);
       return member(() => {
         this.emit(Op.GetReg, home);
@@ -2202,7 +2208,7 @@ class FunctionCompiler {
         }
         return;
       }
-      const ref = this.reference(t);
+      const ref = this.reference(t, true);
       this.expression(e.right);
       this.emit(Op.Dup);
       ref.store();

@@ -1977,7 +1977,7 @@ export class VM {
           const home = stack[sp - 1] as object;
           frame.sp = sp + 2;
           const proto = this.R.getPrototypeOf(home);
-          if (proto === null) this.throwError('TypeError', `Cannot read properties of null (reading '${String(key)}')`);
+          if (proto === null) this.throwError('TypeError', typeof key === 'object' || typeof key === 'function' ? 'Cannot read properties of null' : `Cannot read properties of null (reading '${String(key)}')`);
           stack[sp - 1] = this.R.get(proto, key, thisv);
           break;
         }
