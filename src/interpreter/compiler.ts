@@ -633,7 +633,7 @@ class FunctionCompiler {
       this.disposing(node.body.body, () => {
         for (const st of node.body.body) this.statement(st);
       });
-      this.emitReturnValue(() => this.emit(Op.Undef));
+      this.emitReturnValue(() => this.emit(Op.Undef), false);
     } else {
       this.expression(node.body);
       this.emit(Op.Return);
@@ -716,8 +716,8 @@ class FunctionCompiler {
         if (s.argument && (this.inTailPosition() || (this.kind !== 'asyncGenerator' && this.cleanups.every((c) => c.type === 'env')))) this.tailReturn(s.argument);
         else if (s.argument) {
           const arg = s.argument;
-          this.emitReturnValue(() => this.expression(arg));
-        } else this.emitReturnValue(() => this.emit(Op.Undef));
+          this.emitReturnValue(() => this.expression(arg), true);
+        } else this.emitReturnValue(() => this.emit(Op.Undef), false);
         return;
       case 'IfStatement': {
         this.setCompletionUndefined();
@@ -1050,9 +1050,14 @@ class FunctionCompiler {
     }
   }
 
-  private emitReturnValue(value: () => void): void {
+  /**
+   * Return the value `value` pushes. `awaited`: an async generator awaits it first, as `return expr`
+   * does (ecma262 §15.5.4, ES2025 ReturnStatement); `return;`, the end of the body and a `return()`
+   * resumption (awaited by the yield itself) do not.
+   */
+  private emitReturnValue(value: () => void, awaited: boolean): void {
     value();
-    if (this.kind === 'asyncGenerator') this.emitAwait();
+    if (awaited && this.kind === 'asyncGenerator') this.emitAwait();
     if (this.cleanups.some((c) => c.type !== 'env')) {
       this.emit(Op.SetReg, this.retReg);
       this.jumpOut(this.cleanups.length, null, false);
@@ -2288,7 +2293,7 @@ class FunctionCompiler {
       this.emit(Op.SetReg, received);
       this.jump(Op.Jump, loop);
       this.place(ret);
-      this.emitReturnValue(() => {});
+      this.emitReturnValue(() => {}, true);
       this.place(done);
       return;
     }
@@ -2300,7 +2305,7 @@ class FunctionCompiler {
     this.jump(Op.Resume, normal);
     // return requested: run finally blocks and return the value
     if (this.kind === 'asyncGenerator') this.emitAwait();
-    this.emitReturnValue(() => {});
+    this.emitReturnValue(() => {}, false);
     this.place(normal);
   }
 

@@ -212,7 +212,7 @@ export interface VMHost {
   directEval(vm: VM, frame: Frame, source: unknown, strict: boolean): unknown;
   importMeta(module: unknown): object;
   dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object;
-  asyncGeneratorYield?(frame: Frame, value: unknown): void;
+  asyncGeneratorYield?(frame: Frame, value: unknown): { value: unknown; kind: number } | null;
 }
 
 const enum Resume {
@@ -1689,12 +1689,18 @@ export class VM {
           frame.pc = pc;
           const f = frame;
           f.gen!.state = 'suspendedYield';
-          this.depth--;
           let result: unknown;
           if (f.gen!.async) {
-            (this.host as any).asyncGeneratorYield(f.gen, value);
+            const next = (this.host as any).asyncGeneratorYield(f.gen, value) as { value: unknown; kind: number } | null;
+            if (next !== null) {
+              // ES2025 AsyncGeneratorYield: with a request queued the generator goes on at once, as resumed by it
+              f.stack[f.sp++] = next.value;
+              f.stack[f.sp++] = next.kind;
+              return REENTER;
+            }
             result = undefined;
           } else result = op === ExtOp.YieldRaw ? value : this.iterResult(value, false);
+          this.depth--;
           // generator frames are always resumed from host code (next/throw/return)
           this.current = f.caller;
           f.boundary = false;
