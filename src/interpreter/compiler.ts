@@ -1859,7 +1859,9 @@ class FunctionCompiler {
       }
       return;
     }
-    this.expression(e.object);
+    // (a call on the spine of an optional chain, `a?.b.c(x).d`, stays in the chain: expression() would leave it)
+    if (this.chain && e.object.type === 'CallExpression') this.call(e.object);
+    else this.expression(e.object);
     if (e.optional) this.optionalCheck(1);
     this.pos(e);
     if (e.property.type === 'PrivateIdentifier') {
@@ -1887,7 +1889,8 @@ class FunctionCompiler {
       }
     }
     if (c.type === 'ParenthesizedExpression') return this.callee(c.expression);
-    this.expression(c);
+    if (this.chain && c.type === 'CallExpression') this.call(c);
+    else this.expression(c);
     this.emit(Op.Undef);
   }
 
