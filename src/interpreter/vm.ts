@@ -631,6 +631,11 @@ export class VM {
     if (typeof f !== 'function') return false;
     const rec = this.closures.get(f);
     if (rec) return (rec.code.flags & CodeFlag.Constructor) !== 0;
+    // a proxy or bound function has [[Construct]] when its target does (asked without running a trap)
+    const proxy = this.proxies.get(f);
+    if (proxy !== undefined) return this.isConstructor(proxy.target);
+    const bound = this.boundFunctions.get(f);
+    if (bound !== undefined) return this.isConstructor(bound.target);
     try {
       this.R.construct(String, [], f);
       return true;
@@ -1763,7 +1768,11 @@ export class VM {
   /** A constructor's frame returned a non-object `value`: the object `new` gives. */
   private constructResult(f: Frame, value: unknown): unknown {
     if (f.code.flags & CodeFlag.Derived) {
-      if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+      if (value !== undefined) {
+        // thrown by [[Construct]] after the body has returned: no handler of the constructor's own sees it
+        f.pc = f.code.ops.length + 1;
+        this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+      }
       return this.derivedThis(f);
     }
     return f.thisValue;
@@ -2115,7 +2124,7 @@ export class VM {
             if (sup === null) {
               protoParent = null;
             } else {
-              if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${describe(sup)} is not a constructor or null`);
+              if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${this.proxies.get(sup as object) !== undefined ? 'a proxy' : describe(sup)} is not a constructor or null`);
               const pp = this.ops.get(sup, 'prototype') as any;
               if (pp !== null && typeof pp !== 'object' && typeof pp !== 'function') this.throwError('TypeError', 'Class extends value does not have valid prototype property');
               protoParent = pp;
