@@ -531,10 +531,11 @@ export class Analysis {
   }
 
   private classNode(n: Node, scope: Scope): void {
-    if (n.superClass) this.node(n.superClass, scope);
     const s = this.newScope('class', n, scope, true);
     if (n.id) s.declare(n.id.name, 'const');
     for (const el of n.body.body) if (el.key?.type === 'PrivateIdentifier') s.declare('#' + el.key.name, 'const');
+    // the heritage is evaluated in the class scope (its name in TDZ) and is strict code (ecma262 §15.7.14)
+    if (n.superClass) this.node(n.superClass, s);
     for (const el of n.body.body) {
       if (el.computed) this.node(el.key, s);
       if (el.type === 'MethodDefinition') this.fn(el.value, s);
