@@ -983,6 +983,14 @@ class FunctionCompiler {
         continue;
       }
       this.pos(d);
+      if (s.kind === 'var' && d.id.type === 'Identifier' && this.resolve(d.id.name) === 'dynamic') {
+        // under `with` or a sloppy direct eval the binding is resolved before the initializer (which may delete it)
+        const ref = this.reg(), k = this.k(d.id.name);
+        this.emit(ExtOp.ResolveNameRef, k, ref);
+        this.namedExpression(d.init, d.id.name);
+        this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
+        continue;
+      }
       this.namedExpression(d.init, d.id.type === 'Identifier' ? d.id.name : '');
       if (s.kind === 'using' || s.kind === 'await using') this.usingAdd(s.kind);
       this.bindPattern(d.id, s.kind !== 'var');
