@@ -2736,6 +2736,13 @@ export class VM {
     }
     if (!varEnv) {
       for (const n of names) if (this.globalLex.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+      // steps 8-10: CanDeclareGlobalFunction / CanDeclareGlobalVar for every name before any is created
+      const g = this.global;
+      for (const n of d.functions) {
+        const desc = this.R.getOwnPropertyDescriptor(g, n);
+        if (desc ? !(desc.configurable || ('value' in desc && desc.writable && desc.enumerable)) : !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global function ${n}`);
+      }
+      for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
       return;
     }
