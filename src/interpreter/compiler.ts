@@ -2201,8 +2201,10 @@ class FunctionCompiler {
         return;
       }
       if (t.type === 'Identifier') {
-        // The reference is resolved before the value (matters under `with`).
-        this.namedExpression(e.right, t.name);
+        // The reference is resolved before the value (matters under `with`). A parenthesized name,
+        // `(f) = function () {}`, names nothing (IsIdentifierRef of a cover grammar is false); acorn
+        // drops the parentheses, so the assignment starting before its target says they were there.
+        this.namedExpression(e.right, e.start === t.start ? t.name : '');
         this.emit(Op.Dup);
         this.setVar(t.name, false);
         return;
