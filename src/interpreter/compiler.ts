@@ -884,7 +884,7 @@ class FunctionCompiler {
       if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'class' && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const' && (r.decl as { mapped?: number }).mapped === undefined) {
         // a `let` written after its declaration (in its own function) is surely initialized
         const checked = r.decl.lexical && !(e.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement');
-        if (e.operator === '=') this.namedExpression(e.right, e.left.name);
+        if (e.operator === '=') this.namedExpression(e.right, e.start === e.left.start ? e.left.name : '');
         else {
           this.getVar(e.left.name, e.left);
           this.expression(e.right);
@@ -2204,6 +2204,15 @@ class FunctionCompiler {
         // The reference is resolved before the value (matters under `with`). A parenthesized name,
         // `(f) = function () {}`, names nothing (IsIdentifierRef of a cover grammar is false); acorn
         // drops the parentheses, so the assignment starting before its target says they were there.
+        if (this.resolve(t.name) === 'dynamic') {
+          // under `with` or a sloppy direct eval the binding is resolved before the value is evaluated
+          const ref = this.reg(), k = this.k(t.name);
+          this.emit(ExtOp.ResolveNameRef, k, ref);
+          this.namedExpression(e.right, e.start === t.start ? t.name : '');
+          this.emit(Op.Dup);
+          this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
+          return;
+        }
         this.namedExpression(e.right, e.start === t.start ? t.name : '');
         this.emit(Op.Dup);
         this.setVar(t.name, false);
