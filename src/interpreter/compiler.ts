@@ -6,6 +6,7 @@ import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, bou
 import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
 import { LazyBody, UnitCodes, unitCodes, type CodeOrder, type UnitAnalysis } from './codeorder';
 import { recordBody, replayBody, type BodyRuntime } from './bodies';
+import { literalRegExp } from './regexp-compat';
 
 class Label {
   pos = -1;
@@ -653,7 +654,7 @@ class FunctionCompiler {
       this.disposing(node.body.body, () => {
         for (const st of node.body.body) this.statement(st);
       });
-      this.emitReturnValue(() => this.emit(Op.Undef));
+      this.emitReturnValue(() => this.emit(Op.Undef), false);
     } else {
       this.expression(node.body);
       this.emit(Op.Return);
@@ -736,8 +737,8 @@ class FunctionCompiler {
         if (s.argument && (this.inTailPosition() || (this.kind !== 'asyncGenerator' && this.cleanups.every((c) => c.type === 'env')))) this.tailReturn(s.argument);
         else if (s.argument) {
           const arg = s.argument;
-          this.emitReturnValue(() => this.expression(arg));
-        } else this.emitReturnValue(() => this.emit(Op.Undef));
+          this.emitReturnValue(() => this.expression(arg), true);
+        } else this.emitReturnValue(() => this.emit(Op.Undef), false);
         return;
       case 'IfStatement': {
         this.setCompletionUndefined();
@@ -905,7 +906,7 @@ class FunctionCompiler {
       if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'class' && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const' && (r.decl as { mapped?: number }).mapped === undefined) {
         // a `let` written after its declaration (in its own function) is surely initialized
         const checked = r.decl.lexical && !(e.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement');
-        if (e.operator === '=') this.namedExpression(e.right, e.left.name);
+        if (e.operator === '=') this.namedExpression(e.right, e.start === e.left.start ? e.left.name : '');
         else {
           this.getVar(e.left.name, e.left);
           this.expression(e.right);
@@ -1004,6 +1005,14 @@ class FunctionCompiler {
         continue;
       }
       this.pos(d);
+      if (s.kind === 'var' && d.id.type === 'Identifier' && this.resolve(d.id.name) === 'dynamic') {
+        // under `with` or a sloppy direct eval the binding is resolved before the initializer (which may delete it)
+        const ref = this.reg(), k = this.k(d.id.name);
+        this.emit(ExtOp.ResolveNameRef, k, ref);
+        this.namedExpression(d.init, d.id.name);
+        this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
+        continue;
+      }
       this.namedExpression(d.init, d.id.type === 'Identifier' ? d.id.name : '');
       if (s.kind === 'using' || s.kind === 'await using') this.usingAdd(s.kind);
       this.bindPattern(d.id, s.kind !== 'var');
@@ -1071,9 +1080,14 @@ class FunctionCompiler {
     }
   }
 
-  private emitReturnValue(value: () => void): void {
+  /**
+   * Return the value `value` pushes. `awaited`: an async generator awaits it first, as `return expr`
+   * does (ecma262 §15.5.4, ES2025 ReturnStatement); `return;`, the end of the body and a `return()`
+   * resumption (awaited by the yield itself) do not.
+   */
+  private emitReturnValue(value: () => void, awaited: boolean): void {
     value();
-    if (this.kind === 'asyncGenerator') this.emitAwait();
+    if (awaited && this.kind === 'asyncGenerator') this.emitAwait();
     if (this.cleanups.some((c) => c.type !== 'env')) {
       this.emit(Op.SetReg, this.retReg);
       this.jumpOut(this.cleanups.length, null, false);
@@ -1830,7 +1844,7 @@ class FunctionCompiler {
   private literal(e: Node): void {
     const v = e.value;
     if (e.regex) {
-      this.emit(Op.RegExpLiteral, this.k({ pattern: e.regex.pattern, flags: e.regex.flags }));
+      this.emit(Op.RegExpLiteral, this.k(literalRegExp(e.regex.pattern, e.regex.flags)));
       return;
     }
     if (e.bigint !== undefined) {
@@ -1844,10 +1858,14 @@ class FunctionCompiler {
     else this.emit(Op.Const, this.k(v));
   }
 
-  private propertyKey(e: Node): void {
+  /**
+   * A member expression's key. `convert` false leaves a computed key's value as it is, for the get or
+   * set to convert: `super[k]` reads the home object's prototype (GetSuperBase) before ToPropertyKey.
+   */
+  private propertyKey(e: Node, convert = true): void {
     if (e.computed) {
       this.expression(e.property);
-      this.emit(Op.ToPropertyKey);
+      if (convert) this.emit(Op.ToPropertyKey);
     } else this.emit(Op.Const, this.k(e.property.name));
   }
 
@@ -1861,7 +1879,7 @@ class FunctionCompiler {
       // GetThisBinding first (an uninitialized `this` throws before the key is evaluated): this home key → home key this
       this.getVar(THIS);
       this.getVar(HOME);
-      this.propertyKey(e);
+      this.propertyKey(e, false);
       this.emit(Op.Rot3);
       this.emit(Op.Rot3);
       this.emit(Op.GetSuper);
@@ -1871,7 +1889,9 @@ class FunctionCompiler {
       }
       return;
     }
-    this.expression(e.object);
+    // (a call on the spine of an optional chain, `a?.b.c(x).d`, stays in the chain: expression() would leave it)
+    if (this.chain && e.object.type === 'CallExpression') this.call(e.object);
+    else this.expression(e.object);
     if (e.optional) this.optionalCheck(1);
     this.pos(e);
     if (e.property.type === 'PrivateIdentifier') {
@@ -1899,7 +1919,8 @@ class FunctionCompiler {
       }
     }
     if (c.type === 'ParenthesizedExpression') return this.callee(c.expression);
-    this.expression(c);
+    if (this.chain && c.type === 'CallExpression') this.call(c);
+    else this.expression(c);
     this.emit(Op.Undef);
   }
 
@@ -2093,7 +2114,7 @@ class FunctionCompiler {
    * Evaluate a reference for read-modify-write. `load` pushes its value; `store` consumes the
    * value on top of the stack (every kind of reference leaves the stack as it found it).
    */
-  private reference(t: Node): { load: () => void; store: () => void } {
+  private reference(t: Node, storeOnly = false): { load: () => void; store: () => void } {
     if (t.type === 'Identifier') {
       if (this.resolve(t.name) === 'dynamic') {
         // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it
@@ -2103,7 +2124,7 @@ class FunctionCompiler {
       }
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
     }
-    if (t.type === 'ParenthesizedExpression') return this.reference(t.expression);
+    if (t.type === 'ParenthesizedExpression') return this.reference(t.expression, storeOnly);
     if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
     // A member reference is its parts in registers (evaluated once) and a get / set instruction.
     const member = (pushParts: () => void, get: Op, set: Op) => ({
@@ -2128,7 +2149,9 @@ class FunctionCompiler {
       this.emit(Op.SetReg, self);
       this.getVar(HOME);
       this.emit(Op.SetReg, home);
-      this.propertyKey(t);
+      // (a plain store leaves the key to SetSuper, which reads the base first; a read-modify-write
+      // converts it here, once, as its get and set must see the same key)
+      this.propertyKey(t, !storeOnly);
       this.emit(Op.SetReg, key);
       return member(() => {
         this.emit(Op.GetReg, home);
@@ -2200,8 +2223,19 @@ class FunctionCompiler {
         return;
       }
       if (t.type === 'Identifier') {
-        // The reference is resolved before the value (matters under `with`).
-        this.namedExpression(e.right, t.name);
+        // The reference is resolved before the value (matters under `with`). A parenthesized name,
+        // `(f) = function () {}`, names nothing (IsIdentifierRef of a cover grammar is false); acorn
+        // drops the parentheses, so the assignment starting before its target says they were there.
+        if (this.resolve(t.name) === 'dynamic') {
+          // under `with` or a sloppy direct eval the binding is resolved before the value is evaluated
+          const ref = this.reg(), k = this.k(t.name);
+          this.emit(ExtOp.ResolveNameRef, k, ref);
+          this.namedExpression(e.right, e.start === t.start ? t.name : '');
+          this.emit(Op.Dup);
+          this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
+          return;
+        }
+        this.namedExpression(e.right, e.start === t.start ? t.name : '');
         this.emit(Op.Dup);
         this.setVar(t.name, false);
         return;
@@ -2223,7 +2257,7 @@ class FunctionCompiler {
         }
         return;
       }
-      const ref = this.reference(t);
+      const ref = this.reference(t, true);
       this.expression(e.right);
       this.emit(Op.Dup);
       ref.store();
@@ -2303,7 +2337,7 @@ class FunctionCompiler {
       this.emit(Op.SetReg, received);
       this.jump(Op.Jump, loop);
       this.place(ret);
-      this.emitReturnValue(() => {});
+      this.emitReturnValue(() => {}, true);
       this.place(done);
       return;
     }
@@ -2315,7 +2349,7 @@ class FunctionCompiler {
     this.jump(Op.Resume, normal);
     // return requested: run finally blocks and return the value
     if (this.kind === 'asyncGenerator') this.emitAwait();
-    this.emitReturnValue(() => {});
+    this.emitReturnValue(() => {}, false);
     this.place(normal);
   }
 

@@ -272,7 +272,16 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
         }
         // return: await the value, then resolve {value, done: true}
         st.state = 'executing';
-        const p = promises().promiseResolve(promises().Promise, req.value);
+        let p: object;
+        try {
+          p = promises().promiseResolve(promises().Promise, req.value);
+        } catch (e) {
+          // AsyncGeneratorAwaitReturn step 6: PromiseResolve threw (a broken promise): the request is rejected
+          st.state = 'completed';
+          st.queue.shift();
+          req.capability.reject(vm.toGuest(e));
+          continue;
+        }
         const onF = realm.native('', 1, (_t, a) => {
           st.state = 'completed';
           st.queue.shift();
@@ -311,8 +320,12 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
     st.state = 'suspendedYield';
     const req = st.queue.shift()!;
     req.capability.resolve(vm.iterResult(value, false));
-    // the next request resumes after the current job (its own resolution ordering is preserved)
-    if (st.queue.length) engine.queue.enqueue({ kind: 'microtask', callback: realm.native('', 0, () => (drain(st), undefined)) });
+    // ES2025 AsyncGeneratorYield steps 10-11: a request already queued resumes the generator now,
+    // without suspending it (the VM pushes it as a resumption and goes on in the frame)
+    if (!st.queue.length) return null;
+    st.state = 'executing';
+    const next = st.queue[0]!;
+    return { value: next.value, kind: next.kind };
   };
   host.asyncGeneratorComplete = (st: GeneratorState, value: unknown, isThrow: boolean) => {
     st.state = 'completed';

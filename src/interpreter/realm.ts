@@ -204,7 +204,9 @@ export class Realm {
     }
     Object.defineProperty(global, 'globalThis', { value: global, writable: true, enumerable: false, configurable: true });
     this.global = global;
-    this.R = ctxGlobal.Reflect;
+    // (a host-side copy of the realm's Reflect functions: guest code may delete or replace Reflect.apply…
+    // on the global one, which the engine calls for every host→guest step)
+    this.R = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(Reflect.ownKeys(ctxGlobal.Reflect).filter((k) => typeof k === 'string').map((k) => [k, ctxGlobal.Reflect[k]])))) as typeof Reflect;
     this.ops = Object.assign(run(REALM_OPS), run(REALM_SLOPPY_OPS)) as RealmOps;
     this.harden();
   }

@@ -266,8 +266,11 @@ export class Analysis {
       // B.3.4: a var may hoist over a catch parameter only when it is a plain identifier
       if (d && d.kind !== 'var' && d.kind !== 'function' && (d.kind !== 'catch' || s.node.param?.type !== 'Identifier')) return true;
     }
-    const d = fnScope.decls.get(name);
-    return !!d && (d.lexical || (d.kind === 'param' && false));
+    // B.3.2.1: nor when the name is one of the function's parameterNames, which include "arguments"
+    // where the function has an arguments object (skip-param / skip-arguments)
+    if (name === 'arguments' && fnScope.fn.kind === 'function') return true;
+    const d = fnScope.decls.get(name) ?? fnScope.fn.decls.get(name);
+    return !!d && (d.lexical || d.kind === 'param');
   }
 
   private declareVar(fnScope: Scope, name: string): void {
@@ -528,10 +531,11 @@ export class Analysis {
   }
 
   private classNode(n: Node, scope: Scope): void {
-    if (n.superClass) this.node(n.superClass, scope);
     const s = this.newScope('class', n, scope, true);
     if (n.id) s.declare(n.id.name, 'const');
     for (const el of n.body.body) if (el.key?.type === 'PrivateIdentifier') s.declare('#' + el.key.name, 'const');
+    // the heritage is evaluated in the class scope (its name in TDZ) and is strict code (ecma262 §15.7.14)
+    if (n.superClass) this.node(n.superClass, s);
     for (const el of n.body.body) {
       if (el.computed) this.node(el.key, s);
       if (el.type === 'MethodDefinition') this.fn(el.value, s);
@@ -606,9 +610,12 @@ export class Analysis {
   private ensurePseudo(name: string, from: Scope): void {
     let owner = from.thisScope;
     if (name === ARGUMENTS) {
-      if (owner.kind !== 'function' || owner.decls.has(ARGUMENTS) && owner.decls.get(ARGUMENTS)!.kind !== 'pseudo') return;
-      // `arguments` declared by a parameter or a lexical binding hides the object.
-      owner.declare(ARGUMENTS, 'pseudo');
+      const d = owner.decls.get(ARGUMENTS);
+      // `arguments` declared by a parameter, a function or a lexical binding hides the object; a `var`
+      // does not (ecma262 §10.2.11 step 18: the var is the binding the object initializes)
+      if (owner.kind !== 'function' || (d !== undefined && d.kind !== 'pseudo' && d.kind !== 'var')) return;
+      if (d !== undefined) d.kind = 'pseudo';
+      else owner.declare(ARGUMENTS, 'pseudo');
       return;
     }
     if (owner.kind === 'script' || owner.kind === 'module' || (owner.kind === 'eval' && this.dynamicOuter)) return;

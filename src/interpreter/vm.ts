@@ -8,6 +8,7 @@ import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
 import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls, CompileError, compileLazy } from './compiler';
 import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
 import { THIS } from './scope';
+import { rewriteModifiers, RegExpRewriteError } from './regexp-compat';
 
 /** Code kinds the inline call path leaves to `invoke` (constructors, generators, async). */
 // (an uncompiled Code takes the general path once: prepareCall compiles it)
@@ -211,7 +212,7 @@ export interface VMHost {
   directEval(vm: VM, frame: Frame, source: unknown, strict: boolean): unknown;
   importMeta(module: unknown): object;
   dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object;
-  asyncGeneratorYield?(frame: Frame, value: unknown): void;
+  asyncGeneratorYield?(frame: Frame, value: unknown): { value: unknown; kind: number } | null;
 }
 
 const enum Resume {
@@ -637,6 +638,11 @@ export class VM {
     if (typeof f !== 'function') return false;
     const rec = this.closures.get(f);
     if (rec) return (rec.code.flags & CodeFlag.Constructor) !== 0;
+    // a proxy or bound function has [[Construct]] when its target does (asked without running a trap)
+    const proxy = this.proxies.get(f);
+    if (proxy !== undefined) return this.isConstructor(proxy.target);
+    const bound = this.boundFunctions.get(f);
+    if (bound !== undefined) return this.isConstructor(bound.target);
     try {
       this.R.construct(String, [], f);
       return true;
@@ -1695,12 +1701,18 @@ export class VM {
           frame.pc = pc;
           const f = frame;
           f.gen!.state = 'suspendedYield';
-          this.depth--;
           let result: unknown;
           if (f.gen!.async) {
-            (this.host as any).asyncGeneratorYield(f.gen, value);
+            const next = (this.host as any).asyncGeneratorYield(f.gen, value) as { value: unknown; kind: number } | null;
+            if (next !== null) {
+              // ES2025 AsyncGeneratorYield: with a request queued the generator goes on at once, as resumed by it
+              f.stack[f.sp++] = next.value;
+              f.stack[f.sp++] = next.kind;
+              return REENTER;
+            }
             result = undefined;
           } else result = op === ExtOp.YieldRaw ? value : this.iterResult(value, false);
+          this.depth--;
           // generator frames are always resumed from host code (next/throw/return)
           this.current = f.caller;
           f.boundary = false;
@@ -1763,7 +1775,11 @@ export class VM {
   /** A constructor's frame returned a non-object `value`: the object `new` gives. */
   private constructResult(f: Frame, value: unknown): unknown {
     if (f.code.flags & CodeFlag.Derived) {
-      if (value !== undefined) this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+      if (value !== undefined) {
+        // thrown by [[Construct]] after the body has returned: no handler of the constructor's own sees it
+        f.pc = f.code.ops.length + 1;
+        this.throwError('TypeError', 'Derived constructors may only return object or undefined');
+      }
       return this.derivedThis(f);
     }
     return f.thisValue;
@@ -1983,7 +1999,7 @@ export class VM {
           const home = stack[sp - 1] as object;
           frame.sp = sp + 2;
           const proto = this.R.getPrototypeOf(home);
-          if (proto === null) this.throwError('TypeError', `Cannot read properties of null (reading '${String(key)}')`);
+          if (proto === null) this.throwError('TypeError', typeof key === 'object' || typeof key === 'function' ? 'Cannot read properties of null' : `Cannot read properties of null (reading '${String(key)}')`);
           stack[sp - 1] = this.R.get(proto, key, thisv);
           break;
         }
@@ -2115,7 +2131,7 @@ export class VM {
             if (sup === null) {
               protoParent = null;
             } else {
-              if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${describe(sup)} is not a constructor or null`);
+              if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${this.proxies.get(sup as object) !== undefined ? 'a proxy' : describe(sup)} is not a constructor or null`);
               const pp = this.ops.get(sup, 'prototype') as any;
               if (pp !== null && typeof pp !== 'object' && typeof pp !== 'function') this.throwError('TypeError', 'Class extends value does not have valid prototype property');
               protoParent = pp;
@@ -2196,7 +2212,12 @@ export class VM {
           break;
         }
         case Op.RegExpLiteral: {
-          const r = consts[ops[pc++]!] as { pattern: string; flags: string };
+          const r = consts[ops[pc++]!] as { pattern: string; flags: string; error?: string };
+          if (r.error !== undefined) {
+            frame.sp = sp;
+            frame.pc = pc;
+            this.throwError('SyntaxError', r.error);
+          }
           stack[sp++] = new this.I.RegExp(r.pattern, r.flags);
           break;
         }
@@ -2476,8 +2497,30 @@ export class VM {
       if (typeof fn !== 'function') {
         this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
       }
-      stack[frame.sp++] = construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
+      stack[frame.sp++] = construct ? (fn === this.I.RegExp ? this.newRegExp(args, newTarget as Function) : this.R.construct(fn, args, newTarget as Function)) : this.R.apply(fn, thisArg, args);
       return null;
+  }
+
+  /**
+   * `new RegExp(…)`: V8's, and when V8 rejects a string pattern with modifier groups, the same
+   * pattern rewritten for it (regexp-compat.ts; a pattern it cannot rewrite is a SyntaxError saying why).
+   */
+  private newRegExp(args: unknown[], newTarget: Function): unknown {
+    try {
+      return this.R.construct(this.I.RegExp, args, newTarget);
+    } catch (e) {
+      const [pattern, flags] = args;
+      if (typeof pattern !== 'string' || (flags !== undefined && typeof flags !== 'string')) throw e;
+      let r: { pattern: string; flags: string } | null;
+      try {
+        r = rewriteModifiers(pattern, flags ?? '');
+      } catch (re) {
+        if (re instanceof RegExpRewriteError) this.throwError('SyntaxError', re.message);
+        throw re;
+      }
+      if (r === null) throw e;
+      return this.R.construct(this.I.RegExp, [r.pattern, r.flags], newTarget);
+    }
   }
 
   readImport(cell: ImportCell): unknown {
@@ -2700,6 +2743,13 @@ export class VM {
     }
     if (!varEnv) {
       for (const n of names) if (this.globalLex.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+      // steps 8-10: CanDeclareGlobalFunction / CanDeclareGlobalVar for every name before any is created
+      const g = this.global;
+      for (const n of d.functions) {
+        const desc = this.R.getOwnPropertyDescriptor(g, n);
+        if (desc ? !(desc.configurable || ('value' in desc && desc.writable && desc.enumerable)) : !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global function ${n}`);
+      }
+      for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
       return;
     }

@@ -11,6 +11,7 @@ import { installArrayBufferTransfer } from './array-buffer';
 import { installBase64 } from './base64';
 import { installResourceManagement } from './resource-management';
 import { installPromiseKeyed } from './promise-keyed';
+import { installDateSetters } from './date-setters';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -19,6 +20,7 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Set.prototype.union === undefined) installSetMethods(engine, ops);
   if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
   installMisc(engine, ops);
+  installDateSetters(engine, ops);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
