@@ -138,3 +138,34 @@ t.test('a program whose bodies are replayed runs as one compiled', async (t) => 
   const restored = Engine.restore(second.e.snapshot().code, quiet);
   t.equal(restored.format([restored.evaluateScript('res.slice(0, 4).join(" ")', 'probe.js')]), '8,9 11 5 2');
 });
+
+t.test("a forged snapshot's units make no record another engine replays", async (t) => {
+  // a restore compiles the units a snapshot names, with the options it names: a forged one (the same
+  // text under other options, or another text under the same file name) records under its own key,
+  // and leaves the records of the genuine unit as the genuine compile made them
+  const src = { name: 'forged.js', code: 'function f(a, b = () => a) { let c = a + 1; return () => c + b(); } var g = f(1); var t = (s) => s.raw[0]; var r = t`x${1}`;' };
+  unitCache.clear();
+  const clean = describe(compileAll(src));
+  const before = new Map(records(src));
+  t.ok(before.size > 0, 'the genuine compile recorded its bodies');
+  const e = new Engine(quiet);
+  e.evaluateScript(src.code, src.name);
+  const text = e.snapshot().code;
+  const line = `$.unit(0, ${JSON.stringify(src.name)}, "script", false, false, 0, false, ${JSON.stringify(src.code)});`;
+  t.ok(text.includes(line), 'the snapshot names the unit as expected');
+  const forgeries = [
+    line.replace('"script", false, false, 0, false,', '"script", true, true, 2, true,'),
+    line.replace('a + 1', 'a + 2'),
+  ];
+  for (const forged of forgeries) {
+    try {
+      Engine.restore(text.replace(line, forged), quiet);
+    } catch {
+      // (refused or not: either way the genuine records must stand)
+    }
+    const after = records(src);
+    t.equal(after.size, before.size, 'no record added to the genuine unit');
+    t.ok([...before].every(([k, v]) => after.get(k) === v), 'the genuine records are the ones its compile made');
+    t.same(describe(compileAll(src)), clean, 'a later engine compiles the genuine unit as a clean process does');
+  }
+});

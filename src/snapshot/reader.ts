@@ -67,8 +67,6 @@ class Reader {
   pos = 0;
   /** Whether the value just read is a literal (`-` and `void` take literals only). */
   private lit = false;
-  /** Whether the descriptor defineArgs read last was a literal (a host record; any other is a guest value, never read here). */
-  private descLiteral = false;
   private readonly R: Engine['realm']['R'] | null;
   private readonly I: Engine['realm']['intrinsics'] | null;
   /** The realm's own Object.defineProperty (defineArgs). */
@@ -225,7 +223,8 @@ class Reader {
         // `$props(o, [k, v, …])`, most of a snapshot: the operation copies its list at once, so the
         // literal is read as a host array (its items are still guest values)
         if (this.to !== null && v === this.defineProperty) {
-          v = this.define(this.defineArgs());
+          const { args, literal } = this.defineArgs();
+          v = this.define(args, literal);
           this.lit = false;
           continue;
         }
@@ -299,15 +298,17 @@ class Reader {
    * writes few orders: the records keep few shapes), which the built-in reads and never keeps (a guest
    * object would cost a guest object and four definitions, and would consult the guest's
    * Object.prototype for `get`/`set`). Other keys of the literal are read, evaluated and left out:
-   * the built-in reads nothing else.
+   * the built-in reads nothing else. `literal`: whether the descriptor was such a literal (a host record;
+   * any other is a guest value, never read here).
    */
-  private defineArgs(): unknown[] {
+  private defineArgs(): { args: unknown[]; literal: boolean } {
     const o = this.expr();
     this.expect(C_COMMA);
     const key = this.expr();
     this.expect(C_COMMA);
     let desc: unknown;
-    if (this.peek() === C_LBRACE) {
+    const literal = this.peek() === C_LBRACE;
+    if (literal) {
       this.pos++;
       const d: Record<string, unknown> = {};
       if (!this.eat(C_RBRACE)) {
@@ -321,13 +322,9 @@ class Reader {
       }
       desc = d;
       this.lit = false;
-      this.descLiteral = true;
-    } else {
-      desc = this.expr();
-      this.descLiteral = false;
-    }
+    } else desc = this.expr();
     this.expect(C_RPAREN);
-    return [o, key, desc];
+    return { args: [o, key, desc], literal };
   }
 
   /**
@@ -341,15 +338,15 @@ class Reader {
    * prototype setter, without making the default prototype object first or redefining its accessor.
    * Anything else (another key or descriptor, any other function) takes the built-in.
    */
-  private define(args: unknown[]): unknown {
+  private define(args: unknown[], literal: boolean): unknown {
     const [o, key, d] = args as [unknown, unknown, Record<string, unknown>];
-    if (this.descLiteral && key === 'prototype' && typeof o === 'function' && isPrototypeDescriptor(d)) {
+    if (literal && key === 'prototype' && typeof o === 'function' && isPrototypeDescriptor(d)) {
       const rec = this.to!.engine.vm.closures.get(o);
       if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.Generator)) !== 0 && Reflect.set(o, 'prototype', d.value, o)) return o;
     }
     // a literal descriptor on an object that is no proxy, under a key that is a property key already: the
     // host's defineProperty does what the realm's does (a proxy's trap must get a guest descriptor: the realm's)
-    if (this.descLiteral && (typeof key === 'string' || typeof key === 'symbol') && ((typeof o === 'object' && o !== null) || typeof o === 'function') && !types.isProxy(o)) return Object.defineProperty(o, key, d);
+    if (literal && (typeof key === 'string' || typeof key === 'symbol') && ((typeof o === 'object' && o !== null) || typeof o === 'function') && !types.isProxy(o)) return Object.defineProperty(o, key, d);
     return this.R!.apply(this.defineProperty as Function, undefined, args);
   }
 

@@ -780,8 +780,7 @@ export function engineOptions(options: EngineOptions, header: SnapshotHeader): E
  * second time when the text is not the canonical one capture writes.
  */
 export function restoreWith<E extends Engine>(code: string, make: () => { engine: E; host: HostRestore | null }): E {
-  readHeader(code);
-  return restoreInto(code, make).engine;
+  return restoreWithHostTable(code, make).engine;
 }
 
 /** `restoreWith`, also returning the table of what it made by id (null when the text ran on the general path): an embedder's start for deltas. */
