@@ -497,12 +497,12 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   if (!Number.isSafeInteger(p.next) || p.next < base.next) bad('its next node id goes back');
   if (typeof p.clock !== 'number' || !Number.isFinite(p.clock)) bad('its clock is not a number');
   const kids = new Map(base.kids);
-  const made = new Set<number>();
+  const made = new Map<number, Tree>();
   for (const entry of p.nodes) {
     if (!Array.isArray(entry) || entry.length !== 2 || !Number.isSafeInteger(entry[0]) || entry[0] < 0) bad('a node entry that is not [id, record]');
     const [id, rec] = entry;
     if (made.has(id)) bad(`node ${id} given twice`);
-    made.add(id);
+    made.set(id, rec);
     checkRecord(id, rec);
     const old = base.records.get(id);
     if (old === undefined) {
@@ -539,10 +539,15 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   if (seen !== kids.size) bad('its nodes form a cycle');
   if (p.focus !== null && !(Number.isSafeInteger(p.focus) && kids.has(p.focus))) bad(`focus on node ${String(p.focus)}, which the page would not have`);
   const isCanvas = (id: number) => {
-    const rec = made.has(id) ? p.nodes.find(([i]) => i === id)![1] : JSON.parse(base.records.get(id) ?? 'null');
+    const rec = made.has(id) ? made.get(id) : JSON.parse(base.records.get(id) ?? 'null');
     return Array.isArray(rec) && rec[0] === 'canvas';
   };
-  for (const entry of p.canvases) if (!Array.isArray(entry) || !kids.has(entry[0]) || !isCanvas(entry[0]) || !isObject(entry[1])) bad(`a canvas ${JSON.stringify(Array.isArray(entry) ? entry[0] : entry)} that is not a <canvas> of the page`);
+  const canvases = new Set<number>();
+  for (const entry of p.canvases) {
+    if (!Array.isArray(entry) || !kids.has(entry[0]) || !isCanvas(entry[0]) || !isObject(entry[1])) bad(`a canvas ${JSON.stringify(Array.isArray(entry) ? entry[0] : entry)} that is not a <canvas> of the page`);
+    if (canvases.has(entry[0])) bad(`canvas ${entry[0]} given twice`);
+    canvases.add(entry[0]);
+  }
   if (!Array.isArray(p.wk) || !p.wk.every((k) => typeof k === 'string')) bad("the window's property order is not a list of names");
   if (p.storage !== undefined) {
     const entries = (v: unknown) => Array.isArray(v) && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string');
