@@ -71,7 +71,7 @@ function flatRecord(t: Tree, take: (t: Tree) => number): { rec: Tree; kids: numb
 }
 
 /** The records of a state written in id mode (the whole snapshot's document and detached trees). */
-function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<number, number[]> } {
+function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<number, number[]>; doc: number } {
   const ids = idList(state.ids);
   if (!ids) throw new SnapshotError('page snapshot: no node ids (a page that moves by deltas is written with them)');
   const records = new Map<number, string>();
@@ -85,10 +85,10 @@ function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<
     kids.set(id, r.kids);
     return id;
   };
-  take(state.doc);
+  const doc = take(state.doc);
   for (const t of state.detached) take(t);
   if (k !== ids.length) throw new SnapshotError('page snapshot: more node ids than nodes');
-  return { records, kids };
+  return { records, kids, doc };
 }
 
 const storageText = (s: PageState['storage']) => JSON.stringify(s);
@@ -238,11 +238,11 @@ class PageDeltaRestore extends PageRestore {
     if (this.after) return this.after;
     const st = this.restored;
     if (!st || !this.byId) throw new SnapshotError('page snapshot: restored without node ids (not written for deltas)');
-    const { records, kids } = recordsOf(st);
+    const { records, kids, doc } = recordsOf(st);
     const ids = new Map<object, number>();
     for (const [id, n] of this.byId) ids.set(n, id);
     const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
-    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc: idList(st.ids)![0]!, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
+    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
   }
 
   private apply(p: DomDelta): void {

@@ -407,13 +407,13 @@ export class PageCapture implements HostCapture {
   }
 }
 
-/** A page state's node ids (PageState.ids: runs of consecutive ids) one by one; null when they are not runs of ids (or more than 10⁷). */
-export function idList(runs: unknown): number[] | null {
+/** A page state's node ids (PageState.ids: runs of consecutive ids) one by one; null when they are not runs of ids (or more than `max`). */
+export function idList(runs: unknown, max = 1e7): number[] | null {
   if (!Array.isArray(runs) || runs.length % 2) return null;
   const out: number[] = [];
   for (let i = 0; i < runs.length; i += 2) {
     const [first, count] = [runs[i], runs[i + 1]];
-    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 1 || out.length + count > 1e7) return null;
+    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 1 || out.length + count > max) return null;
     for (let k = 0; k < count; k++) out.push(first + k);
   }
   return out;
@@ -494,7 +494,7 @@ export class PageRestore implements HostRestore {
     });
     if (data.ids !== undefined) {
       const all = this.docNodes.concat(...this.detached);
-      const ids = idList(data.ids);
+      const ids = idList(data.ids, all.length); // (no more ids expanded than there are nodes)
       if (!ids || ids.length !== all.length) this.fail('node ids that do not match its nodes');
       this.byId = new Map();
       ids.forEach((id, i) => {
