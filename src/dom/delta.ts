@@ -59,19 +59,22 @@ interface DomDelta {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('base64');
 
+/** Where a node's tuple (or record) holds its children: an element's third field, a document's or fragment's second; -1: none. */
+const childrenAt = (t: unknown[]): number => (typeof t[0] === 'string' ? 2 : t[0] === 9 || t[0] === 11 ? 1 : -1);
+
 /** A node's record and its children's ids, from a tuple whose children are the ids `take` hands out in tree order. */
 function flatRecord(t: Tree, take: (t: Tree) => number): { rec: Tree; kids: number[] } {
   if (typeof t === 'string' || !Array.isArray(t)) return { rec: t, kids: [] };
   const rec = t.slice();
-  const at = typeof t[0] === 'string' ? 2 : t[0] === 9 || t[0] === 11 ? 1 : -1;
+  const at = childrenAt(t);
   if (at < 0 || rec.length <= at) return { rec, kids: [] };
   const kids = (t[at] as Tree[]).map(take);
   rec[at] = kids;
   return { rec, kids };
 }
 
-/** The records of a state written in id mode (the whole snapshot's document and detached trees). */
-function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<number, number[]>; doc: number } {
+/** The records of a state written in id mode (the whole snapshot's document and detached trees); `each` sees every record made. */
+function recordsOf(state: PageState, each?: (id: number, rec: Tree, text: string) => void): { records: Map<number, string>; kids: Map<number, number[]>; doc: number } {
   const ids = idList(state.ids);
   if (!ids) throw new SnapshotError('page snapshot: no node ids (a page that moves by deltas is written with them)');
   const records = new Map<number, string>();
@@ -81,8 +84,10 @@ function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<
     const id = ids[k++];
     if (typeof id !== 'number') throw new SnapshotError('page snapshot: fewer node ids than nodes');
     const r = flatRecord(t, take);
-    records.set(id, JSON.stringify(r.rec));
+    const text = JSON.stringify(r.rec);
+    records.set(id, text);
     kids.set(id, r.kids);
+    each?.(id, r.rec, text);
     return id;
   };
   const doc = take(state.doc);
@@ -136,21 +141,9 @@ class PageDeltaCapture extends PageCapture {
     const nodes = new Map<number, object>();
     const ids = new Map<object, number>();
     for (const [n, id] of this.slots) nodes.set(id as number, n), ids.set(n, id as number);
-    const records = new Map<number, string>();
-    const kids = new Map<number, number[]>();
-    let k = 0;
-    const order = idList(st.ids)!;
-    const take = (t: Tree): number => {
-      const id = order[k++]!;
-      const r = flatRecord(t, take);
-      const text = JSON.stringify(r.rec);
-      records.set(id, text);
-      kids.set(id, r.kids);
-      if (this.base?.records.get(id) !== text) this.changed.push([id, r.rec]);
-      return id;
-    };
-    const doc = take(st.doc);
-    for (const t of st.detached) take(t);
+    const { records, kids, doc } = recordsOf(st, (id, rec, text) => {
+      if (this.base?.records.get(id) !== text) this.changed.push([id, rec]);
+    });
     const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
     this.after = { nodes, ids, records, kids, doc, next: st.next!, canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys };
     return this.after;
@@ -426,7 +419,7 @@ function nextAfter(m: Map<number, object>): number {
 /** A record's children (ids). */
 function recordKids(rec: Tree): number[] {
   if (typeof rec === 'string' || !Array.isArray(rec)) return [];
-  const at = typeof rec[0] === 'string' ? 2 : rec[0] === 9 || rec[0] === 11 ? 1 : -1;
+  const at = childrenAt(rec);
   return at >= 0 && Array.isArray(rec[at]) ? (rec[at] as number[]) : [];
 }
 
