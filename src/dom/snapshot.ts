@@ -535,8 +535,12 @@ export class PageRestore implements HostRestore {
       fill(this.page.birth.localStorage, data.storage.local);
       fill(this.page.birth.sessionStorage, data.storage.session);
     }
+    const loaded = new Set<object>();
     for (const [slot, saved] of data.canvases ?? []) {
       const el = this.node(slot);
+      // (each canvas's pixels once: a list naming one canvas many times would decode its PNG as often)
+      if (loaded.has(el)) this.fail(`the canvas at node ${JSON.stringify(slot)} given twice`);
+      loaded.add(el);
       this.page.controller.snapshot.context2d(el);
       const id = String((el as { id?: unknown }).id ?? '');
       this.page.canvases.load(this.page.controller.snapshot.canvasId(el), saved, `the <canvas${id ? ` id=${JSON.stringify(id)}` : ''}> at node ${JSON.stringify(slot)}`);
