@@ -163,3 +163,27 @@ t.test('a page snapshot with a bad PNG is refused with a SnapshotError naming th
   t.not(huge, code, 'the declared size was found in the snapshot');
   t.throws(() => Page.restore(huge), /100000×100000 is over the budget of 67108864 pixels/, 'an oversized canvas');
 });
+
+t.test("a page's canvases share one pixel budget (native memory), in a program and in a page snapshot", async (t) => {
+  const file = path.join(tmp, 'many.html');
+  fs.writeFileSync(file, PAGE);
+  const page = new Page(file);
+  page.load();
+  // a forged snapshot: each canvas within the budget, together over it (refused before its pixels are made)
+  const code = page.snapshot().code;
+  const big = code.replace('\\"width\\",\\"7\\",\\"height\\",\\"5\\"', '\\"width\\",\\"8192\\",\\"height\\",\\"8192\\"');
+  t.not(big, code, 'the declared size was found in the snapshot');
+  t.throws(() => Page.restore(big), /8192×8192 would take the page's canvases over their budget of 67108864 pixels together/, 'two canvases over the budget together');
+  // a forged snapshot naming one canvas twice (its PNG would be decoded as often as it is named)
+  const twice = code.replace(/^\$\.hostState\((".*")\);$/m, (_, lit: string) => {
+    const d = JSON.parse(JSON.parse(lit));
+    d.canvases.push(d.canvases[0]);
+    return `$.hostState(${JSON.stringify(JSON.stringify(d))});`;
+  });
+  t.not(twice, code, 'the canvases were found in the snapshot');
+  t.throws(() => Page.restore(twice), /page snapshot: the canvas at node \d+ given twice/, 'a canvas named twice');
+  // a program: a canvas as large as the budget, beside the page's two, is refused; a small one is made
+  const make = (w: number, h: number) => String(page.engine.evaluateScript(`(() => { const c = document.createElement('canvas'); c.width = ${w}; c.height = ${h}; try { c.getContext('2d').fillRect(0, 0, 1, 1); return 'made'; } catch (e) { return e.name + ': ' + e.message; } })()`, 'make.js'));
+  t.match(make(8192, 8192), /Error: canvas: 8192×8192 would take the page's canvases over their budget/, 'refused in the program');
+  t.equal(make(2, 2), 'made', 'a small one is made');
+});

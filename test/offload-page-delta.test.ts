@@ -178,6 +178,26 @@ t.test('forged and damaged page deltas are refused with a clear error before any
   t.equal(b.engine.evaluateScript('n', 'n.js'), 1);
 });
 
+t.test('a forged page delta that lists a canvas twice is refused before anything changes', async (t) => {
+  const { a, b, agreedA, agreedB } = agreedPair('<!DOCTYPE html><html><body><canvas id="c" width="4" height="4"></canvas><script>var ctx = document.getElementById("c").getContext("2d");</script></body></html>');
+  a.engine.evaluateScript("ctx.fillStyle = '#c83'; ctx.fillRect(0, 0, 2, 2);", 'draw.js');
+  const d = capturePage(a, agreedA);
+  t.equal(d.kind, 'delta');
+  const forged = forgeDom(d.text, (x) => {
+    t.equal(x.canvases.length, 1, 'the delta carries the canvas drawn on');
+    x.canvases.push(x.canvases[0]);
+  });
+  try {
+    applyPageDelta(b, agreedB, forged);
+    t.fail('applied');
+  } catch (e) {
+    t.ok(e instanceof DeltaRefused && !e.touched, 'refused before it changed anything');
+    t.match((e as Error).message, /damaged page delta: canvas \d+ given twice/);
+  }
+  applyPageDelta(b, agreedB, d.text);
+  t.equal(String(b.engine.evaluateScript('Array.from(ctx.getImageData(0, 0, 1, 1).data).join()', 'px.js')), '204,136,51,255', 'the genuine delta still applies');
+});
+
 t.test('the edge refuses a forged page delta with bad-snapshot, keeps its page as it was, and applies the genuine one', async (t) => {
   const file = tmp.write('edge-forged.html', '<!DOCTYPE html><html><body><p id="p">0</p><script>var n = 0;</script></body></html>');
   const a = new Page(file, { onConsole: () => {} });

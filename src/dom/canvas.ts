@@ -95,6 +95,10 @@ export class PageCanvases {
       const old = this.canvases.get(id);
       if (old && old.width === width && old.height === height) return;
       if (width * height > MAX_CANVAS_PIXELS) throw new RangeError(`canvas: ${width}×${height} is over the budget of ${MAX_CANVAS_PIXELS} pixels`);
+      // the page's canvases together, too (their pixels are native memory, outside the engine's heap limit)
+      let others = 0;
+      for (const [k, r] of this.canvases) if (k !== id) others += r.width * r.height;
+      if (others + width * height > MAX_CANVAS_PIXELS) throw new RangeError(`canvas: ${width}×${height} would take the page's canvases over their budget of ${MAX_CANVAS_PIXELS} pixels together`);
       // as in browsers, setting the size clears the canvas and its state
       const canvas = this.library().createCanvas(Math.max(width, 1), Math.max(height, 1));
       this.canvases.set(id, { width, height, canvas, context: canvas.getContext('2d') });

@@ -59,19 +59,22 @@ interface DomDelta {
 
 const hash = (text: string) => createHash('sha256').update(text).digest('base64');
 
+/** Where a node's tuple (or record) holds its children: an element's third field, a document's or fragment's second; -1: none. */
+const childrenAt = (t: unknown[]): number => (typeof t[0] === 'string' ? 2 : t[0] === 9 || t[0] === 11 ? 1 : -1);
+
 /** A node's record and its children's ids, from a tuple whose children are the ids `take` hands out in tree order. */
 function flatRecord(t: Tree, take: (t: Tree) => number): { rec: Tree; kids: number[] } {
   if (typeof t === 'string' || !Array.isArray(t)) return { rec: t, kids: [] };
   const rec = t.slice();
-  const at = typeof t[0] === 'string' ? 2 : t[0] === 9 || t[0] === 11 ? 1 : -1;
+  const at = childrenAt(t);
   if (at < 0 || rec.length <= at) return { rec, kids: [] };
   const kids = (t[at] as Tree[]).map(take);
   rec[at] = kids;
   return { rec, kids };
 }
 
-/** The records of a state written in id mode (the whole snapshot's document and detached trees). */
-function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<number, number[]> } {
+/** The records of a state written in id mode (the whole snapshot's document and detached trees); `each` sees every record made. */
+function recordsOf(state: PageState, each?: (id: number, rec: Tree, text: string) => void): { records: Map<number, string>; kids: Map<number, number[]>; doc: number } {
   const ids = idList(state.ids);
   if (!ids) throw new SnapshotError('page snapshot: no node ids (a page that moves by deltas is written with them)');
   const records = new Map<number, string>();
@@ -81,14 +84,16 @@ function recordsOf(state: PageState): { records: Map<number, string>; kids: Map<
     const id = ids[k++];
     if (typeof id !== 'number') throw new SnapshotError('page snapshot: fewer node ids than nodes');
     const r = flatRecord(t, take);
-    records.set(id, JSON.stringify(r.rec));
+    const text = JSON.stringify(r.rec);
+    records.set(id, text);
     kids.set(id, r.kids);
+    each?.(id, r.rec, text);
     return id;
   };
-  take(state.doc);
+  const doc = take(state.doc);
   for (const t of state.detached) take(t);
   if (k !== ids.length) throw new SnapshotError('page snapshot: more node ids than nodes');
-  return { records, kids };
+  return { records, kids, doc };
 }
 
 const storageText = (s: PageState['storage']) => JSON.stringify(s);
@@ -136,21 +141,9 @@ class PageDeltaCapture extends PageCapture {
     const nodes = new Map<number, object>();
     const ids = new Map<object, number>();
     for (const [n, id] of this.slots) nodes.set(id as number, n), ids.set(n, id as number);
-    const records = new Map<number, string>();
-    const kids = new Map<number, number[]>();
-    let k = 0;
-    const order = idList(st.ids)!;
-    const take = (t: Tree): number => {
-      const id = order[k++]!;
-      const r = flatRecord(t, take);
-      const text = JSON.stringify(r.rec);
-      records.set(id, text);
-      kids.set(id, r.kids);
-      if (this.base?.records.get(id) !== text) this.changed.push([id, r.rec]);
-      return id;
-    };
-    const doc = take(st.doc);
-    for (const t of st.detached) take(t);
+    const { records, kids, doc } = recordsOf(st, (id, rec, text) => {
+      if (this.base?.records.get(id) !== text) this.changed.push([id, rec]);
+    });
     const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
     this.after = { nodes, ids, records, kids, doc, next: st.next!, canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys };
     return this.after;
@@ -238,11 +231,11 @@ class PageDeltaRestore extends PageRestore {
     if (this.after) return this.after;
     const st = this.restored;
     if (!st || !this.byId) throw new SnapshotError('page snapshot: restored without node ids (not written for deltas)');
-    const { records, kids } = recordsOf(st);
+    const { records, kids, doc } = recordsOf(st);
     const ids = new Map<object, number>();
     for (const [id, n] of this.byId) ids.set(n, id);
     const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
-    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc: idList(st.ids)![0]!, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
+    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
   }
 
   private apply(p: DomDelta): void {
@@ -426,7 +419,7 @@ function nextAfter(m: Map<number, object>): number {
 /** A record's children (ids). */
 function recordKids(rec: Tree): number[] {
   if (typeof rec === 'string' || !Array.isArray(rec)) return [];
-  const at = typeof rec[0] === 'string' ? 2 : rec[0] === 9 || rec[0] === 11 ? 1 : -1;
+  const at = childrenAt(rec);
   return at >= 0 && Array.isArray(rec[at]) ? (rec[at] as number[]) : [];
 }
 
@@ -497,12 +490,12 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   if (!Number.isSafeInteger(p.next) || p.next < base.next) bad('its next node id goes back');
   if (typeof p.clock !== 'number' || !Number.isFinite(p.clock)) bad('its clock is not a number');
   const kids = new Map(base.kids);
-  const made = new Set<number>();
+  const made = new Map<number, Tree>();
   for (const entry of p.nodes) {
     if (!Array.isArray(entry) || entry.length !== 2 || !Number.isSafeInteger(entry[0]) || entry[0] < 0) bad('a node entry that is not [id, record]');
     const [id, rec] = entry;
     if (made.has(id)) bad(`node ${id} given twice`);
-    made.add(id);
+    made.set(id, rec);
     checkRecord(id, rec);
     const old = base.records.get(id);
     if (old === undefined) {
@@ -539,10 +532,15 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   if (seen !== kids.size) bad('its nodes form a cycle');
   if (p.focus !== null && !(Number.isSafeInteger(p.focus) && kids.has(p.focus))) bad(`focus on node ${String(p.focus)}, which the page would not have`);
   const isCanvas = (id: number) => {
-    const rec = made.has(id) ? p.nodes.find(([i]) => i === id)![1] : JSON.parse(base.records.get(id) ?? 'null');
+    const rec = made.has(id) ? made.get(id) : JSON.parse(base.records.get(id) ?? 'null');
     return Array.isArray(rec) && rec[0] === 'canvas';
   };
-  for (const entry of p.canvases) if (!Array.isArray(entry) || !kids.has(entry[0]) || !isCanvas(entry[0]) || !isObject(entry[1])) bad(`a canvas ${JSON.stringify(Array.isArray(entry) ? entry[0] : entry)} that is not a <canvas> of the page`);
+  const canvases = new Set<number>();
+  for (const entry of p.canvases) {
+    if (!Array.isArray(entry) || !kids.has(entry[0]) || !isCanvas(entry[0]) || !isObject(entry[1])) bad(`a canvas ${JSON.stringify(Array.isArray(entry) ? entry[0] : entry)} that is not a <canvas> of the page`);
+    if (canvases.has(entry[0])) bad(`canvas ${entry[0]} given twice`);
+    canvases.add(entry[0]);
+  }
   if (!Array.isArray(p.wk) || !p.wk.every((k) => typeof k === 'string')) bad("the window's property order is not a list of names");
   if (p.storage !== undefined) {
     const entries = (v: unknown) => Array.isArray(v) && v.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'string');

@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 /** What was wrong with a PNG (the message completes "its PNG …"). */
 export class PngError extends Error {}
 
-/** The most pixels a canvas may have, here and on restore: 8192×8192 (256 MB of RGBA). */
+/** The most pixels a canvas may have, and a page's canvases together, here and on restore: 8192×8192 (256 MB of RGBA). */
 export const MAX_CANVAS_PIXELS = 8192 * 8192;
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];

@@ -407,13 +407,13 @@ export class PageCapture implements HostCapture {
   }
 }
 
-/** A page state's node ids (PageState.ids: runs of consecutive ids) one by one; null when they are not runs of ids (or more than 10⁷). */
-export function idList(runs: unknown): number[] | null {
+/** A page state's node ids (PageState.ids: runs of consecutive ids) one by one; null when they are not runs of ids (or more than `max`). */
+export function idList(runs: unknown, max = 1e7): number[] | null {
   if (!Array.isArray(runs) || runs.length % 2) return null;
   const out: number[] = [];
   for (let i = 0; i < runs.length; i += 2) {
     const [first, count] = [runs[i], runs[i + 1]];
-    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 1 || out.length + count > 1e7) return null;
+    if (!Number.isSafeInteger(first) || first < 0 || !Number.isSafeInteger(count) || count < 1 || out.length + count > max) return null;
     for (let k = 0; k < count; k++) out.push(first + k);
   }
   return out;
@@ -494,7 +494,7 @@ export class PageRestore implements HostRestore {
     });
     if (data.ids !== undefined) {
       const all = this.docNodes.concat(...this.detached);
-      const ids = idList(data.ids);
+      const ids = idList(data.ids, all.length); // (no more ids expanded than there are nodes)
       if (!ids || ids.length !== all.length) this.fail('node ids that do not match its nodes');
       this.byId = new Map();
       ids.forEach((id, i) => {
@@ -535,8 +535,12 @@ export class PageRestore implements HostRestore {
       fill(this.page.birth.localStorage, data.storage.local);
       fill(this.page.birth.sessionStorage, data.storage.session);
     }
+    const loaded = new Set<object>();
     for (const [slot, saved] of data.canvases ?? []) {
       const el = this.node(slot);
+      // (each canvas's pixels once: a list naming one canvas many times would decode its PNG as often)
+      if (loaded.has(el)) this.fail(`the canvas at node ${JSON.stringify(slot)} given twice`);
+      loaded.add(el);
       this.page.controller.snapshot.context2d(el);
       const id = String((el as { id?: unknown }).id ?? '');
       this.page.canvases.load(this.page.controller.snapshot.canvasId(el), saved, `the <canvas${id ? ` id=${JSON.stringify(id)}` : ''}> at node ${JSON.stringify(slot)}`);
