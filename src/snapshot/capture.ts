@@ -1038,6 +1038,7 @@ export class Capture {
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     // a typed array's elements live in its buffer, written with the buffer
     const isTyped = types.isTypedArray(o);
+    if (only === undefined && types.isArgumentsObject(o)) only = argumentsKeys(o, this.vm.mappedArguments.get(o)?.argc ?? 0);
     writeProperties(
       this,
       {
@@ -1359,6 +1360,34 @@ function freshShape(pristine: object): FreshShape {
     freshShapes.set(pristine, f);
   }
   return f;
+}
+
+/** How far past its known indices an arguments object's elements are probed (argumentsKeys). */
+const ARGUMENTS_PROBE_PAST = 1024;
+
+/**
+ * An arguments object's own keys. V8's `ownKeys` of a sloppy arguments object leaves out its
+ * non-enumerable elements (`Object.defineProperty(arguments, '0', {enumerable: false})`, an accessor
+ * defined on an index), and no V8 API lists them, so its indices are probed: up to the largest of its
+ * argument count, its `length` and the last index V8 lists, plus ARGUMENTS_PROBE_PAST (a non-enumerable
+ * element defined further out is missed, as the guest's own `Reflect.ownKeys` misses it).
+ */
+function argumentsKeys(o: object, argc: number): PropertyKey[] {
+  const listed = Reflect.ownKeys(o);
+  const length = Reflect.getOwnPropertyDescriptor(o, 'length');
+  const n = length && 'value' in length ? length.value : 0;
+  let end = Math.max(argc, typeof n === 'number' && n >= 0 && n <= 65536 ? Math.ceil(n) : 0);
+  const rest: PropertyKey[] = [];
+  for (const k of listed) {
+    const i = typeof k === 'string' ? Number(k) : NaN;
+    if (Number.isInteger(i) && i >= 0 && String(i) === k) end = Math.max(end, i + 1);
+    else rest.push(k);
+  }
+  const keys: PropertyKey[] = [];
+  end += ARGUMENTS_PROBE_PAST;
+  for (let i = 0; i < end; i++) if (Reflect.getOwnPropertyDescriptor(o, i) !== undefined) keys.push(String(i));
+  for (const k of rest) keys.push(k);
+  return keys;
 }
 
 /**
