@@ -485,8 +485,7 @@ export class Capture {
     }
     if (types.isRegExp(o)) {
       this.count('RegExp');
-      const source = (Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get as Function).call(o);
-      const flags = (Object.getOwnPropertyDescriptor(RegExp.prototype, 'flags')!.get as Function).call(o);
+      const { source, flags } = regexpParts(o);
       return `new $RegExp(${lit(source)}, ${lit(flags)})`;
     }
     if (types.isBoxedPrimitive(o)) {
@@ -1360,6 +1359,22 @@ function freshShape(pristine: object): FreshShape {
     freshShapes.set(pristine, f);
   }
   return f;
+}
+
+/** RegExp.prototype's getters that read a regexp's own slots, never its properties (flags in `flags`' order). */
+const REGEXP_SOURCE = Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!;
+const REGEXP_FLAGS = ([['hasIndices', 'd'], ['global', 'g'], ['ignoreCase', 'i'], ['multiline', 'm'], ['dotAll', 's'], ['unicode', 'u'], ['unicodeSets', 'v'], ['sticky', 'y']] as const).map(
+  ([name, letter]) => [Object.getOwnPropertyDescriptor(RegExp.prototype, name)!.get!, letter] as const,
+);
+
+/**
+ * A regexp's source and flags from its internal slots. (`RegExp.prototype.flags` would read the
+ * `global`, `sticky`… properties, which a program may have made accessors: capture runs no guest code.)
+ */
+export function regexpParts(o: object): { source: string; flags: string } {
+  let flags = '';
+  for (const [get, letter] of REGEXP_FLAGS) if (Reflect.apply(get, o, [])) flags += letter;
+  return { source: Reflect.apply(REGEXP_SOURCE, o, []) as string, flags };
 }
 
 /** How far past its known indices an arguments object's elements are probed (argumentsKeys). */

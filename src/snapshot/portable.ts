@@ -28,7 +28,7 @@ import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
 import { CodeFlag, Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, matchAllOverText, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
-import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, WELL_KNOWN, writeProperties } from './capture';
+import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, regexpParts, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
 import { importLocalsByEnv } from './typed';
@@ -501,8 +501,7 @@ export class PortableWriter {
     }
     if (types.isDate(o)) return std('Date', `new ${this.P}Date(${lit(Date.prototype.getTime.call(o))})`);
     if (types.isRegExp(o)) {
-      const source = (Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get as Function).call(o);
-      const flags = (Object.getOwnPropertyDescriptor(RegExp.prototype, 'flags')!.get as Function).call(o);
+      const { source, flags } = regexpParts(o);
       return std('RegExp', `new ${this.P}RegExp(${lit(source)}, ${lit(flags)})`);
     }
     if (types.isBoxedPrimitive(o)) {
