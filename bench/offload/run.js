@@ -70,7 +70,7 @@ const HEAVY = [
   // no hints: frames on a timer, moved by the automatic decision (--edge-auto); the first frame has no
   // history, so it moves from inside its turn (client.ts, the mid-turn decision), later ones at the turn's start
   { app: 'examples/raytrace.js', args: ['4', '160'], result: /^rendered 4 frames of 160x160$/m, auto: true },
-  // a page: the whole page (DOM, both canvases' pixels) goes to the edge for the filter and comes back whole
+  // a page: the whole page (DOM, both canvases' pixels) goes to the edge for the filter and comes back as a page delta
   { app: 'bench/offload/apps/canvas-filter/index.html', args: [], result: /^filtered \d+x\d+, radius \d+, \d+ passes; result canvas checksum \d+$/m },
 ];
 const apps = suite
