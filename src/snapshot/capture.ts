@@ -1037,7 +1037,8 @@ export class Capture {
     const closure = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     // a typed array's elements live in its buffer, written with the buffer
     const isTyped = types.isTypedArray(o);
-    if (only === undefined && types.isArgumentsObject(o)) only = argumentsKeys(o, this.vm.mappedArguments.get(o)?.argc ?? 0);
+    const mapped = only === undefined ? this.vm.mappedArguments.get(o) : undefined;
+    if (mapped) only = argumentsKeys(o, mapped.argc);
     writeProperties(
       this,
       {
@@ -1378,12 +1379,12 @@ export function regexpParts(o: object): { source: string; flags: string } {
 }
 
 /** How far past its known indices an arguments object's elements are probed (argumentsKeys). */
-const ARGUMENTS_PROBE_PAST = 1024;
+const ARGUMENTS_PROBE_PAST = 64;
 
 /**
- * An arguments object's own keys. V8's `ownKeys` of a sloppy arguments object leaves out its
- * non-enumerable elements (`Object.defineProperty(arguments, '0', {enumerable: false})`, an accessor
- * defined on an index), and no V8 API lists them, so its indices are probed: up to the largest of its
+ * A mapped arguments object's own keys. V8's `ownKeys` of one leaves out its non-enumerable elements
+ * (strict and unmapped ones list theirs): `Object.defineProperty(arguments, '0', {enumerable: false})`,
+ * an accessor defined on an index. No V8 API lists them, so its indices are probed: up to the largest of its
  * argument count, its `length` and the last index V8 lists, plus ARGUMENTS_PROBE_PAST (a non-enumerable
  * element defined further out is missed, as the guest's own `Reflect.ownKeys` misses it).
  */
