@@ -206,7 +206,8 @@ export class Realm {
     this.global = global;
     // (a host-side copy of the realm's Reflect functions: guest code may delete or replace Reflect.apply…
     // on the global one, which the engine calls for every host→guest step)
-    this.R = Object.freeze(Object.assign(Object.create(null), Object.fromEntries(Reflect.ownKeys(ctxGlobal.Reflect).filter((k) => typeof k === 'string').map((k) => [k, ctxGlobal.Reflect[k]])))) as typeof Reflect;
+    // (an ordinary object: a null-prototype one is in V8's slow dictionary mode, and this is read on every step)
+    this.R = Object.freeze(Object.fromEntries(Object.getOwnPropertyNames(ctxGlobal.Reflect).map((k) => [k, ctxGlobal.Reflect[k]]))) as typeof Reflect;
     this.ops = Object.assign(run(REALM_OPS), run(REALM_SLOPPY_OPS)) as RealmOps;
     this.harden();
   }

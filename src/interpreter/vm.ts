@@ -2761,7 +2761,6 @@ export class VM {
   }
 }
 
-/** `a == b`; objects go through the realm (ToPrimitive may run guest code). */
 /** MulInt…UShrInt on a number. */
 function intArith(op: number, a: number, n: number): number {
   switch (op) {
@@ -2780,6 +2779,7 @@ function intCompare(op: number, a: number, n: number): boolean {
   return op === ExtOp.JumpIfNotGtInt ? a > n : a >= n;
 }
 
+/** `a == b`; objects go through the realm (ToPrimitive may run guest code). */
 function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return a == b;
   if ((typeof a !== 'object' && typeof a !== 'function') && (typeof b !== 'object' && typeof b !== 'function')) return a == b;

@@ -85,7 +85,6 @@ class SessionWorker {
         resolve(false); // (also after terminate(): an offload still waiting for this worker to be ready stops waiting)
         if (this.gone) return;
         this.gone = true;
-        resolve(false);
         this.onGone({ code: 'internal', message: 'the session worker exited' });
       });
     });
