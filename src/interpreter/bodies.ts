@@ -105,10 +105,6 @@ function key(lazy: LazyBody): string {
   return `${lazy.opts.properTailCalls === true ? 't' : ''}${lazy.opts.selfHosted === true ? 's' : ''}${lazy.index}`;
 }
 
-function orderOf(lazy: LazyBody): CodeOrder {
-  return lazy.unit.order;
-}
-
 /** The children (by index) of each code of `order`. */
 function childrenOf(order: CodeOrder): number[][] {
   let kids = order.bodies.kids;
@@ -192,16 +188,12 @@ class Recorder {
  * scopes its compile entered. Bodies whose record could not be replayed exactly are not recorded.
  */
 export function recordBody(code: Code, lazy: LazyBody, touched: Iterable<Scope>, rt: BodyRuntime): void {
-  const order = orderOf(lazy);
+  const order = lazy.unit.order;
   if (code.lazy !== null) return;
   const k = key(lazy);
   if (order.bodies.map.has(k)) return;
   const list = lazy.unit.list;
-  const byCode = new Map<Code, number>();
-  const rec = new Recorder((c) => {
-    if (byCode.size === 0) list.forEach((x, i) => byCode.set(x, i));
-    return byCode.get(c) ?? -1;
-  }, rt);
+  const rec = new Recorder((c) => lazy.unit.indexOf(c), rt);
   const fields = rec.fields(code);
   if (!fields) return;
   const children: Child[] = [];
@@ -267,7 +259,7 @@ function apply(code: Code, f: Fields, list: Code[], descs: ScopeDesc[], rt: Body
  * process, if there is one: true when done.
  */
 export function replayBody(code: Code, lazy: LazyBody, rt: BodyRuntime): boolean {
-  const order = orderOf(lazy);
+  const order = lazy.unit.order;
   const r = order.bodies.map.get(key(lazy));
   if (!r) return false;
   const file = lazy.opts.file;

@@ -64,6 +64,15 @@ export class UnitCodes {
   constructor(readonly order: CodeOrder) {}
   readonly list: Code[] = [];
   readonly byNode = new Map<Node, Code>();
+  private index: Map<Code, number> | null = null;
+  /** The position of `c` in `list` (-1: not this unit's), from one map made on first use (the list is complete by then). */
+  indexOf(c: Code): number {
+    if (!this.index) {
+      this.index = new Map();
+      this.list.forEach((x, i) => this.index!.set(x, i));
+    }
+    return this.index.get(c) ?? -1;
+  }
   /** The shell the compiler fills for `node`; a node the pre-pass did not find is an engine bug. */
   shell(node: Node): Code {
     const c = this.byNode.get(node);
