@@ -113,6 +113,16 @@ function programKeys(page: Page): PropertyKey[] {
   });
 }
 
+/** programKeys' string keys: the window's key order a delta keeps. */
+const windowKeysOf = (page: Page): string[] => programKeys(page).filter((k): k is string => typeof k === 'string');
+
+/** node → id of an id → node table. */
+const idsOf = (byId: Map<number, object>): Map<object, number> => {
+  const ids = new Map<object, number>();
+  for (const [id, n] of byId) ids.set(n, id);
+  return ids;
+};
+
 /** How many leading entries two key lists share. */
 function commonPrefix(a: readonly PropertyKey[], b: readonly PropertyKey[]): number {
   let i = 0;
@@ -144,7 +154,7 @@ class PageDeltaCapture extends PageCapture {
     const { records, kids, doc } = recordsOf(st, (id, rec, text) => {
       if (this.base?.records.get(id) !== text) this.changed.push([id, rec]);
     });
-    const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
+    const windowKeys = windowKeysOf(this.page);
     this.after = { nodes, ids, records, kids, doc, next: st.next!, canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys };
     return this.after;
   }
@@ -232,9 +242,8 @@ class PageDeltaRestore extends PageRestore {
     const st = this.restored;
     if (!st || !this.byId) throw new SnapshotError('page snapshot: restored without node ids (not written for deltas)');
     const { records, kids, doc } = recordsOf(st);
-    const ids = new Map<object, number>();
-    for (const [id, n] of this.byId) ids.set(n, id);
-    const windowKeys = programKeys(this.page).filter((k): k is string => typeof k === 'string');
+    const ids = idsOf(this.byId);
+    const windowKeys = windowKeysOf(this.page);
     return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
   }
 
@@ -291,8 +300,7 @@ class PageDeltaRestore extends PageRestore {
     const canvases = new Map(base.canvases);
     for (const id of p.drop) canvases.delete(id);
     for (const [id, c] of p.canvases) canvases.set(id, hash(JSON.stringify(c)));
-    const ids = new Map<object, number>();
-    for (const [id, n] of byId) ids.set(n, id);
+    const ids = idsOf(byId);
     this.after = { nodes: new Map(byId), ids, records, kids, doc: base.doc, next: p.next, canvases, storage: p.storage ? storageText(p.storage) : base.storage, windowKeys: p.wk };
   }
 

@@ -127,8 +127,8 @@ function unfilter(raw: Buffer, rowBytes: number, height: number, bpp: number): U
 function toRgba(pixels: Uint8Array, count: number, channels: number): Uint8ClampedArray {
   if (channels === 4) return new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.length);
   const rgba = new Uint8ClampedArray(count * 4);
+  const grey = channels < 3;
   for (let p = 0, s = 0; p < count * 4; p += 4, s += channels) {
-    const grey = channels < 3;
     rgba[p] = pixels[s]!;
     rgba[p + 1] = pixels[grey ? s : s + 1]!;
     rgba[p + 2] = pixels[grey ? s : s + 2]!;

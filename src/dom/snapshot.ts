@@ -15,7 +15,7 @@ import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
 /** happy-dom's internal property symbols (the bundle's PropertySymbol module namespace). */
-export type Symbols = Record<string, symbol>;
+type Symbols = Record<string, symbol>;
 /** A node: k of the document in tree order, or [r, k]: node k of detached tree r. */
 export type Slot = number | [number, number];
 /**
