@@ -25,7 +25,7 @@ export function decodePng(bytes: Uint8Array, width: number, height: number, maxP
   if (width * height > maxPixels) throw new PngError(`is for a ${width}×${height} canvas, over the budget of ${maxPixels} pixels`);
   if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new PngError('is not a PNG (no PNG signature)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let header: { width: number; height: number; channels: number } | null = null;
+  let channels = 0; // (0: no IHDR yet)
   const data: Uint8Array[] = [];
   let ended = false;
   for (let at = SIGNATURE.length; !ended; ) {
@@ -37,10 +37,10 @@ export function decodePng(bytes: Uint8Array, width: number, height: number, maxP
     if (end + 4 > bytes.length) throw new PngError(`is truncated (its ${type} chunk of ${length} bytes runs past its ${bytes.length} bytes)`);
     const body = bytes.subarray(at + 8, end);
     if ((zlib.crc32(body, zlib.crc32(bytes.subarray(at + 4, at + 8))) >>> 0) !== view.getUint32(end)) throw new PngError(`is damaged (its ${type} chunk fails its CRC)`);
-    if (!header && type !== 'IHDR') throw new PngError(`does not begin with IHDR (it begins with ${type})`);
+    if (channels === 0 && type !== 'IHDR') throw new PngError(`does not begin with IHDR (it begins with ${type})`);
     if (type === 'IHDR') {
-      if (header) throw new PngError('has two IHDR chunks');
-      header = readHeader(body, width, height);
+      if (channels !== 0) throw new PngError('has two IHDR chunks');
+      channels = readHeader(body, width, height);
     } else if (type === 'IDAT') data.push(body);
     else if (type === 'IEND') ended = true;
     else if (type === 'PLTE' || type.charCodeAt(0) < 97) {
@@ -49,9 +49,9 @@ export function decodePng(bytes: Uint8Array, width: number, height: number, maxP
     }
     at = end + 4;
   }
-  if (!header) throw new PngError('has no IHDR chunk');
+  if (channels === 0) throw new PngError('has no IHDR chunk');
   if (data.length === 0) throw new PngError('has no image data (no IDAT chunk)');
-  const rowBytes = width * header.channels;
+  const rowBytes = width * channels;
   const need = (rowBytes + 1) * height;
   let raw: Buffer;
   try {
@@ -62,10 +62,11 @@ export function decodePng(bytes: Uint8Array, width: number, height: number, maxP
     throw new PngError(`has damaged image data (zlib: ${(e as Error).message})`);
   }
   if (raw.length !== need) throw new PngError(`has ${raw.length} bytes of image data where a ${width}×${height} image has ${need} (truncated)`);
-  return toRgba(unfilter(raw, rowBytes, height, header.channels), width * height, header.channels);
+  return toRgba(unfilter(raw, rowBytes, height, channels), width * height, channels);
 }
 
-function readHeader(body: Uint8Array, width: number, height: number): { width: number; height: number; channels: number } {
+/** The channels per pixel of an IHDR `body`, after checking it describes a `width`×`height` image this decoder reads. */
+function readHeader(body: Uint8Array, width: number, height: number): number {
   if (body.length !== 13) throw new PngError(`has an IHDR of ${body.length} bytes (13 expected)`);
   const v = new DataView(body.buffer, body.byteOffset, 13);
   const w = v.getUint32(0);
@@ -77,7 +78,7 @@ function readHeader(body: Uint8Array, width: number, height: number): { width: n
   if (channels === undefined) throw new PngError(`has colour type ${colour} (grey, RGB, grey+alpha and RGBA are read; not palettes)`);
   if (compression !== 0 || filter !== 0) throw new PngError(`has an unknown compression (${compression}) or filter method (${filter})`);
   if (interlace !== 0) throw new PngError('is interlaced (only non-interlaced PNGs are read)');
-  return { width: w, height: h, channels };
+  return channels;
 }
 
 /** Undo PNG's per-row filters; `raw` is rows of a filter byte then `rowBytes` bytes. Returns the rows without filter bytes. */
