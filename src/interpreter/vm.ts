@@ -1508,7 +1508,7 @@ export class VM {
               sp -= argc + 2;
               frame.sp = sp;
               frame.pc = ++pc;
-              const result = this.R.apply(fn as Function, thisArg, args);
+              const result = fn === this.I.RegExp ? this.regExp(args, undefined) : this.R.apply(fn as Function, thisArg, args);
               stack[sp++] = result;
               break;
             }
@@ -2497,17 +2497,19 @@ export class VM {
       if (typeof fn !== 'function') {
         this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
       }
-      stack[frame.sp++] = construct ? (fn === this.I.RegExp ? this.newRegExp(args, newTarget as Function) : this.R.construct(fn, args, newTarget as Function)) : this.R.apply(fn, thisArg, args);
+      stack[frame.sp++] = fn === this.I.RegExp ? this.regExp(args, construct ? (newTarget as Function) : undefined) : construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
       return null;
   }
 
   /**
-   * `new RegExp(…)`: V8's, and when V8 rejects a string pattern with modifier groups, the same
-   * pattern rewritten for it (regexp-compat.ts; a pattern it cannot rewrite is a SyntaxError saying why).
+   * `new RegExp(…)` (`newTarget`) and `RegExp(…)` (undefined): V8's, and when V8 rejects a string pattern
+   * with modifier groups, the same pattern rewritten for it (regexp-compat.ts; a pattern it cannot
+   * rewrite is a SyntaxError saying why). Called without `new`, RegExp constructs with itself as
+   * NewTarget once its pattern is not returned as it is (ecma262 §22.2.4.1 steps 2-4), which V8 did not.
    */
-  private newRegExp(args: unknown[], newTarget: Function): unknown {
+  regExp(args: unknown[], newTarget: Function | undefined): unknown {
     try {
-      return this.R.construct(this.I.RegExp, args, newTarget);
+      return newTarget === undefined ? this.R.apply(this.I.RegExp, undefined, args) : this.R.construct(this.I.RegExp, args, newTarget);
     } catch (e) {
       const [pattern, flags] = args;
       if (typeof pattern !== 'string' || (flags !== undefined && typeof flags !== 'string')) throw e;
@@ -2519,7 +2521,7 @@ export class VM {
         throw re;
       }
       if (r === null) throw e;
-      return this.R.construct(this.I.RegExp, [r.pattern, r.flags], newTarget);
+      return this.R.construct(this.I.RegExp, [r.pattern, r.flags], newTarget ?? this.I.RegExp);
     }
   }
 

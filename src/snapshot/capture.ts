@@ -12,7 +12,7 @@
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord, argumentsKeys } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
 import { taName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, maxByteLength, bufferBytes } from '../typed-arrays';
@@ -1376,34 +1376,6 @@ export function regexpParts(o: object): { source: string; flags: string } {
   let flags = '';
   for (const [get, letter] of REGEXP_FLAGS) if (Reflect.apply(get, o, [])) flags += letter;
   return { source: Reflect.apply(REGEXP_SOURCE, o, []) as string, flags };
-}
-
-/** How far past its known indices an arguments object's elements are probed (argumentsKeys). */
-const ARGUMENTS_PROBE_PAST = 64;
-
-/**
- * A mapped arguments object's own keys. V8's `ownKeys` of one leaves out its non-enumerable elements
- * (strict and unmapped ones list theirs): `Object.defineProperty(arguments, '0', {enumerable: false})`,
- * an accessor defined on an index. No V8 API lists them, so its indices are probed: up to the largest of its
- * argument count, its `length` and the last index V8 lists, plus ARGUMENTS_PROBE_PAST (a non-enumerable
- * element defined further out is missed, as the guest's own `Reflect.ownKeys` misses it).
- */
-function argumentsKeys(o: object, argc: number): PropertyKey[] {
-  const listed = Reflect.ownKeys(o);
-  const length = Reflect.getOwnPropertyDescriptor(o, 'length');
-  const n = length && 'value' in length ? length.value : 0;
-  let end = Math.max(argc, typeof n === 'number' && n >= 0 && n <= 65536 ? Math.ceil(n) : 0);
-  const rest: PropertyKey[] = [];
-  for (const k of listed) {
-    const i = typeof k === 'string' ? Number(k) : NaN;
-    if (Number.isInteger(i) && i >= 0 && String(i) === k) end = Math.max(end, i + 1);
-    else rest.push(k);
-  }
-  const keys: PropertyKey[] = [];
-  end += ARGUMENTS_PROBE_PAST;
-  for (let i = 0; i < end; i++) if (Reflect.getOwnPropertyDescriptor(o, i) !== undefined) keys.push(String(i));
-  for (const k of rest) keys.push(k);
-  return keys;
 }
 
 /**
