@@ -1007,10 +1007,9 @@ class FunctionCompiler {
       this.pos(d);
       if (s.kind === 'var' && d.id.type === 'Identifier' && this.resolve(d.id.name) === 'dynamic') {
         // under `with` or a sloppy direct eval the binding is resolved before the initializer (which may delete it)
-        const ref = this.reg(), k = this.k(d.id.name);
-        this.emit(ExtOp.ResolveNameRef, k, ref);
+        const ref = this.reference(d.id, true);
         this.namedExpression(d.init, d.id.name);
-        this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
+        ref.store();
         continue;
       }
       this.namedExpression(d.init, d.id.type === 'Identifier' ? d.id.name : '');
@@ -2226,18 +2225,11 @@ class FunctionCompiler {
         // The reference is resolved before the value (matters under `with`). A parenthesized name,
         // `(f) = function () {}`, names nothing (IsIdentifierRef of a cover grammar is false); acorn
         // drops the parentheses, so the assignment starting before its target says they were there.
-        if (this.resolve(t.name) === 'dynamic') {
-          // under `with` or a sloppy direct eval the binding is resolved before the value is evaluated
-          const ref = this.reg(), k = this.k(t.name);
-          this.emit(ExtOp.ResolveNameRef, k, ref);
-          this.namedExpression(e.right, e.start === t.start ? t.name : '');
-          this.emit(Op.Dup);
-          this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
-          return;
-        }
+        // (`reference`: under `with` or a sloppy direct eval the binding is resolved before the value is evaluated)
+        const ref = this.reference(t, true);
         this.namedExpression(e.right, e.start === t.start ? t.name : '');
         this.emit(Op.Dup);
-        this.setVar(t.name, false);
+        ref.store();
         return;
       }
       if (t.type === 'MemberExpression' && t.object.type !== 'Super') {

@@ -82,14 +82,16 @@ function sourceLiteral(file: Code['source']): { literal: string; bytes: number }
 
 /**
  * Literals of short strings, which a snapshot writes over and over (property keys, names): a lookup costs
- * less than JSON.stringify. Strings only (no engine's object); emptied when it grows past its bound.
+ * less than JSON.stringify. One cache per capture: `Capture.run` (synchronous) makes it and drops it when
+ * it returns, so no guest's strings outlive its capture in the process (a server's clients, STYLE.md
+ * habit 6); between captures `lit` calls JSON.stringify. Emptied when it grows past its bound.
  */
-const shortLiterals = new Map<string, string>();
+let shortLiterals: Map<string, string> | null = null;
 const SHORT_LITERAL = 32;
 const SHORT_LITERALS_MAX = 4096;
 
 function stringLiteral(v: string): string {
-  if (v.length > SHORT_LITERAL) return JSON.stringify(v);
+  if (v.length > SHORT_LITERAL || shortLiterals === null) return JSON.stringify(v);
   let l = shortLiterals.get(v);
   if (l === undefined) {
     if (shortLiterals.size >= SHORT_LITERALS_MAX) shortLiterals.clear();
@@ -1214,6 +1216,17 @@ export class Capture {
   }
 
   run(): Snapshot {
+    // (a capture started inside this one, by an embedder's hook, gets its own cache and gives this one back)
+    const outer = shortLiterals;
+    shortLiterals = new Map();
+    try {
+      return this.walk();
+    } finally {
+      shortLiterals = outer;
+    }
+  }
+
+  private walk(): Snapshot {
     const t0 = performance.now();
     const engine = this.engine;
     const vm = this.vm;
