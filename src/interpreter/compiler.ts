@@ -1429,11 +1429,11 @@ class FunctionCompiler {
           this.emit(Op.Rot3);
           this.emit(Op.SetPrivate);
         } else if (p.computed) {
+          // (the key is converted by the store, after the value: ecma262 §13.3.3 keeps the key's value in the reference)
           this.expression(p.property);
-          this.emit(Op.ToPropertyKey);
           this.emit(Op.Rot3);
           this.emit(Op.Rot3);
-          this.emit(Op.SetElem);
+          this.emit(ExtOp.SetElemRaw);
         } else {
           this.emit(Op.Swap);
           this.emit(Op.SetProp, this.k(p.property.name));
@@ -1468,7 +1468,7 @@ class FunctionCompiler {
       const hasRest = p.properties.some((q: Node) => q.type === 'RestElement');
       for (const prop of p.properties) {
         if (prop.type === 'RestElement') {
-          const store = assign ? this.targetRef(prop.argument) : null;
+          const store = this.targetRef(prop.argument, assign);
           // stack: obj ; build a copy without the listed keys
           const arr = this.reg();
           this.emit(Op.NewArray);
@@ -1493,7 +1493,7 @@ class FunctionCompiler {
           this.emit(Op.SetReg, kr);
           keys.push(kr);
         }
-        const store = assign ? this.targetRef(prop.value) : null;
+        const store = this.targetRef(prop.value, assign);
         this.emit(Op.GetElem);
         this.targetWithDefault(prop.value, store ?? sink, assign);
       }
@@ -1511,7 +1511,7 @@ class FunctionCompiler {
       // a generator's return() while suspended inside the pattern closes the iterator
       this.cleanups.push({ type: 'iter', reg: it, async: false });
       for (const e of p.elements) {
-        const store = assign && e ? this.targetRef(e.type === 'RestElement' ? e.argument : e) : null;
+        const store = e ? this.targetRef(e.type === 'RestElement' ? e.argument : e, assign) : null;
         this.emit(Op.GetReg, it);
         if (e?.type === 'RestElement') {
           this.emit(Op.IterRest);
@@ -1541,14 +1541,17 @@ class FunctionCompiler {
   }
 
   /**
-   * A destructuring assignment's target evaluated as a reference now (ecma262 §13.15.5.6 step 1): a
-   * member expression's object and key are kept in registers, and the store into them is returned.
-   * Null for other targets (a name is resolved when stored, a pattern destructures its value).
+   * A destructuring target evaluated as a reference now, before its value is read (ecma262 §13.15.5.6
+   * step 1; §8.6.3 SingleNameBinding step 2): in an assignment (`assign`) a member expression's object
+   * and key are kept in registers; in an assignment or a binding, a name under `with` or a sloppy direct
+   * eval is resolved (reference()). The store into it is returned; null for other targets (a name is
+   * resolved when stored, a pattern destructures its value).
    */
-  private targetRef(t: Node): ((target: Node) => void) | null {
+  private targetRef(t: Node, assign: boolean): ((target: Node) => void) | null {
     if (t.type === 'AssignmentPattern') t = t.left;
     while (t.type === 'ParenthesizedExpression') t = t.expression;
-    if (t.type !== 'MemberExpression') return null;
+    if (t.type === 'Identifier') return this.resolve(t.name) === 'dynamic' ? this.reference(t, true).store : null;
+    if (!assign || t.type !== 'MemberExpression') return null;
     const regs: number[] = [];
     const keep = () => {
       const r = this.reg();
@@ -1578,7 +1581,7 @@ class FunctionCompiler {
     this.expression(t.object);
     keep();
     // value obj key → obj key value (two right rotations), then the store
-    const storeRotated = (op: Op, key: () => void) => () => {
+    const storeRotated = (op: Op | ExtOp, key: () => void) => () => {
       push();
       key();
       this.emit(Op.Rot3);
@@ -1599,10 +1602,10 @@ class FunctionCompiler {
         this.emit(Op.Pop);
       };
     }
+    // the key's value: ToPropertyKey comes at the store (PutValue), after the iterator step or the property read
     this.expression(t.property);
-    this.emit(Op.ToPropertyKey);
     keep();
-    return storeRotated(Op.SetElem, () => {});
+    return storeRotated(ExtOp.SetElemRaw, () => {});
   }
 
   private targetWithDefault(t: Node, sink: (target: Node) => void, assign = false): void {

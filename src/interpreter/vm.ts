@@ -71,6 +71,11 @@ export interface MappedParams {
   set: (i: number, v: unknown) => void;
 }
 
+/** The TypeError of a store into undefined or null: the key is named only when it is a primitive (ToPropertyKey of an object runs guest code, which PutValue's ToObject throws before). */
+function cannotSet(o: undefined | null, key: unknown): string {
+  return typeof key === 'object' && key !== null || typeof key === 'function' ? `Cannot set properties of ${o}` : `Cannot set properties of ${o} (setting '${String(key)}')`;
+}
+
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = {};
 
@@ -620,7 +625,7 @@ export class VM {
       else this.ops.setSloppy(o, key, v);
       return;
     }
-    if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+    if (o === undefined || o === null) this.throwError('TypeError', cannotSet(o, key));
     const ok = this.R.set(this.protoOf[typeof o]!, key, v, o);
     if (!ok && strict) this.throwError('TypeError', `Cannot create property '${String(key)}' on ${typeof o} '${String(o)}'`);
   }
@@ -1326,7 +1331,7 @@ export class VM {
           // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
           if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
           else {
-            if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+            if (o === undefined || o === null) this.throwError('TypeError', cannotSet(o, key));
             this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
           }
           if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
