@@ -2757,6 +2757,12 @@ export class VM {
         if (desc ? !(desc.configurable || ('value' in desc && desc.writable && desc.enumerable)) : !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global function ${n}`);
       }
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
+      // step 17: CreateGlobalFunctionBinding(fn, fo, true) makes a configurable property a writable, enumerable data
+      // property (its value is the function, stored when the declarations are instantiated, before any eval code)
+      for (const n of d.functions) {
+        const desc = this.R.getOwnPropertyDescriptor(g, n);
+        if (desc?.configurable) this.R.defineProperty(g, n, { value: 'value' in desc ? desc.value : undefined, writable: true, enumerable: true, configurable: true });
+      }
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
       return;
     }
