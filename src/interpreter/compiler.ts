@@ -1130,6 +1130,13 @@ class FunctionCompiler {
 
   private forInOf(s: Node, mode: 'in' | 'of' | 'await'): void {
     this.setCompletionUndefined();
+    const first = s.left.type === 'VariableDeclaration' ? s.left.declarations[0] : null;
+    if (mode === 'in' && first?.init && first.id.type === 'Identifier') {
+      // Annex B §B.3.5 (sloppy `for (var x = init in o)`): the initializer is evaluated and stored first, once
+      const ref = this.reference(first.id, true);
+      this.namedExpression(first.init, first.id.name);
+      ref.store();
+    }
     const ls = this.analysis.scopes.get(s);
     const saved = this.scope;
     // The head expression is evaluated with the loop's lexical names in TDZ.
