@@ -1456,6 +1456,10 @@ class FunctionCompiler {
         break;
       case 'ParenthesizedExpression':
         return this.assignTo(p.expression);
+      case 'CallExpression':
+        this.callTarget(p);
+        this.emit(Op.Pop);
+        return;
       default:
         this.error('Invalid assignment target', p);
     }
@@ -2134,6 +2138,11 @@ class FunctionCompiler {
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
     }
     if (t.type === 'ParenthesizedExpression') return this.reference(t.expression, storeOnly);
+    if (t.type === 'CallExpression') {
+      // a sloppy call as a target (units.ts WebCompatParser): called, then a ReferenceError (what follows is unreachable)
+      this.callTarget(t);
+      return { load: () => this.emit(Op.Undef), store: () => this.emit(Op.Pop) };
+    }
     if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
     // A member reference is its parts in registers (evaluated once) and a get / set instruction.
     const member = (pushParts: () => void, get: Op, set: Op) => ({
@@ -2189,6 +2198,17 @@ class FunctionCompiler {
       this.emit(Op.GetReg, obj);
       this.emit(Op.GetReg, key);
     }, Op.GetElem, Op.SetElem);
+  }
+
+  /**
+   * A call as an assignment target (sloppy code, AssignmentTargetType ~web-compat~): the call is
+   * evaluated, then PutValue / GetValue of what is not a reference throws a ReferenceError.
+   */
+  private callTarget(t: Node): void {
+    this.expression(t);
+    this.emit(Op.Pop);
+    this.pos(t);
+    this.emit(Op.ThrowError, this.k('ReferenceError'), this.k('Invalid left-hand side in assignment'));
   }
 
   /** The register an update expression (`x++`…) of a plain frame local changes in place, else -1. */
