@@ -956,10 +956,15 @@ class FunctionCompiler {
       this.tailReturn(e.alternate);
       return;
     }
-    if (e.type === 'LogicalExpression' && e.operator !== '??') {
+    if (e.type === 'TaggedTemplateExpression' && this.inTailPosition() && e.tag.type !== 'Super') {
+      this.taggedTemplate(e, Op.TailCall);
+      this.emit(Op.Return);
+      return;
+    }
+    if (e.type === 'LogicalExpression') {
       this.expression(e.left);
       const done = this.label();
-      this.jump(e.operator === '&&' ? Op.JumpIfFalseKeep : Op.JumpIfTrueKeep, done);
+      this.jump(e.operator === '&&' ? Op.JumpIfFalseKeep : e.operator === '||' ? Op.JumpIfTrueKeep : Op.JumpIfNotNullishKeep, done);
       this.emit(Op.Pop);
       this.tailReturn(e.right);
       this.place(done);
@@ -1668,18 +1673,8 @@ class FunctionCompiler {
         });
         return;
       }
-      case 'TaggedTemplateExpression': {
-        this.pos(e);
-        this.callee(e.tag);
-        const site = new TemplateSite(
-          e.quasi.quasis.map((q: Node) => q.value.cooked ?? undefined),
-          e.quasi.quasis.map((q: Node) => q.value.raw),
-        );
-        this.emit(Op.TemplateObject, this.k(site));
-        for (const x of e.quasi.expressions) this.expression(x);
-        this.emit(Op.Call, 1 + e.quasi.expressions.length);
-        return;
-      }
+      case 'TaggedTemplateExpression':
+        return this.taggedTemplate(e, Op.Call);
       case 'ArrayExpression': {
         this.emit(Op.NewArray);
         for (const el of e.elements) {
@@ -1991,6 +1986,19 @@ class FunctionCompiler {
   }
 
   /** Remember the callee's source text for "x is not a function" errors at the next instruction. */
+  /** A tagged template: the tag called (`call`: Op.Call, or Op.TailCall in tail position) with the template object and the substitutions. */
+  private taggedTemplate(e: Node, call: Op.Call | Op.TailCall): void {
+    this.pos(e);
+    this.callee(e.tag);
+    const site = new TemplateSite(
+      e.quasi.quasis.map((q: Node) => q.value.cooked ?? undefined),
+      e.quasi.quasis.map((q: Node) => q.value.raw),
+    );
+    this.emit(Op.TemplateObject, this.k(site));
+    for (const x of e.quasi.expressions) this.expression(x);
+    this.emit(call, 1 + e.quasi.expressions.length);
+  }
+
   private nameCallee(callee: Node): void {
     const text = this.opts.file.text.slice(callee.start, callee.end);
     this.calleeNames.push(this.ops.length, this.k(text.length > 60 ? text.slice(0, 57) + '...' : text));
