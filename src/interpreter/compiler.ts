@@ -1272,13 +1272,17 @@ class FunctionCompiler {
     this.emit(Op.Int, 1);
     this.emit(Op.SetReg, fin.kindReg);
     this.place(fin.entry);
-    // The finally block's own completion must not replace the try's completion value.
+    // The finally block's own completion must not replace the try's completion value when it completes
+    // normally; a break or continue out of it carries the finally block's own value, undefined if it has none
+    // (ecma262 §14.15.3: UpdateEmpty(F, undefined)).
     const savedCompletion = this.completionReg;
     let keep = -1;
     if (savedCompletion >= 0) {
       keep = this.reg();
       this.emit(Op.GetReg, savedCompletion);
       this.emit(Op.SetReg, keep);
+      this.emit(Op.Undef);
+      this.emit(Op.SetReg, savedCompletion);
     }
     finalizer(fin);
     if (keep >= 0) {

@@ -6,7 +6,9 @@
 // configurable element). Strict and unmapped arguments objects are not affected. The VM knows every
 // mapped arguments object it made (`VM.mappedArguments`); these built-ins probe those objects' indices
 // (`argumentsKeys`) and hand any other value to V8's function unchanged. Installed only where the
-// realm's V8 has the bug.
+// realm's V8 has the bug. Not covered: a proxy whose target is such an object (V8 asks the target
+// itself). Object.keys/entries, for-in, Object.assign, spread and JSON want enumerable keys only, which V8
+// lists right.
 import type { Engine } from '../engine';
 import type { Realm } from '../realm';
 
