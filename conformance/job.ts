@@ -19,6 +19,8 @@ export interface Job {
   harness: string[];
   /** Snapshot-transparency mode: after every event-loop turn, snapshot and go on in a fresh engine restored from it. */
   snapshot?: boolean;
+  /** The test's features name `tail-call-optimization`: the engine runs with proper tail calls (EngineOptions.properTailCalls, off by default). */
+  tailCalls?: boolean;
 }
 
 export type Status = 'pass' | 'fail' | 'timeout' | 'skip';

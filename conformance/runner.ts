@@ -400,6 +400,7 @@ async function main(): Promise<number> {
           async: meta.flags.has('async'),
           negative: meta.negative,
           harness,
+          tailCalls: meta.features.includes('tail-call-optimization'),
         });
         jobNames.set(id, { test: t.name, mode });
       }

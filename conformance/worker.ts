@@ -110,7 +110,7 @@ class Worker {
     this.hostError = undefined;
     this.snapshotError = undefined;
     let engine;
-    const options = { test262Host: true, onPrint: (text: string) => void prints.push(text), onConsole: () => undefined };
+    const options = { test262Host: true, properTailCalls: job.tailCalls === true, onPrint: (text: string) => void prints.push(text), onConsole: () => undefined };
     try {
       engine = this.createEngine(options);
     } catch (e) {

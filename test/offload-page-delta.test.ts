@@ -160,6 +160,8 @@ t.test('forged and damaged page deltas are refused with a clear error before any
     ['a record of no known shape', forgeDom(d.text, (x) => x.nodes.push([x.next, [42]])), /damaged page delta: node \d+ is of an unknown type 42/],
     ['no DOM change at all', d.text.replace(/^\$\.hostState\(.*\);\n/m, ''), /damaged page delta: it carries no DOM change/],
     ['a cut-short delta', d.text.slice(0, -40), /damaged delta: it is cut short/],
+    ['a next node id near 2^53', forgeDom(d.text, (x) => (x.next = 2 ** 53 - 2)), /damaged page delta: its next node id 9007199254740990 is past the new nodes it carries \(it would be \d+\)/],
+    ['a next node id one past its new nodes', forgeDom(d.text, (x) => (x.next += 1)), /damaged page delta: its next node id \d+ is past the new nodes it carries/],
   ];
   for (const [what, text, why] of forgeries) {
     try {

@@ -499,6 +499,8 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   if (typeof p.clock !== 'number' || !Number.isFinite(p.clock)) bad('its clock is not a number');
   const kids = new Map(base.kids);
   const made = new Map<number, Tree>();
+  // (new ids are given in order to the nodes a capture writes: the next id is the one after the last new node)
+  let end = base.next;
   for (const entry of p.nodes) {
     if (!Array.isArray(entry) || entry.length !== 2 || !Number.isSafeInteger(entry[0]) || entry[0] < 0) bad('a node entry that is not [id, record]');
     const [id, rec] = entry;
@@ -508,10 +510,12 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
     const old = base.records.get(id);
     if (old === undefined) {
       if (id < base.next || id >= p.next) bad(`new node ${id} outside the new ids (${base.next}…${p.next - 1})`);
+      if (id >= end) end = id + 1;
       if (Array.isArray(rec) && rec[0] === 9) bad(`new node ${id} is a document (page deltas carry the page's own document only)`);
     } else if (kindOf(JSON.parse(old)) !== kindOf(rec)) bad(`node ${id} changed its kind (${kindOf(JSON.parse(old))} to ${kindOf(rec)})`);
     kids.set(id, recordKids(rec));
   }
+  if (p.next > end) bad(`its next node id ${p.next} is past the new nodes it carries (it would be ${end})`);
   for (const id of p.drop) {
     if (!Number.isSafeInteger(id) || !base.records.has(id)) bad(`a drop of node ${String(id)}, which this page lacks`);
     if (made.has(id)) bad(`node ${id} both changed and dropped`);

@@ -956,10 +956,15 @@ class FunctionCompiler {
       this.tailReturn(e.alternate);
       return;
     }
-    if (e.type === 'LogicalExpression' && e.operator !== '??') {
+    if (e.type === 'TaggedTemplateExpression' && this.inTailPosition() && e.tag.type !== 'Super') {
+      this.taggedTemplate(e, Op.TailCall);
+      this.emit(Op.Return);
+      return;
+    }
+    if (e.type === 'LogicalExpression') {
       this.expression(e.left);
       const done = this.label();
-      this.jump(e.operator === '&&' ? Op.JumpIfFalseKeep : Op.JumpIfTrueKeep, done);
+      this.jump(e.operator === '&&' ? Op.JumpIfFalseKeep : e.operator === '||' ? Op.JumpIfTrueKeep : Op.JumpIfNotNullishKeep, done);
       this.emit(Op.Pop);
       this.tailReturn(e.right);
       this.place(done);
@@ -1007,10 +1012,9 @@ class FunctionCompiler {
       this.pos(d);
       if (s.kind === 'var' && d.id.type === 'Identifier' && this.resolve(d.id.name) === 'dynamic') {
         // under `with` or a sloppy direct eval the binding is resolved before the initializer (which may delete it)
-        const ref = this.reg(), k = this.k(d.id.name);
-        this.emit(ExtOp.ResolveNameRef, k, ref);
+        const ref = this.reference(d.id, true);
         this.namedExpression(d.init, d.id.name);
-        this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
+        ref.store();
         continue;
       }
       this.namedExpression(d.init, d.id.type === 'Identifier' ? d.id.name : '');
@@ -1131,6 +1135,13 @@ class FunctionCompiler {
 
   private forInOf(s: Node, mode: 'in' | 'of' | 'await'): void {
     this.setCompletionUndefined();
+    const first = s.left.type === 'VariableDeclaration' ? s.left.declarations[0] : null;
+    if (mode === 'in' && first?.init && first.id.type === 'Identifier') {
+      // Annex B §B.3.5 (sloppy `for (var x = init in o)`): the initializer is evaluated and stored first, once
+      const ref = this.reference(first.id, true);
+      this.namedExpression(first.init, first.id.name);
+      ref.store();
+    }
     const ls = this.analysis.scopes.get(s);
     const saved = this.scope;
     // The head expression is evaluated with the loop's lexical names in TDZ.
@@ -1261,13 +1272,17 @@ class FunctionCompiler {
     this.emit(Op.Int, 1);
     this.emit(Op.SetReg, fin.kindReg);
     this.place(fin.entry);
-    // The finally block's own completion must not replace the try's completion value.
+    // The finally block's own completion must not replace the try's completion value when it completes
+    // normally; a break or continue out of it carries the finally block's own value, undefined if it has none
+    // (ecma262 §14.15.3: UpdateEmpty(F, undefined)).
     const savedCompletion = this.completionReg;
     let keep = -1;
     if (savedCompletion >= 0) {
       keep = this.reg();
       this.emit(Op.GetReg, savedCompletion);
       this.emit(Op.SetReg, keep);
+      this.emit(Op.Undef);
+      this.emit(Op.SetReg, savedCompletion);
     }
     finalizer(fin);
     if (keep >= 0) {
@@ -1430,11 +1445,11 @@ class FunctionCompiler {
           this.emit(Op.Rot3);
           this.emit(Op.SetPrivate);
         } else if (p.computed) {
+          // (the key is converted by the store, after the value: ecma262 §13.3.3 keeps the key's value in the reference)
           this.expression(p.property);
-          this.emit(Op.ToPropertyKey);
           this.emit(Op.Rot3);
           this.emit(Op.Rot3);
-          this.emit(Op.SetElem);
+          this.emit(ExtOp.SetElemRaw);
         } else {
           this.emit(Op.Swap);
           this.emit(Op.SetProp, this.k(p.property.name));
@@ -1450,6 +1465,10 @@ class FunctionCompiler {
         break;
       case 'ParenthesizedExpression':
         return this.assignTo(p.expression);
+      case 'CallExpression':
+        this.callTarget(p);
+        this.emit(Op.Pop);
+        return;
       default:
         this.error('Invalid assignment target', p);
     }
@@ -1469,7 +1488,7 @@ class FunctionCompiler {
       const hasRest = p.properties.some((q: Node) => q.type === 'RestElement');
       for (const prop of p.properties) {
         if (prop.type === 'RestElement') {
-          const store = assign ? this.targetRef(prop.argument) : null;
+          const store = this.targetRef(prop.argument, assign);
           // stack: obj ; build a copy without the listed keys
           const arr = this.reg();
           this.emit(Op.NewArray);
@@ -1494,7 +1513,7 @@ class FunctionCompiler {
           this.emit(Op.SetReg, kr);
           keys.push(kr);
         }
-        const store = assign ? this.targetRef(prop.value) : null;
+        const store = this.targetRef(prop.value, assign);
         this.emit(Op.GetElem);
         this.targetWithDefault(prop.value, store ?? sink, assign);
       }
@@ -1512,7 +1531,7 @@ class FunctionCompiler {
       // a generator's return() while suspended inside the pattern closes the iterator
       this.cleanups.push({ type: 'iter', reg: it, async: false });
       for (const e of p.elements) {
-        const store = assign && e ? this.targetRef(e.type === 'RestElement' ? e.argument : e) : null;
+        const store = e ? this.targetRef(e.type === 'RestElement' ? e.argument : e, assign) : null;
         this.emit(Op.GetReg, it);
         if (e?.type === 'RestElement') {
           this.emit(Op.IterRest);
@@ -1542,14 +1561,17 @@ class FunctionCompiler {
   }
 
   /**
-   * A destructuring assignment's target evaluated as a reference now (ecma262 §13.15.5.6 step 1): a
-   * member expression's object and key are kept in registers, and the store into them is returned.
-   * Null for other targets (a name is resolved when stored, a pattern destructures its value).
+   * A destructuring target evaluated as a reference now, before its value is read (ecma262 §13.15.5.6
+   * step 1; §8.6.3 SingleNameBinding step 2): in an assignment (`assign`) a member expression's object
+   * and key are kept in registers; in an assignment or a binding, a name under `with` or a sloppy direct
+   * eval is resolved (reference()). The store into it is returned; null for other targets (a name is
+   * resolved when stored, a pattern destructures its value).
    */
-  private targetRef(t: Node): ((target: Node) => void) | null {
+  private targetRef(t: Node, assign: boolean): ((target: Node) => void) | null {
     if (t.type === 'AssignmentPattern') t = t.left;
     while (t.type === 'ParenthesizedExpression') t = t.expression;
-    if (t.type !== 'MemberExpression') return null;
+    if (t.type === 'Identifier') return this.resolve(t.name) === 'dynamic' ? this.reference(t, true).store : null;
+    if (!assign || t.type !== 'MemberExpression') return null;
     const regs: number[] = [];
     const keep = () => {
       const r = this.reg();
@@ -1579,7 +1601,7 @@ class FunctionCompiler {
     this.expression(t.object);
     keep();
     // value obj key → obj key value (two right rotations), then the store
-    const storeRotated = (op: Op, key: () => void) => () => {
+    const storeRotated = (op: Op | ExtOp, key: () => void) => () => {
       push();
       key();
       this.emit(Op.Rot3);
@@ -1600,10 +1622,10 @@ class FunctionCompiler {
         this.emit(Op.Pop);
       };
     }
+    // the key's value: ToPropertyKey comes at the store (PutValue), after the iterator step or the property read
     this.expression(t.property);
-    this.emit(Op.ToPropertyKey);
     keep();
-    return storeRotated(Op.SetElem, () => {});
+    return storeRotated(ExtOp.SetElemRaw, () => {});
   }
 
   private targetWithDefault(t: Node, sink: (target: Node) => void, assign = false): void {
@@ -1655,18 +1677,8 @@ class FunctionCompiler {
         });
         return;
       }
-      case 'TaggedTemplateExpression': {
-        this.pos(e);
-        this.callee(e.tag);
-        const site = new TemplateSite(
-          e.quasi.quasis.map((q: Node) => q.value.cooked ?? undefined),
-          e.quasi.quasis.map((q: Node) => q.value.raw),
-        );
-        this.emit(Op.TemplateObject, this.k(site));
-        for (const x of e.quasi.expressions) this.expression(x);
-        this.emit(Op.Call, 1 + e.quasi.expressions.length);
-        return;
-      }
+      case 'TaggedTemplateExpression':
+        return this.taggedTemplate(e, Op.Call);
       case 'ArrayExpression': {
         this.emit(Op.NewArray);
         for (const el of e.elements) {
@@ -1978,6 +1990,19 @@ class FunctionCompiler {
   }
 
   /** Remember the callee's source text for "x is not a function" errors at the next instruction. */
+  /** A tagged template: the tag called (`call`: Op.Call, or Op.TailCall in tail position) with the template object and the substitutions. */
+  private taggedTemplate(e: Node, call: Op.Call | Op.TailCall): void {
+    this.pos(e);
+    this.callee(e.tag);
+    const site = new TemplateSite(
+      e.quasi.quasis.map((q: Node) => q.value.cooked ?? undefined),
+      e.quasi.quasis.map((q: Node) => q.value.raw),
+    );
+    this.emit(Op.TemplateObject, this.k(site));
+    for (const x of e.quasi.expressions) this.expression(x);
+    this.emit(call, 1 + e.quasi.expressions.length);
+  }
+
   private nameCallee(callee: Node): void {
     const text = this.opts.file.text.slice(callee.start, callee.end);
     this.calleeNames.push(this.ops.length, this.k(text.length > 60 ? text.slice(0, 57) + '...' : text));
@@ -2125,6 +2150,11 @@ class FunctionCompiler {
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
     }
     if (t.type === 'ParenthesizedExpression') return this.reference(t.expression, storeOnly);
+    if (t.type === 'CallExpression') {
+      // a sloppy call as a target (units.ts WebCompatParser): called, then a ReferenceError (what follows is unreachable)
+      this.callTarget(t);
+      return { load: () => this.emit(Op.Undef), store: () => this.emit(Op.Pop) };
+    }
     if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
     // A member reference is its parts in registers (evaluated once) and a get / set instruction.
     const member = (pushParts: () => void, get: Op, set: Op) => ({
@@ -2182,6 +2212,17 @@ class FunctionCompiler {
     }, Op.GetElem, Op.SetElem);
   }
 
+  /**
+   * A call as an assignment target (sloppy code, AssignmentTargetType ~web-compat~): the call is
+   * evaluated, then PutValue / GetValue of what is not a reference throws a ReferenceError.
+   */
+  private callTarget(t: Node): void {
+    this.expression(t);
+    this.emit(Op.Pop);
+    this.pos(t);
+    this.emit(Op.ThrowError, this.k('ReferenceError'), this.k('Invalid left-hand side in assignment'));
+  }
+
   /** The register an update expression (`x++`…) of a plain frame local changes in place, else -1. */
   private updatedRegister(e: Node, initialized = false): number {
     if (e.argument.type !== 'Identifier') return -1;
@@ -2226,18 +2267,11 @@ class FunctionCompiler {
         // The reference is resolved before the value (matters under `with`). A parenthesized name,
         // `(f) = function () {}`, names nothing (IsIdentifierRef of a cover grammar is false); acorn
         // drops the parentheses, so the assignment starting before its target says they were there.
-        if (this.resolve(t.name) === 'dynamic') {
-          // under `with` or a sloppy direct eval the binding is resolved before the value is evaluated
-          const ref = this.reg(), k = this.k(t.name);
-          this.emit(ExtOp.ResolveNameRef, k, ref);
-          this.namedExpression(e.right, e.start === t.start ? t.name : '');
-          this.emit(Op.Dup);
-          this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0);
-          return;
-        }
+        // (`reference`: under `with` or a sloppy direct eval the binding is resolved before the value is evaluated)
+        const ref = this.reference(t, true);
         this.namedExpression(e.right, e.start === t.start ? t.name : '');
         this.emit(Op.Dup);
-        this.setVar(t.name, false);
+        ref.store();
         return;
       }
       if (t.type === 'MemberExpression' && t.object.type !== 'Super') {

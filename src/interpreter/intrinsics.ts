@@ -8,6 +8,7 @@ import { installModernBuiltins } from './builtins';
 import { installWeakCollections } from './weak';
 import { installSelfHosted } from './selfhosted';
 import { CodeFlag, nativeSource } from './code';
+import { isObject } from './realm';
 
 export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions): void {
   const realm = engine.realm;
@@ -42,7 +43,15 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     const ctor = realm.native(
       name,
       1,
-      (_t, args) => createDynamicFunction(engine, prefix, Array.prototype.slice.call(args)),
+      (_t, args, newTarget) => {
+        const fn = createDynamicFunction(engine, prefix, Array.prototype.slice.call(args)) as Function;
+        // GetPrototypeFromConstructor(newTarget, proto), after the source is parsed (`class F extends Function`)
+        if (newTarget !== undefined && newTarget !== ctor) {
+          const p = realm.R.get(newTarget as Function, 'prototype');
+          if (isObject(p)) realm.R.setPrototypeOf(fn, p);
+        }
+        return fn;
+      },
       true,
     );
     Object.defineProperty(ctor, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });

@@ -11,10 +11,11 @@
 // pattern is a SyntaxError naming the reason, not a regexp that silently matches differently.
 //
 // Where: regexp literals at compile time (compiler.ts keeps the rewritten pattern in the literal's
-// constant: no cost at run time) and `new RegExp(string, string)` (vm.ts `invoke`, only after V8 has
-// rejected the pattern). A rewritten regexp is an ordinary V8 regexp: its `source` and `flags` are the
-// rewritten ones (a snapshot holds those and restores the same matcher), and `RegExp(s)` called without
-// `new`, `Reflect.construct(RegExp, …)` and `RegExp.prototype.compile` are not rewritten.
+// constant: no cost at run time) and `new RegExp(string, string)` or `RegExp(string, string)` called
+// directly (one path, vm.ts `regExp`, only after V8 has rejected the pattern). A rewritten regexp is an
+// ordinary V8 regexp: its `source` and `flags` are the rewritten ones (a snapshot holds those and
+// restores the same matcher); `Reflect.construct(RegExp, …)`, `RegExp.call(…)` and
+// `RegExp.prototype.compile` are not rewritten.
 // Duplicate named groups (`(?<a>x)|(?<a>y)`) are not rewritten: exec results would need their
 // `groups` mapped back, which V8's built-in exec (kept for speed) cannot do; they stay V8's SyntaxError.
 

@@ -15,6 +15,7 @@ export { getPromiseRecord, getBuiltinClosureRecord, type PromiseRecord, type Bui
 export type { Job } from './jobs';
 export type { IteratorKind, IteratorMode, TrackedIterator } from './iterators';
 export { matchAllOverText } from './iterators';
+export { argumentsKeys } from './builtins/arguments-keys';
 export type { ModuleRecord, ModuleStep } from './modules';
 export { MODULE_STEP_KINDS } from './modules';
 

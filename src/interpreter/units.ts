@@ -36,14 +36,55 @@ export class UnitSyntaxError extends Error {
   }
 }
 
+/**
+ * Runtime errors for function call assignment targets (ecma262 §13.15.1 / §13.4.1, AssignmentTargetType
+ * ~web-compat~, which V8 and browsers support): in sloppy code a call may stand as the target of `=`, a
+ * compound assignment (not `&&=`, `||=`, `??=`), `++`/`--` and a for-in/of head, where it is called and
+ * then throws a ReferenceError (compiler.ts); inside a destructuring pattern it stays a SyntaxError.
+ */
+class WebCompatParser extends acorn.Parser {
+  /** How deep the pattern being converted or checked is nested (a call is a target only at the top). */
+  private patternDepth = 0;
+
+  private callTarget(node: Node, isBinding: boolean): boolean {
+    const self = this as unknown as { strict: boolean; type: { isAssign?: boolean }; value: unknown };
+    return node?.type === 'CallExpression' && !isBinding && !self.strict && this.patternDepth === 0 && !(self.type.isAssign && ['&&=', '||=', '??='].includes(self.value as string));
+  }
+
+  private nested<T>(node: Node, inner: () => T): T {
+    const pattern = node?.type === 'ObjectExpression' || node?.type === 'ArrayExpression' || node?.type === 'ObjectPattern' || node?.type === 'ArrayPattern';
+    if (pattern) this.patternDepth++;
+    try {
+      return inner();
+    } finally {
+      if (pattern) this.patternDepth--;
+    }
+  }
+
+  toAssignable(node: Node, isBinding: boolean, refDestructuringErrors?: unknown): Node {
+    if (this.callTarget(node, isBinding)) return node;
+    return this.nested(node, () => (acorn.Parser.prototype as any).toAssignable.call(this, node, isBinding, refDestructuringErrors));
+  }
+
+  checkLValSimple(expr: Node, bindingType = 0, checkClashes?: unknown): void {
+    // (bindingType 0 is acorn's BIND_NONE: an assignment, not a declaration)
+    if (this.callTarget(expr, bindingType !== 0)) return;
+    (acorn.Parser.prototype as any).checkLValSimple.call(this, expr, bindingType, checkClashes);
+  }
+
+  checkLValPattern(expr: Node, bindingType = 0, checkClashes?: unknown): void {
+    this.nested(expr, () => (acorn.Parser.prototype as any).checkLValPattern.call(this, expr, bindingType, checkClashes));
+  }
+}
+
 /** Direct eval code inside a function may use `new.target` (acorn has no option for it). */
-class FunctionEvalParser extends acorn.Parser {
+class FunctionEvalParser extends WebCompatParser {
   get allowNewDotTarget(): boolean {
     return true;
   }
 }
 /** Eval code called from strict code is strict from its first token. */
-class StrictEvalParser extends acorn.Parser {
+class StrictEvalParser extends WebCompatParser {
   strictDirective(): boolean {
     return true;
   }
@@ -80,7 +121,7 @@ function outerPrivateParser(base: typeof acorn.Parser): typeof acorn.Parser {
 
 function parse(source: string, o: UnitOptions): Node {
   const strict = o.kind === 'eval' && o.strict;
-  const base = strict ? (o.inFunction ? StrictFunctionEvalParser : StrictEvalParser) : o.inFunction ? FunctionEvalParser : acorn.Parser;
+  const base = strict ? (o.inFunction ? StrictFunctionEvalParser : StrictEvalParser) : o.inFunction ? FunctionEvalParser : WebCompatParser;
   const parser = o.kind === 'eval' && o.dynamicOuter ? outerPrivateParser(base) : base;
   try {
     return parser.parse(source, {

@@ -71,6 +71,11 @@ export interface MappedParams {
   set: (i: number, v: unknown) => void;
 }
 
+/** The TypeError of a store into undefined or null: the key is named only when it is a primitive (ToPropertyKey of an object runs guest code, which PutValue's ToObject throws before). */
+function cannotSet(o: undefined | null, key: unknown): string {
+  return typeof key === 'object' && key !== null || typeof key === 'function' ? `Cannot set properties of ${o}` : `Cannot set properties of ${o} (setting '${String(key)}')`;
+}
+
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = {};
 
@@ -620,7 +625,7 @@ export class VM {
       else this.ops.setSloppy(o, key, v);
       return;
     }
-    if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+    if (o === undefined || o === null) this.throwError('TypeError', cannotSet(o, key));
     const ok = this.R.set(this.protoOf[typeof o]!, key, v, o);
     if (!ok && strict) this.throwError('TypeError', `Cannot create property '${String(key)}' on ${typeof o} '${String(o)}'`);
   }
@@ -1326,7 +1331,7 @@ export class VM {
           // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
           if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
           else {
-            if (o === undefined || o === null) this.throwError('TypeError', `Cannot set properties of ${o} (setting '${String(key)}')`);
+            if (o === undefined || o === null) this.throwError('TypeError', cannotSet(o, key));
             this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
           }
           if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
@@ -1508,7 +1513,7 @@ export class VM {
               sp -= argc + 2;
               frame.sp = sp;
               frame.pc = ++pc;
-              const result = this.R.apply(fn as Function, thisArg, args);
+              const result = fn === this.I.RegExp ? this.regExp(args, undefined) : this.R.apply(fn as Function, thisArg, args);
               stack[sp++] = result;
               break;
             }
@@ -2497,17 +2502,19 @@ export class VM {
       if (typeof fn !== 'function') {
         this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
       }
-      stack[frame.sp++] = construct ? (fn === this.I.RegExp ? this.newRegExp(args, newTarget as Function) : this.R.construct(fn, args, newTarget as Function)) : this.R.apply(fn, thisArg, args);
+      stack[frame.sp++] = fn === this.I.RegExp ? this.regExp(args, construct ? (newTarget as Function) : undefined) : construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
       return null;
   }
 
   /**
-   * `new RegExp(…)`: V8's, and when V8 rejects a string pattern with modifier groups, the same
-   * pattern rewritten for it (regexp-compat.ts; a pattern it cannot rewrite is a SyntaxError saying why).
+   * `new RegExp(…)` (`newTarget`) and `RegExp(…)` (undefined): V8's, and when V8 rejects a string pattern
+   * with modifier groups, the same pattern rewritten for it (regexp-compat.ts; a pattern it cannot
+   * rewrite is a SyntaxError saying why). Called without `new`, RegExp constructs with itself as
+   * NewTarget once its pattern is not returned as it is (ecma262 §22.2.4.1 steps 2-4), which V8 did not.
    */
-  private newRegExp(args: unknown[], newTarget: Function): unknown {
+  regExp(args: unknown[], newTarget: Function | undefined): unknown {
     try {
-      return this.R.construct(this.I.RegExp, args, newTarget);
+      return newTarget === undefined ? this.R.apply(this.I.RegExp, undefined, args) : this.R.construct(this.I.RegExp, args, newTarget);
     } catch (e) {
       const [pattern, flags] = args;
       if (typeof pattern !== 'string' || (flags !== undefined && typeof flags !== 'string')) throw e;
@@ -2519,7 +2526,7 @@ export class VM {
         throw re;
       }
       if (r === null) throw e;
-      return this.R.construct(this.I.RegExp, [r.pattern, r.flags], newTarget);
+      return this.R.construct(this.I.RegExp, [r.pattern, r.flags], newTarget ?? this.I.RegExp);
     }
   }
 
@@ -2750,6 +2757,12 @@ export class VM {
         if (desc ? !(desc.configurable || ('value' in desc && desc.writable && desc.enumerable)) : !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global function ${n}`);
       }
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
+      // step 17: CreateGlobalFunctionBinding(fn, fo, true) makes a configurable property a writable, enumerable data
+      // property (its value is the function, stored when the declarations are instantiated, before any eval code)
+      for (const n of d.functions) {
+        const desc = this.R.getOwnPropertyDescriptor(g, n);
+        if (desc?.configurable) this.R.defineProperty(g, n, { value: 'value' in desc ? desc.value : undefined, writable: true, enumerable: true, configurable: true });
+      }
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
       return;
     }

@@ -12,7 +12,7 @@
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord } from '../interpreter/state';
+import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord, argumentsKeys } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
 import { taName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, maxByteLength, bufferBytes } from '../typed-arrays';
@@ -82,14 +82,16 @@ function sourceLiteral(file: Code['source']): { literal: string; bytes: number }
 
 /**
  * Literals of short strings, which a snapshot writes over and over (property keys, names): a lookup costs
- * less than JSON.stringify. Strings only (no engine's object); emptied when it grows past its bound.
+ * less than JSON.stringify. One cache per capture: `Capture.run` (synchronous) makes it and drops it when
+ * it returns, so no guest's strings outlive its capture in the process (a server's clients, STYLE.md
+ * habit 6); between captures `lit` calls JSON.stringify. Emptied when it grows past its bound.
  */
-const shortLiterals = new Map<string, string>();
+let shortLiterals: Map<string, string> | null = null;
 const SHORT_LITERAL = 32;
 const SHORT_LITERALS_MAX = 4096;
 
 function stringLiteral(v: string): string {
-  if (v.length > SHORT_LITERAL) return JSON.stringify(v);
+  if (v.length > SHORT_LITERAL || shortLiterals === null) return JSON.stringify(v);
   let l = shortLiterals.get(v);
   if (l === undefined) {
     if (shortLiterals.size >= SHORT_LITERALS_MAX) shortLiterals.clear();
@@ -1214,6 +1216,17 @@ export class Capture {
   }
 
   run(): Snapshot {
+    // (a capture started inside this one, by an embedder's hook, gets its own cache and gives this one back)
+    const outer = shortLiterals;
+    shortLiterals = new Map();
+    try {
+      return this.walk();
+    } finally {
+      shortLiterals = outer;
+    }
+  }
+
+  private walk(): Snapshot {
     const t0 = performance.now();
     const engine = this.engine;
     const vm = this.vm;
@@ -1376,34 +1389,6 @@ export function regexpParts(o: object): { source: string; flags: string } {
   let flags = '';
   for (const [get, letter] of REGEXP_FLAGS) if (Reflect.apply(get, o, [])) flags += letter;
   return { source: Reflect.apply(REGEXP_SOURCE, o, []) as string, flags };
-}
-
-/** How far past its known indices an arguments object's elements are probed (argumentsKeys). */
-const ARGUMENTS_PROBE_PAST = 64;
-
-/**
- * A mapped arguments object's own keys. V8's `ownKeys` of one leaves out its non-enumerable elements
- * (strict and unmapped ones list theirs): `Object.defineProperty(arguments, '0', {enumerable: false})`,
- * an accessor defined on an index. No V8 API lists them, so its indices are probed: up to the largest of its
- * argument count, its `length` and the last index V8 lists, plus ARGUMENTS_PROBE_PAST (a non-enumerable
- * element defined further out is missed, as the guest's own `Reflect.ownKeys` misses it).
- */
-function argumentsKeys(o: object, argc: number): PropertyKey[] {
-  const listed = Reflect.ownKeys(o);
-  const length = Reflect.getOwnPropertyDescriptor(o, 'length');
-  const n = length && 'value' in length ? length.value : 0;
-  let end = Math.max(argc, typeof n === 'number' && n >= 0 && n <= 65536 ? Math.ceil(n) : 0);
-  const rest: PropertyKey[] = [];
-  for (const k of listed) {
-    const i = typeof k === 'string' ? Number(k) : NaN;
-    if (Number.isInteger(i) && i >= 0 && String(i) === k) end = Math.max(end, i + 1);
-    else rest.push(k);
-  }
-  const keys: PropertyKey[] = [];
-  end += ARGUMENTS_PROBE_PAST;
-  for (let i = 0; i < end; i++) if (Reflect.getOwnPropertyDescriptor(o, i) !== undefined) keys.push(String(i));
-  for (const k of rest) keys.push(k);
-  return keys;
 }
 
 /**

@@ -12,6 +12,7 @@ import { installBase64 } from './base64';
 import { installResourceManagement } from './resource-management';
 import { installPromiseKeyed } from './promise-keyed';
 import { installDateSetters } from './date-setters';
+import { installArgumentsKeys } from './arguments-keys';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -21,6 +22,7 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
   installMisc(engine, ops);
   installDateSetters(engine, ops);
+  installArgumentsKeys(engine);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
