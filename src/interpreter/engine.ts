@@ -15,19 +15,33 @@ import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
 import { builtinPaths } from './state';
-import { WARMUP_SOURCE, WARMUP_AFTER_SAFEPOINTS } from './warmup';
+import { WARMUP_SOURCE, WARMUP_PRIVATE_SOURCE, WARMUP_SHARES, WARMUP_AFTER_SAFEPOINTS } from './warmup';
 import { unitCache, UnitSyntaxError, syntaxErrorText } from './units';
 
 /** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
 let warmedUp = false;
 
-/** Run the warm-up program (warmup.ts) in `engine`'s realm. */
-function runWarmUp(engine: Engine): void {
+/** Run `source` (of the warm-up program, warmup.ts) in `engine`'s realm, and the jobs it queues. */
+function runWarmUp(engine: Engine, source: string): void {
   try {
-    engine.vm.runCode(engine.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, engine.realm.global);
+    engine.vm.runCode(engine.compile(source, '<warmup>', 'script'), null, engine.realm.global);
+    engine.runJobs();
   } catch {
     // only a speed aid (an engine with a tiny frameLimit cannot run it): nothing depends on it
   }
+}
+
+/**
+ * The warm-up in two private engines, a share of its values in each in turn: V8's optimized `loop` is
+ * shared by all engines, and each engine has its own functions (the realm's, the VM's closures) and
+ * its own objects' maps. Where the loop's type feedback has seen one engine's only, the optimized loop
+ * expects them, and a program's engine reaching that place deoptimizes it ("wrong call target", "wrong
+ * map"); and V8 may start that compile before the warm-up ends, so both engines take each share.
+ */
+function runPrivateWarmUp(): void {
+  const engines = [new Engine({ warmUp: false }), new Engine({ warmUp: false })];
+  for (const e of engines) runWarmUp(e, WARMUP_PRIVATE_SOURCE);
+  for (const [from, to] of WARMUP_SHARES) for (const e of engines) runWarmUp(e, `__snapvmWarmupRun(${from}, ${to}, 1);`);
 }
 
 export class Engine {
@@ -102,7 +116,7 @@ export class Engine {
     installIntrinsics(this, vm, options);
     if (!warmedUp && options.warmUp === true) {
       warmedUp = true;
-      runWarmUp(this); // at once, in this realm: no guest code has run yet
+      runWarmUp(this, WARMUP_SOURCE); // at once, in this realm: no guest code has run yet
     } else if (!warmedUp && options.warmUp === undefined) this.deferWarmUp();
     for (const service of options.services ?? []) service(this.hostServices());
     // last: what services install counts as built-in (a restoring engine is made with the same services)
@@ -123,7 +137,7 @@ export class Engine {
       if (this.vm.safepoint === hook) this.vm.safepoint = null;
       if (warmedUp) return;
       warmedUp = true;
-      runWarmUp(new Engine({ warmUp: false }));
+      runPrivateWarmUp();
     };
     this.vm.safepoint = hook;
   }

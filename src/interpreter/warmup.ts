@@ -15,19 +15,43 @@
  */
 export const WARMUP_AFTER_SAFEPOINTS = 64;
 
-export const WARMUP_SOURCE = `(function () {
+/**
+ * The warm-up program, a guest function expression `(function (from, to, rounds) {…})`: `rounds` passes
+ * over its values `from` to `to`. `lexical`: its script declares the top-level let and const (LEXICAL)
+ * that it reads and writes (only in a private engine: a lexical global cannot be deleted afterwards),
+ * else they are the function's own variables.
+ */
+const LEXICAL = 'let __snapvmWarmupL = 0; const __snapvmWarmupC = 1;';
+function warmupFunction(lexical: boolean): string {
+  return `(function (from, to, rounds) {
+  ${lexical ? '' : LEXICAL.replace(/let|const/g, 'var')}
   function P(a, b) { this.a = a; this.b = b; }
   P.prototype.m = function (k) { return this.a * k + this.b; };
   function Q(a) { P.call(this, a, a); P.apply(this, [a, a]); }
   Q.prototype = Object.create(P.prototype);
   function R() { P.apply(this, arguments); }
   R.prototype = P.prototype;
+  function* gen(x) { yield x; yield* [x, x]; return x; }
+  async function af(x, k) { var v = await x; if (k & 1) v = await Promise.resolve(k); return v; }
+  class C { constructor(x) { this.x = x; } get g() { return this.x; } set g(v) { this.x = v; } m() { return 1; } static st() { return 2; } }
+  class D extends C { constructor() { super(1); } m() { return super.m() + 1; } }
   var vals = [1, 2.5, 'x', 3, 0.5, 'yz', 4];
   var kinds = [[1, 2, 3], [1.5, 2.5, 3.5], ['a', 'b', 'c'], [1, , 3], [1.5, , 3.5], [{}, , 'c'], new Array(3), [true, null, 1]];
   var o = { p: 1 }, arr = [1, 2, 3], s = 0, t = '', f64 = new Float64Array(4), i32 = new Int32Array(4);
-  for (var r = 0; r < 2; r++) {
-    for (var i = 0; i < vals.length; i++) {
+  for (var r = 0; r < rounds; r++) {
+    for (var i = from; i < to && i < vals.length; i++) {
       var a = vals[i], b = vals[(i + 1) % vals.length], n = i + 0.5;
+      // globals (a script's own let/const too, in a private engine), written and read in the first round
+      globalThis.__snapvmWarmup = s; __snapvmWarmup = t; s = __snapvmWarmup; s = typeof __snapvmWarmup; s = typeof __snapvmNone;
+      __snapvmWarmupL = i; s = __snapvmWarmupL + __snapvmWarmupC; __snapvmWarmupL += n; s = typeof __snapvmWarmupL;
+      // array literals of every elements kind, generators, async functions, classes, spreads
+      var lit = [i, n, a, o, null]; s = [n].length + [a].length + [o].length + [i, n].length + lit.length;
+      for (var gv of gen(a)) s = gv;
+      af(a, i);
+      var c = i & 1 ? new C(a) : new D(); s = c.g + c.m() + C.st(); c.g = n;
+      s = Math.max(...arr, ...[n]); var sp = { ...o, z: a }; var { p: pp, ...rest } = sp; var [x0, , ...xs] = lit; s = pp + x0 + xs.length;
+      s = \`\${a}-\${n}\`; switch (i % 3) { case 0: s = 0; break; case 1: s = 1; break; default: s = 2; }
+      s = o.none?.(); s = o.none?.x; delete sp.z; s = 'z' in sp;
       s = a + b; s = n - i; s = n * i; s = n / 2; s = i % 3; s = i & 1; s = i | 1; s = i ^ 1;
       s = i << 1; s = i >> 1; s = i >>> 1; s = -n; s = +n; s = ~i; s = !a;
       if (a < b) s++; if (a <= b) s++; if (a > b) s++; if (a >= b) s++;
@@ -71,8 +95,25 @@ export const WARMUP_SOURCE = `(function () {
       for (var v of arr) s = v;
       (function () { var c = i; return function () { return c++; }; })()();
     }
+    // more back-edges than the loop takes between two entries (REENTER_BACK_EDGES, vm.ts), last: V8 counts
+    // the loop's work towards optimizing it, and the instructions above must all have run by then
+    for (var z = 0; z < 1100; z++);
   }
-  globalThis.__snapvmWarmup = s;
-  __snapvmWarmup = t;
   delete globalThis.__snapvmWarmup;
-})();`;
+})`;
+}
+
+/** The warm-up in a realm no guest code has run in: two passes over all its values. */
+export const WARMUP_SOURCE = `${warmupFunction(false)}(0, 1e9, 2);`;
+
+/**
+ * The warm-up for a private engine (Engine.deferWarmUp): the script defines the global function
+ * `__snapvmWarmupRun(from, to, rounds)`; the engine then calls it for a share of the values at a time.
+ */
+export const WARMUP_PRIVATE_SOURCE = `${LEXICAL} var __snapvmWarmupRun = ${warmupFunction(true)};`;
+
+/** The values (`from`, `to`) of each call of `__snapvmWarmupRun` in the private engines, in turn. */
+export const WARMUP_SHARES: readonly (readonly [number, number])[] = [
+  [0, 1],
+  [1, 1e9],
+];
