@@ -41,7 +41,29 @@ function runWarmUp(engine: Engine, source: string): void {
 function runPrivateWarmUp(): void {
   const engines = [new Engine({ warmUp: false }), new Engine({ warmUp: false })];
   for (const e of engines) runWarmUp(e, WARMUP_PRIVATE_SOURCE);
-  for (const [from, to] of WARMUP_SHARES) for (const e of engines) runWarmUp(e, `__snapvmWarmupRun(${from}, ${to}, 1);`);
+  for (const [from, to, rounds] of WARMUP_SHARES) for (const e of engines) runWarmUp(e, `__snapvmWarmupRun(${from}, ${to}, ${rounds});`);
+}
+
+/** Engines waiting for the warm-up (Engine.deferWarmUp): the safe points each has left before it. */
+const warmUpWaits = new WeakMap<VM, number>();
+
+/**
+ * The safe-point hook of an engine waiting for the warm-up, called as `vm.safepoint(frame)`: one function
+ * for every engine, never garbage. V8's optimized `loop` inlines the hook it saw there; a closure per
+ * engine, dropped once the warm-up had run, died at the next full collection and took that optimized
+ * loop with it ("weak objects"): another compile of it, and a slow stretch, in every program.
+ */
+function warmUpHook(this: VM): void {
+  const left = (warmUpWaits.get(this) ?? 1) - 1;
+  if (left > 0 && !warmedUp) {
+    warmUpWaits.set(this, left);
+    return;
+  }
+  warmUpWaits.delete(this);
+  if (this.safepoint === warmUpHook) this.safepoint = null;
+  if (warmedUp) return;
+  warmedUp = true;
+  runPrivateWarmUp();
 }
 
 export class Engine {
@@ -126,20 +148,13 @@ export class Engine {
   /**
    * The interpreter loop's warm-up (warmup.ts), once per process, when a program of this engine reaches
    * its WARMUP_AFTER_SAFEPOINTS-th safe point — before V8 optimizes the loop — and never for a program
-   * too short to get there (it costs ~40 ms and V8's compile of the loop, ~0.1 s of CPU). It runs in a
-   * private engine: this one's guest code has run by then and must not see it. A safe-point hook set
+   * too short to get there (it costs ~40 ms and V8's compile of the loop, ~0.1 s of CPU). It runs in
+   * private engines: this one's guest code has run by then and must not see it. A safe-point hook set
    * meanwhile (a snapshot at a safe point) replaces this one.
    */
   private deferWarmUp(): void {
-    let left = WARMUP_AFTER_SAFEPOINTS;
-    const hook = (): void => {
-      if (--left > 0 && !warmedUp) return;
-      if (this.vm.safepoint === hook) this.vm.safepoint = null;
-      if (warmedUp) return;
-      warmedUp = true;
-      runPrivateWarmUp();
-    };
-    this.vm.safepoint = hook;
+    warmUpWaits.set(this.vm, WARMUP_AFTER_SAFEPOINTS);
+    this.vm.safepoint = warmUpHook;
   }
 
   /** The plug-in point for host services (api.ts, HostServices). */

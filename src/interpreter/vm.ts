@@ -307,7 +307,7 @@ export class VM {
   /** Called at each loop back-edge with the running frame (null: no safe points, the usual case). */
   safepoint: ((frame: Frame) => void) | null = null;
   /** Back-edges left before the loop returns to be entered again (REENTER_BACK_EDGES). */
-  private backEdgesLeft = REENTER_BACK_EDGES;
+  private backEdgesLeft = 1; // (the first back-edge re-enters: the warm-up's engines run that code early)
   readonly factories = new Map<string, Function>();
   readonly enterFromHost: (rec: Closure, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
   host!: VMHost;
