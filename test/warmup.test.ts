@@ -11,7 +11,7 @@ t.test('the warm-up program runs to its end, in a private engine by shares and i
   const e = new Engine(quiet);
   e.evaluateScript(WARMUP_PRIVATE_SOURCE, '<warmup>');
   t.equal(e.evaluateScript('typeof __snapvmWarmupRun'), 'function');
-  for (const [from, to, rounds] of WARMUP_SHARES) e.evaluateScript(`__snapvmWarmupRun(${from}, ${to}, ${rounds});`);
+  for (const [from, to, rounds] of WARMUP_SHARES) e.evaluateScript(`__snapvmWarmupRun(${from}, ${to}, ${rounds});`); // (all in one engine here)
   e.runJobs();
   // the lexical global is written on each pass (i, then i + 0.5 added): its last value shows all seven ran
   t.equal(e.evaluateScript('__snapvmWarmupL'), 12.5, 'every value of the program was taken');

@@ -32,16 +32,16 @@ function runWarmUp(engine: Engine, source: string): void {
 }
 
 /**
- * The warm-up in two private engines, a share of its values in each in turn: V8's optimized `loop` is
+ * The warm-up in two private engines, a share of its values in turn (WARMUP_SHARES): V8's optimized `loop` is
  * shared by all engines, and each engine has its own functions (the realm's, the VM's closures) and
  * its own objects' maps. Where the loop's type feedback has seen one engine's only, the optimized loop
  * expects them, and a program's engine reaching that place deoptimizes it ("wrong call target", "wrong
- * map"); and V8 may start that compile before the warm-up ends, so both engines take each share.
+ * map"); and V8 may start that compile before the warm-up ends, so both engines take the first share.
  */
 function runPrivateWarmUp(): void {
   const engines = [new Engine({ warmUp: false }), new Engine({ warmUp: false })];
   for (const e of engines) runWarmUp(e, WARMUP_PRIVATE_SOURCE);
-  for (const [from, to, rounds] of WARMUP_SHARES) for (const e of engines) runWarmUp(e, `__snapvmWarmupRun(${from}, ${to}, ${rounds});`);
+  for (const [from, to, rounds, e] of WARMUP_SHARES) runWarmUp(engines[e]!, `__snapvmWarmupRun(${from}, ${to}, ${rounds});`);
 }
 
 /** Engines waiting for the warm-up (Engine.deferWarmUp): the safe points each has left before it. */

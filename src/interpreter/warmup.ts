@@ -4,10 +4,21 @@
 //
 // Why: `VM.loop` is one large function that V8 optimizes as a whole. When optimized code reaches an
 // instruction whose code never ran before (no type feedback even for its `sp - 1`), V8 throws the
-// optimized code away and compiles all of it again: 100–250 ms of compiler time each, several times
-// per Octane program. With feedback for every instruction from here, the first optimized loop stays.
-// Guests cannot see it: it runs in a private engine of its own, keeps everything in locals, and deletes
-// the one global it writes.
+// optimized code away and compiles all of it again: 100–250 ms of compiler time each (0.4–1 s on the
+// loaded 2-core machine), several times per Octane program. With feedback for every instruction from
+// here, the first optimized loop stays.
+// Guests cannot see it: it runs in two private engines (each with a share of the values in turn, so that
+// no site of the loop has seen one engine's functions and maps only: engine.ts, runPrivateWarmUp), keeps
+// everything in locals, and deletes the one var global it writes (the private script's own global
+// function and lexical bindings die with its engine).
+//
+// V8 starts that compile while the first share runs (2026-11-27: in every traced program), so the first
+// share must reach every instruction: it runs the whole body twice over the first value, and each path
+// (every kind of call and constructor, each operator with non-constant operands) is written out in the
+// body rather than picked by the value. Check with `node --trace-deopt-verbose bin/snapvm.js run FILE`:
+// a bailout of `loop` for "Insufficient type feedback" names a line of dist/src/interpreter/vm.js whose
+// instruction this program does not run early enough. test/warmup.test.ts runs it to its end (the engine
+// swallows its errors: a warm-up that throws half-way only shows as those bailouts).
 /**
  * Safe points (loop back-edges and guest function entries) a program runs before the warm-up: V8 marks
  * the loop for optimization after a few hundred iterations of a small guest loop, so the warm-up's
@@ -80,8 +91,9 @@ function warmupFunction(lexical: boolean): string {
       var one = i & 1 ? 1 : 0.5; s = n + one; s = n - one; s = n * one; s = n & one; s = n | one; s = n ^ one; s = n << one; s = n >> one; s = n >>> one;
       s = i & one; s = i | one; s = i ^ one; s = i << one; s = i >> one; s = i >>> one; s = i - one; s = i * one;
       var q = i % 3; s = arr[q]; s = vals[q]; s = a[q]; s = f64[q]; s = o[q]; arr[q] = n;
-      // each element access site sees arrays of every elements kind (their loads and stores stay generic)
-      for (var kk = 0; kk < kinds.length; kk++) {
+      // each element access site sees arrays of every elements kind (their loads and stores stay generic;
+      // once per pass and engine is enough for that)
+      for (var kk = 0; kk < kinds.length && i === from; kk++) {
         var ka = kinds[kk];
         s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q];
         (function (x, y) { 'use strict'; x[y] = x[y]; s = x[y] = x[y]; })(ka, q);
@@ -120,11 +132,14 @@ export const WARMUP_SOURCE = `${warmupFunction(false)}(0, 1e9, 2);`;
 export const WARMUP_PRIVATE_SOURCE = `${LEXICAL} var __snapvmWarmupRun = ${warmupFunction(true)};`;
 
 /**
- * Each call of `__snapvmWarmupRun(from, to, rounds)` in the private engines, in turn: V8 may start
- * compiling the loop during the first, so it runs every instruction, twice (a call or `new` site's cache
- * is hit on its second run), with the first value only; the second takes the other values.
+ * Each call of `__snapvmWarmupRun(from, to, rounds)`, in turn, and which private engine makes it (0 or
+ * 1). V8 may start compiling the loop during the first, so it runs every instruction, twice (a call or
+ * `new` site's cache is hit on its second run), with the first value only; the second engine's pass over
+ * the same gives each site a second engine's functions and maps; the last takes the other values (their
+ * operand types: one engine is enough for those, and each pass costs ~5–15 ms).
  */
-export const WARMUP_SHARES: readonly (readonly [number, number, number])[] = [
-  [0, 1, 2],
-  [1, 1e9, 1],
+export const WARMUP_SHARES: readonly (readonly [from: number, to: number, rounds: number, engine: 0 | 1])[] = [
+  [0, 1, 2, 0],
+  [0, 1, 1, 1],
+  [1, 1e9, 1, 0],
 ];
