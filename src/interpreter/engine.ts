@@ -15,19 +15,55 @@ import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
 import { formatValues, describeThrown } from './inspect';
 import { builtinPaths } from './state';
-import { WARMUP_SOURCE, WARMUP_AFTER_SAFEPOINTS } from './warmup';
+import { WARMUP_SOURCE, WARMUP_PRIVATE_SOURCE, WARMUP_SHARES, WARMUP_AFTER_SAFEPOINTS } from './warmup';
 import { unitCache, UnitSyntaxError, syntaxErrorText } from './units';
 
 /** V8's state, not an engine's: the interpreter loop's type feedback is gathered once per process (warmup.ts). */
 let warmedUp = false;
 
-/** Run the warm-up program (warmup.ts) in `engine`'s realm. */
-function runWarmUp(engine: Engine): void {
+/** Run `source` (of the warm-up program, warmup.ts) in `engine`'s realm, and the jobs it queues. */
+function runWarmUp(engine: Engine, source: string): void {
   try {
-    engine.vm.runCode(engine.compile(WARMUP_SOURCE, '<warmup>', 'script'), null, engine.realm.global);
+    engine.vm.runCode(engine.compile(source, '<warmup>', 'script'), null, engine.realm.global);
+    engine.runJobs();
   } catch {
     // only a speed aid (an engine with a tiny frameLimit cannot run it): nothing depends on it
   }
+}
+
+/**
+ * The warm-up in two private engines, a share of its values in turn (WARMUP_SHARES): V8's optimized `loop` is
+ * shared by all engines, and each engine has its own functions (the realm's, the VM's closures) and
+ * its own objects' maps. Where the loop's type feedback has seen one engine's only, the optimized loop
+ * expects them, and a program's engine reaching that place deoptimizes it ("wrong call target", "wrong
+ * map"); and V8 may start that compile before the warm-up ends, so both engines take the first share.
+ */
+function runPrivateWarmUp(): void {
+  const engines = [new Engine({ warmUp: false }), new Engine({ warmUp: false })];
+  for (const e of engines) runWarmUp(e, WARMUP_PRIVATE_SOURCE);
+  for (const [from, to, rounds, e] of WARMUP_SHARES) runWarmUp(engines[e]!, `__snapvmWarmupRun(${from}, ${to}, ${rounds});`);
+}
+
+/** Engines waiting for the warm-up (Engine.deferWarmUp): the safe points each has left before it. */
+const warmUpWaits = new WeakMap<VM, number>();
+
+/**
+ * The safe-point hook of an engine waiting for the warm-up, called as `vm.safepoint(frame)`: one function
+ * for every engine, never garbage. V8's optimized `loop` inlines the hook it saw there; a closure per
+ * engine, dropped once the warm-up had run, died at the next full collection and took that optimized
+ * loop with it ("weak objects"): another compile of it, and a slow stretch, in every program.
+ */
+function warmUpHook(this: VM): void {
+  const left = (warmUpWaits.get(this) ?? 1) - 1;
+  if (left > 0 && !warmedUp) {
+    warmUpWaits.set(this, left);
+    return;
+  }
+  warmUpWaits.delete(this);
+  if (this.safepoint === warmUpHook) this.safepoint = null;
+  if (warmedUp) return;
+  warmedUp = true;
+  runPrivateWarmUp();
 }
 
 export class Engine {
@@ -102,7 +138,7 @@ export class Engine {
     installIntrinsics(this, vm, options);
     if (!warmedUp && options.warmUp === true) {
       warmedUp = true;
-      runWarmUp(this); // at once, in this realm: no guest code has run yet
+      runWarmUp(this, WARMUP_SOURCE); // at once, in this realm: no guest code has run yet
     } else if (!warmedUp && options.warmUp === undefined) this.deferWarmUp();
     for (const service of options.services ?? []) service(this.hostServices());
     // last: what services install counts as built-in (a restoring engine is made with the same services)
@@ -112,20 +148,13 @@ export class Engine {
   /**
    * The interpreter loop's warm-up (warmup.ts), once per process, when a program of this engine reaches
    * its WARMUP_AFTER_SAFEPOINTS-th safe point — before V8 optimizes the loop — and never for a program
-   * too short to get there (it costs ~40 ms and V8's compile of the loop, ~0.1 s of CPU). It runs in a
-   * private engine: this one's guest code has run by then and must not see it. A safe-point hook set
+   * too short to get there (it costs ~40 ms and V8's compile of the loop, ~0.1 s of CPU). It runs in
+   * private engines: this one's guest code has run by then and must not see it. A safe-point hook set
    * meanwhile (a snapshot at a safe point) replaces this one.
    */
   private deferWarmUp(): void {
-    let left = WARMUP_AFTER_SAFEPOINTS;
-    const hook = (): void => {
-      if (--left > 0 && !warmedUp) return;
-      if (this.vm.safepoint === hook) this.vm.safepoint = null;
-      if (warmedUp) return;
-      warmedUp = true;
-      runWarmUp(new Engine({ warmUp: false }));
-    };
-    this.vm.safepoint = hook;
+    warmUpWaits.set(this.vm, WARMUP_AFTER_SAFEPOINTS);
+    this.vm.safepoint = warmUpHook;
   }
 
   /** The plug-in point for host services (api.ts, HostServices). */

@@ -55,12 +55,24 @@ const NO_ARGS = Object.freeze([] as unknown[]) as unknown[];
  * NewArray's engine lists are copies of this (never written), not `[]` literals in the loop: a literal's
  * allocation site records the elements kind of what the guest puts in its lists, and each change it
  * records (a program's first list of objects after the warm-up's) threw away V8's optimized loop, or the
- * compile of it in progress — 150–300 ms before every program's loop ran optimized.
+ * compile of it in progress — 150–300 ms before every program's loop ran optimized. Its elements are of
+ * the generic kind from the start (it held an object once): ArrayPush into a list of small integers
+ * compiled to a check that the value is one, and a program's first other value threw the loop away
+ * ("not a Smi").
  */
-const EMPTY_LIST: unknown[] = [];
+const EMPTY_LIST: unknown[] = [null];
+EMPTY_LIST.length = 0;
 
 /** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
 const REENTER: unique symbol = Symbol('reenter') as never;
+/**
+ * A guest loop's back-edges between two entries of `loop` (the Jump instruction returns REENTER and `run`
+ * enters it again at the same place). A guest loop without guest calls runs in one activation of `loop`,
+ * and V8's optimized code of a function serves its next call: without these returns the running
+ * activation waits for a second, on-stack-replacement compile of this large function (240–900 ms on a
+ * loaded 2-core machine, after the first), and for another after each deoptimization.
+ */
+const REENTER_BACK_EDGES = 1024;
 
 /** A sloppy mapped arguments object's link to its function's parameters (V8 keeps them in a realm closure). */
 export interface MappedParams {
@@ -299,6 +311,8 @@ export class VM {
   current: Frame | null = null;
   /** Called at each loop back-edge with the running frame (null: no safe points, the usual case). */
   safepoint: ((frame: Frame) => void) | null = null;
+  /** Back-edges left before the loop returns to be entered again (REENTER_BACK_EDGES). */
+  private backEdgesLeft = 1; // (the first back-edge re-enters: the warm-up's engines run that code early)
   readonly factories = new Map<string, Function>();
   readonly enterFromHost: (rec: Closure, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
   host!: VMHost;
@@ -332,7 +346,10 @@ export class VM {
     this.I = realm.intrinsics;
     this.global = realm.global;
     this.R = realm.R;
-    this.ops = realm.ops;
+    // a host-made copy: the realm's own object has a map of the realm's context, a different one per
+    // engine, and V8's optimized `loop` (shared by all engines) deoptimized on each new engine's first
+    // `this.ops.…` at a site another engine had reached first (the warm-up's private one, warmup.ts)
+    this.ops = Object.freeze(Object.fromEntries(Object.entries(realm.ops))) as RealmOps;
     this.accessors = new PropertyAccessors((src) => realm.realmEval(src));
     this.iterators = new Iterators(realm);
     // A sloppy wrapper receives V8's coerced `this`: the context's own global stands for ours.
@@ -1438,12 +1455,22 @@ export class VM {
         case Op.JumpIfEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (looseEquals(this.ops, a, b)) pc = target; break; }
         case Op.Jump: {
           const target = ops[pc]!;
-          if (target < pc && this.safepoint !== null) {
-            // a loop back-edge: a safe point (the frame's state is saved as if about to run the loop's head)
-            frame.pc = target;
-            frame.sp = sp;
-            frame.env = env;
-            this.safepoint(frame);
+          if (target < pc) {
+            if (this.safepoint !== null) {
+              // a loop back-edge: a safe point (the frame's state is saved as if about to run the loop's head)
+              frame.pc = target;
+              frame.sp = sp;
+              frame.env = env;
+              this.safepoint(frame);
+            }
+            if (--this.backEdgesLeft <= 0 && target !== 0) {
+              // every REENTER_BACK_EDGES back-edges `run` enters the loop again (see REENTER_BACK_EDGES)
+              this.backEdgesLeft = REENTER_BACK_EDGES;
+              frame.pc = target;
+              frame.sp = sp;
+              frame.env = env;
+              return REENTER;
+            }
           }
           pc = target;
           break;

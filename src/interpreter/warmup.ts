@@ -4,10 +4,21 @@
 //
 // Why: `VM.loop` is one large function that V8 optimizes as a whole. When optimized code reaches an
 // instruction whose code never ran before (no type feedback even for its `sp - 1`), V8 throws the
-// optimized code away and compiles all of it again: 100–250 ms of compiler time each, several times
-// per Octane program. With feedback for every instruction from here, the first optimized loop stays.
-// Guests cannot see it: it runs in a private engine of its own, keeps everything in locals, and deletes
-// the one global it writes.
+// optimized code away and compiles all of it again: 100–250 ms of compiler time each (0.4–1 s on the
+// loaded 2-core machine), several times per Octane program. With feedback for every instruction from
+// here, the first optimized loop stays.
+// Guests cannot see it: it runs in two private engines (each with a share of the values in turn, so that
+// no site of the loop has seen one engine's functions and maps only: engine.ts, runPrivateWarmUp), keeps
+// everything in locals, and deletes the one var global it writes (the private script's own global
+// function and lexical bindings die with its engine).
+//
+// V8 starts that compile while the first share runs (2026-11-27: in every traced program), so the first
+// share must reach every instruction: it runs the whole body over the first value (each kind of call
+// twice at one site), and each path (every kind of call and constructor, each operator with non-constant
+// operands) is written out in the body rather than picked by the value. Check with `node --trace-deopt-verbose bin/snapvm.js run FILE`:
+// a bailout of `loop` for "Insufficient type feedback" names a line of dist/src/interpreter/vm.js whose
+// instruction this program does not run early enough. test/warmup.test.ts runs it to its end (the engine
+// swallows its errors: a warm-up that throws half-way only shows as those bailouts).
 /**
  * Safe points (loop back-edges and guest function entries) a program runs before the warm-up: V8 marks
  * the loop for optimization after a few hundred iterations of a small guest loop, so the warm-up's
@@ -15,19 +26,58 @@
  */
 export const WARMUP_AFTER_SAFEPOINTS = 64;
 
-export const WARMUP_SOURCE = `(function () {
+/**
+ * The warm-up program, a guest function expression `(function (from, to, rounds) {…})`: `rounds` passes
+ * over its values `from` to `to`. `lexical`: its script declares the top-level let and const (LEXICAL)
+ * that it reads and writes (only in a private engine: a lexical global cannot be deleted afterwards),
+ * else they are the function's own variables.
+ */
+const LEXICAL = 'let __snapvmWarmupL = 0; const __snapvmWarmupC = 1;';
+function warmupFunction(lexical: boolean): string {
+  return `(function (from, to, rounds) {
+  ${lexical ? '' : LEXICAL.replace(/let|const/g, 'var')}
   function P(a, b) { this.a = a; this.b = b; }
   P.prototype.m = function (k) { return this.a * k + this.b; };
   function Q(a) { P.call(this, a, a); P.apply(this, [a, a]); }
   Q.prototype = Object.create(P.prototype);
   function R() { P.apply(this, arguments); }
   R.prototype = P.prototype;
+  function* gen(x) { yield x; yield* [x, x]; return x; }
+  async function af(x, k) { var v = await x; if (k & 1) v = await Promise.resolve(k); return v; }
+  class C { constructor(x) { this.x = x; } get g() { return this.x; } set g(v) { this.x = v; } m() { return 1; } static st() { return 2; } }
+  class D extends C { constructor() { super(1); } m() { return super.m() + 1; } }
   var vals = [1, 2.5, 'x', 3, 0.5, 'yz', 4];
-  var kinds = [[1, 2, 3], [1.5, 2.5, 3.5], ['a', 'b', 'c'], [1, , 3], [1.5, , 3.5], [{}, , 'c'], new Array(3), [true, null, 1]];
+  var kinds = [[1, 2, 3], [1.5, 2.5, 3.5], ['a', 'b', 'c'], [1, , 3], [1.5, , 3.5], [{}, , 'c'], new Array(3), [true, null, 1],
+    new Uint8ClampedArray(3), new Uint8Array(3), new Int32Array(3), new Float32Array(3), new Float64Array(3)];
+  function fa(x) { return arguments.length + x; }
+  function fd(x, y = 1) { return x + y; }
+  function fr(x, ...more) { return x + more.length; }
+  var mo = { fa: fa };
   var o = { p: 1 }, arr = [1, 2, 3], s = 0, t = '', f64 = new Float64Array(4), i32 = new Int32Array(4);
-  for (var r = 0; r < 2; r++) {
-    for (var i = 0; i < vals.length; i++) {
+  for (var r = 0; r < rounds; r++) {
+    for (var i = from; i < to && i < vals.length; i++) {
       var a = vals[i], b = vals[(i + 1) % vals.length], n = i + 0.5;
+      // each kind of call and \`new\` twice at one site: the second run takes the site's cached callee
+      for (var rr = 0; rr < 2; rr++) {
+        s = fa(rr) + fd(rr) + fr(rr, n) + new P(rr, n).m(1) + mo.fa(rr) + Math.max(rr, 1) + new C(rr).m() + new D().g;
+        P.call(o, rr, n); P.apply(o, [rr, n]); s = (function () { return rr; })(); s = [rr].map(fa).length;
+      }
+      // globals (a script's own let/const too, in a private engine), written and read in the first round
+      globalThis.__snapvmWarmup = s; __snapvmWarmup = t; s = __snapvmWarmup; s = typeof __snapvmWarmup; s = typeof __snapvmNone;
+      __snapvmWarmupL = i; s = __snapvmWarmupL + __snapvmWarmupC; __snapvmWarmupL += n; s = typeof __snapvmWarmupL;
+      // array literals of every elements kind, generators, async functions, classes, spreads
+      var lit = [i, n, a, o, null]; s = [n].length + [a].length + [o].length + [i, n].length + lit.length;
+      for (var gv of gen(a)) s = gv;
+      af(a, i);
+      var c = i & 1 ? new C(a) : new D(); s = c.g + c.m() + C.st(); c.g = n;
+      s = Math.max(...arr, ...[n]); var sp = { ...o, z: a }; var { p: pp, ...rest } = sp; var [x0, , ...xs] = lit; s = pp + x0 + xs.length;
+      s = \`\${a}-\${n}\`; switch (i % 3) { case 0: s = 0; break; case 1: s = 1; break; default: s = 2; }
+      s = o.none?.(); s = o.none?.x; delete sp.z; s = 'z' in sp;
+      s = fa(i, n) + fd(i) + fr(i, n, a); o.fa = fa; s = o.fa(n); var p0 = new P(i, n); s = p0.m.call(p0, i) + p0.m.apply(p0, [n]);
+      var two = i + 2, big = 0x7fffff00 + i; s = n % two; s = i % two; s = a % two; s = big + 1000; s = big + n; big += 70000; s = big - 0x7fffff00;
+      switch (i) { case 0: let sw = i; s = sw; break; default: let sx = n; s = sx; }
+      s = (t + 'a').x; s = (n + 1).x; s = (a + '').length; s = (t + 'a').charAt(0); s = (n + 1).toFixed(1);
+      var mk = i & 1 ? 'm' : 'st'; s = (i & 1 ? c : C)[mk](); s = p0['m'](1); s = arr.map(function (x) { return x + i; }).length;
       s = a + b; s = n - i; s = n * i; s = n / 2; s = i % 3; s = i & 1; s = i | 1; s = i ^ 1;
       s = i << 1; s = i >> 1; s = i >>> 1; s = -n; s = +n; s = ~i; s = !a;
       if (a < b) s++; if (a <= b) s++; if (a > b) s++; if (a >= b) s++;
@@ -47,14 +97,16 @@ export const WARMUP_SOURCE = `(function () {
       var one = i & 1 ? 1 : 0.5; s = n + one; s = n - one; s = n * one; s = n & one; s = n | one; s = n ^ one; s = n << one; s = n >> one; s = n >>> one;
       s = i & one; s = i | one; s = i ^ one; s = i << one; s = i >> one; s = i >>> one; s = i - one; s = i * one;
       var q = i % 3; s = arr[q]; s = vals[q]; s = a[q]; s = f64[q]; s = o[q]; arr[q] = n;
-      // each element access site sees arrays of every elements kind (their loads and stores stay generic)
-      for (var kk = 0; kk < kinds.length; kk++) {
+      // each element access site sees arrays of every elements kind (their loads and stores stay generic;
+      // once per pass and engine is enough for that)
+      for (var kk = 0; kk < kinds.length && i === from; kk++) {
         var ka = kinds[kk];
         s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q];
         (function (x, y) { 'use strict'; x[y] = x[y]; s = x[y] = x[y]; })(ka, q);
       }
       (function (x, y) { 'use strict'; x[0] = y; arr[q] = y; o[q] = y; })(arr, n);
-      var p = i & 1 ? new P(n, i) : i & 2 ? new Q(i) : new R(i, n);
+      // every kind of constructor on each pass (the first share runs one value only)
+      var p = new P(n, i), pq = new Q(i), pr = new R(i, n); p = i & 1 ? p : i & 2 ? pq : pr;
       s = p.m(2) + p.a + o.p + arr[i % 3] + arr.length; o.p = n; arr[i % 3] = a; o['q' + i] = i;
       s = n | 0; s = n & 255; s = n ^ 1; s = n << 1; s = n >> 1; s = n >>> 0; s = 0x7fffffff & n; s = 4294967295 >>> 1;
       s = i * 0x10000 * 0x10000; s = s - 1.5; s = s + 0.25; s = s * 1.5; s = s / 3; s = s % 2;
@@ -72,7 +124,28 @@ export const WARMUP_SOURCE = `(function () {
       (function () { var c = i; return function () { return c++; }; })()();
     }
   }
-  globalThis.__snapvmWarmup = s;
-  __snapvmWarmup = t;
   delete globalThis.__snapvmWarmup;
-})();`;
+})`;
+}
+
+/** The warm-up in a realm no guest code has run in: two passes over all its values. */
+export const WARMUP_SOURCE = `${warmupFunction(false)}(0, 1e9, 2);`;
+
+/**
+ * The warm-up for a private engine (Engine.deferWarmUp): the script defines the global function
+ * `__snapvmWarmupRun(from, to, rounds)`; the engine then calls it for a share of the values at a time.
+ */
+export const WARMUP_PRIVATE_SOURCE = `${LEXICAL} var __snapvmWarmupRun = ${warmupFunction(true)};`;
+
+/**
+ * Each call of `__snapvmWarmupRun(from, to, rounds)`, in turn, and which private engine makes it (0 or
+ * 1). V8 may start compiling the loop during the first, so it runs every instruction (each kind of call
+ * and `new` twice at one site: a site's cache is hit on its second run), with the first value only; the second engine's pass over
+ * the same gives each site a second engine's functions and maps; the last takes the other values (their
+ * operand types: one engine is enough for those, and each pass costs ~5–15 ms).
+ */
+export const WARMUP_SHARES: readonly (readonly [from: number, to: number, rounds: number, engine: 0 | 1])[] = [
+  [0, 1, 1, 0],
+  [0, 1, 1, 1],
+  [1, 1e9, 1, 0],
+];
