@@ -278,7 +278,8 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
   // cannot name from; its captures diff against a twin engine, as page snapshots do)
   // the session opens while the page loads (its load is one synchronous turn)
   // (no argv in its hello: the edge makes no script engine ahead for a page)
-  const early = await offload().openEdgeAhead(edge, offload().HOST_LINK);
+  // (its first whole snapshot streams while it is captured: deltas.captureStreamed)
+  const early = await offload().openEdgeAhead(edge, {});
   current.load();
   const ours = (engine: Engine) => {
     if (engine !== current.engine) throw new Error('snapvm: the edge driver asked for a page it was not given');
@@ -291,6 +292,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
     restore: (code) => (current = Page.restore(code, opts)).engine,
     deltas: {
       capture: (engine, agreed) => dom().capturePage(ours(engine), agreed),
+      captureStreamed: (engine, chunkChars, onChunk) => dom().capturePageStreamed(ours(engine), chunkChars, onChunk),
       apply: (engine, agreed, text) => dom().applyPageDelta(ours(engine), agreed, text),
       restore: (code) => {
         const r = dom().restorePageForDeltas(code, opts);
