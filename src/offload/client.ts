@@ -697,7 +697,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
-      if (snap.kind === 'full' && !host) {
+      if (snap.kind === 'full' && (!host || host.deltas)) {
         await new Promise((resolve) => setImmediate(resolve));
         void snap.state;
       }
