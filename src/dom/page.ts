@@ -259,8 +259,13 @@ export class Page {
   async runUntilIdle(): Promise<void> {
     for (;;) {
       try {
-        await this.engine.runEventLoop((turn) => this.turnDone(turn));
-        return;
+        // (a page that makes many canvases has those it dropped collected now and then, and gives the
+        // host's event loop a task, where they are freed: canvas.ts)
+        let reclaim = false;
+        await this.engine.runEventLoop((turn) => this.turnDone(turn) || (reclaim = this.canvases.wantReclaim()));
+        if (!reclaim || this.stopped) return;
+        this.canvases.collect();
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (e) {
         this.report(e);
       }
