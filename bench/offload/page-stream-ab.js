@@ -14,11 +14,11 @@
 // printed before and after: wall times on a loaded machine are noisy.
 //   node bench/offload/page-stream-ab.js [N] [--base DIR] [--mbps 40] [--rtt 20] [PAGE…]
 //   (default pages: examples/filter, bench/offload/apps/canvas-filter)
-const { spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const os = require('node:os');
 const path = require('node:path');
 const { startShaper } = require('../ionn/shaper.js');
+const { serve, runClient } = require('./edge-procs.js');
 
 const args = process.argv.slice(2);
 const option = (name, dflt) => {
@@ -42,30 +42,6 @@ const variants = [
 ];
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function serve(bin) {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on ws:\/\/[\d.]+:(\d+)/.exec(out);
-      if (m) resolve({ port: Number(m[1]), kill: () => child.kill() });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code})`)));
-  });
-}
-
-function run(v, page, url) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [v.bin, 'run', page, '--edge', url, '--edge-report'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...v.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Trip 1's figures from its report line. */
 function firstTrip(stderr) {
@@ -106,7 +82,7 @@ function firstTrip(stderr) {
         const order = variants.map((_, i) => i);
         if (round % 2) order.reverse();
         for (const i of order) {
-          const r = await run(variants[i], page, edges[i].url);
+          const r = await runClient(variants[i].bin, page, edges[i].url, variants[i].env);
           const trip = firstTrip(r.stderr);
           if (r.code !== 0 || !trip || /failed|cannot/.test(r.stderr)) throw new Error(`${variants[i].name} on ${page}: exit ${r.code}\n${r.stderr}`);
           outputs.add(createHash('sha256').update(r.stdout).digest('hex'));

@@ -7,14 +7,13 @@ import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, captu
 import { inspectSnapshot, readHeader } from '../snapshot/index';
 // the light doors of the DOM and offload rooms: their full doors (happy-dom's page machinery; the edge
 // server, the client's link and `ws`) are required only by the commands that use them (start-up)
-import { resolvePage, isPageSnapshot, pageSnapshotInfo } from '../dom/light';
+import { resolvePage, isPageSnapshot, pageSnapshotInfo, fullDoor as dom } from '../dom/light';
 import { atomicWrite } from '../paths';
 import type { Page, Step, PageOptions } from '../dom/index';
 import { installHints } from '../offload/light';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
 import { guestMlServices, installedPackageRoots } from '../ml/light';
 
-const dom = (): typeof import('../dom/index') => require('../dom/index');
 const offload = (): typeof import('../offload/index') => require('../offload/index');
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */

@@ -10,7 +10,7 @@ import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmPageSteps, warmSteps, warmUp } from './warm';
 import { UNCAUGHT, type ErrorCode, type OffloadStats } from './protocol';
-import { isPageSnapshot } from '../dom/light';
+import { isPageSnapshot, fullDoor as dom } from '../dom/light';
 import type { Page } from '../dom/index';
 
 /** main thread → worker */
@@ -186,7 +186,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     if (!k || !agreed) return post({ type: 'error', id, code: 'bad-snapshot', message: 'this session holds no state a delta could apply to (send a whole snapshot)' });
     try {
       // (a page's delta carries its DOM's change too, applied on the page kept: dom/delta.ts)
-      k.state = k.page ? pageDeltas().applyPageDelta(k.page, agreed, snapshot) : applyDelta(k.engine, agreed, snapshot);
+      k.state = k.page ? dom().applyPageDelta(k.page, agreed, snapshot) : applyDelta(k.engine, agreed, snapshot);
     } catch (e) {
       if (!(e instanceof DeltaRefused)) throw e;
       if (e.touched) kept = rollBack(agreed, k.whole, !!k.page);
@@ -225,14 +225,14 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
  */
 function restorePage(snapshot: string): { page: Page; state: DeltaState | null } {
   let page: Page | undefined;
-  const r = pageDeltas().restorePageForDeltas(snapshot, pageOptions(() => page));
+  const r = dom().restorePageForDeltas(snapshot, pageOptions(() => page));
   page = r.page;
   return r;
 }
 
 /** A page's whole snapshot restored as its chunks arrive (dom/stream.ts), as `restorePage` restores it whole. */
 function pageStream(): ChunkRestore {
-  const r: import('../dom/index').PageStreamingRestore = new (pageDeltas().PageStreamingRestore)(pageOptions(() => r.page));
+  const r: import('../dom/index').PageStreamingRestore = new (dom().PageStreamingRestore)(pageOptions(() => r.page));
   return r;
 }
 
@@ -250,8 +250,6 @@ function pageOptions(page: () => Page | null | undefined): import('../dom/index'
   };
 }
 
-/** The DOM room's full door (happy-dom's bundle, page deltas), loaded in this worker on its first page only. */
-const pageDeltas = () => require('../dom/index') as typeof import('../dom/index');
 
 /**
  * The agreed state again after a refused delta had begun changing the engine: restored from its whole
@@ -329,7 +327,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const page = kept!.page;
   try {
     // (a page's delta carries its DOM's change too: dom/delta.ts)
-    const d = page ? pageDeltas().capturePage(page, kept!.state) : captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
+    const d = page ? dom().capturePage(page, kept!.state) : captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
     kept!.state = d.state; // agreed once the client applies it (else the client goes on alone)
     kept!.whole = d.full.code;
     back = d;
