@@ -34,7 +34,8 @@ export function capturePageStreamed(page: Page, chunkChars: number, onChunk: (ch
 export class PageStreamingRestore {
   private made: { page: Page; host: PageDeltaRestore; bornMs: number } | null = null;
   private readonly restore: StreamingRestore<Engine>;
-  private readonly started = performance.now();
+  /** Time spent restoring (ms): in `feed` and `finish`, not waiting for chunks. */
+  private busyMs = 0;
 
   constructor(options: PageOptions) {
     // (the page's engine options are the page's own, as in Page.restoreHosted: the header's are not read)
@@ -51,14 +52,20 @@ export class PageStreamingRestore {
 
   /** Restore the whole lines of `chunk` (a SnapshotError: damaged, or not a page's). */
   feed(chunk: string): void {
-    this.restore.feed(chunk);
+    const t = performance.now();
+    try {
+      this.restore.feed(chunk);
+    } finally {
+      this.busyMs += performance.now() - t;
+    }
   }
 
   /** The page and the state a delta continues from (null: not written for deltas), once the last line was read; `text` the whole. */
   finish(): { page: Page; engine: Engine; state: DeltaState | null; text: string } {
+    const t = performance.now();
     const r = this.restore.finish();
     const { page, host, bornMs } = this.made!;
-    page.timings.restore = { total: performance.now() - this.started, page: bornMs, document: host.documentMs };
+    page.timings.restore = { total: this.busyMs + performance.now() - t, page: bornMs, document: host.documentMs };
     return { page, engine: page.engine, state: restoredState(host, () => r.state), text: r.text };
   }
 }
