@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Page } from '../src/dom/index';
+import { Engine } from '../src/index';
 import { MAX_CANVAS_PIXELS } from '../src/dom/png';
 import { snapvm } from './offload-lib';
 
@@ -51,6 +52,14 @@ t.test('a page that makes and drops big canvases runs past the budget; the canva
   t.equal(page.text('#out'), `done ${FRAMES} ${(FRAMES * (FRAMES - 1)) / 2}`, 'every frame drew and read its own canvas');
   t.ok(page.canvases.pixels() <= MAX_CANVAS_PIXELS, `${page.canvases.pixels()} pixels held at the end`);
   t.ok(page.canvases.canvases.size < FRAMES, `${page.canvases.canvases.size} of ${FRAMES} canvases held at the end`);
+  // (the host asked V8 for collections: no guest realm made afterwards sees a `gc`)
+  const after = new Page(write('after.html', '<!DOCTYPE html><html><body><p id="t"></p><script>document.getElementById("t").textContent = typeof gc + " " + typeof globalThis.gc;</script></body></html>'), {});
+  after.load();
+  t.equal(after.text('#t'), 'undefined undefined');
+  const lines: unknown[] = [];
+  const e = new Engine({ onConsole: (_l, v) => lines.push(...v) });
+  e.evaluateScript('console.log(typeof gc)');
+  t.same(lines, ['undefined'], "nor does a script's engine");
 });
 
 t.test('a page that keeps them is still refused, with the guest Error naming the budget', async (t) => {

@@ -28,14 +28,27 @@ export interface CanvasSnapshot {
   transform: number[];
 }
 
-/** V8's full collection, for the host only (the flag is set once, the first time a page needs it; the function lives in a context of its own, never a page's). */
+/**
+ * V8's full collection, for the host only. Unless the process has it (`--expose-gc`), the flag is set
+ * for the one moment it takes to make a throwaway context and read its `gc`, then cleared: V8 puts `gc`
+ * on the global of every context made while the flag is on, and a guest realm made then would see it.
+ */
 let gc: (() => void) | undefined;
 function collectGarbage(): void {
   if (!gc) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
+    const host = (globalThis as { gc?: () => void }).gc;
+    if (typeof host === 'function') gc = host;
+    else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const v8 = require('node:v8') as typeof import('node:v8');
+      v8.setFlagsFromString('--expose-gc');
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
+      } finally {
+        v8.setFlagsFromString('--no-expose-gc');
+      }
+    }
   }
   gc();
 }
