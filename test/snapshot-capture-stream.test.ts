@@ -102,5 +102,18 @@ t.test('a capture that fails half-way: chunks were handed out, the error names t
   );
   t.ok(handed >= 2, `${handed} chunks had left before it failed`);
   t.throws(() => receiver.finish(), SnapshotError, 'a stream without its last line is refused');
-  t.throws(() => captureStreamed(e, 1024, () => {}, { host: {} } as never), /no host objects/, 'a page (host objects) is not streamed this way');
+});
+
+t.test("an embedder's program (a page's): the head alone during the walk, its state before the objects after it, capture()'s text", async (t) => {
+  const e = new Engine({ onConsole: () => {} });
+  e.evaluateScript(`var rows = []; for (var i = 0; i < 500; i++) rows.push({ i: i });`);
+  const host = { header: { page: 'p' }, roots: () => [], claim: () => null, links: () => ({ data: null, values: [] }), state: () => ({ doc: 'the document' }) };
+  const chunks: [string, boolean][] = [];
+  const text = captureStreamed(e, 1024, (c, w) => chunks.push([c, w]), { host, portable: false }).capture.text;
+  t.same(chunks.map((c) => c[1]), [true, ...chunks.slice(1).map(() => false)], 'one chunk during the walk, the rest after');
+  t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":"p"\}.*\n[^]*var \$props = \$\.props;\n$/);
+  t.notMatch(chunks[0]![0], /hostState|\/\/ 1\. objects/);
+  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
+  t.equal(noStats(text), noStats(capture(e, null, { host, portable: false }).code), "capture()'s text but for the stats line");
+  t.ok(text.indexOf('$.hostState(') < text.indexOf('// 1. objects'), 'the state before any object');
 });

@@ -5,7 +5,7 @@
 // client's wall-clock round trip, migration overhead (the trip less the edge's run) and total (medians).
 // The load average is printed before and after: wall times on a loaded machine are noisy.
 //   node bench/offload/page-trips-ab.js OTHER_REPO_DIR [N] [PAGE…]   (default: examples/filter)
-const { spawn } = require('node:child_process');
+const { serve, runClient: run } = require('./edge-procs.js');
 const os = require('node:os');
 const path = require('node:path');
 
@@ -18,30 +18,6 @@ const builds = [
 ];
 const n = Number(count ?? 5);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function serve(bin) {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (ws:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve({ url: m[1], kill: () => child.kill() });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code})`)));
-  });
-}
-
-function run(bin, page, url) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, 'run', page, '--edge', url, '--edge-report'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** Per trip of one run: bytes and times from its report lines. */
 function trips(stderr) {

@@ -7,14 +7,13 @@ import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, captu
 import { inspectSnapshot, readHeader } from '../snapshot/index';
 // the light doors of the DOM and offload rooms: their full doors (happy-dom's page machinery; the edge
 // server, the client's link and `ws`) are required only by the commands that use them (start-up)
-import { resolvePage, isPageSnapshot, pageSnapshotInfo } from '../dom/light';
+import { resolvePage, isPageSnapshot, pageSnapshotInfo, fullDoor as dom } from '../dom/light';
 import { atomicWrite } from '../paths';
 import type { Page, Step, PageOptions } from '../dom/index';
 import { installHints } from '../offload/light';
 // the ML room's light door: the guest APIs without loading onnxruntime-node until a model is used
 import { guestMlServices, installedPackageRoots } from '../ml/light';
 
-const dom = (): typeof import('../dom/index') => require('../dom/index');
 const offload = (): typeof import('../offload/index') => require('../offload/index');
 
 /** Exit codes: 0 ran to completion, 1 the guest threw (or a rejection went unhandled), 2 usage or file errors. */
@@ -278,7 +277,8 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
   // cannot name from; its captures diff against a twin engine, as page snapshots do)
   // the session opens while the page loads (its load is one synchronous turn)
   // (no argv in its hello: the edge makes no script engine ahead for a page)
-  const early = await offload().openEdgeAhead(edge, offload().HOST_LINK);
+  // (its first whole snapshot streams while it is captured: deltas.captureStreamed)
+  const early = await offload().openEdgeAhead(edge, {});
   current.load();
   const ours = (engine: Engine) => {
     if (engine !== current.engine) throw new Error('snapvm: the edge driver asked for a page it was not given');
@@ -291,6 +291,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
     restore: (code) => (current = Page.restore(code, opts)).engine,
     deltas: {
       capture: (engine, agreed) => dom().capturePage(ours(engine), agreed),
+      captureStreamed: (engine, chunkChars, onChunk) => dom().capturePageStreamed(ours(engine), chunkChars, onChunk),
       apply: (engine, agreed, text) => dom().applyPageDelta(ours(engine), agreed, text),
       restore: (code) => {
         const r = dom().restorePageForDeltas(code, opts);

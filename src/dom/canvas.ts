@@ -28,9 +28,65 @@ export interface CanvasSnapshot {
   transform: number[];
 }
 
+/**
+ * V8's full collection, for the host only. Unless the process has it (`--expose-gc`), the flag is set
+ * for the one moment it takes to make a throwaway context and read its `gc`, then cleared: V8 puts `gc`
+ * on the global of every context made while the flag is on, and a guest realm made then would see it.
+ */
+let gc: (() => void) | undefined;
+function collectGarbage(): void {
+  if (!gc) {
+    const host = (globalThis as { gc?: () => void }).gc;
+    if (typeof host === 'function') gc = host;
+    else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const v8 = require('node:v8') as typeof import('node:v8');
+      v8.setFlagsFromString('--expose-gc');
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
+      } finally {
+        v8.setFlagsFromString('--no-expose-gc');
+      }
+    }
+  }
+  gc();
+}
+
 export class PageCanvases {
   /** Native canvases by the id the realm half gave the element. */
   readonly canvases = new Map<number, CanvasRecord>();
+  /**
+   * Each element by its canvas id, held weakly (a host-side registry: its registrations are not the
+   * guest's, weak.ts never sees them, and no guest code can reach it): once the page drops an element
+   * and V8 collects it, its native canvas and its share of the pixel budget are freed (after the GC, in
+   * a task of the host's event loop: Page.runUntilIdle gives it one when canvases take much of the budget).
+   */
+  private readonly collected = new FinalizationRegistry<number>((id) => this.canvases.delete(id));
+  /** Pixels of the canvases made since the last collection. */
+  private made = 0;
+
+  /** Pixels of the canvases held now. */
+  pixels(): number {
+    let n = 0;
+    for (const r of this.canvases.values()) n += r.width * r.height;
+    return n;
+  }
+
+  /**
+   * Whether canvases the page dropped should be collected now (`collect`, then a task of the host's event
+   * loop frees them): those held take a quarter of the budget, and a quarter of the budget was made since
+   * the last collection (V8 does not see the native pixels: its own heap may never ask for a collection).
+   */
+  wantReclaim(): boolean {
+    return this.made >= MAX_CANVAS_PIXELS / 4 && this.pixels() > MAX_CANVAS_PIXELS / 4;
+  }
+
+  /** Ask V8 for a full collection (the elements the page dropped are found; the registry frees their canvases in a later task). */
+  collect(): void {
+    this.made = 0;
+    collectGarbage();
+  }
   private readonly gradients = new Map<number, CanvasGradient>();
   private nextGradient = 1;
   private lib: typeof import('@napi-rs/canvas') | undefined;
@@ -88,6 +144,10 @@ export class PageCanvases {
   }
 
   install(service: Service, realmArrayFrom: (bytes: Uint8ClampedArray, into: unknown) => void): void {
+    // (the one service given an object: the element, only held weakly as the registry's target)
+    service('canvasWatch', 2, (a) => {
+      if (typeof a[0] === 'object' && a[0] !== null) this.collected.register(a[0], Number(a[1]));
+    });
     service('canvasSize', 3, (a) => {
       const id = Number(a[0]);
       const width = Number(a[1]);
@@ -96,12 +156,12 @@ export class PageCanvases {
       if (old && old.width === width && old.height === height) return;
       if (width * height > MAX_CANVAS_PIXELS) throw new RangeError(`canvas: ${width}×${height} is over the budget of ${MAX_CANVAS_PIXELS} pixels`);
       // the page's canvases together, too (their pixels are native memory, outside the engine's heap limit)
-      let others = 0;
-      for (const [k, r] of this.canvases) if (k !== id) others += r.width * r.height;
+      const others = this.pixels() - (old ? old.width * old.height : 0);
       if (others + width * height > MAX_CANVAS_PIXELS) throw new RangeError(`canvas: ${width}×${height} would take the page's canvases over their budget of ${MAX_CANVAS_PIXELS} pixels together`);
       // as in browsers, setting the size clears the canvas and its state
       const canvas = this.library().createCanvas(Math.max(width, 1), Math.max(height, 1));
       this.canvases.set(id, { width, height, canvas, context: canvas.getContext('2d') });
+      this.made += width * height;
     });
     service('canvasCall', 8, (a) => {
       const name = String(a[1]);

@@ -132,7 +132,7 @@ function commonPrefix(a: readonly PropertyKey[], b: readonly PropertyKey[]): num
 const canvasHashes = (list: [unknown, CanvasSnapshot][]) => new Map(list.map(([id, c]) => [id as number, hash(JSON.stringify(c))]));
 
 /** The capture side in id mode: node ids kept from the agreed state, and the DOM's change against it. */
-class PageDeltaCapture extends PageCapture {
+export class PageDeltaCapture extends PageCapture {
   private after: DomAgreed | null = null;
   private changed: [number, Tree][] = [];
 
@@ -212,7 +212,7 @@ class PageDeltaCapture extends PageCapture {
 }
 
 /** The restore side in id mode: a whole page (a fresh one), or a delta applied in place on the kept page. */
-class PageDeltaRestore extends PageRestore {
+export class PageDeltaRestore extends PageRestore {
   private after: DomAgreed | null = null;
   /** The delta's DOM change, once applied. */
   private change: DomDelta | null = null;
@@ -582,7 +582,11 @@ export function capturePage(page: Page, agreed: DeltaState | null): DeltaCapture
   if (agreed && !dom) throw new SnapshotError('page delta: the agreed state is not a page');
   const host = new PageDeltaCapture(page, dom);
   // (no portable section: only snapvm restores what goes over the link)
-  const d = captureDelta(page.engine, agreed, { host, portable: false });
+  return withDom(captureDelta(page.engine, agreed, { host, portable: false }), host);
+}
+
+/** A page's capture `d` (taken with `host`), whose state carries the DOM's side. */
+export function withDom(d: DeltaCapture, host: PageDeltaCapture): DeltaCapture {
   const after = host.agreedAfter();
   let state: DeltaState | undefined;
   return {
@@ -624,6 +628,10 @@ export function applyPageDelta(page: Page, agreed: DeltaState, text: string): De
 /** A page from a whole snapshot written for deltas (id mode), with the state a delta continues from (null when the text is not the canonical one capture writes). */
 export function restorePageForDeltas(code: string, options: PageOptions = {}): { page: Page; state: DeltaState | null } {
   const { page, host, table } = Page.restoreHosted(code, options, (p) => new PageDeltaRestore(p, null));
-  if (!table || !host.restored?.ids) return { page, state: null };
-  return { page, state: { ...stateAfterRestore(table, code), host: host.agreedAfter() } };
+  return { page, state: table ? restoredState(host, () => stateAfterRestore(table, code)) : null };
+}
+
+/** The agreed state after a whole page restore (`engine`: the engine's side), or null when the snapshot was not written for deltas (no node ids). */
+export function restoredState(host: PageDeltaRestore, engine: () => DeltaState): DeltaState | null {
+  return host.restored?.ids ? { ...engine(), host: host.agreedAfter() } : null;
 }

@@ -6,3 +6,4 @@ export { runSteps, parseSteps } from './steps';
 export { isPageSnapshot, pageSnapshotInfo } from './snapshot';
 export type { Step, StepsOutcome } from './steps';
 export { capturePage, applyPageDelta, restorePageForDeltas, type DomAgreed } from './delta';
+export { capturePageStreamed, PageStreamingRestore } from './stream';

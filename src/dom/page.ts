@@ -259,8 +259,13 @@ export class Page {
   async runUntilIdle(): Promise<void> {
     for (;;) {
       try {
-        await this.engine.runEventLoop((turn) => this.turnDone(turn));
-        return;
+        // (a page that makes many canvases has those it dropped collected now and then, and gives the
+        // host's event loop a task, where they are freed: canvas.ts)
+        let reclaim = false;
+        await this.engine.runEventLoop((turn) => this.turnDone(turn) || (reclaim = this.canvases.wantReclaim()));
+        if (!reclaim || this.stopped) return;
+        this.canvases.collect();
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (e) {
         this.report(e);
       }
@@ -307,23 +312,27 @@ export class Page {
 
   /** `restore` through the embedder's restore side `host` makes (a page that moves by deltas: delta.ts), also returning the table of what it made by id. */
   static restoreHosted<H extends PageRestore>(code: string, options: PageOptions, makeHost: (page: Page) => H): { page: Page; host: H; table: RestoreTable | null } {
+    const started = performance.now();
     const info = pageSnapshotInfo(code);
+    let made: { page: Page; host: H; bornMs: number } | undefined;
+    const { table } = restoreWithHostTable(code, () => {
+      made = Page.bornFor(info, options, makeHost);
+      return { engine: made.page.engine, host: made.host };
+    });
+    const { page, host, bornMs } = made!;
+    page.timings.restore = { total: performance.now() - started, page: bornMs, document: host.documentMs };
+    return { page, host, table };
+  }
+
+  /** A fresh page for the page a snapshot's header names (`info`), with its restore side: born as the page was, before any object is restored. */
+  static bornFor<H extends PageRestore>(info: { file: string; url: string } | null, options: PageOptions, makeHost: (page: Page) => H): { page: Page; host: H; bornMs: number } {
     if (!info) throw new SnapshotError('not a page snapshot (its header names no page)');
     const { file, url } = info;
     if (options.files !== false && !fs.existsSync(file)) throw new SnapshotError(`the page's file ${file} is not there: a page is restored beside its app's files`);
-    const started = performance.now();
-    let page: Page | undefined;
-    let host: H | undefined;
-    let born = 0;
-    const { table } = restoreWithHostTable(code, () => {
-      const t = performance.now();
-      page = new Page(file, { ...options, url });
-      born = performance.now() - t;
-      host = makeHost(page);
-      return { engine: page.engine, host };
-    });
-    page!.timings.restore = { total: performance.now() - started, page: born, document: host!.documentMs };
-    return { page: page!, host: host!, table };
+    const t = performance.now();
+    const page = new Page(file, { ...options, url });
+    const bornMs = performance.now() - t;
+    return { page, host: makeHost(page), bornMs };
   }
 
   click(selector: string): boolean {

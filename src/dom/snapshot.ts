@@ -10,7 +10,7 @@
 // animation frames hold guest values and are written after the heap (`links`). Restore never runs
 // the page's scripts, and no guest code runs while the document is rebuilt.
 import { types } from 'node:util';
-import { isObject, readHeader, SnapshotError, type HostCapture, type HostClaim, type HostRestore, type PortableHost } from '../snapshot/index';
+import { isObject, readFormatLine, readHeader, SnapshotError, type HostCapture, type SnapshotHeader, type HostClaim, type HostRestore, type PortableHost } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
 import type { Page } from './page';
 
@@ -65,14 +65,22 @@ export interface PageLinks {
 
 /** The page a snapshot's header names (its file and URL), or null for a script's snapshot; a damaged header is a SnapshotError. */
 export function pageSnapshotInfo(code: string): { file: string; url: string } | null {
-  const page = (readHeader(code).options as { host?: { page?: { file?: unknown; url?: unknown } } }).host?.page;
+  return pageOfHeader(readHeader(code));
+}
+
+/** The page a snapshot header names (its file and URL), or null. */
+export function pageOfHeader(header: SnapshotHeader): { file: string; url: string } | null {
+  const page = (header.options as { host?: { page?: { file?: unknown; url?: unknown } } }).host?.page;
   return page && typeof page.file === 'string' && typeof page.url === 'string' ? { file: page.file, url: page.url } : null;
 }
 
-/** Does a snapshot's header name a page (so `snapvm restore` brings back a page, not a script)? False for anything unreadable. */
-export function isPageSnapshot(code: string): boolean {
+/**
+ * Does a snapshot's header name a page (so `snapvm restore` brings back a page, not a script)? False for
+ * anything unreadable. `head`: `code` is a streamed snapshot's first chunk (its trailer not there yet).
+ */
+export function isPageSnapshot(code: string, head = false): boolean {
   try {
-    return pageSnapshotInfo(code) !== null;
+    return pageOfHeader(head ? readFormatLine(code) : readHeader(code)) !== null;
   } catch {
     return false;
   }

@@ -217,8 +217,10 @@ export class EdgeLink {
    * A capture that fails (it throws) after chunks left tells the server to drop what it restored
    * (`abort`) and rethrows; the link stays usable. Runs synchronously: the chunks are written to the
    * socket inside the walk (ws writes at once while the socket takes them), and nothing runs guest code.
+   * `headFirst` (a page's: its head is handed out alone, and the edge makes the page from it): the first
+   * chunk leaves at once, however small the snapshot turns out.
    */
-  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
+  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number, headFirst = false): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
     let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
     const hash = createHash('sha256');
     let sent = 0;
@@ -250,7 +252,7 @@ export class EdgeLink {
       const blobs = blobsOf(chunk);
       for (const [h, b] of blobs) this.mine.set(h, b);
       if ([...blobs.keys()].some((h) => !this.serverHas.has(h))) held = [...waiting, chunk];
-      else if (sent === 0 && (waitingChars += chunk.length) <= 2 * this.chunkChars) waiting.push(chunk);
+      else if (sent === 0 && !headFirst && (waitingChars += chunk.length) <= 2 * this.chunkChars) waiting.push(chunk);
       else {
         for (const c of waiting) put(c);
         waiting = [];
@@ -505,8 +507,8 @@ export interface EdgeRunOptions {
   /**
    * An embedder whose objects are part of the program's state (a page's DOM: `runPageWithEdge` in
    * cli/main.ts). Its snapshots travel whole both ways unless it gives `deltas` (a page's do: dom/delta.ts),
-   * are sent in one message (the edge restores a page from the whole text), and a move happens between
-   * turns only (no mid-turn move).
+   * are sent in one message unless it gives `deltas.captureStreamed` (then they stream as a script's do:
+   * the edge restores a page as its chunks arrive), and a move happens between turns only (no mid-turn move).
    */
   host?: EdgeHost;
   /** An uncaught error in a page's listener or timer on the edge was printed (the page went on there). */
@@ -532,6 +534,12 @@ export interface EdgeHost {
     apply(engine: Engine, agreed: DeltaState, text: string): DeltaState;
     /** The program from a whole snapshot, with the state a delta continues from. */
     restore(code: string): { engine: Engine; state: DeltaState | null };
+    /**
+     * `capture(engine, null)` handed to `onChunk` while it is captured (captureStreamed with the
+     * embedder's objects: a page's, dom/stream.ts). Given, its whole snapshots may stream (the edge
+     * restores them as they come): its link is not HOST_LINK's.
+     */
+    captureStreamed?(engine: Engine, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void): StreamedCapture;
   };
 }
 
@@ -550,7 +558,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const connect = () =>
     (link ??= options.edge === null
       ? Promise.resolve('no edge')
-      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
+      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host && !host.deltas?.captureStreamed ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
             if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
@@ -654,11 +662,13 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
         t0 -= stopped.captureMs;
         snap = stopped.snap;
-      } else if (agreed === null && l.pipelined && !host) {
+      } else if (agreed === null && l.pipelined && (!host || host.deltas?.captureStreamed)) {
         // the first trip: the whole snapshot leaves chunk by chunk while it is captured, and the edge
-        // restores it as it comes (a capture that fails half-way has the edge drop what it restored)
+        // restores it as it comes (a capture that fails half-way has the edge drop what it restored); a
+        // page's head leaves alone at once, and the edge makes the page from it (dom/stream.ts)
+        const streamed = host?.deltas?.captureStreamed;
         try {
-          const r = l.offloadCapturing((onChunk, size) => captureStreamed(e, size, onChunk, { portable: false }), autoTurn ? 1 : undefined);
+          const r = l.offloadCapturing((onChunk, size) => (streamed ? streamed(e, size, onChunk) : captureStreamed(e, size, onChunk, { portable: false })), autoTurn ? 1 : undefined, !!streamed);
           snap = r.captured.capture;
           sending = r.outcome;
           early = r.early;
@@ -687,7 +697,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
-      if (snap.kind === 'full' && !host) {
+      if (snap.kind === 'full' && (!host || host.deltas)) {
         await new Promise((resolve) => setImmediate(resolve));
         void snap.state;
       }
@@ -776,7 +786,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   }
 }
 
-/** An embedder's state goes in one message: the edge restores it from the whole text (EdgeRunOptions.host). */
+/** An embedder's state goes in one message unless it streams its captures (EdgeHost.deltas.captureStreamed). */
 export const HOST_LINK: LinkOptions = { chunkChars: 0, pipeline: false };
 
 /**

@@ -9,6 +9,7 @@
 // capture diffs against is built here too, and not on the first trip).
 import { Engine, StreamingRestore, applyDelta, captureDelta, chunkLines, prepareCapture, type EngineOptions } from '../index';
 import { completeMove, installHints } from './hints';
+import { fullDoor } from '../dom/light';
 
 /** The warm-up program: `n` records of the usual kinds, then a change to some of them per offload. */
 export function warmProgram(n: number): string {
@@ -104,7 +105,7 @@ document.getElementById('q').value = 'typed';
  * pages themselves are dropped (each page has its own realm: none is handed to a client).
  */
 export function* warmPageSteps(services: EngineOptions['services']): Generator<void, void, void> {
-  const { Page } = require('../dom/index') as typeof import('../dom/index');
+  const { Page } = fullDoor();
   const quiet = { files: false, services, onConsole: () => {}, onError: () => {} };
   const page = new Page('/snapvm-warm-up/index.html', quiet);
   yield;

@@ -10,7 +10,7 @@ import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmPageSteps, warmSteps, warmUp } from './warm';
 import { UNCAUGHT, type ErrorCode, type OffloadStats } from './protocol';
-import { isPageSnapshot } from '../dom/light';
+import { isPageSnapshot, fullDoor as dom } from '../dom/light';
 import type { Page } from '../dom/index';
 
 /** main thread → worker */
@@ -84,8 +84,14 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
   };
 }
 
+/** A restore fed chunk by chunk: a script's (StreamingRestore) or a page's (the DOM room's PageStreamingRestore). */
+interface ChunkRestore {
+  feed(chunk: string): void;
+  finish(): { engine: Engine; state: DeltaState | null; text: string; page?: Page };
+}
+
 /** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
-let streaming: { id: number; turns: number | undefined; restore: StreamingRestore<Engine>; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; made: typeof ahead } | null = null;
+let streaming: { id: number; turns: number | undefined; restore: ChunkRestore; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; made: typeof ahead } | null = null;
 
 /**
  * An engine made ahead, while the client still runs its program (`prepare`), with the server's options
@@ -116,10 +122,12 @@ function startStream(id: number, first: string, turns: number | undefined): void
   const { options, adopt } = serverOptions();
   const made = ahead;
   ahead = null;
+  // a page's (its header, in the first chunk, names it): the page is made from the first chunk, as a
+  // page restore makes it (restorePage), and its DOM and objects restored as the rest comes (dom/stream.ts)
+  const page = isPageSnapshot(first, true);
   // the header's options are the server's but for argv (restore.ts's engineOptions)
-  const restore = new StreamingRestore(options, Engine, (o) => (made && JSON.stringify(o.argv ?? null) === made.argv ? made.engine : null));
-  streaming = { id, turns, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made };
-  // (a page's snapshot comes in one message, restored as a page: streamed, the restore refuses its DOM objects)
+  const restore: ChunkRestore = page ? pageStream() : new StreamingRestore(options, Engine, (o) => (made && JSON.stringify(o.argv ?? null) === made.argv ? made.engine : null));
+  streaming = { id, turns, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made: page ? null : made };
   feedStream(first);
 }
 
@@ -146,7 +154,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   streaming = null;
   if (m.verified === false) return; // the server has said so
   const stats: OffloadStats = { bytesIn: s.bytes, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: false, deltaOut: false, fullBytesOut: 0, chunksIn: s.chunks };
-  let restored: ReturnType<StreamingRestore<Engine>['finish']> | null = null;
+  let restored: ReturnType<ChunkRestore['finish']> | null = null;
   if (!s.failed) {
     try {
       restored = s.restore.finish();
@@ -158,7 +166,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   // the engine formats its console output from now on (one made ahead through its own options' onConsole)
   const madeAhead = restored.engine === s.made?.engine;
   (madeAhead ? s.made!.adopt : s.adopt)(restored.engine);
-  kept = { engine: restored.engine, state: restored.state, whole: restored.text };
+  kept = { engine: restored.engine, state: restored.state, whole: restored.text, ...(restored.page ? { page: restored.page } : {}) };
   if (madeAhead) stats.engineAhead = true;
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
@@ -178,7 +186,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
     if (!k || !agreed) return post({ type: 'error', id, code: 'bad-snapshot', message: 'this session holds no state a delta could apply to (send a whole snapshot)' });
     try {
       // (a page's delta carries its DOM's change too, applied on the page kept: dom/delta.ts)
-      k.state = k.page ? pageDeltas().applyPageDelta(k.page, agreed, snapshot) : applyDelta(k.engine, agreed, snapshot);
+      k.state = k.page ? dom().applyPageDelta(k.page, agreed, snapshot) : applyDelta(k.engine, agreed, snapshot);
     } catch (e) {
       if (!(e instanceof DeltaRefused)) throw e;
       if (e.touched) kept = rollBack(agreed, k.whole, !!k.page);
@@ -217,19 +225,31 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
  */
 function restorePage(snapshot: string): { page: Page; state: DeltaState | null } {
   let page: Page | undefined;
-  const r = pageDeltas().restorePageForDeltas(snapshot, {
-    files: false,
-    services,
-    onConsole: (level, values) => page && post({ type: 'console', id: currentId, level, text: page.engine.format(values) }),
-    // an uncaught error in a listener or timer: the page goes on, as a browser's (and the client's) does
-    onError: (e) => post({ type: 'console', id: currentId, level: UNCAUGHT, text: e.guestStack || e.summary }),
-  });
+  const r = dom().restorePageForDeltas(snapshot, pageOptions(() => page));
   page = r.page;
   return r;
 }
 
-/** The DOM room's full door (happy-dom's bundle, page deltas), loaded in this worker on its first page only. */
-const pageDeltas = () => require('../dom/index') as typeof import('../dom/index');
+/** A page's whole snapshot restored as its chunks arrive (dom/stream.ts), as `restorePage` restores it whole. */
+function pageStream(): ChunkRestore {
+  const r: import('../dom/index').PageStreamingRestore = new (dom().PageStreamingRestore)(pageOptions(() => r.page));
+  return r;
+}
+
+/** The options of every page restored here (`page`: the page, once made, formats its console output). */
+function pageOptions(page: () => Page | null | undefined): import('../dom/index').PageOptions {
+  return {
+    files: false,
+    services,
+    onConsole: (level, values) => {
+      const p = page();
+      if (p) post({ type: 'console', id: currentId, level, text: p.engine.format(values) });
+    },
+    // an uncaught error in a listener or timer: the page goes on, as a browser's (and the client's) does
+    onError: (e) => post({ type: 'console', id: currentId, level: UNCAUGHT, text: e.guestStack || e.summary }),
+  };
+}
+
 
 /**
  * The agreed state again after a refused delta had begun changing the engine: restored from its whole
@@ -307,7 +327,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const page = kept!.page;
   try {
     // (a page's delta carries its DOM's change too: dom/delta.ts)
-    const d = page ? pageDeltas().capturePage(page, kept!.state) : captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
+    const d = page ? dom().capturePage(page, kept!.state) : captureDelta(e, kept!.state, { portable: false }); // only snapvm restores what goes over the link
     kept!.state = d.state; // agreed once the client applies it (else the client goes on alone)
     kept!.whole = d.full.code;
     back = d;

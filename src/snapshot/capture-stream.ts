@@ -15,6 +15,10 @@
 //     parent and unit, a bound function its target, a typed array its buffer…), and capture pushes those
 //     first (`create` recurses before it pushes; `unitInfo` pushes `$.unit` before any environment or
 //     closure of the unit uses it), so every line released names only ids of lines released before it.
+// An embedder's program (a page, `host`): its state (the document) is restored before any object and is
+// known only after the walk, so only the head (envelope, format line naming the page, prelude) leaves
+// before the walk, alone and at once: the receiver makes the page from it (dom/stream.ts); the units,
+// the embedder's state and the creations follow the walk, in capture()'s order.
 // What waits for the end of the walk: phases 2–4 (a record or a fill may name what the walk has not met
 // yet; `$.link()` needs every record; integrity levels follow the properties; jobs and timers come last),
 // the module namespaces (made after linking), the stats and the portable section.
@@ -48,7 +52,7 @@ export interface StreamedCapture {
  * (at least 1) as the walk makes them (`duringWalk`), then the rest; the chunks joined are the snapshot's text. Throws what `capture`
  * throws (a value that cannot be written names its path), possibly after some chunks were handed out.
  */
-export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void, options: Omit<CaptureOptions, 'host' | 'base' | 'sink'> = {}, running: Frame | null = null): StreamedCapture {
+export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void, options: Omit<CaptureOptions, 'base' | 'sink'> = {}, running: Frame | null = null): StreamedCapture {
   checkSettled(engine);
   const size = Math.max(1, chunkChars);
   const all: string[] = [];
@@ -62,14 +66,16 @@ export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (ch
     if (walking) (earlyChars += chunk.length), earlyChunks++;
     onChunk(chunk, walking);
   };
-  const add = (s: string) => {
-    pending.push(s);
-    pendingChars += s.length + 1;
-    if (pendingChars < size) return;
+  const flush = () => {
     const chunk = pending.join('\n') + '\n';
     pending = [];
     pendingChars = 0;
     release(chunk);
+  };
+  const add = (s: string) => {
+    pending.push(s);
+    pendingChars += s.length + 1;
+    if (pendingChars >= size) flush();
   };
   let head = '';
   const sink: CaptureSink = {
@@ -78,6 +84,9 @@ export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (ch
       pending.push(head.slice(0, -1)); // (its last newline is the join's)
       pendingChars = head.length;
       for (const l of lines) add(l);
+      // an embedder's program (a page): the head leaves at once, alone (the receiver makes the page from
+      // it while the walk runs); the rest follows the walk (capture.ts)
+      if (options.host && pending.length) flush();
     },
     line: add,
     end(rest: string, stats: SnapshotStats, portableSection: string) {

@@ -1233,10 +1233,12 @@ export class Capture {
     if (vm.current && !this.running) throw new SnapshotError('a snapshot is taken between event-loop turns or at a safe point (guest code is running)');
     const sink = this.options.sink;
     if (sink) {
-      // everything before the objects is known now: the units and objects then go out as they are made
-      if (this.host) throw new SnapshotError('a streamed capture writes no host objects');
-      sink.begin(this.formatOptions(), [this.formatLine(), `var $o = [];`, ...this.preludeLines(), `// 1. objects`]);
-      this.header.tap = this.creates.tap = (s) => sink.line(s);
+      // everything before the objects is known now: the units and objects then go out as they are made;
+      // an embedder's (a page's) state stands before any object and is known only after the walk: then only
+      // the head goes now (a page is born from it), the rest after the walk in capture()'s order
+      const head = [this.formatLine(), `var $o = [];`, ...this.preludeLines()];
+      sink.begin(this.formatOptions(), this.host ? head : [...head, `// 1. objects`]);
+      if (!this.host) this.header.tap = this.creates.tap = (s) => sink.line(s);
     }
     let runningRef = '';
     if (this.running) {
@@ -1284,8 +1286,9 @@ export class Capture {
     ];
     this.modulesLine = `$.modules([${modules.join(', ')}]);`;
     // (concat, not spread: the engine clears V8's array-iteration protector for the process, iterators.ts)
-    // (a streamed capture handed out everything up to the objects already)
-    const head = sink ? [] : [formatLine, `var $o = [];`].concat(this.prelude, this.header.items, hostState, [`// 1. objects`], this.creates.items);
+    // (a streamed capture handed out everything up to the objects already; with an embedder, up to the units)
+    const objects = this.header.items.concat(hostState, [`// 1. objects`], this.creates.items);
+    const head = sink && !this.host ? [] : sink ? objects : [formatLine, `var $o = [];`].concat(this.prelude, objects);
     const body = head
       .concat(
         [`// 2. engine records`],

@@ -5,5 +5,5 @@ export type { HostCapture, HostClaim, HostRestore, PortableHost } from './host';
 export { StreamingRestore, chunkLines } from './stream';
 export { captureStreamed, type StreamedCapture } from './capture-stream';
 export { captureDelta, applyDelta, stateAfterRestore, isDelta, deltaBase, DeltaRefused, type DeltaState, type DeltaCapture } from './delta';
-export { SnapshotError, readHeader, engineSection, portableSection, FORMAT_VERSION, isObject } from './format';
+export { SnapshotError, readHeader, readFormatLine, engineSection, portableSection, FORMAT_VERSION, isObject, type SnapshotHeader } from './format';
 export { inspectSnapshot } from './inspect';

@@ -4,7 +4,8 @@
 // operations), with the prelude's helper names (`var $S = …`) given again to each chunk. The engine is handed out only once the last chunk,
 // with the snapshot's trailer, has been read; a stream cut short or damaged leaves nothing behind.
 import type { Engine, EngineOptions } from '../interpreter/index';
-import { ENGINE_CLOSE, ENGINE_OPEN, MAGIC, SnapshotError, TRAILER, readFormatLine } from './format';
+import { ENGINE_CLOSE, ENGINE_OPEN, MAGIC, SnapshotError, TRAILER, readFormatLine, type SnapshotHeader } from './format';
+import type { HostRestore } from './host';
 import { readCanonical } from './reader';
 import { Restorer, engineOptions, type RestoreTable } from './restore';
 import { stateAfterRestore, type DeltaState } from './delta';
@@ -44,6 +45,11 @@ export class StreamingRestore<E extends Engine = Engine> {
      * still runs: engine construction is then off the first trip's critical path).
      */
     private readonly madeAhead: ((options: EngineOptions) => E | null) | null = null,
+    /**
+     * An embedder's program (a page: dom/stream.ts): its engine and restore side, made from the header
+     * when the first chunk arrives (instead of `madeAhead` or a new EngineClass).
+     */
+    private readonly hosted: ((header: SnapshotHeader) => { engine: E; host: HostRestore }) | null = null,
   ) {}
 
   /** Read the whole lines of `chunk` (the part of a line it ends in waits for the next chunk). */
@@ -59,9 +65,14 @@ export class StreamingRestore<E extends Engine = Engine> {
     if (!this.engine) {
       if (!lines.startsWith(MAGIC + '\n')) throw new SnapshotError('not a snapvm snapshot (the first line is not "// snapvm snapshot")');
       // the envelope's first lines (the trailer is checked when the last chunk arrives)
-      const options = engineOptions(this.options, readFormatLine(lines));
-      this.engine = this.madeAhead?.(options) ?? new this.EngineClass(options);
-      this.ops = new Restorer(this.engine, null, this.table).operations();
+      const header = readFormatLine(lines);
+      let host: HostRestore | null = null;
+      if (this.hosted) ({ engine: this.engine, host } = this.hosted(header));
+      else {
+        const options = engineOptions(this.options, header);
+        this.engine = this.madeAhead?.(options) ?? new this.EngineClass(options);
+      }
+      this.ops = new Restorer(this.engine, host, this.table).operations();
     }
     // only the engine section is read (format.ts): the lines between its opening and `} else {`
     const engineLines: string[] = [];

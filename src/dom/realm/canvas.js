@@ -2,7 +2,9 @@
 // goes to the host's @napi-rs/canvas through `services.canvas*` with primitive arguments only (the
 // guest's values are converted here, in the realm, so their valueOf/toString run as guest-visible
 // code); the host keeps one native canvas per element (src/dom/canvas.ts), which is also where a
-// snapshot will read the pixels. Not yet: Path2D, drawing <img> elements, patterns, toBlob.
+// snapshot will read the pixels; it is freed when its element is collected (`canvasWatch`: the host's
+// FinalizationRegistry holds the element weakly, src/dom/canvas.ts). Not yet: Path2D, drawing <img>
+// elements, patterns, toBlob.
 import { services } from './services.js';
 
 const handle = Symbol('canvas handle');
@@ -17,7 +19,11 @@ export function makeCanvasAdapter(getWindow) {
   const ids = new WeakMap();
   const idOf = (canvas) => {
     let id = ids.get(canvas);
-    if (id === undefined) ids.set(canvas, (id = nextCanvasId++));
+    if (id === undefined) {
+      ids.set(canvas, (id = nextCanvasId++));
+      // the host frees the native canvas (and its share of the pixel budget) once the element is collected
+      services.canvasWatch(canvas, id);
+    }
     return id;
   };
   /** Tell the host the element's id and current size before each call (a size change clears it, as in browsers). */
