@@ -154,9 +154,11 @@ export class EdgeLink {
 
   /**
    * Send a snapshot; resolves when the state comes back, the program fails there, or the offload cannot
-   * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask.
+   * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask;
+   * with `until`, before a turn whose timer is due later than that many ms of the program's clock after the
+   * snapshot's instant (an input's span: EdgeInput).
    */
-  async offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
+  async offload(snapshot: string, turns?: number, until?: number): Promise<OffloadOutcome> {
     if (this.dead) return { kind: 'fault', reason: this.dead };
     if (this.pending || this.asking || this.rehello) return { kind: 'fault', reason: 'an offload is already running on this link' };
     if (this.released) {
@@ -170,7 +172,7 @@ export class EdgeLink {
       void sendUnits(this.ws, this.unitList, want);
     }
     if (!(await this.provideBlobs(snapshot))) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
-    return this.send(this.wire(snapshot), sha256(snapshot), turns);
+    return this.send(this.wire(snapshot), sha256(snapshot), turns, until);
   }
 
   /** Big buffers (a model's bytes) go once per server: ask which of `text`'s it holds, send the others. False: the link died meanwhile. */
@@ -308,11 +310,12 @@ export class EdgeLink {
     });
   }
 
-  private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
+  private send(snapshot: string, hash: string, turns: number | undefined, until?: number): Promise<OffloadOutcome> {
     const id = this.nextId++;
     const outcome = this.expect(id);
-    const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
-    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), this.sendFailed);
+    // (a bounded run, `until`, goes in one message: protocol.ts)
+    const chunks = this.chunkChars > 0 && until === undefined && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
+    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(until !== undefined ? { until } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), this.sendFailed);
     for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), this.sendFailed);
     return outcome;
   }
@@ -511,6 +514,25 @@ export interface EdgeRunOptions {
   host?: EdgeHost;
   /** An uncaught error in a page's listener or timer on the edge was printed (the page went on there). */
   onUncaught?: () => void;
+  /**
+   * Input from outside the program (a page's steps: dom/steps.ts `StepInput`): the loop runs in spans the
+   * input gives, and asks it for the next span when one has no turn left, instead of ending.
+   */
+  input?: EdgeInput;
+}
+
+/**
+ * Input that drives a program from outside (EdgeRunOptions.input). It queues its events as tasks of the
+ * program (timers its state holds, so a snapshot carries them and the edge runs them as turns) and bounds
+ * each span of the loop: no timer due after `horizon` runs (here or on the edge, told as an offload's `until`).
+ */
+export interface EdgeInput {
+  /** The end of the current span on `engine`'s timer clock. */
+  horizon(engine: Engine): number;
+  /** The span ran every turn it had (the state is here): begin the next one (true), or end the run (false). */
+  more(engine: Engine): Promise<boolean>;
+  /** The handler a timer of `engine` runs when it is one of the input's tasks (the policy's key for its turn), else null. */
+  keyOf(engine: Engine, timer: { callback: unknown; args: unknown[] }): string | null;
 }
 
 /** The embedder's side of `runWithEdge` (EdgeRunOptions.host). */
@@ -565,6 +587,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     if (options.auto) await connecting;
   }
   let edgeDown = options.edge === null;
+  const input = options.input ?? null;
+  /** The next turn's timer is due after the input's horizon: it waits for the input's next span. */
+  const waits = (e: Engine): boolean => {
+    const next = input && e.timers.next();
+    return next ? next.due > input!.horizon(e) : false;
+  };
   let n = 0;
   let current = engine;
   /** The state the edge holds too (after the first trip): later trips up send a delta against it. */
@@ -585,29 +613,31 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       let auto: { key: string; decision: Decision } | null = null;
       let midTurn: MidTurn | null = null;
       if (move === null) {
-        // measure each turn and name the handler that runs next, for the automatic decision: a turn
-        // starts when its timer is due (or at once, if it already is), so the wait before it is not counted
+        // measure each turn and name the handler that runs next (an input's task by what it dispatches), for
+        // the automatic decision: a turn starts when its timer is due (or at once, if it already is), so the
+        // wait before it is not counted; on a virtual clock — a page's — no time passes in a turn and none is
+        // waited for: the wall clock times it
         let nextKey: string | null = null;
         let start = 0;
+        const clock = () => (e.timers.realTime ? e.timers.now() : performance.now());
         const peek = () => {
           const next = e.timers.next();
-          nextKey = next ? handlerKey(e, next.callback) : null;
-          // (on a virtual clock — a page's — no time passes in a turn and none is waited for: its wall time counts)
-          start = e.timers.realTime ? Math.max(e.timers.now(), next ? next.due : 0) : performance.now();
+          nextKey = next ? (input?.keyOf(e, next) ?? handlerKey(e, next.callback)) : null;
+          start = Math.max(clock(), next && e.timers.realTime ? next.due : 0);
         };
         const decideNext = (): boolean => {
-          if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e)) return false;
+          if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e) || waits(e)) return false;
           const decision = policy.decide(nextKey);
           if (decision?.offload) auto = { key: nextKey, decision };
           return auto !== null;
         };
         if (!options.auto) {
           // only the app's hints move it: no timer to name or time
-          await e.runEventLoop(() => pendingMove(e) !== null);
+          if (!waits(e)) await e.runEventLoop(() => pendingMove(e) !== null || waits(e));
         } else {
           peek();
           // also before the first turn here (the turn right after a state came back)
-          if (!decideNext() || e.mainTurnDone === false || e.pendingFrame) {
+          if ((!decideNext() || e.mainTurnDone === false || e.pendingFrame) && !waits(e)) {
             auto = null;
             // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
             // slows the guest's safe points where no move can come of it)
@@ -616,10 +646,10 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
-                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, (e.timers.realTime ? e.timers.now() : performance.now()) - start);
+                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, clock() - start);
                 if (pendingMove(e) !== null) return true;
                 peek();
-                return decideNext();
+                return waits(e) || decideNext();
               });
             } catch (err) {
               if (!(err instanceof SafepointStop) || !watch?.taken) throw err;
@@ -631,7 +661,11 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         }
         move = pendingMove(e);
       }
-      if (move === null && auto === null && midTurn === null) return e; // nothing left to run
+      if (move === null && auto === null && midTurn === null) {
+        // nothing left to run (before the input's horizon: its next span, if any)
+        if (input && (await input.more(e))) continue;
+        return e;
+      }
       if (move === 'client' || (move !== null && edgeDown)) {
         completeMove(e, 'client');
         continue;
@@ -654,7 +688,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // taken at a safe point inside the turn (midTurnHook); the engine was left mid-computation
         t0 -= stopped.captureMs;
         snap = stopped.snap;
-      } else if (agreed === null && l.pipelined && !host) {
+      } else if (agreed === null && l.pipelined && !host && !input) {
         // the first trip: the whole snapshot leaves chunk by chunk while it is captured, and the edge
         // restores it as it comes (a capture that fails half-way has the edge drop what it restored)
         try {
@@ -684,7 +718,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
-      sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
+      // (an input's span bounds the edge's run too: it comes back before a timer due after the horizon)
+      sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined, input ? Math.max(0, input.horizon(e) - e.timers.now()) : undefined);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
       if (snap.kind === 'full' && !host) {

@@ -22,6 +22,8 @@ export type WorkerRequest =
       snapshot: string;
       /** Come back after this many turns even if the app does not ask. */
       turns?: number;
+      /** Come back before a timer due more than this many ms after the snapshot's instant (RunBounds; not streamed). */
+      until?: number;
       more?: boolean;
     }
   /** A further chunk; the last one says whether the whole matched its hash. */
@@ -166,7 +168,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   void runAndReply(m.id, s.turns, stats).catch(internalError(m.id));
 }
 
-async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
+async function offload(id: number, snapshot: string, turns: number | undefined, until?: number): Promise<void> {
   const delta = isDelta(snapshot);
   const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: delta, deltaOut: false, fullBytesOut: 0 };
   currentId = id;
@@ -205,7 +207,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   }
   stats.restoreMs = performance.now() - t;
   stats.restoredAt = performance.timeOrigin + performance.now();
-  await runAndReply(id, turns, stats);
+  await runAndReply(id, turns, stats, until);
 }
 
 /**
@@ -256,10 +258,13 @@ function rollBack(agreed: DeltaState, whole: string, isPage: boolean): typeof ke
 }
 
 /** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
-async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats): Promise<void> {
+async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats, until?: number): Promise<void> {
   const e = kept!.engine;
   let t = performance.now();
   const firstTurn = e.loop.turn;
+  // a bounded span (a page's step): no timer due after it runs here, whatever the app asks
+  const horizon = until === undefined ? Infinity : e.timers.now() + until;
+  const waits = () => (e.timers.next()?.due ?? -Infinity) > horizon;
   // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
   // budget the program stops there (no guest handler sees it) and the client is told
   let left = stepBudget;
@@ -271,9 +276,9 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
     for (;;) {
       if (!e.pendingFrame) e.runJobs(); // (a state taken at a safe point finishes its computation first: runEventLoop)
       let move = pendingMove(e);
-      if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns)) {
+      if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns) && !waits()) {
         try {
-          await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));
+          await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns) || waits());
         } catch (err) {
           // a page goes on after an uncaught error in a listener or timer, as locally (Page.runUntilIdle)
           if (!(kept?.page && err instanceof GuestError)) throw err;
@@ -334,7 +339,7 @@ port.on('message', (m: WorkerRequest) => {
   if (m?.type !== 'offload') return;
   if (m.more) return startStream(m.id, m.snapshot, m.turns);
   ahead = null;
-  offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
+  offload(m.id, m.snapshot, m.turns, m.until).catch(internalError(m.id));
 });
 
 // Warm up before the first client arrives (warm.ts): the pristine twin a capture diffs against, made with
