@@ -436,6 +436,8 @@ export interface MigrationReport {
   early?: EarlyChunks;
   /** An automatic offload of one handler: what the policy predicted. */
   auto?: Decision;
+  /** The handler that decision moved (decide.ts `handlerKey`, or an input's task: `input click #id`). */
+  handler?: string;
   /** An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, and the threshold it passed. */
   midTurn?: { afterMs: number; thresholdMs: number };
 }
@@ -593,6 +595,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     const next = input && e.timers.next();
     return next ? next.due > input!.horizon(e) : false;
   };
+  /** The app is on the edge though its state is here (an input's span ended there): see `stays` below. */
+  let stays = false;
   let n = 0;
   let current = engine;
   /** The state the edge holds too (after the first trip): later trips up send a delta against it. */
@@ -600,6 +604,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const giveUp = (e: Engine, line: string | null) => {
     if (line) options.stderr(line + '\n');
     edgeDown = true;
+    stays = false;
     agreed = null;
     disableEdge(e);
     completeMove(e, 'client');
@@ -610,6 +615,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       // (a state kept from a safe point continues its computation before any microtask: runEventLoop does)
       if (!e.pendingFrame) e.runJobs();
       let move = pendingMove(e);
+      // (the app is on the edge, brought back only by the end of an input's span: what the next span runs goes there)
+      if (move === null && stays && e.timers.size > 0 && !waits(e)) move = 'edge';
       let auto: { key: string; decision: Decision } | null = null;
       let midTurn: MidTurn | null = null;
       if (move === null) {
@@ -775,7 +782,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t3 = performance.now();
       // committed: the edge's output happened, and the program continues from the edge's state
       flush(outcome.output, options);
-      if (pendingMove(back) !== null || placeOf(back) === 'edge') completeMove(back, 'client');
+      // the app asked to be on the edge, and came back only because its input's span ended: it stays there
+      stays = input !== null && pendingMove(back) === null && placeOf(back) === 'edge';
+      if (!stays && (pendingMove(back) !== null || placeOf(back) === 'edge')) completeMove(back, 'client');
       current = back;
       const report: MigrationReport = {
         n: ++n,
@@ -798,7 +807,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         overheadMs: t3 - t0 - outcome.stats.runMs,
         ...(outcome.stats.restoredAt ? { edgeRestoredMs: outcome.stats.restoredAt - (performance.timeOrigin + t0) } : {}),
         ...(early ? { early } : {}),
-        ...(autoTurn ? { auto: autoTurn.decision } : {}),
+        ...(autoTurn ? { auto: autoTurn.decision, handler: autoTurn.key } : {}),
         ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs } } : {}),
       };
       const handler = autoTurn?.key ?? stopped?.key;
@@ -866,8 +875,9 @@ function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
 export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
+  // (a handler named on one line, an input's task, is named; a timer's, its function's source, is not)
   const why = r.auto
-    ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
+    ? ` (automatic${r.handler && !r.handler.includes('\n') ? `, ${r.handler}` : ''}: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
     : r.midTurn
       ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';
