@@ -79,8 +79,10 @@ function missing(i: number, step: Step, selector: string): StepsOutcome {
   return { kind: 'failed', message: `step ${i} (${JSON.stringify(step)}): no element matches ${JSON.stringify(selector)}` };
 }
 
-/** A step that reads or ends the page and runs no event (print, snapshot, stop): its outcome when it ends the steps, else null. */
+/** A step that reads or ends the page and dispatches no event: it runs where the steps are driven from. */
 type ClientStep = Extract<Step, { print: string } | { snapshot: string } | { stop: true }>;
+
+/** Run a print, snapshot or stop step: its outcome when it ends the steps, else null. */
 function clientStep(page: Page, step: ClientStep, i: number, out: (line: string) => void): StepsOutcome | null {
   if ('print' in step) {
     const text = page.text(step.print);

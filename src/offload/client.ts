@@ -596,7 +596,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     return next ? next.due > input!.horizon(e) : false;
   };
   /** The app is on the edge though its state is here (an input's span ended there): see `stays` below. */
-  let stays = false;
+  let stays = input !== null && pendingMove(engine) === null && placeOf(engine) === 'edge';
   let n = 0;
   let current = engine;
   /** The state the edge holds too (after the first trip): later trips up send a delta against it. */
