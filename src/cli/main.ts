@@ -313,6 +313,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
+        onPolicy: options.edgeReport ? (p) => io.stderr(offload().describePolicy(p) + '\n') : undefined,
         auto: options.edgeAuto === true,
         ...(options.edgePolicy ? { policy: options.edgePolicy } : {}),
         host,
@@ -497,6 +498,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
+        onPolicy: options.edgeReport ? (p) => io.stderr(offload().describePolicy(p) + '\n') : undefined,
         auto: options.edgeAuto === true,
       });
       return Exit.Ok;

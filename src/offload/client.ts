@@ -500,6 +500,8 @@ export interface EdgeRunOptions {
   linkAhead?: Promise<EdgeLink>;
   /** Called after each completed round trip. */
   onMigration?: (report: MigrationReport) => void;
+  /** In auto mode, once the link is open: the decision model and the calibration times it was made from (ms; the edge's undefined when it told none). */
+  onPolicy?: (p: PolicyStart) => void;
   /**
    * Decide on its own too (EUC'15): offload a timer handler when its predicted local time exceeds its
    * predicted remote time plus the migration cost. Handlers are timed (wall clock) as they run.
@@ -577,7 +579,10 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
-            if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+            if (options.auto) {
+              policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+              options.onPolicy?.({ policy, ...(options.policy ? {} : { clientMs: clientCalibrationMs, edgeMs: l.calibrationMs }) });
+            }
             return l;
           },
           (e: Error) => e.message,
@@ -869,6 +874,20 @@ function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
     if (level === UNCAUGHT) options.onUncaught?.();
     (level === 'warn' || level === 'error' || level === UNCAUGHT ? options.stderr : options.stdout)(text + '\n');
   }
+}
+
+/** What the automatic decisions start from: the model, and the calibration times it was made from (ms; none for a model given). */
+export interface PolicyStart {
+  policy: OffloadPolicy;
+  clientMs?: number;
+  /** The edge's, if it told one (else the ratio is 1). */
+  edgeMs?: number;
+}
+
+/** One line for `--edge-report` under `--edge-auto`: what the automatic decisions start from. */
+export function describePolicy({ policy, clientMs, edgeMs }: PolicyStart): string {
+  const times = clientMs === undefined ? 'a model given by the embedder' : edgeMs === undefined ? `the edge told no calibration time (${clientMs.toFixed(1)} ms here)` : `the calibration program ran ${clientMs.toFixed(1)} ms here, ${edgeMs.toFixed(1)} ms on the edge`;
+  return `snapvm: automatic decisions: ${times}: the edge predicted ${policy.speedRatio.toFixed(2)}× as fast, a migration ${policy.migrationMs.toFixed(0)} ms until measured`;
 }
 
 /** One line for `--edge-report`. */
