@@ -36,12 +36,16 @@ const exampleSteps = tmp.write(
 );
 
 /** `runPage` in this process (the CLI's own path) with an edge, a given decision model and every trip reported. */
-async function runWithPolicy(file: string, steps: string, edge: string, policy: OffloadPolicy): Promise<{ code: number; stdout: string; stderr: string; reports: string[] }> {
+async function runWithPolicy(file: string, steps: string, edge: string, policy: OffloadPolicy): Promise<{ code: number; stdout: string; stderr: string; reports: string[]; others: string }> {
   let stdout = '';
   let stderr = '';
   const io: Streams = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s) };
   const code = await runPage(file, ['--steps', steps], io, { edge, edgeAuto: true, edgeReport: true, edgePolicy: policy });
-  return { code, stdout, stderr, reports: stderr.split('\n').filter((l) => l.startsWith('snapvm: offload ')) };
+  const lines = stderr.split('\n').filter(Boolean);
+  // (--edge-report's first line under --edge-auto says what the decisions start from)
+  const policyLine = /^snapvm: automatic decisions: a model given by the embedder: the edge predicted 10\.00× as fast, a migration 50 ms until measured$/;
+  if (!policyLine.test(lines[0] ?? '')) throw new Error(`no line on the decisions' start:\n${stderr}`);
+  return { code, stdout, stderr, reports: lines.filter((l) => l.startsWith('snapvm: offload ')), others: lines.slice(1).filter((l) => !l.startsWith('snapvm: offload ')).join('\n') };
 }
 
 t.test('hints in listeners: steps drive the page on the edge and back, the same output and document as locally', async (t) => {
@@ -116,6 +120,13 @@ t.test('--edge-auto with steps (bench/offload/pages/clicks): the first render ru
   // turns: the load 1, type 2, key 3, count 4, the first render 5, its timer 6, count 7, the second render 8
   t.match(edge.reports[0], /^snapvm: offload 1 after turn 7 /, 'the first dispatch of the render handler ran here; the second went to the edge');
   t.notMatch(edge.stderr, /input click #count|input type|input key/, 'the light handlers stayed here');
+  t.equal(edge.others, '', 'nothing else on stderr');
+  // the command itself, calibrated against the server (both on this machine: whether it moves is the model's call)
+  const cli = await snapvm(['run', clicks, '--steps', exampleSteps, '--edge', suite.server.url, '--edge-auto', '--edge-report']);
+  t.equal(cli.code, 0, cli.stderr);
+  t.equal(cli.stdout, local.stdout, 'the same output and document from the command');
+  t.match(cli.stderr, /^snapvm: automatic decisions: the calibration program ran [\d.]+ ms here, [\d.]+ ms on the edge: the edge predicted [\d.]+× as fast, a migration 500 ms until measured\n/);
+  for (const line of cli.stderr.split('\n').slice(1).filter(Boolean)) t.match(line, /^snapvm: offload \d+ after turn \d+ \(automatic, input click #render: /, 'only the render handler, if any');
 });
 
 t.test('the server killed on a step\'s trip: the page finishes here once, nothing lost or repeated', async (t) => {
@@ -129,7 +140,7 @@ t.test('the server killed on a step\'s trip: the page finishes here once, nothin
   const edge = await runWithPolicy(clicks, exampleSteps, gate.url, new OffloadPolicy(10, 50));
   t.equal(edge.code, 0, edge.stderr);
   t.equal(edge.stdout, local.stdout, "each line once, the same final document: the edge's output was dropped, the step ran here");
-  t.match(edge.stderr, /^snapvm: edge ws:\/\/127\.0\.0\.1:\d+ failed mid-offload \(.+\); continuing locally from the state kept after turn 7\n$/);
+  t.match(edge.others, /^snapvm: edge ws:\/\/127\.0\.0\.1:\d+ failed mid-offload \(.+\); continuing locally from the state kept after turn 7$/);
   t.equal(edge.reports.length, 0, 'no trip completed');
 });
 
