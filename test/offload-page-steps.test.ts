@@ -156,6 +156,22 @@ t.test('a step that finds no element fails as locally; --edge with --steps is no
   t.match(edge.stderr, /step 1 \(\{"click":"#nope"\}\): no element matches "#nope"/);
 });
 
+t.test('a page whose load runs longer than the connect deadline still offloads (the deadline counts only time the client could read the welcome)', async (t) => {
+  const file = tmp.write(
+    'slow-load.html',
+    `<!DOCTYPE html><html><body><button id="b">b</button><script>
+const end = Date.now() + 6500; // longer than the 5 s deadline: the welcome arrives while the load runs
+while (Date.now() < end);
+document.getElementById('b').addEventListener('click', () => snapvm.offload(() => snapvm.where).then((w) => console.log('ran on the', w)));
+</script></body></html>`,
+  );
+  const steps = tmp.write('slow-load.json', JSON.stringify([{ click: '#b' }]));
+  const r = await snapvm(['run', file, '--steps', steps, '--edge', suite.server.url]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'ran on the edge\n');
+  t.equal(r.stderr, '');
+});
+
 t.test('an offload bounded by until: refused when it is not a number of ms ≥ 0 or it streams', async (t) => {
   const s = await helloSession(suite.server.url);
   t.teardown(() => s.close());

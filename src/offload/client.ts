@@ -71,6 +71,9 @@ export interface EarlyChunks {
   buffered: number;
 }
 
+/** How often the connect deadline is counted (EdgeLink.connect). */
+const CONNECT_TICK_MS = 50;
+
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
 export class EdgeLink {
   private nextId = 1;
@@ -122,13 +125,25 @@ export class EdgeLink {
     return new Promise((resolve, reject) => {
       let ws: WebSocket;
       try {
-        ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: options.connectMs ?? 5000, maxPayload: 1024 * 1024 * 1024 });
+        // (no handshake timeout of ws's own: the deadline below covers the handshake too)
+        ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1024 * 1024 * 1024 });
       } catch (e) {
         return reject(new Error(`bad edge address '${url}': ${(e as Error).message}`));
       }
-      const timer = setTimeout(() => fail('no welcome in time'), options.connectMs ?? 5000);
+      // the deadline counts only time in which this process could read the answer: while the program runs
+      // synchronously (a page's load on a slow client can take longer than the deadline) the answer waits
+      // unread, and a timer would fire before the read it waits for; so a late tick counts one period only
+      const deadlineMs = options.connectMs ?? 5000;
+      let waited = 0;
+      let lastTick = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        waited += Math.min(now - lastTick, 2 * CONNECT_TICK_MS);
+        lastTick = now;
+        if (waited >= deadlineMs) fail('no welcome in time');
+      }, CONNECT_TICK_MS);
       const fail = (why: string) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         ws.removeAllListeners();
         ws.on('error', () => {});
         ws.terminate();
@@ -142,7 +157,7 @@ export class EdgeLink {
       ws.once('message', (data: WebSocket.RawData) => {
         const m = parseServerMessage(data.toString());
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
-        clearTimeout(timer);
+        clearInterval(timer);
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
         // the sources the server lacks, at once (it parses them while the program runs here)
