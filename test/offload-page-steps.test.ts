@@ -162,7 +162,9 @@ t.test('a page whose load runs longer than the connect deadline still offloads (
     `<!DOCTYPE html><html><body><button id="b">b</button><script>
 const end = Date.now() + 6500; // longer than the 5 s deadline: the welcome arrives while the load runs
 while (Date.now() < end);
-document.getElementById('b').addEventListener('click', () => snapvm.offload(() => snapvm.where).then((w) => console.log('ran on the', w)));
+document.getElementById('b').addEventListener('click', () => {
+  snapvm.offload(() => snapvm.where).then((w) => console.log('ran on the', w));
+});
 </script></body></html>`,
   );
   const steps = tmp.write('slow-load.json', JSON.stringify([{ click: '#b' }]));
