@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { OffloadPolicy } from '../src/offload/index';
 import { runPage, type Streams } from '../src/cli/main';
 import { Server, consoleGate, helloSession, root, snapvm, suiteServer } from './offload-lib';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; close(): Promise<void> }> };
 
 const suite = suiteServer(t, 'snapvm-offload-steps-', ['--quiet']);
 const { tmp } = suite;
@@ -168,7 +170,10 @@ document.getElementById('b').addEventListener('click', () => {
 </script></body></html>`,
   );
   const steps = tmp.write('slow-load.json', JSON.stringify([{ click: '#b' }]));
-  const r = await snapvm(['run', file, '--steps', steps, '--edge', suite.server.url]);
+  // a link with a 1 s round trip: the welcome comes after the 0.3 s the client waits for it before the load
+  const shaper = await startShaper({ target: suite.server.port, mbps: 0, rtt: 1000 });
+  t.teardown(() => shaper.close());
+  const r = await snapvm(['run', file, '--steps', steps, '--edge', `ws://127.0.0.1:${shaper.port}`]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'ran on the edge\n');
   t.equal(r.stderr, '');
