@@ -15,11 +15,11 @@ const suite = suiteServer(t, 'snapvm-offload-steps-', ['--quiet']);
 const { tmp } = suite;
 const clicks = path.join(root, 'bench', 'offload', 'pages', 'clicks');
 
-/** The example's steps, lighter: 150 iterations per render (each still far longer here than a migration is predicted to cost). */
+/** The example's steps, lighter: 200 iterations per render (each still far longer here than a migration is predicted to cost, 200 ms; a light handler far shorter). */
 const exampleSteps = tmp.write(
   'clicks.json',
   JSON.stringify([
-    { type: ['#iterations', '150'] },
+    { type: ['#iterations', '200'] },
     { key: ['#iterations', 'Enter'] },
     { click: '#count' },
     { click: '#render' },
@@ -45,7 +45,7 @@ async function runWithPolicy(file: string, steps: string, edge: string, policy: 
   const code = await runPage(file, ['--steps', steps], io, { edge, edgeAuto: true, edgeReport: true, edgePolicy: policy });
   const lines = stderr.split('\n').filter(Boolean);
   // (--edge-report's first line under --edge-auto says what the decisions start from)
-  const policyLine = /^snapvm: automatic decisions: a model given by the embedder: the edge predicted 10\.00× as fast, a migration 50 ms until measured$/;
+  const policyLine = /^snapvm: automatic decisions: a model given by the embedder: the edge predicted 10\.00× as fast, a migration 200 ms until measured$/;
   if (!policyLine.test(lines[0] ?? '')) throw new Error(`no line on the decisions' start:\n${stderr}`);
   return { code, stdout, stderr, reports: lines.filter((l) => l.startsWith('snapvm: offload ')), others: lines.slice(1).filter((l) => !l.startsWith('snapvm: offload ')).join('\n') };
 }
@@ -112,9 +112,9 @@ document.getElementById('q').addEventListener('input', (e) => (document.getEleme
 t.test('--edge-auto with steps (bench/offload/pages/clicks): the first render runs here and is timed, later ones run on the edge; the light handler stays', async (t) => {
   const local = await snapvm(['run', clicks, '--steps', exampleSteps]);
   t.equal(local.code, 0, local.stderr);
-  t.match(local.stdout, /^render 1 starts \(150 iterations\)\nrender 1 shown: zoom 2: /);
-  // a client 10 times slower than the edge, a migration first guessed at 50 ms (then measured)
-  const edge = await runWithPolicy(clicks, exampleSteps, suite.server.url, new OffloadPolicy(10, 50));
+  t.match(local.stdout, /^render 1 starts \(200 iterations\)\nrender 1 shown: zoom 2: /);
+  // a client 10 times slower than the edge, a migration first guessed at 200 ms (then measured)
+  const edge = await runWithPolicy(clicks, exampleSteps, suite.server.url, new OffloadPolicy(10, 200));
   t.equal(edge.code, 0, edge.stderr);
   t.equal(edge.stdout, local.stdout, 'the same output and final document (the dump step prints the body)');
   t.ok(edge.reports.length >= 1, `offloaded on its own:\n${edge.stderr}`);
@@ -139,7 +139,7 @@ t.test('the server killed on a step\'s trip: the page finishes here once, nothin
   const local = await snapvm(['run', clicks, '--steps', exampleSteps]);
   // the render handler's first console line on the edge passes the gate, then the server dies
   void gate.passedConsole.then(() => server.kill('SIGKILL'));
-  const edge = await runWithPolicy(clicks, exampleSteps, gate.url, new OffloadPolicy(10, 50));
+  const edge = await runWithPolicy(clicks, exampleSteps, gate.url, new OffloadPolicy(10, 200));
   t.equal(edge.code, 0, edge.stderr);
   t.equal(edge.stdout, local.stdout, "each line once, the same final document: the edge's output was dropped, the step ran here");
   t.match(edge.others, /^snapvm: edge ws:\/\/127\.0\.0\.1:\d+ failed mid-offload \(.+\); continuing locally from the state kept after turn 7$/);
