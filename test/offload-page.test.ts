@@ -154,11 +154,9 @@ t.test('page snapshots over the raw protocol: a damaged one gets bad-snapshot; a
   }
 });
 
-t.test('usage: a page with --edge takes no --steps or --snapshot-at yet, and --edge-auto needs --edge', async (t) => {
+t.test('usage: a page with --edge takes no --snapshot-at, and --edge-auto needs --edge (--steps: offload-page-steps.test.ts)', async (t) => {
   const file = tmp.write('usage.html', '<!DOCTYPE html><html><body></body></html>');
-  const steps = tmp.write('steps.json', '[]');
   for (const [args, why] of [
-    [['--edge', suite.server.url, '--steps', steps], /--edge and --steps cannot be used together yet/],
     [['--edge', suite.server.url, '--snapshot-at', 'turn:1', '--out', path.join(tmp.dir, 'x.snap')], /--edge and --snapshot-at cannot be used together/],
     [['--edge-auto'], /--edge-auto needs --edge/],
     [['--edge', 'http://x'], /--edge takes ws:\/\/host:port/],

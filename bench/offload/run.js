@@ -2,7 +2,7 @@
 // Offloading benchmark (issue 6): run an app locally and offloaded to a `snapvm serve` on this machine,
 // optionally with an emulated slow client and a shaped link, and print one table.
 //
-//   node bench/offload/run.js [--app examples/nbody.js | --app PAGE.html] [--args 20000] [--repeat 3]
+//   node bench/offload/run.js [--app examples/nbody.js | --app PAGE.html [--steps STEPS.json]] [--args 20000] [--repeat 3]
 //                             [--slowdown 10] [--calibrate] [--period 50] [--mbps 40] [--rtt 20] [--auto]
 //                             [--octane earley-boyer] [--no-stream] [--json results.jsonl] [--probe] [--verbose] [--full-rate 1]
 //                             [--no-pipeline | --pipeline-ab]
@@ -52,9 +52,11 @@ function octaneApp(name) {
 // slower, 40 Mbps / 20 ms, unless given), each 1 run unless --repeat; results to --json (default
 // bench/offload/results-heavy-DATE.jsonl), then report.js's table and speedup.svg
 const suite = option('suite', null);
-// A page app (.html, or a folder with an index.html) runs as `snapvm run PAGE [--edge …]`: it takes no
-// arguments (its sizes are in its HTML), and its visible result is its console output, which must hold its
-// final DOM (the app prints document.body.innerHTML once done: `--edge` and `--steps` do not go together)
+// A page app (.html, or a folder with an index.html) runs as `snapvm run PAGE [--steps STEPS.json] [--edge …]`:
+// it takes no other arguments (its sizes are in its HTML or its steps), and its visible result is its console
+// output and its steps' prints, which must hold its final DOM (the app prints document.body.innerHTML once
+// done, or a step makes it print it: bench/offload/pages/clicks)
+const steps = option('steps', null);
 const isPage = (app) => /\.html?$/.test(app) || (app !== '' && fs.existsSync(path.join(app, 'index.html')));
 // a line of serialized DOM (an element's tags) in a page app's output
 const DOM_LINE = /<([a-z][\w-]*)\b[^>]*>.*<\/\1>/m;
@@ -75,7 +77,8 @@ const HEAVY = [
 ];
 const apps = suite
   ? HEAVY.map((h) => ({ ...h, app: path.join(root, h.app) }))
-  : [{ app: octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js'))), args: option('args', octaneName || isPage(option('app', '')) ? '' : '20000').split(/\s+/).filter(Boolean), result: null, auto: false }];
+  : [{ app: octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js'))), args: steps ? ['--steps', path.resolve(steps)] : option('args', octaneName || isPage(option('app', '')) ? '' : '20000').split(/\s+/).filter(Boolean), result: null, auto: false }];
+if (steps && (suite || !isPage(apps[0].app))) throw new Error('--steps is for one page app (--app PAGE)');
 const repeat = Number(option('repeat', suite ? '1' : '3'));
 const slowdown = Number(option('slowdown', suite ? '10' : '1'));
 const mbps = Number(option('mbps', suite ? '40' : '0'));

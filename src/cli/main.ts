@@ -45,6 +45,8 @@ export interface RunOptions extends SnapshotOptions {
   edgeReport?: boolean;
   /** Offload timer handlers on the client's own decision too (EUC'15). */
   edgeAuto?: boolean;
+  /** The automatic decision's model (the API's; default: calibrated against the server's figure, client.ts). */
+  edgePolicy?: import('../offload/index').OffloadPolicy;
 }
 
 export interface ServeCommandOptions {
@@ -239,12 +241,12 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   }
   const steps = readSteps(stepsFile, io);
   if (steps === null) return Exit.Usage;
-  const edgeWhy = edgeUsageError(options, Boolean(at), steps ? '--edge and --steps cannot be used together yet (a page offloads from its own timers and hints)' : null);
+  const edgeWhy = edgeUsageError(options, Boolean(at), null);
   if (edgeWhy) {
     io.stderr(`snapvm: ${edgeWhy}\n`);
     return Exit.Usage;
   }
-  if (options.edge !== undefined) return runPageWithEdge(html, options.edge, options, io);
+  if (options.edge !== undefined) return runPageWithEdge(html, options.edge, options, io, steps && { steps, file: stepsFile! });
   let snapshotter: Snapshotter | undefined;
   const page: Page = new (dom().Page)(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
   snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
@@ -260,13 +262,14 @@ function edgeUsageError(options: RunOptions, snapshotAt: boolean, other: string 
 }
 
 /**
- * `snapvm run PAGE --edge URL [--edge-auto]`: the page gets the hint API (snapvm.offload/migrate), loads
- * here, and its event loop runs through `runWithEdge`; at an offload point the whole page (engine and
- * DOM) goes to the edge, which restores it as a page, runs it and sends it back whole; it is restored
- * here as a page and goes on. An uncaught error in a listener or timer is reported and the page goes on,
- * as without --edge.
+ * `snapvm run PAGE --edge URL [--edge-auto] [--steps STEPS.json]`: the page gets the hint API
+ * (snapvm.offload/migrate), loads here, and its event loop runs through `runWithEdge`; at an offload point
+ * the page (engine and DOM; a delta after the first trip) goes to the edge, which runs it and sends its
+ * state back. With steps, the loop runs them as its input (dom/steps.ts `StepInput`): each click, type or
+ * key is a turn, which may run on the edge. An uncaught error in a listener or timer is reported and the
+ * page goes on, as without --edge.
  */
-async function runPageWithEdge(html: string, edge: string, options: RunOptions, io: Streams): Promise<Exit> {
+async function runPageWithEdge(html: string, edge: string, options: RunOptions, io: Streams, steps?: { steps: Step[]; file: string }): Promise<Exit> {
   const Page = dom().Page;
   let errors = 0;
   const base = pageOptions(io, () => current, () => false, path.dirname(html));
@@ -300,6 +303,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
       },
     },
   };
+  const input = steps && new (dom().StepInput)(steps.steps, (line) => io.stdout(line + '\n'), ours);
   let linkAhead: Promise<import('../offload/index').EdgeLink> | undefined = early.linkAhead;
   for (;;) {
     try {
@@ -310,10 +314,17 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
+        onPolicy: options.edgeReport ? (p) => io.stderr(offload().describePolicy(p) + '\n') : undefined,
         auto: options.edgeAuto === true,
+        ...(options.edgePolicy ? { policy: options.edgePolicy } : {}),
         host,
+        ...(input ? { input } : {}),
         onUncaught: () => void errors++,
       });
+      if (input?.outcome.kind === 'failed') {
+        io.stderr(`snapvm: ${steps!.file}: ${input.outcome.message}\n`);
+        return Exit.GuestFailed;
+      }
       return errors ? Exit.GuestFailed : Exit.Ok;
     } catch (e) {
       // (an uncaught error in a turn run here: the page goes on from where it is, on a new session)
@@ -488,6 +499,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
         stdout: io.stdout,
         stderr: io.stderr,
         onMigration: options.edgeReport ? (r) => io.stderr(offload().describeMigration(r) + '\n') : undefined,
+        onPolicy: options.edgeReport ? (p) => io.stderr(offload().describePolicy(p) + '\n') : undefined,
         auto: options.edgeAuto === true,
       });
       return Exit.Ok;
@@ -568,7 +580,7 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .option('--stop', 'exit right after writing the snapshot')
     .option('--edge <url>', 'offload to the edge server at ws://host:port where the script or page asks (snapvm.offload, snapvm.migrate; a page travels with its DOM)')
     .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
-    .option('--edge-auto', 'also offload timer handlers predicted to run faster on the edge, migration included')
+    .option('--edge-auto', 'also offload timer handlers (and a page\'s steps: clicks, typing, keys) predicted to run faster on the edge, migration included')
     .allowUnknownOption()
     .addHelpText(
       'after',
@@ -587,7 +599,10 @@ uncaught or a step failed. For a page, --snapshot-at turn:N counts the load as t
 timer or animation frame after it as one turn; snapvm restore SNAP [--steps STEPS.json] continues it.
 A page's browser form (an HTML document that Chromium opens and the app goes on there) is written
 by snapvm export SNAP --html OUT, or by a {"snapshot": "FILE.html"} step; a page with suspended
-frames or state plain JavaScript cannot rebuild is refused with one line (exit 2 / a failed step).`,
+frames or state plain JavaScript cannot rebuild is refused with one line (exit 2 / a failed step).
+With --edge, the steps drive the page as it offloads: each click, type or key is a turn of its
+event loop, which may run on the edge (--edge-auto: a handler that ran long here goes there when
+dispatched again); print, snapshot, wait and stop see the page once everything before them came back.`,
     )
     .action(async (file: string, args: string[], opts: RunOptions) => {
       setExit(await runFile(file, args, opts, io));

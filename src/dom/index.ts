@@ -2,7 +2,7 @@
 export { Page } from './page';
 export { resolvePage } from './light';
 export type { PageOptions, PageTimings, ListenerRecord } from './page';
-export { runSteps, parseSteps } from './steps';
+export { runSteps, parseSteps, StepInput } from './steps';
 export { isPageSnapshot, pageSnapshotInfo } from './snapshot';
 export type { Step, StepsOutcome } from './steps';
 export { capturePage, applyPageDelta, restorePageForDeltas, type DomAgreed } from './delta';

@@ -127,6 +127,7 @@ export interface Controller {
   deliverFetch: Function;
   fireHashChange: Function;
   runInsertedScript: Function;
+  dispatchInput: Function;
   load(html: string): void;
   click(selector: string): boolean;
   type(selector: string, text: string): boolean;
@@ -216,7 +217,7 @@ export class Page {
       const navigator = realm.R.get(this.window, 'navigator') as object;
       for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
     }
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript });
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript, dispatchInput: this.controller.dispatchInput });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }
@@ -351,6 +352,31 @@ export class Page {
     const found = this.controller.key(selector, key);
     this.checkpoint();
     return found;
+  }
+
+  /**
+   * An input step (click, type, key) as a task of the page's event loop, to run before every timer waiting
+   * (as the step runs at once when driven directly): an engine timer due now, whose callback is the
+   * controller's `dispatchInput` (a birth path) with primitive arguments, so a snapshot carries it and an
+   * edge server can run it as a turn (steps.ts `StepInput`). Returns the timer's id.
+   */
+  queueInput(kind: 'click' | 'type' | 'key', selector: string, text = ''): number {
+    const timers = this.engine.timers;
+    const args = this.engine.realm.intrinsics.newArray();
+    args.push(kind, selector, text);
+    const first = timers.next();
+    const id = timers.add(this.controller.dispatchInput, args, 0, false);
+    const task = timers.timers.get(id)!;
+    // (a timer's delay is at least 1 ms: this one is due now, or with the earliest overdue one and before it)
+    task.due = Math.min(timers.now(), first?.due ?? Infinity);
+    if (first && first.due === task.due) task.seq = first.seq - 1;
+    return id;
+  }
+
+  /** The input step a timer runs (queueInput), or null: for naming the handler a turn runs (the offload room's decision). */
+  inputOf(timer: { callback: unknown; args: unknown[] }): { kind: string; selector: string } | null {
+    if (timer.callback !== this.controller.dispatchInput) return null;
+    return { kind: String(timer.args[0]), selector: String(timer.args[1]) };
   }
 
   /** The text content of the first element matching `selector`, or null. */

@@ -71,6 +71,9 @@ export interface EarlyChunks {
   buffered: number;
 }
 
+/** How often the connect deadline is counted (EdgeLink.connect). */
+const CONNECT_TICK_MS = 50;
+
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
 export class EdgeLink {
   private nextId = 1;
@@ -122,13 +125,25 @@ export class EdgeLink {
     return new Promise((resolve, reject) => {
       let ws: WebSocket;
       try {
-        ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: options.connectMs ?? 5000, maxPayload: 1024 * 1024 * 1024 });
+        // (no handshake timeout of ws's own: the deadline below covers the handshake too)
+        ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1024 * 1024 * 1024 });
       } catch (e) {
         return reject(new Error(`bad edge address '${url}': ${(e as Error).message}`));
       }
-      const timer = setTimeout(() => fail('no welcome in time'), options.connectMs ?? 5000);
+      // the deadline counts only time in which this process could read the answer: while the program runs
+      // synchronously (a page's load on a slow client can take longer than the deadline) the answer waits
+      // unread, and a timer would fire before the read it waits for; so a late tick counts one period only
+      const deadlineMs = options.connectMs ?? 5000;
+      let waited = 0;
+      let lastTick = performance.now();
+      const timer = setInterval(() => {
+        const now = performance.now();
+        waited += Math.min(now - lastTick, 2 * CONNECT_TICK_MS);
+        lastTick = now;
+        if (waited >= deadlineMs) fail('no welcome in time');
+      }, CONNECT_TICK_MS);
       const fail = (why: string) => {
-        clearTimeout(timer);
+        clearInterval(timer);
         ws.removeAllListeners();
         ws.on('error', () => {});
         ws.terminate();
@@ -142,7 +157,7 @@ export class EdgeLink {
       ws.once('message', (data: WebSocket.RawData) => {
         const m = parseServerMessage(data.toString());
         if (typeof m === 'string' || m.type !== 'welcome') return fail(typeof m === 'string' ? `a damaged welcome (${m})` : m.type === 'error' ? `${m.code}: ${m.message}` : `unexpected ${m.type}`);
-        clearTimeout(timer);
+        clearInterval(timer);
         ws.removeAllListeners();
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
         // the sources the server lacks, at once (it parses them while the program runs here)
@@ -154,9 +169,11 @@ export class EdgeLink {
 
   /**
    * Send a snapshot; resolves when the state comes back, the program fails there, or the offload cannot
-   * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask.
+   * finish. With `turns`, the server sends the state back after that many turns even if the app does not ask;
+   * with `until`, before a turn whose timer is due later than that many ms of the program's clock after the
+   * snapshot's instant (an input's span: EdgeInput).
    */
-  async offload(snapshot: string, turns?: number): Promise<OffloadOutcome> {
+  async offload(snapshot: string, turns?: number, until?: number): Promise<OffloadOutcome> {
     if (this.dead) return { kind: 'fault', reason: this.dead };
     if (this.pending || this.asking || this.rehello) return { kind: 'fault', reason: 'an offload is already running on this link' };
     if (this.released) {
@@ -170,7 +187,7 @@ export class EdgeLink {
       void sendUnits(this.ws, this.unitList, want);
     }
     if (!(await this.provideBlobs(snapshot))) return { kind: 'fault', reason: this.dead ?? 'the link closed' };
-    return this.send(this.wire(snapshot), sha256(snapshot), turns);
+    return this.send(this.wire(snapshot), sha256(snapshot), turns, until);
   }
 
   /** Big buffers (a model's bytes) go once per server: ask which of `text`'s it holds, send the others. False: the link died meanwhile. */
@@ -219,8 +236,9 @@ export class EdgeLink {
    * socket inside the walk (ws writes at once while the socket takes them), and nothing runs guest code.
    * `headFirst` (a page's: its head is handed out alone, and the edge makes the page from it): the first
    * chunk leaves at once, however small the snapshot turns out.
+   * `turns` and `until` bound the edge's run as `offload`'s do (they go with the first chunk).
    */
-  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number, headFirst = false): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
+  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number, headFirst = false, until?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
     let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
     const hash = createHash('sha256');
     let sent = 0;
@@ -237,7 +255,7 @@ export class EdgeLink {
       if (sent++ === 0) {
         id = this.nextId++;
         outcome = this.expect(id);
-        this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: data, ...(turns ? { turns } : {}), more: true }), this.sendFailed);
+        this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: data, ...(turns ? { turns } : {}), ...(until !== undefined ? { until } : {}), more: true }), this.sendFailed);
       } else this.ws.send(JSON.stringify({ type: 'more', id, data, last: false }), this.sendFailed);
     };
     // as `send` streams only a snapshot over two chunks, the first chunks wait until there is more than that
@@ -274,7 +292,7 @@ export class EdgeLink {
     }
     const sentEarly = { chunks: early, chars: earlyChars, total: captured.capture.text.length, buffered: this.ws.bufferedAmount };
     // nothing left during the capture (a small snapshot, or a big buffer in its first chunk): sent as a whole
-    if (sent === 0) return { captured, outcome: this.offload(captured.capture.text, turns), early: sentEarly };
+    if (sent === 0) return { captured, outcome: this.offload(captured.capture.text, turns, until), early: sentEarly };
     const rest = held as string[] | null;
     const finish = async (): Promise<void> => {
       if (rest && (await this.provideBlobs(rest.join(''))) && live()) for (const chunk of rest) put(chunk);
@@ -310,11 +328,11 @@ export class EdgeLink {
     });
   }
 
-  private send(snapshot: string, hash: string, turns: number | undefined): Promise<OffloadOutcome> {
+  private send(snapshot: string, hash: string, turns: number | undefined, until?: number): Promise<OffloadOutcome> {
     const id = this.nextId++;
     const outcome = this.expect(id);
     const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
-    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), this.sendFailed);
+    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(until !== undefined ? { until } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), this.sendFailed);
     for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), this.sendFailed);
     return outcome;
   }
@@ -435,6 +453,8 @@ export interface MigrationReport {
   early?: EarlyChunks;
   /** An automatic offload of one handler: what the policy predicted. */
   auto?: Decision;
+  /** The handler that decision moved (decide.ts `handlerKey`, or an input's task: `input click #id`). */
+  handler?: string;
   /** An automatic offload from inside a turn (midTurnHook): after how long the turn had run here, and the threshold it passed. */
   midTurn?: { afterMs: number; thresholdMs: number };
 }
@@ -497,6 +517,8 @@ export interface EdgeRunOptions {
   linkAhead?: Promise<EdgeLink>;
   /** Called after each completed round trip. */
   onMigration?: (report: MigrationReport) => void;
+  /** In auto mode, once the link is open: the decision model and the calibration times it was made from (ms; the edge's undefined when it told none). */
+  onPolicy?: (p: PolicyStart) => void;
   /**
    * Decide on its own too (EUC'15): offload a timer handler when its predicted local time exceeds its
    * predicted remote time plus the migration cost. Handlers are timed (wall clock) as they run.
@@ -513,6 +535,25 @@ export interface EdgeRunOptions {
   host?: EdgeHost;
   /** An uncaught error in a page's listener or timer on the edge was printed (the page went on there). */
   onUncaught?: () => void;
+  /**
+   * Input from outside the program (a page's steps: dom/steps.ts `StepInput`): the loop runs in spans the
+   * input gives, and asks it for the next span when one has no turn left, instead of ending.
+   */
+  input?: EdgeInput;
+}
+
+/**
+ * Input that drives a program from outside (EdgeRunOptions.input). It queues its events as tasks of the
+ * program (timers its state holds, so a snapshot carries them and the edge runs them as turns) and bounds
+ * each span of the loop: no timer due after `horizon` runs (here or on the edge, told as an offload's `until`).
+ */
+export interface EdgeInput {
+  /** The end of the current span on `engine`'s timer clock. */
+  horizon(engine: Engine): number;
+  /** The span ran every turn it had (the state is here): begin the next one (true), or end the run (false). */
+  more(engine: Engine): Promise<boolean>;
+  /** The handler a timer of `engine` runs when it is one of the input's tasks (the policy's key for its turn), else null. */
+  keyOf(engine: Engine, timer: { callback: unknown; args: unknown[] }): string | null;
 }
 
 /** The embedder's side of `runWithEdge` (EdgeRunOptions.host). */
@@ -561,7 +602,10 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host && !host.deltas?.captureStreamed ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
-            if (options.auto) policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+            if (options.auto) {
+              policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+              options.onPolicy?.({ policy, ...(options.policy ? {} : { clientMs: clientCalibrationMs, edgeMs: l.calibrationMs }) });
+            }
             return l;
           },
           (e: Error) => e.message,
@@ -573,6 +617,14 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
     if (options.auto) await connecting;
   }
   let edgeDown = options.edge === null;
+  const input = options.input ?? null;
+  /** The next turn's timer is due after the input's horizon: it waits for the input's next span. */
+  const waits = (e: Engine): boolean => {
+    const next = input && e.timers.next();
+    return next ? next.due > input!.horizon(e) : false;
+  };
+  /** The app is on the edge though its state is here (an input's span ended there): see `stays` below. */
+  let stays = input !== null && pendingMove(engine) === null && placeOf(engine) === 'edge';
   let n = 0;
   let current = engine;
   /** The state the edge holds too (after the first trip): later trips up send a delta against it. */
@@ -580,6 +632,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   const giveUp = (e: Engine, line: string | null) => {
     if (line) options.stderr(line + '\n');
     edgeDown = true;
+    stays = false;
     agreed = null;
     disableEdge(e);
     completeMove(e, 'client');
@@ -590,32 +643,36 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       // (a state kept from a safe point continues its computation before any microtask: runEventLoop does)
       if (!e.pendingFrame) e.runJobs();
       let move = pendingMove(e);
+      // (the app is on the edge, brought back only by the end of an input's span: what the next span runs goes there)
+      if (move === null && stays && e.timers.size > 0 && !waits(e)) move = 'edge';
       let auto: { key: string; decision: Decision } | null = null;
       let midTurn: MidTurn | null = null;
       if (move === null) {
-        // measure each turn and name the handler that runs next, for the automatic decision: a turn
-        // starts when its timer is due (or at once, if it already is), so the wait before it is not counted
+        // measure each turn and name the handler that runs next (an input's task by what it dispatches), for
+        // the automatic decision: a turn starts when its timer is due (or at once, if it already is), so the
+        // wait before it is not counted; on a virtual clock — a page's — no time passes in a turn and none is
+        // waited for: the wall clock times it
         let nextKey: string | null = null;
         let start = 0;
+        const clock = () => (e.timers.realTime ? e.timers.now() : performance.now());
         const peek = () => {
           const next = e.timers.next();
-          nextKey = next ? handlerKey(e, next.callback) : null;
-          // (on a virtual clock — a page's — no time passes in a turn and none is waited for: its wall time counts)
-          start = e.timers.realTime ? Math.max(e.timers.now(), next ? next.due : 0) : performance.now();
+          nextKey = next ? (input?.keyOf(e, next) ?? handlerKey(e, next.callback)) : null;
+          start = Math.max(clock(), next && e.timers.realTime ? next.due : 0);
         };
         const decideNext = (): boolean => {
-          if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e)) return false;
+          if (!policy || !ready || edgeDown || nextKey === null || !autoAllowed(e) || waits(e)) return false;
           const decision = policy.decide(nextKey);
           if (decision?.offload) auto = { key: nextKey, decision };
           return auto !== null;
         };
         if (!options.auto) {
           // only the app's hints move it: no timer to name or time
-          await e.runEventLoop(() => pendingMove(e) !== null);
+          if (!waits(e)) await e.runEventLoop(() => pendingMove(e) !== null || waits(e));
         } else {
           peek();
           // also before the first turn here (the turn right after a state came back)
-          if (!decideNext() || e.mainTurnDone === false || e.pendingFrame) {
+          if ((!decideNext() || e.mainTurnDone === false || e.pendingFrame) && !waits(e)) {
             auto = null;
             // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
             // slows the guest's safe points where no move can come of it)
@@ -624,10 +681,10 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
-                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, (e.timers.realTime ? e.timers.now() : performance.now()) - start);
+                if (policy && nextKey !== null && turn > 1) policy.observeLocal(nextKey, clock() - start);
                 if (pendingMove(e) !== null) return true;
                 peek();
-                return decideNext();
+                return waits(e) || decideNext();
               });
             } catch (err) {
               if (!(err instanceof SafepointStop) || !watch?.taken) throw err;
@@ -639,7 +696,11 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         }
         move = pendingMove(e);
       }
-      if (move === null && auto === null && midTurn === null) return e; // nothing left to run
+      if (move === null && auto === null && midTurn === null) {
+        // nothing left to run (before the input's horizon: its next span, if any)
+        if (input && (await input.more(e))) continue;
+        return e;
+      }
       if (move === 'client' || (move !== null && edgeDown)) {
         completeMove(e, 'client');
         continue;
@@ -650,6 +711,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         continue;
       }
       const turn = e.loop.turn + 1;
+      // (an input's span bounds the edge's run too: it comes back before a timer due after the horizon)
+      const until = input ? Math.max(0, input.horizon(e) - e.timers.now()) : undefined;
       let t0 = performance.now();
       const autoTurn = auto as { key: string; decision: Decision } | null; // assigned in the callback above
       const stopped = midTurn as MidTurn | null; // assigned in the catch above
@@ -668,7 +731,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // page's head leaves alone at once, and the edge makes the page from it (dom/stream.ts)
         const streamed = host?.deltas?.captureStreamed;
         try {
-          const r = l.offloadCapturing((onChunk, size) => (streamed ? streamed(e, size, onChunk) : captureStreamed(e, size, onChunk, { portable: false })), autoTurn ? 1 : undefined, !!streamed);
+          const r = l.offloadCapturing((onChunk, size) => (streamed ? streamed(e, size, onChunk) : captureStreamed(e, size, onChunk, { portable: false })), autoTurn ? 1 : undefined, !!streamed, until);
           snap = r.captured.capture;
           sending = r.outcome;
           early = r.early;
@@ -694,7 +757,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const kept = (): Engine => (stopped ? restoreTaken() : e);
       const where = stopped ? `in turn ${turn}, at a safe point` : `after turn ${turn}`;
       const t1 = performance.now();
-      sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined);
+      sending ??= l.offload(snap.text, autoTurn || stopped ? 1 : undefined, until);
       // a whole snapshot's agreed state (its owners' hashes: captureDelta takes them when first read) is
       // made while the snapshot is on its way and the edge restores it, not before it leaves
       if (snap.kind === 'full' && (!host || host.deltas)) {
@@ -750,7 +813,9 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       const t3 = performance.now();
       // committed: the edge's output happened, and the program continues from the edge's state
       flush(outcome.output, options);
-      if (pendingMove(back) !== null || placeOf(back) === 'edge') completeMove(back, 'client');
+      // the app asked to be on the edge, and came back only because its input's span ended: it stays there
+      stays = input !== null && pendingMove(back) === null && placeOf(back) === 'edge';
+      if (!stays && (pendingMove(back) !== null || placeOf(back) === 'edge')) completeMove(back, 'client');
       current = back;
       const report: MigrationReport = {
         n: ++n,
@@ -773,7 +838,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         overheadMs: t3 - t0 - outcome.stats.runMs,
         ...(outcome.stats.restoredAt ? { edgeRestoredMs: outcome.stats.restoredAt - (performance.timeOrigin + t0) } : {}),
         ...(early ? { early } : {}),
-        ...(autoTurn ? { auto: autoTurn.decision } : {}),
+        ...(autoTurn ? { auto: autoTurn.decision, handler: autoTurn.key } : {}),
         ...(stopped ? { midTurn: { afterMs: stopped.afterMs, thresholdMs: stopped.thresholdMs } } : {}),
       };
       const handler = autoTurn?.key ?? stopped?.key;
@@ -837,12 +902,27 @@ function flush(lines: ConsoleLine[], options: EdgeRunOptions): void {
   }
 }
 
+/** What the automatic decisions start from: the model, and the calibration times it was made from (ms; none for a model given). */
+export interface PolicyStart {
+  policy: OffloadPolicy;
+  clientMs?: number;
+  /** The edge's, if it told one (else the ratio is 1). */
+  edgeMs?: number;
+}
+
+/** One line for `--edge-report` under `--edge-auto`: what the automatic decisions start from. */
+export function describePolicy({ policy, clientMs, edgeMs }: PolicyStart): string {
+  const times = clientMs === undefined ? 'a model given by the embedder' : edgeMs === undefined ? `the edge told no calibration time (${clientMs.toFixed(1)} ms here)` : `the calibration program ran ${clientMs.toFixed(1)} ms here, ${edgeMs.toFixed(1)} ms on the edge`;
+  return `snapvm: automatic decisions: ${times}: the edge predicted ${policy.speedRatio.toFixed(2)}× as fast, a migration ${policy.migrationMs.toFixed(0)} ms until measured`;
+}
+
 /** One line for `--edge-report`. */
 export function describeMigration(r: MigrationReport): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   const ms = (t: number) => `${t.toFixed(0)} ms`;
+  // (a handler named on one line, an input's task, is named; a timer's, its function's source, is not)
   const why = r.auto
-    ? ` (automatic: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
+    ? ` (automatic${r.handler && !r.handler.includes('\n') ? `, ${r.handler}` : ''}: predicted ${ms(r.auto.localMs)} here > ${ms(r.auto.remoteMs)} there + ${ms(r.auto.migrationMs)} migration)`
     : r.midTurn
       ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';

@@ -100,11 +100,21 @@ export interface OffloadStats {
   restoredAt?: number;
 }
 
-/** `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads). */
+/**
+ * `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads);
+ * `until`: come back before a turn whose timer is due more than that many ms of the program's clock after the
+ * snapshot's instant (a page's steps: the span of the step that sent it; client.ts EdgeInput).
+ */
+/** How long an offload runs on the edge at most, besides the app's own requests (an offload message's `turns` and `until`). */
+export interface RunBounds {
+  turns?: number;
+  until?: number;
+}
+
 export type ClientMessage =
   | { type: 'hello'; v: number; argv?: string[]; units?: UnitRef[] }
   | { type: 'unit'; sha256: string; file: string; kind: 'script' | 'module'; text: string }
-  | { type: 'offload'; id: number; snapshot: string; sha256?: string; turns?: number; more?: boolean }
+  | { type: 'offload'; id: number; snapshot: string; sha256?: string; turns?: number; until?: number; more?: boolean }
   | { type: 'more'; id: number; data: string; last: boolean; sha256?: string }
   | { type: 'abort'; id: number; reason: string }
   | { type: 'blobs?'; hashes: string[] }
@@ -158,7 +168,8 @@ export function parseClientMessage(text: string): ClientMessage | string {
       // (a snapshot streamed while it is captured gives its sha256 with its last chunk)
       if (typeof m.sha256 !== 'string' && !(m.more && m.sha256 === undefined)) return 'offload without a sha256 string';
       if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
-      return { type: 'offload', id: m.id, snapshot: m.snapshot, ...(m.sha256 === undefined ? {} : { sha256: m.sha256 as string }), ...(m.turns === undefined ? {} : { turns: m.turns }), ...(m.more ? { more: true } : {}) };
+      if (m.until !== undefined && !(typeof m.until === 'number' && m.until >= 0 && Number.isFinite(m.until))) return 'offload with until that is not a finite number of ms ≥ 0';
+      return { type: 'offload', id: m.id, snapshot: m.snapshot, ...(m.sha256 === undefined ? {} : { sha256: m.sha256 as string }), ...(m.turns === undefined ? {} : { turns: m.turns }), ...(m.until === undefined ? {} : { until: m.until }), ...(m.more ? { more: true } : {}) };
     case 'more':
       if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'more without a numeric id, a data string or a boolean last';
       if (m.sha256 !== undefined && (!m.last || typeof m.sha256 !== 'string')) return 'more with a sha256 that is not a string on the last chunk';

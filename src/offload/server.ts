@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { createHash, type Hash } from 'node:crypto';
-import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type ServerMessage, type UnitRef } from './protocol';
+import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type RunBounds, type ServerMessage, type UnitRef } from './protocol';
 import type { WorkerReply, WorkerRequest } from './worker';
 import type { IonnSession, PartitionCache } from './ionn-server';
 import { IONN_PATH } from './ionn-wire';
@@ -197,7 +197,7 @@ class Session {
     this.lastOffloadId = m.id;
     if (m.more) this.stream = { id: m.id, hash: createHash('sha256').update(first), sha256: m.sha256 ?? null };
     else if (sha256(first) !== m.sha256) return this.refuse('bad-snapshot', 'the snapshot does not match its sha256 (damaged on the way?)', m.id);
-    void this.offload(m.id, first, m.turns, m.more === true, m.snapshot.length);
+    void this.offload(m.id, first, { turns: m.turns, until: m.until }, m.more === true, m.snapshot.length);
   }
 
   /** Hashes of the blobs this session's client holds (sent, or asked about): the state going back refers to them. */
@@ -284,7 +284,7 @@ class Session {
     else this.worker?.thread.postMessage(r);
   }
 
-  private async offload(id: number, snapshot: string, turns: number | undefined, more: boolean, wireChars: number): Promise<void> {
+  private async offload(id: number, snapshot: string, bounds: RunBounds, more: boolean, wireChars: number): Promise<void> {
     this.queued = [];
     this.clearIdle(); // the session's worker holds its program from now on
     const current = { id, seq: 0, timer: null as NodeJS.Timeout | null, started: performance.now() };
@@ -301,7 +301,7 @@ class Session {
       this.dropWorker();
     }, offloadMs);
     this.server.log(`session ${this.id}: offload ${id} running`);
-    worker.thread.postMessage({ type: 'offload', id, snapshot, turns, ...(more ? { more } : {}) } satisfies WorkerRequest);
+    worker.thread.postMessage({ type: 'offload', id, snapshot, ...bounds, ...(more ? { more } : {}) } satisfies WorkerRequest);
     for (const r of this.queued ?? []) worker.thread.postMessage(r);
     this.queued = null;
   }

@@ -22,6 +22,8 @@ export type WorkerRequest =
       snapshot: string;
       /** Come back after this many turns even if the app does not ask. */
       turns?: number;
+      /** Come back before a timer due more than this many ms after the snapshot's instant (RunBounds; not streamed). */
+      until?: number;
       more?: boolean;
     }
   /** A further chunk; the last one says whether the whole matched its hash. */
@@ -91,7 +93,7 @@ interface ChunkRestore {
 }
 
 /** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
-let streaming: { id: number; turns: number | undefined; restore: ChunkRestore; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; made: typeof ahead } | null = null;
+let streaming: { id: number; turns: number | undefined; until: number | undefined; restore: ChunkRestore; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; made: typeof ahead } | null = null;
 
 /**
  * An engine made ahead, while the client still runs its program (`prepare`), with the server's options
@@ -116,7 +118,7 @@ function prepare(m: Extract<WorkerRequest, { type: 'prepare' }>): void {
   ahead = { argv: JSON.stringify(argv), engine: new Engine({ ...options, argv }), adopt };
 }
 
-function startStream(id: number, first: string, turns: number | undefined): void {
+function startStream(id: number, first: string, turns: number | undefined, until: number | undefined): void {
   kept = null;
   currentId = id;
   const { options, adopt } = serverOptions();
@@ -127,7 +129,7 @@ function startStream(id: number, first: string, turns: number | undefined): void
   const page = isPageSnapshot(first, true);
   // the header's options are the server's but for argv (restore.ts's engineOptions)
   const restore: ChunkRestore = page ? pageStream() : new StreamingRestore(options, Engine, (o) => (made && JSON.stringify(o.argv ?? null) === made.argv ? made.engine : null));
-  streaming = { id, turns, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made: page ? null : made };
+  streaming = { id, turns, until, restore, adopt, failed: null, bytes: 0, busyMs: 0, chunks: 0, made: page ? null : made };
   feedStream(first);
 }
 
@@ -171,10 +173,10 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
   stats.restoreMs = s.busyMs + (performance.now() - lastArrived);
   stats.restoreAfterLastMs = performance.now() - lastArrived;
   stats.restoredAt = performance.timeOrigin + performance.now();
-  void runAndReply(m.id, s.turns, stats).catch(internalError(m.id));
+  void runAndReply(m.id, s.turns, stats, s.until).catch(internalError(m.id));
 }
 
-async function offload(id: number, snapshot: string, turns: number | undefined): Promise<void> {
+async function offload(id: number, snapshot: string, turns: number | undefined, until?: number): Promise<void> {
   const delta = isDelta(snapshot);
   const stats: OffloadStats = { bytesIn: Buffer.byteLength(snapshot), bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 0, deltaIn: delta, deltaOut: false, fullBytesOut: 0 };
   currentId = id;
@@ -213,7 +215,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined):
   }
   stats.restoreMs = performance.now() - t;
   stats.restoredAt = performance.timeOrigin + performance.now();
-  await runAndReply(id, turns, stats);
+  await runAndReply(id, turns, stats, until);
 }
 
 /**
@@ -276,10 +278,13 @@ function rollBack(agreed: DeltaState, whole: string, isPage: boolean): typeof ke
 }
 
 /** Run the kept engine until the app asks to go back (or is idle), and send its state back. */
-async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats): Promise<void> {
+async function runAndReply(id: number, turns: number | undefined, stats: OffloadStats, until?: number): Promise<void> {
   const e = kept!.engine;
   let t = performance.now();
   const firstTurn = e.loop.turn;
+  // a bounded span (a page's step): no timer due after it runs here, whatever the app asks
+  const horizon = until === undefined ? Infinity : e.timers.now() + until;
+  const waits = () => (e.timers.next()?.due ?? -Infinity) > horizon;
   // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
   // budget the program stops there (no guest handler sees it) and the client is told
   let left = stepBudget;
@@ -291,9 +296,9 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
     for (;;) {
       if (!e.pendingFrame) e.runJobs(); // (a state taken at a safe point finishes its computation first: runEventLoop)
       let move = pendingMove(e);
-      if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns)) {
+      if (move === null && (turns === undefined || e.loop.turn - firstTurn < turns) && !waits()) {
         try {
-          await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns));
+          await e.runEventLoop((turn) => pendingMove(e) !== null || (turns !== undefined && turn - firstTurn >= turns) || waits());
         } catch (err) {
           // a page goes on after an uncaught error in a listener or timer, as locally (Page.runUntilIdle)
           if (!(kept?.page && err instanceof GuestError)) throw err;
@@ -352,9 +357,9 @@ port.on('message', (m: WorkerRequest) => {
   if (m?.type === 'more') return moreStream(m);
   if (m?.type === 'prepare') return prepare(m);
   if (m?.type !== 'offload') return;
-  if (m.more) return startStream(m.id, m.snapshot, m.turns);
+  if (m.more) return startStream(m.id, m.snapshot, m.turns, m.until);
   ahead = null;
-  offload(m.id, m.snapshot, m.turns).catch(internalError(m.id));
+  offload(m.id, m.snapshot, m.turns, m.until).catch(internalError(m.id));
 });
 
 // Warm up before the first client arrives (warm.ts): the pristine twin a capture diffs against, made with

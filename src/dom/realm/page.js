@@ -431,6 +431,15 @@ export function createPage(options) {
     press(el, String(name), false);
     return true;
   }
+  /**
+   * An input step (steps.ts) as a task of the page's own: the timer Page.queueInput adds calls this, so the
+   * step is a turn a snapshot carries and an edge server can run. Not found: reported as an uncaught error.
+   */
+  function dispatchInput(kind, selector, text) {
+    const found = kind === 'click' ? click(selector) : kind === 'type' ? type(selector, text) : kind === 'key' ? key(selector, text) : null;
+    if (found === null) throw new window.TypeError(`snapvm: no input step of kind ${String(kind)}`);
+    if (!found) throw new window.Error(`snapvm: no element matches ${JSON.stringify(String(selector))}`);
+  }
   function text(selector) {
     const el = find(selector);
     return el ? el.textContent : null;
@@ -450,7 +459,7 @@ export function createPage(options) {
     context2d: (element) => getContext.call(element, '2d'),
   };
 
-  // deliverFetch, fireHashChange, runInsertedScript: callbacks of the controller's timers, named in
-  // page snapshots by their path from the controller
-  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, fireHashChange, runInsertedScript, PropertySymbol };
+  // deliverFetch, fireHashChange, runInsertedScript, dispatchInput: callbacks of the controller's timers,
+  // named in page snapshots by their path from the controller
+  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, fireHashChange, runInsertedScript, dispatchInput, PropertySymbol };
 }
