@@ -494,7 +494,8 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     if (options.edge !== undefined) {
       await offload().runWithEdge(engine, {
         edge: options.edge,
-        engineOptions: { argv: [abs, ...args], services },
+        // (an engine restored from the edge's reply, or from the state kept after a fault, is made as the first one)
+        engineOptions: { argv: [abs, ...args], services, warmUp: false },
         ...early,
         stdout: io.stdout,
         stderr: io.stderr,
