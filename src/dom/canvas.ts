@@ -30,12 +30,14 @@ export interface CanvasSnapshot {
 
 /**
  * V8's full collection, for the host only. Unless the process has it (`--expose-gc`), the flag is set
- * for the one moment it takes to make a throwaway context and read its `gc`, then cleared: V8 puts `gc`
- * on the global of every context made while the flag is on, and a guest realm made then would see it.
+ * for the one moment it takes to make a throwaway context and read its `gc`, then cleared. (V8 puts `gc`
+ * on the global of every context made while the flag is on, in any thread of the process; a guest realm
+ * never gets it because realm.ts copies only the standard globals, STANDARD_GLOBALS.) Where it cannot be
+ * had (`--expose-gc-as=NAME`), nothing is collected: dropped canvases then stay counted.
  */
-let gc: (() => void) | undefined;
+let gc: (() => void) | null | undefined;
 function collectGarbage(): void {
-  if (!gc) {
+  if (gc === undefined) {
     const host = (globalThis as { gc?: () => void }).gc;
     if (typeof host === 'function') gc = host;
     else {
@@ -44,13 +46,14 @@ function collectGarbage(): void {
       v8.setFlagsFromString('--expose-gc');
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as () => void;
+        const got = (require('node:vm') as typeof import('node:vm')).runInNewContext('typeof gc === "function" ? gc : null') as (() => void) | null;
+        gc = got;
       } finally {
         v8.setFlagsFromString('--no-expose-gc');
       }
     }
   }
-  gc();
+  gc?.();
 }
 
 export class PageCanvases {

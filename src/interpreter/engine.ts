@@ -39,7 +39,12 @@ function runWarmUp(engine: Engine, source: string): void {
  * map"); and V8 may start that compile before the warm-up ends, so both engines take the first share.
  */
 function runPrivateWarmUp(): void {
-  const engines = [new Engine({ warmUp: false }), new Engine({ warmUp: false })];
+  let engines: Engine[];
+  try {
+    engines = [new Engine({ warmUp: false }), new Engine({ warmUp: false })];
+  } catch {
+    return; // (only a speed aid, run from a guest's safe point: a host failure making them, e.g. a deep stack, is not the program's)
+  }
   for (const e of engines) runWarmUp(e, WARMUP_PRIVATE_SOURCE);
   for (const [from, to, rounds, e] of WARMUP_SHARES) runWarmUp(engines[e]!, `__snapvmWarmupRun(${from}, ${to}, ${rounds});`);
 }

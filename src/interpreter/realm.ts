@@ -150,6 +150,23 @@ const REALM_OPS = `(function () {
 
 const REALM_SLOPPY_OPS = `({ setSloppy: function (o, k, v) { o[k] = v; }, deleteSloppy: function (o, k) { return delete o[k]; } })`;
 
+/**
+ * The globals a guest realm takes from its node:vm context: ECMAScript's, Intl, WebAssembly, and those
+ * newer V8s have (the engine's builtins/ add the ones Node 20 lacks). Anything else on a context's global
+ * is the process's (V8 flags: `--expose-gc`'s `gc`, `--expose-gc-as`'s name, `--expose-externalize-string`…)
+ * and never reaches a guest; `console` and `globalThis` are the engine's own.
+ */
+const STANDARD_GLOBALS: ReadonlySet<string> = new Set([
+  'Object', 'Function', 'Array', 'Number', 'parseFloat', 'parseInt', 'Infinity', 'NaN', 'undefined', 'Boolean', 'String',
+  'Symbol', 'Date', 'Promise', 'RegExp', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError',
+  'SyntaxError', 'TypeError', 'URIError', 'JSON', 'Math', 'Intl', 'ArrayBuffer', 'Uint8Array', 'Int8Array',
+  'Uint16Array', 'Int16Array', 'Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'Uint8ClampedArray',
+  'BigUint64Array', 'BigInt64Array', 'DataView', 'Map', 'BigInt', 'Set', 'WeakMap', 'WeakSet', 'Proxy', 'Reflect',
+  'FinalizationRegistry', 'WeakRef', 'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'escape',
+  'unescape', 'eval', 'isFinite', 'isNaN', 'SharedArrayBuffer', 'Atomics', 'WebAssembly',
+  'Iterator', 'Float16Array', 'SuppressedError', 'DisposableStack', 'AsyncDisposableStack',
+]);
+
 export class Realm {
   readonly context: vm.Context;
   /** The guest's global object: an ordinary object of the realm holding the built-ins (or, after adoptGlobal, an embedder's object such as a DOM window). */
@@ -196,10 +213,11 @@ export class Realm {
       arrayOf: run('Array.of'), // (called with an undefined this, it makes a plain array: no constructor runs)
       objectCreate: run('Object.create'),
     };
-    // The guest global: an ordinary object with every built-in of the context, same attributes.
+    // The guest global: an ordinary object with every standard built-in of the context, same attributes
+    // (not what V8's flags add to every context, such as --expose-gc's `gc`)
     const global = run('({})') as Record<PropertyKey, unknown>;
     for (const key of Reflect.ownKeys(ctxGlobal)) {
-      if (key === 'console' || key === 'globalThis') continue;
+      if (typeof key !== 'string' || !STANDARD_GLOBALS.has(key)) continue;
       Object.defineProperty(global, key, Object.getOwnPropertyDescriptor(ctxGlobal, key)!);
     }
     Object.defineProperty(global, 'globalThis', { value: global, writable: true, enumerable: false, configurable: true });

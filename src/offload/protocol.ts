@@ -101,11 +101,11 @@ export interface OffloadStats {
 }
 
 /**
+ * How long an offload runs on the edge at most, besides the app's own requests (an offload message's `turns` and `until`).
  * `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads);
  * `until`: come back before a turn whose timer is due more than that many ms of the program's clock after the
  * snapshot's instant (a page's steps: the span of the step that sent it; client.ts EdgeInput).
  */
-/** How long an offload runs on the edge at most, besides the app's own requests (an offload message's `turns` and `until`). */
 export interface RunBounds {
   turns?: number;
   until?: number;

@@ -22,7 +22,7 @@ export type WorkerRequest =
       snapshot: string;
       /** Come back after this many turns even if the app does not ask. */
       turns?: number;
-      /** Come back before a timer due more than this many ms after the snapshot's instant (RunBounds; not streamed). */
+      /** Come back before a timer due more than this many ms after the snapshot's instant (RunBounds; a streamed one carries it in its first chunk). */
       until?: number;
       more?: boolean;
     }
@@ -284,7 +284,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const firstTurn = e.loop.turn;
   // a bounded span (a page's step): no timer due after it runs here, whatever the app asks
   const horizon = until === undefined ? Infinity : e.timers.now() + until;
-  const waits = () => (e.timers.next()?.due ?? -Infinity) > horizon;
+  const waits = until === undefined ? () => false : () => (e.timers.next()?.due ?? -Infinity) > horizon;
   // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
   // budget the program stops there (no guest handler sees it) and the client is told
   let left = stepBudget;

@@ -60,11 +60,15 @@ function missed(keys: PropertyKey[], listed: readonly PropertyKey[]): PropertyKe
   return keys.filter((k) => !seen.has(k));
 }
 
-/** Whether V8's [[OwnPropertyKeys]] of a sloppy arguments object leaves out non-enumerable elements. */
+/** Whether V8's [[OwnPropertyKeys]] of a sloppy arguments object leaves out non-enumerable elements (asked once: it is V8's). */
+let v8MissesElements: boolean | undefined;
 function ownKeysMissElements(realm: Realm): boolean {
-  const a = realm.realmEval<object>('(function (x) { return arguments; })(1)');
-  Object.defineProperty(a, '0', { enumerable: false });
-  return !Reflect.ownKeys(a).includes('0');
+  if (v8MissesElements === undefined) {
+    const a = realm.realmEval<object>('(function (x) { return arguments; })(1)');
+    Object.defineProperty(a, '0', { enumerable: false });
+    v8MissesElements = !Reflect.ownKeys(a).includes('0');
+  }
+  return v8MissesElements;
 }
 
 export function installArgumentsKeys(engine: Engine): void {
@@ -115,7 +119,8 @@ export function installArgumentsKeys(engine: Engine): void {
       const params = mapped.get(o);
       if (params !== undefined) {
         for (const k of hidden(o, params.argc)) {
-          const d = R.getOwnPropertyDescriptor(o, k);
+          // (the host's descriptor: a realm one would read `value` and `writable` through the guest's Object.prototype)
+          const d = Reflect.getOwnPropertyDescriptor(o, k);
           if (d !== undefined) R.defineProperty(o, k, frozen && 'value' in d ? { configurable: false, writable: false } : { configurable: false });
         }
       }
@@ -131,7 +136,7 @@ export function installArgumentsKeys(engine: Engine): void {
       const params = mapped.get(o);
       if (params === undefined) return true;
       return hidden(o, params.argc).every((k) => {
-        const d = R.getOwnPropertyDescriptor(o, k);
+        const d = Reflect.getOwnPropertyDescriptor(o, k); // (the host's, as in setLevel)
         return d === undefined || (!d.configurable && !(frozen && 'value' in d && d.writable));
       });
     });
