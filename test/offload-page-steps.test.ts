@@ -50,6 +50,29 @@ async function runWithPolicy(file: string, steps: string, edge: string, policy: 
   return { code, stdout, stderr, reports: lines.filter((l) => l.startsWith('snapvm: offload ')), others: lines.slice(1).filter((l) => !l.startsWith('snapvm: offload ')).join('\n') };
 }
 
+t.test("a listener that returns its offload's promise (an arrow's body) moves: happy-dom's rejection handler on it is a controller path", async (t) => {
+  const file = tmp.write(
+    'returns.html',
+    `<!DOCTYPE html><html><body><button id="go">go</button><p id="out">-</p><script>
+const hint = typeof snapvm === 'undefined' ? { offload: async (f, ...a) => f(...a) } : snapvm;
+function work(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + i * i) % 1000003; return s; }
+let runs = 0;
+document.getElementById('go').addEventListener('click', () => hint.offload(work, 30000 * ++runs).then((v) => { document.getElementById('out').textContent = 'got ' + v; console.log('got', runs, v); }));
+document.getElementById('go').onclick = () => hint.offload(() => { throw new Error('refused ' + runs); });
+window.addEventListener('error', (e) => console.log('error event:', e.error && e.error.message));
+</script></body></html>`,
+  );
+  const steps = tmp.write('returns.json', JSON.stringify([{ click: '#go' }, { wait: 5 }, { click: '#go' }, { wait: 5 }, { print: '#out' }]));
+  const [local, edge] = await Promise.all([snapvm(['run', file, '--steps', steps]), snapvm(['run', file, '--steps', steps, '--edge', suite.server.url, '--edge-report'])]);
+  t.equal(local.code, 1, 'locally: the rejection is a page error (exit 1)');
+  t.match(local.stdout, /^got 1 \d+\nerror event: refused 1\n|^error event: refused 1\ngot 1 \d+\n/, 'locally: the result, and the rejected promise a listener returned reported as an error event');
+  t.equal(edge.stdout, local.stdout, 'the same output offloaded');
+  t.equal(edge.code, local.code, edge.stderr);
+  const reports = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload '));
+  t.ok(reports.length >= 2, `the listeners' offloads went to the edge: ${edge.stderr}`);
+  t.notMatch(edge.stderr, /cannot write out|running locally/, 'no trip refused');
+});
+
 t.test('hints in listeners: steps drive the page on the edge and back, the same output and document as locally', async (t) => {
   const file = tmp.write(
     'hinted.html',

@@ -172,6 +172,8 @@ class BrowserHost implements PortableHost {
       if (ref.b === 'controller.fireHashChange') return { expr: `${P}fireHashChange`, props: [] };
       if (ref.b === 'controller.runInsertedScript') return 'a script another script inserted, still to run (a browser form can be written a turn later)';
       if (ref.b === 'controller.dispatchInput') return 'an input step still to run (a browser form can be written a turn later)';
+      // (a browser reports a rejection as happy-dom's dispatchError does: an error event on the window)
+      if (ref.b === 'controller.listenerRejected') return { expr: '((e) => reportError(e))', props: [] };
       const named = this.page.birth.windowNamed.get(o);
       if (named) return { expr: `${P}global.${named}`, props: [] };
       if (!/^(?:(?:get|set) )?window(?:\.[A-Za-z_$][\w$]*)*$/.test(ref.b)) return `happy-dom's own object at ${ref.b}, which a browser has no name for`;

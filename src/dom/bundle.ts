@@ -82,6 +82,16 @@ export async function buildBundle(out = bundlePath()): Promise<{ bytes: number }
             if (patched === text) throw new Error(`whatwg-url changed: no AsyncIteratorPrototype expression in ${args.path}`);
             return { contents: patched, loader: 'js' };
           });
+          // a listener's returned promise gets a rejection handler: happy-dom's is an arrow made per dispatch,
+          // which a snapshot taken while the promise waits (a listener offloading with snapvm.offload) cannot
+          // name; the controller's listenerRejected (page.js) does the same and is a controller path
+          build.onLoad({ filter: /happy-dom[\\/]lib[\\/]event[\\/]EventTarget\.js$/ }, (args) => {
+            const text = fs.readFileSync(args.path, 'utf8');
+            const arrow = 'result.catch((error) => window[PropertySymbol.dispatchError](error));';
+            const count = text.split(arrow).length - 1;
+            if (count === 0) throw new Error(`happy-dom changed: no listener rejection handler in ${args.path}`);
+            return { contents: text.split(arrow).join('result.catch(__snapvm_hooks.listenerRejected);'), loader: 'js' };
+          });
         },
       },
     ],

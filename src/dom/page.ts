@@ -128,6 +128,7 @@ export interface Controller {
   fireHashChange: Function;
   runInsertedScript: Function;
   dispatchInput: Function;
+  listenerRejected: Function;
   load(html: string): void;
   click(selector: string): boolean;
   type(selector: string, text: string): boolean;
@@ -217,7 +218,7 @@ export class Page {
       const navigator = realm.R.get(this.window, 'navigator') as object;
       for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
     }
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript, dispatchInput: this.controller.dispatchInput });
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript, dispatchInput: this.controller.dispatchInput, listenerRejected: this.controller.listenerRejected });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }

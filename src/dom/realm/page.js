@@ -440,6 +440,11 @@ export function createPage(options) {
     if (found === null) throw new window.TypeError(`snapvm: no input step of kind ${String(kind)}`);
     if (!found) throw new window.Error(`snapvm: no element matches ${JSON.stringify(String(selector))}`);
   }
+  /** A listener's returned promise rejected: reported as happy-dom reports it (the hook its dispatch calls, bundle.ts). */
+  function listenerRejected(error) {
+    window[PropertySymbol.dispatchError](error);
+  }
+  __snapvm_hooks.listenerRejected = listenerRejected;
   function text(selector) {
     const el = find(selector);
     return el ? el.textContent : null;
@@ -459,7 +464,7 @@ export function createPage(options) {
     context2d: (element) => getContext.call(element, '2d'),
   };
 
-  // deliverFetch, fireHashChange, runInsertedScript, dispatchInput: callbacks of the controller's timers,
-  // named in page snapshots by their path from the controller
-  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, fireHashChange, runInsertedScript, dispatchInput, PropertySymbol };
+  // deliverFetch, fireHashChange, runInsertedScript, dispatchInput: callbacks of the controller's timers, and
+  // listenerRejected, a reaction of a listener's promise: named in page snapshots by their path from the controller
+  return { window, load, click, type, key, text, installGlobals, snapshot, deliverFetch, fireHashChange, runInsertedScript, dispatchInput, listenerRejected, PropertySymbol };
 }
