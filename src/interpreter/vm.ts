@@ -2779,15 +2779,16 @@ export class VM {
       for (const n of names) if (this.globalLex.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
       // steps 8-10: CanDeclareGlobalFunction / CanDeclareGlobalVar for every name before any is created
       const g = this.global;
+      // (the host's descriptors: a realm one would read `value`, `writable`… through the guest's Object.prototype)
       for (const n of d.functions) {
-        const desc = this.R.getOwnPropertyDescriptor(g, n);
+        const desc = Reflect.getOwnPropertyDescriptor(g, n);
         if (desc ? !(desc.configurable || ('value' in desc && desc.writable && desc.enumerable)) : !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global function ${n}`);
       }
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
       // step 17: CreateGlobalFunctionBinding(fn, fo, true) makes a configurable property a writable, enumerable data
       // property (its value is the function, stored when the declarations are instantiated, before any eval code)
       for (const n of d.functions) {
-        const desc = this.R.getOwnPropertyDescriptor(g, n);
+        const desc = Reflect.getOwnPropertyDescriptor(g, n);
         if (desc?.configurable) this.R.defineProperty(g, n, { value: 'value' in desc ? desc.value : undefined, writable: true, enumerable: true, configurable: true });
       }
       for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
