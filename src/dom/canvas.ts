@@ -46,8 +46,7 @@ function collectGarbage(): void {
       v8.setFlagsFromString('--expose-gc');
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const got = (require('node:vm') as typeof import('node:vm')).runInNewContext('typeof gc === "function" ? gc : null') as (() => void) | null;
-        gc = got;
+        gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('typeof gc === "function" ? gc : null') as (() => void) | null;
       } finally {
         v8.setFlagsFromString('--no-expose-gc');
       }
