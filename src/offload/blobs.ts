@@ -7,6 +7,12 @@
 // per server, checked against their hash on arrival (no client can place bytes under another's hash),
 // so a second session of the same model uploads nothing; each side of a session knows what the other
 // holds, so the state coming back refers to the client's own copy too.
+// Accepted risk: the `blobs?` answer and a marker's expansion work across sessions by hash alone, so a
+// session that can name a blob's SHA-256 learns that the server holds it and can have its program read
+// the bytes. Naming it needs the hash to have leaked (markers travel only between a client and the
+// server; errors name 12-hex prefixes only), and the cache is meant for shared content (models): what is left
+// is confirming a guessed file. Private blobs would need proof of possession (an HMAC of the bytes under
+// a server nonce) before a session may use a blob it did not send.
 import { createHash } from 'node:crypto';
 import { isHash } from './protocol';
 
