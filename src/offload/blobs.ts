@@ -10,9 +10,9 @@
 // Accepted risk: the `blobs?` answer and a marker's expansion work across sessions by hash alone, so a
 // session that can name a blob's SHA-256 learns that the server holds it and can have its program read
 // the bytes. Naming it needs the hash to have leaked (markers travel only between a client and the
-// server; the log and errors name 12-hex prefixes only), and the cache is meant for shared content (models): what is left
-// is confirming a guessed file. Private blobs would need proof of possession (an HMAC of the bytes under
-// a server nonce) before a session may use a blob it did not send.
+// server; the log and errors name 12-hex prefixes only), and the cache is meant for shared content
+// (models): what is left is confirming a guessed file. Private blobs would need proof of possession
+// (an HMAC of the bytes under a server nonce) before a session may use a blob it did not send.
 import { createHash } from 'node:crypto';
 import { isHash } from './protocol';
 
