@@ -361,16 +361,9 @@ export class Page {
    * edge server can run it as a turn (steps.ts `StepInput`). Returns the timer's id.
    */
   queueInput(kind: 'click' | 'type' | 'key', selector: string, text = ''): number {
-    const timers = this.engine.timers;
     const args = this.engine.realm.intrinsics.newArray();
     args.push(kind, selector, text);
-    const first = timers.next();
-    const id = timers.add(this.controller.dispatchInput, args, 0, false);
-    const task = timers.timers.get(id)!;
-    // (a timer's delay is at least 1 ms: this one is due now, or with the earliest overdue one and before it)
-    task.due = Math.min(timers.now(), first?.due ?? Infinity);
-    if (first && first.due === task.due) task.seq = first.seq - 1;
-    return id;
+    return this.engine.timers.addFirst(this.controller.dispatchInput, args);
   }
 
   /** The input step a timer runs (queueInput), or null: for naming the handler a turn runs (the offload room's decision). */
