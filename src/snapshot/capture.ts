@@ -1190,7 +1190,23 @@ export class Capture {
       }
       this.drain();
     }
-    return [`$.hostLinks(${lit(JSON.stringify(data))}, [${exprs.join(', ')}]);`];
+    this.linkExprs = exprs;
+    return [this.hostLinksLine(data, exprs)];
+  }
+
+  /** The embedder's links' values as written (`hostLinks`), for a delta's own links line. */
+  private linkExprs: string[] = [];
+
+  private hostLinksLine(data: unknown, exprs: string[]): string {
+    return `$.hostLinks(${lit(JSON.stringify(data))}, [${exprs.join(', ')}]);`;
+  }
+
+  /** `tail` with the embedder's links as a delta carries them (HostCapture.deltaLinks), for delta.ts. */
+  deltaTail(): string[] {
+    const d = this.host?.deltaLinks?.();
+    if (!d) return this.tail;
+    const line = this.hostLinksLine(d.data, d.values.map((i) => this.linkExprs[i]!));
+    return this.tail.map((l) => (l.startsWith('$.hostLinks(') ? line : l));
   }
 
   // ---- roots ----
