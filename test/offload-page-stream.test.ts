@@ -98,6 +98,34 @@ t.test('the same text as capturePage but for where the stats line stands; the he
   t.same(s.capture.state.host !== undefined, true, 'its agreed state carries the DOM side');
 });
 
+t.test("a page's scripts' sources leave during the walk, after the head and before the DOM's state; the text is capturePage's", async (t) => {
+  // (each script's source is a compile unit, written before the DOM's state; 40 KB of them here)
+  const big = (n: number) => `<script>function part${n}() { return [${Array.from({ length: 1500 }, (_, i) => i * n).join(', ')}]; }</script>`;
+  const file = tmp.write('units.html', `<!DOCTYPE html><html><body><p id="p">p</p>${big(1)}${big(2)}${big(3)}<script>const parts = [part1, part2, part3]; document.getElementById('p').textContent = parts.length;</script></body></html>`);
+  const page = new Page(file, { onConsole: () => {} });
+  page.load();
+  const chunks: [string, boolean][] = [];
+  const s = capturePageStreamed(page, 4096, (c, w) => chunks.push([c, w]));
+  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
+  t.equal(noStats(s.capture.text), noStats(capturePage(page, null).text), 'the text is capturePage\'s but for the stats line');
+  t.equal(chunks.map((c) => c[0]).join(''), s.capture.text);
+  const during = chunks.filter((c) => c[1]).map((c) => c[0]);
+  t.ok(during.length >= 4, `${during.length} chunks during the walk: the head, then the sources`);
+  t.notMatch(during[0], /\$\.unit\(/, 'the head alone first');
+  t.ok(during.slice(1).every((c) => /^\$\.unit\(/.test(c)), 'then only the sources');
+  t.ok(during.join('').length > 20_000, `${during.join('').length} characters left during the walk`);
+  t.notMatch(during.join(''), /\$\.hostState|\$\.host\(/, 'no DOM state or object during the walk');
+  t.same(chunks.map((c) => c[1]), chunks.map((_, i) => i < during.length), 'the rest after the walk');
+  // and the edge restores it so
+  const s2 = await helloSession(suite.server.url);
+  t.teardown(() => s2.close());
+  const hash = createHash('sha256').update(s.capture.text).digest('hex');
+  s2.send({ type: 'offload', id: 1, snapshot: chunks[0]![0], more: true });
+  for (let i = 1; i < chunks.length; i++) s2.send({ type: 'more', id: 1, data: chunks[i]![0], last: false });
+  s2.send({ type: 'more', id: 1, data: '', last: true, sha256: hash });
+  t.match(await s2.next(), { type: 'state', id: 1 }, 'restored on the edge from its chunks');
+});
+
 /** A fake edge that records each message of offload 1 with its arrival time and does `after(ws, messages)` on each. */
 async function fakeEdge(after: (ws: WebSocket, seen: any[]) => void): Promise<{ url: string; seen: any[]; at: number[]; close: () => Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 30 });
