@@ -264,7 +264,7 @@ const hint = typeof snapvm === 'undefined' ? { migrate: async () => {} } : snapv
   console.log(z, 'tmp' in window, document.body.innerHTML.length, rows[2999].name);
 })();
 </script></body></html>`;
-const WHOLE_DOWN = /, down ([\d.]+) KB, whole: .*?the window, whose non-configurable property z .*? \(restore \d+ ms(?: after the last of (\d+) chunks, restored as they came)?\)/;
+const WHOLE_DOWN = /, down ([\d.]+) KB, whole: .*?the window, whose non-configurable property z .*? \(restore ([\d.]+) ms(?: streamed in (\d+) chunks, ([\d.]+) ms after the last)?\)/;
 
 t.test('a page that comes back whole streams back: restored as its chunks arrive, the same output as in one message and as locally', async (t) => {
   const file = tmp.write('whole-back.html', wholeBack(3000));
@@ -279,9 +279,10 @@ t.test('a page that comes back whole streams back: restored as its chunks arrive
   t.equal(b.stdout, local.stdout, 'in one message: the local output');
   const m = WHOLE_DOWN.exec(a.stderr);
   t.ok(m, a.stderr);
-  t.ok(Number(m?.[2]) >= 3, `${m?.[2]} chunks of ${m?.[1]} KB, restored as they came`);
+  t.ok(Number(m?.[3]) >= 3, `${m?.[3]} chunks of ${m?.[1]} KB, restored as they came`);
+  t.ok(Number(m?.[2]) > Number(m?.[4]), `the client restored ${(Number(m?.[2]) - Number(m?.[4])).toFixed(0)} ms of ${m?.[2]} ms before the last chunk came`);
   const one = WHOLE_DOWN.exec(b.stderr);
-  t.ok(one && one[2] === undefined, `in one message: ${b.stderr}`);
+  t.ok(one && one[3] === undefined, `in one message: ${b.stderr}`);
   t.notMatch(a.stderr + b.stderr, /failed|cannot/);
 });
 

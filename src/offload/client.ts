@@ -21,8 +21,11 @@ export interface ConsoleLine {
 }
 
 export type OffloadOutcome =
-  /** `restored`: a whole snapshot that came in chunks, restored as they arrived (EdgeLink.restoreWholeWith); `chunks`: how many. */
-  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[]; wire: { up: number; down: number }; restored?: { engine: Engine; state: DeltaState | null }; chunks?: number }
+  /**
+   * `streamed`: a whole snapshot that came in chunks: how many, and (restored as they arrived:
+   * EdgeLink.restoreWholeWith) the restore, its time in all and after the last chunk arrived (ms).
+   */
+  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[]; wire: { up: number; down: number }; streamed?: StreamedBack }
   | { kind: 'guest-error'; summary: string; stack: string; errorKind: GuestError['kind']; stats: OffloadStats; output: ConsoleLine[] }
   | { kind: 'fault'; reason: string };
 
@@ -64,6 +67,14 @@ export interface EarlyChunks {
   total: number;
   /** Bytes the socket still held when the capture ended (0: the chunks had reached the kernel during it). */
   buffered: number;
+}
+
+/** A whole snapshot that came back in chunks (OffloadOutcome.streamed). */
+export interface StreamedBack {
+  chunks: number;
+  restored?: { engine: Engine; state: DeltaState | null };
+  restoreMs: number;
+  afterLastMs: number;
 }
 
 /** A whole snapshot restored chunk by chunk as it arrives (a page's: dom/stream.ts PageStreamingRestore). */
@@ -408,7 +419,7 @@ export class EdgeLink {
         if (back === null) return;
         if (m.more) {
           // the first chunk of a whole snapshot: restored now if a restore is given, the rest as it comes
-          p.whole = { parts: [back], wire: Buffer.byteLength(m.snapshot), sha256: m.sha256, stats: m.stats, restore: null };
+          p.whole = { parts: [back], wire: Buffer.byteLength(m.snapshot), sha256: m.sha256, stats: m.stats, restore: null, busyMs: 0 };
           if (this.wholeRestore) p.whole.restore = this.wholeRestore();
           return this.feedWhole(p.whole, back);
         }
@@ -420,6 +431,7 @@ export class EdgeLink {
         if (!w) return this.damaged('a chunk of no state');
         const chunk = this.expanded(m.data);
         if (chunk === null) return;
+        const arrived = performance.now();
         w.parts.push(chunk);
         w.wire += Buffer.byteLength(m.data);
         this.feedWhole(w, chunk);
@@ -427,12 +439,15 @@ export class EdgeLink {
         const text = w.parts.join('');
         if (sha256(text) !== w.sha256) return this.damaged('the snapshot does not match its sha256');
         let restored: { engine: Engine; state: DeltaState | null } | undefined;
+        const t = performance.now();
         try {
           restored = w.restore?.finish();
         } catch {
           restored = undefined; // (the text is restored again where the outcome is used, and fails there with its reason)
         }
-        return this.settleState(p.output, text, w.stats, w.wire, restored, w.parts.length);
+        const done = performance.now();
+        const streamed = { chunks: w.parts.length, ...(restored ? { restored } : {}), restoreMs: w.busyMs + (done - t), afterLastMs: done - arrived };
+        return this.settleState(p.output, text, w.stats, w.wire, streamed);
       }
       case 'guest-error':
         return this.settle({ kind: 'guest-error', summary: m.summary, stack: m.stack, errorKind: m.kind, stats: m.stats, output: p.output });
@@ -455,17 +470,19 @@ export class EdgeLink {
   /** Restore a chunk of a whole snapshot coming back; a restore that fails is dropped (the outcome then carries the text only). */
   private feedWhole(w: IncomingWhole, chunk: string): void {
     if (!w.restore) return;
+    const t = performance.now();
     try {
       w.restore.feed(chunk);
     } catch {
       w.restore = null;
     }
+    w.busyMs += performance.now() - t;
   }
 
-  private settleState(output: ConsoleLine[], text: string, stats: OffloadStats, down: number, restored?: { engine: Engine; state: DeltaState | null }, chunks?: number): void {
+  private settleState(output: ConsoleLine[], text: string, stats: OffloadStats, down: number, streamed?: StreamedBack): void {
     const wire = { up: this.wireUp, down };
     this.wireUp = 0;
-    this.settle({ kind: 'state', snapshot: text, stats, output, wire, ...(restored ? { restored } : {}), ...(chunks ? { chunks } : {}) });
+    this.settle({ kind: 'state', snapshot: text, stats, output, wire, ...(streamed ? { streamed } : {}) });
   }
 
   close(): void {
@@ -484,6 +501,8 @@ interface IncomingWhole {
   sha256: string;
   stats: OffloadStats;
   restore: WholeRestore | null;
+  /** Time spent restoring it so far (ms). */
+  busyMs: number;
 }
 
 /** One round trip to the edge, measured on the client. */
@@ -510,8 +529,9 @@ export interface MigrationReport {
   fallback?: string;
   /** Why the trip down was (the edge's OffloadStats.fallbackOut). */
   fallbackDown?: string;
-  /** A whole snapshot that came back in chunks, restored as they arrived: how many. */
+  /** A whole snapshot that came back in chunks, restored as they arrived: how many, and the restore's time after the last arrived (ms; `restoreMs` is its time in all). */
   chunksDown?: number;
+  restoreAfterLastMs?: number;
   /** From sending the snapshot to having the reply. */
   roundTripMs: number;
   /** Whole migration: capture start → program running on the client again. */
@@ -857,7 +877,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             back = e;
           } else {
             // (one that came in chunks was restored as they came)
-            const r = outcome.restored ?? host.deltas.restore(outcome.snapshot);
+            const r = outcome.streamed?.restored ?? host.deltas.restore(outcome.snapshot);
             back = r.engine;
             agreed = r.state;
           }
@@ -895,7 +915,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         n: ++n,
         turn,
         captureMs: t1 - t0,
-        restoreMs: t3 - t2,
+        // (a whole snapshot restored as its chunks came: that restore's time, most of it before t2)
+        restoreMs: outcome.streamed?.restored ? outcome.streamed.restoreMs + (t3 - t2) : t3 - t2,
         bytesUp: Buffer.byteLength(snap.text),
         bytesDown: Buffer.byteLength(outcome.snapshot),
         wireUp: outcome.wire.up,
@@ -906,7 +927,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         deltaDown: isDelta(outcome.snapshot),
         ...(snap.fallback ? { fallback: snap.fallback } : {}),
         ...(typeof outcome.stats.fallbackOut === 'string' ? { fallbackDown: outcome.stats.fallbackOut } : {}),
-        ...(outcome.chunks ? { chunksDown: outcome.chunks } : {}),
+        ...(outcome.streamed?.restored ? { chunksDown: outcome.streamed.chunks, restoreAfterLastMs: outcome.streamed.afterLastMs + (t3 - t2) } : {}),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
@@ -1006,5 +1027,5 @@ export function describeMigration(r: MigrationReport): string {
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown, r.fallbackDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}${r.chunksDown ? ` after the last of ${r.chunksDown} chunks, restored as they came` : ''}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown, r.fallbackDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}${r.chunksDown ? ` streamed in ${r.chunksDown} chunks, ${ms(r.restoreAfterLastMs ?? 0)} after the last` : ''}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }
