@@ -1,7 +1,8 @@
 // A page's canvases share one pixel budget (png.ts MAX_CANVAS_PIXELS): native pixels are outside the
 // engine's heap limit. A canvas the page dropped gives its pixels back once its element is collected
-// (canvas.ts: a host-side FinalizationRegistry; Page.runUntilIdle has dropped ones collected when many
-// were made), so a page that makes temporary canvases runs on; one that keeps them is still refused.
+// (canvas.ts: a host-side FinalizationRegistry; the engine's event loop has dropped ones collected when
+// many were made, Engine.reclaim), so a page that makes temporary canvases runs on, locally and on either
+// side of --edge; one that keeps them is still refused.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
