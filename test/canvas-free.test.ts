@@ -1,7 +1,8 @@
 // A page's canvases share one pixel budget (png.ts MAX_CANVAS_PIXELS): native pixels are outside the
 // engine's heap limit. A canvas the page dropped gives its pixels back once its element is collected
-// (canvas.ts: a host-side FinalizationRegistry; Page.runUntilIdle has dropped ones collected when many
-// were made), so a page that makes temporary canvases runs on; one that keeps them is still refused.
+// (canvas.ts: a host-side FinalizationRegistry; the engine's event loop has dropped ones collected when
+// many were made, Engine.reclaim), so a page that makes temporary canvases runs on, locally and on either
+// side of --edge; one that keeps them is still refused.
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -9,7 +10,7 @@ import * as path from 'node:path';
 import { Page } from '../src/dom/index';
 import { Engine } from '../src/index';
 import { MAX_CANVAS_PIXELS } from '../src/dom/png';
-import { snapvm } from './offload-lib';
+import { Server, snapvm } from './offload-lib';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-canvas-free-'));
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -78,4 +79,43 @@ t.test('the same through `snapvm run`', async (t) => {
   const keep = await snapvm(['run', keeping]);
   t.equal(keep.code, 1);
   t.match(keep.stderr, /over their budget of 67108864 pixels together/);
+});
+
+// Under --edge the page's loop is runWithEdge's (client) or the edge worker's: they reclaim as the page's does
+// (one mechanism: Engine.reclaim). The page makes and drops more than the budget on the edge, comes back,
+// and does it again on the client: both runs end as the local one, with no error.
+const EDGE_FRAMES = 8;
+const edgeSource = `<!DOCTYPE html><html><body><p id="out"></p><script>
+let n = 0;
+let sum = 0;
+function frame(phase, done) {
+  const c = document.createElement('canvas');
+  c.width = 4000;
+  c.height = 4000;
+  const g = c.getContext('2d');
+  g.fillStyle = 'rgb(1, 2, ' + n + ')';
+  g.fillRect(0, 0, 10, 10);
+  sum += g.getImageData(5, 5, 1, 1).data[2];
+  if (++n % ${EDGE_FRAMES} !== 0) requestAnimationFrame(() => frame(phase, done));
+  else done(phase + ' ' + n + ' ' + sum);
+}
+snapvm.migrate('edge')
+  .then(() => new Promise((done) => frame('edge', done)))
+  .then((line) => { console.log(line, snapvm.where); return snapvm.migrate('client'); })
+  .then(() => new Promise((done) => frame('client', done)))
+  .then((line) => console.log(line, snapvm.where));
+</script></body></html>`;
+
+t.test('under --edge: canvases made and dropped on the edge, then on the client, past the budget on each', async (t) => {
+  t.ok(EDGE_FRAMES * 16e6 > MAX_CANVAS_PIXELS, 'each side makes more than the budget');
+  const file = write('edge.html', edgeSource);
+  const server = await Server.start(['--quiet']);
+  t.teardown(() => server.kill());
+  const sum = (k: number) => (k * (k - 1)) / 2;
+  const expected = `edge ${EDGE_FRAMES} ${sum(EDGE_FRAMES)} edge\nclient ${2 * EDGE_FRAMES} ${sum(2 * EDGE_FRAMES)} client\n`;
+  const edge = await snapvm(['run', file, '--edge', server.url, '--edge-report'], 180_000);
+  t.equal(edge.code, 0, edge.stderr);
+  t.equal(edge.stdout, expected, 'every frame drew and read its own canvas, on each side');
+  t.notMatch(edge.stderr, /budget|failed|cannot|Uncaught/, 'no canvas refused, no fault');
+  t.match(edge.stderr, /^snapvm: offload 1 after turn/m, 'the frames ran on the edge');
 });

@@ -54,8 +54,9 @@ export class Server {
   private waiters: { re: RegExp; resolve: () => void }[] = [];
   private constructor(readonly child: ChildProcess) {}
 
-  static start(args: string[] = []): Promise<Server> {
-    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `env`: added to this process's environment for the server. */
+  static start(args: string[] = [], env: Record<string, string> = {}): Promise<Server> {
+    const child = spawn(process.execPath, [bin, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     const server = new Server(child);
     child.stderr!.on('data', (d) => {
       server.log += d;

@@ -305,3 +305,112 @@ t.test('the side table travels as a change: focus, history, the page clock and t
   t.equal(outer(b), outer(a));
   t.match(outer(b), /data-t="fired"/);
 });
+
+/** A page delta's links (`$.hostLinks`): its data, and how many values it carries. */
+function linksOf(text: string): { l: unknown[]; r: number[]; p: string[]; values: number } {
+  const m = /^\$\.hostLinks\(("(?:[^"\\\n]|\\.)*"), \[(.*)\]\);$/m.exec(text);
+  if (!m) throw new Error('no links in the delta');
+  const data = JSON.parse(JSON.parse(m[1]!));
+  return { ...data, values: m[2] === '' ? 0 : m[2]!.split(', ').length };
+}
+
+t.test('listeners travel as a change: a trip that changed one listener carries one; the order each target runs them in is kept', async (t) => {
+  const { a, b, agreedA, agreedB } = agreedPair(`<!DOCTYPE html><html><body><button id="x">x</button><ul id="l"></ul><script>
+var log = [];
+const x = document.getElementById('x');
+const f = () => log.push('f'), g = () => log.push('g'), h = () => log.push('h');
+x.addEventListener('click', f);
+x.addEventListener('click', g);
+const items = [], fs = [];
+for (let i = 0; i < 20; i++) {
+  const li = document.createElement('li');
+  document.getElementById('l').appendChild(li);
+  items.push(li);
+  fs.push(() => log.push('i' + i));
+  li.addEventListener('click', fs[i]);
+}
+</script></body></html>`);
+  const probe = `log.length = 0; x.click(); for (const li of document.querySelectorAll('li')) li.click(); log.join()`;
+  const steps: { code: string; added: number; removed: number }[] = [
+    // removed and added again: it now runs after g (both sides), so it travels as removed and added
+    { code: `x.removeEventListener('click', f); x.addEventListener('click', f);`, added: 1, removed: 1 },
+    { code: ``, added: 0, removed: 0 },
+    { code: `const li = document.createElement('li'); document.getElementById('l').appendChild(li); li.addEventListener('click', () => log.push('new'));`, added: 1, removed: 0 },
+    { code: `items[3].removeEventListener('click', fs[3]);`, added: 0, removed: 1 },
+    { code: `x.addEventListener('click', h, { capture: true }); items[5].removeEventListener('click', fs[5]); x.onclick = () => log.push('on');`, added: 1, removed: 1 },
+    { code: `items[7].addEventListener('click', h); items[7].removeEventListener('click', fs[7]); items[7].addEventListener('click', fs[7]);`, added: 2, removed: 1 },
+  ];
+  let agreed = [agreedA, agreedB];
+  const pages = [a, b];
+  for (const [i, { code, added, removed }] of steps.entries()) {
+    const [from, to] = i % 2 ? [pages[1]!, pages[0]!] : [pages[0]!, pages[1]!];
+    const [mine, theirs] = i % 2 ? [agreed[1]!, agreed[0]!] : [agreed[0]!, agreed[1]!];
+    if (code) from.engine.evaluateScript(code, `step${i}.js`);
+    const d = capturePage(from, mine);
+    t.equal(d.kind, 'delta', `step ${i}: ${d.fallback ?? 'a delta'}`);
+    const links = linksOf(d.text);
+    t.same([links.l.length, links.r.length], [added, removed], `step ${i}: ${added} listener(s) added, ${removed} removed in the delta`);
+    t.equal(links.values, 2 * (links.l.length + links.p.length) + 1, `step ${i}: only the added listeners' targets and callbacks are written`);
+    const next = applyPageDelta(to, theirs, d.text);
+    agreed = i % 2 ? [next, d.state] : [d.state, next];
+    t.equal(to.listeners.length, from.listeners.length, `step ${i}: as many listeners on both sides`);
+    t.equal(to.engine.evaluateScript(probe, 'probe.js'), from.engine.evaluateScript(probe, 'probe.js'), `step ${i}: every listener runs on both sides, in the same order`);
+  }
+  t.equal(a.engine.evaluateScript('log.slice(0, 5).join()', 'log.js'), 'h,g,f,on,i0', 'x runs h (capture), then g and f in the order added, then onclick');
+  // (a whole page again, restored: the agreed listeners are its own, and the next delta is a change against them)
+  const whole = capturePage(a, null);
+  const r = restorePageForDeltas(whole.text, { files: false, onConsole: () => {} });
+  r.page.engine.evaluateScript(`x.removeEventListener('click', g);`, 'g.js');
+  const d = capturePage(r.page, r.state!);
+  t.same([linksOf(d.text).l.length, linksOf(d.text).r.length], [0, 1], 'after a whole restore: one removed');
+  applyPageDelta(a, whole.state, d.text);
+  t.equal(a.engine.evaluateScript(probe, 'probe.js'), r.page.engine.evaluateScript(probe, 'probe.js'));
+});
+
+t.test('a forged list of removed listeners is refused with a clear error', async (t) => {
+  const { a, b, agreedA, agreedB } = agreedPair('<!DOCTYPE html><html><body><p id="p">p</p><script>var n = 0; document.getElementById("p").addEventListener("click", () => n++);</script></body></html>');
+  a.engine.evaluateScript('n = 1;', 'n.js');
+  const d = capturePage(a, agreedA);
+  const forged = d.text.replace(/^\$\.hostLinks\(("(?:[^"\\\n]|\\.)*")/m, (_, lit: string) => {
+    const data = JSON.parse(JSON.parse(lit));
+    data.r = [7];
+    return `$.hostLinks(${JSON.stringify(JSON.stringify(data))}`;
+  });
+  t.throws(() => applyPageDelta(b, agreedB, forged), /a delta whose removed listeners are not indexes of the 1 agreed ones in order/);
+});
+
+t.test('on the edge: a delta after a trip that changed one listener carries one, and the edge runs it; the delta back carries none', async (t) => {
+  const file = tmp.write('edge-listeners.html', `<!DOCTYPE html><html><body><p id="out"></p><ul id="l"></ul><script>
+const items = [];
+for (let i = 0; i < 30; i++) {
+  const li = document.createElement('li');
+  li.id = 'i' + i;
+  li.addEventListener('click', () => { document.getElementById('out').textContent += ' ' + i; });
+  document.getElementById('l').appendChild(li);
+  items.push(li);
+}
+</script></body></html>`);
+  const a = new Page(file, { onConsole: () => {} });
+  a.load();
+  const s = await helloSession(suite.server.url);
+  t.teardown(() => s.close());
+  const whole = capturePage(a, null);
+  s.send({ type: 'offload', id: 1, snapshot: whole.text, sha256: sha(whole.text) });
+  const first = await s.next();
+  t.match(first, { type: 'state', id: 1 });
+  let agreed = applyPageDelta(a, whole.state, first.snapshot);
+  t.same([linksOf(first.snapshot).l.length, linksOf(first.snapshot).r.length], [0, 0], 'the edge changed no listener: its delta carries none');
+  // one listener changed here; the edge clicks it
+  a.engine.evaluateScript(`items[4].addEventListener('click', () => { document.getElementById('out').textContent += ' four'; }); setTimeout(() => items[4].click(), 0);`, 'change.js');
+  const d = capturePage(a, agreed);
+  t.equal(d.kind, 'delta');
+  t.same([linksOf(d.text).l.length, linksOf(d.text).r.length], [1, 0], 'the delta up carries the one listener added, of 31');
+  s.send({ type: 'offload', id: 2, snapshot: d.text, sha256: sha(d.text) });
+  const back = await s.next();
+  t.match(back, { type: 'state', id: 2 });
+  t.same([linksOf(back.snapshot).l.length, linksOf(back.snapshot).r.length], [0, 0], 'and the delta back none');
+  agreed = applyPageDelta(a, d.state, back.snapshot);
+  t.equal(a.text('#out'), ' 4 four', 'the edge ran the old listener and the one added, in order');
+  a.engine.evaluateScript(`items[9].click()`, 'click.js');
+  t.equal(a.text('#out'), ' 4 four 9', 'the listeners kept here run');
+});

@@ -98,6 +98,34 @@ t.test('the same text as capturePage but for where the stats line stands; the he
   t.same(s.capture.state.host !== undefined, true, 'its agreed state carries the DOM side');
 });
 
+t.test("a page's scripts' sources leave during the walk, after the head and before the DOM's state; the text is capturePage's", async (t) => {
+  // (each script's source is a compile unit, written before the DOM's state; 40 KB of them here)
+  const big = (n: number) => `<script>function part${n}() { return [${Array.from({ length: 1500 }, (_, i) => i * n).join(', ')}]; }</script>`;
+  const file = tmp.write('units.html', `<!DOCTYPE html><html><body><p id="p">p</p>${big(1)}${big(2)}${big(3)}<script>const parts = [part1, part2, part3]; document.getElementById('p').textContent = parts.length;</script></body></html>`);
+  const page = new Page(file, { onConsole: () => {} });
+  page.load();
+  const chunks: [string, boolean][] = [];
+  const s = capturePageStreamed(page, 4096, (c, w) => chunks.push([c, w]));
+  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
+  t.equal(noStats(s.capture.text), noStats(capturePage(page, null).text), 'the text is capturePage\'s but for the stats line');
+  t.equal(chunks.map((c) => c[0]).join(''), s.capture.text);
+  const during = chunks.filter((c) => c[1]).map((c) => c[0]);
+  t.ok(during.length >= 4, `${during.length} chunks during the walk: the head, then the sources`);
+  t.notMatch(during[0], /\$\.unit\(/, 'the head alone first');
+  t.ok(during.slice(1).every((c) => /^\$\.unit\(/.test(c)), 'then only the sources');
+  t.ok(during.join('').length > 20_000, `${during.join('').length} characters left during the walk`);
+  t.notMatch(during.join(''), /\$\.hostState|\$\.host\(/, 'no DOM state or object during the walk');
+  t.same(chunks.map((c) => c[1]), chunks.map((_, i) => i < during.length), 'the rest after the walk');
+  // and the edge restores it so
+  const s2 = await helloSession(suite.server.url);
+  t.teardown(() => s2.close());
+  const hash = createHash('sha256').update(s.capture.text).digest('hex');
+  s2.send({ type: 'offload', id: 1, snapshot: chunks[0]![0], more: true });
+  for (let i = 1; i < chunks.length; i++) s2.send({ type: 'more', id: 1, data: chunks[i]![0], last: false });
+  s2.send({ type: 'more', id: 1, data: '', last: true, sha256: hash });
+  t.match(await s2.next(), { type: 'state', id: 1 }, 'restored on the edge from its chunks');
+});
+
 /** A fake edge that records each message of offload 1 with its arrival time and does `after(ws, messages)` on each. */
 async function fakeEdge(after: (ws: WebSocket, seen: any[]) => void): Promise<{ url: string; seen: any[]; at: number[]; close: () => Promise<void> }> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 30 });
@@ -213,4 +241,111 @@ t.test('damaged and forged page streams: refused, the partial page dropped, the 
   t.match(reply, { type: 'state', id: 4, stats: { chunksIn: chunks.length } });
   t.match(reply.snapshot, /^\/\/ snapvm delta/, 'the page comes back as a delta against the state the stream agreed');
   s.close();
+});
+
+// A page that comes back whole (no delta can carry the edge's change) streams back too: the edge sends it
+// in chunks of whole lines and the client restores each as it arrives, committing it only once the whole
+// matched its hash. Here the program deletes window.tmp on the edge, before the non-configurable global
+// `z`: the window cannot be emptied and refilled in place, so the trip down is whole.
+const wholeBack = (rows: number) => `<!DOCTYPE html><html><body><p id="p">0</p><ul id="list"></ul>
+<script>window.tmp = 1;</script>
+<script>
+var z = 0;
+const rows = [];
+for (let i = 0; i < ${rows}; i++) rows.push({ i, name: 'row ' + i });
+const hint = typeof snapvm === 'undefined' ? { migrate: async () => {} } : snapvm;
+(async () => {
+  await hint.migrate('edge');
+  delete window.tmp;
+  z = rows.length;
+  document.getElementById('list').innerHTML = '<li>' + rows.slice(0, 50).map((r) => r.name).join('</li><li>') + '</li>';
+  await hint.migrate('client');
+  document.getElementById('p').textContent = String(z);
+  console.log(z, 'tmp' in window, document.body.innerHTML.length, rows[2999].name);
+})();
+</script></body></html>`;
+const WHOLE_DOWN = /, down ([\d.]+) KB, whole: .*?the window, whose non-configurable property z .*? \(restore ([\d.]+) ms(?: streamed in (\d+) chunks, ([\d.]+) ms after the last)?\)/;
+
+t.test('a page that comes back whole streams back: restored as its chunks arrive, the same output as in one message and as locally', async (t) => {
+  const file = tmp.write('whole-back.html', wholeBack(3000));
+  const [chunked, single] = await Promise.all([Server.start(['--quiet'], CHUNK), Server.start(['--quiet'], { SNAPVM_EDGE_CHUNK: '0' })]);
+  t.teardown(() => Promise.all([chunked.kill(), single.kill()]));
+  const local = await locally(file);
+  t.equal(local.code, 0, local.stderr);
+  const a = await run(file, ['--edge', chunked.url, '--edge-report'], CHUNK);
+  const b = await run(file, ['--edge', single.url, '--edge-report'], CHUNK);
+  t.equal(a.code, 0, a.stderr);
+  t.equal(a.stdout, local.stdout, 'streamed back: the local output');
+  t.equal(b.stdout, local.stdout, 'in one message: the local output');
+  const m = WHOLE_DOWN.exec(a.stderr);
+  t.ok(m, a.stderr);
+  t.ok(Number(m?.[3]) >= 3, `${m?.[3]} chunks of ${m?.[1]} KB, restored as they came`);
+  t.ok(Number(m?.[2]) > Number(m?.[4]), `the client restored ${(Number(m?.[2]) - Number(m?.[4])).toFixed(0)} ms of ${m?.[2]} ms before the last chunk came`);
+  const one = WHOLE_DOWN.exec(b.stderr);
+  t.ok(one && one[3] === undefined, `in one message: ${b.stderr}`);
+  t.notMatch(a.stderr + b.stderr, /failed|cannot/);
+});
+
+t.test('streamed back == one message: the chunks joined are the text, its hash the one the first chunk names', async (t) => {
+  const file = tmp.write('whole-back-raw.html', wholeBack(3000).replace("await hint.migrate('edge');", 'await new Promise((resolve) => setTimeout(resolve, 0));'));
+  const [chunked, single] = await Promise.all([Server.start(['--quiet'], CHUNK), Server.start(['--quiet'], { SNAPVM_EDGE_CHUNK: '0' })]);
+  t.teardown(() => Promise.all([chunked.kill(), single.kill()]));
+  const page = new Page(file, { onConsole: () => {} });
+  installHints(page.engine, { edge: true });
+  page.load();
+  // (the program's next step, a timer's, which deletes window.tmp, runs on the edge: its state goes back whole)
+  const text = capturePage(page, null).text;
+  const sha = createHash('sha256').update(text).digest('hex');
+  const texts: string[] = [];
+  for (const server of [chunked, single]) {
+    const s = await helloSession(server.url);
+    s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha });
+    let m = await s.next();
+    while (m.type === 'console') m = await s.next();
+    t.match(m, { type: 'state', id: 1 });
+    const parts = [m.snapshot];
+    if (m.more) {
+      for (;;) {
+        const c = await s.next();
+        t.match(c, { type: 'state-more', id: 1 });
+        parts.push(c.data);
+        if (c.last) break;
+      }
+    }
+    t.equal(createHash('sha256').update(parts.join('')).digest('hex'), m.sha256, 'the hash of the chunks joined');
+    t.equal(server === chunked ? parts.length >= 3 : parts.length === 1, true, `${parts.length} message(s)`);
+    t.ok(parts.every((p) => p.endsWith('\n')), 'whole lines');
+    texts.push(parts.join(''));
+    s.close();
+  }
+  t.notMatch(texts[0]!, /^\/\/ snapvm delta/, 'a whole snapshot');
+  // (but for the stats line: each edge timed its own capture)
+  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
+  t.equal(noStats(texts[0]!), noStats(texts[1]!), 'the same text streamed as in one message');
+});
+
+t.test('a stream back that is cut, or damaged: the client drops the partial page and continues locally, once', async (t) => {
+  const file = tmp.write('whole-back-cut.html', wholeBack(3000));
+  const local = await locally(file);
+  // the edge answers with the page's own text (a real page's head and lines), cut short or with a wrong hash
+  for (const how of ['cut', 'damaged'] as const) {
+    const edge = await fakeEdge((ws, seen) => {
+      const last = seen[seen.length - 1];
+      if (!((last.type === 'more' && last.last) || (last.type === 'offload' && !last.more))) return;
+      const text = seen.map((x) => (x.type === 'offload' ? x.snapshot : x.data)).join('');
+      const parts = text.match(/(?:.*\n){1,40}/g)!;
+      const stats = { bytesIn: 0, bytesOut: 0, restoreMs: 0, runMs: 0, captureMs: 0, turns: 1 };
+      ws.send(JSON.stringify({ type: 'state', id: last.id, snapshot: parts[0], sha256: '0'.repeat(64), stats, more: true }));
+      ws.send(JSON.stringify({ type: 'state-more', id: last.id, data: parts[1], last: false }));
+      if (how === 'cut') ws.terminate();
+      else ws.send(JSON.stringify({ type: 'state-more', id: last.id, data: parts.slice(2).join(''), last: true }));
+    });
+    const r = await run(file, ['--edge', edge.url], CHUNK);
+    await edge.close();
+    t.equal(r.code, 0, r.stderr);
+    t.equal(r.stdout, local.stdout, `${how}: no line lost, none printed twice`);
+    t.match(r.stderr, FAULT, `${how}: ${r.stderr}`);
+    if (how === 'damaged') t.match(r.stderr, /a damaged reply \(the snapshot does not match its sha256\)/);
+    t.equal(r.stderr.split('\n').length, 2, `${how}: one line: ${r.stderr}`);
+  }
 });

@@ -117,6 +117,26 @@ t.test('real time waits between timers', async (t) => {
   t.same(s.log, ['early', 'late']);
 });
 
+t.test('Timers.addFirst: a task due now that runs before every timer waiting, overdue ones too', async (t) => {
+  const cases: { code: string; at: number; expected: string[] }[] = [
+    { code: `setTimeout(() => log('t'), 5);`, at: 0, expected: ['first', 't'] },
+    // timers already overdue (the clock moved past them): the task goes with the earliest and before it
+    { code: `setTimeout(() => log('a'), 5); setTimeout(() => log('b'), 3);`, at: 10, expected: ['first', 'b', 'a'] },
+    { code: `setTimeout(() => log('a'), 3); setTimeout(() => log('b'), 3);`, at: 10, expected: ['first', 'a', 'b'] },
+    { code: ``, at: 0, expected: ['first'] },
+  ];
+  for (const { code, at, expected } of cases) {
+    const s = setup(false);
+    s.run(code);
+    s.timers.virtualTime = at;
+    const first = s.run<Function>(`() => log('first')`);
+    const id = s.timers.addFirst(first, []);
+    t.equal(s.timers.next()?.id, id, `${code || '(no timer)'}: the task is next`);
+    await s.loop.run();
+    t.same(s.log, expected, code || '(no timer)');
+  }
+});
+
 t.test('timer records are plain data', async (t) => {
   const s = setup(false);
   s.run(`setTimeout(function cb(a) {}, 7, 'arg'); setInterval(() => {}, 3);`);

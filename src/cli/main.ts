@@ -301,6 +301,18 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
         current = r.page;
         return { engine: r.page.engine, state: r.state };
       },
+      // (a whole page coming back in chunks is restored as they arrive; made current once it arrived whole)
+      restoreStreaming: () => {
+        const r = new (dom().PageStreamingRestore)(opts);
+        return {
+          feed: (chunk) => r.feed(chunk),
+          finish: () => {
+            const f = r.finish();
+            current = f.page;
+            return { engine: f.engine, state: f.state };
+          },
+        };
+      },
     },
   };
   const input = steps && new (dom().StepInput)(steps.steps, (line) => io.stdout(line + '\n'), ours);

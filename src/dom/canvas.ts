@@ -5,6 +5,7 @@
 import type { Canvas, SKRSContext2D, CanvasGradient } from '@napi-rs/canvas';
 import { typedArrayLength } from '../typed-arrays';
 import { SnapshotError } from '../snapshot/index';
+import type { HostReclaim } from '../interpreter/index';
 import { MAX_CANVAS_PIXELS, PngError, decodePng } from './png';
 
 type Service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) => void;
@@ -55,24 +56,35 @@ function collectGarbage(): void {
   gc?.();
 }
 
-export class PageCanvases {
+export class PageCanvases implements HostReclaim {
+  private readonly records = new Map<number, CanvasRecord>();
   /** Native canvases by the id the realm half gave the element. */
-  readonly canvases = new Map<number, CanvasRecord>();
+  readonly canvases: ReadonlyMap<number, CanvasRecord> = this.records;
+  /** Pixels of the canvases held now (kept as they are made and freed: the budget is checked per canvas made). */
+  private held = 0;
   /**
    * Each element by its canvas id, held weakly (a host-side registry: its registrations are not the
    * guest's, weak.ts never sees them, and no guest code can reach it): once the page drops an element
    * and V8 collects it, its native canvas and its share of the pixel budget are freed (after the GC, in
-   * a task of the host's event loop: Page.runUntilIdle gives it one when canvases take much of the budget).
+   * a task of the host's event loop: the engine's event loop gives it one when canvases take much of the budget, Engine.reclaim).
    */
-  private readonly collected = new FinalizationRegistry<number>((id) => this.canvases.delete(id));
+  private readonly collected = new FinalizationRegistry<number>((id) => this.put(id, null));
   /** Pixels of the canvases made since the last collection. */
   private made = 0;
 
   /** Pixels of the canvases held now. */
   pixels(): number {
-    let n = 0;
-    for (const r of this.canvases.values()) n += r.width * r.height;
-    return n;
+    return this.held;
+  }
+
+  /** Canvas `id` is now `record` (null: freed), counted. */
+  private put(id: number, record: CanvasRecord | null): void {
+    const old = this.records.get(id);
+    if (old) this.held -= old.width * old.height;
+    if (record) {
+      this.records.set(id, record);
+      this.held += record.width * record.height;
+    } else this.records.delete(id);
   }
 
   /**
@@ -80,7 +92,7 @@ export class PageCanvases {
    * loop frees them): those held take a quarter of the budget, and a quarter of the budget was made since
    * the last collection (V8 does not see the native pixels: its own heap may never ask for a collection).
    */
-  wantReclaim(): boolean {
+  wanted(): boolean {
     return this.made >= MAX_CANVAS_PIXELS / 4 && this.pixels() > MAX_CANVAS_PIXELS / 4;
   }
 
@@ -162,7 +174,7 @@ export class PageCanvases {
       if (others + width * height > MAX_CANVAS_PIXELS) throw new RangeError(`canvas: ${width}×${height} would take the page's canvases over their budget of ${MAX_CANVAS_PIXELS} pixels together`);
       // as in browsers, setting the size clears the canvas and its state
       const canvas = this.library().createCanvas(Math.max(width, 1), Math.max(height, 1));
-      this.canvases.set(id, { width, height, canvas, context: canvas.getContext('2d') });
+      this.put(id, { width, height, canvas, context: canvas.getContext('2d') });
       this.made += width * height;
     });
     service('canvasCall', 8, (a) => {

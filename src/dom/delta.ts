@@ -11,15 +11,16 @@
 // checks the whole change against its table before it touches anything (a refusal there leaves the page
 // as it was), then applies it in place on the page it kept: new nodes made as a restore makes them,
 // changed attributes, data and form state set, changed child lists emptied and filled again in order.
-// Listeners and `on*` properties travel with every trip (the engine section's links; the kept page's are
-// taken off first); the window's changed properties are the window's owner, emptied back to the page's
+// Listeners travel as a change (those removed by their index among the agreed ones, those added); the
+// `on*` properties with every trip (the engine section's links; the kept page's are taken off first);
+// the window's changed properties are the window's owner, emptied back to the page's
 // birth and refilled (`clear`).
 import { createHash } from 'node:crypto';
 import { types } from 'node:util';
 import { DeltaRefused, SnapshotError, applyDelta, captureDelta, deltaBase, isObject, stateAfterRestore, type DeltaCapture, type DeltaState } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
-import { Page, type PageOptions } from './page';
-import { PageCapture, PageRestore, expandoKeys, fromAttribute, idList, isDomObject, type FormState, type PageState, type Tree } from './snapshot';
+import { Page, type ListenerRecord, type PageOptions } from './page';
+import { PageCapture, PageRestore, expandoKeys, fromAttribute, idList, isDomObject, type FormState, type PageLinks, type PageState, type Tree } from './snapshot';
 
 /** The DOM's side of a page's agreed state (DeltaState.host), as one side holds it. */
 export interface DomAgreed {
@@ -40,6 +41,20 @@ export interface DomAgreed {
   storage: string;
   /** The window's own properties that are not its birth's, in order (happy-dom's named elements among them). */
   windowKeys: string[];
+  /**
+   * The page's listeners as written, in order (this side's records): a delta names the agreed ones it
+   * removes by their index here, and lists the ones added after the last it keeps (`DeltaLinks`).
+   */
+  listeners: ListenerRecord[];
+}
+
+/**
+ * A delta's links (`$.hostLinks` of a page delta): the listeners as a change — `r` the indexes of agreed
+ * ones removed (ascending), `l` those added, after the ones kept — with the `on*` properties, frames and
+ * history whole.
+ */
+interface DeltaLinks extends PageLinks {
+  r: number[];
 }
 
 /** A delta's DOM part (`$.hostState(…)` of a page delta). */
@@ -155,8 +170,33 @@ export class PageDeltaCapture extends PageCapture {
       if (this.base?.records.get(id) !== text) this.changed.push([id, rec]);
     });
     const windowKeys = windowKeysOf(this.page);
-    this.after = { nodes, ids, records, kids, doc, next: st.next!, canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys };
+    this.after = { nodes, ids, records, kids, doc, next: st.next!, canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys, listeners: this.listed };
     return this.after;
+  }
+
+  /**
+   * The listeners as a change against the agreed ones. Both lists are in the order they were added (a
+   * listener added since comes after every one kept), and so is each target's list, which decides the
+   * order they run in: the ones kept are the longest run from the start that keeps the agreed order; all
+   * after it travel as added (a listener removed and added again is both), and the agreed ones not kept
+   * are named as removed.
+   */
+  deltaLinks(): { data: DeltaLinks; values: number[] } {
+    const { data, values } = this.lastLinks!;
+    const agreed = this.base!.listeners;
+    const at = new Map(agreed.map((r, i) => [r, i]));
+    const kept = new Set<number>();
+    let keep = 0;
+    for (let last = -1; keep < this.listed.length; keep++) {
+      const i = at.get(this.listed[keep]!);
+      if (i === undefined || i <= last) break;
+      kept.add((last = i));
+    }
+    const r: number[] = [];
+    for (let i = 0; i < agreed.length; i++) if (!kept.has(i)) r.push(i);
+    const rest: number[] = [];
+    for (let i = 2 * keep; i < values.length; i++) rest.push(i);
+    return { data: { ...data, l: data.l.slice(keep), r }, values: rest };
   }
 
   noDelta(): string | null {
@@ -236,7 +276,7 @@ export class PageDeltaRestore extends PageRestore {
     this.documentMs = performance.now() - started;
   }
 
-  /** The DOM's side of the state restored (or made by the delta). */
+  /** The DOM's side of the state restored (or made by the delta); its listeners are the page's now (its links were restored). */
   agreedAfter(): DomAgreed {
     if (this.after) return this.after;
     const st = this.restored;
@@ -244,7 +284,7 @@ export class PageDeltaRestore extends PageRestore {
     const { records, kids, doc } = recordsOf(st);
     const ids = idsOf(this.byId);
     const windowKeys = windowKeysOf(this.page);
-    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys });
+    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys, listeners: [...this.page.listeners] });
   }
 
   private apply(p: DomDelta): void {
@@ -301,7 +341,8 @@ export class PageDeltaRestore extends PageRestore {
     for (const id of p.drop) canvases.delete(id);
     for (const [id, c] of p.canvases) canvases.set(id, hash(JSON.stringify(c)));
     const ids = idsOf(byId);
-    this.after = { nodes: new Map(byId), ids, records, kids, doc: base.doc, next: p.next, canvases, storage: p.storage ? storageText(p.storage) : base.storage, windowKeys: p.wk };
+    // (the listeners: the page's once its links are applied, `links`)
+    this.after = { nodes: new Map(byId), ids, records, kids, doc: base.doc, next: p.next, canvases, storage: p.storage ? storageText(p.storage) : base.storage, windowKeys: p.wk, listeners: [] };
   }
 
   /**
@@ -370,9 +411,18 @@ export class PageDeltaRestore extends PageRestore {
 
   links(raw: unknown, values: unknown[]): void {
     if (this.base) {
-      // the kept page's listeners, `on*` properties and frames give way to the ones the delta lists
+      // the agreed listeners the delta removes go (and any other the page holds: the agreed ones are all it
+      // wrote), then it adds its own (super.links); the kept page's `on*` properties and frames give way to
+      // the ones the delta lists
       const page = this.page;
-      for (const r of [...page.listeners]) page.controller.snapshot.removeListener(r.target, r.type, r.callback, r.capture);
+      const agreed = this.base.listeners;
+      const r = (raw as Partial<DeltaLinks> | null)?.r;
+      if (!Array.isArray(r) || !r.every((i, n) => Number.isSafeInteger(i) && i >= 0 && i < agreed.length && (n === 0 || i > r[n - 1]!))) {
+        this.fail(`a delta whose removed listeners are not indexes of the ${agreed.length} agreed ones in order`);
+      }
+      const removed = new Set(r.map((i) => agreed[i]));
+      const kept = new Set(agreed.filter((l) => !removed.has(l)));
+      for (const l of [...page.listeners]) if (!kept.has(l)) page.controller.snapshot.removeListener(l.target, l.type, l.callback, l.capture);
       for (const t of [page.window, ...this.byId!.values()]) {
         const m = (t as Record<symbol, unknown>)[this.PS.propertyEventListeners!];
         if (!types.isMap(m)) continue;
@@ -383,6 +433,7 @@ export class PageDeltaRestore extends PageRestore {
       page.animationFrames.clear();
     }
     super.links(raw, values);
+    if (this.after) this.after.listeners = [...this.page.listeners];
   }
 
   clear(o: object): boolean {

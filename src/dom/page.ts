@@ -207,6 +207,9 @@ export class Page {
     const pageOptions = realm.intrinsics.newObject() as Record<string, unknown>;
     Object.assign(pageOptions, { canvas: options.canvas ?? true, url: options.url ?? this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
     this.controller = exports.createPage(pageOptions);
+    // (a page that makes many canvases has those it dropped collected now and then, in whichever loop runs
+    // it: a local run's, the edge client's or the edge worker's; canvas.ts)
+    engine.reclaim = this.canvases;
     this.window = this.controller.window;
     // a service's `navigator` (WebNN's, holding `ml`) must not replace the window's: its members move onto it
     const serviceNavigator = realm.global.navigator as object | undefined;
@@ -251,6 +254,7 @@ export class Page {
       this.engine.loop.runTurn();
       this.checkpoint();
       if (this.turnDone(this.engine.loop.turn + 1)) return;
+      if (this.canvases.wanted()) await this.engine.reclaimNow();
     }
     if (timers.realTime) {
       if (end > timers.now()) await sleep(end - timers.now());
@@ -261,13 +265,8 @@ export class Page {
   async runUntilIdle(): Promise<void> {
     for (;;) {
       try {
-        // (a page that makes many canvases has those it dropped collected now and then, and gives the
-        // host's event loop a task, where they are freed: canvas.ts)
-        let reclaim = false;
-        await this.engine.runEventLoop((turn) => this.turnDone(turn) || (reclaim = this.canvases.wantReclaim()));
-        if (!reclaim || this.stopped) return;
-        this.canvases.collect();
-        await new Promise((resolve) => setImmediate(resolve));
+        await this.engine.runEventLoop((turn) => this.turnDone(turn));
+        return;
       } catch (e) {
         this.report(e);
       }
@@ -362,16 +361,9 @@ export class Page {
    * edge server can run it as a turn (steps.ts `StepInput`). Returns the timer's id.
    */
   queueInput(kind: 'click' | 'type' | 'key', selector: string, text = ''): number {
-    const timers = this.engine.timers;
     const args = this.engine.realm.intrinsics.newArray();
     args.push(kind, selector, text);
-    const first = timers.next();
-    const id = timers.add(this.controller.dispatchInput, args, 0, false);
-    const task = timers.timers.get(id)!;
-    // (a timer's delay is at least 1 ms: this one is due now, or with the earliest overdue one and before it)
-    task.due = Math.min(timers.now(), first?.due ?? Infinity);
-    if (first && first.due === task.due) task.seq = first.seq - 1;
-    return id;
+    return this.engine.timers.addFirst(this.controller.dispatchInput, args);
   }
 
   /** The input step a timer runs (queueInput), or null: for naming the handler a turn runs (the offload room's decision). */

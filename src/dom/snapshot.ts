@@ -12,7 +12,7 @@
 import { types } from 'node:util';
 import { isObject, readFormatLine, readHeader, SnapshotError, type HostCapture, type SnapshotHeader, type HostClaim, type HostRestore, type PortableHost } from '../snapshot/index';
 import type { CanvasSnapshot } from './canvas';
-import type { Page } from './page';
+import type { ListenerRecord, Page } from './page';
 
 /** happy-dom's internal property symbols (the bundle's PropertySymbol module namespace). */
 type Symbols = Record<string, symbol>;
@@ -204,6 +204,8 @@ export class PageCapture implements HostCapture {
   portable?: PortableHost;
   /** What `links` gave the engine section (the browser form writes the same). */
   lastLinks: { data: PageLinks; values: unknown[] } | null = null;
+  /** The listeners `links` wrote, in order (a page delta's are a change against the agreed ones: delta.ts). */
+  protected listed: ListenerRecord[] = [];
 
   constructor(
     protected readonly page: Page,
@@ -313,9 +315,9 @@ export class PageCapture implements HostCapture {
     const PS = this.PS;
     const data: PageLinks = { l: [], p: [], f: [], h: 1 };
     const values: unknown[] = [];
-    for (const r of this.page.listeners) {
-      // a detached node that nothing else holds is garbage in a browser: its listeners go with it
-      if (this.birth.isNode(r.target) && !this.slots.has(r.target) && !reached(r.target)) continue;
+    // a detached node that nothing else holds is garbage in a browser: its listeners go with it
+    this.listed = this.page.listeners.filter((r) => !(this.birth.isNode(r.target) && !this.slots.has(r.target) && !reached(r.target)));
+    for (const r of this.listed) {
       data.l.push([r.type, r.capture, r.once, r.passive]);
       values.push(r.target, r.callback);
     }

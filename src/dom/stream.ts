@@ -9,8 +9,9 @@
 // then), so what can leave while the walk runs is the head: the envelope and the format line naming the
 // page's file and URL, and the prelude. It leaves at once, alone, and the receiver makes the page from
 // it (the biggest step of a page restore) while the client still walks, encodes its canvases and sends
-// the rest; the rest is restored chunk by chunk as it arrives (whole lines), so the DOM's rebuild and the
-// objects' restore overlap the rest of the transfer. The text is `capturePage(page, null)`'s but for where
+// the rest; the scripts' sources (`$.unit`, before the DOM's state) leave as the walk meets them; the
+// rest is restored chunk by chunk as it arrives (whole lines), so the DOM's rebuild and the objects'
+// restore overlap the rest of the transfer. The text is `capturePage(page, null)`'s but for where
 // the stats line stands (format.ts STATS_AT_END), so the agreed state both sides keep is the same.
 import { captureStreamed, StreamingRestore, type DeltaState, type StreamedCapture } from '../snapshot/index';
 import { Engine } from '../index';
@@ -20,8 +21,9 @@ import { pageOfHeader } from './snapshot';
 
 /**
  * `capturePage(page, null)` (a whole snapshot in id mode, for a page that moves by deltas) handed to
- * `onChunk` in chunks of whole lines of about `chunkChars` characters: the head at once (`duringWalk`
- * true), the rest after the walk. Throws what capturePage throws, possibly after the head was handed out.
+ * `onChunk` in chunks of whole lines of about `chunkChars` characters: the head at once, then the
+ * scripts' sources as the walk meets them (`duringWalk` true), the rest after the walk. Throws what
+ * capturePage throws, possibly after the head was handed out.
  */
 export function capturePageStreamed(page: Page, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void): StreamedCapture {
   const host = new PageDeltaCapture(page, null);

@@ -3,6 +3,14 @@
 
 export type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
 
+/** Host memory freed only after a collection and a task of the host's event loop (Engine.reclaim). */
+export interface HostReclaim {
+  /** Whether to collect now (asked after each turn). */
+  wanted(): boolean;
+  /** Ask for the collection; what it finds is freed in a later task of the host's event loop. */
+  collect(): void;
+}
+
 export interface EngineOptions {
   /**
    * The interpreter loop's warm-up program (warmup.ts), if no engine of this process has run it yet.

@@ -9,7 +9,7 @@ import { SourceFile, Code } from './code';
 import { JobQueue } from './jobs';
 import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
 import { Timers, EventLoop, installTimers } from './timers';
-import { EngineOptions, GuestError, ConsoleLevel, HostServices } from './api';
+import { EngineOptions, GuestError, ConsoleLevel, HostServices, HostReclaim } from './api';
 import { THIS, NEW_TARGET, containsArguments } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
@@ -108,6 +108,12 @@ export class Engine {
   mainTurnDone = false;
   /** The first uncaught error of the current turn (reported by runEventLoop). */
   private uncaught: GuestError | null = null;
+  /**
+   * Host memory the embedder frees only after a collection and a task of the host's event loop (a page's
+   * dropped canvases: dom/canvas.ts). runEventLoop asks it after each turn, so every loop that runs the
+   * engine (a page's, the edge client's, the edge worker's) reclaims alike.
+   */
+  reclaim: HostReclaim | null = null;
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
@@ -309,12 +315,24 @@ export class Engine {
       if (afterTurn?.(1)) return;
     }
     let stopped = false;
-    await this.loop.run(() => {
-      this.checkTurn();
-      if (afterTurn && afterTurn(this.loop.turn + 1)) stopped = true;
-      return stopped;
-    });
+    for (;;) {
+      let reclaim = false;
+      await this.loop.run(() => {
+        this.checkTurn();
+        if (afterTurn && afterTurn(this.loop.turn + 1)) stopped = true;
+        else reclaim = this.reclaim?.wanted() === true;
+        return stopped || reclaim;
+      });
+      if (!reclaim) break;
+      await this.reclaimNow();
+    }
     if (!stopped) this.checkTurn();
+  }
+
+  /** Collect what `reclaim` holds, and give the host's event loop the task in which it is freed. */
+  async reclaimNow(): Promise<void> {
+    this.reclaim?.collect();
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   /** End of a turn: report an uncaught exception or unhandled rejection. */

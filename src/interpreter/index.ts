@@ -2,4 +2,4 @@
 export { Engine } from './engine';
 export { GuestError } from './api';
 export { prepareUnit, unitCache } from './units';
-export type { EngineOptions, ConsoleLevel, HostService, HostServices } from './api';
+export type { EngineOptions, ConsoleLevel, HostService, HostServices, HostReclaim } from './api';

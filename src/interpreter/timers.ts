@@ -46,6 +46,19 @@ export class Timers {
     return id;
   }
 
+  /**
+   * A task due now that runs before every timer waiting (an input step queued by the embedder: Page.queueInput).
+   * A timer's delay is at least 1 ms: this one is due now, or with the earliest overdue timer and before it.
+   */
+  addFirst(callback: Function, args: unknown[]): number {
+    const first = this.next();
+    const id = this.add(callback, args, 0, false);
+    const task = this.timers.get(id)!;
+    task.due = Math.min(this.now(), first?.due ?? Infinity);
+    if (first && first.due === task.due) task.seq = first.seq - 1;
+    return id;
+  }
+
   clear(id: number): void {
     this.timers.delete(id);
   }

@@ -13,7 +13,7 @@ import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
 import { compactUnits, expandUnits, type UnitSource } from './units';
-import { PROTOCOL_VERSION, UNCAUGHT, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, UNCAUGHT, defaultChunkChars, parseServerMessage, sha256, waitsPast, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
   level: string;
@@ -21,7 +21,11 @@ export interface ConsoleLine {
 }
 
 export type OffloadOutcome =
-  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[]; wire: { up: number; down: number } }
+  /**
+   * `streamed`: a whole snapshot that came in chunks: how many, and (restored as they arrived:
+   * EdgeLink.restoreWholeWith) the restore, its time in all and after the last chunk arrived (ms).
+   */
+  | { kind: 'state'; snapshot: string; stats: OffloadStats; output: ConsoleLine[]; wire: { up: number; down: number }; streamed?: StreamedBack }
   | { kind: 'guest-error'; summary: string; stack: string; errorKind: GuestError['kind']; stats: OffloadStats; output: ConsoleLine[] }
   | { kind: 'fault'; reason: string };
 
@@ -50,12 +54,6 @@ export interface LinkOptions {
   units?: UnitSource[];
 }
 
-/** The chunk size of streamed snapshots: 65 536 characters, or $SNAPVM_EDGE_CHUNK (0: no streaming; for experiments). */
-function defaultChunkChars(): number {
-  const env = Number(process.env.SNAPVM_EDGE_CHUNK);
-  return process.env.SNAPVM_EDGE_CHUNK !== undefined && Number.isSafeInteger(env) && env >= 0 ? env : 65_536;
-}
-
 /** Whether whole snapshots stream while they are captured: yes, unless $SNAPVM_EDGE_PIPELINE is 0. */
 function defaultPipeline(): boolean {
   return process.env.SNAPVM_EDGE_PIPELINE !== '0';
@@ -71,13 +69,38 @@ export interface EarlyChunks {
   buffered: number;
 }
 
+/** A whole snapshot that came back in chunks (OffloadOutcome.streamed). */
+export interface StreamedBack {
+  chunks: number;
+  restored?: { engine: Engine; state: DeltaState | null };
+  restoreMs: number;
+  afterLastMs: number;
+}
+
+/** A whole snapshot restored chunk by chunk as it arrives (a page's: dom/stream.ts PageStreamingRestore). */
+export interface WholeRestore {
+  feed(chunk: string): void;
+  finish(): { engine: Engine; state: DeltaState | null };
+}
+
 /** How often the connect deadline is counted (EdgeLink.connect). */
 const CONNECT_TICK_MS = 50;
 
 /** One WebSocket session with an edge server. `offload` never rejects: a failure is a `fault` outcome. */
 export class EdgeLink {
   private nextId = 1;
-  private pending: { id: number; output: ConsoleLine[]; seq: number; settle: (o: OffloadOutcome) => void; timer: NodeJS.Timeout } | null = null;
+  private pending: { id: number; output: ConsoleLine[]; seq: number; settle: (o: OffloadOutcome) => void; timer: NodeJS.Timeout; whole?: IncomingWhole } | null = null;
+  /** Makes the restore of a whole snapshot that comes back in chunks (`restoreWholeWith`). */
+  private wholeRestore: (() => WholeRestore) | null = null;
+
+  /**
+   * Restore a whole snapshot that comes back in chunks (a page's, when no delta could carry its change) as
+   * they arrive, with a restore `make` makes: the outcome then carries it. It is used only once the whole
+   * arrived and matched its hash; a failed restore is dropped and the outcome carries the text only.
+   */
+  restoreWholeWith(make: (() => WholeRestore) | null): void {
+    this.wholeRestore = make;
+  }
   private dead: string | null = null;
   private lastPong = performance.now();
   private readonly pinger: NodeJS.Timeout;
@@ -391,19 +414,75 @@ export class EdgeLink {
         p.output.push({ level: m.level, text: m.text });
         return;
       case 'state': {
-        const b = expand(m.snapshot, (h) => this.mine.get(h));
-        const back = typeof b === 'string' ? b : expandUnits(b.text, (h) => this.units.get(h));
-        if (typeof back === 'string') return this.damaged(back);
-        if (sha256(back.text) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
-        const wire = { up: this.wireUp, down: Buffer.byteLength(m.snapshot) };
-        this.wireUp = 0;
-        return this.settle({ kind: 'state', snapshot: back.text, stats: m.stats, output: p.output, wire });
+        if (p.whole) return this.damaged('a second state');
+        const back = this.expanded(m.snapshot);
+        if (back === null) return;
+        if (m.more) {
+          // the first chunk of a whole snapshot: restored now if a restore is given, the rest as it comes
+          p.whole = { parts: [back], wire: Buffer.byteLength(m.snapshot), sha256: m.sha256, stats: m.stats, restore: null, busyMs: 0 };
+          if (this.wholeRestore) p.whole.restore = this.wholeRestore();
+          return this.feedWhole(p.whole, back);
+        }
+        if (sha256(back) !== m.sha256) return this.damaged('the snapshot does not match its sha256');
+        return this.settleState(p.output, back, m.stats, Buffer.byteLength(m.snapshot));
+      }
+      case 'state-more': {
+        const w = p.whole;
+        if (!w) return this.damaged('a chunk of no state');
+        const chunk = this.expanded(m.data);
+        if (chunk === null) return;
+        const arrived = performance.now();
+        w.parts.push(chunk);
+        w.wire += Buffer.byteLength(m.data);
+        this.feedWhole(w, chunk);
+        if (!m.last) return;
+        const text = w.parts.join('');
+        if (sha256(text) !== w.sha256) return this.damaged('the snapshot does not match its sha256');
+        let restored: { engine: Engine; state: DeltaState | null } | undefined;
+        const t = performance.now();
+        try {
+          restored = w.restore?.finish();
+        } catch {
+          restored = undefined; // (the text is restored again where the outcome is used, and fails there with its reason)
+        }
+        const done = performance.now();
+        const streamed = { chunks: w.parts.length, ...(restored ? { restored } : {}), restoreMs: w.busyMs + (done - t), afterLastMs: done - arrived };
+        return this.settleState(p.output, text, w.stats, w.wire, streamed);
       }
       case 'guest-error':
         return this.settle({ kind: 'guest-error', summary: m.summary, stack: m.stack, errorKind: m.kind, stats: m.stats, output: p.output });
       case 'error':
         return this.settle({ kind: 'fault', reason: `the server said ${m.code}: ${m.message}` });
     }
+  }
+
+  /** A reply's snapshot text (or a chunk of it) with its blobs and sources put back; null: damaged (the link is then dead). */
+  private expanded(text: string): string | null {
+    const b = expand(text, (h) => this.mine.get(h));
+    const back = typeof b === 'string' ? b : expandUnits(b.text, (h) => this.units.get(h));
+    if (typeof back === 'string') {
+      this.damaged(back);
+      return null;
+    }
+    return back.text;
+  }
+
+  /** Restore a chunk of a whole snapshot coming back; a restore that fails is dropped (the outcome then carries the text only). */
+  private feedWhole(w: IncomingWhole, chunk: string): void {
+    if (!w.restore) return;
+    const t = performance.now();
+    try {
+      w.restore.feed(chunk);
+    } catch {
+      w.restore = null;
+    }
+    w.busyMs += performance.now() - t;
+  }
+
+  private settleState(output: ConsoleLine[], text: string, stats: OffloadStats, down: number, streamed?: StreamedBack): void {
+    const wire = { up: this.wireUp, down };
+    this.wireUp = 0;
+    this.settle({ kind: 'state', snapshot: text, stats, output, wire, ...(streamed ? { streamed } : {}) });
   }
 
   close(): void {
@@ -413,6 +492,17 @@ export class EdgeLink {
     this.ws.on('error', () => {});
     this.ws.close();
   }
+}
+
+/** A whole snapshot coming back in chunks: the chunks so far, its bytes on the wire, its hash and stats (from its first chunk), and its restore as it comes. */
+interface IncomingWhole {
+  parts: string[];
+  wire: number;
+  sha256: string;
+  stats: OffloadStats;
+  restore: WholeRestore | null;
+  /** Time spent restoring it so far (ms). */
+  busyMs: number;
 }
 
 /** One round trip to the edge, measured on the client. */
@@ -439,6 +529,9 @@ export interface MigrationReport {
   fallback?: string;
   /** Why the trip down was (the edge's OffloadStats.fallbackOut). */
   fallbackDown?: string;
+  /** A whole snapshot that came back in chunks, restored as they arrived: how many, and the restore's time after the last arrived (ms; `restoreMs` is its time in all). */
+  chunksDown?: number;
+  restoreAfterLastMs?: number;
   /** From sending the snapshot to having the reply. */
   roundTripMs: number;
   /** Whole migration: capture start → program running on the client again. */
@@ -581,6 +674,8 @@ export interface EdgeHost {
      * restores them as they come): its link is not HOST_LINK's.
      */
     captureStreamed?(engine: Engine, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void): StreamedCapture;
+    /** A restore fed a whole snapshot coming back in chunks as they arrive (`restore` chunk by chunk; a page's: dom/stream.ts). */
+    restoreStreaming?(): WholeRestore;
   };
 }
 
@@ -602,6 +697,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
       : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host && !host.deltas?.captureStreamed ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
           (l) => {
             ready = l;
+            l.restoreWholeWith(host?.deltas?.restoreStreaming ?? null);
             if (options.auto) {
               policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
               options.onPolicy?.({ policy, ...(options.policy ? {} : { clientMs: clientCalibrationMs, edgeMs: l.calibrationMs }) });
@@ -619,10 +715,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   const input = options.input ?? null;
   /** The next turn's timer is due after the input's horizon: it waits for the input's next span. */
-  const waits = (e: Engine): boolean => {
-    const next = input && e.timers.next();
-    return next ? next.due > input!.horizon(e) : false;
-  };
+  const waits = (e: Engine): boolean => input !== null && waitsPast(e, input.horizon(e));
   /** The app is on the edge though its state is here (an input's span ended there): see `stays` below. */
   let stays = input !== null && pendingMove(engine) === null && placeOf(engine) === 'edge';
   let n = 0;
@@ -783,7 +876,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             agreed = host.deltas.apply(e, snap.state, outcome.snapshot);
             back = e;
           } else {
-            const r = host.deltas.restore(outcome.snapshot);
+            // (one that came in chunks was restored as they came)
+            const r = outcome.streamed?.restored ?? host.deltas.restore(outcome.snapshot);
             back = r.engine;
             agreed = r.state;
           }
@@ -821,7 +915,8 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         n: ++n,
         turn,
         captureMs: t1 - t0,
-        restoreMs: t3 - t2,
+        // (a whole snapshot restored as its chunks came: that restore's time, most of it before t2)
+        restoreMs: outcome.streamed?.restored ? outcome.streamed.restoreMs + (t3 - t2) : t3 - t2,
         bytesUp: Buffer.byteLength(snap.text),
         bytesDown: Buffer.byteLength(outcome.snapshot),
         wireUp: outcome.wire.up,
@@ -832,6 +927,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         deltaDown: isDelta(outcome.snapshot),
         ...(snap.fallback ? { fallback: snap.fallback } : {}),
         ...(typeof outcome.stats.fallbackOut === 'string' ? { fallbackDown: outcome.stats.fallbackOut } : {}),
+        ...(outcome.streamed?.restored ? { chunksDown: outcome.streamed.chunks, restoreAfterLastMs: outcome.streamed.afterLastMs + (t3 - t2) } : {}),
         roundTripMs: t2 - t1,
         totalMs: t3 - t0,
         server: outcome.stats,
@@ -931,5 +1027,5 @@ export function describeMigration(r: MigrationReport): string {
   const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
   const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
-  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown, r.fallbackDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
+  return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown, r.fallbackDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}${r.chunksDown ? ` streamed in ${r.chunksDown} chunks, ${ms(r.restoreAfterLastMs ?? 0)} after the last` : ''}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }

@@ -18,6 +18,9 @@
 //   client → server  abort    { id, reason }                 the capture of a snapshot being streamed failed
 //                                                            half-way: the server drops what it restored
 //                                                            server → client  state   { id, snapshot, sha256, stats }
+//                                                            (a page's whole snapshot over two chunks: its first
+//                                                            chunk with more: true, then state-more { id, data,
+//                                                            last }*; the client restores each as it arrives)
 //                                                                          or guest-error { id, summary, stack, kind }
 //                                                                          or error   { id?, code, message }
 //                                                            server → client  idle    { message }
@@ -32,6 +35,7 @@
 // output made on the server is forwarded as it happens, numbered, and printed by the client only when
 // the state comes back (see client.ts: effects happen once even if the offload fails halfway).
 import { createHash } from 'node:crypto';
+import type { Engine } from '../index';
 
 /** The console level of an uncaught error in a page's listener or timer on the edge (the page goes on; stderr, and the run's exit code is 1). */
 export const UNCAUGHT = 'uncaught';
@@ -100,6 +104,12 @@ export interface OffloadStats {
   restoredAt?: number;
 }
 
+/** The chunk size of streamed snapshots, both ways: 65 536 characters, or $SNAPVM_EDGE_CHUNK (0: no streaming; for experiments). */
+export function defaultChunkChars(): number {
+  const env = Number(process.env.SNAPVM_EDGE_CHUNK);
+  return process.env.SNAPVM_EDGE_CHUNK !== undefined && Number.isSafeInteger(env) && env >= 0 ? env : 65_536;
+}
+
 /**
  * How long an offload runs on the edge at most, besides the app's own requests (an offload message's `turns` and `until`).
  * `turns`: come back after that many event-loop turns even if the app does not ask (automatic offloads);
@@ -109,6 +119,15 @@ export interface OffloadStats {
 export interface RunBounds {
   turns?: number;
   until?: number;
+}
+
+/**
+ * Whether `engine`'s next turn waits past `horizon` (ms of its timer clock): its next timer is due after
+ * it. Both sides stop a bounded span on it: the edge at an offload's `until`, the client at an input's span.
+ */
+export function waitsPast(engine: Pick<Engine, 'timers'>, horizon: number): boolean {
+  const next = engine.timers.next();
+  return next !== undefined && next.due > horizon;
 }
 
 export type ClientMessage =
@@ -123,7 +142,8 @@ export type ClientMessage =
 export type ServerMessage =
   | { type: 'welcome'; v: number; session: number; limits: Limits; calibrationMs?: number; want?: string[] }
   | { type: 'console'; id: number; seq: number; level: string; text: string }
-  | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats }
+  | { type: 'state'; id: number; snapshot: string; sha256: string; stats: OffloadStats; more?: boolean }
+  | { type: 'state-more'; id: number; data: string; last: boolean }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: 'uncaught' | 'unhandled-rejection' | 'syntax'; stats: OffloadStats }
   | { type: 'blobs'; have: string[] }
   | { type: 'idle'; message: string }
@@ -223,6 +243,9 @@ export function parseServerMessage(text: string): ServerMessage | string {
       if (!isId(m.id) || typeof m.snapshot !== 'string' || typeof m.sha256 !== 'string' || !stats) return 'a state without id, snapshot, sha256 or stats';
       return m as unknown as ServerMessage;
     }
+    case 'state-more':
+      if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'a state-more without id, data or last';
+      return m as unknown as ServerMessage;
     case 'guest-error':
       if (!isId(m.id) || typeof m.summary !== 'string' || typeof m.stack !== 'string' || !KINDS.has(m.kind as string) || !parseStats(m.stats)) return 'a guest-error without id, summary, stack, kind or stats';
       return m as unknown as ServerMessage;

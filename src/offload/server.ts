@@ -326,8 +326,15 @@ class Session {
     switch (r.type) {
       case 'console':
         return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
-      case 'state':
-        return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats });
+      case 'state': {
+        const state: ServerMessage = { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats };
+        if (!r.cuts?.length) return this.finish(r.id, state);
+        // (a page's whole snapshot, in chunks of whole lines: the client restores each as it arrives)
+        const chunks = r.cuts.map((end, i) => this.compacted(r.snapshot.slice(i ? r.cuts![i - 1] : 0, end)));
+        this.finish(r.id, { ...state, snapshot: chunks[0]!, more: true }, r.snapshot.length);
+        for (let i = 1; i < chunks.length; i++) this.send({ type: 'state-more', id: r.id, data: chunks[i]!, last: i === chunks.length - 1 });
+        return;
+      }
       case 'guest-error':
         return this.finish(r.id, { type: 'guest-error', id: r.id, summary: r.summary, stack: r.stack, kind: r.kind, stats: r.stats });
       case 'error':
@@ -335,11 +342,12 @@ class Session {
     }
   }
 
-  private finish(id: number, reply: ServerMessage): void {
+  /** The offload's reply (`chars`: of the whole snapshot, when the reply is its first chunk). */
+  private finish(id: number, reply: ServerMessage, chars?: number): void {
     if (this.current?.timer) clearTimeout(this.current.timer);
     const ms = this.current ? performance.now() - this.current.started : 0;
     this.endCurrent();
-    const what = reply.type === 'error' ? `failed: ${reply.code}: ${reply.message}` : reply.type === 'state' ? `done: ${reply.stats.turns} turns, ${reply.stats.runMs.toFixed(0)} ms run, ${reply.snapshot.length} chars back` : `ended with ${reply.type === 'guest-error' ? reply.summary : reply.type}`;
+    const what = reply.type === 'error' ? `failed: ${reply.code}: ${reply.message}` : reply.type === 'state' ? `done: ${reply.stats.turns} turns, ${reply.stats.runMs.toFixed(0)} ms run, ${chars ?? reply.snapshot.length} chars back${reply.more ? ' in chunks' : ''}` : `ended with ${reply.type === 'guest-error' ? reply.summary : reply.type}`;
     this.server.log(`session ${this.id}: offload ${id} ${what} (${ms.toFixed(0)} ms)`);
     this.send(reply);
   }

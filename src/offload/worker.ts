@@ -4,12 +4,12 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, chunkLines, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmPageSteps, warmSteps, warmUp } from './warm';
-import { UNCAUGHT, type ErrorCode, type OffloadStats } from './protocol';
+import { UNCAUGHT, defaultChunkChars, waitsPast, type ErrorCode, type OffloadStats } from './protocol';
 import { isPageSnapshot, fullDoor as dom } from '../dom/light';
 import type { Page } from '../dom/index';
 
@@ -38,7 +38,8 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'ready'; calibrationMs: number }
   | { type: 'console'; id: number; level: string; text: string }
-  | { type: 'state'; id: number; snapshot: string; stats: OffloadStats }
+  /** `cuts`: a page's whole snapshot goes back in chunks that end at these offsets (whole lines; the client restores each as it arrives). */
+  | { type: 'state'; id: number; snapshot: string; stats: OffloadStats; cuts?: number[] }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: GuestError['kind']; stats: OffloadStats }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
@@ -284,7 +285,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const firstTurn = e.loop.turn;
   // a bounded span (a page's step): no timer due after it runs here, whatever the app asks
   const horizon = until === undefined ? Infinity : e.timers.now() + until;
-  const waits = until === undefined ? () => false : () => (e.timers.next()?.due ?? -Infinity) > horizon;
+  const waits = until === undefined ? () => false : () => waitsPast(e, horizon);
   // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
   // budget the program stops there (no guest handler sees it) and the client is told
   let left = stepBudget;
@@ -346,7 +347,11 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   stats.deltaOut = back.kind === 'delta';
   stats.fullBytesOut = back.full.stats.bytes;
   if (back.fallback) stats.fallbackOut = back.fallback;
-  post({ type: 'state', id, snapshot: back.text, stats });
+  // a page that comes back whole (no delta could carry the change) streams as it streamed here
+  const size = defaultChunkChars();
+  const chunks = page && back.kind === 'full' && size > 0 && back.text.length > 2 * size ? chunkLines(back.text, size) : null;
+  let at = 0;
+  post({ type: 'state', id, snapshot: back.text, stats, ...(chunks ? { cuts: chunks.map((c) => (at += c.length)) } : {}) });
 }
 
 /** A client's message arrived: a spare worker stops warming up (worker's end). */

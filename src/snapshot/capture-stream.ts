@@ -16,9 +16,11 @@
 //     first (`create` recurses before it pushes; `unitInfo` pushes `$.unit` before any environment or
 //     closure of the unit uses it), so every line released names only ids of lines released before it.
 // An embedder's program (a page, `host`): its state (the document) is restored before any object and is
-// known only after the walk, so only the head (envelope, format line naming the page, prelude) leaves
-// before the walk, alone and at once: the receiver makes the page from it (dom/stream.ts); the units,
-// the embedder's state and the creations follow the walk, in capture()'s order.
+// known only after the walk, so the head (envelope, format line naming the page, prelude) leaves before
+// the walk, alone and at once: the receiver makes the page from it (dom/stream.ts); the units leave as
+// the walk meets them (they stand before the embedder's state, as in capture()); the embedder's state
+// and the creations follow the walk. (A creation could leave before the state only up to the first that
+// names one of the embedder's objects; on a page that is one of the first few: the window, a node.)
 // What waits for the end of the walk: phases 2–4 (a record or a fill may name what the walk has not met
 // yet; `$.link()` needs every record; integrity levels follow the properties; jobs and timers come last),
 // the module namespaces (made after linking), the stats and the portable section.
@@ -85,7 +87,7 @@ export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (ch
       pendingChars = head.length;
       for (const l of lines) add(l);
       // an embedder's program (a page): the head leaves at once, alone (the receiver makes the page from
-      // it while the walk runs); the rest follows the walk (capture.ts)
+      // it while the walk runs); its units as the walk meets them, the rest after the walk (capture.ts)
       if (options.host && pending.length) flush();
     },
     line: add,

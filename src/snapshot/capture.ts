@@ -1190,7 +1190,23 @@ export class Capture {
       }
       this.drain();
     }
-    return [`$.hostLinks(${lit(JSON.stringify(data))}, [${exprs.join(', ')}]);`];
+    this.linkExprs = exprs;
+    return [this.hostLinksLine(data, exprs)];
+  }
+
+  /** The embedder's links' values as written (`hostLinks`), for a delta's own links line. */
+  private linkExprs: string[] = [];
+
+  private hostLinksLine(data: unknown, exprs: string[]): string {
+    return `$.hostLinks(${lit(JSON.stringify(data))}, [${exprs.join(', ')}]);`;
+  }
+
+  /** `tail` with the embedder's links as a delta carries them (HostCapture.deltaLinks), for delta.ts. */
+  deltaTail(): string[] {
+    const d = this.host?.deltaLinks?.();
+    if (!d) return this.tail;
+    const line = this.hostLinksLine(d.data, d.values.map((i) => this.linkExprs[i]!));
+    return this.tail.map((l) => (l.startsWith('$.hostLinks(') ? line : l));
   }
 
   // ---- roots ----
@@ -1234,11 +1250,13 @@ export class Capture {
     const sink = this.options.sink;
     if (sink) {
       // everything before the objects is known now: the units and objects then go out as they are made;
-      // an embedder's (a page's) state stands before any object and is known only after the walk: then only
-      // the head goes now (a page is born from it), the rest after the walk in capture()'s order
+      // an embedder's (a page's) state stands before any object and is known only after the walk: then the
+      // head goes now (a page is born from it) and the units as they are met (they stand before that state),
+      // the rest after the walk in capture()'s order
       const head = [this.formatLine(), `var $o = [];`, ...this.preludeLines()];
       sink.begin(this.formatOptions(), this.host ? head : [...head, `// 1. objects`]);
-      if (!this.host) this.header.tap = this.creates.tap = (s) => sink.line(s);
+      this.header.tap = (s) => sink.line(s);
+      if (!this.host) this.creates.tap = this.header.tap;
     }
     let runningRef = '';
     if (this.running) {
@@ -1286,9 +1304,9 @@ export class Capture {
     ];
     this.modulesLine = `$.modules([${modules.join(', ')}]);`;
     // (concat, not spread: the engine clears V8's array-iteration protector for the process, iterators.ts)
-    // (a streamed capture handed out everything up to the objects already; with an embedder, up to the units)
-    const objects = this.header.items.concat(hostState, [`// 1. objects`], this.creates.items);
-    const head = sink && !this.host ? [] : sink ? objects : [formatLine, `var $o = [];`].concat(this.prelude, objects);
+    // (a streamed capture handed out everything up to the objects already; with an embedder, up to its state)
+    const objects = hostState.concat([`// 1. objects`], this.creates.items);
+    const head = sink && !this.host ? [] : sink ? objects : [formatLine, `var $o = [];`].concat(this.prelude, this.header.items, objects);
     const body = head
       .concat(
         [`// 2. engine records`],

@@ -347,7 +347,7 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
   lines.push(...pick(cap.finals, (o) => writes(o)));
   lines.push(...moves);
   for (const owner of dropped) if (owner[0] === 'b') lines.push(`$.pristine(${JSON.stringify(owner.slice(1))});`);
-  lines.push('$.clearQueues();', ...cap.tail);
+  lines.push('$.clearQueues();', ...cap.deltaTail());
   const dropObjs = dropped.filter((o) => o[0] === 'o').map(byId);
   const dropRecs = dropped.filter((o) => o[0] === 'r').map(byId);
   if (dropObjs.length || dropRecs.length) lines.push(`$.drop([${dropObjs.join(', ')}], [${dropRecs.join(', ')}]);`);

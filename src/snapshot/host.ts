@@ -39,6 +39,12 @@ export interface HostCapture {
   deltaState?(): unknown;
   /** For a delta, after the walk: why this state of the embedder's must travel whole (null: a delta carries it). */
   noDelta?(): string | null;
+  /**
+   * For a delta, after `links`: the links as a change against the state agreed before (written in the
+   * delta's `$.hostLinks` instead of `links`' data): its data, and the indexes of the `links` values it
+   * keeps, in order. Without it, a delta carries the links whole.
+   */
+  deltaLinks?(): { data: unknown; values: number[] };
   /** For a delta: why a claimed object whose expandos changed cannot be emptied and refilled in place (null: it can; undefined: not the embedder's). */
   notClearable?(o: object): string | null | undefined;
 }
