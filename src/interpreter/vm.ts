@@ -90,6 +90,8 @@ function cannotSet(o: undefined | null, key: unknown): string {
 
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = {};
+/** The call-site cache mark of a native the fast path must not call as it is: RegExp (its pattern modifiers, VM.regExp). */
+const SLOW_NATIVE = {};
 
 /**
  * The `using` declarations' operations on a DisposeCapability kept in three registers of a frame
@@ -1529,7 +1531,7 @@ export class VM {
             let cached: unknown;
             if (sites[pc] === fn) cached = sites[pc + 1];
             else {
-              cached = this.closures.get(fn) ?? NATIVE;
+              cached = this.closures.get(fn) ?? (fn === this.I.RegExp ? SLOW_NATIVE : NATIVE);
               sites[pc] = fn;
               sites[pc + 1] = cached;
             }
@@ -1540,12 +1542,12 @@ export class VM {
               sp -= argc + 2;
               frame.sp = sp;
               frame.pc = ++pc;
-              const result = fn === this.I.RegExp ? this.regExp(args, undefined) : this.R.apply(fn as Function, thisArg, args);
+              const result = this.R.apply(fn as Function, thisArg, args);
               stack[sp++] = result;
               break;
             }
             const rec = cached as Closure;
-            if ((rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
+            if (cached !== SLOW_NATIVE && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
               const nstack = c2.template.slice();
