@@ -102,10 +102,11 @@ function warmupFunction(lexical: boolean): string {
       s = i & one; s = i | one; s = i ^ one; s = i << one; s = i >> one; s = i >>> one; s = i - one; s = i * one;
       var q = i % 3; s = arr[q]; s = vals[q]; s = a[q]; s = f64[q]; s = o[q]; arr[q] = n;
       // each element access site sees arrays of every elements kind (their loads and stores stay generic;
-      // once per pass and engine is enough for that)
+      // once per pass and engine is enough for that). A site that saw the two private engines' arrays only
+      // keeps their maps in the optimized loop, which V8 throws away when those die ("weak objects")
       for (var kk = 0; kk < kinds.length && i === from; kk++) {
         var ka = kinds[kk];
-        s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q];
+        s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q]; try { ka[q](); } catch (e) { s = e; } // (a computed callee: GetElemKeep)
         (function (x, y) { 'use strict'; x[y] = x[y]; s = x[y] = x[y]; })(ka, q);
       }
       (function (x, y) { 'use strict'; x[0] = y; arr[q] = y; o[q] = y; })(arr, n);
