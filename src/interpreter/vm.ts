@@ -66,14 +66,13 @@ EMPTY_LIST.length = 0;
 /** What `loop` returns when it stops to be entered again at `VM.current` (see the call instruction). */
 const REENTER: unique symbol = Symbol('reenter') as never;
 /**
- * Loop back-edges and guest calls between two entries of `loop` (the Jump or call instruction returns
- * REENTER and `run` enters it again at `current`). V8's optimized code of a function serves its next call:
- * without these returns an activation of `loop` running a guest loop, or a tree of guest calls, waits for
- * a second, on-stack-replacement compile of this large function (240–900 ms on a loaded 2-core machine,
- * after the first), and for another after each deoptimization. Not at every call: each return and entry
- * costs (`run`'s own share of closures.js was 11 %).
+ * A guest loop's back-edges between two entries of `loop` (the Jump instruction returns REENTER and `run`
+ * enters it again at the same place). A guest loop without guest calls runs in one activation of `loop`,
+ * and V8's optimized code of a function serves its next call: without these returns the running
+ * activation waits for a second, on-stack-replacement compile of this large function (240–900 ms on a
+ * loaded 2-core machine, after the first), and for another after each deoptimization.
  */
-const REENTER_STEPS = 1024;
+const REENTER_BACK_EDGES = 1024;
 
 /** A sloppy mapped arguments object's link to its function's parameters (V8 keeps them in a realm closure). */
 export interface MappedParams {
@@ -314,8 +313,8 @@ export class VM {
   current: Frame | null = null;
   /** Called at each loop back-edge with the running frame (null: no safe points, the usual case). */
   safepoint: ((frame: Frame) => void) | null = null;
-  /** Back-edges and calls left before the loop returns to be entered again (REENTER_STEPS). */
-  private stepsLeft = 1; // (the first back-edge or call re-enters: the warm-up's engines run that code early)
+  /** Back-edges left before the loop returns to be entered again (REENTER_BACK_EDGES). */
+  private backEdgesLeft = 1; // (the first back-edge re-enters: the warm-up's engines run that code early)
   readonly factories = new Map<string, Function>();
   readonly enterFromHost: (rec: Closure, thisArg: unknown, args: ArrayLike<unknown>, newTarget: unknown) => unknown;
   host!: VMHost;
@@ -1466,9 +1465,9 @@ export class VM {
               frame.env = env;
               this.safepoint(frame);
             }
-            if (--this.stepsLeft <= 0 && target !== 0) {
-              // every REENTER_STEPS back-edges and calls `run` enters the loop again (see REENTER_STEPS)
-              this.stepsLeft = REENTER_STEPS;
+            if (--this.backEdgesLeft <= 0 && target !== 0) {
+              // every REENTER_BACK_EDGES back-edges `run` enters the loop again (see REENTER_BACK_EDGES)
+              this.backEdgesLeft = REENTER_BACK_EDGES;
               frame.pc = target;
               frame.sp = sp;
               frame.env = env;
@@ -1575,14 +1574,9 @@ export class VM {
               frame.sp = sp;
               this.depth++;
               this.current = nf;
-              // Go on with the callee here; every REENTER_STEPS back-edges and calls leave the loop and let
-              // `run` enter it again with the callee (V8's optimized code then serves the next entry, see
-              // REENTER_STEPS), and every call where a safe-point hook waits (a function's entry is one, `run`)
-              if (--this.stepsLeft > 0 && this.safepoint === null) {
-                frame = nf;
-                continue enter;
-              }
-              this.stepsLeft = REENTER_STEPS;
+              // Leave the loop and let `run` enter it again with the callee: V8 then runs every
+              // activation of `loop` briefly, so its optimized code serves the next entry and no
+              // second (on-stack replacement) compilation of this large function is needed.
               return REENTER;
             }
           }
