@@ -93,7 +93,7 @@ t.test('a program long enough for the deferred warm-up sees none of it', async (
 t.test('frames re-entered at loop back-edges keep their state', async (t) => {
   const e = new Engine(quiet);
   const cases: [string, unknown][] = [
-    // a plain loop well past REENTER_BACK_EDGES (1024), nested loops, labels
+    // a plain loop well past REENTER_BACK_EDGES (128), nested loops, labels
     ['var s = 0; for (var i = 0; i < 5000; i++) s += i; s', 12497500],
     ['var c = 0; outer: for (var i = 0; i < 300; i++) { for (var j = 0; j < 300; j++) { if (j > i) continue outer; c++; } } c', 45150],
     ['var k = 0; do { k++; } while (k < 3000); k', 3000],

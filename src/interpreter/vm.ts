@@ -70,9 +70,11 @@ const REENTER: unique symbol = Symbol('reenter') as never;
  * enters it again at the same place). A guest loop without guest calls runs in one activation of `loop`,
  * and V8's optimized code of a function serves its next call: without these returns the running
  * activation waits for a second, on-stack-replacement compile of this large function (240–900 ms on a
- * loaded 2-core machine, after the first), and for another after each deoptimization.
+ * loaded 2-core machine, after the first), and for another after each deoptimization. At 1024 V8 still
+ * made that second compile in most short programs (bench/warmup-ab.js, 2026-11-27: loop compiles 2–3 → 1
+ * in grain, loop, linked and strings at 128, process CPU −7 to −28 %; steady state unchanged, interp-ab 1.01).
  */
-const REENTER_BACK_EDGES = 1024;
+const REENTER_BACK_EDGES = 128;
 
 /** A sloppy mapped arguments object's link to its function's parameters (V8 keeps them in a realm closure). */
 export interface MappedParams {
