@@ -160,7 +160,7 @@ function warmupFunction(lexical: boolean): string {
 })`;
 }
 
-/** The warm-up in a realm no guest code has run in: two passes over all its values. */
+/** The warm-up in a realm no guest code has run in: two passes over all its values (`this;`: a script's top-level this, GlobalThis). */
 export const WARMUP_SOURCE = `this; ${warmupFunction(false)}(0, 1e9, 2);`;
 
 /**
