@@ -70,9 +70,11 @@ const REENTER: unique symbol = Symbol('reenter') as never;
  * enters it again at the same place). A guest loop without guest calls runs in one activation of `loop`,
  * and V8's optimized code of a function serves its next call: without these returns the running
  * activation waits for a second, on-stack-replacement compile of this large function (240–900 ms on a
- * loaded 2-core machine, after the first), and for another after each deoptimization.
+ * loaded 2-core machine, after the first), and for another after each deoptimization. At 1024 V8 still
+ * made that second compile in most short programs (bench/warmup-ab.js, 2026-11-27: loop compiles 2–3 → 1
+ * in grain, loop, linked and strings at 128, process CPU −7 to −28 %; steady state unchanged, interp-ab 1.01).
  */
-const REENTER_BACK_EDGES = 1024;
+const REENTER_BACK_EDGES = 128;
 
 /** A sloppy mapped arguments object's link to its function's parameters (V8 keeps them in a realm closure). */
 export interface MappedParams {
@@ -90,6 +92,8 @@ function cannotSet(o: undefined | null, key: unknown): string {
 
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
 const NATIVE = {};
+/** The call-site cache mark of a native the fast path must not call as it is: RegExp (its pattern modifiers, VM.regExp). */
+const SLOW_NATIVE = {};
 
 /**
  * The `using` declarations' operations on a DisposeCapability kept in three registers of a frame
@@ -1529,7 +1533,7 @@ export class VM {
             let cached: unknown;
             if (sites[pc] === fn) cached = sites[pc + 1];
             else {
-              cached = this.closures.get(fn) ?? NATIVE;
+              cached = this.closures.get(fn) ?? (fn === this.I.RegExp ? SLOW_NATIVE : NATIVE);
               sites[pc] = fn;
               sites[pc + 1] = cached;
             }
@@ -1540,12 +1544,12 @@ export class VM {
               sp -= argc + 2;
               frame.sp = sp;
               frame.pc = ++pc;
-              const result = fn === this.I.RegExp ? this.regExp(args, undefined) : this.R.apply(fn as Function, thisArg, args);
+              const result = this.R.apply(fn as Function, thisArg, args);
               stack[sp++] = result;
               break;
             }
             const rec = cached as Closure;
-            if ((rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
+            if (cached !== SLOW_NATIVE && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
               const c2 = rec.code;
               const regs = c2.paramRegs;
               const nstack = c2.template.slice();

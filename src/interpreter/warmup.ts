@@ -18,7 +18,8 @@
 // operands) is written out in the body rather than picked by the value. Check with `node --trace-deopt-verbose bin/snapvm.js run FILE`:
 // a bailout of `loop` for "Insufficient type feedback" names a line of dist/src/interpreter/vm.js whose
 // instruction this program does not run early enough. test/warmup.test.ts runs it to its end (the engine
-// swallows its errors: a warm-up that throws half-way only shows as those bailouts).
+// swallows its errors: a warm-up that throws half-way only shows as those bailouts) and reads V8's block
+// coverage of `loop` after it: every block but throws and a named few must have run (a miss names its code).
 /**
  * Safe points (loop back-edges and guest function entries) a program runs before the warm-up: V8 marks
  * the loop for optimization after a few hundred iterations of a small guest loop, so the warm-up's
@@ -45,8 +46,8 @@ function warmupFunction(lexical: boolean): string {
   function* gen(x) { yield x; yield* [x, x]; return x; }
   async function af(x, k) { var v = await x; if (k & 1) v = await Promise.resolve(k); return v; }
   class C { constructor(x) { this.x = x; } get g() { return this.x; } set g(v) { this.x = v; } m() { return 1; } static st() { return 2; } }
-  class D extends C { constructor() { super(1); } m() { return super.m() + 1; } }
-  var vals = [1, 2.5, 'x', 3, 0.5, 'yz', 4];
+  class D extends C { constructor() { super(1); } m() { return super.m() + 1; } sm(v) { super.x = v; super['y'] = v; [super.x, super['y']] = [v, v]; } }
+  var vals = [1, 2.5, 'x']; // (a small integer, a fraction, a string: with i, each branch on i & 1, i & 2, i % 3 both ways)
   var kinds = [[1, 2, 3], [1.5, 2.5, 3.5], ['a', 'b', 'c'], [1, , 3], [1.5, , 3.5], [{}, , 'c'], new Array(3), [true, null, 1],
     new Uint8ClampedArray(3), new Uint8Array(3), new Int32Array(3), new Float32Array(3), new Float64Array(3)];
   function fa(x) { return arguments.length + x; }
@@ -54,13 +55,16 @@ function warmupFunction(lexical: boolean): string {
   function fr(x, ...more) { return x + more.length; }
   var mo = { fa: fa };
   var o = { p: 1 }, arr = [1, 2, 3], s = 0, t = '', f64 = new Float64Array(4), i32 = new Int32Array(4);
+  try {
+  // a global var declared by an indirect eval (configurable: deleted below), for DeclareGlobals
+  (0, eval)('var __snapvmWarmup = 0');
   for (var r = 0; r < rounds; r++) {
     for (var i = from; i < to && i < vals.length; i++) {
       var a = vals[i], b = vals[(i + 1) % vals.length], n = i + 0.5;
       // each kind of call and \`new\` twice at one site: the second run takes the site's cached callee
       for (var rr = 0; rr < 2; rr++) {
         s = fa(rr) + fd(rr) + fr(rr, n) + new P(rr, n).m(1) + mo.fa(rr) + Math.max(rr, 1) + new C(rr).m() + new D().g;
-        P.call(o, rr, n); P.apply(o, [rr, n]); s = (function () { return rr; })(); s = [rr].map(fa).length;
+        P.call(o, rr, n); P.apply(o, [rr, n]); s = (function () { return rr; })(); s = [rr].map(fa).length; s = RegExp('a').flags;
       }
       // globals (a script's own let/const too, in a private engine), written and read in the first round
       globalThis.__snapvmWarmup = s; __snapvmWarmup = t; s = __snapvmWarmup; s = typeof __snapvmWarmup; s = typeof __snapvmNone;
@@ -98,10 +102,11 @@ function warmupFunction(lexical: boolean): string {
       s = i & one; s = i | one; s = i ^ one; s = i << one; s = i >> one; s = i >>> one; s = i - one; s = i * one;
       var q = i % 3; s = arr[q]; s = vals[q]; s = a[q]; s = f64[q]; s = o[q]; arr[q] = n;
       // each element access site sees arrays of every elements kind (their loads and stores stay generic;
-      // once per pass and engine is enough for that)
+      // once per pass and engine is enough for that). A site that saw the two private engines' arrays only
+      // keeps their maps in the optimized loop, which V8 throws away when those die ("weak objects")
       for (var kk = 0; kk < kinds.length && i === from; kk++) {
         var ka = kinds[kk];
-        s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q];
+        s = ka[q]; s = ka[q + 0]; ka[q] += 0; ka[q] = ka[q]; try { ka[q](); } catch (e) { s = e; } // (a computed callee: GetElemKeep)
         (function (x, y) { 'use strict'; x[y] = x[y]; s = x[y] = x[y]; })(ka, q);
       }
       (function (x, y) { 'use strict'; x[0] = y; arr[q] = y; o[q] = y; })(arr, n);
@@ -122,27 +127,54 @@ function warmupFunction(lexical: boolean): string {
       for (var k in o) s = k;
       for (var v of arr) s = v;
       (function () { var c = i; return function () { return c++; }; })()();
+      // literals, chained stores, members of members, strings and BigInts as operands, register inc/dec of
+      // non-numbers, outer environments (depth > 0: read, written, TDZ-checked), block environments
+      var bf = false, bt = true; s = bf || bt; s = i > 1 ? false : true;
+      s = o.p = n; var oo = { o: o, a: arr }; s = oo.o.p = n; oo.o.p += 1; oo.o.p++; s = oo.o.m?.(); oo.a[q] += 1; oo.a[q]++; s = oo.a[q];
+      var kobj = [q]; o[kobj] = i; s = o[kobj];
+      var sa = '6' + i, sb = '2'; s = sa - sb; s = sa * sb; s = sa / sb; s = sa % sb; s = sa & sb; s = sa | sb; s = sa ^ sb; s = sa << sb; s = sa >> sb; s = sa >>> sb; s = -sa;
+      var w1 = sa, w2 = sa, w3 = sa, w4 = sa; w1++; w2--; ++w3; --w4; s = w1 + w2 + w3 + w4;
+      var bi = 1n, bj = 1n; s = bi++ + bj--; s = ++bi + --bj; var ob = { b: 1n }; ob.b--; ob.b++; --ob.b; ++ob.b;
+      var ro = oo, fl = [fa]; s = (ro.o?.fa)(1) + (o?.fa)(1) + fl[q - q](i); __snapvmWarmup = undefined; s = __snapvmWarmup;
+      if (a == a) s++; if (a != a) s++; if (a == b) s++; if (a != b) s++;
+      s = (function (x, y) { return y; })(i) + (function () { 'use strict'; return this; }).call(i) + (function () { return this; }).call(i);
+      var bound = fa.bind(null, i); s = bound(n); var gi = gen(a); s = gi.next().value;
+      s = (function () { var tf = () => this.p; return tf(); }).call(o);
+      s = (function tc(x) { 'use strict'; return x > 0 ? tc(x - 1) : x; })(2);
+      s = (function () {
+        var v0 = i, g0 = () => v0;
+        { let w0 = n; var g1 = () => w0; var v0 = a; }
+        let lc = i; var set = () => { lc = n; v0 = lc; return lc; };
+        return function () { return function () { v0 = v0 + 1; return g0() + g1() + set() + v0; }; };
+      })()()();
+      s = (function (step) { var count = i; return function () { count += step; return count; }; })(n)();
+      s = (function () { let lz = i; return function () { var m = n; return function () { m++; lz = lz + m; return lz; }; }; })()()();
+      var dd = new D(); dd.sm(n); s = [oo.o.p, oo.a[q]] = [n, i]; s = ({ z: oo.o.p } = { z: n });
+      for (let li = 0; li < 2; li++) { s = () => li; if (li > 5) break; }
+      switch (0) { case 0: let sy = i; sy = n; s = sy; }
     }
   }
-  delete globalThis.__snapvmWarmup;
+  } finally {
+    delete globalThis.__snapvmWarmup; // (also when it throws: a guest realm's warm-up, WARMUP_SOURCE, leaves nothing)
+  }
 })`;
 }
 
-/** The warm-up in a realm no guest code has run in: two passes over all its values. */
-export const WARMUP_SOURCE = `${warmupFunction(false)}(0, 1e9, 2);`;
+/** The warm-up in a realm no guest code has run in: two passes over all its values (`this;`: a script's top-level this, GlobalThis). */
+export const WARMUP_SOURCE = `this; ${warmupFunction(false)}(0, 1e9, 2);`;
 
 /**
  * The warm-up for a private engine (Engine.deferWarmUp): the script defines the global function
  * `__snapvmWarmupRun(from, to, rounds)`; the engine then calls it for a share of the values at a time.
  */
-export const WARMUP_PRIVATE_SOURCE = `${LEXICAL} var __snapvmWarmupRun = ${warmupFunction(true)};`;
+export const WARMUP_PRIVATE_SOURCE = `${LEXICAL} this; var __snapvmWarmupRun = ${warmupFunction(true)};`;
 
 /**
  * Each call of `__snapvmWarmupRun(from, to, rounds)`, in turn, and which private engine makes it (0 or
  * 1). V8 may start compiling the loop during the first, so it runs every instruction (each kind of call
  * and `new` twice at one site: a site's cache is hit on its second run), with the first value only; the second engine's pass over
  * the same gives each site a second engine's functions and maps; the last takes the other values (their
- * operand types: one engine is enough for those, and each pass costs ~5–15 ms).
+ * operand types: one engine is enough for those; each value costs ~3–5 ms).
  */
 export const WARMUP_SHARES: readonly (readonly [from: number, to: number, rounds: number, engine: 0 | 1])[] = [
   [0, 1, 1, 0],
