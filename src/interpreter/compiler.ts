@@ -2157,7 +2157,7 @@ class FunctionCompiler {
     }
     if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
     // A member reference is its parts in registers (evaluated once) and a get / set instruction.
-    const member = (pushParts: () => void, get: Op, set: Op) => ({
+    const member = (pushParts: () => void, get: number, set: number) => ({
       load: () => {
         pushParts();
         this.pos(t);
@@ -2173,21 +2173,27 @@ class FunctionCompiler {
       },
     });
     if (t.object.type === 'Super') {
-      // GetThisBinding comes first: an uninitialized `this` throws before the key is evaluated
-      const self = this.reg(), home = this.reg(), key = this.reg();
+      // https://tc39.es/ecma262/#sec-makesuperpropertyreference: GetThisBinding comes first (an
+      // uninitialized `this` throws before the key is evaluated), then the key's value, then
+      // GetSuperBase, once: the reference's get and set both use that base, whatever the key's
+      // conversion or the right-hand side does to the home object's prototype afterwards.
+      const self = this.reg(), base = this.reg(), key = this.reg();
       this.getVar(THIS);
       this.emit(Op.SetReg, self);
       this.getVar(HOME);
-      this.emit(Op.SetReg, home);
-      // (a plain store leaves the key to SetSuper, which reads the base first; a read-modify-write
-      // converts it here, once, as its get and set must see the same key)
-      this.propertyKey(t, !storeOnly);
+      this.propertyKey(t, false);
+      this.emit(Op.Swap);
+      this.emit(ExtOp.SuperBase);
+      this.emit(Op.SetReg, base);
+      // (a plain store leaves the key to SetSuperRef's PutValue; a read-modify-write converts it here,
+      // once, after GetValue's check of the base, as its get and set must see the same key)
+      if (!storeOnly) this.emit(ExtOp.RefKey, base);
       this.emit(Op.SetReg, key);
       return member(() => {
-        this.emit(Op.GetReg, home);
+        this.emit(Op.GetReg, base);
         this.emit(Op.GetReg, key);
         this.emit(Op.GetReg, self);
-      }, Op.GetSuper, Op.SetSuper);
+      }, ExtOp.GetSuperRef, ExtOp.SetSuperRef);
     }
     const obj = this.reg();
     this.expression(t.object);
@@ -2646,6 +2652,12 @@ export const enum ExtOp {
   PreDecReg = Op.Last + 59,
   /** o key v -> : `SetElemRaw; Pop` (an element assignment as a statement) */
   SetElemPop = Op.Last + 60,
+  /** home -> base: GetSuperBase (home.[[GetPrototypeOf]]()) of a super reference kept in a register */
+  SuperBase = Op.Last + 61,
+  /** base key this -> v: GetValue of a super reference whose base SuperBase resolved */
+  GetSuperRef = Op.Last + 62,
+  /** base key this v -> v: PutValue of a super reference whose base SuperBase resolved */
+  SetSuperRef = Op.Last + 63,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */

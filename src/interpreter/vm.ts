@@ -2419,6 +2419,28 @@ export class VM {
           stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
           break;
         }
+        case ExtOp.SuperBase: stack[sp - 1] = this.R.getPrototypeOf(stack[sp - 1] as object); break;
+        case ExtOp.GetSuperRef: {
+          const thisv = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          const base = stack[sp - 1];
+          frame.sp = sp + 2;
+          if (base === null) this.getPrimitive(base, key);
+          stack[sp - 1] = this.R.get(base as object, key, thisv);
+          break;
+        }
+        case ExtOp.SetSuperRef: {
+          const v = stack[--sp];
+          const thisv = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          const base = stack[sp - 1];
+          frame.sp = sp + 3;
+          if (base === null) this.throwError('TypeError', 'Cannot set properties of null');
+          // (the message names a key only when it is one already: converting it again would run guest code twice)
+          if (!this.R.set(base as object, key, v, thisv) && strict) this.throwError('TypeError', typeof key === 'string' || typeof key === 'symbol' ? `Cannot assign to read only property '${String(key)}' of object` : 'Cannot assign to read only property of object');
+          stack[sp - 1] = v;
+          break;
+        }
         case ExtOp.GetNameRef: {
           const name = consts[ops[pc++]!] as string;
           const ref = stack[ops[pc++]!];
