@@ -939,10 +939,20 @@ class FunctionCompiler {
    * itself, and calls in tail position replace this frame when proper tail calls are on.
    */
   private tailReturn(e: Node): void {
-    if (this.inTailPosition() && e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !(e.callee.type === 'Identifier' && e.callee.name === 'eval') && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
+    if (this.inTailPosition() && e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
       this.callee(e.callee);
       for (const a of e.arguments) this.expression(a);
       this.pos(e);
+      if (e.callee.type === 'Identifier' && e.callee.name === 'eval') {
+        // https://tc39.es/ecma262/#sec-function-calls-runtime-semantics-evaluation: only %eval% itself
+        // makes a direct eval (never a tail call); any other function named eval is called as a tail call
+        const tail = this.label();
+        this.emit(ExtOp.IsEvalCallee, e.arguments.length);
+        this.jump(Op.JumpIfFalse, tail);
+        this.emit(Op.DirectEval, e.arguments.length, this.evalSiteFlags());
+        this.emit(Op.Return);
+        this.place(tail);
+      }
       this.nameCallee(e.callee);
       this.emit(Op.TailCall, e.arguments.length);
       this.emit(Op.Return);
@@ -2658,6 +2668,8 @@ export const enum ExtOp {
   GetSuperRef = Op.Last + 62,
   /** base key this v -> v: PutValue of a super reference whose base SuperBase resolved */
   SetSuperRef = Op.Last + 63,
+  /** argc: f this args -> f this args bool: whether f (below argc arguments and this) is %eval% */
+  IsEvalCallee = Op.Last + 64,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2667,7 +2679,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1, [ExtOp.IsEvalCallee]: 1,
   [ExtOp.AddInt]: 1, [ExtOp.SubInt]: 1, [ExtOp.MulInt]: 1, [ExtOp.BitAndInt]: 1, [ExtOp.BitOrInt]: 1, [ExtOp.ShlInt]: 1, [ExtOp.ShrInt]: 1, [ExtOp.UShrInt]: 1,
   [ExtOp.GetRegElem]: 2, [ExtOp.JumpIfNotLtInt]: 2, [ExtOp.JumpIfNotLeInt]: 2, [ExtOp.JumpIfNotGtInt]: 2, [ExtOp.JumpIfNotGeInt]: 2,
   [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1, [ExtOp.PreIncReg]: 1, [ExtOp.PreDecReg]: 1,

@@ -359,6 +359,7 @@ function analyse(code: Code): Verified {
         case Op.GetSuper: popN(3); push(Kind.Value); break;
         case Op.SetSuper: case ExtOp.SetSuperRef: popN(4); push(Kind.Value); break;
         case ExtOp.GetSuperRef: popN(3); push(Kind.Value); break;
+        case ExtOp.IsEvalCallee: push(Kind.Value); break;
         case Op.RunFieldInit: popN(2); break;
         case ExtOp.ClassElement: reg(b), popN(3); break; // kind ctorReg: target key init ->
         case ExtOp.DefinePrivateMethod: reg(ops[pc + 3]!), popN(2); break; // kind static ctorReg: target pn f -> target

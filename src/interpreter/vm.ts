@@ -2419,6 +2419,7 @@ export class VM {
           stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
           break;
         }
+        case ExtOp.IsEvalCallee: { const argc = ops[pc++]!; stack[sp] = stack[sp - argc - 2] === this.evalFunction; sp++; break; }
         case ExtOp.SuperBase: stack[sp - 1] = this.R.getPrototypeOf(stack[sp - 1] as object); break;
         case ExtOp.GetSuperRef: {
           const thisv = stack[--sp];
