@@ -417,6 +417,12 @@ class FunctionCompiler {
     return this.opts.dynamicOuter ? 'dynamic' : 'global';
   }
 
+  /** Whether a scope around the code being compiled declares `name` (a global one included). */
+  private declaredAbove(name: string): boolean {
+    for (let s: Scope | null = this.scope; s; s = s.parent) if (s.decls.has(name)) return true;
+    return false;
+  }
+
   private getVar(name: string, node?: Node): void {
     const r = this.resolve(name);
     if (name.startsWith('%') && r === 'global') {
@@ -2151,8 +2157,11 @@ class FunctionCompiler {
    */
   private reference(t: Node, storeOnly = false): { load: () => void; store: () => void } {
     if (t.type === 'Identifier') {
-      if (this.resolve(t.name) === 'dynamic') {
-        // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it
+      const r = this.resolve(t.name);
+      // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it;
+      // so is a strict store to a global name this unit does not declare, which stays unresolvable (a
+      // ReferenceError) even when the RHS makes it
+      if (r === 'dynamic' || (r === 'global' && storeOnly && this.scope.strict && !this.declaredAbove(t.name))) {
         const ref = this.reg(), k = this.k(t.name);
         this.emit(ExtOp.ResolveNameRef, k, ref);
         return { load: () => this.emit(ExtOp.GetNameRef, k, ref), store: () => this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0) };
@@ -2626,7 +2635,7 @@ export const enum ExtOp {
   UsingDispose = Op.Last + 36,
   /** r: e -> : a rejected disposal joins the error so far of the `using` list in registers r.. */
   UsingJoin = Op.Last + 37,
-  /** k r: -> : resolve the name k once into register r (VM.resolveRef), for a compound assignment or update of a dynamic name */
+  /** k r: -> : resolve the name k once into register r (VM.resolveRef: null when unresolvable), for a compound assignment or update of a dynamic name, or a strict store to an undeclared global one */
   ResolveNameRef = Op.Last + 38,
   /** k r: -> v: GetValue of the name k resolved in register r */
   GetNameRef = Op.Last + 39,

@@ -946,7 +946,9 @@ export class VM {
    */
   resolveRef(env: Env | null, name: string): unknown {
     const r = this.lookup(env, name);
-    if (r === null) return undefined;
+    // null: unresolvable (https://tc39.es/ecma262/#sec-putvalue: a strict PutValue throws even when the
+    // right-hand side has made the name since)
+    if (r === null) return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
     if ('object' in r) return r.object;
     let d = 0;
     for (let e = env; e; e = e.parent, d++) if ('env' in r ? e === r.env : e.extra?.get(name) === r.cell) return d;
@@ -955,7 +957,7 @@ export class VM {
 
   /** The binding a `resolveRef` answer names, seen from the same environment (null: the global one). */
   private refBinding(env: Env | null, ref: unknown, name: string): ReturnType<VM['lookup']> {
-    if (ref === undefined) return null;
+    if (ref === undefined || ref === null) return null;
     if (typeof ref !== 'number') return { object: ref };
     let e = env;
     for (let i = 0; i < ref && e; i++) e = e.parent;
@@ -2454,6 +2456,7 @@ export class VM {
           const ref = stack[ops[pc++]!];
           const s = ops[pc++]! === 1;
           frame.sp = sp;
+          if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
           this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
           break;
         }
