@@ -22,7 +22,7 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
   installMisc(engine, ops);
   installDateSetters(engine, ops);
-  installArgumentsKeys(engine);
+  installArgumentsKeys(engine, ops);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
