@@ -2368,7 +2368,14 @@ class FunctionCompiler {
       this.emit(Op.GetReg, mode);
       // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value)
       this.emit(Op.YieldStarStep, this.kind === 'asyncGenerator' ? 1 : 0);
+      const returnNow = this.label();
       if (this.kind === 'asyncGenerator') {
+        // flag 3: a return with no `return` method on the iterator: the value itself, awaited once at `ret`
+        this.emit(Op.Swap);
+        this.emit(Op.Dup);
+        this.emit(Op.Int, 3);
+        this.jump(Op.JumpIfStrictEq, returnNow);
+        this.emit(Op.Swap);
         // The step pushed the mode and a promise-ish result to await; the check takes both
         this.emit(Op.Await);
         const ok = this.label();
@@ -2394,7 +2401,27 @@ class FunctionCompiler {
       // resumed: value kind
       this.emit(Op.SetReg, mode);
       this.emit(Op.SetReg, received);
+      if (this.kind === 'asyncGenerator') {
+        // https://tc39.es/ecma262/#sec-asyncgeneratoryield steps 9-10: a return resumption awaits its value
+        // first (a rejection makes it a throw into the inner iterator), then asks the iterator's `return`
+        this.emit(Op.GetReg, mode);
+        this.emit(Op.Int, 2);
+        this.jump(Op.JumpIfNotStrictEq, loop);
+        this.emit(Op.GetReg, received);
+        this.emit(Op.Await);
+        this.emit(Op.SetReg, mode);
+        this.emit(Op.SetReg, received);
+        this.emit(Op.GetReg, mode);
+        this.emit(Op.Int, 0);
+        this.jump(Op.JumpIfNotStrictEq, loop);
+        this.emit(Op.Int, 2);
+        this.emit(Op.SetReg, mode);
+      }
       this.jump(Op.Jump, loop);
+      if (this.kind === 'asyncGenerator') {
+        this.place(returnNow);
+        this.emit(Op.Pop);
+      }
       this.place(ret);
       this.emitReturnValue(() => {}, true);
       this.place(done);

@@ -2617,7 +2617,8 @@ export class VM {
     } else {
       const ret = this.getV(iterator, 'return');
       if (ret === undefined || ret === null) {
-        if (isAsync) return { value: this.host.promiseResolve(this.iterResult(received, true)), flag: 2 };
+        // (async: flag 3, the value returned as it is; the compiled code awaits it once, yield* step 7.c.iii)
+        if (isAsync) return { value: received, flag: 3 };
         return { value: received, flag: 2 };
       }
       r = this.R.apply(ret as Function, iterator, [received]);
