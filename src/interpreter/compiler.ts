@@ -2366,7 +2366,8 @@ class FunctionCompiler {
       this.emit(Op.GetReg, it);
       this.emit(Op.GetReg, received);
       this.emit(Op.GetReg, mode);
-      // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value)
+      // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value),
+      // 3 (async) a return with no inner `return` method (the value as it is)
       this.emit(Op.YieldStarStep, this.kind === 'asyncGenerator' ? 1 : 0);
       const returnNow = this.label();
       if (this.kind === 'asyncGenerator') {
