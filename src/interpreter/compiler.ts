@@ -417,6 +417,12 @@ class FunctionCompiler {
     return this.opts.dynamicOuter ? 'dynamic' : 'global';
   }
 
+  /** Whether a scope around the code being compiled declares `name` (a global one included). */
+  private declaredAbove(name: string): boolean {
+    for (let s: Scope | null = this.scope; s; s = s.parent) if (s.decls.has(name)) return true;
+    return false;
+  }
+
   private getVar(name: string, node?: Node): void {
     const r = this.resolve(name);
     if (name.startsWith('%') && r === 'global') {
@@ -939,10 +945,20 @@ class FunctionCompiler {
    * itself, and calls in tail position replace this frame when proper tail calls are on.
    */
   private tailReturn(e: Node): void {
-    if (this.inTailPosition() && e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !(e.callee.type === 'Identifier' && e.callee.name === 'eval') && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
+    if (this.inTailPosition() && e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
       this.callee(e.callee);
       for (const a of e.arguments) this.expression(a);
       this.pos(e);
+      if (e.callee.type === 'Identifier' && e.callee.name === 'eval') {
+        // https://tc39.es/ecma262/#sec-function-calls-runtime-semantics-evaluation: only %eval% itself
+        // makes a direct eval (never a tail call); any other function named eval is called as a tail call
+        const tail = this.label();
+        this.emit(ExtOp.IsEvalCallee, e.arguments.length);
+        this.jump(Op.JumpIfFalse, tail);
+        this.emit(Op.DirectEval, e.arguments.length, this.evalSiteFlags());
+        this.emit(Op.Return);
+        this.place(tail);
+      }
       this.nameCallee(e.callee);
       this.emit(Op.TailCall, e.arguments.length);
       this.emit(Op.Return);
@@ -2141,8 +2157,11 @@ class FunctionCompiler {
    */
   private reference(t: Node, storeOnly = false): { load: () => void; store: () => void } {
     if (t.type === 'Identifier') {
-      if (this.resolve(t.name) === 'dynamic') {
-        // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it
+      const r = this.resolve(t.name);
+      // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it;
+      // so is a strict store to a global name this unit does not declare, which stays unresolvable (a
+      // ReferenceError) even when the RHS makes it
+      if (r === 'dynamic' || (r === 'global' && storeOnly && this.scope.strict && !this.declaredAbove(t.name))) {
         const ref = this.reg(), k = this.k(t.name);
         this.emit(ExtOp.ResolveNameRef, k, ref);
         return { load: () => this.emit(ExtOp.GetNameRef, k, ref), store: () => this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0) };
@@ -2157,7 +2176,7 @@ class FunctionCompiler {
     }
     if (t.type !== 'MemberExpression') this.error('Invalid left-hand side in assignment', t);
     // A member reference is its parts in registers (evaluated once) and a get / set instruction.
-    const member = (pushParts: () => void, get: Op, set: Op) => ({
+    const member = (pushParts: () => void, get: number, set: number) => ({
       load: () => {
         pushParts();
         this.pos(t);
@@ -2173,21 +2192,27 @@ class FunctionCompiler {
       },
     });
     if (t.object.type === 'Super') {
-      // GetThisBinding comes first: an uninitialized `this` throws before the key is evaluated
-      const self = this.reg(), home = this.reg(), key = this.reg();
+      // https://tc39.es/ecma262/#sec-makesuperpropertyreference: GetThisBinding comes first (an
+      // uninitialized `this` throws before the key is evaluated), then the key's value, then
+      // GetSuperBase, once: the reference's get and set both use that base, whatever the key's
+      // conversion or the right-hand side does to the home object's prototype afterwards.
+      const self = this.reg(), base = this.reg(), key = this.reg();
       this.getVar(THIS);
       this.emit(Op.SetReg, self);
       this.getVar(HOME);
-      this.emit(Op.SetReg, home);
-      // (a plain store leaves the key to SetSuper, which reads the base first; a read-modify-write
-      // converts it here, once, as its get and set must see the same key)
-      this.propertyKey(t, !storeOnly);
+      this.propertyKey(t, false);
+      this.emit(Op.Swap);
+      this.emit(ExtOp.SuperBase);
+      this.emit(Op.SetReg, base);
+      // (a plain store leaves the key to SetSuperRef's PutValue; a read-modify-write converts it here,
+      // once, after GetValue's check of the base, as its get and set must see the same key)
+      if (!storeOnly) this.emit(ExtOp.RefKey, base);
       this.emit(Op.SetReg, key);
       return member(() => {
-        this.emit(Op.GetReg, home);
+        this.emit(Op.GetReg, base);
         this.emit(Op.GetReg, key);
         this.emit(Op.GetReg, self);
-      }, Op.GetSuper, Op.SetSuper);
+      }, ExtOp.GetSuperRef, ExtOp.SetSuperRef);
     }
     const obj = this.reg();
     this.expression(t.object);
@@ -2341,9 +2366,17 @@ class FunctionCompiler {
       this.emit(Op.GetReg, it);
       this.emit(Op.GetReg, received);
       this.emit(Op.GetReg, mode);
-      // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value)
+      // YieldStarStep: calls next/throw/return; pushes [result, flag] flag: 0 yield value, 1 done (value), 2 return(value),
+      // 3 (async) a return with no inner `return` method (the value as it is)
       this.emit(Op.YieldStarStep, this.kind === 'asyncGenerator' ? 1 : 0);
+      const returnNow = this.label();
       if (this.kind === 'asyncGenerator') {
+        // flag 3: a return with no `return` method on the iterator: the value itself, awaited once at `ret`
+        this.emit(Op.Swap);
+        this.emit(Op.Dup);
+        this.emit(Op.Int, 3);
+        this.jump(Op.JumpIfStrictEq, returnNow);
+        this.emit(Op.Swap);
         // The step pushed the mode and a promise-ish result to await; the check takes both
         this.emit(Op.Await);
         const ok = this.label();
@@ -2369,7 +2402,27 @@ class FunctionCompiler {
       // resumed: value kind
       this.emit(Op.SetReg, mode);
       this.emit(Op.SetReg, received);
+      if (this.kind === 'asyncGenerator') {
+        // https://tc39.es/ecma262/#sec-asyncgeneratoryield steps 9-10: a return resumption awaits its value
+        // first (a rejection makes it a throw into the inner iterator), then asks the iterator's `return`
+        this.emit(Op.GetReg, mode);
+        this.emit(Op.Int, 2);
+        this.jump(Op.JumpIfNotStrictEq, loop);
+        this.emit(Op.GetReg, received);
+        this.emit(Op.Await);
+        this.emit(Op.SetReg, mode);
+        this.emit(Op.SetReg, received);
+        this.emit(Op.GetReg, mode);
+        this.emit(Op.Int, 0);
+        this.jump(Op.JumpIfNotStrictEq, loop);
+        this.emit(Op.Int, 2);
+        this.emit(Op.SetReg, mode);
+      }
       this.jump(Op.Jump, loop);
+      if (this.kind === 'asyncGenerator') {
+        this.place(returnNow);
+        this.emit(Op.Pop);
+      }
       this.place(ret);
       this.emitReturnValue(() => {}, true);
       this.place(done);
@@ -2610,7 +2663,7 @@ export const enum ExtOp {
   UsingDispose = Op.Last + 36,
   /** r: e -> : a rejected disposal joins the error so far of the `using` list in registers r.. */
   UsingJoin = Op.Last + 37,
-  /** k r: -> : resolve the name k once into register r (VM.resolveRef), for a compound assignment or update of a dynamic name */
+  /** k r: -> : resolve the name k once into register r (VM.resolveRef: null when unresolvable), for a compound assignment or update of a dynamic name, or a strict store to an undeclared global one */
   ResolveNameRef = Op.Last + 38,
   /** k r: -> v: GetValue of the name k resolved in register r */
   GetNameRef = Op.Last + 39,
@@ -2646,6 +2699,14 @@ export const enum ExtOp {
   PreDecReg = Op.Last + 59,
   /** o key v -> : `SetElemRaw; Pop` (an element assignment as a statement) */
   SetElemPop = Op.Last + 60,
+  /** home -> base: GetSuperBase (home.[[GetPrototypeOf]]()) of a super reference kept in a register */
+  SuperBase = Op.Last + 61,
+  /** base key this -> v: GetValue of a super reference whose base SuperBase resolved */
+  GetSuperRef = Op.Last + 62,
+  /** base key this v -> v: PutValue of a super reference whose base SuperBase resolved */
+  SetSuperRef = Op.Last + 63,
+  /** argc: f this args -> f this args bool: whether f (below argc arguments and this) is %eval% */
+  IsEvalCallee = Op.Last + 64,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2655,7 +2716,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1, [ExtOp.IsEvalCallee]: 1,
   [ExtOp.AddInt]: 1, [ExtOp.SubInt]: 1, [ExtOp.MulInt]: 1, [ExtOp.BitAndInt]: 1, [ExtOp.BitOrInt]: 1, [ExtOp.ShlInt]: 1, [ExtOp.ShrInt]: 1, [ExtOp.UShrInt]: 1,
   [ExtOp.GetRegElem]: 2, [ExtOp.JumpIfNotLtInt]: 2, [ExtOp.JumpIfNotLeInt]: 2, [ExtOp.JumpIfNotGtInt]: 2, [ExtOp.JumpIfNotGeInt]: 2,
   [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1, [ExtOp.PreIncReg]: 1, [ExtOp.PreDecReg]: 1,

@@ -347,12 +347,22 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
   };
   host.createAsyncFromSyncIterator = (sync: { iterator: any; next: any; done: boolean }) => {
     const obj = realm.intrinsics.objectCreate(realm.intrinsics.AsyncIteratorPrototype) as any;
-    const wrap = (r: any) => {
-      const cap = promises().newPromise();
+    // https://tc39.es/ecma262/#sec-asyncfromsynciteratorcontinuation: the unwrapping reaction settles the
+    // promise returned (step 12's PerformPromiseThen with promiseCapability), not a promise it is resolved with
+    // (that took two more ticks and a `then` lookup)
+    // (closeOnRejection, next and throw: a value whose PromiseResolve throws closes the sync iterator first)
+    const wrap = (r: any, closeOnRejection = true) => {
       try {
         if (r === null || (typeof r !== 'object' && typeof r !== 'function')) vm.throwError('TypeError', 'iterator result is not an object');
         const done = !!realm.ops.get(r, 'done');
-        const p = promises().promiseResolve(promises().Promise, realm.ops.get(r, 'value'));
+        const value = realm.ops.get(r, 'value');
+        let p: object;
+        try {
+          p = promises().promiseResolve(promises().Promise, value);
+        } catch (e) {
+          if (!done && closeOnRejection) vm.iteratorCloseOnThrow(sync);
+          throw e;
+        }
         const onF = realm.native('', 1, (_t, a) => vm.iterResult(a[0], done));
         const onR = done
           ? undefined
@@ -364,12 +374,12 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
               }
               throw a[0];
             });
-        const chained = promises().performPromiseThen(p, onF, onR, promises().newPromiseCapability(promises().Promise, false));
-        cap.resolve(chained);
+        return promises().performPromiseThen(p, onF, onR, promises().newPromiseCapability(promises().Promise, false))!;
       } catch (e) {
+        const cap = promises().newPromise();
         cap.reject(vm.toGuest(e));
+        return cap.promise;
       }
-      return cap.promise;
     };
     realm.defineNative(obj, 'next', 1, (_t, a) => {
       try {
@@ -388,7 +398,7 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
           cap.resolve(vm.iterResult(a[0], true));
           return cap.promise;
         }
-        return wrap(realm.R.apply(ret as Function, sync.iterator, a.length ? [a[0]] : []));
+        return wrap(realm.R.apply(ret as Function, sync.iterator, a.length ? [a[0]] : []), false);
       } catch (e) {
         const cap = promises().newPromise();
         cap.reject(vm.toGuest(e));
@@ -399,7 +409,8 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
       try {
         const th = vm.getV(sync.iterator, 'throw');
         if (th === undefined || th === null) {
-          vm.iteratorCloseOnThrow(sync);
+          // IteratorClose with a normal completion: an error of `return` rejects instead of the TypeError
+          vm.iteratorClose(sync);
           vm.throwError('TypeError', "The iterator does not provide a 'throw' method");
         }
         return wrap(realm.R.apply(th as Function, sync.iterator, a.length ? [a[0]] : []));

@@ -357,14 +357,7 @@ export class ModuleLoader {
     if (m.namespace) return m.namespace;
     const vm = this.engine.vm;
     const cells = new Map<string, ImportCell>();
-    for (const name of [...this.exportedNames(m, new Set())].sort()) {
-      const r = this.resolveExport(m, name);
-      if (r && r !== 'ambiguous') cells.set(name, r);
-    }
     const target = this.engine.realm.intrinsics.objectCreate(null);
-    for (const name of cells.keys()) Object.defineProperty(target, name, { value: undefined, writable: true, enumerable: true, configurable: false });
-    Object.defineProperty(target, Symbol.toStringTag, { value: 'Module', writable: false, enumerable: false, configurable: false });
-    Object.preventExtensions(target);
     const read = (key: string) => vm.readImport(cells.get(key)!);
     const handler: ProxyHandler<object> = {
       get: (t, key) => (typeof key === 'symbol' ? Reflect.get(t, key) : cells.has(key) ? read(key) : undefined),
@@ -390,7 +383,16 @@ export class ModuleLoader {
       preventExtensions: () => true,
     };
     const ns = new this.RealmProxy(target, handler);
+    // (the namespace exists before its exports are resolved: one may be this very namespace, `export * as
+    // ns from './self.js'`; no guest code runs until it is complete)
     m.namespace = ns;
+    for (const name of [...this.exportedNames(m, new Set())].sort()) {
+      const r = this.resolveExport(m, name);
+      if (r && r !== 'ambiguous') cells.set(name, r);
+    }
+    for (const name of cells.keys()) Object.defineProperty(target, name, { value: undefined, writable: true, enumerable: true, configurable: false });
+    Object.defineProperty(target, Symbol.toStringTag, { value: 'Module', writable: false, enumerable: false, configurable: false });
+    Object.preventExtensions(target);
     return ns;
   }
 

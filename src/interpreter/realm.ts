@@ -1,6 +1,7 @@
 // The guest realm: a node:vm context whose V8 built-ins serve guest code, an ordinary global object
 // (the context's own global sits behind slow interceptors, DESIGN.md), and the means to make
 // functions that live in that realm while their behaviour is the host's (natives) or the VM's (closures).
+import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 
 /** How a native behaves: receives the raw `this`, the guest arguments and `new.target`. */
@@ -167,6 +168,21 @@ const STANDARD_GLOBALS: ReadonlySet<string> = new Set([
   'Iterator', 'Float16Array', 'SuppressedError', 'DisposableStack', 'AsyncDisposableStack',
 ]);
 
+/**
+ * The guest realm's context. JSON.parse source text access (JSON.rawJSON, JSON.isRawJSON, the reviver's
+ * context argument: https://tc39.es/proposal-json-parse-with-source/) is V8's own behind
+ * --harmony-json-parse-with-source in Node 20 (on by default from V8 11.4): V8 installs it when it makes a
+ * context and JSON.parse reads the flag when it runs, so where a fresh context lacks it the flag is set for
+ * the process (host contexts made later get it too; nothing else changes) and the context made again.
+ */
+function createGuestContext(): vm.Context {
+  const make = () => vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: true } });
+  const context = make();
+  if (vm.runInContext('typeof JSON.rawJSON', context) === 'function') return context;
+  v8.setFlagsFromString('--harmony-json-parse-with-source');
+  return make();
+}
+
 export class Realm {
   readonly context: vm.Context;
   /** The guest's global object: an ordinary object of the realm holding the built-ins (or, after adoptGlobal, an embedder's object such as a DOM window). */
@@ -179,12 +195,15 @@ export class Realm {
   readonly R: typeof Reflect;
   readonly ops: RealmOps;
   private readonly evalInRealm: (src: string) => any;
+  /** The realm's JSON.isRawJSON as made (the snapshot room asks it; it runs no guest code), if V8 has it. */
+  readonly isRawJSON: ((o: unknown) => boolean) | undefined;
 
   constructor() {
-    this.context = vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: true } });
+    this.context = createGuestContext();
     const run = (src: string) => vm.runInContext(src, this.context);
     this.evalInRealm = run;
     const ctxGlobal = run('globalThis');
+    this.isRawJSON = ctxGlobal.JSON.isRawJSON;
     const ArrayValues = run('Array.prototype[Symbol.iterator]');
     this.intrinsics = {
       Object: ctxGlobal.Object,

@@ -335,7 +335,7 @@ function analyse(code: Code): Verified {
           break;
         }
         case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
-        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish: case ExtOp.RefKey:
+        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish: case ExtOp.RefKey: case ExtOp.SuperBase:
           pop();
           push(Kind.Value);
           break;
@@ -357,7 +357,9 @@ function analyse(code: Code): Verified {
         case Op.CopyDataProps: case Op.SetProtoLiteral: pop(); break; // o src -> o
         case ExtOp.ObjectRest: popN(2); push(Kind.Value); break; // src excluded(list) -> target
         case Op.GetSuper: popN(3); push(Kind.Value); break;
-        case Op.SetSuper: popN(4); push(Kind.Value); break;
+        case Op.SetSuper: case ExtOp.SetSuperRef: popN(4); push(Kind.Value); break;
+        case ExtOp.GetSuperRef: popN(3); push(Kind.Value); break;
+        case ExtOp.IsEvalCallee: push(Kind.Value); break;
         case Op.RunFieldInit: popN(2); break;
         case ExtOp.ClassElement: reg(b), popN(3); break; // kind ctorReg: target key init ->
         case ExtOp.DefinePrivateMethod: reg(ops[pc + 3]!), popN(2); break; // kind static ctorReg: target pn f -> target

@@ -950,7 +950,9 @@ export class VM {
    */
   resolveRef(env: Env | null, name: string): unknown {
     const r = this.lookup(env, name);
-    if (r === null) return undefined;
+    // null: unresolvable (https://tc39.es/ecma262/#sec-putvalue: a strict PutValue throws even when the
+    // right-hand side has made the name since)
+    if (r === null) return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
     if ('object' in r) return r.object;
     let d = 0;
     for (let e = env; e; e = e.parent, d++) if ('env' in r ? e === r.env : e.extra?.get(name) === r.cell) return d;
@@ -959,7 +961,7 @@ export class VM {
 
   /** The binding a `resolveRef` answer names, seen from the same environment (null: the global one). */
   private refBinding(env: Env | null, ref: unknown, name: string): ReturnType<VM['lookup']> {
-    if (ref === undefined) return null;
+    if (ref === undefined || ref === null) return null;
     if (typeof ref !== 'number') return { object: ref };
     let e = env;
     for (let i = 0; i < ref && e; i++) e = e.parent;
@@ -2423,6 +2425,29 @@ export class VM {
           stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
           break;
         }
+        case ExtOp.IsEvalCallee: { const argc = ops[pc++]!; stack[sp] = stack[sp - argc - 2] === this.evalFunction; sp++; break; }
+        case ExtOp.SuperBase: stack[sp - 1] = this.R.getPrototypeOf(stack[sp - 1] as object); break;
+        case ExtOp.GetSuperRef: {
+          const thisv = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          const base = stack[sp - 1];
+          frame.sp = sp + 2;
+          if (base === null) this.getPrimitive(base, key);
+          stack[sp - 1] = this.R.get(base as object, key, thisv);
+          break;
+        }
+        case ExtOp.SetSuperRef: {
+          const v = stack[--sp];
+          const thisv = stack[--sp];
+          const key = stack[--sp] as PropertyKey;
+          const base = stack[sp - 1];
+          frame.sp = sp + 3;
+          if (base === null) this.throwError('TypeError', 'Cannot set properties of null');
+          // (the message names a key only when it is one already: converting it again would run guest code twice)
+          if (!this.R.set(base as object, key, v, thisv) && strict) this.throwError('TypeError', typeof key === 'string' || typeof key === 'symbol' ? `Cannot assign to read only property '${String(key)}' of object` : 'Cannot assign to read only property of object');
+          stack[sp - 1] = v;
+          break;
+        }
         case ExtOp.GetNameRef: {
           const name = consts[ops[pc++]!] as string;
           const ref = stack[ops[pc++]!];
@@ -2435,6 +2460,7 @@ export class VM {
           const ref = stack[ops[pc++]!];
           const s = ops[pc++]! === 1;
           frame.sp = sp;
+          if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
           this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
           break;
         }
@@ -2595,7 +2621,8 @@ export class VM {
     } else {
       const ret = this.getV(iterator, 'return');
       if (ret === undefined || ret === null) {
-        if (isAsync) return { value: this.host.promiseResolve(this.iterResult(received, true)), flag: 2 };
+        // (async: flag 3, the value returned as it is; the compiled code awaits it once, yield* step 7.c.iii)
+        if (isAsync) return { value: received, flag: 3 };
         return { value: received, flag: 2 };
       }
       r = this.R.apply(ret as Function, iterator, [received]);

@@ -490,6 +490,11 @@ export class Capture {
       const { source, flags } = regexpParts(o);
       return `new $RegExp(${lit(source)}, ${lit(flags)})`;
     }
+    if (this.realm.isRawJSON?.(o)) {
+      // frozen with a null prototype and its one property from the start: JSON.rawJSON makes all of it (fill writes nothing)
+      this.count('raw JSON');
+      return `${this.builtinRef('JSON.rawJSON')}(${lit(Reflect.get(o, 'rawJSON') as string)})`;
+    }
     if (types.isBoxedPrimitive(o)) {
       this.count('boxed primitive');
       const prim = types.isNumberObject(o)
@@ -932,7 +937,7 @@ export class Capture {
       const builtin = proto === null ? undefined : this.engine.builtins.get(proto);
       this.extras.pushAs(`o${id}`, `$setp(${ref}, ${builtin !== undefined ? `$.builtin(${lit(builtin)})` : this.value(proto, `${path}.<prototype>`)});`);
     }
-    if (!proxy) {
+    if (!proxy && !this.realm.isRawJSON?.(o)) {
       this.fillPrototype(o, ref, path);
       this.fillProperties(o, ref, path, null);
       const mapped = vm.mappedArguments.get(o);

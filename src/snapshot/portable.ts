@@ -517,6 +517,7 @@ export class PortableWriter {
       return std(C as string, `${this.P}Object(${this.value(prim, path)})`);
     }
     if (types.isNativeError(o)) return std('Error', `${this.P}err()`);
+    if (this.realm.isRawJSON?.(o)) this.fail('a raw JSON object (JSON.rawJSON; plain Node 20 has none)', o);
     if (types.isArgumentsObject(o)) return { expr: `${this.P}args()`, given: I.ObjectPrototype };
     if (types.isMap(o)) return std('Map', `new ${this.P}Map()`);
     if (types.isSet(o)) return std('Set', `new ${this.P}Set()`);

@@ -6,11 +6,15 @@
 // configurable element). Strict and unmapped arguments objects are not affected. The VM knows every
 // mapped arguments object it made (`VM.mappedArguments`); these built-ins probe those objects' indices
 // (`argumentsKeys`) and hand any other value to V8's function unchanged. Installed only where the
-// realm's V8 has the bug. Not covered: a proxy whose target is such an object (V8 asks the target
-// itself). Object.keys/entries, for-in, Object.assign, spread and JSON want enumerable keys only, which V8
-// lists right.
+// realm's V8 has the bug. A proxy in front of such an object gets ProxyOwnKeys done here for the same
+// built-ins and getOwnPropertySymbols: V8's own checks the trap's result against the target's keys as V8
+// lists them, so a trap forwarding the whole list (Reflect.ownKeys(target)) over a non-extensible target
+// failed as "extra keys". Not covered: V8's other paths into such a proxy (Object.keys/values/entries,
+// for-in, Object.assign, spread, JSON.stringify: hot built-ins left unwrapped) still make that check.
+// Those want enumerable keys only, which V8 lists right for the arguments object itself.
 import type { Engine } from '../engine';
 import type { Realm } from '../realm';
+import type { Ops } from './common';
 
 /** How far past its known indices an arguments object's elements are probed (argumentsKeys). */
 const ARGUMENTS_PROBE_PAST = 64;
@@ -71,7 +75,7 @@ function ownKeysMissElements(realm: Realm): boolean {
   return v8MissesElements;
 }
 
-export function installArgumentsKeys(engine: Engine): void {
+export function installArgumentsKeys(engine: Engine, ops: Ops): void {
   const realm = engine.realm;
   if (!ownKeysMissElements(realm)) return;
   const R = realm.R;
@@ -87,34 +91,105 @@ export function installArgumentsKeys(engine: Engine): void {
     isFrozen: O.isFrozen as Function,
     isSealed: O.isSealed as Function,
   };
+  const proxies = engine.vm.proxies;
   /** The own keys V8 leaves out of `o`, a mapped arguments object. */
   const hidden = (o: object, argc: number) => missed(argumentsKeys(o, argc), R.ownKeys(o));
+  /** Whether `o` is a live proxy with a mapped arguments object at the end of its chain of targets. */
+  const proxyOfArguments = (o: unknown): o is object => {
+    let rec = typeof o === 'object' && o !== null ? proxies.get(o) : undefined;
+    if (rec === undefined) return false;
+    for (;;) {
+      if (rec.revoked) return false;
+      const next = proxies.get(rec.target);
+      if (next === undefined) return mapped.get(rec.target) !== undefined;
+      rec = next;
+    }
+  };
+  /** o.[[OwnPropertyKeys]]() as the spec lists it, for a mapped arguments object or a proxy in front of one. */
+  const ownKeys = (o: object): PropertyKey[] => {
+    const params = mapped.get(o);
+    if (params !== undefined) return argumentsKeys(o, params.argc);
+    return proxyOfArguments(o) ? proxyOwnKeys(o) : R.ownKeys(o);
+  };
+  const typeError = (message: string): never => ops.throwType(message);
+  // https://tc39.es/ecma262/#sec-proxy-object-internal-methods-and-internal-slots-ownpropertykeys
+  const proxyOwnKeys = (proxy: object): PropertyKey[] => {
+    const { target, handler } = proxies.get(proxy)!;
+    const trap = R.get(handler, 'ownKeys');
+    if (trap === undefined || trap === null) return ownKeys(target);
+    if (typeof trap !== 'function') typeError("'ownKeys' on proxy: trap is not a function");
+    const array = R.apply(trap as Function, handler, [target]);
+    if (array === null || (typeof array !== 'object' && typeof array !== 'function')) typeError("'ownKeys' on proxy: trap returned a non-object");
+    // CreateListFromArrayLike(…, « String, Symbol »)
+    const length = ops.toLength(R.get(array as object, 'length'));
+    const trapResult: PropertyKey[] = [];
+    for (let i = 0; i < length; i++) {
+      const k = R.get(array as object, i);
+      if (typeof k !== 'string' && typeof k !== 'symbol') typeError("'ownKeys' on proxy: trap result elements must be strings or symbols");
+      trapResult.push(k as PropertyKey);
+    }
+    const unchecked = new Set(trapResult);
+    if (unchecked.size !== trapResult.length) typeError("'ownKeys' on proxy: trap returned duplicate entries");
+    const extensible = R.isExtensible(target);
+    const configurable: PropertyKey[] = [];
+    const nonconfigurable: PropertyKey[] = [];
+    for (const k of ownKeys(target)) (R.getOwnPropertyDescriptor(target, k)?.configurable === false ? nonconfigurable : configurable).push(k);
+    if (extensible && nonconfigurable.length === 0) return trapResult;
+    for (const k of nonconfigurable) if (!unchecked.delete(k)) typeError(`'ownKeys' on proxy: trap result did not include '${String(k)}'`);
+    if (extensible) return trapResult;
+    for (const k of configurable) if (!unchecked.delete(k)) typeError(`'ownKeys' on proxy: trap result did not include '${String(k)}'`);
+    if (unchecked.size > 0) typeError("'ownKeys' on proxy: trap returned extra keys but proxy target is non-extensible");
+    return trapResult;
+  };
 
   // https://tc39.es/ecma262/#sec-reflect.ownkeys, #sec-object.getownpropertynames
   realm.defineNative(G.Reflect, 'ownKeys', 1, (_t, a) => {
     const o = a[0] as object;
-    const params = mapped.get(o);
-    if (params === undefined) return R.apply(original.ownKeys, undefined, a);
-    return realm.arrayFromList(argumentsKeys(o, params.argc));
+    if (mapped.get(o) === undefined && !proxyOfArguments(o)) return R.apply(original.ownKeys, undefined, a);
+    return realm.arrayFromList(ownKeys(o));
   });
   realm.defineNative(O, 'getOwnPropertyNames', 1, (_t, a) => {
     const o = a[0] as object;
-    const params = mapped.get(o);
-    if (params === undefined) return R.apply(original.getOwnPropertyNames, undefined, a);
-    return realm.arrayFromList(argumentsKeys(o, params.argc).filter((k) => typeof k === 'string'));
+    if (mapped.get(o) === undefined && !proxyOfArguments(o)) return R.apply(original.getOwnPropertyNames, undefined, a);
+    return realm.arrayFromList(ownKeys(o).filter((k) => typeof k === 'string'));
   });
+  // https://tc39.es/ecma262/#sec-object.getownpropertysymbols (V8 asks a proxy's ownKeys trap for it too)
+  const getOwnPropertySymbols = O.getOwnPropertySymbols as Function;
+  realm.defineNative(O, 'getOwnPropertySymbols', 1, (_t, a) =>
+    proxyOfArguments(a[0]) ? realm.arrayFromList(ownKeys(a[0]).filter((k) => typeof k === 'symbol')) : R.apply(getOwnPropertySymbols, undefined, a),
+  );
   // https://tc39.es/ecma262/#sec-object.getownpropertydescriptors (indices of the result object come first, in order)
   realm.defineNative(O, 'getOwnPropertyDescriptors', 1, (_t, a) => {
     const o = a[0] as object;
+    if (proxyOfArguments(o)) {
+      const result = realm.intrinsics.newObject();
+      for (const k of ownKeys(o)) {
+        const d = R.getOwnPropertyDescriptor(o, k);
+        if (d !== undefined) R.defineProperty(result, k, { value: d, writable: true, enumerable: true, configurable: true });
+      }
+      return result;
+    }
     const result = R.apply(original.getOwnPropertyDescriptors, undefined, a) as object;
     const params = mapped.get(o);
     if (params !== undefined) for (const k of hidden(o, params.argc)) R.defineProperty(result, k, { value: R.getOwnPropertyDescriptor(o, k), writable: true, enumerable: true, configurable: true });
     return result;
   });
-  // https://tc39.es/ecma262/#sec-setintegritylevel: V8's steps, then the elements it skipped
+  // https://tc39.es/ecma262/#sec-setintegritylevel: V8's steps, then the elements it skipped; for a
+  // proxy in front of an arguments object, the spec's steps
   const setLevel = (name: 'freeze' | 'seal', frozen: boolean) =>
     realm.defineNative(O, name, 1, (_t, a) => {
       const o = a[0] as object;
+      if (proxyOfArguments(o)) {
+        if (!R.preventExtensions(o)) typeError(`Cannot ${name} a proxy whose preventExtensions trap returned false`);
+        for (const k of ownKeys(o)) {
+          const d = frozen ? R.getOwnPropertyDescriptor(o, k) : undefined;
+          if (frozen && d === undefined) continue;
+          // (a fresh, complete descriptor: own fields, so nothing is read through the guest's Object.prototype)
+          const desc = frozen && Object.hasOwn(d as object, 'value') ? { configurable: false, writable: false } : { configurable: false };
+          if (!R.defineProperty(o, k, desc)) typeError(`Cannot redefine property: ${String(k)}`);
+        }
+        return o;
+      }
       const result = R.apply(original[name], undefined, a);
       const params = mapped.get(o);
       if (params !== undefined) {
@@ -132,6 +207,13 @@ export function installArgumentsKeys(engine: Engine): void {
   const testLevel = (name: 'isFrozen' | 'isSealed', frozen: boolean) =>
     realm.defineNative(O, name, 1, (_t, a) => {
       const o = a[0] as object;
+      if (proxyOfArguments(o)) {
+        if (R.isExtensible(o)) return false;
+        return ownKeys(o).every((k) => {
+          const d = R.getOwnPropertyDescriptor(o, k);
+          return d === undefined || (!d.configurable && !(frozen && Object.hasOwn(d, 'value') && d.writable));
+        });
+      }
       if (!R.apply(original[name], undefined, a)) return false;
       const params = mapped.get(o);
       if (params === undefined) return true;

@@ -13,6 +13,7 @@ import { installResourceManagement } from './resource-management';
 import { installPromiseKeyed } from './promise-keyed';
 import { installDateSetters } from './date-setters';
 import { installArgumentsKeys } from './arguments-keys';
+import { installRegExpLegacyAccessors } from './regexp-legacy';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -22,7 +23,8 @@ export function installModernBuiltins(engine: Engine): void {
   if (g.Object.groupBy === undefined) installGroupBy(engine, ops);
   installMisc(engine, ops);
   installDateSetters(engine, ops);
-  installArgumentsKeys(engine);
+  installArgumentsKeys(engine, ops);
+  installRegExpLegacyAccessors(engine, ops);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
