@@ -1,6 +1,7 @@
 // Faults, nothing lost: whatever happens to the edge mid-offload, the client continues from the state
 // it kept, once, and prints exactly what a local run prints, plus one stderr line saying so.
 import t from 'tap';
+import { PROTOCOL_VERSION } from '../src/offload/protocol';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -36,13 +37,13 @@ t.test('the server is killed mid-offload: the client finishes locally with the s
 });
 
 t.test('an offload past the server budget comes back as a fault; the client finishes locally', async (t) => {
-  const server = await Server.start(['--offload-ms', '300']);
+  const server = await Server.start(['--offload-ms', '60']);
   t.teardown(() => server.kill());
   const r = await snapvm(['run', nbody, '12000', '--edge', server.url]);
   t.equal(r.code, 0);
   t.equal(r.stdout, (await local()).stdout);
   t.match(r.stderr, FAULT);
-  t.match(r.stderr, /the server said budget: the offload ran past its 300 ms wall-time budget/);
+  t.match(r.stderr, /the server said budget: the offload ran past its 60 ms wall-time budget/);
   t.ok(server.alive, 'the server lives on');
 });
 
@@ -53,7 +54,7 @@ async function fakeEdge(reply: (ws: WebSocket, m: { id: number; snapshot: string
   wss.on('connection', (ws) => {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
-      if (m.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', v: 1, session: 1, limits: { offloadMs: 1000, memoryMb: 64, maxBytes: 1e6 } }));
+      if (m.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 1000, memoryMb: 64, maxBytes: 1e6 } }));
       else reply(ws, m);
     });
   });
@@ -98,7 +99,7 @@ t.test('a silent edge (no pongs) is given up', async (t) => {
       const key = /Sec-WebSocket-Key: (.+)\r\n/i.exec(String(d))![1]!.trim();
       const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
       sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-      const welcome = Buffer.from(JSON.stringify({ type: 'welcome', v: 1, session: 1, limits: { offloadMs: 1, memoryMb: 1, maxBytes: 1 } }));
+      const welcome = Buffer.from(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 1, memoryMb: 1, maxBytes: 1 } }));
       sock.write(Buffer.concat([Buffer.from([0x81, welcome.length]), welcome]));
       sock.on('data', () => {}); // hear everything, answer nothing (not even pings)
     });

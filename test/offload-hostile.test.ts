@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import { Engine } from '../src/index';
 import { EdgeServer } from '../src/offload/index';
 import { helloSession, rawSession, snapvm, suiteServer } from './offload-lib';
-import { sha256 as sha } from '../src/offload/protocol';
+import { PROTOCOL_VERSION, sha256 as sha } from '../src/offload/protocol';
 import { BLOB_MIN, blobHash } from '../src/offload/blobs';
 import { UNIT_MIN, unitHash } from '../src/offload/units';
 
@@ -28,8 +28,8 @@ t.test('malformed messages get a bad-message error and the session goes on', asy
     ['an array', '[1,2]'],
     ['an unknown type', '{"type":"rm -rf"}'],
     ['a hello without a version', '{"type":"hello"}'],
-    ['a hello whose argv is not a list of strings', '{"type":"hello","v":1,"argv":[1]}'],
-    ['a hello whose argv is too long', JSON.stringify({ type: 'hello', v: 1, argv: ['x'.repeat(20_000)] })],
+    ['a hello whose argv is not a list of strings', `{"type":"hello","v":${PROTOCOL_VERSION},"argv":[1]}`],
+    ['a hello whose argv is too long', JSON.stringify({ type: 'hello', v: PROTOCOL_VERSION, argv: ['x'.repeat(20_000)] })],
     ['an offload with a string id', '{"type":"offload","id":"1","snapshot":"","sha256":""}'],
   ] as const) {
     s.sendRaw(data);
@@ -42,8 +42,10 @@ t.test('malformed messages get a bad-message error and the session goes on', asy
   t.match(await s.next(), { type: 'error', id: 1, code: 'bad-message', message: /hello first/ });
   s.send({ type: 'hello', v: 99 });
   t.match(await s.next(), { type: 'error', code: 'bad-version' });
-  s.send({ type: 'hello', v: 1 });
-  t.match(await s.next(), { type: 'welcome', v: 1 });
+  s.send({ type: 'hello', v: PROTOCOL_VERSION - 1 }); // an older client's hello
+  t.match(await s.next(), { type: 'error', code: 'bad-version', message: new RegExp(`speaks protocol ${PROTOCOL_VERSION}, not ${PROTOCOL_VERSION - 1}`) });
+  s.send({ type: 'hello', v: PROTOCOL_VERSION });
+  t.match(await s.next(), { type: 'welcome', v: PROTOCOL_VERSION });
   s.close();
 });
 
@@ -92,13 +94,13 @@ t.test('units: ill-formed hellos, sources not named or not matching their hash, 
     ['a file name too long', [ref('x', 'f'.repeat(5000))]],
     ['an unknown kind', [{ ...ref('x'), kind: 'wasm' }]],
   ] as const) {
-    raw.send({ type: 'hello', v: 1, units });
+    raw.send({ type: 'hello', v: PROTOCOL_VERSION, units });
     t.match(await raw.next(), { type: 'error', code: 'bad-message', message: /hello with units that are not a list/ }, what);
   }
   raw.close();
   const source = `var big = ${JSON.stringify('s'.repeat(UNIT_MIN))};\n`;
   const s = await rawSession(suite.server.url);
-  s.send({ type: 'hello', v: 1, units: [ref(source)] });
+  s.send({ type: 'hello', v: PROTOCOL_VERSION, units: [ref(source)] });
   t.match(await s.next(), { type: 'welcome', want: [unitHash(source)] }, 'the server asks for the source it lacks');
   s.send({ type: 'unit', ...ref('other'), text: 'other' });
   t.match(await s.next(), { type: 'error', code: 'bad-message', message: /that this session's hello did not name/ });
@@ -114,7 +116,7 @@ t.test('units: ill-formed hellos, sources not named or not matching their hash, 
   s.close();
   // kept for later sessions: a second session naming it is not asked for it
   const again = await rawSession(suite.server.url);
-  again.send({ type: 'hello', v: 1, units: [ref(source)] });
+  again.send({ type: 'hello', v: PROTOCOL_VERSION, units: [ref(source)] });
   const welcome = await again.next();
   t.match(welcome, { type: 'welcome' });
   t.notOk(welcome.want, 'a source the server holds is not asked for again');
@@ -182,7 +184,7 @@ t.test('HTTP: status, 404s, garbage on the socket', async (t) => {
     });
   const status = await get('/');
   t.equal(status.status, 200);
-  t.match(JSON.parse(status.body), { server: 'snapvm edge', protocol: 1 });
+  t.match(JSON.parse(status.body), { server: 'snapvm edge', protocol: PROTOCOL_VERSION });
   t.equal((await get('/../../etc/passwd')).status, 404);
   t.equal((await get('/', 'POST')).status, 404);
   await new Promise<void>((resolve) => {
@@ -213,7 +215,7 @@ t.test('limits of the in-process server: the sources one session may hold', asyn
   const s = await rawSession(`ws://127.0.0.1:${port}`);
   const [a, b] = ['a', 'b'].map((c) => `var ${c} = '${c.repeat(3000)}';\n`);
   const unit = (text: string, file: string) => ({ sha256: unitHash(text), file, kind: 'script' });
-  s.send({ type: 'hello', v: 1, units: [unit(a!, 'a.js'), unit(b!, 'b.js')] });
+  s.send({ type: 'hello', v: PROTOCOL_VERSION, units: [unit(a!, 'a.js'), unit(b!, 'b.js')] });
   t.match(await s.next(), { type: 'welcome', want: [unitHash(a!), unitHash(b!)] });
   s.send({ type: 'unit', ...unit(a!, 'a.js'), text: a });
   s.send({ type: 'unit', ...unit(b!, 'b.js'), text: b });

@@ -1,5 +1,6 @@
 // Helpers for the offload suites: a real `snapvm serve` on loopback, `snapvm run` clients, temp apps.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { PROTOCOL_VERSION } from '../src/offload/protocol';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -161,7 +162,7 @@ export async function rawSession(url: string): Promise<{ send(m: unknown): void;
 /** A raw session that has said hello and been welcomed. */
 export async function helloSession(url: string): Promise<Awaited<ReturnType<typeof rawSession>>> {
   const s = await rawSession(url);
-  s.send({ type: 'hello', v: 1 });
+  s.send({ type: 'hello', v: PROTOCOL_VERSION });
   const welcome = await s.next();
   if (welcome.type !== 'welcome') throw new Error(`no welcome: ${JSON.stringify(welcome)}`);
   return s;

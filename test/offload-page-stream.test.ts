@@ -4,6 +4,7 @@
 // the streamed page ends as the unstreamed one and as the local one; faults leave the client running
 // locally, once.
 import t from 'tap';
+import { PROTOCOL_VERSION } from '../src/offload/protocol';
 import { createHash } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Server, helloSession, root, snapvm, suiteServer } from './offload-lib';
@@ -135,7 +136,7 @@ async function fakeEdge(after: (ws: WebSocket, seen: any[]) => void): Promise<{ 
   wss.on('connection', (ws) => {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
-      if (m.type === 'hello') return ws.send(JSON.stringify({ type: 'welcome', v: 1, session: 1, limits: { offloadMs: 5000, memoryMb: 64, maxBytes: 1e8 } }));
+      if (m.type === 'hello') return ws.send(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 5000, memoryMb: 64, maxBytes: 1e8 } }));
       if (m.type === 'blobs?') return ws.send(JSON.stringify({ type: 'blobs', have: [] }));
       seen.push(m);
       at.push(performance.now());

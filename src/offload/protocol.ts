@@ -40,7 +40,8 @@ import type { Engine } from '../index';
 /** The console level of an uncaught error in a page's listener or timer on the edge (the page goes on; stderr, and the run's exit code is 1). */
 export const UNCAUGHT = 'uncaught';
 
-export const PROTOCOL_VERSION = 1;
+/** 2 since 2026-11-27: listeners in page deltas as a change, a whole page streamed back (`state` with `more`). */
+export const PROTOCOL_VERSION = 2;
 
 /** A hello's argv: at most this many strings, and characters in all. */
 export const MAX_ARGV = 256;
