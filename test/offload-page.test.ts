@@ -66,6 +66,14 @@ snapvm.migrate('edge').then(() => {
   t.match(edge.stderr, /TypeError: Cannot read properties of null \(reading 'x'\)/);
 });
 
+/** A decision model that offloads every handler it has measured (the test is of the page's trips, not of the model's figures). */
+class AlwaysOffload extends OffloadPolicy {
+  override decide(key: string) {
+    const d = super.decide(key);
+    return d && { ...d, offload: true };
+  }
+}
+
 t.test('--edge-auto (through the API, with a policy that always offloads): handlers run on the edge, the same document', async (t) => {
   const file = tmp.write(
     'auto.html',
@@ -90,7 +98,7 @@ setTimeout(tick, 10);
     installHints(page.engine, { edge: edge !== null });
     page.load();
     const host: EdgeHost = { wholeBecause: 'a page', capture: () => page.snapshot(), restore: (code) => (page = Page.restore(code, { onConsole: () => {} })).engine };
-    await runWithEdge(page.engine, { edge, engineOptions: {}, stdout: (s) => (out += s), stderr: (s) => t.fail(s), auto: true, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r), host });
+    await runWithEdge(page.engine, { edge, engineOptions: {}, stdout: (s) => (out += s), stderr: (s) => t.fail(s), auto: true, policy: new AlwaysOffload(100, 0), onMigration: (r) => reports.push(r), host });
     return { html: (page.window as { document: { documentElement: { outerHTML: string } } }).document.documentElement.outerHTML, reports, out };
   };
   const local = await run(null);

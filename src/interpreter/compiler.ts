@@ -1441,18 +1441,8 @@ class FunctionCompiler {
         return this.setVar(p.name, false);
       case 'MemberExpression': {
         // value on stack: evaluate the reference then rotate.
-        if (p.object.type === 'Super') {
-          this.getVar(HOME);
-          this.propertyKey(p);
-          this.getVar(THIS);
-          // value home key this → home key this value
-          this.emit(Op.Rot4);
-          this.emit(Op.Rot4);
-          this.emit(Op.Rot4);
-          this.emit(Op.SetSuper);
-          this.emit(Op.Pop);
-          return;
-        }
+        // (a super reference's parts go to registers, the value stays below them: reference())
+        if (p.object.type === 'Super') return this.reference(p, true).store();
         this.expression(p.object);
         // value obj key → obj key value (two right rotations)
         if (p.property.type === 'PrivateIdentifier') {
@@ -1597,23 +1587,8 @@ class FunctionCompiler {
     const push = () => {
       for (const r of regs) this.emit(Op.GetReg, r);
     };
-    if (t.object.type === 'Super') {
-      this.getVar(HOME);
-      keep();
-      this.propertyKey(t);
-      keep();
-      this.getVar(THIS);
-      keep();
-      return () => {
-        // value home key this → home key this value
-        push();
-        this.emit(Op.Rot4);
-        this.emit(Op.Rot4);
-        this.emit(Op.Rot4);
-        this.emit(Op.SetSuper);
-        this.emit(Op.Pop);
-      };
-    }
+    // MakeSuperPropertyReference now: `this` checked, the key's value, GetSuperBase (reference())
+    if (t.object.type === 'Super') return this.reference(t, true).store;
     this.expression(t.object);
     keep();
     // value obj key → obj key value (two right rotations), then the store
@@ -1898,7 +1873,7 @@ class FunctionCompiler {
   }
 
   private superHome(): void {
-    // HomeObject is on the stack; the VM resolves [[Prototype]] of it in GetSuper/SetSuper.
+    // HomeObject is on the stack; the VM resolves [[Prototype]] of it in GetSuper.
   }
 
   /** Member expression; when `keep`, leaves `obj value` (for calls). */

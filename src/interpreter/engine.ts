@@ -315,14 +315,14 @@ export class Engine {
       if (afterTurn?.(1)) return;
     }
     let stopped = false;
-    for (;;) {
+    for (let resumed = false; ; resumed = true) {
       let reclaim = false;
       await this.loop.run(() => {
         this.checkTurn();
         if (afterTurn && afterTurn(this.loop.turn + 1)) stopped = true;
         else reclaim = this.reclaim?.wanted() === true;
         return stopped || reclaim;
-      });
+      }, resumed);
       if (!reclaim) break;
       await this.reclaimNow();
     }

@@ -18,7 +18,7 @@ export const enum Op {
   DeleteProp /* k strict */, DeleteElem /* strict */, In, InstanceOf, ToPropertyKey,
   DefineField /* o key v -> o */, DefineMethod /* o key f -> o, kind: 0 method,1 getter,2 setter; enumerable */, CopyDataProps /* o src -> o */,
   SetProtoLiteral /* o v -> o */, SetFunctionName /* f key -> f key, prefix k */,
-  GetSuper /* home key this -> v */, SetSuper /* home key this v -> v */,
+  GetSuper /* home key this -> v */,
   GetPrivate /* k? pn on stack: o pn -> v */, SetPrivate /* o pn v -> v */, HasPrivate /* pn o -> bool */,
   // operators
   Add, Sub, Mul, Div, Mod, Exp, BitAnd, BitOr, BitXor, Shl, Shr, UShr,

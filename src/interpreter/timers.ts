@@ -239,9 +239,11 @@ export class EventLoop {
     return true;
   }
 
-  /** Run turns until no timers and no jobs remain, waiting real time between timers when realTime. */
-  async run(onTurn?: (turn: number) => boolean | void): Promise<void> {
-    this.runJobs();
+  /** Run turns until no timers and no jobs remain, waiting real time between timers when realTime (`resumed`: see below). */
+  async run(onTurn?: (turn: number) => boolean | void, resumed = false): Promise<void> {
+    // the jobs of the turn that ran before (a script's, say); a run `resumed` after the caller left it
+    // between turns has none of its own: jobs queued meanwhile (a host settlement) are a turn below
+    if (!resumed) this.runJobs();
     for (;;) {
       if (this.queue.size !== 0) {
         // jobs a host settlement queued while the loop was not waiting for it: a turn of their own too

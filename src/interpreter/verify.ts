@@ -357,7 +357,7 @@ function analyse(code: Code): Verified {
         case Op.CopyDataProps: case Op.SetProtoLiteral: pop(); break; // o src -> o
         case ExtOp.ObjectRest: popN(2); push(Kind.Value); break; // src excluded(list) -> target
         case Op.GetSuper: popN(3); push(Kind.Value); break;
-        case Op.SetSuper: case ExtOp.SetSuperRef: popN(4); push(Kind.Value); break;
+        case ExtOp.SetSuperRef: popN(4); push(Kind.Value); break;
         case ExtOp.GetSuperRef: popN(3); push(Kind.Value); break;
         case ExtOp.IsEvalCallee: push(Kind.Value); break;
         case Op.RunFieldInit: popN(2); break;

@@ -2041,19 +2041,6 @@ export class VM {
           stack[sp - 1] = this.R.get(proto, key, thisv);
           break;
         }
-        case Op.SetSuper: {
-          const v = stack[--sp];
-          const thisv = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          const home = stack[sp - 1] as object;
-          frame.sp = sp + 3;
-          const proto = this.R.getPrototypeOf(home);
-          if (proto === null) this.throwError('TypeError', `Cannot set properties of null`);
-          const ok = this.R.set(proto, key, v, thisv);
-          if (!ok && strict) this.throwError('TypeError', `Cannot assign to read only property '${String(key)}' of object`);
-          stack[sp - 1] = v;
-          break;
-        }
         case Op.GetPrivate: {
           const pn = stack[--sp] as PrivateName;
           frame.sp = sp + 1;

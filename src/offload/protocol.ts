@@ -242,6 +242,7 @@ export function parseServerMessage(text: string): ServerMessage | string {
     case 'state': {
       const stats = parseStats(m.stats);
       if (!isId(m.id) || typeof m.snapshot !== 'string' || typeof m.sha256 !== 'string' || !stats) return 'a state without id, snapshot, sha256 or stats';
+      if (m.more !== undefined && m.more !== true) return 'a state whose more is not true';
       return m as unknown as ServerMessage;
     }
     case 'state-more':

@@ -327,11 +327,10 @@ class Session {
       case 'console':
         return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
       case 'state': {
-        const state: ServerMessage = { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats };
-        if (!r.cuts?.length) return this.finish(r.id, state);
+        if (!r.cuts?.length) return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats });
         // (a page's whole snapshot, in chunks of whole lines: the client restores each as it arrives)
         const chunks = r.cuts.map((end, i) => this.compacted(r.snapshot.slice(i ? r.cuts![i - 1] : 0, end)));
-        this.finish(r.id, { ...state, snapshot: chunks[0]!, more: true }, r.snapshot.length);
+        this.finish(r.id, { type: 'state', id: r.id, snapshot: chunks[0]!, sha256: sha256(r.snapshot), stats: r.stats, more: true }, r.snapshot.length);
         for (let i = 1; i < chunks.length; i++) this.send({ type: 'state-more', id: r.id, data: chunks[i]!, last: i === chunks.length - 1 });
         return;
       }

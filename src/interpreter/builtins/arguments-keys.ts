@@ -184,7 +184,7 @@ export function installArgumentsKeys(engine: Engine, ops: Ops): void {
         for (const k of ownKeys(o)) {
           const d = frozen ? R.getOwnPropertyDescriptor(o, k) : undefined;
           if (frozen && d === undefined) continue;
-          // (a fresh, complete descriptor: own fields, so nothing is read through the guest's Object.prototype)
+          // (a fresh descriptor of own fields only, so nothing is read through the guest's Object.prototype)
           const desc = frozen && Object.hasOwn(d as object, 'value') ? { configurable: false, writable: false } : { configurable: false };
           if (!R.defineProperty(o, k, desc)) typeError(`Cannot redefine property: ${String(k)}`);
         }

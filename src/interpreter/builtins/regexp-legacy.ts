@@ -12,8 +12,8 @@ const READ_WRITE = ['input', '$_'];
 export function installRegExpLegacyAccessors(engine: Engine, ops: Ops): void {
   const R = engine.realm.R;
   const C = (engine.realm.global as any).RegExp as object;
-  const check = (thisValue: unknown, key: string) => {
-    if (thisValue !== C) ops.throwType(`RegExp.${key} getter called on an object that is not %RegExp%`);
+  const check = (thisValue: unknown, key: string, what: 'getter' | 'setter') => {
+    if (thisValue !== C) ops.throwType(`RegExp.${key} ${what} called on an object that is not %RegExp%`);
   };
   for (const key of [...READ_ONLY, ...READ_WRITE]) {
     const own = Reflect.getOwnPropertyDescriptor(C, key);
@@ -24,12 +24,12 @@ export function installRegExpLegacyAccessors(engine: Engine, ops: Ops): void {
       C,
       key,
       (t) => {
-        check(t, key);
+        check(t, key, 'getter');
         return R.apply(get, C, []);
       },
       set &&
         ((t, a) => {
-          check(t, key);
+          check(t, key, 'setter');
           R.apply(set, C, [ops.toString(a[0])]);
           return undefined;
         }),
