@@ -21,6 +21,9 @@ const stats = require(root + '/dist/src/cli/code-cache.js').installCodeCache(roo
 process.on('exit', () => process.stderr.write('cache ' + JSON.stringify(stats) + '\\n'));
 require(root + '/dist/src/cli/main.js').cli(process.argv.slice(2));`;
 
+// the cache's files sit in a folder per set of V8 flags (V8's cachedDataVersionTag in a plain child: its flags)
+const tag = spawnSync(process.execPath, ['-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).stdout.trim();
+
 interface Counters {
   hits: number;
   misses: number;
@@ -41,7 +44,8 @@ t.test('the code cache is written by a first run and used by the next', async (t
   t.equal(first.stats!.hits, 0);
   t.ok(first.stats!.misses > 20, `the engine's modules were compiled (${first.stats!.misses})`);
   t.equal(first.stats!.written, first.stats!.misses);
-  const files = fs.readdirSync(cache);
+  t.same(fs.readdirSync(cache), [tag], 'one folder: the flags of a plain run');
+  const files = fs.readdirSync(path.join(cache, tag));
   t.equal(files.length, first.stats!.misses);
   t.ok(files.includes('dist%src%interpreter%vm.js.v8'), 'named by the module path in the package');
   t.ok(files.some((f) => f.startsWith('node_modules%acorn%')), 'dependencies in the package are cached too');
@@ -56,7 +60,7 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   const cache = path.join(dir, 'cache-2');
   const first = run(cache, 'run', hello);
   const n = first.stats!.misses;
-  const file = (name: string) => path.join(cache, name);
+  const file = (name: string) => path.join(cache, tag, name);
   // a flipped byte in V8's data, a file cut short, garbage, and a valid entry for another source
   const vmFile = file('dist%src%interpreter%vm.js.v8');
   const bytes = fs.readFileSync(vmFile);
@@ -73,6 +77,23 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   t.equal(damaged.stdout, 'hello [ 2, 4 ]\n');
   t.same(damaged.stats, { hits: n - 4, misses: 4, written: 4 });
   t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'written again whole');
+});
+
+t.test('a run --edge (V8 flags of its own, cli/main.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
+  const cache = path.join(dir, 'cache-edge');
+  const plain = run(cache, 'run', hello);
+  const n = plain.stats!.misses;
+  // (no server there: the program asks for no offload and runs here; the offload room is loaded all the same)
+  const edge = run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1');
+  t.equal(edge.code, 0);
+  t.equal(edge.stdout, 'hello [ 2, 4 ]\n');
+  const folders = fs.readdirSync(cache).sort();
+  t.equal(folders.length, 2, 'a second folder');
+  t.ok(folders.includes(tag));
+  t.ok(edge.stats!.misses > 0 && edge.stats!.written === edge.stats!.misses, 'what it compiled under its flags is written in their folder');
+  t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'the plain run still finds all of its files');
+  const again = run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1');
+  t.same(again.stats, { hits: edge.stats!.hits + edge.stats!.misses, misses: 0, written: 0 }, 'and the edge run all of its');
 });
 
 t.test('entries: the key and the checksum decide', async (t) => {
@@ -99,7 +120,7 @@ t.test('off, or an unwritable folder: the command works the same', async (t) => 
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'snapvm.js'), 'run', hello], { encoding: 'utf8', timeout: 60_000 });
   t.equal(r.status, 0);
   t.equal(r.stdout, 'hello [ 2, 4 ]\n');
-  t.ok(fs.existsSync(path.join(root, 'dist', '.code-cache', 'dist%src%cli%main.js.v8')), 'dist/.code-cache');
+  t.ok(fs.existsSync(path.join(root, 'dist', '.code-cache', tag, 'dist%src%cli%main.js.v8')), 'dist/.code-cache');
 });
 
 t.test('the warm-up waits for a program that runs long enough, and the guest never sees it', async (t) => {
