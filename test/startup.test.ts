@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/interpreter/index';
 import { entryKey, readEntry, writeEntry } from '../src/cli/code-cache';
+import { v8FlagsFor } from '../src/cli/v8-flags';
 
 const root = path.resolve(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-startup-'));
@@ -15,8 +16,9 @@ t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 const hello = path.join(dir, 'hello.js');
 fs.writeFileSync(hello, "console.log('hello', [1, 2].map((x) => x * 2));\n");
 
-// the bin's two lines, with the cache's counters printed at exit
+// the bin's three lines, with the cache's counters printed at exit
 const child = `const root = process.argv[1];
+require(root + '/dist/src/cli/v8-flags.js').setV8FlagsFor(process.argv.slice(2));
 const stats = require(root + '/dist/src/cli/code-cache.js').installCodeCache(root);
 process.on('exit', () => process.stderr.write('cache ' + JSON.stringify(stats) + '\\n'));
 require(root + '/dist/src/cli/main.js').cli(process.argv.slice(2));`;
@@ -79,7 +81,7 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'written again whole');
 });
 
-t.test('a run --edge (V8 flags of its own, cli/main.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
+t.test('a run --edge (V8 flags of its own, cli/v8-flags.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
   const cache = path.join(dir, 'cache-edge');
   const plain = run(cache, 'run', hello);
   const n = plain.stats!.misses;
@@ -94,6 +96,19 @@ t.test('a run --edge (V8 flags of its own, cli/main.ts) keeps its own folder: no
   t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'the plain run still finds all of its files');
   const again = run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1');
   t.same(again.stats, { hits: edge.stats!.hits + edge.stats!.misses, misses: 0, written: 0 }, 'and the edge run all of its');
+});
+
+t.test("a command's V8 flags: only an offloading client's differ", async (t) => {
+  const cases: { argv: string[]; expected: string[] }[] = [
+    { argv: ['run', 'app.html', '--edge', 'ws://h:1'], expected: ['--no-use-osr'] },
+    { argv: ['run', 'a.js', '2000', '--edge=ws://h:1', '--edge-report'], expected: ['--no-use-osr'] },
+    { argv: ['run', 'a.js'], expected: [] },
+    { argv: ['run', 'a.js', '--', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['serve', '--edge'], expected: [] },
+    { argv: ['run', 'a.js', '--edge-auto'], expected: [] },
+    { argv: [], expected: [] },
+  ];
+  for (const { argv, expected } of cases) t.same(v8FlagsFor(argv), expected, argv.join(' '));
 });
 
 t.test('entries: the key and the checksum decide', async (t) => {

@@ -2,7 +2,6 @@
 // that `node bin/snapvm.js` starts without transpiling anything.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { Engine, GuestError, SnapshotError, SafepointStop, prepareCapture, capture, type Snapshot, type Frame } from '../index';
 import { inspectSnapshot, readHeader } from '../snapshot/index';
@@ -607,7 +606,6 @@ event loop, which may run on the edge (--edge-auto: a handler that ran long here
 dispatched again); print, snapshot, wait and stop see the page once everything before them came back.`,
     )
     .action(async (file: string, args: string[], opts: RunOptions) => {
-      if (opts.edge !== undefined) tuneJitForOffloadingClient();
       setExit(await runFile(file, args, opts, io));
     });
 
@@ -663,18 +661,6 @@ dispatched again); print, snapshot, wait and stop see the page once everything b
     });
 
   return program;
-}
-
-/**
- * V8's on-stack replacement off in a process that offloads (`run --edge`; the command's, as V8's flags are
- * the process's). A client's own guest code is short (what the app does before and after its heavy part),
- * yet each time a long turn made V8 compile the interpreter's `loop` anew for a running frame (OSR: a whole
- * TurboFan compile of the engine's largest function, 0.1–0.4 s of a background thread's CPU, often twice),
- * and a slow client pays that CPU too (bench/offload/README.md, "The client's own CPU"). `loop` is still
- * optimized, at its next call: the interpreter enters it at each turn, resume and call from host code.
- */
-function tuneJitForOffloadingClient(): void {
-  setFlagsFromString('--no-use-osr');
 }
 
 /** `snapvm serve`: listen until SIGINT or SIGTERM. */

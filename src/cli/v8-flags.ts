@@ -1,0 +1,29 @@
+// V8 flags a `snapvm` process sets for itself from its command line, before it compiles anything of the
+// package (bin/snapvm.js calls this first): V8's code cache is valid for one set of flags only, so a flag
+// set later would leave the modules compiled before it out of the cache's folder for the flags of the
+// process (cli/code-cache.ts keeps a folder per set).
+
+/**
+ * The flags for `argv` (the command's words, without `node` and the script):
+ * - `run … --edge URL`: no on-stack replacement. The client's own guest code is short (what the app does
+ *   before and after its heavy part), yet each long turn made V8 compile the interpreter's `loop` anew for
+ *   the running frame (OSR: a whole TurboFan compile of the engine's largest function, 0.1–0.4 s of a
+ *   background thread's CPU, often twice), and a slow client pays that CPU as well (bench/offload/README.md,
+ *   "The client's own CPU"). `loop` is still optimized, at its next call: the interpreter enters it at each
+ *   turn, resume and call from host code.
+ */
+export function v8FlagsFor(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  const edge = words[0] === 'run' && words.some((w) => w === '--edge' || w.startsWith('--edge='));
+  return edge ? ['--no-use-osr'] : [];
+}
+
+/** Set the flags `v8FlagsFor(argv)` names; the list set. */
+export function setV8FlagsFor(argv: readonly string[]): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const v8 = require('node:v8') as typeof import('node:v8');
+  const flags = v8FlagsFor(argv);
+  for (const flag of flags) v8.setFlagsFromString(flag);
+  return flags;
+}
