@@ -81,31 +81,39 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'written again whole');
 });
 
-t.test('a run --edge (V8 flags of its own, cli/v8-flags.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
+t.test('a page run --edge (V8 flags of its own, cli/v8-flags.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
   const cache = path.join(dir, 'cache-edge');
-  const plain = run(cache, 'run', hello);
+  const page = path.join(dir, 'hello.html');
+  fs.writeFileSync(page, "<p>hi</p><script>console.log('hello', [1, 2].map((x) => x * 2));</script>\n");
+  const plain = run(cache, 'run', page);
+  t.equal(plain.stdout, 'hello [ 2, 4 ]\n');
   const n = plain.stats!.misses;
-  // (no server there: the program asks for no offload and runs here; the offload room is loaded all the same)
-  const edge = run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1');
+  // (no server there: the page asks for no offload and runs here; the offload room is loaded all the same)
+  const edge = run(cache, 'run', page, '--edge', 'ws://127.0.0.1:1');
   t.equal(edge.code, 0);
   t.equal(edge.stdout, 'hello [ 2, 4 ]\n');
   const folders = fs.readdirSync(cache).sort();
   t.equal(folders.length, 2, 'a second folder');
   t.ok(folders.includes(tag));
-  t.ok(edge.stats!.misses > 0 && edge.stats!.written === edge.stats!.misses, 'what it compiled under its flags is written in their folder');
-  t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'the plain run still finds all of its files');
-  const again = run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1');
-  t.same(again.stats, { hits: edge.stats!.hits + edge.stats!.misses, misses: 0, written: 0 }, 'and the edge run all of its');
+  t.ok(edge.stats!.misses > n && edge.stats!.written === edge.stats!.misses, 'what it compiled under its flags is written in their folder');
+  t.same(run(cache, 'run', page).stats, { hits: n, misses: 0, written: 0 }, 'the plain run still finds all of its files');
+  t.same(run(cache, 'run', page, '--edge', 'ws://127.0.0.1:1').stats, { hits: edge.stats!.misses, misses: 0, written: 0 }, 'and the edge run all of its');
+  t.equal(run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1').code, 0);
+  t.same(fs.readdirSync(cache).sort(), folders, "a script's --edge run: the plain runs' flags and folder");
 });
 
-t.test("a command's V8 flags: only an offloading client's differ", async (t) => {
+t.test("a command's V8 flags: only an offloading page client's differ", async (t) => {
+  const page = path.join(root, 'examples', 'filter');
   const cases: { argv: string[]; expected: string[] }[] = [
     { argv: ['run', 'app.html', '--edge', 'ws://h:1'], expected: ['--no-use-osr'] },
-    { argv: ['run', 'a.js', '2000', '--edge=ws://h:1', '--edge-report'], expected: ['--no-use-osr'] },
-    { argv: ['run', 'a.js'], expected: [] },
-    { argv: ['run', 'a.js', '--', '--edge', 'ws://h:1'], expected: [] },
-    { argv: ['serve', '--edge'], expected: [] },
-    { argv: ['run', 'a.js', '--edge-auto'], expected: [] },
+    { argv: ['run', '--edge=ws://h:1', '--edge-report', 'app.HTM'], expected: ['--no-use-osr'] },
+    { argv: ['run', page, '--edge', 'ws://h:1'], expected: ['--no-use-osr'] },
+    { argv: ['run', 'app.html'], expected: [] },
+    { argv: ['run', 'a.js', '2000', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', root, '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', 'a.js', '--', 'app.html', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['serve', 'app.html', '--edge'], expected: [] },
+    { argv: ['run', 'app.html', '--edge-auto'], expected: [] },
     { argv: [], expected: [] },
   ];
   for (const { argv, expected } of cases) t.same(v8FlagsFor(argv), expected, argv.join(' '));
