@@ -7,13 +7,13 @@
 //
 // One file per module, under `dist/.code-cache/TAG/`, named by the module's path in the package (a rebuild
 // overwrites it, so the folder does not grow). TAG is V8's `cachedDataVersionTag()` when the file is read or
-// written: V8 rejects data made under other flags, and a command may set flags (`run --edge`, cli/v8-flags.ts),
-// so each set of flags keeps its own files instead of two kinds of process rewriting one file in turn.
-// A file is trusted only when its key — Node's version, V8's version, the architecture and the module's
-// source — and the checksum of its data match; anything else (another Node, a rebuilt module, a damaged or
-// cut-short file) is ignored and written again, and a cache V8 rejects is compiled as usual. Writes are atomic (parallel processes may race) and best-effort: a
-// read-only install compiles each time. `SNAPVM_CODE_CACHE=off` turns it off; `SNAPVM_CODE_CACHE=DIR`
-// keeps the files in DIR.
+// written: V8 rejects data made under other flags, and a command may set flags (`run PAGE --edge`,
+// cli/v8-flags.ts), so each set of flags keeps its own files instead of two kinds of process rewriting one file
+// in turn. A file is trusted only when its key — Node's version, V8's version, the architecture and the
+// module's source — and the checksum of its data match; anything else (another Node, a rebuilt module, a
+// damaged or cut-short file) is ignored and written again, and a cache V8 rejects is compiled as usual. Writes
+// are atomic (parallel processes may race) and best-effort: a read-only install compiles each time.
+// `SNAPVM_CODE_CACHE=off` turns it off; `SNAPVM_CODE_CACHE=DIR` keeps the files in DIR.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';

@@ -4,6 +4,7 @@
 // process (cli/code-cache.ts keeps a folder per set).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 
 /**
  * The flags for `argv` (the command's words, without `node` and the script):
@@ -35,9 +36,7 @@ function isPage(word: string): boolean {
 
 /** Set the flags `v8FlagsFor(argv)` names; the list set. */
 export function setV8FlagsFor(argv: readonly string[]): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const v8 = require('node:v8') as typeof import('node:v8');
   const flags = v8FlagsFor(argv);
-  for (const flag of flags) v8.setFlagsFromString(flag);
+  for (const flag of flags) setFlagsFromString(flag);
   return flags;
 }
