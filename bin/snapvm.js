@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// V8's code cache for the package's modules first (src/cli/code-cache.ts: start-up), then the command.
+// The process's V8 flags for its command (src/cli/v8-flags.ts) and V8's code cache for the package's modules
+// first (src/cli/code-cache.ts: start-up), then the command.
 const path = require('node:path');
 const dist = path.join(__dirname, '..', 'dist', 'src', 'cli');
 let cli;
 try {
+  require(path.join(dist, 'v8-flags.js')).setV8FlagsFor(process.argv.slice(2));
   require(path.join(dist, 'code-cache.js')).installCodeCache(path.join(__dirname, '..'));
   cli = require(path.join(dist, 'main.js')).cli;
 } catch (e) {

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/interpreter/index';
 import { entryKey, readEntry, writeEntry } from '../src/cli/code-cache';
+import { v8FlagsFor } from '../src/cli/v8-flags';
 
 const root = path.resolve(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-startup-'));
@@ -15,11 +16,15 @@ t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
 const hello = path.join(dir, 'hello.js');
 fs.writeFileSync(hello, "console.log('hello', [1, 2].map((x) => x * 2));\n");
 
-// the bin's two lines, with the cache's counters printed at exit
+// the bin's three lines, with the cache's counters printed at exit
 const child = `const root = process.argv[1];
+require(root + '/dist/src/cli/v8-flags.js').setV8FlagsFor(process.argv.slice(2));
 const stats = require(root + '/dist/src/cli/code-cache.js').installCodeCache(root);
 process.on('exit', () => process.stderr.write('cache ' + JSON.stringify(stats) + '\\n'));
 require(root + '/dist/src/cli/main.js').cli(process.argv.slice(2));`;
+
+// the cache's files sit in a folder per set of V8 flags (V8's cachedDataVersionTag in a plain child: its flags)
+const tag = spawnSync(process.execPath, ['-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).stdout.trim();
 
 interface Counters {
   hits: number;
@@ -41,7 +46,8 @@ t.test('the code cache is written by a first run and used by the next', async (t
   t.equal(first.stats!.hits, 0);
   t.ok(first.stats!.misses > 20, `the engine's modules were compiled (${first.stats!.misses})`);
   t.equal(first.stats!.written, first.stats!.misses);
-  const files = fs.readdirSync(cache);
+  t.same(fs.readdirSync(cache), [tag], 'one folder: the flags of a plain run');
+  const files = fs.readdirSync(path.join(cache, tag));
   t.equal(files.length, first.stats!.misses);
   t.ok(files.includes('dist%src%interpreter%vm.js.v8'), 'named by the module path in the package');
   t.ok(files.some((f) => f.startsWith('node_modules%acorn%')), 'dependencies in the package are cached too');
@@ -56,7 +62,7 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   const cache = path.join(dir, 'cache-2');
   const first = run(cache, 'run', hello);
   const n = first.stats!.misses;
-  const file = (name: string) => path.join(cache, name);
+  const file = (name: string) => path.join(cache, tag, name);
   // a flipped byte in V8's data, a file cut short, garbage, and a valid entry for another source
   const vmFile = file('dist%src%interpreter%vm.js.v8');
   const bytes = fs.readFileSync(vmFile);
@@ -73,6 +79,44 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   t.equal(damaged.stdout, 'hello [ 2, 4 ]\n');
   t.same(damaged.stats, { hits: n - 4, misses: 4, written: 4 });
   t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'written again whole');
+});
+
+t.test('a page run --edge (V8 flags of its own, cli/v8-flags.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
+  const cache = path.join(dir, 'cache-edge');
+  const page = path.join(dir, 'hello.html');
+  fs.writeFileSync(page, "<p>hi</p><script>console.log('hello', [1, 2].map((x) => x * 2));</script>\n");
+  const plain = run(cache, 'run', page);
+  t.equal(plain.stdout, 'hello [ 2, 4 ]\n');
+  const n = plain.stats!.misses;
+  // (no server there: the page asks for no offload and runs here; the offload room is loaded all the same)
+  const edge = run(cache, 'run', page, '--edge', 'ws://127.0.0.1:1');
+  t.equal(edge.code, 0);
+  t.equal(edge.stdout, 'hello [ 2, 4 ]\n');
+  const folders = fs.readdirSync(cache).sort();
+  t.equal(folders.length, 2, 'a second folder');
+  t.ok(folders.includes(tag));
+  t.ok(edge.stats!.misses > n && edge.stats!.written === edge.stats!.misses, 'what it compiled under its flags is written in their folder');
+  t.same(run(cache, 'run', page).stats, { hits: n, misses: 0, written: 0 }, 'the plain run still finds all of its files');
+  t.same(run(cache, 'run', page, '--edge', 'ws://127.0.0.1:1').stats, { hits: edge.stats!.misses, misses: 0, written: 0 }, 'and the edge run all of its');
+  t.equal(run(cache, 'run', hello, '--edge', 'ws://127.0.0.1:1').code, 0);
+  t.same(fs.readdirSync(cache).sort(), folders, "a script's --edge run: the plain runs' flags and folder");
+});
+
+t.test("a command's V8 flags: only an offloading page client's differ", async (t) => {
+  const page = path.join(root, 'examples', 'filter');
+  const cases: { argv: string[]; expected: string[] }[] = [
+    { argv: ['run', 'app.html', '--edge', 'ws://h:1'], expected: ['--no-use-osr'] },
+    { argv: ['run', '--edge=ws://h:1', '--edge-report', 'app.HTM'], expected: ['--no-use-osr'] },
+    { argv: ['run', page, '--edge', 'ws://h:1'], expected: ['--no-use-osr'] },
+    { argv: ['run', 'app.html'], expected: [] },
+    { argv: ['run', 'a.js', '2000', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', root, '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', 'a.js', '--', 'app.html', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['serve', 'app.html', '--edge'], expected: [] },
+    { argv: ['run', 'app.html', '--edge-auto'], expected: [] },
+    { argv: [], expected: [] },
+  ];
+  for (const { argv, expected } of cases) t.same(v8FlagsFor(argv), expected, argv.join(' '));
 });
 
 t.test('entries: the key and the checksum decide', async (t) => {
@@ -99,7 +143,7 @@ t.test('off, or an unwritable folder: the command works the same', async (t) => 
   const r = spawnSync(process.execPath, [path.join(root, 'bin', 'snapvm.js'), 'run', hello], { encoding: 'utf8', timeout: 60_000 });
   t.equal(r.status, 0);
   t.equal(r.stdout, 'hello [ 2, 4 ]\n');
-  t.ok(fs.existsSync(path.join(root, 'dist', '.code-cache', 'dist%src%cli%main.js.v8')), 'dist/.code-cache');
+  t.ok(fs.existsSync(path.join(root, 'dist', '.code-cache', tag, 'dist%src%cli%main.js.v8')), 'dist/.code-cache');
 });
 
 t.test('the warm-up waits for a program that runs long enough, and the guest never sees it', async (t) => {

@@ -5,16 +5,19 @@
 // at exit writes the cache of each module that had none (taken after the run, so it holds the functions
 // the run compiled lazily too, not only the top level).
 //
-// One file per module, under `dist/.code-cache/`, named by the module's path in the package (a rebuild
-// overwrites it, so the folder does not grow). A file is trusted only when its key — Node's version, V8's
-// version, the architecture and the module's source — and the checksum of its data match; anything else
-// (another Node, a rebuilt module, a damaged or cut-short file) is ignored and written again, and a cache
-// V8 rejects is compiled as usual. Writes are atomic (parallel processes may race) and best-effort: a
-// read-only install compiles each time. `SNAPVM_CODE_CACHE=off` turns it off; `SNAPVM_CODE_CACHE=DIR`
-// keeps the files in DIR.
+// One file per module, under `dist/.code-cache/TAG/`, named by the module's path in the package (a rebuild
+// overwrites it, so the folder does not grow). TAG is V8's `cachedDataVersionTag()` when the file is read or
+// written: V8 rejects data made under other flags, and a command may set flags (`run PAGE --edge`,
+// cli/v8-flags.ts), so each set of flags keeps its own files instead of two kinds of process rewriting one file
+// in turn. A file is trusted only when its key — Node's version, V8's version, the architecture and the
+// module's source — and the checksum of its data match; anything else (another Node, a rebuilt module, a
+// damaged or cut-short file) is ignored and written again, and a cache V8 rejects is compiled as usual. Writes
+// are atomic (parallel processes may race) and best-effort: a read-only install compiles each time.
+// `SNAPVM_CODE_CACHE=off` turns it off; `SNAPVM_CODE_CACHE=DIR` keeps the files in DIR.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { cachedDataVersionTag } from 'node:v8';
 import { createHash } from 'node:crypto';
 import { atomicWrite } from '../paths';
 
@@ -80,7 +83,7 @@ export function entryKey(content: string): Buffer {
 }
 
 /**
- * Serve the modules under `root` (the package) from the code cache in `dir` (default `root/dist/.code-cache`,
+ * Serve the modules under `root` (the package) from the code cache in `dir`/TAG (default `root/dist/.code-cache`,
  * or $SNAPVM_CODE_CACHE; `off` installs nothing). Once per process; returns the counters, or null when off.
  */
 export function installCodeCache(root: string, dir?: string): CodeCacheStats | null {
@@ -91,28 +94,29 @@ export function installCodeCache(root: string, dir?: string): CodeCacheStats | n
   const prefix = path.resolve(root) + path.sep;
   const stats: CodeCacheStats = { hits: 0, misses: 0, written: 0 };
   installed = { dir: cacheDir, stats };
-  const pending: { file: string; key: Buffer; script: vm.Script }[] = [];
+  const pending: { name: string; key: Buffer; script: vm.Script }[] = [];
   const compile = Module.prototype._compile;
   const dynamicImport = vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
 
   Module.prototype._compile = function (this: NodeModule, content: string, filename: string): unknown {
     if (!filename.startsWith(prefix) || !filename.endsWith('.js') || filename.startsWith(cacheDir + path.sep)) return compile.call(this, content, filename);
-    const rel = filename.slice(prefix.length);
-    const file = path.join(cacheDir, rel.split(path.sep).join('%') + '.v8');
+    const name = filename.slice(prefix.length).split(path.sep).join('%') + '.v8';
     const key = entryKey(content);
-    const cachedData = readEntry(file, key);
+    const cachedData = readEntry(path.join(cacheDir, String(cachedDataVersionTag()), name), key);
     const script = new vm.Script(Module.wrap(content), { filename, cachedData, importModuleDynamically: dynamicImport as never });
     if (cachedData !== undefined && !script.cachedDataRejected) stats.hits++;
     else {
       stats.misses++;
-      pending.push({ file, key, script });
+      pending.push({ name, key, script });
     }
     const fn = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return fn.call(this.exports, this.exports, makeRequire(this), this, filename, path.dirname(filename));
   };
 
   process.once('exit', () => {
-    for (const { file, key, script } of pending.splice(0)) if (writeEntry(file, key, script.createCachedData())) stats.written++;
+    // (V8 makes the data under the flags of now: its folder is theirs)
+    const folder = path.join(cacheDir, String(cachedDataVersionTag()));
+    for (const { name, key, script } of pending.splice(0)) if (writeEntry(path.join(folder, name), key, script.createCachedData())) stats.written++;
   });
   return stats;
 }

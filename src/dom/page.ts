@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { randomFillSync } from 'node:crypto';
+import { cachedDataVersionTag } from 'node:v8';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { GuestError } from '../interpreter/index';
 // the package's engine (snapshot, safe-point hook): what the offload room drives a page's engine with
@@ -80,13 +81,13 @@ const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTi
  * the bundle (written after the first page of a process that found none), so later processes skip
  * most of the compile.
  */
-let bundleScript: { script: vm.Script; cacheFile: string; needsCache: boolean } | undefined;
-function compiledBundle(): { script: vm.Script; cacheFile: string; needsCache: boolean } {
+let bundleScript: { script: vm.Script; file: string; needsCache: boolean } | undefined;
+function compiledBundle(): { script: vm.Script; file: string; needsCache: boolean } {
   if (bundleScript === undefined) {
     const file = bundlePath();
     if (!fs.existsSync(file)) throw new Error(`snapvm: the happy-dom bundle is missing (${file}); run \`npm run build\``);
     const source = `(function (${BUNDLE_PARAMS.join(', ')}) {\n${fs.readFileSync(file, 'utf8')}\nreturn __snapvm_happydom; })`;
-    const cacheFile = `${file}.v8cache`;
+    const cacheFile = bundleCacheFile(file);
     let cachedData: Buffer | undefined;
     try {
       if (fs.statSync(cacheFile).mtimeMs >= fs.statSync(file).mtimeMs) cachedData = fs.readFileSync(cacheFile);
@@ -94,9 +95,14 @@ function compiledBundle(): { script: vm.Script; cacheFile: string; needsCache: b
       cachedData = undefined;
     }
     const script = new vm.Script(source, { filename: 'happy-dom', cachedData });
-    bundleScript = { script, cacheFile, needsCache: cachedData === undefined || script.cachedDataRejected === true };
+    bundleScript = { script, file, needsCache: cachedData === undefined || script.cachedDataRejected === true };
   }
   return bundleScript;
+}
+
+/** Where V8's code cache for the bundle is kept: one file per set of V8 flags (as the modules', cli/code-cache.ts), named when read or written. */
+function bundleCacheFile(bundle: string): string {
+  return `${bundle}.${cachedDataVersionTag()}.v8cache`;
 }
 
 /** Write V8's code cache for the bundle (once, atomically: parallel processes may race). */
@@ -105,7 +111,7 @@ function saveBundleCache(): void {
   if (!b || !b.needsCache) return;
   b.needsCache = false;
   try {
-    atomicWrite(b.cacheFile, b.script.createCachedData());
+    atomicWrite(bundleCacheFile(b.file), b.script.createCachedData());
   } catch {
     // a read-only install: compile each time
   }

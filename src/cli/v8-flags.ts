@@ -1,0 +1,42 @@
+// V8 flags a `snapvm` process sets for itself from its command line, before it compiles anything of the
+// package (bin/snapvm.js calls this first): V8's code cache is valid for one set of flags only, so a flag
+// set later would leave the modules compiled before it out of the cache's folder for the flags of the
+// process (cli/code-cache.ts keeps a folder per set).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * The flags for `argv` (the command's words, without `node` and the script):
+ * - `run PAGE … --edge URL`: no on-stack replacement. A page client's own guest code is short (what the app
+ *   does before and after its heavy part), yet its long turns (the load's scripts) made V8 compile the
+ *   interpreter's `loop` anew for the running frame (OSR: a whole TurboFan compile of the engine's largest
+ *   function, 0.1–0.4 s of a background thread's CPU, often twice), and a slow client pays that CPU as well
+ *   (bench/offload/README.md, "The client's own CPU"). `loop` is still optimized, at its next call: the
+ *   interpreter enters it at each turn, resume and call from host code. Not for a script: its client measured
+ *   no gain (nbody's, 10–20 ms more), and a script under --edge-auto runs its first heavy turn here, where OSR
+ *   is what makes it fast.
+ */
+export function v8FlagsFor(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  const edge = words[0] === 'run' && words.some((w) => w === '--edge' || w.startsWith('--edge='));
+  return edge && words.slice(1).some(isPage) ? ['--no-use-osr'] : [];
+}
+
+/** What `snapvm run` runs as a page (dom/light.ts `resolvePage`, not loaded here: this runs before the code cache). */
+function isPage(word: string): boolean {
+  if (/\.html?$/i.test(word)) return true;
+  try {
+    return fs.existsSync(path.join(word, 'index.html'));
+  } catch {
+    return false;
+  }
+}
+
+/** Set the flags `v8FlagsFor(argv)` names; the list set. */
+export function setV8FlagsFor(argv: readonly string[]): string[] {
+  const flags = v8FlagsFor(argv);
+  for (const flag of flags) setFlagsFromString(flag);
+  return flags;
+}
