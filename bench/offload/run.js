@@ -25,6 +25,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startShaper } = require('../ionn/shaper.js');
+const { throttle } = require('./throttle.js');
 
 const root = path.resolve(__dirname, '..', '..');
 const bin = path.join(root, 'bin', 'snapvm.js');
@@ -113,86 +114,13 @@ function startServer() {
 // with everything else, so the probe measured ~25× for a 10× duty cycle, and calibrating the duty cycle
 // chased a load that kept changing. So the budget is CPU time itself: the client may use `fullRate ÷
 // slowdown` CPU ms per wall ms, where `fullRate` is the CPU share an unthrottled process gets now (a probe:
-// its CPU time ÷ its wall time; 1 on an idle machine), read from the kernel's per-thread run time
-// (/proc/PID/task/*/schedstat, ns; all of the client's threads, GC helpers included). Every TICK_MS the
-// controller adds the budget of the elapsed time to a credit (at most one `--period` of it: a process
-// idle while it waits for the network banks no more than that) and subtracts the CPU the client used;
-// the client runs while the credit is positive and is stopped (SIGSTOP) otherwise. --calibrate measures
+// its CPU time ÷ its wall time; 1 on an idle machine), enforced by throttle.js from the kernel's
+// per-thread run times (all of the client's threads), with a credit of at most one `--period`. --calibrate measures
 // `fullRate` again before every run (else once). The probe then checks it: a CPU-bound loop timed inside a
 // throttled child ÷ the same loop unthrottled, printed and kept in the results as `effective`.
 const periodMs = Number(option('period', '50'));
-const TICK_MS = 2;
 let fullRate = 1;
 const calibrateDuty = process.argv.includes('--calibrate');
-
-/** CPU ms used so far by all threads of process `pid` (the kernel's run time, ns precision). Each thread's
- * file is kept open and read again at offset 0 (a third of the cost of opening it each time); the list of
- * threads is read again every 50 ms. */
-const threadFiles = new Map();
-const statBuf = Buffer.alloc(64);
-function cpuMsOf(pid) {
-  let list = threadFiles.get(pid);
-  const dir = `/proc/${pid}/task`;
-  if (!list || performance.now() - list.at > 50) {
-    const old = list?.fds ?? new Map();
-    const fds = new Map();
-    for (const t of fs.readdirSync(dir)) {
-      try {
-        fds.set(t, old.get(t) ?? fs.openSync(`${dir}/${t}/schedstat`, 'r'));
-      } catch {} // a thread that just ended
-    }
-    for (const [t, fd] of old) if (!fds.has(t)) fs.closeSync(fd);
-    threadFiles.set(pid, (list = { at: performance.now(), fds, ns: list?.ns ?? new Map() }));
-  }
-  for (const [t, fd] of list.fds) {
-    try {
-      const n = fs.readSync(fd, statBuf, 0, 64, 0);
-      list.ns.set(t, Number(statBuf.toString('latin1', 0, n).split(' ', 1)[0]));
-    } catch {} // a thread that ended: its last reading stays counted
-  }
-  let ns = 0;
-  for (const v of list.ns.values()) ns += v;
-  return ns / 1e6;
-}
-
-/** Close the files cpuMsOf keeps open for `pid`. */
-function forget(pid) {
-  for (const fd of threadFiles.get(pid)?.fds.values() ?? []) fs.closeSync(fd);
-  threadFiles.delete(pid);
-}
-
-/** Throttle `child` to `fullRate ÷ slowdown` CPU ms per wall ms by SIGSTOP/SIGCONT; returns a stopper. */
-function throttle(child) {
-  const rate = fullRate / slowdown;
-  const cap = periodMs * rate;
-  let credit = 0;
-  let last = performance.now();
-  let used = 0;
-  let running = true;
-  let timer = null;
-  const tick = () => {
-    if (child.exitCode !== null) return;
-    const now = performance.now();
-    let cpu;
-    try {
-      cpu = cpuMsOf(child.pid);
-    } catch {
-      return; // gone
-    }
-    credit = Math.min(cap, credit + (now - last) * rate) - (cpu - used);
-    used = cpu;
-    last = now;
-    if (credit > 0 !== running) {
-      running = credit > 0;
-      try {
-        process.kill(child.pid, running ? 'SIGCONT' : 'SIGSTOP');
-      } catch {}
-    }
-    timer = setTimeout(tick, TICK_MS);
-  };
-  tick();
-  return () => (clearTimeout(timer), forget(child.pid));
-}
 
 /** A fixed CPU-bound loop in a child (its own time, Node's start excluded), throttled or not: [wall ms, CPU ms]. */
 function probe(throttled) {
@@ -203,7 +131,7 @@ function probe(throttled) {
     child.stdout.on('data', (d) => (out += d));
     let stop = null;
     // throttled from the start (like a client), so Node's start is slowed too but not counted
-    if (throttled) stop = throttle(child);
+    if (throttled) stop = throttle(child, fullRate / slowdown, periodMs);
     child.on('exit', () => {
       if (stop) stop();
       const [wall, cpu] = out.split(' ').map(Number);
@@ -239,7 +167,7 @@ function runClient(app, appArgs, extra, pipeline = !noPipeline) {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const stop = slowdown > 1 ? throttle(child) : null;
+    const stop = slowdown > 1 ? throttle(child, fullRate / slowdown, periodMs) : null;
     child.on('exit', (code) => {
       if (stop) stop();
       resolve({ code, stdout, stderr, ms: performance.now() - started });

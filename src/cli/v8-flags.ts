@@ -34,9 +34,19 @@ function isPage(word: string): boolean {
   }
 }
 
-/** Set the flags `v8FlagsFor(argv)` names; the list set. */
+/**
+ * The flags every guest realm needs of this V8, whatever the command: Node 20's V8 has JSON.parse source
+ * text access only behind `--harmony-json-parse-with-source` (interpreter/realm.ts sets it when it makes its
+ * first context where it is missing; set there, after the package's modules were compiled, it made every
+ * process's code cache miss and be written again).
+ */
+export function realmV8Flags(): string[] {
+  return typeof (JSON as { rawJSON?: unknown }).rawJSON === 'function' ? [] : ['--harmony-json-parse-with-source'];
+}
+
+/** Set the flags `v8FlagsFor(argv)` and `realmV8Flags()` name; the list set. */
 export function setV8FlagsFor(argv: readonly string[]): string[] {
-  const flags = v8FlagsFor(argv);
+  const flags = [...realmV8Flags(), ...v8FlagsFor(argv)];
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
 }

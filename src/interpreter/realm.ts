@@ -173,7 +173,10 @@ const STANDARD_GLOBALS: ReadonlySet<string> = new Set([
  * context argument: https://tc39.es/proposal-json-parse-with-source/) is V8's own behind
  * --harmony-json-parse-with-source in Node 20 (on by default from V8 11.4): V8 installs it when it makes a
  * context and JSON.parse reads the flag when it runs, so where a fresh context lacks it the flag is set for
- * the process (host contexts made later get it too; nothing else changes) and the context made again.
+ * the process and the context made again. The flag is process-wide: host contexts made later get it, the
+ * host's JSON.parse with a reviver pays its cost too (bench/json-parse-flag.js), and V8's code cache is keyed
+ * by the flags, so the CLI sets it before it compiles anything (cli/v8-flags.ts `realmV8Flags`); this is the
+ * fallback for an embedder that did not.
  */
 function createGuestContext(): vm.Context {
   const make = () => vm.createContext(Object.create(null), { codeGeneration: { strings: false, wasm: true } });
