@@ -10,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Server, helloSession, root, snapvm, suiteServer } from './offload-lib';
 import { Page, capturePage, capturePageStreamed } from '../src/dom/index';
 import { installHints } from '../src/offload/index';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const suite = suiteServer(t, 'snapvm-offload-page-stream-', ['--quiet']);
@@ -248,27 +249,11 @@ t.test('damaged and forged page streams: refused, the partial page dropped, the 
 // in chunks of whole lines and the client restores each as it arrives, committing it only once the whole
 // matched its hash. Here the program deletes window.tmp on the edge, before the non-configurable global
 // `z`: the window cannot be emptied and refilled in place, so the trip down is whole.
-const wholeBack = (rows: number) => `<!DOCTYPE html><html><body><p id="p">0</p><ul id="list"></ul>
-<script>window.tmp = 1;</script>
-<script>
-var z = 0;
-const rows = [];
-for (let i = 0; i < ${rows}; i++) rows.push({ i, name: 'row ' + i });
-const hint = typeof snapvm === 'undefined' ? { migrate: async () => {} } : snapvm;
-(async () => {
-  await hint.migrate('edge');
-  delete window.tmp;
-  z = rows.length;
-  document.getElementById('list').innerHTML = '<li>' + rows.slice(0, 50).map((r) => r.name).join('</li><li>') + '</li>';
-  await hint.migrate('client');
-  document.getElementById('p').textContent = String(z);
-  console.log(z, 'tmp' in window, document.body.innerHTML.length, rows[2999].name);
-})();
-</script></body></html>`;
+const wholeBack = () => fs.readFileSync(path.join(root, 'bench', 'offload', 'pages', 'whole-back', 'index.html'), 'utf8');
 const WHOLE_DOWN = /, down ([\d.]+) KB, whole: .*?the window, whose non-configurable property z .*? \(restore ([\d.]+) ms(?: streamed in (\d+) chunks, ([\d.]+) ms after the last)?\)/;
 
 t.test('a page that comes back whole streams back: restored as its chunks arrive, the same output as in one message and as locally', async (t) => {
-  const file = tmp.write('whole-back.html', wholeBack(3000));
+  const file = tmp.write('whole-back.html', wholeBack());
   const [chunked, single] = await Promise.all([Server.start(['--quiet'], CHUNK), Server.start(['--quiet'], { SNAPVM_EDGE_CHUNK: '0' })]);
   t.teardown(() => Promise.all([chunked.kill(), single.kill()]));
   const local = await locally(file);
@@ -288,7 +273,7 @@ t.test('a page that comes back whole streams back: restored as its chunks arrive
 });
 
 t.test('streamed back == one message: the chunks joined are the text, its hash the one the first chunk names', async (t) => {
-  const file = tmp.write('whole-back-raw.html', wholeBack(3000).replace("await hint.migrate('edge');", 'await new Promise((resolve) => setTimeout(resolve, 0));'));
+  const file = tmp.write('whole-back-raw.html', wholeBack().replace("await hint.migrate('edge');", 'await new Promise((resolve) => setTimeout(resolve, 0));'));
   const [chunked, single] = await Promise.all([Server.start(['--quiet'], CHUNK), Server.start(['--quiet'], { SNAPVM_EDGE_CHUNK: '0' })]);
   t.teardown(() => Promise.all([chunked.kill(), single.kill()]));
   const page = new Page(file, { onConsole: () => {} });
@@ -326,7 +311,7 @@ t.test('streamed back == one message: the chunks joined are the text, its hash t
 });
 
 t.test('a stream back that is cut, or damaged: the client drops the partial page and continues locally, once', async (t) => {
-  const file = tmp.write('whole-back-cut.html', wholeBack(3000));
+  const file = tmp.write('whole-back-cut.html', wholeBack());
   const local = await locally(file);
   // the edge answers with the page's own text (a real page's head and lines), cut short or with a wrong hash
   for (const how of ['cut', 'damaged'] as const) {

@@ -4,7 +4,7 @@
 
 export const enum Op {
   // stack
-  Undef, Null, True, False, Hole, Const /* k */, Int /* n */, Pop, Dup, Swap, Rot3 /* a b c -> c a b */, Rot4 /* a b c d -> d a b c */,
+  Undef, Null, True, False, Hole, Const /* k */, Int /* n */, Pop, Dup, Swap, Rot3 /* a b c -> c a b */,
   // registers and environments
   GetReg /* r */, SetReg /* r: pops */, GetRegChecked /* r k(name) */, SetRegChecked /* r k */,
   GetEnv /* depth slot */, SetEnv /* depth slot */, GetEnvChecked /* depth slot k */, SetEnvChecked /* depth slot k */, InitEnv /* depth slot */,

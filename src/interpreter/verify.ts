@@ -297,7 +297,6 @@ function analyse(code: Code): Verified {
         case Op.Dup: push(peek()); break;
         case Op.Swap: { const x = pop(), y = pop(); push(x), push(y); break; }
         case Op.Rot3: { const c = pop(), bb = pop(), aa = pop(); push(c), push(aa), push(bb); break; }
-        case Op.Rot4: { const d = pop(), c = pop(), bb = pop(), aa = pop(); push(d), push(aa), push(bb), push(c); break; }
         case Op.GetReg: push(reg(a)); break;
         case Op.GetReg2: push(reg(a)), push(reg(b)); break;
         case ExtOp.GetRegElem: push(Kind.Value); break;

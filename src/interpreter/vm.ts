@@ -1159,7 +1159,6 @@ export class VM {
         case Op.Dup: stack[sp] = stack[sp - 1]; sp++; break;
         case Op.Swap: { const t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; break; }
         case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
-        case Op.Rot4: { const d = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = stack[sp - 4]; stack[sp - 4] = d; break; }
         case Op.GetReg: stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetReg: stack[ops[pc++]!] = stack[--sp]; break;
         case Op.GetRegChecked: {
