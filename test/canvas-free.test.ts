@@ -17,18 +17,20 @@ t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // 4000×4000 = 16 M pixels a frame, 12 frames: 192 M pixels made, ~2.9 budgets
 const FRAMES = 12;
-const source = (keep: boolean) => `<!DOCTYPE html><html><body><p id="out"></p><script>
-const kept = [];
-let n = 0;
-let sum = 0;
-function frame() {
-  const c = document.createElement('canvas');
+// one frame's canvas (guest code): made, drawn on, read back, its pixel added to `sum`
+const DRAW_CANVAS = `  const c = document.createElement('canvas');
   c.width = 4000;
   c.height = 4000;
   const g = c.getContext('2d');
   g.fillStyle = 'rgb(1, 2, ' + n + ')';
   g.fillRect(0, 0, 10, 10);
-  sum += g.getImageData(5, 5, 1, 1).data[2];
+  sum += g.getImageData(5, 5, 1, 1).data[2];`;
+const source = (keep: boolean) => `<!DOCTYPE html><html><body><p id="out"></p><script>
+const kept = [];
+let n = 0;
+let sum = 0;
+function frame() {
+  ${DRAW_CANVAS}
   ${keep ? 'kept.push(c);' : ''}
   if (++n < ${FRAMES}) requestAnimationFrame(frame);
   else document.getElementById('out').textContent = 'done ' + n + ' ' + sum;
@@ -89,13 +91,7 @@ const edgeSource = `<!DOCTYPE html><html><body><p id="out"></p><script>
 let n = 0;
 let sum = 0;
 function frame(phase, done) {
-  const c = document.createElement('canvas');
-  c.width = 4000;
-  c.height = 4000;
-  const g = c.getContext('2d');
-  g.fillStyle = 'rgb(1, 2, ' + n + ')';
-  g.fillRect(0, 0, 10, 10);
-  sum += g.getImageData(5, 5, 1, 1).data[2];
+  ${DRAW_CANVAS}
   if (++n % ${EDGE_FRAMES} !== 0) requestAnimationFrame(() => frame(phase, done));
   else done(phase + ' ' + n + ' ' + sum);
 }

@@ -200,15 +200,20 @@ t.test('a forged page delta that lists a canvas twice is refused before anything
   t.equal(String(b.engine.evaluateScript('Array.from(ctx.getImageData(0, 0, 1, 1).data).join()', 'px.js')), '204,136,51,255', 'the genuine delta still applies');
 });
 
-t.test('the edge refuses a forged page delta with bad-snapshot, keeps its page as it was, and applies the genuine one', async (t) => {
-  const file = tmp.write('edge-forged.html', '<!DOCTYPE html><html><body><p id="p">0</p><script>var n = 0;</script></body></html>');
+/** Load `file` as a page, open a session with the suite's server and send the page whole: its first trip, and the edge's reply. */
+async function firstTrip(t: Tap.Test, file: string) {
   const a = new Page(file, { onConsole: () => {} });
   a.load();
   const s = await helloSession(suite.server.url);
   t.teardown(() => s.close());
   const whole = capturePage(a, null);
   s.send({ type: 'offload', id: 1, snapshot: whole.text, sha256: sha(whole.text) });
-  const first = await s.next();
+  return { a, s, whole, first: await s.next() };
+}
+
+t.test('the edge refuses a forged page delta with bad-snapshot, keeps its page as it was, and applies the genuine one', async (t) => {
+  const file = tmp.write('edge-forged.html', '<!DOCTYPE html><html><body><p id="p">0</p><script>var n = 0;</script></body></html>');
+  const { a, s, whole, first } = await firstTrip(t, file);
   t.match(first, { type: 'state', id: 1 }, 'the whole page restored on the edge, run, and sent back');
   t.match(first.snapshot, /^\/\/ snapvm delta\n/, 'as a delta (the edge keeps the page)');
   let agreed = applyPageDelta(a, whole.state, first.snapshot);
@@ -390,13 +395,7 @@ for (let i = 0; i < 30; i++) {
   items.push(li);
 }
 </script></body></html>`);
-  const a = new Page(file, { onConsole: () => {} });
-  a.load();
-  const s = await helloSession(suite.server.url);
-  t.teardown(() => s.close());
-  const whole = capturePage(a, null);
-  s.send({ type: 'offload', id: 1, snapshot: whole.text, sha256: sha(whole.text) });
-  const first = await s.next();
+  const { a, s, whole, first } = await firstTrip(t, file);
   t.match(first, { type: 'state', id: 1 });
   let agreed = applyPageDelta(a, whole.state, first.snapshot);
   t.same([linksOf(first.snapshot).l.length, linksOf(first.snapshot).r.length], [0, 0], 'the edge changed no listener: its delta carries none');
