@@ -1,7 +1,7 @@
 // Faults, nothing lost: whatever happens to the edge mid-offload, the client continues from the state
 // it kept, once, and prints exactly what a local run prints, plus one stderr line saying so.
 import t from 'tap';
-import { PROTOCOL_VERSION } from '../src/offload/protocol';
+import { PROTOCOL_VERSION } from '../src/offload/index';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -54,7 +54,7 @@ async function fakeEdge(reply: (ws: WebSocket, m: { id: number; snapshot: string
   wss.on('connection', (ws) => {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
-      if (m.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 1000, memoryMb: 64, maxBytes: 1e6 } }));
+      if (m.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', v: m.v, session: 1, limits: { offloadMs: 1000, memoryMb: 64, maxBytes: 1e6 } }));
       else reply(ws, m);
     });
   });

@@ -4,7 +4,6 @@
 // the streamed page ends as the unstreamed one and as the local one; faults leave the client running
 // locally, once.
 import t from 'tap';
-import { PROTOCOL_VERSION } from '../src/offload/protocol';
 import { createHash } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Server, helloSession, root, snapvm, suiteServer } from './offload-lib';
@@ -91,7 +90,6 @@ t.test('the same text as capturePage but for where the stats line stands; the he
   const chunks: [string, boolean][] = [];
   const s = capturePageStreamed(page, 4096, (c, w) => chunks.push([c, w]));
   const whole = capturePage(page, null);
-  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
   t.equal(noStats(s.capture.text), noStats(whole.text));
   t.equal(chunks.map((c) => c[0]).join(''), s.capture.text);
   t.same(chunks.map((c) => c[1]).slice(0, 2), [true, false], 'the head during the walk, the rest after it');
@@ -108,7 +106,6 @@ t.test("a page's scripts' sources leave during the walk, after the head and befo
   page.load();
   const chunks: [string, boolean][] = [];
   const s = capturePageStreamed(page, 4096, (c, w) => chunks.push([c, w]));
-  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
   t.equal(noStats(s.capture.text), noStats(capturePage(page, null).text), 'the text is capturePage\'s but for the stats line');
   t.equal(chunks.map((c) => c[0]).join(''), s.capture.text);
   const during = chunks.filter((c) => c[1]).map((c) => c[0]);
@@ -137,7 +134,7 @@ async function fakeEdge(after: (ws: WebSocket, seen: any[]) => void): Promise<{ 
   wss.on('connection', (ws) => {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
-      if (m.type === 'hello') return ws.send(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 5000, memoryMb: 64, maxBytes: 1e8 } }));
+      if (m.type === 'hello') return ws.send(JSON.stringify({ type: 'welcome', v: m.v, session: 1, limits: { offloadMs: 5000, memoryMb: 64, maxBytes: 1e8 } }));
       if (m.type === 'blobs?') return ws.send(JSON.stringify({ type: 'blobs', have: [] }));
       seen.push(m);
       at.push(performance.now());
@@ -249,6 +246,8 @@ t.test('damaged and forged page streams: refused, the partial page dropped, the 
 // in chunks of whole lines and the client restores each as it arrives, committing it only once the whole
 // matched its hash. Here the program deletes window.tmp on the edge, before the non-configurable global
 // `z`: the window cannot be emptied and refilled in place, so the trip down is whole.
+/** A snapshot's text without its stats line (where it stands differs between streamed and one-message texts). */
+const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
 const wholeBack = () => fs.readFileSync(path.join(root, 'bench', 'offload', 'pages', 'whole-back', 'index.html'), 'utf8');
 const WHOLE_DOWN = /, down ([\d.]+) KB, whole: .*?the window, whose non-configurable property z .*? \(restore ([\d.]+) ms(?: streamed in (\d+) chunks, ([\d.]+) ms after the last)?\)/;
 
@@ -306,7 +305,6 @@ t.test('streamed back == one message: the chunks joined are the text, its hash t
   }
   t.notMatch(texts[0]!, /^\/\/ snapvm delta/, 'a whole snapshot');
   // (but for the stats line: each edge timed its own capture)
-  const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
   t.equal(noStats(texts[0]!), noStats(texts[1]!), 'the same text streamed as in one message');
 });
 

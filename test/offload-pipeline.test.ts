@@ -2,7 +2,6 @@
 // (snapshot/capture-stream.ts, client.ts `offloadCapturing`), and the edge restores them as they come.
 // Real servers on loopback; faults mid-stream leave the client continuing locally, once.
 import t from 'tap';
-import { PROTOCOL_VERSION } from '../src/offload/protocol';
 import { createHash } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Server, helloSession, snapvm, tempDir } from './offload-lib';
@@ -75,7 +74,7 @@ async function fakeEdge(after: (ws: WebSocket, seen: any[]) => void): Promise<{ 
   wss.on('connection', (ws) => {
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
-      if (m.type === 'hello') return ws.send(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 5000, memoryMb: 64, maxBytes: 1e8 } }));
+      if (m.type === 'hello') return ws.send(JSON.stringify({ type: 'welcome', v: m.v, session: 1, limits: { offloadMs: 5000, memoryMb: 64, maxBytes: 1e8 } }));
       seen.push(m);
       after(ws, seen);
     });

@@ -3,6 +3,8 @@
 // needs the event loop or an uncaught error first, `read` is evaluated afterwards in the same engine.
 // A case that fails because of an engine bug stays here, marked `todo` with what leaks.
 import t from 'tap';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { Engine, GuestError } from '../src/interpreter/index';
 
 interface Case {
@@ -143,12 +145,10 @@ t.test('GuestError.value of a host failure is a guest-realm error', async (t) =>
 t.test("V8's flags add nothing to a guest global: an engine made while --expose-gc is on has no gc", async (t) => {
   // (V8 puts `gc` on every context made while the flag is on, in any thread: dom/canvas.ts sets it for a
   // moment, and an operator may start the server with it; realm.ts copies only the standard globals)
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const v8 = require('node:v8') as typeof import('node:v8');
   v8.setFlagsFromString('--expose-gc');
   let engine: Engine;
   try {
-    t.equal(typeof require('node:vm').runInNewContext('gc'), 'function', 'the flag is on: a bare context has gc');
+    t.equal(typeof vm.runInNewContext('gc'), 'function', 'the flag is on: a bare context has gc');
     engine = new Engine();
   } finally {
     v8.setFlagsFromString('--no-expose-gc');

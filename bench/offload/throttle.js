@@ -1,5 +1,4 @@
-// A CPU-time budget for a child process (the emulated slow client of bench/offload/run.js, and of tests
-// that need a client slower than the server on one machine): the child may use `rate` CPU ms per wall ms,
+// A CPU-time budget for a child process (the emulated slow client of bench/offload/run.js): the child may use `rate` CPU ms per wall ms,
 // read from the kernel's per-thread run times (/proc/PID/task/*/schedstat, ns; all of its threads, V8's
 // compiler and GC helpers included). Every TICK_MS the controller adds the budget of the elapsed time to a
 // credit (at most `periodMs` of it: a process idle while it waits for the network banks no more than that)
@@ -47,7 +46,7 @@ function forget(pid) {
 }
 
 /** Throttle `child` to `rate` CPU ms per wall ms by SIGSTOP/SIGCONT; returns a stopper. */
-function throttle(child, rate, periodMs = 50) {
+function throttle(child, rate, periodMs) {
   const cap = periodMs * rate;
   let credit = 0;
   let last = performance.now();
@@ -78,4 +77,4 @@ function throttle(child, rate, periodMs = 50) {
   return () => (clearTimeout(timer), forget(child.pid));
 }
 
-module.exports = { cpuMsOf, throttle };
+module.exports = { throttle };
