@@ -1872,10 +1872,6 @@ class FunctionCompiler {
     } else this.emit(Op.Const, this.k(e.property.name));
   }
 
-  private superHome(): void {
-    // HomeObject is on the stack; the VM resolves [[Prototype]] of it in GetSuper.
-  }
-
   /** Member expression; when `keep`, leaves `obj value` (for calls). */
   private member(e: Node, keep: 'keep' | null): void {
     if (e.object.type === 'Super') {

@@ -350,6 +350,12 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
     // https://tc39.es/ecma262/#sec-asyncfromsynciteratorcontinuation: the unwrapping reaction settles the
     // promise returned (step 12's PerformPromiseThen with promiseCapability), not a promise it is resolved with
     // (that took two more ticks and a `then` lookup)
+    /** A promise rejected with `e` (IfAbruptRejectPromise). */
+    const rejected = (e: unknown) => {
+      const cap = promises().newPromise();
+      cap.reject(vm.toGuest(e));
+      return cap.promise;
+    };
     // (closeOnRejection, next and throw: a value whose PromiseResolve throws closes the sync iterator first)
     const wrap = (r: any, closeOnRejection = true) => {
       try {
@@ -376,18 +382,14 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
             });
         return promises().performPromiseThen(p, onF, onR, promises().newPromiseCapability(promises().Promise, false))!;
       } catch (e) {
-        const cap = promises().newPromise();
-        cap.reject(vm.toGuest(e));
-        return cap.promise;
+        return rejected(e);
       }
     };
     realm.defineNative(obj, 'next', 1, (_t, a) => {
       try {
         return wrap(realm.R.apply(sync.next, sync.iterator, a.length ? [a[0]] : []));
       } catch (e) {
-        const cap = promises().newPromise();
-        cap.reject(vm.toGuest(e));
-        return cap.promise;
+        return rejected(e);
       }
     });
     realm.defineNative(obj, 'return', 1, (_t, a) => {
@@ -400,9 +402,7 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
         }
         return wrap(realm.R.apply(ret as Function, sync.iterator, a.length ? [a[0]] : []), false);
       } catch (e) {
-        const cap = promises().newPromise();
-        cap.reject(vm.toGuest(e));
-        return cap.promise;
+        return rejected(e);
       }
     });
     realm.defineNative(obj, 'throw', 1, (_t, a) => {
@@ -415,9 +415,7 @@ function installAsyncGenerators(engine: Engine, vm: VM): void {
         }
         return wrap(realm.R.apply(th as Function, sync.iterator, a.length ? [a[0]] : []));
       } catch (e) {
-        const cap = promises().newPromise();
-        cap.reject(vm.toGuest(e));
-        return cap.promise;
+        return rejected(e);
       }
     });
     return { iterator: obj, next: obj.next, done: false };
