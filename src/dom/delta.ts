@@ -341,8 +341,8 @@ export class PageDeltaRestore extends PageRestore {
     for (const id of p.drop) canvases.delete(id);
     for (const [id, c] of p.canvases) canvases.set(id, hash(JSON.stringify(c)));
     const ids = idsOf(byId);
-    // (the listeners: the page's once its links are applied, `links`)
-    this.after = { nodes: new Map(byId), ids, records, kids, doc: base.doc, next: p.next, canvases, storage: p.storage ? storageText(p.storage) : base.storage, windowKeys: p.wk, listeners: [] };
+    // (the listeners: the page's as they stand, replaced by `links` once the delta's are applied)
+    this.after = { nodes: new Map(byId), ids, records, kids, doc: base.doc, next: p.next, canvases, storage: p.storage ? storageText(p.storage) : base.storage, windowKeys: p.wk, listeners: [...this.page.listeners] };
   }
 
   /**

@@ -260,7 +260,7 @@ export class Page {
       this.engine.loop.runTurn();
       this.checkpoint();
       if (this.turnDone(this.engine.loop.turn + 1)) return;
-      if (this.canvases.wanted()) await this.engine.reclaimNow();
+      if (this.engine.reclaim?.wanted()) await this.engine.reclaimNow();
     }
     if (timers.realTime) {
       if (end > timers.now()) await sleep(end - timers.now());
