@@ -121,34 +121,6 @@ t.test('upload orders are partitions of the model; IONN uploads cheap, beneficia
   t.throws(() => ionnUploadOrder(c, { bandwidth: mbps(40), rttMs: 1 }, 1), /K must be/);
 });
 
-t.test('planning ResNet-50 takes well under 10 ms (IONN plan, exact plan, Neurosurgeon, IONN and greedy upload orders, min-cut)', async (t) => {
-  const c = costsOf('resnet50');
-  const link = { bandwidth: mbps(40), rttMs: 1, uploaded: new Set([20, 21, 22, 30, 31]) };
-  for (let i = 0; i < 20; i++) ionnPlan(c, link); // warm up
-  // The median single call: a loaded 2-core machine's hiccups do not fail the test, a slow planner does.
-  const time = (f: () => unknown, reps = 25) => {
-    for (let i = 0; i < 20; i++) f(); // past V8's tiers: the steady cost of a call
-    const ms: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      const t0 = process.hrtime.bigint();
-      f();
-      ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-    return ms.sort((a, b) => a - b)[reps >> 1]!;
-  };
-  const ms = {
-    ionn: time(() => ionnPlan(c, link)),
-    exact: time(() => exactPlan(c, link)),
-    neurosurgeon: time(() => neurosurgeonPlan(c, link)),
-    ionnOrder: time(() => ionnUploadOrder(c, link), 15),
-    greedyOrder: time(() => efficiencyUploadOrder(c, link), 15),
-    dagMinCut: time(() => dagMinCutPlan(chainAsDag(c, { ...link, uploaded: all(c.n) })), 20),
-  };
-  t.comment(`ResNet-50 planning ms: ${JSON.stringify(ms)}`);
-  // 10 ms is the bound; a loaded 2-core machine gets a generous margin by asserting the bound itself.
-  for (const [k, v] of Object.entries(ms)) t.ok(v < 10, `${k} ${v.toFixed(3)} ms < 10 ms`);
-});
-
 t.test('re-planning mid-query: the rest of a query from either side equals a brute force over the remaining layers', async (t) => {
   const c = head(costsOf('googlenet'), 11);
   const bw = mbps(40);
@@ -220,7 +192,7 @@ t.test('DAG min-cut (DADS) equals exhaustive search on random branchy DAGs, and 
   }
 });
 
-t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP and plans within 10 ms', async (t) => {
+t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP (its planning time: bench/ionn/plan-time.js and sim.js, never a timed test)', async (t) => {
   const cm = caffeZooModel('resnet50');
   const graph = layerGraph(cm.model);
   const bytes = new Map(cm.layers.map((l) => [l.output, l.dims.reduce((a, b) => a * b, 1) * 4]));
@@ -241,18 +213,6 @@ t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP 
     t.ok(Math.abs(cut.latencyMs - ex.latencyMs) < 0.1, `${m} Mbps: min-cut ${cut.latencyMs} ≈ chain ${ex.latencyMs}`);
     t.ok(cut.latencyMs < d.clientMs.reduce((a, b) => a + b, 0), 'offloading beats local');
   }
-  const link = { bandwidth: mbps(40), rttMs: 1, uploaded: all(graph.layers.length) };
-  for (let i = 0; i < 3; i++) dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link));
-  // Median of 15 single calls: a loaded 2-core machine's hiccups do not fail the test, a slow planner does.
-  const times: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    const t0 = process.hrtime.bigint();
-    dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link));
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  const ms = times.sort((a, b) => a - b)[7]!;
-  t.comment(`ResNet-50 DAG min-cut: ${ms.toFixed(2)} ms`);
-  t.ok(ms < 10, `DAG min-cut ${ms.toFixed(2)} ms < 10 ms`);
 });
 
 t.test('plans aligned to the server\'s groups: a server run starts where a group does and goes on group after group', async (t) => {
