@@ -13,7 +13,7 @@ import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
 import { compactUnits, expandUnits, type UnitSource } from './units';
-import { PROTOCOL_VERSION, UNCAUGHT, defaultChunkChars, parseServerMessage, sha256, waitsPast, type Limits, type OffloadStats, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, UNCAUGHT, defaultChunkChars, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
   level: string;
@@ -715,7 +715,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   const input = options.input ?? null;
   /** The next turn's timer is due after the input's horizon: it waits for the input's next span. */
-  const waits = (e: Engine): boolean => input !== null && waitsPast(e, input.horizon(e));
+  const waits = (e: Engine): boolean => input !== null && e.timers.waitsPast(input.horizon(e));
   /** The app is on the edge though its state is here (an input's span ended there): see `stays` below. */
   let stays = input !== null && pendingMove(engine) === null && placeOf(engine) === 'edge';
   let n = 0;

@@ -9,7 +9,7 @@ import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmPageSteps, warmSteps, warmUp } from './warm';
-import { UNCAUGHT, defaultChunkChars, waitsPast, type ErrorCode, type OffloadStats } from './protocol';
+import { UNCAUGHT, defaultChunkChars, type ErrorCode, type OffloadStats } from './protocol';
 import { isPageSnapshot, fullDoor as dom } from '../dom/light';
 import type { Page } from '../dom/index';
 
@@ -285,7 +285,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const firstTurn = e.loop.turn;
   // a bounded span (a page's step): no timer due after it runs here, whatever the app asks
   const horizon = until === undefined ? Infinity : e.timers.now() + until;
-  const waits = until === undefined ? () => false : () => waitsPast(e, horizon);
+  const waits = until === undefined ? () => false : () => e.timers.waitsPast(horizon);
   // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
   // budget the program stops there (no guest handler sees it) and the client is told
   let left = stepBudget;
