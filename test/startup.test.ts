@@ -115,6 +115,13 @@ t.test("a command's V8 flags: only an offloading page client's differ", async (t
     { argv: ['run', 'a.js', '--', 'app.html', '--edge', 'ws://h:1'], expected: [] },
     { argv: ['serve', 'app.html', '--edge'], expected: [] },
     { argv: ['run', 'app.html', '--edge-auto'], expected: [] },
+    // the run target decides (the first word that is no option or option's value), not the program's own words
+    { argv: ['run', 'app.js', 'x.html', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', 'app.js', page, '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', '--edge', 'ws://h:1', 'app.js', 'x.html'], expected: [] },
+    { argv: ['run', '--edge', 'ws://h:1', '--out', 'x.html', 'app.js'], expected: [] },
+    { argv: ['run', '--snapshot-at', 'turn:2', '--edge', 'ws://h:1', 'app.html', 'a.js'], expected: ['--no-use-osr'] },
+    { argv: ['run', '--edge-report', '--edge=ws://h:1', 'app.html'], expected: ['--no-use-osr'] },
     { argv: [], expected: [] },
   ];
   for (const { argv, expected } of cases) t.same(v8FlagsFor(argv), expected, argv.join(' '));

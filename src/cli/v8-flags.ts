@@ -21,7 +21,21 @@ export function v8FlagsFor(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
   const words = end < 0 ? argv : argv.slice(0, end);
   const edge = words[0] === 'run' && words.some((w) => w === '--edge' || w.startsWith('--edge='));
-  return edge && words.slice(1).some(isPage) ? ['--no-use-osr'] : [];
+  const target = edge ? runTarget(words) : undefined;
+  return target !== undefined && isPage(target) ? ['--no-use-osr'] : [];
+}
+
+/** `snapvm run`'s options that take the next word as their value (main.ts; `--opt=value` is one word). */
+const RUN_VALUE_OPTIONS = new Set(['--snapshot-at', '--out', '--edge', '--ionn-slowdown']);
+
+/** What `snapvm run` runs: its first word that is neither an option nor an option's value (the program's own words come after it). */
+function runTarget(words: readonly string[]): string | undefined {
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (!w.startsWith('-')) return w;
+    if (RUN_VALUE_OPTIONS.has(w)) i++;
+  }
+  return undefined;
 }
 
 /** What `snapvm run` runs as a page (dom/light.ts `resolvePage`, not loaded here: this runs before the code cache). */
