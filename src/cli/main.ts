@@ -309,7 +309,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
           finish: () => {
             const f = r.finish();
             current = f.page;
-            return { engine: f.engine, state: f.state };
+            return f;
           },
         };
       },

@@ -327,11 +327,14 @@ class Session {
       case 'console':
         return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
       case 'state': {
-        if (!r.cuts?.length) return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats });
+        const parts = r.parts;
+        if (parts.length === 1) return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(parts[0]!), sha256: sha256(parts[0]!), stats: r.stats });
         // (a page's whole snapshot, in chunks of whole lines: the client restores each as it arrives)
-        const chunks = r.cuts.map((end, i) => this.compacted(r.snapshot.slice(i ? r.cuts![i - 1] : 0, end)));
-        this.finish(r.id, { type: 'state', id: r.id, snapshot: chunks[0]!, sha256: sha256(r.snapshot), stats: r.stats, more: true }, r.snapshot.length);
-        for (let i = 1; i < chunks.length; i++) this.send({ type: 'state-more', id: r.id, data: chunks[i]!, last: i === chunks.length - 1 });
+        const hash = createHash('sha256');
+        for (const part of parts) hash.update(part);
+        const chars = parts.reduce((n, part) => n + part.length, 0);
+        this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(parts[0]!), sha256: hash.digest('hex'), stats: r.stats, more: true }, chars);
+        for (let i = 1; i < parts.length; i++) this.send({ type: 'state-more', id: r.id, data: this.compacted(parts[i]!), last: i === parts.length - 1 });
         return;
       }
       case 'guest-error':
