@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/interpreter/index';
 import { entryKey, readEntry, writeEntry } from '../src/cli/code-cache';
-import { realmV8Flags, v8FlagsFor } from '../src/cli/v8-flags';
+import { gcV8Flags, realmV8Flags, v8FlagsFor } from '../src/cli/v8-flags';
 
 const root = path.resolve(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-startup-'));
@@ -24,8 +24,8 @@ process.on('exit', () => process.stderr.write('cache ' + JSON.stringify(stats) +
 require(root + '/dist/src/cli/main.js').cli(process.argv.slice(2));`;
 
 // the cache's files sit in a folder per set of V8 flags (V8's cachedDataVersionTag in a plain child: its flags)
-// (the flags of a plain run: those every guest realm needs of this V8, set by bin/snapvm.js first)
-const tag = spawnSync(process.execPath, [...realmV8Flags(), '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).stdout.trim();
+// (the flags of a plain run: those every guest realm needs of this V8 and --expose-gc, set by bin/snapvm.js first)
+const tag = spawnSync(process.execPath, [...realmV8Flags(), ...gcV8Flags(), '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).stdout.trim();
 
 interface Counters {
   hits: number;

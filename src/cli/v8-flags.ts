@@ -58,9 +58,19 @@ export function realmV8Flags(): string[] {
   return typeof (JSON as { rawJSON?: unknown }).rawJSON === 'function' ? [] : ['--harmony-json-parse-with-source'];
 }
 
-/** Set the flags `v8FlagsFor(argv)` and `realmV8Flags()` name; the list set. */
+/**
+ * `--expose-gc` for every command, set here before any other isolate exists: a page's canvases ask V8 for a
+ * collection when the pixels the page dropped pile up (dom/canvas.ts), in the main thread and in an edge
+ * server's session workers, and a flag set later, while other isolates run (onnxruntime's and the server's
+ * worker threads), is not supported by V8. No guest sees `gc` (realm.ts copies only the standard globals).
+ */
+export function gcV8Flags(): string[] {
+  return typeof (globalThis as { gc?: unknown }).gc === 'function' ? [] : ['--expose-gc'];
+}
+
+/** Set the flags `realmV8Flags()`, `gcV8Flags()` and `v8FlagsFor(argv)` name; the list set. */
 export function setV8FlagsFor(argv: readonly string[]): string[] {
-  const flags = [...realmV8Flags(), ...v8FlagsFor(argv)];
+  const flags = [...realmV8Flags(), ...gcV8Flags(), ...v8FlagsFor(argv)];
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
 }

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
@@ -373,6 +375,17 @@ class Session {
   }
 }
 
+/**
+ * A session worker's page collects the canvases it dropped with V8's `gc` (dom/canvas.ts), which a worker has
+ * only when `--expose-gc` was on as it started; it never sets a flag itself (V8 does not support that while
+ * other isolates run). `snapvm serve` has the flag from its start (cli/v8-flags.ts); an embedder's server
+ * turns it on here, in the main thread, before its first worker, and leaves it on (a guest never sees `gc`).
+ */
+function exposeGcToWorkers(): void {
+  if (typeof (globalThis as { gc?: unknown }).gc === 'function' || vm.runInNewContext('typeof gc') === 'function') return;
+  v8.setFlagsFromString('--expose-gc');
+}
+
 export class EdgeServer {
   readonly limits: Limits;
   readonly log: (line: string) => void;
@@ -402,6 +415,7 @@ export class EdgeServer {
   readonly units: BlobCache;
 
   constructor(private readonly options: ServeOptions = {}) {
+    exposeGcToWorkers();
     this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, steps: options.steps ?? 4_000_000_000 };
     this.maxSessions = options.maxSessions ?? 8;
     this.helloIdleMs = options.helloIdleMs ?? 60_000;
