@@ -22,7 +22,8 @@ export interface IonnRouterOptions {
   /**
    * Emulate a client this many times slower than this machine (default 1; for experiments and tests on a
    * fast machine): the layer times measured here are multiplied by it for the planner, and every run of
-   * layers kept here is padded to that time by waiting (IonnOptions.emulate), the first, measured query too.
+   * layers kept here is padded to that time by waiting (IonnOptions.emulate), the first, measured query too,
+   * and every query of a session left local (no server).
    */
   clientSlowdown?: number;
   /** First estimates, until measured (default 10 MB/s, 5 ms). */
@@ -42,6 +43,17 @@ export interface IonnRouter {
 
 const bytesOf = (t: ort.Tensor) => (t.data as ArrayBufferView).byteLength;
 
+/** Wait as long as work that took `ms` here would have taken more on a client `slowdown` times slower. */
+const pad = (ms: number, slowdown: number) => (slowdown > 1 ? new Promise((resolve) => setTimeout(resolve, ms * (slowdown - 1))) : undefined);
+
+/** `work` run here, its time padded as on a client `slowdown` times slower. */
+async function slowed<T>(work: () => Promise<T>, slowdown: number): Promise<T> {
+  const t0 = performance.now();
+  const r = await work();
+  await pad(performance.now() - t0, slowdown);
+  return r;
+}
+
 /**
  * Time every layer here on these feeds (after one warm-up pass): the client's side of the cost model, `slowdown`
  * times what it measured (an emulated slower client: this query is padded to that time).
@@ -56,8 +68,7 @@ async function measureCosts(im: IonnModel, feeds: Record<string, ort.Tensor>, sp
     await im.runLayer(i, values);
     clientMs.push((performance.now() - t0) * slowdown);
   }
-  const padMs = (performance.now() - started) * (slowdown - 1);
-  if (padMs > 0) await new Promise((resolve) => setTimeout(resolve, padMs));
+  await pad(performance.now() - started, slowdown);
   const size = (names: string[]) => names.reduce((s, n) => s + bytesOf(values.get(n)!), 0);
   const layers = im.chain.layers;
   const costs: PlanCosts = {
@@ -90,7 +101,7 @@ export function ionnRouter(options: IonnRouterOptions): IonnRouter {
     let local = false;
     const pick = (out: Record<string, ort.Tensor>, fetches: readonly string[]) => Object.fromEntries(fetches.map((f) => [f, out[f]!]));
     return async (feeds, fetches) => {
-      if (local || closed) return session.run(feeds, [...fetches]);
+      if (local || closed) return slowed(() => session.run(feeds, [...fetches]), slowdown);
       if (!client) {
         const { costs, outputs } = await measureCosts(im, feeds, options.assumedSpeedup ?? 4, slowdown);
         try {
