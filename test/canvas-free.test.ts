@@ -81,6 +81,11 @@ t.test('the same through `snapvm run`', async (t) => {
   const keep = await snapvm(['run', keeping]);
   t.equal(keep.code, 1);
   t.match(keep.stderr, /over their budget of 67108864 pixels together/);
+  // (every snapvm process has --expose-gc from its start: no guest sees its `gc`)
+  const script = await snapvm(['run', write('gc.js', 'console.log(typeof gc, typeof globalThis.gc, Object.getOwnPropertyNames(globalThis).includes("gc"))')]);
+  t.equal(script.stdout, 'undefined undefined false\n', script.stderr);
+  const page = await snapvm(['run', write('gc.html', '<!DOCTYPE html><script>console.log(typeof gc, typeof window.gc, Object.getOwnPropertyNames(window).includes("gc"))</script>')]);
+  t.equal(page.stdout, 'undefined undefined false\n', page.stderr);
 });
 
 // Under --edge the page's loop is runWithEdge's (client) or the edge worker's: they reclaim as the page's does
@@ -102,10 +107,25 @@ snapvm.migrate('edge')
   .then((line) => console.log(line, snapvm.where));
 </script></body></html>`;
 
+// Every call of V8's setFlagsFromString in a process, named by its thread and by the worker threads started
+// before it (a preload: NODE_OPTIONS --require runs it in the main thread and in every worker thread first).
+const countFlags = write('count-flags.js', `const wt = require('node:worker_threads');
+let started = 0;
+const Worker = wt.Worker;
+wt.Worker = class extends Worker { constructor(...args) { super(...args); started++; } };
+const v8 = require('node:v8');
+const set = v8.setFlagsFromString;
+v8.setFlagsFromString = function (flag) {
+  process.stderr.write('setFlagsFromString ' + flag + ' in ' + (wt.isMainThread ? 'the main thread' : 'worker ' + wt.threadId) + ' after ' + started + ' workers\\n');
+  return set.call(this, flag);
+};
+`);
+
 t.test('under --edge: canvases made and dropped on the edge, then on the client, past the budget on each', async (t) => {
   t.ok(EDGE_FRAMES * 16e6 > MAX_CANVAS_PIXELS, 'each side makes more than the budget');
   const file = write('edge.html', edgeSource);
-  const server = await Server.start(['--quiet']);
+  const preload = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${countFlags}` };
+  const server = await Server.start(['--quiet'], preload);
   t.teardown(() => server.kill());
   const sum = (k: number) => (k * (k - 1)) / 2;
   const expected = `edge ${EDGE_FRAMES} ${sum(EDGE_FRAMES)} edge\nclient ${2 * EDGE_FRAMES} ${sum(2 * EDGE_FRAMES)} client\n`;
@@ -114,4 +134,12 @@ t.test('under --edge: canvases made and dropped on the edge, then on the client,
   t.equal(edge.stdout, expected, 'every frame drew and read its own canvas, on each side');
   t.notMatch(edge.stderr, /budget|failed|cannot|Uncaught/, 'no canvas refused, no fault');
   t.match(edge.stderr, /^snapvm: offload 1 after turn/m, 'the frames ran on the edge');
+  // V8 flags are set at the process's start, before any other isolate: never in an edge worker, nor once a
+  // worker thread runs (V8 does not support that), and the gc the canvases ask for is had all the same
+  t.match(server.log, /^setFlagsFromString --expose-gc in the main thread after 0 workers$/m, 'the server set --expose-gc at its start');
+  t.same(server.log.match(/^setFlagsFromString .*$/gm)!.filter((l) => !l.endsWith('in the main thread after 0 workers')), [], 'no V8 flag set by an edge worker, or after one started');
+  const counted = await snapvm(['run', file, '--edge', server.url], 180_000, preload);
+  t.equal(counted.stdout, expected, 'once more, with the client counted too');
+  t.match(counted.stderr, /^setFlagsFromString --expose-gc in the main thread after 0 workers$/m, 'the client set --expose-gc at its start');
+  t.same(counted.stderr.match(/^setFlagsFromString .*$/gm)!.filter((l) => !l.endsWith('in the main thread after 0 workers')), [], 'and no V8 flag later');
 });

@@ -5,7 +5,7 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  planCosts, planLatency, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
+  planCosts, planLatency, planBreakdown, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
   PLANNERS, layerRuns, alignToGroups, dagMinCutPlan, dagExhaustivePlan, chainAsDag, dagCostsOf, caffeZooModel, layerGraph, readIonnProfile, ionnProfilesDir, CAFFE_ZOO, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
 } from '../src/ml/index';
 
@@ -88,6 +88,27 @@ t.test('the cost model: local plan costs the client sum; offloading everything p
   close(t, none.latencyMs, local, 'forbid with nothing uploaded');
   // With uploads charged at full price AlexNet (233 MB of weights) is not worth offloading for one query.
   t.equal(ionnPlan(c, { bandwidth: mbps(80), rttMs: 2 }).onServer.filter(Boolean).length < c.n, true);
+});
+
+t.test('planBreakdown: client, edge and link parts that sum to planLatency', async (t) => {
+  const c = costsOf('alexnet');
+  const link = { bandwidth: mbps(80), rttMs: 2, uploaded: all(c.n), serverLoad: 1.5 };
+  const sum = (a: number[]) => a.reduce((s, x) => s + x, 0);
+  const half = Math.floor(c.n / 2);
+  const cases: { name: string; onServer: boolean[]; expected: { clientMs: number; edgeMs: number; linkMs: number } }[] = [
+    { name: 'all on the client', onServer: new Array(c.n).fill(false), expected: { clientMs: sum(c.clientMs), edgeMs: 0, linkMs: 0 } },
+    { name: 'all on the edge', onServer: new Array(c.n).fill(true), expected: { clientMs: 0, edgeMs: sum(c.serverMs) * 1.5, linkMs: ((c.inputBytes[0]! + c.outputBytes[c.n - 1]!) / mbps(80)) * 1000 + 2 } },
+    {
+      name: 'the first half here, the rest there',
+      onServer: Array.from({ length: c.n }, (_, i) => i >= half),
+      expected: { clientMs: sum(c.clientMs.slice(0, half)), edgeMs: sum(c.serverMs.slice(half)) * 1.5, linkMs: ((c.inputBytes[half]! + c.outputBytes[c.n - 1]!) / mbps(80)) * 1000 + 2 },
+    },
+  ];
+  for (const { name, onServer, expected } of cases) {
+    const b = planBreakdown(c, onServer, link);
+    for (const k of ['clientMs', 'edgeMs', 'linkMs'] as const) close(t, b[k], expected[k], `${name}: ${k}`);
+    close(t, b.clientMs + b.edgeMs + b.linkMs, planLatency(c, onServer, link), `${name}: the sum is planLatency`);
+  }
 });
 
 t.test('upload orders are partitions of the model; IONN uploads cheap, beneficial layers first', async (t) => {

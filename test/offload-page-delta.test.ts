@@ -372,16 +372,44 @@ for (let i = 0; i < 20; i++) {
   t.equal(a.engine.evaluateScript(probe, 'probe.js'), r.page.engine.evaluateScript(probe, 'probe.js'));
 });
 
-t.test('a forged list of removed listeners is refused with a clear error', async (t) => {
+t.test('a forged list of removed listeners is refused with a clear error before anything changes', async (t) => {
   const { a, b, agreedA, agreedB } = agreedPair('<!DOCTYPE html><html><body><p id="p">p</p><script>var n = 0; document.getElementById("p").addEventListener("click", () => n++);</script></body></html>');
-  a.engine.evaluateScript('n = 1;', 'n.js');
+  // the delta changes the DOM and the engine too: a late refusal would have changed both already
+  a.engine.evaluateScript("n = 1; document.getElementById('p').textContent = 'q';", 'n.js');
   const d = capturePage(a, agreedA);
-  const forged = d.text.replace(/^\$\.hostLinks\(("(?:[^"\\\n]|\\.)*")/m, (_, lit: string) => {
-    const data = JSON.parse(JSON.parse(lit));
-    data.r = [7];
-    return `$.hostLinks(${JSON.stringify(JSON.stringify(data))}`;
-  });
-  t.throws(() => applyPageDelta(b, agreedB, forged), /a delta whose removed listeners are not indexes of the 1 agreed ones in order/);
+  t.equal(d.kind, 'delta');
+  const forgeLinks = (edit: (data: any) => void) =>
+    d.text.replace(/^\$\.hostLinks\(("(?:[^"\\\n]|\\.)*")/m, (_, lit: string) => {
+      const data = JSON.parse(JSON.parse(lit));
+      edit(data);
+      return `$.hostLinks(${JSON.stringify(JSON.stringify(data))}`;
+    });
+  const linksLine = /^\$\.hostLinks\(.*$/m.exec(d.text)![0];
+  const before = outer(b);
+  const forgeries: { what: string; text: string; why: RegExp }[] = [
+    { what: 'an index past the agreed listeners', text: forgeLinks((x) => (x.r = [7])), why: /damaged page delta: its removed listeners \[7\] are not indexes of the 1 agreed ones in order/ },
+    { what: 'an index twice', text: forgeLinks((x) => (x.r = [0, 0])), why: /its removed listeners \[0,0\] are not indexes of the 1 agreed ones in order/ },
+    { what: 'a negative index', text: forgeLinks((x) => (x.r = [-1])), why: /its removed listeners \[-1\] are not/ },
+    { what: 'no list', text: forgeLinks((x) => delete x.r), why: /its removed listeners undefined are not/ },
+    { what: 'not JSON', text: d.text.replace(/^\$\.hostLinks\("/m, '$.hostLinks("{'), why: /damaged page delta: its listener change is not JSON/ },
+    { what: 'two listener changes', text: d.text.replace(linksLine, `${linksLine}\n${linksLine}`), why: /damaged page delta: it carries two listener changes/ },
+  ];
+  for (const { what, text, why } of forgeries) {
+    t.not(text, d.text, `${what}: forged`);
+    try {
+      applyPageDelta(b, agreedB, text);
+      t.fail(`${what}: applied`);
+    } catch (e) {
+      t.ok(e instanceof DeltaRefused && !e.touched, `${what}: refused before it changed anything`);
+      t.match((e as Error).message, why, what);
+    }
+    t.equal(outer(b), before, `${what}: the page is unchanged`);
+    t.equal(b.engine.evaluateScript('n', 'n.js'), 0, `${what}: the engine is unchanged`);
+  }
+  // the genuine delta still applies, exactly
+  applyPageDelta(b, agreedB, d.text);
+  t.equal(outer(b), outer(a));
+  t.equal(b.engine.evaluateScript('n', 'n.js'), 1);
 });
 
 t.test('on the edge: a delta after a trip that changed one listener carries one, and the edge runs it; the delta back carries none', async (t) => {

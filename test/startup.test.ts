@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Engine } from '../src/interpreter/index';
 import { entryKey, readEntry, writeEntry } from '../src/cli/code-cache';
-import { realmV8Flags, v8FlagsFor } from '../src/cli/v8-flags';
+import { gcV8Flags, realmV8Flags, v8FlagsFor } from '../src/cli/v8-flags';
 
 const root = path.resolve(__dirname, '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-startup-'));
@@ -24,8 +24,8 @@ process.on('exit', () => process.stderr.write('cache ' + JSON.stringify(stats) +
 require(root + '/dist/src/cli/main.js').cli(process.argv.slice(2));`;
 
 // the cache's files sit in a folder per set of V8 flags (V8's cachedDataVersionTag in a plain child: its flags)
-// (the flags of a plain run: those every guest realm needs of this V8, set by bin/snapvm.js first)
-const tag = spawnSync(process.execPath, [...realmV8Flags(), '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).stdout.trim();
+// (the flags of a plain run: those every guest realm needs of this V8 and --expose-gc, set by bin/snapvm.js first)
+const tag = spawnSync(process.execPath, [...realmV8Flags(), ...gcV8Flags(), '-p', "require('node:v8').cachedDataVersionTag()"], { encoding: 'utf8' }).stdout.trim();
 
 interface Counters {
   hits: number;
@@ -115,6 +115,13 @@ t.test("a command's V8 flags: only an offloading page client's differ", async (t
     { argv: ['run', 'a.js', '--', 'app.html', '--edge', 'ws://h:1'], expected: [] },
     { argv: ['serve', 'app.html', '--edge'], expected: [] },
     { argv: ['run', 'app.html', '--edge-auto'], expected: [] },
+    // the run target decides (the first word that is no option or option's value), not the program's own words
+    { argv: ['run', 'app.js', 'x.html', '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', 'app.js', page, '--edge', 'ws://h:1'], expected: [] },
+    { argv: ['run', '--edge', 'ws://h:1', 'app.js', 'x.html'], expected: [] },
+    { argv: ['run', '--edge', 'ws://h:1', '--out', 'x.html', 'app.js'], expected: [] },
+    { argv: ['run', '--snapshot-at', 'turn:2', '--edge', 'ws://h:1', 'app.html', 'a.js'], expected: ['--no-use-osr'] },
+    { argv: ['run', '--edge-report', '--edge=ws://h:1', 'app.html'], expected: ['--no-use-osr'] },
     { argv: [], expected: [] },
   ];
   for (const { argv, expected } of cases) t.same(v8FlagsFor(argv), expected, argv.join(' '));

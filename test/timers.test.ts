@@ -118,23 +118,59 @@ t.test('real time waits between timers', async (t) => {
 });
 
 t.test('Timers.addFirst: a task due now that runs before every timer waiting, overdue ones too', async (t) => {
-  const cases: { code: string; at: number; expected: string[] }[] = [
+  // `tasks`: the tasks queued with addFirst, in order, before any runs (default one, 'first')
+  const cases: { code: string; at: number; tasks?: string[]; expected: string[] }[] = [
     { code: `setTimeout(() => log('t'), 5);`, at: 0, expected: ['first', 't'] },
     // timers already overdue (the clock moved past them): the task goes with the earliest and before it
     { code: `setTimeout(() => log('a'), 5); setTimeout(() => log('b'), 3);`, at: 10, expected: ['first', 'b', 'a'] },
     { code: `setTimeout(() => log('a'), 3); setTimeout(() => log('b'), 3);`, at: 10, expected: ['first', 'a', 'b'] },
     { code: ``, at: 0, expected: ['first'] },
+    // several tasks queued before any of them runs: in the order queued, all before the timers
+    { code: ``, at: 0, tasks: ['x', 'y'], expected: ['x', 'y'] },
+    { code: `setTimeout(() => log('t'), 5);`, at: 0, tasks: ['x', 'y', 'z'], expected: ['x', 'y', 'z', 't'] },
+    { code: `setTimeout(() => log('a'), 5); setTimeout(() => log('b'), 3);`, at: 10, tasks: ['x', 'y'], expected: ['x', 'y', 'b', 'a'] },
+    { code: `setTimeout(() => log('a'), 3); setTimeout(() => log('b'), 3);`, at: 3, tasks: ['x', 'y'], expected: ['x', 'y', 'a', 'b'] },
   ];
-  for (const { code, at, expected } of cases) {
+  for (const { code, at, tasks = ['first'], expected } of cases) {
+    const name = `${code || '(no timer)'} + ${tasks.join(', ')}`;
     const s = setup(false);
     s.run(code);
     s.timers.virtualTime = at;
-    const first = s.run<Function>(`() => log('first')`);
-    const id = s.timers.addFirst(first, []);
-    t.equal(s.timers.next()?.id, id, `${code || '(no timer)'}: the task is next`);
+    const ids = tasks.map((task) => s.timers.addFirst(s.run<Function>(`() => log('${task}')`), []));
+    t.equal(s.timers.next()?.id, ids[0], `${name}: the first task is next`);
     await s.loop.run();
-    t.same(s.log, expected, code || '(no timer)');
+    t.same(s.log, expected, name);
   }
+});
+
+t.test('Timers.dueBy and waitsPast: the next timer if due by a horizon, and whether the next turn waits past it', async (t) => {
+  const cases: { code: string; horizon: number; due: string | undefined; waits: boolean }[] = [
+    { code: ``, horizon: 10, due: undefined, waits: false },
+    { code: `setTimeout(() => {}, 5);`, horizon: 10, due: 'at 5', waits: false },
+    { code: `setTimeout(() => {}, 5);`, horizon: 5, due: 'at 5', waits: false },
+    { code: `setTimeout(() => {}, 5);`, horizon: 4, due: undefined, waits: true },
+    { code: `setTimeout(() => {}, 7); setTimeout(() => {}, 3);`, horizon: 4, due: 'at 3', waits: false },
+  ];
+  for (const { code, horizon, due, waits } of cases) {
+    const s = setup(false);
+    s.run(code);
+    const next = s.timers.dueBy(horizon);
+    t.equal(next && `at ${next.due}`, due, `${code || '(no timer)'} by ${horizon}`);
+    t.equal(s.timers.waitsPast(horizon), waits, `${code || '(no timer)'} waits past ${horizon}`);
+  }
+});
+
+t.test('a snapshot keeps the order of tasks queued first', async (t) => {
+  const { Engine } = await import('../src/index');
+  const lines: unknown[] = [];
+  const e = new Engine({ onConsole: (_l, v) => lines.push(...v) });
+  e.evaluateScript(`setTimeout(() => console.log('t'), 1); var task = (s) => console.log(s);`, 'a.js');
+  const task = e.evaluateScript('task', 'task.js') as Function;
+  e.timers.addFirst(task, ['x']);
+  e.timers.addFirst(task, ['y']);
+  const r = Engine.restore(e.snapshot().code, { onConsole: (_l, v) => lines.push(...v) });
+  await r.runEventLoop();
+  t.same(lines, ['x', 'y', 't']);
 });
 
 t.test('timer records are plain data', async (t) => {

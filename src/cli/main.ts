@@ -47,6 +47,8 @@ export interface RunOptions extends SnapshotOptions {
   edgeAuto?: boolean;
   /** The automatic decision's model (the API's; default: calibrated against the server's figure, client.ts). */
   edgePolicy?: import('../offload/index').OffloadPolicy;
+  /** Under --edge, emulate a client this many times slower for a script's `ort` sessions (IONN, ionn-guest.ts `clientSlowdown`): the command line's text. */
+  ionnSlowdown?: string;
 }
 
 export interface ServeCommandOptions {
@@ -241,7 +243,7 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   }
   const steps = readSteps(stepsFile, io);
   if (steps === null) return Exit.Usage;
-  const edgeWhy = edgeUsageError(options, Boolean(at), null);
+  const edgeWhy = edgeUsageError(options, Boolean(at), options.ionnSlowdown !== undefined ? "--ionn-slowdown is for a script's ort sessions (a page's move with the page)" : null);
   if (edgeWhy) {
     io.stderr(`snapvm: ${edgeWhy}\n`);
     return Exit.Usage;
@@ -256,9 +258,16 @@ export async function runPage(file: string, args: string[], io: Streams = proces
 
 /** What is wrong with --edge/--edge-auto as given (checked in this order), or null: `other` is the caller's own conflict. */
 function edgeUsageError(options: RunOptions, snapshotAt: boolean, other: string | null): string | null {
-  if (options.edge === undefined) return options.edgeAuto ? '--edge-auto needs --edge ws://host:port' : null;
+  if (options.edge === undefined) return options.edgeAuto ? '--edge-auto needs --edge ws://host:port' : options.ionnSlowdown !== undefined ? '--ionn-slowdown needs --edge ws://host:port' : null;
   if (snapshotAt) return '--edge and --snapshot-at cannot be used together';
+  if (options.ionnSlowdown !== undefined && !(Number.isFinite(ionnSlowdown(options)) && ionnSlowdown(options) >= 1)) return `--ionn-slowdown takes a number ≥ 1 (how many times slower the emulated client is), not '${options.ionnSlowdown}'`;
   return other ?? (!/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null);
+}
+
+/** --ionn-slowdown as a number (1 when not given; NaN when it is not a number: edgeUsageError says so). */
+function ionnSlowdown(options: RunOptions): number {
+  const text = options.ionnSlowdown;
+  return text === undefined ? 1 : /^\s*$/.test(text) ? NaN : Number(text);
 }
 
 /**
@@ -309,7 +318,7 @@ async function runPageWithEdge(html: string, edge: string, options: RunOptions, 
           finish: () => {
             const f = r.finish();
             current = f.page;
-            return { engine: f.engine, state: f.state };
+            return f;
           },
         };
       },
@@ -476,7 +485,7 @@ export async function runFile(file: string, args: string[], options: RunOptions 
   const ionn = edge !== undefined && !options.test262Host
     ? {
         runner: (...args: Parameters<NonNullable<typeof router>['runner']>) =>
-          (router ??= (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge, report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })).runner(...args),
+          (router ??= (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge, clientSlowdown: ionnSlowdown(options), report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })).runner(...args),
         close: async () => router?.close(),
       }
     : undefined;
@@ -594,6 +603,7 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .option('--edge <url>', 'offload to the edge server at ws://host:port where the script or page asks (snapvm.offload, snapvm.migrate; a page travels with its DOM)')
     .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
     .option('--edge-auto', 'also offload timer handlers (and a page\'s steps: clicks, typing, keys) predicted to run faster on the edge, migration included')
+    .option('--ionn-slowdown <n>', "with --edge, emulate a client N times slower for a script's ort sessions (IONN): the layers it runs here are padded to N times their time, by waiting, and the planner sees those times")
     .allowUnknownOption()
     .addHelpText(
       'after',

@@ -21,7 +21,21 @@ export function v8FlagsFor(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
   const words = end < 0 ? argv : argv.slice(0, end);
   const edge = words[0] === 'run' && words.some((w) => w === '--edge' || w.startsWith('--edge='));
-  return edge && words.slice(1).some(isPage) ? ['--no-use-osr'] : [];
+  const target = edge ? runTarget(words) : undefined;
+  return target !== undefined && isPage(target) ? ['--no-use-osr'] : [];
+}
+
+/** `snapvm run`'s options that take the next word as their value (main.ts; `--opt=value` is one word). */
+const RUN_VALUE_OPTIONS = new Set(['--snapshot-at', '--out', '--edge', '--ionn-slowdown']);
+
+/** What `snapvm run` runs: its first word that is neither an option nor an option's value (the program's own words come after it). */
+function runTarget(words: readonly string[]): string | undefined {
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (!w.startsWith('-')) return w;
+    if (RUN_VALUE_OPTIONS.has(w)) i++;
+  }
+  return undefined;
 }
 
 /** What `snapvm run` runs as a page (dom/light.ts `resolvePage`, not loaded here: this runs before the code cache). */
@@ -44,9 +58,19 @@ export function realmV8Flags(): string[] {
   return typeof (JSON as { rawJSON?: unknown }).rawJSON === 'function' ? [] : ['--harmony-json-parse-with-source'];
 }
 
-/** Set the flags `v8FlagsFor(argv)` and `realmV8Flags()` name; the list set. */
+/**
+ * `--expose-gc` for every command, set here before any other isolate exists: a page's canvases ask V8 for a
+ * collection when the pixels the page dropped pile up (dom/canvas.ts), in the main thread and in an edge
+ * server's session workers, and a flag set later, while other isolates run (onnxruntime's and the server's
+ * worker threads), is not supported by V8. No guest sees `gc` (realm.ts copies only the standard globals).
+ */
+export function gcV8Flags(): string[] {
+  return typeof (globalThis as { gc?: unknown }).gc === 'function' ? [] : ['--expose-gc'];
+}
+
+/** Set the flags `realmV8Flags()`, `gcV8Flags()` and `v8FlagsFor(argv)` name; the list set. */
 export function setV8FlagsFor(argv: readonly string[]): string[] {
-  const flags = [...realmV8Flags(), ...v8FlagsFor(argv)];
+  const flags = [...realmV8Flags(), ...gcV8Flags(), ...v8FlagsFor(argv)];
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
 }

@@ -30,30 +30,37 @@ export interface CanvasSnapshot {
 }
 
 /**
- * V8's full collection, for the host only. Unless the process has it (`--expose-gc`), the flag is set
- * for the one moment it takes to make a throwaway context and read its `gc`, then cleared. (V8 puts `gc`
- * on the global of every context made while the flag is on, in any thread of the process; a guest realm
- * never gets it because realm.ts copies only the standard globals, STANDARD_GLOBALS.) Where it cannot be
- * had (`--expose-gc-as=NAME`), nothing is collected: dropped canvases then stay counted.
+ * V8's full collection, for the host only: the `gc` of this thread's global, or of a throwaway context, which
+ * V8 gives every context made while `--expose-gc` is on. Every snapvm process has the flag from its start
+ * (cli/v8-flags.ts), and an EdgeServer turns it on before its first session worker (server.ts), so neither
+ * sets a flag here. Only an embedder's main thread without it sets the flag for the one moment it takes to
+ * make that context, then clears it; a worker thread never does (V8 does not support setting flags while other
+ * isolates run): without `gc` nothing is collected, and dropped canvases stay counted. (A guest realm never
+ * gets `gc`: realm.ts copies only the standard globals, STANDARD_GLOBALS.) Where it cannot be had at all
+ * (`--expose-gc-as=NAME`), nothing is collected either.
  */
 let gc: (() => void) | null | undefined;
 function collectGarbage(): void {
-  if (gc === undefined) {
-    const host = (globalThis as { gc?: () => void }).gc;
-    if (typeof host === 'function') gc = host;
-    else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const v8 = require('node:v8') as typeof import('node:v8');
-      v8.setFlagsFromString('--expose-gc');
-      try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        gc = (require('node:vm') as typeof import('node:vm')).runInNewContext('typeof gc === "function" ? gc : null') as (() => void) | null;
-      } finally {
-        v8.setFlagsFromString('--no-expose-gc');
-      }
-    }
-  }
+  gc ??= hostGc();
   gc?.();
+}
+
+function hostGc(): (() => void) | null {
+  const own = (globalThis as { gc?: () => void }).gc;
+  if (typeof own === 'function') return own;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fresh = () => (require('node:vm') as typeof import('node:vm')).runInNewContext('typeof gc === "function" ? gc : null') as (() => void) | null;
+  const made = fresh();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (made || !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return made;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const v8 = require('node:v8') as typeof import('node:v8');
+  v8.setFlagsFromString('--expose-gc');
+  try {
+    return fresh();
+  } finally {
+    v8.setFlagsFromString('--no-expose-gc');
+  }
 }
 
 export class PageCanvases implements HostReclaim {

@@ -416,9 +416,12 @@ export class PageDeltaRestore extends PageRestore {
       // the ones the delta lists
       const page = this.page;
       const agreed = this.base.listeners;
-      const r = (raw as Partial<DeltaLinks> | null)?.r;
-      if (!Array.isArray(r) || !r.every((i, n) => Number.isSafeInteger(i) && i >= 0 && i < agreed.length && (n === 0 || i > r[n - 1]!))) {
-        this.fail(`a delta whose removed listeners are not indexes of the ${agreed.length} agreed ones in order`);
+      let r: number[];
+      try {
+        r = checkRemovals(agreed.length, raw);
+      } catch (e) {
+        // (applyPageDelta checked them before anything changed; text that reaches here unchecked fails the same way)
+        this.fail((e as Error).message);
       }
       const removed = new Set(r.map((i) => agreed[i]));
       const kept = new Set(agreed.filter((l) => !removed.has(l)));
@@ -623,6 +626,28 @@ function domPartOf(text: string): unknown {
   }
 }
 
+/** A delta's links (`$.hostLinks`): their data, or undefined when it has no links line (two are refused). */
+function linksPartOf(text: string): unknown {
+  const re = /^\$\.hostLinks\(("(?:[^"\\\n]|\\.)*"), /gm;
+  const m = re.exec(text);
+  if (!m) return undefined;
+  if (re.exec(text)) throw new SnapshotError('damaged page delta: it carries two listener changes');
+  try {
+    return JSON.parse(JSON.parse(m[1]!) as string);
+  } catch {
+    throw new SnapshotError('damaged page delta: its listener change is not JSON');
+  }
+}
+
+/** A delta's removed listeners (`r` of its links): ascending indexes among the `agreed` listeners (a SnapshotError naming what is wrong). */
+function checkRemovals(agreed: number, links: unknown): number[] {
+  const r = (links as Partial<DeltaLinks> | null)?.r;
+  if (!Array.isArray(r) || !r.every((i, n) => Number.isSafeInteger(i) && i >= 0 && i < agreed && (n === 0 || i > r[n - 1]!))) {
+    throw new SnapshotError(`damaged page delta: its removed listeners ${JSON.stringify(r)?.slice(0, 80)} are not indexes of the ${agreed} agreed ones in order`);
+  }
+  return r;
+}
+
 /**
  * Capture a page that moves by deltas: a whole snapshot in id mode when nothing is agreed, else a delta
  * against `agreed` (or a whole snapshot with the reason in `fallback`). Its `state` (agreed once the other
@@ -664,8 +689,11 @@ export function applyPageDelta(page: Page, agreed: DeltaState, text: string): De
   const dom = agreed.host as DomAgreed | undefined;
   if (!dom) throw new DeltaRefused('a page delta needs a page that moves by deltas (its agreed state has no node table)', false);
   if (deltaBase(text) === agreed.stateId) {
+    // the whole DOM change and the listeners' are checked before anything is applied
     try {
       checkDomDelta(dom, domPartOf(text));
+      const links = linksPartOf(text);
+      if (links !== undefined) checkRemovals(dom.listeners.length, links);
     } catch (e) {
       if (e instanceof SnapshotError) throw new DeltaRefused(e.message, false);
       throw e;

@@ -251,8 +251,8 @@ export class Page {
     this.checkpoint();
     if (this.stopped) return;
     for (;;) {
-      const next = timers.next();
-      if (!next || next.due > end) break;
+      const next = timers.dueBy(end);
+      if (!next) break;
       if (timers.realTime && next.due > timers.now()) {
         await sleep(next.due - timers.now());
         continue;

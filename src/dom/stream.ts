@@ -62,12 +62,16 @@ export class PageStreamingRestore {
     }
   }
 
-  /** The page and the state a delta continues from (null: not written for deltas), once the last line was read; `text` the whole. */
-  finish(): { page: Page; engine: Engine; state: DeltaState | null; text: string } {
+  /**
+   * The page and the state a delta continues from (null: not written for deltas), once the last line was
+   * read; `text` the whole, `restoreMs` the restore's time in all (feeds and finish, not the waits between).
+   */
+  finish(): { page: Page; engine: Engine; state: DeltaState | null; text: string; restoreMs: number } {
     const t = performance.now();
     const r = this.restore.finish();
     const { page, host, bornMs } = this.made!;
-    page.timings.restore = { total: this.busyMs + performance.now() - t, page: bornMs, document: host.documentMs };
-    return { page, engine: page.engine, state: restoredState(host, () => r.state), text: r.text };
+    const restoreMs = this.busyMs + performance.now() - t;
+    page.timings.restore = { total: restoreMs, page: bornMs, document: host.documentMs };
+    return { page, engine: page.engine, state: restoredState(host, () => r.state), text: r.text, restoreMs };
   }
 }

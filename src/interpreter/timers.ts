@@ -20,6 +20,8 @@ export interface TimerRecord {
 }
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
+/** addFirst's tasks take their seq this far below the timers' (which stay below it: one per timer added or rescheduled). */
+const FIRST_SEQ_OFFSET = 2 ** 50;
 
 export class Timers {
   /** Live timers by id. */
@@ -55,7 +57,9 @@ export class Timers {
     const id = this.add(callback, args, 0, false);
     const task = this.timers.get(id)!;
     task.due = Math.min(this.now(), first?.due ?? Infinity);
-    if (first && first.due === task.due) task.seq = first.seq - 1;
+    // Among equal due times: before every timer (their seqs are positive), after the tasks queued so
+    // earlier (seqs still in the order given); a snapshot writes the seq as it is.
+    task.seq -= FIRST_SEQ_OFFSET;
     return id;
   }
 
@@ -65,6 +69,20 @@ export class Timers {
 
   get size(): number {
     return this.timers.size;
+  }
+
+  /** The timer to run next if it is due by `horizon` (ms of this clock); undefined when none is. */
+  dueBy(horizon: number): TimerRecord | undefined {
+    const next = this.next();
+    return next && next.due <= horizon ? next : undefined;
+  }
+
+  /**
+   * Whether the next turn waits past `horizon` (ms of this clock): the next timer is due after it. A bounded
+   * span stops on it: the edge at an offload's `until`, the client at an input's span, a page's `wait`.
+   */
+  waitsPast(horizon: number): boolean {
+    return this.size > 0 && !this.dueBy(horizon);
   }
 
   /** The timer to run next: earliest due, then earliest inserted. */

@@ -126,6 +126,31 @@ export function planLatency(costs: PlanCosts, onServer: readonly boolean[], link
   return total + e.finish(side);
 }
 
+/** Where an assignment's predicted latency goes (planLatency is their sum): the layers run on each side, and the link. */
+export interface PlanBreakdown {
+  /** The client's layers. */
+  clientMs: number;
+  /** The server's layers, at its load (and the upload of those not uploaded, unless forbidden). */
+  edgeMs: number;
+  /** Tensors crossing the link, half a round trip per crossing, the final output's way home. */
+  linkMs: number;
+}
+
+export function planBreakdown(costs: PlanCosts, onServer: readonly boolean[], link: LinkState, opts: PlanOptions = {}): PlanBreakdown {
+  const e = new Edges(costs, link, opts);
+  const out: PlanBreakdown = { clientMs: 0, edgeMs: 0, linkMs: 0 };
+  let side = CLIENT;
+  for (let i = 0; i < costs.n; i++) {
+    const s = onServer[i] ? SERVER : CLIENT;
+    out.linkMs += e.move(i, side, s);
+    if (s === SERVER) out.edgeMs += e.run(i, s);
+    else out.clientMs += e.run(i, s);
+    side = s;
+  }
+  out.linkMs += e.finish(side);
+  return out;
+}
+
 /** A small binary heap of (key, node) for Dijkstra. */
 class Heap {
   private keys: number[] = [];

@@ -7,13 +7,13 @@
 // damaged, the client drops that output and continues from the state it kept: every effect happens
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type Snapshot, type StreamedCapture } from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
 import { compactUnits, expandUnits, type UnitSource } from './units';
-import { PROTOCOL_VERSION, UNCAUGHT, defaultChunkChars, parseServerMessage, sha256, waitsPast, type Limits, type OffloadStats, type ServerMessage } from './protocol';
+import { PROTOCOL_VERSION, UNCAUGHT, defaultChunkChars, parseServerMessage, sha256, type Limits, type OffloadStats, type ServerMessage } from './protocol';
 
 export interface ConsoleLine {
   level: string;
@@ -79,8 +79,10 @@ export interface StreamedBack {
 
 /** A whole snapshot restored chunk by chunk as it arrives (a page's: dom/stream.ts PageStreamingRestore). */
 export interface WholeRestore {
+  /** Restore the whole lines of `chunk` (throws: the restore failed). */
   feed(chunk: string): void;
-  finish(): { engine: Engine; state: DeltaState | null };
+  /** After the last chunk: the engine, the state a delta continues from, the whole text fed, and the restore's own time in all (ms, feeds and finish). */
+  finish(): { engine: Engine; state: DeltaState | null; text: string; restoreMs: number };
 }
 
 /** How often the connect deadline is counted (EdgeLink.connect). */
@@ -419,7 +421,7 @@ export class EdgeLink {
         if (back === null) return;
         if (m.more) {
           // the first chunk of a whole snapshot: restored now if a restore is given, the rest as it comes
-          p.whole = { parts: [back], wire: Buffer.byteLength(m.snapshot), sha256: m.sha256, stats: m.stats, restore: null, busyMs: 0 };
+          p.whole = { parts: [back], hash: createHash('sha256').update(back), wire: Buffer.byteLength(m.snapshot), sha256: m.sha256, stats: m.stats, restore: null };
           if (this.wholeRestore) p.whole.restore = this.wholeRestore();
           return this.feedWhole(p.whole, back);
         }
@@ -433,20 +435,21 @@ export class EdgeLink {
         if (chunk === null) return;
         const arrived = performance.now();
         w.parts.push(chunk);
+        w.hash.update(chunk);
         w.wire += Buffer.byteLength(m.data);
         this.feedWhole(w, chunk);
         if (!m.last) return;
-        const text = w.parts.join('');
-        if (sha256(text) !== w.sha256) return this.damaged('the snapshot does not match its sha256');
-        let restored: { engine: Engine; state: DeltaState | null } | undefined;
-        const t = performance.now();
+        if (w.hash.digest('hex') !== w.sha256) return this.damaged('the snapshot does not match its sha256');
+        // (the restore, when it held to the end, has the whole text and its own time; else the chunks are joined here)
+        let restored: ReturnType<WholeRestore['finish']> | undefined;
         try {
           restored = w.restore?.finish();
         } catch {
           restored = undefined; // (the text is restored again where the outcome is used, and fails there with its reason)
         }
-        const done = performance.now();
-        const streamed = { chunks: w.parts.length, ...(restored ? { restored } : {}), restoreMs: w.busyMs + (done - t), afterLastMs: done - arrived };
+        const text = restored?.text ?? w.parts.join('');
+        const afterLastMs = performance.now() - arrived;
+        const streamed = { chunks: w.parts.length, ...(restored ? { restored: { engine: restored.engine, state: restored.state } } : {}), restoreMs: restored?.restoreMs ?? 0, afterLastMs };
         return this.settleState(p.output, text, w.stats, w.wire, streamed);
       }
       case 'guest-error':
@@ -469,14 +472,11 @@ export class EdgeLink {
 
   /** Restore a chunk of a whole snapshot coming back; a restore that fails is dropped (the outcome then carries the text only). */
   private feedWhole(w: IncomingWhole, chunk: string): void {
-    if (!w.restore) return;
-    const t = performance.now();
     try {
-      w.restore.feed(chunk);
+      w.restore?.feed(chunk);
     } catch {
       w.restore = null;
     }
-    w.busyMs += performance.now() - t;
   }
 
   private settleState(output: ConsoleLine[], text: string, stats: OffloadStats, down: number, streamed?: StreamedBack): void {
@@ -494,15 +494,18 @@ export class EdgeLink {
   }
 }
 
-/** A whole snapshot coming back in chunks: the chunks so far, its bytes on the wire, its hash and stats (from its first chunk), and its restore as it comes. */
+/**
+ * A whole snapshot coming back in chunks: the chunks so far (the text, should its restore fail), its bytes
+ * on the wire, its hash and stats (from its first chunk), and its restore as it comes (which times itself).
+ */
 interface IncomingWhole {
   parts: string[];
+  /** The SHA-256 of the chunks so far (checked against `sha256` before the restore finishes). */
+  hash: Hash;
   wire: number;
   sha256: string;
   stats: OffloadStats;
   restore: WholeRestore | null;
-  /** Time spent restoring it so far (ms). */
-  busyMs: number;
 }
 
 /** One round trip to the edge, measured on the client. */
@@ -715,7 +718,7 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   let edgeDown = options.edge === null;
   const input = options.input ?? null;
   /** The next turn's timer is due after the input's horizon: it waits for the input's next span. */
-  const waits = (e: Engine): boolean => input !== null && waitsPast(e, input.horizon(e));
+  const waits = (e: Engine): boolean => input !== null && e.timers.waitsPast(input.horizon(e));
   /** The app is on the edge though its state is here (an input's span ended there): see `stays` below. */
   let stays = input !== null && pendingMove(engine) === null && placeOf(engine) === 'edge';
   let n = 0;

@@ -16,7 +16,7 @@
 // of 111 for MobileNet) to the sum of those layers' times in the given device model, e.g. the
 // ODROID-XU4 profile; a run slower here than there is not padded and is counted in `overrunMs`.
 import WebSocket from 'ws';
-import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, ort, subModel, type ExecutionPlan, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
+import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, ort, planBreakdown, subModel, type ExecutionPlan, type PlanBreakdown, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
 import { IONN_PATH, IONN_VERSION, decodeFrame, encodeFrame, packTensors, tensorData, type IonnServerMessage, type WireTensor } from './ionn-wire';
 
 export interface IonnOptions {
@@ -79,6 +79,8 @@ export interface QueryResult {
   overrunMs: number;
   /** The server failed during this query and the rest ran locally. */
   fellBack: boolean;
+  /** What the planner predicted for the plan this query started with (its server layers as loaded), and for running every layer here. */
+  predicted: PlanBreakdown & { allHereMs: number };
   /** Where the time went: each local layer's wall time (padding included; undefined for server layers), */
   localMs: (number | undefined)[];
   /**
@@ -649,6 +651,8 @@ export class IonnClient {
         plan = this.planNow(true);
       }
     }
+    const startsOnEdge = new Set(plan.onServer.flatMap((on, k) => (on ? [k] : [])));
+    const predicted = { ...planBreakdown(this.costs, plan.onServer, this.link(startsOnEdge)), allHereMs: this.costs.clientMs.reduce((t, x) => t + x, 0) };
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
     const onServer = new Array<boolean>(n).fill(false);
     // New groups on the server (an upload's, or one a plan asked for): re-plan the rest of the query.
@@ -695,7 +699,7 @@ export class IonnClient {
     }
     const outputs: Record<string, ort.Tensor> = {};
     for (const name of this.model.outputNames) outputs[name] = values.get(name)!;
-    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack, localMs, remote };
+    return { outputs, onServer, latencyMs: performance.now() - called, startMs, waitedMs, overrunMs, fellBack, predicted, localMs, remote };
   }
 
   /**

@@ -35,7 +35,6 @@
 // output made on the server is forwarded as it happens, numbered, and printed by the client only when
 // the state comes back (see client.ts: effects happen once even if the offload fails halfway).
 import { createHash } from 'node:crypto';
-import type { Engine } from '../index';
 
 /** The console level of an uncaught error in a page's listener or timer on the edge (the page goes on; stderr, and the run's exit code is 1). */
 export const UNCAUGHT = 'uncaught';
@@ -120,15 +119,6 @@ export function defaultChunkChars(): number {
 export interface RunBounds {
   turns?: number;
   until?: number;
-}
-
-/**
- * Whether `engine`'s next turn waits past `horizon` (ms of its timer clock): its next timer is due after
- * it. Both sides stop a bounded span on it: the edge at an offload's `until`, the client at an input's span.
- */
-export function waitsPast(engine: Pick<Engine, 'timers'>, horizon: number): boolean {
-  const next = engine.timers.next();
-  return next !== undefined && next.due > horizon;
 }
 
 export type ClientMessage =

@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
@@ -327,11 +329,14 @@ class Session {
       case 'console':
         return this.send({ type: 'console', id: r.id, seq: current.seq++, level: r.level, text: r.text });
       case 'state': {
-        if (!r.cuts?.length) return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(r.snapshot), sha256: sha256(r.snapshot), stats: r.stats });
+        const parts = r.parts;
+        if (parts.length === 1) return this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(parts[0]!), sha256: sha256(parts[0]!), stats: r.stats });
         // (a page's whole snapshot, in chunks of whole lines: the client restores each as it arrives)
-        const chunks = r.cuts.map((end, i) => this.compacted(r.snapshot.slice(i ? r.cuts![i - 1] : 0, end)));
-        this.finish(r.id, { type: 'state', id: r.id, snapshot: chunks[0]!, sha256: sha256(r.snapshot), stats: r.stats, more: true }, r.snapshot.length);
-        for (let i = 1; i < chunks.length; i++) this.send({ type: 'state-more', id: r.id, data: chunks[i]!, last: i === chunks.length - 1 });
+        const hash = createHash('sha256');
+        for (const part of parts) hash.update(part);
+        const chars = parts.reduce((n, part) => n + part.length, 0);
+        this.finish(r.id, { type: 'state', id: r.id, snapshot: this.compacted(parts[0]!), sha256: hash.digest('hex'), stats: r.stats, more: true }, chars);
+        for (let i = 1; i < parts.length; i++) this.send({ type: 'state-more', id: r.id, data: this.compacted(parts[i]!), last: i === parts.length - 1 });
         return;
       }
       case 'guest-error':
@@ -370,6 +375,17 @@ class Session {
   }
 }
 
+/**
+ * A session worker's page collects the canvases it dropped with V8's `gc` (dom/canvas.ts), which a worker has
+ * only when `--expose-gc` was on as it started; it never sets a flag itself (V8 does not support that while
+ * other isolates run). `snapvm serve` has the flag from its start (cli/v8-flags.ts); an embedder's server
+ * turns it on here, in the main thread, before its first worker, and leaves it on (a guest never sees `gc`).
+ */
+function exposeGcToWorkers(): void {
+  if (typeof (globalThis as { gc?: unknown }).gc === 'function' || vm.runInNewContext('typeof gc') === 'function') return;
+  v8.setFlagsFromString('--expose-gc');
+}
+
 export class EdgeServer {
   readonly limits: Limits;
   readonly log: (line: string) => void;
@@ -399,6 +415,7 @@ export class EdgeServer {
   readonly units: BlobCache;
 
   constructor(private readonly options: ServeOptions = {}) {
+    exposeGcToWorkers();
     this.limits = { offloadMs: options.offloadMs ?? 60_000, memoryMb: options.memoryMb ?? 512, maxBytes: options.maxBytes ?? 64 * 1024 * 1024, steps: options.steps ?? 4_000_000_000 };
     this.maxSessions = options.maxSessions ?? 8;
     this.helloIdleMs = options.helloIdleMs ?? 60_000;

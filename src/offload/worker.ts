@@ -9,7 +9,7 @@ import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
 import { warmPageSteps, warmSteps, warmUp } from './warm';
-import { UNCAUGHT, defaultChunkChars, waitsPast, type ErrorCode, type OffloadStats } from './protocol';
+import { UNCAUGHT, defaultChunkChars, type ErrorCode, type OffloadStats } from './protocol';
 import { isPageSnapshot, fullDoor as dom } from '../dom/light';
 import type { Page } from '../dom/index';
 
@@ -38,8 +38,8 @@ export type WorkerRequest =
 export type WorkerReply =
   | { type: 'ready'; calibrationMs: number }
   | { type: 'console'; id: number; level: string; text: string }
-  /** `cuts`: a page's whole snapshot goes back in chunks that end at these offsets (whole lines; the client restores each as it arrives). */
-  | { type: 'state'; id: number; snapshot: string; stats: OffloadStats; cuts?: number[] }
+  /** `parts`: the snapshot in one part, or (a page's whole one) in chunks of whole lines, each sent as it is (the client restores each as it arrives). */
+  | { type: 'state'; id: number; parts: string[]; stats: OffloadStats }
   | { type: 'guest-error'; id: number; summary: string; stack: string; kind: GuestError['kind']; stats: OffloadStats }
   | { type: 'error'; id: number; code: ErrorCode; message: string };
 
@@ -285,7 +285,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   const firstTurn = e.loop.turn;
   // a bounded span (a page's step): no timer due after it runs here, whatever the app asks
   const horizon = until === undefined ? Infinity : e.timers.now() + until;
-  const waits = until === undefined ? () => false : () => waitsPast(e, horizon);
+  const waits = until === undefined ? () => false : () => e.timers.waitsPast(horizon);
   // the instruction budget: the VM calls this at each loop back-edge and guest function entry; past the
   // budget the program stops there (no guest handler sees it) and the client is told
   let left = stepBudget;
@@ -349,9 +349,8 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
   if (back.fallback) stats.fallbackOut = back.fallback;
   // a page that comes back whole (no delta could carry the change) streams as it streamed here
   const size = defaultChunkChars();
-  const chunks = page && back.kind === 'full' && size > 0 && back.text.length > 2 * size ? chunkLines(back.text, size) : null;
-  let at = 0;
-  post({ type: 'state', id, snapshot: back.text, stats, ...(chunks ? { cuts: chunks.map((c) => (at += c.length)) } : {}) });
+  const parts = page && back.kind === 'full' && size > 0 && back.text.length > 2 * size ? chunkLines(back.text, size) : [back.text];
+  post({ type: 'state', id, parts, stats });
 }
 
 /** A client's message arrived: a spare worker stops warming up (worker's end). */

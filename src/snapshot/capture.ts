@@ -1210,8 +1210,8 @@ export class Capture {
   deltaTail(): string[] {
     const d = this.host?.deltaLinks?.();
     if (!d) return this.tail;
-    const line = this.hostLinksLine(d.data, d.values.map((i) => this.linkExprs[i]!));
-    return this.tail.map((l) => (l.startsWith('$.hostLinks(') ? line : l));
+    // (an embedder's links are the tail's first line: `hostLinks` writes one whenever there is an embedder)
+    return [this.hostLinksLine(d.data, d.values.map((i) => this.linkExprs[i]!)), ...this.tail.slice(1)];
   }
 
   // ---- roots ----
