@@ -1592,6 +1592,8 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
+          // a plain function's entry is a safe point here too (its first call, still lazy, comes this way)
+          if (this.safepoint !== null && (nf.code.flags & FAST_CALL_EXCLUDED) === 0) return REENTER;
           continue enter;
         }
         case Op.New: {
@@ -1787,7 +1789,17 @@ export class VM {
   private unwrapCallApply(stack: unknown[], sp: number, argc: number, isCall: boolean): number {
     const target = stack[sp - argc - 1];
     const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
-    if (trec === undefined || (trec.code.flags & FAST_CALL_EXCLUDED) !== 0 || this.depth >= this.frameLimit) return -1;
+    if (trec === undefined || this.depth >= this.frameLimit) return -1;
+    if (trec.code.flags & CodeFlag.Lazy) {
+      // compiled now, so a first call is a frame too (a compile error is thrown by the call's general path)
+      try {
+        compileLazy(trec.code);
+      } catch (e) {
+        if (e instanceof CompileError) return -1;
+        throw e;
+      }
+    }
+    if ((trec.code.flags & FAST_CALL_EXCLUDED) !== 0) return -1;
     const base = sp - argc - 2;
     if (isCall) {
       stack[base] = target;
