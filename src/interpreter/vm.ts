@@ -952,11 +952,16 @@ export class VM {
     const r = this.lookup(env, name);
     // null: unresolvable (https://tc39.es/ecma262/#sec-putvalue: a strict PutValue throws even when the
     // right-hand side has made the name since)
-    if (r === null) return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
+    if (r === null) return this.globalRef(name);
     if ('object' in r) return r.object;
     let d = 0;
     for (let e = env; e; e = e.parent, d++) if ('env' in r ? e === r.env : e.extra?.get(name) === r.cell) return d;
     return undefined;
+  }
+
+  /** `resolveRef` of a name no environment holds: the global one (undefined), or null when unresolvable. */
+  globalRef(name: string): undefined | null {
+    return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
   }
 
   /** The binding a `resolveRef` answer names, seen from the same environment (null: the global one). */
@@ -1592,8 +1597,9 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
-          // a plain function's entry is a safe point here too (its first call, still lazy, comes this way)
-          if (this.safepoint !== null && (nf.code.flags & FAST_CALL_EXCLUDED) === 0) return REENTER;
+          // a plain function entered as the fast path's are (its first call, still lazy, comes this way): `run`
+          // takes its entry's safe point
+          if ((nf.code.flags & FAST_CALL_EXCLUDED) === 0) return REENTER;
           continue enter;
         }
         case Op.New: {
@@ -2416,6 +2422,12 @@ export class VM {
           stack[ops[pc++]!] = this.resolveRef(env, name);
           break;
         }
+        case ExtOp.ResolveGlobalRef: {
+          const name = consts[ops[pc++]!] as string;
+          frame.sp = sp;
+          stack[ops[pc++]!] = this.globalRef(name);
+          break;
+        }
         case ExtOp.RefKey: {
           const o = stack[ops[pc++]!];
           frame.sp = sp;
@@ -2458,8 +2470,10 @@ export class VM {
           const ref = stack[ops[pc++]!];
           const s = ops[pc++]! === 1;
           frame.sp = sp;
-          if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
-          this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
+          // (undefined: the global binding, found when the reference was resolved)
+          if (ref === undefined) this.setGlobal(name, stack[--sp], s);
+          else if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
+          else this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
           break;
         }
         case ExtOp.DynamicImport: {
