@@ -1021,58 +1021,70 @@ export class VM {
           }
           return result;
         } catch (err) {
-          if (isHost(err, SafepointStop)) throw err;
-          const thrown = this.toGuest(err);
-          // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
-          if (isHost(thrown, this.I.Error)) {
-            const d = Object.getOwnPropertyDescriptor(thrown, 'stack');
-            if (!d || ('value' in d && d.value === undefined)) this.setGuestStack(thrown);
-          }
-          // unwind to a handler
-          let f: Frame | null = this.current;
-          let handled = false;
-          while (f) {
-            const h = f.code.handlers;
-            const pc = f.pc - 1;
-            for (let i = 0; i < h.length; i += 4) {
-              if (pc >= h[i]! && pc < h[i + 1]!) {
-                const r = h[i + 3]!;
-                f.sp = f.stack[r] as number;
-                f.env = f.stack[r + 1] as Env;
-                f.stack[f.sp++] = thrown;
-                f.pc = h[i + 2]!;
-                handled = true;
-                break;
-              }
-            }
-            if (handled) break;
-            // no handler in f: the frame ends abruptly
-            const wasBoundary = f.boundary;
-            const done = this.abruptEnd(f, thrown);
-            if (done === 'delivered') {
-              // an async frame turned the throw into a rejected promise
-              if (wasBoundary) return this.lastResult;
-              f = this.current;
-              handled = true;
-              break;
-            }
-            if (f.boundary) {
-              this.current = f.caller;
-              throw thrown;
-            }
-            f = f.caller;
-            this.current = f;
-            this.depth--;
-          }
-          if (!handled) throw thrown;
-          frame = f!;
-          this.current = frame;
+          // (out of line: `run` is hot, one return to it per call, and TurboFan compiles it smaller so)
+          const handler = this.unwind(err);
+          if (handler === null) return this.lastResult;
+          frame = handler;
         }
       }
     } finally {
       this.current = saved;
       this.depth = entry.depth;
     }
+  }
+
+  /**
+   * Unwind a throw from the running frame to the nearest handler: returns the frame to go on with (at its
+   * handler), or null when a boundary frame's async function turned the throw into a rejected promise
+   * (its `run` returns `lastResult`); a throw no frame up to the boundary handles is thrown on.
+   */
+  private unwind(err: unknown): Frame | null {
+    if (isHost(err, SafepointStop)) throw err;
+    const thrown = this.toGuest(err);
+    // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
+    if (isHost(thrown, this.I.Error)) {
+      const d = Object.getOwnPropertyDescriptor(thrown, 'stack');
+      if (!d || ('value' in d && d.value === undefined)) this.setGuestStack(thrown);
+    }
+    // unwind to a handler
+    let f: Frame | null = this.current;
+    let handled = false;
+    while (f) {
+      const h = f.code.handlers;
+      const pc = f.pc - 1;
+      for (let i = 0; i < h.length; i += 4) {
+        if (pc >= h[i]! && pc < h[i + 1]!) {
+          const r = h[i + 3]!;
+          f.sp = f.stack[r] as number;
+          f.env = f.stack[r + 1] as Env;
+          f.stack[f.sp++] = thrown;
+          f.pc = h[i + 2]!;
+          handled = true;
+          break;
+        }
+      }
+      if (handled) break;
+      // no handler in f: the frame ends abruptly
+      const wasBoundary = f.boundary;
+      const done = this.abruptEnd(f, thrown);
+      if (done === 'delivered') {
+        // an async frame turned the throw into a rejected promise
+        if (wasBoundary) return null;
+        f = this.current;
+        handled = true;
+        break;
+      }
+      if (f.boundary) {
+        this.current = f.caller;
+        throw thrown;
+      }
+      f = f.caller;
+      this.current = f;
+      this.depth--;
+    }
+    if (!handled) throw thrown;
+    this.current = f;
+    return f;
   }
 
   /** A frame ends with a throw. Async frames reject their promise instead. */
