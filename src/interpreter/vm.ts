@@ -1175,7 +1175,6 @@ export class VM {
         case Op.Pop: sp--; break;
         case Op.Dup: stack[sp] = stack[sp - 1]; sp++; break;
         case Op.Swap: { const t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; break; }
-        case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
         case Op.GetReg: stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetReg: stack[ops[pc++]!] = stack[--sp]; break;
         case Op.GetRegChecked: {
@@ -1303,15 +1302,6 @@ export class VM {
           } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
-        case Op.GetPropKeep: {
-          const o = stack[sp - 1] as any;
-          const k = ops[pc++]!;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp++] = load(o);
-          } else stack[sp++] = this.getPrimitive(o, consts[k]);
-          break;
-        }
         case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetProp:
         case Op.SetPropPop: {
@@ -1384,21 +1374,12 @@ export class VM {
         case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.mod(a, b); } break; }
         case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.band(a, b); } break; }
         case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bor(a, b); } break; }
-        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bxor(a, b); } break; }
-        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shl(a, b); } break; }
-        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shr(a, b); } break; }
-        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ushr(a, b); } break; }
         case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = looseEquals(this.ops, stack[sp - 1], b); break; }
         case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = !looseEquals(this.ops, stack[sp - 1], b); break; }
         case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
         case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
-        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.lt(a, b); } break; }
-        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.le(a, b); } break; }
-        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.gt(a, b); } break; }
-        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ge(a, b); } break; }
         case Op.Neg: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? -a : this.ops.neg(a); break; }
         case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
-        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
         case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
         case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n; break; }
         case Op.ToNumeric: {
@@ -1505,8 +1486,6 @@ export class VM {
         case ExtOp.JumpIfNullish: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
         case ExtOp.JumpIfNotNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
         case ExtOp.JumpIfNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
-        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
-        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
         case Op.JumpIfUndefined: { const target = ops[pc]!; pc++; if (stack[sp - 1] === undefined) pc = target; break; }
         case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.Return:
@@ -2495,6 +2474,29 @@ export class VM {
           stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.source.referrer ?? code.file);
           break;
         }
+        // value compares, shifts and XOR of non-constant operands (the compiler fuses the usual ones), and a few more
+        // that hot code rarely runs: out of `loop`, so TurboFan compiles a smaller hot function
+        case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
+        case Op.GetPropKeep: {
+          const o = stack[sp - 1] as any;
+          const k = ops[pc++]!;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (code.accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp++] = load(o);
+          } else stack[sp++] = this.getPrimitive(o, consts[k]);
+          break;
+        }
+        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bxor(a, b); } break; }
+        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shl(a, b); } break; }
+        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shr(a, b); } break; }
+        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ushr(a, b); } break; }
+        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.lt(a, b); } break; }
+        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.le(a, b); } break; }
+        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.gt(a, b); } break; }
+        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ge(a, b); } break; }
+        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
+        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
+        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
       default:
         throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
     }
