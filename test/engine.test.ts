@@ -199,6 +199,8 @@ const cases: Case[] = [
   { name: 'strict store to a global property made earlier', code: 'globalThis.P = 1; Function(\'"use strict"; P = P + 1;\')(); P', expected: 2 },
   { name: 'strict store to an undeclared name', code: 'Function(\'"use strict"; nowhere = 1;\')();', throws: 'ReferenceError: nowhere is not defined' },
   { name: 'strict destructuring store to an undeclared name', code: 'Function(\'"use strict"; [nowhere2] = [1];\')();', throws: 'ReferenceError: nowhere2 is not defined' },
+  { name: 'strict store at one site to a global deleted between its runs', code: 'globalThis.Q2 = 0; var r = []; try { Function(\'"use strict"; for (var i = 0; i < 4; i++) { Q2 = i; r.push(Q2); if (i === 1) delete globalThis.Q2; }\')(); } catch (e) { r.push(e.name); } r.join()', expected: '0,1,ReferenceError' },
+  { name: 'strict store at one site to an accessor global that cannot be deleted', code: 'var log = []; Object.defineProperty(globalThis, "A2", { get() { return 1; }, set(v) { log.push(v); }, configurable: false }); Function(\'"use strict"; for (var i = 0; i < 3; i++) A2 = i;\')(); log.join()', expected: '0,1,2' },
   { name: 'strict store to a global deleted since', code: 'globalThis.Q = 1; Function(\'"use strict"; delete globalThis.Q; Q = 2;\')();', throws: 'ReferenceError: Q is not defined' },
   { name: 'calling a non-function', code: 'const o = {}; o.nope()', throws: /^TypeError: o\.nope is not a function$/ },
 

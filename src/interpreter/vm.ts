@@ -964,6 +964,15 @@ export class VM {
     return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
   }
 
+  /** Whether the global binding `name` (found) stays resolvable: a lexical, or a non-configurable property. */
+  private permanentGlobal(name: string): boolean {
+    if (this.globalLex.get(name) !== undefined) return true;
+    // (a proxy would see the look: not cached)
+    if (this.proxies.get(this.global) !== undefined) return false;
+    const d = this.R.getOwnPropertyDescriptor(this.global, name);
+    return d !== undefined && !d.configurable;
+  }
+
   /** The binding a `resolveRef` answer names, seen from the same environment (null: the global one). */
   private refBinding(env: Env | null, ref: unknown, name: string): ReturnType<VM['lookup']> {
     if (ref === undefined || ref === null) return null;
@@ -2414,9 +2423,20 @@ export class VM {
           break;
         }
         case ExtOp.ResolveGlobalRef: {
+          // The site's call-site slot holds the global object once the name was found there for good (a
+          // lexical, or a property that cannot be deleted): no look again while that is the global.
+          const sites = code.callSites;
+          const at = pc;
           const name = consts[ops[pc++]!] as string;
+          const r = ops[pc++]!;
+          if (sites[at] === this.global) {
+            stack[r] = undefined;
+            break;
+          }
           frame.sp = sp;
-          stack[ops[pc++]!] = this.globalRef(name);
+          const ref = this.globalRef(name);
+          if (ref === undefined && this.permanentGlobal(name)) sites[at] = this.global;
+          stack[r] = ref;
           break;
         }
         case ExtOp.RefKey: {
