@@ -191,6 +191,17 @@ const cases: Case[] = [
   { name: 'exponent, comma, void, in, delete', code: 'const o = { a: 1 }; [2 ** 10, (1, 2), void 0, "a" in o, delete o.a, "a" in o].join()', expected: '1024,2,,true,true,false' },
   { name: 'typeof an undeclared name', code: 'typeof notDeclaredAnywhere', expected: 'undefined' },
   { name: 'undeclared name is a ReferenceError', code: 'notDeclaredAnywhere + 1', throws: 'ReferenceError: notDeclaredAnywhere is not defined' },
+  // strict stores to a global name the storing function's unit does not declare (compiler.ts reference: ResolveGlobalRef)
+  { name: 'strict store to another unit\'s global var', code: 'var V = 1; Function(\'"use strict"; for (var i = 0; i < 3; i++) V = V + 1; [V] = [V * 2]; ({ v: V } = { v: V + 1 });\')(); V', expected: 9 },
+  { name: 'strict store to another unit\'s global let', code: 'let L = 1; Function(\'"use strict"; L = L + 1; [L] = [L * 5];\')(); L', expected: 10 },
+  { name: 'strict store to another unit\'s global const', code: 'const C = 1; Function(\'"use strict"; C = 2;\')();', throws: 'TypeError: Assignment to constant variable.' },
+  { name: 'strict store to another unit\'s global let before its declaration', code: 'Function(\'"use strict"; T = 2;\')(); let T;', throws: "ReferenceError: Cannot access 'T' before initialization" },
+  { name: 'strict store to a global property made earlier', code: 'globalThis.P = 1; Function(\'"use strict"; P = P + 1;\')(); P', expected: 2 },
+  { name: 'strict store to an undeclared name', code: 'Function(\'"use strict"; nowhere = 1;\')();', throws: 'ReferenceError: nowhere is not defined' },
+  { name: 'strict destructuring store to an undeclared name', code: 'Function(\'"use strict"; [nowhere2] = [1];\')();', throws: 'ReferenceError: nowhere2 is not defined' },
+  { name: 'strict store at one site to a global deleted between its runs', code: 'globalThis.Q2 = 0; var r = []; try { Function(\'"use strict"; for (var i = 0; i < 4; i++) { Q2 = i; r.push(Q2); if (i === 1) delete globalThis.Q2; }\')(); } catch (e) { r.push(e.name); } r.join()', expected: '0,1,ReferenceError' },
+  { name: 'strict store at one site to an accessor global that cannot be deleted', code: 'var log = []; Object.defineProperty(globalThis, "A2", { get() { return 1; }, set(v) { log.push(v); }, configurable: false }); Function(\'"use strict"; for (var i = 0; i < 3; i++) A2 = i;\')(); log.join()', expected: '0,1,2' },
+  { name: 'strict store to a global deleted since', code: 'globalThis.Q = 1; Function(\'"use strict"; delete globalThis.Q; Q = 2;\')();', throws: 'ReferenceError: Q is not defined' },
   { name: 'calling a non-function', code: 'const o = {}; o.nope()', throws: /^TypeError: o\.nope is not a function$/ },
 
   // ---- BigInt ----

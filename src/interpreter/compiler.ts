@@ -401,7 +401,13 @@ class FunctionCompiler {
     return s.kind;
   }
 
-  private resolve(name: string): { decl: Decl; depth: number } | 'global' | 'dynamic' {
+  /**
+   * Where `name` lives, seen from the code being compiled: a register or environment slot; `'global'`, a
+   * global binding a scope around it declares; `'undeclared'`, none does (the global object's, if any:
+   * a strict store to it must find it there when the reference is evaluated); `'dynamic'`, looked up by
+   * name (under `with` or a sloppy direct eval).
+   */
+  private resolve(name: string): { decl: Decl; depth: number } | 'global' | 'undeclared' | 'dynamic' {
     let depth = 0;
     for (let s: Scope | null = this.scope; s; s = s.parent) {
       if (s.kind === 'with') return 'dynamic';
@@ -414,24 +420,24 @@ class FunctionCompiler {
       if (s.isFunction && s.directEval && !s.strict && s.kind !== 'eval') return 'dynamic';
       if (s.materialized) depth++;
     }
-    return this.opts.dynamicOuter ? 'dynamic' : 'global';
+    return this.opts.dynamicOuter ? 'dynamic' : 'undeclared';
   }
 
-  /** Whether a scope around the code being compiled declares `name` (a global one included). */
-  private declaredAbove(name: string): boolean {
-    for (let s: Scope | null = this.scope; s; s = s.parent) if (s.decls.has(name)) return true;
-    return false;
+  /** Whether `name` is a global binding here (declared by a scope around or not). */
+  private isGlobalName(name: string): boolean {
+    const r = this.resolve(name);
+    return r === 'global' || r === 'undeclared';
   }
 
   private getVar(name: string, node?: Node): void {
     const r = this.resolve(name);
-    if (name.startsWith('%') && r === 'global') {
+    if (name.startsWith('%') && (r === 'global' || r === 'undeclared')) {
       // `this` of a script is the global object, of a module undefined; others are absent there.
       if (name === THIS && this.topKind() === 'script') this.ops.push(ExtOp.GlobalThis);
       else this.emit(Op.Undef);
       return;
     }
-    if (r === 'global') this.emit(Op.GetGlobal, this.k(name));
+    if (r === 'global' || r === 'undeclared') this.emit(Op.GetGlobal, this.k(name));
     else if (r === 'dynamic') this.emit(Op.GetName, this.k(name));
     else if (r.depth < 0) {
       const mapped = (r.decl as { mapped?: number }).mapped;
@@ -449,7 +455,7 @@ class FunctionCompiler {
   /** `hops`: environments the running code has pushed above `this.scope`'s (Annex B's var copy from a block). */
   private setVar(name: string, init: boolean, hops = 0): void {
     const r = this.resolve(name);
-    if (r === 'global') {
+    if (r === 'global' || r === 'undeclared') {
       if (init && this.scope.kind === 'script') this.emit(Op.InitName, this.k(name));
       else this.emit(Op.SetGlobal, this.k(name), this.scope.strict ? 1 : 0);
       return;
@@ -1570,13 +1576,17 @@ class FunctionCompiler {
    * A destructuring target evaluated as a reference now, before its value is read (ecma262 §13.15.5.6
    * step 1; §8.6.3 SingleNameBinding step 2): in an assignment (`assign`) a member expression's object
    * and key are kept in registers; in an assignment or a binding, a name under `with` or a sloppy direct
-   * eval is resolved (reference()). The store into it is returned; null for other targets (a name is
-   * resolved when stored, a pattern destructures its value).
+   * eval, or one no scope declares in strict code, is resolved (reference()). The store into it is
+   * returned; null for other targets (a name is resolved when stored, a pattern destructures its value).
    */
   private targetRef(t: Node, assign: boolean): ((target: Node) => void) | null {
     if (t.type === 'AssignmentPattern') t = t.left;
     while (t.type === 'ParenthesizedExpression') t = t.expression;
-    if (t.type === 'Identifier') return this.resolve(t.name) === 'dynamic' ? this.reference(t, true).store : null;
+    if (t.type === 'Identifier') {
+      // (a strict store to an undeclared global name is resolved now too: PutValue throws when it was unresolvable)
+      const r = this.resolve(t.name);
+      return r === 'dynamic' || (r === 'undeclared' && this.scope.strict) ? this.reference(t, true).store : null;
+    }
     if (!assign || t.type !== 'MemberExpression') return null;
     const regs: number[] = [];
     const keep = () => {
@@ -1649,7 +1659,7 @@ class FunctionCompiler {
       case 'Literal':
         return this.literal(e);
       case 'Identifier':
-        if (e.name === 'undefined' && this.resolve('undefined') === 'global') return this.emit(Op.Undef);
+        if (e.name === 'undefined' && this.isGlobalName('undefined')) return this.emit(Op.Undef);
         if (e.applyArgument && this.lazyArguments && e.name === ARGUMENTS) return this.emit(ExtOp.ApplyArguments);
         return this.getVar(e.name, e);
       case 'ThisExpression':
@@ -2036,7 +2046,7 @@ class FunctionCompiler {
     }
     // Bind `this` (ReferenceError if already bound), then initialize fields.
     const r = this.resolve(THIS);
-    if (r === 'global' || r === 'dynamic') {
+    if (typeof r !== 'object') {
       this.emit(Op.Dup);
       this.emit(ExtOp.BindThisDynamic);
     } else {
@@ -2053,7 +2063,7 @@ class FunctionCompiler {
     const op = e.operator;
     if (op === 'typeof' && e.argument.type === 'Identifier') {
       const r = this.resolve(e.argument.name);
-      if (r === 'global') return this.emit(Op.TypeofGlobal, this.k(e.argument.name));
+      if (r === 'global' || r === 'undeclared') return this.emit(Op.TypeofGlobal, this.k(e.argument.name));
       if (r === 'dynamic') return this.emit(Op.TypeofName, this.k(e.argument.name));
     }
     if (op === 'delete') {
@@ -2094,7 +2104,7 @@ class FunctionCompiler {
       }
       if (a.type === 'Identifier') {
         const r = this.resolve(a.name);
-        if (r === 'dynamic' || r === 'global') this.emit(Op.DeleteName, this.k(a.name));
+        if (typeof r !== 'object') this.emit(Op.DeleteName, this.k(a.name));
         else this.emit(Op.False);
         return;
       }
@@ -2131,10 +2141,11 @@ class FunctionCompiler {
       const r = this.resolve(t.name);
       // under `with` or a sloppy direct eval the binding is resolved once: the RHS may delete or shadow it;
       // so is a strict store to a global name this unit does not declare, which stays unresolvable (a
-      // ReferenceError) even when the RHS makes it
-      if (r === 'dynamic' || (r === 'global' && storeOnly && this.scope.strict && !this.declaredAbove(t.name))) {
+      // ReferenceError) even when the RHS makes it (only the global object and lexicals are looked at)
+      const undeclared = r === 'undeclared' && storeOnly && this.scope.strict;
+      if (r === 'dynamic' || undeclared) {
         const ref = this.reg(), k = this.k(t.name);
-        this.emit(ExtOp.ResolveNameRef, k, ref);
+        this.emit(undeclared ? ExtOp.ResolveGlobalRef : ExtOp.ResolveNameRef, k, ref);
         return { load: () => this.emit(ExtOp.GetNameRef, k, ref), store: () => this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0) };
       }
       return { load: () => this.getVar(t.name), store: () => this.setVar(t.name, false) };
@@ -2634,7 +2645,7 @@ export const enum ExtOp {
   UsingDispose = Op.Last + 36,
   /** r: e -> : a rejected disposal joins the error so far of the `using` list in registers r.. */
   UsingJoin = Op.Last + 37,
-  /** k r: -> : resolve the name k once into register r (VM.resolveRef: null when unresolvable), for a compound assignment or update of a dynamic name, or a strict store to an undeclared global one */
+  /** k r: -> : resolve the name k once into register r (VM.resolveRef: null when unresolvable), for a compound assignment or update of a dynamic name */
   ResolveNameRef = Op.Last + 38,
   /** k r: -> v: GetValue of the name k resolved in register r */
   GetNameRef = Op.Last + 39,
@@ -2678,6 +2689,8 @@ export const enum ExtOp {
   SetSuperRef = Op.Last + 63,
   /** argc: f this args -> f this args bool: whether f (below argc arguments and this) is %eval% */
   IsEvalCallee = Op.Last + 64,
+  /** k r: -> : ResolveNameRef of a name no scope around declares (a strict store to it): the global one (undefined), or null when unresolvable */
+  ResolveGlobalRef = Op.Last + 65,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
@@ -2687,7 +2700,7 @@ export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1, [ExtOp.IsEvalCallee]: 1,
+  [ExtOp.ResolveNameRef]: 2, [ExtOp.ResolveGlobalRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1, [ExtOp.IsEvalCallee]: 1,
   [ExtOp.AddInt]: 1, [ExtOp.SubInt]: 1, [ExtOp.MulInt]: 1, [ExtOp.BitAndInt]: 1, [ExtOp.BitOrInt]: 1, [ExtOp.ShlInt]: 1, [ExtOp.ShrInt]: 1, [ExtOp.UShrInt]: 1,
   [ExtOp.GetRegElem]: 2, [ExtOp.JumpIfNotLtInt]: 2, [ExtOp.JumpIfNotLeInt]: 2, [ExtOp.JumpIfNotGtInt]: 2, [ExtOp.JumpIfNotGeInt]: 2,
   [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1, [ExtOp.PreIncReg]: 1, [ExtOp.PreDecReg]: 1,

@@ -286,7 +286,7 @@ function analyse(code: Code): Verified {
         case ExtOp.MappedArguments: case ExtOp.MappedGet: case ExtOp.GetNameRef:
           push(Kind.Value);
           break;
-        case ExtOp.ResolveNameRef: setReg(b, Kind.Value); break;
+        case ExtOp.ResolveNameRef: case ExtOp.ResolveGlobalRef: setReg(b, Kind.Value); break;
         case ExtOp.SetNameRef: pop(); break;
         case Op.Hole: push(Kind.Hole); break;
         case Op.NewArray: push(Kind.List); break;

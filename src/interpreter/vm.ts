@@ -952,11 +952,25 @@ export class VM {
     const r = this.lookup(env, name);
     // null: unresolvable (https://tc39.es/ecma262/#sec-putvalue: a strict PutValue throws even when the
     // right-hand side has made the name since)
-    if (r === null) return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
+    if (r === null) return this.globalRef(name);
     if ('object' in r) return r.object;
     let d = 0;
     for (let e = env; e; e = e.parent, d++) if ('env' in r ? e === r.env : e.extra?.get(name) === r.cell) return d;
     return undefined;
+  }
+
+  /** `resolveRef` of a name no environment holds: the global one (undefined), or null when unresolvable. */
+  globalRef(name: string): undefined | null {
+    return this.globalLex.get(name) !== undefined || this.ops.has(name, this.global) ? undefined : null;
+  }
+
+  /** Whether the global binding `name` (found) stays resolvable: a lexical, or a non-configurable property. */
+  private permanentGlobal(name: string): boolean {
+    if (this.globalLex.get(name) !== undefined) return true;
+    // (a proxy would see the look: not cached)
+    if (this.proxies.get(this.global) !== undefined) return false;
+    const d = this.R.getOwnPropertyDescriptor(this.global, name);
+    return d !== undefined && !d.configurable;
   }
 
   /** The binding a `resolveRef` answer names, seen from the same environment (null: the global one). */
@@ -1016,58 +1030,70 @@ export class VM {
           }
           return result;
         } catch (err) {
-          if (isHost(err, SafepointStop)) throw err;
-          const thrown = this.toGuest(err);
-          // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
-          if (isHost(thrown, this.I.Error)) {
-            const d = Object.getOwnPropertyDescriptor(thrown, 'stack');
-            if (!d || ('value' in d && d.value === undefined)) this.setGuestStack(thrown);
-          }
-          // unwind to a handler
-          let f: Frame | null = this.current;
-          let handled = false;
-          while (f) {
-            const h = f.code.handlers;
-            const pc = f.pc - 1;
-            for (let i = 0; i < h.length; i += 4) {
-              if (pc >= h[i]! && pc < h[i + 1]!) {
-                const r = h[i + 3]!;
-                f.sp = f.stack[r] as number;
-                f.env = f.stack[r + 1] as Env;
-                f.stack[f.sp++] = thrown;
-                f.pc = h[i + 2]!;
-                handled = true;
-                break;
-              }
-            }
-            if (handled) break;
-            // no handler in f: the frame ends abruptly
-            const wasBoundary = f.boundary;
-            const done = this.abruptEnd(f, thrown);
-            if (done === 'delivered') {
-              // an async frame turned the throw into a rejected promise
-              if (wasBoundary) return this.lastResult;
-              f = this.current;
-              handled = true;
-              break;
-            }
-            if (f.boundary) {
-              this.current = f.caller;
-              throw thrown;
-            }
-            f = f.caller;
-            this.current = f;
-            this.depth--;
-          }
-          if (!handled) throw thrown;
-          frame = f!;
-          this.current = frame;
+          // (out of line: `run` is hot, one return to it per call, and TurboFan compiles it smaller so)
+          const handler = this.unwind(err);
+          if (handler === null) return this.lastResult;
+          frame = handler;
         }
       }
     } finally {
       this.current = saved;
       this.depth = entry.depth;
     }
+  }
+
+  /**
+   * Unwind a throw from the running frame to the nearest handler: returns the frame to go on with (at its
+   * handler), or null when a boundary frame's async function turned the throw into a rejected promise
+   * (its `run` returns `lastResult`); a throw no frame up to the boundary handles is thrown on.
+   */
+  private unwind(err: unknown): Frame | null {
+    if (isHost(err, SafepointStop)) throw err;
+    const thrown = this.toGuest(err);
+    // errors V8's built-ins throw carry no stack (the realm captures none): give them the guest's
+    if (isHost(thrown, this.I.Error)) {
+      const d = Object.getOwnPropertyDescriptor(thrown, 'stack');
+      if (!d || ('value' in d && d.value === undefined)) this.setGuestStack(thrown);
+    }
+    // unwind to a handler
+    let f: Frame | null = this.current;
+    let handled = false;
+    while (f) {
+      const h = f.code.handlers;
+      const pc = f.pc - 1;
+      for (let i = 0; i < h.length; i += 4) {
+        if (pc >= h[i]! && pc < h[i + 1]!) {
+          const r = h[i + 3]!;
+          f.sp = f.stack[r] as number;
+          f.env = f.stack[r + 1] as Env;
+          f.stack[f.sp++] = thrown;
+          f.pc = h[i + 2]!;
+          handled = true;
+          break;
+        }
+      }
+      if (handled) break;
+      // no handler in f: the frame ends abruptly
+      const wasBoundary = f.boundary;
+      const done = this.abruptEnd(f, thrown);
+      if (done === 'delivered') {
+        // an async frame turned the throw into a rejected promise
+        if (wasBoundary) return null;
+        f = this.current;
+        handled = true;
+        break;
+      }
+      if (f.boundary) {
+        this.current = f.caller;
+        throw thrown;
+      }
+      f = f.caller;
+      this.current = f;
+      this.depth--;
+    }
+    if (!handled) throw thrown;
+    this.current = f;
+    return f;
   }
 
   /** A frame ends with a throw. Async frames reject their promise instead. */
@@ -1158,7 +1184,6 @@ export class VM {
         case Op.Pop: sp--; break;
         case Op.Dup: stack[sp] = stack[sp - 1]; sp++; break;
         case Op.Swap: { const t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; break; }
-        case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
         case Op.GetReg: stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetReg: stack[ops[pc++]!] = stack[--sp]; break;
         case Op.GetRegChecked: {
@@ -1286,15 +1311,6 @@ export class VM {
           } else stack[sp++] = this.getPrimitive(o, consts[k]);
           break;
         }
-        case Op.GetPropKeep: {
-          const o = stack[sp - 1] as any;
-          const k = ops[pc++]!;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp++] = load(o);
-          } else stack[sp++] = this.getPrimitive(o, consts[k]);
-          break;
-        }
         case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
         case Op.SetProp:
         case Op.SetPropPop: {
@@ -1367,21 +1383,12 @@ export class VM {
         case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.mod(a, b); } break; }
         case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.band(a, b); } break; }
         case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bor(a, b); } break; }
-        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bxor(a, b); } break; }
-        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shl(a, b); } break; }
-        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shr(a, b); } break; }
-        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ushr(a, b); } break; }
         case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = looseEquals(this.ops, stack[sp - 1], b); break; }
         case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = !looseEquals(this.ops, stack[sp - 1], b); break; }
         case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
         case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
-        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.lt(a, b); } break; }
-        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.le(a, b); } break; }
-        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.gt(a, b); } break; }
-        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ge(a, b); } break; }
         case Op.Neg: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? -a : this.ops.neg(a); break; }
         case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
-        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
         case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
         case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n; break; }
         case Op.ToNumeric: {
@@ -1488,8 +1495,6 @@ export class VM {
         case ExtOp.JumpIfNullish: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
         case ExtOp.JumpIfNotNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
         case ExtOp.JumpIfNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
-        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
-        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
         case Op.JumpIfUndefined: { const target = ops[pc]!; pc++; if (stack[sp - 1] === undefined) pc = target; break; }
         case Op.Throw: frame.sp = sp; throw stack[--sp];
         case Op.Return:
@@ -1592,6 +1597,9 @@ export class VM {
             break;
           }
           frame = this.push(frame, nf);
+          // a plain function entered as the fast path's are (its first call, still lazy, comes this way): `run`
+          // takes its entry's safe point
+          if ((nf.code.flags & FAST_CALL_EXCLUDED) === 0) return REENTER;
           continue enter;
         }
         case Op.New: {
@@ -1787,7 +1795,17 @@ export class VM {
   private unwrapCallApply(stack: unknown[], sp: number, argc: number, isCall: boolean): number {
     const target = stack[sp - argc - 1];
     const trec = typeof target === 'function' ? this.closures.get(target) : undefined;
-    if (trec === undefined || (trec.code.flags & FAST_CALL_EXCLUDED) !== 0 || this.depth >= this.frameLimit) return -1;
+    if (trec === undefined || this.depth >= this.frameLimit) return -1;
+    if (trec.code.flags & CodeFlag.Lazy) {
+      // compiled now, so a first call is a frame too (a compile error is thrown by the call's general path)
+      try {
+        compileLazy(trec.code);
+      } catch (e) {
+        if (e instanceof CompileError) return -1;
+        throw e;
+      }
+    }
+    if ((trec.code.flags & FAST_CALL_EXCLUDED) !== 0) return -1;
     const base = sp - argc - 2;
     if (isCall) {
       stack[base] = target;
@@ -2404,6 +2422,23 @@ export class VM {
           stack[ops[pc++]!] = this.resolveRef(env, name);
           break;
         }
+        case ExtOp.ResolveGlobalRef: {
+          // The site's call-site slot holds the global object once the name was found there for good (a
+          // lexical, or a property that cannot be deleted): no look again while that is the global.
+          const sites = code.callSites;
+          const at = pc;
+          const name = consts[ops[pc++]!] as string;
+          const r = ops[pc++]!;
+          if (sites[at] === this.global) {
+            stack[r] = undefined;
+            break;
+          }
+          frame.sp = sp;
+          const ref = this.globalRef(name);
+          if (ref === undefined && this.permanentGlobal(name)) sites[at] = this.global;
+          stack[r] = ref;
+          break;
+        }
         case ExtOp.RefKey: {
           const o = stack[ops[pc++]!];
           frame.sp = sp;
@@ -2446,8 +2481,10 @@ export class VM {
           const ref = stack[ops[pc++]!];
           const s = ops[pc++]! === 1;
           frame.sp = sp;
-          if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
-          this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
+          // (undefined: the global binding, found when the reference was resolved)
+          if (ref === undefined) this.setGlobal(name, stack[--sp], s);
+          else if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
+          else this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
           break;
         }
         case ExtOp.DynamicImport: {
@@ -2457,6 +2494,29 @@ export class VM {
           stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.source.referrer ?? code.file);
           break;
         }
+        // value compares, shifts and XOR of non-constant operands (the compiler fuses the usual ones), and a few more
+        // that hot code rarely runs: out of `loop`, so TurboFan compiles a smaller hot function
+        case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
+        case Op.GetPropKeep: {
+          const o = stack[sp - 1] as any;
+          const k = ops[pc++]!;
+          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+            const load = (code.accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+            stack[sp++] = load(o);
+          } else stack[sp++] = this.getPrimitive(o, consts[k]);
+          break;
+        }
+        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bxor(a, b); } break; }
+        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shl(a, b); } break; }
+        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shr(a, b); } break; }
+        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ushr(a, b); } break; }
+        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.lt(a, b); } break; }
+        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.le(a, b); } break; }
+        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.gt(a, b); } break; }
+        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ge(a, b); } break; }
+        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
+        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
+        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
       default:
         throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
     }

@@ -68,6 +68,7 @@ function warmupFunction(lexical: boolean): string {
       }
       // globals (a script's own let/const too, in a private engine), written and read in the first round
       globalThis.__snapvmWarmup = s; __snapvmWarmup = t; s = __snapvmWarmup; s = typeof __snapvmWarmup; s = typeof __snapvmNone;
+      (function () { 'use strict'; __snapvmWarmup = s; [__snapvmWarmup] = arr; })(); // (strict stores to a name no scope declares)
       __snapvmWarmupL = i; s = __snapvmWarmupL + __snapvmWarmupC; __snapvmWarmupL += n; s = typeof __snapvmWarmupL;
       // array literals of every elements kind, generators, async functions, classes, spreads
       var lit = [i, n, a, o, null]; s = [n].length + [a].length + [o].length + [i, n].length + lit.length;
