@@ -152,7 +152,7 @@ t.test('a snapshot that never ends is cut at the budget; the session goes on', a
   s.send({ type: 'offload', id: 1, snapshot: loop, sha256: sha(loop) });
   s.send({ type: 'offload', id: 2, snapshot: loop, sha256: sha(loop) });
   t.match(await s.next(), { type: 'error', id: 2, code: 'busy' }, 'one offload at a time per session');
-  t.match(await s.next(10_000), { type: 'error', id: 1, code: 'budget' });
+  t.match(await s.next(), { type: 'error', id: 1, code: 'budget' }); // (the budget's clock starts once the worker is ready: seconds on a loaded machine)
   const ok = snapshotWith('');
   s.send({ type: 'offload', id: 3, snapshot: ok, sha256: sha(ok) });
   t.match(await s.next(), { type: 'state', id: 3 }, 'a fresh worker serves the next offload');
