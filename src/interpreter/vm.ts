@@ -2310,22 +2310,38 @@ export class VM {
           else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
           break;
         }
+        // https://tc39.es/ecma262/#sec-asynciteratorclose for a normal completion (break, continue,
+        // return): the compiler awaits the pushed result, then AsyncIterCloseResult checks it
         case ExtOp.AsyncIterClose: {
+          const t = ops[pc++]!;
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
+          // closed once: a throw from `return` (or its rejection) reaches the loop's handler, which must not close again
+          it.done = true;
           const ret = this.getV(it.iterator, 'return');
-          if (ret !== undefined && ret !== null) {
-            const p = this.R.apply(ret as Function, it.iterator, []);
-            // NON-SPEC: the awaited close result is not awaited here (needs a suspend point)
-            void p;
+          if (ret === undefined || ret === null) pc = t;
+          else {
+            if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
+            stack[sp++] = this.R.apply(ret, it.iterator, []);
+            frame.sp = sp;
           }
+          break;
+        }
+        case ExtOp.AsyncIterCloseResult: {
+          const r = stack[--sp];
+          frame.sp = sp;
+          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `iterator.return() resolved to ${describe(r)}, not an object`);
           break;
         }
         case ExtOp.AsyncIterCloseThrow: {
           const it = stack[--sp] as IteratorRecord;
           const exc = stack[--sp];
           frame.sp = sp;
-          this.iteratorCloseOnThrow(it);
+          // NON-SPEC: on a throw completion return()'s result is not awaited (the throw wins either way; only ticks differ)
+          if (!it.done) {
+            it.done = true;
+            this.iteratorCloseOnThrow(it);
+          }
           throw exc;
         }
         case Op.ForInPrepare: frame.sp = sp; stack[sp - 1] = this.forInKeys(stack[sp - 1]); break;
