@@ -791,13 +791,16 @@ export class VM {
     return this.ops.get(this.I.ArrayIteratorPrototype, 'next') === this.I.ArrayIteratorNext;
   }
 
+  /** [[OwnPropertyKeys]] for for-in and CopyDataProperties: V8's, unless builtins/arguments-keys.ts puts the spec's steps in front (a proxy over a mapped arguments object). */
+  ownPropertyKeys = (o: object): PropertyKey[] => this.R.ownKeys(o);
+
   forInKeys(o: any): ForInState {
     const keys: string[] = [];
     if (o !== null && o !== undefined) {
       const obj = this.toObject(o);
       const seen = new Set<string>();
       for (let cur: any = obj; cur !== null; cur = this.R.getPrototypeOf(cur)) {
-        for (const k of this.R.ownKeys(cur)) {
+        for (const k of this.ownPropertyKeys(cur)) {
           if (typeof k !== 'string') continue;
           if (seen.has(k)) continue;
           seen.add(k);
@@ -2708,7 +2711,7 @@ export class VM {
   copyDataProperties(target: object, src: any, excluded: PropertyKey[] | null): void {
     if (src === null || src === undefined) return;
     const from = this.toObject(src);
-    for (const k of this.R.ownKeys(from)) {
+    for (const k of this.ownPropertyKeys(from)) {
       if (excluded && excluded.includes(k)) continue;
       const d = this.R.getOwnPropertyDescriptor(from, k);
       if (d && d.enumerable) {
