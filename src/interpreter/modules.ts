@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inside, realPaths, withinRoots } from '../paths';
 import type { Engine } from './engine';
 import type { Code } from './code';
+import { Op } from './opcodes';
 import { Env, HOLE, ImportCell, isHost } from './vm';
 import { GuestError } from './api';
 import { boundNames } from './scope';
@@ -344,8 +345,21 @@ export class ModuleLoader {
         const slot = r.env.desc!.index.get(imp.local)!;
         r.env.vars[slot] = this.resolveImport(imp);
       }
+      this.instantiateFunctions(r);
       r.status = 'linked';
     }
+  }
+
+  /**
+   * InitializeEnvironment's function declarations (https://tc39.es/ecma262/#sec-source-text-module-record-initialize-environment):
+   * made at link time, so that the other modules of a cycle can call them before this one evaluates.
+   * They are the body's first instructions (`Closure k; InitEnv 0 slot` each, compiler.ts hoistFunctions),
+   * run here instead; its evaluation starts after them (hoistedEnd).
+   */
+  private instantiateFunctions(r: ModuleRecord): void {
+    const ops = r.code.ops;
+    const end = hoistedEnd(r.code);
+    for (let pc = 0; pc < end; pc += HOISTED_LENGTH) r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
   }
 
   /**
@@ -433,7 +447,7 @@ export class ModuleLoader {
       r.status = 'evaluating';
       let result: unknown;
       try {
-        result = this.engine.vm.runCode(r.code, r.env, undefined, r);
+        result = this.engine.vm.runCode(r.code, r.env, undefined, r, null, hoistedEnd(r.code));
       } catch (e) {
         r.status = 'error';
         r.error = e;
@@ -575,3 +589,13 @@ export class ModuleLoader {
 /** The code of every JSON module: one binding, exported as `default`, set by the loader (loadJson). */
 const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
 
+/** The instructions of one hoisted function declaration at a module body's start: `Closure k; InitEnv 0 slot`. */
+const HOISTED_LENGTH = 5;
+
+/** Where a module body's hoisted function declarations end (instantiateFunctions). */
+function hoistedEnd(code: Code): number {
+  const ops = code.ops;
+  let pc = 0;
+  while (pc + HOISTED_LENGTH <= ops.length && ops[pc] === Op.Closure && ops[pc + 2] === Op.InitEnv && ops[pc + 3] === 0) pc += HOISTED_LENGTH;
+  return pc;
+}

@@ -486,9 +486,10 @@ export class VM {
   }
 
   // ---- entry points ----
-  /** Run a top-level code (script, eval, module body) with the given environment and this. */
-  runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
+  /** Run a top-level code (script, eval, module body) with the given environment and this, from pc `start` (a module's body after the functions its link made). */
+  runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null, start = 0): unknown {
     const frame = new Frame(code, null, code.template.slice(), env, thisValue, undefined, []);
+    frame.pc = start;
     frame.boundary = true;
     if (code.flags & CodeFlag.Async) frame.asyncCap = this.host.newPromiseCapability();
     frame.caller = caller ?? this.current;
