@@ -1089,7 +1089,14 @@ class FunctionCompiler {
       if (c.type === 'env') this.emit(Op.PopEnv);
       else if (c.type === 'iter') {
         this.emit(Op.GetReg, c.reg);
-        this.emit(c.async ? ExtOp.AsyncIterClose : Op.IterClose);
+        if (c.async) {
+          // AsyncIteratorClose: await return()'s result, then require an object
+          const closed = this.label();
+          this.jump(ExtOp.AsyncIterClose, closed);
+          this.emitAwait();
+          this.emit(ExtOp.AsyncIterCloseResult);
+          this.place(closed);
+        } else this.emit(Op.IterClose);
       } else {
         const rec = c.rec;
         rec.jumps.push({ target, isContinue });
@@ -2619,6 +2626,7 @@ export const enum ExtOp {
   DynamicImport = Op.Last + 18,
   AsyncIterNext = Op.Last + 19,
   AsyncIterStep = Op.Last + 20,
+  /** t: it -> r | (jump t): call the iterator's `return()` (marking it done), or jump to t when it has none */
   AsyncIterClose = Op.Last + 21,
   AsyncIterCloseThrow = Op.Last + 22,
   YieldRaw = Op.Last + 23,
@@ -2691,12 +2699,14 @@ export const enum ExtOp {
   IsEvalCallee = Op.Last + 64,
   /** k r: -> : ResolveNameRef of a name no scope around declares (a strict store to it): the global one (undefined), or null when unresolvable */
   ResolveGlobalRef = Op.Last + 65,
+  /** r -> : AsyncIteratorClose's last step: TypeError unless the awaited result of `return()` is an object */
+  AsyncIterCloseResult = Op.Last + 66,
 }
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
 export const extOperandCount: Partial<Record<ExtOp, number>> = {
   [ExtOp.Arg]: 1, [ExtOp.Rest]: 1, [ExtOp.TrySave]: 1, [ExtOp.JumpIfNullish]: 1, [ExtOp.BindThisReg]: 1,
-  [ExtOp.AsyncIterStep]: 1, [ExtOp.YieldRaw]: 1, [ExtOp.MappedArguments]: 1, [ExtOp.MappedGet]: 1, [ExtOp.MappedSet]: 1,
+  [ExtOp.AsyncIterStep]: 1, [ExtOp.AsyncIterClose]: 1, [ExtOp.YieldRaw]: 1, [ExtOp.MappedArguments]: 1, [ExtOp.MappedGet]: 1, [ExtOp.MappedSet]: 1,
   [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
   [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
   [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,

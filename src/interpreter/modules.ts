@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inside, realPaths, withinRoots } from '../paths';
 import type { Engine } from './engine';
 import type { Code } from './code';
+import { Op } from './opcodes';
 import { Env, HOLE, ImportCell, isHost } from './vm';
 import { GuestError } from './api';
 import { boundNames } from './scope';
@@ -344,8 +345,21 @@ export class ModuleLoader {
         const slot = r.env.desc!.index.get(imp.local)!;
         r.env.vars[slot] = this.resolveImport(imp);
       }
+      this.instantiateFunctions(r);
       r.status = 'linked';
     }
+  }
+
+  /**
+   * InitializeEnvironment's function declarations (https://tc39.es/ecma262/#sec-source-text-module-record-initialize-environment):
+   * made at link time, so that the other modules of a cycle can call them before this one evaluates.
+   * They are the body's first instructions (`Closure k; InitEnv 0 slot` each, compiler.ts hoistFunctions),
+   * run here instead; its evaluation starts after them (hoistedEnd).
+   */
+  private instantiateFunctions(r: ModuleRecord): void {
+    const ops = r.code.ops;
+    const end = hoistedEnd(r.code);
+    for (let pc = 0; pc < end; pc += HOISTED_LENGTH) r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
   }
 
   /**
@@ -422,33 +436,77 @@ export class ModuleLoader {
   }
 
   private evaluateFrom(order: ModuleRecord[], i: number): object | undefined {
-    const promises = this.engine.promises;
     for (; i < order.length; i++) {
       const r = order[i]!;
       if (r.status === 'error') throw r.error;
       if (r.status === 'evaluated' || r.status === 'evaluating') {
-        if (r.promise && r.status === 'evaluating') return this.continueAfter(r.promise, order, i + 1);
+        if (r.promise && r.status === 'evaluating') return this.continueAfter(r.promise, this.evaluateSiblings(order, i), 0);
         continue;
       }
-      r.status = 'evaluating';
-      let result: unknown;
-      try {
-        result = this.engine.vm.runCode(r.code, r.env, undefined, r);
-      } catch (e) {
-        r.status = 'error';
-        r.error = e;
-        throw e;
-      }
-      if (r.code.flags & 64 /* CodeFlag.Async */) {
-        // r.promise settles once r's status says how its evaluation ended: every later waiter (another
-        // import() of r while it awaits) waits on it, after the first, as on a [[TopLevelCapability]]
-        const done = this.makeStep({ kind: 'done', module: r, order: null, next: 0 });
-        const failed = this.makeStep({ kind: 'failed', module: r, order: null, next: 0 });
-        r.promise = promises.performPromiseThen(result as object, done, failed, promises.newPromiseCapability(promises.Promise, false))!;
-        return this.continueAfter(r.promise, order, i + 1);
-      }
-      r.status = 'evaluated';
+      const pending = this.evaluateOne(r);
+      if (pending) return this.continueAfter(pending, this.evaluateSiblings(order, i), 0);
     }
+    return undefined;
+  }
+
+  /**
+   * While order[i] awaits at top level, the modules after it that depend on no waiting module evaluate
+   * now (https://tc39.es/ecma262/#sec-innermoduleevaluation: an async module does not block its
+   * siblings); the others wait, in order, and are returned (a module among them that awaits too is
+   * waited for where it stands).
+   */
+  private evaluateSiblings(order: ModuleRecord[], i: number): ModuleRecord[] {
+    const waiting = new Set<string>([order[i]!.file]);
+    const later: ModuleRecord[] = [order[i]!];
+    for (let j = i + 1; j < order.length; j++) {
+      const r = order[j]!;
+      if (r.status === 'error') throw r.error;
+      if (r.status === 'evaluated' || (r.status === 'evaluating' && !r.promise)) continue;
+      if (r.status !== 'evaluating' && !r.requested.some((f) => waiting.has(f) || this.inUnfinishedCycle(f)) && !this.evaluateOne(r)) continue;
+      waiting.add(r.file);
+      later.push(r);
+    }
+    return later;
+  }
+
+  /**
+   * Whether `file`'s module is in an import cycle with a module that has not finished evaluating: a
+   * module that imports it waits for the whole cycle (the cycle's [[CycleRoot]] in the spec).
+   */
+  private inUnfinishedCycle(file: string): boolean {
+    const reachable = (from: string) => {
+      const seen = new Set<string>();
+      const todo = [from];
+      while (todo.length > 0) for (const f of this.records.get(todo.pop()!)!.requested) if (!seen.has(f)) seen.add(f), todo.push(f);
+      return seen;
+    };
+    const fromFile = reachable(file);
+    if (!fromFile.has(file)) return false;
+    for (const f of fromFile) if (this.records.get(f)!.status !== 'evaluated' && reachable(f).has(file)) return true;
+    return false;
+  }
+
+  /** Evaluate one linked module: its promise while it awaits at top level, else undefined. */
+  private evaluateOne(r: ModuleRecord): object | undefined {
+    const promises = this.engine.promises;
+    r.status = 'evaluating';
+    let result: unknown;
+    try {
+      result = this.engine.vm.runCode(r.code, r.env, undefined, r, null, hoistedEnd(r.code));
+    } catch (e) {
+      r.status = 'error';
+      r.error = e;
+      throw e;
+    }
+    if (r.code.flags & 64 /* CodeFlag.Async */) {
+      // r.promise settles once r's status says how its evaluation ended: every later waiter (another
+      // import() of r while it awaits) waits on it, after the first, as on a [[TopLevelCapability]]
+      const done = this.makeStep({ kind: 'done', module: r, order: null, next: 0 });
+      const failed = this.makeStep({ kind: 'failed', module: r, order: null, next: 0 });
+      r.promise = promises.performPromiseThen(result as object, done, failed, promises.newPromiseCapability(promises.Promise, false))!;
+      return r.promise;
+    }
+    r.status = 'evaluated';
     return undefined;
   }
 
@@ -575,3 +633,13 @@ export class ModuleLoader {
 /** The code of every JSON module: one binding, exported as `default`, set by the loader (loadJson). */
 const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
 
+/** The instructions of one hoisted function declaration at a module body's start: `Closure k; InitEnv 0 slot`. */
+const HOISTED_LENGTH = 5;
+
+/** Where a module body's hoisted function declarations end (instantiateFunctions). */
+function hoistedEnd(code: Code): number {
+  const ops = code.ops;
+  let pc = 0;
+  while (pc + HOISTED_LENGTH <= ops.length && ops[pc] === Op.Closure && ops[pc + 2] === Op.InitEnv && ops[pc + 3] === 0) pc += HOISTED_LENGTH;
+  return pc;
+}

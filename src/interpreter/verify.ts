@@ -75,6 +75,7 @@ function isJump(op: number): boolean {
     case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
     case ExtOp.JumpIfNotLtInt: case ExtOp.JumpIfNotLeInt: case ExtOp.JumpIfNotGtInt: case ExtOp.JumpIfNotGeInt:
     case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume: case ExtOp.UsingDispose:
+    case ExtOp.AsyncIterClose:
       return true;
     default:
       return false;
@@ -312,7 +313,7 @@ function analyse(code: Code): Verified {
         case Op.GetName: push(isPrivateName(a) ? Kind.PrivateName : Kind.Value); break;
         case Op.GetNameWithThis: push(Kind.Value), push(Kind.Value); break;
         case Op.SetEnv: case Op.InitEnv: case Op.SetEnvChecked: case Op.SetGlobal: case Op.SetName: case Op.InitName: case ExtOp.BindThisEnv:
-        case ExtOp.BindThisDynamic: case ExtOp.MappedSet: case Op.SetPropPop: case Op.IterClose: case ExtOp.AsyncIterClose:
+        case ExtOp.BindThisDynamic: case ExtOp.MappedSet: case Op.SetPropPop: case Op.IterClose: case ExtOp.AsyncIterCloseResult:
           pop();
           if (op === Op.SetPropPop) pop();
           break;
@@ -418,6 +419,8 @@ function analyse(code: Code): Verified {
           push(Kind.Value);
           break;
         }
+        // no `return` method: jump with nothing pushed, else its result to await
+        case ExtOp.AsyncIterClose: pop(); join(pc, a, { kinds: k, envs }); push(Kind.Value); break;
         case ExtOp.UsingAdd: peek(); setReg(a, Kind.Value); break;
         case ExtOp.UsingJoin: pop(); setReg(a + 1, Kind.Value); setReg(a + 2, Kind.Value); break;
         case Op.Throw: case Op.ThrowError: case Op.ThrowConstAssign: case ExtOp.IterCloseThrow: case ExtOp.AsyncIterCloseThrow:

@@ -486,9 +486,10 @@ export class VM {
   }
 
   // ---- entry points ----
-  /** Run a top-level code (script, eval, module body) with the given environment and this. */
-  runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null): unknown {
+  /** Run a top-level code (script, eval, module body) with the given environment and this, from pc `start` (a module's body after the functions its link made). */
+  runCode(code: Code, env: Env | null, thisValue: unknown, module: unknown = null, caller: Frame | null = null, start = 0): unknown {
     const frame = new Frame(code, null, code.template.slice(), env, thisValue, undefined, []);
+    frame.pc = start;
     frame.boundary = true;
     if (code.flags & CodeFlag.Async) frame.asyncCap = this.host.newPromiseCapability();
     frame.caller = caller ?? this.current;
@@ -791,13 +792,16 @@ export class VM {
     return this.ops.get(this.I.ArrayIteratorPrototype, 'next') === this.I.ArrayIteratorNext;
   }
 
+  /** [[OwnPropertyKeys]] for for-in and CopyDataProperties: V8's, unless builtins/arguments-keys.ts puts the spec's steps in front (a proxy over a mapped arguments object). */
+  ownPropertyKeys = (o: object): PropertyKey[] => this.R.ownKeys(o);
+
   forInKeys(o: any): ForInState {
     const keys: string[] = [];
     if (o !== null && o !== undefined) {
       const obj = this.toObject(o);
       const seen = new Set<string>();
       for (let cur: any = obj; cur !== null; cur = this.R.getPrototypeOf(cur)) {
-        for (const k of this.R.ownKeys(cur)) {
+        for (const k of this.ownPropertyKeys(cur)) {
           if (typeof k !== 'string') continue;
           if (seen.has(k)) continue;
           seen.add(k);
@@ -2328,22 +2332,38 @@ export class VM {
           else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
           break;
         }
+        // https://tc39.es/ecma262/#sec-asynciteratorclose for a normal completion (break, continue,
+        // return): the compiler awaits the pushed result, then AsyncIterCloseResult checks it
         case ExtOp.AsyncIterClose: {
+          const t = ops[pc++]!;
           const it = stack[--sp] as IteratorRecord;
           frame.sp = sp;
+          // closed once: a throw from `return` (or its rejection) reaches the loop's handler, which must not close again
+          it.done = true;
           const ret = this.getV(it.iterator, 'return');
-          if (ret !== undefined && ret !== null) {
-            const p = this.R.apply(ret as Function, it.iterator, []);
-            // NON-SPEC: the awaited close result is not awaited here (needs a suspend point)
-            void p;
+          if (ret === undefined || ret === null) pc = t;
+          else {
+            if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
+            stack[sp++] = this.R.apply(ret, it.iterator, []);
+            frame.sp = sp;
           }
+          break;
+        }
+        case ExtOp.AsyncIterCloseResult: {
+          const r = stack[--sp];
+          frame.sp = sp;
+          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `iterator.return() resolved to ${describe(r)}, not an object`);
           break;
         }
         case ExtOp.AsyncIterCloseThrow: {
           const it = stack[--sp] as IteratorRecord;
           const exc = stack[--sp];
           frame.sp = sp;
-          this.iteratorCloseOnThrow(it);
+          // NON-SPEC: on a throw completion return()'s result is not awaited (the throw wins either way; only ticks differ)
+          if (!it.done) {
+            it.done = true;
+            this.iteratorCloseOnThrow(it);
+          }
           throw exc;
         }
         case Op.ForInPrepare: frame.sp = sp; stack[sp - 1] = this.forInKeys(stack[sp - 1]); break;
@@ -2752,7 +2772,7 @@ export class VM {
   copyDataProperties(target: object, src: any, excluded: PropertyKey[] | null): void {
     if (src === null || src === undefined) return;
     const from = this.toObject(src);
-    for (const k of this.R.ownKeys(from)) {
+    for (const k of this.ownPropertyKeys(from)) {
       if (excluded && excluded.includes(k)) continue;
       const d = this.R.getOwnPropertyDescriptor(from, k);
       if (d && d.enumerable) {

@@ -937,7 +937,8 @@ export class Capture {
       const builtin = proto === null ? undefined : this.engine.builtins.get(proto);
       this.extras.pushAs(`o${id}`, `$setp(${ref}, ${builtin !== undefined ? `$.builtin(${lit(builtin)})` : this.value(proto, `${path}.<prototype>`)});`);
     }
-    if (!proxy && !this.realm.isRawJSON?.(o)) {
+    // (a raw JSON object is whole from its creation: asked once, there)
+    if (!proxy && this.kindOf.get(o) !== 'raw JSON') {
       this.fillPrototype(o, ref, path);
       this.fillProperties(o, ref, path, null);
       const mapped = vm.mappedArguments.get(o);

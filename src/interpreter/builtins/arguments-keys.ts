@@ -7,13 +7,12 @@
 // mapped arguments object it made (`VM.mappedArguments`); these built-ins probe those objects' indices
 // (`argumentsKeys`) and hand any other value to V8's function unchanged. Installed only where the
 // realm's V8 has the bug. A proxy in front of such an object gets ProxyOwnKeys done here for the same
-// built-ins and getOwnPropertySymbols: V8's own checks the trap's result against the target's keys as V8
-// lists them, so a trap forwarding the whole list (Reflect.ownKeys(target)) over a non-extensible target
-// failed as "extra keys". Not covered: V8's other paths into such a proxy (Object.keys/values/entries,
-// for-in, Object.assign, spread, JSON.stringify: hot built-ins left unwrapped) still make that check.
-// Those want enumerable keys only, which V8 lists right for the arguments object itself.
+// built-ins, getOwnPropertySymbols, Object.keys/values/entries, Object.assign, and the VM's for-in and
+// CopyDataProperties (`VM.ownPropertyKeys`): V8's own checks the trap's result against the target's keys
+// as V8 lists them, so a trap forwarding the whole list (Reflect.ownKeys(target)) over a non-extensible
+// target failed as "extra keys". Not covered: JSON.stringify of such a proxy (V8 makes that check).
 import type { Engine } from '../engine';
-import type { Realm } from '../realm';
+import type { NativeImpl, Realm } from '../realm';
 import type { Ops } from './common';
 
 /** How far past its known indices an arguments object's elements are probed (argumentsKeys). */
@@ -57,13 +56,6 @@ export function argumentsKeys(o: object, argc: number): PropertyKey[] {
   return keys;
 }
 
-/** The keys of `keys` that V8's own list `listed` leaves out. */
-function missed(keys: PropertyKey[], listed: readonly PropertyKey[]): PropertyKey[] {
-  if (keys.length === listed.length) return [];
-  const seen = new Set(listed);
-  return keys.filter((k) => !seen.has(k));
-}
-
 /** Whether V8's [[OwnPropertyKeys]] of a sloppy arguments object leaves out non-enumerable elements (asked once: it is V8's). */
 let v8MissesElements: boolean | undefined;
 function ownKeysMissElements(realm: Realm): boolean {
@@ -79,22 +71,23 @@ export function installArgumentsKeys(engine: Engine, ops: Ops): void {
   const realm = engine.realm;
   if (!ownKeysMissElements(realm)) return;
   const R = realm.R;
-  const mapped = engine.vm.mappedArguments;
+  const vm = engine.vm;
+  const mapped = vm.mappedArguments;
+  const proxies = vm.proxies;
   const G = realm.global as any;
   const O = G.Object;
   const original = {
     ownKeys: G.Reflect.ownKeys as Function,
     getOwnPropertyNames: O.getOwnPropertyNames as Function,
+    getOwnPropertySymbols: O.getOwnPropertySymbols as Function,
     getOwnPropertyDescriptors: O.getOwnPropertyDescriptors as Function,
     freeze: O.freeze as Function,
     seal: O.seal as Function,
     isFrozen: O.isFrozen as Function,
     isSealed: O.isSealed as Function,
   };
-  const proxies = engine.vm.proxies;
-  /** The own keys V8 leaves out of `o`, a mapped arguments object. */
-  const hidden = (o: object, argc: number) => missed(argumentsKeys(o, argc), R.ownKeys(o));
-  /** Whether `o` is a live proxy with a mapped arguments object at the end of its chain of targets. */
+  const typeError = (message: string): never => ops.throwType(message);
+  /** Whether `o` is a live proxy with a mapped arguments object at the end of its chain of targets (the one walk of a call). */
   const proxyOfArguments = (o: unknown): o is object => {
     let rec = typeof o === 'object' && o !== null ? proxies.get(o) : undefined;
     if (rec === undefined) return false;
@@ -105,16 +98,22 @@ export function installArgumentsKeys(engine: Engine, ops: Ops): void {
       rec = next;
     }
   };
-  /** o.[[OwnPropertyKeys]]() as the spec lists it, for a mapped arguments object or a proxy in front of one. */
+  /** Whether the spec's steps run here for `o`: a mapped arguments object or a proxy in front of one. */
+  const ofArguments = (o: unknown): o is object => (typeof o === 'object' && o !== null && mapped.get(o) !== undefined) || proxyOfArguments(o);
+  /**
+   * o.[[OwnPropertyKeys]]() as the spec lists it, for `o` that ofArguments accepted (or a target down its
+   * chain: a trap may revoke a proxy further down, which is then a TypeError as in ProxyOwnKeys).
+   */
   const ownKeys = (o: object): PropertyKey[] => {
     const params = mapped.get(o);
     if (params !== undefined) return argumentsKeys(o, params.argc);
-    return proxyOfArguments(o) ? proxyOwnKeys(o) : R.ownKeys(o);
+    const rec = proxies.get(o);
+    return rec === undefined ? R.ownKeys(o) : proxyOwnKeys(rec);
   };
-  const typeError = (message: string): never => ops.throwType(message);
   // https://tc39.es/ecma262/#sec-proxy-object-internal-methods-and-internal-slots-ownpropertykeys
-  const proxyOwnKeys = (proxy: object): PropertyKey[] => {
-    const { target, handler } = proxies.get(proxy)!;
+  const proxyOwnKeys = (rec: { target: object; handler: object; revoked: boolean }): PropertyKey[] => {
+    if (rec.revoked) typeError("Cannot perform 'ownKeys' on a proxy that has been revoked");
+    const { target, handler } = rec;
     const trap = R.get(handler, 'ownKeys');
     if (trap === undefined || trap === null) return ownKeys(target);
     if (typeof trap !== 'function') typeError("'ownKeys' on proxy: trap is not a function");
@@ -141,85 +140,101 @@ export function installArgumentsKeys(engine: Engine, ops: Ops): void {
     if (unchecked.size > 0) typeError("'ownKeys' on proxy: trap returned extra keys but proxy target is non-extensible");
     return trapResult;
   };
+  // for-in and CopyDataProperties want enumerable keys, which V8 lists right for the arguments object itself
+  vm.ownPropertyKeys = (o) => (proxyOfArguments(o) ? ownKeys(o) : R.ownKeys(o));
 
-  // https://tc39.es/ecma262/#sec-reflect.ownkeys, #sec-object.getownpropertynames
-  realm.defineNative(G.Reflect, 'ownKeys', 1, (_t, a) => {
-    const o = a[0] as object;
-    if (mapped.get(o) === undefined && !proxyOfArguments(o)) return R.apply(original.ownKeys, undefined, a);
-    return realm.arrayFromList(ownKeys(o));
-  });
-  realm.defineNative(O, 'getOwnPropertyNames', 1, (_t, a) => {
-    const o = a[0] as object;
-    if (mapped.get(o) === undefined && !proxyOfArguments(o)) return R.apply(original.getOwnPropertyNames, undefined, a);
-    return realm.arrayFromList(ownKeys(o).filter((k) => typeof k === 'string'));
-  });
-  // https://tc39.es/ecma262/#sec-object.getownpropertysymbols (V8 asks a proxy's ownKeys trap for it too)
-  const getOwnPropertySymbols = O.getOwnPropertySymbols as Function;
-  realm.defineNative(O, 'getOwnPropertySymbols', 1, (_t, a) =>
-    proxyOfArguments(a[0]) ? realm.arrayFromList(ownKeys(a[0]).filter((k) => typeof k === 'symbol')) : R.apply(getOwnPropertySymbols, undefined, a),
-  );
-  // https://tc39.es/ecma262/#sec-object.getownpropertydescriptors (indices of the result object come first, in order)
-  realm.defineNative(O, 'getOwnPropertyDescriptors', 1, (_t, a) => {
-    const o = a[0] as object;
-    if (proxyOfArguments(o)) {
-      const result = realm.intrinsics.newObject();
-      for (const k of ownKeys(o)) {
-        const d = R.getOwnPropertyDescriptor(o, k);
-        if (d !== undefined) R.defineProperty(result, k, { value: d, writable: true, enumerable: true, configurable: true });
-      }
-      return result;
+  /** Replace O[name] (or Reflect's) with the spec's steps where `o`, its first argument, is ofArguments. */
+  const wrap = (holder: object, name: keyof typeof original, length: number, steps: (o: object) => unknown) =>
+    realm.defineNative(holder, name, length, (_t, a) => (ofArguments(a[0]) ? steps(a[0]) : R.apply(original[name], undefined, a)));
+  // https://tc39.es/ecma262/#sec-reflect.ownkeys, #sec-object.getownpropertynames, #sec-object.getownpropertysymbols
+  wrap(G.Reflect, 'ownKeys', 1, (o) => realm.arrayFromList(ownKeys(o)));
+  wrap(O, 'getOwnPropertyNames', 1, (o) => realm.arrayFromList(ownKeys(o).filter((k) => typeof k === 'string')));
+  wrap(O, 'getOwnPropertySymbols', 1, (o) => realm.arrayFromList(ownKeys(o).filter((k) => typeof k === 'symbol')));
+  // https://tc39.es/ecma262/#sec-object.getownpropertydescriptors
+  wrap(O, 'getOwnPropertyDescriptors', 1, (o) => {
+    const result = realm.intrinsics.newObject();
+    for (const k of ownKeys(o)) {
+      const d = R.getOwnPropertyDescriptor(o, k);
+      if (d !== undefined) R.defineProperty(result, k, { value: d, writable: true, enumerable: true, configurable: true });
     }
-    const result = R.apply(original.getOwnPropertyDescriptors, undefined, a) as object;
-    const params = mapped.get(o);
-    if (params !== undefined) for (const k of hidden(o, params.argc)) R.defineProperty(result, k, { value: R.getOwnPropertyDescriptor(o, k), writable: true, enumerable: true, configurable: true });
     return result;
   });
-  // https://tc39.es/ecma262/#sec-setintegritylevel: V8's steps, then the elements it skipped; for a
-  // proxy in front of an arguments object, the spec's steps
+  // https://tc39.es/ecma262/#sec-enumerableownproperties
+  const enumerableOwn = (o: object, kind: 'key' | 'value' | 'key+value') => {
+    const out: unknown[] = [];
+    for (const k of ownKeys(o)) {
+      if (typeof k !== 'string') continue;
+      const d = R.getOwnPropertyDescriptor(o, k);
+      if (d === undefined || !d.enumerable) continue;
+      if (kind === 'key') out.push(k);
+      else {
+        const v = R.get(o, k);
+        out.push(kind === 'value' ? v : realm.arrayFromList([k, v]));
+      }
+    }
+    return realm.arrayFromList(out);
+  };
+  // Object.keys/values/entries and assign are hot: their wrappers are realm functions that call V8's at
+  // once unless an argument is a proxy over arguments (V8 lists the arguments object's enumerable keys right)
+  const assign = (a: ArrayLike<unknown>) => {
+    const to = vm.toObject(a[0]);
+    for (let i = 1; i < a.length; i++) {
+      const source = a[i];
+      if (source === undefined || source === null) continue;
+      const from = vm.toObject(source);
+      for (const k of proxyOfArguments(from) ? ownKeys(from) : R.ownKeys(from)) {
+        const d = R.getOwnPropertyDescriptor(from, k);
+        if (d === undefined || !d.enumerable) continue;
+        if (!R.set(to, k, R.get(from, k), to)) typeError(`Cannot assign to read only property '${String(k)}' of object`);
+      }
+    }
+    return to;
+  };
+  const made = realm.realmEval<(h: object) => Record<'keys' | 'values' | 'entries' | 'assign', Function>>(`(function (h) {
+    'use strict';
+    var keys = h.keys, values = h.values, entries = h.entries, assign = h.assign, ReflectApply = Reflect.apply;
+    var slow = h.slow, slowAssign = h.slowAssign, proxy = h.proxyOfArguments;
+    return {
+      keys: { keys(o) { return typeof o === 'object' && o !== null && proxy(o) ? slow(o, 'key') : keys(o); } }.keys,
+      values: { values(o) { return typeof o === 'object' && o !== null && proxy(o) ? slow(o, 'value') : values(o); } }.values,
+      entries: { entries(o) { return typeof o === 'object' && o !== null && proxy(o) ? slow(o, 'key+value') : entries(o); } }.entries,
+      assign: { assign(target, source) {
+        for (var i = 1; i < arguments.length; i++) {
+          var s = arguments[i];
+          if (typeof s === 'object' && s !== null && proxy(s)) return slowAssign(arguments);
+        }
+        return ReflectApply(assign, undefined, arguments);
+      } }.assign,
+    };
+  })`)({ keys: O.keys, values: O.values, entries: O.entries, assign: O.assign, slow: enumerableOwn, slowAssign: assign, proxyOfArguments });
+  for (const name of ['keys', 'values', 'entries', 'assign'] as const) {
+    const fn = made[name];
+    const impl: NativeImpl = (_t, a) => R.apply(fn, undefined, a as unknown[]);
+    realm.natives.set(fn, { name, impl });
+    Object.defineProperty(O, name, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
+  // https://tc39.es/ecma262/#sec-setintegritylevel (a descriptor of own fields only, so nothing is
+  // read through the guest's Object.prototype)
   const setLevel = (name: 'freeze' | 'seal', frozen: boolean) =>
-    realm.defineNative(O, name, 1, (_t, a) => {
-      const o = a[0] as object;
-      if (proxyOfArguments(o)) {
-        if (!R.preventExtensions(o)) typeError(`Cannot ${name} a proxy whose preventExtensions trap returned false`);
-        for (const k of ownKeys(o)) {
-          const d = frozen ? R.getOwnPropertyDescriptor(o, k) : undefined;
-          if (frozen && d === undefined) continue;
-          // (a fresh descriptor of own fields only, so nothing is read through the guest's Object.prototype)
-          const desc = frozen && Object.hasOwn(d as object, 'value') ? { configurable: false, writable: false } : { configurable: false };
-          if (!R.defineProperty(o, k, desc)) typeError(`Cannot redefine property: ${String(k)}`);
-        }
-        return o;
+    wrap(O, name, 1, (o) => {
+      if (!R.preventExtensions(o)) typeError(`Cannot ${name} a proxy whose preventExtensions trap returned false`);
+      for (const k of ownKeys(o)) {
+        const d = frozen ? R.getOwnPropertyDescriptor(o, k) : undefined;
+        if (frozen && d === undefined) continue;
+        const desc = frozen && Object.hasOwn(d as object, 'value') ? { configurable: false, writable: false } : { configurable: false };
+        if (!R.defineProperty(o, k, desc)) typeError(`Cannot redefine property: ${String(k)}`);
       }
-      const result = R.apply(original[name], undefined, a);
-      const params = mapped.get(o);
-      if (params !== undefined) {
-        for (const k of hidden(o, params.argc)) {
-          // (the host's descriptor: a realm one would read `value` and `writable` through the guest's Object.prototype)
-          const d = Reflect.getOwnPropertyDescriptor(o, k);
-          if (d !== undefined) R.defineProperty(o, k, frozen && 'value' in d ? { configurable: false, writable: false } : { configurable: false });
-        }
-      }
-      return result;
+      return o;
     });
   setLevel('freeze', true);
   setLevel('seal', false);
   // https://tc39.es/ecma262/#sec-testintegritylevel
   const testLevel = (name: 'isFrozen' | 'isSealed', frozen: boolean) =>
-    realm.defineNative(O, name, 1, (_t, a) => {
-      const o = a[0] as object;
-      if (proxyOfArguments(o)) {
-        if (R.isExtensible(o)) return false;
-        return ownKeys(o).every((k) => {
-          const d = R.getOwnPropertyDescriptor(o, k);
-          return d === undefined || (!d.configurable && !(frozen && Object.hasOwn(d, 'value') && d.writable));
-        });
-      }
-      if (!R.apply(original[name], undefined, a)) return false;
-      const params = mapped.get(o);
-      if (params === undefined) return true;
-      return hidden(o, params.argc).every((k) => {
-        const d = Reflect.getOwnPropertyDescriptor(o, k); // (the host's, as in setLevel)
-        return d === undefined || (!d.configurable && !(frozen && 'value' in d && d.writable));
+    wrap(O, name, 1, (o) => {
+      if (R.isExtensible(o)) return false;
+      return ownKeys(o).every((k) => {
+        const d = R.getOwnPropertyDescriptor(o, k);
+        return d === undefined || (!d.configurable && !(frozen && Object.hasOwn(d, 'value') && d.writable));
       });
     });
   testLevel('isFrozen', true);

@@ -14,6 +14,7 @@ import { installPromiseKeyed } from './promise-keyed';
 import { installDateSetters } from './date-setters';
 import { installArgumentsKeys } from './arguments-keys';
 import { installRegExpLegacyAccessors } from './regexp-legacy';
+import { installAtomicsIndexOrder } from './atomics';
 
 export function installModernBuiltins(engine: Engine): void {
   const ops = new Ops(engine);
@@ -25,6 +26,7 @@ export function installModernBuiltins(engine: Engine): void {
   installDateSetters(engine, ops);
   installArgumentsKeys(engine, ops);
   installRegExpLegacyAccessors(engine, ops);
+  installAtomicsIndexOrder(engine, ops);
   if (g.Array.fromAsync === undefined) installArrayFromAsync(engine, ops);
   if (g.ArrayBuffer.prototype.transfer === undefined) installArrayBufferTransfer(engine, ops);
   if (g.Uint8Array.fromBase64 === undefined) installBase64(engine, ops);
