@@ -1,0 +1,198 @@
+// Red team: attacks that try to reach the host (process, require, the host's Function) from guest code,
+// each run for real — the engine API (and again in a restored engine), `snapvm run`, a page, and a hostile
+// client of a real `snapvm serve` on loopback — and each checked by a marker file the attack would write.
+import t from 'tap';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Engine, GuestError } from '../src/index';
+import { sha256 as sha } from '../src/offload/protocol';
+import { helloSession, snapvm, suiteServer } from './offload-lib';
+
+const suite = suiteServer(t, 'snapvm-redteam-', ['--memory-mb', '64', '--offload-ms', '4000']);
+const { tmp } = suite;
+
+/**
+ * Guest code: `hostile(tag)` is a rejection reason Node's reporter would format with util.inspect, whose
+ * custom-inspect hook is handed host functions (its `inspect` argument, the options' `stylize`): from
+ * their constructor it takes the host's Function, then `process`, and writes `marker`.
+ */
+const hostileSource = (marker: string) => `
+function hostile(tag) {
+  return { stack: 'x', [Symbol.for('nodejs.util.inspect.custom')](depth, options, inspect) {
+    for (const f of [inspect, options && options.stylize, options]) {
+      try {
+        const proc = f.constructor.constructor('return process')();
+        proc.getBuiltinModule('fs').writeFileSync(${JSON.stringify(marker)}, tag + ' reached process ' + proc.pid);
+      } catch (e) {}
+    }
+    return 'x';
+  } };
+}
+const WASM_HEADER = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+`;
+
+/** V8's own %Promise%, reached through built-ins that return V8 promises; each rejects with `hostile`. */
+const v8PromiseRoutes = `
+const routes = {
+  compile: () => WebAssembly.compile(WASM_HEADER),
+  instantiate: () => WebAssembly.instantiate(WASM_HEADER),
+  waitAsync: () => Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1).value,
+};
+for (const [name, make] of Object.entries(routes)) Object.getPrototypeOf(make()).constructor.reject(hostile(name));
+0;
+`;
+
+const markerIn = (dir: string, name: string) => path.join(dir, name);
+const reached = (marker: string) => (fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : 'not reached');
+
+interface Case {
+  name: string;
+  code: string;
+  expected: string;
+}
+
+// ---- guest-visible: what the routes hand out (engine API, then a restored engine) ----
+const cases: Case[] = [
+  {
+    name: 'WebAssembly.compile and instantiate return engine promises',
+    code: "[WebAssembly.compile(WASM_HEADER), WebAssembly.instantiate(WASM_HEADER)].map((p) => p instanceof Promise && Object.getPrototypeOf(p) === Promise.prototype && p.constructor === Promise).join()",
+    expected: 'true,true',
+  },
+  {
+    name: "Atomics.waitAsync's promise is an engine promise",
+    code: "const r = Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); [r.async, r.value instanceof Promise, Object.getPrototypeOf(r.value) === Promise.prototype].join()",
+    expected: 'true,true,true',
+  },
+  {
+    name: "WebAssembly's error constructors inherit from the guest's Error",
+    code: "[WebAssembly.CompileError, WebAssembly.LinkError, WebAssembly.RuntimeError].map((C) => Object.getPrototypeOf(C) === Error && Object.getPrototypeOf(C.prototype) === Error.prototype).join()",
+    expected: 'true,true,true',
+  },
+  {
+    name: 'a failed WebAssembly.compile rejects with a guest TypeError',
+    code: "var out = 'pending'; WebAssembly.compile(1).catch((e) => { out = [e instanceof TypeError, e.constructor.constructor === Function].join(); }); 'started'",
+    expected: 'started',
+  },
+];
+
+/** The script's completion value (a primitive: a guest thenable would be adopted by this async function), after its event loop. */
+async function evaluate(engine: Engine, code: string): Promise<unknown> {
+  const value = engine.evaluateScript(code, 'case.js');
+  await engine.runEventLoop();
+  return value;
+}
+
+const quiet = { onConsole: () => {} };
+for (const c of cases) {
+  t.test(c.name, async (t) => {
+    t.equal(await evaluate(new Engine(quiet), hostileSource('/nonexistent/x') + c.code), c.expected, 'fresh engine');
+    const before = new Engine(quiet);
+    await evaluate(before, hostileSource('/nonexistent/x') + 'var kept = 1;');
+    t.equal(await evaluate(Engine.restore(before.snapshot().code, quiet), c.code), c.expected, 'restored engine');
+  });
+}
+
+t.test('the results the V8-promise routes settle with reach the guest (fulfilled and rejected)', async (t) => {
+  const engine = new Engine(quiet);
+  await evaluate(engine, `${hostileSource('/nonexistent/x')}
+    var out = [];
+    WebAssembly.compile(WASM_HEADER).then((m) => out.push('module ' + (m instanceof WebAssembly.Module)));
+    WebAssembly.instantiate(WASM_HEADER).then((r) => out.push('instance ' + (r.instance instanceof WebAssembly.Instance)));
+    WebAssembly.compile(1).catch((e) => out.push('rejected ' + (e instanceof TypeError) + ' ' + (e.constructor.constructor === Function)));
+    Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5).value.then((v) => out.push('wait ' + v));
+    0;`);
+  t.equal(engine.evaluateScript('out.sort().join()', 'read.js'), 'instance true,module true,rejected true true,wait timed-out');
+});
+
+/** A real snapshot of an empty program with `code` run first thing when it is restored. */
+function snapshotWith(code: string): string {
+  return new Engine(quiet).snapshot().code.replace('var $o = [];', `var $o = []; ${code}`);
+}
+
+/**
+ * Attacks, each run as guest code that writes `marker` if it reaches the host. `reported`: the guest is
+ * left with an unhandled rejection (the engine reports it, exit code 1).
+ */
+const attacks: { name: string; code: (marker: string) => string; reported?: boolean }[] = [
+  {
+    name: "V8's own %Promise% (through WebAssembly.compile/instantiate, Atomics.waitAsync): an unhandled rejection formatted by Node with the guest's inspect hook",
+    code: (marker) => hostileSource(marker) + v8PromiseRoutes,
+    reported: true,
+  },
+  {
+    name: "V8's own Error (WebAssembly.CompileError's [[Prototype]]): a prepareStackTrace handed host call sites",
+    code: (marker) => `${hostileSource(marker)}
+var called = 'not called';
+for (const E of [Object.getPrototypeOf(WebAssembly.CompileError), Object.getPrototypeOf(WebAssembly.LinkError), Object.getPrototypeOf(WebAssembly.RuntimeError), Error]) {
+  try { E.stackTraceLimit = 50; } catch (e) {}
+  try {
+    E.prepareStackTrace = (error, frames) => {
+      called = 'called';
+      for (const x of [frames, ...(Array.isArray(frames) ? frames.flatMap((f) => { try { return [f, f.getFunction(), f.getThis()]; } catch (e) { return [f]; } }) : [])]) {
+        try {
+          const proc = x.constructor.constructor('return process')();
+          proc.getBuiltinModule('fs').writeFileSync(${JSON.stringify(marker)}, 'prepareStackTrace reached process ' + proc.pid);
+        } catch (e) {}
+      }
+      return 'custom';
+    };
+  } catch (e) {}
+}
+for (const f of [() => JSON.parse('{'), () => new WebAssembly.Module(new Uint8Array(1)), () => null.x, () => [1].map(() => undefined()), () => new Error('x')]) {
+  try { String(f().stack); } catch (e) { try { String(e.stack); } catch (e2) {} }
+}
+0;`,
+  },
+];
+
+for (const [i, attack] of attacks.entries()) {
+  t.test(`engine API: ${attack.name}`, async (t) => {
+    const marker = markerIn(tmp.dir, `engine-marker-${i}`);
+    for (const [how, make] of [['fresh', () => new Engine(quiet)], ['restored', () => Engine.restore(new Engine(quiet).snapshot().code, quiet)]] as const) {
+      let error: unknown;
+      try {
+        await evaluate(make(), attack.code(marker));
+      } catch (e) {
+        error = e;
+      }
+      await new Promise((r) => setTimeout(r, 200)); // (Node reports unhandled rejections after its microtasks)
+      t.equal(reached(marker), 'not reached', how);
+      if (attack.reported) t.ok(error instanceof GuestError && error.kind === 'unhandled-rejection', `${how}: a guest unhandled rejection: ${String(error)}`);
+      else t.equal(error, undefined, `${how}: no error`);
+    }
+  });
+
+  t.test(`snapvm run: ${attack.name}`, async (t) => {
+    const marker = markerIn(tmp.dir, `cli-marker-${i}`);
+    const r = await snapvm(['run', tmp.write('attack.js', attack.code(marker))]);
+    t.equal(reached(marker), 'not reached');
+    t.equal(r.code, attack.reported ? 1 : 0, r.stderr);
+    if (attack.reported) t.match(r.stderr, /^Uncaught .*\(unhandled promise rejection\)/s);
+    t.notMatch(r.stderr, /node:internal|triggerUncaughtException/, "no Node's own report");
+  });
+
+  t.test(`a page: ${attack.name}`, async (t) => {
+    const marker = markerIn(tmp.dir, `page-marker-${i}`);
+    const r = await snapvm(['run', tmp.write('attack.html', `<!doctype html><body><script>${attack.code(marker)}</script></body>`)]);
+    t.equal(reached(marker), 'not reached');
+    t.notMatch(r.stderr, /node:internal|triggerUncaughtException/, "no Node's own report");
+  });
+
+  t.test(`edge: ${attack.name}; the server serves on`, async (t) => {
+    const marker = markerIn(tmp.dir, `edge-marker-${i}`);
+    const s = await helloSession(suite.server.url);
+    const text = snapshotWith(attack.code(marker));
+    s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+    const reply = await s.next(10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    t.equal(reached(marker), 'not reached');
+    t.not(reply.code, 'internal', `no worker failure: ${JSON.stringify(reply).slice(0, 200)}`);
+    s.close();
+    t.ok(suite.server.alive, 'the server is alive');
+    const again = await helloSession(suite.server.url);
+    const ok = snapshotWith('');
+    again.send({ type: 'offload', id: 1, snapshot: ok, sha256: sha(ok) });
+    t.match(await again.next(10_000), { type: 'state', id: 1 }, 'a normal session is served');
+    again.close();
+  });
+}
