@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Engine, GuestError } from '../src/index';
 import { sha256 as sha } from '../src/offload/protocol';
 import { helloSession, snapvm, suiteServer } from './offload-lib';
+import { ortService } from '../src/ml/ort-guest';
+import { DataType, encodeModel, onnx } from '../src/ml/onnx';
 
 const suite = suiteServer(t, 'snapvm-redteam-', ['--memory-mb', '64', '--offload-ms', '4000']);
 const { tmp } = suite;
@@ -196,3 +198,45 @@ for (const [i, attack] of attacks.entries()) {
     again.close();
   });
 }
+
+// ---- ONNX external data: a model given as bytes naming a file for its weights ----
+
+/** A one-node model (Identity) whose initializer's bytes are ONNX external data at `location`. */
+function externalDataModel(location: string): number[] {
+  const W = { name: 'W', dims: [4], dataType: DataType.UINT8, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: location }, { key: 'length', value: '4' }] };
+  const output = { name: 'out', type: { tensorType: { elemType: DataType.UINT8, shape: { dim: [{ dimValue: 4 }] } } } };
+  return Array.from(encodeModel({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', initializer: [W], node: [{ opType: 'Identity', input: ['W'], output: ['out'] }], output: [output] } }));
+}
+
+/** Guest code: a session over such a model, run; prints what it read, or why not (tests run in the project's root, which holds package.json). */
+const externalDataCode = (location: string) =>
+  `ort.InferenceSession.create(new Uint8Array(${JSON.stringify(externalDataModel(location))})).then((s) => s.run({})).then((r) => console.log('READ ' + Array.from(r.out.data)), (e) => console.log('refused: ' + e.message));`;
+const externalLocations = ['package.json', 'src/../package.json'];
+
+t.test('engine API: a model from bytes reads no file of the working directory as its external data', async (t) => {
+  const lines: string[] = [];
+  const engine = new Engine({ services: [ortService()], onConsole: (_l, a) => void lines.push(String(a[0])) });
+  await evaluate(engine, externalLocations.map(externalDataCode).join('\n') + '0;');
+  t.equal(lines.length, externalLocations.length);
+  for (const line of lines) t.match(line, /^refused: .*External data path/, line.slice(0, 160));
+});
+
+t.test('snapvm run: a model from bytes reads no file of the working directory', async (t) => {
+  const r = await snapvm(['run', tmp.write('external-data.js', externalLocations.map(externalDataCode).join('\n'))]);
+  t.equal(r.code, 0, r.stderr);
+  t.notMatch(r.stdout, /READ/);
+  t.equal(r.stdout.match(/^refused: .*External data path/gm)?.length, externalLocations.length, r.stdout);
+});
+
+t.test('edge: a hostile snapshot\'s model reads no file of the server\'s working directory', async (t) => {
+  const s = await helloSession(suite.server.url);
+  const text = snapshotWith(externalLocations.map(externalDataCode).join('\n'));
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  const lines: string[] = [];
+  let reply;
+  while ((reply = await s.next(20_000)).type === 'console') lines.push(reply.text);
+  t.match(reply, { type: 'state', id: 1 });
+  t.notMatch(lines.join('\n') + (reply.snapshot ?? ''), /READ/);
+  t.equal(lines.filter((l) => /^refused: .*External data path/.test(l)).length, externalLocations.length, lines.join('\n'));
+  s.close();
+});
