@@ -240,3 +240,38 @@ t.test('edge: a hostile snapshot\'s model reads no file of the server\'s working
   t.equal(lines.filter((l) => /^refused: .*External data path/.test(l)).length, externalLocations.length, lines.join('\n'));
   s.close();
 });
+
+// ---- resource attacks on the edge: each hits a budget with an error naming it; the server serves on ----
+
+const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+const resourceAttacks: { name: string; code: string; reply: RegExp; todo?: string }[] = [
+  { name: 'a snapshot nested 200 000 deep (parser recursion)', code: `var x = ${nested(200_000)};`, reply: /^bad-snapshot: damaged snapshot: Maximum call stack size exceeded/ },
+  { name: 'a compile unit nested 100 000 deep', code: `$.unit(9, "x.js", "script", false, false, 0, false, ${JSON.stringify(`var z = ${nested(100_000)};`)});`, reply: /^bad-snapshot: .*(stack|Stack)/ },
+  { name: 'unbounded recursion while restoring', code: 'function f(n) { return f(n + 1) + 1; } f(0);', reply: /^bad-snapshot: damaged snapshot: Maximum call stack size exceeded/ },
+  { name: 'a string doubled without end', code: "let s = 'x'; for (;;) s += s;", reply: /^bad-snapshot: damaged snapshot: Invalid string length/ },
+  { name: 'arrays allocated without end', code: 'const a = []; for (;;) a.push(new Array(1e5).fill(1));', reply: /^memory: the program ran out of its 64 MB memory budget/ },
+  { name: 'a catastrophic regexp (one native call)', code: "/^(a+)+$/.test('a'.repeat(40) + 'b');", reply: /^budget: the offload ran past its 4000 ms wall-time budget/ },
+  {
+    name: 'typed arrays outside the V8 heap (256 MB written)',
+    code: 'var keep = []; for (let i = 0; i < 4; i++) keep.push(new Uint8Array(64 * 1024 * 1024).fill(1));',
+    reply: /^memory: /,
+    todo: "array buffers' bytes live outside the V8 heap, which is all the worker's resourceLimits bound",
+  },
+];
+
+for (const attack of resourceAttacks) {
+  t.test(`edge resources: ${attack.name}`, attack.todo ? { todo: attack.todo } : {}, async (t) => {
+    const s = await helloSession(suite.server.url);
+    const text = snapshotWith(attack.code);
+    s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+    const reply = await s.next(20_000);
+    t.match(reply.type === 'error' ? `${reply.code}: ${reply.message}` : `no error: ${reply.type}`, attack.reply);
+    s.close();
+    t.ok(suite.server.alive, 'the server is alive');
+    const again = await helloSession(suite.server.url);
+    const ok = snapshotWith('');
+    again.send({ type: 'offload', id: 1, snapshot: ok, sha256: sha(ok) });
+    t.match(await again.next(20_000), { type: 'state', id: 1 }, 'a normal session is served');
+    again.close();
+  });
+}
