@@ -94,6 +94,42 @@ for (const c of cases) {
   });
 }
 
+/**
+ * V8's own built-ins the engine replaced on the guest global (Function, eval, Promise, the errors,
+ * Proxy, the typed arrays…) still sit on the context's global: none may be reachable from the guest's
+ * global through properties (values, getters, setters) and prototypes. The walk reads descriptors only.
+ */
+function originalsReachable(engine: Engine): string[] {
+  const realm = engine.realm;
+  const contextGlobal = realm.realmEval<Record<PropertyKey, unknown>>('globalThis');
+  const originals = new Map<unknown, string>();
+  for (const k of Reflect.ownKeys(contextGlobal)) {
+    const value = Object.getOwnPropertyDescriptor(contextGlobal, k)!.value;
+    if (typeof value === 'function' && Object.getOwnPropertyDescriptor(realm.global, k)?.value !== value) originals.set(value, String(k));
+  }
+  const found: string[] = [];
+  const seen = new Set<unknown>();
+  const queue: [unknown, string][] = [[realm.global, 'globalThis']];
+  for (let next; (next = queue.shift()); ) {
+    const [o, at] = next;
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
+    seen.add(o);
+    if (originals.has(o)) found.push(`${at} is V8's own ${originals.get(o)}`);
+    queue.push([Object.getPrototypeOf(o), `${at}.[[Prototype]]`]);
+    for (const k of Reflect.ownKeys(o)) {
+      const d = Object.getOwnPropertyDescriptor(o, k)!;
+      queue.push([d.value, `${at}.${String(k)}`], [d.get, `${at}.${String(k)}<get>`], [d.set, `${at}.${String(k)}<set>`]);
+    }
+  }
+  return found;
+}
+
+t.test("no V8 built-in the engine replaced is reachable from the guest's global", async (t) => {
+  t.ok(originalsReachable(new Engine(quiet)).length === 0, originalsReachable(new Engine(quiet)).join('; ') || 'fresh engine');
+  const restored = Engine.restore(new Engine(quiet).snapshot().code, quiet);
+  t.ok(originalsReachable(restored).length === 0, originalsReachable(restored).join('; ') || 'restored engine');
+});
+
 t.test('the results the V8-promise routes settle with reach the guest (fulfilled and rejected)', async (t) => {
   const engine = new Engine(quiet);
   await evaluate(engine, `${hostileSource('/nonexistent/x')}
