@@ -158,10 +158,11 @@ const attacks: { name: string; code: (marker: string) => string; reported?: bool
     reported: true,
   },
   {
-    name: "V8's own Error (WebAssembly.CompileError's [[Prototype]]): a prepareStackTrace handed host call sites",
+    name: "V8's own Error (WebAssembly.CompileError's [[Prototype]], a page's DOMException's grandparent): a prepareStackTrace handed host call sites",
     code: (marker) => `${hostileSource(marker)}
 var called = 'not called';
-for (const E of [Object.getPrototypeOf(WebAssembly.CompileError), Object.getPrototypeOf(WebAssembly.LinkError), Object.getPrototypeOf(WebAssembly.RuntimeError), Error]) {
+// (in a page, DOMException's grandparent is V8's own Error: happy-dom's classes extend the context's)
+for (const E of [Object.getPrototypeOf(WebAssembly.CompileError), Object.getPrototypeOf(WebAssembly.LinkError), Object.getPrototypeOf(WebAssembly.RuntimeError), Error, typeof DOMException === 'function' ? Object.getPrototypeOf(Object.getPrototypeOf(DOMException)) : Error]) {
   try { E.stackTraceLimit = 50; } catch (e) {}
   try {
     E.prepareStackTrace = (error, frames) => {
@@ -176,7 +177,7 @@ for (const E of [Object.getPrototypeOf(WebAssembly.CompileError), Object.getProt
     };
   } catch (e) {}
 }
-for (const f of [() => JSON.parse('{'), () => new WebAssembly.Module(new Uint8Array(1)), () => null.x, () => [1].map(() => undefined()), () => new Error('x')]) {
+for (const f of [() => JSON.parse('{'), () => new WebAssembly.Module(new Uint8Array(1)), () => null.x, () => [1].map(() => undefined()), () => new Error('x'), () => typeof document === 'object' && document.querySelector('!!')]) {
   try { String(f().stack); } catch (e) { try { String(e.stack); } catch (e2) {} }
 }
 0;`,
