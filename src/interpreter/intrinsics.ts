@@ -100,6 +100,12 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     else Object.setPrototypeOf(W, ErrorWrapper);
     Object.defineProperty(g, name, { value: W, writable: true, enumerable: false, configurable: true });
   }
+  // WebAssembly's error constructors inherit from %Error%: the guest's, not V8's own (which would hand
+  // guest code the constructor whose prepareStackTrace Node consults: test/safety-redteam.test.ts)
+  for (const name of ['CompileError', 'LinkError', 'RuntimeError']) {
+    const C = g.WebAssembly?.[name];
+    if (typeof C === 'function') Object.setPrototypeOf(C, ErrorWrapper);
+  }
 
   // Proxy and bind keep records the engine can read (V8 hides a proxy's target and handler and a
   // bound function's target, this and arguments).
@@ -178,6 +184,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   Object.defineProperty(g, 'console', { value: consoleObj, writable: true, enumerable: false, configurable: true });
 
   installWeakCollections(realm, vm);
+  installV8PromiseReturns(engine);
   installModernBuiltins(engine);
   installSelfHosted(engine);
   if (options.argv) {
@@ -187,6 +194,39 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     Object.defineProperty(g, 'snapvm', { value: Object.freeze(host), writable: true, enumerable: false, configurable: true });
   }
   if (options.test262Host) installTest262Host(engine, options);
+}
+
+/**
+ * V8's own promise-returning built-ins (WebAssembly.compile/instantiate, Atomics.waitAsync) would hand
+ * guests V8's %Promise%: reactions out of the engine's sight, and rejections the engine does not track
+ * reach Node's reporter, which calls the reason's inspect hook with host functions (an escape to the
+ * host's `process`: test/safety-redteam.test.ts). Each returns an engine promise instead, settled when
+ * V8's settles (tracked host work: the event loop waits for it); V8's never reaches guest code.
+ */
+function installV8PromiseReturns(engine: Engine): void {
+  const realm = engine.realm;
+  const g = realm.global as any;
+  const then = realm.realmEval<Function>('Promise.prototype.then'); // V8's: the context's own global keeps it
+  const adopt = (v8Promise: unknown): object => {
+    const capability = engine.promises.newPromise();
+    const onFulfilled = (v: unknown) => capability.resolve(v);
+    const onRejected = (e: unknown) => capability.reject(e);
+    engine.loop.track(new Promise<void>((done) => void realm.R.apply(then, v8Promise, [(v: unknown) => (onFulfilled(v), done()), (e: unknown) => (onRejected(e), done())])));
+    return capability.promise;
+  };
+  for (const name of ['compile', 'instantiate'] as const) {
+    const original = g.WebAssembly?.[name];
+    if (typeof original === 'function') realm.defineNative(g.WebAssembly, name, original.length, (_t, a) => adopt(realm.R.apply(original, g.WebAssembly, a as unknown[])));
+  }
+  const waitAsync = g.Atomics?.waitAsync;
+  if (typeof waitAsync === 'function') {
+    realm.defineNative(g.Atomics, 'waitAsync', waitAsync.length, (_t, a) => {
+      // (V8's result object, fresh: plain data properties)
+      const result = realm.R.apply(waitAsync, g.Atomics, a as unknown[]) as { async: boolean; value: unknown };
+      if (result.async) result.value = adopt(result.value);
+      return result;
+    });
+  }
 }
 
 export function resumeGenerator(vm: VM, st: GeneratorState, value: unknown, mode: number): unknown {

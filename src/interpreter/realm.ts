@@ -276,7 +276,10 @@ export class Realm {
       delete wasm.instantiateStreaming;
     }
     // V8 consults Error.prepareStackTrace / captureStackTrace hand structured frames (host functions) out.
-    this.evalInRealm('delete Error.captureStackTrace; delete Error.prepareStackTrace; delete Error.stackTraceLimit;');
+    // The context's own Error keeps the two V8 and Node read fixed at undefined (no stack is captured, no
+    // hook called), in case guest code ever reaches that constructor (test/safety-redteam.test.ts).
+    this.evalInRealm(`delete Error.captureStackTrace;
+      for (const k of ['prepareStackTrace', 'stackTraceLimit']) Object.defineProperty(Error, k, { value: undefined, writable: false, enumerable: false, configurable: false });`);
   }
 
   /** Run realm-side source (engine-written only, never guest text). */

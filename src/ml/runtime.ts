@@ -16,6 +16,14 @@ export interface SessionChoice {
 }
 
 /**
+ * Session options for a model given as bytes (a guest's, a client's upload): onnxruntime reads such a
+ * model's external data from files under the process's working directory, so a stranger's model could
+ * read the server's files (test/safety-redteam.test.ts). Here it looks in a folder that does not exist:
+ * a model with external data is refused with onnxruntime's error naming the initializer.
+ */
+export const NO_EXTERNAL_DATA = { session: { model_external_initializers_file_folder_path: '/nonexistent/snapvm-models-from-bytes-have-no-external-data' } };
+
+/**
  * A session on the device asked for: `gpu` tries CUDA (when the installed binary bundles it) and
  * then WebGPU, and falls back to CPU with the reason in `note`.
  */
@@ -24,7 +32,7 @@ export async function createSession(model: Model | Uint8Array | string, device: 
   const open = (providers: ort.InferenceSession.SessionOptions['executionProviders']) =>
     typeof source === 'string'
       ? ort.InferenceSession.create(source, { ...options, executionProviders: providers })
-      : ort.InferenceSession.create(source, { ...options, executionProviders: providers });
+      : ort.InferenceSession.create(source, { ...options, executionProviders: providers, extra: NO_EXTERNAL_DATA });
   if (device === 'gpu') {
     const reasons: string[] = [];
     const backends = ort.listSupportedBackends();

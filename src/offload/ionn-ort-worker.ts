@@ -8,7 +8,7 @@ import { parentPort } from 'node:worker_threads';
 import { loadRuntime, loadOnnx, loadPartition, loadBuilder } from '../ml/light';
 
 // This thread exists to run onnxruntime: the heavy modules load at once.
-const { ort } = loadRuntime();
+const { ort, NO_EXTERNAL_DATA } = loadRuntime();
 const { decodeModel, encodeModel } = loadOnnx();
 const { joinPieces } = loadPartition();
 const { GraphBuilder } = loadBuilder();
@@ -43,7 +43,7 @@ async function load(m: Extract<OrtRequest, { type: 'load' }>): Promise<void> {
   try {
     const pieces = m.pieces.map((b, k) => decodeModel(b, `layer ${k} of the group`));
     const bytes = pieces.length === 1 ? m.pieces[0]! : encodeModel(joinPieces(pieces));
-    sessions.set(m.key, await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: m.threads, interOpNumThreads: 1 }));
+    sessions.set(m.key, await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'], intraOpNumThreads: m.threads, interOpNumThreads: 1, extra: NO_EXTERNAL_DATA }));
     const inputs = (pieces[0]!.graph!.input ?? []).map((v) => v.name!);
     post({ type: 'loaded', key: m.key, loadMs: performance.now() - t0, inputs, outputs: pieces.map((p) => (p.graph!.output ?? []).map((v) => v.name!)) });
   } catch (e) {

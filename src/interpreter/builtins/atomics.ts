@@ -2,7 +2,6 @@
 // (ValidateAtomicAccess), as ES2024 says; Node 20's V8 reads it after, so an index whose valueOf grows,
 // shrinks or detaches the buffer was checked against the new length. These wrappers validate the array,
 // take its length, convert the index and check it, then hand V8's function the index as a number.
-// (waitAsync's promise is still V8's, not the engine's Promise: see expected-failures.txt.)
 import { types } from 'node:util';
 import type { Engine } from '../engine';
 import { bufferLength, taBuffer, typedArrayLength } from '../../typed-arrays';
