@@ -114,6 +114,10 @@ export class Engine {
    * engine (a page's, the edge client's, the edge worker's) reclaims alike.
    */
   reclaim: HostReclaim | null = null;
+  /** runEventLoop is running (between its awaits too): it drains the queue itself. */
+  private looping = false;
+  /** A host microtask will drain the queue (drainForHost). */
+  private hostDrainQueued = false;
 
   constructor(options: EngineOptions = {}) {
     this.options = options;
@@ -126,6 +130,7 @@ export class Engine {
         this.vm.resume(frame as Frame, value, rejected ? 1 : 0);
       },
       rejectionTracker: this.rejections.track,
+      thenCalled: () => this.drainForHost(),
     });
     installTimers(this.realm, this.timers, this.queue);
     this.loop = new EventLoop(this.queue, this.timers, { realTime: true, onUncaught: (e) => this.reportUncaught(e), apply: this.realm.R.apply });
@@ -154,6 +159,27 @@ export class Engine {
     for (const service of options.services ?? []) service(this.hostServices());
     // last: what services install counts as built-in (a restoring engine is made with the same services)
     ({ paths: this.builtinTable, finish: this.finishBuiltins } = builtinPaths(this.realm, vm));
+  }
+
+  /**
+   * A `then` on a guest promise while the engine is idle is the host's: its own `await` of a promise
+   * evaluateScript returned (V8 calls `then` from a host microtask). The reaction is a job of this
+   * engine's queue, which only the engine drains: without a drain the host's continuation never ran, and
+   * with nothing else pending Node exited early. So the queue is drained in a host microtask, as
+   * runJobs would (an uncaught error waits for the next turn's report); timers still need runEventLoop.
+   */
+  private drainForHost(): void {
+    if (this.hostDrainQueued || !this.idle()) return;
+    this.hostDrainQueued = true;
+    queueMicrotask(() => {
+      this.hostDrainQueued = false;
+      if (this.idle()) this.queue.runJobs();
+    });
+  }
+
+  /** No guest code, job or event loop of this engine is running (the host has control). */
+  private idle(): boolean {
+    return this.vm.depth === 0 && !this.queue.draining && !this.looping;
   }
 
   /**
@@ -297,6 +323,15 @@ export class Engine {
    * turn one timer callback with its microtasks); returning true stops the loop there.
    */
   async runEventLoop(afterTurn?: (turn: number) => boolean | void): Promise<void> {
+    this.looping = true;
+    try {
+      await this.runEventLoopTurns(afterTurn);
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private async runEventLoopTurns(afterTurn?: (turn: number) => boolean | void): Promise<void> {
     if (this.pendingFrame) {
       // a restore from a safe point: finish the computation that was running, then its turn
       const top = this.pendingFrame;
