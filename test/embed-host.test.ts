@@ -85,3 +85,19 @@ const expected = [
 const lines = r.stdout.trim().split('\n');
 for (const [i, line] of expected.entries()) t.equal(lines[i], line, `line ${i + 1}: ${line}`);
 t.equal(lines.length, expected.length, 'no other output');
+
+// a guest promise a guest timer settles continues the host's await once runEventLoop runs; an error a
+// guest job throws in the host's drain is reported by the engine's next runJobs, not thrown at the host
+const later = `const { Engine } = require(process.argv[1] + '/dist/src/index.js');
+(async () => {
+  const e = new Engine();
+  const p = e.evaluateScript('new Promise((r) => setTimeout(() => r("timer"), 1))');
+  const [v] = await Promise.all([p, e.runEventLoop()]);
+  console.log('awaited', v);
+  console.log('awaited', await e.evaluateScript('Promise.resolve().then(() => { throw new Error("boom"); }); Promise.resolve(5)'));
+  try { e.runJobs(); console.log('not reported'); } catch (err) { console.log('reported', err.message); }
+})();
+process.on('exit', (code) => console.log('exit', code));`;
+const r2 = spawnSync(process.execPath, ['-e', later, root], { encoding: 'utf8', timeout: 60_000 });
+t.equal(r2.stderr, '', 'nothing on stderr');
+t.same(r2.stdout.trim().split('\n'), ['awaited timer', 'awaited 5', 'reported Error: boom', 'exit 0'], 'a timer-settled guest promise, and an uncaught guest error in the host drain');

@@ -292,7 +292,11 @@ export class Engine {
     }
   }
 
-  /** Run a script in the global scope; returns its completion value. Throws GuestError. */
+  /**
+   * Run a script in the global scope; returns its completion value. Throws GuestError. The host may
+   * `await` a guest promise it returns: the engine's microtasks run for it (drainForHost), its timers
+   * only in runEventLoop.
+   */
   evaluateScript(source: string, file = '<script>'): unknown {
     const code = this.compile(source, file, 'script');
     return this.guard(() => this.vm.runCode(code, null, this.realm.global));
