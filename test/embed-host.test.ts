@@ -68,7 +68,7 @@ async function guestAwaits(e, tag) {
 process.on('exit', (code) => console.log('exit', code));
 `;
 
-const r = spawnSync(process.execPath, ['-e', script, root, JSON.stringify(cases)], { encoding: 'utf8', timeout: 60_000 });
+const r = spawnSync(process.execPath, ['-e', script, root, JSON.stringify(cases)], { encoding: 'utf8', timeout: 20_000 });
 t.equal(r.stderr, '', 'nothing on stderr');
 const host = (tag: string) => `host ${tag} read 42 pong`;
 const expected = [
@@ -98,6 +98,6 @@ const later = `const { Engine } = require(process.argv[1] + '/dist/src/index.js'
   try { e.runJobs(); console.log('not reported'); } catch (err) { console.log('reported', err.message); }
 })();
 process.on('exit', (code) => console.log('exit', code));`;
-const r2 = spawnSync(process.execPath, ['-e', later, root], { encoding: 'utf8', timeout: 60_000 });
+const r2 = spawnSync(process.execPath, ['-e', later, root], { encoding: 'utf8', timeout: 20_000 });
 t.equal(r2.stderr, '', 'nothing on stderr');
 t.same(r2.stdout.trim().split('\n'), ['awaited timer', 'awaited 5', 'reported Error: boom', 'exit 0'], 'a timer-settled guest promise, and an uncaught guest error in the host drain');
