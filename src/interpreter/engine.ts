@@ -185,9 +185,9 @@ export class Engine {
     });
   }
 
-  /** No guest code, job or event loop of this engine is running (the host has control). */
+  /** No guest code, job or event loop of this engine is running (the host has control), and no computation caught at a safe point waits to finish first. */
   private idle(): boolean {
-    return this.vm.depth === 0 && !this.queue.draining && !this.looping;
+    return this.vm.depth === 0 && !this.queue.draining && !this.looping && this.pendingFrame === null;
   }
 
   /**
