@@ -5,6 +5,11 @@ import { capture, restore, restoreWithTable, stateAfterRestore, type DeltaState,
 import { SafepointStop, type Frame } from './interpreter/state';
 
 export class Engine extends InterpreterEngine {
+  // (the interpreter's second parameter, a private warm-up engine's role, is not the package's)
+  constructor(options: EngineOptions = {}) {
+    super(options);
+  }
+
   /**
    * Write the whole program state out as a JavaScript program (between event-loop turns). The text
    * also runs in plain Node (`node SNAP`) when the state has no suspended frames, unless

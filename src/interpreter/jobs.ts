@@ -105,6 +105,11 @@ export class JobQueue {
     this.list.push(job);
   }
 
+  /** Whether runJobs is draining the queue now. */
+  get draining(): boolean {
+    return this.running;
+  }
+
   get size(): number {
     return this.list.length - this.head;
   }

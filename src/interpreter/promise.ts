@@ -25,6 +25,8 @@ export interface PromiseHooks {
   resumeAwait?(continuation: unknown, value: unknown, rejected: boolean): void;
   /** https://tc39.es/ecma262/#sec-host-promise-rejection-tracker */
   rejectionTracker?(promise: object, operation: 'reject' | 'handle'): void;
+  /** `then` ran (the guest's, or the host's own `await` of a guest promise, which V8 makes a call of `then`). */
+  thenCalled?(): void;
 }
 
 /** A host-side capability for a promise of the intrinsic %Promise% (async functions, host services). */
@@ -270,7 +272,9 @@ export class PromiseIntrinsics {
       const resultCapability = this.newPromiseCapability(C, false);
       const onFulfilled = typeof args[0] === 'function' ? args[0] : undefined;
       const onRejected = typeof args[1] === 'function' ? args[1] : undefined;
-      return this.performPromiseThenRaw(promise as object, onFulfilled, onRejected, resultCapability);
+      const result = this.performPromiseThenRaw(promise as object, onFulfilled, onRejected, resultCapability);
+      this.hooks.thenCalled?.();
+      return result;
     });
     Object.defineProperty(proto, Symbol.toStringTag, { value: 'Promise', writable: false, enumerable: false, configurable: true });
   }
