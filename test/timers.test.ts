@@ -27,12 +27,16 @@ function setup(realTime = false) {
   return { realm, queue, timers, loop, log, uncaught, run };
 }
 
-/** The same source under Node's own timers and promises: the reference ordering. */
+/**
+ * The same source under Node's own timers and promises: the reference ordering. Node's is real time, so
+ * the cases' delays are ≥ 50 ms apart: a loaded machine's late callback (seen in CI at load 9: a 5 ms
+ * timer's callback ran past 20 ms, after the 20 ms one) must not reorder what the virtual clock orders.
+ */
 async function runNative(code: string): Promise<unknown[]> {
   const log: unknown[] = [];
   const ctx = vm.createContext({ log: (x: unknown) => void log.push(x), setTimeout, setInterval, clearTimeout, clearInterval, queueMicrotask });
   vm.runInContext(`{ ${code} }`, ctx);
-  await new Promise((r) => setTimeout(r, 200));
+  await new Promise((r) => setTimeout(r, 700));
   return log;
 }
 
@@ -40,12 +44,12 @@ const orderingCases: { name: string; code: string }[] = [
   {
     name: 'due order, then insertion order; 0 clamps to 1 ms',
     code: `
-      setTimeout(() => log('t30'), 30);
+      setTimeout(() => log('t300'), 300);
       setTimeout(() => log('t1'), 1);
       setTimeout(() => log('t0'), 0);
       setTimeout(() => log('tneg'), -5);
       setTimeout(() => log('tnan'), 'x');
-      setTimeout(() => log('t10'), 10);
+      setTimeout(() => log('t100'), 100);
       log('sync');`,
   },
   {
@@ -58,16 +62,16 @@ const orderingCases: { name: string; code: string }[] = [
   {
     name: 'timers scheduled from timers and microtasks',
     code: `
-      setTimeout(() => { log('outer'); setTimeout(() => log('inner'), 0); Promise.resolve().then(() => setTimeout(() => log('from micro'), 0)); }, 5);
-      setTimeout(() => log('t20'), 20);`,
+      setTimeout(() => { log('outer'); setTimeout(() => log('inner'), 0); Promise.resolve().then(() => setTimeout(() => log('from micro'), 0)); }, 50);
+      setTimeout(() => log('t200'), 200);`,
   },
   {
     name: 'intervals, clearInterval from inside, arguments',
     code: `
       let n = 0;
-      const id = setInterval((a, b) => { log('iv ' + a + b + (++n)); if (n === 3) clearInterval(id); }, 10, 'x', 'y');
-      setTimeout(() => log('t15'), 15);
-      setTimeout(() => log('t45'), 45);`,
+      const id = setInterval((a, b) => { log('iv ' + a + b + (++n)); if (n === 3) clearInterval(id); }, 100, 'x', 'y');
+      setTimeout(() => log('t150'), 150);
+      setTimeout(() => log('t450'), 450);`,
   },
   {
     name: 'clearTimeout before it runs; ids are numbers',
@@ -77,7 +81,7 @@ const orderingCases: { name: string; code: string }[] = [
       log(b > a);
       clearTimeout(a);
       setTimeout(() => clearTimeout(c), 1);
-      const c = setTimeout(() => log('cleared by a timer'), 8);`,
+      const c = setTimeout(() => log('cleared by a timer'), 80);`,
   },
 ];
 
