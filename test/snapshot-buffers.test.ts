@@ -2,9 +2,11 @@
 // with its maximum, a view on it that tracks its length still tracks it (and a fixed one stays fixed),
 // a resizable ArrayBuffer keeps views out of bounds as they were. Each row's `check` must print
 // `expected` in the engine that never stopped and in one restored from a snapshot taken after `setup`;
-// then one program through the CLI and plain Node, and a forged maximum refused.
+// then one program through the CLI and plain Node, deltas back from the edge (issue 6), and a forged
+// maximum refused.
 import t from 'tap';
-import { Engine, SnapshotError } from '../src/index';
+import { Engine, SnapshotError, applyDelta, captureDelta } from '../src/index';
+import { completeMove, installHints } from '../src/offload/index';
 import { portableKit } from './portable-lib';
 
 const ROWS: { name: string; setup: string; check: string; expected: string }[] = [
@@ -93,3 +95,59 @@ t.test('a forged maximum below the length is refused, naming it', async (t) => {
   t.ok(err instanceof SnapshotError, 'a SnapshotError');
   t.match((err as Error).message, 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length');
 });
+
+// A delta back from the edge (in process, as test/offload-delta.test.ts): `change` runs on the edge after
+// the move, `check` must print `expected` there and on the client once the delta is applied.
+const DELTA_ROWS: { name: string; setup: string; change: string; check: string; expected: string; kind: string }[] = [
+  {
+    name: "a resizable ArrayBuffer's bytes changed, its length not (made at its maximum, resized at the end)",
+    setup: 'var b = new ArrayBuffer(4, { maxByteLength: 8 }); var tr = new Uint8Array(b); var fx = new Uint8Array(b, 0, 2);',
+    change: 'tr[1] = 7;',
+    check: '[b.resizable, b.byteLength, tr.length, tr[1], fx.length].join()',
+    expected: 'true,4,4,7,2',
+    kind: 'delta',
+  },
+  {
+    name: 'a resizable ArrayBuffer grown on the edge, a tracking view following it',
+    setup: 'var b = new ArrayBuffer(4, { maxByteLength: 8 }); var tr = new Uint8Array(b);',
+    change: 'b.resize(8); tr[5] = 7;',
+    check: '[b.byteLength, tr.length, tr[5], b.maxByteLength].join()',
+    expected: '8,8,7,8',
+    kind: 'delta',
+  },
+  {
+    name: 'a resizable ArrayBuffer shrunk under a fixed view on the edge',
+    setup: 'var b = new ArrayBuffer(8, { maxByteLength: 8 }); var tr = new Uint8Array(b); var fx = new Uint8Array(b, 4, 2);',
+    change: 'tr[1] = 7; b.resize(3);',
+    check: '[b.byteLength, tr.length, tr[1], fx.length].join()',
+    expected: '3,3,7,0',
+    kind: 'delta',
+  },
+  {
+    name: 'a growable SharedArrayBuffer grown on the edge comes back whole, growable',
+    setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 8 }); var tr = new Uint8Array(g);',
+    change: 'g.grow(8); tr[5] = 7;',
+    check: '[g.growable, g.byteLength, tr.length, tr[5]].join()',
+    expected: 'true,8,8,7',
+    kind: 'full',
+  },
+];
+
+for (const row of DELTA_ROWS) {
+  t.test(`delta: ${row.name}`, async (t) => {
+    const a = new Engine({ onConsole: () => {} });
+    installHints(a, { edge: true });
+    a.evaluateScript(`${row.setup}\nsnapvm.migrate("edge").then(() => { ${row.change} });\n`, 'p.js');
+    a.runJobs();
+    const first = captureDelta(a, null);
+    const { engine: b, state } = Engine.restoreForDeltas(first.text, { onConsole: () => {} });
+    completeMove(b, 'edge');
+    b.runJobs();
+    t.equal(b.evaluateScript(row.check), row.expected, 'on the edge');
+    const down = captureDelta(b, state);
+    t.equal(down.kind, row.kind);
+    if (down.kind === 'delta') applyDelta(a, first.state, down.text);
+    const client = down.kind === 'delta' ? a : Engine.restore(down.text, { onConsole: () => {} });
+    t.equal(client.evaluateScript(row.check), row.expected, 'back on the client');
+  });
+}
