@@ -81,20 +81,27 @@ setTimeout(() => {
   continues(t, write('sab.js', source), [1]);
 });
 
-t.test('a forged maximum below the length is refused, naming it', async (t) => {
-  const e = new Engine({ onConsole: () => undefined });
-  e.evaluateScript('var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', 'app.js');
-  const code = e.snapshot().code;
-  t.match(code, '$.sharedArrayBuffer("AAAAAA==", 16)');
-  let err: unknown;
-  try {
-    Engine.restore(code.replace('$.sharedArrayBuffer("AAAAAA==", 16)', '$.sharedArrayBuffer("AAAAAA==", 2)'), {});
-  } catch (e) {
-    err = e;
-  }
-  t.ok(err instanceof SnapshotError, 'a SnapshotError');
-  t.match((err as Error).message, 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length');
-});
+const FORGED = [
+  { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", 2)', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length' },
+  { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", "16")', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length' },
+  { setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });', real: '$.arrayBuffer("AAAAAA==", 16)', forged: '$.arrayBuffer("AAAAAA==", 2)', message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length is not an integer at least its length' },
+];
+for (const row of FORGED) {
+  t.test(`a forged maximum is refused, naming it: ${row.forged}`, async (t) => {
+    const e = new Engine({ onConsole: () => undefined });
+    e.evaluateScript(row.setup, 'app.js');
+    const code = e.snapshot().code;
+    t.match(code, row.real);
+    let err: unknown;
+    try {
+      Engine.restore(code.replace(row.real, row.forged), {});
+    } catch (e) {
+      err = e;
+    }
+    t.ok(err instanceof SnapshotError, 'a SnapshotError');
+    t.match((err as Error).message, row.message);
+  });
+}
 
 // A delta back from the edge (in process, as test/offload-delta.test.ts): `change` runs on the edge after
 // the move, `check` must print `expected` there and on the client once the delta is applied.
