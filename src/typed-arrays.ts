@@ -4,6 +4,7 @@
 // ML room's guest APIs (src/ml/guest.ts) and the snapshot room (capture reads buffers and views by their
 // slots: taking a snapshot runs no guest code), as src/paths.ts is.
 import { types } from 'node:util';
+import { Serializer } from 'node:v8';
 
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayGetter = (name: PropertyKey) => Object.getOwnPropertyDescriptor(TypedArrayPrototype, name)!.get! as (this: unknown) => any;
@@ -39,6 +40,8 @@ const abBytes = getter(ArrayBuffer.prototype, 'byteLength');
 const abResizable = getter(ArrayBuffer.prototype, 'resizable');
 const abMax = getter(ArrayBuffer.prototype, 'maxByteLength');
 const sabBytes = getter(SharedArrayBuffer.prototype, 'byteLength');
+const sabGrowable = getter(SharedArrayBuffer.prototype, 'growable');
+const sabMax = getter(SharedArrayBuffer.prototype, 'maxByteLength');
 
 /** A typed array's or DataView's buffer. */
 export const viewBuffer = (v: ArrayBufferView): ArrayBuffer | SharedArrayBuffer => (types.isDataView(v) ? dvBuffer : taBuffer).call(v);
@@ -50,9 +53,33 @@ export const viewLength = (v: ArrayBufferView): number => (types.isDataView(v) ?
 export const elementSize = (v: ArrayBufferView): number => (types.isDataView(v) ? 1 : (globalThis as Record<string, any>)[taName.call(v)].BYTES_PER_ELEMENT);
 /** An ArrayBuffer's or SharedArrayBuffer's length in bytes (0 when detached). */
 export const bufferLength = (b: ArrayBuffer | SharedArrayBuffer): number => (types.isSharedArrayBuffer(b) ? sabBytes : abBytes).call(b);
-/** Whether an ArrayBuffer is resizable (a SharedArrayBuffer never is). */
+/** Whether an ArrayBuffer is resizable (a SharedArrayBuffer never is: it may be growable). */
 export const isResizable = (b: ArrayBuffer | SharedArrayBuffer): boolean => types.isArrayBuffer(b) && abResizable.call(b);
-/** A resizable ArrayBuffer's maximum length. */
-export const maxByteLength = (b: ArrayBuffer): number => abMax.call(b);
+/** Whether a SharedArrayBuffer is growable (an ArrayBuffer never is: it may be resizable). */
+export const isGrowable = (b: ArrayBuffer | SharedArrayBuffer): boolean => types.isSharedArrayBuffer(b) && sabGrowable.call(b);
+/** A resizable ArrayBuffer's or growable SharedArrayBuffer's maximum length. */
+export const maxByteLength = (b: ArrayBuffer | SharedArrayBuffer): number => (types.isSharedArrayBuffer(b) ? sabMax : abMax).call(b);
+
+/** V8's serializer, writing a SharedArrayBuffer as an id (0) instead of refusing it. */
+class ViewSerializer extends Serializer {
+  _getSharedArrayBufferId(): number {
+    return 0;
+  }
+}
+
+/**
+ * Whether a view on a growable SharedArrayBuffer tracks the buffer's length. No getter tells, and the
+ * buffer cannot shrink to try it, but V8's serializer writes the view's flags (bit 0: length-tracking)
+ * as the last varint of `'V' subtag offset length flags`; it reads slots only and runs no guest code.
+ */
+export function isLengthTracking(v: ArrayBufferView): boolean {
+  const s = new ViewSerializer();
+  s.writeValue(v);
+  const bytes = s.releaseBuffer();
+  // the flags are one byte (< 0x80) at the end; the byte before ends the length varint
+  const flags = bytes[bytes.length - 1];
+  if (bytes.length < 4 || flags >= 0x80 || bytes[bytes.length - 2] >= 0x80) throw new Error('V8 wrote a view without its flags');
+  return (flags & 1) === 1;
+}
 /** A copy of a buffer's bytes (a host view reads its slots; Buffer.from(buffer) would read `byteLength` as a property). */
 export const bufferBytes = (b: ArrayBuffer | SharedArrayBuffer): Buffer => Buffer.from(new Uint8Array(b));

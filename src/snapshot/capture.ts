@@ -15,7 +15,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord, argumentsKeys } from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
-import { taName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, maxByteLength, bufferBytes } from '../typed-arrays';
+import { taName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, isGrowable, isLengthTracking, maxByteLength, bufferBytes } from '../typed-arrays';
 import { writePortable } from './portable';
 import type { HostCapture, HostClaim } from './host';
 
@@ -469,7 +469,9 @@ export class Capture {
     }
     if (types.isSharedArrayBuffer(o)) {
       this.count('SharedArrayBuffer');
-      return `$.sharedArrayBuffer(${lit(bufferBytes(o as SharedArrayBuffer).toString('base64'))})`;
+      const b = o as SharedArrayBuffer;
+      // a growable one is made at its length (it never shrinks: views on it are in bounds) with its maximum
+      return `$.sharedArrayBuffer(${lit(bufferBytes(b).toString('base64'))}${isGrowable(b) ? `, ${maxByteLength(b)}` : ''})`;
     }
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
@@ -572,6 +574,8 @@ export class Capture {
   viewGeometry(v: ArrayBufferView): { offset: number; length: number; tracking: boolean } {
     const len = () => viewLength(v);
     const buffer = viewBuffer(v);
+    // (a growable SharedArrayBuffer never shrinks: its views are in bounds, and V8's serializer says which track it)
+    if (isGrowable(buffer)) return { offset: viewOffset(v), length: len(), tracking: isLengthTracking(v) };
     if (!isResizable(buffer)) return { offset: viewOffset(v), length: len(), tracking: false };
     const b = buffer as ArrayBuffer;
     const resize = (ArrayBuffer.prototype as unknown as { resize: (this: ArrayBuffer, n: number) => void }).resize;

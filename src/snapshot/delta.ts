@@ -17,7 +17,7 @@ import type { Engine } from '../interpreter/index';
 import { Env, Verifier, type Code, type Frame } from '../interpreter/state';
 import { Capture, checkSettled, lit, type CaptureBase, type CaptureOptions, type Snapshot, type Stmts } from './capture';
 import { SnapshotError, engineSection, isObject } from './format';
-import { bufferLength } from '../typed-arrays';
+import { bufferLength, isResizable, maxByteLength } from '../typed-arrays';
 import { pristineOf } from './pristine';
 import { canonicalOps, readCanonical } from './reader';
 import { precheckDelta } from './delta-precheck';
@@ -302,6 +302,8 @@ export function captureDelta(engine: Engine, base: DeltaState | null, options: O
     const stmt = creationOf.get(owner) ?? '';
     const expr = stmt.slice(stmt.indexOf('=') + 2);
     if (!/^(\$\.arrayBuffer\("|new \$Date\(|\$cr\()/.test(expr) || expr.startsWith('$.arrayBuffer("")')) return whole(`an object ($o[${byId(owner)}]) changed how it is made`);
+    // a resizable buffer is made at its maximum and resized at the end: that resize comes along
+    if (/^\$\.arrayBuffer\("[^"]*", \d+\)/.test(expr)) changedFill.add(owner);
   }
   for (const owner of changedFill) {
     if (owner[0] !== 'o') continue;
@@ -484,7 +486,13 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
     recreate: (o: unknown, fresh: unknown) => {
       if (!isObject(o) || !isObject(fresh)) bad('recreate of something that is not an object');
       if (types.isArrayBuffer(o) && types.isArrayBuffer(fresh)) {
-        if (bufferLength(o as ArrayBuffer) !== bufferLength(fresh as ArrayBuffer)) bad('a buffer whose length changed'); // (by its slot: a guest's own `byteLength` does not answer)
+        // (by its slots: a guest's own `byteLength` does not answer)
+        const length = bufferLength(fresh as ArrayBuffer);
+        if (bufferLength(o as ArrayBuffer) !== length) {
+          // a resizable one is made at its maximum, as the fresh one is; its `$.resize` at the end gives its length
+          if (!isResizable(o as ArrayBuffer) || !isResizable(fresh as ArrayBuffer) || maxByteLength(o as ArrayBuffer) !== length) bad('a buffer whose length changed');
+          (ArrayBuffer.prototype as unknown as { resize: (this: ArrayBuffer, n: number) => void }).resize.call(o as ArrayBuffer, length);
+        }
         new Uint8Array(o as ArrayBuffer).set(new Uint8Array(fresh as ArrayBuffer));
       } else if (types.isDate(o) && types.isDate(fresh)) {
         Date.prototype.setTime.call(o, Date.prototype.getTime.call(fresh));

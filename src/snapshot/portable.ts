@@ -22,7 +22,7 @@
 // Guest strings only ever appear as JSON literals; guest source text (a complete function or class,
 // the engine's own `sourceText`) only inside parentheses; generated names carry a prefix that occurs in
 // no source text embedded. What cannot be written this way throws NotPortable with the path from a root.
-import { taName, viewBuffer, bufferLength, isResizable, maxByteLength, bufferBytes } from '../typed-arrays';
+import { taName, viewBuffer, bufferLength, isResizable, isGrowable, maxByteLength, bufferBytes } from '../typed-arrays';
 import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
@@ -489,7 +489,10 @@ export class PortableWriter {
       }
       return std('ArrayBuffer', `${this.P}buf(${lit(bufferBytes(b).toString('base64'))})`);
     }
-    if (types.isSharedArrayBuffer(o)) return std('SharedArrayBuffer', `${this.P}sab(${lit(bufferBytes(o as SharedArrayBuffer).toString('base64'))})`);
+    if (types.isSharedArrayBuffer(o)) {
+      const b = o as SharedArrayBuffer;
+      return std('SharedArrayBuffer', `${this.P}sab(${lit(bufferBytes(b).toString('base64'))}${isGrowable(b) ? `, ${maxByteLength(b)}` : ''})`);
+    }
     if (types.isTypedArray(o) || types.isDataView(o)) {
       const view = o as DataView;
       const C = types.isDataView(o) ? 'DataView' : (taName.call(o) as string);
@@ -1515,7 +1518,7 @@ function ${P}iter(kind, mode, src, done, units) {
   return it;
 }
 function ${P}buf(b64, max) { var b = ${P}from(b64, "base64"); var a = max === void 0 ? new ${P}ArrayBuffer(b.length) : new ${P}ArrayBuffer(max, { maxByteLength: max }); new ${P}U8(a).set(b); return a; }
-function ${P}sab(b64) { var b = ${P}from(b64, "base64"); var a = new ${P}SAB(b.length); new ${P}U8(a).set(b); return a; }
+function ${P}sab(b64, max) { var b = ${P}from(b64, "base64"); var a = max === void 0 ? new ${P}SAB(b.length) : new ${P}SAB(b.length, { maxByteLength: max }); new ${P}U8(a).set(b); return a; }
 function ${P}detach(b) { ${P}clone(b, { transfer: [b] }); }
 function ${P}revocable(t, h) { var r = ${P}Proxy.revocable(t, h); ${P}rv.set(r.proxy, r.revoke); return r.proxy; }
 function ${P}revoked(callable) { var r = ${P}Proxy.revocable(callable ? function () {} : {}, {}); r.revoke(); return r.proxy; }

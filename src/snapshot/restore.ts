@@ -500,14 +500,17 @@ export class Restorer {
       }
       const bytes = Buffer.from(String(b64), 'base64');
       // a resizable buffer is made at its maximum length; `resize` at the end gives it its own
+      if (max !== undefined && !(Number.isSafeInteger(max) && (max as number) >= bytes.length)) this.bad('a resizable ArrayBuffer whose maximum length is not an integer at least its length');
       const buf = max === undefined ? new AB(bytes.length) : new AB(max, { maxByteLength: max });
       new Uint8Array(buf).set(bytes);
       return buf;
     });
-    def('sharedArrayBuffer', (b64: unknown) => {
+    def('sharedArrayBuffer', (b64: unknown, max: unknown) => {
       const SAB = this.byPath.get('globalThis.SharedArrayBuffer') as any;
       const bytes = Buffer.from(String(b64), 'base64');
-      const buf = new SAB(bytes.length);
+      // a growable one comes with its maximum length
+      if (max !== undefined && !(Number.isSafeInteger(max) && (max as number) >= bytes.length)) this.bad('a growable SharedArrayBuffer whose maximum length is not an integer at least its length');
+      const buf = max === undefined ? new SAB(bytes.length) : new SAB(bytes.length, { maxByteLength: max });
       new Uint8Array(buf).set(bytes);
       return buf;
     });
