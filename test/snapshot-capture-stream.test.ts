@@ -117,3 +117,14 @@ t.test("an embedder's program (a page's): the head alone during the walk, its st
   t.equal(noStats(text), noStats(capture(e, null, { host, portable: false }).code), "capture()'s text but for the stats line");
   t.ok(text.indexOf('$.hostState(') < text.indexOf('// 1. objects'), 'the state before any object');
 });
+
+t.test('a snapshot without a final newline: the text finish() hands back is exactly the text received', async (t) => {
+  const e = made();
+  const sent = capture(e, null, { portable: false }).code.replace(/\n$/, '');
+  t.notOk(sent.endsWith('\n'));
+  const receiver = new StreamingRestore({ argv: ['app'] }, Engine);
+  for (const chunk of [sent.slice(0, 5000), sent.slice(5000)]) receiver.feed(chunk);
+  const got = receiver.finish();
+  t.equal(got.text, sent, 'no newline added');
+  t.equal(section(capture(got.engine, null, { portable: false }).code), section(capture(e, null, { portable: false }).code), 'the state restored');
+});
