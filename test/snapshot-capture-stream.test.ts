@@ -111,7 +111,7 @@ t.test("an embedder's program (a page's): the head alone during the walk, its st
   const chunks: [string, boolean][] = [];
   const text = captureStreamed(e, 1024, (c, w) => chunks.push([c, w]), { host, portable: false }).capture.text;
   t.same(chunks.map((c) => c[1]), [true, ...chunks.slice(1).map(() => false)], 'one chunk during the walk, the rest after');
-  t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":"p"\}.*\n[^]*var \$props = \$\.props;\n$/);
+  t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":"p"\}.*\n[\s\S]*var \$props = \$\.props;\n$/);
   t.notMatch(chunks[0]![0], /hostState|\/\/ 1\. objects/);
   const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
   t.equal(noStats(text), noStats(capture(e, null, { host, portable: false }).code), "capture()'s text but for the stats line");
