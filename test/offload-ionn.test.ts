@@ -11,7 +11,6 @@ import { Server } from './offload-lib';
 // Real servers, sessions and links, 64 DAG placements among them: more than the default 120 s on a loaded 2-core machine.
 t.setTimeout(360_000);
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }> };
 
 /** An MLP of `layers` fully connected layers of width `w` (w×w float weights each), seeded by `seed`. */
