@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Page } from '../src/dom/index';
-import { main, Streams } from '../src/cli/main';
+import { main, type Streams } from '../src/cli/main';
 
 const root = path.join(__dirname, '..');
 

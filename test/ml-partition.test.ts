@@ -119,7 +119,7 @@ async function checkAllBoundaries(t: typeof import("tap").Test.prototype, name: 
   const whole = await runWhole(model, feeds);
   let worst = 0;
   const L = chain.layers.length;
-  const boundaries = Array.from({ length: L - 1 }, (_, k) => k + 1).filter((c, k) => k % every === 0);
+  const boundaries = Array.from({ length: L - 1 }, (_, k) => k + 1).filter((_c, k) => k % every === 0);
   for (const c of boundaries) worst = Math.max(worst, compareOutputs(await runPieces(splitModel(chain, [c]), feeds), whole).relative);
   const all = compareOutputs(await runPieces(splitModel(chain, boundaries), feeds), whole).relative;
   t.ok(worst <= 1e-5 && all <= 1e-5, `${name}: ${L} layers, ${boundaries.length} boundaries, largest relative difference ${worst.toExponential(2)} (one cut), ${all.toExponential(2)} (all cuts)`);

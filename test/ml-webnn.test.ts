@@ -27,7 +27,7 @@ async function runThroughSnapshot(code: string): Promise<unknown[]> {
 }
 
 /** Guest helpers: build-and-compute, and reference operations in plain JavaScript (NCHW, OIHW). */
-const PRELUDE = String.raw`
+const PRELUDE = `
 const ARRAYS = { float32: Float32Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, int8: Int8Array, uint8: Uint8Array };
 const prod = (s) => s.reduce((a, b) => a * b, 1);
 const seq = (n, k = 0.37, p = 0) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * k + p));

@@ -11,7 +11,6 @@ import { Server } from './offload-lib';
 // Real servers, sessions and links, 64 DAG placements among them: more than the default 120 s on a loaded 2-core machine.
 t.setTimeout(360_000);
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }> };
 
 /** An MLP of `layers` fully connected layers of width `w` (w×w float weights each), seeded by `seed`. */
@@ -130,7 +129,7 @@ t.test('mixed plans: layers on both sides in one query give the same answer', as
     // The server holds the model as one group (upload-all): a run the plan starts inside it runs here
     // until the group the plan asked for from there is loaded; every answer is checked on the way.
     const wanted = [0, 1, 2, 3].map((k) => (mask & (1 << k)) !== 0);
-    let r;
+    let r: Awaited<ReturnType<typeof c.run>> | undefined;
     for (let tries = 0, until = performance.now() + 30_000; performance.now() < until; tries++) {
       r = await c.run({ x });
       t.ok(compareOutputs(Object.values(r.outputs)[0]!, want).relative <= 1e-5, `mask ${mask.toString(2)}, query ${tries}: same outputs`);

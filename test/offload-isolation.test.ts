@@ -38,7 +38,7 @@ snapvm.offload(async () => {
   t.equal(rb.stderr, '');
   const resA = await ra;
   t.equal(resA.stdout, 'a: A-SECRET-42 4111-1111 edge\n', resA.stderr);
-  t.match(server.log, /session 2: offload 1 done[^]*session 1: offload 1 done/, 'b came and went while a was on the edge');
+  t.match(server.log, /session 2: offload 1 done[\s\S]*session 1: offload 1 done/, 'b came and went while a was on the edge');
 });
 
 const HOG = "var before = 'kept';\nsnapvm.offload(() => { if (snapvm.where === 'edge') for (;;) {} return 'done here, ' + before; }).then((v) => console.log(v));\n";
@@ -81,7 +81,7 @@ t.test('a client that loops forever is stopped at its instruction budget; anothe
 
 t.test('a client that loops forever on the edge does not starve another (wall-time budget)', async (t) => {
   const { server, h } = await hogAndFair(t, ['--offload-ms', '20000']);
-  t.match(server.log, /session 2: offload 1 done[^]*session 1: offload 1 failed: budget/, 'served while the hog was still looping');
+  t.match(server.log, /session 2: offload 1 done[\s\S]*session 1: offload 1 failed: budget/, 'served while the hog was still looping');
   t.equal(h.stdout, 'done here, kept\n');
   t.match(h.stderr, /failed mid-offload \(the server said budget: the offload ran past its 20000 ms wall-time budget\)/);
   t.ok(server.alive);

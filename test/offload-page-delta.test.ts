@@ -23,7 +23,7 @@ function trips(stderr: string): { up: number; upFull: number; upDelta: boolean; 
       const up = /: up ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(capture/.exec(line);
       const down = /, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(apply|, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(restore/.exec(line);
       if (!up || !down) throw new Error(`not a report line: ${line}`);
-      const [, b, full, why] = down[1] !== undefined ? down : [, down[4], down[5], down[6]];
+      const [, b, full, why] = down[1] !== undefined ? down : [undefined, down[4], down[5], down[6]];
       return { up: kb(up[1]!), upFull: kb(up[2] ?? up[1]!), upDelta: up[2] !== undefined, down: kb(b!), downFull: kb(full ?? b!), downDelta: full !== undefined, ...(up[3] ? { whole: up[3] } : {}), ...(why ? { wholeDown: why } : {}) };
     });
 }

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { OffloadPolicy } from '../src/offload/index';
 import { runPage, type Streams } from '../src/cli/main';
 import { Server, consoleGate, helloSession, root, snapvm, suiteServer } from './offload-lib';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; close(): Promise<void> }> };
 
 const suite = suiteServer(t, 'snapvm-offload-steps-', ['--quiet']);

@@ -111,9 +111,20 @@ t.test("an embedder's program (a page's): the head alone during the walk, its st
   const chunks: [string, boolean][] = [];
   const text = captureStreamed(e, 1024, (c, w) => chunks.push([c, w]), { host, portable: false }).capture.text;
   t.same(chunks.map((c) => c[1]), [true, ...chunks.slice(1).map(() => false)], 'one chunk during the walk, the rest after');
-  t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":"p"\}.*\n[^]*var \$props = \$\.props;\n$/);
+  t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":"p"\}.*\n[\s\S]*var \$props = \$\.props;\n$/);
   t.notMatch(chunks[0]![0], /hostState|\/\/ 1\. objects/);
   const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');
   t.equal(noStats(text), noStats(capture(e, null, { host, portable: false }).code), "capture()'s text but for the stats line");
   t.ok(text.indexOf('$.hostState(') < text.indexOf('// 1. objects'), 'the state before any object');
+});
+
+t.test('a snapshot without a final newline: the text finish() hands back is exactly the text received', async (t) => {
+  const e = made();
+  const sent = capture(e, null, { portable: false }).code.replace(/\n$/, '');
+  t.notOk(sent.endsWith('\n'));
+  const receiver = new StreamingRestore({ argv: ['app'] }, Engine);
+  for (const chunk of [sent.slice(0, 5000), sent.slice(5000)]) receiver.feed(chunk);
+  const got = receiver.finish();
+  t.equal(got.text, sent, 'no newline added');
+  t.equal(section(capture(got.engine, null, { portable: false }).code), section(capture(e, null, { portable: false }).code), 'the state restored');
 });

@@ -83,7 +83,7 @@ const F = { pc: 3, sp: 4, stack: 5, env: 6, thisValue: 8, args: 10, gen: 12, cal
 /** Edit the Frame record of the function `name`: `edit` gets its fields and its stack items. */
 function editFrame(code: string, name: string, edit: (fields: string[], stack: string[]) => void): string {
   const lines = code.split('\n');
-  const at = lines.findIndex((l, i) => i > 0 && lines[i - 1]!.startsWith(`// frame `) && lines[i - 1]!.includes(`: ${name} (`));
+  const at = lines.findIndex((_l, i) => i > 0 && lines[i - 1]!.startsWith(`// frame `) && lines[i - 1]!.includes(`: ${name} (`));
   if (at < 0) throw new Error(`no frame of ${name}`);
   const m = /^\$\.rec\((\d+), "Frame", \[(.*)\]\);$/.exec(lines[at]!)!;
   const fields = splitTop(m[2]!);
@@ -155,7 +155,7 @@ t.test('the operand stack: a record where the code holds a guest value, a guest 
   t.match((await run(code))[0], /^reached: \[ 7 \] \d+$/, 'the untouched snapshot runs');
   let slot = -1;
   const forged = objectRecord(
-    editFrame(code, 'outer', (f, stack) => {
+    editFrame(code, 'outer', (_f, stack) => {
       slot = stack.lastIndexOf(stack.find((s) => /^\$o\[\d+\]$/.test(s) && stack.indexOf(s) !== stack.lastIndexOf(s))!);
       stack[slot] = '$.ref(77)';
     }),
@@ -248,7 +248,7 @@ t.test('an iterator record: its iterator field must be a guest value', async (t)
   const forged = objectRecord(code.replace(new RegExp(`^\\$\\.rec\\(${id}, "object", \\["iterator", \\$o\\[\\d+\\]`, 'm'), `$.rec(${id}, "object", ["iterator", $.ref(77)`));
   refused(t, forged, /frame \d+ \(outer.*register \d+: an engine record .*iterator record field 'iterator': an engine record where the engine holds a guest value|register \d+: an engine record where the code holds an iterator record/, 'iterator record field');
   // a guest object where the VM keeps its iterator record
-  refused(t, editFrame(code, 'outer', (_f, s) => (s[s.findIndex((x) => x === `$.ref(${id})`)] = '$o[0]')), /register \d+: a guest object where the code holds an iterator record/, 'a guest object as an iterator record');
+  refused(t, editFrame(code, 'outer', (_f, s) => (s[s.indexOf(`$.ref(${id})`)] = '$o[0]')), /register \d+: a guest object where the code holds an iterator record/, 'a guest object as an iterator record');
 });
 
 t.test('a V8 iterator held as a value: its kind, mode, source and position are checked', async (t) => {
@@ -277,7 +277,7 @@ t.test('promise machinery: an await reaction, a list, a frame where guest values
   const frameId = recId(code, 'Frame', /.*/);
   refused(t, code.replace(/("argument", )2\]/, `$1$.ref(${frameId})]`), /a job: promise reaction job field 'argument': a frame where the engine holds a guest value/, 'a frame as a job argument');
   // the await handler's continuation must be a frame stopped at an await
-  refused(t, code.replace(new RegExp(`("kind", "await", "continuation", )\\$\\.ref\\(\\d+\\)`), '$1$o[0]'), /continuation.*where the engine holds a frame/, 'a guest object as an await continuation');
+  refused(t, code.replace(/("kind", "await", "continuation", )\$\.ref\(\d+\)/, '$1$o[0]'), /continuation.*where the engine holds a frame/, 'a guest object as an await continuation');
   // a reaction handler is a guest function or an await handler, not any record
   refused(t, objectRecord(code.replace(/("handler", )\$o\[\d+\]/, '$1$.ref(77)')), /promise reaction field 'handler': (an engine record where the engine holds a guest value|await handler field 'kind')/, 'a bare record as a reaction handler');
 });
@@ -295,7 +295,7 @@ t.test('try: the sp a handler restores is the one the code saved', async (t) => 
   t.same(await run(code), ['reached: undefined']);
   let forgedReg = -1;
   const forged = editFrame(code, 'outer', (f, s) => {
-    forgedReg = s.findIndex((x) => x === f[F.sp]);
+    forgedReg = s.indexOf(f[F.sp]!);
     s[forgedReg] = String(Number(f[F.sp]) - 2);
   });
   refused(t, forged, new RegExp(`register ${forgedReg}: a guest value \\(number\\) where the code holds a handler's saved sp`), 'saved sp');
@@ -339,7 +339,7 @@ t.test('every function the compiler makes verifies: one stack shape at every joi
   const failures: string[] = [];
   for (const f of files) {
     const src = fs.readFileSync(f, 'utf8');
-    let root;
+    let root: ReturnType<typeof e.compile>;
     try {
       root = e.compile(src, f, /flags:.*module/.test(src) || f.endsWith('.mjs') ? 'module' : 'script');
     } catch {

@@ -5,7 +5,7 @@
 import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Engine as InterpreterEngine, GuestError, prepareUnit, unitCache } from '../src/interpreter/index';
+import { Engine as InterpreterEngine, type GuestError, prepareUnit, unitCache } from '../src/interpreter/index';
 import { Engine } from '../src/index';
 import { emittedCodes, TemplateSite, PrivateNameDesc } from '../src/interpreter/compiler';
 import { codeTree, CodeFlag, type Code } from '../src/interpreter/state';

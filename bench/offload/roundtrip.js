@@ -25,8 +25,8 @@ const m = require(dist('index.js'));
 const { installHints, completeMove } = require(dist('offload/hints.js'));
 const { cpu, median } = require(path.join(root, 'bench', 'ab.js'));
 
-if (process.argv[2] === '--edge') {
-  // the edge: warmed, then restore / apply, complete the move, capture back
+/** The edge: warmed, then restore / apply, complete the move, capture back. */
+function edgeSide() {
   const { edgeMlServices } = require(dist('ml/services.js'));
   const { warmUp } = require(dist('offload/warm.js'));
   const options = { services: edgeMlServices(), onConsole: () => {} };
@@ -59,7 +59,6 @@ if (process.argv[2] === '--edge') {
     process.send({ text: back.text, kind: back.kind, t });
   });
   process.send({ ready: true });
-  return;
 }
 
 function option(name, fallback) {
@@ -124,7 +123,8 @@ async function pair(source) {
   return trips;
 }
 
-(async () => {
+if (process.argv[2] === '--edge') edgeSide();
+else (async () => {
   const source = appSource();
   const runs = [];
   for (let i = 0; i < n; i++) runs.push(await pair(source));

@@ -21,7 +21,6 @@ import { cachedDataVersionTag } from 'node:v8';
 import { createHash } from 'node:crypto';
 import { atomicWrite } from '../paths';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const Module = require('node:module') as {
   prototype: { _compile(this: NodeModule, content: string, filename: string): unknown; require(id: string): unknown };
   wrap(source: string): string;

@@ -704,7 +704,7 @@ async function serve(opts: ServeCommandOptions, io: Streams): Promise<Exit> {
     }
   }
   const server = new (offload().EdgeServer)({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, helloIdleMs: helloIdleMs as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
-  let address;
+  let address: import('node:net').AddressInfo;
   try {
     address = await server.listen();
   } catch (e) {

@@ -82,7 +82,7 @@ function scriptJson(v: unknown): string {
 }
 
 /** Names the markup may carry as they are (anything else, which happy-dom may allow, is left to the restore script, which sets it through the DOM). */
-const SAFE_NAME = /^[A-Za-z_:][^\s"'<>\/=\x00-\x1f\x7f]*$/;
+const SAFE_NAME = /^[A-Za-z_:][^\s"'<>/=\x00-\x1f\x7f]*$/;
 const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\u00a0/g, '&nbsp;');
 const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/\u00a0/g, '&nbsp;');
 

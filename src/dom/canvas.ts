@@ -48,12 +48,9 @@ function collectGarbage(): void {
 function hostGc(): (() => void) | null {
   const own = (globalThis as { gc?: () => void }).gc;
   if (typeof own === 'function') return own;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const fresh = () => (require('node:vm') as typeof import('node:vm')).runInNewContext('typeof gc === "function" ? gc : null') as (() => void) | null;
   const made = fresh();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   if (made || !(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) return made;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const v8 = require('node:v8') as typeof import('node:v8');
   v8.setFlagsFromString('--expose-gc');
   try {
@@ -113,7 +110,6 @@ export class PageCanvases implements HostReclaim {
   private lib: typeof import('@napi-rs/canvas') | undefined;
 
   private library(): typeof import('@napi-rs/canvas') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     this.lib ??= require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
     return this.lib;
   }

@@ -289,7 +289,6 @@ export class PageDeltaRestore extends PageRestore {
 
   private apply(p: DomDelta): void {
     const base = this.base!;
-    const PS = this.PS;
     const byId = this.byId!;
     const document = this.page.birth.windowProps.get('document')!.value as any;
     if (Number.isFinite(p.clock)) this.page.setClock(p.clock);

@@ -23,5 +23,4 @@ export function resolvePage(file: string): string | null {
  * The DOM room's full door (index.ts: happy-dom's bundle, pages, page snapshots and deltas), loaded on
  * first use: what the CLI, the edge's worker and its warm-up call once they know they have a page.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const fullDoor = (): typeof import('./index') => require('./index') as typeof import('./index');

@@ -136,7 +136,7 @@ export class Birth {
     const queue: [object, string][] = [];
     const add = (v: unknown, path: string) => {
       // (a node class's prototype, Element.prototype…, is happy-dom's own: its methods are named by path)
-      if (!isObject(v) || this.paths.has(v) || builtins.has(v) || v === window || (this.isNode(v) && !Object.prototype.hasOwnProperty.call(v, 'constructor'))) return;
+      if (!isObject(v) || this.paths.has(v) || builtins.has(v) || v === window || (this.isNode(v) && !Object.hasOwn(v, 'constructor'))) return;
       this.paths.set(v, path);
       this.objects.set(path, v);
       queue.push([v, path]);

@@ -5,7 +5,6 @@ import type * as Builder from './builder';
 import type * as Onnx from './onnx';
 import type * as Partition from './partition';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 export const loadRuntime = (): typeof Runtime => require('./runtime');
 export const loadBuilder = (): typeof Builder => require('./builder');
 export const loadOnnx = (): typeof Onnx => require('./onnx');

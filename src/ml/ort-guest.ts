@@ -85,7 +85,7 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
       else if (kit.isArray(data)) tensorType = 'float32';
       else return fail('ort.Tensor: data must be a typed array or an array');
     } else {
-      if (!Object.prototype.hasOwnProperty.call(HOST_ARRAYS, type as string) && type !== 'string') fail(`ort.Tensor: unsupported type '${String(type)}'`);
+      if (!Object.hasOwn(HOST_ARRAYS, type as string) && type !== 'string') fail(`ort.Tensor: unsupported type '${String(type)}'`);
       tensorType = type as TensorType;
     }
     const size = (): number => (name ? Reflect.apply(taLength, data, []) : (R.get(data as object, 'length') as number));

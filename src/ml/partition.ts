@@ -7,7 +7,7 @@
 // where exactly one computed tensor is live; everything between two boundaries (a residual block,
 // an inception module, a shape subgraph) is one layer. Nodes that depend on no input (Constant,
 // shape arithmetic on initializers) are static: each piece gets the copies it needs.
-import { onnx, DataType, describeValue, tensorBytes, valueInfo, type Model } from './onnx';
+import { type onnx, DataType, describeValue, tensorBytes, valueInfo, type Model } from './onnx';
 
 export interface ChainLayer {
   index: number;

@@ -3,8 +3,8 @@
 // the IONN authors' ODROID-XU4 client / GPU server files (`index layer_name ms` per Caffe layer).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { layerChain, subModel, withBoundaryOutputs, type LayerChain } from './partition';
-import { createSession, timeRuns, ort, type Device } from './runtime';
+import { subModel, withBoundaryOutputs, type LayerChain } from './partition';
+import { createSession, timeRuns, type ort, type Device } from './runtime';
 import { encodeModel } from './onnx';
 import { CAFFE_ZOO, ionnProfilesDir, type CaffeZooName } from './zoo';
 

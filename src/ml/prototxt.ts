@@ -76,7 +76,7 @@ interface Token {
 function tokenize(text: string, file: string): Token[] {
   const out: Token[] = [];
   let line = 1;
-  const re = /\s+|#[^\n]*|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([{}<>\[\]:,;])|([A-Za-z0-9_.+\-]+)|(.)/gy;
+  const re = /\s+|#[^\n]*|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([{}<>[\]:,;])|([A-Za-z0-9_.+-]+)|(.)/gy;
   let m: RegExpExecArray | null;
   while ((m = re.exec(text))) {
     const [all, dq, sq, punct, word, bad] = m;

@@ -163,7 +163,7 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   const member = (o: object | undefined, k: string): unknown => (o ? R.get(o, k) : undefined);
   const readDataType = (v: unknown, what: string): MLOperandDataType => {
     if (v === 'float16') fail(`${what}: dataType 'float16' is not supported here (no Float16Array in Node 20)`);
-    if (typeof v !== 'string' || !Object.prototype.hasOwnProperty.call(ONNX_TYPE, v)) fail(`${what}: dataType '${String(v)}' is not an MLOperandDataType`);
+    if (typeof v !== 'string' || !Object.hasOwn(ONNX_TYPE, v)) fail(`${what}: dataType '${String(v)}' is not an MLOperandDataType`);
     return v as MLOperandDataType;
   };
   const readDescriptor = (d: unknown, what: string): { dataType: MLOperandDataType; shape: number[] } => {

@@ -7,7 +7,7 @@
 // generator states, the states of promise functions, stamped records, jobs), every private field,
 // global binding, timer argument and pending rejection a guest value.
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, PrivateName, Verifier, getBuiltinClosureRecord, getPromiseRecord } from '../interpreter/state';
+import { Env, type Frame, PrivateName, type Verifier, getBuiltinClosureRecord, getPromiseRecord } from '../interpreter/state';
 import { SnapshotError, isObject } from './format';
 import { adoptRecord, type RestoreTable } from './restore';
 import { TypedRestore, newRestoredRecords } from './typed';

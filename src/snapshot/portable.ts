@@ -27,7 +27,7 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { CodeFlag, Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, matchAllOverText, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
+import { CodeFlag, type Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, matchAllOverText, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
 import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, regexpParts, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -50,13 +50,15 @@ const RESERVED = new Set(
 /** Node expressions for the hidden intrinsics a built-in path may start from (state.ts's builtinPaths). */
 const HIDDEN: Record<string, [string, () => unknown]> = {
   '%GeneratorFunction.prototype%': ['Object.getPrototypeOf(function* () {})', () => Object.getPrototypeOf(function* () {})],
+  // biome-ignore lint/complexity/useArrowFunction: the same function as the Node expression beside it
   '%AsyncFunction.prototype%': ['Object.getPrototypeOf(async function () {})', () => Object.getPrototypeOf(async function () {})],
   '%AsyncGeneratorFunction.prototype%': ['Object.getPrototypeOf(async function* () {})', () => Object.getPrototypeOf(async function* () {})],
   '%ThrowTypeError%': [
     '(function () { "use strict"; return Object.getOwnPropertyDescriptor(arguments, "callee").get; })()',
     function () {
+      // biome-ignore lint/suspicious/noRedundantUseStrict: strict whatever the emit (the getter exists only on a strict function's arguments)
       'use strict';
-      // eslint-disable-next-line prefer-rest-params
+      // biome-ignore lint/complexity/noArguments: the arguments object itself is the point
       return Object.getOwnPropertyDescriptor(arguments, 'callee')!.get;
     },
   ],
@@ -73,7 +75,7 @@ const HIDDEN: Record<string, [string, () => unknown]> = {
   '%arguments[Symbol.iterator]%': [
     '(function () { return arguments; })()[Symbol.iterator]',
     function () {
-      // eslint-disable-next-line prefer-rest-params
+      // biome-ignore lint/complexity/noArguments: the arguments object itself is the point
       return (arguments as any)[Symbol.iterator];
     },
   ],
@@ -1276,7 +1278,6 @@ export class PortableWriter {
   }
 
   private fillProperties(o: object, refOf: string | (() => string), path: string, pristine: object | null): void {
-    const P = this.P;
     const indexed = types.isTypedArray(o) || types.isStringObject(o);
     const rec = typeof o === 'function' ? this.vm.closures.get(o) : undefined;
     writeProperties(

@@ -239,7 +239,7 @@ class Reader {
     const to = this.to;
     if (!to) return undefined;
     if (o === to.ops) {
-      if (!Object.prototype.hasOwnProperty.call(to.ops, name)) throw new Error(`no restore operation ${name}`);
+      if (!Object.hasOwn(to.ops, name)) throw new Error(`no restore operation ${name}`);
       return to.ops[name];
     }
     return this.R!.get(o as object, name);
@@ -252,7 +252,7 @@ class Reader {
       return undefined;
     }
     if (self === to.ops) {
-      const f = Object.prototype.hasOwnProperty.call(to.ops, name) ? to.ops[name] : undefined;
+      const f = Object.hasOwn(to.ops, name) ? to.ops[name] : undefined;
       if (typeof f !== 'function') throw new Error(`no restore operation ${name}`);
       return (f as (...a: unknown[]) => unknown).apply(undefined, args);
     }

@@ -57,6 +57,11 @@ export class StreamingRestore<E extends Engine = Engine> {
     if (chunk === '') return; // (a stream streamed while captured ends in an empty chunk carrying its hash)
     if (this.done) throw new SnapshotError('damaged snapshot: text after its last line');
     this.parts.push(chunk);
+    this.read(chunk);
+  }
+
+  /** Read the lines `chunk` completes; the text received (`parts`) is kept apart, exactly as sent. */
+  private read(chunk: string): void {
     const text = this.rest + chunk;
     const cut = text.lastIndexOf('\n') + 1;
     this.rest = text.slice(cut);
@@ -98,7 +103,7 @@ export class StreamingRestore<E extends Engine = Engine> {
 
   /** The restored engine and the state a delta continues from, once the last line was read. */
   finish(): { engine: E; state: DeltaState; text: string } {
-    if (this.rest) this.feed('\n');
+    if (this.rest) this.read('\n'); // the last line, read without changing the text received
     if (!this.done || !this.engine) throw new SnapshotError('damaged snapshot: it is cut short (its last line is missing)');
     const text = this.parts.join('');
     return { engine: this.engine, state: stateAfterRestore(this.table, text), text };

@@ -462,7 +462,7 @@ export class TypedRestore {
     if (seen?.has(env)) return;
     const parent = code.parent;
     if (parent === null || code.source !== unit[0]?.source) this.fail(where, `${code.kind} code is no function`);
-    let creates;
+    let creates: Map<Code, EnvShape[]>;
     try {
       creates = this.verifier.creates(parent);
     } catch (e) {
