@@ -41,7 +41,7 @@ export interface CanvasSnapshot {
  */
 let gc: (() => void) | null | undefined;
 function collectGarbage(): void {
-  gc ??= hostGc();
+  if (gc === undefined) gc = hostGc(); // (null: asked once, none to be had)
   gc?.();
 }
 

@@ -16,7 +16,7 @@
 // of 111 for MobileNet) to the sum of those layers' times in the given device model, e.g. the
 // ODROID-XU4 profile; a run slower here than there is not padded and is counted in `overrunMs`.
 import WebSocket from 'ws';
-import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, ort, planBreakdown, subModel, type ExecutionPlan, type PlanBreakdown, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
+import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, NO_EXTERNAL_DATA, ort, planBreakdown, subModel, type ExecutionPlan, type PlanBreakdown, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
 import { IONN_PATH, IONN_VERSION, decodeFrame, encodeFrame, packTensors, tensorData, type IonnServerMessage, type WireTensor } from './ionn-wire';
 
 export interface IonnOptions {
@@ -118,7 +118,7 @@ export class IonnModel {
     // each piece's sub-model, encoded once: its session here and its upload to the server
     const parts = chain.layers.map((l) => encodeModel(subModel(chain, l.index, l.index + 1)));
     const sessions: ort.InferenceSession[] = [];
-    for (const part of parts) sessions.push(await ort.InferenceSession.create(part, { executionProviders: ['cpu'], intraOpNumThreads: threads }));
+    for (const part of parts) sessions.push(await ort.InferenceSession.create(part, { executionProviders: ['cpu'], intraOpNumThreads: threads, extra: NO_EXTERNAL_DATA }));
     return new IonnModel(chain, sessions, bytes, parts);
   }
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import type { AddressInfo } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import { Worker, isMainThread } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { createHash, type Hash } from 'node:crypto';
 import { PROTOCOL_VERSION, parseClientMessage, sha256, type ErrorCode, type Limits, type RunBounds, type ServerMessage, type UnitRef } from './protocol';
@@ -383,6 +383,8 @@ class Session {
  */
 function exposeGcToWorkers(): void {
   if (typeof (globalThis as { gc?: unknown }).gc === 'function' || vm.runInNewContext('typeof gc') === 'function') return;
+  // (a server made in a worker thread: other isolates run, so no flag; its sessions collect nothing)
+  if (!isMainThread) return;
   v8.setFlagsFromString('--expose-gc');
 }
 
