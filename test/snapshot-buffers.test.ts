@@ -85,6 +85,8 @@ const FORGED = [
   { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", 2)', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length' },
   { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", "16")', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length' },
   { setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });', real: '$.arrayBuffer("AAAAAA==", 16)', forged: '$.arrayBuffer("AAAAAA==", 2)', message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length is not an integer at least its length' },
+  { setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });', real: '$.arrayBuffer("AAAAAA==", 16)', forged: '$.arrayBuffer("AAAAAA==", 9007199254740991)', message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length 9007199254740991 cannot be allocated' },
+  { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", 9007199254740991)', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length 9007199254740991 cannot be allocated' },
 ];
 for (const row of FORGED) {
   t.test(`a forged maximum is refused, naming it: ${row.forged}`, async (t) => {

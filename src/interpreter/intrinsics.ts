@@ -70,8 +70,8 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
   const AsyncGenFn = makeCtor('AsyncGeneratorFunction', 'async function*', vm.asyncGeneratorFunctionPrototype);
   Object.setPrototypeOf(AsyncGenFn, FunctionCtor);
 
-  // Error constructors: V8 builds the error, the engine gives it a guest stack (V8 captures none:
-  // the realm has no Error.stackTraceLimit, so no host frame ever shows).
+  // Error constructors: V8 builds the error, the engine gives it a guest stack (V8 captures none: the
+  // realm's Error.stackTraceLimit is undefined and fixed, realm.ts, so no host frame ever shows).
   let ErrorWrapper: Function | null = null;
   for (const name of ['Error', 'TypeError', 'RangeError', 'ReferenceError', 'SyntaxError', 'EvalError', 'URIError', 'AggregateError'] as const) {
     const Orig = g[name] as Function;
@@ -201,7 +201,9 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
  * guests V8's %Promise%: reactions out of the engine's sight, and rejections the engine does not track
  * reach Node's reporter, which calls the reason's inspect hook with host functions (an escape to the
  * host's `process`: test/safety-redteam.test.ts). Each returns an engine promise instead, settled when
- * V8's settles (tracked host work: the event loop waits for it); V8's never reaches guest code.
+ * V8's settles (tracked host work: the event loop waits for it); V8's never reaches guest code. So a
+ * waitAsync with no timeout that is never notified holds the loop, as it would a browser tab (on the edge:
+ * until the wall-time budget); untracked, a notify from the same agent would settle it after the loop ended.
  */
 function installV8PromiseReturns(engine: Engine): void {
   const realm = engine.realm;

@@ -19,8 +19,12 @@
  * iteration and FinalizationRegistry records. 3: the compiler fuses `Int n; Add…` into `AddInt n…` and
  * `GetReg2 o k; GetElem` into `GetRegElem o k` (and more, compiler.ts's peepholes); member references check
  * their base before the key (`RefKey`); direct eval's operand carries flags; `eval(...args)` is a direct eval.
+ * 4: a strict store to a global no scope declares resolves first (`ResolveGlobalRef`), as strict destructuring
+ * targets do; a `for await` exit awaits `return()`'s result (`AsyncIterClose t`, `AsyncIterCloseResult`); a
+ * module's body starts after its hoisted functions, made at link time; a growable SharedArrayBuffer carries its
+ * maximum.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 export const MAGIC = '// snapvm snapshot';
 /** The last line: a snapshot cut short (a truncated upload, a full disk) lacks it. */

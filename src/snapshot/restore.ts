@@ -93,6 +93,17 @@ export class Restorer {
     throw new SnapshotError(`damaged snapshot: ${what}`);
   }
 
+  /** A buffer made by `make`; a maximum length this V8 cannot reserve (a forged one) is a damaged snapshot, not V8's bare RangeError. */
+  private allocate<T>(what: string, max: unknown, make: () => T): T {
+    try {
+      return make();
+    } catch (e) {
+      // (the guest realm's constructor throws that realm's RangeError)
+      if ((e as Error)?.name === 'RangeError') this.bad(`${what} whose maximum length ${String(max)} cannot be allocated`);
+      throw e;
+    }
+  }
+
   private num(v: unknown, what: string): number {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < -1) this.bad(`${what} is not an index`);
     return v;
@@ -501,7 +512,7 @@ export class Restorer {
       const bytes = Buffer.from(String(b64), 'base64');
       // a resizable buffer is made at its maximum length; `resize` at the end gives it its own
       if (max !== undefined && !(Number.isSafeInteger(max) && (max as number) >= bytes.length)) this.bad('a resizable ArrayBuffer whose maximum length is not an integer at least its length');
-      const buf = max === undefined ? new AB(bytes.length) : new AB(max, { maxByteLength: max });
+      const buf = this.allocate('a resizable ArrayBuffer', max, () => (max === undefined ? new AB(bytes.length) : new AB(max, { maxByteLength: max })));
       new Uint8Array(buf).set(bytes);
       return buf;
     });
@@ -510,7 +521,7 @@ export class Restorer {
       const bytes = Buffer.from(String(b64), 'base64');
       // a growable one comes with its maximum length
       if (max !== undefined && !(Number.isSafeInteger(max) && (max as number) >= bytes.length)) this.bad('a growable SharedArrayBuffer whose maximum length is not an integer at least its length');
-      const buf = max === undefined ? new SAB(bytes.length) : new SAB(bytes.length, { maxByteLength: max });
+      const buf = this.allocate('a growable SharedArrayBuffer', max, () => (max === undefined ? new SAB(bytes.length) : new SAB(bytes.length, { maxByteLength: max })));
       new Uint8Array(buf).set(bytes);
       return buf;
     });
