@@ -1626,8 +1626,9 @@ export class VM {
             frame.sp = sp;
             frame.pc = pc + 1;
             const nf = this.prepareCall(rec, undefined, args, fn, true)!;
-            frame = this.push(frame, nf);
-            continue enter;
+            this.push(frame, nf);
+            // a constructor's entry: `run` takes its safe point, as for a call
+            return REENTER;
           }
           frame.sp = sp;
           frame.pc = pc;
@@ -1637,8 +1638,9 @@ export class VM {
             pc = frame.pc;
             break;
           }
-          frame = this.push(frame, nf);
-          continue enter;
+          // (a class constructor too; a constructor is never a generator or async, and prepareCall compiled it)
+          this.push(frame, nf);
+          return REENTER;
         }
         case ExtOp.ApplyArguments:
           // the list itself when the call is the realm's apply (it spreads it); otherwise the object
