@@ -234,6 +234,8 @@ export interface VMHost {
   importMeta(module: unknown): object;
   dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object;
   asyncGeneratorYield?(frame: Frame, value: unknown): { value: unknown; kind: number } | null;
+  /** Host code (not the engine) called a guest function while no guest code ran, and it returned or threw. */
+  hostEntryDone(): void;
 }
 
 const enum Resume {
@@ -498,6 +500,19 @@ export class VM {
   }
 
   callFromHost(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown): unknown {
+    // No guest frame below: the host's own call (V8 calling a guest thenable's `then` for the host's
+    // `await`, an embedder calling a function it was given), whose jobs only the engine's drain runs.
+    if (this.depth === 0) {
+      try {
+        return this.enterGuest(rec, thisArg, args, newTarget);
+      } finally {
+        this.host.hostEntryDone();
+      }
+    }
+    return this.enterGuest(rec, thisArg, args, newTarget);
+  }
+
+  private enterGuest(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown): unknown {
     const frame = this.prepareCall(rec, thisArg, args, newTarget, newTarget !== undefined);
     if (frame === null) return this.lastResult;
     frame.boundary = true;
