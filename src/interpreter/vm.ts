@@ -234,8 +234,10 @@ export interface VMHost {
   importMeta(module: unknown): object;
   dynamicImport(module: unknown, specifier: unknown, options: unknown, scriptFile: string): object;
   asyncGeneratorYield?(frame: Frame, value: unknown): { value: unknown; kind: number } | null;
-  /** Host code (not the engine) called a guest function while no guest code ran, and it returned or threw. */
-  hostEntryDone(): void;
+  /** How many jobs the engine's queue holds. */
+  pendingJobs(): number;
+  /** Host code called a guest function while no guest code ran, and the function queued jobs. */
+  hostCallQueuedJobs(): void;
 }
 
 const enum Resume {
@@ -500,13 +502,15 @@ export class VM {
   }
 
   callFromHost(rec: Closure, thisArg: unknown, args: unknown[], newTarget: unknown): unknown {
-    // No guest frame below: the host's own call (V8 calling a guest thenable's `then` for the host's
-    // `await`, an embedder calling a function it was given), whose jobs only the engine's drain runs.
+    // No guest frame below: a host call (V8 calling a guest thenable's `then` for the host's `await`, an
+    // embedder calling a function it was given), whose jobs only the engine's drain runs. (Only jobs it
+    // queued: the engine's own calls at depth 0, at install or restore, must not drain a queue.)
     if (this.depth === 0) {
+      const before = this.host.pendingJobs();
       try {
         return this.enterGuest(rec, thisArg, args, newTarget);
       } finally {
-        this.host.hostEntryDone();
+        if (this.host.pendingJobs() > before) this.host.hostCallQueuedJobs();
       }
     }
     return this.enterGuest(rec, thisArg, args, newTarget);
