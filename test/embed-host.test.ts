@@ -146,3 +146,19 @@ t.same(
   [...thenables.flatMap((c) => [`engine ${c.expected}`, `restored ${c.expected}`]), 'exit 0'],
   'host awaits of guest thenables',
 );
+
+// …but the engine's own calls of guest functions (its self-hosted built-ins at construction, a restore) drain
+// nothing: jobs a script queued wait for runJobs (a drain they queued once ran an abandoned engine's jobs)
+const untouched = `const { Engine } = require(process.argv[1] + '/dist/src/index.js');
+(async () => {
+  const e = new Engine({ onConsole: (l, a) => console.log('guest', e.format(a)) });
+  e.evaluateScript('Promise.resolve().then(() => console.log("job"))');
+  const r = Engine.restore(e.snapshot().code, { onConsole: (l, a) => console.log('restored', r.format(a)) });
+  await new Promise((res) => setTimeout(res, 5));
+  console.log('host');
+  e.runJobs();
+  r.runJobs();
+})();`;
+const r4 = spawnSync(process.execPath, ['-e', untouched, root], { encoding: 'utf8', timeout: 20_000 });
+t.equal(r4.stderr, '', 'nothing on stderr');
+t.same(r4.stdout.trim().split('\n'), ['host', 'guest job', 'restored job'], "the engine's own depth-0 calls drain no jobs");
