@@ -101,3 +101,64 @@ process.on('exit', (code) => console.log('exit', code));`;
 const r2 = spawnSync(process.execPath, ['-e', later, root], { encoding: 'utf8', timeout: 20_000 });
 t.equal(r2.stderr, '', 'nothing on stderr');
 t.same(r2.stdout.trim().split('\n'), ['awaited timer', 'awaited 5', 'reported Error: boom', 'exit 0'], 'a timer-settled guest promise, and an uncaught guest error in the host drain');
+
+// A guest thenable the host awaits: V8 calls its `then` (a guest function) from a host microtask. It runs on
+// the VM (the safe-point hook sees its loop, so a step budget stops it), its resolving functions are the
+// guest realm's (no way to the host's Function), and the jobs it queues are drained for the host's await
+// (they never were: the await hung and Node exited). Each case also runs in an engine restored from a
+// snapshot taken after `setup`, and each ends with what the engine's next runJobs reports.
+const thenables: { setup: string; code: string; expected: string }[] = [
+  { setup: 'var T = { then(r) { r("sync"); } };', code: 'T', expected: 'ok sync' },
+  { setup: 'var T = { then(r) { queueMicrotask(() => r("queued")); } };', code: 'T', expected: 'ok queued' },
+  { setup: 'var T = { then(r) { Promise.resolve("chained").then(r); } };', code: 'T', expected: 'ok chained' },
+  { setup: 'var P = Promise.resolve(1); P.then = function (r) { Promise.resolve(this === P).then((s) => r("replaced " + s)); };', code: 'P', expected: 'ok replaced true' },
+  { setup: 'var T = { then(r, j) { queueMicrotask(() => j(new RangeError("late"))); } };', code: 'T', expected: 'rejected RangeError: late' },
+  { setup: 'var T = { then() { throw new TypeError("thrown"); } };', code: 'T', expected: 'rejected TypeError: thrown' },
+  { setup: 'var T = { then(r) { var k = 0; for (;;) k++; } };', code: 'T', expected: 'rejected Error: budget' },
+  { setup: 'var T = { then(r) { try { r(typeof r.constructor("return process")()); } catch (e) { r(e.name); } } };', code: 'T', expected: 'ok ReferenceError' },
+  { setup: 'var T = { then(r) { queueMicrotask(() => { throw new Error("job"); }); r(1); } };', code: 'T', expected: 'ok 1 reported Error: job' },
+];
+const awaitThenables = `const { Engine } = require(process.argv[1] + '/dist/src/index.js');
+const cases = JSON.parse(process.argv[2]);
+async function awaitOne(e, tag, code) {
+  let steps = 0;
+  e.setSafepointHook(() => { if (++steps > 10000) throw new Error('budget'); });
+  let line;
+  try { line = 'ok ' + String(await e.evaluateScript(code)); } catch (err) { line = 'rejected ' + String(err); }
+  e.setSafepointHook(null);
+  try { e.runJobs(); } catch (err) { line += ' reported ' + err.message; }
+  console.log(tag, line);
+}
+(async () => {
+  for (const { setup, code } of cases) {
+    const e = new Engine({ warmUp: false });
+    e.evaluateScript(setup);
+    const snap = e.snapshot().code;
+    await awaitOne(e, 'engine', code);
+    await awaitOne(Engine.restore(snap, { warmUp: false }), 'restored', code);
+  }
+})();
+process.on('exit', (code) => console.log('exit', code));`;
+const r3 = spawnSync(process.execPath, ['-e', awaitThenables, root, JSON.stringify(thenables)], { encoding: 'utf8', timeout: 20_000 });
+t.equal(r3.stderr, '', 'nothing on stderr');
+t.same(
+  r3.stdout.trim().split('\n'),
+  [...thenables.flatMap((c) => [`engine ${c.expected}`, `restored ${c.expected}`]), 'exit 0'],
+  'host awaits of guest thenables',
+);
+
+// …but the engine's own calls of guest functions (its self-hosted built-ins at construction, a restore) drain
+// nothing: jobs a script queued wait for runJobs (a drain they queued once ran an abandoned engine's jobs)
+const untouched = `const { Engine } = require(process.argv[1] + '/dist/src/index.js');
+(async () => {
+  const e = new Engine({ onConsole: (l, a) => console.log('guest', e.format(a)) });
+  e.evaluateScript('Promise.resolve().then(() => console.log("job"))');
+  const r = Engine.restore(e.snapshot().code, { onConsole: (l, a) => console.log('restored', r.format(a)) });
+  await new Promise((res) => setTimeout(res, 5));
+  console.log('host');
+  e.runJobs();
+  r.runJobs();
+})();`;
+const r4 = spawnSync(process.execPath, ['-e', untouched, root], { encoding: 'utf8', timeout: 20_000 });
+t.equal(r4.stderr, '', 'nothing on stderr');
+t.same(r4.stdout.trim().split('\n'), ['host', 'guest job', 'restored job'], "the engine's own depth-0 calls drain no jobs");

@@ -153,6 +153,8 @@ export class Engine {
       directEval: (_vm, frame, source, strict) => this.directEval(frame, source, strict),
       importMeta: (module) => this.modules.importMeta(module),
       dynamicImport: (module, specifier, options, file) => this.modules.dynamicImport(module, specifier, options, file),
+      pendingJobs: () => this.queue.size,
+      hostCallQueuedJobs: () => this.drainForHost(),
     };
     installIntrinsics(this, vm, options);
     if (!warmedUp && options.warmUp === true) {
@@ -175,6 +177,10 @@ export class Engine {
    * engine's queue, which only the engine drains: without a drain the host's continuation never ran, and
    * with nothing else pending Node exited early. So the queue is drained in a host microtask, as
    * runJobs would (an uncaught error waits for the next turn's report); timers still need runEventLoop.
+   * The same after a host call of a guest function, while the engine is idle, that queued jobs
+   * (VM.callFromHost): a guest thenable's own `then`, which V8 calls for the host's `await`, runs on the VM
+   * (its safe points and the hook's budget), and the jobs it queues (queueMicrotask, a guest promise's
+   * then) settle the await.
    */
   private drainForHost(): void {
     if (this.hostDrainQueued || !this.idle()) return;
