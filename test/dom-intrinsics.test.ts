@@ -135,3 +135,51 @@ t.test('nothing a page reaches is a V8 original the engine replaced, nor a host 
   const again = reach(restored);
   t.same(again, [], again.slice(0, 40).join('\n') || 'restored page');
 });
+
+const internal = (o: string, name: string) => `${o}[Object.getOwnPropertySymbols(${o}).find((s) => s.description === '${name}')]`;
+
+/** Guest-visible: `code` defines probe(), whose answer is `expected` in the page and again after snapshot → restore. */
+const cases: { name: string; code: string; expected: string }[] = [
+  {
+    name: "DOMException's chain ends in the guest's Error",
+    code: 'function probe() { const D = Object.getPrototypeOf(DOMException); return [Object.getPrototypeOf(D) === Error, Object.getPrototypeOf(D.prototype) === Error.prototype, new DOMException("m") instanceof Error].join(); }',
+    expected: 'true,true,true',
+  },
+  {
+    name: 'a DOMException thrown by happy-dom',
+    code: 'function probe() { let kept; try { document.body.appendChild(document); } catch (e) { kept = e; } return [kept instanceof DOMException, kept instanceof Error, Object.getPrototypeOf(Object.getPrototypeOf(kept.constructor)) === Error].join(); }',
+    expected: 'true,true,true',
+  },
+  {
+    name: "a TypeError thrown by happy-dom is the guest's",
+    code: 'var kept; try { document.body.dispatchEvent({}); } catch (e) { kept = e; } function probe() { return [kept.constructor === TypeError, Object.getPrototypeOf(kept) === TypeError.prototype, kept.constructor.constructor === Function].join(); }',
+    expected: 'true,true,true',
+  },
+  {
+    name: "the window's listener map: a Map whose class extends the guest's Map",
+    code: `window.onresize = () => {}; function probe() { const m = ${internal('window', 'propertyEventListeners')}; return [m instanceof Map, Object.getPrototypeOf(Object.getPrototypeOf(m).constructor) === Map, Object.getPrototypeOf(Object.getPrototypeOf(m)) === Map.prototype, m.size > 0].join(); }`,
+    expected: 'true,true,true,true',
+  },
+  {
+    name: "a Blob's bytes: the Buffer class sits under the guest's Uint8Array",
+    code: `function probe() { const b = new Blob(['x']); const buf = ${internal('b', 'buffer')}; return [buf instanceof Uint8Array, Object.getPrototypeOf(buf.constructor) === Uint8Array, buf.length].join(); }`,
+    expected: 'true,true,1',
+  },
+  {
+    name: "happy-dom's own Maps and Sets are the guest's",
+    code: `function probe() { document.querySelector('p'); const m = ${internal('window', 'querySelectorCache')}; return [m instanceof Map, Object.getPrototypeOf(m) === Map.prototype, m.constructor === Map].join(); }`,
+    expected: 'true,true,true',
+  },
+];
+
+for (const [i, c] of cases.entries()) {
+  t.test(c.name, async (t) => {
+    const file = path.join(dir, `case${i}.html`);
+    fs.writeFileSync(file, `<!doctype html><html><body><p>p</p><script>${c.code}</script></body></html>`);
+    const page = new Page(file, quiet);
+    page.load();
+    t.equal(page.engine.evaluateScript('probe()', 'probe.js'), c.expected, 'in the page');
+    const restored = Page.restore(page.snapshot().code, quiet);
+    t.equal(restored.engine.evaluateScript('probe()', 'probe.js'), c.expected, 'after snapshot → restore');
+  });
+}
