@@ -73,7 +73,17 @@ export interface PageTimings {
   restore?: { total: number; page: number; document: number };
 }
 
-const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype'];
+/**
+ * Built-ins the engine replaced on the guest global whose V8 originals the bundle must not see: the bundle
+ * runs in the realm's context, where a free `Map` or `Error` is V8's own, and happy-dom's classes extend them
+ * (`class DOMException extends Error`, a listener map `extends Map`, the buffer package's Buffer under
+ * Uint8Array), which would hand the originals to guest code as those constructors' [[Prototype]]
+ * (test/dom-intrinsics.test.ts). Not here, with why: `Function` (one `new Function('return true')` feature
+ * test), `eval` (none), `Proxy` (a proxy shows neither constructor nor prototype; happy-dom's live collections
+ * stay V8 proxies, which page snapshots name as DOM objects).
+ */
+const REALM_BUILTINS = ['Map', 'Set', 'FinalizationRegistry', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'];
+const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype', ...REALM_BUILTINS];
 
 /**
  * The happy-dom bundle compiled once per process (a V8 script is independent of the context it later
@@ -204,7 +214,11 @@ export class Page {
     const processObject = realm.realmEval(`({ platform: 'linux', arch: 'x64', env: {}, versions: {} })`);
     const factory = compiledBundle().script.runInContext(realm.context) as Function;
     const g = hostGlobal;
-    const exports = factory(services, g, g.setTimeout, g.clearTimeout, g.setInterval, g.clearInterval, g.setImmediate, g.clearImmediate, g.queueMicrotask, g.Promise, performanceObject, processObject, g.console, realm.intrinsics.AsyncIteratorPrototype) as {
+    const builtins = REALM_BUILTINS.map((name) => {
+      if (typeof g[name] !== 'function') throw new Error(`snapvm: the guest realm has no ${name} for the happy-dom bundle`);
+      return g[name];
+    });
+    const exports = factory(services, g, g.setTimeout, g.clearTimeout, g.setInterval, g.clearInterval, g.setImmediate, g.clearImmediate, g.queueMicrotask, g.Promise, performanceObject, processObject, g.console, realm.intrinsics.AsyncIteratorPrototype, ...builtins) as {
       createPage(options: object): Controller;
     };
     this.timings.bundle = performance.now() - started;

@@ -92,6 +92,7 @@ export function installFastIteration(realm: Realm, plain: (v: unknown) => Plain)
     var SetCtor = h.Set, setAdd = h.setAdd, SetPrototype = h.Set.prototype;
     out.Set = function Set(iterable) {
       if (new.target === undefined) return ReflectApply(SetCtor, undefined, arguments);
+      if (iterable === undefined) return new.target === out.Set ? new SetCtor() : ReflectConstruct(SetCtor, [], new.target);
       if (new.target === out.Set && iterable !== undefined && iterable !== null && plain(iterable) === 1 && own(SetPrototype, 'add') === setAdd) {
         var s = ReflectConstruct(SetCtor, [], out.Set);
         for (var n = 0; n < iterable.length; n++) ReflectApply(setAdd, s, [iterable[n]]);
@@ -102,6 +103,8 @@ export function installFastIteration(realm: Realm, plain: (v: unknown) => Plain)
     var MapCtor = h.Map, mapSet = h.mapSet, MapPrototype = h.Map.prototype;
     out.Map = function Map(iterable) {
       if (new.target === undefined) return ReflectApply(MapCtor, undefined, arguments);
+      // (no entries: V8's own construct, without an arguments object; the prototype is shared, so new MapCtor() is right for new.target out.Map)
+      if (iterable === undefined) return new.target === out.Map ? new MapCtor() : ReflectConstruct(MapCtor, [], new.target);
       if (new.target === out.Map && iterable !== undefined && iterable !== null && plain(iterable) === 1 && own(MapPrototype, 'set') === mapSet) {
         var m = ReflectConstruct(MapCtor, [], out.Map);
         for (var n = 0; n < iterable.length; n++) {
