@@ -115,7 +115,10 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
     wrap(ctor.prototype, shared ? 'grow' : 'resize', (original, self, args) => {
       const before = R.apply(byteLength, self, []) as number; // (RequireInternalSlot first, as the spec orders it)
       const n = toIndex(args[0]);
-      return counted(`${name}.prototype.${shared ? 'grow' : 'resize'}`, n - before, shared, () => R.apply(original, self, [n]));
+      const r = counted(`${name}.prototype.${shared ? 'grow' : 'resize'}`, n - before, shared, () => R.apply(original, self, [n]));
+      // a shrunk buffer's pages are given back (V8 decommits them): a restore makes a resizable buffer at its maximum length and shrinks it last
+      if (n < before) budget.refund(before - n, shared);
+      return r;
     });
     if (!shared)
       for (const m of ['transfer', 'transferToFixedLength'])

@@ -262,6 +262,7 @@ function pageOptions(page: () => Page | null | undefined): import('../dom/index'
   return {
     files: false,
     services,
+    ...(memory ? { memoryBudget: memory } : {}),
     onConsole: (level, values) => {
       const p = page();
       if (p) post({ type: 'console', id: currentId, level, text: p.engine.format(values) });
