@@ -53,6 +53,12 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
       new Uint8Array(x.buffer, 1).join(), new DataView(new ArrayBuffer(4)).byteLength, new ArrayBuffer(8).slice(4).byteLength)`,
     expected: ['true true 2,4,6 true 5,6 2,3 4 4'],
   },
+  {
+    name: "the refusal and a trap's own errors are the guest's (not the host's)",
+    code: 'var r1, r2; try { new Float64Array(1 << 20); } catch (e) { r1 = e; } var p = Proxy.revocable([], {}); p.revoke(); try { new Uint8Array(p.proxy); } catch (e) { r2 = e; }',
+    check: 'console.log(Object.getPrototypeOf(r1) === RangeError.prototype, Object.getPrototypeOf(r2) === TypeError.prototype)',
+    expected: ['true true'],
+  },
   { name: 'called without new', code: 'var r; try { Uint8Array(4); } catch (e) { r = e; }', check: 'console.log(r instanceof TypeError)', expected: ['true'] },
   { name: "a length the built-in refuses is the built-in's error", code: 'var r; try { new Uint8Array(-1); } catch (e) { r = e; }', check: 'console.log(r instanceof RangeError, /budget/.test(r.message))', expected: ['true false'] },
 ];

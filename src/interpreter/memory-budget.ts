@@ -91,7 +91,8 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
   const guard = (name: string, construct: (target: Function, args: unknown[], newTarget: Function) => object) => {
     const target = g[name] as Function | undefined;
     if (typeof target !== 'function') return;
-    const proxy = new Proxy(target, { construct: (t, args, nt) => construct(t, args, nt) });
+    // (V8 calls the trap, not the VM: a host error it might throw becomes a guest one here)
+    const proxy = new Proxy(target, { construct: (t, args, nt) => ops.guard(() => construct(t, args, nt)) });
     Object.defineProperty(g, name, { ...Object.getOwnPropertyDescriptor(g, name), value: proxy });
     Object.defineProperty(target.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(target.prototype, 'constructor'), value: proxy });
   };
@@ -176,12 +177,13 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
       return R.apply(types.isSharedArrayBuffer(b) ? sabLength : abLength, b, []) as number;
     };
     const proxy = new Proxy(Memory, {
-      construct: (t, args, nt) => {
-        const made = R.construct(t, args, nt) as object;
-        const bytes = bytesOf(made);
-        if (!budget.charge(bytes)) refuse('WebAssembly.Memory', bytes);
-        return made;
-      },
+      construct: (t, args, nt) =>
+        ops.guard(() => {
+          const made = R.construct(t, args, nt) as object;
+          const bytes = bytesOf(made);
+          if (!budget.charge(bytes)) refuse('WebAssembly.Memory', bytes);
+          return made;
+        }),
     });
     Object.defineProperty(g.WebAssembly, 'Memory', { ...Object.getOwnPropertyDescriptor(g.WebAssembly, 'Memory'), value: proxy });
     Object.defineProperty(Memory.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(Memory.prototype, 'constructor'), value: proxy });
