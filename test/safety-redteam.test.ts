@@ -337,3 +337,28 @@ t.test('edge resources: buffers allocated and dropped, many times the memory bud
   t.match(reply, { type: 'state', id: 1 });
   s.close();
 });
+
+// a program that moves itself to the edge and allocates there: 3 × 32 MB against the server's 64 MB
+// (a page run without --edge has no \`snapvm\` hints)
+const movedAllocation = `var hints = typeof snapvm === 'undefined' ? { migrate() {}, where: 'client' } : snapvm;
+hints.migrate('edge');
+setTimeout(() => {
+  const keep = [];
+  try { for (let i = 0; i < 3; i++) keep.push(new Uint8Array(32 << 20).fill(1)); console.log('made ' + keep.length + ' on ' + hints.where); }
+  catch (e) { console.log(String(e) + ' on ' + hints.where); }
+  keep.length = 0;
+  hints.migrate('client');
+}, 0);`;
+for (const [kind, file, text] of [
+  ['a script', 'moved.js', movedAllocation],
+  ['a page', 'moved.html', `<!doctype html><body><script>${movedAllocation}</script></body>`],
+] as const) {
+  t.test(`edge resources: ${kind} moved to the edge allocates past its memory budget there, and not locally`, async (t) => {
+    const file_ = tmp.write(file, text);
+    const edge = await snapvm(['run', file_, '--edge', suite.server.url]);
+    t.equal(edge.code, 0, edge.stderr);
+    t.match(edge.stdout, /^RangeError: Uint8Array: 33554432 bytes would pass this program's memory budget of 64 MB for array buffers on edge$/m, edge.stdout + edge.stderr);
+    const local = await snapvm(['run', file_]);
+    t.match(local.stdout, /^made 3 on client$/m, local.stdout + local.stderr);
+  });
+}
