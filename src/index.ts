@@ -50,7 +50,7 @@ export class Engine extends InterpreterEngine {
 }
 
 export { GuestError } from './interpreter/api';
-export { prepareUnit, unitCache } from './interpreter/index';
+export { prepareUnit, unitCache, MemoryBudget } from './interpreter/index';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
 export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats, type CaptureOptions } from './snapshot';
 export { captureDelta, applyDelta, stateAfterRestore, isDelta, DeltaRefused, StreamingRestore, chunkLines, captureStreamed, type StreamedCapture, type DeltaState, type DeltaCapture } from './snapshot';

@@ -659,7 +659,7 @@ dispatched again); print, snapshot, wait and stop see the page once everything b
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--max-sessions <n>', 'client sessions at once', '8')
     .option('--offload-ms <ms>', 'wall-time budget of one offload', '60000')
-    .option('--memory-mb <mb>', 'heap budget of each session worker', '512')
+    .option('--memory-mb <mb>', 'memory budget of each session worker: its V8 heap, and as much again for array buffers', '512')
     .option('--steps <n>', 'instruction budget of one offload, in steps (loop iterations and function calls)', '4000000000')
     .option('--hello-idle-ms <ms>', 'give back the worker a client\'s hello took when no offload came this long after it (0: never)', '60000')
     .option('--quiet', 'no log line per session event')

@@ -12,7 +12,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { GuestError } from '../interpreter/index';
 // the package's engine (snapshot, safe-point hook): what the offload room drives a page's engine with
 import { Engine } from '../index';
-import type { ConsoleLevel, HostService } from '../interpreter/index';
+import type { ConsoleLevel, HostService, MemoryBudget } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
 import { typedArrayBytes } from '../typed-arrays';
@@ -53,6 +53,8 @@ export interface PageOptions {
   url?: string;
   /** Host services installed before the page's scripts run (src/ml's `ort` and WebNN; `navigator.ml` goes onto the window's navigator). */
   services?: HostService[];
+  /** A bound on the bytes the page's scripts allocate outside the V8 heap (EngineOptions.memoryBudget): an edge server's. */
+  memoryBudget?: MemoryBudget;
   /**
    * False on an edge server (a stranger's page): the page reads no file at all — fetch and script loads
    * of the app's files fail, modules have no root — and a restore does not look for the page's file.
@@ -194,7 +196,7 @@ export class Page {
     this.afterTurn = options.afterTurn;
     // module scripts and their imports (static and import()) come from the app's folder only
     // (none on an edge server: import() of any module file fails there)
-    const engine = new Engine({ onConsole: options.onConsole, services: options.services, moduleRoot: this.files ? this.root : null, moduleLinkRoots: this.linkRoots });
+    const engine = new Engine({ onConsole: options.onConsole, services: options.services, ...(options.memoryBudget ? { memoryBudget: options.memoryBudget } : {}), moduleRoot: this.files ? this.root : null, moduleLinkRoots: this.linkRoots });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;

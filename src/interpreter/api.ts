@@ -1,6 +1,8 @@
 // The embedding API's types. The Engine class (engine.ts) implements them; the CLI, the conformance
 // runner, and the later snapshot / page / offload rooms use only these and index.ts.
 
+import type { MemoryBudget } from './memory-budget';
+
 export type ConsoleLevel = 'log' | 'info' | 'debug' | 'warn' | 'error';
 
 /** Host memory freed only after a collection and a task of the host's event loop (Engine.reclaim). */
@@ -48,6 +50,12 @@ export interface EngineOptions {
   moduleLinkRoots?: readonly string[];
   /** Host services to install into the guest realm before any guest code runs (e.g. src/ml's `ort`). */
   services?: HostService[];
+  /**
+   * A bound on the bytes the guest allocates outside the V8 heap (array buffers, typed arrays,
+   * WebAssembly memories): an allocation past it is a guest RangeError (memory-budget.ts). An edge
+   * server's sessions have one; without it the guest's constructors are V8's own.
+   */
+  memoryBudget?: MemoryBudget;
 }
 
 /**

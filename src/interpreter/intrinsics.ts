@@ -5,6 +5,7 @@ import type { Engine } from './engine';
 import type { EngineOptions } from './api';
 import { VM, GeneratorState } from './vm';
 import { installModernBuiltins } from './builtins';
+import { installMemoryBudget } from './memory-budget';
 import { installWeakCollections } from './weak';
 import { installSelfHosted } from './selfhosted';
 import { CodeFlag, nativeSource } from './code';
@@ -194,6 +195,8 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     Object.defineProperty(g, 'snapvm', { value: Object.freeze(host), writable: true, enumerable: false, configurable: true });
   }
   if (options.test262Host) installTest262Host(engine, options);
+  // last: the engine's own built-ins above (ArrayBuffer.prototype.transfer) are wrapped too
+  if (options.memoryBudget) installMemoryBudget(engine, options.memoryBudget);
 }
 
 /**

@@ -70,7 +70,7 @@ class SessionWorker {
   /** `spare`: warmed up while the server is idle (warm.ts's full program), not while a client waits (a small one). */
   constructor(file: string, limits: Limits, onCalibration: (ms: number) => void, spare = false) {
     const memoryMb = limits.memoryMb;
-    this.thread = new Worker(file, { workerData: { steps: limits.steps, spare }, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
+    this.thread = new Worker(file, { workerData: { steps: limits.steps, memoryMb, spare }, resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 } });
     this.ready = new Promise((resolve) => {
       this.thread.on('message', (r: WorkerReply) => {
         if (r.type !== 'ready') return this.onReply(r);

@@ -4,7 +4,8 @@
 // is forwarded as it happens. The thread has its own V8 heap (the server sets resourceLimits) and is
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, chunkLines, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import { getHeapStatistics } from 'node:v8';
+import { DeltaRefused, Engine, GuestError, MemoryBudget, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, chunkLines, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
 import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
@@ -48,6 +49,22 @@ const port = parentPort!;
 const stepBudget: number = typeof workerData?.steps === 'number' && workerData.steps > 0 ? workerData.steps : Infinity;
 const BUDGET = 'the step budget';
 const post = (m: WorkerReply) => port.postMessage(m);
+
+/**
+ * The session's memory outside the V8 heap (array buffers, typed arrays, WebAssembly memories), which the
+ * worker's resourceLimits do not bound: as much again as its heap, counted by the engine as the guest
+ * allocates (interpreter/memory-budget.ts). When a count would pass it, a collection (the CLI gives every
+ * worker `gc`: cli/v8-flags.ts) and this isolate's own external memory say what is still live.
+ */
+const memoryMb: number | undefined = typeof workerData?.memoryMb === 'number' && workerData.memoryMb > 0 ? workerData.memoryMb : undefined;
+const externalAtStart = getHeapStatistics().external_memory;
+const memory = memoryMb === undefined ? undefined : new MemoryBudget(memoryMb * 1024 * 1024, () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Math.max(0, getHeapStatistics().external_memory - externalAtStart);
+});
+const memoryStop = (id: number) => post({ type: 'error', id, code: 'memory', message: `the program ran past its ${memory!.describe()} memory budget for array buffers (outside the V8 heap)` });
+/** An error reply: the memory budget's where the failure followed a refused allocation (a guest RangeError, caught or not). */
+const failed = (id: number, code: ErrorCode, message: string) => (memory?.takeRefused() ? memoryStop(id) : post({ type: 'error', id, code, message }));
 /** An engine bug while offload `id` ran, not the guest's doing: its message only (no host stack to the client). */
 const internalError = (id: number) => (err: unknown) => post({ type: 'error', id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
 
@@ -79,6 +96,7 @@ function serverOptions(): { options: EngineOptions; adopt: (e: Engine) => void }
       // a stranger's program reads no file of this server: import() of any module file fails
       moduleRoot: null,
       services,
+      ...(memory ? { memoryBudget: memory } : {}),
       // output while the snapshot itself runs (only a hand-made snapshot prints) is dropped
       onConsole: (level, values) => engine && post({ type: 'console', id: currentId, level, text: engine.format(values) }),
     },
@@ -165,7 +183,7 @@ function moreStream(m: Extract<WorkerRequest, { type: 'more' }>): void {
       s.failed = message(e);
     }
   }
-  if (!restored) return post({ type: 'error', id: m.id, code: 'bad-snapshot', message: s.failed ?? 'damaged snapshot' });
+  if (!restored) return failed(m.id, 'bad-snapshot', s.failed ?? 'damaged snapshot');
   // the engine formats its console output from now on (one made ahead through its own options' onConsole)
   const madeAhead = restored.engine === s.made?.engine;
   (madeAhead ? s.made!.adopt : s.adopt)(restored.engine);
@@ -201,7 +219,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined, 
       const { page, state } = restorePage(snapshot);
       kept = { engine: page.engine, state, whole: snapshot, page };
     } catch (e) {
-      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+      return failed(id, 'bad-snapshot', message(e));
     }
   } else {
     kept = null;
@@ -211,7 +229,7 @@ async function offload(id: number, snapshot: string, turns: number | undefined, 
       adopt(r.engine);
       kept = { ...r, whole: snapshot };
     } catch (e) {
-      return post({ type: 'error', id, code: 'bad-snapshot', message: message(e) });
+      return failed(id, 'bad-snapshot', message(e));
     }
   }
   stats.restoreMs = performance.now() - t;
@@ -244,6 +262,7 @@ function pageOptions(page: () => Page | null | undefined): import('../dom/index'
   return {
     files: false,
     services,
+    ...(memory ? { memoryBudget: memory } : {}),
     onConsole: (level, values) => {
       const p = page();
       if (p) post({ type: 'console', id: currentId, level, text: p.engine.format(values) });
@@ -320,6 +339,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
     }
     if (!(err instanceof GuestError)) throw err;
     kept = null;
+    if (memory?.takeRefused()) return memoryStop(id);
     stats.runMs = performance.now() - t;
     stats.turns = e.loop.turn - firstTurn;
     return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });
@@ -361,6 +381,7 @@ port.on('message', (m: WorkerRequest) => {
   if (m?.type === 'more') return moreStream(m);
   if (m?.type === 'prepare') return prepare(m);
   if (m?.type !== 'offload') return;
+  memory?.takeRefused(); // (a refusal an earlier offload's guest caught is not this one's)
   if (m.more) return startStream(m.id, m.snapshot, m.turns, m.until);
   ahead = null;
   offload(m.id, m.snapshot, m.turns, m.until).catch(internalError(m.id));

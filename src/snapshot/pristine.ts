@@ -2,7 +2,7 @@
 // changed. Either a fresh twin engine per option set (and service list), kept for the process, or — cheaper,
 // for an engine seen before its program ran (`recordBaseline`) — copies of that engine's own built-ins'
 // properties taken then (no second engine to build: a slow client's start-up is shorter by that much).
-import { Engine, type EngineOptions, type HostService } from '../interpreter/index';
+import { Engine, MemoryBudget, type EngineOptions, type HostService } from '../interpreter/index';
 
 // Twins outlive the engines they serve, and that is safe: a twin runs no guest code (it is made with no
 // program, no argv, and its console discarded), and nothing writes to it — capture reads its built-ins'
@@ -27,7 +27,8 @@ export function pristineEngine(options: EngineOptions): Engine {
     if (id === undefined) serviceIds.set(s, (id = nextServiceId++));
     return id;
   });
-  const key = JSON.stringify({ test262Host: !!options.test262Host, services });
+  // (a memory budget puts the allocating built-ins behind wrappers: a twin has them too, with no bound)
+  const key = JSON.stringify({ test262Host: !!options.test262Host, services, memoryBudget: !!options.memoryBudget });
   const unkeyed = list.find((s) => s.key === undefined);
   let table = twins;
   if (unkeyed) {
@@ -37,7 +38,8 @@ export function pristineEngine(options: EngineOptions): Engine {
   }
   let e = table.get(key);
   if (!e) {
-    e = new Engine({ test262Host: options.test262Host, services: options.services, argv: [], onConsole: () => {}, onPrint: () => {} });
+    const memoryBudget = options.memoryBudget ? new MemoryBudget(Infinity) : undefined;
+    e = new Engine({ test262Host: options.test262Host, services: options.services, ...(memoryBudget ? { memoryBudget } : {}), argv: [], onConsole: () => {}, onPrint: () => {} });
     table.set(key, e);
   }
   return e;

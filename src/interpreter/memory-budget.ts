@@ -1,0 +1,196 @@
+// A bound on the memory a guest allocates outside the V8 heap: the bytes of array buffers (ArrayBuffer,
+// SharedArrayBuffer, typed arrays, WebAssembly.Memory). A worker's resourceLimits bound only its heap, and
+// an edge server runs strangers' code (test/safety-redteam.test.ts). The guest's constructors are V8's, so
+// each one that allocates is put behind a proxy whose construct trap counts the bytes first, and each
+// method that allocates (resize, grow, transfer, the copying typed-array methods) is wrapped likewise;
+// the prototypes' `constructor` names the proxy, so species creation (slice, map, filter) comes through
+// it too. Only an engine made with a budget has them (EngineOptions.memoryBudget): others run V8's own.
+import { types } from 'node:util';
+import type { Engine } from './engine';
+import { Ops } from './builtins/common';
+
+const MB = 1024 * 1024;
+const WASM_PAGE = 65536;
+
+/**
+ * The bytes counted against a budget. The count is of allocations; freed buffers give theirs back when
+ * an allocation would not fit: `measure` (the embedder's: a collection, then what is live outside the
+ * heap) replaces the count, and the allocation is refused only if it still does not fit. A shared
+ * buffer's bytes stay counted (a collection's measure of the isolate does not see them).
+ */
+export class MemoryBudget {
+  private counted = 0;
+  private shared = 0;
+  /** Whether an allocation was refused since `takeRefused` last asked (the embedder then reports the stop as this budget's). */
+  private refused = false;
+
+  constructor(
+    readonly limitBytes: number,
+    private readonly measure?: () => number,
+  ) {}
+
+  /** Count `bytes` about to be allocated; false (nothing counted) where they do not fit. */
+  charge(bytes: number, shared = false): boolean {
+    if (bytes <= 0) return true;
+    if (this.counted + this.shared + bytes > this.limitBytes && this.measure) this.counted = this.measure();
+    if (this.counted + this.shared + bytes > this.limitBytes) {
+      this.refused = true;
+      return false;
+    }
+    if (shared) this.shared += bytes;
+    else this.counted += bytes;
+    return true;
+  }
+
+  /** Give back bytes charged for an allocation that then failed. */
+  refund(bytes: number, shared = false): void {
+    if (shared) this.shared = Math.max(0, this.shared - bytes);
+    else this.counted = Math.max(0, this.counted - bytes);
+  }
+
+  /** Whether an allocation was refused since the last call (and forget it). */
+  takeRefused(): boolean {
+    const r = this.refused;
+    this.refused = false;
+    return r;
+  }
+
+  /** The budget in words, for errors. */
+  describe(): string {
+    return `${Math.round(this.limitBytes / MB)} MB`;
+  }
+}
+
+const TYPED_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'];
+
+/** Put the realm's allocating constructors and methods behind `budget` (see the head of this file). */
+export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void {
+  const ops = new Ops(engine);
+  const { realm, vm } = engine;
+  const R = realm.R;
+  const g = realm.global as any;
+  const refuse = (what: string, bytes: number): never =>
+    vm.throwError('RangeError', `${what}: ${bytes} bytes would pass this program's memory budget of ${budget.describe()} for array buffers`);
+  /** Charge, run `allocate`, refund if it throws. */
+  const counted = <T>(what: string, requested: number, shared: boolean, allocate: () => T): T => {
+    // (a length the built-in refuses is its RangeError to throw)
+    const bytes = Number.isFinite(requested) && requested > 0 ? requested : 0;
+    if (!budget.charge(bytes, shared)) refuse(what, bytes);
+    try {
+      return allocate();
+    } catch (e) {
+      budget.refund(bytes, shared);
+      throw e;
+    }
+  };
+  /** https://tc39.es/ecma262/#sec-toindex, once: the built-in gets the number (converting it again runs nothing). */
+  const toIndex = (v: unknown): number => (v === undefined ? 0 : ops.toIntegerOrInfinity(v));
+  const getter = (o: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(o, key)!.get!;
+
+  /** `ctor` behind a proxy whose construct trap runs `construct` (the target, the arguments, new.target). */
+  const guard = (name: string, construct: (target: Function, args: unknown[], newTarget: Function) => object) => {
+    const target = g[name] as Function | undefined;
+    if (typeof target !== 'function') return;
+    // (V8 calls the trap, not the VM: a host error it might throw becomes a guest one here)
+    const proxy = new Proxy(target, { construct: (t, args, nt) => ops.guard(() => construct(t, args, nt)) });
+    Object.defineProperty(g, name, { ...Object.getOwnPropertyDescriptor(g, name), value: proxy });
+    Object.defineProperty(target.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(target.prototype, 'constructor'), value: proxy });
+  };
+  /** Replace method `name` of `proto` by a native of the same name and length running `impl` (the original, this, arguments). */
+  const wrap = (proto: object, name: string, impl: (original: Function, self: unknown, args: ArrayLike<unknown>) => unknown) => {
+    const original = Object.getOwnPropertyDescriptor(proto, name)?.value as Function | undefined;
+    if (typeof original !== 'function') return;
+    realm.defineNative(proto, name, original.length, (self, args) => impl(original, self, args));
+  };
+
+  // ArrayBuffer and SharedArrayBuffer: (length, options); resize/grow (newLength); slice comes through species
+  for (const [name, shared] of [['ArrayBuffer', false], ['SharedArrayBuffer', true]] as const) {
+    const ctor = g[name] as Function | undefined;
+    if (typeof ctor !== 'function') continue;
+    const byteLength = getter(ctor.prototype, 'byteLength');
+    guard(name, (target, args, nt) => {
+      const n = toIndex(args[0]);
+      const list = [n, ...Array.prototype.slice.call(args, 1)];
+      return counted(name, n, shared, () => R.construct(target, list, nt) as object);
+    });
+    wrap(ctor.prototype, shared ? 'grow' : 'resize', (original, self, args) => {
+      const before = R.apply(byteLength, self, []) as number; // (RequireInternalSlot first, as the spec orders it)
+      const n = toIndex(args[0]);
+      const r = counted(`${name}.prototype.${shared ? 'grow' : 'resize'}`, n - before, shared, () => R.apply(original, self, [n]));
+      // a shrunk buffer's pages are given back (V8 decommits them): a restore makes a resizable buffer at its maximum length and shrinks it last
+      if (n < before) budget.refund(before - n, shared);
+      return r;
+    });
+    if (!shared)
+      for (const m of ['transfer', 'transferToFixedLength'])
+        wrap(ctor.prototype, m, (original, self, args) => {
+          const before = R.apply(byteLength, self, []) as number;
+          const n = args[0] === undefined ? before : toIndex(args[0]);
+          return counted(`ArrayBuffer.prototype.${m}`, n, false, () => R.apply(original, self, [n]));
+        });
+  }
+
+  // typed arrays: (length) allocates length × size, (typed array) and (array) copy, (buffer, …) shares;
+  // slice, map, filter come through species, toReversed, toSorted, with make their own
+  const TypedArray = Object.getPrototypeOf(g.Uint8Array) as Function;
+  const taLength = getter(TypedArray.prototype, 'length');
+  const taByteLength = getter(TypedArray.prototype, 'byteLength');
+  for (const name of TYPED_ARRAYS) {
+    const ctor = g[name] as ({ BYTES_PER_ELEMENT: number } & Function) | undefined;
+    if (typeof ctor !== 'function') continue;
+    const size = ctor.BYTES_PER_ELEMENT;
+    guard(name, (target, args, nt) => {
+      const first = args[0];
+      if (first === null || (typeof first !== 'object' && typeof first !== 'function')) {
+        const n = toIndex(first);
+        return counted(name, n * size, false, () => R.construct(target, [n], nt) as object);
+      }
+      if (types.isAnyArrayBuffer(first)) return R.construct(target, args, nt) as object;
+      // a copy: its length is known before the copy is written where the source is a typed array or an
+      // array (a data property: no guest code runs to read it)
+      const known = types.isTypedArray(first) ? (R.apply(taLength, first, []) as number) : !types.isProxy(first) && Array.isArray(first) ? first.length : undefined;
+      if (known !== undefined) return counted(name, known * size, false, () => R.construct(target, args, nt) as object);
+      // NON-SPEC (budget): an iterable's values are listed in the heap first, bounded by it; an array-like
+      // with a length getter is counted once made (a copy of it was written)
+      const made = R.construct(target, args, nt) as object;
+      const bytes = R.apply(taByteLength, made, []) as number;
+      if (!budget.charge(bytes)) refuse(name, bytes);
+      return made;
+    });
+  }
+  for (const m of ['toReversed', 'toSorted', 'with'])
+    wrap(TypedArray.prototype, m, (original, self, args) => {
+      const bytes = R.apply(taByteLength, self, []) as number;
+      return counted(`%TypedArray%.prototype.${m}`, bytes, false, () => R.apply(original, self, args));
+    });
+
+  // WebAssembly.Memory({ initial, maximum }): counted once made (its pages are not written yet, and are
+  // dropped if refused); grow(delta) before
+  const Memory = g.WebAssembly?.Memory as Function | undefined;
+  if (typeof Memory === 'function') {
+    const buffer = getter(Memory.prototype, 'buffer');
+    const abLength = getter(g.ArrayBuffer.prototype, 'byteLength');
+    const sabLength = typeof g.SharedArrayBuffer === 'function' ? getter(g.SharedArrayBuffer.prototype, 'byteLength') : abLength;
+    // (the built-ins' own byteLength getters, found before any guest code ran: no guest getter answers)
+    const bytesOf = (m: unknown) => {
+      const b = R.apply(buffer, m, []) as object;
+      return R.apply(types.isSharedArrayBuffer(b) ? sabLength : abLength, b, []) as number;
+    };
+    const proxy = new Proxy(Memory, {
+      construct: (t, args, nt) =>
+        ops.guard(() => {
+          const made = R.construct(t, args, nt) as object;
+          const bytes = bytesOf(made);
+          if (!budget.charge(bytes)) refuse('WebAssembly.Memory', bytes);
+          return made;
+        }),
+    });
+    Object.defineProperty(g.WebAssembly, 'Memory', { ...Object.getOwnPropertyDescriptor(g.WebAssembly, 'Memory'), value: proxy });
+    Object.defineProperty(Memory.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(Memory.prototype, 'constructor'), value: proxy });
+    wrap(Memory.prototype, 'grow', (original, self, args) => {
+      R.apply(buffer, self, []); // (a TypeError for anything but a memory, before the argument is read)
+      const delta = ops.toNumber(args[0]);
+      return counted('WebAssembly.Memory.prototype.grow', Number.isFinite(delta) && delta > 0 ? Math.trunc(delta) * WASM_PAGE : 0, false, () => R.apply(original, self, [delta]));
+    });
+  }
+}
