@@ -188,7 +188,7 @@ class NativeRealm {
   private readonly evaluations = new Map<VmModule, Promise<void>>();
   private readonly errors: { SyntaxError: ErrorConstructor; TypeError: ErrorConstructor; Error: ErrorConstructor };
 
-  constructor(private readonly engine: NativeEngine) {
+  constructor(engine: NativeEngine) {
     this.context = vm.createContext(Object.create(null));
     this.errors = vm.runInContext('({ SyntaxError, TypeError, Error })', this.context);
     const install = vm.runInContext(BOOTSTRAP, this.context) as (host: object) => void;

@@ -109,7 +109,7 @@ class Worker {
     const prints: string[] = [];
     this.hostError = undefined;
     this.snapshotError = undefined;
-    let engine;
+    let engine: EngineUnderTest;
     const options = { test262Host: true, properTailCalls: job.tailCalls === true, onPrint: (text: string) => void prints.push(text), onConsole: () => undefined };
     try {
       engine = this.createEngine(options);

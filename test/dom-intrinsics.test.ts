@@ -66,7 +66,7 @@ function foreignReachable(page: Page, roots: [unknown, string][]): string[] {
   const seen = new Set<unknown>();
   const queue: [unknown, string][] = [...roots];
   const isObject = (v: unknown): v is object => v !== null && (typeof v === 'object' || typeof v === 'function');
-  for (let next; (next = queue.shift()); ) {
+  for (let next: [unknown, string] | undefined; (next = queue.shift()); ) {
     const [o, at] = next;
     if (!isObject(o) || seen.has(o)) continue;
     seen.add(o);

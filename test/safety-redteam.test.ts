@@ -105,7 +105,7 @@ function originalsReachable(engine: Engine): string[] {
   const found: string[] = [];
   const seen = new Set<unknown>();
   const queue: [unknown, string][] = [[realm.global, 'globalThis']];
-  for (let next; (next = queue.shift()); ) {
+  for (let next: [unknown, string] | undefined; (next = queue.shift()); ) {
     const [o, at] = next;
     if (o === null || (typeof o !== 'object' && typeof o !== 'function') || seen.has(o)) continue;
     seen.add(o);
@@ -265,7 +265,7 @@ t.test('edge: a hostile snapshot\'s model reads no file of the server\'s working
   const text = snapshotWith(externalLocations.map(externalDataCode).join('\n'));
   s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
   const lines: string[] = [];
-  let reply;
+  let reply: any;
   while ((reply = await s.next(20_000)).type === 'console') lines.push(reply.text);
   t.match(reply, { type: 'state', id: 1 });
   t.notMatch(lines.join('\n') + (reply.snapshot ?? ''), /READ/);
@@ -327,7 +327,7 @@ t.test('edge resources: buffers allocated and dropped, many times the memory bud
   // 40 × 8 MB = 320 MB allocated against a 64 MB budget, 8 MB live at a time: a collection gives the bytes back
   const text = snapshotWith('var sum = 0; for (let i = 0; i < 40; i++) sum += new Float64Array(1 << 20).fill(i)[7]; console.log("sum " + sum);');
   s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
-  let reply;
+  let reply: any;
   while ((reply = await s.next(20_000)).type === 'console');
   t.match(reply, { type: 'state', id: 1 });
   s.close();

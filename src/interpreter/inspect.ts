@@ -1510,6 +1510,7 @@ export function formatValues(vm: VM, realm: Realm, args: unknown[]): string {
             if (typeof arg === 'bigint') tempStr = formatBigInt(arg);
             else {
               const s = typeof arg === 'symbol' ? undefined : toStringSafe(env, arg);
+              // biome-ignore lint/correctness/useParseIntRadix: Node's %i parses as parseInt does, '0x1f' as hex
               tempStr = formatNumber(s === undefined ? NaN : Number.parseInt(s));
             }
             break;

@@ -49,6 +49,7 @@ class Stamp<T> {
   static make<T>(): { set(o: object, v: T): void; get(o: unknown): T | undefined } {
     class Base {
       constructor(o: object) {
+        // biome-ignore lint/correctness/noConstructorReturn: the return override stamps a private field on `o`
         return o;
       }
     }

@@ -2072,8 +2072,7 @@ export class VM {
           frame.sp = sp;
           const own = this.R.getOwnPropertyDescriptor(f, 'name');
           if (!own || own.configurable && (this.closures.get(f) || own.value === '')) {
-            if (!(typeof f === 'function' && this.closures.get(f)?.code.kind === 'classConstructor' && own && own.value !== '' && !own.writable && false))
-              Object.defineProperty(f, 'name', { value: name, writable: false, enumerable: false, configurable: true });
+            Object.defineProperty(f, 'name', { value: name, writable: false, enumerable: false, configurable: true });
           }
           break;
         }
@@ -2313,7 +2312,7 @@ export class VM {
           frame.sp = sp;
           const out: unknown[] = [];
           while (!it.done) {
-            let r;
+            let r: { done: boolean; value: unknown };
             try {
               r = this.iteratorStep(it);
             } catch (e) {
@@ -2944,7 +2943,9 @@ function intCompare(op: number, a: number, n: number): boolean {
 
 /** `a == b`; objects go through the realm (ToPrimitive may run guest code). */
 function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
+  // biome-ignore lint/suspicious/noDoubleEquals: the guest's `==` on primitives is the host's
   if (a === null || a === undefined || b === null || b === undefined) return a == b;
+  // biome-ignore lint/suspicious/noDoubleEquals: the guest's `==` on primitives is the host's
   if ((typeof a !== 'object' && typeof a !== 'function') && (typeof b !== 'object' && typeof b !== 'function')) return a == b;
   return ops.eq(a, b);
 }
