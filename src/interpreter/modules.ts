@@ -354,12 +354,14 @@ export class ModuleLoader {
    * InitializeEnvironment's function declarations (https://tc39.es/ecma262/#sec-source-text-module-record-initialize-environment):
    * made at link time, so that the other modules of a cycle can call them before this one evaluates.
    * They are the body's first instructions (`Closure k; InitEnv 0 slot` each, compiler.ts hoistFunctions),
-   * run here instead; its evaluation starts after them (hoistedEnd).
+   * up to the pc the compiler recorded (Code.hoistedEnd), run here instead; evaluation starts there.
    */
   private instantiateFunctions(r: ModuleRecord): void {
     const ops = r.code.ops;
-    const end = hoistedEnd(r.code);
-    for (let pc = 0; pc < end; pc += HOISTED_LENGTH) r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
+    for (let pc = 0; pc < r.code.hoistedEnd; pc += HOISTED_LENGTH) {
+      if (ops[pc] !== Op.Closure || ops[pc + 2] !== Op.InitEnv || ops[pc + 3] !== 0) throw new Error(`invariant: ${r.file}: a module's hoisted function at pc ${pc} is not 'Closure k; InitEnv 0 slot'`);
+      r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
+    }
   }
 
   /**
@@ -492,7 +494,7 @@ export class ModuleLoader {
     r.status = 'evaluating';
     let result: unknown;
     try {
-      result = this.engine.vm.runCode(r.code, r.env, undefined, r, null, hoistedEnd(r.code));
+      result = this.engine.vm.runCode(r.code, r.env, undefined, r, null, r.code.hoistedEnd);
     } catch (e) {
       r.status = 'error';
       r.error = e;
@@ -635,11 +637,3 @@ const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
 
 /** The instructions of one hoisted function declaration at a module body's start: `Closure k; InitEnv 0 slot`. */
 const HOISTED_LENGTH = 5;
-
-/** Where a module body's hoisted function declarations end (instantiateFunctions). */
-function hoistedEnd(code: Code): number {
-  const ops = code.ops;
-  let pc = 0;
-  while (pc + HOISTED_LENGTH <= ops.length && ops[pc] === Op.Closure && ops[pc + 2] === Op.InitEnv && ops[pc + 3] === 0) pc += HOISTED_LENGTH;
-  return pc;
-}
