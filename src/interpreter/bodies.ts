@@ -53,6 +53,7 @@ interface Fields {
   completionReg: number;
   paramNames: string[];
   moduleDesc: number;
+  hoistedEnd: number;
   calleeNames: number[];
   paramRegs: number[] | null;
   thisReg: number;
@@ -175,6 +176,7 @@ class Recorder {
       completionReg: c.completionReg,
       paramNames: c.paramNames,
       moduleDesc: this.desc(c.moduleDesc),
+      hoistedEnd: c.hoistedEnd,
       calleeNames: c.calleeNames,
       paramRegs: c.paramRegs,
       thisReg: c.thisReg,
@@ -244,6 +246,7 @@ function apply(code: Code, f: Fields, list: Code[], descs: ScopeDesc[], rt: Body
   w.completionReg = f.completionReg;
   w.paramNames = f.paramNames;
   w.moduleDesc = f.moduleDesc < 0 ? null : descs[f.moduleDesc]!;
+  w.hoistedEnd = f.hoistedEnd;
   w.calleeNames = f.calleeNames;
   w.paramRegs = f.paramRegs;
   w.thisReg = f.thisReg;

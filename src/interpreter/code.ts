@@ -49,6 +49,11 @@ export interface Code {
   readonly paramRegs: number[] | null;
   /** A module body's environment layout (the loader creates the environment). */
   readonly moduleDesc: ScopeDesc | null;
+  /**
+   * A module body's pc after its hoisted function declarations (`Closure k; InitEnv 0 slot` each, from
+   * pc 0): the loader makes them at link time and evaluation starts here. 0 for other code.
+   */
+  readonly hoistedEnd: number;
   /** Register holding a derived constructor's `this` binding (-1: none, or in the function env). */
   readonly thisReg: number;
   /**

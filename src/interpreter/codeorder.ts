@@ -100,6 +100,7 @@ function shell(file: SourceFile, parent: Code | null, lazy: LazyBody): Code {
     completionReg: -1,
     paramNames: [],
     moduleDesc: null,
+    hoistedEnd: 0,
     calleeNames: [],
     paramRegs: null,
     thisReg: -1,

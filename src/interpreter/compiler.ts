@@ -202,6 +202,7 @@ class FunctionCompiler {
   private pendingLabels: string[] = [];
   private flags = 0;
   private moduleDesc: ScopeDesc | null = null;
+  private hoistedEnd = 0;
   private paramRegs: number[] | null = null;
   /** `arguments` is only passed on by `.apply` (see compileFunction). */
   private lazyArguments = false;
@@ -523,6 +524,7 @@ class FunctionCompiler {
       this.moduleDesc = (top as any).desc ?? new ScopeDesc([], [], 'module');
       if (containsTopLevelAwait(program)) this.flags |= CodeFlag.Async;
       this.hoistFunctions(top, false);
+      this.hoistedEnd = this.ops.length;
     }
     if (top.usesThis || top.decls.has(THIS)) {
       const d = top.decls.get(THIS);
@@ -702,6 +704,7 @@ class FunctionCompiler {
       flags: this.flags | (this.fnScope.usesThis ? CodeFlag.UsesThis : 0),
       completionReg: this.completionReg,
       moduleDesc: this.moduleDesc,
+      hoistedEnd: this.hoistedEnd,
       calleeNames: this.calleeNames,
       paramRegs: this.paramRegs,
       thisReg: thisDecl && !thisDecl.captured && thisDecl.index >= 0 ? thisDecl.index : -1,

@@ -354,12 +354,14 @@ export class ModuleLoader {
    * InitializeEnvironment's function declarations (https://tc39.es/ecma262/#sec-source-text-module-record-initialize-environment):
    * made at link time, so that the other modules of a cycle can call them before this one evaluates.
    * They are the body's first instructions (`Closure k; InitEnv 0 slot` each, compiler.ts hoistFunctions),
-   * run here instead; its evaluation starts after them (hoistedEnd).
+   * up to the pc the compiler recorded (Code.hoistedEnd), run here instead; evaluation starts there.
    */
   private instantiateFunctions(r: ModuleRecord): void {
     const ops = r.code.ops;
-    const end = hoistedEnd(r.code);
-    for (let pc = 0; pc < end; pc += HOISTED_LENGTH) r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
+    for (let pc = 0; pc < r.code.hoistedEnd; pc += HOISTED_LENGTH) {
+      if (ops[pc] !== Op.Closure || ops[pc + 2] !== Op.InitEnv || ops[pc + 3] !== 0) throw new Error(`invariant: ${r.file}: a module's hoisted function at pc ${pc} is not 'Closure k; InitEnv 0 slot'`);
+      r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
+    }
   }
 
   /**
@@ -450,40 +452,62 @@ export class ModuleLoader {
   }
 
   /**
-   * While order[i] awaits at top level, the modules after it that depend on no waiting module evaluate
-   * now (https://tc39.es/ecma262/#sec-innermoduleevaluation: an async module does not block its
-   * siblings); the others wait, in order, and are returned (a module among them that awaits too is
-   * waited for where it stands).
+   * While order[i] awaits at top level, the modules after it evaluate now unless they wait for a module
+   * in async evaluation; those wait, in order, and are returned (a module among them that awaits too is
+   * waited for where it stands). InnerModuleEvaluation (https://tc39.es/ecma262/#sec-innermoduleevaluation)
+   * step 11.c: a module waits when a module it requests is in async evaluation, that module itself if it is
+   * in the module's own cycle (still on the DFS stack: a later one in the order has not started), else its
+   * cycle ([[CycleRoot]], which is async when any module of the cycle is).
    */
   private evaluateSiblings(order: ModuleRecord[], i: number): ModuleRecord[] {
     const waiting = new Set<string>([order[i]!.file]);
     const later: ModuleRecord[] = [order[i]!];
+    const cycle = this.cycles(order);
+    const waits = (r: ModuleRecord) => {
+      const own = cycle.get(r.file);
+      return r.requested.some((f) => (cycle.get(f) === own ? waiting.has(f) : cycle.get(f)!.some((g) => waiting.has(g))));
+    };
     for (let j = i + 1; j < order.length; j++) {
       const r = order[j]!;
       if (r.status === 'error') throw r.error;
       if (r.status === 'evaluated' || (r.status === 'evaluating' && !r.promise)) continue;
-      if (r.status !== 'evaluating' && !r.requested.some((f) => waiting.has(f) || this.inUnfinishedCycle(f)) && !this.evaluateOne(r)) continue;
+      if (r.status !== 'evaluating' && !waits(r) && !this.evaluateOne(r)) continue;
       waiting.add(r.file);
       later.push(r);
     }
     return later;
   }
 
-  /**
-   * Whether `file`'s module is in an import cycle with a module that has not finished evaluating: a
-   * module that imports it waits for the whole cycle (the cycle's [[CycleRoot]] in the spec).
-   */
-  private inUnfinishedCycle(file: string): boolean {
-    const reachable = (from: string) => {
-      const seen = new Set<string>();
-      const todo = [from];
-      while (todo.length > 0) for (const f of this.records.get(todo.pop()!)!.requested) if (!seen.has(f)) seen.add(f), todo.push(f);
-      return seen;
+  /** The import cycles (strongly connected components, Tarjan) of the graph under `roots`: each file's cycle. */
+  private cycles(roots: ModuleRecord[]): Map<string, string[]> {
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const out = new Map<string, string[]>();
+    const visit = (f: string) => {
+      index.set(f, index.size);
+      low.set(f, index.get(f)!);
+      stack.push(f);
+      onStack.add(f);
+      for (const g of this.records.get(f)!.requested) {
+        if (!index.has(g)) {
+          visit(g);
+          low.set(f, Math.min(low.get(f)!, low.get(g)!));
+        } else if (onStack.has(g)) low.set(f, Math.min(low.get(f)!, index.get(g)!));
+      }
+      if (low.get(f) !== index.get(f)) return;
+      const members: string[] = [];
+      let g: string;
+      do {
+        g = stack.pop()!;
+        onStack.delete(g);
+        members.push(g);
+        out.set(g, members);
+      } while (g !== f);
     };
-    const fromFile = reachable(file);
-    if (!fromFile.has(file)) return false;
-    for (const f of fromFile) if (this.records.get(f)!.status !== 'evaluated' && reachable(f).has(file)) return true;
-    return false;
+    for (const r of roots) if (!index.has(r.file)) visit(r.file);
+    return out;
   }
 
   /** Evaluate one linked module: its promise while it awaits at top level, else undefined. */
@@ -492,7 +516,7 @@ export class ModuleLoader {
     r.status = 'evaluating';
     let result: unknown;
     try {
-      result = this.engine.vm.runCode(r.code, r.env, undefined, r, null, hoistedEnd(r.code));
+      result = this.engine.vm.runCode(r.code, r.env, undefined, r, null, r.code.hoistedEnd);
     } catch (e) {
       r.status = 'error';
       r.error = e;
@@ -635,11 +659,3 @@ const JSON_MODULE_SOURCE = 'var json;\nexport { json as default };\n';
 
 /** The instructions of one hoisted function declaration at a module body's start: `Closure k; InitEnv 0 slot`. */
 const HOISTED_LENGTH = 5;
-
-/** Where a module body's hoisted function declarations end (instantiateFunctions). */
-function hoistedEnd(code: Code): number {
-  const ops = code.ops;
-  let pc = 0;
-  while (pc + HOISTED_LENGTH <= ops.length && ops[pc] === Op.Closure && ops[pc + 2] === Op.InitEnv && ops[pc + 3] === 0) pc += HOISTED_LENGTH;
-  return pc;
-}

@@ -1,0 +1,2 @@
+// snapvm conformance fixture (MIT)
+globalThis.tlaLog = [];
