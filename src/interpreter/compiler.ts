@@ -84,10 +84,8 @@ export class CompileError extends Error {
   }
 }
 
-const IDENT = /^[A-Za-z_$][\w$]*$/;
-
 /** `analysis`: the program's, made for this compile alone (the compiler writes onto its scopes: units.ts forks a shared one). */
-export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', strict: boolean, opts: CompileOptions, analysis: UnitAnalysis, order?: CodeOrder): Code {
+export function compileProgram(program: Node, kind: 'script' | 'module' | 'eval', opts: CompileOptions, analysis: UnitAnalysis, order?: CodeOrder): Code {
   // (the top scope's strictness is no compile's to write: read on the shared analysis)
   const top = analysis.shared.scopes.get(program)!;
   const unit = unitCodes(program, analysis, opts, order);

@@ -288,7 +288,7 @@ export class Engine {
     try {
       const { ast, analysis, order } = unitCache.unit(source, file, { kind, strict, dynamicOuter, inFunction });
       const sourceFile = new SourceFile(file, source);
-      const code = compileProgram(ast, kind, strict, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false }, analysis, order);
+      const code = compileProgram(ast, kind, { file: sourceFile, dynamicOuter, properTailCalls: this.options.properTailCalls, selfHosted, lazy: this.options.lazyCompile !== false }, analysis, order);
       sourceFile.unit = { kind, strict, dynamicOuter, inFunction, selfHosted };
       sourceFile.root = code;
       return { code, ast };
