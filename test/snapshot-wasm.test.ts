@@ -171,3 +171,17 @@ t.test('offloaded to a real edge: a program holding a Memory runs locally, with 
   t.equal(r.stdout, 'got 40 client\n');
   t.match(r.stderr, /^snapvm: cannot offload after turn 1: cannot write out a WebAssembly\.Memory.*reached at globalThis\.m; running locally\n$/);
 });
+
+t.test('offloaded to a real edge: a Memory made on the edge cannot come back; the client goes on locally from its own state', async (t) => {
+  const server = await Server.start(['--quiet']);
+  const tmp = tempDir('snapvm-wasm-edge-');
+  t.teardown(async () => {
+    await server.kill();
+    tmp.remove();
+  });
+  const file = tmp.write('made.js', "var keep = {};\nsnapvm.offload(() => { keep.m = new WebAssembly.Memory({ initial: 1 }); new Uint8Array(keep.m.buffer)[0] = 3; return snapvm.where; }).then((w) => console.log('ran on', w, new Uint8Array(keep.m.buffer)[0]), (e) => console.log('failed', e.message));\n");
+  const r = await snapvm(['run', file, '--edge', server.url]);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, 'ran on client 3\n');
+  t.match(r.stderr, /the server said cannot-snapshot: cannot write out a WebAssembly\.Memory .*reached at globalThis\.keep\.m\); continuing locally/);
+});
