@@ -13,6 +13,9 @@ import { Server, snapvm, tempDir } from './offload-lib';
 // a module exporting f() -> 42, a memory of one page and a mutable i32 global (hand-assembled)
 const WASM = `new Uint8Array([0,97,115,109,1,0,0,0, 1,5,1,96,0,1,127, 3,2,1,0, 5,3,1,0,1, 6,6,1,127,1,65,7,11, 7,13,3,1,102,0,0,1,109,2,0,1,103,3,0, 10,6,1,4,0,65,42,11])`;
 
+// a module exporting an immutable v128 global v (zero)
+const V128 = `new Uint8Array([0,97,115,109,1,0,0,0, 6,22,1,123,0,253,12,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,11, 7,5,1,1,118,3,0])`;
+
 const ROWS: { name: string; setup: string; check: string; expected: string; refused: RegExp; path: string }[] = [
   {
     name: 'a Memory',
@@ -85,6 +88,14 @@ const ROWS: { name: string; setup: string; check: string; expected: string; refu
     expected: '8',
     refused: /a WebAssembly\.Global/,
     path: 'globalThis.eg',
+  },
+  {
+    name: "an Instance's exported v128 global (its value cannot be read from JavaScript)",
+    setup: `var v = new WebAssembly.Instance(new WebAssembly.Module(${V128})).exports.v;`,
+    check: 'log(Object.prototype.toString.call(v))',
+    expected: '[object WebAssembly.Global]',
+    refused: /a WebAssembly\.Global/,
+    path: 'globalThis.v',
   },
   {
     name: 'a Tag',
@@ -165,7 +176,10 @@ t.test('offloaded to a real edge: a program holding a Memory runs locally, with 
     await server.kill();
     tmp.remove();
   });
-  const file = tmp.write('edge.js', "var m = new WebAssembly.Memory({ initial: 1 });\nnew Uint8Array(m.buffer)[2] = 4;\nsnapvm.offload(() => new Uint8Array(m.buffer)[2] * 10).then((v) => console.log('got', v, snapvm.where));\n");
+  const file = tmp.write(
+    'edge.js',
+    "var m = new WebAssembly.Memory({ initial: 1 });\nnew Uint8Array(m.buffer)[2] = 4;\nsnapvm.offload(() => new Uint8Array(m.buffer)[2] * 10).then((v) => console.log('got', v, snapvm.where));\n",
+  );
   const r = await snapvm(['run', file, '--edge', server.url]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'got 40 client\n');
@@ -179,7 +193,10 @@ t.test('offloaded to a real edge: a Memory made on the edge cannot come back; th
     await server.kill();
     tmp.remove();
   });
-  const file = tmp.write('made.js', "var keep = {};\nsnapvm.offload(() => { keep.m = new WebAssembly.Memory({ initial: 1 }); new Uint8Array(keep.m.buffer)[0] = 3; return snapvm.where; }).then((w) => console.log('ran on', w, new Uint8Array(keep.m.buffer)[0]), (e) => console.log('failed', e.message));\n");
+  const file = tmp.write(
+    'made.js',
+    "var keep = {};\nsnapvm.offload(() => { keep.m = new WebAssembly.Memory({ initial: 1 }); new Uint8Array(keep.m.buffer)[0] = 3; return snapvm.where; }).then((w) => console.log('ran on', w, new Uint8Array(keep.m.buffer)[0]), (e) => console.log('failed', e.message));\n",
+  );
   const r = await snapvm(['run', file, '--edge', server.url]);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'ran on client 3\n');

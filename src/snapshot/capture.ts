@@ -674,10 +674,29 @@ export class Capture {
     const getter = (path: string) => this.engine.builtinsByPath.get(`get globalThis.WebAssembly.${path}`);
     add('Memory', getter('Memory.prototype.buffer'));
     add('Table', getter('Table.prototype.length'));
-    add('Global', at('Global.prototype.valueOf'));
+    // (a v128 global's valueOf throws too, after its brand check: only the brand check's own error says "not one")
+    const valueOf = at('Global.prototype.valueOf');
+    if (typeof valueOf === 'function') {
+      let notOne: unknown;
+      try {
+        Reflect.apply(valueOf, {}, []);
+      } catch (e) {
+        notOne = (e as Error)?.message;
+      }
+      add('Global', function (this: unknown) {
+        try {
+          Reflect.apply(valueOf, this, []);
+        } catch (e) {
+          if ((e as Error)?.message === notOne) throw e;
+        }
+      });
+    }
     add('Instance', getter('Instance.prototype.exports'));
     const moduleExports = at('Module.exports');
-    if (typeof moduleExports === 'function') add('Module', function (this: unknown) { return Reflect.apply(moduleExports, undefined, [this]); });
+    if (typeof moduleExports === 'function')
+      add('Module', function (this: unknown) {
+        return Reflect.apply(moduleExports, undefined, [this]);
+      });
     // a Tag has no method of its own: an exception's `is` checks that its argument is one
     const is = at('Exception.prototype.is');
     const Tag = at('Tag');
@@ -685,7 +704,9 @@ export class Capture {
     if (typeof is === 'function' && typeof Tag === 'function' && typeof Exception === 'function') {
       const tag = Reflect.construct(Tag, [{ parameters: [] }]);
       const exception = Reflect.construct(Exception, [tag, []]);
-      add('Tag', function (this: unknown) { return Reflect.apply(is, exception, [this]); });
+      add('Tag', function (this: unknown) {
+        return Reflect.apply(is, exception, [this]);
+      });
       add('Exception', is, [tag]);
     }
     return hints;
