@@ -74,6 +74,14 @@ const ROWS: { name: string; setup: string; check: string; expected: string; refu
     path: 'globalThis.f',
   },
   {
+    name: "an Instance's exports object (a WebAssembly function is its first property)",
+    setup: `var ex = new WebAssembly.Instance(new WebAssembly.Module(${WASM})).exports;`,
+    check: 'log(Object.keys(ex).join(), ex.f())',
+    expected: 'f,m,g 42',
+    refused: /a function the engine did not make/,
+    path: 'globalThis.ex.f',
+  },
+  {
     name: "an Instance's exported memory",
     setup: `var em = new WebAssembly.Instance(new WebAssembly.Module(${WASM})).exports.m;`,
     check: 'log(em.buffer.byteLength)',
@@ -145,6 +153,19 @@ for (const row of ROWS) {
     t.throws(() => budgeted.snapshot(), { name: 'SnapshotError', message: row.refused }, 'refused with a memory budget');
   });
 }
+
+t.test("a view on a Memory's buffer, the Memory itself out of reach: its bytes come back (a plain ArrayBuffer)", async (t) => {
+  const setup = 'var u8 = new Uint8Array(new WebAssembly.Memory({ initial: 1 }).buffer); u8[65535] = 9;';
+  const check = 'log(u8.length, u8[65535], u8.buffer.byteLength)';
+  const lines: string[] = [];
+  const e = engineAfter(setup, lines);
+  const restored: Engine = Engine.restore(e.snapshot().code, { onConsole: (_l, args) => void lines.push(restored.format(args)) });
+  for (const engine of [e, restored]) {
+    engine.evaluateScript(check, 'check.js');
+    await engine.runEventLoop();
+  }
+  t.same(lines, ['65536 9 65536', '65536 9 65536'], 'the engine that never stopped, then the restored one');
+});
 
 t.test('a delta back from the edge refuses a Memory the edge made', async (t) => {
   const a = new Engine({ onConsole: () => {} });
