@@ -167,6 +167,25 @@ t.test("a view on a Memory's buffer, the Memory itself out of reach: its bytes c
   t.same(lines, ['65536 9 65536', '65536 9 65536'], 'the engine that never stopped, then the restored one');
 });
 
+t.test("the brand checks are the fresh engine's built-ins: a guest's replaced methods do not run in a capture", async (t) => {
+  const lines: string[] = [];
+  const e = engineAfter(
+    `var ran = () => console.log('guest code ran in the capture');
+Intl.Collator.prototype.resolvedOptions = ran;
+FinalizationRegistry.prototype.unregister = ran;
+Object.defineProperty(WebAssembly.Memory.prototype, 'buffer', { get: ran });
+WebAssembly.Module.exports = ran;
+var fakes = [Object.create(Intl.Collator.prototype), Object.create(FinalizationRegistry.prototype), Object.create(WebAssembly.Memory.prototype), Object.create(WebAssembly.Module.prototype)];
+var real = new WebAssembly.Memory({ initial: 1 });`,
+    lines,
+  );
+  t.throws(() => e.snapshot(), { name: 'SnapshotError', message: /cannot write out a WebAssembly\.Memory .*reached at globalThis\.real$/ }, 'the real one refused');
+  e.evaluateScript('real = null;', 'drop.js');
+  const restored = Engine.restore(e.snapshot().code, { onConsole: (_l, args) => void lines.push(restored.format(args)) });
+  restored.evaluateScript('log(fakes.length, Object.getPrototypeOf(fakes[2]) === WebAssembly.Memory.prototype)', 'check.js');
+  t.same(lines, ['4 true'], 'the look-alikes are plain objects; nothing ran during the captures');
+});
+
 t.test('a delta back from the edge refuses a Memory the edge made', async (t) => {
   const a = new Engine({ onConsole: () => {} });
   installHints(a, { edge: true });

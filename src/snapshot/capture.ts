@@ -655,18 +655,20 @@ export class Capture {
 
   /** The prototypes that hint at a kind with hidden state, each with its side-effect-free brand check (made once per capture). */
   private makeBrandHints(): Map<object, BrandHint> {
-    const g = this.realmBuiltins;
     const hints = new Map<object, BrandHint>();
-    const FR = g.FinalizationRegistry?.prototype;
-    if (FR) hints.set(FR, { what: 'a FinalizationRegistry', probe: Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, args: [{}] });
+    // prototypes and probes are the fresh engine's built-ins: the guest may replace its globals and methods
+    // (a replaced probe would be guest code run by the capture)
+    const builtin = (path: string) => this.engine.builtinsByPath.get(`globalThis.${path}`) as any;
+    const FR = builtin('FinalizationRegistry.prototype');
+    if (FR) hints.set(FR, { what: 'a FinalizationRegistry', probe: builtin('FinalizationRegistry.prototype.unregister'), args: [{}] });
     for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
-      const proto = g.Intl?.[name]?.prototype;
-      if (proto && !hints.has(proto)) hints.set(proto, { what: `an Intl.${name}`, probe: Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value, args: [] });
+      const proto = builtin(`Intl.${name}.prototype`);
+      if (proto && !hints.has(proto)) hints.set(proto, { what: `an Intl.${name}`, probe: builtin(`Intl.${name}.prototype.${name === 'Locale' ? 'toString' : 'resolvedOptions'}`), args: [] });
     }
     // WebAssembly's objects: none is carried yet (a Module's bytes, a Memory's maximum, a Global's or a
     // Table's type cannot be read back once made), so each is refused rather than written as a plain
-    // object. The prototypes and probes are the fresh engine's built-ins (the guest may replace its globals).
-    const at = (path: string) => this.engine.builtinsByPath.get(`globalThis.WebAssembly.${path}`) as any;
+    // object.
+    const at = (path: string) => builtin(`WebAssembly.${path}`);
     const add = (name: string, probe: unknown, args: unknown[] = []) => {
       const proto = at(`${name}.prototype`);
       if (proto && typeof probe === 'function') hints.set(proto, { what: `a WebAssembly.${name}`, why: 'snapvm does not carry WebAssembly state', probe, args });
