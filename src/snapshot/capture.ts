@@ -67,6 +67,14 @@ export interface Snapshot {
   stats: SnapshotStats;
 }
 
+/** A prototype that hints at a kind with hidden state: `probe` (called on the object with `args`) throws unless it is one; `why` it cannot be written (default: V8 hides its state). */
+interface BrandHint {
+  what: string;
+  why?: string;
+  probe: unknown;
+  args: unknown[];
+}
+
 /** An argument index of a mapped arguments object: still mapped to its parameter, present but unmapped, deleted. */
 const MAPPED_MAPPED = 1;
 const MAPPED_UNMAPPED = 0;
@@ -544,7 +552,7 @@ export class Capture {
       this.fail('a host object (a value from outside the guest realm)', o);
     }
     const hidden = this.hiddenIntrinsicKind(o);
-    if (hidden) this.fail(`${hidden} (V8 hides its state)`, o);
+    if (hidden) this.fail(hidden, o);
     this.count('Object');
     // created with its prototype when that can be made first (V8 keeps objects made this way fast)
     const proto = Object.getPrototypeOf(o);
@@ -643,17 +651,65 @@ export class Capture {
     }
   }
 
-  private brandHints: Map<object, { what: string; probe: unknown; args: unknown[] }> | null = null;
+  private brandHints: Map<object, BrandHint> | null = null;
 
   /** The prototypes that hint at a kind with hidden state, each with its side-effect-free brand check (made once per capture). */
-  private makeBrandHints(): Map<object, { what: string; probe: unknown; args: unknown[] }> {
-    const g = this.realmBuiltins;
-    const hints = new Map<object, { what: string; probe: unknown; args: unknown[] }>();
-    const FR = g.FinalizationRegistry?.prototype;
-    if (FR) hints.set(FR, { what: 'a FinalizationRegistry', probe: Object.getOwnPropertyDescriptor(FR, 'unregister')?.value, args: [{}] });
+  private makeBrandHints(): Map<object, BrandHint> {
+    const hints = new Map<object, BrandHint>();
+    // prototypes and probes are the fresh engine's built-ins: the guest may replace its globals and methods
+    // (a replaced probe would be guest code run by the capture)
+    const builtin = (path: string) => this.engine.builtinsByPath.get(`globalThis.${path}`) as any;
+    const FR = builtin('FinalizationRegistry.prototype');
+    if (FR) hints.set(FR, { what: 'a FinalizationRegistry', probe: builtin('FinalizationRegistry.prototype.unregister'), args: [{}] });
     for (const name of ['Collator', 'DateTimeFormat', 'NumberFormat', 'PluralRules', 'Segmenter', 'ListFormat', 'RelativeTimeFormat', 'DisplayNames', 'Locale']) {
-      const proto = g.Intl?.[name]?.prototype;
-      if (proto && !hints.has(proto)) hints.set(proto, { what: `an Intl.${name}`, probe: Object.getOwnPropertyDescriptor(proto, name === 'Locale' ? 'toString' : 'resolvedOptions')?.value, args: [] });
+      const proto = builtin(`Intl.${name}.prototype`);
+      if (proto && !hints.has(proto)) hints.set(proto, { what: `an Intl.${name}`, probe: builtin(`Intl.${name}.prototype.${name === 'Locale' ? 'toString' : 'resolvedOptions'}`), args: [] });
+    }
+    // WebAssembly's objects: none is carried yet (a Module's bytes, a Memory's maximum, a Global's or a
+    // Table's type cannot be read back once made), so each is refused rather than written as a plain
+    // object.
+    const at = (path: string) => builtin(`WebAssembly.${path}`);
+    const add = (name: string, probe: unknown, args: unknown[] = []) => {
+      const proto = at(`${name}.prototype`);
+      if (proto && typeof probe === 'function') hints.set(proto, { what: `a WebAssembly.${name}`, why: 'snapvm does not carry WebAssembly state', probe, args });
+    };
+    const getter = (path: string) => this.engine.builtinsByPath.get(`get globalThis.WebAssembly.${path}`);
+    add('Memory', getter('Memory.prototype.buffer'));
+    add('Table', getter('Table.prototype.length'));
+    // (a v128 global's valueOf throws too, after its brand check: only the brand check's own error says "not one")
+    const valueOf = at('Global.prototype.valueOf');
+    if (typeof valueOf === 'function') {
+      let notOne: unknown;
+      try {
+        Reflect.apply(valueOf, {}, []);
+      } catch (e) {
+        notOne = (e as Error)?.message;
+      }
+      add('Global', function (this: unknown) {
+        try {
+          Reflect.apply(valueOf, this, []);
+        } catch (e) {
+          if ((e as Error)?.message === notOne) throw e;
+        }
+      });
+    }
+    add('Instance', getter('Instance.prototype.exports'));
+    const moduleExports = at('Module.exports');
+    if (typeof moduleExports === 'function')
+      add('Module', function (this: unknown) {
+        return Reflect.apply(moduleExports, undefined, [this]);
+      });
+    // a Tag has no method of its own: an exception's `is` checks that its argument is one
+    const is = at('Exception.prototype.is');
+    const Tag = at('Tag');
+    const Exception = at('Exception');
+    if (typeof is === 'function' && typeof Tag === 'function' && typeof Exception === 'function') {
+      const tag = Reflect.construct(Tag, [{ parameters: [] }]);
+      const exception = Reflect.construct(Exception, [tag, []]);
+      add('Tag', function (this: unknown) {
+        return Reflect.apply(is, exception, [this]);
+      });
+      add('Exception', is, [tag]);
     }
     return hints;
   }
@@ -676,7 +732,7 @@ export class Capture {
       if (hint === undefined || typeof hint.probe !== 'function') continue;
       try {
         Reflect.apply(hint.probe, o, hint.args);
-        return hint.what;
+        return `${hint.what} (${hint.why ?? 'V8 hides its state'})`;
       } catch {
         // not of that kind: a later prototype on the chain may still hint
       }
@@ -684,7 +740,7 @@ export class Capture {
     // V8's iterator objects: no side-effect-free brand check exists, so the prototype tells
     const proto = Object.getPrototypeOf(o);
     const p = proto === null ? undefined : this.engine.builtins.get(proto);
-    if (p && /IteratorPrototype%$/.test(p) && p !== '%AsyncIteratorPrototype%' && Reflect.ownKeys(o).length === 0) return `an iterator object (${p})`;
+    if (p && /IteratorPrototype%$/.test(p) && p !== '%AsyncIteratorPrototype%' && Reflect.ownKeys(o).length === 0) return `an iterator object (${p}) (V8 hides its state)`;
     return null;
   }
 

@@ -531,7 +531,7 @@ export class PortableWriter {
     for (const [kind, { stamp }] of vm.stampedKinds) if (stamp.get(o) !== undefined) this.fail(`an engine ${kind} object`, o);
     if (Object.getPrototypeOf(o) === Object.prototype || Object.getPrototypeOf(o) === Array.prototype) this.fail('a host object (a value from outside the guest realm)', o);
     const hidden = cap.hiddenIntrinsicKind(o);
-    if (hidden) this.fail(`${hidden} (V8 hides its state)`, o);
+    if (hidden) this.fail(hidden, o);
     // a class's prototype object is made by its class
     const K = this.classOf(o);
     if (K) {
