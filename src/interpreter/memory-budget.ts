@@ -4,10 +4,11 @@
 // each one that allocates is put behind a proxy whose construct trap counts the bytes first, and each
 // method that allocates (resize, grow, transfer, the copying typed-array methods) is wrapped likewise;
 // the prototypes' `constructor` names the proxy, so species creation (slice, map, filter) comes through
-// it too. Only an engine made with a budget has them (EngineOptions.memoryBudget): others run V8's own.
+// it too, and what V8's own constructor made for it (a species of undefined) is counted once made. Only an engine made with a budget has them (EngineOptions.memoryBudget): others run V8's own.
 import { types } from 'node:util';
 import type { Engine } from './engine';
 import { Ops } from './builtins/common';
+import { TYPED_ARRAYS } from '../typed-arrays';
 
 const MB = 1024 * 1024;
 const WASM_PAGE = 65536;
@@ -23,6 +24,8 @@ export class MemoryBudget {
   private shared = 0;
   /** Whether an allocation was refused since `takeRefused` last asked (the embedder then reports the stop as this budget's). */
   private refused = false;
+  /** How many allocations were refused (a restore tells the budget's RangeError from V8's by it). */
+  private refusedCount = 0;
 
   constructor(
     readonly limitBytes: number,
@@ -35,6 +38,7 @@ export class MemoryBudget {
     if (this.counted + this.shared + bytes > this.limitBytes && this.measure) this.counted = this.measure();
     if (this.counted + this.shared + bytes > this.limitBytes) {
       this.refused = true;
+      this.refusedCount++;
       return false;
     }
     if (shared) this.shared += bytes;
@@ -46,6 +50,11 @@ export class MemoryBudget {
   refund(bytes: number, shared = false): void {
     if (shared) this.shared = Math.max(0, this.shared - bytes);
     else this.counted = Math.max(0, this.counted - bytes);
+  }
+
+  /** How many allocations were refused in all. */
+  get refusals(): number {
+    return this.refusedCount;
   }
 
   /** Whether an allocation was refused since the last call (and forget it). */
@@ -60,8 +69,6 @@ export class MemoryBudget {
     return `${Math.round(this.limitBytes / MB)} MB`;
   }
 }
-
-const TYPED_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'];
 
 /** Put the realm's allocating constructors and methods behind `budget` (see the head of this file). */
 export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void {
@@ -87,12 +94,36 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
   const toIndex = (v: unknown): number => (v === undefined ? 0 : ops.toIntegerOrInfinity(v));
   const getter = (o: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(o, key)!.get!;
 
+  /** What the guarded constructors made (counted by their traps): a species-made result not among them was made by V8's own constructor. */
+  const counts = new WeakSet<object>();
+  /**
+   * Wrap method `name` of `proto`, whose result species creation makes: where the species constructor is
+   * undefined (`a.constructor = undefined`), V8 uses its own intrinsic, the proxy's target, and no trap runs;
+   * such a result is counted once made (`byteLength` its getter).
+   */
+  const speciesMade = (proto: object, name: string, what: string, byteLength: Function, shared: boolean) =>
+    wrap(proto, name, (original, self, args) => {
+      const r = R.apply(original, self, args) as object;
+      if (!counts.has(r)) {
+        const bytes = R.apply(byteLength, r, []) as number;
+        if (!budget.charge(bytes, shared)) refuse(what, bytes);
+        counts.add(r);
+      }
+      return r;
+    });
   /** `ctor` behind a proxy whose construct trap runs `construct` (the target, the arguments, new.target). */
   const guard = (name: string, construct: (target: Function, args: unknown[], newTarget: Function) => object) => {
     const target = g[name] as Function | undefined;
     if (typeof target !== 'function') return;
     // (V8 calls the trap, not the VM: a host error it might throw becomes a guest one here)
-    const proxy = new Proxy(target, { construct: (t, args, nt) => ops.guard(() => construct(t, args, nt)) });
+    const proxy = new Proxy(target, {
+      construct: (t, args, nt) =>
+        ops.guard(() => {
+          const made = construct(t, args, nt);
+          counts.add(made);
+          return made;
+        }),
+    });
     Object.defineProperty(g, name, { ...Object.getOwnPropertyDescriptor(g, name), value: proxy });
     Object.defineProperty(target.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(target.prototype, 'constructor'), value: proxy });
   };
@@ -103,7 +134,7 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
     realm.defineNative(proto, name, original.length, (self, args) => impl(original, self, args));
   };
 
-  // ArrayBuffer and SharedArrayBuffer: (length, options); resize/grow (newLength); slice comes through species
+  // ArrayBuffer and SharedArrayBuffer: (length, options); resize/grow (newLength); slice through species
   for (const [name, shared] of [['ArrayBuffer', false], ['SharedArrayBuffer', true]] as const) {
     const ctor = g[name] as Function | undefined;
     if (typeof ctor !== 'function') continue;
@@ -117,10 +148,11 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
       const before = R.apply(byteLength, self, []) as number; // (RequireInternalSlot first, as the spec orders it)
       const n = toIndex(args[0]);
       const r = counted(`${name}.prototype.${shared ? 'grow' : 'resize'}`, n - before, shared, () => R.apply(original, self, [n]));
-      // a shrunk buffer's pages are given back (V8 decommits them): a restore makes a resizable buffer at its maximum length and shrinks it last
+      // a shrunk buffer's pages are given back (V8 decommits them)
       if (n < before) budget.refund(before - n, shared);
       return r;
     });
+    speciesMade(ctor.prototype, 'slice', `${name}.prototype.slice`, byteLength, shared);
     if (!shared)
       for (const m of ['transfer', 'transferToFixedLength'])
         wrap(ctor.prototype, m, (original, self, args) => {
@@ -158,6 +190,7 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
       return made;
     });
   }
+  for (const m of ['slice', 'map', 'filter']) speciesMade(TypedArray.prototype, m, `%TypedArray%.prototype.${m}`, taByteLength, false);
   for (const m of ['toReversed', 'toSorted', 'with'])
     wrap(TypedArray.prototype, m, (original, self, args) => {
       const bytes = R.apply(taByteLength, self, []) as number;
@@ -172,6 +205,7 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
     const abLength = getter(g.ArrayBuffer.prototype, 'byteLength');
     const sabLength = typeof g.SharedArrayBuffer === 'function' ? getter(g.SharedArrayBuffer.prototype, 'byteLength') : abLength;
     // (the built-ins' own byteLength getters, found before any guest code ran: no guest getter answers)
+    const isShared = (m: unknown) => types.isSharedArrayBuffer(R.apply(buffer, m, []));
     const bytesOf = (m: unknown) => {
       const b = R.apply(buffer, m, []) as object;
       return R.apply(types.isSharedArrayBuffer(b) ? sabLength : abLength, b, []) as number;
@@ -181,16 +215,17 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
         ops.guard(() => {
           const made = R.construct(t, args, nt) as object;
           const bytes = bytesOf(made);
-          if (!budget.charge(bytes)) refuse('WebAssembly.Memory', bytes);
+          // (a shared memory's bytes are a SharedArrayBuffer's: the measure does not see them)
+          if (!budget.charge(bytes, isShared(made))) refuse('WebAssembly.Memory', bytes);
           return made;
         }),
     });
     Object.defineProperty(g.WebAssembly, 'Memory', { ...Object.getOwnPropertyDescriptor(g.WebAssembly, 'Memory'), value: proxy });
     Object.defineProperty(Memory.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(Memory.prototype, 'constructor'), value: proxy });
     wrap(Memory.prototype, 'grow', (original, self, args) => {
-      R.apply(buffer, self, []); // (a TypeError for anything but a memory, before the argument is read)
+      const shared = isShared(self); // (a TypeError for anything but a memory, before the argument is read)
       const delta = ops.toNumber(args[0]);
-      return counted('WebAssembly.Memory.prototype.grow', Number.isFinite(delta) && delta > 0 ? Math.trunc(delta) * WASM_PAGE : 0, false, () => R.apply(original, self, [delta]));
+      return counted('WebAssembly.Memory.prototype.grow', Number.isFinite(delta) && delta > 0 ? Math.trunc(delta) * WASM_PAGE : 0, shared, () => R.apply(original, self, [delta]));
     });
   }
 }
