@@ -51,9 +51,25 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     check: 'try { new Uint8Array(2 << 20); b.resize(3 << 20); } catch (e) { console.log(b.byteLength, String(e)); }',
     expected: [/^1048576 RangeError: (ArrayBuffer\.prototype\.resize|Uint8Array): 2097152 bytes would pass/],
   },
-  { name: 'SharedArrayBuffer and grow', code: 'var s = new SharedArrayBuffer(8, { maxByteLength: 2 ** 32 }), r; try { s.grow(2 ** 31); } catch (e) { r = e; }', check: 'console.log(s.byteLength, String(r))', expected: [/^8 RangeError: SharedArrayBuffer\.prototype\.grow: /] },
-  { name: 'WebAssembly.Memory and grow', direct: true, code: 'var m = new WebAssembly.Memory({ initial: 1 }), r; try { m.grow(1000); } catch (e) { r = e; }', check: 'console.log(m.buffer.byteLength, String(r))', expected: [/^65536 RangeError: WebAssembly\.Memory\.prototype\.grow: /] },
-  { name: 'transfer to a longer length', code: 'var b = new ArrayBuffer(8), r; try { b.transfer(2 ** 31); } catch (e) { r = e; }', check: 'console.log(String(r))', expected: [/^RangeError: ArrayBuffer\.prototype\.transfer: /] },
+  {
+    name: 'SharedArrayBuffer and grow',
+    code: 'var s = new SharedArrayBuffer(8, { maxByteLength: 2 ** 32 }), r; try { s.grow(2 ** 31); } catch (e) { r = e; }',
+    check: 'console.log(s.byteLength, String(r))',
+    expected: [/^8 RangeError: SharedArrayBuffer\.prototype\.grow: /],
+  },
+  {
+    name: 'WebAssembly.Memory and grow',
+    direct: true,
+    code: 'var m = new WebAssembly.Memory({ initial: 1 }), r; try { m.grow(1000); } catch (e) { r = e; }',
+    check: 'console.log(m.buffer.byteLength, String(r))',
+    expected: [/^65536 RangeError: WebAssembly\.Memory\.prototype\.grow: /],
+  },
+  {
+    name: 'transfer to a longer length',
+    code: 'var b = new ArrayBuffer(8), r; try { b.transfer(2 ** 31); } catch (e) { r = e; }',
+    check: 'console.log(String(r))',
+    expected: [/^RangeError: ArrayBuffer\.prototype\.transfer: /],
+  },
   {
     name: 'shared WebAssembly memories, with the measure (it does not see them)',
     direct: true,
@@ -109,7 +125,12 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     expected: ['true true'],
   },
   { name: 'called without new', code: 'var r; try { Uint8Array(4); } catch (e) { r = e; }', check: 'console.log(r instanceof TypeError)', expected: ['true'] },
-  { name: "a length the built-in refuses is the built-in's error", code: 'var r; try { new Uint8Array(-1); } catch (e) { r = e; }', check: 'console.log(r instanceof RangeError, /budget/.test(r.message))', expected: ['true false'] },
+  {
+    name: "a length the built-in refuses is the built-in's error",
+    code: 'var r; try { new Uint8Array(-1); } catch (e) { r = e; }',
+    check: 'console.log(r instanceof RangeError, /budget/.test(r.message))',
+    expected: ['true false'],
+  },
 ];
 
 function matches(t: Tap.Test, lines: string[], expected: (string | RegExp)[], label: string): void {
@@ -147,17 +168,21 @@ t.test('a restored engine counts what its snapshot holds', async (t) => {
   matches(t, lines, [REFUSED], 'restored');
 });
 
-t.test('an engine without a budget has V8\'s own constructors', async (t) => {
+t.test("an engine without a budget has V8's own constructors", async (t) => {
   const lines: string[] = [];
   const e = new Engine({ onConsole: (_l, a) => void lines.push(e.format(a)) });
   e.evaluateScript('console.log(Function.prototype.toString.call(Uint8Array))', 'code.js');
   t.same(lines, ['function Uint8Array() { [native code] }']);
 });
 
-t.test('a restore under a budget: its refusal is the budget\'s, and a large maximum is not counted', async (t) => {
+t.test("a restore under a budget: its refusal is the budget's, and a large maximum is not counted", async (t) => {
   const first = new Engine({ memoryBudget: new MemoryBudget(Infinity), onConsole: () => {} });
   first.evaluateScript('var big = new Uint8Array(3 << 20);', 'code.js');
-  t.throws(() => Engine.restore(first.snapshot().code, { memoryBudget: new MemoryBudget(1 * MB), onConsole: () => {} }), /^damaged snapshot: ArrayBuffer: 3145728 bytes would pass this program's memory budget of 1 MB for array buffers$/, 'the budget refuses a buffer (not "maximum length … cannot be allocated")');
+  t.throws(
+    () => Engine.restore(first.snapshot().code, { memoryBudget: new MemoryBudget(1 * MB), onConsole: () => {} }),
+    /^damaged snapshot: ArrayBuffer: 3145728 bytes would pass this program's memory budget of 1 MB for array buffers$/,
+    'the budget refuses a buffer (not "maximum length … cannot be allocated")',
+  );
   // a program within its budget restores under the same budget, its maximum length not counted
   const lines: string[] = [];
   const small = new Engine({ memoryBudget: measured(), onConsole: () => {} });
