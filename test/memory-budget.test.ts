@@ -86,6 +86,20 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     check: 'console.log(m.buffer.byteLength, String(r))',
     expected: [/^3211264 RangeError: WebAssembly\.Memory\.prototype\.grow: 1048576 bytes would pass/],
   },
+  {
+    name: 'resizable buffers grown, with the measure (V8 counts their construction length only)',
+    measured: true,
+    code: 'var keep = [], r; try { for (var i = 0; i < 10; i++) { var b = new ArrayBuffer(0, { maxByteLength: 3 << 20 }); b.resize(3 << 20); new Uint8Array(b).fill(1); keep.push(b); } } catch (e) { r = e; }',
+    check: 'console.log(keep.length, String(r))',
+    expected: [/^1 RangeError: ArrayBuffer\.prototype\.resize: 3145728 bytes would pass/],
+  },
+  {
+    name: 'a resizable buffer grown and shrunk again and again, with the measure',
+    measured: true,
+    code: 'var b = new ArrayBuffer(0, { maxByteLength: 3 << 20 }), r; try { for (var i = 0; i < 10; i++) { b.resize(3 << 20); b.resize(0); } } catch (e) { r = e; }',
+    check: 'console.log(b.byteLength, String(r))',
+    expected: ['0 undefined'],
+  },
   ...[
     ['%TypedArray%.prototype.slice', 'new Uint8Array(3 << 20)', 'a.constructor = undefined', 'a.slice()'],
     ['%TypedArray%.prototype.map', 'new Float64Array(3 << 17)', 'a.constructor = { [Symbol.species]: undefined }', 'a.map((x) => x)'],

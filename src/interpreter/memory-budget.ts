@@ -16,12 +16,13 @@ const WASM_PAGE = 65536;
 /**
  * The bytes counted against a budget. The count is of allocations; freed buffers give theirs back when
  * an allocation would not fit: `measure` (the embedder's: a collection, then what is live outside the
- * heap) replaces the count, and the allocation is refused only if it still does not fit. A shared
- * buffer's bytes stay counted (a collection's measure of the isolate does not see them).
+ * heap) replaces the count, and the allocation is refused only if it still does not fit. Bytes the
+ * measure does not see stay counted apart (`unseen`): a shared buffer's, and a resizable buffer's growth
+ * (V8's external memory counts it at its construction length).
  */
 export class MemoryBudget {
   private counted = 0;
-  private shared = 0;
+  private unseen = 0;
   /** Whether an allocation was refused since `takeRefused` last asked (the embedder then reports the stop as this budget's). */
   private refused = false;
   /** How many allocations were refused (a restore tells the budget's RangeError from V8's by it). */
@@ -32,23 +33,23 @@ export class MemoryBudget {
     private readonly measure?: () => number,
   ) {}
 
-  /** Count `bytes` about to be allocated; false (nothing counted) where they do not fit. */
-  charge(bytes: number, shared = false): boolean {
+  /** Count `bytes` about to be allocated (`unseen`: bytes the measure does not see); false (nothing counted) where they do not fit. */
+  charge(bytes: number, unseen = false): boolean {
     if (bytes <= 0) return true;
-    if (this.counted + this.shared + bytes > this.limitBytes && this.measure) this.counted = this.measure();
-    if (this.counted + this.shared + bytes > this.limitBytes) {
+    if (this.counted + this.unseen + bytes > this.limitBytes && this.measure) this.counted = this.measure();
+    if (this.counted + this.unseen + bytes > this.limitBytes) {
       this.refused = true;
       this.refusedCount++;
       return false;
     }
-    if (shared) this.shared += bytes;
+    if (unseen) this.unseen += bytes;
     else this.counted += bytes;
     return true;
   }
 
-  /** Give back bytes charged for an allocation that then failed. */
-  refund(bytes: number, shared = false): void {
-    if (shared) this.shared = Math.max(0, this.shared - bytes);
+  /** Give back bytes charged for an allocation that then failed, or that were freed. */
+  refund(bytes: number, unseen = false): void {
+    if (unseen) this.unseen = Math.max(0, this.unseen - bytes);
     else this.counted = Math.max(0, this.counted - bytes);
   }
 
@@ -94,6 +95,9 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
   const toIndex = (v: unknown): number => (v === undefined ? 0 : ops.toIntegerOrInfinity(v));
   const getter = (o: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(o, key)!.get!;
 
+  /** A resizable buffer's growth (unseen by the measure), given back when it shrinks or is collected. */
+  const growth = new WeakMap<object, { bytes: number }>();
+  const collected = new FinalizationRegistry<{ bytes: number }>((g) => budget.refund(g.bytes, true));
   /** What the guarded constructors made (counted by their traps): a species-made result not among them was made by V8's own constructor. */
   const counts = new WeakSet<object>();
   /**
@@ -147,9 +151,24 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
     wrap(ctor.prototype, shared ? 'grow' : 'resize', (original, self, args) => {
       const before = R.apply(byteLength, self, []) as number; // (RequireInternalSlot first, as the spec orders it)
       const n = toIndex(args[0]);
-      const r = counted(`${name}.prototype.${shared ? 'grow' : 'resize'}`, n - before, shared, () => R.apply(original, self, [n]));
-      // a shrunk buffer's pages are given back (V8 decommits them)
-      if (n < before) budget.refund(before - n, shared);
+      // growth is unseen by the measure: counted apart, per buffer, until the buffer shrinks or is collected
+      const r = counted(`${name}.prototype.${shared ? 'grow' : 'resize'}`, n - before, true, () => R.apply(original, self, [n]));
+      if (!shared && n !== before) {
+        let g = growth.get(self as object);
+        if (g === undefined && n > before) {
+          g = { bytes: 0 };
+          growth.set(self as object, g);
+          collected.register(self as object, g);
+        }
+        if (n > before) g!.bytes += n - before;
+        else {
+          // a shrunk buffer's pages are given back (V8 decommits them): its growth first
+          const back = Math.min(g?.bytes ?? 0, before - n);
+          if (g) g.bytes -= back;
+          budget.refund(back, true);
+          budget.refund(before - n - back, false);
+        }
+      }
       return r;
     });
     speciesMade(ctor.prototype, 'slice', `${name}.prototype.slice`, byteLength, shared);
