@@ -18,6 +18,8 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 /** A 4 MB budget with a measure like the edge worker's: a collection, then the isolate's external memory since it was made. */
 const measured = () => {
+  // (twice: what an earlier test's engine holds outside the heap can be freed by a second collection only)
+  gc();
   gc();
   const start = getHeapStatistics().external_memory;
   return new MemoryBudget(4 * MB, () => {
@@ -30,7 +32,7 @@ const REFUSED = /^RangeError: \S+: \d+ bytes would pass this program's memory bu
 // each `code` sets globals up; `check` prints (run after it, or in the engine a snapshot restored)
 // (`direct`: not through a snapshot, which does not keep a WebAssembly.Memory: it restores as a plain object)
 // (`measured`: the budget has the worker's measure)
-const cases: { name: string; code: string; check: string; expected: (string | RegExp)[]; direct?: boolean; measured?: boolean }[] = [
+const cases: { name: string; code: string; check: string; expected: (string | RegExp)[]; direct?: boolean; measured?: boolean; todo?: string }[] = [
   { name: 'within the budget', code: 'var a = new Uint8Array(1 << 20); a[5] = 7;', check: 'console.log(a.length, a[5])', expected: ['1048576 7'] },
   { name: 'one typed array past it', code: 'var r; try { new Float64Array(1 << 20); } catch (e) { r = e; }', check: 'console.log(String(r))', expected: [REFUSED] },
   {
@@ -100,6 +102,42 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     check: 'console.log(b.byteLength, String(r))',
     expected: ['0 undefined'],
   },
+  ...[false, true].map((withMeasure) => ({
+    name: `a WebAssembly module's own memories${withMeasure ? ', with the measure' : ' (exported)'}`,
+    direct: true,
+    measured: withMeasure,
+    // (a module whose memory, 48 pages (3 MB), is its own and exported as m)
+    code: 'var bytes = new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 5,3,1,0,48, 7,5,1,1,0x6d,2,0]); var keep = [], r; try { for (var i = 0; i < 10; i++) { var m = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.m; new Uint8Array(m.buffer).fill(1); keep.push(m); } } catch (e) { r = e; }',
+    check: 'console.log(keep.length, keep[0].buffer.byteLength, String(r))',
+    expected: [/^1 3145728 RangeError: WebAssembly\.Instance: \d+ bytes would pass/],
+  })),
+  {
+    name: "a WebAssembly module's own memories, not exported, with the measure",
+    direct: true,
+    measured: true,
+    code: 'var bytes = new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 5,3,1,0,48]); var keep = [], r; try { for (var i = 0; i < 10; i++) keep.push(new WebAssembly.Instance(new WebAssembly.Module(bytes))); } catch (e) { r = e; }',
+    check: 'console.log(keep.length, String(r))',
+    expected: [/^1 RangeError: WebAssembly\.Instance: \d+ bytes would pass/],
+  },
+  {
+    name: "a WebAssembly module's own memories, made by WebAssembly.instantiate, with the measure",
+    direct: true,
+    measured: true,
+    todo: 'WebAssembly.instantiate (a promise) is not wrapped: a later allocation measures what it made, nothing sooner',
+    code: 'var bytes = new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 5,3,1,0,48]); var keep = [], r; (async () => { try { for (var i = 0; i < 10; i++) keep.push(await WebAssembly.instantiate(bytes)); } catch (e) { r = e; } })();',
+    check: 'console.log(keep.length, String(r))',
+    expected: [/^1 RangeError: WebAssembly\.instantiate: \d+ bytes would pass/],
+  },
+  {
+    name: 'memory.grow run inside WebAssembly code, with the measure',
+    direct: true,
+    measured: true,
+    todo: "memory.grow in wasm code skips Memory.prototype.grow's wrapper: a later allocation measures it, nothing sooner",
+    // (a module exporting g(delta) = memory.grow(delta) and its memory, 1 page)
+    code: 'var bytes = new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 1,6,1,0x60,1,0x7f,1,0x7f, 3,2,1,0, 5,3,1,0,1, 7,9,2,1,0x67,0,0,1,0x6d,2,0, 10,8,1,6,0,0x20,0,0x40,0,0x0b]); var x = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports, r; var before = x.g(160);',
+    check: 'console.log(x.m.buffer.byteLength, before)',
+    expected: ['65536 -1'],
+  },
   ...[
     ['%TypedArray%.prototype.slice', 'new Uint8Array(3 << 20)', 'a.constructor = undefined', 'a.slice()'],
     ['%TypedArray%.prototype.map', 'new Float64Array(3 << 17)', 'a.constructor = { [Symbol.species]: undefined }', 'a.map((x) => x)'],
@@ -153,10 +191,11 @@ function matches(t: Tap.Test, lines: string[], expected: (string | RegExp)[], la
 }
 
 for (const c of cases) {
-  t.test(c.name, async (t) => {
+  t.test(c.name, { todo: c.todo }, async (t) => {
     const lines: string[] = [];
     const e = new Engine({ memoryBudget: c.measured ? measured() : budget(), onConsole: (_l, a) => void lines.push(e.format(a)) });
     e.evaluateScript(c.code, 'code.js');
+    e.runJobs();
     e.evaluateScript(c.check, 'check.js');
     matches(t, lines, c.expected, 'run');
     if (c.direct) return;

@@ -47,6 +47,29 @@ export class MemoryBudget {
     return true;
   }
 
+  /**
+   * After an allocation that could not be counted first (a WebAssembly module's own memories): where there is
+   * a measure, it replaces the count, and the live bytes are refused (false) if they pass the budget.
+   */
+  settle(): boolean {
+    if (!this.measure) return true;
+    this.counted = this.measure();
+    if (this.counted + this.unseen <= this.limitBytes) return true;
+    this.refused = true;
+    this.refusedCount++;
+    return false;
+  }
+
+  /** Whether the count has a measure. */
+  get measured(): boolean {
+    return this.measure !== undefined;
+  }
+
+  /** The bytes counted now. */
+  get used(): number {
+    return this.counted + this.unseen;
+  }
+
   /** Give back bytes charged for an allocation that then failed, or that were freed. */
   refund(bytes: number, unseen = false): void {
     if (unseen) this.unseen = Math.max(0, this.unseen - bytes);
@@ -236,11 +259,47 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
           const bytes = bytesOf(made);
           // (a shared memory's bytes are a SharedArrayBuffer's: the measure does not see them)
           if (!budget.charge(bytes, isShared(made))) refuse('WebAssembly.Memory', bytes);
+          counts.add(made);
           return made;
         }),
     });
     Object.defineProperty(g.WebAssembly, 'Memory', { ...Object.getOwnPropertyDescriptor(g.WebAssembly, 'Memory'), value: proxy });
     Object.defineProperty(Memory.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(Memory.prototype, 'constructor'), value: proxy });
+    // WebAssembly.Instance: the module's own memories (defined, not imported) are made by V8: with a measure
+    // the live bytes are measured once it is made; without one, its exported memories are counted
+    const Instance = g.WebAssembly.Instance as Function | undefined;
+    if (typeof Instance === 'function') {
+      const exportsOf = getter(Instance.prototype, 'exports');
+      const isMemory = (v: unknown) => {
+        try {
+          R.apply(buffer, v, []);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const instanceProxy = new Proxy(Instance, {
+        construct: (t, args, nt) =>
+          ops.guard(() => {
+            const made = R.construct(t, args, nt) as object;
+            if (budget.measured) {
+              if (!budget.settle()) refuse('WebAssembly.Instance', budget.used);
+              return made;
+            }
+            const exported = R.apply(exportsOf, made, []) as Record<string, unknown>;
+            for (const key of Object.keys(exported)) {
+              const m = Object.getOwnPropertyDescriptor(exported, key)?.value;
+              if (!isMemory(m) || counts.has(m as object)) continue;
+              const bytes = bytesOf(m);
+              if (!budget.charge(bytes, isShared(m))) refuse('WebAssembly.Instance', bytes);
+              counts.add(m as object);
+            }
+            return made;
+          }),
+      });
+      Object.defineProperty(g.WebAssembly, 'Instance', { ...Object.getOwnPropertyDescriptor(g.WebAssembly, 'Instance'), value: instanceProxy });
+      Object.defineProperty(Instance.prototype, 'constructor', { ...Object.getOwnPropertyDescriptor(Instance.prototype, 'constructor'), value: instanceProxy });
+    }
     wrap(Memory.prototype, 'grow', (original, self, args) => {
       const shared = isShared(self); // (a TypeError for anything but a memory, before the argument is read)
       const delta = ops.toNumber(args[0]);
