@@ -157,6 +157,19 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     expected: [/^RangeError: %TypedArray%\.prototype\.map: 3145728 bytes would pass/],
   },
   {
+    name: 'an array-like source: refused before it is made',
+    code: 'var got = 0, r; var src = { length: 64 << 20 }; Object.defineProperty(src, 0, { get() { got++; return 1; } }); try { new Uint8Array(src); } catch (e) { r = e; }',
+    check: 'console.log(got, String(r))',
+    expected: [/^0 RangeError: Uint8Array: 67108864 bytes would pass/],
+  },
+  {
+    name: 'array-like and iterable sources within the budget, in spec order',
+    code: `var log = [], src = { get length() { log.push('length'); return 2; }, get 0() { log.push(0); return 7; }, get 1() { log.push(1); return { valueOf() { log.push('valueOf'); return 8; } }; } };
+      var a = new Uint8Array(src), it = { *[Symbol.iterator]() { yield 1; yield 2; yield 3; } }, b = new Float64Array(it), c = new Uint8Array(new Set([4, 5]));`,
+    check: "console.log(log.join(), a.join(), b.join(), c.join(), Object.getPrototypeOf(b) === Float64Array.prototype)",
+    expected: ['length,0,1,valueOf 7,8 1,2,3 4,5 true'],
+  },
+  {
     name: 'the constructors look as they did',
     code: 'var TA = Object.getPrototypeOf(Int8Array);',
     check: `console.log(Uint8Array.prototype.constructor === Uint8Array, Object.getPrototypeOf(Uint8Array) === TA, Uint8Array.name, Uint8Array.length, Uint8Array.BYTES_PER_ELEMENT,

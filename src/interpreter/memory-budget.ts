@@ -7,7 +7,7 @@
 // it too, and what V8's own constructor made for it (a species of undefined) is counted once made. Only an engine made with a budget has them (EngineOptions.memoryBudget): others run V8's own.
 import { types } from 'node:util';
 import type { Engine } from './engine';
-import { Ops } from './builtins/common';
+import { DONE, Ops } from './builtins/common';
 import { TYPED_ARRAYS } from '../typed-arrays';
 
 const MB = 1024 * 1024;
@@ -224,12 +224,23 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
       // array (a data property: no guest code runs to read it)
       const known = types.isTypedArray(first) ? (R.apply(taLength, first, []) as number) : !types.isProxy(first) && Array.isArray(first) ? first.length : undefined;
       if (known !== undefined) return counted(name, known * size, false, () => R.construct(target, args, nt) as object);
-      // NON-SPEC (budget): an iterable's values are listed in the heap first, bounded by it; an array-like
-      // with a length getter is counted once made (a copy of it was written)
-      const made = R.construct(target, args, nt) as object;
-      const bytes = R.apply(taByteLength, made, []) as number;
-      if (!budget.charge(bytes)) refuse(name, bytes);
-      return made;
+      // an iterable's values are listed in the heap first (bounded by it), as the spec lists them, then
+      // counted; an array-like is counted once its length is read (NON-SPEC (budget): before its elements
+      // are made, and all its elements are read before the first is converted to a number), and its values listed. The built-in makes the array from the list (a host array: no guest
+      // iterator runs again).
+      const method = ops.getMethod(first, Symbol.iterator);
+      if (method !== undefined) {
+        const list: unknown[] = [];
+        const rec = ops.getIteratorFromMethod(first, method);
+        for (let v = ops.iteratorStepValue(rec); v !== DONE; v = ops.iteratorStepValue(rec)) list.push(v);
+        return counted(name, list.length * size, false, () => R.construct(target, [list], nt) as object);
+      }
+      const length = ops.toLength(ops.guard(() => realm.ops.get(first, 'length')));
+      return counted(name, length * size, false, () => {
+        const list: unknown[] = [];
+        for (let k = 0; k < length; k++) list.push(ops.guard(() => realm.ops.get(first, k)));
+        return R.construct(target, [list], nt) as object;
+      });
     });
   }
   for (const m of ['slice', 'map', 'filter']) speciesMade(TypedArray.prototype, m, `%TypedArray%.prototype.${m}`, taByteLength, false);
