@@ -170,6 +170,13 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     expected: ['length,0,1,valueOf 7,8 1,2,3 4,5 true'],
   },
   {
+    name: 'WebAssembly.Instance looks as it did',
+    direct: true,
+    code: 'var I = WebAssembly.Instance, i = new I(new WebAssembly.Module(new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0])));',
+    check: 'console.log(I.prototype.constructor === I, I.name, I.length, i instanceof I, Object.getPrototypeOf(i) === I.prototype, typeof i.exports)',
+    expected: ['true Instance 1 true true object'],
+  },
+  {
     name: 'the constructors look as they did',
     code: 'var TA = Object.getPrototypeOf(Int8Array);',
     check: `console.log(Uint8Array.prototype.constructor === Uint8Array, Object.getPrototypeOf(Uint8Array) === TA, Uint8Array.name, Uint8Array.length, Uint8Array.BYTES_PER_ELEMENT,

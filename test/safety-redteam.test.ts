@@ -303,6 +303,22 @@ const resourceAttacks: { name: string; code: string; reply: RegExp; todo?: strin
     code: 'var b = new ArrayBuffer(8, { maxByteLength: 2 ** 32 }); try { b.resize(2 ** 31); } catch (e) {} new Uint8Array(b).fill(1); throw new Error("then fails");',
     reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
   },
+  {
+    name: "copies kept without end through V8's own constructor (a species of undefined)",
+    code: 'var a = new Uint8Array(16 << 20), b = new ArrayBuffer(16 << 20), keep = []; a.constructor = undefined; b.constructor = undefined; for (;;) { keep.push(a.slice()); keep.push(b.slice()); }',
+    reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
+  },
+  {
+    name: 'resizable buffers grown and kept without end (growth the measure does not see)',
+    code: 'var keep = []; for (;;) { var b = new ArrayBuffer(0, { maxByteLength: 16 << 20 }); b.resize(16 << 20); keep.push(b); }',
+    reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
+  },
+  {
+    name: "shared WebAssembly memories and a module's own memories kept without end",
+    // (a module whose own memory is 256 pages, 16 MB, not exported)
+    code: 'var bytes = new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 5,4,1,0,0x80,2]), keep = []; for (;;) { keep.push(new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true })); keep.push(new WebAssembly.Instance(new WebAssembly.Module(bytes))); }',
+    reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
+  },
 ];
 
 for (const attack of resourceAttacks) {
@@ -330,6 +346,16 @@ t.test('edge resources: buffers allocated and dropped, many times the memory bud
   let reply;
   while ((reply = await s.next(20_000)).type === 'console');
   t.match(reply, { type: 'state', id: 1 });
+  s.close();
+});
+
+t.test('edge resources: a resizable buffer with a maximum past the budget, within it, is served (restore counts its length)', async (t) => {
+  const first = new Engine(quiet);
+  first.evaluateScript('var b = new ArrayBuffer(8, { maxByteLength: 1 << 30 }); new Uint8Array(b)[7] = 9;', 'code.js');
+  const text = first.snapshot().code;
+  const s = await helloSession(suite.server.url);
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  t.match(await s.next(20_000), { type: 'state', id: 1 });
   s.close();
 });
 
