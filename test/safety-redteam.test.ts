@@ -359,6 +359,17 @@ t.test('edge resources: a resizable buffer with a maximum past the budget, withi
   s.close();
 });
 
+t.test('edge resources: memory.grow run inside WebAssembly code stops at the memory budget (the server process\'s V8 flag)', async (t) => {
+  // (a module exporting g(delta) = memory.grow(delta); 2000 pages are 125 MB, past the 64 MB budget)
+  const code = 'var x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 1,6,1,0x60,1,0x7f,1,0x7f, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,0x67,0,0, 10,8,1,6,0,0x20,0,0x40,0,0x0b]))).exports, r = x.g(2000); if (r !== -1 || x.g(100) !== 1) throw new Error("grew: " + r);';
+  const text = snapshotWith(code);
+  const s = await helloSession(suite.server.url);
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  const reply = await s.next(20_000);
+  t.match(reply, { type: 'state', id: 1 }, JSON.stringify(reply).slice(0, 300));
+  s.close();
+});
+
 // a program that moves itself to the edge and allocates there: 3 × 32 MB against the server's 64 MB
 // (a page run without --edge has no \`snapvm\` hints)
 const movedAllocation = `var hints = typeof snapvm === 'undefined' ? { migrate() {}, where: 'client' } : snapvm;
