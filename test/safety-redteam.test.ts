@@ -301,6 +301,23 @@ const resourceAttacks: { name: string; code: string; reply: RegExp; todo?: strin
   {
     name: 'a resizable buffer grown past the budget, the refusal caught and ignored',
     code: 'var b = new ArrayBuffer(8, { maxByteLength: 2 ** 32 }); try { b.resize(2 ** 31); } catch (e) {} new Uint8Array(b).fill(1); throw new Error("then fails");',
+    // (the failure that followed the refusal is named, with the guest's stack)
+    reply: /^memory: the program ran past its 64 MB memory budget for array buffers \(outside the V8 heap\); after a refused allocation: .*then fails/s,
+  },
+  {
+    name: "copies kept without end through V8's own constructor (a species of undefined)",
+    code: 'var a = new Uint8Array(16 << 20), b = new ArrayBuffer(16 << 20), keep = []; a.constructor = undefined; b.constructor = undefined; for (;;) { keep.push(a.slice()); keep.push(b.slice()); }',
+    reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
+  },
+  {
+    name: 'resizable buffers grown and kept without end (growth the measure does not see)',
+    code: 'var keep = []; for (;;) { var b = new ArrayBuffer(0, { maxByteLength: 16 << 20 }); b.resize(16 << 20); keep.push(b); }',
+    reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
+  },
+  {
+    name: "shared WebAssembly memories and a module's own memories kept without end",
+    // (a module whose own memory is 256 pages, 16 MB, not exported)
+    code: 'var bytes = new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 5,4,1,0,0x80,2]), keep = []; for (;;) { keep.push(new WebAssembly.Memory({ initial: 256, maximum: 256, shared: true })); keep.push(new WebAssembly.Instance(new WebAssembly.Module(bytes))); }',
     reply: /^memory: the program ran past its 64 MB memory budget for array buffers/,
   },
 ];
@@ -330,6 +347,27 @@ t.test('edge resources: buffers allocated and dropped, many times the memory bud
   let reply: any;
   while ((reply = await s.next(20_000)).type === 'console');
   t.match(reply, { type: 'state', id: 1 });
+  s.close();
+});
+
+t.test('edge resources: a resizable buffer with a maximum past the budget, within it, is served (restore counts its length)', async (t) => {
+  const first = new Engine(quiet);
+  first.evaluateScript('var b = new ArrayBuffer(8, { maxByteLength: 1 << 30 }); new Uint8Array(b)[7] = 9;', 'code.js');
+  const text = first.snapshot().code;
+  const s = await helloSession(suite.server.url);
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  t.match(await s.next(20_000), { type: 'state', id: 1 });
+  s.close();
+});
+
+t.test('edge resources: memory.grow run inside WebAssembly code stops at the memory budget (the server process\'s V8 flag)', async (t) => {
+  // (a module exporting g(delta) = memory.grow(delta); 2000 pages are 125 MB, past the 64 MB budget)
+  const code = 'var x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 1,6,1,0x60,1,0x7f,1,0x7f, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,0x67,0,0, 10,8,1,6,0,0x20,0,0x40,0,0x0b]))).exports, r = x.g(2000); if (r !== -1 || x.g(100) !== 1) throw new Error("grew: " + r);';
+  const text = snapshotWith(code);
+  const s = await helloSession(suite.server.url);
+  s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
+  const reply = await s.next(20_000);
+  t.match(reply, { type: 'state', id: 1 }, JSON.stringify(reply).slice(0, 300));
   s.close();
 });
 

@@ -113,7 +113,11 @@ t.test("a command's V8 flags: only an offloading page client's differ", async (t
     { argv: ['run', 'a.js', '2000', '--edge', 'ws://h:1'], expected: [] },
     { argv: ['run', root, '--edge', 'ws://h:1'], expected: [] },
     { argv: ['run', 'a.js', '--', 'app.html', '--edge', 'ws://h:1'], expected: [] },
-    { argv: ['serve', 'app.html', '--edge'], expected: [] },
+    // serve: no WebAssembly memory past a session's budget for array buffers (64 KiB pages)
+    { argv: ['serve', 'app.html', '--edge'], expected: ['--wasm-max-mem-pages=8192'] },
+    { argv: ['serve', '--memory-mb', '64'], expected: ['--wasm-max-mem-pages=1024'] },
+    { argv: ['serve', '--memory-mb=100', '--port', '0'], expected: ['--wasm-max-mem-pages=1600'] },
+    { argv: ['serve', '--memory-mb', 'x'], expected: [] },
     { argv: ['run', 'app.html', '--edge-auto'], expected: [] },
     // the run target decides (the first word that is no option or option's value), not the program's own words
     { argv: ['run', 'app.js', 'x.html', '--edge', 'ws://h:1'], expected: [] },

@@ -21,8 +21,30 @@ export function v8FlagsFor(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
   const words = end < 0 ? argv : argv.slice(0, end);
   const edge = words[0] === 'run' && words.some((w) => w === '--edge' || w.startsWith('--edge='));
+  if (words[0] === 'serve') return wasmPagesFlag(words);
   const target = edge ? runTarget(words) : undefined;
   return target !== undefined && isPage(target) ? ['--no-use-osr'] : [];
+}
+
+/** `snapvm serve`'s default `--memory-mb` (main.ts's). */
+const SERVE_MEMORY_MB = 512;
+
+/**
+ * - `serve`: no WebAssembly memory larger than a session's budget for array buffers (`--memory-mb`; one page
+ *   is 64 KiB). The budget counts a module's own memories once it is instantiated and `Memory.prototype.grow`
+ *   before it runs (interpreter/memory-budget.ts), but `memory.grow` run inside wasm code passes no wrapper:
+ *   this bounds each memory (each refused growth is wasm's -1). A value main.ts will refuse sets nothing.
+ */
+function wasmPagesFlag(words: readonly string[]): string[] {
+  let value: string | undefined = String(SERVE_MEMORY_MB);
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === '--') break;
+    if (w === '--memory-mb') value = words[++i];
+    else if (w.startsWith('--memory-mb=')) value = w.slice('--memory-mb='.length);
+  }
+  const mb = Number(value);
+  return Number.isInteger(mb) && mb >= 16 ? [`--wasm-max-mem-pages=${mb * 16}`] : [];
 }
 
 /** `snapvm run`'s options that take the next word as their value (main.ts; `--opt=value` is one word). */

@@ -15,7 +15,7 @@ import { Engine } from '../index';
 import type { ConsoleLevel, HostService, MemoryBudget } from '../interpreter/index';
 import { bundlePath } from './bundle';
 import { PageCanvases } from './canvas';
-import { typedArrayBytes } from '../typed-arrays';
+import { TYPED_ARRAYS, typedArrayBytes } from '../typed-arrays';
 import { capture, restoreWithHostTable, SnapshotError, type RestoreTable, type Snapshot } from '../snapshot/index';
 import { Birth, PageCapture, PageRestore, pageSnapshotInfo } from './snapshot';
 import { browserForm, type BrowserFormStats } from './browser';
@@ -84,7 +84,10 @@ export interface PageTimings {
  * test), `eval` (none), `Proxy` (a proxy shows neither constructor nor prototype; happy-dom's live collections
  * stay V8 proxies, which page snapshots name as DOM objects).
  */
-const REALM_BUILTINS = ['Map', 'Set', 'FinalizationRegistry', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'];
+// (ArrayBuffer, SharedArrayBuffer and the typed arrays: with a memory budget the realm's are counted, V8's are not)
+const REALM_BUILTINS = ['Map', 'Set', 'FinalizationRegistry', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'ArrayBuffer', 'SharedArrayBuffer', ...TYPED_ARRAYS];
+/** Those this V8 may lack (the bundle then sees none, as it would without them). */
+const OPTIONAL_BUILTINS = new Set<string>(['Float16Array']);
 const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype', ...REALM_BUILTINS];
 
 /**
@@ -217,7 +220,7 @@ export class Page {
     const factory = compiledBundle().script.runInContext(realm.context) as Function;
     const g = hostGlobal;
     const builtins = REALM_BUILTINS.map((name) => {
-      if (typeof g[name] !== 'function') throw new Error(`snapvm: the guest realm has no ${name} for the happy-dom bundle`);
+      if (typeof g[name] !== 'function' && !OPTIONAL_BUILTINS.has(name)) throw new Error(`snapvm: the guest realm has no ${name} for the happy-dom bundle`);
       return g[name];
     });
     const exports = factory(services, g, g.setTimeout, g.clearTimeout, g.setInterval, g.clearInterval, g.setImmediate, g.clearImmediate, g.queueMicrotask, g.Promise, performanceObject, processObject, g.console, realm.intrinsics.AsyncIteratorPrototype, ...builtins) as {

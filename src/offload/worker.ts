@@ -62,9 +62,11 @@ const memory = memoryMb === undefined ? undefined : new MemoryBudget(memoryMb * 
   (globalThis as { gc?: () => void }).gc?.();
   return Math.max(0, getHeapStatistics().external_memory - externalAtStart);
 });
-const memoryStop = (id: number) => post({ type: 'error', id, code: 'memory', message: `the program ran past its ${memory!.describe()} memory budget for array buffers (outside the V8 heap)` });
+/** The memory budget's stop; `then`: how the program failed after the refusal (a guest may catch one, to probe, and fail otherwise). */
+const memoryStop = (id: number, then: string) =>
+  post({ type: 'error', id, code: 'memory', message: `the program ran past its ${memory!.describe()} memory budget for array buffers (outside the V8 heap); after a refused allocation: ${then}` });
 /** An error reply: the memory budget's where the failure followed a refused allocation (a guest RangeError, caught or not). */
-const failed = (id: number, code: ErrorCode, message: string) => (memory?.takeRefused() ? memoryStop(id) : post({ type: 'error', id, code, message }));
+const failed = (id: number, code: ErrorCode, message: string) => (memory?.takeRefused() ? memoryStop(id, message) : post({ type: 'error', id, code, message }));
 /** An engine bug while offload `id` ran, not the guest's doing: its message only (no host stack to the client). */
 const internalError = (id: number) => (err: unknown) => post({ type: 'error', id, code: 'internal', message: err instanceof Error ? err.message : String(err) });
 
@@ -339,7 +341,7 @@ async function runAndReply(id: number, turns: number | undefined, stats: Offload
     }
     if (!(err instanceof GuestError)) throw err;
     kept = null;
-    if (memory?.takeRefused()) return memoryStop(id);
+    if (memory?.takeRefused()) return memoryStop(id, `${err.summary}\n${err.guestStack}`);
     stats.runMs = performance.now() - t;
     stats.turns = e.loop.turn - firstTurn;
     return post({ type: 'guest-error', id, summary: err.summary, stack: err.guestStack, kind: err.kind, stats });

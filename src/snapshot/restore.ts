@@ -93,13 +93,17 @@ export class Restorer {
     throw new SnapshotError(`damaged snapshot: ${what}`);
   }
 
-  /** A buffer made by `make`; a maximum length this V8 cannot reserve (a forged one) is a damaged snapshot, not V8's bare RangeError. */
+  /**
+   * A buffer made by `make`; a maximum length this V8 cannot reserve (a forged one) is a damaged snapshot, not
+   * V8's bare RangeError. The memory budget's refusal (a RangeError too) goes through as it is.
+   */
   private allocate<T>(what: string, max: unknown, make: () => T): T {
+    const refusals = this.engine.options.memoryBudget?.refusals;
     try {
       return make();
     } catch (e) {
       // (the guest realm's constructor throws that realm's RangeError)
-      if ((e as Error)?.name === 'RangeError') this.bad(`${what} whose maximum length ${String(max)} cannot be allocated`);
+      if (max !== undefined && (e as Error)?.name === 'RangeError' && this.engine.options.memoryBudget?.refusals === refusals) this.bad(`${what} whose maximum length ${String(max)} cannot be allocated`);
       throw e;
     }
   }
@@ -510,9 +514,15 @@ export class Restorer {
         return b;
       }
       const bytes = Buffer.from(String(b64), 'base64');
-      // a resizable buffer is made at its maximum length; `resize` at the end gives it its own
+      // a resizable buffer is made at its length (what a memory budget counts) and grown to its maximum with
+      // the host's resize, which counts nothing (views on it are then in bounds); `resize` at the end gives it its own
       if (max !== undefined && !(Number.isSafeInteger(max) && (max as number) >= bytes.length)) this.bad('a resizable ArrayBuffer whose maximum length is not an integer at least its length');
-      const buf = this.allocate('a resizable ArrayBuffer', max, () => (max === undefined ? new AB(bytes.length) : new AB(max, { maxByteLength: max })));
+      const buf = this.allocate('a resizable ArrayBuffer', max, () => {
+        if (max === undefined) return new AB(bytes.length);
+        const b = new AB(bytes.length, { maxByteLength: max });
+        (ArrayBuffer.prototype as any).resize.call(b, max);
+        return b;
+      });
       new Uint8Array(buf).set(bytes);
       return buf;
     });
