@@ -34,7 +34,11 @@ if (process.argv[2] === '--one') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-canvas-ab-'));
   const file = path.join(dir, 'canvases.html');
   fs.writeFileSync(file, PAGE);
-  const page = new dom.Page(file, { onError: (e) => { throw new Error(e.summary); } });
+  const page = new dom.Page(file, {
+    onError: (e) => {
+      throw new Error(e.summary);
+    },
+  });
   page.load();
   const code = page.snapshot().code;
   const saved = [...page.canvases.canvases.keys()].map((id) => [id, page.canvases.save(id)]);
@@ -51,7 +55,11 @@ if (process.argv[2] === '--one') {
   const run = (dir) => JSON.parse(spawnSync(process.execPath, [__filename, '--one', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout);
   const a = [];
   const b = [];
-  alternate(n, () => a.push(run(process.argv[2])), () => b.push(run(path.resolve(__dirname, '..'))));
+  alternate(
+    n,
+    () => a.push(run(process.argv[2])),
+    () => b.push(run(path.resolve(__dirname, '..'))),
+  );
   const all = (xs, k) => xs.flatMap((x) => x[k]);
   const [ta, tb, la, lb] = [all(a, 'restore'), all(b, 'restore'), all(a, 'step'), all(b, 'step')].map(median);
   console.log(`canvas-heavy page: snapshot ${a[0].kb.toFixed(0)} KB / ${b[0].kb.toFixed(0)} KB (PNGs ${a[0].png.toFixed(0)} / ${b[0].png.toFixed(0)} KB base64); CPU ms, median of ${n} processes × 3`);

@@ -25,5 +25,7 @@ for (const name of ['box2d', 'earley-boyer']) {
   };
   alternate(n, take(0), take(1));
   const [ma, mb] = times.map(median);
-  console.log(`${name}: snapshot ${(sizes[0] / 1024).toFixed(0)} KB / ${(sizes[1] / 1024).toFixed(0)} KB; capture${portable ? ' (with the portable section)' : ''} CPU ms, median of ${n}: other ${ma.toFixed(1)}, this ${mb.toFixed(1)} (${change(ma, mb)})`);
+  console.log(
+    `${name}: snapshot ${(sizes[0] / 1024).toFixed(0)} KB / ${(sizes[1] / 1024).toFixed(0)} KB; capture${portable ? ' (with the portable section)' : ''} CPU ms, median of ${n}: other ${ma.toFixed(1)}, this ${mb.toFixed(1)} (${change(ma, mb)})`,
+  );
 }

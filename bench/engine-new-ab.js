@@ -25,9 +25,14 @@ function run(repo) {
 }
 
 const runs = { other: [], mine: [] };
-alternate(n, () => runs.other.push(run(other)), () => runs.mine.push(run(mine)));
+alternate(
+  n,
+  () => runs.other.push(run(other)),
+  () => runs.mine.push(run(mine)),
+);
 const row = (label, f) => {
-  const a = median(runs.other.map(f)), b = median(runs.mine.map(f));
+  const a = median(runs.other.map(f)),
+    b = median(runs.mine.map(f));
   console.log(`${label.padEnd(28)} ${a.toFixed(1).padStart(8)} ${b.toFixed(1).padStart(8)}  ${change(a, b)}`);
 };
 console.log(`${'CPU ms, median of ' + n}`.padEnd(28), '   other     this');

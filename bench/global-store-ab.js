@@ -19,7 +19,7 @@ const PROGRAMS = {
   'top level': `'use strict'; for (let i = 0; i < ${ITERATIONS}; i++) g = g + 1;`,
   'nested fns': `'use strict'; (function () { let a = 1; return function () { let b = a; for (let i = 0; i < ${ITERATIONS}; i++) g = g + b; }; })()();`,
   // the same store in sloppy code (one SetGlobal in both builds): the yardstick
-  'sloppy': `for (let i = 0; i < ${ITERATIONS}; i++) g = g + 1;`,
+  sloppy: `for (let i = 0; i < ${ITERATIONS}; i++) g = g + 1;`,
 };
 const b = builds(otherDir);
 
@@ -32,13 +32,27 @@ function once(build, source) {
   return ms;
 }
 
-console.log(`global-store-ab: ${rounds} rounds of ${ITERATIONS} stores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+console.log(
+  `global-store-ab: ${rounds} rounds of ${ITERATIONS} stores, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at start`,
+);
 console.log(`${'program'.padEnd(12)} ${'other ms'.padStart(9)} ${'mine ms'.padStart(9)}  change`);
 for (const [name, source] of Object.entries(PROGRAMS)) {
   const times = { other: [], mine: [] };
-  alternate(rounds, () => times.other.push(once(b.other, source)), () => times.mine.push(once(b.mine, source)));
+  alternate(
+    rounds,
+    () => times.other.push(once(b.other, source)),
+    () => times.mine.push(once(b.mine, source)),
+  );
   const o = median(times.other);
   const m = median(times.mine);
   console.log(`${name.padEnd(12)} ${o.toFixed(1).padStart(9)} ${m.toFixed(1).padStart(9)}  ${change(o, m)}`);
 }
-console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at end`,
+);

@@ -39,7 +39,12 @@ function once(build, program, sources) {
   return ms;
 }
 
-console.log(`interp-ab: ${rounds} rounds, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+console.log(
+  `interp-ab: ${rounds} rounds, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at start`,
+);
 console.log(`${'program'.padEnd(14)} ${'other ms'.padStart(9)} ${'mine ms'.padStart(9)}  mine/other`);
 let logSum = 0;
 for (const program of programs) {
@@ -56,4 +61,9 @@ for (const program of programs) {
   console.log(`${program.name.padEnd(14)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(9)}  ${(b / a).toFixed(3)}`);
 }
 console.log(`${'geomean'.padEnd(14)} ${''.padStart(9)} ${''.padStart(9)}  ${Math.exp(logSum / programs.length).toFixed(3)}`);
-console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at end`,
+);

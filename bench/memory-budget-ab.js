@@ -31,7 +31,12 @@ function once(build, options, src) {
   const [r, ms] = cpu(() => e.evaluateScript(src, 'kernel.js'));
   return [String(r), ms];
 }
-console.log(`memory-budget-ab: ${rounds} rounds, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+console.log(
+  `memory-budget-ab: ${rounds} rounds, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at start`,
+);
 console.log(`${'kernel'.padEnd(9)} ${'other ms'.padStart(9)} ${'mine ms'.padStart(9)} ${'budget ms'.padStart(10)}  mine/other  budget/mine`);
 for (const [name, src] of Object.entries(KERNELS)) {
   const runs = [
@@ -53,4 +58,9 @@ for (const [name, src] of Object.entries(KERNELS)) {
   const [o, m, b] = [median(times.other), median(times.mine), median(times.budget)];
   console.log(`${name.padEnd(9)} ${o.toFixed(1).padStart(9)} ${m.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(10)}  ${(m / o).toFixed(3).padStart(10)}  ${(b / m).toFixed(3).padStart(11)}`);
 }
-console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at end`);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at end`,
+);

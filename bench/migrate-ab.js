@@ -31,7 +31,10 @@ for (const name of names.length ? names : ['earley-boyer', 'box2d']) {
       if (i >= WARMUP) s.capture.push(c), s.restore.push(r);
     }
   }
-  for (const [label, s] of [['other', sides[0]], ['this', sides[1]]]) {
+  for (const [label, s] of [
+    ['other', sides[0]],
+    ['this', sides[1]],
+  ]) {
     const c = fig(s.capture);
     const r = fig(s.restore);
     console.log(`${name} ${label}: capture ${ms(c)}; restore (warm) ${ms(r)}; capture + restore ${ms(c.map((x, i) => x + r[i]))}`);

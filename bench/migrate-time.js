@@ -33,7 +33,8 @@ const octane = PROGRAMS.find((p) => p.kind === 'octane');
 const app = (name, file) => ({ name, files: [octane.files[0].replace(/[^/\\]*$/, 'base.js'), octane.files[0].replace(/[^/\\]*$/, file)], setup: octane.setup, run: false });
 const APPS = [...PROGRAMS.filter((p) => p.kind === 'kernel').map((p) => ({ ...p, run: true })), app('box2d', 'box2d.js'), app('earley-boyer', 'earley-boyer.js')];
 const chosen = names.length ? APPS.filter((p) => names.includes(p.name)) : APPS;
-if (names.length && chosen.length !== names.length) throw new Error(`unknown program: ${names.filter((n) => !APPS.some((p) => p.name === n)).join(', ')} (known: ${APPS.map((p) => p.name).join(', ')})`);
+if (names.length && chosen.length !== names.length)
+  throw new Error(`unknown program: ${names.filter((n) => !APPS.some((p) => p.name === n)).join(', ')} (known: ${APPS.map((p) => p.name).join(', ')})`);
 
 /** An engine of `build` with the program loaded (and its driver run once for a kernel). */
 function loaded(build, program) {
@@ -62,13 +63,28 @@ function figures(build, program, cache) {
   const full = measure(() => e.snapshot());
   const code = e.snapshot({ portable: false }).code;
   const warm = measure(() => build.Engine.restore(code, quiet));
-  const cold = cache ? measure(() => build.Engine.restore(code, quiet), () => cache.clear()) : null;
+  const cold = cache
+    ? measure(
+        () => build.Engine.restore(code, quiet),
+        () => cache.clear(),
+      )
+    : null;
   const sourceKB = loadSources(program).reduce((n, s) => n + s.text.length, 0) / 1024;
   return { sourceKB, sectionKB: engineSection(code).length / 1024, lean, full, cold, warm };
 }
 
 const ms = (x) => (x === null ? '-' : x.toFixed(1));
-const head = ['program', 'source KB', 'engine section KB', 'capture ms (portable: false)', 'capture ms (default)', 'restore ms cold', 'restore ms warm', 'capture + restore ms (cold)', 'capture + restore ms (warm)'];
+const head = [
+  'program',
+  'source KB',
+  'engine section KB',
+  'capture ms (portable: false)',
+  'capture ms (default)',
+  'restore ms cold',
+  'restore ms warm',
+  'capture + restore ms (cold)',
+  'capture + restore ms (warm)',
+];
 const rows = [];
 for (const program of chosen) {
   const f = figures(mine, program, mine.unitCache);

@@ -19,12 +19,31 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'snapvm-bench-page-snapshot-')
 
 // a generated 100 KB page: 1000 list items, a script that keeps a reference to every item and adds a listener to each
 const items = Array.from({ length: 1000 }, (_, i) => `<li class="item" data-i="${i}"><span>Item number ${i}</span> <a href="#${i}">link</a> lorem ipsum dolor</li>`).join('\n');
-fs.writeFileSync(path.join(tmp, 'big.html'), `<!doctype html><html><body><ul>${items}</ul><script>var all = Array.from(document.querySelectorAll('li')); var clicks = 0; for (const li of all) li.addEventListener('click', () => clicks++); document.title = String(all.length);</script></body></html>`);
+fs.writeFileSync(
+  path.join(tmp, 'big.html'),
+  `<!doctype html><html><body><ul>${items}</ul><script>var all = Array.from(document.querySelectorAll('li')); var clicks = 0; for (const li of all) li.addEventListener('click', () => clicks++); document.title = String(all.length);</script></body></html>`,
+);
 
 const apps = [
-  ['TodoMVC, 3 items, timer pending', path.join(root, 'examples/todomvc/index.html'), [{ wait: 10 }, { type: ['.new-todo', 'one'] }, { key: ['.new-todo', 'Enter'] }, { type: ['.new-todo', 'two'] }, { key: ['.new-todo', 'Enter'] }, { type: ['.new-todo', 'three'] }, { key: ['.new-todo', 'Enter'] }]],
+  [
+    'TodoMVC, 3 items, timer pending',
+    path.join(root, 'examples/todomvc/index.html'),
+    [
+      { wait: 10 },
+      { type: ['.new-todo', 'one'] },
+      { key: ['.new-todo', 'Enter'] },
+      { type: ['.new-todo', 'two'] },
+      { key: ['.new-todo', 'Enter'] },
+      { type: ['.new-todo', 'three'] },
+      { key: ['.new-todo', 'Enter'] },
+    ],
+  ],
   ['snake, game in progress (canvas)', path.join(root, 'examples/snake/index.html'), [{ wait: 650 }, { key: ['#board', 'ArrowDown'] }, { wait: 300 }]],
-  ['preact + htm, 3 tasks, clock running', path.join(root, 'examples/preact/index.html'), [{ type: ['.draft', 'one'] }, { click: '.add' }, { type: ['.draft', 'two'] }, { click: '.add' }, { type: ['.draft', 'three'] }, { click: '.add' }, { wait: 1500 }]],
+  [
+    'preact + htm, 3 tasks, clock running',
+    path.join(root, 'examples/preact/index.html'),
+    [{ type: ['.draft', 'one'] }, { click: '.add' }, { type: ['.draft', 'two'] }, { click: '.add' }, { type: ['.draft', 'three'] }, { click: '.add' }, { wait: 1500 }],
+  ],
   ['generated 100 KB list, 1000 listeners', path.join(tmp, 'big.html'), [{ wait: 1 }]],
 ];
 
@@ -75,7 +94,12 @@ const reparse = performance.now() - t0;
 console.log(JSON.stringify({ total: r.total, page: r.page, bundle: page.timings.bundle, document: r.document, heap: r.total - r.page - r.document, reparse }));`;
 
 function run(code, args) {
-  return JSON.parse(execFileSync(process.execPath, ['-e', code, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop());
+  return JSON.parse(
+    execFileSync(process.execPath, ['-e', code, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 }
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => x.toFixed(0);
@@ -89,10 +113,41 @@ for (const [name, file, steps] of apps) {
   const r = Array.from({ length: repeat }, () => run(restoreChild, [snap]));
   const m = (xs, k) => median(xs.map((x) => x[k]));
   forms.push([name, snap + '.html', c[0].refused, m(c, 'formBytes'), m(c, 'formMs')]);
-  rows.push([name, kb(m(c, 'html')), kb(m(c, 'bytes')), kb(m(c, 'hostState')), m(c, 'objects'), ms(m(c, 'load')), ms(m(c, 'capture')), ms(m(r, 'total')), ms(m(r, 'page')), ms(m(r, 'document')), ms(m(r, 'heap')), ms(m(r, 'reparse'))]);
+  rows.push([
+    name,
+    kb(m(c, 'html')),
+    kb(m(c, 'bytes')),
+    kb(m(c, 'hostState')),
+    m(c, 'objects'),
+    ms(m(c, 'load')),
+    ms(m(c, 'capture')),
+    ms(m(r, 'total')),
+    ms(m(r, 'page')),
+    ms(m(r, 'document')),
+    ms(m(r, 'heap')),
+    ms(m(r, 'reparse')),
+  ]);
 }
-const head = ['app (state at the snapshot)', 'DOM (outerHTML)', 'snapshot', 'of it: document + side table', 'heap objects', 'load (original)', 'capture', 'restore total', 'fresh page (bundle, window, birth)', 'document rebuild', 'heap', 'instead: HTML parse of the same DOM + insert'];
-console.log(`median of ${repeat} fresh processes, ms (Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})\n`);
+const head = [
+  'app (state at the snapshot)',
+  'DOM (outerHTML)',
+  'snapshot',
+  'of it: document + side table',
+  'heap objects',
+  'load (original)',
+  'capture',
+  'restore total',
+  'fresh page (bundle, window, birth)',
+  'document rebuild',
+  'heap',
+  'instead: HTML parse of the same DOM + insert',
+];
+console.log(
+  `median of ${repeat} fresh processes, ms (Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')})\n`,
+);
 console.log(`| ${head.join(' | ')} |\n|${head.map((_, i) => (i < 1 ? '---' : '---:')).join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 

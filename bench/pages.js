@@ -50,7 +50,12 @@ console.log(JSON.stringify({ setup: t1 - t0, parse: t2 - t1 }));
 w.close();`;
 
 function run(code, ...args) {
-  return JSON.parse(execFileSync(process.execPath, ['-e', code, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 }).trim().split('\n').pop());
+  return JSON.parse(
+    execFileSync(process.execPath, ['-e', code, ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 }
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(0)}`;
@@ -59,9 +64,22 @@ const rows = [];
 for (const [name, file] of only === 'snapshots' ? [] : pages) {
   const s = Array.from({ length: repeat }, () => run(snapvmChild, file));
   const h = Array.from({ length: repeat }, () => run(hostChild, file));
-  rows.push([name, `${(fs.statSync(file).size / 1024).toFixed(1)} KB`, ms(median(s.map((r) => r.total))), ms(median(s.map((r) => r.bundle))), ms(median(s.map((r) => r.window))), ms(median(s.map((r) => r.load))), ms(median(h.map((r) => r.setup))), ms(median(h.map((r) => r.parse)))]);
+  rows.push([
+    name,
+    `${(fs.statSync(file).size / 1024).toFixed(1)} KB`,
+    ms(median(s.map((r) => r.total))),
+    ms(median(s.map((r) => r.bundle))),
+    ms(median(s.map((r) => r.window))),
+    ms(median(s.map((r) => r.load))),
+    ms(median(h.map((r) => r.setup))),
+    ms(median(h.map((r) => r.parse))),
+  ]);
 }
-const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 if (rows.length) {
   const head = ['page', 'html', 'snapvm total', 'bundle', 'window', 'parse+scripts', 'host happy-dom load+window', 'host DOMParser'];
   console.log(`median of ${repeat} fresh processes, ms (Node ${process.version}, ${os.cpus().length} CPUs, load average ${load()}; ${dist})\n`);
@@ -71,8 +89,16 @@ if (rows.length) {
 
 // ---- page snapshots of the example apps: capture, size, restore ----
 const apps = [
-  ['TodoMVC, 2 items, timer pending', path.join(root, 'examples/todomvc/index.html'), [{ wait: 10 }, { type: ['.new-todo', 'one'] }, { key: ['.new-todo', 'Enter'] }, { type: ['.new-todo', 'two'] }, { key: ['.new-todo', 'Enter'] }]],
-  ['preact + htm, 2 tasks, clock running', path.join(root, 'examples/preact/index.html'), [{ type: ['.draft', 'one'] }, { click: '.add' }, { type: ['.draft', 'two'] }, { click: '.add' }, { wait: 1500 }]],
+  [
+    'TodoMVC, 2 items, timer pending',
+    path.join(root, 'examples/todomvc/index.html'),
+    [{ wait: 10 }, { type: ['.new-todo', 'one'] }, { key: ['.new-todo', 'Enter'] }, { type: ['.new-todo', 'two'] }, { key: ['.new-todo', 'Enter'] }],
+  ],
+  [
+    'preact + htm, 2 tasks, clock running',
+    path.join(root, 'examples/preact/index.html'),
+    [{ type: ['.draft', 'one'] }, { click: '.add' }, { type: ['.draft', 'two'] }, { click: '.add' }, { wait: 1500 }],
+  ],
   ['snake, game in progress (canvas)', path.join(root, 'examples/snake/index.html'), [{ wait: 650 }, { key: ['#board', 'ArrowDown'] }, { wait: 300 }]],
 ];
 const cpu = `const cpuMs = (c) => (c.user + c.system) / 1000;`;
@@ -103,10 +129,34 @@ for (const [name, file, steps] of apps) {
   const c = Array.from({ length: repeat }, () => run(captureChild, file, JSON.stringify(steps), snap));
   const r = Array.from({ length: repeat }, () => run(restoreChild, snap));
   const m = (xs, k) => ms(median(xs.map((x) => x[k])));
-  snapRows.push([name, `${(median(c.map((x) => x.bytes)) / 1024).toFixed(1)} KB`, m(c, 'wall'), m(c, 'cpu'), m(r, 'total'), m(r, 'cpu'), m(r, 'page'), m(r, 'bundle'), m(r, 'window'), m(r, 'document'), m(r, 'heap')]);
+  snapRows.push([
+    name,
+    `${(median(c.map((x) => x.bytes)) / 1024).toFixed(1)} KB`,
+    m(c, 'wall'),
+    m(c, 'cpu'),
+    m(r, 'total'),
+    m(r, 'cpu'),
+    m(r, 'page'),
+    m(r, 'bundle'),
+    m(r, 'window'),
+    m(r, 'document'),
+    m(r, 'heap'),
+  ]);
 }
 fs.rmSync(tmpSnaps, { recursive: true, force: true });
-const snapHead = ['app (state at the snapshot)', 'snapshot', 'capture', 'capture CPU', 'restore', 'restore CPU', 'fresh page', 'of it: bundle', 'of it: window + birth', 'document rebuild', 'heap (rest)'];
+const snapHead = [
+  'app (state at the snapshot)',
+  'snapshot',
+  'capture',
+  'capture CPU',
+  'restore',
+  'restore CPU',
+  'fresh page',
+  'of it: bundle',
+  'of it: window + birth',
+  'document rebuild',
+  'heap (rest)',
+];
 console.log(`\npage snapshots: median of ${repeat} fresh processes each, ms (load average ${load()} at the end; ${dist})\n`);
 console.log(`| ${snapHead.join(' | ')} |\n|${snapHead.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
 for (const r of snapRows) console.log(`| ${r.join(' | ')} |`);

@@ -106,9 +106,7 @@ function loadSources(program) {
   return program.files.map((file) => {
     if (!fs.existsSync(file)) {
       if (program.kind === 'octane') {
-        throw new Error(
-          `Octane source ${file} not found. ${howToGetOctane()}`,
-        );
+        throw new Error(`Octane source ${file} not found. ${howToGetOctane()}`);
       }
       throw new Error(`benchmark source ${file} not found`);
     }
@@ -118,17 +116,12 @@ function loadSources(program) {
 
 function howToGetOctane() {
   return (
-    `Put github.com/chromium/octane at ${DEFAULT_OCTANE_DIR} ` +
-    `(git clone https://github.com/chromium/octane ${DEFAULT_OCTANE_DIR}) ` +
-    'or point OCTANE_DIR at a checkout; see bench/README.md.'
+    `Put github.com/chromium/octane at ${DEFAULT_OCTANE_DIR} ` + `(git clone https://github.com/chromium/octane ${DEFAULT_OCTANE_DIR}) ` + 'or point OCTANE_DIR at a checkout; see bench/README.md.'
   );
 }
 
 function driverSource(iterations) {
-  return (
-    `(function () { var r; for (var i = 0; i < ${iterations | 0}; i++) r = benchRun(); ` +
-    '__benchResult = r; })();'
-  );
+  return `(function () { var r; for (var i = 0; i < ${iterations | 0}; i++) r = benchRun(); ` + '__benchResult = r; })();';
 }
 
 module.exports = {

@@ -33,7 +33,7 @@ const STEPS = [
   ['Array.prototype[Symbol.iterator]', { holder: 'Array.prototype', symbol: 'iterator' }],
   ['Array.prototype.values', { holder: 'Array.prototype', key: 'values' }],
   ['Array.prototype.keys / entries', { holder: 'Array.prototype', key: 'keys' }],
-  ['an array\'s own [Symbol.iterator]', { holder: '[]', symbol: 'iterator' }],
+  ["an array's own [Symbol.iterator]", { holder: '[]', symbol: 'iterator' }],
   ['%ArrayIteratorPrototype%.next', { holder: ITERATOR_PROTO('[].values()'), key: 'next' }],
   ['%TypedArray%.prototype[Symbol.iterator]', { holder: 'Object.getPrototypeOf(Int8Array.prototype)', symbol: 'iterator' }],
   ['String.prototype[Symbol.iterator]', { holder: 'String.prototype', symbol: 'iterator' }],

@@ -21,5 +21,7 @@ for (const name of ['box2d', 'earley-boyer']) {
     () => b.push(cpu(() => mine.Engine.restore(mineCode, quiet))[1]),
   );
   const [ma, mb] = [median(a), median(b)];
-  console.log(`${name}: snapshot ${(code.length / 1024).toFixed(0)} KB / ${(mineCode.length / 1024).toFixed(0)} KB; restore CPU ms, median of ${n}: other ${ma.toFixed(1)}, this ${mb.toFixed(1)} (${change(ma, mb)})`);
+  console.log(
+    `${name}: snapshot ${(code.length / 1024).toFixed(0)} KB / ${(mineCode.length / 1024).toFixed(0)} KB; restore CPU ms, median of ${n}: other ${ma.toFixed(1)}, this ${mb.toFixed(1)} (${change(ma, mb)})`,
+  );
 }

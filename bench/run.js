@@ -47,21 +47,44 @@ function parseArgs(argv) {
       return v;
     };
     switch (arg) {
-      case '--engines': opts.engines = value().split(','); break;
-      case '--programs': opts.programs = value().split(','); break;
-      case '--iterations': opts.iterations = positive(arg, value()); break;
-      case '--repeat': opts.repeat = positive(arg, value()); break;
-      case '--timeout': opts.timeout = positive(arg, value()); break;
-      case '--json': opts.json = value(); break;
-      case '--report': opts.report = value(); break;
-      case '--octane': process.env.OCTANE_DIR = path.resolve(value()); break;
-      case '--full': opts.full = true; break;
+      case '--engines':
+        opts.engines = value().split(',');
+        break;
+      case '--programs':
+        opts.programs = value().split(',');
+        break;
+      case '--iterations':
+        opts.iterations = positive(arg, value());
+        break;
+      case '--repeat':
+        opts.repeat = positive(arg, value());
+        break;
+      case '--timeout':
+        opts.timeout = positive(arg, value());
+        break;
+      case '--json':
+        opts.json = value();
+        break;
+      case '--report':
+        opts.report = value();
+        break;
+      case '--octane':
+        process.env.OCTANE_DIR = path.resolve(value());
+        break;
+      case '--full':
+        opts.full = true;
+        break;
       case '--clock':
         opts.clock = value();
         if (opts.clock !== 'wall' && opts.clock !== 'cpu') fail('--clock is wall or cpu');
         break;
-      case '-h': case '--help': usage(); process.exit(0); break;
-      default: fail(`unknown option ${arg} (--help lists them)`);
+      case '-h':
+      case '--help':
+        usage();
+        process.exit(0);
+        break;
+      default:
+        fail(`unknown option ${arg} (--help lists them)`);
     }
   }
   return opts;
@@ -100,10 +123,7 @@ function selection(opts) {
     if (engine.reduced) return program.name in engine.reduced;
     return !(engine.skip || []).includes(program.name);
   };
-  const iterationsFor = (engine, program) =>
-    !opts.iterations && !opts.full && engine.reduced && program.name in engine.reduced
-      ? engine.reduced[program.name]
-      : mainIterations(program);
+  const iterationsFor = (engine, program) => (!opts.iterations && !opts.full && engine.reduced && program.name in engine.reduced ? engine.reduced[program.name] : mainIterations(program));
   return { mainIterations, included, iterationsFor };
 }
 
@@ -155,9 +175,7 @@ async function measure(opts, engines, programs) {
     for (let k = 0; k < opts.repeat; k++) {
       const record = await runWorker(engine, program, n, opts.timeout);
       runs.push(record);
-      const shown = record.error
-        ? record.error.split('\n')[0]
-        : `${fmtMs(record.runMs)} ms wall, ${fmtMs(record.runCpuMs)} ms CPU (setup ${fmtMs(record.setupMs)} ms)`;
+      const shown = record.error ? record.error.split('\n')[0] : `${fmtMs(record.runMs)} ms wall, ${fmtMs(record.runCpuMs)} ms CPU (setup ${fmtMs(record.setupMs)} ms)`;
       console.error(`  ${program.name}@${n} × ${engine.name} #${k + 1}: ${shown}`);
       if (record.error || Math.min(record.runMs, record.runCpuMs) > REPEAT_ONLY_BELOW_MS) break;
     }
@@ -181,8 +199,7 @@ function fmtRatio(r) {
 
 function printTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) =>
-    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
@@ -219,8 +236,7 @@ function report(opts, engines, programs, runs, meta) {
   }
 
   const ran = (r) => r && !r.error;
-  const resultOf = (engine, program) =>
-    included(engine, program) ? best.get(key(engine.name, program.name, iterationsFor(engine, program))) : undefined;
+  const resultOf = (engine, program) => (included(engine, program) ? best.get(key(engine.name, program.name, iterationsFor(engine, program))) : undefined);
   const nativeFor = (r) => {
     const n = best.get(key('native', r.program, r.iterations));
     return ran(n) ? n.ms : undefined;
@@ -276,13 +292,20 @@ function report(opts, engines, programs, runs, meta) {
 
   // The project's targets: snapvm's geomean at most 1/5 of sval's and faster than sval on every
   // program; stretch: faster than QuickJS-wasm.
-  const pairs = [['snapvm', 'sval'], ['snapvm', 'quickjs']].filter(([a, b]) =>
-    [a, b].every((n) => engines.some((e) => e.name === n)),
-  );
+  const pairs = [
+    ['snapvm', 'sval'],
+    ['snapvm', 'quickjs'],
+  ].filter(([a, b]) => [a, b].every((n) => engines.some((e) => e.name === n)));
   if (pairs.length) {
     const ratioOf = (a, b, program) => {
-      const ra = resultOf(ENGINES.find((e) => e.name === a), program);
-      const rb = resultOf(ENGINES.find((e) => e.name === b), program);
+      const ra = resultOf(
+        ENGINES.find((e) => e.name === a),
+        program,
+      );
+      const rb = resultOf(
+        ENGINES.find((e) => e.name === b),
+        program,
+      );
       return ran(ra) && ran(rb) && ra.iterations === rb.iterations ? ra.ms / rb.ms : undefined;
     };
     const ratioRows = programs.map((program) => [
@@ -345,7 +368,10 @@ function machine() {
     node: process.version,
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0].model,
-    load: os.loadavg().map((x) => x.toFixed(1)).join(' '),
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' '),
   };
 }
 
@@ -359,19 +385,14 @@ async function main() {
     report(saved, engines, programs, doc.runs, doc.machine);
     return;
   }
-  const engines = opts.engines
-    ? opts.engines.map((n) => ENGINES.find((e) => e.name === n) || fail(`unknown engine ${n}`))
-    : ENGINES;
-  const programs = opts.programs
-    ? opts.programs.map((n) => PROGRAMS.find((p) => p.name === n) || fail(`unknown program ${n}`))
-    : PROGRAMS;
+  const engines = opts.engines ? opts.engines.map((n) => ENGINES.find((e) => e.name === n) || fail(`unknown engine ${n}`)) : ENGINES;
+  const programs = opts.programs ? opts.programs.map((n) => PROGRAMS.find((p) => p.name === n) || fail(`unknown program ${n}`)) : PROGRAMS;
 
   const started = Date.now();
   const before = machine();
   if (os.loadavg()[0] > os.cpus().length * 0.75) {
     console.error(
-      `bench: the machine is busy (load average ${before.load} on ${before.cpus} cores): times will be ` +
-        `noisy${opts.clock === 'wall' ? ', wall-clock ones most (--clock cpu suffers less)' : ''}.`,
+      `bench: the machine is busy (load average ${before.load} on ${before.cpus} cores): times will be ` + `noisy${opts.clock === 'wall' ? ', wall-clock ones most (--clock cpu suffers less)' : ''}.`,
     );
   }
   const runs = await measure(opts, engines, programs);

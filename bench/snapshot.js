@@ -79,7 +79,17 @@ for (const program of chosen) {
     }
   }
   const portable = snap.stats.portable;
-  rows.push({ name: program.name, sourceKB: kb(sourceBytes), snapKB: kb(snap.stats.bytes), objects: snap.stats.objects, functions: snap.stats.functions, captureMs: median(captures), restoreMs: median(restores), verdict, portable });
+  rows.push({
+    name: program.name,
+    sourceKB: kb(sourceBytes),
+    snapKB: kb(snap.stats.bytes),
+    objects: snap.stats.objects,
+    functions: snap.stats.functions,
+    captureMs: median(captures),
+    restoreMs: median(restores),
+    verdict,
+    portable,
+  });
   process.stderr.write(`${program.name} done\n`);
 }
 

@@ -84,7 +84,12 @@ for (const name of ['box2d', 'earley-boyer']) {
         console.log(`${label}: process ${k === 'cpu' ? 'CPU' : 'wall'} ms, median of ${n}: other ${ma.toFixed(0)}, this ${mb.toFixed(0)} (${change(ma, mb)})`);
       }
     }
-    console.log(`load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     server.removeAllListeners('exit');
     server.kill();

@@ -39,7 +39,10 @@ fs.writeFileSync(probe, "process.on('exit', () => { const u = process.cpuUsage()
 const cases = [['grain', path.join(__dirname, 'warmup', 'grain.js')]];
 for (const p of PROGRAMS) {
   if (p.kind === 'kernel' || (p.name === 'richards' && p.files.every((f) => fs.existsSync(f)))) {
-    const text = loadSources(p).map((s) => s.text).join('\n') + `\n${p.setup}\n${driverSource(1)}\nconsole.log(${p.check});\n`;
+    const text =
+      loadSources(p)
+        .map((s) => s.text)
+        .join('\n') + `\n${p.setup}\n${driverSource(1)}\nconsole.log(${p.check});\n`;
     const file = path.join(dir, `${p.name}.js`);
     fs.writeFileSync(file, text);
     cases.push([p.name, file]);
@@ -92,7 +95,11 @@ function measure(repo, file) {
   return { cpu: Number(m[1]), wall, ...loopTrace(r.stdout) };
 }
 
-const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 console.log(`warmup-ab: ${n} alternating runs per build and case, load average ${load()} at start`);
 console.log('(other → this; medians; compiles/deopts: of VM.loop, from --trace-opt/--trace-deopt)');
 try {

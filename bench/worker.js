@@ -184,9 +184,7 @@ const ADAPTERS = {
     // commit; otherwise this checkout's dist/ (tsc writes the door to dist/src/interpreter/).
     const pinned = process.env.SNAPVM_DIST && path.resolve(process.env.SNAPVM_DIST);
     const roots = pinned ? [pinned] : [path.resolve(__dirname, '..', 'dist')];
-    const candidates = pinned && pinned.endsWith('.js')
-      ? [pinned]
-      : roots.map((d) => path.join(d, 'src/interpreter/index.js'));
+    const candidates = pinned && pinned.endsWith('.js') ? [pinned] : roots.map((d) => path.join(d, 'src/interpreter/index.js'));
     const distIndex = candidates.find((p) => fs.existsSync(p));
     if (!distIndex) throw new Error(`snapvm is not built (no ${candidates.join(' or ')}): run \`npm run build\``);
     const api = require(distIndex);
@@ -259,7 +257,10 @@ async function main() {
 
     out.result = await engine.read(program.check);
   } catch (err) {
-    out.error = String(err && err.message ? err.message : err).split('\n').slice(0, 6).join('\n');
+    out.error = String(err && err.message ? err.message : err)
+      .split('\n')
+      .slice(0, 6)
+      .join('\n');
   }
   process.stdout.write(`BENCH-RESULT ${JSON.stringify(out)}\n`);
   // Engines may leave handles (wasm, timers) around; the measurement is done.

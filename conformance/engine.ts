@@ -61,10 +61,5 @@ export function loadEngine(name: EngineName): EngineFactory {
 
 /** Duck-typed, so a GuestError from any copy of api.ts (dist or tsx) is recognised. */
 export function isGuestError(e: unknown): e is GuestError {
-  return (
-    e instanceof Error &&
-    e.name === 'GuestError' &&
-    typeof (e as Partial<GuestError>).summary === 'string' &&
-    typeof (e as Partial<GuestError>).kind === 'string'
-  );
+  return e instanceof Error && e.name === 'GuestError' && typeof (e as Partial<GuestError>).summary === 'string' && typeof (e as Partial<GuestError>).kind === 'string';
 }

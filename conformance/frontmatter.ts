@@ -18,8 +18,7 @@ export function parseFrontmatter(source: string, file: string): TestMetadata {
   const start = source.indexOf('/*---');
   const end = start < 0 ? -1 : source.indexOf('---*/', start);
   const fields = start < 0 || end < 0 ? {} : parseYamlSubset(source.slice(start + 5, end));
-  const list = (v: Value | undefined): string[] =>
-    v === undefined ? [] : typeof v === 'string' ? (v === '' ? [] : [v]) : Array.isArray(v) ? v : [];
+  const list = (v: Value | undefined): string[] => (v === undefined ? [] : typeof v === 'string' ? (v === '' ? [] : [v]) : Array.isArray(v) ? v : []);
   const meta: TestMetadata = {
     description: typeof fields.description === 'string' ? fields.description : '',
     includes: list(fields.includes),
@@ -58,7 +57,10 @@ function parseYamlSubset(text: string): Record<string, Value> {
       while (i < lines.length && (lines[i]!.trim() === '' || /^\s/.test(lines[i]!))) block.push(lines[i++]!);
       const items = block.map((l) => stripComment(l).trim()).filter((l) => l !== '');
       if (rest !== '' || items.length === 0) {
-        out[key] = block.map((l) => l.trim()).join('\n').trim();
+        out[key] = block
+          .map((l) => l.trim())
+          .join('\n')
+          .trim();
       } else if (items.every((l) => l.startsWith('-'))) {
         out[key] = items.map((l) => unquote(l.slice(1).trim()));
       } else if (items.every((l) => /^[\w-]+:/.test(l))) {

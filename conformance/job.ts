@@ -31,7 +31,4 @@ export interface JobResult {
   message: string;
 }
 
-export type WorkerMessage =
-  | { type: 'ready' }
-  | { type: 'init-error'; message: string }
-  | { type: 'result'; result: JobResult };
+export type WorkerMessage = { type: 'ready' } | { type: 'init-error'; message: string } | { type: 'result'; result: JobResult };

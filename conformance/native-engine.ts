@@ -199,8 +199,7 @@ class NativeRealm {
       detach: (buffer: unknown) => this.detach(buffer),
       gc: () => this.gc(),
       createRealm: () => vm.runInContext('$262', engine.createRealm().context),
-      setTimer: (cb: (...a: unknown[]) => unknown, ms: number, args: unknown[], repeat: boolean) =>
-        engine.setTimer(cb, ms, args, repeat),
+      setTimer: (cb: (...a: unknown[]) => unknown, ms: number, args: unknown[], repeat: boolean) => engine.setTimer(cb, ms, args, repeat),
       clearTimer: (id: number) => engine.clearTimer(id),
     });
   }
@@ -224,7 +223,10 @@ class NativeRealm {
   }
 
   private detach(buffer: unknown): void {
-    const isArrayBuffer = vm.runInContext('(function (b) { try { Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get.call(b); return true; } catch (e) { return false; } })', this.context) as (b: unknown) => boolean;
+    const isArrayBuffer = vm.runInContext(
+      '(function (b) { try { Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength").get.call(b); return true; } catch (e) { return false; } })',
+      this.context,
+    ) as (b: unknown) => boolean;
     if (!isArrayBuffer(buffer)) throw new this.errors.TypeError('detachArrayBuffer: not an ArrayBuffer');
     try {
       structuredClone(buffer, { transfer: [buffer as ArrayBuffer] });
@@ -262,10 +264,16 @@ class NativeRealm {
     if (file.endsWith('.json')) {
       const parse = vm.runInContext('JSON.parse', this.context) as (s: string) => unknown;
       const value = parse(source);
-      mod = new api.SyntheticModule(['default'], function () { this.setExport('default', value); }, {
-        context: this.context,
-        identifier: file,
-      });
+      mod = new api.SyntheticModule(
+        ['default'],
+        function () {
+          this.setExport('default', value);
+        },
+        {
+          context: this.context,
+          identifier: file,
+        },
+      );
     } else {
       try {
         mod = new api.SourceTextModule(source, {

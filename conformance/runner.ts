@@ -8,15 +8,7 @@ import * as path from 'node:path';
 import type { EngineName } from './engine';
 import { parseFrontmatter, type TestMetadata } from './frontmatter';
 import type { Job, Status, Variant } from './job';
-import {
-  entryKey,
-  findSkip,
-  readExpectedFailures,
-  readSkipList,
-  skippedByPrefix,
-  writeExpectedFailures,
-  type SkipRule,
-} from './lists';
+import { entryKey, findSkip, readExpectedFailures, readSkipList, skippedByPrefix, writeExpectedFailures, type SkipRule } from './lists';
 import { runJobs, WorkerStartError } from './pool';
 
 const HELP = `Usage: npm run test262 -- [options] [filters…]

@@ -214,7 +214,10 @@ function describe(error: unknown): string {
 
 function describeHostError(error: unknown): string {
   if (error instanceof Error) {
-    const frames = (error.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim());
+    const frames = (error.stack ?? '')
+      .split('\n')
+      .slice(1, 4)
+      .map((l) => l.trim());
     return [`${error.name}: ${error.message}`, ...frames].join(' | ');
   }
   return String(error);

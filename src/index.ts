@@ -53,5 +53,17 @@ export { GuestError } from './interpreter/api';
 export { prepareUnit, unitCache, MemoryBudget } from './interpreter/index';
 export type { EngineOptions, ConsoleLevel } from './interpreter/api';
 export { SnapshotError, prepareCapture, capture, type Snapshot, type SnapshotStats, type CaptureOptions } from './snapshot';
-export { captureDelta, applyDelta, stateAfterRestore, isDelta, DeltaRefused, StreamingRestore, chunkLines, captureStreamed, type StreamedCapture, type DeltaState, type DeltaCapture } from './snapshot';
+export {
+  captureDelta,
+  applyDelta,
+  stateAfterRestore,
+  isDelta,
+  DeltaRefused,
+  StreamingRestore,
+  chunkLines,
+  captureStreamed,
+  type StreamedCapture,
+  type DeltaState,
+  type DeltaCapture,
+} from './snapshot';
 export { SafepointStop, type Frame } from './interpreter/state';

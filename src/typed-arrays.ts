@@ -7,7 +7,20 @@ import { types } from 'node:util';
 import { Serializer } from 'node:v8';
 
 /** The typed-array constructors' names (a realm may lack some: Float16Array before Node 22). */
-export const TYPED_ARRAYS = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array'] as const;
+export const TYPED_ARRAYS = [
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float16Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+] as const;
 
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayGetter = (name: PropertyKey) => Object.getOwnPropertyDescriptor(TypedArrayPrototype, name)!.get! as (this: unknown) => any;
@@ -32,7 +45,6 @@ export function typedArrayBytes(v: unknown): Uint8Array | null {
 export function typedArrayLength(v: unknown): number {
   return taLength.call(v) as number;
 }
-
 
 type Getter = (this: unknown) => any;
 const getter = (proto: object, key: string): Getter => Object.getOwnPropertyDescriptor(proto, key)!.get as Getter;

@@ -51,12 +51,18 @@ t.test('a page that makes and drops big canvases runs past the budget; the canva
   const page = new Page(dropping, { onError: () => {} });
   page.load();
   await page.runUntilIdle();
-  t.same(page.errors.map((e) => e.summary), []);
+  t.same(
+    page.errors.map((e) => e.summary),
+    [],
+  );
   t.equal(page.text('#out'), `done ${FRAMES} ${(FRAMES * (FRAMES - 1)) / 2}`, 'every frame drew and read its own canvas');
   t.ok(page.canvases.pixels() <= MAX_CANVAS_PIXELS, `${page.canvases.pixels()} pixels held at the end`);
   t.ok(page.canvases.canvases.size < FRAMES, `${page.canvases.canvases.size} of ${FRAMES} canvases held at the end`);
   // (the host asked V8 for collections: no guest realm made afterwards sees a `gc`)
-  const after = new Page(write('after.html', '<!DOCTYPE html><html><body><p id="t"></p><script>document.getElementById("t").textContent = typeof gc + " " + typeof globalThis.gc;</script></body></html>'), {});
+  const after = new Page(
+    write('after.html', '<!DOCTYPE html><html><body><p id="t"></p><script>document.getElementById("t").textContent = typeof gc + " " + typeof globalThis.gc;</script></body></html>'),
+    {},
+  );
   after.load();
   t.equal(after.text('#t'), 'undefined undefined');
   const lines: unknown[] = [];
@@ -109,7 +115,9 @@ snapvm.migrate('edge')
 
 // Every call of V8's setFlagsFromString in a process, named by its thread and by the worker threads started
 // before it (a preload: NODE_OPTIONS --require runs it in the main thread and in every worker thread first).
-const countFlags = write('count-flags.js', `const wt = require('node:worker_threads');
+const countFlags = write(
+  'count-flags.js',
+  `const wt = require('node:worker_threads');
 let started = 0;
 const Worker = wt.Worker;
 wt.Worker = class extends Worker { constructor(...args) { super(...args); started++; } };
@@ -119,7 +127,8 @@ v8.setFlagsFromString = function (flag) {
   process.stderr.write('setFlagsFromString ' + flag + ' in ' + (wt.isMainThread ? 'the main thread' : 'worker ' + wt.threadId) + ' after ' + started + ' workers\\n');
   return set.call(this, flag);
 };
-`);
+`,
+);
 
 t.test('under --edge: canvases made and dropped on the edge, then on the client, past the budget on each', async (t) => {
   t.ok(EDGE_FRAMES * 16e6 > MAX_CANVAS_PIXELS, 'each side makes more than the budget');
@@ -137,9 +146,17 @@ t.test('under --edge: canvases made and dropped on the edge, then on the client,
   // V8 flags are set at the process's start, before any other isolate: never in an edge worker, nor once a
   // worker thread runs (V8 does not support that), and the gc the canvases ask for is had all the same
   t.match(server.log, /^setFlagsFromString --expose-gc in the main thread after 0 workers$/m, 'the server set --expose-gc at its start');
-  t.same(server.log.match(/^setFlagsFromString .*$/gm)!.filter((l) => !l.endsWith('in the main thread after 0 workers')), [], 'no V8 flag set by an edge worker, or after one started');
+  t.same(
+    server.log.match(/^setFlagsFromString .*$/gm)!.filter((l) => !l.endsWith('in the main thread after 0 workers')),
+    [],
+    'no V8 flag set by an edge worker, or after one started',
+  );
   const counted = await snapvm(['run', file, '--edge', server.url], 180_000, preload);
   t.equal(counted.stdout, expected, 'once more, with the client counted too');
   t.match(counted.stderr, /^setFlagsFromString --expose-gc in the main thread after 0 workers$/m, 'the client set --expose-gc at its start');
-  t.same(counted.stderr.match(/^setFlagsFromString .*$/gm)!.filter((l) => !l.endsWith('in the main thread after 0 workers')), [], 'and no V8 flag later');
+  t.same(
+    counted.stderr.match(/^setFlagsFromString .*$/gm)!.filter((l) => !l.endsWith('in the main thread after 0 workers')),
+    [],
+    'and no V8 flag later',
+  );
 });

@@ -85,8 +85,7 @@ t.test('decodePng reads what @napi-rs/canvas writes, pixel for pixel', async (t)
 
 t.test('decodePng refuses bad PNGs by name, before inflating anything it would not keep', async (t) => {
   const good = makePng(4, 4, 6, randomBytes(64, 1), [1]);
-  const refuse = (png: Uint8Array, w: number, h: number, pattern: RegExp, what: string, max?: number) =>
-    t.throws(() => decodePng(png, w, h, max), { constructor: PngError, message: pattern }, what);
+  const refuse = (png: Uint8Array, w: number, h: number, pattern: RegExp, what: string, max?: number) => t.throws(() => decodePng(png, w, h, max), { constructor: PngError, message: pattern }, what);
   refuse(Buffer.from('GIF89a........................'), 4, 4, /no PNG signature/, 'not a PNG');
   refuse(good.subarray(0, 40), 4, 4, /is truncated/, 'truncated in a chunk');
   refuse(good.subarray(0, good.length - 12), 4, 4, /is truncated/, 'no IEND');
@@ -136,8 +135,8 @@ t.test('a page snapshot: canvas pixels and drawing state come back exactly (semi
   const before = pagePixels(page);
   const restored = Page.restore(page.snapshot().code, { onError: (e) => t.fail(e.summary) });
   t.equal(pagePixels(restored), before, 'getImageData bytes of both canvases equal after the restore');
-  restored.engine.evaluateScript("ca.fillRect(0, 0, 1, 1); cb.fillRect(0, 0, 1, 1)", 'after.js');
-  page.engine.evaluateScript("ca.fillRect(0, 0, 1, 1); cb.fillRect(0, 0, 1, 1)", 'after.js');
+  restored.engine.evaluateScript('ca.fillRect(0, 0, 1, 1); cb.fillRect(0, 0, 1, 1)', 'after.js');
+  page.engine.evaluateScript('ca.fillRect(0, 0, 1, 1); cb.fillRect(0, 0, 1, 1)', 'after.js');
   t.equal(pagePixels(restored), pagePixels(page), 'the transform and fill style came back too');
 });
 
@@ -157,7 +156,11 @@ t.test('a page snapshot with a bad PNG is refused with a SnapshotError naming th
   refused(swap(pngs[1]!), /<canvas id="pic">.*is 7×5 where the canvas is 48×32/, 'another canvas’s pixels');
   const bomb = makePng(48, 32, 6, randomBytes(48 * 32 * 4, 1), [0], { idat: zlib.deflateSync(Buffer.alloc(32 << 20)) });
   refused(swap(bomb.toString('base64')), /<canvas id="pic">.*a decompression bomb/, 'a bomb');
-  refused(code.replace(pngs[1]!, makePng(7, 5, 6, randomBytes(140, 2), [9]).toString('base64')), /^the <canvas> at node \d+: its PNG has an unknown row filter 9/, 'the canvas without an id is named by its node');
+  refused(
+    code.replace(pngs[1]!, makePng(7, 5, 6, randomBytes(140, 2), [9]).toString('base64')),
+    /^the <canvas> at node \d+: its PNG has an unknown row filter 9/,
+    'the canvas without an id is named by its node',
+  );
   // a canvas declared over the budget is refused before any pixels are made for it
   const huge = code.replace('\\"width\\",\\"48\\",\\"height\\",\\"32\\"', '\\"width\\",\\"100000\\",\\"height\\",\\"100000\\"');
   t.not(huge, code, 'the declared size was found in the snapshot');
@@ -183,7 +186,13 @@ t.test("a page's canvases share one pixel budget (native memory), in a program a
   t.not(twice, code, 'the canvases were found in the snapshot');
   t.throws(() => Page.restore(twice), /page snapshot: the canvas at node \d+ given twice/, 'a canvas named twice');
   // a program: a canvas as large as the budget, beside the page's two, is refused; a small one is made
-  const make = (w: number, h: number) => String(page.engine.evaluateScript(`(() => { const c = document.createElement('canvas'); c.width = ${w}; c.height = ${h}; try { c.getContext('2d').fillRect(0, 0, 1, 1); return 'made'; } catch (e) { return e.name + ': ' + e.message; } })()`, 'make.js'));
+  const make = (w: number, h: number) =>
+    String(
+      page.engine.evaluateScript(
+        `(() => { const c = document.createElement('canvas'); c.width = ${w}; c.height = ${h}; try { c.getContext('2d').fillRect(0, 0, 1, 1); return 'made'; } catch (e) { return e.name + ': ' + e.message; } })()`,
+        'make.js',
+      ),
+    );
   t.match(make(8192, 8192), /Error: canvas: 8192×8192 would take the page's canvases over their budget/, 'refused in the program');
   t.equal(make(2, 2), 'made', 'a small one is made');
 });

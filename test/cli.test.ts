@@ -26,12 +26,15 @@ t.test('runs a script: console to stdout and stderr, exit 0', async (t) => {
   const file = write('ok.js', "console.log('out', { a: [1, 2] }); console.error('err'); console.warn('warn'); console.info('info');\n");
   const r = snapvm('run', file);
   t.equal(r.code, 0);
-  t.equal(r.stdout, "out { a: [ 1, 2 ] }\ninfo\n");
+  t.equal(r.stdout, 'out { a: [ 1, 2 ] }\ninfo\n');
   t.equal(r.stderr, 'err\nwarn\n');
 });
 
 t.test('runs the event loop to completion', async (t) => {
-  const file = write('loop.js', "setTimeout(() => console.log('timer'), 5); Promise.resolve().then(() => console.log('micro')); (async () => { await null; console.log('async'); })(); console.log('sync');\n");
+  const file = write(
+    'loop.js',
+    "setTimeout(() => console.log('timer'), 5); Promise.resolve().then(() => console.log('micro')); (async () => { await null; console.log('async'); })(); console.log('sync');\n",
+  );
   const r = snapvm('run', file);
   t.equal(r.code, 0);
   t.equal(r.stdout, 'sync\nmicro\nasync\ntimer\n');
@@ -49,7 +52,10 @@ t.test('examples/hello.js prints what node prints', async (t) => {
 t.test("examples/embed.js (the README's embedding example) runs", async (t) => {
   const r = spawnSync(process.execPath, [path.join(root, 'examples', 'embed.js')], { encoding: 'utf8', timeout: 60_000 });
   t.equal(r.status, 0, r.stderr);
-  t.match(r.stdout, /^2,4,6\n\[guest log\] later \{ n: 1 \}\nsnapshot: \d+ bytes, \d+ objects\n\[restored log\] 2 3\nTypeError: Cannot read properties of null \(reading 'x'\)\n {4}at f \(fails\.js:1:16\)\n {4}at fails\.js:2:1\n$/);
+  t.match(
+    r.stdout,
+    /^2,4,6\n\[guest log\] later \{ n: 1 \}\nsnapshot: \d+ bytes, \d+ objects\n\[restored log\] 2 3\nTypeError: Cannot read properties of null \(reading 'x'\)\n {4}at f \(fails\.js:1:16\)\n {4}at fails\.js:2:1\n$/,
+  );
 });
 
 t.test('uncaught exception: stack with file:line:col on stderr, exit 1', async (t) => {
@@ -92,7 +98,7 @@ t.test('unhandled rejection: exit 1 with the reason', async (t) => {
 });
 
 t.test('error in a timer callback: exit 1', async (t) => {
-  const file = write('timer-throws.js', "setTimeout(function tick() {\n  undefinedFunction();\n}, 1);\n");
+  const file = write('timer-throws.js', 'setTimeout(function tick() {\n  undefinedFunction();\n}, 1);\n');
   const r = snapvm('run', file);
   t.equal(r.code, 1);
   t.match(r.stderr, /ReferenceError: undefinedFunction is not defined/);
@@ -128,7 +134,10 @@ t.test('usage errors exit 2', async (t) => {
 });
 
 t.test('--test262-host: print writes to stdout, $262 exists', async (t) => {
-  const file = write('t262.js', "print('hello', 1 + 1);\nprint(typeof $262.evalScript, typeof $262.createRealm, $262.global === globalThis);\n$262.evalScript('var fromEvalScript = 7;');\nprint(fromEvalScript);\n");
+  const file = write(
+    't262.js',
+    "print('hello', 1 + 1);\nprint(typeof $262.evalScript, typeof $262.createRealm, $262.global === globalThis);\n$262.evalScript('var fromEvalScript = 7;');\nprint(fromEvalScript);\n",
+  );
   const r = snapvm('run', '--test262-host', file);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, 'hello 2\nfunction function true\n7\n');

@@ -17,15 +17,35 @@ import { creationsOf } from '../src/interpreter/verify';
 const quiet = { onConsole: () => {}, onPrint: () => {} };
 
 const SOURCES: { name: string; code: string; module?: boolean }[] = [
-  { name: 'closures over blocks, loops and parameters', code: 'var out = []; function mk(a, b = () => a) { let c = a + 1; { let d = c * 2; var f = () => a + c + d + b(); } for (let i = 0; i < 2; i++) out.push(() => i + f()); return f; } mk(1);' },
-  { name: 'mapped arguments, with, direct eval', code: 'function m(a, b) { arguments[0] = 9; return a + b; } function w(o) { with (o) { return function () { return k; }; } } function e(s) { var v = 1; return eval(s); } m(1, 2); w({ k: 1 })(); e("v + 1");' },
-  { name: 'classes: fields, private names, static blocks, default constructors', code: 'class A { #p = 1; x = () => this.#p; static s = 2; static { A.t = 3; } get g() { return this.#p; } m() { return `${this.#p}`; } } class B extends A {} class C {} new B().x();' },
-  { name: 'templates, regexps, bigints, generators, async', code: 'function tag(s, ...v) { return s.raw.join("|") + v.length; } var r = () => tag`a${1}b${2}`; var re = () => /a+b/g; var big = 10n ** 20n; function* g() { yield* [1, 2]; } async function* ag() { for await (const x of g()) yield x; } async function af() { await null; return big; }' },
-  { name: 'annex B functions in blocks and switch, labels, try', code: 'if (true) function ab() { return 1; } switch (1) { case 1: function sw() { return () => 2; } } l: for (;;) { try { throw () => 3; } catch (e) { var ce = e; break l; } finally { (function fin() {})(); } }' },
+  {
+    name: 'closures over blocks, loops and parameters',
+    code: 'var out = []; function mk(a, b = () => a) { let c = a + 1; { let d = c * 2; var f = () => a + c + d + b(); } for (let i = 0; i < 2; i++) out.push(() => i + f()); return f; } mk(1);',
+  },
+  {
+    name: 'mapped arguments, with, direct eval',
+    code: 'function m(a, b) { arguments[0] = 9; return a + b; } function w(o) { with (o) { return function () { return k; }; } } function e(s) { var v = 1; return eval(s); } m(1, 2); w({ k: 1 })(); e("v + 1");',
+  },
+  {
+    name: 'classes: fields, private names, static blocks, default constructors',
+    code: 'class A { #p = 1; x = () => this.#p; static s = 2; static { A.t = 3; } get g() { return this.#p; } m() { return `${this.#p}`; } } class B extends A {} class C {} new B().x();',
+  },
+  {
+    name: 'templates, regexps, bigints, generators, async',
+    code: 'function tag(s, ...v) { return s.raw.join("|") + v.length; } var r = () => tag`a${1}b${2}`; var re = () => /a+b/g; var big = 10n ** 20n; function* g() { yield* [1, 2]; } async function* ag() { for await (const x of g()) yield x; } async function af() { await null; return big; }',
+  },
+  {
+    name: 'annex B functions in blocks and switch, labels, try',
+    code: 'if (true) function ab() { return 1; } switch (1) { case 1: function sw() { return () => 2; } } l: for (;;) { try { throw () => 3; } catch (e) { var ce = e; break l; } finally { (function fin() {})(); } }',
+  },
   { name: 'using declarations', code: 'function f(r) { using a = r; { using b = r; return () => [a, b]; } } async function g(r) { await using a = r; return () => a; }' },
-  { name: 'a module', module: true, code: 'export default function () { return () => 1; } export const c = class { m() { return `x${1}`; } }; let live = 1; export function bump(a = () => live) { live++; return a(); }' },
+  {
+    name: 'a module',
+    module: true,
+    code: 'export default function () { return () => 1; } export const c = class { m() { return `x${1}`; } }; let live = 1; export function bump(a = () => live) { live++; return a(); }',
+  },
 ];
-for (const f of fs.readdirSync(path.resolve(__dirname, '..', 'bench', 'programs'))) SOURCES.push({ name: `bench/programs/${f}`, code: fs.readFileSync(path.resolve(__dirname, '..', 'bench', 'programs', f), 'utf8') });
+for (const f of fs.readdirSync(path.resolve(__dirname, '..', 'bench', 'programs')))
+  SOURCES.push({ name: `bench/programs/${f}`, code: fs.readFileSync(path.resolve(__dirname, '..', 'bench', 'programs', f), 'utf8') });
 const OCTANE = process.env.OCTANE_DIR ?? path.resolve(__dirname, '..', '..', 'bench-cache', 'octane');
 for (const f of ['earley-boyer.js', 'box2d.js', 'raytrace.js', 'deltablue.js']) {
   const file = path.join(OCTANE, f);
@@ -106,7 +126,11 @@ for (const src of SOURCES) {
     const nestings = (list: Code[], creates: (c: Code) => Map<Code, EnvShape[]>) =>
       list.map((c) => [...creates(c)].map(([child, shapes]) => [list.indexOf(child), shapes.map((sh) => sh.map((d) => (d === 'with' ? d : [c.consts.indexOf(d), d.names])))]));
     const verifier = new Verifier();
-    t.same(nestings(replayed, (c) => verifier.creates(c)), nestings(replayed, creationsOf), 'shared environment nestings are what the walk finds');
+    t.same(
+      nestings(replayed, (c) => verifier.creates(c)),
+      nestings(replayed, creationsOf),
+      'shared environment nestings are what the walk finds',
+    );
     // only the top level replayed, then every other body replayed or compiled in turn: real compiles over replayed layouts
     const all = new Map(records(src));
     for (const keep of [(k: string) => k === '0', (k: string) => Number(k) % 2 === 0, (k: string) => Number(k) % 2 === 1]) {
@@ -153,10 +177,7 @@ t.test("a forged snapshot's units make no record another engine replays", async 
   const text = e.snapshot().code;
   const line = `$.unit(0, ${JSON.stringify(src.name)}, "script", false, false, 0, false, ${JSON.stringify(src.code)});`;
   t.ok(text.includes(line), 'the snapshot names the unit as expected');
-  const forgeries = [
-    line.replace('"script", false, false, 0, false,', '"script", true, true, 2, true,'),
-    line.replace('a + 1', 'a + 2'),
-  ];
+  const forgeries = [line.replace('"script", false, false, 0, false,', '"script", true, true, 2, true,'), line.replace('a + 1', 'a + 2')];
   for (const forged of forgeries) {
     try {
       Engine.restore(text.replace(line, forged), quiet);
@@ -165,7 +186,10 @@ t.test("a forged snapshot's units make no record another engine replays", async 
     }
     const after = records(src);
     t.equal(after.size, before.size, 'no record added to the genuine unit');
-    t.ok([...before].every(([k, v]) => after.get(k) === v), 'the genuine records are the ones its compile made');
+    t.ok(
+      [...before].every(([k, v]) => after.get(k) === v),
+      'the genuine records are the ones its compile made',
+    );
     t.same(describe(compileAll(src)), clean, 'a later engine compiles the genuine unit as a clean process does');
   }
 });

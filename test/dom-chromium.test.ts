@@ -49,7 +49,10 @@ const tmpApp = (name: string) => path.join(tmp, name);
 
 /** The page's canvases in a page snapshot (its `$.hostState` line): PNG base64 per canvas. */
 function snapshotCanvases(snap: string): string[] {
-  const line = fs.readFileSync(snap, 'utf8').split('\n').find((l) => l.startsWith('$.hostState('));
+  const line = fs
+    .readFileSync(snap, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('$.hostState('));
   if (!line) throw new Error(`${snap} has no page state`);
   const state = JSON.parse(JSON.parse(line.slice('$.hostState('.length, line.lastIndexOf(')')))) as { canvases: [unknown, { png: string }][] };
   return state.canvases.map((c) => c[1].png);
@@ -118,8 +121,7 @@ async function drive(page: BrowserPage, steps: Step[]): Promise<string[]> {
       if (hashLink) await page.evaluate(() => void ((window as any).__hashchanged = new Promise((r) => addEventListener('hashchange', r, { once: true }))));
       await target.click();
       if (hashLink) await page.evaluate(() => (window as any).__hashchanged.then(() => undefined));
-    }
-    else if ('type' in step) await page.locator(step.type[0]).first().pressSequentially(step.type[1]);
+    } else if ('type' in step) await page.locator(step.type[0]).first().pressSequentially(step.type[1]);
     else if ('key' in step) await page.locator(step.key[0]).first().press(step.key[1]);
     else if ('wait' in step) await page.clock.runFor(step.wait);
     else if ('print' in step) prints.push((await page.locator(step.print).first().textContent()) ?? '');
@@ -191,7 +193,14 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     t.match(html, /<li data-id="2"><input class="toggle" type="checkbox"><label>Write the browser form<\/label>/, 'the markup carries the DOM as it was');
     t.match(html, /<script type="text\/x-snapvm-inert" src="app\.js"/, "the page's own scripts are neutralised");
     t.equal(await page.evaluate(() => document.activeElement?.className), 'new-todo', 'focus is back');
-    t.same(JSON.parse((await page.evaluate(() => localStorage.getItem('todos-snapvm'))) ?? 'null'), [{ id: 1, title: 'Buy milk', completed: false }, { id: 2, title: 'Write the browser form', completed: false }], 'localStorage is back');
+    t.same(
+      JSON.parse((await page.evaluate(() => localStorage.getItem('todos-snapvm'))) ?? 'null'),
+      [
+        { id: 1, title: 'Buy milk', completed: false },
+        { id: 2, title: 'Write the browser form', completed: false },
+      ],
+      'localStorage is back',
+    );
     t.match(expected, /^Buy milk×Write the browser form×\n2 items left\n\nBuy milk×Write the browser form×Ship it×\n2 items left\nready, 3 stored\n/, 'snapvm printed the steps');
     t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same text, step by step, in Chromium as in snapvm');
     t.equal(new URL(page.url()).hash, '#/completed', "the filter's route is the page's URL hash");
@@ -225,8 +234,16 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     // fill style, a pending timer, a frame and a frame it cancels; load and pageshow listeners must not run again
     const steps: Step[] = [{ click: '#b1' }, { click: '#b1' }, { click: '#b2' }, { click: '#b3' }, { wait: 400 }, { click: '#report' }, { print: '#out' }];
     const { page, errors, expected } = await scenario(t, browser, 'browser-probe', [{ wait: 1001 }], steps, path.join(root, 'test', 'fixtures', 'browser-probe'));
-    t.equal(expected.split('\n')[0], 'DOMContentLoaded (must not run again)|load (must not run again)|body onload (must not run again)|pageshow (must not run again)|capture b1|once|capture b1|capture b2|onclick property|capture b3|attribute handler 2|cancelled frame ran|frame true|timer after 2|capture report', 'snapvm: the listeners, handlers, frames and timer in order');
-    t.match(expected, /\ncounter=2\nlexical\ntally=3 \[\["b1",2\],\["b2",1\]\]\ntext=typed\ncheck=true\npick=2c\narea=edited\nhistory=2 \{"step":1\} #one\nsession=session value local=local value\nspare=a detached paragraph expando on a detached node false\ninfo=1\npx=0,0,255,255\nfill=#00ff00\nfocus=report\nclock>=true\ncells=1\nheld=true true 6 true\n$/, 'snapvm: the state the report reads');
+    t.equal(
+      expected.split('\n')[0],
+      'DOMContentLoaded (must not run again)|load (must not run again)|body onload (must not run again)|pageshow (must not run again)|capture b1|once|capture b1|capture b2|onclick property|capture b3|attribute handler 2|cancelled frame ran|frame true|timer after 2|capture report',
+      'snapvm: the listeners, handlers, frames and timer in order',
+    );
+    t.match(
+      expected,
+      /\ncounter=2\nlexical\ntally=3 \[\["b1",2\],\["b2",1\]\]\ntext=typed\ncheck=true\npick=2c\narea=edited\nhistory=2 \{"step":1\} #one\nsession=session value local=local value\nspare=a detached paragraph expando on a detached node false\ninfo=1\npx=0,0,255,255\nfill=#00ff00\nfocus=report\nclock>=true\ncells=1\nheld=true true 6 true\n$/,
+      'snapvm: the state the report reads',
+    );
     t.equal((await drive(page, steps)).join('\n') + '\n', expected, 'the same report in Chromium as in snapvm');
     t.same(errors, [], 'no error in the browser');
     await page.close();
@@ -258,7 +275,10 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     const steps: Step[] = [{ print: 'body' }, { print: '#p' }];
     const { page, errors, expected, html } = await scenario(t, browser, 'hostile', [{ wait: 5 }], steps, dir);
     const markup = html.slice(0, html.indexOf('<script>\n(function () {'));
-    const outside = markup.replace(/<script type="text\/x-snapvm-inert"[^>]*>/g, '').replace(/<!--[\s\S]*?-->/g, '').replace(/"[^"]*"/g, '""');
+    const outside = markup
+      .replace(/<script type="text\/x-snapvm-inert"[^>]*>/g, '')
+      .replace(/<!--[\s\S]*?-->/g, '')
+      .replace(/"[^"]*"/g, '""');
     t.notMatch(outside, /<script/i, 'in the markup, outside comments, quoted attribute values and inert scripts, no script tag');
     // the restore script ends at its own end tag: no "</script" in it, and never "<!--" with "<script" (which would make the parser read on)
     const inner = html.slice(markup.length + 8, html.lastIndexOf('</script>'));
@@ -312,7 +332,10 @@ t.test('Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `no ${CHROMIUM} (ap
     // a page whose heap holds a suspended async function (a suspended frame): plain JavaScript cannot rebuild it
     const waiting = path.join(tmp, 'waiting');
     fs.mkdirSync(waiting);
-    fs.writeFileSync(path.join(waiting, 'index.html'), '<!doctype html><p id="s">waiting</p><script>(async () => { await new Promise((r) => setTimeout(r, 1000)); document.getElementById("s").textContent = "done"; })();</script>');
+    fs.writeFileSync(
+      path.join(waiting, 'index.html'),
+      '<!doctype html><p id="s">waiting</p><script>(async () => { await new Promise((r) => setTimeout(r, 1000)); document.getElementById("s").textContent = "done"; })();</script>',
+    );
     const pending = path.join(waiting, 'p.snap');
     t.equal(snapvm(['run', waiting, '--steps', stepsFile([{ wait: 10 }, { snapshot: pending }])]).code, 0, 'a page snapshot with an async function suspended');
     const refused = snapvm(['export', pending, '--html', path.join(waiting, 'p.html')]);

@@ -97,7 +97,7 @@ function foreignReachable(page: Page, roots: [unknown, string][]): string[] {
     }
     // getters' results on this object, for those it inherits (an instance's accessors live on its prototypes;
     // not on a prototype itself, where they make broken live collections)
-    if (typeof o === 'object' && !Object.prototype.hasOwnProperty.call(o, 'constructor')) {
+    if (typeof o === 'object' && !Object.hasOwn(o, 'constructor')) {
       for (let p = Object.getPrototypeOf(o) as object | null; p && !foreign.has(p); p = Object.getPrototypeOf(p) as object | null) {
         for (const k of Reflect.ownKeys(p)) {
           const get = Object.getOwnPropertyDescriptor(p, k)?.get;

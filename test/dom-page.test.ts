@@ -51,7 +51,7 @@ t.test('the window is the global object; page globals are there', async (t) => {
   const page = new Page(path.join(root, 'test/fixtures/dom-order/index.html'), { onConsole: () => {} });
   page.load();
   const answer = page.engine.evaluateScript(
-    "[window === globalThis, this === window, typeof document.querySelector, typeof navigator.userAgent, location.protocol, typeof localStorage.setItem, typeof history.pushState, typeof requestAnimationFrame, typeof fetch, typeof performance.now, typeof Promise.withResolvers, logged.length > 0].join()",
+    '[window === globalThis, this === window, typeof document.querySelector, typeof navigator.userAgent, location.protocol, typeof localStorage.setItem, typeof history.pushState, typeof requestAnimationFrame, typeof fetch, typeof performance.now, typeof Promise.withResolvers, logged.length > 0].join()',
     'probe.js',
   );
   t.equal(answer, 'true,true,function,string,file:,function,function,function,function,function,function,true');
@@ -59,7 +59,10 @@ t.test('the window is the global object; page globals are there', async (t) => {
 
 t.test('listeners and animation frames are engine records', async (t) => {
   const file = path.join(tmp, 'records.html');
-  fs.writeFileSync(file, "<button id=b>b</button><script>const f = () => {}; document.getElementById('b').addEventListener('click', f, { once: true }); window.addEventListener('resize', f, true); document.addEventListener('x', f); document.removeEventListener('x', f); var frame = requestAnimationFrame(() => {}); requestAnimationFrame(() => {});</script>");
+  fs.writeFileSync(
+    file,
+    "<button id=b>b</button><script>const f = () => {}; document.getElementById('b').addEventListener('click', f, { once: true }); window.addEventListener('resize', f, true); document.addEventListener('x', f); document.removeEventListener('x', f); var frame = requestAnimationFrame(() => {}); requestAnimationFrame(() => {});</script>",
+  );
   const page = new Page(file, { onConsole: () => {} });
   page.load();
   const rows = page.listeners.filter((r) => r.type === 'click' || r.type === 'resize' || r.type === 'x').map((r) => `${r.type}:${r.capture}:${r.once}`);
@@ -75,7 +78,10 @@ t.test('listeners and animation frames are engine records', async (t) => {
 
 t.test('errors in listeners are reported and the page goes on', async (t) => {
   const file = path.join(tmp, 'errors.html');
-  fs.writeFileSync(file, "<button id=b>b</button><p id=p>0</p><script>let n = 0; document.getElementById('b').addEventListener('click', () => { n++; document.getElementById('p').textContent = String(n); null.x; });</script>");
+  fs.writeFileSync(
+    file,
+    "<button id=b>b</button><p id=p>0</p><script>let n = 0; document.getElementById('b').addEventListener('click', () => { n++; document.getElementById('p').textContent = String(n); null.x; });</script>",
+  );
   const r = await cli(['run', file, '--steps', writeSteps([{ click: '#b' }, { click: '#b' }, { print: '#p' }])]);
   t.equal(r.stdout, '2\n');
   t.match(r.stderr, /TypeError: Cannot read properties of null \(reading 'x'\)/);
@@ -86,10 +92,7 @@ t.test('TodoMVC example driven by steps', async (t) => {
   const r = await cli(['run', path.join(root, 'examples/todomvc'), '--steps', path.join(root, 'examples/todomvc/steps.json')]);
   t.equal(r.stderr, '');
   t.equal(r.code, 0);
-  t.equal(
-    r.stdout,
-    ['3 items left', '2 items left', 'Buy milk×Write the snapshot room×Run TodoMVC in snapvm×', 'ready, 3 stored', 'Buy milk×Run TodoMVC in snapvm×', '2 items left', ''].join('\n'),
-  );
+  t.equal(r.stdout, ['3 items left', '2 items left', 'Buy milk×Write the snapshot room×Run TodoMVC in snapvm×', 'ready, 3 stored', 'Buy milk×Run TodoMVC in snapvm×', '2 items left', ''].join('\n'));
 });
 
 t.test('TodoMVC: filters through location.hash, fetch of its own config, localStorage', async (t) => {
@@ -112,7 +115,10 @@ t.test('TodoMVC: filters through location.hash, fetch of its own config, localSt
 
 t.test('type fires key and input events per character', async (t) => {
   const file = path.join(tmp, 'type.html');
-  fs.writeFileSync(file, "<input id=i><p id=p></p><script>const i = document.getElementById('i'), ev = []; for (const k of ['focus', 'keydown', 'keypress', 'input', 'keyup']) i.addEventListener(k, (e) => { ev.push(k + (e.key ? ':' + e.key : '') + (k === 'input' ? '=' + i.value : '')); document.getElementById('p').textContent = ev.join(' '); });</script>");
+  fs.writeFileSync(
+    file,
+    "<input id=i><p id=p></p><script>const i = document.getElementById('i'), ev = []; for (const k of ['focus', 'keydown', 'keypress', 'input', 'keyup']) i.addEventListener(k, (e) => { ev.push(k + (e.key ? ':' + e.key : '') + (k === 'input' ? '=' + i.value : '')); document.getElementById('p').textContent = ev.join(' '); });</script>",
+  );
   const r = await cli(['run', file, '--steps', writeSteps([{ type: ['#i', 'ab'] }, { key: ['#i', 'Enter'] }, { print: '#p' }])]);
   t.equal(r.stdout, 'focus keydown:a keypress:a input=a keyup:a keydown:b keypress:b input=ab keyup:b keydown:Enter keypress:Enter keyup:Enter\n');
 });

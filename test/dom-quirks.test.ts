@@ -21,7 +21,11 @@ async function snapvmLog(t: Tap.Test): Promise<string[]> {
   const page = new Page(fixture, { onConsole: () => {} });
   page.load();
   await page.wait(200);
-  t.same(page.errors.map((e) => e.summary), [], 'no page errors in snapvm');
+  t.same(
+    page.errors.map((e) => e.summary),
+    [],
+    'no page errors in snapvm',
+  );
   return page.engine.evaluateScript('log', 'probe.js') as string[];
 }
 
@@ -44,7 +48,10 @@ t.test('event order as in Chromium', { skip: fs.existsSync(CHROMIUM) ? false : `
   // what Chromium gives (checked here, not assumed): no hashchange for pushState/replaceState, popstate
   // and then hashchange for location.hash, the body's attributes as the window's handlers, pageshow after load
   t.ok(inChromium.includes('body onload true true'), "Chromium: <body onload> is the window's onload, this is the window");
-  t.notOk(inChromium.some((l) => l.startsWith('hashchange #pushed') || l.startsWith('hashchange #replaced')), 'Chromium: pushState/replaceState fire no hashchange');
+  t.notOk(
+    inChromium.some((l) => l.startsWith('hashchange #pushed') || l.startsWith('hashchange #replaced')),
+    'Chromium: pushState/replaceState fire no hashchange',
+  );
   t.same(split(inSnapvm).listeners, split(inChromium).listeners, 'listeners, timers and inserted scripts: the same sequence as in Chromium');
   t.same(split(inSnapvm).handlers, split(inChromium).handlers, 'on* handlers: the same sequence as in Chromium');
   t.same(inSnapvm, inChromium, 'handlers interleaved with listeners as in Chromium', {
@@ -63,12 +70,18 @@ t.test('every turn of the page snapshots; each restores and ends as the uninterr
   await page.wait(200);
   // load, the timers at 5, 20, 40, 60 ms and the two hashchange tasks
   t.ok(snaps.length >= 7, `a snapshot after each of ${snaps.length} turns`);
-  t.ok(snaps.some((code) => code.includes('controller.fireHashChange')), 'one was taken with a hashchange pending');
+  t.ok(
+    snaps.some((code) => code.includes('controller.fireHashChange')),
+    'one was taken with a hashchange pending',
+  );
   for (const [i, code] of snaps.entries()) {
     const restored = Page.restore(code, { onConsole: () => {} });
     await restored.wait(200);
     t.same(restored.engine.evaluateScript('log', 'probe.js'), straight, `restored after turn ${i + 1}: the same log as the uninterrupted run (no second pageshow)`);
-    t.same(restored.errors.map((e) => e.summary), []);
+    t.same(
+      restored.errors.map((e) => e.summary),
+      [],
+    );
   }
 });
 
@@ -84,7 +97,10 @@ t.test('<body on*> and body.onX reflect the window, and the last one set wins', 
   t.same(probe('seen'), ['set on body', 'attribute'], 'setting the attribute afterwards replaces it');
   probe("document.body.setAttribute('onresize', 'this is not javascript (')");
   t.equal(probe('window.onresize'), null, 'an attribute that does not compile: no handler');
-  t.ok(page.errors.some((e) => /SyntaxError/.test(e.summary)), 'and its SyntaxError is reported');
+  t.ok(
+    page.errors.some((e) => /SyntaxError/.test(e.summary)),
+    'and its SyntaxError is reported',
+  );
 });
 
 t.test("a page that froze the window's setTimeout still navigates to fragments", async (t) => {
@@ -95,4 +111,3 @@ t.test("a page that froze the window's setTimeout still navigates to fragments",
   await page.wait(1);
   t.ok((page.engine.evaluateScript('log', 'probe.js') as string[]).includes('hashchange #frozen #frozen'), 'hashchange fired (by happy-dom itself)');
 });
-

@@ -109,9 +109,19 @@ t.test('TodoMVC: items added, a timer pending, a draft typed and focused', async
   const { original, restored, straight } = roundTrip(t, app, before, after);
   t.ok(original.after.timers > 0, 'the 500 ms status timer was pending at the snapshot');
   t.match(original.after.focus, /new-todo/, 'the focused input');
-  t.ok(original.after.fields.some((f) => Array.isArray(f) && f[1] === 'half a dra'), 'a typed value (live form state)');
+  t.ok(
+    original.after.fields.some((f) => Array.isArray(f) && f[1] === 'half a dra'),
+    'a typed value (live form state)',
+  );
   t.match(original.after.storage['todos-snapvm'], /Buy milk/);
-  t.same(restored.prints, ['1 item left', 'Buy milk×Write the snapshot room×half a draft×', 'ready, 3 stored', 'Write the snapshot room×half a draft×', 'Write the snapshot room×half a draft×', 'todos']);
+  t.same(restored.prints, [
+    '1 item left',
+    'Buy milk×Write the snapshot room×half a draft×',
+    'ready, 3 stored',
+    'Write the snapshot room×half a draft×',
+    'Write the snapshot room×half a draft×',
+    'todos',
+  ]);
   t.match(straight.after.url, /#\/$/);
 });
 
@@ -142,7 +152,7 @@ t.test('preact + htm: components with hooks, a keyed list, a clock interval and 
   const after = [
     { print: '.clock' },
     { print: '.status' },
-    { type: [".draft", ' it'] },
+    { type: ['.draft', ' it'] },
     { key: ['.draft', 'Enter'] },
     { print: '.list' },
     { print: '.stats' },
@@ -156,14 +166,31 @@ t.test('preact + htm: components with hooks, a keyed list, a clock interval and 
   ];
   const { original, restored } = roundTrip(t, app, before, after);
   t.ok(original.after.timers >= 1, 'the clock interval was pending');
-  t.same(restored.prints, ['open for 00:01', 'saved 2', 'Write the page snapshotremoveTest itremoveShip itremove', '1 of 3 done', 'open for 00:02', 'saved 3', 'Write the page snapshotremoveShip itremove', '2 of 2 done']);
+  t.same(restored.prints, [
+    'open for 00:01',
+    'saved 2',
+    'Write the page snapshotremoveTest itremoveShip itremove',
+    '1 of 3 done',
+    'open for 00:02',
+    'saved 3',
+    'Write the page snapshotremoveShip itremove',
+    '2 of 2 done',
+  ]);
 });
 
 t.test('the CLI contract: {"snapshot"} + {"stop"}, then restore --steps, equals an uninterrupted run', async (t) => {
   for (const [app, before, after] of [
-    ['examples/todomvc', [{ type: ['.new-todo', 'one'] }, { key: ['.new-todo', 'Enter'] }, { print: '.todo-count' }], [{ type: ['.new-todo', 'two'] }, { key: ['.new-todo', 'Enter'] }, { print: '.todo-list' }, { wait: 600 }, { print: '.status' }]],
+    [
+      'examples/todomvc',
+      [{ type: ['.new-todo', 'one'] }, { key: ['.new-todo', 'Enter'] }, { print: '.todo-count' }],
+      [{ type: ['.new-todo', 'two'] }, { key: ['.new-todo', 'Enter'] }, { print: '.todo-list' }, { wait: 600 }, { print: '.status' }],
+    ],
     ['examples/snake', [{ wait: 420 }, { print: '#score' }], [{ key: ['#board', 'ArrowUp'] }, { wait: 700 }, { print: '#score' }, { print: '#state' }]],
-    ['examples/preact', [{ type: ['.draft', 'a'] }, { click: '.add' }, { wait: 1200 }], [{ print: '.clock' }, { type: ['.draft', 'b'] }, { click: '.add' }, { print: '.list' }, { wait: 1000 }, { print: '.clock' }, { print: '.status' }]],
+    [
+      'examples/preact',
+      [{ type: ['.draft', 'a'] }, { click: '.add' }, { wait: 1200 }],
+      [{ print: '.clock' }, { type: ['.draft', 'b'] }, { click: '.add' }, { print: '.list' }, { wait: 1000 }, { print: '.clock' }, { print: '.status' }],
+    ],
   ] as [string, Step[], Step[]][]) {
     const snap = path.join(tmp, `cli-${++n}.snap`);
     const first = node([bin, 'run', path.join(root, app), '--steps', stepsFile([...before, { snapshot: snap }, { stop: true }, { print: 'body' }])]);
@@ -228,7 +255,10 @@ t.test('what a page snapshot carries: listeners with options, on* properties and
   const { original, restored } = roundTrip(t, file, before, after);
   t.same(restored.prints, ['capture:inner once prop attr:attr frame:16 attached:1', 'innerdetached']);
   t.match(original.after.focus, /id="name"/);
-  t.ok(original.after.fields.some((f) => Array.isArray(f) && f[0] === 'INPUT' && f[2] === true), 'a checked box');
+  t.ok(
+    original.after.fields.some((f) => Array.isArray(f) && f[0] === 'INPUT' && f[2] === true),
+    'a checked box',
+  );
   t.match(restored.after.html, /<div id="outer" class="on" style="color: red;" data-count="3">/);
   t.match(restored.after.html, /<!-- a comment the snapshot keeps -->/);
   t.match(restored.after.html, /<circle cx="5" cy="5" r="4"><\/circle>/);
@@ -241,14 +271,18 @@ t.test('what a page snapshot carries: listeners with options, on* properties and
   page.engine.evaluateScript("history.pushState({ n: 2 }, '', '#y'); var saved = history.state;", 'push.js');
   await page.wait(5); // (no hashchange for it, as in a browser: test/dom-quirks.test.ts)
   const copy = Page.restore(page.snapshot().code, { onConsole: () => {} });
-  const look = "[document.getElementById('size').value, document.getElementById('notes').value, sessionStorage.getItem('visit'), document.getElementById('inner').marker, kept.note.n, kept.parentNode, typeof show, location.hash, log.join(' '), history.length, history.state === saved, JSON.stringify(history.state)].join()";
+  const look =
+    "[document.getElementById('size').value, document.getElementById('notes').value, sessionStorage.getItem('visit'), document.getElementById('inner').marker, kept.note.n, kept.parentNode, typeof show, location.hash, log.join(' '), history.length, history.state === saved, JSON.stringify(history.state)].join()";
   t.equal(copy.engine.evaluateScript(look, 'look.js'), page.engine.evaluateScript(look, 'look.js'));
   t.equal(copy.engine.evaluateScript(look, 'look.js'), 'l,changed,1,on the node,1,,function,#y,hash:#x,3,true,{"n":2}');
 });
 
 t.test('restore rebuilds the document without running the page scripts again', async (t) => {
   const file = path.join(tmp, 'counter.html');
-  fs.writeFileSync(file, "<p id=p></p><script>var runs = (window.runs || 0) + 1; localStorage.setItem('runs', String(Number(localStorage.getItem('runs') || 0) + 1)); document.getElementById('p').textContent = 'ran ' + runs;</script><script>const s = document.createElement('script'); s.textContent = 'window.dynamic = (window.dynamic || 0) + 1'; document.body.appendChild(s);</script>");
+  fs.writeFileSync(
+    file,
+    "<p id=p></p><script>var runs = (window.runs || 0) + 1; localStorage.setItem('runs', String(Number(localStorage.getItem('runs') || 0) + 1)); document.getElementById('p').textContent = 'ran ' + runs;</script><script>const s = document.createElement('script'); s.textContent = 'window.dynamic = (window.dynamic || 0) + 1'; document.body.appendChild(s);</script>",
+  );
   const page = new Page(file, { onConsole: () => {} });
   page.load();
   await page.wait(5);
@@ -265,7 +299,11 @@ t.test('clear errors: what a page snapshot cannot carry, and damaged or foreign 
   t.throws(() => page.snapshot(), { name: 'SnapshotError', message: /cannot write out a DOM object \(an instance of window\.NodeList.*reached at .*paragraphs/ });
 
   for (const [name, html, message] of [
-    ['shadow.html', '<div id=h></div><script>document.getElementById("h").attachShadow({ mode: "open" }).innerHTML = "<b>x</b>";</script>', /a <div> with a shadow root: page snapshots do not carry shadow roots yet/],
+    [
+      'shadow.html',
+      '<div id=h></div><script>document.getElementById("h").attachShadow({ mode: "open" }).innerHTML = "<b>x</b>";</script>',
+      /a <div> with a shadow root: page snapshots do not carry shadow roots yet/,
+    ],
     ['custom.html', '<script>customElements.define("x-a", class extends HTMLElement {});</script><x-a></x-a>', /the page defines custom elements/],
   ] as [string, string, RegExp][]) {
     fs.writeFileSync(path.join(tmp, name), html);

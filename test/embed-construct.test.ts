@@ -24,10 +24,20 @@ for (const { args, stdout } of runs) {
   const r = spawnSync(process.execPath, ['--trace-opt', path.join(root, 'bin', 'snapvm.js'), ...args], { encoding: 'utf8', env: { ...process.env, SNAPVM_CODE_CACHE: 'off' } });
   t.equal(r.status, 0, `snapvm ${args[0]} ${path.basename(args[1]!)} exits 0`);
   const lines = r.stdout.split('\n');
-  t.ok(lines.some((l) => stdout.test(l)), `its output (${stdout})`);
+  t.ok(
+    lines.some((l) => stdout.test(l)),
+    `its output (${stdout})`,
+  );
   // (the trace names what it compiles: were its format to change, the check below would pass for nothing)
-  t.ok(lines.some((l) => /compiling method .*<JSFunction \w+ /.test(l)), 'the trace names the methods V8 optimizes');
-  t.same(lines.filter((l) => /compiling method .*<JSFunction drain /.test(l)), [], 'V8 optimized no built-in walk');
+  t.ok(
+    lines.some((l) => /compiling method .*<JSFunction \w+ /.test(l)),
+    'the trace names the methods V8 optimizes',
+  );
+  t.same(
+    lines.filter((l) => /compiling method .*<JSFunction drain /.test(l)),
+    [],
+    'V8 optimized no built-in walk',
+  );
 }
 
 t.test('a warm-up engine has no built-in table; a program engine has it', (t) => {

@@ -141,11 +141,7 @@ async function awaitOne(e, tag, code) {
 process.on('exit', (code) => console.log('exit', code));`;
 const r3 = spawnSync(process.execPath, ['-e', awaitThenables, root, JSON.stringify(thenables)], { encoding: 'utf8', timeout: 20_000 });
 t.equal(r3.stderr, '', 'nothing on stderr');
-t.same(
-  r3.stdout.trim().split('\n'),
-  [...thenables.flatMap((c) => [`engine ${c.expected}`, `restored ${c.expected}`]), 'exit 0'],
-  'host awaits of guest thenables',
-);
+t.same(r3.stdout.trim().split('\n'), [...thenables.flatMap((c) => [`engine ${c.expected}`, `restored ${c.expected}`]), 'exit 0'], 'host awaits of guest thenables');
 
 // …but the engine's own calls of guest functions (its self-hosted built-ins at construction, a restore) drain
 // nothing: jobs a script queued wait for runJobs (a drain they queued once ran an abandoned engine's jobs)

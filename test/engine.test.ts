@@ -48,34 +48,74 @@ const cases: Case[] = [
   // ---- classes ----
   { name: 'private fields and methods', code: 'class A { #x = 1; #inc() { this.#x++; } bump() { this.#inc(); this.#inc(); return this.#x; } } new A().bump()', expected: 3 },
   { name: 'private brand check with in', code: 'class A { #p; static is(o) { return #p in o; } } [A.is(new A()), A.is({})].join()', expected: 'true,false' },
-  { name: 'private field on a foreign object', code: 'class A { #p = 1; static get(o) { return o.#p; } } A.get({})', throws: /^TypeError: Cannot read private member #p from an object whose class did not declare it$/ },
+  {
+    name: 'private field on a foreign object',
+    code: 'class A { #p = 1; static get(o) { return o.#p; } } A.get({})',
+    throws: /^TypeError: Cannot read private member #p from an object whose class did not declare it$/,
+  },
   { name: 'static and private static members', code: 'class A { static #n = 10; static s = A.#n + 1; static #twice(x) { return 2 * x; } static go() { return A.#twice(A.s); } } A.go()', expected: 22 },
   { name: 'static initialization block', code: 'class A { static y; static { this.y = 40; this.y += 2; } } A.y', expected: 42 },
   { name: 'accessors with private storage', code: 'class A { #v = 0; get v() { return this.#v; } set v(x) { this.#v = x * 2; } } const a = new A(); a.v = 5; a.v', expected: 10 },
-  { name: 'super method call', code: 'class A { m() { return "A"; } } class B extends A { m() { return super.m() + "B"; } } class C extends B { m() { return super.m() + "C"; } } new C().m()', expected: 'ABC' },
+  {
+    name: 'super method call',
+    code: 'class A { m() { return "A"; } } class B extends A { m() { return super.m() + "B"; } } class C extends B { m() { return super.m() + "C"; } } new C().m()',
+    expected: 'ABC',
+  },
   { name: 'super in an object literal', code: 'const p = { x() { return 1; } }; const o = { __proto__: p, x() { return super.x() + 1; } }; o.x()', expected: 2 },
   { name: 'super property assignment', code: 'class A {} class B extends A { set() { super.q = 5; return this.q; } } new B().set()', expected: 5 },
   { name: 'implicit derived constructor passes arguments', code: 'class A { constructor(x) { this.x = x; } } class B extends A {} new B(4).x', expected: 4 },
   { name: 'static methods are inherited', code: 'class A { static s() { return "S" + this.name; } } class B extends A {} B.s()', expected: 'SB' },
-  { name: 'subclass of a built-in', code: 'class MyArr extends Array { sum() { return this.reduce((a, b) => a + b, 0); } } const m = MyArr.from([1, 2, 3]); [m.sum(), m instanceof MyArr, Array.isArray(m), m.map((x) => x).constructor === MyArr].join()', expected: '6,true,true,true' },
-  { name: 'subclass of Error', code: 'class MyErr extends Error { constructor(m) { super(m); this.name = "MyErr"; } } const e = new MyErr("bad"); [e instanceof Error, e.message, String(e)].join("|")', expected: 'true|bad|MyErr: bad' },
+  {
+    name: 'subclass of a built-in',
+    code: 'class MyArr extends Array { sum() { return this.reduce((a, b) => a + b, 0); } } const m = MyArr.from([1, 2, 3]); [m.sum(), m instanceof MyArr, Array.isArray(m), m.map((x) => x).constructor === MyArr].join()',
+    expected: '6,true,true,true',
+  },
+  {
+    name: 'subclass of Error',
+    code: 'class MyErr extends Error { constructor(m) { super(m); this.name = "MyErr"; } } const e = new MyErr("bad"); [e instanceof Error, e.message, String(e)].join("|")',
+    expected: 'true|bad|MyErr: bad',
+  },
   { name: 'class fields are initialised per instance, arrows capture this', code: 'class A { n = 1; f = () => this.n; } const a = new A(), b = new A(); b.n = 2; a.f() + b.f()', expected: 3 },
-  { name: 'field initialisers run after super()', code: 'const order = []; class A { constructor() { order.push("A"); } } class B extends A { x = order.push("field"); constructor() { super(); order.push("B"); } } new B(); order.join()', expected: 'A,field,B' },
+  {
+    name: 'field initialisers run after super()',
+    code: 'const order = []; class A { constructor() { order.push("A"); } } class B extends A { x = order.push("field"); constructor() { super(); order.push("B"); } } new B(); order.join()',
+    expected: 'A,field,B',
+  },
   { name: 'new.target', code: 'let r; function F() { r = new.target === F; } new F(); const s = r; F(); [s, r].join()', expected: 'true,false' },
   { name: 'derived constructor must call super', code: 'class A {} class B extends A { constructor() {} } new B()', throws: /^ReferenceError: Must call super constructor/ },
   { name: 'class constructor without new', code: 'class A {} A()', throws: "TypeError: Class constructor A cannot be invoked without 'new'" },
-  { name: 'computed and symbol-keyed members', code: 'const k = "dyn"; class A { [k + 1]() { return 1; } static [Symbol.hasInstance](v) { return v === 7; } } [new A().dyn1(), 7 instanceof A].join()', expected: '1,true' },
+  {
+    name: 'computed and symbol-keyed members',
+    code: 'const k = "dyn"; class A { [k + 1]() { return 1; } static [Symbol.hasInstance](v) { return v === 7; } } [new A().dyn1(), 7 instanceof A].join()',
+    expected: '1,true',
+  },
   { name: 'class expression name binding is local', code: 'const C = class Named { who() { return Named.name; } }; [new C().who(), typeof Named].join()', expected: 'Named,undefined' },
   { name: 'private member update inside a larger expression', code: 'class A { #c = 0; m() { return [++this.#c, ++this.#c].join(); } } new A().m()', expected: '1,2' },
   { name: 'member update as an argument', code: 'const o = { c: 0 }; String(++o.c)', expected: '1' },
   { name: 'member compound assignment as an operand', code: 'const o = { c: 1 }, p = {}; p.x = o.c += 2; p.x', expected: 3 },
 
   // ---- generators ----
-  { name: 'generator next with values', code: 'function* g() { const x = yield 1; yield x * 2; return 3; } const it = g(); [it.next().value, it.next(5).value, it.next().value, it.next().done].join()', expected: '1,10,3,true' },
+  {
+    name: 'generator next with values',
+    code: 'function* g() { const x = yield 1; yield x * 2; return 3; } const it = g(); [it.next().value, it.next(5).value, it.next().value, it.next().done].join()',
+    expected: '1,10,3,true',
+  },
   { name: 'yield* delegates and returns', code: 'function* inner() { yield 1; return "r"; } function* outer() { const r = yield* inner(); yield r; } [...outer()].join()', expected: '1,r' },
-  { name: 'generator throw() is caught inside', code: 'function* g() { try { yield 1; } catch (e) { yield "caught " + e; } } const it = g(); it.next(); it.throw("boom").value', expected: 'caught boom' },
-  { name: 'generator return() runs finally', code: 'const log = []; function* g() { try { yield 1; yield 2; } finally { log.push("f"); } } const it = g(); it.next(); log.push(JSON.stringify(it.return(9))); log.join()', expected: 'f,{"value":9,"done":true}' },
-  { name: 'infinite generator with take', code: 'function* nat() { for (let i = 0; ; i++) yield i; } function* take(n, it) { for (const x of it) { if (n-- <= 0) return; yield x; } } [...take(5, nat())].join()', expected: '0,1,2,3,4' },
+  {
+    name: 'generator throw() is caught inside',
+    code: 'function* g() { try { yield 1; } catch (e) { yield "caught " + e; } } const it = g(); it.next(); it.throw("boom").value',
+    expected: 'caught boom',
+  },
+  {
+    name: 'generator return() runs finally',
+    code: 'const log = []; function* g() { try { yield 1; yield 2; } finally { log.push("f"); } } const it = g(); it.next(); log.push(JSON.stringify(it.return(9))); log.join()',
+    expected: 'f,{"value":9,"done":true}',
+  },
+  {
+    name: 'infinite generator with take',
+    code: 'function* nat() { for (let i = 0; ; i++) yield i; } function* take(n, it) { for (const x of it) { if (n-- <= 0) return; yield x; } } [...take(5, nat())].join()',
+    expected: '0,1,2,3,4',
+  },
   { name: 'generator methods and spread of a generator object', code: 'const o = { *[Symbol.iterator]() { yield* [1, 2]; yield 3; } }; Math.max(...o)', expected: 3 },
   { name: 'a running generator cannot be re-entered', code: 'let it; function* g() { it.next(); } it = g(); it.next()', throws: 'TypeError: Generator is already running' },
 
@@ -137,7 +177,12 @@ const cases: Case[] = [
   },
   { name: 'an unhandled rejection fails the run', code: "Promise.reject(new RangeError('nope'));", throws: 'RangeError: nope', rejection: true },
   { name: 'a throw in a timer fails the run', code: "setTimeout(() => { throw new TypeError('late'); }, 1);", throws: 'TypeError: late' },
-  { name: 'a throw after await rejects the async function', code: 'async function f() { await null; null.y; } f();', throws: "TypeError: Cannot read properties of null (reading 'y')", rejection: true },
+  {
+    name: 'a throw after await rejects the async function',
+    code: 'async function f() { await null; null.y; } f();',
+    throws: "TypeError: Cannot read properties of null (reading 'y')",
+    rejection: true,
+  },
 
   // ---- destructuring and spread ----
   { name: 'object destructuring with defaults and rest', code: 'const { a, b: { c = 5 } = {}, ...rest } = { a: 1, d: 4, e: 5 }; JSON.stringify([a, c, rest])', expected: '[1,5,{"d":4,"e":5}]' },
@@ -146,13 +191,25 @@ const cases: Case[] = [
   { name: 'parameter patterns', code: 'function f({ x, y = 2 }, [z]) { return x + y + z; } f({ x: 1 }, [3])', expected: 6 },
   { name: 'destructuring assignment to members', code: 'const o = {}; ({ a: o.x, b: o["y"] } = { a: 1, b: 2 }); o.x + o.y', expected: 3 },
   { name: 'destructuring null', code: 'const { a } = null;', throws: /^TypeError: Cannot destructure/ },
-  { name: 'spread in calls, arrays and objects', code: 'JSON.stringify([Math.max(...[1, 5, 3], ...new Set([7])), [..."héllo"].length, { ...{ a: 1 }, b: 2, ...null }])', expected: '[7,5,{"a":1,"b":2}]' },
+  {
+    name: 'spread in calls, arrays and objects',
+    code: 'JSON.stringify([Math.max(...[1, 5, 3], ...new Set([7])), [..."héllo"].length, { ...{ a: 1 }, b: 2, ...null }])',
+    expected: '[7,5,{"a":1,"b":2}]',
+  },
   { name: 'spread into new', code: 'new Date(...[2020, 0, 15]).getDate()', expected: 15 },
 
   // ---- control flow and completion values ----
-  { name: 'labelled continue and break', code: 'let n = 0; outer: for (let i = 0; i < 5; i++) { for (let j = 0; j < 5; j++) { if (j === 2) continue outer; if (i === 3) break outer; n++; } } n', expected: 6 },
+  {
+    name: 'labelled continue and break',
+    code: 'let n = 0; outer: for (let i = 0; i < 5; i++) { for (let j = 0; j < 5; j++) { if (j === 2) continue outer; if (i === 3) break outer; n++; } } n',
+    expected: 6,
+  },
   { name: 'break out of a labelled block', code: 'let r = "a"; lbl: { r += "b"; break lbl; r += "c"; } r', expected: 'ab' },
-  { name: 'switch with fallthrough and default in the middle', code: 'function f(x) { const out = []; switch (x) { case 1: out.push(1); default: out.push("d"); case 2: out.push(2); break; case 3: out.push(3); } return out.join(""); } [f(1), f(2), f(3), f(9)].join()', expected: '1d2,2,3,d2' },
+  {
+    name: 'switch with fallthrough and default in the middle',
+    code: 'function f(x) { const out = []; switch (x) { case 1: out.push(1); default: out.push("d"); case 2: out.push(2); break; case 3: out.push(3); } return out.join(""); } [f(1), f(2), f(3), f(9)].join()',
+    expected: '1d2,2,3,d2',
+  },
   { name: 'completion value: try/finally keeps the try value', code: 'eval("try { 1 } finally { 2 }")', expected: 1 },
   { name: 'completion value: catch', code: 'eval("try { throw 1 } catch (e) { 2 } finally { 3 }")', expected: 2 },
   { name: 'completion value: empty try is undefined', code: 'eval("1; try { } finally { }")', expected: undefined },
@@ -162,10 +219,18 @@ const cases: Case[] = [
   { name: 'finally overrides return', code: 'function f() { try { return 1; } finally { return 2; } } f()', expected: 2 },
   { name: 'return value is read before finally runs', code: 'function f() { let i = 0; try { return i; } finally { i = 5; } } f()', expected: 0 },
   { name: 'break in finally cancels a return', code: 'function f() { for (;;) { try { return "r"; } finally { break; } } return "after"; } f()', expected: 'after' },
-  { name: 'nested finally order', code: 'const log = []; function f() { try { try { throw new Error("e"); } finally { log.push("inner"); } } catch (e) { log.push("catch " + e.message); } finally { log.push("outer"); } } f(); log.join()', expected: 'inner,catch e,outer' },
+  {
+    name: 'nested finally order',
+    code: 'const log = []; function f() { try { try { throw new Error("e"); } finally { log.push("inner"); } } catch (e) { log.push("catch " + e.message); } finally { log.push("outer"); } } f(); log.join()',
+    expected: 'inner,catch e,outer',
+  },
   { name: 'optional catch binding', code: 'let r = "no"; try { null.x; } catch { r = "yes"; } r', expected: 'yes' },
   { name: 'errors thrown through host callbacks', code: 'let r; try { [1, 2].map((x) => { if (x === 2) throw new Error("in map"); return x; }); } catch (e) { r = e.message; } r', expected: 'in map' },
-  { name: 'for-in walks own then inherited enumerable keys', code: 'const p = { inh: 1 }; const o = Object.create(p); o.b = 1; o[2] = 1; o.a = 1; const ks = []; for (const k in o) ks.push(k); ks.join()', expected: '2,b,a,inh' },
+  {
+    name: 'for-in walks own then inherited enumerable keys',
+    code: 'const p = { inh: 1 }; const o = Object.create(p); o.b = 1; o[2] = 1; o.a = 1; const ks = []; for (const k in o) ks.push(k); ks.join()',
+    expected: '2,b,a,inh',
+  },
 
   // ---- with and eval ----
   { name: 'with reads and writes the object', code: 'const o = { a: 1 }; with (o) { a = 2; var b = a + 1; } JSON.stringify([o.a, b])', expected: '[2,3]' },
@@ -192,15 +257,27 @@ const cases: Case[] = [
   { name: 'typeof an undeclared name', code: 'typeof notDeclaredAnywhere', expected: 'undefined' },
   { name: 'undeclared name is a ReferenceError', code: 'notDeclaredAnywhere + 1', throws: 'ReferenceError: notDeclaredAnywhere is not defined' },
   // strict stores to a global name the storing function's unit does not declare (compiler.ts reference: ResolveGlobalRef)
-  { name: 'strict store to another unit\'s global var', code: 'var V = 1; Function(\'"use strict"; for (var i = 0; i < 3; i++) V = V + 1; [V] = [V * 2]; ({ v: V } = { v: V + 1 });\')(); V', expected: 9 },
-  { name: 'strict store to another unit\'s global let', code: 'let L = 1; Function(\'"use strict"; L = L + 1; [L] = [L * 5];\')(); L', expected: 10 },
-  { name: 'strict store to another unit\'s global const', code: 'const C = 1; Function(\'"use strict"; C = 2;\')();', throws: 'TypeError: Assignment to constant variable.' },
-  { name: 'strict store to another unit\'s global let before its declaration', code: 'Function(\'"use strict"; T = 2;\')(); let T;', throws: "ReferenceError: Cannot access 'T' before initialization" },
+  {
+    name: "strict store to another unit's global var",
+    code: 'var V = 1; Function(\'"use strict"; for (var i = 0; i < 3; i++) V = V + 1; [V] = [V * 2]; ({ v: V } = { v: V + 1 });\')(); V',
+    expected: 9,
+  },
+  { name: "strict store to another unit's global let", code: 'let L = 1; Function(\'"use strict"; L = L + 1; [L] = [L * 5];\')(); L', expected: 10 },
+  { name: "strict store to another unit's global const", code: 'const C = 1; Function(\'"use strict"; C = 2;\')();', throws: 'TypeError: Assignment to constant variable.' },
+  { name: "strict store to another unit's global let before its declaration", code: 'Function(\'"use strict"; T = 2;\')(); let T;', throws: "ReferenceError: Cannot access 'T' before initialization" },
   { name: 'strict store to a global property made earlier', code: 'globalThis.P = 1; Function(\'"use strict"; P = P + 1;\')(); P', expected: 2 },
   { name: 'strict store to an undeclared name', code: 'Function(\'"use strict"; nowhere = 1;\')();', throws: 'ReferenceError: nowhere is not defined' },
   { name: 'strict destructuring store to an undeclared name', code: 'Function(\'"use strict"; [nowhere2] = [1];\')();', throws: 'ReferenceError: nowhere2 is not defined' },
-  { name: 'strict store at one site to a global deleted between its runs', code: 'globalThis.Q2 = 0; var r = []; try { Function(\'"use strict"; for (var i = 0; i < 4; i++) { Q2 = i; r.push(Q2); if (i === 1) delete globalThis.Q2; }\')(); } catch (e) { r.push(e.name); } r.join()', expected: '0,1,ReferenceError' },
-  { name: 'strict store at one site to an accessor global that cannot be deleted', code: 'var log = []; Object.defineProperty(globalThis, "A2", { get() { return 1; }, set(v) { log.push(v); }, configurable: false }); Function(\'"use strict"; for (var i = 0; i < 3; i++) A2 = i;\')(); log.join()', expected: '0,1,2' },
+  {
+    name: 'strict store at one site to a global deleted between its runs',
+    code: 'globalThis.Q2 = 0; var r = []; try { Function(\'"use strict"; for (var i = 0; i < 4; i++) { Q2 = i; r.push(Q2); if (i === 1) delete globalThis.Q2; }\')(); } catch (e) { r.push(e.name); } r.join()',
+    expected: '0,1,ReferenceError',
+  },
+  {
+    name: 'strict store at one site to an accessor global that cannot be deleted',
+    code: 'var log = []; Object.defineProperty(globalThis, "A2", { get() { return 1; }, set(v) { log.push(v); }, configurable: false }); Function(\'"use strict"; for (var i = 0; i < 3; i++) A2 = i;\')(); log.join()',
+    expected: '0,1,2',
+  },
   { name: 'strict store to a global deleted since', code: 'globalThis.Q = 1; Function(\'"use strict"; delete globalThis.Q; Q = 2;\')();', throws: 'ReferenceError: Q is not defined' },
   { name: 'calling a non-function', code: 'const o = {}; o.nope()', throws: /^TypeError: o\.nope is not a function$/ },
 
@@ -213,7 +290,11 @@ const cases: Case[] = [
   // ---- getters and setters, prototypes ----
   { name: 'object literal accessors', code: 'const o = { _v: 1, get v() { return this._v * 10; }, set v(x) { this._v = x; } }; o.v = 3; o.v', expected: 30 },
   { name: 'defineProperty accessor', code: 'const o = {}; let set; Object.defineProperty(o, "x", { get() { return "g"; }, set(v) { set = v; } }); o.x = 4; o.x + set', expected: 'g4' },
-  { name: 'inherited setter receives the receiver', code: 'const p = { set v(x) { this.own = x; } }; const o = Object.create(p); o.v = 2; [Object.hasOwn(o, "own"), Object.hasOwn(p, "own")].join()', expected: 'true,false' },
+  {
+    name: 'inherited setter receives the receiver',
+    code: 'const p = { set v(x) { this.own = x; } }; const o = Object.create(p); o.v = 2; [Object.hasOwn(o, "own"), Object.hasOwn(p, "own")].join()',
+    expected: 'true,false',
+  },
   { name: 'getter throwing', code: 'const o = { get bad() { throw new Error("from getter"); } }; o.bad', throws: 'Error: from getter' },
   { name: 'Proxy and Reflect', code: 'const log = []; const p = new Proxy({ a: 1 }, { get(t, k, r) { log.push(String(k)); return Reflect.get(t, k, r); } }); p.a + p.b; log.join()', expected: 'a,b' },
   { name: 'bound functions', code: 'function f(a, b) { return this.x + a + b; } const g = f.bind({ x: 1 }, 2); [g(3), g.name, g.length].join()', expected: '6,bound f,1' },
@@ -236,14 +317,24 @@ const cases: Case[] = [
       closed`,
     expected: 3,
   },
-  { name: 'exhausted iterators are not closed', code: 'let closed = 0; const it = { [Symbol.iterator]() { let i = 0; return { next: () => ({ value: i, done: i++ > 1 }), return() { closed++; return {}; } }; } }; for (const x of it); closed', expected: 0 },
+  {
+    name: 'exhausted iterators are not closed',
+    code: 'let closed = 0; const it = { [Symbol.iterator]() { let i = 0; return { next: () => ({ value: i, done: i++ > 1 }), return() { closed++; return {}; } }; } }; for (const x of it); closed',
+    expected: 0,
+  },
 
   // ---- limits ----
   { name: 'recursion 10 000 frames deep', code: 'function d(n) { return n === 0 ? 0 : 1 + d(n - 1); } d(10000)', expected: 10000 },
   { name: 'recursion 90 000 frames deep (VM frames, not host stack)', code: 'function d(n) { return n === 0 ? 0 : 1 + d(n - 1); } d(90000)', expected: 90000, native: false },
   { name: 'runaway recursion is a guest RangeError', code: 'function r() { return r(); } r()', throws: 'RangeError: Maximum call stack size exceeded' },
   { name: 'runaway recursion can be caught', code: 'function r() { return r(); } let ok; try { r(); } catch (e) { ok = e instanceof RangeError; } ok', expected: true },
-  { name: 'frameLimit option', code: 'function d(n) { return n === 0 ? 0 : 1 + d(n - 1); } d(2000)', throws: 'RangeError: Maximum call stack size exceeded', options: { frameLimit: 1000 }, native: false },
+  {
+    name: 'frameLimit option',
+    code: 'function d(n) { return n === 0 ? 0 : 1 + d(n - 1); } d(2000)',
+    throws: 'RangeError: Maximum call stack size exceeded',
+    options: { frameLimit: 1000 },
+    native: false,
+  },
   { name: 'recursion through a built-in callback', code: 'function d(n) { return n === 0 ? 0 : [n].map((x) => 1 + d(x - 1))[0]; } d(200)', expected: 200 },
   {
     name: 'recursion through a built-in callback, 1000 deep',

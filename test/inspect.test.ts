@@ -15,14 +15,39 @@ const native = (expr: string): unknown => (0, eval)(`(${expr})`);
 /** Expressions whose formatting must equal Node's (no stack traces: they differ between engines). */
 const values: string[] = [
   // primitives
-  '1', '-0', 'NaN', '1e21', '1n', '-5n', "'str'", 'undefined', 'null', 'true', "Symbol('a')", 'Symbol()', 'Symbol.iterator',
-  "'it\\'s'", '"a\'b\\"c"', "'line\\nbreak\\x01'", "'x'.repeat(100)", "'\\x7f\\x80'",
+  '1',
+  '-0',
+  'NaN',
+  '1e21',
+  '1n',
+  '-5n',
+  "'str'",
+  'undefined',
+  'null',
+  'true',
+  "Symbol('a')",
+  'Symbol()',
+  'Symbol.iterator',
+  "'it\\'s'",
+  '"a\'b\\"c"',
+  "'line\\nbreak\\x01'",
+  "'x'.repeat(100)",
+  "'\\x7f\\x80'",
   // objects and arrays
   "{ a: 1, b: 'two', c: [1, 2, 3], d: { e: { f: { g: 1 } } } }",
   "{ 'a-b': 1, 'c d': 2, 1: 4, 'é': 5, s: 'it\\'s' }",
-  '{ a: null, u: undefined }', "{ s: '\\ud800' }",
-  '[1, , 3]', '[, , ]', 'new Array(5)', '[1, 2, , , 5, , ]', 'Object.assign([1, 2], { x: 1 })',
-  '[[1, [2, [3, [4]]]]]', '{ a: { b: { c: {} } } }', '{ a: { b: { c: [] } } }', '{ a: { b: { c: { d: 1 } } } }', '{ a: { b: { c: new Map([[1, 2]]) } } }',
+  '{ a: null, u: undefined }',
+  "{ s: '\\ud800' }",
+  '[1, , 3]',
+  '[, , ]',
+  'new Array(5)',
+  '[1, 2, , , 5, , ]',
+  'Object.assign([1, 2], { x: 1 })',
+  '[[1, [2, [3, [4]]]]]',
+  '{ a: { b: { c: {} } } }',
+  '{ a: { b: { c: [] } } }',
+  '{ a: { b: { c: { d: 1 } } } }',
+  '{ a: { b: { c: new Map([[1, 2]]) } } }',
   '[undefined, null, -0, 1e21, 0.1]',
   '(function () { return arguments; })(1, 2)',
   // class instances and prototypes
@@ -31,14 +56,31 @@ const values: string[] = [
   '(() => { class A extends Map {} return new A([[1, 2]]); })()',
   '(() => { class A extends Array {} return A.from([1, 2]); })()',
   "(() => { class Foo {} Object.defineProperty(Foo.prototype, Symbol.toStringTag, { value: 'T' }); return new Foo(); })()",
-  'Object.create(null)', 'Object.assign(Object.create(null), { a: 1 })', 'Object.create(Object.create(null))', "Object.create({ inherited: 1 })",
-  'Object.setPrototypeOf([1, 2], null)', 'Object.setPrototypeOf(new Map([[1, 2]]), null)', 'Object.create(Map.prototype)',
-  "{ [Symbol.toStringTag]: 'X' }", "Object.defineProperty({}, Symbol.toStringTag, { value: 'X' })", "Object.defineProperty({ a: 1 }, 'hidden', { value: 2 })",
+  'Object.create(null)',
+  'Object.assign(Object.create(null), { a: 1 })',
+  'Object.create(Object.create(null))',
+  'Object.create({ inherited: 1 })',
+  'Object.setPrototypeOf([1, 2], null)',
+  'Object.setPrototypeOf(new Map([[1, 2]]), null)',
+  'Object.create(Map.prototype)',
+  "{ [Symbol.toStringTag]: 'X' }",
+  "Object.defineProperty({}, Symbol.toStringTag, { value: 'X' })",
+  "Object.defineProperty({ a: 1 }, 'hidden', { value: 2 })",
   // functions
-  'function f() {}', 'class A {}', '(() => { class A {} return class B extends A {}; })()', '(() => {})', 'async function af() {}', 'function* g() {}', 'async function* ag() {}',
-  'Object.assign(function f() {}, { a: 1 })', '(function f() {}).bind(null)', "Object.defineProperty(function f() {}, 'name', { value: '' })",
-  "Object.defineProperty(class {}, 'name', { value: 'Renamed' })", 'Object.setPrototypeOf(function f() {}, null)',
-  '{ f() {}, g: () => 1, h: async () => {}, k: class {} }', '[function () {}, class {}, Symbol("x")]',
+  'function f() {}',
+  'class A {}',
+  '(() => { class A {} return class B extends A {}; })()',
+  '(() => {})',
+  'async function af() {}',
+  'function* g() {}',
+  'async function* ag() {}',
+  'Object.assign(function f() {}, { a: 1 })',
+  '(function f() {}).bind(null)',
+  "Object.defineProperty(function f() {}, 'name', { value: '' })",
+  "Object.defineProperty(class {}, 'name', { value: 'Renamed' })",
+  'Object.setPrototypeOf(function f() {}, null)',
+  '{ f() {}, g: () => 1, h: async () => {}, k: class {} }',
+  '[function () {}, class {}, Symbol("x")]',
   // accessors and symbol keys
   '{ get a() { return 1; }, set b(v) {}, get c() { return 1; }, set c(v) {} }',
   "{ [Symbol('a')]: 1, [Symbol.iterator]: 2, [Symbol('a\\nb')]: 3 }",
@@ -49,11 +91,29 @@ const values: string[] = [
   '(() => { const a = [1]; a.push(a); return { a, b: a }; })()',
   "(() => { const m = new Map(); m.set('self', m); return m; })()",
   // collections
-  "new Map([['a', 1], ['b', { c: 2 }]])", 'new Map()', "new Set([1, 'two', [3]])", 'new Set()', 'new Map([[{ a: 1 }, new Set([1])]])',
-  'new Set(Array.from({ length: 120 }, (_, i) => i))', '{ m: new Map([[1, { a: { b: 1 } }]]) }', 'new WeakMap()', 'new WeakSet()',
+  "new Map([['a', 1], ['b', { c: 2 }]])",
+  'new Map()',
+  "new Set([1, 'two', [3]])",
+  'new Set()',
+  'new Map([[{ a: 1 }, new Set([1])]])',
+  'new Set(Array.from({ length: 120 }, (_, i) => i))',
+  '{ m: new Map([[1, { a: { b: 1 } }]]) }',
+  'new WeakMap()',
+  'new WeakSet()',
   // dates, regexps, boxed primitives
-  'new Date(0)', 'new Date(NaN)', 'Object.assign(new Date(0), { a: 1 })', '/a/g', '/a\\/b[c]/dimsuy', "new RegExp('')", 'Object.assign(/x/, { a: 1 })',
-  'new Number(3)', "new String('ab')", 'new Boolean(false)', 'Object(1n)', "Object(Symbol('s'))", 'Object.assign(new Number(-0), { a: 1 })',
+  'new Date(0)',
+  'new Date(NaN)',
+  'Object.assign(new Date(0), { a: 1 })',
+  '/a/g',
+  '/a\\/b[c]/dimsuy',
+  "new RegExp('')",
+  'Object.assign(/x/, { a: 1 })',
+  'new Number(3)',
+  "new String('ab')",
+  'new Boolean(false)',
+  'Object(1n)',
+  "Object(Symbol('s'))",
+  'Object.assign(new Number(-0), { a: 1 })',
   // errors (stacks set or deleted, so that they do not depend on the engine)
   "(() => { const e = new Error('x'); e.stack = 'Error: x\\n    at f (a.js:1:1)\\n    at g (b.js:2:2)'; return e; })()",
   "(() => { const e = new Error('x'); delete e.stack; return e; })()",
@@ -69,23 +129,45 @@ const values: string[] = [
   "(() => { const e = Object.setPrototypeOf(new Error('x'), null); delete e.stack; return e; })()",
   'Object.create(Error.prototype)',
   // typed arrays and buffers
-  'new Uint8Array([1, 2])', 'new Float64Array(3)', 'new BigInt64Array([1n, -2n])', 'new Uint8Array(0)', 'new Int16Array(200)', 'new Uint8Array(new ArrayBuffer(8), 2, 3)',
-  'new Float32Array([1.5, -0, NaN])', 'new ArrayBuffer(4)', 'new Uint8Array([1, 2, 255]).buffer', '{ buf: new ArrayBuffer(200) }', 'new DataView(new ArrayBuffer(2))',
+  'new Uint8Array([1, 2])',
+  'new Float64Array(3)',
+  'new BigInt64Array([1n, -2n])',
+  'new Uint8Array(0)',
+  'new Int16Array(200)',
+  'new Uint8Array(new ArrayBuffer(8), 2, 3)',
+  'new Float32Array([1.5, -0, NaN])',
+  'new ArrayBuffer(4)',
+  'new Uint8Array([1, 2, 255]).buffer',
+  '{ buf: new ArrayBuffer(200) }',
+  'new DataView(new ArrayBuffer(2))',
   // proxies print their target
-  'new Proxy({ a: 1 }, {})', 'new Proxy([1, 2], {})', 'new Proxy(function f() {}, {})', '{ p: new Proxy(new Map([[1, 2]]), {}) }',
+  'new Proxy({ a: 1 }, {})',
+  'new Proxy([1, 2], {})',
+  'new Proxy(function f() {}, {})',
+  '{ p: new Proxy(new Map([[1, 2]]), {}) }',
   // line breaking and grouping
   '{ aaaaaaaaaaaaaaaa: 1, bbbbbbbbbbbbbbbbbbbbb: 2, cccccccccccccccccccccc: 3, ddddddddd: 4 }',
   '{ aaaaaaaaaaaaaaaa: 1, bbbbbbbbbbbbbbbbbbbbb: 2, cccccccccccccccccccccc: 3, ddddddddd: 4, e: 5 }',
-  "{ s: 'x'.repeat(100) }", "{ s: 'line1\\nline2 and more text to make it longer than the break length of eighty chars' }",
-  "{ a: 'x'.repeat(70) }", "['x'.repeat(30), 'y'.repeat(30), 'z'.repeat(30)]",
-  'Array.from({ length: 120 }, (_, i) => i)', 'Array.from({ length: 30 }, (_, i) => i * 7)', 'Array.from({ length: 101 }, (_, i) => i)',
-  'Array.from({ length: 100 }, (_, i) => (i % 3 ? i : -i * 1000))', "Array.from({ length: 7 }, (_, i) => 'item' + i)",
+  "{ s: 'x'.repeat(100) }",
+  "{ s: 'line1\\nline2 and more text to make it longer than the break length of eighty chars' }",
+  "{ a: 'x'.repeat(70) }",
+  "['x'.repeat(30), 'y'.repeat(30), 'z'.repeat(30)]",
+  'Array.from({ length: 120 }, (_, i) => i)',
+  'Array.from({ length: 30 }, (_, i) => i * 7)',
+  'Array.from({ length: 101 }, (_, i) => i)',
+  'Array.from({ length: 100 }, (_, i) => (i % 3 ? i : -i * 1000))',
+  "Array.from({ length: 7 }, (_, i) => 'item' + i)",
   "['apple', 'banana', 'cherry', 'date', 'elderberry', 'fig', 'grape', 'honeydew']",
   'Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat((i % 5) + 1))',
-  'Array.from({ length: 10 }, (_, i) => ({ i }))', 'new Array(200).fill({ a: 1 })',
-  "Object.fromEntries(Array.from({ length: 30 }, (_, i) => ['k' + i, i]))", '[{ a: 1, b: 2 }, { a: 3, b: 4 }]',
+  'Array.from({ length: 10 }, (_, i) => ({ i }))',
+  'new Array(200).fill({ a: 1 })',
+  "Object.fromEntries(Array.from({ length: 30 }, (_, i) => ['k' + i, i]))",
+  '[{ a: 1, b: 2 }, { a: 3, b: 4 }]',
   // built-in namespaces and iterators
-  'Math', 'JSON', '[1, 2, 3].values()', '(function* () {})()',
+  'Math',
+  'JSON',
+  '[1, 2, 3].values()',
+  '(function* () {})()',
 ];
 
 t.test('inspectValue matches util.inspect', async (t) => {
@@ -94,15 +176,45 @@ t.test('inspectValue matches util.inspect', async (t) => {
 
 /** console.log argument lists: formatValues must equal util.format. */
 const formats: string[] = [
-  "['%s is %d years', 'Bob', 42]", "['%s', { a: 1, b: { c: { d: 1 } } }]", "['%s', [1, [2, [3]]]]", "['%s', 5n]", "['%s', -0]", "['%s', Symbol('q')]",
-  "['%s', null, undefined]", "['%s', function named() { return 1; }]", "['%s', new Date(0)]",
-  "['%d', '42']", "['%d', 1.5]", "['%d', 5n]", "['%d', {}]", "['%d', new Number(3)]", "['%i', '42.9px']", "['%f', '3.25abc']", "['%i', 7n]",
-  "['%j', { a: [1, 'x', null, undefined, () => 1], d: new Date(0), n: new Number(2) }]", "['%j', (() => { const o = {}; o.o = o; return o; })()]",
-  "['%j', undefined]", "['%j', 'str']",
-  "['%o', { a: 1 }]", "['%o', [1, 2]]", "['%O', { a: { b: { c: { d: 1 } } } }]", "['%o', { a: { b: { c: { d: { e: 1 } } } } }]",
-  "['%o', function foo(a, b) {}]", "['%o', new Map([[1, 2]])]", "['%o', new Proxy({ a: 1 }, { get() { return 1; } })]", "['%o', new Uint8Array(2)]",
-  "['%c styled', 'color: red']", "['100%% sure', 1]", "['%x %s', 'a']", "['a', 'b', 1, { c: 2 }]", "['%s']", "['%s %s', 'only']",
-  "[{ a: 1 }, 'str', 5]", '[]', "['%', 1]", "['multi\\nline', 'x']",
+  "['%s is %d years', 'Bob', 42]",
+  "['%s', { a: 1, b: { c: { d: 1 } } }]",
+  "['%s', [1, [2, [3]]]]",
+  "['%s', 5n]",
+  "['%s', -0]",
+  "['%s', Symbol('q')]",
+  "['%s', null, undefined]",
+  "['%s', function named() { return 1; }]",
+  "['%s', new Date(0)]",
+  "['%d', '42']",
+  "['%d', 1.5]",
+  "['%d', 5n]",
+  "['%d', {}]",
+  "['%d', new Number(3)]",
+  "['%i', '42.9px']",
+  "['%f', '3.25abc']",
+  "['%i', 7n]",
+  "['%j', { a: [1, 'x', null, undefined, () => 1], d: new Date(0), n: new Number(2) }]",
+  "['%j', (() => { const o = {}; o.o = o; return o; })()]",
+  "['%j', undefined]",
+  "['%j', 'str']",
+  "['%o', { a: 1 }]",
+  "['%o', [1, 2]]",
+  "['%O', { a: { b: { c: { d: 1 } } } }]",
+  "['%o', { a: { b: { c: { d: { e: 1 } } } } }]",
+  "['%o', function foo(a, b) {}]",
+  "['%o', new Map([[1, 2]])]",
+  "['%o', new Proxy({ a: 1 }, { get() { return 1; } })]",
+  "['%o', new Uint8Array(2)]",
+  "['%c styled', 'color: red']",
+  "['100%% sure', 1]",
+  "['%x %s', 'a']",
+  "['a', 'b', 1, { c: 2 }]",
+  "['%s']",
+  "['%s %s', 'only']",
+  "[{ a: 1 }, 'str', 5]",
+  '[]',
+  "['%', 1]",
+  "['multi\\nline', 'x']",
 ];
 
 /** Values whose native counterpart Node prints differently here: the engine's promises (tap adds async_hooks symbols to Node's). */
@@ -111,11 +223,14 @@ const fixed: [string, string][] = [
   ['new Promise(() => {})', 'Promise { <pending> }'],
   ['Promise.resolve({ a: [1, 2] })', 'Promise { { a: [ 1, 2 ] } }'],
   ['(() => { const p = Promise.reject(3); p.catch(() => {}); return p; })()', 'Promise { <rejected> 3 }'],
-  ["(() => { const e = new Error('no'); e.stack = 'Error: no\\n    at f (a.js:1:1)'; const p = Promise.reject(e); p.catch(() => {}); return { p }; })()", '{\n  p: Promise {\n    <rejected> Error: no\n        at f (a.js:1:1)\n  }\n}'],
+  [
+    "(() => { const e = new Error('no'); e.stack = 'Error: no\\n    at f (a.js:1:1)'; const p = Promise.reject(e); p.catch(() => {}); return { p }; })()",
+    '{\n  p: Promise {\n    <rejected> Error: no\n        at f (a.js:1:1)\n  }\n}',
+  ],
   ['{ p: new Promise(() => {}), q: Object.assign(Promise.resolve(2), { x: 1 }) }', '{ p: Promise { <pending> }, q: Promise { 2, x: 1 } }'],
 ];
 
-t.test('the engine\'s promises print as Node prints its own', async (t) => {
+t.test("the engine's promises print as Node prints its own", async (t) => {
   for (const [expr, expected] of fixed) t.equal(inspectValue(engine.vm, engine.realm, guest(expr)), expected, expr);
 });
 
@@ -135,7 +250,7 @@ t.test('Engine.format and console output use the safe formatter', async (t) => {
   const logs: string[] = [];
   const e: Engine = new Engine({ onConsole: (_level, args) => void logs.push(e.format(args)) });
   e.evaluateScript("console.log('%s and %o', 'a', { b: [1] }, new Map([[1, { c: 2 }]]), 'raw');");
-  t.same(logs, ["a and { b: [ 1, [length]: 1 ] } Map(1) { 1 => { c: 2 } } raw"]);
+  t.same(logs, ['a and { b: [ 1, [length]: 1 ] } Map(1) { 1 => { c: 2 } } raw']);
 });
 
 t.test('differences from Node that are deliberate', async (t) => {
@@ -182,7 +297,10 @@ const safety: SafetyCase[] = [
   { name: 'an inherited Symbol.toStringTag getter', args: "[new (class Foo { get [Symbol.toStringTag]() { hit('tag'); return 'T'; } })()]" },
   { name: 'getters and setters', args: "[{ get g() { hit('get'); return 1; }, set s(v) { hit('set'); } }, Object.defineProperty([1, 2], 2, { get() { hit('index'); }, enumerable: true })]" },
   { name: 'a proxy with every trap', args: "[spy({ a: 1 }, 'obj'), spy([1, 2], 'arr'), spy(function f() {}, 'fn'), spy(new Map([[1, 2]]), 'map')]" },
-  { name: 'a proxy nested, as a prototype, as a constructor and as a Map key', args: "[{ p: spy({}, 'nested') }, Object.create(spy({}, 'proto')), { constructor: spy(function C() {}, 'ctor') }, new Map([[spy({}, 'key'), spy({}, 'value')]])]" },
+  {
+    name: 'a proxy nested, as a prototype, as a constructor and as a Map key',
+    args: "[{ p: spy({}, 'nested') }, Object.create(spy({}, 'proto')), { constructor: spy(function C() {}, 'ctor') }, new Map([[spy({}, 'key'), spy({}, 'value')]])]",
+  },
   { name: 'a proxy whose target is a proxy', args: "[spy(spy({ a: 1 }, 'inner'), 'outer')]" },
   { name: 'a proxy under %o (showProxy)', args: "['%o', spy({ a: 1 }, 'shown')]" },
   { name: 'a prototype chain through a proxy to itself', args: "[(() => { const t = {}; const p = spy(t, 'cycle'); Object.setPrototypeOf(t, p); return t; })()]" },
@@ -193,7 +311,10 @@ const safety: SafetyCase[] = [
   { name: 'toJSON and getters under %j', args: "['%j', { toJSON: trap, get g() { hit('json-get'); return 1; }, a: [{ toJSON: trap }] }]" },
   { name: 'a function with its own toString under %s', args: "['%s', Object.assign(function f() {}, { toString: trap })]" },
   { name: 'an error with object name and message', args: "[(() => { const e = new Error('m'); e.name = { toString: trap }; e.message = { toString: trap }; return e; })()]" },
-  { name: 'an error with getters for name, message, stack, cause and errors', args: "[(() => { const e = new AggregateError([], 'm'); for (const k of ['name', 'message', 'stack', 'cause', 'errors']) Object.defineProperty(e, k, { get() { hit('error-' + k); return 'x'; }, enumerable: k === 'cause' }); return e; })()]" },
+  {
+    name: 'an error with getters for name, message, stack, cause and errors',
+    args: "[(() => { const e = new AggregateError([], 'm'); for (const k of ['name', 'message', 'stack', 'cause', 'errors']) Object.defineProperty(e, k, { get() { hit('error-' + k); return 'x'; }, enumerable: k === 'cause' }); return e; })()]",
+  },
   { name: 'an error whose stack is an object', args: "[(() => { const e = new Error('m'); e.stack = { toString: trap }; return e; })()]" },
   { name: 'an error inherited from a proxy prototype', args: "[Object.create(spy(Error.prototype, 'errproto'))]" },
   {
@@ -241,7 +362,7 @@ t.test('a thrown value is described without running guest code', async (t) => {
     "const e = new Error('m'); e.name = { toString: trap }; throw e;",
     "const e = new TypeError('m'); e.message = { toString: trap }; throw e;",
     "const e = new Error('m'); Object.defineProperty(e, 'stack', { get() { hit('stack'); } }); Object.defineProperty(e, 'name', { get() { hit('name'); } }); throw e;",
-    "throw { toString: trap };",
+    'throw { toString: trap };',
     "throw { message: 'like an error', get name() { hit('name'); } };",
     "throw { message: 'like an error', constructor: spy(function C() {}, 'ctor') };",
     "Promise.reject(Object.assign(new Error('m'), { name: { toString: trap } }));",
@@ -271,8 +392,7 @@ t.test('a thrown proxy is described without running its traps', async (t) => {
     } catch {
       /* a GuestError */
     }
-    t.equal(e.evaluateScript("hits.join(', ')"), '', code, {
-    });
+    t.equal(e.evaluateScript("hits.join(', ')"), '', code, {});
   }
 });
 

@@ -25,7 +25,22 @@ function opsOf(source: string, name: string): number[] {
 
 t.test('the peepholes emit the fused instructions', async (t) => {
   const ops = opsOf('function f(a, i, s) { var x = (a[i] + 1) * 2 & 255 | 3; x = x << 1 >> 1 >>> 0; x = x - 4; if (i < 5) x++; if (i >= 0) s = i++ + ++i; a[i] = x; return a[i] + x + s; }', 'f');
-  for (const op of [ExtOp.AddInt, ExtOp.MulInt, ExtOp.BitAndInt, ExtOp.BitOrInt, ExtOp.ShlInt, ExtOp.ShrInt, ExtOp.UShrInt, ExtOp.SubInt, ExtOp.JumpIfNotLtInt, ExtOp.JumpIfNotGeInt, ExtOp.GetRegElem, ExtOp.PostIncReg, ExtOp.PreIncReg, ExtOp.SetElemPop]) {
+  for (const op of [
+    ExtOp.AddInt,
+    ExtOp.MulInt,
+    ExtOp.BitAndInt,
+    ExtOp.BitOrInt,
+    ExtOp.ShlInt,
+    ExtOp.ShrInt,
+    ExtOp.UShrInt,
+    ExtOp.SubInt,
+    ExtOp.JumpIfNotLtInt,
+    ExtOp.JumpIfNotGeInt,
+    ExtOp.GetRegElem,
+    ExtOp.PostIncReg,
+    ExtOp.PreIncReg,
+    ExtOp.SetElemPop,
+  ]) {
     t.ok(ops.includes(op), `emits ${op}`);
   }
   // a jump landing between `Int` and the operator keeps them apart (`c ? 1 : 2` then `+`)
@@ -77,7 +92,13 @@ t.test('element loads: the array fast path and the general one', async (t) => {
   const run = (src: string) => e.evaluateScript(src);
   t.equal(run('(function (a, i) { return a[i]; })([1, 2, 3], 1)'), 2);
   t.equal(run('(function (a, i) { return String(a[i]); })([1, , 3], 1)'), 'undefined');
-  t.equal(run('Object.defineProperty(Array.prototype, 7, { get() { return "proto " + this.length; }, configurable: true }); var r = (function (a, i) { return a[i]; })([1], 7); delete Array.prototype[7]; r'), 'proto 1', 'a hole reads through the prototype chain');
+  t.equal(
+    run(
+      'Object.defineProperty(Array.prototype, 7, { get() { return "proto " + this.length; }, configurable: true }); var r = (function (a, i) { return a[i]; })([1], 7); delete Array.prototype[7]; r',
+    ),
+    'proto 1',
+    'a hole reads through the prototype chain',
+  );
   t.equal(run('(function (a, i) { return a[i]; })(new Proxy([5, 6], { get(t, k) { return "trap " + String(k); } }), 0)'), 'trap 0');
   t.equal(run('(function (a, i) { return a[i]; })("xyz", 2)'), 'z');
   t.equal(run('(function (a, i) { return a[i]; })({ 1.5: "f" }, 1.5)'), 'f');
@@ -91,8 +112,17 @@ t.test('element loads: the array fast path and the general one', async (t) => {
   t.equal(run('(function () { "use strict"; try { (function (a) { a[0] = 5; })(Object.freeze([1])); } catch (err) { return err instanceof TypeError; } })()'), true, 'a TypeError of the guest realm');
   t.equal(run('(function (a) { "use strict"; var log = []; Object.defineProperty(a, 1, { set(v) { log.push(v); } }); a[1] = 9; return log.join(); })([])'), '9', 'a setter runs');
   t.equal(run('(function (o) { "use strict"; o[1] = 2; return o[1]; })({})'), 2);
-  t.equal(run('(function () { var p = Proxy.revocable([], {}); p.revoke(); try { return (function (a, i) { return a[i]; })(p.proxy, 0); } catch (err) { return err instanceof TypeError; } })()'), true, 'a revoked proxy: a TypeError of the guest realm');
-  t.equal(run('(function () { try { (function (a, i) { return a[i]; })(new Proxy([], { get() { throw new RangeError("mine"); } }), 0); } catch (err) { return err instanceof RangeError && err.message; } })()'), 'mine');
+  t.equal(
+    run('(function () { var p = Proxy.revocable([], {}); p.revoke(); try { return (function (a, i) { return a[i]; })(p.proxy, 0); } catch (err) { return err instanceof TypeError; } })()'),
+    true,
+    'a revoked proxy: a TypeError of the guest realm',
+  );
+  t.equal(
+    run(
+      '(function () { try { (function (a, i) { return a[i]; })(new Proxy([], { get() { throw new RangeError("mine"); } }), 0); } catch (err) { return err instanceof RangeError && err.message; } })()',
+    ),
+    'mine',
+  );
   // the other element stores: SetElemRaw used as a value, SetElem of a compound assignment after
   // GetElemKeep, sloppy and strict
   t.equal(run('(function (a, i) { "use strict"; var r = a[i] = 7; return r + ":" + a.join(); })([1, 2], 1)'), '7:1,7');
@@ -101,7 +131,11 @@ t.test('element loads: the array fast path and the general one', async (t) => {
   t.equal(run('(function (o, i) { o[i] += "b"; return o[i]; })({ 3: "a" }, 3)'), 'ab');
   t.throws(() => run('(function (a, i) { "use strict"; a[i] += 1; })(Object.freeze([1]), 0)'), /TypeError: Cannot assign to read only property '0'/);
   t.throws(() => run('(function (a, i) { a[i] = 1; })(undefined, 0)'), /Cannot set properties of undefined \(setting '0'\)/);
-  t.equal(run('(function () { var log = []; var o = {}; var k = { toString() { log.push("key"); return "p"; } }; o[k] = log.push("value"); return log.join() + ":" + o.p; })()'), 'value,key:1', 'the key is converted after the value');
+  t.equal(
+    run('(function () { var log = []; var o = {}; var k = { toString() { log.push("key"); return "p"; } }; o[k] = log.push("value"); return log.join() + ":" + o.p; })()'),
+    'value,key:1',
+    'the key is converted after the value',
+  );
 });
 
 t.test('an error in a fused instruction is reported at its operator', async (t) => {

@@ -23,7 +23,8 @@ const ROWS: Row[] = [
   },
   {
     name: 'entries and values iterators mid-way, after a deletion before the cursor',
-    setup: 'var m = new Map([[1, "a"], [2, "b"], [3, "c"]]); var me = m.entries(); me.next(); me.next(); m.delete(1); var s = new Set(["x", "y", "z"]); var se = s.entries(); se.next(); s.delete("x");',
+    setup:
+      'var m = new Map([[1, "a"], [2, "b"], [3, "c"]]); var me = m.entries(); me.next(); me.next(); m.delete(1); var s = new Set(["x", "y", "z"]); var se = s.entries(); se.next(); s.delete("x");',
     check: 'm.set(4, "d"); log(JSON.stringify([...me]), JSON.stringify([...se]), m.size, s.size)',
     expected: '[[3,"c"],[4,"d"]] [["y","y"],["z","z"]] 3 2',
   },

@@ -16,16 +16,40 @@ import { verifyCode } from '../src/interpreter/verify';
 const quiet = { onConsole: () => {}, onPrint: () => {} };
 
 const TRICKY: { name: string; code: string; module?: boolean }[] = [
-  { name: 'hoisting before statements, params before hoisting', code: 'var a = () => 1; function f(x = () => 2, {y = function () {}} = {}) { var q = () => 3; function g() { return () => 4; } return g; } function h() {}' },
+  {
+    name: 'hoisting before statements, params before hoisting',
+    code: 'var a = () => 1; function f(x = () => 2, {y = function () {}} = {}) { var q = () => 3; function g() { return () => 4; } return g; } function h() {}',
+  },
   { name: 'for update after the body', code: 'for (let i = (() => 0)(); (() => i < 2)(); i = ((j) => j + 1)(i)) { (function () {})(); }' },
-  { name: 'destructuring: the value before its pattern', code: 'var [a = () => 1, {b = () => 2} = (() => ({}))()] = [(() => undefined)()]; ({c = () => 3} = {c: () => 4}); for (const [d = () => 5] of [[() => 6]]) {}' },
-  { name: 'switch: tests, then bodies, after hoisted functions', code: 'switch ((() => 1)()) { case (() => 1)(): (() => 1)(); function s() {} case (() => 2)(): (() => 3)(); default: function t() {} }' },
-  { name: 'classes: constructor first, computed keys, fields, static blocks', code: 'class A extends (class {}) { [(() => "m")()]() {} x = () => 1; static y = function () {}; #p = () => 2; static { function z() {} (() => 3)(); } get g() { return () => 4; } constructor() { super(); (() => 5)(); } } class B { a = 1; static b() {} }' },
-  { name: 'blocks, try, labels, named function expressions', code: 'l: { function b() {} try { (() => 1)(); } catch ({e = () => 2}) { function c() {} } finally { (function named() { return named; })(); } }' },
-  { name: 'object literals, getters, templates, optional chains', code: 'var o = { a() {}, get b() { return () => 1; }, set b(v) {}, [(() => "c")()]: () => 2, ...{ d: function () {} } }; `${(() => 1)()}${() => 2}`; o?.a?.((() => 3)()); String.raw`${() => 4}`' },
-  { name: 'async, generators, arrows with expression bodies', code: 'async function a() { await (async () => 1)(); } function* g() { yield* (function* () { yield () => 1; })(); } async function* ag() { for await (const x of [(() => 1)]) {} } const f = (x) => (y) => (z) => x + y + z;' },
+  {
+    name: 'destructuring: the value before its pattern',
+    code: 'var [a = () => 1, {b = () => 2} = (() => ({}))()] = [(() => undefined)()]; ({c = () => 3} = {c: () => 4}); for (const [d = () => 5] of [[() => 6]]) {}',
+  },
+  {
+    name: 'switch: tests, then bodies, after hoisted functions',
+    code: 'switch ((() => 1)()) { case (() => 1)(): (() => 1)(); function s() {} case (() => 2)(): (() => 3)(); default: function t() {} }',
+  },
+  {
+    name: 'classes: constructor first, computed keys, fields, static blocks',
+    code: 'class A extends (class {}) { [(() => "m")()]() {} x = () => 1; static y = function () {}; #p = () => 2; static { function z() {} (() => 3)(); } get g() { return () => 4; } constructor() { super(); (() => 5)(); } } class B { a = 1; static b() {} }',
+  },
+  {
+    name: 'blocks, try, labels, named function expressions',
+    code: 'l: { function b() {} try { (() => 1)(); } catch ({e = () => 2}) { function c() {} } finally { (function named() { return named; })(); } }',
+  },
+  {
+    name: 'object literals, getters, templates, optional chains',
+    code: 'var o = { a() {}, get b() { return () => 1; }, set b(v) {}, [(() => "c")()]: () => 2, ...{ d: function () {} } }; `${(() => 1)()}${() => 2}`; o?.a?.((() => 3)()); String.raw`${() => 4}`',
+  },
+  {
+    name: 'async, generators, arrows with expression bodies',
+    code: 'async function a() { await (async () => 1)(); } function* g() { yield* (function* () { yield () => 1; })(); } async function* ag() { for await (const x of [(() => 1)]) {} } const f = (x) => (y) => (z) => x + y + z;',
+  },
   { name: 'sloppy annex B and eval', code: 'if (true) function ab() {} { function inner() {} } eval("1"); (function () { eval("var e = () => 1"); return () => e; })();' },
-  { name: 'using and await using: blocks, loops, bodies', code: 'function f(r) { using a = r; { using b = r, c = null; if (a) return () => b; } for (using d of [r]) { (() => d)(); } for (using e = r; ; ) break; } async function g(r) { await using a = r; try { await using b = null; } finally { using c = r; } for await (await using d of [r]) {} } class K { static { using s = null; } }' },
+  {
+    name: 'using and await using: blocks, loops, bodies',
+    code: 'function f(r) { using a = r; { using b = r, c = null; if (a) return () => b; } for (using d of [r]) { (() => d)(); } for (using e = r; ; ) break; } async function g(r) { await using a = r; try { await using b = null; } finally { using c = r; } for await (await using d of [r]) {} } class K { static { using s = null; } }',
+  },
   { name: 'module', module: true, code: 'export default function () { return () => 1; } export const c = class { m() {} }; export function f(a = () => 1) {}' },
 ];
 
@@ -75,7 +99,17 @@ t.test('the pre-pass orders a test262 sample as a full compile does', { skip: !f
       else if (e.name.endsWith('.js') && !e.name.includes('_FIXTURE')) files.push(path.join(d, e.name));
     }
   };
-  for (const d of ['language/expressions/class', 'language/statements/class', 'language/statements/for', 'language/expressions/assignment', 'language/statements/switch', 'language/function-code', 'language/arguments-object', 'annexB/language']) walk(path.join(TEST262, 'test', d));
+  for (const d of [
+    'language/expressions/class',
+    'language/statements/class',
+    'language/statements/for',
+    'language/expressions/assignment',
+    'language/statements/switch',
+    'language/function-code',
+    'language/arguments-object',
+    'annexB/language',
+  ])
+    walk(path.join(TEST262, 'test', d));
   let checked = 0;
   for (let i = 0; i < files.length; i += 7) {
     const text = fs.readFileSync(files[i]!, 'utf8');
@@ -117,7 +151,14 @@ t.test('only what runs is compiled, and it runs as a full compile does', async (
 
 t.test('syntax errors inside uncalled functions are reported when the script loads', async (t) => {
   const engine = new InterpreterEngine({ ...quiet, warmUp: false });
-  for (const code of ['function f() { let a; let a; }', 'function g() { return 1 +; }', 'var h = () => { break; };', 'class C { m() { super(); } }', 'function k() { "use strict"; with (x) {} }', 'function d({a} = 1, a) { "use strict"; }']) {
+  for (const code of [
+    'function f() { let a; let a; }',
+    'function g() { return 1 +; }',
+    'var h = () => { break; };',
+    'class C { m() { super(); } }',
+    'function k() { "use strict"; with (x) {} }',
+    'function d({a} = 1, a) { "use strict"; }',
+  ]) {
     let thrown: unknown = null;
     try {
       engine.evaluateScript(code, 'bad.js');

@@ -166,7 +166,7 @@ const cases: { name: string; code: string; check: string; expected: (string | Re
     name: 'array-like and iterable sources within the budget, in spec order',
     code: `var log = [], src = { get length() { log.push('length'); return 2; }, get 0() { log.push(0); return 7; }, get 1() { log.push(1); return { valueOf() { log.push('valueOf'); return 8; } }; } };
       var a = new Uint8Array(src), it = { *[Symbol.iterator]() { yield 1; yield 2; yield 3; } }, b = new Float64Array(it), c = new Uint8Array(new Set([4, 5]));`,
-    check: "console.log(log.join(), a.join(), b.join(), c.join(), Object.getPrototypeOf(b) === Float64Array.prototype)",
+    check: 'console.log(log.join(), a.join(), b.join(), c.join(), Object.getPrototypeOf(b) === Float64Array.prototype)',
     expected: ['length,0,1,valueOf 7,8 1,2,3 4,5 true'],
   },
   {

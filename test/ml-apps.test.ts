@@ -43,7 +43,9 @@ t.test('a page has ort and navigator.ml; the window keeps its navigator', async 
   const g = new GraphBuilder('double');
   g.output(g.node('Mul', [g.input('x', [2]), g.weight('two', [1], Float32Array.of(2))], {}, { outputs: ['y'] }));
   fs.writeFileSync(path.join(app, 'double.onnx'), g.bytes());
-  fs.writeFileSync(path.join(app, 'index.html'), `<!doctype html><body><script>
+  fs.writeFileSync(
+    path.join(app, 'index.html'),
+    `<!doctype html><body><script>
     (async () => {
       const s = await ort.InferenceSession.create('double.onnx');
       const r = await s.run({ x: new ort.Tensor(new Float32Array([1.5, -4]), [2]) });
@@ -55,7 +57,8 @@ t.test('a page has ort and navigator.ml; the window keeps its navigator', async 
       console.log(Array.from(r.y.data).join(), Array.from(y).join(), navigator.userAgent.length > 0, navigator === window.navigator, typeof navigator.ml.createContext);
       await ort.InferenceSession.create('../outside.onnx').catch((e) => console.log(e.message));
     })();
-  </script></body>`);
+  </script></body>`,
+  );
   fs.writeFileSync(path.join(dir, 'outside.onnx'), g.bytes());
   const r = snapvm('run', path.join(app, 'index.html'));
   t.equal(r.stderr, '');
@@ -66,7 +69,9 @@ t.test('a script under snapvm run: ort opens models beside it, WebNN computes, a
   const g = new GraphBuilder('double');
   g.output(g.node('Mul', [g.input('x', [2]), g.weight('two', [1], Float32Array.of(2))], {}, { outputs: ['y'] }));
   fs.writeFileSync(path.join(dir, 'double.onnx'), g.bytes());
-  fs.writeFileSync(path.join(dir, 'script.js'), `
+  fs.writeFileSync(
+    path.join(dir, 'script.js'),
+    `
     (async () => {
       const s = await ort.InferenceSession.create('double.onnx');
       const r = await s.run({ x: new ort.Tensor(new Float32Array([3, 4]), [2]) });
@@ -76,7 +81,8 @@ t.test('a script under snapvm run: ort opens models beside it, WebNN computes, a
       const y = new Float32Array(2);
       await ctx.compute(graph, { x: new Float32Array([-1, 2]) }, { y });
       console.log(Array.from(r.y.data).join(), Array.from(y).join());
-    })();`);
+    })();`,
+  );
   const r = snapvm('run', path.join(dir, 'script.js'));
   t.equal(r.stdout, '6,8 0,2\n');
   const notes = r.stderr.split('\n').filter((l) => l.startsWith('WebNN:'));

@@ -1,7 +1,25 @@
 // Layer partitions: chains between the dominators of the output (branches collapse into one layer),
 // sub-models cut at any set of boundaries, and pieces run in sequence reproducing the whole model.
 import t from 'tap';
-import { GraphBuilder, layerChain, layerGraph, graphLayerModel, segmentChain, splitModel, subModel, joinPieces, encodeModel, contentHash, createSession, compareOutputs, patternInput, caffeZooModel, ocrModel, ort, type Model } from '../src/ml/index';
+import {
+  GraphBuilder,
+  layerChain,
+  layerGraph,
+  graphLayerModel,
+  segmentChain,
+  splitModel,
+  subModel,
+  joinPieces,
+  encodeModel,
+  contentHash,
+  createSession,
+  compareOutputs,
+  patternInput,
+  caffeZooModel,
+  ocrModel,
+  ort,
+  type Model,
+} from '../src/ml/index';
 
 /** Run the pieces one after another, each fed the previous one's output. */
 async function runPieces(pieces: Model[], feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
@@ -28,7 +46,12 @@ async function runWhole(model: Model, feeds: Record<string, ort.Tensor>): Promis
 function branchy(): Model {
   const g = new GraphBuilder('branchy');
   const x = g.input('x', [1, 2, 4, 4]);
-  const w = (name: string, o: number, i: number) => g.weight(name, [o, i, 1, 1], Float32Array.from({ length: o * i }, (_, k) => Math.cos(k + o)));
+  const w = (name: string, o: number, i: number) =>
+    g.weight(
+      name,
+      [o, i, 1, 1],
+      Float32Array.from({ length: o * i }, (_, k) => Math.cos(k + o)),
+    );
   const stem = g.node('Conv', [x, w('w0', 4, 2)], {}, { name: 'stem' });
   const a = g.node('Conv', [stem, w('wa', 2, 4)], {}, { name: 'block#a' });
   const b1 = g.node('Relu', [stem], {}, { name: 'block#b1' });
@@ -49,14 +72,23 @@ function branchy(): Model {
 
 t.test('branches collapse into one layer; shape subgraphs and constants stay with their layer', async (t) => {
   const chain = layerChain(branchy());
-  t.same(chain.layers.map((l) => l.name), ['stem', 'block', 'relu', 'head', 'scale']);
+  t.same(
+    chain.layers.map((l) => l.name),
+    ['stem', 'block', 'relu', 'head', 'scale'],
+  );
   t.same(chain.layers[1]!.members, ['block']);
-  t.same(chain.layers.map((l) => l.inputs[0]), ['x', 'stem_out', 'block_out', 'relu_out', 'head_out']);
+  t.same(
+    chain.layers.map((l) => l.inputs[0]),
+    ['x', 'stem_out', 'block_out', 'relu_out', 'head_out'],
+  );
   t.equal(chain.layers[1]!.weightBytes, 2 * 2 * 4 * 4, 'block reads wa and wb');
   t.equal(chain.layers[0]!.weightBytes, 4 * 2 * 4);
   // Without layer keys every node is its own layer and the branch still collapses.
   const plain = layerChain(branchy(), (n, i) => `${n.opType}${i}`);
-  t.same(plain.layers.map((l) => l.members.length), [1, 5, 1, 4, 1]);
+  t.same(
+    plain.layers.map((l) => l.members.length),
+    [1, 5, 1, 4, 1],
+  );
 });
 
 t.test('every set of cuts of a small branching model reproduces it exactly', async (t) => {
@@ -89,7 +121,10 @@ t.test('consecutive one-layer pieces joined into one model (an IONN server group
   // Every boundary tensor, from the whole model cut at every layer.
   const boundary = new Map<string, ort.Tensor>();
   let current: Record<string, ort.Tensor> = feeds;
-  for (const p of splitModel(chain, Array.from({ length: L - 1 }, (_, k) => k + 1))) {
+  for (const p of splitModel(
+    chain,
+    Array.from({ length: L - 1 }, (_, k) => k + 1),
+  )) {
     const { session } = await createSession(p);
     current = await session.run(current);
     for (const [k, v] of Object.entries(current)) boundary.set(k, v);
@@ -98,7 +133,11 @@ t.test('consecutive one-layer pieces joined into one model (an IONN server group
   for (let a = 0; a < L; a++) {
     for (let b = a + 1; b <= L; b++) {
       const joined = joinPieces(Array.from({ length: b - a }, (_, k) => subModel(chain, a + k, a + k + 1)));
-      t.same(joined.graph!.output!.map((v) => v.name), chain.layers.slice(a, b).flatMap((l) => l.outputs), `[${a}, ${b}): every layer's outputs`);
+      t.same(
+        joined.graph!.output!.map((v) => v.name),
+        chain.layers.slice(a, b).flatMap((l) => l.outputs),
+        `[${a}, ${b}): every layer's outputs`,
+      );
       const { session } = await createSession(joined);
       const ins = a === 0 ? feeds : Object.fromEntries(chain.layers[a]!.inputs.map((n) => [n, boundary.get(n)!]));
       const out = await session.run(ins);
@@ -114,7 +153,7 @@ t.test('consecutive one-layer pieces joined into one model (an IONN server group
 });
 
 /** Split at every boundary one at a time and at all at once; the largest relative difference. */
-async function checkAllBoundaries(t: typeof import("tap").Test.prototype, name: string, model: Model, feeds: Record<string, ort.Tensor>, every = 1): Promise<void> {
+async function checkAllBoundaries(t: typeof import('tap').Test.prototype, name: string, model: Model, feeds: Record<string, ort.Tensor>, every = 1): Promise<void> {
   const chain = layerChain(model);
   const whole = await runWhole(model, feeds);
   let worst = 0;
@@ -162,12 +201,18 @@ async function runGraph(graph: ReturnType<typeof layerGraph>, feeds: Record<stri
 t.test('the full layer DAG (branches kept): edges, and every layer run alone reproduces the model', async (t) => {
   const model = branchy();
   const graph = layerGraph(model);
-  t.same(graph.layers.map((l) => l.key), ['stem', 'block', 'relu', 'head', 'scale']);
+  t.same(
+    graph.layers.map((l) => l.key),
+    ['stem', 'block', 'relu', 'head', 'scale'],
+  );
   const plain = layerGraph(model, (n, i) => `${n.opType}${i}`);
   t.equal(plain.layers.length, 12, 'every node but the Constant (13 nodes)');
   const branchEdges = plain.edges.filter((e) => plain.layers[e.from]?.key === 'Conv0').map((e) => plain.layers[e.to]!.key);
   t.same(branchEdges.sort(), ['Add5', 'Conv1', 'Relu2'], 'the stem feeds both branches and the residual add');
-  t.same(plain.edges.filter((e) => e.to === plain.layers.length).map((e) => e.tensor), ['y']);
+  t.same(
+    plain.edges.filter((e) => e.to === plain.layers.length).map((e) => e.tensor),
+    ['y'],
+  );
   const feeds = { x: patternInput([1, 2, 4, 4]) };
   const whole = await runWhole(model, feeds);
   t.same(compareOutputs((await runGraph(plain, feeds)).y!, whole), { maxAbs: 0, relative: 0 });
@@ -176,7 +221,10 @@ t.test('the full layer DAG (branches kept): edges, and every layer run alone rep
   const g = caffeZooModel('googlenet');
   const dag = layerGraph(g.model);
   t.equal(dag.layers.length, g.layers.length, 'one DAG layer per Caffe layer');
-  t.equal(dag.layers.reduce((s, l) => s + l.weightBytes, 0), g.layers.reduce((s, l) => s + l.weightBytes, 0));
+  t.equal(
+    dag.layers.reduce((s, l) => s + l.weightBytes, 0),
+    g.layers.reduce((s, l) => s + l.weightBytes, 0),
+  );
   const out = (await runGraph(dag, { data: patternInput([1, 3, 224, 224]) }))[g.output.name]!;
   const ref = await runWhole(g.model, { data: patternInput([1, 3, 224, 224]) });
   const d = compareOutputs(out, ref);
@@ -195,7 +243,10 @@ async function runSegments(seg: ReturnType<typeof segmentChain>, feeds: Record<s
 }
 
 t.test('DAG placements as segments: branches placed independently, every segment chain reproduces the model', async (t) => {
-  for (const [name, every] of [['googlenet', 7], ['resnet50', 5]] as const) {
+  for (const [name, every] of [
+    ['googlenet', 7],
+    ['resnet50', 5],
+  ] as const) {
     const g = caffeZooModel(name);
     const dag = layerGraph(g.model);
     const feeds = { data: patternInput([1, 3, 224, 224]) };
@@ -207,7 +258,7 @@ t.test('DAG placements as segments: branches placed independently, every segment
       if (new Set(next).size > 1) firstOfFork.add(Math.min(...next));
     }
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const placements: [string, boolean[]][] = [
       ['first branch of each fork', dag.layers.map((_, v) => firstOfFork.has(v))],
       [`every ${every}th layer`, dag.layers.map((_, v) => v % every === 0)],
@@ -215,8 +266,14 @@ t.test('DAG placements as segments: branches placed independently, every segment
     ];
     for (const [what, sides] of placements) {
       const seg = segmentChain(dag, sides);
-      t.ok(seg.sides.every((s, k) => k === 0 || s !== seg.sides[k - 1]), `${name}, ${what}: ${seg.layers.length} segments alternate sides`);
-      t.ok(seg.layersOf.every((ls, k) => ls.every((v) => sides[v] === seg.sides[k])), `${name}, ${what}: each layer in a segment of its side`);
+      t.ok(
+        seg.sides.every((s, k) => k === 0 || s !== seg.sides[k - 1]),
+        `${name}, ${what}: ${seg.layers.length} segments alternate sides`,
+      );
+      t.ok(
+        seg.layersOf.every((ls, k) => ls.every((v) => sides[v] === seg.sides[k])),
+        `${name}, ${what}: each layer in a segment of its side`,
+      );
       const out = (await runSegments(seg, feeds))[g.output.name]!;
       const d = compareOutputs(out, ref);
       const top = (x: ort.Tensor) => (x.data as Float32Array).reduce((b, v, i, a) => (v > a[b]! ? i : b), 0);

@@ -5,8 +5,32 @@ import t from 'tap';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  planCosts, planLatency, planBreakdown, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder,
-  PLANNERS, layerRuns, alignToGroups, dagMinCutPlan, dagExhaustivePlan, chainAsDag, dagCostsOf, caffeZooModel, layerGraph, readIonnProfile, ionnProfilesDir, CAFFE_ZOO, type DagCosts, type LayerProfile, type PlanCosts, type LinkState,
+  planCosts,
+  planLatency,
+  planBreakdown,
+  ionnPlan,
+  exactPlan,
+  exactPlanFrom,
+  exhaustivePlan,
+  neurosurgeonPlan,
+  ionnUploadOrder,
+  efficiencyUploadOrder,
+  PLANNERS,
+  layerRuns,
+  alignToGroups,
+  dagMinCutPlan,
+  dagExhaustivePlan,
+  chainAsDag,
+  dagCostsOf,
+  caffeZooModel,
+  layerGraph,
+  readIonnProfile,
+  ionnProfilesDir,
+  CAFFE_ZOO,
+  type DagCosts,
+  type LayerProfile,
+  type PlanCosts,
+  type LinkState,
 } from '../src/ml/index';
 
 const load = (name: string): LayerProfile => JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'bench', 'ml', 'profiles', `${name}.json`), 'utf8'));
@@ -17,7 +41,17 @@ const all = (n: number) => new Set(Array.from({ length: n }, (_, i) => i));
 /** The first `k` layers of a chain as a model of its own. */
 function head(c: PlanCosts, k: number): PlanCosts {
   const cut = <T>(a: T[]) => a.slice(0, k);
-  return { model: `${c.model}[0,${k})`, n: k, names: cut(c.names), clientMs: cut(c.clientMs), serverMs: cut(c.serverMs), weightBytes: cut(c.weightBytes), inputBytes: cut(c.inputBytes), outputBytes: cut(c.outputBytes), loadMs: cut(c.loadMs) };
+  return {
+    model: `${c.model}[0,${k})`,
+    n: k,
+    names: cut(c.names),
+    clientMs: cut(c.clientMs),
+    serverMs: cut(c.serverMs),
+    weightBytes: cut(c.weightBytes),
+    inputBytes: cut(c.inputBytes),
+    outputBytes: cut(c.outputBytes),
+    loadMs: cut(c.loadMs),
+  };
 }
 
 const close = (t: Tap.Test, a: number, b: number, msg: string) => t.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${msg}: ${a} vs ${b}`);
@@ -64,7 +98,15 @@ t.test('Neurosurgeon finds the best single split, never better than the exact pl
       const link = { bandwidth: mbps(m), rttMs: 1, uploaded: all(c.n) };
       const ns = neurosurgeonPlan(c, link);
       let best = Infinity;
-      for (let s = 0; s <= c.n; s++) best = Math.min(best, planLatency(c, Array.from({ length: c.n }, (_, i) => i >= s), link));
+      for (let s = 0; s <= c.n; s++)
+        best = Math.min(
+          best,
+          planLatency(
+            c,
+            Array.from({ length: c.n }, (_, i) => i >= s),
+            link,
+          ),
+        );
       close(t, ns.latencyMs, best, `${name} ${m} Mbps split`);
       t.ok(exactPlan(c, link).latencyMs <= ns.latencyMs + 1e-9);
       // Single split: once on the server, stays there.
@@ -79,7 +121,7 @@ t.test('the cost model: local plan costs the client sum; offloading everything p
   const link = { bandwidth: mbps(80), rttMs: 2, uploaded: all(c.n) };
   const local = c.clientMs.reduce((s, x) => s + x, 0);
   close(t, planLatency(c, new Array(c.n).fill(false), link), local, 'local');
-  const remote = c.serverMs.reduce((s, x) => s + x, 0) + (c.inputBytes[0]! + c.outputBytes[c.n - 1]!) / mbps(80) * 1000 + 2;
+  const remote = c.serverMs.reduce((s, x) => s + x, 0) + ((c.inputBytes[0]! + c.outputBytes[c.n - 1]!) / mbps(80)) * 1000 + 2;
   close(t, planLatency(c, new Array(c.n).fill(true), link), remote, 'remote');
   // A loaded server costs more; nothing uploaded and uploads forbidden → local.
   t.ok(planLatency(c, new Array(c.n).fill(true), { ...link, serverLoad: 4 }) > remote);
@@ -97,7 +139,11 @@ t.test('planBreakdown: client, edge and link parts that sum to planLatency', asy
   const half = Math.floor(c.n / 2);
   const cases: { name: string; onServer: boolean[]; expected: { clientMs: number; edgeMs: number; linkMs: number } }[] = [
     { name: 'all on the client', onServer: new Array(c.n).fill(false), expected: { clientMs: sum(c.clientMs), edgeMs: 0, linkMs: 0 } },
-    { name: 'all on the edge', onServer: new Array(c.n).fill(true), expected: { clientMs: 0, edgeMs: sum(c.serverMs) * 1.5, linkMs: ((c.inputBytes[0]! + c.outputBytes[c.n - 1]!) / mbps(80)) * 1000 + 2 } },
+    {
+      name: 'all on the edge',
+      onServer: new Array(c.n).fill(true),
+      expected: { clientMs: 0, edgeMs: sum(c.serverMs) * 1.5, linkMs: ((c.inputBytes[0]! + c.outputBytes[c.n - 1]!) / mbps(80)) * 1000 + 2 },
+    },
     {
       name: 'the first half here, the rest there',
       onServer: Array.from({ length: c.n }, (_, i) => i >= half),
@@ -178,7 +224,7 @@ t.test('re-planning mid-query: the rest of a query from either side equals a bru
 t.test('DAG min-cut (DADS) equals exhaustive search on random branchy DAGs, and the chain DP on chains', async (t) => {
   // A small seeded generator: each layer reads 1–2 earlier layers (or the input); fan-out is shared.
   let seed = 12345;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let trial = 0; trial < 60; trial++) {
     const n = 3 + (trial % 10);
     const readers = new Map<number, number[]>();
@@ -219,39 +265,129 @@ t.test('the real ResNet-50 Caffe DAG (228 layers): min-cut matches the chain DP 
   const bytes = new Map(cm.layers.map((l) => [l.output, l.dims.reduce((a, b) => a * b, 1) * 4]));
   bytes.set(cm.input.name, cm.input.dims.reduce((a, b) => a * b, 1) * 4);
   const read = (side: string) => new Map(readIonnProfile(fs.readFileSync(path.join(ionnProfilesDir(), `${CAFFE_ZOO.resnet50}.${side}.txt`), 'utf8')).map((e) => [e.name, e.ms]));
-  const client = read('client'), server = read('server');
+  const client = read('client'),
+    server = read('server');
   t.ok(graph.layers.length > 200);
-  t.ok(graph.layers.every((l) => client.has(l.key) && server.has(l.key)), 'every DAG layer has IONN times');
+  t.ok(
+    graph.layers.every((l) => client.has(l.key) && server.has(l.key)),
+    'every DAG layer has IONN times',
+  );
   const chain = costsOf('resnet50');
   for (const m of [10, 40, 80]) {
     const link = { bandwidth: mbps(m), rttMs: 1, uploaded: all(graph.layers.length) };
-    const d = dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), link);
+    const d = dagCostsOf(
+      graph,
+      (x) => bytes.get(x)!,
+      (k) => client.get(k),
+      (k) => server.get(k),
+      link,
+    );
     const cut = dagMinCutPlan(d);
     const ex = exactPlan(chain, { ...link, uploaded: all(chain.n) });
     // Nothing uploaded (no `uploaded`, as for the chain planners): everything stays on the client.
-    t.ok(dagMinCutPlan(dagCostsOf(graph, (x) => bytes.get(x)!, (k) => client.get(k), (k) => server.get(k), { bandwidth: mbps(m), rttMs: 1 })).onServer.every((s) => !s), `${m} Mbps: nothing uploaded, nothing offloaded`);
+    t.ok(
+      dagMinCutPlan(
+        dagCostsOf(
+          graph,
+          (x) => bytes.get(x)!,
+          (k) => client.get(k),
+          (k) => server.get(k),
+          { bandwidth: mbps(m), rttMs: 1 },
+        ),
+      ).onServer.every((s) => !s),
+      `${m} Mbps: nothing uploaded, nothing offloaded`,
+    );
     // Caffe's split layers (≈0.01 ms each) are in the chain profile but have no DAG node.
     t.ok(Math.abs(cut.latencyMs - ex.latencyMs) < 0.1, `${m} Mbps: min-cut ${cut.latencyMs} ≈ chain ${ex.latencyMs}`);
     t.ok(cut.latencyMs < d.clientMs.reduce((a, b) => a + b, 0), 'offloading beats local');
   }
 });
 
-t.test('plans aligned to the server\'s groups: a server run starts where a group does and goes on group after group', async (t) => {
-  t.same(layerRuns([5, 1, 2, 3, 7, 8, 2]), [[1, 4], [5, 6], [7, 9]]);
-  const S = true, C = false;
+t.test("plans aligned to the server's groups: a server run starts where a group does and goes on group after group", async (t) => {
+  t.same(layerRuns([5, 1, 2, 3, 7, 8, 2]), [
+    [1, 4],
+    [5, 6],
+    [7, 9],
+  ]);
+  const S = true,
+    C = false;
   // groups [0,4) and [4,6): a run from 0 through 5 is fine, and may stop inside a group
-  t.same(alignToGroups([S, S, S, S, S, S], [[0, 4], [4, 6]]), { onServer: [S, S, S, S, S, S], wanted: [] });
-  t.same(alignToGroups([S, S, C, C, C, C], [[0, 4], [4, 6]]), { onServer: [S, S, C, C, C, C], wanted: [] });
+  t.same(
+    alignToGroups(
+      [S, S, S, S, S, S],
+      [
+        [0, 4],
+        [4, 6],
+      ],
+    ),
+    { onServer: [S, S, S, S, S, S], wanted: [] },
+  );
+  t.same(
+    alignToGroups(
+      [S, S, C, C, C, C],
+      [
+        [0, 4],
+        [4, 6],
+      ],
+    ),
+    { onServer: [S, S, C, C, C, C], wanted: [] },
+  );
   // a run starting inside [0,4) runs on the client up to the next group start, and asks for [2,4)
-  t.same(alignToGroups([C, C, S, S, S, C], [[0, 4], [4, 6]]), { onServer: [C, C, C, C, S, C], wanted: [[2, 4]] });
+  t.same(
+    alignToGroups(
+      [C, C, S, S, S, C],
+      [
+        [0, 4],
+        [4, 6],
+      ],
+    ),
+    { onServer: [C, C, C, C, S, C], wanted: [[2, 4]] },
+  );
   // with [2,4) loaded too, it runs as planned
-  t.same(alignToGroups([C, C, S, S, S, C], [[0, 4], [4, 6], [2, 4]]), { onServer: [C, C, S, S, S, C], wanted: [] });
+  t.same(
+    alignToGroups(
+      [C, C, S, S, S, C],
+      [
+        [0, 4],
+        [4, 6],
+        [2, 4],
+      ],
+    ),
+    { onServer: [C, C, S, S, S, C], wanted: [] },
+  );
   // a run that goes past a group's end where no group starts: the rest is local (and asked for when inside a group)
-  t.same(alignToGroups([S, S, S, S, S, S], [[0, 3], [2, 6]]), { onServer: [S, S, S, C, C, C], wanted: [[3, 6]] });
+  t.same(
+    alignToGroups(
+      [S, S, S, S, S, S],
+      [
+        [0, 3],
+        [2, 6],
+      ],
+    ),
+    { onServer: [S, S, S, C, C, C], wanted: [[3, 6]] },
+  );
   // overlapping groups from one start: the longest reach counts (the server picks a group covering the run)
-  t.same(alignToGroups([S, S, S, S, C, C], [[0, 2], [0, 5]]), { onServer: [S, S, S, S, C, C], wanted: [] });
+  t.same(
+    alignToGroups(
+      [S, S, S, S, C, C],
+      [
+        [0, 2],
+        [0, 5],
+      ],
+    ),
+    { onServer: [S, S, S, S, C, C], wanted: [] },
+  );
   // a later run counts only the groups from its own start (not a longer one an earlier run began with)
-  t.same(alignToGroups([S, S, C, S, S, S], [[0, 6], [3, 4]]), { onServer: [S, S, C, S, C, C], wanted: [[4, 6]] });
+  t.same(
+    alignToGroups(
+      [S, S, C, S, S, S],
+      [
+        [0, 6],
+        [3, 4],
+      ],
+    ),
+    { onServer: [S, S, C, S, C, C], wanted: [[4, 6]] },
+  );
   // no groups at all: nothing runs on the server and nothing can be asked for
   t.same(alignToGroups([S, S], []), { onServer: [C, C], wanted: [] });
 });

@@ -14,8 +14,14 @@ t.test('GoogLeNet: feature and weight bytes, measured time, ODROID and GPU serve
   for (let k = 1; k < p.layers.length; k++) t.equal(p.layers[k]!.inputBytes, p.layers[k - 1]!.outputBytes);
   t.equal(p.layers.at(-1)!.outputBytes, 1000 * 4);
   // The chain's weight bytes add up to the Caffe layers' parameters.
-  t.equal(p.layers.reduce((s, l) => s + l.weightBytes, 0), m.layers.reduce((s, l) => s + l.weightBytes, 0));
-  t.ok(p.layers.every((l) => l.ms['ort-cpu']! > 0 && l.loadMs['ort-cpu']! > 0), 'every layer timed, run and load');
+  t.equal(
+    p.layers.reduce((s, l) => s + l.weightBytes, 0),
+    m.layers.reduce((s, l) => s + l.weightBytes, 0),
+  );
+  t.ok(
+    p.layers.every((l) => l.ms['ort-cpu']! > 0 && l.loadMs['ort-cpu']! > 0),
+    'every layer timed, run and load',
+  );
   const { unmatched } = addIonnDeviceProfiles(p, 'googlenet');
   t.same(unmatched, []);
   t.ok(Math.abs(p.wholeMs['odroid-xu4']! - 1340) < 5, `ODROID-XU4 total ${p.wholeMs['odroid-xu4']} ms (README: ≈ 1340)`);
@@ -35,5 +41,8 @@ t.test('a layer without weights and a chain of one', async (t) => {
   const g = new GraphBuilder('one');
   g.output(g.node('Relu', [g.input('x', [1, 8])], {}, { name: 'r', outputs: ['y'] }));
   const p = await profileChain(layerChain(g.build()), { model: 'one', weights: 'none', feeds: { x: patternInput([1, 8]) }, runs: 1 });
-  t.same(p.layers.map((l) => [l.name, l.weightBytes, l.inputBytes, l.outputBytes]), [['r', 0, 32, 32]]);
+  t.same(
+    p.layers.map((l) => [l.name, l.weightBytes, l.inputBytes, l.outputBytes]),
+    [['r', 0, 32, 32]],
+  );
 });

@@ -81,26 +81,37 @@ t.test('engine.snapshot() after a model is loaded restores and computes the same
 
 t.test('a WebNN builder snapshotted half-way builds and computes after the restore', async (t) => {
   const engine = new Engine({ services: services(), onConsole: () => {} });
-  await settle(engine, `var ctx, b, x, h;
+  await settle(
+    engine,
+    `var ctx, b, x, h;
     navigator.ml.createContext().then((c) => {
       ctx = c; b = new MLGraphBuilder(ctx);
       x = b.input('x', { dataType: 'float32', shape: [1, 1, 2, 2] });
       h = b.conv2d(x, b.constant({ dataType: 'float32', shape: [1, 1, 1, 1] }, new Float32Array([3])), { bias: b.constant({ dataType: 'float32', shape: [1] }, new Float32Array([1])) });
-    });`);
+    });`,
+  );
   const restored = Engine.restore(engine.snapshot().code, { services: services(), onConsole: () => {} });
-  t.same(await settle(restored, `(async () => {
+  t.same(
+    await settle(
+      restored,
+      `(async () => {
     const g = await b.build({ y: b.resample2d(b.relu(h), { scales: [1, 2] }) });
     const y = new Float32Array(8);
     await ctx.compute(g, { x: new Float32Array([1, -1, 2, 0]) }, { y });
     console.log(h.shape.join('x') + ' ' + y.join(' '));
-  })();`), ['1x1x2x2 4 4 0 0 7 7 1 1']);
+  })();`,
+    ),
+    ['1x1x2x2 4 4 0 0 7 7 1 1'],
+  );
 });
 
 t.test('a released session stays released; a snapshot while a model loads is refused', async (t) => {
   const engine = new Engine({ services: services(), onConsole: () => {} });
   await settle(engine, `var s; ort.InferenceSession.create('small.onnx').then(async (x) => { s = x; await s.release(); });`);
   const restored = Engine.restore(engine.snapshot().code, { services: services(), onConsole: () => {} });
-  t.same(await settle(restored, `Promise.resolve().then(() => s.run({ x: new ort.Tensor(new Float32Array(4), [1, 4]) })).catch((e) => console.log(e.message));`), ['session.run: the session was released']);
+  t.same(await settle(restored, `Promise.resolve().then(() => s.run({ x: new ort.Tensor(new Float32Array(4), [1, 4]) })).catch((e) => console.log(e.message));`), [
+    'session.run: the session was released',
+  ]);
 
   const loading = new Engine({ services: services(), onConsole: () => {} });
   loading.evaluateScript(`ort.InferenceSession.create('small.onnx');`);

@@ -12,7 +12,10 @@ async function runGuest(code: string, globals: Record<string, Float32Array> = {}
   engine ??= new Engine({ services: [webnnService({ onNote: (l) => notes.push(l) })], onConsole: () => {} });
   const g = engine.realm.global as any;
   for (const [k, v] of Object.entries(globals)) g[k] = new g.Float32Array(v);
-  engine.evaluateScript(`${prelude}\nvar result = 'not set'; (async () => { ${code} })().then((v) => { result = v; }, (e) => { result = 'rejected: ' + (e && e.name) + ': ' + (e && e.message); });`, 'case.js');
+  engine.evaluateScript(
+    `${prelude}\nvar result = 'not set'; (async () => { ${code} })().then((v) => { result = v; }, (e) => { result = 'rejected: ' + (e && e.name) + ': ' + (e && e.message); });`,
+    'case.js',
+  );
   await engine.runEventLoop();
   return engine.evaluateScript('result', 'read.js');
 }
@@ -119,21 +122,29 @@ function matmulRef(a, [M, K], b, [K2, N]) {
 `;
 
 const cases: { name: string; code: string; expected: unknown }[] = [
-  { name: 'element-wise binary operations with broadcasting', code: `
+  {
+    name: 'element-wise binary operations with broadcasting',
+    code: `
       const r = await compute((b) => {
         const x = b.input('x', f32([2, 3])), y = b.input('y', f32([3]));
         return { outputs: { add: b.add(x, y), sub: b.sub(x, y), mul: b.mul(x, y), div: b.div(x, y), max: b.max(x, y), min: b.min(x, y), pow: b.pow(x, b.constant('float32', 2)) },
           feeds: { x: new Float32Array([1, 2, 3, 4, 5, 6]), y: new Float32Array([2, 4, 8]) } };
       });
       return Object.keys(r).map((k) => k + ':' + show(r[k])).join('|');`,
-    expected: 'add:3 6 11 6 9 14|sub:-1 -2 -5 2 1 -2|mul:2 8 24 8 20 48|div:0.5 0.5 0.375 2 1.25 0.75|max:2 4 8 4 5 8|min:1 2 3 2 4 6|pow:1 4 9 16 25 36' },
-  { name: 'relu, sigmoid, tanh, gelu', code: `
+    expected: 'add:3 6 11 6 9 14|sub:-1 -2 -5 2 1 -2|mul:2 8 24 8 20 48|div:0.5 0.5 0.375 2 1.25 0.75|max:2 4 8 4 5 8|min:1 2 3 2 4 6|pow:1 4 9 16 25 36',
+  },
+  {
+    name: 'relu, sigmoid, tanh, gelu',
+    code: `
       const xs = [-2, -1, 0, 0.5, 1, 3];
       const r = await compute((b) => { const x = b.input('x', f32([6])); return { outputs: { relu: b.relu(x), sigmoid: b.sigmoid(x), tanh: b.tanh(x), gelu: b.gelu(x) }, feeds: { x: new Float32Array(xs) } }; });
       return [near(r.relu, xs.map((v) => Math.max(v, 0))), near(r.sigmoid, xs.map((v) => 1 / (1 + Math.exp(-v)))), near(r.tanh, xs.map(Math.tanh)),
         near(r.gelu, [-0.0455003, -0.1586553, 0, 0.3457312, 0.8413447, 2.9959502])].join();`,
-    expected: 'ok,ok,ok,ok' },
-  { name: 'softmax along an axis', code: `
+    expected: 'ok,ok,ok,ok',
+  },
+  {
+    name: 'softmax along an axis',
+    code: `
       const x = seq(12);
       const r = await compute((b) => { const i = b.input('x', f32([3, 4])); return { outputs: { last: b.softmax(i, 1), first: b.softmax(i, 0) }, feeds: { x } }; });
       const want = (axis) => { const out = new Float32Array(12);
@@ -141,8 +152,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
           let s = 0; for (let j = 0; j < n; j++) s += Math.exp(x[at(j)]); for (let j = 0; j < n; j++) out[at(j)] = Math.exp(x[at(j)]) / s; }
         return out; };
       return near(r.last, want(1)) + ',' + near(r.first, want(0));`,
-    expected: 'ok,ok' },
-  { name: 'conv2d: padding, strides, dilations, groups, bias; nchw/oihw against nhwc/hwio/ohwi/ihwo', code: `
+    expected: 'ok,ok',
+  },
+  {
+    name: 'conv2d: padding, strides, dilations, groups, bias; nchw/oihw against nhwc/hwio/ohwi/ihwo',
+    code: `
       const x = seq(2 * 4 * 7 * 6), w = seq(6 * 2 * 3 * 3, 0.71, 1), bias = new Float32Array([0.1, -0.2, 0.3, 0, 1, -1]);
       const opts = { padding: [1, 2, 0, 1], strides: [2, 1], dilations: [1, 2], groups: 2 };
       const ref = conv2dRef(x, [2, 4, 7, 6], w, [6, 2, 3, 3], { pad: opts.padding, stride: opts.strides, dil: opts.dilations, groups: 2, bias });
@@ -160,8 +174,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
         out.push(near(nhwc ? transposeRef(r.y, [2, ...ref.shape.slice(2), 6], [0, 3, 1, 2]) : r.y, ref.data, 1e-4));
       }
       return out.join(' ');`,
-    expected: '2x6x4x3 ok 2x4x3x6 ok 2x4x3x6 ok 2x4x3x6 ok' },
-  { name: 'convTranspose2d: strides, padding, outputPadding / outputSizes, groups, layouts', code: `
+    expected: '2x6x4x3 ok 2x4x3x6 ok 2x4x3x6 ok 2x4x3x6 ok',
+  },
+  {
+    name: 'convTranspose2d: strides, padding, outputPadding / outputSizes, groups, layouts',
+    code: `
       const x = seq(1 * 4 * 3 * 3), w = seq(4 * 3 * 2 * 3, 0.53, 2);
       const o = { pad: [1, 0, 0, 1], stride: [2, 3], dil: [1, 1], outPad: [1, 2], groups: 2 };
       const ref = convTransposeRef(x, [1, 4, 3, 3], w, [4, 3, 2, 3], o);
@@ -175,8 +192,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
         return { outputs: { a, s, hwoi }, feeds: { x } };
       });
       return [ref.shape.join('x'), near(r.a, ref.data, 1e-4), near(r.s, ref.data, 1e-4), near(transposeRef(r.hwoi, [1, ...ref.shape.slice(2), 6], [0, 3, 1, 2]), ref.data, 1e-4)].join(' ');`,
-    expected: '1x6x6x10 ok ok ok' },
-  { name: 'maxPool2d / averagePool2d: windows, padding, strides, dilations, ceil rounding, nhwc, global', code: `
+    expected: '1x6x6x10 ok ok ok',
+  },
+  {
+    name: 'maxPool2d / averagePool2d: windows, padding, strides, dilations, ceil rounding, nhwc, global',
+    code: `
       const x = seq(2 * 3 * 7 * 8);
       const o = { windowDimensions: [3, 3], padding: [1, 1, 0, 0], strides: [2, 2], roundingType: 'ceil' };
       const refMax = poolRef('max', x, [2, 3, 7, 8], { win: [3, 3], pad: [1, 1, 0, 0], stride: [2, 2], ceil: true });
@@ -193,8 +213,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       });
       return [refMax.shape.join('x'), near(r.max, refMax.data), near(r.avg, refAvg.data), near(r.dil, refDil.data), near(r.avgDil, refAvgDil.data), near(r.global, refGlobal.data),
         near(transposeRef(r.nhwc, [2, 4, 4, 3], [0, 3, 1, 2]), refMax.data), near(r.sized, refAvg.data)].join(' ');`,
-    expected: '2x3x4x4 ok ok ok ok ok ok ok' },
-  { name: 'matmul (batched, broadcast) and gemm (transposes, alpha, beta, c)', code: `
+    expected: '2x3x4x4 ok ok ok ok ok ok ok',
+  },
+  {
+    name: 'matmul (batched, broadcast) and gemm (transposes, alpha, beta, c)',
+    code: `
       const a = seq(2 * 3 * 4), bm = seq(4 * 5, 0.9, 1), c = seq(5, 1.3, 2);
       const r = await compute((b) => {
         const A = b.input('a', f32([2, 3, 4])), B = b.constant(f32([4, 5]), bm);
@@ -205,8 +228,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       ref.set(matmulRef(a.subarray(0, 12), [3, 4], bm, [4, 5]), 0); ref.set(matmulRef(a.subarray(12), [3, 4], bm, [4, 5]), 15);
       const g = Float32Array.from(ref, (v, i) => 2 * v + 0.5 * c[i % 5]);
       return near(r.mm, ref) + ' ' + near(r.gemm, g);`,
-    expected: 'ok ok' },
-  { name: 'batchNormalization (axis 1 and a last axis, scale/bias optional) and layerNormalization (default and unsorted axes)', code: `
+    expected: 'ok ok',
+  },
+  {
+    name: 'batchNormalization (axis 1 and a last axis, scale/bias optional) and layerNormalization (default and unsorted axes)',
+    code: `
       const x = seq(2 * 3 * 4), mean = new Float32Array([0.1, -0.2, 0.3]), variance = new Float32Array([1, 0.5, 2]), scale = new Float32Array([1, 2, 3]), bias = new Float32Array([0, 1, -1]);
       const r = await compute((b) => {
         const i = b.input('x', f32([2, 3, 4]));
@@ -228,8 +254,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
         const vals = idx.map(([n, w]) => x[n * 12 + c * 4 + w]); const m = vals.reduce((p, q) => p + q) / 8; const v = vals.reduce((p, q) => p + (q - m) ** 2, 0) / 8;
         idx.forEach(([n, w], k) => { ln2[n * 12 + c * 4 + w] = (vals[k] - m) / Math.sqrt(v + 0.01) * s2[w * 2 + n]; }); }
       return [near(r.bn, bn(1e-3, scale, bias)), near(r.bnPlain, bn(1e-5)), near(transposeRef(r.bnLast, [2, 4, 3], [0, 2, 1]), bn(1e-5, scale)), near(r.ln, ln), near(r.ln2, ln2)].join(' ');`,
-    expected: 'ok ok ok ok ok' },
-  { name: 'reshape, transpose, concat, slice (strides), split (count and sizes), clamp', code: `
+    expected: 'ok ok ok ok ok',
+  },
+  {
+    name: 'reshape, transpose, concat, slice (strides), split (count and sizes), clamp',
+    code: `
       const x = Float32Array.from({ length: 24 }, (_, i) => i);
       const r = await compute((b) => {
         const i = b.input('x', f32([2, 3, 4]));
@@ -240,10 +269,14 @@ const cases: { name: string; code: string; expected: unknown }[] = [
           split1: parts[1], clamp: b.clamp(i, { minValue: 3, maxValue: 20.5 }), clampLow: b.clamp(b.sub(i, b.constant('float32', 10)), { maxValue: 0 }) }, feeds: { x } };
       });
       return Object.keys(r).map((k) => k + ':' + show(r[k])).join('|');`,
-    expected: 'reshape:0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23|transpose:0 6 12 18 1 7 13 19 2 8 14 20 3 9 15 21 4 10 16 22 5 11 17 23|' +
+    expected:
+      'reshape:0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23|transpose:0 6 12 18 1 7 13 19 2 8 14 20 3 9 15 21 4 10 16 22 5 11 17 23|' +
       'perm:0 1 2 3 12 13 14 15 4 5 6 7 16 17 18 19 8 9 10 11 20 21 22 23|concat:0 1 4 5 8 9 12 13 16 17 20 21 2 3 6 7 10 11 14 15 18 19 22 23|slice:13 15 21 23|' +
-      'split1:4 5 6 7 8 9 10 11 16 17 18 19 20 21 22 23|clamp:3 3 3 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 20.5 20.5 20.5|clampLow:-10 -9 -8 -7 -6 -5 -4 -3 -2 -1 0 0 0 0 0 0 0 0 0 0 0 0 0 0' },
-  { name: 'resample2d: nearest-neighbor by scales, linear by sizes, axes [1, 2]', code: `
+      'split1:4 5 6 7 8 9 10 11 16 17 18 19 20 21 22 23|clamp:3 3 3 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 20.5 20.5 20.5|clampLow:-10 -9 -8 -7 -6 -5 -4 -3 -2 -1 0 0 0 0 0 0 0 0 0 0 0 0 0 0',
+  },
+  {
+    name: 'resample2d: nearest-neighbor by scales, linear by sizes, axes [1, 2]',
+    code: `
       const x = new Float32Array([1, 2, 3, 4]);
       const r = await compute((b) => {
         const i = b.input('x', f32([1, 1, 2, 2]));
@@ -251,8 +284,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
           axes: b.resample2d(b.reshape(i, [1, 2, 2, 1]), { scales: [1, 2], axes: [1, 2] }) }, feeds: { x } };
       });
       return Object.keys(r).map((k) => k + ':' + show(r[k])).join('|');`,
-    expected: 'nearest:1 1 2 2 1 1 2 2 3 3 4 4 3 3 4 4|linear:1 1.25 1.75 2 1.5 1.75 2.25 2.5 2.5 2.75 3.25 3.5 3 3.25 3.75 4|axes:1 1 2 2 3 3 4 4' },
-  { name: 'integer operands: int32 add, int64 constants, uint8 clamp', code: `
+    expected: 'nearest:1 1 2 2 1 1 2 2 3 3 4 4 3 3 4 4|linear:1 1.25 1.75 2 1.5 1.75 2.25 2.5 2.5 2.75 3.25 3.5 3 3.25 3.75 4|axes:1 1 2 2 3 3 4 4',
+  },
+  {
+    name: 'integer operands: int32 add, int64 constants, uint8 clamp',
+    code: `
       const r = await compute((b) => {
         const i = b.input('i', { dataType: 'int32', shape: [3] });
         const l = b.constant({ dataType: 'int64', shape: [2] }, new BigInt64Array([5n, -7n]));
@@ -260,8 +296,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
           feeds: { i: new Int32Array([1, -2, 3]), u: new Uint8Array([0, 100, 255]) } };
       });
       return [Array.from(r.i).join(), Array.from(r.l).join(), Array.from(r.u).join()].join('|');`,
-    expected: '11,8,13|15,-21|10,100,200' },
-  { name: 'MLTensor: dispatch in order with writes, readTensor into a view, the operand and tensor attributes', code: `
+    expected: '11,8,13|15,-21|10,100,200',
+  },
+  {
+    name: 'MLTensor: dispatch in order with writes, readTensor into a view, the operand and tensor attributes',
+    code: `
       const ctx = await navigator.ml.createContext({ deviceType: 'cpu' });
       const b = new MLGraphBuilder(ctx);
       const x = b.input('x', f32([2, 2]));
@@ -279,8 +318,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       const second = ctx.readTensor(ty, view);
       out.push(Array.from(new Float32Array(await first)).join(), String(await second), Array.from(view).join());
       return out.join('|');`,
-    expected: 'float32|2x2|true|false|true|2x2|[object Object]|2,1,4,3|undefined|6,5,8,7' },
-  { name: 'errors: TypeErrors naming what was wrong', code: `
+    expected: 'float32|2x2|true|false|true|2x2|[object Object]|2,1,4,3|undefined|6,5,8,7',
+  },
+  {
+    name: 'errors: TypeErrors naming what was wrong',
+    code: `
       const ctx = await navigator.ml.createContext();
       const b = new MLGraphBuilder(ctx);
       const x = b.input('x', f32([2, 3]));
@@ -333,8 +375,11 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       'InvalidStateError: build: the builder has already built its graph',
       'InvalidStateError: readTensor: tensor was destroyed',
       "createContext: deviceType 'tpu' is not one of cpu, gpu, npu",
-    ].join('\n') },
-  { name: 'guest code reaches no host object', code: `
+    ].join('\n'),
+  },
+  {
+    name: 'guest code reaches no host object',
+    code: `
       const ctx = await navigator.ml.createContext();
       const b = new MLGraphBuilder(ctx);
       const x = b.input('x', f32([2]));
@@ -344,7 +389,8 @@ const cases: { name: string; code: string; expected: unknown }[] = [
       const things = [navigator.ml, ctx, b, x, x.shape, g, t, buf, navigator.ml.createContext, b.add, Object.getOwnPropertyDescriptor(MLOperand.prototype, 'shape').get,
         await ctx.compute(g, { x: new Float32Array(2) }, { y: new Float32Array(2) }), ctx.readTensor(t)];
       return things.map((v) => v.constructor.constructor('return typeof process')()).join();`,
-    expected: Array(13).fill('undefined').join() },
+    expected: Array(13).fill('undefined').join(),
+  },
 ];
 
 for (const c of cases) {
@@ -355,9 +401,13 @@ for (const c of cases) {
 
 t.test('a GPU request falls back to CPU with one line saying why', async (t) => {
   const notes: string[] = [];
-  const r = await runGuest(`const a = await navigator.ml.createContext({ deviceType: 'gpu' }); const b = await navigator.ml.createContext({ deviceType: 'gpu' });
+  const r = await runGuest(
+    `const a = await navigator.ml.createContext({ deviceType: 'gpu' }); const b = await navigator.ml.createContext({ deviceType: 'gpu' });
     const x = new MLGraphBuilder(a); const g = await x.build({ y: x.add(x.input('x', f32([1])), x.constant('float32', 1)) });
-    const y = new Float32Array(1); await a.compute(g, { x: new Float32Array([41]) }, { y }); return y[0];`, {}, notes);
+    const y = new Float32Array(1); await a.compute(g, { x: new Float32Array([41]) }, { y }); return y[0];`,
+    {},
+    notes,
+  );
   t.equal(r, 42);
   t.equal(notes.length, 1, 'one line per engine');
   t.match(notes[0], /^WebNN: deviceType 'gpu': (running on (cuda|webgpu)|GPU asked for but not usable \(.+\); running on CPU)$/);
@@ -367,13 +417,23 @@ t.test('a GPU request falls back to CPU with one line saying why', async (t) => 
 t.test('a small CNN through WebNN equals the same model on onnxruntime-node', async (t) => {
   const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + seed) * 0.5);
   const weights = {
-    w1: rand(8 * 3 * 3 * 3, 1), b1: rand(8, 2), mean: rand(8, 3), variance: Float32Array.from(rand(8, 4), (v) => 1 + Math.abs(v)), gamma: rand(8, 5), beta: rand(8, 6),
-    w2: rand(16 * 8 * 3 * 3, 7), fc: rand(16 * 10, 8), fcb: rand(10, 9), image: rand(2 * 3 * 16 * 16, 10),
+    w1: rand(8 * 3 * 3 * 3, 1),
+    b1: rand(8, 2),
+    mean: rand(8, 3),
+    variance: Float32Array.from(rand(8, 4), (v) => 1 + Math.abs(v)),
+    gamma: rand(8, 5),
+    beta: rand(8, 6),
+    w2: rand(16 * 8 * 3 * 3, 7),
+    fc: rand(16 * 10, 8),
+    fcb: rand(10, 9),
+    image: rand(2 * 3 * 16 * 16, 10),
   };
   const g = new GraphBuilder('cnn', 13);
   let x = g.input('image', [2, 3, 16, 16]);
   x = g.node('Conv', [x, g.weight('w1', [8, 3, 3, 3], weights.w1), g.weight('b1', [8], weights.b1)], { pads: [1, 1, 1, 1] });
-  x = g.node('BatchNormalization', [x, g.weight('gamma', [8], weights.gamma), g.weight('beta', [8], weights.beta), g.weight('mean', [8], weights.mean), g.weight('variance', [8], weights.variance)], { epsilon: float(1e-5) });
+  x = g.node('BatchNormalization', [x, g.weight('gamma', [8], weights.gamma), g.weight('beta', [8], weights.beta), g.weight('mean', [8], weights.mean), g.weight('variance', [8], weights.variance)], {
+    epsilon: float(1e-5),
+  });
   x = g.node('MaxPool', [g.node('Relu', [x])], { kernel_shape: [2, 2], strides: [2, 2] });
   x = g.node('Conv', [x, g.weight('w2', [16, 8, 3, 3], weights.w2)], { strides: [2, 2], pads: [1, 1, 1, 1], group: 1 });
   x = g.node('GlobalAveragePool', [g.node('Relu', [x])]);
@@ -381,7 +441,8 @@ t.test('a small CNN through WebNN equals the same model on onnxruntime-node', as
   g.output(g.node('Softmax', [x], { axis: 1 }, { outputs: ['probs'] }));
   const session = await ort.InferenceSession.create(g.bytes());
   const want = (await session.run({ image: new ort.Tensor('float32', weights.image, [2, 3, 16, 16]) })).probs!.data as Float32Array;
-  const got = await runGuest(`
+  const got = await runGuest(
+    `
     const ctx = await navigator.ml.createContext();
     const b = new MLGraphBuilder(ctx);
     const k = (v, shape) => b.constant(f32(shape), v);
@@ -394,7 +455,9 @@ t.test('a small CNN through WebNN equals the same model on onnxruntime-node', as
     const g = await b.build({ probs });
     const out = new Float32Array(20);
     await ctx.compute(g, { image }, { probs: out });
-    return Array.from(out).join();`, weights);
+    return Array.from(out).join();`,
+    weights,
+  );
   const values = String(got).split(',').map(Number);
   t.equal(values.length, 20, String(got).slice(0, 200));
   const diff = Math.max(...values.map((v, i) => Math.abs(v - want[i]!)));

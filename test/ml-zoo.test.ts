@@ -48,8 +48,10 @@ t.test('zooModel calibrates the classifier so the softmax is not saturated', asy
 });
 
 t.test('Caffe conversion errors name the file and layer', async (t) => {
-  t.throws(() => caffeToOnnx('input: "data" input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8\nlayer { name: "x" type: "Crop" bottom: "data" top: "x" }', { file: 'bad.prototxt' }),
-    /bad.prototxt: layer x \(Crop\): Caffe layer type Crop is not supported/);
+  t.throws(
+    () => caffeToOnnx('input: "data" input_dim: 1 input_dim: 3 input_dim: 8 input_dim: 8\nlayer { name: "x" type: "Crop" bottom: "data" top: "x" }', { file: 'bad.prototxt' }),
+    /bad.prototxt: layer x \(Crop\): Caffe layer type Crop is not supported/,
+  );
   t.throws(() => caffeToOnnx('layer { name: "x" type: "ReLU" bottom: "nope" top: "x" }', { file: 'b.prototxt' }), /b.prototxt: layer x \(ReLU\): bottom nope is not defined/);
   t.throws(() => caffeZooModel('vgg' as any), /model zoo: no model vgg/);
 });

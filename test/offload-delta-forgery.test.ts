@@ -63,7 +63,10 @@ function afterFirstTrip({ a, first }: ReturnType<typeof client>, down: string): 
   const promise = getPromiseRecord(a.evaluateScript('p'))!;
   const ids = {
     idleFrame: id(idleFrame, 'the frame of idle'),
-    iterator: id(idleFrame.stack.find((v) => typeof v === 'object' && v !== null && 'iterator' in v), 'the iterator record of idle'),
+    iterator: id(
+      idleFrame.stack.find((v) => typeof v === 'object' && v !== null && 'iterator' in v),
+      'the iterator record of idle',
+    ),
     args: id(idleFrame.args, 'the arguments of idle'),
     cap: id(idleFrame.asyncCap, 'the capability of idle'),
     promise: id(promise, 'the promise state of p'),
@@ -89,14 +92,43 @@ function rows(ids: Record<string, number>): [string, string, RegExp, boolean?][]
       `$.clearRec(${promise}); $.rec(${promise}, "object", ["state", "fulfilled", "result", $.ref(${f}), "fulfillReactions", void 0, "rejectReactions", void 0, "isHandled", true]);`,
       /\$o\[\d+\]: a promise state: promise state field 'result': a frame where the engine holds a guest value/,
     ],
-    ['a promise result that is an engine list', `$.clearRec(${promise}); $.rec(${promise}, "object", ["state", "fulfilled", "result", $.ref(${args}), "fulfillReactions", void 0, "rejectReactions", void 0, "isHandled", true]);`, /promise state field 'result': an engine list where the engine holds a guest value/],
-    ["a reaction's handler refilled with an engine list", `$.clearRec(${reaction}); $.rec(${reaction}, "object", ["capability", void 0, "type", "fulfill", "handler", $.ref(${args})]);`, /promise reaction field 'handler': an engine list where the engine holds a guest value/],
-    ["an iterator record in an unchanged frame's register refilled with a frame", `$.clearRec(${iterator}); $.rec(${iterator}, "object", ["iterator", $.ref(${f}), "next", void 0, "done", false, "index", 1]);`, /frame \d+ \(idle at app\.js:\d+:\d+\) register \d+: an engine record where the code holds an iterator record/],
+    [
+      'a promise result that is an engine list',
+      `$.clearRec(${promise}); $.rec(${promise}, "object", ["state", "fulfilled", "result", $.ref(${args}), "fulfillReactions", void 0, "rejectReactions", void 0, "isHandled", true]);`,
+      /promise state field 'result': an engine list where the engine holds a guest value/,
+    ],
+    [
+      "a reaction's handler refilled with an engine list",
+      `$.clearRec(${reaction}); $.rec(${reaction}, "object", ["capability", void 0, "type", "fulfill", "handler", $.ref(${args})]);`,
+      /promise reaction field 'handler': an engine list where the engine holds a guest value/,
+    ],
+    [
+      "an iterator record in an unchanged frame's register refilled with a frame",
+      `$.clearRec(${iterator}); $.rec(${iterator}, "object", ["iterator", $.ref(${f}), "next", void 0, "done", false, "index", 1]);`,
+      /frame \d+ \(idle at app\.js:\d+:\d+\) register \d+: an engine record where the code holds an iterator record/,
+    ],
     ['an iterator record emptied and never refilled', `$.clearRec(${iterator});`, /frame \d+ \(idle.*register \d+: an engine record where the code holds an iterator record/],
-    ["an unchanged frame's arguments refilled with a record", `$.clearRec(${args}); $.rec(${args}, "list", [$.ref(${iterator})]);`, /frame \d+ \(idle.*arguments: item 0: an engine record .*where the engine holds a guest value/],
-    ["a resolving function's flag refilled with a frame", `$.clearRec(${flag}); $.rec(${flag}, "object", ["value", $.ref(${f})]);`, /the state of a promise function: resolving function state field 'alreadyResolved': flag field 'value': a frame where the engine holds a boolean/],
-    ["a suspended generator's state refilled as not yet started", `$.clearRec(${gen}); $.rec(${gen}, "object", ["frame", null, "state", "suspendedStart", "async", false, "queue", $.ref(9001)]); $.rec(9001, "list", []);`, /generator: a generator suspendedStart without a frame/],
-    ["a host capability refilled as an object record", `$.clearRec(${cap}); $.rec(${cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`, /record \d+ given as a object record, which it is not/, false],
+    [
+      "an unchanged frame's arguments refilled with a record",
+      `$.clearRec(${args}); $.rec(${args}, "list", [$.ref(${iterator})]);`,
+      /frame \d+ \(idle.*arguments: item 0: an engine record .*where the engine holds a guest value/,
+    ],
+    [
+      "a resolving function's flag refilled with a frame",
+      `$.clearRec(${flag}); $.rec(${flag}, "object", ["value", $.ref(${f})]);`,
+      /the state of a promise function: resolving function state field 'alreadyResolved': flag field 'value': a frame where the engine holds a boolean/,
+    ],
+    [
+      "a suspended generator's state refilled as not yet started",
+      `$.clearRec(${gen}); $.rec(${gen}, "object", ["frame", null, "state", "suspendedStart", "async", false, "queue", $.ref(9001)]); $.rec(9001, "list", []);`,
+      /generator: a generator suspendedStart without a frame/,
+    ],
+    [
+      'a host capability refilled as an object record',
+      `$.clearRec(${cap}); $.rec(${cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`,
+      /record \d+ given as a object record, which it is not/,
+      false,
+    ],
     ['a new record in a global binding', `$.rec(${9000}, "object", []); $.lexical("leak", $.ref(9000), false);`, /reference to record 9000|global binding 'leak': an engine record/],
   ];
 }
@@ -161,7 +193,7 @@ function reachable(engine: Engine, state: DeltaState): unknown[] {
   state.table.recs.forEach((r, id) => (out.push('r', id, r), typeof r === 'object' && r !== null && own(r)));
   state.table.objs.forEach((o, id) => {
     out.push('o', id, o);
-    if ((typeof o === 'object' && o !== null) || typeof o === 'function') (own(o), out.push(Object.getPrototypeOf(o), Object.isExtensible(o)));
+    if ((typeof o === 'object' && o !== null) || typeof o === 'function') own(o), out.push(Object.getPrototypeOf(o), Object.isExtensible(o));
   });
   out.push('jobs', ...engine.queue.jobs, 'timers');
   for (const [id, timer] of engine.timers.timers) out.push(id, timer, ...Object.values(timer));
@@ -179,7 +211,11 @@ t.test('in process: a delta naming records the state and the delta lack is refus
   const e = { engine: r.engine, state: back.state };
   const before = reachable(e.engine, e.state);
   const forged: [string, string, RegExp][] = [
-    ['a record refilled as another kind', `$.clearRec(${ids.cap}); $.rec(${ids.cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`, /record \d+ given as a object record, which it is not/],
+    [
+      'a record refilled as another kind',
+      `$.clearRec(${ids.cap}); $.rec(${ids.cap}, "object", ["promise", $o[0], "resolve", $o[0], "reject", $o[0]]);`,
+      /record \d+ given as a object record, which it is not/,
+    ],
     ['a record emptied that the state lacks', '$.clearRec(9999);', /clear of record 9999, which this state lacks/],
     ['a reference to a record nobody made', '$.lexical("leak", $.ref(9000), false);', /reference to record 9000, which the snapshot never made/],
     ['a new record made twice', '$.rec(9000, "list", []); $.rec(9000, "list", []);', /record 9000 made twice/],
@@ -240,5 +276,8 @@ t.test('a real edge: forged deltas refused, its state as it was after each, noth
   completeMove(c.a, 'client');
   c.a.runJobs();
   t.equal(c.a.evaluateScript('o.n'), 4, "the edge's state after the refusals was the agreed one");
-  t.notOk(output.some((l) => l.includes('reached')), 'no forged value reached guest code');
+  t.notOk(
+    output.some((l) => l.includes('reached')),
+    'no forged value reached guest code',
+  );
 });

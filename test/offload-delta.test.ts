@@ -183,7 +183,10 @@ t.test('pipelined transfer: a whole snapshot streamed in chunks gives the same o
   const r = spawnSync(process.execPath, [bin, 'run', app, '--edge', suite.server.url, '--edge-report'], { env: { ...process.env, SNAPVM_EDGE_CHUNK: '2000' }, encoding: 'utf8', timeout: 90_000 });
   t.equal(r.stdout, local.stdout);
   // restored into the engine the session's worker made when the client said hello (with its argv)
-  t.match(r.stderr, /snapvm: offload 1 after turn 1: up [\d.]+ KB \(capture \d+ ms\), edge ran \d+ ms in \d+ turns \(restore \d+ ms streamed in (\d+) chunks into an engine made ahead, \d+ ms after the last/);
+  t.match(
+    r.stderr,
+    /snapvm: offload 1 after turn 1: up [\d.]+ KB \(capture \d+ ms\), edge ran \d+ ms in \d+ turns \(restore \d+ ms streamed in (\d+) chunks into an engine made ahead, \d+ ms after the last/,
+  );
 });
 
 t.test('a streamed snapshot whose chunks do not match its hash is refused', async (t) => {
@@ -237,7 +240,9 @@ t.test('in process: a delta naming a frame it left as it was (an async loop stop
 
 t.test('what cannot change in place exactly falls back to a whole snapshot, and still gives the same state', async (t) => {
   // a non-configurable property after a configurable one: emptying and refilling would reorder them
-  const { down } = tripToEdge("var o = { a: 1 };\nObject.defineProperty(o, 'fixed', { value: 2, writable: true, enumerable: true, configurable: false });\nsnapvm.migrate('edge').then(() => { o.a = 3; o.fixed = 4; });\n");
+  const { down } = tripToEdge(
+    "var o = { a: 1 };\nObject.defineProperty(o, 'fixed', { value: 2, writable: true, enumerable: true, configurable: false });\nsnapvm.migrate('edge').then(() => { o.a = 3; o.fixed = 4; });\n",
+  );
   t.equal(down.kind, 'full');
   t.match(down.fallback, /has a non-configurable property after a configurable one/);
   const c = Engine.restore(down.text, { onConsole: () => {} });
@@ -280,7 +285,11 @@ t.test('in process: a mapped arguments object and a known target of a registrati
   t.equal(down2.kind, 'full');
   t.match(down2.fallback, /finalization registrations/);
   // a new object's registration travels in a delta
-  const { a: e, first: first3, down: down3 } = tripToEdge("var reg = new FinalizationRegistry(() => {});\nvar keep = [];\nsnapvm.migrate('edge').then(() => { var o = { n: 1 }; reg.register(o, 'h'); keep.push(o); });\n");
+  const {
+    a: e,
+    first: first3,
+    down: down3,
+  } = tripToEdge("var reg = new FinalizationRegistry(() => {});\nvar keep = [];\nsnapvm.migrate('edge').then(() => { var o = { n: 1 }; reg.register(o, 'h'); keep.push(o); });\n");
   t.equal(down3.kind, 'delta');
   t.match(down3.text, /FinalizationRegistry\.prototype\.register/);
   const agreed = applyDelta(e, first3.state, down3.text);

@@ -69,13 +69,21 @@ const smallLocal = 'a\non the way 21\nb 42\n';
 
 const damaged: [string, (ws: WebSocket, m: { id: number; snapshot: string }) => void, RegExp][] = [
   ['the link drops after the upload', (ws) => ws.terminate(), /the connection closed/],
-  ['a reply whose hash does not match', (ws, m) => ws.send(JSON.stringify({ type: 'state', id: m.id, snapshot: m.snapshot.replace('on the way', 'ON THE WAY'), sha256: sha(m.snapshot), stats })), /a damaged reply \(the snapshot does not match its sha256\)/],
+  [
+    'a reply whose hash does not match',
+    (ws, m) => ws.send(JSON.stringify({ type: 'state', id: m.id, snapshot: m.snapshot.replace('on the way', 'ON THE WAY'), sha256: sha(m.snapshot), stats })),
+    /a damaged reply \(the snapshot does not match its sha256\)/,
+  ],
   ['a reply cut short', (ws, m) => ws.send(JSON.stringify({ type: 'state', id: m.id, snapshot: m.snapshot, sha256: sha(m.snapshot), stats }).slice(0, 200)), /a damaged reply \(not JSON\)/],
-  ['a state that does not restore', (ws, m) => {
-    const s = m.snapshot.slice(0, m.snapshot.length / 2);
-    ws.send(JSON.stringify({ type: 'console', id: m.id, seq: 0, level: 'log', text: 'printed on a broken edge' }));
-    ws.send(JSON.stringify({ type: 'state', id: m.id, snapshot: s, sha256: sha(s), stats }));
-  }, /the state it sent back cannot be restored: damaged snapshot: it is cut short/],
+  [
+    'a state that does not restore',
+    (ws, m) => {
+      const s = m.snapshot.slice(0, m.snapshot.length / 2);
+      ws.send(JSON.stringify({ type: 'console', id: m.id, seq: 0, level: 'log', text: 'printed on a broken edge' }));
+      ws.send(JSON.stringify({ type: 'state', id: m.id, snapshot: s, sha256: sha(s), stats }));
+    },
+    /the state it sent back cannot be restored: damaged snapshot: it is cut short/,
+  ],
   ['console lines out of order', (ws, m) => ws.send(JSON.stringify({ type: 'console', id: m.id, seq: 3, level: 'log', text: 'x' })), /console line 3 out of order/],
   ['an error reply', (ws, m) => ws.send(JSON.stringify({ type: 'error', id: m.id, code: 'internal', message: 'oops' })), /the server said internal: oops/],
 ];
@@ -97,7 +105,9 @@ t.test('a silent edge (no pongs) is given up', async (t) => {
   const srv = net.createServer((sock) => {
     sock.once('data', (d) => {
       const key = /Sec-WebSocket-Key: (.+)\r\n/i.exec(String(d))![1]!.trim();
-      const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
+      const accept = createHash('sha1')
+        .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+        .digest('base64');
       sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
       const welcome = Buffer.from(JSON.stringify({ type: 'welcome', v: PROTOCOL_VERSION, session: 1, limits: { offloadMs: 1, memoryMb: 1, maxBytes: 1 } }));
       sock.write(Buffer.concat([Buffer.from([0x81, welcome.length]), welcome]));

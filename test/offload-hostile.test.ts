@@ -224,7 +224,7 @@ t.test('limits of the in-process server: the sources one session may hold', asyn
 });
 
 t.test('after all that, the server serves a normal client', async (t) => {
-  const file = tmp.write('ok.js', "snapvm.offload((x) => x + 1, 41).then((v) => console.log(v, snapvm.where));\n");
+  const file = tmp.write('ok.js', 'snapvm.offload((x) => x + 1, 41).then((v) => console.log(v, snapvm.where));\n');
   const r = await snapvm(['run', file, '--edge', suite.server.url]);
   t.equal(r.stdout, '42 client\n');
   t.equal(r.stderr, '');

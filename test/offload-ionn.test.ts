@@ -4,22 +4,50 @@
 // throttled, and the fall-back when the server is killed during a query.
 import t from 'tap';
 import WebSocket from 'ws';
-import { GraphBuilder, compareOutputs, createSession, dagCostsOf, dagExhaustivePlan, dagMinCutPlan, dagPlanLatency, layerChain, layerGraph, layerRuns, ort, placementPlanner, PLANNERS, segmentChain, segmentPlanCosts, type Model, type PlanCosts } from '../src/ml/index';
+import {
+  GraphBuilder,
+  compareOutputs,
+  createSession,
+  dagCostsOf,
+  dagExhaustivePlan,
+  dagMinCutPlan,
+  dagPlanLatency,
+  layerChain,
+  layerGraph,
+  layerRuns,
+  ort,
+  placementPlanner,
+  PLANNERS,
+  segmentChain,
+  segmentPlanCosts,
+  type Model,
+  type PlanCosts,
+} from '../src/ml/index';
 import { IonnClient, IonnModel, PartitionCache, type IonnEvent, type IonnOptions } from '../src/offload/ionn';
 import { encodeFrame, decodeFrame, IONN_VERSION } from '../src/offload/ionn-wire';
 import { Server } from './offload-lib';
 // Real servers, sessions and links, 64 DAG placements among them: more than the default 120 s on a loaded 2-core machine.
 t.setTimeout(360_000);
 
-const { startShaper } = require('../bench/ionn/shaper.js') as { startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }> };
+const { startShaper } = require('../bench/ionn/shaper.js') as {
+  startShaper(o: { target: number; mbps: number; rtt: number }): Promise<{ port: number; link: { mbps: number; rtt: number }; close(): Promise<void> }>;
+};
 
 /** An MLP of `layers` fully connected layers of width `w` (w×w float weights each), seeded by `seed`. */
 function mlp(layers: number, w: number, seed = 1): Model {
   const g = new GraphBuilder('mlp');
   let x = g.input('x', [1, w]);
   for (let k = 0; k < layers; k++) {
-    const W = g.weight(`W${k}`, [w, w], Float32Array.from({ length: w * w }, (_, i) => Math.sin(i * 0.7 + k * 13 + seed) / Math.sqrt(w)));
-    const B = g.weight(`B${k}`, [w], Float32Array.from({ length: w }, (_, i) => Math.cos(i + k + seed) * 0.1));
+    const W = g.weight(
+      `W${k}`,
+      [w, w],
+      Float32Array.from({ length: w * w }, (_, i) => Math.sin(i * 0.7 + k * 13 + seed) / Math.sqrt(w)),
+    );
+    const B = g.weight(
+      `B${k}`,
+      [w],
+      Float32Array.from({ length: w }, (_, i) => Math.cos(i + k + seed) * 0.1),
+    );
     x = g.node('Gemm', [x, W, B], { transB: 1 }, { name: `fc${k}` });
     x = g.node(k === layers - 1 ? 'Softmax' : 'Relu', [x], k === layers - 1 ? { axis: 1 } : {}, { name: `act${k}` });
   }
@@ -36,14 +64,24 @@ function costsOf(model: Model, slow = 1): PlanCosts {
   const chain = layerChain(model);
   const w = 4 * Number(model.graph!.input![0]!.type!.tensorType!.shape!.dim![1]!.dimValue);
   return {
-    model: 'mlp', n: chain.layers.length, names: chain.layers.map((l) => l.name),
-    clientMs: chain.layers.map((l) => (l.weightBytes ? 20 * slow : 1)), serverMs: chain.layers.map(() => 0.05),
-    weightBytes: chain.layers.map((l) => l.weightBytes), inputBytes: chain.layers.map(() => w), outputBytes: chain.layers.map(() => w),
+    model: 'mlp',
+    n: chain.layers.length,
+    names: chain.layers.map((l) => l.name),
+    clientMs: chain.layers.map((l) => (l.weightBytes ? 20 * slow : 1)),
+    serverMs: chain.layers.map(() => 0.05),
+    weightBytes: chain.layers.map((l) => l.weightBytes),
+    inputBytes: chain.layers.map(() => w),
+    outputBytes: chain.layers.map(() => w),
     loadMs: chain.layers.map(() => 0),
   };
 }
 
-const input = (w: number, phase: number) => new ort.Tensor('float32', Float32Array.from({ length: w }, (_, i) => Math.sin(i * 0.37 + phase)), [1, w]);
+const input = (w: number, phase: number) =>
+  new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: w }, (_, i) => Math.sin(i * 0.37 + phase)),
+    [1, w],
+  );
 const argmax = (a: Float32Array) => a.reduce((b, v, i) => (v > a[b]! ? i : b), 0);
 
 async function reference(model: Model, x: ort.Tensor): Promise<ort.Tensor> {
@@ -106,7 +144,11 @@ t.test('queries split between client and server answer as the unsplit model; a s
   t.teardown(() => im2.release());
   const c = await IonnClient.connect(im2, options(server.url, other));
   // Partitions are cached by their own content: the weightless activation layers are the same bytes in both models.
-  t.same([...c.stored].sort((p, q) => p - q), [1, 3, 5, 7, 9, 11], 'another model (other weights) finds only the identical weightless layers');
+  t.same(
+    [...c.stored].sort((p, q) => p - q),
+    [1, 3, 5, 7, 9, 11],
+    'another model (other weights) finds only the identical weightless layers',
+  );
   t.same(c.groups, [], 'none of them loaded as one of its groups yet');
   await c.close();
   const status = (await (await fetch(server.url.replace('ws:', 'http:') + '/')).json()) as { ionn: { models: number; parts: number } };
@@ -137,10 +179,17 @@ t.test('mixed plans: layers on both sides in one query give the same answer', as
       await new Promise((res) => setTimeout(res, 20));
     }
     await c.close();
-    t.same([0, 2, 4, 6].map((i) => r!.onServer[i]), wanted, `fc layers placed as mask ${mask.toString(2)}`);
+    t.same(
+      [0, 2, 4, 6].map((i) => r!.onServer[i]),
+      wanted,
+      `fc layers placed as mask ${mask.toString(2)}`,
+    );
   }
   const status = (await (await fetch(server.url.replace('ws:', 'http:') + '/')).json()) as { ionn: { groups: number; threads: number } };
-  t.ok(status.ionn.groups > 1 && status.ionn.groups < 16, `the server made a session per group the plans ran, not per placement or per layer (${status.ionn.groups} groups, ${status.ionn.threads} threads)`);
+  t.ok(
+    status.ionn.groups > 1 && status.ionn.groups < 16,
+    `the server made a session per group the plans ran, not per placement or per layer (${status.ionn.groups} groups, ${status.ionn.threads} threads)`,
+  );
 });
 
 t.test('the server is killed during a query: the query answers correctly, locally, with one stderr line', async (t) => {
@@ -152,10 +201,22 @@ t.test('the server is killed during a query: the query answers correctly, locall
   let killed = false;
   // The planner believes the client needs a second per fc layer (no padding: the test stays short), so it offloads.
   const costs = costsOf(model, 50);
-  const c = await IonnClient.connect(im, options(`ws://127.0.0.1:${shaper.port}`, model, {
-    costs, emulate: undefined, rttMs: 200, warn: (l) => warnings.push(l), replyGraceMs: 30_000,
-    onEvent: (e) => { if (e.kind === 'remote' && !killed) { killed = true; server.child.kill('SIGKILL'); } },
-  }));
+  const c = await IonnClient.connect(
+    im,
+    options(`ws://127.0.0.1:${shaper.port}`, model, {
+      costs,
+      emulate: undefined,
+      rttMs: 200,
+      warn: (l) => warnings.push(l),
+      replyGraceMs: 30_000,
+      onEvent: (e) => {
+        if (e.kind === 'remote' && !killed) {
+          killed = true;
+          server.child.kill('SIGKILL');
+        }
+      },
+    }),
+  );
   t.teardown(() => c.close());
   await c.uploadFinished();
   t.equal(c.uploaded.size, im.n);
@@ -164,7 +225,10 @@ t.test('the server is killed during a query: the query answers correctly, locall
   const r = await c.run({ x });
   t.ok(killed, 'the server was killed while a request was on its way');
   t.ok(r.fellBack, 'the query fell back');
-  t.ok(r.onServer.every((s) => !s), 'and ran every layer here');
+  t.ok(
+    r.onServer.every((s) => !s),
+    'and ran every layer here',
+  );
   t.ok(compareOutputs(Object.values(r.outputs)[0]!, want).relative <= 1e-5, 'with the right answer');
   t.equal(warnings.length, 1, 'one line');
   t.match(warnings[0], /^snapvm ionn: lost the edge server \(.+\) during a query: finishing it and the next queries locally$/);
@@ -180,13 +244,21 @@ t.test('throttling the link mid-upload: the measured bandwidth drops and the upl
   t.teardown(() => shaper.close());
   const events: IonnEvent[] = [];
   let throttled = false;
-  const c = await IonnClient.connect(im, options(`ws://127.0.0.1:${shaper.port}`, model, {
-    planner: PLANNERS.efficiency!, bandwidth: 40e6 / 8, rttMs: 2,
-    onEvent: (e) => {
-      events.push(e);
-      if (e.kind === 'stored' && !throttled) { throttled = true; shaper.link.mbps = 8; }
-    },
-  }));
+  const c = await IonnClient.connect(
+    im,
+    options(`ws://127.0.0.1:${shaper.port}`, model, {
+      planner: PLANNERS.efficiency!,
+      bandwidth: 40e6 / 8,
+      rttMs: 2,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.kind === 'stored' && !throttled) {
+          throttled = true;
+          shaper.link.mbps = 8;
+        }
+      },
+    }),
+  );
   t.teardown(() => c.close());
   const deadline = performance.now() + 20_000;
   // A re-plan comes when the estimate has moved by a quarter since the order was made.
@@ -214,9 +286,17 @@ t.test('estimates that leave their band without changing the order split no part
   t.teardown(() => c.close());
   await c.uploadFinished();
   t.ok(c.rttMs > 1.25, `the RTT measured (${c.rttMs.toFixed(1)} ms) is outside ±25 % of the 1 ms assumed`);
-  t.same(events.filter((e) => e.kind === 'replan'), [], 'no re-plan: the order over the new estimates is the same');
+  t.same(
+    events.filter((e) => e.kind === 'replan'),
+    [],
+    'no re-plan: the order over the new estimates is the same',
+  );
   const sent = events.flatMap((e) => (e.kind === 'group-sent' ? [[e.from, e.to]] : []));
-  t.same(sent, planned.flatMap((p) => layerRuns(p)), 'each partition went as one group per run of layers, none split');
+  t.same(
+    sent,
+    planned.flatMap((p) => layerRuns(p)),
+    'each partition went as one group per run of layers, none split',
+  );
   t.equal(c.uploaded.size, im.n, 'and the whole model is there');
 });
 
@@ -240,7 +320,7 @@ t.test('past the thread cap a new group shares the least recently run thread: a 
   t.equal(cache.status().threads, 2, 'and the cap held');
 });
 
-t.test('a run sent right behind its group waits for that group\'s load, even where a shorter group is loaded', async (t) => {
+t.test("a run sent right behind its group waits for that group's load, even where a shorter group is loaded", async (t) => {
   const cache = new PartitionCache();
   t.teardown(() => cache.close());
   const m = await IonnModel.load(mlp(3, 256));
@@ -264,7 +344,12 @@ t.test('a run sent right behind its group waits for that group\'s load, even whe
  */
 function branching(w: number, out = w): Model {
   const g = new GraphBuilder('branching');
-  const W = (name: string, seed: number, rows = w) => g.weight(name, [rows, w], Float32Array.from({ length: rows * w }, (_, i) => Math.sin(i * 0.31 + seed) / Math.sqrt(w)));
+  const W = (name: string, seed: number, rows = w) =>
+    g.weight(
+      name,
+      [rows, w],
+      Float32Array.from({ length: rows * w }, (_, i) => Math.sin(i * 0.31 + seed) / Math.sqrt(w)),
+    );
   const x = g.input('x', [1, w]);
   const h = g.node('Relu', [g.node('Gemm', [x, W('Ws', 1)], { transB: 1 }, { name: 'stem#fc' })], {}, { name: 'stem#relu' });
   const a = g.node('Gemm', [h, W('Wa', 2)], { transB: 1 }, { name: 'a#fc' });
@@ -280,7 +365,11 @@ t.test('DAG placements: every placement of a branching model, run as segments on
   t.teardown(() => server.kill());
   const model = branching(64);
   const graph = layerGraph(model);
-  t.same(graph.layers.map((l) => l.key), ['stem', 'a', 'b', 'join', 'skip', 'head'], 'six DAG layers, two of them parallel branches');
+  t.same(
+    graph.layers.map((l) => l.key),
+    ['stem', 'a', 'b', 'join', 'skip', 'head'],
+    'six DAG layers, two of them parallel branches',
+  );
   const x = input(64, 0.5);
   const want = await reference(model, x);
   const n = graph.layers.length;
@@ -291,7 +380,12 @@ t.test('DAG placements: every placement of a branching model, run as segments on
     const seg = segmentChain(graph, sides);
     segments = Math.max(segments, seg.layers.length);
     const im = await IonnModel.fromChain(seg);
-    const costs = segmentPlanCosts(seg, graph.layers.map(() => 1), graph.layers.map(() => 0.1), () => 256);
+    const costs = segmentPlanCosts(
+      seg,
+      graph.layers.map(() => 1),
+      graph.layers.map(() => 0.1),
+      () => 256,
+    );
     const c = await IonnClient.connect(im, { url: server.url, costs, planner: placementPlanner(seg.sides), bandwidth: 50e6, rttMs: 1, log: () => {} });
     await c.uploadFinished();
     const r = await c.run({ x });
@@ -300,7 +394,7 @@ t.test('DAG placements: every placement of a branching model, run as segments on
     const got = Object.values(r.outputs)[0]!;
     const ok = compareOutputs(got, want).relative <= 1e-5 && argmax(got.data as Float32Array) === argmax(want.data as Float32Array);
     const placed = seg.layersOf.every((ls, k) => ls.every((v) => sides[v] === seg.sides[k])) && r.onServer.every((s, k) => s === seg.sides[k]);
-    if (!ok || !placed) (bad++, t.fail(`placement ${sides.map((s) => (s ? 'S' : 'C')).join('')}: ${ok ? '' : 'wrong answer; '}${placed ? '' : 'segments not run where placed'}`));
+    if (!ok || !placed) bad++, t.fail(`placement ${sides.map((s) => (s ? 'S' : 'C')).join('')}: ${ok ? '' : 'wrong answer; '}${placed ? '' : 'segments not run where placed'}`);
   }
   t.equal(bad, 0, `all ${1 << n} placements (up to ${segments} segments) answer within 1e-5 with the same top class, each segment where it was placed`);
   const split = segmentChain(graph, [false, true, false, false, false, false]);
@@ -310,7 +404,12 @@ t.test('DAG placements: every placement of a branching model, run as segments on
 /** stem (512) → branch a (512, small answer) ∥ branch b (4096, large answer) → join (concat, relu) → head (softmax over 4608). */
 function wideBranch(): Model {
   const g = new GraphBuilder('wide-branch');
-  const W = (name: string, rows: number, seed: number) => g.weight(name, [rows, 512], Float32Array.from({ length: rows * 512 }, (_, i) => Math.sin(i * 0.31 + seed) / Math.sqrt(512)));
+  const W = (name: string, rows: number, seed: number) =>
+    g.weight(
+      name,
+      [rows, 512],
+      Float32Array.from({ length: rows * 512 }, (_, i) => Math.sin(i * 0.31 + seed) / Math.sqrt(512)),
+    );
   const h = g.node('Relu', [g.node('Gemm', [g.input('x', [1, 512]), W('Ws', 512, 1)], { transB: 1 }, { name: 'stem#fc' })], {}, { name: 'stem#relu' });
   const a = g.node('Gemm', [h, W('Wa', 512, 2)], { transB: 1 }, { name: 'a#fc' });
   const b = g.node('Relu', [g.node('Gemm', [h, W('Wb', 4096, 3)], { transB: 1 }, { name: 'b#fc' })], {}, { name: 'b#relu' });
@@ -327,14 +426,25 @@ t.test('a DAG min-cut plan at run time: its measured latency matches its planned
   t.teardown(() => shaper.close());
   const model = wideBranch();
   const graph = layerGraph(model);
-  t.same(graph.layers.map((l) => l.key), ['stem', 'a', 'b', 'join', 'head'], 'five DAG layers, a and b parallel');
+  t.same(
+    graph.layers.map((l) => l.key),
+    ['stem', 'a', 'b', 'join', 'head'],
+    'five DAG layers, a and b parallel',
+  );
   // An emulated slow client (padded to these ms per layer): branch a is heavy there, branch b is not.
   const clientMs = [9, 180, 9, 3, 9];
   const serverMs = [1, 1, 1, 1, 1];
   const bytes = (tensor: string) => 4 * (tensor === 'b#relu_out' ? 4096 : tensor === 'join#relu_out' || tensor === 'head_out' ? 4608 : 512);
   const link = { bandwidth: 2e6 / 8, rttMs: 4, uploaded: new Set(graph.layers.map((_, v) => v)) };
   const key = (k: string) => graph.layers.findIndex((l) => l.key === k);
-  const dagAt = (l: typeof link) => dagCostsOf(graph, bytes, (k) => clientMs[key(k)], (k) => serverMs[key(k)], l);
+  const dagAt = (l: typeof link) =>
+    dagCostsOf(
+      graph,
+      bytes,
+      (k) => clientMs[key(k)],
+      (k) => serverMs[key(k)],
+      l,
+    );
   const plan = dagMinCutPlan(dagAt(link));
   t.same(plan, dagExhaustivePlan(dagAt(link)), 'the min-cut is the exhaustive optimum');
   // Everything on the server would bring the large answer back (≈ 91 ms); only branch a there ≈ 51 ms.
@@ -343,7 +453,15 @@ t.test('a DAG min-cut plan at run time: its measured latency matches its planned
   const im = await IonnModel.fromChain(seg);
   t.teardown(() => im.release());
   const costs = segmentPlanCosts(seg, clientMs, serverMs, bytes);
-  const c = await IonnClient.connect(im, { url: `ws://127.0.0.1:${shaper.port}`, costs, planner: placementPlanner(seg.sides), bandwidth: link.bandwidth, rttMs: link.rttMs, emulate: costs.clientMs, log: () => {} });
+  const c = await IonnClient.connect(im, {
+    url: `ws://127.0.0.1:${shaper.port}`,
+    costs,
+    planner: placementPlanner(seg.sides),
+    bandwidth: link.bandwidth,
+    rttMs: link.rttMs,
+    emulate: costs.clientMs,
+    log: () => {},
+  });
   t.teardown(() => c.close());
   await c.uploadFinished();
   const x = input(512, 1);
@@ -417,8 +535,16 @@ t.test('hostile IONN frames get an error naming what was wrong', async (t) => {
   t.match(await ask(encodeFrame({ type: 'group', layers: [1, 0] })), { code: 'bad-message', message: /must be consecutive layers, not 1, 0/ });
   t.match(await ask(encodeFrame({ type: 'group', layers: [0, 2] })), { code: 'bad-message', message: /layer 2 is not one of the model's 2 layers/ });
   t.match(await ask(encodeFrame({ type: 'run', id: 5, layers: [1, 0], tensors: [] })), { id: 5, code: 'bad-message', message: /must be consecutive/ });
-  t.match(await ask(encodeFrame({ type: 'run', id: 3, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [1, 4], offset: 0, length: 8 }] }, [Buffer.alloc(8)])), { id: 3, code: 'bad-message', message: /8 bytes do not hold float32\[1×4\]/ });
-  t.match(await ask(encodeFrame({ type: 'run', id: 4, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [4], offset: 0, length: 16 }] }, [Buffer.alloc(8)])), { id: 4, code: 'bad-message', message: /outside the 8-byte payload/ });
+  t.match(await ask(encodeFrame({ type: 'run', id: 3, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [1, 4], offset: 0, length: 8 }] }, [Buffer.alloc(8)])), {
+    id: 3,
+    code: 'bad-message',
+    message: /8 bytes do not hold float32\[1×4\]/,
+  });
+  t.match(await ask(encodeFrame({ type: 'run', id: 4, layers: [0], tensors: [{ name: 'x', type: 'float32', dims: [4], offset: 0, length: 16 }] }, [Buffer.alloc(8)])), {
+    id: 4,
+    code: 'bad-message',
+    message: /outside the 8-byte payload/,
+  });
   t.match(await ask(encodeFrame({ type: 'nope' })), { code: 'bad-message', message: /unknown message type 'nope'/ });
   t.ok(server.alive, 'the server is still up');
 });
@@ -451,7 +577,9 @@ t.test('a guest app using the ort API gets incremental offloading under `snapvm 
   t.teardown(() => dir.remove());
   // Compute-heavy layers (1024² weights) and small features: offloading pays even on loopback.
   require('node:fs').writeFileSync(`${dir.dir}/mlp.onnx`, Buffer.from((await import('../src/ml/index')).encodeModel(mlp(6, 1024))));
-  const app = dir.write('app.js', `
+  const app = dir.write(
+    'app.js',
+    `
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     (async () => {
       const session = await ort.InferenceSession.create('mlp.onnx');
@@ -466,7 +594,8 @@ t.test('a guest app using the ort API gets incremental offloading under `snapvm 
         await sleep(60);
       }
     })();
-  `);
+  `,
+  );
   const local = await snapvm(['run', app]);
   t.equal(local.code, 0, local.stderr);
   t.equal(local.stdout.split('\n').filter(Boolean).length, 60);
@@ -476,10 +605,17 @@ t.test('a guest app using the ort API gets incremental offloading under `snapvm 
   const edge = await snapvm(['run', app, '--edge', server.url, '--edge-report', '--ionn-slowdown', '10']);
   t.equal(edge.code, 0, edge.stderr);
   t.equal(edge.stdout, local.stdout, 'the same answers, printed the same');
-  const reports = [...edge.stderr.matchAll(/query \d+: (\d+)\/12 layers on the edge, [\d.]+ ms(?: \(fell back to local\))?; predicted ([\d.]+) ms \(client ([\d.]+), edge ([\d.]+), link ([\d.]+)\) against ([\d.]+) ms all on the client$/gm)].map((m) => m.slice(1).map(Number));
+  const reports = [
+    ...edge.stderr.matchAll(
+      /query \d+: (\d+)\/12 layers on the edge, [\d.]+ ms(?: \(fell back to local\))?; predicted ([\d.]+) ms \(client ([\d.]+), edge ([\d.]+), link ([\d.]+)\) against ([\d.]+) ms all on the client$/gm,
+    ),
+  ].map((m) => m.slice(1).map(Number));
   t.ok(reports.length >= 50, `one report line per routed query, with the planner's predictions (${reports.length})`);
   const offloaded = reports.map((r) => r[0]!);
-  t.ok(offloaded.some((k) => k > 0), `some queries ran layers on the edge (${offloaded.join(' ')})`);
+  t.ok(
+    offloaded.some((k) => k > 0),
+    `some queries ran layers on the edge (${offloaded.join(' ')})`,
+  );
   // (a query's prediction is for the plan it started with: a group landing on the server mid-query re-plans it,
   // and a late reply falls back to local, so only some query need show both)
   const chosen = reports.find((r) => r[0]! > 0 && r[1]! < r[5]!);

@@ -127,7 +127,9 @@ export function suiteServer(
 }
 
 /** A raw protocol session for hostile tests: send anything, read replies in order. */
-export async function rawSession(url: string): Promise<{ send(m: unknown): void; sendRaw(data: string | Buffer, binary?: boolean): void; next(timeoutMs?: number): Promise<any>; closed: Promise<number>; close(): void }> {
+export async function rawSession(
+  url: string,
+): Promise<{ send(m: unknown): void; sendRaw(data: string | Buffer, binary?: boolean): void; next(timeoutMs?: number): Promise<any>; closed: Promise<number>; close(): void }> {
   const { default: WebSocket } = await import('ws');
   const ws = new WebSocket(url);
   const queue: any[] = [];

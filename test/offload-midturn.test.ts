@@ -29,7 +29,15 @@ async function run(edge: string | null, auto: boolean): Promise<{ stdout: string
   engine.evaluateScript(source, 'heavy.js');
   const reports: MigrationReport[] = [];
   // a client 100× slower than the edge, a migration predicted at 20 ms: the heavy turn moves after ~20 ms
-  const final = await runWithEdge(engine, { edge, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), auto, policy: new OffloadPolicy(100, 20), onMigration: (r) => reports.push(r) });
+  const final = await runWithEdge(engine, {
+    edge,
+    engineOptions: {},
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    auto,
+    policy: new OffloadPolicy(100, 20),
+    onMigration: (r) => reports.push(r),
+  });
   final.evaluateScript('if (log.length !== 1) throw new Error("the state that came back lost the log")', 'check.js');
   return { stdout, stderr, reports };
 }

@@ -55,7 +55,21 @@ t.test("a model's bytes cross the link once per server: a second client of the s
   const server2 = await Server.start();
   t.teardown(() => server2.kill());
   const g = new GraphBuilder('scale');
-  g.output(g.node('Mul', [g.input('x', [8192]), g.weight('w', [8192], new Float32Array(8192).map((_, i) => (i % 7) + 1))], {}, { outputs: ['y'] }));
+  g.output(
+    g.node(
+      'Mul',
+      [
+        g.input('x', [8192]),
+        g.weight(
+          'w',
+          [8192],
+          new Float32Array(8192).map((_, i) => (i % 7) + 1),
+        ),
+      ],
+      {},
+      { outputs: ['y'] },
+    ),
+  );
   const bytes = g.bytes();
   fs.writeFileSync(path.join(tmp.dir, 'scale.onnx'), bytes);
   const app = tmp.write(

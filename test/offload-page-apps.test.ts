@@ -28,8 +28,15 @@ t.test('warmPageSteps: a page made, written out, restored and written out again,
     nodeFs.readFileSync = read;
   }
   t.ok(steps >= 4, `${steps} steps (a client waits for one at most)`);
-  t.ok(files.some((f) => f.endsWith('happy-dom.js')), 'the bundle was read (so the reads were seen)');
-  t.same(files.filter((f) => f.includes('snapvm-warm-up')), [], 'no file of the warm-up page was read');
+  t.ok(
+    files.some((f) => f.endsWith('happy-dom.js')),
+    'the bundle was read (so the reads were seen)',
+  );
+  t.same(
+    files.filter((f) => f.includes('snapvm-warm-up')),
+    [],
+    'no file of the warm-up page was read',
+  );
   // the DOM room works as before after it: examples/filter restored as the edge restores a page
   const page = new Page(path.join(root, 'examples', 'filter', 'index.html'), { onConsole: () => {} });
   page.load();
@@ -42,7 +49,9 @@ t.test('a canvas page offloaded: both canvases travel as PNG (decoded in JavaScr
   fs.mkdirSync(dir);
   const app = path.join(root, 'bench', 'offload', 'apps', 'canvas-filter');
   fs.copyFileSync(path.join(app, 'app.js'), path.join(dir, 'app.js'));
-  const html = fs.readFileSync(path.join(app, 'index.html'), 'utf8').replace(/data-width="\d+" data-height="\d+" data-radius="\d+" data-passes="\d+"/, 'data-width="20" data-height="14" data-radius="2" data-passes="1"');
+  const html = fs
+    .readFileSync(path.join(app, 'index.html'), 'utf8')
+    .replace(/data-width="\d+" data-height="\d+" data-radius="\d+" data-passes="\d+"/, 'data-width="20" data-height="14" data-radius="2" data-passes="1"');
   t.match(html, /data-width="20"/, 'the app sized down for the test');
   fs.writeFileSync(path.join(dir, 'index.html'), html);
   const { local, edge } = await sameAsLocal(t, path.join(dir, 'index.html'), suite.server.url);
@@ -53,7 +62,10 @@ t.test('a canvas page offloaded: both canvases travel as PNG (decoded in JavaScr
 
 t.test('a stranger’s page snapshot with a decompression-bomb PNG: bad-snapshot naming the canvas, and the server goes on', async (t) => {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
-  const file = tmp.write('canvas.html', '<!DOCTYPE html><html><body><canvas id="art" width="30" height="20"></canvas><script>document.getElementById("art").getContext("2d").fillRect(2, 2, 9, 9);</script></body></html>');
+  const file = tmp.write(
+    'canvas.html',
+    '<!DOCTYPE html><html><body><canvas id="art" width="30" height="20"></canvas><script>document.getElementById("art").getContext("2d").fillRect(2, 2, 9, 9);</script></body></html>',
+  );
   const page = new Page(file, { onConsole: () => {} });
   page.load();
   const good = page.snapshot().code;

@@ -21,10 +21,20 @@ function trips(stderr: string): { up: number; upFull: number; upDelta: boolean; 
     .filter((l) => l.startsWith('snapvm: offload '))
     .map((line) => {
       const up = /: up ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(capture/.exec(line);
-      const down = /, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(apply|, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(restore/.exec(line);
+      const down =
+        /, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(apply|, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?(?: \[[^\]]*\])?(?:, whole: (.*?))? \(restore/.exec(line);
       if (!up || !down) throw new Error(`not a report line: ${line}`);
       const [, b, full, why] = down[1] !== undefined ? down : [undefined, down[4], down[5], down[6]];
-      return { up: kb(up[1]!), upFull: kb(up[2] ?? up[1]!), upDelta: up[2] !== undefined, down: kb(b!), downFull: kb(full ?? b!), downDelta: full !== undefined, ...(up[3] ? { whole: up[3] } : {}), ...(why ? { wholeDown: why } : {}) };
+      return {
+        up: kb(up[1]!),
+        upFull: kb(up[2] ?? up[1]!),
+        upDelta: up[2] !== undefined,
+        down: kb(b!),
+        downFull: kb(full ?? b!),
+        downDelta: full !== undefined,
+        ...(up[3] ? { whole: up[3] } : {}),
+        ...(why ? { wholeDown: why } : {}),
+      };
     });
 }
 
@@ -151,9 +161,13 @@ t.test('forged and damaged page deltas are refused with a clear error before any
   const d = capturePage(a, agreedA);
   t.equal(d.kind, 'delta');
   const before = outer(b);
-  const ul = [...agreedB.host ? (agreedB.host as { records: Map<number, string> }).records : []].find(([, r]) => r.startsWith('["ul"'))![0];
+  const ul = [...(agreedB.host ? (agreedB.host as { records: Map<number, string> }).records : [])].find(([, r]) => r.startsWith('["ul"'))![0];
   const forgeries: [string, string, RegExp][] = [
-    ['a child that does not exist', forgeDom(d.text, (x) => x.nodes.find(([id]: [number]) => id === ul)[1][2].push(99999)), /damaged page delta: node \d+ has child 99999, which the page would not have/],
+    [
+      'a child that does not exist',
+      forgeDom(d.text, (x) => x.nodes.find(([id]: [number]) => id === ul)[1][2].push(99999)),
+      /damaged page delta: node \d+ has child 99999, which the page would not have/,
+    ],
     ['a node under two parents', forgeDom(d.text, (x) => x.nodes.find(([id]: [number]) => id === ul)[1][2].push(0)), /damaged page delta: (the document is made a child|node 0 is a child)/],
     ['the document dropped', forgeDom(d.text, (x) => x.drop.push(0)), /damaged page delta: (a drop of the document|node 0 both changed and dropped)/],
     ['a node that changes its kind', forgeDom(d.text, (x) => (x.nodes.find(([id]: [number]) => id === ul)[1][0] = 'ol')), /damaged page delta: node \d+ changed its kind/],
@@ -181,7 +195,9 @@ t.test('forged and damaged page deltas are refused with a clear error before any
 });
 
 t.test('a forged page delta that lists a canvas twice is refused before anything changes', async (t) => {
-  const { a, b, agreedA, agreedB } = agreedPair('<!DOCTYPE html><html><body><canvas id="c" width="4" height="4"></canvas><script>var ctx = document.getElementById("c").getContext("2d");</script></body></html>');
+  const { a, b, agreedA, agreedB } = agreedPair(
+    '<!DOCTYPE html><html><body><canvas id="c" width="4" height="4"></canvas><script>var ctx = document.getElementById("c").getContext("2d");</script></body></html>',
+  );
   a.engine.evaluateScript("ctx.fillStyle = '#c83'; ctx.fillRect(0, 0, 2, 2);", 'draw.js');
   const d = capturePage(a, agreedA);
   t.equal(d.kind, 'delta');
@@ -222,7 +238,12 @@ t.test('the edge refuses a forged page delta with bad-snapshot, keeps its page a
   t.equal(d.kind, 'delta');
   const forged = forgeDom(d.text, (x) => x.drop.push(123456));
   s.send({ type: 'offload', id: 2, snapshot: forged, sha256: sha(forged) });
-  t.match(await s.next(), { type: 'error', id: 2, code: 'bad-snapshot', message: /the delta was refused \(damaged page delta: a drop of node 123456, which this page lacks\); this session's state is as it was/ });
+  t.match(await s.next(), {
+    type: 'error',
+    id: 2,
+    code: 'bad-snapshot',
+    message: /the delta was refused \(damaged page delta: a drop of node 123456, which this page lacks\); this session's state is as it was/,
+  });
   s.send({ type: 'offload', id: 3, snapshot: d.text, sha256: sha(d.text) });
   const back = await s.next();
   t.match(back, { type: 'state', id: 3 }, 'the genuine delta applies on the page kept');
@@ -373,7 +394,9 @@ for (let i = 0; i < 20; i++) {
 });
 
 t.test('a forged list of removed listeners is refused with a clear error before anything changes', async (t) => {
-  const { a, b, agreedA, agreedB } = agreedPair('<!DOCTYPE html><html><body><p id="p">p</p><script>var n = 0; document.getElementById("p").addEventListener("click", () => n++);</script></body></html>');
+  const { a, b, agreedA, agreedB } = agreedPair(
+    '<!DOCTYPE html><html><body><p id="p">p</p><script>var n = 0; document.getElementById("p").addEventListener("click", () => n++);</script></body></html>',
+  );
   // the delta changes the DOM and the engine too: a late refusal would have changed both already
   a.engine.evaluateScript("n = 1; document.getElementById('p').textContent = 'q';", 'n.js');
   const d = capturePage(a, agreedA);
@@ -413,7 +436,9 @@ t.test('a forged list of removed listeners is refused with a clear error before 
 });
 
 t.test('on the edge: a delta after a trip that changed one listener carries one, and the edge runs it; the delta back carries none', async (t) => {
-  const file = tmp.write('edge-listeners.html', `<!DOCTYPE html><html><body><p id="out"></p><ul id="l"></ul><script>
+  const file = tmp.write(
+    'edge-listeners.html',
+    `<!DOCTYPE html><html><body><p id="out"></p><ul id="l"></ul><script>
 const items = [];
 for (let i = 0; i < 30; i++) {
   const li = document.createElement('li');
@@ -422,7 +447,8 @@ for (let i = 0; i < 30; i++) {
   document.getElementById('l').appendChild(li);
   items.push(li);
 }
-</script></body></html>`);
+</script></body></html>`,
+  );
   const { a, s, whole, first } = await firstTrip(t, file);
   t.match(first, { type: 'state', id: 1 });
   let agreed = applyPageDelta(a, whole.state, first.snapshot);

@@ -46,7 +46,16 @@ async function runWithPolicy(file: string, steps: string, edge: string, policy: 
   // (--edge-report's first line under --edge-auto says what the decisions start from)
   const policyLine = /^snapvm: automatic decisions: a model given by the embedder: the edge predicted 10\.00× as fast, a migration 200 ms until measured$/;
   if (!policyLine.test(lines[0] ?? '')) throw new Error(`no line on the decisions' start:\n${stderr}`);
-  return { code, stdout, stderr, reports: lines.filter((l) => l.startsWith('snapvm: offload ')), others: lines.slice(1).filter((l) => !l.startsWith('snapvm: offload ')).join('\n') };
+  return {
+    code,
+    stdout,
+    stderr,
+    reports: lines.filter((l) => l.startsWith('snapvm: offload ')),
+    others: lines
+      .slice(1)
+      .filter((l) => !l.startsWith('snapvm: offload '))
+      .join('\n'),
+  };
 }
 
 t.test("a listener that returns its offload's promise (an arrow's body) moves: happy-dom's rejection handler on it is a controller path", async (t) => {
@@ -122,10 +131,13 @@ document.getElementById('q').addEventListener('input', (e) => (document.getEleme
   t.equal(local.code, 0, local.stderr);
   t.equal(edge.code, 0, edge.stderr);
   t.equal(local.stdout.split('\n').slice(0, 7).join('\n'), 'typed ab\ngo 1 ab\ndone 1 1\nitems 1\ngo 2 ab\ndone 2 2\naway', 'the local run as the steps say');
-  t.match(local.stdout, /\ntimer\ntimer ran\ngo 3 ab\n/, "the timer set on the edge ran in the wait, not before the print before it");
+  t.match(local.stdout, /\ntimer\ntimer ran\ngo 3 ab\n/, 'the timer set on the edge ran in the wait, not before the print before it');
   t.equal(edge.stdout, local.stdout, 'the same output, in the same order, and the same final document (printed by the last step)');
   const reports = edge.stderr.split('\n').filter(Boolean);
-  t.ok(reports.every((l) => l.startsWith('snapvm: offload ')), edge.stderr);
+  t.ok(
+    reports.every((l) => l.startsWith('snapvm: offload ')),
+    edge.stderr,
+  );
   t.ok(reports.length >= 5, `each offload and the stay on the edge went there: ${reports.length} trips`);
   // after "away" the app stays on the edge: the turns of the next spans (the wait's timer, the next click) go there
   t.ok(reports.filter((l) => / in 1 turns /.test(l) && !/automatic/.test(l)).length >= 2, 'the spans after the app moved ran there, one turn each');
@@ -140,7 +152,12 @@ t.test('--edge-auto with steps (bench/offload/pages/clicks): the first render ru
   t.equal(edge.code, 0, edge.stderr);
   t.equal(edge.stdout, local.stdout, 'the same output and final document (the dump step prints the body)');
   t.ok(edge.reports.length >= 1, `offloaded on its own:\n${edge.stderr}`);
-  for (const line of edge.reports) t.match(line, /^snapvm: offload \d+ after turn \d+ \(automatic, input click #render: predicted \d+ ms here > \d+ ms there \+ \d+ ms migration\): up [\d.]+ KB/, 'only the render handler, on its own decision');
+  for (const line of edge.reports)
+    t.match(
+      line,
+      /^snapvm: offload \d+ after turn \d+ \(automatic, input click #render: predicted \d+ ms here > \d+ ms there \+ \d+ ms migration\): up [\d.]+ KB/,
+      'only the render handler, on its own decision',
+    );
   // turns: the load 1, type 2, key 3, count 4, the first render 5, its timer 6, count 7, the second render 8
   t.match(edge.reports[0], /^snapvm: offload 1 after turn 7 /, 'the first dispatch of the render handler ran here; the second went to the edge');
   t.notMatch(edge.stderr, /input click #count|input type|input key/, 'the light handlers stayed here');
@@ -153,7 +170,7 @@ t.test('--edge-auto with steps (bench/offload/pages/clicks): the first render ru
   for (const line of cli.stderr.split('\n').slice(1).filter(Boolean)) t.match(line, /^snapvm: offload \d+ after turn \d+ \(automatic, input click #render: /, 'only the render handler, if any');
 });
 
-t.test('the server killed on a step\'s trip: the page finishes here once, nothing lost or repeated', async (t) => {
+t.test("the server killed on a step's trip: the page finishes here once, nothing lost or repeated", async (t) => {
   const server = await Server.start(['--quiet']);
   t.teardown(() => server.kill());
   const gate = await consoleGate(server.port);

@@ -56,7 +56,8 @@ const run = (file: string, args: string[], env: Record<string, string> = {}) => 
 const locals = new Map<string, Promise<Awaited<ReturnType<typeof run>>>>();
 const locally = (file: string) => locals.get(file) ?? locals.set(file, run(file, ['--edge', 'ws://127.0.0.1:9'])).get(file)!;
 const FAULT = /^snapvm: edge ws:\/\/127\.0\.0\.1:\d+ failed mid-offload \((.+)\); continuing locally from the state kept after turn 1\n$/;
-const STREAMED = /^snapvm: offload 1 after turn \d+: up [\d.]+ KB .*\(restore ([\d.]+) ms streamed in (\d+) chunks, ([\d.]+) ms after the last, .*; streamed while captured: 1 chunks, ([\d.]+) KB of ([\d.]+) KB left during the capture/m;
+const STREAMED =
+  /^snapvm: offload 1 after turn \d+: up [\d.]+ KB .*\(restore ([\d.]+) ms streamed in (\d+) chunks, ([\d.]+) ms after the last, .*; streamed while captured: 1 chunks, ([\d.]+) KB of ([\d.]+) KB left during the capture/m;
 
 t.test('streamed while captured == captured, then streamed == one message == local: output, DOM, canvas; later trips are deltas', async (t) => {
   for (const file of [small, filter]) {
@@ -93,7 +94,10 @@ t.test('the same text as capturePage but for where the stats line stands; the he
   t.equal(noStats(s.capture.text), noStats(whole.text));
   t.equal(chunks.map((c) => c[0]).join(''), s.capture.text);
   t.same(chunks.map((c) => c[1]).slice(0, 2), [true, false], 'the head during the walk, the rest after it');
-  t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":\{"file":.*\n\/\/ stats at the end\nif \(typeof \$ !== "undefined"\) \{\n\$\.format\(.*\nvar \$o = \[\];\nvar \$S = .*\n(var .*\n)+$/);
+  t.match(
+    chunks[0]![0],
+    /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":\{"file":.*\n\/\/ stats at the end\nif \(typeof \$ !== "undefined"\) \{\n\$\.format\(.*\nvar \$o = \[\];\nvar \$S = .*\n(var .*\n)+$/,
+  );
   t.notMatch(chunks[0]![0], /\$\.hostState|\$\.host\(/, 'no DOM state or object in the head');
   t.same(s.capture.state.host !== undefined, true, 'its agreed state carries the DOM side');
 });
@@ -101,20 +105,30 @@ t.test('the same text as capturePage but for where the stats line stands; the he
 t.test("a page's scripts' sources leave during the walk, after the head and before the DOM's state; the text is capturePage's", async (t) => {
   // (each script's source is a compile unit, written before the DOM's state; 40 KB of them here)
   const big = (n: number) => `<script>function part${n}() { return [${Array.from({ length: 1500 }, (_, i) => i * n).join(', ')}]; }</script>`;
-  const file = tmp.write('units.html', `<!DOCTYPE html><html><body><p id="p">p</p>${big(1)}${big(2)}${big(3)}<script>const parts = [part1, part2, part3]; document.getElementById('p').textContent = parts.length;</script></body></html>`);
+  const file = tmp.write(
+    'units.html',
+    `<!DOCTYPE html><html><body><p id="p">p</p>${big(1)}${big(2)}${big(3)}<script>const parts = [part1, part2, part3]; document.getElementById('p').textContent = parts.length;</script></body></html>`,
+  );
   const page = new Page(file, { onConsole: () => {} });
   page.load();
   const chunks: [string, boolean][] = [];
   const s = capturePageStreamed(page, 4096, (c, w) => chunks.push([c, w]));
-  t.equal(noStats(s.capture.text), noStats(capturePage(page, null).text), 'the text is capturePage\'s but for the stats line');
+  t.equal(noStats(s.capture.text), noStats(capturePage(page, null).text), "the text is capturePage's but for the stats line");
   t.equal(chunks.map((c) => c[0]).join(''), s.capture.text);
   const during = chunks.filter((c) => c[1]).map((c) => c[0]);
   t.ok(during.length >= 4, `${during.length} chunks during the walk: the head, then the sources`);
   t.notMatch(during[0], /\$\.unit\(/, 'the head alone first');
-  t.ok(during.slice(1).every((c) => /^\$\.unit\(/.test(c)), 'then only the sources');
+  t.ok(
+    during.slice(1).every((c) => /^\$\.unit\(/.test(c)),
+    'then only the sources',
+  );
   t.ok(during.join('').length > 20_000, `${during.join('').length} characters left during the walk`);
   t.notMatch(during.join(''), /\$\.hostState|\$\.host\(/, 'no DOM state or object during the walk');
-  t.same(chunks.map((c) => c[1]), chunks.map((_, i) => i < during.length), 'the rest after the walk');
+  t.same(
+    chunks.map((c) => c[1]),
+    chunks.map((_, i) => i < during.length),
+    'the rest after the walk',
+  );
   // and the edge restores it so
   const s2 = await helloSession(suite.server.url);
   t.teardown(() => s2.close());
@@ -299,7 +313,10 @@ t.test('streamed back == one message: the chunks joined are the text, its hash t
     }
     t.equal(createHash('sha256').update(parts.join('')).digest('hex'), m.sha256, 'the hash of the chunks joined');
     t.equal(server === chunked ? parts.length >= 3 : parts.length === 1, true, `${parts.length} message(s)`);
-    t.ok(parts.every((p) => p.endsWith('\n')), 'whole lines');
+    t.ok(
+      parts.every((p) => p.endsWith('\n')),
+      'whole lines',
+    );
     texts.push(parts.join(''));
     s.close();
   }

@@ -98,7 +98,16 @@ setTimeout(tick, 10);
     installHints(page.engine, { edge: edge !== null });
     page.load();
     const host: EdgeHost = { wholeBecause: 'a page', capture: () => page.snapshot(), restore: (code) => (page = Page.restore(code, { onConsole: () => {} })).engine };
-    await runWithEdge(page.engine, { edge, engineOptions: {}, stdout: (s) => (out += s), stderr: (s) => t.fail(s), auto: true, policy: new AlwaysOffload(100, 0), onMigration: (r) => reports.push(r), host });
+    await runWithEdge(page.engine, {
+      edge,
+      engineOptions: {},
+      stdout: (s) => (out += s),
+      stderr: (s) => t.fail(s),
+      auto: true,
+      policy: new AlwaysOffload(100, 0),
+      onMigration: (r) => reports.push(r),
+      host,
+    });
     return { html: (page.window as { document: { documentElement: { outerHTML: string } } }).document.documentElement.outerHTML, reports, out };
   };
   const local = await run(null);
@@ -133,7 +142,7 @@ snapvm.offload(() => {
   await server.kill('SIGKILL');
   const r = await client;
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, 'heavy work starts\nitems 1 <ul id="l"><li>752938</li></ul>\n', 'each line once: the edge\'s output was dropped, the work ran here');
+  t.equal(r.stdout, 'heavy work starts\nitems 1 <ul id="l"><li>752938</li></ul>\n', "each line once: the edge's output was dropped, the work ran here");
   t.match(r.stderr, /^snapvm: edge ws:\/\/127\.0\.0\.1:\d+ failed mid-offload \(.+\); continuing locally from the state kept after turn 1\n$/);
 });
 

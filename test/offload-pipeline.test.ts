@@ -13,8 +13,14 @@ t.teardown(() => tmp.remove());
 // ~200 KB of state, made by a short source (under units.ts's UNIT_MIN, so it travels as it is)
 const DATA = `var rows = []; for (var i = 0; i < 3000; i++) rows.push({ i: i, name: 'row ' + i, tags: [i % 3, i % 7] });\n`;
 const WORK = `function work(n) { var s = 0; for (var j = 0; j < n; j++) s = (s + rows[j % rows.length].i * 7) % 1000003; return s; }\n`;
-const app = tmp.write('app.js', `${DATA}${WORK}console.log('before', rows.length);\nsnapvm.offload((n) => { console.log('on the edge', rows[2999].name); return work(n); }, 2e5).then((v) => console.log('after', v, rows[1].tags.join()));\n`);
-const failing = tmp.write('failing.js', `${DATA}var zz = { caches: [{ cursor: new Intl.Collator('en') }] };\nconsole.log('before');\nsnapvm.offload(() => rows.length).then((v) => console.log('after', v));\n`);
+const app = tmp.write(
+  'app.js',
+  `${DATA}${WORK}console.log('before', rows.length);\nsnapvm.offload((n) => { console.log('on the edge', rows[2999].name); return work(n); }, 2e5).then((v) => console.log('after', v, rows[1].tags.join()));\n`,
+);
+const failing = tmp.write(
+  'failing.js',
+  `${DATA}var zz = { caches: [{ cursor: new Intl.Collator('en') }] };\nconsole.log('before');\nsnapvm.offload(() => rows.length).then((v) => console.log('after', v));\n`,
+);
 const slow = tmp.write('slow.js', `${DATA}${WORK}console.log('before');\nsnapvm.offload((n) => work(n), 1e7).then((v) => console.log('after', v));\n`);
 
 const CHUNK = { SNAPVM_EDGE_CHUNK: '8192' };
@@ -102,7 +108,10 @@ t.test('on the wire: an offload without a hash, chunks of whole lines, the hash 
   t.equal(last.data, '', 'the last chunk only closes the stream');
   t.ok(more.slice(0, -1).every((m) => m.type === 'more' && m.last === false && m.id === first.id && m.sha256 === undefined));
   const text = [first.snapshot, ...more.map((m) => m.data)].join('');
-  t.ok([first.snapshot, ...more.slice(0, -1).map((m) => m.data)].every((c: string) => c.endsWith('\n')), 'whole lines');
+  t.ok(
+    [first.snapshot, ...more.slice(0, -1).map((m) => m.data)].every((c: string) => c.endsWith('\n')),
+    'whole lines',
+  );
   t.equal(createHash('sha256').update(text).digest('hex'), last.sha256, 'the hash is of the whole');
   t.match(text, /^\/\/ snapvm snapshot\n\/\/ format \d+ .*\n\/\/ stats at the end\n/);
   t.match(text, /\n\/\/ stats \{.*\}\n\/\/ end of snapvm snapshot\n$/);
@@ -113,7 +122,7 @@ t.test('the link drops after some chunks: the client continues locally, once', a
   t.teardown(edge.close);
   const r = await run(app, ['--edge', edge.url], CHUNK);
   t.equal(r.code, 0, r.stderr);
-  t.equal(r.stdout, "before 3000\non the edge row 2999\nafter " + /after (\d+)/.exec(r.stdout)![1] + ' 1,1\n');
+  t.equal(r.stdout, 'before 3000\non the edge row 2999\nafter ' + /after (\d+)/.exec(r.stdout)![1] + ' 1,1\n');
   t.equal(r.stdout, (await run(app, [])).stdout);
   t.match(r.stderr, FAULT);
   t.match(r.stderr, /the connection closed|cannot send: write (EPIPE|ECONNRESET)/);
@@ -137,7 +146,10 @@ t.test('hostile streams: no hash, a wrong hash, a hash before the end, an abort 
   };
   stream(1, undefined);
   t.match(await s.next(), { type: 'error', id: 1, code: 'bad-snapshot', message: /without its sha256/ });
-  stream(2, good.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+  stream(
+    2,
+    good.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+  );
   t.match(await s.next(), { type: 'error', id: 2, code: 'bad-snapshot', message: /does not match its sha256/ });
   s.send({ type: 'more', id: 3, data: 'x\n', last: false, sha256: good });
   t.match(await s.next(), { type: 'error', code: 'bad-message', message: /sha256 .*on the last chunk/ });

@@ -55,7 +55,14 @@ for (const [name, source] of Object.entries(apps)) {
     const { local, edge } = await sameAsLocal(t, file, suite.server.url, args);
     const report = edge.stderr.split('\n').filter((l) => l.startsWith('snapvm: offload'));
     t.ok(report.length >= 1, `one report line per offload:\n${edge.stderr}`);
-    t.equal(edge.stderr.split('\n').filter((l) => l && !l.startsWith('snapvm: offload')).join('\n'), local.stderr.trim(), 'the same stderr, less the report');
+    t.equal(
+      edge.stderr
+        .split('\n')
+        .filter((l) => l && !l.startsWith('snapvm: offload'))
+        .join('\n'),
+      local.stderr.trim(),
+      'the same stderr, less the report',
+    );
   });
 }
 
@@ -133,7 +140,14 @@ t.test('a worker taken at hello and not used is given back; the client says hell
   installHints(engine, { edge: true });
   engine.evaluateScript(source, 'idle.js');
   const reports: { up: number; wire: number }[] = [];
-  await runWithEdge(engine, { edge: `ws://127.0.0.1:${port}`, engineOptions: {}, link: { units: [unitSource(source, 'idle.js')] }, stdout: (s) => t.fail(s), stderr: (s) => t.fail(s), onMigration: (r) => reports.push({ up: r.bytesUp, wire: r.wireUp }) });
+  await runWithEdge(engine, {
+    edge: `ws://127.0.0.1:${port}`,
+    engineOptions: {},
+    link: { units: [unitSource(source, 'idle.js')] },
+    stdout: (s) => t.fail(s),
+    stderr: (s) => t.fail(s),
+    onMigration: (r) => reports.push({ up: r.bytesUp, wire: r.wireUp }),
+  });
   t.same(out, ['got 42 client']);
   t.equal(reports.length, 1, 'one offload');
   t.ok(reports[0]!.up - reports[0]!.wire >= source.length, 'the source went as a reference: the server still holds it');
@@ -141,7 +155,10 @@ t.test('a worker taken at hello and not used is given back; the client says hell
   t.equal(taken.length, 2, `a worker taken at each hello:\n${log.join('\n')}`);
   t.match(taken[0], /0 of 1 units to parse now/, 'the first hello: the source is sent after the welcome');
   t.match(taken[1], /1 of 1 units to parse now/, 'the second: the server holds it');
-  t.ok(log.some((l) => /worker given back \(no offload 200 ms after hello\)/.test(l)), 'the idle worker was given back');
+  t.ok(
+    log.some((l) => /worker given back \(no offload 200 ms after hello\)/.test(l)),
+    'the idle worker was given back',
+  );
   t.equal(log.filter((l) => /unit .* kept/.test(l)).length, 1, 'the source was sent once');
 });
 
@@ -163,7 +180,15 @@ snapvm.autoOffload(false); // (before any frame: the first one could move from i
     engine.evaluateScript(source, 'frames.js');
     const reports: { auto?: unknown }[] = [];
     // a client 100 times slower than the server and free migrations: every measured handler goes
-    await runWithEdge(engine, { edge: edgeUrl, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
+    await runWithEdge(engine, {
+      edge: edgeUrl,
+      engineOptions: {},
+      stdout: (s) => (stdout += s),
+      stderr: (s) => t.fail(s),
+      auto,
+      policy: new OffloadPolicy(100, 0),
+      onMigration: (r) => reports.push(r),
+    });
     return { stdout, reports };
   };
   const local = await run(null, false);
@@ -178,7 +203,15 @@ snapvm.autoOffload(false); // (before any frame: the first one could move from i
     installHints(engine, { edge: true });
     engine.evaluateScript(autoSource, 'frames.js');
     const reports: { auto?: unknown; midTurn?: unknown }[] = [];
-    await runWithEdge(engine, { edge: url, engineOptions: {}, stdout: (s) => (stdout += s), stderr: (s) => t.fail(s), auto: true, policy: new OffloadPolicy(100, 0), onMigration: (r) => reports.push(r) });
+    await runWithEdge(engine, {
+      edge: url,
+      engineOptions: {},
+      stdout: (s) => (stdout += s),
+      stderr: (s) => t.fail(s),
+      auto: true,
+      policy: new OffloadPolicy(100, 0),
+      onMigration: (r) => reports.push(r),
+    });
     return { stdout, reports };
   })();
   t.equal(again.stdout, local.stdout, 'the same frames, offloaded');
@@ -186,7 +219,10 @@ snapvm.autoOffload(false); // (before any frame: the first one could move from i
   // migration cost decide (light frames stay home once a migration is known to cost more than them)
   t.ok(again.reports.length >= 1, `a frame after the first was offloaded (${again.reports.length})`);
   // (the first frame, with no history, may move from inside its turn: offload-midturn.test.ts)
-  t.ok(again.reports.every((r) => r.auto || r.midTurn), 'each was an automatic decision');
+  t.ok(
+    again.reports.every((r) => r.auto || r.midTurn),
+    'each was an automatic decision',
+  );
 });
 
 t.test('a state that cannot be written out: one line, and the work runs locally', async (t) => {

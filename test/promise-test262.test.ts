@@ -33,9 +33,18 @@ function parseMeta(src: string): Meta {
   const yaml = m ? m[1]! : '';
   const list = (key: string): string[] => {
     const inline = new RegExp(`^${key}:\\s*\\[([^\\]]*)\\]`, 'm').exec(yaml);
-    if (inline) return inline[1]!.split(',').map((s) => s.trim()).filter(Boolean);
+    if (inline)
+      return inline[1]!
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     const block = new RegExp(`^${key}:\\s*\\n((?:\\s+-.*\\n?)+)`, 'm').exec(yaml);
-    return block ? block[1]!.split('\n').map((s) => s.replace(/^\s*-\s*/, '').trim()).filter(Boolean) : [];
+    return block
+      ? block[1]!
+          .split('\n')
+          .map((s) => s.replace(/^\s*-\s*/, '').trim())
+          .filter(Boolean)
+      : [];
   };
   const neg = /^negative:\s*\n\s+phase:\s*(\w+)\s*\n\s+type:\s*(\w+)/m.exec(yaml);
   return { includes: list('includes'), flags: list('flags'), features: list('features'), negative: neg ? { phase: neg[1]!, type: neg[2]! } : undefined };

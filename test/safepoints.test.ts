@@ -72,7 +72,8 @@ t.test('a snapshot at a first call’s entry continues as the program does', asy
     'console.log("a"); function f(k) { return k * 2; } console.log(f(21));',
     '"use strict"; let n = 1; function f(a, b) { n += a + b; return n; } console.log(f(2, 3), n);',
     'function outer() { let x = 5; function inner(y) { return x + y; } return inner(1); } console.log(outer());',
-  ]) t.same(await printed(code, 1, true), await printed(code), code);
+  ])
+    t.same(await printed(code, 1, true), await printed(code), code);
 });
 
 // `new` at each constructor's entry (the derived one's `this` still unbound: before super()), snapshotted at
@@ -84,8 +85,14 @@ t.test('a snapshot at each constructor entry continues as the program does', asy
     { code: 'function F(k) { this.k = k; this.next = k ? new F(k - 1) : null; } var n = 0; for (var f = new F(4); f; f = f.next) n += f.k; console.log(n);', logs: ['10'] },
     { code: 'function F() { return { r: 1 }; } function G() { return 5; } console.log(new F().r, typeof new G());', logs: ['1 object'] },
     { code: 'class A { #p = 3; y = this.constructor.name; constructor(x) { this.x = x; } get p() { return this.#p; } } var a = new A(2); console.log(a.x, a.y, a.p);', logs: ['2 A 3'] },
-    { code: 'class A { constructor(x) { this.x = x; } } class B extends A { z = 7; constructor() { console.log("pre"); super(5); this.w = this.x + this.z; } } var b = new B(); console.log(b.w, b instanceof A);', logs: ['pre', '12 true'] },
-    { code: 'class A { constructor() { this.t = new.target.name; } } class B extends A {} class C extends B { constructor() { try { this; } catch (e) { console.log(e.name); } super(); } } console.log(new C().t);', logs: ['ReferenceError', 'C'] },
+    {
+      code: 'class A { constructor(x) { this.x = x; } } class B extends A { z = 7; constructor() { console.log("pre"); super(5); this.w = this.x + this.z; } } var b = new B(); console.log(b.w, b instanceof A);',
+      logs: ['pre', '12 true'],
+    },
+    {
+      code: 'class A { constructor() { this.t = new.target.name; } } class B extends A {} class C extends B { constructor() { try { this; } catch (e) { console.log(e.name); } super(); } } console.log(new C().t);',
+      logs: ['ReferenceError', 'C'],
+    },
     { code: '"use strict"; let made = 0; class N { constructor(k) { made++; if (k) this.c = new N(k - 1); } } new N(3); console.log(made);', logs: ['4'] },
     { code: 'function F(...a) { this.n = a.length; } console.log(new F(...[1, 2, 3]).n, Reflect.construct(F, [1]).n);', logs: ['3 1'] },
   ]) {
@@ -103,8 +110,14 @@ t.test('a strict store to an undeclared global, snapshotted at each safe point o
   for (const { code, logs } of [
     { code: 'var g = 0; Function(\'"use strict"; function f(k) { return k + 1; } for (var i = 0; i < 3; i++) g = f(g); console.log(g);\')();', logs: ['3'] },
     { code: 'let L = 1; Function(\'"use strict"; function f(k) { return k * 3; } L = f(L); console.log(L);\')(); console.log(L);', logs: ['3', '3'] },
-    { code: 'Function(\'"use strict"; function mk() { globalThis.late = 1; return 2; } try { late = mk(); } catch (e) { console.log(e.name); } console.log(late);\')();', logs: ['ReferenceError', '1'] },
-    { code: 'var d = 0; Function(\'"use strict"; function* it() { yield 4; yield 5; } [d] = it(); console.log(d); ({ p: d } = { get p() { return d + 1; } }); console.log(d);\')();', logs: ['4', '5'] },
+    {
+      code: 'Function(\'"use strict"; function mk() { globalThis.late = 1; return 2; } try { late = mk(); } catch (e) { console.log(e.name); } console.log(late);\')();',
+      logs: ['ReferenceError', '1'],
+    },
+    {
+      code: 'var d = 0; Function(\'"use strict"; function* it() { yield 4; yield 5; } [d] = it(); console.log(d); ({ p: d } = { get p() { return d + 1; } }); console.log(d);\')();',
+      logs: ['4', '5'],
+    },
     { code: 'Function(\'"use strict"; function* it() { globalThis.dd = 1; yield 5; } try { [dd] = it(); } catch (e) { console.log(e.name); } console.log(dd);\')();', logs: ['ReferenceError', '1'] },
   ]) {
     t.same(await printed(code), logs, code);

@@ -57,17 +57,17 @@ interface Case {
 const cases: Case[] = [
   {
     name: 'WebAssembly.compile and instantiate return engine promises',
-    code: "[WebAssembly.compile(WASM_HEADER), WebAssembly.instantiate(WASM_HEADER)].map((p) => p instanceof Promise && Object.getPrototypeOf(p) === Promise.prototype && p.constructor === Promise).join()",
+    code: '[WebAssembly.compile(WASM_HEADER), WebAssembly.instantiate(WASM_HEADER)].map((p) => p instanceof Promise && Object.getPrototypeOf(p) === Promise.prototype && p.constructor === Promise).join()',
     expected: 'true,true',
   },
   {
     name: "Atomics.waitAsync's promise is an engine promise",
-    code: "const r = Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); [r.async, r.value instanceof Promise, Object.getPrototypeOf(r.value) === Promise.prototype].join()",
+    code: 'const r = Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); [r.async, r.value instanceof Promise, Object.getPrototypeOf(r.value) === Promise.prototype].join()',
     expected: 'true,true,true',
   },
   {
     name: "WebAssembly's error constructors inherit from the guest's Error",
-    code: "[WebAssembly.CompileError, WebAssembly.LinkError, WebAssembly.RuntimeError].map((C) => Object.getPrototypeOf(C) === Error && Object.getPrototypeOf(C.prototype) === Error.prototype).join()",
+    code: '[WebAssembly.CompileError, WebAssembly.LinkError, WebAssembly.RuntimeError].map((C) => Object.getPrototypeOf(C) === Error && Object.getPrototypeOf(C.prototype) === Error.prototype).join()',
     expected: 'true,true,true',
   },
 ];
@@ -127,13 +127,16 @@ t.test("no V8 built-in the engine replaced is reachable from the guest's global"
 
 t.test('the results the V8-promise routes settle with reach the guest (fulfilled and rejected)', async (t) => {
   const engine = new Engine(quiet);
-  await evaluate(engine, `${hostileSource('/nonexistent/x')}
+  await evaluate(
+    engine,
+    `${hostileSource('/nonexistent/x')}
     var out = [];
     WebAssembly.compile(WASM_HEADER).then((m) => out.push('module ' + (m instanceof WebAssembly.Module)));
     WebAssembly.instantiate(WASM_HEADER).then((r) => out.push('instance ' + (r.instance instanceof WebAssembly.Instance)));
     WebAssembly.compile(1).catch((e) => out.push('rejected ' + (e instanceof TypeError) + ' ' + (e.constructor.constructor === Function)));
     Atomics.waitAsync(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5).value.then((v) => out.push('wait ' + v));
-    0;`);
+    0;`,
+  );
   t.equal(engine.evaluateScript('out.sort().join()', 'read.js'), 'instance true,module true,rejected true true,wait timed-out');
 });
 
@@ -182,7 +185,10 @@ for (const f of [() => JSON.parse('{'), () => new WebAssembly.Module(new Uint8Ar
 for (const [i, attack] of attacks.entries()) {
   t.test(`engine API: ${attack.name}`, async (t) => {
     const marker = markerIn(tmp.dir, `engine-marker-${i}`);
-    for (const [how, make] of [['fresh', () => new Engine(quiet)], ['restored', () => Engine.restore(new Engine(quiet).snapshot().code, quiet)]] as const) {
+    for (const [how, make] of [
+      ['fresh', () => new Engine(quiet)],
+      ['restored', () => Engine.restore(new Engine(quiet).snapshot().code, quiet)],
+    ] as const) {
       let error: unknown;
       try {
         await evaluate(make(), attack.code(marker));
@@ -235,9 +241,20 @@ for (const [i, attack] of attacks.entries()) {
 
 /** A one-node model (Identity) whose initializer's bytes are ONNX external data at `location`. */
 function externalDataModel(location: string): number[] {
-  const W = { name: 'W', dims: [4], dataType: DataType.UINT8, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: location }, { key: 'length', value: '4' }] };
+  const W = {
+    name: 'W',
+    dims: [4],
+    dataType: DataType.UINT8,
+    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+    externalData: [
+      { key: 'location', value: location },
+      { key: 'length', value: '4' },
+    ],
+  };
   const output = { name: 'out', type: { tensorType: { elemType: DataType.UINT8, shape: { dim: [{ dimValue: 4 }] } } } };
-  return Array.from(encodeModel({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', initializer: [W], node: [{ opType: 'Identity', input: ['W'], output: ['out'] }], output: [output] } }));
+  return Array.from(
+    encodeModel({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', initializer: [W], node: [{ opType: 'Identity', input: ['W'], output: ['out'] }], output: [output] } }),
+  );
 }
 
 /** Guest code: a session over such a model, run; prints what it read, or why not (tests run in the project's root, which holds package.json). */
@@ -260,7 +277,7 @@ t.test('snapvm run: a model from bytes reads no file of the working directory', 
   t.equal(r.stdout.match(/^refused: .*External data path/gm)?.length, externalLocations.length, r.stdout);
 });
 
-t.test('edge: a hostile snapshot\'s model reads no file of the server\'s working directory', async (t) => {
+t.test("edge: a hostile snapshot's model reads no file of the server's working directory", async (t) => {
   const s = await helloSession(suite.server.url);
   const text = snapshotWith(externalLocations.map(externalDataCode).join('\n'));
   s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });
@@ -278,7 +295,11 @@ t.test('edge: a hostile snapshot\'s model reads no file of the server\'s working
 const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
 const resourceAttacks: { name: string; code: string; reply: RegExp; todo?: string }[] = [
   { name: 'a snapshot nested 200 000 deep (parser recursion)', code: `var x = ${nested(200_000)};`, reply: /^bad-snapshot: damaged snapshot: Maximum call stack size exceeded/ },
-  { name: 'a compile unit nested 100 000 deep', code: `$.unit(9, "x.js", "script", false, false, 0, false, ${JSON.stringify(`var z = ${nested(100_000)};`)});`, reply: /^bad-snapshot: .*(stack|Stack)/ },
+  {
+    name: 'a compile unit nested 100 000 deep',
+    code: `$.unit(9, "x.js", "script", false, false, 0, false, ${JSON.stringify(`var z = ${nested(100_000)};`)});`,
+    reply: /^bad-snapshot: .*(stack|Stack)/,
+  },
   { name: 'unbounded recursion while restoring', code: 'function f(n) { return f(n + 1) + 1; } f(0);', reply: /^bad-snapshot: damaged snapshot: Maximum call stack size exceeded/ },
   { name: 'a string doubled without end', code: "let s = 'x'; for (;;) s += s;", reply: /^bad-snapshot: damaged snapshot: Invalid string length/ },
   { name: 'arrays allocated without end', code: 'const a = []; for (;;) a.push(new Array(1e5).fill(1));', reply: /^memory: the program ran out of its 64 MB memory budget/ },
@@ -360,9 +381,10 @@ t.test('edge resources: a resizable buffer with a maximum past the budget, withi
   s.close();
 });
 
-t.test('edge resources: memory.grow run inside WebAssembly code stops at the memory budget (the server process\'s V8 flag)', async (t) => {
+t.test("edge resources: memory.grow run inside WebAssembly code stops at the memory budget (the server process's V8 flag)", async (t) => {
   // (a module exporting g(delta) = memory.grow(delta); 2000 pages are 125 MB, past the 64 MB budget)
-  const code = 'var x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 1,6,1,0x60,1,0x7f,1,0x7f, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,0x67,0,0, 10,8,1,6,0,0x20,0,0x40,0,0x0b]))).exports, r = x.g(2000); if (r !== -1 || x.g(100) !== 1) throw new Error("grew: " + r);';
+  const code =
+    'var x = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array([0,0x61,0x73,0x6d,1,0,0,0, 1,6,1,0x60,1,0x7f,1,0x7f, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,0x67,0,0, 10,8,1,6,0,0x20,0,0x40,0,0x0b]))).exports, r = x.g(2000); if (r !== -1 || x.g(100) !== 1) throw new Error("grew: " + r);';
   const text = snapshotWith(code);
   const s = await helloSession(suite.server.url);
   s.send({ type: 'offload', id: 1, snapshot: text, sha256: sha(text) });

@@ -24,30 +24,74 @@ const leaksRead = "leaks.length ? leaks.join() : 'safe'";
 
 const cases: Case[] = [
   // ---- reaching the host's Function ----
-  { name: 'this.constructor.constructor is the guest Function', code: "try { typeof this.constructor.constructor('return process')(); } catch (e) { e.name + ':' + (e instanceof Error); }", expected: 'ReferenceError:true' },
+  {
+    name: 'this.constructor.constructor is the guest Function',
+    code: "try { typeof this.constructor.constructor('return process')(); } catch (e) { e.name + ':' + (e instanceof Error); }",
+    expected: 'ReferenceError:true',
+  },
   { name: '({}).constructor.constructor is the guest Function', code: `[({}).constructor.constructor === Function, ${probe('({})')}].join()`, expected: 'true,undefined' },
-  { name: "Function('return this')() is the guest global, without Node's globals", code: "const g = Function('return this')(); [g === globalThis, ...['process', 'require', 'module', 'exports', 'Buffer', 'global', '__dirname', 'setImmediate'].filter((k) => k in g)].join()", expected: 'true' },
-  { name: 'built-in functions lead to the guest Function', code: `[console.log, setTimeout, Promise.resolve, Math.max, Object.getPrototypeOf(async function () {}).constructor].map((f) => f.constructor === Function || f instanceof Function).join() + ':' + ${probe('console.log')}`, expected: 'true,true,true,true,true:undefined' },
-  { name: 'async, generator and async generator constructors are the engine\'s', code: "[async function () {}, function* () {}, async function* () {}].map((f) => typeof f.constructor('return typeof process')).join()", expected: 'function,function,function' },
-  { name: 'timers return numbers, not host Timeout objects', code: 'const a = setTimeout(() => {}, 0), b = setInterval(() => {}, 1e9); clearInterval(b); typeof a + typeof b', expected: 'numbernumber' },
-  { name: 'arguments objects (sloppy and strict) iterate with guest functions', code: `[(function () { return arguments; })(1), (function () { 'use strict'; return arguments; })(1)].map((a) => [a[Symbol.iterator] === Array.prototype.values, ${probe('a[Symbol.iterator]')}, Object.getPrototypeOf(a[Symbol.iterator]) === Function.prototype].join()).join(';')`, expected: 'true,undefined,true;true,undefined,true' },
-  { name: 'f.caller from a built-in callback gives nothing', code: "function f() { try { const c = f.caller; return c == null ? 'none' : c.constructor === Function ? 'guest' : 'HOST'; } catch (e) { return e instanceof TypeError ? 'none' : 'HOST'; } } [1].map(f)[0]", expected: 'none' },
+  {
+    name: "Function('return this')() is the guest global, without Node's globals",
+    code: "const g = Function('return this')(); [g === globalThis, ...['process', 'require', 'module', 'exports', 'Buffer', 'global', '__dirname', 'setImmediate'].filter((k) => k in g)].join()",
+    expected: 'true',
+  },
+  {
+    name: 'built-in functions lead to the guest Function',
+    code: `[console.log, setTimeout, Promise.resolve, Math.max, Object.getPrototypeOf(async function () {}).constructor].map((f) => f.constructor === Function || f instanceof Function).join() + ':' + ${probe('console.log')}`,
+    expected: 'true,true,true,true,true:undefined',
+  },
+  {
+    name: "async, generator and async generator constructors are the engine's",
+    code: "[async function () {}, function* () {}, async function* () {}].map((f) => typeof f.constructor('return typeof process')).join()",
+    expected: 'function,function,function',
+  },
+  {
+    name: 'timers return numbers, not host Timeout objects',
+    code: 'const a = setTimeout(() => {}, 0), b = setInterval(() => {}, 1e9); clearInterval(b); typeof a + typeof b',
+    expected: 'numbernumber',
+  },
+  {
+    name: 'arguments objects (sloppy and strict) iterate with guest functions',
+    code: `[(function () { return arguments; })(1), (function () { 'use strict'; return arguments; })(1)].map((a) => [a[Symbol.iterator] === Array.prototype.values, ${probe('a[Symbol.iterator]')}, Object.getPrototypeOf(a[Symbol.iterator]) === Function.prototype].join()).join(';')`,
+    expected: 'true,undefined,true;true,undefined,true',
+  },
+  {
+    name: 'f.caller from a built-in callback gives nothing',
+    code: "function f() { try { const c = f.caller; return c == null ? 'none' : c.constructor === Function ? 'guest' : 'HOST'; } catch (e) { return e instanceof TypeError ? 'none' : 'HOST'; } } [1].map(f)[0]",
+    expected: 'none',
+  },
 
   // ---- errors raised by host code are guest errors ----
   { name: 'null.x', code: `try { null.x; } catch (e) { [e instanceof TypeError, e.constructor === TypeError, ${probe('e')}].join(); }`, expected: 'true,true,undefined' },
   { name: 'Symbol() + "" (an operator in the VM)', code: `try { Symbol() + ''; } catch (e) { [e instanceof TypeError, ${probe('e')}].join(); }`, expected: 'true,undefined' },
-  { name: 'stack overflow through a getter chain (host recursion)', code: `const o = { get x() { return this.x; } }; try { o.x; 'no error'; } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`, expected: 'RangeError,true,undefined' },
-  { name: 'stack overflow through toString recursion', code: `const o = { toString() { return String(this); } }; try { String(o); 'no error'; } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`, expected: 'RangeError,true,undefined' },
-  { name: 'stack overflow in JSON.stringify of a deep array', code: `let a = []; for (let i = 0; i < 200000; i++) a = [a]; try { JSON.stringify(a); 'no error'; } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`, expected: 'RangeError,true,undefined' },
+  {
+    name: 'stack overflow through a getter chain (host recursion)',
+    code: `const o = { get x() { return this.x; } }; try { o.x; 'no error'; } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`,
+    expected: 'RangeError,true,undefined',
+  },
+  {
+    name: 'stack overflow through toString recursion',
+    code: `const o = { toString() { return String(this); } }; try { String(o); 'no error'; } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`,
+    expected: 'RangeError,true,undefined',
+  },
+  {
+    name: 'stack overflow in JSON.stringify of a deep array',
+    code: `let a = []; for (let i = 0; i < 200000; i++) a = [a]; try { JSON.stringify(a); 'no error'; } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`,
+    expected: 'RangeError,true,undefined',
+  },
   { name: 'JSON.parse of bad input', code: `try { JSON.parse('{bad'); } catch (e) { [e.name, e instanceof SyntaxError, ${probe('e')}].join(); }`, expected: 'SyntaxError,true,undefined' },
   { name: 'new Array(-1)', code: `try { new Array(-1); } catch (e) { [e.name, e instanceof RangeError, ${probe('e')}].join(); }`, expected: 'RangeError,true,undefined' },
   { name: 'eval syntax error', code: `try { eval('let let'); } catch (e) { [e.name, e instanceof SyntaxError, ${probe('e')}].join(); }`, expected: 'SyntaxError,true,undefined' },
-  { name: 'error stacks show no host paths', code: "let s; try { null.x; } catch (e) { s = e.stack; } [s.includes('node:'), s.includes('dist/'), s.includes('src/interpreter'), s.includes('case.js')].join()", expected: 'false,false,false,true' },
+  {
+    name: 'error stacks show no host paths',
+    code: "let s; try { null.x; } catch (e) { s = e.stack; } [s.includes('node:'), s.includes('dist/'), s.includes('src/interpreter'), s.includes('case.js')].join()",
+    expected: 'false,false,false,true',
+  },
 
   // ---- V8 and Node hooks ----
   { name: "V8's Error.prepareStackTrace and stackTraceLimit are absent", code: '[typeof Error.prepareStackTrace, typeof Error.stackTraceLimit].join()', expected: 'undefined,undefined' },
   {
-    name: 'Error.captureStackTrace, where present, is the engine\'s and writes a guest stack string',
+    name: "Error.captureStackTrace, where present, is the engine's and writes a guest stack string",
     code: `if (typeof Error.captureStackTrace !== 'function') 'absent'; else { const o = {}; Error.captureStackTrace(o); [typeof o.stack, Error.captureStackTrace.constructor === Function, ${probe('Error.captureStackTrace')}].join(); }`,
     expected: 'string,true,undefined',
   },
@@ -57,14 +101,22 @@ const cases: Case[] = [
     expected: 'not called',
   },
   { name: 'WebAssembly streaming functions are absent', code: '[typeof WebAssembly.compileStreaming, typeof WebAssembly.instantiateStreaming].join()', expected: 'undefined,undefined' },
-  { name: 'console.log does not call nodejs.util.inspect.custom', code: "let called = false; console.log({ [Symbol.for('nodejs.util.inspect.custom')]() { called = true; return 'x'; } }); String(called)", expected: 'false' },
+  {
+    name: 'console.log does not call nodejs.util.inspect.custom',
+    code: "let called = false; console.log({ [Symbol.for('nodejs.util.inspect.custom')]() { called = true; return 'x'; } }); String(called)",
+    expected: 'false',
+  },
   { name: 'console.log does not call getters', code: 'let called = false; console.log({ get g() { called = true; return 1; } }); String(called)', expected: 'false' },
   {
     name: 'console.log does not run proxy traps',
     code: "let called = false; const h = {}; for (const k of ['get', 'has', 'ownKeys', 'getOwnPropertyDescriptor', 'getPrototypeOf']) h[k] = (...a) => { called = true; return Reflect[k](...a); }; console.log(new Proxy({ a: 1 }, h)); String(called)",
     expected: 'false',
   },
-  { name: 'console.log does not call a Symbol.toStringTag getter', code: "let called = false; console.log({ get [Symbol.toStringTag]() { called = true; return 'T'; } }); String(called)", expected: 'false' },
+  {
+    name: 'console.log does not call a Symbol.toStringTag getter',
+    code: "let called = false; console.log({ get [Symbol.toStringTag]() { called = true; return 'T'; } }); String(called)",
+    expected: 'false',
+  },
 
   // ---- import() ----
   ...['node:fs', 'fs', 'child_process', './does-not-exist.mjs'].map((spec) => ({

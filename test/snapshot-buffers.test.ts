@@ -18,7 +18,8 @@ const ROWS: { name: string; setup: string; check: string; expected: string }[] =
   },
   {
     name: 'views on a growable SharedArrayBuffer: tracking ones follow a grow, fixed ones keep their length',
-    setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 }); var tr = new Int32Array(g); var fx = new Int32Array(g, 0, 1); var off = new Uint8Array(g, 2); var dv = new DataView(g); var dvf = new DataView(g, 1, 2); tr[0] = 0x01020304;',
+    setup:
+      'var g = new SharedArrayBuffer(4, { maxByteLength: 16 }); var tr = new Int32Array(g); var fx = new Int32Array(g, 0, 1); var off = new Uint8Array(g, 2); var dv = new DataView(g); var dvf = new DataView(g, 1, 2); tr[0] = 0x01020304;',
     check: 'g.grow(12); log(tr.length, fx.length, off.length, dv.byteLength, dvf.byteLength, tr[0], off[0], g.byteLength)',
     expected: '3 1 10 12 2 16909060 2 12',
   },
@@ -82,11 +83,36 @@ setTimeout(() => {
 });
 
 const FORGED = [
-  { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", 2)', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length' },
-  { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", "16")', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length' },
-  { setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });', real: '$.arrayBuffer("AAAAAA==", 16)', forged: '$.arrayBuffer("AAAAAA==", 2)', message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length is not an integer at least its length' },
-  { setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });', real: '$.arrayBuffer("AAAAAA==", 16)', forged: '$.arrayBuffer("AAAAAA==", 9007199254740991)', message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length 9007199254740991 cannot be allocated' },
-  { setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });', real: '$.sharedArrayBuffer("AAAAAA==", 16)', forged: '$.sharedArrayBuffer("AAAAAA==", 9007199254740991)', message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length 9007199254740991 cannot be allocated' },
+  {
+    setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });',
+    real: '$.sharedArrayBuffer("AAAAAA==", 16)',
+    forged: '$.sharedArrayBuffer("AAAAAA==", 2)',
+    message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length',
+  },
+  {
+    setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });',
+    real: '$.sharedArrayBuffer("AAAAAA==", 16)',
+    forged: '$.sharedArrayBuffer("AAAAAA==", "16")',
+    message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length is not an integer at least its length',
+  },
+  {
+    setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });',
+    real: '$.arrayBuffer("AAAAAA==", 16)',
+    forged: '$.arrayBuffer("AAAAAA==", 2)',
+    message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length is not an integer at least its length',
+  },
+  {
+    setup: 'var b = new ArrayBuffer(4, { maxByteLength: 16 });',
+    real: '$.arrayBuffer("AAAAAA==", 16)',
+    forged: '$.arrayBuffer("AAAAAA==", 9007199254740991)',
+    message: 'damaged snapshot: a resizable ArrayBuffer whose maximum length 9007199254740991 cannot be allocated',
+  },
+  {
+    setup: 'var g = new SharedArrayBuffer(4, { maxByteLength: 16 });',
+    real: '$.sharedArrayBuffer("AAAAAA==", 16)',
+    forged: '$.sharedArrayBuffer("AAAAAA==", 9007199254740991)',
+    message: 'damaged snapshot: a growable SharedArrayBuffer whose maximum length 9007199254740991 cannot be allocated',
+  },
 ];
 for (const row of FORGED) {
   t.test(`a forged maximum is refused, naming it: ${row.forged}`, async (t) => {

@@ -39,10 +39,15 @@ t.test('chunks leave during the walk, restore as they arrive, and the state rest
   const e = made();
   const receiver = new StreamingRestore({ argv: ['app'] }, Engine);
   const handed: string[] = [];
-  const r = captureStreamed(e, 2048, (chunk) => {
-    handed.push(chunk);
-    receiver.feed(chunk); // restored now, while the walk goes on
-  }, { portable: false });
+  const r = captureStreamed(
+    e,
+    2048,
+    (chunk) => {
+      handed.push(chunk);
+      receiver.feed(chunk); // restored now, while the walk goes on
+    },
+    { portable: false },
+  );
   t.ok(r.earlyChunks >= 3, `chunks handed out while the walk ran (${r.earlyChunks} of ${r.chunks})`);
   t.ok(r.earlyChars > 10_000, `characters handed out early (${r.earlyChars})`);
   t.equal(handed.join(''), r.capture.text, 'the chunks joined are the text');
@@ -70,7 +75,11 @@ t.test('the same statements as capture(): only the units move up among the creat
   const isUnit = (l: string) => l.startsWith('$.unit(');
   const a = section(whole).split('\n');
   const b = section(streamed).split('\n');
-  t.same(b.filter((l) => !isUnit(l)), a.filter((l) => !isUnit(l)), 'every other line in the same order');
+  t.same(
+    b.filter((l) => !isUnit(l)),
+    a.filter((l) => !isUnit(l)),
+    'every other line in the same order',
+  );
   t.same(b.filter(isUnit), a.filter(isUnit), 'the same units in the same order');
   t.equal(portableSection(streamed), portableSection(whole), 'the same portable section');
   t.match(streamed.split('\n')[2], '// stats at the end');
@@ -110,7 +119,11 @@ t.test("an embedder's program (a page's): the head alone during the walk, its st
   const host = { header: { page: 'p' }, roots: () => [], claim: () => null, links: () => ({ data: null, values: [] }), state: () => ({ doc: 'the document' }) };
   const chunks: [string, boolean][] = [];
   const text = captureStreamed(e, 1024, (c, w) => chunks.push([c, w]), { host, portable: false }).capture.text;
-  t.same(chunks.map((c) => c[1]), [true, ...chunks.slice(1).map(() => false)], 'one chunk during the walk, the rest after');
+  t.same(
+    chunks.map((c) => c[1]),
+    [true, ...chunks.slice(1).map(() => false)],
+    'one chunk during the walk, the rest after',
+  );
   t.match(chunks[0]![0], /^\/\/ snapvm snapshot\n\/\/ format \d+ .*"host":\{"page":"p"\}.*\n[\s\S]*var \$props = \$\.props;\n$/);
   t.notMatch(chunks[0]![0], /hostState|\/\/ 1\. objects/);
   const noStats = (x: string) => x.replace(/^\/\/ stats .*\n/gm, '');

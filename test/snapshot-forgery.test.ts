@@ -114,7 +114,10 @@ const REACH = "console.log('reached:', o.constructor.constructor('return typeof 
 
 /** Refused, with `message`, through the reader and through the general path; nothing printed. */
 function refused(t: Tap.Test, forged: string, message: RegExp, what: string): void {
-  for (const [path, text] of [['reader', forged], ['guest path', nonCanonical(forged)]] as const) {
+  for (const [path, text] of [
+    ['reader', forged],
+    ['guest path', nonCanonical(forged)],
+  ] as const) {
     const out: string[] = [];
     let err: unknown = null;
     try {
@@ -125,7 +128,10 @@ function refused(t: Tap.Test, forged: string, message: RegExp, what: string): vo
     }
     t.ok(err instanceof SnapshotError, `${what} (${path}): refused`);
     t.match(String((err as Error)?.message), message, `${what} (${path}): the error names the position`);
-    t.notOk(out.some((l) => l.includes('reached')), `${what} (${path}): no guest code ran`);
+    t.notOk(
+      out.some((l) => l.includes('reached')),
+      `${what} (${path}): no guest code ran`,
+    );
   }
 }
 
@@ -142,11 +148,37 @@ t.test('the demonstrated forgery: a register holding a guest array replaced by a
   );
   refused(t, forged, new RegExp(`frame \\d+ \\(outer at app\\.js:\\d+:\\d+\\) register ${oReg}: an engine record where the code holds a guest value`), 'register');
   // a list record, a private name, an environment and a frame are no guest values either
-  refused(t, beforeLink(editFrame(code, 'outer', (_f, s) => (s[oReg] = '$.ref(78)')), '$.rec(78, "list", []);'), /register \d+: an engine list where the code holds a guest value/, 'a list in a register');
-  refused(t, beforeLink(editFrame(code, 'outer', (_f, s) => (s[oReg] = '$.ref(78)')), '$.rec(78, "PrivateName", ["#x", "field", void 0, void 0, void 0]);'), /register \d+: a private name where the code holds a guest value/, 'a private name in a register');
+  refused(
+    t,
+    beforeLink(
+      editFrame(code, 'outer', (_f, s) => (s[oReg] = '$.ref(78)')),
+      '$.rec(78, "list", []);',
+    ),
+    /register \d+: an engine list where the code holds a guest value/,
+    'a list in a register',
+  );
+  refused(
+    t,
+    beforeLink(
+      editFrame(code, 'outer', (_f, s) => (s[oReg] = '$.ref(78)')),
+      '$.rec(78, "PrivateName", ["#x", "field", void 0, void 0, void 0]);',
+    ),
+    /register \d+: a private name where the code holds a guest value/,
+    'a private name in a register',
+  );
   const caller = recId(code, 'Frame', /, true, null$/);
-  refused(t, editFrame(code, 'outer', (_f, s) => (s[oReg] = `$.ref(${caller})`)), /register \d+: a frame where the code holds a guest value/, 'a frame in a register');
-  refused(t, editFrame(code, 'outer', (_f, s) => (s[oReg] = '$.hole')), /register \d+: the TDZ marker where the code holds a guest value/, 'the TDZ marker where no TDZ can be');
+  refused(
+    t,
+    editFrame(code, 'outer', (_f, s) => (s[oReg] = `$.ref(${caller})`)),
+    /register \d+: a frame where the code holds a guest value/,
+    'a frame in a register',
+  );
+  refused(
+    t,
+    editFrame(code, 'outer', (_f, s) => (s[oReg] = '$.hole')),
+    /register \d+: the TDZ marker where the code holds a guest value/,
+    'the TDZ marker where no TDZ can be',
+  );
 });
 
 t.test('the operand stack: a record where the code holds a guest value, a guest value where it holds a list', async (t) => {
@@ -186,7 +218,12 @@ t.test('the operand stack: a record where the code holds a guest value, a guest 
 t.test('pc and sp: a frame resumed where its code does not stop, or with the wrong stack height', async (t) => {
   const src = `function outer() { let x = 1; const o = [7]; ${LOOP} ${REACH}; }\nouter();`;
   const code = atSafepoint(src, 2);
-  refused(t, editFrame(code, 'outer', (f) => (f[F.pc] = String(Number(f[F.pc]) + 1))), /frame \d+ \(outer at app\.js:\d+:\d+\): pc \d+ is not a point where a frame stops/, 'pc moved off a resume point');
+  refused(
+    t,
+    editFrame(code, 'outer', (f) => (f[F.pc] = String(Number(f[F.pc]) + 1))),
+    /frame \d+ \(outer at app\.js:\d+:\d+\): pc \d+ is not a point where a frame stops/,
+    'pc moved off a resume point',
+  );
   // a function's entry is a safe point too: the running frame moved there starts over, each register
   // holding a guest value as the verifier requires (nothing reaches the host)
   t.same(await run(editFrame(code, 'outer', (f) => (f[F.pc] = '0'))), ['reached: undefined'], 'pc moved to the function entry: the function starts over');
@@ -201,7 +238,12 @@ t.test('pc and sp: a frame resumed where its code does not stop, or with the wro
   );
   // a frame's running computation must stop at a loop head; a caller must wait for a callee
   const script = recId(code, 'Frame', /, true, null$/);
-  refused(t, code.replace(/\$\.running\(\$\.ref\(\d+\)/, `$.running($.ref(${script})`), /the running computation: frame \d+ \(<script>.*cannot be resumed by a running computation/, 'a waiting caller as the running frame');
+  refused(
+    t,
+    code.replace(/\$\.running\(\$\.ref\(\d+\)/, `$.running($.ref(${script})`),
+    /the running computation: frame \d+ \(<script>.*cannot be resumed by a running computation/,
+    'a waiting caller as the running frame',
+  );
 });
 
 t.test('environments: a record in a slot, a slot of another scope, a record id made twice', async (t) => {
@@ -217,12 +259,22 @@ t.test('environments: a record in a slot, a slot of another scope, a record id m
   // the env record's id reused for an object record whose fields would replace the slots
   refused(t, beforeLink(code, `$.rec(${slots[1]}, "object", ["vars", $.ref(78)]); $.rec(78, "list", []);`), /record \d+ made twice/, 'an environment id reused for a record');
   // the frame outside the environment its code pushed: its variables would be read from elsewhere
-  refused(t, editFrame(code, 'outer', (f) => (f[F.env] = f[F.env + 1] = 'null')), /frame \d+ \(outer.*: environment: a guest value \(object\) where the code has pushed the scope of/, 'a frame outside its own environment');
+  refused(
+    t,
+    editFrame(code, 'outer', (f) => (f[F.env] = f[F.env + 1] = 'null')),
+    /frame \d+ \(outer.*: environment: a guest value \(object\) where the code has pushed the scope of/,
+    'a frame outside its own environment',
+  );
   // an environment of another function's layout (the script frame's closure is made in another one)
   // (safe points: the IIFE's entry, other's entry, then other's first back-edge)
   const other = atSafepoint(`var keep = (function () { let q = 5; return () => q; })();\nfunction other() { let x = 1; let z = 1; const g = () => z; ${LOOP} }\nother();`, 3);
   const qEnv = /^\$\.slots\((\d+), \[5\]\);$/m.exec(other)![1]!;
-  refused(t, editFrame(other, 'other', (f) => (f[F.env] = f[F.env + 1] = `$.ref(${qEnv})`)), /frame \d+ \(other.*environment: an environment of another scope where the code has pushed the scope of z/, 'a frame in an environment of another scope');
+  refused(
+    t,
+    editFrame(other, 'other', (f) => (f[F.env] = f[F.env + 1] = `$.ref(${qEnv})`)),
+    /frame \d+ \(other.*environment: an environment of another scope where the code has pushed the scope of z/,
+    'a frame in an environment of another scope',
+  );
   // a closure over an environment of another scope: its code would read another layout's slots
   const gEnv = /^\$\.slots\((\d+), \[1\]\);$/m.exec(other)![1]!;
   const swapped = other.replace(new RegExp(`(\\$\\.closure\\(\\d+, \\d+, )${qEnv}\\)`), `$1${gEnv})`);
@@ -236,8 +288,18 @@ t.test('this, arguments and record fields hold guest values only', async (t) => 
   t.same(await run(code), ['reached: undefined']);
   refused(t, objectRecord(editFrame(code, 'm', (f) => (f[F.thisValue] = '$.ref(77)'))), /frame \d+ \(m at app\.js:\d+:\d+\) this: an engine record where the engine holds a guest value/, 'thisValue');
   const args = /^\$\.rec\((\d+), "list", \[(1, 2)\]\);$/m.exec(code)!;
-  refused(t, objectRecord(code.replace(args[0], `$.rec(${args[1]}, "list", [1, $.ref(77)]);`)), /frame \d+ \(m.*arguments: item 1: an engine record where the engine holds a guest value/, 'an argument');
-  refused(t, objectRecord(editFrame(code, 'm', (f) => (f[F.args] = '$.ref(77)'))), /frame \d+ \(m.*arguments: an engine record where the engine holds a list|a frame with a broken environment or argument list/, 'the argument list itself');
+  refused(
+    t,
+    objectRecord(code.replace(args[0], `$.rec(${args[1]}, "list", [1, $.ref(77)]);`)),
+    /frame \d+ \(m.*arguments: item 1: an engine record where the engine holds a guest value/,
+    'an argument',
+  );
+  refused(
+    t,
+    objectRecord(editFrame(code, 'm', (f) => (f[F.args] = '$.ref(77)'))),
+    /frame \d+ \(m.*arguments: an engine record where the engine holds a list|a frame with a broken environment or argument list/,
+    'the argument list itself',
+  );
 });
 
 t.test('an iterator record: its iterator field must be a guest value', async (t) => {
@@ -246,9 +308,19 @@ t.test('an iterator record: its iterator field must be a guest value', async (t)
   t.same((await run(code))[0], 'reached: undefined');
   const id = recId(code, 'object', /^"iterator", \$o\[\d+\], "next"/);
   const forged = objectRecord(code.replace(new RegExp(`^\\$\\.rec\\(${id}, "object", \\["iterator", \\$o\\[\\d+\\]`, 'm'), `$.rec(${id}, "object", ["iterator", $.ref(77)`));
-  refused(t, forged, /frame \d+ \(outer.*register \d+: an engine record .*iterator record field 'iterator': an engine record where the engine holds a guest value|register \d+: an engine record where the code holds an iterator record/, 'iterator record field');
+  refused(
+    t,
+    forged,
+    /frame \d+ \(outer.*register \d+: an engine record .*iterator record field 'iterator': an engine record where the engine holds a guest value|register \d+: an engine record where the code holds an iterator record/,
+    'iterator record field',
+  );
   // a guest object where the VM keeps its iterator record
-  refused(t, editFrame(code, 'outer', (_f, s) => (s[s.indexOf(`$.ref(${id})`)] = '$o[0]')), /register \d+: a guest object where the code holds an iterator record/, 'a guest object as an iterator record');
+  refused(
+    t,
+    editFrame(code, 'outer', (_f, s) => (s[s.indexOf(`$.ref(${id})`)] = '$o[0]')),
+    /register \d+: a guest object where the code holds an iterator record/,
+    'a guest object as an iterator record',
+  );
 });
 
 t.test('a V8 iterator held as a value: its kind, mode, source and position are checked', async (t) => {
@@ -271,21 +343,41 @@ t.test('promise machinery: an await reaction, a list, a frame where guest values
   const code = between(src, false);
   t.same(await run(code), ['reached: number']);
   const awaitId = recId(code, 'object', /^"kind", "await", "continuation"/);
-  refused(t, code.replace('$.lexical("leak", 1, false)', `$.lexical("leak", $.ref(${awaitId}), false)`), /global binding 'leak': an engine record( \(await handler\))? where the engine holds a guest value/, 'an await reaction in a global binding');
+  refused(
+    t,
+    code.replace('$.lexical("leak", 1, false)', `$.lexical("leak", $.ref(${awaitId}), false)`),
+    /global binding 'leak': an engine record( \(await handler\))? where the engine holds a guest value/,
+    'an await reaction in a global binding',
+  );
   const listId = recId(code, 'list', /.*/);
-  refused(t, code.replace('$.lexical("leak", 1, false)', `$.lexical("leak", $.ref(${listId}), false)`), /global binding 'leak': an engine list where the engine holds a guest value/, 'an engine list in a global binding');
+  refused(
+    t,
+    code.replace('$.lexical("leak", 1, false)', `$.lexical("leak", $.ref(${listId}), false)`),
+    /global binding 'leak': an engine list where the engine holds a guest value/,
+    'an engine list in a global binding',
+  );
   const frameId = recId(code, 'Frame', /.*/);
   refused(t, code.replace(/("argument", )2\]/, `$1$.ref(${frameId})]`), /a job: promise reaction job field 'argument': a frame where the engine holds a guest value/, 'a frame as a job argument');
   // the await handler's continuation must be a frame stopped at an await
   refused(t, code.replace(/("kind", "await", "continuation", )\$\.ref\(\d+\)/, '$1$o[0]'), /continuation.*where the engine holds a frame/, 'a guest object as an await continuation');
   // a reaction handler is a guest function or an await handler, not any record
-  refused(t, objectRecord(code.replace(/("handler", )\$o\[\d+\]/, '$1$.ref(77)')), /promise reaction field 'handler': (an engine record where the engine holds a guest value|await handler field 'kind')/, 'a bare record as a reaction handler');
+  refused(
+    t,
+    objectRecord(code.replace(/("handler", )\$o\[\d+\]/, '$1$.ref(77)')),
+    /promise reaction field 'handler': (an engine record where the engine holds a guest value|await handler field 'kind')/,
+    'a bare record as a reaction handler',
+  );
 });
 
 t.test('generators: the state must match where the frame stopped', async (t) => {
   const src = 'function* g() { let i = 0; while (true) yield i++; }\nvar it = g(); it.next();';
   const code = between(src);
-  refused(t, code.replace('"state", "suspendedYield"', '"state", "suspendedStart"'), /generator: a generator suspendedStart whose frame \d+ \(g at app\.js:\d+:\d+\) stopped at a yield/, 'a yield frame as a start');
+  refused(
+    t,
+    code.replace('"state", "suspendedYield"', '"state", "suspendedStart"'),
+    /generator: a generator suspendedStart whose frame \d+ \(g at app\.js:\d+:\d+\) stopped at a yield/,
+    'a yield frame as a start',
+  );
   refused(t, code.replace(/("frame", )\$\.ref\(\d+\)/, '$1$o[0]'), /generator state field 'frame': a guest object where the engine holds a frame/, 'a guest object as a generator frame');
 });
 
@@ -351,9 +443,9 @@ t.test('every function the compiler makes verifies: one stack shape at every joi
         const full = verifyCode(c).creates;
         // the light environment-only walk (closures) agrees with the full one
         const light = creationsOf(c);
-        const same = (a: readonly unknown[][], b: readonly unknown[][] | undefined) => b !== undefined && a.length === b.length && a.every((x, i) => x.length === b[i]!.length && x.every((d, j) => d === b[i]![j]));
-        if (full.size !== light.size || [...full].some(([k, v]) => !same(v as unknown[][], light.get(k) as unknown[][] | undefined)))
-          failures.push(`${c.name}: the environment-only walk disagrees`);
+        const same = (a: readonly unknown[][], b: readonly unknown[][] | undefined) =>
+          b !== undefined && a.length === b.length && a.every((x, i) => x.length === b[i]!.length && x.every((d, j) => d === b[i]![j]));
+        if (full.size !== light.size || [...full].some(([k, v]) => !same(v as unknown[][], light.get(k) as unknown[][] | undefined))) failures.push(`${c.name}: the environment-only walk disagrees`);
       } catch (err) {
         failures.push(String(err));
       }

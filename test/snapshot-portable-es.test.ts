@@ -168,4 +168,3 @@ setTimeout(() => { inc(); console.log('later', show()); }, 300);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(mdir, name), text);
   continues(t, path.join(mdir, 'main.mjs'), [1, 2]);
 });
-

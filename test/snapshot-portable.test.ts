@@ -182,7 +182,7 @@ console.log('go');
 `,
   },
   {
-    name: "V8 iterators held as values: arrays, typed arrays, Maps, Sets, strings, mid-way and finished",
+    name: 'V8 iterators held as values: arrays, typed arrays, Maps, Sets, strings, mid-way and finished',
     turns: [1, 2],
     source: `const list = [1, 2, 3, 4]; const it = list.values(); it.next();
 const m = new Map([['a', 1], ['b', 2], ['c', 3]]); const keys = m.keys(); keys.next(); m.delete('a');
@@ -233,8 +233,16 @@ t.test('a snapshot with suspended frames: node SNAP prints one line naming why a
 
 t.test('a state portable output refuses gets the line with the path to what is refused', async (t) => {
   const cases = [
-    ['with.js', `var accounts = { main: (function () { var o = { balance: 10 }; with (o) { return { deposit(n) { balance += n; return balance; } }; } })() };\n`, 'a `with` scope, reached at (engine state)'],
-    ['eval.js', `var accounts = { main: (function () { eval('var balance = 10'); return { deposit(n) { balance += n; return balance; } }; })() };\n`, 'a scope extended by a sloppy direct eval, reached at (engine state)'],
+    [
+      'with.js',
+      `var accounts = { main: (function () { var o = { balance: 10 }; with (o) { return { deposit(n) { balance += n; return balance; } }; } })() };\n`,
+      'a `with` scope, reached at (engine state)',
+    ],
+    [
+      'eval.js',
+      `var accounts = { main: (function () { eval('var balance = 10'); return { deposit(n) { balance += n; return balance; } }; })() };\n`,
+      'a scope extended by a sloppy direct eval, reached at (engine state)',
+    ],
   ];
   for (const [name, source, why] of cases) {
     const file = write(name, source + `setTimeout(() => console.log(accounts.main.deposit(5)), 10);\n`);

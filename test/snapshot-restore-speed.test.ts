@@ -54,7 +54,8 @@ const ROWS: Row[] = [
     setup:
       'var strs = []; for (const n of [0, 1, 61, 62, 63, 64, 65, 66, 200]) { strs.push("a".repeat(n), "q\\"".repeat(n % 7) + "b".repeat(n) + "\\\\", "\\n\\t\\u0001".repeat(n % 5) + "c".repeat(n), "\\ud800x".repeat(n % 3) + "d".repeat(n) + "\\u2028"); } ' +
       'var keyed = {}; for (const s of strs) keyed[s] = s.length;',
-    probe: 'JSON.stringify([strs.map((s) => s.length).join(), strs.map((s) => [...s].map((c) => c.charCodeAt(0)).reduce((a, b) => (a * 31 + b) % 1000003, 7)).join(), Object.keys(keyed).length, Object.keys(keyed).every((k) => keyed[k] === k.length)])',
+    probe:
+      'JSON.stringify([strs.map((s) => s.length).join(), strs.map((s) => [...s].map((c) => c.charCodeAt(0)).reduce((a, b) => (a * 31 + b) % 1000003, 7)).join(), Object.keys(keyed).length, Object.keys(keyed).every((k) => keyed[k] === k.length)])',
     expected:
       '["0,1,0,1,1,4,4,4,61,72,64,64,62,75,68,67,63,64,72,64,64,67,76,67,65,70,65,70,66,73,69,67,200,209,200,205","7,309,7,8449,314,866807,771318,909476,463760,234534,733382,492105,376615,882298,935994,768151,675129,440198,78614,470675,929036,616901,299717,103821,800129,7270,492637,765538,804024,204432,506472,684608,68705,608467,342769,622773",35,true]',
   },
@@ -63,7 +64,8 @@ const ROWS: Row[] = [
     setup:
       'var o = {}; Object.defineProperty(o, "ro", { value: 1 }); Object.defineProperty(o, "acc", { get() { return 2; }, set(v) {}, enumerable: true }); Object.defineProperty(o, "__proto__", { value: 3, enumerable: false, writable: true, configurable: true }); ' +
       'var sym = Symbol("s"); Object.defineProperty(o, sym, { value: 4, writable: false }); Object.defineProperty(globalThis, "hidden", { value: 5, enumerable: false }); Object.defineProperty(globalThis, "getter", { get() { return 6; }, configurable: true });',
-    probe: 'JSON.stringify([Reflect.ownKeys(o).map(String), Object.getOwnPropertyDescriptors(o), Object.getPrototypeOf(o) === Object.prototype, o[sym], Object.getOwnPropertyDescriptor(globalThis, "hidden"), getter, typeof Object.getOwnPropertyDescriptor(globalThis, "getter").get])',
+    probe:
+      'JSON.stringify([Reflect.ownKeys(o).map(String), Object.getOwnPropertyDescriptors(o), Object.getPrototypeOf(o) === Object.prototype, o[sym], Object.getOwnPropertyDescriptor(globalThis, "hidden"), getter, typeof Object.getOwnPropertyDescriptor(globalThis, "getter").get])',
     expected:
       '[["ro","acc","__proto__","Symbol(s)"],{"ro":{"value":1,"writable":false,"enumerable":false,"configurable":false},"acc":{"enumerable":true,"configurable":false},"__proto__":{"value":3,"writable":true,"enumerable":false,"configurable":true}},true,4,{"value":5,"writable":false,"enumerable":false,"configurable":false},6,"function"]',
   },

@@ -281,7 +281,10 @@ t.test('a damaged or foreign snapshot gets a clear error, never a half-restored 
 t.test('a hostile snapshot is guest code: it cannot reach the host', async (t) => {
   const e = new Engine({ onConsole: () => undefined });
   const code = e.snapshot().code;
-  const evil = code.replace('var $o = [];', 'var $o = []; $o.escape = (function () { try { return typeof $.builtin.constructor("return process")(); } catch (e) { return "blocked: " + e.message; } })(); globalThis.escape = $o.escape;');
+  const evil = code.replace(
+    'var $o = [];',
+    'var $o = []; $o.escape = (function () { try { return typeof $.builtin.constructor("return process")(); } catch (e) { return "blocked: " + e.message; } })(); globalThis.escape = $o.escape;',
+  );
   const r = Engine.restore(evil, { onConsole: () => undefined });
   t.match(String(r.evaluateScript('escape')), /^blocked/);
 });
@@ -293,7 +296,11 @@ t.test('a hostile snapshot in the canonical form (read directly, not interpreted
   t.not(evil, code);
   const r = Engine.restore(evil, { onConsole: () => undefined });
   t.equal(r.evaluateScript('leak'), 'undefinedundefined');
-  t.throws(() => Engine.restore(code.replace('var $props = $.props;', 'var $props = $.props; $.constructor.prototype;')), { name: 'SnapshotError' }, 'the restore operations are no objects to explore');
+  t.throws(
+    () => Engine.restore(code.replace('var $props = $.props;', 'var $props = $.props; $.constructor.prototype;')),
+    { name: 'SnapshotError' },
+    'the restore operations are no objects to explore',
+  );
 });
 
 t.test('CLI: run --snapshot-at turn:N --stop, then restore, prints what one run prints (and node)', async (t) => {
@@ -386,7 +393,10 @@ setTimeout(() => { let s = 0; for (let i = 0; i < 20000; i++) s = mix(s, i); con
   const info = snapvm('inspect', path.join(dir, 'heavy-20000.snap'));
   t.match(info.stdout, /taken at a safe point during turn 1/);
   // (safe point 20000 may be the entry of mix, called from inner's loop)
-  t.match(info.stdout, /suspended frames \(innermost running frame first\)\n(?: {2}mix {2}at .*heavy\.js:1:\d+\n)? {2}inner {2}at .*heavy\.js:[45]:\d+\n {2}outer {2}at .*heavy\.js:1[12]:\d+\n {2}<script>/);
+  t.match(
+    info.stdout,
+    /suspended frames \(innermost running frame first\)\n(?: {2}mix {2}at .*heavy\.js:1:\d+\n)? {2}inner {2}at .*heavy\.js:[45]:\d+\n {2}outer {2}at .*heavy\.js:1[12]:\d+\n {2}<script>/,
+  );
 });
 
 t.test('CLI: safe points at function entries (recursion without loops) and do-while back-edges', async (t) => {

@@ -51,7 +51,10 @@ t.test('the code cache is written by a first run and used by the next', async (t
   const files = fs.readdirSync(path.join(cache, tag));
   t.equal(files.length, first.stats!.misses);
   t.ok(files.includes('dist%src%interpreter%vm.js.v8'), 'named by the module path in the package');
-  t.ok(files.some((f) => f.startsWith('node_modules%acorn%')), 'dependencies in the package are cached too');
+  t.ok(
+    files.some((f) => f.startsWith('node_modules%acorn%')),
+    'dependencies in the package are cached too',
+  );
 
   const second = run(cache, 'run', hello);
   t.equal(second.code, 0);
@@ -82,7 +85,7 @@ t.test('a damaged, cut-short or foreign cache file is ignored and written again'
   t.same(run(cache, 'run', hello).stats, { hits: n, misses: 0, written: 0 }, 'written again whole');
 });
 
-t.test('a page run --edge (V8 flags of its own, cli/v8-flags.ts) keeps its own folder: no kind of run rewrites the other\'s files', async (t) => {
+t.test("a page run --edge (V8 flags of its own, cli/v8-flags.ts) keeps its own folder: no kind of run rewrites the other's files", async (t) => {
   const cache = path.join(dir, 'cache-edge');
   const page = path.join(dir, 'hello.html');
   fs.writeFileSync(page, "<p>hi</p><script>console.log('hello', [1, 2].map((x) => x * 2));</script>\n");
@@ -180,9 +183,16 @@ t.test('the warm-up waits for a program that runs long enough, and the guest nev
 
 t.test('warmUp: true runs it while the engine is made; false never waits for it (fresh processes)', async (t) => {
   const probe = (options: string) =>
-    spawnSync(process.execPath, ['-e', `const { Engine } = require(${JSON.stringify(path.join(root, 'dist', 'src', 'interpreter', 'index.js'))});
+    spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const { Engine } = require(${JSON.stringify(path.join(root, 'dist', 'src', 'interpreter', 'index.js'))});
 const a = new Engine(${options}); const b = new Engine();
-console.log(typeof a.vm.safepoint, typeof b.vm.safepoint, Object.keys(a.realm.global).includes('__snapvmWarmup'));`], { encoding: 'utf8', timeout: 60_000 }).stdout.trim();
+console.log(typeof a.vm.safepoint, typeof b.vm.safepoint, Object.keys(a.realm.global).includes('__snapvmWarmup'));`,
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    ).stdout.trim();
   t.equal(probe('{ warmUp: true }'), 'object object false', 'done at once: nothing waits, no global left');
   t.equal(probe('{ warmUp: false }'), 'object function false', 'the next engine still waits for its program');
   t.equal(probe('{}'), 'function function false', 'both wait');

@@ -22,7 +22,10 @@ function setup(realTime = false) {
         Object.defineProperty(globalThis, k, { value: g[k], writable: true, enumerable: false, configurable: true });
       globalThis.log = log;
     })`,
-  )(realm.global, realm.native('log', 1, (_t, a) => void log.push(a[0])));
+  )(
+    realm.global,
+    realm.native('log', 1, (_t, a) => void log.push(a[0])),
+  );
   const run = <T = unknown>(src: string): T => realm.realmEval<T>(`{ ${src} }`);
   return { realm, queue, timers, loop, log, uncaught, run };
 }

@@ -15,9 +15,18 @@ const out: string[] = [];
 const quiet = { onConsole: (_l: unknown, args: unknown[]) => void out.push(args.map(String).join(' ')), onPrint: (s: string) => void out.push(s) };
 
 const PROGRAMS: { name: string; code: string; module?: boolean }[] = [
-  { name: 'closures, classes, templates, toString', code: 'function mk(n) { let c = n; return { inc: () => ++c, get: function get() { return c; } }; } const o = mk(1); o.inc(); class A { #p = 2; static s = 3; m() { return this.#p; } } function tag(s, ...v) { return s.raw.join("|") + v; } console.log(o.get(), new A().m(), A.s, tag`a${1}b`, mk.toString(), o.inc.toString(), A.toString().length);' },
-  { name: 'sloppy annex B, eval, with, arguments', code: 'if (true) function ab() { return 1; } { function inner() { return 2; } } var e = eval("var ev = 3; ev + ab() + inner()"); with ({ w: 4 }) { var ww = w; } function args() { return arguments.length + eval("arguments[0]"); } console.log(e, ww, args(5, 6), typeof inner);' },
-  { name: 'generators, async, destructuring', code: 'function* g() { const [a = 1, { b } = { b: 2 }] = []; yield a; yield b; } async function f() { await null; return [...g()].join(); } f().then((v) => console.log("async", v));' },
+  {
+    name: 'closures, classes, templates, toString',
+    code: 'function mk(n) { let c = n; return { inc: () => ++c, get: function get() { return c; } }; } const o = mk(1); o.inc(); class A { #p = 2; static s = 3; m() { return this.#p; } } function tag(s, ...v) { return s.raw.join("|") + v; } console.log(o.get(), new A().m(), A.s, tag`a${1}b`, mk.toString(), o.inc.toString(), A.toString().length);',
+  },
+  {
+    name: 'sloppy annex B, eval, with, arguments',
+    code: 'if (true) function ab() { return 1; } { function inner() { return 2; } } var e = eval("var ev = 3; ev + ab() + inner()"); with ({ w: 4 }) { var ww = w; } function args() { return arguments.length + eval("arguments[0]"); } console.log(e, ww, args(5, 6), typeof inner);',
+  },
+  {
+    name: 'generators, async, destructuring',
+    code: 'function* g() { const [a = 1, { b } = { b: 2 }] = []; yield a; yield b; } async function f() { await null; return [...g()].join(); } f().then((v) => console.log("async", v));',
+  },
   { name: 'a function never called stays uncompiled', code: 'function never() { return 1 + 1; } function once() { return 2; } console.log(once(), never.toString());' },
   { name: 'module', module: true, code: 'export const x = 1; export default function () { return x; } console.log(`module ${x}`);' },
 ];
@@ -40,7 +49,8 @@ async function run(p: (typeof PROGRAMS)[number], engine = new Engine(quiet)): Pr
 
 /** A snapshot's text without its stats line (it carries timings). */
 const body = (snapshot: string) => snapshot.replace(/^\/\/ stats .*$/m, '');
-const shape = (codes: Code[]) => codes.map((c) => ({ name: c.name, kind: c.kind, lazy: (c.flags & CodeFlag.Lazy) !== 0, ops: [...c.ops], nregs: c.nregs, consts: c.consts.length, text: c.sourceText }));
+const shape = (codes: Code[]) =>
+  codes.map((c) => ({ name: c.name, kind: c.kind, lazy: (c.flags & CodeFlag.Lazy) !== 0, ops: [...c.ops], nregs: c.nregs, consts: c.consts.length, text: c.sourceText }));
 
 t.test('a hit behaves as a miss: output, toString, lazy compile, Code order, snapshots', async (t) => {
   for (const p of PROGRAMS) {
@@ -174,12 +184,26 @@ function reachable(roots: unknown[]): Set<object> {
 
 t.test('isolation: two engines share only pure data made from the source', async (t) => {
   unitCache.clear();
-  const src = 'function tag(s) { return s; } function site() { return tag`x`; } function call(f) { return f(); } var made = site(); call(site); call(() => 1); var re = /a+/g; class K { #p = 1; static m() { return new K(); } } K.m();';
+  const src =
+    'function tag(s) { return s; } function site() { return tag`x`; } function call(f) { return f(); } var made = site(); call(site); call(() => 1); var re = /a+/g; class K { #p = 1; static m() { return new K(); } } K.m();';
   const a = new Engine(quiet);
   a.evaluateScript(src, 'shared.js');
   const cached = [...(unitCache as unknown as { entries: Map<string, { ast: object; analysis: Analysis }[]> }).entries.values()].flat();
   t.ok(cached.length > 0, 'the unit is cached');
-  const fingerprint = () => JSON.stringify(cached.map((e) => ({ ast: e.ast, analysis: e.analysis })), (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof RegExp ? `/${v.source}/${v.flags}` : v instanceof Map ? [...v.keys()].length : v instanceof Analysis || v instanceof Scope || v instanceof Decl ? { ...v, parent: undefined, fn: undefined, varScope: undefined, children: undefined, scope: undefined, node: v instanceof Scope ? v.node.start : undefined } : v));
+  const fingerprint = () =>
+    JSON.stringify(
+      cached.map((e) => ({ ast: e.ast, analysis: e.analysis })),
+      (_k, v) =>
+        typeof v === 'bigint'
+          ? `${v}n`
+          : v instanceof RegExp
+            ? `/${v.source}/${v.flags}`
+            : v instanceof Map
+              ? [...v.keys()].length
+              : v instanceof Analysis || v instanceof Scope || v instanceof Decl
+                ? { ...v, parent: undefined, fn: undefined, varScope: undefined, children: undefined, scope: undefined, node: v instanceof Scope ? v.node.start : undefined }
+                : v,
+    );
   const before = fingerprint();
   const b = new Engine(quiet);
   b.evaluateScript(src, 'shared.js');
@@ -193,18 +217,47 @@ t.test('isolation: two engines share only pure data made from the source', async
   // nothing an engine made is reachable from the cache: only acorn nodes, plain records, scopes and
   // declarations, and the records of compiled bodies (interpreter/bodies.ts: bytecode, constants that are
   // pure data, template sites that never cached a template object)
-  const allowed = new Set<object | null>([Object.prototype, Array.prototype, Map.prototype, RegExp.prototype, Analysis.prototype, Scope.prototype, Decl.prototype, Object.getPrototypeOf(cached[0]!.ast), Int32Array.prototype, Uint8Array.prototype, TemplateSite.prototype, PrivateNameDesc.prototype]);
+  const allowed = new Set<object | null>([
+    Object.prototype,
+    Array.prototype,
+    Map.prototype,
+    RegExp.prototype,
+    Analysis.prototype,
+    Scope.prototype,
+    Decl.prototype,
+    Object.getPrototypeOf(cached[0]!.ast),
+    Int32Array.prototype,
+    Uint8Array.prototype,
+    TemplateSite.prototype,
+    PrivateNameDesc.prototype,
+  ]);
   const objects = reachable(cached);
   const stray = [...objects].filter((o) => typeof o === 'function' || !allowed.has(Object.getPrototypeOf(o)) || (o instanceof TemplateSite && o.cache !== undefined));
-  t.same(stray.map((o) => (typeof o === 'function' ? `function ${o.name}` : Object.getPrototypeOf(o)?.constructor?.name)), [], 'no function, Code, SourceFile, ScopeDesc or realm object');
+  t.same(
+    stray.map((o) => (typeof o === 'function' ? `function ${o.name}` : Object.getPrototypeOf(o)?.constructor?.name)),
+    [],
+    'no function, Code, SourceFile, ScopeDesc or realm object',
+  );
   // and the engines' compiled code is their own: they share bytecode and constants that are pure data
   const ra = a.compile(src, 'shared.js', 'script');
   const rb = b.compile(src, 'shared.js', 'script');
   const inA = reachable([codeTree(ra)]);
   const pure = new Set<object | null>([Object.prototype, Array.prototype, Int32Array.prototype, PrivateNameDesc.prototype]);
-  const sharedObjects = [...reachable([codeTree(rb)])].filter((o) => inA.has(o) && !objects.has(o) && (typeof o === 'function' || !pure.has(Object.getPrototypeOf(o)) || [...reachable([o])].some((x) => typeof x === 'function' || !pure.has(Object.getPrototypeOf(x)))));
-  t.same(sharedObjects.map((o) => Object.getPrototypeOf(o)?.constructor?.name ?? typeof o), [], 'the two engines compiled Codes share nothing but the cached AST and pure data');
-  t.ok(codeTree(rb).some((c, i) => c.ops.length > 0 && c.ops === codeTree(ra)[i]!.ops), 'the bytecode is shared');
+  const sharedObjects = [...reachable([codeTree(rb)])].filter(
+    (o) =>
+      inA.has(o) &&
+      !objects.has(o) &&
+      (typeof o === 'function' || !pure.has(Object.getPrototypeOf(o)) || [...reachable([o])].some((x) => typeof x === 'function' || !pure.has(Object.getPrototypeOf(x)))),
+  );
+  t.same(
+    sharedObjects.map((o) => Object.getPrototypeOf(o)?.constructor?.name ?? typeof o),
+    [],
+    'the two engines compiled Codes share nothing but the cached AST and pure data',
+  );
+  t.ok(
+    codeTree(rb).some((c, i) => c.ops.length > 0 && c.ops === codeTree(ra)[i]!.ops),
+    'the bytecode is shared',
+  );
 });
 
 const OCTANE = process.env.OCTANE_DIR ?? path.resolve(__dirname, '..', '..', 'bench-cache', 'octane');
@@ -217,5 +270,8 @@ t.test('an Octane app restored on a hit and on a miss', { skip: !fs.existsSync(p
   const warm = Engine.restore(snap, quiet);
   t.ok(unitCache.hits >= 2, 'the second restore hit the cache');
   t.equal(body(warm.snapshot().code), body(cold.snapshot().code), 'the same state');
-  t.equal(warm.evaluateScript('typeof BgL_earleyzd2benchmarkzd2 === "function" && (BgL_earleyzd2benchmarkzd2(), 1)'), cold.evaluateScript('typeof BgL_earleyzd2benchmarkzd2 === "function" && (BgL_earleyzd2benchmarkzd2(), 1)'));
+  t.equal(
+    warm.evaluateScript('typeof BgL_earleyzd2benchmarkzd2 === "function" && (BgL_earleyzd2benchmarkzd2(), 1)'),
+    cold.evaluateScript('typeof BgL_earleyzd2benchmarkzd2 === "function" && (BgL_earleyzd2benchmarkzd2(), 1)'),
+  );
 });

@@ -82,13 +82,17 @@ t.test('the deferred warm-up runs every block of the interpreter loop but throws
   const unexplained = missed.filter((b) => !MAY_MISS.some(([re]) => re.test(b)));
   t.same(unexplained, [], 'blocks of VM.loop the warm-up never ran (add them to warmup.ts)');
   // every instruction the loop handles inline: a case label missed is an instruction never run
-  t.same(missed.filter((b) => /^case/.test(b) && !/\.TailCall:/.test(b)), [], 'instructions never run');
+  t.same(
+    missed.filter((b) => /^case/.test(b) && !/\.TailCall:/.test(b)),
+    [],
+    'instructions never run',
+  );
 });
 
 t.test('a program long enough for the deferred warm-up sees none of it', async (t) => {
   const e = new Engine({ onConsole: () => undefined, onPrint: () => undefined });
   t.equal(e.evaluateScript('let n = 0; for (let i = 0; i < 5000; i++) n += i; n'), 12497500);
-  t.equal(e.evaluateScript("[typeof __snapvmWarmup, typeof __snapvmWarmupL, typeof __snapvmWarmupRun].join()"), 'undefined,undefined,undefined');
+  t.equal(e.evaluateScript('[typeof __snapvmWarmup, typeof __snapvmWarmupL, typeof __snapvmWarmupRun].join()'), 'undefined,undefined,undefined');
 });
 
 t.test('frames re-entered at loop back-edges keep their state', async (t) => {

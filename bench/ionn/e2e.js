@@ -125,7 +125,7 @@ async function warmServer(port) {
     if (st.ionn?.spareReady) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('the server\'s onnxruntime thread did not start within 30 s');
+  throw new Error("the server's onnxruntime thread did not start within 30 s");
 }
 
 /** One planner's run: connect through the shaper and query until the window (plus its tail) is over. */
@@ -135,8 +135,14 @@ async function e2eRun(im, costs, key, mbps, window, inputName, inputs, refs) {
   const shaper = await startShaper(server.port, mbps);
   const events = [];
   const client = await off.IonnClient.connect(im, {
-    url: `ws://127.0.0.1:${shaper.port}`, costs, planner: ml.PLANNERS[key], replan: sim.REPLANNERS.has(ml.PLANNERS[key]),
-    bandwidth: (mbps * 1e6) / 8, rttMs: RTT, emulate: costs.clientMs, onEvent: (e) => events.push(e),
+    url: `ws://127.0.0.1:${shaper.port}`,
+    costs,
+    planner: ml.PLANNERS[key],
+    replan: sim.REPLANNERS.has(ml.PLANNERS[key]),
+    bandwidth: (mbps * 1e6) / 8,
+    rttMs: RTT,
+    emulate: costs.clientMs,
+    onEvent: (e) => events.push(e),
   });
   const queries = [];
   const runs = [];
@@ -161,9 +167,14 @@ async function e2eRun(im, costs, key, mbps, window, inputName, inputs, refs) {
     runs.push({ localMs: r.localMs, remote: r.remote });
     if (offloaded && !firstOffloaded) {
       firstOffloaded = {
-        startMs: r.startMs, latencyMs: r.latencyMs, waitedMs: r.waitedMs, connectedMs: client.connectedMs,
-        localLayers: r.localMs.flatMap((ms, i) => (ms === undefined ? [] : [i])), localMs: sum(r.localMs.filter((x) => x !== undefined)),
-        remote: r.remote, loadedBefore: events.filter((e) => e.kind === 'loaded' && e.at <= r.startMs + r.latencyMs).map((e) => ({ at: e.at, layers: e.layers, loadMs: e.loadMs })),
+        startMs: r.startMs,
+        latencyMs: r.latencyMs,
+        waitedMs: r.waitedMs,
+        connectedMs: client.connectedMs,
+        localLayers: r.localMs.flatMap((ms, i) => (ms === undefined ? [] : [i])),
+        localMs: sum(r.localMs.filter((x) => x !== undefined)),
+        remote: r.remote,
+        loadedBefore: events.filter((e) => e.kind === 'loaded' && e.at <= r.startMs + r.latencyMs).map((e) => ({ at: e.at, layers: e.layers, loadMs: e.loadMs })),
       };
     }
   }
@@ -179,15 +190,29 @@ async function e2eRun(im, costs, key, mbps, window, inputName, inputs, refs) {
   const steadyQs = after.length ? after : queries.slice(-3);
   const loads = events.filter((e) => e.kind === 'loaded');
   // The uplink's rate as the upload saw it: every byte sent (partitions and requests) over the time to the last acknowledgement.
-  const wireMbps = bytesSent && lastAckMs > connectedMs ? ((bytesSent + queryUpBytes) * 8e-3) / (lastAckMs - connectedMs) : (bandwidth * 8e-6);
+  const wireMbps = bytesSent && lastAckMs > connectedMs ? ((bytesSent + queryUpBytes) * 8e-3) / (lastAckMs - connectedMs) : bandwidth * 8e-6;
   return {
-    queries, runs, areaMsS: area / 1000, firstOffloadedDoneMs: firstOff ? firstOff.start + firstOff.latency : Infinity, firstOffloaded,
-    steady: steadyQs.reduce((s, q) => s + q.latency, 0) / steadyQs.length, steadyAfterUpload: after.length > 0, uploadEnd: uploadEnd ?? Infinity,
-    checked: queries.length, wrong, worst, overrunMs: overrun, replans: events.filter((e) => e.kind === 'replan').length,
+    queries,
+    runs,
+    areaMsS: area / 1000,
+    firstOffloadedDoneMs: firstOff ? firstOff.start + firstOff.latency : Infinity,
+    firstOffloaded,
+    steady: steadyQs.reduce((s, q) => s + q.latency, 0) / steadyQs.length,
+    steadyAfterUpload: after.length > 0,
+    uploadEnd: uploadEnd ?? Infinity,
+    checked: queries.length,
+    wrong,
+    worst,
+    overrunMs: overrun,
+    replans: events.filter((e) => e.kind === 'replan').length,
     groupsWanted: events.filter((e) => e.kind === 'group-wanted').length,
     // The upload as it happened: the groups in the order they were sent (a re-planned order splits partitions).
     uploaded: events.filter((e) => e.kind === 'group-sent').map((e) => Array.from({ length: e.to - e.from }, (_, k) => e.from + k)),
-    serverFactor: serverLoad, bandwidth, wireMbps, rttMs, connectedMs,
+    serverFactor: serverLoad,
+    bandwidth,
+    wireMbps,
+    rttMs,
+    connectedMs,
     loads: loads.map((e) => ({ layers: e.layers, loadMs: e.loadMs })),
     serverLoadS: loads.reduce((t, e) => t + e.loadMs, 0) / 1000,
   };
@@ -200,10 +225,21 @@ const strip = ({ queries, ...r }) => r;
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
-  console.log(`IONN end to end vs trace-driven simulation. Client: ODROID-XU4 (IONN profile), emulated by padding each local layer's real onnxruntime run to its ODROID time. Server: snapvm serve on this machine, onnxruntime-node CPU (no GPU), costs = profiled ort-cpu layer and load times; one session per group of consecutive layers. Link: shaper.js, shared wire per direction, RTT ${RTT} ms.`);
-  console.log('Three columns per figure: e2e = measured end to end; sim = sim.js with the profiled costs, this link and the runtime\'s rules (groups, the uplink shared with requests, pipelined loads); meas = sim.js again with what this run measured (client layer wall times, server layer times, group load times, the uplink\'s rate, RTT, the time to connect), planning with the profile × the measured server factor as the client does.');
-  console.log('first-off = completion of the first query with a layer on the server (s); area = ∫ latency dt over the window (ms·s); steady = mean latency after the upload ended (ms); up-end = upload end (s).');
-  console.log(`Machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at start.\n`);
+  console.log(
+    `IONN end to end vs trace-driven simulation. Client: ODROID-XU4 (IONN profile), emulated by padding each local layer's real onnxruntime run to its ODROID time. Server: snapvm serve on this machine, onnxruntime-node CPU (no GPU), costs = profiled ort-cpu layer and load times; one session per group of consecutive layers. Link: shaper.js, shared wire per direction, RTT ${RTT} ms.`,
+  );
+  console.log(
+    "Three columns per figure: e2e = measured end to end; sim = sim.js with the profiled costs, this link and the runtime's rules (groups, the uplink shared with requests, pipelined loads); meas = sim.js again with what this run measured (client layer wall times, server layer times, group load times, the uplink's rate, RTT, the time to connect), planning with the profile × the measured server factor as the client does.",
+  );
+  console.log(
+    'first-off = completion of the first query with a layer on the server (s); area = ∫ latency dt over the window (ms·s); steady = mean latency after the upload ended (ms); up-end = upload end (s).',
+  );
+  console.log(
+    `Machine: ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at start.\n`,
+  );
   const summary = [];
   for (const name of MODELS) {
     const zm = await ml.zooModel(name);
@@ -218,7 +254,9 @@ async function main() {
     await whole.release();
     await im.runLocally({ [zm.input.name]: inputs[0] }); // warm the client's sessions up
     const mb = im.parts.reduce((s, p) => s + p.length, 0) / 1e6;
-    console.log(`== ${name}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of partitions, ODROID local ${sum(costs.clientMs).toFixed(0)} ms, profiled server load time ${(sum(costs.loadMs) / 1000).toFixed(2)} s${note ? '; ' + note : ''}`);
+    console.log(
+      `== ${name}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of partitions, ODROID local ${sum(costs.clientMs).toFixed(0)} ms, profiled server load time ${(sum(costs.loadMs) / 1000).toFixed(2)} s${note ? '; ' + note : ''}`,
+    );
     const panels = [];
     for (const mbps of MBPS) {
       const bw = (mbps * 1e6) / 8;
@@ -235,29 +273,63 @@ async function main() {
         const bw2 = (e.wireMbps * 1e6) / 8;
         const env2 = { ...env, rtt: e.rttMs, startMs: e.connectedMs, truth, serverLoad: e.serverFactor };
         // The planner with the upload order the run really followed (its re-plans included); what it did not send in the run follows in the planner's order.
-        const asRun = { ...ml.PLANNERS[k], uploadOrder: (c, l) => {
-          const sent = new Set(e.uploaded.flat());
-          const rest = ml.PLANNERS[k].uploadOrder(c, l).map((p) => p.filter((i) => !sent.has(i))).filter((p) => p.length);
-          return [...e.uploaded, ...rest];
-        } };
+        const asRun = {
+          ...ml.PLANNERS[k],
+          uploadOrder: (c, l) => {
+            const sent = new Set(e.uploaded.flat());
+            const rest = ml.PLANNERS[k]
+              .uploadOrder(c, l)
+              .map((p) => p.filter((i) => !sent.has(i)))
+              .filter((p) => p.length);
+            return [...e.uploaded, ...rest];
+          },
+        };
         cal[k] = sim.runQueries(costs, asRun, bw2, sim.simulate(costs, asRun, bw2, env2), window, { ...env2, replanner: sim.REPLANNERS.has(ml.PLANNERS[k]) });
         e.measured = { clientMs: truth.clientMs.map((x) => +x.toFixed(2)), serverMs: truth.serverMs.map((x) => +x.toFixed(2)), loadMs: truth.loadMs.map((x) => +x.toFixed(1)) };
         delete e.runs;
       }
       panels.push({ mbps, horizon: window, results: simRes, e2e });
-      console.log(`-- ${mbps} Mbps, window ${(window / 1000).toFixed(2)} s${window !== horizon ? ` (--min-s/--max-s; the slowest predicted upload ends at ${(horizon / 1000).toFixed(2)} s)` : ' (predicted upload end of the slowest planner)'}; load average ${os.loadavg()[0].toFixed(2)}`);
-      console.log('  planner                        first-off: e2e   sim  meas |    area: e2e     sim    meas  e2e/sim e2e/meas | steady: e2e    sim   meas | up-end: e2e   sim  meas | ok      | server× wire-Mbps RTT connect-s loads(s) groups-asked');
+      console.log(
+        `-- ${mbps} Mbps, window ${(window / 1000).toFixed(2)} s${window !== horizon ? ` (--min-s/--max-s; the slowest predicted upload ends at ${(horizon / 1000).toFixed(2)} s)` : ' (predicted upload end of the slowest planner)'}; load average ${os.loadavg()[0].toFixed(2)}`,
+      );
+      console.log(
+        '  planner                        first-off: e2e   sim  meas |    area: e2e     sim    meas  e2e/sim e2e/meas | steady: e2e    sim   meas | up-end: e2e   sim  meas | ok      | server× wire-Mbps RTT connect-s loads(s) groups-asked',
+      );
       for (const k of KEYS) {
-        const e = e2e[k], s = simRes[k], c = cal[k];
+        const e = e2e[k],
+          s = simRes[k],
+          c = cal[k];
         const f3 = (a, b, c2, f) => `${f(a).padStart(6)}${f(b).padStart(6)}${f(c2).padStart(6)}`;
-        console.log(`  ${ml.PLANNERS[k].name.padEnd(30)} ${f3(e.firstOffloadedDoneMs, s.firstOffloadedDoneMs, c.firstOffloadedDoneMs, sec)}      | ${e.areaMsS.toFixed(0).padStart(8)}${s.areaMsS.toFixed(0).padStart(8)}${c.areaMsS.toFixed(0).padStart(8)} ${pct(rel(e.areaMsS, s.areaMsS)).padStart(7)} ${pct(rel(e.areaMsS, c.areaMsS)).padStart(7)}  | ${e.steady.toFixed(0).padStart(9)}${(e.steadyAfterUpload ? ' ' : '*')}${s.steady.toFixed(0).padStart(6)}${c.steady.toFixed(0).padStart(7)} | ${f3(e.uploadEnd, s.uploadEnd, c.uploadEnd, sec)}   | ${String(e.checked - e.wrong).padStart(3)}/${String(e.checked).padEnd(3)} | ${e.serverFactor.toFixed(2).padStart(6)} ${e.wireMbps.toFixed(1).padStart(7)} ${e.rttMs.toFixed(1).padStart(5)} ${(e.connectedMs / 1000).toFixed(2).padStart(6)} ${e.serverLoadS.toFixed(1).padStart(7)} ${String(e.groupsWanted).padStart(4)}`);
-        summary.push({ model: name, mbps, planner: k, window, horizon, loadavg: os.loadavg()[0], e2e: strip(e), e2eQueries: e.queries.map((q) => [Math.round(q.start), Math.round(q.latency), q.offloaded ? 1 : 0]), sim: { firstOff: s.firstOffloadedDoneMs, area: s.areaMsS, steady: s.steady, uploadEnd: s.uploadEnd }, simMeasured: { firstOff: c.firstOffloadedDoneMs, area: c.areaMsS, steady: c.steady, uploadEnd: c.uploadEnd } });
+        console.log(
+          `  ${ml.PLANNERS[k].name.padEnd(30)} ${f3(e.firstOffloadedDoneMs, s.firstOffloadedDoneMs, c.firstOffloadedDoneMs, sec)}      | ${e.areaMsS.toFixed(0).padStart(8)}${s.areaMsS.toFixed(0).padStart(8)}${c.areaMsS.toFixed(0).padStart(8)} ${pct(rel(e.areaMsS, s.areaMsS)).padStart(7)} ${pct(rel(e.areaMsS, c.areaMsS)).padStart(7)}  | ${e.steady.toFixed(0).padStart(9)}${e.steadyAfterUpload ? ' ' : '*'}${s.steady.toFixed(0).padStart(6)}${c.steady.toFixed(0).padStart(7)} | ${f3(e.uploadEnd, s.uploadEnd, c.uploadEnd, sec)}   | ${String(e.checked - e.wrong).padStart(3)}/${String(e.checked).padEnd(3)} | ${e.serverFactor.toFixed(2).padStart(6)} ${e.wireMbps.toFixed(1).padStart(7)} ${e.rttMs.toFixed(1).padStart(5)} ${(e.connectedMs / 1000).toFixed(2).padStart(6)} ${e.serverLoadS.toFixed(1).padStart(7)} ${String(e.groupsWanted).padStart(4)}`,
+        );
+        summary.push({
+          model: name,
+          mbps,
+          planner: k,
+          window,
+          horizon,
+          loadavg: os.loadavg()[0],
+          e2e: strip(e),
+          e2eQueries: e.queries.map((q) => [Math.round(q.start), Math.round(q.latency), q.offloaded ? 1 : 0]),
+          sim: { firstOff: s.firstOffloadedDoneMs, area: s.areaMsS, steady: s.steady, uploadEnd: s.uploadEnd },
+          simMeasured: { firstOff: c.firstOffloadedDoneMs, area: c.areaMsS, steady: c.steady, uploadEnd: c.uploadEnd },
+        });
       }
-      const fo = KEYS.map((k) => [k, e2e[k].firstOffloaded]).filter(([, f]) => f).sort((a, b) => a[1].startMs + a[1].latencyMs - b[1].startMs - b[1].latencyMs)[0];
+      const fo = KEYS.map((k) => [k, e2e[k].firstOffloaded])
+        .filter(([, f]) => f)
+        .sort((a, b) => a[1].startMs + a[1].latencyMs - b[1].startMs - b[1].latencyMs)[0];
       if (fo) {
         const [k, f] = fo;
-        const r = f.remote.map((q) => `layers ${q.from}–${q.to - 1}: ${q.ms.toFixed(0)} ms round trip (server: ${q.serverWallMs.toFixed(0)} ms from request to reply, of which ${q.loadWaitMs.toFixed(0)} waiting for the group's load and ${q.serverMs.toFixed(0)} onnxruntime; ${(q.upBytes / 1e3).toFixed(0)} KB up)`).join('; ');
-        console.log(`  first offloaded query (${ml.PLANNERS[k].name}): connected at ${(f.connectedMs / 1000).toFixed(3)} s, started ${(f.startMs / 1000).toFixed(3)} s, waited ${f.waitedMs.toFixed(0)} ms for layers, ${f.localLayers.length} local layers ${f.localMs.toFixed(0)} ms, ${r}; done at ${((f.startMs + f.latencyMs) / 1000).toFixed(3)} s. Groups loaded by then: ${f.loadedBefore.map((l) => `[${l.layers[0]}–${l.layers[l.layers.length - 1]}] at ${(l.at / 1000).toFixed(2)} s (load ${l.loadMs.toFixed(0)} ms)`).join(', ')}`);
+        const r = f.remote
+          .map(
+            (q) =>
+              `layers ${q.from}–${q.to - 1}: ${q.ms.toFixed(0)} ms round trip (server: ${q.serverWallMs.toFixed(0)} ms from request to reply, of which ${q.loadWaitMs.toFixed(0)} waiting for the group's load and ${q.serverMs.toFixed(0)} onnxruntime; ${(q.upBytes / 1e3).toFixed(0)} KB up)`,
+          )
+          .join('; ');
+        console.log(
+          `  first offloaded query (${ml.PLANNERS[k].name}): connected at ${(f.connectedMs / 1000).toFixed(3)} s, started ${(f.startMs / 1000).toFixed(3)} s, waited ${f.waitedMs.toFixed(0)} ms for layers, ${f.localLayers.length} local layers ${f.localMs.toFixed(0)} ms, ${r}; done at ${((f.startMs + f.latencyMs) / 1000).toFixed(3)} s. Groups loaded by then: ${f.loadedBefore.map((l) => `[${l.layers[0]}–${l.layers[l.layers.length - 1]}] at ${(l.at / 1000).toFixed(2)} s (load ${l.loadMs.toFixed(0)} ms)`).join(', ')}`,
+        );
       }
       console.log('  (* steady: the upload had not ended; mean of the last 3 queries)');
     }
@@ -268,8 +340,17 @@ async function main() {
   }
   fs.writeFileSync(path.resolve(OUT, JSON_OUT), JSON.stringify(summary)); // (an absolute --json path stays as given)
   const bad = summary.filter((r) => r.e2e.wrong > 0);
-  console.log(bad.length ? `WRONG ANSWERS in ${bad.length} runs` : `every answer checked: same top class and within 1e-5 relative of the unsplit model (${summary.reduce((s, r) => s + r.e2e.checked, 0)} queries)`);
-  console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    bad.length
+      ? `WRONG ANSWERS in ${bad.length} runs`
+      : `every answer checked: same top class and within 1e-5 relative of the unsplit model (${summary.reduce((s, r) => s + r.e2e.checked, 0)} queries)`,
+  );
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   process.exitCode = bad.length ? 1 : 0;
 }
 

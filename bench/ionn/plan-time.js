@@ -16,5 +16,9 @@ const dag = sim.zooDag(model);
 const time = (f) => sim.time(f, 50);
 const costs = dag.costs(link);
 const plan = ml.dagMinCutPlan(costs);
-console.log(`${model}: ${dag.graph.layers.length} DAG layers, ${costs.tensors.length} tensors; min-cut ${plan.latencyMs.toFixed(2)} ms with ${plan.onServer.filter(Boolean).length} layers on the server at ${link.bandwidth * 8e-6} Mbps`);
-console.log(`median ms per call (load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs): costs ${time(() => dag.costs(link)).toFixed(2)}, cut ${time(() => ml.dagMinCutPlan(costs)).toFixed(2)}, costs + cut ${time(() => ml.dagMinCutPlan(dag.costs(link))).toFixed(2)}`);
+console.log(
+  `${model}: ${dag.graph.layers.length} DAG layers, ${costs.tensors.length} tensors; min-cut ${plan.latencyMs.toFixed(2)} ms with ${plan.onServer.filter(Boolean).length} layers on the server at ${link.bandwidth * 8e-6} Mbps`,
+);
+console.log(
+  `median ms per call (load average ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs): costs ${time(() => dag.costs(link)).toFixed(2)}, cut ${time(() => ml.dagMinCutPlan(costs)).toFixed(2)}, costs + cut ${time(() => ml.dagMinCutPlan(dag.costs(link))).toFixed(2)}`,
+);

@@ -48,11 +48,19 @@ function startShaper({ target, mbps, rtt, port = 0 }) {
     client.on('error', () => {});
     upstream.on('error', () => {});
   });
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({
-    port: server.address().port,
-    link,
-    close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
-  })));
+  return new Promise((resolve) =>
+    server.listen(port, '127.0.0.1', () =>
+      resolve({
+        port: server.address().port,
+        link,
+        close: () =>
+          new Promise((r) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => r());
+          }),
+      }),
+    ),
+  );
 }
 
 module.exports = { startShaper };

@@ -209,9 +209,14 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
   for (const q of queries) area += q.latency * Math.max(0, Math.min(q.start + q.latency, horizon) - q.start);
   const firstOff = queries.find((q) => q.offloaded);
   return {
-    queries, steady, inWindow: queries.filter((q) => q.start < horizon).length, areaMsS: area / 1000, meanMs: area / horizon,
+    queries,
+    steady,
+    inWindow: queries.filter((q) => q.start < horizon).length,
+    areaMsS: area / 1000,
+    meanMs: area / horizon,
     firstOffloadedDoneMs: firstOff ? firstOff.start + firstOff.latency : Infinity,
-    partitions: sim.order.length, uploadEnd: Math.max(sim.uploadEnd, ...arrivals),
+    partitions: sim.order.length,
+    uploadEnd: Math.max(sim.uploadEnd, ...arrivals),
   };
 }
 
@@ -220,12 +225,16 @@ function runQueries(costs, planner, bandwidth, sim, horizon, env = { rtt: RTT, r
  * queries are drawn solid and the simulation's thin and dashed over them.
  */
 function svg(model, panels, note, title = `${model}: latency of each query over time from connecting (ODROID-XU4 client, GPU server; RTT ${RTT} ms)`) {
-  const W = 900, PH = 260, M = { l: 70, r: 220, t: 40, b: 40 };
+  const W = 900,
+    PH = 260,
+    M = { l: 70, r: 220, t: 40, b: 40 };
   const H = M.t + panels.length * (PH + M.b) + 10;
-  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${M.l}" y="18" font-size="14">${title}</text>`,
-    `<text x="${M.l}" y="32" fill="#555">${panels.some((p) => p.e2e) ? 'solid: end to end (client and server processes, shaped link); thin dashed: trace-driven simulation' : 'trace-driven simulation'}; seeded random weights, real layer shapes${note ? '; ' + note : ''}</text>`];
+    `<text x="${M.l}" y="32" fill="#555">${panels.some((p) => p.e2e) ? 'solid: end to end (client and server processes, shaped link); thin dashed: trace-driven simulation' : 'trace-driven simulation'}; seeded random weights, real layer shapes${note ? '; ' + note : ''}</text>`,
+  ];
   panels.forEach((panel, pi) => {
     const y0 = M.t + pi * (PH + M.b) + 10;
     const pw = W - M.l - M.r;
@@ -238,7 +247,8 @@ function svg(model, panels, note, title = `${model}: latency of each query over 
     out.push(`<text x="${M.l + 5}" y="${y0 + PH - 6}" font-weight="bold">${panel.mbps} Mbps</text>`);
     out.push(`<line x1="${X(panel.horizon / 1000)}" x2="${X(panel.horizon / 1000)}" y1="${y0}" y2="${y0 + PH}" stroke="#bbb" stroke-dasharray="2,3"/>`);
     for (let k = 0; k <= 4; k++) {
-      const ms = (ymax * k) / 4, s = (xmax * k) / 4;
+      const ms = (ymax * k) / 4,
+        s = (xmax * k) / 4;
       out.push(`<text x="${M.l - 5}" y="${Y(ms) + 4}" text-anchor="end">${ms.toFixed(0)}</text>`);
       out.push(`<text x="${X(s)}" y="${y0 + PH + 14}" text-anchor="middle">${s.toFixed(1)} s</text>`);
     }
@@ -271,14 +281,25 @@ const zooDag = (name) => {
   const bytes = new Map(cm.layers.map((l) => [l.output, l.dims.reduce((a, b) => a * b, 1) * 4]));
   bytes.set(cm.input.name, cm.input.dims.reduce((a, b) => a * b, 1) * 4);
   const read = (side) => new Map(ml.readIonnProfile(fs.readFileSync(path.join(ml.ionnProfilesDir(), `${ml.CAFFE_ZOO[name]}.${side}.txt`), 'utf8')).map((e) => [e.name, e.ms]));
-  const client = read('client'), server = read('server');
+  const client = read('client'),
+    server = read('server');
   const tensorBytes = (t) => {
     const b = bytes.get(t);
     if (b === undefined) throw new Error(`${name}: no shape for tensor ${t}`);
     return b;
   };
   const everything = new Set(graph.layers.map((_, i) => i));
-  return { graph, costs: (link) => ml.dagCostsOf(graph, tensorBytes, (k) => client.get(k), (k) => server.get(k), { uploaded: everything, ...link }) };
+  return {
+    graph,
+    costs: (link) =>
+      ml.dagCostsOf(
+        graph,
+        tensorBytes,
+        (k) => client.get(k),
+        (k) => server.get(k),
+        { uploaded: everything, ...link },
+      ),
+  };
 };
 
 const dags = {};
@@ -304,10 +325,12 @@ function timePlanning() {
     'Neurosurgeon split': time(() => neurosurgeonPlan(c, link), 200),
     'IONN K=0.8 upload order (all levels)': time(() => ionnUploadOrder(c, link, 0.8), 20),
     'efficiency greedy upload order (whole model)': time(() => efficiencyUploadOrder(c, link), 50),
-    ...(dags.resnet50 ? {
-      'DAG min-cut, 228-layer Caffe DAG (costs + cut)': time(() => ml.dagMinCutPlan(dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT })), 20),
-      '  of which the costs (dagCostsOf)': time(() => dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT }), 20),
-    } : {}),
+    ...(dags.resnet50
+      ? {
+          'DAG min-cut, 228-layer Caffe DAG (costs + cut)': time(() => ml.dagMinCutPlan(dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT })), 20),
+          '  of which the costs (dagCostsOf)': time(() => dags.resnet50.costs({ bandwidth: 40e6 / 8, rttMs: RTT }), 20),
+        }
+      : {}),
   };
 }
 
@@ -315,53 +338,61 @@ module.exports = { simulate, runQueries, withServerTimes, loadProfile, svg, opt,
 if (require.main === module) main();
 
 function main() {
-fs.mkdirSync(OUT, { recursive: true });
-console.log('IONN trace-driven simulation: ODROID-XU4 client / GPU edge server profiles (IONN authors), RTT', RTT, 'ms.');
-console.log('Model weights are seeded random (weight BYTES only matter here); layer shapes, feature sizes and device times are the real ones.');
-console.log(REPLAN ? `Mid-query re-planning ON for IONN, the efficiency greedy and exact (--no-replan: off); waiting for a partition about to arrive when that finishes sooner: ${WAIT ? 'ON (--no-wait: off)' : 'OFF'}.` : 'Mid-query re-planning OFF; each query keeps the plan it started with.');
-console.log('area = ∫ latency(t) dt over [0, the last planner\'s upload end] (ms·s); mean = area / window; first-off = completion of the first query with any layer on the server.\n');
-const summary = [];
-for (const model of MODELS) {
-  const { profile, note } = withServerTimes(loadProfile(model));
-  const costs = planCosts(profile, 'odroid-xu4', 'gpu-server');
-  const mb = costs.weightBytes.reduce((s, x) => s + x, 0) / 1e6;
-  console.log(`== ${model}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of weights, local ${costs.clientMs.reduce((s, x) => s + x, 0).toFixed(1)} ms${note ? '; ' + note : ''}`);
-  const panels = [];
-  for (const mbps of MBPS) {
-    const bw = (mbps * 1e6) / 8;
-    const sims = Object.fromEntries(PLANNER_KEYS.map((k) => [k, simulate(costs, PLANNERS[k], bw)]));
-    const horizon = Math.max(...Object.values(sims).map((s) => s.uploadEnd));
-    const results = Object.fromEntries(PLANNER_KEYS.map((k) => [k, runQueries(costs, PLANNERS[k], bw, sims[k], horizon)]));
-    panels.push({ mbps, horizon, results });
-    console.log(`-- ${mbps} Mbps, window ${(horizon / 1000).toFixed(2)} s`);
-    console.log('  planner                          parts  upload-end(s)  first-off(s)  area(ms·s)  mean(ms)  steady(ms)  queries');
-    for (const k of PLANNER_KEYS) {
-      const r = results[k];
-      console.log(`  ${PLANNERS[k].name.padEnd(32)} ${String(r.partitions).padStart(5)}  ${(r.uploadEnd / 1000).toFixed(2).padStart(13)}  ${(r.firstOffloadedDoneMs === Infinity ? '-' : (r.firstOffloadedDoneMs / 1000).toFixed(3)).padStart(12)}  ${r.areaMsS.toFixed(0).padStart(10)}  ${r.meanMs.toFixed(1).padStart(8)}  ${r.steady.toFixed(1).padStart(10)}  ${String(r.inWindow).padStart(7)}`);
+  fs.mkdirSync(OUT, { recursive: true });
+  console.log('IONN trace-driven simulation: ODROID-XU4 client / GPU edge server profiles (IONN authors), RTT', RTT, 'ms.');
+  console.log('Model weights are seeded random (weight BYTES only matter here); layer shapes, feature sizes and device times are the real ones.');
+  console.log(
+    REPLAN
+      ? `Mid-query re-planning ON for IONN, the efficiency greedy and exact (--no-replan: off); waiting for a partition about to arrive when that finishes sooner: ${WAIT ? 'ON (--no-wait: off)' : 'OFF'}.`
+      : 'Mid-query re-planning OFF; each query keeps the plan it started with.',
+  );
+  console.log("area = ∫ latency(t) dt over [0, the last planner's upload end] (ms·s); mean = area / window; first-off = completion of the first query with any layer on the server.\n");
+  const summary = [];
+  for (const model of MODELS) {
+    const { profile, note } = withServerTimes(loadProfile(model));
+    const costs = planCosts(profile, 'odroid-xu4', 'gpu-server');
+    const mb = costs.weightBytes.reduce((s, x) => s + x, 0) / 1e6;
+    console.log(`== ${model}: ${costs.n} chain layers, ${mb.toFixed(1)} MB of weights, local ${costs.clientMs.reduce((s, x) => s + x, 0).toFixed(1)} ms${note ? '; ' + note : ''}`);
+    const panels = [];
+    for (const mbps of MBPS) {
+      const bw = (mbps * 1e6) / 8;
+      const sims = Object.fromEntries(PLANNER_KEYS.map((k) => [k, simulate(costs, PLANNERS[k], bw)]));
+      const horizon = Math.max(...Object.values(sims).map((s) => s.uploadEnd));
+      const results = Object.fromEntries(PLANNER_KEYS.map((k) => [k, runQueries(costs, PLANNERS[k], bw, sims[k], horizon)]));
+      panels.push({ mbps, horizon, results });
+      console.log(`-- ${mbps} Mbps, window ${(horizon / 1000).toFixed(2)} s`);
+      console.log('  planner                          parts  upload-end(s)  first-off(s)  area(ms·s)  mean(ms)  steady(ms)  queries');
+      for (const k of PLANNER_KEYS) {
+        const r = results[k];
+        console.log(
+          `  ${PLANNERS[k].name.padEnd(32)} ${String(r.partitions).padStart(5)}  ${(r.uploadEnd / 1000).toFixed(2).padStart(13)}  ${(r.firstOffloadedDoneMs === Infinity ? '-' : (r.firstOffloadedDoneMs / 1000).toFixed(3)).padStart(12)}  ${r.areaMsS.toFixed(0).padStart(10)}  ${r.meanMs.toFixed(1).padStart(8)}  ${r.steady.toFixed(1).padStart(10)}  ${String(r.inWindow).padStart(7)}`,
+        );
+      }
+      const best = PLANNER_KEYS.filter((k) => k !== 'ionn').reduce((a, b) => (results[a].areaMsS <= results[b].areaMsS ? a : b));
+      const gain = 1 - results[best].areaMsS / results.ionn.areaMsS;
+      console.log(`  best area other than IONN: ${PLANNERS[best].name}, ${(gain * 100).toFixed(1)} % below IONN K=0.8`);
+      summary.push({ model, mbps, best, gainPct: gain * 100 });
     }
-    const best = PLANNER_KEYS.filter((k) => k !== 'ionn').reduce((a, b) => (results[a].areaMsS <= results[b].areaMsS ? a : b));
-    const gain = 1 - results[best].areaMsS / results.ionn.areaMsS;
-    console.log(`  best area other than IONN: ${PLANNERS[best].name}, ${(gain * 100).toFixed(1)} % below IONN K=0.8`);
-    summary.push({ model, mbps, best, gainPct: gain * 100 });
+    const file = path.join(OUT, `${model}.svg`);
+    fs.writeFileSync(file, svg(model, panels, note));
+    console.log(`  plot: ${path.relative(process.cwd(), file)}\n`);
   }
-  const file = path.join(OUT, `${model}.svg`);
-  fs.writeFileSync(file, svg(model, panels, note));
-  console.log(`  plot: ${path.relative(process.cwd(), file)}\n`);
-}
-// The final plan over the full DAG (branches kept, DADS min-cut) vs the chain DP, everything uploaded.
-console.log('Final plan, everything uploaded: DAG min-cut over the Caffe layer graph (branches kept) vs the chain DP:');
-for (const model of MODELS.filter((m) => m !== 'mobilenet')) {
-  dags[model] = zooDag(model);
-  const chain = planCosts(loadProfile(model), 'odroid-xu4', 'gpu-server');
-  for (const mbps of MBPS) {
-    const link = { bandwidth: (mbps * 1e6) / 8, rttMs: RTT };
-    const cut = ml.dagMinCutPlan(dags[model].costs(link));
-    const ex = exactPlan(chain, { ...link, uploaded: new Set(chain.names.map((_, i) => i)) });
-    console.log(`  ${model.padEnd(10)} ${String(mbps).padStart(3)} Mbps: min-cut ${cut.latencyMs.toFixed(2)} ms (${cut.onServer.filter(Boolean).length}/${cut.onServer.length} DAG layers on the server), chain DP ${ex.latencyMs.toFixed(2)} ms (${ex.onServer.filter(Boolean).length}/${chain.n} chain layers)`);
+  // The final plan over the full DAG (branches kept, DADS min-cut) vs the chain DP, everything uploaded.
+  console.log('Final plan, everything uploaded: DAG min-cut over the Caffe layer graph (branches kept) vs the chain DP:');
+  for (const model of MODELS.filter((m) => m !== 'mobilenet')) {
+    dags[model] = zooDag(model);
+    const chain = planCosts(loadProfile(model), 'odroid-xu4', 'gpu-server');
+    for (const mbps of MBPS) {
+      const link = { bandwidth: (mbps * 1e6) / 8, rttMs: RTT };
+      const cut = ml.dagMinCutPlan(dags[model].costs(link));
+      const ex = exactPlan(chain, { ...link, uploaded: new Set(chain.names.map((_, i) => i)) });
+      console.log(
+        `  ${model.padEnd(10)} ${String(mbps).padStart(3)} Mbps: min-cut ${cut.latencyMs.toFixed(2)} ms (${cut.onServer.filter(Boolean).length}/${cut.onServer.length} DAG layers on the server), chain DP ${ex.latencyMs.toFixed(2)} ms (${ex.onServer.filter(Boolean).length}/${chain.n} chain layers)`,
+      );
+    }
   }
-}
-console.log('  (Caffe split layers, ≈0.01 ms, have no DAG node: hence the hundredths between the two.)\n');
+  console.log('  (Caffe split layers, ≈0.01 ms, have no DAG node: hence the hundredths between the two.)\n');
 
-console.log(`Planning ResNet-50 (40 chain layers), median ms per call on this machine (load average ${require('node:os').loadavg()[0].toFixed(2)}):`);
-for (const [k, v] of Object.entries(timePlanning())) console.log(`  ${k.padEnd(46)} ${v.toFixed(3)}`);
+  console.log(`Planning ResNet-50 (40 chain layers), median ms per call on this machine (load average ${require('node:os').loadavg()[0].toFixed(2)}):`);
+  for (const [k, v] of Object.entries(timePlanning())) console.log(`  ${k.padEnd(46)} ${v.toFixed(3)}`);
 }

@@ -24,14 +24,18 @@ async function main() {
     const a = (await cpu.session.run(feeds))[m.output.name];
     const b = (await gpu.session.run(feeds))[m.output.name];
     rows.push({
-      model: name, provider: gpu.provider, 'cpu ms': (await ml.timeRuns(cpu.session, feeds, runs)).toFixed(2),
-      'gpu-asked ms': (await ml.timeRuns(gpu.session, feeds, runs)).toFixed(2), 'relative difference': ml.compareOutputs(b, a).relative.toExponential(2),
+      model: name,
+      provider: gpu.provider,
+      'cpu ms': (await ml.timeRuns(cpu.session, feeds, runs)).toFixed(2),
+      'gpu-asked ms': (await ml.timeRuns(gpu.session, feeds, runs)).toFixed(2),
+      'relative difference': ml.compareOutputs(b, a).relative.toExponential(2),
     });
   }
   console.table(rows);
 
   const engine = new Engine({ services: [ml.webnnService({ onNote: (line) => console.log(line) })] });
-  engine.evaluateScript(`
+  engine.evaluateScript(
+    `
     (async () => {
       const x = Float32Array.from({ length: 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37));
       const w = Float32Array.from({ length: 16 * 3 * 3 * 3 }, (_, i) => Math.cos(i * 0.11));
@@ -47,7 +51,12 @@ async function main() {
       let d = 0;
       for (let i = 0; i < out.cpu.length; i++) d = Math.max(d, Math.abs(out.cpu[i] - out.gpu[i]));
       console.log('WebNN conv2d, gpu context against cpu context: largest difference ' + d);
-    })();`, 'gpu-check-webnn.js');
+    })();`,
+    'gpu-check-webnn.js',
+  );
   await engine.runEventLoop();
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -60,11 +60,14 @@ async function guest(bytes, name, dims, data) {
   g.modelBytes = new g.Uint8Array(bytes);
   g.inputData = new g.Float32Array(data);
   g.inputDims = engine.evaluateScript(JSON.stringify(dims));
-  engine.evaluateScript(`
+  engine.evaluateScript(
+    `
     var session;
     ort.InferenceSession.create(modelBytes).then((s) => { session = s; return s.run({ ${JSON.stringify(name)}: new ort.Tensor('float32', inputData, inputDims) }); });
     async function loop(n) { for (let i = 0; i < n; i++) await session.run({ ${JSON.stringify(name)}: new ort.Tensor('float32', inputData, inputDims) }); }
-  `, 'bench.js');
+  `,
+    'bench.js',
+  );
   await engine.runEventLoop();
   const loop = g.loop; // called from the host: no script to compile per round
   return async (calls) => {
@@ -80,28 +83,56 @@ async function compare(label, bytes, name, dims, calls, warmup, unit, includeWeb
   const d = await direct(bytes, name, dims, data);
   const g = await guest(bytes, name, dims, data);
   const w = includeWeb ? await web(bytes, name, dims, data) : null;
-  await d(warmup); await g(warmup); if (w) await w(warmup);
-  const ds = [], gs = [], ws = [], ratios = [], webRatios = [];
+  await d(warmup);
+  await g(warmup);
+  if (w) await w(warmup);
+  const ds = [],
+    gs = [],
+    ws = [],
+    ratios = [],
+    webRatios = [];
   // A pause before each batch: onnxruntime's idle worker threads spin for a while after a run, and
   // on 2 cores the other session's spinning threads would slow the next batch down.
-  const batch = async (side) => { await pause(); return timed(side, calls); };
-  const dOut = [], gOut = [];
+  const batch = async (side) => {
+    await pause();
+    return timed(side, calls);
+  };
+  const dOut = [],
+    gOut = [];
   for (let r = 0; r < rounds; r++) {
     let a, b;
-    if (r % 2) { b = await batch(g); a = await batch(d); } else { a = await batch(d); b = await batch(g); }
-    ds.push(a.perCall); gs.push(b.perCall); dOut.push(a.outside); gOut.push(b.outside);
+    if (r % 2) {
+      b = await batch(g);
+      a = await batch(d);
+    } else {
+      a = await batch(d);
+      b = await batch(g);
+    }
+    ds.push(a.perCall);
+    gs.push(b.perCall);
+    dOut.push(a.outside);
+    gOut.push(b.outside);
     ratios.push(gs[r] / ds[r]);
-    if (w) { ws.push((await batch(w)).perCall); webRatios.push(ws[r] / gs[r]); }
+    if (w) {
+      ws.push((await batch(w)).perCall);
+      webRatios.push(ws[r] / gs[r]);
+    }
   }
-  const dm = median(ds), gm = median(gs), ratio = median(ratios);
+  const dm = median(ds),
+    gm = median(gs),
+    ratio = median(ratios);
   const added = median(gOut) - median(dOut); // the guest API's own cost per call
   const ortTime = median(ds) - median(dOut);
   const scale = unit === 'µs' ? 1000 : 1;
   return {
-    case: label, calls: `${calls} per round`,
-    [`direct ${unit}`]: (dm * scale).toFixed(unit === 'µs' ? 1 : 2), [`guest ort ${unit}`]: (gm * scale).toFixed(unit === 'µs' ? 1 : 2),
-    [`overhead ${unit}`]: ((gm - dm) * scale).toFixed(unit === 'µs' ? 1 : 2), 'guest / direct (median of rounds)': ratio.toFixed(3),
-    [`API cost outside ort ${unit}`]: (added * scale).toFixed(unit === 'µs' ? 1 : 3), 'API cost / ort run': `${((added / ortTime) * 100).toFixed(2)} %`,
+    case: label,
+    calls: `${calls} per round`,
+    [`direct ${unit}`]: (dm * scale).toFixed(unit === 'µs' ? 1 : 2),
+    [`guest ort ${unit}`]: (gm * scale).toFixed(unit === 'µs' ? 1 : 2),
+    [`overhead ${unit}`]: ((gm - dm) * scale).toFixed(unit === 'µs' ? 1 : 2),
+    'guest / direct (median of rounds)': ratio.toFixed(3),
+    [`API cost outside ort ${unit}`]: (added * scale).toFixed(unit === 'µs' ? 1 : 3),
+    'API cost / ort run': `${((added / ortTime) * 100).toFixed(2)} %`,
     ...(w ? { [`ort-web wasm ${unit}`]: (median(ws) * scale).toFixed(2), 'ort-web / guest (median of rounds)': median(webRatios).toFixed(2) } : {}),
   };
 }
@@ -114,10 +145,15 @@ async function main() {
     const m = await ml.zooModel(name);
     rows.push(await compare(`${name} (seeded random weights)`, ml.encodeModel(m.model), m.input.name, m.input.dims, bigCalls, 3, 'ms', withWeb));
   }
-  console.log(`onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over ${rounds} rounds; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  console.log(
+    `onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over ${rounds} rounds; load average ${require('node:os').loadavg()[0].toFixed(1)}`,
+  );
   if (withWeb) console.log(`onnxruntime-web ${require('onnxruntime-web').env.versions.web} wasm, numThreads ${webThreads ?? 'default'}`);
   for (const r of rows) console.log(JSON.stringify(r));
   console.table(rows);
   process.exit(0); // onnxruntime-web's wasm worker threads would keep Node alive
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

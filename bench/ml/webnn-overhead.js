@@ -34,11 +34,14 @@ async function guest(setup, loopBody, globals = {}) {
   const engine = new Engine({ services: [ml.webnnService()] });
   const g = engine.realm.global;
   for (const [k, v] of Object.entries(globals)) g[k] = v instanceof Float32Array ? new g.Float32Array(v) : v;
-  engine.evaluateScript(`
+  engine.evaluateScript(
+    `
     var ctx, builder, graph;
     (async () => { ctx = await navigator.ml.createContext(); builder = new MLGraphBuilder(ctx); ${setup} })();
     async function loop(n) { for (let i = 0; i < n; i++) { ${loopBody} } }
-  `, 'bench.js');
+  `,
+    'bench.js',
+  );
   await engine.runEventLoop();
   const graph = engine.evaluateScript('graph');
   const record = engine.vm.stampedKinds.get('webnn.MLGraph').stamp.get(graph);
@@ -67,21 +70,39 @@ async function compare(label, side, model, inputs, data, calls, warmup, unit) {
   const d = await direct(model, inputs, data);
   await d(warmup);
   await side(warmup);
-  const ds = [], gs = [], ratios = [], dOut = [], gOut = [];
+  const ds = [],
+    gs = [],
+    ratios = [],
+    dOut = [],
+    gOut = [];
   for (let r = 0; r < rounds; r++) {
     let a, b;
-    if (r % 2) { b = await timed(side, calls); a = await timed(d, calls); } else { a = await timed(d, calls); b = await timed(side, calls); }
-    ds.push(a.perCall); gs.push(b.perCall); dOut.push(a.outside); gOut.push(b.outside); ratios.push(b.perCall / a.perCall);
+    if (r % 2) {
+      b = await timed(side, calls);
+      a = await timed(d, calls);
+    } else {
+      a = await timed(d, calls);
+      b = await timed(side, calls);
+    }
+    ds.push(a.perCall);
+    gs.push(b.perCall);
+    dOut.push(a.outside);
+    gOut.push(b.outside);
+    ratios.push(b.perCall / a.perCall);
   }
   const scale = unit === 'µs' ? 1000 : 1;
   const digits = unit === 'µs' ? 1 : 2;
   const added = median(gOut) - median(dOut);
   const ortTime = median(ds) - median(dOut);
   return {
-    case: label, calls: `${calls} per round`,
-    [`direct ort ${unit}`]: (median(ds) * scale).toFixed(digits), [`guest WebNN ${unit}`]: (median(gs) * scale).toFixed(digits),
-    [`overhead ${unit}`]: ((median(gs) - median(ds)) * scale).toFixed(digits), 'guest / direct (median of rounds)': median(ratios).toFixed(3),
-    [`API cost outside ort ${unit}`]: (added * scale).toFixed(unit === 'µs' ? 1 : 3), 'API cost / ort run': `${((added / ortTime) * 100).toFixed(2)} %`,
+    case: label,
+    calls: `${calls} per round`,
+    [`direct ort ${unit}`]: (median(ds) * scale).toFixed(digits),
+    [`guest WebNN ${unit}`]: (median(gs) * scale).toFixed(digits),
+    [`overhead ${unit}`]: ((median(gs) - median(ds)) * scale).toFixed(digits),
+    'guest / direct (median of rounds)': median(ratios).toFixed(3),
+    [`API cost outside ort ${unit}`]: (added * scale).toFixed(unit === 'µs' ? 1 : 3),
+    'API cost / ort run': `${((added / ortTime) * 100).toFixed(2)} %`,
   };
 }
 
@@ -127,20 +148,39 @@ function translate(model) {
       case 'BatchNormalization':
         expr = `builder.batchNormalization(${ins[0]}, ${ins[3]}, ${ins[4]}, { scale: ${ins[1]}, bias: ${ins[2]}, epsilon: ${attr(node, 'epsilon', 1e-5)} })`;
         break;
-      case 'Relu': expr = `builder.relu(${ins[0]})`; break;
-      case 'Add': case 'Mul': expr = `builder.${node.opType.toLowerCase()}(${ins[0]}, ${ins[1]})`; break;
-      case 'Sum': expr = ins.slice(1).reduce((acc, x) => `builder.add(${acc}, ${x})`, ins[0]); break;
-      case 'MaxPool': case 'AveragePool': {
+      case 'Relu':
+        expr = `builder.relu(${ins[0]})`;
+        break;
+      case 'Add':
+      case 'Mul':
+        expr = `builder.${node.opType.toLowerCase()}(${ins[0]}, ${ins[1]})`;
+        break;
+      case 'Sum':
+        expr = ins.slice(1).reduce((acc, x) => `builder.add(${acc}, ${x})`, ins[0]);
+        break;
+      case 'MaxPool':
+      case 'AveragePool': {
         const p = attr(node, 'pads', [0, 0, 0, 0]);
         expr = `builder.${node.opType === 'MaxPool' ? 'maxPool2d' : 'averagePool2d'}(${ins[0]}, { windowDimensions: ${JSON.stringify(attr(node, 'kernel_shape'))}, padding: [${p[0]}, ${p[2]}, ${p[1]}, ${p[3]}], strides: ${JSON.stringify(attr(node, 'strides', [1, 1]))}, roundingType: ${attr(node, 'ceil_mode', 0) ? "'ceil'" : "'floor'"} })`;
         break;
       }
-      case 'GlobalAveragePool': expr = `builder.averagePool2d(${ins[0]})`; break;
-      case 'Flatten': expr = `builder.reshape(${ins[0]}, [${ins[0]}.shape[0], ${ins[0]}.shape.slice(1).reduce((a, b) => a * b, 1)])`; break;
-      case 'Gemm': expr = `builder.gemm(${ins[0]}, ${ins[1]}, { ${ins[2] ? `c: ${ins[2]}, ` : ''}alpha: ${attr(node, 'alpha', 1)}, beta: ${attr(node, 'beta', 1)}, aTranspose: ${!!attr(node, 'transA', 0)}, bTranspose: ${!!attr(node, 'transB', 0)} })`; break;
-      case 'Softmax': expr = `builder.softmax(${ins[0]}, ${attr(node, 'axis', 1)})`; break;
-      case 'Concat': expr = `builder.concat([${ins.join(', ')}], ${attr(node, 'axis', 1)})`; break;
-      default: throw new Error(`translate: ${node.opType} has no WebNN counterpart here`);
+      case 'GlobalAveragePool':
+        expr = `builder.averagePool2d(${ins[0]})`;
+        break;
+      case 'Flatten':
+        expr = `builder.reshape(${ins[0]}, [${ins[0]}.shape[0], ${ins[0]}.shape.slice(1).reduce((a, b) => a * b, 1)])`;
+        break;
+      case 'Gemm':
+        expr = `builder.gemm(${ins[0]}, ${ins[1]}, { ${ins[2] ? `c: ${ins[2]}, ` : ''}alpha: ${attr(node, 'alpha', 1)}, beta: ${attr(node, 'beta', 1)}, aTranspose: ${!!attr(node, 'transA', 0)}, bTranspose: ${!!attr(node, 'transB', 0)} })`;
+        break;
+      case 'Softmax':
+        expr = `builder.softmax(${ins[0]}, ${attr(node, 'axis', 1)})`;
+        break;
+      case 'Concat':
+        expr = `builder.concat([${ins.join(', ')}], ${attr(node, 'axis', 1)})`;
+        break;
+      default:
+        throw new Error(`translate: ${node.opType} has no WebNN counterpart here`);
     }
     lines.push(`const ${out} = ${expr};`);
     name.set(node.output[0], out);
@@ -166,7 +206,11 @@ async function main() {
       const m = await ml.zooModel(zoo);
       const { source, weights, dims } = translate(m.model);
       const data = ml.patternInput(dims).data;
-      const side = await guest(`${source}\nglobalThis.out = new Float32Array(${m.output?.dims ? m.output.dims.reduce((p, q) => p * q, 1) : 1000});`, 'await ctx.compute(graph, { input: X }, { output: out });', { ...weights, X: data });
+      const side = await guest(
+        `${source}\nglobalThis.out = new Float32Array(${m.output?.dims ? m.output.dims.reduce((p, q) => p * q, 1) : 1000});`,
+        'await ctx.compute(graph, { input: X }, { output: out });',
+        { ...weights, X: data },
+      );
       // the WebNN graph computes what the zoo model computes
       const session = await ort.InferenceSession.create(ml.encodeModel(m.model));
       const want = (await session.run({ [m.input.name]: new ort.Tensor('float32', data, dims) }))[session.outputNames[0]];
@@ -176,9 +220,14 @@ async function main() {
       rows.push(await compare(`${zoo} (seeded random weights), compute()`, side.run, side.model, side.inputs, [data], bigCalls, 3, 'ms'));
     }
   }
-  console.log(`onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over ${rounds} rounds; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+  console.log(
+    `onnxruntime-node ${require('onnxruntime-node/package.json').version} CPU, Node ${process.version}, ${require('node:os').cpus().length} cores; median over ${rounds} rounds; load average ${require('node:os').loadavg()[0].toFixed(1)}`,
+  );
   for (const r of rows) console.log(JSON.stringify(r));
   console.table(rows);
   process.exit(0);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -58,7 +58,16 @@ async function trip(app) {
   const [agreed, applyCpu] = timed(() => applyDelta(client, up.state, down.text));
   completeMove(client, 'client');
   await toNextMove(client);
-  const row = { app: app.name, upWhole: up.text.length, downDelta: down.text.length, downWhole: down.full.code.length, captureCpu: upCpu, edgeRestoreCpu: restoreCpu, edgeDeltaCpu: downCpu, clientApplyCpu: applyCpu };
+  const row = {
+    app: app.name,
+    upWhole: up.text.length,
+    downDelta: down.text.length,
+    downWhole: down.full.code.length,
+    captureCpu: upCpu,
+    edgeRestoreCpu: restoreCpu,
+    edgeDeltaCpu: downCpu,
+    clientApplyCpu: applyCpu,
+  };
   if (pendingMove(client) === 'edge') {
     const [up2, up2Cpu] = timed(() => captureDelta(client, agreed));
     const [, edgeApplyCpu] = timed(() => applyDelta(edge, down.state, up2.text));
@@ -71,7 +80,9 @@ async function trip(app) {
   const kb = (n) => (n === undefined ? '—' : (n / 1024).toFixed(1));
   const ms = (n) => (n === undefined ? '—' : n.toFixed(0));
   console.log(`in one process, CPU ms (process.cpuUsage); load average ${require('node:os').loadavg()[0].toFixed(1)}`);
-  console.log('| app | up: whole KB | down: delta / whole KB | 2nd up: delta / whole KB | client capture | edge restore | edge delta capture | client apply | 2nd up: client delta capture | edge apply |');
+  console.log(
+    '| app | up: whole KB | down: delta / whole KB | 2nd up: delta / whole KB | client capture | edge restore | edge delta capture | client apply | 2nd up: client delta capture | edge apply |',
+  );
   console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   const rows = [];
   for (const app of APPS) {
@@ -83,7 +94,9 @@ async function trip(app) {
       continue;
     }
     rows.push(r);
-    console.log(`| ${r.app} | ${kb(r.upWhole)} | ${kb(r.downDelta)} / ${kb(r.downWhole)} | ${kb(r.upDelta)} / ${kb(r.upWhole2)} | ${ms(r.captureCpu)} | ${ms(r.edgeRestoreCpu)} | ${ms(r.edgeDeltaCpu)} | ${ms(r.clientApplyCpu)} | ${ms(r.clientDeltaCpu)} | ${ms(r.edgeApplyCpu)} |`);
+    console.log(
+      `| ${r.app} | ${kb(r.upWhole)} | ${kb(r.downDelta)} / ${kb(r.downWhole)} | ${kb(r.upDelta)} / ${kb(r.upWhole2)} | ${ms(r.captureCpu)} | ${ms(r.edgeRestoreCpu)} | ${ms(r.edgeDeltaCpu)} | ${ms(r.clientApplyCpu)} | ${ms(r.clientDeltaCpu)} | ${ms(r.edgeApplyCpu)} |`,
+    );
   }
   const i = process.argv.indexOf('--json');
   if (i > 0) fs.writeFileSync(process.argv[i + 1], JSON.stringify(rows, null, 1) + '\n');

@@ -65,7 +65,12 @@ function firstTrip(stderr) {
 }
 
 (async () => {
-  console.log(`load average before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}; link ${mbps} Mbps / ${rtt} ms RTT (bench/ionn/shaper.js); ${n} rounds, alternating order`);
+  console.log(
+    `load average before: ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}; link ${mbps} Mbps / ${rtt} ms RTT (bench/ionn/shaper.js); ${n} rounds, alternating order`,
+  );
   const edges = [];
   for (const v of variants) {
     const server = await serve(v.bin);
@@ -96,12 +101,19 @@ function firstTrip(stderr) {
       variants.forEach((v, i) => {
         const m = (k) => median(results[i].map((x) => x[k]));
         const fmt = (x, w) => String(Number.isNaN(x) ? '-' : Math.round(x)).padStart(w);
-        console.log(`${v.name.padEnd(9)} ${fmt(m('up'), 6)} ${fmt(m('chunks'), 8)} ${fmt(m('capture'), 18)} ${fmt(m('restore'), 16)} (${fmt(m('afterLast'), 5)})        ${fmt(m('restoredAfterDecision'), 20)} ${fmt(m('overhead'), 21)}`);
+        console.log(
+          `${v.name.padEnd(9)} ${fmt(m('up'), 6)} ${fmt(m('chunks'), 8)} ${fmt(m('capture'), 18)} ${fmt(m('restore'), 16)} (${fmt(m('afterLast'), 5)})        ${fmt(m('restoredAfterDecision'), 20)} ${fmt(m('overhead'), 21)}`,
+        );
       });
     }
   } finally {
     for (const e of edges) e.close();
-    console.log(`\nload average after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(
+      `\nload average after: ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   }
 })().catch((e) => {
   console.error(e);

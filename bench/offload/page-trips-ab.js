@@ -29,12 +29,26 @@ function trips(stderr) {
       const up = /: up ([\d.]+) KB(?: delta of ([\d.]+) KB)?/.exec(line);
       const down = /, down ([\d.]+) KB(?: delta of ([\d.]+) KB)?/.exec(line);
       const t = /round trip (\d+) ms, migration overhead (\d+) ms, total (\d+) ms/.exec(line);
-      return { up: kb(up[1]), upWhole: kb(up[2] ?? up[1]), upDelta: !!up[2], down: kb(down[1]), downWhole: kb(down[2] ?? down[1]), downDelta: !!down[2], roundTrip: +t[1], overhead: +t[2], total: +t[3] };
+      return {
+        up: kb(up[1]),
+        upWhole: kb(up[2] ?? up[1]),
+        upDelta: !!up[2],
+        down: kb(down[1]),
+        downWhole: kb(down[2] ?? down[1]),
+        downDelta: !!down[2],
+        roundTrip: +t[1],
+        overhead: +t[2],
+        total: +t[3],
+      };
     });
 }
 
 (async () => {
-  const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ');
   console.log(`load average before: ${load()}; ${n} rounds per build, alternating`);
   for (const page of pages.length ? pages : [path.join(here, 'examples', 'filter', 'index.html')]) {
     const servers = await Promise.all(builds.map((b) => serve(b.bin)));
@@ -57,7 +71,17 @@ function trips(stderr) {
       for (let j = 0; j < tripsOf; j++) {
         const col = (f) => median(runs[k].map((r) => f(r[j])));
         const bytes = (d, v, w) => `${d ? 'delta' : 'whole'} ${v} (${w})`.padEnd(24);
-        console.log(`${b.name.padEnd(6)} ${String(j + 1).padEnd(5)} ${bytes(runs[k][0][j].upDelta, col((t) => t.up), col((t) => t.upWhole))}${bytes(runs[k][0][j].downDelta, col((t) => t.down), col((t) => t.downWhole))}${String(col((t) => t.roundTrip)).padStart(10)}  ${String(col((t) => t.overhead)).padStart(8)}  ${String(col((t) => t.total)).padStart(5)}`);
+        console.log(
+          `${b.name.padEnd(6)} ${String(j + 1).padEnd(5)} ${bytes(
+            runs[k][0][j].upDelta,
+            col((t) => t.up),
+            col((t) => t.upWhole),
+          )}${bytes(
+            runs[k][0][j].downDelta,
+            col((t) => t.down),
+            col((t) => t.downWhole),
+          )}${String(col((t) => t.roundTrip)).padStart(10)}  ${String(col((t) => t.overhead)).padStart(8)}  ${String(col((t) => t.total)).padStart(5)}`,
+        );
       }
     });
   }

@@ -82,4 +82,6 @@ console.log('| first trip | spare warmed | warm-up CPU | restore CPU | restore w
 console.log('|---|---|--:|--:|--:|--:|');
 for (const what of ['page', 'script'])
   for (const mode of ['script', 'page'])
-    console.log(`| ${what === 'page' ? 'page (examples/filter)' : 'script (earley-boyer)'} | ${mode === 'script' ? 'scripts only (before)' : 'scripts + a page (now)'} | ${col(`${what}/${mode}`, 'warmMs')} | ${col(`${what}/${mode}`, 'restoreMs')} | ${col(`${what}/${mode}`, 'restoreWall')} | ${col(`${what}/${mode}`, 'captureMs')} |`);
+    console.log(
+      `| ${what === 'page' ? 'page (examples/filter)' : 'script (earley-boyer)'} | ${mode === 'script' ? 'scripts only (before)' : 'scripts + a page (now)'} | ${col(`${what}/${mode}`, 'warmMs')} | ${col(`${what}/${mode}`, 'restoreMs')} | ${col(`${what}/${mode}`, 'restoreWall')} | ${col(`${what}/${mode}`, 'captureMs')} |`,
+    );

@@ -11,21 +11,36 @@ const fs = require('node:fs');
 const files = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && all[i - 1] !== '--svg');
 const si = process.argv.indexOf('--svg');
 const svgFile = si > 0 ? process.argv[si + 1] : null;
-const rows = files.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+const rows = files.flatMap((f) =>
+  fs
+    .readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l)),
+);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const label = (r) => `${r.app.replace(/^.*\//, '').replace(/\.js$/, '')} ${r.args.join(' ')}${r.auto ? ' (auto)' : ''}${r.stream === false ? ' (no streaming)' : ''}${r.calibrated ? ' (calibrated)' : ''}`;
+const label = (r) =>
+  `${r.app.replace(/^.*\//, '').replace(/\.js$/, '')} ${r.args.join(' ')}${r.auto ? ' (auto)' : ''}${r.stream === false ? ' (no streaming)' : ''}${r.calibrated ? ' (calibrated)' : ''}`;
 
-console.log('| app, workload | client / link | local ms | offloaded ms | speed-up | local ÷ edge run | edge run ms | migration overhead ms (all trips) | up KB (first) | down KB (first: delta / whole) | trips | load avg |');
+console.log(
+  '| app, workload | client / link | local ms | offloaded ms | speed-up | local ÷ edge run | edge run ms | migration overhead ms (all trips) | up KB (first) | down KB (first: delta / whole) | trips | load avg |',
+);
 console.log('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
 for (const r of rows) {
   const eff = r.effective ? ` (probe: ${r.effective.toFixed(1)}×${r.fullRate !== undefined ? ', CPU budget' : r.calibrated ? ', calibrated duty' : ', duty cycle'})` : '';
   const link = `${r.slowdown > 1 ? `${r.slowdown}× slower${eff}` : 'full speed'} / ${r.mbps} Mbps ${r.rtt} ms`;
-  console.log(`| ${label(r)} | ${link} | ${median(r.localMs).toFixed(0)} | ${median(r.offMs).toFixed(0)} | ${r.speedup.toFixed(2)}× | ${(median(r.localMs) / median(r.allEdgeRunMs)).toFixed(1)}× | ${median(r.allEdgeRunMs).toFixed(0)} | ${median(r.allOverheadMs).toFixed(0)} | ${median(r.upKB).toFixed(1)} | ${median(r.downKB).toFixed(1)} / ${median(r.downFullKB).toFixed(1)} | ${r.reports[0].length} | ${r.loadStart.toFixed(1)}–${r.loadEnd.toFixed(1)} |`);
+  console.log(
+    `| ${label(r)} | ${link} | ${median(r.localMs).toFixed(0)} | ${median(r.offMs).toFixed(0)} | ${r.speedup.toFixed(2)}× | ${(median(r.localMs) / median(r.allEdgeRunMs)).toFixed(1)}× | ${median(r.allEdgeRunMs).toFixed(0)} | ${median(r.allOverheadMs).toFixed(0)} | ${median(r.upKB).toFixed(1)} | ${median(r.downKB).toFixed(1)} / ${median(r.downFullKB).toFixed(1)} | ${r.reports[0].length} | ${r.loadStart.toFixed(1)}–${r.loadEnd.toFixed(1)} |`,
+  );
 }
 
 if (svgFile) {
   const heavy = rows.filter((r) => r.slowdown > 1 && !r.app.includes('octane'));
-  const W = 900, rowH = 34, top = 60, left = 250, right = 40;
+  const W = 900,
+    rowH = 34,
+    top = 60,
+    left = 250,
+    right = 40;
   const H = top + heavy.length * rowH + 70;
   const max = Math.max(10, ...heavy.map((r) => r.speedup));
   const x = (v) => left + ((W - left - right) * v) / max;

@@ -117,37 +117,56 @@ async function pair(source) {
     const edgeUp = up.kind === 'full' ? Math.max(r.restore - r.afterLast, 0) : 0;
     const restoreCritical = up.kind === 'full' ? r.afterLast + Math.max(0, edgeUp - linkUp) : r.restore;
     const total = capture + linkUp + restoreCritical + r.capture + linkDown + apply;
-    trips.push({ trip, kind: up.kind, prepare: trip === 1 ? prepare : 0, hashes, upKB: up.text.length / 1024, upWireKB: upWire.length / 1024, downKB: reply.text.length / 1024, capture, linkUp, restore: r.restore, restoreCritical, edgeCapture: r.capture, linkDown, apply, total });
+    trips.push({
+      trip,
+      kind: up.kind,
+      prepare: trip === 1 ? prepare : 0,
+      hashes,
+      upKB: up.text.length / 1024,
+      upWireKB: upWire.length / 1024,
+      downKB: reply.text.length / 1024,
+      capture,
+      linkUp,
+      restore: r.restore,
+      restoreCritical,
+      edgeCapture: r.capture,
+      linkDown,
+      apply,
+      total,
+    });
   }
   edge.kill();
   return trips;
 }
 
 if (process.argv[2] === '--edge') edgeSide();
-else (async () => {
-  const source = appSource();
-  const runs = [];
-  for (let i = 0; i < n; i++) runs.push(await pair(source));
-  console.log(`${name} (${(Buffer.byteLength(source) / 1024).toFixed(0)} KB of source): round trips, CPU ms per step (median of ${n} fresh client+edge pairs), link modelled at ${mbps} Mbps / ${rtt} ms RTT; ${units ? 'source sent and parsed on the edge at hello' : 'source in the snapshot (--no-units)'}; load average ${os.loadavg()[0].toFixed(1)}`);
-  const rows = [
-    ['edge: parse the source at hello (off the critical path)', 'prepare'],
-    ['up (KB)', 'upKB'],
-    ['  on the link (sources the edge holds by hash)', 'upWireKB'],
-    ['client capture', 'capture'],
-    ['client: its state for the next delta (while on the way)', 'hashes'],
-    ['link up (bytes at the rate + RTT/2)', 'linkUp'],
-    ['edge restore / apply (all of it)', 'restore'],
-    ['  of it on the critical path', 'restoreCritical'],
-    ['edge delta capture', 'edgeCapture'],
-    ['down (KB)', 'downKB'],
-    ['link down', 'linkDown'],
-    ['client apply', 'apply'],
-    ['round trip (critical path)', 'total'],
-  ];
-  // the client is this one process: only the first pair's client runs the snapshot room's code cold, as a
-  // `snapvm run --edge` client always does (each pair's edge is a fresh, warmed child)
-  console.log('| step | trip 1 (whole up) | trip 1, first pair (client cold) | trip 2 (delta up) |');
-  console.log('|---|--:|--:|--:|');
-  const fmt = (k, x) => x.toFixed(k.endsWith('KB') ? 1 : 0);
-  for (const [label, k] of rows) console.log(`| ${label} | ${fmt(k, median(runs.map((r) => r[0][k])))} | ${fmt(k, runs[0][0][k])} | ${fmt(k, median(runs.map((r) => r[1][k])))} |`);
-})();
+else
+  (async () => {
+    const source = appSource();
+    const runs = [];
+    for (let i = 0; i < n; i++) runs.push(await pair(source));
+    console.log(
+      `${name} (${(Buffer.byteLength(source) / 1024).toFixed(0)} KB of source): round trips, CPU ms per step (median of ${n} fresh client+edge pairs), link modelled at ${mbps} Mbps / ${rtt} ms RTT; ${units ? 'source sent and parsed on the edge at hello' : 'source in the snapshot (--no-units)'}; load average ${os.loadavg()[0].toFixed(1)}`,
+    );
+    const rows = [
+      ['edge: parse the source at hello (off the critical path)', 'prepare'],
+      ['up (KB)', 'upKB'],
+      ['  on the link (sources the edge holds by hash)', 'upWireKB'],
+      ['client capture', 'capture'],
+      ['client: its state for the next delta (while on the way)', 'hashes'],
+      ['link up (bytes at the rate + RTT/2)', 'linkUp'],
+      ['edge restore / apply (all of it)', 'restore'],
+      ['  of it on the critical path', 'restoreCritical'],
+      ['edge delta capture', 'edgeCapture'],
+      ['down (KB)', 'downKB'],
+      ['link down', 'linkDown'],
+      ['client apply', 'apply'],
+      ['round trip (critical path)', 'total'],
+    ];
+    // the client is this one process: only the first pair's client runs the snapshot room's code cold, as a
+    // `snapvm run --edge` client always does (each pair's edge is a fresh, warmed child)
+    console.log('| step | trip 1 (whole up) | trip 1, first pair (client cold) | trip 2 (delta up) |');
+    console.log('|---|--:|--:|--:|');
+    const fmt = (k, x) => x.toFixed(k.endsWith('KB') ? 1 : 0);
+    for (const [label, k] of rows) console.log(`| ${label} | ${fmt(k, median(runs.map((r) => r[0][k])))} | ${fmt(k, runs[0][0][k])} | ${fmt(k, median(runs.map((r) => r[1][k])))} |`);
+  })();

@@ -79,7 +79,18 @@ const HEAVY = [
 ];
 const apps = suite
   ? HEAVY.map((h) => ({ ...h, app: path.join(root, h.app) }))
-  : [{ app: octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js'))), args: steps ? ['--steps', path.resolve(steps)] : option('args', octaneName || isPage(option('app', '')) ? '' : '20000').split(/\s+/).filter(Boolean), result: null, auto: false }];
+  : [
+      {
+        app: octaneName ? octaneApp(octaneName) : path.resolve(option('app', path.join(root, 'examples', 'nbody.js'))),
+        args: steps
+          ? ['--steps', path.resolve(steps)]
+          : option('args', octaneName || isPage(option('app', '')) ? '' : '20000')
+              .split(/\s+/)
+              .filter(Boolean),
+        result: null,
+        auto: false,
+      },
+    ];
 if (steps && (suite || !isPage(apps[0].app))) throw new Error('--steps is for one page app (--app PAGE)');
 const repeat = Number(option('repeat', suite ? '1' : '3'));
 const slowdown = Number(option('slowdown', suite ? '10' : '1'));
@@ -109,7 +120,6 @@ function startServer() {
   });
 }
 
-
 // The client's CPU budget. A plain duty cycle (run onMs of every periodMs) is not the slowdown it says on
 // a loaded machine: a process woken by SIGCONT gets the CPU at once while the unthrottled server shares it
 // with everything else, so the probe measured ~25× for a 10× duty cycle, and calibrating the duty cycle
@@ -126,7 +136,8 @@ const calibrateDuty = process.argv.includes('--calibrate');
 /** A fixed CPU-bound loop in a child (its own time, Node's start excluded), throttled or not: [wall ms, CPU ms]. */
 function probe(throttled) {
   return new Promise((resolve) => {
-    const src = 'const t=performance.now(),c=process.cpuUsage();let s=0;for(let i=0;i<2e7;i++)s=(s+i*i)%1000003;const u=process.cpuUsage(c);console.log(performance.now()-t, (u.user+u.system)/1000, s)';
+    const src =
+      'const t=performance.now(),c=process.cpuUsage();let s=0;for(let i=0;i<2e7;i++)s=(s+i*i)%1000003;const u=process.cpuUsage(c);console.log(performance.now()-t, (u.user+u.system)/1000, s)';
     const child = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -163,7 +174,10 @@ async function effectiveSlowdown() {
 function runClient(app, appArgs, extra, pipeline = !noPipeline) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(noStream ? { SNAPVM_EDGE_CHUNK: '0' } : {}), ...(pipeline ? {} : { SNAPVM_EDGE_PIPELINE: '0' }) } });
+    const child = spawn(process.execPath, [bin, 'run', app, ...appArgs, ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(noStream ? { SNAPVM_EDGE_CHUNK: '0' } : {}), ...(pipeline ? {} : { SNAPVM_EDGE_PIPELINE: '0' }) },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -188,8 +202,11 @@ async function main() {
   const settings = `${noStream ? 'no streaming, ' : noPipeline ? 'captured, then streamed, ' : ''}client ${slowdown > 1 ? `${slowdown}× slower (CPU budget, SIGSTOP/SIGCONT)` : 'full speed'}, link ${shaped ? `${mbps || '∞'} Mbps / ${rtt} ms RTT (proxy)` : 'loopback'}`;
   if (process.argv.includes('--probe')) {
     // only the emulation's honesty check, a few times
-    for (let i = 0; i < 3; i++) console.log(`probe: a CPU-bound loop runs ${(await effectiveSlowdown()).toFixed(1)}× slower throttled than unthrottled (full-speed share ${fullRate.toFixed(2)}, client budget ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms)`);
-    return server.kill(), proxy?.close();
+    for (let i = 0; i < 3; i++)
+      console.log(
+        `probe: a CPU-bound loop runs ${(await effectiveSlowdown()).toFixed(1)}× slower throttled than unthrottled (full-speed share ${fullRate.toFixed(2)}, client budget ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms)`,
+      );
+    return (server.kill(), proxy?.close());
   }
   for (const { app, args, result, auto } of apps) await measure(app, args, result, edge, `${autoAll || auto ? 'automatic decisions (--edge-auto), ' : ''}${settings}`, autoAll || auto === true);
   if (suite && jsonFile) {
@@ -208,7 +225,9 @@ async function measure(app, appArgs, result, edge, settings, auto) {
   let effective = null;
   if (slowdown > 1) {
     effective = await effectiveSlowdown();
-    console.log(`client CPU budget: ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms (a full-speed process gets ${fullRate.toFixed(2)} now, ÷ ${slowdown}): a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled`);
+    console.log(
+      `client CPU budget: ${(fullRate / slowdown).toFixed(3)} CPU ms per wall ms (a full-speed process gets ${fullRate.toFixed(2)} now, ÷ ${slowdown}): a CPU probe runs ${effective.toFixed(1)}× slower throttled than unthrottled`,
+    );
   }
   console.log(`app ${path.relative(root, app)} ${appArgs.join(' ')}; ${settings}; ${repeat} runs each, alternating; load average ${loadStart.toFixed(1)}`);
   const local = [];
@@ -225,7 +244,10 @@ async function measure(app, appArgs, result, edge, settings, auto) {
       // alternating which goes first
       const [a, b] = i % 2 === 0 ? [await offload(true), await offload(false)] : [null, await offload(false)];
       const first = a ?? (await offload(true));
-      for (const [key, r] of [['on', first], ['off', b]]) {
+      for (const [key, r] of [
+        ['on', first],
+        ['off', b],
+      ]) {
         if (r.code !== 0 || r.stdout !== l.stdout) throw new Error(`the offloaded run (pipeline ${key}) failed or printed something else:\n${r.stderr}`);
         ab[key].push([r.ms, r.stderr.split('\n').find((s) => s.startsWith('snapvm: offload 1 ')) ?? '']);
       }
@@ -243,10 +265,17 @@ async function measure(app, appArgs, result, edge, settings, auto) {
     reports.push(o.stderr.split('\n').filter((s) => s.startsWith('snapvm: offload')));
   }
   const outputHash = require('node:crypto').createHash('sha256').update(output).digest('hex');
-  console.log(`same output offloaded as locally in every run: ${output.split('\n').length - 1} lines${isPage(app) ? ' (the final DOM among them)' : ''}, sha256 ${outputHash.slice(0, 16)}…${result ? `; result: ${result.exec(output)[0]}` : ''}`);
+  console.log(
+    `same output offloaded as locally in every run: ${output.split('\n').length - 1} lines${isPage(app) ? ' (the final DOM among them)' : ''}, sha256 ${outputHash.slice(0, 16)}…${result ? `; result: ${result.exec(output)[0]}` : ''}`,
+  );
   const num = (re, line) => Number((re.exec(line) || [])[1]);
   const first = reports.map((r) => r[0]);
-  const row = (name, xs, unit = 'ms') => console.log(`| ${name.padEnd(44)} | ${xs.map((x) => x.toFixed(unit === 'KB' ? 1 : 0).padStart(7)).join(' | ')} | ${median(xs).toFixed(unit === 'KB' ? 1 : 0).padStart(7)} ${unit} |`);
+  const row = (name, xs, unit = 'ms') =>
+    console.log(
+      `| ${name.padEnd(44)} | ${xs.map((x) => x.toFixed(unit === 'KB' ? 1 : 0).padStart(7)).join(' | ')} | ${median(xs)
+        .toFixed(unit === 'KB' ? 1 : 0)
+        .padStart(7)} ${unit} |`,
+    );
   console.log(`| ${'run'.padEnd(44)} | ${local.map((_, i) => `#${i + 1}`.padStart(7)).join(' | ')} | ${'median'.padStart(10)} |`);
   console.log(`|${'-'.repeat(46)}|${local.map(() => '--------:').join('|')}|-----------:|`);
   row('local, end to end', local);
@@ -278,7 +307,11 @@ async function measure(app, appArgs, result, edge, settings, auto) {
   row('  edge capture', fields.edgeCaptureMs);
   row('  client apply (in place)', fields.clientApplyMs);
   row('  migration overhead (both ways)', fields.overheadMs);
-  row('offloads per run', reports.map((r) => r.length), '');
+  row(
+    'offloads per run',
+    reports.map((r) => r.length),
+    '',
+  );
   if (reports.some((r) => r.length > 1)) {
     row('  all trips: edge run', fields.allEdgeRunMs);
     row('  all trips: migration overhead', fields.allOverheadMs);
@@ -293,7 +326,10 @@ async function measure(app, appArgs, result, edge, settings, auto) {
       row(`  ${key}: decision → edge restored`, get(/edge restored (-?\d+) ms after the decision/));
       row(`  ${key}: edge restore left after the last chunk`, get(/chunks(?: into an engine made ahead)?, (\d+) ms after the last/));
       row(`  ${key}: trip 1 there and back (total)`, get(/, total (\d+) ms/));
-      row(`  ${key}: end to end`, ab[key].map(([ms]) => ms));
+      row(
+        `  ${key}: end to end`,
+        ab[key].map(([ms]) => ms),
+      );
     }
     if (process.argv.includes('--verbose')) for (const key of ['on', 'off']) for (const [, line] of ab[key]) console.log(`${key}: ${line}`);
   }
@@ -301,7 +337,28 @@ async function measure(app, appArgs, result, edge, settings, auto) {
   console.log(`speed-up offloaded vs local (median end to end): ${speedup.toFixed(2)}×`);
   if (jsonFile) {
     const loadEnd = require('node:os').loadavg()[0];
-    const record = { app: path.relative(root, app), args: appArgs, outputHash, auto, stream: !noStream, slowdown, fullRate, periodMs, effective, calibrated: calibrateDuty, mbps, rtt, repeat, loadStart, loadEnd, localMs: local, offMs: off, speedup, ...fields, reports };
+    const record = {
+      app: path.relative(root, app),
+      args: appArgs,
+      outputHash,
+      auto,
+      stream: !noStream,
+      slowdown,
+      fullRate,
+      periodMs,
+      effective,
+      calibrated: calibrateDuty,
+      mbps,
+      rtt,
+      repeat,
+      loadStart,
+      loadEnd,
+      localMs: local,
+      offMs: off,
+      speedup,
+      ...fields,
+      reports,
+    };
     fs.appendFileSync(jsonFile, JSON.stringify(record) + '\n');
   }
   if (process.argv.includes('--verbose')) for (const r of reports) console.log(r.join('\n'));

@@ -51,4 +51,5 @@ const col = (mode, k) => median(runs[mode].map((r) => r[k])).toFixed(0);
 console.log(`${name}: snapshot ${(fs.statSync(file).size / 1024).toFixed(0)} KB; CPU ms, median of ${n} fresh processes each; load average ${os.loadavg()[0].toFixed(1)}`);
 console.log('| worker | warm-up | streamed restore | first delta capture | second delta capture |');
 console.log('|---|--:|--:|--:|--:|');
-for (const mode of ['cold', 'warm']) console.log(`| ${mode === 'cold' ? 'cold (as before)' : 'after warmUp()'} | ${col(mode, 'warmMs')} | ${col(mode, 'restoreMs')} | ${col(mode, 'deltaMs')} | ${col(mode, 'againMs')} |`);
+for (const mode of ['cold', 'warm'])
+  console.log(`| ${mode === 'cold' ? 'cold (as before)' : 'after warmUp()'} | ${col(mode, 'warmMs')} | ${col(mode, 'restoreMs')} | ${col(mode, 'deltaMs')} | ${col(mode, 'againMs')} |`);

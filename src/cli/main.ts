@@ -105,7 +105,9 @@ class Snapshotter {
       const snap = take();
       atomicWrite(this.opts.out!, snap.code); // whole or not at all
       this.written = true;
-      this.io.stderr(`snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms${snap.stats.portable?.ok ? '; node runs it too' : ''})\n`);
+      this.io.stderr(
+        `snapvm: snapshot ${where} written to ${this.opts.out} (${formatBytes(snap.stats.bytes)}, ${snap.stats.objects} objects, ${snap.stats.frames} frames, ${snap.stats.captureMs.toFixed(1)} ms${snap.stats.portable?.ok ? '; node runs it too' : ''})\n`,
+      );
       return true;
     } catch (e) {
       if (!(e instanceof SnapshotError)) throw e;
@@ -250,7 +252,15 @@ export async function runPage(file: string, args: string[], io: Streams = proces
   }
   if (options.edge !== undefined) return runPageWithEdge(html, options.edge, options, io, steps && { steps, file: stepsFile! });
   let snapshotter: Snapshotter | undefined;
-  const page: Page = new (dom().Page)(html, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), path.dirname(html)));
+  const page: Page = new (dom().Page)(
+    html,
+    pageOptions(
+      io,
+      () => page,
+      (turn) => snapshotter!.afterTurn(turn),
+      path.dirname(html),
+    ),
+  );
   snapshotter = new Snapshotter(page.engine, options, at, io, () => page.snapshot());
   page.load();
   return drivePage(page, steps, stepsFile, snapshotter, io);
@@ -260,7 +270,8 @@ export async function runPage(file: string, args: string[], io: Streams = proces
 function edgeUsageError(options: RunOptions, snapshotAt: boolean, other: string | null): string | null {
   if (options.edge === undefined) return options.edgeAuto ? '--edge-auto needs --edge ws://host:port' : options.ionnSlowdown !== undefined ? '--ionn-slowdown needs --edge ws://host:port' : null;
   if (snapshotAt) return '--edge and --snapshot-at cannot be used together';
-  if (options.ionnSlowdown !== undefined && !(Number.isFinite(ionnSlowdown(options)) && ionnSlowdown(options) >= 1)) return `--ionn-slowdown takes a number ≥ 1 (how many times slower the emulated client is), not '${options.ionnSlowdown}'`;
+  if (options.ionnSlowdown !== undefined && !(Number.isFinite(ionnSlowdown(options)) && ionnSlowdown(options) >= 1))
+    return `--ionn-slowdown takes a number ≥ 1 (how many times slower the emulated client is), not '${options.ionnSlowdown}'`;
   return other ?? (!/^wss?:\/\/./.test(options.edge) ? `--edge takes ws://host:port, not '${options.edge}'` : null);
 }
 
@@ -281,7 +292,12 @@ function ionnSlowdown(options: RunOptions): number {
 async function runPageWithEdge(html: string, edge: string, options: RunOptions, io: Streams, steps?: { steps: Step[]; file: string }): Promise<Exit> {
   const Page = dom().Page;
   let errors = 0;
-  const base = pageOptions(io, () => current, () => false, path.dirname(html));
+  const base = pageOptions(
+    io,
+    () => current,
+    () => false,
+    path.dirname(html),
+  );
   const opts: PageOptions = { ...base, onError: (e) => (errors++, base.onError!(e)) };
   let current: Page = new Page(html, opts);
   installHints(current.engine, { edge: true });
@@ -418,7 +434,15 @@ async function restorePageFile(file: string, code: string, opts: RestoreCommandO
   let snapshotter: Snapshotter | undefined;
   let page: Page;
   try {
-    page = dom().Page.restore(code, pageOptions(io, () => page, (turn) => snapshotter!.afterTurn(turn), pageAppDir(code)));
+    page = dom().Page.restore(
+      code,
+      pageOptions(
+        io,
+        () => page,
+        (turn) => snapshotter!.afterTurn(turn),
+        pageAppDir(code),
+      ),
+    );
   } catch (e) {
     if (!(e instanceof SnapshotError)) throw e;
     io.stderr(`snapvm: cannot restore '${file}': ${e.message}\n`);
@@ -437,7 +461,15 @@ function exportHtml(file: string, out: string, io: Streams): Exit {
       return Exit.Usage;
     }
     // (restored as `snapvm restore` does, with the same guest APIs: what the browser form cannot carry is then refused by name)
-    const page: Page = dom().Page.restore(code, pageOptions(io, () => page, () => false, pageAppDir(code)));
+    const page: Page = dom().Page.restore(
+      code,
+      pageOptions(
+        io,
+        () => page,
+        () => false,
+        pageAppDir(code),
+      ),
+    );
     atomicWrite(out, page.browserForm().html);
     return Exit.Ok;
   } catch (e) {
@@ -463,7 +495,11 @@ export async function runFile(file: string, args: string[], options: RunOptions 
     return Exit.Usage;
   }
   const isModule = path.extname(abs) === '.mjs';
-  const edgeWhy = edgeUsageError(options, Boolean(at), isModule ? 'offloading needs a script (the hint API is not installed in ES modules yet)' : options.test262Host ? '--edge and --test262-host cannot be used together' : null);
+  const edgeWhy = edgeUsageError(
+    options,
+    Boolean(at),
+    isModule ? 'offloading needs a script (the hint API is not installed in ES modules yet)' : options.test262Host ? '--edge and --test262-host cannot be used together' : null,
+  );
   if (edgeWhy) {
     io.stderr(`snapvm: ${edgeWhy}\n`);
     return Exit.Usage;
@@ -482,13 +518,19 @@ export async function runFile(file: string, args: string[], options: RunOptions 
   // onnxruntime: required when the program makes its first session, not at start-up)
   let router: ReturnType<typeof import('../offload/ionn').ionnForCli> | undefined;
   const edge = options.edge;
-  const ionn = edge !== undefined && !options.test262Host
-    ? {
-        runner: (...args: Parameters<NonNullable<typeof router>['runner']>) =>
-          (router ??= (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({ edge, clientSlowdown: ionnSlowdown(options), report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined, warn: (line) => io.stderr(line + '\n') })).runner(...args),
-        close: async () => router?.close(),
-      }
-    : undefined;
+  const ionn =
+    edge !== undefined && !options.test262Host
+      ? {
+          runner: (...args: Parameters<NonNullable<typeof router>['runner']>) =>
+            (router ??= (require('../offload/ionn') as typeof import('../offload/ionn')).ionnForCli({
+              edge,
+              clientSlowdown: ionnSlowdown(options),
+              report: options.edgeReport ? (line) => io.stderr(line + '\n') : undefined,
+              warn: (line) => io.stderr(line + '\n'),
+            })).runner(...args),
+          close: async () => router?.close(),
+        }
+      : undefined;
   // `ort` and WebNN's `navigator.ml` (models by path from the script's folder)
   const services = options.test262Host ? undefined : guestMlServices({ modelRoot: path.dirname(abs), onNote: (line) => io.stderr(line + '\n'), runner: ionn?.runner });
   const engine = new Engine({
@@ -597,13 +639,19 @@ export function buildProgram(io: Streams, setExit: (code: Exit) => void): Comman
     .argument('<file>', 'the program or page to run')
     .argument('[args...]', 'arguments handed to the program as snapvm.argv; for a page: --steps STEPS.json')
     .option('--test262-host', "define test262's host hooks: print (to stdout) and $262")
-    .option('--snapshot-at <when>', 'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks) or at the N-th safe point inside running code (safepoint:N: a loop back-edge)')
+    .option(
+      '--snapshot-at <when>',
+      'write a snapshot after event-loop turn N (turn:N; turn 1 is the main program with its microtasks) or at the N-th safe point inside running code (safepoint:N: a loop back-edge)',
+    )
     .option('--out <file>', 'where --snapshot-at writes the snapshot')
     .option('--stop', 'exit right after writing the snapshot')
     .option('--edge <url>', 'offload to the edge server at ws://host:port where the script or page asks (snapvm.offload, snapvm.migrate; a page travels with its DOM)')
     .option('--edge-report', 'print one line per offload to stderr: snapshot sizes and migration times')
-    .option('--edge-auto', 'also offload timer handlers (and a page\'s steps: clicks, typing, keys) predicted to run faster on the edge, migration included')
-    .option('--ionn-slowdown <n>', "with --edge, emulate a client N times slower for a script's ort sessions (IONN): the layers it runs here are padded to N times their time, by waiting, and the planner sees those times")
+    .option('--edge-auto', "also offload timer handlers (and a page's steps: clicks, typing, keys) predicted to run faster on the edge, migration included")
+    .option(
+      '--ionn-slowdown <n>',
+      "with --edge, emulate a client N times slower for a script's ort sessions (IONN): the layers it runs here are padded to N times their time, by waiting, and the planner sees those times",
+    )
     .allowUnknownOption()
     .addHelpText(
       'after',
@@ -647,7 +695,7 @@ dispatched again); print, snapshot, wait and stop see the page once everything b
     .command('export')
     .description('write a page snapshot as an HTML document a browser opens and continues (the browser form)')
     .argument('<snapshot>', 'a page snapshot (run PAGE --snapshot-at … --out, or a {"snapshot"} step)')
-    .requiredOption('--html <file>', 'where to write the HTML (open it from the app\'s folder, or serve it beside the app\'s files)')
+    .requiredOption('--html <file>', "where to write the HTML (open it from the app's folder, or serve it beside the app's files)")
     .action((file: string, opts: { html: string }) => {
       setExit(exportHtml(file, opts.html, io));
     });
@@ -661,7 +709,7 @@ dispatched again); print, snapshot, wait and stop see the page once everything b
     .option('--offload-ms <ms>', 'wall-time budget of one offload', '60000')
     .option('--memory-mb <mb>', 'memory budget of each session worker: its V8 heap, and as much again for array buffers', '512')
     .option('--steps <n>', 'instruction budget of one offload, in steps (loop iterations and function calls)', '4000000000')
-    .option('--hello-idle-ms <ms>', 'give back the worker a client\'s hello took when no offload came this long after it (0: never)', '60000')
+    .option('--hello-idle-ms <ms>', "give back the worker a client's hello took when no offload came this long after it (0: never)", '60000')
     .option('--quiet', 'no log line per session event')
     .action(async (opts: ServeCommandOptions) => {
       setExit(await serve(opts, io));
@@ -703,7 +751,16 @@ async function serve(opts: ServeCommandOptions, io: Streams): Promise<Exit> {
       return Exit.Usage;
     }
   }
-  const server = new (offload().EdgeServer)({ port: port as number, host: opts.host, maxSessions: maxSessions as number, offloadMs: offloadMs as number, memoryMb: memoryMb as number, steps: steps as number, helloIdleMs: helloIdleMs as number, log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`) });
+  const server = new (offload().EdgeServer)({
+    port: port as number,
+    host: opts.host,
+    maxSessions: maxSessions as number,
+    offloadMs: offloadMs as number,
+    memoryMb: memoryMb as number,
+    steps: steps as number,
+    helloIdleMs: helloIdleMs as number,
+    log: opts.quiet ? () => {} : (line) => io.stderr(`snapvm serve: ${line}\n`),
+  });
   let address: import('node:net').AddressInfo;
   try {
     address = await server.listen();

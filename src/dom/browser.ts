@@ -48,7 +48,8 @@ export function browserForm(page: Page, pageCapture: PageCapture): { html: strin
   const snap = capture(page.engine, null, { host: pageCapture, portable: true });
   if (!snap.stats.portable?.ok) throw new SnapshotError(`this page cannot be written for a browser: ${snap.stats.portable?.reason ?? 'no portable section'}`);
   const section = portableSection(snap.code);
-  if (/<!--/.test(section) && /<script/i.test(section)) throw new SnapshotError('this page cannot be written for a browser: its code holds both "<!--" and "<script", which an HTML script element cannot carry');
+  if (/<!--/.test(section) && /<script/i.test(section))
+    throw new SnapshotError('this page cannot be written for a browser: its code holds both "<!--" and "<script", which an HTML script element cannot carry');
   const state = form.state!;
   const P = form.P;
   const script = [
@@ -78,13 +79,25 @@ export function browserForm(page: Page, pageCapture: PageCapture): { html: strin
 
 /** JSON inside a script element: no `</script` or `<!--` can appear in it. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** Names the markup may carry as they are (anything else, which happy-dom may allow, is left to the restore script, which sets it through the DOM). */
 const SAFE_NAME = /^[A-Za-z_:][^\s"'<>/=\x00-\x1f\x7f]*$/;
-const escText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\u00a0/g, '&nbsp;');
-const escAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/\u00a0/g, '&nbsp;');
+const escText = (s: string) =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\u00a0/g, '&nbsp;');
+const escAttr = (s: string) =>
+  s
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/\u00a0/g, '&nbsp;');
 
 /** The document's node tuples as HTML markup (what the parser may build differently, the restore script rebuilds). */
 function toMarkup(doc: Tree): string {

@@ -11,8 +11,58 @@ import { MAX_CANVAS_PIXELS, PngError, decodePng } from './png';
 type Service = (name: string, length: number, impl: (args: ArrayLike<unknown>) => unknown) => void;
 
 /** The properties and methods the realm half may name (anything else is refused). */
-const STATE = new Set(['fillStyle', 'strokeStyle', 'lineWidth', 'lineCap', 'lineJoin', 'miterLimit', 'lineDashOffset', 'font', 'textAlign', 'textBaseline', 'direction', 'globalAlpha', 'globalCompositeOperation', 'shadowBlur', 'shadowColor', 'shadowOffsetX', 'shadowOffsetY', 'imageSmoothingEnabled', 'imageSmoothingQuality', 'filter', 'letterSpacing', 'wordSpacing']);
-const METHODS = new Set(['fillRect', 'strokeRect', 'clearRect', 'moveTo', 'lineTo', 'rect', 'arc', 'arcTo', 'ellipse', 'quadraticCurveTo', 'bezierCurveTo', 'translate', 'rotate', 'scale', 'transform', 'beginPath', 'closePath', 'save', 'restore', 'resetTransform', 'reset', 'fill', 'stroke', 'clip', 'setTransform', 'isPointInPath']);
+const STATE = new Set([
+  'fillStyle',
+  'strokeStyle',
+  'lineWidth',
+  'lineCap',
+  'lineJoin',
+  'miterLimit',
+  'lineDashOffset',
+  'font',
+  'textAlign',
+  'textBaseline',
+  'direction',
+  'globalAlpha',
+  'globalCompositeOperation',
+  'shadowBlur',
+  'shadowColor',
+  'shadowOffsetX',
+  'shadowOffsetY',
+  'imageSmoothingEnabled',
+  'imageSmoothingQuality',
+  'filter',
+  'letterSpacing',
+  'wordSpacing',
+]);
+const METHODS = new Set([
+  'fillRect',
+  'strokeRect',
+  'clearRect',
+  'moveTo',
+  'lineTo',
+  'rect',
+  'arc',
+  'arcTo',
+  'ellipse',
+  'quadraticCurveTo',
+  'bezierCurveTo',
+  'translate',
+  'rotate',
+  'scale',
+  'transform',
+  'beginPath',
+  'closePath',
+  'save',
+  'restore',
+  'resetTransform',
+  'reset',
+  'fill',
+  'stroke',
+  'clip',
+  'setTransform',
+  'isPointInPath',
+]);
 
 export interface CanvasRecord {
   width: number;
@@ -258,7 +308,10 @@ export class PageCanvases implements HostReclaim {
     });
     service('canvasDrawCanvas', 3, (a) => {
       const source = this.get(a[1]).canvas;
-      const n = String(a[2]).split(',').filter((x) => x !== '').map(Number);
+      const n = String(a[2])
+        .split(',')
+        .filter((x) => x !== '')
+        .map(Number);
       const ctx = this.get(a[0]).context;
       if (n.length === 2) ctx.drawImage(source, n[0]!, n[1]!);
       else if (n.length === 4) ctx.drawImage(source, n[0]!, n[1]!, n[2]!, n[3]!);

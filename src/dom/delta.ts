@@ -284,7 +284,18 @@ export class PageDeltaRestore extends PageRestore {
     const { records, kids, doc } = recordsOf(st);
     const ids = idsOf(this.byId);
     const windowKeys = windowKeysOf(this.page);
-    return (this.after = { nodes: new Map(this.byId), ids, records, kids, doc, next: typeof st.next === 'number' ? st.next : nextAfter(this.byId), canvases: canvasHashes(st.canvases), storage: storageText(st.storage), windowKeys, listeners: [...this.page.listeners] });
+    return (this.after = {
+      nodes: new Map(this.byId),
+      ids,
+      records,
+      kids,
+      doc,
+      next: typeof st.next === 'number' ? st.next : nextAfter(this.byId),
+      canvases: canvasHashes(st.canvases),
+      storage: storageText(st.storage),
+      windowKeys,
+      listeners: [...this.page.listeners],
+    });
   }
 
   private apply(p: DomDelta): void {
@@ -327,7 +338,11 @@ export class PageDeltaRestore extends PageRestore {
     }
     for (const id of relist) {
       const now = new Set(kids.get(id));
-      this.relist(byId.get(id), (base.kids.get(id) ?? []).filter((k) => now.has(k)), kids.get(id)!);
+      this.relist(
+        byId.get(id),
+        (base.kids.get(id) ?? []).filter((k) => now.has(k)),
+        kids.get(id)!,
+      );
     }
     for (const [el, f] of forms) this.form(el, f);
     for (const id of p.drop) {
@@ -341,7 +356,18 @@ export class PageDeltaRestore extends PageRestore {
     for (const [id, c] of p.canvases) canvases.set(id, hash(JSON.stringify(c)));
     const ids = idsOf(byId);
     // (the listeners: the page's as they stand, replaced by `links` once the delta's are applied)
-    this.after = { nodes: new Map(byId), ids, records, kids, doc: base.doc, next: p.next, canvases, storage: p.storage ? storageText(p.storage) : base.storage, windowKeys: p.wk, listeners: [...this.page.listeners] };
+    this.after = {
+      nodes: new Map(byId),
+      ids,
+      records,
+      kids,
+      doc: base.doc,
+      next: p.next,
+      canvases,
+      storage: p.storage ? storageText(p.storage) : base.storage,
+      windowKeys: p.wk,
+      listeners: [...this.page.listeners],
+    };
   }
 
   /**
@@ -602,7 +628,8 @@ function checkDomDelta(base: DomAgreed, raw: unknown): DomDelta {
   };
   const canvases = new Set<number>();
   for (const entry of p.canvases) {
-    if (!Array.isArray(entry) || !kids.has(entry[0]) || !isCanvas(entry[0]) || !isObject(entry[1])) bad(`a canvas ${JSON.stringify(Array.isArray(entry) ? entry[0] : entry)} that is not a <canvas> of the page`);
+    if (!Array.isArray(entry) || !kids.has(entry[0]) || !isCanvas(entry[0]) || !isObject(entry[1]))
+      bad(`a canvas ${JSON.stringify(Array.isArray(entry) ? entry[0] : entry)} that is not a <canvas> of the page`);
     if (canvases.has(entry[0])) bad(`canvas ${entry[0]} given twice`);
     canvases.add(entry[0]);
   }

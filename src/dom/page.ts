@@ -85,10 +85,41 @@ export interface PageTimings {
  * stay V8 proxies, which page snapshots name as DOM objects).
  */
 // (ArrayBuffer, SharedArrayBuffer and the typed arrays: with a memory budget the realm's are counted, V8's are not)
-const REALM_BUILTINS = ['Map', 'Set', 'FinalizationRegistry', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError', 'ArrayBuffer', 'SharedArrayBuffer', ...TYPED_ARRAYS];
+const REALM_BUILTINS = [
+  'Map',
+  'Set',
+  'FinalizationRegistry',
+  'Error',
+  'AggregateError',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+  'ArrayBuffer',
+  'SharedArrayBuffer',
+  ...TYPED_ARRAYS,
+];
 /** Those this V8 may lack (the bundle then sees none, as it would without them). */
 const OPTIONAL_BUILTINS = new Set<string>(['Float16Array']);
-const BUNDLE_PARAMS = ['__snapvm_services', 'globalThis', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'setImmediate', 'clearImmediate', 'queueMicrotask', 'Promise', 'performance', 'process', 'console', '__snapvm_AsyncIteratorPrototype', ...REALM_BUILTINS];
+const BUNDLE_PARAMS = [
+  '__snapvm_services',
+  'globalThis',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'setImmediate',
+  'clearImmediate',
+  'queueMicrotask',
+  'Promise',
+  'performance',
+  'process',
+  'console',
+  '__snapvm_AsyncIteratorPrototype',
+  ...REALM_BUILTINS,
+];
 
 /**
  * The happy-dom bundle compiled once per process (a V8 script is independent of the context it later
@@ -199,7 +230,13 @@ export class Page {
     this.afterTurn = options.afterTurn;
     // module scripts and their imports (static and import()) come from the app's folder only
     // (none on an edge server: import() of any module file fails there)
-    const engine = new Engine({ onConsole: options.onConsole, services: options.services, ...(options.memoryBudget ? { memoryBudget: options.memoryBudget } : {}), moduleRoot: this.files ? this.root : null, moduleLinkRoots: this.linkRoots });
+    const engine = new Engine({
+      onConsole: options.onConsole,
+      services: options.services,
+      ...(options.memoryBudget ? { memoryBudget: options.memoryBudget } : {}),
+      moduleRoot: this.files ? this.root : null,
+      moduleLinkRoots: this.linkRoots,
+    });
     this.engine = engine;
     engine.timers.realTime = options.realTime ?? false;
     const realm = engine.realm;
@@ -223,14 +260,37 @@ export class Page {
       if (typeof g[name] !== 'function' && !OPTIONAL_BUILTINS.has(name)) throw new Error(`snapvm: the guest realm has no ${name} for the happy-dom bundle`);
       return g[name];
     });
-    const exports = factory(services, g, g.setTimeout, g.clearTimeout, g.setInterval, g.clearInterval, g.setImmediate, g.clearImmediate, g.queueMicrotask, g.Promise, performanceObject, processObject, g.console, realm.intrinsics.AsyncIteratorPrototype, ...builtins) as {
+    const exports = factory(
+      services,
+      g,
+      g.setTimeout,
+      g.clearTimeout,
+      g.setInterval,
+      g.clearInterval,
+      g.setImmediate,
+      g.clearImmediate,
+      g.queueMicrotask,
+      g.Promise,
+      performanceObject,
+      processObject,
+      g.console,
+      realm.intrinsics.AsyncIteratorPrototype,
+      ...builtins,
+    ) as {
       createPage(options: object): Controller;
     };
     this.timings.bundle = performance.now() - started;
 
     started = performance.now();
     const pageOptions = realm.intrinsics.newObject() as Record<string, unknown>;
-    Object.assign(pageOptions, { canvas: options.canvas ?? true, url: options.url ?? this.url, width: options.width ?? 1024, height: options.height ?? 768, console: realm.global.console, performance: performanceObject });
+    Object.assign(pageOptions, {
+      canvas: options.canvas ?? true,
+      url: options.url ?? this.url,
+      width: options.width ?? 1024,
+      height: options.height ?? 768,
+      console: realm.global.console,
+      performance: performanceObject,
+    });
     this.controller = exports.createPage(pageOptions);
     // (a page that makes many canvases has those it dropped collected now and then, in whichever loop runs
     // it: a local run's, the edge client's or the edge worker's; canvas.ts)
@@ -246,7 +306,13 @@ export class Page {
       const navigator = realm.R.get(this.window, 'navigator') as object;
       for (const key of realm.R.ownKeys(serviceNavigator)) realm.R.defineProperty(navigator, key, realm.R.getOwnPropertyDescriptor(serviceNavigator, key)!);
     }
-    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, { deliverFetch: this.controller.deliverFetch, fireHashChange: this.controller.fireHashChange, runInsertedScript: this.controller.runInsertedScript, dispatchInput: this.controller.dispatchInput, listenerRejected: this.controller.listenerRejected });
+    this.birth = new Birth(this.window, this.controller.PropertySymbol, engine.builtins, {
+      deliverFetch: this.controller.deliverFetch,
+      fireHashChange: this.controller.fireHashChange,
+      runInsertedScript: this.controller.runInsertedScript,
+      dispatchInput: this.controller.dispatchInput,
+      listenerRejected: this.controller.listenerRejected,
+    });
     this.timings.window = performance.now() - started;
     saveBundleCache();
   }

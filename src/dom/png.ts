@@ -36,7 +36,7 @@ export function decodePng(bytes: Uint8Array, width: number, height: number, maxP
     const end = at + 8 + length;
     if (end + 4 > bytes.length) throw new PngError(`is truncated (its ${type} chunk of ${length} bytes runs past its ${bytes.length} bytes)`);
     const body = bytes.subarray(at + 8, end);
-    if ((zlib.crc32(body, zlib.crc32(bytes.subarray(at + 4, at + 8))) >>> 0) !== view.getUint32(end)) throw new PngError(`is damaged (its ${type} chunk fails its CRC)`);
+    if (zlib.crc32(body, zlib.crc32(bytes.subarray(at + 4, at + 8))) >>> 0 !== view.getUint32(end)) throw new PngError(`is damaged (its ${type} chunk fails its CRC)`);
     if (channels === 0 && type !== 'IHDR') throw new PngError(`does not begin with IHDR (it begins with ${type})`);
     if (type === 'IHDR') {
       if (channels !== 0) throw new PngError('has two IHDR chunks');

@@ -128,7 +128,12 @@ export class Birth {
     this.sessionStorage = own('sessionStorage') ?? w.sessionStorage;
     this.hrefGetter = member(this.location, 'href')?.get;
     this.history = own('history') ?? w.history;
-    this.historyApi = { length: member(this.history, 'length')?.get, state: member(this.history, 'state')?.get, push: member(this.history, 'pushState')?.value, replace: member(this.history, 'replaceState')?.value };
+    this.historyApi = {
+      length: member(this.history, 'length')?.get,
+      state: member(this.history, 'state')?.get,
+      push: member(this.history, 'pushState')?.value,
+      replace: member(this.history, 'replaceState')?.value,
+    };
     for (const name of ['localStorage', 'sessionStorage', 'location', 'history', 'navigator', 'screen', 'performance', 'crypto', 'customElements', 'visualViewport']) {
       const v = (own(name) ?? w[name]) as unknown;
       if (isObject(v) && !this.windowNamed.has(v)) this.windowNamed.set(v, name);
@@ -307,7 +312,8 @@ export class PageCapture implements HostCapture {
     const canvas = this.page.controller.snapshot.canvasOf(o);
     if (canvas) return { ref: { c: this.slot(canvas) }, props: [] };
     // any other instance of a happy-dom class cannot be written
-    if (typeof first === 'string') return `a DOM object (an instance of ${first.replace(/\.__proto__$/, '')}; a page snapshot carries nodes, the window, storage, classList/style/dataset and 2D contexts)`;
+    if (typeof first === 'string')
+      return `a DOM object (an instance of ${first.replace(/\.__proto__$/, '')}; a page snapshot carries nodes, the window, storage, classList/style/dataset and 2D contexts)`;
     return null;
   }
 
@@ -338,7 +344,6 @@ export class PageCapture implements HostCapture {
     this.lastLinks = { data, values };
     return { data, values };
   }
-
 
   state(): unknown {
     const PS = this.PS;

@@ -6,14 +6,7 @@ import { atomicWrite } from '../paths';
 import type { Engine } from '../index';
 import type { Page } from './page';
 
-export type Step =
-  | { click: string }
-  | { type: [string, string] }
-  | { key: [string, string] }
-  | { wait: number }
-  | { print: string }
-  | { snapshot: string }
-  | { stop: true };
+export type Step = { click: string } | { type: [string, string] } | { key: [string, string] } | { wait: number } | { print: string } | { snapshot: string } | { stop: true };
 
 /** How a steps run ended: all done, a {"stop"}, or a step that could not run (message says which). */
 export type StepsOutcome = { kind: 'done' } | { kind: 'stopped' } | { kind: 'failed'; message: string };
@@ -137,7 +130,8 @@ export class StepInput {
     while (this.next < this.steps.length) {
       const i = this.next++;
       const step = this.steps[i]!;
-      const input: [kind: 'click' | 'type' | 'key', selector: string, text: string] | null = 'click' in step ? ['click', step.click, ''] : 'type' in step ? ['type', ...step.type] : 'key' in step ? ['key', ...step.key] : null;
+      const input: [kind: 'click' | 'type' | 'key', selector: string, text: string] | null =
+        'click' in step ? ['click', step.click, ''] : 'type' in step ? ['type', ...step.type] : 'key' in step ? ['key', ...step.key] : null;
       if (input) {
         // (found now, found when its turn runs: nothing runs before it)
         if (page.text(input[1]) === null) return this.done(missing(i, step, input[1]));

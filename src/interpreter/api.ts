@@ -84,7 +84,11 @@ export interface HostServices {
    * and objects of the same sort; a record holding other host state gives `encode` (→ such a record)
    * and `decode` (→ the live record again, synchronously: start async work there and await it later).
    */
-  stampedKind<R extends object, E extends object = R>(kind: string, proto: object, codec?: { encode(record: R): E; decode(encoded: E): R }): { get(o: unknown): R | undefined; set(o: object, record: R): void };
+  stampedKind<R extends object, E extends object = R>(
+    kind: string,
+    proto: object,
+    codec?: { encode(record: R): E; decode(encoded: E): R },
+  ): { get(o: unknown): R | undefined; set(o: object, record: R): void };
 }
 
 /**

@@ -11,7 +11,7 @@
 // A restore compiles the top-level code of every unit and the bodies of the functions whose
 // environments it rebuilds, which is what this saves it (bench/migrate-ab.js);
 // test/compiled-bodies.test.ts checks replays against compiles on real programs.
-import { Code, ScopeDesc, packedArray } from './code';
+import { type Code, ScopeDesc, packedArray } from './code';
 import type { CodeOrder, LazyBody } from './codeorder';
 import type { Decl, Node, Scope } from './scope';
 
@@ -152,8 +152,7 @@ class Recorder {
         // (a copy: the engine's own caches its template object)
         constKinds[i] = K.Fresh;
         consts[i] = this.rt.fresh(k);
-      }
-      else if ((k as Code).ops instanceof Int32Array && 'lazy' in k) {
+      } else if ((k as Code).ops instanceof Int32Array && 'lazy' in k) {
         const j = this.codeIndex(k as Code);
         if (j < 0) return null;
         constKinds[i] = K.Code;
@@ -210,7 +209,18 @@ export function recordBody(code: Code, lazy: LazyBody, touched: Iterable<Scope>,
       body = rec.fields(c);
       if (!body) return;
     }
-    children.push({ index: j, kind: c.kind, name: c.name, strict: c.strict, flags: c.flags, length: c.length, paramNames: c.paramNames, sourceText: c.sourceText, staticName: cl ? cl.staticName : null, body });
+    children.push({
+      index: j,
+      kind: c.kind,
+      name: c.name,
+      strict: c.strict,
+      flags: c.flags,
+      length: c.length,
+      paramNames: c.paramNames,
+      sourceText: c.sourceText,
+      staticName: cl ? cl.staticName : null,
+      body,
+    });
   }
   const scopes: ScopeState[] = [];
   for (const s of touched) {

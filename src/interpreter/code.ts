@@ -2,7 +2,23 @@
 // room can name a function by its code and a suspended frame by (code, pc, registers).
 import type { CompileUnit } from './state';
 
-export type FunctionKind = 'normal' | 'arrow' | 'method' | 'getter' | 'setter' | 'classConstructor' | 'derivedConstructor' | 'generator' | 'async' | 'asyncArrow' | 'asyncGenerator' | 'script' | 'module' | 'eval' | 'fieldInit' | 'staticBlock';
+export type FunctionKind =
+  | 'normal'
+  | 'arrow'
+  | 'method'
+  | 'getter'
+  | 'setter'
+  | 'classConstructor'
+  | 'derivedConstructor'
+  | 'generator'
+  | 'async'
+  | 'asyncArrow'
+  | 'asyncGenerator'
+  | 'script'
+  | 'module'
+  | 'eval'
+  | 'fieldInit'
+  | 'staticBlock';
 
 /** A scope's runtime environment layout: slot names and which slots start in TDZ. */
 export class ScopeDesc {

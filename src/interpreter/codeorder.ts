@@ -5,7 +5,7 @@
 // compiled: with lazy compilation a body gets bytecode on its first call, and its children's Codes
 // exist (as uncompiled shells) from the start. test/lazy-compile.test.ts checks this order against
 // the order a full compile puts the Codes in its constants, on real programs.
-import { Code, CodeFlag, SourceFile } from './code';
+import { type Code, CodeFlag, type SourceFile } from './code';
 import type { Analysis, Node, Scope } from './scope';
 import type { CompileOptions } from './compiler';
 import type { BodyRecipe } from './bodies';
@@ -118,16 +118,50 @@ const CODE_NODES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowF
 const SKIP = new Set(['type', 'start', 'end', 'loc', 'range']);
 /** The child nodes of each ESTree node type, in source order (a type not listed is walked by its keys). */
 const CHILDREN: Record<string, readonly string[]> = {
-  Identifier: [], Literal: [], ThisExpression: [], Super: [], EmptyStatement: [], DebuggerStatement: [], TemplateElement: [], PrivateIdentifier: [], MetaProperty: [],
-  ExpressionStatement: ['expression'], ReturnStatement: ['argument'], ThrowStatement: ['argument'], BreakStatement: [], ContinueStatement: [],
-  IfStatement: ['test', 'consequent', 'alternate'], WhileStatement: ['test', 'body'], DoWhileStatement: ['body', 'test'], LabeledStatement: ['body'],
-  WithStatement: ['object', 'body'], TryStatement: ['block', 'handler', 'finalizer'], CatchClause: ['param', 'body'],
-  VariableDeclaration: ['declarations'], ArrayExpression: ['elements'], ObjectExpression: ['properties'], Property: ['key', 'value'],
-  UnaryExpression: ['argument'], UpdateExpression: ['argument'], BinaryExpression: ['left', 'right'], LogicalExpression: ['left', 'right'],
-  MemberExpression: ['object', 'property'], ConditionalExpression: ['test', 'consequent', 'alternate'], CallExpression: ['callee', 'arguments'],
-  NewExpression: ['callee', 'arguments'], SequenceExpression: ['expressions'], SpreadElement: ['argument'], RestElement: ['argument'],
-  ArrayPattern: ['elements'], ObjectPattern: ['properties'], TemplateLiteral: ['quasis', 'expressions'], TaggedTemplateExpression: ['tag', 'quasi'],
-  YieldExpression: ['argument'], AwaitExpression: ['argument'], ChainExpression: ['expression'], ParenthesizedExpression: ['expression'],
+  Identifier: [],
+  Literal: [],
+  ThisExpression: [],
+  Super: [],
+  EmptyStatement: [],
+  DebuggerStatement: [],
+  TemplateElement: [],
+  PrivateIdentifier: [],
+  MetaProperty: [],
+  ExpressionStatement: ['expression'],
+  ReturnStatement: ['argument'],
+  ThrowStatement: ['argument'],
+  BreakStatement: [],
+  ContinueStatement: [],
+  IfStatement: ['test', 'consequent', 'alternate'],
+  WhileStatement: ['test', 'body'],
+  DoWhileStatement: ['body', 'test'],
+  LabeledStatement: ['body'],
+  WithStatement: ['object', 'body'],
+  TryStatement: ['block', 'handler', 'finalizer'],
+  CatchClause: ['param', 'body'],
+  VariableDeclaration: ['declarations'],
+  ArrayExpression: ['elements'],
+  ObjectExpression: ['properties'],
+  Property: ['key', 'value'],
+  UnaryExpression: ['argument'],
+  UpdateExpression: ['argument'],
+  BinaryExpression: ['left', 'right'],
+  LogicalExpression: ['left', 'right'],
+  MemberExpression: ['object', 'property'],
+  ConditionalExpression: ['test', 'consequent', 'alternate'],
+  CallExpression: ['callee', 'arguments'],
+  NewExpression: ['callee', 'arguments'],
+  SequenceExpression: ['expressions'],
+  SpreadElement: ['argument'],
+  RestElement: ['argument'],
+  ArrayPattern: ['elements'],
+  ObjectPattern: ['properties'],
+  TemplateLiteral: ['quasis', 'expressions'],
+  TaggedTemplateExpression: ['tag', 'quasi'],
+  YieldExpression: ['argument'],
+  AwaitExpression: ['argument'],
+  ChainExpression: ['expression'],
+  ParenthesizedExpression: ['expression'],
   ImportExpression: ['source', 'options'],
 };
 

@@ -2,9 +2,9 @@
 // where each name lives: a register of the frame, a slot of a heap environment (captured or under
 // eval), the global object / global lexical record, or a by-name lookup (`with`, sloppy eval).
 import { Op } from './opcodes';
-import { Analysis, Scope, Decl, Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
-import { Code, CodeFlag, FunctionKind, ScopeDesc, SourceFile, packedArray } from './code';
-import { LazyBody, UnitCodes, unitCodes, type CodeOrder, type UnitAnalysis } from './codeorder';
+import { type Analysis, type Scope, type Decl, type Node, THIS, NEW_TARGET, HOME, FN, ARGUMENTS, boundNames, hasSimpleParams } from './scope';
+import { type Code, CodeFlag, type FunctionKind, ScopeDesc, type SourceFile, packedArray } from './code';
+import { type LazyBody, type UnitCodes, unitCodes, type CodeOrder, type UnitAnalysis } from './codeorder';
 import { recordBody, replayBody, type BodyRuntime } from './bodies';
 import { literalRegExp } from './regexp-compat';
 
@@ -40,10 +40,7 @@ export interface GlobalDecls {
   lexical: { name: string; isConst: boolean }[];
 }
 
-type Cleanup =
-  | { type: 'env' }
-  | { type: 'iter'; reg: number; async: boolean }
-  | { type: 'finally'; rec: FinallyRecord };
+type Cleanup = { type: 'env' } | { type: 'iter'; reg: number; async: boolean } | { type: 'finally'; rec: FinallyRecord };
 
 interface FinallyRecord {
   entry: Label;
@@ -378,7 +375,7 @@ class FunctionCompiler {
     } else if (s.materialized) (s as any).desc = new ScopeDesc(envNames, envKinds, s.kind);
     // Lexical registers start in TDZ; in loops a block is entered many times.
     for (const d of s.decls.values()) {
-      if (!d.captured && d.index >= 0 && (d.lexical)) this.emit(Op.Hole), this.emit(Op.SetReg, d.index);
+      if (!d.captured && d.index >= 0 && d.lexical) this.emit(Op.Hole), this.emit(Op.SetReg, d.index);
     }
   }
   private leaveScope(s: Scope): void {
@@ -441,7 +438,11 @@ class FunctionCompiler {
     else if (r.depth < 0) {
       const mapped = (r.decl as { mapped?: number }).mapped;
       if (mapped !== undefined) this.emit(ExtOp.MappedGet, mapped);
-      else if ((r.decl.lexical && !(node && node.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) || (r.decl.kind === 'pseudo' && name === THIS && r.decl.scope.fn.node.kind === 'constructor' && false) || (name === THIS && this.kind === 'derivedConstructor'))
+      else if (
+        (r.decl.lexical && !(node && node.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement')) ||
+        (r.decl.kind === 'pseudo' && name === THIS && r.decl.scope.fn.node.kind === 'constructor' && false) ||
+        (name === THIS && this.kind === 'derivedConstructor')
+      )
         this.emit(Op.GetRegChecked, r.decl.index, this.k(name));
       else this.emit(Op.GetReg, r.decl.index);
     } else if (r.decl.kind === 'import') this.emit(ExtOp.GetImport, r.depth, r.decl.index);
@@ -581,7 +582,16 @@ class FunctionCompiler {
       if (p.type === 'RestElement' || p.type === 'AssignmentPattern') break;
       length++;
     }
-    const code = declare(this.unit.shell(node), kind, name, scope.strict, functionFlags(kind, kindOverride, scope), length, params.map((p) => (p.type === 'Identifier' ? p.name : '')), this.opts.file.text.slice(node.start, node.end));
+    const code = declare(
+      this.unit.shell(node),
+      kind,
+      name,
+      scope.strict,
+      functionFlags(kind, kindOverride, scope),
+      length,
+      params.map((p) => (p.type === 'Identifier' ? p.name : '')),
+      this.opts.file.text.slice(node.start, node.end),
+    );
     return code;
   }
 
@@ -597,7 +607,12 @@ class FunctionCompiler {
     this.enterScope(s);
     this.pos(node);
     // Pseudo variables first: parameter defaults may use them.
-    const pseudo: [string, Op][] = [[THIS, Op.This], [NEW_TARGET, Op.NewTarget], [HOME, Op.HomeObject], [FN, Op.ActiveFunction]];
+    const pseudo: [string, Op][] = [
+      [THIS, Op.This],
+      [NEW_TARGET, Op.NewTarget],
+      [HOME, Op.HomeObject],
+      [FN, Op.ActiveFunction],
+    ];
     for (const [n, op] of pseudo) {
       const d = s.decls.get(n);
       if (d && d.kind === 'pseudo') {
@@ -615,8 +630,14 @@ class FunctionCompiler {
     // object would hold the values of the call (strict, or no parameters to map): no object is
     // made; each such call passes the frame's argument list (ExtOp.ApplyArguments).
     this.lazyArguments =
-      !!argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments && !argsDecl.captured && !s.containsEval &&
-      s.argumentsMentions > 0 && s.argumentsMentions === s.argumentsApplyMentions && (s.strict || (node.params ?? []).length === 0);
+      !!argsDecl &&
+      argsDecl.kind === 'pseudo' &&
+      s.usesArguments &&
+      !argsDecl.captured &&
+      !s.containsEval &&
+      s.argumentsMentions > 0 &&
+      s.argumentsMentions === s.argumentsApplyMentions &&
+      (s.strict || (node.params ?? []).length === 0);
     if (argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments && !this.lazyArguments) {
       // A sloppy function with simple parameters has a mapped arguments object: arguments[i] and
       // parameter i are one binding. V8 makes it (see VM.createMappedArguments); the parameters
@@ -632,7 +653,15 @@ class FunctionCompiler {
     // the registers by the call itself (Code.paramRegs): no argument list is allocated.
     const usesArgumentsObject = !!argsDecl && argsDecl.kind === 'pseudo' && s.usesArguments;
     const names = params.map((p) => p.name);
-    if (simple && !usesArgumentsObject && new Set(names).size === names.length && params.every((p) => { const d = s.decls.get(p.name)!; return !d.captured && d.index >= 0 && d.kind === 'param'; })) {
+    if (
+      simple &&
+      !usesArgumentsObject &&
+      new Set(names).size === names.length &&
+      params.every((p) => {
+        const d = s.decls.get(p.name)!;
+        return !d.captured && d.index >= 0 && d.kind === 'param';
+      })
+    ) {
       this.paramRegs = params.map((p) => s.decls.get(p.name)!.index);
     }
     params.forEach((p, i) => {
@@ -916,7 +945,15 @@ class FunctionCompiler {
     }
     if (e.type === 'AssignmentExpression' && e.left.type === 'Identifier' && (e.operator === '=' || !['&&=', '||=', '??='].includes(e.operator))) {
       const r = this.resolve(e.left.name);
-      if (typeof r === 'object' && r.depth < 0 && r.decl.kind !== 'class' && r.decl.kind !== 'fname' && r.decl.kind !== 'import' && r.decl.kind !== 'const' && (r.decl as { mapped?: number }).mapped === undefined) {
+      if (
+        typeof r === 'object' &&
+        r.depth < 0 &&
+        r.decl.kind !== 'class' &&
+        r.decl.kind !== 'fname' &&
+        r.decl.kind !== 'import' &&
+        r.decl.kind !== 'const' &&
+        (r.decl as { mapped?: number }).mapped === undefined
+      ) {
         // a `let` written after its declaration (in its own function) is surely initialized
         const checked = r.decl.lexical && !(e.start >= r.decl.initEnd && r.decl.scope.node.type !== 'SwitchStatement');
         if (e.operator === '=') this.namedExpression(e.right, e.start === e.left.start ? e.left.name : '');
@@ -952,7 +989,14 @@ class FunctionCompiler {
    * itself, and calls in tail position replace this frame when proper tail calls are on.
    */
   private tailReturn(e: Node): void {
-    if (this.inTailPosition() && e.type === 'CallExpression' && !e.optional && e.callee.type !== 'Super' && !e.arguments.some((a: Node) => a.type === 'SpreadElement') && e.callee.type !== 'ChainExpression') {
+    if (
+      this.inTailPosition() &&
+      e.type === 'CallExpression' &&
+      !e.optional &&
+      e.callee.type !== 'Super' &&
+      !e.arguments.some((a: Node) => a.type === 'SpreadElement') &&
+      e.callee.type !== 'ChainExpression'
+    ) {
       this.callee(e.callee);
       for (const a of e.arguments) this.expression(a);
       this.pos(e);
@@ -1053,7 +1097,14 @@ class FunctionCompiler {
   }
 
   private pushTarget(loop: boolean): JumpTarget {
-    const t: JumpTarget = { labels: this.pendingLabels, breakLabel: this.label(), continueLabel: loop ? this.label() : null, cleanupDepth: this.cleanups.length, continueDepth: this.cleanups.length, labelOnly: false };
+    const t: JumpTarget = {
+      labels: this.pendingLabels,
+      breakLabel: this.label(),
+      continueLabel: loop ? this.label() : null,
+      cleanupDepth: this.cleanups.length,
+      continueDepth: this.cleanups.length,
+      labelOnly: false,
+    };
     this.pendingLabels = [];
     this.targets.push(t);
     return t;
@@ -1241,9 +1292,10 @@ class FunctionCompiler {
 
   private tryStatement(s: Node): void {
     this.setCompletionUndefined();
-    const tryBlock = () => this.block(s.block, () => {
-      for (const t of s.block.body) this.statement(t);
-    });
+    const tryBlock = () =>
+      this.block(s.block, () => {
+        for (const t of s.block.body) this.statement(t);
+      });
     const tryCatch = () => {
       if (!s.handler) return tryBlock();
       const r = this.reg();
@@ -2107,7 +2159,7 @@ class FunctionCompiler {
       }
       if (a.type === 'MemberExpression') {
         // delete super.x: evaluate then throw ReferenceError
-        this.emit(Op.ThrowError, this.k('ReferenceError'), this.k('Unsupported reference to \'super\''));
+        this.emit(Op.ThrowError, this.k('ReferenceError'), this.k("Unsupported reference to 'super'"));
         return;
       }
       if (a.type === 'Identifier') {
@@ -2152,7 +2204,8 @@ class FunctionCompiler {
       // ReferenceError) even when the RHS makes it (only the global object and lexicals are looked at)
       const undeclared = r === 'undeclared' && storeOnly && this.scope.strict;
       if (r === 'dynamic' || undeclared) {
-        const ref = this.reg(), k = this.k(t.name);
+        const ref = this.reg(),
+          k = this.k(t.name);
         this.emit(undeclared ? ExtOp.ResolveGlobalRef : ExtOp.ResolveNameRef, k, ref);
         return { load: () => this.emit(ExtOp.GetNameRef, k, ref), store: () => this.emit(ExtOp.SetNameRef, k, ref, this.scope.strict ? 1 : 0) };
       }
@@ -2186,7 +2239,9 @@ class FunctionCompiler {
       // uninitialized `this` throws before the key is evaluated), then the key's value, then
       // GetSuperBase, once: the reference's get and set both use that base, whatever the key's
       // conversion or the right-hand side does to the home object's prototype afterwards.
-      const self = this.reg(), base = this.reg(), key = this.reg();
+      const self = this.reg(),
+        base = this.reg(),
+        key = this.reg();
       this.getVar(THIS);
       this.emit(Op.SetReg, self);
       this.getVar(HOME);
@@ -2198,21 +2253,29 @@ class FunctionCompiler {
       // once, after GetValue's check of the base, as its get and set must see the same key)
       if (!storeOnly) this.emit(ExtOp.RefKey, base);
       this.emit(Op.SetReg, key);
-      return member(() => {
-        this.emit(Op.GetReg, base);
-        this.emit(Op.GetReg, key);
-        this.emit(Op.GetReg, self);
-      }, ExtOp.GetSuperRef, ExtOp.SetSuperRef);
+      return member(
+        () => {
+          this.emit(Op.GetReg, base);
+          this.emit(Op.GetReg, key);
+          this.emit(Op.GetReg, self);
+        },
+        ExtOp.GetSuperRef,
+        ExtOp.SetSuperRef,
+      );
     }
     const obj = this.reg();
     this.expression(t.object);
     this.emit(Op.SetReg, obj);
     if (t.property.type === 'PrivateIdentifier') {
       const name = '#' + t.property.name;
-      return member(() => {
-        this.emit(Op.GetReg, obj);
-        this.getVar(name);
-      }, Op.GetPrivate, Op.SetPrivate);
+      return member(
+        () => {
+          this.emit(Op.GetReg, obj);
+          this.getVar(name);
+        },
+        Op.GetPrivate,
+        Op.SetPrivate,
+      );
     }
     const key = this.reg();
     if (t.computed) {
@@ -2221,10 +2284,14 @@ class FunctionCompiler {
       this.emit(ExtOp.RefKey, obj);
     } else this.propertyKey(t);
     this.emit(Op.SetReg, key);
-    return member(() => {
-      this.emit(Op.GetReg, obj);
-      this.emit(Op.GetReg, key);
-    }, Op.GetElem, Op.SetElem);
+    return member(
+      () => {
+        this.emit(Op.GetReg, obj);
+        this.emit(Op.GetReg, key);
+      },
+      Op.GetElem,
+      Op.SetElem,
+    );
   }
 
   /**
@@ -2345,13 +2412,17 @@ class FunctionCompiler {
       this.expression(e.argument);
       this.emit(this.kind === 'asyncGenerator' ? Op.GetAsyncIterator : Op.GetIterator);
       // received value starts as undefined, mode normal
-      const it = this.reg(), received = this.reg(), mode = this.reg();
+      const it = this.reg(),
+        received = this.reg(),
+        mode = this.reg();
       this.emit(Op.SetReg, it);
       this.emit(Op.Undef);
       this.emit(Op.SetReg, received);
       this.emit(Op.Int, 0);
       this.emit(Op.SetReg, mode);
-      const loop = this.label(), done = this.label(), ret = this.label();
+      const loop = this.label(),
+        done = this.label(),
+        ret = this.label();
       this.place(loop);
       this.emit(Op.GetReg, it);
       this.emit(Op.GetReg, received);
@@ -2486,7 +2557,8 @@ class FunctionCompiler {
     (ctorCode as { sourceText: string }).sourceText = this.opts.file.text.slice(c.start, c.end);
     this.emit(Op.MakeClass, this.k(ctorCode), derived ? 1 : 0);
     // stack: proto ctor
-    const proto = this.reg(), ctor = this.reg();
+    const proto = this.reg(),
+      ctor = this.reg();
     this.emit(Op.SetReg, ctor);
     this.emit(Op.SetReg, proto);
     for (const el of c.body.body) {
@@ -2537,7 +2609,11 @@ class FunctionCompiler {
   compileField(el: Node, name: string | null): Code {
     this.enterScope(this.fnScope);
     this.pos(el.value);
-    const pseudo: [string, Op][] = [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]];
+    const pseudo: [string, Op][] = [
+      [THIS, Op.This],
+      [HOME, Op.HomeObject],
+      [NEW_TARGET, Op.NewTarget],
+    ];
     for (const [n, op] of pseudo) {
       const d = this.fnScope.decls.get(n);
       if (d) {
@@ -2571,7 +2647,11 @@ class FunctionCompiler {
     const fs = this.fnScope;
     const el = this.node;
     this.enterScope(fs);
-    for (const [n, op] of [[THIS, Op.This], [HOME, Op.HomeObject], [NEW_TARGET, Op.NewTarget]] as [string, Op][]) {
+    for (const [n, op] of [
+      [THIS, Op.This],
+      [HOME, Op.HomeObject],
+      [NEW_TARGET, Op.NewTarget],
+    ] as [string, Op][]) {
       const d = fs.decls.get(n);
       if (d) {
         this.emit(op);
@@ -2589,7 +2669,16 @@ class FunctionCompiler {
   }
 
   private defaultConstructor(c: Node, name: string, derived: boolean): Code {
-    const code = declare(this.unit.shell(c), derived ? 'derivedConstructor' : 'classConstructor', name, true, CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0), 0, [], this.opts.file.text.slice(c.start, c.end));
+    const code = declare(
+      this.unit.shell(c),
+      derived ? 'derivedConstructor' : 'classConstructor',
+      name,
+      true,
+      CodeFlag.ClassConstructor | CodeFlag.Constructor | (derived ? CodeFlag.Derived : 0),
+      0,
+      [],
+      this.opts.file.text.slice(c.start, c.end),
+    );
     return Object.assign(code as Writable<Code>, {
       ops: int32(derived ? [ExtOp.DefaultDerivedCtor, Op.Dup, Op.ActiveFunction, Op.RunFieldInit, Op.Return] : [Op.Undef, Op.Return]),
       positions: [0, c.start],
@@ -2706,15 +2795,50 @@ export const enum ExtOp {
 
 /** Number of inline operands each extended instruction takes (as opcodes.ts's `operandCount` for Op). */
 export const extOperandCount: Partial<Record<ExtOp, number>> = {
-  [ExtOp.Arg]: 1, [ExtOp.Rest]: 1, [ExtOp.TrySave]: 1, [ExtOp.JumpIfNullish]: 1, [ExtOp.BindThisReg]: 1,
-  [ExtOp.AsyncIterStep]: 1, [ExtOp.AsyncIterClose]: 1, [ExtOp.YieldRaw]: 1, [ExtOp.MappedArguments]: 1, [ExtOp.MappedGet]: 1, [ExtOp.MappedSet]: 1,
-  [ExtOp.JumpIfNotNullishPop]: 1, [ExtOp.JumpIfNullishPop]: 1, [ExtOp.UsingJoin]: 1,
-  [ExtOp.UsingAdd]: 2, [ExtOp.UsingDispose]: 2,
-  [ExtOp.BindThisEnv]: 2, [ExtOp.ClassElement]: 2, [ExtOp.GetImport]: 2, [ExtOp.DefinePrivateMethod]: 3,
-  [ExtOp.ResolveNameRef]: 2, [ExtOp.ResolveGlobalRef]: 2, [ExtOp.GetNameRef]: 2, [ExtOp.SetNameRef]: 3, [ExtOp.RefKey]: 1, [ExtOp.DirectEvalSpread]: 1, [ExtOp.IsEvalCallee]: 1,
-  [ExtOp.AddInt]: 1, [ExtOp.SubInt]: 1, [ExtOp.MulInt]: 1, [ExtOp.BitAndInt]: 1, [ExtOp.BitOrInt]: 1, [ExtOp.ShlInt]: 1, [ExtOp.ShrInt]: 1, [ExtOp.UShrInt]: 1,
-  [ExtOp.GetRegElem]: 2, [ExtOp.JumpIfNotLtInt]: 2, [ExtOp.JumpIfNotLeInt]: 2, [ExtOp.JumpIfNotGtInt]: 2, [ExtOp.JumpIfNotGeInt]: 2,
-  [ExtOp.PostIncReg]: 1, [ExtOp.PostDecReg]: 1, [ExtOp.PreIncReg]: 1, [ExtOp.PreDecReg]: 1,
+  [ExtOp.Arg]: 1,
+  [ExtOp.Rest]: 1,
+  [ExtOp.TrySave]: 1,
+  [ExtOp.JumpIfNullish]: 1,
+  [ExtOp.BindThisReg]: 1,
+  [ExtOp.AsyncIterStep]: 1,
+  [ExtOp.AsyncIterClose]: 1,
+  [ExtOp.YieldRaw]: 1,
+  [ExtOp.MappedArguments]: 1,
+  [ExtOp.MappedGet]: 1,
+  [ExtOp.MappedSet]: 1,
+  [ExtOp.JumpIfNotNullishPop]: 1,
+  [ExtOp.JumpIfNullishPop]: 1,
+  [ExtOp.UsingJoin]: 1,
+  [ExtOp.UsingAdd]: 2,
+  [ExtOp.UsingDispose]: 2,
+  [ExtOp.BindThisEnv]: 2,
+  [ExtOp.ClassElement]: 2,
+  [ExtOp.GetImport]: 2,
+  [ExtOp.DefinePrivateMethod]: 3,
+  [ExtOp.ResolveNameRef]: 2,
+  [ExtOp.ResolveGlobalRef]: 2,
+  [ExtOp.GetNameRef]: 2,
+  [ExtOp.SetNameRef]: 3,
+  [ExtOp.RefKey]: 1,
+  [ExtOp.DirectEvalSpread]: 1,
+  [ExtOp.IsEvalCallee]: 1,
+  [ExtOp.AddInt]: 1,
+  [ExtOp.SubInt]: 1,
+  [ExtOp.MulInt]: 1,
+  [ExtOp.BitAndInt]: 1,
+  [ExtOp.BitOrInt]: 1,
+  [ExtOp.ShlInt]: 1,
+  [ExtOp.ShrInt]: 1,
+  [ExtOp.UShrInt]: 1,
+  [ExtOp.GetRegElem]: 2,
+  [ExtOp.JumpIfNotLtInt]: 2,
+  [ExtOp.JumpIfNotLeInt]: 2,
+  [ExtOp.JumpIfNotGtInt]: 2,
+  [ExtOp.JumpIfNotGeInt]: 2,
+  [ExtOp.PostIncReg]: 1,
+  [ExtOp.PostDecReg]: 1,
+  [ExtOp.PreIncReg]: 1,
+  [ExtOp.PreDecReg]: 1,
 };
 
 /** Which `using` declarations a statement list holds: 1 `using`, 2 `await using`. */
@@ -2751,13 +2875,22 @@ function isAnonymousFunction(e: Node): boolean {
 
 /** Numeric operators with a small-integer right operand inline (`Int n; Add` → `AddInt n`, emit's peephole). */
 const INT_OPERAND = new Map<number, number>([
-  [Op.Add, ExtOp.AddInt], [Op.Sub, ExtOp.SubInt], [Op.Mul, ExtOp.MulInt], [Op.BitAnd, ExtOp.BitAndInt], [Op.BitOr, ExtOp.BitOrInt],
-  [Op.Shl, ExtOp.ShlInt], [Op.Shr, ExtOp.ShrInt], [Op.UShr, ExtOp.UShrInt],
+  [Op.Add, ExtOp.AddInt],
+  [Op.Sub, ExtOp.SubInt],
+  [Op.Mul, ExtOp.MulInt],
+  [Op.BitAnd, ExtOp.BitAndInt],
+  [Op.BitOr, ExtOp.BitOrInt],
+  [Op.Shl, ExtOp.ShlInt],
+  [Op.Shr, ExtOp.ShrInt],
+  [Op.UShr, ExtOp.UShrInt],
 ]);
 
 /** Compare-and-branch instructions with a small-integer right operand inline (jump's peephole). */
 const INT_COMPARE = new Map<number, number>([
-  [Op.JumpIfNotLt, ExtOp.JumpIfNotLtInt], [Op.JumpIfNotLe, ExtOp.JumpIfNotLeInt], [Op.JumpIfNotGt, ExtOp.JumpIfNotGtInt], [Op.JumpIfNotGe, ExtOp.JumpIfNotGeInt],
+  [Op.JumpIfNotLt, ExtOp.JumpIfNotLtInt],
+  [Op.JumpIfNotLe, ExtOp.JumpIfNotLeInt],
+  [Op.JumpIfNotGt, ExtOp.JumpIfNotGtInt],
+  [Op.JumpIfNotGe, ExtOp.JumpIfNotGeInt],
 ]);
 
 const FUSED_JUMP: Record<string, Op> = {
@@ -2773,28 +2906,50 @@ const FUSED_JUMP: Record<string, Op> = {
 
 function binaryOp(op: string): Op {
   switch (op) {
-    case '+': return Op.Add;
-    case '-': return Op.Sub;
-    case '*': return Op.Mul;
-    case '/': return Op.Div;
-    case '%': return Op.Mod;
-    case '**': return Op.Exp;
-    case '&': return Op.BitAnd;
-    case '|': return Op.BitOr;
-    case '^': return Op.BitXor;
-    case '<<': return Op.Shl;
-    case '>>': return Op.Shr;
-    case '>>>': return Op.UShr;
-    case '==': return Op.Eq;
-    case '!=': return Op.Ne;
-    case '===': return Op.StrictEq;
-    case '!==': return Op.StrictNe;
-    case '<': return Op.Lt;
-    case '<=': return Op.Le;
-    case '>': return Op.Gt;
-    case '>=': return Op.Ge;
-    case 'in': return Op.In;
-    case 'instanceof': return Op.InstanceOf;
+    case '+':
+      return Op.Add;
+    case '-':
+      return Op.Sub;
+    case '*':
+      return Op.Mul;
+    case '/':
+      return Op.Div;
+    case '%':
+      return Op.Mod;
+    case '**':
+      return Op.Exp;
+    case '&':
+      return Op.BitAnd;
+    case '|':
+      return Op.BitOr;
+    case '^':
+      return Op.BitXor;
+    case '<<':
+      return Op.Shl;
+    case '>>':
+      return Op.Shr;
+    case '>>>':
+      return Op.UShr;
+    case '==':
+      return Op.Eq;
+    case '!=':
+      return Op.Ne;
+    case '===':
+      return Op.StrictEq;
+    case '!==':
+      return Op.StrictNe;
+    case '<':
+      return Op.Lt;
+    case '<=':
+      return Op.Le;
+    case '>':
+      return Op.Gt;
+    case '>=':
+      return Op.Ge;
+    case 'in':
+      return Op.In;
+    case 'instanceof':
+      return Op.InstanceOf;
   }
   throw new Error(`unknown operator ${op}`);
 }

@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { Realm, makeStamp } from './realm';
 import { VM, Frame, GuestThrow, SafepointStop, isHost } from './vm';
 import { compileProgram, CompileError } from './compiler';
-import { SourceFile, Code } from './code';
+import { SourceFile, type Code } from './code';
 import { JobQueue } from './jobs';
-import { installPromise, PromiseIntrinsics, RejectionTracker } from './promise';
+import { installPromise, type PromiseIntrinsics, RejectionTracker } from './promise';
 import { Timers, EventLoop, installTimers } from './timers';
-import { EngineOptions, GuestError, ConsoleLevel, HostServices, HostReclaim } from './api';
+import { type EngineOptions, GuestError, type ConsoleLevel, type HostServices, type HostReclaim } from './api';
 import { THIS, NEW_TARGET, containsArguments } from './scope';
 import { installIntrinsics } from './intrinsics';
 import { ModuleLoader } from './modules';
@@ -284,7 +284,15 @@ export class Engine {
   }
 
   /** `compile`, with the unit's ESTree beside the code (read-only: shared through the unit cache). */
-  compileUnit(source: string, file: string, kind: 'script' | 'module' | 'eval', strict = false, dynamicOuter = false, inFunction: { method: boolean } | null = null, selfHosted = false): { code: Code; ast: acorn.Node } {
+  compileUnit(
+    source: string,
+    file: string,
+    kind: 'script' | 'module' | 'eval',
+    strict = false,
+    dynamicOuter = false,
+    inFunction: { method: boolean } | null = null,
+    selfHosted = false,
+  ): { code: Code; ast: acorn.Node } {
     try {
       const { ast, analysis, order } = unitCache.unit(source, file, { kind, strict, dynamicOuter, inFunction });
       const sourceFile = new SourceFile(file, source);
@@ -438,8 +446,7 @@ export class Engine {
     // early errors that depend on the caller (PerformEval step 10): parsed once, checked per call
     for (const name of (ast as { outerPrivateNames?: string[] }).outerPrivateNames ?? [])
       if (this.vm.lookup(env, '#' + name) === null) this.vm.throwError('SyntaxError', `Private field '#${name}' must be declared in an enclosing class`);
-    if (inFieldInitializer(frame) && containsArguments(ast))
-      this.vm.throwError('SyntaxError', "'arguments' is not allowed in class field initializer or static initialization block");
+    if (inFieldInitializer(frame) && containsArguments(ast)) this.vm.throwError('SyntaxError', "'arguments' is not allowed in class field initializer or static initialization block");
     code.source.referrer = frame.code.source.referrer ?? frame.code.file;
     const binding = (name: string, fallback: unknown) => {
       const r = this.vm.lookup(env, name);

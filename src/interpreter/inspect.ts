@@ -320,7 +320,6 @@ function envFor(vm: VM, realm: Realm): Env {
   return env;
 }
 
-
 /** String of a primitive (host conversion of a primitive runs no guest code); undefined for objects. */
 function primitiveString(v: unknown): string | undefined {
   if (isObject(v)) return undefined;
@@ -379,20 +378,166 @@ const kMinLineLength = 16;
 
 // Escaped control characters (plus the single quote and the backslash).
 const meta = [
-  '\\x00', '\\x01', '\\x02', '\\x03', '\\x04', '\\x05', '\\x06', '\\x07',
-  '\\b', '\\t', '\\n', '\\x0B', '\\f', '\\r', '\\x0E', '\\x0F',
-  '\\x10', '\\x11', '\\x12', '\\x13', '\\x14', '\\x15', '\\x16', '\\x17',
-  '\\x18', '\\x19', '\\x1A', '\\x1B', '\\x1C', '\\x1D', '\\x1E', '\\x1F',
-  '', '', '', '', '', '', '', "\\'", '', '', '', '', '', '', '', '',
-  '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
-  '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
-  '', '', '', '', '', '', '', '', '', '', '', '', '\\\\', '', '', '',
-  '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
-  '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '\\x7F',
-  '\\x80', '\\x81', '\\x82', '\\x83', '\\x84', '\\x85', '\\x86', '\\x87',
-  '\\x88', '\\x89', '\\x8A', '\\x8B', '\\x8C', '\\x8D', '\\x8E', '\\x8F',
-  '\\x90', '\\x91', '\\x92', '\\x93', '\\x94', '\\x95', '\\x96', '\\x97',
-  '\\x98', '\\x99', '\\x9A', '\\x9B', '\\x9C', '\\x9D', '\\x9E', '\\x9F',
+  '\\x00',
+  '\\x01',
+  '\\x02',
+  '\\x03',
+  '\\x04',
+  '\\x05',
+  '\\x06',
+  '\\x07',
+  '\\b',
+  '\\t',
+  '\\n',
+  '\\x0B',
+  '\\f',
+  '\\r',
+  '\\x0E',
+  '\\x0F',
+  '\\x10',
+  '\\x11',
+  '\\x12',
+  '\\x13',
+  '\\x14',
+  '\\x15',
+  '\\x16',
+  '\\x17',
+  '\\x18',
+  '\\x19',
+  '\\x1A',
+  '\\x1B',
+  '\\x1C',
+  '\\x1D',
+  '\\x1E',
+  '\\x1F',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  "\\'",
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '\\\\',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '\\x7F',
+  '\\x80',
+  '\\x81',
+  '\\x82',
+  '\\x83',
+  '\\x84',
+  '\\x85',
+  '\\x86',
+  '\\x87',
+  '\\x88',
+  '\\x89',
+  '\\x8A',
+  '\\x8B',
+  '\\x8C',
+  '\\x8D',
+  '\\x8E',
+  '\\x8F',
+  '\\x90',
+  '\\x91',
+  '\\x92',
+  '\\x93',
+  '\\x94',
+  '\\x95',
+  '\\x96',
+  '\\x97',
+  '\\x98',
+  '\\x99',
+  '\\x9A',
+  '\\x9B',
+  '\\x9C',
+  '\\x9D',
+  '\\x9E',
+  '\\x9F',
 ];
 
 function addQuotes(str: string, quotes: number): string {
@@ -462,7 +607,12 @@ function formatPrimitive(value: unknown, ctx: Ctx): string {
     }
     const s = value as string;
     if (s.length > kMinLineLength && s.length > ctx.breakLength - ctx.indentationLvl - 4) {
-      return s.split(/(?<=\n)/).map((line) => strEscape(line)).join(` +\n${' '.repeat(ctx.indentationLvl + 2)}`) + trailer;
+      return (
+        s
+          .split(/(?<=\n)/)
+          .map((line) => strEscape(line))
+          .join(` +\n${' '.repeat(ctx.indentationLvl + 2)}`) + trailer
+      );
     }
     return strEscape(s) + trailer;
   }
@@ -751,7 +901,15 @@ function getConstructorName(ctx: Ctx, obj: object, recurseTimes: number, protoPr
   if (recurseTimes > ctx.depth) return `${res} <Complex prototype>`;
   const protoConstr = getConstructorName(ctx, firstProto, recurseTimes + 1, protoProps);
   if (protoConstr === null) {
-    const inner = makeCtx(env, { showHidden: ctx.showHidden, showProxy: ctx.showProxy, depth: -1, breakLength: ctx.breakLength, compact: ctx.compact, maxArrayLength: ctx.maxArrayLength, maxStringLength: ctx.maxStringLength });
+    const inner = makeCtx(env, {
+      showHidden: ctx.showHidden,
+      showProxy: ctx.showProxy,
+      depth: -1,
+      breakLength: ctx.breakLength,
+      compact: ctx.compact,
+      maxArrayLength: ctx.maxArrayLength,
+      maxStringLength: ctx.maxStringLength,
+    });
     return `${res} <${formatValue(inner, firstProto, 0)}>`;
   }
   return `${res} <${protoConstr}>`;
@@ -1277,12 +1435,7 @@ function groupArrayElements(ctx: Ctx, output: string[], value: object | undefine
     const approxCharHeights = 2.5;
     const averageBias = Math.sqrt(actualMax - totalLength / output.length);
     const biasedMax = Math.max(actualMax - 3 - averageBias, 1);
-    const columns = Math.min(
-      Math.round(Math.sqrt(approxCharHeights * biasedMax * outputLength) / biasedMax),
-      Math.floor((ctx.breakLength - ctx.indentationLvl) / actualMax),
-      ctx.compact * 4,
-      15,
-    );
+    const columns = Math.min(Math.round(Math.sqrt(approxCharHeights * biasedMax * outputLength) / biasedMax), Math.floor((ctx.breakLength - ctx.indentationLvl) / actualMax), ctx.compact * 4, 15);
     if (columns <= 1) return output;
     const tmp: string[] = [];
     const maxLineLength: number[] = [];

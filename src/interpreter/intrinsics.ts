@@ -3,12 +3,12 @@
 // (source text of interpreted functions), console, and test262's host hooks.
 import type { Engine } from './engine';
 import type { EngineOptions } from './api';
-import { VM, GeneratorState } from './vm';
+import type { VM, GeneratorState } from './vm';
 import { installModernBuiltins } from './builtins';
 import { installMemoryBudget } from './memory-budget';
 import { installWeakCollections } from './weak';
 import { installSelfHosted } from './selfhosted';
-import { CodeFlag, nativeSource } from './code';
+import { nativeSource } from './code';
 import { isObject } from './realm';
 
 export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions): void {
@@ -97,8 +97,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
         Object.defineProperty(o, 'stack', { value: `${vm.describeError(o as object)}${vm.stackTrace(10, args[1])}`, writable: true, enumerable: false, configurable: true });
         return undefined;
       });
-    }
-    else Object.setPrototypeOf(W, ErrorWrapper);
+    } else Object.setPrototypeOf(W, ErrorWrapper);
     Object.defineProperty(g, name, { value: W, writable: true, enumerable: false, configurable: true });
   }
   // WebAssembly's error constructors inherit from %Error%: the guest's, not V8's own (which would hand
@@ -168,7 +167,7 @@ export function installIntrinsics(engine: Engine, vm: VM, options: EngineOptions
     if (rec) return rec.code.sourceText || nativeSource(rec.code.name);
     const nat = realm.natives.get(t);
     if (nat) return nativeSource(nat.name);
-    if (typeof t !== 'function') vm.throwError('TypeError', 'Function.prototype.toString requires that \'this\' be a Function');
+    if (typeof t !== 'function') vm.throwError('TypeError', "Function.prototype.toString requires that 'this' be a Function");
     const text = realm.R.apply(originalToString, t, []) as string;
     const v8Native = /^function (.*)\(\) \{ \[native code\] \}$/.exec(text);
     return v8Native ? nativeSource(v8Native[1]!) : text;
@@ -287,7 +286,7 @@ function createDynamicFunction(engine: Engine, prefix: string, args: unknown[]):
     if (st.length !== 1 || st[0].type !== 'ExpressionStatement' || st[0].expression.type !== 'FunctionExpression' || st[0].expression.start !== 1 || st[0].expression.end !== source.length - 1)
       throw Object.assign(new Error('Arguments of Function do not form a function'), { pos: 0 });
     const fnNode = st[0].expression;
-    const bodyStart = source.indexOf('\n) {\n') ;
+    const bodyStart = source.indexOf('\n) {\n');
     if (fnNode.body.start !== bodyStart + 3) throw Object.assign(new Error('Unexpected token in parameter list'), { pos: 0 });
   } catch (e) {
     const msg = (e as any)?.value !== undefined ? null : (e as Error).message;

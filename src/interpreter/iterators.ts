@@ -42,7 +42,6 @@ import { isObject, type Realm } from './realm';
 import { inspect, types } from 'node:util';
 import { installFastIteration, dataValue, type Plain } from './fast-iteration';
 
-
 export type IteratorKind = 'array' | 'map' | 'set' | 'string' | 'regexp';
 export type IteratorMode = 'keys' | 'values' | 'entries';
 
@@ -405,7 +404,7 @@ export class Iterators {
     }
     if (rec.kind === 'regexp') throw new Error('a RegExp string iterator stands where its regexp says');
     if (rec.kind === 'map' || rec.kind === 'set') {
-      for (let i = 0; i < pos; i++) if (step().done) throw new Error('a Map or Set iterator past its collection\'s end');
+      for (let i = 0; i < pos; i++) if (step().done) throw new Error("a Map or Set iterator past its collection's end");
       return;
     }
     if (pos < rec.pos) throw new Error('an iterator cannot go back');
@@ -464,7 +463,7 @@ export class Iterators {
     const next = this.kinds.array.next;
     const steps = () => {
       for (let i = 0; i < pos; i++) {
-        if ((this.realm.R.apply(next, it, []) as { done: boolean }).done) throw new Error('an array iterator past its source\'s length');
+        if ((this.realm.R.apply(next, it, []) as { done: boolean }).done) throw new Error("an array iterator past its source's length");
       }
     };
     if (typeof source !== 'object' || source === null) {

@@ -100,8 +100,7 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
   const { realm, vm } = engine;
   const R = realm.R;
   const g = realm.global as any;
-  const refuse = (what: string, bytes: number): never =>
-    vm.throwError('RangeError', `${what}: ${bytes} bytes would pass this program's memory budget of ${budget.describe()} for array buffers`);
+  const refuse = (what: string, bytes: number): never => vm.throwError('RangeError', `${what}: ${bytes} bytes would pass this program's memory budget of ${budget.describe()} for array buffers`);
   /** Charge, run `allocate`, refund if it throws. */
   const counted = <T>(what: string, requested: number, shared: boolean, allocate: () => T): T => {
     // (a length the built-in refuses is its RangeError to throw)
@@ -162,7 +161,10 @@ export function installMemoryBudget(engine: Engine, budget: MemoryBudget): void 
   };
 
   // ArrayBuffer and SharedArrayBuffer: (length, options); resize/grow (newLength); slice through species
-  for (const [name, shared] of [['ArrayBuffer', false], ['SharedArrayBuffer', true]] as const) {
+  for (const [name, shared] of [
+    ['ArrayBuffer', false],
+    ['SharedArrayBuffer', true],
+  ] as const) {
     const ctor = g[name] as Function | undefined;
     if (typeof ctor !== 'function') continue;
     const byteLength = getter(ctor.prototype, 'byteLength');

@@ -8,7 +8,7 @@ import { inside, realPaths, withinRoots } from '../paths';
 import type { Engine } from './engine';
 import type { Code } from './code';
 import { Op } from './opcodes';
-import { Env, HOLE, ImportCell, isHost } from './vm';
+import { Env, HOLE, type ImportCell, isHost } from './vm';
 import { GuestError } from './api';
 import { boundNames } from './scope';
 
@@ -339,7 +339,10 @@ export class ModuleLoader {
         if (e.importName === '*') continue;
         const res = this.resolveExport(r, e.exportName);
         if (res === null || res === 'ambiguous')
-          this.engine.vm.throwError('SyntaxError', `The requested module '${path.basename(e.module!)}' ${res === null ? 'does not provide an export named' : 'contains conflicting star exports for name'} '${e.importName}'`);
+          this.engine.vm.throwError(
+            'SyntaxError',
+            `The requested module '${path.basename(e.module!)}' ${res === null ? 'does not provide an export named' : 'contains conflicting star exports for name'} '${e.importName}'`,
+          );
       }
       for (const imp of r.imports) {
         const slot = r.env.desc!.index.get(imp.local)!;
@@ -359,7 +362,8 @@ export class ModuleLoader {
   private instantiateFunctions(r: ModuleRecord): void {
     const ops = r.code.ops;
     for (let pc = 0; pc < r.code.hoistedEnd; pc += HOISTED_LENGTH) {
-      if (ops[pc] !== Op.Closure || ops[pc + 2] !== Op.InitEnv || ops[pc + 3] !== 0) throw new Error(`invariant: ${r.file}: a module's hoisted function at pc ${pc} is not 'Closure k; InitEnv 0 slot'`);
+      if (ops[pc] !== Op.Closure || ops[pc + 2] !== Op.InitEnv || ops[pc + 3] !== 0)
+        throw new Error(`invariant: ${r.file}: a module's hoisted function at pc ${pc} is not 'Closure k; InitEnv 0 slot'`);
       r.env.vars[ops[pc + 4]!] = this.engine.vm.makeFunction(r.code.consts[ops[pc + 1]!] as Code, r.env, undefined, r);
     }
   }
@@ -584,7 +588,7 @@ export class ModuleLoader {
     if (options === undefined) return undefined;
     const vm = this.engine.vm;
     const R = this.engine.realm.R;
-    if (!isObject(options)) throw vm.error('TypeError', "The second argument of import() must be an object");
+    if (!isObject(options)) throw vm.error('TypeError', 'The second argument of import() must be an object');
     const attributes = R.get(options, 'with');
     if (attributes === undefined) return undefined;
     if (!isObject(attributes)) throw vm.error('TypeError', "The 'with' option of import() must be an object");

@@ -85,7 +85,6 @@ interface IteratorRecord {
   done: boolean;
 }
 
-
 /** https://tc39.es/ecma262/#sec-ispromise */
 export function isPromise(v: unknown): boolean {
   return promiseRecords.get(v) !== undefined;
@@ -162,12 +161,8 @@ export class PromiseIntrinsics {
       ]; })`,
     )(dispatch);
     this.closureFactories = [factories[0]!, factories[1]!, factories[2]!];
-    this.settledObject = realm.realmEval(
-      `(function (fulfilled, x) { 'use strict'; return fulfilled ? { status: 'fulfilled', value: x } : { status: 'rejected', reason: x }; })`,
-    );
-    this.resolversObject = realm.realmEval(
-      `(function (promise, resolve, reject) { 'use strict'; return { promise: promise, resolve: resolve, reject: reject }; })`,
-    );
+    this.settledObject = realm.realmEval(`(function (fulfilled, x) { 'use strict'; return fulfilled ? { status: 'fulfilled', value: x } : { status: 'rejected', reason: x }; })`);
+    this.resolversObject = realm.realmEval(`(function (promise, resolve, reject) { 'use strict'; return { promise: promise, resolve: resolve, reject: reject }; })`);
 
     const construct = (args: ArrayLike<unknown>, newTarget: unknown): object => {
       try {
@@ -521,12 +516,7 @@ export class PromiseIntrinsics {
     return this.performPromiseThenRaw(promise, asHandler(onFulfilled), asHandler(onRejected), resultCapability);
   }
 
-  private performPromiseThenRaw(
-    promise: object,
-    onFulfilled: ReactionHandler,
-    onRejected: ReactionHandler,
-    resultCapability: PromiseCapability | undefined,
-  ): object | undefined {
+  private performPromiseThenRaw(promise: object, onFulfilled: ReactionHandler, onRejected: ReactionHandler, resultCapability: PromiseCapability | undefined): object | undefined {
     const record = promiseRecords.get(promise)!;
     const fulfillReaction: PromiseReaction = { capability: resultCapability, type: 'fulfill', handler: onFulfilled };
     const rejectReaction: PromiseReaction = { capability: resultCapability, type: 'reject', handler: onRejected };
@@ -629,21 +619,14 @@ export class PromiseIntrinsics {
   private finallyFunction(rec: Extract<BuiltinClosure, { kind: 'thenFinally' | 'catchFinally' }>, valueOrReason: unknown): unknown {
     const result = this.R.apply(rec.onFinally, undefined, []);
     const p = this.promiseResolve(rec.constructor, result);
-    const next =
-      rec.kind === 'thenFinally'
-        ? this.makeBuiltinClosure({ kind: 'valueThunk', value: valueOrReason })
-        : this.makeBuiltinClosure({ kind: 'thrower', reason: valueOrReason });
+    const next = rec.kind === 'thenFinally' ? this.makeBuiltinClosure({ kind: 'valueThunk', value: valueOrReason }) : this.makeBuiltinClosure({ kind: 'thrower', reason: valueOrReason });
     return this.invoke(p, 'then', [next]);
   }
 
   // ---- combinators --------------------------------------------------------------------------
 
   /** Steps shared by Promise.all / allSettled / any / race (e.g. https://tc39.es/ecma262/#sec-promise.all). */
-  private combinator(
-    C: unknown,
-    iterable: unknown,
-    perform: (iteratorRecord: IteratorRecord, C: Function, capability: PromiseCapability, promiseResolve: Function) => object,
-  ): object {
+  private combinator(C: unknown, iterable: unknown, perform: (iteratorRecord: IteratorRecord, C: Function, capability: PromiseCapability, promiseResolve: Function) => object): object {
     // 2. Let promiseCapability be ? NewPromiseCapability(C).
     const capability = this.newPromiseCapability(C, true);
     // 3-4. GetPromiseResolve(C), IfAbruptRejectPromise.

@@ -109,7 +109,8 @@ function rewrite(pattern: string, flags: string): { pattern: string; flags: stri
       if (n.modifierFlags.disabling.includes('i')) icase = false;
     }
     if (icase && !outFlags.includes('i')) {
-      if (n.type === 'reference') throw new RegExpRewriteError(`a backreference under a case-insensitive modifier group (${n.range ? pattern.slice(n.range[0], n.range[1]) : 'here'}) cannot be translated for this engine`);
+      if (n.type === 'reference')
+        throw new RegExpRewriteError(`a backreference under a case-insensitive modifier group (${n.range ? pattern.slice(n.range[0], n.range[1]) : 'here'}) cannot be translated for this engine`);
       if (unicode && n.type === 'characterClassEscape' && (n.value === 'w' || n.value === 'W')) {
         if (!inClass) edits.push([n.range[0], n.range[1], n.value === 'w' ? WORD : NOT_WORD]);
         else if (n.value === 'w') edits.push([n.range[1], n.range[1], WORD_EXTRA]);

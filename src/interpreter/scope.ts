@@ -7,7 +7,11 @@ export type ScopeKind = 'function' | 'arrow' | 'block' | 'catch' | 'class' | 'sc
 export type DeclKind = 'var' | 'let' | 'const' | 'class' | 'function' | 'param' | 'catch' | 'import' | 'fname' | 'pseudo';
 
 /** Names that are not written in source but behave like variables of a (non-arrow) function. */
-export const THIS = '%this', NEW_TARGET = '%new.target', HOME = '%home', FN = '%fn', ARGUMENTS = 'arguments';
+export const THIS = '%this',
+  NEW_TARGET = '%new.target',
+  HOME = '%home',
+  FN = '%fn',
+  ARGUMENTS = 'arguments';
 
 export class Decl {
   captured = false;
@@ -608,7 +612,7 @@ export class Analysis {
 
   /** Declare a pseudo variable (this, new.target, home object, active function, arguments) in its owner. */
   private ensurePseudo(name: string, from: Scope): void {
-    let owner = from.thisScope;
+    const owner = from.thisScope;
     if (name === ARGUMENTS) {
       const d = owner.decls.get(ARGUMENTS);
       // `arguments` declared by a parameter, a function or a lexical binding hides the object; a `var`

@@ -2,7 +2,7 @@
 // realm objects are built-ins (named by the path that reaches them in a fresh engine), and the plain
 // records a snapshot reads and rebuilds (re-exported here, so that no other room imports the
 // interpreter's modules directly).
-import { Code, ScopeDesc } from './code';
+import { type Code, ScopeDesc } from './code';
 import { isObject, type Realm } from './realm';
 import type { VM } from './vm';
 
@@ -49,7 +49,6 @@ export function descTable(codes: Code[]): Map<ScopeDesc, [number, number]> {
   });
   return out;
 }
-
 
 function keyPath(base: string, k: string | symbol): string {
   if (typeof k === 'symbol') {

@@ -229,8 +229,17 @@ export class EventLoop {
   /** Wait until a tracked operation settles or `ms` passes (no limit when undefined). */
   private waitForHost(ms: number | undefined): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = ms === undefined ? undefined : setTimeout(() => { this.wake = null; resolve(); }, ms);
-      this.wake = () => { if (timer) clearTimeout(timer); resolve(); };
+      const timer =
+        ms === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.wake = null;
+              resolve();
+            }, ms);
+      this.wake = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
     });
   }
 

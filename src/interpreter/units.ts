@@ -9,7 +9,7 @@
 // the unit is cached). Code shells are not cached: a Code holds engine state (call-site caches of guest
 // closures, template objects, accessors, its SourceFile), so two engines must never share one.
 import * as acorn from 'acorn';
-import { Analysis, Node } from './scope';
+import { Analysis, type Node } from './scope';
 import { SourceFile } from './code';
 import { codeOrder, UnitAnalysis, type CodeOrder } from './codeorder';
 

@@ -70,11 +70,33 @@ function operands(op: number): number {
 /** Instructions with a jump target operand (the first). */
 function isJump(op: number): boolean {
   switch (op) {
-    case Op.Jump: case Op.JumpIfFalse: case Op.JumpIfTrue: case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep:
-    case Op.JumpIfUndefined: case ExtOp.JumpIfNullish: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
-    case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
-    case ExtOp.JumpIfNotLtInt: case ExtOp.JumpIfNotLeInt: case ExtOp.JumpIfNotGtInt: case ExtOp.JumpIfNotGeInt:
-    case Op.JumpIfNotEq: case Op.JumpIfEq: case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: case Op.Resume: case ExtOp.UsingDispose:
+    case Op.Jump:
+    case Op.JumpIfFalse:
+    case Op.JumpIfTrue:
+    case Op.JumpIfFalseKeep:
+    case Op.JumpIfTrueKeep:
+    case Op.JumpIfNotNullishKeep:
+    case Op.JumpIfUndefined:
+    case ExtOp.JumpIfNullish:
+    case ExtOp.JumpIfNotNullishPop:
+    case ExtOp.JumpIfNullishPop:
+    case Op.JumpIfNotLt:
+    case Op.JumpIfNotLe:
+    case Op.JumpIfNotGt:
+    case Op.JumpIfNotGe:
+    case Op.JumpIfNotStrictEq:
+    case Op.JumpIfStrictEq:
+    case ExtOp.JumpIfNotLtInt:
+    case ExtOp.JumpIfNotLeInt:
+    case ExtOp.JumpIfNotGtInt:
+    case ExtOp.JumpIfNotGeInt:
+    case Op.JumpIfNotEq:
+    case Op.JumpIfEq:
+    case Op.IterStep:
+    case Op.ForInStep:
+    case ExtOp.AsyncIterStep:
+    case Op.Resume:
+    case ExtOp.UsingDispose:
     case ExtOp.AsyncIterClose:
       return true;
     default:
@@ -85,8 +107,14 @@ function isJump(op: number): boolean {
 /** Instructions after which control does not fall through. */
 function isTerminal(op: number): boolean {
   switch (op) {
-    case Op.Jump: case Op.Throw: case Op.ThrowError: case Op.ThrowConstAssign: case ExtOp.IterCloseThrow: case ExtOp.AsyncIterCloseThrow:
-    case Op.Return: case Op.ReturnUndef:
+    case Op.Jump:
+    case Op.Throw:
+    case Op.ThrowError:
+    case Op.ThrowConstAssign:
+    case ExtOp.IterCloseThrow:
+    case ExtOp.AsyncIterCloseThrow:
+    case Op.Return:
+    case Op.ReturnUndef:
       return true;
     default:
       return false;
@@ -178,7 +206,8 @@ function analyse(code: Code): Verified {
       case Op.GenStart:
         addResume(next, 'start');
         break;
-      case Op.Yield: case ExtOp.YieldRaw:
+      case Op.Yield:
+      case ExtOp.YieldRaw:
         addResume(next, 'yield');
         break;
       case Op.Await:
@@ -280,48 +309,149 @@ function analyse(code: Code): Verified {
           noteCreation(creates, consts[a] as Code, envs);
           push(Kind.Value);
           break;
-        case Op.Undef: case Op.Null: case Op.True: case Op.False: case Op.Const: case Op.Int: case Op.GetEnv: case Op.GetGlobal:
-        case Op.TypeofGlobal: case Op.TypeofName: case Op.DeleteName: case Op.GetRegProp: case Op.Arguments:
-        case Op.This: case Op.NewTarget: case Op.HomeObject: case Op.ActiveFunction: case Op.NewObject: case Op.RegExpLiteral:
-        case Op.TemplateObject: case ExtOp.Arg: case ExtOp.Rest: case ExtOp.ImportMeta: case ExtOp.GlobalThis: case ExtOp.GetImport:
-        case ExtOp.MappedArguments: case ExtOp.MappedGet: case ExtOp.GetNameRef:
+        case Op.Undef:
+        case Op.Null:
+        case Op.True:
+        case Op.False:
+        case Op.Const:
+        case Op.Int:
+        case Op.GetEnv:
+        case Op.GetGlobal:
+        case Op.TypeofGlobal:
+        case Op.TypeofName:
+        case Op.DeleteName:
+        case Op.GetRegProp:
+        case Op.Arguments:
+        case Op.This:
+        case Op.NewTarget:
+        case Op.HomeObject:
+        case Op.ActiveFunction:
+        case Op.NewObject:
+        case Op.RegExpLiteral:
+        case Op.TemplateObject:
+        case ExtOp.Arg:
+        case ExtOp.Rest:
+        case ExtOp.ImportMeta:
+        case ExtOp.GlobalThis:
+        case ExtOp.GetImport:
+        case ExtOp.MappedArguments:
+        case ExtOp.MappedGet:
+        case ExtOp.GetNameRef:
           push(Kind.Value);
           break;
-        case ExtOp.ResolveNameRef: case ExtOp.ResolveGlobalRef: setReg(b, Kind.Value); break;
-        case ExtOp.SetNameRef: pop(); break;
-        case Op.Hole: push(Kind.Hole); break;
-        case Op.NewArray: push(Kind.List); break;
-        case Op.NewPrivateName: push(Kind.PrivateName); break;
+        case ExtOp.ResolveNameRef:
+        case ExtOp.ResolveGlobalRef:
+          setReg(b, Kind.Value);
+          break;
+        case ExtOp.SetNameRef:
+          pop();
+          break;
+        case Op.Hole:
+          push(Kind.Hole);
+          break;
+        case Op.NewArray:
+          push(Kind.List);
+          break;
+        case Op.NewPrivateName:
+          push(Kind.PrivateName);
+          break;
         // `f.apply(t, arguments)`: the frame's own argument list (an engine list) or the arguments object
-        case ExtOp.ApplyArguments: push(Kind.Value | Kind.List); break;
-        case Op.Pop: pop(); break;
-        case Op.Dup: push(peek()); break;
-        case Op.Swap: { const x = pop(), y = pop(); push(x), push(y); break; }
-        case Op.Rot3: { const c = pop(), bb = pop(), aa = pop(); push(c), push(aa), push(bb); break; }
-        case Op.GetReg: push(reg(a)); break;
-        case Op.GetReg2: push(reg(a)), push(reg(b)); break;
-        case ExtOp.GetRegElem: push(Kind.Value); break;
-        case ExtOp.AddInt: case ExtOp.SubInt: case ExtOp.MulInt: case ExtOp.BitAndInt: case ExtOp.BitOrInt: case ExtOp.ShlInt: case ExtOp.ShrInt: case ExtOp.UShrInt:
+        case ExtOp.ApplyArguments:
+          push(Kind.Value | Kind.List);
+          break;
+        case Op.Pop:
+          pop();
+          break;
+        case Op.Dup:
+          push(peek());
+          break;
+        case Op.Swap: {
+          const x = pop(),
+            y = pop();
+          push(x), push(y);
+          break;
+        }
+        case Op.Rot3: {
+          const c = pop(),
+            bb = pop(),
+            aa = pop();
+          push(c), push(aa), push(bb);
+          break;
+        }
+        case Op.GetReg:
+          push(reg(a));
+          break;
+        case Op.GetReg2:
+          push(reg(a)), push(reg(b));
+          break;
+        case ExtOp.GetRegElem:
+          push(Kind.Value);
+          break;
+        case ExtOp.AddInt:
+        case ExtOp.SubInt:
+        case ExtOp.MulInt:
+        case ExtOp.BitAndInt:
+        case ExtOp.BitOrInt:
+        case ExtOp.ShlInt:
+        case ExtOp.ShrInt:
+        case ExtOp.UShrInt:
           pop();
           push(Kind.Value);
           break;
-        case Op.GetRegChecked: push(reg(a) & ~Kind.Hole || Kind.Value); break; // a HOLE throws
-        case Op.SetReg: case Op.SetRegChecked: case ExtOp.BindThisReg: setReg(a, pop()); break;
-        case Op.IncReg: case Op.DecReg: setReg(a, Kind.Value); break;
-        case ExtOp.PostIncReg: case ExtOp.PostDecReg: case ExtOp.PreIncReg: case ExtOp.PreDecReg: setReg(a, Kind.Value); push(Kind.Value); break;
-        case Op.GetEnvChecked: push(isPrivateName(ops[pc + 3]!) ? Kind.PrivateName : Kind.Value); break;
-        case Op.GetName: push(isPrivateName(a) ? Kind.PrivateName : Kind.Value); break;
-        case Op.GetNameWithThis: push(Kind.Value), push(Kind.Value); break;
-        case Op.SetEnv: case Op.InitEnv: case Op.SetEnvChecked: case Op.SetGlobal: case Op.SetName: case Op.InitName: case ExtOp.BindThisEnv:
-        case ExtOp.BindThisDynamic: case ExtOp.MappedSet: case Op.SetPropPop: case Op.IterClose: case ExtOp.AsyncIterCloseResult:
+        case Op.GetRegChecked:
+          push(reg(a) & ~Kind.Hole || Kind.Value);
+          break; // a HOLE throws
+        case Op.SetReg:
+        case Op.SetRegChecked:
+        case ExtOp.BindThisReg:
+          setReg(a, pop());
+          break;
+        case Op.IncReg:
+        case Op.DecReg:
+          setReg(a, Kind.Value);
+          break;
+        case ExtOp.PostIncReg:
+        case ExtOp.PostDecReg:
+        case ExtOp.PreIncReg:
+        case ExtOp.PreDecReg:
+          setReg(a, Kind.Value);
+          push(Kind.Value);
+          break;
+        case Op.GetEnvChecked:
+          push(isPrivateName(ops[pc + 3]!) ? Kind.PrivateName : Kind.Value);
+          break;
+        case Op.GetName:
+          push(isPrivateName(a) ? Kind.PrivateName : Kind.Value);
+          break;
+        case Op.GetNameWithThis:
+          push(Kind.Value), push(Kind.Value);
+          break;
+        case Op.SetEnv:
+        case Op.InitEnv:
+        case Op.SetEnvChecked:
+        case Op.SetGlobal:
+        case Op.SetName:
+        case Op.InitName:
+        case ExtOp.BindThisEnv:
+        case ExtOp.BindThisDynamic:
+        case ExtOp.MappedSet:
+        case Op.SetPropPop:
+        case Op.IterClose:
+        case ExtOp.AsyncIterCloseResult:
           pop();
           if (op === Op.SetPropPop) pop();
           break;
-        case ExtOp.PushWith: case Op.PushEnv: case Op.PopEnv:
+        case ExtOp.PushWith:
+        case Op.PushEnv:
+        case Op.PopEnv:
           if (op === ExtOp.PushWith) pop(); // (its object)
           envs = envsAfter(op, a, envs, consts, (what) => fail(pc, what));
           break;
-        case Op.CopyEnv: case Op.DeclareGlobals: case Op.DeclareEvalVars: case Op.SetFunctionName: case ExtOp.RequireObjectCoercible:
+        case Op.CopyEnv:
+        case Op.DeclareGlobals:
+        case Op.DeclareEvalVars:
+        case Op.SetFunctionName:
+        case ExtOp.RequireObjectCoercible:
         case ExtOp.ClassFinish:
           break;
         case ExtOp.TrySave: {
@@ -334,76 +464,236 @@ function analyse(code: Code): Verified {
           setReg(a + 1, Kind.SavedEnv);
           break;
         }
-        case Op.GetProp: case Op.DeleteProp: case Op.ToPropertyKey: case Op.Neg: case Op.Plus: case Op.Not: case Op.BitNot: case Op.Typeof:
-        case Op.Inc: case Op.Dec: case Op.ToNumeric: case Op.ToString: case ExtOp.IsNullish: case ExtOp.IsNotNullish: case ExtOp.RefKey: case ExtOp.SuperBase:
+        case Op.GetProp:
+        case Op.DeleteProp:
+        case Op.ToPropertyKey:
+        case Op.Neg:
+        case Op.Plus:
+        case Op.Not:
+        case Op.BitNot:
+        case Op.Typeof:
+        case Op.Inc:
+        case Op.Dec:
+        case Op.ToNumeric:
+        case Op.ToString:
+        case ExtOp.IsNullish:
+        case ExtOp.IsNotNullish:
+        case ExtOp.RefKey:
+        case ExtOp.SuperBase:
           pop();
           push(Kind.Value);
           break;
-        case Op.GetPropKeep: push(Kind.Value); break; // o -> o v
-        case Op.GetPropMethod: { const o = pop(); push(Kind.Value), push(o); break; } // o -> f o
-        case Op.GetRegPropKeep: push(reg(a)), push(Kind.Value); break;
-        case Op.GetRegPropMethod: push(Kind.Value), push(reg(a)); break;
-        case Op.SetProp: case Op.GetElem: case Op.DeleteElem: case Op.In: case Op.InstanceOf: case Op.GetPrivate: case Op.HasPrivate: case ExtOp.DynamicImport:
-        case Op.Add: case Op.Sub: case Op.Mul: case Op.Div: case Op.Mod: case Op.Exp: case Op.BitAnd: case Op.BitOr: case Op.BitXor:
-        case Op.Shl: case Op.Shr: case Op.UShr: case Op.Eq: case Op.Ne: case Op.StrictEq: case Op.StrictNe: case Op.Lt: case Op.Le:
-        case Op.Gt: case Op.Ge:
+        case Op.GetPropKeep:
+          push(Kind.Value);
+          break; // o -> o v
+        case Op.GetPropMethod: {
+          const o = pop();
+          push(Kind.Value), push(o);
+          break;
+        } // o -> f o
+        case Op.GetRegPropKeep:
+          push(reg(a)), push(Kind.Value);
+          break;
+        case Op.GetRegPropMethod:
+          push(Kind.Value), push(reg(a));
+          break;
+        case Op.SetProp:
+        case Op.GetElem:
+        case Op.DeleteElem:
+        case Op.In:
+        case Op.InstanceOf:
+        case Op.GetPrivate:
+        case Op.HasPrivate:
+        case ExtOp.DynamicImport:
+        case Op.Add:
+        case Op.Sub:
+        case Op.Mul:
+        case Op.Div:
+        case Op.Mod:
+        case Op.Exp:
+        case Op.BitAnd:
+        case Op.BitOr:
+        case Op.BitXor:
+        case Op.Shl:
+        case Op.Shr:
+        case Op.UShr:
+        case Op.Eq:
+        case Op.Ne:
+        case Op.StrictEq:
+        case Op.StrictNe:
+        case Op.Lt:
+        case Op.Le:
+        case Op.Gt:
+        case Op.Ge:
           popN(2);
           push(Kind.Value);
           break;
-        case Op.GetElemKeep: pop(); push(Kind.Value); break; // o key -> o v
-        case Op.SetElem: case ExtOp.SetElemRaw: case Op.SetPrivate: popN(3); push(Kind.Value); break;
-        case ExtOp.SetElemPop: popN(3); break;
-        case Op.DefineField: case Op.DefineMethod: popN(2); break; // o key v -> o
-        case Op.CopyDataProps: case Op.SetProtoLiteral: pop(); break; // o src -> o
-        case ExtOp.ObjectRest: popN(2); push(Kind.Value); break; // src excluded(list) -> target
-        case Op.GetSuper: popN(3); push(Kind.Value); break;
-        case ExtOp.SetSuperRef: popN(4); push(Kind.Value); break;
-        case ExtOp.GetSuperRef: popN(3); push(Kind.Value); break;
-        case ExtOp.IsEvalCallee: push(Kind.Value); break;
-        case Op.RunFieldInit: popN(2); break;
-        case ExtOp.ClassElement: reg(b), popN(3); break; // kind ctorReg: target key init ->
-        case ExtOp.DefinePrivateMethod: reg(ops[pc + 3]!), popN(2); break; // kind static ctorReg: target pn f -> target
+        case Op.GetElemKeep:
+          pop();
+          push(Kind.Value);
+          break; // o key -> o v
+        case Op.SetElem:
+        case ExtOp.SetElemRaw:
+        case Op.SetPrivate:
+          popN(3);
+          push(Kind.Value);
+          break;
+        case ExtOp.SetElemPop:
+          popN(3);
+          break;
+        case Op.DefineField:
+        case Op.DefineMethod:
+          popN(2);
+          break; // o key v -> o
+        case Op.CopyDataProps:
+        case Op.SetProtoLiteral:
+          pop();
+          break; // o src -> o
+        case ExtOp.ObjectRest:
+          popN(2);
+          push(Kind.Value);
+          break; // src excluded(list) -> target
+        case Op.GetSuper:
+          popN(3);
+          push(Kind.Value);
+          break;
+        case ExtOp.SetSuperRef:
+          popN(4);
+          push(Kind.Value);
+          break;
+        case ExtOp.GetSuperRef:
+          popN(3);
+          push(Kind.Value);
+          break;
+        case ExtOp.IsEvalCallee:
+          push(Kind.Value);
+          break;
+        case Op.RunFieldInit:
+          popN(2);
+          break;
+        case ExtOp.ClassElement:
+          reg(b), popN(3);
+          break; // kind ctorReg: target key init ->
+        case ExtOp.DefinePrivateMethod:
+          reg(ops[pc + 3]!), popN(2);
+          break; // kind static ctorReg: target pn f -> target
         case Op.MakeClass:
           noteCreation(creates, consts[a] as Code, envs);
           if (b === 1) pop();
           push(Kind.Value), push(Kind.Value);
           break;
-        case Op.Call: case Op.TailCall: popN(a + 2); push(Kind.Value); break;
-        case Op.New: popN(a + 1); push(Kind.Value); break;
-        case Op.SuperCall: popN(a + 2); push(Kind.Value); break;
-        case Op.DirectEval: popN(a + 2); push(Kind.Value); break;
-        case Op.CallSpread: case Op.SuperCallSpread: case ExtOp.DirectEvalSpread: popN(3); push(Kind.Value); break;
-        case Op.NewSpread: popN(2); push(Kind.Value); break;
-        case ExtOp.DefaultDerivedCtor: push(Kind.Value); break;
-        case Op.ArrayPush: case Op.ArraySpread: pop(); break; // list v -> list
-        case Op.ArrayHole: break;
-        case Op.ArrayFinish: pop(); push(Kind.Value); break;
-        case Op.GetIterator: case Op.GetAsyncIterator: pop(); push(Kind.Iterator); break;
-        case Op.IterValue: case Op.IterRest: case ExtOp.AsyncIterNext: pop(); push(Kind.Value); break;
-        case Op.ForInPrepare: pop(); push(Kind.ForIn); break;
+        case Op.Call:
+        case Op.TailCall:
+          popN(a + 2);
+          push(Kind.Value);
+          break;
+        case Op.New:
+          popN(a + 1);
+          push(Kind.Value);
+          break;
+        case Op.SuperCall:
+          popN(a + 2);
+          push(Kind.Value);
+          break;
+        case Op.DirectEval:
+          popN(a + 2);
+          push(Kind.Value);
+          break;
+        case Op.CallSpread:
+        case Op.SuperCallSpread:
+        case ExtOp.DirectEvalSpread:
+          popN(3);
+          push(Kind.Value);
+          break;
+        case Op.NewSpread:
+          popN(2);
+          push(Kind.Value);
+          break;
+        case ExtOp.DefaultDerivedCtor:
+          push(Kind.Value);
+          break;
+        case Op.ArrayPush:
+        case Op.ArraySpread:
+          pop();
+          break; // list v -> list
+        case Op.ArrayHole:
+          break;
+        case Op.ArrayFinish:
+          pop();
+          push(Kind.Value);
+          break;
+        case Op.GetIterator:
+        case Op.GetAsyncIterator:
+          pop();
+          push(Kind.Iterator);
+          break;
+        case Op.IterValue:
+        case Op.IterRest:
+        case ExtOp.AsyncIterNext:
+          pop();
+          push(Kind.Value);
+          break;
+        case Op.ForInPrepare:
+          pop();
+          push(Kind.ForIn);
+          break;
         // (async: the mode, then the result to await; sync: the result, then the flag)
-        case Op.YieldStarStep: popN(3); push(Kind.Value); push(Kind.Value); break;
-        case ExtOp.YieldStarCheck: popN(2); push(Kind.Value), push(Kind.Value); break;
-        case Op.GenStart: break;
+        case Op.YieldStarStep:
+          popN(3);
+          push(Kind.Value);
+          push(Kind.Value);
+          break;
+        case ExtOp.YieldStarCheck:
+          popN(2);
+          push(Kind.Value), push(Kind.Value);
+          break;
+        case Op.GenStart:
+          break;
         // a suspension: the value leaves; the resumer pushes the value sent in and the resume mode
-        case Op.Yield: case ExtOp.YieldRaw: case Op.Await: pop(); push(Kind.Value), push(Kind.Value); break;
+        case Op.Yield:
+        case ExtOp.YieldRaw:
+        case Op.Await:
+          pop();
+          push(Kind.Value), push(Kind.Value);
+          break;
         // branches
-        case Op.Jump: join(pc, a, { kinds: k, envs }); fallsThrough = false; break;
-        case Op.JumpIfFalse: case Op.JumpIfTrue: case ExtOp.JumpIfNotNullishPop: case ExtOp.JumpIfNullishPop:
-        case ExtOp.JumpIfNotLtInt: case ExtOp.JumpIfNotLeInt: case ExtOp.JumpIfNotGtInt: case ExtOp.JumpIfNotGeInt:
+        case Op.Jump:
+          join(pc, a, { kinds: k, envs });
+          fallsThrough = false;
+          break;
+        case Op.JumpIfFalse:
+        case Op.JumpIfTrue:
+        case ExtOp.JumpIfNotNullishPop:
+        case ExtOp.JumpIfNullishPop:
+        case ExtOp.JumpIfNotLtInt:
+        case ExtOp.JumpIfNotLeInt:
+        case ExtOp.JumpIfNotGtInt:
+        case ExtOp.JumpIfNotGeInt:
           pop();
           join(pc, a, { kinds: k, envs });
           break;
-        case Op.JumpIfNotLt: case Op.JumpIfNotLe: case Op.JumpIfNotGt: case Op.JumpIfNotGe: case Op.JumpIfNotStrictEq: case Op.JumpIfStrictEq:
-        case Op.JumpIfNotEq: case Op.JumpIfEq:
+        case Op.JumpIfNotLt:
+        case Op.JumpIfNotLe:
+        case Op.JumpIfNotGt:
+        case Op.JumpIfNotGe:
+        case Op.JumpIfNotStrictEq:
+        case Op.JumpIfStrictEq:
+        case Op.JumpIfNotEq:
+        case Op.JumpIfEq:
           popN(2);
           join(pc, a, { kinds: k, envs });
           break;
-        case Op.JumpIfFalseKeep: case Op.JumpIfTrueKeep: case Op.JumpIfNotNullishKeep: case Op.JumpIfUndefined: case ExtOp.JumpIfNullish:
+        case Op.JumpIfFalseKeep:
+        case Op.JumpIfTrueKeep:
+        case Op.JumpIfNotNullishKeep:
+        case Op.JumpIfUndefined:
+        case ExtOp.JumpIfNullish:
           peek();
           join(pc, a, { kinds: k, envs });
           break;
-        case Op.IterStep: case Op.ForInStep: case ExtOp.AsyncIterStep: {
+        case Op.IterStep:
+        case Op.ForInStep:
+        case ExtOp.AsyncIterStep: {
           const it = pop();
           const want = op === Op.IterStep ? Kind.Iterator : op === Op.ForInStep ? Kind.ForIn : Kind.Value;
           if (it !== want) fail(pc, `a step over a slot of kinds ${it}`);
@@ -411,7 +701,10 @@ function analyse(code: Code): Verified {
           push(Kind.Value);
           break;
         }
-        case Op.Resume: pop(); join(pc, a, { kinds: k, envs }); break; // value mode -> value (normal: jump; return: next)
+        case Op.Resume:
+          pop();
+          join(pc, a, { kinds: k, envs });
+          break; // value mode -> value (normal: jump; return: next)
         // a `using` list: its registers b..b+2 are guest values; done: jump, else a value to await
         case ExtOp.UsingDispose: {
           for (let i = 0; i < 3; i++) setReg(b + i, Kind.Value);
@@ -420,11 +713,27 @@ function analyse(code: Code): Verified {
           break;
         }
         // no `return` method: jump with nothing pushed, else its result to await
-        case ExtOp.AsyncIterClose: pop(); join(pc, a, { kinds: k, envs }); push(Kind.Value); break;
-        case ExtOp.UsingAdd: peek(); setReg(a, Kind.Value); break;
-        case ExtOp.UsingJoin: pop(); setReg(a + 1, Kind.Value); setReg(a + 2, Kind.Value); break;
-        case Op.Throw: case Op.ThrowError: case Op.ThrowConstAssign: case ExtOp.IterCloseThrow: case ExtOp.AsyncIterCloseThrow:
-        case Op.Return: case Op.ReturnUndef:
+        case ExtOp.AsyncIterClose:
+          pop();
+          join(pc, a, { kinds: k, envs });
+          push(Kind.Value);
+          break;
+        case ExtOp.UsingAdd:
+          peek();
+          setReg(a, Kind.Value);
+          break;
+        case ExtOp.UsingJoin:
+          pop();
+          setReg(a + 1, Kind.Value);
+          setReg(a + 2, Kind.Value);
+          break;
+        case Op.Throw:
+        case Op.ThrowError:
+        case Op.ThrowConstAssign:
+        case ExtOp.IterCloseThrow:
+        case ExtOp.AsyncIterCloseThrow:
+        case Op.Return:
+        case Op.ReturnUndef:
           fallsThrough = false;
           break;
         default:
@@ -538,7 +847,11 @@ function sharedCreations(code: Code): Map<Code, EnvShape[]> {
   const known = creationsByOps.get(code.ops);
   if (known) {
     const out = new Map<Code, EnvShape[]>();
-    for (const [ci, shapes] of known) out.set(consts[ci] as Code, shapes.map((s) => s.map((d) => (d === 'with' ? d : (consts[d] as ScopeDesc)))));
+    for (const [ci, shapes] of known)
+      out.set(
+        consts[ci] as Code,
+        shapes.map((s) => s.map((d) => (d === 'with' ? d : (consts[d] as ScopeDesc)))),
+      );
     return out;
   }
   const c = creations(code);

@@ -4,9 +4,9 @@ import { Iterators, type DirectStep } from './iterators';
 import { Finalization } from './weak';
 import { types } from 'node:util';
 import { Op } from './opcodes';
-import { Code, CodeFlag, ScopeDesc, offsetAt, packedArray } from './code';
-import { ExtOp, TemplateSite, PrivateNameDesc, GlobalDecls, CompileError, compileLazy } from './compiler';
-import { Realm, makeStamp, ErrorType, RealmOps } from './realm';
+import { type Code, CodeFlag, type ScopeDesc, offsetAt, packedArray } from './code';
+import { ExtOp, type TemplateSite, type PrivateNameDesc, type GlobalDecls, CompileError, compileLazy } from './compiler';
+import { type Realm, makeStamp, type ErrorType, type RealmOps } from './realm';
 import { THIS } from './scope';
 import { rewriteModifiers, RegExpRewriteError } from './regexp-compat';
 
@@ -87,7 +87,7 @@ export interface MappedParams {
 
 /** The TypeError of a store into undefined or null: the key is named only when it is a primitive (ToPropertyKey of an object runs guest code, which PutValue's ToObject throws before). */
 function cannotSet(o: undefined | null, key: unknown): string {
-  return typeof key === 'object' && key !== null || typeof key === 'function' ? `Cannot set properties of ${o}` : `Cannot set properties of ${o} (setting '${String(key)}')`;
+  return (typeof key === 'object' && key !== null) || typeof key === 'function' ? `Cannot set properties of ${o}` : `Cannot set properties of ${o} (setting '${String(key)}')`;
 }
 
 /** Call-site cache marks for callees that are not guest functions (Op.Call). */
@@ -362,15 +362,16 @@ export class VM {
     this.iterators = new Iterators(realm);
     // A sloppy wrapper receives V8's coerced `this`: the context's own global stands for ours.
     const contextGlobal = realm.realmEval('globalThis');
-    this.enterFromHost = (rec, thisArg, args, newTarget) =>
-      this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
+    this.enterFromHost = (rec, thisArg, args, newTarget) => this.callFromHost(rec, thisArg === contextGlobal ? this.global : thisArg, Array.prototype.slice.call(args), newTarget);
     // NOTE: guest exceptions cross host frames as the raw guest value; host errors are converted by toGuest.
     this.fnCall = realm.realmEval('Function.prototype.call');
     this.fnApply = realm.realmEval('Function.prototype.apply');
     this.iterResultFactory = realm.realmEval('(function (value, done) { return { value, done }; })');
     // (an arguments object's @@iterator is %Array.prototype.values%: the wrapped one, iterators.ts)
     const argumentsFactory = (directive: string) =>
-      realm.realmEval<(values: Function) => (...args: unknown[]) => object>(`(function (values) { return function () { ${directive}arguments[Symbol.iterator] = values; return arguments; }; })`)(this.I.ArrayValues);
+      realm.realmEval<(values: Function) => (...args: unknown[]) => object>(`(function (values) { return function () { ${directive}arguments[Symbol.iterator] = values; return arguments; }; })`)(
+        this.I.ArrayValues,
+      );
     this.argumentsFactory = argumentsFactory('');
     this.strictArgumentsFactory = argumentsFactory('"use strict"; ');
     const g = realm.global as any;
@@ -546,7 +547,7 @@ export class VM {
       if (!(flags & CodeFlag.Constructor)) this.throwError('TypeError', `${code.name || 'anonymous'} is not a constructor`);
       if (flags & CodeFlag.Derived) thisArg = HOLE;
       else {
-        if (thisArg === undefined || typeof thisArg !== 'object' || thisArg === null || this.closures.get(newTarget) === undefined && false) {
+        if (thisArg === undefined || typeof thisArg !== 'object' || thisArg === null || (this.closures.get(newTarget) === undefined && false)) {
           thisArg = this.ordinaryCreateFromConstructor(newTarget);
         }
       }
@@ -856,7 +857,7 @@ export class VM {
     }
     for (const { name, isConst } of d.lexical) this.globalLex.set(name, { value: HOLE, isConst });
     for (const name of d.vars) {
-      if (!Object.prototype.hasOwnProperty.call(g, name)) Object.defineProperty(g, name, { value: undefined, writable: true, enumerable: true, configurable: isEval });
+      if (!Object.hasOwn(g, name)) Object.defineProperty(g, name, { value: undefined, writable: true, enumerable: true, configurable: isEval });
     }
   }
 
@@ -957,7 +958,11 @@ export class VM {
     }
     if ('cell' in r) return r.cell.value;
     const v = r.env.vars[r.slot];
-    if (v === HOLE) this.throwError('ReferenceError', name === THIS ? "Must call super constructor in derived class before accessing 'this' or returning from derived constructor" : `Cannot access '${name}' before initialization`);
+    if (v === HOLE)
+      this.throwError(
+        'ReferenceError',
+        name === THIS ? "Must call super constructor in derived class before accessing 'this' or returning from derived constructor" : `Cannot access '${name}' before initialization`,
+      );
     return v;
   }
 
@@ -1184,524 +1189,836 @@ export class VM {
     // Entering a frame (at the start, after a call, after a return) loads its registers here; every
     // instruction that switches frames saves the old frame's pc and sp first and continues `enter`.
     enter: for (;;) {
-    const code = frame.code;
-    const ops = code.ops;
-    const consts = code.consts;
-    const stack = frame.stack;
-    let sp = frame.sp;
-    let pc = frame.pc;
-    let env = frame.env;
-    const strict = code.strict;
-    const accessors = code.accessors;
-    for (;;) {
-      const op = ops[pc++]!;
-      frame.pc = pc;
-      switch (op) {
-        case Op.Undef: stack[sp++] = undefined; break;
-        case Op.Null: stack[sp++] = null; break;
-        case Op.True: stack[sp++] = true; break;
-        case Op.False: stack[sp++] = false; break;
-        case Op.Hole: stack[sp++] = HOLE; break;
-        case Op.Const: stack[sp++] = consts[ops[pc++]!]; break;
-        case Op.Int: stack[sp++] = ops[pc++]; break;
-        case Op.Pop: sp--; break;
-        case Op.Dup: stack[sp] = stack[sp - 1]; sp++; break;
-        case Op.Swap: { const t = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = t; break; }
-        case Op.GetReg: stack[sp++] = stack[ops[pc++]!]; break;
-        case Op.SetReg: stack[ops[pc++]!] = stack[--sp]; break;
-        case Op.GetRegChecked: {
-          const v = stack[ops[pc++]!];
-          const k = ops[pc++]!;
-          if (v === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
-          stack[sp++] = v;
-          break;
-        }
-        case Op.SetRegChecked: {
-          const r = ops[pc++]!;
-          const k = ops[pc++]!;
-          if (stack[r] === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
-          stack[r] = stack[--sp];
-          break;
-        }
-        case Op.GetEnv: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          stack[sp++] = e.vars[ops[pc++]!];
-          break;
-        }
-        case Op.SetEnv: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          e.vars[ops[pc++]!] = stack[--sp];
-          break;
-        }
-        case Op.InitEnv: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          e.vars[ops[pc++]!] = stack[--sp];
-          break;
-        }
-        case Op.GetEnvChecked: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          const v = e.vars[ops[pc++]!];
-          const k = ops[pc++]!;
-          if (v === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
-          stack[sp++] = v;
-          break;
-        }
-        case Op.SetEnvChecked: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          const slot = ops[pc++]!;
-          const k = ops[pc++]!;
-          if (e.vars[slot] === HOLE) { frame.sp = sp; this.tdz(consts[k] as string); }
-          e.vars[slot] = stack[--sp];
-          break;
-        }
-        case Op.PushEnv: {
-          const desc = consts[ops[pc++]!] as ScopeDesc;
-          const vars = new Array(desc.names.length);
-          const kinds = desc.kinds;
-          for (let i = 0; i < vars.length; i++) vars[i] = kinds[i] === 1 || kinds[i] === 3 ? HOLE : undefined;
-          env = new Env(vars, desc, env, null);
-          frame.env = env;
-          if (frame.fnEnv === null && desc.kind === 'function') frame.fnEnv = env;
-          break;
-        }
-        case Op.PopEnv: env = env!.parent; frame.env = env; break;
-        case ExtOp.TrySave: { const r = ops[pc++]!; stack[r] = sp; stack[r + 1] = env; break; }
-        case Op.GetGlobal: {
-          const k = ops[pc++]!;
-          const name = consts[k] as string;
-          frame.sp = sp;
-          if (this.globalLex.size === 0 || this.globalLex.get(name) === undefined) {
-            // one load through the name's own accessor; only `undefined` needs the `in` check
-            const g = this.global;
-            const v = ((accessors[k] ??= this.accessors.load(name)) as (o: any) => unknown)(g);
-            if (v !== undefined || this.ops.has(name, g)) {
-              stack[sp++] = v;
-              break;
-            }
-          }
-          stack[sp++] = this.getGlobal(name);
-          break;
-        }
-        case Op.SetGlobal: {
-          const name = consts[ops[pc++]!] as string;
-          const s = ops[pc++]! === 1;
-          frame.sp = sp;
-          this.setGlobal(name, stack[--sp], s);
-          break;
-        }
-        case Op.GetProp: {
-          const o = stack[sp - 1] as any;
-          const k = ops[pc++]!;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp - 1] = load(o);
-          } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
-          break;
-        }
-        case Op.GetRegPropMethod: {
-          const o = stack[ops[pc++]!] as any;
-          const k = ops[pc++]!;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp++] = load(o);
-          } else stack[sp++] = this.getPrimitive(o, consts[k]);
-          stack[sp++] = o;
-          break;
-        }
-        case Op.GetPropMethod: {
-          const o = stack[sp - 1] as any;
-          const k = ops[pc++]!;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp - 1] = load(o);
-          } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
-          stack[sp++] = o;
-          break;
-        }
-        case Op.GetRegProp:
-        case Op.GetRegPropKeep: {
-          const o = stack[ops[pc++]!] as any;
-          const k = ops[pc++]!;
-          if (op === Op.GetRegPropKeep) stack[sp++] = o;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp++] = load(o);
-          } else stack[sp++] = this.getPrimitive(o, consts[k]);
-          break;
-        }
-        case Op.GetReg2: stack[sp++] = stack[ops[pc++]!]; stack[sp++] = stack[ops[pc++]!]; break;
-        case Op.SetProp:
-        case Op.SetPropPop: {
-          const v = stack[--sp];
-          const o = stack[sp - 1] as any;
-          const k = ops[pc++]!;
-          frame.sp = sp;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            // stores live at the slot after the load of the same name
-            const store = (accessors[k + consts.length] ??= this.accessors.store(consts[k] as string, strict)) as (o: any, v: unknown) => void;
-            store(o, v);
-          } else this.setV(o, consts[k], v, strict);
-          if (op === Op.SetProp) stack[sp - 1] = v;
-          else sp--;
-          break;
-        }
-        case Op.GetElem: {
-          const key = stack[--sp] as any;
-          const o = stack[sp - 1] as any;
-          frame.sp = sp + 1;
-          // an array's element by a number: V8's keyed load here, without a call into the realm
-          stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
-          break;
-        }
-        case ExtOp.GetRegElem: {
-          const o = stack[ops[pc++]!] as any;
-          const key = stack[ops[pc++]!] as any;
-          frame.sp = sp;
-          stack[sp] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
-          sp++;
-          break;
-        }
-        case Op.GetElemKeep: {
-          const key = stack[sp - 1] as any;
-          const o = stack[sp - 2] as any;
-          frame.sp = sp;
-          stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
-          break;
-        }
-        case Op.SetElem: {
-          const v = stack[--sp];
-          const key = stack[--sp];
-          const o = stack[sp - 1];
-          frame.sp = sp + 2;
-          this.setV(o, key, v, strict);
-          stack[sp - 1] = v;
-          break;
-        }
-        case ExtOp.SetElemRaw:
-        case ExtOp.SetElemPop: {
-          // o key v -> v (or nothing) ; the key is converted after the value is evaluated (spec order quirk)
-          const v = stack[--sp];
-          const key = stack[--sp];
-          const o = stack[sp - 1] as any;
-          frame.sp = sp + 2;
-          // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
-          if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
-          else {
-            if (o === undefined || o === null) this.throwError('TypeError', cannotSet(o, key));
-            this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
-          }
-          if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
-          else sp--;
-          break;
-        }
-        case Op.Add: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b; else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.add(a, b); } break; }
-        case Op.Sub: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.sub(a, b); } break; }
-        case Op.Mul: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.mul(a, b); } break; }
-        case Op.Div: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.div(a, b); } break; }
-        case Op.Mod: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.mod(a, b); } break; }
-        case Op.BitAnd: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.band(a, b); } break; }
-        case Op.BitOr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bor(a, b); } break; }
-        case Op.Eq: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = looseEquals(this.ops, stack[sp - 1], b); break; }
-        case Op.Ne: { const b = stack[--sp]; frame.sp = sp + 1; stack[sp - 1] = !looseEquals(this.ops, stack[sp - 1], b); break; }
-        case Op.StrictEq: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] === b; break; }
-        case Op.StrictNe: { const b = stack[--sp]; stack[sp - 1] = stack[sp - 1] !== b; break; }
-        case Op.Neg: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? -a : this.ops.neg(a); break; }
-        case Op.Not: stack[sp - 1] = !stack[sp - 1]; break;
-        case Op.Inc: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n; break; }
-        case Op.Dec: { const v = stack[sp - 1] as any; stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n; break; }
-        case Op.ToNumeric: {
-          const v = stack[sp - 1] as any;
-          if (typeof v !== 'number' && typeof v !== 'bigint') {
-            frame.sp = sp;
-            stack[sp - 1] = this.ops.toNumeric(v);
-          }
-          break;
-        }
-        case ExtOp.AddInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a + n; else { frame.sp = sp; stack[sp - 1] = this.ops.add(a, n); } break; }
-        case ExtOp.SubInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = a - n; else { frame.sp = sp; stack[sp - 1] = this.ops.sub(a, n); } break; }
-        // the less frequent register-plus-constant operators share one case (the loop function's size sets
-        // how long V8 takes to optimize it, which every program waits for); intArith is small and inlined
-        case ExtOp.MulInt:
-        case ExtOp.BitAndInt:
-        case ExtOp.BitOrInt:
-        case ExtOp.ShlInt:
-        case ExtOp.ShrInt:
-        case ExtOp.UShrInt: { const a = stack[sp - 1] as any; const n = ops[pc++]!; if (typeof a === 'number') stack[sp - 1] = intArith(op, a, n); else { frame.sp = sp; stack[sp - 1] = this.intArithSlow(op, a, n); } break; }
-        case Op.IncReg: {
-          const r = ops[pc++]!;
-          const v = stack[r] as any;
-          if (typeof v === 'number') stack[r] = v + 1;
-          else stack[r] = this.incDecSlow(v, 1);
-          break;
-        }
-        case Op.DecReg: {
-          const r = ops[pc++]!;
-          const v = stack[r] as any;
-          if (typeof v === 'number') stack[r] = v - 1;
-          else stack[r] = this.incDecSlow(v, -1);
-          break;
-        }
-        case Op.JumpIfNotLt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b))) pc = target; break; }
-        case Op.JumpIfNotLe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b))) pc = target; break; }
-        case Op.JumpIfNotGt: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b))) pc = target; break; }
-        case Op.JumpIfNotGe: { const target = ops[pc]!; const b = stack[--sp] as any; const a = stack[--sp] as any; pc++; if (!(typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b))) pc = target; break; }
-        case ExtOp.JumpIfNotLtInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? a < n : this.ops.lt(a, n))) pc = target; break; }
-        // `<` against a constant is the common loop test and has its own case; the other three share one
-        case ExtOp.JumpIfNotLeInt:
-        case ExtOp.JumpIfNotGtInt:
-        case ExtOp.JumpIfNotGeInt: { const target = ops[pc]!; const n = ops[pc + 1]!; const a = stack[--sp] as any; pc += 2; if (!(typeof a === 'number' ? intCompare(op, a, n) : this.intCompareSlow(op, a, n))) pc = target; break; }
-        case ExtOp.PostIncReg:
-        case ExtOp.PostDecReg: {
-          const r = ops[pc++]!;
-          const v = stack[r] as any;
-          if (typeof v === 'number') {
-            stack[sp++] = v;
-            stack[r] = op === ExtOp.PostIncReg ? v + 1 : v - 1;
-          } else {
-            frame.sp = sp;
-            const old = this.numericOfRegister(v);
-            stack[r] = this.incDecSlow(old, op === ExtOp.PostIncReg ? 1 : -1);
-            stack[sp++] = old;
-          }
-          break;
-        }
-        case ExtOp.PreIncReg:
-        case ExtOp.PreDecReg: {
-          const r = ops[pc++]!;
-          const v = stack[r] as any;
-          let n: unknown;
-          if (typeof v === 'number') n = op === ExtOp.PreIncReg ? v + 1 : v - 1;
-          else {
-            frame.sp = sp;
-            n = this.incDecSlow(v, op === ExtOp.PreIncReg ? 1 : -1);
-          }
-          stack[r] = n;
-          stack[sp++] = n;
-          break;
-        }
-        case Op.JumpIfNotStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a !== b) pc = target; break; }
-        case Op.JumpIfStrictEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (a === b) pc = target; break; }
-        case Op.JumpIfNotEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (!(looseEquals(this.ops, a, b))) pc = target; break; }
-        case Op.JumpIfEq: { const target = ops[pc]!; const b = stack[--sp]; const a = stack[--sp]; pc++; if (looseEquals(this.ops, a, b)) pc = target; break; }
-        case Op.Jump: {
-          const target = ops[pc]!;
-          if (target < pc) {
-            if (this.safepoint !== null) {
-              // a loop back-edge: a safe point (the frame's state is saved as if about to run the loop's head)
-              frame.pc = target;
-              frame.sp = sp;
-              frame.env = env;
-              this.safepoint(frame);
-            }
-            if (--this.backEdgesLeft <= 0 && target !== 0) {
-              // every REENTER_BACK_EDGES back-edges `run` enters the loop again (see REENTER_BACK_EDGES)
-              this.backEdgesLeft = REENTER_BACK_EDGES;
-              frame.pc = target;
-              frame.sp = sp;
-              frame.env = env;
-              return REENTER;
-            }
-          }
-          pc = target;
-          break;
-        }
-        case Op.JumpIfFalse: { const target = ops[pc]!; pc++; if (!stack[--sp]) pc = target; break; }
-        case Op.JumpIfTrue: { const target = ops[pc]!; pc++; if (stack[--sp]) pc = target; break; }
-        case Op.JumpIfFalseKeep: { const target = ops[pc]!; pc++; if (!stack[sp - 1]) pc = target; break; }
-        case Op.JumpIfTrueKeep: { const target = ops[pc]!; pc++; if (stack[sp - 1]) pc = target; break; }
-        case Op.JumpIfNotNullishKeep: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
-        case ExtOp.JumpIfNullish: { const v = stack[sp - 1]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
-        case ExtOp.JumpIfNotNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v !== undefined && v !== null) pc = target; break; }
-        case ExtOp.JumpIfNullishPop: { const v = stack[--sp]; const target = ops[pc]!; pc++; if (v === undefined || v === null) pc = target; break; }
-        case Op.JumpIfUndefined: { const target = ops[pc]!; pc++; if (stack[sp - 1] === undefined) pc = target; break; }
-        case Op.Throw: frame.sp = sp; throw stack[--sp];
-        case Op.Return:
-        case Op.ReturnUndef: {
-          let value = op === Op.Return ? stack[--sp] : undefined;
-          const f = frame;
-          f.sp = sp;
-          f.pc = pc;
-          // The operand stack grew past the registers: later frames of this code start that long,
-          // so that V8's stores to them stay in bounds.
-          if (stack.length > code.template.length) code.template = packedArray(stack.length);
-          if (f.construct && (value === null || (typeof value !== 'object' && typeof value !== 'function'))) value = this.constructResult(f, value);
-          const result = f.gen === null && f.asyncCap === null ? value : this.completeSuspendable(f, value);
-          this.depth--;
-          if (f.boundary) {
-            this.current = f.caller;
-            return result;
-          }
-          frame = f.caller!;
-          this.current = frame;
-          frame.stack[frame.sp++] = result;
-          continue enter;
-        }
-        case Op.Call: {
-          // Fast path: a plain guest function (no class, generator or async machinery).
-          let argc = ops[pc]!;
-          let fn = stack[sp - argc - 2];
-          if (fn === this.fnCall || (fn === this.fnApply && argc <= 2)) {
-            // f.call(t, …) / f.apply(t, list) of a guest function: a frame, not a trip through V8
-            const nsp = this.unwrapCallApply(stack, sp, argc, fn === this.fnCall);
-            if (nsp >= 0) {
-              const base = sp - argc - 2;
-              sp = nsp;
-              argc = sp - base - 2;
-              fn = stack[base];
-            }
-          }
-          if (typeof fn === 'function') {
-            // the site's last callee and its record (a function's record never changes), or what
-            // kind of native it is
-            const sites = code.callSites;
-            let cached: unknown;
-            if (sites[pc] === fn) cached = sites[pc + 1];
-            else {
-              cached = this.closures.get(fn) ?? (fn === this.I.RegExp ? SLOW_NATIVE : NATIVE);
-              sites[pc] = fn;
-              sites[pc + 1] = cached;
-            }
-            if (cached === NATIVE) {
-              // a native function (a V8 built-in or an engine native): call it through the realm
-              const args = stack.slice(sp - argc, sp);
-              const thisArg = stack[sp - argc - 1];
-              sp -= argc + 2;
-              frame.sp = sp;
-              frame.pc = ++pc;
-              const result = this.R.apply(fn as Function, thisArg, args);
-              stack[sp++] = result;
-              break;
-            }
-            const rec = cached as Closure;
-            if (cached !== SLOW_NATIVE && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
-              const c2 = rec.code;
-              const regs = c2.paramRegs;
-              const nstack = c2.template.slice();
-              let args: unknown[];
-              if (regs !== null) {
-                // arguments go straight into the callee's parameter registers
-                const base = sp - argc;
-                const n = argc < regs.length ? argc : regs.length;
-                for (let i = 0; i < n; i++) nstack[regs[i]!] = stack[base + i];
-                args = NO_ARGS;
-              } else args = stack.slice(sp - argc, sp);
-              sp -= argc + 2;
-              let thisArg = stack[sp + 1];
-              if (c2.flags & CodeFlag.SloppyThis && !(c2.flags & CodeFlag.Arrow)) {
-                if (thisArg === undefined || thisArg === null) thisArg = this.global;
-                else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
-              }
-              if (c2.thisReg >= 0) nstack[c2.thisReg] = thisArg;
-              const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
-              nf.module = rec.module;
-              nf.caller = frame;
-              nf.depth = this.depth;
-              frame.pc = pc + 1;
-              frame.sp = sp;
-              this.depth++;
-              this.current = nf;
-              // Leave the loop and let `run` enter it again with the callee: V8 then runs every
-              // activation of `loop` briefly, so its optimized code serves the next entry and no
-              // second (on-stack replacement) compilation of this large function is needed.
-              return REENTER;
-            }
-          }
-          frame.sp = sp;
-          frame.pc = pc;
-          const nf = this.invoke(frame, op);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
+      const code = frame.code;
+      const ops = code.ops;
+      const consts = code.consts;
+      const stack = frame.stack;
+      let sp = frame.sp;
+      let pc = frame.pc;
+      let env = frame.env;
+      const strict = code.strict;
+      const accessors = code.accessors;
+      for (;;) {
+        const op = ops[pc++]!;
+        frame.pc = pc;
+        switch (op) {
+          case Op.Undef:
+            stack[sp++] = undefined;
+            break;
+          case Op.Null:
+            stack[sp++] = null;
+            break;
+          case Op.True:
+            stack[sp++] = true;
+            break;
+          case Op.False:
+            stack[sp++] = false;
+            break;
+          case Op.Hole:
+            stack[sp++] = HOLE;
+            break;
+          case Op.Const:
+            stack[sp++] = consts[ops[pc++]!];
+            break;
+          case Op.Int:
+            stack[sp++] = ops[pc++];
+            break;
+          case Op.Pop:
+            sp--;
+            break;
+          case Op.Dup:
+            stack[sp] = stack[sp - 1];
+            sp++;
+            break;
+          case Op.Swap: {
+            const t = stack[sp - 1];
+            stack[sp - 1] = stack[sp - 2];
+            stack[sp - 2] = t;
             break;
           }
-          frame = this.push(frame, nf);
-          // a plain function entered as the fast path's are (its first call, still lazy, comes this way): `run`
-          // takes its entry's safe point
-          if ((nf.code.flags & FAST_CALL_EXCLUDED) === 0) return REENTER;
-          continue enter;
-        }
-        case Op.New: {
-          // Fast path: `new F(…)` of a plain guest constructor function (not a class)
-          const argc = ops[pc]!;
-          const fn = stack[sp - argc - 1];
-          const sites = code.callSites;
-          let rec: Closure | undefined;
-          if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
-          else {
-            rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-            if (rec !== undefined) {
-              sites[pc] = fn;
-              sites[pc + 1] = rec;
+          case Op.GetReg:
+            stack[sp++] = stack[ops[pc++]!];
+            break;
+          case Op.SetReg:
+            stack[ops[pc++]!] = stack[--sp];
+            break;
+          case Op.GetRegChecked: {
+            const v = stack[ops[pc++]!];
+            const k = ops[pc++]!;
+            if (v === HOLE) {
+              frame.sp = sp;
+              this.tdz(consts[k] as string);
             }
+            stack[sp++] = v;
+            break;
           }
-          if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.ClassConstructor)) === CodeFlag.Constructor) {
-            const args = stack.slice(sp - argc, sp);
-            sp -= argc + 1;
+          case Op.SetRegChecked: {
+            const r = ops[pc++]!;
+            const k = ops[pc++]!;
+            if (stack[r] === HOLE) {
+              frame.sp = sp;
+              this.tdz(consts[k] as string);
+            }
+            stack[r] = stack[--sp];
+            break;
+          }
+          case Op.GetEnv: {
+            let e = env!;
+            for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+            stack[sp++] = e.vars[ops[pc++]!];
+            break;
+          }
+          case Op.SetEnv: {
+            let e = env!;
+            for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+            e.vars[ops[pc++]!] = stack[--sp];
+            break;
+          }
+          case Op.InitEnv: {
+            let e = env!;
+            for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+            e.vars[ops[pc++]!] = stack[--sp];
+            break;
+          }
+          case Op.GetEnvChecked: {
+            let e = env!;
+            for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+            const v = e.vars[ops[pc++]!];
+            const k = ops[pc++]!;
+            if (v === HOLE) {
+              frame.sp = sp;
+              this.tdz(consts[k] as string);
+            }
+            stack[sp++] = v;
+            break;
+          }
+          case Op.SetEnvChecked: {
+            let e = env!;
+            for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+            const slot = ops[pc++]!;
+            const k = ops[pc++]!;
+            if (e.vars[slot] === HOLE) {
+              frame.sp = sp;
+              this.tdz(consts[k] as string);
+            }
+            e.vars[slot] = stack[--sp];
+            break;
+          }
+          case Op.PushEnv: {
+            const desc = consts[ops[pc++]!] as ScopeDesc;
+            const vars = new Array(desc.names.length);
+            const kinds = desc.kinds;
+            for (let i = 0; i < vars.length; i++) vars[i] = kinds[i] === 1 || kinds[i] === 3 ? HOLE : undefined;
+            env = new Env(vars, desc, env, null);
+            frame.env = env;
+            if (frame.fnEnv === null && desc.kind === 'function') frame.fnEnv = env;
+            break;
+          }
+          case Op.PopEnv:
+            env = env!.parent;
+            frame.env = env;
+            break;
+          case ExtOp.TrySave: {
+            const r = ops[pc++]!;
+            stack[r] = sp;
+            stack[r + 1] = env;
+            break;
+          }
+          case Op.GetGlobal: {
+            const k = ops[pc++]!;
+            const name = consts[k] as string;
             frame.sp = sp;
-            frame.pc = pc + 1;
-            const nf = this.prepareCall(rec, undefined, args, fn, true)!;
+            if (this.globalLex.size === 0 || this.globalLex.get(name) === undefined) {
+              // one load through the name's own accessor; only `undefined` needs the `in` check
+              const g = this.global;
+              const v = ((accessors[k] ??= this.accessors.load(name)) as (o: any) => unknown)(g);
+              if (v !== undefined || this.ops.has(name, g)) {
+                stack[sp++] = v;
+                break;
+              }
+            }
+            stack[sp++] = this.getGlobal(name);
+            break;
+          }
+          case Op.SetGlobal: {
+            const name = consts[ops[pc++]!] as string;
+            const s = ops[pc++]! === 1;
+            frame.sp = sp;
+            this.setGlobal(name, stack[--sp], s);
+            break;
+          }
+          case Op.GetProp: {
+            const o = stack[sp - 1] as any;
+            const k = ops[pc++]!;
+            if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+              const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+              stack[sp - 1] = load(o);
+            } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
+            break;
+          }
+          case Op.GetRegPropMethod: {
+            const o = stack[ops[pc++]!] as any;
+            const k = ops[pc++]!;
+            if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+              const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+              stack[sp++] = load(o);
+            } else stack[sp++] = this.getPrimitive(o, consts[k]);
+            stack[sp++] = o;
+            break;
+          }
+          case Op.GetPropMethod: {
+            const o = stack[sp - 1] as any;
+            const k = ops[pc++]!;
+            if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+              const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+              stack[sp - 1] = load(o);
+            } else stack[sp - 1] = this.getPrimitive(o, consts[k]);
+            stack[sp++] = o;
+            break;
+          }
+          case Op.GetRegProp:
+          case Op.GetRegPropKeep: {
+            const o = stack[ops[pc++]!] as any;
+            const k = ops[pc++]!;
+            if (op === Op.GetRegPropKeep) stack[sp++] = o;
+            if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+              const load = (accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+              stack[sp++] = load(o);
+            } else stack[sp++] = this.getPrimitive(o, consts[k]);
+            break;
+          }
+          case Op.GetReg2:
+            stack[sp++] = stack[ops[pc++]!];
+            stack[sp++] = stack[ops[pc++]!];
+            break;
+          case Op.SetProp:
+          case Op.SetPropPop: {
+            const v = stack[--sp];
+            const o = stack[sp - 1] as any;
+            const k = ops[pc++]!;
+            frame.sp = sp;
+            if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+              // stores live at the slot after the load of the same name
+              const store = (accessors[k + consts.length] ??= this.accessors.store(consts[k] as string, strict)) as (o: any, v: unknown) => void;
+              store(o, v);
+            } else this.setV(o, consts[k], v, strict);
+            if (op === Op.SetProp) stack[sp - 1] = v;
+            else sp--;
+            break;
+          }
+          case Op.GetElem: {
+            const key = stack[--sp] as any;
+            const o = stack[sp - 1] as any;
+            frame.sp = sp + 1;
+            // an array's element by a number: V8's keyed load here, without a call into the realm
+            stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+            break;
+          }
+          case ExtOp.GetRegElem: {
+            const o = stack[ops[pc++]!] as any;
+            const key = stack[ops[pc++]!] as any;
+            frame.sp = sp;
+            stack[sp] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+            sp++;
+            break;
+          }
+          case Op.GetElemKeep: {
+            const key = stack[sp - 1] as any;
+            const o = stack[sp - 2] as any;
+            frame.sp = sp;
+            stack[sp - 1] = typeof key === 'number' && Array.isArray(o) ? o[key] : this.getElem(o, key);
+            break;
+          }
+          case Op.SetElem: {
+            const v = stack[--sp];
+            const key = stack[--sp];
+            const o = stack[sp - 1];
+            frame.sp = sp + 2;
+            this.setV(o, key, v, strict);
+            stack[sp - 1] = v;
+            break;
+          }
+          case ExtOp.SetElemRaw:
+          case ExtOp.SetElemPop: {
+            // o key v -> v (or nothing) ; the key is converted after the value is evaluated (spec order quirk)
+            const v = stack[--sp];
+            const key = stack[--sp];
+            const o = stack[sp - 1] as any;
+            frame.sp = sp + 2;
+            // strict code's store to an array's element: V8's keyed store here (a failure throws as the realm's would)
+            if (strict && typeof key === 'number' && Array.isArray(o)) o[key] = v;
+            else {
+              if (o === undefined || o === null) this.throwError('TypeError', cannotSet(o, key));
+              this.setV(o, typeof key === 'string' || typeof key === 'symbol' || typeof key === 'number' ? key : this.toPropertyKey(key), v, strict);
+            }
+            if (op === ExtOp.SetElemRaw) stack[sp - 1] = v;
+            else sp--;
+            break;
+          }
+          case Op.Add: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a + b;
+            else if (typeof a === 'string' && typeof b === 'string') stack[sp - 1] = a + b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.add(a, b);
+            }
+            break;
+          }
+          case Op.Sub: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a - b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.sub(a, b);
+            }
+            break;
+          }
+          case Op.Mul: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a * b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.mul(a, b);
+            }
+            break;
+          }
+          case Op.Div: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a / b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.div(a, b);
+            }
+            break;
+          }
+          case Op.Mod: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a % b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.mod(a, b);
+            }
+            break;
+          }
+          case Op.BitAnd: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a & b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.band(a, b);
+            }
+            break;
+          }
+          case Op.BitOr: {
+            const b = stack[--sp] as any;
+            const a = stack[sp - 1] as any;
+            if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a | b;
+            else {
+              frame.sp = sp + 1;
+              stack[sp - 1] = this.ops.bor(a, b);
+            }
+            break;
+          }
+          case Op.Eq: {
+            const b = stack[--sp];
+            frame.sp = sp + 1;
+            stack[sp - 1] = looseEquals(this.ops, stack[sp - 1], b);
+            break;
+          }
+          case Op.Ne: {
+            const b = stack[--sp];
+            frame.sp = sp + 1;
+            stack[sp - 1] = !looseEquals(this.ops, stack[sp - 1], b);
+            break;
+          }
+          case Op.StrictEq: {
+            const b = stack[--sp];
+            stack[sp - 1] = stack[sp - 1] === b;
+            break;
+          }
+          case Op.StrictNe: {
+            const b = stack[--sp];
+            stack[sp - 1] = stack[sp - 1] !== b;
+            break;
+          }
+          case Op.Neg: {
+            const a = stack[sp - 1] as any;
+            frame.sp = sp;
+            stack[sp - 1] = typeof a === 'number' ? -a : this.ops.neg(a);
+            break;
+          }
+          case Op.Not:
+            stack[sp - 1] = !stack[sp - 1];
+            break;
+          case Op.Inc: {
+            const v = stack[sp - 1] as any;
+            stack[sp - 1] = typeof v === 'number' ? v + 1 : v + 1n;
+            break;
+          }
+          case Op.Dec: {
+            const v = stack[sp - 1] as any;
+            stack[sp - 1] = typeof v === 'number' ? v - 1 : v - 1n;
+            break;
+          }
+          case Op.ToNumeric: {
+            const v = stack[sp - 1] as any;
+            if (typeof v !== 'number' && typeof v !== 'bigint') {
+              frame.sp = sp;
+              stack[sp - 1] = this.ops.toNumeric(v);
+            }
+            break;
+          }
+          case ExtOp.AddInt: {
+            const a = stack[sp - 1] as any;
+            const n = ops[pc++]!;
+            if (typeof a === 'number') stack[sp - 1] = a + n;
+            else {
+              frame.sp = sp;
+              stack[sp - 1] = this.ops.add(a, n);
+            }
+            break;
+          }
+          case ExtOp.SubInt: {
+            const a = stack[sp - 1] as any;
+            const n = ops[pc++]!;
+            if (typeof a === 'number') stack[sp - 1] = a - n;
+            else {
+              frame.sp = sp;
+              stack[sp - 1] = this.ops.sub(a, n);
+            }
+            break;
+          }
+          // the less frequent register-plus-constant operators share one case (the loop function's size sets
+          // how long V8 takes to optimize it, which every program waits for); intArith is small and inlined
+          case ExtOp.MulInt:
+          case ExtOp.BitAndInt:
+          case ExtOp.BitOrInt:
+          case ExtOp.ShlInt:
+          case ExtOp.ShrInt:
+          case ExtOp.UShrInt: {
+            const a = stack[sp - 1] as any;
+            const n = ops[pc++]!;
+            if (typeof a === 'number') stack[sp - 1] = intArith(op, a, n);
+            else {
+              frame.sp = sp;
+              stack[sp - 1] = this.intArithSlow(op, a, n);
+            }
+            break;
+          }
+          case Op.IncReg: {
+            const r = ops[pc++]!;
+            const v = stack[r] as any;
+            if (typeof v === 'number') stack[r] = v + 1;
+            else stack[r] = this.incDecSlow(v, 1);
+            break;
+          }
+          case Op.DecReg: {
+            const r = ops[pc++]!;
+            const v = stack[r] as any;
+            if (typeof v === 'number') stack[r] = v - 1;
+            else stack[r] = this.incDecSlow(v, -1);
+            break;
+          }
+          case Op.JumpIfNotLt: {
+            const target = ops[pc]!;
+            const b = stack[--sp] as any;
+            const a = stack[--sp] as any;
+            pc++;
+            if (!(typeof a === 'number' && typeof b === 'number' ? a < b : this.ops.lt(a, b))) pc = target;
+            break;
+          }
+          case Op.JumpIfNotLe: {
+            const target = ops[pc]!;
+            const b = stack[--sp] as any;
+            const a = stack[--sp] as any;
+            pc++;
+            if (!(typeof a === 'number' && typeof b === 'number' ? a <= b : this.ops.le(a, b))) pc = target;
+            break;
+          }
+          case Op.JumpIfNotGt: {
+            const target = ops[pc]!;
+            const b = stack[--sp] as any;
+            const a = stack[--sp] as any;
+            pc++;
+            if (!(typeof a === 'number' && typeof b === 'number' ? a > b : this.ops.gt(a, b))) pc = target;
+            break;
+          }
+          case Op.JumpIfNotGe: {
+            const target = ops[pc]!;
+            const b = stack[--sp] as any;
+            const a = stack[--sp] as any;
+            pc++;
+            if (!(typeof a === 'number' && typeof b === 'number' ? a >= b : this.ops.ge(a, b))) pc = target;
+            break;
+          }
+          case ExtOp.JumpIfNotLtInt: {
+            const target = ops[pc]!;
+            const n = ops[pc + 1]!;
+            const a = stack[--sp] as any;
+            pc += 2;
+            if (!(typeof a === 'number' ? a < n : this.ops.lt(a, n))) pc = target;
+            break;
+          }
+          // `<` against a constant is the common loop test and has its own case; the other three share one
+          case ExtOp.JumpIfNotLeInt:
+          case ExtOp.JumpIfNotGtInt:
+          case ExtOp.JumpIfNotGeInt: {
+            const target = ops[pc]!;
+            const n = ops[pc + 1]!;
+            const a = stack[--sp] as any;
+            pc += 2;
+            if (!(typeof a === 'number' ? intCompare(op, a, n) : this.intCompareSlow(op, a, n))) pc = target;
+            break;
+          }
+          case ExtOp.PostIncReg:
+          case ExtOp.PostDecReg: {
+            const r = ops[pc++]!;
+            const v = stack[r] as any;
+            if (typeof v === 'number') {
+              stack[sp++] = v;
+              stack[r] = op === ExtOp.PostIncReg ? v + 1 : v - 1;
+            } else {
+              frame.sp = sp;
+              const old = this.numericOfRegister(v);
+              stack[r] = this.incDecSlow(old, op === ExtOp.PostIncReg ? 1 : -1);
+              stack[sp++] = old;
+            }
+            break;
+          }
+          case ExtOp.PreIncReg:
+          case ExtOp.PreDecReg: {
+            const r = ops[pc++]!;
+            const v = stack[r] as any;
+            let n: unknown;
+            if (typeof v === 'number') n = op === ExtOp.PreIncReg ? v + 1 : v - 1;
+            else {
+              frame.sp = sp;
+              n = this.incDecSlow(v, op === ExtOp.PreIncReg ? 1 : -1);
+            }
+            stack[r] = n;
+            stack[sp++] = n;
+            break;
+          }
+          case Op.JumpIfNotStrictEq: {
+            const target = ops[pc]!;
+            const b = stack[--sp];
+            const a = stack[--sp];
+            pc++;
+            if (a !== b) pc = target;
+            break;
+          }
+          case Op.JumpIfStrictEq: {
+            const target = ops[pc]!;
+            const b = stack[--sp];
+            const a = stack[--sp];
+            pc++;
+            if (a === b) pc = target;
+            break;
+          }
+          case Op.JumpIfNotEq: {
+            const target = ops[pc]!;
+            const b = stack[--sp];
+            const a = stack[--sp];
+            pc++;
+            if (!looseEquals(this.ops, a, b)) pc = target;
+            break;
+          }
+          case Op.JumpIfEq: {
+            const target = ops[pc]!;
+            const b = stack[--sp];
+            const a = stack[--sp];
+            pc++;
+            if (looseEquals(this.ops, a, b)) pc = target;
+            break;
+          }
+          case Op.Jump: {
+            const target = ops[pc]!;
+            if (target < pc) {
+              if (this.safepoint !== null) {
+                // a loop back-edge: a safe point (the frame's state is saved as if about to run the loop's head)
+                frame.pc = target;
+                frame.sp = sp;
+                frame.env = env;
+                this.safepoint(frame);
+              }
+              if (--this.backEdgesLeft <= 0 && target !== 0) {
+                // every REENTER_BACK_EDGES back-edges `run` enters the loop again (see REENTER_BACK_EDGES)
+                this.backEdgesLeft = REENTER_BACK_EDGES;
+                frame.pc = target;
+                frame.sp = sp;
+                frame.env = env;
+                return REENTER;
+              }
+            }
+            pc = target;
+            break;
+          }
+          case Op.JumpIfFalse: {
+            const target = ops[pc]!;
+            pc++;
+            if (!stack[--sp]) pc = target;
+            break;
+          }
+          case Op.JumpIfTrue: {
+            const target = ops[pc]!;
+            pc++;
+            if (stack[--sp]) pc = target;
+            break;
+          }
+          case Op.JumpIfFalseKeep: {
+            const target = ops[pc]!;
+            pc++;
+            if (!stack[sp - 1]) pc = target;
+            break;
+          }
+          case Op.JumpIfTrueKeep: {
+            const target = ops[pc]!;
+            pc++;
+            if (stack[sp - 1]) pc = target;
+            break;
+          }
+          case Op.JumpIfNotNullishKeep: {
+            const v = stack[sp - 1];
+            const target = ops[pc]!;
+            pc++;
+            if (v !== undefined && v !== null) pc = target;
+            break;
+          }
+          case ExtOp.JumpIfNullish: {
+            const v = stack[sp - 1];
+            const target = ops[pc]!;
+            pc++;
+            if (v === undefined || v === null) pc = target;
+            break;
+          }
+          case ExtOp.JumpIfNotNullishPop: {
+            const v = stack[--sp];
+            const target = ops[pc]!;
+            pc++;
+            if (v !== undefined && v !== null) pc = target;
+            break;
+          }
+          case ExtOp.JumpIfNullishPop: {
+            const v = stack[--sp];
+            const target = ops[pc]!;
+            pc++;
+            if (v === undefined || v === null) pc = target;
+            break;
+          }
+          case Op.JumpIfUndefined: {
+            const target = ops[pc]!;
+            pc++;
+            if (stack[sp - 1] === undefined) pc = target;
+            break;
+          }
+          case Op.Throw:
+            frame.sp = sp;
+            throw stack[--sp];
+          case Op.Return:
+          case Op.ReturnUndef: {
+            let value = op === Op.Return ? stack[--sp] : undefined;
+            const f = frame;
+            f.sp = sp;
+            f.pc = pc;
+            // The operand stack grew past the registers: later frames of this code start that long,
+            // so that V8's stores to them stay in bounds.
+            if (stack.length > code.template.length) code.template = packedArray(stack.length);
+            if (f.construct && (value === null || (typeof value !== 'object' && typeof value !== 'function'))) value = this.constructResult(f, value);
+            const result = f.gen === null && f.asyncCap === null ? value : this.completeSuspendable(f, value);
+            this.depth--;
+            if (f.boundary) {
+              this.current = f.caller;
+              return result;
+            }
+            frame = f.caller!;
+            this.current = frame;
+            frame.stack[frame.sp++] = result;
+            continue enter;
+          }
+          case Op.Call: {
+            // Fast path: a plain guest function (no class, generator or async machinery).
+            let argc = ops[pc]!;
+            let fn = stack[sp - argc - 2];
+            if (fn === this.fnCall || (fn === this.fnApply && argc <= 2)) {
+              // f.call(t, …) / f.apply(t, list) of a guest function: a frame, not a trip through V8
+              const nsp = this.unwrapCallApply(stack, sp, argc, fn === this.fnCall);
+              if (nsp >= 0) {
+                const base = sp - argc - 2;
+                sp = nsp;
+                argc = sp - base - 2;
+                fn = stack[base];
+              }
+            }
+            if (typeof fn === 'function') {
+              // the site's last callee and its record (a function's record never changes), or what
+              // kind of native it is
+              const sites = code.callSites;
+              let cached: unknown;
+              if (sites[pc] === fn) cached = sites[pc + 1];
+              else {
+                cached = this.closures.get(fn) ?? (fn === this.I.RegExp ? SLOW_NATIVE : NATIVE);
+                sites[pc] = fn;
+                sites[pc + 1] = cached;
+              }
+              if (cached === NATIVE) {
+                // a native function (a V8 built-in or an engine native): call it through the realm
+                const args = stack.slice(sp - argc, sp);
+                const thisArg = stack[sp - argc - 1];
+                sp -= argc + 2;
+                frame.sp = sp;
+                frame.pc = ++pc;
+                const result = this.R.apply(fn as Function, thisArg, args);
+                stack[sp++] = result;
+                break;
+              }
+              const rec = cached as Closure;
+              if (cached !== SLOW_NATIVE && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && this.depth < this.frameLimit) {
+                const c2 = rec.code;
+                const regs = c2.paramRegs;
+                const nstack = c2.template.slice();
+                let args: unknown[];
+                if (regs !== null) {
+                  // arguments go straight into the callee's parameter registers
+                  const base = sp - argc;
+                  const n = Math.min(argc, regs.length);
+                  for (let i = 0; i < n; i++) nstack[regs[i]!] = stack[base + i];
+                  args = NO_ARGS;
+                } else args = stack.slice(sp - argc, sp);
+                sp -= argc + 2;
+                let thisArg = stack[sp + 1];
+                if (c2.flags & CodeFlag.SloppyThis && !(c2.flags & CodeFlag.Arrow)) {
+                  if (thisArg === undefined || thisArg === null) thisArg = this.global;
+                  else if (typeof thisArg !== 'object' && typeof thisArg !== 'function') thisArg = this.I.Object(thisArg);
+                }
+                if (c2.thisReg >= 0) nstack[c2.thisReg] = thisArg;
+                const nf = new Frame(c2, rec, nstack, rec.env, thisArg, undefined, args);
+                nf.module = rec.module;
+                nf.caller = frame;
+                nf.depth = this.depth;
+                frame.pc = pc + 1;
+                frame.sp = sp;
+                this.depth++;
+                this.current = nf;
+                // Leave the loop and let `run` enter it again with the callee: V8 then runs every
+                // activation of `loop` briefly, so its optimized code serves the next entry and no
+                // second (on-stack replacement) compilation of this large function is needed.
+                return REENTER;
+              }
+            }
+            frame.sp = sp;
+            frame.pc = pc;
+            const nf = this.invoke(frame, op);
+            if (nf === null) {
+              sp = frame.sp;
+              pc = frame.pc;
+              break;
+            }
             frame = this.push(frame, nf);
-            // a constructor's entry: with a safe-point hook set, `run` takes its safe point as for a call (a
-            // return to `run` per `new` without one cost 5 % on a loop of `new`; a hook call here, a block of
-            // this loop no warm-up runs, would throw the optimized loop away once a hook is set)
+            // a plain function entered as the fast path's are (its first call, still lazy, comes this way): `run`
+            // takes its entry's safe point
+            if ((nf.code.flags & FAST_CALL_EXCLUDED) === 0) return REENTER;
+            continue enter;
+          }
+          case Op.New: {
+            // Fast path: `new F(…)` of a plain guest constructor function (not a class)
+            const argc = ops[pc]!;
+            const fn = stack[sp - argc - 1];
+            const sites = code.callSites;
+            let rec: Closure | undefined;
+            if (sites[pc] === fn) rec = sites[pc + 1] as Closure;
+            else {
+              rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+              if (rec !== undefined) {
+                sites[pc] = fn;
+                sites[pc + 1] = rec;
+              }
+            }
+            if (rec !== undefined && (rec.code.flags & (CodeFlag.Constructor | CodeFlag.ClassConstructor)) === CodeFlag.Constructor) {
+              const args = stack.slice(sp - argc, sp);
+              sp -= argc + 1;
+              frame.sp = sp;
+              frame.pc = pc + 1;
+              const nf = this.prepareCall(rec, undefined, args, fn, true)!;
+              frame = this.push(frame, nf);
+              // a constructor's entry: with a safe-point hook set, `run` takes its safe point as for a call (a
+              // return to `run` per `new` without one cost 5 % on a loop of `new`; a hook call here, a block of
+              // this loop no warm-up runs, would throw the optimized loop away once a hook is set)
+              if (this.safepoint !== null) return REENTER;
+              continue enter;
+            }
+            frame.sp = sp;
+            frame.pc = pc;
+            const nf = this.invoke(frame, op);
+            if (nf === null) {
+              sp = frame.sp;
+              pc = frame.pc;
+              break;
+            }
+            frame = this.push(frame, nf);
+            // (a class constructor's too: a constructor is never a generator or async, and prepareCall compiled it)
             if (this.safepoint !== null) return REENTER;
             continue enter;
           }
-          frame.sp = sp;
-          frame.pc = pc;
-          const nf = this.invoke(frame, op);
-          if (nf === null) {
-            sp = frame.sp;
-            pc = frame.pc;
+          case ExtOp.ApplyArguments:
+            // the list itself when the call is the realm's apply (it spreads it); otherwise the object
+            stack[sp] = stack[sp - 3] === this.fnApply ? frame.args : (frame.argsObj ?? this.createArguments(frame));
+            sp++;
+            break;
+          case ExtOp.Arg: {
+            const i = ops[pc++]!;
+            stack[sp++] = frame.args[i];
             break;
           }
-          frame = this.push(frame, nf);
-          // (a class constructor's too: a constructor is never a generator or async, and prepareCall compiled it)
-          if (this.safepoint !== null) return REENTER;
-          continue enter;
+          case Op.This:
+            stack[sp++] = frame.thisValue;
+            break;
+          case Op.NewArray:
+            stack[sp++] = EMPTY_LIST.slice();
+            break;
+          case Op.NewObject:
+            stack[sp++] = this.I.newObject();
+            break;
+          case Op.ArrayPush: {
+            const v = stack[--sp];
+            (stack[sp - 1] as unknown[]).push(v);
+            break;
+          }
+          case ExtOp.GlobalThis:
+            stack[sp++] = this.global;
+            break;
+          case Op.TailCall:
+          case Op.CallSpread:
+          case Op.NewSpread:
+          case Op.SuperCall:
+          case Op.SuperCallSpread:
+          case ExtOp.DefaultDerivedCtor:
+          case Op.GenStart:
+          case Op.Yield:
+          case ExtOp.YieldRaw:
+          case Op.Await:
+            // Rare instructions that may switch frames: `run` enters the loop again at `current`.
+            frame.sp = sp;
+            frame.pc = pc;
+            frame.env = env;
+            return this.frameOp(frame, op);
+          default:
+            // Rare instructions run out of line so that this loop stays small enough to optimize well.
+            frame.sp = sp;
+            frame.env = env;
+            this.coldOp(frame, op);
+            sp = frame.sp;
+            pc = frame.pc;
+            env = frame.env;
+            break;
         }
-        case ExtOp.ApplyArguments:
-          // the list itself when the call is the realm's apply (it spreads it); otherwise the object
-          stack[sp] = stack[sp - 3] === this.fnApply ? frame.args : (frame.argsObj ?? this.createArguments(frame));
-          sp++;
-          break;
-        case ExtOp.Arg: { const i = ops[pc++]!; stack[sp++] = frame.args[i]; break; }
-        case Op.This: stack[sp++] = frame.thisValue; break;
-        case Op.NewArray: stack[sp++] = EMPTY_LIST.slice(); break;
-        case Op.NewObject: stack[sp++] = this.I.newObject(); break;
-        case Op.ArrayPush: { const v = stack[--sp]; (stack[sp - 1] as unknown[]).push(v); break; }
-        case ExtOp.GlobalThis: stack[sp++] = this.global; break;
-        case Op.TailCall:
-        case Op.CallSpread:
-        case Op.NewSpread:
-        case Op.SuperCall:
-        case Op.SuperCallSpread:
-        case ExtOp.DefaultDerivedCtor:
-        case Op.GenStart:
-        case Op.Yield:
-        case ExtOp.YieldRaw:
-        case Op.Await:
-          // Rare instructions that may switch frames: `run` enters the loop again at `current`.
-          frame.sp = sp;
-          frame.pc = pc;
-          frame.env = env;
-          return this.frameOp(frame, op);
-        default:
-          // Rare instructions run out of line so that this loop stays small enough to optimize well.
-          frame.sp = sp;
-          frame.env = env;
-          this.coldOp(frame, op);
-          sp = frame.sp;
-          pc = frame.pc;
-          env = frame.env;
-          break;
       }
-    }
     }
   }
 
@@ -1717,101 +2034,105 @@ export class VM {
     let sp = frame.sp;
     let pc = frame.pc;
     switch (op) {
-        case Op.TailCall: {
-          // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
-          // boundary), so tail recursion runs in constant space.
-          const argc = ops[pc]!;
-          const fn = stack[sp - argc - 2];
-          const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-          if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && !frame.construct && frame.gen === null && frame.asyncCap === null) {
-            const args = stack.slice(sp - argc, sp);
-            const nf = this.prepareCall(rec, stack[sp - argc - 1], args, undefined, false)!;
-            nf.caller = frame.caller;
-            nf.depth = frame.depth;
-            nf.boundary = frame.boundary;
-            this.current = nf;
-            return REENTER;
-          }
-          frame.sp = sp;
-          frame.pc = pc;
-          const nf = this.invoke(frame, Op.Call);
-          if (nf === null) return REENTER;
-          this.push(frame, nf);
+      case Op.TailCall: {
+        // A proper tail call: the callee's frame takes this frame's place (same caller, depth and
+        // boundary), so tail recursion runs in constant space.
+        const argc = ops[pc]!;
+        const fn = stack[sp - argc - 2];
+        const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+        if (rec !== undefined && (rec.code.flags & FAST_CALL_EXCLUDED) === 0 && !frame.construct && frame.gen === null && frame.asyncCap === null) {
+          const args = stack.slice(sp - argc, sp);
+          const nf = this.prepareCall(rec, stack[sp - argc - 1], args, undefined, false)!;
+          nf.caller = frame.caller;
+          nf.depth = frame.depth;
+          nf.boundary = frame.boundary;
+          this.current = nf;
           return REENTER;
         }
-        case Op.CallSpread:
-        case Op.NewSpread:
-        case Op.SuperCall:
-        case Op.SuperCallSpread:
-        case ExtOp.DefaultDerivedCtor: {
-          frame.sp = sp;
-          frame.pc = pc;
-          const nf = this.invoke(frame, op);
-          if (nf === null) return REENTER;
-          this.push(frame, nf);
-          return REENTER;
-        }
-        case Op.GenStart: {
-          frame.sp = sp;
-          frame.pc = pc;
-          const f = frame;
-          const isAsync = (code.flags & CodeFlag.Async) !== 0;
-          const state: GeneratorState = { frame: f, state: 'suspendedStart', async: isAsync, queue: [] };
-          f.gen = state;
-          const proto = (f.closure!.fn as any).prototype;
-          const obj = this.I.objectCreate(proto !== null && typeof proto === 'object' ? proto : isAsync ? this.asyncGeneratorPrototype : this.generatorPrototype);
-          this.generators.set(obj, state);
-          this.depth--;
-          if (f.boundary) { this.current = f.caller; f.boundary = false; return obj; }
-          this.current = f.caller;
-          f.caller!.stack[f.caller!.sp++] = obj;
-          return REENTER;
-        }
-        case Op.Yield:
-        case ExtOp.YieldRaw: {
-          const value = stack[--sp];
-          if (op === ExtOp.YieldRaw) pc++;
-          frame.sp = sp;
-          frame.pc = pc;
-          const f = frame;
-          f.gen!.state = 'suspendedYield';
-          let result: unknown;
-          if (f.gen!.async) {
-            const next = (this.host as any).asyncGeneratorYield(f.gen, value) as { value: unknown; kind: number } | null;
-            if (next !== null) {
-              // ES2025 AsyncGeneratorYield: with a request queued the generator goes on at once, as resumed by it
-              f.stack[f.sp++] = next.value;
-              f.stack[f.sp++] = next.kind;
-              return REENTER;
-            }
-            result = undefined;
-          } else result = op === ExtOp.YieldRaw ? value : this.iterResult(value, false);
-          this.depth--;
-          // generator frames are always resumed from host code (next/throw/return)
+        frame.sp = sp;
+        frame.pc = pc;
+        const nf = this.invoke(frame, Op.Call);
+        if (nf === null) return REENTER;
+        this.push(frame, nf);
+        return REENTER;
+      }
+      case Op.CallSpread:
+      case Op.NewSpread:
+      case Op.SuperCall:
+      case Op.SuperCallSpread:
+      case ExtOp.DefaultDerivedCtor: {
+        frame.sp = sp;
+        frame.pc = pc;
+        const nf = this.invoke(frame, op);
+        if (nf === null) return REENTER;
+        this.push(frame, nf);
+        return REENTER;
+      }
+      case Op.GenStart: {
+        frame.sp = sp;
+        frame.pc = pc;
+        const f = frame;
+        const isAsync = (code.flags & CodeFlag.Async) !== 0;
+        const state: GeneratorState = { frame: f, state: 'suspendedStart', async: isAsync, queue: [] };
+        f.gen = state;
+        const proto = (f.closure!.fn as any).prototype;
+        const obj = this.I.objectCreate(proto !== null && typeof proto === 'object' ? proto : isAsync ? this.asyncGeneratorPrototype : this.generatorPrototype);
+        this.generators.set(obj, state);
+        this.depth--;
+        if (f.boundary) {
           this.current = f.caller;
           f.boundary = false;
-          return result;
+          return obj;
         }
-        case Op.Await: {
-          const value = stack[--sp];
-          frame.sp = sp;
-          frame.pc = pc;
-          const f = frame;
-          this.host.awaitValue(f, value);
-          // leave the VM stack; the promise job resumes the frame later
-          const wasBoundary = f.boundary;
-          const delivered = f.delivered;
-          this.depth--;
-          if (f.asyncCap) f.delivered = true;
-          if (wasBoundary) {
-            this.current = f.caller;
-            f.boundary = false;
-            return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+        this.current = f.caller;
+        f.caller!.stack[f.caller!.sp++] = obj;
+        return REENTER;
+      }
+      case Op.Yield:
+      case ExtOp.YieldRaw: {
+        const value = stack[--sp];
+        if (op === ExtOp.YieldRaw) pc++;
+        frame.sp = sp;
+        frame.pc = pc;
+        const f = frame;
+        f.gen!.state = 'suspendedYield';
+        let result: unknown;
+        if (f.gen!.async) {
+          const next = (this.host as any).asyncGeneratorYield(f.gen, value) as { value: unknown; kind: number } | null;
+          if (next !== null) {
+            // ES2025 AsyncGeneratorYield: with a request queued the generator goes on at once, as resumed by it
+            f.stack[f.sp++] = next.value;
+            f.stack[f.sp++] = next.kind;
+            return REENTER;
           }
+          result = undefined;
+        } else result = op === ExtOp.YieldRaw ? value : this.iterResult(value, false);
+        this.depth--;
+        // generator frames are always resumed from host code (next/throw/return)
+        this.current = f.caller;
+        f.boundary = false;
+        return result;
+      }
+      case Op.Await: {
+        const value = stack[--sp];
+        frame.sp = sp;
+        frame.pc = pc;
+        const f = frame;
+        this.host.awaitValue(f, value);
+        // leave the VM stack; the promise job resumes the frame later
+        const wasBoundary = f.boundary;
+        const delivered = f.delivered;
+        this.depth--;
+        if (f.asyncCap) f.delivered = true;
+        if (wasBoundary) {
           this.current = f.caller;
-          f.caller!.stack[f.caller!.sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
-          return REENTER;
+          f.boundary = false;
+          return f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
         }
+        this.current = f.caller;
+        f.caller!.stack[f.caller!.sp++] = f.asyncCap && !delivered ? f.asyncCap.promise : undefined;
+        return REENTER;
+      }
       default:
         throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
     }
@@ -1898,669 +2219,858 @@ export class VM {
     let pc = frame.pc;
     let env = frame.env;
     switch (op) {
-        case Op.CopyEnv: env = new Env(env!.vars.slice(), env!.desc, env!.parent, null); frame.env = env; break;
-        case Op.In: {
-          const o = stack[--sp] as any;
-          const key = stack[sp - 1] as any;
+      case Op.CopyEnv:
+        env = new Env(env!.vars.slice(), env!.desc, env!.parent, null);
+        frame.env = env;
+        break;
+      case Op.In: {
+        const o = stack[--sp] as any;
+        const key = stack[sp - 1] as any;
+        frame.sp = sp + 1;
+        if (o === null || (typeof o !== 'object' && typeof o !== 'function'))
+          this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
+        stack[sp - 1] = this.ops.has(key, o);
+        break;
+      }
+      case Op.DefineField: {
+        const v = stack[--sp];
+        const key = stack[--sp] as PropertyKey;
+        frame.sp = sp + 2;
+        Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
+        break;
+      }
+      case Op.ArrayFinish:
+        stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]);
+        break;
+      case Op.IterStep: {
+        const it = stack[--sp] as IteratorRecord;
+        frame.sp = sp;
+        const r = this.iteratorStep(it);
+        if (this.ops.get(r, 'done')) pc = ops[pc]!;
+        else {
+          pc++;
+          stack[sp++] = this.ops.get(r, 'value');
+        }
+        break;
+      }
+      case Op.Resume: {
+        const mode = stack[--sp] as number;
+        if (mode === Resume.Normal) pc = ops[pc]!;
+        else if (mode === Resume.Throw) {
+          frame.sp = sp;
+          throw stack[--sp];
+        } else pc++;
+        break;
+      }
+      case ExtOp.GetImport: {
+        let e = env!;
+        for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+        const cell = e.vars[ops[pc++]!] as ImportCell;
+        frame.sp = sp;
+        stack[sp++] = this.readImport(cell);
+        break;
+      }
+      case Op.Closure: {
+        const c = consts[ops[pc++]!] as Code;
+        const home = frame.closure?.home;
+        stack[sp++] = this.makeFunction(c, env, home, frame.module);
+        break;
+      }
+      case ExtOp.PushWith: {
+        frame.sp = sp;
+        const o = this.toObject(stack[--sp]);
+        env = new Env([], null, env, o);
+        frame.env = env;
+        break;
+      }
+      case Op.TypeofGlobal: {
+        const name = consts[ops[pc++]!] as string;
+        frame.sp = sp;
+        const lex = this.globalLex.get(name);
+        if (lex) stack[sp++] = typeOf(this.getGlobal(name));
+        else stack[sp++] = this.ops.has(name, this.global) ? typeOf(this.ops.get(this.global, name)) : 'undefined';
+        break;
+      }
+      case Op.GetName:
+        frame.sp = sp;
+        stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame);
+        sp++;
+        break;
+      case Op.SetName: {
+        const name = consts[ops[pc++]!] as string;
+        const f = ops[pc++]!;
+        frame.sp = sp;
+        // f: bit 0 strict; above it, environments to skip first (Annex B's var copy out of a block)
+        let e = env;
+        for (let h = f >> 1; h > 0; h--) e = e!.parent;
+        this.setName(e, name, stack[--sp], (f & 1) === 1);
+        break;
+      }
+      case Op.InitName:
+        frame.sp = sp;
+        this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame);
+        break;
+      case Op.TypeofName: {
+        const name = consts[ops[pc++]!] as string;
+        frame.sp = sp;
+        const r = this.lookup(env, name);
+        if (r === null && !this.globalLex.has(name) && !this.ops.has(name, this.global)) stack[sp++] = 'undefined';
+        else stack[sp++] = typeOf(this.getName(env, name, frame));
+        break;
+      }
+      case Op.DeleteName: {
+        const name = consts[ops[pc++]!] as string;
+        frame.sp = sp;
+        const r = this.lookup(env, name);
+        if (r === null) stack[sp++] = this.globalLex.has(name) ? false : this.R.deleteProperty(this.global, name);
+        else if ('object' in r) stack[sp++] = this.R.deleteProperty(r.object, name);
+        else if ('cell' in r) {
+          for (let e = env; e; e = e.parent) if (e.extra?.get(name) === r.cell) e.extra.delete(name);
+          stack[sp++] = true;
+        } else stack[sp++] = false;
+        break;
+      }
+      case Op.GetNameWithThis: {
+        const name = consts[ops[pc++]!] as string;
+        frame.sp = sp;
+        const r = this.lookup(env, name);
+        stack[sp++] = this.readName(r, name, frame);
+        stack[sp++] = r !== null && 'object' in r ? r.object : undefined;
+        break;
+      }
+      case Op.DeclareGlobals:
+        frame.sp = sp;
+        this.declareGlobals(consts[ops[pc++]!] as GlobalDecls, code.kind === 'eval');
+        break;
+      case Op.DeclareEvalVars:
+        frame.sp = sp;
+        this.declareEvalVars(env, consts[ops[pc++]!] as GlobalDecls, frame);
+        break;
+      case Op.ThrowConstAssign:
+        frame.sp = sp;
+        pc++;
+        this.throwError('TypeError', 'Assignment to constant variable.');
+      case Op.DeleteProp: {
+        const key = consts[ops[pc++]!] as string;
+        const s = ops[pc++]! === 1;
+        frame.sp = sp;
+        stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
+        break;
+      }
+      case Op.DeleteElem: {
+        const s = ops[pc++]! === 1;
+        const key = stack[--sp];
+        frame.sp = sp + 1;
+        stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
+        break;
+      }
+      case Op.InstanceOf: {
+        const c = stack[--sp] as any;
+        frame.sp = sp + 1;
+        stack[sp - 1] = this.instanceOf(stack[sp - 1], c);
+        break;
+      }
+      case Op.ToPropertyKey:
+        frame.sp = sp;
+        stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
+        break;
+      case Op.DefineMethod: {
+        const kind = ops[pc++]!;
+        const enumerable = ops[pc++]! === 1;
+        const f = stack[--sp] as Function;
+        const key = stack[--sp] as PropertyKey;
+        const target = stack[sp - 1] as object;
+        frame.sp = sp + 2;
+        const rec = this.closures.get(f);
+        if (rec) rec.home = target;
+        if (kind === 0) Object.defineProperty(target, key, { value: f, writable: true, enumerable, configurable: true });
+        else if (kind === 1) Object.defineProperty(target, key, { get: f as () => unknown, enumerable, configurable: true });
+        else Object.defineProperty(target, key, { set: f as (v: unknown) => void, enumerable, configurable: true });
+        break;
+      }
+      case Op.CopyDataProps: {
+        const src = stack[--sp] as any;
+        frame.sp = sp + 1;
+        this.copyDataProperties(stack[sp - 1] as object, src, null);
+        break;
+      }
+      case ExtOp.ObjectRest: {
+        const excluded = stack[--sp] as PropertyKey[];
+        const src = stack[--sp];
+        frame.sp = sp + 2;
+        const target = this.I.newObject();
+        this.copyDataProperties(target, src, excluded);
+        stack[sp++] = target;
+        break;
+      }
+      case ExtOp.RequireObjectCoercible: {
+        const v = stack[sp - 1];
+        frame.sp = sp;
+        if (v === undefined || v === null) this.throwError('TypeError', `Cannot destructure '${v}' as it is ${v}.`);
+        break;
+      }
+      case Op.SetProtoLiteral: {
+        const v = stack[--sp];
+        if (v === null || typeof v === 'object' || typeof v === 'function') Object.setPrototypeOf(stack[sp - 1] as object, v as object | null);
+        break;
+      }
+      case Op.SetFunctionName: {
+        const prefix = consts[ops[pc++]!] as string;
+        const f = stack[sp - 1] as Function;
+        const key = stack[sp - 2];
+        const base = typeof key === 'symbol' ? (key.description === undefined ? '' : `[${key.description}]`) : String(key);
+        const name = prefix ? `${prefix} ${base}` : base;
+        frame.sp = sp;
+        const own = this.R.getOwnPropertyDescriptor(f, 'name');
+        if (!own || (own.configurable && (this.closures.get(f) || own.value === ''))) {
+          Object.defineProperty(f, 'name', { value: name, writable: false, enumerable: false, configurable: true });
+        }
+        break;
+      }
+      case Op.GetSuper: {
+        const thisv = stack[--sp];
+        const key = stack[--sp] as PropertyKey;
+        const home = stack[sp - 1] as object;
+        frame.sp = sp + 2;
+        const proto = this.R.getPrototypeOf(home);
+        if (proto === null)
+          this.throwError('TypeError', typeof key === 'object' || typeof key === 'function' ? 'Cannot read properties of null' : `Cannot read properties of null (reading '${String(key)}')`);
+        stack[sp - 1] = this.R.get(proto, key, thisv);
+        break;
+      }
+      case Op.GetPrivate: {
+        const pn = stack[--sp] as PrivateName;
+        frame.sp = sp + 1;
+        stack[sp - 1] = this.privateGet(stack[sp - 1], pn);
+        break;
+      }
+      case Op.SetPrivate: {
+        const v = stack[--sp];
+        const pn = stack[--sp] as PrivateName;
+        frame.sp = sp + 2;
+        this.privateSet(stack[sp - 1], pn, v);
+        stack[sp - 1] = v;
+        break;
+      }
+      case Op.HasPrivate: {
+        const o = stack[--sp];
+        const pn = stack[sp - 1] as PrivateName;
+        frame.sp = sp + 1;
+        if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', "Cannot use 'in' operator to search for a private field in a non-object");
+        stack[sp - 1] = this.privates.get(o)?.has(pn) ?? false;
+        break;
+      }
+      case Op.NewPrivateName:
+        stack[sp++] = new PrivateName((consts[ops[pc++]!] as PrivateNameDesc).description);
+        break;
+      case Op.Exp: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ** b;
+        else {
           frame.sp = sp + 1;
-          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', `Cannot use 'in' operator to search for '${typeof key === 'symbol' ? key.toString() : String(key)}' in ${describe(o)}`);
-          stack[sp - 1] = this.ops.has(key, o);
-          break;
+          stack[sp - 1] = this.ops.exp(a, b);
         }
-        case Op.DefineField: {
-          const v = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          frame.sp = sp + 2;
-          Object.defineProperty(stack[sp - 1] as object, key, { value: v, writable: true, enumerable: true, configurable: true });
-          break;
-        }
-        case Op.ArrayFinish: stack[sp - 1] = this.createArrayFromList(stack[sp - 1] as unknown[]); break;
-        case Op.IterStep: {
-          const it = stack[--sp] as IteratorRecord;
+        break;
+      }
+      case Op.Plus: {
+        const a = stack[sp - 1] as any;
+        frame.sp = sp;
+        stack[sp - 1] = typeof a === 'number' ? a : this.ops.plus(a);
+        break;
+      }
+      case Op.BitNot: {
+        const a = stack[sp - 1] as any;
+        frame.sp = sp;
+        stack[sp - 1] = typeof a === 'number' ? ~a : this.ops.bnot(a);
+        break;
+      }
+      case Op.ToString: {
+        const v = stack[sp - 1];
+        if (typeof v !== 'string') {
           frame.sp = sp;
-          const r = this.iteratorStep(it);
-          if (this.ops.get(r, 'done')) pc = ops[pc]!;
-          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
-          break;
+          if (typeof v === 'symbol') this.throwError('TypeError', 'Cannot convert a Symbol value to a string');
+          stack[sp - 1] = this.ops.toStr(v);
         }
-        case Op.Resume: {
-          const mode = stack[--sp] as number;
-          if (mode === Resume.Normal) pc = ops[pc]!;
-          else if (mode === Resume.Throw) { frame.sp = sp; throw stack[--sp]; }
-          else pc++;
-          break;
+        break;
+      }
+      case Op.ThrowError: {
+        const type = consts[ops[pc++]!] as ErrorType;
+        const msg = consts[ops[pc++]!] as string;
+        frame.sp = sp;
+        this.throwError(type, msg);
+      }
+      case Op.DirectEval:
+      case ExtOp.DirectEvalSpread: {
+        const argc = op === Op.DirectEval ? ops[pc++]! : 0;
+        const s = (ops[pc++]! & 1) === 1;
+        const args = op === Op.DirectEval ? stack.slice(sp - argc, sp) : (stack[--sp] as unknown[]);
+        sp -= argc;
+        const thisArg = stack[--sp];
+        const fn = stack[--sp] as any;
+        frame.sp = sp;
+        frame.pc = pc;
+        if (fn === this.evalFunction) {
+          stack[sp++] = args.length === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
+        } else {
+          if (typeof fn !== 'function') this.throwError('TypeError', 'eval is not a function');
+          stack[sp++] = this.R.apply(fn, thisArg, args);
         }
-        case ExtOp.GetImport: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          const cell = e.vars[ops[pc++]!] as ImportCell;
-          frame.sp = sp;
-          stack[sp++] = this.readImport(cell);
-          break;
+        break;
+      }
+      case Op.TemplateObject: {
+        const site = consts[ops[pc++]!] as TemplateSite;
+        if (site.cache === undefined) site.cache = this.templateObject(site);
+        stack[sp++] = site.cache;
+        break;
+      }
+      case ExtOp.Rest: {
+        const i = ops[pc++]!;
+        stack[sp++] = this.createArrayFromList(frame.args.slice(i));
+        break;
+      }
+      case Op.Arguments:
+        stack[sp++] = this.createArguments(frame);
+        break;
+      case Op.NewTarget:
+        stack[sp++] = frame.newTarget;
+        break;
+      case Op.HomeObject:
+        stack[sp++] = frame.closure?.home;
+        break;
+      case Op.ActiveFunction:
+        stack[sp++] = frame.closure?.fn;
+        break;
+      case ExtOp.BindThisReg: {
+        const r = ops[pc++]!;
+        frame.sp = sp;
+        if (stack[r] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
+        stack[r] = stack[--sp];
+        break;
+      }
+      case ExtOp.BindThisEnv: {
+        let e = env!;
+        for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
+        const slot = ops[pc++]!;
+        frame.sp = sp;
+        if (e.vars[slot] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
+        e.vars[slot] = stack[--sp];
+        break;
+      }
+      case ExtOp.BindThisDynamic: {
+        frame.sp = sp;
+        const r = this.lookup(env, THIS);
+        const v = stack[--sp];
+        if (r && 'env' in r) {
+          if (r.env.vars[r.slot] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
+          r.env.vars[r.slot] = v;
         }
-        case Op.Closure: {
-          const c = consts[ops[pc++]!] as Code;
-          const home = frame.closure?.home;
-          stack[sp++] = this.makeFunction(c, env, home, frame.module);
-          break;
-        }
-        case ExtOp.PushWith: {
-          frame.sp = sp;
-          const o = this.toObject(stack[--sp]);
-          env = new Env([], null, env, o);
-          frame.env = env;
-          break;
-        }
-        case Op.TypeofGlobal: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const lex = this.globalLex.get(name);
-          if (lex) stack[sp++] = typeOf(this.getGlobal(name));
-          else stack[sp++] = this.ops.has(name, this.global) ? typeOf(this.ops.get(this.global, name)) : 'undefined';
-          break;
-        }
-        case Op.GetName: frame.sp = sp; stack[sp] = this.getName(env, consts[ops[pc++]!] as string, frame); sp++; break;
-        case Op.SetName: {
-          const name = consts[ops[pc++]!] as string;
-          const f = ops[pc++]!;
-          frame.sp = sp;
-          // f: bit 0 strict; above it, environments to skip first (Annex B's var copy out of a block)
-          let e = env;
-          for (let h = f >> 1; h > 0; h--) e = e!.parent;
-          this.setName(e, name, stack[--sp], (f & 1) === 1);
-          break;
-        }
-        case Op.InitName: frame.sp = sp; this.initName(env, consts[ops[pc++]!] as string, stack[--sp], frame); break;
-        case Op.TypeofName: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const r = this.lookup(env, name);
-          if (r === null && !this.globalLex.has(name) && !this.ops.has(name, this.global)) stack[sp++] = 'undefined';
-          else stack[sp++] = typeOf(this.getName(env, name, frame));
-          break;
-        }
-        case Op.DeleteName: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const r = this.lookup(env, name);
-          if (r === null) stack[sp++] = this.globalLex.has(name) ? false : this.R.deleteProperty(this.global, name);
-          else if ('object' in r) stack[sp++] = this.R.deleteProperty(r.object, name);
-          else if ('cell' in r) {
-            for (let e = env; e; e = e.parent) if (e.extra?.get(name) === r.cell) e.extra.delete(name);
-            stack[sp++] = true;
-          } else stack[sp++] = false;
-          break;
-        }
-        case Op.GetNameWithThis: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          const r = this.lookup(env, name);
-          stack[sp++] = this.readName(r, name, frame);
-          stack[sp++] = r !== null && 'object' in r ? r.object : undefined;
-          break;
-        }
-        case Op.DeclareGlobals: frame.sp = sp; this.declareGlobals(consts[ops[pc++]!] as GlobalDecls, code.kind === 'eval'); break;
-        case Op.DeclareEvalVars: frame.sp = sp; this.declareEvalVars(env, consts[ops[pc++]!] as GlobalDecls, frame); break;
-        case Op.ThrowConstAssign: frame.sp = sp; pc++; this.throwError('TypeError', 'Assignment to constant variable.');
-        case Op.DeleteProp: {
-          const key = consts[ops[pc++]!] as string;
-          const s = ops[pc++]! === 1;
-          frame.sp = sp;
-          stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
-          break;
-        }
-        case Op.DeleteElem: {
-          const s = ops[pc++]! === 1;
-          const key = stack[--sp];
-          frame.sp = sp + 1;
-          stack[sp - 1] = this.deleteProperty(stack[sp - 1], key, s);
-          break;
-        }
-        case Op.InstanceOf: {
-          const c = stack[--sp] as any;
-          frame.sp = sp + 1;
-          stack[sp - 1] = this.instanceOf(stack[sp - 1], c);
-          break;
-        }
-        case Op.ToPropertyKey: frame.sp = sp; stack[sp - 1] = this.toPropertyKey(stack[sp - 1]); break;
-        case Op.DefineMethod: {
-          const kind = ops[pc++]!;
-          const enumerable = ops[pc++]! === 1;
-          const f = stack[--sp] as Function;
-          const key = stack[--sp] as PropertyKey;
-          const target = stack[sp - 1] as object;
-          frame.sp = sp + 2;
-          const rec = this.closures.get(f);
-          if (rec) rec.home = target;
-          if (kind === 0) Object.defineProperty(target, key, { value: f, writable: true, enumerable, configurable: true });
-          else if (kind === 1) Object.defineProperty(target, key, { get: f as () => unknown, enumerable, configurable: true });
-          else Object.defineProperty(target, key, { set: f as (v: unknown) => void, enumerable, configurable: true });
-          break;
-        }
-        case Op.CopyDataProps: {
-          const src = stack[--sp] as any;
-          frame.sp = sp + 1;
-          this.copyDataProperties(stack[sp - 1] as object, src, null);
-          break;
-        }
-        case ExtOp.ObjectRest: {
-          const excluded = stack[--sp] as PropertyKey[];
-          const src = stack[--sp];
-          frame.sp = sp + 2;
-          const target = this.I.newObject();
-          this.copyDataProperties(target, src, excluded);
-          stack[sp++] = target;
-          break;
-        }
-        case ExtOp.RequireObjectCoercible: {
-          const v = stack[sp - 1];
-          frame.sp = sp;
-          if (v === undefined || v === null) this.throwError('TypeError', `Cannot destructure '${v}' as it is ${v}.`);
-          break;
-        }
-        case Op.SetProtoLiteral: {
-          const v = stack[--sp];
-          if (v === null || typeof v === 'object' || typeof v === 'function') Object.setPrototypeOf(stack[sp - 1] as object, v as object | null);
-          break;
-        }
-        case Op.SetFunctionName: {
-          const prefix = consts[ops[pc++]!] as string;
-          const f = stack[sp - 1] as Function;
-          const key = stack[sp - 2];
-          const base = typeof key === 'symbol' ? (key.description === undefined ? '' : `[${key.description}]`) : String(key);
-          const name = prefix ? `${prefix} ${base}` : base;
-          frame.sp = sp;
-          const own = this.R.getOwnPropertyDescriptor(f, 'name');
-          if (!own || own.configurable && (this.closures.get(f) || own.value === '')) {
-            Object.defineProperty(f, 'name', { value: name, writable: false, enumerable: false, configurable: true });
+        break;
+      }
+      case Op.RunFieldInit: {
+        const f = stack[--sp];
+        const obj = stack[--sp] as object;
+        frame.sp = sp;
+        const rec = this.closures.get(f);
+        if (rec) this.initializeInstanceElements(obj, rec);
+        break;
+      }
+      case Op.MakeClass: {
+        const c = consts[ops[pc++]!] as Code;
+        const hasHeritage = ops[pc++]! === 1;
+        frame.sp = sp;
+        let protoParent: object | null = this.I.ObjectPrototype;
+        let ctorParent: object = this.I.FunctionPrototype;
+        if (hasHeritage) {
+          const sup = stack[--sp] as any;
+          if (sup === null) {
+            protoParent = null;
+          } else {
+            if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${this.proxies.get(sup as object) !== undefined ? 'a proxy' : describe(sup)} is not a constructor or null`);
+            const pp = this.ops.get(sup, 'prototype') as any;
+            if (pp !== null && typeof pp !== 'object' && typeof pp !== 'function') this.throwError('TypeError', 'Class extends value does not have valid prototype property');
+            protoParent = pp;
+            ctorParent = sup;
           }
-          break;
         }
-        case Op.GetSuper: {
-          const thisv = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          const home = stack[sp - 1] as object;
-          frame.sp = sp + 2;
-          const proto = this.R.getPrototypeOf(home);
-          if (proto === null) this.throwError('TypeError', typeof key === 'object' || typeof key === 'function' ? 'Cannot read properties of null' : `Cannot read properties of null (reading '${String(key)}')`);
-          stack[sp - 1] = this.R.get(proto, key, thisv);
-          break;
+        const proto = this.I.objectCreate(protoParent);
+        const F = this.makeFunction(c, env, proto, frame.module);
+        const rec = this.closures.get(F)!;
+        rec.classInfo = { fields: [], privateMethods: [], staticPrivateMethods: [], staticElements: [] };
+        Object.setPrototypeOf(F, ctorParent);
+        Object.defineProperty(F, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
+        Object.defineProperty(proto, 'constructor', { value: F, writable: true, enumerable: false, configurable: true });
+        stack[sp++] = proto;
+        stack[sp++] = F;
+        break;
+      }
+      case ExtOp.ClassElement: {
+        // target key fn|undefined ; kind 0 instance field, 1 static field, 2 static block
+        const kind = ops[pc++]!;
+        const ctorRec = this.classRec(stack[ops[pc++]!]);
+        const init = stack[--sp] as Function | undefined;
+        const key = stack[--sp];
+        const target = stack[--sp] as any;
+        const isPrivate = isHost(key, PrivateName);
+        if (init) {
+          const r = this.closures.get(init);
+          if (r) r.home = target;
         }
-        case Op.GetPrivate: {
-          const pn = stack[--sp] as PrivateName;
-          frame.sp = sp + 1;
-          stack[sp - 1] = this.privateGet(stack[sp - 1], pn);
-          break;
+        if (kind === 0) ctorRec.classInfo!.fields.push({ key, init, isPrivate });
+        else ctorRec.classInfo!.staticElements.push({ kind: kind === 2 ? 'block' : 'field', key, init, isPrivate });
+        break;
+      }
+      case ExtOp.DefinePrivateMethod: {
+        const kind = ops[pc++]!;
+        const isStatic = ops[pc++]! === 1;
+        const ctorRec = this.classRec(stack[ops[pc++]!]);
+        const f = stack[--sp] as Function;
+        const pn = stack[--sp] as PrivateName;
+        const target = stack[sp - 1] as object;
+        const r = this.closures.get(f);
+        if (r) r.home = target;
+        if (kind === 0) {
+          pn.kind = 'method';
+          pn.value = f;
+        } else {
+          pn.kind = 'accessor';
+          if (kind === 1) pn.getter = f;
+          else pn.setter = f;
         }
-        case Op.SetPrivate: {
-          const v = stack[--sp];
-          const pn = stack[--sp] as PrivateName;
-          frame.sp = sp + 2;
-          this.privateSet(stack[sp - 1], pn, v);
-          stack[sp - 1] = v;
-          break;
-        }
-        case Op.HasPrivate: {
-          const o = stack[--sp];
-          const pn = stack[sp - 1] as PrivateName;
-          frame.sp = sp + 1;
-          if (o === null || (typeof o !== 'object' && typeof o !== 'function')) this.throwError('TypeError', "Cannot use 'in' operator to search for a private field in a non-object");
-          stack[sp - 1] = this.privates.get(o)?.has(pn) ?? false;
-          break;
-        }
-        case Op.NewPrivateName: stack[sp++] = new PrivateName((consts[ops[pc++]!] as PrivateNameDesc).description); break;
-        case Op.Exp: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ** b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.exp(a, b); } break; }
-        case Op.Plus: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? a : this.ops.plus(a); break; }
-        case Op.BitNot: { const a = stack[sp - 1] as any; frame.sp = sp; stack[sp - 1] = typeof a === 'number' ? ~a : this.ops.bnot(a); break; }
-        case Op.ToString: {
-          const v = stack[sp - 1];
-          if (typeof v !== 'string') {
-            frame.sp = sp;
-            if (typeof v === 'symbol') this.throwError('TypeError', 'Cannot convert a Symbol value to a string');
-            stack[sp - 1] = this.ops.toStr(v);
+        const list = isStatic ? ctorRec.classInfo!.staticPrivateMethods : ctorRec.classInfo!.privateMethods;
+        if (!list.includes(pn)) list.push(pn);
+        break;
+      }
+      case ExtOp.ClassFinish: {
+        const F = stack[sp - 1] as Function;
+        frame.sp = sp;
+        const rec = this.closures.get(F)!;
+        for (const pn of rec.classInfo!.staticPrivateMethods) this.privateAdd(F, pn, pn.value);
+        for (const el of rec.classInfo!.staticElements) {
+          if (el.kind === 'block') this.R.apply(el.init!, F, []);
+          else {
+            const v = el.init ? this.R.apply(el.init, F, [el.key]) : undefined;
+            if (el.isPrivate) this.privateAdd(F, el.key as PrivateName, v);
+            else this.createDataPropertyOrThrow(F, el.key as PropertyKey, v);
           }
-          break;
         }
-        case Op.ThrowError: {
-          const type = consts[ops[pc++]!] as ErrorType;
-          const msg = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          this.throwError(type, msg);
-        }
-        case Op.DirectEval:
-        case ExtOp.DirectEvalSpread: {
-          const argc = op === Op.DirectEval ? ops[pc++]! : 0;
-          const s = (ops[pc++]! & 1) === 1;
-          const args = op === Op.DirectEval ? stack.slice(sp - argc, sp) : (stack[--sp] as unknown[]);
-          sp -= argc;
-          const thisArg = stack[--sp];
-          const fn = stack[--sp] as any;
+        break;
+      }
+      case Op.ArrayHole:
+        (stack[sp - 1] as unknown[]).push(HOLE);
+        break;
+      case Op.ArraySpread: {
+        const v = stack[--sp];
+        frame.sp = sp + 1;
+        const a = stack[sp - 1] as unknown[];
+        // (an index loop: a host for-of over a realm array would step through the realm's wrapped iterator, iterators.ts)
+        const list = this.iterableToList(v);
+        for (let i = 0; i < list.length; i++) a[a.length] = list[i];
+        break;
+      }
+      case Op.RegExpLiteral: {
+        const r = consts[ops[pc++]!] as { pattern: string; flags: string; error?: string };
+        if (r.error !== undefined) {
           frame.sp = sp;
           frame.pc = pc;
-          if (fn === this.evalFunction) {
-            stack[sp++] = args.length === 0 ? undefined : this.host.directEval(this, frame, args[0], s);
-          } else {
-            if (typeof fn !== 'function') this.throwError('TypeError', 'eval is not a function');
-            stack[sp++] = this.R.apply(fn, thisArg, args);
-          }
-          break;
+          this.throwError('SyntaxError', r.error);
         }
-        case Op.TemplateObject: {
-          const site = consts[ops[pc++]!] as TemplateSite;
-          if (site.cache === undefined) site.cache = this.templateObject(site);
-          stack[sp++] = site.cache;
-          break;
-        }
-        case ExtOp.Rest: { const i = ops[pc++]!; stack[sp++] = this.createArrayFromList(frame.args.slice(i)); break; }
-        case Op.Arguments: stack[sp++] = this.createArguments(frame); break;
-        case Op.NewTarget: stack[sp++] = frame.newTarget; break;
-        case Op.HomeObject: stack[sp++] = frame.closure?.home; break;
-        case Op.ActiveFunction: stack[sp++] = frame.closure?.fn; break;
-        case ExtOp.BindThisReg: {
-          const r = ops[pc++]!;
-          frame.sp = sp;
-          if (stack[r] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
-          stack[r] = stack[--sp];
-          break;
-        }
-        case ExtOp.BindThisEnv: {
-          let e = env!;
-          for (let d = ops[pc++]!; d > 0; d--) e = e.parent!;
-          const slot = ops[pc++]!;
-          frame.sp = sp;
-          if (e.vars[slot] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
-          e.vars[slot] = stack[--sp];
-          break;
-        }
-        case ExtOp.BindThisDynamic: {
-          frame.sp = sp;
-          const r = this.lookup(env, THIS);
-          const v = stack[--sp];
-          if (r && 'env' in r) {
-            if (r.env.vars[r.slot] !== HOLE) this.throwError('ReferenceError', 'Super constructor may only be called once');
-            r.env.vars[r.slot] = v;
-          }
-          break;
-        }
-        case Op.RunFieldInit: {
-          const f = stack[--sp];
-          const obj = stack[--sp] as object;
-          frame.sp = sp;
-          const rec = this.closures.get(f);
-          if (rec) this.initializeInstanceElements(obj, rec);
-          break;
-        }
-        case Op.MakeClass: {
-          const c = consts[ops[pc++]!] as Code;
-          const hasHeritage = ops[pc++]! === 1;
-          frame.sp = sp;
-          let protoParent: object | null = this.I.ObjectPrototype;
-          let ctorParent: object = this.I.FunctionPrototype;
-          if (hasHeritage) {
-            const sup = stack[--sp] as any;
-            if (sup === null) {
-              protoParent = null;
-            } else {
-              if (!this.isConstructor(sup)) this.throwError('TypeError', `Class extends value ${this.proxies.get(sup as object) !== undefined ? 'a proxy' : describe(sup)} is not a constructor or null`);
-              const pp = this.ops.get(sup, 'prototype') as any;
-              if (pp !== null && typeof pp !== 'object' && typeof pp !== 'function') this.throwError('TypeError', 'Class extends value does not have valid prototype property');
-              protoParent = pp;
-              ctorParent = sup;
-            }
-          }
-          const proto = this.I.objectCreate(protoParent);
-          const F = this.makeFunction(c, env, proto, frame.module);
-          const rec = this.closures.get(F)!;
-          rec.classInfo = { fields: [], privateMethods: [], staticPrivateMethods: [], staticElements: [] };
-          Object.setPrototypeOf(F, ctorParent);
-          Object.defineProperty(F, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
-          Object.defineProperty(proto, 'constructor', { value: F, writable: true, enumerable: false, configurable: true });
-          stack[sp++] = proto;
-          stack[sp++] = F;
-          break;
-        }
-        case ExtOp.ClassElement: {
-          // target key fn|undefined ; kind 0 instance field, 1 static field, 2 static block
-          const kind = ops[pc++]!;
-          const ctorRec = this.classRec(stack[ops[pc++]!]);
-          const init = stack[--sp] as Function | undefined;
-          const key = stack[--sp];
-          const target = stack[--sp] as any;
-          const isPrivate = isHost(key, PrivateName);
-          if (init) {
-            const r = this.closures.get(init);
-            if (r) r.home = target;
-          }
-          if (kind === 0) ctorRec.classInfo!.fields.push({ key, init, isPrivate });
-          else ctorRec.classInfo!.staticElements.push({ kind: kind === 2 ? 'block' : 'field', key, init, isPrivate });
-          break;
-        }
-        case ExtOp.DefinePrivateMethod: {
-          const kind = ops[pc++]!;
-          const isStatic = ops[pc++]! === 1;
-          const ctorRec = this.classRec(stack[ops[pc++]!]);
-          const f = stack[--sp] as Function;
-          const pn = stack[--sp] as PrivateName;
-          const target = stack[sp - 1] as object;
-          const r = this.closures.get(f);
-          if (r) r.home = target;
-          if (kind === 0) {
-            pn.kind = 'method';
-            pn.value = f;
-          } else {
-            pn.kind = 'accessor';
-            if (kind === 1) pn.getter = f;
-            else pn.setter = f;
-          }
-          const list = isStatic ? ctorRec.classInfo!.staticPrivateMethods : ctorRec.classInfo!.privateMethods;
-          if (!list.includes(pn)) list.push(pn);
-          break;
-        }
-        case ExtOp.ClassFinish: {
-          const F = stack[sp - 1] as Function;
-          frame.sp = sp;
-          const rec = this.closures.get(F)!;
-          for (const pn of rec.classInfo!.staticPrivateMethods) this.privateAdd(F, pn, pn.value);
-          for (const el of rec.classInfo!.staticElements) {
-            if (el.kind === 'block') this.R.apply(el.init!, F, []);
-            else {
-              const v = el.init ? this.R.apply(el.init, F, [el.key]) : undefined;
-              if (el.isPrivate) this.privateAdd(F, el.key as PrivateName, v);
-              else this.createDataPropertyOrThrow(F, el.key as PropertyKey, v);
-            }
-          }
-          break;
-        }
-        case Op.ArrayHole: (stack[sp - 1] as unknown[]).push(HOLE); break;
-        case Op.ArraySpread: {
-          const v = stack[--sp];
-          frame.sp = sp + 1;
-          const a = stack[sp - 1] as unknown[];
-          // (an index loop: a host for-of over a realm array would step through the realm's wrapped iterator, iterators.ts)
-          const list = this.iterableToList(v);
-          for (let i = 0; i < list.length; i++) a[a.length] = list[i];
-          break;
-        }
-        case Op.RegExpLiteral: {
-          const r = consts[ops[pc++]!] as { pattern: string; flags: string; error?: string };
-          if (r.error !== undefined) {
-            frame.sp = sp;
-            frame.pc = pc;
-            this.throwError('SyntaxError', r.error);
-          }
-          stack[sp++] = new this.I.RegExp(r.pattern, r.flags);
-          break;
-        }
-        case Op.GetIterator: frame.sp = sp; stack[sp - 1] = this.getIterator(stack[sp - 1], false); break;
-        case Op.GetAsyncIterator: frame.sp = sp; stack[sp - 1] = this.getIterator(stack[sp - 1], true); break;
-        case Op.IterValue: {
-          const it = stack[sp - 1] as IteratorRecord;
-          frame.sp = sp;
-          if (it.done) stack[sp - 1] = undefined;
-          else {
-            try {
-              stack[sp - 1] = this.iteratorStep(it).value;
-            } catch (e) {
-              it.done = true;
-              throw e;
-            }
-          }
-          break;
-        }
-        case Op.IterRest: {
-          const it = stack[sp - 1] as IteratorRecord;
-          frame.sp = sp;
-          const out: unknown[] = [];
-          while (!it.done) {
-            let r: { done: boolean; value: unknown };
-            try {
-              r = this.iteratorStep(it);
-            } catch (e) {
-              it.done = true;
-              throw e;
-            }
-            if (r.done) break;
-            out.push(r.value);
-          }
-          stack[sp - 1] = this.createArrayFromList(out);
-          break;
-        }
-        case Op.IterClose: {
-          const it = stack[--sp] as IteratorRecord;
-          frame.sp = sp;
-          if (!it.done) {
-            it.done = true; // (closed once: a throw from its `return` is not a reason to close it again)
-            this.iteratorClose(it);
-          }
-          break;
-        }
-        case ExtOp.IterCloseThrow: {
-          const it = stack[--sp] as IteratorRecord;
-          const exc = stack[--sp];
-          frame.sp = sp;
-          if (!it.done) this.iteratorCloseOnThrow(it);
-          throw exc;
-        }
-        case ExtOp.AsyncIterNext: {
-          const it = stack[--sp] as IteratorRecord;
-          frame.sp = sp;
-          this.materialize(it);
-          stack[sp++] = this.R.apply(it.next, it.iterator, []);
-          break;
-        }
-        case ExtOp.AsyncIterStep: {
-          const r = stack[--sp] as any;
-          frame.sp = sp;
-          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
-          if (this.ops.get(r, 'done')) pc = ops[pc]!;
-          else { pc++; stack[sp++] = this.ops.get(r, 'value'); }
-          break;
-        }
-        // https://tc39.es/ecma262/#sec-asynciteratorclose for a normal completion (break, continue,
-        // return): the compiler awaits the pushed result, then AsyncIterCloseResult checks it
-        case ExtOp.AsyncIterClose: {
-          const t = ops[pc++]!;
-          const it = stack[--sp] as IteratorRecord;
-          frame.sp = sp;
-          // closed once: a throw from `return` (or its rejection) reaches the loop's handler, which must not close again
-          it.done = true;
-          const ret = this.getV(it.iterator, 'return');
-          if (ret === undefined || ret === null) pc = t;
-          else {
-            if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
-            stack[sp++] = this.R.apply(ret, it.iterator, []);
-            frame.sp = sp;
-          }
-          break;
-        }
-        case ExtOp.AsyncIterCloseResult: {
-          const r = stack[--sp];
-          frame.sp = sp;
-          if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `iterator.return() resolved to ${describe(r)}, not an object`);
-          break;
-        }
-        case ExtOp.AsyncIterCloseThrow: {
-          const it = stack[--sp] as IteratorRecord;
-          const exc = stack[--sp];
-          frame.sp = sp;
-          // NON-SPEC: on a throw completion return()'s result is not awaited (the throw wins either way; only ticks differ)
-          if (!it.done) {
+        stack[sp++] = new this.I.RegExp(r.pattern, r.flags);
+        break;
+      }
+      case Op.GetIterator:
+        frame.sp = sp;
+        stack[sp - 1] = this.getIterator(stack[sp - 1], false);
+        break;
+      case Op.GetAsyncIterator:
+        frame.sp = sp;
+        stack[sp - 1] = this.getIterator(stack[sp - 1], true);
+        break;
+      case Op.IterValue: {
+        const it = stack[sp - 1] as IteratorRecord;
+        frame.sp = sp;
+        if (it.done) stack[sp - 1] = undefined;
+        else {
+          try {
+            stack[sp - 1] = this.iteratorStep(it).value;
+          } catch (e) {
             it.done = true;
-            this.iteratorCloseOnThrow(it);
+            throw e;
           }
-          throw exc;
         }
-        case Op.ForInPrepare: frame.sp = sp; stack[sp - 1] = this.forInKeys(stack[sp - 1]); break;
-        case Op.ForInStep: {
-          const st = stack[--sp] as ForInState;
-          frame.sp = sp;
-          let found = false;
-          while (st.i < st.keys.length) {
-            const k = st.keys[st.i++]!;
-            if (this.ops.has(k, st.object)) { stack[sp++] = k; found = true; break; }
+        break;
+      }
+      case Op.IterRest: {
+        const it = stack[sp - 1] as IteratorRecord;
+        frame.sp = sp;
+        const out: unknown[] = [];
+        while (!it.done) {
+          let r: { done: boolean; value: unknown };
+          try {
+            r = this.iteratorStep(it);
+          } catch (e) {
+            it.done = true;
+            throw e;
           }
-          if (found) pc++;
-          else pc = ops[pc]!;
-          break;
+          if (r.done) break;
+          out.push(r.value);
         }
-        case Op.YieldStarStep: {
-          const isAsync = ops[pc++]! === 1;
-          const mode = stack[--sp] as number;
-          const received = stack[--sp];
-          const it = stack[--sp] as IteratorRecord;
+        stack[sp - 1] = this.createArrayFromList(out);
+        break;
+      }
+      case Op.IterClose: {
+        const it = stack[--sp] as IteratorRecord;
+        frame.sp = sp;
+        if (!it.done) {
+          it.done = true; // (closed once: a throw from its `return` is not a reason to close it again)
+          this.iteratorClose(it);
+        }
+        break;
+      }
+      case ExtOp.IterCloseThrow: {
+        const it = stack[--sp] as IteratorRecord;
+        const exc = stack[--sp];
+        frame.sp = sp;
+        if (!it.done) this.iteratorCloseOnThrow(it);
+        throw exc;
+      }
+      case ExtOp.AsyncIterNext: {
+        const it = stack[--sp] as IteratorRecord;
+        frame.sp = sp;
+        this.materialize(it);
+        stack[sp++] = this.R.apply(it.next, it.iterator, []);
+        break;
+      }
+      case ExtOp.AsyncIterStep: {
+        const r = stack[--sp] as any;
+        frame.sp = sp;
+        if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `Iterator result ${describe(r)} is not an object`);
+        if (this.ops.get(r, 'done')) pc = ops[pc]!;
+        else {
+          pc++;
+          stack[sp++] = this.ops.get(r, 'value');
+        }
+        break;
+      }
+      // https://tc39.es/ecma262/#sec-asynciteratorclose for a normal completion (break, continue,
+      // return): the compiler awaits the pushed result, then AsyncIterCloseResult checks it
+      case ExtOp.AsyncIterClose: {
+        const t = ops[pc++]!;
+        const it = stack[--sp] as IteratorRecord;
+        frame.sp = sp;
+        // closed once: a throw from `return` (or its rejection) reaches the loop's handler, which must not close again
+        it.done = true;
+        const ret = this.getV(it.iterator, 'return');
+        if (ret === undefined || ret === null) pc = t;
+        else {
+          if (typeof ret !== 'function') this.throwError('TypeError', 'iterator.return is not a function');
+          stack[sp++] = this.R.apply(ret, it.iterator, []);
           frame.sp = sp;
-          const r = this.yieldStarStep(it, received, mode, isAsync);
-          if (isAsync) {
-            // the mode stays on the stack below the promise-like result to await (a snapshot keeps it)
-            stack[sp++] = r.flag;
-            stack[sp++] = r.value;
-          } else {
-            stack[sp++] = r.value;
-            stack[sp++] = r.flag;
-          }
-          break;
         }
-        case ExtOp.YieldStarCheck: {
-          const res = stack[--sp] as any;
-          const mode = stack[--sp] as number;
-          frame.sp = sp;
-          if (res === null || (typeof res !== 'object' && typeof res !== 'function')) this.throwError('TypeError', 'iterator result is not an object');
-          if (mode === -1) {
-            // throw() was missing: the iterator was closed; protocol violation
-            this.throwError('TypeError', 'The iterator does not provide a \'throw\' method');
-          }
-          const done = !!this.ops.get(res, 'done');
-          stack[sp++] = this.ops.get(res, 'value');
-          stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
-          break;
+        break;
+      }
+      case ExtOp.AsyncIterCloseResult: {
+        const r = stack[--sp];
+        frame.sp = sp;
+        if (r === null || (typeof r !== 'object' && typeof r !== 'function')) this.throwError('TypeError', `iterator.return() resolved to ${describe(r)}, not an object`);
+        break;
+      }
+      case ExtOp.AsyncIterCloseThrow: {
+        const it = stack[--sp] as IteratorRecord;
+        const exc = stack[--sp];
+        frame.sp = sp;
+        // NON-SPEC: on a throw completion return()'s result is not awaited (the throw wins either way; only ticks differ)
+        if (!it.done) {
+          it.done = true;
+          this.iteratorCloseOnThrow(it);
         }
-        case ExtOp.MappedArguments: {
-          const n = ops[pc++]!;
-          stack[sp++] = this.createMappedArguments(frame, n);
-          break;
-        }
-        case ExtOp.MappedGet: stack[sp++] = frame.mappedParams!.get(ops[pc++]!); break;
-        case ExtOp.MappedSet: frame.mappedParams!.set(ops[pc++]!, stack[--sp]); break;
-        // explicit resource management (the `using` list is three registers, see compiler.ts disposing)
-        case ExtOp.UsingAdd: {
-          const r = ops[pc++]!;
-          const async = ops[pc++]! === 1;
-          frame.sp = sp;
-          stack[r] = this.disposal!.add(stack[r] as object | undefined, stack[sp - 1], async);
-          break;
-        }
-        case ExtOp.UsingDispose: {
-          const t = ops[pc++]!;
-          const r = ops[pc++]!;
-          frame.sp = sp;
-          const step = this.disposal!.step(stack, r);
-          if (step) stack[sp++] = step.value;
-          else pc = t;
-          break;
-        }
-        case ExtOp.UsingJoin: this.disposal!.join(stack, ops[pc++]!, stack[--sp]); break;
-        case ExtOp.ImportMeta: stack[sp++] = this.host.importMeta(frame.module); break;
-        case ExtOp.ResolveNameRef: {
-          const name = consts[ops[pc++]!] as string;
-          frame.sp = sp;
-          stack[ops[pc++]!] = this.resolveRef(env, name);
-          break;
-        }
-        case ExtOp.ResolveGlobalRef: {
-          // The site's call-site slot holds the global object once the name was found there for good (a
-          // lexical, or a property that cannot be deleted): no look again while that is the global.
-          const sites = code.callSites;
-          const at = pc;
-          const name = consts[ops[pc++]!] as string;
-          const r = ops[pc++]!;
-          if (sites[at] === this.global) {
-            stack[r] = undefined;
+        throw exc;
+      }
+      case Op.ForInPrepare:
+        frame.sp = sp;
+        stack[sp - 1] = this.forInKeys(stack[sp - 1]);
+        break;
+      case Op.ForInStep: {
+        const st = stack[--sp] as ForInState;
+        frame.sp = sp;
+        let found = false;
+        while (st.i < st.keys.length) {
+          const k = st.keys[st.i++]!;
+          if (this.ops.has(k, st.object)) {
+            stack[sp++] = k;
+            found = true;
             break;
           }
-          frame.sp = sp;
-          const ref = this.globalRef(name);
-          if (ref === undefined && this.permanentGlobal(name)) sites[at] = this.global;
-          stack[r] = ref;
+        }
+        if (found) pc++;
+        else pc = ops[pc]!;
+        break;
+      }
+      case Op.YieldStarStep: {
+        const isAsync = ops[pc++]! === 1;
+        const mode = stack[--sp] as number;
+        const received = stack[--sp];
+        const it = stack[--sp] as IteratorRecord;
+        frame.sp = sp;
+        const r = this.yieldStarStep(it, received, mode, isAsync);
+        if (isAsync) {
+          // the mode stays on the stack below the promise-like result to await (a snapshot keeps it)
+          stack[sp++] = r.flag;
+          stack[sp++] = r.value;
+        } else {
+          stack[sp++] = r.value;
+          stack[sp++] = r.flag;
+        }
+        break;
+      }
+      case ExtOp.YieldStarCheck: {
+        const res = stack[--sp] as any;
+        const mode = stack[--sp] as number;
+        frame.sp = sp;
+        if (res === null || (typeof res !== 'object' && typeof res !== 'function')) this.throwError('TypeError', 'iterator result is not an object');
+        if (mode === -1) {
+          // throw() was missing: the iterator was closed; protocol violation
+          this.throwError('TypeError', "The iterator does not provide a 'throw' method");
+        }
+        const done = !!this.ops.get(res, 'done');
+        stack[sp++] = this.ops.get(res, 'value');
+        stack[sp++] = done ? (mode === 2 ? 2 : 1) : 0;
+        break;
+      }
+      case ExtOp.MappedArguments: {
+        const n = ops[pc++]!;
+        stack[sp++] = this.createMappedArguments(frame, n);
+        break;
+      }
+      case ExtOp.MappedGet:
+        stack[sp++] = frame.mappedParams!.get(ops[pc++]!);
+        break;
+      case ExtOp.MappedSet:
+        frame.mappedParams!.set(ops[pc++]!, stack[--sp]);
+        break;
+      // explicit resource management (the `using` list is three registers, see compiler.ts disposing)
+      case ExtOp.UsingAdd: {
+        const r = ops[pc++]!;
+        const async = ops[pc++]! === 1;
+        frame.sp = sp;
+        stack[r] = this.disposal!.add(stack[r] as object | undefined, stack[sp - 1], async);
+        break;
+      }
+      case ExtOp.UsingDispose: {
+        const t = ops[pc++]!;
+        const r = ops[pc++]!;
+        frame.sp = sp;
+        const step = this.disposal!.step(stack, r);
+        if (step) stack[sp++] = step.value;
+        else pc = t;
+        break;
+      }
+      case ExtOp.UsingJoin:
+        this.disposal!.join(stack, ops[pc++]!, stack[--sp]);
+        break;
+      case ExtOp.ImportMeta:
+        stack[sp++] = this.host.importMeta(frame.module);
+        break;
+      case ExtOp.ResolveNameRef: {
+        const name = consts[ops[pc++]!] as string;
+        frame.sp = sp;
+        stack[ops[pc++]!] = this.resolveRef(env, name);
+        break;
+      }
+      case ExtOp.ResolveGlobalRef: {
+        // The site's call-site slot holds the global object once the name was found there for good (a
+        // lexical, or a property that cannot be deleted): no look again while that is the global.
+        const sites = code.callSites;
+        const at = pc;
+        const name = consts[ops[pc++]!] as string;
+        const r = ops[pc++]!;
+        if (sites[at] === this.global) {
+          stack[r] = undefined;
           break;
         }
-        case ExtOp.RefKey: {
-          const o = stack[ops[pc++]!];
-          frame.sp = sp;
-          if (o === undefined || o === null) this.getPrimitive(o, stack[sp - 1]);
-          stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
-          break;
+        frame.sp = sp;
+        const ref = this.globalRef(name);
+        if (ref === undefined && this.permanentGlobal(name)) sites[at] = this.global;
+        stack[r] = ref;
+        break;
+      }
+      case ExtOp.RefKey: {
+        const o = stack[ops[pc++]!];
+        frame.sp = sp;
+        if (o === undefined || o === null) this.getPrimitive(o, stack[sp - 1]);
+        stack[sp - 1] = this.toPropertyKey(stack[sp - 1]);
+        break;
+      }
+      case ExtOp.IsEvalCallee: {
+        const argc = ops[pc++]!;
+        stack[sp] = stack[sp - argc - 2] === this.evalFunction;
+        sp++;
+        break;
+      }
+      case ExtOp.SuperBase:
+        stack[sp - 1] = this.R.getPrototypeOf(stack[sp - 1] as object);
+        break;
+      case ExtOp.GetSuperRef: {
+        const thisv = stack[--sp];
+        const key = stack[--sp] as PropertyKey;
+        const base = stack[sp - 1];
+        frame.sp = sp + 2;
+        if (base === null) this.getPrimitive(base, key);
+        stack[sp - 1] = this.R.get(base as object, key, thisv);
+        break;
+      }
+      case ExtOp.SetSuperRef: {
+        const v = stack[--sp];
+        const thisv = stack[--sp];
+        const key = stack[--sp] as PropertyKey;
+        const base = stack[sp - 1];
+        frame.sp = sp + 3;
+        if (base === null) this.throwError('TypeError', 'Cannot set properties of null');
+        // (the message names a key only when it is one already: converting it again would run guest code twice)
+        if (!this.R.set(base as object, key, v, thisv) && strict)
+          this.throwError(
+            'TypeError',
+            typeof key === 'string' || typeof key === 'symbol' ? `Cannot assign to read only property '${String(key)}' of object` : 'Cannot assign to read only property of object',
+          );
+        stack[sp - 1] = v;
+        break;
+      }
+      case ExtOp.GetNameRef: {
+        const name = consts[ops[pc++]!] as string;
+        const ref = stack[ops[pc++]!];
+        frame.sp = sp;
+        stack[sp++] = this.readName(this.refBinding(env, ref, name), name, frame);
+        break;
+      }
+      case ExtOp.SetNameRef: {
+        const name = consts[ops[pc++]!] as string;
+        const ref = stack[ops[pc++]!];
+        const s = ops[pc++]! === 1;
+        frame.sp = sp;
+        // (undefined: the global binding, found when the reference was resolved)
+        if (ref === undefined) this.setGlobal(name, stack[--sp], s);
+        else if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
+        else this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
+        break;
+      }
+      case ExtOp.DynamicImport: {
+        frame.sp = sp;
+        const options = stack[--sp];
+        const spec = stack[--sp];
+        stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.source.referrer ?? code.file);
+        break;
+      }
+      // value compares, shifts and XOR of non-constant operands (the compiler fuses the usual ones), and a few more
+      // that hot code rarely runs: out of `loop`, so TurboFan compiles a smaller hot function
+      case Op.Rot3: {
+        const c = stack[sp - 1];
+        stack[sp - 1] = stack[sp - 2];
+        stack[sp - 2] = stack[sp - 3];
+        stack[sp - 3] = c;
+        break;
+      }
+      case Op.GetPropKeep: {
+        const o = stack[sp - 1] as any;
+        const k = ops[pc++]!;
+        if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
+          const load = (code.accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
+          stack[sp++] = load(o);
+        } else stack[sp++] = this.getPrimitive(o, consts[k]);
+        break;
+      }
+      case Op.BitXor: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.bxor(a, b);
         }
-        case ExtOp.IsEvalCallee: { const argc = ops[pc++]!; stack[sp] = stack[sp - argc - 2] === this.evalFunction; sp++; break; }
-        case ExtOp.SuperBase: stack[sp - 1] = this.R.getPrototypeOf(stack[sp - 1] as object); break;
-        case ExtOp.GetSuperRef: {
-          const thisv = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          const base = stack[sp - 1];
-          frame.sp = sp + 2;
-          if (base === null) this.getPrimitive(base, key);
-          stack[sp - 1] = this.R.get(base as object, key, thisv);
-          break;
+        break;
+      }
+      case Op.Shl: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.shl(a, b);
         }
-        case ExtOp.SetSuperRef: {
-          const v = stack[--sp];
-          const thisv = stack[--sp];
-          const key = stack[--sp] as PropertyKey;
-          const base = stack[sp - 1];
-          frame.sp = sp + 3;
-          if (base === null) this.throwError('TypeError', 'Cannot set properties of null');
-          // (the message names a key only when it is one already: converting it again would run guest code twice)
-          if (!this.R.set(base as object, key, v, thisv) && strict) this.throwError('TypeError', typeof key === 'string' || typeof key === 'symbol' ? `Cannot assign to read only property '${String(key)}' of object` : 'Cannot assign to read only property of object');
-          stack[sp - 1] = v;
-          break;
+        break;
+      }
+      case Op.Shr: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.shr(a, b);
         }
-        case ExtOp.GetNameRef: {
-          const name = consts[ops[pc++]!] as string;
-          const ref = stack[ops[pc++]!];
-          frame.sp = sp;
-          stack[sp++] = this.readName(this.refBinding(env, ref, name), name, frame);
-          break;
+        break;
+      }
+      case Op.UShr: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.ushr(a, b);
         }
-        case ExtOp.SetNameRef: {
-          const name = consts[ops[pc++]!] as string;
-          const ref = stack[ops[pc++]!];
-          const s = ops[pc++]! === 1;
-          frame.sp = sp;
-          // (undefined: the global binding, found when the reference was resolved)
-          if (ref === undefined) this.setGlobal(name, stack[--sp], s);
-          else if (ref === null && s) this.throwError('ReferenceError', `${name} is not defined`);
-          else this.writeName(this.refBinding(env, ref, name), name, stack[--sp], s);
-          break;
+        break;
+      }
+      case Op.Lt: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.lt(a, b);
         }
-        case ExtOp.DynamicImport: {
-          frame.sp = sp;
-          const options = stack[--sp];
-          const spec = stack[--sp];
-          stack[sp++] = this.host.dynamicImport(frame.module, spec, options, code.source.referrer ?? code.file);
-          break;
+        break;
+      }
+      case Op.Le: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.le(a, b);
         }
-        // value compares, shifts and XOR of non-constant operands (the compiler fuses the usual ones), and a few more
-        // that hot code rarely runs: out of `loop`, so TurboFan compiles a smaller hot function
-        case Op.Rot3: { const c = stack[sp - 1]; stack[sp - 1] = stack[sp - 2]; stack[sp - 2] = stack[sp - 3]; stack[sp - 3] = c; break; }
-        case Op.GetPropKeep: {
-          const o = stack[sp - 1] as any;
-          const k = ops[pc++]!;
-          if (o !== null && (typeof o === 'object' || typeof o === 'function')) {
-            const load = (code.accessors[k] ??= this.accessors.load(consts[k] as string)) as (o: any) => unknown;
-            stack[sp++] = load(o);
-          } else stack[sp++] = this.getPrimitive(o, consts[k]);
-          break;
+        break;
+      }
+      case Op.Gt: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.gt(a, b);
         }
-        case Op.BitXor: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a ^ b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.bxor(a, b); } break; }
-        case Op.Shl: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a << b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shl(a, b); } break; }
-        case Op.Shr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.shr(a, b); } break; }
-        case Op.UShr: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >>> b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ushr(a, b); } break; }
-        case Op.Lt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a < b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.lt(a, b); } break; }
-        case Op.Le: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a <= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.le(a, b); } break; }
-        case Op.Gt: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a > b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.gt(a, b); } break; }
-        case Op.Ge: { const b = stack[--sp] as any; const a = stack[sp - 1] as any; if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b; else { frame.sp = sp + 1; stack[sp - 1] = this.ops.ge(a, b); } break; }
-        case Op.Typeof: stack[sp - 1] = typeOf(stack[sp - 1]); break;
-        case ExtOp.IsNullish: { const v = stack[sp - 1]; stack[sp - 1] = v === undefined || v === null; break; }
-        case ExtOp.IsNotNullish: { const v = stack[sp - 1]; stack[sp - 1] = v !== undefined && v !== null; break; }
+        break;
+      }
+      case Op.Ge: {
+        const b = stack[--sp] as any;
+        const a = stack[sp - 1] as any;
+        if (typeof a === 'number' && typeof b === 'number') stack[sp - 1] = a >= b;
+        else {
+          frame.sp = sp + 1;
+          stack[sp - 1] = this.ops.ge(a, b);
+        }
+        break;
+      }
+      case Op.Typeof:
+        stack[sp - 1] = typeOf(stack[sp - 1]);
+        break;
+      case ExtOp.IsNullish: {
+        const v = stack[sp - 1];
+        stack[sp - 1] = v === undefined || v === null;
+        break;
+      }
+      case ExtOp.IsNotNullish: {
+        const v = stack[sp - 1];
+        stack[sp - 1] = v !== undefined && v !== null;
+        break;
+      }
       default:
         throw new Error(`snapvm: unknown opcode ${op} at ${pc - 1} in ${code.name}`);
     }
@@ -2589,68 +3099,69 @@ export class VM {
     const stack = frame.stack;
     let pc = frame.pc;
     let sp = frame.sp;
-      let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
-      if (op === Op.Call) {
+    let fn: any, thisArg: unknown, args: unknown[], newTarget: unknown, construct: boolean;
+    if (op === Op.Call) {
+      const argc = ops[pc++]!;
+      args = stack.slice(sp - argc, sp);
+      sp -= argc;
+      thisArg = stack[--sp];
+      fn = stack[--sp];
+      construct = false;
+      newTarget = undefined;
+    } else if (op === Op.CallSpread) {
+      args = stack[--sp] as unknown[];
+      thisArg = stack[--sp];
+      fn = stack[--sp];
+      construct = false;
+      newTarget = undefined;
+    } else if (op === Op.New || op === Op.NewSpread) {
+      if (op === Op.New) {
         const argc = ops[pc++]!;
         args = stack.slice(sp - argc, sp);
         sp -= argc;
-        thisArg = stack[--sp];
-        fn = stack[--sp];
-        construct = false;
-        newTarget = undefined;
-      } else if (op === Op.CallSpread) {
-        args = stack[--sp] as unknown[];
-        thisArg = stack[--sp];
-        fn = stack[--sp];
-        construct = false;
-        newTarget = undefined;
-      } else if (op === Op.New || op === Op.NewSpread) {
-        if (op === Op.New) {
+      } else args = stack[--sp] as unknown[];
+      fn = stack[--sp];
+      newTarget = fn;
+      thisArg = undefined;
+      construct = true;
+      if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a constructor`);
+    } else {
+      // super(...): the parent of the active function, with this frame's new.target
+      if (op === ExtOp.DefaultDerivedCtor) {
+        args = frame.args;
+        fn = frame.closure!.fn;
+        newTarget = frame.newTarget;
+      } else {
+        if (op === Op.SuperCall) {
           const argc = ops[pc++]!;
           args = stack.slice(sp - argc, sp);
           sp -= argc;
         } else args = stack[--sp] as unknown[];
+        newTarget = stack[--sp];
         fn = stack[--sp];
-        newTarget = fn;
-        thisArg = undefined;
-        construct = true;
-        if (!this.isConstructor(fn)) this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a constructor`);
-      } else {
-        // super(...): the parent of the active function, with this frame's new.target
-        if (op === ExtOp.DefaultDerivedCtor) {
-          args = frame.args;
-          fn = frame.closure!.fn;
-          newTarget = frame.newTarget;
-        } else {
-          if (op === Op.SuperCall) {
-            const argc = ops[pc++]!;
-            args = stack.slice(sp - argc, sp);
-            sp -= argc;
-          } else args = stack[--sp] as unknown[];
-          newTarget = stack[--sp];
-          fn = stack[--sp];
-        }
-        fn = this.R.getPrototypeOf(fn);
-        if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
-        thisArg = undefined;
-        construct = true;
       }
-      frame.sp = sp;
-      frame.pc = pc;
-      const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
-      if (rec !== undefined) {
-        const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
-        if (nf === null) {
-          stack[frame.sp++] = this.lastResult;
-          return null;
-        }
-        return nf;
+      fn = this.R.getPrototypeOf(fn);
+      if (!this.isConstructor(fn)) this.throwError('TypeError', 'Super constructor is not a constructor');
+      thisArg = undefined;
+      construct = true;
+    }
+    frame.sp = sp;
+    frame.pc = pc;
+    const rec = typeof fn === 'function' ? this.closures.get(fn) : undefined;
+    if (rec !== undefined) {
+      const nf = this.prepareCall(rec, thisArg, args, newTarget, construct);
+      if (nf === null) {
+        stack[frame.sp++] = this.lastResult;
+        return null;
       }
-      if (typeof fn !== 'function') {
-        this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
-      }
-      stack[frame.sp++] = fn === this.I.RegExp ? this.regExp(args, construct ? (newTarget as Function) : undefined) : construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
-      return null;
+      return nf;
+    }
+    if (typeof fn !== 'function') {
+      this.throwError('TypeError', `${this.calleeDescription(frame, at)} is not a function`);
+    }
+    stack[frame.sp++] =
+      fn === this.I.RegExp ? this.regExp(args, construct ? (newTarget as Function) : undefined) : construct ? this.R.construct(fn, args, newTarget as Function) : this.R.apply(fn, thisArg, args);
+    return null;
   }
 
   /**
@@ -2752,12 +3263,18 @@ export class VM {
   /** A fused register-plus-constant operator (MulInt…UShrInt) whose left operand is not a number. */
   private intArithSlow(op: number, a: unknown, n: number): unknown {
     switch (op) {
-      case ExtOp.MulInt: return this.ops.mul(a, n);
-      case ExtOp.BitAndInt: return this.ops.band(a, n);
-      case ExtOp.BitOrInt: return this.ops.bor(a, n);
-      case ExtOp.ShlInt: return this.ops.shl(a, n);
-      case ExtOp.ShrInt: return this.ops.shr(a, n);
-      default: return this.ops.ushr(a, n);
+      case ExtOp.MulInt:
+        return this.ops.mul(a, n);
+      case ExtOp.BitAndInt:
+        return this.ops.band(a, n);
+      case ExtOp.BitOrInt:
+        return this.ops.bor(a, n);
+      case ExtOp.ShlInt:
+        return this.ops.shl(a, n);
+      case ExtOp.ShrInt:
+        return this.ops.shr(a, n);
+      default:
+        return this.ops.ushr(a, n);
     }
   }
 
@@ -2815,7 +3332,6 @@ export class VM {
     a.length = list.length;
     return a;
   }
-
 
   templateObject(site: TemplateSite): unknown {
     const raw = this.createArrayFromList(site.raw);
@@ -2891,10 +3407,11 @@ export class VM {
     }
     // A var may not hoist over a lexical declaration of the same name.
     for (let e = env; e && e !== varEnv; e = e.parent) {
-      if (e.desc) for (const n of names) {
-        const i = e.desc.index.get(n);
-        if (i !== undefined && e.desc.kinds[i] !== 0 && e.desc.kind !== 'catch') this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
-      }
+      if (e.desc)
+        for (const n of names) {
+          const i = e.desc.index.get(n);
+          if (i !== undefined && e.desc.kinds[i] !== 0 && e.desc.kind !== 'catch') this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
+        }
     }
     if (!varEnv) {
       for (const n of names) if (this.globalLex.has(n)) this.throwError('SyntaxError', `Identifier '${n}' has already been declared`);
@@ -2905,14 +3422,14 @@ export class VM {
         const desc = Reflect.getOwnPropertyDescriptor(g, n);
         if (desc ? !(desc.configurable || ('value' in desc && desc.writable && desc.enumerable)) : !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global function ${n}`);
       }
-      for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
+      for (const n of d.vars) if (!Object.hasOwn(g, n) && !this.R.isExtensible(g)) this.throwError('TypeError', `Cannot declare global variable ${n}`);
       // step 17: CreateGlobalFunctionBinding(fn, fo, true) makes a configurable property a writable, enumerable data
       // property (its value is the function, stored when the declarations are instantiated, before any eval code)
       for (const n of d.functions) {
         const desc = Reflect.getOwnPropertyDescriptor(g, n);
         if (desc?.configurable) this.R.defineProperty(g, n, { value: 'value' in desc ? desc.value : undefined, writable: true, enumerable: true, configurable: true });
       }
-      for (const n of d.vars) if (!Object.prototype.hasOwnProperty.call(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
+      for (const n of d.vars) if (!Object.hasOwn(this.global, n)) Object.defineProperty(this.global, n, { value: undefined, writable: true, enumerable: true, configurable: true });
       return;
     }
     for (const n of names) {
@@ -2926,12 +3443,18 @@ export class VM {
 /** MulInt…UShrInt on a number. */
 function intArith(op: number, a: number, n: number): number {
   switch (op) {
-    case ExtOp.MulInt: return a * n;
-    case ExtOp.BitAndInt: return a & n;
-    case ExtOp.BitOrInt: return a | n;
-    case ExtOp.ShlInt: return a << n;
-    case ExtOp.ShrInt: return a >> n;
-    default: return a >>> n;
+    case ExtOp.MulInt:
+      return a * n;
+    case ExtOp.BitAndInt:
+      return a & n;
+    case ExtOp.BitOrInt:
+      return a | n;
+    case ExtOp.ShlInt:
+      return a << n;
+    case ExtOp.ShrInt:
+      return a >> n;
+    default:
+      return a >>> n;
   }
 }
 
@@ -2946,7 +3469,7 @@ function looseEquals(ops: RealmOps, a: unknown, b: unknown): boolean {
   // biome-ignore lint/suspicious/noDoubleEquals: the guest's `==` on primitives is the host's
   if (a === null || a === undefined || b === null || b === undefined) return a == b;
   // biome-ignore lint/suspicious/noDoubleEquals: the guest's `==` on primitives is the host's
-  if ((typeof a !== 'object' && typeof a !== 'function') && (typeof b !== 'object' && typeof b !== 'function')) return a == b;
+  if (typeof a !== 'object' && typeof a !== 'function' && typeof b !== 'object' && typeof b !== 'function') return a == b;
   return ops.eq(a, b);
 }
 

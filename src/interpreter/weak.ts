@@ -60,12 +60,17 @@ function installFinalizationRegistry(realm: Realm, vm: VM): void {
   const register = proto.register as Function;
   const unregister = proto.unregister as Function;
   const fin = vm.finalization;
-  const FR = realm.native('FinalizationRegistry', 1, (_t, a, newTarget) => {
-    // V8 checks `new` and the callback and throws its own (realm) TypeError
-    const registry = newTarget === undefined ? realm.R.apply(Original, undefined, [a[0]]) : realm.R.construct(Original, [a[0]], newTarget as Function);
-    fin.cleanups.set(registry as object, a[0] as Function);
-    return registry;
-  }, true);
+  const FR = realm.native(
+    'FinalizationRegistry',
+    1,
+    (_t, a, newTarget) => {
+      // V8 checks `new` and the callback and throws its own (realm) TypeError
+      const registry = newTarget === undefined ? realm.R.apply(Original, undefined, [a[0]]) : realm.R.construct(Original, [a[0]], newTarget as Function);
+      fin.cleanups.set(registry as object, a[0] as Function);
+      return registry;
+    },
+    true,
+  );
   Object.defineProperty(FR, 'prototype', { value: proto, writable: false, enumerable: false, configurable: false });
   Object.defineProperty(proto, 'constructor', { value: FR, writable: true, enumerable: false, configurable: true });
   Object.defineProperty(g, 'FinalizationRegistry', { value: FR, writable: true, enumerable: false, configurable: true });

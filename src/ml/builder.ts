@@ -47,7 +47,10 @@ export class GraphBuilder {
   private readonly produced = new Set<string>();
   private counter = 0;
 
-  constructor(readonly name = 'graph', readonly opset = 13) {}
+  constructor(
+    readonly name = 'graph',
+    readonly opset = 13,
+  ) {}
 
   /** A name not used yet in this graph, from `base`. */
   fresh(base: string): string {

@@ -163,10 +163,17 @@ export function caffeToOnnx(prototxt: string, opts: CaffeOptions = {}): CaffeMod
       case 'LRN': {
         const p = field<TextMessage>(layer, 'lrn_param');
         if (field<string>(p, 'norm_region', 'ACROSS_CHANNELS') !== 'ACROSS_CHANNELS') throw new Error(`${where}: only ACROSS_CHANNELS LRN is supported`);
-        const t = g.node('LRN', [x.tensor], {
-          size: field<number>(p, 'local_size', 5), alpha: float(field<number>(p, 'alpha', 1)),
-          beta: float(field<number>(p, 'beta', 0.75)), bias: float(field<number>(p, 'k', 1)),
-        }, { name, outputs: [tensorName()] });
+        const t = g.node(
+          'LRN',
+          [x.tensor],
+          {
+            size: field<number>(p, 'local_size', 5),
+            alpha: float(field<number>(p, 'alpha', 1)),
+            beta: float(field<number>(p, 'beta', 0.75)),
+            bias: float(field<number>(p, 'k', 1)),
+          },
+          { name, outputs: [tensorName()] },
+        );
         out = { tensor: t, dims: x.dims };
         break;
       }
@@ -222,7 +229,12 @@ export function caffeToOnnx(prototxt: string, opts: CaffeOptions = {}): CaffeMod
         const axis = field<number>(p, 'axis') ?? field<number>(p, 'concat_dim', 1);
         const dims = [...x.dims];
         dims[axis] = bottoms.reduce((a, b) => a + b.dims[axis]!, 0);
-        const t = g.node('Concat', bottoms.map((b) => b.tensor), { axis }, { name, outputs: [tensorName()] });
+        const t = g.node(
+          'Concat',
+          bottoms.map((b) => b.tensor),
+          { axis },
+          { name, outputs: [tensorName()] },
+        );
         out = { tensor: t, dims };
         break;
       }
@@ -230,7 +242,12 @@ export function caffeToOnnx(prototxt: string, opts: CaffeOptions = {}): CaffeMod
         const op = field<string>(field<TextMessage>(layer, 'eltwise_param'), 'operation', 'SUM');
         const onnxOp = ({ SUM: 'Sum', PROD: 'Mul', MAX: 'Max' } as Record<string, string>)[op];
         if (!onnxOp) throw new Error(`${where}: Eltwise operation ${op} is not supported`);
-        const t = g.node(onnxOp, bottoms.map((b) => b.tensor), {}, { name, outputs: [tensorName()] });
+        const t = g.node(
+          onnxOp,
+          bottoms.map((b) => b.tensor),
+          {},
+          { name, outputs: [tensorName()] },
+        );
         out = { tensor: t, dims: x.dims };
         break;
       }
@@ -238,8 +255,13 @@ export function caffeToOnnx(prototxt: string, opts: CaffeOptions = {}): CaffeMod
         // Inference statistics (mean, variance); the affine part is Caffe's separate Scale layer.
         const eps = field<number>(field<TextMessage>(layer, 'batch_norm_param'), 'eps', 1e-5);
         const ones = new Float32Array(c).fill(1);
-        const inputs = [x.tensor, g.weight(`${name}/one`, [c], ones), g.weight(`${name}/zero`, [c], new Float32Array(c)),
-          weight('mean', [c], rng.normals(c, 0.1)), weight('var', [c], rng.uniforms(c, 0.5, 1.5))];
+        const inputs = [
+          x.tensor,
+          g.weight(`${name}/one`, [c], ones),
+          g.weight(`${name}/zero`, [c], new Float32Array(c)),
+          weight('mean', [c], rng.normals(c, 0.1)),
+          weight('var', [c], rng.uniforms(c, 0.5, 1.5)),
+        ];
         const t = g.node('BatchNormalization', inputs, { epsilon: float(eps) }, { name, outputs: [tensorName()] });
         out = { tensor: t, dims: x.dims };
         break;

@@ -9,17 +9,44 @@ export type TensorType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'u
 
 /** Host constructors per tensor type (bool tensors hold bytes, as onnxruntime-web's do). */
 export const HOST_ARRAYS: Record<Exclude<TensorType, 'string'>, { new (n: number): ArrayBufferView & ArrayLike<unknown> }> = {
-  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array,
-  int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array, bool: Uint8Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  bool: Uint8Array,
 };
 /** Typed array name → tensor type when the guest gives data without a type. */
 export const TYPE_OF_ARRAY: Record<string, TensorType> = {
-  Float32Array: 'float32', Float64Array: 'float64', Int8Array: 'int8', Uint8Array: 'uint8', Int16Array: 'int16', Uint16Array: 'uint16',
-  Int32Array: 'int32', Uint32Array: 'uint32', BigInt64Array: 'int64', BigUint64Array: 'uint64', Uint8ClampedArray: 'uint8',
+  Float32Array: 'float32',
+  Float64Array: 'float64',
+  Int8Array: 'int8',
+  Uint8Array: 'uint8',
+  Int16Array: 'int16',
+  Uint16Array: 'uint16',
+  Int32Array: 'int32',
+  Uint32Array: 'uint32',
+  BigInt64Array: 'int64',
+  BigUint64Array: 'uint64',
+  Uint8ClampedArray: 'uint8',
 };
 export const ARRAY_OF_TYPE: Record<Exclude<TensorType, 'string'>, string> = {
-  float32: 'Float32Array', float64: 'Float64Array', int8: 'Int8Array', uint8: 'Uint8Array', int16: 'Int16Array', uint16: 'Uint16Array',
-  int32: 'Int32Array', uint32: 'Uint32Array', int64: 'BigInt64Array', uint64: 'BigUint64Array', bool: 'Uint8Array',
+  float32: 'Float32Array',
+  float64: 'Float64Array',
+  int8: 'Int8Array',
+  uint8: 'Uint8Array',
+  int16: 'Int16Array',
+  uint16: 'Uint16Array',
+  int32: 'Int32Array',
+  uint32: 'Uint32Array',
+  int64: 'BigInt64Array',
+  uint64: 'BigUint64Array',
+  bool: 'Uint8Array',
 };
 
 // The host's own %TypedArray% getters (src/typed-arrays.ts) and ArrayBuffer getter: they read internal
@@ -149,16 +176,18 @@ export function guestTools(host: HostServices) {
   };
 
   /** A method that returns a promise rejects (never throws) when its arguments are wrong, as WebIDL says. */
-  const rejecting = (impl: (self: unknown, args: ArrayLike<unknown>) => unknown) => (self: unknown, args: ArrayLike<unknown>): unknown => {
-    try {
-      return impl(self, args);
-    } catch (e) {
-      if (!isGuestError(e)) throw e;
-      const { promise, reject } = host.newPromise();
-      reject(e);
-      return promise;
-    }
-  };
+  const rejecting =
+    (impl: (self: unknown, args: ArrayLike<unknown>) => unknown) =>
+    (self: unknown, args: ArrayLike<unknown>): unknown => {
+      try {
+        return impl(self, args);
+      } catch (e) {
+        if (!isGuestError(e)) throw e;
+        const { promise, reject } = host.newPromise();
+        reject(e);
+        return promise;
+      }
+    };
   /** A method that returns a promise (WebIDL: wrong arguments reject it, never throw). */
   const promiseMethod = (o: object, name: string, length: number, impl: (self: unknown, args: ArrayLike<unknown>) => unknown) => method(o, name, length, rejecting(impl));
   return { kit, R, value, method, promiseMethod, guestPromise, fail, failAs, isGuestError, readDims, rejecting };

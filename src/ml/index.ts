@@ -7,7 +7,21 @@ export { GraphBuilder, float, floats, type AttributeValue, type NodeOptions } fr
 export { parsePrototxt, type TextMessage } from './prototxt';
 export { caffeToOnnx, SeededRandom, type CaffeModel, type CaffeLayerInfo, type CaffeOptions } from './caffe';
 export { CAFFE_ZOO, caffeZooNames, caffeZooModel, zooModel, ionnProfilesDir, OCR_MODELS, ocrModel, ocrModelPath, type CaffeZooName, type OcrModelName } from './zoo';
-export { layerChain, layerKey, splitModel, subModel, joinPieces, withBoundaryOutputs, layerGraph, graphLayerModel, segmentChain, type ChainLayer, type LayerChain, type GraphLayer, type LayerGraph } from './partition';
+export {
+  layerChain,
+  layerKey,
+  splitModel,
+  subModel,
+  joinPieces,
+  withBoundaryOutputs,
+  layerGraph,
+  graphLayerModel,
+  segmentChain,
+  type ChainLayer,
+  type LayerChain,
+  type GraphLayer,
+  type LayerGraph,
+} from './partition';
 export { profileChain, readIonnProfile, addIonnTimes, addIonnDeviceProfiles, formatIonnProfile, type LayerProfile, type LayerProfileEntry, type ProfileOptions } from './profile';
 export { ort, NO_EXTERNAL_DATA, createSession, patternInput, compareOutputs, timeRuns, type Device, type SessionChoice } from './runtime';
 export { ortService, type OrtServiceOptions, type SessionRunner } from './ort-guest';

@@ -6,5 +6,25 @@
 // list and the heavy modules' exports (it loads both at once).
 export { guestMlServices, edgeMlServices, installedPackageRoots, type GuestMlOptions } from './services';
 export { loadRuntime, loadBuilder, loadOnnx, loadPartition } from './lazy';
-export { planCosts, planLatency, planBreakdown, ionnPlan, exactPlan, exactPlanFrom, exhaustivePlan, neurosurgeonPlan, ionnUploadOrder, efficiencyUploadOrder, layerRuns, alignToGroups, PLANNERS, type PlanCosts, type LinkState, type PlanOptions, type ExecutionPlan, type Planner, type PlanBreakdown } from './plan';
+export {
+  planCosts,
+  planLatency,
+  planBreakdown,
+  ionnPlan,
+  exactPlan,
+  exactPlanFrom,
+  exhaustivePlan,
+  neurosurgeonPlan,
+  ionnUploadOrder,
+  efficiencyUploadOrder,
+  layerRuns,
+  alignToGroups,
+  PLANNERS,
+  type PlanCosts,
+  type LinkState,
+  type PlanOptions,
+  type ExecutionPlan,
+  type Planner,
+  type PlanBreakdown,
+} from './plan';
 export { dagMinCutPlan, dagExhaustivePlan, dagPlanLatency, chainAsDag, dagCostsOf, segmentPlanCosts, placementPlanner, type DagCosts, type DagPlan } from './plan-dag';

@@ -15,22 +15,46 @@ export type DataType = onnx.TensorProto.DataType;
 /** Bytes per element of the numeric ONNX element types (0 where the size is not fixed). */
 export function elementBytes(type: number): number {
   switch (type) {
-    case DataType.FLOAT: case DataType.INT32: case DataType.UINT32: return 4;
-    case DataType.DOUBLE: case DataType.INT64: case DataType.UINT64: case DataType.COMPLEX64: return 8;
-    case DataType.FLOAT16: case DataType.BFLOAT16: case DataType.INT16: case DataType.UINT16: return 2;
-    case DataType.INT8: case DataType.UINT8: case DataType.BOOL: return 1;
-    case DataType.COMPLEX128: return 16;
-    default: return 0;
+    case DataType.FLOAT:
+    case DataType.INT32:
+    case DataType.UINT32:
+      return 4;
+    case DataType.DOUBLE:
+    case DataType.INT64:
+    case DataType.UINT64:
+    case DataType.COMPLEX64:
+      return 8;
+    case DataType.FLOAT16:
+    case DataType.BFLOAT16:
+    case DataType.INT16:
+    case DataType.UINT16:
+      return 2;
+    case DataType.INT8:
+    case DataType.UINT8:
+    case DataType.BOOL:
+      return 1;
+    case DataType.COMPLEX128:
+      return 16;
+    default:
+      return 0;
   }
 }
 
 /** The onnxruntime tensor type name of an ONNX element type. */
 export function ortTypeName(type: number): string {
   const names: Record<number, string> = {
-    [DataType.FLOAT]: 'float32', [DataType.DOUBLE]: 'float64', [DataType.INT8]: 'int8',
-    [DataType.UINT8]: 'uint8', [DataType.INT16]: 'int16', [DataType.UINT16]: 'uint16',
-    [DataType.INT32]: 'int32', [DataType.UINT32]: 'uint32', [DataType.INT64]: 'int64',
-    [DataType.UINT64]: 'uint64', [DataType.BOOL]: 'bool', [DataType.FLOAT16]: 'float16',
+    [DataType.FLOAT]: 'float32',
+    [DataType.DOUBLE]: 'float64',
+    [DataType.INT8]: 'int8',
+    [DataType.UINT8]: 'uint8',
+    [DataType.INT16]: 'int16',
+    [DataType.UINT16]: 'uint16',
+    [DataType.INT32]: 'int32',
+    [DataType.UINT32]: 'uint32',
+    [DataType.INT64]: 'int64',
+    [DataType.UINT64]: 'uint64',
+    [DataType.BOOL]: 'bool',
+    [DataType.FLOAT16]: 'float16',
     [DataType.STRING]: 'string',
   };
   const name = names[type];
@@ -72,7 +96,9 @@ export function sizeOf(dims: readonly number[]): number {
 export function floatTensor(name: string, dims: readonly number[], data: Float32Array): TensorProto {
   if (data.length !== sizeOf(dims)) throw new Error(`tensor ${name}: ${data.length} values for dims [${dims}]`);
   return {
-    name, dims: [...dims], dataType: DataType.FLOAT,
+    name,
+    dims: [...dims],
+    dataType: DataType.FLOAT,
     rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
 }

@@ -74,50 +74,65 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   const { kit, R, value, method, promiseMethod, guestPromise, fail, readDims, rejecting } = guestTools(host);
   const models = modelStore(kit);
   // ---- ort.Tensor -------------------------------------------------------------------------------
-  const Tensor = host.native('Tensor', 3, (self, args, newTarget) => {
-    if (newTarget === undefined) fail("Class constructor Tensor cannot be invoked without 'new'");
-    let [type, data, dims] = [args[0], args[1], args[2]];
-    if (typeof type !== 'string') [type, data, dims] = [undefined, args[0], args[1]];
-    const name = typedArrayName(data);
-    let tensorType: TensorType;
-    if (type === undefined) {
-      if (name) tensorType = TYPE_OF_ARRAY[name] ?? fail(`ort.Tensor: ${name} data needs a type`);
-      else if (kit.isArray(data)) tensorType = 'float32';
-      else return fail('ort.Tensor: data must be a typed array or an array');
-    } else {
-      if (!Object.hasOwn(HOST_ARRAYS, type as string) && type !== 'string') fail(`ort.Tensor: unsupported type '${String(type)}'`);
-      tensorType = type as TensorType;
-    }
-    const size = (): number => (name ? Reflect.apply(taLength, data, []) : (R.get(data as object, 'length') as number));
-    if (tensorType === 'string') {
-      if (!kit.isArray(data)) fail('ort.Tensor: string tensors take an array of strings');
-    } else if (!name) {
-      // A plain array of numbers: copied into a realm typed array of the type, as onnxruntime-web does.
-      if (!kit.isArray(data)) fail(`ort.Tensor: ${tensorType} data must be a typed array`);
-      const n = R.get(data as object, 'length') as number;
-      const typed = new kit.arrays[ARRAY_OF_TYPE[tensorType as Exclude<TensorType, 'string'>]]!(n) as Record<number, unknown>;
-      for (let i = 0; i < n; i++) R.set(typed, i, R.get(data as object, i));
-      data = typed;
-    } else if (name !== ARRAY_OF_TYPE[tensorType as Exclude<TensorType, 'string'>] && !(name === 'Uint8ClampedArray' && tensorType === 'uint8')) {
-      fail(`ort.Tensor: a ${tensorType} tensor cannot hold a ${name}`);
-    }
-    const length = size();
-    const shape = dims === undefined ? [length] : readDims(dims, 'ort.Tensor');
-    if (shape.reduce((a, b) => a * b, 1) !== length) fail(`ort.Tensor: ${length} values do not fit dims [${shape}]`);
-    return makeTensor(self as object, tensorType, data, shape);
-  }, true) as Function & { prototype: object };
+  const Tensor = host.native(
+    'Tensor',
+    3,
+    (self, args, newTarget) => {
+      if (newTarget === undefined) fail("Class constructor Tensor cannot be invoked without 'new'");
+      let [type, data, dims] = [args[0], args[1], args[2]];
+      if (typeof type !== 'string') [type, data, dims] = [undefined, args[0], args[1]];
+      const name = typedArrayName(data);
+      let tensorType: TensorType;
+      if (type === undefined) {
+        if (name) tensorType = TYPE_OF_ARRAY[name] ?? fail(`ort.Tensor: ${name} data needs a type`);
+        else if (kit.isArray(data)) tensorType = 'float32';
+        else return fail('ort.Tensor: data must be a typed array or an array');
+      } else {
+        if (!Object.hasOwn(HOST_ARRAYS, type as string) && type !== 'string') fail(`ort.Tensor: unsupported type '${String(type)}'`);
+        tensorType = type as TensorType;
+      }
+      const size = (): number => (name ? Reflect.apply(taLength, data, []) : (R.get(data as object, 'length') as number));
+      if (tensorType === 'string') {
+        if (!kit.isArray(data)) fail('ort.Tensor: string tensors take an array of strings');
+      } else if (!name) {
+        // A plain array of numbers: copied into a realm typed array of the type, as onnxruntime-web does.
+        if (!kit.isArray(data)) fail(`ort.Tensor: ${tensorType} data must be a typed array`);
+        const n = R.get(data as object, 'length') as number;
+        const typed = new kit.arrays[ARRAY_OF_TYPE[tensorType as Exclude<TensorType, 'string'>]]!(n) as Record<number, unknown>;
+        for (let i = 0; i < n; i++) R.set(typed, i, R.get(data as object, i));
+        data = typed;
+      } else if (name !== ARRAY_OF_TYPE[tensorType as Exclude<TensorType, 'string'>] && !(name === 'Uint8ClampedArray' && tensorType === 'uint8')) {
+        fail(`ort.Tensor: a ${tensorType} tensor cannot hold a ${name}`);
+      }
+      const length = size();
+      const shape = dims === undefined ? [length] : readDims(dims, 'ort.Tensor');
+      if (shape.reduce((a, b) => a * b, 1) !== length) fail(`ort.Tensor: ${length} values do not fit dims [${shape}]`);
+      return makeTensor(self as object, tensorType, data, shape);
+    },
+    true,
+  ) as Function & { prototype: object };
   const TensorPrototype = Tensor.prototype;
   const tensors = host.stampedKind<TensorRecord>('ort.Tensor', TensorPrototype);
 
   function makeTensor(target: object, type: TensorType, data: unknown, dims: number[]): object {
-    kit.initTensor(target, type, data, dims.reduce((a, b) => a * b, 1), kit.array(...dims));
+    kit.initTensor(
+      target,
+      type,
+      data,
+      dims.reduce((a, b) => a * b, 1),
+      kit.array(...dims),
+    );
     tensors.set(target, { type, dims, data });
     return target;
   }
   const tensorOf = (t: unknown, what: string): TensorRecord => tensors.get(t) ?? fail(`${what} is not an ort.Tensor`);
   promiseMethod(TensorPrototype, 'getData', 0, (self) => {
     const r = tensorOf(self, 'getData: this');
-    return guestPromise('getData', async () => r.data, (d) => d);
+    return guestPromise(
+      'getData',
+      async () => r.data,
+      (d) => d,
+    );
   });
   method(TensorPrototype, 'dispose', 0, () => undefined);
   method(TensorPrototype, 'reshape', 1, (self, a) => {
@@ -166,10 +181,12 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   const InferenceSession = host.native('InferenceSession', 0, () => fail('use ort.InferenceSession.create(model, options) to make a session'), true) as Function & { prototype: object };
   const SessionPrototype = InferenceSession.prototype;
   const open = (model: Uint8Array, device: Device, sessionOptions: ort.InferenceSession.SessionOptions) =>
-    loadRuntime().createSession(model, device, sessionOptions).then((choice) => {
-      options.onNote?.(choice.note);
-      return choice.session;
-    });
+    loadRuntime()
+      .createSession(model, device, sessionOptions)
+      .then((choice) => {
+        options.onNote?.(choice.note);
+        return choice.session;
+      });
   const sessions = host.stampedKind<SessionRecord, StoredSession>('ort.InferenceSession', SessionPrototype, {
     encode: (r) => {
       // (a runner is this process's link to an edge: the restored session runs here until given one)
@@ -252,24 +269,39 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     return fail('InferenceSession.create: the model must be a path, an ArrayBuffer or a Uint8Array');
   };
 
-  const create = host.native('create', 1, rejecting((_self, args) => {
-    const { load, optionsArg } = readModel(args);
-    const { device, options: sessionOptions } = readOptions(optionsArg);
-    return guestPromise('InferenceSession.create', async () => {
-      const model = await load();
-      const session = await open(model, device, sessionOptions);
-      return { model, session, run: await options.runner?.(model, session) };
-    }, ({ model, session, run }) => {
-      const s = kit.create(SessionPrototype);
-      const record: SessionRecord = {
-        session: Promise.resolve(session), run, inputNames: [...session.inputNames], outputNames: [...session.outputNames], model, hash: null, device, options: sessionOptions,
-      };
-      value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
-      value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
-      sessions.set(s, record);
-      return s;
-    });
-  }));
+  const create = host.native(
+    'create',
+    1,
+    rejecting((_self, args) => {
+      const { load, optionsArg } = readModel(args);
+      const { device, options: sessionOptions } = readOptions(optionsArg);
+      return guestPromise(
+        'InferenceSession.create',
+        async () => {
+          const model = await load();
+          const session = await open(model, device, sessionOptions);
+          return { model, session, run: await options.runner?.(model, session) };
+        },
+        ({ model, session, run }) => {
+          const s = kit.create(SessionPrototype);
+          const record: SessionRecord = {
+            session: Promise.resolve(session),
+            run,
+            inputNames: [...session.inputNames],
+            outputNames: [...session.outputNames],
+            model,
+            hash: null,
+            device,
+            options: sessionOptions,
+          };
+          value(s, 'inputNames', kit.freeze(kit.array(...record.inputNames)));
+          value(s, 'outputNames', kit.freeze(kit.array(...record.outputNames)));
+          sessions.set(s, record);
+          return s;
+        },
+      );
+    }),
+  );
   kit.defineProperty(InferenceSession, 'create', { value: create, writable: true, enumerable: false, configurable: true });
 
   const sessionOf = (s: unknown): SessionRecord => sessions.get(s) ?? fail('this is not an ort.InferenceSession');
@@ -298,14 +330,21 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
     const session = record.session!;
     const run = record.run ? () => record.run!(feeds, fetches) : async () => (await session).run(feeds, [...fetches]);
     return guestPromise('session.run', run, (results) => {
-      return kit.record(fetches, fetches.map((name) => toGuest(results[name]!)));
+      return kit.record(
+        fetches,
+        fetches.map((name) => toGuest(results[name]!)),
+      );
     });
   });
   promiseMethod(SessionPrototype, 'release', 0, (self) => {
     const record = sessionOf(self);
     const session = record.session;
     record.session = null;
-    return guestPromise('session.release', async () => (await session)?.release(), () => undefined);
+    return guestPromise(
+      'session.release',
+      async () => (await session)?.release(),
+      () => undefined,
+    );
   });
 
   // ---- ort ---------------------------------------------------------------------------------------
@@ -313,9 +352,12 @@ function installOrt(host: HostServices, options: OrtServiceOptions): void {
   const env = kit.create(kit.ObjectPrototype);
   for (const k of ['wasm', 'webgpu', 'webgl']) kit.defineProperty(env, k, { value: kit.create(kit.ObjectPrototype), writable: true, enumerable: true, configurable: true });
   kit.defineProperty(env, 'logLevel', { value: 'warning', writable: true, enumerable: true, configurable: true });
-  for (const [k, v] of [['Tensor', Tensor], ['InferenceSession', InferenceSession], ['env', env]] as const) {
+  for (const [k, v] of [
+    ['Tensor', Tensor],
+    ['InferenceSession', InferenceSession],
+    ['env', env],
+  ] as const) {
     kit.defineProperty(ortObject, k, { value: v, writable: true, enumerable: true, configurable: true });
   }
   kit.defineProperty(host.global, 'ort', { value: ortObject, writable: true, enumerable: false, configurable: true });
 }
-

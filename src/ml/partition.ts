@@ -69,7 +69,10 @@ function analyse(model: Model): Analysis {
       const top = stack[stack.length - 1]!;
       const [i, k] = top;
       if (k === 0) {
-        if (state[i]) { stack.pop(); continue; }
+        if (state[i]) {
+          stack.pop();
+          continue;
+        }
         state[i] = 1;
       }
       const ins = nodes[i]!.input ?? [];
@@ -123,7 +126,10 @@ export function layerChain(model: Model, keyOf: (node: onnx.INodeProto, index: n
   dyn.forEach((i, p) => {
     for (const o of a.nodes[i]!.output ?? []) {
       if (!o) continue;
-      if ((lastUse.get(o) ?? -1) > p) { live.add(o); addDeath(o); }
+      if ((lastUse.get(o) ?? -1) > p) {
+        live.add(o);
+        addDeath(o);
+      }
     }
     for (const t of dies.get(p) ?? []) live.delete(t);
     if (live.size === 1 && p < dyn.length - 1) {
@@ -246,7 +252,15 @@ export function subModel(chain: LayerChain, start: number, end: number): Model {
   const layers = chain.layers.slice(start, end);
   if (!layers.length) throw new Error(`subModel: empty layer range [${start}, ${end})`);
   const name = `${chain.model.graph!.name || 'graph'}[${start}:${end}]`;
-  return pieceModel(chain.model, analyse(chain.model), chain.types, layers.flatMap((l) => l.nodes), layers[0]!.inputs, layers[layers.length - 1]!.outputs, name);
+  return pieceModel(
+    chain.model,
+    analyse(chain.model),
+    chain.types,
+    layers.flatMap((l) => l.nodes),
+    layers[0]!.inputs,
+    layers[layers.length - 1]!.outputs,
+    name,
+  );
 }
 
 /** A complete model of these dynamic nodes (plus the static ones they need) between these tensors. */
@@ -336,7 +350,9 @@ export function layerGraph(model: Model, keyOf: (node: onnx.INodeProto, index: n
     layer.weightBytes = pieceWeightBytes(a, layer.nodes);
   }
   // Layers are keyed by name, so a key reused far apart (an exporter's habit) could form a cycle.
-  for (const e of edges) if (e.from >= e.to && e.to !== layers.length) throw new Error(`layerGraph: layer ${layers[e.to]!.key} reads ${e.tensor} from the later layer ${layers[e.from]!.key}; give those nodes distinct keys`);
+  for (const e of edges)
+    if (e.from >= e.to && e.to !== layers.length)
+      throw new Error(`layerGraph: layer ${layers[e.to]!.key} reads ${e.tensor} from the later layer ${layers[e.from]!.key}; give those nodes distinct keys`);
   return { model, layers, edges, types: inferTypes(model, a) };
 }
 
@@ -412,7 +428,10 @@ export function segmentChain(graph: LayerGraph, onServer: readonly boolean[]): L
 export function withBoundaryOutputs(chain: LayerChain): Model {
   const g = chain.model.graph!;
   const have = new Set((g.output ?? []).map((v) => v.name));
-  const extra = chain.layers.slice(0, -1).flatMap((l) => l.outputs).filter((t) => !have.has(t));
+  const extra = chain.layers
+    .slice(0, -1)
+    .flatMap((l) => l.outputs)
+    .filter((t) => !have.has(t));
   return { ...chain.model, graph: { ...g, output: [...(g.output ?? []), ...extra.map((t) => valueInfo(t, chain.types.get(t) ?? DataType.FLOAT))] } };
 }
 

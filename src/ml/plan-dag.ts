@@ -43,7 +43,10 @@ class Flow {
   private readonly level: number[];
   private readonly it: number[];
   private readonly queue: number[];
-  constructor(readonly size: number, maxEdges: number) {
+  constructor(
+    readonly size: number,
+    maxEdges: number,
+  ) {
     // Plain arrays of small integers and doubles, sized once: typed arrays' off-heap buffers made per
     // plan draw garbage collections that cost more than the cut in a process with a large heap.
     const ints = (n: number, v = 0) => new Array<number>(n).fill(v);

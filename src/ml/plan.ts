@@ -74,7 +74,7 @@ export function planCosts(profile: LayerProfile, client: string, server: string,
     weightBytes: profile.layers.map((l) => l.weightBytes),
     inputBytes: profile.layers.map((l) => l.inputBytes),
     outputBytes: profile.layers.map((l) => l.outputBytes),
-    loadMs: profile.layers.map((l) => (loadDevice ? l.loadMs[loadDevice] ?? 0 : 0)),
+    loadMs: profile.layers.map((l) => (loadDevice ? (l.loadMs[loadDevice] ?? 0) : 0)),
   };
 }
 
@@ -87,7 +87,11 @@ class Edges {
   readonly down: number;
   readonly half: number;
   readonly load: number;
-  constructor(readonly c: PlanCosts, readonly link: LinkState, readonly opts: PlanOptions = {}) {
+  constructor(
+    readonly c: PlanCosts,
+    readonly link: LinkState,
+    readonly opts: PlanOptions = {},
+  ) {
     if (!(link.bandwidth > 0)) throw new Error('plan: bandwidth must be > 0 bytes/s');
     this.up = 1000 / link.bandwidth;
     this.down = 1000 / (link.downBandwidth ?? link.bandwidth);
@@ -159,7 +163,8 @@ class Heap {
     return this.keys.length;
   }
   push(key: number, node: number): void {
-    const k = this.keys, v = this.nodes;
+    const k = this.keys,
+      v = this.nodes;
     let i = k.length;
     k.push(key);
     v.push(node);
@@ -174,9 +179,11 @@ class Heap {
     v[i] = node;
   }
   pop(): [number, number] {
-    const k = this.keys, v = this.nodes;
+    const k = this.keys,
+      v = this.nodes;
     const top: [number, number] = [k[0]!, v[0]!];
-    const lastK = k.pop()!, lastV = v.pop()!;
+    const lastK = k.pop()!,
+      lastV = v.pop()!;
     if (k.length) {
       let i = 0;
       for (;;) {
@@ -387,14 +394,16 @@ export function efficiencyUploadOrder(costs: PlanCosts, link: LinkState): number
     f[0] = 0;
     f[1] = Infinity;
     for (let i = 0; i < n; i++) {
-      const c0 = f[2 * i]!, c1 = f[2 * i + 1]!;
+      const c0 = f[2 * i]!,
+        c1 = f[2 * i + 1]!;
       f[2 * i + 2] = Math.min(c0, c1 + toC[i]!) + runC[i]!;
       f[2 * i + 3] = Math.min(c0 + toS[i]!, c1) + srv(i);
     }
     g[2 * n] = e0.finish(CLIENT);
     g[2 * n + 1] = e0.finish(SERVER);
     for (let j = n - 1; j >= 0; j--) {
-      const q0 = runC[j]! + g[2 * j + 2]!, q1 = srv(j) + g[2 * j + 3]!;
+      const q0 = runC[j]! + g[2 * j + 2]!,
+        q1 = srv(j) + g[2 * j + 3]!;
       g[2 * j] = Math.min(q0, toS[j]! + q1);
       g[2 * j + 1] = Math.min(toC[j]! + q0, q1);
     }
@@ -403,24 +412,35 @@ export function efficiencyUploadOrder(costs: PlanCosts, link: LinkState): number
     let bestBlock: [number, number] | undefined;
     for (let i = 0; i < n; i++) {
       // inner[a][b]: from data on a before layer i, layers i..j−1 with the block allowed on the server, data on b.
-      let i00 = 0, i01 = Infinity, i10 = Infinity, i11 = 0;
+      let i00 = 0,
+        i01 = Infinity,
+        i10 = Infinity,
+        i11 = 0;
       let bytes = 0;
       let fresh = 0;
-      const fa0 = f[2 * i]!, fa1 = f[2 * i + 1]!;
+      const fa0 = f[2 * i]!,
+        fa1 = f[2 * i + 1]!;
       for (let j = i + 1; j <= n; j++) {
         const k = j - 1;
         if (!have.has(k)) {
           bytes += costs.weightBytes[k]!;
           fresh++;
         }
-        const c = runC[k]!, s = runS[k]!, cs = toS[k]!, sc = toC[k]!;
+        const c = runC[k]!,
+          s = runS[k]!,
+          cs = toS[k]!,
+          sc = toC[k]!;
         const n00 = Math.min(i00, i01 + sc) + c;
         const n01 = Math.min(i00 + cs, i01) + s;
         const n10 = Math.min(i10, i11 + sc) + c;
         const n11 = Math.min(i10 + cs, i11) + s;
-        i00 = n00; i01 = n01; i10 = n10; i11 = n11;
+        i00 = n00;
+        i01 = n01;
+        i10 = n10;
+        i11 = n11;
         if (!fresh) continue;
-        const g0 = g[2 * j]!, g1 = g[2 * j + 1]!;
+        const g0 = g[2 * j]!,
+          g1 = g[2 * j + 1]!;
         const total = Math.min(fa0 + Math.min(i00 + g0, i01 + g1), fa1 + Math.min(i10 + g0, i11 + g1));
         const gain = base - total;
         if (gain <= 1e-9) continue;
@@ -472,7 +492,7 @@ export const PLANNERS: Record<string, Planner> = {
     uploadOrder: (c, l) => ionnUploadOrder(c, l, 0.8),
   },
   efficiency: {
-    name: 'efficiency greedy (EMDL\'19)',
+    name: "efficiency greedy (EMDL'19)",
     plan: exactPlan,
     uploadOrder: efficiencyUploadOrder,
   },

@@ -54,11 +54,12 @@ export async function profileChain(chain: LayerChain, opts: ProfileOptions): Pro
   const probe = await createSession(withBoundaryOutputs(chain), device, opts.sessionOptions);
   const features = await probe.session.run(opts.feeds);
   await probe.session.release();
-  const bytesOf = (names: string[]) => names.reduce((s, n) => {
-    const t = features[n] ?? opts.feeds[n];
-    if (!t) throw new Error(`profile ${opts.model}: no value for tensor ${n}`);
-    return s + ((t.data as ArrayBufferView).byteLength ?? 0);
-  }, 0);
+  const bytesOf = (names: string[]) =>
+    names.reduce((s, n) => {
+      const t = features[n] ?? opts.feeds[n];
+      if (!t) throw new Error(`profile ${opts.model}: no value for tensor ${n}`);
+      return s + ((t.data as ArrayBufferView).byteLength ?? 0);
+    }, 0);
   const name = opts.deviceName ?? `ort-${device}`;
   const whole = await createSession(chain.model, device, opts.sessionOptions);
   const wholeMs = await timeRuns(whole.session, opts.feeds, runs);
@@ -74,15 +75,24 @@ export async function profileChain(chain: LayerChain, opts: ProfileOptions): Pro
     const ms = await timeRuns(piece.session, feeds, runs);
     await piece.session.release();
     layers.push({
-      index: layer.index, name: layer.name, members: layer.members, weightBytes: layer.weightBytes,
-      inputBytes: bytesOf(layer.inputs), outputBytes: bytesOf(layer.outputs), ms: { [name]: ms }, loadMs: { [name]: loadMs },
+      index: layer.index,
+      name: layer.name,
+      members: layer.members,
+      weightBytes: layer.weightBytes,
+      inputBytes: bytesOf(layer.inputs),
+      outputBytes: bytesOf(layer.outputs),
+      ms: { [name]: ms },
+      loadMs: { [name]: loadMs },
     });
   }
   const input = Object.entries(opts.feeds)[0]!;
   return {
-    model: opts.model, weights: opts.weights, input: { name: input[0], dims: [...input[1].dims] },
+    model: opts.model,
+    weights: opts.weights,
+    input: { name: input[0], dims: [...input[1].dims] },
     devices: { [name]: `onnxruntime-node ${ortVersion()} ${whole.provider}, ${runs} runs per layer (median), one layer per session` },
-    wholeMs: { [name]: wholeMs }, layers,
+    wholeMs: { [name]: wholeMs },
+    layers,
   };
 }
 
@@ -96,11 +106,14 @@ function ortVersion(): string {
 
 /** One line per Caffe layer: `index layer_name milliseconds` (the IONN authors' files). */
 export function readIonnProfile(text: string, file = 'profile'): { index: number; name: string; ms: number }[] {
-  return text.split('\n').filter((l) => l.trim()).map((line, k) => {
-    const m = /^\s*(\d+)\s+(\S+)\s+([0-9.eE+-]+)\s*$/.exec(line);
-    if (!m) throw new Error(`${file}:${k + 1}: expected 'index layer_name ms', found '${line}'`);
-    return { index: Number(m[1]), name: m[2]!, ms: Number(m[3]) };
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line, k) => {
+      const m = /^\s*(\d+)\s+(\S+)\s+([0-9.eE+-]+)\s*$/.exec(line);
+      if (!m) throw new Error(`${file}:${k + 1}: expected 'index layer_name ms', found '${line}'`);
+      return { index: Number(m[1]), name: m[2]!, ms: Number(m[3]) };
+    });
 }
 
 /**
@@ -149,5 +162,3 @@ export function addIonnDeviceProfiles(profile: LayerProfile, zooName: CaffeZooNa
 export function formatIonnProfile(profile: LayerProfile, device: string): string {
   return profile.layers.map((l) => `${l.index} ${l.name.replace(/\s/g, '_')} ${(l.ms[device] ?? NaN).toPrecision(6)}`).join('\n') + '\n';
 }
-
-

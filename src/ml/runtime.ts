@@ -38,7 +38,10 @@ export async function createSession(model: Model | Uint8Array | string, device: 
     const backends = ort.listSupportedBackends();
     for (const provider of ['cuda', 'webgpu'] as const) {
       const b = backends.find((x) => x.name === provider);
-      if (!b) { reasons.push(`${provider}: not in this onnxruntime-node build`); continue; }
+      if (!b) {
+        reasons.push(`${provider}: not in this onnxruntime-node build`);
+        continue;
+      }
       try {
         const session = await open([provider]);
         return { session, provider, note: `onnxruntime-node: running on ${provider}` };

@@ -27,9 +27,20 @@ const BYTES: Record<MLOperandDataType, number> = { float32: 4, int32: 4, uint32:
 
 // ---- records (plain data: guest values, numbers, strings, arrays and other records) ----------------
 
-interface ContextRecord { deviceType: string; provider: string }
-interface BuilderRecord { context: ContextRecord; names: string[]; built: boolean }
-interface NodeRecord { op: string; inputs: (OperandRecord | null)[]; attrs: Record<string, unknown> }
+interface ContextRecord {
+  deviceType: string;
+  provider: string;
+}
+interface BuilderRecord {
+  context: ContextRecord;
+  names: string[];
+  built: boolean;
+}
+interface NodeRecord {
+  op: string;
+  inputs: (OperandRecord | null)[];
+  attrs: Record<string, unknown>;
+}
 interface OperandRecord {
   builder: BuilderRecord;
   dataType: MLOperandDataType;
@@ -41,12 +52,34 @@ interface OperandRecord {
   node?: NodeRecord;
   index?: number;
 }
-interface Port { name: string; onnx: string; dataType: MLOperandDataType; shape: number[] }
+interface Port {
+  name: string;
+  onnx: string;
+  dataType: MLOperandDataType;
+  shape: number[];
+}
 /** `session`: the shared session (see `sessionFor`), set once when the graph is built or restored. */
-interface GraphRecord { context: ContextRecord; inputs: Port[]; outputs: Port[]; hash: string; model: Uint8Array; destroyed: boolean; session?: Promise<ort.InferenceSession> }
+interface GraphRecord {
+  context: ContextRecord;
+  inputs: Port[];
+  outputs: Port[];
+  hash: string;
+  model: Uint8Array;
+  destroyed: boolean;
+  session?: Promise<ort.InferenceSession>;
+}
 /** A graph as a snapshot writes it: the model as one realm buffer per content hash. */
 type StoredGraph = Omit<GraphRecord, 'model' | 'session'> & { model: unknown };
-interface TensorRecord { context: ContextRecord; dataType: MLOperandDataType; shape: number[]; bytes: unknown; readable: boolean; writable: boolean; destroyed: boolean; error: string | null }
+interface TensorRecord {
+  context: ContextRecord;
+  dataType: MLOperandDataType;
+  shape: number[];
+  bytes: unknown;
+  readable: boolean;
+  writable: boolean;
+  destroyed: boolean;
+  error: string | null;
+}
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -114,17 +147,22 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   promiseMethod(MLPrototype, 'createContext', 0, (_self, a) => {
     const o = a[0];
     if (o !== undefined && o !== null && typeof o !== 'object') fail('createContext: options must be a dictionary');
-    const deviceType = o ? R.get(o as object, 'deviceType') ?? 'cpu' : 'cpu';
+    const deviceType = o ? (R.get(o as object, 'deviceType') ?? 'cpu') : 'cpu';
     if (!['cpu', 'gpu', 'npu'].includes(deviceType as string)) fail(`createContext: deviceType '${String(deviceType)}' is not one of cpu, gpu, npu`);
-    const powerPreference = o ? R.get(o as object, 'powerPreference') ?? 'default' : 'default';
-    if (!['default', 'high-performance', 'low-power'].includes(powerPreference as string)) fail(`createContext: powerPreference '${String(powerPreference)}' is not one of default, high-performance, low-power`);
+    const powerPreference = o ? (R.get(o as object, 'powerPreference') ?? 'default') : 'default';
+    if (!['default', 'high-performance', 'low-power'].includes(powerPreference as string))
+      fail(`createContext: powerPreference '${String(powerPreference)}' is not one of default, high-performance, low-power`);
     // NON-SPEC: an 'npu' or a high-performance request is served as the GPU would be (no NPU provider here)
     const wanted = deviceType === 'cpu' && powerPreference !== 'high-performance' ? 'cpu' : 'gpu';
-    return guestPromise('createContext', () => chooseProvider(wanted), (provider) => {
-      const c = kit.create(ContextPrototype);
-      contexts.set(c, { deviceType: deviceType as string, provider });
-      return c;
-    });
+    return guestPromise(
+      'createContext',
+      () => chooseProvider(wanted),
+      (provider) => {
+        const c = kit.create(ContextPrototype);
+        contexts.set(c, { deviceType: deviceType as string, provider });
+        return c;
+      },
+    );
   });
   const ml = kit.create(MLPrototype);
   let navigator = R.get(host.global, 'navigator');
@@ -145,7 +183,10 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     timeline.queued++;
     // an idle timeline starts the step at once (a compute's inference need not wait a microtask)
     const p = timeline.queued === 1 ? new Promise<T>((resolve) => resolve(step())) : timeline.tail.then(step);
-    timeline.tail = p.then(() => void timeline.queued--, () => void timeline.queued--);
+    timeline.tail = p.then(
+      () => void timeline.queued--,
+      () => void timeline.queued--,
+    );
     return p;
   };
   /** Run `step` now when nothing waits on the context's timeline (its effect is then visible at once, to a snapshot too). */
@@ -227,7 +268,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   const checkView = (v: unknown, dataType: MLOperandDataType, count: number, what: string) => {
     const name = typedArrayName(v);
     if (!name && arrayBufferBytes(v) < 0) fail(`${what}: expected an ArrayBuffer or a typed array`);
-    if (name && name !== ARRAY_OF_TYPE[dataType as TensorType & MLOperandDataType]) fail(`${what}: a ${dataType} result goes into a ${ARRAY_OF_TYPE[dataType as TensorType & MLOperandDataType]}, not a ${name}`);
+    if (name && name !== ARRAY_OF_TYPE[dataType as TensorType & MLOperandDataType])
+      fail(`${what}: a ${dataType} result goes into a ${ARRAY_OF_TYPE[dataType as TensorType & MLOperandDataType]}, not a ${name}`);
     const length = name ? (Reflect.apply(taBytes, v, []) as number) : arrayBufferBytes(v);
     if (length !== count * BYTES[dataType]) fail(`${what}: ${length} bytes, the ${dataType} result has ${count * BYTES[dataType]}`);
   };
@@ -243,12 +285,17 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   getter(OperandPrototype, 'dataType', (t) => (operands.get(t) ?? fail('this is not an MLOperand')).dataType);
   getter(OperandPrototype, 'shape', (t) => kit.array(...(operands.get(t) ?? fail('this is not an MLOperand')).shape));
 
-  const BuilderConstructor = host.native('MLGraphBuilder', 1, (self, a, newTarget) => {
-    if (newTarget === undefined) fail("Failed to construct 'MLGraphBuilder': use new");
-    const context = contextOf(a[0], "MLGraphBuilder's argument");
-    builders.set(self as object, { context, names: [], built: false });
-    return self;
-  }, true) as Function & { prototype: object };
+  const BuilderConstructor = host.native(
+    'MLGraphBuilder',
+    1,
+    (self, a, newTarget) => {
+      if (newTarget === undefined) fail("Failed to construct 'MLGraphBuilder': use new");
+      const context = contextOf(a[0], "MLGraphBuilder's argument");
+      builders.set(self as object, { context, names: [], built: false });
+      return self;
+    },
+    true,
+  ) as Function & { prototype: object };
   kit.defineProperty(host.global, 'MLGraphBuilder', { value: BuilderConstructor, writable: true, enumerable: false, configurable: true });
   const BuilderPrototype = BuilderConstructor.prototype;
   const builders = host.stampedKind<BuilderRecord>('webnn.MLGraphBuilder', BuilderPrototype);
@@ -279,7 +326,12 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     if (r.dataType !== 'float32') fail(`${what}: needs float32 operands, not ${r.dataType}`);
   };
   const node = (b: BuilderRecord, opName: string, inputs: (OperandRecord | null)[], attrs: Record<string, unknown>, shape: number[], dataType: MLOperandDataType): OperandRecord => ({
-    builder: b, dataType, shape, kind: 'op', node: { op: opName, inputs, attrs }, index: 0,
+    builder: b,
+    dataType,
+    shape,
+    kind: 'op',
+    node: { op: opName, inputs, attrs },
+    index: 0,
   });
 
   op('input', 2, (b, a, what) => {
@@ -319,7 +371,15 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     }
     return out;
   };
-  for (const [name, onnx] of [['add', 'Add'], ['sub', 'Sub'], ['mul', 'Mul'], ['div', 'Div'], ['max', 'Max'], ['min', 'Min'], ['pow', 'Pow']] as const) {
+  for (const [name, onnx] of [
+    ['add', 'Add'],
+    ['sub', 'Sub'],
+    ['mul', 'Mul'],
+    ['div', 'Div'],
+    ['max', 'Max'],
+    ['min', 'Min'],
+    ['pow', 'Pow'],
+  ] as const) {
     op(name, 2, (b, a, what) => {
       const x = operand(b, a[0], `${what}: a`);
       const y = operand(b, a[1], `${what}: b`);
@@ -327,7 +387,12 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       return node(b, onnx, [x, y], {}, broadcast(x.shape, y.shape, what), x.dataType);
     });
   }
-  for (const [name, onnx, floatOnly] of [['relu', 'Relu', false], ['sigmoid', 'Sigmoid', true], ['tanh', 'Tanh', true], ['gelu', 'Gelu', true]] as const) {
+  for (const [name, onnx, floatOnly] of [
+    ['relu', 'Relu', false],
+    ['sigmoid', 'Sigmoid', true],
+    ['tanh', 'Tanh', true],
+    ['gelu', 'Gelu', true],
+  ] as const) {
     op(name, 1, (b, a, what) => {
       const x = operand(b, a[0], `${what}: input`);
       if (floatOnly) float(x, what);
@@ -352,64 +417,83 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   const FROM_NCHW = [0, 2, 3, 1];
   const FILTER_PERM: Record<string, number[] | null> = { oihw: null, hwio: [3, 2, 0, 1], ohwi: [0, 3, 1, 2], ihwo: [3, 0, 1, 2], iohw: null, hwoi: [3, 2, 0, 1] };
   const permute = (shape: number[], perm: readonly number[] | null) => (perm ? perm.map((p) => shape[p]!) : shape);
-  const convLike = (name: 'conv2d' | 'convTranspose2d') => op(name, 3, (b, a, what) => {
-    const transposed = name === 'convTranspose2d';
-    const x = operand(b, a[0], `${what}: input`);
-    const w = operand(b, a[1], `${what}: filter`);
-    float(x, what);
-    float(w, what);
-    if (x.shape.length !== 4 || w.shape.length !== 4) fail(`${what}: input and filter must be 4-D (shapes [${x.shape}] and [${w.shape}])`);
-    const o = dict(a[2], `${what}: options`);
-    const padding = optInts(o, 'padding', what, 4, [0, 0, 0, 0]);
-    const strides = optInts(o, 'strides', what, 2, [1, 1], 1);
-    const dilations = optInts(o, 'dilations', what, 2, [1, 1], 1);
-    const groups = optNumber(o, 'groups', what, 1);
-    if (!Number.isInteger(groups) || groups < 1) fail(`${what}: groups must be a positive integer`);
-    const inputLayout = optEnum(o, 'inputLayout', what, ['nchw', 'nhwc'] as const, 'nchw');
-    const filterLayout = transposed ? optEnum(o, 'filterLayout', what, ['iohw', 'hwoi', 'ohwi'] as const, 'iohw') : optEnum(o, 'filterLayout', what, ['oihw', 'hwio', 'ohwi', 'ihwo'] as const, 'oihw');
-    // convTranspose2d's ohwi is O,H,W,I → IOHW
-    const filterPerm = transposed && filterLayout === 'ohwi' ? [3, 0, 1, 2] : FILTER_PERM[filterLayout]!;
-    const [n, c, h, wd] = permute(x.shape, TO_NCHW[inputLayout]) as [number, number, number, number];
-    const f = permute(w.shape, filterPerm) as [number, number, number, number]; // OIHW or IOHW
-    const [kh, kw] = [f[2], f[3]];
-    const ekh = (kh - 1) * dilations[0]! + 1;
-    const ekw = (kw - 1) * dilations[1]! + 1;
-    let outC: number;
-    let oh: number;
-    let ow: number;
-    let outputPadding = [0, 0];
-    if (!transposed) {
-      if (c !== f[1] * groups) fail(`${what}: input has ${c} channels, filter expects ${f[1]} × ${groups} groups`);
-      if (f[0] % groups) fail(`${what}: ${f[0]} output channels are not divisible into ${groups} groups`);
-      outC = f[0];
-      oh = Math.floor((h + padding[0]! + padding[1]! - ekh) / strides[0]!) + 1;
-      ow = Math.floor((wd + padding[2]! + padding[3]! - ekw) / strides[1]!) + 1;
-    } else {
-      if (c !== f[0]) fail(`${what}: input has ${c} channels, filter expects ${f[0]}`);
-      outC = f[1] * groups;
-      outputPadding = optInts(o, 'outputPadding', what, 2, [0, 0]);
-      const base = [(h - 1) * strides[0]! + ekh - padding[0]! - padding[1]!, (wd - 1) * strides[1]! + ekw - padding[2]! - padding[3]!];
-      const sizes = member(o, 'outputSizes');
-      if (sizes !== undefined) {
-        const s = readInts(sizes, `${what}: outputSizes`, 2, 1);
-        outputPadding = [s[0]! - base[0]!, s[1]! - base[1]!];
-        if (outputPadding.some((p, i) => p < 0 || p >= strides[i]!)) fail(`${what}: outputSizes [${s}] cannot be reached with strides [${strides}]`);
-      } else if (outputPadding.some((p, i) => p >= strides[i]!)) fail(`${what}: outputPadding [${outputPadding}] must be smaller than strides [${strides}]`);
-      [oh, ow] = [base[0]! + outputPadding[0]!, base[1]! + outputPadding[1]!];
-    }
-    if (oh < 1 || ow < 1) fail(`${what}: the output would be empty (${oh}×${ow})`);
-    const bias = optOperand(b, o, 'bias', what);
-    if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outC)) fail(`${what}: bias must have shape [${outC}], not [${bias.shape}]`);
-    const shape = inputLayout === 'nhwc' ? [n, oh, ow, outC] : [n, outC, oh, ow];
-    return node(b, transposed ? 'ConvTranspose' : 'Conv', [x, w, bias], {
-      nhwc: inputLayout === 'nhwc', filterPerm, pads: [padding[0], padding[2], padding[1], padding[3]], strides, dilations, group: groups, outputPadding,
-    }, shape, x.dataType);
-  });
+  const convLike = (name: 'conv2d' | 'convTranspose2d') =>
+    op(name, 3, (b, a, what) => {
+      const transposed = name === 'convTranspose2d';
+      const x = operand(b, a[0], `${what}: input`);
+      const w = operand(b, a[1], `${what}: filter`);
+      float(x, what);
+      float(w, what);
+      if (x.shape.length !== 4 || w.shape.length !== 4) fail(`${what}: input and filter must be 4-D (shapes [${x.shape}] and [${w.shape}])`);
+      const o = dict(a[2], `${what}: options`);
+      const padding = optInts(o, 'padding', what, 4, [0, 0, 0, 0]);
+      const strides = optInts(o, 'strides', what, 2, [1, 1], 1);
+      const dilations = optInts(o, 'dilations', what, 2, [1, 1], 1);
+      const groups = optNumber(o, 'groups', what, 1);
+      if (!Number.isInteger(groups) || groups < 1) fail(`${what}: groups must be a positive integer`);
+      const inputLayout = optEnum(o, 'inputLayout', what, ['nchw', 'nhwc'] as const, 'nchw');
+      const filterLayout = transposed
+        ? optEnum(o, 'filterLayout', what, ['iohw', 'hwoi', 'ohwi'] as const, 'iohw')
+        : optEnum(o, 'filterLayout', what, ['oihw', 'hwio', 'ohwi', 'ihwo'] as const, 'oihw');
+      // convTranspose2d's ohwi is O,H,W,I → IOHW
+      const filterPerm = transposed && filterLayout === 'ohwi' ? [3, 0, 1, 2] : FILTER_PERM[filterLayout]!;
+      const [n, c, h, wd] = permute(x.shape, TO_NCHW[inputLayout]) as [number, number, number, number];
+      const f = permute(w.shape, filterPerm) as [number, number, number, number]; // OIHW or IOHW
+      const [kh, kw] = [f[2], f[3]];
+      const ekh = (kh - 1) * dilations[0]! + 1;
+      const ekw = (kw - 1) * dilations[1]! + 1;
+      let outC: number;
+      let oh: number;
+      let ow: number;
+      let outputPadding = [0, 0];
+      if (!transposed) {
+        if (c !== f[1] * groups) fail(`${what}: input has ${c} channels, filter expects ${f[1]} × ${groups} groups`);
+        if (f[0] % groups) fail(`${what}: ${f[0]} output channels are not divisible into ${groups} groups`);
+        outC = f[0];
+        oh = Math.floor((h + padding[0]! + padding[1]! - ekh) / strides[0]!) + 1;
+        ow = Math.floor((wd + padding[2]! + padding[3]! - ekw) / strides[1]!) + 1;
+      } else {
+        if (c !== f[0]) fail(`${what}: input has ${c} channels, filter expects ${f[0]}`);
+        outC = f[1] * groups;
+        outputPadding = optInts(o, 'outputPadding', what, 2, [0, 0]);
+        const base = [(h - 1) * strides[0]! + ekh - padding[0]! - padding[1]!, (wd - 1) * strides[1]! + ekw - padding[2]! - padding[3]!];
+        const sizes = member(o, 'outputSizes');
+        if (sizes !== undefined) {
+          const s = readInts(sizes, `${what}: outputSizes`, 2, 1);
+          outputPadding = [s[0]! - base[0]!, s[1]! - base[1]!];
+          if (outputPadding.some((p, i) => p < 0 || p >= strides[i]!)) fail(`${what}: outputSizes [${s}] cannot be reached with strides [${strides}]`);
+        } else if (outputPadding.some((p, i) => p >= strides[i]!)) fail(`${what}: outputPadding [${outputPadding}] must be smaller than strides [${strides}]`);
+        [oh, ow] = [base[0]! + outputPadding[0]!, base[1]! + outputPadding[1]!];
+      }
+      if (oh < 1 || ow < 1) fail(`${what}: the output would be empty (${oh}×${ow})`);
+      const bias = optOperand(b, o, 'bias', what);
+      if (bias && (bias.shape.length !== 1 || bias.shape[0] !== outC)) fail(`${what}: bias must have shape [${outC}], not [${bias.shape}]`);
+      const shape = inputLayout === 'nhwc' ? [n, oh, ow, outC] : [n, outC, oh, ow];
+      return node(
+        b,
+        transposed ? 'ConvTranspose' : 'Conv',
+        [x, w, bias],
+        {
+          nhwc: inputLayout === 'nhwc',
+          filterPerm,
+          pads: [padding[0], padding[2], padding[1], padding[3]],
+          strides,
+          dilations,
+          group: groups,
+          outputPadding,
+        },
+        shape,
+        x.dataType,
+      );
+    });
   convLike('conv2d');
   convLike('convTranspose2d');
 
   // pooling (https://www.w3.org/TR/webnn/#api-mlgraphbuilder-pool2d)
-  for (const [name, onnx] of [['maxPool2d', 'MaxPool'], ['averagePool2d', 'AveragePool']] as const) {
+  for (const [name, onnx] of [
+    ['maxPool2d', 'MaxPool'],
+    ['averagePool2d', 'AveragePool'],
+  ] as const) {
     op(name, 2, (b, a, what) => {
       const x = operand(b, a[0], `${what}: input`);
       float(x, what);
@@ -488,7 +572,14 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     };
     const mean = vec(operand(b, a[1], `${what}: mean`), 'mean');
     const variance = vec(operand(b, a[2], `${what}: variance`), 'variance');
-    return node(b, 'BatchNormalization', [x, mean, variance, vec(optOperand(b, o, 'scale', what), 'scale'), vec(optOperand(b, o, 'bias', what), 'bias')], { axis, epsilon: optNumber(o, 'epsilon', what, 1e-5) }, x.shape, x.dataType);
+    return node(
+      b,
+      'BatchNormalization',
+      [x, mean, variance, vec(optOperand(b, o, 'scale', what), 'scale'), vec(optOperand(b, o, 'bias', what), 'bias')],
+      { axis, epsilon: optNumber(o, 'epsilon', what, 1e-5) },
+      x.shape,
+      x.dataType,
+    );
   });
   op('layerNormalization', 2, (b, a, what) => {
     const x = operand(b, a[0], `${what}: input`);
@@ -529,7 +620,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const shape = [...first.shape];
     for (const [i, x] of xs.entries()) {
       if (i === 0) continue;
-      if (x.dataType !== first.dataType || x.shape.length !== shape.length || x.shape.some((d, j) => j !== axis && d !== first.shape[j])) fail(`${what}: inputs[${i}] [${x.shape}] ${x.dataType} does not fit [${first.shape}] ${first.dataType} along axis ${axis}`);
+      if (x.dataType !== first.dataType || x.shape.length !== shape.length || x.shape.some((d, j) => j !== axis && d !== first.shape[j]))
+        fail(`${what}: inputs[${i}] [${x.shape}] ${x.dataType} does not fit [${first.shape}] ${first.dataType} along axis ${axis}`);
       shape[axis]! += x.shape[axis]!;
     }
     return node(b, 'Concat', xs, { axis }, shape, first.dataType);
@@ -541,7 +633,14 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const sizes = readInts(a[2], `${what}: sizes`, rank, 1);
     const strides = optInts(dict(a[3], `${what}: options`), 'strides', what, rank, Array(rank).fill(1), 1);
     starts.forEach((s, i) => s + sizes[i]! > x.shape[i]! && fail(`${what}: axis ${i}: start ${s} + size ${sizes[i]} exceeds ${x.shape[i]}`));
-    return node(b, 'Slice', [x], { starts, ends: starts.map((s, i) => s + sizes[i]!), steps: strides }, sizes.map((s, i) => Math.ceil(s / strides[i]!)), x.dataType);
+    return node(
+      b,
+      'Slice',
+      [x],
+      { starts, ends: starts.map((s, i) => s + sizes[i]!), steps: strides },
+      sizes.map((s, i) => Math.ceil(s / strides[i]!)),
+      x.dataType,
+    );
   });
   op('split', 3, (b, a, what) => {
     const x = operand(b, a[0], `${what}: input`);
@@ -583,10 +682,13 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       axes.forEach((ax, i) => (shape[ax] = s[i]!));
     } else {
       const v = member(o, 'scales');
-      const sc = v === undefined ? [1, 1] : (() => {
-        if (!kit.isArray(v) || R.get(v as object, 'length') !== 2) fail(`${what}: scales must be two positive numbers`);
-        return [R.get(v as object, 0), R.get(v as object, 1)].map((q) => (typeof q === 'number' && q > 0 ? q : fail(`${what}: scales must be two positive numbers`)));
-      })();
+      const sc =
+        v === undefined
+          ? [1, 1]
+          : (() => {
+              if (!kit.isArray(v) || R.get(v as object, 'length') !== 2) fail(`${what}: scales must be two positive numbers`);
+              return [R.get(v as object, 0), R.get(v as object, 1)].map((q) => (typeof q === 'number' && q > 0 ? q : fail(`${what}: scales must be two positive numbers`)));
+            })();
       axes.forEach((ax, i) => {
         scales[ax] = sc[i]!;
         shape[ax] = Math.floor(x.shape[ax]! * sc[i]!);
@@ -624,11 +726,15 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const { bytes, inputs, outputs } = emitModel(named);
     b.built = true;
     const rec: GraphRecord = { context: b.context, inputs, outputs, hash: models.hash(bytes), model: bytes, destroyed: false };
-    return guestPromise('build', () => sessionFor(rec), () => {
-      const g = kit.create(GraphPrototype);
-      graphs.set(g, rec);
-      return g;
-    });
+    return guestPromise(
+      'build',
+      () => sessionFor(rec),
+      () => {
+        const g = kit.create(GraphPrototype);
+        graphs.set(g, rec);
+        return g;
+      },
+    );
   });
   method(GraphPrototype, 'destroy', 0, (self) => {
     const g = graphs.get(self) ?? fail('destroy: this is not an MLGraph');
@@ -638,7 +744,10 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const entry = sessions.get(key);
     if (entry && --entry.refs === 0) {
       sessions.delete(key);
-      void entry.session.then((s) => s.release(), () => {});
+      void entry.session.then(
+        (s) => s.release(),
+        () => {},
+      );
     }
     return undefined;
   });
@@ -674,7 +783,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
       const at = nd.attrs as Record<string, any>;
       let outs: string[];
       switch (nd.op) {
-        case 'Conv': case 'ConvTranspose': {
+        case 'Conv':
+        case 'ConvTranspose': {
           const x = perm(ins[0]!, at.nhwc ? TO_NCHW.nhwc : null);
           const w = perm(ins[1]!, at.filterPerm);
           const attrs: Record<string, number[] | number> = { pads: at.pads, strides: at.strides, dilations: at.dilations, group: at.group };
@@ -683,7 +793,8 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
           outs = [at.nhwc ? perm(y, FROM_NCHW) : y];
           break;
         }
-        case 'MaxPool': case 'AveragePool': {
+        case 'MaxPool':
+        case 'AveragePool': {
           const x = perm(ins[0]!, at.nhwc ? TO_NCHW.nhwc : null);
           const y = g.node(nd.op, [x], { kernel_shape: at.kernel, pads: at.pads, strides: at.strides, dilations: at.dilations, ceil_mode: at.ceil });
           outs = [at.nhwc ? perm(y, FROM_NCHW) : y];
@@ -703,7 +814,9 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
           const rest = r.shape.map((_, i) => i).filter((i) => i !== at.axis);
           const move = at.axis === 1 ? null : [rest[0]!, at.axis as number, ...rest.slice(1)];
           const inverse = move ? move.map((_, i) => move.indexOf(i)) : null;
-          const y = g.node('BatchNormalization', [perm(x, move), scale || g.weight('ones', [c], new Float32Array(c).fill(1)), bias || g.weight('zeros', [c], new Float32Array(c)), mean, variance], { epsilon: floatAttr(at.epsilon) });
+          const y = g.node('BatchNormalization', [perm(x, move), scale || g.weight('ones', [c], new Float32Array(c).fill(1)), bias || g.weight('zeros', [c], new Float32Array(c)), mean, variance], {
+            epsilon: floatAttr(at.epsilon),
+          });
           outs = [perm(y, inverse)];
           break;
         }
@@ -735,7 +848,18 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
           outs = [g.node('Concat', ins, { axis: at.axis })];
           break;
         case 'Slice':
-          outs = [g.node('Slice', [ins[0]!, ints('starts', at.starts), ints('ends', at.ends), ints('axes', at.starts.map((_: number, i: number) => i)), ints('steps', at.steps)])];
+          outs = [
+            g.node('Slice', [
+              ins[0]!,
+              ints('starts', at.starts),
+              ints('ends', at.ends),
+              ints(
+                'axes',
+                at.starts.map((_: number, i: number) => i),
+              ),
+              ints('steps', at.steps),
+            ]),
+          ];
           break;
         case 'Split': {
           const names = (at.splits as number[]).map(() => g.fresh('split_out'));
@@ -797,14 +921,24 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const d = readDescriptor(a[0], 'createTensor');
     const o = a[0] as object;
     const rec: TensorRecord = {
-      context, dataType: d.dataType, shape: d.shape, bytes: new kit.arrays.Uint8Array!(sizeOf(d.shape) * BYTES[d.dataType]),
-      readable: Boolean(R.get(o, 'readable')), writable: Boolean(R.get(o, 'writable')), destroyed: false, error: null,
+      context,
+      dataType: d.dataType,
+      shape: d.shape,
+      bytes: new kit.arrays.Uint8Array!(sizeOf(d.shape) * BYTES[d.dataType]),
+      readable: Boolean(R.get(o, 'readable')),
+      writable: Boolean(R.get(o, 'writable')),
+      destroyed: false,
+      error: null,
     };
-    return guestPromise('createTensor', async () => rec, () => {
-      const t = kit.create(TensorPrototype);
-      tensors.set(t, rec);
-      return t;
-    });
+    return guestPromise(
+      'createTensor',
+      async () => rec,
+      () => {
+        const t = kit.create(TensorPrototype);
+        tensors.set(t, rec);
+        return t;
+      },
+    );
   });
   /** The context and the tensor a read or a write names, checked: same context, created readable / writable. */
   const access = (self: unknown, tensor: unknown, what: 'readTensor' | 'writeTensor') => {
@@ -828,15 +962,20 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const { context, t } = access(self, a[0], 'readTensor');
     const into = a[1];
     if (into !== undefined) checkView(into, t.dataType, sizeOf(t.shape), 'readTensor');
-    return guestPromise('readTensor', () => enqueue(context, () => {
-      if (t.error) failAs('OperationError', `readTensor: ${t.error}`);
-      return hostView(t.bytes).slice();
-    }), (bytes) => {
-      if (into !== undefined) return void writeInto(into, bytes);
-      const out = new kit.arrays.Uint8Array!(bytes.byteLength);
-      hostView(out).set(bytes);
-      return Reflect.apply(taBuffer, out, []);
-    });
+    return guestPromise(
+      'readTensor',
+      () =>
+        enqueue(context, () => {
+          if (t.error) failAs('OperationError', `readTensor: ${t.error}`);
+          return hostView(t.bytes).slice();
+        }),
+      (bytes) => {
+        if (into !== undefined) return void writeInto(into, bytes);
+        const out = new kit.arrays.Uint8Array!(bytes.byteLength);
+        hostView(out).set(bytes);
+        return Reflect.apply(taBuffer, out, []);
+      },
+    );
   });
 
   const graphOf = (v: unknown, context: ContextRecord, what: string): GraphRecord => {
@@ -871,27 +1010,36 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
   method(ContextPrototype, 'dispatch', 3, (self, a) => {
     const context = contextOf(self, 'dispatch: this');
     const g = graphOf(a[0], context, 'dispatch');
-    const check = (ports: Port[], values: unknown[], what: string) => values.map((v, i) => {
-      const t = tensorOf(v, `${what}['${ports[i]!.name}']`);
-      if (t.context !== context) fail(`${what}['${ports[i]!.name}'] belongs to another MLContext`);
-      if (t.dataType !== ports[i]!.dataType || t.shape.join() !== ports[i]!.shape.join()) fail(`${what}['${ports[i]!.name}']: a ${t.dataType} [${t.shape}] tensor where the graph has ${ports[i]!.dataType} [${ports[i]!.shape}]`);
-      return t;
-    });
+    const check = (ports: Port[], values: unknown[], what: string) =>
+      values.map((v, i) => {
+        const t = tensorOf(v, `${what}['${ports[i]!.name}']`);
+        if (t.context !== context) fail(`${what}['${ports[i]!.name}'] belongs to another MLContext`);
+        if (t.dataType !== ports[i]!.dataType || t.shape.join() !== ports[i]!.shape.join())
+          fail(`${what}['${ports[i]!.name}']: a ${t.dataType} [${t.shape}] tensor where the graph has ${ports[i]!.dataType} [${ports[i]!.shape}]`);
+        return t;
+      });
     const ins = check(g.inputs, byName(a[1], g.inputs, 'dispatch: inputs'), 'dispatch: inputs');
     const outs = check(g.outputs, byName(a[2], g.outputs, 'dispatch: outputs'), 'dispatch: outputs');
     if (outs.some((t) => ins.includes(t)) || new Set(outs).size !== outs.length) fail('dispatch: a tensor is used twice among the outputs or as both input and output');
     const session = sessionFor(g);
-    host.track(enqueue(context, async () => {
-      try {
-        const results = await (await session).run(feedsOf(g, ins.map((t) => hostView(t.bytes).slice())));
-        g.outputs.forEach((p, i) => {
-          hostView(outs[i]!.bytes).set(resultBytes(results[p.onnx]!));
-          outs[i]!.error = null;
-        });
-      } catch (e) {
-        for (const t of outs) t.error = `dispatch failed: ${String((e as Error).message ?? e).split('\n')[0]}`;
-      }
-    }));
+    host.track(
+      enqueue(context, async () => {
+        try {
+          const results = await (await session).run(
+            feedsOf(
+              g,
+              ins.map((t) => hostView(t.bytes).slice()),
+            ),
+          );
+          g.outputs.forEach((p, i) => {
+            hostView(outs[i]!.bytes).set(resultBytes(results[p.onnx]!));
+            outs[i]!.error = null;
+          });
+        } catch (e) {
+          for (const t of outs) t.error = `dispatch failed: ${String((e as Error).message ?? e).split('\n')[0]}`;
+        }
+      }),
+    );
     return undefined;
   });
 
@@ -905,9 +1053,13 @@ function installWebnn(host: HostServices, options: WebnnServiceOptions): void {
     const bytes = inViews.map((v, i) => readBytes(v, g.inputs[i]!.dataType, sizeOf(g.inputs[i]!.shape), `compute: inputs['${g.inputs[i]!.name}']`));
     outViews.forEach((v, i) => checkView(v, g.outputs[i]!.dataType, sizeOf(g.outputs[i]!.shape), `compute: outputs['${g.outputs[i]!.name}']`));
     const session = sessionFor(g);
-    return guestPromise('compute', () => enqueue(context, async () => (await session).run(feedsOf(g, bytes))), (results) => {
-      g.outputs.forEach((p, i) => writeInto(outViews[i], resultBytes(results[p.onnx]!)));
-      return kit.record(['inputs', 'outputs'], [a[1], a[2]]);
-    });
+    return guestPromise(
+      'compute',
+      () => enqueue(context, async () => (await session).run(feedsOf(g, bytes))),
+      (results) => {
+        g.outputs.forEach((p, i) => writeInto(outViews[i], resultBytes(results[p.onnx]!)));
+        return kit.record(['inputs', 'outputs'], [a[1], a[2]]);
+      },
+    );
   });
 }

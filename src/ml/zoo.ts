@@ -60,8 +60,12 @@ export async function zooModel(name: CaffeZooName, opts: CaffeOptions & { dir?: 
   const { session } = await createSession(probe);
   const logits = (await session.run({ [m.input.name]: patternInput(m.input.dims) }))[classifier.output]!.data as Float32Array;
   await session.release();
-  let sum = 0, sq = 0;
-  for (const v of logits) { sum += v; sq += v * v; }
+  let sum = 0,
+    sq = 0;
+  for (const v of logits) {
+    sum += v;
+    sq += v * v;
+  }
   const mean = sum / logits.length;
   const std = Math.sqrt(Math.max(sq / logits.length - mean * mean, 0));
   if (!(std > 0)) return m;

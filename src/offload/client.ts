@@ -8,7 +8,23 @@
 // exactly once, locally or remotely, never both.
 import WebSocket from 'ws';
 import { createHash, type Hash } from 'node:crypto';
-import { DeltaRefused, Engine, GuestError, SafepointStop, SnapshotError, applyDelta, captureDelta, captureStreamed, chunkLines, isDelta, type DeltaCapture, type DeltaState, type EngineOptions, type Snapshot, type StreamedCapture } from '../index';
+import {
+  DeltaRefused,
+  Engine,
+  GuestError,
+  SafepointStop,
+  SnapshotError,
+  applyDelta,
+  captureDelta,
+  captureStreamed,
+  chunkLines,
+  isDelta,
+  type DeltaCapture,
+  type DeltaState,
+  type EngineOptions,
+  type Snapshot,
+  type StreamedCapture,
+} from '../index';
 import { autoAllowed, completeMove, disableEdge, pendingMove, placeOf } from './hints';
 import { OffloadPolicy, calibrate, handlerKey, type Decision } from './decide';
 import { blobsOf, compact, expand } from './blobs';
@@ -187,7 +203,9 @@ export class EdgeLink {
         const calibrationMs = typeof m.calibrationMs === 'number' && m.calibrationMs > 0 ? m.calibrationMs : undefined;
         // the sources the server lacks, at once (it parses them while the program runs here)
         const sent = sendUnits(ws, units, m.want);
-        resolve(new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), options.pipeline ?? defaultPipeline(), hello, units, sent));
+        resolve(
+          new EdgeLink(ws, url, m.session, m.limits, calibrationMs, options.pingMs ?? 1000, options.chunkChars ?? defaultChunkChars(), options.pipeline ?? defaultPipeline(), hello, units, sent),
+        );
       });
     });
   }
@@ -239,7 +257,10 @@ export class EdgeLink {
 
   /** A snapshot's text (or a chunk of whole lines) as it travels: buffers and sources the server holds by hash; counted. */
   private wire(text: string): string {
-    const out = compactUnits(compact(text, (h) => this.serverHas.has(h)), this.units);
+    const out = compactUnits(
+      compact(text, (h) => this.serverHas.has(h)),
+      this.units,
+    );
     this.wireUp += Buffer.byteLength(out);
     return out;
   }
@@ -263,7 +284,12 @@ export class EdgeLink {
    * chunk leaves at once, however small the snapshot turns out.
    * `turns` and `until` bound the edge's run as `offload`'s do (they go with the first chunk).
    */
-  offloadCapturing(run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture, turns?: number, headFirst = false, until?: number): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
+  offloadCapturing(
+    run: (onChunk: (chunk: string, duringWalk: boolean) => void, chunkChars: number) => StreamedCapture,
+    turns?: number,
+    headFirst = false,
+    until?: number,
+  ): { captured: StreamedCapture; outcome: Promise<OffloadOutcome>; early: EarlyChunks } {
     let id = 0; // taken with the first chunk sent (a snapshot sent whole takes its own in `send`)
     const hash = createHash('sha256');
     let sent = 0;
@@ -276,7 +302,7 @@ export class EdgeLink {
     const live = () => !this.dead && this.pending?.id === id;
     const put = (chunk: string) => {
       const data = this.wire(chunk);
-      if (walking) (early++, (earlyChars += chunk.length));
+      if (walking) early++, (earlyChars += chunk.length);
       if (sent++ === 0) {
         id = this.nextId++;
         outcome = this.expect(id);
@@ -357,7 +383,10 @@ export class EdgeLink {
     const id = this.nextId++;
     const outcome = this.expect(id);
     const chunks = this.chunkChars > 0 && !isDelta(snapshot) && snapshot.length > 2 * this.chunkChars ? chunkLines(snapshot, this.chunkChars) : [snapshot];
-    this.ws.send(JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(until !== undefined ? { until } : {}), ...(chunks.length > 1 ? { more: true } : {}) }), this.sendFailed);
+    this.ws.send(
+      JSON.stringify({ type: 'offload', id, snapshot: chunks[0], sha256: hash, ...(turns ? { turns } : {}), ...(until !== undefined ? { until } : {}), ...(chunks.length > 1 ? { more: true } : {}) }),
+      this.sendFailed,
+    );
     for (let i = 1; i < chunks.length; i++) this.ws.send(JSON.stringify({ type: 'more', id, data: chunks[i], last: i === chunks.length - 1 }), this.sendFailed);
     return outcome;
   }
@@ -695,20 +724,28 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
   // the client's own calibration (tens of ms, once, only in auto mode), before turns are measured
   const clientCalibrationMs = options.auto && options.edge !== null && !options.policy ? calibrate() : 0;
   const connect = () =>
-    (link ??= options.edge === null
-      ? Promise.resolve('no edge')
-      : (options.linkAhead ?? EdgeLink.connect(options.edge, { ...options.link, ...(host && !host.deltas?.captureStreamed ? HOST_LINK : {}), ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}) })).then(
-          (l) => {
-            ready = l;
-            l.restoreWholeWith(host?.deltas?.restoreStreaming ?? null);
-            if (options.auto) {
-              policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
-              options.onPolicy?.({ policy, ...(options.policy ? {} : { clientMs: clientCalibrationMs, edgeMs: l.calibrationMs }) });
-            }
-            return l;
-          },
-          (e: Error) => e.message,
-        ));
+    (link ??=
+      options.edge === null
+        ? Promise.resolve('no edge')
+        : (
+            options.linkAhead ??
+            EdgeLink.connect(options.edge, {
+              ...options.link,
+              ...(host && !host.deltas?.captureStreamed ? HOST_LINK : {}),
+              ...(options.engineOptions.argv ? { argv: options.engineOptions.argv } : {}),
+            })
+          ).then(
+            (l) => {
+              ready = l;
+              l.restoreWholeWith(host?.deltas?.restoreStreaming ?? null);
+              if (options.auto) {
+                policy = options.policy ?? new OffloadPolicy(l.calibrationMs ? clientCalibrationMs / l.calibrationMs : 1);
+                options.onPolicy?.({ policy, ...(options.policy ? {} : { clientMs: clientCalibrationMs, edgeMs: l.calibrationMs }) });
+              }
+              return l;
+            },
+            (e: Error) => e.message,
+          ));
   // overlap the handshake with the program's start; automatic decisions need the link from the first
   // handler on (the host's own event loop only turns between the program's turns), so they wait for it
   if (options.edge !== null) {
@@ -773,7 +810,15 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
             // a turn that runs longer than a migration costs moves at a safe point (midTurnHook; no hook
             // slows the guest's safe points where no move can come of it)
             const p = policy as OffloadPolicy | null;
-            const watch = !host && ready && !edgeDown && p && p.midTurnMs() < Infinity ? midTurnHook(e, () => (nextKey !== null && autoAllowed(e) ? p : null), () => nextKey, agreed) : null;
+            const watch =
+              !host && ready && !edgeDown && p && p.midTurnMs() < Infinity
+                ? midTurnHook(
+                    e,
+                    () => (nextKey !== null && autoAllowed(e) ? p : null),
+                    () => nextKey,
+                    agreed,
+                  )
+                : null;
             try {
               await e.runEventLoop((turn) => {
                 watch?.turnEnded();
@@ -827,7 +872,12 @@ export async function runWithEdge(engine: Engine, options: EdgeRunOptions): Prom
         // page's head leaves alone at once, and the edge makes the page from it (dom/stream.ts)
         const streamed = host?.deltas?.captureStreamed;
         try {
-          const r = l.offloadCapturing((onChunk, size) => (streamed ? streamed(e, size, onChunk) : captureStreamed(e, size, onChunk, { portable: false })), autoTurn ? 1 : undefined, !!streamed, until);
+          const r = l.offloadCapturing(
+            (onChunk, size) => (streamed ? streamed(e, size, onChunk) : captureStreamed(e, size, onChunk, { portable: false })),
+            autoTurn ? 1 : undefined,
+            !!streamed,
+            until,
+          );
           snap = r.captured.capture;
           sending = r.outcome;
           early = r.early;
@@ -1011,7 +1061,12 @@ export interface PolicyStart {
 
 /** One line for `--edge-report` under `--edge-auto`: what the automatic decisions start from. */
 export function describePolicy({ policy, clientMs, edgeMs }: PolicyStart): string {
-  const times = clientMs === undefined ? 'a model given by the embedder' : edgeMs === undefined ? `the edge told no calibration time (${clientMs.toFixed(1)} ms here)` : `the calibration program ran ${clientMs.toFixed(1)} ms here, ${edgeMs.toFixed(1)} ms on the edge`;
+  const times =
+    clientMs === undefined
+      ? 'a model given by the embedder'
+      : edgeMs === undefined
+        ? `the edge told no calibration time (${clientMs.toFixed(1)} ms here)`
+        : `the calibration program ran ${clientMs.toFixed(1)} ms here, ${edgeMs.toFixed(1)} ms on the edge`;
   return `snapvm: automatic decisions: ${times}: the edge predicted ${policy.speedRatio.toFixed(2)}× as fast, a migration ${policy.migrationMs.toFixed(0)} ms until measured`;
 }
 
@@ -1026,9 +1081,14 @@ export function describeMigration(r: MigrationReport): string {
       ? ` (automatic, mid-turn: at a safe point after ${ms(r.midTurn.afterMs)} here ≥ ${ms(r.midTurn.thresholdMs)} predicted migration)`
       : '';
   // (the reason a trip went whole comes last: what parses the sizes reads them as before)
-  const size = (b: number, full: number, delta: boolean, wire: number, fallback?: string) => `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}${fallback ? `, whole: ${fallback}` : ''}`;
-  const streamed = r.server.chunksIn ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last` : '';
-  const early = r.early?.chunks ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}` : '';
+  const size = (b: number, full: number, delta: boolean, wire: number, fallback?: string) =>
+    `${delta ? `${kb(b)} delta of ${kb(full)}` : kb(b)}${wire < b ? ` [${kb(wire)} sent: buffers and sources the other side holds]` : ''}${fallback ? `, whole: ${fallback}` : ''}`;
+  const streamed = r.server.chunksIn
+    ? ` streamed in ${r.server.chunksIn} chunks${r.server.engineAhead ? ' into an engine made ahead' : ''}, ${ms(r.server.restoreAfterLastMs ?? 0)} after the last`
+    : '';
+  const early = r.early?.chunks
+    ? `; streamed while captured: ${r.early.chunks} chunks, ${kb(r.early.chars)} of ${kb(r.early.total)} left during the capture${r.early.buffered ? ` (${kb(r.early.buffered)} still in the socket's buffer at its end)` : ''}`
+    : '';
   const restored = r.edgeRestoredMs !== undefined ? `; edge restored ${ms(r.edgeRestoredMs)} after the decision` : '';
   return `snapvm: offload ${r.n} after turn ${r.turn}${why}: up ${size(r.bytesUp, r.fullUp, r.deltaUp, r.wireUp, r.fallback)} (capture ${ms(r.captureMs)}), edge ran ${ms(r.server.runMs)} in ${r.server.turns} turns (${r.deltaUp ? 'apply' : 'restore'} ${ms(r.server.restoreMs)}${streamed}, capture ${ms(r.server.captureMs)}), down ${size(r.bytesDown, r.fullDown, r.deltaDown, r.wireDown, r.fallbackDown)} (${r.deltaDown ? 'apply' : 'restore'} ${ms(r.restoreMs)}${r.chunksDown ? ` streamed in ${r.chunksDown} chunks, ${ms(r.restoreAfterLastMs ?? 0)} after the last` : ''}); round trip ${ms(r.roundTripMs)}, migration overhead ${ms(r.overheadMs)}, total ${ms(r.totalMs)}${restored}${early}`;
 }

@@ -103,7 +103,10 @@ export function pendingMove(engine: Engine): Place | null {
 export function completeMove(engine: Engine, where: Place): void {
   const request = requestOf(engine);
   if (!request) return;
-  for (const [key, value] of [['where', where], ['pending', null]] as const) {
+  for (const [key, value] of [
+    ['where', where],
+    ['pending', null],
+  ] as const) {
     const d = Reflect.getOwnPropertyDescriptor(request, key);
     if (d && 'value' in d && d.writable) Reflect.set(request, key, value); // a writable own data property: no setter runs
   }

@@ -16,7 +16,25 @@
 // of 111 for MobileNet) to the sum of those layers' times in the given device model, e.g. the
 // ODROID-XU4 profile; a run slower here than there is not padded and is counted in `overrunMs`.
 import WebSocket from 'ws';
-import { alignToGroups, contentHash, decodeModel, encodeModel, exactPlanFrom, layerChain, layerRuns, NO_EXTERNAL_DATA, ort, planBreakdown, subModel, type ExecutionPlan, type PlanBreakdown, type LayerChain, type Model, type PlanCosts, type Planner } from '../ml/index';
+import {
+  alignToGroups,
+  contentHash,
+  decodeModel,
+  encodeModel,
+  exactPlanFrom,
+  layerChain,
+  layerRuns,
+  NO_EXTERNAL_DATA,
+  ort,
+  planBreakdown,
+  subModel,
+  type ExecutionPlan,
+  type PlanBreakdown,
+  type LayerChain,
+  type Model,
+  type PlanCosts,
+  type Planner,
+} from '../ml/index';
 import { IONN_PATH, IONN_VERSION, decodeFrame, encodeFrame, packTensors, tensorData, type IonnServerMessage, type WireTensor } from './ionn-wire';
 
 export interface IonnOptions {
@@ -101,7 +119,12 @@ export class IonnModel {
   readonly partHashes: string[];
   /** The model's outputs (the answer of a query), by name. */
   readonly outputNames: string[];
-  private constructor(readonly chain: LayerChain, readonly sessions: ort.InferenceSession[], bytes: Uint8Array, parts: Uint8Array[]) {
+  private constructor(
+    readonly chain: LayerChain,
+    readonly sessions: ort.InferenceSession[],
+    bytes: Uint8Array,
+    parts: Uint8Array[],
+  ) {
     this.hash = contentHash(bytes);
     this.parts = parts;
     this.partHashes = this.parts.map(contentHash);
@@ -262,7 +285,10 @@ export class IonnClient {
   private uploading: Promise<void> = Promise.resolve();
   readonly costs: PlanCosts;
 
-  private constructor(readonly model: IonnModel, readonly options: IonnOptions) {
+  private constructor(
+    readonly model: IonnModel,
+    readonly options: IonnOptions,
+  ) {
     this.costs = { ...options.costs, serverMs: [...options.costs.serverMs] };
     this.bandwidth = options.bandwidth;
     this.rttMs = options.rttMs;
@@ -388,7 +414,7 @@ export class IonnClient {
 
   private addGroup(from: number, to: number): void {
     if (!this.groups.some((g) => g[0] === from && g[1] === to)) this.groups.push([from, to]);
-    for (let l = from; l < to; l++) (this.uploaded.add(l), this.stored.add(l));
+    for (let l = from; l < to; l++) this.uploaded.add(l), this.stored.add(l);
   }
 
   /** Ask the server for one session over stored layers [from, to). */
@@ -444,7 +470,10 @@ export class IonnClient {
     const sent = new Set<number>();
     const orderNow = () => {
       const done = new Set([...this.uploaded, ...sent]);
-      return planner.uploadOrder(this.costs, this.link(done)).map((p) => p.filter((i) => !done.has(i))).filter((p) => p.length);
+      return planner
+        .uploadOrder(this.costs, this.link(done))
+        .map((p) => p.filter((i) => !done.has(i)))
+        .filter((p) => p.length);
     };
     const recentre = () => void (this.planned = { bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad });
     const replanOrder = () => {
@@ -512,7 +541,9 @@ export class IonnClient {
         this.order.unshift(this.sending);
         replanOrder();
         this.sending = [];
-        this.log(`ionn: estimates moved (bandwidth ${(p.bandwidth * 8e-6).toFixed(1)} → ${(this.bandwidth * 8e-6).toFixed(1)} Mbps, RTT ${p.rttMs.toFixed(1)} → ${this.rttMs.toFixed(1)} ms, server ×${p.serverLoad.toFixed(2)} → ×${this.serverLoad.toFixed(2)}): upload order re-planned, ${this.order.length} partitions left`);
+        this.log(
+          `ionn: estimates moved (bandwidth ${(p.bandwidth * 8e-6).toFixed(1)} → ${(this.bandwidth * 8e-6).toFixed(1)} Mbps, RTT ${p.rttMs.toFixed(1)} → ${this.rttMs.toFixed(1)} ms, server ×${p.serverLoad.toFixed(2)} → ×${this.serverLoad.toFixed(2)}): upload order re-planned, ${this.order.length} partitions left`,
+        );
         this.emit({ kind: 'replan', at: this.now, bandwidth: this.bandwidth, rttMs: this.rttMs, serverLoad: this.serverLoad, order: this.order.map((x) => [...x]) });
       }
     }
@@ -743,10 +774,13 @@ export class IonnClient {
       const reply = await new Promise<{ m: IonnServerMessage; payload: Buffer }>((resolve, reject) => {
         if (this.serverGone) return reject(new Error('the server is gone'));
         this.replies.set(id, { resolve, reject });
-        timer = setTimeout(() => {
-          this.replies.delete(id);
-          reject(new RequestFailed(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
-        }, predicted * 3 + grace);
+        timer = setTimeout(
+          () => {
+            this.replies.delete(id);
+            reject(new RequestFailed(`no reply within ${(predicted * 3 + grace).toFixed(0)} ms`));
+          },
+          predicted * 3 + grace,
+        );
         this.ch.send({ type: 'run', id, layers, tensors }, payload);
         this.emit({ kind: 'remote', at: this.now, from: i, to: j });
       });

@@ -8,8 +8,7 @@
 // Before the server has run a layer its speed is a guess (`assumedSpeedup` × the client's); the times
 // it reports correct it (IonnClient's serverLoad). A model that cannot be split, or a server that
 // cannot be reached, leaves the session running locally, with one stderr line.
-import { PLANNERS, ort, ortService, type PlanCosts, type SessionRunner } from '../ml/index';
-import type { HostService } from '../interpreter/index';
+import { PLANNERS, type ort, type PlanCosts, type SessionRunner } from '../ml/index';
 import { IonnClient, IonnModel, type QueryResult } from './ionn-client';
 
 export interface IonnRouterOptions {
@@ -72,9 +71,15 @@ async function measureCosts(im: IonnModel, feeds: Record<string, ort.Tensor>, sp
   const size = (names: string[]) => names.reduce((s, n) => s + bytesOf(values.get(n)!), 0);
   const layers = im.chain.layers;
   const costs: PlanCosts = {
-    model: im.hash.slice(0, 12), n: im.n, names: layers.map((l) => l.name), clientMs,
-    serverMs: clientMs.map((ms) => ms / speedup), weightBytes: layers.map((l) => l.weightBytes),
-    inputBytes: layers.map((l) => size(l.inputs)), outputBytes: layers.map((l) => size(l.outputs)), loadMs: layers.map(() => 0),
+    model: im.hash.slice(0, 12),
+    n: im.n,
+    names: layers.map((l) => l.name),
+    clientMs,
+    serverMs: clientMs.map((ms) => ms / speedup),
+    weightBytes: layers.map((l) => l.weightBytes),
+    inputBytes: layers.map((l) => size(l.inputs)),
+    outputBytes: layers.map((l) => size(l.outputs)),
+    loadMs: layers.map(() => 0),
   };
   return { costs, outputs: Object.fromEntries(layers[im.n - 1]!.outputs.map((o) => [o, values.get(o)!])) };
 }
@@ -105,7 +110,16 @@ export function ionnRouter(options: IonnRouterOptions): IonnRouter {
       if (!client) {
         const { costs, outputs } = await measureCosts(im, feeds, options.assumedSpeedup ?? 4, slowdown);
         try {
-          client = await IonnClient.connect(im, { url: options.url, costs, planner, replan: true, bandwidth: options.bandwidth ?? 10e6, rttMs: options.rttMs ?? 5, warn, ...(slowdown > 1 ? { emulate: costs.clientMs } : {}) });
+          client = await IonnClient.connect(im, {
+            url: options.url,
+            costs,
+            planner,
+            replan: true,
+            bandwidth: options.bandwidth ?? 10e6,
+            rttMs: options.rttMs ?? 5,
+            warn,
+            ...(slowdown > 1 ? { emulate: costs.clientMs } : {}),
+          });
           clients.push(client);
         } catch (e) {
           warn(`snapvm ionn: ${(e as Error).message}; the model runs locally`);
@@ -136,12 +150,18 @@ export function ionnForCli(o: { edge: string; clientSlowdown?: number; report?: 
   let k = 0;
   const ms = (x: number) => x.toFixed(1);
   const router = ionnRouter({
-    url: o.edge, warn: o.warn, ...(o.clientSlowdown !== undefined ? { clientSlowdown: o.clientSlowdown } : {}),
+    url: o.edge,
+    warn: o.warn,
+    ...(o.clientSlowdown !== undefined ? { clientSlowdown: o.clientSlowdown } : {}),
     // (with what the planner predicted for the plan it started the query with, and for keeping it all here: why it chose)
-    onQuery: o.report && ((r) => {
-      const p = r.predicted;
-      o.report!(`snapvm ionn: query ${++k}: ${r.onServer.filter(Boolean).length}/${r.onServer.length} layers on the edge, ${ms(r.latencyMs)} ms${r.fellBack ? ' (fell back to local)' : ''}; predicted ${ms(p.clientMs + p.edgeMs + p.linkMs)} ms (client ${ms(p.clientMs)}, edge ${ms(p.edgeMs)}, link ${ms(p.linkMs)}) against ${ms(p.allHereMs)} ms all on the client`);
-    }),
+    onQuery:
+      o.report &&
+      ((r) => {
+        const p = r.predicted;
+        o.report!(
+          `snapvm ionn: query ${++k}: ${r.onServer.filter(Boolean).length}/${r.onServer.length} layers on the edge, ${ms(r.latencyMs)} ms${r.fellBack ? ' (fell back to local)' : ''}; predicted ${ms(p.clientMs + p.edgeMs + p.linkMs)} ms (client ${ms(p.clientMs)}, edge ${ms(p.edgeMs)}, link ${ms(p.linkMs)}) against ${ms(p.allHereMs)} ms all on the client`,
+        );
+      }),
   });
   return { runner: router.runner, close: async () => router.close() };
 }

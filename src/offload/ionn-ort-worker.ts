@@ -20,9 +20,7 @@ export interface HostTensor {
   data: ArrayBufferView;
 }
 
-export type OrtRequest =
-  | { type: 'load'; key: string; pieces: Uint8Array[]; threads: number }
-  | { type: 'run'; id: number; key: string; tensors: HostTensor[]; fetches: string[] };
+export type OrtRequest = { type: 'load'; key: string; pieces: Uint8Array[]; threads: number } | { type: 'run'; id: number; key: string; tensors: HostTensor[]; fetches: string[] };
 
 export type OrtReply =
   /** The thread has started and created one tiny session (onnxruntime's first-use costs are paid). */

@@ -112,14 +112,17 @@ export class PartitionCache {
     this.threadPool.splice(k, 1);
     // Its sessions are gone with it: those groups must be loaded again (the bytes stay).
     for (const [key, g] of this.groups) if (g.thread === t) this.dropGroup(key, g);
-    for (const [key, w] of this.waiting) if (w.thread === t) (this.waiting.delete(key), this.loading.delete(key), w.reject(new Error(why)));
-    for (const [id, r] of this.runs) if (r.thread === t) (this.runs.delete(id), r.reject(new Error(why)));
+    for (const [key, w] of this.waiting) if (w.thread === t) this.waiting.delete(key), this.loading.delete(key), w.reject(new Error(why));
+    for (const [id, r] of this.runs) if (r.thread === t) this.runs.delete(id), r.reject(new Error(why));
   }
 
   private dropGroup(key: string, g: Group): void {
     this.groups.delete(key);
     const list = this.byFirst.get(g.hashes[0]!) ?? [];
-    this.byFirst.set(g.hashes[0]!, list.filter((x) => x !== g));
+    this.byFirst.set(
+      g.hashes[0]!,
+      list.filter((x) => x !== g),
+    );
   }
 
   private onReply(t: OrtThread, m: OrtReply): void {
@@ -189,7 +192,10 @@ export class PartitionCache {
     thread.loading++;
     // Copies: the bytes stay here (other groups, other clients), the thread gets its own.
     const pieces = hashes.map((h) => new Uint8Array(this.stored.get(h)!));
-    thread.worker.postMessage({ type: 'load', key, pieces, threads: this.options.threads ?? 1 } satisfies OrtRequest, pieces.map((p) => p.buffer as ArrayBuffer));
+    thread.worker.postMessage(
+      { type: 'load', key, pieces, threads: this.options.threads ?? 1 } satisfies OrtRequest,
+      pieces.map((p) => p.buffer as ArrayBuffer),
+    );
     return promise.then(done);
   }
 
@@ -278,7 +284,15 @@ export class PartitionCache {
   }
 
   status(): { models: number; parts: number; groups: number; threads: number; spareReady: boolean; bytes: number; running: number } {
-    return { models: this.models.size, parts: this.stored.size, groups: this.groups.size, threads: this.threadPool.length, spareReady: this.spare?.ready ?? false, bytes: this.bytes, running: this.running };
+    return {
+      models: this.models.size,
+      parts: this.stored.size,
+      groups: this.groups.size,
+      threads: this.threadPool.length,
+      spareReady: this.spare?.ready ?? false,
+      bytes: this.bytes,
+      running: this.running,
+    };
   }
 
   async close(): Promise<void> {
@@ -335,8 +349,8 @@ export class IonnSession {
 
   private hello(h: Record<string, unknown>): void {
     if (h.v !== IONN_VERSION) return this.refuse('bad-version', `this server speaks IONN protocol ${IONN_VERSION}, not ${String(h.v)}`);
-    if (!isHash(h.model)) return this.refuse('bad-message', 'hello.model must be the model\'s SHA-256 (64 hex digits)');
-    if (!Array.isArray(h.parts) || !h.parts.length || !h.parts.every(isHash)) return this.refuse('bad-message', 'hello.parts must list the SHA-256 of every layer\'s partition');
+    if (!isHash(h.model)) return this.refuse('bad-message', "hello.model must be the model's SHA-256 (64 hex digits)");
+    if (!Array.isArray(h.parts) || !h.parts.length || !h.parts.every(isHash)) return this.refuse('bad-message', "hello.parts must list the SHA-256 of every layer's partition");
     this.model = h.model as string;
     this.parts = h.parts as string[];
     for (const p of this.parts) this.cache.note(this.model, p);
@@ -412,7 +426,12 @@ export class IonnSession {
     const t0 = performance.now();
     let out: { ms: number[]; tensors: HostTensor[]; loadWaitMs: number };
     try {
-      out = await this.cache.run(this.parts, from, to, tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })));
+      out = await this.cache.run(
+        this.parts,
+        from,
+        to,
+        tensors.map((t) => ({ name: t.name, type: t.type, dims: t.dims, data: tensorData(t, payload) })),
+      );
     } catch (e) {
       const message = (e as Error).message.split('\n')[0]!;
       return this.refuse(/^no loaded group/.test(message) ? 'not-uploaded' : 'run-failed', message, { id });

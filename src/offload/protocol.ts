@@ -165,9 +165,16 @@ export function parseClientMessage(text: string): ClientMessage | string {
   switch (m.type) {
     case 'hello': {
       if (typeof m.v !== 'number') return 'hello without a version number v';
-      if (m.argv !== undefined && (!Array.isArray(m.argv) || m.argv.length > MAX_ARGV || !m.argv.every((a) => typeof a === 'string') || m.argv.join('').length > MAX_ARGV_CHARS)) return `hello with an argv that is not a list of at most ${MAX_ARGV} strings of ${MAX_ARGV_CHARS} characters in all`;
-      if (m.units !== undefined && (!Array.isArray(m.units) || m.units.length > MAX_UNITS || !m.units.every(isUnitRef))) return `hello with units that are not a list of at most ${MAX_UNITS} { sha256, file (at most ${MAX_FILE} characters), kind: 'script' | 'module' }`;
-      return { type: 'hello', v: m.v, ...(m.argv === undefined ? {} : { argv: m.argv as string[] }), ...(m.units === undefined ? {} : { units: (m.units as UnitRef[]).map(({ sha256, file, kind }) => ({ sha256, file, kind })) }) };
+      if (m.argv !== undefined && (!Array.isArray(m.argv) || m.argv.length > MAX_ARGV || !m.argv.every((a) => typeof a === 'string') || m.argv.join('').length > MAX_ARGV_CHARS))
+        return `hello with an argv that is not a list of at most ${MAX_ARGV} strings of ${MAX_ARGV_CHARS} characters in all`;
+      if (m.units !== undefined && (!Array.isArray(m.units) || m.units.length > MAX_UNITS || !m.units.every(isUnitRef)))
+        return `hello with units that are not a list of at most ${MAX_UNITS} { sha256, file (at most ${MAX_FILE} characters), kind: 'script' | 'module' }`;
+      return {
+        type: 'hello',
+        v: m.v,
+        ...(m.argv === undefined ? {} : { argv: m.argv as string[] }),
+        ...(m.units === undefined ? {} : { units: (m.units as UnitRef[]).map(({ sha256, file, kind }) => ({ sha256, file, kind })) }),
+      };
     }
     case 'unit':
       if (!isUnitRef(m) || typeof m.text !== 'string') return `unit without a sha256 hash, a file (at most ${MAX_FILE} characters), a kind 'script' or 'module' or a text string`;
@@ -180,7 +187,15 @@ export function parseClientMessage(text: string): ClientMessage | string {
       if (typeof m.sha256 !== 'string' && !(m.more && m.sha256 === undefined)) return 'offload without a sha256 string';
       if (m.turns !== undefined && (!isId(m.turns) || m.turns < 1)) return 'offload with turns that is not a whole number ≥ 1';
       if (m.until !== undefined && !(typeof m.until === 'number' && m.until >= 0 && Number.isFinite(m.until))) return 'offload with until that is not a finite number of ms ≥ 0';
-      return { type: 'offload', id: m.id, snapshot: m.snapshot, ...(m.sha256 === undefined ? {} : { sha256: m.sha256 as string }), ...(m.turns === undefined ? {} : { turns: m.turns }), ...(m.until === undefined ? {} : { until: m.until }), ...(m.more ? { more: true } : {}) };
+      return {
+        type: 'offload',
+        id: m.id,
+        snapshot: m.snapshot,
+        ...(m.sha256 === undefined ? {} : { sha256: m.sha256 as string }),
+        ...(m.turns === undefined ? {} : { turns: m.turns }),
+        ...(m.until === undefined ? {} : { until: m.until }),
+        ...(m.more ? { more: true } : {}),
+      };
     case 'more':
       if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'more without a numeric id, a data string or a boolean last';
       if (m.sha256 !== undefined && (!m.last || typeof m.sha256 !== 'string')) return 'more with a sha256 that is not a string on the last chunk';
@@ -239,7 +254,8 @@ export function parseServerMessage(text: string): ServerMessage | string {
       if (!isId(m.id) || typeof m.data !== 'string' || typeof m.last !== 'boolean') return 'a state-more without id, data or last';
       return m as unknown as ServerMessage;
     case 'guest-error':
-      if (!isId(m.id) || typeof m.summary !== 'string' || typeof m.stack !== 'string' || !KINDS.has(m.kind as string) || !parseStats(m.stats)) return 'a guest-error without id, summary, stack, kind or stats';
+      if (!isId(m.id) || typeof m.summary !== 'string' || typeof m.stack !== 'string' || !KINDS.has(m.kind as string) || !parseStats(m.stats))
+        return 'a guest-error without id, summary, stack, kind or stats';
       return m as unknown as ServerMessage;
     case 'blobs':
       if (!Array.isArray(m.have) || !m.have.every(isHash)) return 'a blobs reply without a list of hashes';

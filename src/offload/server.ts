@@ -169,7 +169,8 @@ class Session {
     }
     if (m.type === 'unit') {
       const named = this.clientUnits.get(m.sha256);
-      if (!named || named.file !== m.file || named.kind !== m.kind) return this.refuse('bad-message', `a unit ${m.sha256.slice(0, 12)}… (${m.file.slice(0, 80)}) that this session's hello did not name`);
+      if (!named || named.file !== m.file || named.kind !== m.kind)
+        return this.refuse('bad-message', `a unit ${m.sha256.slice(0, 12)}… (${m.file.slice(0, 80)}) that this session's hello did not name`);
       if (this.sources.has(m.sha256)) return; // sent twice (a second hello): the session holds it
       let chars = m.text.length;
       for (const s of this.sources.values()) chars += s.length;
@@ -222,7 +223,10 @@ class Session {
 
   /** The state going back as it travels: big buffers and sources the client holds by hash. */
   private compacted(text: string): string {
-    return compactUnits(compact(text, (h) => this.clientHas.has(h)), this.sources);
+    return compactUnits(
+      compact(text, (h) => this.clientHas.has(h)),
+      this.sources,
+    );
   }
 
   /** A further chunk of a streamed snapshot: on to the worker (which restores it now); the last one is checked against the hash. */
@@ -235,7 +239,13 @@ class Session {
     const verified = last ? expected !== undefined && (st.sha256 === null || hash === undefined) && st.hash.digest('hex') === expected : undefined;
     if (last) this.stream = null;
     this.toWorker({ type: 'more', id, data, last, ...(last ? { verified } : {}) });
-    if (verified === false) this.finish(id, { type: 'error', id, code: 'bad-snapshot', message: expected === undefined ? 'a streamed snapshot without its sha256 (neither its offload nor its last chunk gave one)' : 'the snapshot does not match its sha256 (damaged on the way?)' });
+    if (verified === false)
+      this.finish(id, {
+        type: 'error',
+        id,
+        code: 'bad-snapshot',
+        message: expected === undefined ? 'a streamed snapshot without its sha256 (neither its offload nor its last chunk gave one)' : 'the snapshot does not match its sha256 (damaged on the way?)',
+      });
   }
 
   /**
@@ -351,7 +361,12 @@ class Session {
     if (this.current?.timer) clearTimeout(this.current.timer);
     const ms = this.current ? performance.now() - this.current.started : 0;
     this.endCurrent();
-    const what = reply.type === 'error' ? `failed: ${reply.code}: ${reply.message}` : reply.type === 'state' ? `done: ${reply.stats.turns} turns, ${reply.stats.runMs.toFixed(0)} ms run, ${chars ?? reply.snapshot.length} chars back${reply.more ? ' in chunks' : ''}` : `ended with ${reply.type === 'guest-error' ? reply.summary : reply.type}`;
+    const what =
+      reply.type === 'error'
+        ? `failed: ${reply.code}: ${reply.message}`
+        : reply.type === 'state'
+          ? `done: ${reply.stats.turns} turns, ${reply.stats.runMs.toFixed(0)} ms run, ${chars ?? reply.snapshot.length} chars back${reply.more ? ' in chunks' : ''}`
+          : `ended with ${reply.type === 'guest-error' ? reply.summary : reply.type}`;
     this.server.log(`session ${this.id}: offload ${id} ${what} (${ms.toFixed(0)} ms)`);
     this.send(reply);
   }
@@ -503,7 +518,15 @@ export class EdgeServer {
   private onHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     if (req.method === 'GET' && (url === '/' || url === '/status')) {
-      const body = JSON.stringify({ server: 'snapvm edge', protocol: PROTOCOL_VERSION, sessions: this.sessions.size, maxSessions: this.maxSessions, limits: this.limits, blobs: this.blobs.status(), ionn: this.partitions?.status() ?? { models: 0, parts: 0, bytes: 0, running: 0 } });
+      const body = JSON.stringify({
+        server: 'snapvm edge',
+        protocol: PROTOCOL_VERSION,
+        sessions: this.sessions.size,
+        maxSessions: this.maxSessions,
+        limits: this.limits,
+        blobs: this.blobs.status(),
+        ionn: this.partitions?.status() ?? { models: 0, parts: 0, bytes: 0, running: 0 },
+      });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body + '\n');
       return;
     }

@@ -5,7 +5,23 @@
 // terminated by the server when an offload runs past its wall-time budget.
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { DeltaRefused, Engine, GuestError, MemoryBudget, SafepointStop, SnapshotError, StreamingRestore, applyDelta, captureDelta, chunkLines, isDelta, prepareUnit, type DeltaCapture, type DeltaState, type EngineOptions } from '../index';
+import {
+  DeltaRefused,
+  Engine,
+  GuestError,
+  MemoryBudget,
+  SafepointStop,
+  SnapshotError,
+  StreamingRestore,
+  applyDelta,
+  captureDelta,
+  chunkLines,
+  isDelta,
+  prepareUnit,
+  type DeltaCapture,
+  type DeltaState,
+  type EngineOptions,
+} from '../index';
 import { completeMove, pendingMove } from './hints';
 import { edgeMlServices } from '../ml/light';
 import { calibrate } from './decide';
@@ -58,10 +74,13 @@ const post = (m: WorkerReply) => port.postMessage(m);
  */
 const memoryMb: number | undefined = typeof workerData?.memoryMb === 'number' && workerData.memoryMb > 0 ? workerData.memoryMb : undefined;
 const externalAtStart = getHeapStatistics().external_memory;
-const memory = memoryMb === undefined ? undefined : new MemoryBudget(memoryMb * 1024 * 1024, () => {
-  (globalThis as { gc?: () => void }).gc?.();
-  return Math.max(0, getHeapStatistics().external_memory - externalAtStart);
-});
+const memory =
+  memoryMb === undefined
+    ? undefined
+    : new MemoryBudget(memoryMb * 1024 * 1024, () => {
+        (globalThis as { gc?: () => void }).gc?.();
+        return Math.max(0, getHeapStatistics().external_memory - externalAtStart);
+      });
 /** The memory budget's stop; `then`: how the program failed after the refusal (a guest may catch one, to probe, and fail otherwise). */
 const memoryStop = (id: number, then: string) =>
   post({ type: 'error', id, code: 'memory', message: `the program ran past its ${memory!.describe()} memory budget for array buffers (outside the V8 heap); after a refused allocation: ${then}` });
@@ -114,7 +133,18 @@ interface ChunkRestore {
 }
 
 /** A whole snapshot arriving in chunks (restored as they come), and when its last chunk arrived. */
-let streaming: { id: number; turns: number | undefined; until: number | undefined; restore: ChunkRestore; adopt: (e: Engine) => void; failed: string | null; bytes: number; busyMs: number; chunks: number; made: typeof ahead } | null = null;
+let streaming: {
+  id: number;
+  turns: number | undefined;
+  until: number | undefined;
+  restore: ChunkRestore;
+  adopt: (e: Engine) => void;
+  failed: string | null;
+  bytes: number;
+  busyMs: number;
+  chunks: number;
+  made: typeof ahead;
+} | null = null;
 
 /**
  * An engine made ahead, while the client still runs its program (`prepare`), with the server's options
@@ -248,7 +278,10 @@ async function offload(id: number, snapshot: string, turns: number | undefined, 
  */
 function restorePage(snapshot: string): { page: Page; state: DeltaState | null } {
   let page: Page | undefined;
-  const r = dom().restorePageForDeltas(snapshot, pageOptions(() => page));
+  const r = dom().restorePageForDeltas(
+    snapshot,
+    pageOptions(() => page),
+  );
   page = r.page;
   return r;
 }
@@ -273,7 +306,6 @@ function pageOptions(page: () => Page | null | undefined): import('../dom/index'
     onError: (e) => post({ type: 'console', id: currentId, level: UNCAUGHT, text: e.guestStack || e.summary }),
   };
 }
-
 
 /**
  * The agreed state again after a refused delta had begun changing the engine: restored from its whole

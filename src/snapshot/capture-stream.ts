@@ -54,7 +54,13 @@ export interface StreamedCapture {
  * (at least 1) as the walk makes them (`duringWalk`), then the rest; the chunks joined are the snapshot's text. Throws what `capture`
  * throws (a value that cannot be written names its path), possibly after some chunks were handed out.
  */
-export function captureStreamed(engine: Engine, chunkChars: number, onChunk: (chunk: string, duringWalk: boolean) => void, options: Omit<CaptureOptions, 'base' | 'sink'> = {}, running: Frame | null = null): StreamedCapture {
+export function captureStreamed(
+  engine: Engine,
+  chunkChars: number,
+  onChunk: (chunk: string, duringWalk: boolean) => void,
+  options: Omit<CaptureOptions, 'base' | 'sink'> = {},
+  running: Frame | null = null,
+): StreamedCapture {
   checkSettled(engine);
   const size = Math.max(1, chunkChars);
   const all: string[] = [];

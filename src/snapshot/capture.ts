@@ -12,7 +12,25 @@
 // proxies, promises, closures and the rest are read from the engine's records.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, hasSloppyWrapper, type MappedParams, type Closure, type GeneratorState, offsetAt, type Code, codeTree, descTable, TemplateSite, getPromiseRecord, getBuiltinClosureRecord, type ModuleRecord, argumentsKeys } from '../interpreter/state';
+import {
+  Env,
+  Frame,
+  HOLE,
+  PrivateName,
+  hasSloppyWrapper,
+  type MappedParams,
+  type Closure,
+  type GeneratorState,
+  offsetAt,
+  type Code,
+  codeTree,
+  descTable,
+  TemplateSite,
+  getPromiseRecord,
+  getBuiltinClosureRecord,
+  type ModuleRecord,
+  argumentsKeys,
+} from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, envelope, isObject } from './format';
 import { pristineOf, recordBaseline, type Pristine } from './pristine';
 import { taName, viewBuffer, viewOffset, viewLength, elementSize, bufferLength, isResizable, isGrowable, isLengthTracking, maxByteLength, bufferBytes } from '../typed-arrays';
@@ -131,7 +149,6 @@ export function lit(v: unknown): string {
       throw new Error(`snapvm: not a primitive: ${typeof v}`);
   }
 }
-
 
 export const WELL_KNOWN = new Map<symbol, string>(
   Object.getOwnPropertyNames(Symbol)
@@ -630,15 +647,16 @@ export class Capture {
   private weakEntries(key: unknown, ref: string, path: string, reachedOnly: Set<object> | null = null): void {
     const m = typeof key === 'symbol' ? this.vm.weakSymbolEntries.get(key) : this.vm.weakEntries.get(key);
     // (most keys are in no weak collection and registered nowhere: nothing is made for them)
-    if (m) for (const [coll, v] of m) {
-      if (reachedOnly) {
-        if (!this.ids.has(coll) || reachedOnly.has(coll)) continue;
-        reachedOnly.add(coll);
+    if (m)
+      for (const [coll, v] of m) {
+        if (reachedOnly) {
+          if (!this.ids.has(coll) || reachedOnly.has(coll)) continue;
+          reachedOnly.add(coll);
+        }
+        const isMap = types.isWeakMap(coll);
+        const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
+        this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
       }
-      const isMap = types.isWeakMap(coll);
-      const adder = this.builtinRef(isMap ? 'WeakMap.prototype.set' : 'WeakSet.prototype.add');
-      this.fills.push(`${adder}.call(${this.value(coll, `${path}.<weak collection>`)}, ${ref}${isMap ? `, ${this.value(v, `${path}.<weak value>`)}` : ''});`);
-    }
     if (typeof key === 'symbol' || !this.vm.finalization.registrations.has(key as object) || this.finalizationWritten.has(key as object)) return;
     this.finalizationWritten.add(key as object); // (a claimed object's entries are looked at more than once)
     // FinalizationRegistry registrations on this target, in the order they were made
@@ -769,7 +787,8 @@ export class Capture {
       // tagged templates keep their cached template objects
       tree.forEach((c, ci) =>
         c.consts.forEach((k, ki) => {
-          if (k instanceof TemplateSite && k.cache !== undefined) this.fills.pushAs(`u${info!.id}`, `$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
+          if (k instanceof TemplateSite && k.cache !== undefined)
+            this.fills.pushAs(`u${info!.id}`, `$.template(${info!.id}, ${ci}, ${ki}, ${this.value(k.cache, `<template in ${c.name || file.name}>`)});`);
         }),
       );
     }
@@ -836,11 +855,15 @@ export class Capture {
     id = this.newRec(r);
     this.recIds.set(r, id);
     const path = `<record ${id}>`;
-    if (r instanceof Frame) return this.frame(r, id), id;
-    if (this.moduleRecords.has(r)) return this.moduleRecord(r as ModuleRecord, id), id;
+    if (r instanceof Frame) return (this.frame(r, id), id);
+    if (this.moduleRecords.has(r)) return (this.moduleRecord(r as ModuleRecord, id), id);
     if (r instanceof PrivateName) {
       this.count('private name');
-      this.pushRecord('private name', id, `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`);
+      this.pushRecord(
+        'private name',
+        id,
+        `$.rec(${id}, "PrivateName", [${lit(r.description)}, ${lit(r.kind)}, ${this.value(r.value, path)}, ${this.value(r.getter, path)}, ${this.value(r.setter, path)}]);`,
+      );
       return id;
     }
     if (Array.isArray(r)) {
@@ -1054,7 +1077,13 @@ export class Capture {
     const I = this.realm.intrinsics;
     const rec = typeof o === 'function' ? vm.closures.get(o) : undefined;
     if (rec) {
-      return (rec.code.flags & 32 /* Generator */) ? ((rec.code.flags & 64) ? vm.asyncGeneratorFunctionPrototype : vm.generatorFunctionPrototype) : (rec.code.flags & 64) ? vm.asyncFunctionPrototype : I.FunctionPrototype;
+      return rec.code.flags & 32 /* Generator */
+        ? rec.code.flags & 64
+          ? vm.asyncGeneratorFunctionPrototype
+          : vm.generatorFunctionPrototype
+        : rec.code.flags & 64
+          ? vm.asyncFunctionPrototype
+          : I.FunctionPrototype;
     }
     const bound = vm.boundFunctions.get(o);
     // (the prototype of a proxy target is not asked: its trap is guest code; the prototype is then written)
@@ -1096,8 +1125,22 @@ export class Capture {
   }
 
   private creationGivesNull(o: object): boolean {
-    return !Array.isArray(o) && typeof o !== 'function' && !types.isMap(o) && !types.isSet(o) && !types.isDate(o) && !types.isRegExp(o) && !types.isBoxedPrimitive(o) && !types.isNativeError(o) &&
-      !types.isArrayBuffer(o) && !types.isSharedArrayBuffer(o) && !types.isArrayBufferView(o) && !getPromiseRecord(o) && !this.vm.generators.get(o) && !types.isArgumentsObject(o);
+    return (
+      !Array.isArray(o) &&
+      typeof o !== 'function' &&
+      !types.isMap(o) &&
+      !types.isSet(o) &&
+      !types.isDate(o) &&
+      !types.isRegExp(o) &&
+      !types.isBoxedPrimitive(o) &&
+      !types.isNativeError(o) &&
+      !types.isArrayBuffer(o) &&
+      !types.isSharedArrayBuffer(o) &&
+      !types.isArrayBufferView(o) &&
+      !getPromiseRecord(o) &&
+      !this.vm.generators.get(o) &&
+      !types.isArgumentsObject(o)
+    );
   }
 
   /** Own properties in order. `pristine` (a built-in's twin in a fresh engine) limits them to what changed. */
@@ -1134,7 +1177,11 @@ export class Capture {
       this.realm.realmEval('(function () { "use strict"; return arguments; })()[Symbol.iterator]'),
     ];
     // V8 gives strict arguments objects made from host calls a values function of its own choosing
-    return this.argumentsIterators.includes(v) || v === this.realm.intrinsics.ArrayValues || (typeof v === 'function' && !this.engine.builtins.has(v) && !this.vm.closures.get(v) && (v as Function).name === 'values');
+    return (
+      this.argumentsIterators.includes(v) ||
+      v === this.realm.intrinsics.ArrayValues ||
+      (typeof v === 'function' && !this.engine.builtins.has(v) && !this.vm.closures.get(v) && (v as Function).name === 'values')
+    );
   }
 
   private fillIntegrity(o: object, refOf: string | (() => string)): void {
@@ -1272,14 +1319,25 @@ export class Capture {
     const d = this.host?.deltaLinks?.();
     if (!d) return this.tail;
     // (an embedder's links are the tail's first line: `hostLinks` writes one whenever there is an embedder)
-    return [this.hostLinksLine(d.data, d.values.map((i) => this.linkExprs[i]!)), ...this.tail.slice(1)];
+    return [
+      this.hostLinksLine(
+        d.data,
+        d.values.map((i) => this.linkExprs[i]!),
+      ),
+      ...this.tail.slice(1),
+    ];
   }
 
   // ---- roots ----
 
   private formatOptions(): string {
     const engine = this.engine;
-    return JSON.stringify({ test262Host: !!engine.options.test262Host, frameLimit: engine.options.frameLimit ?? null, argv: engine.options.argv ?? null, ...(this.host ? { host: this.host.header } : {}) });
+    return JSON.stringify({
+      test262Host: !!engine.options.test262Host,
+      frameLimit: engine.options.frameLimit ?? null,
+      argv: engine.options.argv ?? null,
+      ...(this.host ? { host: this.host.header } : {}),
+    });
   }
 
   private formatLine(): string {
@@ -1464,9 +1522,18 @@ function freshShape(pristine: object): FreshShape {
 
 /** RegExp.prototype's getters that read a regexp's own slots, never its properties (flags in `flags`' order). */
 const REGEXP_SOURCE = Object.getOwnPropertyDescriptor(RegExp.prototype, 'source')!.get!;
-const REGEXP_FLAGS = ([['hasIndices', 'd'], ['global', 'g'], ['ignoreCase', 'i'], ['multiline', 'm'], ['dotAll', 's'], ['unicode', 'u'], ['unicodeSets', 'v'], ['sticky', 'y']] as const).map(
-  ([name, letter]) => [Object.getOwnPropertyDescriptor(RegExp.prototype, name)!.get!, letter] as const,
-);
+const REGEXP_FLAGS = (
+  [
+    ['hasIndices', 'd'],
+    ['global', 'g'],
+    ['ignoreCase', 'i'],
+    ['multiline', 'm'],
+    ['dotAll', 's'],
+    ['unicode', 'u'],
+    ['unicodeSets', 'v'],
+    ['sticky', 'y'],
+  ] as const
+).map(([name, letter]) => [Object.getOwnPropertyDescriptor(RegExp.prototype, name)!.get!, letter] as const);
 
 /**
  * A regexp's source and flags from its internal slots. (`RegExp.prototype.flags` would read the
@@ -1583,7 +1650,8 @@ function notPortable(why: string): string {
 /** Refuse a snapshot while host work is in flight: its result (a model loading, an inference) would never reach the restored program. */
 export function checkSettled(engine: Engine): void {
   const inFlight = engine.loop.hostPending;
-  if (inFlight) throw new SnapshotError(`cannot snapshot while host work is in flight (${inFlight} operation${inFlight > 1 ? 's' : ''}, e.g. a model loading or an inference); snapshot after it settles`);
+  if (inFlight)
+    throw new SnapshotError(`cannot snapshot while host work is in flight (${inFlight} operation${inFlight > 1 ? 's' : ''}, e.g. a model loading or an inference); snapshot after it settles`);
 }
 
 export function capture(engine: Engine, running: Frame | null = null, options: CaptureOptions = {}): Snapshot {

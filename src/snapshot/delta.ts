@@ -160,8 +160,10 @@ function hashesFromText(text: string): Map<string, string> {
     else if ((m = /^\$\.(?:rec|slots|extra)\((\d+),/.exec(line))) h.add(`r${m[1]}`, 2, line);
     else if ((m = /^\$\.lexical\(("(?:[^"\\]|\\.)*")/.exec(line))) h.add(`l${JSON.parse(m[1]!)}`, 2, line);
     else if ((m = /^\$\.template\((\d+),/.exec(line))) h.add(`u${m[1]}`, 2, line);
-    else if ((m = /^\$\.builtin\("[^"]*FinalizationRegistry\.prototype\.register"\)\.call\(\$o\[\d+\], \$o\[(\d+)\]/.exec(line))) h.add(`f${m[1]}`, 2, line); // a registration: its target's
-    else if ((m = /^\$\.builtin\("[^"]*"\)\.call\(\$o\[\d+\], \$o\[(\d+)\]/.exec(line))) h.add(`o${m[1]}`, 2, line); // a weak entry: its key's
+    else if ((m = /^\$\.builtin\("[^"]*FinalizationRegistry\.prototype\.register"\)\.call\(\$o\[\d+\], \$o\[(\d+)\]/.exec(line)))
+      h.add(`f${m[1]}`, 2, line); // a registration: its target's
+    else if ((m = /^\$\.builtin\("[^"]*"\)\.call\(\$o\[\d+\], \$o\[(\d+)\]/.exec(line)))
+      h.add(`o${m[1]}`, 2, line); // a weak entry: its key's
     else if ((m = /^(?:\$props|\$dp|\$setp|\$del|\$freeze|\$seal|\$pe|\$\.\w+)\(\$o\[(\d+)\]/.exec(line))) {
       const path = builtinPath[Number(m[1])];
       h.add(path !== undefined ? `b${path}` : `o${m[1]}`, 2, line);
@@ -207,7 +209,14 @@ function stateOf(cap: Capture, base: CaptureBase | null, hashes: Map<string, str
  * owners' hashes for the next delta, the text's hash) is made when first read, which a sender can do
  * while the snapshot is on its way. `owners` gives the owners' hashes (made once, shared with a delta's diff).
  */
-export function wholeCapture(cap: Capture, full: Snapshot, owners: () => Map<string, string> = () => ownerHashes(cap), base: DeltaState | null = null, seed: CaptureBase | null = null, fallback?: string): DeltaCapture {
+export function wholeCapture(
+  cap: Capture,
+  full: Snapshot,
+  owners: () => Map<string, string> = () => ownerHashes(cap),
+  base: DeltaState | null = null,
+  seed: CaptureBase | null = null,
+  fallback?: string,
+): DeltaCapture {
   let state: DeltaState | undefined;
   return {
     kind: 'full',
@@ -445,7 +454,13 @@ export function applyDelta(engine: Engine, state: DeltaState, text: string, host
   return { stateId: sha256hex(text), table, hashes, ...next, verifier };
 }
 
-function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string, string>, next: { nextId: number; nextRec: number; nextUnit: number }, host: HostRestore | null): Record<string, unknown> {
+function deltaOperations(
+  engine: Engine,
+  table: RestoreTable,
+  hashes: Map<string, string>,
+  next: { nextId: number; nextRec: number; nextUnit: number },
+  host: HostRestore | null,
+): Record<string, unknown> {
   const vm = engine.vm;
   const realm = engine.realm;
   const bad: (what: string) => never = (what) => {
@@ -471,7 +486,10 @@ function deltaOperations(engine: Engine, table: RestoreTable, hashes: Map<string
     }
     if (closure) {
       // as a new function has them (a fill writes them only when they differ)
-      for (const [k, v] of [['length', closure.code.length], ['name', closure.code.name]] as const) {
+      for (const [k, v] of [
+        ['length', closure.code.length],
+        ['name', closure.code.name],
+      ] as const) {
         const d = Reflect.getOwnPropertyDescriptor(o, k);
         if (!d || d.configurable) Reflect.defineProperty(o, k, { value: v, writable: false, enumerable: false, configurable: true });
       }

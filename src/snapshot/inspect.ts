@@ -32,7 +32,13 @@ export function inspectSnapshot(code: string): string {
   out.push(`snapvm snapshot, format ${header.version}, ${when}${header.options.test262Host ? ' (test262 host)' : ''}`);
   out.push(`size ${kb(Buffer.byteLength(code))}, captured in ${s.captureMs.toFixed(1)} ms`);
   const pt = s.portable;
-  out.push(pt === undefined ? 'portable: unknown' : pt.ok ? `portable: yes, \`node SNAP\` rebuilds and continues it (portable section ${kb(pt.bytes)}, written in ${pt.ms.toFixed(1)} ms)` : `portable: no (${pt.reason})`);
+  out.push(
+    pt === undefined
+      ? 'portable: unknown'
+      : pt.ok
+        ? `portable: yes, \`node SNAP\` rebuilds and continues it (portable section ${kb(pt.bytes)}, written in ${pt.ms.toFixed(1)} ms)`
+        : `portable: no (${pt.reason})`,
+  );
   out.push(`objects ${s.objects} (functions ${s.functions}), engine records ${s.records}, suspended frames ${s.frames}, compile units ${s.units}`);
   out.push('');
   out.push('by kind                       count      bytes');

@@ -27,7 +27,24 @@ import * as acorn from 'acorn';
 import { types } from 'node:util';
 import { Script } from 'node:vm';
 import type { Engine } from '../interpreter/index';
-import { CodeFlag, type Env, HOLE, PrivateName, getPromiseRecord, getBuiltinClosureRecord, codeTree, descTable, matchAllOverText, type Closure, type Code, type ImportCell, type Job, type ModuleRecord, type PromiseRecord, type TrackedIterator } from '../interpreter/state';
+import {
+  CodeFlag,
+  type Env,
+  HOLE,
+  PrivateName,
+  getPromiseRecord,
+  getBuiltinClosureRecord,
+  codeTree,
+  descTable,
+  matchAllOverText,
+  type Closure,
+  type Code,
+  type ImportCell,
+  type Job,
+  type ModuleRecord,
+  type PromiseRecord,
+  type TrackedIterator,
+} from '../interpreter/state';
 import { type Capture, type PropertyWriter, CLOSURE_KEYS, lit, regexpParts, WELL_KNOWN, writeProperties } from './capture';
 import { isObject } from './format';
 import type { PortableHost } from './host';
@@ -44,7 +61,9 @@ type Desc = NonNullable<Env['desc']>;
 
 const IDENT = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200c\u200d]*$/u;
 const RESERVED = new Set(
-  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(' '),
+  'break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with'.split(
+    ' ',
+  ),
 );
 
 /** Node expressions for the hidden intrinsics a built-in path may start from (state.ts's builtinPaths). */
@@ -63,10 +82,7 @@ const HIDDEN: Record<string, [string, () => unknown]> = {
     },
   ],
   '%ArrayIteratorPrototype%': ['Object.getPrototypeOf([][Symbol.iterator]())', () => Object.getPrototypeOf([][Symbol.iterator]())],
-  '%AsyncIteratorPrototype%': [
-    'Object.getPrototypeOf(Object.getPrototypeOf((async function* () {}).prototype))',
-    () => Object.getPrototypeOf(Object.getPrototypeOf((async function* () {}).prototype)),
-  ],
+  '%AsyncIteratorPrototype%': ['Object.getPrototypeOf(Object.getPrototypeOf((async function* () {}).prototype))', () => Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}.prototype))],
   '%MapIteratorPrototype%': ['Object.getPrototypeOf(new Map().entries())', () => Object.getPrototypeOf(new Map().entries())],
   '%SetIteratorPrototype%': ['Object.getPrototypeOf(new Set().values())', () => Object.getPrototypeOf(new Set().values())],
   '%StringIteratorPrototype%': ['Object.getPrototypeOf(""[Symbol.iterator]())', () => Object.getPrototypeOf(''[Symbol.iterator]())],
@@ -583,9 +599,14 @@ export class PortableWriter {
         const list = pc.kind === 'anyRejectElement' ? pc.errors : pc.values;
         const cap = pc.capability;
         const settle = pc.kind === 'anyRejectElement' ? cap.reject : cap.resolve;
-        const settleExpr = typeof settle === 'function' ? this.value(settle, `${path}.<capability>`) : `${P}rs.get(${this.value(cap.promise, `${path}.<promise>`)})[${pc.kind === 'anyRejectElement' ? 1 : 0}]`;
+        const settleExpr =
+          typeof settle === 'function' ? this.value(settle, `${path}.<capability>`) : `${P}rs.get(${this.value(cap.promise, `${path}.<promise>`)})[${pc.kind === 'anyRejectElement' ? 1 : 0}]`;
         const kind = pc.kind === 'allResolveElement' ? 0 : pc.kind === 'allSettledElement' ? (pc.status === 'fulfilled' ? 1 : 2) : 3;
-        return `${P}elem(${kind}, ${this.shared(list, () => `[]`, (ref) => this.fills.push(`${P}push(${ref}, [${list.map((v, i) => this.value(v, `${path}.<list ${i}>`)).join(', ')}]);`))}, ${this.shared(pc.remainingElements, () => `{ v: ${pc.remainingElements.value} }`)}, ${this.shared(pc.alreadyCalled, () => `{ v: ${pc.alreadyCalled.value} }`)}, ${pc.index}, ${settleExpr})`;
+        return `${P}elem(${kind}, ${this.shared(
+          list,
+          () => `[]`,
+          (ref) => this.fills.push(`${P}push(${ref}, [${list.map((v, i) => this.value(v, `${path}.<list ${i}>`)).join(', ')}]);`),
+        )}, ${this.shared(pc.remainingElements, () => `{ v: ${pc.remainingElements.value} }`)}, ${this.shared(pc.alreadyCalled, () => `{ v: ${pc.alreadyCalled.value} }`)}, ${pc.index}, ${settleExpr})`;
       }
       default:
         return this.fail('a pending promise capability executor', pc);
@@ -1339,7 +1360,15 @@ export class PortableWriter {
   }
 
   private fillHost(o: object, ref: string, path: string, props: PropertyKey[]): void {
-    writeProperties(this.cap, this.writer(undefined, () => false), o, ref, path, null, props);
+    writeProperties(
+      this.cap,
+      this.writer(undefined, () => false),
+      o,
+      ref,
+      path,
+      null,
+      props,
+    );
   }
 
   /** How this section spells property writes (capture.ts's writeProperties), with what `skip` leaves out. */

@@ -346,7 +346,8 @@ class Reader {
     }
     // a literal descriptor on an object that is no proxy, under a key that is a property key already: the
     // host's defineProperty does what the realm's does (a proxy's trap must get a guest descriptor: the realm's)
-    if (literal && (typeof key === 'string' || typeof key === 'symbol') && ((typeof o === 'object' && o !== null) || typeof o === 'function') && !types.isProxy(o)) return Object.defineProperty(o, key, d);
+    if (literal && (typeof key === 'string' || typeof key === 'symbol') && ((typeof o === 'object' && o !== null) || typeof o === 'function') && !types.isProxy(o))
+      return Object.defineProperty(o, key, d);
     return this.R!.apply(this.defineProperty as Function, undefined, args);
   }
 

@@ -4,7 +4,28 @@
 // a stranger can do nothing a guest program could not.
 import { types } from 'node:util';
 import { Engine, type EngineOptions } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, type Closure, type GeneratorState, type Code, codeTree, compileLazy, declareCode, getPromiseRecord, type PromiseRecord, type BuiltinClosure, TemplateSite, type Job, type ModuleRecord, type ModuleStep, MODULE_STEP_KINDS, type IteratorKind, type IteratorMode } from '../interpreter/state';
+import {
+  Env,
+  Frame,
+  HOLE,
+  PrivateName,
+  type Closure,
+  type GeneratorState,
+  type Code,
+  codeTree,
+  compileLazy,
+  declareCode,
+  getPromiseRecord,
+  type PromiseRecord,
+  type BuiltinClosure,
+  TemplateSite,
+  type Job,
+  type ModuleRecord,
+  type ModuleStep,
+  MODULE_STEP_KINDS,
+  type IteratorKind,
+  type IteratorMode,
+} from '../interpreter/state';
 import { FORMAT_VERSION, SnapshotError, readHeader, engineSection, isObject, type SnapshotHeader } from './format';
 import { readCanonical } from './reader';
 import { TypedRestore, newRestoredRecords, type RestoredRecords } from './typed';
@@ -103,7 +124,8 @@ export class Restorer {
       return make();
     } catch (e) {
       // (the guest realm's constructor throws that realm's RangeError)
-      if (max !== undefined && (e as Error)?.name === 'RangeError' && this.engine.options.memoryBudget?.refusals === refusals) this.bad(`${what} whose maximum length ${String(max)} cannot be allocated`);
+      if (max !== undefined && (e as Error)?.name === 'RangeError' && this.engine.options.memoryBudget?.refusals === refusals)
+        this.bad(`${what} whose maximum length ${String(max)} cannot be allocated`);
       throw e;
     }
   }
@@ -537,7 +559,9 @@ export class Restorer {
     });
     def('error', () => new (this.byPath.get('globalThis.Error') as ErrorConstructor)());
     // (its @@iterator is the engine's %Array.prototype.values%, as in the VM's arguments objects)
-    const argumentsFactory = realm.realmEval<(values: Function) => () => object>('(function (values) { return function () { arguments[Symbol.iterator] = values; return arguments; }; })')(realm.intrinsics.ArrayValues);
+    const argumentsFactory = realm.realmEval<(values: Function) => () => object>('(function (values) { return function () { arguments[Symbol.iterator] = values; return arguments; }; })')(
+      realm.intrinsics.ArrayValues,
+    );
     def('arguments', () => argumentsFactory());
     def('mappedArguments', (n: unknown, argc: unknown) => {
       const count = (v: unknown, what: string) => (Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? (v as number) : this.bad(what));
@@ -582,7 +606,8 @@ export class Restorer {
     def('modules', (list: unknown) => {
       // link() adopted them in the order of their records; this names every one of them once, in the loader's order
       const records = this.list(list, 'modules').map((m) => this.resolve(m) as ModuleRecord);
-      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m) || new Set(records).size !== engine.modules.modules.size || records.length !== engine.modules.modules.size) this.bad('a module list');
+      if (records.some((m) => !isObject(m) || engine.modules.modules.get(m.file) !== m) || new Set(records).size !== engine.modules.modules.size || records.length !== engine.modules.modules.size)
+        this.bad('a module list');
       engine.modules.adopt(records);
     });
     def('nsref', (id: unknown) => {
@@ -603,18 +628,20 @@ export class Restorer {
     });
     def('iterator', (kind: unknown, mode: unknown, source: unknown, pos: unknown, done: unknown, string: unknown, flags: unknown) => {
       // a V8 iterator over an array, Map, Set or string, or a RegExp string iterator (interpreter/iterators.ts)
-      if (!['array', 'map', 'set', 'string', 'regexp'].includes(kind as string) || !['keys', 'values', 'entries'].includes(mode as string)) this.bad(`an iterator of kind ${String(kind)}/${String(mode)}`);
+      if (!['array', 'map', 'set', 'string', 'regexp'].includes(kind as string) || !['keys', 'values', 'entries'].includes(mode as string))
+        this.bad(`an iterator of kind ${String(kind)}/${String(mode)}`);
       if ((isObject(source) && (this.tokens.has(source) || this.nsTokens.has(source) || source === this.holeToken)) || this.typed.value(source) !== null)
         this.bad('an iterator over something that is not a guest value');
       try {
         const { iterator, finish } = vm.iterators.make(kind as IteratorKind, mode as IteratorMode, source, this.num(pos, 'an iterator position'), done === true, { string, flags });
-        if (finish) this.iterations.push(() => {
-          try {
-            finish();
-          } catch (e) {
-            this.bad(`an iterator that cannot be stepped to its position (${(e as Error).message})`);
-          }
-        });
+        if (finish)
+          this.iterations.push(() => {
+            try {
+              finish();
+            } catch (e) {
+              this.bad(`an iterator that cannot be stepped to its position (${(e as Error).message})`);
+            }
+          });
         return iterator;
       } catch (e) {
         if (e instanceof SnapshotError) throw e;
@@ -742,7 +769,7 @@ export class Restorer {
       engine.mainTurnDone = mainTurnDone !== false;
     });
     // the embedder's objects (host.ts): its state first, then its objects by name, then its links
-    const host = () => this.host ?? this.bad('a snapshot of an embedder\'s objects (a page): restore it with the embedder (snapvm restore reads the header)');
+    const host = () => this.host ?? this.bad("a snapshot of an embedder's objects (a page): restore it with the embedder (snapvm restore reads the header)");
     const json = (text: unknown): unknown => {
       try {
         return JSON.parse(String(text));
@@ -783,7 +810,11 @@ export function restore<E extends Engine = Engine>(code: string, options: Restor
 }
 
 /** `restore`, also returning what it made by id (null when the text ran on the general path). */
-export function restoreWithTable<E extends Engine = Engine>(code: string, options: RestoreOptions = {}, EngineClass: new (o: EngineOptions) => E = Engine as any): { engine: E; table: RestoreTable | null } {
+export function restoreWithTable<E extends Engine = Engine>(
+  code: string,
+  options: RestoreOptions = {},
+  EngineClass: new (o: EngineOptions) => E = Engine as any,
+): { engine: E; table: RestoreTable | null } {
   const header = readHeader(code);
   return restoreInto(code, () => ({ engine: new EngineClass(engineOptions(options, header)), host: null }));
 }

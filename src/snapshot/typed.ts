@@ -7,12 +7,27 @@
 // record belongs, or a record of another kind) is a `SnapshotError` naming the position.
 import { types } from 'node:util';
 import type { Engine } from '../interpreter/index';
-import { Env, Frame, HOLE, PrivateName, offsetAt, CodeFlag, Verifier, Kind, type Code, type Verified, type ResumeKind, type EnvShape, type ModuleRecord, MODULE_STEP_KINDS, getPromiseRecord } from '../interpreter/state';
+import {
+  Env,
+  Frame,
+  HOLE,
+  PrivateName,
+  offsetAt,
+  CodeFlag,
+  Verifier,
+  Kind,
+  type Code,
+  type Verified,
+  type ResumeKind,
+  type EnvShape,
+  type ModuleRecord,
+  MODULE_STEP_KINDS,
+  getPromiseRecord,
+} from '../interpreter/state';
 import { SnapshotError, isObject } from './format';
 
 /** A check: null when `v` fits, else what is wrong with it. */
 type Check = (v: unknown) => string | null;
-
 
 /** The records a restore made, by kind (only these may stand where the engine expects a record). */
 export interface RestoredRecords {
@@ -341,7 +356,8 @@ export class TypedRestore {
       if (!(v instanceof Frame) || !this.recs.frames.has(v)) return `${this.describe(v)} where the engine holds a frame`;
       const kinds = this.frameKinds.get(v);
       if (!kinds) return 'a frame that was never linked';
-      if (kind !== null && !kinds.includes(kind)) return `${this.frameName(v)} stopped at pc ${v.pc} cannot be resumed by ${RESUMERS[kind]} (it stopped ${kinds.map((k) => RESUMERS_AT[k]).join(' or ')})`;
+      if (kind !== null && !kinds.includes(kind))
+        return `${this.frameName(v)} stopped at pc ${v.pc} cannot be resumed by ${RESUMERS[kind]} (it stopped ${kinds.map((k) => RESUMERS_AT[k]).join(' or ')})`;
       return null;
     };
   }
@@ -406,7 +422,7 @@ export class TypedRestore {
     if (f.fnEnv !== null) {
       let on = false;
       for (let e = f.env; e; e = e.parent) if (e === f.fnEnv) on = true;
-      if (!on || f.fnEnv.desc?.kind !== 'function') this.fail(where, 'a function environment that is not on the frame\'s chain');
+      if (!on || f.fnEnv.desc?.kind !== 'function') this.fail(where, "a function environment that is not on the frame's chain");
     }
     // registers and operand stack
     for (let i = 0; i < f.sp; i++) {
@@ -416,7 +432,8 @@ export class TypedRestore {
       const slot = `${where} ${i < code.nregs ? 'register' : 'operand slot'} ${i}`;
       const checks: Check[] = [];
       if (k & Kind.SavedSp) checks.push((x) => (x === v.savedSp.get(i) ? null : 'not the sp its handler was saved with'));
-      if (k & Kind.SavedEnv) checks.push((x) => ((x === null || x instanceof Env) && this.envBase(x, v.savedEnv.get(i - 1)!, slot, 'saved environment') === base ? null : 'not the environment its handler was saved with'));
+      if (k & Kind.SavedEnv)
+        checks.push((x) => ((x === null || x instanceof Env) && this.envBase(x, v.savedEnv.get(i - 1)!, slot, 'saved environment') === base ? null : 'not the environment its handler was saved with'));
       if (k & Kind.Value) checks.push(this.value);
       if (k & Kind.Hole) checks.push(this.hole);
       if (k & Kind.Iterator) checks.push(this.iteratorRecord);
@@ -442,7 +459,11 @@ export class TypedRestore {
     for (let j = shape.length - 1; j >= 0; j--) {
       const want = shape[j]!;
       const ok = e instanceof Env && (want === 'with' ? e.desc === null && e.object !== null : e.desc === want);
-      if (!ok) this.fail(where, `${what}: ${e instanceof Env ? 'an environment of another scope' : this.describe(e)} where the code has pushed ${want === 'with' ? 'a with environment' : `the scope of ${want.names.join(', ') || '(no names)'}`}`);
+      if (!ok)
+        this.fail(
+          where,
+          `${what}: ${e instanceof Env ? 'an environment of another scope' : this.describe(e)} where the code has pushed ${want === 'with' ? 'a with environment' : `the scope of ${want.names.join(', ') || '(no names)'}`}`,
+        );
       e = (e as Env).parent;
     }
     return e;
@@ -508,7 +529,13 @@ export function importLocalsByEnv(engine: Engine): Map<Env, ReadonlySet<string>>
 /** How many values the resumer pushes before the frame runs on, by resume kind. */
 const SENT_IN: Record<ResumeKind, number> = { loop: 0, start: 0, call: 1, yield: 2, await: 2 };
 const RESUMERS: Record<ResumeKind, string> = { loop: 'a running computation', start: 'a generator start', call: 'a returning callee', yield: 'a generator resumption', await: 'an await continuation' };
-const RESUMERS_AT: Record<ResumeKind, string> = { loop: 'at a safe point (a loop head or its entry)', start: 'at its generator start', call: 'waiting for a callee', yield: 'at a yield', await: 'at an await' };
+const RESUMERS_AT: Record<ResumeKind, string> = {
+  loop: 'at a safe point (a loop head or its entry)',
+  start: 'at its generator start',
+  call: 'waiting for a callee',
+  yield: 'at a yield',
+  await: 'at an await',
+};
 
 function describeKinds(k: number): string {
   const out: string[] = [];
@@ -522,4 +549,3 @@ function describeKinds(k: number): string {
   if (k & Kind.SavedEnv) out.push("a handler's saved environment");
   return out.join(' or ') || 'nothing';
 }
-

@@ -3,7 +3,7 @@
 // bytes into a host-realm buffer, which never reaches guest code: the bytes are copied from it into
 // a new buffer of the guest realm.
 import type { Engine } from '../engine';
-import { Ops } from './common';
+import type { Ops } from './common';
 
 export function installArrayBufferTransfer(engine: Engine, ops: Ops): void {
   const realm = engine.realm;
@@ -48,7 +48,10 @@ export function installArrayBufferTransfer(engine: Engine, ops: Ops): void {
     // 6-7. newMaxByteLength: the buffer's own for a resizable buffer when resizability is preserved.
     const newMaxByteLength = preserveResizability && ops.R.apply(resizable, O, []) ? (ops.R.apply(maxByteLength, O, []) as number) : undefined;
     // 9. Let newBuffer be ? AllocateArrayBuffer(%ArrayBuffer%, newByteLength, newMaxByteLength).
-    const newBuffer = newMaxByteLength === undefined ? new ArrayBufferCtor(newByteLength) : new (ArrayBufferCtor as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(newByteLength, { maxByteLength: newMaxByteLength });
+    const newBuffer =
+      newMaxByteLength === undefined
+        ? new ArrayBufferCtor(newByteLength)
+        : new (ArrayBufferCtor as new (n: number, o: { maxByteLength: number }) => ArrayBuffer)(newByteLength, { maxByteLength: newMaxByteLength });
     // 8, 15. Detach; a buffer with an [[ArrayBufferDetachKey]] (WebAssembly.Memory's) is copied instead, and stays attached.
     let moved: ArrayBuffer;
     try {

@@ -4,7 +4,7 @@
 // on the engine's job queue, so the number of ticks, and the order against guest promises, is the spec's.
 import type { Engine } from '../engine';
 import type { HostCapability } from '../promise';
-import { Ops, isObject, describe, type IteratorRecord } from './common';
+import { type Ops, isObject, describe, type IteratorRecord } from './common';
 
 /** The suspended closure: which Await it waits on, and its locals. */
 export interface FromAsyncJob {

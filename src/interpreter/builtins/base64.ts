@@ -3,7 +3,7 @@
 // typed array built-ins work across realms); the view never reaches guest code.
 import { types } from 'node:util';
 import type { Engine } from '../engine';
-import { Ops, isObject } from './common';
+import { type Ops, isObject } from './common';
 
 /** https://tc39.es/proposal-arraybuffer-base64/spec/#sec-frombase64 (and FromHex): what was read, the bytes, the error. */
 interface DecodeResult {

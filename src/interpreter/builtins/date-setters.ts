@@ -4,14 +4,24 @@
 // date. Node 20's V8 stops converting at an invalid date and reads [[DateValue]] after the conversions
 // (so a `valueOf` that changes the date changes the result). Installed only where the realm's V8 does so.
 import type { Engine } from '../engine';
-import { Ops } from './common';
+import type { Ops } from './common';
 
 /** Setter name → whether an invalid date is set anyway (setFullYear starts from +0), per the spec steps. */
 const SETTERS: [string, number, boolean][] = [
-  ['setMilliseconds', 1, false], ['setSeconds', 2, false], ['setMinutes', 3, false], ['setHours', 4, false],
-  ['setDate', 1, false], ['setMonth', 2, false], ['setFullYear', 3, true],
-  ['setUTCMilliseconds', 1, false], ['setUTCSeconds', 2, false], ['setUTCMinutes', 3, false], ['setUTCHours', 4, false],
-  ['setUTCDate', 1, false], ['setUTCMonth', 2, false], ['setUTCFullYear', 3, true],
+  ['setMilliseconds', 1, false],
+  ['setSeconds', 2, false],
+  ['setMinutes', 3, false],
+  ['setHours', 4, false],
+  ['setDate', 1, false],
+  ['setMonth', 2, false],
+  ['setFullYear', 3, true],
+  ['setUTCMilliseconds', 1, false],
+  ['setUTCSeconds', 2, false],
+  ['setUTCMinutes', 3, false],
+  ['setUTCHours', 4, false],
+  ['setUTCDate', 1, false],
+  ['setUTCMonth', 2, false],
+  ['setUTCFullYear', 3, true],
 ];
 
 /** Whether V8's setters already convert every argument of an invalid date (a newer V8). */

@@ -1,6 +1,6 @@
 // Object.groupBy and Map.groupBy (ES2024, ecma262 §20.1.2.12 and §24.1.2.1).
 import type { Engine } from '../engine';
-import { DONE, Ops } from './common';
+import { DONE, type Ops } from './common';
 
 export function installGroupBy(engine: Engine, ops: Ops): void {
   const realm = engine.realm;

@@ -4,7 +4,7 @@
 // a suspended helper as data. Each `next()` runs the closure up to its next Yield.
 import type { Engine } from '../engine';
 import { makeStamp } from '../realm';
-import { DONE, Ops, isObject, describe, type IteratorRecord } from './common';
+import { DONE, type Ops, isObject, describe, type IteratorRecord } from './common';
 
 type HelperState = 'suspendedStart' | 'suspendedYield' | 'executing' | 'completed';
 
@@ -76,8 +76,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     const desc = ops.R.getOwnPropertyDescriptor(thisValue, p);
     if (desc === undefined) {
       // 4.a. Perform ? CreateDataPropertyOrThrow(thisValue, p, v).
-      if (!ops.R.defineProperty(thisValue, p, { value: v, writable: true, enumerable: true, configurable: true }))
-        ops.throwType(`Cannot define property ${String(p)}`);
+      if (!ops.R.defineProperty(thisValue, p, { value: v, writable: true, enumerable: true, configurable: true })) ops.throwType(`Cannot define property ${String(p)}`);
     } else if (!ops.R.set(thisValue, p, v)) {
       // 5.a. Perform ? Set(thisValue, p, v, true).
       ops.throwType(`Cannot assign to read only property '${String(p)}' of object`);
@@ -742,7 +741,7 @@ export function installIteratorHelpers(engine: Engine, ops: Ops): void {
     if (mode === undefined) mode = 'shortest';
     if (mode !== 'shortest' && mode !== 'longest' && mode !== 'strict') ops.throwType('mode must be "shortest", "longest" or "strict"');
     // 6-7. In mode "longest", paddingOption is ? Get(options, "padding"): undefined or an Object.
-    let paddingOption: unknown = undefined;
+    let paddingOption: unknown;
     if (mode === 'longest') {
       paddingOption = ops.realm.ops.get(opts, 'padding');
       if (paddingOption !== undefined && !isObject(paddingOption)) ops.throwType('padding must be an object');

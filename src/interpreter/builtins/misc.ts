@@ -2,7 +2,7 @@
 // and the upsert methods of Map and WeakMap (getOrInsert, getOrInsertComputed).
 import { types } from 'node:util';
 import type { Engine } from '../engine';
-import { DONE, Ops, isObject } from './common';
+import { DONE, type Ops, isObject } from './common';
 
 export function installMisc(engine: Engine, ops: Ops): void {
   const realm = engine.realm;
@@ -67,7 +67,14 @@ function installStringMethodsOnPrimitives(engine: Engine, ops: Ops): void {
     }
     return true;
   };
-  const methods = [['match', 1, Symbol.match], ['matchAll', 1, Symbol.matchAll], ['replace', 2, Symbol.replace], ['replaceAll', 2, Symbol.replace], ['search', 1, Symbol.search], ['split', 2, Symbol.split]] as const;
+  const methods = [
+    ['match', 1, Symbol.match],
+    ['matchAll', 1, Symbol.matchAll],
+    ['replace', 2, Symbol.replace],
+    ['replaceAll', 2, Symbol.replace],
+    ['search', 1, Symbol.search],
+    ['split', 2, Symbol.split],
+  ] as const;
   for (const [name, length, key] of methods) {
     const original = proto[name] as Function;
     realm.defineNative(proto, name, length, (t, a) => {
@@ -192,7 +199,7 @@ export function f16Bits(x: number): number {
   let e = Math.floor(Math.log2(a));
   if (2 ** e > a) e--;
   else if (2 ** (e + 1) <= a) e++;
-  return sign | ((e + 15) << 10) | (a / 2 ** e - 1) * 1024;
+  return sign | ((e + 15) << 10) | ((a / 2 ** e - 1) * 1024);
 }
 
 /** The Number a binary16 encoding stands for. */

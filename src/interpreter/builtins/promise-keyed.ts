@@ -2,7 +2,7 @@
 // on the engine's own Promise. Each element function's slots are a plain KeyedElement record.
 import type { Engine } from '../engine';
 import type { PromiseCapability } from '../promise';
-import { Ops, isObject, describe } from './common';
+import { type Ops, isObject, describe } from './common';
 
 /** The slots of a resolve / reject element function: [[AlreadyCalled]], [[Index]], [[Keys]], [[Values]], [[Capability]], [[RemainingElements]]. */
 export interface KeyedElement {

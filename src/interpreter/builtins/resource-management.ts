@@ -8,7 +8,7 @@
 import type { Engine } from '../engine';
 import type { HostCapability } from '../promise';
 import { makeStamp } from '../realm';
-import { Ops, isObject, describe } from './common';
+import { type Ops, isObject, describe } from './common';
 
 // The well-known symbols are one value for every realm of the process (an agent's realms share them).
 const symbolDispose: unique symbol = Symbol('Symbol.dispose') as never;
@@ -71,8 +71,7 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
     vm.setGuestStack(O);
     return O;
   };
-  const defineHidden = (O: object, key: string, value: unknown) =>
-    Object.defineProperty(O, key, { value, writable: true, enumerable: false, configurable: true });
+  const defineHidden = (O: object, key: string, value: unknown) => Object.defineProperty(O, key, { value, writable: true, enumerable: false, configurable: true });
   /** A newly created SuppressedError object (DisposeResources 3.e.iii.1.c-e), no user code runs. */
   const newSuppressedError = (error: unknown, suppressed: unknown): object => {
     const O = newErrorObject(SuppressedErrorPrototype);
@@ -150,9 +149,15 @@ export function installResourceManagement(engine: Engine, ops: Ops): void {
   // r+1 the error so far, r+2 the flags below. For `using` declarations (compiler.ts disposing) the
   // slots are a frame's registers and the list a guest array (so a snapshot holds them); a stack's
   // disposal puts its resources in a host array of its own (stackCapability).
-  const HAS_ERROR = 1, NEEDS_AWAIT = 2, HAS_AWAITED = 4;
+  const HAS_ERROR = 1,
+    NEEDS_AWAIT = 2,
+    HAS_AWAITED = 4;
   // mode: how [[DisposeMethod]] is called and awaited; ADOPT (a stack's adopt): as method(value), not value.method()
-  const SYNC = 0, ASYNC = 1, SYNC_AS_ASYNC = 2, NULL_ASYNC = 3, ADOPT = 4;
+  const SYNC = 0,
+    ASYNC = 1,
+    SYNC_AS_ASYNC = 2,
+    NULL_ASYNC = 3,
+    ADOPT = 4;
   const modeOf = (r: DisposableResource): number =>
     (r.method === undefined ? NULL_ASYNC : r.hint === 'sync-dispose' ? SYNC : r.call === 'sync-as-async' ? SYNC_AS_ASYNC : ASYNC) | (r.call === 'adopt' ? ADOPT : 0);
   const joinError = (regs: unknown[], r: number, e: unknown): void => {

@@ -5,7 +5,7 @@
 // V8's set iterator is live (it sees entries added during iteration and skips deleted ones), which
 // is what the spec's index walk over [[SetData]] with a re-read size does.
 import type { Engine } from '../engine';
-import { DONE, Ops, isObject, describe, type IteratorRecord } from './common';
+import { DONE, type Ops, isObject, describe, type IteratorRecord } from './common';
 
 /** https://tc39.es/ecma262/#sec-set-records */
 interface SetRecord {
