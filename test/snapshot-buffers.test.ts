@@ -8,6 +8,7 @@ import t from 'tap';
 import { Engine, SnapshotError, applyDelta, captureDelta } from '../src/index';
 import { completeMove, installHints } from '../src/offload/index';
 import { portableKit } from './portable-lib';
+import { outputs } from './snapshot-lib';
 
 const ROWS: { name: string; setup: string; check: string; expected: string }[] = [
   {
@@ -42,24 +43,6 @@ const ROWS: { name: string; setup: string; check: string; expected: string }[] =
     expected: '2,0 16 4 0 16',
   },
 ];
-
-async function outputs(setup: string, check: string, snapshot: boolean): Promise<string[]> {
-  const lines: string[] = [];
-  let listening = false;
-  const first: Engine = new Engine({ onConsole: (_l, args) => void (listening && lines.push(first.format(args))) });
-  first.evaluateScript('var log = (...a) => console.log(...a);', 'log.js');
-  first.evaluateScript(setup, 'setup.js');
-  first.runJobs();
-  let engine = first;
-  if (snapshot) {
-    const restored: Engine = Engine.restore(first.snapshot().code, { onConsole: (_l, args) => void lines.push(restored.format(args)) });
-    engine = restored;
-  }
-  listening = true;
-  engine.evaluateScript(check, 'check.js');
-  await engine.runEventLoop();
-  return lines;
-}
 
 for (const row of ROWS) {
   t.test(row.name, async (t) => {

@@ -3,7 +3,7 @@
 // the state is built, snapshotted, restored in a fresh engine, and `check` must print in the
 // restored engine exactly what it prints in the engine that never stopped.
 import t from 'tap';
-import { Engine } from '../src/index';
+import { outputs } from './snapshot-lib';
 
 interface Row {
   klass: string;
@@ -271,24 +271,6 @@ const ROWS: Row[] = [
     expected: '[20,40] 1,2,3,4 y 11',
   },
 ];
-
-async function outputs(setup: string, check: string, snapshot: boolean): Promise<string[]> {
-  const lines: string[] = [];
-  let listening = false;
-  const first: Engine = new Engine({ onConsole: (_l, args) => void (listening && lines.push(first.format(args))) });
-  first.evaluateScript('var log = (...a) => console.log(...a);', 'log.js');
-  first.evaluateScript(setup, 'setup.js');
-  first.runJobs();
-  let engine = first;
-  if (snapshot) {
-    const restored: Engine = Engine.restore(first.snapshot().code, { onConsole: (_l, args) => void lines.push(restored.format(args)) });
-    engine = restored;
-  }
-  listening = true;
-  engine.evaluateScript(check, 'check.js');
-  await engine.runEventLoop();
-  return lines;
-}
 
 for (const row of ROWS) {
   t.test(`${row.klass}: ${row.name}`, async (t) => {
